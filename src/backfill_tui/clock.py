@@ -1,0 +1,49 @@
+"""Time, as the engine, the HTTP layer and the simulator see it.
+
+Everything that waits (rate-limit pauses, retry backoff) or reads the time (quota resets,
+rate-limit headers) goes through a :class:`Clock`, so that a simulated run can use a
+:class:`VirtualClock` whose waits pass instantly while being accounted exactly as real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """The source of "now" (epoch seconds, UTC) and of waiting."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    """Wall-clock time; waits really wait."""
+
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+
+class VirtualClock:
+    """A clock whose sleeps advance virtual time at once (for simulated runs and tests).
+
+    It starts at the real time (or ``start``) and only moves forward when somebody sleeps,
+    so a one-hour rate-limit wait costs nothing but is still reported as one hour.
+    """
+
+    def __init__(self, start: float | None = None) -> None:
+        self._now = time.time() if start is None else start
+
+    def now(self) -> float:
+        return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._now += seconds
+        await asyncio.sleep(0)
