@@ -1,0 +1,315 @@
+"""The headless face: ``backfill-tui run | runs | resume | auth``.
+
+Progress goes to stderr, the summary to stdout (``--json`` for scripts). Exit status: 0 every
+stream completed; 1 the run ended but a stream failed or was cancelled; 2 bad usage or bad
+input, with one line saying what and how to mend it (interfaces.md §4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+
+from . import __version__
+from .cli_options import (
+    APP,
+    EXIT_BAD_INPUT,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    Parser,
+    add_db_option,
+    db_path,
+    log_path,
+)
+from .display import HeadlessDisplay, print_summary
+from .engine import Engine, RunRequest, SourceSpec, validate_depth
+from .environment import Environment
+from .errors import BackfillError, UsageError
+from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from .secrets_registry import RedactingFilter, redact
+from .store import Mirror
+from .summary import run_summary
+
+COMMAND_MODULES: tuple[str, ...] = ("backfill_tui.auth_cli",)
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not 7, 30 or 90") from None
+    try:
+        return validate_depth(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(
+            str(exc).replace(f"--days {value} ", f"{value} ")
+        ) from None
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=APP, description="Preview a Lightfast connector backfill in a local SQLite mirror."
+    )
+    parser.add_argument("--version", action="version", version=f"{APP} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    run = sub.add_parser(
+        "run",
+        help="backfill sources into the mirror, headless",
+        description="Backfill one or more sources into the local mirror.",
+    )
+    run.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="github:OWNER/REPO (more providers: see the README)",
+    )
+    run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
+    run.add_argument(
+        "--days",
+        type=_days,
+        default=DEFAULT_DEPTH,
+        metavar="7|30|90",
+        help="how far back to go (default 30)",
+    )
+    run.add_argument(
+        "--entities",
+        metavar="LIST",
+        help="comma-separated entities, e.g. pull_request,issue (default: all)",
+    )
+    run.add_argument(
+        "--max-items",
+        type=_positive,
+        default=DEFAULT_MAX_ITEMS,
+        metavar="N",
+        help=f"cap per stream (default {DEFAULT_MAX_ITEMS})",
+    )
+    run.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout")
+    run.add_argument(
+        "--simulate",
+        action="store_true",
+        help="run against the built-in simulator (no account, no token, no network)",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_db_option(run)
+    run.set_defaults(handler=cmd_run)
+
+    runs = sub.add_parser(
+        "runs", help="list past runs", description="List past runs, newest first."
+    )
+    runs.add_argument("--json", action="store_true", help="print the list as JSON")
+    runs.add_argument(
+        "--limit", type=_positive, default=20, metavar="N", help="how many (default 20)"
+    )
+    add_db_option(runs)
+    runs.set_defaults(handler=cmd_runs)
+
+    resume = sub.add_parser(
+        "resume",
+        help="finish an interrupted or failed run",
+        description="Continue every unfinished stream of a run from its checkpoint.",
+    )
+    resume.add_argument("run_id", metavar="RUN_ID")
+    resume.add_argument(
+        "--json", action="store_true", help="print the run summary as JSON on stdout"
+    )
+    resume.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_db_option(resume)
+    resume.set_defaults(handler=cmd_resume)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def setup_logging() -> None:
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger("backfill_tui")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+def _entities(text: str | None) -> frozenset[str] | None:
+    if text is None:
+        return None
+    names = frozenset(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise UsageError(
+            "--entities is empty; give a comma-separated list such as pull_request,issue"
+        )
+    return names
+
+
+async def _execute(engine: Engine, run_id: str) -> str:
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await engine.run(run_id)
+    except asyncio.CancelledError:
+        return "cancelled"
+
+
+def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
+    with HeadlessDisplay(
+        sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
+    ) as display:
+        engine.subscribe(display)
+        try:
+            asyncio.run(_execute(engine, run_id))
+        except KeyboardInterrupt:
+            sys.stderr.write(
+                f"cancelled: what was stored is kept; `backfill-tui resume {run_id}` continues\n"
+            )
+    run = mirror.get_run(run_id)
+    assert run is not None
+    summary = run_summary(mirror, run)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    else:
+        print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+    return EXIT_OK if run.status == "completed" else EXIT_INCOMPLETE
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    request = RunRequest(
+        workspace=args.workspace,
+        sources=tuple(SourceSpec.parse(s) for s in args.sources),
+        depth=args.days,
+        entities=_entities(args.entities),
+        max_items=args.max_items,
+    )
+    environment = Environment.create(simulate=args.simulate)
+    mirror = Mirror.open(db_path(args))
+    try:
+        engine = Engine(mirror, environment)
+        sim_text = (
+            _without_secrets(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
+        )
+        run = engine.plan(request, simulator_text=sim_text)
+        return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+    finally:
+        mirror.close()
+
+
+def _without_secrets(config: str) -> str:
+    return ",".join(part for part in config.split(",") if not part.strip().startswith("token="))
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    mirror = Mirror.open(db_path(args))
+    try:
+        run = mirror.get_run(args.run_id)
+        if run is None:
+            raise UsageError(
+                f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
+            )
+        if run.status == "completed":
+            raise UsageError(
+                f"run {run.id} already completed; start a new one with `backfill-tui run`"
+            )
+        if run.status == "running" and mirror.run_is_live(run):
+            raise UsageError(
+                f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
+            )
+        env_text = Environment.create(simulate=False).env.get("BACKFILL_SIM")
+        environment = Environment.create(
+            simulate=run.simulate,
+            simulator_config=env_text if env_text is not None else run.simulator or "",
+        )
+        engine = Engine(mirror, environment)
+        return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+    finally:
+        mirror.close()
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    mirror = Mirror.open(db_path(args))
+    try:
+        runs = mirror.list_runs(args.limit)
+        rows = []
+        for run in runs:
+            status = run.status
+            if status == "running" and not mirror.run_is_live(run):
+                status = "interrupted"
+            streams = mirror.streams(run.id)
+            rows.append(
+                {
+                    "run_id": run.id,
+                    "workspace": run.workspace,
+                    "sources": run.sources,
+                    "depth_days": run.depth_days,
+                    "status": status,
+                    "started_at": run.started_at,
+                    "finished_at": run.finished_at,
+                    "new": sum(s.new for s in streams),
+                    "duplicates": sum(s.duplicates for s in streams),
+                    "failed": sum(s.failed for s in streams),
+                    "simulated": run.simulate,
+                }
+            )
+        if args.json:
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        elif not rows:
+            sys.stdout.write(f"no runs yet in {mirror.path}\n")
+        else:
+            for r in rows:
+                sim = " (simulated)" if r["simulated"] else ""
+                sys.stdout.write(
+                    f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
+                    f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
+                )
+        return EXIT_OK
+    finally:
+        mirror.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    setup_logging()
+    try:
+        return int(args.handler(args))
+    except BackfillError as exc:
+        sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a bug: one line for the user, the traceback in the log
+        logging.getLogger("backfill_tui").exception("internal error")
+        sys.stderr.write(f"{APP}: internal error ({type(exc).__name__}); details in {log_path()}\n")
+        return EXIT_INCOMPLETE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,20 @@
+"""The providers backfill-tui can read, by name. Each lives in its own module."""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+from .base import Connector, ItemFailure, Page, ProviderInfo, Stream
+from .github import PROVIDER as GITHUB
+
+PROVIDERS: dict[str, ProviderInfo] = {GITHUB.name: GITHUB}
+
+
+def provider(name: str) -> ProviderInfo:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        known = ", ".join(sorted(PROVIDERS))
+        raise UsageError(f"unknown provider '{name}'; use one of: {known}") from None
+
+
+__all__ = ["PROVIDERS", "Connector", "ItemFailure", "Page", "ProviderInfo", "Stream", "provider"]

@@ -1,0 +1,125 @@
+"""What every connector is: a provider's streams, and the pages they yield.
+
+A :class:`Connector` serves one source (a provider resource such as ``github:acme/rocket``).
+``prepare()`` makes the source-level calls (resolving ids), then ``stream(entity)`` gives a
+:class:`Stream` whose ``pages(cursor)`` yields :class:`Page` objects in order. A page carries
+its observations, the items that could not be transformed, and the cursor to resume from after
+it (``None`` when the stream is done). Connectors know nothing of SQLite or Textual.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+
+from ..errors import UsageError
+from ..http import ApiClient, RateLimitPolicy
+from ..models import SourceEvent
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """An item the API returned that could not become a valid SourceEvent."""
+
+    key: str
+    reason: str
+
+
+@dataclass
+class Page:
+    events: list[SourceEvent] = field(default_factory=list)
+    failures: list[ItemFailure] = field(default_factory=list)
+    next_cursor: str | None = None
+    #: Items returned by the API but outside the window or not of this stream (PRs in issues).
+    skipped: int = 0
+
+
+class Stream(abc.ABC):
+    """One entity of one source: its own cursor, checkpoint, counters and status."""
+
+    entity: str
+
+    @abc.abstractmethod
+    def pages(self, cursor: str | None) -> AsyncIterator[Page]:
+        """Yield pages in order, starting after ``cursor`` (``None``: from the beginning)."""
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    """How to reach and authenticate with a provider, and its connector class."""
+
+    name: str
+    label: str
+    token_env: str
+    base_url_env: str
+    default_base_url: str
+    connector: type[Connector]
+    policy: Callable[[], RateLimitPolicy]
+    #: Fraction of the provider's quota left untouched (wait for the reset instead).
+    reserve_fraction: float = 0.0
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
+
+    def auth_header(self, token: str) -> str:
+        return self.connector.auth_header(token)
+
+
+class Connector(abc.ABC):
+    provider: ClassVar[str]
+    entities: ClassVar[tuple[str, ...]]
+    target_pattern: ClassVar[re.Pattern[str]]
+    target_help: ClassVar[str]
+
+    def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
+        self.target = target
+        self.client = client
+        self.cutoff = cutoff
+
+    @classmethod
+    def parse_target(cls, target: str) -> str:
+        if not cls.target_pattern.fullmatch(target):
+            raise UsageError(
+                f"'{cls.provider}:{target}' is not a valid {cls.provider} source; "
+                f"write it as {cls.target_help}"
+            )
+        return target
+
+    @staticmethod
+    def auth_header(token: str) -> str:
+        return f"Bearer {token}"
+
+    async def prepare(self) -> None:  # noqa: B027 - optional hook
+        """Source-level calls made once per run (and again on resume)."""
+
+    @abc.abstractmethod
+    def stream(self, entity: str) -> Stream: ...
+
+
+Transform = Callable[[Any], SourceEvent]
+
+
+def transform_item(
+    item: Any, transform: Transform, key: Callable[[Any], str]
+) -> SourceEvent | ItemFailure:
+    """Run a transformer on one API item; a malformed item becomes a counted failure."""
+    try:
+        return transform(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return ItemFailure(_safe_key(item, key), f"invalid {where}: {first.get('msg')}")
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        kind = type(exc).__name__
+        return ItemFailure(_safe_key(item, key), f"unexpected item shape ({kind}: {exc})"[:300])
+
+
+def _safe_key(item: Any, key: Callable[[Any], str]) -> str:
+    try:
+        return key(item)
+    except Exception:
+        return "?"

@@ -1,0 +1,262 @@
+"""GitHub REST list items → SourceEvents, exactly as production's webhook transformers build them.
+
+Production (lightfast-data-model.md §3.2, §13) transforms webhook payloads; a REST list item
+carries the same fields under the same names, except what lists do not return: a PR's
+``merged`` (derived from ``merged_at``, as production's backfill v2 did) and its additions,
+deletions and changed files (0, as v2 did). Push observations are made one per commit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import SourceActor, SourceEvent, SourceReference
+
+
+@dataclass(frozen=True)
+class Repo:
+    id: int
+    full_name: str
+    html_url: str
+    default_branch: str
+
+
+def delivery_id(repo: Repo, entity: str, item_id: object) -> str:
+    """Deterministic, so a re-run yields identical events."""
+    return f"backfill-{repo.id}-{entity}-{item_id}"
+
+
+def _actor(user: Any) -> SourceActor | None:
+    if not isinstance(user, dict) or user.get("id") is None or not user.get("login"):
+        return None
+    return SourceActor(
+        id=str(user["id"]), name=str(user["login"]), avatarUrl=user.get("avatar_url")
+    )
+
+
+def _logins(people: Any) -> list[str]:
+    return [str(p["login"]) for p in people or [] if isinstance(p, dict) and p.get("login")]
+
+
+def _label_names(labels: Any) -> list[str]:
+    names = []
+    for label in labels or []:
+        name = (
+            label
+            if isinstance(label, str)
+            else label.get("name")
+            if isinstance(label, dict)
+            else None
+        )
+        if name:
+            names.append(str(name))
+    return names
+
+
+_VERBS = r"(fix(?:es)?|close[sd]?|resolve[sd]?)"
+_LINKED_LOCAL = re.compile(_VERBS + r"\s+#(\d+)", re.IGNORECASE)
+_LINKED_EXTERNAL = re.compile(_VERBS + r"\s+(?:Sentry\s+)?([A-Z]+-\d+)", re.IGNORECASE)
+
+
+def _verb_label(verb: str) -> str:
+    """Production's label: the verb lower-cased minus one trailing "s" or "es" ("clos", "resolv")."""
+    return re.sub(r"e?s$", "", verb.lower())
+
+
+def linked_issues(body: str) -> list[SourceReference]:
+    """Issue references from a PR body, in production's order: ``#n`` matches, then ``KEY-n``."""
+    refs = [
+        SourceReference(type="issue", id=f"#{m.group(2)}", label=_verb_label(m.group(1)))
+        for m in _LINKED_LOCAL.finditer(body)
+    ]
+    refs += [
+        SourceReference(type="issue", id=m.group(2), label=_verb_label(m.group(1)))
+        for m in _LINKED_EXTERNAL.finditer(body)
+    ]
+    return refs
+
+
+def _person(kind: str, login: str) -> SourceReference:
+    return SourceReference(type=kind, id=login, url=f"https://github.com/{login}")  # type: ignore[arg-type]
+
+
+def _occurred(item: dict[str, Any], *fields: str) -> str:
+    for name in fields:
+        if item.get(name):
+            return str(item[name])
+    raise KeyError(fields[0])
+
+
+def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
+    number = int(pr["number"])
+    merged = bool(pr.get("merged")) or pr.get("merged_at") is not None
+    action = "opened" if pr["state"] == "open" else "merged" if merged else "closed"
+    label = {"opened": "PR Opened", "merged": "PR Merged", "closed": "PR Closed"}[action]
+    title = str(pr.get("title") or "")
+    body = str(pr.get("body") or "")
+    head = pr.get("head") or {}
+    base = pr.get("base") or {}
+    refs = [SourceReference(type="pr", id=f"#{number}", url=pr.get("html_url"))]
+    if head.get("ref"):
+        refs.append(
+            SourceReference(
+                type="branch", id=head["ref"], url=f"{repo.html_url}/tree/{head['ref']}"
+            )
+        )
+    if head.get("sha"):
+        refs.append(
+            SourceReference(
+                type="commit", id=head["sha"], url=f"{repo.html_url}/commit/{head['sha']}"
+            )
+        )
+    if pr.get("merge_commit_sha"):
+        sha = pr["merge_commit_sha"]
+        refs.append(
+            SourceReference(
+                type="commit", id=sha, url=f"{repo.html_url}/commit/{sha}", label="merge"
+            )
+        )
+    refs.extend(linked_issues(body))
+    refs += [_person("reviewer", login) for login in _logins(pr.get("requested_reviewers"))]
+    refs += [_person("assignee", login) for login in _logins(pr.get("assignees"))]
+    refs += [SourceReference(type="label", id=name) for name in _label_names(pr.get("labels"))]
+    user = pr.get("user") or {}
+    return SourceEvent(
+        source="github",
+        sourceType=f"pull-request.{action}",
+        sourceId=f"pr:{repo.full_name}#{number}:{action}",
+        title=f"[{label}] {title[:100]}",
+        body=f"{title}\n{body}",
+        actor=_actor(user),
+        occurredAt=_occurred(pr, "updated_at", "created_at"),
+        references=refs,
+        metadata={
+            "deliveryId": delivery_id(repo, "pr", pr.get("id", number)),
+            "repoFullName": repo.full_name,
+            "repoId": repo.id,
+            "prNumber": number,
+            "action": "opened" if action == "opened" else "closed",
+            "merged": merged,
+            "draft": bool(pr.get("draft")),
+            "additions": int(pr.get("additions") or 0),
+            "deletions": int(pr.get("deletions") or 0),
+            "changedFiles": int(pr.get("changed_files") or 0),
+            "headRef": head.get("ref"),
+            "baseRef": base.get("ref"),
+            "headSha": head.get("sha"),
+            "authorLogin": user.get("login"),
+            "authorId": user.get("id"),
+        },
+    )
+
+
+def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
+    number = int(item["number"])
+    action = "opened" if item["state"] == "open" else "closed"
+    title = str(item.get("title") or "")
+    refs = [SourceReference(type="issue", id=f"#{number}", url=item.get("html_url"))]
+    refs += [_person("assignee", login) for login in _logins(item.get("assignees"))]
+    refs += [SourceReference(type="label", id=name) for name in _label_names(item.get("labels"))]
+    user = item.get("user") or {}
+    return SourceEvent(
+        source="github",
+        sourceType=f"issue.{action}",
+        sourceId=f"issue:{repo.full_name}#{number}:{action}",
+        title=f"[Issue {action.capitalize()}] {title[:100]}",
+        body=f"{title}\n{item.get('body') or ''}",
+        actor=_actor(user),
+        occurredAt=_occurred(item, "updated_at", "created_at"),
+        references=refs,
+        metadata={
+            "deliveryId": delivery_id(repo, "issue", item.get("id", number)),
+            "repoFullName": repo.full_name,
+            "repoId": repo.id,
+            "issueNumber": number,
+            "action": action,
+            "state": item["state"],
+            "authorLogin": user.get("login"),
+            "authorId": user.get("id"),
+        },
+    )
+
+
+def release(item: dict[str, Any], repo: Repo) -> SourceEvent:
+    tag = str(item["tag_name"])
+    author = item.get("author") or {}
+    refs = []
+    if item.get("target_commitish"):
+        branch = str(item["target_commitish"])
+        refs.append(SourceReference(type="branch", id=branch, url=f"{repo.html_url}/tree/{branch}"))
+    return SourceEvent(
+        source="github",
+        sourceType="release.published",
+        sourceId=f"release:{repo.full_name}:{tag}",
+        title=f"[Release Published] {item.get('name') or tag}",
+        body=str(item.get("body") or ""),
+        actor=_actor(author),
+        occurredAt=_occurred(item, "published_at", "created_at"),
+        references=refs,
+        metadata={
+            "deliveryId": delivery_id(repo, "release", item.get("id", tag)),
+            "repoFullName": repo.full_name,
+            "repoId": repo.id,
+            "tagName": tag,
+            "targetCommitish": item.get("target_commitish"),
+            "action": "published",
+            "prerelease": bool(item.get("prerelease")),
+            "draft": bool(item.get("draft")),
+            "authorLogin": author.get("login"),
+            "authorId": author.get("id"),
+        },
+    )
+
+
+def commit(item: dict[str, Any], repo: Repo) -> SourceEvent:
+    sha = str(item["sha"])
+    detail = item["commit"]
+    message = str(detail.get("message") or "")
+    first_line = message.strip().split("\n", 1)[0][:100]
+    branch = repo.default_branch
+    dated = detail.get("committer") or detail.get("author") or {}
+    git_author = detail.get("author") or {}
+    user = item.get("author")
+    actor = _actor(user)
+    if actor is not None:  # production: the pushing user, with the pusher's email
+        actor = SourceActor(
+            id=actor.id, name=actor.name, email=git_author.get("email"), avatarUrl=actor.avatarUrl
+        )
+    if actor is None and (git_author.get("email") or git_author.get("name")):
+        actor = SourceActor(
+            id=str(git_author.get("email") or git_author["name"]),
+            name=str(git_author.get("name") or git_author["email"]),
+            email=git_author.get("email"),
+        )
+    parents = item.get("parents") or []
+    return SourceEvent(
+        source="github",
+        sourceType="push",
+        sourceId=f"push:{repo.full_name}:{sha}",
+        title=f"[Push] {first_line}" if first_line else f"[Push] Push to {branch}",
+        body=message,
+        actor=actor,
+        occurredAt=str(dated.get("date") or git_author["date"]),
+        references=[
+            SourceReference(type="commit", id=sha, url=f"{repo.html_url}/commit/{sha}"),
+            SourceReference(type="branch", id=branch, url=f"{repo.html_url}/tree/{branch}"),
+        ],
+        metadata={
+            "deliveryId": delivery_id(repo, "push", sha),
+            "repoFullName": repo.full_name,
+            "repoId": repo.id,
+            "branch": branch,
+            "beforeSha": parents[0].get("sha")
+            if parents and isinstance(parents[0], dict)
+            else None,
+            "afterSha": sha,
+            "commitCount": 1,
+            "fileCount": 0,
+            "forced": False,
+        },
+    )

@@ -1,0 +1,148 @@
+"""Settings of the provider simulator, parsed from one ``key=value,key=value`` string.
+
+The CLI reads the string from ``--simulate``/``BACKFILL_SIMULATE``; tests build a
+:class:`SimulatorConfig` directly. A bad key or value raises ``ValueError`` with one line that
+names the key and what it accepts, which the CLI turns into exit status 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["SimulatorConfig"]
+
+_ACCEPTED: dict[str, str] = {
+    "seed": "an integer",
+    "faults": "a fraction from 0 to 1",
+    "rate_limit_every": "a whole number >= 0 (0 = never)",
+    "latency": "seconds >= 0",
+    "clock": "'real' or 'virtual'",
+    "anchor": "an ISO-8601 instant such as 2026-11-28T00:00:00Z",
+    "token": "a non-empty token string",
+    "request_log": "a file path",
+    "quota": "a whole number >= 1",
+    "retry_after": "whole seconds >= 0",
+    "scale": "a number > 0",
+}
+
+
+def _bad(key: str, value: object) -> ValueError:
+    return ValueError(f"simulator option '{key}' must be {_ACCEPTED[key]}, got {value!r}")
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse ISO-8601 (``Z`` or an offset; naive means UTC) into an aware UTC datetime."""
+    parsed = datetime.fromisoformat(text.strip())
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """What the simulated providers serve and how badly they behave.
+
+    ``faults`` is the fraction of requests that fail (5xx, dropped connection, truncated body);
+    ``rate_limit_every`` answers every Nth request with a rate limit; ``quota`` is the hourly
+    primary limit; ``scale`` multiplies the number of generated items.
+    """
+
+    seed: int = 1
+    faults: float = 0.0
+    rate_limit_every: int | None = None
+    latency: float = 0.0
+    clock: Literal["real", "virtual"] = "real"
+    anchor: datetime | None = None
+    token: str | None = field(default=None, repr=False)
+    request_log: Path | None = None
+    quota: int = 5000
+    retry_after: int = 1
+    scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise _bad("seed", self.seed)
+        if not (isinstance(self.faults, int | float) and 0.0 <= self.faults <= 1.0):
+            raise _bad("faults", self.faults)
+        if self.rate_limit_every is not None and (
+            not isinstance(self.rate_limit_every, int) or self.rate_limit_every < 0
+        ):
+            raise _bad("rate_limit_every", self.rate_limit_every)
+        if self.rate_limit_every == 0:
+            object.__setattr__(self, "rate_limit_every", None)
+        if not (isinstance(self.latency, int | float) and 0.0 <= self.latency < math.inf):
+            raise _bad("latency", self.latency)
+        if self.clock not in ("real", "virtual"):
+            raise _bad("clock", self.clock)
+        if self.anchor is not None:
+            if not isinstance(self.anchor, datetime):
+                raise _bad("anchor", self.anchor)
+            if self.anchor.tzinfo is None:
+                object.__setattr__(self, "anchor", self.anchor.replace(tzinfo=UTC))
+        if self.token is not None and (not isinstance(self.token, str) or not self.token):
+            raise _bad("token", "***")
+        if self.request_log is not None and not isinstance(self.request_log, Path):
+            object.__setattr__(self, "request_log", Path(self.request_log))
+        if isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 1:
+            raise _bad("quota", self.quota)
+        if not isinstance(self.retry_after, int) or self.retry_after < 0:
+            raise _bad("retry_after", self.retry_after)
+        if not (isinstance(self.scale, int | float) and 0.0 < self.scale < math.inf):
+            raise _bad("scale", self.scale)
+
+    @classmethod
+    def from_env_string(cls, text: str) -> SimulatorConfig:
+        """Build a config from ``"seed=7,faults=0.15,..."``; ``""`` gives the defaults."""
+        values: dict[str, Any] = {}
+        for raw in text.split(","):
+            item = raw.strip()
+            if not item:
+                continue
+            key, sep, value = item.partition("=")
+            key, value = key.strip(), value.strip()
+            if key not in _ACCEPTED:
+                accepted = ", ".join(_ACCEPTED)
+                raise ValueError(f"unknown simulator option '{key}'; accepted: {accepted}")
+            if not sep:
+                raise ValueError(f"simulator option '{key}' needs a value: {key}=VALUE")
+            values[key] = _convert(key, value)
+        return cls(**values)
+
+    def to_env_string(self) -> str:
+        """The inverse of :meth:`from_env_string` (only the options that differ from defaults)."""
+        parts: list[str] = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value == f.default:
+                continue
+            if isinstance(value, datetime):
+                value = value.strftime("%Y-%m-%dT%H:%M:%SZ")
+            parts.append(f"{f.name}={value}")
+        return ",".join(parts)
+
+
+def _convert(key: str, value: str) -> Any:
+    try:
+        if key in ("seed", "quota", "retry_after", "rate_limit_every"):
+            return int(value)
+        if key in ("faults", "latency", "scale"):
+            number = float(value)
+            if math.isnan(number):
+                raise ValueError(value)
+            return number
+        if key == "anchor":
+            return parse_instant(value)
+        if key == "request_log":
+            if not value:
+                raise ValueError(value)
+            return Path(value)
+        if key == "token" and not value:
+            raise ValueError(value)
+    except ValueError:
+        raise _bad(key, "***" if key == "token" else value) from None
+    return value

@@ -1,0 +1,188 @@
+"""Building blocks of the simulated worlds: lazy, seed-determined lists of timestamped items.
+
+Nothing here materialises a list. An item at position ``p`` of a :class:`Timeline` is computed
+on demand from ``(seed, kind, p)``; its timestamp decreases with ``p`` (position 0 is newest),
+so windows are found by binary search. Provider modules (``github.py`` and later ones) build
+their items from these helpers and the shared pools of people, words and odd strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import struct
+import time
+from dataclasses import dataclass
+
+__all__ = [
+    "DAY",
+    "SPAN_DAYS",
+    "Draws",
+    "Person",
+    "Timeline",
+    "hash64",
+    "hex_id",
+    "iso",
+    "item_rng",
+]
+
+DAY = 86_400
+SPAN_DAYS = 150
+
+
+def hash64(seed: int, kind: str, index: int) -> int:
+    """A stable 64-bit hash of ``(seed, kind, index)`` (stable across processes and runs)."""
+    digest = hashlib.blake2b(f"{seed}:{kind}:{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def item_rng(seed: int, kind: str, index: int) -> random.Random:
+    """The private random stream of one item."""
+    return random.Random(hash64(seed, kind, index))
+
+
+class Draws:
+    """Sixteen uniform numbers from one hash: a cheaper stream than seeding a ``Random``."""
+
+    __slots__ = ("_i", "_values")
+
+    def __init__(self, seed: int, kind: str, index: int) -> None:
+        digest = hashlib.blake2b(f"{seed}:{kind}:{index}".encode(), digest_size=64).digest()
+        self._values = struct.unpack(">16I", digest)
+        self._i = 0
+
+    def random(self) -> float:
+        value = self._values[self._i]
+        self._i += 1
+        return value / 4294967296.0
+
+    def randint(self, low: int, high: int) -> int:
+        return low + int(self.random() * (high - low + 1))
+
+
+def hex_id(seed: int, kind: str, index: int, length: int = 40) -> str:
+    """A git-like hexadecimal id (a commit sha by default)."""
+    return hashlib.sha1(f"{seed}:{kind}:{index}".encode()).hexdigest()[:length]
+
+
+def iso(ts: float) -> str:
+    """Epoch seconds as GitHub writes them: ``2026-11-02T14:03:11Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.floor(ts)))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """``n`` positions spread over ``span`` seconds before ``anchor``, newest first.
+
+    ``ts(p) = floor(anchor - (p + frac_p) * span / n)`` with ``frac_p`` in [0, 1) drawn from the
+    position's hash, so timestamps are whole seconds and never increase with ``p``.
+    """
+
+    seed: int
+    kind: str
+    n: int
+    anchor: float
+    span: float = SPAN_DAYS * DAY
+
+    def ts(self, p: int) -> int:
+        frac = (hash64(self.seed, self.kind + ":t", p) >> 11) / float(1 << 53)
+        return math.floor(self.anchor - (p + frac) * self.span / self.n)
+
+    def count_since(self, since: float) -> int:
+        """How many positions have ``ts(p) >= since`` (they are exactly ``0 .. count-1``)."""
+        lo, hi = 0, self.n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.ts(mid) >= since:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def count_after(self, until: float) -> int:
+        """How many positions have ``ts(p) > until`` (the first one with ``ts <= until``)."""
+        return self.count_since(math.floor(until) + 1)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A contributor: GitHub login and id (``None`` when their email maps to no account)."""
+
+    login: str | None
+    user_id: int
+    name: str
+    email: str
+    kind: str = "User"
+
+
+PEOPLE: tuple[Person, ...] = (
+    Person("octo-ada", 583231, "Ada Okafor", "ada@acme.dev"),
+    Person("zoe-mueller", 1024025, "Zoë Müller", "zoe@acme.dev"),
+    Person("li-lei", 2203113, "李雷", "lilei@acme.dev"),
+    Person("rkowalski", 3301178, "Radosław Kowalski", "radek@acme.dev"),
+    Person("priya-s", 4412093, "Priya Sharma", "priya@acme.dev"),
+    Person("mtorres", 5519921, "Mateo Torres", "mateo@acme.dev"),
+    Person("j0hn-doe", 6628304, "John Doe", "john@users.noreply.github.com"),
+    Person("sven.o", 7734120, "Sven Østergaard", "sven@acme.dev"),
+    Person("aiko-t", 8842016, "Aiko Tanaka", "aiko@acme.dev"),
+    Person("nkemdirim", 9950211, "Nkem Dirim", "nkem@acme.dev"),
+    Person(
+        "dependabot[bot]",
+        49699333,
+        "dependabot[bot]",
+        "49699333+dependabot[bot]@users.noreply.github.com",
+        "Bot",
+    ),
+    Person(None, 0, "Build Robot", "builder@ci.acme.internal"),
+)
+HUMANS: tuple[Person, ...] = tuple(p for p in PEOPLE if p.login and p.kind == "User")
+
+COMPONENTS = (
+    "engine",
+    "telemetry",
+    "launch pad",
+    "guidance",
+    "fuel pump",
+    "CLI",
+    "docs",
+    "CI",
+    "parser",
+    "scheduler",
+    "cache",
+    "auth",
+    "staging rollout",
+    "thrust vectoring",
+)
+PR_VERBS = ("Add", "Fix", "Refactor", "Remove", "Improve", "Document", "Speed up", "Harden")
+ISSUE_OPENERS = (
+    "Crash in {c} when retrying",
+    "{c}: flaky test on CI",
+    "Support a config option for the {c}",
+    "{c} leaks file handles after a restart",
+    "Docs for the {c} are out of date",
+    "Unexpected timeout in {c}",
+    "Feature request: dry-run mode for the {c}",
+)
+ODD_TITLES = (
+    "Fix rendering of [bold]markup[/bold] in titles",
+    "Escape <script>alert('x')</script> in release notes",
+    "Handle naïve datetimes in the 日本語 locale",
+    "🚀 Launch sequence v2",
+    "Support ünïcödé file names in the {c}",
+    "Strip \x1b[31mANSI\x1b[0m colours pasted into logs",
+    "Ümlauts & emoji 🙈 break the {c} — again",
+    'Crash on input "[/]" or "[link=x]"',
+)
+LABELS: tuple[tuple[int, str, str, str | None, bool], ...] = (
+    (208045946, "bug", "d73a4a", "Something isn't working", True),
+    (208045947, "enhancement", "a2eeef", "New feature or request", True),
+    (208045948, "documentation", "0075ca", "Improvements or additions to documentation", True),
+    (208045949, "good first issue", "7057ff", "Good for newcomers", True),
+    (311560101, "area/engine", "fbca04", None, False),
+    (311560102, "area/telemetry", "c5def5", "Metrics, traces and logs", False),
+    (311560103, "priority: high", "b60205", "Needs attention this week", False),
+    (311560104, "dependencies", "0366d6", "Pull requests that update a dependency file", False),
+    (311560105, "🔥 hot", "ff7619", "Customer facing", False),
+)
+LINKED_PHRASES = ("Fixes #{n}", "closes #{n}", "Resolves ENG-{k}", "Fixes Sentry ROCKET-{k}")

@@ -1,0 +1,341 @@
+"""The engine: plans runs, drives every stream of every source concurrently, owns checkpoints.
+
+Within a stream, pages go in order, and each page's observations are committed together with the
+stream's checkpoint, so a crash loses at most the page in flight and ``resume`` continues every
+unfinished stream from its checkpoint. Progress is published as :mod:`progress` events to any
+subscriber; the engine knows no face (it never imports Textual).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from . import progress as ev
+from .connectors import Connector, provider
+from .environment import Environment
+from .errors import UsageError
+from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
+from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
+from .secrets_registry import redact
+from .store import Mirror, RunRecord, StreamRecord
+
+log = logging.getLogger("backfill_tui.engine")
+
+Subscriber = Callable[[ev.ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    provider: str
+    target: str
+
+    @classmethod
+    def parse(cls, text: str) -> SourceSpec:
+        name, sep, target = text.partition(":")
+        if not sep or not name or not target:
+            raise UsageError(
+                f"'{text}' is not a source; write PROVIDER:TARGET, for example github:acme/rocket"
+            )
+        info = provider(name.strip().lower())
+        return cls(info.name, info.connector.parse_target(target.strip()))
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.target}"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    workspace: str
+    sources: tuple[SourceSpec, ...]
+    depth: int = DEFAULT_DEPTH
+    entities: frozenset[str] | None = None
+    max_items: int = DEFAULT_MAX_ITEMS
+
+
+def validate_depth(days: int) -> int:
+    if days not in DEPTHS:
+        raise UsageError(f"--days {days} is not offered; choose 7, 30 (recommended) or 90")
+    return days
+
+
+def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
+    """(provider, target, entity) for every stream the request asks for."""
+    streams = []
+    known: set[str] = set()
+    for spec in request.sources:
+        entities = provider(spec.provider).connector.entities
+        known.update(entities)
+        for entity in entities:
+            if request.entities is None or entity in request.entities:
+                streams.append((spec.provider, spec.target, entity))
+    if request.entities is not None:
+        unknown = sorted(request.entities - known)
+        if unknown:
+            raise UsageError(
+                f"unknown entity {', '.join(unknown)} for these sources; choose from "
+                f"{', '.join(sorted(known))}"
+            )
+    if not streams:
+        raise UsageError("no stream to run: --entities selects none of these sources' entities")
+    return streams
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+class Engine:
+    def __init__(self, mirror: Mirror, environment: Environment) -> None:
+        self.mirror = mirror
+        self.environment = environment
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def _emit(self, event: ev.ProgressEvent) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # a face's bug must not stop the run
+                log.exception("progress subscriber failed")
+
+    # -- planning --------------------------------------------------------------------------------
+
+    def plan(self, request: RunRequest, *, simulator_text: str | None = None) -> RunRecord:
+        """Validate a request, record the run and its streams, and take the source locks."""
+        validate_depth(request.depth)
+        if not request.workspace.strip():
+            raise UsageError("--workspace is empty; give the workspace id the backfill is for")
+        if request.max_items < 1:
+            raise UsageError("--max-items must be at least 1")
+        streams = plan_streams(request)
+        for spec in request.sources:
+            info = provider(spec.provider)
+            self.environment.base_url(info)
+            self.environment.credential(info)
+        now = datetime.fromtimestamp(self.environment.clock.now(), UTC).replace(microsecond=0)
+        run = RunRecord(
+            id=new_run_id(now),
+            workspace=request.workspace,
+            sources=list(dict.fromkeys(str(s) for s in request.sources)),
+            depth_days=request.depth,
+            since=(now - timedelta(days=request.depth)).isoformat(),
+            entities=set(request.entities) if request.entities is not None else None,
+            max_items=request.max_items,
+            simulate=self.environment.simulated,
+            simulator=simulator_text,
+            started_at=now.isoformat(),
+        )
+        self.mirror.create_run(run, list(dict.fromkeys(streams)))
+        self.mirror.acquire(run.id, run.workspace, run.sources)
+        return run
+
+    # -- running ---------------------------------------------------------------------------------
+
+    async def run(self, run_id: str) -> str:
+        """Run (or resume) every unfinished stream of a run; returns the run's final status."""
+        run = self.mirror.get_run(run_id)
+        if run is None:
+            raise UsageError(
+                f"no run {run_id} in {self.mirror.path}; `backfill-tui runs` lists them"
+            )
+        self.mirror.acquire(run.id, run.workspace, run.sources)
+        self.mirror.set_run_status(run.id, "running")
+        streams = [s for s in self.mirror.streams(run.id) if s.status != "completed"]
+        self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
+        cutoff = datetime.fromisoformat(run.since)
+        by_source: dict[tuple[str, str], list[StreamRecord]] = {}
+        for stream in streams:
+            by_source.setdefault((stream.provider, stream.target), []).append(stream)
+        status = "cancelled"
+        try:
+            await asyncio.gather(
+                *(self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items())
+            )
+        finally:
+            status = self._final_status(run.id)
+            self.mirror.set_run_status(run.id, status, finished=True)
+            self.mirror.release(run.id)
+            self._emit(ev.RunFinished(run.id, status))
+        return status
+
+    def _final_status(self, run_id: str) -> str:
+        statuses = {s.status for s in self.mirror.streams(run_id)}
+        if statuses == {"completed"}:
+            return "completed"
+        if "cancelled" in statuses or "running" in statuses or "pending" in statuses:
+            return "cancelled"
+        if "completed" in statuses:
+            return "partial"
+        return "failed"
+
+    def _client(self, run: RunRecord, provider_name: str, target: str) -> ApiClient:
+        info = provider(provider_name)
+        credential = self.environment.credential(info)
+        source = f"{provider_name}:{target}"
+
+        def on_wait(notice: WaitNotice) -> None:
+            stats = current_stats.get()
+            stream = stats.label if isinstance(stats, LabelledStats) else None
+            self._emit(
+                ev.RateLimitWait(
+                    run.id, source, stream, notice.until, notice.seconds, notice.reason
+                )
+            )
+
+        base_url = self.environment.base_url(info)
+        transport = ResilientTransport(
+            self.environment.inner_transport(),
+            provider_label=info.label,
+            base_url=base_url,
+            auth_header=info.auth_header(credential.value) if credential else None,
+            policy=info.policy(),
+            clock=self.environment.clock,
+            reserve_fraction=info.reserve_fraction,
+            on_wait=on_wait,
+        )
+        return ApiClient(
+            label=info.label, base_url=base_url, transport=transport, headers=info.extra_headers
+        )
+
+    async def _run_source(
+        self,
+        run: RunRecord,
+        provider_name: str,
+        target: str,
+        streams: list[StreamRecord],
+        cutoff: datetime,
+    ) -> None:
+        info = provider(provider_name)
+        client = self._client(run, provider_name, target)
+        connector: Connector = info.connector(target, client, cutoff)
+        stats = LabelledStats(label=None)
+        token = current_stats.set(stats)
+        error: str | None = None
+        try:
+            await connector.prepare()
+        except ApiError as exc:
+            error = redact(str(exc))
+        except asyncio.CancelledError:
+            self._mark(streams, "cancelled", None)
+            raise
+        finally:
+            current_stats.reset(token)
+            self.mirror.add_source_calls(
+                run.id, provider_name, target, stats.api_calls, stats.wait_seconds, error
+            )
+        try:
+            if error is not None:
+                log.warning("%s:%s failed: %s", provider_name, target, error)
+                self._mark(streams, "failed", error)
+                return
+            await asyncio.gather(*(self._run_stream(run, connector, client, s) for s in streams))
+        finally:
+            await client.aclose()
+
+    def _mark(self, streams: Iterable[StreamRecord], status: str, error: str | None) -> None:
+        for stream in streams:
+            self.mirror.set_stream_status(stream.id, status, error)
+            self._emit(
+                ev.StreamFinished(stream.run_id, stream.key, status, _counters(stream), error)
+            )
+
+    async def _run_stream(
+        self, run: RunRecord, connector: Connector, client: ApiClient, record: StreamRecord
+    ) -> None:
+        stats = LabelledStats(label=record.key)
+        current_stats.set(stats)  # this task's own context
+        stream = connector.stream(record.entity)
+        fetched = record.fetched
+        counters = _counters(record)
+        committed_calls, committed_wait = 0, 0.0
+        self.mirror.set_stream_status(record.id, "running")
+        try:
+            async for page in stream.pages(record.cursor):
+                room = run.max_items - fetched
+                events, failures = page.events, page.failures
+                capped_at = None
+                done = page.next_cursor is None
+                count = len(events) + len(failures)
+                if count > room or (count == room and not done):
+                    events = events[: max(0, room - len(failures))]
+                    failures = failures[: room - len(events)]
+                    capped_at = events[-1].occurredAt if events else "?"
+                    done = True
+                fetched += len(events) + len(failures)
+                result = self.mirror.commit_page(
+                    record,
+                    run.workspace,
+                    events,
+                    [(f.key, f.reason) for f in failures],
+                    fetched=len(events) + len(failures),
+                    cursor=None if done else page.next_cursor,
+                    done=done,
+                    capped_at=capped_at,
+                    api_calls=stats.api_calls - committed_calls,
+                    wait_s=stats.wait_seconds - committed_wait,
+                )
+                committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
+                counters = ev.StreamCounters(
+                    fetched=counters.fetched + len(events) + len(failures),
+                    new=counters.new + result.new,
+                    duplicates=counters.duplicates + result.duplicates,
+                    failed=counters.failed + len(failures),
+                    pages=counters.pages + 1,
+                    api_calls=record.api_calls + stats.api_calls,
+                )
+                quota = client.transport.quota
+                self._emit(
+                    ev.PageStored(
+                        run.id,
+                        record.key,
+                        counters,
+                        result.new,
+                        result.duplicates,
+                        quota.remaining if quota else None,
+                        quota.limit if quota else None,
+                    )
+                )
+                if done:
+                    self._emit(
+                        ev.StreamFinished(
+                            run.id, record.key, "completed", counters, capped=capped_at is not None
+                        )
+                    )
+                    return
+            # A stream whose connector yielded no page at all is complete and empty.
+            self.mirror.set_stream_status(record.id, "completed")
+            self._emit(ev.StreamFinished(run.id, record.key, "completed", counters))
+        except ApiError as exc:
+            message = redact(str(exc))
+            log.warning("%s failed: %s", record.key, message)
+            self.mirror.set_stream_status(record.id, "failed", message)
+            self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, message))
+        except asyncio.CancelledError:
+            self.mirror.set_stream_status(record.id, "cancelled")
+            self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
+            raise
+        finally:
+            if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
+                self.mirror.add_stream_calls(
+                    record.id,
+                    stats.api_calls - committed_calls,
+                    stats.wait_seconds - committed_wait,
+                )
+
+
+@dataclass
+class LabelledStats(CallStats):
+    label: str | None = None
+
+
+def _counters(stream: StreamRecord) -> ev.StreamCounters:
+    return ev.StreamCounters(
+        stream.fetched, stream.new, stream.duplicates, stream.failed, stream.pages, stream.api_calls
+    )

@@ -1,0 +1,89 @@
+"""Where a run's calls go: real provider APIs, or the built-in simulator.
+
+:class:`Environment` resolves, per provider, the base URL (``BACKFILL_*_API_URL``), the token
+(environment, then keyring) and the inner transport (the network, or the simulator's
+``MockTransport``), and owns the clock everything waits on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+
+from . import secrets_registry
+from .clock import Clock, SystemClock, VirtualClock
+from .connectors import ProviderInfo
+from .credentials import Credential, lookup
+from .errors import CredentialsMissing, UsageError
+
+if TYPE_CHECKING:
+    from .demo import Simulator
+
+
+@dataclass
+class Environment:
+    clock: Clock = field(default_factory=SystemClock)
+    simulator: Simulator | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: An inner transport to use instead of the network (recordings, tests).
+    transport: httpx.AsyncBaseTransport | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        simulate: bool,
+        simulator_config: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Environment:
+        environ = dict(os.environ if env is None else env)
+        if not simulate:
+            return cls(env=environ)
+        from .demo import Simulator, SimulatorConfig
+
+        text = simulator_config if simulator_config is not None else environ.get("BACKFILL_SIM", "")
+        try:
+            config = SimulatorConfig.from_env_string(text)
+        except ValueError as exc:
+            raise UsageError(f"BACKFILL_SIM: {exc}") from None
+        clock: Clock = VirtualClock() if config.clock == "virtual" else SystemClock()
+        return cls(clock=clock, simulator=Simulator(config, clock), env=environ)
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulator is not None
+
+    def base_url(self, info: ProviderInfo) -> str:
+        url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise UsageError(f"{info.base_url_env}={url!r} is not an http(s) URL; fix or unset it")
+        return url.rstrip("/")
+
+    def credential(self, info: ProviderInfo) -> Credential | None:
+        if self.simulated:
+            # The simulator needs no account; a token in the environment is still sent, so that
+            # token handling is exercised exactly as on a real run.
+            value = self.env.get(info.token_env, "").strip()
+            if not value:
+                return None
+            secrets_registry.register(value)
+            return Credential(value, "environment")
+        found = lookup(info.name, info.token_env, self.env)
+        if found is None:
+            raise CredentialsMissing(
+                f"no {info.label} token: set {info.token_env} or run "
+                f"`backfill-tui auth set {info.name}` (or try --simulate)"
+            )
+        return found
+
+    def inner_transport(self) -> httpx.AsyncBaseTransport:
+        if self.transport is not None:
+            return self.transport
+        if self.simulator is not None:
+            return self.simulator.transport
+        return httpx.AsyncHTTPTransport(retries=0)

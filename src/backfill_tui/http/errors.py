@@ -1,0 +1,43 @@
+"""Why a stream's HTTP calls failed, each with a message safe to show and store.
+
+ApiError                 a stream cannot go on; ``str()`` is one line, never a credential
+├── AuthenticationFailed the provider rejected the credentials (401)
+├── AccessDenied         403 that is not a rate limit, or 404 for the configured resource
+├── HostNotAllowed       a next-page link pointed away from the configured API host
+├── RetriesExhausted     5xx, dropped connections, timeouts or bad JSON beyond the retry bound
+├── RateLimitExhausted   rate-limited more times in a row than the policy allows
+└── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """A failure that ends one stream (or all streams of one source)."""
+
+    #: When true, every stream of the same provider fails with it (bad credentials).
+    provider_wide: bool = False
+
+
+class AuthenticationFailed(ApiError):
+    provider_wide = True
+
+
+class AccessDenied(ApiError):
+    pass
+
+
+class HostNotAllowed(ApiError):
+    pass
+
+
+class RetriesExhausted(ApiError):
+    pass
+
+
+class RateLimitExhausted(ApiError):
+    pass
+
+
+class UnexpectedResponse(ApiError):
+    pass

@@ -1,0 +1,224 @@
+"""The transport every provider's calls go through: auth, host pinning, retries, rate limits.
+
+:class:`ResilientTransport` wraps an inner httpx transport (the network, the simulator or a
+recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx transport
+(GraphQL). For each request it
+
+- refuses any origin but the configured API's, and adds the credential only there;
+- waits when the quota is inside the reserve, or when the provider answers with a rate limit;
+- retries 5xx, dropped connections, timeouts and truncated or invalid JSON with backoff and
+  jitter, a bounded number of times;
+- counts API calls and wait time on the :class:`CallStats` of the stream making the call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..clock import Clock
+from .errors import AuthenticationFailed, HostNotAllowed, RateLimitExhausted, RetriesExhausted
+from .ratelimit import Quota, RateLimitPolicy
+
+log = logging.getLogger("backfill_tui.http")
+
+PARSED_JSON = "backfill_tui.json"
+
+
+@dataclass
+class CallStats:
+    """API calls and rate-limit waiting done on behalf of one stream (or a source's setup)."""
+
+    api_calls: int = 0
+    wait_seconds: float = 0.0
+
+
+#: The stats of the stream whose task is running; the engine sets it per stream task.
+current_stats: ContextVar[CallStats | None] = ContextVar("current_stats", default=None)
+
+
+@dataclass(frozen=True)
+class WaitNotice:
+    """Told to the engine when a request must wait (rate limit or quota reserve)."""
+
+    until: float
+    seconds: float
+    reason: str
+
+
+@dataclass
+class RetryRules:
+    max_attempts: int = 6  # tries of one request on errors (5xx, dropped, timeout, bad JSON)
+    max_limit_waits: int = 12  # rate-limit answers in a row before the stream fails
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+
+
+def origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+class ResilientTransport(httpx.AsyncBaseTransport):
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        *,
+        provider_label: str,
+        base_url: str,
+        auth_header: str | None,
+        policy: RateLimitPolicy,
+        clock: Clock,
+        reserve_fraction: float = 0.0,
+        rules: RetryRules | None = None,
+        on_wait: Callable[[WaitNotice], None] | None = None,
+    ) -> None:
+        self._inner = inner
+        self._label = provider_label
+        self._origin = origin(httpx.URL(base_url))
+        self._auth = auth_header
+        self._policy = policy
+        self._clock = clock
+        self._reserve = reserve_fraction
+        self._rules = rules or RetryRules()
+        self._on_wait = on_wait
+        self.quota: Quota | None = None
+
+    def _stats(self) -> CallStats | None:
+        return current_stats.get()
+
+    async def _wait(self, seconds: float, reason: str) -> None:
+        until = self._clock.now() + seconds
+        log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
+        if self._on_wait is not None:
+            self._on_wait(WaitNotice(until, seconds, reason))
+        stats = self._stats()
+        if stats is not None:
+            stats.wait_seconds += seconds
+        await self._clock.sleep(seconds)
+
+    async def _respect_reserve(self) -> None:
+        quota = self.quota
+        if quota is None or self._reserve <= 0 or quota.reset_at is None:
+            return
+        if quota.remaining <= quota.limit * self._reserve:
+            seconds = quota.reset_at - self._clock.now()
+            if seconds > 0:
+                reserve = int(quota.limit * self._reserve)
+                await self._wait(
+                    seconds + 1, f"keeping {reserve} of {quota.limit} calls in reserve"
+                )
+            self.quota = None
+
+    def _backoff(self, attempt: int) -> float:
+        rules = self._rules
+        return random.uniform(0, min(rules.backoff_cap, rules.backoff_base * 2**attempt))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if origin(request.url) != self._origin:
+            raise HostNotAllowed(
+                f"refused a request to {request.url.host}: {self._label} credentials and calls go "
+                f"only to {self._origin[1]}"
+            )
+        if self._auth is not None:
+            request.headers["Authorization"] = self._auth
+        attempt = 0
+        limit_waits = 0
+        last_problem = ""
+        while True:
+            await self._respect_reserve()
+            stats = self._stats()
+            if stats is not None:
+                stats.api_calls += 1
+            try:
+                response = await self._inner.handle_async_request(request)
+                await response.aread()
+            except httpx.TransportError as exc:
+                last_problem = _describe_transport_error(exc)
+                attempt += 1
+                if attempt >= self._rules.max_attempts:
+                    raise RetriesExhausted(
+                        f"{self._label}: gave up after {attempt} tries ({last_problem})"
+                    ) from None
+                log.warning("%s: %s, retrying (%d)", self._label, last_problem, attempt)
+                await self._clock.sleep(self._backoff(attempt))
+                continue
+
+            quota = self._policy.quota(response)
+            if quota is not None:
+                self.quota = quota
+            body, problem = _parse_body(response)
+            answer = self._policy.limit_answer(response, body, self._clock.now())
+            if answer is not None:
+                limit_waits += 1
+                if limit_waits > self._rules.max_limit_waits:
+                    raise RateLimitExhausted(
+                        f"{self._label}: still rate limited after {limit_waits - 1} waits"
+                    )
+                await self._wait(answer.seconds, answer.reason)
+                continue
+            if response.status_code == 401:
+                raise AuthenticationFailed(
+                    f"{self._label} authentication failed (401): the credentials were rejected; "
+                    "check or replace the token"
+                )
+            if response.status_code >= 500 or problem is not None:
+                last_problem = problem or f"server error {response.status_code}"
+                attempt += 1
+                if attempt >= self._rules.max_attempts:
+                    raise RetriesExhausted(
+                        f"{self._label}: gave up after {attempt} tries ({last_problem})"
+                    )
+                log.warning("%s: %s, retrying (%d)", self._label, last_problem, attempt)
+                await self._clock.sleep(self._backoff(attempt))
+                continue
+            return _rebuild(request, response, body)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _describe_transport_error(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "connection dropped"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    return type(exc).__name__
+
+
+def _parse_body(response: httpx.Response) -> tuple[Any, str | None]:
+    """Parse a JSON body once; a 2xx whose JSON is truncated or invalid is a problem to retry."""
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type:
+        return None, None
+    try:
+        return json.loads(response.content), None
+    except ValueError:
+        if response.is_success:
+            return None, "truncated or invalid JSON"
+        return None, None
+
+
+def _rebuild(request: httpx.Request, response: httpx.Response, body: Any) -> httpx.Response:
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    extensions = dict(response.extensions)
+    extensions[PARSED_JSON] = body
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=response.content,
+        request=request,
+        extensions=extensions,
+    )

@@ -1,0 +1,146 @@
+"""The observation model: production's ``SourceEvent`` and what a run is asked to do.
+
+``SourceEvent``, ``SourceActor`` and ``SourceReference`` have exactly the shape of Lightfast's
+production transformer output (lightfast-data-model.md §1); connectors build them and the store
+writes them. ``SourceSpec`` and ``Depth`` are the user's words for a backfill (interfaces.md §1).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Provider = Literal["github", "vercel", "linear", "sentry"]
+PROVIDERS: tuple[Provider, ...] = ("github", "vercel", "linear", "sentry")
+DEPTHS: tuple[int, ...] = (7, 30, 90)
+DEFAULT_DEPTH = 30
+DEFAULT_MAX_ITEMS = 1000
+
+TITLE_MAX = 200
+BODY_MAX = 10_000
+
+ReferenceType = Literal[
+    "commit",
+    "branch",
+    "pr",
+    "issue",
+    "deployment",
+    "project",
+    "cycle",
+    "assignee",
+    "reviewer",
+    "team",
+    "label",
+]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def _cut(text: str, limit: int) -> str:
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 3] + "..."
+
+
+def sanitize_title(text: str) -> str:
+    """Trim and cut to 200 characters ending in "..." (production's ``sanitizeTitle``)."""
+    return _cut(text, TITLE_MAX)
+
+
+def sanitize_body(text: str) -> str:
+    """Trim and cut to 10,000 characters ending in "..." (production's ``sanitizeBody``)."""
+    return _cut(text, BODY_MAX)
+
+
+class SourceActor(BaseModel):
+    """Who acted, in the provider's terms."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    email: str | None = None
+    avatarUrl: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return value if value is None or _EMAIL.match(value) else None
+
+    @field_validator("avatarUrl")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return value if value is None or _URL.match(value) else None
+
+
+class SourceReference(BaseModel):
+    """A relationship link from an observation to a commit, branch, PR, issue, ..."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ReferenceType
+    id: str = Field(min_length=1)
+    url: str | None = None
+    label: str | None = None
+
+
+class SourceEvent(BaseModel):
+    """One observation, as production's webhook transformers produce it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: Provider
+    sourceType: str = Field(min_length=1)
+    sourceId: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    body: str = Field(max_length=BODY_MAX)
+    actor: SourceActor | None = None
+    occurredAt: str
+    references: list[SourceReference] = Field(default_factory=list)
+    metadata: dict[str, Any]
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _title(cls, value: Any) -> Any:
+        return sanitize_title(value) if isinstance(value, str) else value
+
+    @field_validator("body", mode="before")
+    @classmethod
+    def _body(cls, value: Any) -> Any:
+        return sanitize_body(value) if isinstance(value, str) else value
+
+    @field_validator("occurredAt")
+    @classmethod
+    def _occurred(cls, value: str) -> str:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            raise ValueError("occurredAt needs a UTC offset")
+        return parsed.isoformat()
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value.get("deliveryId"):
+            raise ValueError("metadata.deliveryId is required")
+        return value
+
+
+def iso_utc(value: str | int | float | None) -> str | None:
+    """Normalise a provider timestamp (ISO text or epoch milliseconds) to ISO 8601 with offset."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        from datetime import UTC
+
+        return datetime.fromtimestamp(value / 1000, tz=UTC).isoformat()
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        from datetime import UTC
+
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.isoformat()

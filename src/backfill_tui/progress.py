@@ -1,0 +1,67 @@
+"""Progress events: what the engine tells any face (headless display, Textual app, tests).
+
+Events are small frozen dataclasses carrying cumulative counters, so a face that drops or
+coalesces some still shows the truth from the next one. The engine never imports a face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StreamCounters:
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    pages: int = 0
+    api_calls: int = 0
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    workspace: str
+    since: str
+    streams: tuple[str, ...]  # stream keys "provider:target/entity"
+
+
+@dataclass(frozen=True)
+class PageStored:
+    run_id: str
+    stream: str
+    counters: StreamCounters
+    page_new: int
+    page_duplicates: int
+    quota_remaining: int | None = None
+    quota_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class RateLimitWait:
+    run_id: str
+    source: str
+    stream: str | None
+    until: float  # epoch seconds on the run's clock
+    seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class StreamFinished:
+    run_id: str
+    stream: str
+    status: str  # completed | failed | cancelled
+    counters: StreamCounters
+    error: str | None = None
+    capped: bool = False
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    status: str  # completed | partial | failed | cancelled
+
+
+ProgressEvent = RunStarted | PageStored | RateLimitWait | StreamFinished | RunFinished

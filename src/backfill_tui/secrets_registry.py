@@ -1,0 +1,43 @@
+"""Keeps every credential value in use, so that no text leaving the process can carry one.
+
+The HTTP layer registers each token it is given; logs, stored errors and printed messages pass
+through :func:`redact` as a last line of defence (the first is never formatting a token at all).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+_lock = threading.Lock()
+_values: set[str] = set()
+
+
+def register(value: str | None) -> None:
+    """Remember a credential value (values shorter than 4 characters are not worth masking)."""
+    if value and len(value) >= 4:
+        with _lock:
+            _values.add(value)
+
+
+def redact(text: str) -> str:
+    """Replace every registered credential value in ``text`` with ``***``."""
+    if not _values:
+        return text
+    with _lock:
+        values = sorted(_values, key=len, reverse=True)
+    for value in values:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks registered credentials in every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message or record.args:
+            record.msg, record.args = clean, None
+        return True

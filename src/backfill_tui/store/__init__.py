@@ -1,0 +1,19 @@
+"""The local SQLite mirror (the only place that speaks SQL)."""
+
+from .mirror import Mirror, PageResult, nanoid, now_iso, observation_row, observation_type
+from .records import RunRecord, StreamRecord
+from .significance import THRESHOLD, kept_by_production, score
+
+__all__ = [
+    "THRESHOLD",
+    "Mirror",
+    "PageResult",
+    "RunRecord",
+    "StreamRecord",
+    "kept_by_production",
+    "nanoid",
+    "now_iso",
+    "observation_row",
+    "observation_type",
+    "score",
+]

@@ -1,0 +1,408 @@
+"""The local mirror: one SQLite file of observations, runs, streams and checkpoints.
+
+This is the only module that speaks SQL. :meth:`Mirror.open` refuses, with one clear line and
+without writing a byte, any file that is not a backfill-tui mirror, is corrupt, or was made by a
+newer version. A page's observations and its stream's checkpoint are committed in one
+transaction (:meth:`Mirror.commit_page`), so a crash loses at most the page in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from ..errors import MirrorError, RunConflict
+from ..models import SourceEvent
+from .records import RunRecord, StreamRecord
+from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from .significance import score
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
+_INSERT = (
+    "INSERT INTO observations (external_id, workspace_id, source, source_type, source_id, "
+    "observation_type, title, content, actor, source_references, metadata, occurred_at, "
+    "captured_at, created_at, ingestion_source, significance_score, run_id) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'backfill',?,?) "
+    "ON CONFLICT (workspace_id, source_id) DO NOTHING"
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def nanoid(size: int = 21) -> str:
+    """A 21-character URL-safe public id, like production's ``nanoid()``."""
+    return "".join(_NANOID[b & 63] for b in os.urandom(size))
+
+
+def observation_type(event: SourceEvent) -> str:
+    """Production's ``deriveObservationType``: Vercel's first '.' becomes '_'."""
+    if event.source == "vercel":
+        return event.sourceType.replace(".", "_", 1)
+    return event.sourceType
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def observation_row(event: SourceEvent, workspace: str, run_id: str, at: str) -> tuple[Any, ...]:
+    actor = event.actor.model_dump(exclude_none=True) if event.actor else None
+    refs = [ref.model_dump(exclude_none=True) for ref in event.references]
+    return (
+        nanoid(),
+        workspace,
+        event.source,
+        event.sourceType,
+        event.sourceId,
+        observation_type(event),
+        event.title,
+        event.body,
+        _json(actor) if actor is not None else None,
+        _json(refs),
+        _json(event.metadata),
+        event.occurredAt,
+        at,
+        at,
+        score(event),
+        run_id,
+    )
+
+
+@dataclass(frozen=True)
+class PageResult:
+    new: int
+    duplicates: int
+
+
+def process_alive(pid: int, host: str) -> bool:
+    """Whether the process that holds a lock still runs (on another host: assume it does)."""
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Mirror:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Mirror:
+        target = Path(path).expanduser()
+        if target.is_dir():
+            raise MirrorError(f"{target} is a directory; give --db a file path")
+        if target.exists() and target.stat().st_size > 0:
+            _check_existing(target)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not target.exists():
+                fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+        try:
+            conn = sqlite3.connect(
+                target, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            mirror = cls(target, conn)
+            mirror._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise MirrorError(
+                f"{target} could not be opened as a mirror ({exc}); choose another --db"
+            ) from None
+        return mirror
+
+    def _migrate(self) -> None:
+        if migrations.pending(self.db):
+            with self.transaction():
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            migrations.apply(self.db)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- runs and streams ---------------------------------------------------------------------
+
+    def create_run(self, run: RunRecord, streams: Iterable[tuple[str, str, str]]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO runs (id, workspace_id, sources, depth_days, since, entities, max_items,"
+                " status, simulate, simulator, pid, host, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run.id,
+                    run.workspace,
+                    _json(run.sources),
+                    run.depth_days,
+                    run.since,
+                    _json(sorted(run.entities)) if run.entities is not None else None,
+                    run.max_items,
+                    run.status,
+                    int(run.simulate),
+                    run.simulator,
+                    os.getpid(),
+                    socket.gethostname(),
+                    run.started_at,
+                ),
+            )
+            for provider, target in _sources(run):
+                conn.execute(
+                    "INSERT INTO run_sources (run_id, provider, target) VALUES (?,?,?)",
+                    (run.id, provider, target),
+                )
+            conn.executemany(
+                "INSERT INTO streams (run_id, provider, target, entity, updated_at) VALUES (?,?,?,?,?)",
+                [(run.id, p, t, e, now_iso()) for p, t, e in streams],
+            )
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return RunRecord.from_row(self._cols("runs"), row) if row else None
+
+    def list_runs(self, limit: int = 50) -> list[RunRecord]:
+        rows = self.conn.execute(
+            "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,)
+        ).fetchall()
+        cols = self._cols("runs")
+        return [RunRecord.from_row(cols, row) for row in rows]
+
+    def streams(self, run_id: str) -> list[StreamRecord]:
+        rows = self.conn.execute(
+            "SELECT * FROM streams WHERE run_id = ? ORDER BY id", (run_id,)
+        ).fetchall()
+        cols = self._cols("streams")
+        return [StreamRecord.from_row(cols, row) for row in rows]
+
+    def run_sources(self, run_id: str) -> list[dict[str, Any]]:
+        cur = self.conn.execute(
+            "SELECT * FROM run_sources WHERE run_id = ? ORDER BY rowid", (run_id,)
+        )
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def _cols(self, table: str) -> list[str]:
+        return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    def set_run_status(self, run_id: str, status: str, *, finished: bool = False) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, pid = ?, host = ? WHERE id = ?",
+                (
+                    status,
+                    now_iso() if finished else None,
+                    os.getpid(),
+                    socket.gethostname(),
+                    run_id,
+                ),
+            )
+
+    def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                (status, error, now_iso(), stream_id),
+            )
+
+    def add_source_calls(
+        self,
+        run_id: str,
+        provider: str,
+        target: str,
+        api_calls: int,
+        wait_s: float,
+        error: str | None,
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE run_sources SET api_calls = api_calls + ?, rate_limit_wait_s = "
+                "rate_limit_wait_s + ?, error = ? WHERE run_id = ? AND provider = ? AND target = ?",
+                (api_calls, wait_s, error, run_id, provider, target),
+            )
+
+    def commit_page(
+        self,
+        stream: StreamRecord,
+        workspace: str,
+        events: Sequence[SourceEvent],
+        failures: Sequence[tuple[str, str]],
+        *,
+        fetched: int,
+        cursor: str | None,
+        done: bool,
+        capped_at: str | None,
+        api_calls: int,
+        wait_s: float,
+    ) -> PageResult:
+        """Store one page's observations and its stream's checkpoint in one transaction."""
+        at = now_iso()
+        rows = [observation_row(e, workspace, stream.run_id, at) for e in events]
+        with self.transaction() as conn:
+            cur = conn.executemany(_INSERT, rows)
+            new = max(cur.rowcount, 0)
+            if failures:
+                conn.executemany(
+                    "INSERT INTO item_failures (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
+                    [(stream.run_id, stream.id, key, reason) for key, reason in failures],
+                )
+            conn.execute(
+                "UPDATE streams SET cursor = ?, status = ?, fetched = fetched + ?, new = new + ?,"
+                " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"
+                " api_calls = api_calls + ?, rate_limit_wait_s = rate_limit_wait_s + ?,"
+                " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?"
+                " WHERE id = ?",
+                (
+                    cursor,
+                    "completed" if done else "running",
+                    fetched,
+                    new,
+                    len(rows) - new,
+                    len(failures),
+                    api_calls,
+                    wait_s,
+                    int(capped_at is not None),
+                    capped_at,
+                    at,
+                    stream.id,
+                ),
+            )
+        return PageResult(new, len(rows) - new)
+
+    def add_stream_calls(self, stream_id: int, api_calls: int, wait_s: float) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE streams SET api_calls = api_calls + ?, rate_limit_wait_s = "
+                "rate_limit_wait_s + ? WHERE id = ?",
+                (api_calls, wait_s, stream_id),
+            )
+
+    def item_failures(self, run_id: str) -> list[tuple[int, str, str]]:
+        return self.conn.execute(
+            "SELECT stream_id, item_key, reason FROM item_failures WHERE run_id = ? ORDER BY id",
+            (run_id,),
+        ).fetchall()
+
+    # -- locks ---------------------------------------------------------------------------------
+
+    def acquire(self, run_id: str, workspace: str, sources: Iterable[str]) -> None:
+        """Take the per-(workspace, source) locks for a run, or refuse if a live run holds one."""
+        me, host = os.getpid(), socket.gethostname()
+        with self.transaction() as conn:
+            for source in sources:
+                row = conn.execute(
+                    "SELECT run_id, pid, host FROM run_locks WHERE workspace_id = ? AND source = ?",
+                    (workspace, source),
+                ).fetchone()
+                if row and row[0] != run_id and process_alive(row[1], row[2]):
+                    raise RunConflict(
+                        f"workspace '{workspace}' already has a backfill of {source} running "
+                        f"(run {row[0]}, process {row[1]} on {row[2]}); wait for it to finish "
+                        "or stop it first"
+                    )
+                conn.execute(
+                    "INSERT OR REPLACE INTO run_locks VALUES (?,?,?,?,?,?)",
+                    (workspace, source, run_id, me, host, now_iso()),
+                )
+
+    def release(self, run_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM run_locks WHERE run_id = ?", (run_id,))
+
+    def run_is_live(self, run: RunRecord) -> bool:
+        """A run marked running whose process is gone was interrupted (killed or crashed)."""
+        return run.pid is not None and run.host is not None and process_alive(run.pid, run.host)
+
+    # -- reading observations ------------------------------------------------------------------
+
+    def source_ids(self, workspace: str, run_id: str | None = None) -> list[str]:
+        sql = "SELECT source_id FROM observations WHERE workspace_id = ?"
+        args: tuple[Any, ...] = (workspace,)
+        if run_id is not None:
+            sql += " AND run_id = ?"
+            args += (run_id,)
+        return [row[0] for row in self.conn.execute(sql, args)]
+
+    def count_observations(self, workspace: str | None = None) -> int:
+        if workspace is None:
+            return int(self.conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM observations WHERE workspace_id = ?", (workspace,)
+            ).fetchone()[0]
+        )
+
+
+def _sources(run: RunRecord) -> list[tuple[str, str]]:
+    return [tuple(spec.split(":", 1)) for spec in run.sources]  # type: ignore[misc]
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse, without writing anything, a file that is not a usable mirror."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(SQLITE_MAGIC):
+        raise MirrorError(
+            f"{path} is not a backfill-tui mirror (not a SQLite database); it was left untouched. "
+            "Choose another file with --db"
+        )
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise MirrorError(
+            f"{path} is corrupt ({exc}); it was left untouched. Restore it from a copy or choose "
+            "another file with --db"
+        ) from None
+    if check != "ok":
+        raise MirrorError(
+            f"{path} is corrupt (integrity check: {check}); it was left untouched. Restore it "
+            "from a copy or choose another file with --db"
+        )
+    if app_id != APPLICATION_ID and tables:
+        raise MirrorError(
+            f"{path} is a SQLite database but not a backfill-tui mirror; it was left untouched. "
+            "Choose another file with --db"
+        )
+    if version > SCHEMA_VERSION:
+        raise MirrorError(
+            f"{path} was written by a newer backfill-tui (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade backfill-tui to open it"
+        )

@@ -1,0 +1,123 @@
+"""The mirror's schema, as numbered migrations recorded in the database (sqlite-utils' way).
+
+``observations`` mirrors production's ``lightfast_workspace_neural_observations`` column for
+column (interfaces.md §3); the other tables are ours: runs, their sources and streams (with
+checkpoints and API-call accounting), item failures, and the per-source run locks.
+A migration is only ever appended; ``SCHEMA_VERSION`` is the number of migrations.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+APPLICATION_ID = 0x42464C54  # "BFLT": marks a file as a backfill-tui mirror
+
+migrations = Migrations("backfill_tui")
+
+
+@migrations(name="0001_initial")
+def _initial(db: Database) -> None:
+    _run_script(
+        db,
+        """
+        CREATE TABLE observations (
+            id INTEGER PRIMARY KEY,
+            external_id TEXT NOT NULL UNIQUE,
+            workspace_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            source_type TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            observation_type TEXT NOT NULL,
+            title TEXT NOT NULL,
+            content TEXT NOT NULL,
+            actor TEXT,
+            source_references TEXT,
+            metadata TEXT,
+            occurred_at TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            ingestion_source TEXT NOT NULL DEFAULT 'backfill',
+            significance_score REAL,
+            run_id TEXT NOT NULL,
+            UNIQUE (workspace_id, source_id)
+        );
+        CREATE INDEX observations_workspace_occurred ON observations (workspace_id, occurred_at);
+        CREATE INDEX observations_source ON observations (workspace_id, source, source_type);
+        CREATE INDEX observations_run ON observations (run_id);
+
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            workspace_id TEXT NOT NULL,
+            sources TEXT NOT NULL,
+            depth_days INTEGER NOT NULL,
+            since TEXT NOT NULL,
+            entities TEXT,
+            max_items INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            simulate INTEGER NOT NULL DEFAULT 0,
+            simulator TEXT,
+            pid INTEGER,
+            host TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            error TEXT
+        );
+        CREATE TABLE run_sources (
+            run_id TEXT NOT NULL REFERENCES runs (id),
+            provider TEXT NOT NULL,
+            target TEXT NOT NULL,
+            api_calls INTEGER NOT NULL DEFAULT 0,
+            rate_limit_wait_s REAL NOT NULL DEFAULT 0,
+            error TEXT,
+            PRIMARY KEY (run_id, provider, target)
+        );
+        CREATE TABLE streams (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs (id),
+            provider TEXT NOT NULL,
+            target TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            cursor TEXT,
+            fetched INTEGER NOT NULL DEFAULT 0,
+            new INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            pages INTEGER NOT NULL DEFAULT 0,
+            api_calls INTEGER NOT NULL DEFAULT 0,
+            rate_limit_wait_s REAL NOT NULL DEFAULT 0,
+            capped INTEGER NOT NULL DEFAULT 0,
+            capped_at TEXT,
+            error TEXT,
+            updated_at TEXT,
+            UNIQUE (run_id, provider, target, entity)
+        );
+        CREATE TABLE item_failures (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            stream_id INTEGER NOT NULL REFERENCES streams (id),
+            item_key TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE TABLE run_locks (
+            workspace_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            acquired_at TEXT NOT NULL,
+            PRIMARY KEY (workspace_id, source)
+        );
+        """,
+    )
+
+
+def _run_script(db: Database, script: str) -> None:
+    # executescript() would COMMIT the migration's transaction; run statements one by one.
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+SCHEMA_VERSION = len(migrations._migrations)

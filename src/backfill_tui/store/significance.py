@@ -1,0 +1,81 @@
+"""Production's significance score, applied locally (lightfast-data-model.md §8, threshold 40).
+
+Score = base weight + keyword adjustments + 3 per reference (at most 15) + a body-length bonus,
+clamped to 0..100. Production at the reference commit looks the base weight up with the
+unprefixed ``sourceType``, which is not a registry key, so every event starts at the default
+35; we reproduce that (``REPRODUCE_LOOKUP_QUIRK``) because the mirror predicts what production
+keeps. The registry weights are kept for when production fixes the lookup.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..models import SourceEvent
+
+THRESHOLD = 40
+DEFAULT_WEIGHT = 35
+REPRODUCE_LOOKUP_QUIRK = True
+
+REGISTRY_WEIGHTS: dict[str, int] = {
+    "github:push": 30,
+    "github:pull-request.opened": 50,
+    "github:pull-request.closed": 45,
+    "github:pull-request.merged": 60,
+    "github:pull-request.reopened": 40,
+    "github:pull-request.ready-for-review": 45,
+    "github:issue.opened": 45,
+    "github:issue.closed": 40,
+    "github:issue.reopened": 40,
+    "github:release.published": 75,
+    "github:release.created": 70,
+    "vercel:deployment.created": 30,
+    "vercel:deployment.succeeded": 40,
+    "vercel:deployment.ready": 40,
+    "vercel:deployment.error": 70,
+    "vercel:deployment.canceled": 65,
+    "sentry:issue.created": 55,
+    "sentry:issue.resolved": 50,
+    "sentry:issue.assigned": 30,
+    "sentry:issue.ignored": 25,
+    "sentry:error": 45,
+    "linear:issue.created": 50,
+    "linear:comment.created": 25,
+    "linear:project.created": 45,
+}
+
+_KEYWORDS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
+    (re.compile(rf"\b(?:{words})\b", re.IGNORECASE), delta)
+    for words, delta in (
+        (r"breaking|critical|urgent|security|vulnerability|cve-\d+", 20),
+        ("hotfix|emergency|incident|outage|downtime", 15),
+        ("major|important|significant|release|deploy", 10),
+        ("feature|feat|new", 8),
+        ("fix|bug|patch|resolve", 5),
+        ("chore|deps|dependencies|bump|update|upgrade", -10),
+        ("typo|whitespace|formatting|lint", -15),
+        ("wip|draft|temp|test", -10),
+    )
+)
+
+
+def base_weight(event: SourceEvent) -> int:
+    if REPRODUCE_LOOKUP_QUIRK:
+        return REGISTRY_WEIGHTS.get(event.sourceType, DEFAULT_WEIGHT)
+    return REGISTRY_WEIGHTS.get(f"{event.source}:{event.sourceType}", DEFAULT_WEIGHT)
+
+
+def score(event: SourceEvent) -> int:
+    text = f"{event.title} {event.body}"
+    total = base_weight(event)
+    total += sum(delta for pattern, delta in _KEYWORDS if pattern.search(text))
+    total += min(15, 3 * len(event.references))  # words match whole: "fixes" is not "fix"
+    if len(event.body) > 500:
+        total += 5
+    elif len(event.body) > 200:
+        total += 2
+    return max(0, min(100, total))
+
+
+def kept_by_production(value: float | None) -> bool:
+    return value is not None and value >= THRESHOLD
