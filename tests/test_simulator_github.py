@@ -28,11 +28,15 @@ def make_sim(options: str = "", clock: VirtualClock | None = None) -> Simulator:
     return Simulator(SimulatorConfig.from_env_string(text), clock or VirtualClock(1.8e9))
 
 
-def run(sim: Simulator, body: Callable[[httpx.AsyncClient], Awaitable[T]],
-        headers: dict[str, str] | None = None) -> T:
+def run(
+    sim: Simulator,
+    body: Callable[[httpx.AsyncClient], Awaitable[T]],
+    headers: dict[str, str] | None = None,
+) -> T:
     async def main() -> T:
-        async with httpx.AsyncClient(transport=sim.transport, base_url="https://api.github.com",
-                                     headers=headers) as client:
+        async with httpx.AsyncClient(
+            transport=sim.transport, base_url="https://api.github.com", headers=headers
+        ) as client:
             return await body(client)
 
     return asyncio.run(main())
@@ -57,16 +61,24 @@ def ts(text: str) -> datetime:
 
 # -- configuration -----------------------------------------------------------------------------
 
+
 def test_config_defaults_and_parsing() -> None:
     assert SimulatorConfig.from_env_string("") == SimulatorConfig()
     d = SimulatorConfig()
     assert (d.seed, d.faults, d.rate_limit_every, d.latency, d.clock) == (1, 0.0, None, 0.0, "real")
     assert (d.anchor, d.token, d.request_log, d.quota, d.retry_after, d.scale) == (
-        None, None, None, 5000, 1, 1.0)
+        None,
+        None,
+        None,
+        5000,
+        1,
+        1.0,
+    )
     c = SimulatorConfig.from_env_string(
         "seed=7,faults=0.15,rate_limit_every=7,latency=0.01,clock=virtual,"
         "anchor=2026-11-28T00:00:00Z,token=ghp_x,request_log=/tmp/r.jsonl,quota=5000,"
-        "retry_after=1,scale=2.0")
+        "retry_after=1,scale=2.0"
+    )
     assert (c.seed, c.faults, c.rate_limit_every, c.clock, c.scale) == (7, 0.15, 7, "virtual", 2.0)
     assert c.anchor == ANCHOR_DT and c.request_log == Path("/tmp/r.jsonl")
     assert "ghp_x" not in repr(c)
@@ -75,17 +87,20 @@ def test_config_defaults_and_parsing() -> None:
     assert offset.anchor == ANCHOR_DT
 
 
-@pytest.mark.parametrize(("text", "names"), [
-    ("colour=blue", "unknown simulator option 'colour'"),
-    ("faults=1.5", "'faults' must be a fraction from 0 to 1"),
-    ("seed=x", "'seed' must be an integer"),
-    ("clock=wall", "'clock' must be 'real' or 'virtual'"),
-    ("anchor=yesterday", "'anchor' must be an ISO-8601 instant"),
-    ("quota=0", "'quota'"),
-    ("scale", "'scale' needs a value"),
-])
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("colour=blue", "unknown simulator option 'colour'"),
+        ("faults=1.5", "'faults' must be a fraction from 0 to 1"),
+        ("seed=x", "'seed' must be an integer"),
+        ("clock=wall", "'clock' must be 'real' or 'virtual'"),
+        ("anchor=yesterday", "'anchor' must be an ISO-8601 instant"),
+        ("quota=0", "'quota'"),
+        ("scale", "'scale' needs a value"),
+    ],
+)
 def test_config_errors_are_one_clear_line(text: str, names: str) -> None:
-    with pytest.raises(ValueError, ) as err:
+    with pytest.raises(ValueError) as err:
         SimulatorConfig.from_env_string(text)
     assert names in str(err.value) and "\n" not in str(err.value)
 
@@ -97,10 +112,15 @@ def test_anchor_defaults_to_start_of_clock_day() -> None:
 
 # -- shape, determinism, paging ----------------------------------------------------------------
 
+
 def test_same_seed_same_bytes_other_seed_other_world() -> None:
     async def pages(client: httpx.AsyncClient) -> list[bytes]:
-        paths = ["/repos/acme/rocket/pulls", "/repos/acme/rocket/issues",
-                 "/repos/acme/rocket/commits", "/repos/acme/rocket/releases"]
+        paths = [
+            "/repos/acme/rocket/pulls",
+            "/repos/acme/rocket/issues",
+            "/repos/acme/rocket/commits",
+            "/repos/acme/rocket/releases",
+        ]
         return [(await client.get(p, params={**PULLS, "page": "2"})).content for p in paths]
 
     first, again = run(make_sim("seed=7"), pages), run(make_sim("seed=7"), pages)
@@ -113,24 +133,52 @@ def test_pulls_page_with_github_links_and_repositories_form() -> None:
 
     async def body(client: httpx.AsyncClient) -> None:
         r = await client.get("/repos/acme/rocket/pulls", params=PULLS)
-        for header in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used",
-                       "x-ratelimit-reset", "x-github-request-id", "etag"):
+        for header in (
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-used",
+            "x-ratelimit-reset",
+            "x-github-request-id",
+            "etag",
+        ):
             assert header in r.headers
         assert r.headers["x-ratelimit-resource"] == "core"
         assert r.headers["content-type"] == "application/json; charset=utf-8"
-        base = "https://api.github.com/repositories/1296269/pulls?state=all&sort=updated" \
-               "&direction=desc&per_page=100"
+        base = (
+            "https://api.github.com/repositories/1296269/pulls?state=all&sort=updated"
+            "&direction=desc&per_page=100"
+        )
         assert r.headers["link"] == f'<{base}&page=2>; rel="next", <{base}&page=3>; rel="last"'
         pr = r.json()[0]
-        for key in ("id", "node_id", "number", "html_url", "state", "title", "body", "user",
-                    "labels", "assignees", "requested_reviewers", "created_at", "updated_at",
-                    "closed_at", "merged_at", "merge_commit_sha", "draft", "head", "base",
-                    "author_association"):
+        for key in (
+            "id",
+            "node_id",
+            "number",
+            "html_url",
+            "state",
+            "title",
+            "body",
+            "user",
+            "labels",
+            "assignees",
+            "requested_reviewers",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "merged_at",
+            "merge_commit_sha",
+            "draft",
+            "head",
+            "base",
+            "author_association",
+        ):
             assert key in pr
         assert {"label", "ref", "sha"} <= pr["head"].keys() and pr["base"]["ref"] == "main"
         second = await client.get(r.links["next"]["url"])
-        assert second.json() == (await client.get("/repos/acme/rocket/pulls",
-                                                  params={**PULLS, "page": "2"})).json()
+        assert (
+            second.json()
+            == (await client.get("/repos/acme/rocket/pulls", params={**PULLS, "page": "2"})).json()
+        )
         last = await client.get(second.links["next"]["url"])
         assert set(last.links) == {"prev", "first"}
         repo = (await client.get("/repositories/1296269")).json()
@@ -180,11 +228,14 @@ def test_issues_since_is_server_side_and_mixes_in_prs() -> None:
     since = "2026-10-29T00:00:00Z"
 
     async def body(client: httpx.AsyncClient) -> tuple[list[Any], list[Any], int]:
-        everything = await walk(client, "/repos/acme/rocket/issues",
-                                {"state": "all", "sort": "updated", "direction": "desc",
-                                 "per_page": "100"})
-        window = await walk(client, "/repos/acme/rocket/issues",
-                            {"state": "all", "since": since, "per_page": "100"})
+        everything = await walk(
+            client,
+            "/repos/acme/rocket/issues",
+            {"state": "all", "sort": "updated", "direction": "desc", "per_page": "100"},
+        )
+        window = await walk(
+            client, "/repos/acme/rocket/issues", {"state": "all", "since": since, "per_page": "100"}
+        )
         bad = await client.get("/repos/acme/rocket/issues", params={"since": "last tuesday"})
         return everything, window, bad.status_code
 
@@ -198,6 +249,9 @@ def test_issues_since_is_server_side_and_mixes_in_prs() -> None:
     pr = next(i for i in window if "pull_request" in i)
     assert {"url", "html_url", "diff_url", "patch_url", "merged_at"} <= pr["pull_request"].keys()
     assert bad_status == 422
+    titles = [i["title"] for i in everything]
+    assert any("<script>" in t for t in titles) and any("[bold]" in t for t in titles)
+    assert any(not t.isascii() for t in titles)
 
 
 def test_commits_newest_first_with_since_and_until() -> None:
@@ -206,16 +260,20 @@ def test_commits_newest_first_with_since_and_until() -> None:
 
     async def body(client: httpx.AsyncClient) -> tuple[list[Any], list[Any]]:
         everything = await walk(client, "/repos/acme/rocket/commits", {"per_page": "100"})
-        window = await walk(client, "/repos/acme/rocket/commits",
-                            {"since": since, "until": until, "per_page": "100"})
+        window = await walk(
+            client,
+            "/repos/acme/rocket/commits",
+            {"since": since, "until": until, "per_page": "100"},
+        )
         return everything, window
 
     everything, window = run(sim, body)
     assert len(everything) == 900
     dates = [ts(c["commit"]["committer"]["date"]) for c in everything]
     assert dates == sorted(dates, reverse=True)
-    expected = [c["sha"] for c, d in zip(everything, dates, strict=True)
-                if ts(since) <= d <= ts(until)]
+    expected = [
+        c["sha"] for c, d in zip(everything, dates, strict=True) if ts(since) <= d <= ts(until)
+    ]
     assert [c["sha"] for c in window] == expected
     assert everything[0]["parents"][0]["sha"] == everything[1]["sha"]
     assert any(c["author"] is None for c in everything)
@@ -223,8 +281,9 @@ def test_commits_newest_first_with_since_and_until() -> None:
 
 
 def test_releases_newest_first_with_drafts_and_unique_tags() -> None:
-    releases = run(make_sim(), lambda c: walk(c, "/repos/acme/rocket/releases",
-                                              {"per_page": "100"}))
+    releases = run(
+        make_sim(), lambda c: walk(c, "/repos/acme/rocket/releases", {"per_page": "100"})
+    )
     drafts = [r for r in releases if r["draft"]]
     assert drafts and all(r["published_at"] is None for r in drafts)
     published = [ts(r["published_at"]) for r in releases if not r["draft"]]
@@ -235,8 +294,14 @@ def test_releases_newest_first_with_drafts_and_unique_tags() -> None:
 
 def test_other_repositories_and_unknown_paths_are_404() -> None:
     async def body(client: httpx.AsyncClient) -> list[int]:
-        paths = ["/repos/acme/missing/pulls", "/repos/other/rocket", "/repositories/1/issues",
-                 "/repos/acme/rocket/pulls/", "/repos/acme/rocket/wiki", "/nope"]
+        paths = [
+            "/repos/acme/missing/pulls",
+            "/repos/other/rocket",
+            "/repositories/1/issues",
+            "/repos/acme/rocket/pulls/",
+            "/repos/acme/rocket/wiki",
+            "/nope",
+        ]
         statuses = [(await client.get(p)).status_code for p in paths]
         missing = await client.get("/repos/acme/missing")
         assert missing.json()["message"] == "Not Found"
@@ -247,6 +312,7 @@ def test_other_repositories_and_unknown_paths_are_404() -> None:
 
 
 # -- misbehaviour -----------------------------------------------------------------------------
+
 
 async def _hammer(client: httpx.AsyncClient, n: int) -> list[str]:
     outcomes = []
@@ -323,9 +389,11 @@ def test_wrong_or_missing_token_is_401() -> None:
 
     async def body(client: httpx.AsyncClient) -> list[int]:
         bare = await client.get("/repos/acme/rocket")
-        assert bare.json() == {"message": "Bad credentials",
-                               "documentation_url": "https://docs.github.com/rest",
-                               "status": "401"}
+        assert bare.json() == {
+            "message": "Bad credentials",
+            "documentation_url": "https://docs.github.com/rest",
+            "status": "401",
+        }
         wrong = await client.get("/repos/acme/rocket", headers={"Authorization": "Bearer nope"})
         good = await client.get("/repos/acme/rocket", headers={"Authorization": "Bearer ghp_x"})
         return [bare.status_code, wrong.status_code, good.status_code]
@@ -347,6 +415,7 @@ def test_request_log_has_one_json_line_per_request(tmp_path: Path) -> None:
 
 # -- ground truth -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("days", [7, 30, 90])
 def test_ground_truth_matches_a_brute_force_walk(days: int) -> None:
     sim = make_sim("seed=11")
@@ -360,9 +429,11 @@ def test_ground_truth_matches_a_brute_force_walk(days: int) -> None:
             if ts(pr["updated_at"]) >= cutoff:
                 action = "merged" if pr["merged_at"] else pr["state"].replace("open", "opened")
                 ids.add(f"pr:{full}#{pr['number']}:{action}")
-        issues = await walk(client, f"/repos/{full}/issues",
-                            {"state": "all", "per_page": "100",
-                             "since": cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        issues = await walk(
+            client,
+            f"/repos/{full}/issues",
+            {"state": "all", "per_page": "100", "since": cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        )
         pages["issue"] = -(-len(issues) // 100)
         for issue in issues:
             if "pull_request" not in issue:
@@ -371,8 +442,9 @@ def test_ground_truth_matches_a_brute_force_walk(days: int) -> None:
         for rel in await walk(client, f"/repos/{full}/releases", {"per_page": "100"}):
             if not rel["draft"] and ts(rel["published_at"]) >= cutoff:
                 ids.add(f"release:{full}:{rel['tag_name']}")
-        commits = await walk(client, f"/repos/{full}/commits",
-                             {"since": cutoff.isoformat(), "per_page": "100"})
+        commits = await walk(
+            client, f"/repos/{full}/commits", {"since": cutoff.isoformat(), "per_page": "100"}
+        )
         pages["push"] = -(-len(commits) // 100)
         ids.update(f"push:{full}:{c['sha']}" for c in commits)
         return ids, pages
@@ -388,6 +460,7 @@ def test_ground_truth_matches_a_brute_force_walk(days: int) -> None:
 
 
 # -- laziness ---------------------------------------------------------------------------------
+
 
 def test_huge_world_is_lazy() -> None:
     started = time.perf_counter()

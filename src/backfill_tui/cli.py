@@ -128,7 +128,7 @@ def build_parser() -> Parser:
         help="finish an interrupted or failed run",
         description="Continue every unfinished stream of a run from its checkpoint.",
     )
-    resume.add_argument("run_id", metavar="RUN_ID")
+    resume.add_argument("run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)")
     resume.add_argument(
         "--json", action="store_true", help="print the run summary as JSON on stdout"
     )

@@ -107,8 +107,18 @@ class Engine:
 
     # -- planning --------------------------------------------------------------------------------
 
-    def plan(self, request: RunRequest, *, simulator_text: str | None = None) -> RunRecord:
-        """Validate a request, record the run and its streams, and take the source locks."""
+    def plan(
+        self,
+        request: RunRequest,
+        *,
+        simulator_text: str | None = None,
+        started_at: datetime | None = None,
+    ) -> RunRecord:
+        """Validate a request, record the run and its streams, and take the source locks.
+
+        ``started_at`` fixes the run's "now" (a replay selects the recorded window); by default
+        it is the environment clock's now. The cutoff is computed from it once, here.
+        """
         validate_depth(request.depth)
         if not request.workspace.strip():
             raise UsageError("--workspace is empty; give the workspace id the backfill is for")
@@ -119,7 +129,8 @@ class Engine:
             info = provider(spec.provider)
             self.environment.base_url(info)
             self.environment.credential(info)
-        now = datetime.fromtimestamp(self.environment.clock.now(), UTC).replace(microsecond=0)
+        now = started_at or datetime.fromtimestamp(self.environment.clock.now(), UTC)
+        now = now.astimezone(UTC).replace(microsecond=0)
         run = RunRecord(
             id=new_run_id(now),
             workspace=request.workspace,
@@ -159,6 +170,9 @@ class Engine:
                 *(self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items())
             )
         finally:
+            # Streams cancelled before their task started never ran their own handlers.
+            unfinished = [s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")]
+            self._mark(unfinished, "cancelled", None)
             status = self._final_status(run.id)
             self.mirror.set_run_status(run.id, status, finished=True)
             self.mirror.release(run.id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..errors import UsageError
 from .base import Connector, ItemFailure, Page, ProviderInfo, Stream
 from .github import PROVIDER as GITHUB
+from .vercel import PROVIDER as VERCEL
 
-PROVIDERS: dict[str, ProviderInfo] = {GITHUB.name: GITHUB}
+PROVIDERS: dict[str, ProviderInfo] = {GITHUB.name: GITHUB, VERCEL.name: VERCEL}
 
 
 def provider(name: str) -> ProviderInfo:

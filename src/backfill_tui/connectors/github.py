@@ -73,8 +73,6 @@ class GitHubStream(Stream):
                 else:
                     page.events.append(result)
             next_url = None if stop else answer.links.get("next", {}).get("url")
-            if next_url is not None:
-                client.check_next(next_url)
             page.next_cursor = next_url
             yield page
             url, params = next_url, None

@@ -1,4 +1,5 @@
-"""The simulated GitHub repository ``acme/rocket``: its issues, PRs, commits and releases.
+"""The simulated GitHub repository ``acme/rocket``: its issues and PRs (commits and releases
+come from ``github_history.py``).
 
 Every object is computed on demand from ``(seed, position)`` and shaped like GitHub's list
 responses (REST ``2022-11-28``). Issue-like items (issues and PRs share one number sequence)
@@ -8,15 +9,24 @@ exactly two PRs, so the k-th PR is found without scanning. ``github.py`` serves 
 
 from __future__ import annotations
 
-import base64
-import functools
 import math
 import re
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any
-from urllib.parse import quote
 
+from backfill_tui.demo.github_history import (
+    FULL_NAME,
+    NAME,
+    OWNER,
+    REPO_API,
+    REPO_HTML,
+    REPO_ID,
+    Json,
+    RepoHistory,
+    label_json,
+    node_id,
+    user_json,
+)
 from backfill_tui.demo.world import (
     COMPONENTS,
     DAY,
@@ -36,56 +46,9 @@ from backfill_tui.demo.world import (
     item_rng,
 )
 
-__all__ = ["FULL_NAME", "REPO_ID", "GitHubWorld", "IssueCore"]
+__all__ = ["FULL_NAME", "REPO_ID", "GitHubWorld", "IssueCore", "user_json"]
 
-OWNER, NAME = "acme", "rocket"
-FULL_NAME = f"{OWNER}/{NAME}"
-REPO_ID = 1296269
-API = "https://api.github.com"
-HTML = "https://github.com"
-REPO_API = f"{API}/repos/{FULL_NAME}"
-REPO_HTML = f"{HTML}/{FULL_NAME}"
 _PR_SLOTS: tuple[tuple[int, ...], ...] = tuple(combinations(range(5), 2))
-_WEB_FLOW = Person("web-flow", 19864447, "GitHub", "noreply@github.com")
-Json = dict[str, Any]
-
-
-def _node_id(prefix: str, seed: int, kind: str, index: int) -> str:
-    raw = hash64(seed, kind + ":node", index).to_bytes(8, "big")
-    return prefix + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-@functools.cache
-def user_json(person: Person) -> Json:
-    login = person.login or ""
-    bot = person.kind == "Bot"
-    return {
-        "login": login,
-        "id": person.user_id,
-        "node_id": _node_id("MDQ6VXNlcj", 0, "user", person.user_id),
-        "avatar_url": f"https://avatars.githubusercontent.com/{'in/29110' if bot else 'u/'}"
-        f"{'' if bot else person.user_id}?v=4",
-        "gravatar_id": "",
-        "url": f"{API}/users/{quote(login)}",
-        "html_url": f"{HTML}/apps/dependabot" if bot else f"{HTML}/{login}",
-        "type": person.kind,
-        "user_view_type": "public",
-        "site_admin": False,
-    }
-
-
-@functools.cache
-def _label_json(index: int) -> Json:
-    label_id, name, color, description, default = LABELS[index]
-    return {
-        "id": label_id,
-        "node_id": _node_id("LA_kwDOABPHjc8AAAAB", 0, "label", label_id),
-        "url": f"{REPO_API}/labels/{quote(name)}",
-        "name": name,
-        "color": color,
-        "default": default,
-        "description": description,
-    }
 
 
 @dataclass(frozen=True)
@@ -107,16 +70,13 @@ class IssueCore:
         return "opened" if self.state == "open" else self.state
 
 
-class GitHubWorld:
+class GitHubWorld(RepoHistory):
     """The lazily generated contents of ``acme/rocket`` for one seed, anchor and scale."""
 
     def __init__(self, seed: int, anchor: float, scale: float) -> None:
-        self.seed = seed
-        self.anchor = anchor
         blocks = max(1, round(120 * scale))
+        super().__init__(seed, anchor, scale, blocks * 5)
         self.issues = Timeline(seed, "issue", blocks * 5, anchor)
-        self.commits = Timeline(seed, "commit", max(1, round(900 * scale)), anchor)
-        self.releases = Timeline(seed, "release", max(1, round(48 * scale)), anchor)
         self.n_prs = blocks * 2
 
     # -- issue-like positions -------------------------------------------------------------
@@ -232,7 +192,7 @@ class GitHubWorld:
         return {
             "url": url,
             "id": 1_100_000_000 + n * 100 + hash64(self.seed, "prid", n) % 100,
-            "node_id": _node_id("PR_kwDOABPHjc", self.seed, "pr", n),
+            "node_id": node_id("PR_kwDOABPHjc", self.seed, "pr", n),
             "html_url": f"{REPO_HTML}/pull/{n}",
             "diff_url": f"{REPO_HTML}/pull/{n}.diff",
             "patch_url": f"{REPO_HTML}/pull/{n}.patch",
@@ -252,7 +212,7 @@ class GitHubWorld:
             "assignees": assignees,
             "requested_reviewers": [user_json(r) for r in d["reviewers"]],
             "requested_teams": [],
-            "labels": [_label_json(i) for i in d["labels"]],
+            "labels": [label_json(i) for i in d["labels"]],
             "milestone": None,
             "draft": core.draft,
             "commits_url": f"{url}/commits",
@@ -293,13 +253,13 @@ class GitHubWorld:
             "events_url": f"{url}/events",
             "html_url": f"{REPO_HTML}/{'pull' if core.is_pr else 'issues'}/{n}",
             "id": 1_800_000_000 + n * 100 + hash64(self.seed, "issueid", n) % 100,
-            "node_id": _node_id(
+            "node_id": node_id(
                 "PR_kwDOABPHjc" if core.is_pr else "I_kwDOABPHjc", self.seed, "issue", n
             ),
             "number": n,
             "title": d["title"],
             "user": user_json(d["author"]),
-            "labels": [_label_json(i) for i in d["labels"]],
+            "labels": [label_json(i) for i in d["labels"]],
             "state": "open" if core.state == "open" else "closed",
             "locked": False,
             "assignee": assignees[0] if assignees else None,
@@ -342,166 +302,3 @@ class GitHubWorld:
             reason = "completed" if core.number % 7 else "not_planned"
         item["state_reason"] = reason
         return item
-
-    # -- commits -------------------------------------------------------------------------
-    def commit_sha(self, p: int) -> str:
-        return hex_id(self.seed, "commit", p)
-
-    def commit_json(self, p: int) -> Json:
-        rng = item_rng(self.seed, "commit:detail", p)
-        sha = self.commit_sha(p)
-        committed = self.commits.ts(p)
-        author = rng.choice(PEOPLE[:10] + PEOPLE[11:])
-        comp = rng.choice(COMPONENTS)
-        pr = rng.randint(1, self.issues.n)
-        merge = rng.random() < 0.15
-        if merge:
-            message = (
-                f"Merge pull request #{pr} from {author.login or 'acme'}/{comp.split()[0]}"
-                f"\n\n{rng.choice(PR_VERBS)} {comp}"
-            )
-        elif rng.random() < 0.05:
-            message = rng.choice(ODD_TITLES).format(c=comp)
-        else:
-            message = f"{rng.choice(PR_VERBS)} {comp} handling (#{pr})"
-            if rng.random() < 0.35:
-                message += f"\n\n* tidy the {comp}\n* add tests"
-            if rng.random() < 0.15:
-                helper = rng.choice(HUMANS)
-                message += f"\n\nCo-authored-by: {helper.name} <{helper.email}>"
-        authored = committed if rng.random() < 0.8 else committed - rng.randint(600, 10 * DAY)
-        web = merge or rng.random() < 0.4
-        committer = _WEB_FLOW if web else author
-        parents = [] if p + 1 >= self.commits.n else [self.commit_sha(p + 1)]
-        if merge and parents:
-            parents.append(hex_id(self.seed, "side", p))
-        tree = hex_id(self.seed, "tree", p)
-        return {
-            "sha": sha,
-            "node_id": _node_id("C_kwDOABPHjdoAK", self.seed, "commit", p),
-            "commit": {
-                "author": {"name": author.name, "email": author.email, "date": iso(authored)},
-                "committer": {
-                    "name": committer.name,
-                    "email": committer.email,
-                    "date": iso(committed),
-                },
-                "message": message,
-                "tree": {"sha": tree, "url": f"{REPO_API}/git/trees/{tree}"},
-                "url": f"{REPO_API}/git/commits/{sha}",
-                "comment_count": rng.choice((0, 0, 0, 1)),
-                "verification": {
-                    "verified": web,
-                    "reason": "valid" if web else "unsigned",
-                    "signature": None,
-                    "payload": None,
-                    "verified_at": None,
-                },
-            },
-            "url": f"{REPO_API}/commits/{sha}",
-            "html_url": f"{REPO_HTML}/commit/{sha}",
-            "comments_url": f"{REPO_API}/commits/{sha}/comments",
-            "author": user_json(author) if author.login else None,
-            "committer": user_json(committer) if committer.login else None,
-            "parents": [
-                {"sha": s, "url": f"{REPO_API}/commits/{s}", "html_url": f"{REPO_HTML}/commit/{s}"}
-                for s in parents
-            ],
-        }
-
-    # -- releases ------------------------------------------------------------------------
-    def release_flags(self, p: int) -> tuple[bool, bool]:
-        """``(draft, prerelease)`` of the release at position ``p``."""
-        draws = Draws(self.seed, "release", p)
-        draft = draws.random() < (0.5 if p < 2 else 0.06)
-        return draft, draws.random() < 0.12
-
-    def tag(self, p: int) -> str:
-        i = self.releases.n - 1 - p
-        _, pre = self.release_flags(p)
-        return f"v{1 + i // 200}.{(i // 10) % 20}.{i % 10}" + ("-rc.1" if pre else "")
-
-    def release_json(self, p: int) -> Json:
-        rng = item_rng(self.seed, "release:detail", p)
-        draft, pre = self.release_flags(p)
-        tag = self.tag(p)
-        ts = self.releases.ts(p)
-        rid = 90_000_000 + (self.releases.n - p) * 1000 + hash64(self.seed, "relid", p) % 1000
-        author = rng.choice(HUMANS)
-        previous = self.tag(p + 1) if p + 1 < self.releases.n else "v0.9.0"
-        changes = [
-            f"* {rng.choice(PR_VERBS)} {rng.choice(COMPONENTS)}"
-            f" by @{rng.choice(HUMANS).login}"
-            f" in {REPO_HTML}/pull/{rng.randint(1, self.issues.n)}"
-            for _ in range(rng.randint(1, 5))
-        ]
-        body = (
-            "## What's Changed\n"
-            + "\n".join(changes)
-            + f"\n\n**Full Changelog**: {REPO_HTML}/compare/{previous}...{tag}"
-        )
-        name = (
-            None
-            if rng.random() < 0.2
-            else rng.choice((tag, f"Rocket {tag}", f"{tag} — «Ignition» 🚀"))
-        )
-        html = f"{REPO_HTML}/releases/tag/" + (
-            f"untagged-{hex_id(self.seed, 'u', p, 20)}" if draft else tag
-        )
-        return {
-            "url": f"{REPO_API}/releases/{rid}",
-            "assets_url": f"{REPO_API}/releases/{rid}/assets",
-            "upload_url": f"https://uploads.github.com/repos/{FULL_NAME}/releases/{rid}/assets"
-            "{?name,label}",
-            "html_url": html,
-            "id": rid,
-            "author": user_json(author),
-            "node_id": _node_id("RE_kwDOABPHjc4", self.seed, "release", p),
-            "tag_name": tag,
-            "target_commitish": "main",
-            "name": name,
-            "draft": draft,
-            "immutable": False,
-            "prerelease": pre,
-            "created_at": iso(ts - rng.randint(60, 3 * DAY)),
-            "updated_at": iso(ts),
-            "published_at": None if draft else iso(ts),
-            "assets": [],
-            "tarball_url": f"{REPO_API}/tarball/{tag}",
-            "zipball_url": f"{REPO_API}/zipball/{tag}",
-            "body": body if rng.random() < 0.9 else "",
-        }
-
-    def repo_json(self) -> Json:
-        return {
-            "id": REPO_ID,
-            "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5",
-            "name": NAME,
-            "full_name": FULL_NAME,
-            "private": False,
-            "owner": {
-                "login": OWNER,
-                "id": 9919,
-                "node_id": "MDEyOk9yZ2FuaXphdGlvbjk5MTk=",
-                "avatar_url": "https://avatars.githubusercontent.com/u/9919?v=4",
-                "url": f"{API}/users/{OWNER}",
-                "html_url": f"{HTML}/{OWNER}",
-                "type": "Organization",
-                "site_admin": False,
-            },
-            "html_url": REPO_HTML,
-            "description": "Reusable launch vehicles, one commit at a time.",
-            "fork": False,
-            "url": REPO_API,
-            "created_at": "2019-03-11T09:12:44Z",
-            "updated_at": iso(self.anchor),
-            "pushed_at": iso(self.commits.ts(0)),
-            "homepage": "https://rocket.acme.dev",
-            "language": "Python",
-            "visibility": "public",
-            "default_branch": "main",
-            "archived": False,
-            "disabled": False,
-            "open_issues_count": 42,
-            "topics": ["rockets", "telemetry"],
-        }

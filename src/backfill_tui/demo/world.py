@@ -49,11 +49,11 @@ class Draws:
 
     def __init__(self, seed: int, kind: str, index: int) -> None:
         digest = hashlib.blake2b(f"{seed}:{kind}:{index}".encode(), digest_size=64).digest()
-        self._values = struct.unpack(">16I", digest)
+        self._values: tuple[int, ...] = struct.unpack(">16I", digest)
         self._i = 0
 
     def random(self) -> float:
-        value = self._values[self._i]
+        value: int = self._values[self._i]
         self._i += 1
         return value / 4294967296.0
 

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from ..errors import MirrorError, RunConflict
 from ..models import SourceEvent
 from .records import RunRecord, StreamRecord
+from .run_items import record_fetched
 from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 from .significance import score
 
@@ -272,6 +273,7 @@ class Mirror:
         with self.transaction() as conn:
             cur = conn.executemany(_INSERT, rows)
             new = max(cur.rowcount, 0)
+            record_fetched(conn, stream.run_id, rows)
             if failures:
                 conn.executemany(
                     "INSERT INTO item_failures (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",

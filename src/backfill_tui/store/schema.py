@@ -120,4 +120,43 @@ def _run_script(db: Database, script: str) -> None:
             db.execute(statement)
 
 
+@migrations(name="0002_exports")
+def _exports(db: Database) -> None:
+    # What was exported where (store/exports.py): one row per observation and destination.
+    # target_id names the destination without secrets: host:port/dbname for Postgres, the
+    # event API's host for Inngest. run_id is the run that stored the observation.
+    _run_script(
+        db,
+        """
+        CREATE TABLE exports (
+            id INTEGER PRIMARY KEY,
+            workspace_id TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            target_kind TEXT NOT NULL,
+            target_id TEXT NOT NULL,
+            exported_at TEXT NOT NULL,
+            run_id TEXT NOT NULL,
+            UNIQUE (target_kind, target_id, workspace_id, source_id)
+        )
+        """,
+    )
+
+
+@migrations(name="0003_run_items")
+def _run_items(db: Database) -> None:
+    # What each run fetched (first-seen or duplicate), as a sourceId and a digest of the
+    # observation's content fields (store/run_items.py), so two runs of one mirror can be diffed.
+    _run_script(
+        db,
+        """
+        CREATE TABLE run_items (
+            run_id TEXT NOT NULL REFERENCES runs (id),
+            source_id TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (run_id, source_id)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

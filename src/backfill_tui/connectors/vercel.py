@@ -1,0 +1,157 @@
+"""Vercel: ``vercel:PROJECT`` or ``vercel:TEAM/PROJECT`` with the stream ``deployment``.
+
+TEAM is a team id (``team_…``, sent as ``teamId``) or a team slug (sent as ``slug``); without
+it Vercel answers from the token owner's personal scope. ``prepare()`` resolves the project
+once (``GET /v9/projects/{idOrName}``) for its id and name. Deployments are listed newest first
+with ``GET /v6/deployments`` at 100 a page; the next page is Vercel's own pointer
+(``pagination.next``, sent as ``until``) with the same ``since`` kept on every page.
+
+Window rule (interfaces.md §1): ``created >= cutoff``. Vercel documents ``since`` as "created
+after" without saying whether the bound is inclusive, so ``since`` is one millisecond before the
+cutoff and the rule is applied here too; paging stops at the first deployment older than it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from ..http import AccessDenied, ApiClient, UnexpectedResponse, VercelPolicy
+from . import vercel_transform as vt
+from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, transform_item
+
+PAGE_SIZE = 100
+
+
+def _millis(value: Any) -> int | None:
+    """A Vercel timestamp (epoch ms) as an int, or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return int(value)
+
+
+def _uid(item: Any) -> str:
+    return str(item.get("uid")) if isinstance(item, dict) else "?"
+
+
+class DeploymentStream(Stream):
+    entity = "deployment"
+
+    def __init__(self, connector: VercelConnector) -> None:
+        self._connector = connector
+
+    async def pages(self, cursor: str | None) -> AsyncIterator[Page]:
+        connector = self._connector
+        client, project = connector.client, connector.project
+        cutoff_ms = math.floor(connector.cutoff.timestamp() * 1000)
+        base: dict[str, Any] = {
+            "projectId": project.id,
+            **connector.scope,
+            "since": cutoff_ms - 1,
+            "limit": PAGE_SIZE,
+        }
+        until: int | None = int(cursor) if cursor else None
+        while True:
+            params = base if until is None else {**base, "until": until}
+            answer = await client.get("/v6/deployments", params)
+            body = answer.json
+            items = body.get("deployments") if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise UnexpectedResponse(
+                    "Vercel answered /v6/deployments without a list of deployments"
+                )
+            page = Page()
+            older = False
+            for item in items:
+                created = _millis(item.get("created")) if isinstance(item, dict) else None
+                if created is not None and created < cutoff_ms:
+                    older = True  # newest first: everything after it is older still
+                    break
+                result = transform_item(item, lambda i: vt.deployment_from_rest(i, project), _uid)
+                if isinstance(result, ItemFailure):
+                    page.failures.append(result)
+                else:
+                    page.events.append(result)
+            pagination = body.get("pagination")
+            following = _millis(pagination.get("next")) if isinstance(pagination, dict) else None
+            if older or following is None:
+                following = None
+            elif until is not None and following >= until:
+                raise UnexpectedResponse(
+                    f"Vercel's next-page pointer ({following}) does not move past the last "
+                    f"one ({until}); stopped to avoid reading the same page forever"
+                )
+            page.next_cursor = None if following is None else str(following)
+            yield page
+            if following is None:
+                return
+            until = following
+
+
+class VercelConnector(Connector):
+    provider = "vercel"
+    entities = ("deployment",)
+    target_pattern = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]{0,99}/)?[A-Za-z0-9._-]{1,100}")
+    target_help = "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)"
+
+    project: vt.Project
+
+    def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
+        super().__init__(target, client, cutoff)
+        team, _, self.project_ref = target.rpartition("/")
+        self.team: str | None = team or None
+
+    @property
+    def scope(self) -> dict[str, str]:
+        """The query parameter naming the team: ``teamId`` for an id, ``slug`` for a slug."""
+        if self.team is None:
+            return {}
+        return {"teamId": self.team} if self.team.startswith("team_") else {"slug": self.team}
+
+    async def prepare(self) -> None:
+        path = f"/v9/projects/{quote(self.project_ref, safe='')}"
+        try:
+            answer = await self.client.get(path, self.scope)
+        except AccessDenied as exc:
+            where = (
+                f"team '{self.team}'"
+                if self.team
+                else "the token's personal account (for a team project write vercel:TEAM/PROJECT)"
+            )
+            raise AccessDenied(
+                f"Vercel project '{self.project_ref}' in {where} cannot be read: {exc}"
+            ) from None
+        data = answer.json
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+            raise UnexpectedResponse(f"Vercel answered {path} without a project id")
+        team_id = self.team if self.team and self.team.startswith("team_") else None
+        account = data.get("accountId")
+        if isinstance(account, str) and account.startswith("team_"):
+            team_id = account
+        name = data.get("name")
+        self.project = vt.Project(
+            id=data["id"],
+            name=name if isinstance(name, str) and name else self.project_ref,
+            team_id=team_id,
+        )
+
+    def stream(self, entity: str) -> Stream:
+        if entity == "deployment":
+            return DeploymentStream(self)
+        raise ValueError(f"Vercel has no stream {entity!r}")
+
+
+PROVIDER = ProviderInfo(
+    name="vercel",
+    label="Vercel",
+    token_env="VERCEL_TOKEN",
+    base_url_env="BACKFILL_VERCEL_API_URL",
+    default_base_url="https://api.vercel.com",
+    connector=VercelConnector,
+    policy=VercelPolicy,
+    reserve_fraction=0.10,
+)

@@ -1,0 +1,80 @@
+"""Removing credentials from what a recording keeps, before a byte of it is written.
+
+Three nets, applied to every URL, header and body: every token value in use
+(:mod:`secrets_registry`, which the credential lookup fills), the shapes of the providers' tokens
+(``ghp_…``, ``github_pat_…``, ``lin_api_…``, ``sntrys_…``, ``Bearer …``), and query parameters
+or headers whose name says they carry a secret. A replay applies the same :func:`scrub_url` to
+its requests, so matching works on the scrubbed form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import httpx
+
+from .. import secrets_registry
+
+MASK = "***"
+
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|lin_(?:api|oauth)_[A-Za-z0-9]{16,}"
+    r"|sntr[ysu]s?_[A-Za-z0-9+/=_-]{20,})"
+)
+_BEARER = re.compile(r"\b(Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,}")
+_SECRET_NAME = re.compile(
+    r"(?:^|[-_])(?:token|access[-_]?token|api[-_]?key|apikey|secret|client[-_]?secret|password"
+    r"|passwd|auth|authorization|session|signature|sig|cookie|credential)s?$",
+    re.IGNORECASE,
+)
+#: Headers never kept at all (request or response).
+DROPPED_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+#: Response headers that describe the wire form, not the (already decoded) body we keep.
+WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def secret_name(name: str) -> bool:
+    """Whether a query parameter or header name says its value is a credential."""
+    return bool(_SECRET_NAME.search(name.strip()))
+
+
+def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
+    """``text`` with every known token value and token-shaped string replaced by ``***``."""
+    for value in sorted((v for v in extra if v and len(v) >= 4), key=len, reverse=True):
+        text = text.replace(value, MASK)
+    text = secrets_registry.redact(text)
+    text = _TOKEN_SHAPES.sub(MASK, text)
+    return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+
+
+def scrub_url(url: httpx.URL | str, extra: Iterable[str] = ()) -> str:
+    """A URL without user info, with secret-named query values masked, then text-scrubbed."""
+    parsed = httpx.URL(str(url))
+    if parsed.userinfo:
+        parsed = parsed.copy_with(username=None, password=None)
+    pairs = parsed.params.multi_items()
+    if any(secret_name(k) for k, _ in pairs):
+        parsed = parsed.copy_with(
+            params=[(k, MASK if secret_name(k) else v) for k, v in pairs]
+        )
+    return scrub_text(str(parsed), extra)
+
+
+def scrub_headers(
+    headers: Iterable[tuple[str, str]], extra: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """Headers without credentials, cookies or wire encoding; values text-scrubbed."""
+    kept = []
+    values = list(extra)
+    for name, value in headers:
+        low = name.lower()
+        if low in DROPPED_HEADERS or low in WIRE_HEADERS:
+            continue
+        if secret_name(low) and not low.startswith(("x-ratelimit", "ratelimit", "retry")):
+            kept.append((low, MASK))
+            continue
+        kept.append((low, scrub_text(value, values)))
+    return kept

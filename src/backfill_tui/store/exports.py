@@ -1,0 +1,158 @@
+"""The mirror's side of an export: the observations it reads and the ledger of what went where.
+
+``export/`` (the Postgres and Inngest exporters) calls this module and never writes SQL for the
+mirror itself. A dry run reads through :func:`open_for_reading`, a connection that cannot write
+(``PRAGMA query_only``) and does not migrate, so the file stays byte for byte as it was; an
+applied export records each observation it delivered in ``exports`` (migration ``0002_exports``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MirrorError
+from .mirror import _check_existing, now_iso
+
+_COLUMNS = (
+    "external_id",
+    "workspace_id",
+    "source",
+    "source_type",
+    "source_id",
+    "observation_type",
+    "title",
+    "content",
+    "actor",
+    "source_references",
+    "metadata",
+    "occurred_at",
+    "captured_at",
+    "created_at",
+    "ingestion_source",
+    "significance_score",
+    "run_id",
+)
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    """One mirror observation as an export reads it (JSON columns still as text)."""
+
+    external_id: str
+    workspace_id: str
+    source: str
+    source_type: str
+    source_id: str
+    observation_type: str
+    title: str
+    content: str
+    actor: str | None
+    source_references: str | None
+    metadata: str | None
+    occurred_at: str
+    captured_at: str
+    created_at: str
+    ingestion_source: str
+    significance_score: float | None
+    run_id: str
+
+
+def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A connection to an existing mirror that can read but never write, migrate or create it."""
+    target = Path(path).expanduser()
+    if not target.is_file() or target.stat().st_size == 0:
+        raise MirrorError(
+            f"no mirror at {target}; run a backfill first (backfill-tui run ... --db {target})"
+        )
+    _check_existing(target)
+    try:
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM observations").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise MirrorError(f"{target} could not be read as a mirror ({exc})") from None
+    return conn
+
+
+def run_exists(conn: sqlite3.Connection, run_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+
+
+def observations(
+    conn: sqlite3.Connection, workspace: str, run_id: str | None = None
+) -> list[ObservationRow]:
+    """The workspace's observations (only those a given run first stored), oldest first."""
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM observations WHERE workspace_id = ?"
+    args: tuple[Any, ...] = (workspace,)
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args += (run_id,)
+    sql += " ORDER BY occurred_at, id"
+    return [ObservationRow(*row) for row in conn.execute(sql, args)]
+
+
+def _has_ledger(conn: sqlite3.Connection) -> bool:
+    # A mirror written before 0002_exports (read without migrating) has no ledger yet.
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'exports'"
+    ).fetchone()
+    return row is not None
+
+
+def exported_source_ids(
+    conn: sqlite3.Connection, workspace: str, target_kind: str, target_id: str
+) -> set[str]:
+    """The sourceIds of the workspace already delivered to this destination."""
+    if not _has_ledger(conn):
+        return set()
+    rows = conn.execute(
+        "SELECT source_id FROM exports WHERE target_kind = ? AND target_id = ? "
+        "AND workspace_id = ?",
+        (target_kind, target_id, workspace),
+    )
+    return {row[0] for row in rows}
+
+
+def record_exports(
+    conn: sqlite3.Connection,
+    target_kind: str,
+    target_id: str,
+    rows: Iterable[ObservationRow],
+) -> int:
+    """Record delivered observations in one transaction (a repeat is ignored); returns how many
+    were new to the ledger. ``conn`` must be a writable mirror connection (``Mirror.conn``)."""
+    at = now_iso()
+    values = [(r.workspace_id, r.source_id, target_kind, target_id, at, r.run_id) for r in rows]
+    if not values:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO exports (workspace_id, source_id, target_kind, target_id, "
+            "exported_at, run_id) VALUES (?,?,?,?,?,?)",
+            values,
+        )
+        added = conn.total_changes - before
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return added
+
+
+def export_counts(conn: sqlite3.Connection, workspace: str) -> dict[tuple[str, str], int]:
+    """How many of the workspace's observations each destination has received."""
+    if not _has_ledger(conn):
+        return {}
+    rows = conn.execute(
+        "SELECT target_kind, target_id, count(*) FROM exports WHERE workspace_id = ? "
+        "GROUP BY target_kind, target_id ORDER BY target_kind, target_id",
+        (workspace,),
+    )
+    return {(kind, target): count for kind, target, count in rows}

@@ -1,0 +1,179 @@
+"""What each run fetched: one ``run_items`` row per sourceId, with a digest of its content.
+
+The mirror keeps only the first stored version of an observation, so a later run's duplicates
+leave no row of their own. :meth:`Mirror.commit_page` therefore also records, in the same
+transaction, every observation a run fetched as ``(run_id, source_id, digest)``; the digest is a
+short hash per content field, so a diff can say *which* fields changed (``diffing.py``) and a
+report can count what a run saw per day (``report.py``). Runs recorded before this table existed
+fall back to the rows they first stored (``FetchedItems.exact`` is then false).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .mirror import Mirror
+
+#: The columns of a row made by :func:`store.mirror.observation_row`, in order.
+ROW_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "workspace_id",
+    "source",
+    "source_type",
+    "source_id",
+    "observation_type",
+    "title",
+    "content",
+    "actor",
+    "source_references",
+    "metadata",
+    "occurred_at",
+    "captured_at",
+    "created_at",
+    "significance_score",
+    "run_id",
+)
+#: The fields compared between runs (not the ids, timestamps of capture, workspace or run).
+CONTENT_FIELDS: tuple[str, ...] = (
+    "source",
+    "source_type",
+    "observation_type",
+    "title",
+    "content",
+    "actor",
+    "source_references",
+    "metadata",
+    "occurred_at",
+    "significance_score",
+)
+DIGEST_VERSION = "1"
+_PART = 8  # hex characters of hash per field
+_CHUNK = 500  # sourceIds per IN (...) query
+
+
+def _normal(value: Any) -> str:
+    if value is None:
+        return "\x00null"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(float(value))
+    return str(value)
+
+
+def digest(values: Mapping[str, Any]) -> str:
+    """``"1:"`` followed by 8 hex characters of BLAKE2b per content field, in field order."""
+    parts = (
+        hashlib.blake2b(_normal(values.get(name)).encode(), digest_size=_PART // 2).hexdigest()
+        for name in CONTENT_FIELDS
+    )
+    return f"{DIGEST_VERSION}:{''.join(parts)}"
+
+
+def changed_fields(a: str, b: str) -> list[str]:
+    """The content fields whose hashes differ between two digests (all if versions differ)."""
+    va, _, ha = a.partition(":")
+    vb, _, hb = b.partition(":")
+    if va != vb or len(ha) != len(hb):
+        return list(CONTENT_FIELDS)
+    return [
+        name
+        for i, name in enumerate(CONTENT_FIELDS)
+        if ha[i * _PART : (i + 1) * _PART] != hb[i * _PART : (i + 1) * _PART]
+    ]
+
+
+def row_digest(row: Sequence[Any]) -> tuple[str, str]:
+    """(source_id, digest) of a row made by ``observation_row``."""
+    values = dict(zip(ROW_COLUMNS, row, strict=True))
+    return str(values["source_id"]), digest(values)
+
+
+def record_fetched(conn: sqlite3.Connection, run_id: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Inside a page's transaction: remember what the run fetched (the first version wins)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO run_items (run_id, source_id, digest) VALUES (?,?,?)",
+        [(run_id, *row_digest(row)) for row in rows],
+    )
+
+
+@dataclass(frozen=True)
+class FetchedItems:
+    """sourceId → digest of everything a run fetched."""
+
+    run_id: str
+    items: dict[str, str]
+    #: False for a run recorded before ``run_items`` existed: only its first-stored rows count.
+    exact: bool
+
+
+def _select(mirror: Mirror, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+    cur = mirror.conn.execute(sql, tuple(args))
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+_CONTENT_SQL = ", ".join(("source_id", *CONTENT_FIELDS))
+
+
+def fetched_items(mirror: Mirror, run_id: str) -> FetchedItems:
+    rows = mirror.conn.execute(
+        "SELECT source_id, digest FROM run_items WHERE run_id = ?", (run_id,)
+    ).fetchall()
+    if rows:
+        return FetchedItems(run_id, {r[0]: r[1] for r in rows}, exact=True)
+    stored = _select(
+        mirror, f"SELECT {_CONTENT_SQL} FROM observations WHERE run_id = ?", (run_id,)
+    )
+    fetched = sum(s.fetched - s.failed for s in mirror.streams(run_id))
+    exact = not stored and fetched == 0
+    return FetchedItems(run_id, {r["source_id"]: digest(r) for r in stored}, exact=exact)
+
+
+def stored_observations(
+    mirror: Mirror, workspace: str, source_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored rows (content fields, source_id, run_id) of some sourceIds of a workspace."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(list(source_ids)):
+        marks = ",".join("?" * len(chunk))
+        for row in _select(
+            mirror,
+            f"SELECT {_CONTENT_SQL}, run_id FROM observations "
+            f"WHERE workspace_id = ? AND source_id IN ({marks})",
+            (workspace, *chunk),
+        ):
+            found[row["source_id"]] = row
+    return found
+
+
+def observations_per_day(mirror: Mirror, run_id: str, workspace: str) -> dict[str, int]:
+    """UTC day (``YYYY-MM-DD``) of ``occurred_at`` → observations the run fetched that day."""
+    if mirror.conn.execute("SELECT 1 FROM run_items WHERE run_id = ? LIMIT 1", (run_id,)).fetchone():
+        sql = (
+            "SELECT o.occurred_at FROM run_items r JOIN observations o "
+            "ON o.workspace_id = ? AND o.source_id = r.source_id WHERE r.run_id = ?"
+        )
+        args: tuple[Any, ...] = (workspace, run_id)
+    else:
+        sql = "SELECT occurred_at FROM observations WHERE run_id = ?"
+        args = (run_id,)
+    days: dict[str, int] = {}
+    for (occurred,) in mirror.conn.execute(sql, args):
+        try:
+            day = datetime.fromisoformat(str(occurred)).astimezone(UTC).date().isoformat()
+        except ValueError:
+            day = str(occurred)[:10]
+        days[day] = days.get(day, 0) + 1
+    return dict(sorted(days.items()))

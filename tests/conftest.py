@@ -1,0 +1,42 @@
+"""Shared fixtures: every test runs with a private HOME, XDG dirs, no tokens and an in-memory keyring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import keyring
+import pytest
+from memory_keyring import MemoryKeyring
+
+TOKEN_VARS = ("GITHUB_TOKEN", "VERCEL_TOKEN", "LINEAR_API_KEY", "SENTRY_AUTH_TOKEN")
+TESTS_DIR = Path(__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private home for the test: no real home directory, keyring, tokens or base URLs."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    for name in list(os.environ):
+        if name in TOKEN_VARS or name.startswith("BACKFILL_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "memory_keyring.MemoryKeyring")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def anchor() -> str:
+    """Today's UTC midnight: pins the simulator's history across the processes of one test."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today.isoformat().replace("+00:00", "Z")

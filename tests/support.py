@@ -1,0 +1,80 @@
+"""Helpers shared by tests: running the CLI in-process, and an engine around a simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backfill_tui import cli
+from backfill_tui.clock import VirtualClock
+from backfill_tui.demo import Simulator, SimulatorConfig
+from backfill_tui.engine import Engine, RunRequest, SourceSpec
+from backfill_tui.environment import Environment
+from backfill_tui.store import Mirror
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return json.loads(self.out)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
+    """Run ``backfill-tui ARGS`` in this process and capture what it prints."""
+    capsys.readouterr()
+    try:
+        code = cli.main(list(args))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return CliResult(code, captured.out, captured.err)
+
+
+def stored_ids(db: Path, workspace: str = "demo") -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [r[0] for r in conn.execute("SELECT source_id FROM observations WHERE workspace_id = ?", (workspace,))]
+
+
+def ground_truth(config_text: str, provider: str, target: str, since: str,
+                 entities: set[str] | None = None) -> set[str]:
+    sim = Simulator(SimulatorConfig.from_env_string(config_text), VirtualClock())
+    return sim.ground_truth(provider, target, datetime.fromisoformat(since), entities)
+
+
+@dataclass
+class SimulatedEngine:
+    engine: Engine
+    simulator: Simulator
+    mirror: Mirror
+
+    def run(self, *sources: str, workspace: str = "demo", days: int = 30,
+            entities: set[str] | None = None, max_items: int = 1000) -> str:
+        request = RunRequest(
+            workspace=workspace,
+            sources=tuple(SourceSpec.parse(s) for s in sources),
+            depth=days,
+            entities=frozenset(entities) if entities else None,
+            max_items=max_items,
+        )
+        run = self.engine.plan(request)
+        asyncio.run(self.engine.run(run.id))
+        return run.id
+
+
+def simulated_engine(db: Path, config_text: str) -> SimulatedEngine:
+    environment = Environment.create(simulate=True, simulator_config=config_text)
+    assert environment.simulator is not None
+    mirror = Mirror.open(db)
+    return SimulatedEngine(Engine(mirror, environment), environment.simulator, mirror)

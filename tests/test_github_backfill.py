@@ -1,0 +1,109 @@
+"""A GitHub backfill through the real connector and the simulator: exact, deduplicated, robust."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from support import ground_truth, run_cli, simulated_engine, stored_ids
+
+
+@pytest.mark.parametrize("days", [7, 30, 90])
+def test_stored_source_ids_equal_ground_truth(days: int, tmp_path: Path, anchor: str,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = f"anchor={anchor}"
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    db = tmp_path / "mirror.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                     "--days", str(days), "--json", "--db", str(db))
+    assert result.code == 0, result.err
+    summary = result.summary
+    assert summary["status"] == "completed"
+    assert summary["depth_days"] == days
+    ids = stored_ids(db)
+    assert len(ids) == len(set(ids))
+    expected = ground_truth(config, "github", "acme/rocket", summary["since"])
+    assert set(ids) == expected
+    streams = summary["sources"][0]["streams"]
+    assert sum(s["new"] for s in streams) == len(expected)
+    assert {s["entity"] for s in streams} == {"pull_request", "issue", "release", "push"}
+
+
+def test_second_run_adds_nothing(tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    db = tmp_path / "mirror.db"
+    args = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--json", "--db", str(db))
+    first = run_cli(capsys, *args)
+    before = stored_ids(db)
+    second = run_cli(capsys, *args)
+    assert second.code == 0
+    streams = second.summary["sources"][0]["streams"]
+    fetched = sum(s["fetched"] for s in streams)
+    assert fetched == sum(s["fetched"] for s in first.summary["sources"][0]["streams"]) > 0
+    assert sum(s["new"] for s in streams) == 0
+    assert sum(s["duplicates"] for s in streams) == fetched
+    assert sorted(stored_ids(db)) == sorted(before)
+
+
+def test_faults_and_rate_limits_change_nothing(tmp_path: Path, anchor: str,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    clean_db, rough_db = tmp_path / "clean.db", tmp_path / "rough.db"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    clean = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                    "--days", "90", "--json", "--db", str(clean_db))
+    rough_config = f"anchor={anchor},faults=0.15,rate_limit_every=7,clock=virtual"
+    monkeypatch.setenv("BACKFILL_SIM", rough_config)
+    rough = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                    "--days", "90", "--json", "--db", str(rough_db))
+    assert clean.code == 0 and rough.code == 0, rough.err
+    assert sorted(stored_ids(rough_db)) == sorted(stored_ids(clean_db))
+    source = rough.summary["sources"][0]
+    assert source["rate_limit_wait_s"] >= 60  # a secondary limit waits at least a minute
+    assert source["api_calls"] > clean.summary["sources"][0]["api_calls"]
+
+
+def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
+    sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor},scale=3")
+    run_id = sim_engine.run("github:acme/rocket", days=90, max_items=100_000)
+    sim, mirror = sim_engine.simulator, sim_engine.mirror
+    run = mirror.get_run(run_id)
+    assert run is not None and run.status == "completed"
+    from datetime import datetime
+
+    cutoff = datetime.fromisoformat(run.since)
+    paths = {"pull_request": "pulls", "issue": "issues", "release": "releases", "push": "commits"}
+    repo_id = next(r.path for r in sim.requests if r.path.startswith("/repositories/")).split("/")[2]
+    for stream in mirror.streams(run_id):
+        endpoint = paths[stream.entity]
+        served = sim.request_count(f"/repos/acme/rocket/{endpoint}") + sim.request_count(
+            f"/repositories/{repo_id}/{endpoint}")
+        minimum = sim.min_pages("github", "acme/rocket", stream.entity, cutoff)
+        assert stream.api_calls == served, stream.entity
+        assert served <= minimum + 1, (stream.entity, served, minimum)
+        assert stream.pages == served
+    assert sim.request_count("/repos/acme/rocket") - sum(
+        sim.request_count(f"/repos/acme/rocket/{p}") for p in paths.values()) == 1
+
+
+def test_max_items_caps_a_stream_and_says_so(tmp_path: Path, anchor: str,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                     "--days", "90", "--max-items", "150", "--entities", "push,release",
+                     "--json", "--db", str(db))
+    assert result.code == 0
+    streams = {s["entity"]: s for s in result.summary["sources"][0]["streams"]}
+    assert set(streams) == {"push", "release"}
+    assert streams["push"]["capped"] is True and streams["push"]["fetched"] == 150
+    assert streams["push"]["capped_at"]
+    assert streams["push"]["pages"] == math.ceil(150 / 100)
+    assert streams["release"]["capped"] is False
+    human = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "other",
+                    "--days", "90", "--max-items", "150", "--entities", "push", "--db", str(db))
+    assert "capped at" in human.out

@@ -1,0 +1,152 @@
+"""Crash safety: SIGKILL then resume, clean cancel then resume, and one run per source at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from support import ground_truth, run_cli, simulated_engine, stored_ids
+
+from backfill_tui import progress as ev
+from backfill_tui.engine import RunRequest, SourceSpec
+
+BIN = str(Path(sys.executable).with_name("backfill-tui"))
+
+
+def _count(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _stream_of(path: str) -> str:
+    tail = path.rstrip("/").split("/")[-1]
+    return {"pulls": "pull_request", "issues": "issue", "releases": "release", "commits": "push"}.get(tail, "repo")
+
+
+def _served_pages(log: Path) -> Counter[tuple[str, str]]:
+    """(stream, page url) → how many times it was answered with data (200)."""
+    pages: Counter[tuple[str, str]] = Counter()
+    for line in log.read_text().splitlines():
+        entry = json.loads(line)
+        if entry["status"] == 200 and entry["fault"] is None:
+            stream = _stream_of(entry["path"])
+            url = entry["url"].split("?", 1)[1] if "?" in entry["url"] else ""
+            page = dict(p.split("=", 1) for p in url.split("&") if "=" in p).get("page", "1")
+            pages[(stream, page)] += 1
+    return pages
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_loses_nothing(tmp_path: Path, anchor: str) -> None:
+    db, log = tmp_path / "m.db", tmp_path / "requests.jsonl"
+    config = f"anchor={anchor},scale=3,latency=0.03,request_log={log}"
+    env = {**os.environ, "BACKFILL_SIM": config}
+    args = [BIN, "run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "90",
+            "--max-items", "100000", "--quiet", "--db", str(db)]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while _count(db) < 400 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed; slow it down"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = _count(db)
+    assert killed_at >= 400
+
+    listed = subprocess.run([BIN, "runs", "--json", "--db", str(db)], env=env, capture_output=True,
+                            text=True, check=True)
+    (run,) = json.loads(listed.stdout)
+    assert run["status"] == "interrupted"
+
+    resumed = subprocess.run([BIN, "resume", run["run_id"], "--json", "--quiet", "--db", str(db)],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["status"] == "completed"
+    expected = ground_truth(config, "github", "acme/rocket", summary["since"])
+    ids = stored_ids(db)
+    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert len(ids) > killed_at
+
+    refetched = Counter(stream for (stream, _page), n in _served_pages(log).items() if n > 1
+                        for _ in range(n - 1))
+    for stream, again in refetched.items():
+        assert again <= 1, f"{stream} fetched {again} pages again"
+
+
+def test_cancel_keeps_what_is_stored_and_resume_finishes(tmp_path: Path, anchor: str) -> None:
+    config = f"anchor={anchor},scale=2"
+    sim_engine = simulated_engine(tmp_path / "m.db", config)
+    engine, mirror = sim_engine.engine, sim_engine.mirror
+    run = engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), depth=90,
+                                 max_items=100_000))
+    events: list[ev.ProgressEvent] = []
+
+    async def cancel_after_three_pages() -> None:
+        task = asyncio.create_task(engine.run(run.id))
+        pages = 0
+
+        def watch(event: ev.ProgressEvent) -> None:
+            nonlocal pages
+            events.append(event)
+            if isinstance(event, ev.PageStored):
+                pages += 1
+                if pages == 3:
+                    task.cancel()
+
+        engine.subscribe(watch)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_after_three_pages())
+    record = mirror.get_run(run.id)
+    assert record is not None and record.status == "cancelled"
+    kept = mirror.count_observations("demo")
+    assert kept > 0
+    assert {s.status for s in mirror.streams(run.id)} <= {"cancelled", "completed"}
+    assert any(isinstance(e, ev.StreamFinished) and e.status == "cancelled" for e in events)
+    assert isinstance(events[-1], ev.RunFinished) and events[-1].status == "cancelled"
+
+    assert asyncio.run(engine.run(run.id)) == "completed"
+    expected = ground_truth(config, "github", "acme/rocket", record.since)
+    assert set(mirror.source_ids("demo")) == expected
+    streams = mirror.streams(run.id)
+    assert sum(s.duplicates for s in streams) == 0  # resume continued, it did not start over
+
+
+@pytest.mark.slow
+def test_second_run_of_the_same_source_is_refused(tmp_path: Path, anchor: str,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "m.db"
+    config = f"anchor={anchor},latency=0.05"
+    env = {**os.environ, "BACKFILL_SIM": config}
+    proc = subprocess.Popen([BIN, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                             "--quiet", "--db", str(db)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while _count(db) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+        clash = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                        "--db", str(db))
+        assert clash.code == 2
+        assert "already has a backfill of github:acme/rocket running" in clash.err
+        other = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "other",
+                        "--days", "7", "--json", "--db", str(db))
+        assert other.code == 0
+    finally:
+        assert proc.wait(timeout=60) == 0

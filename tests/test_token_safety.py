@@ -1,0 +1,89 @@
+"""A token never reaches the mirror, output, logs or another host."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from support import run_cli, stored_ids
+
+from backfill_tui.engine import Engine, RunRequest, SourceSpec
+from backfill_tui.environment import Environment
+from backfill_tui.store import Mirror
+
+SECRET = "ghp_S3cr3tT0kenValue0123456789abcdef"
+
+
+def _everything_written(home: Path, db: Path) -> bytes:
+    blobs = [p.read_bytes() for p in home.rglob("*") if p.is_file()]
+    blobs += [p.read_bytes() for p in db.parent.glob(db.name + "*")]
+    return b"\n".join(blobs)
+
+
+def test_token_appears_nowhere(tmp_path: Path, isolated: Path, anchor: str,
+                               monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token={SECRET},faults=0.2,clock=virtual")
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                     "--json", "--db", str(db))
+    assert result.code == 0, result.err
+    assert len(stored_ids(db)) > 100
+    runs = run_cli(capsys, "runs", "--json", "--db", str(db))
+    for text in (result.out, result.err, runs.out, runs.err):
+        assert SECRET not in text
+    assert (isolated / "xdg_state_home").exists()  # the log file lives under the test's home
+    assert SECRET.encode() not in _everything_written(isolated, db)
+
+
+def test_rejected_token_fails_streams_naming_authentication(
+        tmp_path: Path, isolated: Path, anchor: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token=ghp_the_right_one")
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                     "--json", "--db", str(db))
+    assert result.code == 1
+    source = result.summary["sources"][0]
+    assert result.summary["status"] == "failed"
+    assert "authentication" in source["error"].lower()
+    assert {s["status"] for s in source["streams"]} == {"failed"}
+    assert SECRET not in result.out + result.err
+    assert SECRET.encode() not in _everything_written(isolated, db)
+
+
+@respx.mock(assert_all_called=False)
+def test_next_link_to_another_host_is_refused(respx_mock: respx.MockRouter, tmp_path: Path) -> None:
+    repo = {"id": 42, "full_name": "acme/rocket", "html_url": "https://github.com/acme/rocket",
+            "default_branch": "main"}
+    pr = {"id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
+          "html_url": "https://github.com/acme/rocket/pull/1", "user": {"id": 7, "login": "ada"},
+          "updated_at": "2099-01-01T00:00:00Z", "created_at": "2099-01-01T00:00:00Z",
+          "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"}}
+    respx_mock.get("https://api.github.com/repos/acme/rocket").respond(200, json=repo)
+    respx_mock.get("https://api.github.com/repos/acme/rocket/pulls").respond(
+        200, json=[pr], headers={"Link": '<https://evil.example.com/steal?page=2>; rel="next"'})
+    evil = respx_mock.get(host="evil.example.com").respond(200, json=[])
+
+    env = Environment(env={"GITHUB_TOKEN": SECRET})
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, env)
+    run = engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),),
+                                 entities=frozenset({"pull_request"})))
+    status = asyncio.run(engine.run(run.id))
+
+    assert status == "failed"
+    (stream,) = mirror.streams(run.id)
+    assert stream.status == "failed" and "evil.example.com" in (stream.error or "")
+    assert stream.new == 1  # the page before the bad link was kept
+    assert not evil.called
+    for call in respx_mock.calls:
+        request: httpx.Request = call.request
+        assert request.url.host == "api.github.com"
+        assert request.headers["Authorization"] == f"Bearer {SECRET}"
+        assert request.headers["User-Agent"].startswith("backfill-tui/")
