@@ -13,6 +13,7 @@ from memory_keyring import MemoryKeyring
 
 TOKEN_VARS = ("GITHUB_TOKEN", "VERCEL_TOKEN", "LINEAR_API_KEY", "SENTRY_AUTH_TOKEN")
 TESTS_DIR = Path(__file__).parent
+pytest_plugins = ["conftest_pg"]  # the throwaway PostgreSQL server for the export tests
 
 
 @pytest.fixture(autouse=True)

@@ -149,3 +149,11 @@ def test_errors_are_one_clear_line_without_the_token(respx_mock: respx.MockRoute
             call(lambda: client(VirtualClock()), path)
         message = str(info.value)
         assert words in message and TOKEN not in message and "\n" not in message
+
+
+@respx.mock
+def test_vercel_invalid_token_403_is_an_authentication_failure(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(f"{BASE}/x").respond(
+        403, json={"error": {"code": "forbidden", "message": "Not authorized", "invalidToken": True}})
+    with pytest.raises(AuthenticationFailed, match=r"authentication failed \(403\)"):
+        call(lambda: client(VirtualClock()))

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import stat
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from backfill_tui.models import SourceEvent, SourceReference
 from backfill_tui.store import Mirror, RunRecord, kept_by_production, score
 from backfill_tui.store.schema import APPLICATION_ID, SCHEMA_VERSION
+from backfill_tui.store.significance import _GROUPS
 
 
 def event(source_id: str, title: str = "[PR Merged] Fix the bug", **extra: object) -> SourceEvent:
@@ -96,3 +101,25 @@ def test_significance_follows_production_rules() -> None:
     assert score(refs) == 35 + 15
     assert score(event("x")) == 35 + 5 + 3  # "fix" and "bug" are one group; one reference
     assert kept_by_production(40) and not kept_by_production(39.9)
+
+
+def _reference_keyword_delta(text: str) -> int:
+    """Production's rule spelled the slow way: one JavaScript-style regex per group."""
+    return sum(delta for words, delta in _GROUPS
+               if re.search(rf"\b(?:{words})\b", text, re.IGNORECASE | re.ASCII))
+
+
+_pieces = st.sampled_from(["fix", "Fixes", "prefix", "fixé", "CVE-2026-1", "cve-x", "new", "News",
+                           "wip", "WIP:", "test_", "update", "deploy", "déploy", " ", "-", "_", "\n",
+                           "é", "ß", "release", "chore(deps)", "bump"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_pieces, max_size=12))
+def test_keyword_matching_equals_production_regexes(parts: list[str]) -> None:
+    text = "".join(parts)
+    plain = SourceEvent(source="github", sourceType="push", sourceId="p", title="[Push]", body=text,
+                        occurredAt="2026-11-01T10:00:00Z", metadata={"deliveryId": "d"})
+    expected = 35 + _reference_keyword_delta(f"[Push] {plain.body}")
+    expected += 5 if len(plain.body) > 500 else 2 if len(plain.body) > 200 else 0
+    assert score(plain) == max(0, min(100, expected))

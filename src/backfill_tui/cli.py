@@ -16,6 +16,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.console import Console
 
@@ -31,15 +32,24 @@ from .cli_options import (
     log_path,
 )
 from .display import HeadlessDisplay, print_summary
+from .connectors import PROVIDERS
 from .engine import Engine, RunRequest, SourceSpec, validate_depth
 from .environment import Environment
 from .errors import BackfillError, UsageError
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
 from .store import Mirror
 from .summary import run_summary
 
-COMMAND_MODULES: tuple[str, ...] = ("backfill_tui.auth_cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "backfill_tui.auth_cli",
+    "backfill_tui.replay_cli",
+    "backfill_tui.diff_cli",
+    "backfill_tui.report_cli",
+    "backfill_tui.export_cli",
+    "backfill_tui.app_cli",
+)
 
 
 def _days(text: str) -> int:
@@ -70,6 +80,7 @@ def build_parser() -> Parser:
         prog=APP, description="Preview a Lightfast connector backfill in a local SQLite mirror."
     )
     parser.add_argument("--version", action="version", version=f"{APP} {__version__}")
+    add_db_option(parser)  # for the terminal app, opened when no command is given
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     run = sub.add_parser(
@@ -81,7 +92,7 @@ def build_parser() -> Parser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="github:OWNER/REPO (more providers: see the README)",
+        help="; ".join(info.connector.target_help for info in PROVIDERS.values()),
     )
     run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
     run.add_argument(
@@ -110,6 +121,12 @@ def build_parser() -> Parser:
         help="run against the built-in simulator (no account, no token, no network)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    run.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="also write every HTTP exchange, credentials removed, to FILE (see `replay`)",
+    )
     add_db_option(run)
     run.set_defaults(handler=cmd_run)
 
@@ -209,6 +226,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_items=args.max_items,
     )
     environment = Environment.create(simulate=args.simulate)
+    recorder = Recorder(args.record) if args.record else None
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
@@ -216,7 +234,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             _without_secrets(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         )
         run = engine.plan(request, simulator_text=sim_text)
-        return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+        if recorder is None:
+            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+        with recorder.recording(environment, run):
+            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
     finally:
         mirror.close()
 
@@ -296,9 +317,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+    if args.command is None:  # no command: the terminal app
+        from .app_cli import cmd_app
+
+        args.handler = cmd_app
     setup_logging()
     try:
         return int(args.handler(args))

@@ -102,25 +102,29 @@ async def check_source(
     connector = info.connector(target, client, now)
     stats = CallStats()
     reset = current_stats.set(stats)
-    access, found, outcome = "granted", f"found: {target}", "ok"
+    outcome: Outcome = "ok"
+    access, found = "granted", f"found: {target}"
     try:
         await connector.prepare()
     except AuthenticationFailed as exc:
         token, access, found, outcome = f"rejected: {_safe(exc)}", "denied", "not checked", "failed"
     except AccessDenied as exc:
-        access, found, outcome = "token accepted", f"not reachable: {_safe(exc)}", "failed"
+        access = "token accepted" if credential is not None else "answered"
+        found, outcome = f"not reachable: {_safe(exc)}", "failed"
     except ApiError as exc:
         access, found, outcome = f"failed: {_safe(exc)}", "not checked", "failed"
     finally:
         current_stats.reset(reset)
         await client.aclose()
+    if outcome == "ok" and stats.api_calls == 0:
+        found = "not checked (this provider has no setup call; the run will tell)"
     quota = client.transport.quota
     return ConnectionReport(
         source,
         token,
         access,
         found,
-        outcome,  # type: ignore[arg-type]
+        outcome,
         stats.api_calls,
         quota.remaining if quota else None,
         quota.limit if quota else None,

@@ -9,6 +9,7 @@ subscriber; the engine knows no face (it never imports Textual).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
@@ -33,6 +34,8 @@ Subscriber = Callable[[ev.ProgressEvent], None]
 class SourceSpec:
     provider: str
     target: str
+    #: This source's own choice of entities (the terminal app's per-source checkboxes).
+    entities: frozenset[str] | None = None
 
     @classmethod
     def parse(cls, text: str) -> SourceSpec:
@@ -71,6 +74,8 @@ def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
         entities = provider(spec.provider).connector.entities
         known.update(entities)
         for entity in entities:
+            if spec.entities is not None and entity not in spec.entities:
+                continue
             if request.entities is None or entity in request.entities:
                 streams.append((spec.provider, spec.target, entity))
     if request.entities is not None:
@@ -156,6 +161,10 @@ class Engine:
             raise UsageError(
                 f"no run {run_id} in {self.mirror.path}; `backfill-tui runs` lists them"
             )
+        for spec in run.sources:  # bad configuration is bad input: refuse before starting
+            info = provider(spec.split(":", 1)[0])
+            self.environment.base_url(info)
+            self.environment.credential(info)
         self.mirror.acquire(run.id, run.workspace, run.sources)
         self.mirror.set_run_status(run.id, "running")
         streams = [s for s in self.mirror.streams(run.id) if s.status != "completed"]
@@ -171,7 +180,9 @@ class Engine:
             )
         finally:
             # Streams cancelled before their task started never ran their own handlers.
-            unfinished = [s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")]
+            unfinished = [
+                s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
+            ]
             self._mark(unfinished, "cancelled", None)
             status = self._final_status(run.id)
             self.mirror.set_run_status(run.id, status, finished=True)
@@ -239,6 +250,11 @@ class Engine:
         except asyncio.CancelledError:
             self._mark(streams, "cancelled", None)
             raise
+        except Exception as exc:  # a connector bug must not stop the other sources
+            log.exception("%s:%s setup crashed", provider_name, target)
+            error = redact(
+                f"internal error in the {info.label} connector ({type(exc).__name__}: {exc})"
+            )
         finally:
             current_stats.reset(token)
             self.mirror.add_source_calls(
@@ -271,63 +287,72 @@ class Engine:
         committed_calls, committed_wait = 0, 0.0
         self.mirror.set_stream_status(record.id, "running")
         try:
-            async for page in stream.pages(record.cursor):
-                room = run.max_items - fetched
-                events, failures = page.events, page.failures
-                capped_at = None
-                done = page.next_cursor is None
-                count = len(events) + len(failures)
-                if count > room or (count == room and not done):
-                    events = events[: max(0, room - len(failures))]
-                    failures = failures[: room - len(events)]
-                    capped_at = events[-1].occurredAt if events else "?"
-                    done = True
-                fetched += len(events) + len(failures)
-                result = self.mirror.commit_page(
-                    record,
-                    run.workspace,
-                    events,
-                    [(f.key, f.reason) for f in failures],
-                    fetched=len(events) + len(failures),
-                    cursor=None if done else page.next_cursor,
-                    done=done,
-                    capped_at=capped_at,
-                    api_calls=stats.api_calls - committed_calls,
-                    wait_s=stats.wait_seconds - committed_wait,
-                )
-                committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
-                counters = ev.StreamCounters(
-                    fetched=counters.fetched + len(events) + len(failures),
-                    new=counters.new + result.new,
-                    duplicates=counters.duplicates + result.duplicates,
-                    failed=counters.failed + len(failures),
-                    pages=counters.pages + 1,
-                    api_calls=record.api_calls + stats.api_calls,
-                )
-                quota = client.transport.quota
-                self._emit(
-                    ev.PageStored(
-                        run.id,
-                        record.key,
-                        counters,
-                        result.new,
-                        result.duplicates,
-                        quota.remaining if quota else None,
-                        quota.limit if quota else None,
+            async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
+                async for page in pages:
+                    room = run.max_items - fetched
+                    events, failures = page.events, page.failures
+                    capped_at = None
+                    done = page.next_cursor is None
+                    count = len(events) + len(failures)
+                    if count > room or (count == room and not done):
+                        events = events[: max(0, room - len(failures))]
+                        failures = failures[: room - len(events)]
+                        capped_at = events[-1].occurredAt if events else "?"
+                        done = True
+                    fetched += len(events) + len(failures)
+                    result = self.mirror.commit_page(
+                        record,
+                        run.workspace,
+                        events,
+                        [(f.key, f.reason) for f in failures],
+                        fetched=len(events) + len(failures),
+                        cursor=None if done else page.next_cursor,
+                        done=done,
+                        capped_at=capped_at,
+                        api_calls=stats.api_calls - committed_calls,
+                        wait_s=stats.wait_seconds - committed_wait,
                     )
-                )
-                if done:
+                    committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
+                    counters = ev.StreamCounters(
+                        fetched=counters.fetched + len(events) + len(failures),
+                        new=counters.new + result.new,
+                        duplicates=counters.duplicates + result.duplicates,
+                        failed=counters.failed + len(failures),
+                        pages=counters.pages + 1,
+                        api_calls=record.api_calls + stats.api_calls,
+                    )
+                    quota = client.transport.quota
                     self._emit(
-                        ev.StreamFinished(
-                            run.id, record.key, "completed", counters, capped=capped_at is not None
+                        ev.PageStored(
+                            run.id,
+                            record.key,
+                            counters,
+                            result.new,
+                            result.duplicates,
+                            quota.remaining if quota else None,
+                            quota.limit if quota else None,
                         )
                     )
-                    return
+                    if done:
+                        self._emit(
+                            ev.StreamFinished(
+                                run.id,
+                                record.key,
+                                "completed",
+                                counters,
+                                capped=capped_at is not None,
+                            )
+                        )
+                        return
             # A stream whose connector yielded no page at all is complete and empty.
             self.mirror.set_stream_status(record.id, "completed")
             self._emit(ev.StreamFinished(run.id, record.key, "completed", counters))
-        except ApiError as exc:
-            message = redact(str(exc))
+        except Exception as exc:
+            if isinstance(exc, ApiError):
+                message = redact(str(exc))
+            else:  # a connector bug fails its own stream with a line, the traceback goes to the log
+                log.exception("%s crashed", record.key)
+                message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
             log.warning("%s failed: %s", record.key, message)
             self.mirror.set_stream_status(record.id, "failed", message)
             self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, message))

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,10 @@ class Environment:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     #: An inner transport to use instead of the network (recordings, tests).
     transport: httpx.AsyncBaseTransport | None = None
+    #: No credential is looked up or sent: every answer comes from ``transport`` (a replay).
+    offline: bool = False
+    #: Wraps each inner transport, below the retry layer (``run --record`` puts its recorder here).
+    wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
 
     @classmethod
     def create(
@@ -53,6 +57,17 @@ class Environment:
         clock: Clock = VirtualClock() if config.clock == "virtual" else SystemClock()
         return cls(clock=clock, simulator=Simulator(config, clock), env=environ)
 
+    @classmethod
+    def replaying(
+        cls, transport: httpx.AsyncBaseTransport, *, start: float, base_urls: Mapping[str, str]
+    ) -> Environment:
+        """Offline: ``transport`` answers every call, on a virtual clock from ``start``.
+
+        ``base_urls`` maps ``BACKFILL_*_API_URL`` names to the URLs the recorded run used; no
+        other variable (and so no token) is read.
+        """
+        return cls(clock=VirtualClock(start), env=dict(base_urls), transport=transport, offline=True)
+
     @property
     def simulated(self) -> bool:
         return self.simulator is not None
@@ -65,6 +80,8 @@ class Environment:
         return url.rstrip("/")
 
     def credential(self, info: ProviderInfo) -> Credential | None:
+        if self.offline:
+            return None
         if self.simulated:
             # The simulator needs no account; a token in the environment is still sent, so that
             # token handling is exercised exactly as on a real run.
@@ -82,6 +99,10 @@ class Environment:
         return found
 
     def inner_transport(self) -> httpx.AsyncBaseTransport:
+        inner = self._base_transport()
+        return self.wrap_transport(inner) if self.wrap_transport is not None else inner
+
+    def _base_transport(self) -> httpx.AsyncBaseTransport:
         if self.transport is not None:
             return self.transport
         if self.simulator is not None:

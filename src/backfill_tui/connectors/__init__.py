@@ -5,9 +5,13 @@ from __future__ import annotations
 from ..errors import UsageError
 from .base import Connector, ItemFailure, Page, ProviderInfo, Stream
 from .github import PROVIDER as GITHUB
+from .linear import PROVIDER as LINEAR
+from .sentry import PROVIDER as SENTRY
 from .vercel import PROVIDER as VERCEL
 
 PROVIDERS: dict[str, ProviderInfo] = {GITHUB.name: GITHUB, VERCEL.name: VERCEL}
+PROVIDERS[LINEAR.name] = LINEAR
+PROVIDERS[SENTRY.name] = SENTRY
 
 
 def provider(name: str) -> ProviderInfo:

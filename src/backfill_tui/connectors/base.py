@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -46,7 +46,7 @@ class Stream(abc.ABC):
     entity: str
 
     @abc.abstractmethod
-    def pages(self, cursor: str | None) -> AsyncIterator[Page]:
+    def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         """Yield pages in order, starting after ``cursor`` (``None``: from the beginning)."""
 
 

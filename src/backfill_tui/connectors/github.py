@@ -10,7 +10,7 @@ page is fetched after the first item older than the cutoff. Next pages are GitHu
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -46,7 +46,7 @@ class GitHubStream(Stream):
         self._transform = transform
         self._key = key
 
-    async def pages(self, cursor: str | None) -> AsyncIterator[Page]:
+    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         client = self._connector.client
         repo = self._connector.repo
         url: str | None = cursor or self._path

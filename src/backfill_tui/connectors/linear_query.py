@@ -133,7 +133,11 @@ PROJECTS = gql(
 )
 
 #: The paged query of each stream, and the root field its answer sits under.
-QUERIES = {"issue": (ISSUES, "issues"), "comment": (COMMENTS, "comments"), "project": (PROJECTS, "projects")}
+QUERIES = {
+    "issue": (ISSUES, "issues"),
+    "comment": (COMMENTS, "comments"),
+    "project": (PROJECTS, "projects"),
+}
 
 
 def complexity(document: DocumentNode) -> int:
@@ -190,7 +194,11 @@ def _page_size(field: FieldNode) -> int | None:
             return int(value.value)
         if value is not None:  # a variable: Linear cannot know it, nor can we
             return DEFAULT_CONNECTION_SIZE
-    selected = {s.name.value for s in field.selection_set.selections if isinstance(s, FieldNode)} if field.selection_set else set()
+    selected = (
+        {s.name.value for s in field.selection_set.selections if isinstance(s, FieldNode)}
+        if field.selection_set
+        else set()
+    )
     if selected & {"nodes", "edges"}:
         return DEFAULT_CONNECTION_SIZE
     return None

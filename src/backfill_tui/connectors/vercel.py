@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -44,7 +44,7 @@ class DeploymentStream(Stream):
     def __init__(self, connector: VercelConnector) -> None:
         self._connector = connector
 
-    async def pages(self, cursor: str | None) -> AsyncIterator[Page]:
+    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         connector = self._connector
         client, project = connector.client, connector.project
         cutoff_ms = math.floor(connector.cutoff.timestamp() * 1000)

@@ -146,7 +146,9 @@ def _references(
             )
         )
     if git.pr_id and repo_url:
-        refs.append(SourceReference(type="pr", id=f"#{git.pr_id}", url=f"{repo_url}/pull/{git.pr_id}"))
+        refs.append(
+            SourceReference(type="pr", id=f"#{git.pr_id}", url=f"{repo_url}/pull/{git.pr_id}")
+        )
     refs.append(
         SourceReference(type="deployment", id=deployment_id, url=f"https://{url}" if url else None)
     )

@@ -75,6 +75,10 @@ class ProviderSim(ABC):
     def min_pages(self, target: str, entity: str, cutoff: datetime) -> int:
         """The fewest 100-item pages a correct backfill of one stream must fetch."""
 
+    def authorized(self, header: str | None, token: str) -> bool:
+        """Whether an ``Authorization`` header carries the configured token (as ``Bearer``)."""
+        return header == f"Bearer {token}"
+
     # Error shapes; override to match the provider's real answers.
     def bad_credentials(self) -> httpx.Response:
         return json_response(401, {"message": "Unauthorized"})

@@ -18,6 +18,9 @@ import httpx
 
 from backfill_tui.clock import Clock
 from backfill_tui.demo import github as _github  # noqa: F401  (registers the provider)
+from backfill_tui.demo import linear as _linear  # noqa: F401  (registers the provider)
+from backfill_tui.demo import sentry as _sentry  # noqa: F401  (registers the provider)
+from backfill_tui.demo import vercel as _vercel  # noqa: F401  (registers the provider)
 from backfill_tui.demo.base import PROVIDERS, ProviderSim, WorldSpec
 from backfill_tui.demo.config import SimulatorConfig
 from backfill_tui.demo.faults import FaultPlan, QuotaWindow, drop, truncate
@@ -109,7 +112,7 @@ class Simulator:
         quota.refresh(now)
         auth = request.headers.get("authorization")
         every = cfg.rate_limit_every
-        if cfg.token is not None and auth != f"Bearer {cfg.token}":
+        if cfg.token is not None and not provider.authorized(auth, cfg.token):
             response, fault = provider.bad_credentials(), None
         elif every and index % every == 0:
             secondary = self._rate_limits_served % 2 == 1

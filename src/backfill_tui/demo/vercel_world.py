@@ -13,7 +13,7 @@ import hashlib
 import re
 import string
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from backfill_tui.demo.world import (
     COMPONENTS,
@@ -142,7 +142,9 @@ class VercelWorld:
             or (source == "cli" and rng.random() < 0.3)
             or (source == "redeploy" and rng.random() < 0.6)
         )
-        return Core(p, self.created(project, p), state, "production" if production else None, source)
+        return Core(
+            p, self.created(project, p), state, "production" if production else None, source
+        )
 
     def uid(self, project: SimProject, p: int) -> str:
         return "dpl_" + _token(self.seed, f"vercel:{project.name}:uid", p, _BASE62, 28)
@@ -213,7 +215,7 @@ class VercelWorld:
         rng = item_rng(self.seed, f"vercel:{project.name}:detail", p)
         uid = self.uid(project, p)
         if core.source == "cli":
-            author, meta = rng.choice(HUMANS), {}
+            author, meta = rng.choice(HUMANS), cast(Json, {})
         else:
             author, meta = self._git(project, core)
             if core.source == "redeploy":

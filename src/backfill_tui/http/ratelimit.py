@@ -163,15 +163,20 @@ class LinearPolicy:
         retry_after = _retry_after(response.headers)
         if retry_after is not None:
             return LimitAnswer(retry_after, "rate limited (RATELIMITED)")
-        resets = [
-            _reset_in(_int(response.headers, name), now, millis=True)
-            for name in (
-                "x-ratelimit-requests-reset",
-                "x-ratelimit-complexity-reset",
-                "x-ratelimit-endpoint-requests-reset",
+        budgets = ("requests", "complexity", "endpoint-requests")
+        resets = {
+            budget: _reset_in(
+                _int(response.headers, f"x-ratelimit-{budget}-reset"), now, millis=True
             )
+            for budget in budgets
+        }
+        # Wait for the budget that ran out; a full budget's reset (an hour away) is no reason.
+        spent = [
+            wait
+            for budget, wait in resets.items()
+            if wait is not None and _int(response.headers, f"x-ratelimit-{budget}-remaining") == 0
         ]
-        waits = [w for w in resets if w is not None]
+        waits = spent or [w for w in resets.values() if w is not None]
         return LimitAnswer(
             max(waits) if waits else self.fallback_wait, "rate limited (RATELIMITED)"
         )

@@ -163,9 +163,10 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     )
                 await self._wait(answer.seconds, answer.reason)
                 continue
-            if response.status_code == 401:
+            if _rejects_credentials(response.status_code, body):
                 raise AuthenticationFailed(
-                    f"{self._label} authentication failed (401): the credentials were rejected; "
+                    f"{self._label} authentication failed ({response.status_code}): the credentials were "
+                    "rejected; "
                     "check or replace the token"
                 )
             if response.status_code >= 500 or problem is not None:
@@ -182,6 +183,14 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _rejects_credentials(status: int, body: Any) -> bool:
+    """401 everywhere; Vercel answers an invalid token with 403 and ``error.invalidToken``."""
+    if status == 401:
+        return True
+    error = body.get("error") if isinstance(body, dict) else None
+    return status == 403 and isinstance(error, dict) and bool(error.get("invalidToken"))
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:

@@ -22,6 +22,7 @@ _TOKEN_SHAPES = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|lin_(?:api|oauth)_[A-Za-z0-9]{16,}"
     r"|sntr[ysu]s?_[A-Za-z0-9+/=_-]{20,})"
 )
+_SHAPE_MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "lin_", "sntr")
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,}")
 _SECRET_NAME = re.compile(
     r"(?:^|[-_])(?:token|access[-_]?token|api[-_]?key|apikey|secret|client[-_]?secret|password"
@@ -46,8 +47,11 @@ def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
     for value in sorted((v for v in extra if v and len(v) >= 4), key=len, reverse=True):
         text = text.replace(value, MASK)
     text = secrets_registry.redact(text)
-    text = _TOKEN_SHAPES.sub(MASK, text)
-    return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    if any(marker in text for marker in _SHAPE_MARKERS):  # the regexes only where they may hit
+        text = _TOKEN_SHAPES.sub(MASK, text)
+    if "Bearer" in text or "Basic" in text:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    return text
 
 
 def scrub_url(url: httpx.URL | str, extra: Iterable[str] = ()) -> str:
@@ -57,9 +61,7 @@ def scrub_url(url: httpx.URL | str, extra: Iterable[str] = ()) -> str:
         parsed = parsed.copy_with(username=None, password=None)
     pairs = parsed.params.multi_items()
     if any(secret_name(k) for k, _ in pairs):
-        parsed = parsed.copy_with(
-            params=[(k, MASK if secret_name(k) else v) for k, v in pairs]
-        )
+        parsed = parsed.copy_with(params=[(k, MASK if secret_name(k) else v) for k, v in pairs])
     return scrub_text(str(parsed), extra)
 
 

@@ -1,5 +1,6 @@
 """The local SQLite mirror (the only place that speaks SQL)."""
 
+from .browse import ObservationDetail, ObservationRow
 from .mirror import Mirror, PageResult, nanoid, now_iso, observation_row, observation_type
 from .records import RunRecord, StreamRecord
 from .significance import THRESHOLD, kept_by_production, score
@@ -7,6 +8,8 @@ from .significance import THRESHOLD, kept_by_production, score
 __all__ = [
     "THRESHOLD",
     "Mirror",
+    "ObservationDetail",
+    "ObservationRow",
     "PageResult",
     "RunRecord",
     "StreamRecord",

@@ -19,10 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import to_json
 from sqlite_utils import Database
 
 from ..errors import MirrorError, RunConflict
 from ..models import SourceEvent
+from .browse import ObservationBrowsing
 from .records import RunRecord, StreamRecord
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
@@ -59,9 +61,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _json_of(value: Any) -> str:
+    """Compact JSON of models, lists and dicts, ``None`` fields left out (pydantic's encoder)."""
+    return to_json(value, exclude_none=True).decode()
+
+
 def observation_row(event: SourceEvent, workspace: str, run_id: str, at: str) -> tuple[Any, ...]:
-    actor = event.actor.model_dump(exclude_none=True) if event.actor else None
-    refs = [ref.model_dump(exclude_none=True) for ref in event.references]
     return (
         nanoid(),
         workspace,
@@ -71,9 +76,9 @@ def observation_row(event: SourceEvent, workspace: str, run_id: str, at: str) ->
         observation_type(event),
         event.title,
         event.body,
-        _json(actor) if actor is not None else None,
-        _json(refs),
-        _json(event.metadata),
+        _json_of(event.actor) if event.actor is not None else None,
+        _json_of(event.references),
+        _json_of(event.metadata),
         event.occurredAt,
         at,
         at,
@@ -101,7 +106,7 @@ def process_alive(pid: int, host: str) -> bool:
     return True
 
 
-class Mirror:
+class Mirror(ObservationBrowsing):
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn

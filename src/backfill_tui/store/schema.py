@@ -159,4 +159,29 @@ def _run_items(db: Database) -> None:
     )
 
 
+@migrations(name="0004_observations_search")
+def _observations_search(db: Database) -> None:
+    # Full-text search over titles and bodies for the terminal app: an external-content FTS5
+    # table (no second copy of the text) kept in step by triggers, named as sqlite-utils'
+    # enable_fts names them so sqlite-utils and Datasette find it. Statements run one by one
+    # because the trigger bodies contain semicolons.
+    for statement in (
+        "CREATE VIRTUAL TABLE observations_fts USING fts5 (title, content, "
+        "content='observations', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE TRIGGER observations_ai AFTER INSERT ON observations BEGIN "
+        "INSERT INTO observations_fts (rowid, title, content) "
+        "VALUES (new.id, new.title, new.content); END",
+        "CREATE TRIGGER observations_ad AFTER DELETE ON observations BEGIN "
+        "INSERT INTO observations_fts (observations_fts, rowid, title, content) "
+        "VALUES ('delete', old.id, old.title, old.content); END",
+        "CREATE TRIGGER observations_au AFTER UPDATE ON observations BEGIN "
+        "INSERT INTO observations_fts (observations_fts, rowid, title, content) "
+        "VALUES ('delete', old.id, old.title, old.content); "
+        "INSERT INTO observations_fts (rowid, title, content) "
+        "VALUES (new.id, new.title, new.content); END",
+        "INSERT INTO observations_fts (observations_fts) VALUES ('rebuild')",
+    ):
+        db.execute(statement)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -44,18 +44,23 @@ REGISTRY_WEIGHTS: dict[str, int] = {
     "linear:project.created": 45,
 }
 
-_KEYWORDS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
-    (re.compile(rf"\b(?:{words})\b", re.IGNORECASE), delta)
-    for words, delta in (
-        (r"breaking|critical|urgent|security|vulnerability|cve-\d+", 20),
-        ("hotfix|emergency|incident|outage|downtime", 15),
-        ("major|important|significant|release|deploy", 10),
-        ("feature|feat|new", 8),
-        ("fix|bug|patch|resolve", 5),
-        ("chore|deps|dependencies|bump|update|upgrade", -10),
-        ("typo|whitespace|formatting|lint", -15),
-        ("wip|draft|temp|test", -10),
-    )
+_GROUPS: tuple[tuple[str, int], ...] = (
+    (r"breaking|critical|urgent|security|vulnerability|cve-\d+", 20),
+    ("hotfix|emergency|incident|outage|downtime", 15),
+    ("major|important|significant|release|deploy", 10),
+    ("feature|feat|new", 8),
+    ("fix|bug|patch|resolve", 5),
+    ("chore|deps|dependencies|bump|update|upgrade", -10),
+    ("typo|whitespace|formatting|lint", -15),
+    ("wip|draft|temp|test", -10),
+)
+# Production's regexes are JavaScript's ``\b(word|...)\b`` with the i flag, where a word
+# character is ASCII [A-Za-z0-9_]; a keyword matches exactly when it is a whole such token.
+# So the text is split into tokens once and each group is a set lookup (fast on long bodies).
+_TOKEN = re.compile(r"[a-z0-9_]+")
+_CVE = re.compile(r"\bcve-\d+\b", re.ASCII | re.IGNORECASE)
+_WORD_GROUPS = tuple(
+    (frozenset(w for w in words.split("|") if "\\" not in w), delta) for words, delta in _GROUPS
 )
 
 
@@ -68,7 +73,10 @@ def base_weight(event: SourceEvent) -> int:
 def score(event: SourceEvent) -> int:
     text = f"{event.title} {event.body}"
     total = base_weight(event)
-    total += sum(delta for pattern, delta in _KEYWORDS if pattern.search(text))
+    tokens = set(_TOKEN.findall(text.lower()))
+    for index, (words, delta) in enumerate(_WORD_GROUPS):
+        if not tokens.isdisjoint(words) or (index == 0 and _CVE.search(text)):
+            total += delta
     total += min(15, 3 * len(event.references))  # words match whole: "fixes" is not "fix"
     if len(event.body) > 500:
         total += 5

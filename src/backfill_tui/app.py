@@ -1,0 +1,297 @@
+"""The terminal app: connect sources, watch a backfill live, browse observations and past runs.
+
+``backfill-tui`` opens it on the user's mirror; ``backfill-tui demo`` on the simulator with the
+demo workspace filled in. The app drives the engine only through its progress events and the
+mirror: a run is an async worker in the app's loop (``await engine.run(run_id)``) whose events
+land in an :class:`~live.EventBuffer`; a timer drains the buffer into a :class:`~live.RunProgress`
+four times a second and the dashboard redraws from it, so a fast run never floods the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.worker import Worker, WorkerState
+
+from .clock import Clock
+from .engine import Engine, RunRequest
+from .environment import Environment
+from .errors import BackfillError
+from .estimate import Estimate
+from .live import EventBuffer, RunProgress
+from .screens.app_commands import ActionsProvider
+from .screens.connect import ConnectScreen
+from .screens.dashboard import DashboardScreen
+from .screens.help import HelpScreen
+from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
+from .screens.observations import ObservationsScreen
+from .screens.quit import QuitScreen
+from .screens.runs import RunsScreen
+from .secrets_registry import redact
+from .store import Mirror, RunRecord
+
+__all__ = ["BackfillApp", "DemoSetup", "RunSession"]
+
+FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """What ``backfill-tui demo`` fills in on the connect screen."""
+
+    workspace: str
+    sources: tuple[str, ...]
+    depth: int = 30
+
+
+@dataclass
+class RunSession:
+    """The run the dashboard shows: its engine, its buffered events and its live state."""
+
+    run: RunRecord
+    engine: Engine
+    progress: RunProgress
+    buffer: EventBuffer = field(default_factory=EventBuffer)
+    worker: Worker[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.worker is not None and self.worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+
+class BackfillApp(App[None]):
+    TITLE = "backfill-tui"
+    CSS_PATH = "screens/app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    MODES: ClassVar = {
+        "connect": ConnectScreen,
+        "dashboard": DashboardScreen,
+        "observations": ObservationsScreen,
+        "runs": RunsScreen,
+    }
+    DEFAULT_MODE: ClassVar[str] = "connect"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "switch_mode('connect')", "Connect"),
+        Binding("f3", "switch_mode('dashboard')", "Dashboard"),
+        Binding("f4", "switch_mode('observations')", "Observations"),
+        Binding("f5", "switch_mode('runs')", "Runs"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        mirror: Mirror,
+        environment: Environment,
+        *,
+        demo: DemoSetup | None = None,
+        clock: Clock | None = None,
+        simulator_text: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.mirror = mirror
+        self.environment = environment
+        self.demo = demo
+        #: What elapsed time, ETA and countdowns read; tests freeze it.
+        self.clock: Clock = clock or environment.clock
+        self.simulator_text = simulator_text
+        self.session: RunSession | None = None
+        self.estimate: tuple[RunRequest, Estimate] | None = None
+        self.workspace: str = demo.workspace if demo else ""
+        if demo:
+            self.sub_title = "demo · simulated providers, no account needed"
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def totals_for(self, request: RunRequest) -> dict[str, int] | None:
+        if self.estimate is None or self.estimate[0] != request:
+            return None
+        return self.estimate[1].totals()
+
+    def plan_and_start(self, request: RunRequest) -> str | None:
+        """Record a new run and start it; returns its id (None, with a notice, if refused)."""
+        if self.session is not None and self.session.active:
+            self.notify("a run is in progress; cancel it or wait", severity="warning")
+            return None
+        engine = Engine(self.mirror, self.environment)
+        try:
+            run = engine.plan(request, simulator_text=self.simulator_text)
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
+            return None
+        self.workspace = run.workspace
+        self.open_run(run.id, totals=self.totals_for(request), engine=engine)
+        self.start_session(resumed=False)
+        return run.id
+
+    def open_run(
+        self,
+        run_id: str,
+        *,
+        totals: dict[str, int] | None = None,
+        engine: Engine | None = None,
+    ) -> RunSession | None:
+        """Show a run on the dashboard (without running it)."""
+        if self.session is not None and self.session.active:
+            if self.session.run.id != run_id:
+                self.notify("a run is in progress; cancel it first", severity="warning")
+            return self.session if self.session.run.id == run_id else None
+        run = self.mirror.get_run(run_id)
+        if run is None:
+            self.notify(f"no run {run_id} in this mirror", severity="error")
+            return None
+        progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
+        if run.status == "running" and not self.mirror.run_is_live(run):
+            progress.status = "interrupted"
+        self.session = RunSession(
+            run, engine or Engine(self.mirror, self._environment_for(run)), progress
+        )
+        self.session.engine.subscribe(self.session.buffer)
+        self.workspace = run.workspace
+        self.switch_mode("dashboard")
+        self._dashboard().show_session(self.session)
+        return self.session
+
+    def _environment_for(self, run: RunRecord) -> Environment:
+        if run.simulate == self.environment.simulated:
+            return self.environment
+        return Environment.create(simulate=run.simulate, simulator_config=run.simulator or "")
+
+    def start_session(self, *, resumed: bool) -> None:
+        session = self.session
+        if session is None or session.active:
+            return
+        session.progress.started_at = self.clock.now()
+        session.progress.finished_at = None
+        session.progress.status = "running"
+        session.worker = self.run_worker(
+            self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
+        )
+        self.post_message(RunLaunched(session.run.id, resumed))
+
+    async def _drive(self, session: RunSession) -> str:
+        status = "cancelled"
+        try:
+            status = await session.engine.run(session.run.id)
+        except asyncio.CancelledError:
+            status = "cancelled"
+            raise
+        except BackfillError as exc:
+            status = "failed"
+            self.notify(redact(str(exc)), title="Run stopped", severity="error", timeout=8)
+        finally:
+            record = self.mirror.get_run(session.run.id)
+            if record is not None:
+                status = record.status
+                session.run = record
+            self.flush_progress()
+            self.post_message(RunEnded(session.run.id, status))
+        return status
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        severity: SeverityLevel = "information" if message.status == "completed" else "warning"
+        self.notify(f"run {message.run_id} {message.status}", severity=severity)
+        if self.session is not None and self.session.run.id == message.run_id:
+            self.session.progress.sync(self.mirror.streams(message.run_id))
+            self.session.progress.status = message.status
+            if self.session.progress.finished_at is None:
+                self.session.progress.finished_at = self.clock.now()
+            self._dashboard().refresh_session(final=True)
+
+    def cancel_run(self) -> bool:
+        session = self.session
+        if session is None or not session.active or session.worker is None:
+            self.notify("no run in progress", severity="warning")
+            return False
+        session.worker.cancel()
+        return True
+
+    def retry_run(self) -> bool:
+        """Run the current run's unfinished streams again (failed, cancelled or interrupted)."""
+        session = self.session
+        if session is None:
+            self.notify("no run to retry; start one or pick one under Runs", severity="warning")
+            return False
+        if session.active:
+            self.notify("the run is still going", severity="warning")
+            return False
+        record = self.mirror.get_run(session.run.id)
+        if record is None or record.status == "completed":
+            self.notify("this run completed; nothing to retry", severity="information")
+            return False
+        if record.status == "running" and self.mirror.run_is_live(record):
+            self.notify("another process is running this run", severity="error")
+            return False
+        self.start_session(resumed=True)
+        return True
+
+    def resume_run(self, run_id: str) -> bool:
+        if self.open_run(run_id) is None:
+            return False
+        return self.retry_run()
+
+    def flush_progress(self) -> None:
+        """Fold buffered events into the run's state and redraw (the timer calls this)."""
+        session = self.session
+        if session is None:
+            return
+        events = session.buffer.drain()
+        now = self.clock.now()
+        for event in events:
+            session.progress.apply(event, now)
+        if events or session.progress.running:
+            self._dashboard().refresh_session()
+        if events:
+            self.post_message(
+                ProgressFlushed(session.run.id, len(events), session.progress.totals().fetched)
+            )
+
+    def _dashboard(self) -> DashboardScreen:
+        stack = self._screen_stacks.get("dashboard")
+        if not stack:
+            self._init_mode("dashboard")
+            stack = self._screen_stacks["dashboard"]
+        screen = stack[0]
+        assert isinstance(screen, DashboardScreen)
+        return screen
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None and self.session.active
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        if not self.running:
+            self.exit()
+            return
+
+        def answer(quit_now: bool | None) -> None:
+            if quit_now:
+                self.run_worker(self._cancel_then_exit(), group="quit")
+
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen(), answer)
+
+    async def _cancel_then_exit(self) -> None:
+        session = self.session
+        if session is not None and session.worker is not None and session.active:
+            session.worker.cancel()
+            while session.active:  # the engine marks the streams cancelled as it unwinds
+                await asyncio.sleep(0.02)
+        self.exit()

@@ -1,0 +1,440 @@
+"""Sentry issues and error events → SourceEvents, exactly as production's webhook transformers.
+
+Production (``transformers/sentry.ts`` @ 5d0218601, digest in lightfast-data-model.md §11.2 and
+§13) transforms webhook payloads. Here one core per entity (:func:`issue_event`,
+:func:`error_event`) takes the webhook's shape; ``*_from_webhook`` feeds it a webhook payload and
+``*_from_rest`` first reshapes a REST list item into that shape, as production's own backfill
+did, so both produce the same sourceId, sourceType, title and references.
+
+Where REST and webhook differ, the REST adapter fills in the webhook's fields:
+
+- an issue's action comes from ``status`` (unresolved → created, resolved, ignored; any other
+  status → created, as production's backfill did);
+- a REST issue has no ``actor`` (the webhook's is who changed the issue). Production's issue
+  transformer requires one; a backfill has nobody to name, so its actor is left ``None``;
+- ``statusDetails.inCommit`` is a serialised commit (``id``, ``repository{name}``) in REST and
+  webhooks alike, while production reads ``commit``/``repository`` strings: both are read;
+- an event's ``eventID``/``projectID``/``dateCreated`` are the webhook's
+  ``event_id``/``project``/``timestamp``; its exception sits in ``entries`` with camel-cased
+  frames (``lineNo``) rather than in ``exception`` (``lineno``).
+
+Text is rendered the way production's JavaScript template strings render it (a missing field
+reads ``undefined``, a null one ``null``), so bodies match production byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..models import SourceActor, SourceEvent, SourceReference, iso_utc
+
+__all__ = [
+    "STATUS_ACTIONS",
+    "Project",
+    "delivery_id",
+    "error_event",
+    "error_from_rest",
+    "error_from_webhook",
+    "issue_event",
+    "issue_from_rest",
+    "issue_from_webhook",
+]
+
+STATUS_ACTIONS = {"unresolved": "created", "resolved": "resolved", "ignored": "ignored"}
+_ACTION_TITLES = {
+    "created": "Issue Created",
+    "resolved": "Issue Resolved",
+    "assigned": "Issue Assigned",
+    "ignored": "Issue Ignored",
+}
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class Project:
+    """The Sentry project a source names, as ``GET /api/0/projects/{org}/{project}/`` tells."""
+
+    id: int
+    slug: str
+    name: str
+    org: str
+
+
+def delivery_id(project: Project, entity: str, item_id: object) -> str:
+    """Deterministic, so a re-run yields identical events."""
+    return f"backfill-{project.id}-{entity}-{item_id}"
+
+
+# -- JavaScript semantics ----------------------------------------------------------------------
+
+
+def _js(value: Any) -> str:
+    """``String(value)`` as a JavaScript template literal renders it."""
+    if value is MISSING:
+        return "undefined"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    if isinstance(value, list):
+        return ",".join("" if v is None or v is MISSING else _js(v) for v in value)
+    return str(value)
+
+
+def _truthy(value: Any) -> bool:
+    """JavaScript truthiness (an empty object or list is truthy; NaN is not)."""
+    if value is MISSING or value is None:
+        return False
+    if isinstance(value, dict | list):
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return bool(value)
+
+
+def _or(*values: Any) -> Any:
+    """``a || b || ...``: the first truthy value, else the last one."""
+    for value in values:
+        if _truthy(value):
+            return value
+    return values[-1]
+
+
+def _get(obj: Any, key: str) -> Any:
+    """``obj?.key``: a missing key (or a non-object) reads as undefined."""
+    return obj.get(key, MISSING) if isinstance(obj, Mapping) else MISSING
+
+
+def _text(value: Any) -> str | None:
+    """A field kept as text (``None`` when absent or empty)."""
+    return None if not _truthy(value) else _js(value)
+
+
+def _plain(value: Any) -> Any:
+    """A metadata value: ``undefined`` becomes ``None`` (JSON null)."""
+    return None if value is MISSING else value
+
+
+def _numeric(value: Any) -> Any:
+    """A project id as a number when it is one (Sentry sends ``"4506..."`` as text)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,30}", value.strip()):
+        return int(value.strip())
+    return _plain(value)
+
+
+def _occurred(value: Any) -> str | None:
+    """ISO text with an offset from ISO text (naive = UTC) or epoch seconds (webhooks)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"timestamp {value!r} is out of range") from exc
+    if isinstance(value, str):
+        return iso_utc(value)
+    return None
+
+
+# -- issue -------------------------------------------------------------------------------------
+
+
+def _in_commit(status_details: Any) -> tuple[str | None, str | None]:
+    """(commit sha, "owner/repo") of ``statusDetails.inCommit``, in either shape."""
+    commit = _get(status_details, "inCommit")
+    if not isinstance(commit, Mapping):
+        return None, None
+    sha = _or(_get(commit, "commit"), _get(commit, "id"))
+    repo = _get(commit, "repository")
+    if isinstance(repo, Mapping):
+        repo = _get(repo, "name")
+    return _text(sha), _text(repo)
+
+
+def issue_event(
+    issue: Mapping[str, Any],
+    action: str,
+    actor: Any,
+    delivery: str,
+    installation_id: Any = None,
+) -> SourceEvent:
+    """Production's ``transformSentryIssue`` on a webhook-shaped issue."""
+    metadata = issue["metadata"]
+    project = issue["project"]
+    slug, short_id = _js(project["slug"]), _js(issue["shortId"])
+    refs = [
+        SourceReference(type="issue", id=short_id, url=_text(_get(issue, "permalink"))),
+        SourceReference(
+            type="project", id=slug, url=f"https://sentry.io/organizations/_/projects/{slug}/"
+        ),
+    ]
+    assigned = _get(issue, "assignedTo")
+    if _truthy(assigned):
+        who = _or(_get(assigned, "email"), _get(assigned, "name"))
+        if _truthy(who):  # production would emit an invalid empty reference here
+            refs.append(SourceReference(type="assignee", id=_js(who)))
+    sha, repo = _in_commit(_get(issue, "statusDetails"))
+    if sha:
+        url = f"https://github.com/{repo}/commit/{sha}" if repo else None
+        refs.append(SourceReference(type="commit", id=sha, url=url, label="resolved_by"))
+
+    error_type = _or(_get(metadata, "type"), "Error")
+    error_value = _or(_get(metadata, "value"), _get(issue, "title"))
+    if not isinstance(error_value, str):
+        raise ValueError("issue has neither metadata.value nor a title")
+    filename, culprit = _get(metadata, "filename"), _get(issue, "culprit")
+    location = (
+        f"in {_js(filename)}"
+        if _truthy(filename)
+        else (f"in {_js(culprit)}" if _truthy(culprit) else "")
+    )
+    function = _get(metadata, "function")
+    parts = [
+        _get(issue, "title"),
+        _get(metadata, "value"),
+        f"Location: {location}" if location else "",
+        f"Function: {_js(function)}" if _truthy(function) else "",
+        f"Level: {_js(_get(issue, 'level'))}",
+        f"Platform: {_js(_get(issue, 'platform'))}",
+        f"Occurrences: {_js(_get(issue, 'count'))}",
+        f"Users affected: {_js(_get(issue, 'userCount'))}",
+    ]
+    label = _ACTION_TITLES.get(action, "undefined")  # as production's template renders it
+    return SourceEvent(
+        source="sentry",
+        sourceType=f"issue.{action}",
+        sourceId=f"sentry-issue:{slug}:{short_id}:{action}",
+        title=f"[{label}] {_js(error_type)}: {error_value[:80]}",
+        body="\n".join(_js(p) for p in parts if _truthy(p)),
+        actor=_issue_actor(actor),
+        occurredAt=_occurred(_get(issue, "lastSeen")),  # type: ignore[arg-type]
+        references=refs,
+        metadata={
+            "deliveryId": delivery,
+            "issueId": _plain(_get(issue, "id")),
+            "shortId": short_id,
+            "projectId": _numeric(_get(project, "id")),
+            "projectSlug": slug,
+            "projectName": _plain(_get(project, "name")),
+            "level": _plain(_get(issue, "level")),
+            "platform": _plain(_get(issue, "platform")),
+            "errorType": _plain(_get(metadata, "type")),
+            "errorValue": _plain(_get(metadata, "value")),
+            "filename": _plain(filename),
+            "function": _plain(function),
+            "culprit": _plain(culprit),
+            "count": _plain(_get(issue, "count")),
+            "userCount": _plain(_get(issue, "userCount")),
+            "firstSeen": _plain(_get(issue, "firstSeen")),
+            "lastSeen": _plain(_get(issue, "lastSeen")),
+            "status": _plain(_get(issue, "status")),
+            "action": action,
+            "installationId": installation_id,
+        },
+    )
+
+
+def _issue_actor(actor: Any) -> SourceActor | None:
+    """The webhook's ``actor`` (who changed the issue); ``None`` when there is none."""
+    if not isinstance(actor, Mapping):
+        return None
+    ident, name = _get(actor, "id"), _get(actor, "name")
+    if not (_truthy(ident) or ident == 0) or not _truthy(name):
+        return None
+    email = _get(actor, "email")
+    return SourceActor(
+        id=_js(ident), name=_js(name), email=email if isinstance(email, str) else None
+    )
+
+
+def issue_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
+    """An issue from ``GET /api/0/organizations/{org}/issues/``."""
+    issue = dict(item)
+    if not isinstance(issue.get("project"), Mapping):
+        issue["project"] = {"id": str(project.id), "slug": project.slug, "name": project.name}
+    action = STATUS_ACTIONS.get(str(item.get("status")), "created")
+    # No actor: a REST issue does not say who last changed it (see the module docstring).
+    return issue_event(issue, action, None, delivery_id(project, "issue", item["id"]))
+
+
+def issue_from_webhook(payload: Mapping[str, Any], delivery: str) -> SourceEvent:
+    """An ``issue`` webhook (``Sentry-Hook-Resource: issue``)."""
+    return issue_event(
+        payload["data"]["issue"],
+        str(payload["action"]),
+        payload.get("actor"),
+        delivery,
+        _plain(_get(payload.get("installation"), "uuid")),
+    )
+
+
+# -- error event -------------------------------------------------------------------------------
+
+
+def _stack_info(exception: Any) -> str:
+    values = _get(exception, "values")
+    if not isinstance(values, list):
+        return ""
+    lines = []
+    for exc in values:
+        if not isinstance(exc, Mapping):
+            continue
+        frames = _get(_get(exc, "stacktrace"), "frames")
+        top = frames[-1] if isinstance(frames, list) and frames else MISSING
+        if _truthy(top):
+            lines.append(
+                f"{_js(_get(exc, 'type'))} at {_js(_get(top, 'filename'))}:"
+                f"{_js(_get(top, 'lineno'))} in {_js(_get(top, 'function'))}"
+            )
+        else:
+            lines.append(f"{_js(_get(exc, 'type'))}: {_js(_get(exc, 'value'))}")
+    return "\n".join(lines)
+
+
+def _error_actor(user: Any) -> SourceActor | None:
+    if not isinstance(user, Mapping):
+        return None
+    email = _get(user, "email")
+    return SourceActor(
+        id=_js(_or(_get(user, "id"), email, "unknown")),
+        name=_js(_or(_get(user, "username"), email, "Unknown User")),
+        email=email if isinstance(email, str) else None,
+    )
+
+
+def error_event(
+    event: Mapping[str, Any], delivery: str, installation_id: Any = None
+) -> SourceEvent:
+    """Production's ``transformSentryError`` on a webhook-shaped event."""
+    metadata = _get(event, "metadata")
+    project = _js(event["project"])
+    error_type = _or(_get(metadata, "type"), "Error")
+    error_value = _or(_get(metadata, "value"), _get(event, "title"))
+    if not isinstance(error_value, str):
+        raise ValueError("event has neither metadata.value nor a title")
+    location = _get(event, "location")
+    parts = [
+        _get(event, "title"),
+        _get(event, "message"),
+        _get(metadata, "value"),
+        f"Location: {_js(location)}" if _truthy(location) else "",
+        _stack_info(_get(event, "exception")),
+        f"Platform: {_js(_get(event, 'platform'))}",
+    ]
+    sdk = _get(event, "sdk")
+    return SourceEvent(
+        source="sentry",
+        sourceType="error",
+        sourceId=f"sentry-error:{project}:{_js(event['event_id'])}",
+        title=f"[Error] {_js(error_type)}: {error_value[:80]}",
+        body="\n".join(_js(p) for p in parts if _truthy(p)),
+        actor=_error_actor(_get(event, "user")),
+        occurredAt=_occurred(_get(event, "timestamp")),  # type: ignore[arg-type]
+        references=[SourceReference(type="project", id=project)],
+        metadata={
+            "deliveryId": delivery,
+            "eventId": _plain(event["event_id"]),
+            "projectId": _numeric(event["project"]),
+            "platform": _plain(_get(event, "platform")),
+            "errorType": _plain(_get(metadata, "type")),
+            "errorValue": _plain(_get(metadata, "value")),
+            "filename": _plain(_get(metadata, "filename")),
+            "function": _plain(_get(metadata, "function")),
+            "location": _plain(location),
+            "culprit": _plain(_get(event, "culprit")),
+            "tags": _plain(_get(event, "tags")),
+            "sdkName": _plain(_get(sdk, "name")),
+            "sdkVersion": _plain(_get(sdk, "version")),
+            "webUrl": _plain(_get(event, "web_url")),
+            "installationId": installation_id,
+        },
+    )
+
+
+def _rest_exception(item: Mapping[str, Any]) -> Any:
+    """The webhook-shaped ``exception`` of a REST event (``entries`` or ``exception``)."""
+    exception = item.get("exception", MISSING)
+    if exception is MISSING:
+        for entry in item.get("entries") or []:
+            if isinstance(entry, Mapping) and entry.get("type") == "exception":
+                exception = entry.get("data", MISSING)
+                break
+    values = _get(exception, "values")
+    if not isinstance(values, list):
+        return exception
+    shaped = []
+    for exc in values:
+        frames = _get(_get(exc, "stacktrace"), "frames")
+        if isinstance(frames, list):
+            exc = {
+                **exc,
+                "stacktrace": {
+                    **exc["stacktrace"],
+                    "frames": [_webhook_frame(f) for f in frames],
+                },
+            }
+        shaped.append(exc)
+    return {**exception, "values": shaped}
+
+
+def _webhook_frame(frame: Any) -> Any:
+    if isinstance(frame, Mapping) and "lineno" not in frame and "lineNo" in frame:
+        return {**frame, "lineno": frame["lineNo"]}
+    return frame
+
+
+_REST_EVENT_FIELDS = (
+    "platform",
+    "message",
+    "title",
+    "location",
+    "culprit",
+    "metadata",
+    "tags",
+    "user",
+    "sdk",
+    "web_url",
+)
+
+
+def error_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
+    """An event from ``GET /api/0/projects/{org}/{project}/events/?full=true``."""
+    event_id = item.get("eventID") or item["id"]
+    project_id = _numeric(item.get("projectID"))
+    event: dict[str, Any] = {
+        "event_id": event_id,
+        "project": project_id if isinstance(project_id, int) else project.id,
+        "timestamp": item.get("dateCreated", MISSING),
+    }
+    event.update({k: item[k] for k in _REST_EVENT_FIELDS if k in item})
+    exception = _rest_exception(item)
+    if exception is not MISSING:
+        event["exception"] = exception
+    return error_event(event, delivery_id(project, "error", event_id))
+
+
+def error_from_webhook(payload: Mapping[str, Any], delivery: str) -> SourceEvent:
+    """An ``error`` webhook: production reads ``data.event``; Sentry sends ``data.error``."""
+    data = payload["data"]
+    event = data["event"] if "event" in data else data["error"]
+    return error_event(event, delivery, _plain(_get(payload.get("installation"), "uuid")))

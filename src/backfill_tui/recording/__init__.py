@@ -1,0 +1,36 @@
+"""Reproducing a customer's sync: record a run's HTTP exchanges, replay them offline.
+
+A recording is one gzip file of scrubbed JSON lines (``fileformat``): the run's parameters and
+cutoff instant, then every exchange below the retry layer, then a checksummed trailer.
+:class:`Recorder` writes one during a live run; :class:`Replay` runs the same backfill again,
+through the real connectors, with the recording as the only transport (``session``).
+"""
+
+from .fileformat import (
+    Exchange,
+    RecordingError,
+    RecordingFile,
+    RecordingHeader,
+    RunParameters,
+    read_recording,
+)
+from .scrub import scrub_headers, scrub_text, scrub_url
+from .session import Recorder, Replay
+from .transports import RecordingMismatch, RecordingTransport, ReplayTransport
+
+__all__ = [
+    "Exchange",
+    "Recorder",
+    "RecordingError",
+    "RecordingFile",
+    "RecordingHeader",
+    "RecordingMismatch",
+    "RecordingTransport",
+    "Replay",
+    "ReplayTransport",
+    "RunParameters",
+    "read_recording",
+    "scrub_headers",
+    "scrub_text",
+    "scrub_url",
+]

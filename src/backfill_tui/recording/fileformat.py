@@ -1,0 +1,301 @@
+"""The recording file: gzip-compressed JSON lines with a header and a checksummed trailer.
+
+    {"kind": "header", "format": "backfill-tui-recording", "version": 1, "run": {...}, ...}
+    {"kind": "exchange", "seq": 1, "method": "GET", "url": "...", "status": 200, ...}
+    ...
+    {"kind": "end", "exchanges": N, "sha256": "<of every line before this one, bytes as written>"}
+
+gzip's CRC catches a damaged or cut file, the trailer catches a cut at a line boundary, and the
+SHA-256 catches a file decompressed, edited and compressed again. :func:`read_recording`
+refuses any of these with one line (:class:`RecordingError`, exit status 2). The writer creates
+the file with mode 0600; everything handed to it has already been scrubbed (``scrub.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import os
+import threading
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import BackfillError
+
+FORMAT = "backfill-tui-recording"
+VERSION = 1
+
+
+class RecordingError(BackfillError):
+    """A recording that cannot be used: missing, not ours, cut short, damaged or modified."""
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """What ``run`` was asked, and the instant its window was computed from."""
+
+    workspace: str
+    sources: tuple[str, ...]
+    depth: int
+    entities: tuple[str, ...] | None
+    max_items: int
+    started_at: str  # ISO 8601: the run's "now"; the cutoff is started_at - depth days
+    since: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workspace": self.workspace,
+            "sources": list(self.sources),
+            "depth": self.depth,
+            "entities": list(self.entities) if self.entities is not None else None,
+            "max_items": self.max_items,
+            "started_at": self.started_at,
+            "since": self.since,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunParameters:
+        entities = data.get("entities")
+        return cls(
+            workspace=str(data["workspace"]),
+            sources=tuple(str(s) for s in data["sources"]),
+            depth=int(data["depth"]),
+            entities=tuple(str(e) for e in entities) if entities is not None else None,
+            max_items=int(data["max_items"]),
+            started_at=str(data["started_at"]),
+            since=str(data["since"]),
+        )
+
+
+@dataclass(frozen=True)
+class RecordingHeader:
+    run: RunParameters
+    run_id: str  # the recorded run's id in its own mirror
+    clock_start: float  # epoch seconds on the run's clock when recording began
+    base_urls: dict[str, str]  # provider → API base URL the run used
+    simulated: bool = False
+    simulator: str | None = None  # BACKFILL_SIM without its token
+    app_version: str = ""
+    recorded_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "header",
+            "format": FORMAT,
+            "version": VERSION,
+            "app_version": self.app_version,
+            "recorded_at": self.recorded_at,
+            "run_id": self.run_id,
+            "run": self.run.to_json(),
+            "clock_start": self.clock_start,
+            "base_urls": self.base_urls,
+            "simulated": self.simulated,
+            "simulator": self.simulator,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RecordingHeader:
+        return cls(
+            run=RunParameters.from_json(data["run"]),
+            run_id=str(data["run_id"]),
+            clock_start=float(data["clock_start"]),
+            base_urls={str(k): str(v) for k, v in dict(data["base_urls"]).items()},
+            simulated=bool(data.get("simulated", False)),
+            simulator=data.get("simulator"),
+            app_version=str(data.get("app_version", "")),
+            recorded_at=str(data.get("recorded_at", "")),
+        )
+
+
+def _pack(data: bytes) -> dict[str, str]:
+    try:
+        return {"text": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"b64": base64.b64encode(data).decode("ascii")}
+
+
+def _unpack(data: dict[str, str] | None) -> bytes:
+    if not data:
+        return b""
+    if "text" in data:
+        return data["text"].encode("utf-8")
+    return base64.b64decode(data["b64"])
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request below the retry layer and what came back: an answer or a transport error."""
+
+    seq: int
+    method: str
+    url: str  # scrubbed
+    body: bytes | None  # the request body (GraphQL), scrubbed; None when empty
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)  # response, scrubbed
+    content: bytes = b""  # response body, decoded from its wire encoding, scrubbed
+    error: tuple[str, str] | None = None  # (httpx exception class, message) when no answer
+    started: float = 0.0  # seconds since the recording began
+    elapsed: float = 0.0  # seconds the answer took
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "kind": "exchange",
+            "seq": self.seq,
+            "method": self.method,
+            "url": self.url,
+            "body": _pack(self.body) if self.body else None,
+            "status": self.status,
+            "headers": [list(h) for h in self.headers],
+            "content": _pack(self.content) if self.content else None,
+            "started": round(self.started, 6),
+            "elapsed": round(self.elapsed, 6),
+        }
+        if self.error is not None:
+            data["error"] = {"type": self.error[0], "message": self.error[1]}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Exchange:
+        error = data.get("error")
+        status = data.get("status")
+        body = _unpack(data.get("body"))
+        return cls(
+            seq=int(data["seq"]),
+            method=str(data["method"]),
+            url=str(data["url"]),
+            body=body or None,
+            status=int(status) if status is not None else None,
+            headers=[(str(k), str(v)) for k, v in data.get("headers") or []],
+            content=_unpack(data.get("content")),
+            error=(str(error["type"]), str(error["message"])) if error else None,
+            started=float(data.get("started", 0.0)),
+            elapsed=float(data.get("elapsed", 0.0)),
+        )
+
+
+@dataclass(frozen=True)
+class RecordingFile:
+    header: RecordingHeader
+    exchanges: list[Exchange]
+    path: Path
+
+
+def _line(obj: dict[str, Any]) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+class RecordingWriter:
+    """Appends lines to a new recording (mode 0600) and seals it with the trailer on close."""
+
+    def __init__(self, path: Path, header: RecordingHeader) -> None:
+        self.path = path
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_TRUNC
+        self._raw: IO[bytes] = os.fdopen(fd, "wb")
+        self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=6)
+        self._hash = hashlib.sha256()
+        self._lock = threading.Lock()
+        self._count = 0
+        self._closed = False
+        self._put(header.to_json())
+
+    def _put(self, obj: dict[str, Any]) -> None:
+        data = _line(obj)
+        self._hash.update(data)
+        self._gz.write(data)
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._put(exchange.to_json())
+            self._count += 1
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            trailer = {"kind": "end", "exchanges": self._count, "sha256": self._hash.hexdigest()}
+            self._gz.write(_line(trailer))
+            self._gz.close()
+            self._raw.close()
+
+
+def read_recording(path: str | os.PathLike[str]) -> RecordingFile:
+    """Read and verify a whole recording, or raise :class:`RecordingError` with one line."""
+    target = Path(path).expanduser()
+    if not target.is_file():
+        raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
+    try:
+        with gzip.open(target, "rb") as handle:
+            raw = handle.read()
+    except gzip.BadGzipFile as exc:
+        if "CRC" in str(exc) or "length" in str(exc):
+            raise RecordingError(
+                f"{target} is damaged (checksum failed); ask for the original recording"
+            ) from None
+        raise RecordingError(
+            f"{target} is not a backfill-tui recording (not gzip-compressed)"
+        ) from None
+    except EOFError:
+        raise RecordingError(
+            f"{target} is truncated (it ends early: was the recording cut or its run killed?); "
+            "record the run again"
+        ) from None
+    except (zlib.error, OSError) as exc:
+        raise RecordingError(
+            f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
+        ) from None
+    return _parse(target, raw)
+
+
+def _parse(target: Path, raw: bytes) -> RecordingFile:
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    try:
+        first = json.loads(lines[0]) if lines else None
+    except ValueError:
+        first = None
+    if not isinstance(first, dict) or first.get("format") != FORMAT:
+        raise RecordingError(f"{target} is not a backfill-tui recording")
+    if first.get("version") != VERSION:
+        raise RecordingError(
+            f"{target} is a recording format version {first.get('version')!r}; this backfill-tui "
+            f"reads version {VERSION}: use the backfill-tui that recorded it"
+        )
+    try:
+        trailer = json.loads(lines[-1])
+    except ValueError:
+        trailer = None
+    if len(lines) < 2 or not isinstance(trailer, dict) or trailer.get("kind") != "end":
+        raise RecordingError(
+            f"{target} is truncated (no end marker: was its run killed while recording?); "
+            "record the run again"
+        )
+    digest = hashlib.sha256()
+    for line in lines[:-1]:
+        digest.update(line + b"\n")
+    if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != len(lines) - 2:
+        raise RecordingError(
+            f"{target} was modified after it was recorded (checksum mismatch); "
+            "ask for the original recording"
+        )
+    try:
+        header = RecordingHeader.from_json(first)
+        exchanges = [Exchange.from_json(json.loads(line)) for line in lines[1:-1]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordingError(
+            f"{target} has an unreadable entry ({type(exc).__name__}); ask for the original "
+            "recording"
+        ) from None
+    return RecordingFile(header, exchanges, target)

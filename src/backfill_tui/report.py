@@ -1,0 +1,200 @@
+"""A run as a Markdown report, for attaching to a support ticket.
+
+:func:`run_report` gathers what the mirror recorded about one run (parameters, per-stream
+counts, API calls, rate-limit waits, stream and item failures, and the observations the run
+fetched per day) and renders it as plain GitHub-flavoured Markdown. Provider text is cleaned of
+control characters and table-breaking characters; credentials are masked as everywhere else.
+Used by ``report_cli``; the app can show or save the same text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from . import __version__
+from .errors import UsageError
+from .secrets_registry import redact
+from .store import Mirror, RunRecord
+from .store.run_items import observations_per_day
+from .summary import run_summary
+from .textsafe import clean
+
+BAR = 40  # width of the longest histogram bar
+MAX_ITEM_FAILURES = 200
+
+
+def cell(value: Any) -> str:
+    """A value made safe for one Markdown table cell."""
+    text = redact(clean(str(value))).replace("\r", " ").replace("\n", " ")
+    return text.replace("|", "\\|").replace("`", "'").strip() or " "
+
+
+def _table(head: list[str], rows: list[list[Any]], align: str = "") -> list[str]:
+    marks = [("---:" if align and align[i] == "r" else "---") for i in range(len(head))]
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(marks) + " |"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def _seconds(value: float) -> str:
+    if value < 60:
+        return f"{value:.1f} s"
+    return f"{value:.0f} s ({value / 60:.1f} min)"
+
+
+def _day(text: str) -> date | None:
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC).date()
+    except ValueError:
+        return None
+
+
+def histogram(run: RunRecord, per_day: dict[str, int]) -> list[str]:
+    """Observations per UTC day from the cutoff to the run's start, zero days included."""
+    first, last = _day(run.since), _day(run.started_at)
+    days = dict(per_day)
+    if first is not None and last is not None and first <= last:
+        for n in range((last - first).days + 1):
+            days.setdefault((first + timedelta(days=n)).isoformat(), 0)
+    if not days:
+        return ["The run fetched no observations."]
+    peak = max(days.values()) or 1
+    rows = [
+        [day, count, "█" * round(BAR * count / peak) if count else ""]
+        for day, count in sorted(days.items())
+    ]
+    return _table(["Day (UTC)", "Observations", ""], rows, "lrl")
+
+
+def run_report(mirror: Mirror, run_id: str) -> str:
+    run = mirror.get_run(run_id)
+    if run is None:
+        raise UsageError(
+            f"no run {run_id} in {mirror.path}; `backfill-tui runs --db {mirror.path}` lists them"
+        )
+    summary = run_summary(mirror, run)
+    streams = mirror.streams(run.id)
+    by_id = {s.id: s for s in streams}
+    out = [f"# backfill-tui run {cell(run.id)}", ""]
+    out.append(
+        f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} by backfill-tui "
+        f"{__version__} from `{cell(mirror.path.name)}`."
+    )
+    out += ["", "## Parameters", ""]
+    simulated = (
+        f"yes ({run.simulator})"
+        if run.simulate and run.simulator
+        else ("yes" if run.simulate else "no")
+    )
+    out += _table(
+        ["Parameter", "Value"],
+        [
+            ["Workspace", run.workspace],
+            ["Sources", ", ".join(run.sources)],
+            ["Depth", f"{run.depth_days} days (cutoff {run.since})"],
+            ["Entities", ", ".join(sorted(run.entities)) if run.entities else "all"],
+            ["Max items per stream", run.max_items],
+            ["Started", run.started_at],
+            ["Finished", run.finished_at or "not finished"],
+            ["Status", summary["status"]],
+            ["Simulated", simulated],
+        ],
+    )
+    out += ["", "## Streams", ""]
+    rows: list[list[Any]] = []
+    for s in streams:
+        note = f"capped at {s.capped_at}" if s.capped else ""
+        rows.append(
+            [
+                s.key,
+                s.status,
+                s.fetched,
+                s.new,
+                s.duplicates,
+                s.failed,
+                s.pages,
+                s.api_calls,
+                _seconds(s.rate_limit_wait_s),
+                note,
+            ]
+        )
+    rows.append(
+        [
+            "**total**",
+            "",
+            *(
+                sum(getattr(s, f) for s in streams)
+                for f in ("fetched", "new", "duplicates", "failed", "pages", "api_calls")
+            ),
+            _seconds(sum(s.rate_limit_wait_s for s in streams)),
+            "",
+        ]
+    )
+    out += _table(
+        [
+            "Stream",
+            "Status",
+            "Fetched",
+            "New",
+            "Duplicates",
+            "Failed",
+            "Pages",
+            "API calls",
+            "Rate-limit wait",
+            "Note",
+        ],
+        rows,
+        "llrrrrrrrl",
+    )
+    out += ["", "## API calls and rate-limit waits", ""]
+    sources = mirror.run_sources(run.id)
+    out += _table(
+        ["Source", "API calls", "of which setup", "Rate-limit wait", "Status"],
+        [
+            [
+                f"{src['source']}:{src['target']}",
+                src["api_calls"],
+                setup["api_calls"],
+                _seconds(src["rate_limit_wait_s"]),
+                src["status"],
+            ]
+            for src, setup in zip(summary["sources"], sources, strict=True)
+        ],
+        "lrrrl",
+    )
+    total_calls = sum(src["api_calls"] for src in summary["sources"])
+    total_wait = sum(src["rate_limit_wait_s"] for src in summary["sources"])
+    out += [
+        "",
+        f"{total_calls} API calls in all (retries included); "
+        f"{_seconds(total_wait)} waiting on rate limits.",
+    ]
+    out += ["", "## Failures", ""]
+    errors = [
+        (f"{src['source']}:{src['target']}", src["error"])
+        for src in summary["sources"]
+        if src["error"]
+    ]
+    errors += [(s.key, s.error) for s in streams if s.error]
+    failures = mirror.item_failures(run.id)
+    if not errors and not failures:
+        out.append("None: every stream completed and every item became an observation.")
+    for where, error in dict.fromkeys(errors):
+        out.append(f"- **{cell(where)}** failed: {cell(error)}")
+    if failures:
+        if errors:
+            out.append("")
+        out.append(f"{len(failures)} item(s) could not become observations:")
+        out.append("")
+        shown = failures[:MAX_ITEM_FAILURES]
+        out += _table(
+            ["Stream", "Item", "Reason"],
+            [[by_id[sid].key if sid in by_id else sid, key, reason] for sid, key, reason in shown],
+        )
+        if len(failures) > len(shown):
+            out += ["", f"... and {len(failures) - len(shown)} more."]
+    out += ["", "## Observations per day", ""]
+    out += ["By the day each observation occurred, for everything the run fetched.", ""]
+    out += histogram(run, observations_per_day(mirror, run.id, run.workspace))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,67 @@
+"""The command palette's entries for the app's main actions (``ctrl+p``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from ..app import BackfillApp
+
+__all__ = ["ActionsProvider"]
+
+
+class ActionsProvider(Provider):
+    """Start, test, estimate, cancel, retry, and the screens, by name."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = cast("BackfillApp", self.app)
+
+        def on_connect(action: str) -> Callable[[], object]:
+            async def run() -> None:
+                await app.switch_mode("connect")
+                await app.screen.run_action(action)
+
+            return run
+
+        return [
+            (
+                "Start backfill",
+                "start a run with the connect screen's settings",
+                on_connect("start"),
+            ),
+            (
+                "Test connections",
+                "one cheap call per source: token, access, target",
+                on_connect("test_connections"),
+            ),
+            (
+                "Estimate",
+                "items and API calls from the first page of each stream",
+                on_connect("estimate"),
+            ),
+            ("Cancel run", "stop cleanly; what was stored is kept", app.cancel_run),
+            ("Retry failed streams", "resume the run's unfinished streams", app.retry_run),
+            ("Connect", "workspace, depth, sources and tokens", lambda: app.switch_mode("connect")),
+            ("Dashboard", "the run's live progress", lambda: app.switch_mode("dashboard")),
+            (
+                "Observations",
+                "browse, filter and search the mirror",
+                lambda: app.switch_mode("observations"),
+            ),
+            ("Runs", "past runs; open or resume one", lambda: app.switch_mode("runs")),
+            ("Help", "screens and keys", app.action_help),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)

@@ -1,0 +1,382 @@
+"""The connect screen: workspace, depth, sources with their tokens and entities, test, estimate,
+Start.
+
+Providers come from ``connectors.PROVIDERS``; a target is checked as it is typed with the
+connector's own ``parse_target`` (through ``SourceSpec.parse``). "Test connection" and the
+estimate are workers (their results come back as :class:`ConnectionChecked` and
+:class:`EstimateReady`); Start hands a :class:`RunRequest` to the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+)
+
+from ..connection import check_source
+from ..connectors import PROVIDERS, provider
+from ..credentials import SERVICE, keyring_status, lookup
+from ..engine import RunRequest, SourceSpec
+from ..errors import BackfillError, UsageError
+from ..estimate import Estimate, estimate
+from ..models import DEFAULT_DEPTH, DEPTHS
+from ..secrets_registry import redact, register
+from ..textsafe import clean
+from ..widgets.source_card import SourceCard, TokenStatus
+from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
+
+if TYPE_CHECKING:
+    from ..app import BackfillApp
+
+log = logging.getLogger("backfill_tui.app")
+
+
+def parse_source(provider_name: str, text: str) -> SourceSpec:
+    """``acme/rocket`` for the chosen provider, or a whole ``github:acme/rocket``."""
+    value = text.strip()
+    if not value:
+        raise UsageError(f"type a target: {provider(provider_name).connector.target_help}")
+    head, sep, _ = value.partition(":")
+    if sep and head.strip().lower() in PROVIDERS:
+        return SourceSpec.parse(value)
+    return SourceSpec.parse(f"{provider_name}:{value}")
+
+
+class TargetValidator(Validator):
+    def __init__(self, screen: ConnectScreen) -> None:
+        super().__init__()
+        self.screen = screen
+
+    def validate(self, value: str) -> ValidationResult:
+        if not value.strip():
+            return self.success()
+        try:
+            parse_source(self.screen.provider_name, value)
+        except BackfillError as exc:
+            return self.failure(str(exc))
+        return self.success()
+
+
+class ConnectScreen(Screen[None]):
+    CSS_PATH = "connect.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "start", "Start", priority=True),
+        Binding("ctrl+t", "test_connections", "Test", priority=True),
+        Binding("ctrl+e", "estimate", "Estimate", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.provider_name = next(iter(PROVIDERS))
+
+    @property
+    def backfill(self) -> BackfillApp:
+        return cast("BackfillApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="connect-main"):
+            with VerticalScroll(id="form"):
+                with Horizontal(classes="field"):
+                    yield Label("Workspace", classes="field-label")
+                    yield Input(placeholder="the Lightfast workspace id", id="workspace")
+                with Horizontal(classes="field"):
+                    yield Label("Depth", classes="field-label")
+                    with RadioSet(id="depth", compact=True):
+                        for days in DEPTHS:
+                            note = " · recommended" if days == DEFAULT_DEPTH else ""
+                            yield RadioButton(
+                                f"{days} days{note}",
+                                value=days == DEFAULT_DEPTH,
+                                id=f"depth-{days}",
+                                compact=True,
+                            )
+                with Horizontal(classes="field"):
+                    yield Label("Add source", classes="field-label")
+                    yield Select(
+                        [(info.label, name) for name, info in PROVIDERS.items()],
+                        value=self.provider_name,
+                        allow_blank=False,
+                        id="provider",
+                    )
+                    yield Input(
+                        placeholder=provider(self.provider_name).connector.target_help,
+                        validators=[TargetValidator(self)],
+                        validate_on=["changed", "submitted"],
+                        id="target",
+                    )
+                    yield Button("Add", id="add")
+                yield Label("", id="target-hint")
+                keyring_note = keyring_status()
+                if keyring_note and not self.backfill.environment.simulated:
+                    yield Label(Content(f"Note: {keyring_note}."), id="keyring-note")
+                yield Vertical(id="sources")
+            with Vertical(id="estimate-panel"):
+                yield DataTable(id="estimate-table", cursor_type="none", show_cursor=False)
+                yield Label(Content("Press ctrl+e for an estimate."), id="estimate-summary")
+        with Horizontal(id="actions"):
+            yield Button("Test connections", id="test")
+            yield Button("Estimate", id="estimate")
+            yield Button("Start", id="start", variant="primary")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#estimate-panel").border_title = "Estimate"
+        table = self.query_one("#estimate-table", DataTable)
+        table.add_columns("stream", "items", "calls")
+        app = self.backfill
+        workspace = app.workspace or self._last_workspace()
+        self.query_one("#workspace", Input).value = workspace
+        if app.demo is not None:
+            self.query_one(f"#depth-{app.demo.depth}", RadioButton).value = True
+            for text in app.demo.sources:
+                self.add_source(text, quiet=True)
+            self.query_one("#start", Button).focus()
+            self.action_estimate()
+        elif workspace:
+            self.query_one("#target", Input).focus()
+
+    def _last_workspace(self) -> str:
+        runs = self.backfill.mirror.list_runs(1)
+        return runs[0].workspace if runs else ""
+
+    # -- the form ------------------------------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        pressed = self.query_one("#depth", RadioSet).pressed_button
+        if pressed is None or pressed.id is None:
+            return DEFAULT_DEPTH
+        return int(pressed.id.removeprefix("depth-"))
+
+    @on(Select.Changed, "#provider")
+    def _provider_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self.provider_name = event.value
+            target = self.query_one("#target", Input)
+            target.placeholder = provider(event.value).connector.target_help
+            target.validate(target.value)
+
+    @on(Input.Changed, "#target")
+    def _target_changed(self, event: Input.Changed) -> None:
+        hint = self.query_one("#target-hint", Label)
+        result = event.validation_result
+        if result is None or result.is_valid or not event.value.strip():
+            hint.update("")
+            hint.set_class(False, "-invalid")
+        else:
+            hint.update(Content(clean(result.failure_descriptions[0])))
+            hint.set_class(True, "-invalid")
+
+    @on(Input.Submitted, "#target")
+    @on(Button.Pressed, "#add")
+    def _add_pressed(self) -> None:
+        self.add_source(self.query_one("#target", Input).value)
+
+    @on(RadioSet.Changed, "#depth")
+    @on(SourceAdded)
+    def _form_changed(self) -> None:
+        self._estimate_stale()
+
+    def on_checkbox_changed(self) -> None:
+        self._estimate_stale()
+
+    def add_source(self, text: str, *, quiet: bool = False) -> SourceSpec | None:
+        """Validate and add a source card; returns the spec (None, with a notice, if refused)."""
+        try:
+            spec = parse_source(self.provider_name, text)
+        except BackfillError as exc:
+            if not quiet:
+                self.notify(str(exc), title="Not a source", severity="error")
+            return None
+        if any(card.spec == spec for card in self.query(SourceCard)):
+            self.notify(f"{spec} is already added", severity="warning")
+            return None
+        self.query_one("#sources", Vertical).mount(
+            SourceCard(spec, self.token_status(spec.provider))
+        )
+        self.query_one("#target", Input).value = ""
+        self.post_message(SourceAdded(str(spec)))
+        return spec
+
+    def on_source_card_removed(self, message: SourceCard.Removed) -> None:
+        message.card.remove()
+        self._estimate_stale()
+
+    def token_status(self, provider_name: str) -> TokenStatus:
+        info = provider(provider_name)
+        environment = self.backfill.environment
+        if environment.simulated:
+            return TokenStatus("not needed: the simulator needs no account", True, False)
+        found = lookup(info.name, info.token_env, environment.env)
+        note = keyring_status()
+        if found is not None:
+            return TokenStatus(f"found in the {found.origin}", True, note is None)
+        if note is not None:
+            return TokenStatus(f"missing: set {info.token_env} (no keyring here)", False, False)
+        return TokenStatus(f"missing: set {info.token_env} or save one here", False, True)
+
+    def on_source_card_save_token(self, message: SourceCard.SaveToken) -> None:
+        note = keyring_status()
+        info = provider(message.provider)
+        if note is not None:
+            self.notify(f"{note}; set {info.token_env} instead", severity="error", timeout=8)
+            return
+        try:
+            import keyring
+
+            keyring.set_password(SERVICE, info.name, message.token)
+        except Exception as exc:  # any backend failure: say so, never show the token
+            self.notify(
+                redact(
+                    f"could not save to the keyring ({type(exc).__name__}); set "
+                    f"{info.token_env} instead"
+                ),
+                severity="error",
+            )
+            return
+        register(message.token)
+        self.notify(f"{info.label} token saved in the keyring")
+        for card in self.query(SourceCard):
+            if card.spec.provider == info.name:
+                card.show_token(self.token_status(info.name))
+                card.show_check(None)
+
+    def build_request(self) -> RunRequest:
+        workspace = self.query_one("#workspace", Input).value.strip()
+        if not workspace:
+            raise UsageError("the workspace is empty; type the workspace id the backfill is for")
+        cards = list(self.query(SourceCard))
+        if not cards:
+            raise UsageError("no source yet: add one, for example github:acme/rocket")
+        specs = []
+        for card in cards:
+            spec = card.spec_with_entities()
+            if spec.entities is not None and not spec.entities:
+                raise UsageError(f"{card.spec}: tick at least one entity, or remove the source")
+            specs.append(spec)
+        return RunRequest(workspace=workspace, sources=tuple(specs), depth=self.depth)
+
+    def _request_or_notify(self) -> RunRequest | None:
+        try:
+            return self.build_request()
+        except BackfillError as exc:
+            self.notify(str(exc), title="Not ready", severity="error")
+            return None
+
+    # -- test, estimate, start -------------------------------------------------------------------
+
+    @on(Button.Pressed, "#test")
+    def action_test_connections(self) -> None:
+        cards = list(self.query(SourceCard))
+        if not cards:
+            self.notify("add a source first", severity="warning")
+            return
+        self._check(cards)
+
+    @work(exclusive=True, group="check", exit_on_error=False)
+    async def _check(self, cards: list[SourceCard]) -> None:
+        environment = self.backfill.environment
+        for card in cards:
+            card.show_check(None, pending=True)
+        try:
+            reports = await asyncio.gather(
+                *(check_source(environment, c.spec.provider, c.spec.target) for c in cards)
+            )
+        except Exception as exc:
+            log.exception("connection test failed")
+            self.notify(redact(f"test failed: {exc}"), severity="error")
+            for card in cards:
+                card.show_check(None)
+            return
+        for card, report in zip(cards, reports, strict=True):
+            if card.is_attached:
+                card.show_check(report)
+            self.post_message(ConnectionChecked(report))
+
+    @on(Button.Pressed, "#estimate")
+    def action_estimate(self) -> None:
+        request = self._request_or_notify()
+        if request is not None:
+            self.query_one("#estimate-summary", Label).update(
+                Content("Estimating: fetching the first page of each stream…")
+            )
+            self._estimate(request)
+
+    @work(exclusive=True, group="estimate", exit_on_error=False)
+    async def _estimate(self, request: RunRequest) -> None:
+        try:
+            result = await estimate(self.backfill.environment, request)
+        except Exception as exc:
+            log.exception("estimate failed")
+            self.notify(redact(f"estimate failed: {exc}"), severity="error")
+            return
+        self.backfill.estimate = (request, result)
+        self.show_estimate(result)
+        self.post_message(EstimateReady(request, result))
+
+    def show_estimate(self, result: Estimate) -> None:
+        table = self.query_one("#estimate-table", DataTable)
+        table.clear()
+        lines = []
+        for source in result.sources:
+            table.add_row(Text(clean(source.source), style="bold"), "", "")
+            if source.error:
+                lines.append(f"{source.source}: {source.error}")
+            for stream in source.streams:
+                items = f"{stream.items}" if stream.exact else f"~{stream.items}"
+                entity = stream.key.rsplit("/", 1)[-1]
+                table.add_row(Text(f"  {entity}"), Text(items), Text(str(stream.api_calls)))
+            if source.quota_limit is not None:
+                lines.append(
+                    f"{source.source}: {source.quota_remaining}/{source.quota_limit} calls left"
+                )
+        approx = "" if result.exact else "~"
+        lines.insert(
+            0,
+            f"{approx}{result.items} items in {result.api_calls} API calls over "
+            f"{result.depth} days.",
+        )
+        self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
+
+    def _estimate_stale(self) -> None:
+        app = self.backfill
+        if not self.is_mounted or app.estimate is None:
+            return
+        try:
+            request = self.build_request()
+        except BackfillError:
+            request = None
+        if request != app.estimate[0]:
+            self.query_one("#estimate-table", DataTable).clear()
+            self.query_one("#estimate-summary", Label).update(
+                Content("The sources or depth changed: press ctrl+e to estimate again.")
+            )
+
+    @on(Button.Pressed, "#start")
+    def action_start(self) -> None:
+        request = self._request_or_notify()
+        if request is None:
+            return
+        self.post_message(StartRequested(request))
+        self.backfill.plan_and_start(request)

@@ -1,0 +1,198 @@
+"""The live dashboard: a row per stream grouped by source, totals, a daily chart and a log.
+
+It never talks to the engine: the app folds progress events into a :class:`RunProgress` and
+calls :meth:`DashboardScreen.refresh_session` (at most four times a second); the chart reads
+the mirror (at most once a second). Keys: cancel, retry failed streams, observations, quit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, RichLog, Static
+
+from ..live import RunProgress
+from ..textsafe import clean
+from ..widgets.day_chart import DayChart
+from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
+
+if TYPE_CHECKING:
+    from ..app import BackfillApp, RunSession
+
+CHART_INTERVAL = 1.0  # seconds between chart queries while a run goes
+
+EMPTY = "No run yet. Press F2 to add sources and start a backfill, or F5 to open a past run."
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
+
+
+class DashboardScreen(Screen[None]):
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "cancel_run", "Cancel"),
+        Binding("r", "retry_run", "Retry"),
+        Binding("o", "app.switch_mode('observations')", "Observations", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._run_id: str | None = None
+        self._rows: dict[str, StreamRow] = {}
+        self._headers: dict[str, SourceHeader] = {}
+        self._chart_at = float("-inf")
+        self._overall = ""
+
+    @property
+    def backfill(self) -> BackfillApp:
+        return cast("BackfillApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="run-info"):
+            yield Label(Content(EMPTY), id="run-title")
+            yield Label("", id="overall")
+        yield VerticalScroll(id="streams")
+        with Horizontal(id="lower"):
+            with Vertical(id="chart-panel"):
+                yield DayChart(id="chart")
+            yield RichLog(
+                id="log", max_lines=1000, wrap=True, markup=False, highlight=False, min_width=20
+            )
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#chart-panel").border_title = "Observations per day"
+        self.query_one("#log").border_title = "Log"
+        if self.backfill.session is not None:
+            self.show_session(self.backfill.session)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_session(final=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        app = self.backfill
+        if action == "cancel_run":
+            return True if app.running else None
+        if action == "retry_run":
+            session = app.session
+            if session is None or app.running:
+                return None
+            return None if session.progress.status == "completed" else True
+        return True
+
+    # -- showing a run ---------------------------------------------------------------------------
+
+    def show_session(self, session: RunSession) -> None:
+        """Build the rows for a run (called when the dashboard starts showing another run)."""
+        if not self.is_mounted:
+            return
+        self._run_id = session.run.id
+        run = session.run
+        since = datetime.fromisoformat(run.since).astimezone(UTC)
+        sim = " · simulated" if run.simulate else ""
+        self.query_one("#run-title", Label).update(
+            Content(
+                f"run {run.id} · workspace {clean(run.workspace)} · {run.depth_days} days "
+                f"since {since:%Y-%m-%d %H:%M} UTC{sim}"
+            )
+        )
+        container = self.query_one("#streams", VerticalScroll)
+        container.remove_children()
+        self._rows, self._headers = {}, {}
+        widgets: list[Static | StreamRow] = [ColumnHeader()]
+        for source, state in session.progress.sources.items():
+            header = SourceHeader(source)
+            self._headers[source] = header
+            widgets.append(header)
+            for key in state.streams:
+                row = StreamRow(session.progress.streams[key])
+                self._rows[key] = row
+                widgets.append(row)
+        container.mount_all(widgets)
+        self.query_one(RichLog).clear()
+        self._chart_at = float("-inf")
+        self.call_after_refresh(self.refresh_session, True)
+
+    def refresh_session(self, final: bool = False) -> None:
+        """Redraw from the run's state; cheap when nothing changed."""
+        session = self.backfill.session
+        if session is None or not self.is_mounted:
+            return
+        if session.run.id != self._run_id:
+            self.show_session(session)
+            return
+        if not self.is_current and not final:
+            return
+        progress = session.progress
+        now = self.backfill.clock.now()
+        for key, state in progress.streams.items():
+            row = self._rows.get(key)
+            if row is not None:
+                row.show(state)
+        for source, header in self._headers.items():
+            if source in progress.sources:
+                header.show(progress.sources[source], now)
+        self._show_overall(progress, now)
+        lines = progress.take_log()
+        if lines:
+            log = self.query_one(RichLog)
+            for line in lines:
+                log.write(Text(line))
+        if final or now - self._chart_at >= CHART_INTERVAL:
+            self._chart_at = now
+            self._show_chart(session)
+        self.refresh_bindings()
+
+    def _show_overall(self, progress: RunProgress, now: float) -> None:
+        t = progress.totals()
+        status = progress.status
+        eta = progress.eta(now)
+        parts = [
+            status,
+            f"elapsed {duration(progress.elapsed(now))}",
+            f"ETA {duration(eta)}" if progress.running else "",
+            f"{t.fetched} fetched",
+            f"{t.new} new",
+            f"{t.duplicates} duplicate",
+            f"{t.failed} failed",
+            f"{t.pages} pages",
+            f"{t.api_calls} API calls",
+        ]
+        text = " · ".join(p for p in parts if p)
+        if text != self._overall:
+            self._overall = text
+            label = self.query_one("#overall", Label)
+            label.update(Content(text))
+            for name in ("-running", "-completed", "-failed", "-cancelled", "-partial"):
+                label.set_class(name == f"-{status}", name)
+
+    def _show_chart(self, session: RunSession) -> None:
+        run = session.run
+        since = datetime.fromisoformat(run.since).astimezone(UTC)
+        last = datetime.fromisoformat(run.started_at).astimezone(UTC).date()
+        counts = self.backfill.mirror.daily_counts(run.workspace, run.since)
+        self.query_one(DayChart).show(counts, since.date(), last)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def action_cancel_run(self) -> None:
+        if self.backfill.cancel_run():
+            self.notify("cancelling: what was stored is kept; press r to resume")
+
+    def action_retry_run(self) -> None:
+        self.backfill.retry_run()

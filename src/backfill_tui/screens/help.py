@@ -1,0 +1,62 @@
+"""The help screen (F1): what each screen is for and its keys."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# backfill-tui
+
+Preview a Lightfast connector backfill in a local SQLite mirror.
+
+| Key | Anywhere |
+|---|---|
+| `F1` | this help |
+| `F2` / `F3` / `F4` / `F5` | connect, dashboard, observations, runs |
+| `ctrl+p` | command palette (every action below, and the theme) |
+| `ctrl+q` | quit (asks first while a run is going) |
+
+**Connect** — type the workspace, pick the depth (7, 30 recommended, 90 days), choose a
+provider and type a target (`acme/rocket`, or a whole `github:acme/rocket`) then `enter`.
+Each source shows where its token was found, a masked field to save one in the OS keyring,
+and its entities. `ctrl+t` tests every connection with one cheap call, `ctrl+e` estimates
+items and API calls from the first page of each stream, `ctrl+s` starts.
+
+**Dashboard** — a row per stream: progress against the estimate, fetched, new, duplicate,
+failed, pages, API calls, status; quota and rate-limit countdowns per source; observations per
+day; a log. `c` cancels cleanly (what was stored is kept), `r` retries failed or cancelled
+streams from their checkpoints, `o` opens the observations, `q` quits.
+
+**Observations** — filter by source and type, `/` searches titles and bodies, `enter` opens
+the detail (body, references, metadata, and whether production's significance gate of 40
+would keep it), `escape` closes it.
+
+**Runs** — past runs with their status and counts; `enter` opens one on the dashboard, `r`
+resumes an interrupted, failed, partial or cancelled run.
+
+Press `escape` to close this help.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("f1", "dismiss", "Close"),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-dialog"):
+            yield Markdown(HELP)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-dialog").border_title = "Help"
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

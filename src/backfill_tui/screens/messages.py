@@ -1,0 +1,80 @@
+"""Messages the terminal app's screens and workers post (Harlequin's way: work comes back as
+messages). Tests watch them with ``run_test(message_hook=...)``.
+
+High-rate ones (:class:`ProgressFlushed`) say so with ``can_replace``, so an unread one is
+replaced by the next instead of queueing (Toolong's way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..connection import ConnectionReport
+from ..engine import RunRequest
+from ..estimate import Estimate
+
+
+@dataclass
+class SourceAdded(Message):
+    """A source was added on the connect screen."""
+
+    source: str
+
+
+@dataclass
+class ConnectionChecked(Message):
+    """A "test connection" call came back."""
+
+    report: ConnectionReport
+
+
+@dataclass
+class EstimateReady(Message):
+    """The first pages were fetched and the estimate is ready."""
+
+    request: RunRequest
+    estimate: Estimate
+
+
+@dataclass
+class StartRequested(Message):
+    """The user pressed Start with a valid request."""
+
+    request: RunRequest
+
+
+@dataclass
+class RunLaunched(Message):
+    """The engine started (or resumed) a run in a worker."""
+
+    run_id: str
+    resumed: bool = False
+
+
+@dataclass
+class ProgressFlushed(Message):
+    """Buffered progress events were folded into the run's state (a few times a second)."""
+
+    run_id: str
+    events: int
+    fetched: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ProgressFlushed) and message.run_id == self.run_id
+
+
+@dataclass
+class RunEnded(Message):
+    """The engine's run returned (completed, partial, failed or cancelled)."""
+
+    run_id: str
+    status: str
+
+
+@dataclass
+class ObservationOpened(Message):
+    """The detail pane shows an observation."""
+
+    observation_id: int

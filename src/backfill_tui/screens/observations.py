@@ -1,0 +1,205 @@
+"""Observations in the mirror: a table filtered by source and type, full-text search (FTS5), and a
+detail pane (body as Markdown, references, metadata, production's significance verdict).
+
+Every cell is a Rich ``Text`` built from cleaned provider text, so a title such as
+``[bold]x[/bold]`` or one carrying escape codes shows literally.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select
+
+from ..store import ObservationRow, kept_by_production
+from ..textsafe import clean
+from ..widgets.observation_detail import ObservationPane
+from .messages import ObservationOpened
+
+if TYPE_CHECKING:
+    from ..app import BackfillApp
+
+LIMIT = 500
+SEARCH_DELAY = 0.2  # seconds of quiet typing before the search runs
+
+
+def occurred(text: str) -> str:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return clean(text)[:16]
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def row_cells(row: ObservationRow) -> tuple[Text, ...]:
+    score = row.significance
+    mark = "kept" if kept_by_production(score) else "dropped"
+    significance = f"{int(score):>3} {mark}" if score is not None else "  ? dropped"
+    return (
+        Text(occurred(row.occurred_at)),
+        Text(clean(row.source)),
+        Text(clean(row.observation_type)),
+        Text(clean(row.title), no_wrap=True, overflow="ellipsis"),
+        Text(significance, style="" if mark == "kept" else "dim"),
+    )
+
+
+class ObservationsScreen(Screen[None]):
+    CSS_PATH = "observations.tcss"
+    AUTO_FOCUS = "#observations"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search"),
+        Binding("escape", "close_detail", "Close detail"),
+        Binding("ctrl+r", "reload", "Reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._search_timer: Timer | None = None
+        self._facets: dict[str, list[str]] = {}
+        self.workspace = ""
+        self.shown = 0
+        self.matching = 0
+
+    @property
+    def backfill(self) -> BackfillApp:
+        return cast("BackfillApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Select[str]([], prompt="All sources", id="source-filter")
+            yield Select[str]([], prompt="All types", id="type-filter")
+            yield Input(placeholder="search titles and bodies (/)", id="search")
+        with Horizontal(id="obs-main"):
+            yield DataTable(id="observations", cursor_type="row", zebra_stripes=True)
+            yield ObservationPane(id="detail")
+        yield Label("", id="obs-count")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#observations", DataTable)
+        table.add_column("occurred (UTC)", key="occurred")
+        table.add_column("source", key="source")
+        table.add_column("type", key="type")
+        table.add_column("title", key="title", width=60)
+        table.add_column("significance", key="significance")
+        self.query_one("#detail").display = False
+        self.query_one("#detail").border_title = "Observation"
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    # -- loading -----------------------------------------------------------------------------------
+
+    def _workspace(self) -> str:
+        app = self.backfill
+        if app.workspace:
+            return app.workspace
+        names = app.mirror.workspaces()
+        return names[0] if names else ""
+
+    def _filters(self) -> tuple[str | None, str | None, str | None]:
+        source = self.query_one("#source-filter", Select).value
+        kind = self.query_one("#type-filter", Select).value
+        text = self.query_one("#search", Input).value.strip() or None
+        return (
+            source if isinstance(source, str) else None,
+            kind if isinstance(kind, str) else None,
+            text,
+        )
+
+    def _refresh_facets(self) -> None:
+        sources, types = self.backfill.mirror.observation_facets(self.workspace)
+        for selector, values in (("#source-filter", sources), ("#type-filter", types)):
+            select = self.query_one(selector, Select)
+            current = select.value
+            if values != self._facets.get(selector):
+                self._facets[selector] = values
+                select.set_options([(clean(v), v) for v in values])
+                if isinstance(current, str) and current in values:
+                    select.value = current
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Query the mirror with the current filters and fill the table."""
+        self.workspace = self._workspace()
+        mirror = self.backfill.mirror
+        self._refresh_facets()
+        source, kind, text = self._filters()
+        rows = mirror.find_observations(
+            self.workspace, source=source, observation_type=kind, text=text, limit=LIMIT
+        )
+        self.matching = mirror.count_observations_matching(
+            self.workspace, source=source, observation_type=kind, text=text
+        )
+        table = self.query_one("#observations", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*row_cells(row), key=str(row.id))
+        self.shown = len(rows)
+        more = f" (showing the newest {self.shown})" if self.matching > self.shown else ""
+        where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
+        self.query_one("#obs-count", Label).update(
+            Content(f"{self.matching} observations{more} · {where} · enter opens one")
+        )
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self.reload()
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self.reload)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self.reload()
+        self.query_one("#observations", DataTable).focus()
+
+    # -- the detail pane ---------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#observations")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.open_detail(int(event.row_key.value))
+
+    @on(DataTable.RowHighlighted, "#observations")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        pane = self.query_one(ObservationPane)
+        if pane.display and event.row_key.value is not None:
+            self.open_detail(int(event.row_key.value))
+
+    def open_detail(self, observation_id: int) -> None:
+        observation = self.backfill.mirror.get_observation(observation_id)
+        if observation is None:
+            self.notify("that observation is no longer in the mirror", severity="warning")
+            return
+        pane = self.query_one(ObservationPane)
+        pane.display = True
+        pane.show(observation)
+        self.post_message(ObservationOpened(observation_id))
+
+    def action_close_detail(self) -> None:
+        self.query_one(ObservationPane).display = False
+        self.query_one("#observations", DataTable).focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()

@@ -1,0 +1,157 @@
+"""Past runs: status and counts (a run marked running whose process is gone is "interrupted"),
+opened on the dashboard, and resumed when interrupted, failed, partial or cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from ..store import Mirror, RunRecord
+from ..textsafe import clean
+
+if TYPE_CHECKING:
+    from ..app import BackfillApp
+
+RESUMABLE = ("interrupted", "failed", "partial", "cancelled")
+
+
+@dataclass(frozen=True)
+class RunLine:
+    run: RunRecord
+    status: str
+    streams_done: int
+    streams: int
+    new: int
+    duplicates: int
+    failed: int
+
+
+def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
+    lines = []
+    for run in mirror.list_runs(limit):
+        status = run.status
+        if status == "running" and not mirror.run_is_live(run):
+            status = "interrupted"
+        streams = mirror.streams(run.id)
+        lines.append(
+            RunLine(
+                run,
+                status,
+                sum(1 for s in streams if s.status == "completed"),
+                len(streams),
+                sum(s.new for s in streams),
+                sum(s.duplicates for s in streams),
+                sum(s.failed for s in streams),
+            )
+        )
+    return lines
+
+
+class RunsScreen(Screen[None]):
+    CSS_PATH = "runs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_run", "Open"),
+        Binding("r", "resume_run", "Resume"),
+        Binding("ctrl+r", "reload", "Reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[str, RunLine] = {}
+
+    @property
+    def backfill(self) -> BackfillApp:
+        return cast("BackfillApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="runs-count")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        for name in ("run", "started (UTC)", "workspace", "days", "status", "streams"):
+            table.add_column(name, key=name)
+        for name in ("new", "dup", "failed"):
+            table.add_column(name, key=name)
+        table.add_column("sources", key="sources")
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.is_mounted:
+            self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        selected = self.selected
+        table.clear()
+        self.lines = {}
+        for line in run_lines(self.backfill.mirror):
+            run = line.run
+            self.lines[run.id] = line
+            sim = " (simulated)" if run.simulate else ""
+            style = {"completed": "", "running": "bold"}.get(line.status, "italic")
+            table.add_row(
+                Text(run.id),
+                Text(run.started_at[:16].replace("T", " ")),
+                Text(clean(run.workspace)),
+                Text(str(run.depth_days), justify="right"),
+                Text(line.status, style=style),
+                Text(f"{line.streams_done}/{line.streams}", justify="right"),
+                Text(str(line.new), justify="right"),
+                Text(str(line.duplicates), justify="right"),
+                Text(str(line.failed), justify="right"),
+                Text(clean(" ".join(run.sources)) + sim),
+                key=run.id,
+            )
+        if selected in self.lines:
+            table.move_cursor(row=table.get_row_index(selected))
+        count = len(self.lines)
+        self.query_one("#runs-count", Label).update(
+            Content(
+                f"{count} runs in {self.backfill.mirror.path} · enter opens a run on the "
+                "dashboard · r resumes an interrupted, failed or cancelled one"
+                if count
+                else "No runs yet: start one from the connect screen (F2)."
+            )
+        )
+
+    @property
+    def selected(self) -> str | None:
+        table = self.query_one("#runs", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return key.value
+
+    @on(DataTable.RowSelected, "#runs")
+    def action_open_run(self) -> None:
+        run_id = self.selected
+        if run_id is not None:
+            self.backfill.open_run(run_id)
+
+    def action_resume_run(self) -> None:
+        run_id = self.selected
+        if run_id is None:
+            return
+        line = self.lines[run_id]
+        if line.status not in RESUMABLE:
+            self.notify(
+                f"run {run_id} is {line.status}; only an interrupted, failed, partial or "
+                "cancelled run can be resumed",
+                severity="warning",
+            )
+            return
+        self.backfill.resume_run(run_id)

@@ -1,0 +1,184 @@
+"""Reading observations for people: filters, full-text search, one observation, daily counts.
+
+A mixin of :class:`~backfill_tui.store.Mirror` (``self.conn``), kept apart so the mirror's
+write path stays short. Search uses the ``observations_fts`` table (migration 0004); the
+user's words are quoted, so nothing they type is read as FTS5 syntax.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ObservationBrowsing", "ObservationDetail", "ObservationRow", "fts_query"]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_COLUMNS = "o.id, o.occurred_at, o.source, o.observation_type, o.title, o.significance_score"
+
+
+@dataclass(frozen=True)
+class ObservationRow:
+    id: int
+    occurred_at: str
+    source: str
+    observation_type: str
+    title: str
+    significance: float | None
+
+
+@dataclass(frozen=True)
+class ObservationDetail:
+    id: int
+    external_id: str
+    workspace: str
+    source: str
+    source_type: str
+    source_id: str
+    observation_type: str
+    title: str
+    content: str
+    occurred_at: str
+    significance: float | None
+    run_id: str
+    actor: dict[str, Any] | None = None
+    references: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def fts_query(text: str) -> str | None:
+    """The user's words as an FTS5 query: every word must match, the last one as a prefix."""
+    words = _WORD.findall(text)
+    if not words:
+        return None
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _loads(text: str | None, default: Any) -> Any:
+    if not text:
+        return default
+    try:
+        return json.loads(text)
+    except ValueError:
+        return default
+
+
+class ObservationBrowsing:
+    conn: sqlite3.Connection
+
+    def workspaces(self) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT workspace_id FROM observations GROUP BY workspace_id "
+            "UNION SELECT workspace_id FROM runs GROUP BY workspace_id"
+        ).fetchall()
+        return sorted(row[0] for row in rows)
+
+    def observation_facets(self, workspace: str) -> tuple[list[str], list[str]]:
+        """The sources and observation types present in a workspace."""
+        sources = self.conn.execute(
+            "SELECT DISTINCT source FROM observations WHERE workspace_id = ? ORDER BY source",
+            (workspace,),
+        ).fetchall()
+        types = self.conn.execute(
+            "SELECT DISTINCT observation_type FROM observations WHERE workspace_id = ? "
+            "ORDER BY observation_type",
+            (workspace,),
+        ).fetchall()
+        return [r[0] for r in sources], [r[0] for r in types]
+
+    def _where(
+        self, workspace: str, source: str | None, observation_type: str | None, text: str | None
+    ) -> tuple[str, str, list[Any]]:
+        joins, clauses, args = "", ["o.workspace_id = ?"], [workspace]
+        query = fts_query(text) if text else None
+        if query is not None:
+            joins = " JOIN observations_fts f ON f.rowid = o.id"
+            clauses.append("observations_fts MATCH ?")
+            args.append(query)
+        if source:
+            clauses.append("o.source = ?")
+            args.append(source)
+        if observation_type:
+            clauses.append("o.observation_type = ?")
+            args.append(observation_type)
+        return joins, " AND ".join(clauses), args
+
+    def find_observations(
+        self,
+        workspace: str,
+        *,
+        source: str | None = None,
+        observation_type: str | None = None,
+        text: str | None = None,
+        limit: int = 500,
+    ) -> list[ObservationRow]:
+        """Newest first, filtered by source, type and the words of ``text`` (title or body)."""
+        joins, where, args = self._where(workspace, source, observation_type, text)
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM observations o{joins} WHERE {where} "
+            "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?",
+            (*args, limit),
+        ).fetchall()
+        return [ObservationRow(*row) for row in rows]
+
+    def count_observations_matching(
+        self,
+        workspace: str,
+        *,
+        source: str | None = None,
+        observation_type: str | None = None,
+        text: str | None = None,
+    ) -> int:
+        joins, where, args = self._where(workspace, source, observation_type, text)
+        row = self.conn.execute(
+            f"SELECT count(*) FROM observations o{joins} WHERE {where}", args
+        ).fetchone()
+        return int(row[0])
+
+    def search_observations(
+        self, workspace: str, text: str, limit: int = 100
+    ) -> list[ObservationRow]:
+        """Full-text search over titles and bodies (FTS5), newest first."""
+        return self.find_observations(workspace, text=text, limit=limit)
+
+    def get_observation(self, observation_id: int) -> ObservationDetail | None:
+        cur = self.conn.execute("SELECT * FROM observations WHERE id = ?", (observation_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        data = dict(zip([c[0] for c in cur.description], row, strict=True))
+        return ObservationDetail(
+            id=data["id"],
+            external_id=data["external_id"],
+            workspace=data["workspace_id"],
+            source=data["source"],
+            source_type=data["source_type"],
+            source_id=data["source_id"],
+            observation_type=data["observation_type"],
+            title=data["title"],
+            content=data["content"],
+            occurred_at=data["occurred_at"],
+            significance=data["significance_score"],
+            run_id=data["run_id"],
+            actor=_loads(data["actor"], None),
+            references=_loads(data["source_references"], []),
+            metadata=_loads(data["metadata"], {}),
+        )
+
+    def daily_counts(self, workspace: str, since: str) -> dict[str, dict[str, int]]:
+        """Observations per UTC day since ``since``, per source (provider)."""
+        rows = self.conn.execute(
+            "SELECT source, date(occurred_at) AS day, count(*) FROM observations "
+            "WHERE workspace_id = ? AND julianday(occurred_at) >= julianday(?) "
+            "GROUP BY source, day ORDER BY source, day",
+            (workspace, since),
+        ).fetchall()
+        counts: dict[str, dict[str, int]] = {}
+        for source, day, count in rows:
+            if day is not None:
+                counts.setdefault(source, {})[day] = int(count)
+        return counts

@@ -1,0 +1,1 @@
+"""Widgets the terminal app's screens are built from."""

@@ -1,0 +1,78 @@
+"""Observations per day across the run's window, one sparkline per source (from the mirror)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Label, Sparkline
+
+from ..textsafe import clean
+
+__all__ = ["DayChart", "day_series"]
+
+
+def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
+    """One value per day from ``first`` to ``last`` inclusive (missing days are 0)."""
+    days = (last - first).days + 1
+    return [float(counts.get((first + timedelta(d)).isoformat(), 0)) for d in range(max(days, 1))]
+
+
+class SourceChart(Vertical):
+    def __init__(self, source: str) -> None:
+        super().__init__(classes="source-chart")
+        self.source = source
+
+    def compose(self) -> ComposeResult:
+        yield Label(Content(clean(self.source)), classes="chart-label")
+        yield Sparkline([], summary_function=max)
+
+    def show(self, series: list[float]) -> None:
+        total, peak = int(sum(series)), int(max(series, default=0))
+        self.query_one(".chart-label", Label).update(
+            Content(f"{clean(self.source)} · {total} observations · busiest day {peak}")
+        )
+        self.query_one(Sparkline).data = series
+
+
+class DayChart(Vertical):
+    """Sparklines of observations per day, per source, with the window's dates beneath."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._sources: list[str] = []
+        self._pending: tuple[dict[str, dict[str, int]], date, date] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(Content("no observations in the window yet"), classes="chart-empty")
+        with Horizontal(classes="chart-axis"):
+            yield Label("", classes="axis-first")
+            yield Label("", classes="axis-last")
+
+    def show(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
+        if not self.is_mounted:
+            self._pending = (counts, first, last)
+            return
+        sources = sorted(counts)
+        if sources != self._sources:
+            self._sources = sources
+            self.query(SourceChart).remove()
+            axis = self.query_one(".chart-axis", Horizontal)
+            self.mount_all([SourceChart(s) for s in sources], before=axis)
+            self.call_after_refresh(self._fill, counts, first, last)
+        else:
+            self._fill(counts, first, last)
+        self.query_one(".chart-empty", Label).display = not sources
+
+    def on_mount(self) -> None:
+        if self._pending is not None:
+            self.show(*self._pending)
+            self._pending = None
+
+    def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
+        for chart in self.query(SourceChart):
+            chart.show(day_series(counts.get(chart.source, {}), first, last))
+        self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
+        self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))

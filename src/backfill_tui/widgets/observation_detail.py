@@ -1,0 +1,87 @@
+"""The detail pane of one observation: title, body as Markdown, references, metadata, actor,
+and whether production's significance gate (40) would keep it.
+
+Provider text is shown literally: control characters removed, and every line built as
+:class:`Content` (never parsed as markup); the body goes to the Markdown widget as Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Label, Markdown
+
+from ..store import THRESHOLD, ObservationDetail, kept_by_production
+from ..textsafe import clean
+
+__all__ = ["ObservationPane", "significance_text"]
+
+
+def significance_text(score: float | None) -> str:
+    if score is None:
+        return "significance unknown: production's gate would drop it"
+    value = int(score)
+    if kept_by_production(score):
+        return f"significance {value}: production keeps it (gate {THRESHOLD})"
+    return f"significance {value}: production's significance gate ({THRESHOLD}) would drop it"
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+class ObservationPane(VerticalScroll):
+    """Shows one observation; :meth:`show` swaps it."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.observation: ObservationDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="detail-title")
+        yield Label("", id="detail-meta")
+        yield Label("", id="detail-significance")
+        yield Markdown("", id="detail-body")
+        yield Label(Content("References"), classes="detail-heading")
+        yield Label("", id="detail-references")
+        yield Label(Content("Metadata"), classes="detail-heading")
+        yield Label("", id="detail-metadata")
+
+    def show(self, observation: ObservationDetail) -> None:
+        self.observation = observation
+        self.query_one("#detail-title", Label).update(Content(clean(observation.title)))
+        actor = observation.actor or {}
+        who = clean(str(actor.get("name") or actor.get("email") or "unknown actor"))
+        meta = (
+            f"{clean(observation.source)} · {clean(observation.observation_type)} · "
+            f"{observation.occurred_at} · by {who}\n"
+            f"sourceId {clean(observation.source_id)}"
+        )
+        self.query_one("#detail-meta", Label).update(Content(meta))
+        kept = kept_by_production(observation.significance)
+        significance = self.query_one("#detail-significance", Label)
+        significance.update(Content(significance_text(observation.significance)))
+        significance.set_class(kept, "-kept")
+        significance.set_class(not kept, "-dropped")
+        body = clean(observation.content) or "_(no body)_"
+        self.query_one("#detail-body", Markdown).update(body)
+        refs = [
+            " ".join(clean(str(ref.get(k))) for k in ("type", "id", "label", "url") if ref.get(k))
+            for ref in observation.references
+        ]
+        self.query_one("#detail-references", Label).update(
+            Content("\n".join(refs) if refs else "none")
+        )
+        metadata = json.dumps(_clean_json(observation.metadata), indent=2, ensure_ascii=False)
+        self.query_one("#detail-metadata", Label).update(Content(metadata))
+        self.scroll_home(animate=False)

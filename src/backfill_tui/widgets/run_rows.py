@@ -1,0 +1,125 @@
+"""The dashboard's rows: a header line per source and a row per stream with its progress bar.
+
+Each widget keeps the last state it was given and applies it when mounted, so the dashboard
+can hand it state before the first frame. Text is built as :class:`Content` (never parsed as
+markup); colours come from CSS classes in ``screens/dashboard.tcss``.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Label, ProgressBar, Static
+
+from ..live import SourceState, StreamState, clock_time
+from ..textsafe import clean
+
+__all__ = [
+    "COLUMNS",
+    "ColumnHeader",
+    "SourceHeader",
+    "StreamRow",
+    "counts_text",
+    "progress_text",
+]
+
+STATUS_CLASSES = ("-pending", "-running", "-completed", "-failed", "-cancelled", "-waiting")
+NAME_WIDTH, PROGRESS_TEXT_WIDTH = 16, 16
+COLUMNS = ("fetched", "new", "dup", "failed", "pages", "calls")
+
+
+def counts_text(values: tuple[int, ...]) -> str:
+    return "".join(f"{v:>8}" for v in values)
+
+
+def progress_text(state: StreamState) -> str:
+    """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
+    if state.status == "completed":
+        return "done"
+    if state.total is None:
+        return "" if state.status == "pending" else "no estimate"
+    share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
+    if state.finished:
+        return f"stopped at {share}%"
+    return f"{share:>2}% of ~{state.total}"
+
+
+class ColumnHeader(Static):
+    """The column names above the stream rows."""
+
+    def __init__(self) -> None:
+        names = "".join(f"{n:>8}" for n in COLUMNS)
+        text = f"{'stream':<{NAME_WIDTH}}{'progress':<24}{'':<{PROGRESS_TEXT_WIDTH}}{names}  status"
+        super().__init__(Content(text), id="column-header")
+
+
+class SourceHeader(Static):
+    """``github:acme/rocket · quota 4990/5000 · rate limited, resuming at 14:05:10 (in 3s)``."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(Content(clean(source)), classes="source-header")
+        self.source = source
+        self._text = ""
+
+    def show(self, state: SourceState, now: float) -> None:
+        parts = [clean(self.source)]
+        if state.quota_remaining is not None and state.quota_limit is not None:
+            parts.append(f"quota {state.quota_remaining}/{state.quota_limit} left")
+        waiting = state.waiting(now)
+        if waiting and state.wait_until is not None:
+            left = max(0, round(state.wait_until - now))
+            parts.append(f"rate limited, resuming at {clock_time(state.wait_until)} (in {left}s)")
+        text = " · ".join(parts)
+        self.set_class(waiting, "-waiting")
+        if text != self._text:
+            self._text = text
+            self.update(Content(text))
+
+
+class StreamRow(Horizontal):
+    """One stream: name, progress bar, fetched/estimate, counters and status."""
+
+    def __init__(self, state: StreamState) -> None:
+        super().__init__(classes="stream-row")
+        self.key = state.key
+        self._state = state
+        self._shown: tuple[object, ...] = ()
+
+    def compose(self) -> ComposeResult:
+        yield Label(Content(clean(self._state.entity)), classes="stream-name")
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False)
+        yield Label("", classes="stream-progress")
+        yield Label("", classes="stream-counts")
+        yield Label("", classes="stream-status")
+
+    def on_mount(self) -> None:
+        self._apply()
+
+    def show(self, state: StreamState) -> None:
+        self._state = state
+        if self.is_mounted:
+            self._apply()
+
+    def _apply(self) -> None:
+        state = self._state
+        c = state.counters
+        total, progress = state.bar()
+        shown = (state.status, c, total, progress, state.error, state.capped)
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.query_one(ProgressBar).update(total=total, progress=progress)
+        self.query_one(".stream-progress", Label).update(Content(progress_text(state)))
+        self.query_one(".stream-counts", Label).update(
+            Content(counts_text((c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)))
+        )
+        status = state.status
+        if state.capped and state.status == "completed":
+            status = "completed (capped)"
+        if state.error:
+            status = f"{state.status}: {state.error}"
+        label = self.query_one(".stream-status", Label)
+        label.update(Content(clean(status)))
+        for name in STATUS_CLASSES:
+            label.set_class(name == f"-{state.status}", name)

@@ -1,0 +1,258 @@
+"""The terminal app, driven through Pilot like a person: connect, start, watch, cancel, resume,
+browse observations, runs, quit. Each test asserts on state and on the messages the app posts."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+from textual.widgets import DataTable, Label
+
+from app_support import SIZE, Recorder, make_app, wait_until
+from backfill_tui.app import BackfillApp
+from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.messages import (
+    ConnectionChecked,
+    EstimateReady,
+    ProgressFlushed,
+    RunEnded,
+    RunLaunched,
+    SourceAdded,
+    StartRequested,
+)
+from backfill_tui.screens.quit import QuitScreen
+from backfill_tui.screens.runs import RunsScreen
+from backfill_tui.widgets.run_rows import StreamRow, counts_text
+from backfill_tui.widgets.source_card import SourceCard
+
+
+def _text(label: Label) -> str:
+    return str(label.content)
+
+
+def _assert_dashboard_matches_mirror(app: BackfillApp, run_id: str) -> None:
+    """Every stream row shows the counters the mirror recorded for that stream."""
+    dashboard = app.screen
+    assert isinstance(dashboard, DashboardScreen)
+    records = {s.key: s for s in app.mirror.streams(run_id)}
+    rows = {row.key: row for row in dashboard.query(StreamRow)}
+    assert set(rows) == set(records)
+    for key, record in records.items():
+        expected = counts_text(
+            (
+                record.fetched,
+                record.new,
+                record.duplicates,
+                record.failed,
+                record.pages,
+                record.api_calls,
+            )
+        )
+        assert _text(rows[key].query_one(".stream-counts", Label)) == expected
+        assert _text(rows[key].query_one(".stream-status", Label)).startswith(record.status)
+
+
+def test_connect_choose_depth_add_source_start_and_complete(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            assert isinstance(app.screen, ConnectScreen)
+            await pilot.click("#workspace")
+            await pilot.press(*"acme-ws")
+            await pilot.click("#depth-7")
+            assert app.screen.depth == 7
+            await pilot.click("#target")
+            await pilot.press(*"not a repo")
+            hint = app.screen.query_one("#target-hint", Label)
+            assert "not a valid github source" in _text(hint)  # validated as typed
+            await pilot.press("enter")
+            assert not app.screen.query(SourceCard)  # refused
+            await pilot.press(*["backspace"] * 10, *"acme/rocket", "enter")
+            await wait_until(pilot, lambda: seen.of(SourceAdded))
+            assert [m.source for m in seen.of(SourceAdded)][0] == "github:acme/rocket"
+            assert _text(hint) == ""
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            await pilot.pause()
+            request = seen.of(StartRequested)[0].request
+            assert request.depth == 7 and request.workspace == "acme-ws"
+            run_id = seen.of(RunLaunched)[0].run_id
+            assert seen.of(RunEnded)[0].status == "completed"
+            run = app.mirror.get_run(run_id)
+            assert run is not None and run.depth_days == 7 and run.status == "completed"
+            truth = app.environment.simulator.ground_truth(  # type: ignore[union-attr]
+                "github", "acme/rocket", datetime.fromisoformat(run.since)
+            )
+            assert set(app.mirror.source_ids("acme-ws", run_id)) == truth
+            _assert_dashboard_matches_mirror(app, run_id)
+            totals = app.session.progress.totals()  # type: ignore[union-attr]
+            assert totals.new == len(truth) and totals.failed == 0
+            assert f"{len(truth)} new" in _text(app.screen.query_one("#overall", Label))
+            # Updates are batched: fewer flushes than pages stored.
+            assert 0 < len(seen.of(ProgressFlushed)) <= totals.pages + 2
+
+    asyncio.run(scenario())
+
+
+def test_estimate_and_connection_test_from_the_connect_screen(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace").value = "ws"  # type: ignore[attr-defined]
+            assert screen.add_source("github:acme/rocket")
+            assert screen.add_source("acme/nope")
+            await pilot.pause()
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: len(seen.of(ConnectionChecked)) >= 2)
+            reports = {m.report.source: m.report for m in seen.of(ConnectionChecked)}
+            assert reports["github:acme/rocket"].ok
+            assert reports["github:acme/rocket"].api_calls == 1
+            assert not reports["github:acme/nope"].ok
+            assert "not reachable" in reports["github:acme/nope"].target
+            cards = list(screen.query(SourceCard))
+            assert "target found: acme/rocket" in _text(cards[0].query_one(".check", Label))
+            cards[1].post_message(SourceCard.Removed(cards[1]))
+            await pilot.pause()
+            await pilot.press("ctrl+e")
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            estimate = seen.of(EstimateReady)[0].estimate
+            keys = [st.key for s in estimate.sources for st in s.streams]
+            assert keys == [
+                f"github:acme/rocket/{e}" for e in ("pull_request", "issue", "release", "push")
+            ]
+            table = screen.query_one("#estimate-table", DataTable)
+            assert table.row_count == 5  # the source and its four streams
+            # The estimate is the dashboard's progress total once the run starts.
+            assert app.totals_for(screen.build_request()) == estimate.totals()
+
+    asyncio.run(scenario())
+
+
+def test_entities_unticked_are_not_run(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace").value = "ws"  # type: ignore[attr-defined]
+            screen.add_source("github:acme/rocket")
+            await pilot.pause()
+            card = screen.query_one(SourceCard)
+            for name in ("release", "push"):
+                await pilot.click(f"SourceCard .entity-{name}")
+            assert card.entities == {"pull_request", "issue"}
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            run_id = seen.of(RunLaunched)[0].run_id
+            assert {s.entity for s in app.mirror.streams(run_id)} == {"pull_request", "issue"}
+
+    asyncio.run(scenario())
+
+
+def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Path) -> None:
+    app = make_app(tmp_path, "latency=0.03,scale=4")
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            request = RunRequest(
+                "ws", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=100_000
+            )
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await wait_until(pilot, lambda: app.session.progress.totals().new > 0)  # type: ignore[union-attr]
+            await pilot.press("c")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunEnded)[0].status == "cancelled"
+            run = app.mirror.get_run(run_id)
+            assert run is not None and run.status == "cancelled"
+            kept = app.mirror.source_ids("ws", run_id)
+            assert kept  # what was stored is kept
+            statuses = {s.status for s in app.mirror.streams(run_id)}
+            assert "cancelled" in statuses
+            _assert_dashboard_matches_mirror(app, run_id)
+
+            await pilot.press("r")  # retry: resumes the unfinished streams
+            await wait_until(pilot, lambda: len(seen.of(RunEnded)) >= 2)
+            assert [m.resumed for m in seen.of(RunLaunched)] == [False, True]
+            assert seen.of(RunEnded)[-1].status == "completed"
+            run = app.mirror.get_run(run_id)
+            assert run is not None and run.status == "completed"
+            truth = app.environment.simulator.ground_truth(  # type: ignore[union-attr]
+                "github", "acme/rocket", datetime.fromisoformat(run.since)
+            )
+            assert set(app.mirror.source_ids("ws", run_id)) == truth
+            assert set(kept) <= truth
+            _assert_dashboard_matches_mirror(app, run_id)
+
+    asyncio.run(scenario())
+
+
+def test_runs_screen_marks_an_interrupted_run_and_resumes_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+    request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=30)
+    from backfill_tui.engine import Engine
+
+    run = Engine(app.mirror, app.environment).plan(request)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    # A run whose process died: still marked running, its pid gone.
+    app.mirror.conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (dead.pid, run.id))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f5")
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            assert screen.lines[run.id].status == "interrupted"
+            table = screen.query_one("#runs", DataTable)
+            assert str(table.get_row(run.id)[4]) == "interrupted"
+            await pilot.press("r")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunLaunched)[0] == RunLaunched(run.id, True)
+            assert seen.of(RunEnded)[0].status == "completed"
+            assert isinstance(app.screen, DashboardScreen)
+            await pilot.press("f5")
+            assert app.screen.lines[run.id].status == "completed"  # type: ignore[attr-defined]
+
+    asyncio.run(scenario())
+
+
+def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
+    app = make_app(tmp_path, "latency=0.3,scale=4")
+    seen = Recorder()
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            request = RunRequest(
+                "ws", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=100_000
+            )
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
+            await pilot.press("ctrl+q")
+            assert isinstance(app.screen, QuitScreen)
+            await pilot.press("n")
+            assert not isinstance(app.screen, QuitScreen) and app.running
+            await pilot.press("ctrl+q")
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not app.is_running)
+            return run_id
+
+    run_id = asyncio.run(scenario())
+    run = app.mirror.get_run(run_id)
+    assert run is not None and run.status == "cancelled"
+    assert app.mirror.source_ids("ws", run_id)

@@ -1,0 +1,292 @@
+"""``backfill-tui export inngest`` against a loopback server that answers like Inngest's event API.
+
+The server records every request, answers some with 429 or 500 (deterministically, by request
+number) and, like Inngest, keeps the first event of each id: a 500 after "processing" makes the
+client send a batch again, and the repeats must collapse to exactly the mirror's observations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import run_cli
+
+from backfill_tui import cli
+from backfill_tui.export import (
+    ExportProgress,
+    InngestTarget,
+    RetryPolicy,
+    apply_export,
+    export_status,
+    plan_export,
+)
+from backfill_tui.export.inngest import EVENT_NAME, event_id
+
+KEY = "evtkey-Zx81-secret-Q42"
+
+
+@dataclass
+class Answer:
+    status: int
+    process: bool = False  # store the events before answering (a 500 after processing)
+    retry_after: str | None = None
+
+
+@dataclass
+class FakeInngest:
+    """What the server saw; ``script`` maps a request number (1-based) to a non-200 answer."""
+
+    script: dict[int, Answer] = field(default_factory=dict)
+    always: Answer | None = None
+    requests: list[tuple[str, bytes]] = field(default_factory=list)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> first event
+    received: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    url: str = ""
+
+
+def _handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            with state.lock:
+                state.requests.append((self.path, body))
+                number = len(state.requests)
+                answer = state.always or state.script.get(number, Answer(200, process=True))
+                events = json.loads(body)
+                if answer.process:
+                    state.received += len(events)
+                    for event in events:
+                        state.events.setdefault(event["id"], event)
+            if answer.status == 200:
+                payload = {"ids": [e["id"] for e in events], "status": 200}
+            else:
+                payload = {"error": "try again", "status": answer.status}
+            data = json.dumps(payload).encode()
+            self.send_response(answer.status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            if answer.retry_after is not None:
+                self.send_header("retry-after", answer.retry_after)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:  # keep the test output clean
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def inngest() -> Iterator[FakeInngest]:
+    state = FakeInngest()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Path:
+    db = tmp_path / "mirror.db"
+    code = cli.main(
+        ["run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--db", str(db),
+         "--json", "--quiet"]
+    )  # fmt: skip
+    assert code == 0
+    return db
+
+
+def mirror_rows(db: Path) -> dict[str, dict[str, Any]]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = conn.execute("SELECT * FROM observations WHERE workspace_id = 'demo'")
+        return {r["source_id"]: dict(r) for r in rows}
+    finally:
+        conn.close()
+
+
+def export(capsys: pytest.CaptureFixture[str], db: Path, url: str, *extra: str) -> Any:
+    return run_cli(
+        capsys, "export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
+        "--db", str(db), *extra,
+    )  # fmt: skip
+
+
+def test_every_observation_arrives_once_per_event_id_despite_429_and_500(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest, isolated: Path
+) -> None:
+    inngest.script = {
+        1: Answer(429, retry_after="0"),
+        3: Answer(500, process=True),  # processed, then failed: the retry repeats the batch
+        4: Answer(503),
+    }
+    result = export(capsys, mirror, inngest.url, "--clerk-org", "org_123", "--apply", "--json")
+    assert result.code == 0, result.err
+    expected = mirror_rows(mirror)
+    summary = json.loads(result.out)
+    assert summary["written"] == len(expected) and summary["retries"] == 3
+
+    # Repeats reached the server; deduped by id, as Inngest does, they are the mirror exactly.
+    assert inngest.received > len(expected)
+    by_source = {e["data"]["sourceEvent"]["sourceId"]: e for e in inngest.events.values()}
+    assert set(by_source) == set(expected)
+    assert len(inngest.events) == len(expected)
+    for source_id, event in by_source.items():
+        row = expected[source_id]
+        assert event["name"] == EVENT_NAME
+        assert event["id"] == event_id("demo", source_id)
+        data = event["data"]
+        assert data["workspaceId"] == "demo" and data["clerkOrgId"] == "org_123"
+        assert data["ingestionSource"] == "backfill"
+        source_event = data["sourceEvent"]
+        assert source_event["body"] == row["content"] and source_event["title"] == row["title"]
+        assert source_event["sourceType"] == row["source_type"]
+        assert source_event["occurredAt"] == row["occurred_at"]
+        assert source_event["metadata"] == json.loads(row["metadata"])
+        assert source_event["references"] == json.loads(row["source_references"])
+        assert source_event.get("actor") == (json.loads(row["actor"]) if row["actor"] else None)
+
+    # Batches stay within the limits; the key never shows outside the URL path.
+    for path, body in inngest.requests:
+        assert path == f"/e/{KEY}"
+        assert len(body) <= 250_000 and len(json.loads(body)) <= 100
+    logs = "".join(p.read_text() for p in isolated.rglob("*.log"))
+    assert "retry" in logs  # the retries were logged ...
+    for text in (result.out, result.err, logs):
+        assert KEY not in text  # ... without the key
+    assert KEY.encode() not in mirror.read_bytes()
+
+
+def test_a_second_export_sends_nothing_new(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
+) -> None:
+    first = export(capsys, mirror, inngest.url, "--apply")
+    assert first.code == 0, first.err
+    total = len(mirror_rows(mirror))
+    assert first.out.startswith(
+        f"sent {total} observations of workspace demo to Inngest at 127.0.0.1:"
+    )
+    seen = len(inngest.requests)
+    host = inngest.url.removeprefix("http://")
+    assert export_status(mirror, "demo") == {("inngest", host): total}
+
+    dry = export(capsys, mirror, inngest.url)
+    assert "nothing new to send" in dry.out
+    again = export(capsys, mirror, inngest.url, "--apply")
+    assert again.code == 0
+    assert again.out.startswith("nothing new: 0 observations sent")
+    assert f"{total} skipped (already sent (recorded in the mirror))" in again.out
+    assert len(inngest.requests) == seen
+
+
+def test_dry_run_sends_nothing_and_leaves_the_mirror_alone(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
+) -> None:
+    before = hashlib.sha256(mirror.read_bytes()).hexdigest()
+    files = sorted(p.name for p in mirror.parent.iterdir())
+    dry = export(capsys, mirror, inngest.url, "--json")
+    assert dry.code == 0, dry.err
+    plan = json.loads(dry.out)
+    total = len(mirror_rows(mirror))
+    assert plan["dry_run"] is True and plan["would_write"] == total and plan["skipped"] == 0
+    assert plan["batches"] == -(-total // 100) and len(plan["sample"]) == 5
+    assert inngest.requests == []
+    assert hashlib.sha256(mirror.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in mirror.parent.iterdir()) == files
+
+
+def test_batches_respect_a_byte_limit(mirror: Path, inngest: FakeInngest) -> None:
+    target = InngestTarget(KEY, base_url=inngest.url, max_bytes=20_000, max_events=1000)
+    plan = plan_export(mirror, target, "demo")
+    assert len(plan.batch_sizes) > 3
+    result = apply_export(plan)
+    assert result.written == len(mirror_rows(mirror))
+    assert len(inngest.requests) == len(plan.batch_sizes)
+    assert all(len(body) <= 20_000 for _, body in inngest.requests)
+    assert len(inngest.events) == result.written
+
+
+def test_retry_after_is_respected_and_retries_are_bounded(
+    mirror: Path, inngest: FakeInngest
+) -> None:
+    waits: list[float] = []
+    inngest.script = {1: Answer(429, retry_after="7")}
+    policy = RetryPolicy(attempts=3, base_s=0.25, cap_s=1.0)
+    target = InngestTarget(KEY, base_url=inngest.url, retry=policy, sleep=waits.append)
+    apply_export(plan_export(mirror, target, "demo"))
+    assert waits[0] == 7.0
+
+    inngest.always = Answer(500)
+    waits.clear()
+    fresh = InngestTarget(KEY, base_url=inngest.url, retry=policy, sleep=waits.append)
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("DELETE FROM exports")
+    before = len(inngest.requests)
+    with pytest.raises(Exception, match="still failing after 3 attempts") as info:
+        apply_export(plan_export(mirror, fresh, "demo"))
+    assert KEY not in str(info.value)
+    assert len(inngest.requests) - before == 3
+    assert len(waits) == 2 and all(0 <= w <= 1.0 for w in waits)
+
+
+def test_a_refused_key_or_unreachable_url_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest, isolated: Path
+) -> None:
+    inngest.always = Answer(401)
+    refused = export(capsys, mirror, inngest.url, "--apply")
+    assert refused.code == 2
+    assert refused.err.count("\n") == 1 and "refused the event key (401)" in refused.err
+
+    bad_url = export(capsys, mirror, "ftp://example", "--apply")
+    assert bad_url.code == 2 and "--url must be an http(s) URL" in bad_url.err
+
+    nothing = run_cli(
+        capsys, "export", "inngest", "--event-key", KEY, "--workspace", "ghost",
+        "--db", str(mirror),
+    )  # fmt: skip
+    assert nothing.code == 2 and "no observations for workspace 'ghost'" in nothing.err
+
+    logs = "".join(p.read_text() for p in isolated.rglob("*.log"))
+    for text in (refused.out, refused.err, bad_url.err, nothing.err, logs):
+        assert KEY not in text
+
+
+def test_a_cancelled_export_keeps_what_it_sent_and_the_next_one_sends_the_rest(
+    mirror: Path, inngest: FakeInngest
+) -> None:
+    """What a terminal UI does: apply in a worker, stop between batches, export again later."""
+    cancel = threading.Event()
+    steps: list[ExportProgress] = []
+
+    def progress(step: ExportProgress) -> None:
+        steps.append(step)
+        cancel.set()
+
+    plan = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
+    first = apply_export(plan, progress=progress, cancel=cancel)
+    assert first.cancelled and first.batches == 1 and first.written == 100
+    assert steps == [ExportProgress(1, len(plan.batch_sizes), 100, 0, plan.would_write - 100)]
+
+    rest = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
+    assert rest.skipped == 100 and rest.would_write == plan.would_write - 100
+    assert apply_export(rest).written == plan.would_write - 100
+    assert (
+        len(inngest.events)
+        == plan.would_write
+        == sum(len(json.loads(b)) for _, b in inngest.requests)
+    )

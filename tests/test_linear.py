@@ -1,0 +1,470 @@
+"""A Linear backfill through gql, the real connector and the simulator: exact, minimal, robust.
+
+The HTTP-level cases (GraphQL errors, rate-limit answers, odd pages) use respx under the real
+ResilientTransport and gql's httpx transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from support import ground_truth, run_cli, simulated_engine, stored_ids
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.connectors.base import Page
+from backfill_tui.connectors.linear import LinearConnector
+from backfill_tui.engine import SourceSpec
+from backfill_tui.errors import UsageError
+from backfill_tui.http import (
+    AccessDenied,
+    ApiClient,
+    ApiError,
+    AuthenticationFailed,
+    CallStats,
+    LinearPolicy,
+    ResilientTransport,
+    UnexpectedResponse,
+    WaitNotice,
+    current_stats,
+)
+
+KEY = "lin_api_T3stKeyValue0123456789abcdefghij"
+URL = "https://api.linear.app/graphql"
+CUTOFF = datetime(2026, 10, 29, 15, 0, tzinfo=UTC)
+ROOTS = {"issue": "issues", "comment": "comments", "project": "projects"}
+
+
+def run_linear(capsys: pytest.CaptureFixture[str], db: Path, *extra: str, days: int = 30) -> Any:
+    return run_cli(
+        capsys,
+        "run",
+        "linear:ENG",
+        *extra,
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        str(days),
+        "--max-items",
+        "100000",
+        "--json",
+        "--db",
+        str(db),
+    )
+
+
+# -- through the CLI and the simulator ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("days", [7, 30, 90])
+def test_stored_source_ids_equal_ground_truth(
+    days: int,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = f"anchor={anchor}"
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    db = tmp_path / "m.db"
+    result = run_linear(capsys, db, days=days)
+    assert result.code == 0, result.err
+    summary = result.summary
+    ids = stored_ids(db)
+    assert len(ids) == len(set(ids))
+    expected = ground_truth(config, "linear", "ENG", summary["since"])
+    assert set(ids) == expected
+    streams = {s["entity"]: s for s in summary["sources"][0]["streams"]}
+    assert set(streams) == {"issue", "comment", "project"}
+    assert all(s["new"] > 0 and s["failed"] == 0 for s in streams.values())
+    for entity in streams:
+        assert streams[entity]["new"] == len(
+            ground_truth(config, "linear", "ENG", summary["since"], {entity})
+        )
+
+
+def test_second_run_adds_nothing(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    db = tmp_path / "m.db"
+    first = run_linear(capsys, db)
+    before = sorted(stored_ids(db))
+    second = run_linear(capsys, db)
+    assert second.code == 0
+    streams = second.summary["sources"][0]["streams"]
+    fetched = sum(s["fetched"] for s in streams)
+    assert fetched == sum(s["fetched"] for s in first.summary["sources"][0]["streams"]) > 0
+    assert sum(s["new"] for s in streams) == 0
+    assert sum(s["duplicates"] for s in streams) == fetched
+    assert sorted(stored_ids(db)) == before
+
+
+def test_faults_and_linear_rate_limits_change_nothing(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    clean = run_linear(capsys, tmp_path / "clean.db", days=90)
+    monkeypatch.setenv(
+        "BACKFILL_SIM", f"anchor={anchor},faults=0.15,rate_limit_every=7,clock=virtual"
+    )
+    rough = run_linear(capsys, tmp_path / "rough.db", days=90)
+    assert clean.code == 0 and rough.code == 0, rough.err
+    assert sorted(stored_ids(tmp_path / "rough.db")) == sorted(stored_ids(tmp_path / "clean.db"))
+    source = rough.summary["sources"][0]
+    assert source["rate_limit_wait_s"] > 0
+    assert source["api_calls"] > clean.summary["sources"][0]["api_calls"]
+
+
+def test_rate_limit_answers_are_linears_own_and_are_waited_out(tmp_path: Path, anchor: str) -> None:
+    sim_engine = simulated_engine(
+        tmp_path / "m.db", f"anchor={anchor},rate_limit_every=3,clock=virtual"
+    )
+    run_id = sim_engine.run("linear:ENG", days=90, max_items=100_000)
+    sim, mirror = sim_engine.simulator, sim_engine.mirror
+    limited = [r for r in sim.requests if r.fault in ("rate_limit_429", "secondary_rate_limit_403")]
+    assert limited and {r.status for r in limited} == {400}  # RATELIMITED comes as HTTP 400
+    streams = mirror.streams(run_id)
+    assert {s.status for s in streams} == {"completed"}
+    waited = sum(s.rate_limit_wait_s for s in streams)
+    assert 0 < waited <= 2 * len(limited)  # the 1 s reset of the spent budget, not the hour
+
+
+def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
+    sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor}")
+    run_id = sim_engine.run("linear:ENG", days=90, max_items=100_000)
+    sim, mirror = sim_engine.simulator, sim_engine.mirror
+    run = mirror.get_run(run_id)
+    assert run is not None and run.status == "completed"
+    cutoff = datetime.fromisoformat(run.since)
+    served = sim.providers["linear"].calls  # type: ignore[attr-defined]
+    streams = mirror.streams(run_id)
+    for stream in streams:
+        minimum = sim.min_pages("linear", "ENG", stream.entity, cutoff)
+        assert minimum > 1 or stream.entity == "project"
+        assert stream.api_calls == served[ROOTS[stream.entity]] == stream.pages
+        assert stream.api_calls <= minimum + 1, (stream.entity, stream.api_calls, minimum)
+    assert served["teams"] == 1
+    assert sim.request_count("/graphql") == sum(s.api_calls for s in streams) + 1
+
+
+def test_rejected_key_fails_only_linear(
+    tmp_path: Path,
+    isolated: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token=ghp_both_accept_this")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_both_accept_this")
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys,
+        "run",
+        "linear:ENG",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "7",
+        "--json",
+        "--db",
+        str(db),
+    )
+    assert result.code == 1
+    sources = {s["source"]: s for s in result.summary["sources"]}
+    assert result.summary["status"] == "partial"
+    assert sources["github"]["status"] == "completed"
+    linear = sources["linear"]
+    assert linear["status"] == "failed"
+    assert "Linear authentication failed" in linear["error"]
+    assert {s["status"] for s in linear["streams"]} == {"failed"}
+    assert all("authentication failed" in s["error"] for s in linear["streams"])
+    assert not any(i.startswith("linear-") for i in stored_ids(db))
+    assert KEY not in result.out + result.err
+
+
+def test_api_key_is_sent_raw_and_an_oauth_token_as_bearer(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert LinearConnector.auth_header(KEY) == KEY
+    assert LinearConnector.auth_header("lin_oauth_abc") == "Bearer lin_oauth_abc"
+    for token in (KEY, "lin_oauth_8f2a9c"):  # the simulator accepts each in its own form only
+        monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token={token}")
+        monkeypatch.setenv("LINEAR_API_KEY", token)
+        result = run_linear(capsys, tmp_path / f"{token[:9]}.db", days=7)
+        assert result.code == 0, result.out
+
+
+def test_unknown_team_fails_the_source_with_a_clear_line(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    result = run_cli(
+        capsys,
+        "run",
+        "linear:nope",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--json",
+        "--db",
+        str(tmp_path / "m.db"),
+    )
+    assert result.code == 1
+    source = result.summary["sources"][0]
+    assert source["target"] == "NOPE" and source["status"] == "failed"
+    assert source["error"].startswith("Linear has no team NOPE visible to this key")
+    assert "\n" not in source["error"]
+
+
+def test_team_key_is_checked_and_upper_cased() -> None:
+    assert SourceSpec.parse("linear:eng") == SourceSpec("linear", "ENG")
+    for bad in ("linear:EN-G", "linear:ENG/x", "linear:" + "A" * 11):
+        with pytest.raises(UsageError, match="linear:TEAM_KEY"):
+            SourceSpec.parse(bad)
+
+
+# -- at the HTTP level (respx) ----------------------------------------------------------------
+
+TEAM_OK = {
+    "data": {
+        "teams": {
+            "nodes": [
+                {"id": "t-1", "key": "ENG", "name": "Engineering", "organization": {"id": "o-1"}}
+            ]
+        }
+    }
+}
+
+
+def gql_json(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    return httpx.Response(status, json=payload, headers=headers)
+
+
+def page(root: str, nodes: list[Any], cursor: str | None, more: bool) -> httpx.Response:
+    return gql_json(
+        {"data": {root: {"nodes": nodes, "pageInfo": {"hasNextPage": more, "endCursor": cursor}}}}
+    )
+
+
+def collect(
+    entity: str, clock: VirtualClock | None = None, waits: list[WaitNotice] | None = None
+) -> tuple[list[Page], CallStats]:
+    stats = CallStats()
+
+    async def go() -> list[Page]:
+        current_stats.set(stats)
+        transport = ResilientTransport(
+            httpx.AsyncHTTPTransport(),
+            provider_label="Linear",
+            base_url=URL,
+            auth_header=LinearConnector.auth_header(KEY),
+            policy=LinearPolicy(),
+            clock=clock or VirtualClock(1.8e9),
+            on_wait=None if waits is None else waits.append,
+        )
+        client = ApiClient(label="Linear", base_url=URL, transport=transport)
+        connector = LinearConnector("ENG", client, CUTOFF)
+        try:
+            await connector.prepare()
+            return [p async for p in connector.stream(entity).pages(None)]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go()), stats
+
+
+def comment(cid: str, issue: Any) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "body": "hello",
+        "createdAt": "2026-11-01T00:00:00.000Z",
+        "updatedAt": "2026-11-01T00:00:00.000Z",
+        "user": None,
+        "parent": None,
+        "issue": issue,
+    }
+
+
+@respx.mock
+def test_pages_follow_end_cursor_and_skip_comments_without_issue(
+    respx_mock: respx.MockRouter,
+) -> None:
+    issue = {
+        "id": "i-1",
+        "identifier": "ENG-1",
+        "title": "T",
+        "url": "https://linear.app/x",
+        "team": None,
+    }
+    route = respx_mock.post(URL).mock(
+        side_effect=[
+            gql_json(TEAM_OK),
+            page("comments", [comment("c-1", issue), comment("c-2", None)], "cur-1", True),
+            page("comments", [comment("c-3", issue)], "cur-2", False),
+        ]
+    )
+    pages, stats = collect("comment")
+    assert [len(p.events) for p in pages] == [1, 1]
+    assert [p.skipped for p in pages] == [1, 0]
+    assert [p.next_cursor for p in pages] == ["cur-1", None]
+    assert stats.api_calls == 3
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert [s["variables"].get("after") for s in sent[1:]] == [None, "cur-1"]
+    assert sent[1]["variables"] == {
+        "team": "ENG",
+        "cutoff": "2026-10-29T15:00:00.000Z",
+        "after": None,
+    }
+    assert "includeArchived: true" in sent[1]["query"] and "orderBy: updatedAt" in sent[1]["query"]
+    assert all(call.request.headers["authorization"] == KEY for call in route.calls)
+    assert pages[0].events[0].metadata["teamId"] == "t-1"  # the team prepare() resolved
+
+
+@respx.mock
+def test_ratelimited_400_is_waited_out_before_gql_sees_it(respx_mock: respx.MockRouter) -> None:
+    clock = VirtualClock(1_800_000_000.0)
+    reset_ms = str((1_800_000_000 + 42) * 1000)
+    limited = gql_json(
+        {"errors": [{"message": "Rate limit exceeded", "extensions": {"code": "RATELIMITED"}}]},
+        400,
+        {
+            "x-ratelimit-requests-remaining": "0",
+            "x-ratelimit-requests-reset": reset_ms,
+            "x-ratelimit-complexity-remaining": "90000",
+            "x-ratelimit-complexity-reset": str((1_800_000_000 + 3600) * 1000),
+        },
+    )
+    respx_mock.post(URL).mock(
+        side_effect=[gql_json(TEAM_OK), limited, page("projects", [], None, False)]
+    )
+    waits: list[WaitNotice] = []
+    pages, stats = collect("project", clock, waits)
+    assert len(pages) == 1 and pages[0].next_cursor is None
+    assert [round(w.seconds) for w in waits] == [42]  # the spent budget's reset, not the hour
+    assert stats.api_calls == 3 and stats.wait_seconds == pytest.approx(42)
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "words"),
+    [
+        (
+            gql_json(
+                {
+                    "data": None,
+                    "errors": [
+                        {
+                            "message": "Argument Validation Error",
+                            "extensions": {"code": "INVALID_INPUT"},
+                        }
+                    ],
+                }
+            ),
+            UnexpectedResponse,
+            "Linear rejected the issues query: Argument Validation Error [INVALID_INPUT]",
+        ),
+        (
+            gql_json(
+                {
+                    "errors": [
+                        {
+                            "message": "Authentication required, not authenticated",
+                            "extensions": {"code": "AUTHENTICATION_ERROR"},
+                        }
+                    ]
+                },
+                400,
+            ),
+            AuthenticationFailed,
+            "Linear authentication failed",
+        ),
+        (
+            gql_json(
+                {"errors": [{"message": "Forbidden", "extensions": {"code": "FORBIDDEN"}}]}, 400
+            ),
+            AccessDenied,
+            "Linear denied the issues query",
+        ),
+        (
+            gql_json({"message": "nope"}, 401),
+            AuthenticationFailed,
+            "Linear authentication failed (401)",
+        ),
+        (gql_json({"data": None}), UnexpectedResponse, "without data"),
+        (
+            httpx.Response(200, text="<html>hi</html>", headers={"content-type": "text/html"}),
+            UnexpectedResponse,
+            "something other than a GraphQL result",
+        ),
+        (
+            httpx.Response(404, text="gone", headers={"content-type": "text/plain"}),
+            UnexpectedResponse,
+            "Linear answered 404 to the issues query",
+        ),
+        (page("issues", [], "same", True), UnexpectedResponse, "no new cursor"),
+        (
+            gql_json({"data": {"issues": {"nodes": "x"}}}),
+            UnexpectedResponse,
+            "without a list of nodes",
+        ),
+    ],
+)
+@respx.mock
+def test_graphql_failures_become_one_clear_api_error(
+    answer: httpx.Response, error: type[ApiError], words: str, respx_mock: respx.MockRouter
+) -> None:
+    first = page("issues", [], "same", True)
+    answers = (
+        [gql_json(TEAM_OK), answer]
+        if "no new cursor" not in words
+        else [gql_json(TEAM_OK), first, answer]
+    )
+    respx_mock.post(URL).mock(side_effect=answers)
+    with pytest.raises(error) as caught:
+        collect("issue")
+    message = str(caught.value)
+    assert words in message and "\n" not in message and KEY not in message
+
+
+@respx.mock
+def test_a_team_the_key_cannot_see_is_access_denied(respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(URL).mock(return_value=gql_json({"data": {"teams": {"nodes": []}}}))
+    with pytest.raises(AccessDenied, match="Linear has no team ENG visible to this key"):
+        collect("issue")
+
+
+def test_policy_waits_for_the_spent_budget_only() -> None:
+    now = 1_800_000_000.0
+    body = {"errors": [{"message": "slow down", "extensions": {"type": "ratelimited"}}]}
+    headers = {
+        "x-ratelimit-requests-limit": "1500",
+        "x-ratelimit-requests-remaining": "120",
+        "x-ratelimit-requests-reset": str(int((now + 3600) * 1000)),
+        "x-ratelimit-complexity-remaining": "0",
+        "x-ratelimit-complexity-reset": str(int((now + 5) * 1000)),
+    }
+    response = httpx.Response(400, json=body, headers=headers)
+    answer = LinearPolicy().limit_answer(response, body, now)
+    assert answer is not None and answer.seconds == pytest.approx(5)
+    assert (
+        LinearPolicy().limit_answer(
+            httpx.Response(400, json={}), {"errors": [{"message": "x"}]}, now
+        )
+        is None
+    )
+    quota = LinearPolicy().quota(response)
+    assert (
+        quota is not None and quota.remaining == 120 and quota.reset_at == pytest.approx(now + 3600)
+    )

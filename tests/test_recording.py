@@ -1,0 +1,291 @@
+"""run --record and replay: a recorded run replays offline into identical observations."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+import respx
+from support import run_cli
+
+from backfill_tui.connectors import PROVIDERS
+from backfill_tui.recording import read_recording
+from backfill_tui.recording.fileformat import RecordingWriter
+
+DEMO_SOURCES = {
+    "github": "github:acme/rocket",
+    "vercel": "vercel:acme/rocket-web",
+    "linear": "linear:ENG",
+    "sentry": "sentry:acme/rocket",
+}
+IGNORED = {"id", "external_id", "captured_at", "created_at", "run_id"}
+TOKEN = "ghp_SOMESECRET"
+
+
+def observation_rows(db: Path) -> list[tuple[object, ...]]:
+    """Every observation, all columns but the ids, capture times and run, in sourceId order."""
+    with sqlite3.connect(db) as conn:
+        cols = [
+            r[1] for r in conn.execute("PRAGMA table_info(observations)") if r[1] not in IGNORED
+        ]
+        return conn.execute(
+            f"SELECT {', '.join(cols)} FROM observations ORDER BY workspace_id, source_id"
+        ).fetchall()
+
+
+def stream_counts(summary: dict[str, object]) -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            src["source"],
+            src["target"],
+            s["entity"],
+            s["status"],
+            s["fetched"],
+            s["new"],
+            s["failed"],
+            s["pages"],
+            s["api_calls"],
+        )
+        for src in summary["sources"]  # type: ignore[attr-defined]
+        for s in src["streams"]
+    )
+
+
+def record_demo(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *extra: str
+) -> tuple[Path, dict]:
+    sources = [spec for name, spec in DEMO_SOURCES.items() if name in PROVIDERS]
+    assert "github:acme/rocket" in sources
+    db, rec = tmp_path / "original.db", tmp_path / "run.rec.gz"
+    result = run_cli(
+        capsys,
+        "run",
+        *sources,
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "30",
+        "--json",
+        "--db",
+        str(db),
+        "--record",
+        str(rec),
+        *extra,
+    )
+    assert result.code == 0, result.err
+    return rec, result.summary
+
+
+def test_replay_reproduces_every_observation_offline_without_a_token(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Faults and rate limits, so the recording holds retries and waits that must replay in order.
+    monkeypatch.setenv(
+        "BACKFILL_SIM", f"anchor={anchor},faults=0.2,rate_limit_every=5,clock=virtual"
+    )
+    rec, original = record_demo(capsys, tmp_path)
+    assert stat.S_IMODE(rec.stat().st_mode) == 0o600
+    recording = read_recording(rec)
+    assert any(e.error for e in recording.exchanges)  # a dropped connection was recorded
+    assert any(e.status in (403, 429) for e in recording.exchanges)
+    assert recording.header.run.since == original["since"]
+
+    monkeypatch.delenv("BACKFILL_SIM")
+    replay_db = tmp_path / "replay.db"
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
+        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
+        assert not net.calls  # nothing went to any network transport
+    assert replayed.code == 0, replayed.err
+    assert "never asked for" not in replayed.err
+    assert replayed.summary["since"] == original["since"]
+    assert replayed.summary["run_id"] != original["run_id"]
+    assert stream_counts(replayed.summary) == stream_counts(original)
+    rows = observation_rows(replay_db)
+    assert len(rows) > 500
+    assert rows == observation_rows(tmp_path / "original.db")
+
+
+def test_a_recording_holds_no_credential(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token={TOKEN},faults=0.1,clock=virtual")
+    rec = tmp_path / "secret.rec.gz"
+    rec.write_text("an older file, readable by all")
+    rec.chmod(0o644)
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--db",
+        str(tmp_path / "m.db"),
+        "--record",
+        str(rec),
+        "--json",
+    )
+    assert result.code == 0, result.err  # the simulator accepted the token: it was sent
+    assert stat.S_IMODE(rec.stat().st_mode) == 0o600
+    text = gzip.decompress(rec.read_bytes()).decode()
+    assert "SOMESECRET" not in text
+    assert "authorization" not in text.lower()
+    assert "bearer" not in text.lower()
+    header = json.loads(text.splitlines()[0])
+    assert "token" not in (header["simulator"] or "")
+    assert len(text.splitlines()) > 5
+
+
+def test_credentials_inside_answers_are_scrubbed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leaked = "ghp_" + "a1B2c3D4" * 5
+    monkeypatch.setenv("GITHUB_TOKEN", "plain-token-without-shape")
+    rec = tmp_path / "r.gz"
+    with respx.mock(assert_all_mocked=True) as github:
+        github.get("https://api.github.com/repos/acme/rocket").respond(
+            200,
+            json={"id": 7, "full_name": "acme/rocket", "note": f"pasted {leaked} here"},
+            headers={"set-cookie": "session=abc123", "x-oauth-scopes": "repo"},
+        )
+        github.get(url__regex=r"https://api\.github\.com/repos/acme/rocket/\w+").respond(
+            200, json=[]
+        )
+        result = run_cli(
+            capsys,
+            "run",
+            "github:acme/rocket",
+            "--workspace",
+            "w",
+            "--db",
+            str(tmp_path / "m.db"),
+            "--record",
+            str(rec),
+            "--json",
+        )
+    assert result.code == 0, result.err
+    text = gzip.decompress(rec.read_bytes()).decode()
+    for secret in (leaked, "plain-token-without-shape", "session=abc123", "set-cookie"):
+        assert secret not in text
+    assert "pasted *** here" in text
+    assert '"x-oauth-scopes","repo"' in text
+
+
+def _rewrite(rec: Path, edit: object) -> None:
+    lines = gzip.decompress(rec.read_bytes()).decode().splitlines(keepends=True)
+    rec.write_bytes(gzip.compress("".join(edit(lines)).encode()))  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]), "truncated"),
+        (lambda p: p.write_bytes(p.read_bytes()[:-8]), "truncated"),
+        (lambda p: _rewrite(p, lambda lines: lines[:-1]), "truncated"),
+        (lambda p: _rewrite(p, lambda lines: [lines[0], *lines[2:]]), "modified"),
+        (
+            lambda p: _rewrite(p, lambda lines: [x.replace('"title', '"tItle') for x in lines]),
+            "modified",
+        ),
+        (lambda p: p.write_bytes(_flip(p.read_bytes())), "damaged"),
+        (lambda p: p.write_text("just some text\n"), "not a backfill-tui recording"),
+        (lambda p: p.write_bytes(gzip.compress(b'{"hello": 1}\n')), "not a backfill-tui recording"),
+        (lambda p: p.unlink(), "no recording"),
+    ],
+)
+def test_a_damaged_recording_is_refused_in_one_line(
+    damage: object,
+    says: str,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    rec = tmp_path / "r.gz"
+    assert (
+        run_cli(
+            capsys,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "demo",
+            "--db",
+            str(tmp_path / "m.db"),
+            "--record",
+            str(rec),
+        ).code
+        == 0
+    )
+    damage(rec)  # type: ignore[operator]
+    result = run_cli(capsys, "replay", str(rec), "--db", str(tmp_path / "replay.db"))
+    assert result.code == 2
+    assert says in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert not (tmp_path / "replay.db").exists()
+
+
+def _flip(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :]
+
+
+def test_a_request_the_recording_cannot_answer_fails_its_stream_by_name(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    full = tmp_path / "full.gz"
+    assert (
+        run_cli(
+            capsys,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "demo",
+            "--db",
+            str(tmp_path / "m.db"),
+            "--record",
+            str(full),
+        ).code
+        == 0
+    )
+    recording = read_recording(full)
+    partial = tmp_path / "partial.gz"
+    writer = RecordingWriter(partial, recording.header)
+    for exchange in recording.exchanges:
+        if "/releases" not in exchange.url:
+            writer.add(exchange)
+    writer.close()
+    result = run_cli(capsys, "replay", str(partial), "--db", str(tmp_path / "r.db"), "--json")
+    assert result.code == 1
+    streams = {s["entity"]: s for s in result.summary["sources"][0]["streams"]}
+    assert streams["release"]["status"] == "failed"
+    assert streams["release"]["error"] == (
+        "the recording has no answer for GET /repos/acme/rocket/releases?per_page=100"
+    )
+    assert {s["status"] for e, s in streams.items() if e != "release"} == {"completed"}
+
+
+def test_record_needs_a_usable_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--db",
+        str(tmp_path / "m.db"),
+        "--record",
+        str(tmp_path / "no" / "r.gz"),
+    )
+    assert result.code == 2 and "does not exist" in result.err
+    assert not (tmp_path / "m.db").exists()
