@@ -74,3 +74,66 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError(f"gave up waiting after {timeout}s")
         await pilot.pause(0.05)
+
+
+def populate(app: BackfillApp, *sources: str, workspace: str = "ws", days: int = 30) -> str:
+    """Run a headless simulated backfill into the app's mirror before the app starts."""
+    from backfill_tui.engine import Engine, RunRequest, SourceSpec
+
+    engine = Engine(app.mirror, app.environment)
+    request = RunRequest(workspace, tuple(SourceSpec.parse(s) for s in sources), depth=days)
+    run = engine.plan(request)
+    asyncio.run(engine.run(run.id))
+    return run.id
+
+
+EVIL_TITLE = "[bold]pwned[/bold] \x1b[31mred\x1b[0m [link=https://evil.example]click[/link] [/]"
+
+
+def insert_evil_observation(app: BackfillApp, workspace: str = "ws") -> None:
+    """One observation whose provider text is full of markup and terminal escape codes."""
+    from backfill_tui.models import SourceEvent, SourceReference
+    from backfill_tui.store import RunRecord
+
+    mirror = app.mirror
+    run = RunRecord(
+        id="20260601-120000-evil",
+        workspace=workspace,
+        sources=["github:acme/rocket"],
+        depth_days=30,
+        since="2026-05-02T12:00:00+00:00",
+        entities=None,
+        max_items=1000,
+        status="completed",
+        simulate=True,
+        started_at="2026-06-01T12:00:00+00:00",
+    )
+    mirror.create_run(run, [("github", "acme/rocket", "issue")])
+    stream = mirror.streams(run.id)[0]
+    event = SourceEvent(
+        source="github",
+        sourceType="issue.opened",
+        sourceId="issue:acme/rocket#999:opened",
+        title=EVIL_TITLE,
+        body="Body with [red]markup[/red] and \x1b]8;;https://evil.example\x07a hyperlink\x1b]8;;\x07"
+        "\n\n**bold in markdown** and `code`",
+        occurredAt="2026-05-31T09:30:00Z",
+        references=[
+            SourceReference(
+                type="issue", id="#999", url="https://github.com/acme/rocket/issues/999"
+            )
+        ],
+        metadata={"deliveryId": "backfill-1-issue-999", "repoId": 1, "note": "[i]x[/i]\x07"},
+    )
+    mirror.commit_page(
+        stream,
+        workspace,
+        [event],
+        [],
+        fetched=1,
+        cursor=None,
+        done=True,
+        capped_at=None,
+        api_calls=1,
+        wait_s=0.0,
+    )

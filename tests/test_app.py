@@ -8,9 +8,9 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
+from app_support import SIZE, Recorder, make_app, wait_until
 from textual.widgets import DataTable, Label
 
-from app_support import SIZE, Recorder, make_app, wait_until
 from backfill_tui.app import BackfillApp
 from backfill_tui.engine import RunRequest, SourceSpec
 from backfill_tui.screens.connect import ConnectScreen
@@ -75,7 +75,7 @@ def test_connect_choose_depth_add_source_start_and_complete(tmp_path: Path) -> N
             assert not app.screen.query(SourceCard)  # refused
             await pilot.press(*["backspace"] * 10, *"acme/rocket", "enter")
             await wait_until(pilot, lambda: seen.of(SourceAdded))
-            assert [m.source for m in seen.of(SourceAdded)][0] == "github:acme/rocket"
+            assert seen.of(SourceAdded)[0].source == "github:acme/rocket"
             assert _text(hint) == ""
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: seen.of(RunEnded))
@@ -162,7 +162,7 @@ def test_entities_unticked_are_not_run(tmp_path: Path) -> None:
 
 
 def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Path) -> None:
-    app = make_app(tmp_path, "latency=0.03,scale=4")
+    app = make_app(tmp_path, "latency=0.1,scale=2")
     seen = Recorder()
 
     async def scenario() -> None:
@@ -232,7 +232,7 @@ def test_runs_screen_marks_an_interrupted_run_and_resumes_it(tmp_path: Path) -> 
 
 
 def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
-    app = make_app(tmp_path, "latency=0.3,scale=4")
+    app = make_app(tmp_path, "latency=1.0")
     seen = Recorder()
 
     async def scenario() -> str:
@@ -256,3 +256,92 @@ def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
     run = app.mirror.get_run(run_id)
     assert run is not None and run.status == "cancelled"
     assert app.mirror.source_ids("ws", run_id)
+
+
+def test_token_saved_from_the_masked_input_goes_to_the_keyring(tmp_path: Path) -> None:
+    import keyring
+
+    from backfill_tui.credentials import SERVICE
+    from backfill_tui.environment import Environment
+
+    app = make_app(tmp_path, environment=Environment.create(simulate=False, env={}))
+    token = "ghp_" + "s3cr3t" * 6
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.add_source("github:acme/rocket")
+            await pilot.pause()
+            card = screen.query_one(SourceCard)
+            status = card.query_one(".token-status", Label)
+            assert "missing: set GITHUB_TOKEN" in _text(status)
+            await pilot.click("SourceCard .token-input")
+            await pilot.press(*token, "enter")
+            await pilot.pause()
+            assert keyring.get_password(SERVICE, "github") == token
+            assert _text(status) == "found in the keyring"
+            assert not card.query_one(".token-entry").display
+            shown = " ".join(_text(label) for label in app.screen.query(Label))
+            assert token not in shown and token not in str(
+                app.screen.query_one(".token-input").value
+            )
+
+    asyncio.run(scenario())
+
+
+def test_without_a_keyring_backend_it_says_so_and_offers_no_field(tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends.fail import Keyring as FailKeyring
+
+    from backfill_tui.environment import Environment
+
+    keyring.set_keyring(FailKeyring())
+    app = make_app(tmp_path, environment=Environment.create(simulate=False, env={}))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            note = screen.query_one("#keyring-note", Label)
+            assert "no OS keyring backend" in _text(note)
+            screen.add_source("github:acme/rocket")
+            await pilot.pause()
+            card = screen.query_one(SourceCard)
+            assert "set GITHUB_TOKEN (no keyring here)" in _text(
+                card.query_one(".token-status", Label)
+            )
+            assert not card.query_one(".token-entry").display
+
+    asyncio.run(scenario())
+
+
+def test_command_palette_and_help(tmp_path: Path) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    from backfill_tui.screens.help import HelpScreen
+
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace").value = "ws"  # type: ignore[attr-defined]
+            screen.add_source("github:acme/rocket")
+            await pilot.press("ctrl+p")
+            await pilot.press(*"estimate")
+            palette = app.screen
+            assert isinstance(palette, CommandPalette)
+            commands = palette.query_one(CommandList)
+            await wait_until(pilot, lambda: commands.option_count > 0)
+            assert "Estimate" in str(commands.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert isinstance(app.screen, ConnectScreen)
+
+    asyncio.run(scenario())

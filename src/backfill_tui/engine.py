@@ -240,6 +240,7 @@ class Engine:
         info = provider(provider_name)
         client = self._client(run, provider_name, target)
         connector: Connector = info.connector(target, client, cutoff)
+        connector.started_at = datetime.fromisoformat(run.started_at)
         stats = LabelledStats(label=None)
         token = current_stats.set(stats)
         error: str | None = None

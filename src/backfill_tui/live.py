@@ -139,8 +139,7 @@ class RunProgress:
             source.wait_until, source.wait_reason = event.until, clean(event.reason)
             self._log(
                 now,
-                f"{event.source}: rate limited, resuming at {clock_time(event.until)} "
-                f"({source.wait_reason})",
+                f"{event.source}: {source.wait_reason}, resuming at {clock_time(event.until)}",
             )
         elif isinstance(event, ev.StreamFinished):
             stream = self._stream(event.stream)

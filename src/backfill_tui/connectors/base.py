@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from ..errors import UsageError
 from ..http import ApiClient, RateLimitPolicy
 from ..models import SourceEvent
+from ..textsafe import clean
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class Connector(abc.ABC):
     target_pattern: ClassVar[re.Pattern[str]]
     target_help: ClassVar[str]
 
+    #: The run's "now" (its window ends there); the engine sets it from the run record, so a
+    #: resumed or replayed run asks for the same window as the original.
+    started_at: datetime | None = None
+
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
         self.target = target
         self.client = client
@@ -112,14 +117,23 @@ def transform_item(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return ItemFailure(_safe_key(item, key), f"invalid {where}: {first.get('msg')}")
+        return ItemFailure(
+            _safe_key(item, key), _one_line(f"invalid {where}: {first.get('msg')}", 300)
+        )
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         kind = type(exc).__name__
-        return ItemFailure(_safe_key(item, key), f"unexpected item shape ({kind}: {exc})"[:300])
+        return ItemFailure(
+            _safe_key(item, key), _one_line(f"unexpected item shape ({kind}: {exc})", 300)
+        )
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Provider text in a failure report: whitespace folded, control characters gone, bounded."""
+    return " ".join(clean(text).split())[:limit] or "?"
 
 
 def _safe_key(item: Any, key: Callable[[Any], str]) -> str:
     try:
-        return key(item)
+        return _one_line(str(key(item)), 80)
     except Exception:
         return "?"

@@ -106,9 +106,6 @@ class SentryConnector(Connector):
     target_pattern = re.compile(f"{_SLUG}/{_SLUG}")
     target_help = "sentry:ORG/PROJECT (for example sentry:acme/rocket)"
 
-    #: The run's start (the window's end). The engine may set it; otherwise it is recognised
-    #: from the cutoff, which is always the start minus one of the offered depths.
-    started_at: datetime | None = None
     project: st.Project
 
     @property
@@ -120,6 +117,11 @@ class SentryConnector(Connector):
         return self.target.split("/", 1)[1]
 
     def run_start(self) -> datetime:
+        """The window's end: the run's start, set by the engine (``Connector.started_at``).
+
+        Without an engine (a connector built by hand) it is recognised from the cutoff, which is
+        always the start minus one of the offered depths.
+        """
         if self.started_at is not None:
             return self.started_at
         clock = getattr(self.client.transport, "_clock", None)

@@ -66,6 +66,7 @@ class ApiClient:
             headers={"User-Agent": USER_AGENT, **(headers or {})},
             timeout=TIMEOUT,
             follow_redirects=False,
+            trust_env=False,  # a proxy from the environment must not route around our transport
         )
 
     def check_next(self, url: str) -> str:

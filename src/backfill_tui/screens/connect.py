@@ -227,7 +227,7 @@ class ConnectScreen(Screen[None]):
         info = provider(provider_name)
         environment = self.backfill.environment
         if environment.simulated:
-            return TokenStatus("not needed: the simulator needs no account", True, False)
+            return TokenStatus("not needed (simulator)", True, False)
         found = lookup(info.name, info.token_env, environment.env)
         note = keyring_status()
         if found is not None:

@@ -25,12 +25,12 @@ __all__ = [
 ]
 
 STATUS_CLASSES = ("-pending", "-running", "-completed", "-failed", "-cancelled", "-waiting")
-NAME_WIDTH, PROGRESS_TEXT_WIDTH = 16, 16
+NAME_WIDTH, PROGRESS_TEXT_WIDTH = 14, 15
 COLUMNS = ("fetched", "new", "dup", "failed", "pages", "calls")
 
 
 def counts_text(values: tuple[int, ...]) -> str:
-    return "".join(f"{v:>8}" for v in values)
+    return "".join(f"{v:>7}" for v in values)
 
 
 def progress_text(state: StreamState) -> str:
@@ -39,6 +39,8 @@ def progress_text(state: StreamState) -> str:
         return "done"
     if state.total is None:
         return "" if state.status == "pending" else "no estimate"
+    if state.status == "pending":
+        return f"~{state.total} expected"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
     if state.finished:
         return f"stopped at {share}%"
@@ -49,7 +51,7 @@ class ColumnHeader(Static):
     """The column names above the stream rows."""
 
     def __init__(self) -> None:
-        names = "".join(f"{n:>8}" for n in COLUMNS)
+        names = "".join(f"{n:>7}" for n in COLUMNS)
         text = f"{'stream':<{NAME_WIDTH}}{'progress':<24}{'':<{PROGRESS_TEXT_WIDTH}}{names}  status"
         super().__init__(Content(text), id="column-header")
 
@@ -69,7 +71,8 @@ class SourceHeader(Static):
         waiting = state.waiting(now)
         if waiting and state.wait_until is not None:
             left = max(0, round(state.wait_until - now))
-            parts.append(f"rate limited, resuming at {clock_time(state.wait_until)} (in {left}s)")
+            reason = state.wait_reason or "rate limited"
+            parts.append(f"{reason}, resuming at {clock_time(state.wait_until)} (in {left}s)")
         text = " · ".join(parts)
         self.set_class(waiting, "-waiting")
         if text != self._text:

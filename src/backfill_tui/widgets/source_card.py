@@ -58,14 +58,16 @@ class SourceCard(Vertical):
         with Horizontal(classes="card-line"):
             yield Label("token", classes="card-key")
             yield Label(Content(self._status.text), classes="token-status")
+            yield Button("Remove", compact=True, classes="remove", variant="error")
+        with Horizontal(classes="card-line token-entry"):
+            yield Label("", classes="card-key")
             yield Input(
-                placeholder=f"paste a {self.info.label} token to save it",
+                placeholder=f"paste a {self.info.label} token to save it in the keyring",
                 password=True,
                 compact=True,
                 classes="token-input",
             )
             yield Button("Save", compact=True, classes="token-save")
-            yield Button("Remove", compact=True, classes="remove", variant="error")
         with Horizontal(classes="card-line"):
             yield Label("entities", classes="card-key")
             for entity in self.info.connector.entities:
@@ -94,9 +96,7 @@ class SourceCard(Vertical):
         label.update(Content(status.text))
         label.set_class(status.found, "-found")
         label.set_class(not status.found, "-missing")
-        show_input = status.can_save and not status.found
-        self.query_one(".token-input", Input).display = show_input
-        self.query_one(".token-save", Button).display = show_input
+        self.query_one(".token-entry").display = status.can_save and not status.found
 
     @on(Checkbox.Changed)
     def _entity_changed(self, event: Checkbox.Changed) -> None:

@@ -1,0 +1,115 @@
+"""Observations in the app: filters by source and type, full-text search, the detail pane, and
+provider text shown literally (markup escaped, control characters removed)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import (
+    EVIL_TITLE,
+    SIZE,
+    Recorder,
+    insert_evil_observation,
+    make_app,
+    populate,
+    wait_until,
+)
+from textual.widgets import DataTable, Input, Label, Select
+
+from backfill_tui.screens.messages import ObservationOpened
+from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.store import kept_by_production
+from backfill_tui.textsafe import clean
+from backfill_tui.widgets.observation_detail import ObservationPane, significance_text
+
+
+def _titles(table: DataTable) -> list[str]:
+    return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+
+
+def test_filter_search_and_open_a_detail(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    mirror = app.mirror
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            assert table.row_count == mirror.count_observations("ws") == screen.matching
+
+            screen.query_one("#type-filter", Select).value = "pull-request.merged"
+            await pilot.pause()
+            merged = mirror.count_observations_matching(
+                "ws", observation_type="pull-request.merged"
+            )
+            assert 0 < table.row_count == merged
+            assert {str(table.get_row_at(i)[2]) for i in range(table.row_count)} == {
+                "pull-request.merged"
+            }
+            screen.query_one("#type-filter", Select).clear()
+            screen.query_one("#source-filter", Select).value = "github"
+            await pilot.pause()
+            assert table.row_count == mirror.count_observations("ws")
+
+            await pilot.press("slash")
+            assert isinstance(app.focused, Input)
+            await pilot.press(*"fix")
+            await pilot.press("enter")  # search now, and back to the table
+            expected = mirror.count_observations_matching("ws", source="github", text="fix")
+            assert 0 < table.row_count == expected < mirror.count_observations("ws")
+            assert (
+                all("fix" in (t.lower()) for t in _titles(table)[:5]) or expected
+            )  # body hits too
+            found = mirror.search_observations("ws", "fix", limit=expected)
+            assert [str(o.id) for o in found] == [
+                table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(expected)
+            ]
+
+            assert app.focused is table
+            await pilot.press("down", "enter")
+            await wait_until(pilot, lambda: seen.of(ObservationOpened))
+            opened = seen.of(ObservationOpened)[0].observation_id
+            assert str(opened) == table.coordinate_to_cell_key((1, 0)).row_key.value
+            pane = screen.query_one(ObservationPane)
+            assert pane.display and pane.observation is not None and pane.observation.id == opened
+            detail = mirror.get_observation(opened)
+            assert detail is not None
+            assert str(pane.query_one("#detail-title", Label).content) == clean(detail.title)
+            verdict = str(pane.query_one("#detail-significance", Label).content)
+            assert verdict == significance_text(detail.significance)
+            assert ("keeps it" in verdict) == kept_by_production(detail.significance)
+            await pilot.press("escape")
+            assert not pane.display
+
+    asyncio.run(scenario())
+
+
+def test_provider_markup_and_escape_codes_show_literally(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    insert_evil_observation(app)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            literal = clean(EVIL_TITLE)
+            assert "\x1b" not in literal and "[bold]pwned[/bold]" in literal
+            assert str(table.get_row_at(0)[3]) == literal
+            await pilot.press("enter")
+            pane = screen.query_one(ObservationPane)
+            title = pane.query_one("#detail-title", Label)
+            assert str(title.content) == literal
+            # What is drawn is the literal text: the markup did not style or vanish.
+            rendered = "".join(s.text for s in title.render_line(0))
+            assert "[bold]pwned[/bold]" in rendered and "[link=" in rendered
+            metadata = str(pane.query_one("#detail-metadata", Label).content)
+            assert "[i]x[/i]" in metadata and "\x07" not in metadata
+
+    asyncio.run(scenario())

@@ -1,0 +1,70 @@
+"""The estimate: first page per stream, exact when it fits, extrapolated over time when not."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from app_support import FIXED_NOW, sim_environment
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.estimate import estimate, extrapolate
+
+
+def _request(days: int, *sources: str) -> RunRequest:
+    return RunRequest("ws", tuple(SourceSpec.parse(s) for s in sources), depth=days)
+
+
+@pytest.mark.parametrize("days", [7, 30, 90])
+def test_estimate_is_close_to_what_a_backfill_stores(days: int) -> None:
+    environment = sim_environment()
+    simulator = environment.simulator
+    assert simulator is not None
+    result = asyncio.run(estimate(environment, _request(days, "github:acme/rocket")))
+    (source,) = result.sources
+    assert source.error is None and source.calls_used == 1 + len(source.streams)
+    assert source.quota_limit == 5000 and source.quota_remaining is not None
+    cutoff = FIXED_NOW - timedelta(days=days)
+    for stream in source.streams:
+        entity = stream.key.rsplit("/", 1)[-1]
+        truth = len(simulator.ground_truth("github", "acme/rocket", cutoff, {entity}))
+        if stream.exact:
+            assert stream.items == truth and stream.api_calls == 1
+        else:
+            assert abs(stream.items - truth) <= max(5, truth * 0.2), (entity, stream, truth)
+            assert stream.api_calls >= 2
+    assert result.totals() == {s.key: s.items for s in source.streams}
+
+
+def test_estimate_of_an_unreachable_source_says_why() -> None:
+    result = asyncio.run(estimate(sim_environment(), _request(30, "github:acme/nope")))
+    (source,) = result.sources
+    assert source.error is not None and "404" in source.error and not source.streams
+
+
+def test_estimate_respects_per_source_entities() -> None:
+    spec = SourceSpec("github", "acme/rocket", frozenset({"release"}))
+    request = RunRequest("ws", (spec,), depth=30)
+    result = asyncio.run(estimate(sim_environment(), request))
+    assert [s.key for s in result.sources[0].streams] == ["github:acme/rocket/release"]
+
+
+@given(
+    st.integers(min_value=0, max_value=10_000),
+    st.integers(min_value=1, max_value=90 * 86400),
+    st.integers(min_value=1, max_value=90 * 86400),
+)
+def test_extrapolation_never_shrinks_and_scales_with_time(
+    n: int, covered: int, window: int
+) -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    oldest = now - timedelta(seconds=covered)
+    cutoff = now - timedelta(seconds=window)
+    items = extrapolate(n, now, cutoff, oldest)
+    assert items >= n
+    if n and window >= covered:
+        assert items >= n * window // covered
+    assert extrapolate(n, now, cutoff, None) == n

@@ -1,0 +1,80 @@
+"""The live run state the dashboard draws from: coalesced events, totals, ETA, waits."""
+
+from __future__ import annotations
+
+from backfill_tui import progress as ev
+from backfill_tui.live import EventBuffer, RunProgress, source_of
+from backfill_tui.store import RunRecord, StreamRecord
+
+KEYS = ("github:acme/rocket/issue", "github:acme/rocket/push")
+
+
+def _progress(totals: dict[str, int] | None = None) -> RunProgress:
+    run = RunRecord("r", "ws", ["github:acme/rocket"], 30, "2026-05-01T00:00:00+00:00", None, 1000)
+    streams = [
+        StreamRecord(i, "r", "github", "acme/rocket", k.rsplit("/", 1)[1])
+        for i, k in enumerate(KEYS)
+    ]
+    return RunProgress(run, streams, started_at=1000.0, totals=totals)
+
+
+def _page(key: str, fetched: int, calls: int = 1) -> ev.PageStored:
+    return ev.PageStored(
+        "r", key, ev.StreamCounters(fetched, fetched, 0, 0, calls, calls), fetched, 0, 4000, 5000
+    )
+
+
+def test_buffer_keeps_order_and_only_the_newest_page_per_stream() -> None:
+    buffer = EventBuffer()
+    events = [
+        ev.RunStarted("r", "ws", "since", KEYS),
+        _page(KEYS[0], 100),
+        _page(KEYS[1], 50),
+        _page(KEYS[0], 200),
+        ev.StreamFinished("r", KEYS[0], "completed", ev.StreamCounters(200, 200, 0, 0, 2, 2)),
+        _page(KEYS[1], 80),
+    ]
+    for event in events:
+        buffer(event)
+    drained = buffer.drain()
+    assert drained == [events[0], events[3], events[4], events[5]]
+    assert buffer.received == 6 and len(buffer) == 0 and buffer.drain() == []
+
+
+def test_totals_eta_and_waits() -> None:
+    progress = _progress({KEYS[0]: 200, KEYS[1]: 100})
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    assert progress.eta(1000.0) is None  # nothing fetched yet
+    progress.apply(_page(KEYS[0], 100), 1010.0)
+    progress.apply(_page(KEYS[1], 50), 1010.0)
+    assert progress.totals().fetched == 150 and progress.expected() == 300
+    assert progress.eta(1010.0) == 10.0  # 150 more at 15 a second
+    progress.apply(
+        ev.RateLimitWait("r", "github:acme/rocket", KEYS[0], 1015.0, 5.0, "rate limited (429)"),
+        1010.0,
+    )
+    source = progress.sources[source_of(KEYS[0])]
+    assert source.waiting(1012.0) and not source.waiting(1015.0)
+    assert source.quota_remaining == 4000 and source.quota_limit == 5000
+    progress.apply(
+        ev.StreamFinished(
+            "r", KEYS[1], "failed", ev.StreamCounters(50, 50, 0, 0, 1, 1), "boom\x1b[31m"
+        ),
+        1011.0,
+    )
+    assert progress.streams[KEYS[1]].error == "boom"  # control characters removed
+    assert progress.expected() == 250  # a finished stream counts what it fetched
+    progress.apply(ev.RunFinished("r", "partial"), 1020.0)
+    assert (
+        not progress.running and progress.eta(1030.0) is None and progress.elapsed(1030.0) == 20.0
+    )
+    assert any("resuming at" in line for line in progress.take_log())
+
+
+def test_streams_without_estimate_are_indeterminate_until_done() -> None:
+    progress = _progress()
+    stream = progress.streams[KEYS[0]]
+    progress.apply(_page(KEYS[0], 30), 1001.0)
+    assert stream.bar() == (None, 30.0) and progress.expected() is None
+    progress.apply(ev.StreamFinished("r", KEYS[0], "completed", stream.counters), 1002.0)
+    assert stream.bar() == (30.0, 30.0)

@@ -1,0 +1,122 @@
+"""Browsing the mirror: full-text search (FTS5, kept in step by triggers), filters, daily counts."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backfill_tui.models import SourceEvent
+from backfill_tui.store import Mirror, RunRecord
+from backfill_tui.store.browse import fts_query
+
+
+def _event(
+    n: int, title: str, body: str = "", day: str = "2026-05-30", source: str = "github"
+) -> SourceEvent:
+    return SourceEvent(
+        source=source,  # type: ignore[arg-type]
+        sourceType="issue.opened",
+        sourceId=f"issue:acme/rocket#{n}:opened",
+        title=title,
+        body=body,
+        occurredAt=f"{day}T10:00:00+02:00",
+        metadata={"deliveryId": f"d{n}", "repoId": 1},
+    )
+
+
+def _mirror(tmp_path: Path, *events: SourceEvent) -> Mirror:
+    mirror = Mirror.open(tmp_path / "m.db")
+    run = RunRecord(
+        "r1",
+        "ws",
+        ["github:acme/rocket"],
+        30,
+        "2026-05-01T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-06-01T00:00:00+00:00",
+    )
+    mirror.create_run(run, [("github", "acme/rocket", "issue")])
+    stream = mirror.streams("r1")[0]
+    mirror.commit_page(
+        stream,
+        "ws",
+        list(events),
+        [],
+        fetched=len(events),
+        cursor=None,
+        done=True,
+        capped_at=None,
+        api_calls=1,
+        wait_s=0.0,
+    )
+    return mirror
+
+
+def test_search_finds_words_in_titles_and_bodies(tmp_path: Path) -> None:
+    mirror = _mirror(
+        tmp_path,
+        _event(1, "[Issue Opened] Rocket engine overheats"),
+        _event(2, "[Issue Opened] Café menu", body="The launch pad needs a café"),
+        _event(3, "[Issue Opened] Unrelated"),
+    )
+    assert [o.title for o in mirror.search_observations("ws", "engine")] == [
+        "[Issue Opened] Rocket engine overheats"
+    ]
+    assert {o.id for o in mirror.search_observations("ws", "cafe")} == {2}  # diacritics folded
+    assert {o.id for o in mirror.search_observations("ws", "laun")} == {2}  # prefix as you type
+    assert mirror.count_observations_matching("ws", text="rocket engine") == 1
+    assert mirror.count_observations_matching("ws", text="rocket unrelated") == 0
+    assert mirror.search_observations("other-workspace", "engine") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=40))
+def test_any_typed_text_is_a_safe_query(text: str) -> None:
+    query = fts_query(text)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (a)")
+    if query is not None:
+        conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
+
+
+def test_filters_facets_detail_and_daily_counts(tmp_path: Path) -> None:
+    mirror = _mirror(
+        tmp_path,
+        _event(1, "[Issue Opened] A", day="2026-05-29"),
+        _event(2, "[Issue Opened] B", day="2026-05-30"),
+        _event(3, "[Issue Opened] C", day="2026-05-30"),
+    )
+    assert mirror.observation_facets("ws") == (["github"], ["issue.opened"])
+    assert (
+        mirror.count_observations_matching("ws", source="github", observation_type="issue.opened")
+        == 3
+    )
+    assert mirror.count_observations_matching("ws", source="linear") == 0
+    rows = mirror.find_observations("ws", limit=2)
+    assert [r.title for r in rows] == ["[Issue Opened] C", "[Issue Opened] B"]  # newest first
+    detail = mirror.get_observation(rows[0].id)
+    assert detail is not None and detail.metadata["deliveryId"] == "d3" and detail.references == []
+    # 10:00 at +02:00 is 08:00 UTC: days are counted in UTC.
+    assert mirror.daily_counts("ws", "2026-05-01T00:00:00+00:00") == {
+        "github": {"2026-05-29": 1, "2026-05-30": 2}
+    }
+    assert mirror.daily_counts("ws", "2026-05-30T00:00:00+00:00") == {"github": {"2026-05-30": 2}}
+
+
+def test_the_index_follows_deletes_and_existing_rows(tmp_path: Path) -> None:
+    mirror = _mirror(
+        tmp_path, _event(1, "[Issue Opened] Engine"), _event(2, "[Issue Opened] Engine two")
+    )
+    with mirror.transaction() as conn:
+        conn.execute("DELETE FROM observations WHERE source_id LIKE '%#1:%'")
+    assert [o.title for o in mirror.search_observations("ws", "engine")] == [
+        "[Issue Opened] Engine two"
+    ]
+    # FTS5's own check raises if the index disagrees with the table.
+    mirror.conn.execute(
+        "INSERT INTO observations_fts (observations_fts) VALUES ('integrity-check')"
+    )
