@@ -107,7 +107,9 @@ def test_provider_markup_and_escape_codes_show_literally(tmp_path: Path) -> None
             title = pane.query_one("#detail-title", Label)
             assert str(title.content) == literal
             # What is drawn is the literal text: the markup did not style or vanish.
-            rendered = "".join(s.text for s in title.render_line(0))
+            rendered = "".join(
+                s.text for y in range(title.size.height) for s in title.render_line(y)
+            )
             assert "[bold]pwned[/bold]" in rendered and "[link=" in rendered
             metadata = str(pane.query_one("#detail-metadata", Label).content)
             assert "[i]x[/i]" in metadata and "\x07" not in metadata

@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -31,8 +32,8 @@ from .cli_options import (
     db_path,
     log_path,
 )
-from .display import HeadlessDisplay, print_summary
 from .connectors import PROVIDERS
+from .display import HeadlessDisplay, print_summary
 from .engine import Engine, RunRequest, SourceSpec, validate_depth
 from .environment import Environment
 from .errors import BackfillError, UsageError
@@ -277,7 +278,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     mirror = Mirror.open(db_path(args))
     try:
         runs = mirror.list_runs(args.limit)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for run in runs:
             status = run.status
             if status == "running" and not mirror.run_is_live(run):

@@ -14,12 +14,12 @@ import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import ValidationError
 
 from ..errors import UsageError
-from ..http import ApiClient, RateLimitPolicy
+from ..http import ApiClient, RateLimitPolicy, UnexpectedResponse, next_link
 from ..models import SourceEvent
 from ..textsafe import clean
 
@@ -49,6 +49,67 @@ class Stream(abc.ABC):
     @abc.abstractmethod
     def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         """Yield pages in order, starting after ``cursor`` (``None``: from the beginning)."""
+
+
+#: What a stream does with one listed item: keep it, pass over it, or end the scan there.
+Decision = Literal["take", "skip", "stop"]
+
+
+class LinkedListStream(Stream):
+    """A stream over a JSON list paged by ``Link`` headers (GitHub, Sentry).
+
+    Each item is decided in list order: taken (transformed; a malformed one is a counted
+    failure), skipped (outside the window, or not of this stream), or the first one older than
+    the cutoff, which ends the scan: no page is fetched after it. The cursor is the provider's
+    next URL, followed verbatim (the HTTP layer refuses one on another host).
+    """
+
+    def __init__(
+        self,
+        client: ApiClient,
+        entity: str,
+        path: str,
+        params: Mapping[str, Any],
+        decide: Callable[[dict[str, Any]], Decision],
+        transform: Callable[[Any], SourceEvent],
+        key: Callable[[Any], str],
+    ) -> None:
+        self.entity = entity
+        self._client = client
+        self._path = path
+        self._params = params
+        self._decide = decide
+        self._transform = transform
+        self._key = key
+
+    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
+        url: str | None = cursor or self._path
+        params: Mapping[str, Any] | None = None if cursor else self._params
+        while url is not None:
+            answer = await self._client.get(url, params)
+            if not isinstance(answer.json, list):
+                raise UnexpectedResponse(
+                    f"{self._client.label} answered {self._path} with a "
+                    f"{type(answer.json).__name__}, not a list"
+                )
+            page = Page()
+            stop = False
+            for item in answer.json:
+                decision = self._decide(item) if isinstance(item, dict) else "take"
+                if decision == "stop":
+                    stop = True
+                    break
+                if decision == "skip":
+                    page.skipped += 1
+                    continue
+                result = transform_item(item, self._transform, self._key)
+                if isinstance(result, ItemFailure):
+                    page.failures.append(result)
+                else:
+                    page.events.append(result)
+            page.next_cursor = None if stop else next_link(answer)
+            yield page
+            url, params = page.next_cursor, None
 
 
 @dataclass(frozen=True)

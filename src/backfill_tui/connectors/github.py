@@ -10,72 +10,20 @@ page is fetched after the first item older than the cutoff. Next pages are GitHu
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from ..http import GitHubPolicy, UnexpectedResponse
+from ..models import SourceEvent
 from . import github_transform as gt
-from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, transform_item
-
-Decision = Literal["take", "skip", "stop"]
+from .base import Connector, Decision, LinkedListStream, ProviderInfo, Stream
 
 
 def _parse_time(value: Any) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-class GitHubStream(Stream):
-    def __init__(
-        self,
-        connector: GitHubConnector,
-        entity: str,
-        path: str,
-        params: dict[str, Any],
-        decide: Callable[[dict[str, Any]], Decision],
-        transform: Callable[[dict[str, Any], gt.Repo], Any],
-        key: Callable[[Any], str],
-    ) -> None:
-        self.entity = entity
-        self._connector = connector
-        self._path = path
-        self._params = params
-        self._decide = decide
-        self._transform = transform
-        self._key = key
-
-    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
-        client = self._connector.client
-        repo = self._connector.repo
-        url: str | None = cursor or self._path
-        params: dict[str, Any] | None = None if cursor else self._params
-        while url is not None:
-            answer = await client.get(url, params)
-            if not isinstance(answer.json, list):
-                raise UnexpectedResponse(
-                    f"GitHub answered {self._path} with a {type(answer.json).__name__}, not a list"
-                )
-            page = Page()
-            stop = False
-            for item in answer.json:
-                decision = self._decide(item) if isinstance(item, dict) else "take"
-                if decision == "stop":
-                    stop = True
-                    break
-                if decision == "skip":
-                    page.skipped += 1
-                    continue
-                result = transform_item(item, lambda i: self._transform(i, repo), self._key)
-                if isinstance(result, ItemFailure):
-                    page.failures.append(result)
-                else:
-                    page.events.append(result)
-            next_url = None if stop else answer.links.get("next", {}).get("url")
-            page.next_cursor = next_url
-            yield page
-            url, params = next_url, None
 
 
 class GitHubConnector(Connector):
@@ -104,68 +52,73 @@ class GitHubConnector(Connector):
         moment = _parse_time(value)
         return moment is not None and moment < self.cutoff
 
+    def _decide_pull_request(self, item: dict[str, Any]) -> Decision:
+        return "stop" if self._older(item.get("updated_at")) else "take"
+
+    def _decide_issue(self, item: dict[str, Any]) -> Decision:
+        return "skip" if "pull_request" in item or self._older(item.get("updated_at")) else "take"
+
+    def _decide_release(self, item: dict[str, Any]) -> Decision:
+        if item.get("draft"):
+            return "skip"
+        return "stop" if self._older(item.get("published_at") or item.get("created_at")) else "take"
+
     def stream(self, entity: str) -> Stream:
         since = self.cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
-        base = f"/repos/{self.target}"
-        number_key: Callable[[Any], str] = lambda i: f"#{i.get('number')}"  # noqa: E731
-
-        if entity == "pull_request":
-
-            def decide_pr(item: dict[str, Any]) -> Decision:
-                return "stop" if self._older(item.get("updated_at")) else "take"
-
-            params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": 100}
-            return GitHubStream(
-                self, entity, f"{base}/pulls", params, decide_pr, gt.pull_request, number_key
-            )
-        if entity == "issue":
-
-            def decide_issue(item: dict[str, Any]) -> Decision:
-                if "pull_request" in item or self._older(item.get("updated_at")):
-                    return "skip"
-                return "take"
-
-            params = {
-                "state": "all",
-                "since": since,
-                "sort": "updated",
-                "direction": "desc",
-                "per_page": 100,
-            }
-            return GitHubStream(
-                self, entity, f"{base}/issues", params, decide_issue, gt.issue, number_key
-            )
-        if entity == "release":
-
-            def decide_release(item: dict[str, Any]) -> Decision:
-                if item.get("draft"):
-                    return "skip"
-                return (
-                    "stop"
-                    if self._older(item.get("published_at") or item.get("created_at"))
-                    else "take"
-                )
-
-            return GitHubStream(
-                self,
-                entity,
-                f"{base}/releases",
-                {"per_page": 100},
-                decide_release,
+        updated = {"sort": "updated", "direction": "desc"}  # direction defaults to asc for updated
+        number: Callable[[Any], str] = lambda i: f"#{i.get('number')}"  # noqa: E731
+        plans: dict[
+            str,
+            tuple[
+                str,
+                dict[str, Any],
+                Callable[[dict[str, Any]], Decision],
+                Callable[[Any, gt.Repo], SourceEvent],
+                Callable[[Any], str],
+            ],
+        ] = {
+            "pull_request": (
+                "pulls",
+                {"state": "all", **updated},
+                self._decide_pull_request,
+                gt.pull_request,
+                number,
+            ),
+            "issue": (
+                "issues",
+                {"state": "all", "since": since, **updated},
+                self._decide_issue,
+                gt.issue,
+                number,
+            ),
+            "release": (
+                "releases",
+                {},
+                self._decide_release,
                 gt.release,
                 lambda i: str(i.get("tag_name")),
-            )
-        if entity == "push":
-            return GitHubStream(
-                self,
-                entity,
-                f"{base}/commits",
-                {"since": since, "per_page": 100},
-                lambda item: "take",
+            ),
+            "push": (
+                "commits",
+                {"since": since},
+                lambda _item: "take",
                 gt.commit,
                 lambda i: str(i.get("sha"))[:12],
-            )
-        raise ValueError(f"GitHub has no stream {entity!r}")
+            ),
+        }
+        if entity not in plans:
+            raise ValueError(f"GitHub has no stream {entity!r}")
+        endpoint, params, decide, transform, key = plans[entity]
+        repo = self.repo
+        return LinkedListStream(
+            self.client,
+            entity,
+            f"/repos/{self.target}/{endpoint}",
+            {**params, "per_page": 100},
+            decide,
+            lambda item: transform(item, repo),
+            key,
+        )
 
 
 PROVIDER = ProviderInfo(

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..http import SentryPolicy, UnexpectedResponse
 from ..models import DEPTHS
 from . import sentry_transform as st
-from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, transform_item
+from .base import Connector, Decision, LinkedListStream, ProviderInfo, Stream
 
 _SLUG = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
 _PAGE = 100
@@ -41,63 +41,6 @@ def _parse_time(value: Any) -> datetime | None:
 def _api_time(moment: datetime) -> str:
     """Sentry's ``start``/``end`` form: ISO 8601 without an offset, read as UTC."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-class SentryStream(Stream):
-    def __init__(
-        self,
-        connector: SentryConnector,
-        entity: str,
-        path: str,
-        params: dict[str, Any],
-        moment: str,
-        transform: Callable[[Any, st.Project], Any],
-        key: Callable[[Any], str],
-    ) -> None:
-        self.entity = entity
-        self._connector = connector
-        self._path = path
-        self._params = params
-        self._moment = moment
-        self._transform = transform
-        self._key = key
-
-    def _outside(self, item: Any) -> bool:
-        moment = _parse_time(item.get(self._moment)) if isinstance(item, dict) else None
-        if moment is None:
-            return False  # let the transformer count it as a failure
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self._connector.cutoff.tzinfo)
-        return moment < self._connector.cutoff
-
-    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
-        client = self._connector.client
-        project = self._connector.project
-        url: str | None = cursor or self._path
-        params: dict[str, Any] | None = None if cursor else self._params
-        while url is not None:
-            answer = await client.get(url, params)
-            if not isinstance(answer.json, list):
-                raise UnexpectedResponse(
-                    f"Sentry answered {self._path} with a {type(answer.json).__name__}, not a list"
-                )
-            page = Page()
-            for item in answer.json:
-                if self._outside(item):
-                    page.skipped += 1
-                    continue
-                result = transform_item(item, lambda i: self._transform(i, project), self._key)
-                if isinstance(result, ItemFailure):
-                    page.failures.append(result)
-                else:
-                    page.events.append(result)
-            following = answer.links.get("next", {})
-            next_url = following.get("url") if following.get("results") == "true" else None
-            if next_url is not None:
-                client.check_next(next_url)
-            page.next_cursor = next_url
-            yield page
-            url, params = next_url, None
 
 
 class SentryConnector(Connector):
@@ -144,8 +87,22 @@ class SentryConnector(Connector):
             org=self.org,
         )
 
+    def _outside(self, field: str) -> Callable[[dict[str, Any]], Decision]:
+        """Skip an item dated before the cutoff (a guard: the window is also sent server-side)."""
+
+        def decide(item: dict[str, Any]) -> Decision:
+            moment = _parse_time(item.get(field))
+            if moment is None:
+                return "take"  # let the transformer count it as a failure
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=self.cutoff.tzinfo)
+            return "skip" if moment < self.cutoff else "take"
+
+        return decide
+
     def stream(self, entity: str) -> Stream:
         window = {"start": _api_time(self.cutoff), "end": _api_time(self.run_start())}
+        project = self.project
         if entity == "issue":
             params = {
                 "project": str(self.project.id),
@@ -154,23 +111,23 @@ class SentryConnector(Connector):
                 "sort": "date",
                 "limit": _PAGE,
             }
-            return SentryStream(
-                self,
+            return LinkedListStream(
+                self.client,
                 entity,
                 f"/api/0/organizations/{self.org}/issues/",
                 params,
-                "lastSeen",
-                st.issue_from_rest,
+                self._outside("lastSeen"),
+                lambda item: st.issue_from_rest(item, project),
                 lambda i: str(i.get("shortId") or i.get("id")),
             )
         if entity == "error":
-            return SentryStream(
-                self,
+            return LinkedListStream(
+                self.client,
                 entity,
                 f"/api/0/projects/{self.org}/{self.project_slug}/events/",
                 {**window, "full": "true", "per_page": _PAGE},
-                "dateCreated",
-                st.error_from_rest,
+                self._outside("dateCreated"),
+                lambda item: st.error_from_rest(item, project),
                 lambda i: str(i.get("eventID") or i.get("id"))[:12],
             )
         raise ValueError(f"Sentry has no stream {entity!r}")

@@ -10,6 +10,7 @@ from .errors import (
     RetriesExhausted,
     UnexpectedResponse,
 )
+from .paging import next_link
 from .ratelimit import (
     GitHubPolicy,
     LimitAnswer,
@@ -43,5 +44,6 @@ __all__ = [
     "VercelPolicy",
     "WaitNotice",
     "current_stats",
+    "next_link",
     "provider_message",
 ]

@@ -101,7 +101,7 @@ class ApiClient:
 
 def _links(response: httpx.Response) -> dict[str, dict[str, str]]:
     try:
-        return {key: dict(value) for key, value in response.links.items()}
+        return {str(key): dict(value) for key, value in response.links.items()}
     except Exception:  # a malformed Link header is the provider's problem; treat as no links
         return {}
 

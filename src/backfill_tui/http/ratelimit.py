@@ -47,6 +47,20 @@ def _int(headers: httpx.Headers, name: str) -> int | None:
         return None
 
 
+def _header_quota(
+    headers: httpx.Headers, prefix: str, *, reset_in_ms: bool = False
+) -> Quota | None:
+    """``{prefix}-limit``, ``-remaining`` and ``-reset`` (epoch seconds, or ms) as a Quota."""
+    limit = _int(headers, f"{prefix}-limit")
+    remaining = _int(headers, f"{prefix}-remaining")
+    if limit is None or remaining is None:
+        return None
+    reset = _int(headers, f"{prefix}-reset")
+    if reset is None:
+        return Quota(limit, remaining, None)
+    return Quota(limit, remaining, reset / 1000 if reset_in_ms else float(reset))
+
+
 def _retry_after(headers: httpx.Headers) -> float | None:
     value = headers.get("retry-after")
     if value is None:
@@ -69,12 +83,7 @@ class GitHubPolicy:
     jitter: float = 5.0
 
     def quota(self, response: httpx.Response) -> Quota | None:
-        limit = _int(response.headers, "x-ratelimit-limit")
-        remaining = _int(response.headers, "x-ratelimit-remaining")
-        if limit is None or remaining is None:
-            return None
-        reset = _int(response.headers, "x-ratelimit-reset")
-        return Quota(limit, remaining, float(reset) if reset is not None else None)
+        return _header_quota(response.headers, "x-ratelimit")
 
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if response.status_code not in (403, 429):
@@ -108,12 +117,7 @@ class VercelPolicy:
     jitter: float = 5.0
 
     def quota(self, response: httpx.Response) -> Quota | None:
-        limit = _int(response.headers, "x-ratelimit-limit")
-        remaining = _int(response.headers, "x-ratelimit-remaining")
-        if limit is None or remaining is None:
-            return None
-        reset = _int(response.headers, "x-ratelimit-reset")
-        return Quota(limit, remaining, float(reset) if reset is not None else None)
+        return _header_quota(response.headers, "x-ratelimit")
 
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if response.status_code != 429:
@@ -137,12 +141,7 @@ class LinearPolicy:
     fallback_wait: float = 30.0
 
     def quota(self, response: httpx.Response) -> Quota | None:
-        limit = _int(response.headers, "x-ratelimit-requests-limit")
-        remaining = _int(response.headers, "x-ratelimit-requests-remaining")
-        if limit is None or remaining is None:
-            return None
-        reset = _int(response.headers, "x-ratelimit-requests-reset")
-        return Quota(limit, remaining, reset / 1000 if reset is not None else None)
+        return _header_quota(response.headers, "x-ratelimit-requests", reset_in_ms=True)
 
     @staticmethod
     def _is_limited(response: httpx.Response, body: Any) -> bool:
@@ -189,12 +188,7 @@ class SentryPolicy:
     fallback_wait: float = 5.0
 
     def quota(self, response: httpx.Response) -> Quota | None:
-        limit = _int(response.headers, "x-sentry-rate-limit-limit")
-        remaining = _int(response.headers, "x-sentry-rate-limit-remaining")
-        if limit is None or remaining is None:
-            return None
-        reset = _int(response.headers, "x-sentry-rate-limit-reset")
-        return Quota(limit, remaining, float(reset) if reset is not None else None)
+        return _header_quota(response.headers, "x-sentry-rate-limit")
 
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if response.status_code != 429:

@@ -91,7 +91,7 @@ class ObservationsScreen(Screen[None]):
         table.add_column("occurred (UTC)", key="occurred")
         table.add_column("source", key="source")
         table.add_column("type", key="type")
-        table.add_column("title", key="title", width=60)
+        table.add_column("title", key="title", width=50)
         table.add_column("significance", key="significance")
         self.query_one("#detail").display = False
         self.query_one("#detail").border_title = "Observation"

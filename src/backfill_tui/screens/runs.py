@@ -121,7 +121,8 @@ class RunsScreen(Screen[None]):
         count = len(self.lines)
         self.query_one("#runs-count", Label).update(
             Content(
-                f"{count} runs in {self.backfill.mirror.path} · enter opens a run on the "
+                f"{count} run{'s' if count != 1 else ''} in {self.backfill.mirror.path} · "
+                "enter opens a run on the "
                 "dashboard · r resumes an interrupted, failed or cancelled one"
                 if count
                 else "No runs yet: start one from the connect screen (F2)."
