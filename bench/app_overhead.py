@@ -3,7 +3,8 @@
 The same simulated backfill (every demo source, 90 days, a fixed history, no latency, so the
 run is CPU-bound and any UI cost shows) runs with the Engine alone and with the terminal app's
 dashboard attached (the App headless through ``run_test``, engine in its worker, updates
-batched four times a second). Runs alternate; the medians are compared. The app must keep at
+batched four times a second). After one uncounted warm-up of each, runs alternate; the
+medians are compared. The app must keep at
 least 90% of headless throughput.
 
     .venv/bin/python bench/app_overhead.py [--rounds 3] [--scale 3]
@@ -91,6 +92,8 @@ def main() -> int:
     rates: dict[str, list[float]] = {"headless": [], "app": []}
     counts: set[int] = set()
     with tempfile.TemporaryDirectory() as tmp:
+        for name, runner in (("headless", headless), ("app", with_app)):  # warm-up, not counted
+            runner(Path(tmp) / f"warmup-{name}.db", args.scale)
         for round_ in range(args.rounds):
             for name, runner in (("headless", headless), ("app", with_app)):
                 stored, elapsed = runner(Path(tmp) / f"{name}-{round_}.db", args.scale)

@@ -10,6 +10,7 @@ four times a second and the dashboard redraws from it, so a fast run never flood
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -36,6 +37,8 @@ from .secrets_registry import redact
 from .store import Mirror, RunRecord
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
+
+log = logging.getLogger("backfill_tui.app")
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 
@@ -190,6 +193,15 @@ class BackfillApp(App[None]):
         except BackfillError as exc:
             status = "failed"
             self.notify(redact(str(exc)), title="Run stopped", severity="error", timeout=8)
+        except Exception as exc:  # a bug: say so in one line, the traceback goes to the log
+            log.exception("run %s stopped by an internal error", session.run.id)
+            status = "failed"
+            self.notify(
+                f"internal error ({type(exc).__name__}); details in the log",
+                title="Run stopped",
+                severity="error",
+                timeout=8,
+            )
         finally:
             record = self.mirror.get_run(session.run.id)
             if record is not None:

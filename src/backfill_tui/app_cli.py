@@ -16,14 +16,14 @@ from typing import Any
 
 from .cli_options import db_path, default_db
 from .connectors import PROVIDERS
-from .environment import Environment
+from .environment import Environment, without_token
 from .store import Mirror
 
 __all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
 
 DEMO_WORKSPACE = "demo"
 DEMO_SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
-DEMO_SIM = "latency=1.5,rate_limit_every=30,retry_after=6"
+DEMO_SIM = "latency=1.0,rate_limit_every=30,retry_after=6"
 
 
 def default_demo_db() -> Path:
@@ -54,15 +54,11 @@ def register(sub: Any) -> None:
     demo.add_argument(
         "--db",
         type=Path,
-        default=None,
+        default=argparse.SUPPRESS,
         metavar="PATH",
         help=f"the mirror file (default: {default_demo_db()})",
     )
     demo.set_defaults(handler=cmd_demo)
-
-
-def _without_secrets(config: str) -> str:
-    return ",".join(part for part in config.split(",") if not part.strip().startswith("token="))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -71,13 +67,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
-    mirror = Mirror.open(args.db or default_demo_db())
+    mirror = Mirror.open(getattr(args, "db", None) or default_demo_db())
     try:
         app = BackfillApp(
             mirror,
             environment,
             demo=DemoSetup(DEMO_WORKSPACE, demo_sources()),
-            simulator_text=_without_secrets(config),
+            simulator_text=without_token(config),
         )
         app.run()
         return app.return_code or 0

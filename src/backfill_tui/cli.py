@@ -35,7 +35,7 @@ from .cli_options import (
 from .connectors import PROVIDERS
 from .display import HeadlessDisplay, print_summary
 from .engine import Engine, RunRequest, SourceSpec, validate_depth
-from .environment import Environment
+from .environment import Environment, without_token
 from .errors import BackfillError, UsageError
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .recording import Recorder
@@ -78,7 +78,11 @@ def _positive(text: str) -> int:
 
 def build_parser() -> Parser:
     parser = Parser(
-        prog=APP, description="Preview a Lightfast connector backfill in a local SQLite mirror."
+        prog=APP,
+        description=(
+            "Preview a Lightfast connector backfill in a local SQLite mirror. With no command, "
+            "opens the terminal UI."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"{APP} {__version__}")
     add_db_option(parser)  # for the terminal app, opened when no command is given
@@ -232,7 +236,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         engine = Engine(mirror, environment)
         sim_text = (
-            _without_secrets(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
+            without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         )
         run = engine.plan(request, simulator_text=sim_text)
         if recorder is None:
@@ -241,10 +245,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
     finally:
         mirror.close()
-
-
-def _without_secrets(config: str) -> str:
-    return ",".join(part for part in config.split(",") if not part.strip().startswith("token="))
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

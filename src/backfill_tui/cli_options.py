@@ -37,7 +37,7 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         type=Path,
-        default=None,
+        default=argparse.SUPPRESS,  # keep a top-level `backfill-tui --db PATH run ...`
         metavar="PATH",
         help=f"the mirror file (default: {default_db()})",
     )

@@ -55,7 +55,7 @@ class HeadlessDisplay:
         elif isinstance(event, ev.PageStored):
             row = self.rows.setdefault(event.stream, {"error": None})
             row.update(status="running", counters=event.counters)
-            self.waits.pop(event.stream.split("/")[0], None)
+            self.waits.pop(event.stream.rsplit("/", 1)[0], None)
         elif isinstance(event, ev.RateLimitWait):
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
             self.waits[event.source] = f"rate limited, resuming at {at} ({event.reason})"
@@ -85,7 +85,7 @@ class HeadlessDisplay:
         for key, row in self.rows.items():
             c: ev.StreamCounters = row.get("counters", ev.StreamCounters())
             status = row.get("status", "pending")
-            wait = self.waits.get(key.split("/")[0])
+            wait = self.waits.get(key.rsplit("/", 1)[0])
             if status == "running" and wait:
                 status = wait
             if row.get("error"):

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from .demo import Simulator
 
 
+def without_token(simulator_config: str) -> str:
+    """A ``BACKFILL_SIM`` string fit to store with a run: the required-token setting dropped."""
+    return ",".join(
+        part for part in simulator_config.split(",") if not part.strip().startswith("token=")
+    )
+
+
 @dataclass
 class Environment:
     clock: Clock = field(default_factory=SystemClock)

@@ -131,8 +131,11 @@ async def _estimate_source(
             items = in_window
             calls = 1
             if not exact:
-                moments = [m for m in (_parse(e.occurredAt) for e in page.events) if m]
-                items = extrapolate(in_window, now, cutoff, min(moments, default=None))
+                reached = _parse(page.reached) if page.reached else None
+                if reached is None:  # a connector that does not say: the oldest occurrence
+                    moments = [m for m in (_parse(e.occurredAt) for e in page.events) if m]
+                    reached = min(moments, default=None)
+                items = extrapolate(in_window, now, cutoff, reached)
                 calls = max(2, math.ceil(items / in_window)) if in_window else 2
             if items > max_items:
                 items, exact = max_items, False

@@ -219,7 +219,8 @@ class RunProgress:
         return total
 
     def eta(self, now: float) -> float | None:
-        """Seconds left, from the rate so far against the estimate; None when unknown."""
+        """Seconds left, from the rate so far against the estimate (at least the longest wait
+        in progress); None when unknown."""
         if not self.running:
             return None
         expected = self.expected()
@@ -227,7 +228,12 @@ class RunProgress:
         elapsed = self.elapsed(now)
         if expected is None or done <= 0 or elapsed <= 0:
             return None
-        return max(0.0, (expected - done) * elapsed / done)
+        waits = [
+            s.wait_until - now
+            for s in self.sources.values()
+            if s.wait_until is not None and s.wait_until > now
+        ]
+        return max(0.0, (expected - done) * elapsed / done, *waits)
 
 
 class EventBuffer:

@@ -39,6 +39,10 @@ class Page:
     next_cursor: str | None = None
     #: Items returned by the API but outside the window or not of this stream (PRs in issues).
     skipped: int = 0
+    #: The window timestamp (ISO) of the last item the page listed: how far back in the
+    #: provider's ordering the page reached. Estimates extrapolate from it (an item's
+    #: occurredAt can be much older, e.g. a Linear issue created long ago, updated today).
+    reached: str | None = None
 
 
 class Stream(abc.ABC):
@@ -73,8 +77,10 @@ class LinkedListStream(Stream):
         decide: Callable[[dict[str, Any]], Decision],
         transform: Callable[[Any], SourceEvent],
         key: Callable[[Any], str],
+        position: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         self.entity = entity
+        self._position = position
         self._client = client
         self._path = path
         self._params = params
@@ -108,8 +114,19 @@ class LinkedListStream(Stream):
                 else:
                     page.events.append(result)
             page.next_cursor = None if stop else next_link(answer)
+            page.reached = self._reached(answer.json)
             yield page
             url, params = page.next_cursor, None
+
+
+    def _reached(self, items: list[Any]) -> str | None:
+        if self._position is None or not items or not isinstance(items[-1], dict):
+            return None
+        try:
+            value = self._position(items[-1])
+        except (KeyError, TypeError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -66,59 +67,73 @@ class GitHubConnector(Connector):
     def stream(self, entity: str) -> Stream:
         since = self.cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
         updated = {"sort": "updated", "direction": "desc"}  # direction defaults to asc for updated
-        number: Callable[[Any], str] = lambda i: f"#{i.get('number')}"  # noqa: E731
-        plans: dict[
-            str,
-            tuple[
-                str,
-                dict[str, Any],
-                Callable[[dict[str, Any]], Decision],
-                Callable[[Any, gt.Repo], SourceEvent],
-                Callable[[Any], str],
-            ],
-        ] = {
-            "pull_request": (
+        plans = {
+            "pull_request": _Plan(
                 "pulls",
                 {"state": "all", **updated},
                 self._decide_pull_request,
                 gt.pull_request,
-                number,
+                _number,
+                _updated_at,
             ),
-            "issue": (
+            "issue": _Plan(
                 "issues",
                 {"state": "all", "since": since, **updated},
                 self._decide_issue,
                 gt.issue,
-                number,
+                _number,
+                _updated_at,
             ),
-            "release": (
+            "release": _Plan(
                 "releases",
                 {},
                 self._decide_release,
                 gt.release,
                 lambda i: str(i.get("tag_name")),
+                lambda i: i.get("published_at") or i.get("created_at"),
             ),
-            "push": (
+            "push": _Plan(
                 "commits",
                 {"since": since},
                 lambda _item: "take",
                 gt.commit,
                 lambda i: str(i.get("sha"))[:12],
+                lambda i: i["commit"]["committer"]["date"],
             ),
         }
         if entity not in plans:
             raise ValueError(f"GitHub has no stream {entity!r}")
-        endpoint, params, decide, transform, key = plans[entity]
-        repo = self.repo
+        plan, repo = plans[entity], self.repo
         return LinkedListStream(
             self.client,
             entity,
-            f"/repos/{self.target}/{endpoint}",
-            {**params, "per_page": 100},
-            decide,
-            lambda item: transform(item, repo),
-            key,
+            f"/repos/{self.target}/{plan.endpoint}",
+            {**plan.params, "per_page": 100},
+            plan.decide,
+            lambda item: plan.transform(item, repo),
+            plan.key,
+            plan.position,
         )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one GitHub entity is listed, windowed and transformed."""
+
+    endpoint: str
+    params: dict[str, Any]
+    decide: Callable[[dict[str, Any]], Decision]
+    transform: Callable[[Any, gt.Repo], SourceEvent]
+    key: Callable[[Any], str]
+    position: Callable[[dict[str, Any]], Any]  # the item's place in the list's time order
+
+
+def _number(item: Any) -> str:
+    return f"#{item.get('number')}"
+
+
+def _updated_at(item: dict[str, Any]) -> Any:
+    return item.get("updated_at")
 
 
 PROVIDER = ProviderInfo(

@@ -107,6 +107,9 @@ class LinearStream(Stream):
             page = Page()
             for node in nodes:
                 self._take(node, page)
+            last = nodes[-1] if nodes else None
+            if isinstance(last, dict) and isinstance(last.get("updatedAt"), str):
+                page.reached = last["updatedAt"]  # ordered by updatedAt, the window's field
             if has_next and (not end_cursor or end_cursor == after):
                 raise UnexpectedResponse(
                     f"Linear said more {self._root} follow but gave no new cursor after {after!r}"

@@ -119,6 +119,7 @@ class SentryConnector(Connector):
                 self._outside("lastSeen"),
                 lambda item: st.issue_from_rest(item, project),
                 lambda i: str(i.get("shortId") or i.get("id")),
+                lambda i: i.get("lastSeen"),
             )
         if entity == "error":
             return LinkedListStream(
@@ -129,6 +130,7 @@ class SentryConnector(Connector):
                 self._outside("dateCreated"),
                 lambda item: st.error_from_rest(item, project),
                 lambda i: str(i.get("eventID") or i.get("id"))[:12],
+                lambda i: i.get("dateCreated"),
             )
         raise ValueError(f"Sentry has no stream {entity!r}")
 

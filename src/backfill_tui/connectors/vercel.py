@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -76,6 +76,9 @@ class DeploymentStream(Stream):
                     page.failures.append(result)
                 else:
                     page.events.append(result)
+            last = _millis(items[-1].get("created")) if items and isinstance(items[-1], dict) else None
+            if last is not None:
+                page.reached = datetime.fromtimestamp(last / 1000, UTC).isoformat()
             pagination = body.get("pagination")
             following = _millis(pagination.get("next")) if isinstance(pagination, dict) else None
             if older or following is None:

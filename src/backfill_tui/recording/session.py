@@ -30,7 +30,7 @@ import httpx
 from .. import __version__
 from ..connectors import provider
 from ..engine import Engine, RunRequest, SourceSpec
-from ..environment import Environment
+from ..environment import Environment, without_token
 from ..errors import UsageError
 from ..store import RunRecord
 from .fileformat import (
@@ -43,12 +43,6 @@ from .fileformat import (
 )
 from .scrub import scrub_text, scrub_url
 from .transports import RecordingTransport, ReplayTransport
-
-
-def _without_token(config: str | None) -> str | None:
-    if config is None:
-        return None
-    return ",".join(p for p in config.split(",") if not p.strip().startswith("token="))
 
 
 class Recorder:
@@ -95,7 +89,7 @@ class Recorder:
             clock_start=environment.clock.now(),
             base_urls=base_urls,
             simulated=environment.simulated,
-            simulator=scrub_text(_without_token(run.simulator) or "", self._secrets) or None,
+            simulator=scrub_text(without_token(run.simulator or ""), self._secrets) or None,
             app_version=__version__,
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )

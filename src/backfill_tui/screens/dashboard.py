@@ -2,7 +2,7 @@
 
 It never talks to the engine: the app folds progress events into a :class:`RunProgress` and
 calls :meth:`DashboardScreen.refresh_session` (at most four times a second); the chart reads
-the mirror (at most once a second). Keys: cancel, retry failed streams, observations, quit.
+the mirror (at most every two seconds). Keys: cancel, retry failed streams, observations, quit.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
 if TYPE_CHECKING:
     from ..app import BackfillApp, RunSession
 
-CHART_INTERVAL = 1.0  # seconds between chart queries while a run goes
+CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 
 EMPTY = "No run yet. Press F2 to add sources and start a backfill, or F5 to open a past run."
 
@@ -55,7 +55,9 @@ class DashboardScreen(Screen[None]):
         self._rows: dict[str, StreamRow] = {}
         self._headers: dict[str, SourceHeader] = {}
         self._chart_at = float("-inf")
+        self._chart_new = -1
         self._overall = ""
+        self._binding_state: tuple[bool, str] | None = None
 
     @property
     def backfill(self) -> BackfillApp:
@@ -125,7 +127,7 @@ class DashboardScreen(Screen[None]):
                 widgets.append(row)
         container.mount_all(widgets)
         self.query_one(RichLog).clear()
-        self._chart_at = float("-inf")
+        self._chart_at, self._chart_new = float("-inf"), -1
         self.call_after_refresh(self.refresh_session, True)
 
     def refresh_session(self, final: bool = False) -> None:
@@ -153,10 +155,14 @@ class DashboardScreen(Screen[None]):
             log = self.query_one(RichLog)
             for line in lines:
                 log.write(Text(line))
-        if final or now - self._chart_at >= CHART_INTERVAL:
-            self._chart_at = now
+        stored = progress.totals().new
+        if final or (now - self._chart_at >= CHART_INTERVAL and stored != self._chart_new):
+            self._chart_at, self._chart_new = now, stored
             self._show_chart(session)
-        self.refresh_bindings()
+        keys = (self.backfill.running, progress.status)
+        if keys != self._binding_state:  # the footer recomposes: only when keys change
+            self._binding_state = keys
+            self.refresh_bindings()
 
     def _show_overall(self, progress: RunProgress, now: float) -> None:
         t = progress.totals()

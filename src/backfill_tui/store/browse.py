@@ -171,11 +171,14 @@ class ObservationBrowsing:
 
     def daily_counts(self, workspace: str, since: str) -> dict[str, dict[str, int]]:
         """Observations per UTC day since ``since``, per source (provider)."""
+        # The text bound (a day early, for offsets) lets the (workspace, occurred_at) index
+        # narrow the scan; julianday() then applies the exact instant.
         rows = self.conn.execute(
             "SELECT source, date(occurred_at) AS day, count(*) FROM observations "
-            "WHERE workspace_id = ? AND julianday(occurred_at) >= julianday(?) "
+            "WHERE workspace_id = ? AND occurred_at >= date(?, '-1 day') "
+            "AND julianday(occurred_at) >= julianday(?) "
             "GROUP BY source, day ORDER BY source, day",
-            (workspace, since),
+            (workspace, since, since),
         ).fetchall()
         counts: dict[str, dict[str, int]] = {}
         for source, day, count in rows:
