@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from . import progress as ev
-from .connectors import Connector, provider
+from .connectors import Connector, ItemFailure, Page, provider
 from .environment import Environment
 from .errors import UsageError
 from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
-from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
+from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import redact
 from .store import Mirror, RunRecord, StreamRecord
 
@@ -283,30 +283,22 @@ class Engine:
         stats = LabelledStats(label=record.key)
         current_stats.set(stats)  # this task's own context
         stream = connector.stream(record.entity)
-        fetched = record.fetched
         counters = _counters(record)
         committed_calls, committed_wait = 0, 0.0
         self.mirror.set_stream_status(record.id, "running")
         try:
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
                 async for page in pages:
-                    room = run.max_items - fetched
-                    events, failures = page.events, page.failures
-                    capped_at = None
-                    done = page.next_cursor is None
-                    count = len(events) + len(failures)
-                    if count > room or (count == room and not done):
-                        events = events[: max(0, room - len(failures))]
-                        failures = failures[: room - len(events)]
-                        capped_at = events[-1].occurredAt if events else "?"
-                        done = True
-                    fetched += len(events) + len(failures)
+                    events, failures, capped_at, done = _within_cap(
+                        page, run.max_items - counters.fetched
+                    )
+                    taken = len(events) + len(failures)
                     result = self.mirror.commit_page(
                         record,
                         run.workspace,
                         events,
                         [(f.key, f.reason) for f in failures],
-                        fetched=len(events) + len(failures),
+                        fetched=taken,
                         cursor=None if done else page.next_cursor,
                         done=done,
                         capped_at=capped_at,
@@ -315,7 +307,7 @@ class Engine:
                     )
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
                     counters = ev.StreamCounters(
-                        fetched=counters.fetched + len(events) + len(failures),
+                        fetched=counters.fetched + taken,
                         new=counters.new + result.new,
                         duplicates=counters.duplicates + result.duplicates,
                         failed=counters.failed + len(failures),
@@ -328,20 +320,17 @@ class Engine:
                             run.id,
                             record.key,
                             counters,
-                            result.new,
-                            result.duplicates,
-                            quota.remaining if quota else None,
-                            quota.limit if quota else None,
+                            page_new=result.new,
+                            page_duplicates=result.duplicates,
+                            quota_remaining=quota.remaining if quota else None,
+                            quota_limit=quota.limit if quota else None,
                         )
                     )
                     if done:
+                        capped = capped_at is not None
                         self._emit(
                             ev.StreamFinished(
-                                run.id,
-                                record.key,
-                                "completed",
-                                counters,
-                                capped=capped_at is not None,
+                                run.id, record.key, "completed", counters, capped=capped
                             )
                         )
                         return
@@ -368,6 +357,24 @@ class Engine:
                     stats.api_calls - committed_calls,
                     stats.wait_seconds - committed_wait,
                 )
+
+
+def _within_cap(
+    page: Page, room: int
+) -> tuple[list[SourceEvent], list[ItemFailure], str | None, bool]:
+    """The part of a page that fits under ``--max-items``: (events, failures, capped_at, done).
+
+    ``capped_at`` says how far a capped stream got (the last kept item's time); a page that
+    exactly fills the cap on the stream's last page is not a cap.
+    """
+    done = page.next_cursor is None
+    count = len(page.events) + len(page.failures)
+    if count < room or (count == room and done):
+        return page.events, page.failures, None, done
+    events = page.events[: max(0, room - len(page.failures))]
+    failures = page.failures[: room - len(events)]
+    reached = events[-1].occurredAt if events else page.reached or "the first page"
+    return events, failures, reached, True
 
 
 @dataclass
