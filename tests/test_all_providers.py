@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from support import ground_truth, run_cli, stored_ids
 
 from backfill_tui.connectors import PROVIDERS
-from support import ground_truth, run_cli, stored_ids
 
 BIN = str(Path(sys.executable).with_name("backfill-tui"))
 DEMO_SOURCES = {

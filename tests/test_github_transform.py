@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backfill_tui.connectors.base import ItemFailure, transform_item
@@ -124,7 +124,8 @@ anything = st.recursive(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.data_too_large, HealthCheck.too_slow])
 @given(base=st.sampled_from(["pr", "issue", "release", "commit"]),
        patch=st.dictionaries(st.sampled_from(["title", "body", "user", "state", "number", "labels",
                                               "updated_at", "head", "tag_name", "commit", "author",

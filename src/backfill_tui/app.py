@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App
@@ -25,9 +27,11 @@ from .environment import Environment
 from .errors import BackfillError
 from .estimate import Estimate
 from .live import EventBuffer, RunProgress
+from .recording import Recorder, Replay
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
 from .screens.dashboard import DashboardScreen
+from .screens.export import ExportScreen
 from .screens.help import HelpScreen
 from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
 from .screens.observations import ObservationsScreen
@@ -61,6 +65,8 @@ class RunSession:
     progress: RunProgress
     buffer: EventBuffer = field(default_factory=EventBuffer)
     worker: Worker[str] | None = None
+    #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
+    recorder: Recorder | None = None
 
     @property
     def active(self) -> bool:
@@ -79,6 +85,7 @@ class BackfillApp(App[None]):
         "dashboard": DashboardScreen,
         "observations": ObservationsScreen,
         "runs": RunsScreen,
+        "export": ExportScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,6 +94,7 @@ class BackfillApp(App[None]):
         Binding("f3", "switch_mode('dashboard')", "Dashboard"),
         Binding("f4", "switch_mode('observations')", "Observations"),
         Binding("f5", "switch_mode('runs')", "Runs"),
+        Binding("f6", "switch_mode('export')", "Export"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -122,19 +130,42 @@ class BackfillApp(App[None]):
             return None
         return self.estimate[1].totals()
 
-    def plan_and_start(self, request: RunRequest) -> str | None:
-        """Record a new run and start it; returns its id (None, with a notice, if refused)."""
+    def plan_and_start(self, request: RunRequest, *, record_to: str | None = None) -> str | None:
+        """Record a new run and start it; returns its id (None, with a notice, if refused).
+
+        ``record_to``: a file to record the run's HTTP exchanges to (replayable offline).
+        """
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
         engine = Engine(self.mirror, self.environment)
         try:
+            recorder = Recorder(record_to) if record_to else None
             run = engine.plan(request, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
         self.workspace = run.workspace
-        self.open_run(run.id, totals=self.totals_for(request), engine=engine)
+        session = self.open_run(run.id, totals=self.totals_for(request), engine=engine)
+        if session is not None:
+            session.recorder = recorder
+        self.start_session(resumed=False)
+        return run.id
+
+    def open_recording(self, path: str | Path) -> str | None:
+        """Replay a recording into this mirror as a new run, offline, shown on the dashboard."""
+        if self.running:
+            self.notify("a run is in progress; cancel it or wait", severity="warning")
+            return None
+        try:
+            replay = Replay.open(path)
+            engine = Engine(self.mirror, replay.environment())
+            run = replay.plan(engine)
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Cannot replay", severity="error", timeout=8)
+            return None
+        self.notify(f"replaying run {replay.header.run_id} as run {run.id}")
+        self.open_run(run.id, engine=engine)
         self.start_session(resumed=False)
         return run.id
 
@@ -185,8 +216,15 @@ class BackfillApp(App[None]):
 
     async def _drive(self, session: RunSession) -> str:
         status = "cancelled"
+        recorder, session.recorder = session.recorder, None  # only the first start records
         try:
-            status = await session.engine.run(session.run.id)
+            recording = (
+                recorder.recording(session.engine.environment, session.run)
+                if recorder is not None
+                else nullcontext()
+            )
+            with recording:
+                status = await session.engine.run(session.run.id)
         except asyncio.CancelledError:
             status = "cancelled"
             raise

@@ -58,7 +58,7 @@ class HeadlessDisplay:
             self.waits.pop(event.stream.rsplit("/", 1)[0], None)
         elif isinstance(event, ev.RateLimitWait):
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
-            self.waits[event.source] = f"rate limited, resuming at {at} ({event.reason})"
+            self.waits[event.source] = f"{event.reason}, resuming at {at}"
             self._line(f"{event.source}: {self.waits[event.source]}")
         elif isinstance(event, ev.StreamFinished):
             row = self.rows.setdefault(event.stream, {})

@@ -26,6 +26,13 @@ class ActionsProvider(Provider):
 
             return run
 
+        def on_runs(action: str) -> Callable[[], object]:
+            async def run() -> None:
+                await app.switch_mode("runs")
+                await app.screen.run_action(action)
+
+            return run
+
         return [
             (
                 "Start backfill",
@@ -52,6 +59,21 @@ class ActionsProvider(Provider):
                 lambda: app.switch_mode("observations"),
             ),
             ("Runs", "past runs; open or resume one", lambda: app.switch_mode("runs")),
+            (
+                "Export",
+                "send the observations to production's Postgres or Inngest (dry run first)",
+                lambda: app.switch_mode("export"),
+            ),
+            (
+                "Open recording",
+                "replay a recorded run offline as a new run",
+                on_runs("open_recording"),
+            ),
+            (
+                "Compare runs",
+                "mark run A (m), then compare it with run B (d)",
+                lambda: app.switch_mode("runs"),
+            ),
             ("Help", "screens and keys", app.action_help),
         ]
 

@@ -112,6 +112,12 @@ class ConnectScreen(Screen[None]):
                                 compact=True,
                             )
                 with Horizontal(classes="field"):
+                    yield Label("Record to", classes="field-label")
+                    yield Input(
+                        placeholder="optional: a file to record this run to, to replay",
+                        id="record-to",
+                    )
+                with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
                     yield Select(
                         [(info.label, name) for name, info in PROVIDERS.items()],
@@ -379,4 +385,5 @@ class ConnectScreen(Screen[None]):
         if request is None:
             return
         self.post_message(StartRequested(request))
-        self.backfill.plan_and_start(request)
+        record_to = self.query_one("#record-to", Input).value.strip()
+        self.backfill.plan_and_start(request, record_to=record_to or None)

@@ -18,7 +18,7 @@ Preview a Lightfast connector backfill in a local SQLite mirror.
 | Key | Anywhere |
 |---|---|
 | `F1` | this help |
-| `F2` / `F3` / `F4` / `F5` | connect, dashboard, observations, runs |
+| `F2` / `F3` / `F4` / `F5` / `F6` | connect, dashboard, observations, runs, export |
 | `ctrl+p` | command palette (every action below, and the theme) |
 | `ctrl+q` | quit (asks first while a run is going) |
 
@@ -26,7 +26,8 @@ Preview a Lightfast connector backfill in a local SQLite mirror.
 provider and type a target (`acme/rocket`, or a whole `github:acme/rocket`) then `enter`.
 Each source shows where its token was found, a masked field to save one in the OS keyring,
 and its entities. `ctrl+t` tests every connection with one cheap call, `ctrl+e` estimates
-items and API calls from the first page of each stream, `ctrl+s` starts.
+items and API calls from the first page of each stream, `ctrl+s` starts. A file in **Record to**
+records the run's HTTP exchanges (tokens scrubbed, mode 0600) to replay it later, offline.
 
 **Dashboard** — a row per stream: progress against the estimate, fetched, new, duplicate,
 failed, pages, API calls, status; quota and rate-limit countdowns per source; observations per
@@ -38,7 +39,15 @@ the detail (body, references, metadata, and whether production's significance ga
 would keep it), `escape` closes it.
 
 **Runs** — past runs with their status and counts; `enter` opens one on the dashboard, `r`
-resumes an interrupted, failed, partial or cancelled run.
+resumes an interrupted, failed, partial or cancelled run. `o` opens a recording: it is
+replayed offline into this mirror as a new run. `m` marks the selected run as A, then `d` on
+another run compares them: observations only in A, only in B, and changed (which fields).
+
+**Export** — send the workspace's observations to production's Postgres table (DSN) or its
+Inngest pipeline (event key, base URL, Clerk org); the DSN and key are masked and never shown.
+`ctrl+r` is a dry run (would write, would skip and why, a sample; changes nothing), `ctrl+s`
+asks, then exports batch by batch with a progress bar; `escape` cancels between batches (what
+was sent is kept and recorded). Below the form: what was already exported where.
 
 Press `escape` to close this help.
 """

@@ -1,5 +1,6 @@
 """Past runs: status and counts (a run marked running whose process is gone is "interrupted"),
-opened on the dashboard, and resumed when interrupted, failed, partial or cancelled."""
+opened on the dashboard, and resumed when interrupted, failed, partial or cancelled. A recording
+opens as a new run (replayed offline), and two runs are compared (mark A, then compare B)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
+from ..diffing import diff_fetched
+from ..errors import BackfillError
 from ..store import Mirror, RunRecord
 from ..textsafe import clean
+from .diff import DiffScreen
+from .path_prompt import PathPromptScreen
 
 if TYPE_CHECKING:
     from ..app import BackfillApp
@@ -61,11 +66,16 @@ class RunsScreen(Screen[None]):
         Binding("enter", "open_run", "Open"),
         Binding("r", "resume_run", "Resume"),
         Binding("ctrl+r", "reload", "Reload"),
+        Binding("o", "open_recording", "Open recording…"),
+        Binding("m", "mark", "Mark as A"),
+        Binding("d", "compare", "Compare with A"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.lines: dict[str, RunLine] = {}
+        #: Run A of a comparison (``m``); ``d`` compares it with the selected run.
+        self.marked: str | None = None
 
     @property
     def backfill(self) -> BackfillApp:
@@ -104,7 +114,7 @@ class RunsScreen(Screen[None]):
             sim = " (simulated)" if run.simulate else ""
             style = {"completed": "", "running": "bold"}.get(line.status, "italic")
             table.add_row(
-                Text(run.id),
+                Text(f"{run.id} A" if run.id == self.marked else run.id),
                 Text(run.started_at[:16].replace("T", " ")),
                 Text(clean(run.workspace)),
                 Text(str(run.depth_days), justify="right"),
@@ -122,10 +132,11 @@ class RunsScreen(Screen[None]):
         self.query_one("#runs-count", Label).update(
             Content(
                 f"{count} run{'s' if count != 1 else ''} in {self.backfill.mirror.path} · "
-                "enter opens a run on the "
-                "dashboard · r resumes an interrupted, failed or cancelled one"
+                "enter opens a run on the dashboard · r resumes · m marks run A, d compares "
+                "it with the selected run · o opens a recording"
                 if count
-                else "No runs yet: start one from the connect screen (F2)."
+                else "No runs yet: start one from the connect screen (F2), or press o to open "
+                "a recording."
             )
         )
 
@@ -156,3 +167,45 @@ class RunsScreen(Screen[None]):
             )
             return
         self.backfill.resume_run(run_id)
+
+    def action_open_recording(self) -> None:
+        def opened(path: str | None) -> None:
+            if path:
+                self.backfill.open_recording(path)
+
+        self.app.push_screen(
+            PathPromptScreen(
+                "Open recording",
+                "A recording made with Record to (or `run --record`): it is replayed offline "
+                "into this mirror as a new run, shown on the dashboard.",
+                "path to the recording, e.g. ~/acme.rec.gz",
+            ),
+            opened,
+        )
+
+    def action_mark(self) -> None:
+        run_id = self.selected
+        if run_id is None:
+            return
+        self.marked = None if self.marked == run_id else run_id
+        self.reload()
+        if self.marked:
+            self.notify(f"run {run_id} is A; select another run and press d to compare")
+
+    def action_compare(self) -> None:
+        run_b = self.selected
+        if run_b is None:
+            return
+        if self.marked is None or self.marked not in self.lines:
+            self.notify("press m on run A first, then d on run B", severity="warning")
+            return
+        if run_b == self.marked:
+            self.notify("select another run than A to compare with", severity="warning")
+            return
+        mirror = self.backfill.mirror
+        try:
+            diff = diff_fetched(mirror, self.lines[self.marked].run, mirror, self.lines[run_b].run)
+        except BackfillError as exc:
+            self.notify(str(exc), title="Cannot compare", severity="error", markup=False)
+            return
+        self.app.push_screen(DiffScreen(diff))

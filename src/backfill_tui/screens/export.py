@@ -1,0 +1,402 @@
+"""The export screen (F6): send the mirror's observations to production's Postgres table or its
+Inngest pipeline. Choose the target, see the dry run, confirm, watch the batches land.
+
+The export core (:mod:`backfill_tui.export`) blocks, so the dry run and the apply are thread
+workers whose results come back as messages (:class:`ExportPlanned`, :class:`ExportStepped`,
+:class:`ExportFinished`, :class:`ExportFailed`); an apply stops between batches when cancelled.
+The DSN and the Inngest event key are typed into masked inputs, registered with the secrets
+registry before any use and never shown. The core is imported lazily (psycopg loads only here).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    RadioButton,
+    RadioSet,
+    Select,
+)
+
+from ..errors import BackfillError
+from ..secrets_registry import redact, register
+from ..textsafe import clean
+from .confirm import ConfirmScreen
+from .export_parts import (
+    ExportFailed,
+    ExportFinished,
+    ExportForm,
+    ExportPlanned,
+    ExportStepped,
+    plan_text,
+    verb,
+    where,
+)
+
+if TYPE_CHECKING:
+    from ..app import BackfillApp
+    from ..export import ExportPlan, ExportProgress, ExportResult
+
+log = logging.getLogger("backfill_tui.app")
+
+
+class ExportScreen(Screen[None]):
+    CSS_PATH = "export.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "dry_run", "Dry run", priority=True),
+        Binding("ctrl+s", "export", "Export", priority=True),
+        Binding("escape", "cancel_export", "Cancel export", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan: ExportPlan | None = None
+        self.plan_form: ExportForm | None = None
+        self.cancel_event: threading.Event | None = None
+        self.exporting = False
+        self.last_result: ExportResult | None = None
+
+    @property
+    def backfill(self) -> BackfillApp:
+        return cast("BackfillApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        from ..export import DEFAULT_BASE_URL
+
+        yield Header()
+        with Horizontal(id="export-main"):
+            with VerticalScroll(id="export-form"):
+                with Horizontal(classes="field"):
+                    yield Label("Target", classes="field-label")
+                    with RadioSet(id="export-kind", compact=True):
+                        yield RadioButton(
+                            "PostgreSQL", value=True, id="kind-postgres", compact=True
+                        )
+                        yield RadioButton("Inngest", id="kind-inngest", compact=True)
+                with Vertical(id="pg-fields"):
+                    with Horizontal(classes="field"):
+                        yield Label("DSN", classes="field-label")
+                        yield Input(
+                            compact=True,
+                            placeholder="postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
+                            password=True,
+                            id="dsn",
+                        )
+                    yield Checkbox(
+                        "create the table (scratch db)",
+                        id="create-schema",
+                        compact=True,
+                    )
+                with Vertical(id="inngest-fields"):
+                    with Horizontal(classes="field"):
+                        yield Label("Event key", classes="field-label")
+                        yield Input(
+                            compact=True,
+                            placeholder="the Inngest event key",
+                            password=True,
+                            id="event-key",
+                        )
+                    with Horizontal(classes="field"):
+                        yield Label("Base URL", classes="field-label")
+                        yield Input(value=DEFAULT_BASE_URL, id="base-url", compact=True)
+                    with Horizontal(classes="field"):
+                        yield Label("Clerk org", classes="field-label")
+                        yield Input(placeholder="optional", id="clerk-org", compact=True)
+                with Horizontal(classes="field"):
+                    yield Label("Workspace", classes="field-label")
+                    yield Input(placeholder="the workspace id", id="export-workspace", compact=True)
+                with Horizontal(classes="field"):
+                    yield Label("Run", classes="field-label")
+                    yield Select[str]([], prompt="all runs", id="export-run", compact=True)
+                yield Label("", id="export-status")
+            with Vertical(id="plan-panel"):
+                yield Label(
+                    Content("Press ctrl+r for a dry run: nothing is written or sent."),
+                    id="plan-summary",
+                )
+                yield DataTable(id="plan-sample", cursor_type="none", show_cursor=False)
+                yield ProgressBar(id="export-progress", show_eta=False)
+                yield Label("", id="export-result")
+        with Horizontal(id="export-actions"):
+            yield Button("Dry run", id="dry-run")
+            yield Button("Export…", id="export", variant="warning")
+            yield Button("Cancel export", id="cancel-export", disabled=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#plan-panel").border_title = "Dry run"
+        self.query_one("#export-form").border_title = "Export to production"
+        self.query_one("#plan-sample", DataTable).add_columns("date", "type", "title", "sourceId")
+        self.query_one("#inngest-fields").display = False
+        self.query_one("#export-progress").display = False
+        self.on_screen_resume()
+
+    def on_screen_resume(self) -> None:
+        if not self.is_mounted:
+            return
+        workspace = self.query_one("#export-workspace", Input)
+        if not workspace.value:
+            runs = self.backfill.mirror.list_runs(1)
+            workspace.value = self.backfill.workspace or (runs[0].workspace if runs else "")
+        select = self.query_one("#export-run", Select)
+        current = select.value
+        runs = self.backfill.mirror.list_runs(100)
+        select.set_options((f"{r.id} · {clean(r.workspace)}", r.id) for r in runs)
+        if isinstance(current, str) and any(r.id == current for r in runs):
+            select.value = current
+        self.show_status()
+
+    # -- the form ----------------------------------------------------------------------------
+
+    @property
+    def kind(self) -> str:
+        pressed = self.query_one("#export-kind", RadioSet).pressed_button
+        return "inngest" if pressed is not None and pressed.id == "kind-inngest" else "postgres"
+
+    @on(RadioSet.Changed, "#export-kind")
+    def _kind_changed(self) -> None:
+        self.query_one("#pg-fields").display = self.kind == "postgres"
+        self.query_one("#inngest-fields").display = self.kind == "inngest"
+
+    @on(Input.Changed, "#export-workspace")
+    def _workspace_changed(self) -> None:
+        self.show_status()
+
+    @on(Input.Submitted, "#dsn, #event-key")
+    @on(Input.Blurred, "#dsn, #event-key")
+    def _secret_entered(self, event: Input.Submitted | Input.Blurred) -> None:
+        register(event.value.strip())  # masked from here on, whatever echoes it
+
+    def read_form(self) -> ExportForm:
+        run = self.query_one("#export-run", Select).value
+        form = ExportForm(
+            kind=self.kind,
+            workspace=self.query_one("#export-workspace", Input).value.strip(),
+            run_id=run if isinstance(run, str) else None,
+            dsn=self.query_one("#dsn", Input).value.strip(),
+            create_schema=self.query_one("#create-schema", Checkbox).value,
+            event_key=self.query_one("#event-key", Input).value.strip(),
+            base_url=self.query_one("#base-url", Input).value.strip(),
+            clerk_org=self.query_one("#clerk-org", Input).value.strip(),
+        )
+        register(form.dsn if form.kind == "postgres" else form.event_key)
+        return form
+
+    def show_status(self) -> None:
+        """What was already exported where, for the workspace (from the mirror's ledger)."""
+        from ..export import export_status
+
+        label = self.query_one("#export-status", Label)
+        workspace = self.query_one("#export-workspace", Input).value.strip()
+        if not workspace:
+            label.update("")
+            return
+        try:
+            counts = export_status(self.backfill.mirror.path, workspace)
+        except BackfillError:
+            counts = {}
+        lines = [f"Already exported from workspace {workspace}:"]
+        lines += [f"  {where(kind, target)}: {n}" for (kind, target), n in sorted(counts.items())]
+        if not counts:
+            lines.append("  nothing yet")
+        label.update(Content(clean("\n".join(lines))))
+
+    # -- dry run -----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#dry-run")
+    def action_dry_run(self) -> None:
+        self._start_plan(confirm=False)
+
+    @on(Button.Pressed, "#export")
+    def action_export(self) -> None:
+        if self.exporting:
+            self.notify("an export is going; cancel it or wait", severity="warning")
+            return
+        form = self._form_or_notify()
+        if form is None:
+            return
+        if self.plan is not None and self.plan_form == form:
+            self.confirm(self.plan)
+        else:
+            self._start_plan(confirm=True)
+
+    def _form_or_notify(self) -> ExportForm | None:
+        try:
+            form = self.read_form()
+            form.target()  # checks the inputs now, before any worker
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Not ready", severity="error", markup=False)
+            return None
+        return form
+
+    def _start_plan(self, *, confirm: bool) -> None:
+        if self.exporting:
+            self.notify("an export is going; cancel it or wait", severity="warning")
+            return
+        form = self._form_or_notify()
+        if form is None:
+            return
+        self.query_one("#plan-summary", Label).update(Content("Dry run: asking the destination…"))
+        self._plan(form, confirm)
+
+    @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
+    def _plan(self, form: ExportForm, confirm: bool) -> None:
+        from ..export import plan_export
+
+        try:
+            plan = plan_export(
+                self.backfill.mirror.path, form.target(), form.workspace, form.run_id
+            )
+        except BackfillError as exc:
+            self.post_message(ExportFailed("dry run", redact(str(exc))))
+            return
+        except Exception as exc:  # a bug: one line here, the traceback in the log
+            log.exception("export dry run failed")
+            self.post_message(ExportFailed("dry run", f"internal error ({type(exc).__name__})"))
+            return
+        self.post_message(ExportPlanned(form, plan, confirm))
+
+    def on_export_planned(self, message: ExportPlanned) -> None:
+        self.plan, self.plan_form = message.plan, message.form
+        self.show_plan(message.plan)
+        if message.confirm:
+            self.confirm(message.plan)
+
+    def show_plan(self, plan: ExportPlan) -> None:
+        self.query_one("#plan-summary", Label).update(Content(plan_text(plan)))
+        table = self.query_one("#plan-sample", DataTable)
+        table.clear()
+        for row in plan.sample:
+            table.add_row(
+                Text(row.occurred_at[:10]),
+                Text(clean(row.observation_type)),
+                Text(clean(row.title).replace("\n", " ")[:60]),
+                Text(clean(row.source_id)),
+            )
+        self.query_one("#export-result", Label).update("")
+
+    def on_export_failed(self, message: ExportFailed) -> None:
+        self.exporting = False
+        self._set_running(False)
+        if message.stage == "dry run":
+            self.query_one("#plan-summary", Label).update(Content("The dry run failed."))
+        self.notify(
+            message.error,
+            title=f"{message.stage.capitalize()} failed",
+            severity="error",
+            markup=False,
+            timeout=10,
+        )
+        self.show_status()
+
+    # -- apply -------------------------------------------------------------------------------
+
+    def confirm(self, plan: ExportPlan) -> None:
+        if not plan.would_write:
+            self.notify(
+                "nothing new to send; every observation is already there", severity="information"
+            )
+            return
+        question = (
+            f"{verb(plan.target_kind).capitalize()} {plan.would_write} observations of workspace "
+            f"{clean(plan.workspace)} to {where(plan.target_kind, plan.target_id)}? Each batch is "
+            "recorded in the mirror as it lands; cancelling keeps what was already sent."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.apply(plan)
+
+        self.app.push_screen(ConfirmScreen(question, title="Export?", yes="Export"), answer)
+
+    def apply(self, plan: ExportPlan) -> None:
+        self.exporting = True
+        self.plan = self.plan_form = None  # after an apply the plan is stale
+        self.cancel_event = threading.Event()
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=plan.would_write, progress=0)
+        bar.display = True
+        self._set_running(True)
+        self.query_one("#export-result", Label).update(
+            Content(f"Exporting {plan.would_write} observations…")
+        )
+        self._apply(plan, self.cancel_event)
+
+    @work(thread=True, exclusive=True, group="export-apply", exit_on_error=False)
+    def _apply(self, plan: ExportPlan, cancel: threading.Event) -> None:
+        from ..export import apply_export
+
+        def progress(step: ExportProgress) -> None:
+            self.post_message(ExportStepped(step))
+
+        try:
+            result = apply_export(plan, progress=progress, cancel=cancel)
+        except BackfillError as exc:
+            self.post_message(ExportFailed("export", redact(str(exc))))
+            return
+        except Exception as exc:  # a bug: one line here, the traceback in the log
+            log.exception("export failed")
+            self.post_message(ExportFailed("export", f"internal error ({type(exc).__name__})"))
+            return
+        self.post_message(ExportFinished(result))
+
+    def on_export_stepped(self, message: ExportStepped) -> None:
+        step = message.step
+        bar = self.query_one("#export-progress", ProgressBar)
+        if bar.total is not None:
+            bar.update(progress=bar.total - step.remaining)
+        self.query_one("#export-result", Label).update(
+            Content(
+                f"Batch {step.batch}/{step.batches}: {step.written} written, {step.remaining} to go"
+            )
+        )
+
+    def on_export_finished(self, message: ExportFinished) -> None:
+        result = message.result
+        self.exporting = False
+        self.last_result = result
+        self._set_running(False)
+        target = where(result.target_kind, result.target_id)
+        done = (
+            f"{result.written} observations {verb(result.target_kind, 1)} to {target} in "
+            f"{result.batches} batch{'es' if result.batches != 1 else ''}; {result.skipped} "
+            f"skipped ({result.skip_reason})"
+        )
+        if result.cancelled:
+            text = f"Cancelled: {done}. Export again to send the rest."
+        else:
+            text = f"Done: {done}."
+        self.query_one("#export-result", Label).update(Content(clean(text)))
+        self.notify(
+            clean(text), severity="warning" if result.cancelled else "information", markup=False
+        )
+        self.show_status()
+
+    def _set_running(self, running: bool) -> None:
+        self.query_one("#cancel-export", Button).disabled = not running
+        self.query_one("#export", Button).disabled = running
+        self.query_one("#dry-run", Button).disabled = running
+
+    @on(Button.Pressed, "#cancel-export")
+    def action_cancel_export(self) -> None:
+        if not self.exporting or self.cancel_event is None:
+            return
+        self.cancel_event.set()
+        self.notify("cancelling after the current batch; what was sent is kept", severity="warning")

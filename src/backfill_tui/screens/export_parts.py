@@ -1,0 +1,125 @@
+"""The export screen's pieces: the form's values, the messages its workers post, its texts.
+
+:class:`ExportForm` builds the destination (:mod:`backfill_tui.export`, imported lazily so
+psycopg loads only when an export is asked for); the messages carry plans, batches and results
+from the thread workers back to the screen (tests watch them with ``message_hook``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from ..errors import UsageError
+from ..textsafe import clean
+
+if TYPE_CHECKING:
+    from ..export import ExportPlan, ExportProgress, ExportResult, ExportTarget
+
+__all__ = [
+    "ExportFailed",
+    "ExportFinished",
+    "ExportForm",
+    "ExportPlanned",
+    "ExportStepped",
+    "plan_text",
+    "verb",
+    "where",
+]
+
+
+@dataclass(frozen=True)
+class ExportForm:
+    """What the form says; two equal forms give the same plan (so a plan can be reused)."""
+
+    kind: str
+    workspace: str
+    run_id: str | None
+    dsn: str = field(default="", repr=False)
+    create_schema: bool = False
+    event_key: str = field(default="", repr=False)
+    base_url: str = ""
+    clerk_org: str = ""
+
+    def target(self) -> ExportTarget:
+        """The destination (checks the DSN's form or the key; connects to nothing)."""
+        from ..export import DEFAULT_BASE_URL, InngestTarget, PostgresTarget
+
+        if not self.workspace:
+            raise UsageError(
+                "the workspace is empty; type the workspace whose observations to send"
+            )
+        if self.kind == "postgres":
+            if not self.dsn:
+                raise UsageError("type the DSN: postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+            return PostgresTarget(self.dsn, create_schema=self.create_schema)
+        if not self.event_key:
+            raise UsageError("type the Inngest event key")
+        return InngestTarget(
+            self.event_key,
+            base_url=self.base_url or DEFAULT_BASE_URL,
+            clerk_org=self.clerk_org or None,
+        )
+
+
+@dataclass
+class ExportPlanned(Message):
+    """A dry run came back; ``confirm``: the user pressed Export, so ask next."""
+
+    form: ExportForm
+    plan: ExportPlan
+    confirm: bool = False
+
+
+@dataclass
+class ExportStepped(Message):
+    """One batch was delivered and recorded."""
+
+    step: ExportProgress
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ExportStepped)
+
+
+@dataclass
+class ExportFinished(Message):
+    result: ExportResult
+
+
+@dataclass
+class ExportFailed(Message):
+    """A dry run or an apply stopped; ``error`` is one line without secrets."""
+
+    stage: str
+    error: str
+
+
+def where(kind: str, target_id: str) -> str:
+    return f"PostgreSQL {target_id}" if kind == "postgres" else f"Inngest at {target_id}"
+
+
+def verb(kind: str, form: int = 0) -> str:
+    """write / written for Postgres; send / sent for Inngest."""
+    return (("write", "written") if kind == "postgres" else ("send", "sent"))[form]
+
+
+def plan_text(plan: ExportPlan) -> str:
+    scope = f"run {plan.run_id}" if plan.run_id else "all runs"
+    batches = len(plan.batch_sizes)
+    in_batches = f"  in {batches} batch{'es' if batches != 1 else ''}" if batches else ""
+    lines = [
+        f"Dry run: workspace {plan.workspace} ({scope}) to {where(plan.target_kind, plan.target_id)}"
+    ]
+    if plan.details.get("create_schema"):
+        lines.append("  would create table lightfast_workspace_neural_observations first")
+    lines += [
+        f"  {'in the mirror':<14}{plan.total:>7}",
+        f"  {'would ' + verb(plan.target_kind):<14}{plan.would_write:>7}{in_batches}",
+        f"  {'would skip':<14}{plan.skipped:>7}  {plan.skip_reason}",
+        "Nothing was written or sent. ctrl+s exports (asks first)."
+        if plan.would_write
+        else "Nothing new to send; nothing was written or sent.",
+    ]
+    return clean("\n".join(lines))

@@ -1,0 +1,192 @@
+"""Recording, replaying and comparing runs in the app: record a run from the connect screen, open
+a recording from the runs screen as a new run, compare two runs (mark A, compare B)."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from datetime import datetime
+from pathlib import Path
+
+from app_support import SIZE, Recorder, make_app, populate, sim_environment, wait_until
+from textual.notifications import Notify
+from textual.widgets import DataTable, Input, Label
+
+from backfill_tui.diffing import diff_fetched
+from backfill_tui.engine import Engine, RunRequest, SourceSpec
+from backfill_tui.recording import Recorder as RunRecorder
+from backfill_tui.recording import Replay, read_recording
+from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.diff import DiffScreen
+from backfill_tui.screens.messages import RunEnded, RunLaunched
+from backfill_tui.screens.path_prompt import PathPromptScreen
+from backfill_tui.screens.runs import RunsScreen
+from backfill_tui.store import Mirror
+
+SOURCE = "github:acme/rocket"
+
+
+def _replay_into(path: Path, db: Path) -> tuple[Mirror, str]:
+    """Replay a recording headless into a fresh mirror; returns the mirror and the run id."""
+    replay = Replay.open(path)
+    mirror = Mirror.open(db)
+    engine = Engine(mirror, replay.environment())
+    run = replay.plan(engine)
+    assert asyncio.run(engine.run(run.id)) == "completed"
+    return mirror, run.id
+
+
+def test_record_a_run_from_the_connect_screen(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+    rec = tmp_path / "acme.rec.gz"
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source(SOURCE)
+            await pilot.click("#record-to")
+            screen.query_one("#record-to", Input).value = str(rec)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunEnded)[0].status == "completed"
+
+    asyncio.run(scenario())
+    run_id = seen.of(RunLaunched)[0].run_id
+    assert stat.S_IMODE(rec.stat().st_mode) == 0o600
+    recording = read_recording(rec)  # verified: complete, checksummed
+    assert recording.header.run_id == run_id and recording.exchanges
+    replayed, replay_id = _replay_into(rec, tmp_path / "replayed.db")
+    assert set(replayed.source_ids("ws", replay_id)) == set(app.mirror.source_ids("ws", run_id))
+    run = app.mirror.get_run(run_id)
+    assert run is not None
+    assert diff_fetched(app.mirror, run, replayed, replayed.get_run(replay_id)).identical  # type: ignore[arg-type]
+
+
+def test_a_bad_record_path_refuses_to_start(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source(SOURCE)
+            screen.query_one("#record-to", Input).value = str(tmp_path / "no-such-dir" / "x.gz")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: seen.of(Notify))
+            note = seen.of(Notify)[0].notification
+            assert note.title == "Cannot start" and "does not exist" in note.message
+            assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+
+    asyncio.run(scenario())
+
+
+def test_open_a_recording_from_the_runs_screen(tmp_path: Path) -> None:
+    # A recording made elsewhere: a simulated run recorded into its own mirror.
+    rec = tmp_path / "elsewhere.rec.gz"
+    environment = sim_environment()
+    original = Mirror.open(tmp_path / "original.db")
+    engine = Engine(original, environment)
+    first = engine.plan(RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=30))
+    with RunRecorder(rec).recording(environment, first):
+        assert asyncio.run(engine.run(first.id)) == "completed"
+
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f5")
+            assert isinstance(app.screen, RunsScreen)
+            await pilot.press("o")
+            assert isinstance(app.screen, PathPromptScreen)
+            app.screen.query_one("#path-input", Input).value = str(rec)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunEnded)[0].status == "completed"
+            assert isinstance(app.screen, DashboardScreen)
+            await pilot.press("f5")
+            runs = app.screen
+            assert isinstance(runs, RunsScreen)
+            assert list(runs.lines) == [seen.of(RunLaunched)[0].run_id]
+
+    asyncio.run(scenario())
+    run_id = seen.of(RunLaunched)[0].run_id
+    run = app.mirror.get_run(run_id)
+    assert run is not None and run.status == "completed" and run.since == first.since
+    assert set(app.mirror.source_ids("ws", run_id)) == set(original.source_ids("ws", first.id))
+    assert diff_fetched(original, first, app.mirror, run).identical
+
+
+def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rec.gz"
+    bad.write_bytes(b"not a recording")
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f5", "o")
+            app.screen.query_one("#path-input", Input).value = str(bad)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: seen.of(Notify))
+            note = seen.of(Notify)[0].notification
+            assert note.title == "Cannot replay" and note.severity == "error"
+            assert "\n" not in note.message and str(bad) in note.message
+            assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+
+    asyncio.run(scenario())
+
+
+def test_compare_two_runs_from_the_runs_screen(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    short = populate(app, SOURCE, days=7)
+    long = populate(app, SOURCE, days=30)
+    simulator = app.environment.simulator
+    assert simulator is not None
+    runs = {r.id: r for r in app.mirror.list_runs()}
+    truth_short = simulator.ground_truth(
+        "github", "acme/rocket", datetime.fromisoformat(runs[short].since)
+    )
+    truth_long = simulator.ground_truth(
+        "github", "acme/rocket", datetime.fromisoformat(runs[long].since)
+    )
+    assert truth_short < truth_long
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            table = screen.query_one("#runs", DataTable)
+            await pilot.press("d")  # nothing marked yet: a notice, no diff
+            assert isinstance(app.screen, RunsScreen)
+            table.move_cursor(row=table.get_row_index(long))
+            await pilot.press("m")
+            assert screen.marked == long
+            assert str(table.get_row(long)[0]).endswith(" A")
+            table.move_cursor(row=table.get_row_index(short))
+            await pilot.press("d")
+            diff_screen = app.screen
+            assert isinstance(diff_screen, DiffScreen)
+            counts = diff_screen.diff.counts()
+            assert counts == {
+                "only_in_a": len(truth_long - truth_short),
+                "only_in_b": 0,
+                "changed": 0,
+                "unchanged": len(truth_short),
+            }
+            assert {i.source_id for i in diff_screen.diff.only_a} == truth_long - truth_short
+            summary = str(diff_screen.query_one("#diff-summary", Label).content)
+            assert f"{counts['only_in_a']} only in A · 0 only in B · 0 changed" in summary
+            rows = diff_screen.query_one("#diff-table", DataTable)
+            assert rows.row_count == counts["only_in_a"]
+            await pilot.press("escape")
+            assert app.screen is screen
+
+    asyncio.run(scenario())
