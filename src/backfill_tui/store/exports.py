@@ -17,26 +17,9 @@ from typing import Any
 
 from ..errors import MirrorError
 from .mirror import _check_existing, now_iso
+from .schema import OBSERVATION_COLUMNS
 
-_COLUMNS = (
-    "external_id",
-    "workspace_id",
-    "source",
-    "source_type",
-    "source_id",
-    "observation_type",
-    "title",
-    "content",
-    "actor",
-    "source_references",
-    "metadata",
-    "occurred_at",
-    "captured_at",
-    "created_at",
-    "ingestion_source",
-    "significance_score",
-    "run_id",
-)
+_COLUMNS = OBSERVATION_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,14 @@ from ..models import SourceEvent
 from .browse import ObservationBrowsing
 from .records import RunRecord, StreamRecord
 from .run_items import record_fetched
-from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 from .significance import score
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
 _INSERT = (
-    "INSERT INTO observations (external_id, workspace_id, source, source_type, source_id, "
-    "observation_type, title, content, actor, source_references, metadata, occurred_at, "
-    "captured_at, created_at, ingestion_source, significance_score, run_id) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'backfill',?,?) "
+    f"INSERT INTO observations ({', '.join(ROW_COLUMNS)}, ingestion_source) "
+    f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)}, 'backfill') "
     "ON CONFLICT (workspace_id, source_id) DO NOTHING"
 )
 

@@ -17,28 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .schema import ROW_COLUMNS
+
 if TYPE_CHECKING:
     from .mirror import Mirror
 
-#: The columns of a row made by :func:`store.mirror.observation_row`, in order.
-ROW_COLUMNS: tuple[str, ...] = (
-    "external_id",
-    "workspace_id",
-    "source",
-    "source_type",
-    "source_id",
-    "observation_type",
-    "title",
-    "content",
-    "actor",
-    "source_references",
-    "metadata",
-    "occurred_at",
-    "captured_at",
-    "created_at",
-    "significance_score",
-    "run_id",
-)
 #: The fields compared between runs (not the ids, timestamps of capture, workspace or run).
 CONTENT_FIELDS: tuple[str, ...] = (
     "source",

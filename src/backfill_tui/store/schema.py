@@ -15,6 +15,30 @@ APPLICATION_ID = 0x42464C54  # "BFLT": marks a file as a backfill-tui mirror
 
 migrations = Migrations("backfill_tui")
 
+#: The observations table's columns but ``id``, in table order (production's names).
+OBSERVATION_COLUMNS: tuple[str, ...] = (
+    "external_id",
+    "workspace_id",
+    "source",
+    "source_type",
+    "source_id",
+    "observation_type",
+    "title",
+    "content",
+    "actor",
+    "source_references",
+    "metadata",
+    "occurred_at",
+    "captured_at",
+    "created_at",
+    "ingestion_source",
+    "significance_score",
+    "run_id",
+)
+#: The columns of a row made by ``mirror.observation_row``, in order (ingestion_source is
+#: always 'backfill' and written by the INSERT itself).
+ROW_COLUMNS: tuple[str, ...] = tuple(c for c in OBSERVATION_COLUMNS if c != "ingestion_source")
+
 
 @migrations(name="0001_initial")
 def _initial(db: Database) -> None:
