@@ -28,6 +28,15 @@ def delivery_id(repo: Repo, entity: str, item_id: object) -> str:
     return f"backfill-{repo.id}-{entity}-{item_id}"
 
 
+def _common(repo: Repo, entity: str, item_id: object) -> dict[str, Any]:
+    """The metadata every GitHub observation carries (production's deliveryId, repo fields)."""
+    return {
+        "deliveryId": delivery_id(repo, entity, item_id),
+        "repoFullName": repo.full_name,
+        "repoId": repo.id,
+    }
+
+
 def _actor(user: Any) -> SourceActor | None:
     if not isinstance(user, dict) or user.get("id") is None or not user.get("login"):
         return None
@@ -133,9 +142,7 @@ def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
         occurredAt=_occurred(pr, "updated_at", "created_at"),
         references=refs,
         metadata={
-            "deliveryId": delivery_id(repo, "pr", pr.get("id", number)),
-            "repoFullName": repo.full_name,
-            "repoId": repo.id,
+            **_common(repo, "pr", pr.get("id", number)),
             "prNumber": number,
             "action": "opened" if action == "opened" else "closed",
             "merged": merged,
@@ -170,9 +177,7 @@ def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
         occurredAt=_occurred(item, "updated_at", "created_at"),
         references=refs,
         metadata={
-            "deliveryId": delivery_id(repo, "issue", item.get("id", number)),
-            "repoFullName": repo.full_name,
-            "repoId": repo.id,
+            **_common(repo, "issue", item.get("id", number)),
             "issueNumber": number,
             "action": action,
             "state": item["state"],
@@ -199,9 +204,7 @@ def release(item: dict[str, Any], repo: Repo) -> SourceEvent:
         occurredAt=_occurred(item, "published_at", "created_at"),
         references=refs,
         metadata={
-            "deliveryId": delivery_id(repo, "release", item.get("id", tag)),
-            "repoFullName": repo.full_name,
-            "repoId": repo.id,
+            **_common(repo, "release", item.get("id", tag)),
             "tagName": tag,
             "targetCommitish": item.get("target_commitish"),
             "action": "published",
@@ -247,9 +250,7 @@ def commit(item: dict[str, Any], repo: Repo) -> SourceEvent:
             SourceReference(type="branch", id=branch, url=f"{repo.html_url}/tree/{branch}"),
         ],
         metadata={
-            "deliveryId": delivery_id(repo, "push", sha),
-            "repoFullName": repo.full_name,
-            "repoId": repo.id,
+            **_common(repo, "push", sha),
             "branch": branch,
             "beforeSha": parents[0].get("sha")
             if parents and isinstance(parents[0], dict)
