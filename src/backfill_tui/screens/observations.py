@@ -58,7 +58,7 @@ class ObservationsScreen(Screen[None]):
     AUTO_FOCUS = "#observations"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search"),
-        Binding("escape", "close_detail", "Close detail"),
+        Binding("escape", "close_detail", "Close"),
         Binding("ctrl+r", "reload", "Reload"),
     ]
 
@@ -195,11 +195,19 @@ class ObservationsScreen(Screen[None]):
         pane = self.query_one(ObservationPane)
         pane.display = True
         pane.show(observation)
+        self.refresh_bindings()
         self.post_message(ObservationOpened(observation_id))
 
     def action_close_detail(self) -> None:
         self.query_one(ObservationPane).display = False
+        self.refresh_bindings()
         self.query_one("#observations", DataTable).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The "Close" binding is offered (and shown in the footer) only while a detail is open."""
+        if action == "close_detail":
+            return bool(self.query_one(ObservationPane).display)
+        return True
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
