@@ -23,7 +23,7 @@ from .errors import UsageError
 from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import redact
-from .store import Mirror, RunRecord, StreamRecord
+from .store import Mirror, RunRecord, StreamRecord, combined_status
 
 log = logging.getLogger("backfill_tui.engine")
 
@@ -184,21 +184,11 @@ class Engine:
                 s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
             ]
             self._mark(unfinished, "cancelled", None)
-            status = self._final_status(run.id)
+            status = combined_status(s.status for s in self.mirror.streams(run.id))
             self.mirror.set_run_status(run.id, status, finished=True)
             self.mirror.release(run.id)
             self._emit(ev.RunFinished(run.id, status))
         return status
-
-    def _final_status(self, run_id: str) -> str:
-        statuses = {s.status for s in self.mirror.streams(run_id)}
-        if statuses == {"completed"}:
-            return "completed"
-        if "cancelled" in statuses or "running" in statuses or "pending" in statuses:
-            return "cancelled"
-        if "completed" in statuses:
-            return "partial"
-        return "failed"
 
     def _client(self, run: RunRecord, provider_name: str, target: str) -> ApiClient:
         info = provider(provider_name)

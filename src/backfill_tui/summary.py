@@ -4,16 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import Mirror, RunRecord, StreamRecord
-
-
-def _source_status(streams: list[StreamRecord]) -> str:
-    statuses = {s.status for s in streams}
-    if statuses == {"completed"}:
-        return "completed"
-    if statuses & {"cancelled", "running", "pending"}:
-        return "cancelled"
-    return "partial" if "completed" in statuses else "failed"
+from .store import Mirror, RunRecord, combined_status
 
 
 def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
@@ -26,7 +17,7 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
             {
                 "source": src["provider"],
                 "target": src["target"],
-                "status": _source_status(own) if own else "completed",
+                "status": combined_status(s.status for s in own),
                 "api_calls": src["api_calls"] + sum(s.api_calls for s in own),
                 "rate_limit_wait_s": round(
                     src["rate_limit_wait_s"] + sum(s.rate_limit_wait_s for s in own), 3

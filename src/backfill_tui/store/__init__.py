@@ -2,7 +2,7 @@
 
 from .browse import ObservationDetail, ObservationRow
 from .mirror import Mirror, PageResult, nanoid, now_iso, observation_row, observation_type
-from .records import RunRecord, StreamRecord
+from .records import RunRecord, StreamRecord, combined_status
 from .significance import THRESHOLD, kept_by_production, score
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "PageResult",
     "RunRecord",
     "StreamRecord",
+    "combined_status",
     "kept_by_production",
     "nanoid",
     "now_iso",

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 RUN_STATUSES = ("running", "completed", "partial", "failed", "cancelled")
 STREAM_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+
+
+def combined_status(stream_statuses: Iterable[str]) -> str:
+    """A run's (or a source's) status from its streams' (interfaces.md §4 summary values)."""
+    statuses = set(stream_statuses)
+    if statuses <= {"completed"}:
+        return "completed"
+    if statuses & {"cancelled", "running", "pending"}:
+        return "cancelled"
+    return "partial" if "completed" in statuses else "failed"
 
 
 @dataclass
