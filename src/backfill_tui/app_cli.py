@@ -17,6 +17,7 @@ from typing import Any
 from .cli_options import db_path, default_db
 from .connectors import PROVIDERS
 from .environment import Environment, without_token
+from .errors import PermissionDenied, ReadOnly
 from .store import Mirror
 
 __all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
@@ -67,7 +68,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
-    mirror = Mirror.open(getattr(args, "db", None) or default_demo_db())
+    mirror = _open_for_app(getattr(args, "db", None) or default_demo_db())
     try:
         app = BackfillApp(
             mirror,
@@ -81,10 +82,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _open_for_app(path: Path) -> Mirror:
+    """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
+    try:
+        return Mirror.open(path)
+    except (ReadOnly, PermissionDenied):
+        if not path.is_file():
+            raise
+        return Mirror.open(path, readonly=True)
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from .app import BackfillApp
 
-    mirror = Mirror.open(db_path(args))
+    mirror = _open_for_app(db_path(args))
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()

@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,17 +31,20 @@ from .cli_options import (
     Parser,
     add_db_option,
     db_path,
+    default_db,
     log_path,
+    open_mirror,
 )
 from .connectors import PROVIDERS
 from .display import HeadlessDisplay, print_summary
 from .engine import Engine, RunRequest, SourceSpec, validate_depth
 from .environment import Environment, without_token
-from .errors import BackfillError, UsageError
+from .errors import BackfillError, DiskFull, MirrorError, StorageError, UsageError, storage_error
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
-from .store import Mirror
+from .store import Mirror, RunRecord
+from .store.failures import translate
 from .summary import run_summary
 
 COMMAND_MODULES: tuple[str, ...] = (
@@ -206,12 +210,15 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display:
         engine.subscribe(display)
+        stopped: BackfillError | None = None
         try:
             asyncio.run(_execute(engine, run_id))
         except KeyboardInterrupt:
             sys.stderr.write(
                 f"cancelled: what was stored is kept; `backfill-tui resume {run_id}` continues\n"
             )
+        except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
+            stopped = exc
     run = mirror.get_run(run_id)
     assert run is not None
     summary = run_summary(mirror, run)
@@ -219,7 +226,20 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+    if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
+        sys.stderr.write(f"{APP}: error: {redact(_stopped_line(stopped, mirror, run_id))}\n")
+        return EXIT_BAD_INPUT
     return EXIT_OK if run.status == "completed" else EXIT_INCOMPLETE
+
+
+def _stopped_line(exc: BackfillError, mirror: Mirror, run_id: str) -> str:
+    """A run the mirror stopped: what happened, how many observations were kept, how to go on."""
+    kept = mirror.count_run_observations(run_id)
+    db = "" if mirror.path == default_db() else f" --db {mirror.path}"
+    resume = f"`{APP} resume {run_id}{db}`"
+    if isinstance(exc, DiskFull):
+        return f"disk full: {kept} observations kept in {mirror.path}; free space and {resume}"
+    return f"{exc} ({kept} observations kept; then {resume})"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -232,7 +252,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     environment = Environment.create(simulate=args.simulate)
     recorder = Recorder(args.record) if args.record else None
-    mirror = Mirror.open(db_path(args))
+    mirror = open_mirror(args)
     try:
         engine = Engine(mirror, environment)
         sim_text = (
@@ -248,21 +268,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    mirror = Mirror.open(db_path(args))
+    # Look the run up read-only first: a wrong id or path is said as such, and creates nothing.
+    lookup = open_mirror(args, readonly=True)
     try:
-        run = mirror.get_run(args.run_id)
-        if run is None:
-            raise UsageError(
-                f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
-            )
-        if run.status == "completed":
-            raise UsageError(
-                f"run {run.id} already completed; start a new one with `backfill-tui run`"
-            )
-        if run.status == "running" and mirror.run_is_live(run):
-            raise UsageError(
-                f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
-            )
+        _resumable(lookup, args.run_id)
+    finally:
+        lookup.close()
+    mirror = open_mirror(args, create=False)
+    try:
+        run = _resumable(mirror, args.run_id)
         env_text = Environment.create(simulate=False).env.get("BACKFILL_SIM")
         environment = Environment.create(
             simulate=run.simulate,
@@ -274,8 +288,24 @@ def cmd_resume(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _resumable(mirror: Mirror, run_id: str) -> RunRecord:
+    """The run ``resume`` may continue, or a :class:`UsageError` saying why not."""
+    run = mirror.get_run(run_id)
+    if run is None:
+        raise UsageError(f"no run {run_id} in {mirror.path}; `backfill-tui runs` lists them")
+    if run.status == "completed":
+        raise UsageError(
+            f"run {run.id} already completed; start a new one with `backfill-tui run`"
+        )
+    if run.status == "running" and mirror.run_is_live(run):
+        raise UsageError(
+            f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
+        )
+    return run
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
-    mirror = Mirror.open(db_path(args))
+    mirror = open_mirror(args, readonly=True)
     try:
         runs = mirror.list_runs(args.limit)
         rows: list[dict[str, Any]] = []
@@ -328,10 +358,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BackfillError as exc:
         sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
         return EXIT_BAD_INPUT
-    except Exception as exc:  # a bug: one line for the user, the traceback in the log
-        logging.getLogger("backfill_tui").exception("internal error")
-        sys.stderr.write(f"{APP}: internal error ({type(exc).__name__}); details in {log_path()}\n")
-        return EXIT_INCOMPLETE
+    except (OSError, sqlite3.Error) as exc:  # a condition of the user's machine, not a bug
+        explained = _explain(exc, args)
+        if explained is None:
+            return _internal_error(exc)
+        logging.getLogger("backfill_tui").warning("%s", explained, exc_info=True)
+        sys.stderr.write(f"{APP}: error: {redact(str(explained))}\n")
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """A bug: one line for the user, the traceback in the log."""
+    logging.getLogger("backfill_tui").error("internal error", exc_info=exc)
+    sys.stderr.write(f"{APP}: internal error ({type(exc).__name__}); details in {log_path()}\n")
+    return EXIT_INCOMPLETE
+
+
+def _explain(exc: OSError | sqlite3.Error, args: argparse.Namespace) -> BackfillError | None:
+    """The user's line for an OS or SQLite refusal that reached the top (errors.py's table)."""
+    if isinstance(exc, sqlite3.Error):
+        return translate(exc, db_path(args))
+    return storage_error(exc)
 
 
 if __name__ == "__main__":

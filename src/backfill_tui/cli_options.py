@@ -13,6 +13,9 @@ from typing import NoReturn
 
 import platformdirs
 
+from .errors import MirrorMissing
+from .store import Mirror
+
 APP = "backfill-tui"
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -45,3 +48,32 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 def db_path(args: argparse.Namespace) -> Path:
     return args.db if getattr(args, "db", None) else default_db()
+
+
+def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: bool = True) -> Mirror:
+    """The mirror a command's ``--db`` (or the default) names; see :meth:`Mirror.open`.
+
+    Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
+    saying so and how to name the right one (exit 2).
+    """
+    path = db_path(args)
+    try:
+        return Mirror.open(path, readonly=readonly, create=create)
+    except MirrorMissing as exc:
+        raise MirrorMissing(
+            path, missing_mirror_line(path, given=bool(getattr(args, "db", None)))
+        ) from exc
+
+
+def missing_mirror_line(path: Path, *, given: bool) -> str:
+    """The line saying there is no mirror, with how to mend it: the default path or ``--db``."""
+    if given:
+        return (
+            f"no mirror at {path}; check the path, or leave out --db for the default mirror "
+            f"({default_db()})"
+        )
+    demo = default_db().with_name("demo.db")
+    hint = f"; the demo's runs are in --db {demo}" if demo.is_file() else ""
+    return (
+        f"no mirror yet at the default path {path}; `{APP} run` makes one, or give --db PATH{hint}"
+    )

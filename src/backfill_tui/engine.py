@@ -12,14 +12,15 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from . import progress as ev
 from .connectors import Connector, ItemFailure, Page, provider
 from .environment import Environment
-from .errors import UsageError
+from .errors import BackfillError, MirrorError, StorageError, UsageError
 from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import redact
@@ -119,7 +120,7 @@ class Engine:
         simulator_text: str | None = None,
         started_at: datetime | None = None,
     ) -> RunRecord:
-        """Validate a request, record the run and its streams, and take the source locks.
+        """Validate a request, take the source locks, and record the run and its streams.
 
         ``started_at`` fixes the run's "now" (a replay selects the recorded window); by default
         it is the environment clock's now. The cutoff is computed from it once, here.
@@ -148,8 +149,8 @@ class Engine:
             simulator=simulator_text,
             started_at=now.isoformat(),
         )
-        self.mirror.create_run(run, list(dict.fromkeys(streams)))
-        self.mirror.acquire(run.id, run.workspace, run.sources)
+        # Locks first, in the same transaction: a refused run leaves no record behind.
+        self.mirror.start_run(run, list(dict.fromkeys(streams)))
         return run
 
     # -- running ---------------------------------------------------------------------------------
@@ -165,7 +166,8 @@ class Engine:
             info = provider(spec.split(":", 1)[0])
             self.environment.base_url(info)
             self.environment.credential(info)
-        self.mirror.acquire(run.id, run.workspace, run.sources)
+        # Runs recorded before sources had one spelling lock under their canonical one too.
+        self.mirror.acquire(run.id, run.workspace, [_canonical(s) for s in run.sources])
         self.mirror.set_run_status(run.id, "running")
         streams = [s for s in self.mirror.streams(run.id) if s.status != "completed"]
         self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
@@ -174,20 +176,31 @@ class Engine:
         for stream in streams:
             by_source.setdefault((stream.provider, stream.target), []).append(stream)
         status = "cancelled"
+        stopped: BackfillError | None = None
         try:
-            await asyncio.gather(
-                *(self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items())
+            await _together(
+                self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items()
             )
+        except (StorageError, MirrorError) as exc:
+            stopped = exc  # the mirror refused a write: every stream has stopped
         finally:
-            # Streams cancelled before their task started never ran their own handlers.
-            unfinished = [
-                s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
-            ]
-            self._mark(unfinished, "cancelled", None)
-            status = combined_status(s.status for s in self.mirror.streams(run.id))
-            self.mirror.set_run_status(run.id, status, finished=True)
-            self.mirror.release(run.id)
+            try:
+                # Streams cancelled before their task started never ran their own handlers.
+                unfinished = [
+                    s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
+                ]
+                self._mark(unfinished, "cancelled", None)
+                status = combined_status(s.status for s in self.mirror.streams(run.id))
+                self.mirror.set_run_status(run.id, status, finished=True)
+                self.mirror.release(run.id)
+            except (StorageError, MirrorError) as exc:
+                # A full disk may refuse these too: the run stays "running" under a process
+                # that is gone, which `runs` shows as interrupted and `resume` continues.
+                log.warning("run %s: could not record its end: %s", run.id, exc)
+                stopped = stopped or exc
             self._emit(ev.RunFinished(run.id, status))
+        if stopped is not None:
+            raise stopped
         return status
 
     def _client(self, run: RunRecord, provider_name: str, target: str) -> ApiClient:
@@ -256,7 +269,7 @@ class Engine:
                 log.warning("%s:%s failed: %s", provider_name, target, error)
                 self._mark(streams, "failed", error)
                 return
-            await asyncio.gather(*(self._run_stream(run, connector, client, s) for s in streams))
+            await _together(self._run_stream(run, connector, client, s) for s in streams)
         finally:
             await client.aclose()
 
@@ -327,6 +340,12 @@ class Engine:
             # A stream whose connector yielded no page at all is complete and empty.
             self.mirror.set_stream_status(record.id, "completed")
             self._emit(ev.StreamFinished(run.id, record.key, "completed", counters))
+        except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
+            log.warning("%s stopped: %s", record.key, exc)
+            with contextlib.suppress(StorageError, MirrorError):
+                self.mirror.set_stream_status(record.id, "failed", str(exc))
+            self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, str(exc)))
+            raise
         except Exception as exc:
             if isinstance(exc, ApiError):
                 message = redact(str(exc))
@@ -342,11 +361,36 @@ class Engine:
             raise
         finally:
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
-                self.mirror.add_stream_calls(
-                    record.id,
-                    stats.api_calls - committed_calls,
-                    stats.wait_seconds - committed_wait,
-                )
+                with contextlib.suppress(StorageError, MirrorError):  # accounting, best effort
+                    self.mirror.add_stream_calls(
+                        record.id,
+                        stats.api_calls - committed_calls,
+                        stats.wait_seconds - committed_wait,
+                    )
+
+
+def _canonical(source: str) -> str:
+    """A recorded ``provider:target`` in its canonical spelling (as it was typed if invalid)."""
+    try:
+        return str(SourceSpec.parse(source))
+    except UsageError:
+        return source
+
+
+async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run coroutines concurrently (``asyncio.gather``); when the mirror refuses a write in one
+    (a full disk, say), cancel the others, wait for them, and raise that error.
+
+    Cancelling the caller cancels them all at once, as ``gather`` does.
+    """
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        await asyncio.gather(*tasks)
+    except (StorageError, MirrorError):
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _within_cap(

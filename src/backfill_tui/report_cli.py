@@ -11,10 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli_options import EXIT_OK, add_db_option, db_path
+from .cli_options import EXIT_OK, add_db_option, open_mirror
 from .errors import UsageError
 from .report import run_report
-from .store import Mirror
 
 
 def register(sub: Any) -> None:
@@ -32,13 +31,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    path = db_path(args)
-    if not path.is_file():
-        raise UsageError(f"no mirror at {path}; give --db PATH")
     output: Path | None = args.output
     if output is not None and (output.is_dir() or not output.parent.is_dir()):
         raise UsageError(f"--output {output} is not a file path in an existing folder")
-    mirror = Mirror.open(path)
+    mirror = open_mirror(args, readonly=True)  # reading only: works on a read-only mirror
     try:
         text = run_report(mirror, args.run_id)
     finally:
