@@ -78,3 +78,53 @@ def simulated_engine(db: Path, config_text: str) -> SimulatedEngine:
     assert environment.simulator is not None
     mirror = Mirror.open(db)
     return SimulatedEngine(Engine(mirror, environment), environment.simulator, mirror)
+
+
+NOBODY = 65534
+
+
+def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) -> CliResult:
+    """``cli.main(args)`` in a forked child that dropped to user ``nobody`` (for root only:
+    permission bits do not bind root). The child's exit status, stdout and stderr come back
+    through a pipe."""
+    import os
+    import sys
+    from io import StringIO
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, run, report, never return to pytest
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            os.environ.update(environ or {})
+            out, err = StringIO(), StringIO()
+            sys.stdout, sys.stderr = out, err
+            try:
+                code = cli.main(args)
+            except SystemExit as exc:
+                code = int(exc.code or 0)
+            payload = json.dumps([code, out.getvalue(), err.getvalue()])
+        except BaseException as exc:  # report anything to the parent
+            payload = json.dumps([99, "", f"child failed: {exc!r}"])
+        os.write(write_end, payload.encode())
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 65536):
+        chunks.append(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    code, out, err = json.loads(b"".join(chunks))
+    return CliResult(code, out, err)
+
+
+def run_cli_unprivileged(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
+    """The CLI as a user bound by permission bits: in-process, or as ``nobody`` under root."""
+    import os
+
+    if os.geteuid() == 0:
+        return run_cli_as_nobody(list(args))
+    return run_cli(capsys, *args)

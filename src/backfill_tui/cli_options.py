@@ -60,16 +60,16 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
     try:
         return Mirror.open(path, readonly=readonly, create=create)
     except MirrorMissing as exc:
-        raise MirrorMissing(
-            path, missing_mirror_line(path, given=bool(getattr(args, "db", None)))
-        ) from exc
+        given = bool(getattr(args, "db", None))
+        raise MirrorMissing(path, missing_mirror_line(path, given=given, state=exc.state)) from exc
 
 
-def missing_mirror_line(path: Path, *, given: bool) -> str:
+def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
     """The line saying there is no mirror, with how to mend it: the default path or ``--db``."""
     if given:
         return (
-            f"no mirror at {path}; check the path, or leave out --db for the default mirror "
+            f"no mirror at {path} (it {state}); check the path, or leave out --db for the "
+            "default mirror "
             f"({default_db()})"
         )
     demo = default_db().with_name("demo.db")

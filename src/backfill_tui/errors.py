@@ -45,8 +45,9 @@ class MirrorError(BackfillError):
 class MirrorMissing(MirrorError):
     """No mirror at the path given (reading never creates one). ``path``: that path."""
 
-    def __init__(self, path: Path, line: str) -> None:
+    def __init__(self, path: Path, line: str, state: str = "does not exist") -> None:
         self.path = path
+        self.state = state  # "does not exist" or "is an empty file"
         super().__init__(line)
 
 

@@ -68,7 +68,12 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
 
 
 def translate_os(exc: OSError, path: Path) -> BackfillError:
-    """The user's line for an ``OSError`` met while opening or writing the mirror at ``path``."""
+    """The user's line for an ``OSError`` met while opening or writing the mirror at ``path``
+    (for a refused permission, the folder or file that refused it)."""
+    if isinstance(exc, PermissionError):
+        found = diagnose(path)
+        if found is not None:
+            return found
     return storage_error(exc, exc.filename or path) or MirrorError(
         f"{path} could not be used ({exc.strerror or exc}); check the path"
     )
@@ -85,7 +90,9 @@ def diagnose(path: Path) -> StorageError | None:
             if parent.exists() and not parent.is_dir():
                 return BadPath(path, f"{parent} is a file, not a folder")
         except PermissionError:
-            return PermissionDenied(parent)
+            return PermissionDenied(parent.parent, "this folder cannot be entered")
+        if parent.is_dir() and not os.access(parent, os.X_OK):
+            return PermissionDenied(parent, "this folder cannot be entered")
     if path.exists():
         if not os.access(path, os.R_OK):
             return PermissionDenied(path)

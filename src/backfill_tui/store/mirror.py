@@ -150,8 +150,8 @@ class Mirror(ObservationBrowsing):
             raise MirrorError(f"{target} is a directory; give --db a file path")
         size = target.stat().st_size if target.exists() else None
         if not size and (readonly or not create):
-            state = "is an empty file, not a mirror" if size == 0 else "does not exist"
-            raise MirrorMissing(target, f"no mirror at {target} ({state})")
+            state = "is an empty file" if size == 0 else "does not exist"
+            raise MirrorMissing(target, f"no mirror at {target} (it {state})", state)
         pending = True
         if size:
             if not os.access(target, os.R_OK):
