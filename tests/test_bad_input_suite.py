@@ -11,25 +11,29 @@ bits do not bind root) run the CLI in a child process. ``len(CASES)`` is the cou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
-import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from support import NOBODY, run_cli, run_cli_as_nobody, simulated_engine
 
-from backfill_tui import cli
 from backfill_tui.store.schema import SCHEMA_VERSION
 
-ANCHOR = "2026-11-01T00:00:00Z"
+#: Today's UTC midnight: the simulated history ends about now, so every window holds items.
+ANCHOR = (
+    datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+).replace("+00:00", "Z")
 SIM = f"anchor={ANCHOR}"
 
 
@@ -185,9 +189,10 @@ def live_run_holds(source: str) -> Setup:
     def setup(ctx: Ctx) -> None:
         sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         ctx.cleanup.append(lambda: (sleeper.kill(), sleeper.wait()))
+        host = socket.gethostname()
         sql(
-            "INSERT INTO run_locks VALUES ('demo', '%s', 'other-run', %d, '%s', '2026-11-01')"
-            % (source, sleeper.pid, os.uname().nodename)
+            f"INSERT INTO run_locks VALUES ('demo', '{source}', 'other-run', {sleeper.pid}, "
+            f"'{host}', '2026-11-01')"
         )(ctx)
 
     return setup
@@ -382,10 +387,8 @@ def nobody_dir() -> Iterator[Path]:
     path.chmod(0o777)
     yield path
     for p in [path, *path.rglob("*")]:
-        try:
+        with contextlib.suppress(OSError):
             p.chmod(0o700)
-        except OSError:
-            pass
     shutil.rmtree(path, ignore_errors=True)
 
 
