@@ -83,13 +83,11 @@ def simulated_engine(db: Path, config_text: str) -> SimulatedEngine:
 NOBODY = 65534
 
 
-def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) -> CliResult:
-    """``cli.main(args)`` in a forked child that dropped to user ``nobody`` (for root only:
-    permission bits do not bind root). The child's exit status, stdout and stderr come back
-    through a pipe."""
+def call_as_nobody(fn: Any) -> Any:
+    """``fn()`` in a forked child that dropped to user ``nobody`` (for root only: permission
+    bits do not bind root); its JSON-able result comes back through a pipe. An exception in
+    the child comes back as ``{"error": repr}``."""
     import os
-    import sys
-    from io import StringIO
 
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -99,16 +97,9 @@ def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) ->
             os.setgroups([])
             os.setgid(NOBODY)
             os.setuid(NOBODY)
-            os.environ.update(environ or {})
-            out, err = StringIO(), StringIO()
-            sys.stdout, sys.stderr = out, err
-            try:
-                code = cli.main(args)
-            except SystemExit as exc:
-                code = int(exc.code or 0)
-            payload = json.dumps([code, out.getvalue(), err.getvalue()])
+            payload = json.dumps(fn())
         except BaseException as exc:  # report anything to the parent
-            payload = json.dumps([99, "", f"child failed: {exc!r}"])
+            payload = json.dumps({"error": repr(exc)})
         os.write(write_end, payload.encode())
         os._exit(0)
     os.close(write_end)
@@ -117,8 +108,29 @@ def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) ->
         chunks.append(chunk)
     os.close(read_end)
     os.waitpid(pid, 0)
-    code, out, err = json.loads(b"".join(chunks))
-    return CliResult(code, out, err)
+    return json.loads(b"".join(chunks))
+
+
+def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) -> CliResult:
+    """``cli.main(args)`` as user ``nobody`` (see :func:`call_as_nobody`)."""
+    import os
+    import sys
+    from io import StringIO
+
+    def run() -> list[Any]:
+        os.environ.update(environ or {})
+        out, err = StringIO(), StringIO()
+        sys.stdout, sys.stderr = out, err
+        try:
+            code = cli.main(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        return [code, out.getvalue(), err.getvalue()]
+
+    result = call_as_nobody(run)
+    if isinstance(result, dict):
+        return CliResult(99, "", f"child failed: {result['error']}")
+    return CliResult(*result)
 
 
 def run_cli_unprivileged(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:

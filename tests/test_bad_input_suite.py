@@ -227,6 +227,9 @@ def unknown_migration(ctx: Ctx) -> None:
     )(ctx)
 
 
+#: Marks the good run as interrupted (killed mid-run), so `resume` has work to do.
+INTERRUPT = "UPDATE runs SET status = 'cancelled', finished_at = NULL WHERE id = '{run}'"
+
 RUN = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "7")
 DB = ("--db", "{db}")
 
@@ -298,6 +301,10 @@ CASES: list[Case] = [
     Case("resume-no-default-mirror", ("resume", "x"), ("no mirror yet at the default path",)),
     Case("runs-db-in-missing-folder", ("runs", "--db", "{dir}/nowhere/m.db"), ("no mirror at",),
          absent=("nowhere",)),
+    Case("export-dry-run-typo-db", ("export", "inngest", "--event-key", "k" * 8, "--workspace", "demo", "--db",
+                                    "{dir}/typo.db"), ("no mirror at",), absent=("typo.db",)),
+    Case("report-output-under-a-file", ("report", "{run}", "--output", "{dir}/plain/r.md", *DB),
+         ("plain",), setup=write("plain", b"x"), absent=("plain/r.md",)),
     Case("runs-empty-file", ("runs", "--db", "{dir}/empty.db"), ("no mirror at", "empty"),
          setup=write("empty.db", b"")),
     # -- files: what is there is not a mirror (left untouched) ---------------------------------
@@ -341,6 +348,11 @@ CASES: list[Case] = [
          setup=locked_here),
     Case("resume-mirror-write-locked", ("resume", "{run}", *DB), ("already completed",),
          setup=locked_here),  # the lookup reads: the real reason wins over the lock
+    Case("resume-interrupted-run-write-locked", ("resume", "{run}", *DB), ("locked",),
+         setup=both(sql(INTERRUPT), locked_here)),
+    Case("run-two-spellings-one-held", ("run", "github:acme/rocket", "github:ACME/ROCKET",
+                                        "--simulate", "--workspace", "demo", "--days", "7", *DB),
+         ("github:acme/rocket running",), setup=live_run_holds("github:acme/rocket")),
     Case("run-locked-by-a-process", RUN + DB, ("locked by another process", "{pid}"),
          setup=locked_by_process),
     Case("run-source-held-by-live-run", RUN + DB, ("already has a backfill of github:acme/rocket",),
@@ -362,6 +374,10 @@ CASES: list[Case] = [
          setup=chmod("good.db", 0o444), how="nobody"),
     Case("resume-read-only-mirror-file", ("resume", "{run}", *DB), ("already completed",),
          setup=chmod("good.db", 0o444), how="nobody"),
+    Case("resume-interrupted-run-read-only", ("resume", "{run}", *DB), ("read-only", "good.db"),
+         setup=both(sql(INTERRUPT), chmod("good.db", 0o444)), how="nobody"),
+    Case("export-dry-run-unreadable-mirror", ("export", "inngest", "--event-key", "k" * 8, "--workspace", "demo", *DB),
+         ("permission denied", "good.db"), setup=chmod("good.db", 0o000), how="nobody"),
     Case("run-mirror-in-read-only-folder", RUN + DB, ("read-only",),
          setup=chmod(".", 0o555), how="nobody"),
     Case("runs-unreadable-mirror", ("runs", *DB), ("permission denied", "good.db"),

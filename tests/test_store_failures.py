@@ -23,10 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import NOBODY, run_cli, run_cli_unprivileged, simulated_engine, stored_ids
+from support import (
+    NOBODY,
+    call_as_nobody,
+    run_cli,
+    run_cli_unprivileged,
+    simulated_engine,
+    stored_ids,
+)
 
 from backfill_tui.engine import SourceSpec
-from backfill_tui.errors import DiskFull, FileLocked, MirrorError, RunConflict
+from backfill_tui.errors import DiskFull, FileLocked, RunConflict
 from backfill_tui.store import Mirror
 
 #: Today's UTC midnight: the simulated history ends about now, so every window holds items.
@@ -259,21 +266,32 @@ def test_the_app_opens_a_read_only_mirror_for_browsing(
 ) -> None:
     """The terminal app falls back to reading; a run there is refused with "read-only"."""
     from backfill_tui.app_cli import _open_for_app
+    from backfill_tui.errors import ReadOnly
 
     source, run_id = mirror_with_a_run
     db = open_folder / "m.db"
     shutil.copyfile(source, db)
     open_folder.chmod(0o555)
-    if os.geteuid() == 0:
-        pytest.skip("root writes a read-only folder; covered by the CLI test as user nobody")
-    try:
+
+    def browse() -> dict[str, Any]:
         mirror = _open_for_app(db)
-        assert mirror.get_run(run_id) is not None
-        with pytest.raises(MirrorError):
-            mirror.create_run(mirror.get_run(run_id), [])  # type: ignore[arg-type]
-        mirror.close()
+        try:
+            run = mirror.get_run(run_id)
+            assert run is not None
+            try:
+                mirror.set_run_status(run_id, "cancelled")
+            except ReadOnly as exc:
+                return {"run": run.id, "refused": str(exc)}
+            return {"run": run.id, "refused": None}
+        finally:
+            mirror.close()
+
+    try:
+        result = call_as_nobody(browse) if os.geteuid() == 0 else browse()
     finally:
         open_folder.chmod(0o755)
+    assert result["run"] == run_id, result
+    assert result["refused"] and result["refused"].startswith("read-only"), result
 
 
 # -- a newer mirror -------------------------------------------------------------------------------
