@@ -8,6 +8,7 @@ as on a full file system); nothing of ours is mocked.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -355,3 +356,43 @@ def test_a_signal_mid_run_ends_it_resumable_without_a_traceback(
     assert len([line for line in err.splitlines() if line.strip()]) <= 1
     runs = run_cli(capsys, "runs", "--json", "--db", str(db))
     assert runs.summary[0]["status"] == "cancelled"
+
+
+# -- the one table --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("number", "kind", "label"),
+    [
+        (errno.ENOSPC, "DiskFull", "disk full"),
+        (errno.EDQUOT, "DiskFull", "disk full"),
+        (errno.EROFS, "ReadOnly", "read-only"),
+        (errno.EACCES, "PermissionDenied", "permission denied"),
+        (errno.EPERM, "PermissionDenied", "permission denied"),
+        (errno.ENOTDIR, "BadPath", "not a usable path"),
+        (errno.EISDIR, "BadPath", "not a usable path"),
+        (errno.ENAMETOOLONG, "BadPath", "not a usable path"),
+    ],
+)
+def test_every_os_refusal_a_user_can_mend_has_its_line(number: int, kind: str, label: str) -> None:
+    from backfill_tui.errors import storage_error
+
+    error = storage_error(OSError(number, os.strerror(number), "/data/report.md"))
+    assert error is not None and type(error).__name__ == kind
+    line = str(error)
+    assert line.startswith(f"{label}: /data/report.md") and "; " in line and "\n" not in line
+    assert storage_error(OSError(errno.EIO, "I/O error", "x")) is None  # not ours to explain
+
+
+def test_a_write_to_a_mirror_opened_for_reading_says_read_only(
+    mirror_with_a_run: tuple[Path, str],
+) -> None:
+    from backfill_tui.errors import ReadOnly
+
+    db, run_id = mirror_with_a_run
+    mirror = Mirror.open(db, readonly=True)
+    try:
+        with pytest.raises(ReadOnly, match=r"^read-only: "):
+            mirror.set_run_status(run_id, "cancelled")
+    finally:
+        mirror.close()
