@@ -510,6 +510,11 @@ def _peek_connection(path: Path, header: bytes) -> sqlite3.Connection:
     return sqlite3.connect(f"{uri}?mode=ro", uri=True)
 
 
+#: Files this process found sound, by (path, size, mtime): ``resume`` opens its mirror twice
+#: (to look the run up, then to write), and the integrity check reads the whole file.
+_SOUND: set[tuple[str, int, int]] = set()
+
+
 def _check_existing(path: Path) -> bool:
     """Refuse, without writing anything, a file that is not a usable mirror.
 
@@ -517,6 +522,14 @@ def _check_existing(path: Path) -> bool:
     version or recorded migrations (``_sqlite_migrations``) include any this version does not
     know: a newer backfill-tui wrote it.
     """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    pending = _check_file(path, integrity=key not in _SOUND)
+    _SOUND.add(key)
+    return pending
+
+
+def _check_file(path: Path, *, integrity: bool) -> bool:
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
@@ -530,7 +543,7 @@ def _check_existing(path: Path) -> bool:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
             applied: list[str] = []
             if migrations.migrations_table in tables:
                 applied = [
