@@ -477,9 +477,10 @@ def _is_wal(header: bytes) -> bool:
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
     """A connection that never writes: ``query_only`` where the file and folder are writable
-    (SQLite then tidies its ``-wal``/``-shm`` on close), else ``mode=ro``, or ``immutable`` when
-    the folder cannot hold the ``-shm`` SQLite needs to read a WAL file (nobody can be writing
-    it then). https://www.sqlite.org/wal.html#readonly
+    (SQLite then tidies its ``-wal``/``-shm`` on close); else ``mode=ro`` when another
+    connection has the file open (its ``-shm`` exists), or ``immutable`` when none has: reading
+    a WAL file ``mode=ro`` needs a ``-shm``, which a read-only folder cannot hold and which
+    would otherwise be left behind. https://www.sqlite.org/wal.html#readonly
     """
     if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
         conn = sqlite3.connect(
