@@ -396,3 +396,15 @@ def test_a_write_to_a_mirror_opened_for_reading_says_read_only(
             mirror.set_run_status(run_id, "cancelled")
     finally:
         mirror.close()
+
+
+def test_a_new_mirror_the_disk_cannot_hold_leaves_no_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sim: None
+) -> None:
+    db = tmp_path / "new.db"
+    limit_pages(monkeypatch, db, room=1)  # the schema needs more than one page
+    result = run_cli(capsys, *RUN, "--days", "7", "--db", str(db))
+    assert result.code == 2
+    (line,) = result.err.strip().splitlines()
+    assert line.startswith(f"backfill-tui: error: disk full: {db}")
+    assert list(tmp_path.glob("new.db*")) == []

@@ -186,6 +186,9 @@ class Mirror(ObservationBrowsing):
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
         except sqlite3.Error as exc:
             conn.close()
+            if size is None:  # the file this call made holds nothing: leave no half a mirror
+                for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                    leftover.unlink(missing_ok=True)
             raise translate(exc, target) from None
         return mirror
 
