@@ -5,8 +5,10 @@ of a real mirror built through the simulator, and asserts the promise of interfa
 exactly one line on stderr saying what is wrong, the documented exit status, no traceback, and,
 where nothing was to be written, the mirror's rows and bytes unchanged and no file created.
 
-Cases that need another process (a lock held elsewhere, a signal) or another user (permission
-bits do not bind root) run the CLI in a child process. ``len(CASES)`` is the count reported.
+Cases that need another process (a lock held elsewhere) or another user (permission bits do
+not bind root) use a child process. A full disk is SQLite's own SQLITE_FULL, met by a
+connection whose ``max_page_count`` leaves no room. Signals are in test_store_failures.py (the
+headless face's message on a signal is another item's). ``len(CASES)`` is the count reported.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import NOBODY, run_cli, run_cli_as_nobody, simulated_engine
@@ -110,6 +113,7 @@ class Case:
     untouched: bool = True  # the mirror's rows and bytes must not change
     absent: tuple[str, ...] = ()  # files (relative to the case folder) that must not exist
     how: str = "inprocess"  # or "nobody": as an unprivileged user (permission bits)
+    pages: int | None = None  # the disk has room for this many more pages of the mirror
 
 
 def write(name: str, content: bytes) -> Setup:
@@ -369,6 +373,14 @@ CASES: list[Case] = [
     Case("run-vercel-other-spelling-held", ("run", "vercel:ACME/Rocket-Web", "--simulate",
                                             "--workspace", "demo", "--days", "7", *DB),
          ("vercel:acme/rocket-web",), setup=live_run_holds("vercel:acme/rocket-web")),
+    # -- disks (a real SQLITE_FULL: the mirror may grow by so many pages) ------------------------
+    Case("run-disk-full-at-first-page", (*RUN[:-2], "--days", "90", "--json", *DB),
+         ("disk full: 0 observations kept", "resume"), pages=0, untouched=False),
+    Case("run-disk-full-mid-run", (*RUN[:-2], "--days", "90", "--json", *DB),
+         ("disk full:", "observations kept", "resume"), pages=30, untouched=False),
+    Case("run-disk-full-new-mirror", (*RUN, "--db", "{dir}/new.db"), ("disk full",), pages=1,
+         absent=("new.db", "new.db-wal", "new.db-shm")),
+    Case("replay-disk-full", ("replay", "{dir}/missing.rec", *DB), ("missing.rec",), pages=0),
     # -- permissions (as an unprivileged user: root is not bound by them) ----------------------
     Case("run-read-only-mirror-file", RUN + DB, ("read-only", "good.db"),
          setup=chmod("good.db", 0o444), how="nobody"),
@@ -408,6 +420,21 @@ def nobody_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def limit_pages(monkeypatch: pytest.MonkeyPatch, db: Path, room: int) -> None:
+    """A full disk, as SQLite meets it: every connection on ``db`` opened from now on may grow
+    it by ``room`` pages only (``PRAGMA max_page_count``; SQLite then answers SQLITE_FULL)."""
+    real = sqlite3.connect
+
+    def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real(database, *args, **kwargs)
+        if str(database) == str(db):
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages + room}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(case: Case, good_mirror: tuple[Path, str], tmp_path: Path,
                    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -432,6 +459,8 @@ def test_bad_input(case: Case, good_mirror: tuple[Path, str], tmp_path: Path,
         environ = {k: v for k, v in ctx.env.items() if k != "EXPECT_PID"}
         for name, value in environ.items():
             monkeypatch.setenv(name, value)
+        if case.pages is not None:
+            limit_pages(monkeypatch, Path(args[args.index("--db") + 1]), case.pages)
         if unprivileged and os.geteuid() == 0:
             environ.update({k: v for k, v in os.environ.items() if k.startswith(("XDG_", "HOME"))})
             result = run_cli_as_nobody(args, environ)
@@ -461,4 +490,4 @@ def test_bad_input(case: Case, good_mirror: tuple[Path, str], tmp_path: Path,
 
 def test_the_suite_has_sixty_distinct_cases() -> None:
     assert len({c.id for c in CASES}) == len(CASES) >= 60
-    assert len({(c.args, c.setup) for c in CASES}) == len(CASES)
+    assert len({(c.args, c.setup, c.pages, c.how) for c in CASES}) == len(CASES)
