@@ -140,3 +140,19 @@ def run_cli_unprivileged(capsys: pytest.CaptureFixture[str], *args: str) -> CliR
     if os.geteuid() == 0:
         return run_cli_as_nobody(list(args))
     return run_cli(capsys, *args)
+
+
+def limit_pages(monkeypatch: pytest.MonkeyPatch, db: Path, room: int) -> None:
+    """A full disk, as SQLite meets it: every connection opened on ``db`` from now on may grow
+    it by ``room`` pages only (``PRAGMA max_page_count``; SQLite then answers SQLITE_FULL,
+    "database or disk is full", as on a full file system). Nothing of ours is replaced."""
+    real = sqlite3.connect
+
+    def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real(database, *args, **kwargs)
+        if str(database) == str(db):
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages + room}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)

@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from support import NOBODY, run_cli, run_cli_as_nobody, simulated_engine
+from support import NOBODY, limit_pages, run_cli, run_cli_as_nobody, simulated_engine
 
 from backfill_tui.store.schema import SCHEMA_VERSION
 
@@ -418,21 +417,6 @@ def nobody_dir() -> Iterator[Path]:
         with contextlib.suppress(OSError):
             p.chmod(0o700)
     shutil.rmtree(path, ignore_errors=True)
-
-
-def limit_pages(monkeypatch: pytest.MonkeyPatch, db: Path, room: int) -> None:
-    """A full disk, as SQLite meets it: every connection on ``db`` opened from now on may grow
-    it by ``room`` pages only (``PRAGMA max_page_count``; SQLite then answers SQLITE_FULL)."""
-    real = sqlite3.connect
-
-    def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
-        conn = real(database, *args, **kwargs)
-        if str(database) == str(db):
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            conn.execute(f"PRAGMA max_page_count = {pages + room}")
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -27,6 +27,7 @@ import pytest
 from support import (
     NOBODY,
     call_as_nobody,
+    limit_pages,
     run_cli,
     run_cli_unprivileged,
     simulated_engine,
@@ -43,20 +44,6 @@ ANCHOR = (
 ).replace("+00:00", "Z")
 SIM = f"anchor={ANCHOR}"
 RUN = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo")
-
-
-def limit_pages(monkeypatch: pytest.MonkeyPatch, db: Path, room: int) -> None:
-    """Every connection SQLite opens on ``db`` from now on may grow it by ``room`` pages only."""
-    real = sqlite3.connect
-
-    def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
-        conn = real(database, *args, **kwargs)
-        if str(database) == str(db):
-            pages = conn.execute("PRAGMA page_count").fetchone()[0]
-            conn.execute(f"PRAGMA max_page_count = {pages + room}")
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", connect)
 
 
 def digest(path: Path) -> str:
