@@ -19,6 +19,7 @@ from typing import Any
 
 from . import progress as ev
 from .connectors import Connector, ItemFailure, Page, provider
+from .connectors.identity import canonical_target
 from .environment import Environment
 from .errors import BackfillError, MirrorError, StorageError, UsageError
 from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
@@ -46,7 +47,9 @@ class SourceSpec:
                 f"'{text}' is not a source; write PROVIDER:TARGET, for example github:acme/rocket"
             )
         info = provider(name.strip().lower())
-        return cls(info.name, info.connector.parse_target(target.strip()))
+        # One spelling per source (connectors/identity.py): ACME/Rocket is acme/rocket.
+        checked = info.connector.parse_target(target.strip())
+        return cls(info.name, canonical_target(info.name, checked))
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.target}"

@@ -165,21 +165,11 @@ class Connector(abc.ABC):
 
     @classmethod
     def parse_target(cls, target: str) -> str:
-        """A source's target, checked and in its canonical spelling (:meth:`canonical_target`)."""
         if not cls.target_pattern.fullmatch(target):
             raise UsageError(
                 f"'{cls.provider}:{target}' is not a valid {cls.provider} source; "
                 f"write it as {cls.target_help}"
             )
-        return cls.canonical_target(target)
-
-    @classmethod
-    def canonical_target(cls, target: str) -> str:
-        """The one spelling of a valid target that the provider treats as the same resource.
-
-        Two spellings of one source are one source for run locks, dedup and resume. Each
-        provider states its own rule (names that are case-insensitive there are lower-cased).
-        """
         return target
 
     @staticmethod

@@ -33,12 +33,6 @@ class GitHubConnector(Connector):
     target_pattern = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
     target_help = "github:OWNER/REPO (for example github:acme/rocket)"
 
-    @classmethod
-    def canonical_target(cls, target: str) -> str:
-        """GitHub owner and repository names are case-insensitive (``/repos/ACME/Rocket`` is
-        ``/repos/acme/rocket``); sourceIds still take ``full_name`` as GitHub spells it."""
-        return target.lower()
-
     repo: gt.Repo
 
     async def prepare(self) -> None:

@@ -49,12 +49,6 @@ class SentryConnector(Connector):
     target_pattern = re.compile(f"{_SLUG}/{_SLUG}")
     target_help = "sentry:ORG/PROJECT (for example sentry:acme/rocket)"
 
-    @classmethod
-    def canonical_target(cls, target: str) -> str:
-        """Sentry organization and project slugs are lower-case (Sentry's slug rule), so any
-        spelling names the same project."""
-        return target.lower()
-
     project: st.Project
 
     @property

@@ -101,15 +101,6 @@ class VercelConnector(Connector):
     target_pattern = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]{0,99}/)?[A-Za-z0-9._-]{1,100}")
     target_help = "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)"
 
-    @classmethod
-    def canonical_target(cls, target: str) -> str:
-        """Vercel team slugs and project names are lower-case; ids (``team_…``, ``prj_…``)
-        are case-sensitive and kept as written."""
-        return "/".join(
-            part if part.startswith(("team_", "prj_")) else part.lower()
-            for part in target.split("/")
-        )
-
     project: vt.Project
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
