@@ -63,7 +63,7 @@ def test_disk_full_mid_run_keeps_what_was_stored_says_so_and_resumes(
 ) -> None:
     db = tmp_path / "m.db"
     Mirror.open(db).close()
-    limit_pages(monkeypatch, db, room=40)
+    limit_pages(monkeypatch, db, room=100)  # room for some pages, not for 90 days
     full = run_cli(capsys, *RUN, "--days", "90", "--json", "--db", str(db))
     assert full.code == 2
     assert "Traceback" not in full.err
@@ -71,7 +71,7 @@ def test_disk_full_mid_run_keeps_what_was_stored_says_so_and_resumes(
     summary = full.summary  # --json still prints the summary of a run that ended early
     run_id = summary["run_id"]
     kept = len(stored_ids(db))
-    assert kept > 0
+    assert kept > 0, line
     assert line == (
         f"backfill-tui: error: disk full: {kept} observations kept in {db}; free space and "
         f"`backfill-tui resume {run_id} --db {db}`"

@@ -103,6 +103,8 @@ class Engine:
         self.mirror = mirror
         self.environment = environment
         self._subscribers: list[Subscriber] = []
+        #: Set when the mirror refused a write: every other stream stops at its next page.
+        self._stopped: BackfillError | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -179,6 +181,7 @@ class Engine:
         for stream in streams:
             by_source.setdefault((stream.provider, stream.target), []).append(stream)
         status = "cancelled"
+        self._stopped = None
         stopped: BackfillError | None = None
         try:
             await _together(
@@ -295,6 +298,11 @@ class Engine:
         try:
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
                 async for page in pages:
+                    if self._stopped is not None:  # another stream met a full disk: stop here
+                        with contextlib.suppress(StorageError, MirrorError):
+                            self.mirror.set_stream_status(record.id, "cancelled")
+                        self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
+                        return
                     events, failures, capped_at, done = _within_cap(
                         page, run.max_items - counters.fetched
                     )
@@ -344,6 +352,7 @@ class Engine:
             self.mirror.set_stream_status(record.id, "completed")
             self._emit(ev.StreamFinished(run.id, record.key, "completed", counters))
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
+            self._stopped = self._stopped or exc
             log.warning("%s stopped: %s", record.key, exc)
             with contextlib.suppress(StorageError, MirrorError):
                 self.mirror.set_stream_status(record.id, "failed", str(exc))
@@ -381,19 +390,18 @@ def _canonical(source: str) -> str:
 
 
 async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
-    """Run coroutines concurrently (``asyncio.gather``); when the mirror refuses a write in one
-    (a full disk, say), cancel the others, wait for them, and raise that error.
+    """Run coroutines concurrently and wait for them all (``asyncio.gather``), then raise the
+    first error any of them raised, a refusal of the mirror (a full disk, say) first.
 
     Cancelling the caller cancels them all at once, as ``gather`` does.
     """
-    tasks = [asyncio.ensure_future(c) for c in coroutines]
-    try:
-        await asyncio.gather(*tasks)
-    except (StorageError, MirrorError):
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    for error in errors:
+        if isinstance(error, StorageError | MirrorError):
+            raise error
+    if errors:
+        raise errors[0]
 
 
 def _within_cap(
