@@ -193,7 +193,7 @@ def main() -> None:
             "app: first frame": lambda: first_frame(cli, env),
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
-        for name, case in cases.items():  # warm-up: page cache, .pyc files, the mirror
+        for case in cases.values():  # warm-up: page cache, .pyc files, the mirror
             case()
         for _ in range(opts.runs):
             for name, case in cases.items():
