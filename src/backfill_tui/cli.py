@@ -8,18 +8,11 @@ input, with one line saying what and how to mend it (interfaces.md §4).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import importlib
-import json
-import logging
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cli_options import (
@@ -32,16 +25,18 @@ from .cli_options import (
     db_path,
     log_path,
 )
-from .connectors import PROVIDERS
-from .display import HeadlessDisplay, print_summary
-from .engine import Engine, RunRequest, SourceSpec, validate_depth
-from .environment import Environment, without_token
+from .connectors import CATALOG
+from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .errors import BackfillError, UsageError
-from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
-from .recording import Recorder
-from .secrets_registry import RedactingFilter, redact
-from .store import Mirror
-from .summary import run_summary
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .recording import Recorder
+    from .store import Mirror
+
+# Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
+# needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
+# tests/test_startup_imports.py checks which heavy packages --help and a run load.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -54,6 +49,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _days(text: str) -> int:
+    from .engine import validate_depth
+
     try:
         value = int(text)
     except ValueError:
@@ -97,7 +94,7 @@ def build_parser() -> Parser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="; ".join(info.connector.target_help for info in PROVIDERS.values()),
+        help="; ".join(entry.target_help for entry in CATALOG.values()),
     )
     run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
     run.add_argument(
@@ -164,6 +161,10 @@ def build_parser() -> Parser:
 
 
 def setup_logging() -> None:
+    import logging
+
+    from .secrets_registry import RedactingFilter
+
     path = log_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -190,6 +191,10 @@ def _entities(text: str | None) -> frozenset[str] | None:
 
 
 async def _execute(engine: Engine, run_id: str) -> str:
+    import asyncio
+    import contextlib
+    import signal
+
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if task is not None:
@@ -202,6 +207,14 @@ async def _execute(engine: Engine, run_id: str) -> str:
 
 
 def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from .display import HeadlessDisplay, print_summary
+    from .summary import run_summary
+
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display:
@@ -223,6 +236,10 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import Engine, RunRequest, SourceSpec
+    from .environment import Environment, without_token
+    from .store import Mirror
+
     request = RunRequest(
         workspace=args.workspace,
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
@@ -231,7 +248,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_items=args.max_items,
     )
     environment = Environment.create(simulate=args.simulate)
-    recorder = Recorder(args.record) if args.record else None
+    recorder: Recorder | None = None
+    if args.record:
+        from .recording import Recorder
+
+        recorder = Recorder(args.record)
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
@@ -248,6 +269,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .environment import Environment
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         run = mirror.get_run(args.run_id)
@@ -275,6 +300,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         runs = mirror.list_runs(args.limit)
@@ -323,6 +352,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         args.handler = cmd_app
     setup_logging()
+    import logging
+
+    from .secrets_registry import redact
+
     try:
         return int(args.handler(args))
     except BackfillError as exc:

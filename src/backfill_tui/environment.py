@@ -16,11 +16,11 @@ import httpx
 
 from . import secrets_registry
 from .clock import Clock, SystemClock, VirtualClock
-from .connectors import ProviderInfo
 from .credentials import Credential, lookup
 from .errors import CredentialsMissing, UsageError
 
 if TYPE_CHECKING:
+    from .connectors import ProviderInfo
     from .demo import Simulator
 
 
