@@ -20,7 +20,12 @@ inflates far less than wall time, the load average, the targets
 command imported. That last list is checked by ``tests/test_startup_imports.py``; here it is
 only shown.
 
-    .venv/bin/python bench/startup.py [--runs 7] [--only SUBSTRING]
+    .venv/bin/python bench/startup.py [--runs 7] [--only SUBSTRING] [--baseline OLD/src]
+
+To compare with an older commit under the same load, interleaved::
+
+    git archive e42c0bc src | tar -x -C /tmp/before
+    .venv/bin/python bench/startup.py --baseline /tmp/before/src
 """
 
 from __future__ import annotations
@@ -194,77 +199,124 @@ def imported(args: list[str], env: dict[str, str]) -> list[str]:
     return result
 
 
+def build_cases(cli: list[str], env: dict[str, str], tmp: Path) -> dict[str, Callable[[], Timing]]:
+    fresh = iter(range(1_000_000))
+
+    def sim_run() -> Timing:
+        return timed([*cli, *SIM_RUN, "--db", f"{tmp}/sim-{next(fresh)}.db"], env)
+
+    return {
+        "python -c pass": lambda: timed([sys.executable, "-c", "pass"], env),
+        "backfill-tui --help": lambda: timed([*cli, "--help"], env),
+        "backfill-tui run --help": lambda: timed([*cli, "run", "--help"], env),
+        "backfill-tui runs (empty mirror)": lambda: timed([*cli, "runs"], env),
+        "run --simulate github, 7 days": sim_run,
+        "app: first frame": lambda: first_frame(cli, env),
+    }
+
+
+def report(title: str, times: dict[str, list[Timing]], runs: int) -> None:
+    def wall(name: str) -> list[float]:
+        return [w for w, _ in times[name]]
+
+    def cpu(name: str) -> float:
+        return statistics.median(c for _, c in times[name])
+
+    base = statistics.median(wall("python -c pass"))
+    base_cpu = cpu("python -c pass")
+    print(f"{title}: start-up, median of {runs} runs each (python {sys.version.split()[0]})")
+    print(f"{'case':<34}{'wall':>8}{'min':>8}{'- bare':>9}{'x bare':>8}{'cpu':>8}{'- bare':>9}")
+    for name in times:
+        med = statistics.median(wall(name))
+        print(
+            f"{name:<34}{med:>7.3f}s{min(wall(name)):>7.3f}s{med - base:>+8.3f}s"
+            f"{med / base:>7.1f}x{cpu(name):>7.3f}s{cpu(name) - base_cpu:>+8.3f}s"
+        )
+    if "backfill-tui --help" in times:
+        help_over = statistics.median(wall("backfill-tui --help")) - base
+        print(
+            f"--help over bare python: {help_over:.3f} s (target <= {HELP_TARGET} s: "
+            f"{'met' if help_over <= HELP_TARGET else 'NOT met'})"
+        )
+    if "app: first frame" in times:
+        frame = statistics.median(wall("app: first frame"))
+        print(
+            f"app first frame: {frame:.3f} s (target <= {FRAME_TARGET} s: "
+            f"{'met' if frame <= FRAME_TARGET else 'NOT met'})"
+        )
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs per case (default 7)")
     parser.add_argument("--only", default="", help="time only the cases naming this (and bare)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also time another version's source folder (e.g. `git archive` of an older commit, "
+        "its src/), put first on PYTHONPATH, interleaved with this one so both see the same load",
+    )
     opts = parser.parse_args()
 
     cli = command()
-    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        env = private_env(home)
-        fresh = iter(range(1_000_000))
-
-        def sim_run() -> Timing:
-            return timed([*cli, *SIM_RUN, "--db", f"{tmp}/sim-{next(fresh)}.db"], env)
-
-        cases: dict[str, Callable[[], Timing]] = {
-            "python -c pass": lambda: timed([sys.executable, "-c", "pass"], env),
-            "backfill-tui --help": lambda: timed([*cli, "--help"], env),
-            "backfill-tui run --help": lambda: timed([*cli, "run", "--help"], env),
-            "backfill-tui runs (empty mirror)": lambda: timed([*cli, "runs"], env),
-            "run --simulate github, 7 days": sim_run,
-            "app: first frame": lambda: first_frame(cli, env),
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp_name:
+        tmp = Path(tmp_name)
+        trees = {"this tree": ""}
+        if opts.baseline is not None:
+            trees["baseline"] = str(opts.baseline.resolve())
+        variants: dict[str, dict[str, Callable[[], Timing]]] = {}
+        envs: dict[str, dict[str, str]] = {}
+        for index, (tree, src) in enumerate(trees.items()):
+            home = tmp / f"home-{index}"
+            home.mkdir()
+            envs[tree] = private_env(home)
+            if src:
+                envs[tree]["PYTHONPATH"] = src
+            variants[tree] = {
+                name: case
+                for name, case in build_cases(cli, envs[tree], tmp / f"t{index}").items()
+                if opts.only in name or name == "python -c pass"
+            }
+            (tmp / f"t{index}").mkdir()
+        times: dict[str, dict[str, list[Timing]]] = {
+            tree: {name: [] for name in cases} for tree, cases in variants.items()
         }
-        cases = {k: v for k, v in cases.items() if opts.only in k or k == "python -c pass"}
-        times: dict[str, list[Timing]] = {name: [] for name in cases}
-        for case in cases.values():  # warm-up: page cache, .pyc files, the mirror
-            case()
+        for cases in variants.values():  # warm-up: page cache, .pyc files, the mirror
+            for case in cases.values():
+                case()
         for _ in range(opts.runs):
-            for name, case in cases.items():
-                times[name].append(case())
+            for name in times["this tree"]:
+                for tree, cases in variants.items():
+                    times[tree][name].append(cases[name]())
 
-        def wall(name: str) -> list[float]:
-            return [w for w, _ in times[name]]
-
-        def cpu(name: str) -> float:
-            return statistics.median(c for _, c in times[name])
-
-        base = statistics.median(wall("python -c pass"))
-        base_cpu = cpu("python -c pass")
-        print(f"start-up, median of {opts.runs} runs each (python {sys.version.split()[0]})")
-        print(f"{'case':<34}{'wall':>8}{'min':>8}{'- bare':>9}{'x bare':>8}{'cpu':>8}{'- bare':>9}")
-        for name in times:
-            med = statistics.median(wall(name))
-            print(
-                f"{name:<34}{med:>7.3f}s{min(wall(name)):>7.3f}s{med - base:>+8.3f}s"
-                f"{med / base:>7.1f}x{cpu(name):>7.3f}s{cpu(name) - base_cpu:>+8.3f}s"
-            )
+        for tree in trees:
+            report(tree if opts.baseline else "backfill-tui", times[tree], opts.runs)
+        if opts.baseline is not None:
+            print(f"{'case':<34}{'wall now/baseline':>19}{'cpu now/baseline':>18}")
+            for name in times["this tree"]:
+                now, then = times["this tree"][name], times["baseline"][name]
+                wall_ratio = statistics.median(w for w, _ in now) / statistics.median(
+                    w for w, _ in then
+                )
+                cpu_ratio = statistics.median(c for _, c in now) / statistics.median(
+                    c for _, c in then
+                )
+                print(f"{name:<34}{wall_ratio:>18.2f}x{cpu_ratio:>17.2f}x")
+            print()
         print(f"load average now: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        if "backfill-tui --help" in times:
-            help_over = statistics.median(wall("backfill-tui --help")) - base
-            print(
-                f"\n--help over bare python: {help_over:.3f} s (target <= {HELP_TARGET} s: "
-                f"{'met' if help_over <= HELP_TARGET else 'NOT met'})"
-            )
-        if "app: first frame" in times:
-            frame = statistics.median(wall("app: first frame"))
-            print(
-                f"app first frame: {frame:.3f} s (target <= {FRAME_TARGET} s: "
-                f"{'met' if frame <= FRAME_TARGET else 'NOT met'})"
-            )
 
-        print("\nheavy packages imported (of " + ", ".join(HEAVY) + "):")
-        probes = {
-            "--help": ["--help"],
-            "run --help": ["run", "--help"],
-            "runs": ["runs"],
-            "run --simulate github": [*SIM_RUN, "--db", f"{tmp}/probe.db"],
-        }
-        for name, args in probes.items():
-            print(f"  {name:<24}{', '.join(imported(args, env)) or '(none)'}")
+        for tree in trees:
+            print(f"\nheavy packages imported, {tree} (of " + ", ".join(HEAVY) + "):")
+            probes = {
+                "--help": ["--help"],
+                "run --help": ["run", "--help"],
+                "runs": ["runs"],
+                "run --simulate github": [*SIM_RUN, "--db", str(tmp / f"probe-{tree}.db")],
+            }
+            for name, args in probes.items():
+                print(f"  {name:<24}{', '.join(imported(args, envs[tree])) or '(none)'}")
 
 
 if __name__ == "__main__":
