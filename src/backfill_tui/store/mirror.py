@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_json
 from sqlite_utils import Database
 
 from ..errors import MirrorError, RunConflict
@@ -63,6 +62,8 @@ def _json(value: Any) -> str:
 
 def _json_of(value: Any) -> str:
     """Compact JSON of models, lists and dicts, ``None`` fields left out (pydantic's encoder)."""
+    from pydantic_core import to_json  # here, not at the top: `runs` and the app never need it
+
     return to_json(value, exclude_none=True).decode()
 
 
