@@ -27,6 +27,7 @@ from .environment import Environment
 from .errors import BackfillError
 from .estimate import Estimate
 from .live import EventBuffer, RunProgress
+from .outputs import in_use
 from .recording import Recorder, Replay
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
@@ -140,7 +141,9 @@ class BackfillApp(App[None]):
             return None
         engine = Engine(self.mirror, self.environment)
         try:
-            recorder = Recorder(record_to) if record_to else None
+            recorder = (
+                Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
+            )
             run = engine.plan(request, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)

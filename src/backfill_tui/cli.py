@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from .engine import Engine, RunRequest, SourceSpec, validate_depth
 from .environment import Environment, without_token
 from .errors import BackfillError, UsageError
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from .outputs import check_output, in_use, sniff
 from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
 from .store import Mirror
@@ -163,11 +165,22 @@ def build_parser() -> Parser:
     return parser
 
 
+class PrivateLogHandler(logging.FileHandler):
+    """The log file, appended to, created (or narrowed to) mode 0600 like the mirror."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging() -> None:
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if sniff(path) is not None:  # never append log lines to a database or recording
+            raise OSError(f"{path} is not a log file")
+        handler: logging.Handler = PrivateLogHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -176,6 +189,16 @@ def setup_logging() -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
+
+
+def check_side_outputs(environment: Environment, db: Path) -> None:
+    """Refuse the simulator's ``request_log`` if it would append to the mirror, a database or a
+    recording (``outputs.check_output``); raises :class:`UsageError`."""
+    simulator = environment.simulator
+    if simulator is not None and simulator.config.request_log is not None:
+        check_output(
+            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+        )
 
 
 def _entities(text: str | None) -> frozenset[str] | None:
@@ -231,7 +254,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_items=args.max_items,
     )
     environment = Environment.create(simulate=args.simulate)
-    recorder = Recorder(args.record) if args.record else None
+    check_side_outputs(environment, db_path(args))
+    recorder = Recorder(args.record, protected=in_use(db_path(args))) if args.record else None
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
@@ -268,6 +292,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             simulate=run.simulate,
             simulator_config=env_text if env_text is not None else run.simulator or "",
         )
+        check_side_outputs(environment, mirror.path)
         engine = Engine(mirror, environment)
         return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
     finally:

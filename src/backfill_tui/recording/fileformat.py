@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BackfillError
+from ..outputs import AtomicFile
 
 FORMAT = "backfill-tui-recording"
 VERSION = 1
@@ -189,13 +190,18 @@ def _line(obj: dict[str, Any]) -> bytes:
 
 
 class RecordingWriter:
-    """Appends lines to a new recording (mode 0600) and seals it with the trailer on close."""
+    """Appends lines to a new recording (mode 0600) and seals it with the trailer on close.
+
+    The lines go to a temporary file beside ``path`` (:class:`~backfill_tui.outputs.AtomicFile`)
+    that :meth:`close` renames into place once sealed, so a killed run never leaves half a
+    recording where a file stood; :meth:`discard` drops it. Check ``path`` first
+    (``outputs.check_output``): the writer replaces whatever is there.
+    """
 
     def __init__(self, path: Path, header: RecordingHeader) -> None:
         self.path = path
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_TRUNC
-        self._raw: IO[bytes] = os.fdopen(fd, "wb")
+        self._out = AtomicFile(path, mode=0o600)
+        self._raw: IO[bytes] = self._out.file
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=6)
         self._hash = hashlib.sha256()
         self._lock = threading.Lock()
@@ -225,9 +231,19 @@ class RecordingWriter:
                 return
             self._closed = True
             trailer = {"kind": "end", "exchanges": self._count, "sha256": self._hash.hexdigest()}
-            self._gz.write(_line(trailer))
-            self._gz.close()
-            self._raw.close()
+            try:
+                self._gz.write(_line(trailer))
+                self._gz.close()
+            except BaseException:
+                self._out.discard()
+                raise
+            self._out.commit()
+
+    def discard(self) -> None:
+        """Drop the recording: the temporary file is removed, ``path`` left as it was."""
+        with self._lock:
+            self._closed = True
+            self._out.discard()
 
 
 def read_recording(path: str | os.PathLike[str]) -> RecordingFile:
