@@ -14,7 +14,7 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
-from .secrets_registry import redact
+from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord
 from .store.run_items import observations_per_day
 from .summary import run_summary
@@ -82,10 +82,9 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         f"{__version__} from `{cell(mirror.path.name)}`."
     )
     out += ["", "## Parameters", ""]
+    settings = public_settings(run.simulator)  # parsed: a stored secret is never printed
     simulated = (
-        f"yes ({run.simulator})"
-        if run.simulate and run.simulator
-        else ("yes" if run.simulate else "no")
+        f"yes ({settings})" if run.simulate and settings else ("yes" if run.simulate else "no")
     )
     out += _table(
         ["Parameter", "Value"],
