@@ -291,7 +291,7 @@ def read_recording(
 
 
 def _bounded_lines(
-    target: Path, handle: IO[bytes], max_line: int, max_total: int
+    target: Path, handle: gzip.GzipFile, max_line: int, max_total: int
 ) -> Iterator[bytes]:
     """The file's lines (with their newline), refusing one past ``max_line`` or the file past
     ``max_total`` bytes as soon as either is crossed."""
