@@ -45,7 +45,7 @@ def public_settings(text: str | None) -> str | None:
     except (ValueError, TypeError):
         return UNREADABLE_SETTINGS
     register(config.token)
-    return config.to_env_string(secrets=False)
+    return config.to_env_string(secrets=False, order=SimulatorConfig.option_names(text))
 
 
 def redact(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,21 +132,30 @@ class SimulatorConfig:
             values[key] = _convert(key, value)
         return cls(**values)
 
-    def to_env_string(self, *, secrets: bool = True) -> str:
+    def to_env_string(self, *, secrets: bool = True, order: Sequence[str] = ()) -> str:
         """The inverse of :meth:`from_env_string` (only the options that differ from defaults).
 
         ``secrets=False`` leaves out every credential option (:data:`SECRET_OPTIONS`): the form
         a run stores, a report prints and a recording keeps (``secrets_registry.public_settings``).
+        ``order``: option names to write first, in that order (the order the user wrote them).
         """
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        names = [n for n in dict.fromkeys(order) if n in fields]
+        names += [n for n in fields if n not in names]
         parts: list[str] = []
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value == f.default or (not secrets and f.name in SECRET_OPTIONS):
+        for name in names:
+            value = getattr(self, name)
+            if value == fields[name].default or (not secrets and name in SECRET_OPTIONS):
                 continue
             if isinstance(value, datetime):
                 value = value.strftime("%Y-%m-%dT%H:%M:%SZ")
-            parts.append(f"{f.name}={value}")
+            parts.append(f"{name}={value}")
         return ",".join(parts)
+
+    @staticmethod
+    def option_names(text: str) -> list[str]:
+        """The option names in a ``key=value,...`` string, in the order written."""
+        return [raw.partition("=")[0].strip() for raw in text.split(",") if raw.strip()]
 
 
 def _convert(key: str, value: str) -> Any:
