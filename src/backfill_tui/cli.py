@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .outputs import check_output, in_use, sniff
 from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
+from .signals import Stop, cancel_on_signals, stop_on_signals
 from .store import Mirror
 from .summary import run_summary
 
@@ -212,29 +212,28 @@ def _entities(text: str | None) -> frozenset[str] | None:
     return names
 
 
-async def _execute(engine: Engine, run_id: str) -> str:
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    try:
-        return await engine.run(run_id)
-    except asyncio.CancelledError:
-        return "cancelled"
+async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
+    with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
+        try:
+            return await engine.run(run_id)
+        except asyncio.CancelledError:
+            return "cancelled"
 
 
 def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
-    ) as display:
+    ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
         try:
-            asyncio.run(_execute(engine, run_id))
+            asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
-            sys.stderr.write(
-                f"cancelled: what was stored is kept; `backfill-tui resume {run_id}` continues\n"
-            )
+            stop.signal_name = stop.signal_name or "SIGINT"
+    if stop.signal_name is not None:
+        sys.stderr.write(
+            f"cancelled ({stop.signal_name}): what was stored is kept; "
+            f"`backfill-tui resume {run_id}` continues\n"
+        )
     run = mirror.get_run(run_id)
     assert run is not None
     summary = run_summary(mirror, run)
@@ -340,16 +339,28 @@ def cmd_runs(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _cmd_demo() -> Any:
+    from .app_cli import cmd_demo
+
+    return cmd_demo
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # no command: the terminal app
-        from .app_cli import cmd_app
+    from .app_cli import cmd_app
 
+    if args.command is None:  # no command: the terminal app
         args.handler = cmd_app
     setup_logging()
+    # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
+    stopping = nullcontext() if args.handler in (cmd_app, _cmd_demo()) else stop_on_signals()
     try:
-        return int(args.handler(args))
+        with stopping:
+            return int(args.handler(args))
+    except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
+        sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
+        return EXIT_INCOMPLETE
     except BackfillError as exc:
         sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
         return EXIT_BAD_INPUT
