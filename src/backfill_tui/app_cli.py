@@ -67,7 +67,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
-    mirror = Mirror.open(getattr(args, "db", None) or default_demo_db())
+    db = getattr(args, "db", None) or default_demo_db()
+    from .cli import check_side_outputs
+
+    check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
+    mirror = Mirror.open(db)
     try:
         app = BackfillApp(
             mirror,

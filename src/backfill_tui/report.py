@@ -87,7 +87,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     out = [f"# backfill-tui run {cell(run.id)}", ""]
     out.append(
         f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} by backfill-tui "
-        f"{__version__} from `{cell(mirror.path.name)}`."
+        f"{__version__} from {cell(mirror.path.name)}."
     )
     out += ["", "## Parameters", ""]
     settings = public_settings(run.simulator)  # parsed: a stored secret is never printed
