@@ -243,3 +243,34 @@ def test_the_handlers_are_restored_and_sigterm_interrupts_like_ctrl_c() -> None:
             time.sleep(0.01)
     assert isinstance(stop, Stop) and stop.signal_name == "SIGTERM"
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) -> None:
+    """The terminal app: SIGTERM does what quitting does (the run cancelled, what it stored
+    kept), instead of dying mid-page with the terminal left in raw mode."""
+    import asyncio
+
+    from app_support import SIZE, make_app
+    from app_support import wait_until as app_wait_until
+
+    from backfill_tui.engine import RunRequest, SourceSpec
+
+    app = make_app(tmp_path, "latency=0.5")
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            request = RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=90, max_items=100_000)
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await app_wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
+            # The app's handler is in place (else the signal would end this test process).
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await app_wait_until(pilot, lambda: not app.is_running)
+            return run_id
+
+    run_id = asyncio.run(scenario())
+    assert app.stopped_by == "SIGTERM" and app.return_code == 1
+    run = app.mirror.get_run(run_id)
+    assert run is not None and run.status == "cancelled"
+    assert app.mirror.source_ids("ws", run_id)

@@ -10,7 +10,9 @@ four times a second and the dashboard redraws from it, so a fast run never flood
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +125,19 @@ class BackfillApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+        # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
+        # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
+
+    #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
+    stopped_by: str | None = None
+
+    def stop_on_signal(self) -> None:
+        """Cancel a run in progress, keeping what it stored, then exit (status 1)."""
+        if self.stopped_by is None:
+            self.stopped_by = "SIGTERM"
+            self.run_worker(self._cancel_then_exit(), group="quit")
 
     # -- runs ------------------------------------------------------------------------------------
 
@@ -347,4 +362,4 @@ class BackfillApp(App[None]):
             session.worker.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
-        self.exit()
+        self.exit(return_code=1 if self.stopped_by else 0)

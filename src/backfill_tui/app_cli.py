@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
         )
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()
@@ -92,6 +95,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()
