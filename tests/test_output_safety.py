@@ -256,3 +256,41 @@ def test_the_log_is_private_and_never_written_into_a_database(
     run_cli(capsys, "runs", "--db", str(built.db), "--json")
     cli.logging.getLogger("backfill_tui").error("a line that must not land in a database")
     assert digest(log) == before
+
+
+def test_the_apps_screenshots_refuse_the_same_files(built: Fixture, tmp_path: Path) -> None:
+    """``save_screenshot`` (scripts, the command palette's screenshot) goes through outputs.py."""
+    import asyncio
+
+    from app_support import SIZE, sim_environment
+
+    from backfill_tui.app import BackfillApp
+
+    work = tmp_path / "work"
+    work.mkdir()
+    f = Fixture(
+        Path(shutil.copy(built.db, work / "m.db")),
+        Path(shutil.copy(built.rec, work / "r.rec")),
+        built.run_id,
+    )
+    targets = {name: make(work, f) for name, make in TARGETS.items()}
+    before = {name: digest(path) for name, path in targets.items()}
+    app = BackfillApp(Mirror.open(f.db), sim_environment())
+    refused: list[str] = []
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            for name, path in targets.items():
+                try:
+                    app.save_screenshot(path.name, str(path.parent))
+                except UsageError:
+                    refused.append(name)
+            return app.save_screenshot("shot.svg", str(work))
+
+    saved = asyncio.run(scenario())
+    app.mirror.close()
+    assert refused == list(TARGETS)
+    assert {name: digest(path) for name, path in targets.items()} == before
+    assert Path(saved).read_text().startswith("<svg")
+    assert not list(work.glob(".*.part"))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from platformdirs import user_downloads_path
+from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -29,7 +31,7 @@ from .environment import Environment
 from .errors import BackfillError
 from .estimate import Estimate
 from .live import EventBuffer, RunProgress
-from .outputs import in_use
+from .outputs import atomic_write, check_output, in_use
 from .recording import Recorder, Replay
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
@@ -343,6 +345,44 @@ class BackfillApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # -- screenshots: checked and written atomically like every file the product writes ----------
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """Textual's, but never over the mirror, a database or a recording, and never half a
+        file (``outputs.check_output`` and ``atomic_write``); raises ``UsageError`` if refused."""
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        target = check_output(
+            Path(path or ".").expanduser() / name,
+            option="screenshot",
+            protected=in_use(self.mirror.path),
+        )
+        svg = self.export_screenshot()
+        with atomic_write(target) as handle:
+            handle.write(svg.encode("utf-8"))
+        return str(target)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """The command palette's screenshot: saved to the Downloads folder, said in a toast."""
+        try:
+            saved = self.save_screenshot(
+                filename, path or str(user_downloads_path()), time_format
+            )
+        except (BackfillError, OSError) as exc:
+            self.notify(redact(str(exc)), title="Screenshot not saved", severity="error")
+            return None
+        self.notify(f"screenshot saved to {saved}", markup=False)
+        return saved
 
     async def action_quit(self) -> None:
         if not self.running:
