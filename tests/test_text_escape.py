@@ -132,3 +132,48 @@ def test_a_title_cannot_shift_the_apps_table_rows() -> None:
     shown = cells[3].plain
     assert shown == "fix <U+202E>login<U+202C> flow<U+200B><U+200B><U+200B> now"
     assert cell_len(shown) == len(shown)
+
+
+def test_the_live_views_show_provider_text_visibly() -> None:
+    """The app's live state (live.py) and the headless progress table (display.py) get a
+    provider's reason and error through clean(): no raw bidi or zero-width character."""
+    import io
+
+    from rich.console import Console
+
+    from backfill_tui import progress as ev
+    from backfill_tui.display import HeadlessDisplay
+    from backfill_tui.live import RunProgress
+    from backfill_tui.store import RunRecord
+
+    evil = "rate \u202elimited\u202c\u200b by \u2066policy\u2069"
+    stream = f"{SOURCE_SPEC}/issue"
+    events: list[ev.ProgressEvent] = [
+        ev.RunStarted("r1", "ws", "2026-10-29T00:00:00+00:00", (stream,)),
+        ev.RateLimitWait("r1", SOURCE_SPEC, stream, 1_800_000_000.0, 5.0, evil),
+        ev.StreamFinished("r1", stream, "failed", ev.StreamCounters(), error=evil),
+    ]
+    run = RunRecord("r1", "ws", [SOURCE_SPEC], 30, "2026-10-29T00:00:00+00:00", None, 10)
+    live = RunProgress(run, [], 0.0)
+    out = io.StringIO()
+    display = HeadlessDisplay(out)
+    for event in events:
+        live.apply(event, 1.0)
+        display(event)
+    table = io.StringIO()
+    Console(file=table, width=200).print(display._table())
+    shown = [
+        live.sources[SOURCE_SPEC].wait_reason or "",
+        live.streams[stream].error or "",
+        *live.take_log(),
+        out.getvalue(),
+        table.getvalue(),
+    ]
+    for text in shown:
+        for raw in BIDI + ZERO_WIDTH:
+            assert raw not in text
+    assert "<U+202E>limited<U+202C><U+200B>" in live.streams[stream].error  # type: ignore[operator]
+    assert "<U+202E>limited" in table.getvalue()
+
+
+SOURCE_SPEC = "github:acme/rocket"
