@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
 import sqlite3
 import stat
@@ -294,3 +295,21 @@ def test_the_apps_screenshots_refuse_the_same_files(built: Fixture, tmp_path: Pa
     assert {name: digest(path) for name, path in targets.items()} == before
     assert Path(saved).read_text().startswith("<svg")
     assert not list(work.glob(".*.part"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_folder_or_read_only_file_is_one_line(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    kept = tmp_path / "kept.md"
+    kept.write_text("keep me\n")
+    kept.chmod(0o444)
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(UsageError, match="is not writable"):
+            check_output(locked / "r.md", option="--output")
+        with pytest.raises(UsageError, match="is read-only"):
+            check_output(kept, option="--output")
+    finally:
+        locked.chmod(0o700)
+    assert kept.read_text() == "keep me\n"

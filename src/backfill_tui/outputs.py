@@ -110,7 +110,8 @@ def check_output(
     ``option`` names the argument in the message (``--output``, ``--record``). ``protected``:
     the files in use with their names for the message (see :func:`in_use`). Raises :class:`UsageError` (one line, exit 2) when
     ``path`` is a folder, its folder does not exist, it is one of ``protected`` (also through a
-    symlink or hard link), or it already holds a SQLite database, WAL or recording.
+    symlink or hard link), it already holds a SQLite database, WAL or recording, or it (or its
+    folder) cannot be written.
     """
     target = Path(path).expanduser()
     if target.is_dir():
@@ -123,6 +124,12 @@ def check_output(
                 f"{option} {target} is {what} in use ({other}); writing it would destroy it: "
                 "choose another file"
             )
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{option} {target}: folder {target.parent} is not writable; choose another folder"
+        )
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError(f"{option} {target} is read-only; choose another file")
     if target.exists():
         kind = sniff(target)
         if kind is not None:
