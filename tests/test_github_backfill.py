@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import respx
 from support import ground_truth, run_cli, simulated_engine, stored_ids
 
 
@@ -107,3 +109,44 @@ def test_max_items_caps_a_stream_and_says_so(tmp_path: Path, anchor: str,
     human = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "other",
                     "--days", "90", "--max-items", "150", "--entities", "push", "--db", str(db))
     assert "capped at" in human.out
+
+
+# -- issue 9, item 1: releases are listed by creation, not publication (respx) ------------------
+
+
+def _release(tag: str, rid: int, created: datetime, published: datetime) -> dict[str, object]:
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    return {
+        "id": rid, "tag_name": tag, "name": tag, "body": "", "draft": False, "prerelease": False,
+        "target_commitish": "main", "html_url": f"https://github.com/acme/rocket/releases/tag/{tag}",
+        "author": {"login": "octo-ada", "id": 583231}, "created_at": created.strftime(stamp),
+        "published_at": published.strftime(stamp),
+    }
+
+
+@respx.mock
+def test_a_release_published_long_after_its_creation_is_stored(
+    respx_mock: respx.MockRouter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The issue's exact page: GitHub lists by created_at, so v2.8.1 follows v2.9.0."""
+    now = datetime.now(UTC)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_releaseOrderToken")
+    api = "https://api.github.com/repos/acme/rocket"
+    respx_mock.get(api).respond(200, json={"id": 1296269, "full_name": "acme/rocket",
+                                           "html_url": "https://github.com/acme/rocket",
+                                           "default_branch": "main"})
+    page = [
+        _release("v3.0.0", 3, now - timedelta(days=3), now - timedelta(days=3)),
+        _release("v2.9.0", 2, now - timedelta(days=40), now - timedelta(days=40)),
+        _release("v2.8.1", 1, now - timedelta(days=60), now - timedelta(days=2)),
+    ]
+    releases = respx_mock.get(f"{api}/releases").respond(200, json=page)
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
+                     "--entities", "release", "--json", "--db", str(db))
+    assert result.code == 0, result.err
+    assert sorted(stored_ids(db)) == ["release:acme/rocket:v2.8.1", "release:acme/rocket:v3.0.0"]
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert stream["status"] == "completed" and stream["new"] == 2 and stream["failed"] == 0
+    assert releases.call_count == 1
