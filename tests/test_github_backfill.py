@@ -8,64 +8,7 @@ from pathlib import Path
 
 import pytest
 import respx
-from support import ground_truth, run_cli, simulated_engine, stored_ids
-
-
-@pytest.mark.parametrize("days", [7, 30, 90])
-def test_stored_source_ids_equal_ground_truth(days: int, tmp_path: Path, anchor: str,
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    config = f"anchor={anchor}"
-    monkeypatch.setenv("BACKFILL_SIM", config)
-    db = tmp_path / "mirror.db"
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--days", str(days), "--json", "--db", str(db))
-    assert result.code == 0, result.err
-    summary = result.summary
-    assert summary["status"] == "completed"
-    assert summary["depth_days"] == days
-    ids = stored_ids(db)
-    assert len(ids) == len(set(ids))
-    expected = ground_truth(config, "github", "acme/rocket", summary["since"])
-    assert set(ids) == expected
-    streams = summary["sources"][0]["streams"]
-    assert sum(s["new"] for s in streams) == len(expected)
-    assert {s["entity"] for s in streams} == {"pull_request", "issue", "release", "push"}
-
-
-def test_second_run_adds_nothing(tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
-    db = tmp_path / "mirror.db"
-    args = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--json", "--db", str(db))
-    first = run_cli(capsys, *args)
-    before = stored_ids(db)
-    second = run_cli(capsys, *args)
-    assert second.code == 0
-    streams = second.summary["sources"][0]["streams"]
-    fetched = sum(s["fetched"] for s in streams)
-    assert fetched == sum(s["fetched"] for s in first.summary["sources"][0]["streams"]) > 0
-    assert sum(s["new"] for s in streams) == 0
-    assert sum(s["duplicates"] for s in streams) == fetched
-    assert sorted(stored_ids(db)) == sorted(before)
-
-
-def test_faults_and_rate_limits_change_nothing(tmp_path: Path, anchor: str,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    clean_db, rough_db = tmp_path / "clean.db", tmp_path / "rough.db"
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
-    clean = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                    "--days", "90", "--json", "--db", str(clean_db))
-    rough_config = f"anchor={anchor},faults=0.15,rate_limit_every=7,clock=virtual"
-    monkeypatch.setenv("BACKFILL_SIM", rough_config)
-    rough = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                    "--days", "90", "--json", "--db", str(rough_db))
-    assert clean.code == 0 and rough.code == 0, rough.err
-    assert sorted(stored_ids(rough_db)) == sorted(stored_ids(clean_db))
-    source = rough.summary["sources"][0]
-    assert source["rate_limit_wait_s"] >= 60  # a secondary limit waits at least a minute
-    assert source["api_calls"] > clean.summary["sources"][0]["api_calls"]
+from support import run_cli, simulated_engine, stored_ids
 
 
 def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:

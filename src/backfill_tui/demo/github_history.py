@@ -41,6 +41,8 @@ REPO_API = f"{API}/repos/{FULL_NAME}"
 REPO_HTML = f"{HTML}/{FULL_NAME}"
 _WEB_FLOW = Person("web-flow", 19864447, "GitHub", "noreply@github.com")
 Json = dict[str, Any]
+#: (days since creation, days since publication) of the releases always published late.
+_LATE = ((60, 2), (100, 10))
 
 
 def node_id(prefix: str, seed: int, kind: str, index: int) -> str:
@@ -163,8 +165,10 @@ class RepoHistory:
     # GitHub lists releases by creation (``created_at``, the tagged commit's date), newest
     # first, not by publication (provider-apis.md §1.2, §6): the release timeline orders by
     # creation, and a few releases are published long after it, so they sit behind releases
-    # published earlier. The one created nearest 60 days before the anchor is always published
-    # 2 days before it (the demo's "published long after its creation" release).
+    # published earlier. Two always are (the demo's "published long after its creation"
+    # releases): the one created nearest 60 days before the anchor is published 2 days before
+    # it, and the one created nearest 100 days before it, 10 days before it; so a 7, 30 and
+    # 90-day run each has a release a stop at the first older one would lose.
     def release_created(self, p: int) -> int:
         return self.releases.ts(p)
 
@@ -174,8 +178,8 @@ class RepoHistory:
             return None
         created = self.release_created(p)
         latest = int(self.anchor) - 60
-        if p == self.late_release:
-            return max(created, min(latest, int(self.anchor - 2 * DAY)))
+        if p in self.late_releases:
+            return max(created, min(latest, int(self.anchor - self.late_releases[p] * DAY)))
         draws = Draws(self.seed, "release:published", p)
         if draws.random() < 0.1:
             delay = draws.randint(20 * DAY, 80 * DAY)  # tagged long ago, published later
@@ -184,16 +188,18 @@ class RepoHistory:
         return max(created, min(latest, created + delay))
 
     @functools.cached_property
-    def late_release(self) -> int:
-        """The position of the release created nearest 60 days before the anchor."""
-        return self.releases.count_since(self.anchor - 60 * DAY)
+    def late_releases(self) -> dict[int, int]:
+        """Positions of the always-late releases, and how many days before the anchor each
+        was published (created ~60 and ~100 days before it)."""
+        late = {self.releases.count_since(self.anchor - age * DAY): days for age, days in _LATE}
+        return {p: days for p, days in late.items() if p < self.releases.n}
 
     def release_flags(self, p: int) -> tuple[bool, bool]:
         """``(draft, prerelease)`` of the release at position ``p``."""
         draws = Draws(self.seed, "release", p)
         draft = draws.random() < (0.5 if p < 2 else 0.06)
         pre = draws.random() < 0.12
-        if p == self.late_release:
+        if p in self.late_releases:
             draft = False
         return draft, pre
 
