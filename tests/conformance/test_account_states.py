@@ -266,3 +266,14 @@ def test_a_resource_missing_on_the_first_page_still_fails(
     respx_mock.get(url__startswith=url).respond(404, json={"message": "Not Found"})
     with pytest.raises(AccessDenied):
         read_stream(make_connector(provider, target, days_ago(30)), entity)
+
+
+@respx.mock
+def test_an_archived_repository_is_read_as_usual_with_a_note(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(200, json={**REPO, "archived": True})
+    respx_mock.get(f"{GITHUB}/repos/acme/rocket/commits").respond(
+        200, json=[_commit("d" * 40, iso(days_ago(1)))]
+    )
+    connector = make_connector("github", "acme/rocket", days_ago(30))
+    assert stored(read_stream(connector, "push")) == [f"push:acme/rocket:{'d' * 40}"]
+    assert connector.notes == ["repository acme/rocket is archived (read-only); read as usual"]

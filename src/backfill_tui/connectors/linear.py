@@ -51,8 +51,8 @@ def _order(root: str) -> StreamOrder:
         window_on="updatedAt",
         server_filter="filter: {updatedAt: {gte: cutoff}}, team key",
         early_stop=False,
-        stop_rule=f"read every page while pageInfo.hasNextPage; a {root} node updated before "
-        "the cutoff is skipped (the server filter already bounds the window)",
+        stop_rule=f"read every page while pageInfo.hasNextPage; any {root} updated before the "
+        "cutoff is skipped (the server filter already bounds the window)",
     )
 
 
