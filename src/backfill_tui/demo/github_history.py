@@ -179,7 +179,8 @@ class RepoHistory:
         created = self.release_created(p)
         latest = int(self.anchor) - 60
         if p in self.late_releases:
-            return max(created, min(latest, int(self.anchor - self.late_releases[p] * DAY)))
+            published = int(self.anchor - self.late_releases[p] * DAY - 11_820)  # not on the hour
+            return max(created, min(latest, published))
         draws = Draws(self.seed, "release:published", p)
         if draws.random() < 0.1:
             delay = draws.randint(20 * DAY, 80 * DAY)  # tagged long ago, published later
