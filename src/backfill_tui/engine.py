@@ -301,7 +301,7 @@ class Engine:
                         capped_at=capped_at,
                         api_calls=stats.api_calls - committed_calls,
                         wait_s=stats.wait_seconds - committed_wait,
-                        item_notes=[(n.key, n.reason) for n in page.item_notes],
+                        item_notes=_kept_notes(page, events),
                         note=note,
                     )
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
@@ -374,6 +374,12 @@ def _within_cap(
     failures = page.failures[: room - len(events)]
     reached = events[-1].occurredAt if events else page.reached or "the first page"
     return events, failures, reached, True
+
+
+def _kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:
+    """(sourceId, reason) of the page's partly read items that were kept under the cap."""
+    kept = {e.sourceId for e in events}
+    return [(n.key, n.reason) for n in page.item_notes if n.key in kept]
 
 
 @dataclass

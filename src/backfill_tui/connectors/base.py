@@ -60,7 +60,7 @@ class Page:
     events: list[SourceEvent] = field(default_factory=list)
     failures: list[ItemFailure] = field(default_factory=list)
     #: Items stored, but with a part the provider could not give (a GraphQL error pointing into
-    #: one node): recorded against the item, not counted as failed.
+    #: one node), keyed by the stored sourceId: recorded against the item, not counted failed.
     item_notes: list[ItemFailure] = field(default_factory=list)
     #: A plain line about an ordinary state the stream met (an empty repository, issues turned
     #: off, a resource gone between two pages): shown by the summary, dashboard and report.
