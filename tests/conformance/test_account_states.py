@@ -277,3 +277,27 @@ def test_an_archived_repository_is_read_as_usual_with_a_note(respx_mock: respx.M
     connector = make_connector("github", "acme/rocket", days_ago(30))
     assert stored(read_stream(connector, "push")) == [f"push:acme/rocket:{'d' * 40}"]
     assert connector.notes == ["repository acme/rocket is archived (read-only); read as usual"]
+
+
+def test_the_dashboard_shows_the_note_on_the_stream(tmp_path: Path) -> None:
+    from app_support import SIZE, make_app, wait_until
+    from textual.widgets import Label
+
+    from backfill_tui.engine import RunRequest, SourceSpec
+    from backfill_tui.widgets.run_rows import StreamRow
+
+    app = make_app(tmp_path)
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            request = RunRequest("ws", (SourceSpec.parse("github:acme/empty"),), depth=30)
+            assert app.plan_and_start(request) is not None
+            await wait_until(pilot, lambda: app.session is not None and not app.session.active)
+            await pilot.pause()
+            row = next(r for r in app.screen.query(StreamRow) if r.key.endswith("/push"))
+            return str(row.query_one(".stream-status", Label).render())
+
+    assert (
+        asyncio.run(scenario())
+        == "completed: repository acme/empty is empty: it has no commits yet"
+    )
