@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -133,6 +132,3 @@ def _printed(document: Any) -> str:
     from graphql import print_ast
 
     return print_ast(document)
-
-
-Retime = Callable[[dict[str, Any], datetime], dict[str, Any]]
