@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cli_options import db_path, default_db
 from .connectors import PROVIDERS
-from .environment import Environment, without_token
-from .errors import PermissionDenied, ReadOnly
-from .store import Mirror
+
+if TYPE_CHECKING:
+    from .store import Mirror
 
 __all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
 
@@ -64,11 +65,16 @@ def register(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .app import BackfillApp, DemoSetup
+    from .environment import Environment, without_token
 
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
-    mirror = _open_for_app(getattr(args, "db", None) or default_demo_db())
+    db = getattr(args, "db", None) or default_demo_db()
+    from .cli import check_side_outputs
+
+    check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
+    mirror = _open_for_app(db)
     try:
         app = BackfillApp(
             mirror,
@@ -77,6 +83,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
         )
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()
@@ -84,6 +92,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _open_for_app(path: Path) -> Mirror:
     """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
+    from .errors import PermissionDenied, ReadOnly
+    from .store import Mirror
+
     try:
         return Mirror.open(path)
     except (ReadOnly, PermissionDenied):
@@ -94,11 +105,14 @@ def _open_for_app(path: Path) -> Mirror:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from .app import BackfillApp
+    from .environment import Environment
 
     mirror = _open_for_app(db_path(args))
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()

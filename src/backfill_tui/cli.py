@@ -8,19 +8,14 @@ input, with one line saying what and how to mend it (interfaces.md §4).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import importlib
-import json
 import logging
-import signal
-import sqlite3
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cli_options import (
@@ -35,17 +30,22 @@ from .cli_options import (
     log_path,
     open_mirror,
 )
-from .connectors import PROVIDERS
-from .display import HeadlessDisplay, print_summary
-from .engine import Engine, RunRequest, SourceSpec, validate_depth
-from .environment import Environment, without_token
-from .errors import BackfillError, DiskFull, MirrorError, StorageError, UsageError, storage_error
-from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
-from .recording import Recorder
+from .connectors import CATALOG
+from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from .errors import BackfillError, UsageError
+from .outputs import check_output, in_use, sniff
 from .secrets_registry import RedactingFilter, redact
-from .store import Mirror, RunRecord
-from .store.failures import translate
-from .summary import run_summary
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .environment import Environment
+    from .recording import Recorder
+    from .signals import Stop
+    from .store import Mirror, RunRecord
+
+# Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
+# needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
+# tests/test_startup_imports.py checks which heavy packages --help and a run load.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -58,6 +58,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _days(text: str) -> int:
+    from .engine import validate_depth
+
     try:
         value = int(text)
     except ValueError:
@@ -101,7 +103,7 @@ def build_parser() -> Parser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="; ".join(info.connector.target_help for info in PROVIDERS.values()),
+        help="; ".join(entry.target_help for entry in CATALOG.values()),
     )
     run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
     run.add_argument(
@@ -167,11 +169,22 @@ def build_parser() -> Parser:
     return parser
 
 
+class PrivateLogHandler(logging.FileHandler):
+    """The log file, appended to, created (or narrowed to) mode 0600 like the mirror."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging() -> None:
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if sniff(path) is not None:  # never append log lines to a database or recording
+            raise OSError(f"{path} is not a log file")
+        handler: logging.Handler = PrivateLogHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -180,6 +193,16 @@ def setup_logging() -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
+
+
+def check_side_outputs(environment: Environment, db: Path) -> None:
+    """Refuse the simulator's ``request_log`` if it would append to the mirror, a database or a
+    recording (``outputs.check_output``); raises :class:`UsageError`."""
+    simulator = environment.simulator
+    if simulator is not None and simulator.config.request_log is not None:
+        check_output(
+            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+        )
 
 
 def _entities(text: str | None) -> frozenset[str] | None:
@@ -193,32 +216,45 @@ def _entities(text: str | None) -> frozenset[str] | None:
     return names
 
 
-async def _execute(engine: Engine, run_id: str) -> str:
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    try:
-        return await engine.run(run_id)
-    except asyncio.CancelledError:
-        return "cancelled"
+async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
+    import asyncio
+
+    from .signals import cancel_on_signals
+
+    with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
+        try:
+            return await engine.run(run_id)
+        except asyncio.CancelledError:
+            return "cancelled"
 
 
 def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from .display import HeadlessDisplay, print_summary
+    from .errors import MirrorError, StorageError
+    from .signals import stop_on_signals
+    from .summary import run_summary
+
+    stopped: BackfillError | None = None
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
-    ) as display:
+    ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
-        stopped: BackfillError | None = None
         try:
-            asyncio.run(_execute(engine, run_id))
+            asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
-            sys.stderr.write(
-                f"cancelled: what was stored is kept; `backfill-tui resume {run_id}` continues\n"
-            )
+            stop.signal_name = stop.signal_name or "SIGINT"
         except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
             stopped = exc
+    if stop.signal_name is not None:
+        sys.stderr.write(
+            f"cancelled ({stop.signal_name}): what was stored is kept; "
+            f"`backfill-tui resume {run_id}` continues\n"
+        )
     run = mirror.get_run(run_id)
     assert run is not None
     summary = run_summary(mirror, run)
@@ -234,6 +270,8 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
 
 def _stopped_line(exc: BackfillError, mirror: Mirror, run_id: str) -> str:
     """A run the mirror stopped: what happened, how many observations were kept, how to go on."""
+    from .errors import DiskFull
+
     kept = mirror.count_run_observations(run_id)
     db = "" if mirror.path == default_db() else f" --db {mirror.path}"
     resume = f"`{APP} resume {run_id}{db}`"
@@ -243,6 +281,9 @@ def _stopped_line(exc: BackfillError, mirror: Mirror, run_id: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import Engine, RunRequest, SourceSpec
+    from .environment import Environment, without_token
+
     request = RunRequest(
         workspace=args.workspace,
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
@@ -251,7 +292,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_items=args.max_items,
     )
     environment = Environment.create(simulate=args.simulate)
-    recorder = Recorder(args.record) if args.record else None
+    check_side_outputs(environment, db_path(args))
+    recorder: Recorder | None = None
+    if args.record:
+        from .recording import Recorder
+
+        recorder = Recorder(args.record, protected=in_use(db_path(args)))
     mirror = open_mirror(args)
     try:
         engine = Engine(mirror, environment)
@@ -268,6 +314,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .environment import Environment
+
     # Look the run up read-only first: a wrong id or path is said as such, and creates nothing.
     lookup = open_mirror(args, readonly=True)
     try:
@@ -282,6 +331,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             simulate=run.simulate,
             simulator_config=env_text if env_text is not None else run.simulator or "",
         )
+        check_side_outputs(environment, mirror.path)
         engine = Engine(mirror, environment)
         return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
     finally:
@@ -305,6 +355,8 @@ def _resumable(mirror: Mirror, run_id: str) -> RunRecord:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
     mirror = open_mirror(args, readonly=True)
     try:
         runs = mirror.list_runs(args.limit)
@@ -345,42 +397,59 @@ def cmd_runs(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _cmd_demo() -> Any:
+    from .app_cli import cmd_demo
+
+    return cmd_demo
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # no command: the terminal app
-        from .app_cli import cmd_app
+    from .app_cli import cmd_app
 
+    if args.command is None:  # no command: the terminal app
         args.handler = cmd_app
     setup_logging()
+    from .signals import stop_on_signals
+
+    # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
+    stopping = nullcontext() if args.handler in (cmd_app, _cmd_demo()) else stop_on_signals()
     try:
-        return int(args.handler(args))
+        with stopping:
+            return int(args.handler(args))
+    except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
+        sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
+        return EXIT_INCOMPLETE
     except BackfillError as exc:
         sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
         return EXIT_BAD_INPUT
-    except (OSError, sqlite3.Error) as exc:  # a condition of the user's machine, not a bug
-        explained = _explain(exc, args)
-        if explained is None:
-            return _internal_error(exc)
-        logging.getLogger("backfill_tui").warning("%s", explained, exc_info=True)
-        sys.stderr.write(f"{APP}: error: {redact(str(explained))}\n")
-        return EXIT_BAD_INPUT
     except Exception as exc:
-        return _internal_error(exc)
+        explained = _explain(exc, args)  # an OS or SQLite refusal the user can mend?
+        if explained is not None:
+            logging.getLogger("backfill_tui").warning("%s", explained, exc_info=True)
+            sys.stderr.write(f"{APP}: error: {redact(str(explained))}\n")
+            return EXIT_BAD_INPUT
+        # a bug: one line for the user, the traceback in the log
+        logging.getLogger("backfill_tui").error("internal error", exc_info=exc)
+        sys.stderr.write(f"{APP}: internal error ({type(exc).__name__}); details in {log_path()}\n")
+        return EXIT_INCOMPLETE
 
 
-def _internal_error(exc: BaseException) -> int:
-    """A bug: one line for the user, the traceback in the log."""
-    logging.getLogger("backfill_tui").error("internal error", exc_info=exc)
-    sys.stderr.write(f"{APP}: internal error ({type(exc).__name__}); details in {log_path()}\n")
-    return EXIT_INCOMPLETE
+def _explain(exc: Exception, args: argparse.Namespace) -> BackfillError | None:
+    """The user's line for an OS or SQLite refusal that reached the top (errors.py's table,
+    store/failures.py for SQLite's result codes), or ``None`` for anything else."""
+    import sqlite3
 
+    from .errors import storage_error
 
-def _explain(exc: OSError | sqlite3.Error, args: argparse.Namespace) -> BackfillError | None:
-    """The user's line for an OS or SQLite refusal that reached the top (errors.py's table)."""
     if isinstance(exc, sqlite3.Error):
+        from .store.failures import translate
+
         return translate(exc, db_path(args))
-    return storage_error(exc)
+    if isinstance(exc, OSError):
+        return storage_error(exc)
+    return None
 
 
 if __name__ == "__main__":

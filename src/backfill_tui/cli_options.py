@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import platformdirs
 
 from .errors import MirrorMissing
-from .store import Mirror
+
+if TYPE_CHECKING:
+    from .store import Mirror
 
 APP = "backfill-tui"
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
@@ -56,6 +58,8 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
     Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
     saying so and how to name the right one (exit 2).
     """
+    from .store import Mirror
+
     path = db_path(args)
     try:
         return Mirror.open(path, readonly=readonly, create=create)
