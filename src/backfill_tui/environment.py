@@ -19,6 +19,7 @@ from .clock import Clock, SystemClock, VirtualClock
 from .connectors import ProviderInfo
 from .credentials import Credential, lookup
 from .errors import CredentialsMissing, UsageError
+from .http import RetryRules
 
 if TYPE_CHECKING:
     from .demo import Simulator
@@ -42,6 +43,8 @@ class Environment:
     offline: bool = False
     #: Wraps each inner transport, below the retry layer (``run --record`` puts its recorder here).
     wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+    #: Retry bounds and the whole-request deadline of every call (None: ``RetryRules()``).
+    retry_rules: RetryRules | None = None
 
     @classmethod
     def create(
