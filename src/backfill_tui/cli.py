@@ -41,7 +41,7 @@ from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
 from .store import Mirror
-from .summary import run_summary
+from .summary import BudgetLog, run_summary
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -206,6 +206,8 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display:
         engine.subscribe(display)
+        budgets = BudgetLog()
+        engine.subscribe(budgets)
         try:
             asyncio.run(_execute(engine, run_id))
         except KeyboardInterrupt:
@@ -214,7 +216,7 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
             )
     run = mirror.get_run(run_id)
     assert run is not None
-    summary = run_summary(mirror, run)
+    summary = budgets.annotate(run_summary(mirror, run))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:

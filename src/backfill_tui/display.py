@@ -116,6 +116,14 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         )
         if source["error"]:
             console.print(f"    error: {escape(clean(source['error']))}")
+        budgets = source.get("rate_limit_budgets") or {}
+        if "complexity" in budgets:  # Linear: both budgets are paced; show both
+            console.print(
+                "    budgets left: "
+                + " · ".join(
+                    f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
+                )
+            )
         for s in source["streams"]:
             capped = f", capped at {s['capped_at']}" if s["capped"] else ""
             console.print(

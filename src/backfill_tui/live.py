@@ -60,6 +60,8 @@ class SourceState:
     streams: list[str] = field(default_factory=list)
     quota_remaining: int | None = None
     quota_limit: int | None = None
+    #: Every budget the provider reports, by name: (remaining, limit). Linear adds "complexity".
+    budgets: dict[str, tuple[int, int]] = field(default_factory=dict)
     wait_until: float | None = None
     wait_reason: str = ""
 
@@ -132,6 +134,8 @@ class RunProgress:
             if event.quota_remaining is not None:
                 source.quota_remaining = event.quota_remaining
                 source.quota_limit = event.quota_limit
+            for budget in event.budgets:
+                source.budgets[budget.name] = (budget.remaining, budget.limit)
             if source.wait_until is not None and now >= source.wait_until:
                 source.wait_until = None
         elif isinstance(event, ev.RateLimitWait):

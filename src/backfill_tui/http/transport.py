@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import random
@@ -124,8 +125,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         """Wait for a budget's reset rather than spend into its reserve (each budget alike).
 
         A call budget is inside its reserve when ``remaining <= limit * reserve``; a complexity
-        budget when the next query (assumed to cost what the last one did, ``X-Complexity``)
-        would take it there. Either way the wait runs to that budget's own reset.
+        budget when the next query (assumed to cost as much as the costliest seen, from
+        ``X-Complexity``) would take it there. Either way the wait runs to that budget's own reset.
         """
         if self._reserve <= 0:
             return
@@ -182,6 +183,10 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if quota is not None:
                 self.quota = quota
             for budget in self._policy.quotas(response):
+                known = self.quotas.get(budget.name)
+                if known is not None and known.cost > budget.cost:
+                    # The next query may be the costliest kind seen (streams' queries differ).
+                    budget = dataclasses.replace(budget, cost=known.cost)
                 self.quotas[budget.name] = budget
             body, problem = _parse_body(response)
             answer = self._policy.limit_answer(response, body, self._clock.now())

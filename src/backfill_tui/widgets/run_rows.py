@@ -68,6 +68,9 @@ class SourceHeader(Static):
         parts = [clean(self.source)]
         if state.quota_remaining is not None and state.quota_limit is not None:
             parts.append(f"quota {state.quota_remaining}/{state.quota_limit} left")
+        if "complexity" in state.budgets:  # Linear's second budget, paced like the first
+            left, limit = state.budgets["complexity"]
+            parts.append(f"complexity {left:,}/{limit:,} points left")
         waiting = state.waiting(now)
         if waiting and state.wait_until is not None:
             left = max(0, round(state.wait_until - now))
