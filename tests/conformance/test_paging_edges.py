@@ -73,25 +73,50 @@ def mock_provider(respx_mock: respx.MockRouter, name: str, pages: list[Page]) ->
         items = [n + 100 * number for n in range(1, count + 1)]
         if name == "github":
             headers = {"Link": f'<{following}>; rel="next"'} if following else {}
-            answers.append(httpx.Response(200, json=[_github_item(n) for n in items],
-                                          headers=headers))
+            answers.append(
+                httpx.Response(200, json=[_github_item(n) for n in items], headers=headers)
+            )
         elif name == "sentry":
-            link = (f'<{following}>; rel="next"; results="true"; cursor="x"' if following else
-                    '<https://sentry.io/x?cursor=0:0:0>; rel="next"; results="false"; cursor="0"')
-            answers.append(httpx.Response(200, json=[_sentry_item(n) for n in items],
-                                          headers={"Link": link}))
+            link = (
+                f'<{following}>; rel="next"; results="true"; cursor="x"'
+                if following
+                else '<https://sentry.io/x?cursor=0:0:0>; rel="next"; results="false"; cursor="0"'
+            )
+            answers.append(
+                httpx.Response(200, json=[_sentry_item(n) for n in items], headers={"Link": link})
+            )
         elif name == "vercel":
             deployments = [{"uid": f"dpl_{n}", "name": "rocket-web", "url": f"r-{n}.vercel.app",
                             "created": FUTURE_MS - n, "state": "READY", "target": None}
                            for n in items]  # fmt: skip
             nxt = int(following) if following else None
-            answers.append(httpx.Response(200, json={"deployments": deployments, "pagination": {
-                "count": len(items), "next": nxt, "prev": None}}))
+            answers.append(
+                httpx.Response(
+                    200,
+                    json={
+                        "deployments": deployments,
+                        "pagination": {"count": len(items), "next": nxt, "prev": None},
+                    },
+                )
+            )
         else:
             nodes = [{"id": f"issue-{n}", "updatedAt": FUTURE} for n in items]
-            answers.append(httpx.Response(200, json={"data": {"issues": {
-                "nodes": nodes,
-                "pageInfo": {"hasNextPage": following is not None, "endCursor": following}}}}))
+            answers.append(
+                httpx.Response(
+                    200,
+                    json={
+                        "data": {
+                            "issues": {
+                                "nodes": nodes,
+                                "pageInfo": {
+                                    "hasNextPage": following is not None,
+                                    "endCursor": following,
+                                },
+                            }
+                        }
+                    },
+                )
+            )
     served = iter(answers)
     last: list[httpx.Response] = []
 
@@ -110,17 +135,34 @@ def mock_provider(respx_mock: respx.MockRouter, name: str, pages: list[Page]) ->
             .mock(side_effect=next_answer)  # fmt: skip
     if name == "sentry":
         respx_mock.get("https://sentry.io/api/0/projects/acme/rocket/").respond(
-            200, json={"id": "7", "slug": "rocket", "name": "rocket"})
+            200, json={"id": "7", "slug": "rocket", "name": "rocket"}
+        )
         return respx_mock.get(url__startswith="https://sentry.io/api/0/organizations/acme/issues/")\
             .mock(side_effect=next_answer)  # fmt: skip
     if name == "vercel":
         respx_mock.get(url__startswith="https://api.vercel.com/v9/projects/rocket-web").respond(
-            200, json={"id": "prj_1", "name": "rocket-web", "accountId": "team_1"})
+            200, json={"id": "prj_1", "name": "rocket-web", "accountId": "team_1"}
+        )
         return respx_mock.get(url__startswith="https://api.vercel.com/v6/deployments")\
             .mock(side_effect=next_answer)  # fmt: skip
 
-    team = httpx.Response(200, json={"data": {"teams": {"nodes": [
-        {"id": "t1", "key": "ENG", "name": "Engineering", "organization": {"id": "o1"}}]}}})
+    team = httpx.Response(
+        200,
+        json={
+            "data": {
+                "teams": {
+                    "nodes": [
+                        {
+                            "id": "t1",
+                            "key": "ENG",
+                            "name": "Engineering",
+                            "organization": {"id": "o1"},
+                        }
+                    ]
+                }
+            }
+        },
+    )
 
     def graphql(request: httpx.Request) -> httpx.Response:
         if "teams(filter" in json.loads(request.content)["query"]:
@@ -220,7 +262,9 @@ class _Trickle(httpx.AsyncByteStream):
 def test_a_trickled_body_meets_the_whole_request_deadline(respx_mock: respx.MockRouter) -> None:
     respx_mock.get("https://api.github.com/x").mock(
         side_effect=lambda request: httpx.Response(
-            200, headers={"content-type": "application/json"}, stream=_Trickle()))
+            200, headers={"content-type": "application/json"}, stream=_Trickle()
+        )
+    )
     transport = ResilientTransport(
         httpx.AsyncHTTPTransport(), provider_label="GitHub", base_url="https://api.github.com",
         auth_header="Bearer t", policy=GitHubPolicy(), clock=VirtualClock(),
@@ -283,7 +327,10 @@ def test_an_answer_that_never_finishes_fails_its_source_with_a_clear_line(
     ],
 )
 def test_sentry_links_from_its_own_url_prefix_are_rebased(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, prefix: str | None,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    prefix: str | None,
     base: str | None,
 ) -> None:
     text = f"anchor={anchor},clock=virtual" + (f",url_prefix={prefix}" if prefix else "")
@@ -306,7 +353,8 @@ def test_a_sentry_link_outside_the_base_path_fails_naming_what_differs(
     monkeypatch.setenv("BACKFILL_SENTRY_API_URL", "https://errors.acme.internal/sentry")
     # The server's prefix has another path: its Links name /internal/sentry/api/0/...
     sim = simulated_engine(
-        tmp_path / "m.db", f"anchor={anchor},clock=virtual,url_prefix=http://sentry-web:9000/internal"
+        tmp_path / "m.db",
+        f"anchor={anchor},clock=virtual,url_prefix=http://sentry-web:9000/internal",
     )
     run_id = sim.run("sentry:acme/rocket", days=30, entities={"error"})
     (stream,) = sim.mirror.streams(run_id)
@@ -352,7 +400,10 @@ NOW = 1_900_000_000.0
         ("0", 0.0),
         (email.utils.formatdate(NOW + 3, usegmt=True), 3.0),  # IMF-fixdate
         (email.utils.formatdate(NOW - 60, usegmt=True), 0.0),  # already past
-        (datetime.fromtimestamp(NOW + 7, UTC).strftime("%A, %d-%b-%y %H:%M:%S GMT"), 7.0),  # RFC 850
+        (
+            datetime.fromtimestamp(NOW + 7, UTC).strftime("%A, %d-%b-%y %H:%M:%S GMT"),
+            7.0,
+        ),  # RFC 850
         (datetime.fromtimestamp(NOW + 9, UTC).strftime("%a %b %d %H:%M:%S %Y"), 9.0),  # asctime
         ("soon", None),
         ("", None),
@@ -366,8 +417,12 @@ def test_retry_after_reads_seconds_and_http_dates(value: str | None, seconds: fl
 
 @pytest.mark.parametrize(
     ("policy", "status"),
-    [(GitHubPolicy(), 429), (VercelPolicy(jitter=0), 429), (SentryPolicy(), 429),
-     (LinearPolicy(), 429)],  # fmt: skip
+    [
+        (GitHubPolicy(), 429),
+        (VercelPolicy(jitter=0), 429),
+        (SentryPolicy(), 429),
+        (LinearPolicy(), 429),
+    ],
 )
 def test_every_policy_waits_as_long_as_an_http_date_retry_after_says(
     policy: Any, status: int
@@ -413,7 +468,7 @@ def test_linear_paces_on_its_complexity_budget_and_keeps_the_reserve(
     assert linear.complexity_refusals == 0  # type: ignore[attr-defined]  # paced, never refused
     reserve = [e for e in events if isinstance(e, ev.RateLimitWait)]
     assert reserve and all(
-        "keeping 4000 of 40000 complexity points in reserve" == w.reason for w in reserve
+        w.reason == "keeping 4000 of 40000 complexity points in reserve" for w in reserve
     )
     seen = [b for e in events if isinstance(e, ev.PageStored) for b in e.budgets]
     assert {b.name for b in seen} == {"requests", "complexity"}
@@ -439,7 +494,11 @@ def test_linear_reads_both_budgets_from_the_headers() -> None:
     requests, complexity = LinearPolicy().quotas(response)
     assert (requests.name, requests.remaining, requests.limit) == ("requests", 1490, 1500)
     assert (complexity.name, complexity.remaining, complexity.limit, complexity.cost) == (
-        "complexity", 24000, 250000, 2900)
+        "complexity",
+        24000,
+        250000,
+        2900,
+    )
     assert complexity.reset_at == pytest.approx(NOW + 1800)
 
 
@@ -475,7 +534,9 @@ def test_the_complexity_reserve_waits_for_the_reset_before_spending_into_it(
 
 
 def test_the_json_summary_shows_both_linear_budgets(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")

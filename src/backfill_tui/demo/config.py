@@ -112,14 +112,20 @@ class SimulatorConfig:
             raise _bad("retry_after", self.retry_after)
         if not (isinstance(self.scale, int | float) and 0.0 < self.scale < math.inf):
             raise _bad("scale", self.scale)
-        if self.url_prefix is not None and self.url_prefix != "request" and (
-            not isinstance(self.url_prefix, str)
-            or not self.url_prefix.startswith(("http://", "https://"))
-            or len(self.url_prefix) < 10
+        if (
+            self.url_prefix is not None
+            and self.url_prefix != "request"
+            and (
+                not isinstance(self.url_prefix, str)
+                or not self.url_prefix.startswith(("http://", "https://"))
+                or len(self.url_prefix) < 10
+            )
         ):
             raise _bad("url_prefix", self.url_prefix)
-        if isinstance(self.repeat_cursor, bool) or not isinstance(self.repeat_cursor, int) or (
-            self.repeat_cursor < 0 or self.repeat_cursor == 1
+        if (
+            isinstance(self.repeat_cursor, bool)
+            or not isinstance(self.repeat_cursor, int)
+            or (self.repeat_cursor < 0 or self.repeat_cursor == 1)
         ):
             raise _bad("repeat_cursor", self.repeat_cursor)
         if isinstance(self.trickle, bool) or not isinstance(self.trickle, int) or self.trickle < 0:

@@ -150,7 +150,6 @@ class ApiClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-
     def _links(self, response: httpx.Response) -> dict[str, dict[str, str]]:
         """The ``Link`` header by rel, each URL absolute (RFC 8288: relative to the answer's
         URL) and already rebased by :meth:`follow` where that rule allows, so that a checkpoint
