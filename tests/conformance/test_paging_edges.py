@@ -553,3 +553,27 @@ def test_the_json_summary_shows_both_linear_budgets(
                    "--days", "7", "--db", str(db))  # fmt: skip
     assert text.code == 0, text.err
     assert "budgets left: requests " in text.out and " · complexity " in text.out
+
+
+def test_the_dashboard_source_line_shows_both_linear_budgets() -> None:
+    from textual.app import App, ComposeResult
+
+    from backfill_tui.live import SourceState
+    from backfill_tui.widgets.run_rows import SourceHeader
+
+    class OneHeader(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SourceHeader("linear:ENG")
+
+    async def show() -> str:
+        async with OneHeader().run_test() as pilot:
+            header = pilot.app.query_one(SourceHeader)
+            state = SourceState("linear:ENG", quota_remaining=4990, quota_limit=5000)
+            state.budgets = {"requests": (4990, 5000), "complexity": (2_950_000, 3_000_000)}
+            header.show(state, now=0.0)
+            await pilot.pause()
+            return str(header.render())
+
+    assert asyncio.run(show()) == (
+        "linear:ENG · quota 4990/5000 left · complexity 2,950,000/3,000,000 points left"
+    )
