@@ -128,8 +128,19 @@ class ApiClient:
         )
 
     def check_next(self, url: str) -> str:
-        """Kept for callers of the old name: see :meth:`follow`."""
-        return self.follow(url)
+        """Refuse a URL on any other origin, with no rebasing: for a redirect's ``Location``.
+
+        A redirect to another host means the resource lives there, so asking the configured
+        host for its path would read something else; only next-page pointers are rebased
+        (:meth:`follow`).
+        """
+        parsed = httpx.URL(url)
+        if parsed.is_absolute_url and origin(parsed) != self._origin:
+            raise HostNotAllowed(
+                f"{self.label}: a redirect points to {parsed.host}; refused, because "
+                f"credentials go only to {self._origin[1]}"
+            )
+        return url
 
     async def get(self, url: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
         """GET a path (joined to the base URL) or an absolute next-page URL."""
