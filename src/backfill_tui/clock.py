@@ -43,7 +43,20 @@ class VirtualClock:
     def now(self) -> float:
         return self._now
 
+    #: Seconds of waiting asked of this clock in all (each sleep counted, none really waited).
+    slept: float = 0.0
+
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._now += seconds
+            self.slept += seconds
         await asyncio.sleep(0)
+
+    def advance_to(self, instant: float) -> None:
+        """Move "now" forward to ``instant`` (epoch seconds); never backward.
+
+        A replay calls this as each recorded answer is served, so time read after it (quota
+        resets, rate-limit waits) is the time the original run read at that point.
+        """
+        if instant > self._now:
+            self._now = instant
