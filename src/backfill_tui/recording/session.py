@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from .. import __version__
-from ..clock import Clock, VirtualClock
+from ..clock import Clock, ReplayClock
 from ..connectors import provider
 from ..engine import Engine, RunRequest, SourceSpec
 from ..environment import Environment, without_token
@@ -172,12 +172,13 @@ class Replay:
         )
 
     def environment(self) -> Environment:
-        """Offline, answering from the recording, on a :class:`VirtualClock` from the recorded
+        """Offline, answering from the recording, on a :class:`ReplayClock` from the recorded
         start that no wait really waits on: recorded latency is not re-enacted, rate-limit,
         Retry-After and backoff waits pass at once (still accounted on each stream's
-        ``wait_s``), and each answer moves the clock to when the original run received it."""
+        ``rate_limit_wait_s``), and each answer puts its stream's clock where the original
+        run's stood when that answer arrived."""
         start = self.header.clock_start
-        clock = VirtualClock(start)
+        clock = ReplayClock(start)
         self.transport = ReplayTransport(self.recording, clock=clock, clock_start=start)
         base_urls = {
             provider(name).base_url_env: url for name, url in self.header.base_urls.items()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Iterable
 
 import httpx
 
-from ..clock import Clock, VirtualClock
+from ..clock import Clock, ReplayClock
 from ..http import ApiError
 from .fileformat import Exchange, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
@@ -161,17 +161,17 @@ class ReplayTransport(httpx.AsyncBaseTransport):
     ``exchanges`` is either the exchanges themselves or a :class:`SpooledRecording` (a replay's
     usual source: answers are read from its spool as they are asked for, so memory stays flat
     as recordings grow). Nothing here waits: recorded latency is not re-enacted, and when
-    ``clock`` (the replay's :class:`VirtualClock`) is given, each answer moves it to the instant
-    the original run received it (``clock_start`` + ``Exchange.arrival()``), so the quota
-    resets and rate-limit waits the retry layer computes from it are the original's, accounted
-    without being waited.
+    ``clock`` (the replay's :class:`ReplayClock`) is given, each answer sets the asking task's
+    time to the instant the original run received it (``clock_start`` + ``Exchange.arrival()``),
+    so the quota resets and rate-limit waits the retry layer computes from it are the
+    original's, accounted without being waited.
     """
 
     def __init__(
         self,
         exchanges: Iterable[Exchange] | SpooledRecording,
         *,
-        clock: VirtualClock | None = None,
+        clock: ReplayClock | None = None,
         clock_start: float = 0.0,
     ) -> None:
         self._load: Callable[[int], Exchange]
@@ -205,7 +205,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         exchange = self._load(queue.popleft())
         self._served[key] += 1
         if self._clock is not None:
-            self._clock.advance_to(self._clock_start + exchange.arrival())
+            self._clock.answered(self._clock_start + exchange.arrival())
         if exchange.error is not None or exchange.status is None:
             raise _error(exchange, request)
         return httpx.Response(
