@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextvars import ContextVar
 from typing import Protocol
 
 
@@ -55,36 +54,17 @@ class VirtualClock:
 
 
 class ReplayClock(VirtualClock):
-    """The clock of a replay: virtual, and on each stream's own recorded timeline.
+    """The clock of a replay: virtual, and kept up with the recorded run's time.
 
-    A replay serves recorded answers with no latency, so one shared virtual "now" would drift
-    from the original's as concurrent streams interleave differently. Instead, as an answer is
-    served, the asking task's "now" is set to the instant the original run received it
-    (:meth:`answered`); that task's later reads and sleeps go on from there. So the waits the
-    retry layer computes from absolute reset times come out as the original's, and are
-    accounted, while nothing really waits. Outside any answered task, "now" is the latest
-    instant any task has reached.
+    A replay serves recorded answers with no latency, so a plain virtual clock would lag the
+    original's by all the time the original spent waiting on answers, and waits computed from
+    absolute reset times would come out longer than the original's. As each answer is served,
+    :meth:`answered` moves "now" forward to the instant the original received it (never
+    backward: concurrent streams are served in another order than they were recorded), and
+    sleeps add to it at once, accounted in ``slept``.
     """
 
-    def __init__(self, start: float | None = None) -> None:
-        super().__init__(start)
-        self._task_now: ContextVar[float | None] = ContextVar("replay_now", default=None)
-
-    def now(self) -> float:
-        own = self._task_now.get()
-        return own if own is not None else self._now
-
-    async def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self.slept += seconds
-            woken = self.now() + seconds
-            if self._task_now.get() is not None:
-                self._task_now.set(woken)
-            self._now = max(self._now, woken)
-        await asyncio.sleep(0)
-
     def answered(self, instant: float) -> None:
-        """The current task has just been given an answer the original received at ``instant``
-        (epoch seconds)."""
-        self._task_now.set(instant)
-        self._now = max(self._now, instant)
+        """An answer the original received at ``instant`` (epoch seconds) has been served."""
+        if instant > self._now:
+            self._now = instant

@@ -175,8 +175,8 @@ class Replay:
         """Offline, answering from the recording, on a :class:`ReplayClock` from the recorded
         start that no wait really waits on: recorded latency is not re-enacted, rate-limit,
         Retry-After and backoff waits pass at once (still accounted on each stream's
-        ``rate_limit_wait_s``), and each answer puts its stream's clock where the original
-        run's stood when that answer arrived."""
+        ``rate_limit_wait_s``), and each answer moves the clock forward to when the original
+        run received it."""
         start = self.header.clock_start
         clock = ReplayClock(start)
         self.transport = ReplayTransport(self.recording, clock=clock, clock_start=start)

@@ -161,10 +161,9 @@ class ReplayTransport(httpx.AsyncBaseTransport):
     ``exchanges`` is either the exchanges themselves or a :class:`SpooledRecording` (a replay's
     usual source: answers are read from its spool as they are asked for, so memory stays flat
     as recordings grow). Nothing here waits: recorded latency is not re-enacted, and when
-    ``clock`` (the replay's :class:`ReplayClock`) is given, each answer sets the asking task's
-    time to the instant the original run received it (``clock_start`` + ``Exchange.arrival()``),
-    so the quota resets and rate-limit waits the retry layer computes from it are the
-    original's, accounted without being waited.
+    ``clock`` (the replay's :class:`ReplayClock`) is given, each answer moves it forward to the
+    instant the original run received it (``clock_start`` + ``Exchange.arrival()``), so waits
+    the retry layer computes from reset times are not inflated by the latency a replay skips.
     """
 
     def __init__(
