@@ -108,7 +108,7 @@ class StreamRow(Horizontal):
         state = self._state
         c = state.counters
         total, progress = state.bar()
-        shown = (state.status, c, total, progress, state.error, state.capped)
+        shown = (state.status, c, total, progress, state.error, state.capped, state.note)
         if shown == self._shown:
             return
         self._shown = shown
@@ -120,6 +120,8 @@ class StreamRow(Horizontal):
         status = state.status
         if state.capped and state.status == "completed":
             status = "completed (capped)"
+        if state.note and not state.error:
+            status = f"{status}: {state.note}"
         if state.error:
             status = f"{state.status}: {state.error}"
         label = self.query_one(".stream-status", Label)
