@@ -12,15 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
-
 from . import secrets_registry
 from .clock import Clock, SystemClock, VirtualClock
-from .connectors import ProviderInfo
 from .credentials import Credential, lookup
 from .errors import CredentialsMissing, UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
+    import httpx
+
+    from .connectors import ProviderInfo
     from .demo import Simulator
 
 
@@ -91,6 +91,8 @@ class Environment:
         return self.simulator is not None
 
     def base_url(self, info: ProviderInfo) -> str:
+        import httpx
+
         url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -125,4 +127,6 @@ class Environment:
             return self.transport
         if self.simulator is not None:
             return self.simulator.transport
+        import httpx
+
         return httpx.AsyncHTTPTransport(retries=0)

@@ -17,18 +17,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_json
 from sqlite_utils import Database
 
 from ..errors import MirrorError, RunConflict
-from ..models import SourceEvent
 from .browse import ObservationBrowsing
 from .records import RunRecord, StreamRecord
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 from .significance import score
+
+if TYPE_CHECKING:  # the pydantic models load with the engine, not with every open of a mirror
+    from ..models import SourceEvent
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
@@ -61,6 +62,8 @@ def _json(value: Any) -> str:
 
 def _json_of(value: Any) -> str:
     """Compact JSON of models, lists and dicts, ``None`` fields left out (pydantic's encoder)."""
+    from pydantic_core import to_json  # here, not at the top: `runs` and the app never need it
+
     return to_json(value, exclude_none=True).decode()
 
 
