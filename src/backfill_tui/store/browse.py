@@ -2,7 +2,10 @@
 
 A mixin of :class:`~backfill_tui.store.Mirror` (``self.conn``), kept apart so the mirror's
 write path stays short. Search uses the ``observations_fts`` table (migration 0004); the
-user's words are quoted, so nothing they type is read as FTS5 syntax.
+user's words are quoted, so nothing they type is read as FTS5 syntax. A typed term FTS cannot
+index (an emoji, ``(``, ``#``) is searched literally with ``LIKE`` instead of being dropped, so
+a query never silently matches everything. The full-text match is a subquery
+(``o.id IN (SELECT rowid ... MATCH ?)``), evaluated once, not once per row of the workspace.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ObservationBrowsing", "ObservationDetail", "ObservationRow", "fts_query"]
+__all__ = [
+    "ObservationBrowsing",
+    "ObservationDetail",
+    "ObservationRow",
+    "fts_query",
+    "literal_terms",
+]
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# What the unicode61 tokenizer indexes: letters and digits (underscore is a separator there).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _COLUMNS = "o.id, o.occurred_at, o.source, o.observation_type, o.title, o.significance_score"
 
 
@@ -49,13 +59,28 @@ class ObservationDetail:
 
 
 def fts_query(text: str) -> str | None:
-    """The user's words as an FTS5 query: every word must match, the last one as a prefix."""
+    """The user's words as an FTS5 query: every word must match, the last one as a prefix.
+
+    None when ``text`` has no word FTS indexes (see :func:`literal_terms` for the rest).
+    """
     words = _WORD.findall(text)
     if not words:
         return None
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
     quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def literal_terms(text: str) -> list[str]:
+    """The whitespace-separated terms of ``text`` with no letter or digit (``🚀``, ``(``,
+    ``->``): FTS5's unicode61 tokenizer treats them as separators, so they are matched
+    literally (``LIKE``, case-insensitive for ASCII) against title and body."""
+    return [term for term in text.split() if not _WORD.search(term)]
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _loads(text: str | None, default: Any) -> Any:
@@ -96,9 +121,14 @@ class ObservationBrowsing:
         joins, clauses, args = "", ["o.workspace_id = ?"], [workspace]
         query = fts_query(text) if text else None
         if query is not None:
-            joins = " JOIN observations_fts f ON f.rowid = o.id"
-            clauses.append("observations_fts MATCH ?")
+            # A subquery, run once: a join here made SQLite re-run the match per row.
+            clauses.append(
+                "o.id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)"
+            )
             args.append(query)
+        for term in literal_terms(text or ""):
+            clauses.append("(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')")
+            args.extend((_like(term), _like(term)))
         if source:
             clauses.append("o.source = ?")
             args.append(source)
