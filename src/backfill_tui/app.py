@@ -187,7 +187,7 @@ class BackfillApp(App[None]):
             return None
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
         if run.status == "running" and not self.mirror.run_is_live(run):
-            progress.status = "interrupted"
+            progress.mark_interrupted()
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )
@@ -206,9 +206,7 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None or session.active:
             return
-        session.progress.started_at = self.clock.now()
-        session.progress.finished_at = None
-        session.progress.status = "running"
+        session.progress.begin(self.clock.now())
         session.worker = self.run_worker(
             self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
         )

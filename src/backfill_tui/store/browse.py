@@ -16,12 +16,15 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import UsageError
+
 __all__ = [
     "ObservationBrowsing",
     "ObservationDetail",
     "ObservationRow",
     "fts_query",
     "literal_terms",
+    "run_ids_by_prefix",
 ]
 
 # What the unicode61 tokenizer indexes: letters and digits (underscore is a separator there).
@@ -83,6 +86,43 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+def run_ids_by_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 6) -> list[str]:
+    """Run ids starting with ``prefix`` (a run id may be shortened to any unique prefix, as git
+    and docker allow) or, for 4 characters or more, ending with it (``1f82`` of
+    ``20261130-022816-1f82``: the random part people copy), newest first, at most ``limit``."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    suffix = f"%{escaped}" if len(prefix) >= 4 else escaped + "%"
+    rows = conn.execute(
+        "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' "
+        "ORDER BY started_at DESC LIMIT ?",
+        (escaped + "%", suffix, limit),
+    ).fetchall()
+    # LIKE ignores ASCII case; run ids are case-sensitive, so filter exactly.
+    return [
+        row[0]
+        for row in rows
+        if row[0].startswith(prefix) or (len(prefix) >= 4 and row[0].endswith(prefix))
+    ]
+
+
+def unique_run_id(conn: sqlite3.Connection, ref: str) -> str | None:
+    """The id of the run ``ref`` names, whole or by a unique prefix; None when none matches.
+
+    Raises UsageError (one line listing the candidates) when the prefix fits several runs.
+    """
+    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (ref,)).fetchone():
+        return ref
+    if not ref:
+        return None
+    found = run_ids_by_prefix(conn, ref)
+    if len(found) > 1:
+        more = ", …" if len(found) >= 6 else ""
+        raise UsageError(
+            f"run id '{ref}' is ambiguous: it starts {', '.join(found[:5])}{more}; type more of it"
+        )
+    return found[0] if found else None
+
+
 def _loads(text: str | None, default: Any) -> Any:
     if not text:
         return default
@@ -94,6 +134,14 @@ def _loads(text: str | None, default: Any) -> Any:
 
 class ObservationBrowsing:
     conn: sqlite3.Connection
+
+    def resolve_run_id(self, ref: str) -> str | None:
+        """See :func:`unique_run_id` (exact id, or a unique prefix; UsageError if ambiguous)."""
+        return unique_run_id(self.conn, ref)
+
+    def count_runs(self) -> int:
+        """How many runs the mirror holds (the runs list shows the newest of them)."""
+        return int(self.conn.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     def workspaces(self) -> list[str]:
         rows = self.conn.execute(
