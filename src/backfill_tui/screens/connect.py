@@ -35,7 +35,7 @@ from textual.widgets import (
 
 from ..connection import check_source
 from ..connectors import PROVIDERS, provider
-from ..credentials import SERVICE, keyring_status, lookup
+from ..credentials import keyring_status, lookup, save_token
 from ..engine import RunRequest, SourceSpec
 from ..errors import BackfillError, UsageError
 from ..estimate import Estimate, estimate
@@ -243,26 +243,13 @@ class ConnectScreen(Screen[None]):
         return TokenStatus(f"missing: set {info.token_env} or save one here", False, True)
 
     def on_source_card_save_token(self, message: SourceCard.SaveToken) -> None:
-        note = keyring_status()
         info = provider(message.provider)
-        if note is not None:
-            self.notify(f"{note}; set {info.token_env} instead", severity="error", timeout=8)
+        register(message.token)  # whatever happens next, it is never shown
+        outcome = save_token(info.name, info.label, info.token_env, message.token)
+        if not outcome.done:
+            self.notify(redact(outcome.message), title="Not saved", severity="error", timeout=10)
             return
-        try:
-            import keyring
-
-            keyring.set_password(SERVICE, info.name, message.token)
-        except Exception as exc:  # any backend failure: say so, never show the token
-            self.notify(
-                redact(
-                    f"could not save to the keyring ({type(exc).__name__}); set "
-                    f"{info.token_env} instead"
-                ),
-                severity="error",
-            )
-            return
-        register(message.token)
-        self.notify(f"{info.label} token saved in the keyring")
+        self.notify(outcome.message)
         for card in self.query(SourceCard):
             if card.spec.provider == info.name:
                 card.show_token(self.token_status(info.name))
