@@ -37,6 +37,7 @@ from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
 from .screens.observations import ObservationsScreen
 from .screens.quit import QuitScreen
 from .screens.runs import RunsScreen
+from .screens.wording import in_app
 from .secrets_registry import redact
 from .store import Mirror, RunRecord
 
@@ -122,6 +123,20 @@ class BackfillApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, in the app's words (fields and keys, not CLI flags: see wording)."""
+        super().notify(
+            in_app(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
 
     # -- runs ------------------------------------------------------------------------------------
 
