@@ -68,13 +68,21 @@ class RunSession:
     worker: Worker[str] | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
     recorder: Recorder | None = None
+    #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
+    ended: bool = False
 
     @property
     def active(self) -> bool:
-        return self.worker is not None and self.worker.state in (
-            WorkerState.PENDING,
-            WorkerState.RUNNING,
-        )
+        return self.worker is not None and not worker_done(self.worker)
+
+
+def worker_done(worker: Worker[str]) -> bool:
+    """Whether the worker has finished. A worker cancelled before its coroutine first ran keeps
+    Textual's state RUNNING for ever (its wrapper never ran), so the task is asked too."""
+    if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+        return True
+    task = getattr(worker, "_task", None)
+    return isinstance(task, asyncio.Task) and task.done()
 
 
 class BackfillApp(App[None]):
@@ -222,6 +230,7 @@ class BackfillApp(App[None]):
         if session is None or session.active:
             return
         session.progress.begin(self.clock.now())
+        session.ended = False
         session.worker = self.run_worker(
             self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
         )
@@ -254,11 +263,15 @@ class BackfillApp(App[None]):
                 timeout=8,
             )
         finally:
-            record = self.mirror.get_run(session.run.id)
-            if record is not None:
-                status = record.status
-                session.run = record
-            self.flush_progress()
+            try:
+                record = self.mirror.get_run(session.run.id)
+                if record is not None:
+                    status = record.status
+                    session.run = record
+                self.flush_progress()
+            except Exception:  # the end must reach the dashboard whatever a redraw did
+                log.exception("while ending run %s", session.run.id)
+            session.ended = True
             self.post_message(RunEnded(session.run.id, status))
         return status
 
@@ -309,6 +322,19 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None:
             return
+        if (
+            session.worker is not None
+            and worker_done(session.worker)
+            and not session.ended
+            and session.progress.running
+        ):
+            # The worker is gone but its end was never handled: take the mirror's word.
+            record = self.mirror.get_run(session.run.id)
+            status = record.status if record is not None else "failed"
+            if status == "running":  # nothing runs it now: it stopped where it was
+                status = "cancelled" if session.worker.cancelled_event.is_set() else "interrupted"
+            session.ended = True
+            self.post_message(RunEnded(session.run.id, status))
         events = session.buffer.drain()
         now = self.clock.now()
         for event in events:
