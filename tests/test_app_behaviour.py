@@ -8,17 +8,24 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, wait_until
+from app_support import SIZE, Recorder, insert_evil_observation, make_app, populate, wait_until
+from test_app_export import inngest  # noqa: F401  (the loopback Inngest fixture)
+from test_export_inngest import FakeInngest
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Markdown
 
 from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.export import ExportScreen
+from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, ExportPlanned
 from backfill_tui.screens.messages import RunEnded
+from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.screens.path_prompt import PathPromptScreen, complete_path
 from backfill_tui.screens.runs import PAGE, RunsScreen
 from backfill_tui.store import RunRecord
 from backfill_tui.widgets.day_chart import DayChart, SourceChart
+from backfill_tui.widgets.observation_detail import keep_line_breaks
 
 
 def test_path_completion_extends_as_far_as_matches_agree(tmp_path: Path) -> None:
@@ -160,5 +167,110 @@ def test_a_run_whose_worker_never_ran_still_ends_on_the_dashboard(tmp_path: Path
             overall = str(app.screen.query_one("#overall", Label).content)
             assert not overall.startswith("running")
             assert len(seen.of(RunEnded)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
+    tmp_path: Path,
+    inngest: FakeInngest,  # noqa: F811
+) -> None:
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    def summary() -> str:
+        return str(app.screen.query_one("#plan-summary", Label).content)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            screen.query_one("#event-key", Input).value = "evtkey-behaviour-1"
+            screen.query_one("#base-url", Input).value = inngest.url
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportPlanned))
+            assert "Nothing was written" in summary()
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_until(pilot, lambda: seen.of(ExportFinished))
+            await pilot.pause()
+            assert "Nothing was written" not in summary() and "Exported to" in summary()
+            assert "Done:" in str(screen.query_one("#export-result", Label).content)
+
+            screen.query_one("#export-workspace", Input).value = "no-such-ws"
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportFailed))
+            await pilot.pause()
+            app.clear_notifications()  # the toast is gone; the reason must stay
+            await pilot.pause()
+            assert summary().startswith("The dry run failed: no observations for workspace")
+            assert "--" not in summary() and "workspace field" in summary()
+
+    asyncio.run(scenario())
+
+
+def test_the_detail_keeps_single_newlines_outside_code_fences() -> None:
+    trace = 'ValueError: bad\n  File "a.py", line 3, in f\n  File "b.py", line 9, in g'
+    kept = keep_line_breaks(trace)
+    assert kept.split("\n")[0].endswith("  ") and kept.count("\n") == 2
+    fenced = "```\ncode line\nnext\n```\nafter"
+    assert keep_line_breaks(fenced) == fenced  # inside the fence nothing changes
+    assert keep_line_breaks("para one\n\npara two") == "para one\n\npara two"
+
+
+def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    insert_evil_observation(app)  # one title carrying "[" and "]"
+    total = app.mirror.count_observations("ws")
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            assert screen.matching == total
+            for query, expected in (("🛸", 0), ("(", None), ("[/]", 1)):
+                await pilot.press("slash")  # to the search field
+                field = screen.query_one("#search", Input)
+                field.value = query
+                await pilot.press("enter")
+                await pilot.pause()
+                assert screen.matching < total, query
+                if expected is not None:
+                    assert screen.matching == expected, query
+                if screen.matching == 0:
+                    count = str(screen.query_one("#obs-count", Label).content)
+                    assert f"nothing matches “{query}”" in count
+
+    asyncio.run(scenario())
+
+
+def test_a_multi_line_body_shows_on_several_lines_in_the_detail(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "sentry:acme/rocket", days=7)
+    with_lines = app.mirror.conn.execute(
+        "SELECT id, content FROM observations WHERE content LIKE '%' || char(10) || '%' "
+        "AND content NOT LIKE '%```%' LIMIT 1"
+    ).fetchone()
+    assert with_lines is not None, "the Sentry simulator writes multi-line bodies"
+
+    async def scenario() -> None:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            screen.open_detail(int(with_lines[0]))
+            await pilot.pause()
+            await pilot.pause()
+            body = screen.query_one("#detail-body", Markdown)
+            first = next(line for line in with_lines[1].split("\n") if line.strip())
+            paragraphs = [str(getattr(c, "_content", "")) for c in body.children]
+            holding = next(p for p in paragraphs if first.strip()[:20] in p)
+            assert "\n" in holding  # the next line did not run into this one
 
     asyncio.run(scenario())

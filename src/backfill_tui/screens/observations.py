@@ -153,8 +153,12 @@ class ObservationsScreen(Screen[None]):
         self.shown = len(rows)
         more = f" (showing the newest {self.shown})" if self.matching > self.shown else ""
         where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
+        if text and not self.matching:
+            counted = f"nothing matches “{clean(text)}” in titles or bodies"
+        else:
+            counted = f"{self.matching} observation{'' if self.matching == 1 else 's'}{more}"
         self.query_one("#obs-count", Label).update(
-            Content(f"{self.matching} observations{more} · {where} · enter opens one")
+            Content(f"{counted} · {where} · enter opens one")
         )
 
     @on(Select.Changed)
