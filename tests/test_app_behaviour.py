@@ -12,7 +12,7 @@ from app_support import SIZE, Recorder, insert_evil_observation, make_app, popul
 from test_app_export import inngest  # noqa: F401  (the loopback Inngest fixture)
 from test_export_inngest import FakeInngest
 from textual.app import App, ComposeResult
-from textual.widgets import Input, Label, Markdown
+from textual.widgets import DataTable, Input, Label, Markdown
 
 from backfill_tui.engine import RunRequest, SourceSpec
 from backfill_tui.screens.confirm import ConfirmScreen
@@ -20,6 +20,7 @@ from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, ExportPlanned
 from backfill_tui.screens.messages import RunEnded
+from backfill_tui.screens.observations import PAGE as OBS_PAGE
 from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.screens.path_prompt import PathPromptScreen, complete_path
 from backfill_tui.screens.runs import PAGE, RunsScreen
@@ -274,3 +275,50 @@ def test_a_multi_line_body_shows_on_several_lines_in_the_detail(tmp_path: Path) 
             assert "\n" in holding  # the next line did not run into this one
 
     asyncio.run(scenario())
+
+
+def test_observations_load_a_page_at_a_time_and_every_row_is_reachable(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web")
+    total = app.mirror.count_observations("ws")
+    assert total > 2 * OBS_PAGE
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            assert table.row_count == OBS_PAGE and screen.matching == total
+            table.focus()
+            while table.row_count < total:
+                before = table.row_count
+                await pilot.press("ctrl+end")
+                await pilot.pause()
+                assert table.row_count > before
+            keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(total)]
+            newest_first = app.mirror.find_observations("ws", limit=total)
+            assert keys == [str(o.id) for o in newest_first]
+
+    asyncio.run(scenario())
+
+
+def test_facets_by_index_equal_a_full_distinct(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", days=7)
+    conn = app.mirror.conn
+    sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM observations ORDER BY 1")]
+    types = [
+        r[0] for r in conn.execute("SELECT DISTINCT observation_type FROM observations ORDER BY 1")
+    ]
+    assert app.mirror.observation_facets("ws") == (sources, types)
+    assert any("_" in t for t in types if t.startswith("deployment"))  # Vercel's rule applied
+    assert app.mirror.observation_facets("nobody") == ([], [])
+
+
+def test_a_capped_count_stops_past_the_cap(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    total = app.mirror.count_observations("ws")
+    assert app.mirror.count_observations_matching("ws", cap=total + 5) == total
+    assert app.mirror.count_observations_matching("ws", cap=10) == 11

@@ -123,6 +123,12 @@ def unique_run_id(conn: sqlite3.Connection, ref: str) -> str | None:
     return found[0] if found else None
 
 
+def _observation_type(source: str, source_type: str) -> str:
+    """As ``mirror.observation_type`` (production's ``deriveObservationType``): Vercel's first
+    '.' becomes '_'."""
+    return source_type.replace(".", "_", 1) if source == "vercel" else source_type
+
+
 def _loads(text: str | None, default: Any) -> Any:
     if not text:
         return default
@@ -151,17 +157,29 @@ class ObservationBrowsing:
         return sorted(row[0] for row in rows)
 
     def observation_facets(self, workspace: str) -> tuple[list[str], list[str]]:
-        """The sources and observation types present in a workspace."""
-        sources = self.conn.execute(
-            "SELECT DISTINCT source FROM observations WHERE workspace_id = ? ORDER BY source",
+        """The sources and observation types present in a workspace.
+
+        A loose index scan over ``observations_source`` (workspace, source, source_type): one
+        index seek per distinct pair, so it costs the same at 250,000 observations as at 5,000
+        (a DISTINCT over the table read every row). Types follow ``mirror.observation_type``.
+        """
+        pairs: list[tuple[str, str]] = []
+        row = self.conn.execute(
+            "SELECT source, source_type FROM observations WHERE workspace_id = ? "
+            "ORDER BY source, source_type LIMIT 1",
             (workspace,),
-        ).fetchall()
-        types = self.conn.execute(
-            "SELECT DISTINCT observation_type FROM observations WHERE workspace_id = ? "
-            "ORDER BY observation_type",
-            (workspace,),
-        ).fetchall()
-        return [r[0] for r in sources], [r[0] for r in types]
+        ).fetchone()
+        while row is not None:
+            pairs.append((row[0], row[1]))
+            row = self.conn.execute(
+                "SELECT source, source_type FROM observations INDEXED BY observations_source "
+                "WHERE workspace_id = ? AND (source, source_type) > (?, ?) "
+                "ORDER BY source, source_type LIMIT 1",
+                (workspace, row[0], row[1]),
+            ).fetchone()
+        sources = sorted({source for source, _ in pairs})
+        types = sorted({_observation_type(source, kind) for source, kind in pairs})
+        return sources, types
 
     def _where(
         self, workspace: str, source: str | None, observation_type: str | None, text: str | None
@@ -193,13 +211,15 @@ class ObservationBrowsing:
         observation_type: str | None = None,
         text: str | None = None,
         limit: int = 500,
+        offset: int = 0,
     ) -> list[ObservationRow]:
-        """Newest first, filtered by source, type and the words of ``text`` (title or body)."""
+        """Newest first, filtered by source, type and the words of ``text`` (title or body);
+        ``limit`` rows from ``offset`` (the app loads a page at a time)."""
         joins, where, args = self._where(workspace, source, observation_type, text)
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM observations o{joins} WHERE {where} "
-            "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?",
-            (*args, limit),
+            "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
         ).fetchall()
         return [ObservationRow(*row) for row in rows]
 
@@ -210,11 +230,19 @@ class ObservationBrowsing:
         source: str | None = None,
         observation_type: str | None = None,
         text: str | None = None,
+        cap: int | None = None,
     ) -> int:
+        """How many observations match; with ``cap``, counting stops past it (the answer is
+        then ``cap + 1``, "more than cap"), so a count never costs more than ``cap`` rows."""
         joins, where, args = self._where(workspace, source, observation_type, text)
-        row = self.conn.execute(
-            f"SELECT count(*) FROM observations o{joins} WHERE {where}", args
-        ).fetchone()
+        if cap is None:
+            query, params = f"SELECT count(*) FROM observations o{joins} WHERE {where}", args
+        else:
+            query = (
+                f"SELECT count(*) FROM (SELECT 1 FROM observations o{joins} WHERE {where} LIMIT ?)"
+            )
+            params = [*args, cap + 1]
+        row = self.conn.execute(query, params).fetchone()
         return int(row[0])
 
     def search_observations(

@@ -1,0 +1,180 @@
+"""The terminal app at scale: the time from a key to the screen's answer, at 5,000 and 250,000
+observations, printed side by side (issue 12 item 11; target: each under 100 ms at 250,000).
+
+A mirror of each size is built through the simulator (every demo source, 90 days, the history
+scaled up) and cached under the temp dir, so later runs start at once. The app then opens on it
+headless (``run_test``) and each step is timed from the key press to the screen having handled
+it (``pilot.press`` then ``pilot.pause``: the message processed and the screen refreshed):
+
+    F4             open the observations (the first time: builds the screen and loads it)
+    F4 again       back to the observations from another screen (reloads)
+    F5             open the runs screen
+    search common  type a common word's search and press enter (FTS, count and first page)
+    search rare    the same with a word in a handful of observations
+    search emoji   a query FTS cannot index, searched literally (LIKE)
+    scroll         page down through the table (median of 10 key presses)
+    detail         enter on a row: the detail pane with the observation
+
+    .venv/bin/python bench/app_scale.py [--small 5000] [--large 250000] [--rounds 3] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from backfill_tui.app import BackfillApp
+from backfill_tui.app_cli import demo_sources
+from backfill_tui.clock import VirtualClock
+from backfill_tui.demo import Simulator, SimulatorConfig
+from backfill_tui.engine import Engine, RunRequest, SourceSpec
+from backfill_tui.environment import Environment
+from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.screens.runs import RunsScreen
+from backfill_tui.store import Mirror
+
+ANCHOR = "2026-06-01T00:00:00Z"
+START = 1780315200.0  # 2026-06-01T12:00:00Z
+PER_SCALE = 5249  # observations one unit of scale gives (all demo sources, 90 days)
+TARGET_MS = 100.0
+CACHE = Path(tempfile.gettempdir()) / "backfill-tui-bench"
+WORKSPACE = "bench"
+
+
+def environment(scale: float) -> Environment:
+    clock = VirtualClock(start=START)
+    config = SimulatorConfig.from_env_string(f"anchor={ANCHOR},scale={scale}")
+    return Environment(clock=clock, simulator=Simulator(config, clock), env={})
+
+
+def build(target: int, rebuild: bool) -> tuple[Path, int]:
+    """A mirror of about ``target`` observations (cached); its path and exact count."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"app_scale-{target}.db"
+    if path.exists() and not rebuild:
+        with sqlite3.connect(path) as conn:
+            return path, int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+    scale = round(target / PER_SCALE, 3)
+    partial = path.with_suffix(".building")
+    partial.unlink(missing_ok=True)
+    mirror = Mirror.open(partial)
+    try:
+        engine = Engine(mirror, environment(scale))
+        sources = tuple(SourceSpec.parse(s) for s in demo_sources())
+        run = engine.plan(RunRequest(WORKSPACE, sources, depth=90, max_items=10_000_000))
+        started = time.perf_counter()
+        asyncio.run(engine.run(run.id))
+        count = mirror.count_observations(WORKSPACE)
+        print(
+            f"built {count} observations (scale {scale}) in {time.perf_counter() - started:.0f} s"
+        )
+    finally:
+        mirror.close()
+    shutil.move(partial, path)
+    return path, count
+
+
+def words(path: Path) -> tuple[str, str]:
+    """(a common word, a rare word) of the mirror's full-text index."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, observations_fts, row)")
+        common = conn.execute(
+            "SELECT term FROM temp.vocab WHERE length(term) > 3 AND term GLOB '[a-z]*' "
+            "ORDER BY doc DESC LIMIT 1"
+        ).fetchone()[0]
+        rare = conn.execute(
+            "SELECT term FROM temp.vocab WHERE doc BETWEEN 2 AND 5 AND length(term) > 4 "
+            "AND term GLOB '[a-z]*' ORDER BY term LIMIT 1"
+        ).fetchone()[0]
+    return str(common), str(rare)
+
+
+async def timed(step: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await step()
+    return (time.perf_counter() - started) * 1000
+
+
+async def measure(path: Path) -> dict[str, float]:
+    """One round of every step on a fresh app over a copy of the mirror; milliseconds."""
+    work = Path(tempfile.mkdtemp()) / "m.db"
+    shutil.copy(path, work)
+    common, rare = words(work)
+    mirror = Mirror.open(work)
+    app = BackfillApp(mirror, environment(1.0))
+    app.workspace = WORKSPACE
+    out: dict[str, float] = {}
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+
+            async def press(*keys: str) -> None:
+                await pilot.press(*keys)
+                await pilot.pause()
+
+            out["F4"] = await timed(lambda: press("f4"))
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen) and screen.shown > 0
+            out["F5"] = await timed(lambda: press("f5"))
+            assert isinstance(app.screen, RunsScreen)
+            out["F4 again"] = await timed(lambda: press("f4"))
+
+            async def search(text: str) -> None:
+                await press("slash")
+                screen.query_one("#search").value = text  # type: ignore[attr-defined]
+                out[f"search {label}"] = await timed(lambda: press("enter"))
+
+            for label, text in (("common", common), ("rare", rare), ("emoji", "🚀")):
+                await search(text)
+            await press("slash")
+            screen.query_one("#search").value = ""  # type: ignore[attr-defined]
+            await press("enter")
+            table = screen.query_one("#observations")
+            table.focus()
+            scrolls = [await timed(lambda: press("pagedown")) for _ in range(10)]
+            out["scroll"] = statistics.median(scrolls)
+            out["detail"] = await timed(lambda: press("enter"))
+            assert screen.query_one("#detail").display
+    finally:
+        mirror.close()
+        shutil.rmtree(work.parent, ignore_errors=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=5_000)
+    parser.add_argument("--large", type=int, default=250_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true", help="build the mirrors again")
+    args = parser.parse_args()
+    sizes = [build(args.small, args.rebuild), build(args.large, args.rebuild)]
+    results: list[dict[str, float]] = []
+    for path, _ in sizes:
+        rounds = [asyncio.run(measure(path)) for _ in range(args.rounds)]
+        results.append({k: statistics.median(r[k] for r in rounds) for k in rounds[0]})
+    (_, small_n), (_, large_n) = sizes
+    print(f"\nkey to answer, median of {args.rounds} rounds (ms); target < {TARGET_MS:.0f} ms")
+    head = f"{'step':<16}{small_n:>10,}{large_n:>10,}   growth  "
+    print(head)
+    print("-" * len(head))
+    worst = 0.0
+    for step in results[0]:
+        a, b = results[0][step], results[1][step]
+        worst = max(worst, b)
+        flag = "" if b < TARGET_MS else "  over target"
+        print(f"{step:<16}{a:>10.1f}{b:>10.1f}   x{b / a if a else float('nan'):>5.1f}{flag}")
+    verdict = "all under" if worst < TARGET_MS else "NOT all under"
+    print(f"\n{verdict} {TARGET_MS:.0f} ms at {large_n:,} observations (slowest {worst:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
