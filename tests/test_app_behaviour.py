@@ -322,3 +322,45 @@ def test_a_capped_count_stops_past_the_cap(tmp_path: Path) -> None:
     total = app.mirror.count_observations("ws")
     assert app.mirror.count_observations_matching("ws", cap=total + 5) == total
     assert app.mirror.count_observations_matching("ws", cap=10) == 11
+
+
+def test_an_interrupted_run_opened_from_f5_animates_no_bar(tmp_path: Path) -> None:
+    from textual.widgets import ProgressBar
+
+    from backfill_tui.widgets.run_rows import StreamRow
+
+    app = make_app(tmp_path)
+    run = RunRecord(
+        "20260101-000000-dead",
+        "ws",
+        ["github:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        status="running",
+    )
+    app.mirror.create_run(run, [("github", "acme/rocket", e) for e in ("issue", "push")])
+    # Its process is gone (a pid no process has): the run was interrupted.
+    app.mirror.conn.execute("UPDATE runs SET pid = 2147483646 WHERE id = ?", (run.id,))
+    app.mirror.conn.commit()
+    first = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(first.id, "running")
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            runs = app.screen
+            assert isinstance(runs, RunsScreen)
+            assert runs.lines[run.id].status == "interrupted"
+            runs.query_one("#runs").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+            bars = [row.query_one(ProgressBar) for row in app.screen.query(StreamRow)]
+            assert len(bars) == 2 and all(bar.total is not None for bar in bars)
+            statuses = [str(label.content) for label in app.screen.query(".stream-status")]
+            assert "interrupted" in statuses and "running" not in statuses
+
+    asyncio.run(scenario())

@@ -185,3 +185,45 @@ def test_one_page_is_singular_in_the_lines_and_the_summary(
     print_summary(Console(file=text, width=120), summary)
     assert re.search(r" 1 page(?!s)", text.getvalue()) and " 2 pages" in text.getvalue()
     assert " 1 pages" not in text.getvalue()
+
+
+@pytest.mark.slow
+def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "m.db"
+    binary = str(Path(sys.executable).with_name("backfill-tui"))
+    env = {**os.environ, "BACKFILL_SIM": "latency=1.0"}
+    proc = subprocess.Popen(
+        [
+            binary,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "w",
+            "--quiet",
+            "--db",
+            str(db),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not db.exists():
+            time.sleep(0.1)
+        time.sleep(2.5)  # a page or two in
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert re.search(rf"backfill-tui resume \S+ --db {re.escape(str(db))}", err), err
