@@ -153,3 +153,24 @@ def test_search_is_a_subquery_not_a_per_row_join(tmp_path: Path) -> None:
     )
     assert "LIST SUBQUERY" in plan
     assert "observations_fts VIRTUAL TABLE INDEX" in plan
+
+
+def test_every_search_plan_finds_the_same_rows_in_the_same_order(tmp_path: Path) -> None:
+    events = [_event(n, f"engine part {n}", day=f"2026-05-{1 + n % 28:02d}") for n in range(60)]
+    events += [_event(100 + n, f"other {n}", body="no match") for n in range(20)]
+    mirror = _mirror(tmp_path, *events)
+    results = []
+    for plan in ("list", "driving"):
+        joins, where, args = mirror._where("ws", "github", None, "engine par", plan)
+        rows = mirror.conn.execute(
+            f"SELECT o.id FROM {mirror._from(joins)} WHERE {where} "
+            "ORDER BY o.occurred_at DESC, o.id DESC",
+            args,
+        ).fetchall()
+        results.append([r[0] for r in rows])
+    assert results[0] == results[1] and len(results[0]) == 60
+    found = [o.id for o in mirror.find_observations("ws", source="github", text="engine par")]
+    assert found == results[0]
+    assert mirror.count_observations_matching("ws", text="engine par") == 60
+    assert mirror.count_observations_matching("ws", source="github", text="engine par") == 60
+    assert mirror.count_observations_matching("ws", text="engine par", cap=10) == 11

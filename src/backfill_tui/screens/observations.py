@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from ..store import ObservationRow, kept_by_production
+from ..store.browse import literal_terms
 from ..textsafe import clean
 from ..widgets.observation_detail import ObservationPane
 from .messages import ObservationOpened
@@ -70,6 +71,7 @@ class ObservationsScreen(Screen[None]):
         self.workspace = ""
         self.shown = 0
         self.matching = 0
+        self.count_cap = COUNT_CAP
 
     @property
     def backfill(self) -> BackfillApp:
@@ -141,8 +143,10 @@ class ObservationsScreen(Screen[None]):
         mirror = self.backfill.mirror
         self._refresh_facets()
         source, kind, text = self._filters()
+        # A literal term (an emoji) reads rows to match: count no further than a page.
+        self.count_cap = PAGE if text and literal_terms(text) else COUNT_CAP
         self.matching = mirror.count_observations_matching(
-            self.workspace, source=source, observation_type=kind, text=text, cap=COUNT_CAP
+            self.workspace, source=source, observation_type=kind, text=text, cap=self.count_cap
         )
         table = self.query_one("#observations", DataTable)
         table.clear()
@@ -168,8 +172,8 @@ class ObservationsScreen(Screen[None]):
         self.shown = table.row_count
 
     def _show_count(self, text: str | None) -> None:
-        capped = self.matching > COUNT_CAP
-        many = f"more than {COUNT_CAP:,}" if capped else f"{self.matching:,}"
+        capped = self.matching > self.count_cap
+        many = f"more than {self.count_cap:,}" if capped else f"{self.matching:,}"
         more = f" (showing the newest {self.shown})" if capped or self.matching > self.shown else ""
         where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
         if text and not self.matching:

@@ -29,6 +29,9 @@ __all__ = [
 
 # What the unicode61 tokenizer indexes: letters and digits (underscore is a separator there).
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: Up to this many matches, a search is fetched through the full-text index and sorted;
+#: past it, by walking the time index (see ``find_observations``).
+FEW_MATCHES = 2_000
 _COLUMNS = "o.id, o.occurred_at, o.source, o.observation_type, o.title, o.significance_score"
 
 
@@ -164,34 +167,69 @@ class ObservationBrowsing:
         (a DISTINCT over the table read every row). Types follow ``mirror.observation_type``.
         """
         pairs: list[tuple[str, str]] = []
-        row = self.conn.execute(
-            "SELECT source, source_type FROM observations WHERE workspace_id = ? "
-            "ORDER BY source, source_type LIMIT 1",
-            (workspace,),
-        ).fetchone()
-        while row is not None:
-            pairs.append((row[0], row[1]))
-            row = self.conn.execute(
-                "SELECT source, source_type FROM observations INDEXED BY observations_source "
-                "WHERE workspace_id = ? AND (source, source_type) > (?, ?) "
-                "ORDER BY source, source_type LIMIT 1",
-                (workspace, row[0], row[1]),
-            ).fetchone()
+        source = self._next(
+            "SELECT source FROM observations WHERE workspace_id = ? AND source > ? "
+            "ORDER BY source LIMIT 1",
+            (workspace, ""),
+        )
+        while source is not None:
+            kind = self._next(
+                "SELECT source_type FROM observations WHERE workspace_id = ? AND source = ? "
+                "AND source_type > ? ORDER BY source_type LIMIT 1",
+                (workspace, source, ""),
+            )
+            while kind is not None:
+                pairs.append((source, kind))
+                kind = self._next(
+                    "SELECT source_type FROM observations WHERE workspace_id = ? AND source = ? "
+                    "AND source_type > ? ORDER BY source_type LIMIT 1",
+                    (workspace, source, kind),
+                )
+            source = self._next(
+                "SELECT source FROM observations WHERE workspace_id = ? AND source > ? "
+                "ORDER BY source LIMIT 1",
+                (workspace, source),
+            )
         sources = sorted({source for source, _ in pairs})
         types = sorted({_observation_type(source, kind) for source, kind in pairs})
         return sources, types
 
+    def _only_workspace(self, workspace: str) -> bool:
+        """Whether every observation belongs to ``workspace`` (two index seeks)."""
+        low = self.conn.execute("SELECT min(workspace_id) FROM observations").fetchone()[0]
+        high = self.conn.execute("SELECT max(workspace_id) FROM observations").fetchone()[0]
+        return bool(low == high == workspace)
+
+    def _next(self, query: str, args: tuple[str, ...]) -> str | None:
+        row = self.conn.execute(query, args).fetchone()
+        return None if row is None else str(row[0])
+
     def _where(
-        self, workspace: str, source: str | None, observation_type: str | None, text: str | None
+        self,
+        workspace: str,
+        source: str | None,
+        observation_type: str | None,
+        text: str | None,
+        fts: str = "list",
     ) -> tuple[str, str, list[Any]]:
+        """(joins, where, args) for the filters. ``fts`` says how the full-text match joins:
+
+        - ``list``: ``o.id IN (SELECT rowid ... MATCH ?)``, the match run once;
+        - ``driving``: the match is the outer loop (``observations_fts f CROSS JOIN
+          observations o``), so the cost follows the matches, not the workspace.
+        """
         joins, clauses, args = "", ["o.workspace_id = ?"], [workspace]
         query = fts_query(text) if text else None
         if query is not None:
-            # A subquery, run once: a join here made SQLite re-run the match per row.
-            clauses.append(
-                "o.id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)"
-            )
-            args.append(query)
+            if fts == "driving":
+                joins = " CROSS JOIN observations o ON o.id = f.rowid"
+                clauses.insert(0, "observations_fts MATCH ?")
+                args.insert(0, query)
+            else:
+                clauses.append(
+                    "o.id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)"
+                )
+                args.append(query)
         for term in literal_terms(text or ""):
             clauses.append("(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')")
             args.extend((_like(term), _like(term)))
@@ -202,6 +240,9 @@ class ObservationBrowsing:
             clauses.append("o.observation_type = ?")
             args.append(observation_type)
         return joins, " AND ".join(clauses), args
+
+    def _from(self, joins: str) -> str:
+        return f"observations_fts f{joins}" if joins else "observations o"
 
     def find_observations(
         self,
@@ -214,10 +255,25 @@ class ObservationBrowsing:
         offset: int = 0,
     ) -> list[ObservationRow]:
         """Newest first, filtered by source, type and the words of ``text`` (title or body);
-        ``limit`` rows from ``offset`` (the app loads a page at a time)."""
-        joins, where, args = self._where(workspace, source, observation_type, text)
+        ``limit`` rows from ``offset`` (the app loads a page at a time).
+
+        With words to match, the plan follows how many rows match (counted first, capped):
+        a few (a rare word) are fetched through the full-text index and sorted; many (a
+        common word) by walking the time index against the match's rowids, found once.
+        """
+        fts = "list"
+        if text and fts_query(text) is not None:
+            many = self.count_observations_matching(
+                workspace,
+                source=source,
+                observation_type=observation_type,
+                text=text,
+                cap=FEW_MATCHES,
+            )
+            fts = "list" if many > FEW_MATCHES else "driving"
+        joins, where, args = self._where(workspace, source, observation_type, text, fts)
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM observations o{joins} WHERE {where} "
+            f"SELECT {_COLUMNS} FROM {self._from(joins)} WHERE {where} "
             "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ? OFFSET ?",
             (*args, limit, offset),
         ).fetchall()
@@ -233,15 +289,25 @@ class ObservationBrowsing:
         cap: int | None = None,
     ) -> int:
         """How many observations match; with ``cap``, counting stops past it (the answer is
-        then ``cap + 1``, "more than cap"), so a count never costs more than ``cap`` rows."""
-        joins, where, args = self._where(workspace, source, observation_type, text)
-        if cap is None:
-            query, params = f"SELECT count(*) FROM observations o{joins} WHERE {where}", args
+        then ``cap + 1``, "more than cap"), so a count never costs more than ``cap`` rows.
+        A full-text match drives the count (each match looked up by rowid)."""
+        query = fts_query(text) if text else None
+        if (
+            query is not None
+            and not source
+            and not observation_type
+            and not literal_terms(text or "")
+            and self._only_workspace(workspace)
+        ):  # every indexed row is this workspace's: the index alone counts
+            inner = "SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?"
+            args: list[Any] = [query]
         else:
-            query = (
-                f"SELECT count(*) FROM (SELECT 1 FROM observations o{joins} WHERE {where} LIMIT ?)"
-            )
-            params = [*args, cap + 1]
+            joins, where, args = self._where(workspace, source, observation_type, text, "driving")
+            inner = f"SELECT 1 FROM {self._from(joins)} WHERE {where}"
+        if cap is None:
+            query, params = f"SELECT count(*) FROM ({inner})", args
+        else:
+            query, params = f"SELECT count(*) FROM ({inner} LIMIT ?)", [*args, cap + 1]
         row = self.conn.execute(query, params).fetchone()
         return int(row[0])
 
