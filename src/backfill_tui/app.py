@@ -10,42 +10,59 @@ four times a second and the dashboard redraws from it, so a fast run never flood
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
+import signal
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from platformdirs import user_downloads_path
+from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from .clock import Clock
-from .engine import Engine, RunRequest
 from .environment import Environment
 from .errors import BackfillError
-from .estimate import Estimate
 from .live import EventBuffer, RunProgress
-from .recording import Recorder, Replay
+from .outputs import atomic_write, check_output, in_use
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
-from .screens.dashboard import DashboardScreen
-from .screens.export import ExportScreen
-from .screens.help import HelpScreen
 from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
-from .screens.observations import ObservationsScreen
-from .screens.quit import QuitScreen
-from .screens.runs import RunsScreen
 from .screens.wording import in_app
 from .secrets_registry import redact
 from .store import Mirror, RunRecord
+
+# Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
+# models), recordings and the other screens load when first used, so `backfill-tui` paints
+# without them; tests/test_startup_imports.py checks what the first frame loads.
+if TYPE_CHECKING:
+    from .engine import Engine, RunRequest
+    from .estimate import Estimate
+    from .recording import Recorder
+    from .screens.dashboard import DashboardScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
 log = logging.getLogger("backfill_tui.app")
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+
+
+def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+
+    def make() -> Screen[Any]:
+        return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -91,10 +108,10 @@ class BackfillApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,
-        "dashboard": DashboardScreen,
-        "observations": ObservationsScreen,
-        "runs": RunsScreen,
-        "export": ExportScreen,
+        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
+        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
+        "runs": _screen_from(".screens.runs", "RunsScreen"),
+        "export": _screen_from(".screens.export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,6 +148,19 @@ class BackfillApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+        # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
+        # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
+
+    #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
+    stopped_by: str | None = None
+
+    def stop_on_signal(self) -> None:
+        """Cancel a run in progress, keeping what it stored, then exit (status 1)."""
+        if self.stopped_by is None:
+            self.stopped_by = "SIGTERM"
+            self.run_worker(self._cancel_then_exit(), group="quit")
 
     def notify(
         self,
@@ -161,9 +191,14 @@ class BackfillApp(App[None]):
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from .engine import Engine
+        from .recording import Recorder
+
         engine = Engine(self.mirror, self.environment)
         try:
-            recorder = Recorder(record_to) if record_to else None
+            recorder = (
+                Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
+            )
             run = engine.plan(request, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
@@ -180,6 +215,9 @@ class BackfillApp(App[None]):
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from .engine import Engine
+        from .recording import Replay
+
         try:
             replay = Replay.open(path)
             engine = Engine(self.mirror, replay.environment())
@@ -208,6 +246,8 @@ class BackfillApp(App[None]):
         if run is None:
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
+        from .engine import Engine
+
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
         if run.status == "running" and not self.mirror.run_is_live(run):
             progress.mark_interrupted()
@@ -347,6 +387,8 @@ class BackfillApp(App[None]):
             )
 
     def _dashboard(self) -> DashboardScreen:
+        from .screens.dashboard import DashboardScreen
+
         stack = self._screen_stacks.get("dashboard")
         if not stack:
             self._init_mode("dashboard")
@@ -362,8 +404,48 @@ class BackfillApp(App[None]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # -- screenshots: checked and written atomically like every file the product writes ----------
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """Textual's, but never over the mirror, a database or a recording, and never half a
+        file (``outputs.check_output`` and ``atomic_write``); raises ``UsageError`` if refused."""
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        target = check_output(
+            Path(path or ".").expanduser() / name,
+            option="screenshot",
+            protected=in_use(self.mirror.path),
+        )
+        svg = self.export_screenshot()
+        with atomic_write(target) as handle:
+            handle.write(svg.encode("utf-8"))
+        return str(target)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """The command palette's screenshot: saved to the Downloads folder, said in a toast."""
+        try:
+            saved = self.save_screenshot(
+                filename, path or str(user_downloads_path()), time_format
+            )
+        except (BackfillError, OSError) as exc:
+            self.notify(redact(str(exc)), title="Screenshot not saved", severity="error")
+            return None
+        self.notify(f"screenshot saved to {saved}", markup=False)
+        return saved
 
     async def action_quit(self) -> None:
         if not self.running:
@@ -374,6 +456,8 @@ class BackfillApp(App[None]):
             if quit_now:
                 self.run_worker(self._cancel_then_exit(), group="quit")
 
+        from .screens.quit import QuitScreen
+
         if not isinstance(self.screen, QuitScreen):
             self.push_screen(QuitScreen(), answer)
 
@@ -383,4 +467,4 @@ class BackfillApp(App[None]):
             session.worker.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
-        self.exit()
+        self.exit(return_code=1 if self.stopped_by else 0)

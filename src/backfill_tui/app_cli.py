@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from .cli_options import db_path, default_db
 from .connectors import PROVIDERS
-from .environment import Environment, without_token
-from .store import Mirror
 
 __all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
 
@@ -63,11 +62,17 @@ def register(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .app import BackfillApp, DemoSetup
+    from .environment import Environment, without_token
+    from .store import Mirror
 
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
-    mirror = Mirror.open(getattr(args, "db", None) or default_demo_db())
+    db = getattr(args, "db", None) or default_demo_db()
+    from .cli import check_side_outputs
+
+    check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
+    mirror = Mirror.open(db)
     try:
         app = BackfillApp(
             mirror,
@@ -76,6 +81,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
         )
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()
@@ -83,11 +90,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from .app import BackfillApp
+    from .environment import Environment
+    from .store import Mirror
 
     mirror = Mirror.open(db_path(args))
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()

@@ -7,12 +7,10 @@ Where no keyring backend exists, it says so and points at the environment variab
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import Any
 
 from .connectors import PROVIDERS, provider
-from .credentials import delete_token, keyring_status, lookup, save_token
 from .errors import UsageError
 
 
@@ -33,6 +31,10 @@ def register(sub: Any) -> None:
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .credentials import delete_token, keyring_status, lookup, save_token
+
     names = [provider(args.provider).name] if args.provider else sorted(PROVIDERS)
     if args.action == "status":
         note = keyring_status()

@@ -8,18 +8,14 @@ input, with one line saying what and how to mend it (interfaces.md §4).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import importlib
-import json
 import logging
-import signal
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cli_options import (
@@ -33,16 +29,22 @@ from .cli_options import (
     default_db,
     log_path,
 )
-from .connectors import PROVIDERS
-from .display import HeadlessDisplay, print_summary
-from .engine import Engine, RunRequest, SourceSpec, validate_depth
-from .environment import Environment, without_token
+from .connectors import CATALOG
+from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .errors import BackfillError, UsageError
-from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
-from .recording import Recorder
+from .outputs import check_output, in_use, sniff
 from .secrets_registry import RedactingFilter, redact
-from .store import Mirror
-from .summary import run_summary
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .environment import Environment
+    from .recording import Recorder
+    from .signals import Stop
+    from .store import Mirror
+
+# Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
+# needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
+# tests/test_startup_imports.py checks which heavy packages --help and a run load.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -55,6 +57,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _days(text: str) -> int:
+    from .engine import validate_depth
+
     try:
         value = int(text)
     except ValueError:
@@ -98,7 +102,7 @@ def build_parser() -> Parser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="; ".join(info.connector.target_help for info in PROVIDERS.values()),
+        help="; ".join(entry.target_help for entry in CATALOG.values()),
     )
     run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
     run.add_argument(
@@ -166,11 +170,22 @@ def build_parser() -> Parser:
     return parser
 
 
+class PrivateLogHandler(logging.FileHandler):
+    """The log file, appended to, created (or narrowed to) mode 0600 like the mirror."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging() -> None:
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if sniff(path) is not None:  # never append log lines to a database or recording
+            raise OSError(f"{path} is not a log file")
+        handler: logging.Handler = PrivateLogHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -179,6 +194,16 @@ def setup_logging() -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
+
+
+def check_side_outputs(environment: Environment, db: Path) -> None:
+    """Refuse the simulator's ``request_log`` if it would append to the mirror, a database or a
+    recording (``outputs.check_output``); raises :class:`UsageError`."""
+    simulator = environment.simulator
+    if simulator is not None and simulator.config.request_log is not None:
+        check_output(
+            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+        )
 
 
 def _entities(text: str | None) -> frozenset[str] | None:
@@ -192,16 +217,16 @@ def _entities(text: str | None) -> frozenset[str] | None:
     return names
 
 
-async def _execute(engine: Engine, run_id: str) -> str:
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    try:
-        return await engine.run(run_id)
-    except asyncio.CancelledError:
-        return "cancelled"
+async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
+    import asyncio
+
+    from .signals import cancel_on_signals
+
+    with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
+        try:
+            return await engine.run(run_id)
+        except asyncio.CancelledError:
+            return "cancelled"
 
 
 def _db_flag(args: argparse.Namespace) -> str:
@@ -250,14 +275,25 @@ def _drive(
 ) -> int:
     """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
     resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror)."""
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from .display import HeadlessDisplay, print_summary
+    from .signals import stop_on_signals
+    from .summary import run_summary
+
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
-    ) as display:
+    ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
         try:
-            asyncio.run(_execute(engine, run_id))
+            asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
-            sys.stderr.write("cancelled: what was stored is kept\n")
+            stop.signal_name = stop.signal_name or "SIGINT"
+    if stop.signal_name is not None:
+        sys.stderr.write(f"cancelled ({stop.signal_name}): what was stored is kept\n")
     run = mirror.get_run(run_id)
     assert run is not None
     summary = run_summary(mirror, run)
@@ -274,6 +310,10 @@ def _drive(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import Engine, RunRequest, SourceSpec
+    from .environment import Environment, without_token
+    from .store import Mirror
+
     request = RunRequest(
         workspace=args.workspace,
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
@@ -282,7 +322,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_items=args.max_items,
     )
     environment = Environment.create(simulate=args.simulate)
-    recorder = Recorder(args.record) if args.record else None
+    check_side_outputs(environment, db_path(args))
+    recorder: Recorder | None = None
+    if args.record:
+        from .recording import Recorder
+
+        recorder = Recorder(args.record, protected=in_use(db_path(args)))
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
@@ -298,6 +343,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .environment import Environment
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         run = mirror.get_run(args.run_id)
@@ -319,6 +368,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             simulate=run.simulate,
             simulator_config=env_text if env_text is not None else run.simulator or "",
         )
+        check_side_outputs(environment, mirror.path)
         engine = Engine(mirror, environment)
         return _drive(
             engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
@@ -328,6 +378,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         runs = mirror.list_runs(args.limit)
@@ -374,16 +428,30 @@ def cmd_runs(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _cmd_demo() -> Any:
+    from .app_cli import cmd_demo
+
+    return cmd_demo
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # no command: the terminal app
-        from .app_cli import cmd_app
+    from .app_cli import cmd_app
 
+    if args.command is None:  # no command: the terminal app
         args.handler = cmd_app
     setup_logging()
+    from .signals import stop_on_signals
+
+    # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
+    stopping = nullcontext() if args.handler in (cmd_app, _cmd_demo()) else stop_on_signals()
     try:
-        return int(args.handler(args))
+        with stopping:
+            return int(args.handler(args))
+    except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
+        sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
+        return EXIT_INCOMPLETE
     except BackfillError as exc:
         sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
         return EXIT_BAD_INPUT

@@ -22,7 +22,7 @@ from .environment import Environment
 from .errors import UsageError
 from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
-from .secrets_registry import redact
+from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord, StreamRecord, combined_status
 
 log = logging.getLogger("backfill_tui.engine")
@@ -145,7 +145,7 @@ class Engine:
             entities=set(request.entities) if request.entities is not None else None,
             max_items=request.max_items,
             simulate=self.environment.simulated,
-            simulator=simulator_text,
+            simulator=public_settings(simulator_text),  # parsed, secrets left out
             started_at=now.isoformat(),
         )
         self.mirror.create_run(run, list(dict.fromkeys(streams)))
@@ -256,6 +256,10 @@ class Engine:
                 log.warning("%s:%s failed: %s", provider_name, target, error)
                 self._mark(streams, "failed", error)
                 return
+            if connector.notes:  # the source's own state (moved, archived), on each stream
+                for record in streams:
+                    record.note = "; ".join(connector.notes)
+                    self.mirror.set_stream_note(record.id, record.note)
             await asyncio.gather(*(self._run_stream(run, connector, client, s) for s in streams))
         finally:
             await client.aclose()
@@ -274,6 +278,7 @@ class Engine:
         current_stats.set(stats)  # this task's own context
         stream = connector.stream(record.entity)
         counters = _counters(record)
+        note = record.note
         committed_calls, committed_wait = 0, 0.0
         self.mirror.set_stream_status(record.id, "running")
         try:
@@ -283,6 +288,8 @@ class Engine:
                         page, run.max_items - counters.fetched
                     )
                     taken = len(events) + len(failures)
+                    if page.note is not None:
+                        note = "; ".join(n for n in (record.note, page.note) if n)
                     result = self.mirror.commit_page(
                         record,
                         run.workspace,
@@ -294,6 +301,8 @@ class Engine:
                         capped_at=capped_at,
                         api_calls=stats.api_calls - committed_calls,
                         wait_s=stats.wait_seconds - committed_wait,
+                        item_notes=_kept_notes(page, events),
+                        note=note,
                     )
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
                     counters = ev.StreamCounters(
@@ -320,13 +329,13 @@ class Engine:
                         capped = capped_at is not None
                         self._emit(
                             ev.StreamFinished(
-                                run.id, record.key, "completed", counters, capped=capped
+                                run.id, record.key, "completed", counters, capped=capped, note=note
                             )
                         )
                         return
             # A stream whose connector yielded no page at all is complete and empty.
             self.mirror.set_stream_status(record.id, "completed")
-            self._emit(ev.StreamFinished(run.id, record.key, "completed", counters))
+            self._emit(ev.StreamFinished(run.id, record.key, "completed", counters, note=note))
         except Exception as exc:
             if isinstance(exc, ApiError):
                 message = redact(str(exc))
@@ -365,6 +374,12 @@ def _within_cap(
     failures = page.failures[: room - len(events)]
     reached = events[-1].occurredAt if events else page.reached or "the first page"
     return events, failures, reached, True
+
+
+def _kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:
+    """(sourceId, reason) of the page's partly read items that were kept under the cap."""
+    kept = {e.sourceId for e in events}
+    return [(n.key, n.reason) for n in page.item_notes if n.key in kept]
 
 
 @dataclass

@@ -12,23 +12,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
-
 from . import secrets_registry
 from .clock import Clock, SystemClock, VirtualClock
-from .connectors import ProviderInfo
 from .credentials import Credential, lookup
 from .errors import CredentialsMissing, UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
+    import httpx
+
+    from .connectors import ProviderInfo
     from .demo import Simulator
 
 
 def without_token(simulator_config: str) -> str:
-    """A ``BACKFILL_SIM`` string fit to store with a run: the required-token setting dropped."""
-    return ",".join(
-        part for part in simulator_config.split(",") if not part.strip().startswith("token=")
-    )
+    """A ``BACKFILL_SIM`` string fit to store with a run: parsed, secrets left out
+    (``secrets_registry.public_settings``)."""
+    return secrets_registry.public_settings(simulator_config) or ""
 
 
 @dataclass
@@ -61,6 +60,7 @@ class Environment:
             config = SimulatorConfig.from_env_string(text)
         except ValueError as exc:
             raise UsageError(f"BACKFILL_SIM: {exc}") from None
+        secrets_registry.register(config.token)  # masked in logs and messages from now on
         clock: Clock = VirtualClock() if config.clock == "virtual" else SystemClock()
         return cls(clock=clock, simulator=Simulator(config, clock), env=environ)
 
@@ -80,6 +80,8 @@ class Environment:
         return self.simulator is not None
 
     def base_url(self, info: ProviderInfo) -> str:
+        import httpx
+
         url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -114,4 +116,6 @@ class Environment:
             return self.transport
         if self.simulator is not None:
             return self.simulator.transport
+        import httpx
+
         return httpx.AsyncHTTPTransport(retries=0)

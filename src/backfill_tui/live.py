@@ -39,6 +39,8 @@ class StreamState:
     total: int | None = None  # the estimate
     error: str | None = None
     capped: bool = False
+    #: A plain line about an ordinary state (an empty repository): shown, not a failure.
+    note: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -116,6 +118,7 @@ class RunProgress:
                 totals.get(record.key),
                 record.error,
                 record.capped,
+                clean(record.note) if record.note else None,
             )
             self.streams[record.key] = state
             self.sources.setdefault(record.source, SourceState(record.source)).streams.append(
@@ -179,9 +182,12 @@ class RunProgress:
             stream.status, stream.counters = event.status, event.counters
             stream.error = clean(event.error) if event.error else None
             stream.capped = stream.capped or event.capped
+            stream.note = clean(event.note) if event.note else stream.note
             c = event.counters
             note = " (capped by the per-stream limit)" if event.capped else ""
             reason = f": {stream.error}" if stream.error else ""
+            if stream.note:
+                reason += f" ({stream.note})"
             self._log(
                 now,
                 f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
@@ -203,6 +209,7 @@ class RunProgress:
             stream.status = record.status
             stream.error = clean(record.error) if record.error else None
             stream.capped = record.capped
+            stream.note = clean(record.note) if record.note else None
             stream.counters = ev.StreamCounters(
                 record.fetched,
                 record.new,

@@ -56,6 +56,8 @@ class StreamFinished:
     counters: StreamCounters
     error: str | None = None
     capped: bool = False
+    #: A plain line about an ordinary state the stream met (an empty repository): not a failure.
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli import _drive
 from .cli_options import add_db_option, db_path
-from .engine import Engine
-from .recording import Replay
-from .store import Mirror
 
 
 def register(sub: Any) -> None:
@@ -38,6 +34,11 @@ def register(sub: Any) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from .cli import _drive
+    from .engine import Engine
+    from .recording import Replay
+    from .store import Mirror
+
     replay = Replay.open(args.file)
     mirror = Mirror.open(db_path(args))
     try:

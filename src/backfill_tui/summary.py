@@ -36,6 +36,7 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
                         "capped_at": s.capped_at,
                         "api_calls": s.api_calls,
                         "error": s.error,
+                        "note": s.note,
                     }
                     for s in own
                 ],

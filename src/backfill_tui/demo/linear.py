@@ -11,17 +11,21 @@ is accepted raw in ``Authorization``, any other token as ``Bearer``.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from backfill_tui.demo.base import ProviderSim, QuotaState, WorldSpec, json_response, register
-from backfill_tui.demo.graphql_server import QueryError, RootList, execute
+from backfill_tui.demo.graphql_filters import QueryError
 from backfill_tui.demo.linear_world import TEAMS, LinearWorld
+
+if TYPE_CHECKING:  # graphql_server loads graphql-core: only once a Linear request is served
+    from backfill_tui.demo.graphql_server import RootList
 
 __all__ = ["ENTITIES", "LinearSim"]
 
@@ -51,8 +55,16 @@ class LinearSim(ProviderSim):
         self._complexity_used = 0
         self._window_reset = 0
         self._last_complexity = 0
+        self._created: dict[str, list[int]] = {}
+
+    @functools.cached_property
+    def roots(self) -> dict[str, RootList]:
+        """The root connections, built on first use (a simulator serving only GitHub never
+        imports graphql-core)."""
+        from backfill_tui.demo.graphql_server import RootList
+
         w = self.world
-        self.roots = {
+        return {
             "issues": RootList(
                 "Issue",
                 w.issues.n,
@@ -78,7 +90,6 @@ class LinearSim(ProviderSim):
                 "Team", len(TEAMS), w.team, lambda _t: len(TEAMS), lambda: range(len(TEAMS))
             ),
         }
-        self._created: dict[str, list[int]] = {}
 
     def _by_created(self, root: str) -> list[int]:
         if root not in self._created:
@@ -97,6 +108,8 @@ class LinearSim(ProviderSim):
 
     # -- serving -----------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
+        from backfill_tui.demo.graphql_server import execute
+
         self._last_complexity = 0
         if request.method != "POST" or not self.claims(request):
             return json_response(404, _errors("Not found", "NOT_FOUND"))

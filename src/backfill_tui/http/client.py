@@ -16,7 +16,7 @@ import httpx
 
 from .. import __version__
 from ..secrets_registry import redact
-from .errors import AccessDenied, HostNotAllowed, UnexpectedResponse
+from .errors import AccessDenied, ApiError, HostNotAllowed, UnexpectedResponse
 from .transport import PARSED_JSON, ResilientTransport, origin
 
 USER_AGENT = f"backfill-tui/{__version__} (+https://github.com/lightfastai)"
@@ -106,7 +106,15 @@ def _links(response: httpx.Response) -> dict[str, dict[str, str]]:
         return {}
 
 
-def _error_for(label: str, response: httpx.Response, body: Any) -> Exception:
+def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
+    error = _error_line(label, response, body)
+    error.status = response.status_code
+    error.said = redact(provider_message(body))[:200]
+    error.location = response.headers.get("location")
+    return error
+
+
+def _error_line(label: str, response: httpx.Response, body: Any) -> ApiError:
     status = response.status_code
     path = response.request.url.path
     said = redact(provider_message(body))[:200]

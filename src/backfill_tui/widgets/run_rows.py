@@ -108,7 +108,7 @@ class StreamRow(Horizontal):
         state = self._state
         c = state.counters
         total, progress = state.bar()
-        shown = (state.status, c, total, progress, state.error, state.capped)
+        shown = (state.status, c, total, progress, state.error, state.capped, state.note)
         if shown == self._shown:
             return
         self._shown = shown
@@ -118,6 +118,8 @@ class StreamRow(Horizontal):
             Content(counts_text((c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)))
         )
         status = state.shown_status
+        if state.note and not state.error:
+            status = f"{status}: {state.note}"
         if state.error:
             status = f"{state.status}: {state.error}"
         label = self.query_one(".stream-status", Label)
