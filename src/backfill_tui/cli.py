@@ -292,8 +292,6 @@ def _drive(
             asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
             stop.signal_name = stop.signal_name or "SIGINT"
-    if stop.signal_name is not None:
-        sys.stderr.write(f"cancelled ({stop.signal_name}): what was stored is kept\n")
     run = mirror.get_run(run_id)
     assert run is not None
     summary = run_summary(mirror, run)
@@ -301,11 +299,13 @@ def _drive(
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
-    if run.status != "completed":  # Ctrl-C, SIGTERM, a failed stream: say how to go on
+    resume = f"{APP} resume {run.id}{db_flag}"
+    if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
-            f"run {run.id} {run.status}; what was stored is kept. To continue it: "
-            f"{APP} resume {run.id}{db_flag}\n"
+            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
         )
+    elif run.status != "completed":  # a failed or cancelled stream
+        sys.stderr.write(f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}\n")
     return EXIT_OK if run.status == "completed" else EXIT_INCOMPLETE
 
 
