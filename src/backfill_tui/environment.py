@@ -66,14 +66,25 @@ class Environment:
 
     @classmethod
     def replaying(
-        cls, transport: httpx.AsyncBaseTransport, *, start: float, base_urls: Mapping[str, str]
+        cls,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        start: float,
+        base_urls: Mapping[str, str],
+        clock: VirtualClock | None = None,
     ) -> Environment:
-        """Offline: ``transport`` answers every call, on a virtual clock from ``start``.
+        """Offline: ``transport`` answers every call, on a virtual clock from ``start``
+        (``clock``, if given: one the transport also moves).
 
         ``base_urls`` maps ``BACKFILL_*_API_URL`` names to the URLs the recorded run used; no
         other variable (and so no token) is read.
         """
-        return cls(clock=VirtualClock(start), env=dict(base_urls), transport=transport, offline=True)
+        return cls(
+            clock=clock if clock is not None else VirtualClock(start),
+            env=dict(base_urls),
+            transport=transport,
+            offline=True,
+        )
 
     @property
     def simulated(self) -> bool:
