@@ -8,6 +8,7 @@
 
 from .common import (
     ExportError,
+    ExportFailed,
     ExportPlan,
     ExportProgress,
     ExportResult,
@@ -22,6 +23,7 @@ from .postgres import PostgresTarget
 __all__ = [
     "DEFAULT_BASE_URL",
     "ExportError",
+    "ExportFailed",
     "ExportPlan",
     "ExportProgress",
     "ExportResult",

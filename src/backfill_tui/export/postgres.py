@@ -9,6 +9,14 @@ there: two exports of one workspace at once cannot both write a row. (Production
 capture workflow does not take this lock; a webhook landing in the same instant could still
 race it, as two webhooks can today.)
 
+Each batch is COPYed into a temporary staging table first (outside the lock), then moved with
+one ``INSERT … SELECT`` of the rows not already there; a batch the table refuses (a value its
+CHECK constraint, trigger or foreign key rejects) is split in halves until the row at fault is
+found, and only that row is refused, with the server's reason. Before any of that, opening the
+target checks that the table can take the rows at all: production's columns present, of types
+that take text, and no NOT NULL column without a default that the export cannot fill
+(docs/real-world.md, "Export targets").
+
 A DSN's password never leaves this module: it is registered with ``secrets_registry`` and every
 psycopg message is reduced to one redacted line before it becomes an :class:`ExportError`.
 """
@@ -24,16 +32,19 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
+import psycopg.sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..secrets_registry import redact, register
 from ..store.exports import ObservationRow
-from .common import ExportError, ExportTarget
+from .common import ExportError, ExportTarget, Prepared, Sent
+from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
 
 TABLE = "lightfast_workspace_neural_observations"
-BATCH_SIZE = 500
+STAGE = "backfill_export_stage"
+BATCH_SIZE = 2000
 CONNECT_TIMEOUT_S = 10
 
 # Production's DDL (Era A migrations 0015 + 0027). external_id has no database default: production
@@ -99,15 +110,39 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 _names = ", ".join(name for name, _ in COLUMNS)
-# Arrays come in as text (JSON and timestamps as their text form) and are cast on the way in.
-_INSERT = (
+#: Production's varchar limits (the DDL above), used when --create-schema will make the table.
+DDL_LIMITS = {
+    "external_id": 21, "workspace_id": 191, "observation_type": 100, "source": 50,
+    "source_type": 100, "source_id": 255, "ingestion_source": 20,
+}  # fmt: skip
+#: Which column types take each kind of value the export writes.
+_TYPES = {
+    "text": {"text", "character varying", "character"},
+    "timestamptz": {"timestamp with time zone", "timestamp without time zone"},
+    "jsonb": {"jsonb", "json"},
+    "real": {"real", "double precision", "numeric"},
+}
+_STAGE_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} "
+    f"({', '.join(f'{name} text' for name, _ in COLUMNS)}) ON COMMIT DELETE ROWS"
+)
+_COPY = f"COPY {STAGE} ({_names}) FROM STDIN"
+# The statement's snapshot is taken after the lock is granted, so NOT EXISTS sees every row a
+# concurrent export committed before it.
+_MOVE = (
     f"INSERT INTO {TABLE} ({_names}) "
-    f"SELECT {', '.join(f'v.{n}::{t}' for n, t in COLUMNS)} "
-    f"FROM unnest({', '.join('%s::text[]' for _ in COLUMNS)}) AS v({_names}) "
+    f"SELECT {', '.join(f's.{n}::{t}' for n, t in COLUMNS)} FROM {STAGE} s "
     f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} o "
-    "WHERE o.workspace_id = v.workspace_id AND o.source_id = v.source_id) "
+    "WHERE o.workspace_id = s.workspace_id AND o.source_id = s.source_id) "
     "RETURNING source_id"
 )
+_PRESENT = (
+    f"SELECT s FROM unnest(%s::text[]) AS s WHERE EXISTS "
+    f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s)"
+)
+#: Errors that belong to a value or a row (SQLSTATE classes 22, 23, P0): the batch is split to
+#: find the row at fault instead of failing the export.
+_ROW_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.RaiseException)
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
 
 
@@ -131,6 +166,9 @@ class PostgresTarget(ExportTarget):
     ) -> None:
         self.create_schema = create_schema
         self.batch_size = batch_size
+        self.max_batch_rows = batch_size
+        self._limits: dict[str, int] = {}
+        self._staged = False
         self._conn: psycopg.Connection[Any] | None = None
         self._target_id = ""
         self._schema_created = False
@@ -188,6 +226,8 @@ class PostgresTarget(ExportTarget):
             with self._errors():
                 if not apply:  # a dry run cannot write, whatever happens below
                     conn.execute("SET default_transaction_read_only = on")
+                # A timestamp column without a zone stores UTC, as the mirror does.
+                conn.execute("SET TIME ZONE 'UTC'")
                 self._check_table()
         except BaseException:
             self.close()
@@ -197,6 +237,7 @@ class PostgresTarget(ExportTarget):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        self._staged = False
 
     @property
     def conn(self) -> psycopg.Connection[Any]:
@@ -229,17 +270,78 @@ class PostgresTarget(ExportTarget):
                 "create it with --create-schema"
             )
         cur = self.conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "AND table_schema = ANY (current_schemas(false))",
+            "SELECT column_name, data_type, character_maximum_length, is_nullable, "
+            "column_default, is_identity, is_generated FROM information_schema.columns "
+            "WHERE table_name = %s AND table_schema = ANY (current_schemas(false))",
             (TABLE,),
         )
-        found = {row[0] for row in cur.fetchall()}
+        found = {row[0]: row for row in cur.fetchall()}
         missing = [name for name, _ in COLUMNS if name not in found]
         if missing:
             raise ExportError(
                 f"table {TABLE} in {self._target_id} lacks column(s) {', '.join(missing)}; "
                 "it is not production's schema (Era A, with ingestion_source)"
             )
+        ours = dict(COLUMNS)
+        wrong = [
+            f"{name} is {found[name][1]}"
+            for name, kind in COLUMNS
+            if found[name][1] not in _TYPES[kind]
+        ]
+        if wrong:
+            raise ExportError(
+                f"table {TABLE} in {self._target_id} has column types the export cannot write "
+                f"({'; '.join(wrong)}); it is not production's schema"
+            )
+        unfillable = sorted(
+            name
+            for name, (_, _, _, nullable, default, identity, generated) in found.items()
+            if name not in ours
+            and nullable == "NO"
+            and default is None
+            and identity != "YES"
+            and generated in (None, "NEVER")
+        )
+        if unfillable:
+            raise ExportError(
+                f"table {TABLE} in {self._target_id} has NOT NULL column(s) without a default "
+                f"that the export cannot fill: {', '.join(unfillable)}; give each a DEFAULT or "
+                "allow NULL (production's table has no such column)"
+            )
+        self._limits = {
+            name: int(row[2]) for name, row in found.items() if name in ours and row[2]
+        }
+
+    def check(self, workspace: str) -> None:
+        limit = (DDL_LIMITS if self.create_schema else self._limits).get("workspace_id")
+        if limit is not None and len(workspace) > limit:
+            raise ExportError(
+                f"--workspace is {len(workspace)} characters; {TABLE}.workspace_id holds {limit}"
+            )
+        if self.create_schema:
+            return
+        # A foreign key on workspace_id (production's points at lightfast_org_workspaces): the
+        # workspace must exist there, or every row would be refused.
+        with self._errors():
+            keys = self.conn.execute(
+                "SELECT confrelid::regclass::text, "
+                "(SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid "
+                " AND attnum = c.confkey[1]) "
+                "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = to_regclass(%s) "
+                "AND array_length(c.conkey, 1) = 1 AND c.conkey[1] = "
+                "(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                " AND attname = 'workspace_id')",
+                (TABLE, TABLE),
+            ).fetchall()
+            for table, column in keys:
+                query = psycopg.sql.SQL("SELECT 1 FROM {} WHERE {} = %s LIMIT 1").format(
+                    psycopg.sql.Identifier(*table.split(".")), psycopg.sql.Identifier(column)
+                )
+                if self.conn.execute(query, (workspace,)).fetchone() is None:
+                    raise ExportError(
+                        f"workspace '{workspace}' is not in {table} in {self._target_id}, which "
+                        f"{TABLE}.workspace_id refers to; every row would be refused"
+                    )
 
     # -- export ----------------------------------------------------------------------------
 
@@ -249,7 +351,7 @@ class PostgresTarget(ExportTarget):
     def stats(self) -> dict[str, Any]:
         return {"schema_created": self._schema_created}
 
-    def prepare(self) -> None:
+    def prepare_schema(self) -> None:
         if not self.create_schema:
             return
         with self._errors(), self.conn.transaction():
@@ -262,36 +364,60 @@ class PostgresTarget(ExportTarget):
                 self.conn.execute(statement)
         self._schema_created = True
 
-    def present(
-        self, workspace: str, rows: Sequence[ObservationRow], recorded: set[str]
-    ) -> set[str]:
+    def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         # The table is the truth (it may have been emptied or recreated since the ledger said
-        # so); the ledger is not consulted.
-        if not rows or (self.create_schema and not self._schema_created):
+        # so); the ledger is not consulted. One index probe per sourceId, chunk by chunk.
+        if not source_ids or (self.create_schema and not self._schema_created):
             return set()
         with self._errors():
-            cur = self.conn.execute(
-                f"SELECT DISTINCT source_id FROM {TABLE} "
-                "WHERE workspace_id = %s AND source_id = ANY (%s)",
-                (workspace, [r.source_id for r in rows]),
-            )
+            cur = self.conn.execute(_PRESENT, (list(source_ids), workspace))
             return {row[0] for row in cur.fetchall()}
 
-    def batches(self, workspace: str, rows: Sequence[ObservationRow]) -> list[list[ObservationRow]]:
-        return [list(rows[i : i + self.batch_size]) for i in range(0, len(rows), self.batch_size)]
+    def prepare(self, workspace: str, row: ObservationRow) -> tuple[Prepared, list[str]]:
+        limits = DDL_LIMITS if self.create_schema else self._limits
+        values: list[str | None] = []
+        for name, _ in COLUMNS:
+            value = "backfill" if name == "ingestion_source" else getattr(row, name)
+            text = None if value is None else str(value)
+            limit = limits.get(name)
+            if text is not None and limit is not None and len(text) > limit:
+                raise Refused(f"{name} is {len(text)} characters; the column holds {limit}")
+            values.append(text)
+        return Prepared(row, tuple(values)), []
 
-    def send(self, workspace: str, batch: Sequence[ObservationRow]) -> list[ObservationRow]:
-        columns: list[list[Any]] = [[] for _ in COLUMNS]
-        for row in batch:
-            for i, (name, _) in enumerate(COLUMNS):
-                value = "backfill" if name == "ingestion_source" else getattr(row, name)
-                columns[i].append(None if value is None else str(value))
-        with self._errors(), self.conn.transaction():
-            self.conn.execute(_LOCK, (workspace,))
-            cur = self.conn.execute(_INSERT, columns)
-            written = {row[0] for row in cur.fetchall()}
+    def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
+        with self._errors():
+            if not self._staged:
+                self.conn.execute(_STAGE_DDL)
+                self._staged = True
+            written, refused = self._move(workspace, batch)
         log.info("wrote %d of %d rows to %s", len(written), len(batch), self._target_id)
-        return [row for row in batch if row.source_id in written]
+        delivered = [p.row for p in batch if p.row.source_id in written]
+        return Sent(
+            delivered=delivered,
+            present=len(batch) - len(delivered) - len(refused),
+            refused=refused,
+        )
+
+    def _move(
+        self, workspace: str, batch: Sequence[Prepared]
+    ) -> tuple[set[str], list[tuple[str, str]]]:
+        """Write ``batch``; a row the table refuses is found by halving, the rest are written."""
+        try:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur, cur.copy(_COPY) as copy:
+                    for prepared in batch:
+                        copy.write_row(prepared.payload)
+                self.conn.execute(_LOCK, (workspace,))
+                cur = self.conn.execute(_MOVE)
+                return {row[0] for row in cur.fetchall()}, []
+        except _ROW_ERRORS as exc:
+            if len(batch) == 1:
+                return set(), [(batch[0].row.source_id, f"refused by the table: {_one_line(exc)}")]
+            half = len(batch) // 2
+            first, refused_first = self._move(workspace, batch[:half])
+            second, refused_second = self._move(workspace, batch[half:])
+            return first | second, refused_first + refused_second
 
 
 def _connect_message(exc: psycopg.OperationalError, where: str, params: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,94 @@ def observations(
         args += (run_id,)
     sql += " ORDER BY occurred_at, id"
     return [ObservationRow(*row) for row in conn.execute(sql, args)]
+
+
+def _tolerant(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
+    """Rows of ``sql``; where a text value is not valid UTF-8 (SQLite can hold such bytes), it is
+    read with ``surrogateescape`` so the export can replace and count it instead of failing."""
+    try:
+        return conn.execute(sql, args).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.text_factory = str
+
+
+def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | None = None) -> int:
+    """How many observations the workspace has (only those a given run first stored)."""
+    sql = "SELECT count(*) FROM observations WHERE workspace_id = ?"
+    args: tuple[Any, ...] = (workspace,)
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args += (run_id,)
+    return int(conn.execute(sql, args).fetchone()[0])
+
+
+#: A position in :func:`observation_keys`' order: (occurred_at, id).
+Position = tuple[str, int]
+
+
+def observation_keys(
+    conn: sqlite3.Connection,
+    workspace: str,
+    run_id: str | None,
+    after: Position | None,
+    limit: int,
+) -> list[tuple[str, int, str]]:
+    """The next ``limit`` (occurred_at, id, source_id) of the workspace after ``after``, oldest
+    first. Each call is its own short read (keyset paging), so an export can stream a mirror of
+    any size without holding a read transaction open while it writes its ledger."""
+    sql = "SELECT occurred_at, id, source_id FROM observations WHERE workspace_id = ?"
+    args: list[Any] = [workspace]
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args.append(run_id)
+    if after is not None:
+        sql += " AND (occurred_at, id) > (?, ?)"
+        args.extend(after)
+    sql += " ORDER BY occurred_at, id LIMIT ?"
+    args.append(limit)
+    return [(r[0], r[1], r[2]) for r in _tolerant(conn, sql, args)]
+
+
+def observations_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[ObservationRow]:
+    """Full rows for the given mirror row ids, in the order given."""
+    found: dict[int, ObservationRow] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        sql = (
+            f"SELECT id, {', '.join(_COLUMNS)} FROM observations "
+            f"WHERE id IN ({','.join('?' * len(chunk))})"
+        )
+        for row in _tolerant(conn, sql, chunk):
+            found[row[0]] = ObservationRow(*row[1:])
+    return [found[i] for i in ids if i in found]
+
+
+def exported_among(
+    conn: sqlite3.Connection,
+    workspace: str,
+    target_kind: str,
+    target_id: str,
+    source_ids: Sequence[str],
+) -> set[str]:
+    """Which of ``source_ids`` the ledger says were delivered to this destination."""
+    if not source_ids or not _has_ledger(conn):
+        return set()
+    found: set[str] = set()
+    for start in range(0, len(source_ids), 900):
+        chunk = source_ids[start : start + 900]
+        rows = conn.execute(
+            "SELECT source_id FROM exports WHERE target_kind = ? AND target_id = ? "
+            f"AND workspace_id = ? AND source_id IN ({','.join('?' * len(chunk))})",
+            (target_kind, target_id, workspace, *chunk),
+        )
+        found.update(row[0] for row in rows)
+    return found
 
 
 def _has_ledger(conn: sqlite3.Connection) -> bool:
