@@ -204,13 +204,17 @@ def _print_plan(plan: ExportPlan) -> None:
 def _print_tally(out: Any, tally: Tally, would: str = "") -> None:
     """Values changed (by kind) and rows refused (by reason, with examples)."""
     if tally.refused:
-        out.write(f"  {would + 'refuse':<28}{tally.refused_count:>7}  the destination cannot hold them:\n")
+        out.write(
+            f"  {would + 'refuse':<28}{tally.refused_count:>7}  the destination cannot hold them:\n"
+        )
         for reason, count in sorted(tally.refused.items()):
             out.write(f"    {count:>5}  {clean(reason)}\n")
         for source_id, reason in tally.refused_examples:
             out.write(f"           e.g. {clean(source_id)}: {clean(reason)}\n")
     if tally.changes:
-        out.write(f"  {'values changed':<28}{sum(tally.changes.values()):>7}  to fit the destination:\n")
+        out.write(
+            f"  {'values changed':<28}{sum(tally.changes.values()):>7}  to fit the destination:\n"
+        )
         for kind, count in sorted(tally.changes.items()):
             out.write(f"    {count:>5}  {kind}\n")
 

@@ -142,7 +142,11 @@ _PRESENT = (
 )
 #: Errors that belong to a value or a row (SQLSTATE classes 22, 23, P0): the batch is split to
 #: find the row at fault instead of failing the export.
-_ROW_ERRORS = (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.RaiseException)
+_ROW_ERRORS = (
+    psycopg.errors.DataError,
+    psycopg.errors.IntegrityError,
+    psycopg.errors.RaiseException,
+)
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
 
 
@@ -308,9 +312,7 @@ class PostgresTarget(ExportTarget):
                 f"that the export cannot fill: {', '.join(unfillable)}; give each a DEFAULT or "
                 "allow NULL (production's table has no such column)"
             )
-        self._limits = {
-            name: int(row[2]) for name, row in found.items() if name in ours and row[2]
-        }
+        self._limits = {name: int(row[2]) for name, row in found.items() if name in ours and row[2]}
 
     def check(self, workspace: str) -> None:
         limit = (DDL_LIMITS if self.create_schema else self._limits).get("workspace_id")

@@ -91,11 +91,15 @@ def _walk(value: Any, kinds: set[str]) -> Any:
     return value
 
 
-def clean_json(value: str | None, field: str) -> tuple[str | None, list[str]]:
-    """A JSON column's text made storable in ``jsonb`` (see the module's table).
+def clean_json(
+    value: str | None, field: str, *, valid: bool = True
+) -> tuple[str | None, list[str]]:
+    """A JSON column's text made storable in ``jsonb`` (see the module's table). ``valid``
+    says SQLite's ``json_valid`` took the text (parsing every value in Python would cost more
+    than the write itself); a text it did not take, or one that looks suspect, is parsed.
 
     Raises :class:`Refused` when the text is not JSON at all."""
-    if value is None or _SUSPECT_JSON.search(value) is None:
+    if value is None or (valid and _SUSPECT_JSON.search(value) is None):
         return value, []
     try:
         parsed = json.loads(value)
@@ -148,7 +152,7 @@ def clean_row(row: ObservationRow) -> tuple[ObservationRow, list[str]]:
         if _BAD_TEXT.search(value) is not None:  # raw NUL/surrogate characters in the text
             value, kinds = clean_text(value)
             found.update(kinds)
-        cleaned_json, kinds = clean_json(value, name)
+        cleaned_json, kinds = clean_json(value, name, valid=row.json_ok)
         found.update(kinds)
         if found:
             updates[name] = cleaned_json
@@ -161,4 +165,4 @@ def clean_row(row: ObservationRow) -> tuple[ObservationRow, list[str]]:
     if score is not None and not (math.isfinite(score) and abs(score) <= 3.4e38):
         updates["significance_score"] = None  # PostgreSQL's real holds about ±3.4e38
         changes.append(BAD_SCORE)
-    return replace(row, **updates), changes
+    return replace(row, **updates, json_ok=True), changes

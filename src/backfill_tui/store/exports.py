@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ class ObservationRow:
     ingestion_source: str
     significance_score: float | None
     run_id: str
+    #: False where SQLite's ``json_valid`` rejects one of the JSON columns (read by
+    #: :func:`observations_by_id`; the export then parses them to repair or refuse the row).
+    json_ok: bool = field(default=True, compare=False)
 
 
 def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -137,11 +140,13 @@ def observations_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[Obs
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         sql = (
-            f"SELECT id, {', '.join(_COLUMNS)} FROM observations "
+            f"SELECT id, {', '.join(_COLUMNS)}, "
+            "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
+            "AND coalesce(json_valid(metadata), 1) FROM observations "
             f"WHERE id IN ({','.join('?' * len(chunk))})"
         )
         for row in _tolerant(conn, sql, chunk):
-            found[row[0]] = ObservationRow(*row[1:])
+            found[row[0]] = ObservationRow(*row[1:-1], json_ok=bool(row[-1]))  # type: ignore[misc]
     return [found[i] for i in ids if i in found]
 
 
