@@ -35,13 +35,14 @@ from ..store.exports import (
     count_observations,
     export_counts,
     exported_among,
+    observation_flags,
     observation_keys,
     observations_by_id,
     open_for_reading,
     record_exports,
     run_exists,
 )
-from .values import Refused, clean_row, clean_text
+from .values import Refused, clean_row, clean_text, suspect_sql
 
 #: How many sourceIds the walk asks the destination about at once.
 CHUNK = 5000
@@ -82,6 +83,10 @@ class Sent:
     changes: list[str] = field(default_factory=list)  #: values changed while sending
 
 
+#: A row a dry run found storable as it stands and only counts (see :func:`_walk`).
+COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
+
+
 class ExportTarget(abc.ABC):
     """A destination: opened for a plan (read-only) or for an apply, then closed."""
 
@@ -115,6 +120,10 @@ class ExportTarget(abc.ABC):
         """``row`` (already cleaned) made ready to send, and any further values changed to fit
         the destination; raises :class:`~backfill_tui.export.values.Refused` if it cannot be
         held at all."""
+
+    def limits(self) -> dict[str, int]:
+        """The most characters each text column holds (Postgres: varchar(n)); none by default."""
+        return {}
 
     def check(self, workspace: str) -> None:
         """Raises :class:`ExportError` if the destination cannot take this workspace's rows at
@@ -178,11 +187,25 @@ class Tally:
 
 
 def _walk(
-    conn: Any, target: ExportTarget, workspace: str, run_id: str | None, tally: Tally
+    conn: Any,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None,
+    tally: Tally,
+    *,
+    counting: bool = False,
 ) -> Iterator[list[Prepared]]:
-    """The batches of new, storable rows, in send order and size; fills ``tally`` as it goes."""
+    """The batches of new, storable rows, in send order and size; fills ``tally`` as it goes.
+
+    Only rows that SQLite flags (``values.suspect_sql``) get per-value work in Python. With
+    ``counting`` (a dry run) and a destination that limits rows, not bytes, per batch, the
+    unflagged rows are not even read: each stands in the batch as :data:`COUNTED`.
+    """
+    flag_sql = suspect_sql(target.limits())
+    light = counting and target.max_batch_bytes is None
     current: list[Prepared] = []
     size = 2  # a JSON array's brackets, where bytes are limited
+    sampled = 0
     after: Position | None = None
     while True:
         keys = observation_keys(conn, workspace, run_id, after, CHUNK)
@@ -199,14 +222,32 @@ def _walk(
         present = target.present(workspace, cleaned, recorded) if cleaned else set()
         new_ids = [k[1] for k, sid in zip(keys, cleaned, strict=True) if sid not in present]
         tally.skipped += len(keys) - len(new_ids)
-        for row in observations_by_id(conn, new_ids):
-            try:
-                clean, changes = clean_row(row)
-                prepared, more = target.prepare(workspace, clean)
-            except Refused as exc:
-                tally.refuse(row.source_id, str(exc))
-                continue
-            tally.changes.update(changes + more)
+        if not new_ids:
+            continue
+        rows: Iterator[tuple[int, bool, ObservationRow | None]]
+        if light:
+            flags = observation_flags(conn, new_ids, flag_sql)
+            wanted = [i for i, flagged in flags if flagged]
+            if sampled < SAMPLE_SIZE:
+                wanted.extend(i for i, _ in flags[: 2 * SAMPLE_SIZE])
+            full = {i: row for i, _, row in observations_by_id(conn, wanted)}
+            rows = ((i, flagged, full.get(i)) for i, flagged in flags)
+        else:
+            rows = iter(observations_by_id(conn, new_ids, flag_sql))
+        for _, flagged, row in rows:
+            if row is None:
+                prepared: Prepared = COUNTED
+            else:
+                try:
+                    if flagged:
+                        row, changes = clean_row(row)
+                        tally.changes.update(changes)
+                    prepared, more = target.prepare(workspace, row)
+                except Refused as exc:
+                    tally.refuse(row.source_id, str(exc))
+                    continue
+                tally.changes.update(more)
+                sampled += 1
             limit = target.max_batch_bytes
             if current and (
                 len(current) >= target.max_batch_rows
@@ -349,9 +390,11 @@ def plan_export(
             tally = Tally()
             sizes: list[int] = []
             sample: list[ObservationRow] = []
-            for batch in _walk(conn, target, workspace, run_id, tally):
+            for batch in _walk(conn, target, workspace, run_id, tally, counting=True):
                 sizes.append(len(batch))
-                sample.extend(p.row for p in batch[: SAMPLE_SIZE - len(sample)])
+                if len(sample) < SAMPLE_SIZE:
+                    rows = [p.row for p in batch if p is not COUNTED]
+                    sample.extend(rows[: SAMPLE_SIZE - len(sample)])
             return ExportPlan(
                 target=target,
                 mirror_path=path,

@@ -23,7 +23,9 @@ psycopg message is reduced to one redacted line before it becomes an :class:`Exp
 
 from __future__ import annotations
 
+import json
 import logging
+import operator
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -122,22 +124,29 @@ _TYPES = {
     "jsonb": {"jsonb", "json"},
     "real": {"real", "double precision", "numeric"},
 }
+#: What is COPYed per row: every written column but ingestion_source, a constant.
+_STAGED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
 _STAGE_DDL = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} "
-    f"({', '.join(f'{name} text' for name, _ in COLUMNS)}) ON COMMIT DELETE ROWS"
+    f"({', '.join(f'{name} text' for name in _STAGED)}) ON COMMIT DELETE ROWS"
 )
-_COPY = f"COPY {STAGE} ({_names}) FROM STDIN"
+_COPY = f"COPY {STAGE} ({', '.join(_STAGED)}) FROM STDIN"
+_payload = operator.attrgetter(*_STAGED)
+_SELECTED = ", ".join(
+    "'backfill'" if name == "ingestion_source" else f"s.{name}::{kind}" for name, kind in COLUMNS
+)
 # The statement's snapshot is taken after the lock is granted, so NOT EXISTS sees every row a
 # concurrent export committed before it.
 _MOVE = (
     f"INSERT INTO {TABLE} ({_names}) "
-    f"SELECT {', '.join(f's.{n}::{t}' for n, t in COLUMNS)} FROM {STAGE} s "
+    f"SELECT {_SELECTED} FROM {STAGE} s "
     f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} o "
     "WHERE o.workspace_id = s.workspace_id AND o.source_id = s.source_id) "
     "RETURNING source_id"
 )
+# The sourceIds travel as one JSON array: psycopg dumps a Python list element by element.
 _PRESENT = (
-    f"SELECT s FROM unnest(%s::text[]) AS s WHERE EXISTS "
+    f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
     f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s)"
 )
 #: Errors that belong to a value or a row (SQLSTATE classes 22, 23, P0): the batch is split to
@@ -372,20 +381,18 @@ class PostgresTarget(ExportTarget):
         if not source_ids or (self.create_schema and not self._schema_created):
             return set()
         with self._errors():
-            cur = self.conn.execute(_PRESENT, (list(source_ids), workspace))
+            cur = self.conn.execute(_PRESENT, (json.dumps(list(source_ids)), workspace))
             return {row[0] for row in cur.fetchall()}
 
+    def limits(self) -> dict[str, int]:
+        return DDL_LIMITS if self.create_schema else self._limits
+
     def prepare(self, workspace: str, row: ObservationRow) -> tuple[Prepared, list[str]]:
-        limits = DDL_LIMITS if self.create_schema else self._limits
-        values: list[str | None] = []
-        for name, _ in COLUMNS:
-            value = "backfill" if name == "ingestion_source" else getattr(row, name)
-            text = None if value is None else str(value)
-            limit = limits.get(name)
-            if text is not None and limit is not None and len(text) > limit:
-                raise Refused(f"{name} is {len(text)} characters; the column holds {limit}")
-            values.append(text)
-        return Prepared(row, tuple(values)), []
+        for name, limit in self.limits().items():
+            value = getattr(row, name, None)
+            if isinstance(value, str) and len(value) > limit:
+                raise Refused(f"{name} is {len(value)} characters; the column holds {limit}")
+        return Prepared(row, _payload(row)), []
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         with self._errors():

@@ -82,17 +82,18 @@ def observations(
     return [ObservationRow(*row) for row in conn.execute(sql, args)]
 
 
-def _tolerant(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
-    """Rows of ``sql``; where a text value is not valid UTF-8 (SQLite can hold such bytes), it is
-    read with ``surrogateescape`` so the export can replace and count it instead of failing."""
+def _tolerant(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[list[Any], bool]:
+    """Rows of ``sql``, and whether any text had to be read leniently: where a value is not
+    valid UTF-8 (SQLite can hold such bytes), it is read with ``surrogateescape`` so the
+    export can replace and count it instead of failing."""
     try:
-        return conn.execute(sql, args).fetchall()
+        return conn.execute(sql, args).fetchall(), False
     except sqlite3.OperationalError as exc:
         if "decode" not in str(exc):
             raise
     conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
     try:
-        return conn.execute(sql, args).fetchall()
+        return conn.execute(sql, args).fetchall(), True
     finally:
         conn.text_factory = str
 
@@ -131,23 +132,51 @@ def observation_keys(
         args.extend(after)
     sql += " ORDER BY occurred_at, id LIMIT ?"
     args.append(limit)
-    return [(r[0], r[1], r[2]) for r in _tolerant(conn, sql, args)]
+    return [(r[0], r[1], r[2]) for r in _tolerant(conn, sql, args)[0]]
 
 
-def observations_by_id(conn: sqlite3.Connection, ids: Sequence[int]) -> list[ObservationRow]:
-    """Full rows for the given mirror row ids, in the order given."""
-    found: dict[int, ObservationRow] = {}
+def observations_by_id(
+    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str = "0"
+) -> list[tuple[int, bool, ObservationRow]]:
+    """(id, flagged, row) for the given mirror row ids, in the order given. ``flagged`` is the
+    value of the SQL expression ``flag_sql`` over the row (true for every row of a read that
+    met text which is not UTF-8)."""
+    found: dict[int, tuple[int, bool, ObservationRow]] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         sql = (
-            f"SELECT id, {', '.join(_COLUMNS)}, "
+            f"SELECT id, {flag_sql}, {', '.join(_COLUMNS)}, "
             "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
             "AND coalesce(json_valid(metadata), 1) FROM observations "
             f"WHERE id IN ({','.join('?' * len(chunk))})"
         )
-        for row in _tolerant(conn, sql, chunk):
-            found[row[0]] = ObservationRow(*row[1:-1], json_ok=bool(row[-1]))  # type: ignore[misc]
+        rows, lenient = _tolerant(conn, sql, chunk)
+        for row in rows:
+            found[row[0]] = (
+                row[0],
+                lenient or bool(row[1]),
+                ObservationRow(*row[2:-1], json_ok=bool(row[-1])),  # type: ignore[misc]
+            )
     return [found[i] for i in ids if i in found]
+
+
+def observation_flags(
+    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str
+) -> list[tuple[int, bool]]:
+    """(id, flagged) for the given ids, in the order given, without building rows: what a
+    dry run needs for the rows it only counts. The text columns are still read (and dropped),
+    so that one which is not UTF-8 flags its read as :func:`observations_by_id` does."""
+    found: dict[int, bool] = {}
+    texts = ", ".join(c for c in _COLUMNS if c not in ("significance_score",))
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        sql = (
+            f"SELECT id, {flag_sql}, {texts} FROM observations "
+            f"WHERE id IN ({','.join('?' * len(chunk))})"
+        )
+        rows, lenient = _tolerant(conn, sql, chunk)
+        found.update((row[0], lenient or bool(row[1])) for row in rows)
+    return [(i, found[i]) for i in ids if i in found]
 
 
 def exported_among(
