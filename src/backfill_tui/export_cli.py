@@ -125,7 +125,7 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     from .export import ExportFailed, apply_export, plan_export
 
-    plan = plan_export(db_path(args), target, args.workspace, args.run)
+    plan = plan_export(db_path(args), target, args.workspace, args.run, count=not args.apply)
     if not args.apply:
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")

@@ -367,9 +367,18 @@ def export_status(db: str | Path, workspace: str) -> dict[tuple[str, str], int]:
 
 
 def plan_export(
-    db: str | Path, target: ExportTarget, workspace: str, run_id: str | None = None
+    db: str | Path,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None = None,
+    *,
+    count: bool = True,
 ) -> ExportPlan:
     """The dry run: reads the mirror and the destination, changes neither.
+
+    With ``count=False`` (``export --apply``, which prints the apply's own summary) only the
+    checks run: the rows are not walked, ``would_write`` is the mirror's count (an upper bound)
+    and ``batch_sizes`` is empty.
 
     Raises :class:`ExportError` (bad input: no such run, no observations, a destination that
     cannot be reached or cannot take the rows at all, e.g. a NOT NULL column without default)."""
@@ -378,7 +387,8 @@ def plan_export(
     try:
         if run_id is not None and not run_exists(conn, run_id):
             raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
-        if count_observations(conn, workspace, run_id) == 0:
+        observations = count_observations(conn, workspace, run_id)
+        if observations == 0:
             scope = f" from run {run_id}" if run_id else ""
             raise ExportError(
                 f"no observations for workspace '{workspace}'{scope} in {path}; "
@@ -390,7 +400,10 @@ def plan_export(
             tally = Tally()
             sizes: list[int] = []
             sample: list[ObservationRow] = []
-            for batch in _walk(conn, target, workspace, run_id, tally, counting=True):
+            if not count:
+                tally.total = observations
+            walk = _walk(conn, target, workspace, run_id, tally, counting=True) if count else ()
+            for batch in walk:
                 sizes.append(len(batch))
                 if len(sample) < SAMPLE_SIZE:
                     rows = [p.row for p in batch if p is not COUNTED]
@@ -403,7 +416,7 @@ def plan_export(
                 target_kind=target.kind,
                 target_id=target.target_id,
                 total=tally.total,
-                would_write=sum(sizes),
+                would_write=sum(sizes) if count else observations,
                 skipped=tally.skipped,
                 skip_reason=target.skip_reason,
                 batch_sizes=sizes,

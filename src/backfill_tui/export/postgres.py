@@ -4,17 +4,20 @@ Rows get production's columns and types (lightfast-data-model.md §5.2): the mir
 ``external_id`` (a 21-character nanoid), ``ingestion_source = 'backfill'``, JSONB actor,
 references and metadata. Production has no unique index on (workspace_id, source_id) and dedups
 in the application, so each batch is written in a transaction that first takes
-``pg_advisory_xact_lock(hashtext(workspace_id))`` and then inserts only the rows not already
+``pg_advisory_xact_lock(hashtext(workspace_id))`` and then writes only the rows not already
 there: two exports of one workspace at once cannot both write a row. (Production's own
 capture workflow does not take this lock; a webhook landing in the same instant could still
 race it, as two webhooks can today.)
 
-Each batch is COPYed into a temporary staging table first (outside the lock), then moved with
-one ``INSERT … SELECT`` of the rows not already there; a batch the table refuses (a value its
-CHECK constraint, trigger or foreign key rejects) is split in halves until the row at fault is
-found, and only that row is refused, with the server's reason. Before any of that, opening the
-target checks that the table can take the rows at all: production's columns present, of types
-that take text, and no NOT NULL column without a default that the export cannot fill
+Each batch is one transaction: take the lock, ask which of the batch's sourceIds the table
+holds (one index probe each), and ``COPY`` the rest straight into the table. No row can be
+written by another export between the question and the COPY, since both hold the lock, so
+this is the same exactly-once rule as an ``INSERT … WHERE NOT EXISTS``, at COPY's speed. A
+batch the table refuses (a value its CHECK constraint, trigger or foreign key rejects) is split
+in halves until the row at fault is found, and only that row is refused, with the server's
+reason. Before any of that, opening the target checks that the table can take the rows at
+all: production's columns present, of types that take text, and no NOT NULL column without a
+default that the export cannot fill
 (docs/real-world.md, "Export targets").
 
 A DSN's password never leaves this module: it is registered with ``secrets_registry`` and every
@@ -45,7 +48,6 @@ from .values import Refused
 log = logging.getLogger("backfill_tui.export")
 
 TABLE = "lightfast_workspace_neural_observations"
-STAGE = "backfill_export_stage"
 BATCH_SIZE = 2000
 CONNECT_TIMEOUT_S = 10
 
@@ -124,28 +126,20 @@ _TYPES = {
     "jsonb": {"jsonb", "json"},
     "real": {"real", "double precision", "numeric"},
 }
-#: What is COPYed per row: every written column but ingestion_source, a constant.
-_STAGED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
-_STAGE_DDL = (
-    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} "
-    f"({', '.join(f'{name} text' for name in _STAGED)}) ON COMMIT DELETE ROWS"
+#: What is COPYed per row, in this order; ingestion_source, a constant, goes last.
+_COPIED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
+_COPY = f"COPY {TABLE} ({', '.join(_COPIED)}, ingestion_source) FROM STDIN"
+_payload = operator.attrgetter(*_COPIED)
+_BACKFILL = ("backfill",)
+# Which of a JSON array of sourceIds the table holds for a workspace. The LIMIT keeps the
+# planner from turning EXISTS into a semi-join that reads the whole workspace for each chunk:
+# each sourceId is one probe of production's (workspace_id, source_id) index instead. Without
+# such an index, the join form is the faster one.
+_PRESENT_PROBE = (
+    f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
+    f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s LIMIT 1)"
 )
-_COPY = f"COPY {STAGE} ({', '.join(_STAGED)}) FROM STDIN"
-_payload = operator.attrgetter(*_STAGED)
-_SELECTED = ", ".join(
-    "'backfill'" if name == "ingestion_source" else f"s.{name}::{kind}" for name, kind in COLUMNS
-)
-# The statement's snapshot is taken after the lock is granted, so NOT EXISTS sees every row a
-# concurrent export committed before it.
-_MOVE = (
-    f"INSERT INTO {TABLE} ({_names}) "
-    f"SELECT {_SELECTED} FROM {STAGE} s "
-    f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} o "
-    "WHERE o.workspace_id = s.workspace_id AND o.source_id = s.source_id) "
-    "RETURNING source_id"
-)
-# The sourceIds travel as one JSON array: psycopg dumps a Python list element by element.
-_PRESENT = (
+_PRESENT_JOIN = (
     f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
     f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s)"
 )
@@ -181,7 +175,7 @@ class PostgresTarget(ExportTarget):
         self.batch_size = batch_size
         self.max_batch_rows = batch_size
         self._limits: dict[str, int] = {}
-        self._staged = False
+        self._probe = True
         self._conn: psycopg.Connection[Any] | None = None
         self._target_id = ""
         self._schema_created = False
@@ -250,7 +244,6 @@ class PostgresTarget(ExportTarget):
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        self._staged = False
 
     @property
     def conn(self) -> psycopg.Connection[Any]:
@@ -321,6 +314,14 @@ class PostgresTarget(ExportTarget):
                 f"that the export cannot fill: {', '.join(unfillable)}; give each a DEFAULT or "
                 "allow NULL (production's table has no such column)"
             )
+        indexed = self.conn.execute(
+            "SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass(%s) AND i.indnatts >= 2 "
+            "AND i.indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = i.indrelid "
+            "AND attname = 'workspace_id') AND i.indkey[1] = (SELECT attnum FROM pg_attribute "
+            "WHERE attrelid = i.indrelid AND attname = 'source_id')",
+            (TABLE,),
+        ).fetchone()
+        self._probe = indexed is not None
         self._limits = {name: int(row[2]) for name, row in found.items() if name in ours and row[2]}
 
     def check(self, workspace: str) -> None:
@@ -381,8 +382,12 @@ class PostgresTarget(ExportTarget):
         if not source_ids or (self.create_schema and not self._schema_created):
             return set()
         with self._errors():
-            cur = self.conn.execute(_PRESENT, (json.dumps(list(source_ids)), workspace))
-            return {row[0] for row in cur.fetchall()}
+            return self._present(workspace, source_ids)
+
+    def _present(self, workspace: str, source_ids: Sequence[str]) -> set[str]:
+        query = _PRESENT_PROBE if self._probe else _PRESENT_JOIN
+        cur = self.conn.execute(query, (json.dumps(list(source_ids)), workspace))
+        return {row[0] for row in cur.fetchall()}
 
     def limits(self) -> dict[str, int]:
         return DDL_LIMITS if self.create_schema else self._limits
@@ -392,41 +397,44 @@ class PostgresTarget(ExportTarget):
             value = getattr(row, name, None)
             if isinstance(value, str) and len(value) > limit:
                 raise Refused(f"{name} is {len(value)} characters; the column holds {limit}")
-        return Prepared(row, _payload(row)), []
+        return Prepared(row, _payload(row) + _BACKFILL), []
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         with self._errors():
-            if not self._staged:
-                self.conn.execute(_STAGE_DDL)
-                self._staged = True
-            written, refused = self._move(workspace, batch)
+            written, present, refused = self._write(workspace, batch)
         log.info("wrote %d of %d rows to %s", len(written), len(batch), self._target_id)
-        delivered = [p.row for p in batch if p.row.source_id in written]
-        return Sent(
-            delivered=delivered,
-            present=len(batch) - len(delivered) - len(refused),
-            refused=refused,
-        )
+        return Sent(delivered=[p.row for p in written], present=present, refused=refused)
 
-    def _move(
+    def _write(
         self, workspace: str, batch: Sequence[Prepared]
-    ) -> tuple[set[str], list[tuple[str, str]]]:
-        """Write ``batch``; a row the table refuses is found by halving, the rest are written."""
+    ) -> tuple[list[Prepared], int, list[tuple[str, str]]]:
+        """Under the workspace's lock, COPY the rows of ``batch`` the table does not hold yet;
+        a row the table refuses is found by halving, the rest are written. Returns the rows
+        written, how many were already there, and the refused (sourceId, reason)."""
         try:
             with self.conn.transaction():
-                with self.conn.cursor() as cur, cur.copy(_COPY) as copy:
-                    for prepared in batch:
-                        copy.write_row(prepared.payload)
                 self.conn.execute(_LOCK, (workspace,))
-                cur = self.conn.execute(_MOVE)
-                return {row[0] for row in cur.fetchall()}, []
+                # Asked after the lock is granted, so it sees every row a concurrent export
+                # committed before; none can commit another until this transaction ends.
+                present = self._present(workspace, [p.row.source_id for p in batch])
+                fresh, seen = [], set(present)
+                for prepared in batch:
+                    if prepared.row.source_id not in seen:
+                        seen.add(prepared.row.source_id)
+                        fresh.append(prepared)
+                if fresh:
+                    with self.conn.cursor() as cur, cur.copy(_COPY) as copy:
+                        for prepared in fresh:
+                            copy.write_row(prepared.payload)
+                return fresh, len(batch) - len(fresh), []
         except _ROW_ERRORS as exc:
             if len(batch) == 1:
-                return set(), [(batch[0].row.source_id, f"refused by the table: {_one_line(exc)}")]
+                reason = f"refused by the table: {_one_line(exc)}"
+                return [], 0, [(batch[0].row.source_id, reason)]
             half = len(batch) // 2
-            first, refused_first = self._move(workspace, batch[:half])
-            second, refused_second = self._move(workspace, batch[half:])
-            return first | second, refused_first + refused_second
+            first = self._write(workspace, batch[:half])
+            second = self._write(workspace, batch[half:])
+            return first[0] + second[0], first[1] + second[1], first[2] + second[2]
 
 
 def _connect_message(exc: psycopg.OperationalError, where: str, params: dict[str, Any]) -> str:
