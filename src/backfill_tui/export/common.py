@@ -31,7 +31,6 @@ from ..errors import BackfillError
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
-    Position,
     count_observations,
     export_counts,
     exported_among,
@@ -42,7 +41,7 @@ from ..store.exports import (
     record_exports,
     run_exists,
 )
-from .values import Refused, clean_row, clean_text, suspect_sql
+from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
 
 #: How many sourceIds the walk asks the destination about at once.
 CHUNK = 5000
@@ -113,13 +112,17 @@ class ExportTarget(abc.ABC):
     @abc.abstractmethod
     def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         """Which of ``source_ids`` (cleaned, see ``values.py``) the destination already holds;
-        ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`)."""
+        ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`).
+        Successive calls of one walk get successive chunks of the mirror's sourceIds in
+        ascending byte order (apart from the rare id cleaning changed)."""
 
     @abc.abstractmethod
-    def prepare(self, workspace: str, row: ObservationRow) -> tuple[Prepared, list[str]]:
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
         """``row`` (already cleaned) made ready to send, and any further values changed to fit
         the destination; raises :class:`~backfill_tui.export.values.Refused` if it cannot be
-        held at all."""
+        held at all. ``checked``: SQLite already found every text within :meth:`limits`."""
 
     def limits(self) -> dict[str, int]:
         """The most characters each text column holds (Postgres: varchar(n)); none by default."""
@@ -186,6 +189,14 @@ class Tally:
         }
 
 
+def _clean_ids(source_ids: list[str]) -> list[str]:
+    """The sourceIds as a destination stores them (``values.clean_text``); one scan of the
+    chunk in the usual case where none needs it."""
+    if not needs_cleaning("\n".join(source_ids)):
+        return source_ids
+    return [clean_text(source_id)[0] for source_id in source_ids]
+
+
 def _walk(
     conn: Any,
     target: ExportTarget,
@@ -206,14 +217,14 @@ def _walk(
     current: list[Prepared] = []
     size = 2  # a JSON array's brackets, where bytes are limited
     sampled = 0
-    after: Position | None = None
+    after: str | None = None
     while True:
         keys = observation_keys(conn, workspace, run_id, after, CHUNK)
         if not keys:
             break
-        after = (keys[-1][0], keys[-1][1])
+        after = keys[-1][0]
         tally.total += len(keys)
-        cleaned = [clean_text(k[2])[0] for k in keys]
+        cleaned = _clean_ids([k[0] for k in keys])
         recorded = (
             exported_among(conn, workspace, target.kind, target.target_id, cleaned)
             if target.uses_ledger
@@ -242,11 +253,12 @@ def _walk(
                     if flagged:
                         row, changes = clean_row(row)
                         tally.changes.update(changes)
-                    prepared, more = target.prepare(workspace, row)
+                    prepared, more = target.prepare(workspace, row, checked=not flagged)
                 except Refused as exc:
                     tally.refuse(row.source_id, str(exc))
                     continue
-                tally.changes.update(more)
+                if more:
+                    tally.changes.update(more)
                 sampled += 1
             limit = target.max_batch_bytes
             if current and (
@@ -445,7 +457,7 @@ def apply_export(
     """
     target = plan.target
     mirror = Mirror.open(plan.mirror_path)
-    conn = open_for_reading(plan.mirror_path)
+    conn = mirror.conn  # every read is one short statement, done before the ledger is written
     try:
         target.open(apply=True)
         try:
@@ -505,5 +517,4 @@ def apply_export(
         finally:
             target.close()
     finally:
-        conn.close()
         mirror.close()

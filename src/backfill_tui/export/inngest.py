@@ -191,7 +191,9 @@ class InngestTarget(ExportTarget):
         # Inngest cannot be asked what it has seen; the mirror's ledger says what was sent.
         return recorded
 
-    def prepare(self, workspace: str, row: ObservationRow) -> tuple[Prepared, list[str]]:
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
         """The encoded event; its body is shortened if the event alone would not fit a request."""
         data = _encode(capture_event(row, workspace, self.clerk_org))
         if len(data) + 2 <= self.max_bytes:

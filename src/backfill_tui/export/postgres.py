@@ -26,6 +26,7 @@ psycopg message is reduced to one redacted line before it becomes an :class:`Exp
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import operator
@@ -131,6 +132,10 @@ _COPIED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
 _COPY = f"COPY {TABLE} ({', '.join(_COPIED)}, ingestion_source) FROM STDIN"
 _payload = operator.attrgetter(*_COPIED)
 _BACKFILL = ("backfill",)
+# The workspace's sourceIds in byte order (as the mirror walks them), read by a cursor that
+# survives the apply's commits; a walk merges its chunks against it.
+_SORTED = f'SELECT source_id FROM {TABLE} WHERE workspace_id = %s ORDER BY source_id COLLATE "C"'
+MERGE_FETCH = 5000
 # Which of a JSON array of sourceIds the table holds for a workspace. The LIMIT keeps the
 # planner from turning EXISTS into a semi-join that reads the whole workspace for each chunk:
 # each sourceId is one probe of production's (workspace_id, source_id) index instead. Without
@@ -176,6 +181,7 @@ class PostgresTarget(ExportTarget):
         self.max_batch_rows = batch_size
         self._limits: dict[str, int] = {}
         self._probe = True
+        self._merge: _SortedIds | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._target_id = ""
         self._schema_created = False
@@ -241,6 +247,7 @@ class PostgresTarget(ExportTarget):
             raise
 
     def close(self) -> None:
+        self._merge = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -382,7 +389,14 @@ class PostgresTarget(ExportTarget):
         if not source_ids or (self.create_schema and not self._schema_created):
             return set()
         with self._errors():
-            return self._present(workspace, source_ids)
+            if self._merge is None or self._merge.workspace != workspace:
+                if self._merge is not None:
+                    self._merge.close()
+                self._merge = _SortedIds(self.conn, workspace)
+            found, stray = self._merge.among(source_ids)
+            if stray:  # ids out of byte order (changed by cleaning): asked one by one
+                found |= self._present(workspace, stray)
+            return found
 
     def _present(self, workspace: str, source_ids: Sequence[str]) -> set[str]:
         query = _PRESENT_PROBE if self._probe else _PRESENT_JOIN
@@ -392,7 +406,11 @@ class PostgresTarget(ExportTarget):
     def limits(self) -> dict[str, int]:
         return DDL_LIMITS if self.create_schema else self._limits
 
-    def prepare(self, workspace: str, row: ObservationRow) -> tuple[Prepared, list[str]]:
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
+        if checked:
+            return Prepared(row, _payload(row) + _BACKFILL), []
         for name, limit in self.limits().items():
             value = getattr(row, name, None)
             if isinstance(value, str) and len(value) > limit:
@@ -435,6 +453,56 @@ class PostgresTarget(ExportTarget):
             first = self._write(workspace, batch[:half])
             second = self._write(workspace, batch[half:])
             return first[0] + second[0], first[1] + second[1], first[2] + second[2]
+
+
+class _SortedIds:
+    """The table's sourceIds for one workspace, streamed in byte order and merged against the
+    mirror's chunks (also in byte order): one sequential read instead of an index probe per
+    sourceId, with memory bounded by :data:`MERGE_FETCH`. The cursor's snapshot is taken at
+    the first chunk; rows committed after it are caught by the check under the lock."""
+
+    def __init__(self, conn: psycopg.Connection[Any], workspace: str) -> None:
+        self.workspace = workspace
+        self._cursor = conn.cursor(name="backfill_export_present", withhold=True)
+        self._cursor.execute(_SORTED, (workspace,))
+        self._buffer: list[str] = []
+        self._at = 0
+        self._done = False
+        self._last = ""
+
+    def close(self) -> None:
+        self._cursor.close()
+
+    def _upto(self, top: str) -> list[str]:
+        """The table's ids not yet passed that are <= ``top``; the stream moves past them."""
+        taken: list[str] = []
+        while True:
+            if self._at >= len(self._buffer):
+                if self._done:
+                    return taken
+                self._buffer = [row[0] for row in self._cursor.fetchmany(MERGE_FETCH)]
+                self._at = 0
+                self._done = len(self._buffer) < MERGE_FETCH
+                continue
+            end = bisect.bisect_right(self._buffer, top, self._at)
+            taken.extend(self._buffer[self._at : end])
+            self._at = end
+            if end < len(self._buffer):
+                return taken
+
+    def among(self, source_ids: Sequence[str]) -> tuple[set[str], list[str]]:
+        """(the ids the table holds, the ids out of order that the merge cannot answer)."""
+        # Python orders str by code point, which is UTF-8's byte order (cleaned ids hold no
+        # surrogates), and so is PostgreSQL's "C" collation.
+        ordered = list(source_ids)
+        stray: list[str] = []
+        if ordered != sorted(ordered) or (ordered and ordered[0] < self._last):
+            stray = [i for i in ordered if i < self._last]
+            ordered = sorted(i for i in ordered if i >= self._last)
+        if not ordered:
+            return set(), stray
+        self._last = ordered[-1]
+        return set(ordered).intersection(self._upto(ordered[-1])), stray
 
 
 def _connect_message(exc: psycopg.OperationalError, where: str, params: dict[str, Any]) -> str:

@@ -62,6 +62,11 @@ def decode_text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def needs_cleaning(value: str) -> bool:
+    """Whether :func:`clean_text` would change ``value``."""
+    return _BAD_TEXT.search(value) is not None
+
+
 def clean_text(value: str) -> tuple[str, list[str]]:
     """``value`` with NUL and lone surrogates replaced by U+FFFD, and the kinds of change."""
     if _BAD_TEXT.search(value) is None:
@@ -171,22 +176,23 @@ def clean_row(row: ObservationRow) -> tuple[ObservationRow, list[str]]:
 _CANONICAL_TIME = (
     "({c} GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]"
     "[+-][01][0-9]:[0-5][0-9]' AND substr({c}, 12, 2) < '24' AND substr({c}, 1, 4) <> '0000' "
-    "AND date(substr({c}, 1, 10), '+0 days') = substr({c}, 1, 10))"
+    "AND (substr({c}, 9, 2) <= '28' OR date(substr({c}, 1, 10), '+0 days') = substr({c}, 1, 10)))"
 )
 
 
 def suspect_sql(limits: dict[str, int]) -> str:
     """A SQLite expression over an ``observations`` row that is 0 only where every value is
     already storable as it stands: no NUL in any text, JSON that ``json_valid`` takes with no
-    NUL or surrogate escape, timestamps in the mirror's own form (``2026-01-10T05:45:00+05:45``)
+    NUL escape and no ``\\ud``/``\\uD`` escape (a surrogate, paired or not: a paired one only
+    costs a parse), timestamps in the mirror's own form (``2026-01-10T05:45:00+05:45``)
     naming a real date, and texts within ``limits`` (column -> characters). Rows it flags go
     through :func:`clean_row`; the rest skip all per-value work in Python, which is what lets
     an export keep pace with ``COPY``. (Text that is not UTF-8 is caught on reading.)"""
     checks = [f"instr(CAST({name} AS BLOB), x'00')" for name in TEXT_FIELDS]
     for name in JSON_FIELDS:
         checks.append(
-            f"({name} IS NOT NULL AND (NOT json_valid({name}) OR instr({name}, '\\u0000') "
-            f"OR {name} GLOB '*\\u[dD][89abcdefABCDEF]*'))"
+            f"({name} IS NOT NULL AND (instr({name}, '\\u0000') OR instr({name}, '\\ud') "
+            f"OR instr({name}, '\\uD') OR NOT json_valid({name})))"
         )
     checks.extend(f"NOT {_CANONICAL_TIME.format(c=name)}" for name in TIME_FIELDS)
     checks.extend(

@@ -108,31 +108,30 @@ def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | N
     return int(conn.execute(sql, args).fetchone()[0])
 
 
-#: A position in :func:`observation_keys`' order: (occurred_at, id).
-Position = tuple[str, int]
-
-
 def observation_keys(
     conn: sqlite3.Connection,
     workspace: str,
     run_id: str | None,
-    after: Position | None,
+    after: str | None,
     limit: int,
-) -> list[tuple[str, int, str]]:
-    """The next ``limit`` (occurred_at, id, source_id) of the workspace after ``after``, oldest
-    first. Each call is its own short read (keyset paging), so an export can stream a mirror of
-    any size without holding a read transaction open while it writes its ledger."""
-    sql = "SELECT occurred_at, id, source_id FROM observations WHERE workspace_id = ?"
+) -> list[tuple[str, int]]:
+    """The next ``limit`` (source_id, id) of the workspace after the sourceId ``after``, in
+    sourceId order (SQLite's BINARY collation: the bytes of the UTF-8). Each call is its own
+    short read of the (workspace_id, source_id) index (keyset paging), so an export can stream
+    a mirror of any size without holding a read transaction open while it writes its ledger."""
+    sql = "SELECT source_id, id FROM observations WHERE workspace_id = ?"
     args: list[Any] = [workspace]
     if run_id is not None:
         sql += " AND run_id = ?"
         args.append(run_id)
     if after is not None:
-        sql += " AND (occurred_at, id) > (?, ?)"
-        args.extend(after)
-    sql += " ORDER BY occurred_at, id LIMIT ?"
+        # As bytes cast to text: an id read leniently (not UTF-8) still compares by its bytes.
+        sql += " AND source_id > CAST(? AS TEXT)"
+        args.append(after.encode("utf-8", "surrogateescape"))
+    sql += " ORDER BY source_id LIMIT ?"
     args.append(limit)
-    return [(r[0], r[1], r[2]) for r in _tolerant(conn, sql, args)[0]]
+    rows: list[tuple[str, int]] = _tolerant(conn, sql, args)[0]
+    return rows
 
 
 def observations_by_id(
