@@ -138,8 +138,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
         done.append(step)
         if sys.stderr.isatty():
             sys.stderr.write(
-                f"batch {step.batch}/{step.batches}: {step.written} written, "
-                f"{step.remaining} to go\n"
+                f"batch {step.batch}: {step.written} written, at most {step.remaining} to go\n"
             )
 
     try:
