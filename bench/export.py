@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest_pg import _free_port, _run, _runner, find_binary  # noqa: E402
 
 from backfill_tui import cli  # noqa: E402
-from backfill_tui.export import PostgresTarget, apply_export, plan_export  # noqa: E402
+from backfill_tui.export import PostgresTarget, export_now, plan_export  # noqa: E402
 from backfill_tui.export.postgres import COLUMNS, DDL, TABLE  # noqa: E402
 
 USER, PASSWORD = "bench", "bench-pw-1618"
@@ -161,15 +161,24 @@ def plain_copy(db: Path, dsn: str) -> float:
         return time.perf_counter() - started
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux carries that across
+    fork and exec, so a child would report its parent's peak (here, the COPY's rows)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def export_child(db: str, dsn: str) -> None:
     """In a fresh process: the dry run, then what ``export postgres --apply`` does (its checks,
     then the apply); prints seconds, counts and peak memory as JSON."""
     started = time.perf_counter()
     dry = plan_export(db, PostgresTarget(dsn), "bench")
     planned = time.perf_counter()
-    result = apply_export(plan_export(db, PostgresTarget(dsn), "bench", count=False))
+    result = export_now(db, PostgresTarget(dsn), "bench")
     done = time.perf_counter()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     assert dry.would_write == result.written, (dry.would_write, result.written)
     print(
         json.dumps(

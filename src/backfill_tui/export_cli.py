@@ -123,10 +123,10 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
-    from .export import ExportFailed, apply_export, plan_export
+    from .export import ExportFailed, export_now, plan_export
 
-    plan = plan_export(db_path(args), target, args.workspace, args.run, count=not args.apply)
     if not args.apply:
+        plan = plan_export(db_path(args), target, args.workspace, args.run)
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
         else:
@@ -137,12 +137,11 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     def progress(step: ExportProgress) -> None:
         done.append(step)
         if sys.stderr.isatty():
-            sys.stderr.write(
-                f"batch {step.batch}: {step.written} written, at most {step.remaining} to go\n"
-            )
+            sys.stderr.write(f"batch {step.batch}: {step.written} written\n")
 
     try:
-        result = apply_export(plan, progress=progress)
+        # The same checks as the dry run (exit 2 before anything is sent), then the apply.
+        result = export_now(db_path(args), target, args.workspace, args.run, progress=progress)
     except ExportFailed as exc:
         sys.stderr.write(f"backfill-tui: export failed: {redact(str(exc))}\n")
         return EXIT_INCOMPLETE

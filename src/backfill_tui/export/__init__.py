@@ -14,6 +14,7 @@ from .common import (
     ExportResult,
     ExportTarget,
     apply_export,
+    export_now,
     export_status,
     plan_export,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "PostgresTarget",
     "RetryPolicy",
     "apply_export",
+    "export_now",
     "export_status",
     "plan_export",
 ]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackfillError
+from ..errors import BackfillError, MirrorError
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
@@ -455,66 +455,109 @@ def apply_export(
     Raises :class:`ExportFailed` (exit status 1) when the destination fails part way; what was
     delivered before is recorded and a repeat sends only the rest.
     """
-    target = plan.target
     mirror = Mirror.open(plan.mirror_path)
-    conn = mirror.conn  # every read is one short statement, done before the ledger is written
     try:
-        target.open(apply=True)
-        try:
-            target.check(plan.workspace)
-            tally = Tally()
-            written, sent, present, processed, cancelled = 0, 0, 0, 0, False
-            try:
-                target.prepare_schema()
-                for number, batch in enumerate(
-                    _walk(conn, target, plan.workspace, plan.run_id, tally), start=1
-                ):
-                    if cancel is not None and cancel.is_set():
-                        cancelled = True
-                        break
-                    outcome = target.send(plan.workspace, batch)
-                    record_exports(mirror.conn, target.kind, target.target_id, outcome.delivered)
-                    sent += 1
-                    processed += len(batch)
-                    written += len(outcome.delivered)
-                    present += outcome.present
-                    tally.changes.update(outcome.changes)
-                    for source_id, reason in outcome.refused:
-                        tally.refuse(source_id, reason)
-                    if progress is not None:
-                        progress(
-                            ExportProgress(
-                                number,
-                                max(number, len(plan.batch_sizes)),
-                                written,
-                                tally.skipped + present,
-                                max(plan.would_write - processed, 0),
-                            )
-                        )
-            except ExportFailed:
-                raise
-            except ExportError as exc:
-                done = (
-                    f" ({written} observations were written before this and are recorded; "
-                    "run the export again to send the rest)"
-                    if written
-                    else ""
-                )
-                raise ExportFailed(f"{exc}{done}") from None
-            return ExportResult(
-                target_kind=target.kind,
-                target_id=target.target_id,
-                workspace=plan.workspace,
-                run_id=plan.run_id,
-                written=written,
-                skipped=tally.skipped + present,
-                skip_reason=target.skip_reason,
-                batches=sent,
-                cancelled=cancelled,
-                details=target.stats(),
-                tally=tally,
-            )
-        finally:
-            target.close()
+        return _apply(mirror, plan.target, plan.workspace, plan.run_id, plan, progress, cancel)
     finally:
         mirror.close()
+
+
+def export_now(
+    db: str | Path,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None = None,
+    *,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """``export --apply`` in one pass, opening the mirror once: the checks a dry run makes
+    (:class:`ExportError`, exit status 2, before anything is sent), then the apply
+    (:class:`ExportFailed`, exit status 1, if the destination fails part way)."""
+    path = Path(db).expanduser()
+    if not path.is_file() or path.stat().st_size == 0:  # Mirror.open would create it
+        raise MirrorError(
+            f"no mirror at {path}; run a backfill first (backfill-tui run ... --db {path})"
+        )
+    mirror = Mirror.open(path)
+    try:
+        if run_id is not None and not run_exists(mirror.conn, run_id):
+            raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
+        if count_observations(mirror.conn, workspace, run_id) == 0:
+            scope = f" from run {run_id}" if run_id else ""
+            raise ExportError(
+                f"no observations for workspace '{workspace}'{scope} in {path}; "
+                "check --workspace (and --db), or run a backfill first"
+            )
+        return _apply(mirror, target, workspace, run_id, None, progress, cancel)
+    finally:
+        mirror.close()
+
+
+def _apply(
+    mirror: Mirror,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None,
+    plan: ExportPlan | None,
+    progress: Callable[[ExportProgress], None] | None,
+    cancel: threading.Event | None,
+) -> ExportResult:
+    conn = mirror.conn  # every read is one short statement, done before the ledger is written
+    planned_rows = plan.would_write if plan is not None else 0
+    planned_batches = len(plan.batch_sizes) if plan is not None else 0
+    target.open(apply=True)
+    try:
+        target.check(workspace)
+        tally = Tally()
+        written, sent, present, processed, cancelled = 0, 0, 0, 0, False
+        try:
+            target.prepare_schema()
+            for number, batch in enumerate(_walk(conn, target, workspace, run_id, tally), start=1):
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+                outcome = target.send(workspace, batch)
+                record_exports(mirror.conn, target.kind, target.target_id, outcome.delivered)
+                sent += 1
+                processed += len(batch)
+                written += len(outcome.delivered)
+                present += outcome.present
+                tally.changes.update(outcome.changes)
+                for source_id, reason in outcome.refused:
+                    tally.refuse(source_id, reason)
+                if progress is not None:
+                    progress(
+                        ExportProgress(
+                            number,
+                            max(number, planned_batches),
+                            written,
+                            tally.skipped + present,
+                            max(planned_rows - processed, 0),
+                        )
+                    )
+        except ExportFailed:
+            raise
+        except ExportError as exc:
+            done = (
+                f" ({written} observations were written before this and are recorded; "
+                "run the export again to send the rest)"
+                if written
+                else ""
+            )
+            raise ExportFailed(f"{exc}{done}") from None
+        return ExportResult(
+            target_kind=target.kind,
+            target_id=target.target_id,
+            workspace=workspace,
+            run_id=run_id,
+            written=written,
+            skipped=tally.skipped + present,
+            skip_reason=target.skip_reason,
+            batches=sent,
+            cancelled=cancelled,
+            details=target.stats(),
+            tally=tally,
+        )
+    finally:
+        target.close()
