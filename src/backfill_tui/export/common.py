@@ -232,6 +232,7 @@ def _walk(
         )
         present = target.present(workspace, cleaned, recorded) if cleaned else set()
         new_ids = [k[1] for k, sid in zip(keys, cleaned, strict=True) if sid not in present]
+        new_ids.sort()  # rows are read in storage order: sequential pages, not random ones
         tally.skipped += len(keys) - len(new_ids)
         if not new_ids:
             continue
