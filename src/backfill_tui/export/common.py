@@ -20,6 +20,7 @@ Both block: a terminal UI runs them in a worker thread and can stop between batc
 from __future__ import annotations
 
 import abc
+import bisect
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -205,18 +206,19 @@ def _walk(
     tally: Tally,
     *,
     counting: bool = False,
+    sampler: Callable[[str, int, ObservationRow | None], None] | None = None,
 ) -> Iterator[list[Prepared]]:
     """The batches of new, storable rows, in send order and size; fills ``tally`` as it goes.
 
     Only rows that SQLite flags (``values.suspect_sql``) get per-value work in Python. With
     ``counting`` (a dry run) and a destination that limits rows, not bytes, per batch, the
     unflagged rows are not even read: each stands in the batch as :data:`COUNTED`.
+    ``sampler`` sees each storable row's occurred_at, mirror id and row (None if only counted).
     """
     flag_sql = suspect_sql(target.limits())
     light = counting and target.max_batch_bytes is None
     current: list[Prepared] = []
     size = 2  # a JSON array's brackets, where bytes are limited
-    sampled = 0
     after: str | None = None
     while True:
         keys = observation_keys(conn, workspace, run_id, after, CHUNK)
@@ -236,17 +238,17 @@ def _walk(
         tally.skipped += len(keys) - len(new_ids)
         if not new_ids:
             continue
-        rows: Iterator[tuple[int, bool, ObservationRow | None]]
+        rows: Iterator[tuple[int, bool, str, ObservationRow | None]]
         if light:
             flags = observation_flags(conn, new_ids, flag_sql)
-            wanted = [i for i, flagged in flags if flagged]
-            if sampled < SAMPLE_SIZE:
-                wanted.extend(i for i, _ in flags[: 2 * SAMPLE_SIZE])
+            wanted = [i for i, flagged, _ in flags if flagged]
             full = {i: row for i, _, row in observations_by_id(conn, wanted)}
-            rows = ((i, flagged, full.get(i)) for i, flagged in flags)
+            rows = ((i, flagged, at, full.get(i)) for i, flagged, at in flags)
         else:
-            rows = iter(observations_by_id(conn, new_ids, flag_sql))
-        for _, flagged, row in rows:
+            rows = (
+                (i, f, r.occurred_at, r) for i, f, r in observations_by_id(conn, new_ids, flag_sql)
+            )
+        for row_id, flagged, occurred_at, row in rows:
             if row is None:
                 prepared: Prepared = COUNTED
             else:
@@ -260,7 +262,8 @@ def _walk(
                     continue
                 if more:
                     tally.changes.update(more)
-                sampled += 1
+            if sampler is not None:
+                sampler(occurred_at, row_id, prepared.row)
             limit = target.max_batch_bytes
             if current and (
                 len(current) >= target.max_batch_rows
@@ -415,12 +418,25 @@ def plan_export(
             sample: list[ObservationRow] = []
             if not count:
                 tally.total = observations
-            walk = _walk(conn, target, workspace, run_id, tally, counting=True) if count else ()
+            oldest: list[tuple[str, int, ObservationRow | None]] = []  # sorted, at most 5
+
+            def keep(occurred_at: str, row_id: int, row: ObservationRow | None) -> None:
+                # The sample is the oldest new observations, as it was before the walk streamed.
+                if len(oldest) == SAMPLE_SIZE and (occurred_at, row_id) >= oldest[-1][:2]:
+                    return
+                bisect.insort(oldest, (occurred_at, row_id, row), key=lambda e: e[:2])
+                del oldest[SAMPLE_SIZE:]
+
+            walk = (
+                _walk(conn, target, workspace, run_id, tally, counting=True, sampler=keep)
+                if count
+                else ()
+            )
             for batch in walk:
                 sizes.append(len(batch))
-                if len(sample) < SAMPLE_SIZE:
-                    rows = [p.row for p in batch if p is not COUNTED]
-                    sample.extend(rows[: SAMPLE_SIZE - len(sample)])
+            missing = [row_id for _, row_id, row in oldest if row is None]
+            fetched = {i: row for i, _, row in observations_by_id(conn, missing)}
+            sample = [row if row is not None else fetched[row_id] for _, row_id, row in oldest]
             return ExportPlan(
                 target=target,
                 mirror_path=path,

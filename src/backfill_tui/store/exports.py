@@ -161,21 +161,22 @@ def observations_by_id(
 
 def observation_flags(
     conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str
-) -> list[tuple[int, bool]]:
-    """(id, flagged) for the given ids, in the order given, without building rows: what a
-    dry run needs for the rows it only counts. The text columns are still read (and dropped),
-    so that one which is not UTF-8 flags its read as :func:`observations_by_id` does."""
-    found: dict[int, bool] = {}
+) -> list[tuple[int, bool, str]]:
+    """(id, flagged, occurred_at) for the given ids, in the order given, without building
+    rows: what a dry run needs for the rows it only counts. The text columns are still read
+    (and dropped), so that one which is not UTF-8 flags its read as :func:`observations_by_id`
+    does."""
+    found: dict[int, tuple[int, bool, str]] = {}
     texts = ", ".join(c for c in _COLUMNS if c not in ("significance_score",))
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         sql = (
-            f"SELECT id, {flag_sql}, {texts} FROM observations "
+            f"SELECT id, {flag_sql}, occurred_at, {texts} FROM observations "
             f"WHERE id IN ({','.join('?' * len(chunk))})"
         )
         rows, lenient = _tolerant(conn, sql, chunk)
-        found.update((row[0], lenient or bool(row[1])) for row in rows)
-    return [(i, found[i]) for i in ids if i in found]
+        found.update((row[0], (row[0], lenient or bool(row[1]), row[2])) for row in rows)
+    return [found[i] for i in ids if i in found]
 
 
 def exported_among(
