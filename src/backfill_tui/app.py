@@ -11,45 +11,57 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from platformdirs import user_downloads_path
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from .clock import Clock
-from .engine import Engine, RunRequest
 from .environment import Environment
 from .errors import BackfillError
-from .estimate import Estimate
 from .live import EventBuffer, RunProgress
 from .outputs import atomic_write, check_output, in_use
-from .recording import Recorder, Replay
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
-from .screens.dashboard import DashboardScreen
-from .screens.export import ExportScreen
-from .screens.help import HelpScreen
 from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
-from .screens.observations import ObservationsScreen
-from .screens.quit import QuitScreen
-from .screens.runs import RunsScreen
 from .secrets_registry import redact
 from .store import Mirror, RunRecord
+
+# Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
+# models), recordings and the other screens load when first used, so `backfill-tui` paints
+# without them; tests/test_startup_imports.py checks what the first frame loads.
+if TYPE_CHECKING:
+    from .engine import Engine, RunRequest
+    from .estimate import Estimate
+    from .recording import Recorder
+    from .screens.dashboard import DashboardScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
 log = logging.getLogger("backfill_tui.app")
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+
+
+def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+
+    def make() -> Screen[Any]:
+        return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -87,10 +99,10 @@ class BackfillApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,
-        "dashboard": DashboardScreen,
-        "observations": ObservationsScreen,
-        "runs": RunsScreen,
-        "export": ExportScreen,
+        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
+        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
+        "runs": _screen_from(".screens.runs", "RunsScreen"),
+        "export": _screen_from(".screens.export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -156,6 +168,9 @@ class BackfillApp(App[None]):
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from .engine import Engine
+        from .recording import Recorder
+
         engine = Engine(self.mirror, self.environment)
         try:
             recorder = (
@@ -177,6 +192,9 @@ class BackfillApp(App[None]):
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from .engine import Engine
+        from .recording import Replay
+
         try:
             replay = Replay.open(path)
             engine = Engine(self.mirror, replay.environment())
@@ -205,6 +223,8 @@ class BackfillApp(App[None]):
         if run is None:
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
+        from .engine import Engine
+
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
         if run.status == "running" and not self.mirror.run_is_live(run):
             progress.status = "interrupted"
@@ -328,6 +348,8 @@ class BackfillApp(App[None]):
             )
 
     def _dashboard(self) -> DashboardScreen:
+        from .screens.dashboard import DashboardScreen
+
         stack = self._screen_stacks.get("dashboard")
         if not stack:
             self._init_mode("dashboard")
@@ -343,6 +365,8 @@ class BackfillApp(App[None]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -392,6 +416,8 @@ class BackfillApp(App[None]):
         def answer(quit_now: bool | None) -> None:
             if quit_now:
                 self.run_worker(self._cancel_then_exit(), group="quit")
+
+        from .screens.quit import QuitScreen
 
         if not isinstance(self.screen, QuitScreen):
             self.push_screen(QuitScreen(), answer)

@@ -7,12 +7,10 @@ Where no keyring backend exists, it says so and points at the environment variab
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import Any
 
 from .connectors import PROVIDERS, provider
-from .credentials import SERVICE, keyring_status, lookup
 from .errors import UsageError
 
 
@@ -33,7 +31,11 @@ def register(sub: Any) -> None:
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
+    import getpass
+
     import keyring
+
+    from .credentials import SERVICE, keyring_status, lookup
 
     names = [provider(args.provider).name] if args.provider else sorted(PROVIDERS)
     if args.action == "status":

@@ -8,18 +8,14 @@ input, with one line saying what and how to mend it (interfaces.md §4).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
-import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cli_options import (
@@ -32,18 +28,22 @@ from .cli_options import (
     db_path,
     log_path,
 )
-from .connectors import PROVIDERS
-from .display import HeadlessDisplay, print_summary
-from .engine import Engine, RunRequest, SourceSpec, validate_depth
-from .environment import Environment, without_token
+from .connectors import CATALOG
+from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .errors import BackfillError, UsageError
-from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .outputs import check_output, in_use, sniff
-from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
-from .signals import Stop, cancel_on_signals, stop_on_signals
-from .store import Mirror
-from .summary import run_summary
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .environment import Environment
+    from .recording import Recorder
+    from .signals import Stop
+    from .store import Mirror
+
+# Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
+# needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
+# tests/test_startup_imports.py checks which heavy packages --help and a run load.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -56,6 +56,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _days(text: str) -> int:
+    from .engine import validate_depth
+
     try:
         value = int(text)
     except ValueError:
@@ -99,7 +101,7 @@ def build_parser() -> Parser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="; ".join(info.connector.target_help for info in PROVIDERS.values()),
+        help="; ".join(entry.target_help for entry in CATALOG.values()),
     )
     run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
     run.add_argument(
@@ -213,6 +215,10 @@ def _entities(text: str | None) -> frozenset[str] | None:
 
 
 async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
+    import asyncio
+
+    from .signals import cancel_on_signals
+
     with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
         try:
             return await engine.run(run_id)
@@ -221,10 +227,21 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
 
 
 def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from .display import HeadlessDisplay, print_summary
+    from .signals import stop_on_signals
+    from .summary import BudgetLog, run_summary
+
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
+        budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
+        engine.subscribe(budgets)
         try:
             asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
@@ -236,7 +253,7 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
         )
     run = mirror.get_run(run_id)
     assert run is not None
-    summary = run_summary(mirror, run)
+    summary = budgets.annotate(run_summary(mirror, run))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
@@ -245,6 +262,10 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import Engine, RunRequest, SourceSpec
+    from .environment import Environment, without_token
+    from .store import Mirror
+
     request = RunRequest(
         workspace=args.workspace,
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
@@ -254,7 +275,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     environment = Environment.create(simulate=args.simulate)
     check_side_outputs(environment, db_path(args))
-    recorder = Recorder(args.record, protected=in_use(db_path(args))) if args.record else None
+    recorder: Recorder | None = None
+    if args.record:
+        from .recording import Recorder
+
+        recorder = Recorder(args.record, protected=in_use(db_path(args)))
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
@@ -271,6 +296,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .environment import Environment
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         run = mirror.get_run(args.run_id)
@@ -299,6 +328,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         runs = mirror.list_runs(args.limit)
@@ -353,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # no command: the terminal app
         args.handler = cmd_app
     setup_logging()
+    from .signals import stop_on_signals
+
     # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
     stopping = nullcontext() if args.handler in (cmd_app, _cmd_demo()) else stop_on_signals()
     try:

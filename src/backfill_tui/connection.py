@@ -50,6 +50,7 @@ def open_client(
         policy=info.policy(),
         clock=environment.clock,
         reserve_fraction=info.reserve_fraction,
+        rules=environment.retry_rules,
         on_wait=on_wait,
     )
     return ApiClient(

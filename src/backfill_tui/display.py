@@ -66,6 +66,8 @@ class HeadlessDisplay:
             c = event.counters
             note = " (capped by --max-items)" if event.capped else ""
             reason = f": {clean(event.error)}" if event.error else ""
+            if event.note:
+                reason += f" ({clean(event.note)})"
             self._line(
                 f"{event.stream}: {event.status}{note}, {c.fetched} fetched, {c.new} new, "
                 f"{c.duplicates} duplicates, {c.failed} failed, {c.pages} pages{reason}"
@@ -116,6 +118,14 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         )
         if source["error"]:
             console.print(f"    error: {escape(clean(source['error']))}")
+        budgets = source.get("rate_limit_budgets") or {}
+        if "complexity" in budgets:  # Linear: both budgets are paced; show both
+            console.print(
+                "    budgets left: "
+                + " · ".join(
+                    f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
+                )
+            )
         for s in source["streams"]:
             capped = f", capped at {s['capped_at']}" if s["capped"] else ""
             console.print(
@@ -123,3 +133,5 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
                 f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
                 f"{s['pages']:>4} pages{capped}"
             )
+            if s.get("note"):
+                console.print(f"      note: {escape(clean(s['note']))}")

@@ -39,6 +39,8 @@ class StreamState:
     total: int | None = None  # the estimate
     error: str | None = None
     capped: bool = False
+    #: A plain line about an ordinary state (an empty repository): shown, not a failure.
+    note: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -60,6 +62,8 @@ class SourceState:
     streams: list[str] = field(default_factory=list)
     quota_remaining: int | None = None
     quota_limit: int | None = None
+    #: Every budget the provider reports, by name: (remaining, limit). Linear adds "complexity".
+    budgets: dict[str, tuple[int, int]] = field(default_factory=dict)
     wait_until: float | None = None
     wait_reason: str = ""
 
@@ -102,6 +106,7 @@ class RunProgress:
                 totals.get(record.key),
                 record.error,
                 record.capped,
+                clean(record.note) if record.note else None,
             )
             self.streams[record.key] = state
             self.sources.setdefault(record.source, SourceState(record.source)).streams.append(
@@ -132,6 +137,8 @@ class RunProgress:
             if event.quota_remaining is not None:
                 source.quota_remaining = event.quota_remaining
                 source.quota_limit = event.quota_limit
+            for budget in event.budgets:
+                source.budgets[budget.name] = (budget.remaining, budget.limit)
             if source.wait_until is not None and now >= source.wait_until:
                 source.wait_until = None
         elif isinstance(event, ev.RateLimitWait):
@@ -146,9 +153,12 @@ class RunProgress:
             stream.status, stream.counters = event.status, event.counters
             stream.error = clean(event.error) if event.error else None
             stream.capped = stream.capped or event.capped
+            stream.note = clean(event.note) if event.note else stream.note
             c = event.counters
             note = " (capped by the per-stream limit)" if event.capped else ""
             reason = f": {stream.error}" if stream.error else ""
+            if stream.note:
+                reason += f" ({stream.note})"
             self._log(
                 now,
                 f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
@@ -170,6 +180,7 @@ class RunProgress:
             stream.status = record.status
             stream.error = clean(record.error) if record.error else None
             stream.capped = record.capped
+            stream.note = clean(record.note) if record.note else None
             stream.counters = ev.StreamCounters(
                 record.fetched,
                 record.new,

@@ -111,7 +111,9 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     out += ["", "## Streams", ""]
     rows: list[list[Any]] = []
     for s in streams:
-        note = f"capped at {s.capped_at}" if s.capped else ""
+        note = "; ".join(
+            n for n in (f"capped at {s.capped_at}" if s.capped else "", s.note or "") if n
+        )
         rows.append(
             [
                 s.key,
@@ -201,6 +203,23 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         )
         if len(failures) > len(shown):
             out += ["", f"... and {len(failures) - len(shown)} more."]
+    partial = mirror.item_notes(run.id)
+    if partial:
+        out += [
+            "",
+            f"{len(partial)} item(s) were stored without a part the provider could not give:",
+            "",
+        ]
+        shown_notes = partial[:MAX_ITEM_FAILURES]
+        out += _table(
+            ["Stream", "Item", "Reason"],
+            [
+                [by_id[sid].key if sid in by_id else sid, key, reason]
+                for sid, key, reason in shown_notes
+            ],
+        )
+        if len(partial) > len(shown_notes):
+            out += ["", f"... and {len(partial) - len(shown_notes)} more."]
     out += ["", "## Observations per day", ""]
     out += ["By the day each observation occurred, for everything the run fetched.", ""]
     out += histogram(run, observations_per_day(mirror, run.id, run.workspace))

@@ -33,26 +33,27 @@ from textual.widgets import (
     Select,
 )
 
-from ..connection import check_source
-from ..connectors import PROVIDERS, provider
+from ..connectors import CATALOG, PROVIDERS, provider
 from ..credentials import SERVICE, keyring_status, lookup
-from ..engine import RunRequest, SourceSpec
+from ..defaults import DEFAULT_DEPTH, DEPTHS
 from ..errors import BackfillError, UsageError
-from ..estimate import Estimate, estimate
-from ..models import DEFAULT_DEPTH, DEPTHS
 from ..secrets_registry import redact, register
 from ..textsafe import clean
 from ..widgets.source_card import SourceCard, TokenStatus
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine, estimate and HTTP layer load on first use (issue 13 start-up)
     from ..app import BackfillApp
+    from ..engine import RunRequest, SourceSpec
+    from ..estimate import Estimate
 
 log = logging.getLogger("backfill_tui.app")
 
 
 def parse_source(provider_name: str, text: str) -> SourceSpec:
     """``acme/rocket`` for the chosen provider, or a whole ``github:acme/rocket``."""
+    from ..engine import SourceSpec
+
     value = text.strip()
     if not value:
         raise UsageError(f"type a target: {provider(provider_name).connector.target_help}")
@@ -120,13 +121,13 @@ class ConnectScreen(Screen[None]):
                 with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
                     yield Select(
-                        [(info.label, name) for name, info in PROVIDERS.items()],
+                        [(entry.label, name) for name, entry in CATALOG.items()],
                         value=self.provider_name,
                         allow_blank=False,
                         id="provider",
                     )
                     yield Input(
-                        placeholder=provider(self.provider_name).connector.target_help,
+                        placeholder=CATALOG[self.provider_name].target_help,
                         validators=[TargetValidator(self)],
                         validate_on=["changed", "submitted"],
                         id="target",
@@ -180,7 +181,7 @@ class ConnectScreen(Screen[None]):
         if isinstance(event.value, str):
             self.provider_name = event.value
             target = self.query_one("#target", Input)
-            target.placeholder = provider(event.value).connector.target_help
+            target.placeholder = CATALOG[event.value].target_help
             target.validate(target.value)
 
     @on(Input.Changed, "#target")
@@ -269,6 +270,8 @@ class ConnectScreen(Screen[None]):
                 card.show_check(None)
 
     def build_request(self) -> RunRequest:
+        from ..engine import RunRequest
+
         workspace = self.query_one("#workspace", Input).value.strip()
         if not workspace:
             raise UsageError("the workspace is empty; type the workspace id the backfill is for")
@@ -302,6 +305,8 @@ class ConnectScreen(Screen[None]):
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def _check(self, cards: list[SourceCard]) -> None:
+        from ..connection import check_source
+
         environment = self.backfill.environment
         for card in cards:
             card.show_check(None, pending=True)
@@ -331,6 +336,8 @@ class ConnectScreen(Screen[None]):
 
     @work(exclusive=True, group="estimate", exit_on_error=False)
     async def _estimate(self, request: RunRequest) -> None:
+        from ..estimate import estimate
+
         try:
             result = await estimate(self.backfill.environment, request)
         except Exception as exc:

@@ -68,6 +68,9 @@ class SourceHeader(Static):
         parts = [clean(self.source)]
         if state.quota_remaining is not None and state.quota_limit is not None:
             parts.append(f"quota {state.quota_remaining}/{state.quota_limit} left")
+        if "complexity" in state.budgets:  # Linear's second budget, paced like the first
+            left, limit = state.budgets["complexity"]
+            parts.append(f"complexity {left:,}/{limit:,} points left")
         waiting = state.waiting(now)
         if waiting and state.wait_until is not None:
             left = max(0, round(state.wait_until - now))
@@ -108,7 +111,7 @@ class StreamRow(Horizontal):
         state = self._state
         c = state.counters
         total, progress = state.bar()
-        shown = (state.status, c, total, progress, state.error, state.capped)
+        shown = (state.status, c, total, progress, state.error, state.capped, state.note)
         if shown == self._shown:
             return
         self._shown = shown
@@ -120,6 +123,8 @@ class StreamRow(Horizontal):
         status = state.status
         if state.capped and state.status == "completed":
             status = "completed (capped)"
+        if state.note and not state.error:
+            status = f"{status}: {state.note}"
         if state.error:
             status = f"{state.status}: {state.error}"
         label = self.query_one(".stream-status", Label)
