@@ -276,16 +276,46 @@ def test_paging_follows_next_only_while_it_has_results(respx_mock: respx.MockRou
 
 
 @respx.mock
-def test_a_next_link_to_another_host_is_refused(respx_mock: respx.MockRouter) -> None:
+def test_a_next_link_to_another_host_is_rebased_onto_the_base_url(
+    respx_mock: respx.MockRouter,
+) -> None:
+    # sentry.io builds Link URLs on the organisation's own domain; the path lies under the base
+    # path "/", so page 2 is asked of the configured origin and never of the link's host.
     respx_mock.get(f"https://sentry.io{PROJECT}").respond(200, json={"id": "7", "slug": "rocket"})
-    respx_mock.get(f"https://sentry.io{EVENTS}").mock(
-        return_value=_page(
-            [], "https://evil.example/api/0/projects/acme/rocket/events/?cursor=0:100:0", "true"
-        )
+    foreign = respx_mock.get(host="evil.example").respond(200, json=[])
+    events = respx_mock.get(f"https://sentry.io{EVENTS}").mock(
+        side_effect=[
+            _page([], f"https://evil.example{EVENTS}?cursor=0:100:0", "true"),
+            _page([], f"https://evil.example{EVENTS}?cursor=0:200:0", "false"),
+        ]
     )
     connector = make_connector(httpx.AsyncHTTPTransport(), VirtualClock(), CUTOFF)
-    with pytest.raises(HostNotAllowed, match=r"evil\.example"):
+    assert asyncio.run(read(connector, "error"))[1] is None
+    assert str(events.calls[1].request.url) == f"https://sentry.io{EVENTS}?cursor=0:100:0"
+    assert events.calls[1].request.headers["authorization"] == "Bearer sntrys_test"
+    assert not foreign.called
+
+
+@respx.mock
+def test_a_next_link_outside_the_base_path_is_refused_naming_what_differs(
+    respx_mock: respx.MockRouter,
+) -> None:
+    base = "https://errors.acme.internal/sentry"
+    respx_mock.get(f"{base}{PROJECT}").respond(200, json={"id": "7", "slug": "rocket"})
+    respx_mock.get(f"{base}{EVENTS}").mock(
+        return_value=_page([], f"http://sentry-web:9000{EVENTS}?cursor=0:100:0", "true")
+    )
+    internal = respx_mock.get(host="sentry-web").respond(200, json=[])
+    connector = make_connector(httpx.AsyncHTTPTransport(), VirtualClock(), CUTOFF, base=base)
+    with pytest.raises(HostNotAllowed) as info:
         asyncio.run(read(connector, "error"))
+    assert str(info.value) == (
+        "Sentry: a next-page link to http://sentry-web:9000 cannot be followed: scheme http, "
+        "not https; host sentry-web, not errors.acme.internal; port 9000, not 443; its path "
+        f"{EVENTS} lies outside the base path /sentry/; credentials go only to {base}, so "
+        "paging stopped (check the configured API base URL)"
+    )
+    assert not internal.called
 
 
 @respx.mock

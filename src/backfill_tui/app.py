@@ -36,6 +36,7 @@ from .outputs import atomic_write, check_output, in_use
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
 from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
+from .screens.wording import in_app
 from .secrets_registry import redact
 from .store import Mirror, RunRecord
 
@@ -84,13 +85,21 @@ class RunSession:
     worker: Worker[str] | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
     recorder: Recorder | None = None
+    #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
+    ended: bool = False
 
     @property
     def active(self) -> bool:
-        return self.worker is not None and self.worker.state in (
-            WorkerState.PENDING,
-            WorkerState.RUNNING,
-        )
+        return self.worker is not None and not worker_done(self.worker)
+
+
+def worker_done(worker: Worker[str]) -> bool:
+    """Whether the worker has finished. A worker cancelled before its coroutine first ran keeps
+    Textual's state RUNNING for ever (its wrapper never ran), so the task is asked too."""
+    if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+        return True
+    task = getattr(worker, "_task", None)
+    return isinstance(task, asyncio.Task) and task.done()
 
 
 class BackfillApp(App[None]):
@@ -152,6 +161,20 @@ class BackfillApp(App[None]):
         if self.stopped_by is None:
             self.stopped_by = "SIGTERM"
             self.run_worker(self._cancel_then_exit(), group="quit")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, in the app's words (fields and keys, not CLI flags: see wording)."""
+        super().notify(
+            in_app(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
 
     # -- runs ------------------------------------------------------------------------------------
 
@@ -227,7 +250,7 @@ class BackfillApp(App[None]):
 
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
         if run.status == "running" and not self.mirror.run_is_live(run):
-            progress.status = "interrupted"
+            progress.mark_interrupted()
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )
@@ -246,9 +269,8 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None or session.active:
             return
-        session.progress.started_at = self.clock.now()
-        session.progress.finished_at = None
-        session.progress.status = "running"
+        session.progress.begin(self.clock.now())
+        session.ended = False
         session.worker = self.run_worker(
             self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
         )
@@ -281,11 +303,15 @@ class BackfillApp(App[None]):
                 timeout=8,
             )
         finally:
-            record = self.mirror.get_run(session.run.id)
-            if record is not None:
-                status = record.status
-                session.run = record
-            self.flush_progress()
+            try:
+                record = self.mirror.get_run(session.run.id)
+                if record is not None:
+                    status = record.status
+                    session.run = record
+                self.flush_progress()
+            except Exception:  # the end must reach the dashboard whatever a redraw did
+                log.exception("while ending run %s", session.run.id)
+            session.ended = True
             self.post_message(RunEnded(session.run.id, status))
         return status
 
@@ -336,6 +362,19 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None:
             return
+        if (
+            session.worker is not None
+            and worker_done(session.worker)
+            and not session.ended
+            and session.progress.running
+        ):
+            # The worker is gone but its end was never handled: take the mirror's word.
+            record = self.mirror.get_run(session.run.id)
+            status = record.status if record is not None else "failed"
+            if status == "running":  # nothing runs it now: it stopped where it was
+                status = "cancelled" if session.worker.cancelled_event.is_set() else "interrupted"
+            session.ended = True
+            self.post_message(RunEnded(session.run.id, status))
         events = session.buffer.drain()
         now = self.clock.now()
         for event in events:

@@ -156,7 +156,9 @@ def build_parser() -> Parser:
         help="finish an interrupted or failed run",
         description="Continue every unfinished stream of a run from its checkpoint.",
     )
-    resume.add_argument("run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)")
+    resume.add_argument(
+        "run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)"
+    )
     resume.add_argument(
         "--json", action="store_true", help="print the run summary as JSON on stdout"
     )
@@ -228,7 +230,52 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
             return "cancelled"
 
 
-def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
+def _db_flag(args: argparse.Namespace) -> str:
+    """`` --db PATH`` when the command was given a mirror other than the default, else ``""``."""
+    path = getattr(args, "db", None)
+    return f" --db {path}" if path and Path(path) != default_db() else ""
+
+
+def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> str:
+    """Where `backfill-tui demo` keeps its runs, when the default mirror was read and the demo
+    one exists (``run_ref``: say so only if that run is there). ``""`` when nothing to say."""
+    if getattr(args, "db", None):
+        return ""
+    from .app_cli import default_demo_db
+
+    demo = default_demo_db()
+    if not demo.is_file():
+        return ""
+    if run_ref is None:
+        return f"runs made by `{APP} demo` are in {demo}: add --db {demo}"
+    import sqlite3
+
+    from .store.browse import unique_run_id
+
+    try:
+        conn = sqlite3.connect(f"file:{demo}?mode=ro", uri=True)
+        try:
+            found = unique_run_id(conn, run_ref)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return ""
+    if found is None:
+        return ""
+    return f"run {found} was made by `{APP} demo`: `{APP} resume {found} --db {demo}`"
+
+
+def _drive(
+    engine: Engine,
+    mirror: Mirror,
+    run_id: str,
+    *,
+    as_json: bool,
+    quiet: bool,
+    db_flag: str = "",
+) -> int:
+    """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
+    resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror)."""
     import asyncio
     import json
 
@@ -237,47 +284,50 @@ def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet:
     from .display import HeadlessDisplay, print_summary
     from .errors import MirrorError, StorageError
     from .signals import stop_on_signals
-    from .summary import run_summary
+    from .summary import BudgetLog, run_summary
 
     stopped: BackfillError | None = None
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
+        budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
+        engine.subscribe(budgets)
         try:
             asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
             stop.signal_name = stop.signal_name or "SIGINT"
         except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
             stopped = exc
-    if stop.signal_name is not None:
-        sys.stderr.write(
-            f"cancelled ({stop.signal_name}): what was stored is kept; "
-            f"`backfill-tui resume {run_id}` continues\n"
-        )
     run = mirror.get_run(run_id)
     assert run is not None
-    summary = run_summary(mirror, run)
+    summary = budgets.annotate(run_summary(mirror, run))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+    resume = f"{APP} resume {run.id}{db_flag}"
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
-        sys.stderr.write(f"{APP}: error: {redact(_stopped_line(stopped, mirror, run_id))}\n")
+        line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
+        sys.stderr.write(f"{APP}: error: {redact(line)}\n")
         return EXIT_BAD_INPUT
+    if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
+        sys.stderr.write(
+            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
+        )
+    elif run.status != "completed":  # a failed or cancelled stream
+        sys.stderr.write(f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}\n")
     return EXIT_OK if run.status == "completed" else EXIT_INCOMPLETE
 
 
-def _stopped_line(exc: BackfillError, mirror: Mirror, run_id: str) -> str:
-    """A run the mirror stopped: what happened, how many observations were kept, how to go on."""
+def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:
+    """A run the mirror stopped: what happened, how many observations were kept, how to go on
+    (``resume``: the command that continues it)."""
     from .errors import DiskFull
 
-    kept = mirror.count_run_observations(run_id)
-    db = "" if mirror.path == default_db() else f" --db {mirror.path}"
-    resume = f"`{APP} resume {run_id}{db}`"
     if isinstance(exc, DiskFull):
-        return f"disk full: {kept} observations kept in {mirror.path}; free space and {resume}"
-    return f"{exc} ({kept} observations kept; then {resume})"
+        return f"disk full: {kept} observations kept in {mirror.path}; free space and `{resume}`"
+    return f"{exc} ({kept} observations kept; then `{resume}`)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -301,14 +351,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     mirror = open_mirror(args)
     try:
         engine = Engine(mirror, environment)
-        sim_text = (
-            without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
-        )
+        sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         run = engine.plan(request, simulator_text=sim_text)
+        flag = _db_flag(args)
         if recorder is None:
-            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         with recorder.recording(environment, run):
-            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
     finally:
         mirror.close()
 
@@ -320,12 +369,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
     # Look the run up read-only first: a wrong id or path is said as such, and creates nothing.
     lookup = open_mirror(args, readonly=True)
     try:
-        _resumable(lookup, args.run_id)
+        _resumable(lookup, args)
     finally:
         lookup.close()
     mirror = open_mirror(args, create=False)
     try:
-        run = _resumable(mirror, args.run_id)
+        run = _resumable(mirror, args)
         env_text = Environment.create(simulate=False).env.get("BACKFILL_SIM")
         environment = Environment.create(
             simulate=run.simulate,
@@ -333,16 +382,21 @@ def cmd_resume(args: argparse.Namespace) -> int:
         )
         check_side_outputs(environment, mirror.path)
         engine = Engine(mirror, environment)
-        return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+        return _drive(
+            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
+        )
     finally:
         mirror.close()
 
 
-def _resumable(mirror: Mirror, run_id: str) -> RunRecord:
+def _resumable(mirror: Mirror, args: argparse.Namespace) -> RunRecord:
     """The run ``resume`` may continue, or a :class:`UsageError` saying why not."""
-    run = mirror.get_run(run_id)
+    run = mirror.get_run(args.run_id)
     if run is None:
-        raise UsageError(f"no run {run_id} in {mirror.path}; `backfill-tui runs` lists them")
+        raise UsageError(
+            _demo_mirror_hint(args, args.run_id)
+            or f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
+        )
     if run.status == "completed":
         raise UsageError(
             f"run {run.id} already completed; start a new one with `backfill-tui run`"
@@ -386,12 +440,18 @@ def cmd_runs(args: argparse.Namespace) -> int:
         elif not rows:
             sys.stdout.write(f"no runs yet in {mirror.path}\n")
         else:
+            total = mirror.count_runs()
+            if total > len(rows):
+                sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for r in rows:
                 sim = " (simulated)" if r["simulated"] else ""
                 sys.stdout.write(
                     f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
                 )
+        hint = "" if args.json else _demo_mirror_hint(args)
+        if hint:
+            sys.stderr.write(f"note: {hint}\n")
         return EXIT_OK
     finally:
         mirror.close()

@@ -22,7 +22,16 @@ from .connectors import Connector, ItemFailure, Page, provider
 from .connectors.identity import canonical_target
 from .environment import Environment
 from .errors import BackfillError, MirrorError, StorageError, UsageError
-from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
+from .http import (
+    ApiClient,
+    ApiError,
+    CallStats,
+    PagingGuard,
+    PagingStalled,
+    ResilientTransport,
+    WaitNotice,
+    current_stats,
+)
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord, StreamRecord, combined_status
@@ -232,6 +241,7 @@ class Engine:
             policy=info.policy(),
             clock=self.environment.clock,
             reserve_fraction=info.reserve_fraction,
+            rules=self.environment.retry_rules,
             on_wait=on_wait,
         )
         return ApiClient(
@@ -299,6 +309,8 @@ class Engine:
         counters = _counters(record)
         note = record.note
         committed_calls, committed_wait = 0, 0.0
+        # Every provider's pages pass here: a pointer that does not move ends the stream.
+        guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, "running")
         try:
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
@@ -311,6 +323,15 @@ class Engine:
                     events, failures, capped_at, done = _within_cap(
                         page, run.max_items - counters.fetched
                     )
+                    stalled: PagingStalled | None = None
+                    if not done:
+                        listed = len(page.events) + len(page.failures) + page.skipped
+                        try:
+                            guard.check(page.next_cursor, listed)
+                        except PagingStalled as exc:
+                            stalled = exc  # keep this page's items; resume from the last pointer
+                    if not done and stalled is None:
+                        cursor = page.next_cursor
                     taken = len(events) + len(failures)
                     if page.note is not None:
                         note = "; ".join(n for n in (record.note, page.note) if n)
@@ -320,7 +341,7 @@ class Engine:
                         events,
                         [(f.key, f.reason) for f in failures],
                         fetched=taken,
-                        cursor=None if done else page.next_cursor,
+                        cursor=None if done else cursor,
                         done=done,
                         capped_at=capped_at,
                         api_calls=stats.api_calls - committed_calls,
@@ -338,6 +359,10 @@ class Engine:
                         api_calls=record.api_calls + stats.api_calls,
                     )
                     quota = client.transport.quota
+                    budgets = tuple(
+                        ev.BudgetLeft(q.name, q.remaining, q.limit)
+                        for q in client.transport.quotas.values()
+                    )
                     self._emit(
                         ev.PageStored(
                             run.id,
@@ -347,8 +372,11 @@ class Engine:
                             page_duplicates=result.duplicates,
                             quota_remaining=quota.remaining if quota else None,
                             quota_limit=quota.limit if quota else None,
+                            budgets=budgets,
                         )
                     )
+                    if stalled is not None:
+                        raise stalled
                     if done:
                         capped = capped_at is not None
                         self._emit(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first f
 
     from .connectors import ProviderInfo
     from .demo import Simulator
+    from .http import RetryRules
 
 
 def without_token(simulator_config: str) -> str:
@@ -41,6 +42,8 @@ class Environment:
     offline: bool = False
     #: Wraps each inner transport, below the retry layer (``run --record`` puts its recorder here).
     wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+    #: Retry bounds and the whole-request deadline of every call (None: ``RetryRules()``).
+    retry_rules: RetryRules | None = None
 
     @classmethod
     def create(
@@ -66,14 +69,25 @@ class Environment:
 
     @classmethod
     def replaying(
-        cls, transport: httpx.AsyncBaseTransport, *, start: float, base_urls: Mapping[str, str]
+        cls,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        start: float,
+        base_urls: Mapping[str, str],
+        clock: VirtualClock | None = None,
     ) -> Environment:
-        """Offline: ``transport`` answers every call, on a virtual clock from ``start``.
+        """Offline: ``transport`` answers every call, on a virtual clock from ``start``
+        (``clock``, if given: one the transport also moves).
 
         ``base_urls`` maps ``BACKFILL_*_API_URL`` names to the URLs the recorded run used; no
         other variable (and so no token) is read.
         """
-        return cls(clock=VirtualClock(start), env=dict(base_urls), transport=transport, offline=True)
+        return cls(
+            clock=clock if clock is not None else VirtualClock(start),
+            env=dict(base_urls),
+            transport=transport,
+            offline=True,
+        )
 
     @property
     def simulated(self) -> bool:

@@ -40,14 +40,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from .store import Mirror
 
     replay = Replay.open(args.file)
-    mirror = Mirror.open(db_path(args))
+    try:
+        mirror = Mirror.open(db_path(args))
+    except BaseException:
+        replay.close()
+        raise
     try:
         engine = Engine(mirror, replay.environment())
         run = replay.plan(engine)
         if not args.quiet:
             header = replay.header
             sys.stderr.write(
-                f"replaying run {header.run_id} ({len(replay.recording.exchanges)} recorded "
+                f"replaying run {header.run_id} ({replay.exchanges} recorded "
                 f"exchanges, started {header.run.started_at}) as run {run.id}\n"
             )
         code = _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
@@ -60,3 +64,4 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return code
     finally:
         mirror.close()
+        replay.close()

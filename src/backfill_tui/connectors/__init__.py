@@ -95,8 +95,12 @@ def provider(name: str) -> ProviderInfo:
     try:
         return PROVIDERS[name]
     except KeyError:
+        import difflib
+
         known = ", ".join(sorted(PROVIDERS))
-        raise UsageError(f"unknown provider '{name}'; use one of: {known}") from None
+        close = difflib.get_close_matches(name.lower(), list(PROVIDERS), n=1, cutoff=0.6)
+        hint = f" did you mean '{close[0]}'?" if close else ""
+        raise UsageError(f"unknown provider '{name}';{hint} use one of: {known}") from None
 
 
 _BASE_NAMES = frozenset({"Connector", "ItemFailure", "Page", "ProviderInfo", "Stream"})

@@ -3,7 +3,8 @@
 ApiError                 a stream cannot go on; ``str()`` is one line, never a credential
 ├── AuthenticationFailed the provider rejected the credentials (401)
 ├── AccessDenied         403 that is not a rate limit, or 404 for the configured resource
-├── HostNotAllowed       a next-page link pointed away from the configured API host
+├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL
+├── PagingStalled        a next-page pointer that does not move (already read, or empty page)
 ├── RetriesExhausted     5xx, dropped connections, timeouts or bad JSON beyond the retry bound
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
@@ -35,6 +36,10 @@ class AccessDenied(ApiError):
 
 
 class HostNotAllowed(ApiError):
+    pass
+
+
+class PagingStalled(ApiError):
     pass
 
 

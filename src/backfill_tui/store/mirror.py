@@ -282,7 +282,12 @@ class Mirror(ObservationBrowsing):
         )
 
     def get_run(self, run_id: str) -> RunRecord | None:
+        """The run with this id, or with a unique prefix of it (UsageError when ambiguous)."""
         row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            whole = self.resolve_run_id(run_id)
+            if whole is not None:
+                row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (whole,)).fetchone()
         return RunRecord.from_row(self._cols("runs"), row) if row else None
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:

@@ -21,20 +21,36 @@ def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
 
 
 class SourceChart(Vertical):
+    """One source's sparkline. It keeps the last series it was given and draws it once its
+    children exist, so a redraw that races its mounting (a run's flush while the chart is
+    being rebuilt) is never an error."""
+
     def __init__(self, source: str) -> None:
         super().__init__(classes="source-chart")
         self.source = source
+        self._series: list[float] = []
 
     def compose(self) -> ComposeResult:
         yield Label(Content(clean(self.source)), classes="chart-label")
         yield Sparkline([], summary_function=max)
 
+    def on_mount(self) -> None:
+        self._draw()
+
     def show(self, series: list[float]) -> None:
+        self._series = series
+        self._draw()
+
+    def _draw(self) -> None:
+        labels, lines = self.query(".chart-label"), self.query(Sparkline)
+        if not labels or not lines:  # not composed yet (or being removed): on_mount draws
+            return
+        series = self._series
         total, peak = int(sum(series)), int(max(series, default=0))
-        self.query_one(".chart-label", Label).update(
+        labels.first(Label).update(
             Content(f"{clean(self.source)} · {total} observations · busiest day {peak}")
         )
-        self.query_one(Sparkline).data = series
+        lines.first(Sparkline).data = series
 
 
 class DayChart(Vertical):
@@ -61,9 +77,7 @@ class DayChart(Vertical):
             self.query(SourceChart).remove()
             axis = self.query_one(".chart-axis", Horizontal)
             self.mount_all([SourceChart(s) for s in sources], before=axis)
-            self.call_after_refresh(self._fill, counts, first, last)
-        else:
-            self._fill(counts, first, last)
+        self._fill(counts, first, last)
         self.query_one(".chart-empty", Label).display = not sources
 
     def on_mount(self) -> None:
@@ -73,6 +87,7 @@ class DayChart(Vertical):
 
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
         for chart in self.query(SourceChart):
-            chart.show(day_series(counts.get(chart.source, {}), first, last))
+            if chart.source in self._sources:  # not one being removed
+                chart.show(day_series(counts.get(chart.source, {}), first, last))
         self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
         self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))

@@ -36,7 +36,7 @@ def counts_text(values: tuple[int, ...]) -> str:
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
     if state.status == "completed":
-        return "done"
+        return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.total is None:
         return "" if state.status == "pending" else "no estimate"
     if state.status == "pending":
@@ -68,6 +68,9 @@ class SourceHeader(Static):
         parts = [clean(self.source)]
         if state.quota_remaining is not None and state.quota_limit is not None:
             parts.append(f"quota {state.quota_remaining}/{state.quota_limit} left")
+        if "complexity" in state.budgets:  # Linear's second budget, paced like the first
+            left, limit = state.budgets["complexity"]
+            parts.append(f"complexity {left:,}/{limit:,} points left")
         waiting = state.waiting(now)
         if waiting and state.wait_until is not None:
             left = max(0, round(state.wait_until - now))
@@ -117,9 +120,7 @@ class StreamRow(Horizontal):
         self.query_one(".stream-counts", Label).update(
             Content(counts_text((c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)))
         )
-        status = state.status
-        if state.capped and state.status == "completed":
-            status = "completed (capped)"
+        status = state.shown_status
         if state.note and not state.error:
             status = f"{status}: {state.note}"
         if state.error:
