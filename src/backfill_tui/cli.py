@@ -367,7 +367,15 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from .environment import Environment
 
     # Look the run up read-only first: a wrong id or path is said as such, and creates nothing.
-    lookup = open_mirror(args, readonly=True)
+    from .errors import MirrorMissing
+
+    try:
+        lookup = open_mirror(args, readonly=True)
+    except MirrorMissing:
+        hint = _demo_mirror_hint(args, args.run_id)  # a run the demo made, in its own mirror
+        if hint:
+            raise UsageError(hint) from None
+        raise
     try:
         _resumable(lookup, args)
     finally:

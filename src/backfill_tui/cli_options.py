@@ -98,7 +98,7 @@ def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist
             f"({default_db()})"
         )
     demo = default_db().with_name("demo.db")
-    hint = f"; the demo's runs are in --db {demo}" if demo.is_file() else ""
+    hint = f"; runs made by `{APP} demo` are in {demo}: add --db {demo}" if demo.is_file() else ""
     return (
         f"no mirror yet at the default path {path}; `{APP} run` makes one, or give --db PATH{hint}"
     )
