@@ -58,6 +58,8 @@ class DashboardScreen(Screen[None]):
         self._chart_new = -1
         self._overall = ""
         self._binding_state: tuple[bool, str] | None = None
+        #: Bumped by every :meth:`show_session`; a row rebuild for an older run is skipped.
+        self._generation = 0
 
     @property
     def backfill(self) -> BackfillApp:
@@ -68,7 +70,9 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="run-info"):
             yield Label(Content(EMPTY), id="run-title")
             yield Label("", id="overall")
-        yield VerticalScroll(id="streams")
+        with Vertical(id="streams-panel"):
+            yield ColumnHeader()
+            yield VerticalScroll(id="streams")
         with Horizontal(id="lower"):
             with Vertical(id="chart-panel"):
                 yield DayChart(id="chart")
@@ -113,10 +117,8 @@ class DashboardScreen(Screen[None]):
                 f"since {since:%Y-%m-%d %H:%M} UTC{sim}"
             )
         )
-        container = self.query_one("#streams", VerticalScroll)
-        container.remove_children()
         self._rows, self._headers = {}, {}
-        widgets: list[Static | StreamRow] = [ColumnHeader()]
+        widgets: list[Static | StreamRow] = []
         for source, state in session.progress.sources.items():
             header = SourceHeader(source)
             self._headers[source] = header
@@ -125,10 +127,23 @@ class DashboardScreen(Screen[None]):
                 row = StreamRow(session.progress.streams[key])
                 self._rows[key] = row
                 widgets.append(row)
-        container.mount_all(widgets)
         self.query_one(RichLog).clear()
         self._chart_at, self._chart_new = float("-inf"), -1
-        self.call_after_refresh(self.refresh_session, True)
+        self._generation += 1
+        # The old rows must be gone before the new ones mount. The screen handles its messages
+        # one at a time, so queued rebuilds run in order and a stale one sees a newer generation.
+        self.call_later(self._replace_rows, self._generation, widgets)
+
+    async def _replace_rows(self, generation: int, widgets: list[Static | StreamRow]) -> None:
+        if generation != self._generation or not self.is_mounted:
+            return  # another run was shown meanwhile: its own rebuild is queued behind this one
+        container = self.query_one("#streams", VerticalScroll)
+        await container.remove_children()
+        if generation != self._generation:
+            return
+        await container.mount_all(widgets)
+        self.query_one(ColumnHeader).display = True
+        self.refresh_session(final=True)
 
     def refresh_session(self, final: bool = False) -> None:
         """Redraw from the run's state; cheap when nothing changed."""

@@ -24,17 +24,20 @@ class SourceChart(Vertical):
     def __init__(self, source: str) -> None:
         super().__init__(classes="source-chart")
         self.source = source
+        self._label = Label(Content(clean(source)), classes="chart-label")
+        self._sparkline = Sparkline([], summary_function=max)
 
     def compose(self) -> ComposeResult:
-        yield Label(Content(clean(self.source)), classes="chart-label")
-        yield Sparkline([], summary_function=max)
+        yield self._label
+        yield self._sparkline
 
     def show(self, series: list[float]) -> None:
+        """Safe before the chart is mounted: the label and sparkline keep what they are given."""
         total, peak = int(sum(series)), int(max(series, default=0))
-        self.query_one(".chart-label", Label).update(
+        self._label.update(
             Content(f"{clean(self.source)} · {total} observations · busiest day {peak}")
         )
-        self.query_one(Sparkline).data = series
+        self._sparkline.data = series
 
 
 class DayChart(Vertical):
@@ -43,6 +46,7 @@ class DayChart(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._sources: list[str] = []
+        self._charts: list[SourceChart] = []
         self._pending: tuple[dict[str, dict[str, int]], date, date] | None = None
 
     def compose(self) -> ComposeResult:
@@ -58,13 +62,18 @@ class DayChart(Vertical):
         sources = sorted(counts)
         if sources != self._sources:
             self._sources = sources
-            self.query(SourceChart).remove()
-            axis = self.query_one(".chart-axis", Horizontal)
-            self.mount_all([SourceChart(s) for s in sources], before=axis)
-            self.call_after_refresh(self._fill, counts, first, last)
-        else:
-            self._fill(counts, first, last)
+            self._charts = [SourceChart(s) for s in sources]
+            # Old charts must be gone before new ones mount; queued replacements run in order.
+            self.call_later(self._replace, self._charts)
+        self._fill(counts, first, last)
         self.query_one(".chart-empty", Label).display = not sources
+
+    async def _replace(self, charts: list[SourceChart]) -> None:
+        if charts is not self._charts or not self.is_mounted:
+            return  # a newer set of sources was shown meanwhile
+        await self.query(SourceChart).remove()
+        if charts is self._charts:
+            await self.mount_all(charts, before=self.query_one(".chart-axis", Horizontal))
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -72,7 +81,7 @@ class DayChart(Vertical):
             self._pending = None
 
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
-        for chart in self.query(SourceChart):
+        for chart in self._charts:
             chart.show(day_series(counts.get(chart.source, {}), first, last))
         self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
         self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))
