@@ -150,7 +150,9 @@ def build_parser() -> Parser:
         help="finish an interrupted or failed run",
         description="Continue every unfinished stream of a run from its checkpoint.",
     )
-    resume.add_argument("run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)")
+    resume.add_argument(
+        "run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)"
+    )
     resume.add_argument(
         "--json", action="store_true", help="print the run summary as JSON on stdout"
     )
@@ -235,9 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
-        sim_text = (
-            without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
-        )
+        sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         run = engine.plan(request, simulator_text=sim_text)
         if recorder is None:
             return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)

@@ -73,7 +73,9 @@ class Environment:
         ``base_urls`` maps ``BACKFILL_*_API_URL`` names to the URLs the recorded run used; no
         other variable (and so no token) is read.
         """
-        return cls(clock=VirtualClock(start), env=dict(base_urls), transport=transport, offline=True)
+        return cls(
+            clock=VirtualClock(start), env=dict(base_urls), transport=transport, offline=True
+        )
 
     @property
     def simulated(self) -> bool:

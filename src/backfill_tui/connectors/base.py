@@ -118,7 +118,6 @@ class LinkedListStream(Stream):
             yield page
             url, params = page.next_cursor, None
 
-
     def _reached(self, items: list[Any]) -> str | None:
         if self._position is None or not items or not isinstance(items[-1], dict):
             return None

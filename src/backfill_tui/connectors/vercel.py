@@ -76,7 +76,9 @@ class DeploymentStream(Stream):
                     page.failures.append(result)
                 else:
                     page.events.append(result)
-            last = _millis(items[-1].get("created")) if items and isinstance(items[-1], dict) else None
+            last = (
+                _millis(items[-1].get("created")) if items and isinstance(items[-1], dict) else None
+            )
             if last is not None:
                 page.reached = datetime.fromtimestamp(last / 1000, UTC).isoformat()
             pagination = body.get("pagination")

@@ -14,10 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from ..diffing import RunDiff
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 
 LIMIT = 500  # rows shown per section; the CLI's `diff --json` lists all
 
@@ -58,7 +59,7 @@ class DiffScreen(Screen[None]):
         yield Label(Content(summary_text(self.diff)), id="diff-summary")
         yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="diff-note")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#diff-table", DataTable)

@@ -34,9 +34,7 @@ class SourceChart(Vertical):
     def show(self, series: list[float]) -> None:
         """Safe before the chart is mounted: the label and sparkline keep what they are given."""
         total, peak = int(sum(series)), int(max(series, default=0))
-        self._label.update(
-            Content(f"{clean(self.source)} · {total} observations · busiest day {peak}")
-        )
+        self._label.update(Content(f"{clean(self.source)} · {total} · busiest day {peak}"))
         self._sparkline.data = series
 
 
