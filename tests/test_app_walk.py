@@ -29,7 +29,7 @@ from backfill_tui.app import BackfillApp, DemoSetup
 SEQUENCES = int(os.environ.get("WALK_SEQUENCES", "200"))
 SEED = int(os.environ.get("WALK_SEED", "12"))
 KEY_TIMEOUT = 30.0  # seconds for one key to be handled: beyond it the app is frozen
-SIZES = ((80, 24), (120, 36), (200, 50))
+SIZES = ((80, 24), (120, 36))  # 200x50 renders 3-5x slower; the snapshots cover it
 CONFIG = "scale=0.15,rate_limit_every=12,retry_after=3"
 
 NAVIGATION = ["f1", "f2", "f3", "f4", "f5", "f6", "tab", "shift+tab", "enter", "escape"]
@@ -83,7 +83,7 @@ async def _walk(tmp_path: Path, template: Path, seed: int, sequences: int) -> in
         async with app.run_test(size=size) as pilot:
             while done < sequences and app.is_running:
                 rng = random.Random(f"{seed}:{done}")
-                keys = [k for _ in range(rng.randint(3, 6)) for k in _key(rng)]
+                keys = [k for _ in range(rng.randint(2, 4)) for k in _key(rng)]
                 where = f"seed {seed}, sequence {done}, size {size}, keys {keys}"
                 faulthandler.dump_traceback_later(KEY_TIMEOUT * 4, exit=True, file=sys.__stderr__)
                 try:
