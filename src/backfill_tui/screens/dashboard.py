@@ -217,6 +217,8 @@ class DashboardScreen(Screen[None]):
         if self.compact:
             parts = short
         text = ("  " if self.compact else " · ").join(p for p in parts if p)
+        if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
+            text = "  ".join(p for p in parts if p and not p.endswith(" pages"))
         if text != self._overall:
             self._overall = text
             label = self.query_one("#overall", Label)

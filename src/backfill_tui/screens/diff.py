@@ -90,7 +90,7 @@ class DiffScreen(Screen[None]):
         if diff.identical:
             note = "Both runs fetched the same observations with the same content · " + note
         self.query_one("#diff-note", Label).update(Content(note))
-        self.sub_title = f"compare {diff.a.run_id} with {diff.b.run_id}"
+        self.sub_title = "compare run A with run B"  # their ids head the summary below
 
     def action_close(self) -> None:
         self.dismiss(None)
