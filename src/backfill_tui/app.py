@@ -10,12 +10,16 @@ four times a second and the dashboard redraws from it, so a fast run never flood
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from platformdirs import user_downloads_path
+from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -27,6 +31,7 @@ from .environment import Environment
 from .errors import BackfillError
 from .estimate import Estimate
 from .live import EventBuffer, RunProgress
+from .outputs import atomic_write, check_output, in_use
 from .recording import Recorder, Replay
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
@@ -124,6 +129,19 @@ class BackfillApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+        # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
+        # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
+
+    #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
+    stopped_by: str | None = None
+
+    def stop_on_signal(self) -> None:
+        """Cancel a run in progress, keeping what it stored, then exit (status 1)."""
+        if self.stopped_by is None:
+            self.stopped_by = "SIGTERM"
+            self.run_worker(self._cancel_then_exit(), group="quit")
 
     # -- runs ------------------------------------------------------------------------------------
 
@@ -142,7 +160,9 @@ class BackfillApp(App[None]):
             return None
         engine = Engine(self.mirror, self.environment)
         try:
-            recorder = Recorder(record_to) if record_to else None
+            recorder = (
+                Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
+            )
             run = engine.plan(request, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
@@ -328,6 +348,44 @@ class BackfillApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    # -- screenshots: checked and written atomically like every file the product writes ----------
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """Textual's, but never over the mirror, a database or a recording, and never half a
+        file (``outputs.check_output`` and ``atomic_write``); raises ``UsageError`` if refused."""
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        target = check_output(
+            Path(path or ".").expanduser() / name,
+            option="screenshot",
+            protected=in_use(self.mirror.path),
+        )
+        svg = self.export_screenshot()
+        with atomic_write(target) as handle:
+            handle.write(svg.encode("utf-8"))
+        return str(target)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """The command palette's screenshot: saved to the Downloads folder, said in a toast."""
+        try:
+            saved = self.save_screenshot(
+                filename, path or str(user_downloads_path()), time_format
+            )
+        except (BackfillError, OSError) as exc:
+            self.notify(redact(str(exc)), title="Screenshot not saved", severity="error")
+            return None
+        self.notify(f"screenshot saved to {saved}", markup=False)
+        return saved
+
     async def action_quit(self) -> None:
         if not self.running:
             self.exit()
@@ -346,4 +404,4 @@ class BackfillApp(App[None]):
             session.worker.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
-        self.exit()
+        self.exit(return_code=1 if self.stopped_by else 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
-    mirror = Mirror.open(getattr(args, "db", None) or default_demo_db())
+    db = getattr(args, "db", None) or default_demo_db()
+    from .cli import check_side_outputs
+
+    check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
+    mirror = Mirror.open(db)
     try:
         app = BackfillApp(
             mirror,
@@ -76,6 +81,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
         )
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()
@@ -88,6 +95,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
         return app.return_code or 0
     finally:
         mirror.close()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
-import signal
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,10 @@ from .engine import Engine, RunRequest, SourceSpec, validate_depth
 from .environment import Environment, without_token
 from .errors import BackfillError, UsageError
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from .outputs import check_output, in_use, sniff
 from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
+from .signals import Stop, cancel_on_signals, stop_on_signals
 from .store import Mirror
 from .summary import run_summary
 
@@ -165,11 +167,22 @@ def build_parser() -> Parser:
     return parser
 
 
+class PrivateLogHandler(logging.FileHandler):
+    """The log file, appended to, created (or narrowed to) mode 0600 like the mirror."""
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging() -> None:
     path = log_path()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if sniff(path) is not None:  # never append log lines to a database or recording
+            raise OSError(f"{path} is not a log file")
+        handler: logging.Handler = PrivateLogHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -178,6 +191,16 @@ def setup_logging() -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
+
+
+def check_side_outputs(environment: Environment, db: Path) -> None:
+    """Refuse the simulator's ``request_log`` if it would append to the mirror, a database or a
+    recording (``outputs.check_output``); raises :class:`UsageError`."""
+    simulator = environment.simulator
+    if simulator is not None and simulator.config.request_log is not None:
+        check_output(
+            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+        )
 
 
 def _entities(text: str | None) -> frozenset[str] | None:
@@ -191,29 +214,28 @@ def _entities(text: str | None) -> frozenset[str] | None:
     return names
 
 
-async def _execute(engine: Engine, run_id: str) -> str:
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    try:
-        return await engine.run(run_id)
-    except asyncio.CancelledError:
-        return "cancelled"
+async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
+    with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
+        try:
+            return await engine.run(run_id)
+        except asyncio.CancelledError:
+            return "cancelled"
 
 
 def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
-    ) as display:
+    ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
         try:
-            asyncio.run(_execute(engine, run_id))
+            asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
-            sys.stderr.write(
-                f"cancelled: what was stored is kept; `backfill-tui resume {run_id}` continues\n"
-            )
+            stop.signal_name = stop.signal_name or "SIGINT"
+    if stop.signal_name is not None:
+        sys.stderr.write(
+            f"cancelled ({stop.signal_name}): what was stored is kept; "
+            f"`backfill-tui resume {run_id}` continues\n"
+        )
     run = mirror.get_run(run_id)
     assert run is not None
     summary = run_summary(mirror, run)
@@ -233,7 +255,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         max_items=args.max_items,
     )
     environment = Environment.create(simulate=args.simulate)
-    recorder = Recorder(args.record) if args.record else None
+    check_side_outputs(environment, db_path(args))
+    recorder = Recorder(args.record, protected=in_use(db_path(args))) if args.record else None
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
@@ -268,6 +291,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             simulate=run.simulate,
             simulator_config=env_text if env_text is not None else run.simulator or "",
         )
+        check_side_outputs(environment, mirror.path)
         engine = Engine(mirror, environment)
         return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
     finally:
@@ -315,16 +339,28 @@ def cmd_runs(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _cmd_demo() -> Any:
+    from .app_cli import cmd_demo
+
+    return cmd_demo
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:  # no command: the terminal app
-        from .app_cli import cmd_app
+    from .app_cli import cmd_app
 
+    if args.command is None:  # no command: the terminal app
         args.handler = cmd_app
     setup_logging()
+    # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
+    stopping = nullcontext() if args.handler in (cmd_app, _cmd_demo()) else stop_on_signals()
     try:
-        return int(args.handler(args))
+        with stopping:
+            return int(args.handler(args))
+    except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
+        sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
+        return EXIT_INCOMPLETE
     except BackfillError as exc:
         sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
         return EXIT_BAD_INPUT

@@ -58,7 +58,7 @@ class HeadlessDisplay:
             self.waits.pop(event.stream.rsplit("/", 1)[0], None)
         elif isinstance(event, ev.RateLimitWait):
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
-            self.waits[event.source] = f"{event.reason}, resuming at {at}"
+            self.waits[event.source] = f"{clean(event.reason)}, resuming at {at}"
             self._line(f"{event.source}: {self.waits[event.source]}")
         elif isinstance(event, ev.StreamFinished):
             row = self.rows.setdefault(event.stream, {})
@@ -105,13 +105,13 @@ class HeadlessDisplay:
 
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
     console.print(
-        f"run {summary['run_id']} · workspace {escape(summary['workspace'])} · "
+        f"run {summary['run_id']} · workspace {escape(clean(summary['workspace']))} · "
         f"{summary['depth_days']} days since {summary['since']} · {summary['status']}"
     )
     for source in summary["sources"]:
         wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
         console.print(
-            f"  {source['source']}:{escape(source['target'])} {source['status']} "
+            f"  {source['source']}:{escape(clean(source['target']))} {source['status']} "
             f"({source['api_calls']} API calls{wait})"
         )
         if source["error"]:

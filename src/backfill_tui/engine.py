@@ -22,7 +22,7 @@ from .environment import Environment
 from .errors import UsageError
 from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
-from .secrets_registry import redact
+from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord, StreamRecord, combined_status
 
 log = logging.getLogger("backfill_tui.engine")
@@ -145,7 +145,7 @@ class Engine:
             entities=set(request.entities) if request.entities is not None else None,
             max_items=request.max_items,
             simulate=self.environment.simulated,
-            simulator=simulator_text,
+            simulator=public_settings(simulator_text),  # parsed, secrets left out
             started_at=now.isoformat(),
         )
         self.mirror.create_run(run, list(dict.fromkeys(streams)))

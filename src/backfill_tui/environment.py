@@ -25,10 +25,9 @@ if TYPE_CHECKING:
 
 
 def without_token(simulator_config: str) -> str:
-    """A ``BACKFILL_SIM`` string fit to store with a run: the required-token setting dropped."""
-    return ",".join(
-        part for part in simulator_config.split(",") if not part.strip().startswith("token=")
-    )
+    """A ``BACKFILL_SIM`` string fit to store with a run: parsed, secrets left out
+    (``secrets_registry.public_settings``)."""
+    return secrets_registry.public_settings(simulator_config) or ""
 
 
 @dataclass
@@ -61,6 +60,7 @@ class Environment:
             config = SimulatorConfig.from_env_string(text)
         except ValueError as exc:
             raise UsageError(f"BACKFILL_SIM: {exc}") from None
+        secrets_registry.register(config.token)  # masked in logs and messages from now on
         clock: Clock = VirtualClock() if config.clock == "virtual" else SystemClock()
         return cls(clock=clock, simulator=Simulator(config, clock), env=environ)
 

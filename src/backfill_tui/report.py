@@ -2,8 +2,9 @@
 
 :func:`run_report` gathers what the mirror recorded about one run (parameters, per-stream
 counts, API calls, rate-limit waits, stream and item failures, and the observations the run
-fetched per day) and renders it as plain GitHub-flavoured Markdown. Provider text is cleaned of
-control characters and table-breaking characters; credentials are masked as everywhere else.
+fetched per day) and renders it as plain GitHub-flavoured Markdown. Provider text goes through
+:func:`cell` (``textsafe.markdown``: HTML, Markdown syntax, control, bidi and zero-width characters
+escaped); credentials are masked as everywhere else.
 Used by ``report_cli``; the app can show or save the same text.
 """
 
@@ -14,20 +15,27 @@ from typing import Any
 
 from . import __version__
 from .errors import UsageError
-from .secrets_registry import redact
+from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord
 from .store.run_items import observations_per_day
 from .summary import run_summary
-from .textsafe import clean
+from .textsafe import markdown
 
 BAR = 40  # width of the longest histogram bar
 MAX_ITEM_FAILURES = 200
 
 
+class Markup(str):
+    """Markdown this module wrote itself (``**total**``): put in a cell as it is."""
+
+
 def cell(value: Any) -> str:
-    """A value made safe for one Markdown table cell."""
-    text = redact(clean(str(value))).replace("\r", " ").replace("\n", " ")
-    return text.replace("|", "\\|").replace("`", "'").strip() or " "
+    """A value made safe for one Markdown table cell or list item: credentials masked, then
+    HTML, Markdown syntax, control, bidi and zero-width characters escaped as the app shows
+    them (``textsafe.markdown``)."""
+    if isinstance(value, Markup):
+        return str(value)
+    return markdown(redact(str(value))).strip() or " "
 
 
 def _table(head: list[str], rows: list[list[Any]], align: str = "") -> list[str]:
@@ -79,13 +87,12 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     out = [f"# backfill-tui run {cell(run.id)}", ""]
     out.append(
         f"Generated {datetime.now(UTC).isoformat(timespec='seconds')} by backfill-tui "
-        f"{__version__} from `{cell(mirror.path.name)}`."
+        f"{__version__} from {cell(mirror.path.name)}."
     )
     out += ["", "## Parameters", ""]
+    settings = public_settings(run.simulator)  # parsed: a stored secret is never printed
     simulated = (
-        f"yes ({run.simulator})"
-        if run.simulate and run.simulator
-        else ("yes" if run.simulate else "no")
+        f"yes ({settings})" if run.simulate and settings else ("yes" if run.simulate else "no")
     )
     out += _table(
         ["Parameter", "Value"],
@@ -121,7 +128,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         )
     rows.append(
         [
-            "**total**",
+            Markup("**total**"),
             "",
             *(
                 sum(getattr(s, f) for s in streams)

@@ -1,7 +1,8 @@
 """``backfill-tui report RUN_ID``: a Markdown report of one run, for a support ticket.
 
 Parameters, per-stream counts, API calls, rate-limit waits, failures with reasons and the
-observations-per-day histogram (``report.py``); on stdout, or in ``--output FILE``.
+observations-per-day histogram (``report.py``); on stdout, or in ``--output FILE`` (checked and
+written atomically by ``outputs.py``: never the mirror, a database or a recording).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from .cli_options import EXIT_OK, add_db_option, db_path
 from .errors import UsageError
+from .outputs import atomic_write, check_output, in_use
 from .report import run_report
 from .store import Mirror
 
@@ -36,8 +38,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UsageError(f"no mirror at {path}; give --db PATH")
     output: Path | None = args.output
-    if output is not None and (output.is_dir() or not output.parent.is_dir()):
-        raise UsageError(f"--output {output} is not a file path in an existing folder")
+    if output is not None:  # before anything is read: a refused path costs nothing
+        output = check_output(output, option="--output", protected=in_use(path))
     mirror = Mirror.open(path)
     try:
         text = run_report(mirror, args.run_id)
@@ -46,6 +48,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        with atomic_write(output) as handle:
+            handle.write(text.encode("utf-8"))
         sys.stderr.write(f"wrote the report of run {args.run_id} to {output}\n")
     return EXIT_OK

@@ -1,17 +1,67 @@
-"""Showing provider text literally: terminal control characters removed.
+"""Showing provider text literally: in a terminal (:func:`clean`) and in Markdown (:func:`markdown`).
 
-Rich markup is escaped where text meets Rich (``rich.markup.escape``); this module removes what
-a terminal would act on (escape sequences, C0/C1 controls other than newline and tab).
+Provider text (titles, bodies, error messages, names) is shown by the app, the headless display
+and the Markdown report. Everywhere it goes through this module once:
+
+- :func:`clean` removes what a terminal would act on (escape sequences, C0/C1 controls other
+  than newline and tab) and renders the characters that would silently reorder or shift what is
+  around them visibly as ``<U+XXXX>``: every Unicode format character (category Cf: the
+  bidirectional controls U+202A..U+202E, U+2066..U+2069, U+200E/U+200F, U+061C; zero-width
+  U+200B..U+200D, U+2060, U+FEFF; soft hyphen, tags, ...) and U+2028/U+2029. A title with U+202E cannot turn the rest of a table row
+  around, and a zero-width space cannot make a cell one column narrower than the terminal draws
+  it. (Trojan Source, CVE-2021-42574, is the reference for the bidi set.)
+- :func:`markdown` is :func:`clean` on one line, with HTML and Markdown's inline syntax escaped,
+  so ``</details>``, ``<img>``, ``**`` or a ``|`` in an error message shows as typed in a report
+  table or list instead of closing a block or breaking a row.
+
+Rich markup is escaped where text meets Rich (``rich.markup.escape``, or ``Text``/``Content``).
 """
 
 from __future__ import annotations
 
 import re
 
+__all__ = ["clean", "markdown", "visible"]
+
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Bidirectional controls and invisible zero-width characters, shown as <U+XXXX>.
+#: Every Unicode "format" character (category Cf: bidi controls, zero-width characters, tags,
+#: soft hyphen, ...) and the line and paragraph separators (Zl, Zp), as of Unicode 15.1.
+_INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]~|])")
+_LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # intraword _ is literal
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def visible(text: str) -> str:
+    """Bidi controls and zero-width characters in ``text`` rendered as ``<U+XXXX>``."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def clean(text: str) -> str:
-    """Remove terminal escape sequences and control characters (keeps newlines and tabs)."""
-    return _CONTROL.sub("", _ANSI.sub("", text))
+    """Terminal-safe text: escape sequences and control characters removed (newlines and tabs
+    kept), bidi and zero-width characters rendered visibly (:func:`visible`)."""
+    text = _CONTROL.sub("", _ANSI.sub("", text))
+    if _INVISIBLE.search(text):
+        text = visible(text)
+    return text
+
+
+def markdown(text: str) -> str:
+    """Provider text for one line of a Markdown document (a table cell, a list item).
+
+    :func:`clean`, then newlines folded to spaces, ``&``, ``<`` and ``>`` as HTML entities (no
+    tag, comment or ``</details>`` can open or close anything), and Markdown's inline syntax
+    (backslash, backtick, ``*``, ``_`` at a word's edge, brackets, ``~``, ``|``) backslash-escaped.
+    The ``<U+XXXX>`` of :func:`clean` is escaped too, so it shows as typed.
+    """
+    text = " ".join(clean(text).replace("\t", " ").splitlines())
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _LONE_UNDERSCORE.sub(r"\\_", text)
+    return "".join(_HTML.get(ch, ch) for ch in text)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["SimulatorConfig"]
+__all__ = ["SECRET_OPTIONS", "SimulatorConfig"]
 
 _ACCEPTED: dict[str, str] = {
     "seed": "an integer",
@@ -31,8 +33,24 @@ _ACCEPTED: dict[str, str] = {
 }
 
 
+#: Options whose value is a credential: never stored, shown or echoed in a message.
+SECRET_OPTIONS = frozenset({"token"})
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
+_TOKEN_MARKERS = ("ghp_", "_pat_", "lin_", "sntr", "gho_", "ghs_")
+
+
+def _shown(value: object) -> str:
+    """A bad value as a message may echo it: only a short plain word, never what may be a token."""
+    text = str(value)
+    if _PLAIN_VALUE.fullmatch(text) and not any(m in text for m in _TOKEN_MARKERS):
+        return repr(text)
+    return "(a value not shown: it may hold a secret)"
+
+
 def _bad(key: str, value: object) -> ValueError:
-    return ValueError(f"simulator option '{key}' must be {_ACCEPTED[key]}, got {value!r}")
+    shown = "(not shown)" if key in SECRET_OPTIONS else _shown(value)
+    return ValueError(f"simulator option '{key}' must be {_ACCEPTED[key]}, got {shown}")
 
 
 def parse_instant(text: str) -> datetime:
@@ -58,7 +76,7 @@ class SimulatorConfig:
     latency: float = 0.0
     clock: Literal["real", "virtual"] = "real"
     anchor: datetime | None = None
-    token: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)  # in SECRET_OPTIONS
     request_log: Path | None = None
     quota: int = 5000
     retry_after: int = 1
@@ -85,7 +103,7 @@ class SimulatorConfig:
             if self.anchor.tzinfo is None:
                 object.__setattr__(self, "anchor", self.anchor.replace(tzinfo=UTC))
         if self.token is not None and (not isinstance(self.token, str) or not self.token):
-            raise _bad("token", "***")
+            raise _bad("token", None)
         if self.request_log is not None and not isinstance(self.request_log, Path):
             object.__setattr__(self, "request_log", Path(self.request_log))
         if isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 1:
@@ -107,23 +125,37 @@ class SimulatorConfig:
             key, value = key.strip(), value.strip()
             if key not in _ACCEPTED:
                 accepted = ", ".join(_ACCEPTED)
-                raise ValueError(f"unknown simulator option '{key}'; accepted: {accepted}")
+                named = f"'{key}'" if _PLAIN_KEY.fullmatch(key) else "(a name not shown)"
+                raise ValueError(f"unknown simulator option {named}; accepted: {accepted}")
             if not sep:
                 raise ValueError(f"simulator option '{key}' needs a value: {key}=VALUE")
             values[key] = _convert(key, value)
         return cls(**values)
 
-    def to_env_string(self) -> str:
-        """The inverse of :meth:`from_env_string` (only the options that differ from defaults)."""
+    def to_env_string(self, *, secrets: bool = True, order: Sequence[str] = ()) -> str:
+        """The inverse of :meth:`from_env_string` (only the options that differ from defaults).
+
+        ``secrets=False`` leaves out every credential option (:data:`SECRET_OPTIONS`): the form
+        a run stores, a report prints and a recording keeps (``secrets_registry.public_settings``).
+        ``order``: option names to write first, in that order (the order the user wrote them).
+        """
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        names = [n for n in dict.fromkeys(order) if n in fields]
+        names += [n for n in fields if n not in names]
         parts: list[str] = []
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value == f.default:
+        for name in names:
+            value = getattr(self, name)
+            if value == fields[name].default or (not secrets and name in SECRET_OPTIONS):
                 continue
             if isinstance(value, datetime):
                 value = value.strftime("%Y-%m-%dT%H:%M:%SZ")
-            parts.append(f"{f.name}={value}")
+            parts.append(f"{name}={value}")
         return ",".join(parts)
+
+    @staticmethod
+    def option_names(text: str) -> list[str]:
+        """The option names in a ``key=value,...`` string, in the order written."""
+        return [raw.partition("=")[0].strip() for raw in text.split(",") if raw.strip()]
 
 
 def _convert(key: str, value: str) -> Any:
@@ -144,5 +176,5 @@ def _convert(key: str, value: str) -> Any:
         if key == "token" and not value:
             raise ValueError(value)
     except ValueError:
-        raise _bad(key, "***" if key == "token" else value) from None
+        raise _bad(key, value) from None
     return value

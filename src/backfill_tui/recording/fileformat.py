@@ -20,11 +20,13 @@ import json
 import os
 import threading
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BackfillError
+from ..outputs import AtomicFile
 
 FORMAT = "backfill-tui-recording"
 VERSION = 1
@@ -189,13 +191,18 @@ def _line(obj: dict[str, Any]) -> bytes:
 
 
 class RecordingWriter:
-    """Appends lines to a new recording (mode 0600) and seals it with the trailer on close."""
+    """Appends lines to a new recording (mode 0600) and seals it with the trailer on close.
+
+    The lines go to a temporary file beside ``path`` (:class:`~backfill_tui.outputs.AtomicFile`)
+    that :meth:`close` renames into place once sealed, so a killed run never leaves half a
+    recording where a file stood; :meth:`discard` drops it. Check ``path`` first
+    (``outputs.check_output``): the writer replaces whatever is there.
+    """
 
     def __init__(self, path: Path, header: RecordingHeader) -> None:
         self.path = path
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_TRUNC
-        self._raw: IO[bytes] = os.fdopen(fd, "wb")
+        self._out = AtomicFile(path, mode=0o600)
+        self._raw: IO[bytes] = self._out.file
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=6)
         self._hash = hashlib.sha256()
         self._lock = threading.Lock()
@@ -225,19 +232,45 @@ class RecordingWriter:
                 return
             self._closed = True
             trailer = {"kind": "end", "exchanges": self._count, "sha256": self._hash.hexdigest()}
-            self._gz.write(_line(trailer))
-            self._gz.close()
-            self._raw.close()
+            try:
+                self._gz.write(_line(trailer))
+                self._gz.close()
+            except BaseException:
+                self._out.discard()
+                raise
+            self._out.commit()
+
+    def discard(self) -> None:
+        """Drop the recording: the temporary file is removed, ``path`` left as it was."""
+        with self._lock:
+            self._closed = True
+            self._out.discard()
 
 
-def read_recording(path: str | os.PathLike[str]) -> RecordingFile:
-    """Read and verify a whole recording, or raise :class:`RecordingError` with one line."""
+#: Longest line a recording may hold (one answer's body, JSON-escaped), in decompressed bytes.
+MAX_LINE_BYTES = 32 * 1024 * 1024
+#: Most a recording may hold in all, decompressed: what a replay keeps in memory is bounded by it.
+MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+
+
+def read_recording(
+    path: str | os.PathLike[str],
+    *,
+    max_line: int = MAX_LINE_BYTES,
+    max_total: int = MAX_TOTAL_BYTES,
+) -> RecordingFile:
+    """Read and verify a whole recording, or raise :class:`RecordingError` with one line.
+
+    The file is read as a stream, one line at a time: a line longer than ``max_line`` bytes or
+    a file inflating past ``max_total`` bytes (decompressed) is refused as soon as the bound is
+    crossed, so a small file that decompresses to gigabytes costs at most ``max_line`` of memory.
+    """
     target = Path(path).expanduser()
     if not target.is_file():
         raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
     try:
         with gzip.open(target, "rb") as handle:
-            raw = handle.read()
+            return _parse(target, _bounded_lines(target, handle, max_line, max_total))
     except gzip.BadGzipFile as exc:
         if "CRC" in str(exc) or "length" in str(exc):
             raise RecordingError(
@@ -255,15 +288,50 @@ def read_recording(path: str | os.PathLike[str]) -> RecordingFile:
         raise RecordingError(
             f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
         ) from None
-    return _parse(target, raw)
 
 
-def _parse(target: Path, raw: bytes) -> RecordingFile:
-    lines = raw.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
+def _bounded_lines(
+    target: Path, handle: gzip.GzipFile, max_line: int, max_total: int
+) -> Iterator[bytes]:
+    """The file's lines (with their newline), refusing one past ``max_line`` or the file past
+    ``max_total`` bytes as soon as either is crossed."""
+    total = 0
+    while True:
+        line = handle.readline(max_line + 1)
+        if not line:
+            return
+        total += len(line)
+        if len(line) > max_line:
+            raise RecordingError(
+                f"{target} has a line longer than {max_line // (1024 * 1024)} MiB; it is not a "
+                "recording this backfill-tui wrote (ask for the original recording)"
+            )
+        if total > max_total:
+            raise RecordingError(
+                f"{target} holds more than {max_total // (1024 * 1024)} MiB once decompressed; "
+                "it is not a recording this backfill-tui wrote (ask for the original recording)"
+            )
+        yield line
+
+
+def _unreadable(target: Path, exc: Exception) -> RecordingError:
+    return RecordingError(
+        f"{target} has an unreadable entry ({type(exc).__name__}); ask for the original recording"
+    )
+
+
+def _cut(target: Path) -> RecordingError:
+    return RecordingError(
+        f"{target} is truncated (no end marker: was its run killed while recording?); "
+        "record the run again"
+    )
+
+
+def _parse(target: Path, lines: Iterator[bytes]) -> RecordingFile:
+    """Verify and decode the lines of a recording as they arrive (header, exchanges, trailer)."""
+    first_line = next(lines, b"")
     try:
-        first = json.loads(lines[0]) if lines else None
+        first = json.loads(first_line) if first_line.strip() else None
     except ValueError:
         first = None
     if not isinstance(first, dict) or first.get("format") != FORMAT:
@@ -274,28 +342,43 @@ def _parse(target: Path, raw: bytes) -> RecordingFile:
             f"reads version {VERSION}: use the backfill-tui that recorded it"
         )
     try:
-        trailer = json.loads(lines[-1])
-    except ValueError:
-        trailer = None
-    if len(lines) < 2 or not isinstance(trailer, dict) or trailer.get("kind") != "end":
-        raise RecordingError(
-            f"{target} is truncated (no end marker: was its run killed while recording?); "
-            "record the run again"
-        )
-    digest = hashlib.sha256()
-    for line in lines[:-1]:
-        digest.update(line + b"\n")
-    if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != len(lines) - 2:
-        raise RecordingError(
-            f"{target} was modified after it was recorded (checksum mismatch); "
-            "ask for the original recording"
-        )
-    try:
         header = RecordingHeader.from_json(first)
-        exchanges = [Exchange.from_json(json.loads(line)) for line in lines[1:-1]]
     except (KeyError, TypeError, ValueError) as exc:
-        raise RecordingError(
-            f"{target} has an unreadable entry ({type(exc).__name__}); ask for the original "
-            "recording"
-        ) from None
+        raise _unreadable(target, exc) from None
+    digest = hashlib.sha256()
+    digest.update(first_line if first_line.endswith(b"\n") else first_line + b"\n")
+    exchanges: list[Exchange] = []
+    unreadable: Exception | None = None  # reported after the checksum: an edit says "modified"
+    trailer: Any = None
+    for line in lines:
+        if trailer is not None:  # anything after the end marker
+            raise _modified(target)
+        try:
+            data = json.loads(line)
+        except ValueError:
+            if not line.endswith(b"\n"):
+                raise _cut(target) from None
+            raise _modified(target) from None
+        if isinstance(data, dict) and data.get("kind") == "end":
+            trailer = data
+            continue
+        digest.update(line if line.endswith(b"\n") else line + b"\n")
+        try:
+            exchanges.append(Exchange.from_json(data))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            unreadable = unreadable or exc
+            exchanges.append(Exchange(seq=0, method="", url="", body=None))  # counted, not used
+    if trailer is None:
+        raise _cut(target)
+    if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != len(exchanges):
+        raise _modified(target)
+    if unreadable is not None:
+        raise _unreadable(target, unreadable)
     return RecordingFile(header, exchanges, target)
+
+
+def _modified(target: Path) -> RecordingError:
+    return RecordingError(
+        f"{target} was modified after it was recorded (checksum mismatch); "
+        "ask for the original recording"
+    )

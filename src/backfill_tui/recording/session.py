@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,7 +31,7 @@ from .. import __version__
 from ..connectors import provider
 from ..engine import Engine, RunRequest, SourceSpec
 from ..environment import Environment, without_token
-from ..errors import UsageError
+from ..outputs import check_output
 from ..store import RunRecord
 from .fileformat import (
     Exchange,
@@ -48,13 +48,10 @@ from .transports import RecordingTransport, ReplayTransport
 class Recorder:
     """Writes every HTTP exchange of one run to a recording file (mode 0600)."""
 
-    def __init__(self, path: str | Path) -> None:
-        target = Path(path).expanduser()
-        if target.is_dir():
-            raise UsageError(f"--record {target} is a directory; give a file path")
-        if not target.parent.is_dir():
-            raise UsageError(f"--record {target}: folder {target.parent} does not exist")
-        self.path = target
+    def __init__(self, path: str | Path, *, protected: Iterable[tuple[Path, str]] = ()) -> None:
+        """Check ``path`` (``outputs.check_output``; ``protected``: the files in use, such as
+        ``outputs.in_use(mirror path)``); raises :class:`UsageError` (one line) if refused."""
+        self.path = check_output(path, option="--record", protected=protected)
         self._writer: RecordingWriter | None = None
         self._secrets: list[str] = []
         self._seq = itertools.count(1)

@@ -1,0 +1,97 @@
+"""SIGTERM is handled like SIGINT (Ctrl-C) wherever a long operation runs.
+
+``kill PID``, a container stop or a CI timeout sends SIGTERM; without a handler Python dies at
+once with status 143 and no message. The headless commands (``run``, ``resume``, ``replay``,
+``export ... --apply``) run inside :func:`stop_on_signals` (``cli.main`` enters it for every
+command but the terminal app), so both signals do the same thing:
+
+- in synchronous code (an export's batches) the signal raises :class:`KeyboardInterrupt` where
+  the code already expects Ctrl-C, and the command says what was kept and exits 1;
+- around an asyncio run, :func:`cancel_on_signals` cancels the run's task instead, so the engine
+  marks its unfinished streams cancelled (everything stored stays stored, checkpoints included)
+  and the command prints its summary, the message, and exits 1 (interfaces.md §4: "the run
+  ended but a stream failed or was cancelled").
+
+:attr:`Stop.signal_name` says which signal arrived, for the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+__all__ = ["STOP_SIGNALS", "Stop", "cancel_on_signals", "stop_on_signals"]
+
+#: The signals that ask a long operation to stop cleanly.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass
+class Stop:
+    """Which stop signal arrived during the block, if any (``"SIGTERM"``, ``"SIGINT"``)."""
+
+    signal_name: str | None = None
+
+    def note(self, signum: int) -> None:
+        if self.signal_name is None:
+            self.signal_name = signal.Signals(signum).name
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[Stop]:
+    """For the block, SIGTERM and SIGINT both raise :class:`KeyboardInterrupt` (noted in the
+    yielded :class:`Stop`); the previous handlers are restored after it. Outside the main thread
+    (where handlers cannot be set) it changes nothing."""
+    stop = Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        stop.note(signum)
+        raise KeyboardInterrupt
+
+    saved: dict[int, Any] = {}
+    for sig in STOP_SIGNALS:
+        saved[sig] = signal.signal(sig, interrupt)
+    try:
+        yield stop
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def cancel_on_signals(stop: Stop, task: asyncio.Task[Any] | None = None) -> Iterator[None]:
+    """Inside a running event loop: a stop signal cancels ``task`` (default: the current task)
+    instead of raising into whatever code the loop was running. Restores the Python-level
+    handlers (``stop_on_signals``'s) when the block ends. Does nothing where the loop cannot
+    take signal handlers (a worker thread, Windows)."""
+    loop = asyncio.get_running_loop()
+    target = task or asyncio.current_task()
+
+    def cancel(signum: int) -> None:
+        stop.note(signum)
+        if target is not None:
+            target.cancel()
+
+    installed: dict[int, Any] = {}
+    for sig in STOP_SIGNALS:
+        previous = signal.getsignal(sig)
+        try:
+            loop.add_signal_handler(sig, cancel, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed[sig] = previous
+    try:
+        yield
+    finally:
+        for signum, previous in installed.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)

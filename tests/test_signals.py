@@ -1,0 +1,276 @@
+"""SIGTERM stops a long operation as cleanly as SIGINT does (issue 10, item 9).
+
+Each test starts the real command in a subprocess (a signal and an exit status are the point),
+waits until it is visibly in the middle of its work (observations stored, a batch sent, a lock
+waited on), signals it, and checks: exit status 1 as documented, the one "cancelled" line, no
+traceback, and nothing lost: finishing the work afterwards gives exactly what an uninterrupted
+run gives. Waits poll for a state, never assert a duration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest_pg import PgServer
+from support import ground_truth, run_cli, stored_ids
+
+from backfill_tui import cli
+from backfill_tui.export.postgres import DDL, TABLE
+from backfill_tui.signals import Stop, stop_on_signals
+
+SOURCE = "github:acme/rocket"
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "backfill_tui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    """Poll ``condition`` until it holds; fail if the process ends first (or never gets there)."""
+    for _ in range(1200):
+        if condition():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"ended before the signal: {process.communicate()}")
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail("the command never reached the state to interrupt")
+
+
+def observations(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
+
+
+def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signalled_run_stops_cleanly_and_resume_finishes_it_exactly(
+    sig: signal.Signals,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = tmp_path / "m.db"
+    config = f"anchor={anchor},latency=0.2"
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    process = start("run", SOURCE, "--simulate", "--workspace", "demo", "--db", str(db), "--json")
+    wait_until(lambda: observations(db) > 0, process)
+    process.send_signal(sig)
+    code, out, err = finish(process)
+
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith(f"cancelled ({sig.name}): what was stored")
+    summary = json.loads(out)
+    assert summary["status"] == "cancelled"
+    kept = observations(db)
+    assert kept > 0
+    resumed = run_cli(capsys, "resume", summary["run_id"], "--db", str(db), "--json")
+    assert resumed.code == 0, resumed.err
+    ids = stored_ids(db)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == ground_truth(config, "github", "acme/rocket", summary["since"])
+
+
+class SlowInngest:
+    """Answers like Inngest's event API, slowly, and keeps the first event of each id."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, Any] = {}
+        self.lock = threading.Lock()
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                time.sleep(0.3)
+                with state.lock:
+                    for event in body:
+                        state.events.setdefault(event["id"], event)
+                data = json.dumps({"ids": [e["id"] for e in body], "status": 200}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def received(self) -> int:
+        with self.lock:
+            return len(self.events)
+
+
+@pytest.fixture
+def inngest() -> Iterator[SlowInngest]:
+    fake = SlowInngest()
+    thread = threading.Thread(target=fake.server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    fake.server.shutdown()
+    fake.server.server_close()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def mirror(tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    db = tmp_path / "mirror.db"
+    assert (
+        cli.main(
+            [
+                "run",
+                SOURCE,
+                "--simulate",
+                "--workspace",
+                "demo",
+                "--db",
+                str(db),
+                "--quiet",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    return db
+
+
+def test_sigterm_during_an_inngest_export_stops_cleanly_and_loses_nothing(
+    mirror: Path, inngest: SlowInngest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["export", "inngest", "--event-key", "k-123456", "--url", inngest.url,
+            "--workspace", "demo", "--db", str(mirror), "--apply"]  # fmt: skip
+    process = start(*args)
+    wait_until(lambda: inngest.received() > 0, process)
+    process.send_signal(signal.SIGTERM)
+    code, _, err = finish(process)
+    assert code == 1, err
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("cancelled")
+    assert 0 < inngest.received() < len(stored_ids(mirror))
+    again = run_cli(capsys, *args)
+    assert again.code == 0, again.err
+    assert inngest.received() == len(stored_ids(mirror))
+
+
+def test_sigterm_while_a_postgres_export_waits_stops_cleanly(
+    mirror: Path, pg_server: PgServer, pg_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export waits on the workspace's lock (held here); SIGTERM ends the wait cleanly."""
+    dsn = pg_server.dsn(pg_db)
+    args = [
+        "export",
+        "postgres",
+        "--dsn",
+        dsn,
+        "--workspace",
+        "demo",
+        "--db",
+        str(mirror),
+        "--apply",
+    ]
+    with pg_server.admin_connect(pg_db) as conn:  # production's table, as the export expects
+        for statement in DDL:
+            conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
+    with pg_server.admin_connect(pg_db) as holder:
+        holder.execute("SELECT pg_advisory_lock(hashtext('demo'))")
+        process = start(*args)
+
+        def waiting() -> bool:
+            with pg_server.admin_connect(pg_db) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                ).fetchone()
+                return row is not None and int(row[0]) > 0
+
+        wait_until(waiting, process)
+        process.send_signal(signal.SIGTERM)
+        code, _, err = finish(process)
+        holder.execute("SELECT pg_advisory_unlock(hashtext('demo'))")
+    assert code == 1, err
+    assert "Traceback" not in err and err.count("\n") == 1 and err.startswith("cancelled")
+    assert "Xq7" not in err  # the DSN's password
+    again = run_cli(capsys, *args)
+    assert again.code == 0, again.err
+    with pg_server.admin_connect(pg_db) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM lightfast_workspace_neural_observations"
+        ).fetchone()
+    assert row is not None and int(row[0]) == len(stored_ids(mirror))
+
+
+def test_the_handlers_are_restored_and_sigterm_interrupts_like_ctrl_c() -> None:
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), stop_on_signals() as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):  # the handler runs between bytecodes
+            time.sleep(0.01)
+    assert isinstance(stop, Stop) and stop.signal_name == "SIGTERM"
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) -> None:
+    """The terminal app: SIGTERM does what quitting does (the run cancelled, what it stored
+    kept), instead of dying mid-page with the terminal left in raw mode."""
+    import asyncio
+
+    from app_support import SIZE, make_app
+    from app_support import wait_until as app_wait_until
+
+    from backfill_tui.engine import RunRequest, SourceSpec
+
+    app = make_app(tmp_path, "latency=0.5")
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            request = RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=90, max_items=100_000)
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await app_wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
+            # The app's handler is in place (else the signal would end this test process).
+            assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+            os.kill(os.getpid(), signal.SIGTERM)
+            await app_wait_until(pilot, lambda: not app.is_running)
+            return run_id
+
+    run_id = asyncio.run(scenario())
+    assert app.stopped_by == "SIGTERM" and app.return_code == 1
+    run = app.mirror.get_run(run_id)
+    assert run is not None and run.status == "cancelled"
+    assert app.mirror.source_ids("ws", run_id)
