@@ -26,6 +26,7 @@ from app_support import (
     wait_until,
 )
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from backfill_tui import progress as ev
 from backfill_tui.app import BackfillApp, DemoSetup
@@ -76,6 +77,7 @@ def test_connect_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[i
         await wait_until(
             pilot, lambda: "items in" in str(screen.query_one("#estimate-summary").content)
         )
+        await _steady(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=estimated)
 
@@ -158,6 +160,15 @@ def test_provider_markup_and_escape_codes_render_literally(
     assert snap_compare(app, terminal_size=SIZE, press=["f4", "enter"])
 
 
+async def _steady(pilot: Pilot[Any]) -> None:
+    """No blinking cursor and no toast whose timeout a slow machine may or may not reach."""
+    await pilot.pause()
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
 def _finished(tmp_path: Path, *sources: str) -> tuple[BackfillApp, str]:
     app = _app(tmp_path)
     run_id = populate(app, *(sources or ("github:acme/rocket", "linear:ENG", "sentry:acme/rocket")))
@@ -198,14 +209,23 @@ def test_compare_two_runs(tmp_path: Path, snap_compare: SnapCompare, size: tuple
     app, _ = _finished(tmp_path, "github:acme/rocket")
     populate(app, "github:acme/rocket", days=7)
     # runs are listed newest first: mark the 7-day run as A, compare with the 30-day one
-    assert snap_compare(app, terminal_size=size, press=["f5", "m", "down", "d"])
+
+    async def compared(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5", "m", "down", "d")
+        await _steady(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=compared)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_open_recording_prompt(
     tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
 ) -> None:
-    assert snap_compare(_app(tmp_path), terminal_size=size, press=["f5", "o"])
+    async def prompted(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5", "o")
+        await _steady(pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=size, run_before=prompted)
 
 
 @pytest.mark.parametrize("size", SIZES)
