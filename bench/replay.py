@@ -1,25 +1,35 @@
-"""Benchmark: replaying a recorded run, beside the original run, and the recording's size.
+"""Benchmark: a replay beside the run it recorded, and a replay's memory as recordings grow.
 
-    .venv/bin/python bench/replay.py [--repeat N]
+    .venv/bin/python bench/replay.py [--days 90] [--rate-limit-every 20] [--latency 0.1]
+                                     [--memory 10000,100000]
 
-For each scenario (the demo run of ``scripts/demo``, and every simulated provider over 90 days)
-it times, in this process and on the built-in simulator: the run without recording, the same
-run with ``--record``, and ``replay`` of that recording into a fresh mirror. It prints the
-median times, replay/original, the recording overhead, and the recording's bytes per
-observation. Nothing touches the network or the real home directory.
+Prints, from one run on this machine (each step in a fresh subprocess, nothing on the network,
+the real home directory untouched):
+
+1. time: the original run of every simulated provider (``--days``) against the simulator at
+   ``--latency`` seconds a request, with a rate limit every ``--rate-limit-every`` requests
+   (Retry-After 1 s; every second one a secondary limit, which GitHub asks 60 s for) on the
+   real clock, so the original really waits, recorded with ``run --record``; then the replay
+   of that recording into a fresh mirror; and replay/original. Times are of the run itself
+   (open, verify, run), not of interpreter start-up.
+2. memory: recordings of about each ``--memory`` observations (``github:acme/rocket``, 90 days,
+   zero latency, virtual clock, scaled); the replay's peak resident memory at each, and their
+   growth ratio, beside what reading the whole recording into memory (``read_recording``, as
+   replays did before) peaks at.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
+import asyncio
 import json
 import os
-import statistics
+import resource
+import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 DEMO_SOURCES = {
@@ -28,87 +38,192 @@ DEMO_SOURCES = {
     "linear": "linear:ENG",
     "sentry": "sentry:acme/rocket",
 }
+ITEMS_PER_SCALE_90D = 918  # github:acme/rocket at scale 1 holds about this many items in 90 days
 
 
-def _cli(*args: str) -> dict[str, object]:
-    from backfill_tui import cli
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = cli.main([*args, "--json", "--quiet"])
-    if code != 0:
-        raise SystemExit(f"backfill-tui {' '.join(args)} exited {code}")
-    return dict(json.loads(out.getvalue()))
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _timed(*args: str) -> tuple[float, dict[str, object]]:
-    start = time.perf_counter()
-    summary = _cli(*args)
-    return time.perf_counter() - start, summary
+def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -> dict[str, float]:
+    from backfill_tui.engine import Engine, RunRequest, SourceSpec
+    from backfill_tui.environment import Environment
+    from backfill_tui.recording import Recorder
+    from backfill_tui.store import Mirror
 
-
-def _observations(summary: dict[str, object]) -> int:
-    return sum(
-        s["new"] + s["duplicates"]
-        for src in summary["sources"]  # type: ignore[attr-defined]
-        for s in src["streams"]
+    env = Environment.create(simulate=True, simulator_config=sim)
+    mirror = Mirror.open(db)
+    engine = Engine(mirror, env)
+    request = RunRequest(
+        "bench", tuple(SourceSpec.parse(s) for s in sources), depth=days, max_items=10_000_000
     )
-
-
-def scenario(name: str, work: Path, sources: list[str], days: int, repeat: int) -> dict[str, float]:
-    plain, recorded, replayed = [], [], []
-    size = observations = 0
-    base = ("run", *sources, "--simulate", "--workspace", "bench", "--days", str(days))
-    for i in range(repeat):
-        plain.append(_timed(*base, "--db", str(work / f"{name}-plain-{i}.db"))[0])
-        rec = work / f"{name}-{i}.rec.gz"
-        seconds, summary = _timed(
-            *base, "--db", str(work / f"{name}-rec-{i}.db"), "--record", str(rec)
-        )
-        recorded.append(seconds)
-        replayed.append(_timed("replay", str(rec), "--db", str(work / f"{name}-replay-{i}.db"))[0])
-        size, observations = rec.stat().st_size, _observations(summary)
-    result = {
-        "original_s": statistics.median(plain),
-        "recorded_s": statistics.median(recorded),
-        "replay_s": statistics.median(replayed),
-        "recording_bytes": float(size),
-        "observations": float(observations),
+    started = time.perf_counter()
+    run = engine.plan(request)
+    recorder = Recorder(rec)
+    with recorder.recording(env, run):
+        status = asyncio.run(engine.run(run.id))
+    elapsed = time.perf_counter() - started
+    stored = mirror.streams(run.id)
+    mirror.close()
+    return {
+        "seconds": elapsed,
+        "status_ok": float(status == "completed"),
+        "observations": float(sum(s.new + s.duplicates for s in stored)),
+        "waits_s": float(sum(s.rate_limit_wait_s for s in stored)),
+        "exchanges": float(recorder.exchanges),
+        "peak_mb": _peak_mb(),
     }
-    result["replay_ratio"] = result["replay_s"] / result["original_s"]
-    result["record_overhead"] = result["recorded_s"] / result["original_s"] - 1
-    result["bytes_per_observation"] = size / max(observations, 1)
-    return result
+
+
+def child_replay(db: Path, rec: Path) -> dict[str, float]:
+    from backfill_tui.engine import Engine
+    from backfill_tui.recording import Replay
+    from backfill_tui.store import Mirror
+
+    started = time.perf_counter()
+    with Replay.open(rec) as replay:
+        mirror = Mirror.open(db)
+        engine = Engine(mirror, replay.environment())
+        run = replay.plan(engine)
+        status = asyncio.run(engine.run(run.id))
+        left = replay.transport.remaining if replay.transport is not None else -1
+    elapsed = time.perf_counter() - started
+    stored = mirror.streams(run.id)
+    mirror.close()
+    return {
+        "seconds": elapsed,
+        "status_ok": float(status == "completed" and left == 0),
+        "observations": float(sum(s.new + s.duplicates for s in stored)),
+        "waits_s": float(sum(s.rate_limit_wait_s for s in stored)),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def child_load(rec: Path) -> dict[str, float]:
+    from backfill_tui.recording import read_recording
+
+    started = time.perf_counter()
+    recording = read_recording(rec)
+    return {
+        "seconds": time.perf_counter() - started,
+        "exchanges": float(len(recording.exchanges)),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def _spawn(env: dict[str, str], *args: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(list(args))],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"child {args[0]} failed:\n{out.stderr[-2000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _child(args: list[str]) -> None:
+    kind = args[0]
+    if kind == "record":
+        result = child_record(
+            Path(args[1]), Path(args[2]), json.loads(args[3]), int(args[4]), args[5]
+        )
+    elif kind == "replay":
+        result = child_replay(Path(args[1]), Path(args[2]))
+    else:
+        result = child_load(Path(args[1]))
+    print(json.dumps(result))
+
+
+def _anchor() -> str:
+    return (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--days", type=int, default=90, choices=(7, 30, 90))
+    parser.add_argument("--rate-limit-every", type=int, default=20)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--memory", default="10000,100000")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _child(json.loads(args.child))
+        return 0
+
+    from backfill_tui.connectors import PROVIDERS
+
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not (k.endswith(("_TOKEN", "_API_KEY")) or k.startswith("BACKFILL_"))
+        }
         for var in ("HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
-            os.environ[var] = str(work / "home")
-        for var in list(os.environ):
-            if var.endswith(("_TOKEN", "_API_KEY")) or var.startswith("BACKFILL_"):
-                del os.environ[var]
-        from backfill_tui.connectors import PROVIDERS
+            env[var] = str(work / "home")
 
         every = [spec for name, spec in DEMO_SOURCES.items() if name in PROVIDERS]
-        rows = {
-            "demo (github:acme/rocket, 30 d)": scenario(
-                "demo", work, [DEMO_SOURCES["github"]], 30, args.repeat
-            ),
-            f"all {len(every)} providers, 90 d": scenario("all", work, every, 90, args.repeat),
-        }
-    print(f"replay benchmark (median of {args.repeat}; simulator, real clock, no faults)")
-    head = f"{'scenario':<34}{'obs':>7}{'original':>10}{'recorded':>10}{'replay':>9}"
-    print(head + f"{'replay/orig':>13}{'rec. cost':>11}{'file':>10}{'B/obs':>8}")
-    for label, r in rows.items():
+        sim = (
+            f"anchor={_anchor()},latency={args.latency},rate_limit_every={args.rate_limit_every},"
+            "retry_after=1,clock=real"
+        )
+        original = _spawn(
+            env, "record", str(work / "orig.db"), str(work / "orig.rec.gz"), json.dumps(every),
+            str(args.days), sim,
+        )  # fmt: skip
+        replayed = _spawn(env, "replay", str(work / "replay.db"), str(work / "orig.rec.gz"))
+        assert original["status_ok"] and replayed["status_ok"], (original, replayed)
+        assert replayed["observations"] == original["observations"], (original, replayed)
+
+        sizes = [int(n) for n in args.memory.split(",") if n.strip()]
+        memory: list[tuple[int, dict[str, float], dict[str, float], float]] = []
+        for n in sizes:
+            scale = max(0.05, n / ITEMS_PER_SCALE_90D)
+            rec = work / f"mem-{n}.rec.gz"
+            recorded = _spawn(
+                env, "record", str(work / f"mem-{n}.db"), str(rec), json.dumps([DEMO_SOURCES["github"]]),
+                "90", f"anchor={_anchor()},scale={scale:.3f},clock=virtual",
+            )  # fmt: skip
+            replay = _spawn(env, "replay", str(work / f"mem-{n}-replay.db"), str(rec))
+            assert replay["status_ok"] and replay["observations"] == recorded["observations"]
+            loaded = _spawn(env, "load", str(rec))
+            memory.append((n, recorded, replay, rec.stat().st_size))
+            memory[-1][1]["load_peak_mb"] = loaded["peak_mb"]
+
+    ratio = replayed["seconds"] / original["seconds"]
+    print("replay benchmark (one run; simulator in-process; each step a fresh subprocess)")
+    print(
+        f"1. time: {len(every)} providers, {args.days} days, latency {args.latency * 1000:.0f} ms, "
+        f"a rate limit every {args.rate_limit_every} requests, real clock"
+    )
+    print(
+        f"   {original['observations']:.0f} observations, {original['exchanges']:.0f} recorded "
+        f"exchanges; rate-limit waits accounted: original {original['waits_s']:.1f} s, "
+        f"replay {replayed['waits_s']:.1f} s"
+    )
+    print(f"   original run (recording)   {original['seconds']:8.2f} s")
+    print(f"   replay                     {replayed['seconds']:8.2f} s")
+    print(f"   replay / original          {ratio:8.3f}  (target <= 0.1)")
+    print("2. memory: replay of github:acme/rocket 90 d recordings, peak RSS of the process")
+    print(
+        f"   {'observations':>12} {'exchanges':>10} {'file':>9} {'replay s':>9} "
+        f"{'replay peak':>12} {'whole-file read peak':>21}"
+    )
+    for _, recorded, replay, size in memory:
         print(
-            f"{label:<34}{r['observations']:>7.0f}{r['original_s']:>9.2f}s{r['recorded_s']:>9.2f}s"
-            f"{r['replay_s']:>8.2f}s{r['replay_ratio']:>13.2f}{r['record_overhead']:>+10.0%}"
-            f"{r['recording_bytes'] / 1024:>8.0f}KB{r['bytes_per_observation']:>8.0f}"
+            f"   {recorded['observations']:>12.0f} {recorded['exchanges']:>10.0f} "
+            f"{size / 1e6:>7.1f}MB {replay['seconds']:>8.2f}s {replay['peak_mb']:>10.1f}MB "
+            f"{recorded['load_peak_mb']:>19.1f}MB"
+        )
+    if len(memory) >= 2:
+        (_, r0, p0, _), (_, r1, p1, _) = memory[0], memory[-1]
+        print(
+            f"   growth {r1['observations'] / r0['observations']:.1f}x observations: replay peak "
+            f"{p1['peak_mb'] / p0['peak_mb']:.2f}x, whole-file read peak "
+            f"{r1['load_peak_mb'] / r0['load_peak_mb']:.2f}x"
         )
     return 0
 

@@ -134,11 +134,15 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
             await pilot.press("f5", "o")
             app.screen.query_one("#path-input", Input).value = str(bad)
             await pilot.press("enter")
-            await wait_until(pilot, lambda: seen.of(Notify))
-            note = seen.of(Notify)[0].notification
-            assert note.title == "Cannot replay" and note.severity == "error"
-            assert "\n" not in note.message and str(bad) in note.message
+            await pilot.pause()
+            # The prompt stays open with the reason, so the path can be mended in place.
+            prompt = app.screen
+            assert isinstance(prompt, PathPromptScreen)
+            error = str(prompt.query_one("#path-error", Label).content)
+            assert str(bad) in error and "\n" not in error
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+            await pilot.press("escape")
+            assert not isinstance(app.screen, PathPromptScreen)
 
     asyncio.run(scenario())
 

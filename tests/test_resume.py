@@ -1,8 +1,8 @@
-"""Crash safety: SIGKILL then resume, clean cancel then resume, and one run per source at a time."""
+"""Crash safety: SIGKILL then resume, and one run per source at a time (a clean cancel then
+resume, for every provider, is in tests/conformance/test_runs.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -14,10 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import ground_truth, run_cli, simulated_engine, stored_ids
-
-from backfill_tui import progress as ev
-from backfill_tui.engine import RunRequest, SourceSpec
+from support import ground_truth, run_cli, stored_ids
 
 BIN = str(Path(sys.executable).with_name("backfill-tui"))
 
@@ -84,46 +81,6 @@ def test_sigkill_then_resume_loses_nothing(tmp_path: Path, anchor: str) -> None:
                         for _ in range(n - 1))
     for stream, again in refetched.items():
         assert again <= 1, f"{stream} fetched {again} pages again"
-
-
-def test_cancel_keeps_what_is_stored_and_resume_finishes(tmp_path: Path, anchor: str) -> None:
-    config = f"anchor={anchor},scale=2"
-    sim_engine = simulated_engine(tmp_path / "m.db", config)
-    engine, mirror = sim_engine.engine, sim_engine.mirror
-    run = engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), depth=90,
-                                 max_items=100_000))
-    events: list[ev.ProgressEvent] = []
-
-    async def cancel_after_three_pages() -> None:
-        task = asyncio.create_task(engine.run(run.id))
-        pages = 0
-
-        def watch(event: ev.ProgressEvent) -> None:
-            nonlocal pages
-            events.append(event)
-            if isinstance(event, ev.PageStored):
-                pages += 1
-                if pages == 3:
-                    task.cancel()
-
-        engine.subscribe(watch)
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(cancel_after_three_pages())
-    record = mirror.get_run(run.id)
-    assert record is not None and record.status == "cancelled"
-    kept = mirror.count_observations("demo")
-    assert kept > 0
-    assert {s.status for s in mirror.streams(run.id)} <= {"cancelled", "completed"}
-    assert any(isinstance(e, ev.StreamFinished) and e.status == "cancelled" for e in events)
-    assert isinstance(events[-1], ev.RunFinished) and events[-1].status == "cancelled"
-
-    assert asyncio.run(engine.run(run.id)) == "completed"
-    expected = ground_truth(config, "github", "acme/rocket", record.since)
-    assert set(mirror.source_ids("demo")) == expected
-    streams = mirror.streams(run.id)
-    assert sum(s.duplicates for s in streams) == 0  # resume continued, it did not start over
 
 
 @pytest.mark.slow

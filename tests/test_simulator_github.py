@@ -280,14 +280,25 @@ def test_commits_newest_first_with_since_and_until() -> None:
     assert any("\n" in c["commit"]["message"] for c in everything)
 
 
-def test_releases_newest_first_with_drafts_and_unique_tags() -> None:
+def test_releases_listed_by_creation_with_drafts_and_unique_tags() -> None:
     releases = run(
         make_sim(), lambda c: walk(c, "/repos/acme/rocket/releases", {"per_page": "100"})
     )
     drafts = [r for r in releases if r["draft"]]
     assert drafts and all(r["published_at"] is None for r in drafts)
+    # GitHub's order: by creation (the tagged commit's date), newest first, not by publication.
+    created = [ts(r["created_at"]) for r in releases]
+    assert created == sorted(created, reverse=True)
     published = [ts(r["published_at"]) for r in releases if not r["draft"]]
-    assert published == sorted(published, reverse=True)
+    assert published != sorted(published, reverse=True)
+    assert all(ts(r["published_at"]) >= ts(r["created_at"]) for r in releases if not r["draft"])
+    # the demo's releases published long after their creation (tagged ~60 and ~100 days ago)
+    late = [
+        r for r in releases
+        if not r["draft"] and ts(r["published_at"]) - ts(r["created_at"]) > timedelta(days=50)
+    ]
+    assert late
+    assert any(r["name"] == "" for r in releases)  # real releases can have an empty name
     assert len({r["tag_name"] for r in releases}) == len(releases)
     assert all(r["target_commitish"] == "main" for r in releases)
 

@@ -120,3 +120,57 @@ def test_the_index_follows_deletes_and_existing_rows(tmp_path: Path) -> None:
     mirror.conn.execute(
         "INSERT INTO observations_fts (observations_fts) VALUES ('integrity-check')"
     )
+
+
+def test_terms_fts_cannot_index_are_searched_literally_never_everything(tmp_path: Path) -> None:
+    mirror = _mirror(
+        tmp_path,
+        _event(1, "🚀 Launch the rocket"),
+        _event(2, "Fix (urgent) crash"),
+        _event(3, "Plain title", body="50% done_soon"),
+        _event(4, "Unrelated"),
+    )
+    assert {o.id for o in mirror.search_observations("ws", "🚀")} == {1}
+    assert {o.id for o in mirror.search_observations("ws", "(")} == {2}
+    assert {o.id for o in mirror.search_observations("ws", "%")} == {3}  # LIKE wildcards escaped
+    assert mirror.search_observations("ws", "🛸") == []
+    assert mirror.count_observations_matching("ws", text="🛸") == 0
+    assert mirror.count_observations_matching("ws", text="_") == 1  # only the body with "_"
+    assert {o.id for o in mirror.search_observations("ws", "🚀 rocket")} == {1}
+    assert mirror.search_observations("ws", "🚀 crash") == []
+
+
+def test_search_is_a_subquery_not_a_per_row_join(tmp_path: Path) -> None:
+    mirror = _mirror(tmp_path, _event(1, "engine"))
+    _joins, where, args = mirror._where("ws", None, None, "engine")
+    plan = " ".join(
+        str(row[-1])
+        for row in mirror.conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT o.id FROM observations o WHERE {where} "
+            "ORDER BY o.occurred_at DESC LIMIT 5",
+            args,
+        )
+    )
+    assert "LIST SUBQUERY" in plan
+    assert "observations_fts VIRTUAL TABLE INDEX" in plan
+
+
+def test_every_search_plan_finds_the_same_rows_in_the_same_order(tmp_path: Path) -> None:
+    events = [_event(n, f"engine part {n}", day=f"2026-05-{1 + n % 28:02d}") for n in range(60)]
+    events += [_event(100 + n, f"other {n}", body="no match") for n in range(20)]
+    mirror = _mirror(tmp_path, *events)
+    results = []
+    for plan in ("list", "driving"):
+        joins, where, args = mirror._where("ws", "github", None, "engine par", plan)
+        rows = mirror.conn.execute(
+            f"SELECT o.id FROM {mirror._from(joins)} WHERE {where} "
+            "ORDER BY o.occurred_at DESC, o.id DESC",
+            args,
+        ).fetchall()
+        results.append([r[0] for r in rows])
+    assert results[0] == results[1] and len(results[0]) == 60
+    found = [o.id for o in mirror.find_observations("ws", source="github", text="engine par")]
+    assert found == results[0]
+    assert mirror.count_observations_matching("ws", text="engine par") == 60
+    assert mirror.count_observations_matching("ws", source="github", text="engine par") == 60
+    assert mirror.count_observations_matching("ws", text="engine par", cap=10) == 11

@@ -57,33 +57,51 @@ def test_rejected_token_fails_streams_naming_authentication(
     assert SECRET.encode() not in _everything_written(isolated, db)
 
 
+@pytest.mark.parametrize(
+    ("base", "expect"),
+    [
+        # The link's path lies under the base path "/": rebased onto api.github.com, paging goes on.
+        ("https://api.github.com", "completed"),
+        # GitHub Enterprise at /api/v3: /steal lies outside it, so the stream fails naming both.
+        ("https://ghe.acme.example/api/v3", "failed"),
+    ],
+)
 @respx.mock(assert_all_called=False)
-def test_next_link_to_another_host_is_refused(respx_mock: respx.MockRouter, tmp_path: Path) -> None:
+def test_next_link_to_another_host_never_gets_the_token(
+        respx_mock: respx.MockRouter, tmp_path: Path, base: str, expect: str) -> None:
     repo = {"id": 42, "full_name": "acme/rocket", "html_url": "https://github.com/acme/rocket",
             "default_branch": "main"}
     pr = {"id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
           "html_url": "https://github.com/acme/rocket/pull/1", "user": {"id": 7, "login": "ada"},
           "updated_at": "2099-01-01T00:00:00Z", "created_at": "2099-01-01T00:00:00Z",
           "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"}}
-    respx_mock.get("https://api.github.com/repos/acme/rocket").respond(200, json=repo)
-    respx_mock.get("https://api.github.com/repos/acme/rocket/pulls").respond(
+    host = httpx.URL(base).host
+    respx_mock.get(f"{base}/repos/acme/rocket").respond(200, json=repo)
+    respx_mock.get(f"{base}/repos/acme/rocket/pulls").respond(
         200, json=[pr], headers={"Link": '<https://evil.example.com/steal?page=2>; rel="next"'})
+    rebased = respx_mock.get(f"https://{host}/steal", params={"page": "2"}).respond(200, json=[])
     evil = respx_mock.get(host="evil.example.com").respond(200, json=[])
 
-    env = Environment(env={"GITHUB_TOKEN": SECRET})
+    env = Environment(env={"GITHUB_TOKEN": SECRET, "BACKFILL_GITHUB_API_URL": base})
     mirror = Mirror.open(tmp_path / "m.db")
     engine = Engine(mirror, env)
     run = engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),),
                                  entities=frozenset({"pull_request"})))
     status = asyncio.run(engine.run(run.id))
 
-    assert status == "failed"
     (stream,) = mirror.streams(run.id)
-    assert stream.status == "failed" and "evil.example.com" in (stream.error or "")
-    assert stream.new == 1  # the page before the bad link was kept
+    assert (status, stream.status) == (expect, expect)
+    assert stream.new == 1  # the page before the link is kept either way
+    if expect == "failed":
+        error = stream.error or ""
+        assert "evil.example.com" in error and "host evil.example.com, not ghe.acme.example" in error
+        assert "path /steal lies outside the base path /api/v3/" in error
+        assert not rebased.called
+    else:
+        assert rebased.called
     assert not evil.called
     for call in respx_mock.calls:
         request: httpx.Request = call.request
-        assert request.url.host == "api.github.com"
+        assert request.url.host == host
         assert request.headers["Authorization"] == f"Bearer {SECRET}"
         assert request.headers["User-Agent"].startswith("backfill-tui/")

@@ -83,33 +83,6 @@ def run_engine(
 # -- what a backfill stores --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("days", [7, 30, 90])
-def test_stored_source_ids_are_the_ground_truth(
-    days: int,
-    tmp_path: Path,
-    anchor: str,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    sim_text = f"anchor={anchor},clock=virtual"
-    monkeypatch.setenv("BACKFILL_SIM", sim_text)
-    db = tmp_path / "m.db"
-    code, summary = cli_run(capsys, db, f"vercel:{TARGET}", days=days)
-    assert code == 0 and summary["status"] == "completed"
-    expected = truth(sim_text, summary)
-    assert len(expected) > days * 2
-    ids = stored(db)
-    assert len(ids) == len(set(ids)) and set(ids) == expected
-    (stream,) = summary["sources"][0]["streams"]
-    assert stream["new"] == len(expected) and stream["failed"] == 0
-
-    again_code, again = cli_run(capsys, db, f"vercel:{TARGET}", days=days)
-    assert again_code == 0
-    (second,) = again["sources"][0]["streams"]
-    assert second["new"] == 0 and second["duplicates"] == stream["fetched"]
-    assert sorted(stored(db)) == sorted(ids)
-
-
 def test_team_id_and_project_id_target_the_same_project(
     tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,45 +11,58 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import signal
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from platformdirs import user_downloads_path
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from .clock import Clock
-from .engine import Engine, RunRequest
 from .environment import Environment
 from .errors import BackfillError
-from .estimate import Estimate
 from .live import EventBuffer, RunProgress
 from .outputs import atomic_write, check_output, in_use
-from .recording import Recorder, Replay
 from .screens.app_commands import ActionsProvider
 from .screens.connect import ConnectScreen
-from .screens.dashboard import DashboardScreen
-from .screens.export import ExportScreen
-from .screens.help import HelpScreen
 from .screens.messages import ProgressFlushed, RunEnded, RunLaunched
-from .screens.observations import ObservationsScreen
-from .screens.quit import QuitScreen
-from .screens.runs import RunsScreen
+from .screens.wording import in_app
 from .secrets_registry import redact
 from .store import Mirror, RunRecord
+
+# Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
+# models), recordings and the other screens load when first used, so `backfill-tui` paints
+# without them; tests/test_startup_imports.py checks what the first frame loads.
+if TYPE_CHECKING:
+    from .engine import Engine, RunRequest
+    from .estimate import Estimate
+    from .recording import Recorder
+    from .screens.dashboard import DashboardScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
 log = logging.getLogger("backfill_tui.app")
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+
+
+def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+
+    def make() -> Screen[Any]:
+        return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -72,13 +85,21 @@ class RunSession:
     worker: Worker[str] | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
     recorder: Recorder | None = None
+    #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
+    ended: bool = False
 
     @property
     def active(self) -> bool:
-        return self.worker is not None and self.worker.state in (
-            WorkerState.PENDING,
-            WorkerState.RUNNING,
-        )
+        return self.worker is not None and not worker_done(self.worker)
+
+
+def worker_done(worker: Worker[str]) -> bool:
+    """Whether the worker has finished. A worker cancelled before its coroutine first ran keeps
+    Textual's state RUNNING for ever (its wrapper never ran), so the task is asked too."""
+    if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+        return True
+    task = getattr(worker, "_task", None)
+    return isinstance(task, asyncio.Task) and task.done()
 
 
 class BackfillApp(App[None]):
@@ -87,10 +108,10 @@ class BackfillApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,
-        "dashboard": DashboardScreen,
-        "observations": ObservationsScreen,
-        "runs": RunsScreen,
-        "export": ExportScreen,
+        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
+        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
+        "runs": _screen_from(".screens.runs", "RunsScreen"),
+        "export": _screen_from(".screens.export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     #: Screens get ``-narrow`` below 100 columns and ``-wide`` from 160 (see the .tcss files).
@@ -143,6 +164,20 @@ class BackfillApp(App[None]):
             self.stopped_by = "SIGTERM"
             self.run_worker(self._cancel_then_exit(), group="quit")
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, in the app's words (fields and keys, not CLI flags: see wording)."""
+        super().notify(
+            in_app(message), title=title, severity=severity, timeout=timeout, markup=markup
+        )
+
     # -- runs ------------------------------------------------------------------------------------
 
     def totals_for(self, request: RunRequest) -> dict[str, int] | None:
@@ -158,6 +193,9 @@ class BackfillApp(App[None]):
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from .engine import Engine
+        from .recording import Recorder
+
         engine = Engine(self.mirror, self.environment)
         try:
             recorder = (
@@ -179,6 +217,9 @@ class BackfillApp(App[None]):
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from .engine import Engine
+        from .recording import Replay
+
         try:
             replay = Replay.open(path)
             engine = Engine(self.mirror, replay.environment())
@@ -207,9 +248,11 @@ class BackfillApp(App[None]):
         if run is None:
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
+        from .engine import Engine
+
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
         if run.status == "running" and not self.mirror.run_is_live(run):
-            progress.status = "interrupted"
+            progress.mark_interrupted()
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )
@@ -228,9 +271,8 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None or session.active:
             return
-        session.progress.started_at = self.clock.now()
-        session.progress.finished_at = None
-        session.progress.status = "running"
+        session.progress.begin(self.clock.now())
+        session.ended = False
         session.worker = self.run_worker(
             self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
         )
@@ -263,11 +305,15 @@ class BackfillApp(App[None]):
                 timeout=8,
             )
         finally:
-            record = self.mirror.get_run(session.run.id)
-            if record is not None:
-                status = record.status
-                session.run = record
-            self.flush_progress()
+            try:
+                record = self.mirror.get_run(session.run.id)
+                if record is not None:
+                    status = record.status
+                    session.run = record
+                self.flush_progress()
+            except Exception:  # the end must reach the dashboard whatever a redraw did
+                log.exception("while ending run %s", session.run.id)
+            session.ended = True
             self.post_message(RunEnded(session.run.id, status))
         return status
 
@@ -318,6 +364,19 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None:
             return
+        if (
+            session.worker is not None
+            and worker_done(session.worker)
+            and not session.ended
+            and session.progress.running
+        ):
+            # The worker is gone but its end was never handled: take the mirror's word.
+            record = self.mirror.get_run(session.run.id)
+            status = record.status if record is not None else "failed"
+            if status == "running":  # nothing runs it now: it stopped where it was
+                status = "cancelled" if session.worker.cancelled_event.is_set() else "interrupted"
+            session.ended = True
+            self.post_message(RunEnded(session.run.id, status))
         events = session.buffer.drain()
         now = self.clock.now()
         for event in events:
@@ -330,6 +389,8 @@ class BackfillApp(App[None]):
             )
 
     def _dashboard(self) -> DashboardScreen:
+        from .screens.dashboard import DashboardScreen
+
         stack = self._screen_stacks.get("dashboard")
         if not stack:
             self._init_mode("dashboard")
@@ -345,6 +406,8 @@ class BackfillApp(App[None]):
     # -- actions ---------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -394,6 +457,8 @@ class BackfillApp(App[None]):
         def answer(quit_now: bool | None) -> None:
             if quit_now:
                 self.run_worker(self._cancel_then_exit(), group="quit")
+
+        from .screens.quit import QuitScreen
 
         if not isinstance(self.screen, QuitScreen):
             self.push_screen(QuitScreen(), answer)

@@ -17,8 +17,6 @@ from typing import Any
 
 from .cli_options import db_path, default_db
 from .connectors import PROVIDERS
-from .environment import Environment, without_token
-from .store import Mirror
 
 __all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
 
@@ -64,6 +62,8 @@ def register(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .app import BackfillApp, DemoSetup
+    from .environment import Environment, without_token
+    from .store import Mirror
 
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
@@ -90,6 +90,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     from .app import BackfillApp
+    from .environment import Environment
+    from .store import Mirror
 
     mirror = Mirror.open(db_path(args))
     try:

@@ -7,12 +7,10 @@ Where no keyring backend exists, it says so and points at the environment variab
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import Any
 
 from .connectors import PROVIDERS, provider
-from .credentials import SERVICE, keyring_status, lookup
 from .errors import UsageError
 
 
@@ -33,7 +31,9 @@ def register(sub: Any) -> None:
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
-    import keyring
+    import getpass
+
+    from .credentials import delete_token, keyring_status, lookup, save_token
 
     names = [provider(args.provider).name] if args.provider else sorted(PROVIDERS)
     if args.action == "status":
@@ -50,7 +50,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
         raise UsageError(f"auth {args.action} needs a provider: {', '.join(sorted(PROVIDERS))}")
     info = provider(args.provider)
     note = keyring_status()
-    if note:
+    if note and args.action == "set":  # before asking for a token that cannot be kept
         raise UsageError(f"{note}; set {info.token_env} instead")
     if args.action == "set":
         token = (
@@ -59,12 +59,10 @@ def cmd_auth(args: argparse.Namespace) -> int:
         token = token.strip()
         if not token:
             raise UsageError("no token given; paste it at the prompt or pipe it on stdin")
-        keyring.set_password(SERVICE, info.name, token)
-        sys.stdout.write(f"{info.label} token saved in the keyring\n")
+        outcome = save_token(info.name, info.label, info.token_env, token)
     else:
-        try:
-            keyring.delete_password(SERVICE, info.name)
-        except keyring.errors.PasswordDeleteError:
-            raise UsageError(f"no {info.label} token in the keyring") from None
-        sys.stdout.write(f"{info.label} token deleted from the keyring\n")
+        outcome = delete_token(info.name, info.label, info.token_env)
+    if not outcome.done:
+        raise UsageError(outcome.message)
+    sys.stdout.write(f"{outcome.message}\n")
     return 0

@@ -8,18 +8,14 @@ input, with one line saying what and how to mend it (interfaces.md §4).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
-import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cli_options import (
@@ -30,20 +26,25 @@ from .cli_options import (
     Parser,
     add_db_option,
     db_path,
+    default_db,
     log_path,
 )
-from .connectors import PROVIDERS
-from .display import HeadlessDisplay, print_summary
-from .engine import Engine, RunRequest, SourceSpec, validate_depth
-from .environment import Environment, without_token
+from .connectors import CATALOG
+from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .errors import BackfillError, UsageError
-from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .outputs import check_output, in_use, sniff
-from .recording import Recorder
 from .secrets_registry import RedactingFilter, redact
-from .signals import Stop, cancel_on_signals, stop_on_signals
-from .store import Mirror
-from .summary import run_summary
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .environment import Environment
+    from .recording import Recorder
+    from .signals import Stop
+    from .store import Mirror
+
+# Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
+# needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
+# tests/test_startup_imports.py checks which heavy packages --help and a run load.
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -56,6 +57,8 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _days(text: str) -> int:
+    from .engine import validate_depth
+
     try:
         value = int(text)
     except ValueError:
@@ -99,7 +102,7 @@ def build_parser() -> Parser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="; ".join(info.connector.target_help for info in PROVIDERS.values()),
+        help="; ".join(entry.target_help for entry in CATALOG.values()),
     )
     run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
     run.add_argument(
@@ -215,6 +218,10 @@ def _entities(text: str | None) -> frozenset[str] | None:
 
 
 async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
+    import asyncio
+
+    from .signals import cancel_on_signals
+
     with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
         try:
             return await engine.run(run_id)
@@ -222,31 +229,93 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
             return "cancelled"
 
 
-def _drive(engine: Engine, mirror: Mirror, run_id: str, *, as_json: bool, quiet: bool) -> int:
+def _db_flag(args: argparse.Namespace) -> str:
+    """`` --db PATH`` when the command was given a mirror other than the default, else ``""``."""
+    path = getattr(args, "db", None)
+    return f" --db {path}" if path and Path(path) != default_db() else ""
+
+
+def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> str:
+    """Where `backfill-tui demo` keeps its runs, when the default mirror was read and the demo
+    one exists (``run_ref``: say so only if that run is there). ``""`` when nothing to say."""
+    if getattr(args, "db", None):
+        return ""
+    from .app_cli import default_demo_db
+
+    demo = default_demo_db()
+    if not demo.is_file():
+        return ""
+    if run_ref is None:
+        return f"runs made by `{APP} demo` are in {demo}: add --db {demo}"
+    import sqlite3
+
+    from .store.browse import unique_run_id
+
+    try:
+        conn = sqlite3.connect(f"file:{demo}?mode=ro", uri=True)
+        try:
+            found = unique_run_id(conn, run_ref)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return ""
+    if found is None:
+        return ""
+    return f"run {found} was made by `{APP} demo`: `{APP} resume {found} --db {demo}`"
+
+
+def _drive(
+    engine: Engine,
+    mirror: Mirror,
+    run_id: str,
+    *,
+    as_json: bool,
+    quiet: bool,
+    db_flag: str = "",
+) -> int:
+    """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
+    resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror)."""
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from .display import HeadlessDisplay, print_summary
+    from .signals import stop_on_signals
+    from .summary import BudgetLog, run_summary
+
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display, stop_on_signals() as stop:
         engine.subscribe(display)
+        budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
+        engine.subscribe(budgets)
         try:
             asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
             stop.signal_name = stop.signal_name or "SIGINT"
-    if stop.signal_name is not None:
-        sys.stderr.write(
-            f"cancelled ({stop.signal_name}): what was stored is kept; "
-            f"`backfill-tui resume {run_id}` continues\n"
-        )
     run = mirror.get_run(run_id)
     assert run is not None
-    summary = run_summary(mirror, run)
+    summary = budgets.annotate(run_summary(mirror, run))
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+    resume = f"{APP} resume {run.id}{db_flag}"
+    if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
+        sys.stderr.write(
+            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
+        )
+    elif run.status != "completed":  # a failed or cancelled stream
+        sys.stderr.write(f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}\n")
     return EXIT_OK if run.status == "completed" else EXIT_INCOMPLETE
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .engine import Engine, RunRequest, SourceSpec
+    from .environment import Environment, without_token
+    from .store import Mirror
+
     request = RunRequest(
         workspace=args.workspace,
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
@@ -256,27 +325,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     environment = Environment.create(simulate=args.simulate)
     check_side_outputs(environment, db_path(args))
-    recorder = Recorder(args.record, protected=in_use(db_path(args))) if args.record else None
+    recorder: Recorder | None = None
+    if args.record:
+        from .recording import Recorder
+
+        recorder = Recorder(args.record, protected=in_use(db_path(args)))
     mirror = Mirror.open(db_path(args))
     try:
         engine = Engine(mirror, environment)
         sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         run = engine.plan(request, simulator_text=sim_text)
+        flag = _db_flag(args)
         if recorder is None:
-            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         with recorder.recording(environment, run):
-            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+            return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
     finally:
         mirror.close()
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .environment import Environment
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         run = mirror.get_run(args.run_id)
         if run is None:
             raise UsageError(
-                f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
+                _demo_mirror_hint(args, args.run_id)
+                or f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
             )
         if run.status == "completed":
             raise UsageError(
@@ -293,12 +372,18 @@ def cmd_resume(args: argparse.Namespace) -> int:
         )
         check_side_outputs(environment, mirror.path)
         engine = Engine(mirror, environment)
-        return _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+        return _drive(
+            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
+        )
     finally:
         mirror.close()
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
+    from .store import Mirror
+
     mirror = Mirror.open(db_path(args))
     try:
         runs = mirror.list_runs(args.limit)
@@ -328,12 +413,18 @@ def cmd_runs(args: argparse.Namespace) -> int:
         elif not rows:
             sys.stdout.write(f"no runs yet in {mirror.path}\n")
         else:
+            total = mirror.count_runs()
+            if total > len(rows):
+                sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for r in rows:
                 sim = " (simulated)" if r["simulated"] else ""
                 sys.stdout.write(
                     f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
                 )
+        hint = "" if args.json else _demo_mirror_hint(args)
+        if hint:
+            sys.stderr.write(f"note: {hint}\n")
         return EXIT_OK
     finally:
         mirror.close()
@@ -353,6 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # no command: the terminal app
         args.handler = cmd_app
     setup_logging()
+    from .signals import stop_on_signals
+
     # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
     stopping = nullcontext() if args.handler in (cmd_app, _cmd_demo()) else stop_on_signals()
     try:

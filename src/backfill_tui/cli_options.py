@@ -7,7 +7,10 @@ adds its parser with ``set_defaults(handler=...)``; ``cli.COMMAND_MODULES`` list
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,10 +28,28 @@ def log_path() -> Path:
     return platformdirs.user_log_path(APP) / "backfill-tui.log"
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` did you mean 'run' or 'runs'?`` for a typo (difflib's close matches), else ``""``."""
+    close = difflib.get_close_matches(word.lower(), list(choices), n=2, cutoff=0.6)
+    if not close:
+        return ""
+    return " did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit status 2."""
+    """argparse, but a usage error is one line and exit status 2 (with a "did you mean" for a
+    mistyped command or choice)."""
 
     def error(self, message: str) -> NoReturn:
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found["choices"])
+            hint = did_you_mean(found["word"], choices)
+            if hint:
+                message = f"{message[: found.start()]}unknown '{found['word']}';{hint}"
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
 

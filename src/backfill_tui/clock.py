@@ -43,7 +43,28 @@ class VirtualClock:
     def now(self) -> float:
         return self._now
 
+    #: Seconds of waiting asked of this clock in all (each sleep counted, none really waited).
+    slept: float = 0.0
+
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._now += seconds
+            self.slept += seconds
         await asyncio.sleep(0)
+
+
+class ReplayClock(VirtualClock):
+    """The clock of a replay: virtual, and kept up with the recorded run's time.
+
+    A replay serves recorded answers with no latency, so a plain virtual clock would lag the
+    original's by all the time the original spent waiting on answers, and waits computed from
+    absolute reset times would come out longer than the original's. As each answer is served,
+    :meth:`answered` moves "now" forward to the instant the original received it (never
+    backward: concurrent streams are served in another order than they were recorded), and
+    sleeps add to it at once, accounted in ``slept``.
+    """
+
+    def answered(self, instant: float) -> None:
+        """An answer the original received at ``instant`` (epoch seconds) has been served."""
+        if instant > self._now:
+            self._now = instant

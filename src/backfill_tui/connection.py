@@ -8,10 +8,13 @@ the target. :func:`open_client` is shared with :mod:`estimate`. No Textual here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+
+import httpx
 
 from .connectors import ProviderInfo, provider
 from .credentials import Credential
@@ -24,6 +27,8 @@ from .http import (
     AuthenticationFailed,
     CallStats,
     ResilientTransport,
+    RetriesExhausted,
+    RetryRules,
     WaitNotice,
     current_stats,
 )
@@ -33,14 +38,22 @@ __all__ = ["ConnectionReport", "check_source", "open_client"]
 
 Outcome = Literal["ok", "failed", "unknown"]
 
+#: A connection test tries once: a person is waiting for it, and a DNS failure or refused
+#: connection will not mend itself in the seconds six backed-off retries take (a run retries).
+CHECK_RULES = RetryRules(max_attempts=1, max_limit_waits=0)
+#: The most a connection test waits for its answer, in seconds.
+CHECK_TIMEOUT = 10.0
+
 
 def open_client(
     environment: Environment,
     info: ProviderInfo,
     credential: Credential | None,
     on_wait: Callable[[WaitNotice], None] | None = None,
+    rules: RetryRules | None = None,
 ) -> ApiClient:
-    """An ApiClient for one provider, configured exactly like the engine's (``Engine._client``)."""
+    """An ApiClient for one provider, configured exactly like the engine's (``Engine._client``);
+    ``rules``: the retry bounds (default: the engine's)."""
     base_url = environment.base_url(info)
     transport = ResilientTransport(
         environment.inner_transport(),
@@ -50,6 +63,7 @@ def open_client(
         policy=info.policy(),
         clock=environment.clock,
         reserve_fraction=info.reserve_fraction,
+        rules=rules if rules is not None else environment.retry_rules,
         on_wait=on_wait,
     )
     return ApiClient(
@@ -95,7 +109,7 @@ async def check_source(
         return ConnectionReport(source, f"missing: {exc}", "not tried", "not checked", "failed")
     token = _token_line(environment, info, credential)
     try:
-        client = open_client(environment, info, credential)
+        client = open_client(environment, info, credential, rules=CHECK_RULES)
     except BackfillError as exc:
         return ConnectionReport(source, token, f"not tried: {exc}", "not checked", "failed")
     now = datetime.fromtimestamp(environment.clock.now(), UTC)
@@ -104,8 +118,23 @@ async def check_source(
     reset = current_stats.set(stats)
     outcome: Outcome = "ok"
     access, found = "granted", f"found: {target}"
+    host = httpx.URL(environment.base_url(info)).host
     try:
-        await connector.prepare()
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            await connector.prepare()
+    except TimeoutError:
+        access, found, outcome = (
+            f"no answer from {host} in {CHECK_TIMEOUT:.0f} s",
+            "not checked",
+            "failed",
+        )
+    except RetriesExhausted as exc:
+        problem = str(exc).rpartition("(")[2].rstrip(")") or _safe(exc)
+        if "could not connect" in problem or "timed out" in problem:
+            access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
+        else:
+            access = f"failed: {_safe(exc)}"
+        found, outcome = "not checked", "failed"
     except AuthenticationFailed as exc:
         token, access, found, outcome = f"rejected: {_safe(exc)}", "denied", "not checked", "failed"
     except AccessDenied as exc:

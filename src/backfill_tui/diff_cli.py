@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from .cli_options import EXIT_OK, add_db_option, db_path
-from .diffing import RunRef, diff_runs, render_diff
 
 
 def register(sub: Any) -> None:
@@ -40,6 +39,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from .diffing import RunRef, diff_runs, render_diff
+
     diff = diff_runs(RunRef.parse(args.a), RunRef.parse(args.b), db_path(args))
     if args.json:
         sys.stdout.write(json.dumps(diff.to_json(), indent=2, ensure_ascii=False) + "\n")

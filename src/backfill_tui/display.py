@@ -11,6 +11,7 @@ import time
 from datetime import datetime
 from typing import IO, Any
 
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
@@ -18,6 +19,30 @@ from rich.table import Table
 
 from . import progress as ev
 from .textsafe import clean
+
+STATUS_WIDTH = 24  # the status column's most; longer (a wait's reason) ends in "…"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 page``, ``2 pages``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: the end is kept (``…acme/rocket-web``), as it
+    tells two targets of one owner apart."""
+    if len(text) <= width:
+        return text
+    return "…" + text[len(text) - max(1, width - 1) :]
+
+
+def fit_source(source: str, width: int) -> str:
+    """``github:acme/rocket-web`` in at most ``width`` characters, the provider kept:
+    ``github:…rocket-web``."""
+    provider, _, target = source.partition(":")
+    if len(source) <= width or len(provider) + 5 > width:
+        return fit(source, width)
+    return f"{provider}:{fit(target, width - len(provider) - 1)}"
 
 
 class HeadlessDisplay:
@@ -62,13 +87,18 @@ class HeadlessDisplay:
             self._line(f"{event.source}: {self.waits[event.source]}")
         elif isinstance(event, ev.StreamFinished):
             row = self.rows.setdefault(event.stream, {})
-            row.update(status=event.status, counters=event.counters, error=event.error)
+            capped = event.capped and event.status == "completed"
+            status = "capped" if capped else event.status
+            row.update(status=status, counters=event.counters, error=event.error)
             c = event.counters
-            note = " (capped by --max-items)" if event.capped else ""
+            note = " by --max-items" if capped else ""
             reason = f": {clean(event.error)}" if event.error else ""
+            if event.note:
+                reason += f" ({clean(event.note)})"
             self._line(
-                f"{event.stream}: {event.status}{note}, {c.fetched} fetched, {c.new} new, "
-                f"{c.duplicates} duplicates, {c.failed} failed, {c.pages} pages{reason}"
+                f"{event.stream}: {status}{note}, {c.fetched} fetched, {c.new} new, "
+                f"{plural(c.duplicates, 'duplicate')}, {c.failed} failed, "
+                f"{plural(c.pages, 'page')}{reason}"
             )
         if self._live is not None:
             self._live.update(self._table())
@@ -79,19 +109,59 @@ class HeadlessDisplay:
 
     def _table(self) -> Table:
         elapsed = time.monotonic() - self.started
-        table = Table(title=f"backfill · {elapsed:.0f}s", expand=False, title_justify="left")
-        for name in ("stream", "status", "fetched", "new", "dup", "failed", "pages", "calls"):
-            table.add_column(name, justify="left" if name in ("stream", "status") else "right")
+        table = Table(
+            title=f"backfill · {elapsed:.0f}s",
+            expand=False,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        numbers = ("fetched", "new", "dup", "failed", "pages", "calls")
+        # Widths at this terminal width (each column is padded by one either side): the
+        # numbers whole, the stream names before the status (a wait's detail is in the caption).
+        counters = [row.get("counters", ev.StreamCounters()) for row in self.rows.values()]
+        values = [
+            (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls) for c in counters
+        ]
+        number_width = sum(
+            max(len(n), *(len(str(v[i])) for v in values)) + 2 if values else len(n) + 2
+            for i, n in enumerate(numbers)
+        )
+        avail = max(24, self.console.width - number_width - 8)
+        # A row per source, then its streams' entities indented beneath it (entities whole).
+        widest = max(
+            (
+                max(len(key.rpartition("/")[0]), len(key.rpartition("/")[2]) + 2)
+                for key in self.rows
+            ),
+            default=6,
+        )
+        room = max(14, min(widest, avail - 10))
+        status_width = max(8, min(STATUS_WIDTH, avail - room))
+        table.add_column("stream", no_wrap=True)
+        table.add_column("status", no_wrap=True, overflow="ellipsis", max_width=status_width)
+        for name in numbers:
+            table.add_column(name, justify="right", no_wrap=True)
+        if self.waits:
+            table.caption = escape(
+                "; ".join(f"{source}: {wait}" for source, wait in self.waits.items())
+            )
+            table.caption_justify = "left"
+        shown_source = None
         for key, row in self.rows.items():
+            source, _, entity = key.rpartition("/")
+            if source != shown_source:
+                shown_source = source
+                table.add_row(f"[bold]{escape(fit_source(source, room))}[/]")
             c: ev.StreamCounters = row.get("counters", ev.StreamCounters())
             status = row.get("status", "pending")
             wait = self.waits.get(key.rsplit("/", 1)[0])
             if status == "running" and wait:
-                status = wait
+                status = "waiting"
             if row.get("error"):
                 status = f"failed: {clean(row['error'])}"
             table.add_row(
-                escape(key),
+                escape(fit(f"  {entity}", room)),
                 escape(status),
                 str(c.fetched),
                 str(c.new),
@@ -116,10 +186,20 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         )
         if source["error"]:
             console.print(f"    error: {escape(clean(source['error']))}")
+        budgets = source.get("rate_limit_budgets") or {}
+        if "complexity" in budgets:  # Linear: both budgets are paced; show both
+            console.print(
+                "    budgets left: "
+                + " · ".join(
+                    f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
+                )
+            )
         for s in source["streams"]:
             capped = f", capped at {s['capped_at']}" if s["capped"] else ""
             console.print(
                 f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
                 f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
-                f"{s['pages']:>4} pages{capped}"
+                f"{s['pages']:>4} {'page ' if s['pages'] == 1 else 'pages'}{capped}"
             )
+            if s.get("note"):
+                console.print(f"      note: {escape(clean(s['note']))}")

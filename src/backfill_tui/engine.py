@@ -20,7 +20,16 @@ from . import progress as ev
 from .connectors import Connector, ItemFailure, Page, provider
 from .environment import Environment
 from .errors import UsageError
-from .http import ApiClient, ApiError, CallStats, ResilientTransport, WaitNotice, current_stats
+from .http import (
+    ApiClient,
+    ApiError,
+    CallStats,
+    PagingGuard,
+    PagingStalled,
+    ResilientTransport,
+    WaitNotice,
+    current_stats,
+)
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord, StreamRecord, combined_status
@@ -213,6 +222,7 @@ class Engine:
             policy=info.policy(),
             clock=self.environment.clock,
             reserve_fraction=info.reserve_fraction,
+            rules=self.environment.retry_rules,
             on_wait=on_wait,
         )
         return ApiClient(
@@ -256,6 +266,10 @@ class Engine:
                 log.warning("%s:%s failed: %s", provider_name, target, error)
                 self._mark(streams, "failed", error)
                 return
+            if connector.notes:  # the source's own state (moved, archived), on each stream
+                for record in streams:
+                    record.note = "; ".join(connector.notes)
+                    self.mirror.set_stream_note(record.id, record.note)
             await asyncio.gather(*(self._run_stream(run, connector, client, s) for s in streams))
         finally:
             await client.aclose()
@@ -274,7 +288,10 @@ class Engine:
         current_stats.set(stats)  # this task's own context
         stream = connector.stream(record.entity)
         counters = _counters(record)
+        note = record.note
         committed_calls, committed_wait = 0, 0.0
+        # Every provider's pages pass here: a pointer that does not move ends the stream.
+        guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, "running")
         try:
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
@@ -282,18 +299,31 @@ class Engine:
                     events, failures, capped_at, done = _within_cap(
                         page, run.max_items - counters.fetched
                     )
+                    stalled: PagingStalled | None = None
+                    if not done:
+                        listed = len(page.events) + len(page.failures) + page.skipped
+                        try:
+                            guard.check(page.next_cursor, listed)
+                        except PagingStalled as exc:
+                            stalled = exc  # keep this page's items; resume from the last pointer
+                    if not done and stalled is None:
+                        cursor = page.next_cursor
                     taken = len(events) + len(failures)
+                    if page.note is not None:
+                        note = "; ".join(n for n in (record.note, page.note) if n)
                     result = self.mirror.commit_page(
                         record,
                         run.workspace,
                         events,
                         [(f.key, f.reason) for f in failures],
                         fetched=taken,
-                        cursor=None if done else page.next_cursor,
+                        cursor=None if done else cursor,
                         done=done,
                         capped_at=capped_at,
                         api_calls=stats.api_calls - committed_calls,
                         wait_s=stats.wait_seconds - committed_wait,
+                        item_notes=_kept_notes(page, events),
+                        note=note,
                     )
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
                     counters = ev.StreamCounters(
@@ -305,6 +335,10 @@ class Engine:
                         api_calls=record.api_calls + stats.api_calls,
                     )
                     quota = client.transport.quota
+                    budgets = tuple(
+                        ev.BudgetLeft(q.name, q.remaining, q.limit)
+                        for q in client.transport.quotas.values()
+                    )
                     self._emit(
                         ev.PageStored(
                             run.id,
@@ -314,19 +348,22 @@ class Engine:
                             page_duplicates=result.duplicates,
                             quota_remaining=quota.remaining if quota else None,
                             quota_limit=quota.limit if quota else None,
+                            budgets=budgets,
                         )
                     )
+                    if stalled is not None:
+                        raise stalled
                     if done:
                         capped = capped_at is not None
                         self._emit(
                             ev.StreamFinished(
-                                run.id, record.key, "completed", counters, capped=capped
+                                run.id, record.key, "completed", counters, capped=capped, note=note
                             )
                         )
                         return
             # A stream whose connector yielded no page at all is complete and empty.
             self.mirror.set_stream_status(record.id, "completed")
-            self._emit(ev.StreamFinished(run.id, record.key, "completed", counters))
+            self._emit(ev.StreamFinished(run.id, record.key, "completed", counters, note=note))
         except Exception as exc:
             if isinstance(exc, ApiError):
                 message = redact(str(exc))
@@ -365,6 +402,12 @@ def _within_cap(
     failures = page.failures[: room - len(events)]
     reached = events[-1].occurredAt if events else page.reached or "the first page"
     return events, failures, reached, True
+
+
+def _kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:
+    """(sourceId, reason) of the page's partly read items that were kept under the cap."""
+    kept = {e.sourceId for e in events}
+    return [(n.key, n.reason) for n in page.item_notes if n.key in kept]
 
 
 @dataclass

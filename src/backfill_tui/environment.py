@@ -12,16 +12,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
-
 from . import secrets_registry
 from .clock import Clock, SystemClock, VirtualClock
-from .connectors import ProviderInfo
 from .credentials import Credential, lookup
 from .errors import CredentialsMissing, UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
+    import httpx
+
+    from .connectors import ProviderInfo
     from .demo import Simulator
+    from .http import RetryRules
 
 
 def without_token(simulator_config: str) -> str:
@@ -41,6 +42,8 @@ class Environment:
     offline: bool = False
     #: Wraps each inner transport, below the retry layer (``run --record`` puts its recorder here).
     wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+    #: Retry bounds and the whole-request deadline of every call (None: ``RetryRules()``).
+    retry_rules: RetryRules | None = None
 
     @classmethod
     def create(
@@ -66,15 +69,24 @@ class Environment:
 
     @classmethod
     def replaying(
-        cls, transport: httpx.AsyncBaseTransport, *, start: float, base_urls: Mapping[str, str]
+        cls,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        start: float,
+        base_urls: Mapping[str, str],
+        clock: VirtualClock | None = None,
     ) -> Environment:
-        """Offline: ``transport`` answers every call, on a virtual clock from ``start``.
+        """Offline: ``transport`` answers every call, on a virtual clock from ``start``
+        (``clock``, if given: one the transport also moves).
 
         ``base_urls`` maps ``BACKFILL_*_API_URL`` names to the URLs the recorded run used; no
         other variable (and so no token) is read.
         """
         return cls(
-            clock=VirtualClock(start), env=dict(base_urls), transport=transport, offline=True
+            clock=clock if clock is not None else VirtualClock(start),
+            env=dict(base_urls),
+            transport=transport,
+            offline=True,
         )
 
     @property
@@ -82,6 +94,8 @@ class Environment:
         return self.simulator is not None
 
     def base_url(self, info: ProviderInfo) -> str:
+        import httpx
+
         url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -116,4 +130,6 @@ class Environment:
             return self.transport
         if self.simulator is not None:
             return self.simulator.transport
+        import httpx
+
         return httpx.AsyncHTTPTransport(retries=0)

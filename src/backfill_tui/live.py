@@ -39,18 +39,31 @@ class StreamState:
     total: int | None = None  # the estimate
     error: str | None = None
     capped: bool = False
+    #: A plain line about an ordinary state (an empty repository): shown, not a failure.
+    note: str | None = None
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
 
+    @property
+    def shown_status(self) -> str:
+        """The status a face shows: ``capped`` for a stream the per-stream limit stopped (it
+        completed as far as it was allowed to, not the whole window)."""
+        if self.capped and self.status == "completed":
+            return "capped"
+        return self.status
+
     def bar(self) -> tuple[float | None, float]:
-        """(total, progress) for a progress bar; total None means indeterminate."""
+        """(total, progress) for a progress bar; total None means indeterminate (animated),
+        which only a stream that is running right now gets."""
         done = self.counters.fetched
-        if self.status == "completed" or (self.finished and self.total is None):
-            return float(max(done, 1)), float(max(done, 1) if self.status == "completed" else done)
+        if self.status == "completed":
+            return float(max(done, 1)), float(max(done, 1))
         if self.total is None:
-            return None, float(done)
+            if self.status == "running":
+                return None, float(done)
+            return float(max(done, 1)), float(done)
         return float(max(self.total, done, 1)), float(done)
 
 
@@ -60,6 +73,8 @@ class SourceState:
     streams: list[str] = field(default_factory=list)
     quota_remaining: int | None = None
     quota_limit: int | None = None
+    #: Every budget the provider reports, by name: (remaining, limit). Linear adds "complexity".
+    budgets: dict[str, tuple[int, int]] = field(default_factory=dict)
     wait_until: float | None = None
     wait_reason: str = ""
 
@@ -79,6 +94,9 @@ class RunProgress:
     ) -> None:
         self.run = run
         self.started_at = started_at
+        #: Items already fetched when this stretch of the run began (a resume starts with
+        #: the earlier ones): the ETA's rate counts only what this stretch fetched.
+        self.fetched_at_start = 0
         self.finished_at: float | None = None
         self.status = run.status
         self.streams: dict[str, StreamState] = {}
@@ -102,11 +120,31 @@ class RunProgress:
                 totals.get(record.key),
                 record.error,
                 record.capped,
+                clean(record.note) if record.note else None,
             )
             self.streams[record.key] = state
             self.sources.setdefault(record.source, SourceState(record.source)).streams.append(
                 record.key
             )
+
+        self.fetched_at_start = self.totals().fetched
+
+    def begin(self, now: float) -> None:
+        """A (re)start of the run at ``now``: elapsed time and the ETA's rate start over."""
+        self.version += 1
+        self.started_at = now
+        self.finished_at = None
+        self.status = "running"
+        self.fetched_at_start = self.totals().fetched
+
+    def mark_interrupted(self) -> None:
+        """The run's process is gone: it and its unfinished streams show ``interrupted``
+        (nothing of it is running, so nothing animates)."""
+        self.version += 1
+        self.status = "interrupted"
+        for stream in self.streams.values():
+            if stream.status == "running":
+                stream.status = "interrupted"
 
     # -- folding events ------------------------------------------------------------------------
 
@@ -132,6 +170,8 @@ class RunProgress:
             if event.quota_remaining is not None:
                 source.quota_remaining = event.quota_remaining
                 source.quota_limit = event.quota_limit
+            for budget in event.budgets:
+                source.budgets[budget.name] = (budget.remaining, budget.limit)
             if source.wait_until is not None and now >= source.wait_until:
                 source.wait_until = None
         elif isinstance(event, ev.RateLimitWait):
@@ -146,9 +186,12 @@ class RunProgress:
             stream.status, stream.counters = event.status, event.counters
             stream.error = clean(event.error) if event.error else None
             stream.capped = stream.capped or event.capped
+            stream.note = clean(event.note) if event.note else stream.note
             c = event.counters
             note = " (capped by the per-stream limit)" if event.capped else ""
             reason = f": {stream.error}" if stream.error else ""
+            if stream.note:
+                reason += f" ({stream.note})"
             self._log(
                 now,
                 f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
@@ -170,6 +213,7 @@ class RunProgress:
             stream.status = record.status
             stream.error = clean(record.error) if record.error else None
             stream.capped = record.capped
+            stream.note = clean(record.note) if record.note else None
             stream.counters = ev.StreamCounters(
                 record.fetched,
                 record.new,
@@ -225,15 +269,16 @@ class RunProgress:
             return None
         expected = self.expected()
         done = sum(s.counters.fetched for s in self.streams.values())
+        fetched_now = done - self.fetched_at_start  # this stretch only (a resume)
         elapsed = self.elapsed(now)
-        if expected is None or done <= 0 or elapsed <= 0:
-            return None
+        if expected is None or fetched_now <= 0 or elapsed <= 0 or expected <= done:
+            return None  # unknown, or past the estimate while still going: not "00:00"
         waits = [
             s.wait_until - now
             for s in self.sources.values()
             if s.wait_until is not None and s.wait_until > now
         ]
-        return max(0.0, (expected - done) * elapsed / done, *waits)
+        return max(0.0, (expected - done) * elapsed / fetched_now, *waits)
 
 
 class EventBuffer:

@@ -13,11 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .defaults import DEFAULT_DEPTH as DEFAULT_DEPTH
+from .defaults import DEFAULT_MAX_ITEMS as DEFAULT_MAX_ITEMS
+from .defaults import DEPTHS as DEPTHS
+
 Provider = Literal["github", "vercel", "linear", "sentry"]
 PROVIDERS: tuple[Provider, ...] = ("github", "vercel", "linear", "sentry")
-DEPTHS: tuple[int, ...] = (7, 30, 90)
-DEFAULT_DEPTH = 30
-DEFAULT_MAX_ITEMS = 1000
 
 TITLE_MAX = 200
 BODY_MAX = 10_000

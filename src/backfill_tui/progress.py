@@ -28,6 +28,18 @@ class RunStarted:
 
 
 @dataclass(frozen=True)
+class BudgetLeft:
+    """One rate-limit budget of a source as the last answer reported it.
+
+    ``name`` is ``requests`` (every provider) or ``complexity`` (Linear's complexity points).
+    """
+
+    name: str
+    remaining: int
+    limit: int
+
+
+@dataclass(frozen=True)
 class PageStored:
     run_id: str
     stream: str
@@ -36,6 +48,8 @@ class PageStored:
     page_duplicates: int
     quota_remaining: int | None = None
     quota_limit: int | None = None
+    #: Every budget the provider reports (Linear: requests and complexity), as last seen.
+    budgets: tuple[BudgetLeft, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class StreamFinished:
     counters: StreamCounters
     error: str | None = None
     capped: bool = False
+    #: A plain line about an ordinary state the stream met (an empty repository): not a failure.
+    note: str | None = None
 
 
 @dataclass(frozen=True)

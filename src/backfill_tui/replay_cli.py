@@ -12,11 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli import _drive
 from .cli_options import add_db_option, db_path
-from .engine import Engine
-from .recording import Replay
-from .store import Mirror
 
 
 def register(sub: Any) -> None:
@@ -38,15 +34,24 @@ def register(sub: Any) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from .cli import _drive
+    from .engine import Engine
+    from .recording import Replay
+    from .store import Mirror
+
     replay = Replay.open(args.file)
-    mirror = Mirror.open(db_path(args))
+    try:
+        mirror = Mirror.open(db_path(args))
+    except BaseException:
+        replay.close()
+        raise
     try:
         engine = Engine(mirror, replay.environment())
         run = replay.plan(engine)
         if not args.quiet:
             header = replay.header
             sys.stderr.write(
-                f"replaying run {header.run_id} ({len(replay.recording.exchanges)} recorded "
+                f"replaying run {header.run_id} ({replay.exchanges} recorded "
                 f"exchanges, started {header.run.started_at}) as run {run.id}\n"
             )
         code = _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
@@ -59,3 +64,4 @@ def cmd_replay(args: argparse.Namespace) -> int:
         return code
     finally:
         mirror.close()
+        replay.close()

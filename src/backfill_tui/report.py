@@ -59,20 +59,37 @@ def _day(text: str) -> date | None:
 
 
 def histogram(run: RunRecord, per_day: dict[str, int]) -> list[str]:
-    """Observations per UTC day from the cutoff to the run's start, zero days included."""
+    """Observations per UTC day across the backfill window (the cutoff to the run's start),
+    zero days included. Observations dated before the cutoff are summed in one line that says
+    why: a provider's "updated since" filter returns an item changed in the window, but the
+    item is observed at its creation time (a Linear issue created a year ago and edited last
+    week; linear_transform dates issues by createdAt, as production does)."""
     first, last = _day(run.since), _day(run.started_at)
     days = dict(per_day)
+    older = 0
+    if first is not None:
+        before = [day for day in days if day < first.isoformat()]
+        older = sum(days.pop(day) for day in before)
+        earliest = min(before, default=None)
     if first is not None and last is not None and first <= last:
         for n in range((last - first).days + 1):
             days.setdefault((first + timedelta(days=n)).isoformat(), 0)
-    if not days:
+    if not days and not older:
         return ["The run fetched no observations."]
-    peak = max(days.values()) or 1
-    rows = [
+    peak = max(days.values(), default=0) or 1
+    rows: list[list[Any]] = [
         [day, count, "█" * round(BAR * count / peak) if count else ""]
         for day, count in sorted(days.items())
     ]
-    return _table(["Day (UTC)", "Observations", ""], rows, "lrl")
+    lines = _table(["Day (UTC)", "Observations", ""], rows, "lrl")
+    if older and first is not None:
+        lines += [
+            "",
+            f"Before the window ({earliest} to {first - timedelta(days=1)}): {older} "
+            f"observation{'s' if older != 1 else ''} of items updated in the window but "
+            "observed at their creation time, which is earlier than the cutoff.",
+        ]
+    return lines
 
 
 def run_report(mirror: Mirror, run_id: str) -> str:
@@ -111,7 +128,9 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     out += ["", "## Streams", ""]
     rows: list[list[Any]] = []
     for s in streams:
-        note = f"capped at {s.capped_at}" if s.capped else ""
+        note = "; ".join(
+            n for n in (f"capped at {s.capped_at}" if s.capped else "", s.note or "") if n
+        )
         rows.append(
             [
                 s.key,
@@ -201,6 +220,23 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         )
         if len(failures) > len(shown):
             out += ["", f"... and {len(failures) - len(shown)} more."]
+    partial = mirror.item_notes(run.id)
+    if partial:
+        out += [
+            "",
+            f"{len(partial)} item(s) were stored without a part the provider could not give:",
+            "",
+        ]
+        shown_notes = partial[:MAX_ITEM_FAILURES]
+        out += _table(
+            ["Stream", "Item", "Reason"],
+            [
+                [by_id[sid].key if sid in by_id else sid, key, reason]
+                for sid, key, reason in shown_notes
+            ],
+        )
+        if len(partial) > len(shown_notes):
+            out += ["", f"... and {len(partial) - len(shown_notes)} more."]
     out += ["", "## Observations per day", ""]
     out += ["By the day each observation occurred, for everything the run fetched.", ""]
     out += histogram(run, observations_per_day(mirror, run.id, run.workspace))

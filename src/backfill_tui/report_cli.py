@@ -15,8 +15,6 @@ from typing import Any
 from .cli_options import EXIT_OK, add_db_option, db_path
 from .errors import UsageError
 from .outputs import atomic_write, check_output, in_use
-from .report import run_report
-from .store import Mirror
 
 
 def register(sub: Any) -> None:
@@ -34,6 +32,9 @@ def register(sub: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .report import run_report
+    from .store import Mirror
+
     path = db_path(args)
     if not path.is_file():
         raise UsageError(f"no mirror at {path}; give --db PATH")

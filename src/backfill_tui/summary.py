@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import progress as ev
 from .store import Mirror, RunRecord, combined_status
 
 
@@ -36,6 +37,7 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
                         "capped_at": s.capped_at,
                         "api_calls": s.api_calls,
                         "error": s.error,
+                        "note": s.note,
                     }
                     for s in own
                 ],
@@ -49,3 +51,30 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
         "status": run.status,
         "sources": sources,
     }
+
+
+class BudgetLog:
+    """A progress subscriber keeping each source's rate-limit budgets as last reported.
+
+    The mirror does not keep them (they are the provider's state, not the run's), so the
+    headless face adds them to the summary of the run it drove: ``rate_limit_budgets`` on each
+    source, ``{"requests": {"remaining": 1490, "limit": 1500}, "complexity": {...}}`` (Linear
+    reports both budgets; a source that made no call this session has ``{}``).
+    """
+
+    def __init__(self) -> None:
+        self.by_source: dict[str, dict[str, dict[str, int]]] = {}
+
+    def __call__(self, event: ev.ProgressEvent) -> None:
+        if isinstance(event, ev.PageStored) and event.budgets:
+            source = event.stream.rsplit("/", 1)[0]
+            known = self.by_source.setdefault(source, {})
+            for budget in event.budgets:
+                known[budget.name] = {"remaining": budget.remaining, "limit": budget.limit}
+
+    def annotate(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """Add ``rate_limit_budgets`` to every source of a :func:`run_summary` (in place)."""
+        for source in summary.get("sources", []):
+            key = f"{source['source']}:{source['target']}"
+            source["rate_limit_budgets"] = self.by_source.get(key, {})
+        return summary

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import ValidationError
 
 from ..errors import UsageError
-from ..http import ApiClient, RateLimitPolicy, UnexpectedResponse, next_link
+from ..http import ApiClient, ApiError, RateLimitPolicy, UnexpectedResponse, next_link
 from ..models import SourceEvent
 from ..textsafe import clean
 
@@ -32,10 +32,39 @@ class ItemFailure:
     reason: str
 
 
+@dataclass(frozen=True)
+class StreamOrder:
+    """How one stream's list is ordered and windowed, and when its scan may stop early.
+
+    Every connector writes one per stream (``Connector.orders``); docs/real-world.md shows them
+    as a table, and the conformance suite checks both. The rule (issue 9, item 1): stop early
+    only where ``ordered_by`` proves that no later item can fall inside the window, i.e. the
+    list is sorted descending on the very field the window is on; elsewhere read every page
+    (bounded by ``--max-items``) and filter.
+    """
+
+    #: The field the provider orders the list by, newest first (with its source).
+    ordered_by: str
+    #: The field the backfill window is on (``field >= cutoff``).
+    window_on: str
+    #: What the request itself bounds on the server ("" when nothing).
+    server_filter: str
+    #: True only where the ordering proves no later item can be in the window.
+    early_stop: bool
+    #: The stop rule in words.
+    stop_rule: str
+
+
 @dataclass
 class Page:
     events: list[SourceEvent] = field(default_factory=list)
     failures: list[ItemFailure] = field(default_factory=list)
+    #: Items stored, but with a part the provider could not give (a GraphQL error pointing into
+    #: one node), keyed by the stored sourceId: recorded against the item, not counted failed.
+    item_notes: list[ItemFailure] = field(default_factory=list)
+    #: A plain line about an ordinary state the stream met (an empty repository, issues turned
+    #: off, a resource gone between two pages): shown by the summary, dashboard and report.
+    note: str | None = None
     next_cursor: str | None = None
     #: Items returned by the API but outside the window or not of this stream (PRs in issues).
     skipped: int = 0
@@ -58,14 +87,33 @@ class Stream(abc.ABC):
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
 
+#: What a stream makes of an error answer to one of its pages: a plain line naming the ordinary
+#: account state it is (the stream then ends there, completed, with what it read), or ``None``
+#: for a real failure. Its second argument says whether the page was the stream's first.
+StateRule = Callable[[ApiError, bool], "str | None"]
+
+
+def gone_between_pages(label: str, what: str, error: ApiError, first: bool) -> str | None:
+    """A 404/410 on a later page: the resource was deleted (or hidden) while being read.
+
+    The pages before it were real and are kept; the stream ends completed with this line.
+    On the first page the same answer means the resource is not there at all: a failure.
+    """
+    if first or error.status not in (404, 410):
+        return None
+    said = f" ({label}: {error.said})" if error.said else ""
+    return f"{what} was deleted or hidden from this token while it was being read{said}; kept what came before"
+
 
 class LinkedListStream(Stream):
     """A stream over a JSON list paged by ``Link`` headers (GitHub, Sentry).
 
     Each item is decided in list order: taken (transformed; a malformed one is a counted
-    failure), skipped (outside the window, or not of this stream), or the first one older than
-    the cutoff, which ends the scan: no page is fetched after it. The cursor is the provider's
-    next URL, followed verbatim (the HTTP layer refuses one on another host).
+    failure), skipped (outside the window, or not of this stream), or "stop", which ends the
+    scan: no page is fetched after it. A connector answers "stop" only where its
+    :class:`StreamOrder` says the list is sorted on the window's own field. An error answer is
+    given to ``state`` first: an ordinary account state ends the stream completed with its note.
+    The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host).
     """
 
     def __init__(
@@ -78,9 +126,11 @@ class LinkedListStream(Stream):
         transform: Callable[[Any], SourceEvent],
         key: Callable[[Any], str],
         position: Callable[[dict[str, Any]], Any] | None = None,
+        state: StateRule | None = None,
     ) -> None:
         self.entity = entity
         self._position = position
+        self._state = state
         self._client = client
         self._path = path
         self._params = params
@@ -91,8 +141,17 @@ class LinkedListStream(Stream):
     async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         url: str | None = cursor or self._path
         params: Mapping[str, Any] | None = None if cursor else self._params
+        first = cursor is None
         while url is not None:
-            answer = await self._client.get(url, params)
+            try:
+                answer = await self._client.get(url, params)
+            except ApiError as exc:
+                note = self._state(exc, first) if self._state is not None else None
+                if note is None:
+                    raise
+                yield Page(note=note)
+                return
+            first = False
             if not isinstance(answer.json, list):
                 raise UnexpectedResponse(
                     f"{self._client.label} answered {self._path} with a "
@@ -153,6 +212,12 @@ class Connector(abc.ABC):
     target_pattern: ClassVar[re.Pattern[str]]
     target_help: ClassVar[str]
 
+    #: Per stream: the list's ordering field, the window's field and the stop rule.
+    orders: ClassVar[Mapping[str, StreamOrder]]
+    #: Plain lines about the source's state found by ``prepare()`` (archived, moved): shown on
+    #: every stream of the source, like a stream's own note.
+    notes: list[str]
+
     #: The run's "now" (its window ends there); the engine sets it from the run record, so a
     #: resumed or replayed run asks for the same window as the original.
     started_at: datetime | None = None
@@ -161,6 +226,7 @@ class Connector(abc.ABC):
         self.target = target
         self.client = client
         self.cutoff = cutoff
+        self.notes = []
 
     @classmethod
     def parse_target(cls, target: str) -> str:

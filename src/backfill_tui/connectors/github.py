@@ -1,10 +1,19 @@
 """GitHub: ``github:OWNER/REPO`` with streams pull_request, issue, release and push.
 
-Window rules (interfaces.md §1): PRs are listed by ``updated`` descending and the scan stops at
-the first PR updated before the cutoff; issues use ``since`` server-side and drop PRs; releases
-skip drafts and stop at the first one published before the cutoff; commits use ``since``. No
-page is fetched after the first item older than the cutoff. Next pages are GitHub's own
-``Link`` URLs, followed verbatim.
+Window rules (interfaces.md §1), per stream in :data:`ORDERS`: PRs are listed by ``updated``
+descending and the scan stops at the first PR updated before the cutoff (the list is sorted on
+the window's own field); issues use ``since`` server-side and drop PRs; commits use ``since``;
+releases are listed by **creation** (``created_at``, the tagged commit's date), not by
+publication, so a release created long ago and published today can sit behind one published
+before the cutoff (provider-apis.md §1.2, §6): every page is read (bounded by ``--max-items``),
+drafts are skipped and ``published_at`` is filtered here. Next pages are GitHub's own ``Link``
+URLs, followed verbatim.
+
+Ordinary states are not failures (issue 9, item 2): an empty repository answers its commits
+with 409 "Git Repository is empty."; a repository with issues turned off answers them with 410;
+a renamed or transferred repository answers ``/repos/OLD`` with 301 and a ``Location`` on the
+same host, which ``prepare()`` follows; an archived repository reads as usual. Each becomes a
+plain note on its streams.
 """
 
 from __future__ import annotations
@@ -15,10 +24,58 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..http import GitHubPolicy, UnexpectedResponse
+import httpx
+
+from ..http import ApiError, GitHubPolicy, UnexpectedResponse
 from ..models import SourceEvent
 from . import github_transform as gt
-from .base import Connector, Decision, LinkedListStream, ProviderInfo, Stream
+from .base import (
+    Connector,
+    Decision,
+    LinkedListStream,
+    ProviderInfo,
+    Stream,
+    StreamOrder,
+    gone_between_pages,
+)
+
+#: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
+#: states"; provider-apis.md §1.2 and §6).
+ORDERS: dict[str, StreamOrder] = {
+    "pull_request": StreamOrder(
+        ordered_by="updated_at, descending (sort=updated&direction=desc)",
+        window_on="updated_at",
+        server_filter="",
+        early_stop=True,
+        stop_rule="stop at the first PR updated before the cutoff: the list is sorted on the "
+        "window's own field, so every later PR is older still",
+    ),
+    "issue": StreamOrder(
+        ordered_by="updated_at, descending (sort=updated&direction=desc)",
+        window_on="updated_at",
+        server_filter="since=cutoff (updated at or after)",
+        early_stop=False,
+        stop_rule="read every page the server returns; PRs and anything updated before the "
+        "cutoff are skipped",
+    ),
+    "release": StreamOrder(
+        ordered_by="created_at (the tagged commit's date), descending; not published_at",
+        window_on="published_at (drafts skipped)",
+        server_filter="",
+        early_stop=False,
+        stop_rule="read every page (bounded by --max-items) and keep releases published since "
+        "the cutoff: a release created long ago and published today can follow one published "
+        "before the cutoff",
+    ),
+    "push": StreamOrder(
+        ordered_by="commit order on the default branch (newest first, not strictly by date)",
+        window_on="commit date (since=cutoff, applied by GitHub)",
+        server_filter="since=cutoff",
+        early_stop=False,
+        stop_rule="read every page the server returns; the server's since is the window "
+        "(author dates of rebased commits can be older)",
+    ),
+}
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -33,15 +90,35 @@ class GitHubConnector(Connector):
     target_pattern = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
     target_help = "github:OWNER/REPO (for example github:acme/rocket)"
 
+    orders = ORDERS
     repo: gt.Repo
 
     async def prepare(self) -> None:
-        answer = await self.client.get(f"/repos/{self.target}")
+        """Read the repository, following a 301 (renamed or transferred) on the same host.
+
+        GitHub answers ``/repos/OLD/NAME`` of a moved repository with 301 and a ``Location``
+        such as ``/repositories/{id}`` (docs: "Troubleshooting the REST API", redirects). The
+        streams then read it by its new name; the source keeps the name the user gave.
+        """
+        path, moved = f"/repos/{self.target}", False
+        try:
+            answer = await self.client.get(path)
+        except ApiError as exc:
+            if exc.status not in (301, 302, 307, 308) or not exc.location:
+                raise
+            where = httpx.URL(self.client.base_url + "/").join(exc.location)
+            answer = await self.client.get(self.client.check_next(str(where)))
+            moved = True
         data = answer.json
         if not isinstance(data, dict) or "id" not in data:
-            raise UnexpectedResponse(
-                f"GitHub answered /repos/{self.target} without a repository id"
+            raise UnexpectedResponse(f"GitHub answered {path} without a repository id")
+        name = str(data.get("full_name") or self.target)
+        if moved or name.lower() != self.target.lower():
+            self.notes.append(
+                f"repository {self.target} was renamed or moved to {name}; read from {name}"
             )
+        if data.get("archived"):
+            self.notes.append(f"repository {name} is archived (read-only); read as usual")
         self.repo = gt.Repo(
             id=int(data["id"]),
             full_name=str(data.get("full_name") or self.target),
@@ -60,9 +137,24 @@ class GitHubConnector(Connector):
         return "skip" if "pull_request" in item or self._older(item.get("updated_at")) else "take"
 
     def _decide_release(self, item: dict[str, Any]) -> Decision:
+        # Listed by creation, windowed on publication: never "stop" (see ORDERS["release"]).
         if item.get("draft"):
             return "skip"
-        return "stop" if self._older(item.get("published_at") or item.get("created_at")) else "take"
+        return "skip" if self._older(item.get("published_at") or item.get("created_at")) else "take"
+
+    def _state(self, entity: str) -> Callable[[ApiError, bool], str | None]:
+        """Which error answers to this stream's pages are ordinary repository states."""
+        name = self.repo.full_name
+
+        def state(error: ApiError, first: bool) -> str | None:
+            if entity == "push" and error.status == 409 and "empty" in error.said.lower():
+                return f"repository {name} is empty: it has no commits yet"
+            if entity == "issue" and error.status == 410:
+                said = f" (GitHub: {error.said})" if error.said else ""
+                return f"issues are turned off for repository {name}{said}"
+            return gone_between_pages("GitHub", f"repository {name}", error, first)
+
+        return state
 
     def stream(self, entity: str) -> Stream:
         since = self.cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -90,7 +182,7 @@ class GitHubConnector(Connector):
                 self._decide_release,
                 gt.release,
                 lambda i: str(i.get("tag_name")),
-                lambda i: i.get("published_at") or i.get("created_at"),
+                lambda i: i.get("created_at"),  # the list's own order
             ),
             "push": _Plan(
                 "commits",
@@ -107,12 +199,13 @@ class GitHubConnector(Connector):
         return LinkedListStream(
             self.client,
             entity,
-            f"/repos/{self.target}/{plan.endpoint}",
+            f"/repos/{repo.full_name}/{plan.endpoint}",
             {**plan.params, "per_page": 100},
             plan.decide,
             lambda item: plan.transform(item, repo),
             plan.key,
             plan.position,
+            self._state(entity),
         )
 
 

@@ -40,9 +40,29 @@ from ..models import SourceEvent
 from ..secrets_registry import redact
 from . import linear_query as lq
 from . import linear_transform as lt
-from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, transform_item
+from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, StreamOrder, transform_item
 
 __all__ = ["PROVIDER", "LinearConnector"]
+
+
+def _order(root: str) -> StreamOrder:
+    return StreamOrder(
+        ordered_by="updatedAt (orderBy: updatedAt)",
+        window_on="updatedAt",
+        server_filter="filter: {updatedAt: {gte: cutoff}}, team key",
+        early_stop=False,
+        stop_rule=f"read every page while pageInfo.hasNextPage; any {root} updated before the "
+        "cutoff is skipped (the server filter already bounds the window)",
+    )
+
+
+#: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
+#: states"; provider-apis.md §3.2).
+ORDERS: dict[str, StreamOrder] = {
+    "issue": _order("issue"),
+    "comment": _order("comment"),
+    "project": _order("project"),
+}
 
 _AUTH_CODES = {"AUTHENTICATION_ERROR", "UNAUTHENTICATED"}
 _FORBIDDEN_CODES = {"FORBIDDEN"}
@@ -100,13 +120,14 @@ class LinearStream(Stream):
         after = cursor
         while True:
             variables = {"team": connector.target, "cutoff": connector.cutoff_text, "after": after}
-            data = await connector.execute(
+            data, errors = await connector.execute_partial(
                 GraphQLRequest(self._query.document, variable_values=variables), self._root
             )
             nodes, has_next, end_cursor = _connection(data, self._root)
             page = Page()
-            for node in nodes:
-                self._take(node, page)
+            lacking = _node_errors(errors, self._root)
+            for index, node in enumerate(nodes):
+                self._take(node, page, lacking.get(index, []))
             last = nodes[-1] if nodes else None
             if isinstance(last, dict) and isinstance(last.get("updatedAt"), str):
                 page.reached = last["updatedAt"]  # ordered by updatedAt, the window's field
@@ -120,7 +141,11 @@ class LinearStream(Stream):
                 return
             after = page.next_cursor
 
-    def _take(self, node: Any, page: Page) -> None:
+    def _take(self, node: Any, page: Page, lacking: list[tuple[list[Any], str]]) -> None:
+        """Decide one node; ``lacking`` are (path inside the node, message) of its errors."""
+        if lacking and isinstance(node, dict):
+            for inside, _message in lacking:
+                _clear(node, inside)  # absent, as a webhook would carry it
         if isinstance(node, dict):
             # A comment on a project update or document has no issue: not an issue comment.
             if self.entity == "comment" and node.get("issue") is None:
@@ -133,9 +158,47 @@ class LinearStream(Stream):
         team = self._connector.team
         result = transform_item(node, lambda n: self._transform(n, team), self._key)
         if isinstance(result, ItemFailure):
+            if lacking:
+                said = "; ".join(m for _, m in lacking)
+                result = ItemFailure(result.key, f"{result.reason} (Linear said: {said})"[:300])
             page.failures.append(result)
-        else:
-            page.events.append(result)
+            return
+        page.events.append(result)
+        for inside, message in lacking:
+            where = ".".join(str(p) for p in inside) or "the node"
+            key = result.sourceId
+            page.item_notes.append(
+                ItemFailure(key, f"stored without {where}: Linear said: {message}"[:300])
+            )
+
+
+def _node_errors(errors: list[Any], root: str) -> dict[int, list[tuple[list[Any], str]]]:
+    """GraphQL errors that point into one node (``[root, "nodes", i, ...]``), by node index."""
+    found: dict[int, list[tuple[list[Any], str]]] = {}
+    for error in errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if isinstance(path, list) and len(path) >= 3 and path[:2] == [root, "nodes"]:
+            index = path[2]
+            if isinstance(index, int) and not isinstance(index, bool):
+                _code, message = _first_error([error])
+                found.setdefault(index, []).append((path[3:], message))
+    return found
+
+
+def _clear(node: dict[str, Any], inside: list[Any]) -> None:
+    """Set the value at ``inside`` (a GraphQL error's path below a node) to null."""
+    if not inside:
+        return
+    holder: Any = node
+    for step in inside[:-1]:
+        try:
+            holder = holder[step]
+        except (KeyError, IndexError, TypeError):
+            return
+    last = inside[-1]
+    in_list = isinstance(holder, list) and isinstance(last, int) and 0 <= last < len(holder)
+    if in_list or (isinstance(holder, dict) and isinstance(last, str)):
+        holder[last] = None
 
 
 def _connection(data: dict[str, Any], root: str) -> tuple[list[Any], bool, str | None]:
@@ -154,6 +217,7 @@ class LinearConnector(Connector):
     entities = ("issue", "comment", "project")
     target_pattern = re.compile(r"[A-Za-z][A-Za-z0-9]{0,9}")
     target_help = "linear:TEAM_KEY (for example linear:ENG)"
+    orders = ORDERS
 
     team: lt.Team
 
@@ -202,7 +266,25 @@ class LinearConnector(Connector):
             raise ValueError(f"Linear has no stream {entity!r}")
         return LinearStream(self, entity)
 
-    async def execute(self, request: GraphQLRequest, what: str) -> dict[str, Any]:
+    async def execute_partial(
+        self, request: GraphQLRequest, root: str
+    ) -> tuple[dict[str, Any], list[Any]]:
+        """Send one paged query; keep a partial answer whose errors all point into nodes.
+
+        GraphQL answers HTTP 200 with ``data`` and ``errors`` when some fields could not be
+        resolved (a deleted user as an issue's assignee: path ``["issues", "nodes", 1,
+        "assignee"]``); those fields come back null (provider-apis.md §3.6, §6). Returns
+        ``(data, errors)``; an answer without usable ``data``, or with an error that does not
+        point into one node of ``root``, keeps :meth:`execute`'s handling (an ApiError).
+        """
+        try:
+            return await self.execute(request, root, partial_root=root), []
+        except _Partial as partial:
+            return partial.data, partial.errors
+
+    async def execute(
+        self, request: GraphQLRequest, what: str, *, partial_root: str | None = None
+    ) -> dict[str, Any]:
         """Send one query; any failure becomes an :class:`ApiError` with one clear line."""
         transport = HTTPXAsyncTransport(
             url=self.client.base_url,
@@ -216,6 +298,9 @@ class LinearConnector(Connector):
             async with Client(transport=transport, execute_timeout=None) as session:
                 data = await session.execute(request)
         except TransportQueryError as exc:
+            if partial_root is not None and _usable_partial(exc, partial_root):
+                assert isinstance(exc.data, dict) and exc.errors is not None
+                raise _Partial(exc.data, list(exc.errors)) from None
             raise _query_error(exc, what) from None
         except TransportConnectionFailed as exc:
             # httpx raised inside gql: our own ApiError (auth, retries, rate limits) or a bug.
@@ -239,6 +324,33 @@ class LinearConnector(Connector):
         if not isinstance(data, dict):
             raise UnexpectedResponse(f"Linear answered the {what} query without data")
         return data
+
+
+class _Partial(Exception):
+    """A GraphQL answer with data and errors that each point into one node (not a failure)."""
+
+    def __init__(self, data: dict[str, Any], errors: list[Any]) -> None:
+        super().__init__("partial answer")
+        self.data, self.errors = data, errors
+
+
+def _usable_partial(exc: TransportQueryError, root: str) -> bool:
+    """Whether a query error carries ``data`` for ``root`` and only node-level errors."""
+    if not isinstance(exc.data, dict) or not isinstance(exc.data.get(root), dict):
+        return False
+    errors = exc.errors or []
+    if not errors:
+        return False
+    for error in errors:
+        path = error.get("path") if isinstance(error, dict) else None
+        if not (
+            isinstance(path, list)
+            and len(path) >= 3
+            and path[:2] == [root, "nodes"]
+            and isinstance(path[2], int)
+        ):
+            return False
+    return True
 
 
 def _query_error(exc: TransportQueryError, what: str) -> ApiError:

@@ -18,10 +18,39 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..http import SentryPolicy, UnexpectedResponse
+from ..http import ApiError, SentryPolicy, UnexpectedResponse
 from ..models import DEPTHS
 from . import sentry_transform as st
-from .base import Connector, Decision, LinkedListStream, ProviderInfo, Stream
+from .base import (
+    Connector,
+    Decision,
+    LinkedListStream,
+    ProviderInfo,
+    Stream,
+    StreamOrder,
+    gone_between_pages,
+)
+
+#: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
+#: states"; provider-apis.md §4.2).
+ORDERS: dict[str, StreamOrder] = {
+    "issue": StreamOrder(
+        ordered_by="lastSeen, descending (sort=date)",
+        window_on="lastSeen",
+        server_filter="start=cutoff, end=run start",
+        early_stop=False,
+        stop_rule='read every page while the next link says results="true"; an issue last '
+        "seen before the cutoff is skipped (the server already bounds the window)",
+    ),
+    "error": StreamOrder(
+        ordered_by="not documented (newest first observed)",
+        window_on="dateCreated",
+        server_filter="start=cutoff, end=run start",
+        early_stop=False,
+        stop_rule='read every page while the next link says results="true"; an event '
+        "created before the cutoff is skipped",
+    ),
+}
 
 _SLUG = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
 _PAGE = 100
@@ -49,6 +78,7 @@ class SentryConnector(Connector):
     target_pattern = re.compile(f"{_SLUG}/{_SLUG}")
     target_help = "sentry:ORG/PROJECT (for example sentry:acme/rocket)"
 
+    orders = ORDERS
     project: st.Project
 
     @property
@@ -100,6 +130,10 @@ class SentryConnector(Connector):
 
         return decide
 
+    def _state(self, error: ApiError, first: bool) -> str | None:
+        """A project deleted (or hidden) between two pages ends the stream with what it read."""
+        return gone_between_pages("Sentry", f"project {self.target}", error, first)
+
     def stream(self, entity: str) -> Stream:
         window = {"start": _api_time(self.cutoff), "end": _api_time(self.run_start())}
         project = self.project
@@ -120,6 +154,7 @@ class SentryConnector(Connector):
                 lambda item: st.issue_from_rest(item, project),
                 lambda i: str(i.get("shortId") or i.get("id")),
                 lambda i: i.get("lastSeen"),
+                self._state,
             )
         if entity == "error":
             return LinkedListStream(
@@ -131,6 +166,7 @@ class SentryConnector(Connector):
                 lambda item: st.error_from_rest(item, project),
                 lambda i: str(i.get("eventID") or i.get("id"))[:12],
                 lambda i: i.get("dateCreated"),
+                self._state,
             )
         raise ValueError(f"Sentry has no stream {entity!r}")
 

@@ -20,11 +20,34 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from ..http import AccessDenied, ApiClient, UnexpectedResponse, VercelPolicy
+from ..http import AccessDenied, ApiClient, ApiError, UnexpectedResponse, VercelPolicy
 from . import vercel_transform as vt
-from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, transform_item
+from .base import (
+    Connector,
+    ItemFailure,
+    Page,
+    ProviderInfo,
+    Stream,
+    StreamOrder,
+    gone_between_pages,
+    transform_item,
+)
 
 PAGE_SIZE = 100
+
+#: The ordering, window and stop rule of the stream (docs/real-world.md, "Streams and account
+#: states"; provider-apis.md §2.2). The order follows from Vercel's own pointer: the next page
+#: is "created before ``until``", ``until`` being the last item's ``created``.
+ORDERS: dict[str, StreamOrder] = {
+    "deployment": StreamOrder(
+        ordered_by="created, descending (the until cursor is the last item's created)",
+        window_on="created",
+        server_filter="since=cutoff-1ms (created after)",
+        early_stop=True,
+        stop_rule="stop at the first deployment created before the cutoff: the list is sorted "
+        "on the window's own field",
+    ),
+}
 
 
 def _millis(value: Any) -> int | None:
@@ -57,7 +80,15 @@ class DeploymentStream(Stream):
         until: int | None = int(cursor) if cursor else None
         while True:
             params = base if until is None else {**base, "until": until}
-            answer = await client.get("/v6/deployments", params)
+            try:
+                answer = await client.get("/v6/deployments", params)
+            except ApiError as exc:
+                what = f"project {connector.project.name}"
+                note = gone_between_pages("Vercel", what, exc, until is None and cursor is None)
+                if note is None:
+                    raise
+                yield Page(note=note)
+                return
             body = answer.json
             items = body.get("deployments") if isinstance(body, dict) else None
             if not isinstance(items, list):
@@ -103,6 +134,7 @@ class VercelConnector(Connector):
     target_pattern = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]{0,99}/)?[A-Za-z0-9._-]{1,100}")
     target_help = "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)"
 
+    orders = ORDERS
     project: vt.Project
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:

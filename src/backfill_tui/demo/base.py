@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import httpx
+
+from backfill_tui.demo.config import SimulatorConfig
 
 __all__ = ["PROVIDERS", "ProviderSim", "QuotaState", "WorldSpec", "json_response", "register"]
 
@@ -28,6 +30,8 @@ class WorldSpec:
     seed: int
     anchor: float  # epoch seconds: the newest instant of generated history
     scale: float
+    #: The whole configuration, for provider behaviours it selects (``url_prefix``, ...).
+    config: SimulatorConfig = field(default_factory=SimulatorConfig)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,9 @@ class ProviderSim(ABC):
                 content=b"<html><body><h1>502 Bad Gateway</h1></body></html>",
             )
         return json_response(503, {"message": "Service Unavailable"})
+
+    def begin(self, quota: QuotaState, now: float) -> None:  # noqa: B027 - optional hook
+        """Told before each request is answered: the hour's quota window and the time."""
 
     def finish(
         self, response: httpx.Response, quota: QuotaState, request_id: str, now: float

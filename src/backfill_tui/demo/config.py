@@ -30,6 +30,11 @@ _ACCEPTED: dict[str, str] = {
     "quota": "a whole number >= 1",
     "retry_after": "whole seconds >= 0",
     "scale": "a number > 0",
+    "url_prefix": "an http(s) URL, or 'request' for the address the client called",
+    "repeat_cursor": "a whole number >= 2 (0 = never)",
+    "trickle": "a whole number >= 0 (0 = never)",
+    "retry_after_form": "'seconds' or 'date'",
+    "complexity_quota": "a whole number >= 1",
 }
 
 
@@ -68,6 +73,14 @@ class SimulatorConfig:
     ``faults`` is the fraction of requests that fail (5xx, dropped connection, truncated body);
     ``rate_limit_every`` answers every Nth request with a rate limit; ``quota`` is the hourly
     primary limit; ``scale`` multiplies the number of generated items.
+
+    Protocol edges (provider-apis.md §6): ``url_prefix`` is the public URL Sentry builds its
+    ``Link`` URLs from (default: the organisation's domain ``https://acme.sentry.io``, as on
+    sentry.io; ``request`` = the address the client called); ``repeat_cursor=N`` makes Sentry's
+    lists answer page N and later with an empty page whose next link repeats its cursor;
+    ``trickle=N`` sends every Nth answer's body one byte every two seconds (real time: the wire
+    is real even on a virtual clock); ``retry_after_form=date`` makes Vercel's 429 carry an
+    HTTP-date ``Retry-After``; ``complexity_quota`` is Linear's hourly complexity budget.
     """
 
     seed: int = 1
@@ -81,6 +94,11 @@ class SimulatorConfig:
     quota: int = 5000
     retry_after: int = 1
     scale: float = 1.0
+    url_prefix: str | None = None
+    repeat_cursor: int = 0
+    trickle: int = 0
+    retry_after_form: Literal["seconds", "date"] = "seconds"
+    complexity_quota: int = 3_000_000
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -112,6 +130,32 @@ class SimulatorConfig:
             raise _bad("retry_after", self.retry_after)
         if not (isinstance(self.scale, int | float) and 0.0 < self.scale < math.inf):
             raise _bad("scale", self.scale)
+        if (
+            self.url_prefix is not None
+            and self.url_prefix != "request"
+            and (
+                not isinstance(self.url_prefix, str)
+                or not self.url_prefix.startswith(("http://", "https://"))
+                or len(self.url_prefix) < 10
+            )
+        ):
+            raise _bad("url_prefix", self.url_prefix)
+        if (
+            isinstance(self.repeat_cursor, bool)
+            or not isinstance(self.repeat_cursor, int)
+            or (self.repeat_cursor < 0 or self.repeat_cursor == 1)
+        ):
+            raise _bad("repeat_cursor", self.repeat_cursor)
+        if isinstance(self.trickle, bool) or not isinstance(self.trickle, int) or self.trickle < 0:
+            raise _bad("trickle", self.trickle)
+        if self.retry_after_form not in ("seconds", "date"):
+            raise _bad("retry_after_form", self.retry_after_form)
+        if (
+            isinstance(self.complexity_quota, bool)
+            or not isinstance(self.complexity_quota, int)
+            or self.complexity_quota < 1
+        ):
+            raise _bad("complexity_quota", self.complexity_quota)
 
     @classmethod
     def from_env_string(cls, text: str) -> SimulatorConfig:
@@ -160,7 +204,10 @@ class SimulatorConfig:
 
 def _convert(key: str, value: str) -> Any:
     try:
-        if key in ("seed", "quota", "retry_after", "rate_limit_every"):
+        if key in (
+            "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
+            "complexity_quota",
+        ):  # fmt: skip
             return int(value)
         if key in ("faults", "latency", "scale"):
             number = float(value)

@@ -2,19 +2,22 @@
 
 :class:`FaultPlan` decides, one draw per request from ``random.Random(seed)``, whether a request
 fails and how (the kinds cycle: 5xx, dropped connection, truncated body). :class:`QuotaWindow`
-is the primary rate-limit bucket, measured on the simulator's clock. Used by ``simulator.py``.
+is the primary rate-limit bucket, measured on the simulator's clock. :func:`trickle` is the
+``trickle=N`` quirk: a body that never quite finishes. Used by ``simulator.py``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import random
+from collections.abc import AsyncIterator
 
 import httpx
 
 from backfill_tui.demo.base import QuotaState
 
-__all__ = ["FAULT_KINDS", "FaultPlan", "QuotaWindow", "drop", "truncate"]
+__all__ = ["FAULT_KINDS", "FaultPlan", "QuotaWindow", "drop", "trickle", "truncate"]
 
 # The cycle of injected failures; 5xx alternates between a 502 (HTML) and a 503 (JSON).
 FAULT_KINDS = ("http_502", "dropped", "truncated", "http_503", "dropped", "truncated")
@@ -66,6 +69,30 @@ def drop(request: httpx.Request) -> httpx.RemoteProtocolError:
     """The error a client sees when the server hangs up without answering."""
     return httpx.RemoteProtocolError(
         "Server disconnected without sending a response.", request=request
+    )
+
+
+class _Trickle(httpx.AsyncByteStream):
+    """A body sent one byte at a time, ``gap`` seconds apart (real time, like the wire)."""
+
+    def __init__(self, body: bytes, gap: float) -> None:
+        self._body, self._gap = body, gap
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i in range(len(self._body)):
+            if i:
+                await asyncio.sleep(self._gap)
+            yield self._body[i : i + 1]
+
+
+def trickle(response: httpx.Response, gap: float = 2.0) -> httpx.Response:
+    """The same status and headers at once, then the body a byte every ``gap`` seconds.
+
+    httpx's read timeout restarts with every byte, so only a whole-request deadline ends it.
+    """
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+    return httpx.Response(
+        response.status_code, headers=headers, stream=_Trickle(response.content, gap)
     )
 
 

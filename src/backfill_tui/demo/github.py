@@ -2,7 +2,10 @@
 
 Serves ``/repos/{o}/{r}`` and its ``pulls``, ``issues``, ``commits`` and ``releases`` lists (and
 the same lists under ``/repositories/{id}/``, the form GitHub's ``Link`` URLs use) with GitHub's
-defaults, filters, paging, headers and error bodies. Lists are views over the lazy world of
+defaults, filters, paging, headers and error bodies. Two more repositories show states real
+accounts are in: ``acme/empty`` has no commits (its commits answer 409 "Git Repository is
+empty.", its other lists are empty), and ``acme/old-rocket`` is ``acme/rocket``'s former name
+(answered with 301 and a ``Location`` to ``/repositories/{id}``, as GitHub does). Lists are views over the lazy world of
 ``github_world.py``: the common orderings index positions directly; other filters scan once
 and cache the order. Also answers what a correct backfill should find (``ground_truth``).
 """
@@ -39,6 +42,9 @@ _SECONDARY = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
 _COLLECTIONS = ("pulls", "issues", "commits", "releases")
+EMPTY_NAME = "acme/empty"
+EMPTY_ID = 1296270
+MOVED_NAME = "acme/old-rocket"
 
 
 _View = tuple[int, Callable[[int], int], Callable[[int], dict[str, Any]]]
@@ -97,9 +103,16 @@ class GitHubSim(ProviderSim):
         if parts == ["user"]:
             return json_response(200, user_json(HUMANS[0]))
         if parts[0] == "repos" and len(parts) in (3, 4):
-            ok = f"{parts[1]}/{parts[2]}".lower() == FULL_NAME
+            name = f"{parts[1]}/{parts[2]}".lower()
+            if name == MOVED_NAME:
+                return self._moved(request, prefix, parts[3:])
+            if name == EMPTY_NAME:
+                return self._empty(parts[3:])
+            ok = name == FULL_NAME
             rest = parts[3:]
         elif parts[0] == "repositories" and len(parts) in (2, 3):
+            if parts[1] == str(EMPTY_ID):
+                return self._empty(parts[2:])
             ok = parts[1] == str(REPO_ID)
             rest = parts[2:]
         else:
@@ -118,6 +131,25 @@ class GitHubSim(ProviderSim):
                 "Validation Failed",
                 errors=[{"resource": bad.resource, "code": "invalid", "field": bad.field}],
             )
+
+    def _moved(self, request: httpx.Request, prefix: str, rest: list[str]) -> httpx.Response:
+        """A renamed repository: 301 to its id, as GitHub answers (its docs, "redirects")."""
+        origin = f"{request.url.scheme}://{request.url.netloc.decode()}{prefix}"
+        location = f"{origin}/repositories/{REPO_ID}" + "".join(f"/{p}" for p in rest)
+        if request.url.query:
+            location += "?" + request.url.query.decode()
+        body = {"message": "Moved Permanently", "url": location, "documentation_url": _DOCS}
+        return json_response(301, body, {"location": location})
+
+    def _empty(self, rest: list[str]) -> httpx.Response:
+        """``acme/empty``: a repository created but never pushed to."""
+        if not rest:
+            return json_response(200, self.world.empty_repo_json(EMPTY_NAME, EMPTY_ID))
+        if rest[0] == "commits":
+            return _error(409, "Git Repository is empty.")
+        if rest[0] in _COLLECTIONS:
+            return json_response(200, [])
+        return _error(404, "Not Found")
 
     def _list(self, request: httpx.Request, prefix: str, collection: str) -> httpx.Response:
         q = request.url.params
@@ -308,7 +340,7 @@ class GitHubSim(ProviderSim):
 
     def ground_truth(self, target: str, cutoff: datetime, entities: set[str] | None) -> set[str]:
         wanted = self._entities(entities)
-        if target.lower() != FULL_NAME:
+        if target.lower() not in (FULL_NAME, MOVED_NAME):  # the moved name reads acme/rocket
             return set()
         w, c, full = self.world, cutoff.timestamp(), FULL_NAME
         ids: set[str] = set()
@@ -319,9 +351,10 @@ class GitHubSim(ProviderSim):
                     ids.add(f"pr:{full}#{core.number}:{core.action}")
                 elif not core.is_pr and "issue" in wanted:
                     ids.add(f"issue:{full}#{core.number}:{core.action}")
-        if "release" in wanted:
-            for p in range(w.releases.count_since(c)):
-                if not w.release_flags(p)[0]:
+        if "release" in wanted:  # by publication, whatever the list's order (by creation)
+            for p in range(w.releases.n):
+                published = w.release_published(p)
+                if published is not None and published >= c:
                     ids.add(f"release:{full}:{w.tag(p)}")
         if "push" in wanted:
             ids.update(f"push:{full}:{w.commit_sha(p)}" for p in range(w.commits.count_since(c)))
@@ -330,7 +363,7 @@ class GitHubSim(ProviderSim):
     def min_pages(self, target: str, entity: str, cutoff: datetime) -> int:
         (kind,) = self._entities({entity})
         w, c = self.world, cutoff.timestamp()
-        if target.lower() != FULL_NAME:
+        if target.lower() not in (FULL_NAME, MOVED_NAME):
             count = 0
         elif kind == "pull_request":
             count = w.prs_before(w.issues.count_since(c))
@@ -339,9 +372,7 @@ class GitHubSim(ProviderSim):
         elif kind == "push":
             count = w.commits.count_since(c)
         else:
-            count = w.releases.count_since(c)
-            while count > 0 and w.release_flags(count - 1)[0]:
-                count -= 1
+            count = w.releases.n  # listed by creation: every page must be read
         return max(1, math.ceil(count / 100))
 
 

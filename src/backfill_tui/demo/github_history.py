@@ -41,6 +41,8 @@ REPO_API = f"{API}/repos/{FULL_NAME}"
 REPO_HTML = f"{HTML}/{FULL_NAME}"
 _WEB_FLOW = Person("web-flow", 19864447, "GitHub", "noreply@github.com")
 Json = dict[str, Any]
+#: (days since creation, days since publication) of the releases always published late.
+_LATE = ((60, 2), (100, 10))
 
 
 def node_id(prefix: str, seed: int, kind: str, index: int) -> str:
@@ -149,7 +151,9 @@ class RepoHistory:
             "url": f"{REPO_API}/commits/{sha}",
             "html_url": f"{REPO_HTML}/commit/{sha}",
             "comments_url": f"{REPO_API}/commits/{sha}/comments",
-            "author": user_json(author) if author.login else None,
+            "author": (user_json(author) if author.login else None)
+            if hash64(self.seed, "unlinked", p) % 11
+            else {},  # GitHub also answers an unlinked email with author {} (§6)
             "committer": user_json(committer) if committer.login else None,
             "parents": [
                 {"sha": s, "url": f"{REPO_API}/commits/{s}", "html_url": f"{REPO_HTML}/commit/{s}"}
@@ -158,11 +162,47 @@ class RepoHistory:
         }
 
     # -- releases ------------------------------------------------------------------------
+    # GitHub lists releases by creation (``created_at``, the tagged commit's date), newest
+    # first, not by publication (provider-apis.md §1.2, §6): the release timeline orders by
+    # creation, and a few releases are published long after it, so they sit behind releases
+    # published earlier. Two always are (the demo's "published long after its creation"
+    # releases): the one created nearest 60 days before the anchor is published 2 days before
+    # it, and the one created nearest 100 days before it, 10 days before it; so a 7, 30 and
+    # 90-day run each has a release a stop at the first older one would lose.
+    def release_created(self, p: int) -> int:
+        return self.releases.ts(p)
+
+    def release_published(self, p: int) -> int | None:
+        """When the release at ``p`` was published (epoch seconds); ``None`` for a draft."""
+        if self.release_flags(p)[0]:
+            return None
+        created = self.release_created(p)
+        latest = int(self.anchor) - 60
+        if p in self.late_releases:
+            published = int(self.anchor - self.late_releases[p] * DAY - 11_820)  # not on the hour
+            return max(created, min(latest, published))
+        draws = Draws(self.seed, "release:published", p)
+        if draws.random() < 0.1:
+            delay = draws.randint(20 * DAY, 80 * DAY)  # tagged long ago, published later
+        else:
+            delay = draws.randint(60, 3 * DAY)
+        return max(created, min(latest, created + delay))
+
+    @functools.cached_property
+    def late_releases(self) -> dict[int, int]:
+        """Positions of the always-late releases, and how many days before the anchor each
+        was published (created ~60 and ~100 days before it)."""
+        late = {self.releases.count_since(self.anchor - age * DAY): days for age, days in _LATE}
+        return {p: days for p, days in late.items() if p < self.releases.n}
+
     def release_flags(self, p: int) -> tuple[bool, bool]:
         """``(draft, prerelease)`` of the release at position ``p``."""
         draws = Draws(self.seed, "release", p)
         draft = draws.random() < (0.5 if p < 2 else 0.06)
-        return draft, draws.random() < 0.12
+        pre = draws.random() < 0.12
+        if p in self.late_releases:
+            draft = False
+        return draft, pre
 
     def tag(self, p: int) -> str:
         i = self.releases.n - 1 - p
@@ -173,7 +213,8 @@ class RepoHistory:
         rng = item_rng(self.seed, "release:detail", p)
         draft, pre = self.release_flags(p)
         tag = self.tag(p)
-        ts = self.releases.ts(p)
+        created = self.release_created(p)
+        published = self.release_published(p)
         rid = 90_000_000 + (self.releases.n - p) * 1000 + hash64(self.seed, "relid", p) % 1000
         author = rng.choice(HUMANS)
         previous = self.tag(p + 1) if p + 1 < self.releases.n else "v0.9.0"
@@ -193,6 +234,8 @@ class RepoHistory:
             if rng.random() < 0.2
             else rng.choice((tag, f"Rocket {tag}", f"{tag} — «Ignition» 🚀"))
         )
+        if hash64(self.seed, "release:blank-name", p) % 7 == 0:
+            name = ""  # real releases carry name "" (provider-apis.md §6)
         html = f"{REPO_HTML}/releases/tag/" + (
             f"untagged-{hex_id(self.seed, 'u', p, 20)}" if draft else tag
         )
@@ -211,13 +254,37 @@ class RepoHistory:
             "draft": draft,
             "immutable": False,
             "prerelease": pre,
-            "created_at": iso(ts - rng.randint(60, 3 * DAY)),
-            "updated_at": iso(ts),
-            "published_at": None if draft else iso(ts),
+            "created_at": iso(created),
+            "updated_at": iso(published if published is not None else created),
+            "published_at": None if published is None else iso(published),
             "assets": [],
             "tarball_url": f"{REPO_API}/tarball/{tag}",
             "zipball_url": f"{REPO_API}/zipball/{tag}",
             "body": body if rng.random() < 0.9 else "",
+        }
+
+    def empty_repo_json(self, full_name: str, repo_id: int) -> Json:
+        """A repository created but never pushed to (its commits answer 409)."""
+        repo = self.repo_json()
+        name = full_name.split("/", 1)[1]
+        created = iso(self.anchor - 40 * DAY)
+        return {
+            **repo,
+            "id": repo_id,
+            "node_id": node_id("R_kgDOA", self.seed, "repo", repo_id),
+            "name": name,
+            "full_name": full_name,
+            "html_url": f"{HTML}/{full_name}",
+            "url": f"{API}/repos/{full_name}",
+            "description": None,
+            "created_at": created,
+            "updated_at": created,
+            "pushed_at": created,
+            "homepage": None,
+            "language": None,
+            "size": 0,
+            "open_issues_count": 0,
+            "topics": [],
         }
 
     def repo_json(self) -> Json:

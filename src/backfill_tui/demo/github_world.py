@@ -122,6 +122,10 @@ class GitHubWorld(RepoHistory):
             p, self.number(p), is_pr, updated, updated - age, closed, state, comments, draft
         )
 
+    def ghost(self, p: int) -> bool:
+        """Whether the item's author deleted their account: ``user`` is null (§6)."""
+        return hash64(self.seed, "ghost", p) % 17 == 0
+
     def _details(self, core: IssueCore) -> Json:
         """Title, body and people of an issue-like item (shared by its PR and issue shapes)."""
         rng = item_rng(self.seed, "issue:detail", core.position)
@@ -184,11 +188,13 @@ class GitHubWorld(RepoHistory):
         n = core.number
         url = f"{REPO_API}/pulls/{n}"
         author: Person = d["author"]
-        user = user_json(author)
+        user = None if self.ghost(p) else user_json(author)
         assignees = [user_json(a) for a in d["assignees"]]
         merged_at = iso(core.closed) if core.state == "merged" and core.closed else None
         head_sha, base_sha = hex_id(self.seed, "head", p), hex_id(self.seed, "base", p)
         repo = {"id": REPO_ID, "name": NAME, "full_name": FULL_NAME, "private": False}
+        # A PR from a fork deleted since: GitHub answers head.repo null (provider-apis.md §6).
+        head_repo = None if hash64(self.seed, "deleted-fork", p) % 13 == 0 else repo
         return {
             "url": url,
             "id": 1_100_000_000 + n * 100 + hash64(self.seed, "prid", n) % 100,
@@ -224,7 +230,7 @@ class GitHubWorld(RepoHistory):
                 "ref": d["ref"],
                 "sha": head_sha,
                 "user": user,
-                "repo": repo,
+                "repo": head_repo,
             },
             "base": {
                 "label": f"{OWNER}:main",
@@ -258,7 +264,7 @@ class GitHubWorld(RepoHistory):
             ),
             "number": n,
             "title": d["title"],
-            "user": user_json(d["author"]),
+            "user": None if self.ghost(p) else user_json(d["author"]),
             "labels": [label_json(i) for i in d["labels"]],
             "state": "open" if core.state == "open" else "closed",
             "locked": False,

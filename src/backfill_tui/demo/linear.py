@@ -5,23 +5,29 @@ root connections ``issues``, ``comments``, ``projects`` and ``teams`` with Linea
 ordering, archived handling and Relay paging. Answers carry Linear's headers
 (``X-RateLimit-Requests-*``, ``X-RateLimit-Complexity-*`` with resets in epoch milliseconds,
 ``X-Complexity``) and its error shapes: a rate limit is HTTP 400 with ``RATELIMITED`` in the
-GraphQL errors, bad credentials ``AUTHENTICATION_ERROR``. A personal API key (``lin_api_…``)
+GraphQL errors, bad credentials ``AUTHENTICATION_ERROR``. Both hourly budgets are enforced: a
+query whose complexity would overdraw the complexity budget (``complexity_quota``, default
+3,000,000 points) is answered ``RATELIMITED`` until the window resets. A personal API key (``lin_api_…``)
 is accepted raw in ``Authorization``, any other token as ``Bearer``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from backfill_tui.demo.base import ProviderSim, QuotaState, WorldSpec, json_response, register
-from backfill_tui.demo.graphql_server import QueryError, RootList, execute
+from backfill_tui.demo.graphql_filters import QueryError
 from backfill_tui.demo.linear_world import TEAMS, LinearWorld
+
+if TYPE_CHECKING:  # graphql_server loads graphql-core: only once a Linear request is served
+    from backfill_tui.demo.graphql_server import RootList
 
 __all__ = ["ENTITIES", "LinearSim"]
 
@@ -51,8 +57,19 @@ class LinearSim(ProviderSim):
         self._complexity_used = 0
         self._window_reset = 0
         self._last_complexity = 0
+        self.complexity_limit = spec.config.complexity_quota
+        #: Queries answered RATELIMITED because the complexity budget was spent.
+        self.complexity_refusals = 0
+        self._created: dict[str, list[int]] = {}
+
+    @functools.cached_property
+    def roots(self) -> dict[str, RootList]:
+        """The root connections, built on first use (a simulator serving only GitHub never
+        imports graphql-core)."""
+        from backfill_tui.demo.graphql_server import RootList
+
         w = self.world
-        self.roots = {
+        return {
             "issues": RootList(
                 "Issue",
                 w.issues.n,
@@ -78,7 +95,6 @@ class LinearSim(ProviderSim):
                 "Team", len(TEAMS), w.team, lambda _t: len(TEAMS), lambda: range(len(TEAMS))
             ),
         }
-        self._created: dict[str, list[int]] = {}
 
     def _by_created(self, root: str) -> list[int]:
         if root not in self._created:
@@ -97,6 +113,8 @@ class LinearSim(ProviderSim):
 
     # -- serving -----------------------------------------------------------------------------
     def handle(self, request: httpx.Request) -> httpx.Response:
+        from backfill_tui.demo.graphql_server import execute
+
         self._last_complexity = 0
         if request.method != "POST" or not self.claims(request):
             return json_response(404, _errors("Not found", "NOT_FOUND"))
@@ -127,6 +145,13 @@ class LinearSim(ProviderSim):
                     maxComplexity=MAX_COMPLEXITY,
                 ),
             )
+        if self._complexity_used + complexity > self.complexity_limit:
+            self.complexity_refusals += 1
+            response = json_response(
+                400, _errors("Rate limit exceeded", "RATELIMITED", budget="complexity")
+            )
+            response.extensions[_RETRY] = ("complexity", None)
+            return response
         self.calls.update(roots)
         self._last_complexity = complexity
         self._complexity_used += complexity
@@ -149,19 +174,21 @@ class LinearSim(ProviderSim):
         response.extensions[_RETRY] = ("requests", None)
         return response
 
+    def begin(self, quota: QuotaState, now: float) -> None:
+        if quota.reset != self._window_reset:  # a new hour: the complexity budget refills too
+            self._window_reset, self._complexity_used = quota.reset, 0
+
     def finish(
         self, response: httpx.Response, quota: QuotaState, request_id: str, now: float
     ) -> httpx.Response:
-        if quota.reset != self._window_reset:  # a new hour: the complexity budget refills too
-            self._window_reset, self._complexity_used = quota.reset, self._last_complexity
         h = response.headers
         h["x-request-id"] = request_id
         h["x-ratelimit-requests-limit"] = str(quota.limit)
         h["x-ratelimit-requests-remaining"] = str(quota.remaining)
         h["x-ratelimit-requests-reset"] = str(quota.reset * 1000)
-        h["x-ratelimit-complexity-limit"] = str(COMPLEXITY_LIMIT)
+        h["x-ratelimit-complexity-limit"] = str(self.complexity_limit)
         h["x-ratelimit-complexity-remaining"] = str(
-            max(0, COMPLEXITY_LIMIT - self._complexity_used)
+            max(0, self.complexity_limit - self._complexity_used)
         )
         h["x-ratelimit-complexity-reset"] = str(quota.reset * 1000)
         limited = response.extensions.pop(_RETRY, None)

@@ -5,7 +5,12 @@ Sentry's defaults and filters: ``query`` defaults to ``is:unresolved`` when abse
 that forgets ``query=`` misses resolved and ignored issues), the window defaults to 14 days,
 ``statsPeriod`` or ``start``/``end`` bound it (issues by ``lastSeen``, events by
 ``dateCreated``), ``full=true`` adds an event's ``entries``. Pages are at most 100 items, linked
-by Sentry's ``Link`` header (``previous`` and ``next``, each with ``results`` and ``cursor``).
+by Sentry's ``Link`` header (``previous`` and ``next``, each with ``results`` and ``cursor``),
+whose URLs are built, as Sentry's are, from the server's own URL prefix (``url_prefix``; by
+default the organisation's domain ``https://acme.sentry.io``, as sentry.io does), not from the
+address the client called. ``repeat_cursor=N`` answers page N and later with an empty page whose
+``next`` link says ``results="true"`` and repeats the request's cursor (a quirk real accounts
+show).
 Errors are DRF-shaped ``{"detail": ...}``; a rate-limit answer is a 429 with no ``Retry-After``
 but ``X-Sentry-Rate-Limit-Reset``. Paths need their trailing slash (else a 301, as Django).
 """
@@ -108,6 +113,13 @@ class SentrySim(ProviderSim):
         self._now = spec.anchor  # the simulator's clock as of the last answer
         self._second, self._used = -1, 0
         self._orders: dict[tuple[Any, ...], tuple[array[int], array[int]]] = {}
+        prefix = spec.config.url_prefix
+        #: Where Link URLs point (None: the address the client called).
+        self.url_prefix: str | None = (
+            f"https://{ORG_SLUG}.sentry.io" if prefix is None else None if prefix == "request"
+            else prefix.rstrip("/")
+        )  # fmt: skip
+        self.repeat_cursor = spec.config.repeat_cursor
 
     def claims(self, request: httpx.Request) -> bool:
         return "/api/0/" in request.url.path
@@ -203,6 +215,8 @@ class SentrySim(ProviderSim):
             else (start_at, start_at + limit)
         )
         first, last = min(first, n), min(last, n)
+        if self._stuck(cursor is not None, first // limit + 1):
+            return self._stuck_page(request)
         items = [self.world.issue_json(position(i)) for i in range(first, last)]
 
         def mark(i: int) -> str:
@@ -270,6 +284,8 @@ class SentrySim(ProviderSim):
         n = max(0, hi - lo)
         cursor = _cursor(q.get("cursor"))
         offset = cursor[1] if cursor else 0
+        if self._stuck(cursor is not None, offset // per_page + 1):
+            return self._stuck_page(request)
         items = []
         for i in range(offset, min(n, offset + per_page)):
             event = self.world.event_json(lo + i)
@@ -284,11 +300,22 @@ class SentrySim(ProviderSim):
         return json_response(200, items, {"link": link})
 
     # -- paging, errors and headers ----------------------------------------------------------
+    def _stuck(self, has_cursor: bool, page: int) -> bool:
+        """Whether the ``repeat_cursor`` quirk answers this page (page numbers from 1)."""
+        return bool(self.repeat_cursor) and has_cursor and page >= self.repeat_cursor
+
+    def _stuck_page(self, request: httpx.Request) -> httpx.Response:
+        """No items, yet ``next`` claims results and names the cursor just asked for."""
+        same = request.url.params.get("cursor", "0:0:0")
+        link = self._link(request, same, True, same, True)
+        return json_response(200, [], {"link": link, "x-hits": "0", "x-max-hits": "1000"})
+
     def _link(
         self, request: httpx.Request, before: str, has_before: bool, after: str, has_after: bool
     ) -> str:
         pairs = [(k, v) for k, v in request.url.params.multi_items() if k != "cursor"]
-        base = f"{request.url.scheme}://{request.url.netloc.decode()}{request.url.path}"
+        here = self.url_prefix or f"{request.url.scheme}://{request.url.netloc.decode()}"
+        base = f"{here}{request.url.path}"
         base += f"?{urlencode(pairs)}"
 
         def one(cursor: str, rel: str, results: bool) -> str:

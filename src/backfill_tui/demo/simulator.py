@@ -23,7 +23,7 @@ from backfill_tui.demo import sentry as _sentry  # noqa: F401  (registers the pr
 from backfill_tui.demo import vercel as _vercel  # noqa: F401  (registers the provider)
 from backfill_tui.demo.base import PROVIDERS, ProviderSim, WorldSpec
 from backfill_tui.demo.config import SimulatorConfig
-from backfill_tui.demo.faults import FaultPlan, QuotaWindow, drop, truncate
+from backfill_tui.demo.faults import FaultPlan, QuotaWindow, drop, trickle, truncate
 from backfill_tui.demo.world import DAY, hash64
 
 __all__ = ["RequestRecord", "Simulator"]
@@ -40,7 +40,7 @@ class RequestRecord:
     path: str
     status: int | None
     fault: str | None  # http_502, http_503, dropped, truncated, rate_limit_429,
-    # secondary_rate_limit_403, quota_exhausted_403; None for an ordinary answer
+    # secondary_rate_limit_403, quota_exhausted_403, trickled; None for an ordinary answer
     has_auth: bool
     host: str
     provider: str
@@ -56,7 +56,7 @@ class Simulator:
             self.anchor: float = config.anchor.timestamp()
         else:
             self.anchor = float(math.floor(clock.now() / DAY) * DAY)
-        spec = WorldSpec(config.seed, self.anchor, config.scale)
+        spec = WorldSpec(config.seed, self.anchor, config.scale, config)
         self.providers: dict[str, ProviderSim] = {n: f(spec) for n, f in PROVIDERS.items()}
         self.requests: list[RequestRecord] = []
         self._faults = FaultPlan(config.seed, config.faults)
@@ -110,6 +110,7 @@ class Simulator:
         quota = self._quotas[provider.name]
         now = self.clock.now()
         quota.refresh(now)
+        provider.begin(quota.state(), now)
         auth = request.headers.get("authorization")
         every = cfg.rate_limit_every
         if cfg.token is not None and not provider.authorized(auth, cfg.token):
@@ -137,6 +138,8 @@ class Simulator:
         response = provider.finish(response, quota.state(), request_id, now)
         if fault == "truncated":
             response = truncate(response)
+        elif cfg.trickle and index % cfg.trickle == 0:
+            response, fault = trickle(response), "trickled"
         self._record(request, provider, response.status_code, fault)
         return response
 

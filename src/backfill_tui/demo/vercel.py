@@ -3,7 +3,8 @@
 Serves ``GET /v6/deployments`` (filters ``projectId``, ``teamId``/``slug``, ``since``,
 ``until``, ``limit`` up to 100, ``state``, ``target``; newest first by ``created``;
 ``pagination {count, next, prev}``) and ``GET /v9/projects/{idOrName}``, with Vercel's error
-bodies ``{"error": {"code", "message"}}``, 429 + ``Retry-After`` for rate limits and the
+bodies ``{"error": {"code", "message"}}``, 429 + ``Retry-After`` for rate limits (in seconds, or
+with ``retry_after_form=date`` as an RFC 9110 HTTP-date, which Vercel can send) and the
 ``x-ratelimit-*`` headers. Without ``teamId``/``slug`` the personal scope answers: no projects,
 no deployments. Also answers what a correct backfill should find (``ground_truth``).
 """
@@ -73,6 +74,7 @@ class VercelSim(ProviderSim):
 
     def __init__(self, spec: WorldSpec) -> None:
         self.world = VercelWorld(spec.seed, spec.anchor, spec.scale)
+        self.retry_after_form = spec.config.retry_after_form
 
     def claims(self, request: httpx.Request) -> bool:
         path = request.url.path
@@ -202,6 +204,9 @@ class VercelSim(ProviderSim):
         if response.status_code == 429:
             retry = response.headers.get("retry-after")
             reset = math.ceil(now + int(retry)) if retry is not None else quota.reset
+            if retry is not None and self.retry_after_form == "date":
+                # An HTTP-date has whole seconds: the instant the client may call again.
+                response.headers["retry-after"] = email.utils.formatdate(reset, usegmt=True)
             limit = {"remaining": 0, "reset": reset, "resetMs": reset * 1000, "total": quota.limit}
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
             response = json_response(

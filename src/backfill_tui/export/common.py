@@ -191,6 +191,10 @@ def plan_export(
     path = Path(db).expanduser()
     conn = open_for_reading(path)
     try:
+        if run_id is not None:  # a unique prefix names its run (UsageError if ambiguous)
+            from ..store.browse import unique_run_id
+
+            run_id = unique_run_id(conn, run_id) or run_id
         if run_id is not None and not run_exists(conn, run_id):
             raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
         rows = observations(conn, workspace, run_id)

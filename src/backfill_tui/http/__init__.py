@@ -6,11 +6,12 @@ from .errors import (
     ApiError,
     AuthenticationFailed,
     HostNotAllowed,
+    PagingStalled,
     RateLimitExhausted,
     RetriesExhausted,
     UnexpectedResponse,
 )
-from .paging import next_link
+from .paging import PagingGuard, next_link
 from .ratelimit import (
     GitHubPolicy,
     LimitAnswer,
@@ -19,8 +20,16 @@ from .ratelimit import (
     RateLimitPolicy,
     SentryPolicy,
     VercelPolicy,
+    parse_retry_after,
 )
-from .transport import CallStats, ResilientTransport, RetryRules, WaitNotice, current_stats
+from .transport import (
+    CallStats,
+    DeadlineExceeded,
+    ResilientTransport,
+    RetryRules,
+    WaitNotice,
+    current_stats,
+)
 
 __all__ = [
     "AccessDenied",
@@ -29,10 +38,13 @@ __all__ = [
     "ApiResponse",
     "AuthenticationFailed",
     "CallStats",
+    "DeadlineExceeded",
     "GitHubPolicy",
     "HostNotAllowed",
     "LimitAnswer",
     "LinearPolicy",
+    "PagingGuard",
+    "PagingStalled",
     "Quota",
     "RateLimitExhausted",
     "RateLimitPolicy",
@@ -45,5 +57,6 @@ __all__ = [
     "WaitNotice",
     "current_stats",
     "next_link",
+    "parse_retry_after",
     "provider_message",
 ]

@@ -1,13 +1,15 @@
 """``ApiClient``: the one way connectors talk to a REST API.
 
 It owns an ``httpx.AsyncClient`` on top of :class:`ResilientTransport`, joins paths to the
-configured base URL, follows a provider's next-page URLs verbatim (after checking their host)
-and turns answers a connector cannot use into :mod:`errors` with one clear line.
+configured base URL, follows a provider's next-page URLs (under the one rule of
+:meth:`ApiClient.follow`) and turns answers a connector cannot use into :mod:`errors` with one
+clear line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +18,10 @@ import httpx
 
 from .. import __version__
 from ..secrets_registry import redact
-from .errors import AccessDenied, HostNotAllowed, UnexpectedResponse
+from .errors import AccessDenied, ApiError, HostNotAllowed, UnexpectedResponse
 from .transport import PARSED_JSON, ResilientTransport, origin
+
+log = logging.getLogger("backfill_tui.http")
 
 USER_AGENT = f"backfill-tui/{__version__} (+https://github.com/lightfastai)"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -46,6 +50,10 @@ def provider_message(body: Any) -> str:
 
 
 class ApiClient:
+    """A REST API at one configured base URL (``https://api.github.com``, a self-hosted
+    Sentry's ``https://errors.example.com/sentry``): every request, next pages included, goes
+    there and nowhere else."""
+
     def __init__(
         self,
         *,
@@ -58,7 +66,10 @@ class ApiClient:
         self.label = label
         self.base_url = base_url.rstrip("/")
         self.transport = transport
-        self._origin = origin(httpx.URL(self.base_url))
+        self._base = httpx.URL(self.base_url)
+        self._origin = origin(self._base)
+        self._base_path = self._base.path.rstrip("/")
+        self._rebasing_logged = False
         self._gate = asyncio.Semaphore(concurrency)
         self.http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -69,12 +80,64 @@ class ApiClient:
             trust_env=False,  # a proxy from the environment must not route around our transport
         )
 
+    def follow(self, url: str) -> str:
+        """The URL at which a provider's next-page URL is requested; refuses what cannot be.
+
+        The one rule for every provider's pointer (provider-apis.md §6): credentials go only to
+        the configured base URL. A next-page URL on the configured origin whose path lies under
+        the configured base path is followed as given. One whose origin differs (scheme, host
+        or port) but whose path lies under the base path is *rebased*: its path and query are
+        requested on the configured origin. Self-hosted Sentry builds ``Link`` URLs from its own
+        ``system.url-prefix`` and sentry.io from the organisation's domain, so these routinely
+        differ from the address the client was given. Anything else raises
+        :class:`HostNotAllowed` naming exactly what differs. A relative URL is joined to the base.
+        (Vercel's ``until`` and Linear's ``after`` cursors are parameters, not URLs: their
+        requests are always built on the base URL.)
+        """
+        parsed = httpx.URL(url)
+        if not parsed.is_absolute_url:
+            return url
+        under = (
+            not self._base_path
+            or parsed.path == self._base_path
+            or parsed.path.startswith(self._base_path + "/")
+        )
+        same_origin = origin(parsed) == self._origin
+        if under and same_origin:
+            return url
+        if under:
+            rebased = str(self._base.copy_with(raw_path=parsed.raw_path))
+            if not self._rebasing_logged:
+                self._rebasing_logged = True
+                log.info(
+                    "%s: next-page links name %s://%s; following their path on %s",
+                    self.label, parsed.scheme, parsed.netloc.decode("ascii", "replace"),
+                    self.base_url,
+                )  # fmt: skip
+            return rebased
+        differs = _differences(parsed, self._base)
+        shown = self._base_path + "/" if self._base_path else "/"
+        differs.append(f"its path {parsed.path[:120]} lies outside the base path {shown}")
+        where = redact(f"{parsed.scheme}://{parsed.netloc.decode('ascii', 'replace')}")
+        raise HostNotAllowed(
+            redact(
+                f"{self.label}: a next-page link to {where} cannot be followed: "
+                f"{'; '.join(differs)}; credentials go only to {self.base_url}, so paging "
+                "stopped (check the configured API base URL)"
+            )
+        )
+
     def check_next(self, url: str) -> str:
-        """Refuse a next-page URL on another host before anything is sent there."""
+        """Refuse a URL on any other origin, with no rebasing: for a redirect's ``Location``.
+
+        A redirect to another host means the resource lives there, so asking the configured
+        host for its path would read something else; only next-page pointers are rebased
+        (:meth:`follow`).
+        """
         parsed = httpx.URL(url)
         if parsed.is_absolute_url and origin(parsed) != self._origin:
             raise HostNotAllowed(
-                f"{self.label}: a next-page link points to {parsed.host}; refused, because "
+                f"{self.label}: a redirect points to {parsed.host}; refused, because "
                 f"credentials go only to {self._origin[1]}"
             )
         return url
@@ -82,7 +145,7 @@ class ApiClient:
     async def get(self, url: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
         """GET a path (joined to the base URL) or an absolute next-page URL."""
         if url.startswith(("http://", "https://")):
-            self.check_next(url)
+            url = self.follow(url)
         async with self._gate:
             response = await self.http.get(url, params=params)
         body = response.extensions.get(PARSED_JSON)
@@ -92,21 +155,60 @@ class ApiClient:
                     f"{self.label}: {response.request.url.path} answered with something other "
                     "than JSON"
                 )
-            return ApiResponse(str(response.url), body, response.headers, _links(response))
+            return ApiResponse(str(response.url), body, response.headers, self._links(response))
         raise _error_for(self.label, response, body)
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    def _links(self, response: httpx.Response) -> dict[str, dict[str, str]]:
+        """The ``Link`` header by rel, each URL absolute (RFC 8288: relative to the answer's
+        URL) and already rebased by :meth:`follow` where that rule allows, so that a checkpoint
+        holds the URL actually requested. A link that cannot be followed is kept as given; it
+        fails only if the stream asks for it."""
+        try:
+            links = {str(key): dict(value) for key, value in response.links.items()}
+        except Exception:  # a malformed Link header is the provider's problem; treat as no links
+            return {}
+        for link in links.values():
+            if "url" not in link:
+                continue
+            try:
+                absolute = str(response.url.join(link["url"]))
+                link["url"] = self.follow(absolute)
+            except HostNotAllowed:
+                link["url"] = absolute
+            except Exception:  # an unparsable URL: left as given, to fail if followed
+                pass
+        return links
 
-def _links(response: httpx.Response) -> dict[str, dict[str, str]]:
-    try:
-        return {str(key): dict(value) for key, value in response.links.items()}
-    except Exception:  # a malformed Link header is the provider's problem; treat as no links
-        return {}
+
+def _differences(link: httpx.URL, base: httpx.URL) -> list[str]:
+    """What differs between a link's origin and the base URL's, each part named."""
+    found = []
+    if link.scheme != base.scheme:
+        found.append(f"scheme {link.scheme}, not {base.scheme}")
+    if link.host != base.host:
+        found.append(f"host {link.host}, not {base.host}")
+    ports = (_port(link), _port(base))
+    if ports[0] != ports[1]:
+        found.append(f"port {ports[0]}, not {ports[1]}")
+    return found
 
 
-def _error_for(label: str, response: httpx.Response, body: Any) -> Exception:
+def _port(url: httpx.URL) -> int | None:
+    return url.port or {"https": 443, "http": 80}.get(url.scheme)
+
+
+def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
+    error = _error_line(label, response, body)
+    error.status = response.status_code
+    error.said = redact(provider_message(body))[:200]
+    error.location = response.headers.get("location")
+    return error
+
+
+def _error_line(label: str, response: httpx.Response, body: Any) -> ApiError:
     status = response.status_code
     path = response.request.url.path
     said = redact(provider_message(body))[:200]

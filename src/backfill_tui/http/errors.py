@@ -3,7 +3,8 @@
 ApiError                 a stream cannot go on; ``str()`` is one line, never a credential
 ├── AuthenticationFailed the provider rejected the credentials (401)
 ├── AccessDenied         403 that is not a rate limit, or 404 for the configured resource
-├── HostNotAllowed       a next-page link pointed away from the configured API host
+├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL
+├── PagingStalled        a next-page pointer that does not move (already read, or empty page)
 ├── RetriesExhausted     5xx, dropped connections, timeouts or bad JSON beyond the retry bound
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
@@ -17,6 +18,13 @@ class ApiError(Exception):
 
     #: When true, every stream of the same provider fails with it (bad credentials).
     provider_wide: bool = False
+    #: The HTTP status of the answer, the provider's own message (redacted) and the
+    #: ``Location`` header, when the error is an HTTP answer: connectors read them to tell an
+    #: ordinary account state (an empty repository's 409, a moved repository's 301) from a
+    #: failure. ``None``/empty for errors that are not one answer (retries, rate limits).
+    status: int | None = None
+    said: str = ""
+    location: str | None = None
 
 
 class AuthenticationFailed(ApiError):
@@ -28,6 +36,10 @@ class AccessDenied(ApiError):
 
 
 class HostNotAllowed(ApiError):
+    pass
+
+
+class PagingStalled(ApiError):
     pass
 
 

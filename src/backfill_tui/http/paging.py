@@ -1,13 +1,16 @@
-"""Next-page pointers, read the way each provider writes them; never rebuilt by us.
+"""Next-page pointers, read the way each provider writes them, and the guard on all of them.
 
 GitHub and Sentry both page with an RFC 8288 ``Link`` header; Sentry marks the last page with
 ``results="false"`` on its ``rel="next"`` link, which GitHub never sends. Vercel's pointer is in
-the body (``pagination.next``) and Linear's in ``pageInfo``; their connectors read those.
+the body (``pagination.next``) and Linear's in ``pageInfo``; their connectors read those. Where a
+``Link`` URL may be requested is :meth:`ApiClient.follow`'s rule. :class:`PagingGuard` is run by
+the engine's page loop, the one loop every provider's stream goes through.
 """
 
 from __future__ import annotations
 
 from .client import ApiResponse
+from .errors import PagingStalled
 
 
 def next_link(answer: ApiResponse) -> str | None:
@@ -16,3 +19,44 @@ def next_link(answer: ApiResponse) -> str | None:
     if following.get("results") == "false":
         return None
     return following.get("url")
+
+
+class PagingGuard:
+    """Ends a stream whose next-page pointer does not move, so no server answer can loop a run.
+
+    A pointer is a stream's checkpoint cursor, whatever the provider: a next-page URL (GitHub,
+    Sentry), an ``until`` (Vercel) or an ``after`` cursor (Linear). Two answers stop a stream
+    (provider-apis.md §6): a pointer this stream has already read (Sentry can answer an empty
+    page with ``results="true"`` and the same cursor again), and an empty page that still
+    claims more pages (``--max-items`` counts items, so it alone would never end such a loop).
+    """
+
+    def __init__(self, stream: str, start: str | None) -> None:
+        self.stream = stream
+        self._read: set[str] = set() if start is None else {start}
+
+    def check(self, following: str | None, listed: int) -> None:
+        """Record the pointer to the next page; raise :class:`PagingStalled` if it cannot move.
+
+        ``following`` is the page's next-page pointer (None: the last page); ``listed`` counts
+        the items the page held, skipped ones included.
+        """
+        if following is None:
+            return
+        shown = _short(following)
+        if listed == 0:
+            raise PagingStalled(
+                f"{self.stream}: the provider answered an empty page that claims more follow "
+                f"(next: {shown}); stopped here rather than ask again"
+            )
+        if following in self._read:
+            raise PagingStalled(
+                f"{self.stream}: the provider's next-page pointer repeats one already read "
+                f"({shown}); stopped here rather than read the same pages in a loop"
+            )
+        self._read.add(following)
+
+
+def _short(pointer: str, limit: int = 160) -> str:
+    text = "".join(ch for ch in pointer if ch.isprintable())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

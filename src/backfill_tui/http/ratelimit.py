@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -16,11 +18,25 @@ import httpx
 
 @dataclass(frozen=True)
 class Quota:
-    """The provider's budget as its last response reported it."""
+    """One budget of the provider as its last response reported it.
+
+    Most providers have one budget, counted in calls. Linear has two (Linear docs, "Rate
+    limiting"): requests per hour and complexity points per hour; for the latter ``cost`` is the
+    ``X-Complexity`` of the answer that reported it, the best guess of what the next query costs.
+    """
 
     limit: int
     remaining: int
     reset_at: float | None  # epoch seconds
+    #: What the budget counts, in the user's words ("calls", "complexity points").
+    unit: str = "calls"
+    #: The cost of the last request in this budget's unit (1 call; Linear's ``X-Complexity``).
+    cost: int = 1
+
+    @property
+    def name(self) -> str:
+        """``requests`` or ``complexity``: how the dashboard and the summary label it."""
+        return "complexity" if self.unit == "complexity points" else "requests"
 
 
 @dataclass(frozen=True)
@@ -32,7 +48,13 @@ class LimitAnswer:
 
 
 class RateLimitPolicy(Protocol):
-    def quota(self, response: httpx.Response) -> Quota | None: ...
+    def quota(self, response: httpx.Response) -> Quota | None:
+        """The request-count budget (the one every provider has), if the answer reports it."""
+        ...
+
+    def quotas(self, response: httpx.Response) -> tuple[Quota, ...]:
+        """Every budget the answer reports; the transport paces on, and reserves, each."""
+        ...
 
     def limit_answer(
         self, response: httpx.Response, body: Any, now: float
@@ -61,14 +83,38 @@ def _header_quota(
     return Quota(limit, remaining, reset / 1000 if reset_in_ms else float(reset))
 
 
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if value is None:
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value, or None when absent or unreadable.
+
+    RFC 9110 §10.2.3 allows both forms: delta-seconds (``"120"``) and an HTTP-date
+    (``"Wed, 21 Oct 2015 07:28:00 GMT"``, also the obsolete RFC 850 and asctime forms). A date
+    is measured against ``now`` (epoch seconds, the run's clock); a date in the past means 0.
+    Vercel's 429 can carry either form (provider-apis.md §6).
+    """
+    if value is None or not value.strip():
         return None
+    text = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(text)
     except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # RFC 9110: an HTTP-date is always UTC
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, when.timestamp() - now)
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN or infinite
         return None
+    return max(0.0, seconds)
+
+
+def _retry_after(headers: httpx.Headers, now: float) -> float | None:
+    return parse_retry_after(headers.get("retry-after"), now)
+
+
+def _one(quota: Quota | None) -> tuple[Quota, ...]:
+    return () if quota is None else (quota,)
 
 
 @dataclass
@@ -85,10 +131,13 @@ class GitHubPolicy:
     def quota(self, response: httpx.Response) -> Quota | None:
         return _header_quota(response.headers, "x-ratelimit")
 
+    def quotas(self, response: httpx.Response) -> tuple[Quota, ...]:
+        return _one(self.quota(response))
+
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if response.status_code not in (403, 429):
             return None
-        retry_after = _retry_after(response.headers)
+        retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
             return LimitAnswer(retry_after, f"rate limited ({response.status_code}, retry-after)")
         remaining = _int(response.headers, "x-ratelimit-remaining")
@@ -119,10 +168,13 @@ class VercelPolicy:
     def quota(self, response: httpx.Response) -> Quota | None:
         return _header_quota(response.headers, "x-ratelimit")
 
+    def quotas(self, response: httpx.Response) -> tuple[Quota, ...]:
+        return _one(self.quota(response))
+
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if response.status_code != 429:
             return None
-        retry_after = _retry_after(response.headers)
+        retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
             return LimitAnswer(retry_after + random.uniform(0, self.jitter), "rate limited (429)")
         reset = _reset_in(_int(response.headers, "x-ratelimit-reset"), now)
@@ -135,13 +187,33 @@ class VercelPolicy:
 class LinearPolicy:
     """Linear: ``RATELIMITED`` in the GraphQL errors (HTTP 400), ``ratelimited`` type, or 429.
 
-    Waits on ``retry-after`` (seconds) or the ``X-RateLimit-*-Reset`` headers (milliseconds).
+    Waits on ``retry-after`` (seconds or a date) or the ``X-RateLimit-*-Reset`` headers
+    (milliseconds). Two budgets are read (provider-apis.md §3.5): requests
+    (``X-RateLimit-Requests-*``) and complexity points (``X-RateLimit-Complexity-*``, with the
+    answer's own cost in ``X-Complexity``).
     """
 
     fallback_wait: float = 30.0
 
     def quota(self, response: httpx.Response) -> Quota | None:
         return _header_quota(response.headers, "x-ratelimit-requests", reset_in_ms=True)
+
+    def complexity(self, response: httpx.Response) -> Quota | None:
+        """The complexity-point budget, its cost being this answer's ``X-Complexity``."""
+        found = _header_quota(response.headers, "x-ratelimit-complexity", reset_in_ms=True)
+        if found is None:
+            return None
+        cost = _int(response.headers, "x-complexity")
+        return Quota(
+            found.limit,
+            found.remaining,
+            found.reset_at,
+            unit="complexity points",
+            cost=max(0, cost) if cost is not None else 0,
+        )
+
+    def quotas(self, response: httpx.Response) -> tuple[Quota, ...]:
+        return _one(self.quota(response)) + _one(self.complexity(response))
 
     @staticmethod
     def _is_limited(response: httpx.Response, body: Any) -> bool:
@@ -159,7 +231,7 @@ class LinearPolicy:
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if not self._is_limited(response, body):
             return None
-        retry_after = _retry_after(response.headers)
+        retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
             return LimitAnswer(retry_after, "rate limited (RATELIMITED)")
         budgets = ("requests", "complexity", "endpoint-requests")
@@ -190,10 +262,13 @@ class SentryPolicy:
     def quota(self, response: httpx.Response) -> Quota | None:
         return _header_quota(response.headers, "x-sentry-rate-limit")
 
+    def quotas(self, response: httpx.Response) -> tuple[Quota, ...]:
+        return _one(self.quota(response))
+
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
         if response.status_code != 429:
             return None
-        retry_after = _retry_after(response.headers)
+        retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
             return LimitAnswer(retry_after, "rate limited (429)")
         reset = _reset_in(_int(response.headers, "x-sentry-rate-limit-reset"), now)

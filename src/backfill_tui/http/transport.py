@@ -8,11 +8,18 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
 - waits when the quota is inside the reserve, or when the provider answers with a rate limit;
 - retries 5xx, dropped connections, timeouts and truncated or invalid JSON with backoff and
   jitter, a bounded number of times;
+- gives every attempt a whole-request deadline (connect, headers and the whole body), because
+  httpx's read timeout is per read: a body trickled a byte at a time never trips it;
+- keeps the reserve on every budget the provider reports (Linear has two: requests and
+  complexity points), waiting for that budget's reset rather than spending into it;
 - counts API calls and wait time on the :class:`CallStats` of the stream making the call.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import json
 import logging
 import random
@@ -59,6 +66,13 @@ class RetryRules:
     max_limit_waits: int = 12  # rate-limit answers in a row before the stream fails
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
+    #: Seconds (wall clock: the wire takes real time even on a simulated run) one attempt may
+    #: take from sending to the last byte of the body; past it the attempt counts as a timeout.
+    deadline: float = 120.0
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """One attempt took longer than :attr:`RetryRules.deadline` as a whole (retried)."""
 
 
 def origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -88,7 +102,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._reserve = reserve_fraction
         self._rules = rules or RetryRules()
         self._on_wait = on_wait
+        #: The request-count budget as last reported (what the dashboard showed before Linear's
+        #: second budget; kept for the faces that show one figure).
         self.quota: Quota | None = None
+        #: Every budget as last reported, by name (``requests``, ``complexity``).
+        self.quotas: dict[str, Quota] = {}
 
     def _stats(self) -> CallStats | None:
         return current_stats.get()
@@ -104,17 +122,29 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         await self._clock.sleep(seconds)
 
     async def _respect_reserve(self) -> None:
-        quota = self.quota
-        if quota is None or self._reserve <= 0 or quota.reset_at is None:
+        """Wait for a budget's reset rather than spend into its reserve (each budget alike).
+
+        A call budget is inside its reserve when ``remaining <= limit * reserve``; a complexity
+        budget when the next query (assumed to cost as much as the costliest seen, from
+        ``X-Complexity``) would take it there. Either way the wait runs to that budget's own reset.
+        """
+        if self._reserve <= 0:
             return
-        if quota.remaining <= quota.limit * self._reserve:
-            seconds = quota.reset_at - self._clock.now()
-            if seconds > 0:
-                reserve = int(quota.limit * self._reserve)
-                await self._wait(
-                    seconds + 1, f"keeping {reserve} of {quota.limit} calls in reserve"
-                )
-            self.quota = None
+        for name, quota in list(self.quotas.items()):
+            if quota.reset_at is None:
+                continue
+            spend = 0 if quota.unit == "calls" else quota.cost
+            if quota.remaining - spend <= quota.limit * self._reserve:
+                seconds = quota.reset_at - self._clock.now()
+                if seconds > 0:
+                    reserve = int(quota.limit * self._reserve)
+                    await self._wait(
+                        seconds + 1,
+                        f"keeping {reserve} of {quota.limit} {quota.unit} in reserve",
+                    )
+                self.quotas.pop(name, None)
+                if name == "requests":
+                    self.quota = None
 
     def _backoff(self, attempt: int) -> float:
         rules = self._rules
@@ -137,8 +167,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if stats is not None:
                 stats.api_calls += 1
             try:
-                response = await self._inner.handle_async_request(request)
-                await response.aread()
+                response = await self._attempt(request)
             except httpx.TransportError as exc:
                 last_problem = _describe_transport_error(exc)
                 attempt += 1
@@ -153,6 +182,12 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             quota = self._policy.quota(response)
             if quota is not None:
                 self.quota = quota
+            for budget in self._policy.quotas(response):
+                known = self.quotas.get(budget.name)
+                if known is not None and known.cost > budget.cost:
+                    # The next query may be the costliest kind seen (streams' queries differ).
+                    budget = dataclasses.replace(budget, cost=known.cost)
+                self.quotas[budget.name] = budget
             body, problem = _parse_body(response)
             answer = self._policy.limit_answer(response, body, self._clock.now())
             if answer is not None:
@@ -181,6 +216,28 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 continue
             return _rebuild(request, response, body)
 
+    async def _attempt(self, request: httpx.Request) -> httpx.Response:
+        """Send once and read the whole body within the deadline, else :class:`DeadlineExceeded`.
+
+        ``asyncio.timeout`` bounds the attempt as a whole (connect, headers, every chunk of the
+        body), unlike httpx's ``read`` timeout, which restarts with each chunk received.
+        """
+        deadline = self._rules.deadline
+        response: httpx.Response | None = None
+        try:
+            async with asyncio.timeout(deadline):
+                response = await self._inner.handle_async_request(request)
+                await response.aread()
+        except TimeoutError:
+            if response is not None:
+                with contextlib.suppress(Exception):
+                    await response.aclose()
+            raise DeadlineExceeded(
+                f"no complete answer within {deadline:g}s, the whole-request deadline",
+                request=request,
+            ) from None
+        return response
+
     async def aclose(self) -> None:
         await self._inner.aclose()
 
@@ -194,6 +251,8 @@ def _rejects_credentials(status: int, body: Any) -> bool:
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:
+    if isinstance(exc, DeadlineExceeded):
+        return str(exc)
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):

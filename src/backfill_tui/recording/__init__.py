@@ -12,6 +12,8 @@ from .fileformat import (
     RecordingFile,
     RecordingHeader,
     RunParameters,
+    SpooledRecording,
+    open_recording,
     read_recording,
 )
 from .scrub import scrub_headers, scrub_text, scrub_url
@@ -29,6 +31,8 @@ __all__ = [
     "Replay",
     "ReplayTransport",
     "RunParameters",
+    "SpooledRecording",
+    "open_recording",
     "read_recording",
     "scrub_headers",
     "scrub_text",

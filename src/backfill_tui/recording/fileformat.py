@@ -18,9 +18,12 @@ import gzip
 import hashlib
 import json
 import os
+import tempfile
 import threading
 import zlib
-from collections.abc import Iterator
+from array import array
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -142,6 +145,13 @@ class Exchange:
     error: tuple[str, str] | None = None  # (httpx exception class, message) when no answer
     started: float = 0.0  # seconds since the recording began
     elapsed: float = 0.0  # seconds the answer took
+    #: When the answer arrived, in seconds since the recording began on the run's own clock
+    #: (virtual in a simulated run); None in recordings made before it was written.
+    answered: float | None = None
+
+    def arrival(self) -> float:
+        """Seconds after the recording began at which the run's clock saw this answer."""
+        return self.answered if self.answered is not None else self.started + self.elapsed
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -156,6 +166,8 @@ class Exchange:
             "started": round(self.started, 6),
             "elapsed": round(self.elapsed, 6),
         }
+        if self.answered is not None:
+            data["answered"] = round(self.answered, 6)
         if self.error is not None:
             data["error"] = {"type": self.error[0], "message": self.error[1]}
         return data
@@ -176,6 +188,7 @@ class Exchange:
             error=(str(error["type"]), str(error["message"])) if error else None,
             started=float(data.get("started", 0.0)),
             elapsed=float(data.get("elapsed", 0.0)),
+            answered=float(data["answered"]) if data.get("answered") is not None else None,
         )
 
 
@@ -264,13 +277,23 @@ def read_recording(
     The file is read as a stream, one line at a time: a line longer than ``max_line`` bytes or
     a file inflating past ``max_total`` bytes (decompressed) is refused as soon as the bound is
     crossed, so a small file that decompresses to gigabytes costs at most ``max_line`` of memory.
+    Every exchange is kept in memory; a replay uses :func:`open_recording`, which keeps none.
     """
+    exchanges: list[Exchange] = []
     target = Path(path).expanduser()
+    header = _scan(target, max_line, max_total, lambda exchange, line: exchanges.append(exchange))
+    return RecordingFile(header, exchanges, target)
+
+
+def _scan(
+    target: Path, max_line: int, max_total: int, sink: Callable[[Exchange, bytes], None]
+) -> RecordingHeader:
+    """Verify the recording at ``target``, handing each exchange (and its line) to ``sink``."""
     if not target.is_file():
         raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
     try:
         with gzip.open(target, "rb") as handle:
-            return _parse(target, _bounded_lines(target, handle, max_line, max_total))
+            return _parse(target, _bounded_lines(target, handle, max_line, max_total), sink)
     except gzip.BadGzipFile as exc:
         if "CRC" in str(exc) or "length" in str(exc):
             raise RecordingError(
@@ -288,6 +311,83 @@ def read_recording(
         raise RecordingError(
             f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
         ) from None
+
+
+class SpooledRecording:
+    """A verified recording whose exchanges wait on disk, read back one at a time.
+
+    :func:`open_recording` makes one. Its memory is the index a caller builds (``index``) and
+    one offset per exchange, not the answers: those are in an anonymous temporary file (the
+    decompressed lines, already scrubbed; removed when closed or when the process ends).
+    """
+
+    def __init__(
+        self,
+        header: RecordingHeader,
+        path: Path,
+        spool: IO[bytes],
+        offsets: array[int],
+        index: dict[Hashable, deque[int]],
+    ) -> None:
+        self.header = header
+        self.path = path
+        self._spool = spool
+        self._offsets = offsets  # start of exchange i's line; one more entry: the spool's end
+        self._lock = threading.Lock()
+        #: Request key (as ``open_recording``'s ``key`` made it) → the exchanges holding answers
+        #: to it, by position in the file (recorded order).
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def exchange(self, position: int) -> Exchange:
+        """The exchange at ``position`` (0-based, recorded order), read from the spool."""
+        start, end = self._offsets[position], self._offsets[position + 1]
+        with self._lock:
+            self._spool.seek(start)
+            line = self._spool.read(end - start)
+        return Exchange.from_json(json.loads(line))
+
+    def __iter__(self) -> Iterator[Exchange]:
+        for position in range(len(self)):
+            yield self.exchange(position)
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+def open_recording(
+    path: str | os.PathLike[str],
+    key: Callable[[Exchange], Hashable],
+    *,
+    max_line: int = MAX_LINE_BYTES,
+    max_total: int = MAX_TOTAL_BYTES,
+) -> SpooledRecording:
+    """Verify a recording in one streaming pass and spool its exchanges for reading back.
+
+    Checks and bounds exactly as :func:`read_recording` (one :class:`RecordingError` line for a
+    missing, foreign, cut, damaged, modified or oversized file), but keeps no exchange in memory:
+    each line goes to a temporary file, and ``index`` maps ``key(exchange)`` to the positions of
+    the exchanges with that key, in recorded order. Memory is the index, not the answers.
+    """
+    target = Path(path).expanduser()
+    spool = tempfile.TemporaryFile(prefix="backfill-tui-replay-")  # noqa: SIM115 (kept open)
+    offsets: array[int] = array("q", [0])
+    index: dict[Hashable, deque[int]] = {}
+
+    def sink(exchange: Exchange, line: bytes) -> None:
+        index.setdefault(key(exchange), deque()).append(len(offsets) - 1)
+        spool.write(line)
+        offsets.append(offsets[-1] + len(line))
+
+    try:
+        header = _scan(target, max_line, max_total, sink)
+        spool.flush()
+    except BaseException:
+        spool.close()
+        raise
+    return SpooledRecording(header, target, spool, offsets, index)
 
 
 def _bounded_lines(
@@ -327,7 +427,9 @@ def _cut(target: Path) -> RecordingError:
     )
 
 
-def _parse(target: Path, lines: Iterator[bytes]) -> RecordingFile:
+def _parse(
+    target: Path, lines: Iterator[bytes], sink: Callable[[Exchange, bytes], None]
+) -> RecordingHeader:
     """Verify and decode the lines of a recording as they arrive (header, exchanges, trailer)."""
     first_line = next(lines, b"")
     try:
@@ -347,7 +449,7 @@ def _parse(target: Path, lines: Iterator[bytes]) -> RecordingFile:
         raise _unreadable(target, exc) from None
     digest = hashlib.sha256()
     digest.update(first_line if first_line.endswith(b"\n") else first_line + b"\n")
-    exchanges: list[Exchange] = []
+    count = 0
     unreadable: Exception | None = None  # reported after the checksum: an edit says "modified"
     trailer: Any = None
     for line in lines:
@@ -363,18 +465,22 @@ def _parse(target: Path, lines: Iterator[bytes]) -> RecordingFile:
             trailer = data
             continue
         digest.update(line if line.endswith(b"\n") else line + b"\n")
+        count += 1
+        if unreadable is not None:
+            continue  # counted, not used: the file is refused once its checksum is known
         try:
-            exchanges.append(Exchange.from_json(data))
+            exchange = Exchange.from_json(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            unreadable = unreadable or exc
-            exchanges.append(Exchange(seq=0, method="", url="", body=None))  # counted, not used
+            unreadable = exc
+            continue
+        sink(exchange, line if line.endswith(b"\n") else line + b"\n")
     if trailer is None:
         raise _cut(target)
-    if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != len(exchanges):
+    if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != count:
         raise _modified(target)
     if unreadable is not None:
         raise _unreadable(target, unreadable)
-    return RecordingFile(header, exchanges, target)
+    return header
 
 
 def _modified(target: Path) -> RecordingError:

@@ -21,13 +21,13 @@ import itertools
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from .. import __version__
+from ..clock import Clock, ReplayClock
 from ..connectors import provider
 from ..engine import Engine, RunRequest, SourceSpec
 from ..environment import Environment, without_token
@@ -35,14 +35,14 @@ from ..outputs import check_output
 from ..store import RunRecord
 from .fileformat import (
     Exchange,
-    RecordingFile,
     RecordingHeader,
     RecordingWriter,
     RunParameters,
-    read_recording,
+    SpooledRecording,
+    open_recording,
 )
 from .scrub import scrub_text, scrub_url
-from .transports import RecordingTransport, ReplayTransport
+from .transports import RecordingTransport, ReplayTransport, exchange_key
 
 
 class Recorder:
@@ -56,6 +56,8 @@ class Recorder:
         self._secrets: list[str] = []
         self._seq = itertools.count(1)
         self._start = 0.0
+        self._clock: Clock | None = None
+        self._clock_start = 0.0
 
     @property
     def exchanges(self) -> int:
@@ -80,10 +82,12 @@ class Recorder:
             started_at=run.started_at,
             since=run.since,
         )
+        self._clock = environment.clock
+        self._clock_start = environment.clock.now()
         header = RecordingHeader(
             run=params,
             run_id=run.id,
-            clock_start=environment.clock.now(),
+            clock_start=self._clock_start,
             base_urls=base_urls,
             simulated=environment.simulated,
             simulator=scrub_text(without_token(run.simulator or ""), self._secrets) or None,
@@ -108,6 +112,8 @@ class Recorder:
             start=self._start,
             secrets=self._secrets,
             next_seq=lambda: next(self._seq),
+            clock=self._clock,
+            clock_start=self._clock_start,
         )
 
     def _add(self, exchange: Exchange) -> None:
@@ -115,20 +121,41 @@ class Recorder:
             self._writer.add(exchange)
 
 
-@dataclass
 class Replay:
-    """A verified recording, ready to run again offline."""
+    """A verified recording, ready to run again offline.
 
-    recording: RecordingFile
-    transport: ReplayTransport | None = field(default=None, init=False)
+    The exchanges are spooled to a temporary file (``fileformat.open_recording``) and read back
+    one at a time as the replay asks for them, so a replay's memory does not grow with the
+    recording. :meth:`close` removes the spool (it also goes when the process ends).
+    """
+
+    def __init__(self, recording: SpooledRecording) -> None:
+        self.recording = recording
+        self.transport: ReplayTransport | None = None
 
     @classmethod
     def open(cls, path: str | Path) -> Replay:
-        return cls(read_recording(path))
+        """Verify the recording at ``path`` (``RecordingError``, one line, if it is missing, not
+        a recording, truncated, damaged, modified or oversized) and spool its exchanges."""
+        return cls(open_recording(path, exchange_key))
 
     @property
     def header(self) -> RecordingHeader:
         return self.recording.header
+
+    @property
+    def exchanges(self) -> int:
+        """How many exchanges the recording holds."""
+        return len(self.recording)
+
+    def close(self) -> None:
+        self.recording.close()
+
+    def __enter__(self) -> Replay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def started_at(self) -> datetime:
@@ -145,14 +172,18 @@ class Replay:
         )
 
     def environment(self) -> Environment:
-        """Offline, on a virtual clock from the recorded start, answering from the recording."""
-        self.transport = ReplayTransport(self.recording.exchanges)
+        """Offline, answering from the recording, on a :class:`ReplayClock` from the recorded
+        start that no wait really waits on: recorded latency is not re-enacted, rate-limit,
+        Retry-After and backoff waits pass at once (still accounted on each stream's
+        ``rate_limit_wait_s``), and each answer moves the clock forward to when the original
+        run received it."""
+        start = self.header.clock_start
+        clock = ReplayClock(start)
+        self.transport = ReplayTransport(self.recording, clock=clock, clock_start=start)
         base_urls = {
             provider(name).base_url_env: url for name, url in self.header.base_urls.items()
         }
-        return Environment.replaying(
-            self.transport, start=self.header.clock_start, base_urls=base_urls
-        )
+        return Environment.replaying(self.transport, start=start, base_urls=base_urls, clock=clock)
 
     def plan(self, engine: Engine) -> RunRecord:
         """Plan the recorded run in ``engine``'s mirror: same parameters, same cutoff."""

@@ -9,15 +9,17 @@ requests get the recorded answers in their recorded order, so retries and waits 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 
 import httpx
 
+from ..clock import Clock, ReplayClock
 from ..http import ApiError
-from .fileformat import Exchange
+from .fileformat import Exchange, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
 
 ExchangeSink = Callable[[Exchange], None]
@@ -61,12 +63,18 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         start: float,
         secrets: Iterable[str] = (),
         next_seq: Callable[[], int],
+        clock: Clock | None = None,
+        clock_start: float = 0.0,
     ) -> None:
+        """``start``: ``time.perf_counter()`` when recording began; ``clock`` and
+        ``clock_start``: the run's clock and its ``now()`` then, for each answer's ``answered``."""
         self._inner = inner
         self._sink = sink
         self._start = start
         self._secrets = tuple(secrets)
         self._next_seq = next_seq
+        self._clock = clock
+        self._clock_start = clock_start
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
@@ -105,6 +113,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 else None,
                 started=began - self._start,
                 elapsed=time.perf_counter() - began,
+                answered=self._clock.now() - self._clock_start if self._clock is not None else None,
             )
         )
 
@@ -129,15 +138,55 @@ def _operation(body: str) -> str:
     return f" (operation {name})" if isinstance(name, str) and name else ""
 
 
-class ReplayTransport(httpx.AsyncBaseTransport):
-    """Answers from recorded exchanges; one instance serves every source of a replay."""
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
-    def __init__(self, exchanges: Iterable[Exchange]) -> None:
-        self._answers: dict[Key, deque[Exchange]] = {}
-        for exchange in sorted(exchanges, key=lambda e: e.seq):
-            key = request_key(exchange.method, exchange.url, exchange.body)
-            self._answers.setdefault(key, deque()).append(exchange)
-        self._served: Counter[Key] = Counter()
+
+def answer_key(method: str, url: str, body: bytes | None) -> bytes:
+    """A request's key (:func:`request_key`) as 32 bytes: a digest of method and URL, then one
+    of the body. A replay's index holds these, so its memory does not grow with long URLs or
+    GraphQL bodies."""
+    method, url, body_text = request_key(method, url, body)
+    return _digest(f"{method} {url}") + _digest(body_text)
+
+
+def exchange_key(exchange: Exchange) -> bytes:
+    """The :func:`answer_key` of a recorded exchange (``fileformat.open_recording``'s ``key``)."""
+    return answer_key(exchange.method, exchange.url, exchange.body)
+
+
+class ReplayTransport(httpx.AsyncBaseTransport):
+    """Answers from recorded exchanges; one instance serves every source of a replay.
+
+    ``exchanges`` is either the exchanges themselves or a :class:`SpooledRecording` (a replay's
+    usual source: answers are read from its spool as they are asked for, so memory stays flat
+    as recordings grow). Nothing here waits: recorded latency is not re-enacted, and when
+    ``clock`` (the replay's :class:`ReplayClock`) is given, each answer moves it forward to the
+    instant the original run received it (``clock_start`` + ``Exchange.arrival()``), so waits
+    the retry layer computes from reset times are not inflated by the latency a replay skips.
+    """
+
+    def __init__(
+        self,
+        exchanges: Iterable[Exchange] | SpooledRecording,
+        *,
+        clock: ReplayClock | None = None,
+        clock_start: float = 0.0,
+    ) -> None:
+        self._load: Callable[[int], Exchange]
+        self._answers: dict[Hashable, deque[int]]
+        if isinstance(exchanges, SpooledRecording):
+            self._answers = exchanges.index
+            self._load = exchanges.exchange
+        else:
+            ordered = sorted(exchanges, key=lambda e: e.seq)
+            self._answers = {}
+            for position, exchange in enumerate(ordered):
+                self._answers.setdefault(exchange_key(exchange), deque()).append(position)
+            self._load = ordered.__getitem__
+        self._clock = clock
+        self._clock_start = clock_start
+        self._served: Counter[Hashable] = Counter()
         self.unanswered: list[str] = []
 
     @property
@@ -148,27 +197,28 @@ class ReplayTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = scrub_body(await request.aread())
         url = scrub_url(request.url)
-        key = request_key(request.method, url, body)
+        key = answer_key(request.method, url, body)
         queue = self._answers.get(key)
         if not queue:
-            raise self._mismatch(key, url)
-        exchange = queue.popleft()
+            raise self._mismatch(key, request.method, url, body)
+        exchange = self._load(queue.popleft())
         self._served[key] += 1
+        if self._clock is not None:
+            self._clock.answered(self._clock_start + exchange.arrival())
         if exchange.error is not None or exchange.status is None:
             raise _error(exchange, request)
         return httpx.Response(
             exchange.status, headers=exchange.headers, content=exchange.content, request=request
         )
 
-    def _mismatch(self, key: Key, url: str) -> RecordingMismatch:
-        method, _, body = key
+    def _mismatch(self, key: bytes, method: str, url: str, body: bytes) -> RecordingMismatch:
         parsed = httpx.URL(url)
         target = parsed.raw_path.decode("ascii", "replace")
-        what = f"{method} {target}{_operation(body)}"
+        what = f"{method.upper()} {target}{_operation(body_key(body))}"
         served = self._served[key]
         if served:
             detail = f"; it holds {served} answer(s) for it and all were used"
-        elif any(k[0] == method and k[1] == url for k in self._answers):
+        elif any(isinstance(k, bytes) and k[:16] == key[:16] for k in self._answers):
             detail = "; it has this request only with a different body"
         else:
             detail = ""

@@ -32,27 +32,34 @@ from textual.widgets import (
     Select,
 )
 
-from ..connection import check_source
-from ..connectors import PROVIDERS, provider
-from ..credentials import SERVICE, keyring_status, lookup
-from ..engine import RunRequest, SourceSpec
+from ..connectors import CATALOG, PROVIDERS, provider
+from ..credentials import keyring_status, lookup, save_token
+from ..defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
 from ..errors import BackfillError, UsageError
-from ..estimate import Estimate, estimate
-from ..models import DEFAULT_DEPTH, DEPTHS
 from ..secrets_registry import redact, register
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.source_card import SourceCard, TokenStatus
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
+from .wording import in_app
 
-if TYPE_CHECKING:
+DEMO_HINT = (
+    "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
+    "token, a backfill to watch in under a minute."
+)
+
+if TYPE_CHECKING:  # the engine, estimate and HTTP layer load on first use (issue 13 start-up)
     from ..app import BackfillApp
+    from ..engine import RunRequest, SourceSpec
+    from ..estimate import Estimate
 
 log = logging.getLogger("backfill_tui.app")
 
 
 def parse_source(provider_name: str, text: str) -> SourceSpec:
     """``acme/rocket`` for the chosen provider, or a whole ``github:acme/rocket``."""
+    from ..engine import SourceSpec
+
     value = text.strip()
     if not value:
         raise UsageError(f"type a target: {provider(provider_name).connector.target_help}")
@@ -79,7 +86,7 @@ class TargetValidator(Validator):
 
 def target_placeholder(provider_name: str) -> str:
     """The target's form without its example (``github:OWNER/REPO``): it fits the field."""
-    return provider(provider_name).connector.target_help.split(" (for example")[0]
+    return CATALOG[provider_name].target_help.split(" (for example")[0]
 
 
 class ConnectScreen(Screen[None]):
@@ -117,6 +124,15 @@ class ConnectScreen(Screen[None]):
                                 compact=True,
                             )
                 with Horizontal(classes="field"):
+                    yield Label("Max items", classes="field-label")
+                    yield Input(
+                        value=str(DEFAULT_MAX_ITEMS),
+                        placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
+                        restrict=r"[0-9]*",
+                        max_length=9,
+                        id="max-items",
+                    )
+                with Horizontal(classes="field"):
                     yield Label("Record to", classes="field-label")
                     yield Input(
                         placeholder="optional: record this run to a file",
@@ -125,7 +141,7 @@ class ConnectScreen(Screen[None]):
                 with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
                     yield Select(
-                        [(info.label, name) for name, info in PROVIDERS.items()],
+                        [(entry.label, name) for name, entry in CATALOG.items()],
                         value=self.provider_name,
                         allow_blank=False,
                         id="provider",
@@ -138,6 +154,8 @@ class ConnectScreen(Screen[None]):
                     )
                     yield Button("Add", id="add")
                 yield Label("", id="target-hint")
+                if self.backfill.demo is None and not self.backfill.mirror.list_runs(1):
+                    yield Label(Content(DEMO_HINT), id="demo-hint")
                 keyring_note = keyring_status()
                 if keyring_note and not self.backfill.environment.simulated:
                     yield Label(Content(f"Note: {keyring_note}."), id="keyring-note")
@@ -166,6 +184,8 @@ class ConnectScreen(Screen[None]):
             self.action_estimate()
         elif workspace:
             self.query_one("#target", Input).focus()
+        else:  # a first start: typing goes to the workspace at once
+            self.query_one("#workspace", Input).focus()
 
     def _last_workspace(self) -> str:
         runs = self.backfill.mirror.list_runs(1)
@@ -205,6 +225,7 @@ class ConnectScreen(Screen[None]):
         self.add_source(self.query_one("#target", Input).value)
 
     @on(RadioSet.Changed, "#depth")
+    @on(Input.Changed, "#max-items")
     @on(SourceAdded)
     def _form_changed(self) -> None:
         self._estimate_stale()
@@ -248,65 +269,80 @@ class ConnectScreen(Screen[None]):
         return TokenStatus(f"missing: set {info.token_env} or save one here", False, True)
 
     def on_source_card_save_token(self, message: SourceCard.SaveToken) -> None:
-        note = keyring_status()
         info = provider(message.provider)
-        if note is not None:
-            self.notify(f"{note}; set {info.token_env} instead", severity="error", timeout=8)
+        register(message.token)  # whatever happens next, it is never shown
+        outcome = save_token(info.name, info.label, info.token_env, message.token)
+        if not outcome.done:
+            self.notify(redact(outcome.message), title="Not saved", severity="error", timeout=10)
             return
-        try:
-            import keyring
-
-            keyring.set_password(SERVICE, info.name, message.token)
-        except Exception as exc:  # any backend failure: say so, never show the token
-            self.notify(
-                redact(
-                    f"could not save to the keyring ({type(exc).__name__}); set "
-                    f"{info.token_env} instead"
-                ),
-                severity="error",
-            )
-            return
-        register(message.token)
-        self.notify(f"{info.label} token saved in the keyring")
+        self.notify(outcome.message)
         for card in self.query(SourceCard):
             if card.spec.provider == info.name:
                 card.show_token(self.token_status(info.name))
                 card.show_check(None)
 
+    @property
+    def max_items(self) -> int:
+        """The per-stream cap typed in the form (UsageError when not a whole number >= 1)."""
+        text = self.query_one("#max-items", Input).value.strip()
+        if not text:
+            return DEFAULT_MAX_ITEMS
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise UsageError(
+                f"max items must be a whole number of at least 1 (default "
+                f"{DEFAULT_MAX_ITEMS}), not '{clean(text)}'"
+            )
+        return value
+
     def build_request(self) -> RunRequest:
+        """The one check ctrl+t, ctrl+e and ctrl+s share, in this order: workspace, sources,
+        entities, max items. Raises UsageError with one line saying what to fix."""
+        from ..engine import RunRequest
+
         workspace = self.query_one("#workspace", Input).value.strip()
         if not workspace:
             raise UsageError("the workspace is empty; type the workspace id the backfill is for")
         cards = list(self.query(SourceCard))
         if not cards:
-            raise UsageError("no source yet: add one, for example github:acme/rocket")
+            raise UsageError(
+                "no source yet: pick a provider, type a target such as acme/rocket, press enter"
+            )
         specs = []
         for card in cards:
             spec = card.spec_with_entities()
             if spec.entities is not None and not spec.entities:
                 raise UsageError(f"{card.spec}: tick at least one entity, or remove the source")
             specs.append(spec)
-        return RunRequest(workspace=workspace, sources=tuple(specs), depth=self.depth)
+        return RunRequest(
+            workspace=workspace,
+            sources=tuple(specs),
+            depth=self.depth,
+            max_items=self.max_items,
+        )
 
     def _request_or_notify(self) -> RunRequest | None:
         try:
             return self.build_request()
         except BackfillError as exc:
-            self.notify(str(exc), title="Not ready", severity="error")
+            self.notify(in_app(str(exc)), title="Not ready", severity="error")
             return None
 
     # -- test, estimate, start -------------------------------------------------------------------
 
     @on(Button.Pressed, "#test")
     def action_test_connections(self) -> None:
-        cards = list(self.query(SourceCard))
-        if not cards:
-            self.notify("add a source first", severity="warning")
+        if self._request_or_notify() is None:  # the same checks as estimate and start
             return
-        self._check(cards)
+        self._check(list(self.query(SourceCard)))
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def _check(self, cards: list[SourceCard]) -> None:
+        from ..connection import check_source
+
         environment = self.backfill.environment
         for card in cards:
             card.show_check(None, pending=True)
@@ -336,6 +372,8 @@ class ConnectScreen(Screen[None]):
 
     @work(exclusive=True, group="estimate", exit_on_error=False)
     async def _estimate(self, request: RunRequest) -> None:
+        from ..estimate import estimate
+
         try:
             result = await estimate(self.backfill.environment, request)
         except Exception as exc:

@@ -49,6 +49,7 @@ from .export_parts import (
     verb,
     where,
 )
+from .wording import in_app
 
 if TYPE_CHECKING:
     from ..app import BackfillApp
@@ -295,10 +296,19 @@ class ExportScreen(Screen[None]):
     def on_export_failed(self, message: ExportFailed) -> None:
         self.exporting = False
         self._set_running(False)
-        if message.stage == "dry run":
-            self.query_one("#plan-summary", Label).update(Content("The dry run failed."))
+        reason = in_app(message.error)
+        if message.stage == "dry run":  # the reason stays on the panel after the toast goes
+            self.plan = self.plan_form = None
+            self.query_one("#plan-sample", DataTable).clear()
+            self.query_one("#plan-summary", Label).update(
+                Content(clean(f"The dry run failed: {reason}\nMend it and press ctrl+r again."))
+            )
+        else:
+            self.query_one("#export-result", Label).update(
+                Content(clean(f"The export stopped: {reason}"))
+            )
         self.notify(
-            message.error,
+            reason,
             title=f"{message.stage.capitalize()} failed",
             severity="error",
             markup=False,
@@ -334,6 +344,16 @@ class ExportScreen(Screen[None]):
         bar.update(total=plan.would_write, progress=0)
         bar.display = True
         self._set_running(True)
+        # The dry run's "nothing was written" is no longer true: the panel says what is going.
+        self.query_one("#plan-summary", Label).update(
+            Content(
+                clean(
+                    f"Exporting to {where(plan.target_kind, plan.target_id)}: "
+                    f"{plan.would_write} observations of workspace {plan.workspace} (as the "
+                    "dry run showed; the sample below is from it)."
+                )
+            )
+        )
         self.query_one("#export-result", Label).update(
             Content(f"Exporting {plan.would_write} observations…")
         )
@@ -383,6 +403,14 @@ class ExportScreen(Screen[None]):
             text = f"Cancelled: {done}. Export again to send the rest."
         else:
             text = f"Done: {done}."
+        self.query_one("#plan-summary", Label).update(
+            Content(
+                clean(
+                    f"Exported to {target}. Press ctrl+r for a new dry run (it shows what is "
+                    "left to send)."
+                )
+            )
+        )
         self.query_one("#export-result", Label).update(Content(clean(text)))
         self.notify(
             clean(text), severity="warning" if result.cancelled else "information", markup=False

@@ -8,12 +8,14 @@ replaced by the next instead of queueing (Toolong's way).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..connection import ConnectionReport
-from ..engine import RunRequest
-from ..estimate import Estimate
+if TYPE_CHECKING:  # annotations only: the app's first frame does not load the engine
+    from ..connection import ConnectionReport
+    from ..engine import RunRequest
+    from ..estimate import Estimate
 
 
 @dataclass

@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
 from ..store import ObservationRow, kept_by_production
+from ..store.browse import literal_terms
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
@@ -29,7 +30,8 @@ from .messages import ObservationOpened
 if TYPE_CHECKING:
     from ..app import BackfillApp
 
-LIMIT = 500
+PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
+COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
 SEARCH_DELAY = 0.2  # seconds of quiet typing before the search runs
 
 
@@ -70,6 +72,7 @@ class ObservationsScreen(Screen[None]):
         self.workspace = ""
         self.shown = 0
         self.matching = 0
+        self.count_cap = COUNT_CAP
 
     @property
     def backfill(self) -> BackfillApp:
@@ -136,27 +139,57 @@ class ObservationsScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        """Query the mirror with the current filters and fill the table."""
+        """Query the mirror with the current filters and fill the table's first page."""
         self.workspace = self._workspace()
         mirror = self.backfill.mirror
         self._refresh_facets()
         source, kind, text = self._filters()
-        rows = mirror.find_observations(
-            self.workspace, source=source, observation_type=kind, text=text, limit=LIMIT
-        )
+        # A literal term (an emoji) reads rows to match: count no further than a page.
+        self.count_cap = PAGE if text and literal_terms(text) else COUNT_CAP
         self.matching = mirror.count_observations_matching(
-            self.workspace, source=source, observation_type=kind, text=text
+            self.workspace, source=source, observation_type=kind, text=text, cap=self.count_cap
         )
         table = self.query_one("#observations", DataTable)
         table.clear()
-        for row in rows:
-            table.add_row(*row_cells(row), key=str(row.id))
-        self.shown = len(rows)
-        more = f" (showing the newest {self.shown})" if self.matching > self.shown else ""
-        where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
-        self.query_one("#obs-count", Label).update(
-            Content(f"{self.matching} observations{more} · {where} · enter opens one")
+        self.shown = 0
+        self._add_page()
+        self._show_count(text)
+
+    def _add_page(self) -> None:
+        """Append the next page of matching rows to the table."""
+        source, kind, text = self._filters()
+        rows = self.backfill.mirror.find_observations(
+            self.workspace,
+            source=source,
+            observation_type=kind,
+            text=text,
+            limit=PAGE,
+            offset=self.shown,
         )
+        table = self.query_one("#observations", DataTable)
+        for row in rows:
+            if str(row.id) not in table.rows:
+                table.add_row(*row_cells(row), key=str(row.id))
+        self.shown = table.row_count
+
+    def _show_count(self, text: str | None) -> None:
+        capped = self.matching > self.count_cap
+        many = f"more than {self.count_cap:,}" if capped else f"{self.matching:,}"
+        more = f" (showing the newest {self.shown})" if capped or self.matching > self.shown else ""
+        where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
+        if text and not self.matching:
+            counted = f"nothing matches “{clean(text)}” in titles or bodies"
+        else:
+            counted = f"{many} observation{'' if self.matching == 1 else 's'}{more}"
+        self.query_one("#obs-count", Label).update(
+            Content(f"{counted} · {where} · enter opens one")
+        )
+
+    @on(DataTable.RowHighlighted, "#observations")
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= event.data_table.row_count - 1 and self.shown < self.matching:
+            self._add_page()
+            self._show_count(self._filters()[2])
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:

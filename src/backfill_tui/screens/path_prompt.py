@@ -1,43 +1,136 @@
 """Asks for a file path in a modal (the runs screen's "Open recording…"): ``enter`` opens,
-``escape`` cancels. Returns the path typed, or None."""
+``tab`` completes the path as a shell does (the matches are listed beneath), ``escape`` cancels.
+
+A ``check`` callable may vet the path before the modal closes: its error stays on the modal,
+above the input, so a mistyped path is mended in place instead of starting over. Returns the
+path typed, or None.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Label
+
+from ..textsafe import clean
+
+__all__ = ["PathPromptScreen", "PathSuggester", "complete_path"]
+
+SHOWN_MATCHES = 8
+
+
+def complete_path(text: str) -> tuple[str, list[str]]:
+    """Shell-style completion of ``text``: (the text extended as far as every match agrees,
+    the names that match). ``~`` is kept as typed; a lone directory gets its ``/``. Hidden
+    entries are offered only when the typed name starts with a dot."""
+    head, sep, prefix = text.rpartition("/")
+    folder = Path(os.path.expanduser(head + sep if sep else ".") or "/")
+    try:
+        names = sorted(
+            entry.name + ("/" if entry.is_dir() else "")
+            for entry in os.scandir(folder)
+            if entry.name.startswith(prefix) and (prefix.startswith(".") or entry.name[0] != ".")
+        )
+    except OSError:
+        return text, []
+    if not names:
+        return text, []
+    common = os.path.commonprefix(names)  # noqa: RUF071 (character-wise is what completion wants)
+    return head + sep + common, names
+
+
+class PathSuggester(Suggester):
+    """The single completion of what is typed, shown greyed in the input (right accepts)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        completed, names = complete_path(value)
+        return completed if len(names) == 1 and completed != value else None
 
 
 class PathPromptScreen(ModalScreen[str | None]):
     CSS_PATH = "path_prompt.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("tab", "complete", "Complete", priority=True),
+    ]
 
-    def __init__(self, title: str, prompt: str, placeholder: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        placeholder: str = "",
+        check: Callable[[str], str | None] | None = None,
+    ) -> None:
+        """``check(path)``: None when the path will do, else one line saying what is wrong."""
         super().__init__()
         self.title_text = title
         self.prompt = prompt
         self.placeholder = placeholder
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="path-dialog"):
             yield Label(self.prompt, id="path-text", markup=False)
-            yield Input(placeholder=self.placeholder, id="path-input")
-            yield Label("enter opens · escape cancels", id="path-keys")
+            yield Input(placeholder=self.placeholder, id="path-input", suggester=PathSuggester())
+            yield Label("", id="path-error")
+            yield Label("", id="path-matches")
+            yield Label("enter opens · tab completes · escape cancels", id="path-keys")
 
     def on_mount(self) -> None:
         self.query_one("#path-dialog").border_title = self.title_text
         self.query_one("#path-input", Input).focus()
+        self.query_one("#path-error").display = False
+
+    def show_error(self, text: str) -> None:
+        label = self.query_one("#path-error", Label)
+        label.update(Content(clean(text)))
+        label.display = bool(text)
+
+    @on(Input.Changed, "#path-input")
+    def _changed(self) -> None:
+        self.show_error("")
 
     @on(Input.Submitted, "#path-input")
     def _submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if value:
-            self.dismiss(value)
+        if not value:
+            self.show_error("type the path of a file (tab completes)")
+            return
+        problem = self.check(value) if self.check is not None else None
+        if problem:
+            self.show_error(problem)  # stay open: mend the path in place
+            return
+        self.dismiss(value)
+
+    def action_complete(self) -> None:
+        field = self.query_one("#path-input", Input)
+        completed, names = complete_path(field.value)
+        if completed != field.value:
+            field.value = completed
+            field.cursor_position = len(completed)
+        matches = self.query_one("#path-matches", Label)
+        if len(names) > 1:
+            more = f" … {len(names) - SHOWN_MATCHES} more" if len(names) > SHOWN_MATCHES else ""
+            matches.update(Content(clean("  ".join(names[:SHOWN_MATCHES]) + more)))
+        elif not names:
+            matches.update(Content("no file or folder starts with that"))
+        else:
+            matches.update("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

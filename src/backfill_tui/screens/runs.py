@@ -5,6 +5,7 @@ opens as a new run (replayed offline), and two runs are compared (mark A, then c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -22,11 +23,13 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from .diff import DiffScreen
 from .path_prompt import PathPromptScreen
+from .wording import in_app
 
 if TYPE_CHECKING:
     from ..app import BackfillApp
 
 RESUMABLE = ("interrupted", "failed", "partial", "cancelled")
+PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundred
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,19 @@ def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
             )
         )
     return lines
+
+
+def recording_problem(path: str) -> str | None:
+    """None when ``path`` opens as a recording, else the one line saying why not."""
+    from ..recording import Replay
+
+    try:
+        Replay.open(Path(path).expanduser())
+    except BackfillError as exc:
+        return in_app(str(exc))
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or type(exc).__name__}"
+    return None
 
 
 NARROW_BELOW = 100  # columns of terminal
@@ -96,6 +112,10 @@ class RunsScreen(Screen[None]):
         self.marked: str | None = None
         self._narrow = False
         self._columns: tuple[str, ...] = COLUMNS
+        #: How many of the newest runs are listed (grows a page at a time, as the cursor
+        #: reaches the end); ``total`` is how many the mirror holds.
+        self.limit = PAGE
+        self.total = 0
 
     @property
     def backfill(self) -> BackfillApp:
@@ -140,7 +160,8 @@ class RunsScreen(Screen[None]):
         selected = self.selected
         table.clear()
         self.lines = {}
-        for line in run_lines(self.backfill.mirror):
+        self.total = self.backfill.mirror.count_runs()
+        for line in run_lines(self.backfill.mirror, self.limit):
             run = line.run
             self.lines[run.id] = line
             sim = " (simulated)" if run.simulate else ""
@@ -164,9 +185,14 @@ class RunsScreen(Screen[None]):
         if selected in self.lines:
             table.move_cursor(row=table.get_row_index(selected))
         count = len(self.lines)
+        shown = (
+            f"newest {count} of {self.total} runs (the end of the list loads more)"
+            if self.total > count
+            else f"{count} run{'s' if count != 1 else ''}"
+        )
         self.query_one("#runs-count", Label).update(
             Content(
-                f"{count} run{'s' if count != 1 else ''} in {self.backfill.mirror.path} · "
+                f"{shown} in {self.backfill.mirror.path} · "
                 "enter opens a run on the dashboard · r resumes · m marks run A, d compares "
                 "it with the selected run · o opens a recording"
                 if count
@@ -182,6 +208,17 @@ class RunsScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return key.value
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if event.cursor_row >= table.row_count - 1 and self.total > len(self.lines):
+            self.load_more()
+
+    def load_more(self) -> None:
+        """List the next page of older runs, keeping the cursor where it is."""
+        self.limit += PAGE
+        self.reload()
 
     @on(DataTable.RowSelected, "#runs")
     def action_open_run(self) -> None:
@@ -206,14 +243,15 @@ class RunsScreen(Screen[None]):
     def action_open_recording(self) -> None:
         def opened(path: str | None) -> None:
             if path:
-                self.backfill.open_recording(path)
+                self.backfill.open_recording(Path(path).expanduser())
 
         self.app.push_screen(
             PathPromptScreen(
                 "Open recording",
-                "A recording made with Record to (or `run --record`): it is replayed offline "
+                "A recording made with Record to on the connect screen: it is replayed offline "
                 "into this mirror as a new run, shown on the dashboard.",
                 "path to the recording, e.g. ~/acme.rec.gz",
+                check=recording_problem,
             ),
             opened,
         )

@@ -2,7 +2,10 @@
 
 A mixin of :class:`~backfill_tui.store.Mirror` (``self.conn``), kept apart so the mirror's
 write path stays short. Search uses the ``observations_fts`` table (migration 0004); the
-user's words are quoted, so nothing they type is read as FTS5 syntax.
+user's words are quoted, so nothing they type is read as FTS5 syntax. A typed term FTS cannot
+index (an emoji, ``(``, ``#``) is searched literally with ``LIKE`` instead of being dropped, so
+a query never silently matches everything. The full-text match is a subquery
+(``o.id IN (SELECT rowid ... MATCH ?)``), evaluated once, not once per row of the workspace.
 """
 
 from __future__ import annotations
@@ -13,9 +16,22 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ObservationBrowsing", "ObservationDetail", "ObservationRow", "fts_query"]
+from ..errors import UsageError
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+__all__ = [
+    "ObservationBrowsing",
+    "ObservationDetail",
+    "ObservationRow",
+    "fts_query",
+    "literal_terms",
+    "run_ids_by_prefix",
+]
+
+# What the unicode61 tokenizer indexes: letters and digits (underscore is a separator there).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: Up to this many matches, a search is fetched through the full-text index and sorted;
+#: past it, by walking the time index (see ``find_observations``).
+FEW_MATCHES = 2_000
 _COLUMNS = "o.id, o.occurred_at, o.source, o.observation_type, o.title, o.significance_score"
 
 
@@ -49,13 +65,71 @@ class ObservationDetail:
 
 
 def fts_query(text: str) -> str | None:
-    """The user's words as an FTS5 query: every word must match, the last one as a prefix."""
+    """The user's words as an FTS5 query: every word must match, the last one as a prefix.
+
+    None when ``text`` has no word FTS indexes (see :func:`literal_terms` for the rest).
+    """
     words = _WORD.findall(text)
     if not words:
         return None
     quoted = ['"' + word.replace('"', '""') + '"' for word in words]
     quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def literal_terms(text: str) -> list[str]:
+    """The whitespace-separated terms of ``text`` with no letter or digit (``🚀``, ``(``,
+    ``->``): FTS5's unicode61 tokenizer treats them as separators, so they are matched
+    literally (``LIKE``, case-insensitive for ASCII) against title and body."""
+    return [term for term in text.split() if not _WORD.search(term)]
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def run_ids_by_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 6) -> list[str]:
+    """Run ids starting with ``prefix`` (a run id may be shortened to any unique prefix, as git
+    and docker allow) or, for 4 characters or more, ending with it (``1f82`` of
+    ``20261130-022816-1f82``: the random part people copy), newest first, at most ``limit``."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    suffix = f"%{escaped}" if len(prefix) >= 4 else escaped + "%"
+    rows = conn.execute(
+        "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' "
+        "ORDER BY started_at DESC LIMIT ?",
+        (escaped + "%", suffix, limit),
+    ).fetchall()
+    # LIKE ignores ASCII case; run ids are case-sensitive, so filter exactly.
+    return [
+        row[0]
+        for row in rows
+        if row[0].startswith(prefix) or (len(prefix) >= 4 and row[0].endswith(prefix))
+    ]
+
+
+def unique_run_id(conn: sqlite3.Connection, ref: str) -> str | None:
+    """The id of the run ``ref`` names, whole or by a unique prefix; None when none matches.
+
+    Raises UsageError (one line listing the candidates) when the prefix fits several runs.
+    """
+    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (ref,)).fetchone():
+        return ref
+    if not ref:
+        return None
+    found = run_ids_by_prefix(conn, ref)
+    if len(found) > 1:
+        more = ", …" if len(found) >= 6 else ""
+        raise UsageError(
+            f"run id '{ref}' is ambiguous: it starts {', '.join(found[:5])}{more}; type more of it"
+        )
+    return found[0] if found else None
+
+
+def _observation_type(source: str, source_type: str) -> str:
+    """As ``mirror.observation_type`` (production's ``deriveObservationType``): Vercel's first
+    '.' becomes '_'."""
+    return source_type.replace(".", "_", 1) if source == "vercel" else source_type
 
 
 def _loads(text: str | None, default: Any) -> Any:
@@ -70,6 +144,14 @@ def _loads(text: str | None, default: Any) -> Any:
 class ObservationBrowsing:
     conn: sqlite3.Connection
 
+    def resolve_run_id(self, ref: str) -> str | None:
+        """See :func:`unique_run_id` (exact id, or a unique prefix; UsageError if ambiguous)."""
+        return unique_run_id(self.conn, ref)
+
+    def count_runs(self) -> int:
+        """How many runs the mirror holds (the runs list shows the newest of them)."""
+        return int(self.conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+
     def workspaces(self) -> list[str]:
         rows = self.conn.execute(
             "SELECT workspace_id FROM observations GROUP BY workspace_id "
@@ -78,27 +160,79 @@ class ObservationBrowsing:
         return sorted(row[0] for row in rows)
 
     def observation_facets(self, workspace: str) -> tuple[list[str], list[str]]:
-        """The sources and observation types present in a workspace."""
-        sources = self.conn.execute(
-            "SELECT DISTINCT source FROM observations WHERE workspace_id = ? ORDER BY source",
-            (workspace,),
-        ).fetchall()
-        types = self.conn.execute(
-            "SELECT DISTINCT observation_type FROM observations WHERE workspace_id = ? "
-            "ORDER BY observation_type",
-            (workspace,),
-        ).fetchall()
-        return [r[0] for r in sources], [r[0] for r in types]
+        """The sources and observation types present in a workspace.
+
+        A loose index scan over ``observations_source`` (workspace, source, source_type): one
+        index seek per distinct pair, so it costs the same at 250,000 observations as at 5,000
+        (a DISTINCT over the table read every row). Types follow ``mirror.observation_type``.
+        """
+        pairs: list[tuple[str, str]] = []
+        source = self._next(
+            "SELECT source FROM observations WHERE workspace_id = ? AND source > ? "
+            "ORDER BY source LIMIT 1",
+            (workspace, ""),
+        )
+        while source is not None:
+            kind = self._next(
+                "SELECT source_type FROM observations WHERE workspace_id = ? AND source = ? "
+                "AND source_type > ? ORDER BY source_type LIMIT 1",
+                (workspace, source, ""),
+            )
+            while kind is not None:
+                pairs.append((source, kind))
+                kind = self._next(
+                    "SELECT source_type FROM observations WHERE workspace_id = ? AND source = ? "
+                    "AND source_type > ? ORDER BY source_type LIMIT 1",
+                    (workspace, source, kind),
+                )
+            source = self._next(
+                "SELECT source FROM observations WHERE workspace_id = ? AND source > ? "
+                "ORDER BY source LIMIT 1",
+                (workspace, source),
+            )
+        sources = sorted({source for source, _ in pairs})
+        types = sorted({_observation_type(source, kind) for source, kind in pairs})
+        return sources, types
+
+    def _only_workspace(self, workspace: str) -> bool:
+        """Whether every observation belongs to ``workspace`` (two index seeks)."""
+        low = self.conn.execute("SELECT min(workspace_id) FROM observations").fetchone()[0]
+        high = self.conn.execute("SELECT max(workspace_id) FROM observations").fetchone()[0]
+        return bool(low == high == workspace)
+
+    def _next(self, query: str, args: tuple[str, ...]) -> str | None:
+        row = self.conn.execute(query, args).fetchone()
+        return None if row is None else str(row[0])
 
     def _where(
-        self, workspace: str, source: str | None, observation_type: str | None, text: str | None
+        self,
+        workspace: str,
+        source: str | None,
+        observation_type: str | None,
+        text: str | None,
+        fts: str = "list",
     ) -> tuple[str, str, list[Any]]:
+        """(joins, where, args) for the filters. ``fts`` says how the full-text match joins:
+
+        - ``list``: ``o.id IN (SELECT rowid ... MATCH ?)``, the match run once;
+        - ``driving``: the match is the outer loop (``observations_fts f CROSS JOIN
+          observations o``), so the cost follows the matches, not the workspace.
+        """
         joins, clauses, args = "", ["o.workspace_id = ?"], [workspace]
         query = fts_query(text) if text else None
         if query is not None:
-            joins = " JOIN observations_fts f ON f.rowid = o.id"
-            clauses.append("observations_fts MATCH ?")
-            args.append(query)
+            if fts == "driving":
+                joins = " CROSS JOIN observations o ON o.id = f.rowid"
+                clauses.insert(0, "observations_fts MATCH ?")
+                args.insert(0, query)
+            else:
+                clauses.append(
+                    "o.id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)"
+                )
+                args.append(query)
+        for term in literal_terms(text or ""):
+            clauses.append("(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')")
+            args.extend((_like(term), _like(term)))
         if source:
             clauses.append("o.source = ?")
             args.append(source)
@@ -106,6 +240,9 @@ class ObservationBrowsing:
             clauses.append("o.observation_type = ?")
             args.append(observation_type)
         return joins, " AND ".join(clauses), args
+
+    def _from(self, joins: str) -> str:
+        return f"observations_fts f{joins}" if joins else "observations o"
 
     def find_observations(
         self,
@@ -115,13 +252,30 @@ class ObservationBrowsing:
         observation_type: str | None = None,
         text: str | None = None,
         limit: int = 500,
+        offset: int = 0,
     ) -> list[ObservationRow]:
-        """Newest first, filtered by source, type and the words of ``text`` (title or body)."""
-        joins, where, args = self._where(workspace, source, observation_type, text)
+        """Newest first, filtered by source, type and the words of ``text`` (title or body);
+        ``limit`` rows from ``offset`` (the app loads a page at a time).
+
+        With words to match, the plan follows how many rows match (counted first, capped):
+        a few (a rare word) are fetched through the full-text index and sorted; many (a
+        common word) by walking the time index against the match's rowids, found once.
+        """
+        fts = "list"
+        if text and fts_query(text) is not None:
+            many = self.count_observations_matching(
+                workspace,
+                source=source,
+                observation_type=observation_type,
+                text=text,
+                cap=FEW_MATCHES,
+            )
+            fts = "list" if many > FEW_MATCHES else "driving"
+        joins, where, args = self._where(workspace, source, observation_type, text, fts)
         rows = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM observations o{joins} WHERE {where} "
-            "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?",
-            (*args, limit),
+            f"SELECT {_COLUMNS} FROM {self._from(joins)} WHERE {where} "
+            "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ? OFFSET ?",
+            (*args, limit, offset),
         ).fetchall()
         return [ObservationRow(*row) for row in rows]
 
@@ -132,11 +286,29 @@ class ObservationBrowsing:
         source: str | None = None,
         observation_type: str | None = None,
         text: str | None = None,
+        cap: int | None = None,
     ) -> int:
-        joins, where, args = self._where(workspace, source, observation_type, text)
-        row = self.conn.execute(
-            f"SELECT count(*) FROM observations o{joins} WHERE {where}", args
-        ).fetchone()
+        """How many observations match; with ``cap``, counting stops past it (the answer is
+        then ``cap + 1``, "more than cap"), so a count never costs more than ``cap`` rows.
+        A full-text match drives the count (each match looked up by rowid)."""
+        query = fts_query(text) if text else None
+        if (
+            query is not None
+            and not source
+            and not observation_type
+            and not literal_terms(text or "")
+            and self._only_workspace(workspace)
+        ):  # every indexed row is this workspace's: the index alone counts
+            inner = "SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?"
+            args: list[Any] = [query]
+        else:
+            joins, where, args = self._where(workspace, source, observation_type, text, "driving")
+            inner = f"SELECT 1 FROM {self._from(joins)} WHERE {where}"
+        if cap is None:
+            query, params = f"SELECT count(*) FROM ({inner})", args
+        else:
+            query, params = f"SELECT count(*) FROM ({inner} LIMIT ?)", [*args, cap + 1]
+        row = self.conn.execute(query, params).fetchone()
         return int(row[0])
 
     def search_observations(

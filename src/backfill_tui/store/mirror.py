@@ -17,18 +17,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic_core import to_json
 from sqlite_utils import Database
 
 from ..errors import MirrorError, RunConflict
-from ..models import SourceEvent
 from .browse import ObservationBrowsing
 from .records import RunRecord, StreamRecord
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 from .significance import score
+
+if TYPE_CHECKING:  # the pydantic models load with the engine, not with every open of a mirror
+    from ..models import SourceEvent
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
@@ -61,6 +62,8 @@ def _json(value: Any) -> str:
 
 def _json_of(value: Any) -> str:
     """Compact JSON of models, lists and dicts, ``None`` fields left out (pydantic's encoder)."""
+    from pydantic_core import to_json  # here, not at the top: `runs` and the app never need it
+
     return to_json(value, exclude_none=True).decode()
 
 
@@ -193,7 +196,12 @@ class Mirror(ObservationBrowsing):
             )
 
     def get_run(self, run_id: str) -> RunRecord | None:
+        """The run with this id, or with a unique prefix of it (UsageError when ambiguous)."""
         row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            whole = self.resolve_run_id(run_id)
+            if whole is not None:
+                row = self.conn.execute("SELECT * FROM runs WHERE id = ?", (whole,)).fetchone()
         return RunRecord.from_row(self._cols("runs"), row) if row else None
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
@@ -240,6 +248,18 @@ class Mirror(ObservationBrowsing):
                 (status, error, now_iso(), stream_id),
             )
 
+    def set_stream_note(self, stream_id: int, note: str | None) -> None:
+        """Record the plain line about an ordinary state a stream met (``None`` clears it)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE streams SET note = ? WHERE id = ?", (note, stream_id))
+
+    def item_notes(self, run_id: str) -> list[tuple[int, str, str]]:
+        """(stream id, item key, reason) of every item a run stored only in part."""
+        return self.conn.execute(
+            "SELECT stream_id, item_key, reason FROM item_notes WHERE run_id = ? ORDER BY id",
+            (run_id,),
+        ).fetchall()
+
     def add_source_calls(
         self,
         run_id: str,
@@ -269,8 +289,14 @@ class Mirror(ObservationBrowsing):
         capped_at: str | None,
         api_calls: int,
         wait_s: float,
+        item_notes: Sequence[tuple[str, str]] = (),
+        note: str | None = None,
     ) -> PageResult:
-        """Store one page's observations and its stream's checkpoint in one transaction."""
+        """Store one page's observations and its stream's checkpoint in one transaction.
+
+        ``item_notes`` are (item key, reason) of items stored with a part the provider could
+        not give; ``note`` is a plain line about an ordinary state the stream met.
+        """
         at = now_iso()
         rows = [observation_row(e, workspace, stream.run_id, at) for e in events]
         with self.transaction() as conn:
@@ -282,6 +308,13 @@ class Mirror(ObservationBrowsing):
                     "INSERT INTO item_failures (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
                     [(stream.run_id, stream.id, key, reason) for key, reason in failures],
                 )
+            if item_notes:
+                conn.executemany(
+                    "INSERT INTO item_notes (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
+                    [(stream.run_id, stream.id, key, reason) for key, reason in item_notes],
+                )
+            if note is not None:
+                conn.execute("UPDATE streams SET note = ? WHERE id = ?", (note, stream.id))
             conn.execute(
                 "UPDATE streams SET cursor = ?, status = ?, fetched = fetched + ?, new = new + ?,"
                 " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"

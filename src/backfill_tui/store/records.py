@@ -81,6 +81,8 @@ class StreamRecord:
     capped: bool = False
     capped_at: str | None = None
     error: str | None = None
+    #: A plain line about an ordinary account state the stream met (not a failure).
+    note: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -208,4 +208,26 @@ def _observations_search(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations(name="0005_stream_notes")
+def _stream_notes(db: Database) -> None:
+    # A stream's note: a plain line about an ordinary account state it met (an empty
+    # repository, issues turned off, a moved repository), shown by the summary, dashboard and
+    # report; a completed stream with a note is not a failure. item_notes: items stored with a
+    # part the provider could not give (a GraphQL error pointing into one node), recorded
+    # against the item without counting it as failed.
+    _run_script(
+        db,
+        """
+        ALTER TABLE streams ADD COLUMN note TEXT;
+        CREATE TABLE item_notes (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            stream_id INTEGER NOT NULL REFERENCES streams (id),
+            item_key TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )
+        """,
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -10,8 +10,10 @@ keeps. The registry weights are kept for when production fixes the lookup.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ..models import SourceEvent
+if TYPE_CHECKING:
+    from ..models import SourceEvent
 
 THRESHOLD = 40
 DEFAULT_WEIGHT = 35

@@ -8,6 +8,7 @@ Provider text is shown literally: control characters removed, and every line bui
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from textual.app import ComposeResult
@@ -18,7 +19,30 @@ from textual.widgets import Label, Markdown
 from ..store import THRESHOLD, ObservationDetail, kept_by_production
 from ..textsafe import clean
 
-__all__ = ["ObservationPane", "significance_text"]
+__all__ = ["ObservationPane", "keep_line_breaks", "significance_text"]
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def keep_line_breaks(markdown: str) -> str:
+    """``markdown`` with every single newline kept as a line break (Markdown would join the
+    lines into one paragraph: a Sentry stack trace or a commit message's lines would run
+    together). Lines inside fenced code blocks are left as they are."""
+    lines = markdown.split("\n")
+    out: list[str] = []
+    fence: str | None = None
+    for index, line in enumerate(lines):
+        found = _FENCE.match(line)
+        if found:
+            marker = found.group(1)[0] * 3
+            fence = None if fence is not None and marker == fence else (fence or marker)
+            out.append(line)
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if fence is None and line.strip() and following.strip() and not line.endswith("  "):
+            line += "  "  # a Markdown hard break
+        out.append(line)
+    return "\n".join(out)
 
 
 def significance_text(score: float | None) -> str:
@@ -73,7 +97,7 @@ class ObservationPane(VerticalScroll):
         significance.update(Content(significance_text(observation.significance)))
         significance.set_class(kept, "-kept")
         significance.set_class(not kept, "-dropped")
-        body = clean(observation.content) or "_(no body)_"
+        body = keep_line_breaks(clean(observation.content)) or "_(no body)_"
         self.query_one("#detail-body", Markdown).update(body)
         refs = [
             " ".join(clean(str(ref.get(k))) for k in ("type", "id", "label", "url") if ref.get(k))

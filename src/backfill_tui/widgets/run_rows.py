@@ -38,7 +38,7 @@ def counts_text(values: tuple[int, ...], width: int = 7) -> str:
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
     if state.status == "completed":
-        return "done"
+        return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.total is None:
         return "" if state.status == "pending" else "no estimate"
     if state.status == "pending":
@@ -90,6 +90,9 @@ class SourceHeader(Static):
         parts = [clean(self.source)]
         if state.quota_remaining is not None and state.quota_limit is not None:
             parts.append(f"quota {state.quota_remaining}/{state.quota_limit} left")
+        if "complexity" in state.budgets:  # Linear's second budget, paced like the first
+            left, limit = state.budgets["complexity"]
+            parts.append(f"complexity {left:,}/{limit:,} points left")
         waiting = state.waiting(now)
         if waiting and state.wait_until is not None:
             left = max(0, round(state.wait_until - now))
@@ -139,7 +142,9 @@ class StreamRow(Horizontal):
         state = self._state
         c = state.counters
         total, progress = state.bar()
-        shown = (state.status, c, total, progress, state.error, state.capped, self.compact)
+        shown = (
+            state.status, c, total, progress, state.error, state.capped, state.note, self.compact
+        )
         if shown == self._shown:
             return
         self._shown = shown
@@ -153,9 +158,9 @@ class StreamRow(Horizontal):
                 )
             )
         )
-        status = state.status
-        if state.capped and state.status == "completed":
-            status = "completed (capped)"
+        status = state.shown_status
+        if state.note and not state.error:
+            status = f"{status}: {state.note}"
         if state.error:
             status = f"{state.status}: {state.error}"
         label = self.query_one(".stream-status", Label)

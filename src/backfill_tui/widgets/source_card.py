@@ -8,6 +8,7 @@ exists it says so and points at the environment variable instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,10 +17,12 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label
 
-from ..connection import ConnectionReport
 from ..connectors import provider
-from ..engine import SourceSpec
 from ..textsafe import clean
+
+if TYPE_CHECKING:  # the engine and HTTP layer load when first used, not for the first frame
+    from ..connection import ConnectionReport
+    from ..engine import SourceSpec
 
 __all__ = ["SourceCard", "TokenStatus"]
 
@@ -111,6 +114,8 @@ class SourceCard(Vertical):
         return frozenset(self.chosen)
 
     def spec_with_entities(self) -> SourceSpec:
+        from ..engine import SourceSpec
+
         chosen = self.entities
         everything = frozenset(self.info.connector.entities)
         return SourceSpec(

@@ -1,0 +1,43 @@
+"""The app's words for what the CLI calls flags: one translation for every message shown inside
+the terminal app (toasts and panels), so a user is told about fields and keys, not about
+``--dsn`` or ``--simulate``.
+
+The core's errors are written for the headless face (interfaces.md §4 names the flags); the app
+shows them through :func:`in_app`. Longer phrases come first so ``--days 7`` is not half-replaced.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["in_app"]
+
+# (pattern, replacement): a CLI phrase and what the app's form calls it.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\(or try --simulate\)", "(or try `backfill-tui demo`: simulated providers, no token)"),
+    (r"or try --simulate", "or try `backfill-tui demo` (simulated providers, no token)"),
+    (r"`run --record`", "Record to on the connect screen"),
+    (r"`backfill-tui runs`( --db \S+)? lists them", "F5 lists them"),
+    (r"check --workspace \(and --db\)", "check the workspace field"),
+    (r"--days (\d+) is not offered", r"a depth of \1 days is not offered"),
+    (r"--entities selects none", "the ticked entities select none"),
+    (r"--dsn \(or PGPASSWORD\)", "the DSN field (or PGPASSWORD)"),
+    (r"in --dsn", "in the DSN field"),
+    (r"--dsn", "the DSN field"),
+    (r"--create-schema", '"create the table"'),
+    (r"check --event-key", "check the event key field"),
+    (r"--event-key", "the event key"),
+    (r"--url", "the base URL"),
+    (r"--workspace", "the workspace"),
+    (r"--max-items", "max items"),
+    (r"--record", "Record to"),
+    (r"--simulate", "`backfill-tui demo`"),
+)
+_COMPILED = tuple((re.compile(pattern), repl) for pattern, repl in _PHRASES)
+
+
+def in_app(text: str) -> str:
+    """``text`` with each CLI flag replaced by the name of the app's field or key for it."""
+    for pattern, repl in _COMPILED:
+        text = pattern.sub(repl, text)
+    return text

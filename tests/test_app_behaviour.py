@@ -1,0 +1,366 @@
+"""The app's behaviour where issue 12 found it wanting: the open-recording prompt (item 7), the
+runs screen past 100 runs, the day chart redrawn while it is rebuilt, and a run's end always
+reaching the dashboard (item 11). Pilot drives the real app on the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+from app_support import SIZE, Recorder, insert_evil_observation, make_app, populate, wait_until
+from test_app_export import inngest  # noqa: F401  (the loopback Inngest fixture)
+from test_export_inngest import FakeInngest
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Input, Label, Markdown
+
+from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.screens.confirm import ConfirmScreen
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.export import ExportScreen
+from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, ExportPlanned
+from backfill_tui.screens.messages import RunEnded
+from backfill_tui.screens.observations import PAGE as OBS_PAGE
+from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.screens.path_prompt import PathPromptScreen, complete_path
+from backfill_tui.screens.runs import PAGE, RunsScreen
+from backfill_tui.store import RunRecord
+from backfill_tui.widgets.day_chart import DayChart, SourceChart
+from backfill_tui.widgets.observation_detail import keep_line_breaks
+
+
+def test_path_completion_extends_as_far_as_matches_agree(tmp_path: Path) -> None:
+    (tmp_path / "acme.rec.gz").write_bytes(b"x")
+    (tmp_path / "acme-old.rec.gz").write_bytes(b"x")
+    (tmp_path / "beta").mkdir()
+    (tmp_path / ".hidden").write_bytes(b"x")
+    base = f"{tmp_path}/"
+    assert complete_path(base + "ac") == (base + "acme", ["acme-old.rec.gz", "acme.rec.gz"])
+    assert complete_path(base + "acme.") == (base + "acme.rec.gz", ["acme.rec.gz"])
+    assert complete_path(base + "b") == (base + "beta/", ["beta/"])  # a folder gets its /
+    assert complete_path(base + "zz") == (base + "zz", [])
+    assert ".hidden" not in complete_path(base)[1] and complete_path(base + ".h")[1] == [".hidden"]
+    assert complete_path("/no/such/folder/x") == ("/no/such/folder/x", [])
+
+
+def test_the_recording_prompt_completes_and_stays_open_on_a_bad_path(tmp_path: Path) -> None:
+    (tmp_path / "only-one.rec.gz").write_bytes(b"not a recording")
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f5", "o")
+            prompt = app.screen
+            assert isinstance(prompt, PathPromptScreen)
+            field = prompt.query_one("#path-input", Input)
+            field.value = f"{tmp_path}/only"
+            await pilot.press("tab")
+            assert field.value == f"{tmp_path}/only-one.rec.gz"
+            await pilot.press("enter")  # not a recording: the reason shows, the prompt stays
+            await pilot.pause()
+            assert app.screen is prompt
+            assert "only-one.rec.gz" in str(prompt.query_one("#path-error", Label).content)
+            field.value = f"{tmp_path}/missing.rec.gz"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is prompt and "missing.rec.gz" in str(
+                prompt.query_one("#path-error", Label).content
+            )
+            field.value = ""
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is prompt
+            await pilot.press("escape")
+            assert isinstance(app.screen, RunsScreen)
+            assert not app.mirror.list_runs()
+
+    asyncio.run(scenario())
+
+
+def _many_runs(app: object, count: int) -> list[str]:
+    mirror = app.mirror  # type: ignore[attr-defined]
+    ids = []
+    for n in range(count):
+        run = RunRecord(
+            f"20260101-{n:06d}-r{n:03d}",
+            "ws",
+            ["linear:ENG"],
+            7,
+            "2025-12-25T00:00:00+00:00",
+            None,
+            1000,
+            started_at=f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}+00:00",
+            status="completed",
+        )
+        mirror.create_run(run, [("linear", "ENG", "issue")])
+        ids.append(run.id)
+    return ids
+
+
+def test_the_runs_screen_pages_through_every_run(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    ids = _many_runs(app, PAGE + 30)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            runs = app.screen
+            assert isinstance(runs, RunsScreen)
+            assert len(runs.lines) == PAGE
+            count = str(runs.query_one("#runs-count", Label).content)
+            assert f"newest {PAGE} of {PAGE + 30} runs" in count
+            runs.query_one("#runs").focus()
+            await pilot.press("ctrl+end")  # to the last row: the next page loads
+            await pilot.pause()
+            await pilot.press("ctrl+end")
+            await pilot.pause()
+            assert set(runs.lines) == set(ids)  # the oldest are reachable
+            assert f"{PAGE + 30} runs in" in str(runs.query_one("#runs-count", Label).content)
+
+    asyncio.run(scenario())
+
+
+class ChartApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield DayChart(id="chart")
+
+
+def test_the_day_chart_survives_redraws_while_it_is_rebuilt() -> None:
+    first, last = date(2026, 5, 1), date(2026, 5, 3)
+    app = ChartApp()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            chart = app.query_one(DayChart)
+            # A run's flushes arrive faster than mounting: new sources, then the same again,
+            # before the first batch of sparklines has composed.
+            chart.show({"github": {"2026-05-01": 1}}, first, last)
+            chart.show({"github": {"2026-05-01": 2}}, first, last)
+            chart.show({"github": {"2026-05-01": 3}, "linear": {"2026-05-02": 4}}, first, last)
+            chart.show({"github": {"2026-05-01": 5}, "linear": {"2026-05-02": 6}}, first, last)
+            await pilot.pause()
+            await pilot.pause()
+            shown = {
+                c.source: str(c.query_one(".chart-label", Label).content)
+                for c in app.query(SourceChart)
+                if c.source in ("github", "linear")
+            }
+            assert "5 observations" in shown["github"] and "6 observations" in shown["linear"]
+
+    asyncio.run(scenario())
+
+
+def test_a_run_whose_worker_never_ran_still_ends_on_the_dashboard(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            request = RunRequest("ws", (SourceSpec.parse("linear:ENG"),), depth=7)
+            run_id = app.plan_and_start(request)
+            assert run_id is not None and app.session is not None
+            app.session.worker.cancel()  # type: ignore[union-attr]  # before it ever ran
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=20)
+            await pilot.pause()
+            assert app.session is not None and not app.session.progress.running
+            assert isinstance(app.screen, DashboardScreen)
+            overall = str(app.screen.query_one("#overall", Label).content)
+            assert not overall.startswith("running")
+            assert len(seen.of(RunEnded)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
+    tmp_path: Path,
+    inngest: FakeInngest,  # noqa: F811
+) -> None:
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    def summary() -> str:
+        return str(app.screen.query_one("#plan-summary", Label).content)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            screen.query_one("#event-key", Input).value = "evtkey-behaviour-1"
+            screen.query_one("#base-url", Input).value = inngest.url
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportPlanned))
+            assert "Nothing was written" in summary()
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_until(pilot, lambda: seen.of(ExportFinished))
+            await pilot.pause()
+            assert "Nothing was written" not in summary() and "Exported to" in summary()
+            assert "Done:" in str(screen.query_one("#export-result", Label).content)
+
+            screen.query_one("#export-workspace", Input).value = "no-such-ws"
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportFailed))
+            await pilot.pause()
+            app.clear_notifications()  # the toast is gone; the reason must stay
+            await pilot.pause()
+            assert summary().startswith("The dry run failed: no observations for workspace")
+            assert "--" not in summary() and "workspace field" in summary()
+
+    asyncio.run(scenario())
+
+
+def test_the_detail_keeps_single_newlines_outside_code_fences() -> None:
+    trace = 'ValueError: bad\n  File "a.py", line 3, in f\n  File "b.py", line 9, in g'
+    kept = keep_line_breaks(trace)
+    assert kept.split("\n")[0].endswith("  ") and kept.count("\n") == 2
+    fenced = "```\ncode line\nnext\n```\nafter"
+    assert keep_line_breaks(fenced) == fenced  # inside the fence nothing changes
+    assert keep_line_breaks("para one\n\npara two") == "para one\n\npara two"
+
+
+def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    insert_evil_observation(app)  # one title carrying "[" and "]"
+    total = app.mirror.count_observations("ws")
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            assert screen.matching == total
+            for query, expected in (("🛸", 0), ("(", None), ("[/]", 1)):
+                await pilot.press("slash")  # to the search field
+                field = screen.query_one("#search", Input)
+                field.value = query
+                await pilot.press("enter")
+                await pilot.pause()
+                assert screen.matching < total, query
+                if expected is not None:
+                    assert screen.matching == expected, query
+                if screen.matching == 0:
+                    count = str(screen.query_one("#obs-count", Label).content)
+                    assert f"nothing matches “{query}”" in count
+
+    asyncio.run(scenario())
+
+
+def test_a_multi_line_body_shows_on_several_lines_in_the_detail(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "sentry:acme/rocket", days=7)
+    with_lines = app.mirror.conn.execute(
+        "SELECT id, content FROM observations WHERE content LIKE '%' || char(10) || '%' "
+        "AND content NOT LIKE '%```%' LIMIT 1"
+    ).fetchone()
+    assert with_lines is not None, "the Sentry simulator writes multi-line bodies"
+
+    async def scenario() -> None:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            screen.open_detail(int(with_lines[0]))
+            await pilot.pause()
+            await pilot.pause()
+            body = screen.query_one("#detail-body", Markdown)
+            first = next(line for line in with_lines[1].split("\n") if line.strip())
+            paragraphs = [str(getattr(c, "_content", "")) for c in body.children]
+            holding = next(p for p in paragraphs if first.strip()[:20] in p)
+            assert "\n" in holding  # the next line did not run into this one
+
+    asyncio.run(scenario())
+
+
+def test_observations_load_a_page_at_a_time_and_every_row_is_reachable(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web")
+    total = app.mirror.count_observations("ws")
+    assert total > 2 * OBS_PAGE
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            assert table.row_count == OBS_PAGE and screen.matching == total
+            table.focus()
+            while table.row_count < total:
+                before = table.row_count
+                await pilot.press("ctrl+end")
+                await pilot.pause()
+                assert table.row_count > before
+            keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(total)]
+            newest_first = app.mirror.find_observations("ws", limit=total)
+            assert keys == [str(o.id) for o in newest_first]
+
+    asyncio.run(scenario())
+
+
+def test_facets_by_index_equal_a_full_distinct(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", days=7)
+    conn = app.mirror.conn
+    sources = [r[0] for r in conn.execute("SELECT DISTINCT source FROM observations ORDER BY 1")]
+    types = [
+        r[0] for r in conn.execute("SELECT DISTINCT observation_type FROM observations ORDER BY 1")
+    ]
+    assert app.mirror.observation_facets("ws") == (sources, types)
+    assert any("_" in t for t in types if t.startswith("deployment"))  # Vercel's rule applied
+    assert app.mirror.observation_facets("nobody") == ([], [])
+
+
+def test_a_capped_count_stops_past_the_cap(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    total = app.mirror.count_observations("ws")
+    assert app.mirror.count_observations_matching("ws", cap=total + 5) == total
+    assert app.mirror.count_observations_matching("ws", cap=10) == 11
+
+
+def test_an_interrupted_run_opened_from_f5_animates_no_bar(tmp_path: Path) -> None:
+    from textual.widgets import ProgressBar
+
+    from backfill_tui.widgets.run_rows import StreamRow
+
+    app = make_app(tmp_path)
+    run = RunRecord(
+        "20260101-000000-dead",
+        "ws",
+        ["github:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        status="running",
+    )
+    app.mirror.create_run(run, [("github", "acme/rocket", e) for e in ("issue", "push")])
+    # Its process is gone (a pid no process has): the run was interrupted.
+    app.mirror.conn.execute("UPDATE runs SET pid = 2147483646 WHERE id = ?", (run.id,))
+    app.mirror.conn.commit()
+    first = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(first.id, "running")
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            runs = app.screen
+            assert isinstance(runs, RunsScreen)
+            assert runs.lines[run.id].status == "interrupted"
+            runs.query_one("#runs").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+            bars = [row.query_one(ProgressBar) for row in app.screen.query(StreamRow)]
+            assert len(bars) == 2 and all(bar.total is not None for bar in bars)
+            statuses = [str(label.content) for label in app.screen.query(".stream-status")]
+            assert "interrupted" in statuses and "running" not in statuses
+
+    asyncio.run(scenario())

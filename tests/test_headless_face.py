@@ -1,0 +1,229 @@
+"""The headless face as a person meets it: typos, short run ids, resume hints, the live table at
+80 columns, the demo's own mirror (issue 12 items 5 and 9). The CLI runs in this process."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from support import run_cli
+
+from backfill_tui import progress as ev
+from backfill_tui.display import HeadlessDisplay, fit_source, plural, print_summary
+
+FAIL_ALL = "faults=1,clock=virtual"
+
+
+def test_a_mistyped_command_or_provider_gets_a_did_you_mean(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = run_cli(capsys, "runn")
+    assert result.code == 2 and "did you mean 'run' or 'runs'?" in result.err
+    assert result.err.count("\n") == 1
+    result = run_cli(
+        capsys,
+        "run",
+        "gihub:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--db",
+        str(tmp_path / "m.db"),
+    )
+    assert result.code == 2 and "did you mean 'github'?" in result.err
+    result = run_cli(capsys, "auth", "stauts")
+    assert result.code == 2 and "did you mean 'status'?" in result.err
+    result = run_cli(capsys, "zzzz")
+    assert result.code == 2 and "did you mean" not in result.err
+
+
+def _failed_run(
+    capsys: pytest.CaptureFixture[str], db: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--json",
+        "--db",
+        str(db),
+    )
+    assert result.code == 1
+    run_id = str(result.summary["run_id"])
+    assert f"backfill-tui resume {run_id} --db {db}" in result.err
+    return run_id
+
+
+def test_an_unfinished_run_says_how_to_resume_it_with_its_mirror(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _failed_run(capsys, tmp_path / "m.db", monkeypatch)
+
+
+def test_run_ids_by_unique_prefix_or_suffix_everywhere_ambiguous_lists_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "m.db"
+    first = _failed_run(capsys, db, monkeypatch)
+    second = _failed_run(capsys, db, monkeypatch)
+    tail = first.rsplit("-", 1)[1]
+    assert run_cli(capsys, "report", tail, "--db", str(db)).out.startswith(
+        f"# backfill-tui run {first}"
+    )
+    shared = first[
+        : len(
+            next(
+                iter(
+                    p for p in (first[:i] for i in range(len(first), 0, -1)) if second.startswith(p)
+                )
+            )
+        )
+    ]
+    result = run_cli(capsys, "report", shared, "--db", str(db))
+    assert result.code == 2 and first in result.err and second in result.err
+    assert "ambiguous" in result.err and result.err.count("\n") == 1
+    monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
+    result = run_cli(capsys, "resume", tail, "--db", str(db), "--json", "--quiet")
+    assert result.code == 1 and result.summary["run_id"] == first
+    result = run_cli(capsys, "diff", f"{db}:{tail}", f"{db}:{second[-4:]}")
+    assert result.code in (0, 1), result.err
+    assert run_cli(capsys, "resume", "nope-none", "--db", str(db)).code == 2
+
+
+def test_runs_made_by_demo_are_found_or_pointed_at(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backfill_tui.app_cli import default_demo_db
+
+    demo = default_demo_db()
+    demo.parent.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
+    made = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "demo",
+        "--simulate",
+        "--quiet",
+        "--json",
+        "--db",
+        str(demo),
+    )
+    run_id = made.summary["run_id"]
+    result = run_cli(capsys, "runs")
+    assert f"runs made by `backfill-tui demo` are in {demo}" in result.err
+    result = run_cli(capsys, "resume", run_id)
+    assert result.code == 2 and f"backfill-tui resume {run_id} --db {demo}" in result.err
+
+
+def test_the_live_table_at_80_columns_keeps_every_stream_apart() -> None:
+    out = io.StringIO()
+    display = HeadlessDisplay(out, quiet=True)
+    display.console = Console(file=out, width=80, highlight=False, soft_wrap=True)
+    sources = ("github:acme/rocket", "github:acme/rocket-web-frontend", "sentry:acme/rocket")
+    keys = tuple(f"{s}/{e}" for s in sources for e in ("pull_request", "issue", "release"))
+    display(ev.RunStarted("r", "ws", "since", keys))
+    display(ev.PageStored("r", keys[0], ev.StreamCounters(12000, 11000, 1000, 0, 1, 1), 1, 0))
+    display(
+        ev.StreamFinished(
+            "r", keys[1], "completed", ev.StreamCounters(9, 9, 0, 0, 1, 1), capped=True
+        )
+    )
+    display.console.print(display._table())
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert any(line.strip() == "github:acme/rocket" for line in lines)  # a row per source
+    assert any(line.strip().startswith("github:…") for line in lines)  # long source: tail kept
+    for entity in ("pull_request", "issue", "release"):
+        assert sum(line.strip().startswith(entity) for line in lines) == 3  # whole, per source
+    assert any("capped" in line for line in lines)
+    assert any("12000" in line for line in lines)  # numbers never cut
+
+
+def test_singular_plural_and_source_fitting() -> None:
+    assert plural(1, "page") == "1 page" and plural(2, "page") == "2 pages"
+    assert fit_source("github:acme/rocket-web", 18) == "github:…rocket-web"
+
+
+def test_one_page_is_singular_in_the_lines_and_the_summary(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = io.StringIO()
+    display = HeadlessDisplay(out)
+    display(
+        ev.StreamFinished(
+            "r", "github:acme/rocket/issue", "completed", ev.StreamCounters(3, 3, 1, 0, 1, 1)
+        )
+    )
+    assert "1 duplicate, 0 failed, 1 page" in out.getvalue()
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--json",
+        "--quiet",
+        "--db",
+        str(tmp_path / "m.db"),
+    )
+    summary = result.summary
+    summary["sources"][0]["streams"][0]["pages"] = 1
+    summary["sources"][0]["streams"][1]["pages"] = 2
+    text = io.StringIO()
+    print_summary(Console(file=text, width=120), summary)
+    assert re.search(r" 1 page(?!s)", text.getvalue()) and " 2 pages" in text.getvalue()
+    assert " 1 pages" not in text.getvalue()
+
+
+@pytest.mark.slow
+def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "m.db"
+    binary = str(Path(sys.executable).with_name("backfill-tui"))
+    env = {**os.environ, "BACKFILL_SIM": "latency=1.0"}
+    proc = subprocess.Popen(
+        [
+            binary,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "w",
+            "--quiet",
+            "--db",
+            str(db),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not db.exists():
+            time.sleep(0.1)
+        time.sleep(2.5)  # a page or two in
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert re.search(rf"backfill-tui resume \S+ --db {re.escape(str(db))}", err), err

@@ -1,0 +1,104 @@
+"""A replay waits on nothing: recorded rate limits, Retry-After and backoff pass on its clock.
+
+The original run of every provider is recorded against the simulator with rate limits
+(Retry-After answers, reset times, GitHub's secondary limit) and dropped connections (retried
+with backoff). Its replay must ask no real wait of asyncio (a spy on ``asyncio.sleep`` sees
+every wait asked of the event loop), pass every wait the recorded answers ask for on its
+virtual clock and account it in the mirror, and store exactly the original's observations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from support import run_cli
+from test_recording import observation_rows, stream_counts
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.connectors import PROVIDERS
+from backfill_tui.engine import Engine
+from backfill_tui.recording import Replay, read_recording
+from backfill_tui.store import Mirror
+from backfill_tui.summary import run_summary
+
+RETRY_AFTER = 7  # seconds each rate-limited answer asks for
+SOURCES = ["github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket"]
+
+
+def _waits(summary: dict[str, object]) -> dict[str, float]:
+    return {
+        f"{s['source']}:{s['target']}": float(s["rate_limit_wait_s"])
+        for s in summary["sources"]  # type: ignore[attr-defined]
+    }
+
+
+def test_a_replay_skips_every_recorded_wait_and_stores_the_same_observations(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(
+        "BACKFILL_SIM",
+        f"anchor={anchor},rate_limit_every=4,retry_after={RETRY_AFTER},faults=0.1,clock=virtual",
+    )
+    sources = [spec for spec in SOURCES if spec.split(":")[0] in PROVIDERS]
+    original_db, rec = tmp_path / "original.db", tmp_path / "run.rec.gz"
+    recorded = run_cli(
+        capsys, "run", *sources, "--simulate", "--workspace", "demo", "--days", "30",
+        "--json", "--db", str(original_db), "--record", str(rec),
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    monkeypatch.delenv("BACKFILL_SIM")
+
+    exchanges = read_recording(rec).exchanges
+    limited = [e for e in exchanges if e.status in (403, 429)]  # rate limits, every provider's
+    assert len(limited) >= 8
+    floor = sum(  # each answer with a Retry-After is waited at least that long
+        float(v) for e in limited for k, v in e.headers if k.lower() == "retry-after"
+    )
+    assert floor >= RETRY_AFTER
+    assert any(e.error for e in exchanges)  # dropped connections, retried after backoff
+    original_waits = _waits(recorded.summary)
+    assert sum(original_waits.values()) >= floor
+
+    asked: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def spy(delay: float, result: object = None) -> object:
+        asked.append(delay)
+        return await real_sleep(delay, result)
+
+    monkeypatch.setattr(asyncio, "sleep", spy)
+    with Replay.open(rec) as replay:
+        environment = replay.environment()
+        clock = environment.clock
+        assert isinstance(clock, VirtualClock)
+        assert environment.simulator is None  # no simulated latency: the recording answers
+        mirror = Mirror.open(tmp_path / "replay.db")
+        try:
+            engine = Engine(mirror, environment)
+            run = replay.plan(engine)
+            assert asyncio.run(engine.run(run.id)) == "completed"
+            stored = mirror.get_run(run.id)
+            assert stored is not None
+            summary = run_summary(mirror, stored)
+        finally:
+            mirror.close()
+        assert replay.transport is not None and replay.transport.remaining == 0
+
+    assert asked and all(delay <= 0 for delay in asked)  # nothing really waited
+    # Every recorded wait was asked of the virtual clock and passed at once; the clock stands
+    # at least where the original's stood when its last answer arrived.
+    replay_waits = _waits(summary)
+    assert clock.slept >= sum(replay_waits.values()) - 0.01  # and backoff on top
+    assert clock.now() >= replay.header.clock_start + max(e.arrival() for e in exchanges)
+    # The waits are accounted in the mirror, source by source, as in the original. They are
+    # computed again from the recorded answers: Retry-After and reset times as recorded, the
+    # retry layer's random jitter (up to 5 s a wait) drawn again, so sums match within it.
+    assert replay_waits.keys() == original_waits.keys()
+    assert sum(replay_waits.values()) >= floor
+    for source, waited in original_waits.items():
+        assert (replay_waits[source] > 0) == (waited > 0), source
+        assert replay_waits[source] == pytest.approx(waited, abs=5.0 * len(limited)), source
+    assert stream_counts(summary) == stream_counts(recorded.summary)
+    assert observation_rows(tmp_path / "replay.db") == observation_rows(original_db)
