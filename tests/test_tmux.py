@@ -199,7 +199,7 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
 
     # 2. run again from the connect screen: every item is a duplicate
     terminal.keys("F2")
-    terminal.wait_for("Add source")
+    terminal.wait_for("Test connections")
     terminal.keys("C-s")
     terminal.wait_until(lambda: len(_runs(db)) == 2 and _runs(db)[1][1] == "completed", "run 2")
     second = _runs(db)[1]
@@ -220,7 +220,7 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
 
     # 4. a third run, cancelled midway; then open the first run from F5
     terminal.keys("F2")
-    terminal.wait_for("Add source")
+    terminal.wait_for("Test connections")
     terminal.keys("C-s")
     terminal.wait_until(lambda: len(_runs(db)) == 3, "run 3 to start")
     terminal.wait_for(f"run {_runs(db)[2][0]}")
