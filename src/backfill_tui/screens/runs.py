@@ -168,7 +168,8 @@ class RunsScreen(Screen[None]):
             style = {"completed": "", "running": "bold"}.get(line.status, "italic")
             sources = " ".join(run.sources)
             if self.app.size.width < WIDE_FROM and len(run.sources) > 1:
-                sources = f"{run.sources[0]} +{len(run.sources) - 1}"
+                first = run.sources[0].split(":")[0] if self._narrow else run.sources[0]
+                sources = f"{first} +{len(run.sources) - 1}"  # the count is never cut off
             cells = {
                 "run": Text(f"{run.id} A" if run.id == self.marked else run.id),
                 "started (UTC)": Text(run.started_at[:16].replace("T", " ")),
