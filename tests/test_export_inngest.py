@@ -244,12 +244,14 @@ def test_retry_after_is_respected_and_retries_are_bounded(
     assert len(waits) == 2 and all(0 <= w <= 1.0 for w in waits)
 
 
-def test_a_refused_key_or_unreachable_url_is_one_line_exit_2(
+def test_a_refused_key_is_exit_1_and_a_bad_url_exit_2_each_one_line(
     capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest, isolated: Path
 ) -> None:
+    """A key refused once sending has begun is the destination failing (exit 1), as a rejected
+    token fails its stream; a bad URL or workspace is bad input (exit 2)."""
     inngest.always = Answer(401)
     refused = export(capsys, mirror, inngest.url, "--apply")
-    assert refused.code == 2
+    assert refused.code == 1
     assert refused.err.count("\n") == 1 and "refused the event key (401)" in refused.err
 
     bad_url = export(capsys, mirror, "ftp://example", "--apply")

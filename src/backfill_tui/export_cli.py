@@ -3,6 +3,12 @@
 Each is a dry run unless ``--apply`` is given: the dry run reads the mirror and the destination,
 prints how many observations would be written and skipped, with a sample, and changes nothing.
 The export core is :mod:`backfill_tui.export` (imported lazily: psycopg loads only when used).
+
+Exit statuses: 0 when every observation was written or already there (and for any dry run
+that could read both sides); 1 when the destination failed after the input was accepted, or
+refused some rows (each reason is printed; the rest were written); 2 for bad input found before
+anything was sent (no such workspace or run, an unreachable or unsuitable destination, such as a
+table with a NOT NULL column the export cannot fill).
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from .cli_options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path
 from .errors import UsageError
+from .secrets_registry import redact
 from .textsafe import clean
 
 if TYPE_CHECKING:
     from .export import ExportPlan, ExportProgress, ExportResult, ExportTarget
+    from .export.common import Tally
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"
 
@@ -115,10 +123,10 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
-    from .export import apply_export, plan_export
+    from .export import ExportFailed, export_now, plan_export
 
-    plan = plan_export(db_path(args), target, args.workspace, args.run)
     if not args.apply:
+        plan = plan_export(db_path(args), target, args.workspace, args.run)
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
         else:
@@ -129,13 +137,14 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     def progress(step: ExportProgress) -> None:
         done.append(step)
         if sys.stderr.isatty():
-            sys.stderr.write(
-                f"batch {step.batch}/{step.batches}: {step.written} written, "
-                f"{step.remaining} to go\n"
-            )
+            sys.stderr.write(f"batch {step.batch}: {step.written} written\n")
 
     try:
-        result = apply_export(plan, progress=progress)
+        # The same checks as the dry run (exit 2 before anything is sent), then the apply.
+        result = export_now(db_path(args), target, args.workspace, args.run, progress=progress)
+    except ExportFailed as exc:
+        sys.stderr.write(f"backfill-tui: export failed: {redact(str(exc))}\n")
+        return EXIT_INCOMPLETE
     except KeyboardInterrupt:
         written = done[-1].written if done else 0
         sys.stderr.write(
@@ -147,6 +156,12 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         _print_result(result)
+    if result.refused:
+        sys.stderr.write(
+            f"backfill-tui: {result.refused} observation(s) refused by the destination, the "
+            "others were written; reasons in the summary\n"
+        )
+        return EXIT_INCOMPLETE
     return EXIT_OK
 
 
@@ -173,6 +188,7 @@ def _print_plan(plan: ExportPlan) -> None:
     out.write(f"  {'observations in the mirror':<28}{plan.total:>7}\n")
     out.write(f"  {'would ' + _verb(plan.target_kind):<28}{plan.would_write:>7}{in_batches}\n")
     out.write(f"  {'would skip':<28}{plan.skipped:>7}  {plan.skip_reason}\n")
+    _print_tally(out, plan.tally, "would ")
     if plan.sample:
         out.write("  sample:\n")
         for row in plan.sample:
@@ -181,6 +197,24 @@ def _print_plan(plan: ExportPlan) -> None:
         out.write("nothing was written or sent; add --apply to do it\n")
     else:
         out.write("nothing new to send; nothing was written or sent\n")
+
+
+def _print_tally(out: Any, tally: Tally, would: str = "") -> None:
+    """Values changed (by kind) and rows refused (by reason, with examples)."""
+    if tally.refused:
+        out.write(
+            f"  {would + 'refuse':<28}{tally.refused_count:>7}  the destination cannot hold them:\n"
+        )
+        for reason, count in sorted(tally.refused.items()):
+            out.write(f"    {count:>5}  {clean(reason)}\n")
+        for source_id, reason in tally.refused_examples:
+            out.write(f"           e.g. {clean(source_id)}: {clean(reason)}\n")
+    if tally.changes:
+        out.write(
+            f"  {'values changed':<28}{sum(tally.changes.values()):>7}  to fit the destination:\n"
+        )
+        for kind, count in sorted(tally.changes.items()):
+            out.write(f"    {count:>5}  {kind}\n")
 
 
 def _print_result(result: ExportResult) -> None:
@@ -192,9 +226,11 @@ def _print_result(result: ExportResult) -> None:
             f"nothing new: 0 observations {_verb(result.target_kind, 1)} to {where}; "
             f"{result.skipped} skipped ({result.skip_reason})\n"
         )
+        _print_tally(sys.stdout, result.tally)
         return
     sys.stdout.write(
         f"{_verb(result.target_kind, 2)} {result.written} observations of workspace {clean(result.workspace)} to {where} "
         f"in {result.batches} batch{'es' if result.batches != 1 else ''}; "
         f"{result.skipped} skipped ({result.skip_reason})\n"
     )
+    _print_tally(sys.stdout, result.tally)

@@ -8,11 +8,13 @@
 
 from .common import (
     ExportError,
+    ExportFailed,
     ExportPlan,
     ExportProgress,
     ExportResult,
     ExportTarget,
     apply_export,
+    export_now,
     export_status,
     plan_export,
 )
@@ -22,6 +24,7 @@ from .postgres import PostgresTarget
 __all__ = [
     "DEFAULT_BASE_URL",
     "ExportError",
+    "ExportFailed",
     "ExportPlan",
     "ExportProgress",
     "ExportResult",
@@ -30,6 +33,7 @@ __all__ = [
     "PostgresTarget",
     "RetryPolicy",
     "apply_export",
+    "export_now",
     "export_status",
     "plan_export",
 ]

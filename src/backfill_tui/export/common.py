@@ -1,40 +1,90 @@
 """The shape every export shares: a dry-run :class:`ExportPlan`, then :func:`apply_export`.
 
-:func:`plan_export` reads the mirror without writing to it, asks the destination which of the
-workspace's observations it already holds (a read-only query for Postgres, the mirror's ledger
-for Inngest) and returns what would be sent, in batches, with a sample. Nothing is changed
-anywhere. :func:`apply_export` sends the plan's rows batch by batch and records each delivered
-batch in the mirror's ledger (``store/exports.py``) as soon as the destination has it, so an
-interrupted export loses nothing and a repeat sends nothing new. Both block: a terminal UI runs
-them in a worker thread and can stop an export between batches with ``cancel``.
+Both walk the mirror the same way (:func:`_walk`), in chunks, never holding the workspace in
+memory: for each chunk of sourceIds the destination is asked which it already holds (a
+read-only query for Postgres, the mirror's ledger for Inngest); the rest are read in full, made
+storable (``values.py``: NUL, lone surrogates, non-finite numbers, zone-less timestamps, each
+change counted), checked against what the destination can hold (a row that cannot be held is
+*refused*, with its reason, and the others go on), and grouped into the batches a send uses. The
+plan only counts; :func:`apply_export` sends each batch and records it in the mirror's ledger
+(``store/exports.py``) as soon as the destination has it, so an interrupted export loses nothing
+and a repeat sends nothing new. Because both run the same walk over the same state, the dry run
+predicts the apply exactly: rows written, skipped, refused, values changed and batches (an
+Inngest 413, which only the server can tell, is the one exception: the batches are then split).
+
+Errors: :class:`ExportError` is bad input found before anything was sent (exit status 2);
+:class:`ExportFailed` is the destination failing after the input was accepted (exit status 1).
+Both block: a terminal UI runs them in a worker thread and can stop between batches (``cancel``).
 """
 
 from __future__ import annotations
 
 import abc
+import bisect
 import threading
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackfillError
+from ..errors import BackfillError, MirrorError
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
+    count_observations,
     export_counts,
-    exported_source_ids,
-    observations,
+    exported_among,
+    observation_flags,
+    observation_keys,
+    observations_by_id,
     open_for_reading,
     record_exports,
     run_exists,
 )
+from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
+
+#: How many sourceIds the walk asks the destination about at once.
+CHUNK = 5000
+#: How many refused rows a plan or result names (all are counted).
+REFUSED_EXAMPLES = 5
 
 SAMPLE_SIZE = 5
 
 
 class ExportError(BackfillError):
-    """An export could not start or finish; one line, no secret (exit status 2)."""
+    """An export could not start: bad input, found before anything was sent; one line, no
+    secret (exit status 2)."""
+
+
+class ExportFailed(ExportError):
+    """The destination failed after the input was accepted (a dropped connection, a server
+    that keeps failing, a refused key); one line with the reason (exit status 1)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One observation made ready for a destination: the cleaned row, what is sent for it
+    (Postgres: a tuple of column texts; Inngest: the encoded event) and its size in bytes
+    where the destination limits request bytes (0 elsewhere)."""
+
+    row: ObservationRow
+    payload: Any
+    size: int = 0
+
+
+@dataclass
+class Sent:
+    """What a destination did with one batch."""
+
+    delivered: list[ObservationRow]
+    present: int = 0  #: rows it turned out to hold already (another writer got there first)
+    refused: list[tuple[str, str]] = field(default_factory=list)  #: (sourceId, reason)
+    changes: list[str] = field(default_factory=list)  #: values changed while sending
+
+
+#: A row a dry run found storable as it stands and only counts (see :func:`_walk`).
+COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
 
 
 class ExportTarget(abc.ABC):
@@ -43,6 +93,11 @@ class ExportTarget(abc.ABC):
     kind: str = ""
     #: Why a skipped observation is skipped, in the user's words.
     skip_reason: str = ""
+    #: Whether :meth:`present` needs the mirror's ledger (Inngest) or asks the target (Postgres).
+    uses_ledger: bool = False
+    #: At most this many rows, and (where not None) this many bytes of payload, per send.
+    max_batch_rows: int = 500
+    max_batch_bytes: int | None = None
 
     @property
     @abc.abstractmethod
@@ -56,23 +111,36 @@ class ExportTarget(abc.ABC):
     def close(self) -> None: ...
 
     @abc.abstractmethod
-    def present(
-        self, workspace: str, rows: Sequence[ObservationRow], recorded: set[str]
-    ) -> set[str]:
-        """The sourceIds among ``rows`` the destination already has (``recorded``: the ledger's)."""
+    def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
+        """Which of ``source_ids`` (cleaned, see ``values.py``) the destination already holds;
+        ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`).
+        Successive calls of one walk get successive chunks of the mirror's sourceIds in
+        ascending byte order (apart from the rare id cleaning changed)."""
 
     @abc.abstractmethod
-    def batches(
-        self, workspace: str, rows: Sequence[ObservationRow]
-    ) -> list[list[ObservationRow]]: ...
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
+        """``row`` (already cleaned) made ready to send, and any further values changed to fit
+        the destination; raises :class:`~backfill_tui.export.values.Refused` if it cannot be
+        held at all. ``checked``: SQLite already found every text within :meth:`limits`."""
 
-    def prepare(self) -> None:
+    def limits(self) -> dict[str, int]:
+        """The most characters each text column holds (Postgres: varchar(n)); none by default."""
+        return {}
+
+    def check(self, workspace: str) -> None:
+        """Raises :class:`ExportError` if the destination cannot take this workspace's rows at
+        all (Postgres: a workspace_id too long, or missing where a foreign key points)."""
+        return None
+
+    def prepare_schema(self) -> None:
         """Called once by an apply before the first batch (Postgres: ``--create-schema``)."""
         return None
 
     @abc.abstractmethod
-    def send(self, workspace: str, batch: Sequence[ObservationRow]) -> list[ObservationRow]:
-        """Deliver one batch; returns the rows the destination newly took."""
+    def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
+        """Deliver one batch; raises :class:`ExportError` when the destination fails."""
 
     def plan_details(self) -> dict[str, Any]:
         """Target-specific facts for the plan (e.g. that the table would be created)."""
@@ -93,6 +161,123 @@ def sample_row(row: ObservationRow) -> dict[str, Any]:
 
 
 @dataclass
+class Tally:
+    """What a walk found: counts, values changed (by kind) and rows refused (by reason)."""
+
+    total: int = 0
+    skipped: int = 0
+    changes: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+    refused_examples: list[tuple[str, str]] = field(default_factory=list)
+
+    def refuse(self, source_id: str, reason: str) -> None:
+        self.refused[reason] += 1
+        if len(self.refused_examples) < REFUSED_EXAMPLES:
+            self.refused_examples.append((clean_text(source_id)[0], reason))
+
+    @property
+    def refused_count(self) -> int:
+        return sum(self.refused.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changed_values": dict(sorted(self.changes.items())),
+            "refused": self.refused_count,
+            "refused_reasons": dict(sorted(self.refused.items())),
+            "refused_examples": [
+                {"source_id": sid, "reason": why} for sid, why in self.refused_examples
+            ],
+        }
+
+
+def _clean_ids(source_ids: list[str]) -> list[str]:
+    """The sourceIds as a destination stores them (``values.clean_text``); one scan of the
+    chunk in the usual case where none needs it."""
+    if not needs_cleaning("\n".join(source_ids)):
+        return source_ids
+    return [clean_text(source_id)[0] for source_id in source_ids]
+
+
+def _walk(
+    conn: Any,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None,
+    tally: Tally,
+    *,
+    counting: bool = False,
+    sampler: Callable[[str, int, ObservationRow | None], None] | None = None,
+) -> Iterator[list[Prepared]]:
+    """The batches of new, storable rows, in send order and size; fills ``tally`` as it goes.
+
+    Only rows that SQLite flags (``values.suspect_sql``) get per-value work in Python. With
+    ``counting`` (a dry run) and a destination that limits rows, not bytes, per batch, the
+    unflagged rows are not even read: each stands in the batch as :data:`COUNTED`.
+    ``sampler`` sees each storable row's occurred_at, mirror id and row (None if only counted).
+    """
+    flag_sql = suspect_sql(target.limits())
+    light = counting and target.max_batch_bytes is None
+    current: list[Prepared] = []
+    size = 2  # a JSON array's brackets, where bytes are limited
+    after: str | None = None
+    while True:
+        keys = observation_keys(conn, workspace, run_id, after, CHUNK)
+        if not keys:
+            break
+        after = keys[-1][0]
+        tally.total += len(keys)
+        cleaned = _clean_ids([k[0] for k in keys])
+        recorded = (
+            exported_among(conn, workspace, target.kind, target.target_id, cleaned)
+            if target.uses_ledger
+            else set()
+        )
+        present = target.present(workspace, cleaned, recorded) if cleaned else set()
+        new_ids = [k[1] for k, sid in zip(keys, cleaned, strict=True) if sid not in present]
+        new_ids.sort()  # rows are read in storage order: sequential pages, not random ones
+        tally.skipped += len(keys) - len(new_ids)
+        if not new_ids:
+            continue
+        rows: Iterator[tuple[int, bool, str, ObservationRow | None]]
+        if light:
+            flags = observation_flags(conn, new_ids, flag_sql)
+            wanted = [i for i, flagged, _ in flags if flagged]
+            full = {i: row for i, _, row in observations_by_id(conn, wanted)}
+            rows = ((i, flagged, at, full.get(i)) for i, flagged, at in flags)
+        else:
+            rows = (
+                (i, f, r.occurred_at, r) for i, f, r in observations_by_id(conn, new_ids, flag_sql)
+            )
+        for row_id, flagged, occurred_at, row in rows:
+            if row is None:
+                prepared: Prepared = COUNTED
+            else:
+                try:
+                    if flagged:
+                        row, changes = clean_row(row)
+                        tally.changes.update(changes)
+                    prepared, more = target.prepare(workspace, row, checked=not flagged)
+                except Refused as exc:
+                    tally.refuse(row.source_id, str(exc))
+                    continue
+                if more:
+                    tally.changes.update(more)
+            if sampler is not None:
+                sampler(occurred_at, row_id, prepared.row)
+            limit = target.max_batch_bytes
+            if current and (
+                len(current) >= target.max_batch_rows
+                or (limit is not None and size + 1 + prepared.size > limit)
+            ):
+                yield current
+                current, size = [], 2
+            size += prepared.size + (1 if current else 0)
+            current.append(prepared)
+    if current:
+        yield current
+
+
+@dataclass
 class ExportPlan:
     """What an export would do; computing it changed nothing. Pass it to :func:`apply_export`."""
 
@@ -103,19 +288,21 @@ class ExportPlan:
     target_kind: str
     target_id: str
     total: int
-    rows: list[ObservationRow] = field(repr=False)
+    would_write: int
     skipped: int
     skip_reason: str
     batch_sizes: list[int]
+    sample: list[ObservationRow] = field(default_factory=list, repr=False)
+    tally: Tally = field(default_factory=Tally, repr=False)
     details: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def would_write(self) -> int:
-        return len(self.rows)
+    def refused(self) -> int:
+        return self.tally.refused_count
 
     @property
-    def sample(self) -> list[ObservationRow]:
-        return self.rows[:SAMPLE_SIZE]
+    def changes(self) -> dict[str, int]:
+        return dict(self.tally.changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +316,7 @@ class ExportPlan:
             "skipped": self.skipped,
             "skip_reason": self.skip_reason,
             "batches": len(self.batch_sizes),
+            **self.tally.to_dict(),
             "sample": [sample_row(r) for r in self.sample],
             **self.details,
         }
@@ -157,6 +345,15 @@ class ExportResult:
     batches: int
     cancelled: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    tally: Tally = field(default_factory=Tally, repr=False)
+
+    @property
+    def refused(self) -> int:
+        return self.tally.refused_count
+
+    @property
+    def changes(self) -> dict[str, int]:
+        return dict(self.tally.changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +367,7 @@ class ExportResult:
             "skip_reason": self.skip_reason,
             "batches": self.batches,
             "cancelled": self.cancelled,
+            **self.tally.to_dict(),
             **self.details,
         }
 
@@ -185,9 +383,21 @@ def export_status(db: str | Path, workspace: str) -> dict[tuple[str, str], int]:
 
 
 def plan_export(
-    db: str | Path, target: ExportTarget, workspace: str, run_id: str | None = None
+    db: str | Path,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None = None,
+    *,
+    count: bool = True,
 ) -> ExportPlan:
-    """The dry run: reads the mirror and the destination, changes neither."""
+    """The dry run: reads the mirror and the destination, changes neither.
+
+    With ``count=False`` (``export --apply``, which prints the apply's own summary) only the
+    checks run: the rows are not walked, ``would_write`` is the mirror's count (an upper bound)
+    and ``batch_sizes`` is empty.
+
+    Raises :class:`ExportError` (bad input: no such run, no observations, a destination that
+    cannot be reached or cannot take the rows at all, e.g. a NOT NULL column without default)."""
     path = Path(db).expanduser()
     conn = open_for_reading(path)
     try:
@@ -197,8 +407,8 @@ def plan_export(
             run_id = unique_run_id(conn, run_id) or run_id
         if run_id is not None and not run_exists(conn, run_id):
             raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
-        rows = observations(conn, workspace, run_id)
-        if not rows:
+        observations = count_observations(conn, workspace, run_id)
+        if observations == 0:
             scope = f" from run {run_id}" if run_id else ""
             raise ExportError(
                 f"no observations for workspace '{workspace}'{scope} in {path}; "
@@ -206,10 +416,31 @@ def plan_export(
             )
         target.open(apply=False)
         try:
-            recorded = exported_source_ids(conn, workspace, target.kind, target.target_id)
-            present = target.present(workspace, rows, recorded)
-            to_send = [r for r in rows if r.source_id not in present]
-            batches = target.batches(workspace, to_send)
+            target.check(workspace)
+            tally = Tally()
+            sizes: list[int] = []
+            sample: list[ObservationRow] = []
+            if not count:
+                tally.total = observations
+            oldest: list[tuple[str, int, ObservationRow | None]] = []  # sorted, at most 5
+
+            def keep(occurred_at: str, row_id: int, row: ObservationRow | None) -> None:
+                # The sample is the oldest new observations, as it was before the walk streamed.
+                if len(oldest) == SAMPLE_SIZE and (occurred_at, row_id) >= oldest[-1][:2]:
+                    return
+                bisect.insort(oldest, (occurred_at, row_id, row), key=lambda e: e[:2])
+                del oldest[SAMPLE_SIZE:]
+
+            walk = (
+                _walk(conn, target, workspace, run_id, tally, counting=True, sampler=keep)
+                if count
+                else ()
+            )
+            for batch in walk:
+                sizes.append(len(batch))
+            missing = [row_id for _, row_id, row in oldest if row is None]
+            fetched = {i: row for i, _, row in observations_by_id(conn, missing)}
+            sample = [row if row is not None else fetched[row_id] for _, row_id, row in oldest]
             return ExportPlan(
                 target=target,
                 mirror_path=path,
@@ -217,11 +448,13 @@ def plan_export(
                 run_id=run_id,
                 target_kind=target.kind,
                 target_id=target.target_id,
-                total=len(rows),
-                rows=to_send,
-                skipped=len(rows) - len(to_send),
+                total=tally.total,
+                would_write=sum(sizes) if count else observations,
+                skipped=tally.skipped,
                 skip_reason=target.skip_reason,
-                batch_sizes=[len(b) for b in batches],
+                batch_sizes=sizes,
+                sample=sample,
+                tally=tally,
                 details=target.plan_details(),
             )
         finally:
@@ -238,56 +471,114 @@ def apply_export(
 ) -> ExportResult:
     """Send the plan's observations; each delivered batch is recorded in the mirror at once.
 
-    The destination is asked again first (another export may have run since the plan), and the
-    Postgres writer dedups under a lock besides, so the rows a plan lists are written once.
+    The mirror and the destination are walked again (another export may have run since the
+    plan), and the Postgres writer dedups under a lock besides, so each row is written once.
+    Raises :class:`ExportFailed` (exit status 1) when the destination fails part way; what was
+    delivered before is recorded and a repeat sends only the rest.
     """
-    target = plan.target
     mirror = Mirror.open(plan.mirror_path)
     try:
-        target.open(apply=True)
-        try:
-            target.prepare()
-            recorded = exported_source_ids(
-                mirror.conn, plan.workspace, target.kind, target.target_id
+        return _apply(mirror, plan.target, plan.workspace, plan.run_id, plan, progress, cancel)
+    finally:
+        mirror.close()
+
+
+def export_now(
+    db: str | Path,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None = None,
+    *,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """``export --apply`` in one pass, opening the mirror once: the checks a dry run makes
+    (:class:`ExportError`, exit status 2, before anything is sent), then the apply
+    (:class:`ExportFailed`, exit status 1, if the destination fails part way)."""
+    path = Path(db).expanduser()
+    if not path.is_file() or path.stat().st_size == 0:  # Mirror.open would create it
+        raise MirrorError(
+            f"no mirror at {path}; run a backfill first (backfill-tui run ... --db {path})"
+        )
+    mirror = Mirror.open(path)
+    try:
+        if run_id is not None and not run_exists(mirror.conn, run_id):
+            raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
+        if count_observations(mirror.conn, workspace, run_id) == 0:
+            scope = f" from run {run_id}" if run_id else ""
+            raise ExportError(
+                f"no observations for workspace '{workspace}'{scope} in {path}; "
+                "check --workspace (and --db), or run a backfill first"
             )
-            present = target.present(plan.workspace, plan.rows, recorded)
-            rows = [r for r in plan.rows if r.source_id not in present]
-            skipped = plan.skipped + len(plan.rows) - len(rows)
-            batches = target.batches(plan.workspace, rows)
-            written, sent, remaining, cancelled = 0, 0, len(rows), False
-            for number, batch in enumerate(batches, start=1):
+        return _apply(mirror, target, workspace, run_id, None, progress, cancel)
+    finally:
+        mirror.close()
+
+
+def _apply(
+    mirror: Mirror,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None,
+    plan: ExportPlan | None,
+    progress: Callable[[ExportProgress], None] | None,
+    cancel: threading.Event | None,
+) -> ExportResult:
+    conn = mirror.conn  # every read is one short statement, done before the ledger is written
+    planned_rows = plan.would_write if plan is not None else 0
+    planned_batches = len(plan.batch_sizes) if plan is not None else 0
+    target.open(apply=True)
+    try:
+        target.check(workspace)
+        tally = Tally()
+        written, sent, present, processed, cancelled = 0, 0, 0, 0, False
+        try:
+            target.prepare_schema()
+            for number, batch in enumerate(_walk(conn, target, workspace, run_id, tally), start=1):
                 if cancel is not None and cancel.is_set():
                     cancelled = True
                     break
-                try:
-                    delivered = target.send(plan.workspace, batch)
-                except ExportError as exc:
-                    if written:
-                        raise ExportError(
-                            f"{exc} ({written} observations were written before this and are "
-                            "recorded; run the export again to send the rest)"
-                        ) from None
-                    raise
-                record_exports(mirror.conn, target.kind, target.target_id, delivered)
+                outcome = target.send(workspace, batch)
+                record_exports(mirror.conn, target.kind, target.target_id, outcome.delivered)
                 sent += 1
-                written += len(delivered)
-                skipped += len(batch) - len(delivered)
-                remaining -= len(batch)
+                processed += len(batch)
+                written += len(outcome.delivered)
+                present += outcome.present
+                tally.changes.update(outcome.changes)
+                for source_id, reason in outcome.refused:
+                    tally.refuse(source_id, reason)
                 if progress is not None:
-                    progress(ExportProgress(number, len(batches), written, skipped, remaining))
-            return ExportResult(
-                target_kind=target.kind,
-                target_id=target.target_id,
-                workspace=plan.workspace,
-                run_id=plan.run_id,
-                written=written,
-                skipped=skipped,
-                skip_reason=target.skip_reason,
-                batches=sent,
-                cancelled=cancelled,
-                details=target.stats(),
+                    progress(
+                        ExportProgress(
+                            number,
+                            max(number, planned_batches),
+                            written,
+                            tally.skipped + present,
+                            max(planned_rows - processed, 0),
+                        )
+                    )
+        except ExportFailed:
+            raise
+        except ExportError as exc:
+            done = (
+                f" ({written} observations were written before this and are recorded; "
+                "run the export again to send the rest)"
+                if written
+                else ""
             )
-        finally:
-            target.close()
+            raise ExportFailed(f"{exc}{done}") from None
+        return ExportResult(
+            target_kind=target.kind,
+            target_id=target.target_id,
+            workspace=workspace,
+            run_id=run_id,
+            written=written,
+            skipped=tally.skipped + present,
+            skip_reason=target.skip_reason,
+            batches=sent,
+            cancelled=cancelled,
+            details=target.stats(),
+            tally=tally,
+        )
     finally:
-        mirror.close()
+        target.close()

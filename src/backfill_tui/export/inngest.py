@@ -10,7 +10,11 @@ Events go to Inngest's event API, ``POST {BASE}/e/{EVENT_KEY}`` with a JSON arra
 of at most 100 events and 250,000 bytes: Inngest's documented request limit is 256 KB on the
 free tier (512 KB on older plans, up to 3 MB on request) and 5,000 events. A 429 or 5xx answer
 or a dropped connection is retried with exponential backoff and full jitter, or after the
-``Retry-After`` the server asks for, a bounded number of times.
+``Retry-After`` the server asks for, a bounded number of times. A 413 (request too large)
+splits the batch and sends the halves again, under the limit the answer states where it states
+one (``"max 262144 bytes"``, ``"256KB"``), else under half the refused size; the lower limit is
+kept for the rest of the export. An event too large for a request on its own has its body
+shortened (ending in "...", as production's sanitiser does) and the change is counted.
 
 Why httpx rather than the official ``inngest`` SDK: the SDK's ``send`` posts the list it is given
 as one request (no size-bounded batching), retries only 5xx and transport errors, not 429, and
@@ -26,6 +30,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,7 +43,8 @@ import httpx
 
 from ..secrets_registry import RedactingFilter, redact, register
 from ..store.exports import ObservationRow
-from .common import ExportError, ExportTarget
+from .common import ExportError, ExportTarget, Prepared, Sent
+from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
 
@@ -47,6 +53,11 @@ EVENT_NAME = "apps-console/neural/observation.capture"
 MAX_REQUEST_BYTES = 250_000
 MAX_EVENTS = 100
 TIMEOUT_S = 30.0
+#: Below this, a 413 is not a size problem we can split our way out of.
+MIN_REQUEST_BYTES = 1024
+SHORTENED = "body shortened to fit Inngest's request limit"
+_SIZE = re.compile(r"(\d[\d,_]*(?:\.\d+)?)\s*(kib|kb|k|mib|mb|m|bytes|byte|b)?\b", re.I)
+_UNITS = {"k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6, "mib": 2**20}
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,7 @@ class InngestTarget(ExportTarget):
 
     kind = "inngest"
     skip_reason = "already sent (recorded in the mirror)"
+    uses_ledger = True
 
     def __init__(
         self,
@@ -146,6 +158,8 @@ class InngestTarget(ExportTarget):
         self.retry = retry or RetryPolicy()
         self.max_bytes = max_bytes
         self.max_events = max_events
+        self.max_batch_rows = max_events
+        self.max_batch_bytes = max_bytes
         self._transport = transport
         self._sleep = sleep
         self._client: httpx.Client | None = None
@@ -173,45 +187,100 @@ class InngestTarget(ExportTarget):
             self._client.close()
             self._client = None
 
-    def present(
-        self, workspace: str, rows: Sequence[ObservationRow], recorded: set[str]
-    ) -> set[str]:
+    def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         # Inngest cannot be asked what it has seen; the mirror's ledger says what was sent.
-        return {r.source_id for r in rows if r.source_id in recorded}
+        return recorded
 
-    def batches(self, workspace: str, rows: Sequence[ObservationRow]) -> list[list[ObservationRow]]:
-        """Greedy batches: at most ``max_events`` events and ``max_bytes`` of JSON array each."""
-        out: list[list[ObservationRow]] = []
-        current: list[ObservationRow] = []
-        size = 2  # "[" and "]"
-        for row in rows:
-            length = len(_encode(capture_event(row, workspace, self.clerk_org)))
-            if length + 2 > self.max_bytes:
-                raise ExportError(
-                    f"observation {row.source_id} makes an event of {length} bytes, over the "
-                    f"{self.max_bytes}-byte request limit; it cannot be sent"
-                )
-            extra = length + (1 if current else 0)
-            if current and (len(current) >= self.max_events or size + extra > self.max_bytes):
-                out.append(current)
-                current, size, extra = [], 2, length
-            current.append(row)
-            size += extra
-        if current:
-            out.append(current)
-        return out
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
+        """The encoded event; its body is shortened if the event alone would not fit a request."""
+        data = _encode(capture_event(row, workspace, self.clerk_org))
+        if len(data) + 2 <= self.max_bytes:
+            return Prepared(row, data, len(data)), []
+        return Prepared(row, *self._shortened(row, workspace)), [SHORTENED]
 
-    def body(self, workspace: str, batch: Sequence[ObservationRow]) -> bytes:
-        events = [_encode(capture_event(r, workspace, self.clerk_org)) for r in batch]
-        return b"[" + b",".join(events) + b"]"
+    def _shortened(self, row: ObservationRow, workspace: str) -> tuple[bytes, int]:
+        room = self.max_bytes - 2
+
+        def encoded(keep: int) -> bytes:
+            body = row.content[:keep] + "..." if keep < len(row.content) else row.content
+            event = capture_event(row, workspace, self.clerk_org)
+            event["data"]["sourceEvent"]["body"] = body
+            return _encode(event)
+
+        if len(encoded(0)) > room:
+            raise Refused(
+                f"the event is {len(encoded(0))} bytes even without its body, over the "
+                f"{self.max_bytes}-byte request limit"
+            )
+        low, high = 0, len(row.content) - 1  # the longest prefix that fits
+        while low < high:
+            middle = (low + high + 1) // 2
+            if len(encoded(middle)) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        data = encoded(low)
+        return data, len(data)
+
+    def body(self, batch: Sequence[Prepared]) -> bytes:
+        return b"[" + b",".join(p.payload for p in batch) + b"]"
 
     def stats(self) -> dict[str, Any]:
-        return {"requests": self.requests, "retries": self.retries}
+        return {"requests": self.requests, "retries": self.retries, "max_bytes": self.max_bytes}
 
-    def send(self, workspace: str, batch: Sequence[ObservationRow]) -> list[ObservationRow]:
+    def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         assert self._client is not None, "open(apply=True) first"
-        content = self.body(workspace, batch)
+        content = self.body(batch)
         where = f"Inngest at {self._host}"
+        response = self._post(content, len(batch), where)
+        if response.status_code != 413:
+            return Sent(delivered=[p.row for p in batch])
+        # Too large: take the limit from the answer, keep it, and send the batch again in parts.
+        stated = _stated_limit(response, len(content))
+        limit = stated if stated is not None else len(content) // 2
+        if limit < MIN_REQUEST_BYTES:
+            raise ExportError(
+                f"{where} says even a {len(content)}-byte request is too large (413: "
+                f"{_why(response)})"
+            )
+        self.max_bytes = self.max_batch_bytes = min(self.max_bytes, limit)
+        log.warning(
+            "%s refused %d bytes as too large (413); sending in parts of at most %d bytes",
+            where, len(content), self.max_bytes,
+        )  # fmt: skip
+        outcome = Sent(delivered=[])
+        part: list[Prepared] = []
+        size = 2
+        for prepared in batch:
+            if prepared.size + 2 > self.max_bytes:
+                try:
+                    data, length = self._shortened(prepared.row, workspace)
+                except Refused as exc:
+                    outcome.refused.append((prepared.row.source_id, str(exc)))
+                    continue
+                prepared = Prepared(prepared.row, data, length)
+                outcome.changes.append(SHORTENED)
+            if part and size + 1 + prepared.size > self.max_bytes:
+                self._merge(outcome, self.send(workspace, part))
+                part, size = [], 2
+            size += prepared.size + (1 if part else 0)
+            part.append(prepared)
+        if part:  # each part is below the refused size, so this recursion ends
+            self._merge(outcome, self.send(workspace, part))
+        return outcome
+
+    @staticmethod
+    def _merge(into: Sent, more: Sent) -> None:
+        into.delivered.extend(more.delivered)
+        into.refused.extend(more.refused)
+        into.changes.extend(more.changes)
+
+    def _post(self, content: bytes, events: int, where: str) -> httpx.Response:
+        """POST one request, retrying 429, 5xx and dropped connections; a 2xx or a 413 is
+        returned, anything else raises :class:`ExportError`."""
+        assert self._client is not None
         last = ""
         for attempt in range(1, self.retry.attempts + 1):
             self.requests += 1
@@ -223,16 +292,14 @@ class InngestTarget(ExportTarget):
             else:
                 status = response.status_code
                 if 200 <= status < 300:
-                    self._check_accepted(response, len(batch), where)
-                    log.info("sent %d events (%d bytes) to %s", len(batch), len(content), where)
-                    return list(batch)
+                    self._check_accepted(response, events, where)
+                    log.info("sent %d events (%d bytes) to %s", events, len(content), where)
+                    return response
+                if status == 413:
+                    return response
                 if status in (401, 403):
                     raise ExportError(
                         f"{where} refused the event key ({status}); check --event-key"
-                    )
-                if status == 413:
-                    raise ExportError(
-                        f"{where} says a {len(content)}-byte request is too large (413)"
                     )
                 if status != 429 and status < 500:
                     raise ExportError(f"{where} rejected the events ({status}: {_why(response)})")
@@ -260,6 +327,22 @@ class InngestTarget(ExportTarget):
         ids = payload.get("ids") if isinstance(payload, dict) else None
         if isinstance(ids, list) and len(ids) != expected:
             log.warning("%s acknowledged %d of %d events", where, len(ids), expected)
+
+
+def _stated_limit(response: httpx.Response, refused: int) -> int | None:
+    """The request-size limit a 413 answer states (``max 262144 bytes``, ``256KB``, ``1 MiB``;
+    KB and MB read as powers of 1000, the smaller reading): the largest size it names below the
+    ``refused`` request's size, or None where it names none."""
+    sizes: list[int] = []
+    for number, unit in _SIZE.findall(_why(response)):
+        try:
+            value = float(number.replace(",", "").replace("_", ""))
+        except ValueError:
+            continue
+        size = int(value * _UNITS.get(unit.lower(), 1)) if unit else int(value)
+        if (unit or size >= MIN_REQUEST_BYTES) and MIN_REQUEST_BYTES <= size < refused:
+            sizes.append(size)
+    return max(sizes) if sizes else None
 
 
 def _why(response: httpx.Response) -> str:

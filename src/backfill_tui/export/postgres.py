@@ -4,10 +4,21 @@ Rows get production's columns and types (lightfast-data-model.md §5.2): the mir
 ``external_id`` (a 21-character nanoid), ``ingestion_source = 'backfill'``, JSONB actor,
 references and metadata. Production has no unique index on (workspace_id, source_id) and dedups
 in the application, so each batch is written in a transaction that first takes
-``pg_advisory_xact_lock(hashtext(workspace_id))`` and then inserts only the rows not already
+``pg_advisory_xact_lock(hashtext(workspace_id))`` and then writes only the rows not already
 there: two exports of one workspace at once cannot both write a row. (Production's own
 capture workflow does not take this lock; a webhook landing in the same instant could still
 race it, as two webhooks can today.)
+
+Each batch is one transaction: take the lock, ask which of the batch's sourceIds the table
+holds (one index probe each), and ``COPY`` the rest straight into the table. No row can be
+written by another export between the question and the COPY, since both hold the lock, so
+this is the same exactly-once rule as an ``INSERT … WHERE NOT EXISTS``, at COPY's speed. A
+batch the table refuses (a value its CHECK constraint, trigger or foreign key rejects) is split
+in halves until the row at fault is found, and only that row is refused, with the server's
+reason. Before any of that, opening the target checks that the table can take the rows at
+all: production's columns present, of types that take text, and no NOT NULL column without a
+default that the export cannot fill
+(docs/real-world.md, "Export targets").
 
 A DSN's password never leaves this module: it is registered with ``secrets_registry`` and every
 psycopg message is reduced to one redacted line before it becomes an :class:`ExportError`.
@@ -15,7 +26,10 @@ psycopg message is reduced to one redacted line before it becomes an :class:`Exp
 
 from __future__ import annotations
 
+import bisect
+import json
 import logging
+import operator
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -24,16 +38,18 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
+import psycopg.sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..secrets_registry import redact, register
 from ..store.exports import ObservationRow
-from .common import ExportError, ExportTarget
+from .common import ExportError, ExportTarget, Prepared, Sent
+from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
 
 TABLE = "lightfast_workspace_neural_observations"
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 CONNECT_TIMEOUT_S = 10
 
 # Production's DDL (Era A migrations 0015 + 0027). external_id has no database default: production
@@ -99,14 +115,45 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 _names = ", ".join(name for name, _ in COLUMNS)
-# Arrays come in as text (JSON and timestamps as their text form) and are cast on the way in.
-_INSERT = (
-    f"INSERT INTO {TABLE} ({_names}) "
-    f"SELECT {', '.join(f'v.{n}::{t}' for n, t in COLUMNS)} "
-    f"FROM unnest({', '.join('%s::text[]' for _ in COLUMNS)}) AS v({_names}) "
-    f"WHERE NOT EXISTS (SELECT 1 FROM {TABLE} o "
-    "WHERE o.workspace_id = v.workspace_id AND o.source_id = v.source_id) "
-    "RETURNING source_id"
+#: Production's varchar limits (the DDL above), used when --create-schema will make the table.
+DDL_LIMITS = {
+    "external_id": 21, "workspace_id": 191, "observation_type": 100, "source": 50,
+    "source_type": 100, "source_id": 255, "ingestion_source": 20,
+}  # fmt: skip
+#: Which column types take each kind of value the export writes.
+_TYPES = {
+    "text": {"text", "character varying", "character"},
+    "timestamptz": {"timestamp with time zone", "timestamp without time zone"},
+    "jsonb": {"jsonb", "json"},
+    "real": {"real", "double precision", "numeric"},
+}
+#: What is COPYed per row, in this order; ingestion_source, a constant, goes last.
+_COPIED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
+_COPY = f"COPY {TABLE} ({', '.join(_COPIED)}, ingestion_source) FROM STDIN"
+_payload = operator.attrgetter(*_COPIED)
+_BACKFILL = ("backfill",)
+# The workspace's sourceIds in byte order (as the mirror walks them), read by a cursor that
+# survives the apply's commits; a walk merges its chunks against it.
+_SORTED = f'SELECT source_id FROM {TABLE} WHERE workspace_id = %s ORDER BY source_id COLLATE "C"'
+MERGE_FETCH = 5000
+# Which of a JSON array of sourceIds the table holds for a workspace. The LIMIT keeps the
+# planner from turning EXISTS into a semi-join that reads the whole workspace for each chunk:
+# each sourceId is one probe of production's (workspace_id, source_id) index instead. Without
+# such an index, the join form is the faster one.
+_PRESENT_PROBE = (
+    f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
+    f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s LIMIT 1)"
+)
+_PRESENT_JOIN = (
+    f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
+    f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s)"
+)
+#: Errors that belong to a value or a row (SQLSTATE classes 22, 23, P0): the batch is split to
+#: find the row at fault instead of failing the export.
+_ROW_ERRORS = (
+    psycopg.errors.DataError,
+    psycopg.errors.IntegrityError,
+    psycopg.errors.RaiseException,
 )
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
 
@@ -131,6 +178,10 @@ class PostgresTarget(ExportTarget):
     ) -> None:
         self.create_schema = create_schema
         self.batch_size = batch_size
+        self.max_batch_rows = batch_size
+        self._limits: dict[str, int] = {}
+        self._probe = True
+        self._merge: _SortedIds | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._target_id = ""
         self._schema_created = False
@@ -188,12 +239,15 @@ class PostgresTarget(ExportTarget):
             with self._errors():
                 if not apply:  # a dry run cannot write, whatever happens below
                     conn.execute("SET default_transaction_read_only = on")
+                # A timestamp column without a zone stores UTC, as the mirror does.
+                conn.execute("SET TIME ZONE 'UTC'")
                 self._check_table()
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
+        self._merge = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -229,17 +283,84 @@ class PostgresTarget(ExportTarget):
                 "create it with --create-schema"
             )
         cur = self.conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            "AND table_schema = ANY (current_schemas(false))",
+            "SELECT column_name, data_type, character_maximum_length, is_nullable, "
+            "column_default, is_identity, is_generated FROM information_schema.columns "
+            "WHERE table_name = %s AND table_schema = ANY (current_schemas(false))",
             (TABLE,),
         )
-        found = {row[0] for row in cur.fetchall()}
+        found = {row[0]: row for row in cur.fetchall()}
         missing = [name for name, _ in COLUMNS if name not in found]
         if missing:
             raise ExportError(
                 f"table {TABLE} in {self._target_id} lacks column(s) {', '.join(missing)}; "
                 "it is not production's schema (Era A, with ingestion_source)"
             )
+        ours = dict(COLUMNS)
+        wrong = [
+            f"{name} is {found[name][1]}"
+            for name, kind in COLUMNS
+            if found[name][1] not in _TYPES[kind]
+        ]
+        if wrong:
+            raise ExportError(
+                f"table {TABLE} in {self._target_id} has column types the export cannot write "
+                f"({'; '.join(wrong)}); it is not production's schema"
+            )
+        unfillable = sorted(
+            name
+            for name, (_, _, _, nullable, default, identity, generated) in found.items()
+            if name not in ours
+            and nullable == "NO"
+            and default is None
+            and identity != "YES"
+            and generated in (None, "NEVER")
+        )
+        if unfillable:
+            raise ExportError(
+                f"table {TABLE} in {self._target_id} has NOT NULL column(s) without a default "
+                f"that the export cannot fill: {', '.join(unfillable)}; give each a DEFAULT or "
+                "allow NULL (production's table has no such column)"
+            )
+        indexed = self.conn.execute(
+            "SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass(%s) AND i.indnatts >= 2 "
+            "AND i.indkey[0] = (SELECT attnum FROM pg_attribute WHERE attrelid = i.indrelid "
+            "AND attname = 'workspace_id') AND i.indkey[1] = (SELECT attnum FROM pg_attribute "
+            "WHERE attrelid = i.indrelid AND attname = 'source_id')",
+            (TABLE,),
+        ).fetchone()
+        self._probe = indexed is not None
+        self._limits = {name: int(row[2]) for name, row in found.items() if name in ours and row[2]}
+
+    def check(self, workspace: str) -> None:
+        limit = (DDL_LIMITS if self.create_schema else self._limits).get("workspace_id")
+        if limit is not None and len(workspace) > limit:
+            raise ExportError(
+                f"--workspace is {len(workspace)} characters; {TABLE}.workspace_id holds {limit}"
+            )
+        if self.create_schema:
+            return
+        # A foreign key on workspace_id (production's points at lightfast_org_workspaces): the
+        # workspace must exist there, or every row would be refused.
+        with self._errors():
+            keys = self.conn.execute(
+                "SELECT confrelid::regclass::text, "
+                "(SELECT attname FROM pg_attribute WHERE attrelid = c.confrelid "
+                " AND attnum = c.confkey[1]) "
+                "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = to_regclass(%s) "
+                "AND array_length(c.conkey, 1) = 1 AND c.conkey[1] = "
+                "(SELECT attnum FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                " AND attname = 'workspace_id')",
+                (TABLE, TABLE),
+            ).fetchall()
+            for table, column in keys:
+                query = psycopg.sql.SQL("SELECT 1 FROM {} WHERE {} = %s LIMIT 1").format(
+                    psycopg.sql.Identifier(*table.split(".")), psycopg.sql.Identifier(column)
+                )
+                if self.conn.execute(query, (workspace,)).fetchone() is None:
+                    raise ExportError(
+                        f"workspace '{workspace}' is not in {table} in {self._target_id}, which "
+                        f"{TABLE}.workspace_id refers to; every row would be refused"
+                    )
 
     # -- export ----------------------------------------------------------------------------
 
@@ -249,7 +370,7 @@ class PostgresTarget(ExportTarget):
     def stats(self) -> dict[str, Any]:
         return {"schema_created": self._schema_created}
 
-    def prepare(self) -> None:
+    def prepare_schema(self) -> None:
         if not self.create_schema:
             return
         with self._errors(), self.conn.transaction():
@@ -262,36 +383,126 @@ class PostgresTarget(ExportTarget):
                 self.conn.execute(statement)
         self._schema_created = True
 
-    def present(
-        self, workspace: str, rows: Sequence[ObservationRow], recorded: set[str]
-    ) -> set[str]:
+    def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         # The table is the truth (it may have been emptied or recreated since the ledger said
-        # so); the ledger is not consulted.
-        if not rows or (self.create_schema and not self._schema_created):
+        # so); the ledger is not consulted. One index probe per sourceId, chunk by chunk.
+        if not source_ids or (self.create_schema and not self._schema_created):
             return set()
         with self._errors():
-            cur = self.conn.execute(
-                f"SELECT DISTINCT source_id FROM {TABLE} "
-                "WHERE workspace_id = %s AND source_id = ANY (%s)",
-                (workspace, [r.source_id for r in rows]),
-            )
-            return {row[0] for row in cur.fetchall()}
+            if self._merge is None or self._merge.workspace != workspace:
+                if self._merge is not None:
+                    self._merge.close()
+                self._merge = _SortedIds(self.conn, workspace)
+            found, stray = self._merge.among(source_ids)
+            if stray:  # ids out of byte order (changed by cleaning): asked one by one
+                found |= self._present(workspace, stray)
+            return found
 
-    def batches(self, workspace: str, rows: Sequence[ObservationRow]) -> list[list[ObservationRow]]:
-        return [list(rows[i : i + self.batch_size]) for i in range(0, len(rows), self.batch_size)]
+    def _present(self, workspace: str, source_ids: Sequence[str]) -> set[str]:
+        query = _PRESENT_PROBE if self._probe else _PRESENT_JOIN
+        cur = self.conn.execute(query, (json.dumps(list(source_ids)), workspace))
+        return {row[0] for row in cur.fetchall()}
 
-    def send(self, workspace: str, batch: Sequence[ObservationRow]) -> list[ObservationRow]:
-        columns: list[list[Any]] = [[] for _ in COLUMNS]
-        for row in batch:
-            for i, (name, _) in enumerate(COLUMNS):
-                value = "backfill" if name == "ingestion_source" else getattr(row, name)
-                columns[i].append(None if value is None else str(value))
-        with self._errors(), self.conn.transaction():
-            self.conn.execute(_LOCK, (workspace,))
-            cur = self.conn.execute(_INSERT, columns)
-            written = {row[0] for row in cur.fetchall()}
+    def limits(self) -> dict[str, int]:
+        return DDL_LIMITS if self.create_schema else self._limits
+
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
+        if checked:
+            return Prepared(row, _payload(row) + _BACKFILL), []
+        for name, limit in self.limits().items():
+            value = getattr(row, name, None)
+            if isinstance(value, str) and len(value) > limit:
+                raise Refused(f"{name} is {len(value)} characters; the column holds {limit}")
+        return Prepared(row, _payload(row) + _BACKFILL), []
+
+    def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
+        with self._errors():
+            written, present, refused = self._write(workspace, batch)
         log.info("wrote %d of %d rows to %s", len(written), len(batch), self._target_id)
-        return [row for row in batch if row.source_id in written]
+        return Sent(delivered=[p.row for p in written], present=present, refused=refused)
+
+    def _write(
+        self, workspace: str, batch: Sequence[Prepared]
+    ) -> tuple[list[Prepared], int, list[tuple[str, str]]]:
+        """Under the workspace's lock, COPY the rows of ``batch`` the table does not hold yet;
+        a row the table refuses is found by halving, the rest are written. Returns the rows
+        written, how many were already there, and the refused (sourceId, reason)."""
+        try:
+            with self.conn.transaction():
+                self.conn.execute(_LOCK, (workspace,))
+                # Asked after the lock is granted, so it sees every row a concurrent export
+                # committed before; none can commit another until this transaction ends.
+                present = self._present(workspace, [p.row.source_id for p in batch])
+                fresh, seen = [], set(present)
+                for prepared in batch:
+                    if prepared.row.source_id not in seen:
+                        seen.add(prepared.row.source_id)
+                        fresh.append(prepared)
+                if fresh:
+                    with self.conn.cursor() as cur, cur.copy(_COPY) as copy:
+                        for prepared in fresh:
+                            copy.write_row(prepared.payload)
+                return fresh, len(batch) - len(fresh), []
+        except _ROW_ERRORS as exc:
+            if len(batch) == 1:
+                reason = f"refused by the table: {_one_line(exc)}"
+                return [], 0, [(batch[0].row.source_id, reason)]
+            half = len(batch) // 2
+            first = self._write(workspace, batch[:half])
+            second = self._write(workspace, batch[half:])
+            return first[0] + second[0], first[1] + second[1], first[2] + second[2]
+
+
+class _SortedIds:
+    """The table's sourceIds for one workspace, streamed in byte order and merged against the
+    mirror's chunks (also in byte order): one sequential read instead of an index probe per
+    sourceId, with memory bounded by :data:`MERGE_FETCH`. The cursor's snapshot is taken at
+    the first chunk; rows committed after it are caught by the check under the lock."""
+
+    def __init__(self, conn: psycopg.Connection[Any], workspace: str) -> None:
+        self.workspace = workspace
+        self._cursor = conn.cursor(name="backfill_export_present", withhold=True)
+        self._cursor.execute(_SORTED, (workspace,))
+        self._buffer: list[str] = []
+        self._at = 0
+        self._done = False
+        self._last = ""
+
+    def close(self) -> None:
+        self._cursor.close()
+
+    def _upto(self, top: str) -> list[str]:
+        """The table's ids not yet passed that are <= ``top``; the stream moves past them."""
+        taken: list[str] = []
+        while True:
+            if self._at >= len(self._buffer):
+                if self._done:
+                    return taken
+                self._buffer = [row[0] for row in self._cursor.fetchmany(MERGE_FETCH)]
+                self._at = 0
+                self._done = len(self._buffer) < MERGE_FETCH
+                continue
+            end = bisect.bisect_right(self._buffer, top, self._at)
+            taken.extend(self._buffer[self._at : end])
+            self._at = end
+            if end < len(self._buffer):
+                return taken
+
+    def among(self, source_ids: Sequence[str]) -> tuple[set[str], list[str]]:
+        """(the ids the table holds, the ids out of order that the merge cannot answer)."""
+        # Python orders str by code point, which is UTF-8's byte order (cleaned ids hold no
+        # surrogates), and so is PostgreSQL's "C" collation.
+        ordered = list(source_ids)
+        stray: list[str] = []
+        if ordered != sorted(ordered) or (ordered and ordered[0] < self._last):
+            stray = [i for i in ordered if i < self._last]
+            ordered = sorted(i for i in ordered if i >= self._last)
+        if not ordered:
+            return set(), stray
+        self._last = ordered[-1]
+        return set(ordered).intersection(self._upto(ordered[-1])), stray
 
 
 def _connect_message(exc: psycopg.OperationalError, where: str, params: dict[str, Any]) -> str:

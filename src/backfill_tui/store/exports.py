@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,9 @@ class ObservationRow:
     ingestion_source: str
     significance_score: float | None
     run_id: str
+    #: False where SQLite's ``json_valid`` rejects one of the JSON columns (read by
+    #: :func:`observations_by_id`; the export then parses them to repair or refuse the row).
+    json_ok: bool = field(default=True, compare=False)
 
 
 def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -77,6 +80,125 @@ def observations(
         args += (run_id,)
     sql += " ORDER BY occurred_at, id"
     return [ObservationRow(*row) for row in conn.execute(sql, args)]
+
+
+def _tolerant(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[list[Any], bool]:
+    """Rows of ``sql``, and whether any text had to be read leniently: where a value is not
+    valid UTF-8 (SQLite can hold such bytes), it is read with ``surrogateescape`` so the
+    export can replace and count it instead of failing."""
+    try:
+        return conn.execute(sql, args).fetchall(), False
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+    try:
+        return conn.execute(sql, args).fetchall(), True
+    finally:
+        conn.text_factory = str
+
+
+def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | None = None) -> int:
+    """How many observations the workspace has (only those a given run first stored)."""
+    sql = "SELECT count(*) FROM observations WHERE workspace_id = ?"
+    args: tuple[Any, ...] = (workspace,)
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args += (run_id,)
+    return int(conn.execute(sql, args).fetchone()[0])
+
+
+def observation_keys(
+    conn: sqlite3.Connection,
+    workspace: str,
+    run_id: str | None,
+    after: str | None,
+    limit: int,
+) -> list[tuple[str, int]]:
+    """The next ``limit`` (source_id, id) of the workspace after the sourceId ``after``, in
+    sourceId order (SQLite's BINARY collation: the bytes of the UTF-8). Each call is its own
+    short read of the (workspace_id, source_id) index (keyset paging), so an export can stream
+    a mirror of any size without holding a read transaction open while it writes its ledger."""
+    sql = "SELECT source_id, id FROM observations WHERE workspace_id = ?"
+    args: list[Any] = [workspace]
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args.append(run_id)
+    if after is not None:
+        # As bytes cast to text: an id read leniently (not UTF-8) still compares by its bytes.
+        sql += " AND source_id > CAST(? AS TEXT)"
+        args.append(after.encode("utf-8", "surrogateescape"))
+    sql += " ORDER BY source_id LIMIT ?"
+    args.append(limit)
+    rows: list[tuple[str, int]] = _tolerant(conn, sql, args)[0]
+    return rows
+
+
+def observations_by_id(
+    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str = "0"
+) -> list[tuple[int, bool, ObservationRow]]:
+    """(id, flagged, row) for the given mirror row ids, in the order given. ``flagged`` is the
+    value of the SQL expression ``flag_sql`` over the row (true for every row of a read that
+    met text which is not UTF-8)."""
+    found: dict[int, tuple[int, bool, ObservationRow]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        sql = (
+            f"SELECT id, {flag_sql}, {', '.join(_COLUMNS)}, "
+            "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
+            "AND coalesce(json_valid(metadata), 1) FROM observations "
+            f"WHERE id IN ({','.join('?' * len(chunk))})"
+        )
+        rows, lenient = _tolerant(conn, sql, chunk)
+        for row in rows:
+            found[row[0]] = (
+                row[0],
+                lenient or bool(row[1]),
+                ObservationRow(*row[2:-1], json_ok=bool(row[-1])),  # type: ignore[misc]
+            )
+    return [found[i] for i in ids if i in found]
+
+
+def observation_flags(
+    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str
+) -> list[tuple[int, bool, str]]:
+    """(id, flagged, occurred_at) for the given ids, in the order given, without building
+    rows: what a dry run needs for the rows it only counts. The text columns are still read
+    (and dropped), so that one which is not UTF-8 flags its read as :func:`observations_by_id`
+    does."""
+    found: dict[int, tuple[int, bool, str]] = {}
+    texts = ", ".join(c for c in _COLUMNS if c not in ("significance_score",))
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        sql = (
+            f"SELECT id, {flag_sql}, occurred_at, {texts} FROM observations "
+            f"WHERE id IN ({','.join('?' * len(chunk))})"
+        )
+        rows, lenient = _tolerant(conn, sql, chunk)
+        found.update((row[0], (row[0], lenient or bool(row[1]), row[2])) for row in rows)
+    return [found[i] for i in ids if i in found]
+
+
+def exported_among(
+    conn: sqlite3.Connection,
+    workspace: str,
+    target_kind: str,
+    target_id: str,
+    source_ids: Sequence[str],
+) -> set[str]:
+    """Which of ``source_ids`` the ledger says were delivered to this destination."""
+    if not source_ids or not _has_ledger(conn):
+        return set()
+    found: set[str] = set()
+    for start in range(0, len(source_ids), 900):
+        chunk = source_ids[start : start + 900]
+        rows = conn.execute(
+            "SELECT source_id FROM exports WHERE target_kind = ? AND target_id = ? "
+            f"AND workspace_id = ? AND source_id IN ({','.join('?' * len(chunk))})",
+            (target_kind, target_id, workspace, *chunk),
+        )
+        found.update(row[0] for row in rows)
+    return found
 
 
 def _has_ledger(conn: sqlite3.Connection) -> bool:

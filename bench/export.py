@@ -1,0 +1,256 @@
+"""Export-to-Postgres benchmark: our export beside a plain COPY of the same rows into the same table.
+
+Builds a mirror of realistic observations (one simulated 90-day backfill of github:acme/rocket,
+its rows then copied with fresh sourceIds and external ids by direct store inserts, up to the
+size asked), starts a throwaway PostgreSQL cluster on a loopback port (initdb/pg_ctl, as
+tests/conftest_pg.py does), and prints, from one run:
+
+- the rate of a plain ``COPY`` of the same rows (already in memory as tuples) into production's
+  table (its DDL, its ten indexes) in a fresh database;
+- the rate of our export (what ``export postgres --apply`` does: its checks, then the apply)
+  into another fresh database, and the ratio of the two; the dry run's own time beside it;
+- the export's peak resident memory at two sizes (each in a fresh subprocess);
+- a re-export at the larger size when nothing is new: the dry run's time and the apply's.
+
+Usage: .venv/bin/python bench/export.py [--sizes 10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import resource
+import secrets
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest_pg import _free_port, _run, _runner, find_binary  # noqa: E402
+
+from backfill_tui import cli  # noqa: E402
+from backfill_tui.export import PostgresTarget, export_now, plan_export  # noqa: E402
+from backfill_tui.export.postgres import COLUMNS, DDL, TABLE  # noqa: E402
+from backfill_tui.store.mirror import _check_existing  # noqa: E402
+
+USER, PASSWORD = "bench", "bench-pw-1618"
+
+
+@contextmanager
+def postgres() -> Iterator[tuple[str, int, str]]:
+    """A throwaway cluster: yields (socket dir, port, admin user)."""
+    initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
+    if not initdb or not pg_ctl:
+        raise SystemExit("initdb/pg_ctl not found (apt-get install postgresql)")
+    prefix, uid, gid = _runner()
+    base = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    data, sock, pwfile = base / "data", base / "sock", base / "pw"
+    sock.mkdir()
+    pwfile.write_text(secrets.token_hex(16) + "\n")
+    if uid is not None and gid is not None:
+        for path in (base, sock, pwfile):
+            os.chown(path, uid, gid)
+    admin = "pgadmin"
+    init = _run(
+        prefix,
+        [initdb, "-D", str(data), "-U", admin, f"--pwfile={pwfile}", "-A", "scram-sha-256",
+         "--auth-local=trust", "-E", "UTF8", "--no-sync"],
+    )  # fmt: skip
+    if init.returncode != 0:
+        raise SystemExit(f"initdb failed: {init.stderr[-300:]}")
+    port = _free_port()
+    options = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
+    started = _run(
+        prefix,
+        [pg_ctl, "-D", str(data), "-l", str(base / "log"), "-w", "-t", "60", "-o", options,
+         "start"],
+    )  # fmt: skip
+    if started.returncode != 0:
+        raise SystemExit(f"pg_ctl start failed: {started.stderr[-300:]}")
+    try:
+        with admin_connect(str(sock), port, admin) as conn:
+            conn.execute(f"CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")  # type: ignore[arg-type]
+        yield str(sock), port, admin
+    finally:
+        _run(prefix, [pg_ctl, "-D", str(data), "-w", "-m", "immediate", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def admin_connect(sock: str, port: int, admin: str, dbname: str = "postgres") -> Any:
+    return psycopg.connect(host=sock, port=port, user=admin, dbname=dbname, autocommit=True)
+
+
+def fresh_database(server: tuple[str, int, str]) -> str:
+    """A new database holding production's table (owned by the bench user); returns its DSN."""
+    sock, port, admin = server
+    name = f"bench_{secrets.token_hex(4)}"
+    with admin_connect(sock, port, admin) as conn:
+        conn.execute(f"CREATE DATABASE {name} OWNER {USER}")  # type: ignore[arg-type]
+    with admin_connect(sock, port, admin, name) as conn:
+        for statement in DDL:
+            conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(f"ALTER TABLE {TABLE} OWNER TO {USER}")  # type: ignore[arg-type]
+    return f"postgresql://{USER}:{PASSWORD}@127.0.0.1:{port}/{name}"
+
+
+def build_mirror(db: Path, size: int) -> None:
+    """A simulated backfill, its rows copied (fresh sourceId and external id) up to ``size``."""
+    seed = db.with_suffix(".seed.db")
+    if not seed.exists():
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = cli.main(
+                ["run", "github:acme/rocket", "--simulate", "--workspace", "bench", "--days",
+                 "90", "--db", str(seed), "--quiet", "--json"]
+            )  # fmt: skip
+        assert code == 0
+    shutil.copy(seed, db)
+    names = [n for n, _ in COLUMNS if n != "ingestion_source"] + ["run_id"]
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+        copies = -(-size // rows)
+        select = ", ".join(
+            {
+                "external_id": "printf('b%020d', k.n * 1000000 + o.id)",
+                "source_id": "o.source_id || ':copy' || k.n",
+            }.get(n, f"o.{n}")
+            for n in names
+        )
+        conn.execute(
+            f"WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < ?) "
+            f"INSERT INTO observations ({', '.join(names)}) SELECT {select} "
+            "FROM observations o, k",
+            (copies - 1,),
+        )
+        conn.execute(
+            "DELETE FROM observations WHERE id NOT IN "
+            "(SELECT id FROM observations ORDER BY id LIMIT ?)",
+            (size,),
+        )
+        assert conn.execute("SELECT count(*) FROM observations").fetchone()[0] == size
+    with contextlib.closing(sqlite3.connect(db)) as conn:  # as a mirror at rest: no big WAL
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def plain_copy(db: Path, dsn: str) -> float:
+    """Seconds for one COPY of the mirror's rows (read into memory first) into the table."""
+    names = [n for n, _ in COLUMNS]
+    with sqlite3.connect(db) as conn:
+        rows = [
+            tuple(None if v is None else str(v) for v in row)
+            for row in conn.execute(f"SELECT {', '.join(names)} FROM observations")
+        ]
+    with psycopg.connect(dsn) as pg:
+        started = time.perf_counter()
+        with pg.cursor() as cur, cur.copy(f"COPY {TABLE} ({', '.join(names)}) FROM STDIN") as copy:  # type: ignore[arg-type]
+            for row in rows:
+                copy.write_row(row)
+        pg.commit()
+        return time.perf_counter() - started
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory. Not ``ru_maxrss``: Linux carries that across
+    fork and exec, so a child would report its parent's peak (here, the COPY's rows)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def export_child(db: str, dsn: str) -> None:
+    """In a fresh process: the dry run, then what ``export postgres --apply`` does (its checks,
+    then the apply); prints seconds, counts and peak memory as JSON."""
+    started = time.perf_counter()
+    dry = plan_export(db, PostgresTarget(dsn), "bench")
+    planned = time.perf_counter()
+    result = export_now(db, PostgresTarget(dsn), "bench")
+    done = time.perf_counter()
+    peak = peak_mb()
+    assert dry.would_write == result.written, (dry.would_write, result.written)
+    print(
+        json.dumps(
+            {"dry_s": planned - started, "export_s": done - planned, "written": result.written,
+             "skipped": result.skipped, "peak_mb": peak}
+        )
+    )  # fmt: skip
+
+
+def run_export(db: Path, dsn: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(db), dsn],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--child", nargs=2, metavar=("DB", "DSN"))
+    args = parser.parse_args()
+    if args.child:
+        export_child(*args.child)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="bench-export-"))
+    results: dict[int, dict[str, Any]] = {}
+    try:
+        with postgres() as server:
+            for size in sizes:
+                db = work / f"mirror-{size}.db"
+                build_mirror(db, size)
+                copy_s = plain_copy(db, fresh_database(server))
+                dsn = fresh_database(server)
+                first = run_export(db, dsn)
+                assert first["written"] == size, first
+                results[size] = {"copy_s": copy_s, "first": first}
+                if size == sizes[-1]:
+                    again = run_export(db, dsn)
+                    assert again["written"] == 0 and again["skipped"] == size, again
+                    results[size]["again"] = again
+                    started = time.perf_counter()  # what every open of a mirror costs today
+                    _check_existing(db)
+                    results[size]["open_check_s"] = time.perf_counter() - started
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"export to PostgreSQL 15 (loopback, fsync off), {os.cpu_count()} CPUs shared")
+    print(f"{'rows':>8} {'COPY rows/s':>12} {'export rows/s':>14} {'ratio':>6} "
+          f"{'dry run s':>10} {'peak MB':>8}")  # fmt: skip
+    for size, r in results.items():
+        copy_rate = size / r["copy_s"]
+        first = r["first"]
+        rate = size / first["export_s"]
+        print(
+            f"{size:>8} {copy_rate:>12,.0f} {rate:>14,.0f} {rate / copy_rate:>6.2f} "
+            f"{first['dry_s']:>10.2f} {first['peak_mb']:>8.0f}"
+        )
+    small, large = sizes[0], sizes[-1]
+    print(
+        f"peak memory {large:,} vs {small:,}: "
+        f"{results[large]['first']['peak_mb'] / results[small]['first']['peak_mb']:.2f}x"
+    )
+    again = results[large]["again"]
+    print(
+        f"nothing new at {large:,}: dry run {again['dry_s']:.2f} s, export --apply "
+        f"{again['export_s']:.2f} s (in-process, after start-up; each includes one open of "
+        f"the mirror, whose integrity check alone took {results[large]['open_check_s']:.2f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
