@@ -311,6 +311,12 @@ CASES: list[Case] = [
     Case("runs-empty-file", ("runs", "--db", "{dir}/empty.db"), ("no mirror at", "empty"),
          setup=write("empty.db", b"")),
     # -- files: what is there is not a mirror (left untouched) ---------------------------------
+    Case("run-db-is-the-mirrors-wal-name", (*RUN, "--db", "{db}-wal"),
+         ("wal file of good.db",)),
+    Case("runs-db-is-a-shm-name", ("runs", "--db", "{db}-shm"),
+         ("shm file of good.db",)),
+    Case("run-db-is-a-journal-name", (*RUN, "--db", "{dir}/other.db-journal"),
+         ("journal file of other.db",)),
     Case("run-db-is-a-folder", (*RUN, "--db", "{dir}"), ("is a directory",)),
     Case("runs-db-is-a-folder", ("runs", "--db", "{dir}"), ("is a directory",)),
     Case("run-db-is-text", (*RUN, "--db", "{dir}/notes.txt"), ("not a backfill-tui mirror",),

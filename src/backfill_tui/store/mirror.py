@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the pydantic models load with the engine, not with every op
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Seconds that opening the mirror for writing waits for another process's write lock.
+#: Names SQLite gives the files it keeps beside a database; never a mirror of their own.
+SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
 OPEN_LOCK_WAIT_S = 2.0
 #: Seconds a write waits for the lock once the mirror is open (two runs share one mirror).
 RUN_BUSY_TIMEOUT_S = 30.0
@@ -145,6 +147,15 @@ class Mirror(ObservationBrowsing):
 
     @classmethod
     def _open(cls, target: Path, *, readonly: bool, create: bool) -> Mirror:
+        for suffix in SIDECAR_SUFFIXES:
+            # SQLite keeps DB-wal, DB-shm and DB-journal beside a database DB, and takes a file
+            # of that name as DB's own: a mirror made there is discarded the next time DB opens.
+            if target.name.endswith(suffix) and len(target.name) > len(suffix):
+                base = target.name[: -len(suffix)]
+                raise MirrorError(
+                    f"{target} is a name SQLite keeps for the {suffix[1:]} file of {base}; "
+                    f"give --db the mirror itself ({base}) or a name not ending in {suffix}"
+                )
         if not target.exists():
             problem = diagnose(target)
             if problem is not None:
