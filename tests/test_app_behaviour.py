@@ -364,3 +364,29 @@ def test_an_interrupted_run_opened_from_f5_animates_no_bar(tmp_path: Path) -> No
             assert "interrupted" in statuses and "running" not in statuses
 
     asyncio.run(scenario())
+
+
+def test_a_toast_quoting_markup_shows_it_literally_and_never_crashes(tmp_path: Path) -> None:
+    """Typed text reaches toasts ("Not a source", "Cannot start"): markup-looking text such as
+    ``[/x]`` is shown as typed, never parsed (it raised MarkupError and killed the app)."""
+    from backfill_tui.screens.connect import ConnectScreen
+
+    app = make_app(tmp_path)
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            for typed in ("github:acme/[/x]", "github:acme/[red]x[/red]"):
+                target = screen.query_one("#target", Input)
+                target.focus()
+                target.value = typed
+                await pilot.press("enter")
+                await pilot.pause()
+            await pilot.pause(0.2)
+            assert app.is_running
+            return [n.message for n in app._notifications]
+
+    messages = asyncio.run(scenario())
+    assert any("[/x]" in m for m in messages)
+    assert any("[red]x[/red]" in m for m in messages)

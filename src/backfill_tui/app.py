@@ -173,9 +173,15 @@ class BackfillApp(App[None]):
         timeout: float | None = None,
         markup: bool = True,
     ) -> None:
-        """Every toast, in the app's words (fields and keys, not CLI flags: see wording)."""
+        """Every toast, in the app's words (fields and keys, not CLI flags: see wording).
+
+        Always plain text, whatever ``markup`` a caller passes: a toast often quotes what a
+        user typed or a provider said (``github:acme/[/x]``), and Textual would parse it as
+        markup, showing something else or raising ``MarkupError`` while rendering.
+        """
+        del markup
         super().notify(
-            in_app(message), title=title, severity=severity, timeout=timeout, markup=markup
+            in_app(message), title=title, severity=severity, timeout=timeout, markup=False
         )
 
     # -- runs ------------------------------------------------------------------------------------
