@@ -374,7 +374,7 @@ def test_a_toast_quoting_markup_shows_it_literally_and_never_crashes(tmp_path: P
     app = make_app(tmp_path)
 
     async def scenario() -> list[str]:
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:  # toasts rendered
             screen = app.screen
             assert isinstance(screen, ConnectScreen)
             for typed in ("github:acme/[/x]", "github:acme/[red]x[/red]"):
@@ -385,6 +385,7 @@ def test_a_toast_quoting_markup_shows_it_literally_and_never_crashes(tmp_path: P
                 await pilot.pause()
             await pilot.pause(0.2)
             assert app.is_running
+            assert len(screen.query("Toast")) == 2  # both were drawn
             return [n.message for n in app._notifications]
 
     messages = asyncio.run(scenario())
