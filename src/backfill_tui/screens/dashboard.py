@@ -52,7 +52,6 @@ class DashboardScreen(Screen[None]):
         Binding("c", "cancel_run", "Cancel"),
         Binding("r", "retry_run", "Retry"),
         Binding("o", "app.switch_mode('observations')", "Observations", show=False),
-        Binding("q", "app.quit", "Quit", show=False),
     ]
 
     def __init__(self) -> None:

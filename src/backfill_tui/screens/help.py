@@ -34,7 +34,7 @@ records the run's HTTP exchanges (tokens scrubbed, mode 0600) to replay it later
 **Dashboard** — a row per stream: progress against the estimate, fetched, new, duplicate,
 failed, pages, API calls, status; quota and rate-limit countdowns per source; observations per
 day; a log. `c` cancels cleanly (what was stored is kept), `r` retries failed or cancelled
-streams from their checkpoints, `o` opens the observations, `q` quits.
+streams from their checkpoints, `o` opens the observations; `ctrl+q` quits, as everywhere.
 
 **Observations** — filter by source and type, `/` searches titles and bodies, `enter` opens
 the detail (body, references, metadata, and whether production's significance gate of 40
