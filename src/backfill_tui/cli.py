@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 # needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
 # tests/test_startup_imports.py checks which heavy packages --help and a run load.
 
+#: The exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as a shell shows.
+EXIT_STDOUT_CLOSED = 141
+
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
     "backfill_tui.replay_cli",
@@ -437,6 +440,27 @@ def _cmd_demo() -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; returns the exit status. A reader that went away (``| head``) ends the
+    command quietly with 141, as a shell reports a pipeline stopped by SIGPIPE."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _stdout_closed() -> int:
+    """stdout's reader closed the pipe: point stdout at devnull so the flush at exit does not
+    raise again (Python docs, "Note on SIGPIPE"), and exit 128 + SIGPIPE with no message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout replaced by something without a descriptor
+        pass
+    return EXIT_STDOUT_CLOSED
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .app_cli import cmd_app
@@ -451,6 +475,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with stopping:
             return int(args.handler(args))
+    except BrokenPipeError:
+        raise  # stdout's reader went away: main() ends quietly
     except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
         sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
         return EXIT_INCOMPLETE
