@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from support import run_cli
 
 
@@ -54,3 +54,54 @@ def test_a_reader_that_went_away_ends_the_command_quietly(
     assert result.returncode in (0, 1, 141), result.stderr
     if args[0] != "run":  # a run's own status stands; a listing's reader left: 141 (or 0)
         assert result.returncode in (0, 141)
+
+
+def _suggested(err: str) -> list[str]:
+    """Every command line a message suggests (between backticks)."""
+    return re.findall(r"`(backfill-tui [^`]*)`", err)
+
+
+def test_every_hint_naming_a_command_carries_the_mirror_it_was_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "my mirror.db"  # a path that needs quoting, too
+    made = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
+        "--json", "--db", str(db),
+    )
+    assert made.code in (0, 1), made.err
+    run_id = str(made.summary["run_id"])
+    quoted = f"--db '{db}'"
+    commands: list[tuple[str, ...]] = [
+        ("resume", "nope"),
+        ("report", "nope"),
+        ("diff", "nope", run_id),
+        ("export", "postgres", "--dsn", "postgresql://u@h/d", "--workspace", "w", "--run", "nope"),
+    ]
+    if made.code == 0:
+        commands.append(("resume", run_id))  # already completed: start a new one with ...
+    for args in commands:
+        result = run_cli(capsys, *args, "--db", str(db))
+        assert result.code == 2, (args, result.err)
+        hints = _suggested(result.err)
+        assert hints, (args, result.err)
+        for hint in hints:
+            assert quoted in hint, (args, result.err)
+
+
+def test_a_resume_hint_after_a_replay_names_the_mirror(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_headless_face import FAIL_ALL
+
+    monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
+    rec = tmp_path / "r.rec.gz"
+    made = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
+        "--record", str(rec), "--db", str(tmp_path / "a.db"),
+    )
+    assert made.code == 1, made.err
+    monkeypatch.delenv("BACKFILL_SIM")
+    replayed = run_cli(capsys, "replay", str(rec), "--quiet", "--db", str(tmp_path / "b.db"))
+    assert replayed.code == 1, replayed.err
+    assert f"--db {tmp_path / 'b.db'}" in replayed.err

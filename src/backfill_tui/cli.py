@@ -26,8 +26,8 @@ from .cli_options import (
     Parser,
     add_db_option,
     db_path,
-    default_db,
     log_path,
+    suggest,
 )
 from .connectors import CATALOG
 from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
@@ -234,8 +234,9 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
 
 def _db_flag(args: argparse.Namespace) -> str:
     """`` --db PATH`` when the command was given a mirror other than the default, else ``""``."""
-    path = getattr(args, "db", None)
-    return f" --db {path}" if path and Path(path) != default_db() else ""
+    from .cli_options import db_flag
+
+    return db_flag(getattr(args, "db", None))
 
 
 def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> str:
@@ -244,12 +245,13 @@ def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> s
     if getattr(args, "db", None):
         return ""
     from .app_cli import default_demo_db
+    from .cli_options import db_flag
 
     demo = default_demo_db()
     if not demo.is_file():
         return ""
     if run_ref is None:
-        return f"runs made by `{APP} demo` are in {demo}: add --db {demo}"
+        return f"runs made by `{APP} demo` are in {demo}: add{db_flag(demo)}"
     import sqlite3
 
     from .store.browse import unique_run_id
@@ -264,7 +266,7 @@ def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> s
         return ""
     if found is None:
         return ""
-    return f"run {found} was made by `{APP} demo`: `{APP} resume {found} --db {demo}`"
+    return f"run {found} was made by `{APP} demo`: `{suggest(f'resume {found}', demo)}`"
 
 
 def _drive(
@@ -304,7 +306,7 @@ def _drive(
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
-    resume = f"{APP} resume {run.id}{db_flag}"
+    resume = f"{APP} resume {run.id}{db_flag}"  # db_flag: cli_options.db_flag of the mirror
     if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
             f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
@@ -358,11 +360,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
         if run is None:
             raise UsageError(
                 _demo_mirror_hint(args, args.run_id)
-                or f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
+                or f"no run {args.run_id} in {mirror.path}; "
+                f"`{suggest('runs', mirror.path)}` lists them"
             )
         if run.status == "completed":
             raise UsageError(
-                f"run {run.id} already completed; start a new one with `backfill-tui run`"
+                f"run {run.id} already completed; start a new one with "
+                f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
             )
         if run.status == "running" and mirror.run_is_live(run):
             raise UsageError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import shlex
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,3 +67,20 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 def db_path(args: argparse.Namespace) -> Path:
     return args.db if getattr(args, "db", None) else default_db()
+
+
+def suggest(command: str, db: str | Path | None = None) -> str:
+    """The command line a hint suggests, e.g. ``backfill-tui runs --db cc.db``.
+
+    ``command`` is what follows the program name (``"runs"``, ``"resume RUN_ID"``); ``db`` the
+    mirror the user is working with: ``--db PATH`` is added when it is not the default mirror, so
+    the suggested command reads the same file (the path shell-quoted when it needs it). Every
+    message that names a command goes through here."""
+    return f"{APP} {command}{db_flag(db)}"
+
+
+def db_flag(db: str | Path | None) -> str:
+    """`` --db PATH`` (shell-quoted) for a mirror other than the default, else ``""``."""
+    if db is None or not str(db) or Path(db) == default_db():
+        return ""
+    return f" --db {shlex.quote(str(db))}"

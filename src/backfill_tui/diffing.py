@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cli_options import suggest
 from .errors import UsageError
 from .store import Mirror, RunRecord
 from .store.run_items import (
@@ -185,7 +186,7 @@ def _run(mirror: Mirror, ref: RunRef) -> RunRecord:
     run = mirror.get_run(ref.run_id)
     if run is None:
         raise UsageError(
-            f"no run {ref.run_id} in {mirror.path}; `backfill-tui runs --db {mirror.path}` "
+            f"no run {ref.run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` "
             "lists them"
         )
     return run

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from . import progress as ev
+from .cli_options import suggest
 from .connectors import Connector, ItemFailure, Page, provider
 from .environment import Environment
 from .errors import UsageError
@@ -168,7 +169,8 @@ class Engine:
         run = self.mirror.get_run(run_id)
         if run is None:
             raise UsageError(
-                f"no run {run_id} in {self.mirror.path}; `backfill-tui runs` lists them"
+                f"no run {run_id} in {self.mirror.path}; `{suggest('runs', self.mirror.path)}` "
+                "lists them"
             )
         for spec in run.sources:  # bad configuration is bad input: refuse before starting
             info = provider(spec.split(":", 1)[0])

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import __version__
+from .cli_options import suggest
 from .errors import UsageError
 from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord
@@ -96,7 +97,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     run = mirror.get_run(run_id)
     if run is None:
         raise UsageError(
-            f"no run {run_id} in {mirror.path}; `backfill-tui runs --db {mirror.path}` lists them"
+            f"no run {run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` lists them"
         )
     summary = run_summary(mirror, run)
     streams = mirror.streams(run.id)
