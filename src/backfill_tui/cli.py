@@ -350,7 +350,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from .engine import Engine
+    from .engine import Engine, resume_environment
     from .environment import Environment
     from .store import Mirror
 
@@ -373,15 +373,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
                 f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
             )
         env_text = Environment.create(simulate=False).env.get("BACKFILL_SIM")
-        environment = Environment.create(
-            simulate=run.simulate,
-            simulator_config=env_text if env_text is not None else run.simulator or "",
-        )
-        check_side_outputs(environment, mirror.path)
-        engine = Engine(mirror, environment)
-        return _drive(
-            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
-        )
+        # As it was made: a replayed run from its recording, a simulated one on the simulator.
+        environment, replay = resume_environment(run, mirror.path, simulator_text=env_text)
+        try:
+            check_side_outputs(environment, mirror.path)
+            engine = Engine(mirror, environment)
+            return _drive(
+                engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
+            )
+        finally:
+            if replay is not None:
+                replay.close()
     finally:
         mirror.close()
 

@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import progress as ev
 from .cli_options import suggest
@@ -34,6 +36,9 @@ from .http import (
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord, StreamRecord, combined_status
+
+if TYPE_CHECKING:
+    from .recording import Replay
 
 log = logging.getLogger("backfill_tui.engine")
 
@@ -160,6 +165,10 @@ class Engine:
         )
         self.mirror.create_run(run, list(dict.fromkeys(streams)))
         self.mirror.acquire(run.id, run.workspace, run.sources)
+        replayed = self.environment.recording
+        if replayed is not None:  # a replay: its resume must answer from the same file
+            run.recording, run.recording_sha256 = replayed
+            self.mirror.set_run_recording(run.id, *replayed)
         return run
 
     # -- running ---------------------------------------------------------------------------------
@@ -172,6 +181,7 @@ class Engine:
                 f"no run {run_id} in {self.mirror.path}; `{suggest('runs', self.mirror.path)}` "
                 "lists them"
             )
+        check_resumable(run, self.environment, self.mirror.path)  # before any credential
         for spec in run.sources:  # bad configuration is bad input: refuse before starting
             info = provider(spec.split(":", 1)[0])
             self.environment.base_url(info)
@@ -421,3 +431,82 @@ def _counters(stream: StreamRecord) -> ev.StreamCounters:
     return ev.StreamCounters(
         stream.fetched, stream.new, stream.duplicates, stream.failed, stream.pages, stream.api_calls
     )
+
+
+# -- which environment may continue a run ----------------------------------------------------------
+
+
+def check_resumable(run: RunRecord, environment: Environment, mirror_path: Path) -> None:
+    """Refuse (:class:`UsageError`, one line) to run ``run`` in an environment of another kind
+    than the one it was made in: a replayed run only from its own recording (same SHA-256), never
+    live; a run made with the simulator only with it, and a live run never with it (or a
+    recording). ``mirror_path`` names the mirror in the suggested command."""
+    if run.recording_sha256 is not None:
+        if environment.recording is None or environment.recording[1] != run.recording_sha256:
+            raise UsageError(replayed_line(run, mirror_path))
+        return
+    if environment.recording is not None:
+        raise UsageError(
+            f"run {run.id} was not replayed from a recording; continue it with "
+            f"`{suggest(f'resume {run.id}', mirror_path)}`"
+        )
+    if run.simulate != environment.simulated:
+        made = "on the simulator (--simulate)" if run.simulate else "against the live API"
+        raise UsageError(
+            f"run {run.id} was made {made} and continues only there: "
+            f"`{suggest(f'resume {run.id}', mirror_path)}`"
+        )
+
+
+def replayed_line(run: RunRecord, mirror_path: Path, why: str = "") -> str:
+    """The one line refusing to continue a replayed run otherwise than from its recording."""
+    import shlex
+
+    path = run.recording or "its recording"
+    because = f" ({why})" if why else ""
+    again = suggest(f"replay {shlex.quote(path)}", mirror_path)
+    return f"run {run.id} was replayed from {path}{because}; replay it again: `{again}`"
+
+
+def resume_environment(
+    run: RunRecord,
+    mirror_path: Path,
+    *,
+    simulator_text: str | None = None,
+    current: Environment | None = None,
+) -> tuple[Environment, Replay | None]:
+    """The environment that continues ``run`` as it was made (the rule: :func:`check_resumable`).
+
+    ``current`` is returned when it fits. A replayed run answers from its recording again when
+    the file is still at its stored path with the stored SHA-256 (the :class:`Replay` is returned
+    too, for the caller to close), else :class:`UsageError` saying to replay it again. A run made
+    with the simulator gets a simulator on ``simulator_text`` (default: the run's own stored
+    settings); a live run the live environment. Never a live API for a replayed run.
+    """
+    if current is not None:
+        try:
+            check_resumable(run, current, mirror_path)
+        except UsageError:
+            pass
+        else:
+            return current, None
+    if run.recording_sha256 is not None:
+        from .errors import BackfillError
+        from .recording import Replay
+
+        try:
+            replay = Replay.open(run.recording or "")
+        except BackfillError as exc:
+            raise UsageError(replayed_line(run, mirror_path, _first_clause(str(exc)))) from None
+        environment = replay.environment()
+        if environment.recording is None or environment.recording[1] != run.recording_sha256:
+            replay.close()
+            raise UsageError(replayed_line(run, mirror_path, "the file has changed since"))
+        return environment, replay
+    text = simulator_text if simulator_text is not None else run.simulator or ""
+    return Environment.create(simulate=run.simulate, simulator_config=text), None
+
+
+def _first_clause(message: str) -> str:
+    """The reason a recording was refused, without its own advice after the first ';'."""
+    return message.split(";", 1)[0]

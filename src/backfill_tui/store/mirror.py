@@ -241,6 +241,15 @@ class Mirror(ObservationBrowsing):
                 ),
             )
 
+    def set_run_recording(self, run_id: str, path: str, sha256: str) -> None:
+        """Note that run ``run_id`` is replayed from the recording at ``path`` (absolute) whose
+        file has SHA-256 ``sha256`` (hex): its resume must answer from that same file."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET recording = ?, recording_sha256 = ? WHERE id = ?",
+                (path, sha256, run_id),
+            )
+
     def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
         with self.transaction() as conn:
             conn.execute(

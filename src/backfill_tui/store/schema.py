@@ -230,4 +230,17 @@ def _stream_notes(db: Database) -> None:
     )
 
 
+@migrations(name="0006_run_recording")
+def _run_recording(db: Database) -> None:
+    # A run replayed from a recording: the file's path and SHA-256, so that resuming it answers
+    # from the same recording (or is refused) and never goes to the live API.
+    _run_script(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN recording TEXT;
+        ALTER TABLE runs ADD COLUMN recording_sha256 TEXT
+        """,
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)
