@@ -105,3 +105,50 @@ def test_a_resume_hint_after_a_replay_names_the_mirror(
     replayed = run_cli(capsys, "replay", str(rec), "--quiet", "--db", str(tmp_path / "b.db"))
     assert replayed.code == 1, replayed.err
     assert f"--db {tmp_path / 'b.db'}" in replayed.err
+
+
+@pytest.mark.parametrize(
+    "workspace", ["ws\x1b[31mred", "ws\nother", "ws\u200bzero", "ws\u202eevil", "ws\x00"]
+)
+def test_a_workspace_id_with_a_control_or_format_character_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, workspace: str
+) -> None:
+    db = tmp_path / "m.db"
+    for args in (
+        ("run", "github:acme/rocket", "--simulate", "--quiet"),
+        ("export", "postgres", "--dsn", "postgresql://u@h/d"),
+    ):
+        result = run_cli(capsys, *args, "--workspace", workspace, "--db", str(db))
+        assert result.code == 2, (args, result.err)
+        lines = result.err.strip().splitlines()
+        assert len(lines) == 1 and "control character (U+" in lines[0], result.err
+        assert "\x1b" not in result.err
+    assert not db.exists()  # refused before any file was made
+
+
+def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) -> None:
+    import asyncio
+
+    from app_support import SIZE, Recorder, make_app
+
+    from backfill_tui.screens.connect import ConnectScreen
+    from backfill_tui.screens.messages import RunLaunched
+
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace").value = "ws\x1b[31mred"  # type: ignore[attr-defined]
+            assert screen.add_source("github:acme/rocket")
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not seen.of(RunLaunched)
+            return [str(n.message) for n in app._notifications]
+
+    notes = asyncio.run(scenario())
+    assert any("control character (U+001B)" in n for n in notes), notes
+    assert app.mirror.list_runs() == []

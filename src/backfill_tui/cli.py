@@ -317,12 +317,12 @@ def _drive(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import Engine, RunRequest, SourceSpec
+    from .engine import Engine, RunRequest, SourceSpec, validate_workspace
     from .environment import Environment, without_token
     from .store import Mirror
 
     request = RunRequest(
-        workspace=args.workspace,
+        workspace=validate_workspace(args.workspace),  # before any file is made
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
         depth=args.days,
         entities=_entities(args.entities),

@@ -75,6 +75,25 @@ class RunRequest:
     max_items: int = DEFAULT_MAX_ITEMS
 
 
+def validate_workspace(text: str, *, name: str = "--workspace") -> str:
+    """The workspace id ``text``, stripped; :class:`UsageError` (one line, naming ``name``) when
+    it is empty or holds a control or format character (ESC, a newline, a zero-width or
+    bidi mark...): such an id would be stored and sent to production unlike what the terminal
+    shows, so it is refused rather than cleaned."""
+    import unicodedata
+
+    value = text.strip()
+    if not value:
+        raise UsageError(f"{name} is empty; give the workspace id the backfill is for")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            raise UsageError(
+                f"{name} holds a control character (U+{ord(char):04X}); a workspace id is "
+                "printable text: type it again without it"
+            )
+    return value
+
+
 def validate_depth(days: int) -> int:
     if days not in DEPTHS:
         raise UsageError(f"--days {days} is not offered; choose 7, 30 (recommended) or 90")
@@ -140,8 +159,7 @@ class Engine:
         it is the environment clock's now. The cutoff is computed from it once, here.
         """
         validate_depth(request.depth)
-        if not request.workspace.strip():
-            raise UsageError("--workspace is empty; give the workspace id the backfill is for")
+        validate_workspace(request.workspace)
         if request.max_items < 1:
             raise UsageError("--max-items must be at least 1")
         streams = plan_streams(request)

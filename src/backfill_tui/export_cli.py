@@ -123,8 +123,10 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
+    from .engine import validate_workspace
     from .export import ExportFailed, export_now, plan_export
 
+    args.workspace = validate_workspace(args.workspace)
     if not args.apply:
         plan = plan_export(db_path(args), target, args.workspace, args.run)
         if args.json:

@@ -296,11 +296,12 @@ class ConnectScreen(Screen[None]):
     def build_request(self) -> RunRequest:
         """The one check ctrl+t, ctrl+e and ctrl+s share, in this order: workspace, sources,
         entities, max items. Raises UsageError with one line saying what to fix."""
-        from ..engine import RunRequest
+        from ..engine import RunRequest, validate_workspace
 
         workspace = self.query_one("#workspace", Input).value.strip()
         if not workspace:
             raise UsageError("the workspace is empty; type the workspace id the backfill is for")
+        validate_workspace(workspace, name="the workspace")
         cards = list(self.query(SourceCard))
         if not cards:
             raise UsageError(
