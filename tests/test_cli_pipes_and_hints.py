@@ -152,3 +152,25 @@ def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) ->
     notes = asyncio.run(scenario())
     assert any("control character (U+001B)" in n for n in notes), notes
     assert app.mirror.list_runs() == []
+
+
+def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    db = tmp_path / "made-by-mktemp.db"
+    db.touch()
+    db.chmod(0o644)
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
+        "--days", "7", "--db", str(db),
+    )
+    assert result.code == 0, result.err
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+        if side.exists():
+            assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0
+    listed = run_cli(capsys, "runs", "--db", str(db), "--json")
+    assert len(listed.summary) == 1  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +127,8 @@ class Mirror(ObservationBrowsing):
             if not target.exists():
                 fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
                 os.close(fd)
+            else:
+                _narrow_empty(target)
         try:
             conn = sqlite3.connect(
                 target, isolation_level=None, check_same_thread=False, timeout=30
@@ -453,3 +455,11 @@ def _check_existing(path: Path) -> None:
             f"{path} was written by a newer backfill-tui (schema {version}, this one knows "
             f"{SCHEMA_VERSION}); upgrade backfill-tui to open it"
         )
+
+
+def _narrow_empty(path: Path) -> None:
+    """An existing empty file given as the mirror (``mktemp``, ``touch``) becomes one: it gets
+    mode 0600 like a mirror made here, since it will hold a workspace's observations. A file
+    of another owner keeps its mode (the chmod is not ours to make)."""
+    with suppress(PermissionError):
+        os.chmod(path, 0o600)
