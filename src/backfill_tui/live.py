@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import progress as ev
+from .counts import plural
 from .store import RunRecord, StreamRecord
 from .textsafe import clean
 
@@ -162,7 +163,9 @@ class RunProgress:
             for key in event.streams:
                 stream = self._stream(key)
                 stream.status, stream.error = "pending", None
-            self._log(now, f"run {event.run_id}: {len(event.streams)} streams since {event.since}")
+            self._log(
+                now, f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
+            )
         elif isinstance(event, ev.PageStored):
             stream = self._stream(event.stream)
             stream.status, stream.counters = "running", event.counters

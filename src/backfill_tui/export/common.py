@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cli_options import suggest
+from ..counts import plural, were
 from ..errors import BackfillError, MirrorError
 from ..store import Mirror
 from ..store.exports import (
@@ -567,7 +568,8 @@ def _apply(
             raise
         except ExportError as exc:
             done = (
-                f" ({written} observations were written before this and are recorded; "
+                f" ({plural(written, 'observation')} {were(written)} written before this and "
+                "recorded; "
                 "run the export again to send the rest)"
                 if written
                 else ""

@@ -34,6 +34,7 @@ from textual.widgets import (
 )
 
 from ..connectors import CATALOG, PROVIDERS, provider
+from ..counts import plural
 from ..credentials import keyring_status, lookup, save_token
 from ..defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
 from ..errors import BackfillError, UsageError
@@ -399,7 +400,7 @@ class ConnectScreen(Screen[None]):
         approx = "" if result.exact else "~"
         lines.insert(
             0,
-            f"{approx}{result.items} items in {result.api_calls} API calls over "
+            f"{approx}{plural(result.items, 'item')} in {plural(result.api_calls, 'API call')} over "
             f"{result.depth} days.",
         )
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))

@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, Sparkline
 
+from ..counts import plural
 from ..textsafe import clean
 
 __all__ = ["DayChart", "day_series"]
@@ -20,6 +21,20 @@ def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
     return [float(counts.get((first + timedelta(d)).isoformat(), 0)) for d in range(max(days, 1))]
 
 
+def chart_label(source: str, series: list[float], first: date | None) -> str:
+    """``github:acme/rocket · 40 observations · busiest day: 12 observations on 2026-11-02``
+    (the busiest day's date when ``first``, the series' first day, is known; no busiest day
+    when there are no observations)."""
+    total = int(sum(series))
+    text = f"{clean(source)} · {plural(total, 'observation')}"
+    if total:
+        peak = max(series)
+        text += f" · busiest day: {plural(int(peak), 'observation')}"
+        if first is not None:
+            text += f" on {first + timedelta(days=series.index(peak))}"
+    return text
+
+
 class SourceChart(Vertical):
     """One source's sparkline. It keeps the last series it was given and draws it once its
     children exist, so a redraw that races its mounting (a run's flush while the chart is
@@ -29,6 +44,7 @@ class SourceChart(Vertical):
         super().__init__(classes="source-chart")
         self.source = source
         self._series: list[float] = []
+        self._first: date | None = None  # the day of the series' first value
 
     def compose(self) -> ComposeResult:
         yield Label(Content(clean(self.source)), classes="chart-label")
@@ -37,8 +53,10 @@ class SourceChart(Vertical):
     def on_mount(self) -> None:
         self._draw()
 
-    def show(self, series: list[float]) -> None:
+    def show(self, series: list[float], first: date | None = None) -> None:
+        """Draw ``series`` (observations per day, from the day ``first``)."""
         self._series = series
+        self._first = first
         self._draw()
 
     def _draw(self) -> None:
@@ -46,10 +64,7 @@ class SourceChart(Vertical):
         if not labels or not lines:  # not composed yet (or being removed): on_mount draws
             return
         series = self._series
-        total, peak = int(sum(series)), int(max(series, default=0))
-        labels.first(Label).update(
-            Content(f"{clean(self.source)} · {total} observations · busiest day {peak}")
-        )
+        labels.first(Label).update(Content(chart_label(self.source, series, self._first)))
         lines.first(Sparkline).data = series
 
 
@@ -88,6 +103,6 @@ class DayChart(Vertical):
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
         for chart in self.query(SourceChart):
             if chart.source in self._sources:  # not one being removed
-                chart.show(day_series(counts.get(chart.source, {}), first, last))
+                chart.show(day_series(counts.get(chart.source, {}), first, last), first)
         self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
         self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))
