@@ -204,7 +204,10 @@ class BackfillApp(App[None]):
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
         self.workspace = run.workspace
-        session = self.open_run(run.id, totals=self.totals_for(request), engine=engine)
+        totals = self.totals_for(request)
+        if totals:  # stored, so a resume or a reopening still measures against it
+            self.mirror.set_stream_estimates(run.id, totals)
+        session = self.open_run(run.id, totals=totals, engine=engine)
         if session is not None:
             session.recorder = recorder
         self.start_session(resumed=False)

@@ -224,7 +224,9 @@ class Engine:
             ]
             self._mark(unfinished, "cancelled", None)
             status = combined_status(s.status for s in self.mirror.streams(run.id))
-            self.mirror.set_run_status(run.id, status, finished=True)
+            # On the clock the start was taken on, so finished - started is the run's duration.
+            end = datetime.fromtimestamp(self.environment.clock.now(), UTC).replace(microsecond=0)
+            self.mirror.set_run_status(run.id, status, finished=True, at=end.isoformat())
             self.mirror.release(run.id)
             self._emit(ev.RunFinished(run.id, status))
         return status

@@ -230,13 +230,17 @@ class Mirror(ObservationBrowsing):
     def _cols(self, table: str) -> list[str]:
         return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
 
-    def set_run_status(self, run_id: str, status: str, *, finished: bool = False) -> None:
+    def set_run_status(
+        self, run_id: str, status: str, *, finished: bool = False, at: str | None = None
+    ) -> None:
+        """``at``: the finishing instant (ISO 8601) on the run's own clock, the one its
+        ``started_at`` was taken on (a replay's, a virtual clock's); default the wall clock."""
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, pid = ?, host = ? WHERE id = ?",
                 (
                     status,
-                    now_iso() if finished else None,
+                    (at or now_iso()) if finished else None,
                     os.getpid(),
                     socket.gethostname(),
                     run_id,
@@ -251,6 +255,17 @@ class Mirror(ObservationBrowsing):
                 "UPDATE runs SET recording = ?, recording_sha256 = ? WHERE id = ?",
                 (path, sha256, run_id),
             )
+
+    def set_stream_estimates(self, run_id: str, totals: dict[str, int]) -> None:
+        """Store the estimate (items expected) of each stream of ``run_id``, by stream key
+        (``provider:target/entity``); a stream not in ``totals`` keeps none."""
+        with self.transaction() as conn:
+            for stream in self.streams(run_id):
+                if stream.key in totals:
+                    conn.execute(
+                        "UPDATE streams SET estimate = ? WHERE id = ?",
+                        (totals[stream.key], stream.id),
+                    )
 
     def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
         with self.transaction() as conn:

@@ -88,6 +88,8 @@ class StreamRecord:
     error: str | None = None
     #: A plain line about an ordinary account state the stream met (not a failure).
     note: str | None = None
+    #: Items the run's estimate expected of this stream (None: no estimate was made).
+    estimate: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
