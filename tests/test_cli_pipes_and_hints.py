@@ -174,3 +174,33 @@ def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
             assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0
     listed = run_cli(capsys, "runs", "--db", str(db), "--json")
     assert len(listed.summary) == 1  # type: ignore[arg-type]
+
+
+def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> None:
+    import asyncio
+
+    from app_support import SIZE, make_app, wait_until
+    from textual.widgets import Label
+
+    from backfill_tui.engine import RunRequest, SourceSpec
+    from backfill_tui.screens.quit import QuitScreen
+
+    app = make_app(tmp_path, "latency=0.1,scale=2")
+
+    async def scenario() -> tuple[str, str]:
+        async with app.run_test(size=SIZE) as pilot:
+            request = RunRequest(
+                "ws", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=100_000
+            )
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
+            await pilot.press("ctrl+q")
+            assert isinstance(app.screen, QuitScreen)
+            text = str(app.screen.query_one("#quit-text", Label).render())
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not app.is_running)
+            return run_id, text
+
+    run_id, text = asyncio.run(scenario())
+    assert f"`backfill-tui resume {run_id} --db {tmp_path / 'mirror.db'}`" in text, text

@@ -35,6 +35,7 @@ def register(sub: Any) -> None:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from .cli import _db_flag, _drive
+    from .counts import plural, were
     from .engine import Engine
     from .recording import Replay
     from .store import Mirror
@@ -60,8 +61,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         left = replay.transport.remaining if replay.transport is not None else 0
         if left and not args.quiet:
             sys.stderr.write(
-                f"note: {left} recorded answer(s) were never asked for; this replay did not "
-                "follow the recorded run exactly\n"
+                f"note: {plural(left, 'recorded answer')} {were(left)} never asked for; this "
+                "replay did not follow the recorded run exactly\n"
             )
         return code
     finally:
