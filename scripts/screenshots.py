@@ -2,7 +2,8 @@
 
 Drives ``backfill-tui demo`` headless (every simulated demo source) through
 a first-connect backfill: the connect screen with its estimate, the dashboard mid-run while a
-rate-limit pause counts down, the finished dashboard, observations, a detail, runs and help.
+rate-limit pause counts down, the finished dashboard (also at 80x24), observations, a detail,
+runs and help.
 
     .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]
 """
@@ -60,6 +61,11 @@ async def shoot(out: Path, db: Path) -> None:
         await until(pilot, lambda: any(isinstance(m, RunEnded) for m in seen))
         await pilot.pause(1.2)
         save("dashboard-completed")
+        await pilot.resize_terminal(80, 24)  # the size many terminals open at
+        await pilot.pause(0.8)
+        save("dashboard-80x24")
+        await pilot.resize_terminal(120, 36)
+        await pilot.pause(0.8)
         await pilot.press("f4")
         await pilot.pause(0.5)
         save("observations")

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.pilot import Pilot
 
 from backfill_tui.app import BackfillApp, DemoSetup
-from backfill_tui.clock import Clock, VirtualClock
+from backfill_tui.clock import Clock, SystemClock, VirtualClock
 from backfill_tui.demo import Simulator, SimulatorConfig
 from backfill_tui.environment import Environment
 from backfill_tui.store import Mirror
@@ -29,6 +29,19 @@ def sim_environment(config: str = "", *, now: datetime = FIXED_NOW) -> Environme
     """The simulator with a fixed history and a virtual clock starting at ``now``."""
     text = f"anchor={ANCHOR},{config}" if config else f"anchor={ANCHOR}"
     clock = VirtualClock(start=now.timestamp())
+    return Environment(
+        clock=clock, simulator=Simulator(SimulatorConfig.from_env_string(text), clock), env={}
+    )
+
+
+def paced_environment(config: str = "", *, latency: float = 0.2) -> Environment:
+    """The simulator on the real clock, each request taking ``latency`` real seconds.
+
+    For tests that race a key press against a run (cancel, quit): on the virtual clock a run
+    can finish before a loaded machine delivers the key, and the test would see "completed".
+    """
+    text = f"latency={latency},{config}" if config else f"latency={latency}"
+    clock = SystemClock()
     return Environment(
         clock=clock, simulator=Simulator(SimulatorConfig.from_env_string(text), clock), env={}
     )

@@ -8,7 +8,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, wait_until
+from app_support import SIZE, Recorder, make_app, paced_environment, wait_until
 from textual.widgets import DataTable, Label
 
 from backfill_tui.app import BackfillApp
@@ -162,7 +162,7 @@ def test_entities_unticked_are_not_run(tmp_path: Path) -> None:
 
 
 def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Path) -> None:
-    app = make_app(tmp_path, "latency=0.1,scale=2")
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.1))
     seen = Recorder()
 
     async def scenario() -> None:
@@ -232,7 +232,7 @@ def test_runs_screen_marks_an_interrupted_run_and_resumes_it(tmp_path: Path) -> 
 
 
 def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
-    app = make_app(tmp_path, "latency=1.0")
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
     seen = Recorder()
 
     async def scenario() -> str:

@@ -1,11 +1,15 @@
-"""Snapshots of the app's key screens (``--snapshot-update`` after a deliberate change).
+"""Snapshots of every screen at 80x24, 120x36 and 200x50 (``--snapshot-update`` after a
+deliberate change).
 
 Everything shown is pinned: the simulator's history (a fixed anchor), the clock (virtual, or
-frozen for the dashboard's elapsed time, ETA and countdown) and the time zone.
+frozen for the dashboard's elapsed time, ETA and countdown), the time zone, the run ids'
+random suffix and the mirror's path (relative to the test's directory).
 """
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,13 +26,22 @@ from app_support import (
     wait_until,
 )
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from backfill_tui import progress as ev
-from backfill_tui.app import DemoSetup
+from backfill_tui.app import BackfillApp, DemoSetup
 from backfill_tui.clock import VirtualClock
-from backfill_tui.store import RunRecord
+from backfill_tui.screens.confirm import ConfirmScreen
+from backfill_tui.screens.quit import QuitScreen
+from backfill_tui.store import Mirror, RunRecord
+from backfill_tui.widgets.run_rows import StreamRow
 
 SnapCompare = Callable[..., bool]
+SIZES = [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((120, 36), id="120x36"),
+    pytest.param((200, 50), id="200x50"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -40,22 +53,42 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def test_connect_screen(tmp_path: Path, snap_compare: SnapCompare) -> None:
-    app = make_app(tmp_path, demo=DemoSetup("demo", ("github:acme/rocket",)))
+@pytest.fixture(autouse=True)
+def pinned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run ids end in a counter, not random hex; the mirror is ``mirror.db`` (a relative path)."""
+    counter = itertools.count(1)
+    monkeypatch.setattr(secrets, "token_hex", lambda n=2: f"{next(counter):0{2 * n}x}")
+    monkeypatch.chdir(tmp_path)
+
+
+def _app(tmp_path: Path, **kwargs: Any) -> BackfillApp:
+    app = make_app(tmp_path, **kwargs)
+    app.mirror.close()
+    app.mirror = Mirror.open("mirror.db")  # shown as the runs screen's "in mirror.db"
+    return app
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_connect_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app = _app(tmp_path, demo=DemoSetup("demo", ("github:acme/rocket",)))
 
     async def estimated(pilot: Pilot[Any]) -> None:
         screen = pilot.app.screen
         await wait_until(
             pilot, lambda: "items in" in str(screen.query_one("#estimate-summary").content)
         )
+        await _steady(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=estimated)
+    assert snap_compare(app, terminal_size=size, run_before=estimated)
 
 
-def test_dashboard_mid_run_with_a_frozen_clock(tmp_path: Path, snap_compare: SnapCompare) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_mid_run_with_a_frozen_clock(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
     now = FIXED_NOW.timestamp()
     environment = sim_environment()
-    app = make_app(tmp_path, environment=environment, clock=VirtualClock(start=now))
+    app = _app(tmp_path, environment=environment, clock=VirtualClock(start=now))
     populate(app, "github:acme/rocket")  # the chart's observations
     run = RunRecord(
         id="20260601-120000-snap",
@@ -98,19 +131,25 @@ def test_dashboard_mid_run_with_a_frozen_clock(tmp_path: Path, snap_compare: Sna
         app.flush_progress()
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=mid_run)
+    assert snap_compare(app, terminal_size=size, run_before=mid_run)
 
 
-def test_observations_table(tmp_path: Path, snap_compare: SnapCompare) -> None:
-    app = make_app(tmp_path)
+@pytest.mark.parametrize("size", SIZES)
+def test_observations_table(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    app = _app(tmp_path)
     populate(app, "github:acme/rocket")
-    assert snap_compare(app, terminal_size=SIZE, press=["f4"])
+    assert snap_compare(app, terminal_size=size, press=["f4"])
 
 
-def test_observation_detail_pane(tmp_path: Path, snap_compare: SnapCompare) -> None:
-    app = make_app(tmp_path)
+@pytest.mark.parametrize("size", SIZES)
+def test_observation_detail_pane(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    app = _app(tmp_path)
     populate(app, "github:acme/rocket")
-    assert snap_compare(app, terminal_size=SIZE, press=["f4", "down", "down", "enter"])
+    assert snap_compare(app, terminal_size=size, press=["f4", "down", "down", "enter"])
 
 
 def test_provider_markup_and_escape_codes_render_literally(
@@ -119,3 +158,113 @@ def test_provider_markup_and_escape_codes_render_literally(
     app = make_app(tmp_path)
     insert_evil_observation(app)
     assert snap_compare(app, terminal_size=SIZE, press=["f4", "enter"])
+
+
+async def _steady(pilot: Pilot[Any]) -> None:
+    """No blinking cursor and no toast whose timeout a slow machine may or may not reach."""
+    await pilot.pause()
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def _finished(tmp_path: Path, *sources: str) -> tuple[BackfillApp, str]:
+    app = _app(tmp_path)
+    run_id = populate(app, *(sources or ("github:acme/rocket", "linear:ENG", "sentry:acme/rocket")))
+    return app, run_id
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_before_any_run(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=size, press=["f3"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_after_a_run(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    app, run_id = _finished(tmp_path)
+
+    async def shown(pilot: Pilot[Any]) -> None:
+        app.open_run(run_id)
+        streams = len(app.mirror.streams(run_id))
+        await wait_until(pilot, lambda: len(app.screen.query(StreamRow)) == streams)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=shown)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_runs_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app, _ = _finished(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    assert snap_compare(app, terminal_size=size, press=["f5"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_compare_two_runs(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app, _ = _finished(tmp_path, "github:acme/rocket")
+    populate(app, "github:acme/rocket", days=7)
+    # runs are listed newest first: mark the 7-day run as A, compare with the 30-day one
+
+    async def compared(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5", "m", "down", "d")
+        await _steady(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=compared)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_open_recording_prompt(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    async def prompted(pilot: Pilot[Any]) -> None:
+        await pilot.press("f5", "o")
+        await _steady(pilot)
+
+    assert snap_compare(_app(tmp_path), terminal_size=size, run_before=prompted)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_export_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    app, _ = _finished(tmp_path, "github:acme/rocket")
+
+    async def shown(pilot: Pilot[Any]) -> None:
+        await pilot.press("f6")
+        await pilot.pause()
+        app.screen.set_focus(None)  # no cursor blinking in the picture
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=shown)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_modal(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    assert snap_compare(_app(tmp_path), terminal_size=size, press=["f3", "f1"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("which", ["export", "quit"])
+def test_confirm_modals(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int], which: str
+) -> None:
+    """The export's yes/no question over the export screen; quit-while-running's."""
+    app, _ = _finished(tmp_path, "github:acme/rocket")
+    question = (
+        "Send 341 observations of workspace ws to Inngest at http://127.0.0.1:8288? Each "
+        "batch is recorded in the mirror as it lands; cancelling keeps what was already sent."
+    )
+
+    async def asked(pilot: Pilot[Any]) -> None:
+        await pilot.press("f6")
+        app.screen.set_focus(None)
+        if which == "export":
+            app.push_screen(ConfirmScreen(question, title="Export?", yes="Export"))
+        else:
+            app.push_screen(QuitScreen())
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=asked)

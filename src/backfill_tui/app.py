@@ -114,6 +114,8 @@ class BackfillApp(App[None]):
         "export": _screen_from(".screens.export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
+    #: Screens get ``-narrow`` below 100 columns and ``-wide`` from 160 (see the .tcss files).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help"),
         Binding("f2", "switch_mode('connect')", "Connect"),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 if TYPE_CHECKING:
     from ..app import BackfillApp
@@ -79,11 +80,38 @@ class ActionsProvider(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, command in self._commands():
-            yield DiscoveryHit(name, command, help=help_text)
+            yield DiscoveryHit(_with_key(Content(name), name), command, text=name, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, command in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)
+                display = _with_key(matcher.highlight(name), name)
+                yield Hit(score, display, command, text=name, help=help_text)
+
+
+#: The key that does each command, and where (shown beside the command in the palette).
+KEYS = {
+    "Start backfill": "ctrl+s on connect",
+    "Test connections": "ctrl+t on connect",
+    "Estimate": "ctrl+e on connect",
+    "Cancel run": "c on the dashboard",
+    "Retry failed streams": "r on the dashboard",
+    "Connect": "F2",
+    "Dashboard": "F3",
+    "Observations": "F4",
+    "Runs": "F5",
+    "Export": "F6",
+    "Open recording": "o on runs",
+    "Compare runs": "m then d on runs",
+    "Help": "F1",
+}
+
+
+def _with_key(display: Content, name: str) -> Content:
+    """``Start backfill  ctrl+s on connect``: the command, then its key, dimmed."""
+    key = KEYS.get(name)
+    if key is None:
+        return display
+    return Content.assemble(display, "  ", (key, "dim"))

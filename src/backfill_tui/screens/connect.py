@@ -24,7 +24,6 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -40,6 +39,7 @@ from ..defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 from ..widgets.source_card import SourceCard, TokenStatus
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .wording import in_app
@@ -83,6 +83,11 @@ class TargetValidator(Validator):
         except BackfillError as exc:
             return self.failure(str(exc))
         return self.success()
+
+
+def target_placeholder(provider_name: str) -> str:
+    """The target's form without its example (``github:OWNER/REPO``): it fits the field."""
+    return CATALOG[provider_name].target_help.split(" (for example")[0]
 
 
 class ConnectScreen(Screen[None]):
@@ -131,7 +136,7 @@ class ConnectScreen(Screen[None]):
                 with Horizontal(classes="field"):
                     yield Label("Record to", classes="field-label")
                     yield Input(
-                        placeholder="optional: a file to record this run to, to replay",
+                        placeholder="optional: record this run to a file",
                         id="record-to",
                     )
                 with Horizontal(classes="field"):
@@ -143,7 +148,7 @@ class ConnectScreen(Screen[None]):
                         id="provider",
                     )
                     yield Input(
-                        placeholder=CATALOG[self.provider_name].target_help,
+                        placeholder=target_placeholder(self.provider_name),
                         validators=[TargetValidator(self)],
                         validate_on=["changed", "submitted"],
                         id="target",
@@ -163,7 +168,7 @@ class ConnectScreen(Screen[None]):
             yield Button("Test connections", id="test")
             yield Button("Estimate", id="estimate")
             yield Button("Start", id="start", variant="primary")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#estimate-panel").border_title = "Estimate"
@@ -201,7 +206,7 @@ class ConnectScreen(Screen[None]):
         if isinstance(event.value, str):
             self.provider_name = event.value
             target = self.query_one("#target", Input)
-            target.placeholder = CATALOG[event.value].target_help
+            target.placeholder = target_placeholder(event.value)
             target.validate(target.value)
 
     @on(Input.Changed, "#target")

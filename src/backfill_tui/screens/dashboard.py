@@ -16,17 +16,21 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, RichLog, Static
+from textual.widgets import Header, Label, Static
 
 from ..live import RunProgress
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
+from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
 
 if TYPE_CHECKING:
     from ..app import BackfillApp, RunSession
 
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
+
+COMPACT_BELOW = 100  # columns
 
 EMPTY = "No run yet. Press F2 to add sources and start a backfill, or F5 to open a past run."
 
@@ -42,6 +46,8 @@ def duration(seconds: float | None) -> str:
 
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
+    # c and r are always live: on a finished run, pressing one says why it does nothing (a
+    # dimmed key that ignores the press leaves a newcomer guessing).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_run", "Cancel"),
         Binding("r", "retry_run", "Retry"),
@@ -58,6 +64,8 @@ class DashboardScreen(Screen[None]):
         self._chart_new = -1
         self._overall = ""
         self._binding_state: tuple[bool, str] | None = None
+        #: Bumped by every :meth:`show_session`; a row rebuild for an older run is skipped.
+        self._generation = 0
 
     @property
     def backfill(self) -> BackfillApp:
@@ -68,14 +76,14 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="run-info"):
             yield Label(Content(EMPTY), id="run-title")
             yield Label("", id="overall")
-        yield VerticalScroll(id="streams")
+        with Vertical(id="streams-panel"):
+            yield ColumnHeader()
+            yield VerticalScroll(id="streams")
         with Horizontal(id="lower"):
             with Vertical(id="chart-panel"):
                 yield DayChart(id="chart")
-            yield RichLog(
-                id="log", max_lines=1000, wrap=True, markup=False, highlight=False, min_width=20
-            )
-        yield Footer(compact=True)
+            yield ReflowLog(id="log")
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#chart-panel").border_title = "Observations per day"
@@ -86,16 +94,19 @@ class DashboardScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_session(final=True)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        app = self.backfill
-        if action == "cancel_run":
-            return True if app.running else None
-        if action == "retry_run":
-            session = app.session
-            if session is None or app.running:
-                return None
-            return None if session.progress.status == "completed" else True
-        return True
+    @property
+    def compact(self) -> bool:
+        """Below 100 columns: narrower counter columns and a shorter overall line."""
+        return self.app.size.width < COMPACT_BELOW
+
+    def on_resize(self) -> None:
+        compact = self.compact
+        self.query_one(ColumnHeader).set_compact(compact)
+        for row in self._rows.values():
+            row.set_compact(compact)
+        self._overall = ""  # the overall line is re-made for the new width
+        if self.backfill.session is not None:
+            self._show_overall(self.backfill.session.progress, self.backfill.clock.now())
 
     # -- showing a run ---------------------------------------------------------------------------
 
@@ -113,22 +124,34 @@ class DashboardScreen(Screen[None]):
                 f"since {since:%Y-%m-%d %H:%M} UTC{sim}"
             )
         )
-        container = self.query_one("#streams", VerticalScroll)
-        container.remove_children()
         self._rows, self._headers = {}, {}
-        widgets: list[Static | StreamRow] = [ColumnHeader()]
+        widgets: list[Static | StreamRow] = []
         for source, state in session.progress.sources.items():
             header = SourceHeader(source)
             self._headers[source] = header
             widgets.append(header)
             for key in state.streams:
                 row = StreamRow(session.progress.streams[key])
+                row.compact = self.compact
                 self._rows[key] = row
                 widgets.append(row)
-        container.mount_all(widgets)
-        self.query_one(RichLog).clear()
+        self.query_one(ReflowLog).clear()
         self._chart_at, self._chart_new = float("-inf"), -1
-        self.call_after_refresh(self.refresh_session, True)
+        self._generation += 1
+        # The old rows must be gone before the new ones mount. The screen handles its messages
+        # one at a time, so queued rebuilds run in order and a stale one sees a newer generation.
+        self.call_later(self._replace_rows, self._generation, widgets)
+
+    async def _replace_rows(self, generation: int, widgets: list[Static | StreamRow]) -> None:
+        if generation != self._generation or not self.is_mounted:
+            return  # another run was shown meanwhile: its own rebuild is queued behind this one
+        container = self.query_one("#streams", VerticalScroll)
+        await container.remove_children()
+        if generation != self._generation:
+            return
+        await container.mount_all(widgets)
+        self.query_one(ColumnHeader).display = True
+        self.refresh_session(final=True)
 
     def refresh_session(self, final: bool = False) -> None:
         """Redraw from the run's state; cheap when nothing changed."""
@@ -152,9 +175,9 @@ class DashboardScreen(Screen[None]):
         self._show_overall(progress, now)
         lines = progress.take_log()
         if lines:
-            log = self.query_one(RichLog)
+            log = self.query_one(ReflowLog)
             for line in lines:
-                log.write(Text(line))
+                log.add(Text(line))
         stored = progress.totals().new
         if final or (now - self._chart_at >= CHART_INTERVAL and stored != self._chart_new):
             self._chart_at, self._chart_new = now, stored
@@ -168,6 +191,18 @@ class DashboardScreen(Screen[None]):
         t = progress.totals()
         status = progress.status
         eta = progress.eta(now)
+        if self.compact:  # one line at 80 columns: the same figures, shorter words
+            short = [
+                status,
+                duration(progress.elapsed(now)),
+                f"ETA {duration(eta)}" if progress.running else "",
+                f"{t.fetched} fetched",
+                f"{t.new} new",
+                f"{t.duplicates} dup",
+                f"{t.failed} failed",
+                f"{t.pages} pages",
+                f"{t.api_calls} calls",
+            ]
         parts = [
             status,
             f"elapsed {duration(progress.elapsed(now))}",
@@ -179,7 +214,11 @@ class DashboardScreen(Screen[None]):
             f"{t.pages} pages",
             f"{t.api_calls} API calls",
         ]
-        text = " · ".join(p for p in parts if p)
+        if self.compact:
+            parts = short
+        text = ("  " if self.compact else " · ").join(p for p in parts if p)
+        if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
+            text = "  ".join(p for p in parts if p and not p.endswith(" pages"))
         if text != self._overall:
             self._overall = text
             label = self.query_one("#overall", Label)
@@ -197,6 +236,13 @@ class DashboardScreen(Screen[None]):
     # -- actions -----------------------------------------------------------------------------------
 
     def action_cancel_run(self) -> None:
+        session = self.backfill.session
+        if session is not None and not self.backfill.running:
+            self.notify(
+                f"run {session.run.id} is {session.progress.status}: there is nothing to cancel",
+                severity="information",
+            )
+            return
         if self.backfill.cancel_run():
             self.notify("cancelling: what was stored is kept; press r to resume")
 

@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from ..counts import plural
 from ..diffing import RunDiff
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 
 LIMIT = 500  # rows shown per section; the CLI's `diff --json` lists all
 
@@ -59,7 +60,7 @@ class DiffScreen(Screen[None]):
         yield Label(Content(summary_text(self.diff)), id="diff-summary")
         yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="diff-note")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#diff-table", DataTable)
@@ -90,7 +91,7 @@ class DiffScreen(Screen[None]):
         if diff.identical:
             note = "Both runs fetched the same observations with the same content · " + note
         self.query_one("#diff-note", Label).update(Content(note))
-        self.sub_title = f"compare {diff.a.run_id} with {diff.b.run_id}"
+        self.sub_title = "compare run A with run B"  # their ids head the summary below
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -25,7 +25,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -39,6 +38,7 @@ from ..counts import plural
 from ..errors import BackfillError
 from ..secrets_registry import redact, register
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 from .confirm import ConfirmScreen
 from .export_parts import (
     ExportFailed,
@@ -140,7 +140,7 @@ class ExportScreen(Screen[None]):
             yield Button("Dry run", id="dry-run")
             yield Button("Export…", id="export", variant="warning")
             yield Button("Cancel export", id="cancel-export", disabled=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#plan-panel").border_title = "Dry run"

@@ -10,17 +10,19 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from ..widgets.app_footer import AppFooter
+
 HELP = """\
 # backfill-tui
 
 Preview a Lightfast connector backfill in a local SQLite mirror.
 
-| Key | Anywhere |
-|---|---|
-| `F1` | this help |
-| `F2` / `F3` / `F4` / `F5` / `F6` | connect, dashboard, observations, runs, export |
-| `ctrl+p` | command palette (every action below, and the theme) |
-| `ctrl+q` | quit (asks first while a run is going) |
+**Anywhere**
+
+- `F1` this help
+- `F2` connect · `F3` dashboard · `F4` observations · `F5` runs · `F6` export
+- `ctrl+p` command palette: every action below with its key, and the theme
+- `ctrl+q` quit (asks first while a run is going)
 
 **Connect** — type the workspace, pick the depth (7, 30 recommended, 90 days), choose a
 provider and type a target (`acme/rocket`, or a whole `github:acme/rocket`) then `enter`.
@@ -56,13 +58,14 @@ Press `escape` to close this help.
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),
-        Binding("f1", "dismiss", "Close"),
+        Binding("f1", "dismiss", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
             yield Markdown(HELP)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-dialog").border_title = "Help"

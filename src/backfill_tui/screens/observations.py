@@ -18,12 +18,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select
+from textual.widgets import DataTable, Header, Input, Label, Select
 
 from ..counts import noun
 from ..store import ObservationRow, kept_by_production
 from ..store.browse import literal_terms
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
 from .messages import ObservationOpened
 
@@ -88,7 +89,7 @@ class ObservationsScreen(Screen[None]):
             yield DataTable(id="observations", cursor_type="row", zebra_stripes=True)
             yield ObservationPane(id="detail")
         yield Label("", id="obs-count")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#observations", DataTable)

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from ..counts import plural
 from ..diffing import diff_fetched
 from ..errors import BackfillError
 from ..store import Mirror, RunRecord
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 from .diff import DiffScreen
 from .path_prompt import PathPromptScreen
 from .wording import in_app
@@ -77,6 +78,23 @@ def recording_problem(path: str) -> str | None:
     return None
 
 
+NARROW_BELOW = 100  # columns of terminal
+WIDE_FROM = 160  # every source in full from here; below, the first and how many more
+COLUMNS = (
+    "run",
+    "started (UTC)",
+    "workspace",
+    "days",
+    "status",
+    "streams",
+    "new",
+    "dup",
+    "failed",
+    "sources",
+)
+NARROW_COLUMNS = ("run", "status", "streams", "new", "dup", "failed", "sources")
+
+
 class RunsScreen(Screen[None]):
     CSS_PATH = "runs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -93,6 +111,8 @@ class RunsScreen(Screen[None]):
         self.lines: dict[str, RunLine] = {}
         #: Run A of a comparison (``m``); ``d`` compares it with the selected run.
         self.marked: str | None = None
+        self._narrow = False
+        self._columns: tuple[str, ...] = COLUMNS
         #: How many of the newest runs are listed (grows a page at a time, as the cursor
         #: reaches the end); ``total`` is how many the mirror holds.
         self.limit = PAGE
@@ -106,16 +126,28 @@ class RunsScreen(Screen[None]):
         yield Header()
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Label("", id="runs-count")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#runs", DataTable)
-        for name in ("run", "started (UTC)", "workspace", "days", "status", "streams"):
-            table.add_column(name, key=name)
-        for name in ("new", "dup", "failed"):
-            table.add_column(name, key=name)
-        table.add_column("sources", key="sources")
+        self._add_columns()
         self.reload()
+
+    def _add_columns(self) -> None:
+        """All columns from 100 columns of terminal; below, the run, its status and counts."""
+        table = self.query_one("#runs", DataTable)
+        self._narrow = self.app.size.width < NARROW_BELOW
+        self._columns = NARROW_COLUMNS if self._narrow else COLUMNS
+        table.clear(columns=True)
+        for name in self._columns:
+            table.add_column(
+                "started" if self._narrow and name == "started (UTC)" else name, key=name
+            )
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            if (self.app.size.width < NARROW_BELOW) != self._narrow:
+                self._add_columns()
+            self.reload()
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
@@ -135,19 +167,23 @@ class RunsScreen(Screen[None]):
             self.lines[run.id] = line
             sim = " (simulated)" if run.simulate else ""
             style = {"completed": "", "running": "bold"}.get(line.status, "italic")
-            table.add_row(
-                Text(f"{run.id} A" if run.id == self.marked else run.id),
-                Text(run.started_at[:16].replace("T", " ")),
-                Text(clean(run.workspace)),
-                Text(str(run.depth_days), justify="right"),
-                Text(line.status, style=style),
-                Text(f"{line.streams_done}/{line.streams}", justify="right"),
-                Text(str(line.new), justify="right"),
-                Text(str(line.duplicates), justify="right"),
-                Text(str(line.failed), justify="right"),
-                Text(clean(" ".join(run.sources)) + sim),
-                key=run.id,
-            )
+            sources = " ".join(run.sources)
+            if self.app.size.width < WIDE_FROM and len(run.sources) > 1:
+                first = run.sources[0].split(":")[0] if self._narrow else run.sources[0]
+                sources = f"{first} +{len(run.sources) - 1}"  # the count is never cut off
+            cells = {
+                "run": Text(f"{run.id} A" if run.id == self.marked else run.id),
+                "started (UTC)": Text(run.started_at[:16].replace("T", " ")),
+                "workspace": Text(clean(run.workspace)),
+                "days": Text(str(run.depth_days), justify="right"),
+                "status": Text(line.status, style=style),
+                "streams": Text(f"{line.streams_done}/{line.streams}", justify="right"),
+                "new": Text(str(line.new), justify="right"),
+                "dup": Text(str(line.duplicates), justify="right"),
+                "failed": Text(str(line.failed), justify="right"),
+                "sources": Text(clean(sources) + ("" if self._narrow else sim)),
+            }
+            table.add_row(*(cells[name] for name in self._columns), key=run.id)
         if selected in self.lines:
             table.move_cursor(row=table.get_row_index(selected))
         count = len(self.lines)

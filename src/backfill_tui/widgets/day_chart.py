@@ -9,7 +9,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label, Sparkline
 
-from ..counts import plural
 from ..textsafe import clean
 
 __all__ = ["DayChart", "day_series"]
@@ -22,50 +21,35 @@ def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
 
 
 def chart_label(source: str, series: list[float], first: date | None) -> str:
-    """``github:acme/rocket · 40 observations · busiest day: 12 observations on 2026-11-02``
-    (the busiest day's date when ``first``, the series' first day, is known; no busiest day
-    when there are no observations)."""
+    """``github:acme/rocket · 40 · busiest day: 12 on 2026-11-02`` (the panel's title says the
+    counts are observations per day): the busiest day's date when ``first``, the series' first
+    day, is known; no busiest day when there are no observations."""
     total = int(sum(series))
-    text = f"{clean(source)} · {plural(total, 'observation')}"
+    text = f"{clean(source)} · {total}"
     if total:
         peak = max(series)
-        text += f" · busiest day: {plural(int(peak), 'observation')}"
+        text += f" · busiest day: {int(peak)}"
         if first is not None:
             text += f" on {first + timedelta(days=series.index(peak))}"
     return text
 
 
 class SourceChart(Vertical):
-    """One source's sparkline. It keeps the last series it was given and draws it once its
-    children exist, so a redraw that races its mounting (a run's flush while the chart is
-    being rebuilt) is never an error."""
-
     def __init__(self, source: str) -> None:
         super().__init__(classes="source-chart")
         self.source = source
-        self._series: list[float] = []
-        self._first: date | None = None  # the day of the series' first value
+        self._label = Label(Content(clean(source)), classes="chart-label")
+        self._sparkline = Sparkline([], summary_function=max)
 
     def compose(self) -> ComposeResult:
-        yield Label(Content(clean(self.source)), classes="chart-label")
-        yield Sparkline([], summary_function=max)
-
-    def on_mount(self) -> None:
-        self._draw()
+        yield self._label
+        yield self._sparkline
 
     def show(self, series: list[float], first: date | None = None) -> None:
-        """Draw ``series`` (observations per day, from the day ``first``)."""
-        self._series = series
-        self._first = first
-        self._draw()
-
-    def _draw(self) -> None:
-        labels, lines = self.query(".chart-label"), self.query(Sparkline)
-        if not labels or not lines:  # not composed yet (or being removed): on_mount draws
-            return
-        series = self._series
-        labels.first(Label).update(Content(chart_label(self.source, series, self._first)))
-        lines.first(Sparkline).data = series
+        """Draw ``series`` (observations per day, from the day ``first``). Safe before the
+        chart is mounted: the label and sparkline keep what they are given."""
+        self._label.update(Content(chart_label(self.source, series, first)))
+        self._sparkline.data = series
 
 
 class DayChart(Vertical):
@@ -74,6 +58,7 @@ class DayChart(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._sources: list[str] = []
+        self._charts: list[SourceChart] = []
         self._pending: tuple[dict[str, dict[str, int]], date, date] | None = None
 
     def compose(self) -> ComposeResult:
@@ -89,11 +74,18 @@ class DayChart(Vertical):
         sources = sorted(counts)
         if sources != self._sources:
             self._sources = sources
-            self.query(SourceChart).remove()
-            axis = self.query_one(".chart-axis", Horizontal)
-            self.mount_all([SourceChart(s) for s in sources], before=axis)
+            self._charts = [SourceChart(s) for s in sources]
+            # Old charts must be gone before new ones mount; queued replacements run in order.
+            self.call_later(self._replace, self._charts)
         self._fill(counts, first, last)
         self.query_one(".chart-empty", Label).display = not sources
+
+    async def _replace(self, charts: list[SourceChart]) -> None:
+        if charts is not self._charts or not self.is_mounted:
+            return  # a newer set of sources was shown meanwhile
+        await self.query(SourceChart).remove()
+        if charts is self._charts:
+            await self.mount_all(charts, before=self.query_one(".chart-axis", Horizontal))
 
     def on_mount(self) -> None:
         if self._pending is not None:
@@ -101,8 +93,7 @@ class DayChart(Vertical):
             self._pending = None
 
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
-        for chart in self.query(SourceChart):
-            if chart.source in self._sources:  # not one being removed
-                chart.show(day_series(counts.get(chart.source, {}), first, last), first)
+        for chart in self._charts:
+            chart.show(day_series(counts.get(chart.source, {}), first, last), first)
         self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
         self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))

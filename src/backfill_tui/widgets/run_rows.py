@@ -27,10 +27,12 @@ __all__ = [
 STATUS_CLASSES = ("-pending", "-running", "-completed", "-failed", "-cancelled", "-waiting")
 NAME_WIDTH, PROGRESS_TEXT_WIDTH = 14, 15
 COLUMNS = ("fetched", "new", "dup", "failed", "pages", "calls")
+SHORT_COLUMNS = ("fetch", "new", "dup", "fail", "pages", "calls")
 
 
-def counts_text(values: tuple[int, ...]) -> str:
-    return "".join(f"{v:>7}" for v in values)
+def counts_text(values: tuple[int, ...], width: int = 7) -> str:
+    """The counters right-aligned in columns of ``width`` cells (6 below 100 columns)."""
+    return "".join(f"{v:>{width}}" for v in values)
 
 
 def progress_text(state: StreamState) -> str:
@@ -47,13 +49,33 @@ def progress_text(state: StreamState) -> str:
     return f"{share:>2}% of ~{state.total}"
 
 
-class ColumnHeader(Static):
-    """The column names above the stream rows."""
+class ColumnHeader(Horizontal):
+    """The column names above the stream rows, in cells styled like the rows' (so they align)."""
 
     def __init__(self) -> None:
-        names = "".join(f"{n:>7}" for n in COLUMNS)
-        text = f"{'stream':<{NAME_WIDTH}}{'progress':<24}{'':<{PROGRESS_TEXT_WIDTH}}{names}  status"
-        super().__init__(Content(text), id="column-header")
+        super().__init__(id="column-header")
+        self.compact = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("stream", classes="stream-name")
+        yield Label("progress", classes="bar-head")
+        yield Label("", classes="stream-progress")
+        yield Label(Content(counts_header(6 if self.compact else 7)), classes="stream-counts")
+        yield Label("status", classes="stream-status")
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrower counter columns (below 100 columns of terminal)."""
+        self.compact = compact
+        if self.is_mounted:
+            self.query_one(".stream-counts", Label).update(
+                Content(counts_header(6 if compact else 7))
+            )
+
+
+def counts_header(width: int = 7) -> str:
+    """The counter columns' names; in 6-cell columns, the short names."""
+    names = COLUMNS if width >= 7 else SHORT_COLUMNS
+    return "".join(f"{n:>{width}}" for n in names)
 
 
 class SourceHeader(Static):
@@ -91,6 +113,15 @@ class StreamRow(Horizontal):
         self.key = state.key
         self._state = state
         self._shown: tuple[object, ...] = ()
+        self.compact = False
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrower counter columns (below 100 columns of terminal)."""
+        if compact != self.compact:
+            self.compact = compact
+            self._shown = ()
+            if self.is_mounted:
+                self._apply()
 
     def compose(self) -> ComposeResult:
         yield Label(Content(clean(self._state.entity)), classes="stream-name")
@@ -111,14 +142,21 @@ class StreamRow(Horizontal):
         state = self._state
         c = state.counters
         total, progress = state.bar()
-        shown = (state.status, c, total, progress, state.error, state.capped, state.note)
+        shown = (
+            state.status, c, total, progress, state.error, state.capped, state.note, self.compact
+        )
         if shown == self._shown:
             return
         self._shown = shown
         self.query_one(ProgressBar).update(total=total, progress=progress)
         self.query_one(".stream-progress", Label).update(Content(progress_text(state)))
         self.query_one(".stream-counts", Label).update(
-            Content(counts_text((c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)))
+            Content(
+                counts_text(
+                    (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls),
+                    6 if self.compact else 7,
+                )
+            )
         )
         status = state.shown_status
         if state.note and not state.error:

@@ -1,0 +1,148 @@
+"""The app's footer: a stable order of keys, and only as many as the terminal's width holds.
+
+Textual's :class:`~textual.widgets.Footer` lists the focused widget's keys first, so the order
+moves as focus moves, and it cuts the line off when the keys do not fit ("f4▏^p paletten" at
+80 columns). This footer orders keys by where they are bound: the screen's own keys first (in
+their declared order), then the focused widget's, then the app's (F1 help, the screens' F-keys,
+quit). When the line is too long it drops, in turn: the F-key of the screen already shown, the
+other screens' F-keys from F6 down, and then the screen's last keys; F1 (help, which lists
+every key) and the command palette stay. Every key dropped stays bound and is in F1 and ctrl+p.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import Resize
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+__all__ = ["AppFooter", "fit_keys"]
+
+#: App keys that switch screens, dropped first (last in this tuple first) when space runs out.
+SCREEN_KEYS = ("f2", "f3", "f4", "f5", "f6")
+PALETTE_WIDTH = 12  # "▏^p palette" and its margin
+
+
+def _width(key_display: str, description: str) -> int:
+    return len(key_display) + 1 + len(description) + 1  # compact: "^s Start" and a gap
+
+
+def fit_keys(
+    items: list[tuple[str, str, str, int]], width: int, current_key: str | None
+) -> set[str]:
+    """Which keys to show: ``items`` are (key, key display, description, rank) in order.
+
+    Rank 0 is the screen's, 1 a focused widget's, 2 the app's. Returns the keys that fit in
+    ``width`` cells after dropping in the order the module docstring gives.
+    """
+    shown = [key for key, *_ in items]
+    size = {key: _width(display, text) for key, display, text, _ in items}
+    rank = {key: r for key, _, _, r in items}
+
+    def total() -> int:
+        return sum(size[k] for k in shown) + PALETTE_WIDTH
+
+    drop_order: list[str] = []
+    if current_key in shown:
+        drop_order.append(current_key)
+    drop_order += [k for k in reversed(SCREEN_KEYS) if k in shown and k != current_key]
+    drop_order += [k for k in reversed(shown) if rank[k] == 1]
+    drop_order += [k for k in reversed(shown) if rank[k] == 2 and k not in drop_order]
+    drop_order += [k for k in reversed(shown) if rank[k] == 0][:-1]  # keep the first
+    dropped: list[str] = []
+    for key in drop_order:
+        if total() <= width:
+            break
+        if key != "f1":
+            shown.remove(key)
+            dropped.append(key)
+    for key in reversed(dropped):  # a shorter key dropped early may fit again
+        if total() + size[key] <= width:
+            shown.append(key)
+    return set(shown)
+
+
+class AppFooter(Footer):
+    """A compact :class:`Footer` with a focus-independent order that fits the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+        self._fitted_width = 0
+
+    def _ordered(self) -> list[tuple[Binding, bool, str, int]]:
+        screen, app = self.screen, self.app
+        seen_actions: set[str] = set()
+        rows: list[tuple[Binding, bool, str, int]] = []
+        for node, binding, enabled, tooltip in screen.active_bindings.values():
+            if not binding.show or binding.action in seen_actions:
+                continue
+            if binding.key == app.COMMAND_PALETTE_BINDING:
+                continue
+            seen_actions.add(binding.action)
+            rank = 0 if node is screen else 2 if node is app else 1
+            rows.append((binding, enabled, tooltip, rank))
+
+        def declared(row: tuple[Binding, bool, str, int]) -> tuple[int, int]:
+            node = screen if row[3] == 0 else app if row[3] == 2 else None
+            order = list(node._bindings.key_to_bindings) if node is not None else []
+            key = row[0].key
+            return row[3], order.index(key) if key in order else len(order)
+
+        rows.sort(key=declared)  # the declared order, whichever widget has focus
+        return rows
+
+    def _current_key(self) -> str | None:
+        mode = getattr(self.app, "current_mode", None)
+        keys = dict(
+            zip(
+                ("connect", "dashboard", "observations", "runs", "export"), SCREEN_KEYS, strict=True
+            )
+        )
+        return keys.get(mode or "")
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        rows = self._ordered()
+        width = self.app.size.width
+        self._fitted_width = width
+        items = [
+            (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
+        ]
+        keep = fit_keys(items, width, self._current_key())
+        shown = [row for row in rows if row[0].key in keep]
+        self.styles.grid_size_columns = len(shown)
+        for binding, enabled, tooltip, _ in shown:
+            yield FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                disabled=not enabled,
+                tooltip=tooltip,
+            ).data_bind(compact=Footer.compact)
+        yield from self._palette_key()
+
+    def _palette_key(self) -> Iterable[FooterKey]:
+        if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
+            return
+        active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if active is None:
+            return
+        _node, binding, enabled, _tooltip = active
+        yield FooterKey(
+            binding.key,
+            self.app.get_key_display(binding),
+            binding.description,
+            binding.action,
+            classes="-command-palette",
+            disabled=not enabled,
+            tooltip=binding.tooltip or binding.description,
+        )
+
+    def on_resize(self, event: Resize) -> None:
+        if self._bindings_ready and self.app.size.width != self._fitted_width:
+            self.call_after_refresh(self.recompose)

@@ -1,0 +1,47 @@
+"""A log that re-wraps its lines when its width changes (Textual's RichLog wraps once, on write)."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Self
+
+from rich.text import Text
+from textual.events import Resize
+from textual.widgets import RichLog
+
+__all__ = ["ReflowLog"]
+
+MAX_LINES = 1000
+
+
+class ReflowLog(RichLog):
+    """A :class:`RichLog` of plain :class:`Text` lines (never markup) that reflows on resize."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id, max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, min_width=20
+        )
+        self._source: deque[Text] = deque(maxlen=MAX_LINES)
+        self._wrapped_at = 0
+
+    def add(self, line: Text) -> None:
+        """Append a line (kept, so it can be wrapped again at another width)."""
+        self._source.append(line)
+        self.write(line)
+
+    def clear(self) -> Self:
+        self._source.clear()
+        return super().clear()
+
+    def on_resize(self, event: Resize) -> None:
+        width = event.size.width
+        if width == self._wrapped_at:
+            return
+        first = self._wrapped_at == 0
+        self._wrapped_at = width
+        if first or not self._source:
+            return
+        lines = list(self._source)
+        super().clear()
+        for line in lines:
+            self.write(line)

@@ -1,0 +1,145 @@
+"""A newcomer finds the keys (issue 12 item 8) and the footer fits any width (item 2).
+
+The command palette names each action's key; the help modal has a footer of its own; the
+footer's order does not move with focus and never runs past the terminal's edge; ``c`` and
+``r`` on a finished run say why they do nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_support import SIZE, Recorder, make_app, populate, wait_until
+from textual.command import CommandList, CommandPalette
+from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widgets._footer import FooterKey
+
+from backfill_tui.app import BackfillApp, DemoSetup
+from backfill_tui.screens.help import HelpScreen
+from backfill_tui.widgets.app_footer import AppFooter, fit_keys
+
+
+def _footer(app: BackfillApp) -> list[str]:
+    return [key.key for key in app.screen.query_one(AppFooter).query(FooterKey)]
+
+
+async def _settled_footer(pilot: Pilot[Any], app: BackfillApp) -> list[str]:
+    await pilot.pause()
+    await pilot.pause()
+    return _footer(app)
+
+
+def test_the_palette_names_each_action_and_its_key(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+p")
+            palette = app.screen
+            assert isinstance(palette, CommandPalette)
+            await pilot.press(*"start")
+            commands = palette.query_one(CommandList)
+            await wait_until(pilot, lambda: commands.option_count > 0)
+            first = str(commands.get_option_at_index(0).prompt)
+            assert "Start backfill" in first and "ctrl+s" in first
+            await pilot.press(*["backspace"] * 5, *"observ")
+            await wait_until(
+                pilot, lambda: "Observations" in str(commands.get_option_at_index(0).prompt)
+            )
+            assert "F4" in str(commands.get_option_at_index(0).prompt)
+
+    asyncio.run(scenario())
+
+
+def test_help_has_its_own_footer_and_closes_from_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f1")
+            assert isinstance(app.screen, HelpScreen)
+            keys = await _settled_footer(pilot, app)
+            assert "escape" in keys
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+
+    asyncio.run(scenario())
+
+
+def test_the_footer_order_does_not_follow_focus(tmp_path: Path) -> None:
+    app = make_app(tmp_path, demo=DemoSetup("ws", ("github:acme/rocket",)))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(200, 50)) as pilot:
+            seen = []
+            for _ in range(8):  # the workspace, the depth, record-to, provider, target, …
+                seen.append(await _settled_footer(pilot, app))
+                await pilot.press("tab")
+            orders = {tuple(keys) for keys in seen}
+            assert len(orders) == 1, orders
+            keys = seen[0]
+            assert keys[:3] == ["ctrl+s", "ctrl+t", "ctrl+e"]  # the screen's own, declared order
+            assert keys.index("f1") > keys.index("ctrl+e")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_footer_never_runs_past_the_edge(tmp_path: Path, width: int) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+
+    async def scenario() -> None:
+        async with app.run_test(size=(width, 24)) as pilot:
+            for key in ("f2", "f3", "f4", "f5", "f6", "f1"):
+                await pilot.press(key)
+                keys = await _settled_footer(pilot, app)
+                assert "f1" in keys or key == "f1", keys  # help is always one key away
+                for footer_key in app.screen.query(FooterKey):
+                    assert footer_key.region.right <= width, (key, footer_key.key)
+                if key != "f1":
+                    assert "ctrl+p" in keys
+
+    asyncio.run(scenario())
+
+
+def test_fit_keys_drops_the_screen_keys_before_the_screens_own() -> None:
+    items = [
+        ("c", "c", "Cancel", 0),
+        ("r", "r", "Retry", 0),
+        ("ctrl+q", "^q", "Quit", 2),
+        ("f1", "f1", "Help", 2),
+        ("f2", "f2", "Connect", 2),
+        ("f3", "f3", "Dashboard", 2),
+        ("f4", "f4", "Observations", 2),
+        ("f5", "f5", "Runs", 2),
+        ("f6", "f6", "Export", 2),
+    ]
+    assert fit_keys(items, 200, "f3") == {key for key, *_ in items}
+    narrow = fit_keys(items, 50, "f3")
+    assert {"c", "r", "f1"} <= narrow and "f3" not in narrow
+    assert fit_keys(items, 10, "f3") >= {"c", "f1"}  # help and the first key stay
+
+
+def test_c_and_r_on_a_finished_run_say_why_they_do_nothing(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    run_id = populate(app, "github:acme/rocket")
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            app.open_run(run_id)
+            await pilot.pause()
+            await pilot.press("c")
+            await pilot.press("r")
+            await pilot.pause()
+            notes = [m.notification.message for m in seen.of(Notify)]
+            assert any("completed" in n and "nothing to cancel" in n for n in notes), notes
+            assert any("nothing to retry" in n for n in notes), notes
+            assert not app.running
+
+    asyncio.run(scenario())

@@ -1,0 +1,114 @@
+"""A random walk through the whole app: paths nobody scripted (issue 12 item 1).
+
+Seeded key sequences drive the app through Pilot across every screen: F1-F6, tab, enter, escape,
+arrows, the letters the screens bind, ctrl+s/ctrl+e/ctrl+t/ctrl+r/ctrl+p, and typing. A sequence
+fails the test on any exception the app raises or when a key is not handled within the Pilot
+timeout (a frozen app); the failure names the seed, the sequence and its keys, so it replays.
+
+The app runs on the simulator with a virtual clock and a small scale, so runs started by the
+walk finish in moments; the sequences share a few app instances (a new one when the walk quits
+the app). ``WALK_SEQUENCES`` and ``WALK_SEED`` widen a local hunt:
+``WALK_SEQUENCES=2000 WALK_SEED=7 pytest tests/test_app_walk.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import faulthandler
+import os
+import random
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from app_support import make_app, populate
+
+from backfill_tui.app import BackfillApp, DemoSetup
+
+SEQUENCES = int(os.environ.get("WALK_SEQUENCES", "200"))
+SEED = int(os.environ.get("WALK_SEED", "12"))
+KEY_TIMEOUT = 30.0  # seconds for one key to be handled: beyond it the app is frozen
+SIZES = ((80, 24), (120, 36))  # 200x50 renders 3-5x slower; the snapshots cover it
+CONFIG = "scale=0.15,rate_limit_every=12,retry_after=3"
+
+NAVIGATION = ["f1", "f2", "f3", "f4", "f5", "f6", "tab", "shift+tab", "enter", "escape"]
+ARROWS = ["up", "down", "left", "right", "pageup", "pagedown", "home", "end"]
+LETTERS = ["c", "r", "o", "m", "d", "y", "n", "q", "slash", "space", "backspace"]
+CONTROLS = ["ctrl+s", "ctrl+e", "ctrl+t", "ctrl+r", "ctrl+p"]
+WORDS = ["acme/rocket", "ENG", "fix", "demo", "~/x.rec.gz"]
+
+
+def _key(rng: random.Random) -> list[str]:
+    """One step of the walk: a key, or a word typed letter by letter."""
+    roll = rng.random()
+    if roll < 0.35:
+        return [rng.choice(NAVIGATION)]
+    if roll < 0.55:
+        return [rng.choice(ARROWS)]
+    if roll < 0.75:
+        return [rng.choice(LETTERS)]
+    if roll < 0.9:
+        return [rng.choice(CONTROLS)]
+    if roll < 0.995:
+        return list(rng.choice(WORDS))
+    return ["ctrl+q"]
+
+
+def _template(tmp_path: Path) -> Path:
+    """A mirror with one finished run, so F4 and F5 have rows from the start."""
+    app = make_app(tmp_path, CONFIG, db="template.db")
+    populate(app, "github:acme/rocket", "sentry:acme/rocket")
+    app.mirror.close()
+    return tmp_path / "template.db"
+
+
+def _app(tmp_path: Path, template: Path, index: int) -> BackfillApp:
+    shutil.copyfile(template, tmp_path / f"walk-{index}.db")
+    return make_app(
+        tmp_path,
+        CONFIG,
+        demo=DemoSetup("ws", ("github:acme/rocket", "linear:ENG")),
+        db=f"walk-{index}.db",
+    )
+
+
+async def _walk(tmp_path: Path, template: Path, seed: int, sequences: int) -> int:
+    """Run ``sequences`` seeded sequences; returns how many app instances they needed."""
+    done, instances = 0, 0
+    while done < sequences:
+        app = _app(tmp_path, template, instances)
+        size = SIZES[instances % len(SIZES)]
+        instances += 1
+        async with app.run_test(size=size) as pilot:
+            while done < sequences and app.is_running:
+                rng = random.Random(f"{seed}:{done}")
+                keys = [k for _ in range(rng.randint(2, 4)) for k in _key(rng)]
+                where = f"seed {seed}, sequence {done}, size {size}, keys {keys}"
+                faulthandler.dump_traceback_later(KEY_TIMEOUT * 4, exit=True, file=sys.__stderr__)
+                try:
+                    for key in keys:
+                        await asyncio.wait_for(pilot.press(key), KEY_TIMEOUT)
+                        if app._exception is not None or not app.is_running:
+                            break
+                    if app.is_running:
+                        await asyncio.wait_for(pilot.pause(), KEY_TIMEOUT)
+                except TimeoutError:
+                    pytest.fail(f"the app froze: no answer within {KEY_TIMEOUT}s ({where})")
+                finally:
+                    faulthandler.cancel_dump_traceback_later()
+                if app._exception is not None:
+                    raise AssertionError(f"the app raised ({where})") from app._exception
+                done += 1
+            if app.is_running and app.running:  # let a run the walk started wind down
+                app.cancel_run()
+                await asyncio.wait_for(pilot.pause(0.2), KEY_TIMEOUT)
+    return instances
+
+
+def test_random_key_sequences_never_crash_or_freeze_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a palette screenshot or a typed relative path lands here
+    instances = asyncio.run(_walk(tmp_path, _template(tmp_path), SEED, SEQUENCES))
+    assert instances >= 1
