@@ -42,9 +42,24 @@ def test_a_reader_that_went_away_ends_the_command_quietly(
     tmp_path: Path, args: tuple[str, ...]
 ) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "backfill_tui", "run", "--simulate", "github:acme/api",
-         "--workspace", "ws", "--db", "m.db", "--quiet"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "backfill_tui",
+            "run",
+            "--simulate",
+            "github:acme/api",
+            "--workspace",
+            "ws",
+            "--db",
+            "m.db",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     assert done.returncode in (0, 1), done.stderr
     result = _closed_pipe_run(*args, cwd=tmp_path)
@@ -66,8 +81,16 @@ def test_every_hint_naming_a_command_carries_the_mirror_it_was_given(
 ) -> None:
     db = tmp_path / "my mirror.db"  # a path that needs quoting, too
     made = run_cli(
-        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
-        "--json", "--db", str(db),
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--json",
+        "--db",
+        str(db),
     )
     assert made.code in (0, 1), made.err
     run_id = str(made.summary["run_id"])
@@ -97,8 +120,17 @@ def test_a_resume_hint_after_a_replay_names_the_mirror(
     monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
     rec = tmp_path / "r.rec.gz"
     made = run_cli(
-        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
-        "--record", str(rec), "--db", str(tmp_path / "a.db"),
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--record",
+        str(rec),
+        "--db",
+        str(tmp_path / "a.db"),
     )
     assert made.code == 1, made.err
     monkeypatch.delenv("BACKFILL_SIM")
@@ -164,8 +196,17 @@ def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
     db.touch()
     db.chmod(0o644)
     result = run_cli(
-        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
-        "--days", "7", "--db", str(db),
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--days",
+        "7",
+        "--db",
+        str(db),
     )
     assert result.code == 0, result.err
     assert stat.S_IMODE(db.stat().st_mode) == 0o600

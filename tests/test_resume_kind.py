@@ -22,14 +22,26 @@ from backfill_tui.store import Mirror
 DEAD_API = "http://127.0.0.1:9"  # a live call would be refused here at once, never leave the host
 
 
-def _recorded(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-              monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
+def _recorded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[str]]:
     """A recording of a completed simulated run, and the sourceIds that run stored."""
     monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
     rec = tmp_path / "sync.rec.gz"
     made = run_cli(
-        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
-        "--days", "7", "--record", str(rec), "--db", str(tmp_path / "a.db"),
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--days",
+        "7",
+        "--record",
+        str(rec),
+        "--db",
+        str(tmp_path / "a.db"),
     )
     assert made.code == 0, made.err
     monkeypatch.delenv("BACKFILL_SIM")
@@ -70,7 +82,9 @@ def test_resuming_a_replay_answers_from_its_recording_not_the_live_api(
 
 @pytest.mark.parametrize("damage", ["moved", "modified"])
 def test_resuming_a_replay_whose_recording_is_gone_or_changed_is_refused(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     damage: str,
 ) -> None:
     rec, _ = _recorded(capsys, tmp_path, monkeypatch)
@@ -117,8 +131,16 @@ def test_a_simulated_run_resumes_on_the_simulator(
     monkeypatch.setenv("BACKFILL_SIM", "faults=1,clock=virtual")
     db = tmp_path / "m.db"
     made = run_cli(
-        capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate", "--quiet",
-        "--json", "--db", str(db),
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--json",
+        "--db",
+        str(db),
     )
     assert made.code == 1
     monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")  # the faults mended
@@ -140,8 +162,12 @@ def test_the_apps_resume_of_a_replay_answers_from_its_recording(
 ) -> None:
     rec, truth = _recorded(capsys, tmp_path, monkeypatch)
     run_id = _interrupted_replay(rec, tmp_path / "mirror.db")
-    app = make_app(tmp_path, environment=Environment(env={"GITHUB_TOKEN": "ghp_" + "x" * 36,
-                                                          "BACKFILL_GITHUB_API_URL": DEAD_API}))
+    app = make_app(
+        tmp_path,
+        environment=Environment(
+            env={"GITHUB_TOKEN": "ghp_" + "x" * 36, "BACKFILL_GITHUB_API_URL": DEAD_API}
+        ),
+    )
     seen = Recorder()
 
     async def scenario() -> None:
@@ -162,8 +188,12 @@ def test_the_apps_resume_of_a_replay_whose_recording_changed_is_refused(
     rec, _ = _recorded(capsys, tmp_path, monkeypatch)
     run_id = _interrupted_replay(rec, tmp_path / "mirror.db")
     rec.unlink()
-    app = make_app(tmp_path, environment=Environment(env={"GITHUB_TOKEN": "ghp_" + "x" * 36,
-                                                          "BACKFILL_GITHUB_API_URL": DEAD_API}))
+    app = make_app(
+        tmp_path,
+        environment=Environment(
+            env={"GITHUB_TOKEN": "ghp_" + "x" * 36, "BACKFILL_GITHUB_API_URL": DEAD_API}
+        ),
+    )
     seen = Recorder()
 
     async def scenario() -> list[str]:

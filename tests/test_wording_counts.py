@@ -23,7 +23,9 @@ ONE_PLURAL = re.compile(rf"(?<![\d,.])1 {NOUNS}\b")
 
 def test_plural_is_singular_for_one_only() -> None:
     assert [plural(n, "stream") for n in (0, 1, 2)] == ["0 streams", "1 stream", "2 streams"]
-    assert plural(1, "batch", "batches") == "1 batch" and plural(3, "batch", "batches") == "3 batches"
+    assert (
+        plural(1, "batch", "batches") == "1 batch" and plural(3, "batch", "batches") == "3 batches"
+    )
 
 
 def test_a_one_stream_run_says_one_stream_in_its_lines_summary_and_report(
@@ -32,8 +34,20 @@ def test_a_one_stream_run_says_one_stream_in_its_lines_summary_and_report(
     monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
     db = tmp_path / "m.db"
     result = run_cli(
-        capsys, "run", "github:acme/rocket", "--entities", "release", "--workspace", "w",
-        "--simulate", "--days", "7", "--max-items", "1", "--db", str(db),
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--entities",
+        "release",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--days",
+        "7",
+        "--max-items",
+        "1",
+        "--db",
+        str(db),
     )
     assert result.code == 0, result.err
     assert "1 stream since" in result.err

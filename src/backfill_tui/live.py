@@ -167,7 +167,8 @@ class RunProgress:
                 stream = self._stream(key)
                 stream.status, stream.error = "pending", None
             self._log(
-                now, f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
+                now,
+                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
             )
         elif isinstance(event, ev.PageStored):
             stream = self._stream(event.stream)
