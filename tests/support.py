@@ -78,3 +78,81 @@ def simulated_engine(db: Path, config_text: str) -> SimulatedEngine:
     assert environment.simulator is not None
     mirror = Mirror.open(db)
     return SimulatedEngine(Engine(mirror, environment), environment.simulator, mirror)
+
+
+NOBODY = 65534
+
+
+def call_as_nobody(fn: Any) -> Any:
+    """``fn()`` in a forked child that dropped to user ``nobody`` (for root only: permission
+    bits do not bind root); its JSON-able result comes back through a pipe. An exception in
+    the child comes back as ``{"error": repr}``."""
+    import os
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, run, report, never return to pytest
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            payload = json.dumps(fn())
+        except BaseException as exc:  # report anything to the parent
+            payload = json.dumps({"error": repr(exc)})
+        os.write(write_end, payload.encode())
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 65536):
+        chunks.append(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    return json.loads(b"".join(chunks))
+
+
+def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) -> CliResult:
+    """``cli.main(args)`` as user ``nobody`` (see :func:`call_as_nobody`)."""
+    import os
+    import sys
+    from io import StringIO
+
+    def run() -> list[Any]:
+        os.environ.update(environ or {})
+        out, err = StringIO(), StringIO()
+        sys.stdout, sys.stderr = out, err
+        try:
+            code = cli.main(args)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        return [code, out.getvalue(), err.getvalue()]
+
+    result = call_as_nobody(run)
+    if isinstance(result, dict):
+        return CliResult(99, "", f"child failed: {result['error']}")
+    return CliResult(*result)
+
+
+def run_cli_unprivileged(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
+    """The CLI as a user bound by permission bits: in-process, or as ``nobody`` under root."""
+    import os
+
+    if os.geteuid() == 0:
+        return run_cli_as_nobody(list(args))
+    return run_cli(capsys, *args)
+
+
+def limit_pages(monkeypatch: pytest.MonkeyPatch, db: Path, room: int) -> None:
+    """A full disk, as SQLite meets it: every connection opened on ``db`` from now on may grow
+    it by ``room`` pages only (``PRAGMA max_page_count``; SQLite then answers SQLITE_FULL,
+    "database or disk is full", as on a full file system). Nothing of ours is replaced."""
+    real = sqlite3.connect
+
+    def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real(database, *args, **kwargs)
+        if str(database) == str(db):
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages + room}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)

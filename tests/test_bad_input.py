@@ -97,7 +97,7 @@ def test_newer_schema_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: P
     before = db.read_bytes()
     result = run_cli(capsys, "runs", "--db", str(db))
     assert result.code == 2
-    assert "newer backfill-tui" in _one_line(result.err)
+    assert "newer version of backfill-tui" in _one_line(result.err)
     assert db.read_bytes() == before
 
 
@@ -121,7 +121,8 @@ def test_bad_simulator_setting(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 def test_resume_of_an_unknown_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = run_cli(capsys, "resume", "nope", "--db", str(tmp_path / "m.db"))
     assert result.code == 2
-    assert "no run nope" in _one_line(result.err)
+    assert "no mirror at" in _one_line(result.err)
+    assert not (tmp_path / "m.db").exists()
 
 
 def test_every_command_has_help_text() -> None:

@@ -74,6 +74,9 @@ def test_help_loads_no_heavy_package(args: list[str]) -> None:
 
 
 def test_runs_on_an_empty_mirror_loads_no_http_or_ui(tmp_path: Path) -> None:
+    from backfill_tui.store import Mirror
+
+    Mirror.open(tmp_path / "empty.db").close()  # `runs` never makes a mirror (issue 12 item 9)
     code, found = loaded("runs", "--db", str(tmp_path / "empty.db"))
     assert code == 0
     assert "sqlite_utils" in found  # the mirror was really opened

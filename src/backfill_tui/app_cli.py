@@ -13,10 +13,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cli_options import db_path, default_db
 from .connectors import PROVIDERS
+
+if TYPE_CHECKING:
+    from .store import Mirror
 
 __all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
 
@@ -63,7 +66,6 @@ def register(sub: Any) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .app import BackfillApp, DemoSetup
     from .environment import Environment, without_token
-    from .store import Mirror
 
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
@@ -72,7 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .cli import check_side_outputs
 
     check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
-    mirror = Mirror.open(db)
+    mirror = _open_for_app(db)
     try:
         app = BackfillApp(
             mirror,
@@ -88,12 +90,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _open_for_app(path: Path) -> Mirror:
+    """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
+    from .errors import PermissionDenied, ReadOnly
+    from .store import Mirror
+
+    try:
+        return Mirror.open(path)
+    except (ReadOnly, PermissionDenied):
+        if not path.is_file():
+            raise
+        return Mirror.open(path, readonly=True)
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from .app import BackfillApp
     from .environment import Environment
-    from .store import Mirror
 
-    mirror = Mirror.open(db_path(args))
+    mirror = _open_for_app(db_path(args))
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()

@@ -27,6 +27,7 @@ from .cli_options import (
     add_db_option,
     db_path,
     log_path,
+    open_mirror,
     suggest,
 )
 from .connectors import CATALOG
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from .environment import Environment
     from .recording import Recorder
     from .signals import Stop
-    from .store import Mirror
+    from .store import Mirror, RunRecord
 
 # Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
 # needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
@@ -286,9 +287,11 @@ def _drive(
     from rich.console import Console
 
     from .display import HeadlessDisplay, print_summary
+    from .errors import MirrorError, StorageError
     from .signals import stop_on_signals
     from .summary import BudgetLog, run_summary
 
+    stopped: BackfillError | None = None
     with HeadlessDisplay(
         sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
     ) as display, stop_on_signals() as stop:
@@ -299,6 +302,8 @@ def _drive(
             asyncio.run(_execute(engine, run_id, stop))
         except KeyboardInterrupt:
             stop.signal_name = stop.signal_name or "SIGINT"
+        except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
+            stopped = exc
     run = mirror.get_run(run_id)
     assert run is not None
     summary = budgets.annotate(run_summary(mirror, run))
@@ -306,7 +311,11 @@ def _drive(
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
-    resume = f"{APP} resume {run.id}{db_flag}"  # db_flag: cli_options.db_flag of the mirror
+    resume = f"{APP} resume {run.id}{db_flag}"
+    if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
+        line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
+        sys.stderr.write(f"{APP}: error: {redact(line)}\n")
+        return EXIT_BAD_INPUT
     if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
             f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
@@ -316,10 +325,19 @@ def _drive(
     return EXIT_OK if run.status == "completed" else EXIT_INCOMPLETE
 
 
+def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:
+    """A run the mirror stopped: what happened, how many observations were kept, how to go on
+    (``resume``: the command that continues it)."""
+    from .errors import DiskFull
+
+    if isinstance(exc, DiskFull):
+        return f"disk full: {kept} observations kept in {mirror.path}; free space and `{resume}`"
+    return f"{exc} ({kept} observations kept; then `{resume}`)"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .engine import Engine, RunRequest, SourceSpec, validate_workspace
     from .environment import Environment, without_token
-    from .store import Mirror
 
     request = RunRequest(
         workspace=validate_workspace(args.workspace),  # before any file is made
@@ -335,7 +353,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .recording import Recorder
 
         recorder = Recorder(args.record, protected=in_use(db_path(args)))
-    mirror = Mirror.open(db_path(args))
+    mirror = open_mirror(args)
     try:
         engine = Engine(mirror, environment)
         sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
@@ -352,26 +370,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from .engine import Engine, resume_environment
     from .environment import Environment
-    from .store import Mirror
 
-    mirror = Mirror.open(db_path(args))
+    # Look the run up read-only first: a wrong id or path is said as such, and creates nothing.
+    from .errors import MirrorMissing
+
     try:
-        run = mirror.get_run(args.run_id)
-        if run is None:
-            raise UsageError(
-                _demo_mirror_hint(args, args.run_id)
-                or f"no run {args.run_id} in {mirror.path}; "
-                f"`{suggest('runs', mirror.path)}` lists them"
-            )
-        if run.status == "completed":
-            raise UsageError(
-                f"run {run.id} already completed; start a new one with "
-                f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
-            )
-        if run.status == "running" and mirror.run_is_live(run):
-            raise UsageError(
-                f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
-            )
+        lookup = open_mirror(args, readonly=True)
+    except MirrorMissing:
+        hint = _demo_mirror_hint(args, args.run_id)  # a run the demo made, in its own mirror
+        if hint:
+            raise UsageError(hint) from None
+        raise
+    try:
+        _resumable(lookup, args)
+    finally:
+        lookup.close()
+    mirror = open_mirror(args, create=False)
+    try:
+        run = _resumable(mirror, args)
         env_text = Environment.create(simulate=False).env.get("BACKFILL_SIM")
         # As it was made: a replayed run from its recording, a simulated one on the simulator.
         environment, replay = resume_environment(run, mirror.path, simulator_text=env_text)
@@ -388,12 +404,30 @@ def cmd_resume(args: argparse.Namespace) -> int:
         mirror.close()
 
 
+def _resumable(mirror: Mirror, args: argparse.Namespace) -> RunRecord:
+    """The run ``resume`` may continue, or a :class:`UsageError` saying why not."""
+    run = mirror.get_run(args.run_id)
+    if run is None:
+        raise UsageError(
+            _demo_mirror_hint(args, args.run_id)
+            or f"no run {args.run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` lists them"
+        )
+    if run.status == "completed":
+        raise UsageError(
+            f"run {run.id} already completed; start a new one with "
+            f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
+        )
+    if run.status == "running" and mirror.run_is_live(run):
+        raise UsageError(
+            f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
+        )
+    return run
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     import json
 
-    from .store import Mirror
-
-    mirror = Mirror.open(db_path(args))
+    mirror = open_mirror(args, readonly=True)
     try:
         runs = mirror.list_runs(args.limit)
         rows: list[dict[str, Any]] = []
@@ -489,10 +523,32 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except BackfillError as exc:
         sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
         return EXIT_BAD_INPUT
-    except Exception as exc:  # a bug: one line for the user, the traceback in the log
-        logging.getLogger("backfill_tui").exception("internal error")
+    except Exception as exc:
+        explained = _explain(exc, args)  # an OS or SQLite refusal the user can mend?
+        if explained is not None:
+            logging.getLogger("backfill_tui").warning("%s", explained, exc_info=True)
+            sys.stderr.write(f"{APP}: error: {redact(str(explained))}\n")
+            return EXIT_BAD_INPUT
+        # a bug: one line for the user, the traceback in the log
+        logging.getLogger("backfill_tui").error("internal error", exc_info=exc)
         sys.stderr.write(f"{APP}: internal error ({type(exc).__name__}); details in {log_path()}\n")
         return EXIT_INCOMPLETE
+
+
+def _explain(exc: Exception, args: argparse.Namespace) -> BackfillError | None:
+    """The user's line for an OS or SQLite refusal that reached the top (errors.py's table,
+    store/failures.py for SQLite's result codes), or ``None`` for anything else."""
+    import sqlite3
+
+    from .errors import storage_error
+
+    if isinstance(exc, sqlite3.Error):
+        from .store.failures import translate
+
+        return translate(exc, db_path(args))
+    if isinstance(exc, OSError):
+        return storage_error(exc)
+    return None
 
 
 if __name__ == "__main__":

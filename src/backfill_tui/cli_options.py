@@ -13,9 +13,14 @@ import shlex
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import platformdirs
+
+from .errors import MirrorMissing
+
+if TYPE_CHECKING:
+    from .store import Mirror
 
 APP = "backfill-tui"
 EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
@@ -84,3 +89,34 @@ def db_flag(db: str | Path | None) -> str:
     if db is None or not str(db) or Path(db) == default_db():
         return ""
     return f" --db {shlex.quote(str(db))}"
+
+
+def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: bool = True) -> Mirror:
+    """The mirror a command's ``--db`` (or the default) names; see :meth:`Mirror.open`.
+
+    Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
+    saying so and how to name the right one (exit 2).
+    """
+    from .store import Mirror
+
+    path = db_path(args)
+    try:
+        return Mirror.open(path, readonly=readonly, create=create)
+    except MirrorMissing as exc:
+        given = bool(getattr(args, "db", None))
+        raise MirrorMissing(path, missing_mirror_line(path, given=given, state=exc.state)) from exc
+
+
+def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
+    """The line saying there is no mirror, with how to mend it: the default path or ``--db``."""
+    if given:
+        return (
+            f"no mirror at {path} (it {state}); check the path, or leave out --db for the "
+            "default mirror "
+            f"({default_db()})"
+        )
+    demo = default_db().with_name("demo.db")
+    hint = f"; runs made by `{APP} demo` are in {demo}: add{db_flag(demo)}" if demo.is_file() else ""
+    return (
+        f"no mirror yet at the default path {path}; `{APP} run` makes one, or give --db PATH{hint}"
+    )

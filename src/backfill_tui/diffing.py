@@ -207,7 +207,7 @@ def open_runs(
                 raise UsageError(f"no mirror at {path}; give --db or PATH[:RUN_ID]")
             key = path.resolve()
             if key not in opened:
-                opened[key] = Mirror.open(path)
+                opened[key] = Mirror.open(path, readonly=True)
                 stack.callback(opened[key].close)
             return opened[key]
 

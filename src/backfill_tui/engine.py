@@ -12,17 +12,18 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import progress as ev
 from .cli_options import suggest
 from .connectors import Connector, ItemFailure, Page, provider
+from .connectors.identity import canonical_target
 from .environment import Environment
-from .errors import UsageError
+from .errors import BackfillError, MirrorError, StorageError, UsageError
 from .http import (
     ApiClient,
     ApiError,
@@ -60,7 +61,9 @@ class SourceSpec:
                 f"'{text}' is not a source; write PROVIDER:TARGET, for example github:acme/rocket"
             )
         info = provider(name.strip().lower())
-        return cls(info.name, info.connector.parse_target(target.strip()))
+        # One spelling per source (connectors/identity.py): ACME/Rocket is acme/rocket.
+        checked = info.connector.parse_target(target.strip())
+        return cls(info.name, canonical_target(info.name, checked))
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.target}"
@@ -133,6 +136,8 @@ class Engine:
         self.mirror = mirror
         self.environment = environment
         self._subscribers: list[Subscriber] = []
+        #: Set when the mirror refused a write: every other stream stops at its next page.
+        self._stopped: BackfillError | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -153,7 +158,7 @@ class Engine:
         simulator_text: str | None = None,
         started_at: datetime | None = None,
     ) -> RunRecord:
-        """Validate a request, record the run and its streams, and take the source locks.
+        """Validate a request, take the source locks, and record the run and its streams.
 
         ``started_at`` fixes the run's "now" (a replay selects the recorded window); by default
         it is the environment clock's now. The cutoff is computed from it once, here.
@@ -181,8 +186,8 @@ class Engine:
             simulator=public_settings(simulator_text),  # parsed, secrets left out
             started_at=now.isoformat(),
         )
-        self.mirror.create_run(run, list(dict.fromkeys(streams)))
-        self.mirror.acquire(run.id, run.workspace, run.sources)
+        # Locks first, in the same transaction: a refused run leaves no record behind.
+        self.mirror.start_run(run, list(dict.fromkeys(streams)))
         replayed = self.environment.recording
         if replayed is not None:  # a replay: its resume must answer from the same file
             run.recording, run.recording_sha256 = replayed
@@ -204,7 +209,8 @@ class Engine:
             info = provider(spec.split(":", 1)[0])
             self.environment.base_url(info)
             self.environment.credential(info)
-        self.mirror.acquire(run.id, run.workspace, run.sources)
+        # Runs recorded before sources had one spelling lock under their canonical one too.
+        self.mirror.acquire(run.id, run.workspace, [_canonical(s) for s in run.sources])
         self.mirror.set_run_status(run.id, "running")
         streams = [s for s in self.mirror.streams(run.id) if s.status != "completed"]
         self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
@@ -213,22 +219,35 @@ class Engine:
         for stream in streams:
             by_source.setdefault((stream.provider, stream.target), []).append(stream)
         status = "cancelled"
+        self._stopped = None
+        stopped: BackfillError | None = None
         try:
-            await asyncio.gather(
-                *(self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items())
+            await _together(
+                self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items()
             )
+        except (StorageError, MirrorError) as exc:
+            stopped = exc  # the mirror refused a write: every stream has stopped
         finally:
-            # Streams cancelled before their task started never ran their own handlers.
-            unfinished = [
-                s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
-            ]
-            self._mark(unfinished, "cancelled", None)
-            status = combined_status(s.status for s in self.mirror.streams(run.id))
-            # On the clock the start was taken on, so finished - started is the run's duration.
-            end = datetime.fromtimestamp(self.environment.clock.now(), UTC).replace(microsecond=0)
-            self.mirror.set_run_status(run.id, status, finished=True, at=end.isoformat())
-            self.mirror.release(run.id)
+            try:
+                # Streams cancelled before their task started never ran their own handlers.
+                unfinished = [
+                    s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
+                ]
+                self._mark(unfinished, "cancelled", None)
+                status = combined_status(s.status for s in self.mirror.streams(run.id))
+                # On the clock the start was taken on: finished - started is the duration.
+                end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+                at = end.replace(microsecond=0).isoformat()
+                self.mirror.set_run_status(run.id, status, finished=True, at=at)
+                self.mirror.release(run.id)
+            except (StorageError, MirrorError) as exc:
+                # A full disk may refuse these too: the run stays "running" under a process
+                # that is gone, which `runs` shows as interrupted and `resume` continues.
+                log.warning("run %s: could not record its end: %s", run.id, exc)
+                stopped = stopped or exc
             self._emit(ev.RunFinished(run.id, status))
+        if stopped is not None:
+            raise stopped
         return status
 
     def _client(self, run: RunRecord, provider_name: str, target: str) -> ApiClient:
@@ -302,7 +321,7 @@ class Engine:
                 for record in streams:
                     record.note = "; ".join(connector.notes)
                     self.mirror.set_stream_note(record.id, record.note)
-            await asyncio.gather(*(self._run_stream(run, connector, client, s) for s in streams))
+            await _together(self._run_stream(run, connector, client, s) for s in streams)
         finally:
             await client.aclose()
 
@@ -328,6 +347,11 @@ class Engine:
         try:
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
                 async for page in pages:
+                    if self._stopped is not None:  # another stream met a full disk: stop here
+                        with contextlib.suppress(StorageError, MirrorError):
+                            self.mirror.set_stream_status(record.id, "cancelled")
+                        self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
+                        return
                     events, failures, capped_at, done = _within_cap(
                         page, run.max_items - counters.fetched
                     )
@@ -396,6 +420,13 @@ class Engine:
             # A stream whose connector yielded no page at all is complete and empty.
             self.mirror.set_stream_status(record.id, "completed")
             self._emit(ev.StreamFinished(run.id, record.key, "completed", counters, note=note))
+        except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
+            self._stopped = self._stopped or exc
+            log.warning("%s stopped: %s", record.key, exc)
+            with contextlib.suppress(StorageError, MirrorError):
+                self.mirror.set_stream_status(record.id, "failed", str(exc))
+            self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, str(exc)))
+            raise
         except Exception as exc:
             if isinstance(exc, ApiError):
                 message = redact(str(exc))
@@ -411,11 +442,35 @@ class Engine:
             raise
         finally:
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
-                self.mirror.add_stream_calls(
-                    record.id,
-                    stats.api_calls - committed_calls,
-                    stats.wait_seconds - committed_wait,
-                )
+                with contextlib.suppress(StorageError, MirrorError):  # accounting, best effort
+                    self.mirror.add_stream_calls(
+                        record.id,
+                        stats.api_calls - committed_calls,
+                        stats.wait_seconds - committed_wait,
+                    )
+
+
+def _canonical(source: str) -> str:
+    """A recorded ``provider:target`` in its canonical spelling (as it was typed if invalid)."""
+    try:
+        return str(SourceSpec.parse(source))
+    except UsageError:
+        return source
+
+
+async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run coroutines concurrently and wait for them all (``asyncio.gather``), then raise the
+    first error any of them raised, a refusal of the mirror (a full disk, say) first.
+
+    Cancelling the caller cancels them all at once, as ``gather`` does.
+    """
+    results = await asyncio.gather(*coroutines, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    for error in errors:
+        if isinstance(error, StorageError | MirrorError):
+            raise error
+    if errors:
+        raise errors[0]
 
 
 def _within_cap(

@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli_options import EXIT_OK, add_db_option, db_path
-from .errors import UsageError
+from .cli_options import EXIT_OK, add_db_option, db_path, open_mirror
 from .outputs import atomic_write, check_output, in_use
 
 
@@ -33,15 +32,12 @@ def register(sub: Any) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import run_report
-    from .store import Mirror
 
     path = db_path(args)
-    if not path.is_file():
-        raise UsageError(f"no mirror at {path}; give --db PATH")
     output: Path | None = args.output
     if output is not None:  # before anything is read: a refused path costs nothing
         output = check_output(output, option="--output", protected=in_use(path))
-    mirror = Mirror.open(path)
+    mirror = open_mirror(args, readonly=True)  # reading only: works on a read-only mirror
     try:
         text = run_report(mirror, args.run_id)
     finally:

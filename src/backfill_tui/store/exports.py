@@ -17,7 +17,8 @@ from typing import Any
 
 from ..cli_options import suggest
 from ..errors import MirrorError
-from .mirror import _check_existing, now_iso
+from .failures import translate
+from .mirror import _check_existing, _connect_read_only, now_iso
 from .schema import OBSERVATION_COLUMNS
 
 _COLUMNS = OBSERVATION_COLUMNS
@@ -59,11 +60,10 @@ def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
         )
     _check_existing(target)
     try:
-        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA query_only = ON")
+        conn = _connect_read_only(target)  # also in a read-only folder (issue 10 item 5)
         conn.execute("SELECT count(*) FROM observations").fetchone()
     except sqlite3.DatabaseError as exc:
-        raise MirrorError(f"{target} could not be read as a mirror ({exc})") from None
+        raise translate(exc, target) from None
     return conn
 
 

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from ..errors import MirrorError, RunConflict
+from ..errors import MirrorError, MirrorMissing, PermissionDenied, RunConflict
 from .browse import ObservationBrowsing
+from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, diagnose, translate, translate_os
 from .records import RunRecord, StreamRecord
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
@@ -32,6 +33,12 @@ if TYPE_CHECKING:  # the pydantic models load with the engine, not with every op
     from ..models import SourceEvent
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Seconds that opening the mirror for writing waits for another process's write lock.
+#: Names SQLite gives the files it keeps beside a database; never a mirror of their own.
+SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
+OPEN_LOCK_WAIT_S = 2.0
+#: Seconds a write waits for the lock once the mirror is open (two runs share one mirror).
+RUN_BUSY_TIMEOUT_S = 30.0
 _NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
 _INSERT = (
     f"INSERT INTO observations ({', '.join(ROW_COLUMNS)}, ingestion_source) "
@@ -116,32 +123,89 @@ class Mirror(ObservationBrowsing):
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Mirror:
+    def open(
+        cls, path: str | os.PathLike[str], *, readonly: bool = False, create: bool = True
+    ) -> Mirror:
+        """Open the mirror at ``path``, checked before a byte is written.
+
+        ``readonly``: only reading is asked (``runs``, ``report``, ``diff``, browsing). The file
+        is opened so that nothing is written (``query_only``, or SQLite's ``mode=ro`` /
+        ``immutable`` in a read-only folder); it must exist. ``create``: a missing file may be
+        made (``run``, ``replay``, the app); ``resume`` passes ``False``.
+
+        Opening for writing waits at most ``OPEN_LOCK_WAIT_S`` for another process's write
+        lock, then says who holds it; once open, writes wait up to ``RUN_BUSY_TIMEOUT_S``.
+
+        Raises :class:`MirrorError` (missing, a folder, not a mirror, corrupt, written by a newer
+        version) or a :class:`StorageError` (locked, read-only, permission, bad path, disk full).
+        """
         target = Path(path).expanduser()
+        try:
+            return cls._open(target, readonly=readonly, create=create)
+        except OSError as exc:
+            raise translate_os(exc, target) from None
+
+    @classmethod
+    def _open(cls, target: Path, *, readonly: bool, create: bool) -> Mirror:
+        for suffix in SIDECAR_SUFFIXES:
+            # SQLite keeps DB-wal, DB-shm and DB-journal beside a database DB, and takes a file
+            # of that name as DB's own: a mirror made there is discarded the next time DB opens.
+            if target.name.endswith(suffix) and len(target.name) > len(suffix):
+                base = target.name[: -len(suffix)]
+                raise MirrorError(
+                    f"{target} is a name SQLite keeps for the {suffix[1:]} file of {base}; "
+                    f"give --db the mirror itself ({base}) or a name not ending in {suffix}"
+                )
+        if not target.exists():
+            problem = diagnose(target)
+            if problem is not None:
+                raise problem
         if target.is_dir():
             raise MirrorError(f"{target} is a directory; give --db a file path")
-        if target.exists() and target.stat().st_size > 0:
-            _check_existing(target)
-        else:
+        size = target.stat().st_size if target.exists() else None
+        if not size and (readonly or not create):
+            state = "is an empty file" if size == 0 else "does not exist"
+            raise MirrorMissing(target, f"no mirror at {target} (it {state})", state)
+        pending = True
+        if size:
+            if not os.access(target, os.R_OK):
+                raise PermissionDenied(target)
+            pending = _check_existing(target)
+        if readonly and not pending:
+            try:
+                return cls(target, _connect_read_only(target))
+            except sqlite3.Error as exc:
+                raise translate(exc, target) from None
+        if size is None:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not target.exists():
-                fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-                os.close(fd)
-            else:
-                _narrow_empty(target)
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        elif size == 0:  # an empty file (mktemp, touch): private like one made here
+            _narrow_empty(target)
+        problem = diagnose(target)
+        if problem is not None:
+            if readonly and size:  # an older mirror that reading would have to upgrade first
+                detail = "made by an older backfill-tui, it must be upgraded once to be read"
+                problem = type(problem)(problem.path, detail)
+            raise problem
+        conn = sqlite3.connect(
+            target, isolation_level=None, check_same_thread=False, timeout=OPEN_LOCK_WAIT_S
+        )
         try:
-            conn = sqlite3.connect(
-                target, isolation_level=None, check_same_thread=False, timeout=30
-            )
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")  # is anyone else writing? say so now, not in 30 s
+            conn.execute("ROLLBACK")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             mirror = cls(target, conn)
             mirror._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise MirrorError(
-                f"{target} could not be opened as a mirror ({exc}); choose another --db"
-            ) from None
+            conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
+        except sqlite3.Error as exc:
+            conn.close()
+            if size is None:  # the file this call made holds nothing: leave no half a mirror
+                for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise translate(exc, target) from None
         return mirror
 
     def _migrate(self) -> None:
@@ -156,46 +220,79 @@ class Mirror(ObservationBrowsing):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction; SQLite's refusals become the user's lines (store/failures.py).
+
+        Raises a :class:`StorageError` (disk full, locked, read-only, ...) or
+        :class:`MirrorError`; the transaction is rolled back, so nothing half-written stays.
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise translate(exc, self.path) from None
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            raise translate(exc, self.path) from None
 
     # -- runs and streams ---------------------------------------------------------------------
 
-    def create_run(self, run: RunRecord, streams: Iterable[tuple[str, str, str]]) -> None:
+    def start_run(self, run: RunRecord, streams: Iterable[tuple[str, str, str]]) -> None:
+        """Take the run's source locks, then record the run and its pending streams, at once.
+
+        The locks come first, in the same transaction: a run refused because another live run
+        holds one of its sources (:class:`RunConflict`) leaves no record and no stream behind.
+        ``run.sources`` must be in canonical spelling (``SourceSpec.parse``).
+        """
         with self.transaction() as conn:
+            self._take_locks(conn, run.id, run.workspace, run.sources)
+            self._insert_run(conn, run, streams)
+
+    def create_run(self, run: RunRecord, streams: Iterable[tuple[str, str, str]]) -> None:
+        """Record a run and its pending streams, without locks (see :meth:`start_run`)."""
+        with self.transaction() as conn:
+            self._insert_run(conn, run, streams)
+
+    def _insert_run(
+        self, conn: sqlite3.Connection, run: RunRecord, streams: Iterable[tuple[str, str, str]]
+    ) -> None:
+        conn.execute(
+            "INSERT INTO runs (id, workspace_id, sources, depth_days, since, entities, max_items,"
+            " status, simulate, simulator, pid, host, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run.id,
+                run.workspace,
+                _json(run.sources),
+                run.depth_days,
+                run.since,
+                _json(sorted(run.entities)) if run.entities is not None else None,
+                run.max_items,
+                run.status,
+                int(run.simulate),
+                run.simulator,
+                os.getpid(),
+                socket.gethostname(),
+                run.started_at,
+            ),
+        )
+        for provider, target in _sources(run):
             conn.execute(
-                "INSERT INTO runs (id, workspace_id, sources, depth_days, since, entities, max_items,"
-                " status, simulate, simulator, pid, host, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    run.id,
-                    run.workspace,
-                    _json(run.sources),
-                    run.depth_days,
-                    run.since,
-                    _json(sorted(run.entities)) if run.entities is not None else None,
-                    run.max_items,
-                    run.status,
-                    int(run.simulate),
-                    run.simulator,
-                    os.getpid(),
-                    socket.gethostname(),
-                    run.started_at,
-                ),
+                "INSERT INTO run_sources (run_id, provider, target) VALUES (?,?,?)",
+                (run.id, provider, target),
             )
-            for provider, target in _sources(run):
-                conn.execute(
-                    "INSERT INTO run_sources (run_id, provider, target) VALUES (?,?,?)",
-                    (run.id, provider, target),
-                )
-            conn.executemany(
-                "INSERT INTO streams (run_id, provider, target, entity, updated_at) VALUES (?,?,?,?,?)",
-                [(run.id, p, t, e, now_iso()) for p, t, e in streams],
-            )
+        conn.executemany(
+            "INSERT INTO streams (run_id, provider, target, entity, updated_at) VALUES (?,?,?,?,?)",
+            [(run.id, p, t, e, now_iso()) for p, t, e in streams],
+        )
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run with this id, or with a unique prefix of it (UsageError when ambiguous)."""
@@ -382,23 +479,29 @@ class Mirror(ObservationBrowsing):
 
     def acquire(self, run_id: str, workspace: str, sources: Iterable[str]) -> None:
         """Take the per-(workspace, source) locks for a run, or refuse if a live run holds one."""
-        me, host = os.getpid(), socket.gethostname()
         with self.transaction() as conn:
-            for source in sources:
-                row = conn.execute(
-                    "SELECT run_id, pid, host FROM run_locks WHERE workspace_id = ? AND source = ?",
-                    (workspace, source),
-                ).fetchone()
-                if row and row[0] != run_id and process_alive(row[1], row[2]):
-                    raise RunConflict(
-                        f"workspace '{workspace}' already has a backfill of {source} running "
-                        f"(run {row[0]}, process {row[1]} on {row[2]}); wait for it to finish "
-                        "or stop it first"
-                    )
-                conn.execute(
-                    "INSERT OR REPLACE INTO run_locks VALUES (?,?,?,?,?,?)",
-                    (workspace, source, run_id, me, host, now_iso()),
+            self._take_locks(conn, run_id, workspace, sources)
+
+    @staticmethod
+    def _take_locks(
+        conn: sqlite3.Connection, run_id: str, workspace: str, sources: Iterable[str]
+    ) -> None:
+        me, host = os.getpid(), socket.gethostname()
+        for source in sources:
+            row = conn.execute(
+                "SELECT run_id, pid, host FROM run_locks WHERE workspace_id = ? AND source = ?",
+                (workspace, source),
+            ).fetchone()
+            if row and row[0] != run_id and process_alive(row[1], row[2]):
+                raise RunConflict(
+                    f"workspace '{workspace}' already has a backfill of {source} running "
+                    f"(run {row[0]}, process {row[1]} on {row[2]}); wait for it to finish "
+                    "or stop it first"
                 )
+            conn.execute(
+                "INSERT OR REPLACE INTO run_locks VALUES (?,?,?,?,?,?)",
+                (workspace, source, run_id, me, host, now_iso()),
+            )
 
     def release(self, run_id: str) -> None:
         with self.transaction() as conn:
@@ -418,6 +521,14 @@ class Mirror(ObservationBrowsing):
             args += (run_id,)
         return [row[0] for row in self.conn.execute(sql, args)]
 
+    def count_run_observations(self, run_id: str) -> int:
+        """How many observations the run ``run_id`` stored first (``observations.run_id``)."""
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM observations WHERE run_id = ?", (run_id,)
+            ).fetchone()[0]
+        )
+
     def count_observations(self, workspace: str | None = None) -> int:
         if workspace is None:
             return int(self.conn.execute("SELECT count(*) FROM observations").fetchone()[0])
@@ -432,8 +543,67 @@ def _sources(run: RunRecord) -> list[tuple[str, str]]:
     return [tuple(spec.split(":", 1)) for spec in run.sources]  # type: ignore[misc]
 
 
-def _check_existing(path: Path) -> None:
-    """Refuse, without writing anything, a file that is not a usable mirror."""
+def _is_wal(header: bytes) -> bool:
+    """Whether a database header says WAL mode (file format bytes 18 and 19 are 2)."""
+    return len(header) >= 20 and header[18] == 2 and header[19] == 2
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: ``query_only`` where the file and folder are writable
+    (SQLite then tidies its ``-wal``/``-shm`` on close); else ``mode=ro`` when another
+    connection has the file open (its ``-shm`` exists), or ``immutable`` when none has: reading
+    a WAL file ``mode=ro`` needs a ``-shm``, which a read-only folder cannot hold and which
+    would otherwise be left behind. https://www.sqlite.org/wal.html#readonly
+    """
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+        conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=RUN_BUSY_TIMEOUT_S
+        )
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    shm = Path(f"{path}-shm")
+    mode = "immutable=1" if _is_wal(header) and not shm.exists() else "mode=ro"
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?{mode}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=RUN_BUSY_TIMEOUT_S,
+    )
+
+
+def _peek_connection(path: Path, header: bytes) -> sqlite3.Connection:
+    """A connection for looking at a file before it is trusted, that creates no file: a WAL
+    file with no ``-wal`` beside it holds everything in itself, so it is read ``immutable``
+    (``mode=ro`` would leave a ``-wal`` and ``-shm`` behind)."""
+    uri = path.resolve().as_uri()
+    if _is_wal(header) and not Path(f"{path}-wal").exists():
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    return sqlite3.connect(f"{uri}?mode=ro", uri=True)
+
+
+#: Files this process found sound, by (path, size, mtime): ``resume`` opens its mirror twice
+#: (to look the run up, then to write), and the integrity check reads the whole file.
+_SOUND: set[tuple[str, int, int]] = set()
+
+
+def _check_existing(path: Path) -> bool:
+    """Refuse, without writing anything, a file that is not a usable mirror.
+
+    Returns whether this version has migrations to apply to it. Refuses a mirror whose schema
+    version or recorded migrations (``_sqlite_migrations``) include any this version does not
+    know: a newer backfill-tui wrote it.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    pending = _check_file(path, integrity=key not in _SOUND)
+    _SOUND.add(key)
+    return pending
+
+
+def _check_file(path: Path, *, integrity: bool) -> bool:
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
@@ -442,15 +612,28 @@ def _check_existing(path: Path) -> None:
             "Choose another file with --db"
         )
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = _peek_connection(path, header)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
+            applied: list[str] = []
+            if migrations.migrations_table in tables:
+                applied = [
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT name FROM [{migrations.migrations_table}] "
+                        "WHERE migration_set = ? ORDER BY rowid",
+                        (migrations.name,),
+                    )
+                ]
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if code not in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            raise translate(exc, path) from None
         raise MirrorError(
             f"{path} is corrupt ({exc}); it was left untouched. Restore it from a copy or choose "
             "another file with --db"
@@ -465,11 +648,15 @@ def _check_existing(path: Path) -> None:
             f"{path} is a SQLite database but not a backfill-tui mirror; it was left untouched. "
             "Choose another file with --db"
         )
-    if version > SCHEMA_VERSION:
+    known = [m.name for m in migrations._migrations]
+    unknown = [name for name in applied if name not in known]
+    if version > SCHEMA_VERSION or unknown:
+        what = f"migration {unknown[0]}" if unknown else f"schema {version}"
         raise MirrorError(
-            f"{path} was written by a newer backfill-tui (schema {version}, this one knows "
-            f"{SCHEMA_VERSION}); upgrade backfill-tui to open it"
+            f"{path} was written by a newer version of backfill-tui ({what}; this one knows "
+            f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
         )
+    return set(known) - set(applied) != set()
 
 
 def _narrow_empty(path: Path) -> None:

@@ -1,0 +1,138 @@
+"""SQLite's refusals, as the user's own lines: the store's half of the one error table.
+
+The mirror calls :func:`translate` wherever SQLite may refuse (opening, every transaction); the
+CLI calls it for anything that slipped through. A result code maps onto the kinds of
+``errors.py`` (disk full, locked, read-only, permission, bad path), so every face says the same
+line for the same condition. :func:`lock_holders` names the processes that have the mirror
+open, where the platform tells (Linux ``/proc``), for the "locked" line.
+
+Result codes: https://www.sqlite.org/rescode.html (primary code = the low 8 bits).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from ..errors import (
+    BackfillError,
+    BadPath,
+    DiskFull,
+    FileLocked,
+    MirrorError,
+    PermissionDenied,
+    ReadOnly,
+    StorageError,
+    storage_error,
+)
+
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
+
+#: SQLite's primary result code -> the kind of storage error (see errors.OS_ERRNO_KINDS).
+SQLITE_CODE_KINDS: dict[int, type[StorageError]] = {
+    SQLITE_FULL: DiskFull,
+    SQLITE_BUSY: FileLocked,
+    SQLITE_LOCKED: FileLocked,
+    SQLITE_READONLY: ReadOnly,
+    SQLITE_PERM: PermissionDenied,
+}
+
+
+def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
+    """The user's line for a SQLite error on the mirror at ``path``.
+
+    Unknown codes become a :class:`MirrorError` naming the file and SQLite's own words (never
+    "internal error": a SQLite refusal is about the user's file or machine).
+    """
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    kind = SQLITE_CODE_KINDS.get(code)
+    if kind is FileLocked:
+        return locked(path)
+    if kind is not None:
+        return kind(path)
+    if code == SQLITE_CANTOPEN:
+        return diagnose(path) or MirrorError(
+            f"{path} could not be opened ({exc}); check the path and its folder"
+        )
+    if code == SQLITE_IOERR:
+        return diagnose(path) or MirrorError(
+            f"{path}: the disk failed a read or write ({exc}); check the disk and retry"
+        )
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+        return MirrorError(
+            f"{path} is corrupt ({exc}); restore it from a copy or choose another file with --db"
+        )
+    return MirrorError(f"{path} could not be used as a mirror ({exc}); choose another --db")
+
+
+def translate_os(exc: OSError, path: Path) -> BackfillError:
+    """The user's line for an ``OSError`` met while opening or writing the mirror at ``path``
+    (for a refused permission, the folder or file that refused it)."""
+    if isinstance(exc, PermissionError):
+        found = diagnose(path)
+        if found is not None:
+            return found
+    return storage_error(exc, exc.filename or path) or MirrorError(
+        f"{path} could not be used ({exc.strerror or exc}); check the path"
+    )
+
+
+def diagnose(path: Path) -> StorageError | None:
+    """Why ``path`` (a mirror file to open or create) cannot be used, if the file system says.
+
+    Checks, in order: a part of the path that is a file, a folder that may not be searched, a
+    file that may not be read, a file or folder that may not be written.
+    """
+    for parent in reversed(path.parents):
+        try:
+            if parent.exists() and not parent.is_dir():
+                return BadPath(path, f"{parent} is a file, not a folder")
+        except PermissionError:
+            return PermissionDenied(parent.parent, "this folder cannot be entered")
+        if parent.is_dir() and not os.access(parent, os.X_OK):
+            return PermissionDenied(parent, "this folder cannot be entered")
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            return PermissionDenied(path)
+        if not os.access(path, os.W_OK):
+            return ReadOnly(path)
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            return ReadOnly(path.parent, "the folder; SQLite keeps its journal beside the file")
+    else:
+        folder = next((p for p in path.parents if p.exists()), None)
+        if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+            return PermissionDenied(folder, "cannot create files in this folder")
+    return None
+
+
+def locked(path: Path) -> FileLocked:
+    """The "locked" line, naming the other processes that hold the mirror open if known."""
+    pids = lock_holders(path)
+    detail = f"process {', '.join(map(str, pids))}" if pids else None
+    return FileLocked(path, detail)
+
+
+def lock_holders(path: Path) -> list[int]:
+    """Other processes with the mirror (or its ``-wal``) open, by pid; empty where unknown."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    try:
+        wanted = {str(path.resolve()), f"{path.resolve()}-wal"}
+    except OSError:
+        return []
+    me = os.getpid()
+    found: list[int] = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                if os.readlink(fd) in wanted:
+                    found.append(int(entry.name))
+                    break
+        except OSError:  # gone, or not ours to look at
+            continue
+    return sorted(found)

@@ -1,0 +1,483 @@
+"""The bad-input suite: arguments, files, locks, disks and signals, one table.
+
+Each case runs the real CLI (in this process where it can, through ``cli.main``) against a copy
+of a real mirror built through the simulator, and asserts the promise of interfaces.md §4:
+exactly one line on stderr saying what is wrong, the documented exit status, no traceback, and,
+where nothing was to be written, the mirror's rows and bytes unchanged and no file created.
+
+Cases that need another process (a lock held elsewhere) or another user (permission bits do
+not bind root) use a child process. A full disk is SQLite's own SQLITE_FULL, met by a
+connection whose ``max_page_count`` leaves no room. Signals are in test_store_failures.py (the
+headless face's message on a signal is another item's). ``len(CASES)`` is the count reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from support import NOBODY, limit_pages, run_cli, run_cli_as_nobody, simulated_engine
+
+from backfill_tui.store.schema import SCHEMA_VERSION
+
+#: Today's UTC midnight: the simulated history ends about now, so every window holds items.
+ANCHOR = (
+    datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+).replace("+00:00", "Z")
+SIM = f"anchor={ANCHOR}"
+
+
+# -- the mirror every case starts from ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def good_mirror(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A real mirror (one 7-day simulated run of github:acme/rocket) and that run's id."""
+    db = tmp_path_factory.mktemp("good") / "good.db"
+    engine = simulated_engine(db, SIM)
+    run_id = engine.run("github:acme/rocket", days=7)
+    engine.mirror.close()
+    return db, run_id
+
+
+def fingerprint(folder: Path, db: Path) -> tuple[dict[str, str], object]:
+    """Every file's bytes in the case folder (as digests; a new or vanished file shows), and
+    the mirror's rows, table by table (``None`` where the file is not a readable database).
+    SQLite's ``-wal``/``-shm`` are left out: a lock holder has them open; the test checks
+    separately that none is left behind."""
+    files = {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and os.access(p, os.R_OK) and not p.name.endswith(("-wal", "-shm"))
+    }
+    try:
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?immutable=1", uri=True)
+        try:
+            names = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            rows: object = {
+                t: sorted(conn.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr)
+                for (t,) in names
+            }
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError):
+        rows = None
+    return files, rows
+
+
+def one_line(err: str) -> str:
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {err!r}"
+    assert lines[0].startswith("backfill-tui"), lines[0]
+    return lines[0]
+
+
+# -- the case table -------------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """What a case's setup sees: its folder, the mirror copy, the good run's id, the env."""
+
+    dir: Path
+    db: Path
+    run_id: str
+    env: dict[str, str] = field(default_factory=dict)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+
+Setup = Callable[[Ctx], None]
+
+
+@dataclass
+class Case:
+    id: str
+    args: tuple[str, ...]
+    words: tuple[str, ...]  # each must appear in the one line (case-insensitive)
+    code: int = 2
+    setup: Setup | None = None
+    untouched: bool = True  # the mirror's rows and bytes must not change
+    absent: tuple[str, ...] = ()  # files (relative to the case folder) that must not exist
+    how: str = "inprocess"  # or "nobody": as an unprivileged user (permission bits)
+    pages: int | None = None  # the disk has room for this many more pages of the mirror
+
+
+def write(name: str, content: bytes) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        (ctx.dir / name).write_bytes(content)
+
+    return setup
+
+
+def env(**values: str) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        ctx.env.update(values)
+
+    return setup
+
+
+def sql(*statements: str) -> Setup:
+    """Change the mirror copy as another program (or a newer backfill-tui) would have."""
+
+    def setup(ctx: Ctx) -> None:
+        conn = sqlite3.connect(ctx.db, isolation_level=None)
+        for statement in statements:
+            conn.execute(statement.replace("{run}", ctx.run_id))
+        conn.close()
+
+    return setup
+
+
+def foreign_sqlite(ctx: Ctx) -> None:
+    with sqlite3.connect(ctx.dir / "notes.db") as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+        conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.close()
+
+
+def truncated(ctx: Ctx) -> None:
+    data = ctx.db.read_bytes()
+    ctx.db.write_bytes(data[: len(data) // 3])
+
+
+def locked_here(ctx: Ctx) -> None:
+    """Another connection (as a sqlite3 shell would) holds the mirror's write lock."""
+    conn = sqlite3.connect(ctx.db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+
+    def release() -> None:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    ctx.cleanup.append(release)
+
+
+def locked_by_process(ctx: Ctx) -> None:
+    """Another process holds the write lock; its pid is what the line should name."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys, time\n"
+         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+         "c.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\nsys.stdin.read()\n"
+         "c.execute('ROLLBACK')\nc.close()",
+         str(ctx.db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    ctx.env["EXPECT_PID"] = str(holder.pid)
+
+    def stop() -> None:  # closing its stdin lets it roll back and close, as a shell would
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+    ctx.cleanup.append(stop)
+
+
+def live_run_holds(source: str) -> Setup:
+    """A live backfill (another process) holds the run lock of ``source`` in workspace demo."""
+
+    def setup(ctx: Ctx) -> None:
+        sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        ctx.cleanup.append(lambda: (sleeper.kill(), sleeper.wait()))
+        host = socket.gethostname()
+        sql(
+            f"INSERT INTO run_locks VALUES ('demo', '{source}', 'other-run', {sleeper.pid}, "
+            f"'{host}', '2026-11-01')"
+        )(ctx)
+
+    return setup
+
+
+def sub(name: str) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        (ctx.dir / name).mkdir()
+
+    return setup
+
+
+def chmod(name: str, mode: int) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        (ctx.dir / name).chmod(mode)
+
+    return setup
+
+
+def both(*setups: Setup) -> Setup:
+    def setup(ctx: Ctx) -> None:
+        for one in setups:
+            one(ctx)
+
+    return setup
+
+
+def unknown_migration(ctx: Ctx) -> None:
+    sql(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('backfill_tui', '0099_from_the_future', '2027-01-01')"
+    )(ctx)
+
+
+#: Marks the good run as interrupted (killed mid-run), so `resume` has work to do.
+INTERRUPT = "UPDATE runs SET status = 'cancelled', finished_at = NULL WHERE id = '{run}'"
+
+RUN = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "7")
+DB = ("--db", "{db}")
+
+CASES: list[Case] = [
+    # -- arguments: argparse ------------------------------------------------------------------
+    Case("run-without-source", ("run", "--workspace", "demo", *DB), ("SOURCE",)),
+    Case("run-without-workspace", ("run", "github:acme/rocket", "--simulate", *DB), ("--workspace",)),
+    Case("days-45", (*RUN[:-2], "--days", "45", *DB), ("45", "7", "30", "90")),
+    Case("days-not-a-number", (*RUN[:-2], "--days", "ten", *DB), ("ten",)),
+    Case("days-negative", (*RUN[:-2], "--days", "-7", *DB), ("--days",)),
+    Case("max-items-zero", (*RUN, "--max-items", "0", *DB), ("at least 1",)),
+    Case("max-items-word", (*RUN, "--max-items", "many", *DB), ("many",)),
+    Case("runs-limit-zero", ("runs", "--limit", "0", *DB), ("at least 1",)),
+    Case("unknown-command", ("runn", *DB), ("runn",)),
+    Case("unknown-option", (*RUN, "--fast", *DB), ("--fast",)),
+    Case("auth-unknown-action", ("auth", "show", "github"), ("show",)),
+    Case("resume-without-id", ("resume", *DB), ("RUN_ID",)),
+    # -- arguments: sources and entities ------------------------------------------------------
+    Case("source-without-provider", ("run", "acme/rocket", "--simulate", "--workspace", "demo", *DB),
+         ("PROVIDER:TARGET",)),
+    Case("source-empty-target", ("run", "github:", "--simulate", "--workspace", "demo", *DB),
+         ("PROVIDER:TARGET",)),
+    Case("github-owner-only", ("run", "github:acme", "--simulate", "--workspace", "demo", *DB),
+         ("github:OWNER/REPO",)),
+    Case("github-three-parts", ("run", "github:acme/rocket/x", "--simulate", "--workspace", "demo",
+                                *DB), ("github:OWNER/REPO",)),
+    Case("unknown-provider", ("run", "gitlab:acme/rocket", "--simulate", "--workspace", "demo", *DB),
+         ("unknown provider", "github")),
+    Case("linear-key-with-dash", ("run", "linear:ENG-1", "--simulate", "--workspace", "demo", *DB),
+         ("linear:TEAM_KEY",)),
+    Case("sentry-org-only", ("run", "sentry:acme", "--simulate", "--workspace", "demo", *DB),
+         ("sentry:ORG/PROJECT",)),
+    Case("vercel-three-parts", ("run", "vercel:a/b/c", "--simulate", "--workspace", "demo", *DB),
+         ("vercel:",)),
+    Case("github-space-in-name", ("run", "github:acme/ro cket", "--simulate", "--workspace", "demo",
+                                  *DB), ("github:OWNER/REPO",)),
+    Case("unknown-entity", (*RUN, "--entities", "pull_request,wiki", *DB), ("wiki",)),
+    Case("empty-entities", (*RUN, "--entities", " , ", *DB), ("--entities is empty",)),
+    Case("entity-of-another-provider", (*RUN, "--entities", "deployment", *DB), ("deployment",)),
+    Case("blank-workspace", ("run", "github:acme/rocket", "--simulate", "--workspace", " ", *DB),
+         ("--workspace is empty",)),
+    # -- arguments: environment and credentials -----------------------------------------------
+    Case("missing-github-token", ("run", "github:acme/rocket", "--workspace", "demo", *DB),
+         ("GITHUB_TOKEN",)),
+    Case("missing-linear-key", ("run", "linear:ENG", "--workspace", "demo", *DB),
+         ("LINEAR_API_KEY",)),
+    Case("missing-one-of-two-tokens", ("run", "github:acme/rocket", "sentry:acme/rocket",
+                                       "--workspace", "demo", *DB), ("SENTRY_AUTH_TOKEN",),
+         setup=env(GITHUB_TOKEN="ghp_" + "a" * 36)),
+    Case("bad-simulator-setting", RUN + DB, ("faults",), setup=env(BACKFILL_SIM="faults=lots")),
+    Case("bad-base-url", ("run", "github:acme/rocket", "--workspace", "demo", *DB),
+         ("BACKFILL_GITHUB_API_URL",),
+         setup=env(BACKFILL_GITHUB_API_URL="ftp://example.test", GITHUB_TOKEN="ghp_" + "b" * 36)),
+    # -- runs that cannot be resumed, reported or compared ------------------------------------
+    Case("resume-unknown-run", ("resume", "nope", *DB), ("no run nope",)),
+    Case("resume-completed-run", ("resume", "{run}", *DB), ("already completed",)),
+    Case("report-unknown-run", ("report", "nope", *DB), ("nope",)),
+    Case("diff-unknown-run", ("diff", "{run}", "nope", *DB), ("no run nope",)),
+    # -- files: no mirror where one is read (nothing is created) -------------------------------
+    Case("runs-typo-db", ("runs", "--db", "{dir}/typo.db"), ("no mirror at", "typo.db", "--db"),
+         absent=("typo.db",)),
+    Case("report-typo-db", ("report", "{run}", "--db", "{dir}/typo.db"), ("no mirror at",),
+         absent=("typo.db",)),
+    Case("diff-typo-db", ("diff", "a", "b", "--db", "{dir}/typo.db"), ("no mirror at",),
+         absent=("typo.db",)),
+    Case("resume-typo-db", ("resume", "{run}", "--db", "{dir}/typo.db"), ("no mirror at",),
+         absent=("typo.db",)),
+    Case("runs-no-default-mirror", ("runs",), ("no mirror yet at the default path", "--db")),
+    Case("resume-no-default-mirror", ("resume", "x"), ("no mirror yet at the default path",)),
+    Case("runs-db-in-missing-folder", ("runs", "--db", "{dir}/nowhere/m.db"), ("no mirror at",),
+         absent=("nowhere",)),
+    Case("export-dry-run-typo-db", ("export", "inngest", "--event-key", "k" * 8, "--workspace", "demo", "--db",
+                                    "{dir}/typo.db"), ("no mirror at",), absent=("typo.db",)),
+    Case("report-output-under-a-file", ("report", "{run}", "--output", "{dir}/plain/r.md", *DB),
+         ("plain",), setup=write("plain", b"x"), absent=("plain/r.md",)),
+    Case("runs-empty-file", ("runs", "--db", "{dir}/empty.db"), ("no mirror at", "empty"),
+         setup=write("empty.db", b"")),
+    # -- files: what is there is not a mirror (left untouched) ---------------------------------
+    Case("run-db-is-the-mirrors-wal-name", (*RUN, "--db", "{db}-wal"),
+         ("wal file of good.db",)),
+    Case("runs-db-is-a-shm-name", ("runs", "--db", "{db}-shm"),
+         ("shm file of good.db",)),
+    Case("run-db-is-a-journal-name", (*RUN, "--db", "{dir}/other.db-journal"),
+         ("journal file of other.db",)),
+    Case("run-db-is-a-folder", (*RUN, "--db", "{dir}"), ("is a directory",)),
+    Case("runs-db-is-a-folder", ("runs", "--db", "{dir}"), ("is a directory",)),
+    Case("run-db-is-text", (*RUN, "--db", "{dir}/notes.txt"), ("not a backfill-tui mirror",),
+         setup=write("notes.txt", b"dear diary\n" * 50)),
+    Case("runs-db-is-text", ("runs", "--db", "{dir}/notes.txt"), ("not a backfill-tui mirror",),
+         setup=write("notes.txt", b"dear diary\n" * 50)),
+    Case("run-db-is-corrupt", (*RUN, "--db", "{dir}/bad.db"), ("corrupt", "untouched"),
+         setup=write("bad.db", b"SQLite format 3\x00" + b"\xff" * 4000)),
+    Case("report-db-is-corrupt", ("report", "x", "--db", "{dir}/bad.db"), ("corrupt",),
+         setup=write("bad.db", b"SQLite format 3\x00" + b"\xff" * 4000)),
+    Case("run-db-truncated", RUN + DB, ("corrupt", "untouched"), setup=truncated),
+    Case("runs-db-truncated", ("runs", *DB), ("corrupt",), setup=truncated),
+    Case("run-someone-elses-sqlite", (*RUN, "--db", "{dir}/notes.db"), ("not a backfill-tui mirror",),
+         setup=foreign_sqlite),
+    Case("runs-someone-elses-sqlite", ("runs", "--db", "{dir}/notes.db"),
+         ("not a backfill-tui mirror",), setup=foreign_sqlite),
+    Case("run-newer-schema", RUN + DB, ("newer version of backfill-tui", "upgrade"),
+         setup=sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")),
+    Case("runs-newer-schema", ("runs", *DB), ("newer version of backfill-tui",),
+         setup=sql(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")),
+    Case("run-unknown-migration", RUN + DB, ("newer version of backfill-tui", "0099_from_the_future"),
+         setup=unknown_migration),
+    Case("runs-unknown-migration", ("runs", *DB), ("newer version of backfill-tui",),
+         setup=unknown_migration),
+    Case("resume-unknown-migration", ("resume", "{run}", *DB), ("newer version of backfill-tui",),
+         setup=unknown_migration),
+    Case("report-unknown-migration", ("report", "{run}", *DB), ("newer version of backfill-tui",),
+         setup=unknown_migration),
+    # -- files: paths that cannot hold a mirror ------------------------------------------------
+    Case("run-db-under-a-file", (*RUN, "--db", "{dir}/plain/m.db"), ("plain is a file",),
+         setup=write("plain", b"x"), absent=("plain/m.db",)),
+    Case("run-db-deep-under-a-file", (*RUN, "--db", "{dir}/plain/a/b/m.db"), ("plain is a file",),
+         setup=write("plain", b"x")),
+    Case("runs-db-under-a-file", ("runs", "--db", "{dir}/plain/m.db"), ("plain is a file",),
+         setup=write("plain", b"x")),
+    # -- locks ----------------------------------------------------------------------------------
+    Case("run-mirror-write-locked", RUN + DB, ("locked by another process", "wait"),
+         setup=locked_here),
+    Case("resume-mirror-write-locked", ("resume", "{run}", *DB), ("already completed",),
+         setup=locked_here),  # the lookup reads: the real reason wins over the lock
+    Case("resume-interrupted-run-write-locked", ("resume", "{run}", *DB), ("locked",),
+         setup=both(sql(INTERRUPT), locked_here)),
+    Case("run-two-spellings-one-held", ("run", "github:acme/rocket", "github:ACME/ROCKET",
+                                        "--simulate", "--workspace", "demo", "--days", "7", *DB),
+         ("github:acme/rocket running",), setup=live_run_holds("github:acme/rocket")),
+    Case("run-locked-by-a-process", RUN + DB, ("locked by another process", "{pid}"),
+         setup=locked_by_process),
+    Case("run-source-held-by-live-run", RUN + DB, ("already has a backfill of github:acme/rocket",),
+         setup=live_run_holds("github:acme/rocket")),
+    Case("run-source-other-spelling-held", ("run", "github:ACME/Rocket", "--simulate", "--workspace",
+                                            "demo", "--days", "7", *DB), ("github:acme/rocket",),
+         setup=live_run_holds("github:acme/rocket")),
+    Case("run-sentry-other-spelling-held", ("run", "sentry:Acme/ROCKET", "--simulate",
+                                            "--workspace", "demo", "--days", "7", *DB),
+         ("sentry:acme/rocket",), setup=live_run_holds("sentry:acme/rocket")),
+    Case("run-linear-lower-case-held", ("run", "linear:eng", "--simulate", "--workspace", "demo",
+                                        "--days", "7", *DB), ("linear:ENG",),
+         setup=live_run_holds("linear:ENG")),
+    Case("run-vercel-other-spelling-held", ("run", "vercel:ACME/Rocket-Web", "--simulate",
+                                            "--workspace", "demo", "--days", "7", *DB),
+         ("vercel:acme/rocket-web",), setup=live_run_holds("vercel:acme/rocket-web")),
+    # -- disks (a real SQLITE_FULL: the mirror may grow by so many pages) ------------------------
+    Case("run-disk-full-at-first-page", (*RUN[:-2], "--days", "90", "--json", *DB),
+         ("disk full: 0 observations kept", "resume"), pages=0, untouched=False),
+    Case("run-disk-full-mid-run", (*RUN[:-2], "--days", "90", "--json", *DB),
+         ("disk full:", "observations kept", "resume"), pages=30, untouched=False),
+    Case("run-disk-full-new-mirror", (*RUN, "--db", "{dir}/new.db"), ("disk full",), pages=1,
+         absent=("new.db", "new.db-wal", "new.db-shm")),
+    Case("replay-disk-full", ("replay", "{dir}/missing.rec", *DB), ("missing.rec",), pages=0),
+    # -- permissions (as an unprivileged user: root is not bound by them) ----------------------
+    Case("run-read-only-mirror-file", RUN + DB, ("read-only", "good.db"),
+         setup=chmod("good.db", 0o444), how="nobody"),
+    Case("resume-read-only-mirror-file", ("resume", "{run}", *DB), ("already completed",),
+         setup=chmod("good.db", 0o444), how="nobody"),
+    Case("resume-interrupted-run-read-only", ("resume", "{run}", *DB), ("read-only", "good.db"),
+         setup=both(sql(INTERRUPT), chmod("good.db", 0o444)), how="nobody"),
+    Case("export-dry-run-unreadable-mirror", ("export", "inngest", "--event-key", "k" * 8, "--workspace", "demo", *DB),
+         ("permission denied", "good.db"), setup=chmod("good.db", 0o000), how="nobody"),
+    Case("run-mirror-in-read-only-folder", RUN + DB, ("read-only",),
+         setup=chmod(".", 0o555), how="nobody"),
+    Case("runs-unreadable-mirror", ("runs", *DB), ("permission denied", "good.db"),
+         setup=chmod("good.db", 0o000), how="nobody"),
+    Case("run-unreadable-mirror", RUN + DB, ("permission denied", "good.db"),
+         setup=chmod("good.db", 0o000), how="nobody"),
+    Case("run-new-mirror-in-closed-folder", (*RUN, "--db", "{dir}/shut/new.db"),
+         ("permission denied", "shut"), setup=both(sub("shut"), chmod("shut", 0o555)),
+         how="nobody", absent=("shut/new.db",)),
+    Case("runs-mirror-behind-closed-folder", ("runs", "--db", "{dir}/shut/m.db"),
+         ("permission denied", "shut"), setup=both(sub("shut"), chmod("shut", 0o000)),
+         how="nobody"),
+]
+
+
+# -- running a case -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def nobody_dir() -> Iterator[Path]:
+    """A folder an unprivileged user may work in (pytest's own tmp folders are 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="bfl-suite-"))
+    path.chmod(0o777)
+    yield path
+    for p in [path, *path.rglob("*")]:
+        with contextlib.suppress(OSError):
+            p.chmod(0o700)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, good_mirror: tuple[Path, str], tmp_path: Path,
+                   capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                   request: pytest.FixtureRequest) -> None:
+    source, run_id = good_mirror
+    unprivileged = case.how == "nobody"
+    if unprivileged and os.geteuid() == 0 and not hasattr(os, "fork"):
+        pytest.skip("needs fork to drop privileges")
+    folder = request.getfixturevalue("nobody_dir") if unprivileged else tmp_path / "case"
+    folder.mkdir(exist_ok=True)
+    db = folder / "good.db"
+    shutil.copyfile(source, db)
+    if unprivileged and os.geteuid() == 0:
+        os.chown(db, NOBODY, NOBODY)
+        os.chown(folder, NOBODY, NOBODY)
+    ctx = Ctx(folder, db, run_id)
+    try:
+        if case.setup is not None:
+            case.setup(ctx)
+        before = fingerprint(folder, db)
+        args = [a.format(db=db, dir=folder, run=run_id) for a in case.args]
+        environ = {k: v for k, v in ctx.env.items() if k != "EXPECT_PID"}
+        for name, value in environ.items():
+            monkeypatch.setenv(name, value)
+        if case.pages is not None:
+            limit_pages(monkeypatch, Path(args[args.index("--db") + 1]), case.pages)
+        if unprivileged and os.geteuid() == 0:
+            environ.update({k: v for k, v in os.environ.items() if k.startswith(("XDG_", "HOME"))})
+            result = run_cli_as_nobody(args, environ)
+            code, err = result.code, result.err
+        else:
+            result = run_cli(capsys, *args)
+            code, err = result.code, result.err
+    finally:
+        for undo in reversed(ctx.cleanup):
+            undo()
+        if unprivileged:  # open everything up again, so the comparison below can read it
+            folder.chmod(0o755)
+            for p in folder.iterdir():
+                p.chmod(0o755 if p.is_dir() else 0o644)
+    line = one_line(err)
+    assert code == case.code, line
+    for word in case.words:
+        word = word.format(pid=ctx.env.get("EXPECT_PID", ""))
+        assert word.lower() in line.lower(), line
+    if case.untouched:
+        assert fingerprint(folder, db) == before, "a file changed, appeared or vanished"
+        stray = [p.name for p in folder.rglob("*") if p.name.endswith(("-wal", "-shm", "-journal"))]
+        assert not stray, f"left behind: {stray}"
+    for name in case.absent:
+        assert not (folder / name).exists(), name
+
+
+def test_the_suite_has_sixty_distinct_cases() -> None:
+    assert len({c.id for c in CASES}) == len(CASES) >= 60
+    assert len({(c.args, c.setup, c.pages, c.how) for c in CASES}) == len(CASES)
