@@ -164,7 +164,7 @@ def test_report_of_a_run_with_item_failures(
     assert "| Workspace | ws |" in text
     assert "| Entities | pull_request |" in text
     assert "| github:acme/rocket/pull_request | completed | 4 | 3 | 0 | 1 | 1 | 1 |" in text
-    assert "1 item(s) could not become observations" in text
+    assert "1 item could not become observations" in text
     assert "| github:acme/rocket/pull_request | #nine | " in text
     assert "ghp_difftesttoken" not in text
     histogram = text.split("## Observations per day")[1]

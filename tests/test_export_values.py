@@ -260,7 +260,7 @@ def test_a_value_no_rule_can_store_refuses_its_row_only(
     assert done.code == 1  # not everything could be written
     assert result["written"] == 3 and result["refused"] == 1
     assert result["refused_reasons"] == {reason: 1}
-    assert "1 observation(s) refused" in done.err and done.err.count("\n") == 1
+    assert "1 observation refused" in done.err and done.err.count("\n") == 1
     assert len(pg_rows(pg_server, pg_db)) == 3
 
     text = pg_export(capsys, mirror, dsn)

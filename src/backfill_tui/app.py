@@ -212,7 +212,10 @@ class BackfillApp(App[None]):
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
         self.workspace = run.workspace
-        session = self.open_run(run.id, totals=self.totals_for(request), engine=engine)
+        totals = self.totals_for(request)
+        if totals:  # stored, so a resume or a reopening still measures against it
+            self.mirror.set_stream_estimates(run.id, totals)
+        session = self.open_run(run.id, totals=totals, engine=engine)
         if session is not None:
             session.recorder = recorder
         self.start_session(resumed=False)
@@ -357,6 +360,19 @@ class BackfillApp(App[None]):
         if record.status == "running" and self.mirror.run_is_live(record):
             self.notify("another process is running this run", severity="error")
             return False
+        from .engine import Engine, resume_environment
+
+        try:  # as it was made: a replayed run from its recording, never live (engine's rule)
+            # A replay's spool lives as long as its environment's transport (as open_recording).
+            environment, _replay = resume_environment(
+                record, self.mirror.path, current=session.engine.environment
+            )
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Cannot resume", severity="error", timeout=8)
+            return False
+        if environment is not session.engine.environment:
+            session.engine = Engine(self.mirror, environment)
+            session.engine.subscribe(session.buffer)
         self.start_session(resumed=True)
         return True
 

@@ -26,9 +26,9 @@ from .cli_options import (
     Parser,
     add_db_option,
     db_path,
-    default_db,
     log_path,
     open_mirror,
+    suggest,
 )
 from .connectors import CATALOG
 from .defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 # Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
 # needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
 # tests/test_startup_imports.py checks which heavy packages --help and a run load.
+
+#: The exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as a shell shows.
+EXIT_STDOUT_CLOSED = 141
 
 COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.auth_cli",
@@ -232,8 +235,9 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> str:
 
 def _db_flag(args: argparse.Namespace) -> str:
     """`` --db PATH`` when the command was given a mirror other than the default, else ``""``."""
-    path = getattr(args, "db", None)
-    return f" --db {path}" if path and Path(path) != default_db() else ""
+    from .cli_options import db_flag
+
+    return db_flag(getattr(args, "db", None))
 
 
 def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> str:
@@ -242,12 +246,13 @@ def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> s
     if getattr(args, "db", None):
         return ""
     from .app_cli import default_demo_db
+    from .cli_options import db_flag
 
     demo = default_demo_db()
     if not demo.is_file():
         return ""
     if run_ref is None:
-        return f"runs made by `{APP} demo` are in {demo}: add --db {demo}"
+        return f"runs made by `{APP} demo` are in {demo}: add{db_flag(demo)}"
     import sqlite3
 
     from .store.browse import unique_run_id
@@ -262,7 +267,7 @@ def _demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> s
         return ""
     if found is None:
         return ""
-    return f"run {found} was made by `{APP} demo`: `{APP} resume {found} --db {demo}`"
+    return f"run {found} was made by `{APP} demo`: `{suggest(f'resume {found}', demo)}`"
 
 
 def _drive(
@@ -331,11 +336,11 @@ def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) ->
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import Engine, RunRequest, SourceSpec
+    from .engine import Engine, RunRequest, SourceSpec, validate_workspace
     from .environment import Environment, without_token
 
     request = RunRequest(
-        workspace=args.workspace,
+        workspace=validate_workspace(args.workspace),  # before any file is made
         sources=tuple(SourceSpec.parse(s) for s in args.sources),
         depth=args.days,
         entities=_entities(args.entities),
@@ -363,7 +368,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from .engine import Engine
+    from .engine import Engine, resume_environment
     from .environment import Environment
 
     # Look the run up read-only first: a wrong id or path is said as such, and creates nothing.
@@ -384,15 +389,17 @@ def cmd_resume(args: argparse.Namespace) -> int:
     try:
         run = _resumable(mirror, args)
         env_text = Environment.create(simulate=False).env.get("BACKFILL_SIM")
-        environment = Environment.create(
-            simulate=run.simulate,
-            simulator_config=env_text if env_text is not None else run.simulator or "",
-        )
-        check_side_outputs(environment, mirror.path)
-        engine = Engine(mirror, environment)
-        return _drive(
-            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
-        )
+        # As it was made: a replayed run from its recording, a simulated one on the simulator.
+        environment, replay = resume_environment(run, mirror.path, simulator_text=env_text)
+        try:
+            check_side_outputs(environment, mirror.path)
+            engine = Engine(mirror, environment)
+            return _drive(
+                engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
+            )
+        finally:
+            if replay is not None:
+                replay.close()
     finally:
         mirror.close()
 
@@ -403,11 +410,12 @@ def _resumable(mirror: Mirror, args: argparse.Namespace) -> RunRecord:
     if run is None:
         raise UsageError(
             _demo_mirror_hint(args, args.run_id)
-            or f"no run {args.run_id} in {mirror.path}; `backfill-tui runs` lists them"
+            or f"no run {args.run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` lists them"
         )
     if run.status == "completed":
         raise UsageError(
-            f"run {run.id} already completed; start a new one with `backfill-tui run`"
+            f"run {run.id} already completed; start a new one with "
+            f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
         )
     if run.status == "running" and mirror.run_is_live(run):
         raise UsageError(
@@ -472,6 +480,27 @@ def _cmd_demo() -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; returns the exit status. A reader that went away (``| head``) ends the
+    command quietly with 141, as a shell reports a pipeline stopped by SIGPIPE."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return _stdout_closed()
+
+
+def _stdout_closed() -> int:
+    """stdout's reader closed the pipe: point stdout at devnull so the flush at exit does not
+    raise again (Python docs, "Note on SIGPIPE"), and exit 128 + SIGPIPE with no message."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout replaced by something without a descriptor
+        pass
+    return EXIT_STDOUT_CLOSED
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from .app_cli import cmd_app
@@ -486,6 +515,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with stopping:
             return int(args.handler(args))
+    except BrokenPipeError:
+        raise  # stdout's reader went away: main() ends quietly
     except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
         sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
         return EXIT_INCOMPLETE

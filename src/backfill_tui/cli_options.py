@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import shlex
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -73,6 +74,23 @@ def db_path(args: argparse.Namespace) -> Path:
     return args.db if getattr(args, "db", None) else default_db()
 
 
+def suggest(command: str, db: str | Path | None = None) -> str:
+    """The command line a hint suggests, e.g. ``backfill-tui runs --db cc.db``.
+
+    ``command`` is what follows the program name (``"runs"``, ``"resume RUN_ID"``); ``db`` the
+    mirror the user is working with: ``--db PATH`` is added when it is not the default mirror, so
+    the suggested command reads the same file (the path shell-quoted when it needs it). Every
+    message that names a command goes through here."""
+    return f"{APP} {command}{db_flag(db)}"
+
+
+def db_flag(db: str | Path | None) -> str:
+    """`` --db PATH`` (shell-quoted) for a mirror other than the default, else ``""``."""
+    if db is None or not str(db) or Path(db) == default_db():
+        return ""
+    return f" --db {shlex.quote(str(db))}"
+
+
 def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: bool = True) -> Mirror:
     """The mirror a command's ``--db`` (or the default) names; see :meth:`Mirror.open`.
 
@@ -98,7 +116,7 @@ def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist
             f"({default_db()})"
         )
     demo = default_db().with_name("demo.db")
-    hint = f"; runs made by `{APP} demo` are in {demo}: add --db {demo}" if demo.is_file() else ""
+    hint = f"; runs made by `{APP} demo` are in {demo}: add{db_flag(demo)}" if demo.is_file() else ""
     return (
         f"no mirror yet at the default path {path}; `{APP} run` makes one, or give --db PATH{hint}"
     )

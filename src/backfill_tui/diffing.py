@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cli_options import suggest
+from .counts import plural
 from .errors import UsageError
 from .store import Mirror, RunRecord
 from .store.run_items import (
@@ -185,7 +187,7 @@ def _run(mirror: Mirror, ref: RunRef) -> RunRecord:
     run = mirror.get_run(ref.run_id)
     if run is None:
         raise UsageError(
-            f"no run {ref.run_id} in {mirror.path}; `backfill-tui runs --db {mirror.path}` "
+            f"no run {ref.run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` "
             "lists them"
         )
     return run
@@ -231,7 +233,7 @@ def render_diff(diff: RunDiff, limit: int | None = None) -> str:
     for side in (diff.a, diff.b):
         lines.append(
             f"{side.label}: run {side.run_id} in {side.mirror} (workspace {side.workspace}, "
-            f"started {side.started_at}, {side.fetched} observations)"
+            f"started {side.started_at}, {plural(side.fetched, 'observation')})"
         )
         if not side.exact:
             lines.append(

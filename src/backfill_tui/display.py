@@ -18,14 +18,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import progress as ev
+from .counts import plural as plural  # the one helper (counts.py); still importable from here
 from .textsafe import clean
 
 STATUS_WIDTH = 24  # the status column's most; longer (a wait's reason) ends in "…"
 
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """``1 page``, ``2 pages``."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def fit(text: str, width: int) -> str:
@@ -76,7 +73,9 @@ class HeadlessDisplay:
                     "counters": ev.StreamCounters(),
                     "error": None,
                 }
-            self._line(f"run {event.run_id}: {len(event.streams)} streams since {event.since}")
+            self._line(
+                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
+            )
         elif isinstance(event, ev.PageStored):
             row = self.rows.setdefault(event.stream, {"error": None})
             row.update(status="running", counters=event.counters)
@@ -182,7 +181,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
         console.print(
             f"  {source['source']}:{escape(clean(source['target']))} {source['status']} "
-            f"({source['api_calls']} API calls{wait})"
+            f"({plural(source['api_calls'], 'API call')}{wait})"
         )
         if source["error"]:
             console.print(f"    error: {escape(clean(source['error']))}")

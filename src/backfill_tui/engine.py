@@ -15,9 +15,11 @@ import secrets
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import progress as ev
+from .cli_options import suggest
 from .connectors import Connector, ItemFailure, Page, provider
 from .connectors.identity import canonical_target
 from .environment import Environment
@@ -35,6 +37,9 @@ from .http import (
 from .models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord, StreamRecord, combined_status
+
+if TYPE_CHECKING:
+    from .recording import Replay
 
 log = logging.getLogger("backfill_tui.engine")
 
@@ -71,6 +76,25 @@ class RunRequest:
     depth: int = DEFAULT_DEPTH
     entities: frozenset[str] | None = None
     max_items: int = DEFAULT_MAX_ITEMS
+
+
+def validate_workspace(text: str, *, name: str = "--workspace") -> str:
+    """The workspace id ``text``, stripped; :class:`UsageError` (one line, naming ``name``) when
+    it is empty or holds a control or format character (ESC, a newline, a zero-width or
+    bidi mark...): such an id would be stored and sent to production unlike what the terminal
+    shows, so it is refused rather than cleaned."""
+    import unicodedata
+
+    value = text.strip()
+    if not value:
+        raise UsageError(f"{name} is empty; give the workspace id the backfill is for")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            raise UsageError(
+                f"{name} holds a control character (U+{ord(char):04X}); a workspace id is "
+                "printable text: type it again without it"
+            )
+    return value
 
 
 def validate_depth(days: int) -> int:
@@ -140,8 +164,7 @@ class Engine:
         it is the environment clock's now. The cutoff is computed from it once, here.
         """
         validate_depth(request.depth)
-        if not request.workspace.strip():
-            raise UsageError("--workspace is empty; give the workspace id the backfill is for")
+        validate_workspace(request.workspace)
         if request.max_items < 1:
             raise UsageError("--max-items must be at least 1")
         streams = plan_streams(request)
@@ -165,6 +188,10 @@ class Engine:
         )
         # Locks first, in the same transaction: a refused run leaves no record behind.
         self.mirror.start_run(run, list(dict.fromkeys(streams)))
+        replayed = self.environment.recording
+        if replayed is not None:  # a replay: its resume must answer from the same file
+            run.recording, run.recording_sha256 = replayed
+            self.mirror.set_run_recording(run.id, *replayed)
         return run
 
     # -- running ---------------------------------------------------------------------------------
@@ -174,8 +201,10 @@ class Engine:
         run = self.mirror.get_run(run_id)
         if run is None:
             raise UsageError(
-                f"no run {run_id} in {self.mirror.path}; `backfill-tui runs` lists them"
+                f"no run {run_id} in {self.mirror.path}; `{suggest('runs', self.mirror.path)}` "
+                "lists them"
             )
+        check_resumable(run, self.environment, self.mirror.path)  # before any credential
         for spec in run.sources:  # bad configuration is bad input: refuse before starting
             info = provider(spec.split(":", 1)[0])
             self.environment.base_url(info)
@@ -206,7 +235,10 @@ class Engine:
                 ]
                 self._mark(unfinished, "cancelled", None)
                 status = combined_status(s.status for s in self.mirror.streams(run.id))
-                self.mirror.set_run_status(run.id, status, finished=True)
+                # On the clock the start was taken on: finished - started is the duration.
+                end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+                at = end.replace(microsecond=0).isoformat()
+                self.mirror.set_run_status(run.id, status, finished=True, at=at)
                 self.mirror.release(run.id)
             except (StorageError, MirrorError) as exc:
                 # A full disk may refuse these too: the run stays "running" under a process
@@ -474,3 +506,82 @@ def _counters(stream: StreamRecord) -> ev.StreamCounters:
     return ev.StreamCounters(
         stream.fetched, stream.new, stream.duplicates, stream.failed, stream.pages, stream.api_calls
     )
+
+
+# -- which environment may continue a run ----------------------------------------------------------
+
+
+def check_resumable(run: RunRecord, environment: Environment, mirror_path: Path) -> None:
+    """Refuse (:class:`UsageError`, one line) to run ``run`` in an environment of another kind
+    than the one it was made in: a replayed run only from its own recording (same SHA-256), never
+    live; a run made with the simulator only with it, and a live run never with it (or a
+    recording). ``mirror_path`` names the mirror in the suggested command."""
+    if run.recording_sha256 is not None:
+        if environment.recording is None or environment.recording[1] != run.recording_sha256:
+            raise UsageError(replayed_line(run, mirror_path))
+        return
+    if environment.recording is not None:
+        raise UsageError(
+            f"run {run.id} was not replayed from a recording; continue it with "
+            f"`{suggest(f'resume {run.id}', mirror_path)}`"
+        )
+    if run.simulate != environment.simulated:
+        made = "on the simulator (--simulate)" if run.simulate else "against the live API"
+        raise UsageError(
+            f"run {run.id} was made {made} and continues only there: "
+            f"`{suggest(f'resume {run.id}', mirror_path)}`"
+        )
+
+
+def replayed_line(run: RunRecord, mirror_path: Path, why: str = "") -> str:
+    """The one line refusing to continue a replayed run otherwise than from its recording."""
+    import shlex
+
+    path = run.recording or "its recording"
+    because = f" ({why})" if why else ""
+    again = suggest(f"replay {shlex.quote(path)}", mirror_path)
+    return f"run {run.id} was replayed from {path}{because}; replay it again: `{again}`"
+
+
+def resume_environment(
+    run: RunRecord,
+    mirror_path: Path,
+    *,
+    simulator_text: str | None = None,
+    current: Environment | None = None,
+) -> tuple[Environment, Replay | None]:
+    """The environment that continues ``run`` as it was made (the rule: :func:`check_resumable`).
+
+    ``current`` is returned when it fits. A replayed run answers from its recording again when
+    the file is still at its stored path with the stored SHA-256 (the :class:`Replay` is returned
+    too, for the caller to close), else :class:`UsageError` saying to replay it again. A run made
+    with the simulator gets a simulator on ``simulator_text`` (default: the run's own stored
+    settings); a live run the live environment. Never a live API for a replayed run.
+    """
+    if current is not None:
+        try:
+            check_resumable(run, current, mirror_path)
+        except UsageError:
+            pass
+        else:
+            return current, None
+    if run.recording_sha256 is not None:
+        from .errors import BackfillError
+        from .recording import Replay
+
+        try:
+            replay = Replay.open(run.recording or "")
+        except BackfillError as exc:
+            raise UsageError(replayed_line(run, mirror_path, _first_clause(str(exc)))) from None
+        environment = replay.environment()
+        if environment.recording is None or environment.recording[1] != run.recording_sha256:
+            replay.close()
+            raise UsageError(replayed_line(run, mirror_path, "the file has changed since"))
+        return environment, replay
+    text = simulator_text if simulator_text is not None else run.simulator or ""
+    return Environment.create(simulate=run.simulate, simulator_config=text), None
+
+
+def _first_clause(message: str) -> str:
+    """The reason a recording was refused, without its own advice after the first ';'."""
+    return message.split(";", 1)[0]

@@ -44,6 +44,9 @@ class Environment:
     wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
     #: Retry bounds and the whole-request deadline of every call (None: ``RetryRules()``).
     retry_rules: RetryRules | None = None
+    #: A replay: the recording file that answers, as (absolute path, SHA-256 hex of the file)
+    #: (``Replay.environment``); a run planned here stores it, and resumes only from it.
+    recording: tuple[str, str] | None = None
 
     @classmethod
     def create(

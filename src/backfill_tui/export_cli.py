@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from .cli_options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path
+from .counts import plural, were
 from .errors import UsageError
 from .secrets_registry import redact
 from .textsafe import clean
@@ -123,8 +124,10 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
+    from .engine import validate_workspace
     from .export import ExportFailed, export_now, plan_export
 
+    args.workspace = validate_workspace(args.workspace)
     if not args.apply:
         plan = plan_export(db_path(args), target, args.workspace, args.run)
         if args.json:
@@ -148,7 +151,8 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     except KeyboardInterrupt:
         written = done[-1].written if done else 0
         sys.stderr.write(
-            f"cancelled: {written} observations were written and recorded; run the export "
+            f"cancelled: {plural(written, 'observation')} {were(written)} written and recorded; "
+            "run the export "
             "again to send the rest\n"
         )
         return EXIT_INCOMPLETE
@@ -158,7 +162,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
         _print_result(result)
     if result.refused:
         sys.stderr.write(
-            f"backfill-tui: {result.refused} observation(s) refused by the destination, the "
+            f"backfill-tui: {plural(result.refused, 'observation')} refused by the destination, the "
             "others were written; reasons in the summary\n"
         )
         return EXIT_INCOMPLETE
@@ -229,8 +233,8 @@ def _print_result(result: ExportResult) -> None:
         _print_tally(sys.stdout, result.tally)
         return
     sys.stdout.write(
-        f"{_verb(result.target_kind, 2)} {result.written} observations of workspace {clean(result.workspace)} to {where} "
-        f"in {result.batches} batch{'es' if result.batches != 1 else ''}; "
+        f"{_verb(result.target_kind, 2)} {plural(result.written, 'observation')} of workspace "
+        f"{clean(result.workspace)} to {where} in {plural(result.batches, 'batch', 'batches')}; "
         f"{result.skipped} skipped ({result.skip_reason})\n"
     )
     _print_tally(sys.stdout, result.tally)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from . import progress as ev
+from .counts import plural
 from .store import RunRecord, StreamRecord
 from .textsafe import clean
 
@@ -117,7 +118,7 @@ class RunProgress:
                     record.pages,
                     record.api_calls,
                 ),
-                totals.get(record.key),
+                totals.get(record.key, record.estimate),  # a resumed run keeps its estimate
                 record.error,
                 record.capped,
                 clean(record.note) if record.note else None,
@@ -128,6 +129,9 @@ class RunProgress:
             )
 
         self.fetched_at_start = self.totals().fetched
+        span = stored_span(run)
+        if span is not None:  # a finished run: its own duration, not time since it was opened
+            self.started_at, self.finished_at = span
 
     def begin(self, now: float) -> None:
         """A (re)start of the run at ``now``: elapsed time and the ETA's rate start over."""
@@ -162,7 +166,10 @@ class RunProgress:
             for key in event.streams:
                 stream = self._stream(key)
                 stream.status, stream.error = "pending", None
-            self._log(now, f"run {event.run_id}: {len(event.streams)} streams since {event.since}")
+            self._log(
+                now,
+                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
+            )
         elif isinstance(event, ev.PageStored):
             stream = self._stream(event.stream)
             stream.status, stream.counters = "running", event.counters
@@ -308,3 +315,16 @@ class EventBuffer:
             kept.append(event)
         kept.reverse()
         return kept
+
+
+def stored_span(run: RunRecord) -> tuple[float, float] | None:
+    """A finished run's (start, end) in epoch seconds from its stored ``started_at`` and
+    ``finished_at``; None while it runs, when either is missing, or when they disagree."""
+    if run.status == "running" or not run.started_at or not run.finished_at:
+        return None
+    try:
+        start = datetime.fromisoformat(run.started_at).timestamp()
+        end = datetime.fromisoformat(run.finished_at).timestamp()
+    except ValueError:
+        return None
+    return (start, end) if end >= start else None

@@ -34,7 +34,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from .cli import _drive
+    from .cli import _db_flag, _drive
+    from .counts import plural, were
     from .engine import Engine
     from .recording import Replay
     from .store import Mirror
@@ -54,12 +55,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 f"replaying run {header.run_id} ({replay.exchanges} recorded "
                 f"exchanges, started {header.run.started_at}) as run {run.id}\n"
             )
-        code = _drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet)
+        code = _drive(
+            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
+        )
         left = replay.transport.remaining if replay.transport is not None else 0
         if left and not args.quiet:
             sys.stderr.write(
-                f"note: {left} recorded answer(s) were never asked for; this replay did not "
-                "follow the recorded run exactly\n"
+                f"note: {plural(left, 'recorded answer')} {were(left)} never asked for; this "
+                "replay did not follow the recorded run exactly\n"
             )
         return code
     finally:

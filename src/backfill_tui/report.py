@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import __version__
+from .cli_options import suggest
+from .counts import plural, were
 from .errors import UsageError
 from .secrets_registry import public_settings, redact
 from .store import Mirror, RunRecord
@@ -85,8 +87,8 @@ def histogram(run: RunRecord, per_day: dict[str, int]) -> list[str]:
     if older and first is not None:
         lines += [
             "",
-            f"Before the window ({earliest} to {first - timedelta(days=1)}): {older} "
-            f"observation{'s' if older != 1 else ''} of items updated in the window but "
+            f"Before the window ({earliest} to {first - timedelta(days=1)}): "
+            f"{plural(older, 'observation')} of items updated in the window but "
             "observed at their creation time, which is earlier than the cutoff.",
         ]
     return lines
@@ -96,7 +98,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     run = mirror.get_run(run_id)
     if run is None:
         raise UsageError(
-            f"no run {run_id} in {mirror.path}; `backfill-tui runs --db {mirror.path}` lists them"
+            f"no run {run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` lists them"
         )
     summary = run_summary(mirror, run)
     streams = mirror.streams(run.id)
@@ -193,7 +195,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     total_wait = sum(src["rate_limit_wait_s"] for src in summary["sources"])
     out += [
         "",
-        f"{total_calls} API calls in all (retries included); "
+        f"{plural(total_calls, 'API call')} in all (retries included); "
         f"{_seconds(total_wait)} waiting on rate limits.",
     ]
     out += ["", "## Failures", ""]
@@ -211,7 +213,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     if failures:
         if errors:
             out.append("")
-        out.append(f"{len(failures)} item(s) could not become observations:")
+        out.append(f"{plural(len(failures), 'item')} could not become observations:")
         out.append("")
         shown = failures[:MAX_ITEM_FAILURES]
         out += _table(
@@ -219,12 +221,13 @@ def run_report(mirror: Mirror, run_id: str) -> str:
             [[by_id[sid].key if sid in by_id else sid, key, reason] for sid, key, reason in shown],
         )
         if len(failures) > len(shown):
-            out += ["", f"... and {len(failures) - len(shown)} more."]
+            out += ["", f"... and {len(failures) - len(shown)} more."]  # "more" needs no noun
     partial = mirror.item_notes(run.id)
     if partial:
         out += [
             "",
-            f"{len(partial)} item(s) were stored without a part the provider could not give:",
+            f"{plural(len(partial), 'item')} {were(len(partial))} stored without a part the "
+            "provider could not give:",
             "",
         ]
         shown_notes = partial[:MAX_ITEM_FAILURES]

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cli_options import suggest
+from ..counts import plural, were
 from ..errors import BackfillError, MirrorError
 from ..store import Mirror
 from ..store.exports import (
@@ -406,7 +408,9 @@ def plan_export(
 
             run_id = unique_run_id(conn, run_id) or run_id
         if run_id is not None and not run_exists(conn, run_id):
-            raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
+            raise ExportError(
+                f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them"
+            )
         observations = count_observations(conn, workspace, run_id)
         if observations == 0:
             scope = f" from run {run_id}" if run_id else ""
@@ -498,12 +502,15 @@ def export_now(
     path = Path(db).expanduser()
     if not path.is_file() or path.stat().st_size == 0:  # Mirror.open would create it
         raise MirrorError(
-            f"no mirror at {path}; run a backfill first (backfill-tui run ... --db {path})"
+            f"no mirror at {path}; run a backfill first "
+            f"(`{suggest('run SOURCE... --workspace ID', path)}`)"
         )
     mirror = Mirror.open(path)
     try:
         if run_id is not None and not run_exists(mirror.conn, run_id):
-            raise ExportError(f"no run {run_id} in {path}; `backfill-tui runs` lists them")
+            raise ExportError(
+                f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them"
+            )
         if count_observations(mirror.conn, workspace, run_id) == 0:
             scope = f" from run {run_id}" if run_id else ""
             raise ExportError(
@@ -561,7 +568,8 @@ def _apply(
             raise
         except ExportError as exc:
             done = (
-                f" ({written} observations were written before this and are recorded; "
+                f" ({plural(written, 'observation')} {were(written)} written before this and "
+                "recorded; "
                 "run the export again to send the rest)"
                 if written
                 else ""

@@ -132,6 +132,9 @@ class Replay:
     def __init__(self, recording: SpooledRecording) -> None:
         self.recording = recording
         self.transport: ReplayTransport | None = None
+        #: The recording file's SHA-256 (hex): a replayed run stores it, and resumes only from a
+        #: file that still has it (``engine.check_resumable``).
+        self.sha256 = _file_sha256(recording.path)
 
     @classmethod
     def open(cls, path: str | Path) -> Replay:
@@ -183,8 +186,20 @@ class Replay:
         base_urls = {
             provider(name).base_url_env: url for name, url in self.header.base_urls.items()
         }
-        return Environment.replaying(self.transport, start=start, base_urls=base_urls, clock=clock)
+        environment = Environment.replaying(
+            self.transport, start=start, base_urls=base_urls, clock=clock
+        )
+        environment.recording = (str(self.recording.path.resolve()), self.sha256)
+        return environment
 
     def plan(self, engine: Engine) -> RunRecord:
         """Plan the recorded run in ``engine``'s mirror: same parameters, same cutoff."""
         return engine.plan(self.request(), started_at=self.started_at)
+
+
+def _file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of the file at ``path``, read in blocks."""
+    import hashlib
+
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()

@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable
 import httpx
 
 from ..clock import Clock, ReplayClock
+from ..counts import plural
 from ..http import ApiError
 from .fileformat import Exchange, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
@@ -217,7 +218,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         what = f"{method.upper()} {target}{_operation(body_key(body))}"
         served = self._served[key]
         if served:
-            detail = f"; it holds {served} answer(s) for it and all were used"
+            detail = f"; it holds {plural(served, 'answer')} for it and all were used"
         elif any(isinstance(k, bytes) and k[:16] == key[:16] for k in self._answers):
             detail = "; it has this request only with a different body"
         else:

@@ -33,6 +33,7 @@ from textual.widgets import (
 )
 
 from ..connectors import CATALOG, PROVIDERS, provider
+from ..counts import plural
 from ..credentials import keyring_status, lookup, save_token
 from ..defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
 from ..errors import BackfillError, UsageError
@@ -301,11 +302,12 @@ class ConnectScreen(Screen[None]):
     def build_request(self) -> RunRequest:
         """The one check ctrl+t, ctrl+e and ctrl+s share, in this order: workspace, sources,
         entities, max items. Raises UsageError with one line saying what to fix."""
-        from ..engine import RunRequest
+        from ..engine import RunRequest, validate_workspace
 
         workspace = self.query_one("#workspace", Input).value.strip()
         if not workspace:
             raise UsageError("the workspace is empty; type the workspace id the backfill is for")
+        validate_workspace(workspace, name="the workspace")
         cards = list(self.query(SourceCard))
         if not cards:
             raise UsageError(
@@ -403,7 +405,7 @@ class ConnectScreen(Screen[None]):
         approx = "" if result.exact else "~"
         lines.insert(
             0,
-            f"{approx}{result.items} items in {result.api_calls} API calls over "
+            f"{approx}{plural(result.items, 'item')} in {plural(result.api_calls, 'API call')} over "
             f"{result.depth} days.",
         )
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
+from ..counts import plural
 from ..diffing import RunDiff
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
@@ -33,7 +34,7 @@ def summary_text(diff: RunDiff) -> str:
         note = "" if side.exact else " (predates per-run records: what it first stored)"
         lines.append(
             f"{side.label}: run {side.run_id} · workspace {side.workspace} · started "
-            f"{side.started_at[:16].replace('T', ' ')} · {side.fetched} observations{note}"
+            f"{side.started_at[:16].replace('T', ' ')} · {plural(side.fetched, 'observation')}{note}"
         )
     c = diff.counts()
     lines.append(

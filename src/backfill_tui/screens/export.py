@@ -34,6 +34,7 @@ from textual.widgets import (
     Select,
 )
 
+from ..counts import plural
 from ..errors import BackfillError
 from ..secrets_registry import redact, register
 from ..textsafe import clean
@@ -325,7 +326,8 @@ class ExportScreen(Screen[None]):
             )
             return
         question = (
-            f"{verb(plan.target_kind).capitalize()} {plan.would_write} observations of workspace "
+            f"{verb(plan.target_kind).capitalize()} {plural(plan.would_write, 'observation')} of "
+            "workspace "
             f"{clean(plan.workspace)} to {where(plan.target_kind, plan.target_id)}? Each batch is "
             "recorded in the mirror as it lands; cancelling keeps what was already sent."
         )
@@ -349,13 +351,13 @@ class ExportScreen(Screen[None]):
             Content(
                 clean(
                     f"Exporting to {where(plan.target_kind, plan.target_id)}: "
-                    f"{plan.would_write} observations of workspace {plan.workspace} (as the "
+                    f"{plural(plan.would_write, 'observation')} of workspace {plan.workspace} (as the "
                     "dry run showed; the sample below is from it)."
                 )
             )
         )
         self.query_one("#export-result", Label).update(
-            Content(f"Exporting {plan.would_write} observations…")
+            Content(f"Exporting {plural(plan.would_write, 'observation')}…")
         )
         self._apply(plan, self.cancel_event)
 
@@ -395,8 +397,8 @@ class ExportScreen(Screen[None]):
         self._set_running(False)
         target = where(result.target_kind, result.target_id)
         done = (
-            f"{result.written} observations {verb(result.target_kind, 1)} to {target} in "
-            f"{result.batches} batch{'es' if result.batches != 1 else ''}; {result.skipped} "
+            f"{plural(result.written, 'observation')} {verb(result.target_kind, 1)} to {target} in "
+            f"{plural(result.batches, 'batch', 'batches')}; {result.skipped} "
             f"skipped ({result.skip_reason})"
         )
         if result.cancelled:

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
+from ..counts import noun
 from ..store import ObservationRow, kept_by_production
 from ..store.browse import literal_terms
 from ..textsafe import clean
@@ -180,10 +181,9 @@ class ObservationsScreen(Screen[None]):
         if text and not self.matching:
             counted = f"nothing matches “{clean(text)}” in titles or bodies"
         else:
-            counted = f"{many} observation{'' if self.matching == 1 else 's'}{more}"
-        self.query_one("#obs-count", Label).update(
-            Content(f"{counted} · {where} · enter opens one")
-        )
+            counted = f"{many} {noun(self.matching, 'observation')}{more}"
+        opens = " · enter opens one" if self.matching else ""  # nothing to open: say nothing
+        self.query_one("#obs-count", Label).update(Content(f"{counted} · {where}{opens}"))
 
     @on(DataTable.RowHighlighted, "#observations")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -11,10 +12,21 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from ..cli_options import suggest
+
 QUESTION = (
     "A backfill is running. Quit now? The run is cancelled cleanly: every page already "
     "stored is kept, and Runs (F5) or `backfill-tui resume` continues it later."
 )
+
+
+def question(run_id: str | None, mirror: str | Path | None) -> str:
+    """The question, its suggested command naming the run and (when not the default) the
+    mirror, as every hint does (``cli_options.suggest``)."""
+    if run_id is None:
+        return QUESTION
+    command = suggest(f"resume {run_id}", mirror)
+    return QUESTION.replace("`backfill-tui resume`", f"`{command}`")
 
 
 class QuitScreen(ModalScreen[bool]):
@@ -25,7 +37,10 @@ class QuitScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-dialog"):
-            yield Label(QUESTION, id="quit-text", markup=False)
+            session = getattr(self.app, "session", None)
+            mirror = getattr(getattr(self.app, "mirror", None), "path", None)
+            run_id = session.run.id if session is not None else None
+            yield Label(question(run_id, mirror), id="quit-text", markup=False)
             with Horizontal(id="quit-buttons"):
                 yield Button("Keep running (n)", id="keep")
                 yield Button("Quit (y)", id="quit", variant="warning")

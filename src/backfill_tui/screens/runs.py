@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
+from ..counts import plural
 from ..diffing import diff_fetched
 from ..errors import BackfillError
 from ..store import Mirror, RunRecord
@@ -189,7 +190,7 @@ class RunsScreen(Screen[None]):
         shown = (
             f"newest {count} of {self.total} runs (the end of the list loads more)"
             if self.total > count
-            else f"{count} run{'s' if count != 1 else ''}"
+            else plural(count, "run")
         )
         self.query_one("#runs-count", Label).update(
             Content(

@@ -17,7 +17,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\(or try --simulate\)", "(or try `backfill-tui demo`: simulated providers, no token)"),
     (r"or try --simulate", "or try `backfill-tui demo` (simulated providers, no token)"),
     (r"`run --record`", "Record to on the connect screen"),
-    (r"`backfill-tui runs`( --db \S+)? lists them", "F5 lists them"),
+    (r"`backfill-tui runs`( --db ('[^']*'|\S+))? lists them", "F5 lists them"),
     (r"check --workspace \(and --db\)", "check the workspace field"),
     (r"--days (\d+) is not offered", r"a depth of \1 days is not offered"),
     (r"--entities selects none", "the ticked entities select none"),

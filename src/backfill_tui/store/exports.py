@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..cli_options import suggest
 from ..errors import MirrorError
 from .failures import translate
 from .mirror import _check_existing, _connect_read_only, now_iso
@@ -54,7 +55,8 @@ def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
     target = Path(path).expanduser()
     if not target.is_file() or target.stat().st_size == 0:
         raise MirrorError(
-            f"no mirror at {target}; run a backfill first (backfill-tui run ... --db {target})"
+            f"no mirror at {target}; run a backfill first "
+            f"(`{suggest('run SOURCE... --workspace ID', target)}`)"
         )
     _check_existing(target)
     try:

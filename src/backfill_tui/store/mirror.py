@@ -180,6 +180,8 @@ class Mirror(ObservationBrowsing):
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
+        elif size == 0:  # an empty file (mktemp, touch): private like one made here
+            _narrow_empty(target)
         problem = diagnose(target)
         if problem is not None:
             if readonly and size:  # an older mirror that reading would have to upgrade first
@@ -325,18 +327,42 @@ class Mirror(ObservationBrowsing):
     def _cols(self, table: str) -> list[str]:
         return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
 
-    def set_run_status(self, run_id: str, status: str, *, finished: bool = False) -> None:
+    def set_run_status(
+        self, run_id: str, status: str, *, finished: bool = False, at: str | None = None
+    ) -> None:
+        """``at``: the finishing instant (ISO 8601) on the run's own clock, the one its
+        ``started_at`` was taken on (a replay's, a virtual clock's); default the wall clock."""
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, pid = ?, host = ? WHERE id = ?",
                 (
                     status,
-                    now_iso() if finished else None,
+                    (at or now_iso()) if finished else None,
                     os.getpid(),
                     socket.gethostname(),
                     run_id,
                 ),
             )
+
+    def set_run_recording(self, run_id: str, path: str, sha256: str) -> None:
+        """Note that run ``run_id`` is replayed from the recording at ``path`` (absolute) whose
+        file has SHA-256 ``sha256`` (hex): its resume must answer from that same file."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET recording = ?, recording_sha256 = ? WHERE id = ?",
+                (path, sha256, run_id),
+            )
+
+    def set_stream_estimates(self, run_id: str, totals: dict[str, int]) -> None:
+        """Store the estimate (items expected) of each stream of ``run_id``, by stream key
+        (``provider:target/entity``); a stream not in ``totals`` keeps none."""
+        with self.transaction() as conn:
+            for stream in self.streams(run_id):
+                if stream.key in totals:
+                    conn.execute(
+                        "UPDATE streams SET estimate = ? WHERE id = ?",
+                        (totals[stream.key], stream.id),
+                    )
 
     def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
         with self.transaction() as conn:
@@ -631,3 +657,11 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
             f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
         )
     return set(known) - set(applied) != set()
+
+
+def _narrow_empty(path: Path) -> None:
+    """An existing empty file given as the mirror (``mktemp``, ``touch``) becomes one: it gets
+    mode 0600 like a mirror made here, since it will hold a workspace's observations. A file
+    of another owner keeps its mode (the chmod is not ours to make)."""
+    with suppress(PermissionError):
+        os.chmod(path, 0o600)

@@ -38,6 +38,9 @@ class RunRecord:
     pid: int | None = None
     host: str | None = None
     error: str | None = None
+    #: A replayed run: the recording's absolute path and its file's SHA-256 (hex).
+    recording: str | None = None
+    recording_sha256: str | None = None
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -59,6 +62,8 @@ class RunRecord:
             pid=data["pid"],
             host=data["host"],
             error=data["error"],
+            recording=data.get("recording"),
+            recording_sha256=data.get("recording_sha256"),
         )
 
 
@@ -83,6 +88,8 @@ class StreamRecord:
     error: str | None = None
     #: A plain line about an ordinary account state the stream met (not a failure).
     note: str | None = None
+    #: Items the run's estimate expected of this stream (None: no estimate was made).
+    estimate: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

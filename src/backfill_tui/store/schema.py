@@ -230,4 +230,20 @@ def _stream_notes(db: Database) -> None:
     )
 
 
+@migrations(name="0006_replays_and_estimates")
+def _replays_and_estimates(db: Database) -> None:
+    # A run replayed from a recording: the file's path and SHA-256, so that resuming it answers
+    # from the same recording (or is refused) and never goes to the live API. A stream's
+    # estimate (items the connect screen's estimate expected), so a resumed or reopened run
+    # still shows its progress against it.
+    _run_script(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN recording TEXT;
+        ALTER TABLE runs ADD COLUMN recording_sha256 TEXT;
+        ALTER TABLE streams ADD COLUMN estimate INTEGER
+        """,
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

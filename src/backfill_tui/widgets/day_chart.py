@@ -20,6 +20,20 @@ def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
     return [float(counts.get((first + timedelta(d)).isoformat(), 0)) for d in range(max(days, 1))]
 
 
+def chart_label(source: str, series: list[float], first: date | None) -> str:
+    """``github:acme/rocket · 40 · busiest day: 12 on 2026-11-02`` (the panel's title says the
+    counts are observations per day): the busiest day's date when ``first``, the series' first
+    day, is known; no busiest day when there are no observations."""
+    total = int(sum(series))
+    text = f"{clean(source)} · {total}"
+    if total:
+        peak = max(series)
+        text += f" · busiest day: {int(peak)}"
+        if first is not None:
+            text += f" on {first + timedelta(days=series.index(peak))}"
+    return text
+
+
 class SourceChart(Vertical):
     def __init__(self, source: str) -> None:
         super().__init__(classes="source-chart")
@@ -31,10 +45,10 @@ class SourceChart(Vertical):
         yield self._label
         yield self._sparkline
 
-    def show(self, series: list[float]) -> None:
-        """Safe before the chart is mounted: the label and sparkline keep what they are given."""
-        total, peak = int(sum(series)), int(max(series, default=0))
-        self._label.update(Content(f"{clean(self.source)} · {total} · busiest day {peak}"))
+    def show(self, series: list[float], first: date | None = None) -> None:
+        """Draw ``series`` (observations per day, from the day ``first``). Safe before the
+        chart is mounted: the label and sparkline keep what they are given."""
+        self._label.update(Content(chart_label(self.source, series, first)))
         self._sparkline.data = series
 
 
@@ -80,6 +94,6 @@ class DayChart(Vertical):
 
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
         for chart in self._charts:
-            chart.show(day_series(counts.get(chart.source, {}), first, last))
+            chart.show(day_series(counts.get(chart.source, {}), first, last), first)
         self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
         self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))

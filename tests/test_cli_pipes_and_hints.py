@@ -1,0 +1,247 @@
+"""The command line's manners: a closed stdout, hints that name the mirror, bad workspace ids."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+
+def _closed_pipe_run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with stdout a pipe whose reader is already gone (``| head`` after it quit)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "backfill_tui", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("runs", "--db", "m.db"),
+        ("--help",),
+        ("run", "--simulate", "github:acme/api", "--workspace", "ws", "--db", "m.db", "--quiet"),
+    ],
+)
+def test_a_reader_that_went_away_ends_the_command_quietly(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "backfill_tui",
+            "run",
+            "--simulate",
+            "github:acme/api",
+            "--workspace",
+            "ws",
+            "--db",
+            "m.db",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    result = _closed_pipe_run(*args, cwd=tmp_path)
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipe" not in result.stderr
+    assert result.returncode in (0, 1, 141), result.stderr
+    if args[0] != "run":  # a run's own status stands; a listing's reader left: 141 (or 0)
+        assert result.returncode in (0, 141)
+
+
+def _suggested(err: str) -> list[str]:
+    """Every command line a message suggests (between backticks)."""
+    return re.findall(r"`(backfill-tui [^`]*)`", err)
+
+
+def test_every_hint_naming_a_command_carries_the_mirror_it_was_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "my mirror.db"  # a path that needs quoting, too
+    made = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--json",
+        "--db",
+        str(db),
+    )
+    assert made.code in (0, 1), made.err
+    run_id = str(made.summary["run_id"])
+    quoted = f"--db '{db}'"
+    commands: list[tuple[str, ...]] = [
+        ("resume", "nope"),
+        ("report", "nope"),
+        ("diff", "nope", run_id),
+        ("export", "postgres", "--dsn", "postgresql://u@h/d", "--workspace", "w", "--run", "nope"),
+    ]
+    if made.code == 0:
+        commands.append(("resume", run_id))  # already completed: start a new one with ...
+    for args in commands:
+        result = run_cli(capsys, *args, "--db", str(db))
+        assert result.code == 2, (args, result.err)
+        hints = _suggested(result.err)
+        assert hints, (args, result.err)
+        for hint in hints:
+            assert quoted in hint, (args, result.err)
+
+
+def test_a_resume_hint_after_a_replay_names_the_mirror(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_headless_face import FAIL_ALL
+
+    monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
+    rec = tmp_path / "r.rec.gz"
+    made = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--record",
+        str(rec),
+        "--db",
+        str(tmp_path / "a.db"),
+    )
+    assert made.code == 1, made.err
+    monkeypatch.delenv("BACKFILL_SIM")
+    replayed = run_cli(capsys, "replay", str(rec), "--quiet", "--db", str(tmp_path / "b.db"))
+    assert replayed.code == 1, replayed.err
+    assert f"--db {tmp_path / 'b.db'}" in replayed.err
+
+
+@pytest.mark.parametrize(
+    "workspace", ["ws\x1b[31mred", "ws\nother", "ws\u200bzero", "ws\u202eevil", "ws\x00"]
+)
+def test_a_workspace_id_with_a_control_or_format_character_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, workspace: str
+) -> None:
+    db = tmp_path / "m.db"
+    for args in (
+        ("run", "github:acme/rocket", "--simulate", "--quiet"),
+        ("export", "postgres", "--dsn", "postgresql://u@h/d"),
+    ):
+        result = run_cli(capsys, *args, "--workspace", workspace, "--db", str(db))
+        assert result.code == 2, (args, result.err)
+        lines = result.err.strip().splitlines()
+        assert len(lines) == 1 and "control character (U+" in lines[0], result.err
+        assert "\x1b" not in result.err
+    assert not db.exists()  # refused before any file was made
+
+
+def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) -> None:
+    import asyncio
+
+    from app_support import SIZE, Recorder, make_app
+
+    from backfill_tui.screens.connect import ConnectScreen
+    from backfill_tui.screens.messages import RunLaunched
+
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace").value = "ws\x1b[31mred"  # type: ignore[attr-defined]
+            assert screen.add_source("github:acme/rocket")
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not seen.of(RunLaunched)
+            return [str(n.message) for n in app._notifications]
+
+    notes = asyncio.run(scenario())
+    assert any("control character (U+001B)" in n for n in notes), notes
+    assert app.mirror.list_runs() == []
+
+
+def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    db = tmp_path / "made-by-mktemp.db"
+    db.touch()
+    db.chmod(0o644)
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "w",
+        "--simulate",
+        "--quiet",
+        "--days",
+        "7",
+        "--db",
+        str(db),
+    )
+    assert result.code == 0, result.err
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+        if side.exists():
+            assert stat.S_IMODE(side.stat().st_mode) & 0o077 == 0
+    listed = run_cli(capsys, "runs", "--db", str(db), "--json")
+    assert len(listed.summary) == 1  # type: ignore[arg-type]
+
+
+def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> None:
+    import asyncio
+
+    from app_support import SIZE, make_app, wait_until
+    from textual.widgets import Label
+
+    from backfill_tui.engine import RunRequest, SourceSpec
+    from backfill_tui.screens.quit import QuitScreen
+
+    app = make_app(tmp_path, "latency=0.1,scale=2")
+
+    async def scenario() -> tuple[str, str]:
+        async with app.run_test(size=SIZE) as pilot:
+            request = RunRequest(
+                "ws", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=100_000
+            )
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
+            await pilot.press("ctrl+q")
+            assert isinstance(app.screen, QuitScreen)
+            text = str(app.screen.query_one("#quit-text", Label).render())
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not app.is_running)
+            return run_id, text
+
+    run_id, text = asyncio.run(scenario())
+    assert f"`backfill-tui resume {run_id} --db {tmp_path / 'mirror.db'}`" in text, text
