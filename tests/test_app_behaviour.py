@@ -146,7 +146,7 @@ def test_the_day_chart_survives_redraws_while_it_is_rebuilt() -> None:
                 for c in app.query(SourceChart)
                 if c.source in ("github", "linear")
             }
-            # the last counts drawn (the label reads "github · 5 · busiest day: 5 on ...")
+            # the last counts drawn (the label reads "github · 5 · busiest: 5 on May 1")
             assert shown["github"].startswith("github · 5 ·"), shown
             assert shown["linear"].startswith("linear · 6 ·"), shown
 

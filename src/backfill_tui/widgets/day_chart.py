@@ -21,16 +21,18 @@ def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
 
 
 def chart_label(source: str, series: list[float], first: date | None) -> str:
-    """``github:acme/rocket · 40 · busiest day: 12 on 2026-11-02`` (the panel's title says the
-    counts are observations per day): the busiest day's date when ``first``, the series' first
-    day, is known; no busiest day when there are no observations."""
+    """``github:acme/rocket · 40 · busiest: 12 on Nov 2`` (the panel's title says the counts are
+    observations per day): the busiest day's date when ``first``, the series' first day, is
+    known; no busiest day when there are no observations. Short enough for the 80-column
+    panel (about 36 cells): the window is at most 90 days, so the year goes without saying."""
     total = int(sum(series))
     text = f"{clean(source)} · {total}"
     if total:
         peak = max(series)
-        text += f" · busiest day: {int(peak)}"
+        text += f" · busiest: {int(peak)}"
         if first is not None:
-            text += f" on {first + timedelta(days=series.index(peak))}"
+            day = first + timedelta(days=series.index(peak))
+            text += f" on {day:%b} {day.day}"
     return text
 
 
