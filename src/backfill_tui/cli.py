@@ -449,6 +449,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                     "duplicates": sum(s.duplicates for s in streams),
                     "failed": sum(s.failed for s in streams),
                     "simulated": run.simulate,
+                    "replay_of": run.recording,
                 }
             )
         if args.json:
@@ -461,6 +462,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for r in rows:
                 sim = " (simulated)" if r["simulated"] else ""
+                if r["replay_of"]:  # a replay answered from a file, not the live API
+                    sim += f" (replay of {Path(r['replay_of']).name})"
                 sys.stdout.write(
                     f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
