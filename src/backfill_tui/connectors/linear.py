@@ -327,7 +327,6 @@ class LinearConnector(Connector):
             raise UnexpectedResponse(f"Linear answered the {what} query without data")
         return data
 
-
     def _endpoint(self) -> str:
         """The URL queried, without any user:password or query string (never a secret)."""
         url = httpx.URL(self.client.base_url)
