@@ -28,6 +28,7 @@ from .cli_options import (
     db_path,
     log_path,
     open_mirror,
+    run_id_arg,
     suggest,
 )
 from .connectors import CATALOG
@@ -160,7 +161,7 @@ def build_parser() -> Parser:
         description="Continue every unfinished stream of a run from its checkpoint.",
     )
     resume.add_argument(
-        "run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)"
+        "run_id", metavar="RUN_ID", type=run_id_arg, help="the run to continue (see `backfill-tui runs`)"
     )
     resume.add_argument(
         "--json", action="store_true", help="print the run summary as JSON on stdout"
