@@ -118,3 +118,34 @@ def test_provider_markup_and_escape_codes_show_literally(tmp_path: Path) -> None
             assert "[i]x[/i]" in metadata and "\x07" not in metadata
 
     asyncio.run(scenario())
+
+
+def test_enter_in_the_search_box_searches_then_a_second_enter_opens_the_first_row(
+    tmp_path: Path,
+) -> None:
+    # The footer says "enter opens one": from the search box, Enter runs the search (already
+    # live or not) and moves to the results, so a second Enter opens the first match.
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f4")
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            await pilot.click("#search")
+            assert isinstance(app.focused, Input)
+            await pilot.press(*"fix")
+            # the live search has already run (typing paused): Enter still moves to the results
+            await wait_until(pilot, lambda: screen.matching < app.mirror.count_observations("ws"))
+            await pilot.press("enter")
+            assert app.focused is table and table.cursor_row == 0
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: seen.of(ObservationOpened))
+            first = table.coordinate_to_cell_key((0, 0)).row_key.value
+            assert str(seen.of(ObservationOpened)[0].observation_id) == first
+            assert screen.query_one(ObservationPane).display
+
+    asyncio.run(scenario())

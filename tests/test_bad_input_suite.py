@@ -113,6 +113,7 @@ class Case:
     absent: tuple[str, ...] = ()  # files (relative to the case folder) that must not exist
     how: str = "inprocess"  # or "nobody": as an unprivileged user (permission bits)
     pages: int | None = None  # the disk has room for this many more pages of the mirror
+    unsaid: tuple[str, ...] = ()  # words the line must not hold (a wrong mend, a doubled space)
 
 
 def write(name: str, content: bytes) -> Setup:
@@ -308,6 +309,20 @@ CASES: list[Case] = [
                                     "{dir}/typo.db"), ("no mirror at",), absent=("typo.db",)),
     Case("report-output-under-a-file", ("report", "{run}", "--output", "{dir}/plain/r.md", *DB),
          ("plain",), setup=write("plain", b"x"), absent=("plain/r.md",)),
+    Case("diff-of-a-plain-file", ("diff", "{dir}/plain", "{db}"),
+         ("not a backfill-tui mirror", "choose another file"), setup=write("plain", b"x" * 200),
+         unsaid=("--db",)),
+    Case("record-under-a-file", (*RUN, "--record", "{dir}/plain/x", *DB),
+         ("plain is a file, not a folder",), setup=write("plain", b"x"), absent=("plain/x",)),
+    Case("request-log-under-a-file", (*RUN, *DB), ("plain is a file, not a folder",),
+         setup=lambda ctx: (write("plain", b"x")(ctx),
+                            env(BACKFILL_SIM=f"{SIM},request_log={ctx.dir}/plain/x")(ctx))[0],
+         absent=("plain/x",)),
+    Case("runs-db-empty", ("runs", "--db", ""), ("--db is empty; give a file path",),
+         unsaid=("directory",)),
+    Case("report-empty-run-id", ("report", "", *DB), ("give a run id", "runs` lists them"),
+         unsaid=("no run",)),
+    Case("resume-empty-run-id", ("resume", " ", *DB), ("give a run id",)),
     Case("runs-empty-file", ("runs", "--db", "{dir}/empty.db"), ("no mirror at", "empty"),
          setup=write("empty.db", b"")),
     # -- files: what is there is not a mirror (left untouched) ---------------------------------
@@ -470,6 +485,8 @@ def test_bad_input(case: Case, good_mirror: tuple[Path, str], tmp_path: Path,
     for word in case.words:
         word = word.format(pid=ctx.env.get("EXPECT_PID", ""))
         assert word.lower() in line.lower(), line
+    for word in case.unsaid:
+        assert word.lower() not in line.lower(), line
     if case.untouched:
         assert fingerprint(folder, db) == before, "a file changed, appeared or vanished"
         stray = [p.name for p in folder.rglob("*") if p.name.endswith(("-wal", "-shm", "-journal"))]

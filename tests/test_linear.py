@@ -200,7 +200,10 @@ def page(root: str, nodes: list[Any], cursor: str | None, more: bool) -> httpx.R
 
 
 def collect(
-    entity: str, clock: VirtualClock | None = None, waits: list[WaitNotice] | None = None
+    entity: str,
+    clock: VirtualClock | None = None,
+    waits: list[WaitNotice] | None = None,
+    url: str = URL,
 ) -> tuple[list[Page], CallStats]:
     stats = CallStats()
 
@@ -209,13 +212,13 @@ def collect(
         transport = ResilientTransport(
             httpx.AsyncHTTPTransport(),
             provider_label="Linear",
-            base_url=URL,
+            base_url=url,
             auth_header=LinearConnector.auth_header(KEY),
             policy=LinearPolicy(),
             clock=clock or VirtualClock(1.8e9),
             on_wait=None if waits is None else waits.append,
         )
-        client = ApiClient(label="Linear", base_url=URL, transport=transport)
+        client = ApiClient(label="Linear", base_url=url, transport=transport)
         connector = LinearConnector("ENG", client, CUTOFF)
         try:
             await connector.prepare()
@@ -376,6 +379,38 @@ def test_graphql_failures_become_one_clear_api_error(
         collect("issue")
     message = str(caught.value)
     assert words in message and "\n" not in message and KEY not in message
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(404, text="Not Found", headers={"content-type": "text/plain"}),
+        httpx.Response(200, text="<html>home</html>", headers={"content-type": "text/html"}),
+    ],
+)
+@respx.mock
+def test_an_endpoint_that_is_not_graphql_names_the_url_and_the_setting(
+    answer: httpx.Response, respx_mock: respx.MockRouter
+) -> None:
+    # BACKFILL_LINEAR_API_URL without /graphql: the base answers 404 (or a page), not GraphQL.
+    respx_mock.post("http://127.0.0.1:1").mock(return_value=answer)
+    with pytest.raises(UnexpectedResponse) as caught:
+        collect("issue", url="http://127.0.0.1:1")
+    message = str(caught.value)
+    assert "the teams query at http://127.0.0.1:1 " in message
+    assert message.endswith(
+        "; BACKFILL_LINEAR_API_URL must be the GraphQL endpoint, "
+        "e.g. https://api.linear.app/graphql"
+    )
+
+
+@respx.mock
+def test_linears_own_endpoint_gets_no_setting_hint(respx_mock: respx.MockRouter) -> None:
+    respx_mock.post(URL).mock(return_value=httpx.Response(404, text="Not Found"))
+    with pytest.raises(UnexpectedResponse) as caught:
+        collect("issue")
+    assert f"at {URL} without" in str(caught.value)
+    assert "BACKFILL_LINEAR_API_URL" not in str(caught.value)
 
 
 @respx.mock

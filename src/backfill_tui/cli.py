@@ -28,6 +28,7 @@ from .cli_options import (
     db_path,
     log_path,
     open_mirror,
+    run_id_arg,
     suggest,
 )
 from .connectors import CATALOG
@@ -160,7 +161,7 @@ def build_parser() -> Parser:
         description="Continue every unfinished stream of a run from its checkpoint.",
     )
     resume.add_argument(
-        "run_id", metavar="RUN_ID", help="the run to continue (see `backfill-tui runs`)"
+        "run_id", metavar="RUN_ID", type=run_id_arg, help="the run to continue (see `backfill-tui runs`)"
     )
     resume.add_argument(
         "--json", action="store_true", help="print the run summary as JSON on stdout"
@@ -449,6 +450,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                     "duplicates": sum(s.duplicates for s in streams),
                     "failed": sum(s.failed for s in streams),
                     "simulated": run.simulate,
+                    "replay_of": run.recording,
                 }
             )
         if args.json:
@@ -461,6 +463,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for r in rows:
                 sim = " (simulated)" if r["simulated"] else ""
+                if r["replay_of"]:  # a replay answered from a file, not the live API
+                    sim += f" (replay of {Path(r['replay_of']).name})"
                 sys.stdout.write(
                     f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"

@@ -56,14 +56,30 @@ class Parser(argparse.ArgumentParser):
             hint = did_you_mean(found["word"], choices)
             if hint:
                 message = f"{message[: found.start()]}unknown '{found['word']}';{hint}"
+        # "argument --db: --db is empty" (a type check that names its option) says it once
+        message = re.sub(r"^argument (\S+): \1 ", r"\1 ", message)
         sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _db_arg(text: str) -> Path:
+    """``--db``'s value as a path; an empty one (``--db ''``) is refused, not read as ``.``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--db is empty; give a file path")
+    return Path(text)
+
+
+def run_id_arg(text: str) -> str:
+    """A RUN_ID argument; an empty one (``report ''``) is refused rather than looked up."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"RUN_ID is empty; give a run id; `{APP} runs` lists them")
+    return text
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=Path,
+        type=_db_arg,
         default=argparse.SUPPRESS,  # keep a top-level `backfill-tui --db PATH run ...`
         metavar="PATH",
         help=f"the mirror file (default: {default_db()})",

@@ -17,7 +17,7 @@ from typing import Any
 
 from .cli_options import suggest
 from .counts import plural
-from .errors import UsageError
+from .errors import MirrorError, UsageError
 from .store import Mirror, RunRecord
 from .store.run_items import (
     FetchedItems,
@@ -207,7 +207,13 @@ def open_runs(
                 raise UsageError(f"no mirror at {path}; give --db or PATH[:RUN_ID]")
             key = path.resolve()
             if key not in opened:
-                opened[key] = Mirror.open(path, readonly=True)
+                try:
+                    opened[key] = Mirror.open(path, readonly=True)
+                except MirrorError as exc:
+                    if ref.db is None or type(exc) is not MirrorError:
+                        raise
+                    # PATH was given as a reference, not with --db: mend it without naming --db.
+                    raise MirrorError(str(exc).replace(" with --db", "")) from None
                 stack.callback(opened[key].close)
             return opened[key]
 

@@ -19,7 +19,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .cli_options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path
+from .cli_options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg
 from .counts import plural, were
 from .errors import UsageError
 from .secrets_registry import redact
@@ -98,7 +98,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--workspace", required=True, metavar="ID", help="the workspace whose observations to send"
     )
     parser.add_argument(
-        "--run", metavar="RUN_ID", default=None, help="only the observations this run first stored"
+        "--run",
+        metavar="RUN_ID",
+        type=run_id_arg,
+        default=None,
+        help="only the observations this run first stored",
     )
     parser.add_argument(
         "--apply", action="store_true", help="really write/send (default: a dry run)"

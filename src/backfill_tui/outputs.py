@@ -117,6 +117,10 @@ def check_output(
     if target.is_dir():
         raise UsageError(f"{option} {target} is a folder; give a file path")
     if not target.parent.is_dir():
+        # The nearest part of the path that exists: a file there cannot hold a folder.
+        blocker = next((p for p in target.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UsageError(f"{option} {target}: {blocker} is a file, not a folder")
         raise UsageError(f"{option} {target}: folder {target.parent} does not exist")
     for other, what in protected:
         if _same(target, other):

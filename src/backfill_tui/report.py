@@ -113,20 +113,24 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     simulated = (
         f"yes ({settings})" if run.simulate and settings else ("yes" if run.simulate else "no")
     )
-    out += _table(
-        ["Parameter", "Value"],
-        [
-            ["Workspace", run.workspace],
-            ["Sources", ", ".join(run.sources)],
-            ["Depth", f"{run.depth_days} days (cutoff {run.since})"],
-            ["Entities", ", ".join(sorted(run.entities)) if run.entities else "all"],
-            ["Max items per stream", run.max_items],
-            ["Started", run.started_at],
-            ["Finished", run.finished_at or "not finished"],
-            ["Status", summary["status"]],
-            ["Simulated", simulated],
-        ],
-    )
+    parameters: list[list[Any]] = [
+        ["Workspace", run.workspace],
+        ["Sources", ", ".join(run.sources)],
+        ["Depth", f"{run.depth_days} days (cutoff {run.since})"],
+        ["Entities", ", ".join(sorted(run.entities)) if run.entities else "all"],
+        ["Max items per stream", run.max_items],
+        ["Started", run.started_at],
+        ["Finished", run.finished_at or "not finished"],
+        ["Status", summary["status"]],
+        ["Simulated", simulated],
+    ]
+    if run.recording is not None:
+        # A replay answered from a file: say which (and which bytes), and that "Started" is the
+        # recorded run's start, which the replay keeps so its backfill window is the same.
+        sha = (run.recording_sha256 or "")[:12]
+        parameters.append(["Replayed from", f"{run.recording} (sha256 {sha})"])
+        parameters[5] = ["Started", f"{run.started_at} (as recorded)"]
+    out += _table(["Parameter", "Value"], parameters)
     out += ["", "## Streams", ""]
     rows: list[list[Any]] = []
     for s in streams:

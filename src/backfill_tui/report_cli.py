@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli_options import EXIT_OK, add_db_option, db_path, open_mirror
+from .cli_options import EXIT_OK, add_db_option, db_path, open_mirror, run_id_arg
 from .outputs import atomic_write, check_output, in_use
 
 
@@ -22,7 +22,9 @@ def register(sub: Any) -> None:
         help="write a Markdown report of a run (for a support ticket)",
         description="Write a Markdown report of one run: parameters, counts, calls, failures.",
     )
-    parser.add_argument("run_id", metavar="RUN_ID", help="the run (see `backfill-tui runs`)")
+    parser.add_argument(
+        "run_id", metavar="RUN_ID", type=run_id_arg, help="the run (see `backfill-tui runs`)"
+    )
     parser.add_argument(
         "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout"
     )

@@ -309,11 +309,13 @@ class LinearConnector(Connector):
             raise UnexpectedResponse(f"Linear: the {what} query failed ({exc})") from None
         except TransportServerError as exc:
             raise UnexpectedResponse(
-                f"Linear answered {exc.code} to the {what} query without a GraphQL result"
+                f"Linear answered {exc.code} to the {what} query at {self._endpoint()} without a "
+                f"GraphQL result{self._endpoint_hint()}"
             ) from None
         except TransportProtocolError:
             raise UnexpectedResponse(
-                f"Linear answered the {what} query with something other than a GraphQL result"
+                f"Linear answered the {what} query at {self._endpoint()} with something other "
+                f"than a GraphQL result{self._endpoint_hint()}"
             ) from None
         except TransportError as exc:
             raise UnexpectedResponse(
@@ -324,6 +326,24 @@ class LinearConnector(Connector):
         if not isinstance(data, dict):
             raise UnexpectedResponse(f"Linear answered the {what} query without data")
         return data
+
+    def _endpoint(self) -> str:
+        """The URL queried, without any user:password or query string (never a secret)."""
+        url = httpx.URL(self.client.base_url)
+        return str(url.copy_with(userinfo=b"", query=None, fragment=None))
+
+    def _endpoint_hint(self) -> str:
+        """Mend for a non-GraphQL answer from a configured endpoint ('' for Linear's own).
+
+        ``BACKFILL_LINEAR_API_URL`` must be the GraphQL endpoint itself (interfaces.md), so a
+        base URL without ``/graphql`` answers 404 or an HTML page rather than a GraphQL result.
+        """
+        if self._endpoint().rstrip("/") == PROVIDER.default_base_url:
+            return ""
+        return (
+            f"; {PROVIDER.base_url_env} must be the GraphQL endpoint, "
+            f"e.g. {PROVIDER.default_base_url}"
+        )
 
 
 class _Partial(Exception):

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
+from ..counts import plural
 from ..live import RunProgress
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
@@ -199,8 +200,8 @@ class DashboardScreen(Screen[None]):
                 f"{t.new} new",
                 f"{t.duplicates} dup",
                 f"{t.failed} failed",
-                f"{t.pages} pages",
-                f"{t.api_calls} calls",
+                plural(t.pages, "page"),
+                plural(t.api_calls, "call"),
             ]
         parts = [
             status,
@@ -210,14 +211,14 @@ class DashboardScreen(Screen[None]):
             f"{t.new} new",
             f"{t.duplicates} duplicate",
             f"{t.failed} failed",
-            f"{t.pages} pages",
-            f"{t.api_calls} API calls",
+            plural(t.pages, "page"),
+            plural(t.api_calls, "API call"),
         ]
         if self.compact:
             parts = short
         text = ("  " if self.compact else " · ").join(p for p in parts if p)
         if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
-            text = "  ".join(p for p in parts if p and not p.endswith(" pages"))
+            text = "  ".join(p for p in parts if p and not p.endswith((" page", " pages")))
         if text != self._overall:
             self._overall = text
             label = self.query_one("#overall", Label)

@@ -166,6 +166,8 @@ class RunsScreen(Screen[None]):
             run = line.run
             self.lines[run.id] = line
             sim = " (simulated)" if run.simulate else ""
+            if run.recording:  # a replay answered from a file, not the live API
+                sim += f" (replay of {Path(run.recording).name})"
             style = {"completed": "", "running": "bold"}.get(line.status, "italic")
             sources = " ".join(run.sources)
             if self.app.size.width < WIDE_FROM and len(run.sources) > 1:

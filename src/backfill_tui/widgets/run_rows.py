@@ -162,8 +162,20 @@ class StreamRow(Horizontal):
         if state.note and not state.error:
             status = f"{status}: {state.note}"
         if state.error:
-            status = f"{state.status}: {state.error}"
+            status = f"{state.status}: {reason_in_row(state.error, state.key)}"
         label = self.query_one(".stream-status", Label)
         label.update(Content(clean(status)))
         for name in STATUS_CLASSES:
             label.set_class(name == f"-{state.status}", name)
+
+
+def reason_in_row(error: str, key: str) -> str:
+    """A failure's reason as a stream's row shows it: without a leading ``key`` (the stream,
+    ``sentry:acme/rocket/issue``) or its source (``sentry:acme/rocket``) that the row already
+    names, so the width goes to the reason. The full text stays in the log and the detail."""
+    source = key.rsplit("/", 1)[0]
+    for prefix in (key, source):
+        for joint in (": ", " "):
+            if error.startswith(prefix + joint) and len(error) > len(prefix + joint):
+                return error[len(prefix + joint) :]
+    return error

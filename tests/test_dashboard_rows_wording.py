@@ -1,0 +1,106 @@
+"""The dashboard's stream rows and totals line read plainly: a failure's reason without the
+stream name the row already shows, and counts in agreeing English ("1 page")."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import make_app
+from textual.widgets import Label
+
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.runs import RunsScreen
+from backfill_tui.store import RunRecord
+from backfill_tui.widgets.run_rows import StreamRow, reason_in_row
+
+REASON = "the project was moved; check the Sentry organization and project slugs"
+
+
+def test_reason_in_row_drops_only_a_leading_stream_or_source_name() -> None:
+    key = "sentry:acme/rocket/issue"
+    assert reason_in_row(f"{key}: {REASON}", key) == REASON
+    assert reason_in_row(f"sentry:acme/rocket: {REASON}", key) == REASON
+    assert reason_in_row(REASON, key) == REASON
+    assert reason_in_row(f"see {key}: x", key) == f"see {key}: x"  # not at the start: kept
+    assert reason_in_row(f"{key}: ", key) == f"{key}: "  # nothing would be left: kept
+
+
+def test_a_failed_rows_reason_leaves_out_the_stream_and_totals_say_1_page(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    run = RunRecord(
+        "20260101-000000-beef",
+        "ws",
+        ["sentry:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        finished_at="2026-01-01T00:00:05+00:00",
+        status="failed",
+    )
+    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
+    stream = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(stream.id, "failed", f"{stream.key}: {REASON}")
+    app.mirror.conn.execute(
+        "UPDATE streams SET pages = 1, api_calls = 1 WHERE id = ?", (stream.id,)
+    )
+    app.mirror.conn.commit()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await pilot.press("f5")
+            assert isinstance(app.screen, RunsScreen)
+            app.screen.query_one("#runs").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            row = screen.query_one(StreamRow)
+            status = str(row.query_one(".stream-status", Label).content)
+            assert status == f"failed: {REASON}"
+            overall = str(screen.query_one("#overall", Label).content)
+            assert "1 page " in overall + " " and "1 pages" not in overall
+            assert "1 API call" in overall and "1 API calls" not in overall
+
+    asyncio.run(scenario())
+
+
+def test_the_compact_totals_line_still_drops_pages_when_too_wide(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    run = RunRecord(
+        "20260101-000000-cafe",
+        "ws",
+        ["sentry:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        finished_at="2026-01-01T00:00:05+00:00",
+        status="completed",
+    )
+    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
+    stream = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(stream.id, "completed")
+    app.mirror.conn.execute(
+        "UPDATE streams SET pages = 1, api_calls = 123456789, fetched = 123456789, "
+        "new = 123456789, duplicates = 123456789, failed = 1234567 WHERE id = ?",
+        (stream.id,),
+    )
+    app.mirror.conn.commit()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f5")
+            app.screen.query_one("#runs").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            overall = str(screen.query_one("#overall", Label).content)
+            assert screen.compact  # one line at 80 columns
+            assert "123456789 calls" in overall and "page" not in overall, overall
+
+    asyncio.run(scenario())
