@@ -89,6 +89,21 @@ async def wait_until(
         await pilot.pause(0.05)
 
 
+async def wait_for_exit(app: BackfillApp, timeout: float = 60.0) -> None:
+    """Let the app finish exiting; fail (not hang) after ``timeout`` seconds.
+
+    Polls with ``asyncio.sleep``, not ``pilot.pause``: a pause waits for the current screen to
+    process its messages, which an app tearing its screens down never does (the pause then
+    raises ``WaitForScreenTimeout`` after 30 s).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while app.is_running:
+        if loop.time() > deadline:
+            raise AssertionError(f"the app was still running after {timeout}s")
+        await asyncio.sleep(0.05)
+
+
 def populate(app: BackfillApp, *sources: str, workspace: str = "ws", days: int = 30) -> str:
     """Run a headless simulated backfill into the app's mirror before the app starts."""
     from backfill_tui.engine import Engine, RunRequest, SourceSpec

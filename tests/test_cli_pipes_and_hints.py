@@ -220,13 +220,13 @@ def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
 def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> None:
     import asyncio
 
-    from app_support import SIZE, make_app, wait_until
+    from app_support import SIZE, make_app, paced_environment, wait_until
     from textual.widgets import Label
 
     from backfill_tui.engine import RunRequest, SourceSpec
     from backfill_tui.screens.quit import QuitScreen
 
-    app = make_app(tmp_path, "latency=0.1,scale=2")
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
 
     async def scenario() -> tuple[str, str]:
         async with app.run_test(size=SIZE) as pilot:

@@ -250,12 +250,12 @@ def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) ->
     kept), instead of dying mid-page with the terminal left in raw mode."""
     import asyncio
 
-    from app_support import SIZE, make_app
+    from app_support import SIZE, make_app, paced_environment, wait_for_exit
     from app_support import wait_until as app_wait_until
 
     from backfill_tui.engine import RunRequest, SourceSpec
 
-    app = make_app(tmp_path, "latency=0.5")
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
 
     async def scenario() -> str:
         async with app.run_test(size=SIZE) as pilot:
@@ -266,7 +266,7 @@ def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) ->
             # The app's handler is in place (else the signal would end this test process).
             assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
             os.kill(os.getpid(), signal.SIGTERM)
-            await app_wait_until(pilot, lambda: not app.is_running)
+            await wait_for_exit(app)
             return run_id
 
     run_id = asyncio.run(scenario())
