@@ -19,13 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from backfill_tui.app import BackfillApp
-from backfill_tui.app_cli import demo_sources
+from backfill_tui.cli.app import demo_sources
 from backfill_tui.clock import VirtualClock
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.messages import RunEnded
+from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
 ANCHOR = "2026-06-01T00:00:00Z"

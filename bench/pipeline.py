@@ -26,8 +26,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.store import Mirror
 
 ITEMS_PER_SCALE_90D = 918  # github:acme/rocket at scale 1 holds about this many items in 90 days

@@ -46,8 +46,8 @@ def _peak_mb() -> float:
 
 
 def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -> dict[str, float]:
-    from backfill_tui.engine import Engine, RunRequest, SourceSpec
-    from backfill_tui.environment import Environment
+    from backfill_tui.engine.environment import Environment
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
     from backfill_tui.recording import Recorder
     from backfill_tui.store import Mirror
 
@@ -76,7 +76,7 @@ def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -
 
 
 def child_replay(db: Path, rec: Path) -> dict[str, float]:
-    from backfill_tui.engine import Engine
+    from backfill_tui.engine.run import Engine
     from backfill_tui.recording import Replay
     from backfill_tui.store import Mirror
 

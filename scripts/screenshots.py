@@ -17,9 +17,9 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from backfill_tui.app import BackfillApp, DemoSetup
-from backfill_tui.app_cli import DEMO_WORKSPACE, demo_sources
-from backfill_tui.environment import Environment
+from backfill_tui.cli.app import DEMO_WORKSPACE, demo_sources
+from backfill_tui.engine.environment import Environment
+from backfill_tui.screens.app import BackfillApp, DemoSetup
 from backfill_tui.screens.messages import EstimateReady, RunEnded
 from backfill_tui.store import Mirror
 

@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 from textual.message import Message
 from textual.pilot import Pilot
 
-from backfill_tui.app import BackfillApp, DemoSetup
 from backfill_tui.clock import Clock, SystemClock, VirtualClock
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.screens.app import BackfillApp, DemoSetup
+from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
 FIXED_NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -106,7 +106,7 @@ async def wait_for_exit(app: BackfillApp, timeout: float = 60.0) -> None:
 
 def populate(app: BackfillApp, *sources: str, workspace: str = "ws", days: int = 30) -> str:
     """Run a headless simulated backfill into the app's mirror before the app starts."""
-    from backfill_tui.engine import Engine, RunRequest, SourceSpec
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 
     engine = Engine(app.mirror, app.environment)
     request = RunRequest(workspace, tuple(SourceSpec.parse(s) for s in sources), depth=days)

@@ -14,9 +14,9 @@ import pytest
 
 from backfill_tui import cli
 from backfill_tui.clock import VirtualClock
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from app_support import SIZE, Recorder, make_app, paced_environment, wait_until
 from textual.widgets import DataTable, Label
 
-from backfill_tui.app import BackfillApp
-from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.engine.run import RunRequest, SourceSpec
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.messages import (
@@ -204,7 +204,7 @@ def test_runs_screen_marks_an_interrupted_run_and_resumes_it(tmp_path: Path) -> 
     app = make_app(tmp_path)
     seen = Recorder()
     request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=30)
-    from backfill_tui.engine import Engine
+    from backfill_tui.engine.run import Engine
 
     run = Engine(app.mirror, app.environment).plan(request)
     dead = subprocess.Popen(["true"])
@@ -261,8 +261,8 @@ def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
 def test_token_saved_from_the_masked_input_goes_to_the_keyring(tmp_path: Path) -> None:
     import keyring
 
-    from backfill_tui.credentials import SERVICE
-    from backfill_tui.environment import Environment
+    from backfill_tui.engine.credentials import SERVICE
+    from backfill_tui.engine.environment import Environment
 
     app = make_app(tmp_path, environment=Environment.create(simulate=False, env={}))
     token = "ghp_" + "s3cr3t" * 6
@@ -294,7 +294,7 @@ def test_without_a_keyring_backend_it_says_so_and_offers_no_field(tmp_path: Path
     import keyring
     from keyring.backends.fail import Keyring as FailKeyring
 
-    from backfill_tui.environment import Environment
+    from backfill_tui.engine.environment import Environment
 
     keyring.set_keyring(FailKeyring())
     app = make_app(tmp_path, environment=Environment.create(simulate=False, env={}))

@@ -14,7 +14,7 @@ from test_export_inngest import FakeInngest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, Markdown
 
-from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.export import ExportScreen

@@ -18,7 +18,7 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
-from backfill_tui.app import BackfillApp, DemoSetup
+from backfill_tui.screens.app import BackfillApp, DemoSetup
 from backfill_tui.screens.help import HelpScreen
 from backfill_tui.widgets.app_footer import AppFooter, fit_keys
 

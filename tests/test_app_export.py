@@ -21,8 +21,8 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label
 
-from backfill_tui.app import BackfillApp
 from backfill_tui.export import export_status
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.export_parts import (

@@ -14,8 +14,8 @@ from pathlib import Path
 from app_support import SIZE, Recorder, make_app, populate, wait_until
 from textual.widgets import Input, Label
 
-from backfill_tui.app import DemoSetup
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.screens.app import DemoSetup
 from backfill_tui.screens.connect import DEMO_HINT, ConnectScreen
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.screens.wording import in_app

@@ -12,8 +12,8 @@ from app_support import SIZE, Recorder, make_app, populate, sim_environment, wai
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Label
 
-from backfill_tui.diffing import diff_fetched
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
+from backfill_tui.engine.diff import diff_fetched
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.recording import Recorder as RunRecorder
 from backfill_tui.recording import Replay, read_recording
 from backfill_tui.screens.connect import ConnectScreen

@@ -28,9 +28,9 @@ from app_support import (
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from backfill_tui import progress as ev
-from backfill_tui.app import BackfillApp, DemoSetup
 from backfill_tui.clock import VirtualClock
+from backfill_tui.engine import progress as ev
+from backfill_tui.screens.app import BackfillApp, DemoSetup
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.quit import QuitScreen
 from backfill_tui.store import Mirror, RunRecord

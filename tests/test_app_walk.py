@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from app_support import make_app, populate
 
-from backfill_tui.app import BackfillApp, DemoSetup
+from backfill_tui.screens.app import BackfillApp, DemoSetup
 
 SEQUENCES = int(os.environ.get("WALK_SEQUENCES", "200"))
 SEED = int(os.environ.get("WALK_SEED", "12"))

@@ -223,7 +223,7 @@ def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> 
     from app_support import SIZE, make_app, paced_environment, wait_until
     from textual.widgets import Label
 
-    from backfill_tui.engine import RunRequest, SourceSpec
+    from backfill_tui.engine.run import RunRequest, SourceSpec
     from backfill_tui.screens.quit import QuitScreen
 
     app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))

@@ -8,8 +8,8 @@ import asyncio
 import httpx
 
 from backfill_tui.clock import VirtualClock
-from backfill_tui.connection import check_source
-from backfill_tui.environment import Environment
+from backfill_tui.engine.connection import check_source
+from backfill_tui.engine.environment import Environment
 
 
 def _offline(calls: list[httpx.Request], error: type[httpx.TransportError]) -> Environment:

@@ -16,8 +16,8 @@ from memory_keyring import MemoryKeyring
 from support import run_cli
 from textual.widgets import Label
 
-from backfill_tui.credentials import SERVICE, delete_token, keyring_status, save_token
-from backfill_tui.environment import Environment
+from backfill_tui.engine.credentials import SERVICE, delete_token, keyring_status, save_token
+from backfill_tui.engine.environment import Environment
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.widgets.source_card import SourceCard
 

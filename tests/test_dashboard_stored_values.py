@@ -10,8 +10,8 @@ from pathlib import Path
 from app_support import SIZE, Recorder, make_app, populate, wait_until
 from textual.widgets import Label
 
-from backfill_tui.engine import RunRequest, SourceSpec
-from backfill_tui.estimate import estimate
+from backfill_tui.engine.estimate import estimate
+from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.dashboard import duration
 from backfill_tui.screens.messages import RunEnded, RunLaunched
 from backfill_tui.widgets.run_rows import progress_text

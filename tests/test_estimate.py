@@ -10,8 +10,8 @@ from app_support import FIXED_NOW, sim_environment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backfill_tui.engine import RunRequest, SourceSpec
-from backfill_tui.estimate import estimate, extrapolate
+from backfill_tui.engine.estimate import estimate, extrapolate
+from backfill_tui.engine.run import RunRequest, SourceSpec
 
 
 def _request(days: int, *sources: str) -> RunRequest:

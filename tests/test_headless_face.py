@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 from support import run_cli
 
-from backfill_tui import progress as ev
-from backfill_tui.display import HeadlessDisplay, fit_source, plural, print_summary
+from backfill_tui.cli.display import HeadlessDisplay, fit_source, plural, print_summary
+from backfill_tui.engine import progress as ev
 
 FAIL_ALL = "faults=1,clock=virtual"
 
@@ -101,7 +101,7 @@ def test_run_ids_by_unique_prefix_or_suffix_everywhere_ambiguous_lists_them(
 def test_runs_made_by_demo_are_found_or_pointed_at(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backfill_tui.app_cli import default_demo_db
+    from backfill_tui.cli.app import default_demo_db
 
     demo = default_demo_db()
     demo.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from support import run_cli, simulated_engine, stored_ids
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors.base import Page
 from backfill_tui.connectors.linear import LinearConnector
-from backfill_tui.engine import SourceSpec
+from backfill_tui.engine.run import SourceSpec
 from backfill_tui.errors import UsageError
 from backfill_tui.http import (
     AccessDenied,

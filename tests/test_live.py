@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backfill_tui import progress as ev
-from backfill_tui.live import EventBuffer, RunProgress, source_of
+from backfill_tui.engine import progress as ev
+from backfill_tui.engine.live import EventBuffer, RunProgress, source_of
 from backfill_tui.store import RunRecord, StreamRecord
 
 KEYS = ("github:acme/rocket/issue", "github:acme/rocket/push")

@@ -23,14 +23,14 @@ import pytest
 from support import run_cli
 
 from backfill_tui import cli
-from backfill_tui.cli_options import log_path
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.outputs import atomic_write, check_output, in_use, sniff
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.errors import UsageError
-from backfill_tui.outputs import atomic_write, check_output, in_use, sniff
 from backfill_tui.recording import Recorder, read_recording
 from backfill_tui.recording.fileformat import RecordingWriter
 from backfill_tui.store import Mirror
+from backfill_tui.terms import log_path
 
 SIM = "clock=virtual,anchor=2026-11-28T00:00:00Z"
 
@@ -265,7 +265,7 @@ def test_the_apps_screenshots_refuse_the_same_files(built: Fixture, tmp_path: Pa
 
     from app_support import SIZE, sim_environment
 
-    from backfill_tui.app import BackfillApp
+    from backfill_tui.screens.app import BackfillApp
 
     work = tmp_path / "work"
     work.mkdir()

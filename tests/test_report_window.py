@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from backfill_tui.report import histogram
+from backfill_tui.engine.report import histogram
 from backfill_tui.store import RunRecord
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from backfill_tui.cli_options import log_path
-from backfill_tui.demo import SimulatorConfig
-from backfill_tui.environment import without_token
+from backfill_tui.engine.environment import without_token
 from backfill_tui.secrets_registry import UNREADABLE_SETTINGS, public_settings
+from backfill_tui.simulator import SimulatorConfig
+from backfill_tui.terms import log_path
 
 S = "s3cr3t-Value-9f8e7d"
 S2 = "another-Secret-5a4b3c"

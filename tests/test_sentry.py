@@ -12,12 +12,12 @@ import pytest
 import respx
 from support import run_cli, simulated_engine, stored_ids
 
-from backfill_tui import progress as ev
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors.sentry import SentryConnector
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.demo.sentry_world import PROJECT_ID
+from backfill_tui.engine import progress as ev
 from backfill_tui.http import ApiClient, HostNotAllowed, ResilientTransport, SentryPolicy
+from backfill_tui.simulator import Simulator, SimulatorConfig
+from backfill_tui.simulator.sentry_world import PROJECT_ID
 
 SOURCE = "sentry:acme/rocket"
 ISSUES = "/api/0/organizations/acme/issues/"

@@ -13,9 +13,9 @@ from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import ItemFailure
 from backfill_tui.connectors import sentry_transform as tr
 from backfill_tui.connectors.base import transform_item
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.demo.sentry_world import PROJECT_ID
 from backfill_tui.models import SourceEvent
+from backfill_tui.simulator import Simulator, SimulatorConfig
+from backfill_tui.simulator.sentry_world import PROJECT_ID
 
 PROJECT = tr.Project(PROJECT_ID, "rocket", "rocket", "acme")
 INSTALLATION = "7a485448-a9e2-4c85-8a3c-4f44175783c9"

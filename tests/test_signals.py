@@ -27,8 +27,8 @@ from conftest_pg import PgServer
 from support import ground_truth, run_cli, stored_ids
 
 from backfill_tui import cli
+from backfill_tui.cli.signals import Stop, stop_on_signals
 from backfill_tui.export.postgres import DDL, TABLE
-from backfill_tui.signals import Stop, stop_on_signals
 
 SOURCE = "github:acme/rocket"
 
@@ -253,7 +253,7 @@ def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) ->
     from app_support import SIZE, make_app, paced_environment, wait_for_exit
     from app_support import wait_until as app_wait_until
 
-    from backfill_tui.engine import RunRequest, SourceSpec
+    from backfill_tui.engine.run import RunRequest, SourceSpec
 
     app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
 

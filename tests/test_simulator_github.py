@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from backfill_tui.clock import VirtualClock
-from backfill_tui.demo import Simulator, SimulatorConfig
+from backfill_tui.simulator import Simulator, SimulatorConfig
 
 T = TypeVar("T")
 ANCHOR = "2026-11-28T00:00:00Z"

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from backfill_tui.clock import VirtualClock
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.demo.vercel_world import TEAM_ID
+from backfill_tui.simulator import Simulator, SimulatorConfig
+from backfill_tui.simulator.vercel_world import TEAM_ID
 
 T = TypeVar("T")
 ANCHOR = "2026-11-28T00:00:00Z"

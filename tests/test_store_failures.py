@@ -34,7 +34,7 @@ from support import (
     stored_ids,
 )
 
-from backfill_tui.engine import SourceSpec
+from backfill_tui.engine.run import SourceSpec
 from backfill_tui.errors import DiskFull, FileLocked, RunConflict
 from backfill_tui.store import Mirror
 
@@ -157,7 +157,7 @@ def test_a_refused_second_run_leaves_no_record(mirror_with_a_run: tuple[Path, st
     so `runs` lists nothing new and `resume` has nothing to start over."""
     db, _ = mirror_with_a_run
     first = simulated_engine(db, SIM)
-    from backfill_tui.engine import RunRequest
+    from backfill_tui.engine.run import RunRequest
 
     run = first.engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), 7))
     second = simulated_engine(db, SIM)
@@ -253,7 +253,7 @@ def test_the_app_opens_a_read_only_mirror_for_browsing(
     mirror_with_a_run: tuple[Path, str], open_folder: Path
 ) -> None:
     """The terminal app falls back to reading; a run there is refused with "read-only"."""
-    from backfill_tui.app_cli import _open_for_app
+    from backfill_tui.cli.app import _open_for_app
     from backfill_tui.errors import ReadOnly
 
     source, run_id = mirror_with_a_run

@@ -141,9 +141,9 @@ def test_the_live_views_show_provider_text_visibly() -> None:
 
     from rich.console import Console
 
-    from backfill_tui import progress as ev
-    from backfill_tui.display import HeadlessDisplay
-    from backfill_tui.live import RunProgress
+    from backfill_tui.cli.display import HeadlessDisplay
+    from backfill_tui.engine import progress as ev
+    from backfill_tui.engine.live import RunProgress
     from backfill_tui.store import RunRecord
 
     evil = "rate \u202elimited\u202c\u200b by \u2066policy\u2069"

@@ -10,8 +10,8 @@ import pytest
 import respx
 from support import run_cli, stored_ids
 
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.store import Mirror
 
 SECRET = "ghp_S3cr3tT0kenValue0123456789abcdef"

@@ -20,14 +20,14 @@ from backfill_tui.connectors import ItemFailure
 from backfill_tui.connectors import vercel_transform as vt
 from backfill_tui.connectors.base import transform_item
 from backfill_tui.connectors.vercel import VercelConnector
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.demo.vercel_world import PROJECTS, TEAM_ID
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.engine.summary import run_summary
 from backfill_tui.http import ApiClient, ResilientTransport, UnexpectedResponse, VercelPolicy
 from backfill_tui.models import SourceEvent
+from backfill_tui.simulator import Simulator, SimulatorConfig
+from backfill_tui.simulator.vercel_world import PROJECTS, TEAM_ID
 from backfill_tui.store import Mirror
-from backfill_tui.summary import run_summary
 
 TARGET = "acme/rocket-web"
 API = "https://api.vercel.com"

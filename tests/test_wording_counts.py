@@ -13,8 +13,8 @@ from app_support import SIZE, make_app, populate
 from support import run_cli
 from textual.widgets import Label
 
-from backfill_tui.counts import plural
 from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.terms import plural
 from backfill_tui.widgets.day_chart import SourceChart, chart_label
 
 NOUNS = r"(streams|observations|API calls|items|runs|pages|answers|waits|batches|duplicates)"
@@ -85,7 +85,7 @@ def test_the_dashboards_chart_names_its_busiest_date(tmp_path: Path) -> None:
 
 
 def test_an_empty_observations_list_does_not_offer_to_open_one(tmp_path: Path) -> None:
-    from backfill_tui.app import BackfillApp
+    from backfill_tui.screens.app import BackfillApp
 
     async def count_line(app: BackfillApp) -> str:
         async with app.run_test(size=SIZE) as pilot:

@@ -1,7 +1,18 @@
 """backfill-tui: preview a Lightfast connector backfill in a local SQLite mirror.
 
-The package is layered (see docs in the README): ``connectors`` and ``store`` at the bottom,
-the ``engine`` above them, and two faces on top: ``cli`` (headless) and ``screens`` (Textual).
+Each package is one floor; a floor imports only the floors below it (``lint-imports`` checks
+this, see ``[tool.importlinter]`` in pyproject.toml):
+
+- ``cli/``: the headless face, one module per command; ``backfill-tui`` starts here.
+- ``screens/`` and ``widgets/``: the terminal face (Textual), the app in ``screens/app.py``.
+- ``engine/``: the faces' only door: plan, run, resume, cancel, progress, checks, read models.
+- ``export/``: writing a run's observations to production (Postgres, Inngest).
+- ``recording/``: recording and replaying a run's HTTP exchanges (a transport and its file).
+- ``connectors/`` (providers, no SQL) and ``store/`` (the only SQL): side by side.
+- ``http/`` (auth, paging, rate limits, retries, host pinning) and ``simulator/`` (a transport
+  that plays the four providers): side by side.
+- the kernel, at this root: ``models``, ``errors``, ``terms``, ``clock``, ``textsafe``,
+  ``secrets_registry``.
 """
 
 __version__ = "0.1.0"

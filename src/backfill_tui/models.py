@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .defaults import DEFAULT_DEPTH as DEFAULT_DEPTH
-from .defaults import DEFAULT_MAX_ITEMS as DEFAULT_MAX_ITEMS
-from .defaults import DEPTHS as DEPTHS
+from .terms import DEFAULT_DEPTH as DEFAULT_DEPTH
+from .terms import DEFAULT_MAX_ITEMS as DEFAULT_MAX_ITEMS
+from .terms import DEPTHS as DEPTHS
 
 Provider = Literal["github", "vercel", "linear", "sentry"]
 PROVIDERS: tuple[Provider, ...] = ("github", "vercel", "linear", "sentry")

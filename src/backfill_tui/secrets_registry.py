@@ -38,7 +38,7 @@ def public_settings(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    from .demo.config import SimulatorConfig
+    from .simulator.config import SimulatorConfig
 
     try:
         config = SimulatorConfig.from_env_string(text)

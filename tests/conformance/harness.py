@@ -19,8 +19,8 @@ import httpx
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import PROVIDERS, Connector, Page
 from backfill_tui.connectors import linear_query as lq
-from backfill_tui.demo import Simulator, SimulatorConfig
 from backfill_tui.http import ApiClient, ResilientTransport
+from backfill_tui.simulator import Simulator, SimulatorConfig
 
 #: The demo workspace's sources, one per provider (interfaces.md §5).
 DEMO_SOURCES: dict[str, str] = {

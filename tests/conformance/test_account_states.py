@@ -18,8 +18,8 @@ import pytest
 import respx
 from support import run_cli, simulated_engine, stored_ids
 
+from backfill_tui.engine.live import RunProgress
 from backfill_tui.http import AccessDenied, UnexpectedResponse
-from backfill_tui.live import RunProgress
 
 from .harness import days_ago, iso, make_connector, read_stream, stored
 
@@ -283,7 +283,7 @@ def test_the_dashboard_shows_the_note_on_the_stream(tmp_path: Path) -> None:
     from app_support import SIZE, make_app, wait_until
     from textual.widgets import Label
 
-    from backfill_tui.engine import RunRequest, SourceSpec
+    from backfill_tui.engine.run import RunRequest, SourceSpec
     from backfill_tui.widgets.run_rows import StreamRow
 
     app = make_app(tmp_path)

@@ -19,10 +19,11 @@ import pytest
 import respx
 from support import run_cli, simulated_engine, stored_ids
 
-from backfill_tui import progress as ev
 from backfill_tui.clock import VirtualClock
-from backfill_tui.engine import Engine, RunRequest, SourceSpec
-from backfill_tui.environment import Environment
+from backfill_tui.engine import progress as ev
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.live import RunProgress
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.http import (
     ApiClient,
     GitHubPolicy,
@@ -34,7 +35,6 @@ from backfill_tui.http import (
     VercelPolicy,
     parse_retry_after,
 )
-from backfill_tui.live import RunProgress
 from backfill_tui.store import Mirror
 
 FUTURE = "2099-01-01T00:00:00Z"
@@ -558,7 +558,7 @@ def test_the_json_summary_shows_both_linear_budgets(
 def test_the_dashboard_source_line_shows_both_linear_budgets() -> None:
     from textual.app import App, ComposeResult
 
-    from backfill_tui.live import SourceState
+    from backfill_tui.engine.live import SourceState
     from backfill_tui.widgets.run_rows import SourceHeader
 
     class OneHeader(App[None]):

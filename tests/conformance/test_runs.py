@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from support import CliResult, ground_truth, run_cli, simulated_engine, stored_ids
 
-from backfill_tui import progress as ev
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import PROVIDERS
-from backfill_tui.demo import Simulator, SimulatorConfig
-from backfill_tui.engine import RunRequest, SourceSpec
+from backfill_tui.engine import progress as ev
+from backfill_tui.engine.run import RunRequest, SourceSpec
+from backfill_tui.simulator import Simulator, SimulatorConfig
 
 from .harness import DEMO_SOURCES
 

@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..cli_options import suggest
-from ..counts import plural, were
 from ..errors import BackfillError, MirrorError
 from ..store import Mirror
 from ..store.exports import (
@@ -44,6 +42,7 @@ from ..store.exports import (
     record_exports,
     run_exists,
 )
+from ..terms import plural, suggest, were
 from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
 
 #: How many sourceIds the walk asks the destination about at once.
@@ -408,9 +407,7 @@ def plan_export(
 
             run_id = unique_run_id(conn, run_id) or run_id
         if run_id is not None and not run_exists(conn, run_id):
-            raise ExportError(
-                f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them"
-            )
+            raise ExportError(f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them")
         observations = count_observations(conn, workspace, run_id)
         if observations == 0:
             scope = f" from run {run_id}" if run_id else ""
@@ -508,9 +505,7 @@ def export_now(
     mirror = Mirror.open(path)
     try:
         if run_id is not None and not run_exists(mirror.conn, run_id):
-            raise ExportError(
-                f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them"
-            )
+            raise ExportError(f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them")
         if count_observations(mirror.conn, workspace, run_id) == 0:
             scope = f" from run {run_id}" if run_id else ""
             raise ExportError(

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from ..clock import Clock
-from ..counts import plural
+from ..terms import plural
 from .errors import AuthenticationFailed, HostNotAllowed, RateLimitExhausted, RetriesExhausted
 from .ratelimit import Quota, RateLimitPolicy
 
@@ -195,8 +195,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 limit_waits += 1
                 if limit_waits > self._rules.max_limit_waits:
                     raise RateLimitExhausted(
-                        f"{self._label}: still rate limited after "
-                        f"{plural(limit_waits - 1, 'wait')}"
+                        f"{self._label}: still rate limited after {plural(limit_waits - 1, 'wait')}"
                     )
                 await self._wait(answer.seconds, answer.reason)
                 continue

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from ..engine.outputs import AtomicFile
 from ..errors import BackfillError
-from ..outputs import AtomicFile
 
 FORMAT = "backfill-tui-recording"
 VERSION = 1
@@ -206,7 +206,7 @@ def _line(obj: dict[str, Any]) -> bytes:
 class RecordingWriter:
     """Appends lines to a new recording (mode 0600) and seals it with the trailer on close.
 
-    The lines go to a temporary file beside ``path`` (:class:`~backfill_tui.outputs.AtomicFile`)
+    The lines go to a temporary file beside ``path`` (:class:`~backfill_tui.engine.outputs.AtomicFile`)
     that :meth:`close` renames into place once sealed, so a killed run never leaves half a
     recording where a file stood; :meth:`discard` drops it. Check ``path`` first
     (``outputs.check_output``): the writer replaces whatever is there.

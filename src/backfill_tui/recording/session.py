@@ -29,9 +29,9 @@ import httpx
 from .. import __version__
 from ..clock import Clock, ReplayClock
 from ..connectors import provider
-from ..engine import Engine, RunRequest, SourceSpec
-from ..environment import Environment, without_token
-from ..outputs import check_output
+from ..engine.environment import Environment, without_token
+from ..engine.outputs import check_output
+from ..engine.run import Engine, RunRequest, SourceSpec
 from ..store import RunRecord
 from .fileformat import (
     Exchange,

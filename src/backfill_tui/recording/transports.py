@@ -18,8 +18,8 @@ from collections.abc import Callable, Hashable, Iterable
 import httpx
 
 from ..clock import Clock, ReplayClock
-from ..counts import plural
 from ..http import ApiError
+from ..terms import plural
 from .fileformat import Exchange, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
 

@@ -9,7 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 if TYPE_CHECKING:
-    from ..app import BackfillApp
+    from .app import BackfillApp
 
 __all__ = ["ActionsProvider"]
 

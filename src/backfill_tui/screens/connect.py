@@ -33,11 +33,10 @@ from textual.widgets import (
 )
 
 from ..connectors import CATALOG, PROVIDERS, provider
-from ..counts import plural
-from ..credentials import keyring_status, lookup, save_token
-from ..defaults import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
+from ..engine.credentials import keyring_status, lookup, save_token
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.source_card import SourceCard, TokenStatus
@@ -50,16 +49,16 @@ DEMO_HINT = (
 )
 
 if TYPE_CHECKING:  # the engine, estimate and HTTP layer load on first use (issue 13 start-up)
-    from ..app import BackfillApp
-    from ..engine import RunRequest, SourceSpec
-    from ..estimate import Estimate
+    from ..engine.estimate import Estimate
+    from ..engine.run import RunRequest, SourceSpec
+    from .app import BackfillApp
 
-log = logging.getLogger("backfill_tui.app")
+log = logging.getLogger("backfill_tui.screens.app")
 
 
 def parse_source(provider_name: str, text: str) -> SourceSpec:
     """``acme/rocket`` for the chosen provider, or a whole ``github:acme/rocket``."""
-    from ..engine import SourceSpec
+    from ..engine.run import SourceSpec
 
     value = text.strip()
     if not value:
@@ -302,7 +301,7 @@ class ConnectScreen(Screen[None]):
     def build_request(self) -> RunRequest:
         """The one check ctrl+t, ctrl+e and ctrl+s share, in this order: workspace, sources,
         entities, max items. Raises UsageError with one line saying what to fix."""
-        from ..engine import RunRequest, validate_workspace
+        from ..engine.run import RunRequest, validate_workspace
 
         workspace = self.query_one("#workspace", Input).value.strip()
         if not workspace:
@@ -343,7 +342,7 @@ class ConnectScreen(Screen[None]):
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def _check(self, cards: list[SourceCard]) -> None:
-        from ..connection import check_source
+        from ..engine.connection import check_source
 
         environment = self.backfill.environment
         for card in cards:
@@ -374,7 +373,7 @@ class ConnectScreen(Screen[None]):
 
     @work(exclusive=True, group="estimate", exit_on_error=False)
     async def _estimate(self, request: RunRequest) -> None:
-        from ..estimate import estimate
+        from ..engine.estimate import estimate
 
         try:
             result = await estimate(self.backfill.environment, request)

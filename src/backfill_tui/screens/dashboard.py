@@ -18,8 +18,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
-from ..counts import plural
-from ..live import RunProgress
+from ..engine.live import RunProgress
+from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
@@ -27,7 +27,7 @@ from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
 
 if TYPE_CHECKING:
-    from ..app import BackfillApp, RunSession
+    from .app import BackfillApp, RunSession
 
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 

@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from ..counts import plural
-from ..diffing import RunDiff
+from ..engine.diff import RunDiff
+from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 

@@ -34,9 +34,9 @@ from textual.widgets import (
     Select,
 )
 
-from ..counts import plural
 from ..errors import BackfillError
 from ..secrets_registry import redact, register
+from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from .confirm import ConfirmScreen
@@ -53,10 +53,10 @@ from .export_parts import (
 from .wording import in_app
 
 if TYPE_CHECKING:
-    from ..app import BackfillApp
     from ..export import ExportPlan, ExportProgress, ExportResult
+    from .app import BackfillApp
 
-log = logging.getLogger("backfill_tui.app")
+log = logging.getLogger("backfill_tui.screens.app")
 
 
 class ExportScreen(Screen[None]):

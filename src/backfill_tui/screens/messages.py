@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # annotations only: the app's first frame does not load the engine
-    from ..connection import ConnectionReport
-    from ..engine import RunRequest
-    from ..estimate import Estimate
+    from ..engine.connection import ConnectionReport
+    from ..engine.estimate import Estimate
+    from ..engine.run import RunRequest
 
 
 @dataclass

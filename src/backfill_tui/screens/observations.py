@@ -20,16 +20,16 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
-from ..counts import noun
 from ..store import ObservationRow, kept_by_production
 from ..store.browse import literal_terms
+from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
 from .messages import ObservationOpened
 
 if TYPE_CHECKING:
-    from ..app import BackfillApp
+    from .app import BackfillApp
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
-from ..cli_options import suggest
+from ..terms import suggest
 
 QUESTION = (
     "A backfill is running. Quit now? The run is cancelled cleanly: every page already "

@@ -16,10 +16,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from ..counts import plural
-from ..diffing import diff_fetched
+from ..engine.diff import diff_fetched
 from ..errors import BackfillError
 from ..store import Mirror, RunRecord
+from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from .diff import DiffScreen
@@ -27,7 +27,7 @@ from .path_prompt import PathPromptScreen
 from .wording import in_app
 
 if TYPE_CHECKING:
-    from ..app import BackfillApp
+    from .app import BackfillApp
 
 RESUMABLE = ("interrupted", "failed", "partial", "cancelled")
 PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundred

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..cli_options import suggest
 from ..errors import MirrorError
+from ..terms import suggest
 from .failures import translate
 from .mirror import _check_existing, _connect_read_only, now_iso
 from .schema import OBSERVATION_COLUMNS

@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Label, ProgressBar, Static
 
-from ..live import SourceState, StreamState, clock_time
+from ..engine.live import SourceState, StreamState, clock_time
 from ..textsafe import clean
 
 __all__ = [
@@ -143,7 +143,14 @@ class StreamRow(Horizontal):
         c = state.counters
         total, progress = state.bar()
         shown = (
-            state.status, c, total, progress, state.error, state.capped, state.note, self.compact
+            state.status,
+            c,
+            total,
+            progress,
+            state.error,
+            state.capped,
+            state.note,
+            self.compact,
         )
         if shown == self._shown:
             return

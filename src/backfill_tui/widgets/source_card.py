@@ -21,8 +21,8 @@ from ..connectors import provider
 from ..textsafe import clean
 
 if TYPE_CHECKING:  # the engine and HTTP layer load when first used, not for the first frame
-    from ..connection import ConnectionReport
-    from ..engine import SourceSpec
+    from ..engine.connection import ConnectionReport
+    from ..engine.run import SourceSpec
 
 __all__ = ["SourceCard", "TokenStatus"]
 
@@ -114,7 +114,7 @@ class SourceCard(Vertical):
         return frozenset(self.chosen)
 
     def spec_with_entities(self) -> SourceSpec:
-        from ..engine import SourceSpec
+        from ..engine.run import SourceSpec
 
         chosen = self.entities
         everything = frozenset(self.info.connector.entities)

@@ -1,0 +1,119 @@
+"""``backfill-tui`` (no command) and ``backfill-tui demo``: the terminal app's entry points.
+
+``demo`` opens the app on the built-in simulator (no account, no token, no network) with the
+demo workspace filled in, so Start is one key away. Its latency is set so a 30-day run of the
+demo workspace takes well under a minute and shows one rate-limit pause; ``BACKFILL_SIM``
+overrides it. The demo keeps its own mirror (``demo.db`` beside the default one) unless
+``--db`` says otherwise, so simulated observations never mix with real ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..connectors import PROVIDERS
+from ..terms import default_db
+from .options import db_path
+
+if TYPE_CHECKING:
+    from ..store import Mirror
+
+__all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
+
+DEMO_WORKSPACE = "demo"
+DEMO_SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
+DEMO_SIM = "latency=1.0,rate_limit_every=30,retry_after=6"
+
+
+def default_demo_db() -> Path:
+    return default_db().with_name("demo.db")
+
+
+def demo_sources() -> tuple[str, ...]:
+    """The demo workspace's sources whose provider is registered (connector and simulator)."""
+    from ..simulator.base import PROVIDERS as SIMULATED
+    from ..simulator.simulator import Simulator  # noqa: F401  (imports register the providers)
+
+    return tuple(
+        spec
+        for spec in DEMO_SOURCES
+        if spec.split(":", 1)[0] in PROVIDERS and spec.split(":", 1)[0] in SIMULATED
+    )
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser(
+        "demo",
+        help="the terminal UI on the built-in simulator: no account, no token, no network",
+        description=(
+            "Open the terminal UI against simulated providers with the demo workspace filled "
+            "in: press ctrl+s to watch a first-connect backfill."
+        ),
+    )
+    demo.add_argument(
+        "--db",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help=f"the mirror file (default: {default_demo_db()})",
+    )
+    demo.set_defaults(handler=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ..engine.environment import Environment, without_token
+    from ..screens.app import BackfillApp, DemoSetup
+
+    config = os.environ.get("BACKFILL_SIM")
+    config = DEMO_SIM if config is None else config
+    environment = Environment.create(simulate=True, simulator_config=config)
+    db = getattr(args, "db", None) or default_demo_db()
+    from . import check_side_outputs
+
+    check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
+    mirror = _open_for_app(db)
+    try:
+        app = BackfillApp(
+            mirror,
+            environment,
+            demo=DemoSetup(DEMO_WORKSPACE, demo_sources()),
+            simulator_text=without_token(config),
+        )
+        app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
+        return app.return_code or 0
+    finally:
+        mirror.close()
+
+
+def _open_for_app(path: Path) -> Mirror:
+    """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
+    from ..errors import PermissionDenied, ReadOnly
+    from ..store import Mirror
+
+    try:
+        return Mirror.open(path)
+    except (ReadOnly, PermissionDenied):
+        if not path.is_file():
+            raise
+        return Mirror.open(path, readonly=True)
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from ..engine.environment import Environment
+    from ..screens.app import BackfillApp
+
+    mirror = _open_for_app(db_path(args))
+    try:
+        app = BackfillApp(mirror, Environment.create(simulate=False))
+        app.run()
+        if app.stopped_by:
+            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
+        return app.return_code or 0
+    finally:
+        mirror.close()

@@ -1,0 +1,68 @@
+"""``backfill-tui auth set|status|delete PROVIDER``: tokens in the OS keyring.
+
+``set`` reads the token from a hidden prompt (or stdin when piped) and never echoes it.
+Where no keyring backend exists, it says so and points at the environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..connectors import PROVIDERS, provider
+from ..errors import UsageError
+
+
+def register(sub: Any) -> None:
+    auth = sub.add_parser(
+        "auth",
+        help="store, check or delete provider tokens in the OS keyring",
+        description="Manage provider tokens in the OS keyring.",
+    )
+    auth.add_argument("action", choices=("set", "status", "delete"), help="what to do")
+    auth.add_argument(
+        "provider",
+        nargs="?",
+        metavar="PROVIDER",
+        help=f"one of {', '.join(sorted(PROVIDERS))} (status: all when omitted)",
+    )
+    auth.set_defaults(handler=cmd_auth)
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    import getpass
+
+    from ..engine.credentials import delete_token, keyring_status, lookup, save_token
+
+    names = [provider(args.provider).name] if args.provider else sorted(PROVIDERS)
+    if args.action == "status":
+        note = keyring_status()
+        if note:
+            sys.stdout.write(f"note: {note}\n")
+        for name in names:
+            info = provider(name)
+            found = lookup(name, info.token_env)
+            where = f"found in the {found.origin}" if found else f"missing (set {info.token_env})"
+            sys.stdout.write(f"{info.label:<7} {where}\n")
+        return 0
+    if not args.provider:
+        raise UsageError(f"auth {args.action} needs a provider: {', '.join(sorted(PROVIDERS))}")
+    info = provider(args.provider)
+    note = keyring_status()
+    if note and args.action == "set":  # before asking for a token that cannot be kept
+        raise UsageError(f"{note}; set {info.token_env} instead")
+    if args.action == "set":
+        token = (
+            getpass.getpass(f"{info.label} token: ") if sys.stdin.isatty() else sys.stdin.readline()
+        )
+        token = token.strip()
+        if not token:
+            raise UsageError("no token given; paste it at the prompt or pipe it on stdin")
+        outcome = save_token(info.name, info.label, info.token_env, token)
+    else:
+        outcome = delete_token(info.name, info.label, info.token_env)
+    if not outcome.done:
+        raise UsageError(outcome.message)
+    sys.stdout.write(f"{outcome.message}\n")
+    return 0

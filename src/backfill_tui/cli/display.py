@@ -1,0 +1,203 @@
+"""The headless face's live progress on stderr, and its human-readable summary.
+
+On a terminal it redraws a small table a few times a second (Rich ``Live``); elsewhere (a log,
+CI) it prints one line per finished stream and per rate-limit wait. Provider text is never shown
+here except error messages, which are escaped.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console
+from rich.live import Live
+from rich.markup import escape
+from rich.table import Table
+
+from ..engine import progress as ev
+from ..terms import plural as plural  # the one helper (counts.py); still importable from here
+from ..textsafe import clean
+
+STATUS_WIDTH = 24  # the status column's most; longer (a wait's reason) ends in "…"
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters: the end is kept (``…acme/rocket-web``), as it
+    tells two targets of one owner apart."""
+    if len(text) <= width:
+        return text
+    return "…" + text[len(text) - max(1, width - 1) :]
+
+
+def fit_source(source: str, width: int) -> str:
+    """``github:acme/rocket-web`` in at most ``width`` characters, the provider kept:
+    ``github:…rocket-web``."""
+    provider, _, target = source.partition(":")
+    if len(source) <= width or len(provider) + 5 > width:
+        return fit(source, width)
+    return f"{provider}:{fit(target, width - len(provider) - 1)}"
+
+
+class HeadlessDisplay:
+    def __init__(self, stream: IO[str], *, quiet: bool = False) -> None:
+        self.console = Console(file=stream, highlight=False, soft_wrap=True)
+        self.live_mode = self.console.is_terminal and not quiet
+        self.quiet = quiet
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.waits: dict[str, str] = {}
+        self.started = time.monotonic()
+        self._live: Live | None = None
+
+    def __enter__(self) -> HeadlessDisplay:
+        if self.live_mode:
+            self._live = Live(
+                self._table(), console=self.console, refresh_per_second=4, transient=False
+            )
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(self._table())
+            self._live.__exit__(None, None, None)
+
+    def __call__(self, event: ev.ProgressEvent) -> None:
+        if isinstance(event, ev.RunStarted):
+            for key in event.streams:
+                self.rows[key] = {
+                    "status": "pending",
+                    "counters": ev.StreamCounters(),
+                    "error": None,
+                }
+            self._line(
+                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
+            )
+        elif isinstance(event, ev.PageStored):
+            row = self.rows.setdefault(event.stream, {"error": None})
+            row.update(status="running", counters=event.counters)
+            self.waits.pop(event.stream.rsplit("/", 1)[0], None)
+        elif isinstance(event, ev.RateLimitWait):
+            at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
+            self.waits[event.source] = f"{clean(event.reason)}, resuming at {at}"
+            self._line(f"{event.source}: {self.waits[event.source]}")
+        elif isinstance(event, ev.StreamFinished):
+            row = self.rows.setdefault(event.stream, {})
+            capped = event.capped and event.status == "completed"
+            status = "capped" if capped else event.status
+            row.update(status=status, counters=event.counters, error=event.error)
+            c = event.counters
+            note = " by --max-items" if capped else ""
+            reason = f": {clean(event.error)}" if event.error else ""
+            if event.note:
+                reason += f" ({clean(event.note)})"
+            self._line(
+                f"{event.stream}: {status}{note}, {c.fetched} fetched, {c.new} new, "
+                f"{plural(c.duplicates, 'duplicate')}, {c.failed} failed, "
+                f"{plural(c.pages, 'page')}{reason}"
+            )
+        if self._live is not None:
+            self._live.update(self._table())
+
+    def _line(self, text: str) -> None:
+        if not self.live_mode and not self.quiet:
+            self.console.print(escape(text))
+
+    def _table(self) -> Table:
+        elapsed = time.monotonic() - self.started
+        table = Table(
+            title=f"backfill · {elapsed:.0f}s",
+            expand=False,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        numbers = ("fetched", "new", "dup", "failed", "pages", "calls")
+        # Widths at this terminal width (each column is padded by one either side): the
+        # numbers whole, the stream names before the status (a wait's detail is in the caption).
+        counters = [row.get("counters", ev.StreamCounters()) for row in self.rows.values()]
+        values = [
+            (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls) for c in counters
+        ]
+        number_width = sum(
+            max(len(n), *(len(str(v[i])) for v in values)) + 2 if values else len(n) + 2
+            for i, n in enumerate(numbers)
+        )
+        avail = max(24, self.console.width - number_width - 8)
+        # A row per source, then its streams' entities indented beneath it (entities whole).
+        widest = max(
+            (
+                max(len(key.rpartition("/")[0]), len(key.rpartition("/")[2]) + 2)
+                for key in self.rows
+            ),
+            default=6,
+        )
+        room = max(14, min(widest, avail - 10))
+        status_width = max(8, min(STATUS_WIDTH, avail - room))
+        table.add_column("stream", no_wrap=True)
+        table.add_column("status", no_wrap=True, overflow="ellipsis", max_width=status_width)
+        for name in numbers:
+            table.add_column(name, justify="right", no_wrap=True)
+        if self.waits:
+            table.caption = escape(
+                "; ".join(f"{source}: {wait}" for source, wait in self.waits.items())
+            )
+            table.caption_justify = "left"
+        shown_source = None
+        for key, row in self.rows.items():
+            source, _, entity = key.rpartition("/")
+            if source != shown_source:
+                shown_source = source
+                table.add_row(f"[bold]{escape(fit_source(source, room))}[/]")
+            c: ev.StreamCounters = row.get("counters", ev.StreamCounters())
+            status = row.get("status", "pending")
+            wait = self.waits.get(key.rsplit("/", 1)[0])
+            if status == "running" and wait:
+                status = "waiting"
+            if row.get("error"):
+                status = f"failed: {clean(row['error'])}"
+            table.add_row(
+                escape(fit(f"  {entity}", room)),
+                escape(status),
+                str(c.fetched),
+                str(c.new),
+                str(c.duplicates),
+                str(c.failed),
+                str(c.pages),
+                str(c.api_calls),
+            )
+        return table
+
+
+def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    console.print(
+        f"run {summary['run_id']} · workspace {escape(clean(summary['workspace']))} · "
+        f"{summary['depth_days']} days since {summary['since']} · {summary['status']}"
+    )
+    for source in summary["sources"]:
+        wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
+        console.print(
+            f"  {source['source']}:{escape(clean(source['target']))} {source['status']} "
+            f"({plural(source['api_calls'], 'API call')}{wait})"
+        )
+        if source["error"]:
+            console.print(f"    error: {escape(clean(source['error']))}")
+        budgets = source.get("rate_limit_budgets") or {}
+        if "complexity" in budgets:  # Linear: both budgets are paced; show both
+            console.print(
+                "    budgets left: "
+                + " · ".join(
+                    f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
+                )
+            )
+        for s in source["streams"]:
+            capped = f", capped at {s['capped_at']}" if s["capped"] else ""
+            console.print(
+                f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
+                f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
+                f"{s['pages']:>4} {'page ' if s['pages'] == 1 else 'pages'}{capped}"
+            )
+            if s.get("note"):
+                console.print(f"      note: {escape(clean(s['note']))}")

@@ -1,0 +1,244 @@
+"""``backfill-tui export postgres|inngest``: send the mirror's observations to production.
+
+Each is a dry run unless ``--apply`` is given: the dry run reads the mirror and the destination,
+prints how many observations would be written and skipped, with a sample, and changes nothing.
+The export core is :mod:`backfill_tui.export` (imported lazily: psycopg loads only when used).
+
+Exit statuses: 0 when every observation was written or already there (and for any dry run
+that could read both sides); 1 when the destination failed after the input was accepted, or
+refused some rows (each reason is printed; the rest were written); 2 for bad input found before
+anything was sent (no such workspace or run, an unreachable or unsuitable destination, such as a
+table with a NOT NULL column the export cannot fill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from ..secrets_registry import redact
+from ..terms import plural, were
+from ..textsafe import clean
+from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg
+
+if TYPE_CHECKING:
+    from ..export import ExportPlan, ExportProgress, ExportResult, ExportTarget
+    from ..export.common import Tally
+
+EVENT_KEY_ENV = "INNGEST_EVENT_KEY"
+
+
+def register(sub: Any) -> None:
+    export = sub.add_parser(
+        "export",
+        help="send the mirror's observations to production (dry run unless --apply)",
+        description="Send the mirror's observations to production's Postgres table or its "
+        "Inngest pipeline. Without --apply nothing is written or sent anywhere.",
+    )
+    targets = export.add_subparsers(
+        dest="target", metavar="TARGET", help="where to send them", parser_class=type(export)
+    )
+    targets.required = True
+
+    pg = targets.add_parser(
+        "postgres",
+        help="insert into lightfast_workspace_neural_observations",
+        description="Insert the workspace's observations into production's "
+        "lightfast_workspace_neural_observations table, skipping those already there "
+        "(by workspace_id and source_id, under a lock). Dry run unless --apply.",
+    )
+    pg.add_argument(
+        "--dsn",
+        required=True,
+        metavar="URL",
+        help="postgresql://USER[:PASSWORD]@HOST:PORT/DBNAME (the password may come from "
+        "PGPASSWORD or ~/.pgpass instead); it is never printed",
+    )
+    pg.add_argument(
+        "--create-schema",
+        action="store_true",
+        help="create the table (production's DDL, without the foreign key) in an empty scratch "
+        "database first; refuses where it exists",
+    )
+    _common(pg)
+    pg.set_defaults(handler=cmd_export_postgres)
+
+    inn = targets.add_parser(
+        "inngest",
+        help="send apps-console/neural/observation.capture events",
+        description="Send one apps-console/neural/observation.capture event per observation to "
+        "Inngest's event API, in size-bounded batches with retries; observations already sent "
+        "to that host (recorded in the mirror) are skipped. Dry run unless --apply.",
+    )
+    inn.add_argument(
+        "--event-key",
+        metavar="KEY",
+        default=None,
+        help=f"the Inngest event key (default: ${EVENT_KEY_ENV}); it is never printed",
+    )
+    inn.add_argument(
+        "--url",
+        metavar="BASE",
+        default=None,
+        help="the event API base URL (default https://inn.gs; a dev server: http://127.0.0.1:8288)",
+    )
+    inn.add_argument(
+        "--clerk-org", metavar="ID", default=None, help="the Clerk org id to put in each event"
+    )
+    _common(inn)
+    inn.set_defaults(handler=cmd_export_inngest)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace", required=True, metavar="ID", help="the workspace whose observations to send"
+    )
+    parser.add_argument(
+        "--run",
+        metavar="RUN_ID",
+        type=run_id_arg,
+        default=None,
+        help="only the observations this run first stored",
+    )
+    parser.add_argument(
+        "--apply", action="store_true", help="really write/send (default: a dry run)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan or result as JSON")
+    add_db_option(parser)
+
+
+def cmd_export_postgres(args: argparse.Namespace) -> int:
+    from ..export import PostgresTarget
+
+    return _export(args, PostgresTarget(args.dsn, create_schema=args.create_schema))
+
+
+def cmd_export_inngest(args: argparse.Namespace) -> int:
+    from ..export import DEFAULT_BASE_URL, InngestTarget
+
+    key = args.event_key or os.environ.get(EVENT_KEY_ENV)
+    if not key:
+        raise UsageError(f"no Inngest event key; pass --event-key KEY or set {EVENT_KEY_ENV}")
+    target = InngestTarget(key, base_url=args.url or DEFAULT_BASE_URL, clerk_org=args.clerk_org)
+    return _export(args, target)
+
+
+def _export(args: argparse.Namespace, target: ExportTarget) -> int:
+    from ..engine.run import validate_workspace
+    from ..export import ExportFailed, export_now, plan_export
+
+    args.workspace = validate_workspace(args.workspace)
+    if not args.apply:
+        plan = plan_export(db_path(args), target, args.workspace, args.run)
+        if args.json:
+            sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
+        else:
+            _print_plan(plan)
+        return EXIT_OK
+    done: list[ExportProgress] = []
+
+    def progress(step: ExportProgress) -> None:
+        done.append(step)
+        if sys.stderr.isatty():
+            sys.stderr.write(f"batch {step.batch}: {step.written} written\n")
+
+    try:
+        # The same checks as the dry run (exit 2 before anything is sent), then the apply.
+        result = export_now(db_path(args), target, args.workspace, args.run, progress=progress)
+    except ExportFailed as exc:
+        sys.stderr.write(f"backfill-tui: export failed: {redact(str(exc))}\n")
+        return EXIT_INCOMPLETE
+    except KeyboardInterrupt:
+        written = done[-1].written if done else 0
+        sys.stderr.write(
+            f"cancelled: {plural(written, 'observation')} {were(written)} written and recorded; "
+            "run the export "
+            "again to send the rest\n"
+        )
+        return EXIT_INCOMPLETE
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _print_result(result)
+    if result.refused:
+        sys.stderr.write(
+            f"backfill-tui: {plural(result.refused, 'observation')} refused by the destination, the "
+            "others were written; reasons in the summary\n"
+        )
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _verb(kind: str, form: int = 0) -> str:
+    """write / written / wrote for Postgres; send / sent / sent for Inngest."""
+    return (("write", "written", "wrote") if kind == "postgres" else ("send", "sent", "sent"))[form]
+
+
+def _where(kind: str, target_id: str) -> str:
+    return f"{kind} {target_id}" if kind == "postgres" else f"Inngest at {target_id}"
+
+
+def _print_plan(plan: ExportPlan) -> None:
+    out = sys.stdout
+    scope = f"run {plan.run_id}" if plan.run_id else "all runs"
+    out.write(
+        f"dry run: export of workspace {clean(plan.workspace)} ({scope}) to "
+        f"{_where(plan.target_kind, plan.target_id)}\n"
+    )
+    if plan.details.get("create_schema"):
+        out.write("  would create table lightfast_workspace_neural_observations first\n")
+    batches = len(plan.batch_sizes)
+    in_batches = f"  in {batches} batch{'es' if batches != 1 else ''}" if batches else ""
+    out.write(f"  {'observations in the mirror':<28}{plan.total:>7}\n")
+    out.write(f"  {'would ' + _verb(plan.target_kind):<28}{plan.would_write:>7}{in_batches}\n")
+    out.write(f"  {'would skip':<28}{plan.skipped:>7}  {plan.skip_reason}\n")
+    _print_tally(out, plan.tally, "would ")
+    if plan.sample:
+        out.write("  sample:\n")
+        for row in plan.sample:
+            out.write(f"    {row.occurred_at[:10]}  {clean(row.source_id)}  {clean(row.title)}\n")
+    if plan.would_write:
+        out.write("nothing was written or sent; add --apply to do it\n")
+    else:
+        out.write("nothing new to send; nothing was written or sent\n")
+
+
+def _print_tally(out: Any, tally: Tally, would: str = "") -> None:
+    """Values changed (by kind) and rows refused (by reason, with examples)."""
+    if tally.refused:
+        out.write(
+            f"  {would + 'refuse':<28}{tally.refused_count:>7}  the destination cannot hold them:\n"
+        )
+        for reason, count in sorted(tally.refused.items()):
+            out.write(f"    {count:>5}  {clean(reason)}\n")
+        for source_id, reason in tally.refused_examples:
+            out.write(f"           e.g. {clean(source_id)}: {clean(reason)}\n")
+    if tally.changes:
+        out.write(
+            f"  {'values changed':<28}{sum(tally.changes.values()):>7}  to fit the destination:\n"
+        )
+        for kind, count in sorted(tally.changes.items()):
+            out.write(f"    {count:>5}  {kind}\n")
+
+
+def _print_result(result: ExportResult) -> None:
+    where = _where(result.target_kind, result.target_id)
+    if result.details.get("schema_created"):
+        sys.stdout.write(f"created table lightfast_workspace_neural_observations in {where}\n")
+    if result.written == 0:
+        sys.stdout.write(
+            f"nothing new: 0 observations {_verb(result.target_kind, 1)} to {where}; "
+            f"{result.skipped} skipped ({result.skip_reason})\n"
+        )
+        _print_tally(sys.stdout, result.tally)
+        return
+    sys.stdout.write(
+        f"{_verb(result.target_kind, 2)} {plural(result.written, 'observation')} of workspace "
+        f"{clean(result.workspace)} to {where} in {plural(result.batches, 'batch', 'batches')}; "
+        f"{result.skipped} skipped ({result.skip_reason})\n"
+    )
+    _print_tally(sys.stdout, result.tally)

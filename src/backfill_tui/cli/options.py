@@ -1,0 +1,102 @@
+"""What every subcommand shares: the one-line usage errors, ``--db`` and the default paths.
+
+A subcommand module (``auth_cli``, ``export_cli``, ...) defines ``register(subparsers)`` that
+adds its parser with ``set_defaults(handler=...)``; ``cli.COMMAND_MODULES`` lists the modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from ..errors import MirrorMissing
+from ..terms import APP, db_flag, default_db, did_you_mean
+
+if TYPE_CHECKING:
+    from ..store import Mirror
+
+EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2 (with a "did you mean" for a
+    mistyped command or choice)."""
+
+    def error(self, message: str) -> NoReturn:
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            choices = re.findall(r"'([^']*)'", found["choices"])
+            hint = did_you_mean(found["word"], choices)
+            if hint:
+                message = f"{message[: found.start()]}unknown '{found['word']}';{hint}"
+        # "argument --db: --db is empty" (a type check that names its option) says it once
+        message = re.sub(r"^argument (\S+): \1 ", r"\1 ", message)
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _db_arg(text: str) -> Path:
+    """``--db``'s value as a path; an empty one (``--db ''``) is refused, not read as ``.``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--db is empty; give a file path")
+    return Path(text)
+
+
+def run_id_arg(text: str) -> str:
+    """A RUN_ID argument; an empty one (``report ''``) is refused rather than looked up."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"RUN_ID is empty; give a run id; `{APP} runs` lists them")
+    return text
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        type=_db_arg,
+        default=argparse.SUPPRESS,  # keep a top-level `backfill-tui --db PATH run ...`
+        metavar="PATH",
+        help=f"the mirror file (default: {default_db()})",
+    )
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    return args.db if getattr(args, "db", None) else default_db()
+
+
+def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: bool = True) -> Mirror:
+    """The mirror a command's ``--db`` (or the default) names; see :meth:`Mirror.open`.
+
+    Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
+    saying so and how to name the right one (exit 2).
+    """
+    from ..store import Mirror
+
+    path = db_path(args)
+    try:
+        return Mirror.open(path, readonly=readonly, create=create)
+    except MirrorMissing as exc:
+        given = bool(getattr(args, "db", None))
+        raise MirrorMissing(path, missing_mirror_line(path, given=given, state=exc.state)) from exc
+
+
+def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
+    """The line saying there is no mirror, with how to mend it: the default path or ``--db``."""
+    if given:
+        return (
+            f"no mirror at {path} (it {state}); check the path, or leave out --db for the "
+            "default mirror "
+            f"({default_db()})"
+        )
+    demo = default_db().with_name("demo.db")
+    hint = (
+        f"; runs made by `{APP} demo` are in {demo}: add{db_flag(demo)}" if demo.is_file() else ""
+    )
+    return (
+        f"no mirror yet at the default path {path}; `{APP} run` makes one, or give --db PATH{hint}"
+    )

@@ -1,0 +1,70 @@
+"""``backfill-tui replay FILE``: run a recorded backfill again, offline, into a mirror.
+
+The recording is the only transport: no network, no token. The run has the recorded parameters
+and cutoff instant, so it selects the same window however much later it is replayed. Exit status
+as for ``run``; a recording that is truncated, damaged or modified is refused (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .options import add_db_option, db_path
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "replay",
+        help="run a recorded backfill again, offline (see run --record)",
+        description=(
+            "Replay a recording made with `run --record FILE`: the same backfill, through the "
+            "same connector code, answered from the file (no network, no token needed)."
+        ),
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="the recording")
+    parser.add_argument(
+        "--json", action="store_true", help="print the run summary as JSON on stdout"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_db_option(parser)
+    parser.set_defaults(handler=cmd_replay)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from ..engine.run import Engine
+    from ..recording import Replay
+    from ..store import Mirror
+    from ..terms import plural, were
+    from . import _db_flag, _drive
+
+    replay = Replay.open(args.file)
+    try:
+        mirror = Mirror.open(db_path(args))
+    except BaseException:
+        replay.close()
+        raise
+    try:
+        engine = Engine(mirror, replay.environment())
+        run = replay.plan(engine)
+        if not args.quiet:
+            header = replay.header
+            sys.stderr.write(
+                f"replaying run {header.run_id} ({replay.exchanges} recorded "
+                f"exchanges, started {header.run.started_at}) as run {run.id}\n"
+            )
+        code = _drive(
+            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
+        )
+        left = replay.transport.remaining if replay.transport is not None else 0
+        if left and not args.quiet:
+            sys.stderr.write(
+                f"note: {plural(left, 'recorded answer')} {were(left)} never asked for; this "
+                "replay did not follow the recorded run exactly\n"
+            )
+        return code
+    finally:
+        mirror.close()
+        replay.close()

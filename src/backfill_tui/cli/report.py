@@ -1,0 +1,53 @@
+"""``backfill-tui report RUN_ID``: a Markdown report of one run, for a support ticket.
+
+Parameters, per-stream counts, API calls, rate-limit waits, failures with reasons and the
+observations-per-day histogram (``report.py``); on stdout, or in ``--output FILE`` (checked and
+written atomically by ``outputs.py``: never the mirror, a database or a recording).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..engine.outputs import atomic_write, check_output, in_use
+from .options import EXIT_OK, add_db_option, db_path, open_mirror, run_id_arg
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "report",
+        help="write a Markdown report of a run (for a support ticket)",
+        description="Write a Markdown report of one run: parameters, counts, calls, failures.",
+    )
+    parser.add_argument(
+        "run_id", metavar="RUN_ID", type=run_id_arg, help="the run (see `backfill-tui runs`)"
+    )
+    parser.add_argument(
+        "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+    )
+    add_db_option(parser)
+    parser.set_defaults(handler=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ..engine.report import run_report
+
+    path = db_path(args)
+    output: Path | None = args.output
+    if output is not None:  # before anything is read: a refused path costs nothing
+        output = check_output(output, option="--output", protected=in_use(path))
+    mirror = open_mirror(args, readonly=True)  # reading only: works on a read-only mirror
+    try:
+        text = run_report(mirror, args.run_id)
+    finally:
+        mirror.close()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        with atomic_write(output) as handle:
+            handle.write(text.encode("utf-8"))
+        sys.stderr.write(f"wrote the report of run {args.run_id} to {output}\n")
+    return EXIT_OK

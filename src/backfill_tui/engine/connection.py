@@ -1,0 +1,164 @@
+"""Reaching one source before a run: a client built as the engine builds it, and a cheap check.
+
+The terminal app's "test connection" calls :func:`check_source`: it makes the connector's
+source-level call (``prepare()``, one request for most providers) through a real
+:class:`ApiClient` and says, in the user's words, what happened to the token, the access and
+the target. :func:`open_client` is shared with :mod:`estimate`. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import httpx
+
+from ..connectors import ProviderInfo, provider
+from ..errors import BackfillError
+from ..http import (
+    AccessDenied,
+    ApiClient,
+    ApiError,
+    AuthenticationFailed,
+    CallStats,
+    ResilientTransport,
+    RetriesExhausted,
+    RetryRules,
+    WaitNotice,
+    current_stats,
+)
+from ..secrets_registry import redact
+from .credentials import Credential
+from .environment import Environment
+
+__all__ = ["ConnectionReport", "check_source", "open_client"]
+
+Outcome = Literal["ok", "failed", "unknown"]
+
+#: A connection test tries once: a person is waiting for it, and a DNS failure or refused
+#: connection will not mend itself in the seconds six backed-off retries take (a run retries).
+CHECK_RULES = RetryRules(max_attempts=1, max_limit_waits=0)
+#: The most a connection test waits for its answer, in seconds.
+CHECK_TIMEOUT = 10.0
+
+
+def open_client(
+    environment: Environment,
+    info: ProviderInfo,
+    credential: Credential | None,
+    on_wait: Callable[[WaitNotice], None] | None = None,
+    rules: RetryRules | None = None,
+) -> ApiClient:
+    """An ApiClient for one provider, configured exactly like the engine's (``Engine._client``);
+    ``rules``: the retry bounds (default: the engine's)."""
+    base_url = environment.base_url(info)
+    transport = ResilientTransport(
+        environment.inner_transport(),
+        provider_label=info.label,
+        base_url=base_url,
+        auth_header=info.auth_header(credential.value) if credential else None,
+        policy=info.policy(),
+        clock=environment.clock,
+        reserve_fraction=info.reserve_fraction,
+        rules=rules if rules is not None else environment.retry_rules,
+        on_wait=on_wait,
+    )
+    return ApiClient(
+        label=info.label, base_url=base_url, transport=transport, headers=info.extra_headers
+    )
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """What one test call found: each line is safe to show (no token, provider text redacted)."""
+
+    source: str
+    token: str
+    access: str
+    target: str
+    outcome: Outcome
+    api_calls: int = 0
+    quota_remaining: int | None = None
+    quota_limit: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+def _token_line(environment: Environment, info: ProviderInfo, cred: Credential | None) -> str:
+    if cred is not None:
+        return f"sent (from the {cred.origin})"
+    if environment.simulated:
+        return "not needed (simulator)"
+    return f"missing: set {info.token_env} or save one here"
+
+
+async def check_source(
+    environment: Environment, provider_name: str, target: str
+) -> ConnectionReport:
+    """Make the source's cheapest call and report token, access and target."""
+    info = provider(provider_name)
+    source = f"{info.name}:{target}"
+    try:
+        credential = environment.credential(info)
+    except BackfillError as exc:
+        return ConnectionReport(source, f"missing: {exc}", "not tried", "not checked", "failed")
+    token = _token_line(environment, info, credential)
+    try:
+        client = open_client(environment, info, credential, rules=CHECK_RULES)
+    except BackfillError as exc:
+        return ConnectionReport(source, token, f"not tried: {exc}", "not checked", "failed")
+    now = datetime.fromtimestamp(environment.clock.now(), UTC)
+    connector = info.connector(target, client, now)
+    stats = CallStats()
+    reset = current_stats.set(stats)
+    outcome: Outcome = "ok"
+    access, found = "granted", f"found: {target}"
+    host = httpx.URL(environment.base_url(info)).host
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            await connector.prepare()
+    except TimeoutError:
+        access, found, outcome = (
+            f"no answer from {host} in {CHECK_TIMEOUT:.0f} s",
+            "not checked",
+            "failed",
+        )
+    except RetriesExhausted as exc:
+        problem = str(exc).rpartition("(")[2].rstrip(")") or _safe(exc)
+        if "could not connect" in problem or "timed out" in problem:
+            access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
+        else:
+            access = f"failed: {_safe(exc)}"
+        found, outcome = "not checked", "failed"
+    except AuthenticationFailed as exc:
+        token, access, found, outcome = f"rejected: {_safe(exc)}", "denied", "not checked", "failed"
+    except AccessDenied as exc:
+        access = "token accepted" if credential is not None else "answered"
+        found, outcome = f"not reachable: {_safe(exc)}", "failed"
+    except ApiError as exc:
+        access, found, outcome = f"failed: {_safe(exc)}", "not checked", "failed"
+    finally:
+        current_stats.reset(reset)
+        await client.aclose()
+    if outcome == "ok" and stats.api_calls == 0:
+        found = "not checked (this provider has no setup call; the run will tell)"
+    quota = client.transport.quota
+    return ConnectionReport(
+        source,
+        token,
+        access,
+        found,
+        outcome,
+        stats.api_calls,
+        quota.remaining if quota else None,
+        quota.limit if quota else None,
+    )
+
+
+def _safe(exc: Exception) -> str:
+    return redact(str(exc))

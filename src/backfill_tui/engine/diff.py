@@ -1,0 +1,280 @@
+"""Comparing what two runs fetched: observations only in A, only in B, and changed.
+
+A run is named by a :class:`RunRef`: a run id in the default mirror, a mirror file (its latest
+run), or ``PATH:RUN_ID``. What a run fetched comes from the per-run record of sourceIds and
+content digests (``store/run_items.py``), so two runs of one mirror compare fairly even though
+the mirror keeps only the first stored version of each observation. Used by ``diff_cli`` and,
+later, by the app's runs screen (:func:`diff_fetched` on open mirrors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MirrorError, UsageError
+from ..store import Mirror, RunRecord
+from ..store.run_items import (
+    FetchedItems,
+    changed_fields,
+    digest,
+    fetched_items,
+    stored_observations,
+)
+from ..terms import plural, suggest
+from ..textsafe import clean
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """A run named on the command line: ``RUN_ID``, ``PATH`` (latest run) or ``PATH:RUN_ID``."""
+
+    text: str
+    db: Path | None  # None: the mirror given by --db (or the default one)
+    run_id: str | None  # None: the latest run of that mirror
+
+    @classmethod
+    def parse(cls, text: str) -> RunRef:
+        if not text.strip():
+            raise UsageError("an empty run reference; give RUN_ID, PATH or PATH:RUN_ID")
+        as_path = Path(text).expanduser()
+        if as_path.is_file():
+            return cls(text, as_path, None)
+        head, sep, tail = text.rpartition(":")
+        if sep and head and tail and Path(head).expanduser().is_file():
+            return cls(text, Path(head).expanduser(), tail)
+        if "/" in text or "\\" in text or text.endswith(".db"):
+            raise UsageError(f"no mirror file {text}; give RUN_ID, PATH or PATH:RUN_ID")
+        return cls(text, None, text)
+
+
+@dataclass(frozen=True)
+class DiffSide:
+    label: str
+    mirror: str
+    run_id: str
+    workspace: str
+    sources: list[str]
+    started_at: str
+    fetched: int
+    exact: bool  # False: the run predates per-run records; only rows it first stored count
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mirror": self.mirror,
+            "run_id": self.run_id,
+            "workspace": self.workspace,
+            "sources": self.sources,
+            "started_at": self.started_at,
+            "fetched": self.fetched,
+            "exact": self.exact,
+        }
+
+
+@dataclass(frozen=True)
+class Item:
+    source_id: str
+    title: str | None  # as stored in that run's mirror, when known
+
+
+@dataclass(frozen=True)
+class Change:
+    source_id: str
+    fields: tuple[str, ...]
+    title_a: str | None  # A's version of the title, when the mirror holds A's version
+    title_b: str | None
+
+
+@dataclass(frozen=True)
+class RunDiff:
+    a: DiffSide
+    b: DiffSide
+    only_a: list[Item]
+    only_b: list[Item]
+    changed: list[Change]
+    unchanged: int
+
+    @property
+    def identical(self) -> bool:
+        return not (self.only_a or self.only_b or self.changed)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "only_in_a": len(self.only_a),
+            "only_in_b": len(self.only_b),
+            "changed": len(self.changed),
+            "unchanged": self.unchanged,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a.to_json(),
+            "b": self.b.to_json(),
+            "counts": self.counts(),
+            "only_in_a": [{"source_id": i.source_id, "title": i.title} for i in self.only_a],
+            "only_in_b": [{"source_id": i.source_id, "title": i.title} for i in self.only_b],
+            "changed": [
+                {
+                    "source_id": c.source_id,
+                    "fields": list(c.fields),
+                    "title_a": c.title_a,
+                    "title_b": c.title_b,
+                }
+                for c in self.changed
+            ],
+        }
+
+
+def _side(label: str, mirror: Mirror, run: RunRecord, items: FetchedItems) -> DiffSide:
+    return DiffSide(
+        label,
+        str(mirror.path),
+        run.id,
+        run.workspace,
+        list(run.sources),
+        run.started_at,
+        len(items.items),
+        items.exact,
+    )
+
+
+def _titles(
+    mirror: Mirror, workspace: str, items: dict[str, str], ids: list[str]
+) -> dict[str, str | None]:
+    """Titles of the stored rows; ``None`` where the stored row is another version."""
+    rows = stored_observations(mirror, workspace, ids)
+    found: dict[str, str | None] = {}
+    for sid in ids:
+        row = rows.get(sid)
+        found[sid] = str(row["title"]) if row and digest(row) == items[sid] else None
+    return found
+
+
+def diff_fetched(mirror_a: Mirror, run_a: RunRecord, mirror_b: Mirror, run_b: RunRecord) -> RunDiff:
+    """Compare what ``run_a`` and ``run_b`` fetched (the mirrors may be one and the same)."""
+    fa, fb = fetched_items(mirror_a, run_a.id), fetched_items(mirror_b, run_b.id)
+    a, b = fa.items, fb.items
+    only_a = sorted(set(a) - set(b))
+    only_b = sorted(set(b) - set(a))
+    both = sorted(set(a) & set(b))
+    changed_ids = [sid for sid in both if a[sid] != b[sid]]
+    titles_a = _titles(mirror_a, run_a.workspace, a, only_a + changed_ids)
+    titles_b = _titles(mirror_b, run_b.workspace, b, only_b + changed_ids)
+    changes = [
+        Change(sid, tuple(changed_fields(a[sid], b[sid])), titles_a[sid], titles_b[sid])
+        for sid in changed_ids
+    ]
+    return RunDiff(
+        _side("A", mirror_a, run_a, fa),
+        _side("B", mirror_b, run_b, fb),
+        [Item(sid, titles_a[sid]) for sid in only_a],
+        [Item(sid, titles_b[sid]) for sid in only_b],
+        changes,
+        len(both) - len(changed_ids),
+    )
+
+
+def _run(mirror: Mirror, ref: RunRef) -> RunRecord:
+    if ref.run_id is None:
+        latest = mirror.list_runs(1)
+        if not latest:
+            raise UsageError(f"{mirror.path} has no runs yet; nothing to compare")
+        return latest[0]
+    run = mirror.get_run(ref.run_id)
+    if run is None:
+        raise UsageError(
+            f"no run {ref.run_id} in {mirror.path}; `{suggest('runs', mirror.path)}` lists them"
+        )
+    return run
+
+
+@contextmanager
+def open_runs(
+    a: RunRef, b: RunRef, default_db: Path
+) -> Iterator[tuple[Mirror, RunRecord, Mirror, RunRecord]]:
+    """Open the mirror(s) of two references (once if they are the same file) and their runs."""
+    with ExitStack() as stack:
+        opened: dict[Path, Mirror] = {}
+
+        def mirror_for(ref: RunRef) -> Mirror:
+            path = ref.db or default_db
+            if not path.is_file():
+                raise UsageError(f"no mirror at {path}; give --db or PATH[:RUN_ID]")
+            key = path.resolve()
+            if key not in opened:
+                try:
+                    opened[key] = Mirror.open(path, readonly=True)
+                except MirrorError as exc:
+                    if ref.db is None or type(exc) is not MirrorError:
+                        raise
+                    # PATH was given as a reference, not with --db: mend it without naming --db.
+                    raise MirrorError(str(exc).replace(" with --db", "")) from None
+                stack.callback(opened[key].close)
+            return opened[key]
+
+        mirror_a, mirror_b = mirror_for(a), mirror_for(b)
+        yield mirror_a, _run(mirror_a, a), mirror_b, _run(mirror_b, b)
+
+
+def diff_runs(a: RunRef, b: RunRef, default_db: Path) -> RunDiff:
+    with open_runs(a, b, default_db) as (mirror_a, run_a, mirror_b, run_b):
+        return diff_fetched(mirror_a, run_a, mirror_b, run_b)
+
+
+def _quote(title: str | None) -> str:
+    if title is None:
+        return ""
+    text = clean(title).replace("\n", " ")
+    return f'"{text[:80]}{"..." if len(text) > 80 else ""}"'
+
+
+def render_diff(diff: RunDiff, limit: int | None = None) -> str:
+    """The readable listing (provider text cleaned of terminal controls)."""
+    lines = []
+    for side in (diff.a, diff.b):
+        lines.append(
+            f"{side.label}: run {side.run_id} in {side.mirror} (workspace {side.workspace}, "
+            f"started {side.started_at}, {plural(side.fetched, 'observation')})"
+        )
+        if not side.exact:
+            lines.append(
+                f"   note: run {side.run_id} predates per-run records; only the observations it "
+                "first stored are compared"
+            )
+    c = diff.counts()
+    lines.append(
+        f"{c['only_in_a']} only in A, {c['only_in_b']} only in B, {c['changed']} changed, "
+        f"{c['unchanged']} unchanged"
+    )
+
+    def section(title: str, rows: list[str]) -> None:
+        if not rows:
+            return
+        lines.append("")
+        lines.append(f"{title} ({len(rows)}):")
+        shown = rows if limit is None else rows[:limit]
+        lines.extend(shown)
+        if len(shown) < len(rows):
+            lines.append(f"  ... and {len(rows) - len(shown)} more (--json lists all)")
+
+    section(
+        "only in A", [f"  - {clean(i.source_id)}  {_quote(i.title)}".rstrip() for i in diff.only_a]
+    )
+    section(
+        "only in B", [f"  + {clean(i.source_id)}  {_quote(i.title)}".rstrip() for i in diff.only_b]
+    )
+    rows = []
+    for ch in diff.changed:
+        what = ", ".join(ch.fields)
+        if "title" in ch.fields and ch.title_a is not None and ch.title_b is not None:
+            what += f"  {_quote(ch.title_a)} -> {_quote(ch.title_b)}"
+        elif ch.title_a is not None or ch.title_b is not None:
+            what += f"  {_quote(ch.title_a if ch.title_a is not None else ch.title_b)}"
+        rows.append(f"  ~ {clean(ch.source_id)}  {what}")
+    section("changed", rows)
+    if diff.identical:
+        lines.append("the two runs fetched the same observations")
+    return "\n".join(lines) + "\n"

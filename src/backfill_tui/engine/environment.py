@@ -1,0 +1,138 @@
+"""Where a run's calls go: real provider APIs, or the built-in simulator.
+
+:class:`Environment` resolves, per provider, the base URL (``BACKFILL_*_API_URL``), the token
+(environment, then keyring) and the inner transport (the network, or the simulator's
+``MockTransport``), and owns the clock everything waits on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import secrets_registry
+from ..clock import Clock, SystemClock, VirtualClock
+from ..errors import CredentialsMissing, UsageError
+from .credentials import Credential, lookup
+
+if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
+    import httpx
+
+    from ..connectors import ProviderInfo
+    from ..http import RetryRules
+    from ..simulator import Simulator
+
+
+def without_token(simulator_config: str) -> str:
+    """A ``BACKFILL_SIM`` string fit to store with a run: parsed, secrets left out
+    (``secrets_registry.public_settings``)."""
+    return secrets_registry.public_settings(simulator_config) or ""
+
+
+@dataclass
+class Environment:
+    clock: Clock = field(default_factory=SystemClock)
+    simulator: Simulator | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    #: An inner transport to use instead of the network (recordings, tests).
+    transport: httpx.AsyncBaseTransport | None = None
+    #: No credential is looked up or sent: every answer comes from ``transport`` (a replay).
+    offline: bool = False
+    #: Wraps each inner transport, below the retry layer (``run --record`` puts its recorder here).
+    wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+    #: Retry bounds and the whole-request deadline of every call (None: ``RetryRules()``).
+    retry_rules: RetryRules | None = None
+    #: A replay: the recording file that answers, as (absolute path, SHA-256 hex of the file)
+    #: (``Replay.environment``); a run planned here stores it, and resumes only from it.
+    recording: tuple[str, str] | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        simulate: bool,
+        simulator_config: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Environment:
+        environ = dict(os.environ if env is None else env)
+        if not simulate:
+            return cls(env=environ)
+        from ..simulator import Simulator, SimulatorConfig
+
+        text = simulator_config if simulator_config is not None else environ.get("BACKFILL_SIM", "")
+        try:
+            config = SimulatorConfig.from_env_string(text)
+        except ValueError as exc:
+            raise UsageError(f"BACKFILL_SIM: {exc}") from None
+        secrets_registry.register(config.token)  # masked in logs and messages from now on
+        clock: Clock = VirtualClock() if config.clock == "virtual" else SystemClock()
+        return cls(clock=clock, simulator=Simulator(config, clock), env=environ)
+
+    @classmethod
+    def replaying(
+        cls,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        start: float,
+        base_urls: Mapping[str, str],
+        clock: VirtualClock | None = None,
+    ) -> Environment:
+        """Offline: ``transport`` answers every call, on a virtual clock from ``start``
+        (``clock``, if given: one the transport also moves).
+
+        ``base_urls`` maps ``BACKFILL_*_API_URL`` names to the URLs the recorded run used; no
+        other variable (and so no token) is read.
+        """
+        return cls(
+            clock=clock if clock is not None else VirtualClock(start),
+            env=dict(base_urls),
+            transport=transport,
+            offline=True,
+        )
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulator is not None
+
+    def base_url(self, info: ProviderInfo) -> str:
+        import httpx
+
+        url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
+        parsed = httpx.URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise UsageError(f"{info.base_url_env}={url!r} is not an http(s) URL; fix or unset it")
+        return url.rstrip("/")
+
+    def credential(self, info: ProviderInfo) -> Credential | None:
+        if self.offline:
+            return None
+        if self.simulated:
+            # The simulator needs no account; a token in the environment is still sent, so that
+            # token handling is exercised exactly as on a real run.
+            value = self.env.get(info.token_env, "").strip()
+            if not value:
+                return None
+            secrets_registry.register(value)
+            return Credential(value, "environment")
+        found = lookup(info.name, info.token_env, self.env)
+        if found is None:
+            raise CredentialsMissing(
+                f"no {info.label} token: set {info.token_env} or run "
+                f"`backfill-tui auth set {info.name}` (or try --simulate)"
+            )
+        return found
+
+    def inner_transport(self) -> httpx.AsyncBaseTransport:
+        inner = self._base_transport()
+        return self.wrap_transport(inner) if self.wrap_transport is not None else inner
+
+    def _base_transport(self) -> httpx.AsyncBaseTransport:
+        if self.transport is not None:
+            return self.transport
+        if self.simulator is not None:
+            return self.simulator.transport
+        import httpx
+
+        return httpx.AsyncHTTPTransport(retries=0)

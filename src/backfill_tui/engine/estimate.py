@@ -1,0 +1,171 @@
+"""How big a backfill will be, from the first page of each stream, before it starts.
+
+For every stream the request asks for, :func:`estimate` fetches only the first page (through
+the real connector and an :class:`ApiClient` built as the engine builds it), counts the items
+in the window and, when there is a next page, extrapolates linearly over time from the oldest
+item on the page: ``items ≈ n × (now − cutoff) / (now − oldest)``. API calls are the estimated
+pages plus each source's setup call; quota is what the provider last reported. The terminal
+app shows the result and uses it as the progress bars' totals. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ..connectors import provider
+from ..errors import BackfillError
+from ..http import ApiError, CallStats, current_stats
+from ..secrets_registry import redact
+from .connection import open_client
+from .environment import Environment
+from .run import RunRequest, plan_streams
+
+__all__ = ["Estimate", "SourceEstimate", "StreamEstimate", "estimate", "extrapolate"]
+
+
+@dataclass(frozen=True)
+class StreamEstimate:
+    key: str  # "provider:target/entity", as StreamRecord.key
+    items: int
+    exact: bool  # the whole window fitted on the first page
+    api_calls: int  # estimated pages
+
+
+@dataclass
+class SourceEstimate:
+    source: str
+    streams: list[StreamEstimate] = field(default_factory=list)
+    setup_calls: int = 1
+    quota_remaining: int | None = None
+    quota_limit: int | None = None
+    calls_used: int = 0  # what the estimate itself cost
+    error: str | None = None
+
+    @property
+    def items(self) -> int:
+        return sum(s.items for s in self.streams)
+
+    @property
+    def api_calls(self) -> int:
+        return self.setup_calls + sum(s.api_calls for s in self.streams)
+
+
+@dataclass
+class Estimate:
+    sources: list[SourceEstimate]
+    depth: int
+
+    @property
+    def items(self) -> int:
+        return sum(s.items for s in self.sources)
+
+    @property
+    def api_calls(self) -> int:
+        return sum(s.api_calls for s in self.sources if s.error is None)
+
+    @property
+    def exact(self) -> bool:
+        return all(st.exact for s in self.sources for st in s.streams)
+
+    def totals(self) -> dict[str, int]:
+        """Estimated items per stream key (the dashboard's progress-bar totals)."""
+        return {st.key: st.items for s in self.sources for st in s.streams}
+
+
+def extrapolate(in_window: int, now: datetime, cutoff: datetime, oldest: datetime | None) -> int:
+    """Items in the whole window, from ``in_window`` items reaching back to ``oldest``."""
+    if oldest is None or in_window == 0:
+        return in_window
+    covered = (now - oldest).total_seconds()
+    window = (now - cutoff).total_seconds()
+    if covered <= 0:
+        return in_window
+    return max(in_window, math.ceil(in_window * window / covered))
+
+
+def _parse(moment: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def _estimate_source(
+    environment: Environment,
+    provider_name: str,
+    target: str,
+    entities: list[str],
+    now: datetime,
+    cutoff: datetime,
+    max_items: int,
+) -> SourceEstimate:
+    info = provider(provider_name)
+    result = SourceEstimate(f"{provider_name}:{target}")
+    stats = CallStats()
+    reset = current_stats.set(stats)
+    try:
+        client = open_client(environment, info, environment.credential(info))
+    except BackfillError as exc:
+        current_stats.reset(reset)
+        result.error = str(exc)
+        return result
+    try:
+        connector = info.connector(target, client, cutoff)
+        await connector.prepare()
+        for entity in entities:
+            pages = connector.stream(entity).pages(None)
+            try:
+                page = await anext(pages, None)
+            finally:
+                await pages.aclose()
+            key = f"{provider_name}:{target}/{entity}"
+            if page is None:
+                result.streams.append(StreamEstimate(key, 0, True, 1))
+                continue
+            in_window = len(page.events) + len(page.failures)
+            exact = page.next_cursor is None
+            items = in_window
+            calls = 1
+            if not exact:
+                reached = _parse(page.reached) if page.reached else None
+                if reached is None:  # a connector that does not say: the oldest occurrence
+                    moments = [m for m in (_parse(e.occurredAt) for e in page.events) if m]
+                    reached = min(moments, default=None)
+                items = extrapolate(in_window, now, cutoff, reached)
+                calls = max(2, math.ceil(items / in_window)) if in_window else 2
+            if items > max_items:
+                items, exact = max_items, False
+                calls = min(calls, max(1, math.ceil(max_items / max(in_window, 1))))
+            result.streams.append(StreamEstimate(key, items, exact, calls))
+    except ApiError as exc:
+        result.error = redact(str(exc))
+    finally:
+        current_stats.reset(reset)
+        quota = client.transport.quota
+        if quota is not None:
+            result.quota_remaining, result.quota_limit = quota.remaining, quota.limit
+        result.calls_used = stats.api_calls
+        await client.aclose()
+    return result
+
+
+async def estimate(
+    environment: Environment, request: RunRequest, *, now: datetime | None = None
+) -> Estimate:
+    """First page of every stream of the request, concurrently per source."""
+    moment = now or datetime.fromtimestamp(environment.clock.now(), UTC)
+    cutoff = moment - timedelta(days=request.depth)
+    by_source: dict[tuple[str, str], list[str]] = {}
+    for provider_name, target, entity in plan_streams(request):
+        by_source.setdefault((provider_name, target), []).append(entity)
+    sources = await asyncio.gather(
+        *(
+            _estimate_source(environment, p, t, entities, moment, cutoff, request.max_items)
+            for (p, t), entities in by_source.items()
+        )
+    )
+    return Estimate(list(sources), request.depth)

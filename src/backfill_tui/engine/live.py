@@ -1,0 +1,330 @@
+"""A run as a live face shows it: per-stream and per-source state folded from progress events.
+
+The terminal app subscribes an :class:`EventBuffer` to the engine (appending is all the
+engine's callback costs) and, a few times a second, drains it into a :class:`RunProgress`,
+which the dashboard renders. Counters in events are cumulative, so the buffer keeps only the
+latest :class:`~progress.PageStored` per stream. No Textual here; times come from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..store import RunRecord, StreamRecord
+from ..terms import plural
+from ..textsafe import clean
+from . import progress as ev
+
+__all__ = ["EventBuffer", "RunProgress", "SourceState", "StreamState", "source_of"]
+
+FINISHED = ("completed", "failed", "cancelled")
+
+
+def source_of(stream_key: str) -> str:
+    """``github:acme/rocket`` from ``github:acme/rocket/pull_request``."""
+    return stream_key.rsplit("/", 1)[0]
+
+
+def clock_time(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S")
+
+
+@dataclass
+class StreamState:
+    key: str
+    entity: str
+    status: str = "pending"
+    counters: ev.StreamCounters = field(default_factory=ev.StreamCounters)
+    total: int | None = None  # the estimate
+    error: str | None = None
+    capped: bool = False
+    #: A plain line about an ordinary state (an empty repository): shown, not a failure.
+    note: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def shown_status(self) -> str:
+        """The status a face shows: ``capped`` for a stream the per-stream limit stopped (it
+        completed as far as it was allowed to, not the whole window)."""
+        if self.capped and self.status == "completed":
+            return "capped"
+        return self.status
+
+    def bar(self) -> tuple[float | None, float]:
+        """(total, progress) for a progress bar; total None means indeterminate (animated),
+        which only a stream that is running right now gets."""
+        done = self.counters.fetched
+        if self.status == "completed":
+            return float(max(done, 1)), float(max(done, 1))
+        if self.total is None:
+            if self.status == "running":
+                return None, float(done)
+            return float(max(done, 1)), float(done)
+        return float(max(self.total, done, 1)), float(done)
+
+
+@dataclass
+class SourceState:
+    source: str
+    streams: list[str] = field(default_factory=list)
+    quota_remaining: int | None = None
+    quota_limit: int | None = None
+    #: Every budget the provider reports, by name: (remaining, limit). Linear adds "complexity".
+    budgets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    wait_until: float | None = None
+    wait_reason: str = ""
+
+    def waiting(self, now: float) -> bool:
+        return self.wait_until is not None and now < self.wait_until
+
+
+class RunProgress:
+    """Everything the dashboard shows about one run, updated from events."""
+
+    def __init__(
+        self,
+        run: RunRecord,
+        streams: Iterable[StreamRecord],
+        started_at: float,
+        totals: dict[str, int] | None = None,
+    ) -> None:
+        self.run = run
+        self.started_at = started_at
+        #: Items already fetched when this stretch of the run began (a resume starts with
+        #: the earlier ones): the ETA's rate counts only what this stretch fetched.
+        self.fetched_at_start = 0
+        self.finished_at: float | None = None
+        self.status = run.status
+        self.streams: dict[str, StreamState] = {}
+        self.sources: dict[str, SourceState] = {}
+        self.log: list[str] = []
+        self.version = 0  # bumped on every change, so a face redraws only when needed
+        totals = totals or {}
+        for record in streams:
+            state = StreamState(
+                record.key,
+                record.entity,
+                record.status,
+                ev.StreamCounters(
+                    record.fetched,
+                    record.new,
+                    record.duplicates,
+                    record.failed,
+                    record.pages,
+                    record.api_calls,
+                ),
+                totals.get(record.key, record.estimate),  # a resumed run keeps its estimate
+                record.error,
+                record.capped,
+                clean(record.note) if record.note else None,
+            )
+            self.streams[record.key] = state
+            self.sources.setdefault(record.source, SourceState(record.source)).streams.append(
+                record.key
+            )
+
+        self.fetched_at_start = self.totals().fetched
+        span = stored_span(run)
+        if span is not None:  # a finished run: its own duration, not time since it was opened
+            self.started_at, self.finished_at = span
+
+    def begin(self, now: float) -> None:
+        """A (re)start of the run at ``now``: elapsed time and the ETA's rate start over."""
+        self.version += 1
+        self.started_at = now
+        self.finished_at = None
+        self.status = "running"
+        self.fetched_at_start = self.totals().fetched
+
+    def mark_interrupted(self) -> None:
+        """The run's process is gone: it and its unfinished streams show ``interrupted``
+        (nothing of it is running, so nothing animates)."""
+        self.version += 1
+        self.status = "interrupted"
+        for stream in self.streams.values():
+            if stream.status == "running":
+                stream.status = "interrupted"
+
+    # -- folding events ------------------------------------------------------------------------
+
+    def _stream(self, key: str) -> StreamState:
+        if key not in self.streams:
+            self.streams[key] = StreamState(key, key.rsplit("/", 1)[-1])
+            self.sources.setdefault(source_of(key), SourceState(source_of(key))).streams.append(key)
+        return self.streams[key]
+
+    def apply(self, event: ev.ProgressEvent, now: float) -> None:
+        self.version += 1
+        if isinstance(event, ev.RunStarted):
+            self.status = "running"
+            self.finished_at = None
+            for key in event.streams:
+                stream = self._stream(key)
+                stream.status, stream.error = "pending", None
+            self._log(
+                now,
+                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
+            )
+        elif isinstance(event, ev.PageStored):
+            stream = self._stream(event.stream)
+            stream.status, stream.counters = "running", event.counters
+            source = self.sources[source_of(event.stream)]
+            if event.quota_remaining is not None:
+                source.quota_remaining = event.quota_remaining
+                source.quota_limit = event.quota_limit
+            for budget in event.budgets:
+                source.budgets[budget.name] = (budget.remaining, budget.limit)
+            if source.wait_until is not None and now >= source.wait_until:
+                source.wait_until = None
+        elif isinstance(event, ev.RateLimitWait):
+            source = self.sources.setdefault(event.source, SourceState(event.source))
+            source.wait_until, source.wait_reason = event.until, clean(event.reason)
+            self._log(
+                now,
+                f"{event.source}: {source.wait_reason}, resuming at {clock_time(event.until)}",
+            )
+        elif isinstance(event, ev.StreamFinished):
+            stream = self._stream(event.stream)
+            stream.status, stream.counters = event.status, event.counters
+            stream.error = clean(event.error) if event.error else None
+            stream.capped = stream.capped or event.capped
+            stream.note = clean(event.note) if event.note else stream.note
+            c = event.counters
+            note = " (capped by the per-stream limit)" if event.capped else ""
+            reason = f": {stream.error}" if stream.error else ""
+            if stream.note:
+                reason += f" ({stream.note})"
+            self._log(
+                now,
+                f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
+                f"{c.duplicates} dup · {c.failed} failed{reason}",
+            )
+        elif isinstance(event, ev.RunFinished):
+            self.status = event.status
+            self.finished_at = now
+            for source in self.sources.values():
+                source.wait_until = None
+            self._log(now, f"run {event.run_id} {event.status}")
+
+    def sync(self, records: Iterable[StreamRecord]) -> None:
+        """Take the mirror's word for every stream (after a run: it also counts the calls of a
+        page that was in flight when the run was cancelled)."""
+        self.version += 1
+        for record in records:
+            stream = self._stream(record.key)
+            stream.status = record.status
+            stream.error = clean(record.error) if record.error else None
+            stream.capped = record.capped
+            stream.note = clean(record.note) if record.note else None
+            stream.counters = ev.StreamCounters(
+                record.fetched,
+                record.new,
+                record.duplicates,
+                record.failed,
+                record.pages,
+                record.api_calls,
+            )
+
+    def _log(self, now: float, text: str) -> None:
+        self.log.append(f"{clock_time(now)}  {clean(text)}")
+
+    def take_log(self) -> list[str]:
+        lines, self.log = self.log, []
+        return lines
+
+    # -- what the overall line shows -----------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running" and self.finished_at is None
+
+    def totals(self) -> ev.StreamCounters:
+        t = [s.counters for s in self.streams.values()]
+        return ev.StreamCounters(
+            sum(c.fetched for c in t),
+            sum(c.new for c in t),
+            sum(c.duplicates for c in t),
+            sum(c.failed for c in t),
+            sum(c.pages for c in t),
+            sum(c.api_calls for c in t),
+        )
+
+    def elapsed(self, now: float) -> float:
+        return max(0.0, (self.finished_at or now) - self.started_at)
+
+    def expected(self) -> int | None:
+        """Items the whole run should fetch, or None when a running stream has no estimate."""
+        total = 0
+        for stream in self.streams.values():
+            if stream.finished:
+                total += stream.counters.fetched
+            elif stream.total is None:
+                return None
+            else:
+                total += max(stream.total, stream.counters.fetched)
+        return total
+
+    def eta(self, now: float) -> float | None:
+        """Seconds left, from the rate so far against the estimate (at least the longest wait
+        in progress); None when unknown."""
+        if not self.running:
+            return None
+        expected = self.expected()
+        done = sum(s.counters.fetched for s in self.streams.values())
+        fetched_now = done - self.fetched_at_start  # this stretch only (a resume)
+        elapsed = self.elapsed(now)
+        if expected is None or fetched_now <= 0 or elapsed <= 0 or expected <= done:
+            return None  # unknown, or past the estimate while still going: not "00:00"
+        waits = [
+            s.wait_until - now
+            for s in self.sources.values()
+            if s.wait_until is not None and s.wait_until > now
+        ]
+        return max(0.0, (expected - done) * elapsed / fetched_now, *waits)
+
+
+class EventBuffer:
+    """The engine's subscriber: cheap appends now, coalesced events when drained."""
+
+    def __init__(self) -> None:
+        self._pending: list[ev.ProgressEvent] = []
+        self.received = 0
+
+    def __call__(self, event: ev.ProgressEvent) -> None:
+        self._pending.append(event)
+        self.received += 1
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def drain(self) -> list[ev.ProgressEvent]:
+        """Pending events in order, keeping only the newest PageStored of each stream."""
+        pending, self._pending = self._pending, []
+        seen: set[str] = set()
+        kept: list[ev.ProgressEvent] = []
+        for event in reversed(pending):
+            if isinstance(event, ev.PageStored):
+                if event.stream in seen:
+                    continue
+                seen.add(event.stream)
+            kept.append(event)
+        kept.reverse()
+        return kept
+
+
+def stored_span(run: RunRecord) -> tuple[float, float] | None:
+    """A finished run's (start, end) in epoch seconds from its stored ``started_at`` and
+    ``finished_at``; None while it runs, when either is missing, or when they disagree."""
+    if run.status == "running" or not run.started_at or not run.finished_at:
+        return None
+    try:
+        start = datetime.fromisoformat(run.started_at).timestamp()
+        end = datetime.fromisoformat(run.finished_at).timestamp()
+    except ValueError:
+        return None
+    return (start, end) if end >= start else None

@@ -1,0 +1,212 @@
+"""Every file the product writes goes through here: checked first, then written atomically.
+
+Two promises (issue 10, item 1):
+
+- **Never overwrite what must not be lost.** :func:`check_output` refuses, with one line
+  (:class:`~backfill_tui.errors.UsageError`, exit status 2), a path that is one of the files in
+  use (the mirror and its ``-wal``/``-shm``/``-journal``, a recording being replayed), or that
+  already holds a SQLite database, a SQLite write-ahead log or a backfill-tui recording, whatever
+  its name: the header bytes decide, not the suffix.
+- **Never leave half a file where a good one stood.** :func:`atomic_write` writes to a temporary
+  file in the same folder and renames it into place (``os.replace``) only once it is complete
+  and flushed to disk; on any failure the temporary file is removed and the old file is intact.
+
+Callers: ``report --output``, ``run --record`` and the app's recording (``recording/``), the log
+file (``cli.setup_logging``), the simulator's ``request_log``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+from ..errors import UsageError
+
+__all__ = [
+    "SQLITE_SIDE_FILES",
+    "AtomicFile",
+    "atomic_write",
+    "check_output",
+    "in_use",
+    "sniff",
+]
+
+#: Files SQLite keeps beside a database while it is open or mid-transaction.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")  # sqlite.org/fileformat2.html#walformat
+_GZIP_MAGIC = b"\x1f\x8b"
+_RECORDING_MARK = b'"format":"backfill-tui-recording"'
+
+
+def in_use(path: str | os.PathLike[str] | None, what: str = "the mirror") -> list[tuple[Path, str]]:
+    """The files a database at ``path`` occupies, each with how to name it in a message:
+    itself (``what``) and SQLite's side files. ``None`` gives no files.
+    """
+    if path is None:
+        return []
+    target = Path(path).expanduser()
+    out = [(target, what)]
+    out += [
+        (target.with_name(target.name + suffix), f"{what}'s {suffix[1:]} file")
+        for suffix in SQLITE_SIDE_FILES
+    ]
+    return out
+
+
+def sniff(path: Path) -> str | None:
+    """What an existing file is, by its first bytes: "a SQLite database", "a SQLite write-ahead
+    log", "a backfill-tui recording", or ``None`` (anything else, or not readable).
+
+    Source of the magic numbers: sqlite.org/fileformat2.html (database header and WAL header);
+    a recording is gzip whose first line names the format (``recording/fileformat.py``).
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return None
+    if head.startswith(_SQLITE_MAGIC):
+        return "a SQLite database"
+    if head[:4] in _WAL_MAGIC:
+        return "a SQLite write-ahead log"
+    if head.startswith(_GZIP_MAGIC):
+        try:
+            with gzip.open(path, "rb") as handle:
+                first = handle.read(256)
+        except (OSError, EOFError, zlib.error):
+            return None
+        if _RECORDING_MARK in first:
+            return "a backfill-tui recording"
+    return None
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        if a.resolve() == b.resolve():
+            return True
+    except OSError:
+        pass
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output(
+    path: str | os.PathLike[str],
+    *,
+    option: str,
+    protected: Iterable[tuple[Path, str]] = (),
+) -> Path:
+    """Refuse ``path`` as an output unless writing it can lose nothing; return it expanded.
+
+    ``option`` names the argument in the message (``--output``, ``--record``). ``protected``:
+    the files in use with their names for the message (see :func:`in_use`). Raises :class:`UsageError` (one line, exit 2) when
+    ``path`` is a folder, its folder does not exist, it is one of ``protected`` (also through a
+    symlink or hard link), it already holds a SQLite database, WAL or recording, or it (or its
+    folder) cannot be written.
+    """
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UsageError(f"{option} {target} is a folder; give a file path")
+    if not target.parent.is_dir():
+        # The nearest part of the path that exists: a file there cannot hold a folder.
+        blocker = next((p for p in target.parents if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise UsageError(f"{option} {target}: {blocker} is a file, not a folder")
+        raise UsageError(f"{option} {target}: folder {target.parent} does not exist")
+    for other, what in protected:
+        if _same(target, other):
+            raise UsageError(
+                f"{option} {target} is {what} in use ({other}); writing it would destroy it: "
+                "choose another file"
+            )
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{option} {target}: folder {target.parent} is not writable; choose another folder"
+        )
+    if target.exists() and not os.access(target, os.W_OK):
+        raise UsageError(f"{option} {target} is read-only; choose another file")
+    if target.exists():
+        kind = sniff(target)
+        if kind is not None:
+            raise UsageError(
+                f"{option} {target} already holds {kind}; refusing to overwrite it: "
+                "choose another file (or delete it yourself if it is no longer needed)"
+            )
+    return target
+
+
+class AtomicFile:
+    """A new file written beside ``path`` and renamed over it by :meth:`commit`.
+
+    The data goes to a hidden temporary file in the same folder (so the rename is atomic on
+    POSIX); :meth:`commit` flushes, fsyncs and ``os.replace``-s it into place; :meth:`discard`
+    removes it and leaves ``path`` as it was. ``mode``: the new file's permission bits (default:
+    what ``open()`` would give, honouring the umask). For writers that live across calls (a
+    recording); a block of code uses :func:`atomic_write`.
+    """
+
+    def __init__(self, path: Path, *, mode: int | None = None) -> None:
+        self.path = path
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        self.temp = Path(temp)
+        try:
+            if mode is None:
+                umask = os.umask(0)
+                os.umask(umask)
+                mode = 0o666 & ~umask
+            os.fchmod(fd, mode)
+            self.file: IO[bytes] = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            self.temp.unlink(missing_ok=True)
+            raise
+        self.done = False
+
+    def commit(self) -> None:
+        """Flush the data to disk and rename it over ``path``."""
+        if self.done:
+            return
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.temp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self.done = True
+
+    def discard(self) -> None:
+        """Remove the temporary file; ``path`` is left as it was."""
+        if self.done:
+            return
+        self.done = True
+        with contextlib.suppress(OSError):
+            self.file.close()
+        with contextlib.suppress(OSError):
+            self.temp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path, *, mode: int | None = None) -> Iterator[IO[bytes]]:
+    """Yield a binary file that replaces ``path`` only when the block ends without error.
+
+    See :class:`AtomicFile`. On an exception the temporary file is removed, ``path`` is
+    untouched and the exception propagates.
+    """
+    out = AtomicFile(path, mode=mode)
+    try:
+        yield out.file
+    except BaseException:
+        out.discard()
+        raise
+    out.commit()

@@ -1,0 +1,80 @@
+"""The run summary of interfaces.md §4 (``--json``), built from what the mirror recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..store import Mirror, RunRecord, combined_status
+from . import progress as ev
+
+
+def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
+    streams = mirror.streams(run.id)
+    sources = []
+    for src in mirror.run_sources(run.id):
+        own = [s for s in streams if s.provider == src["provider"] and s.target == src["target"]]
+        error = src["error"] or next((s.error for s in own if s.error), None)
+        sources.append(
+            {
+                "source": src["provider"],
+                "target": src["target"],
+                "status": combined_status(s.status for s in own),
+                "api_calls": src["api_calls"] + sum(s.api_calls for s in own),
+                "rate_limit_wait_s": round(
+                    src["rate_limit_wait_s"] + sum(s.rate_limit_wait_s for s in own), 3
+                ),
+                "error": error,
+                "streams": [
+                    {
+                        "entity": s.entity,
+                        "status": s.status,
+                        "fetched": s.fetched,
+                        "new": s.new,
+                        "duplicates": s.duplicates,
+                        "failed": s.failed,
+                        "pages": s.pages,
+                        "capped": s.capped,
+                        "capped_at": s.capped_at,
+                        "api_calls": s.api_calls,
+                        "error": s.error,
+                        "note": s.note,
+                    }
+                    for s in own
+                ],
+            }
+        )
+    return {
+        "run_id": run.id,
+        "workspace": run.workspace,
+        "depth_days": run.depth_days,
+        "since": run.since,
+        "status": run.status,
+        "sources": sources,
+    }
+
+
+class BudgetLog:
+    """A progress subscriber keeping each source's rate-limit budgets as last reported.
+
+    The mirror does not keep them (they are the provider's state, not the run's), so the
+    headless face adds them to the summary of the run it drove: ``rate_limit_budgets`` on each
+    source, ``{"requests": {"remaining": 1490, "limit": 1500}, "complexity": {...}}`` (Linear
+    reports both budgets; a source that made no call this session has ``{}``).
+    """
+
+    def __init__(self) -> None:
+        self.by_source: dict[str, dict[str, dict[str, int]]] = {}
+
+    def __call__(self, event: ev.ProgressEvent) -> None:
+        if isinstance(event, ev.PageStored) and event.budgets:
+            source = event.stream.rsplit("/", 1)[0]
+            known = self.by_source.setdefault(source, {})
+            for budget in event.budgets:
+                known[budget.name] = {"remaining": budget.remaining, "limit": budget.limit}
+
+    def annotate(self, summary: dict[str, Any]) -> dict[str, Any]:
+        """Add ``rate_limit_budgets`` to every source of a :func:`run_summary` (in place)."""
+        for source in summary.get("sources", []):
+            key = f"{source['source']}:{source['target']}"
+            source["rate_limit_budgets"] = self.by_source.get(key, {})
+        return summary

@@ -1,0 +1,492 @@
+"""The terminal app: connect sources, watch a backfill live, browse observations and past runs.
+
+``backfill-tui`` opens it on the user's mirror; ``backfill-tui demo`` on the simulator with the
+demo workspace filled in. The app drives the engine only through its progress events and the
+mirror: a run is an async worker in the app's loop (``await engine.run(run_id)``) whose events
+land in an :class:`~live.EventBuffer`; a timer drains the buffer into a :class:`~live.RunProgress`
+four times a second and the dashboard redraws from it, so a fast run never floods the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import signal
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from platformdirs import user_downloads_path
+from textual._files import generate_datetime_filename
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from ..clock import Clock
+from ..engine.environment import Environment
+from ..engine.live import EventBuffer, RunProgress
+from ..engine.outputs import atomic_write, check_output, in_use
+from ..errors import BackfillError
+from ..secrets_registry import redact
+from ..store import Mirror, RunRecord
+from .app_commands import ActionsProvider
+from .connect import ConnectScreen
+from .messages import ProgressFlushed, RunEnded, RunLaunched
+from .wording import in_app
+
+# Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
+# models), recordings and the other screens load when first used, so `backfill-tui` paints
+# without them; tests/test_startup_imports.py checks what the first frame loads.
+if TYPE_CHECKING:
+    from ..engine.estimate import Estimate
+    from ..engine.run import Engine, RunRequest
+    from ..recording import Recorder
+    from .dashboard import DashboardScreen
+
+__all__ = ["BackfillApp", "DemoSetup", "RunSession"]
+
+log = logging.getLogger("backfill_tui.screens.app")
+
+FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+
+
+def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
+    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+
+    def make() -> Screen[Any]:
+        return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
+
+    return make
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    """What ``backfill-tui demo`` fills in on the connect screen."""
+
+    workspace: str
+    sources: tuple[str, ...]
+    depth: int = 30
+
+
+@dataclass
+class RunSession:
+    """The run the dashboard shows: its engine, its buffered events and its live state."""
+
+    run: RunRecord
+    engine: Engine
+    progress: RunProgress
+    buffer: EventBuffer = field(default_factory=EventBuffer)
+    worker: Worker[str] | None = None
+    #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
+    recorder: Recorder | None = None
+    #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
+    ended: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.worker is not None and not worker_done(self.worker)
+
+
+def worker_done(worker: Worker[str]) -> bool:
+    """Whether the worker has finished. A worker cancelled before its coroutine first ran keeps
+    Textual's state RUNNING for ever (its wrapper never ran), so the task is asked too."""
+    if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+        return True
+    task = getattr(worker, "_task", None)
+    return isinstance(task, asyncio.Task) and task.done()
+
+
+class BackfillApp(App[None]):
+    TITLE = "backfill-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    MODES: ClassVar = {
+        "connect": ConnectScreen,
+        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
+        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
+        "runs": _screen_from(".screens.runs", "RunsScreen"),
+        "export": _screen_from(".screens.export", "ExportScreen"),
+    }
+    DEFAULT_MODE: ClassVar[str] = "connect"
+    #: Screens get ``-narrow`` below 100 columns and ``-wide`` from 160 (see the .tcss files).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (160, "-wide")]  # noqa: RUF012
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "switch_mode('connect')", "Connect"),
+        Binding("f3", "switch_mode('dashboard')", "Dashboard"),
+        Binding("f4", "switch_mode('observations')", "Observations"),
+        Binding("f5", "switch_mode('runs')", "Runs"),
+        Binding("f6", "switch_mode('export')", "Export"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        mirror: Mirror,
+        environment: Environment,
+        *,
+        demo: DemoSetup | None = None,
+        clock: Clock | None = None,
+        simulator_text: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.mirror = mirror
+        self.environment = environment
+        self.demo = demo
+        #: What elapsed time, ETA and countdowns read; tests freeze it.
+        self.clock: Clock = clock or environment.clock
+        self.simulator_text = simulator_text
+        self.session: RunSession | None = None
+        self.estimate: tuple[RunRequest, Estimate] | None = None
+        self.workspace: str = demo.workspace if demo else ""
+        if demo:
+            self.sub_title = "demo · simulated providers, no account needed"
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+        # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
+        # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
+
+    #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
+    stopped_by: str | None = None
+
+    def stop_on_signal(self) -> None:
+        """Cancel a run in progress, keeping what it stored, then exit (status 1)."""
+        if self.stopped_by is None:
+            self.stopped_by = "SIGTERM"
+            self.run_worker(self._cancel_then_exit(), group="quit")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast, in the app's words (fields and keys, not CLI flags: see wording).
+
+        Always plain text, whatever ``markup`` a caller passes: a toast often quotes what a
+        user typed or a provider said (``github:acme/[/x]``), and Textual would parse it as
+        markup, showing something else or raising ``MarkupError`` while rendering.
+        """
+        del markup
+        super().notify(
+            in_app(message), title=title, severity=severity, timeout=timeout, markup=False
+        )
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def totals_for(self, request: RunRequest) -> dict[str, int] | None:
+        if self.estimate is None or self.estimate[0] != request:
+            return None
+        return self.estimate[1].totals()
+
+    def plan_and_start(self, request: RunRequest, *, record_to: str | None = None) -> str | None:
+        """Record a new run and start it; returns its id (None, with a notice, if refused).
+
+        ``record_to``: a file to record the run's HTTP exchanges to (replayable offline).
+        """
+        if self.session is not None and self.session.active:
+            self.notify("a run is in progress; cancel it or wait", severity="warning")
+            return None
+        from ..engine.run import Engine
+        from ..recording import Recorder
+
+        engine = Engine(self.mirror, self.environment)
+        try:
+            recorder = (
+                Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
+            )
+            run = engine.plan(request, simulator_text=self.simulator_text)
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
+            return None
+        self.workspace = run.workspace
+        totals = self.totals_for(request)
+        if totals:  # stored, so a resume or a reopening still measures against it
+            self.mirror.set_stream_estimates(run.id, totals)
+        session = self.open_run(run.id, totals=totals, engine=engine)
+        if session is not None:
+            session.recorder = recorder
+        self.start_session(resumed=False)
+        return run.id
+
+    def open_recording(self, path: str | Path) -> str | None:
+        """Replay a recording into this mirror as a new run, offline, shown on the dashboard."""
+        if self.running:
+            self.notify("a run is in progress; cancel it or wait", severity="warning")
+            return None
+        from ..engine.run import Engine
+        from ..recording import Replay
+
+        try:
+            replay = Replay.open(path)
+            engine = Engine(self.mirror, replay.environment())
+            run = replay.plan(engine)
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Cannot replay", severity="error", timeout=8)
+            return None
+        self.notify(f"replaying run {replay.header.run_id} as run {run.id}")
+        self.open_run(run.id, engine=engine)
+        self.start_session(resumed=False)
+        return run.id
+
+    def open_run(
+        self,
+        run_id: str,
+        *,
+        totals: dict[str, int] | None = None,
+        engine: Engine | None = None,
+    ) -> RunSession | None:
+        """Show a run on the dashboard (without running it)."""
+        if self.session is not None and self.session.active:
+            if self.session.run.id != run_id:
+                self.notify("a run is in progress; cancel it first", severity="warning")
+            return self.session if self.session.run.id == run_id else None
+        run = self.mirror.get_run(run_id)
+        if run is None:
+            self.notify(f"no run {run_id} in this mirror", severity="error")
+            return None
+        from ..engine.run import Engine
+
+        progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
+        if run.status == "running" and not self.mirror.run_is_live(run):
+            progress.mark_interrupted()
+        self.session = RunSession(
+            run, engine or Engine(self.mirror, self._environment_for(run)), progress
+        )
+        self.session.engine.subscribe(self.session.buffer)
+        self.workspace = run.workspace
+        self.switch_mode("dashboard")
+        self._dashboard().show_session(self.session)
+        return self.session
+
+    def _environment_for(self, run: RunRecord) -> Environment:
+        if run.simulate == self.environment.simulated:
+            return self.environment
+        return Environment.create(simulate=run.simulate, simulator_config=run.simulator or "")
+
+    def start_session(self, *, resumed: bool) -> None:
+        session = self.session
+        if session is None or session.active:
+            return
+        session.progress.begin(self.clock.now())
+        session.ended = False
+        session.worker = self.run_worker(
+            self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
+        )
+        self.post_message(RunLaunched(session.run.id, resumed))
+
+    async def _drive(self, session: RunSession) -> str:
+        status = "cancelled"
+        recorder, session.recorder = session.recorder, None  # only the first start records
+        try:
+            recording = (
+                recorder.recording(session.engine.environment, session.run)
+                if recorder is not None
+                else nullcontext()
+            )
+            with recording:
+                status = await session.engine.run(session.run.id)
+        except asyncio.CancelledError:
+            status = "cancelled"
+            raise
+        except BackfillError as exc:
+            status = "failed"
+            self.notify(redact(str(exc)), title="Run stopped", severity="error", timeout=8)
+        except Exception as exc:  # a bug: say so in one line, the traceback goes to the log
+            log.exception("run %s stopped by an internal error", session.run.id)
+            status = "failed"
+            self.notify(
+                f"internal error ({type(exc).__name__}); details in the log",
+                title="Run stopped",
+                severity="error",
+                timeout=8,
+            )
+        finally:
+            try:
+                record = self.mirror.get_run(session.run.id)
+                if record is not None:
+                    status = record.status
+                    session.run = record
+                self.flush_progress()
+            except Exception:  # the end must reach the dashboard whatever a redraw did
+                log.exception("while ending run %s", session.run.id)
+            session.ended = True
+            self.post_message(RunEnded(session.run.id, status))
+        return status
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        severity: SeverityLevel = "information" if message.status == "completed" else "warning"
+        self.notify(f"run {message.run_id} {message.status}", severity=severity)
+        if self.session is not None and self.session.run.id == message.run_id:
+            self.session.progress.sync(self.mirror.streams(message.run_id))
+            self.session.progress.status = message.status
+            if self.session.progress.finished_at is None:
+                self.session.progress.finished_at = self.clock.now()
+            self._dashboard().refresh_session(final=True)
+
+    def cancel_run(self) -> bool:
+        session = self.session
+        if session is None or not session.active or session.worker is None:
+            self.notify("no run in progress", severity="warning")
+            return False
+        session.worker.cancel()
+        return True
+
+    def retry_run(self) -> bool:
+        """Run the current run's unfinished streams again (failed, cancelled or interrupted)."""
+        session = self.session
+        if session is None:
+            self.notify("no run to retry; start one or pick one under Runs", severity="warning")
+            return False
+        if session.active:
+            self.notify("the run is still going", severity="warning")
+            return False
+        record = self.mirror.get_run(session.run.id)
+        if record is None or record.status == "completed":
+            self.notify("this run completed; nothing to retry", severity="information")
+            return False
+        if record.status == "running" and self.mirror.run_is_live(record):
+            self.notify("another process is running this run", severity="error")
+            return False
+        from ..engine.run import Engine, resume_environment
+
+        try:  # as it was made: a replayed run from its recording, never live (engine's rule)
+            # A replay's spool lives as long as its environment's transport (as open_recording).
+            environment, _replay = resume_environment(
+                record, self.mirror.path, current=session.engine.environment
+            )
+        except BackfillError as exc:
+            self.notify(redact(str(exc)), title="Cannot resume", severity="error", timeout=8)
+            return False
+        if environment is not session.engine.environment:
+            session.engine = Engine(self.mirror, environment)
+            session.engine.subscribe(session.buffer)
+        self.start_session(resumed=True)
+        return True
+
+    def resume_run(self, run_id: str) -> bool:
+        if self.open_run(run_id) is None:
+            return False
+        return self.retry_run()
+
+    def flush_progress(self) -> None:
+        """Fold buffered events into the run's state and redraw (the timer calls this)."""
+        session = self.session
+        if session is None:
+            return
+        if (
+            session.worker is not None
+            and worker_done(session.worker)
+            and not session.ended
+            and session.progress.running
+        ):
+            # The worker is gone but its end was never handled: take the mirror's word.
+            record = self.mirror.get_run(session.run.id)
+            status = record.status if record is not None else "failed"
+            if status == "running":  # nothing runs it now: it stopped where it was
+                status = "cancelled" if session.worker.cancelled_event.is_set() else "interrupted"
+            session.ended = True
+            self.post_message(RunEnded(session.run.id, status))
+        events = session.buffer.drain()
+        now = self.clock.now()
+        for event in events:
+            session.progress.apply(event, now)
+        if events or session.progress.running:
+            self._dashboard().refresh_session()
+        if events:
+            self.post_message(
+                ProgressFlushed(session.run.id, len(events), session.progress.totals().fetched)
+            )
+
+    def _dashboard(self) -> DashboardScreen:
+        from .dashboard import DashboardScreen
+
+        stack = self._screen_stacks.get("dashboard")
+        if not stack:
+            self._init_mode("dashboard")
+            stack = self._screen_stacks["dashboard"]
+        screen = stack[0]
+        assert isinstance(screen, DashboardScreen)
+        return screen
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None and self.session.active
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from .help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- screenshots: checked and written atomically like every file the product writes ----------
+
+    def save_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str:
+        """Textual's, but never over the mirror, a database or a recording, and never half a
+        file (``outputs.check_output`` and ``atomic_write``); raises ``UsageError`` if refused."""
+        name = filename or generate_datetime_filename(self.title, ".svg", time_format)
+        target = check_output(
+            Path(path or ".").expanduser() / name,
+            option="screenshot",
+            protected=in_use(self.mirror.path),
+        )
+        svg = self.export_screenshot()
+        with atomic_write(target) as handle:
+            handle.write(svg.encode("utf-8"))
+        return str(target)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """The command palette's screenshot: saved to the Downloads folder, said in a toast."""
+        try:
+            saved = self.save_screenshot(filename, path or str(user_downloads_path()), time_format)
+        except (BackfillError, OSError) as exc:
+            self.notify(redact(str(exc)), title="Screenshot not saved", severity="error")
+            return None
+        self.notify(f"screenshot saved to {saved}", markup=False)
+        return saved
+
+    async def action_quit(self) -> None:
+        if not self.running:
+            self.exit()
+            return
+
+        def answer(quit_now: bool | None) -> None:
+            if quit_now:
+                self.run_worker(self._cancel_then_exit(), group="quit")
+
+        from .quit import QuitScreen
+
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen(), answer)
+
+    async def _cancel_then_exit(self) -> None:
+        session = self.session
+        if session is not None and session.worker is not None and session.active:
+            session.worker.cancel()
+            while session.active:  # the engine marks the streams cancelled as it unwinds
+                await asyncio.sleep(0.02)
+        self.exit(return_code=1 if self.stopped_by else 0)

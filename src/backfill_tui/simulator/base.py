@@ -1,0 +1,123 @@
+"""The seam between the simulator and each simulated provider, and the provider registry.
+
+A provider module (``github.py``; later ``vercel.py``, ``linear.py``, ``sentry.py``) subclasses
+:class:`ProviderSim` and calls :func:`register` at import time. The :class:`Simulator` routes each
+request to a provider by host (then by :meth:`ProviderSim.claims`), applies the cross-cutting
+misbehaviour (auth, rate limits, quota, faults) using the provider's own error shapes, and asks
+the provider for ground truth when a test wants to know what a backfill should find.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from backfill_tui.simulator.config import SimulatorConfig
+
+__all__ = ["PROVIDERS", "ProviderSim", "QuotaState", "WorldSpec", "json_response", "register"]
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """What every simulated provider is generated from."""
+
+    seed: int
+    anchor: float  # epoch seconds: the newest instant of generated history
+    scale: float
+    #: The whole configuration, for provider behaviours it selects (``url_prefix``, ...).
+    config: SimulatorConfig = field(default_factory=SimulatorConfig)
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    """The primary rate-limit bucket as the response headers report it."""
+
+    limit: int
+    remaining: int
+    reset: int  # epoch seconds
+
+    @property
+    def used(self) -> int:
+        return self.limit - self.remaining
+
+
+def json_response(
+    status: int, payload: Any, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A response whose body is compact UTF-8 JSON, as the providers send it."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    merged = {"content-type": "application/json; charset=utf-8"}
+    merged.update(headers or {})
+    return httpx.Response(status, headers=merged, content=body)
+
+
+class ProviderSim(ABC):
+    """One simulated provider API: its endpoints, error shapes and ground truth."""
+
+    name: str = ""
+    hosts: tuple[str, ...] = ()
+
+    def claims(self, request: httpx.Request) -> bool:
+        """Whether a request to an unknown host (a configured base URL) is for this provider."""
+        return False
+
+    @abstractmethod
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer a well-behaved request (no faults, quota available)."""
+
+    @abstractmethod
+    def ground_truth(self, target: str, cutoff: datetime, entities: set[str] | None) -> set[str]:
+        """The sourceIds a correct backfill of ``target`` since ``cutoff`` stores."""
+
+    @abstractmethod
+    def min_pages(self, target: str, entity: str, cutoff: datetime) -> int:
+        """The fewest 100-item pages a correct backfill of one stream must fetch."""
+
+    def authorized(self, header: str | None, token: str) -> bool:
+        """Whether an ``Authorization`` header carries the configured token (as ``Bearer``)."""
+        return header == f"Bearer {token}"
+
+    # Error shapes; override to match the provider's real answers.
+    def bad_credentials(self) -> httpx.Response:
+        return json_response(401, {"message": "Unauthorized"})
+
+    def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
+        return json_response(
+            429, {"message": "Too Many Requests"}, {"retry-after": str(retry_after)}
+        )
+
+    def quota_exceeded(self) -> httpx.Response:
+        return json_response(429, {"message": "Quota exceeded"})
+
+    def server_error(self, variant: int) -> httpx.Response:
+        if variant % 2 == 0:
+            return httpx.Response(
+                502,
+                headers={"content-type": "text/html"},
+                content=b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+            )
+        return json_response(503, {"message": "Service Unavailable"})
+
+    def begin(self, quota: QuotaState, now: float) -> None:  # noqa: B027 - optional hook
+        """Told before each request is answered: the hour's quota window and the time."""
+
+    def finish(
+        self, response: httpx.Response, quota: QuotaState, request_id: str, now: float
+    ) -> httpx.Response:
+        """Add the headers every response of this provider carries."""
+        return response
+
+
+ProviderFactory = Callable[[WorldSpec], ProviderSim]
+PROVIDERS: dict[str, ProviderFactory] = {}
+
+
+def register(name: str, factory: ProviderFactory) -> None:
+    """Make a provider available to every :class:`Simulator` created afterwards."""
+    PROVIDERS[name] = factory

@@ -1,0 +1,177 @@
+"""The simulator: one httpx ``MockTransport`` serving every simulated provider.
+
+``backfill-tui demo``, ``--simulate`` and the tests hand :attr:`Simulator.transport` to the real
+HTTP layer. Each request is routed to a provider (by host, else by path), checked against the
+token, the every-Nth rate limit and the hourly quota, possibly failed on purpose, answered and
+recorded (in :attr:`Simulator.requests` and, when configured, a JSON-lines request log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from backfill_tui.clock import Clock
+from backfill_tui.simulator import github as _github  # noqa: F401  (registers the provider)
+from backfill_tui.simulator import linear as _linear  # noqa: F401  (registers the provider)
+from backfill_tui.simulator import sentry as _sentry  # noqa: F401  (registers the provider)
+from backfill_tui.simulator import vercel as _vercel  # noqa: F401  (registers the provider)
+from backfill_tui.simulator.base import PROVIDERS, ProviderSim, WorldSpec
+from backfill_tui.simulator.config import SimulatorConfig
+from backfill_tui.simulator.faults import FaultPlan, QuotaWindow, drop, trickle, truncate
+from backfill_tui.simulator.world import DAY, hash64
+
+__all__ = ["RequestRecord", "Simulator"]
+
+DEFAULT_PROVIDER = "github"
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request the simulator saw and how it answered (``status`` None = dropped)."""
+
+    method: str
+    url: str
+    path: str
+    status: int | None
+    fault: str | None  # http_502, http_503, dropped, truncated, rate_limit_429,
+    # secondary_rate_limit_403, quota_exhausted_403, trickled; None for an ordinary answer
+    has_auth: bool
+    host: str
+    provider: str
+
+
+class Simulator:
+    """Deterministic simulated providers behind an async ``httpx.MockTransport``."""
+
+    def __init__(self, config: SimulatorConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        if config.anchor is not None:
+            self.anchor: float = config.anchor.timestamp()
+        else:
+            self.anchor = float(math.floor(clock.now() / DAY) * DAY)
+        spec = WorldSpec(config.seed, self.anchor, config.scale, config)
+        self.providers: dict[str, ProviderSim] = {n: f(spec) for n, f in PROVIDERS.items()}
+        self.requests: list[RequestRecord] = []
+        self._faults = FaultPlan(config.seed, config.faults)
+        self._quotas = {name: QuotaWindow(config.quota) for name in self.providers}
+        self._rate_limits_served = 0
+        self.transport = httpx.MockTransport(self._handle)
+
+    # -- what tests ask --------------------------------------------------------------------
+    def _provider(self, name: str) -> ProviderSim:
+        try:
+            return self.providers[name]
+        except KeyError:
+            raise ValueError(
+                f"unknown simulated provider {name!r}; accepted: {', '.join(self.providers)}"
+            ) from None
+
+    def ground_truth(
+        self, provider: str, target: str, cutoff: datetime, entities: set[str] | None = None
+    ) -> set[str]:
+        """The sourceIds a correct backfill of ``provider:target`` since ``cutoff`` stores."""
+        return self._provider(provider).ground_truth(target, cutoff, entities)
+
+    def min_pages(self, provider: str, target: str, entity: str, cutoff: datetime) -> int:
+        """The fewest 100-item pages a correct backfill of one stream must fetch."""
+        return self._provider(provider).min_pages(target, entity, cutoff)
+
+    def request_count(self, path_prefix: str | None = None) -> int:
+        """Requests served (faulted ones included) whose URL path starts with the prefix."""
+        if path_prefix is None:
+            return len(self.requests)
+        return sum(1 for r in self.requests if r.path.startswith(path_prefix))
+
+    # -- serving -----------------------------------------------------------------------------
+    def _route(self, request: httpx.Request) -> ProviderSim:
+        host = request.url.host
+        for provider in self.providers.values():
+            if host in provider.hosts:
+                return provider
+        for provider in self.providers.values():
+            if provider.claims(request):
+                return provider
+        return self.providers[DEFAULT_PROVIDER]
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
+        cfg = self.config
+        if cfg.latency > 0:
+            await asyncio.sleep(cfg.latency)
+        index = len(self.requests) + 1
+        fault = self._faults.draw()  # one draw per request, whatever happens to it
+        provider = self._route(request)
+        quota = self._quotas[provider.name]
+        now = self.clock.now()
+        quota.refresh(now)
+        provider.begin(quota.state(), now)
+        auth = request.headers.get("authorization")
+        every = cfg.rate_limit_every
+        if cfg.token is not None and not provider.authorized(auth, cfg.token):
+            response, fault = provider.bad_credentials(), None
+        elif every and index % every == 0:
+            secondary = self._rate_limits_served % 2 == 1
+            self._rate_limits_served += 1
+            response = provider.rate_limited(secondary, cfg.retry_after)
+            fault = "secondary_rate_limit_403" if secondary else "rate_limit_429"
+        elif quota.exhausted:
+            response, fault = provider.quota_exceeded(), "quota_exhausted_403"
+        elif fault == "dropped":
+            self._record(request, provider, None, fault)
+            raise drop(request)
+        elif fault in ("http_502", "http_503"):
+            response = provider.server_error(0 if fault == "http_502" else 1)
+        else:
+            response = provider.handle(request)
+            if fault == "truncated" and response.status_code != 200:
+                fault = "http_502"
+                response = provider.server_error(0)
+            elif fault is None:
+                quota.consume()
+        request_id = self._request_id(index)
+        response = provider.finish(response, quota.state(), request_id, now)
+        if fault == "truncated":
+            response = truncate(response)
+        elif cfg.trickle and index % cfg.trickle == 0:
+            response, fault = trickle(response), "trickled"
+        self._record(request, provider, response.status_code, fault)
+        return response
+
+    def _request_id(self, index: int) -> str:
+        h = f"{hash64(self.config.seed, 'request-id', index):016X}"
+        return f"{h[:4]}:{h[4:10]}:{h[10:16]}:{index:06X}:{int(self.anchor) & 0xFFFFFFFF:08X}"
+
+    def _record(
+        self, request: httpx.Request, provider: ProviderSim, status: int | None, fault: str | None
+    ) -> None:
+        record = RequestRecord(
+            method=request.method,
+            url=str(request.url),
+            path=request.url.path,
+            status=status,
+            fault=fault,
+            has_auth="authorization" in request.headers,
+            host=request.url.host,
+            provider=provider.name,
+        )
+        self.requests.append(record)
+        if self.config.request_log is not None:
+            line = json.dumps(
+                {
+                    "method": record.method,
+                    "url": record.url,
+                    "path": record.path,
+                    "status": status,
+                    "fault": fault,
+                },
+                ensure_ascii=False,
+            )
+            with self.config.request_log.open("a", encoding="utf-8") as log:
+                log.write(line + "\n")
+                log.flush()
