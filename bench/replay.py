@@ -47,8 +47,8 @@ def _peak_mb() -> float:
 
 def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -> dict[str, float]:
     from backfill_tui.engine.environment import Environment
+    from backfill_tui.engine.recording import Recorder
     from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-    from backfill_tui.recording import Recorder
     from backfill_tui.store import Mirror
 
     env = Environment.create(simulate=True, simulator_config=sim)
@@ -76,8 +76,8 @@ def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -
 
 
 def child_replay(db: Path, rec: Path) -> dict[str, float]:
+    from backfill_tui.engine.recording import Replay
     from backfill_tui.engine.run import Engine
-    from backfill_tui.recording import Replay
     from backfill_tui.store import Mirror
 
     started = time.perf_counter()

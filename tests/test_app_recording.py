@@ -13,9 +13,10 @@ from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Label
 
 from backfill_tui.engine.diff import diff_fetched
+from backfill_tui.engine.recording import Recorder as RunRecorder
+from backfill_tui.engine.recording import Replay
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.recording import Recorder as RunRecorder
-from backfill_tui.recording import Replay, read_recording
+from backfill_tui.recording import read_recording
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.diff import DiffScreen

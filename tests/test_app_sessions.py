@@ -15,8 +15,8 @@ from pathlib import Path
 from app_support import SIZE, Recorder, make_app, populate, sim_environment, wait_until
 from textual.widgets import DataTable, Input
 
+from backfill_tui.engine.recording import Recorder as RunRecorder
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.recording import Recorder as RunRecorder
 from backfill_tui.screens.app import BackfillApp, DemoSetup
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.messages import EstimateReady, RunEnded, RunLaunched

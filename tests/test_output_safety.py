@@ -24,10 +24,11 @@ from support import run_cli
 
 from backfill_tui import cli
 from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.outputs import atomic_write, check_output, in_use, sniff
+from backfill_tui.engine.outputs import AtomicFile, atomic_write, check_output, in_use, sniff
+from backfill_tui.engine.recording import Recorder
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.errors import UsageError
-from backfill_tui.recording import Recorder, read_recording
+from backfill_tui.recording import read_recording
 from backfill_tui.recording.fileformat import RecordingWriter
 from backfill_tui.store import Mirror
 from backfill_tui.terms import log_path
@@ -221,7 +222,7 @@ def test_a_recording_cut_short_never_replaces_the_file(built: Fixture, tmp_path:
     target = tmp_path / "run.rec"
     target.write_text("yesterday's notes\n")
     recording = read_recording(built.rec)
-    writer = RecordingWriter(target, recording.header)
+    writer = RecordingWriter(AtomicFile(target, mode=0o600), recording.header)
     writer.add(recording.exchanges[0])
     assert target.read_text() == "yesterday's notes\n"  # nothing in place until sealed
     writer.discard()

@@ -13,6 +13,7 @@ import respx
 from support import run_cli
 
 from backfill_tui.connectors import PROVIDERS
+from backfill_tui.engine.outputs import AtomicFile
 from backfill_tui.recording import read_recording
 from backfill_tui.recording.fileformat import RecordingWriter
 
@@ -259,7 +260,7 @@ def test_a_request_the_recording_cannot_answer_fails_its_stream_by_name(
     )
     recording = read_recording(full)
     partial = tmp_path / "partial.gz"
-    writer = RecordingWriter(partial, recording.header)
+    writer = RecordingWriter(AtomicFile(partial, mode=0o600), recording.header)
     for exchange in recording.exchanges:
         if "/releases" not in exchange.url:
             writer.add(exchange)

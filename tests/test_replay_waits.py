@@ -18,9 +18,10 @@ from test_recording import observation_rows, stream_counts
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import PROVIDERS
+from backfill_tui.engine.recording import Replay
 from backfill_tui.engine.run import Engine
 from backfill_tui.engine.summary import run_summary
-from backfill_tui.recording import Replay, read_recording
+from backfill_tui.recording import read_recording
 from backfill_tui.store import Mirror
 
 RETRY_AFTER = 7  # seconds each rate-limited answer asks for

@@ -13,9 +13,9 @@ from app_support import SIZE, Recorder, make_app, wait_until
 from support import run_cli, stored_ids
 
 from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.recording import Replay
 from backfill_tui.engine.run import Engine, check_resumable
 from backfill_tui.errors import UsageError
-from backfill_tui.recording import Replay
 from backfill_tui.screens.messages import RunEnded, RunLaunched
 from backfill_tui.store import Mirror
 

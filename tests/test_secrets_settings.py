@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from support import run_cli
 
-from backfill_tui.engine.environment import without_token
-from backfill_tui.secrets_registry import UNREADABLE_SETTINGS, public_settings
+from backfill_tui.engine.environment import UNREADABLE_SETTINGS, public_settings, without_token
 from backfill_tui.simulator import SimulatorConfig
 from backfill_tui.terms import log_path
 

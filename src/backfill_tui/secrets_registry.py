@@ -4,9 +4,8 @@ The HTTP layer registers each token it is given; logs, stored errors and printed
 through :func:`redact` as a last line of defence (the first is never formatting a token at all).
 
 Settings that may carry a credential (the simulator's ``BACKFILL_SIM``) are stored and shown only
-through :func:`public_settings`, which parses them and rebuilds the text from the parsed value
-without its secret options: whatever the spelling the parser accepted (spaces around ``=``,
-duplicated keys), the secret is gone, because nothing is matched against raw text.
+through ``engine.environment.public_settings``, which parses them and rebuilds the text without
+their secret options (and registers the token it parsed here).
 """
 
 from __future__ import annotations
@@ -23,29 +22,6 @@ def register(value: str | None) -> None:
     if value and len(value) >= 4:
         with _lock:
             _values.add(value)
-
-
-UNREADABLE_SETTINGS = "(settings not shown: they could not be read)"
-
-
-def public_settings(text: str | None) -> str | None:
-    """A ``BACKFILL_SIM`` string fit to store with a run, print in a report or keep in a recording.
-
-    Parsed with ``SimulatorConfig.from_env_string`` and rebuilt with every secret option left out
-    (``SimulatorConfig.to_env_string(secrets=False)``); the token parsed is registered so that
-    :func:`redact` masks it anywhere else. ``None`` stays ``None``; text the parser refuses (an
-    old row, a hand-edited mirror) becomes :data:`UNREADABLE_SETTINGS`, never itself.
-    """
-    if text is None:
-        return None
-    from .simulator.config import SimulatorConfig
-
-    try:
-        config = SimulatorConfig.from_env_string(text)
-    except (ValueError, TypeError):
-        return UNREADABLE_SETTINGS
-    register(config.token)
-    return config.to_env_string(secrets=False, order=SimulatorConfig.option_names(text))
 
 
 def redact(text: str) -> str:

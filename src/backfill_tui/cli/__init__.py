@@ -36,8 +36,8 @@ from .options import (
 
 if TYPE_CHECKING:
     from ..engine.environment import Environment
+    from ..engine.recording import Recorder
     from ..engine.run import Engine
-    from ..recording import Recorder
     from ..store import Mirror, RunRecord
     from .signals import Stop
 
@@ -356,7 +356,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_side_outputs(environment, db_path(args))
     recorder: Recorder | None = None
     if args.record:
-        from ..recording import Recorder
+        from ..engine.recording import Recorder
 
         recorder = Recorder(args.record, protected=in_use(db_path(args)))
     mirror = open_mirror(args)

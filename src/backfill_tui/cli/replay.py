@@ -34,8 +34,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from ..engine.recording import Replay
     from ..engine.run import Engine
-    from ..recording import Replay
     from ..store import Mirror
     from ..terms import plural, were
     from . import _db_flag, _drive

@@ -25,10 +25,35 @@ if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first f
     from ..simulator import Simulator
 
 
+UNREADABLE_SETTINGS = "(settings not shown: they could not be read)"
+
+
+def public_settings(text: str | None) -> str | None:
+    """A ``BACKFILL_SIM`` string fit to store with a run, print in a report or keep in a recording.
+
+    Parsed with ``SimulatorConfig.from_env_string`` and rebuilt with every secret option left out
+    (``SimulatorConfig.to_env_string(secrets=False)``): whatever spelling the parser accepted
+    (spaces around ``=``, duplicated keys), the secret is gone, because nothing is matched against
+    raw text. The token parsed is registered (``secrets_registry.register``) so that ``redact``
+    masks it anywhere else. ``None`` stays ``None``; text the parser refuses (an old row, a
+    hand-edited mirror) becomes :data:`UNREADABLE_SETTINGS`, never itself.
+    """
+    if text is None:
+        return None
+    from ..simulator.config import SimulatorConfig
+
+    try:
+        config = SimulatorConfig.from_env_string(text)
+    except (ValueError, TypeError):
+        return UNREADABLE_SETTINGS
+    secrets_registry.register(config.token)
+    return config.to_env_string(secrets=False, order=SimulatorConfig.option_names(text))
+
+
 def without_token(simulator_config: str) -> str:
     """A ``BACKFILL_SIM`` string fit to store with a run: parsed, secrets left out
-    (``secrets_registry.public_settings``)."""
-    return secrets_registry.public_settings(simulator_config) or ""
+    (:func:`public_settings`)."""
+    return public_settings(simulator_config) or ""
 
 
 @dataclass

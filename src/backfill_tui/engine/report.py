@@ -15,11 +15,12 @@ from typing import Any
 
 from .. import __version__
 from ..errors import UsageError
-from ..secrets_registry import public_settings, redact
+from ..secrets_registry import redact
 from ..store import Mirror, RunRecord
 from ..store.run_items import observations_per_day
 from ..terms import plural, suggest, were
 from ..textsafe import markdown
+from .environment import public_settings
 from .summary import run_summary
 
 BAR = 40  # width of the longest histogram bar

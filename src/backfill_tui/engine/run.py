@@ -32,14 +32,14 @@ from ..http import (
     current_stats,
 )
 from ..models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
-from ..secrets_registry import public_settings, redact
+from ..secrets_registry import redact
 from ..store import Mirror, RunRecord, StreamRecord, combined_status
 from ..terms import suggest
 from . import progress as ev
-from .environment import Environment
+from .environment import Environment, public_settings
 
 if TYPE_CHECKING:
-    from ..recording import Replay
+    from .recording import Replay
 
 log = logging.getLogger("backfill_tui.engine.run")
 
@@ -567,7 +567,7 @@ def resume_environment(
             return current, None
     if run.recording_sha256 is not None:
         from ..errors import BackfillError
-        from ..recording import Replay
+        from .recording import Replay
 
         try:
             replay = Replay.open(run.recording or "")

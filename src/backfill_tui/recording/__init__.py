@@ -1,9 +1,10 @@
 """Reproducing a customer's sync: record a run's HTTP exchanges, replay them offline.
 
 A recording is one gzip file of scrubbed JSON lines (``fileformat``): the run's parameters and
-cutoff instant, then every exchange below the retry layer, then a checksummed trailer.
-:class:`Recorder` writes one during a live run; :class:`Replay` runs the same backfill again,
-through the real connectors, with the recording as the only transport (``session``).
+cutoff instant, then every exchange below the retry layer, then a checksummed trailer. The
+sessions that drive a run around it (``Recorder`` writes one during a live run; ``Replay`` runs the
+same backfill again, through the real connectors, with the recording as the only transport) are
+the engine's: ``engine/recording.py``.
 """
 
 from .fileformat import (
@@ -17,18 +18,15 @@ from .fileformat import (
     read_recording,
 )
 from .scrub import scrub_headers, scrub_text, scrub_url
-from .session import Recorder, Replay
 from .transports import RecordingMismatch, RecordingTransport, ReplayTransport
 
 __all__ = [
     "Exchange",
-    "Recorder",
     "RecordingError",
     "RecordingFile",
     "RecordingHeader",
     "RecordingMismatch",
     "RecordingTransport",
-    "Replay",
     "ReplayTransport",
     "RunParameters",
     "SpooledRecording",

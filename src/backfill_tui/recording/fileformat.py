@@ -26,9 +26,8 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
-from ..engine.outputs import AtomicFile
 from ..errors import BackfillError
 
 FORMAT = "backfill-tui-recording"
@@ -203,18 +202,29 @@ def _line(obj: dict[str, Any]) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-class RecordingWriter:
-    """Appends lines to a new recording (mode 0600) and seals it with the trailer on close.
+class AtomicOutput(Protocol):
+    """A new file that replaces its path only when committed (``engine.outputs.AtomicFile``)."""
 
-    The lines go to a temporary file beside ``path`` (:class:`~backfill_tui.engine.outputs.AtomicFile`)
-    that :meth:`close` renames into place once sealed, so a killed run never leaves half a
-    recording where a file stood; :meth:`discard` drops it. Check ``path`` first
-    (``outputs.check_output``): the writer replaces whatever is there.
+    path: Path
+    file: IO[bytes]
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class RecordingWriter:
+    """Appends lines to a new recording and seals it with the trailer on close.
+
+    The lines go to ``out``, a temporary file beside the recording's path (the engine opens it
+    with ``engine.outputs.AtomicFile(path, mode=0o600)``) that :meth:`close` renames into place
+    once sealed, so a killed run never leaves half a recording where a file stood; :meth:`discard`
+    drops it. Check the path first (``outputs.check_output``): the writer replaces whatever is there.
     """
 
-    def __init__(self, path: Path, header: RecordingHeader) -> None:
-        self.path = path
-        self._out = AtomicFile(path, mode=0o600)
+    def __init__(self, out: AtomicOutput, header: RecordingHeader) -> None:
+        self.path = out.path
+        self._out = out
         self._raw: IO[bytes] = self._out.file
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, compresslevel=6)
         self._hash = hashlib.sha256()

@@ -45,8 +45,8 @@ from .wording import in_app
 # without them; tests/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
     from ..engine.estimate import Estimate
+    from ..engine.recording import Recorder
     from ..engine.run import Engine, RunRequest
-    from ..recording import Recorder
     from .dashboard import DashboardScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
@@ -199,8 +199,8 @@ class BackfillApp(App[None]):
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from ..engine.recording import Recorder
         from ..engine.run import Engine
-        from ..recording import Recorder
 
         engine = Engine(self.mirror, self.environment)
         try:
@@ -226,8 +226,8 @@ class BackfillApp(App[None]):
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from ..engine.recording import Replay
         from ..engine.run import Engine
-        from ..recording import Replay
 
         try:
             replay = Replay.open(path)

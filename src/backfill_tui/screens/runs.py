@@ -67,7 +67,7 @@ def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
 
 def recording_problem(path: str) -> str | None:
     """None when ``path`` opens as a recording, else the one line saying why not."""
-    from ..recording import Replay
+    from ..engine.recording import Replay
 
     try:
         Replay.open(Path(path).expanduser())

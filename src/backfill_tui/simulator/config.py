@@ -180,7 +180,7 @@ class SimulatorConfig:
         """The inverse of :meth:`from_env_string` (only the options that differ from defaults).
 
         ``secrets=False`` leaves out every credential option (:data:`SECRET_OPTIONS`): the form
-        a run stores, a report prints and a recording keeps (``secrets_registry.public_settings``).
+        a run stores, a report prints and a recording keeps (``engine.environment.public_settings``).
         ``order``: option names to write first, in that order (the order the user wrote them).
         """
         fields = {f.name: f for f in dataclasses.fields(self)}

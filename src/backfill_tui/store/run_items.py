@@ -15,12 +15,20 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .records import StreamRecord
 from .schema import ROW_COLUMNS
 
-if TYPE_CHECKING:
-    from .mirror import Mirror
+
+class Mirror(Protocol):
+    """What these reads need of a :class:`~backfill_tui.store.Mirror` (a protocol, so that
+    ``mirror``, which records fetched items through this module, is not imported back)."""
+
+    conn: sqlite3.Connection
+
+    def streams(self, run_id: str) -> list[StreamRecord]: ...
+
 
 #: The fields compared between runs (not the ids, timestamps of capture, workspace or run).
 CONTENT_FIELDS: tuple[str, ...] = (

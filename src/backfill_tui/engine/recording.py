@@ -1,5 +1,9 @@
 """Recording a run and replaying one: what the CLI and the app's screens call.
 
+The sessions around the recording floor (``recording/``: the file format, the transports that
+record and replay below the retry layer, the scrubbing): they drive the engine, so they live in
+it, and ``recording/`` stays below the engine.
+
 Record (``run --record FILE``, or the app's connect screen)::
 
     recorder = Recorder(path)                      # checks the path; writes nothing yet
@@ -29,11 +33,7 @@ import httpx
 from .. import __version__
 from ..clock import Clock, ReplayClock
 from ..connectors import provider
-from ..engine.environment import Environment, without_token
-from ..engine.outputs import check_output
-from ..engine.run import Engine, RunRequest, SourceSpec
-from ..store import RunRecord
-from .fileformat import (
+from ..recording.fileformat import (
     Exchange,
     RecordingHeader,
     RecordingWriter,
@@ -41,8 +41,12 @@ from .fileformat import (
     SpooledRecording,
     open_recording,
 )
-from .scrub import scrub_text, scrub_url
-from .transports import RecordingTransport, ReplayTransport, exchange_key
+from ..recording.scrub import scrub_text, scrub_url
+from ..recording.transports import RecordingTransport, ReplayTransport, exchange_key
+from ..store import RunRecord
+from .environment import Environment, without_token
+from .outputs import AtomicFile, check_output
+from .run import Engine, RunRequest, SourceSpec
 
 
 class Recorder:
@@ -95,7 +99,7 @@ class Recorder:
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self._start = time.perf_counter()
-        self._writer = RecordingWriter(self.path, header)
+        self._writer = RecordingWriter(AtomicFile(self.path, mode=0o600), header)
         previous = environment.wrap_transport
         environment.wrap_transport = self.wrap
         try:
