@@ -20,7 +20,7 @@ median CPU time (user + system; for the app, up to the first frame), which a bus
 inflates far less than wall time, the load average, the targets
 (``--help`` within 0.15 s of bare Python; first frame within 0.6 s), and which heavy packages
 (textual, gql, graphql, psycopg, pydantic, httpx, sqlite_utils, rich, keyring) each headless
-command imported. That last list is checked by ``tests/test_startup_imports.py``; here it is
+command imported. That last list is checked by ``tests/e2e/test_startup_imports.py``; here it is
 only shown.
 
     .venv/bin/python bench/startup.py [--runs 7] [--only SUBSTRING] [--baseline OLD/src]

@@ -13,7 +13,8 @@ from memory_keyring import MemoryKeyring
 
 TOKEN_VARS = ("GITHUB_TOKEN", "VERCEL_TOKEN", "LINEAR_API_KEY", "SENTRY_AUTH_TOKEN")
 TESTS_DIR = Path(__file__).parent
-pytest_plugins = ["conftest_pg"]  # the throwaway PostgreSQL server for the export tests
+# The throwaway PostgreSQL server and the loopback Inngest stand-in of the export tests.
+pytest_plugins = ["conftest_pg", "inngest_stub"]
 
 
 @pytest.fixture(autouse=True)

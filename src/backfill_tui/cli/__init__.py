@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 # Start-up (issue 13): this module and every COMMAND_MODULES module import only what parsing
 # needs; a command's handler imports the engine, store, HTTP layer, Rich or Textual it uses.
-# tests/test_startup_imports.py checks which heavy packages --help and a run load.
+# tests/e2e/test_startup_imports.py checks which heavy packages --help and a run load.
 
 #: The exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as a shell shows.
 EXIT_STDOUT_CLOSED = 141

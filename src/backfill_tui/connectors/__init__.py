@@ -4,7 +4,7 @@ A connector module is imported the first time its provider is asked for (``PROVI
 :func:`provider`), not when this package is: a GitHub-only run never loads Linear's GraphQL
 client (``gql``, ``graphql-core``), and ``--help`` loads no connector at all. What help texts and
 pickers need before that (the label and how to write a target) is in :data:`CATALOG`;
-``tests/test_startup_imports.py`` checks it says what each connector says.
+``tests/e2e/test_startup_imports.py`` checks it says what each connector says.
 """
 
 from __future__ import annotations

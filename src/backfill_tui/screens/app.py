@@ -42,7 +42,7 @@ from .wording import in_app
 
 # Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
 # models), recordings and the other screens load when first used, so `backfill-tui` paints
-# without them; tests/test_startup_imports.py checks what the first frame loads.
+# without them; tests/e2e/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
     from ..engine.estimate import Estimate
     from ..engine.recording import Recorder
@@ -108,10 +108,10 @@ class BackfillApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,
-        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
-        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
-        "runs": _screen_from(".screens.runs", "RunsScreen"),
-        "export": _screen_from(".screens.export", "ExportScreen"),
+        "dashboard": _screen_from(".dashboard", "DashboardScreen"),
+        "observations": _screen_from(".observations", "ObservationsScreen"),
+        "runs": _screen_from(".runs", "RunsScreen"),
+        "export": _screen_from(".export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     #: Screens get ``-narrow`` below 100 columns and ``-wide`` from 160 (see the .tcss files).

@@ -20,7 +20,7 @@ from backfill_tui.screens.connect import DEMO_HINT, ConnectScreen
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.screens.wording import in_app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _toasts(app: object) -> list[str]:

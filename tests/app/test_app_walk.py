@@ -8,7 +8,7 @@ timeout (a frozen app); the failure names the seed, the sequence and its keys, s
 The app runs on the simulator with a virtual clock and a small scale, so runs started by the
 walk finish in moments; the sequences share a few app instances (a new one when the walk quits
 the app). ``WALK_SEQUENCES`` and ``WALK_SEED`` widen a local hunt:
-``WALK_SEQUENCES=2000 WALK_SEED=7 pytest tests/test_app_walk.py``.
+``WALK_SEQUENCES=2000 WALK_SEED=7 pytest tests/app/test_app_walk.py``.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from backfill_tui.connectors import PROVIDERS
 from .harness import NOW, TOKENS, Samples, days_ago, iso, make_connector, read_stream, stored
 
 CUTOFF = NOW - timedelta(days=30)
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "real-world.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "real-world.md"
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from app_support import SIZE, Recorder, make_app, populate, wait_until
 from conftest_pg import PASSWORD, PgServer
-from test_export_inngest import Answer, FakeInngest, _handler
+from inngest_stub import Answer, FakeInngest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -37,20 +35,6 @@ EVENT_KEY = "evtkey-App-9f31-secret"
 
 SnapCompare = Callable[..., bool]
 M = TypeVar("M", bound=Message)
-
-
-@pytest.fixture
-def inngest() -> Iterator[FakeInngest]:
-    """The loopback Inngest event API of the CLI's export tests."""
-    state = FakeInngest()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
 
 
 def _app(tmp_path: Path) -> tuple[BackfillApp, int]:

@@ -449,7 +449,7 @@ def test_policy_waits_for_the_spent_budget_only() -> None:
 
 
 def _partial_nodes() -> list[dict[str, Any]]:
-    from test_linear_transform import issue_node
+    from linear_samples import issue_node
 
     nodes = []
     for n in range(3):

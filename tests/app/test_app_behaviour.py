@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from app_support import SIZE, Recorder, insert_evil_observation, make_app, populate, wait_until
-from test_app_export import inngest  # noqa: F401  (the loopback Inngest fixture)
-from test_export_inngest import FakeInngest
+from inngest_stub import FakeInngest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, Markdown
 
@@ -176,7 +175,7 @@ def test_a_run_whose_worker_never_ran_still_ends_on_the_dashboard(tmp_path: Path
 
 def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
     tmp_path: Path,
-    inngest: FakeInngest,  # noqa: F811
+    inngest: FakeInngest,
 ) -> None:
     app = make_app(tmp_path)
     populate(app, "linear:ENG", days=7)

@@ -62,7 +62,7 @@ class Terminal:
             screen = self.screen()
             if text in screen:
                 return screen
-            time.sleep(0.5)
+            time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
 
     def alive(self) -> str:
@@ -91,7 +91,7 @@ class Terminal:
         while time.monotonic() < deadline:
             if check():
                 return
-            time.sleep(0.5)
+            time.sleep(0.1)
         raise AssertionError(f"{what} never happened; the screen was:\n{self.screen()}")
 
     def wait_closed(self, timeout: float = 10.0) -> None:
@@ -183,7 +183,7 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     must still be there: no traceback, the pane alive, a footer on screen.
     """
     db = tmp_path / "demo.db"
-    terminal.env["BACKFILL_SIM"] = "latency=0.8,scale=0.3"
+    terminal.env["BACKFILL_SIM"] = "latency=0.4,scale=0.3"
     terminal.start(BIN, "demo", "--db", str(db), size=(80, 24))
     terminal.tmux("set-option", "-t", terminal.name, "remain-on-exit", "on")  # keep a traceback
     terminal.wait_for("items in")
