@@ -42,13 +42,75 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
     return CliResult(code, captured.out, captured.err)
 
 
+#: A simulator on which every request fails: a run that ends with exit status 1.
+FAIL_ALL = "faults=1,clock=virtual"
+
+
+def simulated_run(
+    capsys: pytest.CaptureFixture[str],
+    db: str | Path,
+    *extra: str,
+    source: str = "github:acme/rocket",
+    workspace: str = "w",
+) -> CliResult:
+    """``backfill-tui run SOURCE --workspace W --simulate --quiet EXTRA --db DB`` in this process;
+    the simulator's settings are whatever ``BACKFILL_SIM`` the test set."""
+    return run_cli(
+        capsys, "run", source, "--workspace", workspace, "--simulate", "--quiet", *extra,
+        "--db", str(db),
+    )  # fmt: skip
+
+
+#: Observation columns that differ between two runs storing the same items.
+RUN_SPECIFIC = {"id", "external_id", "captured_at", "created_at", "run_id"}
+
+
+def observation_rows(db: Path) -> list[tuple[object, ...]]:
+    """Every observation, all columns but the ids, capture times and run, in sourceId order."""
+    with sqlite3.connect(db) as conn:
+        cols = [
+            r[1]
+            for r in conn.execute("PRAGMA table_info(observations)")
+            if r[1] not in RUN_SPECIFIC
+        ]
+        return conn.execute(
+            f"SELECT {', '.join(cols)} FROM observations ORDER BY workspace_id, source_id"
+        ).fetchall()
+
+
+def stream_counts(summary: dict[str, object]) -> list[tuple[object, ...]]:
+    """(source, target, entity, status, fetched, new, failed, pages, api_calls) of every stream
+    of a ``--json`` summary, sorted: what a replay must reproduce."""
+    return sorted(
+        (
+            src["source"],
+            src["target"],
+            s["entity"],
+            s["status"],
+            s["fetched"],
+            s["new"],
+            s["failed"],
+            s["pages"],
+            s["api_calls"],
+        )
+        for src in summary["sources"]  # type: ignore[attr-defined]
+        for s in src["streams"]
+    )
+
+
 def stored_ids(db: Path, workspace: str = "demo") -> list[str]:
     with sqlite3.connect(db) as conn:
-        return [r[0] for r in conn.execute("SELECT source_id FROM observations WHERE workspace_id = ?", (workspace,))]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT source_id FROM observations WHERE workspace_id = ?", (workspace,)
+            )
+        ]
 
 
-def ground_truth(config_text: str, provider: str, target: str, since: str,
-                 entities: set[str] | None = None) -> set[str]:
+def ground_truth(
+    config_text: str, provider: str, target: str, since: str, entities: set[str] | None = None
+) -> set[str]:
     sim = Simulator(SimulatorConfig.from_env_string(config_text), VirtualClock())
     return sim.ground_truth(provider, target, datetime.fromisoformat(since), entities)
 
@@ -59,8 +121,14 @@ class SimulatedEngine:
     simulator: Simulator
     mirror: Mirror
 
-    def run(self, *sources: str, workspace: str = "demo", days: int = 30,
-            entities: set[str] | None = None, max_items: int = 1000) -> str:
+    def run(
+        self,
+        *sources: str,
+        workspace: str = "demo",
+        days: int = 30,
+        entities: set[str] | None = None,
+        max_items: int = 1000,
+    ) -> str:
         request = RunRequest(
             workspace=workspace,
             sources=tuple(SourceSpec.parse(s) for s in sources),

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import FAIL_ALL, run_cli, simulated_run
 
 
 def _closed_pipe_run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -80,18 +80,7 @@ def test_every_hint_naming_a_command_carries_the_mirror_it_was_given(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = tmp_path / "my mirror.db"  # a path that needs quoting, too
-    made = run_cli(
-        capsys,
-        "run",
-        "github:acme/rocket",
-        "--workspace",
-        "w",
-        "--simulate",
-        "--quiet",
-        "--json",
-        "--db",
-        str(db),
-    )
+    made = simulated_run(capsys, str(db), "--json")
     assert made.code in (0, 1), made.err
     run_id = str(made.summary["run_id"])
     quoted = f"--db '{db}'"
@@ -115,23 +104,9 @@ def test_every_hint_naming_a_command_carries_the_mirror_it_was_given(
 def test_a_resume_hint_after_a_replay_names_the_mirror(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from test_headless_face import FAIL_ALL
-
     monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
     rec = tmp_path / "r.rec.gz"
-    made = run_cli(
-        capsys,
-        "run",
-        "github:acme/rocket",
-        "--workspace",
-        "w",
-        "--simulate",
-        "--quiet",
-        "--record",
-        str(rec),
-        "--db",
-        str(tmp_path / "a.db"),
-    )
+    made = simulated_run(capsys, str(tmp_path / "a.db"), "--record", str(rec))
     assert made.code == 1, made.err
     monkeypatch.delenv("BACKFILL_SIM")
     replayed = run_cli(capsys, "replay", str(rec), "--quiet", "--db", str(tmp_path / "b.db"))
@@ -195,19 +170,7 @@ def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
     db = tmp_path / "made-by-mktemp.db"
     db.touch()
     db.chmod(0o644)
-    result = run_cli(
-        capsys,
-        "run",
-        "github:acme/rocket",
-        "--workspace",
-        "w",
-        "--simulate",
-        "--quiet",
-        "--days",
-        "7",
-        "--db",
-        str(db),
-    )
+    result = simulated_run(capsys, str(db), "--days", "7")
     assert result.code == 0, result.err
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from support import run_cli
+from support import FAIL_ALL, run_cli, simulated_run
 
 from backfill_tui.cli.display import HeadlessDisplay, fit_source, plural, print_summary
 from backfill_tui.engine import progress as ev
-
-FAIL_ALL = "faults=1,clock=virtual"
 
 
 def test_a_mistyped_command_or_provider_gets_a_did_you_mean(
@@ -44,18 +42,7 @@ def _failed_run(
     capsys: pytest.CaptureFixture[str], db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     monkeypatch.setenv("BACKFILL_SIM", FAIL_ALL)
-    result = run_cli(
-        capsys,
-        "run",
-        "github:acme/rocket",
-        "--workspace",
-        "w",
-        "--simulate",
-        "--quiet",
-        "--json",
-        "--db",
-        str(db),
-    )
+    result = simulated_run(capsys, str(db), "--json")
     assert result.code == 1
     run_id = str(result.summary["run_id"])
     assert f"backfill-tui resume {run_id} --db {db}" in result.err

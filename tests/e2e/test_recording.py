@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 import respx
-from support import run_cli
+from support import observation_rows, run_cli, stream_counts
 
 from backfill_tui.connectors import PROVIDERS
 from backfill_tui.engine.outputs import AtomicFile
@@ -23,37 +22,7 @@ DEMO_SOURCES = {
     "linear": "linear:ENG",
     "sentry": "sentry:acme/rocket",
 }
-IGNORED = {"id", "external_id", "captured_at", "created_at", "run_id"}
 TOKEN = "ghp_SOMESECRET"
-
-
-def observation_rows(db: Path) -> list[tuple[object, ...]]:
-    """Every observation, all columns but the ids, capture times and run, in sourceId order."""
-    with sqlite3.connect(db) as conn:
-        cols = [
-            r[1] for r in conn.execute("PRAGMA table_info(observations)") if r[1] not in IGNORED
-        ]
-        return conn.execute(
-            f"SELECT {', '.join(cols)} FROM observations ORDER BY workspace_id, source_id"
-        ).fetchall()
-
-
-def stream_counts(summary: dict[str, object]) -> list[tuple[object, ...]]:
-    return sorted(
-        (
-            src["source"],
-            src["target"],
-            s["entity"],
-            s["status"],
-            s["fetched"],
-            s["new"],
-            s["failed"],
-            s["pages"],
-            s["api_calls"],
-        )
-        for src in summary["sources"]  # type: ignore[attr-defined]
-        for s in src["streams"]
-    )
 
 
 def record_demo(

@@ -13,8 +13,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from support import run_cli
-from test_recording import observation_rows, stream_counts
+from support import observation_rows, run_cli, stream_counts
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import PROVIDERS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from app_support import SIZE, Recorder, make_app, wait_until
-from support import run_cli, stored_ids
+from support import run_cli, simulated_run, stored_ids
 
 from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.recording import Replay
@@ -28,21 +28,7 @@ def _recorded(
     """A recording of a completed simulated run, and the sourceIds that run stored."""
     monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
     rec = tmp_path / "sync.rec.gz"
-    made = run_cli(
-        capsys,
-        "run",
-        "github:acme/rocket",
-        "--workspace",
-        "w",
-        "--simulate",
-        "--quiet",
-        "--days",
-        "7",
-        "--record",
-        str(rec),
-        "--db",
-        str(tmp_path / "a.db"),
-    )
+    made = simulated_run(capsys, str(tmp_path / "a.db"), "--days", "7", "--record", str(rec))
     assert made.code == 0, made.err
     monkeypatch.delenv("BACKFILL_SIM")
     return rec, sorted(stored_ids(tmp_path / "a.db", "w"))
@@ -130,18 +116,7 @@ def test_a_simulated_run_resumes_on_the_simulator(
 ) -> None:
     monkeypatch.setenv("BACKFILL_SIM", "faults=1,clock=virtual")
     db = tmp_path / "m.db"
-    made = run_cli(
-        capsys,
-        "run",
-        "github:acme/rocket",
-        "--workspace",
-        "w",
-        "--simulate",
-        "--quiet",
-        "--json",
-        "--db",
-        str(db),
-    )
+    made = simulated_run(capsys, str(db), "--json")
     assert made.code == 1
     monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")  # the faults mended
     _live_but_dead_api(monkeypatch)
