@@ -19,10 +19,14 @@ import os
 import random
 import shutil
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 from app_support import make_app, populate
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.pilot import Pilot, WaitForScreenTimeout
 
 from backfill_tui.screens.app import BackfillApp, DemoSetup
 
@@ -53,6 +57,35 @@ def _key(rng: random.Random) -> list[str]:
     if roll < 0.995:
         return list(rng.choice(WORDS))
     return ["ctrl+q"]
+
+
+async def _press(pilot: Pilot[None], key: str) -> None:
+    """Send ``key`` as ``Pilot.press`` does, then wait until the app and its screen have handled
+    every message pending (``Pilot.pause(0)``).
+
+    ``Pilot.press`` waits twice per key for the whole process to look idle (at least 40 ms, and up
+    to 2 s while a run the walk started keeps a thread busy); a walk of ~1,000 keys spent most of
+    its time there. Whether a key was handled is what the walk asks, and a key that is never
+    handled still fails it: the next wait for the screen times out (a frozen app).
+    """
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(
+            _get_unicode_name_from_key(REPLACED_KEYS.get(key, key))
+        )
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(pilot.app)
+    pilot.app.post_message(event)
+    handled = asyncio.ensure_future(pilot.pause(0))
+    while not handled.done():
+        await asyncio.wait({handled}, timeout=0.05)
+        if not pilot.app.is_running:  # the key closed the app: its screens handle nothing more
+            handled.cancel()
+            return
+    handled.result()  # WaitForScreenTimeout: the app froze
 
 
 def _template(tmp_path: Path) -> Path:
@@ -88,12 +121,12 @@ async def _walk(tmp_path: Path, template: Path, seed: int, sequences: int) -> in
                 faulthandler.dump_traceback_later(KEY_TIMEOUT * 4, exit=True, file=sys.__stderr__)
                 try:
                     for key in keys:
-                        await asyncio.wait_for(pilot.press(key), KEY_TIMEOUT)
+                        await asyncio.wait_for(_press(pilot, key), KEY_TIMEOUT)
                         if app._exception is not None or not app.is_running:
                             break
                     if app.is_running:
                         await asyncio.wait_for(pilot.pause(), KEY_TIMEOUT)
-                except TimeoutError:
+                except (TimeoutError, WaitForScreenTimeout):
                     pytest.fail(f"the app froze: no answer within {KEY_TIMEOUT}s ({where})")
                 finally:
                     faulthandler.cancel_dump_traceback_later()
