@@ -20,9 +20,18 @@ from ..terms import default_db
 from .options import db_path
 
 if TYPE_CHECKING:
+    from ..screens.app import BackfillApp
     from ..store import Mirror
 
-__all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
+__all__ = [
+    "DEMO_SIM",
+    "DEMO_SOURCES",
+    "DEMO_WORKSPACE",
+    "app_ended",
+    "cmd_app",
+    "cmd_demo",
+    "register",
+]
 
 DEMO_WORKSPACE = "demo"
 DEMO_SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
@@ -72,7 +81,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
     db = getattr(args, "db", None) or default_demo_db()
-    from . import check_side_outputs
+    from .drive import check_side_outputs
 
     check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
     mirror = _open_for_app(db)
@@ -84,11 +93,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
         )
         app.run()
-        if app.stopped_by:
-            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
-        return app.return_code or 0
+        return app_ended(app)
     finally:
         mirror.close()
+
+
+def app_ended(app: BackfillApp) -> int:
+    """How the terminal app's run ends for the shell: a bug (an unhandled exception) is one
+    line pointing at the log, which holds its traceback, and exit 70 (``logfile.report_crash``);
+    a signal says what was kept; else the app's own return code."""
+    if app.crash is not None:
+        from .logfile import report_crash
+
+        return report_crash(app.crash, "terminal app")
+    if app.stopped_by:
+        sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
+    return app.return_code or 0
 
 
 def _open_for_app(path: Path) -> Mirror:
@@ -112,8 +132,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()
-        if app.stopped_by:
-            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
-        return app.return_code or 0
+        return app_ended(app)
     finally:
         mirror.close()

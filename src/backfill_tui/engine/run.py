@@ -15,8 +15,7 @@ import secrets
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..connectors import Connector, ItemFailure, Page, provider
 from ..connectors.identity import canonical_target
@@ -27,19 +26,17 @@ from ..http import (
     CallStats,
     PagingGuard,
     PagingStalled,
-    ResilientTransport,
     WaitNotice,
     current_stats,
 )
 from ..models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from ..secrets_registry import public_settings, redact
-from ..store import Mirror, RunRecord, StreamRecord, combined_status
-from ..terms import suggest
+from ..store import Mirror, RunRecord, StreamRecord
+from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
+from .connection import open_client
 from .environment import Environment
-
-if TYPE_CHECKING:
-    from ..recording import Replay
+from .runs import check_resumable
 
 log = logging.getLogger("backfill_tui.engine.run")
 
@@ -196,7 +193,7 @@ class Engine:
 
     # -- running ---------------------------------------------------------------------------------
 
-    async def run(self, run_id: str) -> str:
+    async def run(self, run_id: str) -> RunStatus:
         """Run (or resume) every unfinished stream of a run; returns the run's final status."""
         run = self.mirror.get_run(run_id)
         if run is None:
@@ -211,14 +208,14 @@ class Engine:
             self.environment.credential(info)
         # Runs recorded before sources had one spelling lock under their canonical one too.
         self.mirror.acquire(run.id, run.workspace, [_canonical(s) for s in run.sources])
-        self.mirror.set_run_status(run.id, "running")
-        streams = [s for s in self.mirror.streams(run.id) if s.status != "completed"]
+        self.mirror.set_run_status(run.id, RunStatus.RUNNING)
+        streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
         self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
         cutoff = datetime.fromisoformat(run.since)
         by_source: dict[tuple[str, str], list[StreamRecord]] = {}
         for stream in streams:
             by_source.setdefault((stream.provider, stream.target), []).append(stream)
-        status = "cancelled"
+        status = RunStatus.CANCELLED
         self._stopped = None
         stopped: BackfillError | None = None
         try:
@@ -231,9 +228,11 @@ class Engine:
             try:
                 # Streams cancelled before their task started never ran their own handlers.
                 unfinished = [
-                    s for s in self.mirror.streams(run.id) if s.status in ("pending", "running")
+                    s
+                    for s in self.mirror.streams(run.id)
+                    if s.status in (StreamStatus.PENDING, StreamStatus.RUNNING)
                 ]
-                self._mark(unfinished, "cancelled", None)
+                self._mark(unfinished, StreamStatus.CANCELLED, None)
                 status = combined_status(s.status for s in self.mirror.streams(run.id))
                 # On the clock the start was taken on: finished - started is the duration.
                 end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
@@ -252,7 +251,6 @@ class Engine:
 
     def _client(self, run: RunRecord, provider_name: str, target: str) -> ApiClient:
         info = provider(provider_name)
-        credential = self.environment.credential(info)
         source = f"{provider_name}:{target}"
 
         def on_wait(notice: WaitNotice) -> None:
@@ -264,20 +262,8 @@ class Engine:
                 )
             )
 
-        base_url = self.environment.base_url(info)
-        transport = ResilientTransport(
-            self.environment.inner_transport(),
-            provider_label=info.label,
-            base_url=base_url,
-            auth_header=info.auth_header(credential.value) if credential else None,
-            policy=info.policy(),
-            clock=self.environment.clock,
-            reserve_fraction=info.reserve_fraction,
-            rules=self.environment.retry_rules,
-            on_wait=on_wait,
-        )
-        return ApiClient(
-            label=info.label, base_url=base_url, transport=transport, headers=info.extra_headers
+        return open_client(
+            self.environment, info, self.environment.credential(info), on_wait=on_wait
         )
 
     async def _run_source(
@@ -300,7 +286,7 @@ class Engine:
         except ApiError as exc:
             error = redact(str(exc))
         except asyncio.CancelledError:
-            self._mark(streams, "cancelled", None)
+            self._mark(streams, StreamStatus.CANCELLED, None)
             raise
         except Exception as exc:  # a connector bug must not stop the other sources
             log.exception("%s:%s setup crashed", provider_name, target)
@@ -315,7 +301,7 @@ class Engine:
         try:
             if error is not None:
                 log.warning("%s:%s failed: %s", provider_name, target, error)
-                self._mark(streams, "failed", error)
+                self._mark(streams, StreamStatus.FAILED, error)
                 return
             if connector.notes:  # the source's own state (moved, archived), on each stream
                 for record in streams:
@@ -325,12 +311,12 @@ class Engine:
         finally:
             await client.aclose()
 
-    def _mark(self, streams: Iterable[StreamRecord], status: str, error: str | None) -> None:
+    def _mark(
+        self, streams: Iterable[StreamRecord], status: StreamStatus, error: str | None
+    ) -> None:
         for stream in streams:
             self.mirror.set_stream_status(stream.id, status, error)
-            self._emit(
-                ev.StreamFinished(stream.run_id, stream.key, status, _counters(stream), error)
-            )
+            self._emit(ev.StreamFinished(stream.run_id, stream.key, status, stream.counters, error))
 
     async def _run_stream(
         self, run: RunRecord, connector: Connector, client: ApiClient, record: StreamRecord
@@ -338,19 +324,21 @@ class Engine:
         stats = LabelledStats(label=record.key)
         current_stats.set(stats)  # this task's own context
         stream = connector.stream(record.entity)
-        counters = _counters(record)
+        counters = record.counters
         note = record.note
         committed_calls, committed_wait = 0, 0.0
         # Every provider's pages pass here: a pointer that does not move ends the stream.
         guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
-        self.mirror.set_stream_status(record.id, "running")
+        self.mirror.set_stream_status(record.id, StreamStatus.RUNNING)
         try:
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
                 async for page in pages:
                     if self._stopped is not None:  # another stream met a full disk: stop here
                         with contextlib.suppress(StorageError, MirrorError):
-                            self.mirror.set_stream_status(record.id, "cancelled")
-                        self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
+                            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
+                        self._emit(
+                            ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters)
+                        )
                         return
                     events, failures, capped_at, done = _within_cap(
                         page, run.max_items - counters.fetched
@@ -382,7 +370,7 @@ class Engine:
                         note=note,
                     )
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
-                    counters = ev.StreamCounters(
+                    counters = StreamCounters(
                         fetched=counters.fetched + taken,
                         new=counters.new + result.new,
                         duplicates=counters.duplicates + result.duplicates,
@@ -413,19 +401,28 @@ class Engine:
                         capped = capped_at is not None
                         self._emit(
                             ev.StreamFinished(
-                                run.id, record.key, "completed", counters, capped=capped, note=note
+                                run.id,
+                                record.key,
+                                StreamStatus.COMPLETED,
+                                counters,
+                                capped=capped,
+                                note=note,
                             )
                         )
                         return
             # A stream whose connector yielded no page at all is complete and empty.
-            self.mirror.set_stream_status(record.id, "completed")
-            self._emit(ev.StreamFinished(run.id, record.key, "completed", counters, note=note))
+            self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
+            self._emit(
+                ev.StreamFinished(run.id, record.key, StreamStatus.COMPLETED, counters, note=note)
+            )
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
             self._stopped = self._stopped or exc
             log.warning("%s stopped: %s", record.key, exc)
             with contextlib.suppress(StorageError, MirrorError):
-                self.mirror.set_stream_status(record.id, "failed", str(exc))
-            self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, str(exc)))
+                self.mirror.set_stream_status(record.id, StreamStatus.FAILED, str(exc))
+            self._emit(
+                ev.StreamFinished(run.id, record.key, StreamStatus.FAILED, counters, str(exc))
+            )
             raise
         except Exception as exc:
             if isinstance(exc, ApiError):
@@ -434,11 +431,13 @@ class Engine:
                 log.exception("%s crashed", record.key)
                 message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
             log.warning("%s failed: %s", record.key, message)
-            self.mirror.set_stream_status(record.id, "failed", message)
-            self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, message))
+            self.mirror.set_stream_status(record.id, StreamStatus.FAILED, message)
+            self._emit(
+                ev.StreamFinished(run.id, record.key, StreamStatus.FAILED, counters, message)
+            )
         except asyncio.CancelledError:
-            self.mirror.set_stream_status(record.id, "cancelled")
-            self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
+            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
+            self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters))
             raise
         finally:
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
@@ -500,88 +499,3 @@ def _kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:
 @dataclass
 class LabelledStats(CallStats):
     label: str | None = None
-
-
-def _counters(stream: StreamRecord) -> ev.StreamCounters:
-    return ev.StreamCounters(
-        stream.fetched, stream.new, stream.duplicates, stream.failed, stream.pages, stream.api_calls
-    )
-
-
-# -- which environment may continue a run ----------------------------------------------------------
-
-
-def check_resumable(run: RunRecord, environment: Environment, mirror_path: Path) -> None:
-    """Refuse (:class:`UsageError`, one line) to run ``run`` in an environment of another kind
-    than the one it was made in: a replayed run only from its own recording (same SHA-256), never
-    live; a run made with the simulator only with it, and a live run never with it (or a
-    recording). ``mirror_path`` names the mirror in the suggested command."""
-    if run.recording_sha256 is not None:
-        if environment.recording is None or environment.recording[1] != run.recording_sha256:
-            raise UsageError(replayed_line(run, mirror_path))
-        return
-    if environment.recording is not None:
-        raise UsageError(
-            f"run {run.id} was not replayed from a recording; continue it with "
-            f"`{suggest(f'resume {run.id}', mirror_path)}`"
-        )
-    if run.simulate != environment.simulated:
-        made = "on the simulator (--simulate)" if run.simulate else "against the live API"
-        raise UsageError(
-            f"run {run.id} was made {made} and continues only there: "
-            f"`{suggest(f'resume {run.id}', mirror_path)}`"
-        )
-
-
-def replayed_line(run: RunRecord, mirror_path: Path, why: str = "") -> str:
-    """The one line refusing to continue a replayed run otherwise than from its recording."""
-    import shlex
-
-    path = run.recording or "its recording"
-    because = f" ({why})" if why else ""
-    again = suggest(f"replay {shlex.quote(path)}", mirror_path)
-    return f"run {run.id} was replayed from {path}{because}; replay it again: `{again}`"
-
-
-def resume_environment(
-    run: RunRecord,
-    mirror_path: Path,
-    *,
-    simulator_text: str | None = None,
-    current: Environment | None = None,
-) -> tuple[Environment, Replay | None]:
-    """The environment that continues ``run`` as it was made (the rule: :func:`check_resumable`).
-
-    ``current`` is returned when it fits. A replayed run answers from its recording again when
-    the file is still at its stored path with the stored SHA-256 (the :class:`Replay` is returned
-    too, for the caller to close), else :class:`UsageError` saying to replay it again. A run made
-    with the simulator gets a simulator on ``simulator_text`` (default: the run's own stored
-    settings); a live run the live environment. Never a live API for a replayed run.
-    """
-    if current is not None:
-        try:
-            check_resumable(run, current, mirror_path)
-        except UsageError:
-            pass
-        else:
-            return current, None
-    if run.recording_sha256 is not None:
-        from ..errors import BackfillError
-        from ..recording import Replay
-
-        try:
-            replay = Replay.open(run.recording or "")
-        except BackfillError as exc:
-            raise UsageError(replayed_line(run, mirror_path, _first_clause(str(exc)))) from None
-        environment = replay.environment()
-        if environment.recording is None or environment.recording[1] != run.recording_sha256:
-            replay.close()
-            raise UsageError(replayed_line(run, mirror_path, "the file has changed since"))
-        return environment, replay
-    text = simulator_text if simulator_text is not None else run.simulator or ""
-    return Environment.create(simulate=run.simulate, simulator_config=text), None
-
-
-def _first_clause(message: str) -> str:
-    """The reason a recording was refused, without its own advice after the first ';'."""
-    return message.split(";", 1)[0]

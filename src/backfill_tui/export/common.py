@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackfillError, MirrorError
+from ..errors import EXIT_INCOMPLETE, BackfillError, MirrorError
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
@@ -61,6 +61,8 @@ class ExportError(BackfillError):
 class ExportFailed(ExportError):
     """The destination failed after the input was accepted (a dropped connection, a server
     that keeps failing, a refused key); one line with the reason (exit status 1)."""
+
+    exit_status = EXIT_INCOMPLETE
 
 
 @dataclass(frozen=True)

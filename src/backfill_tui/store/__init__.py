@@ -2,6 +2,7 @@
 
 from .browse import ObservationDetail, ObservationRow
 from .mirror import Mirror, PageResult, nanoid, now_iso, observation_row, observation_type
+from .overview import RunTotals
 from .records import RunRecord, StreamRecord, combined_status
 from .significance import THRESHOLD, kept_by_production, score
 
@@ -12,6 +13,7 @@ __all__ = [
     "ObservationRow",
     "PageResult",
     "RunRecord",
+    "RunTotals",
     "StreamRecord",
     "combined_status",
     "kept_by_production",

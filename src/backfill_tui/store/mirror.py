@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from ..errors import MirrorError, MirrorMissing, PermissionDenied, RunConflict
+from ..terms import RunStatus, StreamStatus
 from .browse import ObservationBrowsing
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, diagnose, translate, translate_os
+from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
@@ -310,6 +312,10 @@ class Mirror(ObservationBrowsing):
         cols = self._cols("runs")
         return [RunRecord.from_row(cols, row) for row in rows]
 
+    def run_overview(self, limit: int = 50) -> list[tuple[RunRecord, RunTotals]]:
+        """The newest runs with their streams' totals, in one query (``store/overview.py``)."""
+        return run_overview(self.conn, limit)
+
     def streams(self, run_id: str) -> list[StreamRecord]:
         rows = self.conn.execute(
             "SELECT * FROM streams WHERE run_id = ? ORDER BY id", (run_id,)
@@ -328,7 +334,7 @@ class Mirror(ObservationBrowsing):
         return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
 
     def set_run_status(
-        self, run_id: str, status: str, *, finished: bool = False, at: str | None = None
+        self, run_id: str, status: RunStatus, *, finished: bool = False, at: str | None = None
     ) -> None:
         """``at``: the finishing instant (ISO 8601) on the run's own clock, the one its
         ``started_at`` was taken on (a replay's, a virtual clock's); default the wall clock."""
@@ -364,7 +370,9 @@ class Mirror(ObservationBrowsing):
                         (totals[stream.key], stream.id),
                     )
 
-    def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
+    def set_stream_status(
+        self, stream_id: int, status: StreamStatus, error: str | None = None
+    ) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?",
@@ -446,7 +454,7 @@ class Mirror(ObservationBrowsing):
                 " WHERE id = ?",
                 (
                     cursor,
-                    "completed" if done else "running",
+                    StreamStatus.COMPLETED if done else StreamStatus.RUNNING,
                     fetched,
                     new,
                     len(rows) - new,
