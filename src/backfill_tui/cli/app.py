@@ -15,13 +15,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..connectors import PROVIDERS
 from ..terms import default_db
 from .options import db_path
 
 if TYPE_CHECKING:
+    from ..engine.mirror import Mirror
     from ..screens.app import BackfillApp
-    from ..store import Mirror
 
 __all__ = [
     "DEMO_SIM",
@@ -44,14 +43,10 @@ def default_demo_db() -> Path:
 
 def demo_sources() -> tuple[str, ...]:
     """The demo workspace's sources whose provider is registered (connector and simulator)."""
-    from ..simulator.base import PROVIDERS as SIMULATED
-    from ..simulator.simulator import Simulator  # noqa: F401  (imports register the providers)
+    from ..engine.catalog import simulated
 
-    return tuple(
-        spec
-        for spec in DEMO_SOURCES
-        if spec.split(":", 1)[0] in PROVIDERS and spec.split(":", 1)[0] in SIMULATED
-    )
+    offered = simulated()
+    return tuple(spec for spec in DEMO_SOURCES if spec.split(":", 1)[0] in offered)
 
 
 def register(sub: Any) -> None:
@@ -113,15 +108,9 @@ def app_ended(app: BackfillApp) -> int:
 
 def _open_for_app(path: Path) -> Mirror:
     """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
-    from ..errors import PermissionDenied, ReadOnly
-    from ..store import Mirror
+    from ..engine.mirror import open_for_app
 
-    try:
-        return Mirror.open(path)
-    except (ReadOnly, PermissionDenied):
-        if not path.is_file():
-            raise
-        return Mirror.open(path, readonly=True)
+    return open_for_app(path)
 
 
 def cmd_app(args: argparse.Namespace) -> int:

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..engine.environment import Environment
+    from ..engine.mirror import Mirror
     from ..engine.run import Engine
-    from ..store import Mirror
     from .signals import Stop
 
 __all__ = ["check_side_outputs", "drive"]

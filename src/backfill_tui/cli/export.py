@@ -26,8 +26,7 @@ from ..textsafe import clean
 from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg
 
 if TYPE_CHECKING:
-    from ..export import ExportPlan, ExportProgress, ExportResult, ExportTarget
-    from ..export.common import Tally
+    from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget, Tally
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"
 
@@ -112,13 +111,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_export_postgres(args: argparse.Namespace) -> int:
-    from ..export import PostgresTarget
+    from ..engine.export import PostgresTarget
 
     return _export(args, PostgresTarget(args.dsn, create_schema=args.create_schema))
 
 
 def cmd_export_inngest(args: argparse.Namespace) -> int:
-    from ..export import DEFAULT_BASE_URL, InngestTarget
+    from ..engine.export import DEFAULT_BASE_URL, InngestTarget
 
     key = args.event_key or os.environ.get(EVENT_KEY_ENV)
     if not key:
@@ -128,8 +127,8 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
+    from ..engine.export import ExportFailed, export_now, plan_export
     from ..engine.run import validate_workspace
-    from ..export import ExportFailed, export_now, plan_export
 
     args.workspace = validate_workspace(args.workspace)
     if not args.apply:

@@ -17,7 +17,7 @@ from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, Us
 from ..terms import APP, db_flag, default_db, did_you_mean, suggest
 
 if TYPE_CHECKING:
-    from ..store import Mirror
+    from ..engine.mirror import Mirror
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_OK",
     "Parser",
     "add_db_option",
+    "add_summary_options",
     "days_arg",
     "db_path",
     "demo_mirror_hint",
@@ -79,6 +80,14 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_summary_options(parser: argparse.ArgumentParser) -> None:
+    """``--json`` and ``--quiet``, as every command that drives a run takes them."""
+    parser.add_argument(
+        "--json", action="store_true", help="print the run summary as JSON on stdout"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+
+
 def db_path(args: argparse.Namespace) -> Path:
     return args.db if getattr(args, "db", None) else default_db()
 
@@ -89,7 +98,7 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
     Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
     saying so and how to name the right one (exit 2).
     """
-    from ..store import Mirror
+    from ..engine.mirror import Mirror
 
     path = db_path(args)
     try:

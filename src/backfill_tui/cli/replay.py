@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .options import add_db_option
+from .options import add_db_option, add_summary_options
 
 
 def register(sub: Any) -> None:
@@ -25,10 +25,7 @@ def register(sub: Any) -> None:
         ),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the recording")
-    parser.add_argument(
-        "--json", action="store_true", help="print the run summary as JSON on stdout"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_summary_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=cmd_replay)
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..terms import suggest
-from .options import add_db_option, demo_mirror_hint, open_mirror, run_id_arg
+from .options import add_db_option, add_summary_options, demo_mirror_hint, open_mirror, run_id_arg
 
 if TYPE_CHECKING:
-    from ..store import Mirror, RunRecord
+    from ..engine.mirror import Mirror, RunRecord
 
 __all__ = ["cmd_resume", "register"]
 
@@ -32,10 +32,7 @@ def register(sub: Any) -> None:
         type=run_id_arg,
         help="the run to continue (see `backfill-tui runs`)",
     )
-    resume.add_argument(
-        "--json", action="store_true", help="print the run summary as JSON on stdout"
-    )
-    resume.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_summary_options(resume)
     add_db_option(resume)
     resume.set_defaults(handler=cmd_resume)
 

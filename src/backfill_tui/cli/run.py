@@ -10,13 +10,20 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..connectors import CATALOG
+from ..engine.catalog import CATALOG
 from ..errors import UsageError
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
-from .options import add_db_option, days_arg, db_path, open_mirror, positive_arg
+from .options import (
+    add_db_option,
+    add_summary_options,
+    days_arg,
+    db_path,
+    open_mirror,
+    positive_arg,
+)
 
 if TYPE_CHECKING:
-    from ..recording import Recorder
+    from ..engine.recording import Recorder
 
 __all__ = ["cmd_run", "register"]
 
@@ -53,13 +60,12 @@ def register(sub: Any) -> None:
         metavar="N",
         help=f"cap per stream (default {DEFAULT_MAX_ITEMS})",
     )
-    run.add_argument("--json", action="store_true", help="print the run summary as JSON on stdout")
     run.add_argument(
         "--simulate",
         action="store_true",
         help="run against the built-in simulator (no account, no token, no network)",
     )
-    run.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_summary_options(run)
     run.add_argument(
         "--record",
         type=Path,

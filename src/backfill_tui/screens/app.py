@@ -31,10 +31,10 @@ from textual.worker import Worker, WorkerState
 from ..clock import Clock
 from ..engine.environment import Environment
 from ..engine.live import EventBuffer, RunProgress
+from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
 from ..secrets_registry import redact
-from ..store import Mirror, RunRecord
 from ..terms import RunStatus
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen

@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..textsafe import clean
 
 if TYPE_CHECKING:
-    from ..export import ExportPlan, ExportProgress, ExportResult, ExportTarget
+    from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget
 
 __all__ = [
     "ExportFailed",
@@ -45,7 +45,7 @@ class ExportForm:
 
     def target(self) -> ExportTarget:
         """The destination (checks the DSN's form or the key; connects to nothing)."""
-        from ..export import DEFAULT_BASE_URL, InngestTarget, PostgresTarget
+        from ..engine.export import DEFAULT_BASE_URL, InngestTarget, PostgresTarget
 
         if not self.workspace:
             raise UsageError(
