@@ -3,7 +3,13 @@
 Within a stream, pages go in order, and each page's observations are committed together with the
 stream's checkpoint, so a crash loses at most the page in flight and ``resume`` continues every
 unfinished stream from its checkpoint. Progress is published as :mod:`progress` events to any
-subscriber; the engine knows no face (it never imports Textual).
+subscriber; the engine knows no face (it never imports Textual). Planning a request is
+``engine/plan.py``; which runs may be continued, and in which environment, ``engine/runs.py``;
+what of a page is kept under the cap, ``engine/pages.py``.
+
+Past 400 lines on purpose: :class:`Engine` is one unit. Its run, per-source and per-stream
+loops share the subscribers and the stop flag a full disk sets, and the stream loop's commit,
+cap, paging guard and progress event are one transaction's story, read best in one place.
 """
 
 from __future__ import annotations
@@ -11,14 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..connectors import Connector, ItemFailure, Page, provider
-from ..connectors.identity import canonical_target
+from ..connectors import Connector, provider
 from ..errors import BackfillError, MirrorError, StorageError, UsageError
 from ..http import (
     ApiClient,
@@ -29,103 +33,40 @@ from ..http import (
     WaitNotice,
     current_stats,
 )
-from ..models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from ..secrets_registry import public_settings, redact
 from ..store import Mirror, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
 from .connection import open_client
 from .environment import Environment
+from .pages import kept_notes, within_cap
+from .plan import (
+    RunRequest,
+    SourceSpec,
+    canonical_source,
+    new_run_id,
+    plan_streams,
+    validate_depth,
+    validate_workspace,
+)
 from .runs import check_resumable
+
+# The planning names stay importable from here (``engine.plan`` holds them).
+__all__ = [
+    "Engine",
+    "LabelledStats",
+    "RunRequest",
+    "SourceSpec",
+    "Subscriber",
+    "new_run_id",
+    "plan_streams",
+    "validate_depth",
+    "validate_workspace",
+]
 
 log = logging.getLogger("backfill_tui.engine.run")
 
 Subscriber = Callable[[ev.ProgressEvent], None]
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    provider: str
-    target: str
-    #: This source's own choice of entities (the terminal app's per-source checkboxes).
-    entities: frozenset[str] | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> SourceSpec:
-        name, sep, target = text.partition(":")
-        if not sep or not name or not target:
-            raise UsageError(
-                f"'{text}' is not a source; write PROVIDER:TARGET, for example github:acme/rocket"
-            )
-        info = provider(name.strip().lower())
-        # One spelling per source (connectors/identity.py): ACME/Rocket is acme/rocket.
-        checked = info.connector.parse_target(target.strip())
-        return cls(info.name, canonical_target(info.name, checked))
-
-    def __str__(self) -> str:
-        return f"{self.provider}:{self.target}"
-
-
-@dataclass(frozen=True)
-class RunRequest:
-    workspace: str
-    sources: tuple[SourceSpec, ...]
-    depth: int = DEFAULT_DEPTH
-    entities: frozenset[str] | None = None
-    max_items: int = DEFAULT_MAX_ITEMS
-
-
-def validate_workspace(text: str, *, name: str = "--workspace") -> str:
-    """The workspace id ``text``, stripped; :class:`UsageError` (one line, naming ``name``) when
-    it is empty or holds a control or format character (ESC, a newline, a zero-width or
-    bidi mark...): such an id would be stored and sent to production unlike what the terminal
-    shows, so it is refused rather than cleaned."""
-    import unicodedata
-
-    value = text.strip()
-    if not value:
-        raise UsageError(f"{name} is empty; give the workspace id the backfill is for")
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
-            raise UsageError(
-                f"{name} holds a control character (U+{ord(char):04X}); a workspace id is "
-                "printable text: type it again without it"
-            )
-    return value
-
-
-def validate_depth(days: int) -> int:
-    if days not in DEPTHS:
-        raise UsageError(f"--days {days} is not offered; choose 7, 30 (recommended) or 90")
-    return days
-
-
-def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
-    """(provider, target, entity) for every stream the request asks for."""
-    streams = []
-    known: set[str] = set()
-    for spec in request.sources:
-        entities = provider(spec.provider).connector.entities
-        known.update(entities)
-        for entity in entities:
-            if spec.entities is not None and entity not in spec.entities:
-                continue
-            if request.entities is None or entity in request.entities:
-                streams.append((spec.provider, spec.target, entity))
-    if request.entities is not None:
-        unknown = sorted(request.entities - known)
-        if unknown:
-            raise UsageError(
-                f"unknown entity {', '.join(unknown)} for these sources; choose from "
-                f"{', '.join(sorted(known))}"
-            )
-    if not streams:
-        raise UsageError("no stream to run: --entities selects none of these sources' entities")
-    return streams
-
-
-def new_run_id(now: datetime) -> str:
-    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 class Engine:
@@ -207,7 +148,7 @@ class Engine:
             self.environment.base_url(info)
             self.environment.credential(info)
         # Runs recorded before sources had one spelling lock under their canonical one too.
-        self.mirror.acquire(run.id, run.workspace, [_canonical(s) for s in run.sources])
+        self.mirror.acquire(run.id, run.workspace, [canonical_source(s) for s in run.sources])
         self.mirror.set_run_status(run.id, RunStatus.RUNNING)
         streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
         self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
@@ -340,7 +281,7 @@ class Engine:
                             ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters)
                         )
                         return
-                    events, failures, capped_at, done = _within_cap(
+                    events, failures, capped_at, done = within_cap(
                         page, run.max_items - counters.fetched
                     )
                     stalled: PagingStalled | None = None
@@ -366,7 +307,7 @@ class Engine:
                         capped_at=capped_at,
                         api_calls=stats.api_calls - committed_calls,
                         wait_s=stats.wait_seconds - committed_wait,
-                        item_notes=_kept_notes(page, events),
+                        item_notes=kept_notes(page, events),
                         note=note,
                     )
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
@@ -449,14 +390,6 @@ class Engine:
                     )
 
 
-def _canonical(source: str) -> str:
-    """A recorded ``provider:target`` in its canonical spelling (as it was typed if invalid)."""
-    try:
-        return str(SourceSpec.parse(source))
-    except UsageError:
-        return source
-
-
 async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
     """Run coroutines concurrently and wait for them all (``asyncio.gather``), then raise the
     first error any of them raised, a refusal of the mirror (a full disk, say) first.
@@ -470,30 +403,6 @@ async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
             raise error
     if errors:
         raise errors[0]
-
-
-def _within_cap(
-    page: Page, room: int
-) -> tuple[list[SourceEvent], list[ItemFailure], str | None, bool]:
-    """The part of a page that fits under ``--max-items``: (events, failures, capped_at, done).
-
-    ``capped_at`` says how far a capped stream got (the last kept item's time); a page that
-    exactly fills the cap on the stream's last page is not a cap.
-    """
-    done = page.next_cursor is None
-    count = len(page.events) + len(page.failures)
-    if count < room or (count == room and done):
-        return page.events, page.failures, None, done
-    events = page.events[: max(0, room - len(page.failures))]
-    failures = page.failures[: room - len(events)]
-    reached = events[-1].occurredAt if events else page.reached or "the first page"
-    return events, failures, reached, True
-
-
-def _kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:
-    """(sourceId, reason) of the page's partly read items that were kept under the cap."""
-    kept = {e.sourceId for e in events}
-    return [(n.key, n.reason) for n in page.item_notes if n.key in kept]
 
 
 @dataclass
