@@ -43,28 +43,11 @@ from ..store.exports import (
     run_exists,
 )
 from ..terms import plural, suggest, were
-from .outcome import ExportPlan, ExportProgress, ExportResult, Tally, sample_row
-from .target import COUNTED, ExportError, ExportFailed, ExportTarget, Prepared, Sent
+from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
+from .target import COUNTED, ExportError, ExportFailed, ExportTarget, Prepared
 from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
 
-__all__ = [
-    "CHUNK",
-    "COUNTED",
-    "ExportError",
-    "ExportFailed",
-    "ExportPlan",
-    "ExportProgress",
-    "ExportResult",
-    "ExportTarget",
-    "Prepared",
-    "Sent",
-    "Tally",
-    "apply_export",
-    "export_now",
-    "export_status",
-    "plan_export",
-    "sample_row",
-]
+__all__ = ["CHUNK", "apply_export", "export_now", "export_status", "plan_export"]
 
 #: How many sourceIds the walk asks the destination about at once.
 CHUNK = 5000

@@ -58,8 +58,24 @@ class Tally:
         }
 
 
+class _Tallied:
+    """What a plan and a result both say of their walk's :class:`Tally`."""
+
+    tally: Tally
+
+    @property
+    def refused(self) -> int:
+        """How many rows the destination cannot hold (each refused alone)."""
+        return self.tally.refused_count
+
+    @property
+    def changes(self) -> dict[str, int]:
+        """Values changed to be storable, by kind."""
+        return dict(self.tally.changes)
+
+
 @dataclass
-class ExportPlan:
+class ExportPlan(_Tallied):
     """What an export would do; computing it changed nothing. Pass it to :func:`apply_export`."""
 
     target: ExportTarget = field(repr=False)
@@ -76,14 +92,6 @@ class ExportPlan:
     sample: list[ObservationRow] = field(default_factory=list, repr=False)
     tally: Tally = field(default_factory=Tally, repr=False)
     details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def refused(self) -> int:
-        return self.tally.refused_count
-
-    @property
-    def changes(self) -> dict[str, int]:
-        return dict(self.tally.changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,7 +123,7 @@ class ExportProgress:
 
 
 @dataclass
-class ExportResult:
+class ExportResult(_Tallied):
     target_kind: str
     target_id: str
     workspace: str
@@ -127,14 +135,6 @@ class ExportResult:
     cancelled: bool = False
     details: dict[str, Any] = field(default_factory=dict)
     tally: Tally = field(default_factory=Tally, repr=False)
-
-    @property
-    def refused(self) -> int:
-        return self.tally.refused_count
-
-    @property
-    def changes(self) -> dict[str, int]:
-        return dict(self.tally.changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -48,7 +48,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..secrets_registry import redact, register
 from ..store.exports import ObservationRow
-from .common import ExportError, ExportTarget, Prepared, Sent
+from .target import ExportError, ExportTarget, Prepared, Sent
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
