@@ -59,7 +59,7 @@ FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
-    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+    """A mode's base screen whose module (``.X``) is imported when the mode is entered."""
 
     def make() -> Screen[Any]:
         return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
