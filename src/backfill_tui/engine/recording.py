@@ -1,4 +1,5 @@
-"""Recording a run and replaying one: what the CLI and the app's screens call.
+"""Recording sessions, as the faces start them: record a live run's HTTP exchanges to a file
+(:class:`Recorder`), or replay one offline into the mirror as a new run (:class:`Replay`).
 
 The sessions around the recording floor (``recording/``: the file format, the transports that
 record and replay below the retry layer, the scrubbing): they drive the engine, so they live in
@@ -27,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -35,6 +37,7 @@ from ..clock import Clock, ReplayClock
 from ..connectors import provider
 from ..recording.fileformat import (
     Exchange,
+    RecordingError,
     RecordingHeader,
     RecordingWriter,
     RunParameters,
@@ -46,7 +49,16 @@ from ..recording.transports import RecordingTransport, ReplayTransport, exchange
 from ..store import RunRecord
 from .environment import Environment, without_token
 from .outputs import AtomicFile, check_output
-from .run import Engine, RunRequest, SourceSpec
+from .plan import RunRequest, SourceSpec
+
+__all__ = ["Recorder", "RecordingError", "Replay"]
+
+
+class Planner(Protocol):
+    """What :meth:`Replay.plan` needs of an ``engine.run.Engine`` (a protocol: ``engine.runs``,
+    which the engine imports, opens a :class:`Replay` to resume a replayed run)."""
+
+    def plan(self, request: RunRequest, *, started_at: datetime | None = None) -> RunRecord: ...
 
 
 class Recorder:
@@ -196,7 +208,7 @@ class Replay:
         environment.recording = (str(self.recording.path.resolve()), self.sha256)
         return environment
 
-    def plan(self, engine: Engine) -> RunRecord:
+    def plan(self, engine: Planner) -> RunRecord:
         """Plan the recorded run in ``engine``'s mirror: same parameters, same cutoff."""
         return engine.plan(self.request(), started_at=self.started_at)
 
