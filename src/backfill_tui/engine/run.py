@@ -36,6 +36,7 @@ from ..secrets_registry import public_settings, redact
 from ..store import Mirror, RunRecord, StreamRecord, combined_status
 from ..terms import suggest
 from . import progress as ev
+from . import resync
 from .environment import Environment
 
 if TYPE_CHECKING:
@@ -76,6 +77,9 @@ class RunRequest:
     depth: int = DEFAULT_DEPTH
     entities: frozenset[str] | None = None
     max_items: int = DEFAULT_MAX_ITEMS
+    #: Fetch every stream's whole window even where an earlier run covered it (``--full``);
+    #: by default a re-sync fetches only what changed (engine/resync.py).
+    full: bool = False
 
 
 def validate_workspace(text: str, *, name: str = "--workspace") -> str:
@@ -189,6 +193,8 @@ class Engine:
         # Locks first, in the same transaction: a refused run leaves no record behind.
         self.mirror.start_run(run, list(dict.fromkeys(streams)))
         replayed = self.environment.recording
+        if not request.full and replayed is None:  # a replay asks what was recorded
+            resync.plan_gaps(self.mirror, run)
         if replayed is not None:  # a replay: its resume must answer from the same file
             run.recording, run.recording_sha256 = replayed
             self.mirror.set_run_recording(run.id, *replayed)
@@ -292,6 +298,26 @@ class Engine:
         client = self._client(run, provider_name, target)
         connector: Connector = info.connector(target, client, cutoff)
         connector.started_at = datetime.fromisoformat(run.started_at)
+        resync.before_lookup(self.mirror, run, connector, streams)
+        if connector.overlaps_lookup:  # the lookup's round trip overlaps the first pages
+            await self._overlapped(run, connector, client, streams)
+            return
+        error = await self._lookup(run, connector, streams)
+        try:
+            if error is not None:
+                log.warning("%s:%s failed: %s", provider_name, target, error)
+                self._mark(streams, "failed", error)
+                return
+            await _together(self._run_stream(run, connector, client, s) for s in streams)
+        finally:
+            await client.aclose()
+
+    async def _lookup(
+        self, run: RunRecord, connector: Connector, streams: list[StreamRecord]
+    ) -> str | None:
+        """Run the source's lookup (``prepare()``) and account for its calls; returns the
+        failure's line (the source's streams fail with it), or ``None``."""
+        info = provider(connector.provider)
         stats = LabelledStats(label=None)
         token = current_stats.set(stats)
         error: str | None = None
@@ -303,26 +329,49 @@ class Engine:
             self._mark(streams, "cancelled", None)
             raise
         except Exception as exc:  # a connector bug must not stop the other sources
-            log.exception("%s:%s setup crashed", provider_name, target)
+            log.exception("%s:%s setup crashed", connector.provider, connector.target)
             error = redact(
                 f"internal error in the {info.label} connector ({type(exc).__name__}: {exc})"
             )
         finally:
             current_stats.reset(token)
             self.mirror.add_source_calls(
-                run.id, provider_name, target, stats.api_calls, stats.wait_seconds, error
-            )
-        try:
-            if error is not None:
-                log.warning("%s:%s failed: %s", provider_name, target, error)
-                self._mark(streams, "failed", error)
-                return
+                run.id, connector.provider, connector.target, stats.api_calls,
+                stats.wait_seconds, error,
+            )  # fmt: skip
+        if error is None:
+            resync.after_lookup(self.mirror, run, connector)
             if connector.notes:  # the source's own state (moved, archived), on each stream
                 for record in streams:
                     record.note = "; ".join(connector.notes)
                     self.mirror.set_stream_note(record.id, record.note)
-            await _together(self._run_stream(run, connector, client, s) for s in streams)
+        return error
+
+    async def _overlapped(
+        self,
+        run: RunRecord,
+        connector: Connector,
+        client: ApiClient,
+        streams: list[StreamRecord],
+    ) -> None:
+        """Run the lookup beside the streams: each stream asks its first page at once and
+        awaits the lookup (``connector.ready()``) before it needs its facts; a failed lookup
+        fails every stream with its line, as when it ran first."""
+
+        async def lookup() -> None:
+            error = await self._lookup(run, connector, streams)
+            if error is not None:
+                raise LookupFailed(error)
+
+        task = asyncio.ensure_future(lookup())
+        connector.lookup_started(task)
+        try:
+            await _together(
+                [_quietly(task), *(self._run_stream(run, connector, client, s) for s in streams)]
+            )
         finally:
+            if not task.done():
+                task.cancel()
             await client.aclose()
 
     def _mark(self, streams: Iterable[StreamRecord], status: str, error: str | None) -> None:
@@ -337,14 +386,23 @@ class Engine:
     ) -> None:
         stats = LabelledStats(label=record.key)
         current_stats.set(stats)  # this task's own context
-        stream = connector.stream(record.entity)
         counters = _counters(record)
+        page_note: str | None = None
         note = record.note
+        validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
         committed_calls, committed_wait = 0, 0.0
         # Every provider's pages pass here: a pointer that does not move ends the stream.
         guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, "running")
         try:
+            unchanged = await resync.unchanged(self.mirror, run, record, client)
+            if unchanged is not None:  # a 304: nothing new since the run that covered it
+                note = _joined(record.note, unchanged)
+                self.mirror.set_stream_note(record.id, note)
+                self.mirror.set_stream_status(record.id, "completed")
+                self._emit(ev.StreamFinished(run.id, record.key, "completed", counters, note=note))
+                return
+            stream = resync.stream_for(connector, record)
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
                 async for page in pages:
                     if self._stopped is not None:  # another stream met a full disk: stop here
@@ -365,8 +423,9 @@ class Engine:
                     if not done and stalled is None:
                         cursor = page.next_cursor
                     taken = len(events) + len(failures)
-                    if page.note is not None:
-                        note = "; ".join(n for n in (record.note, page.note) if n)
+                    validator = validator or page.validator
+                    page_note = page.note if page.note is not None else page_note
+                    note = _joined(record.note, page_note)  # record.note: the lookup's, if any
                     result = self.mirror.commit_page(
                         record,
                         run.workspace,
@@ -411,6 +470,8 @@ class Engine:
                         raise stalled
                     if done:
                         capped = capped_at is not None
+                        if not capped:
+                            resync.remember(self.mirror, run, record, validator)
                         self._emit(
                             ev.StreamFinished(
                                 run.id, record.key, "completed", counters, capped=capped, note=note
@@ -418,6 +479,7 @@ class Engine:
                         )
                         return
             # A stream whose connector yielded no page at all is complete and empty.
+            note = _joined(record.note, page_note)
             self.mirror.set_stream_status(record.id, "completed")
             self._emit(ev.StreamFinished(run.id, record.key, "completed", counters, note=note))
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
@@ -450,12 +512,27 @@ class Engine:
                     )
 
 
+def _joined(*notes: str | None) -> str | None:
+    """Plain lines about a stream, joined with '; ' (``None`` when there is none)."""
+    return "; ".join(n for n in notes if n) or None
+
+
 def _canonical(source: str) -> str:
     """A recorded ``provider:target`` in its canonical spelling (as it was typed if invalid)."""
     try:
         return str(SourceSpec.parse(source))
     except UsageError:
         return source
+
+
+class LookupFailed(ApiError):
+    """A source's lookup failed while its streams were starting: each stream fails with it."""
+
+
+async def _quietly(lookup: asyncio.Future[None]) -> None:
+    """Wait for an overlapped lookup; its failure is reported by the streams awaiting it."""
+    with contextlib.suppress(LookupFailed):
+        await lookup
 
 
 async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:

@@ -25,6 +25,7 @@ from ..errors import MirrorError, MirrorMissing, PermissionDenied, RunConflict
 from .browse import ObservationBrowsing
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, diagnose, translate, translate_os
 from .records import RunRecord, StreamRecord
+from .resync import ResyncRecords
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 from .significance import score
@@ -114,7 +115,7 @@ def process_alive(pid: int, host: str) -> bool:
     return True
 
 
-class Mirror(ObservationBrowsing):
+class Mirror(ObservationBrowsing, ResyncRecords):
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
