@@ -263,6 +263,10 @@ class Connector(abc.ABC):
     #: so the lookup's round trip overlaps the first pages instead of running alone.
     overlaps_lookup: ClassVar[bool] = False
 
+    #: Whether :meth:`stream_since` narrows a stream to a later start (a re-sync's gap rule,
+    #: engine/resync.py); where it does not, a re-sync reads the whole window as before.
+    narrows: ClassVar[bool] = False
+
     #: The lookup's answer from an earlier run, set by the engine before ``prepare()``: a
     #: lookup that supports it asks conditionally and reuses the body on a 304.
     known_lookup: KnownAnswer | None = None

@@ -93,6 +93,7 @@ class GitHubConnector(Connector):
 
     orders = ORDERS
     overlaps_lookup = True  # the lists need only the name the user gave; the facts, later
+    narrows = True  # stream_since: since= for issues and commits, the stop rule for PRs
     repo: gt.Repo
 
     async def prepare(self) -> None:
