@@ -31,7 +31,7 @@ def big(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_a_truncated_large_mirror_is_refused_by_its_header(big: Path) -> None:
     data = big.read_bytes()
     big.write_bytes(data[: len(data) // 2])
-    with pytest.raises(MirrorError, match="corrupt .*truncated.*left untouched"):
+    with pytest.raises(MirrorError, match=r"corrupt .*truncated.*left untouched"):
         Mirror.open(big)
     assert big.stat().st_size == len(data) // 2  # nothing written
 
