@@ -57,7 +57,7 @@ FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
-    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+    """A mode's base screen whose module (``.X``) is imported when the mode is entered."""
 
     def make() -> Screen[Any]:
         return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
@@ -108,10 +108,10 @@ class BackfillApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,
-        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
-        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
-        "runs": _screen_from(".screens.runs", "RunsScreen"),
-        "export": _screen_from(".screens.export", "ExportScreen"),
+        "dashboard": _screen_from(".dashboard", "DashboardScreen"),
+        "observations": _screen_from(".observations", "ObservationsScreen"),
+        "runs": _screen_from(".runs", "RunsScreen"),
+        "export": _screen_from(".export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     #: Screens get ``-narrow`` below 100 columns and ``-wide`` from 160 (see the .tcss files).
