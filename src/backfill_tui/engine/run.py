@@ -13,6 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from ..http import (
 )
 from ..models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from ..secrets_registry import public_settings, redact
-from ..store import Mirror, RunRecord, StreamRecord, combined_status
+from ..store import Mirror, PageResult, RunRecord, StreamRecord, combined_status
 from ..terms import suggest
 from . import progress as ev
 from . import resync
@@ -142,6 +143,8 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         #: Set when the mirror refused a write: every other stream stops at its next page.
         self._stopped: BackfillError | None = None
+        #: The thread pages are committed on during :meth:`run` (one: SQLite has one writer).
+        self._writer: ThreadPoolExecutor | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -227,6 +230,7 @@ class Engine:
         status = "cancelled"
         self._stopped = None
         stopped: BackfillError | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
         try:
             await _together(
                 self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items()
@@ -234,6 +238,8 @@ class Engine:
         except (StorageError, MirrorError) as exc:
             stopped = exc  # the mirror refused a write: every stream has stopped
         finally:
+            self._writer.shutdown(wait=True)  # a page being committed lands before the end
+            self._writer = None
             try:
                 # Streams cancelled before their task started never ran their own handlers.
                 unfinished = [
@@ -374,6 +380,28 @@ class Engine:
                 task.cancel()
             await client.aclose()
 
+    async def _write(
+        self, commit: Callable[..., PageResult], *args: Any, **kwargs: Any
+    ) -> PageResult | None:
+        """Commit a page on the mirror's writer thread: SQLite works (without the GIL) while
+        the event loop fetches and transforms the other streams' pages. The stream waits for
+        its own page's commit, so each page still commits with its checkpoint, in order.
+        ``None``: not committed, because the mirror refused another stream's page first (the
+        single writer thread sees that refusal before any page queued after it)."""
+
+        def job() -> PageResult | None:
+            if self._stopped is not None:
+                return None
+            try:
+                return commit(*args, **kwargs)
+            except (StorageError, MirrorError) as exc:
+                self._stopped = self._stopped or exc
+                raise
+
+        if self._writer is None:
+            return job()
+        return await asyncio.get_running_loop().run_in_executor(self._writer, job)
+
     def _mark(self, streams: Iterable[StreamRecord], status: str, error: str | None) -> None:
         for stream in streams:
             self.mirror.set_stream_status(stream.id, status, error)
@@ -426,7 +454,8 @@ class Engine:
                     validator = validator or page.validator
                     page_note = page.note if page.note is not None else page_note
                     note = _joined(record.note, page_note)  # record.note: the lookup's, if any
-                    result = self.mirror.commit_page(
+                    result = await self._write(
+                        self.mirror.commit_page,
                         record,
                         run.workspace,
                         events,
@@ -440,6 +469,11 @@ class Engine:
                         item_notes=_kept_notes(page, events),
                         note=note,
                     )
+                    if result is None:  # another stream met a full disk first: stop here
+                        with contextlib.suppress(StorageError, MirrorError):
+                            self.mirror.set_stream_status(record.id, "cancelled")
+                        self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
+                        return
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
                     counters = ev.StreamCounters(
                         fetched=counters.fetched + taken,
@@ -499,7 +533,9 @@ class Engine:
             self.mirror.set_stream_status(record.id, "failed", message)
             self._emit(ev.StreamFinished(run.id, record.key, "failed", counters, message))
         except asyncio.CancelledError:
-            self.mirror.set_stream_status(record.id, "cancelled")
+            # A page being committed on the writer thread still lands (in order, with its
+            # checkpoint); if it was the stream's last, the stream stays completed.
+            self.mirror.set_stream_status(record.id, "cancelled", unless_completed=True)
             self._emit(ev.StreamFinished(run.id, record.key, "cancelled", counters))
             raise
         finally:

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -120,6 +121,10 @@ class Mirror(ObservationBrowsing, ResyncRecords):
         self.path = path
         self.conn = conn
         self.db = Database(conn)
+        #: One write transaction at a time on this connection, whichever thread asks: the
+        #: engine commits pages on its writer thread while the event loop's thread records
+        #: statuses (engine/run.py).
+        self._writing = threading.RLock()
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -240,24 +245,25 @@ class Mirror(ObservationBrowsing, ResyncRecords):
         Raises a :class:`StorageError` (disk full, locked, read-only, ...) or
         :class:`MirrorError`; the transaction is rolled back, so nothing half-written stays.
         """
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
-        try:
-            yield self.conn
-        except BaseException as exc:
-            with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+        with self._writing:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
                 raise translate(exc, self.path) from None
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise translate(exc, self.path) from None
+            try:
+                yield self.conn
+            except BaseException as exc:
+                with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise translate(exc, self.path) from None
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise translate(exc, self.path) from None
 
     # -- runs and streams ---------------------------------------------------------------------
 
@@ -379,12 +385,21 @@ class Mirror(ObservationBrowsing, ResyncRecords):
                         (totals[stream.key], stream.id),
                     )
 
-    def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
+    def set_stream_status(
+        self,
+        stream_id: int,
+        status: str,
+        error: str | None = None,
+        *,
+        unless_completed: bool = False,
+    ) -> None:
+        """``unless_completed``: leave a stream whose last page already completed it as it is
+        (a cancel arriving while that page was being committed)."""
+        sql = "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?"
+        if unless_completed:
+            sql += " AND status != 'completed'"
         with self.transaction() as conn:
-            conn.execute(
-                "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                (status, error, now_iso(), stream_id),
-            )
+            conn.execute(sql, (status, error, now_iso(), stream_id))
 
     def set_stream_note(self, stream_id: int, note: str | None) -> None:
         """Record the plain line about an ordinary state a stream met (``None`` clears it)."""
