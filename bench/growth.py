@@ -78,6 +78,7 @@ def main() -> None:
             check=True,
         ).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
+        print("measured:", json.dumps(rows[-1]), flush=True)  # kept if a larger size is stopped
     print(f"{'observations':>12} {'seconds':>8} {'obs/s':>8} {'exponent':>8} {'peak MiB':>9} "
           f"{'x smallest':>10}")  # fmt: skip
     first = rows[0]
