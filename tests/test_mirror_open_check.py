@@ -11,20 +11,20 @@ import pytest
 
 from backfill_tui.errors import MirrorError
 from backfill_tui.store import Mirror
-from backfill_tui.store import mirror as mirror_module
+from backfill_tui.store import opening
 
 
 @pytest.fixture
 def big(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A mirror with some rows, which opening treats as past the quick_check size."""
-    monkeypatch.setattr(mirror_module, "QUICK_CHECK_MAX_BYTES", 0)
+    monkeypatch.setattr(opening, "QUICK_CHECK_MAX_BYTES", 0)
     db = tmp_path / "m.db"
     mirror = Mirror.open(db)
     with mirror.transaction() as conn:
         conn.execute("CREATE TABLE filler (body TEXT)")
         conn.executemany("INSERT INTO filler VALUES (?)", [("x" * 3000,) for _ in range(200)])
     mirror.close()
-    mirror_module._SOUND.clear()
+    opening._SOUND.clear()
     return db
 
 
