@@ -162,7 +162,7 @@ def test_a_run_whose_worker_never_ran_still_ends_on_the_dashboard(tmp_path: Path
             request = RunRequest("ws", (SourceSpec.parse("linear:ENG"),), depth=7)
             run_id = app.plan_and_start(request)
             assert run_id is not None and app.session is not None
-            app.session.worker.cancel()  # type: ignore[union-attr]  # before it ever ran
+            app.session.background.cancel()  # type: ignore[union-attr]  # before it ever ran
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=20)
             await pilot.pause()
             assert app.session is not None and not app.session.progress.running

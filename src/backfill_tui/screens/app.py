@@ -2,9 +2,11 @@
 
 ``backfill-tui`` opens it on the user's mirror; ``backfill-tui demo`` on the simulator with the
 demo workspace filled in. The app drives the engine only through its progress events and the
-mirror: a run is an async worker in the app's loop (``await engine.run(run_id)``) whose events
-land in an :class:`~live.EventBuffer`; a timer drains the buffer into a :class:`~live.RunProgress`
-four times a second and the dashboard redraws from it, so a fast run never floods the UI.
+mirror: a run goes on a thread of its own, with its own event loop and mirror connection
+(:class:`~engine.background.BackgroundRun`), so the simulator, the HTTP layer and every commit stay
+off the UI's loop. Its events land in a thread-safe :class:`~live.EventBuffer`; a timer drains the
+buffer into a :class:`~live.RunProgress` four times a second and the dashboard redraws from it,
+so a fast run never floods the UI. Its end comes back as a message (``BackgroundEnded``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -25,8 +26,8 @@ from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from ..clock import Clock
 from ..engine.environment import Environment
@@ -44,6 +45,7 @@ from .wording import in_app
 # models), recordings and the other screens load when first used, so `backfill-tui` paints
 # without them; tests/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
+    from ..engine.background import BackgroundRun, RunOutcome
     from ..engine.estimate import Estimate
     from ..engine.run import Engine, RunRequest
     from ..recording import Recorder
@@ -57,7 +59,7 @@ FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
-    """A mode's base screen whose module (``.screens.X``) is imported when the mode is entered."""
+    """A mode's base screen whose module (``.X`` beside this module) is imported when the mode is entered."""
 
     def make() -> Screen[Any]:
         return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
@@ -82,7 +84,8 @@ class RunSession:
     engine: Engine
     progress: RunProgress
     buffer: EventBuffer = field(default_factory=EventBuffer)
-    worker: Worker[str] | None = None
+    #: The run's thread while (and after) it runs; None before the first start.
+    background: BackgroundRun | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
     recorder: Recorder | None = None
     #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
@@ -90,16 +93,14 @@ class RunSession:
 
     @property
     def active(self) -> bool:
-        return self.worker is not None and not worker_done(self.worker)
+        return self.background is not None and not self.background.done
 
 
-def worker_done(worker: Worker[str]) -> bool:
-    """Whether the worker has finished. A worker cancelled before its coroutine first ran keeps
-    Textual's state RUNNING for ever (its wrapper never ran), so the task is asked too."""
-    if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
-        return True
-    task = getattr(worker, "_task", None)
-    return isinstance(task, asyncio.Task) and task.done()
+@dataclass
+class BackgroundEnded(Message):
+    """A run's thread ended (posted from that thread; the app then announces ``RunEnded``)."""
+
+    outcome: RunOutcome
 
 
 class BackfillApp(App[None]):
@@ -108,10 +109,10 @@ class BackfillApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,
-        "dashboard": _screen_from(".screens.dashboard", "DashboardScreen"),
-        "observations": _screen_from(".screens.observations", "ObservationsScreen"),
-        "runs": _screen_from(".screens.runs", "RunsScreen"),
-        "export": _screen_from(".screens.export", "ExportScreen"),
+        "dashboard": _screen_from(".dashboard", "DashboardScreen"),
+        "observations": _screen_from(".observations", "ObservationsScreen"),
+        "runs": _screen_from(".runs", "RunsScreen"),
+        "export": _screen_from(".export", "ExportScreen"),
     }
     DEFAULT_MODE: ClassVar[str] = "connect"
     #: Screens get ``-narrow`` below 100 columns and ``-wide`` from 160 (see the .tcss files).
@@ -277,54 +278,61 @@ class BackfillApp(App[None]):
         return Environment.create(simulate=run.simulate, simulator_config=run.simulator or "")
 
     def start_session(self, *, resumed: bool) -> None:
+        """Start (or resume) the shown run on its own thread (``engine.background``)."""
         session = self.session
         if session is None or session.active:
             return
+        from ..engine.background import BackgroundRun
+
         session.progress.begin(self.clock.now())
         session.ended = False
-        session.worker = self.run_worker(
-            self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
+        recorder, session.recorder = session.recorder, None  # only the first start records
+        environment = session.engine.environment
+        session.background = BackgroundRun(
+            self.mirror.path,
+            environment,
+            session.run.id,
+            subscribers=[session.buffer],
+            recording=recorder.recording(environment, session.run) if recorder else None,
+            on_end=self._background_ended,
         )
+        session.background.start()
         self.post_message(RunLaunched(session.run.id, resumed))
 
-    async def _drive(self, session: RunSession) -> str:
-        status = "cancelled"
-        recorder, session.recorder = session.recorder, None  # only the first start records
+    def _background_ended(self, outcome: RunOutcome) -> None:
+        """On the run's thread: hand its end to the app's loop (``post_message`` is thread-safe;
+        after the app closed there is nobody to tell)."""
+        with contextlib.suppress(RuntimeError):
+            self.post_message(BackgroundEnded(outcome))
+
+    def on_background_ended(self, message: BackgroundEnded) -> None:
+        session = self.session
+        if session is not None and session.background is not None:
+            if session.background.outcome is message.outcome:
+                self._end_session(session)
+
+    def _end_session(self, session: RunSession) -> None:
+        """Announce the end of the session's run once: its error, its stored status, the last
+        progress, then ``RunEnded``."""
+        background = session.background
+        if session.ended or background is None or background.outcome is None:
+            return
+        session.ended = True
+        outcome = background.outcome
+        status = outcome.status
+        if outcome.error is not None:
+            self.notify(outcome.error, title="Run stopped", severity="error", timeout=8)
         try:
-            recording = (
-                recorder.recording(session.engine.environment, session.run)
-                if recorder is not None
-                else nullcontext()
-            )
-            with recording:
-                status = await session.engine.run(session.run.id)
-        except asyncio.CancelledError:
-            status = "cancelled"
-            raise
-        except BackfillError as exc:
-            status = "failed"
-            self.notify(redact(str(exc)), title="Run stopped", severity="error", timeout=8)
-        except Exception as exc:  # a bug: say so in one line, the traceback goes to the log
-            log.exception("run %s stopped by an internal error", session.run.id)
-            status = "failed"
-            self.notify(
-                f"internal error ({type(exc).__name__}); details in the log",
-                title="Run stopped",
-                severity="error",
-                timeout=8,
-            )
-        finally:
-            try:
-                record = self.mirror.get_run(session.run.id)
-                if record is not None:
-                    status = record.status
-                    session.run = record
-                self.flush_progress()
-            except Exception:  # the end must reach the dashboard whatever a redraw did
-                log.exception("while ending run %s", session.run.id)
-            session.ended = True
-            self.post_message(RunEnded(session.run.id, status))
-        return status
+            record = self.mirror.get_run(session.run.id)
+            if record is not None:
+                status = record.status
+                session.run = record
+            if status == "running":  # nothing runs it now: it stopped where it was
+                status = "cancelled" if background.cancel_requested else "interrupted"
+            self._fold(session)
+        except Exception:  # the end must reach the dashboard whatever a redraw did
+            log.exception("while ending run %s", session.run.id)
+        self.post_message(RunEnded(session.run.id, status))
 
     def on_run_ended(self, message: RunEnded) -> None:
         severity: SeverityLevel = "information" if message.status == "completed" else "warning"
@@ -338,10 +346,10 @@ class BackfillApp(App[None]):
 
     def cancel_run(self) -> bool:
         session = self.session
-        if session is None or not session.active or session.worker is None:
+        if session is None or not session.active or session.background is None:
             self.notify("no run in progress", severity="warning")
             return False
-        session.worker.cancel()
+        session.background.cancel()
         return True
 
     def retry_run(self) -> bool:
@@ -386,19 +394,12 @@ class BackfillApp(App[None]):
         session = self.session
         if session is None:
             return
-        if (
-            session.worker is not None
-            and worker_done(session.worker)
-            and not session.ended
-            and session.progress.running
-        ):
-            # The worker is gone but its end was never handled: take the mirror's word.
-            record = self.mirror.get_run(session.run.id)
-            status = record.status if record is not None else "failed"
-            if status == "running":  # nothing runs it now: it stopped where it was
-                status = "cancelled" if session.worker.cancelled_event.is_set() else "interrupted"
-            session.ended = True
-            self.post_message(RunEnded(session.run.id, status))
+        if session.background is not None and session.background.done and not session.ended:
+            self._end_session(session)  # its message is queued or lost: the end is known now
+            return
+        self._fold(session)
+
+    def _fold(self, session: RunSession) -> None:
         events = session.buffer.drain()
         now = self.clock.now()
         for event in events:
@@ -485,8 +486,17 @@ class BackfillApp(App[None]):
 
     async def _cancel_then_exit(self) -> None:
         session = self.session
-        if session is not None and session.worker is not None and session.active:
-            session.worker.cancel()
+        if session is not None and session.background is not None and session.active:
+            session.background.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
         self.exit(return_code=1 if self.stopped_by else 0)
+
+    def on_unmount(self) -> None:
+        """The app is closing: a run still going is cancelled and waited for (as quitting
+        does), so its thread never outlives the app mid-page."""
+        session = self.session
+        if session is not None and session.background is not None and session.active:
+            session.background.cancel()
+            if not session.background.join(timeout=30):
+                log.warning("run %s did not stop within 30 s of closing", session.run.id)
