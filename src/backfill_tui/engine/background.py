@@ -21,6 +21,7 @@ marks the unfinished streams cancelled and records the run's end, as a Ctrl-C do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -104,10 +105,8 @@ class BackgroundRun:
             self._cancel_requested = True
             loop, task = self._loop, self._task
         if loop is not None and task is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the run has ended already
                 loop.call_soon_threadsafe(task.cancel)
-            except RuntimeError:  # the loop closed meanwhile: the run has ended already
-                pass
 
     @property
     def cancel_requested(self) -> bool:

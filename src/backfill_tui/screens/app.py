@@ -17,7 +17,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -25,19 +25,20 @@ from platformdirs import user_downloads_path
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.notifications import SeverityLevel
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..clock import Clock
 from ..engine.environment import Environment
-from ..engine.live import EventBuffer, RunProgress
+from ..engine.live import RunProgress
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
 from ..secrets_registry import redact
 from ..store import Mirror, RunRecord
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
+from .host import AppHost, DemoSetup, RunSession
 from .messages import ProgressFlushed, RunEnded, RunLaunched
 from .wording import in_app
 
@@ -45,10 +46,9 @@ from .wording import in_app
 # models), recordings and the other screens load when first used, so `backfill-tui` paints
 # without them; tests/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
-    from ..engine.background import BackgroundRun, RunOutcome
+    from ..engine.background import RunOutcome
     from ..engine.estimate import Estimate
     from ..engine.run import Engine, RunRequest
-    from ..recording import Recorder
     from .dashboard import DashboardScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
@@ -65,35 +65,6 @@ def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
         return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
 
     return make
-
-
-@dataclass(frozen=True)
-class DemoSetup:
-    """What ``backfill-tui demo`` fills in on the connect screen."""
-
-    workspace: str
-    sources: tuple[str, ...]
-    depth: int = 30
-
-
-@dataclass
-class RunSession:
-    """The run the dashboard shows: its engine, its buffered events and its live state."""
-
-    run: RunRecord
-    engine: Engine
-    progress: RunProgress
-    buffer: EventBuffer = field(default_factory=EventBuffer)
-    #: The run's thread while (and after) it runs; None before the first start.
-    background: BackgroundRun | None = None
-    #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
-    recorder: Recorder | None = None
-    #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
-    ended: bool = False
-
-    @property
-    def active(self) -> bool:
-        return self.background is not None and not self.background.done
 
 
 @dataclass
@@ -307,9 +278,14 @@ class BackfillApp(App[None]):
 
     def on_background_ended(self, message: BackgroundEnded) -> None:
         session = self.session
-        if session is not None and session.background is not None:
-            if session.background.outcome is message.outcome:
-                self._end_session(session)
+        if (
+            session is not None
+            and session.background is not None
+            and (
+                session.background.outcome is message.outcome  # not an earlier stretch's end
+            )
+        ):
+            self._end_session(session)
 
     def _end_session(self, session: RunSession) -> None:
         """Announce the end of the session's run once: its error, its stored status, the last
@@ -500,3 +476,9 @@ class BackfillApp(App[None]):
             session.background.cancel()
             if not session.background.join(timeout=30):
                 log.warning("run %s did not stop within 30 s of closing", session.run.id)
+
+
+if TYPE_CHECKING:
+
+    def _is_a_host(app: BackfillApp) -> AppHost:
+        return app  # mypy checks here that the app gives its screens all that AppHost promises

@@ -8,7 +8,7 @@ the mirror (at most every two seconds). Keys: cancel, retry failed streams, obse
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,9 +25,10 @@ from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
+from .host import AppHost, host
 
 if TYPE_CHECKING:
-    from .app import BackfillApp, RunSession
+    from .host import RunSession
 
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 
@@ -68,8 +69,8 @@ class DashboardScreen(Screen[None]):
         self._generation = 0
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()

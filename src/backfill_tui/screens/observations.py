@@ -8,7 +8,7 @@ Every cell is a Rich ``Text`` built from cleaned provider text, so a title such 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -26,10 +26,8 @@ from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
+from .host import AppHost, host
 from .messages import ObservationOpened
-
-if TYPE_CHECKING:
-    from .app import BackfillApp
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
@@ -76,8 +74,8 @@ class ObservationsScreen(Screen[None]):
         self.count_cap = COUNT_CAP
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -23,11 +23,9 @@ from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from .diff import DiffScreen
+from .host import AppHost, host
 from .path_prompt import PathPromptScreen
 from .wording import in_app
-
-if TYPE_CHECKING:
-    from .app import BackfillApp
 
 RESUMABLE = ("interrupted", "failed", "partial", "cancelled")
 PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundred
@@ -119,8 +117,8 @@ class RunsScreen(Screen[None]):
         self.total = 0
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
