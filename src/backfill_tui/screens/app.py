@@ -40,6 +40,7 @@ from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .host import AppHost, DemoSetup, RunSession
 from .messages import ProgressFlushed, RunEnded, RunLaunched
+from .reading import MirrorReader
 from .wording import in_app
 
 # Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
@@ -109,6 +110,7 @@ class BackfillApp(App[None]):
     ) -> None:
         super().__init__()
         self.mirror = mirror
+        self.reader = MirrorReader(mirror.path)
         self.environment = environment
         self.demo = demo
         #: What elapsed time, ETA and countdowns read; tests freeze it.
@@ -471,6 +473,7 @@ class BackfillApp(App[None]):
     def on_unmount(self) -> None:
         """The app is closing: a run still going is cancelled and waited for (as quitting
         does), so its thread never outlives the app mid-page."""
+        self.reader.close()
         session = self.session
         if session is not None and session.background is not None and session.active:
             session.background.cancel()

@@ -7,10 +7,11 @@ the mirror (at most every two seconds). Keys: cancel, retry failed streams, obse
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -26,6 +27,7 @@ from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
 from .host import AppHost, host
+from .messages import ChartCounted
 
 if TYPE_CHECKING:
     from .host import RunSession
@@ -67,6 +69,8 @@ class DashboardScreen(Screen[None]):
         self._binding_state: tuple[bool, str] | None = None
         #: Bumped by every :meth:`show_session`; a row rebuild for an older run is skipped.
         self._generation = 0
+        #: Bumped by every chart read; an older read's answer is dropped.
+        self._chart_generation = 0
 
     @property
     def backfill(self) -> AppHost:
@@ -223,16 +227,29 @@ class DashboardScreen(Screen[None]):
         if text != self._overall:
             self._overall = text
             label = self.query_one("#overall", Label)
-            label.update(Content(text))
+            label.update(Content(text), layout=False)  # one line of fixed size (dashboard.tcss)
             for name in ("-running", "-completed", "-failed", "-cancelled", "-partial"):
                 label.set_class(name == f"-{status}", name)
 
     def _show_chart(self, session: RunSession) -> None:
+        """Read the chart's counts in a thread worker; :meth:`on_chart_counted` draws them."""
         run = session.run
         since = datetime.fromisoformat(run.since).astimezone(UTC)
         last = datetime.fromisoformat(run.started_at).astimezone(UTC).date()
-        counts = self.backfill.mirror.daily_counts(run.workspace, run.since)
-        self.query_one(DayChart).show(counts, since.date(), last)
+        self._chart_generation += 1
+        self._count_days(self._chart_generation, run.workspace, run.since, since.date(), last)
+
+    @work(thread=True, exclusive=True, group="day-chart", exit_on_error=False)
+    def _count_days(
+        self, generation: int, workspace: str, since: str, first: date, last: date
+    ) -> None:
+        with self.backfill.reader() as mirror:
+            counts = mirror.daily_counts(workspace, since)
+        self.post_message(ChartCounted(generation, counts, first, last))
+
+    def on_chart_counted(self, message: ChartCounted) -> None:
+        if message.generation == self._chart_generation and self.is_mounted:
+            self.query_one(DayChart).show(message.counts, message.first, message.last)
 
     # -- actions -----------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..engine.run import Engine, RunRequest
     from ..recording import Recorder
     from ..store import Mirror, RunRecord
+    from .reading import MirrorReader
 
 __all__ = ["AppHost", "DemoSetup", "RunSession", "host"]
 
@@ -63,6 +64,8 @@ class AppHost(Protocol):
     """The app as its screens see it (``screens/app.py``'s ``BackfillApp`` is one)."""
 
     mirror: Mirror
+    #: For a screen's thread workers: ``with reader() as mirror:`` (``screens/reading.py``).
+    reader: MirrorReader
     environment: Environment
     demo: DemoSetup | None
     clock: Clock
