@@ -16,6 +16,7 @@ import contextlib
 import importlib
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 log = logging.getLogger("backfill_tui.screens.app")
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -123,6 +125,10 @@ class BackfillApp(App[None]):
             self.sub_title = "demo · simulated providers, no account needed"
 
     def on_mount(self) -> None:
+        # A run's thread holds the GIL while it computes; the UI's loop gets it back within
+        # this interval (CPython's default is 5 ms, which a busy run turns into long stalls).
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL))
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
@@ -131,6 +137,7 @@ class BackfillApp(App[None]):
 
     #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
     stopped_by: str | None = None
+    _switch_interval = 0.005
 
     def stop_on_signal(self) -> None:
         """Cancel a run in progress, keeping what it stored, then exit (status 1)."""
@@ -474,6 +481,7 @@ class BackfillApp(App[None]):
         """The app is closing: a run still going is cancelled and waited for (as quitting
         does), so its thread never outlives the app mid-page."""
         self.reader.close()
+        sys.setswitchinterval(self._switch_interval)
         session = self.session
         if session is not None and session.background is not None and session.active:
             session.background.cancel()
