@@ -8,7 +8,15 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from app_support import SIZE, Recorder, insert_evil_observation, make_app, populate, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    insert_evil_observation,
+    make_app,
+    populate,
+    settle,
+    wait_until,
+)
 from test_app_export import inngest  # noqa: F401  (the loopback Inngest fixture)
 from test_export_inngest import FakeInngest
 from textual.app import App, ComposeResult
@@ -234,6 +242,7 @@ def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path)
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             assert screen.matching == total
@@ -242,7 +251,8 @@ def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path)
                 field = screen.query_one("#search", Input)
                 field.value = query
                 await pilot.press("enter")
-                await pilot.pause()
+                await settle(pilot)
+                await settle(pilot)
                 assert screen.matching < total, query
                 if expected is not None:
                     assert screen.matching == expected, query

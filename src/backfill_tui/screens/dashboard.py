@@ -227,7 +227,7 @@ class DashboardScreen(Screen[None]):
         if text != self._overall:
             self._overall = text
             label = self.query_one("#overall", Label)
-            label.update(Content(text), layout=False)  # one line of fixed size (dashboard.tcss)
+            label.update(Content(text))
             for name in ("-running", "-completed", "-failed", "-cancelled", "-partial"):
                 label.set_class(name == f"-{status}", name)
 
