@@ -67,9 +67,7 @@ def headless(db: Path, scale: float) -> tuple[int, float]:
     return stored, elapsed
 
 
-def with_dashboard(
-    db: Path, scale: float, beat: float
-) -> tuple[int, float, list[float], float]:
+def with_dashboard(db: Path, scale: float, beat: float) -> tuple[int, float, list[float], float]:
     """(observations stored, seconds, heartbeat gaps in ms, CPU seconds of the UI's thread)
     for the run in the app."""
     mirror = Mirror.open(db)
