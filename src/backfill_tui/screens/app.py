@@ -62,7 +62,7 @@ GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the differe
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
-    """A mode's base screen whose module (``.X`` beside this module) is imported when the mode is entered."""
+    """A mode's base screen whose module (``.X``) is imported when the mode is entered."""
 
     def make() -> Screen[Any]:
         return cast("Screen[Any]", getattr(importlib.import_module(module, __package__), name)())
