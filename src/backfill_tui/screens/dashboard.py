@@ -225,9 +225,12 @@ class DashboardScreen(Screen[None]):
         if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
             text = "  ".join(p for p in parts if p and not p.endswith((" page", " pages")))
         if text != self._overall:
+            # One line sized to its text: figures of the same width (the elapsed time ticking)
+            # need a repaint, not a layout of the whole screen four times a second.
+            relayout = len(text) != len(self._overall)
             self._overall = text
             label = self.query_one("#overall", Label)
-            label.update(Content(text))
+            label.update(Content(text), layout=relayout)
             for name in ("-running", "-completed", "-failed", "-cancelled", "-partial"):
                 label.set_class(name == f"-{status}", name)
 
