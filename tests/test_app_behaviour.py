@@ -113,6 +113,7 @@ def test_the_runs_screen_pages_through_every_run(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f5")
+            await settle(pilot)
             runs = app.screen
             assert isinstance(runs, RunsScreen)
             assert len(runs.lines) == PAGE
@@ -120,9 +121,9 @@ def test_the_runs_screen_pages_through_every_run(tmp_path: Path) -> None:
             assert f"newest {PAGE} of {PAGE + 30} runs" in count
             runs.query_one("#runs").focus()
             await pilot.press("ctrl+end")  # to the last row: the next page loads
-            await pilot.pause()
+            await settle(pilot)
             await pilot.press("ctrl+end")
-            await pilot.pause()
+            await settle(pilot)
             assert set(runs.lines) == set(ids)  # the oldest are reachable
             assert f"{PAGE + 30} runs in" in str(runs.query_one("#runs-count", Label).content)
 
