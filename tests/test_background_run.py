@@ -27,7 +27,7 @@ def test_a_background_run_completes_and_reports_its_end_once(tmp_path: Path) -> 
     buffer = EventBuffer()
     ends: list[tuple[RunOutcome, str]] = []
     background = BackgroundRun(
-        mirror.path,
+        mirror,
         environment,
         run_id,
         subscribers=[buffer],
@@ -47,7 +47,7 @@ def test_cancel_before_the_run_begins_still_records_its_end(tmp_path: Path) -> N
     mirror = Mirror.open(tmp_path / "m.db")
     environment = paced_environment(latency=0.2)
     run_id = _plan(mirror, environment, "linear:ENG", "github:acme/rocket")
-    background = BackgroundRun(mirror.path, environment, run_id)
+    background = BackgroundRun(mirror, environment, run_id)
     background.cancel()
     background.start()
     assert background.join(timeout=60)
@@ -64,7 +64,7 @@ def test_cancel_from_another_thread_mid_run(tmp_path: Path) -> None:
     environment = paced_environment("scale=2", latency=1.0)
     run_id = _plan(mirror, environment, "linear:ENG", "github:acme/rocket", days=90)
     buffer = EventBuffer()
-    background = BackgroundRun(mirror.path, environment, run_id, subscribers=[buffer])
+    background = BackgroundRun(mirror, environment, run_id, subscribers=[buffer])
     background.start()
     for _ in range(600):  # until a page is stored (at most 60 s)
         if buffer.received >= 2:

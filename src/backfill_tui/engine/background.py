@@ -4,7 +4,7 @@ SQLite commit stay off its event loop (issue 11 item 2); no Textual here.
 
 ::
 
-    background = BackgroundRun(mirror.path, environment, run.id,
+    background = BackgroundRun(mirror, environment, run.id,
                                subscribers=[buffer], on_end=lambda outcome: ...)
     background.start()          # returns at once; the run goes on the thread "run <id>"
     background.cancel()         # from any thread: the run stops cleanly, its streams cancelled
@@ -27,13 +27,15 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import BackfillError
 from ..secrets_registry import redact
 from . import progress as ev
 from .environment import Environment
+
+if TYPE_CHECKING:
+    from ..store import Mirror
 
 __all__ = ["BackgroundRun", "RunOutcome"]
 
@@ -60,7 +62,8 @@ class RunOutcome:
 
 
 class BackgroundRun:
-    """One run (or resume) of ``run_id`` in the mirror at ``mirror_path`` on a thread of its own.
+    """One run (or resume) of ``run_id`` in ``mirror`` on a thread of its own, through a
+    connection of its own (``Mirror.another_connection``, made on that thread).
 
     ``recording``: a context manager entered on the run's thread around the run (the app's
     ``Recorder.recording(environment, run)``), or None. ``on_end``: called once, on the run's
@@ -69,7 +72,7 @@ class BackgroundRun:
 
     def __init__(
         self,
-        mirror_path: str | Path,
+        mirror: Mirror,
         environment: Environment,
         run_id: str,
         *,
@@ -77,7 +80,7 @@ class BackgroundRun:
         recording: AbstractContextManager[Any] | None = None,
         on_end: Callable[[RunOutcome], None] | None = None,
     ) -> None:
-        self.mirror_path = Path(mirror_path)
+        self.mirror = mirror
         self.environment = environment
         self.run_id = run_id
         self.subscribers = tuple(subscribers)
@@ -151,13 +154,12 @@ class BackgroundRun:
                     log.exception("run %s: reporting its end failed", self.run_id)
 
     async def _drive(self) -> RunOutcome:
-        from ..store import Mirror
         from .run import Engine
 
         status, error, internal, cancelled = "failed", None, False, False
-        mirror = None
+        mirror: Mirror | None = None
         try:
-            mirror = Mirror.open(self.mirror_path)  # this thread's own connection (WAL)
+            mirror = self.mirror.another_connection()  # this thread's own (WAL)
             engine = Engine(mirror, self.environment)
             for subscriber in self.subscribers:
                 engine.subscribe(subscriber)
@@ -167,6 +169,7 @@ class BackgroundRun:
             status, cancelled = "cancelled", True
         except BackfillError as exc:
             error = redact(str(exc))
+            log.warning("run %s stopped: %s", self.run_id, error)
         except Exception as exc:  # a bug: one line for the user, the traceback to the log
             log.exception("run %s stopped by an internal error", self.run_id)
             error, internal = f"internal error ({type(exc).__name__}); details in the log", True

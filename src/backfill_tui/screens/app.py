@@ -112,7 +112,7 @@ class BackfillApp(App[None]):
     ) -> None:
         super().__init__()
         self.mirror = mirror
-        self.reader = MirrorReader(mirror.path)
+        self.reader = MirrorReader(mirror)
         self.environment = environment
         self.demo = demo
         #: What elapsed time, ETA and countdowns read; tests freeze it.
@@ -269,7 +269,7 @@ class BackfillApp(App[None]):
         recorder, session.recorder = session.recorder, None  # only the first start records
         environment = session.engine.environment
         session.background = BackgroundRun(
-            self.mirror.path,
+            self.mirror,
             environment,
             session.run.id,
             subscribers=[session.buffer],

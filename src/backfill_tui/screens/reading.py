@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from ..store import Mirror
 
@@ -20,11 +19,11 @@ __all__ = ["MirrorReader"]
 
 
 class MirrorReader:
-    """``with reader() as mirror:`` a read-only :class:`Mirror` on the file at ``path``, held by
-    the calling thread until the block ends. Raises what ``Mirror.open`` raises."""
+    """``with reader() as mirror:`` a read-only connection to ``mirror``
+    (``Mirror.another_connection``), held by the calling thread until the block ends."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, mirror: Mirror) -> None:
+        self.source = mirror
         self._lock = threading.Lock()
         self._mirror: Mirror | None = None
 
@@ -32,7 +31,7 @@ class MirrorReader:
     def __call__(self) -> Iterator[Mirror]:
         with self._lock:
             if self._mirror is None:
-                self._mirror = Mirror.open(self.path, readonly=True)
+                self._mirror = self.source.another_connection(readonly=True)
             yield self._mirror
 
     def close(self) -> None:
