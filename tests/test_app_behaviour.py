@@ -299,6 +299,7 @@ def test_observations_load_a_page_at_a_time_and_every_row_is_reachable(tmp_path:
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             table = screen.query_one("#observations", DataTable)
@@ -307,7 +308,7 @@ def test_observations_load_a_page_at_a_time_and_every_row_is_reachable(tmp_path:
             while table.row_count < total:
                 before = table.row_count
                 await pilot.press("ctrl+end")
-                await pilot.pause()
+                await settle(pilot)
                 assert table.row_count > before
             keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(total)]
             newest_first = app.mirror.find_observations("ws", limit=total)
