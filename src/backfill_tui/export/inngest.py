@@ -43,7 +43,7 @@ import httpx
 
 from ..secrets_registry import RedactingFilter, redact, register
 from ..store.exports import ObservationRow
-from .common import ExportError, ExportTarget, Prepared, Sent
+from .target import ExportError, ExportTarget, Prepared, Sent
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")

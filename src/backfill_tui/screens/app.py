@@ -33,12 +33,14 @@ from textual.screen import Screen
 from ..clock import Clock
 from ..engine.environment import Environment
 from ..engine.live import RunProgress
+from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
 from ..secrets_registry import redact
-from ..store import Mirror, RunRecord
+from ..terms import RunStatus
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
+from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
 from .messages import ProgressFlushed, RunEnded, RunLaunched
 from .reading import MirrorReader
@@ -77,7 +79,7 @@ class BackgroundEnded(Message):
     outcome: RunOutcome
 
 
-class BackfillApp(App[None]):
+class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
     TITLE = "backfill-tui"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
@@ -180,8 +182,8 @@ class BackfillApp(App[None]):
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from ..engine.recording import Recorder
         from ..engine.run import Engine
-        from ..recording import Recorder
 
         engine = Engine(self.mirror, self.environment)
         try:
@@ -207,8 +209,8 @@ class BackfillApp(App[None]):
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from ..engine.recording import Replay
         from ..engine.run import Engine
-        from ..recording import Replay
 
         try:
             replay = Replay.open(path)
@@ -239,9 +241,10 @@ class BackfillApp(App[None]):
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
         from ..engine.run import Engine
+        from ..engine.runs import shown_status
 
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
-        if run.status == "running" and not self.mirror.run_is_live(run):
+        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:
             progress.mark_interrupted()
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
@@ -253,9 +256,9 @@ class BackfillApp(App[None]):
         return self.session
 
     def _environment_for(self, run: RunRecord) -> Environment:
-        if run.simulate == self.environment.simulated:
-            return self.environment
-        return Environment.create(simulate=run.simulate, simulator_config=run.simulator or "")
+        from ..engine.runs import environment_for
+
+        return environment_for(run, self.environment)
 
     def start_session(self, *, resumed: bool) -> None:
         """Start (or resume) the shown run on its own thread (``engine.background``)."""
@@ -312,19 +315,21 @@ class BackfillApp(App[None]):
             if record is not None:
                 status = record.status
                 session.run = record
-            if status == "running":  # nothing runs it now: it stopped where it was
-                status = "cancelled" if background.cancel_requested else "interrupted"
+            if status == RunStatus.RUNNING:  # nothing runs it now: it stopped where it was
+                cancelled = background.cancel_requested
+                status = RunStatus.CANCELLED if cancelled else RunStatus.INTERRUPTED
             self._fold(session)
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
         self.post_message(RunEnded(session.run.id, status))
 
     def on_run_ended(self, message: RunEnded) -> None:
-        severity: SeverityLevel = "information" if message.status == "completed" else "warning"
+        completed = message.status == RunStatus.COMPLETED
+        severity: SeverityLevel = "information" if completed else "warning"
         self.notify(f"run {message.run_id} {message.status}", severity=severity)
         if self.session is not None and self.session.run.id == message.run_id:
             self.session.progress.sync(self.mirror.streams(message.run_id))
-            self.session.progress.status = message.status
+            self.session.progress.status = RunStatus(message.status)
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
             self._dashboard().refresh_session(final=True)
@@ -346,14 +351,20 @@ class BackfillApp(App[None]):
         if session.active:
             self.notify("the run is still going", severity="warning")
             return False
+        from ..engine.run import Engine
+        from ..engine.runs import RunCompleted, RunStillRunning, check_resume, resume_environment
+
         record = self.mirror.get_run(session.run.id)
-        if record is None or record.status == "completed":
+        try:
+            if record is None:
+                raise RunCompleted(session.run.id)
+            check_resume(self.mirror, record)  # the engine's preconditions, said in app words
+        except RunCompleted:
             self.notify("this run completed; nothing to retry", severity="information")
             return False
-        if record.status == "running" and self.mirror.run_is_live(record):
+        except RunStillRunning:
             self.notify("another process is running this run", severity="error")
             return False
-        from ..engine.run import Engine, resume_environment
 
         try:  # as it was made: a replayed run from its recording, never live (engine's rule)
             # A replay's spool lives as long as its environment's transport (as open_recording).

@@ -54,7 +54,7 @@ from .host import AppHost, host
 from .wording import in_app
 
 if TYPE_CHECKING:
-    from ..export import ExportPlan, ExportProgress, ExportResult
+    from ..engine.export import ExportPlan, ExportProgress, ExportResult
 
 log = logging.getLogger("backfill_tui.screens.app")
 
@@ -80,7 +80,7 @@ class ExportScreen(Screen[None]):
         return host(self)
 
     def compose(self) -> ComposeResult:
-        from ..export import DEFAULT_BASE_URL
+        from ..engine.export import DEFAULT_BASE_URL
 
         yield Header()
         with Horizontal(id="export-main"):
@@ -203,7 +203,7 @@ class ExportScreen(Screen[None]):
 
     def show_status(self) -> None:
         """What was already exported where, for the workspace (from the mirror's ledger)."""
-        from ..export import export_status
+        from ..engine.export import export_status
 
         label = self.query_one("#export-status", Label)
         workspace = self.query_one("#export-workspace", Input).value.strip()
@@ -260,7 +260,7 @@ class ExportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
     def _plan(self, form: ExportForm, confirm: bool) -> None:
-        from ..export import plan_export
+        from ..engine.export import plan_export
 
         try:
             plan = plan_export(
@@ -363,7 +363,7 @@ class ExportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export-apply", exit_on_error=False)
     def _apply(self, plan: ExportPlan, cancel: threading.Event) -> None:
-        from ..export import apply_export
+        from ..engine.export import apply_export
 
         def progress(step: ExportProgress) -> None:
             self.post_message(ExportStepped(step))

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from ..engine.background import BackgroundRun
     from ..engine.environment import Environment
     from ..engine.estimate import Estimate
+    from ..engine.mirror import Mirror, RunRecord
+    from ..engine.recording import Recorder
     from ..engine.run import Engine, RunRequest
-    from ..recording import Recorder
-    from ..store import Mirror, RunRecord
     from .reading import MirrorReader
 
 __all__ = ["AppHost", "DemoSetup", "RunSession", "host"]

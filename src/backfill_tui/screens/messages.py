@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # annotations only: the app's first frame does not load the e
     from ..engine.connection import ConnectionReport
     from ..engine.diff import RunDiff
     from ..engine.estimate import Estimate
+    from ..engine.observations import ObservationDetail, ObservationRow
     from ..engine.run import RunRequest
-    from ..store import ObservationDetail, ObservationRow
 
 
 @dataclass

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..store import Mirror
+from ..engine.mirror import Mirror
 
 __all__ = ["MirrorReader"]
 
