@@ -165,3 +165,17 @@ def insert_evil_observation(app: BackfillApp, workspace: str = "ws") -> None:
         api_calls=1,
         wait_s=0.0,
     )
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 5) -> None:
+    """Let the screens' workers (store reads in threads) finish and their answers land.
+
+    A handled answer may start another read (a facet change reloads), so this repeats until a
+    pass finds no worker running, at most ``rounds`` times.
+    """
+    app = pilot.app
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers if w.group != "quit"):
+            return

@@ -32,6 +32,12 @@ def default_db() -> Path:
     return platformdirs.user_data_path(APP) / "backfill.db"
 
 
+def default_demo_db() -> Path:
+    """``demo``'s own mirror, ``demo.db`` beside the default one (so a demo never mixes with
+    the user's runs)."""
+    return default_db().with_name("demo.db")
+
+
 def log_path() -> Path:
     return platformdirs.user_log_path(APP) / "backfill-tui.log"
 

@@ -8,7 +8,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, paced_environment, wait_until
+from app_support import SIZE, Recorder, make_app, paced_environment, settle, wait_until
 from textual.widgets import DataTable, Label
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
@@ -215,6 +215,7 @@ def test_runs_screen_marks_an_interrupted_run_and_resumes_it(tmp_path: Path) -> 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             await pilot.press("f5")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, RunsScreen)
             assert screen.lines[run.id].status == "interrupted"
@@ -226,13 +227,16 @@ def test_runs_screen_marks_an_interrupted_run_and_resumes_it(tmp_path: Path) -> 
             assert seen.of(RunEnded)[0].status == "completed"
             assert isinstance(app.screen, DashboardScreen)
             await pilot.press("f5")
+            await settle(pilot)
             assert app.screen.lines[run.id].status == "completed"  # type: ignore[attr-defined]
 
     asyncio.run(scenario())
 
 
 def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
-    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
+    # Paced so that the run outlasts four key presses on a loaded machine (it no longer shares
+    # the UI's loop, so it goes faster than it did).
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=1.5))
     seen = Recorder()
 
     async def scenario() -> str:

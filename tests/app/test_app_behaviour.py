@@ -8,7 +8,15 @@ import asyncio
 from datetime import date
 from pathlib import Path
 
-from app_support import SIZE, Recorder, insert_evil_observation, make_app, populate, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    insert_evil_observation,
+    make_app,
+    populate,
+    settle,
+    wait_until,
+)
 from inngest_stub import FakeInngest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Label, Markdown
@@ -104,6 +112,7 @@ def test_the_runs_screen_pages_through_every_run(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f5")
+            await settle(pilot)
             runs = app.screen
             assert isinstance(runs, RunsScreen)
             assert len(runs.lines) == PAGE
@@ -111,9 +120,9 @@ def test_the_runs_screen_pages_through_every_run(tmp_path: Path) -> None:
             assert f"newest {PAGE} of {PAGE + 30} runs" in count
             runs.query_one("#runs").focus()
             await pilot.press("ctrl+end")  # to the last row: the next page loads
-            await pilot.pause()
+            await settle(pilot)
             await pilot.press("ctrl+end")
-            await pilot.pause()
+            await settle(pilot)
             assert set(runs.lines) == set(ids)  # the oldest are reachable
             assert f"{PAGE + 30} runs in" in str(runs.query_one("#runs-count", Label).content)
 
@@ -161,7 +170,7 @@ def test_a_run_whose_worker_never_ran_still_ends_on_the_dashboard(tmp_path: Path
             request = RunRequest("ws", (SourceSpec.parse("linear:ENG"),), depth=7)
             run_id = app.plan_and_start(request)
             assert run_id is not None and app.session is not None
-            app.session.worker.cancel()  # type: ignore[union-attr]  # before it ever ran
+            app.session.background.cancel()  # type: ignore[union-attr]  # before it ever ran
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=20)
             await pilot.pause()
             assert app.session is not None and not app.session.progress.running
@@ -233,6 +242,7 @@ def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path)
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             assert screen.matching == total
@@ -241,7 +251,8 @@ def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path)
                 field = screen.query_one("#search", Input)
                 field.value = query
                 await pilot.press("enter")
-                await pilot.pause()
+                await settle(pilot)
+                await settle(pilot)
                 assert screen.matching < total, query
                 if expected is not None:
                     assert screen.matching == expected, query
@@ -287,6 +298,7 @@ def test_observations_load_a_page_at_a_time_and_every_row_is_reachable(tmp_path:
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             table = screen.query_one("#observations", DataTable)
@@ -295,7 +307,7 @@ def test_observations_load_a_page_at_a_time_and_every_row_is_reachable(tmp_path:
             while table.row_count < total:
                 before = table.row_count
                 await pilot.press("ctrl+end")
-                await pilot.pause()
+                await settle(pilot)
                 assert table.row_count > before
             keys = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(total)]
             newest_first = app.mirror.find_observations("ws", limit=total)

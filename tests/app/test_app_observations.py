@@ -13,6 +13,7 @@ from app_support import (
     insert_evil_observation,
     make_app,
     populate,
+    settle,
     wait_until,
 )
 from textual.widgets import DataTable, Input, Label, Select
@@ -37,6 +38,7 @@ def test_filter_search_and_open_a_detail(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             table = screen.query_one("#observations", DataTable)
@@ -44,7 +46,7 @@ def test_filter_search_and_open_a_detail(tmp_path: Path) -> None:
             assert screen.matching == total and table.row_count == min(PAGE, total)  # a page
 
             screen.query_one("#type-filter", Select).value = "pull-request.merged"
-            await pilot.pause()
+            await settle(pilot)
             merged = mirror.count_observations_matching(
                 "ws", observation_type="pull-request.merged"
             )
@@ -54,12 +56,13 @@ def test_filter_search_and_open_a_detail(tmp_path: Path) -> None:
             }
             screen.query_one("#type-filter", Select).clear()
             screen.query_one("#source-filter", Select).value = "github"
-            await pilot.pause()
+            await settle(pilot)
             assert table.row_count == min(PAGE, mirror.count_observations("ws"))
 
             await pilot.press("slash")
             assert isinstance(app.focused, Input)
             await pilot.press(*"fix")
+            await settle(pilot)
             await pilot.press("enter")  # search now, and back to the table
             expected = mirror.count_observations_matching("ws", source="github", text="fix")
             assert 0 < screen.matching == expected < mirror.count_observations("ws")
@@ -75,6 +78,7 @@ def test_filter_search_and_open_a_detail(tmp_path: Path) -> None:
 
             assert app.focused is table
             await pilot.press("down", "enter")
+            await settle(pilot)
             await wait_until(pilot, lambda: seen.of(ObservationOpened))
             opened = seen.of(ObservationOpened)[0].observation_id
             assert str(opened) == table.coordinate_to_cell_key((1, 0)).row_key.value
@@ -99,6 +103,7 @@ def test_provider_markup_and_escape_codes_show_literally(tmp_path: Path) -> None
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             table = screen.query_one("#observations", DataTable)
@@ -106,6 +111,7 @@ def test_provider_markup_and_escape_codes_show_literally(tmp_path: Path) -> None
             assert "\x1b" not in literal and "[bold]pwned[/bold]" in literal
             assert str(table.get_row_at(0)[3]) == literal
             await pilot.press("enter")
+            await settle(pilot)
             pane = screen.query_one(ObservationPane)
             title = pane.query_one("#detail-title", Label)
             assert str(title.content) == literal
@@ -132,17 +138,21 @@ def test_enter_in_the_search_box_searches_then_a_second_enter_opens_the_first_ro
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             await pilot.press("f4")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             table = screen.query_one("#observations", DataTable)
             await pilot.click("#search")
             assert isinstance(app.focused, Input)
             await pilot.press(*"fix")
+            await settle(pilot)
             # the live search has already run (typing paused): Enter still moves to the results
             await wait_until(pilot, lambda: screen.matching < app.mirror.count_observations("ws"))
             await pilot.press("enter")
+            await settle(pilot)
             assert app.focused is table and table.cursor_row == 0
             await pilot.press("enter")
+            await settle(pilot)
             await wait_until(pilot, lambda: seen.of(ObservationOpened))
             first = table.coordinate_to_cell_key((0, 0)).row_key.value
             assert str(seen.of(ObservationOpened)[0].observation_id) == first

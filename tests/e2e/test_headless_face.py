@@ -88,7 +88,7 @@ def test_run_ids_by_unique_prefix_or_suffix_everywhere_ambiguous_lists_them(
 def test_runs_made_by_demo_are_found_or_pointed_at(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from backfill_tui.cli.app import default_demo_db
+    from backfill_tui.terms import default_demo_db
 
     demo = default_demo_db()
     demo.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..terms import default_db
 from .options import db_path
 
 if TYPE_CHECKING:
@@ -35,10 +34,6 @@ __all__ = [
 DEMO_WORKSPACE = "demo"
 DEMO_SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
 DEMO_SIM = "latency=1.0,rate_limit_every=30,retry_after=6"
-
-
-def default_demo_db() -> Path:
-    return default_db().with_name("demo.db")
 
 
 def demo_sources() -> tuple[str, ...]:

@@ -158,7 +158,7 @@ def demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> st
     if getattr(args, "db", None):
         return ""
     from ..engine.runs import find_run
-    from .app import default_demo_db
+    from ..terms import default_demo_db
 
     demo = default_demo_db()
     if not demo.is_file():

@@ -1,13 +1,15 @@
 """A run as a live face shows it: per-stream and per-source state folded from progress events.
 
 The terminal app subscribes an :class:`EventBuffer` to the engine (appending is all the
-engine's callback costs) and, a few times a second, drains it into a :class:`RunProgress`,
+engine's callback costs; the run goes on its own thread, so the buffer is thread-safe) and, a few
+times a second, drains it on the UI's thread into a :class:`RunProgress`,
 which the dashboard renders. Counters in events are cumulative, so the buffer keeps only the
 latest :class:`~progress.PageStored` per stream. No Textual here; times come from the caller.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -280,22 +282,34 @@ class RunProgress:
 
 
 class EventBuffer:
-    """The engine's subscriber: cheap appends now, coalesced events when drained."""
+    """The engine's subscriber: cheap appends now, coalesced events when drained.
+
+    Thread-safe: the engine appends on its run's thread (``background.BackgroundRun``) while a
+    face drains on its own; a lock guards the swap, so no event is lost or seen twice.
+    """
 
     def __init__(self) -> None:
         self._pending: list[ev.ProgressEvent] = []
+        self._lock = threading.Lock()
         self.received = 0
+        #: Names of the threads that delivered events (the app's tests check that a run's
+        #: events, each sent right after its page's commit, come from the run's own thread).
+        self.producers: set[str] = set()
 
     def __call__(self, event: ev.ProgressEvent) -> None:
-        self._pending.append(event)
-        self.received += 1
+        with self._lock:
+            self._pending.append(event)
+            self.received += 1
+            self.producers.add(threading.current_thread().name)
 
     def __len__(self) -> int:
-        return len(self._pending)
+        with self._lock:
+            return len(self._pending)
 
     def drain(self) -> list[ev.ProgressEvent]:
         """Pending events in order, keeping only the newest PageStored of each stream."""
-        pending, self._pending = self._pending, []
+        with self._lock:
+            pending, self._pending = self._pending, []
         seen: set[str] = set()
         kept: list[ev.ProgressEvent] = []
         for event in reversed(pending):

@@ -2,9 +2,11 @@
 
 ``backfill-tui`` opens it on the user's mirror; ``backfill-tui demo`` on the simulator with the
 demo workspace filled in. The app drives the engine only through its progress events and the
-mirror: a run is an async worker in the app's loop (``await engine.run(run_id)``) whose events
-land in an :class:`~live.EventBuffer`; a timer drains the buffer into a :class:`~live.RunProgress`
-four times a second and the dashboard redraws from it, so a fast run never floods the UI.
+mirror: a run goes on a thread of its own, with its own event loop and mirror connection
+(:class:`~engine.background.BackgroundRun`), so the simulator, the HTTP layer and every commit stay
+off the UI's loop. Its events land in a thread-safe :class:`~live.EventBuffer`; a timer drains the
+buffer into a :class:`~live.RunProgress` four times a second and the dashboard redraws from it,
+so a fast run never floods the UI. Its end comes back as a message (``BackgroundEnded``).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import contextlib
 import importlib
 import logging
 import signal
+import sys
 from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -24,13 +26,13 @@ from platformdirs import user_downloads_path
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from ..clock import Clock
 from ..engine.environment import Environment
-from ..engine.live import EventBuffer, RunProgress
+from ..engine.live import RunProgress
 from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
@@ -39,15 +41,17 @@ from ..terms import RunStatus
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .crash import OneLineCrash
+from .host import AppHost, DemoSetup, RunSession
 from .messages import ProgressFlushed, RunEnded, RunLaunched
+from .reading import MirrorReader
 from .wording import in_app
 
 # Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
 # models), recordings and the other screens load when first used, so `backfill-tui` paints
 # without them; tests/e2e/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
+    from ..engine.background import RunOutcome
     from ..engine.estimate import Estimate
-    from ..engine.recording import Recorder
     from ..engine.run import Engine, RunRequest
     from .dashboard import DashboardScreen
 
@@ -56,6 +60,7 @@ __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 log = logging.getLogger("backfill_tui.screens.app")
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
+GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -67,41 +72,11 @@ def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
     return make
 
 
-@dataclass(frozen=True)
-class DemoSetup:
-    """What ``backfill-tui demo`` fills in on the connect screen."""
-
-    workspace: str
-    sources: tuple[str, ...]
-    depth: int = 30
-
-
 @dataclass
-class RunSession:
-    """The run the dashboard shows: its engine, its buffered events and its live state."""
+class BackgroundEnded(Message):
+    """A run's thread ended (posted from that thread; the app then announces ``RunEnded``)."""
 
-    run: RunRecord
-    engine: Engine
-    progress: RunProgress
-    buffer: EventBuffer = field(default_factory=EventBuffer)
-    worker: Worker[str] | None = None
-    #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
-    recorder: Recorder | None = None
-    #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
-    ended: bool = False
-
-    @property
-    def active(self) -> bool:
-        return self.worker is not None and not worker_done(self.worker)
-
-
-def worker_done(worker: Worker[str]) -> bool:
-    """Whether the worker has finished. A worker cancelled before its coroutine first ran keeps
-    Textual's state RUNNING for ever (its wrapper never ran), so the task is asked too."""
-    if worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
-        return True
-    task = getattr(worker, "_task", None)
-    return isinstance(task, asyncio.Task) and task.done()
+    outcome: RunOutcome
 
 
 class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
@@ -139,6 +114,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
     ) -> None:
         super().__init__()
         self.mirror = mirror
+        self.reader = MirrorReader(mirror)
         self.environment = environment
         self.demo = demo
         #: What elapsed time, ETA and countdowns read; tests freeze it.
@@ -151,6 +127,10 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.sub_title = "demo · simulated providers, no account needed"
 
     def on_mount(self) -> None:
+        # A run's thread holds the GIL while it computes; the UI's loop gets it back within
+        # this interval (CPython's default is 5 ms, which a busy run turns into long stalls).
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL))
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
@@ -159,6 +139,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
 
     #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
     stopped_by: str | None = None
+    _switch_interval = 0.005
 
     def stop_on_signal(self) -> None:
         """Cancel a run in progress, keeping what it stored, then exit (status 1)."""
@@ -280,54 +261,67 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         return environment_for(run, self.environment)
 
     def start_session(self, *, resumed: bool) -> None:
+        """Start (or resume) the shown run on its own thread (``engine.background``)."""
         session = self.session
         if session is None or session.active:
             return
+        from ..engine.background import BackgroundRun
+
         session.progress.begin(self.clock.now())
         session.ended = False
-        session.worker = self.run_worker(
-            self._drive(session), name=f"run {session.run.id}", group="run", exit_on_error=False
+        recorder, session.recorder = session.recorder, None  # only the first start records
+        environment = session.engine.environment
+        session.background = BackgroundRun(
+            self.mirror,
+            environment,
+            session.run.id,
+            subscribers=[session.buffer],
+            recording=recorder.recording(environment, session.run) if recorder else None,
+            on_end=self._background_ended,
         )
+        session.background.start()
         self.post_message(RunLaunched(session.run.id, resumed))
 
-    async def _drive(self, session: RunSession) -> str:
-        status: str = RunStatus.CANCELLED
-        recorder, session.recorder = session.recorder, None  # only the first start records
+    def _background_ended(self, outcome: RunOutcome) -> None:
+        """On the run's thread: hand its end to the app's loop (``post_message`` is thread-safe;
+        after the app closed there is nobody to tell)."""
+        with contextlib.suppress(RuntimeError):
+            self.post_message(BackgroundEnded(outcome))
+
+    def on_background_ended(self, message: BackgroundEnded) -> None:
+        session = self.session
+        if (
+            session is not None
+            and session.background is not None
+            and (
+                session.background.outcome is message.outcome  # not an earlier stretch's end
+            )
+        ):
+            self._end_session(session)
+
+    def _end_session(self, session: RunSession) -> None:
+        """Announce the end of the session's run once: its error, its stored status, the last
+        progress, then ``RunEnded``."""
+        background = session.background
+        if session.ended or background is None or background.outcome is None:
+            return
+        session.ended = True
+        outcome = background.outcome
+        status = outcome.status
+        if outcome.error is not None:
+            self.notify(outcome.error, title="Run stopped", severity="error", timeout=8)
         try:
-            recording = (
-                recorder.recording(session.engine.environment, session.run)
-                if recorder is not None
-                else nullcontext()
-            )
-            with recording:
-                status = await session.engine.run(session.run.id)
-        except asyncio.CancelledError:
-            status = RunStatus.CANCELLED
-            raise
-        except BackfillError as exc:
-            status = RunStatus.FAILED
-            self.notify(redact(str(exc)), title="Run stopped", severity="error", timeout=8)
-        except Exception as exc:  # a bug: say so in one line, the traceback goes to the log
-            log.exception("run %s stopped by an internal error", session.run.id)
-            status = RunStatus.FAILED
-            self.notify(
-                f"internal error ({type(exc).__name__}); details in the log",
-                title="Run stopped",
-                severity="error",
-                timeout=8,
-            )
-        finally:
-            try:
-                record = self.mirror.get_run(session.run.id)
-                if record is not None:
-                    status = record.status
-                    session.run = record
-                self.flush_progress()
-            except Exception:  # the end must reach the dashboard whatever a redraw did
-                log.exception("while ending run %s", session.run.id)
-            session.ended = True
-            self.post_message(RunEnded(session.run.id, status))
-        return status
+            record = self.mirror.get_run(session.run.id)
+            if record is not None:
+                status = record.status
+                session.run = record
+            if status == RunStatus.RUNNING:  # nothing runs it now: it stopped where it was
+                cancelled = background.cancel_requested
+                status = RunStatus.CANCELLED if cancelled else RunStatus.INTERRUPTED
+            self._fold(session)
+        except Exception:  # the end must reach the dashboard whatever a redraw did
+            log.exception("while ending run %s", session.run.id)
+        self.post_message(RunEnded(session.run.id, status))
 
     def on_run_ended(self, message: RunEnded) -> None:
         completed = message.status == RunStatus.COMPLETED
@@ -342,10 +336,10 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
 
     def cancel_run(self) -> bool:
         session = self.session
-        if session is None or not session.active or session.worker is None:
+        if session is None or not session.active or session.background is None:
             self.notify("no run in progress", severity="warning")
             return False
-        session.worker.cancel()
+        session.background.cancel()
         return True
 
     def retry_run(self) -> bool:
@@ -396,20 +390,12 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         session = self.session
         if session is None:
             return
-        if (
-            session.worker is not None
-            and worker_done(session.worker)
-            and not session.ended
-            and session.progress.running
-        ):
-            # The worker is gone but its end was never handled: take the mirror's word.
-            record = self.mirror.get_run(session.run.id)
-            status: str = record.status if record is not None else RunStatus.FAILED
-            if status == RunStatus.RUNNING:  # nothing runs it now: it stopped where it was
-                cancelled = session.worker.cancelled_event.is_set()
-                status = RunStatus.CANCELLED if cancelled else RunStatus.INTERRUPTED
-            session.ended = True
-            self.post_message(RunEnded(session.run.id, status))
+        if session.background is not None and session.background.done and not session.ended:
+            self._end_session(session)  # its message is queued or lost: the end is known now
+            return
+        self._fold(session)
+
+    def _fold(self, session: RunSession) -> None:
         events = session.buffer.drain()
         now = self.clock.now()
         for event in events:
@@ -496,8 +482,25 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
 
     async def _cancel_then_exit(self) -> None:
         session = self.session
-        if session is not None and session.worker is not None and session.active:
-            session.worker.cancel()
+        if session is not None and session.background is not None and session.active:
+            session.background.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
         self.exit(return_code=1 if self.stopped_by else 0)
+
+    def on_unmount(self) -> None:
+        """The app is closing: a run still going is cancelled and waited for (as quitting
+        does), so its thread never outlives the app mid-page."""
+        self.reader.close()
+        sys.setswitchinterval(self._switch_interval)
+        session = self.session
+        if session is not None and session.background is not None and session.active:
+            session.background.cancel()
+            if not session.background.join(timeout=30):
+                log.warning("run %s did not stop within 30 s of closing", session.run.id)
+
+
+if TYPE_CHECKING:
+
+    def _is_a_host(app: BackfillApp) -> AppHost:
+        return app  # mypy checks here that the app gives its screens all that AppHost promises

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-if TYPE_CHECKING:
-    from .app import BackfillApp
+from .host import host
 
 __all__ = ["ActionsProvider"]
 
@@ -18,7 +16,7 @@ class ActionsProvider(Provider):
     """Start, test, estimate, cancel, retry, and the screens, by name."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = cast("BackfillApp", self.app)
+        app = host(self)
 
         def on_connect(action: str) -> Callable[[], object]:
             async def run() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -40,6 +40,7 @@ from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.source_card import SourceCard, TokenStatus
+from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .wording import in_app
 
@@ -51,7 +52,6 @@ DEMO_HINT = (
 if TYPE_CHECKING:  # the engine, estimate and HTTP layer load on first use (issue 13 start-up)
     from ..engine.estimate import Estimate
     from ..engine.run import RunRequest, SourceSpec
-    from .app import BackfillApp
 
 log = logging.getLogger("backfill_tui.screens.app")
 
@@ -102,8 +102,8 @@ class ConnectScreen(Screen[None]):
         self.provider_name = next(iter(PROVIDERS))
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -7,10 +7,11 @@ the mirror (at most every two seconds). Keys: cancel, retry failed streams, obse
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,9 +26,11 @@ from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
+from .host import AppHost, host
+from .messages import ChartCounted
 
 if TYPE_CHECKING:
-    from .app import BackfillApp, RunSession
+    from .host import RunSession
 
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 
@@ -66,10 +69,12 @@ class DashboardScreen(Screen[None]):
         self._binding_state: tuple[bool, str] | None = None
         #: Bumped by every :meth:`show_session`; a row rebuild for an older run is skipped.
         self._generation = 0
+        #: Bumped by every chart read; an older read's answer is dropped.
+        self._chart_generation = 0
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -220,18 +225,34 @@ class DashboardScreen(Screen[None]):
         if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
             text = "  ".join(p for p in parts if p and not p.endswith((" page", " pages")))
         if text != self._overall:
+            # One line sized to its text: figures of the same width (the elapsed time ticking)
+            # need a repaint, not a layout of the whole screen four times a second.
+            relayout = len(text) != len(self._overall)
             self._overall = text
             label = self.query_one("#overall", Label)
-            label.update(Content(text))
+            label.update(Content(text), layout=relayout)
             for name in ("-running", "-completed", "-failed", "-cancelled", "-partial"):
                 label.set_class(name == f"-{status}", name)
 
     def _show_chart(self, session: RunSession) -> None:
+        """Read the chart's counts in a thread worker; :meth:`on_chart_counted` draws them."""
         run = session.run
         since = datetime.fromisoformat(run.since).astimezone(UTC)
         last = datetime.fromisoformat(run.started_at).astimezone(UTC).date()
-        counts = self.backfill.mirror.daily_counts(run.workspace, run.since)
-        self.query_one(DayChart).show(counts, since.date(), last)
+        self._chart_generation += 1
+        self._count_days(self._chart_generation, run.workspace, run.since, since.date(), last)
+
+    @work(thread=True, exclusive=True, group="day-chart", exit_on_error=False)
+    def _count_days(
+        self, generation: int, workspace: str, since: str, first: date, last: date
+    ) -> None:
+        with self.backfill.reader() as mirror:
+            counts = mirror.daily_counts(workspace, since)
+        self.post_message(ChartCounted(generation, counts, first, last))
+
+    def on_chart_counted(self, message: ChartCounted) -> None:
+        if message.generation == self._chart_generation and self.is_mounted:
+            self.query_one(DayChart).show(message.counts, message.first, message.last)
 
     # -- actions -----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -50,11 +50,11 @@ from .export_parts import (
     verb,
     where,
 )
+from .host import AppHost, host
 from .wording import in_app
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult
-    from .app import BackfillApp
 
 log = logging.getLogger("backfill_tui.screens.app")
 
@@ -76,8 +76,8 @@ class ExportScreen(Screen[None]):
         self.last_result: ExportResult | None = None
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         from ..engine.export import DEFAULT_BASE_URL

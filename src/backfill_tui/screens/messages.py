@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # annotations only: the app's first frame does not load the engine
+    from datetime import date
+
     from ..engine.connection import ConnectionReport
+    from ..engine.diff import RunDiff
     from ..engine.estimate import Estimate
+    from ..engine.observations import ObservationDetail, ObservationRow
     from ..engine.run import RunRequest
 
 
@@ -80,3 +84,47 @@ class ObservationOpened(Message):
     """The detail pane shows an observation."""
 
     observation_id: int
+
+
+# -- answers of the screens' store reads (thread workers; ``generation`` drops a stale one) -----
+
+
+@dataclass
+class ChartCounted(Message):
+    """The day chart's counts were read: observations per source per day."""
+
+    generation: int
+    counts: dict[str, dict[str, int]]
+    first: date
+    last: date
+
+
+@dataclass
+class ObservationsFound(Message):
+    """A page of the observations table was read (``offset`` 0: a new query, with its count
+    and facets; later pages append)."""
+
+    generation: int
+    offset: int
+    rows: list[ObservationRow]
+    matching: int | None = None
+    count_cap: int = 0
+    facets: tuple[list[str], list[str]] | None = None
+    workspace: str = ""
+
+
+@dataclass
+class ObservationRead(Message):
+    """One observation was read for the detail pane (None: no longer in the mirror)."""
+
+    generation: int
+    observation_id: int
+    observation: ObservationDetail | None
+
+
+@dataclass
+class RunsDiffed(Message):
+    """Two runs were compared (``error``: why not, in one line)."""
+
+    diff: RunDiff | None
+    error: str | None = None

@@ -8,10 +8,10 @@ Every cell is a Rich ``Text`` built from cleaned provider text, so a title such 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -25,10 +25,8 @@ from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
-from .messages import ObservationOpened
-
-if TYPE_CHECKING:
-    from .app import BackfillApp
+from .host import AppHost, host
+from .messages import ObservationOpened, ObservationRead, ObservationsFound
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
@@ -73,10 +71,15 @@ class ObservationsScreen(Screen[None]):
         self.shown = 0
         self.matching = 0
         self.count_cap = COUNT_CAP
+        #: Bumped by every query (and detail read); an answer to an older one is dropped.
+        self._generation = 0
+        self._detail_generation = 0
+        self._paging = False
+        self._filters_asked: tuple[str | None, str | None, str | None] = (None, None, None)
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,14 +108,7 @@ class ObservationsScreen(Screen[None]):
         if self.is_mounted:
             self.reload()
 
-    # -- loading -----------------------------------------------------------------------------------
-
-    def _workspace(self) -> str:
-        app = self.backfill
-        if app.workspace:
-            return app.workspace
-        names = app.mirror.workspaces()
-        return names[0] if names else ""
+    # -- loading: every read in a thread worker, its answer a message (stale ones dropped) ------
 
     def _filters(self) -> tuple[str | None, str | None, str | None]:
         source = self.query_one("#source-filter", Select).value
@@ -124,8 +120,7 @@ class ObservationsScreen(Screen[None]):
             text,
         )
 
-    def _refresh_facets(self) -> None:
-        sources, types = self.backfill.mirror.observation_facets(self.workspace)
+    def _refresh_facets(self, sources: list[str], types: list[str]) -> None:
         for selector, values in (("#source-filter", sources), ("#type-filter", types)):
             select = self.query_one(selector, Select)
             current = select.value
@@ -139,38 +134,87 @@ class ObservationsScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
-        """Query the mirror with the current filters and fill the table's first page."""
-        self.workspace = self._workspace()
-        mirror = self.backfill.mirror
-        self._refresh_facets()
-        source, kind, text = self._filters()
-        # A literal term (an emoji) reads rows to match: count no further than a page.
-        self.count_cap = PAGE if text and literal_terms(text) else COUNT_CAP
-        self.matching = mirror.count_observations_matching(
-            self.workspace, source=source, observation_type=kind, text=text, cap=self.count_cap
-        )
-        table = self.query_one("#observations", DataTable)
-        table.clear()
-        self.shown = 0
-        self._add_page()
-        self._show_count(text)
+        """Query the mirror with the current filters (in a worker) and fill the table's first
+        page when the answer comes (:meth:`on_observations_found`); says "loading…" now."""
+        self._generation += 1
+        self._paging = False
+        self._filters_asked = self._filters()
+        source, kind, text = self._filters_asked
+        self.query_one("#obs-count", Label).update(Content("loading…"))
+        self._find(self._generation, self.backfill.workspace, source, kind, text)
+
+    @work(thread=True, exclusive=True, group="observations", exit_on_error=False)
+    def _find(
+        self,
+        generation: int,
+        workspace: str,
+        source: str | None,
+        kind: str | None,
+        text: str | None,
+    ) -> None:
+        with self.backfill.reader() as mirror:
+            if not workspace:
+                names = mirror.workspaces()
+                workspace = names[0] if names else ""
+            facets = mirror.observation_facets(workspace)
+            # A literal term (an emoji) reads rows to match: count no further than a page.
+            cap = PAGE if text and literal_terms(text) else COUNT_CAP
+            matching = mirror.count_observations_matching(
+                workspace, source=source, observation_type=kind, text=text, cap=cap
+            )
+            rows = mirror.find_observations(
+                workspace, source=source, observation_type=kind, text=text, limit=PAGE
+            )
+        self.post_message(ObservationsFound(generation, 0, rows, matching, cap, facets, workspace))
 
     def _add_page(self) -> None:
-        """Append the next page of matching rows to the table."""
-        source, kind, text = self._filters()
-        rows = self.backfill.mirror.find_observations(
-            self.workspace,
-            source=source,
-            observation_type=kind,
-            text=text,
-            limit=PAGE,
-            offset=self.shown,
-        )
+        """Ask for the next page of matching rows (appended when it comes)."""
+        if self._paging:
+            return
+        self._paging = True
+        source, kind, text = self._filters_asked
+        self._find_page(self._generation, self.workspace, source, kind, text, self.shown)
+
+    @work(thread=True, exclusive=True, group="observations-page", exit_on_error=False)
+    def _find_page(
+        self,
+        generation: int,
+        workspace: str,
+        source: str | None,
+        kind: str | None,
+        text: str | None,
+        offset: int,
+    ) -> None:
+        with self.backfill.reader() as mirror:
+            rows = mirror.find_observations(
+                workspace,
+                source=source,
+                observation_type=kind,
+                text=text,
+                limit=PAGE,
+                offset=offset,
+            )
+        self.post_message(ObservationsFound(generation, offset, rows))
+
+    def on_observations_found(self, message: ObservationsFound) -> None:
+        if message.generation != self._generation or not self.is_mounted:
+            return  # an answer to an older query: a newer one is on its way
         table = self.query_one("#observations", DataTable)
-        for row in rows:
+        if message.offset == 0:
+            self.workspace = message.workspace
+            self.count_cap = message.count_cap
+            self.matching = message.matching or 0
+            if message.facets is not None:
+                self._refresh_facets(*message.facets)
+            table.clear()
+        elif message.offset != self.shown:
+            return
+        self._paging = False
+        for row in message.rows:
             if str(row.id) not in table.rows:
                 table.add_row(*row_cells(row), key=str(row.id))
         self.shown = table.row_count
+        self._show_count(self._filters_asked[2])
 
     def _show_count(self, text: str | None) -> None:
         capped = self.matching > self.count_cap
@@ -188,7 +232,6 @@ class ObservationsScreen(Screen[None]):
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= event.data_table.row_count - 1 and self.shown < self.matching:
             self._add_page()
-            self._show_count(self._filters()[2])
 
     @on(Select.Changed)
     def _filter_changed(self) -> None:
@@ -221,15 +264,27 @@ class ObservationsScreen(Screen[None]):
             self.open_detail(int(event.row_key.value))
 
     def open_detail(self, observation_id: int) -> None:
-        observation = self.backfill.mirror.get_observation(observation_id)
-        if observation is None:
+        """Read the observation in a worker; the pane shows it when it comes."""
+        self._detail_generation += 1
+        self._read_one(self._detail_generation, observation_id)
+
+    @work(thread=True, exclusive=True, group="observation-detail", exit_on_error=False)
+    def _read_one(self, generation: int, observation_id: int) -> None:
+        with self.backfill.reader() as mirror:
+            observation = mirror.get_observation(observation_id)
+        self.post_message(ObservationRead(generation, observation_id, observation))
+
+    def on_observation_read(self, message: ObservationRead) -> None:
+        if message.generation != self._detail_generation or not self.is_mounted:
+            return  # another row was opened since
+        if message.observation is None:
             self.notify("that observation is no longer in the mirror", severity="warning")
             return
         pane = self.query_one(ObservationPane)
         pane.display = True
-        pane.show(observation)
+        pane.show(message.observation)
         self.refresh_bindings()
-        self.post_message(ObservationOpened(observation_id))
+        self.post_message(ObservationOpened(message.observation_id))
 
     def action_close_detail(self) -> None:
         self.query_one(ObservationPane).display = False

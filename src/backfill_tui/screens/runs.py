@@ -4,33 +4,45 @@ opens as a new run (replayed offline), and two runs are compared (mark A, then c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
 from ..engine.diff import diff_fetched
+from ..engine.mirror import RunRecord
 from ..engine.runs import RunLine, run_lines
 from ..errors import BackfillError
 from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from .diff import DiffScreen
+from .host import AppHost, host
+from .messages import RunsDiffed
 from .path_prompt import PathPromptScreen
 from .wording import in_app
-
-if TYPE_CHECKING:
-    from .app import BackfillApp
 
 __all__ = ["RunLine", "RunsScreen", "recording_problem", "run_lines"]
 
 PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundred
+
+
+@dataclass
+class RunsListed(Message):
+    """The runs screen's listing was read (in a worker): how many runs the mirror holds, and
+    the newest ``limit`` of them."""
+
+    generation: int
+    total: int
+    lines: list[RunLine]
 
 
 def recording_problem(path: str) -> str | None:
@@ -85,10 +97,12 @@ class RunsScreen(Screen[None]):
         #: reaches the end); ``total`` is how many the mirror holds.
         self.limit = PAGE
         self.total = 0
+        #: Bumped by every listing asked; an older answer is dropped.
+        self._generation = 0
 
     @property
-    def backfill(self) -> BackfillApp:
-        return cast("BackfillApp", self.app)
+    def backfill(self) -> AppHost:
+        return host(self)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +112,17 @@ class RunsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._add_columns()
-        self.reload()
+        # The first listing is read here, so the screen's first frame has its rows and keys
+        # pressed at once find them (one indexed read of at most a page of runs: 0.5 ms at
+        # 250,000 observations, bench/app_scale.py); every later one goes to a worker.
+        self._generation += 1
+        self.on_runs_listed(
+            RunsListed(
+                self._generation,
+                self.backfill.mirror.count_runs(),
+                run_lines(self.backfill.mirror, self.limit),
+            )
+        )
 
     def _add_columns(self) -> None:
         """All columns from 100 columns of terminal; below, the run, its status and counts."""
@@ -125,12 +149,29 @@ class RunsScreen(Screen[None]):
         self.reload()
 
     def reload(self) -> None:
+        """List the newest ``limit`` runs: read in a thread worker, drawn when the answer comes
+        (:meth:`on_runs_listed`); the table keeps what it shows until then."""
+        self._generation += 1
+        if not self.lines:
+            self.query_one("#runs-count", Label).update(Content("loading…"))
+        self._list(self._generation, self.limit)
+
+    @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
+    def _list(self, generation: int, limit: int) -> None:
+        with self.backfill.reader() as mirror:
+            total = mirror.count_runs()
+            lines = run_lines(mirror, limit)
+        self.post_message(RunsListed(generation, total, lines))
+
+    def on_runs_listed(self, message: RunsListed) -> None:
+        if message.generation != self._generation or not self.is_mounted:
+            return  # an older listing: a newer one is on its way
         table = self.query_one("#runs", DataTable)
         selected = self.selected
         table.clear()
         self.lines = {}
-        self.total = self.backfill.mirror.count_runs()
-        for line in run_lines(self.backfill.mirror, self.limit):
+        self.total = message.total
+        for line in message.lines:
             run = line.run
             self.lines[run.id] = line
             sim = " (simulated)" if run.simulate else ""
@@ -247,10 +288,22 @@ class RunsScreen(Screen[None]):
         if run_b == self.marked:
             self.notify("select another run than A to compare with", severity="warning")
             return
-        mirror = self.backfill.mirror
-        try:
-            diff = diff_fetched(mirror, self.lines[self.marked].run, mirror, self.lines[run_b].run)
-        except BackfillError as exc:
-            self.notify(str(exc), title="Cannot compare", severity="error", markup=False)
+        self.notify("comparing…", timeout=2)
+        self._compare(self.lines[self.marked].run, self.lines[run_b].run)
+
+    @work(thread=True, exclusive=True, group="runs-diff", exit_on_error=False)
+    def _compare(self, run_a: RunRecord, run_b: RunRecord) -> None:
+        with self.backfill.reader() as mirror:
+            try:
+                diff = diff_fetched(mirror, run_a, mirror, run_b)
+            except BackfillError as exc:
+                self.post_message(RunsDiffed(None, str(exc)))
+                return
+        self.post_message(RunsDiffed(diff))
+
+    def on_runs_diffed(self, message: RunsDiffed) -> None:
+        if message.diff is None:
+            self.notify(message.error or "", title="Cannot compare", severity="error")
             return
-        self.app.push_screen(DiffScreen(diff))
+        if self.is_current:
+            self.app.push_screen(DiffScreen(message.diff))

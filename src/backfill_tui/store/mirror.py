@@ -165,6 +165,23 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             raise translate(exc, target) from None
         return mirror
 
+    def another_connection(self, *, readonly: bool = False) -> Mirror:
+        """A second connection to this mirror (already opened, checked and migrated by
+        :meth:`open`), for another thread: the app's run thread, its screens' reads. Nothing is
+        checked again: a check that reads the file directly while this process writes through
+        WAL can misread it as corrupt. ``readonly``: the connection refuses writes
+        (``query_only``). Raises a :class:`StorageError` if SQLite refuses."""
+        try:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=OPEN_LOCK_WAIT_S
+            )
+            conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA query_only=ON" if readonly else "PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+        return type(self)(self.path, conn)
+
     def _migrate(self) -> None:
         if migrations.pending(self.db):
             with self.transaction():

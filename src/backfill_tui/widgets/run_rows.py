@@ -102,8 +102,11 @@ class SourceHeader(Static):
         text = " · ".join(parts)
         self.set_class(waiting, "-waiting")
         if text != self._text:
+            # A layout only when the line may wrap (or did): a quota changing on every page
+            # must not lay the whole screen out again.
+            wraps = max(len(text), len(self._text)) >= self.size.width - 1
             self._text = text
-            self.update(Content(text))
+            self.update(Content(text), layout=wraps or not self.size.width)
 
 
 class StreamRow(Horizontal):
@@ -157,14 +160,19 @@ class StreamRow(Horizontal):
             return
         self._shown = shown
         self.query_one(ProgressBar).update(total=total, progress=progress)
-        self.query_one(".stream-progress", Label).update(Content(progress_text(state)))
+        # Every cell has a fixed size (dashboard.tcss): new text needs a repaint, not a layout
+        # of the whole screen, which four times a second per row would stall the UI.
+        self.query_one(".stream-progress", Label).update(
+            Content(progress_text(state)), layout=False
+        )
         self.query_one(".stream-counts", Label).update(
             Content(
                 counts_text(
                     (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls),
                     6 if self.compact else 7,
                 )
-            )
+            ),
+            layout=False,
         )
         status: str = state.shown_status
         if state.note and not state.error:
@@ -172,7 +180,7 @@ class StreamRow(Horizontal):
         if state.error:
             status = f"{state.status}: {reason_in_row(state.error, state.key)}"
         label = self.query_one(".stream-status", Label)
-        label.update(Content(clean(status)))
+        label.update(Content(clean(status)), layout=False)
         for name in STATUS_CLASSES:
             label.set_class(name == f"-{state.status}", name)
 

@@ -1,0 +1,186 @@
+"""A run on its own thread: its own event loop, its own mirror connection, cancellable from any
+thread. The terminal app starts a run here so that the simulator, the HTTP layer and every
+SQLite commit stay off its event loop (issue 11 item 2); no Textual here.
+
+::
+
+    background = BackgroundRun(mirror, environment, run.id,
+                               subscribers=[buffer], on_end=lambda outcome: ...)
+    background.start()          # returns at once; the run goes on the thread "run <id>"
+    background.cancel()         # from any thread: the run stops cleanly, its streams cancelled
+    background.outcome          # RunOutcome once ``done``; on_end was called with it (on the
+                                # run's thread, so a face posts it to its own loop)
+
+Progress events reach ``subscribers`` on the run's thread: a subscriber must be thread-safe
+(:class:`~backfill_tui.engine.live.EventBuffer` is). The environment (simulator, virtual clock)
+may be made on another thread; the HTTP clients are made by the engine on the run's loop.
+Cancel is ``loop.call_soon_threadsafe(task.cancel)``: the engine's plain ``gather`` unwinds,
+marks the unfinished streams cancelled and records the run's end, as a Ctrl-C does headless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BackfillError
+from ..secrets_registry import redact
+from . import progress as ev
+from .environment import Environment
+
+if TYPE_CHECKING:
+    from ..store import Mirror
+
+__all__ = ["BackgroundRun", "RunOutcome"]
+
+log = logging.getLogger("backfill_tui.engine.background")
+
+Subscriber = Callable[[ev.ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a background run ended.
+
+    ``status``: the run's status as the mirror holds it at the end (``completed``, ``partial``,
+    ``failed``, ``cancelled``; ``running`` only if its end could not be recorded). ``error``: one
+    line for the user when the run stopped on an error (a :class:`BackfillError`'s text, token
+    redacted), else None. ``internal``: the error was a bug (its traceback is in the log).
+    """
+
+    run_id: str
+    status: str
+    error: str | None = None
+    internal: bool = False
+    cancelled: bool = False
+
+
+class BackgroundRun:
+    """One run (or resume) of ``run_id`` in ``mirror`` on a thread of its own, through a
+    connection of its own (``Mirror.another_connection``, made on that thread).
+
+    ``recording``: a context manager entered on the run's thread around the run (the app's
+    ``Recorder.recording(environment, run)``), or None. ``on_end``: called once, on the run's
+    thread, with the :class:`RunOutcome` after the mirror connection is closed.
+    """
+
+    def __init__(
+        self,
+        mirror: Mirror,
+        environment: Environment,
+        run_id: str,
+        *,
+        subscribers: Sequence[Subscriber] = (),
+        recording: AbstractContextManager[Any] | None = None,
+        on_end: Callable[[RunOutcome], None] | None = None,
+    ) -> None:
+        self.mirror = mirror
+        self.environment = environment
+        self.run_id = run_id
+        self.subscribers = tuple(subscribers)
+        self.recording = recording
+        self.on_end = on_end
+        self.outcome: RunOutcome | None = None
+        self.thread = threading.Thread(target=self._main, name=f"run {run_id}", daemon=True)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[RunOutcome] | None = None
+        self._cancel_requested = False
+        self._done = threading.Event()
+
+    # -- from any thread ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the run's thread; returns at once."""
+        self.thread.start()
+
+    def cancel(self) -> None:
+        """Ask the run to stop (thread-safe, idempotent). Streams in flight are marked cancelled
+        and what was stored is kept; ``on_end`` follows. A run not yet begun still begins, and
+        stops at its first wait, so its end is recorded like any other."""
+        with self._lock:
+            self._cancel_requested = True
+            loop, task = self._loop, self._task
+        if loop is not None and task is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: the run has ended already
+                loop.call_soon_threadsafe(task.cancel)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel_requested
+
+    @property
+    def done(self) -> bool:
+        """Whether the run has ended and its outcome is known."""
+        return self._done.is_set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run to end (at most ``timeout`` seconds); whether it has."""
+        return self._done.wait(timeout)
+
+    # -- on the run's thread -----------------------------------------------------------------------
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        outcome = RunOutcome(self.run_id, "failed", "the run did not start", internal=True)
+        try:
+            task = loop.create_task(self._drive())
+            with self._lock:
+                self._loop, self._task = loop, task
+                if self._cancel_requested:  # after the first step: the engine records the end
+                    loop.call_soon(task.cancel)
+            outcome = loop.run_until_complete(task)
+        except BaseException:  # the end must be reported whatever happened
+            log.exception("run %s: its thread stopped unexpectedly", self.run_id)
+        finally:
+            with self._lock:
+                self._loop, self._task = None, None
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+            self.outcome = outcome
+            self._done.set()
+            if self.on_end is not None:
+                try:
+                    self.on_end(outcome)
+                except Exception:
+                    log.exception("run %s: reporting its end failed", self.run_id)
+
+    async def _drive(self) -> RunOutcome:
+        from .run import Engine
+
+        status, error, internal, cancelled = "failed", None, False, False
+        mirror: Mirror | None = None
+        try:
+            mirror = self.mirror.another_connection()  # this thread's own (WAL)
+            engine = Engine(mirror, self.environment)
+            for subscriber in self.subscribers:
+                engine.subscribe(subscriber)
+            with self.recording if self.recording is not None else nullcontext():
+                status = await engine.run(self.run_id)
+        except asyncio.CancelledError:
+            status, cancelled = "cancelled", True
+        except BackfillError as exc:
+            error = redact(str(exc))
+            log.warning("run %s stopped: %s", self.run_id, error)
+        except Exception as exc:  # a bug: one line for the user, the traceback to the log
+            log.exception("run %s stopped by an internal error", self.run_id)
+            error, internal = f"internal error ({type(exc).__name__}); details in the log", True
+        finally:
+            if mirror is not None:
+                try:
+                    record = mirror.get_run(self.run_id)
+                    if record is not None:
+                        status = record.status
+                except BackfillError as exc:
+                    log.warning("run %s: could not read its end: %s", self.run_id, exc)
+                finally:
+                    mirror.close()
+        return RunOutcome(self.run_id, status, error, internal, cancelled)

@@ -1,0 +1,41 @@
+"""The screens' read connection to the mirror, for their workers (``@work(thread=True)``).
+
+Store reads behind screens (search, the runs list, diff, the export preview, an observation's
+detail, the day chart) run in thread workers and come back as messages, so the UI's loop never
+waits on SQLite. They share one read-only connection, opened on first use and used by one
+thread at a time (a lock); the run writes through its own connection on its own thread
+(``engine.background``), and the mirror's WAL lets readers see each committed page.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ..engine.mirror import Mirror
+
+__all__ = ["MirrorReader"]
+
+
+class MirrorReader:
+    """``with reader() as mirror:`` a read-only connection to ``mirror``
+    (``Mirror.another_connection``), held by the calling thread until the block ends."""
+
+    def __init__(self, mirror: Mirror) -> None:
+        self.source = mirror
+        self._lock = threading.Lock()
+        self._mirror: Mirror | None = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[Mirror]:
+        with self._lock:
+            if self._mirror is None:
+                self._mirror = self.source.another_connection(readonly=True)
+            yield self._mirror
+
+    def close(self) -> None:
+        with self._lock:
+            if self._mirror is not None:
+                self._mirror.close()
+                self._mirror = None
