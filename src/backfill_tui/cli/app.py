@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..terms import default_demo_db
 from .options import db_path
 
 if TYPE_CHECKING:
