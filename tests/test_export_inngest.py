@@ -1,4 +1,5 @@
-"""``backfill-tui export inngest`` against a loopback server that answers like Inngest's event API.
+"""``backfill-tui export inngest`` against a loopback server that answers like Inngest's event API
+(``inngest_standin``; ``Answer``, ``FakeInngest`` and ``_handler`` are still importable here).
 
 The server records every request, answers some with 429 or 500 (deterministically, by request
 number) and, like Inngest, keeps the first event of each id: a 500 after "processing" makes the
@@ -12,12 +13,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from inngest_standin import Answer, FakeInngest, serving
+from inngest_standin import _handler as _handler  # test_app_export imports it from here
 from support import run_cli
 
 from backfill_tui import cli
@@ -34,69 +35,10 @@ from backfill_tui.export.inngest import EVENT_NAME, event_id
 KEY = "evtkey-Zx81-secret-Q42"
 
 
-@dataclass
-class Answer:
-    status: int
-    process: bool = False  # store the events before answering (a 500 after processing)
-    retry_after: str | None = None
-
-
-@dataclass
-class FakeInngest:
-    """What the server saw; ``script`` maps a request number (1-based) to a non-200 answer."""
-
-    script: dict[int, Answer] = field(default_factory=dict)
-    always: Answer | None = None
-    requests: list[tuple[str, bytes]] = field(default_factory=list)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> first event
-    received: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    url: str = ""
-
-
-def _handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            with state.lock:
-                state.requests.append((self.path, body))
-                number = len(state.requests)
-                answer = state.always or state.script.get(number, Answer(200, process=True))
-                events = json.loads(body)
-                if answer.process:
-                    state.received += len(events)
-                    for event in events:
-                        state.events.setdefault(event["id"], event)
-            if answer.status == 200:
-                payload = {"ids": [e["id"] for e in events], "status": 200}
-            else:
-                payload = {"error": "try again", "status": answer.status}
-            data = json.dumps(payload).encode()
-            self.send_response(answer.status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            if answer.retry_after is not None:
-                self.send_header("retry-after", answer.retry_after)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:  # keep the test output clean
-            pass
-
-    return Handler
-
-
 @pytest.fixture
 def inngest() -> Iterator[FakeInngest]:
-    state = FakeInngest()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving() as state:
+        yield state
 
 
 @pytest.fixture

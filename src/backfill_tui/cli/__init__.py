@@ -54,6 +54,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backfill_tui.cli.diff",
     "backfill_tui.cli.report",
     "backfill_tui.cli.export",
+    "backfill_tui.cli.trigger",
     "backfill_tui.cli.app",
 )
 
