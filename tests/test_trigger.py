@@ -245,3 +245,10 @@ def test_event_ids_are_stable_within_a_day_and_new_the_next() -> None:
     assert check_row(4, {**fields, "provider": "gitlab"}) == Refusal(
         4, "unknown provider 'gitlab'; production backfills github or vercel"
     )
+
+
+def test_trigger_help_loads_no_heavy_package() -> None:
+    from test_startup_imports import loaded
+
+    code, found = loaded("trigger", "--help")
+    assert code == 0 and found == set()

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .exports import insert_new
 from .mirror import now_iso
 
 TABLE = "trigger_ledger"
@@ -75,20 +76,9 @@ def record_sent(conn: sqlite3.Connection, target_id: str, sent: Iterable[Trigger
         )
         for s in sent
     ]
-    if not values:
-        return 0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        before = conn.total_changes
-        conn.executemany(
-            f"INSERT OR IGNORE INTO {TABLE} (target_id, event_id, integration_id, workspace_id, "
-            "provider, depth_days, entity_types, requested_by, sent_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            values,
-        )
-        added = conn.total_changes - before
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return added
+    return insert_new(
+        conn,
+        f"INSERT OR IGNORE INTO {TABLE} (target_id, event_id, integration_id, workspace_id, "
+        "provider, depth_days, entity_types, requested_by, sent_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        values,
+    )
