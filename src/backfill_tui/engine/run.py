@@ -31,6 +31,7 @@ from ..http import (
     WaitNotice,
     current_stats,
 )
+from ..http.tokens import TokenPool, split_tokens
 from ..models import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, SourceEvent
 from ..secrets_registry import public_settings, redact
 from ..store import Mirror, RunRecord, StreamRecord, combined_status
@@ -138,6 +139,9 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         #: Set when the mirror refused a write: every other stream stops at its next page.
         self._stopped: BackfillError | None = None
+        #: The token pools of sources given several tokens, by source (calls and quota per
+        #: token, by fingerprint, for the summary; http/tokens.py).
+        self.token_pools: dict[str, TokenPool] = {}
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -265,11 +269,16 @@ class Engine:
             )
 
         base_url = self.environment.base_url(info)
+        tokens = split_tokens(credential.value) if credential else []
+        pool = TokenPool(tokens, info.auth_header) if len(tokens) > 1 else None
+        if pool is not None:  # several tokens in the variable: rotated by quota
+            self.token_pools[source] = pool
         transport = ResilientTransport(
             self.environment.inner_transport(),
             provider_label=info.label,
             base_url=base_url,
-            auth_header=info.auth_header(credential.value) if credential else None,
+            auth_header=info.auth_header(credential.value) if credential and not pool else None,
+            tokens=pool,
             policy=info.policy(),
             clock=self.environment.clock,
             reserve_fraction=info.reserve_fraction,
