@@ -45,7 +45,7 @@ from conftest_pg import _free_port, _run, _runner, find_binary  # noqa: E402
 from backfill_tui import cli  # noqa: E402
 from backfill_tui.export import PostgresTarget, export_now, plan_export  # noqa: E402
 from backfill_tui.export.postgres import COLUMNS, DDL, TABLE  # noqa: E402
-from backfill_tui.store.mirror import _check_existing  # noqa: E402
+from backfill_tui.store.opening import check_existing as _check_existing  # noqa: E402
 
 USER, PASSWORD = "bench", "bench-pw-1618"
 

@@ -104,7 +104,15 @@ def test_eta_past_the_estimate_is_unknown_not_zero() -> None:
 def test_an_interrupted_run_animates_nothing() -> None:
     run = RunRecord("r", "ws", ["github:acme/rocket"], 30, "2026-05-01T00:00:00+00:00", None, 1000)
     streams = [
-        StreamRecord(1, "r", "github", "acme/rocket", "issue", status="running", fetched=40),
+        StreamRecord(
+            1,
+            "r",
+            "github",
+            "acme/rocket",
+            "issue",
+            status="running",
+            counters=ev.StreamCounters(fetched=40),
+        ),
         StreamRecord(2, "r", "github", "acme/rocket", "push", status="pending"),
     ]
     progress = RunProgress(run, streams, started_at=1000.0)

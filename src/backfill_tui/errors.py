@@ -1,33 +1,103 @@
-"""Errors a user can cause or meet, each carrying one clear line for them.
+"""Errors a user can cause or meet, each carrying one clear line and its exit status.
 
-    BackfillError               anything we explain to the user (exit status 2 when it is bad input)
-    ├── UsageError              bad arguments or source specs
-    ├── CredentialsMissing      no token for a provider that needs one
-    ├── MirrorError             the --db file is not ours, is corrupt, or is too new
+Every error a user can cause derives from :class:`BackfillError`; ``str()`` is the one line to
+show, and the class attribute ``exit_status`` is what the command exits with (the faces read it
+from the error, never from a table of their own):
+
+    BackfillError               anything we explain to the user                        exit 2
+    ├── UsageError              bad arguments or source specs                               2
+    │   ├── engine.runs.RunCompleted     resume asked of a run that completed              2
+    │   └── engine.runs.RunStillRunning  resume asked of a run a live process runs         2
+    ├── CredentialsMissing      no token for a provider that needs one                      2
+    ├── MirrorError             the --db file is not ours, is corrupt, or is too new        2
     │   └── MirrorMissing       there is no mirror where one is read (reading never makes one)
     ├── StorageError            the machine refuses a read or write the user can mend (.path)
-    │   ├── DiskFull            no space left (SQLITE_FULL, ENOSPC, EDQUOT)
+    │   ├── DiskFull            no space left (SQLITE_FULL, ENOSPC, EDQUOT)                 2
     │   ├── FileLocked          another process holds the mirror's write lock (SQLITE_BUSY)
     │   ├── ReadOnly            the file, its folder or its file system is read-only
     │   ├── PermissionDenied    the file or a folder on its path may not be read or written
     │   └── BadPath             a part of the path is a file, or a folder is missing
-    └── RunConflict             another process runs a backfill of the same workspace and source
+    ├── RunConflict             another process runs a backfill of the same workspace and source
+    ├── recording.RecordingError  a recording missing, not ours, cut short or modified      2
+    ├── export.ExportError      an export that cannot start: bad input found before sending 2
+    │   └── export.ExportFailed the destination failed after the input was accepted         1
+    ├── export.values.Refused   one row the destination cannot hold (its row is skipped)    1
+    └── http.ApiError           a stream cannot go on (the run goes on without it)          1
+        ├── AuthenticationFailed, AccessDenied, HostNotAllowed, PagingStalled,
+        │   RetriesExhausted, RateLimitExhausted, UnexpectedResponse  (http/errors.py)
+        ├── http.DeadlineExceeded   a call's whole-request deadline passed (also httpx's
+        │                           ``TimeoutException``, so the retry layer retries it)
+        └── recording.RecordingMismatch  a replay asked what the recording never answered
+
+Exit statuses (README, "Exit status"): 0 every stream completed; 1 the run (or export) ended but
+a stream failed or was cancelled (:data:`EXIT_INCOMPLETE`); 2 bad usage or bad input
+(:data:`EXIT_BAD_INPUT`); 70 an internal error, a bug (:data:`EXIT_INTERNAL`, sysexits'
+``EX_SOFTWARE``): anything that is not a :class:`BackfillError` is one, logged with its
+traceback to the log file (``terms.log_path()``) while the user sees one line pointing there.
+141 when stdout's reader went away (``| head``), as a shell reports SIGPIPE.
 
 :func:`storage_error` is the one table from an ``OSError`` to its line; the store maps SQLite's
 result codes onto the same kinds (``store/failures.py``), so a disk that fills while writing a
-report and one that fills while writing the mirror say the same thing.
-
-The HTTP layer's errors (``backfill_tui.http.errors``) are stream failures, not bad input.
+report and one that fills while writing the mirror say the same thing. Errors that never leave
+their module are not in the tree: the simulator's ``QueryError`` (answered as a GraphQL 400,
+as the real API does) and the control-flow signals of a few connectors and simulator routes.
 """
 
 from __future__ import annotations
 
 import errno
 from pathlib import Path
+from typing import ClassVar
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "BackfillError",
+    "BadPath",
+    "CredentialsMissing",
+    "DiskFull",
+    "FileLocked",
+    "MirrorError",
+    "MirrorMissing",
+    "PermissionDenied",
+    "ReadOnly",
+    "RunConflict",
+    "StorageError",
+    "UsageError",
+    "crash_line",
+    "exit_status",
+    "storage_error",
+]
+
+#: Every stream completed (or the command did all it was asked).
+EXIT_OK = 0
+#: The run or export ended, but a stream failed or was cancelled: what was stored is kept.
+EXIT_INCOMPLETE = 1
+#: Bad usage or bad input, said in one line with how to mend it.
+EXIT_BAD_INPUT = 2
+#: An internal error, a bug (sysexits.h ``EX_SOFTWARE``): one line, the traceback in the log.
+EXIT_INTERNAL = 70
 
 
 class BackfillError(Exception):
-    """An error whose ``str()`` is one line meant for the user."""
+    """An error whose ``str()`` is one line meant for the user; ``exit_status`` is the status
+    a command that ends with it exits with."""
+
+    exit_status: ClassVar[int] = EXIT_BAD_INPUT
+
+
+def exit_status(exc: BaseException) -> int:
+    """The exit status a command ending with ``exc`` exits with: the error's own for a
+    :class:`BackfillError`, :data:`EXIT_INTERNAL` for anything else (a bug)."""
+    return exc.exit_status if isinstance(exc, BackfillError) else EXIT_INTERNAL
+
+
+def crash_line(exc: BaseException, log: str | Path) -> str:
+    """The one line a face shows for a bug (an exception that is no :class:`BackfillError`):
+    its kind and where its traceback went. Never the exception's text, which may hold data."""
+    return f"internal error ({type(exc).__name__}); this is a bug, the details are in {log}"
 
 
 class UsageError(BackfillError):

@@ -3,7 +3,11 @@
 - the backfill depths offered and the per-stream cap a run takes when the user does not say;
 - counts with their nouns (``1 stream``, ``2 streams``): every face goes through :func:`plural`;
 - the program's name, where its mirror and log live by default (platformdirs), and the command
-  line a hint suggests (:func:`suggest`), used by errors raised on every floor.
+  line a hint suggests (:func:`suggest`), used by errors raised on every floor;
+- the statuses of runs and streams (:class:`RunStatus`, :class:`StreamStatus`), the rule for the
+  status a face shows (:func:`shown_run_status`: "interrupted") and for a run's status from its
+  streams' (:func:`combined_status`), and a stream's counters (:class:`StreamCounters`), held
+  once and shared by the store's records and the engine's progress events.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import difflib
 import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
@@ -68,3 +74,94 @@ def noun(count: int, one: str, many: str | None = None) -> str:
 def were(count: int) -> str:
     """``was`` for one, ``were`` for any other count."""
     return "was" if count == 1 else "were"
+
+
+# -- statuses ------------------------------------------------------------------------------------
+
+
+class RunStatus(StrEnum):
+    """A run's status as the mirror stores it (interfaces.md §4), plus the shown-only
+    ``INTERRUPTED`` (:func:`shown_run_status`; never stored)."""
+
+    RUNNING = "running"
+    COMPLETED = "completed"
+    PARTIAL = "partial"  # some streams completed, the others failed
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # shown only: stored "running", its process is gone
+
+
+class StreamStatus(StrEnum):
+    """A stream's status as the mirror stores it, plus the shown-only ``INTERRUPTED`` (a
+    running stream of an interrupted run) and ``CAPPED`` (completed as far as ``--max-items``
+    allowed: :func:`shown_stream_status`)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"  # shown only
+    CAPPED = "capped"  # shown only
+
+
+#: A stream in one of these has ended (this stretch of its run).
+STREAM_FINISHED: frozenset[StreamStatus] = frozenset(
+    {StreamStatus.COMPLETED, StreamStatus.FAILED, StreamStatus.CANCELLED}
+)
+#: Shown statuses of a run that ``resume`` may continue.
+RESUMABLE: frozenset[RunStatus] = frozenset(
+    {RunStatus.INTERRUPTED, RunStatus.FAILED, RunStatus.PARTIAL, RunStatus.CANCELLED}
+)
+
+
+def shown_run_status(stored: str, process_alive: bool) -> RunStatus:
+    """The status every face shows for a run stored as ``stored``: a run marked running whose
+    process is gone (``process_alive`` false: killed or crashed) is ``interrupted``."""
+    status = RunStatus(stored)
+    if status is RunStatus.RUNNING and not process_alive:
+        return RunStatus.INTERRUPTED
+    return status
+
+
+def shown_stream_status(stored: str, *, capped: bool = False) -> StreamStatus:
+    """The status a face shows for a stream: ``capped`` for one the per-stream limit stopped
+    (it completed as far as it was allowed to, not the whole backfill window)."""
+    status = StreamStatus(stored)
+    if capped and status is StreamStatus.COMPLETED:
+        return StreamStatus.CAPPED
+    return status
+
+
+def combined_status(stream_statuses: Iterable[str]) -> RunStatus:
+    """A run's (or a source's) status from its streams' (interfaces.md §4 summary values):
+    all completed → completed; any cancelled, running or pending → cancelled; else partial when
+    some completed, failed when none did."""
+    statuses = {StreamStatus(s) for s in stream_statuses}
+    if statuses <= {StreamStatus.COMPLETED}:
+        return RunStatus.COMPLETED
+    if statuses & {StreamStatus.CANCELLED, StreamStatus.RUNNING, StreamStatus.PENDING}:
+        return RunStatus.CANCELLED
+    return RunStatus.PARTIAL if StreamStatus.COMPLETED in statuses else RunStatus.FAILED
+
+
+class CheckOutcome(StrEnum):
+    """What a connection test (``engine.connection.check_source``) found."""
+
+    OK = "ok"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class StreamCounters:
+    """A stream's cumulative counts: items fetched (kept under the cap), new and duplicate
+    observations stored, items that failed to transform, pages and API calls. The store's
+    :class:`~backfill_tui.store.StreamRecord` holds one; progress events carry one."""
+
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    pages: int = 0
+    api_calls: int = 0

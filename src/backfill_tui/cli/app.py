@@ -15,14 +15,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..connectors import PROVIDERS
 from ..terms import default_db
 from .options import db_path
 
 if TYPE_CHECKING:
-    from ..store import Mirror
+    from ..engine.mirror import Mirror
+    from ..screens.app import BackfillApp
 
-__all__ = ["DEMO_SIM", "DEMO_SOURCES", "DEMO_WORKSPACE", "cmd_app", "cmd_demo", "register"]
+__all__ = [
+    "DEMO_SIM",
+    "DEMO_SOURCES",
+    "DEMO_WORKSPACE",
+    "app_ended",
+    "cmd_app",
+    "cmd_demo",
+    "register",
+]
 
 DEMO_WORKSPACE = "demo"
 DEMO_SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
@@ -35,14 +43,10 @@ def default_demo_db() -> Path:
 
 def demo_sources() -> tuple[str, ...]:
     """The demo workspace's sources whose provider is registered (connector and simulator)."""
-    from ..simulator.base import PROVIDERS as SIMULATED
-    from ..simulator.simulator import Simulator  # noqa: F401  (imports register the providers)
+    from ..engine.catalog import simulated
 
-    return tuple(
-        spec
-        for spec in DEMO_SOURCES
-        if spec.split(":", 1)[0] in PROVIDERS and spec.split(":", 1)[0] in SIMULATED
-    )
+    offered = simulated()
+    return tuple(spec for spec in DEMO_SOURCES if spec.split(":", 1)[0] in offered)
 
 
 def register(sub: Any) -> None:
@@ -72,7 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     config = DEMO_SIM if config is None else config
     environment = Environment.create(simulate=True, simulator_config=config)
     db = getattr(args, "db", None) or default_demo_db()
-    from . import check_side_outputs
+    from .drive import check_side_outputs
 
     check_side_outputs(environment, db)  # the simulator's request_log is never the mirror
     mirror = _open_for_app(db)
@@ -84,24 +88,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
         )
         app.run()
-        if app.stopped_by:
-            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
-        return app.return_code or 0
+        return app_ended(app)
     finally:
         mirror.close()
 
 
+def app_ended(app: BackfillApp) -> int:
+    """How the terminal app's run ends for the shell: a bug (an unhandled exception) is one
+    line pointing at the log, which holds its traceback, and exit 70 (``logfile.report_crash``);
+    a signal says what was kept; else the app's own return code."""
+    if app.crash is not None:
+        from .logfile import report_crash
+
+        return report_crash(app.crash, "terminal app")
+    if app.stopped_by:
+        sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
+    return app.return_code or 0
+
+
 def _open_for_app(path: Path) -> Mirror:
     """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
-    from ..errors import PermissionDenied, ReadOnly
-    from ..store import Mirror
+    from ..engine.mirror import open_for_app
 
-    try:
-        return Mirror.open(path)
-    except (ReadOnly, PermissionDenied):
-        if not path.is_file():
-            raise
-        return Mirror.open(path, readonly=True)
+    return open_for_app(path)
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -112,8 +121,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False))
         app.run()
-        if app.stopped_by:
-            sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
-        return app.return_code or 0
+        return app_ended(app)
     finally:
         mirror.close()

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..connectors import PROVIDERS, provider
+from ..engine.catalog import PROVIDERS, provider
 from ..errors import UsageError
 
 

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..engine import progress as ev
+from ..terms import StreamCounters, StreamStatus, shown_stream_status
 from ..terms import plural as plural  # the one helper (counts.py); still importable from here
 from ..textsafe import clean
 
@@ -68,8 +69,8 @@ class HeadlessDisplay:
         if isinstance(event, ev.RunStarted):
             for key in event.streams:
                 self.rows[key] = {
-                    "status": "pending",
-                    "counters": ev.StreamCounters(),
+                    "status": StreamStatus.PENDING,
+                    "counters": StreamCounters(),
                     "error": None,
                 }
             self._line(
@@ -77,7 +78,7 @@ class HeadlessDisplay:
             )
         elif isinstance(event, ev.PageStored):
             row = self.rows.setdefault(event.stream, {"error": None})
-            row.update(status="running", counters=event.counters)
+            row.update(status=StreamStatus.RUNNING, counters=event.counters)
             self.waits.pop(event.stream.rsplit("/", 1)[0], None)
         elif isinstance(event, ev.RateLimitWait):
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
@@ -85,8 +86,8 @@ class HeadlessDisplay:
             self._line(f"{event.source}: {self.waits[event.source]}")
         elif isinstance(event, ev.StreamFinished):
             row = self.rows.setdefault(event.stream, {})
-            capped = event.capped and event.status == "completed"
-            status = "capped" if capped else event.status
+            status = shown_stream_status(event.status, capped=event.capped)
+            capped = status == StreamStatus.CAPPED
             row.update(status=status, counters=event.counters, error=event.error)
             c = event.counters
             note = " by --max-items" if capped else ""
@@ -117,7 +118,7 @@ class HeadlessDisplay:
         numbers = ("fetched", "new", "dup", "failed", "pages", "calls")
         # Widths at this terminal width (each column is padded by one either side): the
         # numbers whole, the stream names before the status (a wait's detail is in the caption).
-        counters = [row.get("counters", ev.StreamCounters()) for row in self.rows.values()]
+        counters = [row.get("counters", StreamCounters()) for row in self.rows.values()]
         values = [
             (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls) for c in counters
         ]
@@ -151,10 +152,10 @@ class HeadlessDisplay:
             if source != shown_source:
                 shown_source = source
                 table.add_row(f"[bold]{escape(fit_source(source, room))}[/]")
-            c: ev.StreamCounters = row.get("counters", ev.StreamCounters())
-            status = row.get("status", "pending")
+            c: StreamCounters = row.get("counters", StreamCounters())
+            status = row.get("status", StreamStatus.PENDING)
             wait = self.waits.get(key.rsplit("/", 1)[0])
-            if status == "running" and wait:
+            if status == StreamStatus.RUNNING and wait:
                 status = "waiting"
             if row.get("error"):
                 status = f"failed: {clean(row['error'])}"

@@ -26,8 +26,7 @@ from ..textsafe import clean
 from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg
 
 if TYPE_CHECKING:
-    from ..export import ExportPlan, ExportProgress, ExportResult, ExportTarget
-    from ..export.common import Tally
+    from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget, Tally
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"
 
@@ -112,24 +111,24 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_export_postgres(args: argparse.Namespace) -> int:
-    from ..export import PostgresTarget
+    from ..engine.export import postgres_target
 
-    return _export(args, PostgresTarget(args.dsn, create_schema=args.create_schema))
+    return _export(args, postgres_target(args.dsn, create_schema=args.create_schema))
 
 
 def cmd_export_inngest(args: argparse.Namespace) -> int:
-    from ..export import DEFAULT_BASE_URL, InngestTarget
+    from ..engine.export import inngest_target
 
     key = args.event_key or os.environ.get(EVENT_KEY_ENV)
     if not key:
         raise UsageError(f"no Inngest event key; pass --event-key KEY or set {EVENT_KEY_ENV}")
-    target = InngestTarget(key, base_url=args.url or DEFAULT_BASE_URL, clerk_org=args.clerk_org)
+    target = inngest_target(key, base_url=args.url, clerk_org=args.clerk_org)
     return _export(args, target)
 
 
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
+    from ..engine.export import ExportFailed, Refused, export_now, plan_export
     from ..engine.run import validate_workspace
-    from ..export import ExportFailed, export_now, plan_export
 
     args.workspace = validate_workspace(args.workspace)
     if not args.apply:
@@ -151,7 +150,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
         result = export_now(db_path(args), target, args.workspace, args.run, progress=progress)
     except ExportFailed as exc:
         sys.stderr.write(f"backfill-tui: export failed: {redact(str(exc))}\n")
-        return EXIT_INCOMPLETE
+        return exc.exit_status
     except KeyboardInterrupt:
         written = done[-1].written if done else 0
         sys.stderr.write(
@@ -169,7 +168,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
             f"backfill-tui: {plural(result.refused, 'observation')} refused by the destination, the "
             "others were written; reasons in the summary\n"
         )
-        return EXIT_INCOMPLETE
+        return Refused.exit_status  # a refused row fails alone (exit 1), the rest is written
     return EXIT_OK
 
 

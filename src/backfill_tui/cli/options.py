@@ -1,7 +1,8 @@
-"""What every subcommand shares: the one-line usage errors, ``--db`` and the default paths.
+"""What every subcommand shares: the one-line usage errors, ``--db`` and the default paths,
+the ``--days`` and count arguments, and the hint pointing at the demo's own mirror.
 
-A subcommand module (``auth_cli``, ``export_cli``, ...) defines ``register(subparsers)`` that
-adds its parser with ``set_defaults(handler=...)``; ``cli.COMMAND_MODULES`` lists the modules.
+A command module (``cli/run.py``, ``cli/export.py``, ...) defines ``register(subparsers)`` that
+adds its parser with ``set_defaults(handler=...)``; ``cli.COMMANDS`` lists the modules.
 """
 
 from __future__ import annotations
@@ -12,13 +13,27 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from ..errors import MirrorMissing
-from ..terms import APP, db_flag, default_db, did_you_mean
+from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, UsageError
+from ..terms import APP, db_flag, default_db, did_you_mean, suggest
 
 if TYPE_CHECKING:
-    from ..store import Mirror
+    from ..engine.mirror import Mirror
 
-EXIT_OK, EXIT_INCOMPLETE, EXIT_BAD_INPUT = 0, 1, 2
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INCOMPLETE",
+    "EXIT_OK",
+    "Parser",
+    "add_db_option",
+    "add_summary_options",
+    "days_arg",
+    "db_path",
+    "demo_mirror_hint",
+    "missing_mirror_line",
+    "open_mirror",
+    "positive_arg",
+    "run_id_arg",
+]
 
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
@@ -65,6 +80,14 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_summary_options(parser: argparse.ArgumentParser) -> None:
+    """``--json`` and ``--quiet``, as every command that drives a run takes them."""
+    parser.add_argument(
+        "--json", action="store_true", help="print the run summary as JSON on stdout"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+
+
 def db_path(args: argparse.Namespace) -> Path:
     return args.db if getattr(args, "db", None) else default_db()
 
@@ -75,7 +98,7 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
     Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
     saying so and how to name the right one (exit 2).
     """
-    from ..store import Mirror
+    from ..engine.mirror import Mirror
 
     path = db_path(args)
     try:
@@ -100,3 +123,49 @@ def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist
     return (
         f"no mirror yet at the default path {path}; `{APP} run` makes one, or give --db PATH{hint}"
     )
+
+
+def days_arg(text: str) -> int:
+    """``--days``: 7, 30 or 90 (``engine.run.validate_depth``), else argparse's one line."""
+    from ..engine.run import validate_depth
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not 7, 30 or 90") from None
+    try:
+        return validate_depth(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(
+            str(exc).replace(f"--days {value} ", f"{value} ")
+        ) from None
+
+
+def positive_arg(text: str) -> int:
+    """A count of at least 1 (``--max-items``, ``--limit``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def demo_mirror_hint(args: argparse.Namespace, run_ref: str | None = None) -> str:
+    """Where `backfill-tui demo` keeps its runs, when the default mirror was read and the demo
+    one exists (``run_ref``: say so only if that run is there). ``""`` when nothing to say."""
+    if getattr(args, "db", None):
+        return ""
+    from ..engine.runs import find_run
+    from .app import default_demo_db
+
+    demo = default_demo_db()
+    if not demo.is_file():
+        return ""
+    if run_ref is None:
+        return f"runs made by `{APP} demo` are in {demo}: add{db_flag(demo)}"
+    found = find_run(demo, run_ref)
+    if found is None:
+        return ""
+    return f"run {found} was made by `{APP} demo`: `{suggest(f'resume {found}', demo)}`"

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .options import add_db_option, db_path
+from .options import add_db_option, add_summary_options
 
 
 def register(sub: Any) -> None:
@@ -25,24 +25,21 @@ def register(sub: Any) -> None:
         ),
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="the recording")
-    parser.add_argument(
-        "--json", action="store_true", help="print the run summary as JSON on stdout"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress display on stderr")
+    add_summary_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=cmd_replay)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from ..engine.recording import Replay
     from ..engine.run import Engine
-    from ..recording import Replay
-    from ..store import Mirror
-    from ..terms import plural, were
-    from . import _db_flag, _drive
+    from ..terms import db_flag, plural, were
+    from .drive import drive
+    from .options import open_mirror
 
     replay = Replay.open(args.file)
     try:
-        mirror = Mirror.open(db_path(args))
+        mirror = open_mirror(args)
     except BaseException:
         replay.close()
         raise
@@ -55,9 +52,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 f"replaying run {header.run_id} ({replay.exchanges} recorded "
                 f"exchanges, started {header.run.started_at}) as run {run.id}\n"
             )
-        code = _drive(
-            engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=_db_flag(args)
-        )
+        flag = db_flag(getattr(args, "db", None))
+        code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         left = replay.transport.remaining if replay.transport is not None else 0
         if left and not args.quiet:
             sys.stderr.write(

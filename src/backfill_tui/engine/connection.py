@@ -3,7 +3,7 @@
 The terminal app's "test connection" calls :func:`check_source`: it makes the connector's
 source-level call (``prepare()``, one request for most providers) through a real
 :class:`ApiClient` and says, in the user's words, what happened to the token, the access and
-the target. :func:`open_client` is shared with :mod:`estimate`. No Textual here.
+the target. :func:`open_client` is the one client factory (runs, estimates, checks). No Textual.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 import httpx
 
@@ -30,13 +29,15 @@ from ..http import (
     WaitNotice,
     current_stats,
 )
+from ..http.tokens import TokenPool, split_tokens
 from ..secrets_registry import redact
+from ..terms import CheckOutcome
 from .credentials import Credential
 from .environment import Environment
 
 __all__ = ["ConnectionReport", "check_source", "open_client"]
 
-Outcome = Literal["ok", "failed", "unknown"]
+Outcome = CheckOutcome
 
 #: A connection test tries once: a person is waiting for it, and a DNS failure or refused
 #: connection will not mend itself in the seconds six backed-off retries take (a run retries).
@@ -52,14 +53,20 @@ def open_client(
     on_wait: Callable[[WaitNotice], None] | None = None,
     rules: RetryRules | None = None,
 ) -> ApiClient:
-    """An ApiClient for one provider, configured exactly like the engine's (``Engine._client``);
-    ``rules``: the retry bounds (default: the engine's)."""
+    """The one ApiClient factory: a provider's client over ``environment``'s transport, behind
+    the retrying, rate-limit-aware :class:`ResilientTransport` with the credential's auth header.
+    Runs (``Engine._client``), estimates and connection checks all build theirs here.
+    ``on_wait``: told of each rate-limit wait; ``rules``: the retry bounds (default: the
+    environment's, else ``RetryRules()``)."""
     base_url = environment.base_url(info)
+    tokens = split_tokens(credential.value) if credential else []
+    pool = TokenPool(tokens, info.auth_header) if len(tokens) > 1 else None  # rotated by quota
     transport = ResilientTransport(
         environment.inner_transport(),
         provider_label=info.label,
         base_url=base_url,
-        auth_header=info.auth_header(credential.value) if credential else None,
+        auth_header=info.auth_header(credential.value) if credential and not pool else None,
+        tokens=pool,
         policy=info.policy(),
         clock=environment.clock,
         reserve_fraction=info.reserve_fraction,
@@ -86,7 +93,7 @@ class ConnectionReport:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome == CheckOutcome.OK
 
 
 def _token_line(environment: Environment, info: ProviderInfo, cred: Credential | None) -> str:
@@ -106,17 +113,21 @@ async def check_source(
     try:
         credential = environment.credential(info)
     except BackfillError as exc:
-        return ConnectionReport(source, f"missing: {exc}", "not tried", "not checked", "failed")
+        return ConnectionReport(
+            source, f"missing: {exc}", "not tried", "not checked", CheckOutcome.FAILED
+        )
     token = _token_line(environment, info, credential)
     try:
         client = open_client(environment, info, credential, rules=CHECK_RULES)
     except BackfillError as exc:
-        return ConnectionReport(source, token, f"not tried: {exc}", "not checked", "failed")
+        return ConnectionReport(
+            source, token, f"not tried: {exc}", "not checked", CheckOutcome.FAILED
+        )
     now = datetime.fromtimestamp(environment.clock.now(), UTC)
     connector = info.connector(target, client, now)
     stats = CallStats()
     reset = current_stats.set(stats)
-    outcome: Outcome = "ok"
+    outcome: Outcome = CheckOutcome.OK
     access, found = "granted", f"found: {target}"
     host = httpx.URL(environment.base_url(info)).host
     try:
@@ -126,7 +137,7 @@ async def check_source(
         access, found, outcome = (
             f"no answer from {host} in {CHECK_TIMEOUT:.0f} s",
             "not checked",
-            "failed",
+            CheckOutcome.FAILED,
         )
     except RetriesExhausted as exc:
         problem = str(exc).rpartition("(")[2].rstrip(")") or _safe(exc)
@@ -134,18 +145,23 @@ async def check_source(
             access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
         else:
             access = f"failed: {_safe(exc)}"
-        found, outcome = "not checked", "failed"
+        found, outcome = "not checked", CheckOutcome.FAILED
     except AuthenticationFailed as exc:
-        token, access, found, outcome = f"rejected: {_safe(exc)}", "denied", "not checked", "failed"
+        token, access, found, outcome = (
+            f"rejected: {_safe(exc)}",
+            "denied",
+            "not checked",
+            CheckOutcome.FAILED,
+        )
     except AccessDenied as exc:
         access = "token accepted" if credential is not None else "answered"
-        found, outcome = f"not reachable: {_safe(exc)}", "failed"
+        found, outcome = f"not reachable: {_safe(exc)}", CheckOutcome.FAILED
     except ApiError as exc:
-        access, found, outcome = f"failed: {_safe(exc)}", "not checked", "failed"
+        access, found, outcome = f"failed: {_safe(exc)}", "not checked", CheckOutcome.FAILED
     finally:
         current_stats.reset(reset)
         await client.aclose()
-    if outcome == "ok" and stats.api_calls == 0:
+    if outcome == CheckOutcome.OK and stats.api_calls == 0:
         found = "not checked (this provider has no setup call; the run will tell)"
     quota = client.transport.quota
     return ConnectionReport(

@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..store import RunRecord, StreamRecord
-from ..terms import plural
+from ..terms import (
+    STREAM_FINISHED,
+    RunStatus,
+    StreamCounters,
+    StreamStatus,
+    plural,
+    shown_stream_status,
+)
 from ..textsafe import clean
 from . import progress as ev
 
 __all__ = ["EventBuffer", "RunProgress", "SourceState", "StreamState", "source_of"]
 
-FINISHED = ("completed", "failed", "cancelled")
+FINISHED = STREAM_FINISHED
 
 
 def source_of(stream_key: str) -> str:
@@ -35,8 +42,8 @@ def clock_time(epoch: float) -> str:
 class StreamState:
     key: str
     entity: str
-    status: str = "pending"
-    counters: ev.StreamCounters = field(default_factory=ev.StreamCounters)
+    status: StreamStatus = StreamStatus.PENDING
+    counters: StreamCounters = field(default_factory=StreamCounters)
     total: int | None = None  # the estimate
     error: str | None = None
     capped: bool = False
@@ -48,21 +55,19 @@ class StreamState:
         return self.status in FINISHED
 
     @property
-    def shown_status(self) -> str:
-        """The status a face shows: ``capped`` for a stream the per-stream limit stopped (it
-        completed as far as it was allowed to, not the whole window)."""
-        if self.capped and self.status == "completed":
-            return "capped"
-        return self.status
+    def shown_status(self) -> StreamStatus:
+        """The status a face shows (``terms.shown_stream_status``: ``capped`` for a stream the
+        per-stream limit stopped)."""
+        return shown_stream_status(self.status, capped=self.capped)
 
     def bar(self) -> tuple[float | None, float]:
         """(total, progress) for a progress bar; total None means indeterminate (animated),
         which only a stream that is running right now gets."""
         done = self.counters.fetched
-        if self.status == "completed":
+        if self.status == StreamStatus.COMPLETED:
             return float(max(done, 1)), float(max(done, 1))
         if self.total is None:
-            if self.status == "running":
+            if self.status == StreamStatus.RUNNING:
                 return None, float(done)
             return float(max(done, 1)), float(done)
         return float(max(self.total, done, 1)), float(done)
@@ -99,7 +104,7 @@ class RunProgress:
         #: the earlier ones): the ETA's rate counts only what this stretch fetched.
         self.fetched_at_start = 0
         self.finished_at: float | None = None
-        self.status = run.status
+        self.status: RunStatus = run.status
         self.streams: dict[str, StreamState] = {}
         self.sources: dict[str, SourceState] = {}
         self.log: list[str] = []
@@ -110,14 +115,7 @@ class RunProgress:
                 record.key,
                 record.entity,
                 record.status,
-                ev.StreamCounters(
-                    record.fetched,
-                    record.new,
-                    record.duplicates,
-                    record.failed,
-                    record.pages,
-                    record.api_calls,
-                ),
+                record.counters,
                 totals.get(record.key, record.estimate),  # a resumed run keeps its estimate
                 record.error,
                 record.capped,
@@ -138,17 +136,17 @@ class RunProgress:
         self.version += 1
         self.started_at = now
         self.finished_at = None
-        self.status = "running"
+        self.status = RunStatus.RUNNING
         self.fetched_at_start = self.totals().fetched
 
     def mark_interrupted(self) -> None:
         """The run's process is gone: it and its unfinished streams show ``interrupted``
         (nothing of it is running, so nothing animates)."""
         self.version += 1
-        self.status = "interrupted"
+        self.status = RunStatus.INTERRUPTED
         for stream in self.streams.values():
-            if stream.status == "running":
-                stream.status = "interrupted"
+            if stream.status == StreamStatus.RUNNING:
+                stream.status = StreamStatus.INTERRUPTED
 
     # -- folding events ------------------------------------------------------------------------
 
@@ -161,18 +159,18 @@ class RunProgress:
     def apply(self, event: ev.ProgressEvent, now: float) -> None:
         self.version += 1
         if isinstance(event, ev.RunStarted):
-            self.status = "running"
+            self.status = RunStatus.RUNNING
             self.finished_at = None
             for key in event.streams:
                 stream = self._stream(key)
-                stream.status, stream.error = "pending", None
+                stream.status, stream.error = StreamStatus.PENDING, None
             self._log(
                 now,
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
             )
         elif isinstance(event, ev.PageStored):
             stream = self._stream(event.stream)
-            stream.status, stream.counters = "running", event.counters
+            stream.status, stream.counters = StreamStatus.RUNNING, event.counters
             source = self.sources[source_of(event.stream)]
             if event.quota_remaining is not None:
                 source.quota_remaining = event.quota_remaining
@@ -221,14 +219,7 @@ class RunProgress:
             stream.error = clean(record.error) if record.error else None
             stream.capped = record.capped
             stream.note = clean(record.note) if record.note else None
-            stream.counters = ev.StreamCounters(
-                record.fetched,
-                record.new,
-                record.duplicates,
-                record.failed,
-                record.pages,
-                record.api_calls,
-            )
+            stream.counters = record.counters
 
     def _log(self, now: float, text: str) -> None:
         self.log.append(f"{clock_time(now)}  {clean(text)}")
@@ -241,11 +232,11 @@ class RunProgress:
 
     @property
     def running(self) -> bool:
-        return self.status == "running" and self.finished_at is None
+        return self.status == RunStatus.RUNNING and self.finished_at is None
 
-    def totals(self) -> ev.StreamCounters:
+    def totals(self) -> StreamCounters:
         t = [s.counters for s in self.streams.values()]
-        return ev.StreamCounters(
+        return StreamCounters(
             sum(c.fetched for c in t),
             sum(c.new for c in t),
             sum(c.duplicates for c in t),
@@ -320,7 +311,7 @@ class EventBuffer:
 def stored_span(run: RunRecord) -> tuple[float, float] | None:
     """A finished run's (start, end) in epoch seconds from its stored ``started_at`` and
     ``finished_at``; None while it runs, when either is missing, or when they disagree."""
-    if run.status == "running" or not run.started_at or not run.finished_at:
+    if run.status == RunStatus.RUNNING or not run.started_at or not run.finished_at:
         return None
     try:
         start = datetime.fromisoformat(run.started_at).timestamp()

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..terms import RunStatus, StreamCounters, StreamStatus
 
-@dataclass(frozen=True)
-class StreamCounters:
-    fetched: int = 0
-    new: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    pages: int = 0
-    api_calls: int = 0
+__all__ = [
+    "BudgetLeft",
+    "PageStored",
+    "ProgressEvent",
+    "RateLimitWait",
+    "RunFinished",
+    "RunStarted",
+    "StreamCounters",
+    "StreamFinished",
+]
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class RateLimitWait:
 class StreamFinished:
     run_id: str
     stream: str
-    status: str  # completed | failed | cancelled
+    status: StreamStatus  # completed | failed | cancelled
     counters: StreamCounters
     error: str | None = None
     capped: bool = False
@@ -77,7 +80,7 @@ class StreamFinished:
 @dataclass(frozen=True)
 class RunFinished:
     run_id: str
-    status: str  # completed | partial | failed | cancelled
+    status: RunStatus  # completed | partial | failed | cancelled
 
 
 ProgressEvent = RunStarted | PageStored | RateLimitWait | StreamFinished | RunFinished

@@ -3,23 +3,15 @@
     plan = plan_export(db, PostgresTarget(dsn), workspace)     # dry run: changes nothing
     result = apply_export(plan, progress=callback)             # writes, records in the mirror
 
-``export_cli`` is the headless face; a terminal UI screen calls the same two functions.
+``cli/export.py`` is the headless face; the terminal UI's export screen calls the same two
+functions, both through ``engine/export.py``.
 """
 
-from .common import (
-    ExportError,
-    ExportFailed,
-    ExportPlan,
-    ExportProgress,
-    ExportResult,
-    ExportTarget,
-    apply_export,
-    export_now,
-    export_status,
-    plan_export,
-)
+from .common import apply_export, export_now, export_status, plan_export
 from .inngest import DEFAULT_BASE_URL, InngestTarget, RetryPolicy
+from .outcome import ExportPlan, ExportProgress, ExportResult
 from .postgres import PostgresTarget
+from .target import ExportError, ExportFailed, ExportTarget
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -12,6 +12,9 @@ and a repeat sends nothing new. Because both run the same walk over the same sta
 predicts the apply exactly: rows written, skipped, refused, values changed and batches (an
 Inngest 413, which only the server can tell, is the one exception: the batches are then split).
 
+The destination's interface and the export's errors are ``target.py``; the plan and result a
+face shows, ``outcome.py``.
+
 Errors: :class:`ExportError` is bad input found before anything was sent (exit status 2);
 :class:`ExportFailed` is the destination failing after the input was accepted (exit status 1).
 Both block: a terminal UI runs them in a worker thread and can stop between batches (``cancel``).
@@ -19,16 +22,13 @@ Both block: a terminal UI runs them in a worker thread and can stop between batc
 
 from __future__ import annotations
 
-import abc
 import bisect
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import BackfillError, MirrorError
+from ..errors import MirrorError
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
@@ -43,152 +43,16 @@ from ..store.exports import (
     run_exists,
 )
 from ..terms import plural, suggest, were
+from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
+from .target import COUNTED, ExportError, ExportFailed, ExportTarget, Prepared
 from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
+
+__all__ = ["CHUNK", "apply_export", "export_now", "export_status", "plan_export"]
 
 #: How many sourceIds the walk asks the destination about at once.
 CHUNK = 5000
-#: How many refused rows a plan or result names (all are counted).
-REFUSED_EXAMPLES = 5
 
 SAMPLE_SIZE = 5
-
-
-class ExportError(BackfillError):
-    """An export could not start: bad input, found before anything was sent; one line, no
-    secret (exit status 2)."""
-
-
-class ExportFailed(ExportError):
-    """The destination failed after the input was accepted (a dropped connection, a server
-    that keeps failing, a refused key); one line with the reason (exit status 1)."""
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One observation made ready for a destination: the cleaned row, what is sent for it
-    (Postgres: a tuple of column texts; Inngest: the encoded event) and its size in bytes
-    where the destination limits request bytes (0 elsewhere)."""
-
-    row: ObservationRow
-    payload: Any
-    size: int = 0
-
-
-@dataclass
-class Sent:
-    """What a destination did with one batch."""
-
-    delivered: list[ObservationRow]
-    present: int = 0  #: rows it turned out to hold already (another writer got there first)
-    refused: list[tuple[str, str]] = field(default_factory=list)  #: (sourceId, reason)
-    changes: list[str] = field(default_factory=list)  #: values changed while sending
-
-
-#: A row a dry run found storable as it stands and only counts (see :func:`_walk`).
-COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
-
-
-class ExportTarget(abc.ABC):
-    """A destination: opened for a plan (read-only) or for an apply, then closed."""
-
-    kind: str = ""
-    #: Why a skipped observation is skipped, in the user's words.
-    skip_reason: str = ""
-    #: Whether :meth:`present` needs the mirror's ledger (Inngest) or asks the target (Postgres).
-    uses_ledger: bool = False
-    #: At most this many rows, and (where not None) this many bytes of payload, per send.
-    max_batch_rows: int = 500
-    max_batch_bytes: int | None = None
-
-    @property
-    @abc.abstractmethod
-    def target_id(self) -> str:
-        """Names the destination without secrets (known once opened)."""
-
-    @abc.abstractmethod
-    def open(self, *, apply: bool) -> None: ...
-
-    @abc.abstractmethod
-    def close(self) -> None: ...
-
-    @abc.abstractmethod
-    def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
-        """Which of ``source_ids`` (cleaned, see ``values.py``) the destination already holds;
-        ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`).
-        Successive calls of one walk get successive chunks of the mirror's sourceIds in
-        ascending byte order (apart from the rare id cleaning changed)."""
-
-    @abc.abstractmethod
-    def prepare(
-        self, workspace: str, row: ObservationRow, *, checked: bool = False
-    ) -> tuple[Prepared, list[str]]:
-        """``row`` (already cleaned) made ready to send, and any further values changed to fit
-        the destination; raises :class:`~backfill_tui.export.values.Refused` if it cannot be
-        held at all. ``checked``: SQLite already found every text within :meth:`limits`."""
-
-    def limits(self) -> dict[str, int]:
-        """The most characters each text column holds (Postgres: varchar(n)); none by default."""
-        return {}
-
-    def check(self, workspace: str) -> None:
-        """Raises :class:`ExportError` if the destination cannot take this workspace's rows at
-        all (Postgres: a workspace_id too long, or missing where a foreign key points)."""
-        return None
-
-    def prepare_schema(self) -> None:
-        """Called once by an apply before the first batch (Postgres: ``--create-schema``)."""
-        return None
-
-    @abc.abstractmethod
-    def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
-        """Deliver one batch; raises :class:`ExportError` when the destination fails."""
-
-    def plan_details(self) -> dict[str, Any]:
-        """Target-specific facts for the plan (e.g. that the table would be created)."""
-        return {}
-
-    def stats(self) -> dict[str, Any]:
-        """Target-specific counters for the result (e.g. HTTP requests and retries)."""
-        return {}
-
-
-def sample_row(row: ObservationRow) -> dict[str, Any]:
-    return {
-        "source_id": row.source_id,
-        "observation_type": row.observation_type,
-        "occurred_at": row.occurred_at,
-        "title": row.title,
-    }
-
-
-@dataclass
-class Tally:
-    """What a walk found: counts, values changed (by kind) and rows refused (by reason)."""
-
-    total: int = 0
-    skipped: int = 0
-    changes: Counter[str] = field(default_factory=Counter)
-    refused: Counter[str] = field(default_factory=Counter)
-    refused_examples: list[tuple[str, str]] = field(default_factory=list)
-
-    def refuse(self, source_id: str, reason: str) -> None:
-        self.refused[reason] += 1
-        if len(self.refused_examples) < REFUSED_EXAMPLES:
-            self.refused_examples.append((clean_text(source_id)[0], reason))
-
-    @property
-    def refused_count(self) -> int:
-        return sum(self.refused.values())
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "changed_values": dict(sorted(self.changes.items())),
-            "refused": self.refused_count,
-            "refused_reasons": dict(sorted(self.refused.items())),
-            "refused_examples": [
-                {"source_id": sid, "reason": why} for sid, why in self.refused_examples
-            ],
-        }
 
 
 def _clean_ids(source_ids: list[str]) -> list[str]:
@@ -276,101 +140,6 @@ def _walk(
             current.append(prepared)
     if current:
         yield current
-
-
-@dataclass
-class ExportPlan:
-    """What an export would do; computing it changed nothing. Pass it to :func:`apply_export`."""
-
-    target: ExportTarget = field(repr=False)
-    mirror_path: Path
-    workspace: str
-    run_id: str | None
-    target_kind: str
-    target_id: str
-    total: int
-    would_write: int
-    skipped: int
-    skip_reason: str
-    batch_sizes: list[int]
-    sample: list[ObservationRow] = field(default_factory=list, repr=False)
-    tally: Tally = field(default_factory=Tally, repr=False)
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def refused(self) -> int:
-        return self.tally.refused_count
-
-    @property
-    def changes(self) -> dict[str, int]:
-        return dict(self.tally.changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": True,
-            "target": self.target_kind,
-            "target_id": self.target_id,
-            "workspace": self.workspace,
-            "run_id": self.run_id,
-            "observations": self.total,
-            "would_write": self.would_write,
-            "skipped": self.skipped,
-            "skip_reason": self.skip_reason,
-            "batches": len(self.batch_sizes),
-            **self.tally.to_dict(),
-            "sample": [sample_row(r) for r in self.sample],
-            **self.details,
-        }
-
-
-@dataclass(frozen=True)
-class ExportProgress:
-    """Sent to the ``progress`` callback after each batch."""
-
-    batch: int
-    batches: int
-    written: int
-    skipped: int
-    remaining: int
-
-
-@dataclass
-class ExportResult:
-    target_kind: str
-    target_id: str
-    workspace: str
-    run_id: str | None
-    written: int
-    skipped: int
-    skip_reason: str
-    batches: int
-    cancelled: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
-    tally: Tally = field(default_factory=Tally, repr=False)
-
-    @property
-    def refused(self) -> int:
-        return self.tally.refused_count
-
-    @property
-    def changes(self) -> dict[str, int]:
-        return dict(self.tally.changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": False,
-            "target": self.target_kind,
-            "target_id": self.target_id,
-            "workspace": self.workspace,
-            "run_id": self.run_id,
-            "written": self.written,
-            "skipped": self.skipped,
-            "skip_reason": self.skip_reason,
-            "batches": self.batches,
-            "cancelled": self.cancelled,
-            **self.tally.to_dict(),
-            **self.details,
-        }
 
 
 def export_status(db: str | Path, workspace: str) -> dict[tuple[str, str], int]:

@@ -37,7 +37,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..secrets_registry import RedactingFilter, redact, register
-from .common import ExportError
+from .target import ExportError
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")

@@ -31,7 +31,6 @@ from typing import Any
 import httpx
 
 from ..store.exports import ObservationRow
-from .common import ExportTarget, Prepared, Sent
 from .event_api import (
     DEFAULT_BASE_URL,
     MAX_EVENTS,
@@ -41,6 +40,7 @@ from .event_api import (
     encode,
     request_body,
 )
+from .target import ExportTarget, Prepared, Sent
 from .values import Refused
 
 __all__ = ["DEFAULT_BASE_URL", "EVENT_NAME", "InngestTarget", "RetryPolicy", "event_id"]

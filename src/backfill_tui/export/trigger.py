@@ -55,8 +55,8 @@ from typing import Any
 from ..store.exports import open_for_reading
 from ..store.triggers import TriggerSent, record_sent, sent_among
 from ..terms import DEFAULT_DEPTH, DEPTHS
-from .common import ExportError
 from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, batches, encode
+from .target import ExportError
 
 EVENT_NAME = "apps-console/backfill.requested"
 #: Production's backfill connectors at 5d0218601 and their entity types (all are the defaults).

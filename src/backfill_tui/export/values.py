@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ..errors import EXIT_INCOMPLETE, BackfillError
 from ..store.exports import ObservationRow
 
 REPLACEMENT = "\ufffd"
@@ -52,8 +53,11 @@ JSON_FIELDS = ("actor", "source_references", "metadata")
 TIME_FIELDS = ("occurred_at", "captured_at", "created_at")
 
 
-class Refused(Exception):
-    """A row the destination cannot hold, whatever is changed; ``str()`` says why in one line."""
+class Refused(BackfillError):
+    """A row the destination cannot hold, whatever is changed; ``str()`` says why in one line.
+    The row is skipped and counted; an export that refused rows exits 1."""
+
+    exit_status = EXIT_INCOMPLETE
 
 
 def decode_text(raw: bytes) -> str:

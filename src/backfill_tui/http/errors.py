@@ -12,9 +12,14 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 
 from __future__ import annotations
 
+from ..errors import EXIT_INCOMPLETE, BackfillError
 
-class ApiError(Exception):
-    """A failure that ends one stream (or all streams of one source)."""
+
+class ApiError(BackfillError):
+    """A failure that ends one stream (or all streams of one source): the run goes on, and
+    ends with exit status 1 (the one error tree: ``backfill_tui.errors``)."""
+
+    exit_status = EXIT_INCOMPLETE
 
     #: When true, every stream of the same provider fails with it (bad credentials).
     provider_wide: bool = False

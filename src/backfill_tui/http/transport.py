@@ -32,7 +32,13 @@ import httpx
 
 from ..clock import Clock
 from ..terms import plural
-from .errors import AuthenticationFailed, HostNotAllowed, RateLimitExhausted, RetriesExhausted
+from .errors import (
+    ApiError,
+    AuthenticationFailed,
+    HostNotAllowed,
+    RateLimitExhausted,
+    RetriesExhausted,
+)
 from .ratelimit import Quota, RateLimitPolicy
 from .tokens import PooledToken, TokenPool
 
@@ -73,7 +79,7 @@ class RetryRules:
     deadline: float = 120.0
 
 
-class DeadlineExceeded(httpx.TimeoutException):
+class DeadlineExceeded(httpx.TimeoutException, ApiError):
     """One attempt took longer than :attr:`RetryRules.deadline` as a whole (retried)."""
 
 

@@ -31,12 +31,14 @@ from textual.worker import Worker, WorkerState
 from ..clock import Clock
 from ..engine.environment import Environment
 from ..engine.live import EventBuffer, RunProgress
+from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
 from ..secrets_registry import redact
-from ..store import Mirror, RunRecord
+from ..terms import RunStatus
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
+from .crash import OneLineCrash
 from .messages import ProgressFlushed, RunEnded, RunLaunched
 from .wording import in_app
 
@@ -45,8 +47,8 @@ from .wording import in_app
 # without them; tests/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
     from ..engine.estimate import Estimate
+    from ..engine.recording import Recorder
     from ..engine.run import Engine, RunRequest
-    from ..recording import Recorder
     from .dashboard import DashboardScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
@@ -102,7 +104,7 @@ def worker_done(worker: Worker[str]) -> bool:
     return isinstance(task, asyncio.Task) and task.done()
 
 
-class BackfillApp(App[None]):
+class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
     TITLE = "backfill-tui"
     CSS_PATH = "app.tcss"
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
@@ -199,8 +201,8 @@ class BackfillApp(App[None]):
         if self.session is not None and self.session.active:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from ..engine.recording import Recorder
         from ..engine.run import Engine
-        from ..recording import Recorder
 
         engine = Engine(self.mirror, self.environment)
         try:
@@ -226,8 +228,8 @@ class BackfillApp(App[None]):
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
+        from ..engine.recording import Replay
         from ..engine.run import Engine
-        from ..recording import Replay
 
         try:
             replay = Replay.open(path)
@@ -258,9 +260,10 @@ class BackfillApp(App[None]):
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
         from ..engine.run import Engine
+        from ..engine.runs import shown_status
 
         progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
-        if run.status == "running" and not self.mirror.run_is_live(run):
+        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:
             progress.mark_interrupted()
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
@@ -272,9 +275,9 @@ class BackfillApp(App[None]):
         return self.session
 
     def _environment_for(self, run: RunRecord) -> Environment:
-        if run.simulate == self.environment.simulated:
-            return self.environment
-        return Environment.create(simulate=run.simulate, simulator_config=run.simulator or "")
+        from ..engine.runs import environment_for
+
+        return environment_for(run, self.environment)
 
     def start_session(self, *, resumed: bool) -> None:
         session = self.session
@@ -288,7 +291,7 @@ class BackfillApp(App[None]):
         self.post_message(RunLaunched(session.run.id, resumed))
 
     async def _drive(self, session: RunSession) -> str:
-        status = "cancelled"
+        status: str = RunStatus.CANCELLED
         recorder, session.recorder = session.recorder, None  # only the first start records
         try:
             recording = (
@@ -299,14 +302,14 @@ class BackfillApp(App[None]):
             with recording:
                 status = await session.engine.run(session.run.id)
         except asyncio.CancelledError:
-            status = "cancelled"
+            status = RunStatus.CANCELLED
             raise
         except BackfillError as exc:
-            status = "failed"
+            status = RunStatus.FAILED
             self.notify(redact(str(exc)), title="Run stopped", severity="error", timeout=8)
         except Exception as exc:  # a bug: say so in one line, the traceback goes to the log
             log.exception("run %s stopped by an internal error", session.run.id)
-            status = "failed"
+            status = RunStatus.FAILED
             self.notify(
                 f"internal error ({type(exc).__name__}); details in the log",
                 title="Run stopped",
@@ -327,11 +330,12 @@ class BackfillApp(App[None]):
         return status
 
     def on_run_ended(self, message: RunEnded) -> None:
-        severity: SeverityLevel = "information" if message.status == "completed" else "warning"
+        completed = message.status == RunStatus.COMPLETED
+        severity: SeverityLevel = "information" if completed else "warning"
         self.notify(f"run {message.run_id} {message.status}", severity=severity)
         if self.session is not None and self.session.run.id == message.run_id:
             self.session.progress.sync(self.mirror.streams(message.run_id))
-            self.session.progress.status = message.status
+            self.session.progress.status = RunStatus(message.status)
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
             self._dashboard().refresh_session(final=True)
@@ -353,14 +357,20 @@ class BackfillApp(App[None]):
         if session.active:
             self.notify("the run is still going", severity="warning")
             return False
+        from ..engine.run import Engine
+        from ..engine.runs import RunCompleted, RunStillRunning, check_resume, resume_environment
+
         record = self.mirror.get_run(session.run.id)
-        if record is None or record.status == "completed":
+        try:
+            if record is None:
+                raise RunCompleted(session.run.id)
+            check_resume(self.mirror, record)  # the engine's preconditions, said in app words
+        except RunCompleted:
             self.notify("this run completed; nothing to retry", severity="information")
             return False
-        if record.status == "running" and self.mirror.run_is_live(record):
+        except RunStillRunning:
             self.notify("another process is running this run", severity="error")
             return False
-        from ..engine.run import Engine, resume_environment
 
         try:  # as it was made: a replayed run from its recording, never live (engine's rule)
             # A replay's spool lives as long as its environment's transport (as open_recording).
@@ -394,9 +404,10 @@ class BackfillApp(App[None]):
         ):
             # The worker is gone but its end was never handled: take the mirror's word.
             record = self.mirror.get_run(session.run.id)
-            status = record.status if record is not None else "failed"
-            if status == "running":  # nothing runs it now: it stopped where it was
-                status = "cancelled" if session.worker.cancelled_event.is_set() else "interrupted"
+            status: str = record.status if record is not None else RunStatus.FAILED
+            if status == RunStatus.RUNNING:  # nothing runs it now: it stopped where it was
+                cancelled = session.worker.cancelled_event.is_set()
+                status = RunStatus.CANCELLED if cancelled else RunStatus.INTERRUPTED
             session.ended = True
             self.post_message(RunEnded(session.run.id, status))
         events = session.buffer.drain()

@@ -32,7 +32,7 @@ from textual.widgets import (
     Select,
 )
 
-from ..connectors import CATALOG, PROVIDERS, provider
+from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import keyring_status, lookup, save_token
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register

@@ -53,7 +53,7 @@ from .export_parts import (
 from .wording import in_app
 
 if TYPE_CHECKING:
-    from ..export import ExportPlan, ExportProgress, ExportResult
+    from ..engine.export import ExportPlan, ExportProgress, ExportResult
     from .app import BackfillApp
 
 log = logging.getLogger("backfill_tui.screens.app")
@@ -81,7 +81,7 @@ class ExportScreen(Screen[None]):
         return cast("BackfillApp", self.app)
 
     def compose(self) -> ComposeResult:
-        from ..export import DEFAULT_BASE_URL
+        from ..engine.export import DEFAULT_BASE_URL
 
         yield Header()
         with Horizontal(id="export-main"):
@@ -205,7 +205,7 @@ class ExportScreen(Screen[None]):
 
     def show_status(self) -> None:
         """What was already exported where, for the workspace (from the mirror's ledger)."""
-        from ..export import export_status
+        from ..engine.export import export_status
 
         label = self.query_one("#export-status", Label)
         workspace = self.query_one("#export-workspace", Input).value.strip()
@@ -262,7 +262,7 @@ class ExportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
     def _plan(self, form: ExportForm, confirm: bool) -> None:
-        from ..export import plan_export
+        from ..engine.export import plan_export
 
         try:
             plan = plan_export(
@@ -365,7 +365,7 @@ class ExportScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export-apply", exit_on_error=False)
     def _apply(self, plan: ExportPlan, cancel: threading.Event) -> None:
-        from ..export import apply_export
+        from ..engine.export import apply_export
 
         def progress(step: ExportProgress) -> None:
             self.post_message(ExportStepped(step))

@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..textsafe import clean
 
 if TYPE_CHECKING:
-    from ..export import ExportPlan, ExportProgress, ExportResult, ExportTarget
+    from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget
 
 __all__ = [
     "ExportFailed",
@@ -45,7 +45,7 @@ class ExportForm:
 
     def target(self) -> ExportTarget:
         """The destination (checks the DSN's form or the key; connects to nothing)."""
-        from ..export import DEFAULT_BASE_URL, InngestTarget, PostgresTarget
+        from ..engine.export import inngest_target, postgres_target
 
         if not self.workspace:
             raise UsageError(
@@ -54,14 +54,10 @@ class ExportForm:
         if self.kind == "postgres":
             if not self.dsn:
                 raise UsageError("type the DSN: postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
-            return PostgresTarget(self.dsn, create_schema=self.create_schema)
+            return postgres_target(self.dsn, create_schema=self.create_schema)
         if not self.event_key:
             raise UsageError("type the Inngest event key")
-        return InngestTarget(
-            self.event_key,
-            base_url=self.base_url or DEFAULT_BASE_URL,
-            clerk_org=self.clerk_org or None,
-        )
+        return inngest_target(self.event_key, base_url=self.base_url, clerk_org=self.clerk_org)
 
 
 @dataclass

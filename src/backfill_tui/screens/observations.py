@@ -20,8 +20,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
-from ..store import ObservationRow, kept_by_production
-from ..store.browse import literal_terms
+from ..engine.observations import ObservationRow, kept_by_production, literal_terms
 from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter

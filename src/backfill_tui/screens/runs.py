@@ -4,7 +4,6 @@ opens as a new run (replayed offline), and two runs are compared (mark A, then c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -17,9 +16,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
 from ..engine.diff import diff_fetched
+from ..engine.runs import RunLine, run_lines
 from ..errors import BackfillError
-from ..store import Mirror, RunRecord
-from ..terms import plural
+from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from .diff import DiffScreen
@@ -29,45 +28,14 @@ from .wording import in_app
 if TYPE_CHECKING:
     from .app import BackfillApp
 
-RESUMABLE = ("interrupted", "failed", "partial", "cancelled")
+__all__ = ["RunLine", "RunsScreen", "recording_problem", "run_lines"]
+
 PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundred
-
-
-@dataclass(frozen=True)
-class RunLine:
-    run: RunRecord
-    status: str
-    streams_done: int
-    streams: int
-    new: int
-    duplicates: int
-    failed: int
-
-
-def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
-    lines = []
-    for run in mirror.list_runs(limit):
-        status = run.status
-        if status == "running" and not mirror.run_is_live(run):
-            status = "interrupted"
-        streams = mirror.streams(run.id)
-        lines.append(
-            RunLine(
-                run,
-                status,
-                sum(1 for s in streams if s.status == "completed"),
-                len(streams),
-                sum(s.new for s in streams),
-                sum(s.duplicates for s in streams),
-                sum(s.failed for s in streams),
-            )
-        )
-    return lines
 
 
 def recording_problem(path: str) -> str | None:
     """None when ``path`` opens as a recording, else the one line saying why not."""
-    from ..recording import Replay
+    from ..engine.recording import Replay
 
     try:
         Replay.open(Path(path).expanduser())
@@ -168,7 +136,7 @@ class RunsScreen(Screen[None]):
             sim = " (simulated)" if run.simulate else ""
             if run.recording:  # a replay answered from a file, not the live API
                 sim += f" (replay of {Path(run.recording).name})"
-            style = {"completed": "", "running": "bold"}.get(line.status, "italic")
+            style = {RunStatus.COMPLETED: "", RunStatus.RUNNING: "bold"}.get(line.status, "italic")
             sources = " ".join(run.sources)
             if self.app.size.width < WIDE_FROM and len(run.sources) > 1:
                 first = run.sources[0].split(":")[0] if self._narrow else run.sources[0]
@@ -235,7 +203,7 @@ class RunsScreen(Screen[None]):
         if run_id is None:
             return
         line = self.lines[run_id]
-        if line.status not in RESUMABLE:
+        if not line.resumable:
             self.notify(
                 f"run {run_id} is {line.status}; only an interrupted, failed, partial or "
                 "cancelled run can be resumed",

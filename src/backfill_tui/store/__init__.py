@@ -1,8 +1,10 @@
 """The local SQLite mirror (the only place that speaks SQL)."""
 
 from .browse import ObservationDetail, ObservationRow
-from .mirror import Mirror, PageResult, nanoid, now_iso, observation_row, observation_type
+from .mirror import Mirror, PageResult
+from .overview import RunTotals
 from .records import RunRecord, StreamRecord, combined_status
+from .rows import nanoid, now_iso, observation_row, observation_type
 from .significance import THRESHOLD, kept_by_production, score
 
 __all__ = [
@@ -12,6 +14,7 @@ __all__ = [
     "ObservationRow",
     "PageResult",
     "RunRecord",
+    "RunTotals",
     "StreamRecord",
     "combined_status",
     "kept_by_production",

@@ -18,7 +18,8 @@ from typing import Any
 from ..errors import MirrorError
 from ..terms import suggest
 from .failures import translate
-from .mirror import _check_existing, _connect_read_only, now_iso
+from .opening import check_existing, connect_read_only
+from .rows import now_iso
 from .schema import OBSERVATION_COLUMNS
 
 _COLUMNS = OBSERVATION_COLUMNS
@@ -58,9 +59,9 @@ def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
             f"no mirror at {target}; run a backfill first "
             f"(`{suggest('run SOURCE... --workspace ID', target)}`)"
         )
-    _check_existing(target)
+    check_existing(target)
     try:
-        conn = _connect_read_only(target)  # also in a read-only folder (issue 10 item 5)
+        conn = connect_read_only(target)  # also in a read-only folder (issue 10 item 5)
         conn.execute("SELECT count(*) FROM observations").fetchone()
     except sqlite3.DatabaseError as exc:
         raise translate(exc, target) from None

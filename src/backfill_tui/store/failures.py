@@ -136,3 +136,14 @@ def lock_holders(path: Path) -> list[int]:
         except OSError:  # gone, or not ours to look at
             continue
     return sorted(found)
+
+
+def explain(exc: BaseException, path: Path) -> BackfillError | None:
+    """The user's line for a SQLite error (:func:`translate`, on the mirror at ``path``) or an
+    ``OSError`` the user can mend (``errors.storage_error``) that reached a face's top; ``None``
+    for anything else (a bug)."""
+    if isinstance(exc, sqlite3.Error):
+        return translate(exc, path)
+    if isinstance(exc, OSError):
+        return storage_error(exc)
+    return None

@@ -2,97 +2,53 @@
 
 This is the only module that speaks SQL. :meth:`Mirror.open` refuses, with one clear line and
 without writing a byte, any file that is not a backfill-tui mirror, is corrupt, or was made by a
-newer version. A page's observations and its stream's checkpoint are committed in one
-transaction (:meth:`Mirror.commit_page`), so a crash loses at most the page in flight.
+newer version (the checks: ``store/opening.py``). A page's observations and its stream's
+checkpoint are committed in one transaction (:meth:`Mirror.commit_page`), so a crash loses at
+most the page in flight.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from ..errors import MirrorError, MirrorMissing, PermissionDenied, RunConflict
+from ..errors import MirrorError, MirrorMissing, PermissionDenied
+from ..terms import RunStatus, StreamStatus
 from .browse import ObservationBrowsing
-from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, diagnose, translate, translate_os
+from .failures import diagnose, translate, translate_os
+from .locks import RunLocks
+from .opening import (
+    RUN_BUSY_TIMEOUT_S,
+    check_existing,
+    connect_read_only,
+    narrow_empty,
+)
+from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
+from .rows import json_text, now_iso, observation_row
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
-from .significance import score
 
 if TYPE_CHECKING:  # the pydantic models load with the engine, not with every open of a mirror
     from ..models import SourceEvent
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Seconds that opening the mirror for writing waits for another process's write lock.
 #: Names SQLite gives the files it keeps beside a database; never a mirror of their own.
 SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
 OPEN_LOCK_WAIT_S = 2.0
-#: Seconds a write waits for the lock once the mirror is open (two runs share one mirror).
-RUN_BUSY_TIMEOUT_S = 30.0
-_NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
 _INSERT = (
     f"INSERT INTO observations ({', '.join(ROW_COLUMNS)}, ingestion_source) "
     f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)}, 'backfill') "
     "ON CONFLICT (workspace_id, source_id) DO NOTHING"
 )
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def nanoid(size: int = 21) -> str:
-    """A 21-character URL-safe public id, like production's ``nanoid()``."""
-    return "".join(_NANOID[b & 63] for b in os.urandom(size))
-
-
-def observation_type(event: SourceEvent) -> str:
-    """Production's ``deriveObservationType``: Vercel's first '.' becomes '_'."""
-    if event.source == "vercel":
-        return event.sourceType.replace(".", "_", 1)
-    return event.sourceType
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _json_of(value: Any) -> str:
-    """Compact JSON of models, lists and dicts, ``None`` fields left out (pydantic's encoder)."""
-    from pydantic_core import to_json  # here, not at the top: `runs` and the app never need it
-
-    return to_json(value, exclude_none=True).decode()
-
-
-def observation_row(event: SourceEvent, workspace: str, run_id: str, at: str) -> tuple[Any, ...]:
-    return (
-        nanoid(),
-        workspace,
-        event.source,
-        event.sourceType,
-        event.sourceId,
-        observation_type(event),
-        event.title,
-        event.body,
-        _json_of(event.actor) if event.actor is not None else None,
-        _json_of(event.references),
-        _json_of(event.metadata),
-        event.occurredAt,
-        at,
-        at,
-        score(event),
-        run_id,
-    )
 
 
 @dataclass(frozen=True)
@@ -101,20 +57,15 @@ class PageResult:
     duplicates: int
 
 
-def process_alive(pid: int, host: str) -> bool:
-    """Whether the process that holds a lock still runs (on another host: assume it does)."""
-    if host != socket.gethostname():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+class Mirror(ObservationBrowsing, RunLocks):
+    """The mirror at ``path`` over one connection; open it with :meth:`open`.
 
+    Past 400 lines on purpose: opening (with its checks), the run and stream records, the page
+    commit and the accounting share this one connection and :meth:`transaction`, the only write
+    path. Reading observations (``browse.py``), the runs overview (``overview.py``), the locks
+    (``locks.py``), the file checks (``opening.py``) and a row's columns (``rows.py``) live apart.
+    """
 
-class Mirror(ObservationBrowsing):
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
@@ -170,10 +121,10 @@ class Mirror(ObservationBrowsing):
         if size:
             if not os.access(target, os.R_OK):
                 raise PermissionDenied(target)
-            pending = _check_existing(target)
+            pending = check_existing(target)
         if readonly and not pending:
             try:
-                return cls(target, _connect_read_only(target))
+                return cls(target, connect_read_only(target))
             except sqlite3.Error as exc:
                 raise translate(exc, target) from None
         if size is None:
@@ -181,7 +132,7 @@ class Mirror(ObservationBrowsing):
             fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         elif size == 0:  # an empty file (mktemp, touch): private like one made here
-            _narrow_empty(target)
+            narrow_empty(target)
         problem = diagnose(target)
         if problem is not None:
             if readonly and size:  # an older mirror that reading would have to upgrade first
@@ -271,10 +222,10 @@ class Mirror(ObservationBrowsing):
             (
                 run.id,
                 run.workspace,
-                _json(run.sources),
+                json_text(run.sources),
                 run.depth_days,
                 run.since,
-                _json(sorted(run.entities)) if run.entities is not None else None,
+                json_text(sorted(run.entities)) if run.entities is not None else None,
                 run.max_items,
                 run.status,
                 int(run.simulate),
@@ -310,6 +261,10 @@ class Mirror(ObservationBrowsing):
         cols = self._cols("runs")
         return [RunRecord.from_row(cols, row) for row in rows]
 
+    def run_overview(self, limit: int = 50) -> list[tuple[RunRecord, RunTotals]]:
+        """The newest runs with their streams' totals, in one query (``store/overview.py``)."""
+        return run_overview(self.conn, limit)
+
     def streams(self, run_id: str) -> list[StreamRecord]:
         rows = self.conn.execute(
             "SELECT * FROM streams WHERE run_id = ? ORDER BY id", (run_id,)
@@ -328,7 +283,7 @@ class Mirror(ObservationBrowsing):
         return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
 
     def set_run_status(
-        self, run_id: str, status: str, *, finished: bool = False, at: str | None = None
+        self, run_id: str, status: RunStatus, *, finished: bool = False, at: str | None = None
     ) -> None:
         """``at``: the finishing instant (ISO 8601) on the run's own clock, the one its
         ``started_at`` was taken on (a replay's, a virtual clock's); default the wall clock."""
@@ -364,7 +319,9 @@ class Mirror(ObservationBrowsing):
                         (totals[stream.key], stream.id),
                     )
 
-    def set_stream_status(self, stream_id: int, status: str, error: str | None = None) -> None:
+    def set_stream_status(
+        self, stream_id: int, status: StreamStatus, error: str | None = None
+    ) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?",
@@ -446,7 +403,7 @@ class Mirror(ObservationBrowsing):
                 " WHERE id = ?",
                 (
                     cursor,
-                    "completed" if done else "running",
+                    StreamStatus.COMPLETED if done else StreamStatus.RUNNING,
                     fetched,
                     new,
                     len(rows) - new,
@@ -474,42 +431,6 @@ class Mirror(ObservationBrowsing):
             "SELECT stream_id, item_key, reason FROM item_failures WHERE run_id = ? ORDER BY id",
             (run_id,),
         ).fetchall()
-
-    # -- locks ---------------------------------------------------------------------------------
-
-    def acquire(self, run_id: str, workspace: str, sources: Iterable[str]) -> None:
-        """Take the per-(workspace, source) locks for a run, or refuse if a live run holds one."""
-        with self.transaction() as conn:
-            self._take_locks(conn, run_id, workspace, sources)
-
-    @staticmethod
-    def _take_locks(
-        conn: sqlite3.Connection, run_id: str, workspace: str, sources: Iterable[str]
-    ) -> None:
-        me, host = os.getpid(), socket.gethostname()
-        for source in sources:
-            row = conn.execute(
-                "SELECT run_id, pid, host FROM run_locks WHERE workspace_id = ? AND source = ?",
-                (workspace, source),
-            ).fetchone()
-            if row and row[0] != run_id and process_alive(row[1], row[2]):
-                raise RunConflict(
-                    f"workspace '{workspace}' already has a backfill of {source} running "
-                    f"(run {row[0]}, process {row[1]} on {row[2]}); wait for it to finish "
-                    "or stop it first"
-                )
-            conn.execute(
-                "INSERT OR REPLACE INTO run_locks VALUES (?,?,?,?,?,?)",
-                (workspace, source, run_id, me, host, now_iso()),
-            )
-
-    def release(self, run_id: str) -> None:
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM run_locks WHERE run_id = ?", (run_id,))
-
-    def run_is_live(self, run: RunRecord) -> bool:
-        """A run marked running whose process is gone was interrupted (killed or crashed)."""
-        return run.pid is not None and run.host is not None and process_alive(run.pid, run.host)
 
     # -- reading observations ------------------------------------------------------------------
 
@@ -541,127 +462,3 @@ class Mirror(ObservationBrowsing):
 
 def _sources(run: RunRecord) -> list[tuple[str, str]]:
     return [tuple(spec.split(":", 1)) for spec in run.sources]  # type: ignore[misc]
-
-
-def _is_wal(header: bytes) -> bool:
-    """Whether a database header says WAL mode (file format bytes 18 and 19 are 2)."""
-    return len(header) >= 20 and header[18] == 2 and header[19] == 2
-
-
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """A connection that never writes: ``query_only`` where the file and folder are writable
-    (SQLite then tidies its ``-wal``/``-shm`` on close); else ``mode=ro`` when another
-    connection has the file open (its ``-shm`` exists), or ``immutable`` when none has: reading
-    a WAL file ``mode=ro`` needs a ``-shm``, which a read-only folder cannot hold and which
-    would otherwise be left behind. https://www.sqlite.org/wal.html#readonly
-    """
-    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
-        conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=RUN_BUSY_TIMEOUT_S
-        )
-        conn.execute("PRAGMA query_only = ON")
-        return conn
-    with path.open("rb") as handle:
-        header = handle.read(100)
-    shm = Path(f"{path}-shm")
-    mode = "immutable=1" if _is_wal(header) and not shm.exists() else "mode=ro"
-    return sqlite3.connect(
-        f"{path.resolve().as_uri()}?{mode}",
-        uri=True,
-        isolation_level=None,
-        check_same_thread=False,
-        timeout=RUN_BUSY_TIMEOUT_S,
-    )
-
-
-def _peek_connection(path: Path, header: bytes) -> sqlite3.Connection:
-    """A connection for looking at a file before it is trusted, that creates no file: a WAL
-    file with no ``-wal`` beside it holds everything in itself, so it is read ``immutable``
-    (``mode=ro`` would leave a ``-wal`` and ``-shm`` behind)."""
-    uri = path.resolve().as_uri()
-    if _is_wal(header) and not Path(f"{path}-wal").exists():
-        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
-    return sqlite3.connect(f"{uri}?mode=ro", uri=True)
-
-
-#: Files this process found sound, by (path, size, mtime): ``resume`` opens its mirror twice
-#: (to look the run up, then to write), and the integrity check reads the whole file.
-_SOUND: set[tuple[str, int, int]] = set()
-
-
-def _check_existing(path: Path) -> bool:
-    """Refuse, without writing anything, a file that is not a usable mirror.
-
-    Returns whether this version has migrations to apply to it. Refuses a mirror whose schema
-    version or recorded migrations (``_sqlite_migrations``) include any this version does not
-    know: a newer backfill-tui wrote it.
-    """
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    pending = _check_file(path, integrity=key not in _SOUND)
-    _SOUND.add(key)
-    return pending
-
-
-def _check_file(path: Path, *, integrity: bool) -> bool:
-    with path.open("rb") as handle:
-        header = handle.read(100)
-    if not header.startswith(SQLITE_MAGIC):
-        raise MirrorError(
-            f"{path} is not a backfill-tui mirror (not a SQLite database); it was left untouched. "
-            "Choose another file with --db"
-        )
-    try:
-        conn = _peek_connection(path, header)
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
-            applied: list[str] = []
-            if migrations.migrations_table in tables:
-                applied = [
-                    row[0]
-                    for row in conn.execute(
-                        f"SELECT name FROM [{migrations.migrations_table}] "
-                        "WHERE migration_set = ? ORDER BY rowid",
-                        (migrations.name,),
-                    )
-                ]
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-        if code not in (SQLITE_CORRUPT, SQLITE_NOTADB):
-            raise translate(exc, path) from None
-        raise MirrorError(
-            f"{path} is corrupt ({exc}); it was left untouched. Restore it from a copy or choose "
-            "another file with --db"
-        ) from None
-    if check != "ok":
-        raise MirrorError(
-            f"{path} is corrupt (integrity check: {check}); it was left untouched. Restore it "
-            "from a copy or choose another file with --db"
-        )
-    if app_id != APPLICATION_ID and tables:
-        raise MirrorError(
-            f"{path} is a SQLite database but not a backfill-tui mirror; it was left untouched. "
-            "Choose another file with --db"
-        )
-    known = [m.name for m in migrations._migrations]
-    unknown = [name for name in applied if name not in known]
-    if version > SCHEMA_VERSION or unknown:
-        what = f"migration {unknown[0]}" if unknown else f"schema {version}"
-        raise MirrorError(
-            f"{path} was written by a newer version of backfill-tui ({what}; this one knows "
-            f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
-        )
-    return set(known) - set(applied) != set()
-
-
-def _narrow_empty(path: Path) -> None:
-    """An existing empty file given as the mirror (``mktemp``, ``touch``) becomes one: it gets
-    mode 0600 like a mirror made here, since it will hold a workspace's observations. A file
-    of another owner keeps its mode (the chmod is not ours to make)."""
-    with suppress(PermissionError):
-        os.chmod(path, 0o600)

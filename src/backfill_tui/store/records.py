@@ -1,24 +1,24 @@
-"""Plain records of runs and streams as the mirror stores them (no SQL here)."""
+"""Plain records of runs and streams as the mirror stores them (no SQL here).
+
+Statuses and counters are the kernel's (``terms.RunStatus``, ``terms.StreamStatus``,
+``terms.StreamCounters``): a stream's counts are held once, in its ``counters``, the same
+object the engine's progress events carry."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-RUN_STATUSES = ("running", "completed", "partial", "failed", "cancelled")
-STREAM_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
+from ..terms import RunStatus, StreamCounters, StreamStatus
+from ..terms import combined_status as combined_status
 
-
-def combined_status(stream_statuses: Iterable[str]) -> str:
-    """A run's (or a source's) status from its streams' (interfaces.md §4 summary values)."""
-    statuses = set(stream_statuses)
-    if statuses <= {"completed"}:
-        return "completed"
-    if statuses & {"cancelled", "running", "pending"}:
-        return "cancelled"
-    return "partial" if "completed" in statuses else "failed"
+#: The statuses the mirror stores (the shown-only ones are never written).
+RUN_STATUSES = tuple(s for s in RunStatus if s is not RunStatus.INTERRUPTED)
+STREAM_STATUSES = tuple(
+    s for s in StreamStatus if s not in (StreamStatus.INTERRUPTED, StreamStatus.CAPPED)
+)
 
 
 @dataclass
@@ -30,7 +30,7 @@ class RunRecord:
     since: str
     entities: set[str] | None
     max_items: int
-    status: str = "running"
+    status: RunStatus = RunStatus.RUNNING
     simulate: bool = False
     simulator: str | None = None
     started_at: str = ""
@@ -54,7 +54,7 @@ class RunRecord:
             since=data["since"],
             entities=set(entities) if entities is not None else None,
             max_items=data["max_items"],
-            status=data["status"],
+            status=RunStatus(data["status"]),
             simulate=bool(data["simulate"]),
             simulator=data["simulator"],
             started_at=data["started_at"],
@@ -74,14 +74,9 @@ class StreamRecord:
     provider: str
     target: str
     entity: str
-    status: str = "pending"
+    status: StreamStatus = StreamStatus.PENDING
     cursor: str | None = None
-    fetched: int = 0
-    new: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    pages: int = 0
-    api_calls: int = 0
+    counters: StreamCounters = field(default_factory=StreamCounters)
     rate_limit_wait_s: float = 0.0
     capped: bool = False
     capped_at: str | None = None
@@ -91,6 +86,35 @@ class StreamRecord:
     #: Items the run's estimate expected of this stream (None: no estimate was made).
     estimate: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    # The counts, read through the one ``counters`` (the record holds no copy of its own).
+    @property
+    def fetched(self) -> int:
+        return self.counters.fetched
+
+    @property
+    def new(self) -> int:
+        return self.counters.new
+
+    @property
+    def duplicates(self) -> int:
+        return self.counters.duplicates
+
+    @property
+    def failed(self) -> int:
+        return self.counters.failed
+
+    @property
+    def pages(self) -> int:
+        return self.counters.pages
+
+    @property
+    def api_calls(self) -> int:
+        return self.counters.api_calls
+
+    def with_counters(self, **counts: int) -> StreamRecord:
+        """A copy with some counts replaced (``fetched=40``)."""
+        return replace(self, counters=replace(self.counters, **counts))
 
     @property
     def key(self) -> str:
@@ -103,7 +127,9 @@ class StreamRecord:
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> StreamRecord:
         data = dict(zip(cols, row, strict=True))
-        names = {f.name for f in fields(cls)} - {"extra"}
+        names = {f.name for f in fields(cls)} - {"extra", "counters"}
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["capped"] = bool(kwargs.get("capped"))
-        return cls(**kwargs)
+        kwargs["status"] = StreamStatus(kwargs["status"])
+        counts = {f.name: data[f.name] for f in fields(StreamCounters) if f.name in data}
+        return cls(**kwargs, counters=StreamCounters(**counts))

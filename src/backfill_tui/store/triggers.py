@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .exports import insert_new
-from .mirror import now_iso
+from .rows import now_iso
 
 TABLE = "trigger_ledger"
 

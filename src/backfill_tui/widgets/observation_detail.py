@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Markdown
 
-from ..store import THRESHOLD, ObservationDetail, kept_by_production
+from ..engine.observations import THRESHOLD, ObservationDetail, kept_by_production
 from ..textsafe import clean
 
 __all__ = ["ObservationPane", "keep_line_breaks", "significance_text"]

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import Label, ProgressBar, Static
 
 from ..engine.live import SourceState, StreamState, clock_time
+from ..terms import StreamStatus
 from ..textsafe import clean
 
 __all__ = [
@@ -37,11 +38,11 @@ def counts_text(values: tuple[int, ...], width: int = 7) -> str:
 
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
-    if state.status == "completed":
+    if state.status == StreamStatus.COMPLETED:
         return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.total is None:
-        return "" if state.status == "pending" else "no estimate"
-    if state.status == "pending":
+        return "" if state.status == StreamStatus.PENDING else "no estimate"
+    if state.status == StreamStatus.PENDING:
         return f"~{state.total} expected"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
     if state.finished:
@@ -165,7 +166,7 @@ class StreamRow(Horizontal):
                 )
             )
         )
-        status = state.shown_status
+        status: str = state.shown_status
         if state.note and not state.error:
             status = f"{status}: {state.note}"
         if state.error:

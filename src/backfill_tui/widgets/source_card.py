@@ -17,7 +17,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label
 
-from ..connectors import provider
+from ..engine.catalog import provider
 from ..textsafe import clean
 
 if TYPE_CHECKING:  # the engine and HTTP layer load when first used, not for the first frame

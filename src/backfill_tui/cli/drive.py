@@ -1,0 +1,126 @@
+"""Driving one run headless: the progress display on stderr, the summary on stdout, and the
+exit status. ``run``, ``resume`` and ``replay`` all call :func:`drive` (written once, here).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from ..engine.outputs import check_output, in_use
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError
+from ..secrets_registry import redact
+from ..terms import APP, RunStatus
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..engine.environment import Environment
+    from ..engine.mirror import Mirror
+    from ..engine.run import Engine
+    from .signals import Stop
+
+__all__ = ["check_side_outputs", "drive"]
+
+
+def check_side_outputs(environment: Environment, db: Path) -> None:
+    """Refuse the simulator's ``request_log`` if it would append to the mirror, a database or a
+    recording (``outputs.check_output``); raises :class:`UsageError`."""
+    simulator = environment.simulator
+    if simulator is not None and simulator.config.request_log is not None:
+        check_output(
+            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+        )
+
+
+async def _execute(engine: Engine, run_id: str, stop: Stop) -> RunStatus:
+    import asyncio
+
+    from .signals import cancel_on_signals
+
+    with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
+        try:
+            return await engine.run(run_id)
+        except asyncio.CancelledError:
+            return RunStatus.CANCELLED
+
+
+def drive(
+    engine: Engine,
+    mirror: Mirror,
+    run_id: str,
+    *,
+    as_json: bool,
+    quiet: bool,
+    db_flag: str = "",
+) -> int:
+    """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
+    resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror).
+    Returns the exit status: 0 completed, 1 a stream failed or was cancelled, the error's own
+    status when the mirror refused a write mid-run (a full disk: 2)."""
+    import asyncio
+    import json
+
+    from rich.console import Console
+
+    from ..engine.summary import BudgetLog, run_summary
+    from ..errors import MirrorError, StorageError
+    from .display import HeadlessDisplay, print_summary
+    from .signals import stop_on_signals
+
+    stopped: BackfillError | None = None
+    with (
+        HeadlessDisplay(
+            sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
+        ) as display,
+        stop_on_signals() as stop,
+    ):
+        engine.subscribe(display)
+        budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
+        engine.subscribe(budgets)
+        try:
+            asyncio.run(_execute(engine, run_id, stop))
+        except KeyboardInterrupt:
+            stop.signal_name = stop.signal_name or "SIGINT"
+        except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
+            stopped = exc
+    run = mirror.get_run(run_id)
+    assert run is not None
+    summary = budgets.annotate(run_summary(mirror, run))
+    if engine.token_pools:  # several tokens: calls and quota per token, by fingerprint
+        summary["tokens"] = {src: pool.summary() for src, pool in engine.token_pools.items()}
+        for src, pool in engine.token_pools.items():
+            for token in pool.tokens:
+                if token.dropped:
+                    sys.stderr.write(
+                        f"note: {src}: token {token.fingerprint} was rejected (401) and dropped; "
+                        "the run went on with the others\n"
+                    )
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    else:
+        print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+    resume = f"{APP} resume {run.id}{db_flag}"
+    if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
+        line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
+        sys.stderr.write(f"{APP}: error: {redact(line)}\n")
+        return stopped.exit_status
+    if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
+        sys.stderr.write(
+            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
+        )
+    elif run.status != RunStatus.COMPLETED:  # a failed or cancelled stream
+        sys.stderr.write(
+            f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}\n"
+        )
+    return EXIT_OK if run.status == RunStatus.COMPLETED else EXIT_INCOMPLETE
+
+
+def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:
+    """A run the mirror stopped: what happened, how many observations were kept, how to go on
+    (``resume``: the command that continues it)."""
+    from ..errors import DiskFull
+
+    if isinstance(exc, DiskFull):
+        return f"disk full: {kept} observations kept in {mirror.path}; free space and `{resume}`"
+    return f"{exc} ({kept} observations kept; then `{resume}`)"

@@ -1,0 +1,122 @@
+"""``backfill-tui run SOURCE... --workspace ID``: backfill sources into the mirror, headless.
+
+Parsing needs only the catalog's words; the handler imports the engine, the store and the HTTP
+layer it uses (start-up, issue 13). Driving the run is :func:`drive.drive`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine.catalog import CATALOG
+from ..errors import UsageError
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from .options import (
+    add_db_option,
+    add_summary_options,
+    days_arg,
+    db_path,
+    open_mirror,
+    positive_arg,
+)
+
+if TYPE_CHECKING:
+    from ..engine.recording import Recorder
+
+__all__ = ["cmd_run", "register"]
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser(
+        "run",
+        help="backfill sources into the mirror, headless",
+        description="Backfill one or more sources into the local mirror.",
+    )
+    run.add_argument(
+        "sources",
+        nargs="+",
+        metavar="SOURCE",
+        help="; ".join(entry.target_help for entry in CATALOG.values()),
+    )
+    run.add_argument("--workspace", required=True, metavar="ID", help="the Lightfast workspace id")
+    run.add_argument(
+        "--days",
+        type=days_arg,
+        default=DEFAULT_DEPTH,
+        metavar="7|30|90",
+        help="how far back to go (default 30)",
+    )
+    run.add_argument(
+        "--entities",
+        metavar="LIST",
+        help="comma-separated entities, e.g. pull_request,issue (default: all)",
+    )
+    run.add_argument(
+        "--max-items",
+        type=positive_arg,
+        default=DEFAULT_MAX_ITEMS,
+        metavar="N",
+        help=f"cap per stream (default {DEFAULT_MAX_ITEMS})",
+    )
+    run.add_argument(
+        "--simulate",
+        action="store_true",
+        help="run against the built-in simulator (no account, no token, no network)",
+    )
+    add_summary_options(run)
+    run.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="also write every HTTP exchange, credentials removed, to FILE (see `replay`)",
+    )
+    add_db_option(run)
+    run.set_defaults(handler=cmd_run)
+
+
+def _entities(text: str | None) -> frozenset[str] | None:
+    if text is None:
+        return None
+    names = frozenset(part.strip() for part in text.split(",") if part.strip())
+    if not names:
+        raise UsageError(
+            "--entities is empty; give a comma-separated list such as pull_request,issue"
+        )
+    return names
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..engine.environment import Environment, without_token
+    from ..engine.outputs import in_use
+    from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
+    from ..terms import db_flag
+    from .drive import check_side_outputs, drive
+
+    request = RunRequest(
+        workspace=validate_workspace(args.workspace),  # before any file is made
+        sources=tuple(SourceSpec.parse(s) for s in args.sources),
+        depth=args.days,
+        entities=_entities(args.entities),
+        max_items=args.max_items,
+    )
+    environment = Environment.create(simulate=args.simulate)
+    check_side_outputs(environment, db_path(args))
+    recorder: Recorder | None = None
+    if args.record:
+        from ..engine.recording import Recorder
+
+        recorder = Recorder(args.record, protected=in_use(db_path(args)))
+    mirror = open_mirror(args)
+    try:
+        engine = Engine(mirror, environment)
+        sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
+        run = engine.plan(request, simulator_text=sim_text)
+        flag = db_flag(getattr(args, "db", None))
+        if recorder is None:
+            return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+        with recorder.recording(environment, run):
+            return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+    finally:
+        mirror.close()

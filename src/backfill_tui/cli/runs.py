@@ -1,0 +1,76 @@
+"""``backfill-tui runs``: past runs, newest first (the engine's runs overview, one query).
+
+A run marked running whose process is gone shows as ``interrupted`` (``terms.shown_run_status``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import EXIT_OK
+from .options import add_db_option, demo_mirror_hint, open_mirror, positive_arg
+
+__all__ = ["cmd_runs", "register"]
+
+
+def register(sub: Any) -> None:
+    runs = sub.add_parser(
+        "runs", help="list past runs", description="List past runs, newest first."
+    )
+    runs.add_argument("--json", action="store_true", help="print the list as JSON")
+    runs.add_argument(
+        "--limit", type=positive_arg, default=20, metavar="N", help="how many (default 20)"
+    )
+    add_db_option(runs)
+    runs.set_defaults(handler=cmd_runs)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
+    from ..engine.runs import run_lines
+
+    mirror = open_mirror(args, readonly=True)
+    try:
+        rows: list[dict[str, Any]] = [
+            {
+                "run_id": line.run.id,
+                "workspace": line.run.workspace,
+                "sources": line.run.sources,
+                "depth_days": line.run.depth_days,
+                "status": line.status,
+                "started_at": line.run.started_at,
+                "finished_at": line.run.finished_at,
+                "new": line.new,
+                "duplicates": line.duplicates,
+                "failed": line.failed,
+                "simulated": line.run.simulate,
+                "replay_of": line.run.recording,
+            }
+            for line in run_lines(mirror, args.limit)
+        ]
+        if args.json:
+            sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        elif not rows:
+            sys.stdout.write(f"no runs yet in {mirror.path}\n")
+        else:
+            total = mirror.count_runs()
+            if total > len(rows):
+                sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
+            for r in rows:
+                sim = " (simulated)" if r["simulated"] else ""
+                if r["replay_of"]:  # a replay answered from a file, not the live API
+                    sim += f" (replay of {Path(r['replay_of']).name})"
+                sys.stdout.write(
+                    f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
+                    f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
+                )
+        hint = "" if args.json else demo_mirror_hint(args)
+        if hint:
+            sys.stderr.write(f"note: {hint}\n")
+        return EXIT_OK
+    finally:
+        mirror.close()

@@ -1,0 +1,121 @@
+"""Planning a run: what the user asked (:class:`RunRequest` of :class:`SourceSpec`), checked.
+
+The rules a request meets before anything is recorded: a source is ``PROVIDER:TARGET`` in its
+one spelling (``connectors/identity.py``), the workspace id is printable text, the depth is one
+of those offered (``terms.DEPTHS``), the entities name streams of these sources. Both faces
+build requests here; :meth:`Engine.plan <backfill_tui.engine.run.Engine.plan>` records them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..connectors import provider
+from ..connectors.identity import canonical_target
+from ..errors import UsageError
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
+
+__all__ = [
+    "RunRequest",
+    "SourceSpec",
+    "canonical_source",
+    "new_run_id",
+    "plan_streams",
+    "validate_depth",
+    "validate_workspace",
+]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    provider: str
+    target: str
+    #: This source's own choice of entities (the terminal app's per-source checkboxes).
+    entities: frozenset[str] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> SourceSpec:
+        name, sep, target = text.partition(":")
+        if not sep or not name or not target:
+            raise UsageError(
+                f"'{text}' is not a source; write PROVIDER:TARGET, for example github:acme/rocket"
+            )
+        info = provider(name.strip().lower())
+        # One spelling per source (connectors/identity.py): ACME/Rocket is acme/rocket.
+        checked = info.connector.parse_target(target.strip())
+        return cls(info.name, canonical_target(info.name, checked))
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.target}"
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    workspace: str
+    sources: tuple[SourceSpec, ...]
+    depth: int = DEFAULT_DEPTH
+    entities: frozenset[str] | None = None
+    max_items: int = DEFAULT_MAX_ITEMS
+
+
+def validate_workspace(text: str, *, name: str = "--workspace") -> str:
+    """The workspace id ``text``, stripped; :class:`UsageError` (one line, naming ``name``) when
+    it is empty or holds a control or format character (ESC, a newline, a zero-width or
+    bidi mark...): such an id would be stored and sent to production unlike what the terminal
+    shows, so it is refused rather than cleaned."""
+    import unicodedata
+
+    value = text.strip()
+    if not value:
+        raise UsageError(f"{name} is empty; give the workspace id the backfill is for")
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
+            raise UsageError(
+                f"{name} holds a control character (U+{ord(char):04X}); a workspace id is "
+                "printable text: type it again without it"
+            )
+    return value
+
+
+def validate_depth(days: int) -> int:
+    if days not in DEPTHS:
+        raise UsageError(f"--days {days} is not offered; choose 7, 30 (recommended) or 90")
+    return days
+
+
+def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
+    """(provider, target, entity) for every stream the request asks for."""
+    streams = []
+    known: set[str] = set()
+    for spec in request.sources:
+        entities = provider(spec.provider).connector.entities
+        known.update(entities)
+        for entity in entities:
+            if spec.entities is not None and entity not in spec.entities:
+                continue
+            if request.entities is None or entity in request.entities:
+                streams.append((spec.provider, spec.target, entity))
+    if request.entities is not None:
+        unknown = sorted(request.entities - known)
+        if unknown:
+            raise UsageError(
+                f"unknown entity {', '.join(unknown)} for these sources; choose from "
+                f"{', '.join(sorted(known))}"
+            )
+    if not streams:
+        raise UsageError("no stream to run: --entities selects none of these sources' entities")
+    return streams
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def canonical_source(source: str) -> str:
+    """A recorded ``provider:target`` in its canonical spelling (as it was typed if invalid)."""
+    try:
+        return str(SourceSpec.parse(source))
+    except UsageError:
+        return source

@@ -1,0 +1,226 @@
+"""Runs as the faces see them, and the rules for continuing one: written once, here.
+
+- :func:`run_lines`: the runs overview (``backfill-tui runs``, the app's Runs screen), one store
+  query for all listed runs, each with its shown status (``terms.shown_run_status``).
+- :func:`check_resume`: the preconditions for resuming a run (it exists, it has not
+  completed, no live process runs it); :func:`check_resumable`: which environment may continue
+  it (a replayed run only from its recording, a simulated one only on the simulator).
+- :func:`resume_environment`: the environment that continues a run, and
+  :func:`simulator_settings`, the one rule for a simulated run's settings: ``BACKFILL_SIM`` when
+  it is set, else the settings stored with the run (secrets left out). Both faces honour it, as
+  ``run --simulate`` and ``demo`` do.
+
+Callers: ``cli/run.py``, ``cli/runs.py``, ``screens/runs.py``, ``screens/app.py``; the engine's
+own :meth:`Engine.run <backfill_tui.engine.run.Engine.run>` checks :func:`check_resumable`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import BackfillError, UsageError
+from ..store import Mirror, RunRecord
+from ..terms import RESUMABLE, RunStatus, shown_run_status, suggest
+from .environment import Environment
+
+if TYPE_CHECKING:
+    from ..recording import Replay
+
+__all__ = [
+    "RunCompleted",
+    "RunLine",
+    "RunStillRunning",
+    "check_resumable",
+    "check_resume",
+    "environment_for",
+    "find_run",
+    "replayed_line",
+    "resume_environment",
+    "run_lines",
+    "shown_status",
+    "simulator_settings",
+]
+
+
+# -- the runs overview ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """One run as the runs overview shows it: its record, its shown status, and its streams'
+    totals (how many, how many completed; new, duplicate and failed items)."""
+
+    run: RunRecord
+    status: RunStatus
+    streams_done: int
+    streams: int
+    new: int
+    duplicates: int
+    failed: int
+
+    @property
+    def resumable(self) -> bool:
+        """Whether ``resume`` may continue it (interrupted, failed, partial or cancelled)."""
+        return self.status in RESUMABLE
+
+
+def shown_status(mirror: Mirror, run: RunRecord) -> RunStatus:
+    """``run``'s status as every face shows it (``interrupted`` for a run whose process is
+    gone: ``terms.shown_run_status``)."""
+    live = run.status != RunStatus.RUNNING or mirror.run_is_live(run)
+    return shown_run_status(run.status, live)
+
+
+def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
+    """The newest ``limit`` runs of ``mirror``, newest first, in one store query."""
+    return [
+        RunLine(
+            run,
+            shown_status(mirror, run),
+            totals.streams_done,
+            totals.streams,
+            totals.new,
+            totals.duplicates,
+            totals.failed,
+        )
+        for run, totals in mirror.run_overview(limit)
+    ]
+
+
+# -- may this run be continued? --------------------------------------------------------------
+
+
+class RunCompleted(UsageError):
+    """Resume was asked of a run that completed: nothing is left to fetch."""
+
+
+class RunStillRunning(UsageError):
+    """Resume was asked of a run a live process is running (on this host or another)."""
+
+
+def check_resume(mirror: Mirror, run: RunRecord) -> None:
+    """Refuse, with one line, to resume a run that completed (:class:`RunCompleted`) or that a
+    live process runs (:class:`RunStillRunning`); a run marked running whose process is gone
+    (interrupted), or one failed, partial or cancelled, passes."""
+    if run.status == RunStatus.COMPLETED:
+        raise RunCompleted(
+            f"run {run.id} already completed; start a new one with "
+            f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
+        )
+    if shown_status(mirror, run) == RunStatus.RUNNING:
+        raise RunStillRunning(
+            f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
+        )
+
+
+# -- which environment continues a run -----------------------------------------------------------
+
+
+def simulator_settings(run: RunRecord, environ: Mapping[str, str] | None = None) -> str:
+    """The simulator settings a simulated run continues on: ``BACKFILL_SIM`` when it is set in
+    ``environ`` (default ``os.environ``), else those stored with the run (secrets left out)."""
+    env = os.environ if environ is None else environ
+    text = env.get("BACKFILL_SIM")
+    return text if text is not None else (run.simulator or "")
+
+
+def environment_for(run: RunRecord, current: Environment) -> Environment:
+    """An environment of ``run``'s kind to show it in (live or simulated; ``current`` when it
+    is of that kind). Continuing it goes through :func:`resume_environment`, which also
+    answers a replayed run from its recording."""
+    if run.simulate == current.simulated:
+        return current
+    return Environment.create(simulate=run.simulate, simulator_config=simulator_settings(run))
+
+
+def check_resumable(run: RunRecord, environment: Environment, mirror_path: Path) -> None:
+    """Refuse (:class:`UsageError`, one line) to run ``run`` in an environment of another kind
+    than the one it was made in: a replayed run only from its own recording (same SHA-256), never
+    live; a run made with the simulator only with it, and a live run never with it (or a
+    recording). ``mirror_path`` names the mirror in the suggested command."""
+    if run.recording_sha256 is not None:
+        if environment.recording is None or environment.recording[1] != run.recording_sha256:
+            raise UsageError(replayed_line(run, mirror_path))
+        return
+    if environment.recording is not None:
+        raise UsageError(
+            f"run {run.id} was not replayed from a recording; continue it with "
+            f"`{suggest(f'resume {run.id}', mirror_path)}`"
+        )
+    if run.simulate != environment.simulated:
+        made = "on the simulator (--simulate)" if run.simulate else "against the live API"
+        raise UsageError(
+            f"run {run.id} was made {made} and continues only there: "
+            f"`{suggest(f'resume {run.id}', mirror_path)}`"
+        )
+
+
+def replayed_line(run: RunRecord, mirror_path: Path, why: str = "") -> str:
+    """The one line refusing to continue a replayed run otherwise than from its recording."""
+    path = run.recording or "its recording"
+    because = f" ({why})" if why else ""
+    again = suggest(f"replay {shlex.quote(path)}", mirror_path)
+    return f"run {run.id} was replayed from {path}{because}; replay it again: `{again}`"
+
+
+def resume_environment(
+    run: RunRecord,
+    mirror_path: Path,
+    *,
+    current: Environment | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Environment, Replay | None]:
+    """The environment that continues ``run`` as it was made (the rule: :func:`check_resumable`).
+
+    ``current`` is returned when it fits. A replayed run answers from its recording again when
+    the file is still at its stored path with the stored SHA-256 (the :class:`Replay` is returned
+    too, for the caller to close), else :class:`UsageError` saying to replay it again. A run made
+    with the simulator gets a simulator on :func:`simulator_settings` (``BACKFILL_SIM`` from
+    ``environ`` when set, else the run's own stored settings); a live run the live environment.
+    Never a live API for a replayed run.
+    """
+    if current is not None:
+        try:
+            check_resumable(run, current, mirror_path)
+        except UsageError:
+            pass
+        else:
+            return current, None
+    if run.recording_sha256 is not None:
+        from ..recording import Replay
+
+        try:
+            replay = Replay.open(run.recording or "")
+        except BackfillError as exc:
+            raise UsageError(replayed_line(run, mirror_path, _first_clause(str(exc)))) from None
+        environment = replay.environment()
+        if environment.recording is None or environment.recording[1] != run.recording_sha256:
+            replay.close()
+            raise UsageError(replayed_line(run, mirror_path, "the file has changed since"))
+        return environment, replay
+    settings = simulator_settings(run, environ) if run.simulate else None
+    return Environment.create(simulate=run.simulate, simulator_config=settings, env=environ), None
+
+
+def _first_clause(message: str) -> str:
+    """The reason a recording was refused, without its own advice after the first ';'."""
+    return message.split(";", 1)[0]
+
+
+def find_run(path: Path, run_ref: str) -> str | None:
+    """The id of run ``run_ref`` (an id or a unique prefix) in the mirror at ``path``, opened
+    read-only; ``None`` when it is not there or the file cannot be read as a mirror.
+    Raises :class:`UsageError` when the prefix fits several runs."""
+    try:
+        mirror = Mirror.open(path, readonly=True)
+    except BackfillError:
+        return None
+    try:
+        return mirror.resolve_run_id(run_ref)
+    finally:
+        mirror.close()

@@ -1,0 +1,118 @@
+"""A destination of an export, as the walk (``common.py``) drives it, and the export's errors.
+
+:class:`ExportTarget` is what Postgres (``postgres.py``) and Inngest (``inngest.py``) implement:
+say which rows it already holds, make a row ready to send (or refuse it), send a batch.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import EXIT_INCOMPLETE, BackfillError
+from ..store.exports import ObservationRow
+
+__all__ = ["COUNTED", "ExportError", "ExportFailed", "ExportTarget", "Prepared", "Sent"]
+
+
+class ExportError(BackfillError):
+    """An export could not start: bad input, found before anything was sent; one line, no
+    secret (exit status 2)."""
+
+
+class ExportFailed(ExportError):
+    """The destination failed after the input was accepted (a dropped connection, a server
+    that keeps failing, a refused key); one line with the reason (exit status 1)."""
+
+    exit_status = EXIT_INCOMPLETE
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One observation made ready for a destination: the cleaned row, what is sent for it
+    (Postgres: a tuple of column texts; Inngest: the encoded event) and its size in bytes
+    where the destination limits request bytes (0 elsewhere)."""
+
+    row: ObservationRow
+    payload: Any
+    size: int = 0
+
+
+@dataclass
+class Sent:
+    """What a destination did with one batch."""
+
+    delivered: list[ObservationRow]
+    present: int = 0  #: rows it turned out to hold already (another writer got there first)
+    refused: list[tuple[str, str]] = field(default_factory=list)  #: (sourceId, reason)
+    changes: list[str] = field(default_factory=list)  #: values changed while sending
+
+
+#: A row a dry run found storable as it stands and only counts (see :func:`_walk`).
+COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
+
+
+class ExportTarget(abc.ABC):
+    """A destination: opened for a plan (read-only) or for an apply, then closed."""
+
+    kind: str = ""
+    #: Why a skipped observation is skipped, in the user's words.
+    skip_reason: str = ""
+    #: Whether :meth:`present` needs the mirror's ledger (Inngest) or asks the target (Postgres).
+    uses_ledger: bool = False
+    #: At most this many rows, and (where not None) this many bytes of payload, per send.
+    max_batch_rows: int = 500
+    max_batch_bytes: int | None = None
+
+    @property
+    @abc.abstractmethod
+    def target_id(self) -> str:
+        """Names the destination without secrets (known once opened)."""
+
+    @abc.abstractmethod
+    def open(self, *, apply: bool) -> None: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @abc.abstractmethod
+    def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
+        """Which of ``source_ids`` (cleaned, see ``values.py``) the destination already holds;
+        ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`).
+        Successive calls of one walk get successive chunks of the mirror's sourceIds in
+        ascending byte order (apart from the rare id cleaning changed)."""
+
+    @abc.abstractmethod
+    def prepare(
+        self, workspace: str, row: ObservationRow, *, checked: bool = False
+    ) -> tuple[Prepared, list[str]]:
+        """``row`` (already cleaned) made ready to send, and any further values changed to fit
+        the destination; raises :class:`~backfill_tui.export.values.Refused` if it cannot be
+        held at all. ``checked``: SQLite already found every text within :meth:`limits`."""
+
+    def limits(self) -> dict[str, int]:
+        """The most characters each text column holds (Postgres: varchar(n)); none by default."""
+        return {}
+
+    def check(self, workspace: str) -> None:
+        """Raises :class:`ExportError` if the destination cannot take this workspace's rows at
+        all (Postgres: a workspace_id too long, or missing where a foreign key points)."""
+        return None
+
+    def prepare_schema(self) -> None:
+        """Called once by an apply before the first batch (Postgres: ``--create-schema``)."""
+        return None
+
+    @abc.abstractmethod
+    def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
+        """Deliver one batch; raises :class:`ExportError` when the destination fails."""
+
+    def plan_details(self) -> dict[str, Any]:
+        """Target-specific facts for the plan (e.g. that the table would be created)."""
+        return {}
+
+    def stats(self) -> dict[str, Any]:
+        """Target-specific counters for the result (e.g. HTTP requests and retries)."""
+        return {}

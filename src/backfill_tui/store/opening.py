@@ -1,0 +1,154 @@
+"""Checking a file before it is trusted as a mirror, and connecting to it without writing.
+
+:meth:`Mirror.open <backfill_tui.store.Mirror.open>` calls :func:`check_existing` on every
+existing file: not SQLite, not ours, corrupt (``quick_check``) or written by a newer version is
+refused with one line and the file left byte for byte as it was. The connections here never
+create a file (``immutable``/``mode=ro``/``query_only``: https://www.sqlite.org/wal.html#readonly).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import suppress
+from pathlib import Path
+
+from ..errors import MirrorError
+from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
+from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+
+__all__ = [
+    "RUN_BUSY_TIMEOUT_S",
+    "SQLITE_MAGIC",
+    "check_existing",
+    "connect_read_only",
+    "narrow_empty",
+]
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Seconds a write waits for the lock once the mirror is open (two runs share one mirror).
+RUN_BUSY_TIMEOUT_S = 30.0
+
+
+def _is_wal(header: bytes) -> bool:
+    """Whether a database header says WAL mode (file format bytes 18 and 19 are 2)."""
+    return len(header) >= 20 and header[18] == 2 and header[19] == 2
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes: ``query_only`` where the file and folder are writable
+    (SQLite then tidies its ``-wal``/``-shm`` on close); else ``mode=ro`` when another
+    connection has the file open (its ``-shm`` exists), or ``immutable`` when none has: reading
+    a WAL file ``mode=ro`` needs a ``-shm``, which a read-only folder cannot hold and which
+    would otherwise be left behind. https://www.sqlite.org/wal.html#readonly
+    """
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+        conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=RUN_BUSY_TIMEOUT_S
+        )
+        conn.execute("PRAGMA query_only = ON")
+        return conn
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    shm = Path(f"{path}-shm")
+    mode = "immutable=1" if _is_wal(header) and not shm.exists() else "mode=ro"
+    return sqlite3.connect(
+        f"{path.resolve().as_uri()}?{mode}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+        timeout=RUN_BUSY_TIMEOUT_S,
+    )
+
+
+def _peek_connection(path: Path, header: bytes) -> sqlite3.Connection:
+    """A connection for looking at a file before it is trusted, that creates no file: a WAL
+    file with no ``-wal`` beside it holds everything in itself, so it is read ``immutable``
+    (``mode=ro`` would leave a ``-wal`` and ``-shm`` behind)."""
+    uri = path.resolve().as_uri()
+    if _is_wal(header) and not Path(f"{path}-wal").exists():
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    return sqlite3.connect(f"{uri}?mode=ro", uri=True)
+
+
+#: Files this process found sound, by (path, size, mtime): ``resume`` opens its mirror twice
+#: (to look the run up, then to write), and the integrity check reads the whole file.
+_SOUND: set[tuple[str, int, int]] = set()
+
+
+def check_existing(path: Path) -> bool:
+    """Refuse, without writing anything, a file that is not a usable mirror.
+
+    Returns whether this version has migrations to apply to it. Refuses a mirror whose schema
+    version or recorded migrations (``_sqlite_migrations``) include any this version does not
+    know: a newer backfill-tui wrote it.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    pending = _check_file(path, integrity=key not in _SOUND)
+    _SOUND.add(key)
+    return pending
+
+
+def _check_file(path: Path, *, integrity: bool) -> bool:
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if not header.startswith(SQLITE_MAGIC):
+        raise MirrorError(
+            f"{path} is not a backfill-tui mirror (not a SQLite database); it was left untouched. "
+            "Choose another file with --db"
+        )
+    try:
+        conn = _peek_connection(path, header)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
+            applied: list[str] = []
+            if migrations.migrations_table in tables:
+                applied = [
+                    row[0]
+                    for row in conn.execute(
+                        f"SELECT name FROM [{migrations.migrations_table}] "
+                        "WHERE migration_set = ? ORDER BY rowid",
+                        (migrations.name,),
+                    )
+                ]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if code not in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            raise translate(exc, path) from None
+        raise MirrorError(
+            f"{path} is corrupt ({exc}); it was left untouched. Restore it from a copy or choose "
+            "another file with --db"
+        ) from None
+    if check != "ok":
+        raise MirrorError(
+            f"{path} is corrupt (integrity check: {check}); it was left untouched. Restore it "
+            "from a copy or choose another file with --db"
+        )
+    if app_id != APPLICATION_ID and tables:
+        raise MirrorError(
+            f"{path} is a SQLite database but not a backfill-tui mirror; it was left untouched. "
+            "Choose another file with --db"
+        )
+    known = [m.name for m in migrations._migrations]
+    unknown = [name for name in applied if name not in known]
+    if version > SCHEMA_VERSION or unknown:
+        what = f"migration {unknown[0]}" if unknown else f"schema {version}"
+        raise MirrorError(
+            f"{path} was written by a newer version of backfill-tui ({what}; this one knows "
+            f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
+        )
+    return set(known) - set(applied) != set()
+
+
+def narrow_empty(path: Path) -> None:
+    """An existing empty file given as the mirror (``mktemp``, ``touch``) becomes one: it gets
+    mode 0600 like a mirror made here, since it will hold a workspace's observations. A file
+    of another owner keeps its mode (the chmod is not ours to make)."""
+    with suppress(PermissionError):
+        os.chmod(path, 0o600)
