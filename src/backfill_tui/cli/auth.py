@@ -45,10 +45,9 @@ def cmd_auth(args: argparse.Namespace) -> int:
             found = lookup(name, info.token_env)
             where = f"found in the {found.origin}" if found else f"missing (set {info.token_env})"
             if found:  # each token by its fingerprint, never itself (several rotate by quota)
-                from ..http.tokens import fingerprint, split_tokens
+                from ..engine.credentials import fingerprints
 
-                tokens = split_tokens(found.value)
-                where += f": {', '.join(fingerprint(t) for t in tokens)}"
+                where += f": {', '.join(fingerprints(found.value))}"
             sys.stdout.write(f"{info.label:<7} {where}\n")
         return 0
     if not args.provider:

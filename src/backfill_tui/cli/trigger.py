@@ -27,8 +27,7 @@ from ..textsafe import clean
 from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path
 
 if TYPE_CHECKING:
-    from ..export.event_api import EventApi
-    from ..export.trigger import TriggerPlan, TriggerResult
+    from ..engine.trigger import EventApi, TriggerPlan, TriggerResult
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"  # as `export inngest` takes it
 
@@ -108,8 +107,15 @@ def _flag_fields(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:
-    from ..export.event_api import DEFAULT_BASE_URL, EventApi, endpoint
-    from ..export.trigger import Refusal, check_row, plan_trigger, read_rows
+    from ..engine.trigger import (
+        DEFAULT_BASE_URL,
+        EventApi,
+        Refusal,
+        check_row,
+        endpoint,
+        plan_trigger,
+        read_rows,
+    )
 
     flags = _flag_fields(args)
     if args.file is not None and flags is not None:
@@ -149,7 +155,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
 
 def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
-    from ..export.trigger import apply_trigger
+    from ..engine.trigger import apply_trigger
 
     with _Progress(len(plan.to_send)) as progress:
         try:

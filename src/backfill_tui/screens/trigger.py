@@ -32,8 +32,8 @@ from ..terms import plural, were
 from ..textsafe import clean
 
 if TYPE_CHECKING:
-    from ..export.trigger import TriggerPlan, TriggerResult
-    from ..store import RunRecord
+    from ..engine.mirror import RunRecord
+    from ..engine.trigger import TriggerPlan, TriggerResult
 
 __all__ = ["TriggerFailed", "TriggerPlanned", "TriggerScreen", "TriggerSent", "trigger_sources"]
 
@@ -41,7 +41,7 @@ __all__ = ["TriggerFailed", "TriggerPlanned", "TriggerScreen", "TriggerSent", "t
 def trigger_sources(run: RunRecord) -> tuple[list[tuple[str, str, str]], list[str]]:
     """The run's sources production can backfill, as (source, provider, entity types separated
     by ``;``, empty for the provider's defaults), and a line for each source left out and why."""
-    from ..export.trigger import CONNECTORS
+    from ..engine.trigger import CONNECTORS
 
     kept: list[tuple[str, str, str]] = []
     left: list[str] = []
@@ -170,7 +170,7 @@ class TriggerScreen(ModalScreen[None]):
         self._plan(self.inputs())
 
     def _rows(self, inputs: tuple[str, ...]) -> list[Any]:
-        from ..export.trigger import Refusal, check_row
+        from ..engine.trigger import Refusal, check_row
 
         org, rest = inputs[0], inputs[1:]
         rows: list[Any] = []
@@ -192,8 +192,7 @@ class TriggerScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
     def _plan(self, inputs: tuple[str, ...]) -> None:
-        from ..export.event_api import endpoint
-        from ..export.trigger import plan_trigger
+        from ..engine.trigger import endpoint, plan_trigger
 
         try:
             plan = plan_trigger(self._rows(inputs), endpoint(self.base_url)[0], self.db)
@@ -245,8 +244,7 @@ class TriggerScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
     def _apply(self, plan: TriggerPlan) -> None:
-        from ..export.event_api import EventApi
-        from ..export.trigger import apply_trigger
+        from ..engine.trigger import EventApi, apply_trigger
 
         try:
             api = EventApi(self.event_key, base_url=self.base_url, user_agent="backfill-tui app")
