@@ -7,14 +7,24 @@ Prints, from one run on this machine:
 - peak resident memory of the whole process at 10,000 and 100,000 items (each in a fresh
   subprocess), which must stay flat because items are streamed page by page.
 
-Usage: .venv/bin/python bench/pipeline.py [--items 50000] [--memory 10000,100000]
+Also, so the figure is honest:
+- the simulator's own cost: the very requests the run made, asked again of a fresh simulator
+  with nothing behind it (no transport layer, no connector, no mirror), and the end-to-end
+  rate with that time taken out;
+- a replayed run as a second measure: the run recorded (``run --record``), then replayed into a
+  fresh mirror (the recording answers: no simulator at all), beside the raw insert;
+- ``--profile N``: the top N functions (own time) of the end-to-end run under cProfile.
+
+Usage: .venv/bin/python bench/pipeline.py [--items 50000] [--memory 10000,100000] [--profile 15]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import pstats
 import resource
 import sqlite3
 import subprocess
@@ -24,6 +34,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import sqlite_utils
 
 from backfill_tui.engine.environment import Environment
@@ -33,20 +44,77 @@ from backfill_tui.store import Mirror
 ITEMS_PER_SCALE_90D = 918  # github:acme/rocket at scale 1 holds about this many items in 90 days
 
 
-def backfill(db: Path, items: int) -> tuple[int, float]:
-    """Run the headless engine; returns (observations stored, seconds)."""
+def _config(items: int) -> str:
     scale = max(0.05, items / ITEMS_PER_SCALE_90D)
     anchor = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    env = Environment.create(simulate=True, simulator_config=f"anchor={anchor},scale={scale:.3f},clock=virtual")
+    return f"anchor={anchor},scale={scale:.3f},clock=virtual"
+
+
+def backfill(
+    db: Path, items: int, *, record: Path | None = None, profile: int = 0, config: str = ""
+) -> tuple[int, float, list[str]]:
+    """Run the headless engine; returns (observations stored, seconds, URLs requested).
+
+    ``record``: also write the run's exchanges there (for the replay measure); ``profile``:
+    print the top functions by own time."""
+    env = Environment.create(simulate=True, simulator_config=config or _config(items))
+    assert env.simulator is not None
     mirror = Mirror.open(db)
     engine = Engine(mirror, env)
     run = engine.plan(RunRequest("bench", (SourceSpec.parse("github:acme/rocket"),), depth=90,
                                  max_items=10_000_000))
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
-    status = asyncio.run(engine.run(run.id))
+    if profiler is not None:
+        profiler.enable()
+    if record is not None:
+        from backfill_tui.recording import Recorder
+
+        with Recorder(record).recording(env, run):
+            status = asyncio.run(engine.run(run.id))
+    else:
+        status = asyncio.run(engine.run(run.id))
+    if profiler is not None:
+        profiler.disable()
     elapsed = time.perf_counter() - started
     assert status == "completed", status
     stored = mirror.count_observations("bench")
+    mirror.close()
+    if profiler is not None:
+        print(f"profile of the end-to-end run (top {profile} by own time; cProfile slows it):")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
+    return stored, elapsed, [r.url for r in env.simulator.requests]
+
+
+def simulator_alone(config: str, urls: list[str]) -> float:
+    """Seconds a fresh simulator takes to answer ``urls`` with nothing behind it."""
+    env = Environment.create(simulate=True, simulator_config=config)
+    assert env.simulator is not None
+    transport = env.simulator.transport
+
+    async def ask() -> None:
+        async with httpx.AsyncClient(transport=transport) as client:
+            for url in urls:
+                (await client.get(url)).raise_for_status()
+
+    started = time.perf_counter()
+    asyncio.run(ask())
+    return time.perf_counter() - started
+
+
+def replayed(rec: Path, db: Path) -> tuple[int, float]:
+    """Replay a recording into a fresh mirror: (observations stored, seconds)."""
+    from backfill_tui.recording import Replay
+
+    started = time.perf_counter()
+    with Replay.open(rec) as replay:
+        mirror = Mirror.open(db)
+        engine = Engine(mirror, replay.environment())
+        run = replay.plan(engine)
+        status = asyncio.run(engine.run(run.id))
+    elapsed = time.perf_counter() - started
+    assert status == "completed", status
+    stored = mirror.count_observations()
     mirror.close()
     return stored, elapsed
 
@@ -77,7 +145,7 @@ def high_water_kib() -> int:
 def memory_child(items: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         before = high_water_kib()
-        stored, elapsed = backfill(Path(tmp) / "m.db", items)
+        stored, elapsed, _ = backfill(Path(tmp) / "m.db", items)
         peak = high_water_kib()
     print(json.dumps({"stored": stored, "seconds": elapsed, "baseline_kib": before, "peak_kib": peak}))
 
@@ -86,19 +154,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--memory", default="10000,100000")
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         memory_child(args.child)
         return
 
+    config = _config(args.items)
     with tempfile.TemporaryDirectory() as tmp:
-        stored, pipeline_s = backfill(Path(tmp) / "mirror.db", args.items)
+        rec = Path(tmp) / "run.rec.gz"
+        stored, pipeline_s, urls = backfill(Path(tmp) / "mirror.db", args.items, config=config)
         raw_rows, raw_s = raw_insert(Path(tmp) / "mirror.db", Path(tmp) / "raw.db")
+        sim_s = simulator_alone(config, urls)
+        backfill(Path(tmp) / "recorded.db", args.items, record=rec, config=config)
+        replay_rows, replay_s = replayed(rec, Path(tmp) / "replayed.db")
+        if args.profile:
+            backfill(Path(tmp) / "profiled.db", args.items, profile=args.profile, config=config)
     pipeline_rate, raw_rate = stored / pipeline_s, raw_rows / raw_s
+    ours_rate = stored / max(1e-9, pipeline_s - sim_s)
+    replay_rate = replay_rows / replay_s
     print(f"end to end : {stored:>7} observations in {pipeline_s:6.2f} s = {pipeline_rate:9,.0f} obs/s")
     print(f"raw insert : {raw_rows:>7} rows         in {raw_s:6.2f} s = {raw_rate:9,.0f} rows/s (sqlite-utils insert_all)")
-    print(f"ratio      : the pipeline runs at {pipeline_rate / raw_rate:.1%} of a raw insert's rate")
+    print(f"simulator  : {len(urls):>7} requests     in {sim_s:6.2f} s (answering the same requests alone)")
+    print(f"without it : {stored:>7} observations in {pipeline_s - sim_s:6.2f} s = {ours_rate:9,.0f} obs/s")
+    print(f"replayed   : {replay_rows:>7} observations in {replay_s:6.2f} s = {replay_rate:9,.0f} obs/s (from the run's recording, no simulator)")
+    print(f"ratio      : end to end {pipeline_rate / raw_rate:.1%}, without the simulator "
+          f"{ours_rate / raw_rate:.1%}, replayed {replay_rate / raw_rate:.1%} of a raw insert's rate")
 
     print("peak memory (whole process, fresh subprocess each):")
     for size in (int(s) for s in args.memory.split(",")):

@@ -78,7 +78,9 @@ def test_diff_of_two_runs_in_one_mirror(
     tmp_path: Path, token: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "m.db"
-    first, second = github_run(capsys, db, FIRST), github_run(capsys, db, SECOND)
+    # --full: the second run reads the whole window again (a re-sync would fetch only what
+    # was updated since the first run started, and these fixtures keep their updated_at).
+    first, second = github_run(capsys, db, FIRST), github_run(capsys, db, SECOND, "--full")
     with sqlite3.connect(db) as conn:  # the second run stored only #4; #1 and #3 were duplicates
         stored = conn.execute("SELECT count(*) FROM observations WHERE run_id = ?", (second,))
         assert stored.fetchone()[0] == 1
@@ -123,7 +125,9 @@ def test_diff_of_a_run_recorded_before_run_items_compares_what_it_stored(
     tmp_path: Path, token: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "m.db"
-    first, second = github_run(capsys, db, FIRST), github_run(capsys, db, SECOND)
+    # --full: the second run reads the whole window again (a re-sync would fetch only what
+    # was updated since the first run started, and these fixtures keep their updated_at).
+    first, second = github_run(capsys, db, FIRST), github_run(capsys, db, SECOND, "--full")
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM run_items WHERE run_id = ?", (first,))
     result = run_cli(capsys, "diff", first, second, "--db", str(db))

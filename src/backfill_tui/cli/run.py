@@ -61,6 +61,12 @@ def register(sub: Any) -> None:
         help=f"cap per stream (default {DEFAULT_MAX_ITEMS})",
     )
     run.add_argument(
+        "--full",
+        action="store_true",
+        help="fetch every stream's whole window again, even where an earlier run of this "
+        "mirror already covered it (default: fetch only what changed since)",
+    )
+    run.add_argument(
         "--simulate",
         action="store_true",
         help="run against the built-in simulator (no account, no token, no network)",
@@ -100,6 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         depth=args.days,
         entities=_entities(args.entities),
         max_items=args.max_items,
+        full=args.full,
     )
     environment = Environment.create(simulate=args.simulate)
     check_side_outputs(environment, db_path(args))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .base import Connector, ItemFailure, Page, ProviderInfo, Stream
+    from .base import Connector, ItemFailure, KnownAnswer, Page, ProviderInfo, Stream
 
 
 class ProviderEntry(NamedTuple):
@@ -103,7 +103,9 @@ def provider(name: str) -> ProviderInfo:
         raise UsageError(f"unknown provider '{name}';{hint} use one of: {known}") from None
 
 
-_BASE_NAMES = frozenset({"Connector", "ItemFailure", "Page", "ProviderInfo", "Stream"})
+_BASE_NAMES = frozenset(
+    {"Connector", "ItemFailure", "KnownAnswer", "Page", "ProviderInfo", "Stream"}
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -120,6 +122,7 @@ __all__ = [
     "PROVIDERS",
     "Connector",
     "ItemFailure",
+    "KnownAnswer",
     "Page",
     "ProviderEntry",
     "ProviderInfo",

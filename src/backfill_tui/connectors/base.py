@@ -10,8 +10,9 @@ it (``None`` when the stream is done). Connectors know nothing of SQLite or Text
 from __future__ import annotations
 
 import abc
+import asyncio
 import re
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -72,6 +73,19 @@ class Page:
     #: provider's ordering the page reached. Estimates extrapolate from it (an item's
     #: occurredAt can be much older, e.g. a Linear issue created long ago, updated today).
     reached: str | None = None
+    #: On a stream's first page: (the URL asked, its ETag) when the provider sent one; a
+    #: re-sync asks that URL again with ``If-None-Match`` to learn whether anything changed.
+    validator: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class KnownAnswer:
+    """An answer kept from an earlier run: the URL asked, its ETag and its JSON body. Given to
+    a connector's lookup, which then asks conditionally and reuses the body on a 304."""
+
+    url: str
+    etag: str
+    body: Any
 
 
 class Stream(abc.ABC):
@@ -120,44 +134,66 @@ class LinkedListStream(Stream):
         self,
         client: ApiClient,
         entity: str,
-        path: str,
+        path: str | Callable[[], str],
         params: Mapping[str, Any],
         decide: Callable[[dict[str, Any]], Decision],
         transform: Callable[[Any], SourceEvent],
         key: Callable[[Any], str],
         position: Callable[[dict[str, Any]], Any] | None = None,
         state: StateRule | None = None,
+        ready: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.entity = entity
         self._position = position
         self._state = state
         self._client = client
         self._path = path
+        #: Awaited after the first answer and before any item is decided: the source's lookup
+        #: (the connector's ``ready``), which may still be in flight when the first page is
+        #: asked. ``path`` may be a callable read when the first page is asked, and again once
+        #: the lookup is done: a first page refused with a redirect is asked again at the path
+        #: the lookup found (a renamed repository).
+        self._ready = ready
         self._params = params
         self._decide = decide
         self._transform = transform
         self._key = key
 
+    def _first_path(self) -> str:
+        return self._path() if callable(self._path) else self._path
+
     async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
-        url: str | None = cursor or self._path
+        url: str | None = cursor or self._first_path()
         params: Mapping[str, Any] | None = None if cursor else self._params
         first = cursor is None
+        waiting = self._ready
         while url is not None:
             try:
                 answer = await self._client.get(url, params)
             except ApiError as exc:
+                if waiting is not None:  # the lookup's own failure, if any, is the stream's
+                    await waiting()
+                    waiting = None
+                    if first and exc.status in _REDIRECTS and self._first_path() != url:
+                        url = self._first_path()  # the lookup followed the move: ask there
+                        continue
                 note = self._state(exc, first) if self._state is not None else None
                 if note is None:
                     raise
                 yield Page(note=note)
                 return
-            first = False
+            if waiting is not None:
+                await waiting()
+                waiting = None
             if not isinstance(answer.json, list):
                 raise UnexpectedResponse(
-                    f"{self._client.label} answered {self._path} with a "
+                    f"{self._client.label} answered {self._first_path()} with a "
                     f"{type(answer.json).__name__}, not a list"
                 )
             page = Page()
+            if first and answer.etag:
+                page.validator = (answer.url, answer.etag)
+            first = False
             stop = False
             for item in answer.json:
                 decision = self._decide(item) if isinstance(item, dict) else "take"
@@ -222,11 +258,37 @@ class Connector(abc.ABC):
     #: resumed or replayed run asks for the same window as the original.
     started_at: datetime | None = None
 
+    #: Whether streams may start before ``prepare()`` has answered (issue 13, item 2): each of
+    #: this connector's streams then awaits :meth:`ready` before it needs the lookup's facts,
+    #: so the lookup's round trip overlaps the first pages instead of running alone.
+    overlaps_lookup: ClassVar[bool] = False
+
+    #: Whether :meth:`stream_since` narrows a stream to a later start (a re-sync's gap rule,
+    #: engine/resync.py); where it does not, a re-sync reads the whole window as before.
+    narrows: ClassVar[bool] = False
+
+    #: The lookup's answer from an earlier run, set by the engine before ``prepare()``: a
+    #: lookup that supports it asks conditionally and reuses the body on a 304.
+    known_lookup: KnownAnswer | None = None
+    #: Set by ``prepare()`` when its answer carried a validator: kept for the next run.
+    lookup_answer: KnownAnswer | None = None
+
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
         self.target = target
         self.client = client
         self.cutoff = cutoff
         self.notes = []
+        self._lookup: asyncio.Future[None] | None = None
+
+    def lookup_started(self, lookup: asyncio.Future[None]) -> None:
+        """Told by the engine: ``lookup`` (its task running ``prepare()``) is in flight."""
+        self._lookup = lookup
+
+    async def ready(self) -> None:
+        """Wait for the source's lookup (``prepare()``) when it runs beside the streams;
+        raises its error (an :class:`ApiError`), so a stream fails as the source did."""
+        if self._lookup is not None:
+            await asyncio.shield(self._lookup)
 
     @classmethod
     def parse_target(cls, target: str) -> str:
@@ -247,8 +309,16 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def stream(self, entity: str) -> Stream: ...
 
+    def stream_since(self, entity: str, since: datetime) -> Stream:
+        """The stream narrowed to what is newer than ``since`` (a re-sync's gap rule); by
+        default the whole window (a connector that can narrow overrides this)."""
+        return self.stream(entity)
+
 
 Transform = Callable[[Any], SourceEvent]
+
+#: Answers that say a resource moved (followed by a lookup, not by a stream).
+_REDIRECTS = frozenset({301, 302, 307, 308})
 
 
 def transform_item(

@@ -32,6 +32,7 @@ from . import github_transform as gt
 from .base import (
     Connector,
     Decision,
+    KnownAnswer,
     LinkedListStream,
     ProviderInfo,
     Stream,
@@ -91,6 +92,8 @@ class GitHubConnector(Connector):
     target_help = "github:OWNER/REPO (for example github:acme/rocket)"
 
     orders = ORDERS
+    overlaps_lookup = True  # the lists need only the name the user gave; the facts, later
+    narrows = True  # stream_since: since= for issues and commits, the stop rule for PRs
     repo: gt.Repo
 
     async def prepare(self) -> None:
@@ -101,15 +104,18 @@ class GitHubConnector(Connector):
         streams then read it by its new name; the source keeps the name the user gave.
         """
         path, moved = f"/repos/{self.target}", False
+        known = self.known_lookup
         try:
-            answer = await self.client.get(path)
+            answer = await self.client.get(path, etag=known.etag if known else None)
         except ApiError as exc:
             if exc.status not in (301, 302, 307, 308) or not exc.location:
                 raise
             where = httpx.URL(self.client.base_url + "/").join(exc.location)
             answer = await self.client.get(self.client.check_next(str(where)))
             moved = True
-        data = answer.json
+        data = known.body if answer.not_modified and known else answer.json
+        if not answer.not_modified and answer.etag and not moved:
+            self.lookup_answer = KnownAnswer(answer.url, answer.etag, data)
         if not isinstance(data, dict) or "id" not in data:
             raise UnexpectedResponse(f"GitHub answered {path} without a repository id")
         name = str(data.get("full_name") or self.target)
@@ -126,27 +132,37 @@ class GitHubConnector(Connector):
             default_branch=str(data.get("default_branch") or "main"),
         )
 
-    def _older(self, value: Any) -> bool:
-        moment = _parse_time(value)
-        return moment is not None and moment < self.cutoff
+    def _name(self) -> str:
+        """The repository's name as the lookup found it (a rename followed), else as given."""
+        repo = getattr(self, "repo", None)
+        return repo.full_name if repo is not None else self.target
 
-    def _decide_pull_request(self, item: dict[str, Any]) -> Decision:
-        return "stop" if self._older(item.get("updated_at")) else "take"
+    def _deciders(self, cutoff: datetime) -> dict[str, Callable[[dict[str, Any]], Decision]]:
+        """Each stream's item rule for a window starting at ``cutoff``."""
 
-    def _decide_issue(self, item: dict[str, Any]) -> Decision:
-        return "skip" if "pull_request" in item or self._older(item.get("updated_at")) else "take"
+        def older(value: Any) -> bool:
+            moment = _parse_time(value)
+            return moment is not None and moment < cutoff
 
-    def _decide_release(self, item: dict[str, Any]) -> Decision:
-        # Listed by creation, windowed on publication: never "stop" (see ORDERS["release"]).
-        if item.get("draft"):
-            return "skip"
-        return "skip" if self._older(item.get("published_at") or item.get("created_at")) else "take"
+        def pull_request(item: dict[str, Any]) -> Decision:
+            return "stop" if older(item.get("updated_at")) else "take"
+
+        def issue(item: dict[str, Any]) -> Decision:
+            return "skip" if "pull_request" in item or older(item.get("updated_at")) else "take"
+
+        def release(item: dict[str, Any]) -> Decision:
+            # Listed by creation, windowed on publication: never "stop" (see ORDERS["release"]).
+            if item.get("draft"):
+                return "skip"
+            return "skip" if older(item.get("published_at") or item.get("created_at")) else "take"
+
+        return {"pull_request": pull_request, "issue": issue, "release": release}
 
     def _state(self, entity: str) -> Callable[[ApiError, bool], str | None]:
         """Which error answers to this stream's pages are ordinary repository states."""
-        name = self.repo.full_name
 
         def state(error: ApiError, first: bool) -> str | None:
+            name = self._name()
             if entity == "push" and error.status == 409 and "empty" in error.said.lower():
                 return f"repository {name} is empty: it has no commits yet"
             if entity == "issue" and error.status == 410:
@@ -157,21 +173,29 @@ class GitHubConnector(Connector):
         return state
 
     def stream(self, entity: str) -> Stream:
-        since = self.cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.stream_since(entity, self.cutoff)
+
+    def stream_since(self, entity: str, since: datetime) -> Stream:
+        """The stream over a window starting at ``since`` (the run's cutoff, or later on a
+        re-sync): ``since`` goes to the server for issues and commits, and is the stop rule
+        for pull requests and the filter for releases."""
+        cutoff = max(since, self.cutoff)
+        decide = self._deciders(cutoff)
+        since_text = cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
         updated = {"sort": "updated", "direction": "desc"}  # direction defaults to asc for updated
         plans = {
             "pull_request": _Plan(
                 "pulls",
                 {"state": "all", **updated},
-                self._decide_pull_request,
+                decide["pull_request"],
                 gt.pull_request,
                 _number,
                 _updated_at,
             ),
             "issue": _Plan(
                 "issues",
-                {"state": "all", "since": since, **updated},
-                self._decide_issue,
+                {"state": "all", "since": since_text, **updated},
+                decide["issue"],
                 gt.issue,
                 _number,
                 _updated_at,
@@ -179,14 +203,14 @@ class GitHubConnector(Connector):
             "release": _Plan(
                 "releases",
                 {},
-                self._decide_release,
+                decide["release"],
                 gt.release,
                 lambda i: str(i.get("tag_name")),
                 lambda i: i.get("created_at"),  # the list's own order
             ),
             "push": _Plan(
                 "commits",
-                {"since": since},
+                {"since": since_text},
                 lambda _item: "take",
                 gt.commit,
                 lambda i: str(i.get("sha"))[:12],
@@ -195,17 +219,20 @@ class GitHubConnector(Connector):
         }
         if entity not in plans:
             raise ValueError(f"GitHub has no stream {entity!r}")
-        plan, repo = plans[entity], self.repo
+        plan = plans[entity]
+        # The repository's facts are read when an item is transformed, after ``ready()``:
+        # the lookup may still be in flight when the first page is asked.
         return LinkedListStream(
             self.client,
             entity,
-            f"/repos/{repo.full_name}/{plan.endpoint}",
+            lambda: f"/repos/{self._name()}/{plan.endpoint}",
             {**plan.params, "per_page": 100},
             plan.decide,
-            lambda item: plan.transform(item, repo),
+            lambda item: plan.transform(item, self.repo),
             plan.key,
             plan.position,
             self._state(entity),
+            ready=self.ready,
         )
 
 

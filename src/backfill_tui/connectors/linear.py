@@ -118,11 +118,21 @@ class LinearStream(Stream):
     async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         connector = self._connector
         after = cursor
+        waiting = True  # the lists are filtered by team key: asked beside the team lookup
         while True:
             variables = {"team": connector.target, "cutoff": connector.cutoff_text, "after": after}
-            data, errors = await connector.execute_partial(
-                GraphQLRequest(self._query.document, variable_values=variables), self._root
-            )
+            try:
+                data, errors = await connector.execute_partial(
+                    GraphQLRequest(self._query.document, variable_values=variables), self._root
+                )
+            except Exception:
+                if waiting:  # the lookup's own failure, if any, is the stream's
+                    waiting = False
+                    await connector.ready()
+                raise
+            if waiting:
+                waiting = False
+                await connector.ready()
             nodes, has_next, end_cursor = _connection(data, self._root)
             page = Page()
             lacking = _node_errors(errors, self._root)
@@ -218,6 +228,7 @@ class LinearConnector(Connector):
     target_pattern = re.compile(r"[A-Za-z][A-Za-z0-9]{0,9}")
     target_help = "linear:TEAM_KEY (for example linear:ENG)"
     orders = ORDERS
+    overlaps_lookup = True  # the lists filter on the team key the user gave
 
     team: lt.Team
 

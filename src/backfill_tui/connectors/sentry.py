@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from .base import (
     Connector,
     Decision,
     LinkedListStream,
+    Page,
     ProviderInfo,
     Stream,
     StreamOrder,
@@ -79,6 +81,8 @@ class SentryConnector(Connector):
     target_help = "sentry:ORG/PROJECT (for example sentry:acme/rocket)"
 
     orders = ORDERS
+    #: The events list is asked by slug beside the lookup; the issues list needs its id.
+    overlaps_lookup = True
     project: st.Project
 
     @property
@@ -135,9 +139,15 @@ class SentryConnector(Connector):
         return gone_between_pages("Sentry", f"project {self.target}", error, first)
 
     def stream(self, entity: str) -> Stream:
+        if entity == "issue":  # its list is asked by the project's numeric id: after the lookup
+            return AfterLookup(self, entity)
+        return self.stream_now(entity)
+
+    def stream_now(self, entity: str) -> Stream:
+        """The stream itself; the issue stream needs the lookup's project id first."""
         window = {"start": _api_time(self.cutoff), "end": _api_time(self.run_start())}
-        project = self.project
         if entity == "issue":
+            project = self.project
             params = {
                 "project": str(self.project.id),
                 **window,
@@ -156,19 +166,35 @@ class SentryConnector(Connector):
                 lambda i: i.get("lastSeen"),
                 self._state,
             )
-        if entity == "error":
+        if entity == "error":  # asked by the slugs the user gave, beside the lookup
             return LinkedListStream(
                 self.client,
                 entity,
                 f"/api/0/projects/{self.org}/{self.project_slug}/events/",
                 {**window, "full": "true", "per_page": _PAGE},
                 self._outside("dateCreated"),
-                lambda item: st.error_from_rest(item, project),
+                lambda item: st.error_from_rest(item, self.project),
                 lambda i: str(i.get("eventID") or i.get("id"))[:12],
                 lambda i: i.get("dateCreated"),
                 self._state,
+                ready=self.ready,
             )
         raise ValueError(f"Sentry has no stream {entity!r}")
+
+
+class AfterLookup(Stream):
+    """A stream whose first request needs the lookup's facts: it awaits the lookup, then
+    reads as :meth:`SentryConnector.stream_now` builds it."""
+
+    def __init__(self, connector: SentryConnector, entity: str) -> None:
+        self.entity = entity
+        self._connector = connector
+
+    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
+        await self._connector.ready()
+        async with aclosing(self._connector.stream_now(self.entity).pages(cursor)) as pages:
+            async for page in pages:
+                yield page
 
 
 PROVIDER = ProviderInfo(

@@ -69,26 +69,36 @@ class DeploymentStream(Stream):
 
     async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         connector = self._connector
-        client, project = connector.client, connector.project
+        client = connector.client
         cutoff_ms = math.floor(connector.cutoff.timestamp() * 1000)
+        # ``projectId`` takes the project's id or name (provider-apis.md §2): the first page
+        # is asked by the name the user gave while the project lookup is still in flight.
+        known = getattr(connector, "project", None)
         base: dict[str, Any] = {
-            "projectId": project.id,
+            "projectId": known.id if known is not None else connector.project_ref,
             **connector.scope,
             "since": cutoff_ms - 1,
             "limit": PAGE_SIZE,
         }
         until: int | None = int(cursor) if cursor else None
+        waiting = known is None
         while True:
             params = base if until is None else {**base, "until": until}
             try:
                 answer = await client.get("/v6/deployments", params)
             except ApiError as exc:
+                if waiting:  # the lookup's own failure, if any, is the stream's
+                    await connector.ready()
+                    waiting = False
                 what = f"project {connector.project.name}"
                 note = gone_between_pages("Vercel", what, exc, until is None and cursor is None)
                 if note is None:
                     raise
                 yield Page(note=note)
                 return
+            if waiting:
+                await connector.ready()
+                waiting = False
             body = answer.json
             items = body.get("deployments") if isinstance(body, dict) else None
             if not isinstance(items, list):
@@ -102,7 +112,9 @@ class DeploymentStream(Stream):
                 if created is not None and created < cutoff_ms:
                     older = True  # newest first: everything after it is older still
                     break
-                result = transform_item(item, lambda i: vt.deployment_from_rest(i, project), _uid)
+                result = transform_item(
+                    item, lambda i: vt.deployment_from_rest(i, connector.project), _uid
+                )
                 if isinstance(result, ItemFailure):
                     page.failures.append(result)
                 else:
@@ -135,6 +147,7 @@ class VercelConnector(Connector):
     target_help = "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)"
 
     orders = ORDERS
+    overlaps_lookup = True  # deployments are listed by the project's name meanwhile
     project: vt.Project
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:

@@ -58,6 +58,9 @@ class RunRequest:
     depth: int = DEFAULT_DEPTH
     entities: frozenset[str] | None = None
     max_items: int = DEFAULT_MAX_ITEMS
+    #: Fetch every stream's whole window even where an earlier run covered it (``--full``);
+    #: by default a re-sync fetches only what changed (engine/resync.py).
+    full: bool = False
 
 
 def validate_workspace(text: str, *, name: str = "--workspace") -> str:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,9 +36,10 @@ from ..http import (
 )
 from ..http.tokens import TokenPool
 from ..secrets_registry import public_settings, redact
-from ..store import Mirror, RunRecord, StreamRecord
+from ..store import Mirror, PageResult, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
+from . import resync
 from .connection import open_client
 from .environment import Environment
 from .pages import kept_notes, within_cap
@@ -80,6 +82,8 @@ class Engine:
         #: The token pools of sources given several tokens, by source (calls and quota per
         #: token, by fingerprint, for the summary; http/tokens.py).
         self.token_pools: dict[str, TokenPool] = {}
+        #: The thread pages are committed on during :meth:`run` (one: SQLite has one writer).
+        self._writer: ThreadPoolExecutor | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -131,6 +135,8 @@ class Engine:
         # Locks first, in the same transaction: a refused run leaves no record behind.
         self.mirror.start_run(run, list(dict.fromkeys(streams)))
         replayed = self.environment.recording
+        if not request.full and replayed is None:  # a replay asks what was recorded
+            resync.plan_gaps(self.mirror, run)
         if replayed is not None:  # a replay: its resume must answer from the same file
             run.recording, run.recording_sha256 = replayed
             self.mirror.set_run_recording(run.id, *replayed)
@@ -163,6 +169,7 @@ class Engine:
         status = RunStatus.CANCELLED
         self._stopped = None
         stopped: BackfillError | None = None
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
         try:
             await _together(
                 self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items()
@@ -170,6 +177,8 @@ class Engine:
         except (StorageError, MirrorError) as exc:
             stopped = exc  # the mirror refused a write: every stream has stopped
         finally:
+            self._writer.shutdown(wait=True)  # a page being committed lands before the end
+            self._writer = None
             try:
                 # Streams cancelled before their task started never ran their own handlers.
                 unfinished = [
@@ -226,6 +235,26 @@ class Engine:
         client = self._client(run, provider_name, target)
         connector: Connector = info.connector(target, client, cutoff)
         connector.started_at = datetime.fromisoformat(run.started_at)
+        resync.before_lookup(self.mirror, run, connector, streams)
+        if connector.overlaps_lookup:  # the lookup's round trip overlaps the first pages
+            await self._overlapped(run, connector, client, streams)
+            return
+        error = await self._lookup(run, connector, streams)
+        try:
+            if error is not None:
+                log.warning("%s:%s failed: %s", provider_name, target, error)
+                self._mark(streams, StreamStatus.FAILED, error)
+                return
+            await _together(self._run_stream(run, connector, client, s) for s in streams)
+        finally:
+            await client.aclose()
+
+    async def _lookup(
+        self, run: RunRecord, connector: Connector, streams: list[StreamRecord]
+    ) -> str | None:
+        """Run the source's lookup (``prepare()``) and account for its calls; returns the
+        failure's line (the source's streams fail with it), or ``None``."""
+        info = provider(connector.provider)
         stats = LabelledStats(label=None)
         token = current_stats.set(stats)
         error: str | None = None
@@ -237,27 +266,72 @@ class Engine:
             self._mark(streams, StreamStatus.CANCELLED, None)
             raise
         except Exception as exc:  # a connector bug must not stop the other sources
-            log.exception("%s:%s setup crashed", provider_name, target)
+            log.exception("%s:%s setup crashed", connector.provider, connector.target)
             error = redact(
                 f"internal error in the {info.label} connector ({type(exc).__name__}: {exc})"
             )
         finally:
             current_stats.reset(token)
             self.mirror.add_source_calls(
-                run.id, provider_name, target, stats.api_calls, stats.wait_seconds, error
-            )
-        try:
-            if error is not None:
-                log.warning("%s:%s failed: %s", provider_name, target, error)
-                self._mark(streams, StreamStatus.FAILED, error)
-                return
+                run.id, connector.provider, connector.target, stats.api_calls,
+                stats.wait_seconds, error,
+            )  # fmt: skip
+        if error is None:
+            resync.after_lookup(self.mirror, run, connector)
             if connector.notes:  # the source's own state (moved, archived), on each stream
                 for record in streams:
                     record.note = "; ".join(connector.notes)
                     self.mirror.set_stream_note(record.id, record.note)
-            await _together(self._run_stream(run, connector, client, s) for s in streams)
+        return error
+
+    async def _overlapped(
+        self,
+        run: RunRecord,
+        connector: Connector,
+        client: ApiClient,
+        streams: list[StreamRecord],
+    ) -> None:
+        """Run the lookup beside the streams: each stream asks its first page at once and
+        awaits the lookup (``connector.ready()``) before it needs its facts; a failed lookup
+        fails every stream with its line, as when it ran first."""
+
+        async def lookup() -> None:
+            error = await self._lookup(run, connector, streams)
+            if error is not None:
+                raise LookupFailed(error)
+
+        task = asyncio.ensure_future(lookup())
+        connector.lookup_started(task)
+        try:
+            await _together(
+                [_quietly(task), *(self._run_stream(run, connector, client, s) for s in streams)]
+            )
         finally:
+            if not task.done():
+                task.cancel()
             await client.aclose()
+
+    async def _write(
+        self, commit: Callable[..., PageResult], *args: Any, **kwargs: Any
+    ) -> PageResult | None:
+        """Commit a page on the mirror's writer thread: SQLite works (without the GIL) while
+        the event loop fetches and transforms the other streams' pages. The stream waits for
+        its own page's commit, so each page still commits with its checkpoint, in order.
+        ``None``: not committed, because the mirror refused another stream's page first (the
+        single writer thread sees that refusal before any page queued after it)."""
+
+        def job() -> PageResult | None:
+            if self._stopped is not None:
+                return None
+            try:
+                return commit(*args, **kwargs)
+            except (StorageError, MirrorError) as exc:
+                self._stopped = self._stopped or exc
+                raise
+
+        if self._writer is None:
+            return job()
+        return await asyncio.get_running_loop().run_in_executor(self._writer, job)
 
     def _mark(
         self, streams: Iterable[StreamRecord], status: StreamStatus, error: str | None
@@ -271,14 +345,23 @@ class Engine:
     ) -> None:
         stats = LabelledStats(label=record.key)
         current_stats.set(stats)  # this task's own context
-        stream = connector.stream(record.entity)
         counters = record.counters
+        page_note: str | None = None
         note = record.note
+        validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
         committed_calls, committed_wait = 0, 0.0
         # Every provider's pages pass here: a pointer that does not move ends the stream.
         guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, StreamStatus.RUNNING)
         try:
+            unchanged = await resync.unchanged(self.mirror, run, record, client)
+            if unchanged is not None:  # a 304: nothing new since the run that covered it
+                note = _joined(record.note, unchanged)
+                self.mirror.set_stream_note(record.id, note)
+                self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
+                self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.COMPLETED, counters, note=note))
+                return
+            stream = resync.stream_for(connector, record)
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
                 async for page in pages:
                     if self._stopped is not None:  # another stream met a full disk: stop here
@@ -301,9 +384,11 @@ class Engine:
                     if not done and stalled is None:
                         cursor = page.next_cursor
                     taken = len(events) + len(failures)
-                    if page.note is not None:
-                        note = "; ".join(n for n in (record.note, page.note) if n)
-                    result = self.mirror.commit_page(
+                    validator = validator or page.validator
+                    page_note = page.note if page.note is not None else page_note
+                    note = _joined(record.note, page_note)  # record.note: the lookup's, if any
+                    result = await self._write(
+                        self.mirror.commit_page,
                         record,
                         run.workspace,
                         events,
@@ -317,6 +402,11 @@ class Engine:
                         item_notes=kept_notes(page, events),
                         note=note,
                     )
+                    if result is None:  # another stream met a full disk first: stop here
+                        with contextlib.suppress(StorageError, MirrorError):
+                            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
+                        self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters))
+                        return
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
                     counters = StreamCounters(
                         fetched=counters.fetched + taken,
@@ -347,6 +437,8 @@ class Engine:
                         raise stalled
                     if done:
                         capped = capped_at is not None
+                        if not capped:
+                            resync.remember(self.mirror, run, record, validator)
                         self._emit(
                             ev.StreamFinished(
                                 run.id,
@@ -359,6 +451,7 @@ class Engine:
                         )
                         return
             # A stream whose connector yielded no page at all is complete and empty.
+            note = _joined(record.note, page_note)
             self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
             self._emit(
                 ev.StreamFinished(run.id, record.key, StreamStatus.COMPLETED, counters, note=note)
@@ -384,7 +477,9 @@ class Engine:
                 ev.StreamFinished(run.id, record.key, StreamStatus.FAILED, counters, message)
             )
         except asyncio.CancelledError:
-            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
+            # A page being committed on the writer thread still lands (in order, with its
+            # checkpoint); if it was the stream's last, the stream stays completed.
+            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED, unless_completed=True)
             self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters))
             raise
         finally:
@@ -395,6 +490,21 @@ class Engine:
                         stats.api_calls - committed_calls,
                         stats.wait_seconds - committed_wait,
                     )
+
+
+def _joined(*notes: str | None) -> str | None:
+    """Plain lines about a stream, joined with '; ' (``None`` when there is none)."""
+    return "; ".join(n for n in notes if n) or None
+
+
+class LookupFailed(ApiError):
+    """A source's lookup failed while its streams were starting: each stream fails with it."""
+
+
+async def _quietly(lookup: asyncio.Future[None]) -> None:
+    """Wait for an overlapped lookup; its failure is reported by the streams awaiting it."""
+    with contextlib.suppress(LookupFailed):
+        await lookup
 
 
 async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:

@@ -35,6 +35,15 @@ class ApiResponse:
     json: Any
     headers: httpx.Headers
     links: dict[str, dict[str, str]]
+    #: True when a conditional request (``If-None-Match``) was answered 304 Not Modified:
+    #: ``json`` is then ``None`` (the caller holds the body it stored with the ETag).
+    not_modified: bool = False
+
+    @property
+    def etag(self) -> str | None:
+        """The answer's ``ETag`` validator as sent (weak ``W/"..."`` kept), if any."""
+        tag: str | None = self.headers.get("etag")
+        return tag
 
 
 def provider_message(body: Any) -> str:
@@ -61,7 +70,7 @@ class ApiClient:
         base_url: str,
         transport: ResilientTransport,
         headers: Mapping[str, str] | None = None,
-        concurrency: int = 4,
+        concurrency: int = 5,
     ) -> None:
         self.label = label
         self.base_url = base_url.rstrip("/")
@@ -142,13 +151,24 @@ class ApiClient:
             )
         return url
 
-    async def get(self, url: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
-        """GET a path (joined to the base URL) or an absolute next-page URL."""
+    async def get(
+        self, url: str, params: Mapping[str, Any] | None = None, *, etag: str | None = None
+    ) -> ApiResponse:
+        """GET a path (joined to the base URL) or an absolute next-page URL.
+
+        ``etag``: make the request conditional (``If-None-Match``, RFC 9110 §13.1.2); a 304
+        answer comes back as an :class:`ApiResponse` with ``not_modified=True`` and no body.
+        GitHub does not count an authorized 304 against the primary rate limit ("Best practices
+        for using the REST API", use conditional requests).
+        """
         if url.startswith(("http://", "https://")):
             url = self.follow(url)
+        headers = {"If-None-Match": etag} if etag else None
         async with self._gate:
-            response = await self.http.get(url, params=params)
+            response = await self.http.get(url, params=params, headers=headers)
         body = response.extensions.get(PARSED_JSON)
+        if response.status_code == 304 and etag:
+            return ApiResponse(str(response.url), None, response.headers, {}, not_modified=True)
         if response.is_success:
             if body is None and response.content.strip():
                 raise UnexpectedResponse(

@@ -104,6 +104,15 @@ class ProviderSim(ABC):
             )
         return json_response(503, {"message": "Service Unavailable"})
 
+    def conditional(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """A 304 Not Modified in place of ``response`` when the request's ``If-None-Match``
+        names its validator; providers without ETags answer as usual (the default)."""
+        return response
+
+    def grow(self, items: int, now: float) -> None:
+        """Add ``items`` new items dated ``now`` (the simulator's :meth:`Simulator.grow`)."""
+        raise ValueError(f"the simulated {self.name or 'provider'} cannot grow its world yet")
+
     def begin(self, quota: QuotaState, now: float) -> None:  # noqa: B027 - optional hook
         """Told before each request is answered: the hour's quota window and the time."""
 

@@ -48,6 +48,8 @@ class QuotaWindow:
         self.limit = limit
         self.remaining = limit
         self.reset_at: int | None = None
+        #: Requests counted against the quota since the simulator started (all windows).
+        self.spent = 0
 
     def refresh(self, now: float) -> None:
         if self.reset_at is None or now >= self.reset_at:
@@ -60,6 +62,7 @@ class QuotaWindow:
 
     def consume(self) -> None:
         self.remaining = max(0, self.remaining - 1)
+        self.spent += 1
 
     def state(self) -> QuotaState:
         return QuotaState(self.limit, self.remaining, self.reset_at or 0)

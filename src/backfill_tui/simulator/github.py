@@ -17,7 +17,7 @@ import hashlib
 import math
 from array import array
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -88,6 +88,8 @@ class GitHubSim(ProviderSim):
     def __init__(self, spec: WorldSpec) -> None:
         self.world = GitHubWorld(spec.seed, spec.anchor, spec.scale)
         self._orders: dict[tuple[Any, ...], array[int]] = {}
+        #: Commits pushed after the world was made (:meth:`grow`), newest first.
+        self.fresh_commits: list[dict[str, Any]] = []
 
     def claims(self, request: httpx.Request) -> bool:
         path = request.url.path.removeprefix("/api/v3")
@@ -166,12 +168,16 @@ class GitHubSim(ProviderSim):
             tl = self.world.commits
             start = 0 if until is None else tl.count_after(until)
             end = tl.n if since is None else tl.count_since(since)
-            total = max(0, end - start)
+            fresh = [c for c in self.fresh_commits if _within(c, since, until)]
+            total = len(fresh) + max(0, end - start)
 
             def at(i: int) -> int:
-                return start + i
+                return i
 
-            render = self.world.commit_json
+            def render(i: int) -> dict[str, Any]:
+                return (
+                    fresh[i] if i < len(fresh) else self.world.commit_json(start + i - len(fresh))
+                )
         else:
             total, render = self.world.releases.n, self.world.release_json
 
@@ -279,6 +285,41 @@ class GitHubSim(ProviderSim):
         self._orders[key] = order
         return order
 
+    # -- the world moving on, and conditional requests -------------------------------------
+    def grow(self, items: int, now: float) -> None:
+        """Push ``items`` commits to ``main``, committed at ``now``: each is shaped like a
+        generated commit (its content borrowed from one), with its own SHA and date."""
+        for _ in range(items):
+            k = len(self.fresh_commits)
+            commit = self.world.commit_json(k)
+            sha = hashlib.sha1(f"fresh:{self.world.seed}:{k}".encode()).hexdigest()
+            when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            head = self.fresh_commits[0]["sha"] if self.fresh_commits else self.world.commit_sha(0)
+            commit = {
+                **commit,
+                "sha": sha,
+                "url": f"{commit['url'].rsplit('/', 1)[0]}/{sha}",
+                "html_url": f"{commit['html_url'].rsplit('/', 1)[0]}/{sha}",
+                "commit": {
+                    **commit["commit"],
+                    "author": {**commit["commit"]["author"], "date": when},
+                    "committer": {**commit["commit"]["committer"], "date": when},
+                },
+                "parents": [{"sha": head}],
+            }
+            self.fresh_commits.insert(0, commit)
+
+    def conditional(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
+        """GitHub's conditional GET: ``If-None-Match`` naming the body's ETag answers 304
+        Not Modified with no body (and the same ETag)."""
+        asked = request.headers.get("if-none-match")
+        if asked is None or response.status_code != 200:
+            return response
+        tag = _etag(response.content)
+        if tag not in {t.strip() for t in asked.split(",")}:
+            return response
+        return httpx.Response(304, headers={"etag": tag})
+
     # -- error shapes and headers ------------------------------------------------------------
     def bad_credentials(self) -> httpx.Response:
         return _error(401, "Bad credentials")
@@ -316,8 +357,8 @@ class GitHubSim(ProviderSim):
         h["date"] = email.utils.formatdate(now, usegmt=True)
         h["server"] = "github.com"
         h.setdefault("content-type", "application/json; charset=utf-8")
-        if response.status_code == 200:
-            h["etag"] = f'W/"{hashlib.sha256(response.content).hexdigest()[:40]}"'
+        if response.status_code in (200, 304):
+            h.setdefault("etag", _etag(response.content))
             h["cache-control"] = "private, max-age=60, s-maxage=60"
         h["x-github-api-version-selected"] = "2022-11-28"
         h["x-ratelimit-limit"] = str(quota.limit)
@@ -358,6 +399,7 @@ class GitHubSim(ProviderSim):
                     ids.add(f"release:{full}:{w.tag(p)}")
         if "push" in wanted:
             ids.update(f"push:{full}:{w.commit_sha(p)}" for p in range(w.commits.count_since(c)))
+            ids.update(f"push:{full}:{f['sha']}" for f in self.fresh_commits if _within(f, c, None))
         return ids
 
     def min_pages(self, target: str, entity: str, cutoff: datetime) -> int:
@@ -371,9 +413,21 @@ class GitHubSim(ProviderSim):
             count = w.issues.count_since(c)
         elif kind == "push":
             count = w.commits.count_since(c)
+            count += sum(1 for f in self.fresh_commits if _within(f, c, None))
         else:
             count = w.releases.n  # listed by creation: every page must be read
         return max(1, math.ceil(count / 100))
+
+
+def _etag(content: bytes) -> str:
+    """A weak validator over the body, as GitHub's list answers carry one."""
+    return f'W/"{hashlib.sha256(content).hexdigest()[:40]}"'
+
+
+def _within(commit: dict[str, Any], since: float | None, until: float | None) -> bool:
+    """Whether a pushed commit's committer date lies in ``[since, until]`` (epoch seconds)."""
+    at = parse_instant(commit["commit"]["committer"]["date"]).timestamp()
+    return (since is None or at >= since) and (until is None or at <= until)
 
 
 register("github", GitHubSim)

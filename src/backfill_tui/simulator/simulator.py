@@ -44,6 +44,10 @@ class RequestRecord:
     has_auth: bool
     host: str
     provider: str
+    #: Ticks of one counter the simulator advances when a request arrives and when it is
+    #: answered: ``a.arrived < b.answered`` says request a was sent before b's answer came.
+    arrived: int = 0
+    answered: int = 0
 
 
 class Simulator:
@@ -64,6 +68,7 @@ class Simulator:
         #: keeps its limits per token: several tokens rotate through their own quotas.
         self._quotas: dict[tuple[str, str | None], QuotaWindow] = {}
         self._rate_limits_served = 0
+        self._tick = 0
         self.transport = httpx.MockTransport(self._handle)
 
     # -- what tests ask --------------------------------------------------------------------
@@ -85,6 +90,17 @@ class Simulator:
         """The fewest 100-item pages a correct backfill of one stream must fetch."""
         return self._provider(provider).min_pages(target, entity, cutoff)
 
+    def grow(self, provider: str = DEFAULT_PROVIDER, items: int = 20) -> None:
+        """Let the world move on: ``items`` new items appear in ``provider``'s account, dated
+        now on the simulator's clock (GitHub: new commits at the head of the default branch).
+        Lists, ETags and :meth:`ground_truth` all show them from the next request on."""
+        self._provider(provider).grow(items, self.clock.now())
+
+    def quota_spent(self, provider: str = DEFAULT_PROVIDER) -> int:
+        """Requests that counted against ``provider``'s primary rate limit so far, over all
+        tokens (a 304 to an authorized conditional request does not, as on GitHub)."""
+        return sum(w.spent for (name, _), w in self._quotas.items() if name == provider)
+
     def request_count(self, path_prefix: str | None = None) -> int:
         """Requests served (faulted ones included) whose URL path starts with the prefix."""
         if path_prefix is None:
@@ -104,6 +120,8 @@ class Simulator:
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         cfg = self.config
+        self._tick += 1
+        request.extensions["simulator_arrived"] = self._tick
         if cfg.latency > 0:
             await asyncio.sleep(cfg.latency)
         index = len(self.requests) + 1
@@ -135,7 +153,11 @@ class Simulator:
                 fault = "http_502"
                 response = provider.server_error(0)
             elif fault is None:
-                quota.consume()
+                response = provider.conditional(request, response)
+                # GitHub: a 304 to a correctly authorized conditional request does not count
+                # against the primary rate limit ("Best practices for using the REST API").
+                if response.status_code != 304 or "authorization" not in request.headers:
+                    quota.consume()
         request_id = self._request_id(index)
         response = provider.finish(response, quota.state(), request_id, now)
         if fault == "truncated":
@@ -152,6 +174,7 @@ class Simulator:
     def _record(
         self, request: httpx.Request, provider: ProviderSim, status: int | None, fault: str | None
     ) -> None:
+        self._tick += 1
         record = RequestRecord(
             method=request.method,
             url=str(request.url),
@@ -161,6 +184,8 @@ class Simulator:
             has_auth="authorization" in request.headers,
             host=request.url.host,
             provider=provider.name,
+            arrived=int(request.extensions.get("simulator_arrived", 0)),
+            answered=self._tick,
         )
         self.requests.append(record)
         if self.config.request_log is not None:

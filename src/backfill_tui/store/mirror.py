@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from .opening import (
 )
 from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
+from .resync import ResyncRecords
 from .rows import json_text, now_iso, observation_row
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
@@ -57,7 +59,7 @@ class PageResult:
     duplicates: int
 
 
-class Mirror(ObservationBrowsing, RunLocks):
+class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     """The mirror at ``path`` over one connection; open it with :meth:`open`.
 
     Past 400 lines on purpose: opening (with its checks), the run and stream records, the page
@@ -70,6 +72,10 @@ class Mirror(ObservationBrowsing, RunLocks):
         self.path = path
         self.conn = conn
         self.db = Database(conn)
+        #: One write transaction at a time on this connection, whichever thread asks: the
+        #: engine commits pages on its writer thread while the event loop's thread records
+        #: statuses (engine/run.py).
+        self._writing = threading.RLock()
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -166,6 +172,20 @@ class Mirror(ObservationBrowsing, RunLocks):
             migrations.apply(self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def verify(self) -> None:
+        """The whole check, on request: SQLite's ``PRAGMA quick_check`` over every page
+        (opening checks only the header and schema of a mirror past ``QUICK_CHECK_MAX_BYTES``).
+        Raises :class:`MirrorError` (one line, the first problem SQLite names) when damaged."""
+        try:
+            found = [row[0] for row in self.conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+        if found != ["ok"]:
+            raise MirrorError(
+                f"{self.path} is corrupt (integrity check: {'; '.join(found)}); restore it from "
+                "a copy or choose another file with --db"
+            )
+
     def close(self) -> None:
         self.conn.close()
 
@@ -176,24 +196,25 @@ class Mirror(ObservationBrowsing, RunLocks):
         Raises a :class:`StorageError` (disk full, locked, read-only, ...) or
         :class:`MirrorError`; the transaction is rolled back, so nothing half-written stays.
         """
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
-        try:
-            yield self.conn
-        except BaseException as exc:
-            with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+        with self._writing:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
                 raise translate(exc, self.path) from None
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            raise translate(exc, self.path) from None
+            try:
+                yield self.conn
+            except BaseException as exc:
+                with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise translate(exc, self.path) from None
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with suppress(sqlite3.Error):
+                    self.conn.execute("ROLLBACK")
+                raise translate(exc, self.path) from None
 
     # -- runs and streams ---------------------------------------------------------------------
 
@@ -320,13 +341,20 @@ class Mirror(ObservationBrowsing, RunLocks):
                     )
 
     def set_stream_status(
-        self, stream_id: int, status: StreamStatus, error: str | None = None
+        self,
+        stream_id: int,
+        status: StreamStatus,
+        error: str | None = None,
+        *,
+        unless_completed: bool = False,
     ) -> None:
+        """``unless_completed``: leave a stream whose last page already completed it as it is
+        (a cancel arriving while that page was being committed)."""
+        sql = "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?"
+        if unless_completed:
+            sql += f" AND status != '{StreamStatus.COMPLETED}'"
         with self.transaction() as conn:
-            conn.execute(
-                "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                (status, error, now_iso(), stream_id),
-            )
+            conn.execute(sql, (status, error, now_iso(), stream_id))
 
     def set_stream_note(self, stream_id: int, note: str | None) -> None:
         """Record the plain line about an ordinary state a stream met (``None`` clears it)."""

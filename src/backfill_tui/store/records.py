@@ -85,6 +85,10 @@ class StreamRecord:
     note: str | None = None
     #: Items the run's estimate expected of this stream (None: no estimate was made).
     estimate: int | None = None
+    #: A re-sync's narrowed window: fetch only what is newer than this instant (ISO 8601), the
+    #: start of run ``resync_of`` whose completed stream already covered the run's window.
+    fetch_since: str | None = None
+    resync_of: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     # The counts, read through the one ``counters`` (the record holds no copy of its own).

@@ -246,6 +246,34 @@ def _replays_and_estimates(db: Database) -> None:
     )
 
 
+@migrations(name="0007_resync")
+def _resync(db: Database) -> None:
+    # Re-syncs (store/resync.py): a stream's own window start when an earlier completed run
+    # already covered the run's window (production's gap rule: fetch only what is newer than
+    # that run's start), and which run that was; and the validators of conditional requests:
+    # per workspace, source and stream (entity '' = the source's lookup), the URL last fetched
+    # as a stream's first page, its ETag, and for a lookup its JSON body (what a 304 stands
+    # for). A row belongs to the run whose completed stream stored or revalidated it.
+    _run_script(
+        db,
+        """
+        ALTER TABLE streams ADD COLUMN fetch_since TEXT;
+        ALTER TABLE streams ADD COLUMN resync_of TEXT;
+        CREATE TABLE etags (
+            workspace_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            url TEXT NOT NULL,
+            etag TEXT NOT NULL,
+            body TEXT,
+            run_id TEXT NOT NULL,
+            stored_at TEXT NOT NULL,
+            PRIMARY KEY (workspace_id, source, entity)
+        )
+        """,
+    )
+
+
 @migrations(name="0008_trigger_ledger")
 def _trigger_ledger(db: Database) -> None:
     # The backfills asked of production (`backfill-tui trigger`, export/trigger.py): one row per

@@ -1,0 +1,122 @@
+"""Re-syncs: a second run of the same sources into the same mirror fetches what changed.
+
+Two rules, both skipped by ``run --full`` (and by a replay, which must ask what was recorded):
+
+- **Production's gap rule** (lightfast-data-model.md §9.2): a stream whose earlier completed,
+  uncapped run in the same workspace already covered the requested window (its ``since`` at or
+  before this run's) fetches only what is newer than that run's start. :func:`plan_gaps`
+  records the narrowed start on the stream (``streams.fetch_since``) when the run is planned,
+  so a resume narrows it alike.
+- **Conditional requests** (GitHub, "Best practices for using the REST API": a 304 to an
+  authorized conditional request does not count against the primary rate limit): such a
+  stream first asks the URL of its last first page again with ``If-None-Match`` and the stored
+  ``ETag``. A 304 means the list's newest page is as it was, so nothing is new or updated
+  (each GitHub list is newest first on its window field): the stream completes, storing
+  nothing, for no quota. Otherwise it fetches its narrowed window. A source's lookup (GitHub's
+  repository) asks conditionally too, and reuses the stored body on a 304.
+
+Hand-written validators rather than hishel's caching transport: hishel stores whole responses
+(every page's body) in its own storage and turns a 304 back into the cached 200, so the stream
+would re-read and re-store an unchanged page; here a 304 must *end* the stream, the validator
+must belong to the workspace and the run that stored it (a mirror holds many), and the mirror is
+already the one file a run writes. Called by ``engine/run.py`` at a few small hooks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..connectors import Connector, KnownAnswer, Stream, provider
+from ..http import ApiClient, ApiError
+from ..store import Mirror, RunRecord, StreamRecord
+from ..store.resync import LOOKUP
+
+
+def plan_gaps(mirror: Mirror, run: RunRecord) -> int:
+    """Narrow each stream of the just-planned ``run`` that an earlier completed run already
+    covered (the gap rule above); returns how many were narrowed."""
+    narrowed = 0
+    for record in mirror.streams(run.id):
+        if not provider(record.provider).connector.narrows:
+            continue  # this connector reads its whole window every time (for now)
+        covered = mirror.covering_run(
+            run.workspace,
+            record.provider,
+            record.target,
+            record.entity,
+            since=run.since,
+            before_run=run.id,
+            simulate=run.simulate,
+            simulator=run.simulator,
+        )
+        if covered is None or covered.started_at > run.started_at:
+            continue
+        mirror.set_fetch_since(record.id, covered.started_at, covered.run_id)
+        record.fetch_since, record.resync_of = covered.started_at, covered.run_id
+        narrowed += 1
+    return narrowed
+
+
+def stream_for(connector: Connector, record: StreamRecord) -> Stream:
+    """The stream a run fetches: narrowed to ``fetch_since`` on a re-sync, else whole."""
+    if record.fetch_since is None:
+        return connector.stream(record.entity)
+    return connector.stream_since(record.entity, datetime.fromisoformat(record.fetch_since))
+
+
+async def unchanged(
+    mirror: Mirror, run: RunRecord, record: StreamRecord, client: ApiClient
+) -> str | None:
+    """Ask a re-synced stream's stored first page conditionally; on a 304, the plain line
+    saying it is unchanged (the stream then completes, storing nothing), else ``None``.
+
+    Only a stream not yet started (no checkpoint), narrowed by the gap rule, whose stored
+    validator vouches for the very run that covered it, asks; any other answer than a 304
+    (a 200, an error) leaves the stream to fetch as usual.
+    """
+    if record.fetch_since is None or record.resync_of is None or record.cursor is not None:
+        return None
+    known = mirror.validator(run.workspace, record.source, record.entity)
+    if known is None or known.run_id != record.resync_of:
+        return None
+    try:
+        answer = await client.get(known.url, etag=known.etag)
+    except ApiError:
+        return None  # the stream's own first page will meet it and say so
+    if not answer.not_modified:
+        return None
+    mirror.revalidated(run.workspace, record.source, record.entity, run.id)
+    label = provider(record.provider).label
+    return (
+        f"unchanged since run {record.resync_of} ({label} answered 304 Not Modified; "
+        "`run --full` fetches it all again)"
+    )
+
+
+def remember(
+    mirror: Mirror, run: RunRecord, record: StreamRecord, validator: tuple[str, str] | None
+) -> None:
+    """Keep the validator of a stream's first page once the stream completed uncapped."""
+    if validator is not None:
+        mirror.store_validator(run.workspace, record.source, record.entity, run.id, *validator)
+
+
+def before_lookup(
+    mirror: Mirror, run: RunRecord, connector: Connector, streams: list[StreamRecord]
+) -> None:
+    """Give a re-synced source's lookup its stored answer (asked conditionally)."""
+    if any(s.fetch_since is not None for s in streams):
+        source = f"{connector.provider}:{connector.target}"
+        known = mirror.validator(run.workspace, source, LOOKUP)
+        if known is not None and known.body is not None:
+            connector.known_lookup = KnownAnswer(known.url, known.etag, known.body)
+
+
+def after_lookup(mirror: Mirror, run: RunRecord, connector: Connector) -> None:
+    """Keep a lookup's validator and body for the next re-sync."""
+    answer = connector.lookup_answer
+    if answer is not None:
+        source = f"{connector.provider}:{connector.target}"
+        mirror.store_validator(
+            run.workspace, source, LOOKUP, run.id, answer.url, answer.etag, answer.body
+        )
