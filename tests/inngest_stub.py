@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -70,14 +71,23 @@ def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def inngest() -> Iterator[FakeInngest]:
-    state = FakeInngest()
+@contextmanager
+def serving(state: FakeInngest | None = None) -> Iterator[FakeInngest]:
+    """A stand-in listening on 127.0.0.1 (``state.url``) until the block ends."""
+    state = state or FakeInngest()
     server = ThreadingHTTPServer(("127.0.0.1", 0), inngest_handler(state))
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def inngest() -> Iterator[FakeInngest]:
+    with serving() as state:
+        yield state

@@ -236,6 +236,9 @@ INTERRUPT = "UPDATE runs SET status = 'cancelled', finished_at = NULL WHERE id =
 
 RUN = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "7")
 DB = ("--db", "{db}")
+TRIGGER = ("trigger", "--event-key", "k" * 8, "--url", "http://127.0.0.1:9")
+ONE_ROW = ("--integration", "i", "--workspace", "w", "--org", "o", "--user-source", "u",
+           "--provider")
 
 CASES: list[Case] = [
     # -- arguments: argparse ------------------------------------------------------------------
@@ -422,6 +425,26 @@ CASES: list[Case] = [
     Case("runs-mirror-behind-closed-folder", ("runs", "--db", "{dir}/shut/m.db"),
          ("permission denied", "shut"), setup=both(sub("shut"), chmod("shut", 0o000)),
          how="nobody"),
+    # -- trigger: a file that cannot be read as rows, or flags that make no row (nothing sent)
+    Case("trigger-file-missing", (*TRIGGER, "--file", "{dir}/nowhere.csv", *DB), ("no file at",)),
+    Case("trigger-file-is-a-directory", (*TRIGGER, "--file", "{dir}", *DB), ("is a directory",)),
+    Case("trigger-file-not-utf8", (*TRIGGER, "--file", "{dir}/rows.csv", *DB), ("not utf-8",),
+         setup=write("rows.csv", b"integrationId,workspaceId,clerkOrgId,provider,userSourceId\n"
+                                 b"i,w,caf\xe9,github,u\n")),
+    Case("trigger-file-no-header", (*TRIGGER, "--file", "{dir}/rows.csv", *DB),
+         ("no header row", "integrationId"), setup=write("rows.csv", b"i,w,o,github,u,30\n")),
+    Case("trigger-file-binary", (*TRIGGER, "--file", "{dir}/rows.csv", *DB), ("binary",),
+         setup=write("rows.csv", b"\x89PNG\r\n\x1a\n\x00\x00")),
+    Case("trigger-file-empty", (*TRIGGER, "--file", "{dir}/rows.csv", *DB), ("is empty",),
+         setup=write("rows.csv", b"\n \n")),
+    Case("trigger-flags-linear", (*TRIGGER, *ONE_ROW, "linear", *DB),
+         ("linear has no backfill connector",)),
+    Case("trigger-flags-depth-14", (*TRIGGER, *ONE_ROW, "github", "--depth", "14", *DB),
+         ("--depth '14' is not 7, 30 or 90",)),
+    Case("trigger-file-and-flags", (*TRIGGER, "--file", "x.csv", *ONE_ROW, "github", *DB),
+         ("--file or the flags",)),
+    Case("trigger-apply-without-key", ("trigger", *ONE_ROW, "github", "--apply", *DB),
+         ("no inngest event key", "--event-key")),
 ]
 
 

@@ -1,4 +1,5 @@
-"""``backfill-tui export inngest`` against a loopback server that answers like Inngest's event API.
+"""``backfill-tui export inngest`` against a loopback server that answers like Inngest's event API
+(the stand-in is ``tests/inngest_stub.py``).
 
 The server records every request, answers some with 429 or 500 (deterministically, by request
 number) and, like Inngest, keeps the first event of each id: a 500 after "processing" makes the

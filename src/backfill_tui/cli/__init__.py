@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import EXIT_INCOMPLETE, BackfillError
 from ..secrets_registry import redact
 from ..terms import APP
-from . import app, auth, diff, export, replay, report, resume, run, runs
+from . import app, auth, diff, export, replay, report, resume, run, runs, trigger
 from .logfile import report_crash, setup_logging
 from .options import Parser, add_db_option, db_path
 
@@ -35,7 +35,9 @@ __all__ = ["COMMANDS", "EXIT_STDOUT_CLOSED", "build_parser", "main", "setup_logg
 EXIT_STDOUT_CLOSED = 141
 
 #: Every command's module, in the order ``--help`` lists them; each has ``register(subparsers)``.
-COMMANDS: tuple[ModuleType, ...] = (run, runs, resume, auth, replay, diff, report, export, app)
+COMMANDS: tuple[ModuleType, ...] = (
+    run, runs, resume, auth, replay, diff, report, export, trigger, app
+)  # fmt: skip
 
 
 def build_parser() -> Parser:

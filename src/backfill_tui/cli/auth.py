@@ -44,6 +44,10 @@ def cmd_auth(args: argparse.Namespace) -> int:
             info = provider(name)
             found = lookup(name, info.token_env)
             where = f"found in the {found.origin}" if found else f"missing (set {info.token_env})"
+            if found:  # each token by its fingerprint, never itself (several rotate by quota)
+                from ..engine.credentials import fingerprints
+
+                where += f": {', '.join(fingerprints(found.value))}"
             sys.stdout.write(f"{info.label:<7} {where}\n")
         return 0
     if not args.provider:
@@ -54,7 +58,9 @@ def cmd_auth(args: argparse.Namespace) -> int:
         raise UsageError(f"{note}; set {info.token_env} instead")
     if args.action == "set":
         token = (
-            getpass.getpass(f"{info.label} token: ") if sys.stdin.isatty() else sys.stdin.readline()
+            getpass.getpass(f"{info.label} token(s), commas between: ")
+            if sys.stdin.isatty()
+            else sys.stdin.readline()
         )
         token = token.strip()
         if not token:

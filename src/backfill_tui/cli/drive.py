@@ -87,6 +87,15 @@ def drive(
     run = mirror.get_run(run_id)
     assert run is not None
     summary = budgets.annotate(run_summary(mirror, run))
+    if engine.token_pools:  # several tokens: calls and quota per token, by fingerprint
+        summary["tokens"] = {src: pool.summary() for src, pool in engine.token_pools.items()}
+        for src, pool in engine.token_pools.items():
+            for token in pool.tokens:
+                if token.dropped:
+                    sys.stderr.write(
+                        f"note: {src}: token {token.fingerprint} was rejected (401) and dropped; "
+                        "the run went on with the others\n"
+                    )
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:

@@ -29,6 +29,7 @@ from ..http import (
     WaitNotice,
     current_stats,
 )
+from ..http.tokens import TokenPool, split_tokens
 from ..secrets_registry import redact
 from ..terms import CheckOutcome
 from .credentials import Credential
@@ -58,11 +59,14 @@ def open_client(
     ``on_wait``: told of each rate-limit wait; ``rules``: the retry bounds (default: the
     environment's, else ``RetryRules()``)."""
     base_url = environment.base_url(info)
+    tokens = split_tokens(credential.value) if credential else []
+    pool = TokenPool(tokens, info.auth_header) if len(tokens) > 1 else None  # rotated by quota
     transport = ResilientTransport(
         environment.inner_transport(),
         provider_label=info.label,
         base_url=base_url,
-        auth_header=info.auth_header(credential.value) if credential else None,
+        auth_header=info.auth_header(credential.value) if credential and not pool else None,
+        tokens=pool,
         policy=info.policy(),
         clock=environment.clock,
         reserve_fraction=info.reserve_fraction,

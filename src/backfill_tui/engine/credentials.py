@@ -150,3 +150,11 @@ def lookup(
         secrets_registry.register(stored)
         return Credential(stored, "keyring")
     return None
+
+
+def fingerprints(value: str) -> list[str]:
+    """Each token of a credential (several: commas or whitespace between) by its fingerprint,
+    ``tok:`` + 8 hex of its SHA-256 (http/tokens.py), never the token itself."""
+    from ..http.tokens import fingerprint, split_tokens
+
+    return [fingerprint(token) for token in split_tokens(value)]

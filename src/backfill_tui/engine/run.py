@@ -34,6 +34,7 @@ from ..http import (
     WaitNotice,
     current_stats,
 )
+from ..http.tokens import TokenPool
 from ..secrets_registry import redact
 from ..store import Mirror, PageResult, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
@@ -78,6 +79,9 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         #: Set when the mirror refused a write: every other stream stops at its next page.
         self._stopped: BackfillError | None = None
+        #: The token pools of sources given several tokens, by source (calls and quota per
+        #: token, by fingerprint, for the summary; http/tokens.py).
+        self.token_pools: dict[str, TokenPool] = {}
         #: The thread pages are committed on during :meth:`run` (one: SQLite has one writer).
         self._writer: ThreadPoolExecutor | None = None
 
@@ -212,9 +216,12 @@ class Engine:
                 )
             )
 
-        return open_client(
+        client = open_client(
             self.environment, info, self.environment.credential(info), on_wait=on_wait
         )
+        if client.transport.tokens is not None:  # several tokens: kept for the summary
+            self.token_pools[source] = client.transport.tokens
+        return client
 
     async def _run_source(
         self,

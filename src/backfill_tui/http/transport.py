@@ -40,6 +40,7 @@ from .errors import (
     RetriesExhausted,
 )
 from .ratelimit import Quota, RateLimitPolicy
+from .tokens import PooledToken, TokenPool
 
 log = logging.getLogger("backfill_tui.http")
 
@@ -99,8 +100,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         reserve_fraction: float = 0.0,
         rules: RetryRules | None = None,
         on_wait: Callable[[WaitNotice], None] | None = None,
+        tokens: TokenPool | None = None,
     ) -> None:
         self._inner = inner
+        #: Several tokens rotated by quota (http/tokens.py); then ``auth_header`` is unused.
+        self.tokens = tokens
         self._label = provider_label
         self._origin = origin(httpx.URL(base_url))
         self._auth = auth_header
@@ -169,13 +173,17 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         limit_waits = 0
         last_problem = ""
         while True:
-            await self._respect_reserve()
+            token = await self._token_for(request)
+            if token is None:
+                await self._respect_reserve()
             stats = self._stats()
             if stats is not None:
                 stats.api_calls += 1
             try:
                 response = await self._attempt(request)
             except httpx.TransportError as exc:
+                if token is not None and self.tokens is not None:
+                    self.tokens.observe(token, ())
                 last_problem = _describe_transport_error(exc)
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
@@ -189,6 +197,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             quota = self._policy.quota(response)
             if quota is not None:
                 self.quota = quota
+            if token is not None and self.tokens is not None:
+                self.tokens.observe(token, self._policy.quotas(response))
             for budget in self._policy.quotas(response):
                 known = self.quotas.get(budget.name)
                 if known is not None and known.cost > budget.cost:
@@ -206,6 +216,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 await self._wait(answer.seconds, answer.reason)
                 continue
             if _rejects_credentials(response.status_code, body):
+                if token is not None and self._drop(token):
+                    continue  # the next token takes the request
                 raise AuthenticationFailed(
                     f"{self._label} authentication failed ({response.status_code}): the credentials were "
                     "rejected; "
@@ -222,6 +234,36 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 await self._clock.sleep(self._backoff(attempt))
                 continue
             return _rebuild(request, response, body)
+
+    async def _token_for(self, request: httpx.Request) -> PooledToken | None:
+        """With a token pool: the token this attempt goes with (its header set on the
+        request), after waiting for a reset when every token is inside its reserve."""
+        if self.tokens is None:
+            return None
+        while True:
+            try:
+                chosen = self.tokens.choose(self._clock.now(), self._reserve)
+            except LookupError:
+                raise AuthenticationFailed(
+                    f"{self._label} authentication failed: every token was rejected; check or "
+                    "replace them"
+                ) from None
+            if isinstance(chosen, PooledToken):
+                request.headers["Authorization"] = chosen.header
+                return chosen
+            count = len(self.tokens.live)
+            await self._wait(chosen + 1, f"all {count} tokens at their reserve")
+
+    def _drop(self, token: PooledToken) -> bool:
+        """Drop a token that answered 401, with one line naming its fingerprint; whether
+        others are left to go on with."""
+        assert self.tokens is not None
+        left = self.tokens.drop(token)
+        log.warning(
+            "%s: token %s was rejected (401); dropped from the rotation, %s left",
+            self._label, token.fingerprint, plural(left, "token"),
+        )  # fmt: skip
+        return left > 0
 
     async def _attempt(self, request: httpx.Request) -> httpx.Response:
         """Send once and read the whole body within the deadline, else :class:`DeadlineExceeded`.

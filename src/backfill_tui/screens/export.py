@@ -64,6 +64,7 @@ class ExportScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
         Binding("ctrl+s", "export", "Export", priority=True),
+        Binding("ctrl+t", "trigger", "Trigger in production", priority=True),
         Binding("escape", "cancel_export", "Cancel export", show=False),
     ]
 
@@ -140,6 +141,7 @@ class ExportScreen(Screen[None]):
             yield Button("Dry run", id="dry-run")
             yield Button("Export…", id="export", variant="warning")
             yield Button("Cancel export", id="cancel-export", disabled=True)
+            yield Button("Trigger in production…", id="trigger")
         yield AppFooter()
 
     def on_mount(self) -> None:
@@ -430,3 +432,31 @@ class ExportScreen(Screen[None]):
             return
         self.cancel_event.set()
         self.notify("cancelling after the current batch; what was sent is kept", severity="warning")
+
+    @on(Button.Pressed, "#trigger")
+    def action_trigger(self) -> None:
+        """Ask production to backfill what the chosen (else the workspace's latest) completed
+        run backfilled (screens/trigger.py); its dry run comes first, in the modal."""
+        from .trigger import TriggerScreen
+
+        chosen = self.query_one("#export-run", Select).value
+        workspace = self.query_one("#export-workspace", Input).value.strip()
+        runs = [r for r in self.backfill.mirror.list_runs(100) if r.status == "completed"]
+        run = next((r for r in runs if r.id == chosen), None) if isinstance(chosen, str) else None
+        run = run or next((r for r in runs if r.workspace == workspace), None)
+        if run is None:
+            self.notify(
+                "no completed run to trigger; finish a preview first (or choose its run)",
+                title="Nothing to trigger",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(
+            TriggerScreen(
+                run,
+                self.backfill.mirror.path,
+                event_key=self.query_one("#event-key", Input).value.strip(),
+                base_url=self.query_one("#base-url", Input).value.strip(),
+                clerk_org=self.query_one("#clerk-org", Input).value.strip(),
+            )
+        )

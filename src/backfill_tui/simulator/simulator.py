@@ -64,7 +64,9 @@ class Simulator:
         self.providers: dict[str, ProviderSim] = {n: f(spec) for n, f in PROVIDERS.items()}
         self.requests: list[RequestRecord] = []
         self._faults = FaultPlan(config.seed, config.faults)
-        self._quotas = {name: QuotaWindow(config.quota) for name in self.providers}
+        #: One hourly quota per provider and token (the Authorization header), as GitHub
+        #: keeps its limits per token: several tokens rotate through their own quotas.
+        self._quotas: dict[tuple[str, str | None], QuotaWindow] = {}
         self._rate_limits_served = 0
         self._tick = 0
         self.transport = httpx.MockTransport(self._handle)
@@ -95,9 +97,9 @@ class Simulator:
         self._provider(provider).grow(items, self.clock.now())
 
     def quota_spent(self, provider: str = DEFAULT_PROVIDER) -> int:
-        """Requests that counted against ``provider``'s primary rate limit so far (a 304 to
-        an authorized conditional request does not, as on GitHub)."""
-        return self._quotas[provider].spent
+        """Requests that counted against ``provider``'s primary rate limit so far, over all
+        tokens (a 304 to an authorized conditional request does not, as on GitHub)."""
+        return sum(w.spent for (name, _), w in self._quotas.items() if name == provider)
 
     def request_count(self, path_prefix: str | None = None) -> int:
         """Requests served (faulted ones included) whose URL path starts with the prefix."""
@@ -125,11 +127,11 @@ class Simulator:
         index = len(self.requests) + 1
         fault = self._faults.draw()  # one draw per request, whatever happens to it
         provider = self._route(request)
-        quota = self._quotas[provider.name]
+        auth = request.headers.get("authorization")
+        quota = self._quotas.setdefault((provider.name, auth), QuotaWindow(cfg.quota))
         now = self.clock.now()
         quota.refresh(now)
         provider.begin(quota.state(), now)
-        auth = request.headers.get("authorization")
         every = cfg.rate_limit_every
         if cfg.token is not None and not provider.authorized(auth, cfg.token):
             response, fault = provider.bad_credentials(), None

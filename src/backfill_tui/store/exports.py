@@ -236,16 +236,23 @@ def record_exports(
     were new to the ledger. ``conn`` must be a writable mirror connection (``Mirror.conn``)."""
     at = now_iso()
     values = [(r.workspace_id, r.source_id, target_kind, target_id, at, r.run_id) for r in rows]
+    return insert_new(
+        conn,
+        "INSERT OR IGNORE INTO exports (workspace_id, source_id, target_kind, target_id, "
+        "exported_at, run_id) VALUES (?,?,?,?,?,?)",
+        values,
+    )
+
+
+def insert_new(conn: sqlite3.Connection, sql: str, values: Sequence[Sequence[Any]]) -> int:
+    """Run ``sql`` (an ``INSERT OR IGNORE``) for each of ``values`` in one write transaction,
+    rolled back whole on any error; returns how many rows were new."""
     if not values:
         return 0
     conn.execute("BEGIN IMMEDIATE")
     try:
         before = conn.total_changes
-        conn.executemany(
-            "INSERT OR IGNORE INTO exports (workspace_id, source_id, target_kind, target_id, "
-            "exported_at, run_id) VALUES (?,?,?,?,?,?)",
-            values,
-        )
+        conn.executemany(sql, values)
         added = conn.total_changes - before
     except BaseException:
         conn.execute("ROLLBACK")

@@ -274,4 +274,29 @@ def _resync(db: Database) -> None:
     )
 
 
+@migrations(name="0008_trigger_ledger")
+def _trigger_ledger(db: Database) -> None:
+    # The backfills asked of production (`backfill-tui trigger`, export/trigger.py): one row per
+    # backfill.requested event id delivered to an event API host (target_id, never the key), so
+    # a repeated trigger knows what was sent and when. The ids include the UTC day, so a row
+    # names a send that Inngest's 24-hour event-id dedup still covers on that day.
+    _run_script(
+        db,
+        """
+        CREATE TABLE trigger_ledger (
+            target_id TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            integration_id TEXT NOT NULL,
+            workspace_id TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            depth_days INTEGER NOT NULL,
+            entity_types TEXT NOT NULL,
+            requested_by TEXT,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (target_id, event_id)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -1,0 +1,337 @@
+"""Inngest's event API as a client: ``POST {BASE}/e/{EVENT_KEY}`` with a JSON array of events.
+
+Shared by ``export inngest`` (:mod:`.inngest`, one ``observation.capture`` per observation) and
+``trigger`` (:mod:`.trigger`, one ``backfill.requested`` per integration). It owns everything
+that touches the wire and the key:
+
+- the key sits in the URL path, so it is registered with ``secrets_registry`` (raw and
+  percent-encoded) and never formatted into a message; httpx's own request log is filtered;
+- requests of at most :data:`MAX_EVENTS` events and :data:`MAX_REQUEST_BYTES` bytes: Inngest's
+  documented request limit is 256 KB on the free tier (512 KB on older plans, up to 3 MB on
+  request) and 5,000 events;
+- a 429 or 5xx answer or a dropped connection is retried with exponential backoff and full
+  jitter, or after the ``Retry-After`` the server asks for, a bounded number of times;
+- a 413 (request too large) splits the batch and sends the halves again, under the limit the
+  answer states where it states one (``"max 262144 bytes"``, ``"256KB"``), else under half the
+  refused size; the lower limit is kept for the rest of the session. An event too large for a
+  request on its own is handed to the caller's ``refit`` (which shortens it or refuses it).
+
+Errors: :class:`~.common.ExportError` (one line, never the key) for a bad key or URL, a refused
+key (401/403), a rejected request, or a server still failing after the retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from ..secrets_registry import RedactingFilter, redact, register
+from .target import ExportError
+from .values import Refused
+
+log = logging.getLogger("backfill_tui.export")
+
+DEFAULT_BASE_URL = "https://inn.gs"
+MAX_REQUEST_BYTES = 250_000
+MAX_EVENTS = 100
+TIMEOUT_S = 30.0
+#: Below this, a 413 is not a size problem we can split our way out of.
+MIN_REQUEST_BYTES = 1024
+_SIZE = re.compile(r"(\d[\d,_]*(?:\.\d+)?)\s*(kib|kb|k|mib|mb|m|bytes|byte|b)?\b", re.I)
+_UNITS = {"k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6, "mib": 2**20}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry a 429, a 5xx or a dropped connection."""
+
+    attempts: int = 6
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    max_retry_after_s: float = 120.0
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
+        return random.uniform(0, min(self.cap_s, self.base_s * 2 ** (attempt - 1)))
+
+    def retry_after(self, header: str | None) -> float | None:
+        if not header:
+            return None
+        try:
+            seconds = float(header)
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(header)
+            except (TypeError, ValueError):
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            seconds = (when - datetime.now(UTC)).total_seconds()
+        return min(max(seconds, 0.0), self.max_retry_after_s)
+
+
+class Encoded(Protocol):
+    """One event ready to send: its JSON bytes and their length."""
+
+    @property
+    def payload(self) -> bytes: ...
+
+    @property
+    def size(self) -> int: ...
+
+
+E = TypeVar("E", bound=Encoded)
+
+
+@dataclass
+class Delivery(Generic[E]):
+    """What one :meth:`EventApi.send` did: the events Inngest took, those refused (with the
+    reason) and those ``refit`` changed to fit a request (also in ``delivered``, as sent)."""
+
+    delivered: list[E] = field(default_factory=list)
+    refused: list[tuple[E, str]] = field(default_factory=list)
+    refitted: list[E] = field(default_factory=list)
+
+    def merge(self, more: Delivery[E]) -> None:
+        self.delivered.extend(more.delivered)
+        self.refused.extend(more.refused)
+        self.refitted.extend(more.refitted)
+
+
+def endpoint(base_url: str) -> tuple[str, str]:
+    """(``HOST[:PORT]``, the base URL without a trailing slash) of an event API base URL; the
+    host names the destination in messages and ledgers. Raises :class:`ExportError`."""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ExportError(f"--url must be an http(s) URL such as {DEFAULT_BASE_URL}")
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return host, f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
+
+
+def batches(
+    events: Sequence[E], max_events: int = MAX_EVENTS, max_bytes: int = MAX_REQUEST_BYTES
+) -> list[list[E]]:
+    """``events`` cut, in order, into requests of at most ``max_events`` events and
+    ``max_bytes`` bytes of JSON array (an event larger than that alone is a batch of its own)."""
+    out: list[list[E]] = []
+    part: list[E] = []
+    size = 2
+    for event in events:
+        if part and (len(part) >= max_events or size + 1 + event.size > max_bytes):
+            out.append(part)
+            part, size = [], 2
+        size += event.size + (1 if part else 0)
+        part.append(event)
+    if part:
+        out.append(part)
+    return out
+
+
+def request_body(batch: Sequence[Encoded]) -> bytes:
+    """The JSON array a request carries: the events' bytes joined, 2 + n - 1 bytes of framing."""
+    return b"[" + b",".join(e.payload for e in batch) + b"]"
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    """An event as compact UTF-8 JSON (what is sent, and what the byte limit counts)."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class EventApi:
+    """One Inngest event API endpoint and key; :meth:`open` before :meth:`send`.
+
+    ``base_url``: Inngest Cloud (``https://inn.gs``) or a dev server. Raises
+    :class:`ExportError` for a key or URL that cannot be one (before anything is sent).
+    ``requests`` and ``retries`` count HTTP requests made and retried since creation."""
+
+    def __init__(
+        self,
+        event_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        retry: RetryPolicy | None = None,
+        max_bytes: int = MAX_REQUEST_BYTES,
+        max_events: int = MAX_EVENTS,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        user_agent: str = "backfill-tui",
+    ) -> None:
+        key = event_key.strip()
+        register(key)
+        register(quote(key, safe=""))
+        if not key or any(c.isspace() or c in "/?#" for c in key):
+            raise ExportError("--event-key is not an Inngest event key; copy it again")
+        self.host, base = endpoint(base_url)
+        self._url = f"{base}/e/{quote(key, safe='')}"
+        self.retry = retry or RetryPolicy()
+        self.max_bytes = max_bytes
+        self.max_events = max_events
+        self._transport = transport
+        self._sleep = sleep
+        self._user_agent = user_agent
+        self._client: httpx.Client | None = None
+        self.requests = 0
+        self.retries = 0
+
+    @property
+    def where(self) -> str:
+        """``Inngest at HOST[:PORT]``: how messages name the endpoint (never with the key)."""
+        return f"Inngest at {self.host}"
+
+    def open(self) -> None:
+        if self._client is not None:
+            return
+        httpx_log = logging.getLogger("httpx")  # it logs request URLs, and ours holds the key
+        if not any(isinstance(f, RedactingFilter) for f in httpx_log.filters):
+            httpx_log.addFilter(RedactingFilter())
+        self._client = httpx.Client(
+            transport=self._transport,
+            timeout=TIMEOUT_S,
+            headers={"content-type": "application/json", "user-agent": self._user_agent},
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def batches(self, events: Sequence[E]) -> list[list[E]]:
+        """``events`` cut, in order, into requests within this endpoint's limits."""
+        return batches(events, self.max_events, self.max_bytes)
+
+    def send(self, batch: Sequence[E], refit: Callable[[E], E] | None = None) -> Delivery[E]:
+        """Send one batch; on a 413, split it under the limit learnt and send the parts.
+
+        ``refit(event)`` returns the event made to fit ``max_bytes`` alone, or raises
+        :class:`~.values.Refused` (without ``refit`` such an event is refused). Raises
+        :class:`ExportError` when the server refuses for good."""
+        assert self._client is not None, "open() first"
+        content = request_body(batch)
+        response = self._post(content, len(batch))
+        if response.status_code != 413:
+            return Delivery(delivered=list(batch))
+        # Too large: take the limit from the answer, keep it, and send the batch again in parts.
+        stated = _stated_limit(response, len(content))
+        limit = stated if stated is not None else len(content) // 2
+        if limit < MIN_REQUEST_BYTES:
+            raise ExportError(
+                f"{self.where} says even a {len(content)}-byte request is too large (413: "
+                f"{_why(response)})"
+            )
+        self.max_bytes = min(self.max_bytes, limit)
+        log.warning(
+            "%s refused %d bytes as too large (413); sending in parts of at most %d bytes",
+            self.where, len(content), self.max_bytes,
+        )  # fmt: skip
+        outcome: Delivery[E] = Delivery()
+        part: list[E] = []
+        size = 2
+        for event in batch:
+            if event.size + 2 > self.max_bytes:
+                try:
+                    if refit is None:
+                        raise Refused(
+                            f"the event is {event.size} bytes, over the {self.max_bytes}-byte "
+                            "request limit"
+                        )
+                    event = refit(event)
+                except Refused as exc:
+                    outcome.refused.append((event, str(exc)))
+                    continue
+                outcome.refitted.append(event)
+            if part and size + 1 + event.size > self.max_bytes:
+                outcome.merge(self.send(part, refit))
+                part, size = [], 2
+            size += event.size + (1 if part else 0)
+            part.append(event)
+        if part:  # each part is below the refused size, so this recursion ends
+            outcome.merge(self.send(part, refit))
+        return outcome
+
+    def _post(self, content: bytes, events: int) -> httpx.Response:
+        """POST one request, retrying 429, 5xx and dropped connections; a 2xx or a 413 is
+        returned, anything else raises :class:`ExportError`."""
+        assert self._client is not None
+        where = self.where
+        last = ""
+        for attempt in range(1, self.retry.attempts + 1):
+            self.requests += 1
+            delay: float | None = None
+            try:
+                response = self._client.post(self._url, content=content)
+            except httpx.TransportError as exc:
+                last = f"no answer: {type(exc).__name__}"
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    self._check_accepted(response, events)
+                    log.info("sent %d events (%d bytes) to %s", events, len(content), where)
+                    return response
+                if status == 413:
+                    return response
+                if status in (401, 403):
+                    raise ExportError(
+                        f"{where} refused the event key ({status}); check --event-key"
+                    )
+                if status != 429 and status < 500:
+                    raise ExportError(f"{where} rejected the events ({status}: {_why(response)})")
+                last = f"{status}: {_why(response)}"
+                delay = self.retry.retry_after(response.headers.get("retry-after"))
+            if attempt == self.retry.attempts:
+                break
+            wait = delay if delay is not None else self.retry.backoff(attempt)
+            self.retries += 1
+            log.warning("%s answered %s; retry %d in %.1fs", where, last, attempt, wait)
+            self._sleep(wait)
+        raise ExportError(
+            f"{where} still failing after {self.retry.attempts} attempts ({redact(last)}); "
+            "try again later"
+        )
+
+    def _check_accepted(self, response: httpx.Response, expected: int) -> None:
+        try:
+            payload = response.json()
+        except ValueError:
+            return  # a 2xx is acceptance; the body is informative only
+        if isinstance(payload, dict) and payload.get("error"):
+            raise ExportError(f"{self.where} did not take the events: {_why(response)}")
+        ids = payload.get("ids") if isinstance(payload, dict) else None
+        if isinstance(ids, list) and len(ids) != expected:
+            log.warning("%s acknowledged %d of %d events", self.where, len(ids), expected)
+
+
+def _stated_limit(response: httpx.Response, refused: int) -> int | None:
+    """The request-size limit a 413 answer states (``max 262144 bytes``, ``256KB``, ``1 MiB``;
+    KB and MB read as powers of 1000, the smaller reading): the largest size it names below the
+    ``refused`` request's size, or None where it names none."""
+    sizes: list[int] = []
+    for number, unit in _SIZE.findall(_why(response)):
+        try:
+            value = float(number.replace(",", "").replace("_", ""))
+        except ValueError:
+            continue
+        size = int(value * _UNITS.get(unit.lower(), 1)) if unit else int(value)
+        if (unit or size >= MIN_REQUEST_BYTES) and MIN_REQUEST_BYTES <= size < refused:
+            sizes.append(size)
+    return max(sizes) if sizes else None
+
+
+def _why(response: httpx.Response) -> str:
+    """The server's error text, one short redacted line."""
+    try:
+        payload = response.json()
+        text = str(payload.get("error") or payload) if isinstance(payload, dict) else str(payload)
+    except ValueError:
+        text = response.text or response.reason_phrase
+    return redact(" ".join(text.split())[:200])

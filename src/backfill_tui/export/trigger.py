@@ -1,0 +1,562 @@
+"""Ask production to run its own backfills: one ``apps-console/backfill.requested`` per integration.
+
+Production's backfill orchestrator (lightfast-data-model.md §7 and §9.1, Era A ``5d0218601``)
+is an Inngest function triggered by ``apps-console/backfill.requested`` with ``data =
+{integrationId, workspaceId, clerkOrgId, provider, userSourceId, depth, entityTypes,
+requestedBy}``. We hand it the work rather than run a fleet ourselves.
+
+    rows = read_rows(path)                   # CSV or JSON lines; TriggerFileError if unreadable
+    plan = plan_trigger(rows, host, db)      # dry run: refusals, duplicates, the ledger
+    result = apply_trigger(plan, api, db)    # sends in batches, records each in the ledger
+
+Which rows are refused, and why (each with its 1-based line number):
+
+- a provider without a backfill connector: at 5d0218601 only GitHub (entity types
+  ``pull_request``, ``issue``, ``release``, all three by default) and Vercel (``deployment``)
+  have one (§6 enums, ``packages/console-validation/src/schemas/sources.ts``); production's
+  ``start`` refuses Linear and Sentry with "no connector" (§9.1 API), so we refuse them here;
+  an unknown provider likewise;
+- a depth not in {7, 30, 90} (``backfillDepthSchema``, §6); an empty one is 30, the depth
+  production's own auto-trigger sends (§9.1, ``router/org/workspace.ts``);
+- a missing integrationId, workspaceId, clerkOrgId or userSourceId; an entity type the
+  provider's connector does not have (empty: the connector's defaults).
+
+Each event's ``id`` is derived from (integrationId, depth, sorted entity types, UTC day), so a
+repeated trigger on the same day carries the same id and Inngest does not start the
+orchestrator again: "Inngest uses it to avoid starting functions again for a duplicate event
+received within 24 hours" (https://www.inngest.com/docs/durable-execution/guides-and-advanced/
+idempotency, "At the event producer"). A UTC day is shorter than that window, so any repeat of
+an id is inside it. Rows of one file that make the same event collapse to one (counted as
+duplicates); two rows with the same id but other fields that differ keep the first and refuse
+the second.
+
+The mirror's ledger (``store/triggers.py``) records every id delivered to an event API host. A
+later trigger skips the ids it finds there (``resend=True`` sends them anyway, and Inngest
+drops them): skipping keeps Inngest's event history free of repeats and lets a trigger that
+failed part way send only the rest.
+
+Errors: :class:`TriggerFileError` (exit status 2) for a file that cannot be read as rows at all;
+:class:`~.common.ExportError` from the event API (a bad key or URL before sending).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..store.exports import open_for_reading
+from ..store.triggers import TriggerSent, record_sent, sent_among
+from ..terms import DEFAULT_DEPTH, DEPTHS
+from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, batches, encode
+from .target import ExportError
+
+EVENT_NAME = "apps-console/backfill.requested"
+#: Production's backfill connectors at 5d0218601 and their entity types (all are the defaults).
+CONNECTORS: dict[str, tuple[str, ...]] = {
+    "github": ("pull_request", "issue", "release"),
+    "vercel": ("deployment",),
+}
+#: Providers production knows (``sourceTypeSchema``) but cannot backfill at 5d0218601.
+NO_CONNECTOR = ("linear", "sentry")
+#: The event's data fields, in production's order; the four ids must be given.
+FIELDS = (
+    "integrationId",
+    "workspaceId",
+    "clerkOrgId",
+    "provider",
+    "userSourceId",
+    "depth",
+    "entityTypes",
+    "requestedBy",
+)
+REQUIRED_IDS = ("integrationId", "workspaceId", "clerkOrgId", "userSourceId")
+DEFAULT_REQUESTED_BY = "backfill-tui"
+SAMPLE_SIZE = 3
+_ENTITY_SPLIT = re.compile(r"[;,\s]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class TriggerFileError(ExportError):
+    """The trigger file cannot be read as rows (missing, a folder, not UTF-8, binary, empty, no
+    header); one line naming the file and how to mend it (exit status 2)."""
+
+
+def _key(name: str) -> str:
+    """A column name folded so that ``integrationId``, ``integration_id`` and ``Integration
+    ID`` are one."""
+    return re.sub(r"[\s_\-]", "", name).lower()
+
+
+_FOLDED = {_key(name): name for name in FIELDS}
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    """One accepted row: a backfill production should run. ``line``: 1-based, 0 for flags."""
+
+    line: int
+    integration_id: str
+    workspace_id: str
+    clerk_org_id: str
+    provider: str
+    user_source_id: str
+    depth: int  #: days, 7, 30 or 90
+    entity_types: tuple[str, ...]  #: sorted
+    requested_by: str
+
+    def event_id(self, day: str) -> str:
+        """``backfill-requested-`` + 40 hex of SHA-256 over (integrationId, depth, entity types,
+        ``day`` as YYYY-MM-DD UTC): the same backfill asked twice on one day is one event."""
+        text = "\n".join((self.integration_id, str(self.depth), ",".join(self.entity_types), day))
+        return f"backfill-requested-{hashlib.sha256(text.encode()).hexdigest()[:40]}"
+
+    def data(self) -> dict[str, Any]:
+        """The event's ``data``, as production's Zod schema names the fields."""
+        return {
+            "integrationId": self.integration_id,
+            "workspaceId": self.workspace_id,
+            "clerkOrgId": self.clerk_org_id,
+            "provider": self.provider,
+            "userSourceId": self.user_source_id,
+            "depth": self.depth,
+            "entityTypes": list(self.entity_types),
+            "requestedBy": self.requested_by,
+        }
+
+    def event(self, day: str) -> dict[str, Any]:
+        return {"id": self.event_id(day), "name": EVENT_NAME, "data": self.data()}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A row not sent: its 1-based line number and why, in one line."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TriggerEvent:
+    """An accepted row with its event encoded (what :class:`EventApi` sends)."""
+
+    row: TriggerRow
+    event_id: str
+    payload: bytes
+    size: int
+
+
+# -- reading a file ----------------------------------------------------------------------------
+
+
+def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]:
+    """The rows of a CSV (header row) or JSON-lines file, each with its 1-based line number,
+    and the lines that are not rows at all (JSON lines that are not objects), as refusals.
+
+    The format is told by the extension (``.csv``; ``.jsonl``, ``.ndjson``, ``.json``), else by
+    the first character that is not blank (``{``: JSON lines). Raises
+    :class:`TriggerFileError` for a file that is missing, a folder, unreadable, binary, not
+    UTF-8, empty, or a CSV whose first line is not a header naming the required columns."""
+    text = _read_text(path)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        as_json = True
+    elif suffix == ".csv":
+        as_json = False
+    else:
+        as_json = text.lstrip().startswith("{")
+    return _json_lines(text) if as_json else (_csv_rows(path, text), [])
+
+
+def _read_text(path: Path) -> str:
+    mend = "give --file a CSV or JSON-lines file with one row per integration"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TriggerFileError(f"no file at {path}; {mend}") from None
+    except IsADirectoryError:
+        raise TriggerFileError(f"{path} is a directory; {mend}") from None
+    except PermissionError:
+        raise TriggerFileError(f"{path} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise TriggerFileError(f"{path} cannot be read ({exc.strerror or exc}); {mend}") from None
+    if b"\x00" in data:
+        raise TriggerFileError(f"{path} is a binary file, not CSV or JSON lines; {mend}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TriggerFileError(
+            f"{path} is not UTF-8 text (line {line}); save it as UTF-8 and try again"
+        ) from None
+    if not text.strip():
+        raise TriggerFileError(f"{path} is empty; {mend}")
+    return text
+
+
+def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error):
+        header = []
+    known = {_FOLDED[_key(h)]: i for i, h in enumerate(header) if _key(h) in _FOLDED}
+    columns = ",".join(FIELDS)
+    if not known:
+        raise TriggerFileError(
+            f"{path} has no header row; its first line must name the columns, e.g. {columns}"
+        )
+    missing = [name for name in (*REQUIRED_IDS, "provider") if name not in known]
+    if missing:
+        raise TriggerFileError(
+            f"{path}'s header has no {' or '.join(missing)} column; name the columns {columns}"
+        )
+    rows: list[tuple[int, dict[str, Any]]] = []
+    try:
+        for cells in reader:
+            line = reader.line_num  # the line the record ends on (a quoted cell may span lines)
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows.append(
+                (line, {name: cells[i] if i < len(cells) else "" for name, i in known.items()})
+            )
+    except csv.Error as exc:
+        raise TriggerFileError(f"{path} line {reader.line_num} is not CSV ({exc})") from None
+    return rows
+
+
+def _json_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]:
+    rows: list[tuple[int, dict[str, Any]]] = []
+    refused: list[Refusal] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            refused.append(Refusal(number, "not a JSON object"))
+            continue
+        if not isinstance(value, dict):
+            refused.append(Refusal(number, "not a JSON object"))
+            continue
+        folded = {_FOLDED[_key(k)]: v for k, v in value.items() if _key(k) in _FOLDED}
+        rows.append((number, folded))
+    return rows, refused
+
+
+# -- checking a row ----------------------------------------------------------------------------
+
+
+def check_row(
+    line: int, fields: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> TriggerRow | Refusal:
+    """A row as production's ``backfill.requested`` takes it, or why not (see the module).
+
+    ``fields``: values by event field name (strings, or a number/list from JSON); ``names``:
+    how a reason names each field (the CLI's flags), else the field name itself."""
+
+    def name(field_name: str) -> str:
+        return (names or {}).get(field_name, field_name)
+
+    def text(field_name: str) -> str | None:
+        value = fields.get(field_name)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            return None
+        return value.strip()
+
+    provider = text("provider")
+    if provider is None:
+        return Refusal(line, f"{name('provider')} is not text")
+    provider = provider.lower()
+    if not provider:
+        return Refusal(line, f"no {name('provider')}; production backfills github or vercel")
+    if provider in NO_CONNECTOR:
+        return Refusal(
+            line,
+            f"{provider} has no backfill connector in production (only github and vercel); "
+            "production's start refuses it",
+        )
+    if provider not in CONNECTORS:
+        return Refusal(
+            line, f"unknown provider '{provider}'; production backfills github or vercel"
+        )
+    ids: dict[str, str] = {}
+    for field_name in REQUIRED_IDS:
+        value = text(field_name)
+        if value is None:
+            return Refusal(line, f"{name(field_name)} is not text")
+        if not value:
+            return Refusal(line, f"no {name(field_name)}")
+        if _CONTROL.search(value):
+            return Refusal(line, f"{name(field_name)} holds a control character")
+        ids[field_name] = value
+    depth = _depth(fields.get("depth"))
+    if depth is None:
+        given = str(fields.get("depth")).strip()
+        return Refusal(line, f"{name('depth')} {given!r} is not 7, 30 or 90 (days)")
+    entities = _entities(fields.get("entityTypes"))
+    if entities is None:
+        return Refusal(line, f"{name('entityTypes')} is not a list of names")
+    offered = CONNECTORS[provider]
+    unknown = [e for e in entities if e not in offered]
+    if unknown:
+        return Refusal(
+            line,
+            f"{provider} has no entity type '{unknown[0]}'; choose from {', '.join(offered)}",
+        )
+    requested_by = text("requestedBy")
+    if requested_by is None or _CONTROL.search(requested_by or ""):
+        return Refusal(line, f"{name('requestedBy')} is not one line of text")
+    return TriggerRow(
+        line=line,
+        integration_id=ids["integrationId"],
+        workspace_id=ids["workspaceId"],
+        clerk_org_id=ids["clerkOrgId"],
+        provider=provider,
+        user_source_id=ids["userSourceId"],
+        depth=depth,
+        entity_types=tuple(sorted(set(entities or offered))),
+        requested_by=requested_by or DEFAULT_REQUESTED_BY,
+    )
+
+
+def _depth(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_DEPTH
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = int(value) if float(value).is_integer() else None
+    elif isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if number in DEPTHS else None
+
+
+def _entities(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part for part in _ENTITY_SPLIT.split(value.strip()) if part]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    return None
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+
+def today() -> str:
+    """Today's UTC date, YYYY-MM-DD: the day an event id is derived from."""
+    return datetime.now(UTC).date().isoformat()
+
+
+@dataclass
+class TriggerPlan:
+    """What a trigger would do (a dry run changes nothing).
+
+    ``events``: the events to send, in file order; ``already``: event id → when the ledger
+    says it went to this host (skipped unless ``resend``); ``duplicates``: (line, first line)
+    of rows that made an event an earlier row already made; ``refused``: rows not sent."""
+
+    host: str
+    day: str
+    resend: bool
+    rows: int
+    events: list[TriggerEvent] = field(default_factory=list)
+    already: dict[str, str] = field(default_factory=dict)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    batch_sizes: list[int] = field(default_factory=list)
+
+    @property
+    def to_send(self) -> list[TriggerEvent]:
+        if self.resend:
+            return list(self.events)
+        return [e for e in self.events if e.event_id not in self.already]
+
+    @property
+    def skipped(self) -> int:
+        return len(self.events) - len(self.to_send)
+
+    def sample(self) -> list[dict[str, Any]]:
+        return [json.loads(e.payload) for e in self.to_send[:SAMPLE_SIZE]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": True,
+            "event": EVENT_NAME,
+            "target": self.host,
+            "day": self.day,
+            "rows": self.rows,
+            "events": len(self.events),
+            "would_send": len(self.to_send),
+            "already_sent": len(self.already),
+            "skipped_already_sent": self.skipped,
+            "duplicates_in_file": len(self.duplicates),
+            "refused": [{"line": r.line, "reason": r.reason} for r in self.refused],
+            "batches": len(self.batch_sizes),
+            "sample": self.sample(),
+        }
+
+
+def plan_trigger(
+    rows: Sequence[TriggerRow | Refusal],
+    host: str,
+    db: Path | None,
+    *,
+    resend: bool = False,
+    day: str | None = None,
+    max_events: int = MAX_EVENTS,
+    max_bytes: int = MAX_REQUEST_BYTES,
+) -> TriggerPlan:
+    """The dry run over checked rows (:func:`check_row`): events in file order with duplicates
+    collapsed, what the ledger at ``db`` says went to ``host`` before (a missing mirror: nothing),
+    and the batch sizes a send within ``max_events`` and ``max_bytes`` would cut. Reads the mirror without
+    writing or migrating it."""
+    plan = TriggerPlan(host=host, day=day or today(), resend=resend, rows=len(rows))
+    first: dict[str, TriggerRow] = {}
+    for item in rows:
+        if isinstance(item, Refusal):
+            plan.refused.append(item)
+            continue
+        event_id = item.event_id(plan.day)
+        earlier = first.get(event_id)
+        if earlier is not None:
+            if earlier.data() == item.data():
+                plan.duplicates.append((item.line, earlier.line))
+            else:
+                plan.refused.append(
+                    Refusal(
+                        item.line,
+                        f"the same integrationId, depth and entity types as line {earlier.line} "
+                        "with other fields that differ; keep one of them",
+                    )
+                )
+            continue
+        first[event_id] = item
+        payload = encode(item.event(plan.day))
+        plan.events.append(TriggerEvent(item, event_id, payload, len(payload)))
+    plan.refused.sort(key=lambda r: r.line)
+    if db is not None and db.is_file() and db.stat().st_size:
+        conn = open_for_reading(db)
+        try:
+            plan.already = sent_among(conn, host, [e.event_id for e in plan.events])
+        finally:
+            conn.close()
+    plan.batch_sizes = [len(b) for b in batches(plan.to_send, max_events, max_bytes)]
+    return plan
+
+
+# -- sending -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriggerProgress:
+    """After each batch: events sent so far and how many the trigger sends in all."""
+
+    sent: int
+    total: int
+
+
+@dataclass
+class TriggerResult:
+    """What an applied trigger did; ``failed`` is the one line saying why it stopped early."""
+
+    plan: TriggerPlan
+    sent: int = 0
+    batches: int = 0
+    requests: int = 0
+    retries: int = 0
+    refused_by_api: list[tuple[str, str]] = field(default_factory=list)  #: (event id, reason)
+    failed: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.failed is None and not self.plan.refused and not self.refused_by_api
+
+    def to_dict(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "dry_run": False,
+            "event": EVENT_NAME,
+            "target": plan.host,
+            "day": plan.day,
+            "rows": plan.rows,
+            "sent": self.sent,
+            "already_sent": len(plan.already),
+            "skipped_already_sent": plan.skipped,
+            "duplicates_in_file": len(plan.duplicates),
+            "refused": [{"line": r.line, "reason": r.reason} for r in plan.refused]
+            + [{"event_id": i, "reason": r} for i, r in self.refused_by_api],
+            "batches": self.batches,
+            "requests": self.requests,
+            "retries": self.retries,
+            "failed": self.failed,
+        }
+
+
+def apply_trigger(
+    plan: TriggerPlan,
+    api: EventApi,
+    db: Path,
+    *,
+    progress: Callable[[TriggerProgress], None] | None = None,
+) -> TriggerResult:
+    """Send the plan's events in batches within the event API's limits, recording each batch in
+    the mirror's ledger at ``db`` (made or migrated if need be) as soon as Inngest has taken it.
+    A batch that fails for good stops the trigger: ``result.failed`` says why, and what was
+    sent stays recorded. Raises the mirror's :class:`~..errors.BackfillError` before sending
+    if the ledger cannot be opened."""
+    from ..store import Mirror
+
+    result = TriggerResult(plan)
+    todo = plan.to_send
+    mirror = Mirror.open(db)
+    try:
+        api.open()
+        try:
+            for batch in api.batches(todo):
+                try:
+                    done = api.send(batch)
+                except ExportError as exc:
+                    result.failed = str(exc)
+                    break
+                result.refused_by_api.extend((e.event_id, why) for e, why in done.refused)
+                record_sent(mirror.conn, plan.host, [_ledger_row(e) for e in done.delivered])
+                result.sent += len(done.delivered)
+                result.batches += 1
+                if progress is not None:
+                    progress(TriggerProgress(result.sent, len(todo)))
+        finally:
+            api.close()
+    finally:
+        mirror.close()
+    result.requests, result.retries = api.requests, api.retries
+    return result
+
+
+def _ledger_row(event: TriggerEvent) -> TriggerSent:
+    row = event.row
+    return TriggerSent(
+        event_id=event.event_id,
+        integration_id=row.integration_id,
+        workspace_id=row.workspace_id,
+        provider=row.provider,
+        depth_days=row.depth,
+        entity_types=",".join(row.entity_types),
+        requested_by=row.requested_by,
+    )

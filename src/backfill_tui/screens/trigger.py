@@ -1,0 +1,280 @@
+"""Trigger in production (the export screen's ctrl+t): ask production to backfill what a
+completed preview backfilled, one ``apps-console/backfill.requested`` per GitHub or Vercel
+source of the run, through :mod:`backfill_tui.export.trigger` (the core ``backfill-tui
+trigger`` uses).
+
+The mirror does not know production's ids, so the modal asks for the Clerk org and, per source,
+the integration id and the user source id. A dry run comes first (what would be sent, what the
+mirror's ledger says went before, each refusal); Send is offered only for the inputs that dry
+run saw. Both run in thread workers and come back as messages. Sources production cannot
+backfill (Linear, Sentry, or only entities it has no backfill for) are listed and left out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+from ..errors import BackfillError
+from ..secrets_registry import redact
+from ..terms import plural, were
+from ..textsafe import clean
+
+if TYPE_CHECKING:
+    from ..engine.mirror import RunRecord
+    from ..engine.trigger import TriggerPlan, TriggerResult
+
+__all__ = ["TriggerFailed", "TriggerPlanned", "TriggerScreen", "TriggerSent", "trigger_sources"]
+
+
+def trigger_sources(run: RunRecord) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The run's sources production can backfill, as (source, provider, entity types separated
+    by ``;``, empty for the provider's defaults), and a line for each source left out and why."""
+    from ..engine.trigger import CONNECTORS
+
+    kept: list[tuple[str, str, str]] = []
+    left: list[str] = []
+    for source in run.sources:
+        provider = source.partition(":")[0]
+        offered = CONNECTORS.get(provider)
+        if offered is None:
+            left.append(f"{source}: {provider} has no backfill connector in production")
+            continue
+        if run.entities is None:
+            kept.append((source, provider, ""))
+            continue
+        chosen = sorted(set(offered) & run.entities)
+        if not chosen:
+            left.append(
+                f"{source}: production has no backfill for {', '.join(sorted(run.entities))}"
+            )
+            continue
+        kept.append((source, provider, ";".join(chosen)))
+    return kept, left
+
+
+@dataclass
+class TriggerPlanned(Message):
+    inputs: tuple[str, ...]
+    plan: TriggerPlan
+
+
+@dataclass
+class TriggerSent(Message):
+    result: TriggerResult
+
+
+@dataclass
+class TriggerFailed(Message):
+    """A dry run or a send stopped; ``error`` is one line without secrets."""
+
+    stage: str
+    error: str
+
+
+class TriggerScreen(ModalScreen[None]):
+    CSS_PATH = "trigger.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+r", "dry_run", "Dry run", priority=True),
+    ]
+
+    def __init__(
+        self, run: RunRecord, db: Path, *, event_key: str, base_url: str, clerk_org: str = ""
+    ) -> None:
+        super().__init__()
+        self.preview_run = run
+        self.db = db
+        self.event_key = event_key
+        self.base_url = base_url
+        self.clerk_org = clerk_org
+        self.sources, self.left_out = trigger_sources(run)
+        self.plan: TriggerPlan | None = None
+        self.plan_inputs: tuple[str, ...] | None = None
+        self.sending = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="trigger-dialog"):
+            yield Label(
+                Content(
+                    clean(
+                        f"Ask production to backfill workspace {self.preview_run.workspace} "
+                        f"({self.preview_run.depth_days} days), as run {self.preview_run.id} did here. "
+                        "Production's ids are not in the mirror: type them."
+                    )
+                ),
+                id="trigger-intro",
+            )
+            with VerticalScroll(id="trigger-rows"):
+                with Horizontal(classes="trigger-field"):
+                    yield Label("Clerk org", classes="trigger-label")
+                    yield Input(value=self.clerk_org, placeholder="org_…", id="trigger-org")
+                for i, (source, _, entities) in enumerate(self.sources):
+                    shown = f"{source} ({entities.replace(';', ', ')})" if entities else source
+                    yield Label(Content(clean(shown)), classes="trigger-source", markup=False)
+                    with Horizontal(classes="trigger-field"):
+                        yield Input(placeholder="integrationId", id=f"trigger-integration-{i}")
+                        yield Input(placeholder="userSourceId", id=f"trigger-user-source-{i}")
+                if self.left_out:
+                    yield Label(
+                        Content(clean("Left out:\n  " + "\n  ".join(self.left_out))),
+                        id="trigger-left-out",
+                    )
+            yield Label(
+                Content("ctrl+r: dry run (nothing is sent)."), id="trigger-plan", markup=False
+            )
+            with Horizontal(id="trigger-actions"):
+                yield Button("Dry run", id="trigger-dry-run")
+                yield Button("Send", id="trigger-send", variant="warning", disabled=True)
+                yield Button("Close", id="trigger-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#trigger-dialog").border_title = "Trigger in production"
+        if not self.sources:
+            self.query_one("#trigger-dry-run", Button).disabled = True
+            self._say("This run has no GitHub or Vercel source production can backfill.")
+
+    def _say(self, text: str) -> None:
+        self.query_one("#trigger-plan", Label).update(Content(clean(text)))
+
+    def inputs(self) -> tuple[str, ...]:
+        values = [self.query_one("#trigger-org", Input).value.strip()]
+        for i in range(len(self.sources)):
+            values.append(self.query_one(f"#trigger-integration-{i}", Input).value.strip())
+            values.append(self.query_one(f"#trigger-user-source-{i}", Input).value.strip())
+        return tuple(values)
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        if self.plan_inputs is not None and self.inputs() != self.plan_inputs:
+            self.query_one("#trigger-send", Button).disabled = True  # a new dry run first
+
+    # -- dry run -----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#trigger-dry-run")
+    def action_dry_run(self) -> None:
+        if self.sending or not self.sources:
+            return
+        self._say("Dry run: reading the mirror's ledger…")
+        self._plan(self.inputs())
+
+    def _rows(self, inputs: tuple[str, ...]) -> list[Any]:
+        from ..engine.trigger import Refusal, check_row
+
+        org, rest = inputs[0], inputs[1:]
+        rows: list[Any] = []
+        for i, (source, provider, entities) in enumerate(self.sources):
+            fields = {
+                "integrationId": rest[2 * i],
+                "workspaceId": self.preview_run.workspace,
+                "clerkOrgId": org,
+                "provider": provider,
+                "userSourceId": rest[2 * i + 1],
+                "depth": str(self.preview_run.depth_days),
+                "entityTypes": entities,
+            }
+            checked = check_row(i + 1, fields)
+            if isinstance(checked, Refusal):
+                checked = Refusal(checked.line, f"{source}: {checked.reason}")
+            rows.append(checked)
+        return rows
+
+    @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
+    def _plan(self, inputs: tuple[str, ...]) -> None:
+        from ..engine.trigger import endpoint, plan_trigger
+
+        try:
+            plan = plan_trigger(self._rows(inputs), endpoint(self.base_url)[0], self.db)
+        except BackfillError as exc:
+            self.post_message(TriggerFailed("dry run", redact(str(exc))))
+            return
+        self.post_message(TriggerPlanned(inputs, plan))
+
+    def on_trigger_planned(self, message: TriggerPlanned) -> None:
+        plan = message.plan
+        self.plan, self.plan_inputs = plan, message.inputs
+        lines = [
+            f"Dry run: to Inngest at {plan.host}",
+            f"  would send {len(plan.to_send)} of {plural(len(self.sources), 'source')}",
+        ]
+        if plan.already:
+            count = len(plan.already)
+            day = min(plan.already.values())[:10]
+            lines.append(
+                f"  {count} {were(count)} sent on {day}: Inngest drops a repeated id within "
+                "24 h; skipped"
+            )
+        lines += [f"  not sent: {r.reason}" for r in plan.refused]
+        sample = plan.sample()
+        if sample:
+            lines.append("  e.g. " + json.dumps(sample[0]["data"], separators=(", ", ": ")))
+        lines.append("Nothing was sent. Send asks production for these backfills.")
+        self._say("\n".join(lines))
+        self.query_one("#trigger-send", Button).disabled = not plan.to_send
+
+    # -- send --------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#trigger-send")
+    def _send(self) -> None:
+        plan = self.plan
+        if plan is None or self.sending or self.inputs() != self.plan_inputs:
+            return
+        if not self.event_key:
+            self.notify(
+                "type the Inngest event key on the export form first",
+                title="Not ready",
+                severity="error",
+            )
+            return
+        self.sending = True
+        self.query_one("#trigger-send", Button).disabled = True
+        self._say(f"Sending {plural(len(plan.to_send), 'event')}…")
+        self._apply(plan)
+
+    @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
+    def _apply(self, plan: TriggerPlan) -> None:
+        from ..engine.trigger import EventApi, apply_trigger
+
+        try:
+            api = EventApi(self.event_key, base_url=self.base_url, user_agent="backfill-tui app")
+            result = apply_trigger(plan, api, self.db)
+        except BackfillError as exc:
+            self.post_message(TriggerFailed("send", redact(str(exc))))
+            return
+        self.post_message(TriggerSent(result))
+
+    def on_trigger_sent(self, message: TriggerSent) -> None:
+        self.sending = False
+        result = message.result
+        text = f"Sent {plural(result.sent, 'event')} to Inngest at {result.plan.host}."
+        if result.failed:
+            text += f" Stopped: {redact(result.failed)}"
+        self.plan = self.plan_inputs = None
+        self._say(text)
+        self.notify(clean(text), severity="error" if result.failed else "information", markup=False)
+
+    def on_trigger_failed(self, message: TriggerFailed) -> None:
+        self.sending = False
+        self._say(f"The {message.stage} failed: {message.error}")
+        self.notify(
+            message.error,
+            title=f"{message.stage.capitalize()} failed",
+            severity="error",
+            markup=False,
+        )
+
+    @on(Button.Pressed, "#trigger-close")
+    def action_close(self) -> None:
+        if not self.sending:
+            self.dismiss(None)

@@ -1,0 +1,135 @@
+"""Several tokens per provider (issue 14 part 1): the simulator keeps one quota per token, the
+HTTP layer rotates to the token with the most left, never spends into a token's reserve, waits
+only when every token is at its reserve, and drops a token that answers 401.
+
+Runs the real GitHub connector against the simulator on a virtual clock; the one double is a
+transport below the retry layer that answers 401 for a revoked token (as GitHub would).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.http.tokens import fingerprint, split_tokens
+from backfill_tui.simulator import Simulator
+from backfill_tui.simulator.config import SimulatorConfig
+from backfill_tui.store import Mirror
+
+TOKENS = ("ghp_rotA_0000000001", "ghp_rotB_0000000002", "ghp_rotC_0000000003")
+#: A world whose 90-day GitHub backfill needs about 120 calls; each token has 50 an hour.
+SIM = "quota=50,scale=11,seed=7"
+
+
+class Revoked(httpx.AsyncBaseTransport):
+    """Answers 401 (GitHub's shape) for one token; everything else goes to the simulator."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, token: str) -> None:
+        self.inner, self.header, self.refused = inner, f"Bearer {token}", 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.headers.get("authorization") == self.header:
+            self.refused += 1
+            return httpx.Response(401, json={"message": "Bad credentials"}, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+def run(tmp_path: Path, revoked: str | None = None) -> tuple[Engine, str, Simulator]:
+    clock = VirtualClock(start=1_780_000_000.0)
+    simulator = Simulator(SimulatorConfig.from_env_string(SIM), clock)
+    environment = Environment(
+        clock=clock,
+        simulator=simulator,
+        env={"GITHUB_TOKEN": ", ".join(TOKENS[:2]) + "\n" + TOKENS[2]},
+        wrap_transport=(lambda inner: Revoked(inner, revoked)) if revoked else None,
+    )
+    engine = Engine(Mirror.open(tmp_path / "mirror.db"), environment)
+    request = RunRequest(
+        "w", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=100_000
+    )
+    planned = engine.plan(request)
+    asyncio.run(engine.run(planned.id))
+    return engine, planned.id, simulator
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """What the HTTP layer logs; attached to our logger itself, since the CLI's log set-up
+    (run by other tests in this process) stops it propagating to the root logger."""
+    logger = logging.getLogger("backfill_tui")
+    logger.addHandler(caplog.handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield caplog
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.setLevel(level)
+
+
+def test_split_tokens_and_fingerprints() -> None:
+    assert split_tokens(" a,b  c\n,a ") == ["a", "b", "c"]
+    assert fingerprint(TOKENS[0]) != fingerprint(TOKENS[1])
+    assert all(len(fingerprint(t)) == 12 and t not in fingerprint(t) for t in TOKENS)
+
+
+def test_three_tokens_of_50_carry_a_120_call_run_without_waiting(
+    tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    engine, run_id, simulator = run(tmp_path)
+    mirror = engine.mirror
+    record = mirror.get_run(run_id)
+    assert record is not None and record.status == "completed"
+    streams = mirror.streams(run_id)
+    assert sum(s.rate_limit_wait_s for s in streams) == 0  # no wait at all
+    pool = engine.token_pools["github:acme/rocket"]
+    rows = pool.summary()
+    calls = sum(r["calls"] for r in rows)
+    assert 110 <= calls <= 135, calls  # more than any one token's 50
+    assert calls == len(simulator.requests)  # every call accounted to a token
+    assert all(r["calls"] > 0 and r["remaining"] >= 5 for r in rows)  # 10% reserve kept
+    assert [r["token"] for r in rows] == [fingerprint(t) for t in TOKENS]
+    text = json.dumps(rows) + logs.text + "".join(str(s.error) for s in streams)
+    with mirror.conn:
+        text += json.dumps(mirror.conn.execute("SELECT * FROM runs").fetchall())
+        text += json.dumps(mirror.conn.execute("SELECT * FROM observations").fetchall())
+    for token in TOKENS:
+        assert token not in text
+
+
+def test_a_revoked_token_is_dropped_and_the_run_completes_on_the_other_two(
+    tmp_path: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    engine, run_id, _ = run(tmp_path, revoked=TOKENS[1])
+    record = engine.mirror.get_run(run_id)
+    assert record is not None and record.status == "completed"
+    rows = {r["token"]: r for r in engine.token_pools["github:acme/rocket"].summary()}
+    dropped = fingerprint(TOKENS[1])
+    assert rows[dropped]["dropped"] and 1 <= rows[dropped]["calls"] <= 4  # 4: in flight at once
+    records = {id(r): r for r in logs.records}.values()  # caplog may see a record twice
+    said = [r.getMessage() for r in records if "dropped from the rotation" in r.getMessage()]
+    assert len(said) == 1 and dropped in said[0]
+    for token in TOKENS:
+        assert token not in logs.text
+
+
+def test_auth_status_shows_each_token_by_fingerprint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from support import run_cli
+
+    monkeypatch.setenv("GITHUB_TOKEN", ",".join(TOKENS))
+    done = run_cli(capsys, "auth", "status", "github")
+    assert done.code == 0
+    assert ", ".join(fingerprint(t) for t in TOKENS) in done.out
+    for token in TOKENS:
+        assert token not in done.out + done.err

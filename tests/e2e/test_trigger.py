@@ -1,0 +1,254 @@
+"""``backfill-tui trigger`` against the loopback Inngest stand-in (``inngest_standin``).
+
+The stand-in answers 429 and 500 now and then (by request number), and keeps the first event
+of each id as Inngest does. What a user would notice: every row of a large file arrives as
+exactly one event, a repeat is said and sends only what Inngest would drop, bad rows are listed
+by line while the rest go on, an unreadable file is one line and exit 2, and the event key
+never shows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inngest_stub import Answer, FakeInngest, serving
+from support import run_cli
+
+from backfill_tui.export.trigger import (
+    CONNECTORS,
+    EVENT_NAME,
+    Refusal,
+    TriggerRow,
+    check_row,
+    today,
+)
+
+KEY = "evtkey-Trig-secret-77Q"
+HEADER = "integrationId,workspaceId,clerkOrgId,provider,userSourceId,depth,entityTypes,requestedBy"
+
+
+@pytest.fixture
+def inngest() -> Iterator[FakeInngest]:
+    with serving() as state:
+        yield state
+
+
+def row(n: int) -> str:
+    """Row ``n`` of a fleet: GitHub with two entity types, or Vercel with the default."""
+    if n % 3 == 0:
+        return f"int_{n},ws_{n % 40},org_{n % 7},vercel,us_{n},90,,user_ops"
+    return f"int_{n},ws_{n % 40},org_{n % 7},github,us_{n},,pull_request;issue,user_ops"
+
+
+def write_csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def trigger(capsys: pytest.CaptureFixture[str], url: str, db: Path, *extra: str) -> Any:
+    return run_cli(capsys, "trigger", "--event-key", KEY, "--url", url, "--db", str(db), *extra)
+
+
+def expected_id(n: int, day: str) -> str:
+    fields = dict(zip(HEADER.split(","), row(n).split(","), strict=True))
+    checked = check_row(n + 1, fields)
+    assert isinstance(checked, TriggerRow)
+    return checked.event_id(day)
+
+
+def test_a_thousand_rows_send_exactly_a_thousand_distinct_ids_despite_429_and_500(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest, isolated: Path
+) -> None:
+    inngest.script = {
+        2: Answer(429, retry_after="0"),
+        4: Answer(500, process=True, retry_after="0"),  # taken, then an error: sent again
+        7: Answer(500),
+        9: Answer(429, retry_after="0"),
+    }
+    rows = write_csv(tmp_path / "fleet.csv", [row(n) for n in range(1000)])
+    db = tmp_path / "mirror.db"
+    done = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply", "--json")
+    assert done.code == 0, done.err
+    summary = json.loads(done.out)
+    assert summary["sent"] == 1000 and summary["refused"] == [] and summary["retries"] == 4
+    day = today()
+    assert set(inngest.events) == {expected_id(n, day) for n in range(1000)}
+    assert inngest.received > 1000  # the batch answered 500 after it was taken came again
+    assert all(len(json.loads(body)) <= 100 for _, body in inngest.requests)
+    sample = inngest.events[expected_id(1, day)]
+    assert sample["name"] == EVENT_NAME
+    assert sample["data"] == {
+        "integrationId": "int_1", "workspaceId": "ws_1", "clerkOrgId": "org_1",
+        "provider": "github", "userSourceId": "us_1", "depth": 30,
+        "entityTypes": ["issue", "pull_request"], "requestedBy": "user_ops",
+    }  # fmt: skip
+    vercel = inngest.events[expected_id(3, day)]["data"]
+    assert vercel["depth"] == 90 and vercel["entityTypes"] == list(CONNECTORS["vercel"])
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM trigger_ledger").fetchone()[0] == 1000
+    logs = "".join(p.read_text() for p in isolated.rglob("*.log"))
+    for text in (done.out, done.err, logs, db.read_bytes().decode("utf-8", "replace")):
+        assert KEY not in text
+
+
+def test_a_second_trigger_sends_only_ids_inngest_would_drop_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    rows = write_csv(tmp_path / "fleet.csv", [row(n) for n in range(250)])
+    db = tmp_path / "mirror.db"
+    assert trigger(capsys, inngest.url, db, "--file", str(rows), "--apply").code == 0
+    first = set(inngest.events)
+    assert len(first) == 250
+    requests = len(inngest.requests)
+
+    again = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply")
+    assert again.code == 0, again.err
+    said = f"250 of 250 were sent on {today()}: Inngest drops a repeated id within 24 h"
+    assert said in again.out and "production would not run them twice" in again.out
+    assert len(inngest.requests) == requests  # the ledger knew: nothing went out
+
+    forced = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply", "--resend")
+    assert forced.code == 0 and said in forced.out
+    resent = [e["id"] for _, body in inngest.requests[requests:] for e in json.loads(body)]
+    assert len(resent) == 250 and set(resent) <= first  # only ids Inngest already has
+    assert set(inngest.events) == first
+
+    dry = trigger(capsys, inngest.url, db, "--file", str(rows), "--json")
+    plan = json.loads(dry.out)
+    assert plan["would_send"] == 0 and plan["already_sent"] == 250
+
+
+def test_a_file_with_three_bad_rows_sends_the_rest_and_lists_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    lines = [row(n) for n in range(20)]
+    lines[2] = "int_x,ws_1,org_1,linear,us_1,30,,me"  # file line 4
+    lines[9] = "int_y,ws_1,org_1,github,us_1,14,,me"  # file line 11
+    lines[15] = "int_z,ws_1,,github,us_1,7,,me"  # file line 17
+    rows = write_csv(tmp_path / "fleet.csv", lines)
+    db = tmp_path / "mirror.db"
+
+    dry = trigger(capsys, inngest.url, db, "--file", str(rows))
+    assert dry.code == 0 and not inngest.requests and not db.exists()
+    assert "would send" in dry.out and "17" in dry.out
+    for text in ("line 4: linear has no backfill connector", "line 11: depth '14' is not 7, 30",
+                 "line 17: no clerkOrgId"):  # fmt: skip
+        assert text in dry.out
+
+    done = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply")
+    assert done.code == 1
+    assert len(inngest.events) == 17
+    assert {e["data"]["integrationId"] for e in inngest.events.values()}.isdisjoint(
+        {"int_x", "int_y", "int_z"}
+    )
+    for line in (4, 11, 17):
+        assert f"line {line}:" in done.out
+    progress, last = done.err.splitlines()  # stderr is no terminal: a plain line per batch
+    assert progress == "sent 17 of 17" and last.startswith("backfill-tui: 3 rows refused")
+
+
+def test_duplicate_rows_in_a_file_are_one_event(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    rows = write_csv(tmp_path / "fleet.csv", [row(1), row(2), row(1), row(1)])
+    done = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(rows), "--apply", "--json")
+    summary = json.loads(done.out)
+    assert done.code == 0 and summary["sent"] == 2 and summary["duplicates_in_file"] == 2
+    assert len(inngest.events) == 2 and inngest.received == 2
+
+
+def test_json_lines_and_one_integration_from_flags(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    jsonl = tmp_path / "fleet.ndjson"
+    jsonl.write_text(
+        json.dumps({"integrationId": "i1", "workspaceId": "w", "clerkOrgId": "o",
+                    "provider": "GitHub", "userSourceId": "u", "depth": 7,
+                    "entityTypes": ["release"]}) + "\n\n[1, 2]\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    done = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(jsonl), "--apply")
+    assert done.code == 1 and "line 3: not a JSON object" in done.out
+    (event,) = inngest.events.values()
+    assert event["data"]["entityTypes"] == ["release"] and event["data"]["depth"] == 7
+    assert event["data"]["requestedBy"] == "backfill-tui"
+
+    one = ("--integration", "i2", "--workspace", "w", "--org", "o", "--provider", "vercel",
+           "--user-source", "u")  # fmt: skip
+    dry = trigger(capsys, inngest.url, tmp_path / "m.db", *one)
+    assert dry.code == 0 and '"integrationId": "i2"' in dry.out and len(inngest.events) == 1
+    sent = trigger(capsys, inngest.url, tmp_path / "m.db", *one, "--apply")
+    assert sent.code == 0 and len(inngest.events) == 2
+
+    bad = trigger(capsys, inngest.url, tmp_path / "m.db", *one, "--depth", "14")
+    assert bad.code == 2 and "--depth '14' is not 7, 30 or 90" in bad.err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("missing.csv", None, "no file at"),
+        ("folder.csv", "dir", "is a directory"),
+        ("latin1.csv", HEADER.encode() + b"\nint_1,w,o,github,u,30,,caf\xe9\n", "not UTF-8"),
+        ("noheader.csv", b"int_1,w,o,github,u,30,,me\n", "has no header row"),
+        ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
+        ("empty.csv", b"", "is empty"),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_exit_2_and_one_line(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    inngest: FakeInngest,
+    name: str,
+    content: bytes | str | None,
+    said: str,
+) -> None:
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    done = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(path), "--apply")
+    assert done.code == 2 and said in done.err and done.err.count("\n") == 1
+    assert "Traceback" not in done.err and KEY not in done.err
+    assert not inngest.requests and not (tmp_path / "m.db").exists()
+
+
+def test_a_refused_key_is_exit_1_and_never_shown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest, isolated: Path
+) -> None:
+    inngest.always = Answer(401)
+    rows = write_csv(tmp_path / "fleet.csv", [row(n) for n in range(5)])
+    done = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(rows), "--apply")
+    assert done.code == 1 and done.err.count("\n") == 1
+    assert "refused the event key (401)" in done.err
+    logs = "".join(p.read_text() for p in isolated.rglob("*.log"))
+    assert KEY not in done.out + done.err + logs
+
+
+def test_event_ids_are_stable_within_a_day_and_new_the_next() -> None:
+    fields = {"integrationId": "i", "workspaceId": "w", "clerkOrgId": "o", "provider": "github",
+              "userSourceId": "u", "entityTypes": "issue pull_request"}  # fmt: skip
+    a = check_row(1, fields)
+    b = check_row(2, {**fields, "entityTypes": "pull_request;issue", "depth": "30"})
+    assert isinstance(a, TriggerRow) and isinstance(b, TriggerRow)
+    assert a.event_id("2026-11-30") == b.event_id("2026-11-30")
+    assert a.event_id("2026-11-30") != a.event_id("2026-12-01")
+    assert check_row(3, {**fields, "entityTypes": "deployment"}) == Refusal(
+        3, "github has no entity type 'deployment'; choose from pull_request, issue, release"
+    )
+    assert check_row(4, {**fields, "provider": "gitlab"}) == Refusal(
+        4, "unknown provider 'gitlab'; production backfills github or vercel"
+    )
+
+
+def test_trigger_help_loads_no_heavy_package() -> None:
+    from test_startup_imports import loaded
+
+    code, found = loaded("trigger", "--help")
+    assert code == 0 and found == set()
