@@ -193,6 +193,13 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
                     f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
                 )
             )
+        key = f"{source['source']}:{source['target']}"
+        for row in summary.get("tokens", {}).get(key, []):  # several tokens: each, by fingerprint
+            left = "" if row["remaining"] is None else f", {row['remaining']}/{row['limit']} left"
+            state = "rejected (401), dropped" if row["dropped"] else "in the rotation"
+            console.print(
+                f"    token {row['token']}: {plural(row['calls'], 'call')}{left} · {state}"
+            )
         for s in source["streams"]:
             capped = f", capped at {s['capped_at']}" if s["capped"] else ""
             console.print(

@@ -19,7 +19,7 @@ SERVICE = "backfill-tui"
 @dataclass(frozen=True)
 class Credential:
     value: str
-    origin: Literal["environment", "keyring"]
+    origin: Literal["environment", "keyring", "simulator"]
 
     def __repr__(self) -> str:  # never show the value, even in a traceback or a debugger
         return f"Credential(origin={self.origin!r})"

@@ -137,6 +137,12 @@ class Environment:
             # The simulator needs no account; a token in the environment is still sent, so that
             # token handling is exercised exactly as on a real run.
             value = self.env.get(info.token_env, "").strip()
+            if not value and self.simulator is not None:  # BACKFILL_SIM tokens=N (N > 1)
+                issued = self.simulator.issued_tokens(info.name)
+                for token in issued:
+                    secrets_registry.register(token)
+                if issued:
+                    return Credential(" ".join(issued), "simulator")
             if not value:
                 return None
             secrets_registry.register(value)

@@ -83,6 +83,8 @@ class SourceState:
     quota_limit: int | None = None
     #: Every budget the provider reports, by name: (remaining, limit). Linear adds "complexity".
     budgets: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: A source given several tokens: calls and quota per token (by fingerprint), as last seen.
+    tokens: tuple[ev.TokenLeft, ...] = ()
     wait_until: float | None = None
     wait_reason: str = ""
 
@@ -179,6 +181,8 @@ class RunProgress:
                 source.quota_limit = event.quota_limit
             for budget in event.budgets:
                 source.budgets[budget.name] = (budget.remaining, budget.limit)
+            if event.tokens:
+                source.tokens = event.tokens
             if source.wait_until is not None and now >= source.wait_until:
                 source.wait_until = None
         elif isinstance(event, ev.RateLimitWait):

@@ -19,6 +19,7 @@ __all__ = [
     "RunStarted",
     "StreamCounters",
     "StreamFinished",
+    "TokenLeft",
 ]
 
 
@@ -43,6 +44,19 @@ class BudgetLeft:
 
 
 @dataclass(frozen=True)
+class TokenLeft:
+    """One token of a source given several (issue 14), by fingerprint (``tok:`` + 8 hex, never
+    the token): the calls sent with it so far, its request budget as its last answer reported
+    it (None before its first answer), and whether a 401 dropped it from the rotation."""
+
+    fingerprint: str
+    calls: int
+    remaining: int | None
+    limit: int | None
+    dropped: bool = False
+
+
+@dataclass(frozen=True)
 class PageStored:
     run_id: str
     stream: str
@@ -53,6 +67,8 @@ class PageStored:
     quota_limit: int | None = None
     #: Every budget the provider reports (Linear: requests and complexity), as last seen.
     budgets: tuple[BudgetLeft, ...] = ()
+    #: A source given several tokens: calls and quota per token, as last seen (else empty).
+    tokens: tuple[TokenLeft, ...] = ()
 
 
 @dataclass(frozen=True)

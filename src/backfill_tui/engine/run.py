@@ -431,6 +431,7 @@ class Engine:
                             quota_remaining=quota.remaining if quota else None,
                             quota_limit=quota.limit if quota else None,
                             budgets=budgets,
+                            tokens=_tokens_left(client.transport.tokens),
                         )
                     )
                     if stalled is not None:
@@ -490,6 +491,16 @@ class Engine:
                         stats.api_calls - committed_calls,
                         stats.wait_seconds - committed_wait,
                     )
+
+
+def _tokens_left(pool: TokenPool | None) -> tuple[ev.TokenLeft, ...]:
+    """Calls and request quota per token of a source given several (by fingerprint)."""
+    if pool is None:
+        return ()
+    return tuple(
+        ev.TokenLeft(row["token"], row["calls"], row["remaining"], row["limit"], row["dropped"])
+        for row in pool.summary()
+    )
 
 
 def _joined(*notes: str | None) -> str | None:

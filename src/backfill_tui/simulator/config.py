@@ -35,6 +35,7 @@ _ACCEPTED: dict[str, str] = {
     "trickle": "a whole number >= 0 (0 = never)",
     "retry_after_form": "'seconds' or 'date'",
     "complexity_quota": "a whole number >= 1",
+    "tokens": "a whole number from 1 to 9 (not with 'token')",
 }
 
 
@@ -81,6 +82,11 @@ class SimulatorConfig:
     ``trickle=N`` sends every Nth answer's body one byte every two seconds (real time: the wire
     is real even on a virtual clock); ``retry_after_form=date`` makes Vercel's 429 carry an
     HTTP-date ``Retry-After``; ``complexity_quota`` is Linear's hourly complexity budget.
+
+    ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
+    seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
+    a run without a token in the environment sends: the HTTP layer rotates through them
+    (issue 14). Not together with ``token`` (one required token).
     """
 
     seed: int = 1
@@ -99,6 +105,7 @@ class SimulatorConfig:
     trickle: int = 0
     retry_after_form: Literal["seconds", "date"] = "seconds"
     complexity_quota: int = 3_000_000
+    tokens: int = 1
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -156,6 +163,13 @@ class SimulatorConfig:
             or self.complexity_quota < 1
         ):
             raise _bad("complexity_quota", self.complexity_quota)
+        if (
+            isinstance(self.tokens, bool)
+            or not isinstance(self.tokens, int)
+            or not 1 <= self.tokens <= 9
+            or (self.tokens > 1 and self.token is not None)
+        ):
+            raise _bad("tokens", self.tokens)
 
     @classmethod
     def from_env_string(cls, text: str) -> SimulatorConfig:
@@ -206,7 +220,7 @@ def _convert(key: str, value: str) -> Any:
     try:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
-            "complexity_quota",
+            "complexity_quota", "tokens",
         ):  # fmt: skip
             return int(value)
         if key in ("faults", "latency", "scale"):

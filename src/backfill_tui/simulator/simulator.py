@@ -101,6 +101,19 @@ class Simulator:
         tokens (a 304 to an authorized conditional request does not, as on GitHub)."""
         return sum(w.spent for (name, _), w in self._quotas.items() if name == provider)
 
+    def issued_tokens(self, provider: str) -> list[str]:
+        """The fake tokens ``tokens=N`` gives ``provider`` (``[]`` for N = 1): stable for a
+        seed, each answered from its own quota. They are credentials like any other: the
+        environment registers them as secrets, and only their fingerprints are shown."""
+        count = self.config.tokens
+        if count <= 1:
+            return []
+        seed = self.config.seed
+        return [
+            f"simtok_{provider}_{i + 1}_{hash64(seed, f'token:{provider}', i):016x}"
+            for i in range(count)
+        ]
+
     def request_count(self, path_prefix: str | None = None) -> int:
         """Requests served (faulted ones included) whose URL path starts with the prefix."""
         if path_prefix is None:

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Label, ProgressBar, Static
 
 from ..engine.live import SourceState, StreamState, clock_time
-from ..terms import StreamStatus
+from ..terms import StreamStatus, plural
 from ..textsafe import clean
 
 __all__ = [
@@ -89,7 +89,14 @@ class SourceHeader(Static):
 
     def show(self, state: SourceState, now: float) -> None:
         parts = [clean(self.source)]
-        if state.quota_remaining is not None and state.quota_limit is not None:
+        known = [t for t in state.tokens if t.remaining is not None and not t.dropped]
+        if len(state.tokens) > 1:  # several tokens: the quota is theirs together
+            live = sum(1 for t in state.tokens if not t.dropped)
+            parts.append(plural(live, "token"))
+            if known:
+                left = sum(t.remaining or 0 for t in known)
+                parts.append(f"quota {left}/{sum(t.limit or 0 for t in known)} left")
+        elif state.quota_remaining is not None and state.quota_limit is not None:
             parts.append(f"quota {state.quota_remaining}/{state.quota_limit} left")
         if "complexity" in state.budgets:  # Linear's second budget, paced like the first
             left, limit = state.budgets["complexity"]
@@ -100,13 +107,37 @@ class SourceHeader(Static):
             reason = state.wait_reason or "rate limited"
             parts.append(f"{reason}, resuming at {clock_time(state.wait_until)} (in {left}s)")
         text = " · ".join(parts)
+        lines = token_lines(state) if len(state.tokens) > 1 else []
         self.set_class(waiting, "-waiting")
-        if text != self._text:
-            # A layout only when the line may wrap (or did): a quota changing on every page
-            # must not lay the whole screen out again.
-            wraps = max(len(text), len(self._text)) >= self.size.width - 1
-            self._text = text
-            self.update(Content(text), layout=wraps or not self.size.width)
+        shown = "\n".join([text, *lines])
+        if shown != self._text:
+            # A layout only when the line may wrap (or did), or the token lines come or go: a
+            # quota changing on every page must not lay the whole screen out again.
+            widest = max(len(line) for line in [*shown.splitlines(), *self._text.splitlines()])
+            wraps = widest >= self.size.width - 1
+            height_changed = shown.count("\n") != self._text.count("\n")
+            self._text = shown
+            content = Content.assemble(
+                text, *(("\n" + line, "not bold $text-muted") for line in lines)
+            )
+            self.update(content, layout=wraps or height_changed or not self.size.width)
+
+
+def token_lines(state: SourceState) -> list[str]:
+    """One line per token of a source given several: ``  tok:1a2b3c4d   41 calls · quota
+    9/50 left`` (by fingerprint, never the token; issue 14)."""
+    width = max(len(str(t.calls)) for t in state.tokens)
+    lines = []
+    for token in state.tokens:
+        calls = f"{token.calls:>{width}} {'call ' if token.calls == 1 else 'calls'}"
+        if token.dropped:
+            tail = "rejected (401), dropped"
+        elif token.remaining is not None and token.limit is not None:
+            tail = f"quota {token.remaining}/{token.limit} left"
+        else:
+            tail = "quota not reported yet"
+        lines.append(f"  {token.fingerprint}  {calls} · {tail}")
+    return lines
 
 
 class StreamRow(Horizontal):
