@@ -133,3 +133,55 @@ def test_auth_status_shows_each_token_by_fingerprint(
     assert ", ".join(fingerprint(t) for t in TOKENS) in done.out
     for token in TOKENS:
         assert token not in done.out + done.err
+
+
+def test_simulated_tokens_setting_rotates_and_accounts_every_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BACKFILL_SIM=tokens=3``: the simulated source gets three fake tokens of its own quota;
+    ``run --simulate --json`` rotates through them, accounts every call to one, and no token
+    text reaches the summary, stderr, the log file or the mirror."""
+    import sqlite3
+
+    from support import simulated_run
+
+    from backfill_tui.terms import log_path
+
+    settings = f"tokens=3,{SIM},clock=virtual"
+    monkeypatch.setenv("BACKFILL_SIM", settings)
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    issued = Simulator(SimulatorConfig.from_env_string(settings), VirtualClock()).issued_tokens(
+        "github"
+    )
+    assert len(set(issued)) == 3
+    db = tmp_path / "mirror.db"
+    done = simulated_run(capsys, db, "--days", "90", "--max-items", "100000", "--json")
+    assert done.code == 0, done.err
+    summary = json.loads(done.out)
+    assert summary["status"] == "completed"
+    rows = summary["tokens"]["github:acme/rocket"]
+    assert [r["token"] for r in rows] == [fingerprint(t) for t in issued]
+    (source,) = summary["sources"]
+    assert sum(r["calls"] for r in rows) == source["api_calls"] > 50  # more than one token's
+    assert all(r["calls"] > 0 and not r["dropped"] for r in rows)  # each took its turn
+    assert all(r["limit"] == 50 and r["remaining"] >= 5 for r in rows)  # reserve kept
+    human = simulated_run(capsys, tmp_path / "again.db", "--days", "90", "--max-items", "100000")
+    assert human.code == 0
+    for token_row in rows:  # the human summary names each token by fingerprint
+        assert f"token {token_row['token']}: " in human.out
+    text = done.out + done.err + human.out + human.err
+    if log_path().exists():
+        text += log_path().read_text()
+    with sqlite3.connect(db) as conn:
+        text += "\n".join(conn.iterdump())
+    for token in issued:
+        assert token not in text
+        assert token.rsplit("_", 1)[1] not in text  # not even its random part
+
+
+def test_simulated_tokens_setting_is_checked() -> None:
+    with pytest.raises(ValueError, match="'tokens' must be a whole number from 1 to 9"):
+        SimulatorConfig.from_env_string("tokens=0")
+    with pytest.raises(ValueError, match="not with 'token'"):
+        SimulatorConfig.from_env_string("tokens=2,token=abc")
+    assert Simulator(SimulatorConfig(), VirtualClock()).issued_tokens("github") == []
