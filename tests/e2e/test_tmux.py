@@ -203,7 +203,9 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     terminal.keys("C-s")
     terminal.wait_until(lambda: len(_runs(db)) == 2 and _runs(db)[1][1] == "completed", "run 2")
     second = _runs(db)[1]
-    assert second[3] == 0 and second[4] == second[2] == first[2]
+    # A re-sync (issue 13): nothing new, every item fetched a duplicate; GitHub's unchanged
+    # streams are answered 304 and fetch nothing, so it fetches at most what the first did.
+    assert second[3] == 0 and second[4] == second[2] and 0 < second[2] <= first[2]
     screen = terminal.wait_for(f"{second[2]} fetched  0 new  {second[4]} dup")
     assert f"run {second[0]}" in screen
     terminal.alive()
