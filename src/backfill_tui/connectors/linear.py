@@ -7,6 +7,9 @@ Each stream pages one root connection filtered server-side to the team and to
 ``updatedAt >= cutoff`` (``linear_query``); the checkpoint cursor is Linear's ``endCursor``.
 ``prepare()`` resolves the team first, because Linear answers a filter on an unknown team key
 with an empty list rather than an error.
+
+Past 400 lines on purpose: one provider's connector (its streams, GraphQL paging, both rate
+limit budgets and partial answers) in one file, one provider per file (style.md).
 """
 
 from __future__ import annotations

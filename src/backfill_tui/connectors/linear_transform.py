@@ -14,6 +14,9 @@ arrival, which a backfill cannot know); ``deliveryId`` is ``backfill-{teamId}-{e
 there is no ``webhookId`` or ``updatedFrom``. ``metadata.teamId`` is on every entity although
 production's comment and project transformers lack it: interfaces.md §2 requires the resource
 id, and production's capture workflow rejects a Linear event without it.
+
+Past 400 lines on purpose: every event kind of one provider's transformer in one file, as
+production keeps one transformer file per provider (lightfast-data-model.md §2).
 """
 
 from __future__ import annotations

@@ -37,6 +37,10 @@ failed part way send only the rest.
 
 Errors: :class:`TriggerFileError` (exit status 2) for a file that cannot be read as rows at all;
 :class:`~.common.ExportError` from the event API (a bad key or URL before sending).
+
+Past 400 lines on purpose, for now: reading a file of rows, the event each becomes and sending
+them are one feature read together; the HTTP part is shared with ``export inngest``
+(``event_api.py``). Rows (``read_rows``) are the seam for a split.
 """
 
 from __future__ import annotations

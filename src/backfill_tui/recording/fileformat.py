@@ -9,6 +9,9 @@ gzip's CRC catches a damaged or cut file, the trailer catches a cut at a line bo
 SHA-256 catches a file decompressed, edited and compressed again. :func:`read_recording`
 refuses any of these with one line (:class:`RecordingError`, exit status 2). The writer creates
 the file with mode 0600; everything handed to it has already been scrubbed (``scrub.py``).
+
+Past 400 lines on purpose: the file format is written and read by the same rules (framing,
+limits, checksums), kept side by side so they cannot drift apart.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ mirror: a run goes on a thread of its own, with its own event loop and mirror co
 off the UI's loop. Its events land in a thread-safe :class:`~live.EventBuffer`; a timer drains the
 buffer into a :class:`~live.RunProgress` four times a second and the dashboard redraws from it,
 so a fast run never floods the UI. Its end comes back as a message (``BackgroundEnded``).
+
+Past 400 lines on purpose: the App class holds every global action and the run session's
+life; screens reach it only through ``host.py``'s protocol.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ Providers come from ``connectors.PROVIDERS``; a target is checked as it is typed
 connector's own ``parse_target`` (through ``SourceSpec.parse``). "Test connection" and the
 estimate are workers (their results come back as :class:`ConnectionChecked` and
 :class:`EstimateReady`); Start hands a :class:`RunRequest` to the app.
+
+Past 400 lines on purpose: one screen (the form, its validation, estimates and test
+connection) in one file, as Posting keeps one file per screen.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ workers whose results come back as messages (:class:`ExportPlanned`, :class:`Exp
 :class:`ExportFinished`, :class:`ExportFailed`); an apply stops between batches when cancelled.
 The DSN and the Inngest event key are typed into masked inputs, registered with the secrets
 registry before any use and never shown. The core is imported lazily (psycopg loads only here).
+
+Past 400 lines on purpose: one screen's form, dry run, apply and their messages; the parts
+that are not the screen live in ``export_parts.py`` and ``trigger.py``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ empty.", its other lists are empty), and ``acme/old-rocket`` is ``acme/rocket``'
 (answered with 301 and a ``Location`` to ``/repositories/{id}``, as GitHub does). Lists are views over the lazy world of
 ``github_world.py``: the common orderings index positions directly; other filters scan once
 and cache the order. Also answers what a correct backfill should find (``ground_truth``).
+
+Past 400 lines on purpose: one provider's simulated REST API (every endpoint, its paging,
+quota, ETags and errors) in one file, as ``connectors/`` keeps one provider per file.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ and projects each live on one :class:`Timeline` ordered by ``updatedAt`` (positi
 most recently updated), shared by both teams; a position's team comes from its hash. Nested
 connections are :class:`Connection` values and JSON scalars are :class:`JsonScalar`, so the
 resolver in ``linear.py`` can tell them from plain objects.
+
+Past 400 lines on purpose: one provider's whole simulated history (every kind of item and
+its generator) in one file, beside the API that serves it (``linear.py``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ address the client called. ``repeat_cursor=N`` answers page N and later with an 
 show).
 Errors are DRF-shaped ``{"detail": ...}``; a rate-limit answer is a 429 with no ``Retry-After``
 but ``X-Sentry-Rate-Limit-Reset``. Paths need their trailing slash (else a 301, as Django).
+
+Past 400 lines on purpose: one provider's simulated API in one file, as ``connectors/`` keeps
+one provider per file (style.md); its world (the data) lives in ``sentry_world.py``.
 """
 
 from __future__ import annotations

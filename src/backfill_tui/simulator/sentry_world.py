@@ -5,6 +5,9 @@ events on another ordered by ``dateCreated``; each event belongs to an issue see
 it. Every object is computed on demand from ``(seed, position)`` and shaped like Sentry's REST
 answers (the organization issues list and the project events list with ``full=true``).
 ``sentry.py`` serves these objects.
+
+Past 400 lines on purpose: one provider's whole simulated history (every kind of item and
+its generator) in one file, beside the API that serves it (``sentry.py``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ without writing a byte, any file that is not a backfill-tui mirror, is corrupt, 
 newer version (the checks: ``store/opening.py``). A page's observations and its stream's
 checkpoint are committed in one transaction (:meth:`Mirror.commit_page`), so a crash loses at
 most the page in flight.
+
+Past 400 lines on purpose: opening, the run and stream records, the page commit and the
+accounting share one connection and :meth:`Mirror.transaction`, the only write path; reading,
+the runs overview, locks, file checks and row columns live in their own modules.
 """
 
 from __future__ import annotations
