@@ -359,7 +359,11 @@ class Engine:
                 note = _joined(record.note, unchanged)
                 self.mirror.set_stream_note(record.id, note)
                 self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
-                self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.COMPLETED, counters, note=note))
+                self._emit(
+                    ev.StreamFinished(
+                        run.id, record.key, StreamStatus.COMPLETED, counters, note=note
+                    )
+                )
                 return
             stream = resync.stream_for(connector, record)
             async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
@@ -405,7 +409,9 @@ class Engine:
                     if result is None:  # another stream met a full disk first: stop here
                         with contextlib.suppress(StorageError, MirrorError):
                             self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
-                        self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters))
+                        self._emit(
+                            ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters)
+                        )
                         return
                     committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
                     counters = StreamCounters(
