@@ -123,6 +123,16 @@ def write(name: str, content: bytes) -> Setup:
     return setup
 
 
+def fifo(name: str) -> Setup:
+    """A named pipe: not a file a mirror or an output may be written over (a FIFO stands in for
+    /dev/null, which a regression would replace when the suite runs as root)."""
+
+    def setup(ctx: Ctx) -> None:
+        os.mkfifo(ctx.dir / name)
+
+    return setup
+
+
 def env(**values: str) -> Setup:
     def setup(ctx: Ctx) -> None:
         ctx.env.update(values)
@@ -310,6 +320,12 @@ CASES: list[Case] = [
          absent=("nowhere",)),
     Case("export-dry-run-typo-db", ("export", "inngest", "--event-key", "k" * 8, "--workspace", "demo", "--db",
                                     "{dir}/typo.db"), ("no mirror at",), absent=("typo.db",)),
+    Case("db-is-a-pipe", ("run", "github:acme/rocket", "--simulate", "--workspace", "w",
+         "--db", "{dir}/pipe"), ("pipe", "regular file"), setup=fifo("pipe")),
+    Case("runs-db-is-a-pipe", ("runs", "--db", "{dir}/pipe"), ("regular file",),
+         setup=fifo("pipe")),
+    Case("report-output-is-a-pipe", ("report", "{run}", "--output", "{dir}/pipe", *DB),
+         ("--output", "regular file"), setup=fifo("pipe")),
     Case("report-output-under-a-file", ("report", "{run}", "--output", "{dir}/plain/r.md", *DB),
          ("plain",), setup=write("plain", b"x"), absent=("plain/r.md",)),
     Case("diff-of-a-plain-file", ("diff", "{dir}/plain", "{db}"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import stat
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -116,6 +117,12 @@ def check_output(
     target = Path(path).expanduser()
     if target.is_dir():
         raise UsageError(f"{option} {target} is a folder; give a file path")
+    if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+        # a device (/dev/null), a pipe or a socket: renaming a finished file over it would
+        # replace it (as root, /dev/null itself), so it is refused, untouched
+        raise UsageError(
+            f"{option} {target} is not a regular file (a device, pipe or socket); give a file path"
+        )
     if not target.parent.is_dir():
         # The nearest part of the path that exists: a file there cannot hold a folder.
         blocker = next((p for p in target.parents if p.exists()), None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -123,6 +124,12 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 raise problem
         if target.is_dir():
             raise MirrorError(f"{target} is a directory; give --db a file path")
+        if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+            # /dev/null, a FIFO, a socket: never a mirror, and never ours to chmod or write
+            raise MirrorError(
+                f"{target} is not a regular file (a device, pipe or socket); it was left "
+                "untouched. Give --db a file path"
+            )
         size = target.stat().st_size if target.exists() else None
         if not size and (readonly or not create):
             state = "is an empty file" if size == 0 else "does not exist"
