@@ -300,6 +300,16 @@ CASES: list[Case] = [
     Case("bad-base-url", ("run", "github:acme/rocket", "--workspace", "demo", *DB),
          ("BACKFILL_GITHUB_API_URL",),
          setup=env(BACKFILL_GITHUB_API_URL="ftp://example.test", GITHUB_TOKEN="ghp_" + "b" * 36)),
+    # a token variable set to no token at all (only commas or whitespace): said, not ignored
+    Case("github-token-only-commas", ("run", "github:acme/rocket", "--workspace", "demo", *DB),
+         ("GITHUB_TOKEN is set but holds no token",), setup=env(GITHUB_TOKEN=",,,")),
+    Case("vercel-token-only-blanks", ("run", "vercel:acme/rocket-web", "--workspace", "demo", *DB),
+         ("VERCEL_TOKEN is set but holds no token",), setup=env(VERCEL_TOKEN=" \t ")),
+    Case("linear-key-only-commas-simulated", ("run", "linear:ENG", "--simulate", "--workspace",
+                                              "demo", *DB),
+         ("LINEAR_API_KEY is set but holds no token",), setup=env(LINEAR_API_KEY=", ,")),
+    Case("auth-status-sentry-token-only-commas", ("auth", "status"),
+         ("SENTRY_AUTH_TOKEN is set but holds no token",), setup=env(SENTRY_AUTH_TOKEN=",")),
     # -- runs that cannot be resumed, reported or compared ------------------------------------
     Case("resume-unknown-run", ("resume", "nope", *DB), ("no run nope",)),
     Case("resume-completed-run", ("resume", "{run}", *DB), ("already completed",)),

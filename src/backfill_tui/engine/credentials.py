@@ -137,11 +137,35 @@ def delete_token(provider: str, label: str, token_env: str) -> KeyringOutcome:
     return KeyringOutcome(True, f"{label} token deleted from the keyring")
 
 
+def environment_token(token_env: str, env: Mapping[str, str] | None = None) -> str:
+    """``token_env``'s value, stripped; "" when the variable is unset or empty.
+
+    Raises :class:`~backfill_tui.errors.CredentialsMissing` when the variable is set to
+    something that holds no token (only commas or whitespace, e.g. ``GITHUB_TOKEN=",,,"``):
+    it was meant to hold one, so going on without it (or with the keyring's) would mislead.
+    """
+    from ..errors import CredentialsMissing
+    from ..http.tokens import split_tokens
+
+    environ = os.environ if env is None else env
+    raw = environ.get(token_env, "")
+    if raw and not split_tokens(raw):
+        raise CredentialsMissing(
+            f"{token_env} is set but holds no token (only commas or whitespace); "
+            f"put the token in it or unset it"
+        )
+    return raw.strip()
+
+
 def lookup(
     provider: str, token_env: str, env: Mapping[str, str] | None = None
 ) -> Credential | None:
-    environ = os.environ if env is None else env
-    value = environ.get(token_env, "").strip()
+    """The token for ``provider``: ``token_env`` first, then the keyring; None when neither.
+
+    Raises ``CredentialsMissing`` when ``token_env`` is set but holds no token
+    (:func:`environment_token`).
+    """
+    value = environment_token(token_env, env)
     if value:
         secrets_registry.register(value)
         return Credential(value, "environment")

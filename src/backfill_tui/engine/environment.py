@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .. import secrets_registry
 from ..clock import Clock, SystemClock, VirtualClock
 from ..errors import CredentialsMissing, UsageError
-from .credentials import Credential, lookup
+from .credentials import Credential, environment_token, lookup
 
 if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
     import httpx
@@ -136,7 +136,7 @@ class Environment:
         if self.simulated:
             # The simulator needs no account; a token in the environment is still sent, so that
             # token handling is exercised exactly as on a real run.
-            value = self.env.get(info.token_env, "").strip()
+            value = environment_token(info.token_env, self.env)
             if not value and self.simulator is not None:  # BACKFILL_SIM tokens=N (N > 1)
                 issued = self.simulator.issued_tokens(info.name)
                 for token in issued:

@@ -263,7 +263,10 @@ class ConnectScreen(Screen[None]):
         environment = self.backfill.environment
         if environment.simulated:
             return TokenStatus("not needed (simulator)", True, False)
-        found = lookup(info.name, info.token_env, environment.env)
+        try:
+            found = lookup(info.name, info.token_env, environment.env)
+        except BackfillError as exc:  # the variable is set but holds no token
+            return TokenStatus(str(exc), False, False)
         note = keyring_status()
         if found is not None:
             return TokenStatus(f"found in the {found.origin}", True, note is None)
