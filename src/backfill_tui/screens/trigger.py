@@ -116,6 +116,11 @@ class TriggerScreen(ModalScreen[None]):
                 ),
                 id="trigger-intro",
             )
+            if self.left_out:  # outside the scrolled rows, so it is never cut off below them
+                yield Label(
+                    Content(clean("Left out:\n  " + "\n  ".join(self.left_out))),
+                    id="trigger-left-out",
+                )
             with VerticalScroll(id="trigger-rows"):
                 with Horizontal(classes="trigger-field"):
                     yield Label("Clerk org", classes="trigger-label")
@@ -126,11 +131,6 @@ class TriggerScreen(ModalScreen[None]):
                     with Horizontal(classes="trigger-field"):
                         yield Input(placeholder="integrationId", id=f"trigger-integration-{i}")
                         yield Input(placeholder="userSourceId", id=f"trigger-user-source-{i}")
-                if self.left_out:
-                    yield Label(
-                        Content(clean("Left out:\n  " + "\n  ".join(self.left_out))),
-                        id="trigger-left-out",
-                    )
             yield Label(
                 Content("ctrl+r: dry run (nothing is sent)."), id="trigger-plan", markup=False
             )
@@ -144,6 +144,12 @@ class TriggerScreen(ModalScreen[None]):
         if not self.sources:
             self.query_one("#trigger-dry-run", Button).disabled = True
             self._say("This run has no GitHub or Vercel source production can backfill.")
+            return
+        # What is typed as the dialog opens goes to the first input still empty (the Clerk org
+        # unless the export form gave one), not nowhere.
+        fields = list(self.query(Input))
+        empty = [field for field in fields if not field.value]
+        (empty or fields)[0].focus()
 
     def _say(self, text: str) -> None:
         self.query_one("#trigger-plan", Label).update(Content(clean(text)))

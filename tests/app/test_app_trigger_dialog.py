@@ -1,0 +1,48 @@
+"""The "Trigger in production" dialog as a person meets it: the sources production cannot
+backfill (Linear, Sentry) are named on screen, not cut off after "Left out:", and what is typed
+as soon as it opens lands in its first input (the Clerk org)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import SIZE, make_app, populate, wait_until
+from textual.widgets import Input, Label
+
+from backfill_tui.screens.export import ExportScreen
+from backfill_tui.screens.trigger import TriggerScreen
+
+
+def test_left_out_sources_are_shown_and_typing_goes_to_the_first_input(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(
+        app,
+        "github:acme/rocket",
+        "vercel:acme/rocket-web",
+        "linear:ENG",
+        "sentry:acme/rocket",
+        days=7,
+    )
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f6")
+            assert isinstance(app.screen, ExportScreen)
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            modal = app.screen
+            await pilot.pause()
+            left = modal.query_one("#trigger-left-out", Label)
+            text = str(left.content)
+            assert "linear:ENG: linear has no backfill connector" in text
+            assert "sentry:acme/rocket: sentry has no backfill connector" in text
+            # on screen: every line of it is drawn (not clipped under the scrolled rows)
+            region = left.region
+            assert region.height == 3
+            for y in range(region.y, region.bottom):
+                assert modal.get_widget_at(region.x, y)[0] is left
+            await pilot.press("o", "r", "g", "_", "9")
+            assert modal.query_one("#trigger-org", Input).value == "org_9"
+
+    asyncio.run(scenario())
