@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "markdown", "visible"]
+__all__ = ["clean", "escaped", "markdown", "visible"]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -42,6 +42,19 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 def visible(text: str) -> str:
     """Bidi controls and zero-width characters in ``text`` rendered as ``<U+XXXX>``."""
     return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escaped(text: str) -> str:
+    """``text`` as one line a terminal shows literally: every C0/C1 control character (ESC,
+    newline, tab, ...) written as its escape (``\\x1b``, ``\\n``), bidi and zero-width characters
+    as ``<U+XXXX>`` (:func:`visible`). For error lines naming a path or a value a user typed:
+    unlike :func:`clean`, nothing is dropped, so the path can still be recognised."""
+    text = _ANY_CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return visible(text)
 
 
 def clean(text: str) -> str:

@@ -469,6 +469,17 @@ CASES: list[Case] = [
          ("--depth '14' is not 7, 30 or 90",)),
     Case("trigger-file-and-flags", (*TRIGGER, "--file", "x.csv", *ONE_ROW, "github", *DB),
          ("--file or the flags",)),
+    # -- found by a tester: each one line, exit 2 ------------------------------------------------
+    Case("demo-db-empty", ("demo", "--db", ""), ("--db is empty; give a file path",),
+         unsaid=("directory",)),
+    Case("export-postgres-dsn-empty", ("export", "postgres", "--dsn", "", "--workspace", "demo",
+                                       *DB), ("--dsn is empty",), unsaid=("localhost",)),
+    Case("diff-limit-negative", ("diff", "{run}", "{run}", "--limit", "-1", *DB),
+         ("--limit", "-1 is negative")),
+    Case("run-option-typo", (*RUN[:-2], "--dyas", "7", *DB),
+         ("unrecognized arguments: --dyas 7", "did you mean '--days'")),
+    Case("runs-db-with-control-characters", ("runs", "--db", "{dir}/nope\u202e\x1b[31mred.db"),
+         ("no mirror at", "nope<U+202E>\\x1b[31mred.db"), unsaid=("\x1b", "\u202e")),
     Case("trigger-apply-without-key", ("trigger", *ONE_ROW, "github", "--apply", *DB),
          ("no inngest event key", "--event-key")),
 ]

@@ -23,11 +23,10 @@ from typing import Any
 
 from .. import __version__
 from ..errors import EXIT_INCOMPLETE, BackfillError
-from ..secrets_registry import redact
 from ..terms import APP
 from . import app, auth, diff, export, replay, report, resume, run, runs, trigger
 from .logfile import report_crash, setup_logging
-from .options import Parser, add_db_option, db_path
+from .options import Parser, add_db_option, db_path, error_line
 
 __all__ = ["COMMANDS", "EXIT_STDOUT_CLOSED", "build_parser", "main", "setup_logging"]
 
@@ -97,13 +96,13 @@ def _main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
         return EXIT_INCOMPLETE
     except BackfillError as exc:
-        sys.stderr.write(f"{APP}: error: {redact(str(exc))}\n")
+        sys.stderr.write(error_line(str(exc)))
         return exc.exit_status
     except Exception as exc:
         explained = _explain(exc, args)  # an OS or SQLite refusal the user can mend?
         if explained is not None:
             logging.getLogger("backfill_tui").warning("%s", explained, exc_info=True)
-            sys.stderr.write(f"{APP}: error: {redact(str(explained))}\n")
+            sys.stderr.write(error_line(str(explained)))
             return explained.exit_status
         return report_crash(exc)  # a bug: one line for the user, the traceback in the log
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..terms import default_demo_db
-from .options import db_path
+from .options import db_arg, db_path
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -56,7 +56,7 @@ def register(sub: Any) -> None:
     )
     demo.add_argument(
         "--db",
-        type=Path,
+        type=db_arg,
         default=argparse.SUPPRESS,
         metavar="PATH",
         help=f"the mirror file (default: {default_demo_db()})",

@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from .options import EXIT_OK, add_db_option, db_path
+from .options import EXIT_OK, add_db_option, count_arg, db_path
 
 
 def register(sub: Any) -> None:
@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
     parser.add_argument(
         "--limit",
-        type=int,
+        type=count_arg,
         default=50,
         metavar="N",
         help="list at most N observations per section (default 50; --json lists all)",

@@ -53,6 +53,7 @@ def register(sub: Any) -> None:
     pg.add_argument(
         "--dsn",
         required=True,
+        type=_dsn_arg,
         metavar="URL",
         help="postgresql://USER[:PASSWORD]@HOST:PORT/DBNAME (the password may come from "
         "PGPASSWORD or ~/.pgpass instead); it is never printed",
@@ -90,6 +91,13 @@ def register(sub: Any) -> None:
     )
     _common(inn)
     inn.set_defaults(handler=cmd_export_inngest)
+
+
+def _dsn_arg(text: str) -> str:
+    """``--dsn``'s value; an empty one is refused (libpq would read it as localhost)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("--dsn is empty; give postgresql://USER@HOST:PORT/DBNAME")
+    return text
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, UsageError
 from ..terms import APP, db_flag, default_db, did_you_mean, suggest
+from ..textsafe import escaped
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -26,9 +28,12 @@ __all__ = [
     "Parser",
     "add_db_option",
     "add_summary_options",
+    "count_arg",
     "days_arg",
+    "db_arg",
     "db_path",
     "demo_mirror_hint",
+    "error_line",
     "missing_mirror_line",
     "open_mirror",
     "positive_arg",
@@ -43,6 +48,39 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 2 (with a "did you mean" for a
     mistyped command or choice)."""
 
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """argparse's, but an unknown option gets a "did you mean" among the options of the
+        command it was given to (``run --dyas 7``: ``did you mean '--days'?``)."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = self._command_parser(parsed)
+            options = [s for action in parser._actions for s in action.option_strings]
+            hints = [
+                did_you_mean(word.partition("=")[0], options)
+                for word in extras
+                if word.startswith("-")
+            ]
+            hint = next((h for h in hints if h), "")
+            parser.error(
+                f"unrecognized arguments: {' '.join(extras)};{hint}"
+                if hint
+                else f"unrecognized arguments: {' '.join(extras)}"
+            )
+        return parsed
+
+    def _command_parser(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The subcommand's parser ``parsed`` went through (this one when none was given)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                chosen = action.choices.get(getattr(parsed, action.dest or "", None) or "")
+                if isinstance(chosen, Parser):  # and on into its own subcommand, if any
+                    return chosen._command_parser(parsed)
+                if isinstance(chosen, argparse.ArgumentParser):
+                    return chosen
+        return self
+
     def error(self, message: str) -> NoReturn:
         found = _INVALID_CHOICE.search(message)
         if found:
@@ -52,11 +90,20 @@ class Parser(argparse.ArgumentParser):
                 message = f"{message[: found.start()]}unknown '{found['word']}';{hint}"
         # "argument --db: --db is empty" (a type check that names its option) says it once
         message = re.sub(r"^argument (\S+): \1 ", r"\1 ", message)
-        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.stderr.write(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _db_arg(text: str) -> Path:
+def error_line(message: str) -> str:
+    """The one line every command's error is printed as: ``backfill-tui: error: ...``, secrets
+    redacted, and control characters (from a path, a run id, a provider's answer) escaped so
+    the terminal neither acts on them nor breaks the line (:func:`~backfill_tui.textsafe.escaped`)."""
+    from ..secrets_registry import redact
+
+    return f"{APP}: error: {escaped(redact(message))}\n"
+
+
+def db_arg(text: str) -> Path:
     """``--db``'s value as a path; an empty one (``--db ''``) is refused, not read as ``.``."""
     if not text.strip():
         raise argparse.ArgumentTypeError("--db is empty; give a file path")
@@ -73,7 +120,7 @@ def run_id_arg(text: str) -> str:
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=_db_arg,
+        type=db_arg,
         default=argparse.SUPPRESS,  # keep a top-level `backfill-tui --db PATH run ...`
         metavar="PATH",
         help=f"the mirror file (default: {default_db()})",
@@ -149,6 +196,17 @@ def positive_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def count_arg(text: str) -> int:
+    """A count that may be 0 (``diff --limit``): a whole number, never negative."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
     return value
 
 

@@ -305,8 +305,8 @@ def check_row(
         ids[field_name] = value
     depth = _depth(fields.get("depth"))
     if depth is None:
-        given = str(fields.get("depth")).strip()
-        return Refusal(line, f"{name('depth')} {given!r} is not 7, 30 or 90 (days)")
+        given = _given(fields.get("depth"))
+        return Refusal(line, f"{name('depth')} {given} is not 7, 30 or 90 (days)")
     entities = _entities(fields.get("entityTypes"))
     if entities is None:
         return Refusal(line, f"{name('entityTypes')} is not a list of names")
@@ -331,6 +331,28 @@ def check_row(
         entity_types=tuple(sorted(set(entities or offered))),
         requested_by=requested_by or DEFAULT_REQUESTED_BY,
     )
+
+
+#: How a JSON value that is not text is named in a refusal: ``true (a boolean)``.
+_JSON_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "a boolean"),
+    (int, "a number"),
+    (float, "a number"),
+    (list, "a list"),
+    (dict, "an object"),
+)
+
+
+def _given(value: Any) -> str:
+    """A field's value as a refusal shows it: text quoted (``'14'``), a value from JSON as JSON
+    writes it with its type (``true (a boolean)``, ``14 (a number)``), cut at 40 characters."""
+    if isinstance(value, str):
+        return repr(value.strip()[:40])
+    for kind, label in _JSON_TYPES:
+        if isinstance(value, kind):
+            shown = json.dumps(value, ensure_ascii=True)
+            return f"{shown[:40]}{'…' if len(shown) > 40 else ''} ({label})"
+    return repr(str(value)[:40])
 
 
 def _depth(value: Any) -> int | None:
