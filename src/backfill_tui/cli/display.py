@@ -205,7 +205,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
             console.print(
                 f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
                 f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
-                f"{s['pages']:>4} {'page ' if s['pages'] == 1 else 'pages'}{capped}"
+                f"{s['pages']:>4} {'page' if s['pages'] == 1 else 'pages'}{capped}"
             )
             if s.get("note"):
                 console.print(f"      note: {escape(clean(s['note']))}")
