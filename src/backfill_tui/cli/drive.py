@@ -63,6 +63,7 @@ def drive(
 
     from rich.console import Console
 
+    from ..engine.runs import resume_hint_note
     from ..engine.summary import BudgetLog, run_summary
     from ..errors import MirrorError, StorageError
     from .display import HeadlessDisplay, print_summary
@@ -101,17 +102,20 @@ def drive(
     else:
         print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
     resume = f"{APP} resume {run.id}{db_flag}"
+    settings = resume_hint_note(run)  # a simulated run resumes on its stored settings
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
         sys.stderr.write(f"{APP}: error: {redact(line)}\n")
         return stopped.exit_status
     if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
-            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}\n"
+            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}"
+            f"{settings}\n"
         )
     elif run.status != RunStatus.COMPLETED:  # a failed or cancelled stream
         sys.stderr.write(
-            f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}\n"
+            f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}"
+            f"{settings}\n"
         )
     return EXIT_OK if run.status == RunStatus.COMPLETED else EXIT_INCOMPLETE
 

@@ -8,9 +8,11 @@ settings, or the live APIs) are the engine's rules (``engine/runs.py``); this fa
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..secrets_registry import redact
 from ..terms import suggest
 from .options import add_db_option, add_summary_options, demo_mirror_hint, open_mirror, run_id_arg
 
@@ -39,7 +41,7 @@ def register(sub: Any) -> None:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from ..engine.run import Engine
-    from ..engine.runs import resume_environment
+    from ..engine.runs import resume_environment, resume_settings_line
     from ..errors import MirrorMissing
     from ..terms import db_flag
     from .drive import check_side_outputs, drive
@@ -61,6 +63,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
         run = _resumable(mirror, args)
         # As it was made: a replayed run from its recording, a simulated one on the simulator.
         environment, replay = resume_environment(run, mirror.path)
+        settings = resume_settings_line(run)
+        if settings:  # said before the run, so it is the first thing read on stderr
+            sys.stderr.write(f"note: {redact(settings)}\n")
         try:
             check_side_outputs(environment, mirror.path)
             engine = Engine(mirror, environment)

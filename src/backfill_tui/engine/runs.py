@@ -129,6 +129,43 @@ def simulator_settings(run: RunRecord, environ: Mapping[str, str] | None = None)
     return text if text is not None else (run.simulator or "")
 
 
+def stored_settings_shown(run: RunRecord) -> str:
+    """The simulator settings stored with ``run`` as a note may show them: parsed and rebuilt
+    without secrets (``environment.public_settings``), ``the defaults`` when none were set."""
+    from .environment import public_settings
+
+    return public_settings(run.simulator or "") or "the defaults"
+
+
+def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = None) -> str:
+    """The note ``resume`` prints before continuing a simulated run: which simulator settings it
+    continues on (:func:`simulator_settings`), ``""`` for a live or replayed run. Secrets are
+    left out (``public_settings``)."""
+    from .environment import public_settings
+
+    if not run.simulate or run.recording_sha256 is not None:
+        return ""
+    env = os.environ if environ is None else environ
+    if env.get("BACKFILL_SIM") is not None:
+        shown = public_settings(env["BACKFILL_SIM"]) or "the defaults"
+        return f"resuming on the simulator settings in BACKFILL_SIM: {shown}"
+    return (
+        f"resuming on the simulator settings stored with the run: {stored_settings_shown(run)}; "
+        "set BACKFILL_SIM to change them"
+    )
+
+
+def resume_hint_note(run: RunRecord) -> str:
+    """What the "To continue it" hint adds for a simulated run: `` (it resumes on the simulator
+    settings stored with the run: ...; set BACKFILL_SIM to change them)``; ``""`` otherwise."""
+    if not run.simulate or run.recording_sha256 is not None:
+        return ""
+    return (
+        f" (it resumes on the simulator settings stored with the run: "
+        f"{stored_settings_shown(run)}; set BACKFILL_SIM to change them)"
+    )
+
+
 def environment_for(run: RunRecord, current: Environment) -> Environment:
     """An environment of ``run``'s kind to show it in (live or simulated; ``current`` when it
     is of that kind). Continuing it goes through :func:`resume_environment`, which also
