@@ -61,12 +61,10 @@ def drive(
     import asyncio
     import json
 
-    from rich.console import Console
-
     from ..engine.runs import resume_hint_note
     from ..engine.summary import BudgetLog, run_summary
     from ..errors import MirrorError, StorageError
-    from .display import HeadlessDisplay, print_summary
+    from .display import HeadlessDisplay, PipeConsole, print_summary
     from .signals import stop_on_signals
 
     stopped: BackfillError | None = None
@@ -100,7 +98,7 @@ def drive(
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
-        print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+        print_summary(PipeConsole(file=sys.stdout, highlight=False, soft_wrap=True), summary)
     resume = f"{APP} resume {run.id}{db_flag}"
     settings = resume_hint_note(run)  # a simulated run resumes on its stored settings
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
