@@ -175,6 +175,22 @@ def test_one_page_is_singular_in_the_lines_and_the_summary(
 
 
 @pytest.mark.slow
+def _stored(db: Path) -> int:
+    """Observations committed in ``db`` so far (0 while it does not exist or is being made)."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        try:
+            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
 def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
     import os
     import signal
@@ -184,7 +200,8 @@ def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
 
     db = tmp_path / "m.db"
     binary = str(Path(sys.executable).with_name("backfill-tui"))
-    env = {**os.environ, "BACKFILL_SIM": "latency=1.0"}
+    # Slow enough that two-page streams are still going when the first page lands.
+    env = {**os.environ, "BACKFILL_SIM": "latency=3.0"}
     proc = subprocess.Popen(
         [
             binary,
@@ -203,10 +220,9 @@ def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not db.exists():
-            time.sleep(0.1)
-        time.sleep(2.5)  # a page or two in
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _stored(db) == 0:
+            time.sleep(0.1)  # until the first page is committed: the run is under way
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=30)
     finally:
