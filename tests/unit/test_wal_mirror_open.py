@@ -6,7 +6,6 @@ the same file is still refused as truncated."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
