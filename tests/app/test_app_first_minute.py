@@ -18,7 +18,7 @@ from backfill_tui.engine.environment import Environment
 from backfill_tui.screens.app import DemoSetup
 from backfill_tui.screens.connect import DEMO_HINT, ConnectScreen
 from backfill_tui.screens.messages import RunEnded
-from backfill_tui.screens.wording import in_app
+from backfill_tui.widgets.wording import in_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -180,3 +180,28 @@ def test_bootstrap_says_what_it_is_doing_before_the_install(tmp_path: Path) -> N
         check=True,
     )
     assert again.stderr == ""  # quiet once installed
+
+
+def test_a_source_cards_connection_test_speaks_the_apps_words(tmp_path: Path) -> None:
+    """Test connections (ctrl+t) without a token: the card's line names the app's way out
+    (`backfill-tui demo`), not the CLI's ``--simulate`` (found by a tester)."""
+    from backfill_tui.widgets.source_card import SourceCard
+
+    app = make_app(tmp_path, environment=Environment.create(simulate=False, env={}))
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source("github:acme/rocket")
+            await pilot.pause()
+            await pilot.press("ctrl+t")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            card = screen.query_one(SourceCard)
+            text = str(card.query_one(".check", Label).render())
+            assert "token" in text and "testing" not in text, text
+            assert "--simulate" not in text and "backfill-tui demo" in text, text
+
+    asyncio.run(scenario())

@@ -208,3 +208,17 @@ def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> 
 
     run_id, text = asyncio.run(scenario())
     assert f"`backfill-tui resume {run_id} --db {tmp_path / 'mirror.db'}`" in text, text
+
+
+def test_a_completed_run_whose_reader_went_away_is_141_not_a_failed_stream(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run ... | head -1`: the run completed, only its summary could not all be written. Rich
+    answers a broken pipe with exit 1, which the CLI documents as "a stream failed"; the status
+    must be the shell's SIGPIPE one (141), with nothing on stderr."""
+    args = ("run", "--simulate", "github:acme/rocket", "--days", "7", "--workspace", "ws")
+    result = _closed_pipe_run(*args, "--db", "m.db", "--quiet", cwd=tmp_path)
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == ""
+    listed = run_cli(capsys, "runs", "--db", str(tmp_path / "m.db"), "--json")
+    assert '"completed"' in listed.out

@@ -172,6 +172,16 @@ class HeadlessDisplay:
         return table
 
 
+class PipeConsole(Console):
+    """A Rich console for stdout whose reader may go away (``| head``): Rich's own answer to a
+    broken pipe is ``SystemExit(1)``, which says "a stream failed"; this one raises
+    ``BrokenPipeError`` so ``cli.main`` ends with 141, as a shell reports SIGPIPE."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
     console.print(
         f"run {summary['run_id']} · workspace {escape(clean(summary['workspace']))} · "

@@ -61,11 +61,9 @@ def drive(
     import asyncio
     import json
 
-    from rich.console import Console
-
     from ..engine.summary import BudgetLog, run_summary
     from ..errors import MirrorError, StorageError
-    from .display import HeadlessDisplay, print_summary
+    from .display import HeadlessDisplay, PipeConsole, print_summary
     from .signals import stop_on_signals
 
     stopped: BackfillError | None = None
@@ -101,7 +99,7 @@ def drive(
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
-        print_summary(Console(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+        print_summary(PipeConsole(file=sys.stdout, highlight=False, soft_wrap=True), summary)
     resume = f"{APP} resume {run.id}{db_flag}"
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)

@@ -64,7 +64,7 @@ def register(sub: Any) -> None:
         "--full",
         action="store_true",
         help="fetch every stream's whole window again, even where an earlier run of this "
-        "mirror already covered it (default: fetch only what changed since)",
+        "mirror already covered it (default: GitHub streams fetch only what changed since)",
     )
     run.add_argument(
         "--simulate",

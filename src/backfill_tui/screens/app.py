@@ -41,13 +41,13 @@ from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
 from ..secrets_registry import redact
 from ..terms import RunStatus
+from ..widgets.wording import in_app
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
 from .messages import ProgressFlushed, RunEnded, RunLaunched
 from .reading import MirrorReader
-from .wording import in_app
 
 # Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
 # models), recordings and the other screens load when first used, so `backfill-tui` paints

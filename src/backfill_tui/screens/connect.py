@@ -43,9 +43,9 @@ from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.source_card import SourceCard, TokenStatus
+from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
-from .wording import in_app
 
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "

@@ -42,6 +42,7 @@ from ..secrets_registry import redact, register
 from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.wording import in_app
 from .confirm import ConfirmScreen
 from .export_parts import (
     ExportFailed,
@@ -54,7 +55,6 @@ from .export_parts import (
     where,
 )
 from .host import AppHost, host
-from .wording import in_app
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult

@@ -24,11 +24,11 @@ from ..errors import BackfillError
 from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.wording import in_app
 from .diff import DiffScreen
 from .host import AppHost, host
 from .messages import RunsDiffed
 from .path_prompt import PathPromptScreen
-from .wording import in_app
 
 __all__ = ["RunLine", "RunsScreen", "recording_problem", "run_lines"]
 

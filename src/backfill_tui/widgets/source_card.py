@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 
 from ..engine.catalog import provider
 from ..textsafe import clean
+from .wording import in_app
 
 if TYPE_CHECKING:  # the engine and HTTP layer load when first used, not for the first frame
     from ..engine.connection import ConnectionReport
@@ -136,7 +137,7 @@ class SourceCard(Vertical):
         if report.quota_remaining is not None and report.quota_limit is not None:
             quota = f" · quota {report.quota_remaining}/{report.quota_limit} left"
         text = f"token {report.token} · access {report.access} · target {report.target}{quota}"
-        label.update(Content(clean(text)))
+        label.update(Content(clean(in_app(text))))  # the app's words, not the CLI's flags
         label.set_class(report.ok, "-ok")
         label.set_class(not report.ok, "-failed")
 
