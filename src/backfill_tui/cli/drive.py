@@ -85,7 +85,9 @@ def drive(
             stopped = exc
     run = mirror.get_run(run_id)
     assert run is not None
-    summary = budgets.annotate(run_summary(mirror, run))
+    # a run the mirror stopped ends with this process: say what `runs` will show (interrupted)
+    alive = None if stopped is None else False
+    summary = budgets.annotate(run_summary(mirror, run, process_alive=alive))
     if engine.token_pools:  # several tokens: calls and quota per token, by fingerprint
         summary["tokens"] = {src: pool.summary() for src, pool in engine.token_pools.items()}
         for src, pool in engine.token_pools.items():

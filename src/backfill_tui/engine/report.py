@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..store import Mirror, RunRecord
 from ..store.run_items import observations_per_day
-from ..terms import plural, suggest, were
+from ..terms import RESUMABLE, plural, suggest, were
 from ..textsafe import markdown
 from .environment import public_settings
 from .summary import run_summary
@@ -92,6 +92,29 @@ def histogram(run: RunRecord, per_day: dict[str, int]) -> list[str]:
             "observed at their creation time, which is earlier than the cutoff.",
         ]
     return lines
+
+
+#: What the Failures section says of a stream that did not complete and has no error of its own,
+#: by its shown status (``terms.StreamStatus``; ``interrupted``: its process is gone).
+_UNFINISHED = {
+    "cancelled": "was cancelled before it completed",
+    "interrupted": "was interrupted (its process stopped) before it completed",
+    "running": "is still running",
+    "pending": "never started",
+    "failed": "failed",
+}
+
+
+def _unfinished(summary: dict[str, Any], with_error: set[str]) -> list[tuple[str, str]]:
+    """(stream key, shown status) of the streams of a :func:`run_summary` that did not
+    complete, leaving out those already listed with an error (``with_error``: their keys)."""
+    found = []
+    for src in summary["sources"]:
+        for stream in src["streams"]:
+            key = f"{src['source']}:{src['target']}/{stream['entity']}"
+            if stream["status"] != "completed" and key not in with_error:
+                found.append((key, str(stream["status"])))
+    return found
 
 
 def run_report(mirror: Mirror, run_id: str) -> str:
@@ -210,10 +233,16 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     ]
     errors += [(s.key, s.error) for s in streams if s.error]
     failures = mirror.item_failures(run.id)
-    if not errors and not failures:
+    unfinished = _unfinished(summary, {where for where, _ in errors})
+    if not errors and not failures and not unfinished:
         out.append("None: every stream completed and every item became an observation.")
     for where, error in dict.fromkeys(errors):
         out.append(f"- **{cell(where)}** failed: {cell(error)}")
+    for where, status in unfinished:
+        out.append(f"- **{cell(where)}** {_UNFINISHED.get(status, status)}")
+    if unfinished and summary["status"] in RESUMABLE:
+        resume = suggest(f"resume {run.id}", mirror.path)
+        out += ["", f"What was stored is kept; {cell(resume)} continues the run."]
     if failures:
         if errors:
             out.append("")

@@ -5,11 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from ..store import Mirror, RunRecord, combined_status
+from ..terms import RunStatus, StreamStatus, shown_run_status
 from . import progress as ev
 
 
-def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
+def run_summary(
+    mirror: Mirror, run: RunRecord, *, process_alive: bool | None = None
+) -> dict[str, Any]:
+    """The summary of ``run`` with the statuses every face shows (``terms.shown_run_status``):
+    a run marked running whose process is gone is ``interrupted``, and so are its running
+    streams and the sources with an unfinished stream, as ``runs`` shows it afterwards.
+    ``process_alive``: whether the run's process lives on (None: ask the mirror; the headless
+    face passes False for a run the mirror stopped mid-way, a full disk, before it exits)."""
     streams = mirror.streams(run.id)
+    if process_alive is None:
+        process_alive = run.status != RunStatus.RUNNING or mirror.run_is_live(run)
+    shown = shown_run_status(run.status, process_alive)
+    gone = shown is RunStatus.INTERRUPTED
+
+    def stream_status(stored: str) -> str:
+        return StreamStatus.INTERRUPTED if gone and stored == StreamStatus.RUNNING else stored
+
+    def source_status(stored: list[str]) -> str:
+        unfinished = {StreamStatus.RUNNING, StreamStatus.PENDING}
+        if gone and any(status in unfinished for status in stored):
+            return RunStatus.INTERRUPTED
+        return combined_status(stored)
+
     sources = []
     for src in mirror.run_sources(run.id):
         own = [s for s in streams if s.provider == src["provider"] and s.target == src["target"]]
@@ -18,7 +40,7 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
             {
                 "source": src["provider"],
                 "target": src["target"],
-                "status": combined_status(s.status for s in own),
+                "status": source_status([s.status for s in own]),
                 "api_calls": src["api_calls"] + sum(s.api_calls for s in own),
                 "rate_limit_wait_s": round(
                     src["rate_limit_wait_s"] + sum(s.rate_limit_wait_s for s in own), 3
@@ -27,7 +49,7 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
                 "streams": [
                     {
                         "entity": s.entity,
-                        "status": s.status,
+                        "status": stream_status(s.status),
                         "fetched": s.fetched,
                         "new": s.new,
                         "duplicates": s.duplicates,
@@ -48,7 +70,7 @@ def run_summary(mirror: Mirror, run: RunRecord) -> dict[str, Any]:
         "workspace": run.workspace,
         "depth_days": run.depth_days,
         "since": run.since,
-        "status": run.status,
+        "status": shown,
         "sources": sources,
     }
 

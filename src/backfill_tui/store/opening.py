@@ -111,6 +111,18 @@ def _short_by_header(header: bytes, size: int) -> str | None:
     return None
 
 
+def _wal_size(path: Path) -> int:
+    """Bytes in the ``-wal`` beside ``path`` (0 when there is none). A non-empty ``-wal`` holds
+    pages the main file does not have yet (a checkpoint the disk stopped part way writes page 1,
+    with the new page count, and not the rest), so the main file being shorter than its header
+    says is no damage then: SQLite reads those pages from the ``-wal``
+    (https://www.sqlite.org/wal.html#checkpointing)."""
+    try:
+        return Path(f"{path}-wal").stat().st_size
+    except OSError:
+        return 0
+
+
 def _check_file(path: Path, *, integrity: bool) -> bool:
     with path.open("rb") as handle:
         header = handle.read(100)
@@ -120,7 +132,7 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
             "Choose another file with --db"
         )
     short = _short_by_header(header, path.stat().st_size)
-    if short is not None:
+    if short is not None and not (_is_wal(header) and _wal_size(path) > 0):
         raise MirrorError(
             f"{path} is corrupt ({short}: truncated); it was left untouched. Restore it from a "
             "copy or choose another file with --db"

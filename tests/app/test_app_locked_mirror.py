@@ -1,0 +1,58 @@
+"""ctrl+s while another process holds the mirror's write lock: the app says, in the CLI's one
+line, that the mirror is locked, and shows no run that was never stored (a tester's finding:
+it said "the disk failed a read or write" and showed an interrupted run ``runs`` did not list;
+not reproduced here, with a holder in this process or a ``sqlite3`` shell: this guards it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from app_support import SIZE, Recorder, make_app, wait_until
+
+from backfill_tui.screens.app import DemoSetup
+from backfill_tui.screens.messages import EstimateReady
+from backfill_tui.screens.runs import run_lines
+from backfill_tui.store import mirror as mirror_module
+from backfill_tui.store import opening
+
+
+def test_starting_a_run_on_a_write_locked_mirror_says_it_is_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 0.5)  # not 30 s of waiting
+    monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 0.5)
+    app = make_app(tmp_path, demo=DemoSetup("ws", ("github:acme/rocket",)))
+    seen = Recorder()
+    holder = sqlite3.connect(tmp_path / "mirror.db", isolation_level=None)
+
+    def notes() -> list[str]:
+        return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            holder.execute("BEGIN EXCLUSIVE")  # as `sqlite3 mirror.db` with BEGIN EXCLUSIVE
+            holder.execute("SELECT 1").fetchall()
+            await pilot.press("ctrl+s")
+            await wait_until(
+                pilot,
+                lambda: any("the mirror is locked by another process" in n for n in notes()),
+                timeout=30,
+            )
+            holder.execute("ROLLBACK")
+            await pilot.pause(0.2)
+            assert not any("disk failed" in n for n in notes()), notes()
+            assert app.session is None or app.session.run.id in {
+                line.run.id for line in run_lines(app.mirror)
+            }
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        holder.close()
+    assert [line.run.id for line in run_lines(app.mirror)] == []
+    app.mirror.close()

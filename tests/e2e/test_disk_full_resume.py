@@ -1,0 +1,75 @@
+"""A run the disk stopped (a real SQLITE_FULL) is said, in its ``--json`` summary, to be what
+``runs`` shows afterwards (interrupted, resumable), and ``resume`` completes it once there is
+room (a tester's findings: the summary said ``running``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from support import limit_pages, run_cli
+
+from backfill_tui.engine.summary import run_summary
+from backfill_tui.store import Mirror
+from backfill_tui.terms import RESUMABLE
+
+#: Today's UTC midnight: the simulated history ends about now, so every window holds items.
+ANCHOR = (datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()).replace(
+    "+00:00", "Z"
+)
+
+
+def test_a_run_the_disk_stopped_says_interrupted_and_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={ANCHOR}")
+    db = tmp_path / "d.db"
+    Mirror.open(db).close()
+    with monkeypatch.context() as disk:
+        limit_pages(disk, db, 30)
+        stopped = run_cli(
+            capsys, "run", "github:acme/rocket", "linear:ENG", "--simulate", "--workspace",
+            "wd", "--days", "90", "--json", "--db", str(db),
+        )  # fmt: skip
+    assert stopped.code == 2, stopped.err
+    assert "disk full" in stopped.err
+    summary = json.loads(stopped.out)
+    runs = run_cli(capsys, "runs", "--db", str(db))
+    shown = runs.out.split()[1]  # `runs`: one line, the run id then its shown status
+    assert runs.code == 0 and summary["status"] == shown
+    assert shown in RESUMABLE
+    streams = {s["status"] for src in summary["sources"] for s in src["streams"]}
+    assert not streams & {"running"}, summary
+
+    resumed = run_cli(capsys, "resume", summary["run_id"], "--db", str(db), "--json")
+    assert resumed.code == 0, resumed.err
+    assert json.loads(resumed.out)["status"] == "completed"
+
+
+def test_the_summary_of_a_run_whose_process_is_gone_says_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full disk may refuse even the run's end: it stays stored ``running``; the summary the
+    stopped process prints (``process_alive=False``) and ``report`` later both say
+    ``interrupted``, as ``runs`` does."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={ANCHOR}")
+    db = tmp_path / "d.db"
+    done = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "wd",
+                   "--days", "7", "--json", "--db", str(db))  # fmt: skip
+    run_id = json.loads(done.out)["run_id"]
+    mirror = Mirror.open(db)
+    with mirror.transaction() as conn:  # as the disk left it: nothing after the first stream
+        conn.execute("UPDATE runs SET status = 'running', pid = 999999999 WHERE id = ?", (run_id,))
+        conn.execute("UPDATE streams SET status = 'running' WHERE run_id = ?", (run_id,))
+    run = mirror.get_run(run_id)
+    assert run is not None
+    for summary in (run_summary(mirror, run, process_alive=False), run_summary(mirror, run)):
+        assert summary["status"] == "interrupted"
+        assert {src["status"] for src in summary["sources"]} == {"interrupted"}
+        assert {s["status"] for src in summary["sources"] for s in src["streams"]} == {
+            "interrupted"
+        }
+    mirror.close()
+    assert run_cli(capsys, "runs", "--db", str(db)).out.split()[1] == "interrupted"
