@@ -29,7 +29,12 @@ class Terminal:
     def __init__(self, name: str, home: Path) -> None:
         self.name = name
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TMUX", "BACKFILL_"))},
+            # COLUMNS/LINES (set in some test workers) would size the app instead of the pane
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("TMUX", "BACKFILL_")) and k not in ("COLUMNS", "LINES")
+            },
             "HOME": str(home),
             "XDG_DATA_HOME": str(home / "data"),
             "XDG_STATE_HOME": str(home / "state"),
@@ -49,6 +54,9 @@ class Terminal:
         self.tmux(
             "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), *command
         )
+        # A detached session may still take the server's default size (80x24) on some tmux
+        # builds and loads: set the window's size outright, as a terminal of that size would.
+        self.tmux("resize-window", "-t", self.name, "-x", str(width), "-y", str(height))
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.name)

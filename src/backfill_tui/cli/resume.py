@@ -64,10 +64,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
         # As it was made: a replayed run from its recording, a simulated one on the simulator.
         environment, replay = resume_environment(run, mirror.path)
         settings = resume_settings_line(run)
-        if settings:  # said before the run, so it is the first thing read on stderr
-            sys.stderr.write(f"note: {redact(settings)}\n")
         try:
             check_side_outputs(environment, mirror.path)
+            if settings:  # once the input is accepted (bad input stays one line), before the run
+                sys.stderr.write(f"note: {redact(settings)}\n")
             engine = Engine(mirror, environment)
             flag = db_flag(getattr(args, "db", None))
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
