@@ -22,49 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from backfill_tui.cli.app import demo_sources
-from backfill_tui.clock import VirtualClock
-from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from app_overhead import environment, headless, request  # the same run, set up once
+
 from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.messages import RunEnded
-from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
-ANCHOR = "2026-06-01T00:00:00Z"
-START = 1780315200.0  # 2026-06-01T12:00:00Z
 P95_TARGET_MS = 16.0
 WORST_TARGET_MS = 50.0
 RATIO_TARGET = 0.95
-
-
-def environment(scale: float) -> Environment:
-    clock = VirtualClock(start=START)
-    config = SimulatorConfig.from_env_string(f"anchor={ANCHOR},scale={scale}")
-    return Environment(clock=clock, simulator=Simulator(config, clock), env={})
-
-
-def request() -> RunRequest:
-    return RunRequest(
-        "bench",
-        tuple(SourceSpec.parse(s) for s in demo_sources()),
-        depth=90,
-        max_items=1_000_000,
-    )
-
-
-def headless(db: Path, scale: float) -> tuple[int, float]:
-    """(observations stored, seconds) for the run with the Engine alone."""
-    mirror = Mirror.open(db)
-    engine = Engine(mirror, environment(scale))
-    run = engine.plan(request())
-    started = time.perf_counter()
-    asyncio.run(engine.run(run.id))
-    elapsed = time.perf_counter() - started
-    stored = mirror.count_observations("bench")
-    mirror.close()
-    return stored, elapsed
 
 
 def with_dashboard(db: Path, scale: float, beat: float) -> tuple[int, float, list[float], float]:
