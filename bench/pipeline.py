@@ -68,7 +68,7 @@ def backfill(
     if profiler is not None:
         profiler.enable()
     if record is not None:
-        from backfill_tui.recording import Recorder
+        from backfill_tui.engine.recording import Recorder
 
         with Recorder(record).recording(env, run):
             status = asyncio.run(engine.run(run.id))
@@ -104,7 +104,7 @@ def simulator_alone(config: str, urls: list[str]) -> float:
 
 def replayed(rec: Path, db: Path) -> tuple[int, float]:
     """Replay a recording into a fresh mirror: (observations stored, seconds)."""
-    from backfill_tui.recording import Replay
+    from backfill_tui.engine.recording import Replay
 
     started = time.perf_counter()
     with Replay.open(rec) as replay:

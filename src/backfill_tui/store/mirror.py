@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ from .opening import (
 from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
 from .resync import ResyncRecords
-from .rows import json_text, now_iso, observation_row
+from .rows import json_text, nanoids, now_iso, observation_row
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 
@@ -56,6 +57,24 @@ _INSERT = (
     f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)}, 'backfill') "
     "ON CONFLICT (workspace_id, source_id) DO NOTHING"
 )
+#: Rows per multi-row INSERT: 16 columns each stays far below SQLite's 32,766 variables.
+_ROWS_PER_STATEMENT = 500
+
+
+@lru_cache(maxsize=16)
+def _insert_rows(count: int) -> str:
+    """``_INSERT`` for ``count`` rows in one statement (``VALUES (...), (...), ...``).
+
+    A page's rows go to SQLite as one statement, so the writer thread runs the whole insert
+    (indexes, the FTS trigger) with the GIL released once per page: ``executemany`` releases it
+    around every row and then waits for the event loop's thread to give it back each time.
+    """
+    one = f"({', '.join('?' for _ in ROW_COLUMNS)}, 'backfill')"
+    return (
+        f"INSERT INTO observations ({', '.join(ROW_COLUMNS)}, ingestion_source) "
+        f"VALUES {', '.join(one for _ in range(count))} "
+        "ON CONFLICT (workspace_id, source_id) DO NOTHING"
+    )
 
 
 @dataclass(frozen=True)
@@ -434,10 +453,16 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         not give; ``note`` is a plain line about an ordinary state the stream met.
         """
         at = now_iso()
-        rows = [observation_row(e, workspace, stream.run_id, at) for e in events]
+        rows = [
+            observation_row(e, workspace, stream.run_id, at, external_id)
+            for e, external_id in zip(events, nanoids(len(events)), strict=True)
+        ]
         with self.transaction() as conn:
-            cur = conn.executemany(_INSERT, rows)
-            new = max(cur.rowcount, 0)
+            new = 0
+            for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+                part = rows[start : start + _ROWS_PER_STATEMENT]
+                values = [value for row in part for value in row]
+                new += max(conn.execute(_insert_rows(len(part)), values).rowcount, 0)
             record_fetched(conn, stream.run_id, rows)
             if failures:
                 conn.executemany(

@@ -98,12 +98,19 @@ def row_digest(row: Sequence[Any]) -> tuple[str, str]:
     return str(row[_SOURCE_ID]), _fingerprint(row[i] for i in _CONTENT_AT)
 
 
-def record_fetched(conn: sqlite3.Connection, run_id: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Inside a page's transaction: remember what the run fetched (the first version wins)."""
-    conn.executemany(
-        "INSERT OR IGNORE INTO run_items (run_id, source_id, digest) VALUES (?,?,?)",
-        [(run_id, *row_digest(row)) for row in rows],
-    )
+def record_fetched(conn: sqlite3.Connection, run_id: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Inside a page's transaction: remember what the run fetched (the first version wins).
+
+    One multi-row statement per 500 rows, not ``executemany``: the writer thread gives up the
+    GIL once per statement instead of once per row (store/mirror.py, ``_insert_rows``).
+    """
+    for start in range(0, len(rows), _CHUNK):
+        part = rows[start : start + _CHUNK]
+        values = [value for row in part for value in (run_id, *row_digest(row))]
+        marks = ", ".join("(?, ?, ?)" for _ in part)
+        conn.execute(
+            f"INSERT OR IGNORE INTO run_items (run_id, source_id, digest) VALUES {marks}", values
+        )
 
 
 @dataclass(frozen=True)

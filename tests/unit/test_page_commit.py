@@ -1,0 +1,126 @@
+"""A page's commit in few statements: large pages, repeats inside one page, odd text, public ids.
+
+``Mirror.commit_page`` inserts a page's observations (and the run's fetched items) with
+multi-row statements of at most 500 rows; these tests pin what a user sees of that: every row
+stored once, the first of a repeated sourceId kept, counts right, the search index in step,
+text SQLite's JSON functions would cut (a NUL) stored whole.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backfill_tui.models import SourceEvent, SourceReference
+from backfill_tui.store import Mirror, RunRecord, StreamRecord, nanoid
+from backfill_tui.store.rows import nanoids
+from backfill_tui.store.run_items import fetched_items
+
+
+def _event(
+    source_id: str, title: str = "[Push] Speed up the parser", body: str = "body"
+) -> SourceEvent:
+    return SourceEvent(
+        source="github",
+        sourceType="push",
+        sourceId=source_id,
+        title=title,
+        body=body,
+        occurredAt="2026-11-01T10:00:00Z",
+        references=[SourceReference(type="commit", id=source_id)],
+        metadata={"deliveryId": f"backfill-1-push-{source_id}"},
+    )
+
+
+def _mirror(tmp_path: Path) -> tuple[Mirror, StreamRecord]:
+    mirror = Mirror.open(tmp_path / "m.db")
+    mirror.create_run(
+        RunRecord(
+            "r1",
+            "ws",
+            ["github:acme/rocket"],
+            30,
+            "2026-10-01T00:00:00+00:00",
+            None,
+            100_000,
+            started_at="2026-11-01T00:00:00+00:00",
+        ),
+        [("github", "acme/rocket", "push")],
+    )
+    return mirror, mirror.streams("r1")[0]
+
+
+def test_a_page_larger_than_one_statement_is_stored_whole(tmp_path: Path) -> None:
+    mirror, stream = _mirror(tmp_path)
+    events = [_event(f"push:acme/rocket:{i:05d}") for i in range(1234)]
+    result = mirror.commit_page(
+        stream,
+        "ws",
+        events,
+        [],
+        fetched=1234,
+        cursor=None,
+        done=True,
+        capped_at=None,
+        api_calls=13,
+        wait_s=0,
+    )
+    assert (result.new, result.duplicates) == (1234, 0)
+    assert mirror.count_observations("ws") == 1234
+    assert len(fetched_items(mirror, "r1").items) == 1234
+    (stored,) = mirror.streams("r1")
+    assert (stored.new, stored.duplicates, stored.fetched, stored.cursor) == (1234, 0, 1234, None)
+    hits = mirror.conn.execute(
+        "SELECT count(*) FROM observations_fts WHERE observations_fts MATCH 'parser'"
+    ).fetchone()[0]
+    assert hits == 1234  # the search index follows every row of every statement
+
+
+def test_a_sourceid_repeated_within_a_page_keeps_the_first(tmp_path: Path) -> None:
+    mirror, stream = _mirror(tmp_path)
+    events = [
+        _event("push:a", title="[Push] first"),
+        _event("push:b"),
+        _event("push:a", title="[Push] second"),
+    ]
+    result = mirror.commit_page(
+        stream,
+        "ws",
+        events,
+        [],
+        fetched=3,
+        cursor="next",
+        done=False,
+        capped_at=None,
+        api_calls=1,
+        wait_s=0,
+    )
+    assert (result.new, result.duplicates) == (2, 1)
+    titles = dict(mirror.conn.execute("SELECT source_id, title FROM observations").fetchall())
+    assert titles == {"push:a": "[Push] first", "push:b": "[Push] Speed up the parser"}
+
+
+def test_text_with_a_nul_and_non_ascii_is_stored_as_given(tmp_path: Path) -> None:
+    mirror, stream = _mirror(tmp_path)
+    body = "before\x00after — ünïcødé 🚀"
+    mirror.commit_page(
+        stream,
+        "ws",
+        [_event("push:nul", body=body)],
+        [],
+        fetched=1,
+        cursor=None,
+        done=True,
+        capped_at=None,
+        api_calls=1,
+        wait_s=0,
+    )
+    (stored,) = mirror.conn.execute("SELECT content FROM observations").fetchone()
+    assert stored == body
+
+
+def test_public_ids_are_nanoids_and_distinct() -> None:
+    alphabet = set("useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict")
+    ids = nanoids(1000)
+    assert len(ids) == 1000 and len(set(ids)) == 1000
+    assert all(len(i) == 21 and set(i) <= alphabet for i in ids)
+    assert len(nanoid()) == 21 and nanoids(0) == []
