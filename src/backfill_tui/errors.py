@@ -10,7 +10,8 @@ from the error, never from a table of their own):
     │   └── engine.runs.RunStillRunning  resume asked of a run a live process runs         2
     ├── CredentialsMissing      no token for a provider that needs one                      2
     ├── MirrorError             the --db file is not ours, is corrupt, or is too new        2
-    │   └── MirrorMissing       there is no mirror where one is read (reading never makes one)
+    │   ├── MirrorMissing       there is no mirror where one is read (reading never makes one)
+    │   └── MirrorCorrupt       SQLite finds the file damaged (`verify` exits 1 with it)
     ├── StorageError            the machine refuses a read or write the user can mend (.path)
     │   ├── DiskFull            no space left (SQLITE_FULL, ENOSPC, EDQUOT)                 2
     │   ├── FileLocked          another process holds the mirror's write lock (SQLITE_BUSY)
@@ -59,6 +60,7 @@ __all__ = [
     "CredentialsMissing",
     "DiskFull",
     "FileLocked",
+    "MirrorCorrupt",
     "MirrorError",
     "MirrorMissing",
     "PermissionDenied",
@@ -119,6 +121,11 @@ class MirrorMissing(MirrorError):
         self.path = path
         self.state = state  # "does not exist" or "is an empty file"
         super().__init__(line)
+
+
+class MirrorCorrupt(MirrorError):
+    """The mirror's file is damaged: SQLite's checks (``quick_check``, ``integrity_check``) or
+    its header say so. ``verify`` reports it with exit 1; any other command refuses it (2)."""
 
 
 class RunConflict(BackfillError):

@@ -1,5 +1,5 @@
-"""The headless face: ``backfill-tui run | runs | resume | replay | diff | report | export | auth``
-and the terminal app's entry points (``backfill-tui`` alone, ``demo``).
+"""The headless face: ``backfill-tui run | runs | resume | replay | diff | report | export | auth |
+trigger | verify`` and the terminal app's entry points (``backfill-tui`` alone, ``demo``).
 
 Each command is its own module registered in :data:`COMMANDS` (a static list: ``--help`` imports
 them all, and each imports only what parsing needs; a handler imports the engine, Rich or
@@ -24,7 +24,7 @@ from typing import Any
 from .. import __version__
 from ..errors import EXIT_INCOMPLETE, BackfillError
 from ..terms import APP
-from . import app, auth, diff, export, replay, report, resume, run, runs, trigger
+from . import app, auth, diff, export, replay, report, resume, run, runs, trigger, verify
 from .logfile import report_crash, setup_logging
 from .options import Parser, add_db_option, db_path, error_line
 
@@ -35,7 +35,7 @@ EXIT_STDOUT_CLOSED = 141
 
 #: Every command's module, in the order ``--help`` lists them; each has ``register(subparsers)``.
 COMMANDS: tuple[ModuleType, ...] = (
-    run, runs, resume, auth, replay, diff, report, export, trigger, app
+    run, runs, resume, auth, replay, diff, report, export, trigger, verify, app
 )  # fmt: skip
 
 

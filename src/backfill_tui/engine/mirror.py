@@ -7,12 +7,22 @@ read-only for browsing (a run then says why it cannot write). The records (:clas
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import PermissionDenied, ReadOnly
+from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
 from ..store import Mirror, RunRecord, StreamRecord
 
-__all__ = ["Mirror", "RunRecord", "StreamRecord", "open_for_app", "open_mirror"]
+__all__ = [
+    "Mirror",
+    "MirrorCheck",
+    "RunRecord",
+    "StreamRecord",
+    "check_mirror",
+    "open_for_app",
+    "open_mirror",
+]
 
 
 def open_mirror(path: Path, *, readonly: bool = False, create: bool = True) -> Mirror:
@@ -30,3 +40,44 @@ def open_for_app(path: Path) -> Mirror:
         if not path.is_file():
             raise
         return Mirror.open(path, readonly=True)
+
+
+@dataclass(frozen=True)
+class MirrorCheck:
+    """What ``backfill-tui verify`` found: ``problems`` (SQLite's own lines, ``[]`` when the
+    file is sound), the check run (``full``), the file's size in bytes and the check's seconds."""
+
+    path: Path
+    full: bool
+    size_bytes: int
+    seconds: float
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        return not self.problems
+
+
+def check_mirror(path: Path, *, full: bool = False) -> MirrorCheck:
+    """Check the whole mirror at ``path`` without writing to it (:meth:`Mirror.problems`:
+    ``quick_check``, or with ``full`` ``integrity_check`` and ``foreign_key_check``).
+
+    Damage found on opening (a truncated file, a header or schema SQLite cannot read) is
+    returned as the check's one problem, not raised. Raises what :meth:`Mirror.open` raises for
+    anything else: :class:`MirrorMissing`, :class:`MirrorError` (not a mirror, too new, an older
+    one that must be upgraded first) or a :class:`StorageError`.
+    """
+    started = time.perf_counter()
+    try:
+        mirror = Mirror.open(path, readonly=True)
+    except MirrorCorrupt as exc:
+        size = path.stat().st_size if path.is_file() else 0
+        return MirrorCheck(path, full, size, time.perf_counter() - started, [str(exc)])
+    try:
+        problems = mirror.problems(full=full)
+    except MirrorCorrupt as exc:
+        problems = [str(exc)]
+    finally:
+        mirror.close()
+    size = mirror.path.stat().st_size
+    return MirrorCheck(mirror.path, full, size, time.perf_counter() - started, problems)

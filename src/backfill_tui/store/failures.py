@@ -20,6 +20,7 @@ from ..errors import (
     BadPath,
     DiskFull,
     FileLocked,
+    MirrorCorrupt,
     MirrorError,
     PermissionDenied,
     ReadOnly,
@@ -61,7 +62,7 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
             f"{path}: the disk failed a read or write ({exc}); check the disk and retry"
         )
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
-        return MirrorError(
+        return MirrorCorrupt(
             f"{path} is corrupt ({exc}); restore it from a copy or choose another file with --db"
         )
     return MirrorError(f"{path} could not be used as a mirror ({exc}); choose another --db")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from ..errors import MirrorError, MirrorMissing, PermissionDenied
+from ..errors import MirrorCorrupt, MirrorError, MirrorMissing, PermissionDenied
 from ..terms import RunStatus, StreamStatus
 from .browse import ObservationBrowsing
 from .failures import diagnose, translate, translate_os
@@ -219,19 +219,45 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             migrations.apply(self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def verify(self) -> None:
-        """The whole check, on request: SQLite's ``PRAGMA quick_check`` over every page
-        (opening checks only the header and schema of a mirror past ``QUICK_CHECK_MAX_BYTES``).
-        Raises :class:`MirrorError` (one line, the first problem SQLite names) when damaged."""
-        try:
-            found = [row[0] for row in self.conn.execute("PRAGMA quick_check(5)")]
-        except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
-        if found != ["ok"]:
-            raise MirrorError(
+    def verify(self, *, full: bool = False) -> None:
+        """The whole check, on request (``backfill-tui verify``; opening checks only the header
+        and schema of a mirror past ``QUICK_CHECK_MAX_BYTES``): see :meth:`problems`.
+        Raises :class:`MirrorCorrupt` (one line, the first problems SQLite names) when damaged,
+        or a :class:`StorageError` when the file cannot be read."""
+        found = self.problems(full=full, limit=5)
+        if found:
+            raise MirrorCorrupt(
                 f"{self.path} is corrupt (integrity check: {'; '.join(found)}); restore it from "
                 "a copy or choose another file with --db"
             )
+
+    def problems(self, *, full: bool = False, limit: int = 20) -> list[str]:
+        """What SQLite finds wrong with the file, at most ``limit`` lines; ``[]`` when sound.
+
+        SQLite's ``PRAGMA quick_check`` reads every page (b-tree structure, free list, record
+        formats, NOT NULL); ``full`` runs ``PRAGMA integrity_check`` instead, which also checks
+        that every index holds exactly its table's rows (UNIQUE included), and then
+        ``PRAGMA foreign_key_check`` (sqlite.org/pragma.html). Nothing is written.
+        Raises :class:`MirrorCorrupt` when SQLite refuses to read the file at all, or a
+        :class:`StorageError` (locked, permission, I/O)."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = [str(row[0]) for row in self.conn.execute(f"PRAGMA {pragma}({int(limit)})")]
+            found = [  # one problem a line, without SQLite's "*** in database main ***" heading
+                line
+                for row in rows
+                if row != "ok"
+                for line in row.splitlines()
+                if line.strip() and not line.startswith("*** in database")
+            ]
+            if full:
+                found += [
+                    f"{table} row {rowid} refers to a missing {parent} row"
+                    for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
+                ]
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+        return found[:limit]
 
     def close(self) -> None:
         self.conn.close()

@@ -13,7 +13,7 @@ import sqlite3
 from contextlib import suppress
 from pathlib import Path
 
-from ..errors import MirrorError
+from ..errors import MirrorCorrupt, MirrorError
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
 from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
 
@@ -133,7 +133,7 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
         )
     short = _short_by_header(header, path.stat().st_size)
     if short is not None and not (_is_wal(header) and _wal_size(path) > 0):
-        raise MirrorError(
+        raise MirrorCorrupt(
             f"{path} is corrupt ({short}: truncated); it was left untouched. Restore it from a "
             "copy or choose another file with --db"
         )
@@ -160,12 +160,12 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
         code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
         if code not in (SQLITE_CORRUPT, SQLITE_NOTADB):
             raise translate(exc, path) from None
-        raise MirrorError(
+        raise MirrorCorrupt(
             f"{path} is corrupt ({exc}); it was left untouched. Restore it from a copy or choose "
             "another file with --db"
         ) from None
     if check != "ok":
-        raise MirrorError(
+        raise MirrorCorrupt(
             f"{path} is corrupt (integrity check: {check}); it was left untouched. Restore it "
             "from a copy or choose another file with --db"
         )
