@@ -95,7 +95,10 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
-        self.db = Database(conn)
+        # No sqlite-utils plugins on the mirror's connection: loading them scans every
+        # installed package's entry points (about 40 ms on each open, the app's first frame
+        # included), and no plugin may change how the mirror's SQL behaves.
+        self.db = Database(conn, execute_plugins=False)
         #: One write transaction at a time on this connection, whichever thread asks: the
         #: engine commits pages on its writer thread while the event loop's thread records
         #: statuses (engine/run.py).
