@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import resource
 import sqlite3
@@ -82,7 +83,7 @@ def backfill(
     mirror.close()
     if profiler is not None:
         print(f"profile of the end-to-end run (top {profile} by own time; cProfile slows it):")
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(profile)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PSORT", "tottime")).print_stats(profile)
     return stored, elapsed, [r.url for r in env.simulator.requests]
 
 

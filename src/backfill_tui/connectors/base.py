@@ -284,6 +284,11 @@ class Connector(abc.ABC):
         """Told by the engine: ``lookup`` (its task running ``prepare()``) is in flight."""
         self._lookup = lookup
 
+    @property
+    def lookup_overlapped(self) -> bool:
+        """Whether the lookup runs beside the streams (:meth:`lookup_started` was told)."""
+        return self._lookup is not None
+
     async def ready(self) -> None:
         """Wait for the source's lookup (``prepare()``) when it runs beside the streams;
         raises its error (an :class:`ApiError`), so a stream fails as the source did."""

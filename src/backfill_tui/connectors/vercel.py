@@ -71,11 +71,17 @@ class DeploymentStream(Stream):
         connector = self._connector
         client = connector.client
         cutoff_ms = math.floor(connector.cutoff.timestamp() * 1000)
-        # ``projectId`` takes the project's id or name (provider-apis.md §2): the first page
-        # is asked by the name the user gave while the project lookup is still in flight.
+        # ``projectId`` takes the project's id or name (provider-apis.md §2). When the lookup
+        # runs beside the streams (the engine's way), every page is asked by the name the user
+        # gave, whether or not the lookup has answered yet: the requests then do not depend on
+        # which answered first, so a replay (whose lookup answers at once) asks exactly what
+        # the recorded run asked. A lookup that ran before (``prepare()`` awaited) gives the id.
+        overlapped = connector.lookup_overlapped
         known = getattr(connector, "project", None)
         base: dict[str, Any] = {
-            "projectId": known.id if known is not None else connector.project_ref,
+            "projectId": known.id
+            if known is not None and not overlapped
+            else connector.project_ref,
             **connector.scope,
             "since": cutoff_ms - 1,
             "limit": PAGE_SIZE,
