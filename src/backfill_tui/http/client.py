@@ -194,7 +194,9 @@ class ApiClient:
             if "url" not in link:
                 continue
             try:
-                absolute = str(response.url.join(link["url"]))
+                absolute = link["url"]
+                if not absolute.startswith(("https://", "http://")):  # joining parses both URLs
+                    absolute = str(response.url.join(absolute))
                 link["url"] = self.follow(absolute)
             except HostNotAllowed:
                 link["url"] = absolute

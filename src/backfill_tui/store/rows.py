@@ -58,9 +58,15 @@ def json_text(value: Any) -> str:
 
 def _json_of(value: Any) -> str:
     """Compact JSON of models, lists and dicts, ``None`` fields left out (pydantic's encoder)."""
-    from pydantic_core import to_json  # here, not at the top: `runs` and the app never need it
+    global _to_json
+    if _to_json is None:  # bound on first use, not at the top: `runs` and the app never need it
+        from pydantic_core import to_json
 
-    return to_json(value, exclude_none=True).decode()
+        _to_json = to_json
+    return str(_to_json(value, exclude_none=True).decode())
+
+
+_to_json: Any = None
 
 
 def observation_row(
