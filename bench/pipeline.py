@@ -15,6 +15,10 @@ Also, so the figure is honest:
   fresh mirror (the recording answers: no simulator at all), beside the raw insert;
 - ``--profile N``: the top N functions (own time) of the end-to-end run under cProfile.
 
+Also the CPU time of each step (all threads of the process) and the ratios by CPU time, which
+a shared machine's load disturbs far less than wall time; ``--memory ''`` skips the memory part;
+``PSORT=cumulative`` sorts the profile by cumulative time.
+
 Usage: .venv/bin/python bench/pipeline.py [--items 50000] [--memory 10000,100000] [--profile 15]
 """
 
@@ -42,6 +46,17 @@ from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.store import Mirror
 
+#: CPU seconds (user + system, every thread of this process) of the last timed span of each
+#: step, beside its wall time: on a shared machine wall time swells with other processes' load,
+#: CPU time far less, so the CPU ratios are the steadier figure.
+CPU: dict[str, float] = {}
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 ITEMS_PER_SCALE_90D = 918  # github:acme/rocket at scale 1 holds about this many items in 90 days
 
 
@@ -65,7 +80,7 @@ def backfill(
     run = engine.plan(RunRequest("bench", (SourceSpec.parse("github:acme/rocket"),), depth=90,
                                  max_items=10_000_000))
     profiler = cProfile.Profile() if profile else None
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     if profiler is not None:
         profiler.enable()
     if record is not None:
@@ -78,6 +93,7 @@ def backfill(
     if profiler is not None:
         profiler.disable()
     elapsed = time.perf_counter() - started
+    CPU["backfill"] = cpu_s() - cpu
     assert status == "completed", status
     stored = mirror.count_observations("bench")
     mirror.close()
@@ -98,8 +114,9 @@ def simulator_alone(config: str, urls: list[str]) -> float:
             for url in urls:
                 (await client.get(url)).raise_for_status()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     asyncio.run(ask())
+    CPU["simulator"] = cpu_s() - cpu
     return time.perf_counter() - started
 
 
@@ -107,13 +124,14 @@ def replayed(rec: Path, db: Path) -> tuple[int, float]:
     """Replay a recording into a fresh mirror: (observations stored, seconds)."""
     from backfill_tui.engine.recording import Replay
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     with Replay.open(rec) as replay:
         mirror = Mirror.open(db)
         engine = Engine(mirror, replay.environment())
         run = replay.plan(engine)
         status = asyncio.run(engine.run(run.id))
     elapsed = time.perf_counter() - started
+    CPU["replayed"] = cpu_s() - cpu
     assert status == "completed", status
     stored = mirror.count_observations()
     mirror.close()
@@ -129,9 +147,10 @@ def raw_insert(source_db: Path, target_db: Path) -> tuple[int, float]:
         row.pop("id")
     db = sqlite_utils.Database(target_db)
     db.execute("PRAGMA journal_mode=WAL")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_s()
     db["observations"].insert_all(rows, batch_size=100)
     elapsed = time.perf_counter() - started
+    CPU["raw"] = cpu_s() - cpu
     return len(rows), elapsed
 
 
@@ -166,6 +185,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         rec = Path(tmp) / "run.rec.gz"
         stored, pipeline_s, urls = backfill(Path(tmp) / "mirror.db", args.items, config=config)
+        pipeline_cpu = CPU["backfill"]
         raw_rows, raw_s = raw_insert(Path(tmp) / "mirror.db", Path(tmp) / "raw.db")
         sim_s = simulator_alone(config, urls)
         backfill(Path(tmp) / "recorded.db", args.items, record=rec, config=config)
@@ -183,6 +203,17 @@ def main() -> None:
     print(f"ratio      : end to end {pipeline_rate / raw_rate:.1%}, without the simulator "
           f"{ours_rate / raw_rate:.1%}, replayed {replay_rate / raw_rate:.1%} of a raw insert's rate")
 
+    raw_cpu, sim_cpu = CPU["raw"], CPU["simulator"]
+    print(f"cpu time   : end to end {pipeline_cpu:.2f} s, raw insert {raw_cpu:.2f} s, simulator "
+          f"alone {sim_cpu:.2f} s, replayed {CPU['replayed']:.2f} s (all threads of this process)")
+    print(f"cpu ratio  : end to end {raw_cpu / pipeline_cpu:.1%}, without the simulator "
+          f"{raw_cpu / max(1e-9, pipeline_cpu - sim_cpu):.1%}, replayed "
+          f"{raw_cpu / CPU['replayed']:.1%} of a raw insert's rate per CPU second")
+    print(f"load average after the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores (wall figures swell with it; CPU figures far less)")
+
+    if not args.memory:
+        return
     print("peak memory (whole process, fresh subprocess each):")
     for size in (int(s) for s in args.memory.split(",")):
         out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True,
