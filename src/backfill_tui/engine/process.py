@@ -20,8 +20,8 @@ Across the two pipes (``multiprocessing.connection`` framing, pickled, never a f
   :data:`BATCH_SECONDS`, ``("log", LogRecord)`` (the app's log file stays the only one, written by
   the app), and ``("end", RunOutcome)``.
 
-The child is started with ``start_new_session`` (no terminal signals: Ctrl-C and hang-ups reach
-the app, which cancels through the pipe) and with stdin, stdout and stderr on ``/dev/null`` (it
+The child is started in a process group of its own (no terminal signals: Ctrl-C and hang-ups
+reach the app, which cancels through the pipe) and with stdin, stdout and stderr on ``/dev/null`` (it
 never draws over the app). Its mirror connection is its own (:meth:`Mirror.attach`, WAL). If the
 child dies (``kill -9``), the app learns it from the closed pipe: the outcome says so in one
 line, and the run shows "interrupted" like any run whose process is gone (its locks name the
@@ -96,7 +96,10 @@ class RunHost:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                start_new_session=True,
+                # Its own process group: the terminal's Ctrl-C and hang-up reach the app's group,
+                # not the child (the app cancels it through the pipe). The same session, so the
+                # scheduler counts app and run as one (Linux autogroups are per session).
+                process_group=0,
             )
         except BaseException:
             for fd in (jobs_read, jobs_write, events_read, events_write):
