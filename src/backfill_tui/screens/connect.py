@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
@@ -46,6 +45,7 @@ from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
+from .mode_screen import ModeScreen
 
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
@@ -92,7 +92,7 @@ def target_placeholder(provider_name: str) -> str:
     return CATALOG[provider_name].target_help.split(" (for example")[0]
 
 
-class ConnectScreen(Screen[None]):
+class ConnectScreen(ModeScreen):
     CSS_PATH = "connect.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Start", priority=True),

@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -55,6 +54,7 @@ from .export_parts import (
     where,
 )
 from .host import AppHost, host
+from .mode_screen import ModeScreen
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("backfill_tui.screens.app")
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(ModeScreen):
     CSS_PATH = "export.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -71,6 +72,8 @@ class AppFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True)
         self._fitted_width = 0
+        #: What the shown keys were composed from; an unchanged one skips the recompose.
+        self._composed: tuple[object, ...] | None = None
 
     def _ordered(self) -> list[tuple[Binding, bool, str, int]]:
         screen, app = self.screen, self.app
@@ -95,7 +98,11 @@ class AppFooter(Footer):
         return rows
 
     def _current_key(self) -> str | None:
-        mode = getattr(self.app, "current_mode", None)
+        """The F-key of the mode this footer's screen belongs to (not the app's current mode:
+        a screen being left is signalled after the app switched)."""
+        stacks = getattr(self.app, "_screen_stacks", {})
+        modes = [mode for mode, stack in stacks.items() if self.screen in stack]
+        mode = modes[0] if modes else getattr(self.app, "current_mode", None)
         keys = dict(
             zip(
                 ("connect", "dashboard", "observations", "runs", "export"), SCREEN_KEYS, strict=True
@@ -103,12 +110,29 @@ class AppFooter(Footer):
         )
         return keys.get(mode or "")
 
+    def _signature(self, rows: list[tuple[Binding, bool, str, int]]) -> tuple[object, ...]:
+        keys = tuple((b.key, b.description, enabled, tooltip) for b, enabled, tooltip, _ in rows)
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        return (keys, self.app.size.width, self._current_key(), palette is not None)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Recompose only when the keys to show changed: every screen switch and focus move
+        signals it, and a recompose (a dozen widgets mounted and styled) cost ~45 ms a time at
+        250,000 observations' screens (bench/app_scale.py)."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        if self._composed is not None and self._signature(self._ordered()) == self._composed:
+            return
+        self.call_after_refresh(self.recompose)
+
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         rows = self._ordered()
         width = self.app.size.width
         self._fitted_width = width
+        self._composed = self._signature(rows)
         items = [
             (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
         ]

@@ -1,0 +1,31 @@
+"""The base of the screens an F-key switches to (connect, dashboard, observations, runs, export).
+
+Textual keeps a mode's screen mounted between visits, but every switch back restyles the whole
+screen (``ScreenResume(refresh_styles=True)``): at 120x36 that was ~60 ms a key on the
+observations screen (bench/app_scale.py). A screen restyles itself whenever a class of its own
+changes, and ``App.switch_mode`` already refreshes the CSS of a screen that missed a theme or
+stylesheet change, so the restyle on resume is needed only when something app-wide changed
+since the screen was last shown: the CSS (a theme), the app's classes or its focus.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.screen import Screen
+
+__all__ = ["ModeScreen"]
+
+
+class ModeScreen(Screen[None]):
+    """A screen kept between visits that restyles on resume only when the app's look changed."""
+
+    _styled_for: tuple[object, ...] | None = None
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler (Textual dispatches down the MRO), which then does
+        # the rest of a resume (focus, layout, refresh) as always.
+        app = self.app
+        styled_for = (app._css_update_count, frozenset(app.classes), app.app_focus)
+        if event.refresh_styles and styled_for == self._styled_for:
+            event.refresh_styles = False
+        self._styled_for = styled_for
