@@ -23,9 +23,12 @@ __all__ = [
     "StreamRow",
     "counts_text",
     "progress_text",
+    "stream_bar",
 ]
 
 STATUS_CLASSES = ("-pending", "-running", "-completed", "-failed", "-cancelled", "-waiting")
+#: A stream that ended without completing: its bar shows how far it got, in its own colour.
+STOPPED = frozenset({StreamStatus.FAILED, StreamStatus.CANCELLED, StreamStatus.INTERRUPTED})
 NAME_WIDTH, PROGRESS_TEXT_WIDTH = 14, 15
 COLUMNS = ("fetched", "new", "dup", "failed", "pages", "calls")
 SHORT_COLUMNS = ("fetch", "new", "dup", "fail", "pages", "calls")
@@ -36,15 +39,32 @@ def counts_text(values: tuple[int, ...], width: int = 7) -> str:
     return "".join(f"{v:>{width}}" for v in values)
 
 
+def stream_bar(state: StreamState) -> tuple[float | None, float]:
+    """(total, progress) for the stream's bar. As :meth:`StreamState.bar`, except that a stream
+    which stopped (failed, cancelled, interrupted) never draws a full bar: it draws what it
+    reached of its estimate or, with no estimate (or past it), an empty bar, since how far it
+    got is unknown; its fetched count and status say what it did (issue 12)."""
+    if state.status not in STOPPED:
+        return state.bar()
+    done = state.counters.fetched
+    if state.total is None or done >= state.total:
+        return 1.0, 0.0
+    return float(max(state.total, 1)), float(done)
+
+
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
     if state.status == StreamStatus.COMPLETED:
         return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.total is None:
+        if state.status in STOPPED:
+            return f"stopped after {state.counters.fetched}"
         return "" if state.status == StreamStatus.PENDING else "no estimate"
     if state.status == StreamStatus.PENDING:
         return f"~{state.total} expected"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
+    if state.finished and state.counters.fetched >= state.total:
+        return f"stopped after {state.counters.fetched}"  # past the estimate: no share
     if state.finished:
         return f"stopped at {share}%"
     return f"{share:>2}% of ~{state.total}"
@@ -176,7 +196,7 @@ class StreamRow(Horizontal):
     def _apply(self) -> None:
         state = self._state
         c = state.counters
-        total, progress = state.bar()
+        total, progress = stream_bar(state)
         shown = (
             state.status,
             c,
@@ -214,6 +234,9 @@ class StreamRow(Horizontal):
         label.update(Content(clean(status)), layout=False)
         for name in STATUS_CLASSES:
             label.set_class(name == f"-{state.status}", name)
+        stopped = state.status in STOPPED
+        self.set_class(stopped and state.status != StreamStatus.FAILED, "-stopped")
+        self.set_class(state.status == StreamStatus.FAILED, "-failed")
 
 
 def reason_in_row(error: str, key: str) -> str:
