@@ -16,21 +16,10 @@ from backfill_tui.cli.app import demo_sources
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.widgets.day_chart import DayChart
 from backfill_tui.widgets.run_rows import StreamRow
+from tests.app.screen_text import region_text
 from tests.app_support import make_app, populate, settle, wait_until
 
 SIZES = [(80, 24), (120, 36), (200, 50)]
-
-
-def screen_lines(app: object) -> list[str]:
-    """The text of every line of the app's current screen, as a terminal would show it."""
-    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
-    return [strip.text for strip in strips]
-
-
-def region_text(app: object, widget: object) -> str:
-    region = widget.region  # type: ignore[attr-defined]
-    lines = screen_lines(app)[region.y : region.y + region.height]
-    return "\n".join(line[region.x : region.x + region.width] for line in lines)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -47,6 +47,8 @@ from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .mode_screen import ModeScreen
 
+NARROW_BELOW = 100  # columns: the screen's "-narrow" breakpoint (app.HORIZONTAL_BREAKPOINTS)
+
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
     "token, a backfill to watch in under a minute."
@@ -127,21 +129,6 @@ class ConnectScreen(ModeScreen):
                                 compact=True,
                             )
                 with Horizontal(classes="field"):
-                    yield Label("Max items", classes="field-label")
-                    yield Input(
-                        value=str(DEFAULT_MAX_ITEMS),
-                        placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
-                        restrict=r"[0-9]*",
-                        max_length=9,
-                        id="max-items",
-                    )
-                with Horizontal(classes="field"):
-                    yield Label("Record to", classes="field-label")
-                    yield Input(
-                        placeholder="optional: record this run to a file",
-                        id="record-to",
-                    )
-                with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
                     yield Select(
                         [(entry.label, name) for name, entry in CATALOG.items()],
@@ -163,6 +150,23 @@ class ConnectScreen(ModeScreen):
                 if keyring_note and not self.backfill.environment.simulated:
                     yield Label(Content(f"Note: {keyring_note}."), id="keyring-note")
                 yield Vertical(id="sources")
+                # The options come after the sources: a newcomer's essentials (workspace,
+                # depth, sources, Start) come first, within 80x24 (issue 12).
+                with Horizontal(classes="field"):
+                    yield Label("Max items", classes="field-label")
+                    yield Input(
+                        value=str(DEFAULT_MAX_ITEMS),
+                        placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
+                        restrict=r"[0-9]*",
+                        max_length=9,
+                        id="max-items",
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("Record to", classes="field-label")
+                    yield Input(
+                        placeholder="optional: record this run to a file",
+                        id="record-to",
+                    )
             with Vertical(id="estimate-panel"):
                 yield DataTable(id="estimate-table", cursor_type="none", show_cursor=False)
                 yield Label(Content("Press ctrl+e for an estimate."), id="estimate-summary")
@@ -172,7 +176,19 @@ class ConnectScreen(ModeScreen):
             yield Button("Start", id="start", variant="primary")
         yield AppFooter()
 
+    def on_resize(self) -> None:
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Below 100 columns the form's fields and the buttons are one line high (Textual's
+        compact style), so workspace, depth, sources and Start fit in 80x24."""
+        narrow = self.app.size.width < NARROW_BELOW
+        for widget in self.query("#form > .field > *, #actions Button"):
+            if isinstance(widget, Input | Select | Button):
+                widget.compact = narrow
+
     def on_mount(self) -> None:
+        self._fit_width()
         self.query_one("#estimate-panel").border_title = "Estimate"
         table = self.query_one("#estimate-table", DataTable)
         table.add_columns("stream", "items", "calls")
