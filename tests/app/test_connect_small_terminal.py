@@ -8,14 +8,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from app_support import make_app, settle, wait_until
+from screen_text import screen_lines
 from textual.widgets import Button
 
 from backfill_tui.cli.app import demo_sources
 from backfill_tui.screens.app import DemoSetup
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.widgets.source_card import SourceCard
-from tests.app.screen_text import screen_lines
-from tests.app_support import make_app, settle, wait_until
 
 SIZES = [(80, 24), (120, 36), (200, 50)]
 

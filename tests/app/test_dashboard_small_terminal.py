@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from app_support import make_app, populate, settle, wait_until
+from screen_text import region_text
 from textual.widgets import ProgressBar
 from textual.widgets._progress_bar import Bar
 
@@ -16,8 +18,6 @@ from backfill_tui.cli.app import demo_sources
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.widgets.day_chart import DayChart
 from backfill_tui.widgets.run_rows import StreamRow
-from tests.app.screen_text import region_text
-from tests.app_support import make_app, populate, settle, wait_until
 
 SIZES = [(80, 24), (120, 36), (200, 50)]
 

@@ -147,7 +147,22 @@ class ExportScreen(ModeScreen):
             yield Button("Trigger in production…", id="trigger")
         yield AppFooter()
 
+    def on_resize(self) -> None:
+        # Below 100 columns the buttons are one line high (Textual's compact style).
+        narrow = self.app.size.width < 100
+        for button in self.query("#export-actions Button").results(Button):
+            button.compact = narrow
+
+    def _show_result(self, text: str) -> None:
+        """The panel's last line: what happened last, scrolled into view (the panel scrolls
+        at 80x24)."""
+        self.query_one("#export-result", Label).update(Content(clean(text)))
+        self.query_one("#plan-panel").call_after_refresh(
+            self.query_one("#plan-panel").scroll_end, animate=False
+        )
+
     def on_mount(self) -> None:
+        self.on_resize()
         self.query_one("#plan-panel").border_title = "Dry run"
         self.query_one("#export-form").border_title = "Export to production"
         self.query_one("#plan-sample", DataTable).add_columns("date", "type", "title", "sourceId")
@@ -290,6 +305,7 @@ class ExportScreen(ModeScreen):
         self.query_one("#plan-summary", Label).update(Content(plan_text(plan)))
         table = self.query_one("#plan-sample", DataTable)
         table.clear()
+        table.display = True
         for row in plan.sample:
             table.add_row(
                 Text(row.occurred_at[:10]),
@@ -406,19 +422,24 @@ class ExportScreen(ModeScreen):
             f"{plural(result.batches, 'batch', 'batches')}; {result.skipped} "
             f"skipped ({result.skip_reason})"
         )
+        # The panel reads top to bottom as it happened: a headline saying how the export ended,
+        # then its figures last. A cancelled one never reads "Exported" above "Cancelled".
         if result.cancelled:
             text = f"Cancelled: {done}. Export again to send the rest."
+            headline = f"Export to {target} cancelled between batches; what was sent is kept."
         else:
             text = f"Done: {done}."
+            headline = f"Exported to {target}."
         self.query_one("#plan-summary", Label).update(
             Content(
-                clean(
-                    f"Exported to {target}. Press ctrl+r for a new dry run (it shows what is "
-                    "left to send)."
-                )
+                clean(f"{headline} Press ctrl+r for a new dry run (it shows what is left to send).")
             )
         )
-        self.query_one("#export-result", Label).update(Content(clean(text)))
+        # The dry run's sample is from before the export: stale now, so it goes until the next.
+        sample = self.query_one("#plan-sample", DataTable)
+        sample.clear()
+        sample.display = False
+        self._show_result(text)
         self.notify(
             clean(text), severity="warning" if result.cancelled else "information", markup=False
         )
