@@ -47,8 +47,6 @@ from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .mode_screen import ModeScreen
 
-NARROW_BELOW = 100  # columns: the screen's "-narrow" breakpoint (app.HORIZONTAL_BREAKPOINTS)
-
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
     "token, a backfill to watch in under a minute."
@@ -180,12 +178,9 @@ class ConnectScreen(ModeScreen):
         self._fit_width()
 
     def _fit_width(self) -> None:
-        """Below 100 columns the form's fields and the buttons are one line high (Textual's
-        compact style), so workspace, depth, sources and Start fit in 80x24."""
-        narrow = self.app.size.width < NARROW_BELOW
-        for widget in self.query("#form > .field > *, #actions Button"):
-            if isinstance(widget, Input | Select | Button):
-                widget.compact = narrow
+        """Below 100 columns the form's fields and the buttons are one line high, so workspace,
+        depth, sources and Start fit in 80x24."""
+        self.compact_when_narrow("#form > .field > *, #actions Button")
 
     def on_mount(self) -> None:
         self._fit_width()

@@ -148,10 +148,7 @@ class ExportScreen(ModeScreen):
         yield AppFooter()
 
     def on_resize(self) -> None:
-        # Below 100 columns the buttons are one line high (Textual's compact style).
-        narrow = self.app.size.width < 100
-        for button in self.query("#export-actions Button").results(Button):
-            button.compact = narrow
+        self.compact_when_narrow("#export-actions Button")  # one line high below 100 columns
 
     def _show_result(self, text: str) -> None:
         """The panel's last line: what happened last, scrolled into view (the panel scrolls

@@ -17,8 +17,13 @@ from typing import Any
 from textual import events
 from textual._context import NoActiveAppError
 from textual.screen import Screen
+from textual.widgets import Button, Input, Select
 
-__all__ = ["ModeScreen"]
+#: Columns below which a screen is "-narrow" (app.HORIZONTAL_BREAKPOINTS) and its fields and
+#: buttons are one line high.
+NARROW_BELOW = 100
+
+__all__ = ["NARROW_BELOW", "ModeScreen"]
 
 
 class ModeScreen(Screen[None]):
@@ -43,3 +48,12 @@ class ModeScreen(Screen[None]):
         if event.refresh_styles and styled_for == self._styled_for:
             event.refresh_styles = False
         self._styled_for = styled_for
+
+    def compact_when_narrow(self, selector: str) -> None:
+        """Inputs, selects and buttons matching ``selector`` take Textual's compact style (one
+        line, no border) below :data:`NARROW_BELOW` columns, their usual one from there: at
+        80x24 a bordered field costs three of the 24 lines (issue 12)."""
+        narrow = self.app.size.width < NARROW_BELOW
+        for widget in self.query(selector):
+            if isinstance(widget, Input | Select | Button):
+                widget.compact = narrow

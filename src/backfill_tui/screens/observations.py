@@ -107,7 +107,11 @@ class ObservationsScreen(ModeScreen):
         table.add_column("significance", key="significance")
         self.query_one("#detail").display = False
         self.query_one("#detail").border_title = "Observation"
+        self.on_resize()
         self.reload()
+
+    def on_resize(self) -> None:
+        self.compact_when_narrow("#filters > *")  # one line high below 100 columns
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

@@ -52,19 +52,26 @@ def stream_bar(state: StreamState) -> tuple[float | None, float]:
     return float(max(state.total, 1)), float(done)
 
 
+def stopped_text(fetched: int) -> str:
+    """``stopped at 200``: a stopped stream whose share of its estimate is unknown, within the
+    progress column's 15 cells."""
+    text = f"stopped at {fetched}"
+    return text if len(text) <= PROGRESS_TEXT_WIDTH else f"stopped {fetched}"
+
+
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
     if state.status == StreamStatus.COMPLETED:
         return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.total is None:
         if state.status in STOPPED:
-            return f"stopped after {state.counters.fetched}"
+            return stopped_text(state.counters.fetched)
         return "" if state.status == StreamStatus.PENDING else "no estimate"
     if state.status == StreamStatus.PENDING:
         return f"~{state.total} expected"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
     if state.finished and state.counters.fetched >= state.total:
-        return f"stopped after {state.counters.fetched}"  # past the estimate: no share
+        return stopped_text(state.counters.fetched)  # past the estimate: no share
     if state.finished:
         return f"stopped at {share}%"
     return f"{share:>2}% of ~{state.total}"
