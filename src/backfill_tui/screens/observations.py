@@ -24,6 +24,7 @@ from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
+from ..widgets.row_table import RowTable
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
 from .mode_screen import ModeScreen
@@ -93,7 +94,7 @@ class ObservationsScreen(ModeScreen):
             yield Select[str]([], prompt="All types", id="type-filter")
             yield Input(placeholder="search titles and bodies (/)", id="search")
         with Horizontal(id="obs-main"):
-            yield DataTable(id="observations", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="observations", cursor_type="row", zebra_stripes=True)
             yield ObservationPane(id="detail")
         yield Label("", id="obs-count")
         yield AppFooter()
