@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import Recorder, make_app, populate, wait_until
+from app_support import Recorder, make_app, populate, settle, wait_until
 from inngest_stub import FakeInngest
 from screen_text import region_text
-from textual.widgets import Input
+from textual.widgets import Input, RadioButton
 
 from backfill_tui.screens.export import ExportScreen
-from backfill_tui.screens.export_parts import ExportFinished, ExportPlanned
+from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, ExportPlanned
 
 
 def _lines(app: object, screen: ExportScreen) -> list[str]:
@@ -31,13 +31,16 @@ def test_a_cancelled_export_ends_the_panel_with_cancelled(
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
             await pilot.press("f6")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ExportScreen)
-            await pilot.click("#kind-inngest")
+            screen.query_one("#kind-inngest", RadioButton).value = True
+            await wait_until(pilot, lambda: screen.kind == "inngest")
             screen.query_one("#event-key", Input).value = "evtkey-order-1"
             screen.query_one("#base-url", Input).value = inngest.url
             await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: seen.of(ExportPlanned))
+            await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+            assert not seen.of(ExportFailed), seen.of(ExportFailed)
             plan = seen.of(ExportPlanned)[0].plan
             # Cancel before the first batch: the worker's thread cannot start before this
             # block yields to the loop, so the cancel is seen at the first batch's check.
@@ -67,13 +70,16 @@ def test_a_finished_export_ends_the_panel_with_done(tmp_path: Path, inngest: Fak
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
             await pilot.press("f6")
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, ExportScreen)
-            await pilot.click("#kind-inngest")
+            screen.query_one("#kind-inngest", RadioButton).value = True
+            await wait_until(pilot, lambda: screen.kind == "inngest")
             screen.query_one("#event-key", Input).value = "evtkey-order-2"
             screen.query_one("#base-url", Input).value = inngest.url
             await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: seen.of(ExportPlanned))
+            await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+            assert not seen.of(ExportFailed), seen.of(ExportFailed)
             screen.apply(seen.of(ExportPlanned)[0].plan)
             await wait_until(pilot, lambda: seen.of(ExportFinished))
             await pilot.pause()
