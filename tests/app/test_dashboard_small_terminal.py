@@ -11,13 +11,11 @@ from pathlib import Path
 import pytest
 from app_support import make_app, populate, settle, wait_until
 from screen_text import region_text
-from textual.widgets import ProgressBar
-from textual.widgets._progress_bar import Bar
 
 from backfill_tui.cli.app import demo_sources
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.widgets.day_chart import DayChart
-from backfill_tui.widgets.run_rows import StreamRow
+from backfill_tui.widgets.run_rows import StreamRow, row_columns, stream_bar
 
 SIZES = [(80, 24), (120, 36), (200, 50)]
 
@@ -72,20 +70,23 @@ def test_stopped_streams_draw_what_they_reached_not_a_full_bar(tmp_path: Path) -
             rows = {row.key: row for row in screen.query(StreamRow)}
             stopped = [rows[keys[i]] for i in (*cancelled, failed)]
             done = [rows[keys[s.id]] for s in streams[3:]]
-            for row in stopped:
-                bar = row.query_one(ProgressBar)
-                assert bar.percentage is not None and bar.percentage < 1, row.key
-                assert row.has_class("-stopped") or row.has_class("-failed")
-            for row in done:
-                assert row.query_one(ProgressBar).percentage == 1
-                assert not row.has_class("-stopped") and not row.has_class("-failed")
+            cols = row_columns(stopped[0].size.width, 80)
 
             def bar_colours(row: StreamRow) -> set[object]:
-                strip = row.query_one(Bar).render_line(0)
-                return {seg.style.color for seg in strip if seg.text.strip() and seg.style}
+                bar = row.render_line(0).crop(cols.name, cols.name + cols.bar)
+                return {seg.style.color for seg in bar if seg.text.strip() and seg.style}
 
-            # Drawn in another colour than a completed stream's.
+            def bar_share(row: StreamRow) -> float:
+                total, progress = stream_bar(row._state)
+                return progress / (total or 1)
+
+            for row in stopped:
+                assert bar_share(row) < 1, row.key
+            for row in done:
+                assert bar_share(row) == 1, row.key
+            # Drawn in other colours than a completed stream's, a failed one in its own.
             assert bar_colours(stopped[0]).isdisjoint(bar_colours(done[0]))
-            assert bar_colours(stopped[2]) != bar_colours(stopped[0])  # failed: its own
+            assert bar_colours(stopped[2]).isdisjoint(bar_colours(done[0]))
+            assert bar_colours(stopped[2]) != bar_colours(stopped[0])
 
     asyncio.run(scenario())

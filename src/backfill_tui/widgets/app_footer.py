@@ -12,13 +12,16 @@ every key) and the command palette stay. Every key dropped stays bound and is in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 __all__ = ["AppFooter", "fit_keys"]
 
@@ -72,8 +75,30 @@ class AppFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True)
         self._fitted_width = 0
-        #: What the shown keys were composed from; an unchanged one skips the recompose.
-        self._composed: tuple[object, ...] | None = None
+        self._shown_keys: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Recompose only when the keys shown would change (Textual's ``Footer`` recomposes on
+        every ``refresh_bindings``, and a recompose lays the whole screen out again: a stall of
+        30-60 ms while a run's progress redraws; ``bench/ui_latency.py``). A change is noted at
+        once, so the signals that follow before the recompose do not queue more."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        signature = self._keys_signature()
+        if signature != self._shown_keys:
+            self._shown_keys = signature
+            self.call_after_refresh(self.recompose)
+
+    def _keys_signature(self) -> tuple[object, ...]:
+        rows = self._ordered()
+        active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        return (
+            self.app.size.width,
+            self._current_key(),
+            tuple((b.key, b.description, enabled, tooltip) for b, enabled, tooltip, _ in rows),
+            None if active is None else (active[2], active[3]),
+        )
 
     def _ordered(self) -> list[tuple[Binding, bool, str, int]]:
         screen, app = self.screen, self.app
@@ -110,29 +135,13 @@ class AppFooter(Footer):
         )
         return keys.get(mode or "")
 
-    def _signature(self, rows: list[tuple[Binding, bool, str, int]]) -> tuple[object, ...]:
-        keys = tuple((b.key, b.description, enabled, tooltip) for b, enabled, tooltip, _ in rows)
-        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        return (keys, self.app.size.width, self._current_key(), palette is not None)
-
-    def bindings_changed(self, screen: Screen[object]) -> None:
-        """Recompose only when the keys to show changed: every screen switch and focus move
-        signals it, and a recompose (a dozen widgets mounted and styled) cost ~45 ms a time at
-        250,000 observations' screens (bench/app_scale.py)."""
-        self._bindings_ready = True
-        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
-            return
-        if self._composed is not None and self._signature(self._ordered()) == self._composed:
-            return
-        self.call_after_refresh(self.recompose)
-
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
         rows = self._ordered()
         width = self.app.size.width
         self._fitted_width = width
-        self._composed = self._signature(rows)
+        self._shown_keys = self._keys_signature()
         items = [
             (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
         ]

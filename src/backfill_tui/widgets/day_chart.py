@@ -64,7 +64,8 @@ class SourceChart(Vertical):
         """Draw ``series`` (observations per day, from the day ``first``). Safe before the
         chart is mounted: the label and sparkline keep what they are given."""
         self._series, self._first = series, first
-        self.label.update(Content(self.label_text()))
+        # The label's width is fixed (dashboard.tcss, or _align's): new text repaints it.
+        self.label.update(Content(self.label_text()), layout=False)
         self._sparkline.data = series
 
     def set_one_line(self, one_line: bool) -> None:
@@ -146,5 +147,8 @@ class DayChart(Vertical):
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
         for chart in self._charts:
             chart.show(day_series(counts.get(chart.source, {}), first, last), first)
-        self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
-        self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))
+        first_day = Content(f"{first:%b %d}" if counts else "")
+        self.query_one(".axis-first", Label).update(first_day, layout=False)  # fixed widths
+        self.query_one(".axis-last", Label).update(
+            Content(f"{last:%b %d}" if counts else ""), layout=False
+        )
