@@ -35,7 +35,9 @@ from .opening import (
     RUN_BUSY_TIMEOUT_S,
     check_existing,
     connect_read_only,
+    hold,
     narrow_empty,
+    release,
 )
 from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
@@ -76,6 +78,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self._held = hold(path)  # never opened outside SQLite while held (opening.py)
         self.db = Database(conn)
         #: One write transaction at a time on this connection, whichever thread asks: the
         #: engine commits pages on its writer thread while the event loop's thread records
@@ -225,6 +228,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
 
     def close(self) -> None:
         self.conn.close()
+        release(self._held)
+        self._held = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
