@@ -132,3 +132,19 @@ def test_a_capped_stream_shows_capped_not_completed() -> None:
     progress.apply(ev.StreamFinished("r", KEYS[1], "completed", counters), 1001.0)
     assert progress.streams[KEYS[0]].shown_status == "capped"
     assert progress.streams[KEYS[1]].shown_status == "completed"
+
+
+def test_a_cancelled_streams_line_never_states_counts_older_than_the_rows() -> None:
+    """Cancelled while a page was committing: the engine's event carries the counters it had
+    before that page, while the page still lands (a fresh tester saw "cancelled: 0 fetched"
+    beside a row of 100). The row keeps what it already knew; the line claims no count."""
+    progress = _progress()
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    progress.apply(_page(KEYS[0], 100), 1001.0)
+    progress.take_log()
+    stale = ev.StreamCounters(0, 0, 0, 0, 0, 0)
+    progress.apply(ev.StreamFinished("r", KEYS[0], "cancelled", stale), 1002.0)
+    stream = progress.streams[KEYS[0]]
+    assert stream.status == "cancelled" and stream.counters.fetched == 100
+    (line,) = progress.take_log()
+    assert "cancelled; what it stored is kept" in line and "0 fetched" not in line

@@ -115,11 +115,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         from ..engine.recording import Recorder
 
         recorder = Recorder(args.record, protected=in_use(db_path(args)))
+    made = not db_path(args).exists()
     mirror = open_mirror(args)
+    discard = False
     try:
         engine = Engine(mirror, environment)
         sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
-        run = engine.plan(request, simulator_text=sim_text)
+        try:
+            run = engine.plan(request, simulator_text=sim_text)
+        except UsageError:  # bad input the plan found (an entity no source has): no file made
+            discard = made
+            raise
         flag = db_flag(getattr(args, "db", None))
         if recorder is None:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
@@ -127,3 +133,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
     finally:
         mirror.close()
+        if discard:  # the empty mirror this command had just made, with its SQLite sidecars
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{mirror.path}{suffix}").unlink(missing_ok=True)

@@ -194,7 +194,10 @@ class RunProgress:
             )
         elif isinstance(event, ev.StreamFinished):
             stream = self._stream(event.stream)
-            stream.status, stream.counters = event.status, event.counters
+            cancelled = event.status == StreamStatus.CANCELLED
+            if not cancelled or event.counters.fetched >= stream.counters.fetched:
+                stream.counters = event.counters
+            stream.status = event.status
             stream.error = clean(event.error) if event.error else None
             stream.capped = stream.capped or event.capped
             stream.note = clean(event.note) if event.note else stream.note
@@ -203,11 +206,14 @@ class RunProgress:
             reason = f": {stream.error}" if stream.error else ""
             if stream.note:
                 reason += f" ({stream.note})"
-            self._log(
-                now,
-                f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
-                f"{c.duplicates} dup · {c.failed} failed{reason}",
-            )
+            if cancelled:  # a page in flight may still land: the row shows the mirror's count
+                self._log(now, f"{event.stream} cancelled; what it stored is kept{reason}")
+            else:
+                self._log(
+                    now,
+                    f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
+                    f"{c.duplicates} dup · {c.failed} failed{reason}",
+                )
         elif isinstance(event, ev.RunFinished):
             self.status = event.status
             self.finished_at = now

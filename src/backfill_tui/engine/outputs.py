@@ -68,6 +68,10 @@ def sniff(path: Path) -> str | None:
     Source of the magic numbers: sqlite.org/fileformat2.html (database header and WAL header);
     a recording is gzip whose first line names the format (``recording/fileformat.py``).
     """
+    from ..store import held_here
+
+    if held_here(path):  # a mirror this process holds: never opened outside SQLite (opening.py)
+        return "a SQLite database"
     try:
         with path.open("rb") as handle:
             head = handle.read(16)

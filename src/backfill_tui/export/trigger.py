@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store.exports import open_for_reading
+from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
 from ..terms import DEFAULT_DEPTH, DEPTHS
 from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, batches, encode
@@ -181,6 +182,8 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusa
 
 def _read_text(path: Path) -> str:
     mend = "give --file a CSV or JSON-lines file with one row per integration"
+    if held_here(path):  # the open mirror: never read outside SQLite (store/opening.py)
+        raise TriggerFileError(f"{path} is the mirror in use here; {mend}")
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -316,6 +316,13 @@ def _scan(
     """Verify the recording at ``target``, handing each exchange (and its line) to ``sink``."""
     if not target.is_file():
         raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
+    from ..store.opening import held_here
+
+    if held_here(target):  # the open mirror: never read outside SQLite (store/opening.py)
+        raise RecordingError(
+            f"{target} is the mirror in use here, not a recording; give the file "
+            "`run --record` wrote"
+        )
     try:
         with gzip.open(target, "rb") as handle:
             return _parse(target, _bounded_lines(target, handle, max_line, max_total), sink)

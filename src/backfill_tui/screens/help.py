@@ -60,6 +60,17 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close"),
         Binding("f1", "dismiss", "Close", show=False),
         Binding("q", "dismiss", "Close", show=False),
+        # The help lists F2-F6 as working "anywhere": here too, closing the help on the way.
+        *(
+            Binding(key, f"leave_for('{mode}')", mode, show=False)
+            for key, mode in (
+                ("f2", "connect"),
+                ("f3", "dashboard"),
+                ("f4", "observations"),
+                ("f5", "runs"),
+                ("f6", "export"),
+            )
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -72,3 +83,8 @@ class HelpScreen(ModalScreen[None]):
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
+
+    def action_leave_for(self, mode: str) -> None:
+        """Close the help and go to the screen ``mode`` (an F-key pressed while it is open)."""
+        self.dismiss(None)
+        self.app.switch_mode(mode)

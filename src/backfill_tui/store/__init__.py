@@ -2,6 +2,7 @@
 
 from .browse import ObservationDetail, ObservationRow
 from .mirror import Mirror, PageResult
+from .opening import held_here
 from .overview import RunTotals
 from .records import RunRecord, StreamRecord, combined_status
 from .rows import nanoid, now_iso, observation_row, observation_type
@@ -17,6 +18,7 @@ __all__ = [
     "RunTotals",
     "StreamRecord",
     "combined_status",
+    "held_here",
     "kept_by_production",
     "nanoid",
     "now_iso",

@@ -36,7 +36,9 @@ from .opening import (
     RUN_BUSY_TIMEOUT_S,
     check_existing,
     connect_read_only,
+    hold,
     narrow_empty,
+    release,
 )
 from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
@@ -95,6 +97,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
         self.conn = conn
+        self._held = hold(path)  # never opened outside SQLite while held (opening.py)
         # No sqlite-utils plugins on the mirror's connection: loading them scans every
         # installed package's entry points (about 40 ms on each open, the app's first frame
         # included), and no plugin may change how the mirror's SQL behaves.
@@ -273,6 +276,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
 
     def close(self) -> None:
         self.conn.close()
+        release(self._held)
+        self._held = None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from contextlib import suppress
 from pathlib import Path
 
@@ -22,10 +23,63 @@ __all__ = [
     "SQLITE_MAGIC",
     "check_existing",
     "connect_read_only",
+    "held_here",
+    "hold",
     "narrow_empty",
+    "release",
 ]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+
+#: The mirrors this process holds open, by (device, inode), with how many connections. Closing
+#: *any* descriptor of a file drops every POSIX lock the process holds on it (fcntl semantics;
+#: https://www.sqlite.org/howtocorrupt.html section 2.2). A file held here is therefore never
+#: opened outside SQLite: once its shared lock is gone, another process's connection (the app's
+#: run, in its own process) believes it is the last one when it closes, and deletes the -wal and
+#: -shm this process still uses: later writes are lost and the file ends up corrupt.
+_HELD: dict[tuple[int, int], int] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _inode(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def hold(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """Note that a connection of this process holds the mirror at ``path`` (``Mirror``'s
+    constructor); returns the key :func:`release` takes (None for a file not on disk)."""
+    key = _inode(path)
+    if key is not None:
+        with _HELD_LOCK:
+            _HELD[key] = _HELD.get(key, 0) + 1
+    return key
+
+
+def release(key: tuple[int, int] | None) -> None:
+    """The connection noted by :func:`hold` is closed."""
+    if key is None:
+        return
+    with _HELD_LOCK:
+        left = _HELD.get(key, 0) - 1
+        if left > 0:
+            _HELD[key] = left
+        else:
+            _HELD.pop(key, None)
+
+
+def held_here(path: str | os.PathLike[str]) -> bool:
+    """Whether a connection of this process holds the file at ``path`` open as a mirror: then
+    only SQLite may open it (see :data:`_HELD`); a caller that wants its first bytes knows them
+    already (a SQLite database)."""
+    key = _inode(path)
+    with _HELD_LOCK:
+        return key is not None and key in _HELD
+
+
 #: Seconds a write waits for the lock once the mirror is open (two runs share one mirror).
 RUN_BUSY_TIMEOUT_S = 30.0
 
@@ -42,7 +96,8 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     a WAL file ``mode=ro`` needs a ``-shm``, which a read-only folder cannot hold and which
     would otherwise be left behind. https://www.sqlite.org/wal.html#readonly
     """
-    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+    if held_here(path) or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)):
+        # Held by this process: its -shm exists, and the file must not be opened outside SQLite.
         conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=RUN_BUSY_TIMEOUT_S
         )
@@ -124,6 +179,8 @@ def _wal_size(path: Path) -> int:
 
 
 def _check_file(path: Path, *, integrity: bool) -> bool:
+    if held_here(path):  # checked when this process opened it; never read outside SQLite
+        return _check_schema(path, b"", integrity=False)
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
@@ -137,6 +194,10 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
             f"{path} is corrupt ({short}: truncated); it was left untouched. Restore it from a "
             "copy or choose another file with --db"
         )
+    return _check_schema(path, header, integrity=integrity)
+
+
+def _check_schema(path: Path, header: bytes, *, integrity: bool) -> bool:
     try:
         conn = _peek_connection(path, header)
         try:
