@@ -62,7 +62,7 @@ def headless(db: Path, scale: float) -> tuple[int, float]:
 
 def with_app(db: Path, scale: float) -> tuple[int, float]:
     mirror = Mirror.open(db)
-    app = BackfillApp(mirror, environment(scale))
+    app = BackfillApp(mirror, environment(scale), run_process=True)  # as `demo` runs it
     ended: list[float] = []
 
     def hook(message: object) -> None:
@@ -72,6 +72,9 @@ def with_app(db: Path, scale: float) -> tuple[int, float]:
     async def drive() -> float:
         async with app.run_test(size=(120, 36), message_hook=hook) as pilot:
             await pilot.pause()
+            while app._run_host is None:  # as at start-up: the run's child is spawned
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(1.0)  # and has done its imports
             started = time.perf_counter()
             assert app.plan_and_start(request()) is not None
             while not ended:

@@ -55,12 +55,14 @@ def make_app(
     environment: Environment | None = None,
     clock: Clock | None = None,
     db: str = "mirror.db",
+    run_process: bool = False,
 ) -> BackfillApp:
     return BackfillApp(
         Mirror.open(tmp_path / db),
         environment or sim_environment(config),
         demo=demo,
         clock=clock,
+        run_process=run_process,
     )
 
 

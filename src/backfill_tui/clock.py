@@ -52,6 +52,12 @@ class VirtualClock:
             self.slept += seconds
         await asyncio.sleep(0)
 
+    def catch_up(self, instant: float) -> None:
+        """Move "now" forward to ``instant`` (epoch seconds), never backward: another clock
+        this one mirrors (a run's, in its own process) has reached it."""
+        if instant > self._now:
+            self._now = instant
+
 
 class ReplayClock(VirtualClock):
     """The clock of a replay: virtual, and kept up with the recorded run's time.
@@ -66,5 +72,4 @@ class ReplayClock(VirtualClock):
 
     def answered(self, instant: float) -> None:
         """An answer the original received at ``instant`` (epoch seconds) has been served."""
-        if instant > self._now:
-            self._now = instant
+        self.catch_up(instant)

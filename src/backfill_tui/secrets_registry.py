@@ -24,6 +24,13 @@ def register(value: str | None) -> None:
             _values.add(value)
 
 
+def registered() -> frozenset[str]:
+    """Every credential value registered so far (handed to a child process that must mask the
+    same values: the app's run process, ``engine.process``)."""
+    with _lock:
+        return frozenset(_values)
+
+
 def redact(text: str) -> str:
     """Replace every registered credential value in ``text`` with ``***``."""
     if not _values:

@@ -52,8 +52,8 @@ def _assert_dashboard_matches_mirror(app: BackfillApp, run_id: str) -> None:
                 record.api_calls,
             )
         )
-        assert _text(rows[key].query_one(".stream-counts", Label)) == expected
-        assert _text(rows[key].query_one(".stream-status", Label)).startswith(record.status)
+        assert rows[key].counts_line == expected
+        assert rows[key].status_text.startswith(record.status)
 
 
 def test_connect_choose_depth_add_source_start_and_complete(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from backfill_tui.engine.environment import Environment
 from backfill_tui.screens.app import DemoSetup
 from backfill_tui.screens.connect import DEMO_HINT, ConnectScreen
 from backfill_tui.screens.messages import RunEnded
+from backfill_tui.widgets.run_rows import StreamRow
 from backfill_tui.widgets.wording import in_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +110,7 @@ def test_the_per_stream_cap_is_set_from_the_form_and_shown_as_capped(tmp_path: P
             assert session is not None
             capped = [s for s in session.progress.streams.values() if s.capped]
             assert capped and all(s.shown_status == "capped" for s in capped)
-            statuses = [str(label.content) for label in app.screen.query(".stream-status")]
+            statuses = [row.status_text for row in app.screen.query(StreamRow)]
             assert "capped" in statuses
             return session.run.id
 

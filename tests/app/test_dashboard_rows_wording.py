@@ -58,7 +58,7 @@ def test_a_failed_rows_reason_leaves_out_the_stream_and_totals_say_1_page(tmp_pa
             screen = app.screen
             assert isinstance(screen, DashboardScreen)
             row = screen.query_one(StreamRow)
-            status = str(row.query_one(".stream-status", Label).content)
+            status = row.status_text
             assert status == f"failed: {REASON}"
             overall = str(screen.query_one("#overall", Label).content)
             assert "1 page " in overall + " " and "1 pages" not in overall

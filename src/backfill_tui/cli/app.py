@@ -82,6 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             environment,
             demo=DemoSetup(DEMO_WORKSPACE, demo_sources()),
             simulator_text=without_token(config),
+            run_process=True,
         )
         app.run()
         return app_ended(app)
@@ -115,7 +116,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
     mirror = _open_for_app(db_path(args))
     try:
-        app = BackfillApp(mirror, Environment.create(simulate=False))
+        app = BackfillApp(mirror, Environment.create(simulate=False), run_process=True)
         app.run()
         return app_ended(app)
     finally:

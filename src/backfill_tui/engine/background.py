@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BackfillError
 from ..secrets_registry import redact
@@ -37,7 +37,7 @@ from .environment import Environment
 if TYPE_CHECKING:
     from ..store import Mirror
 
-__all__ = ["BackgroundRun", "RunOutcome"]
+__all__ = ["BackgroundRun", "RunHandle", "RunOutcome", "drive_run"]
 
 log = logging.getLogger("backfill_tui.engine.background")
 
@@ -59,6 +59,22 @@ class RunOutcome:
     error: str | None = None
     internal: bool = False
     cancelled: bool = False
+
+
+class RunHandle(Protocol):
+    """A run going on elsewhere, as a face holds it: :class:`BackgroundRun` (a thread) or
+    ``engine.process.ProcessRun`` (a child process)."""
+
+    run_id: str
+    outcome: RunOutcome | None
+
+    def start(self) -> None: ...
+    def cancel(self) -> None: ...
+    def join(self, timeout: float | None = None) -> bool: ...
+    @property
+    def cancel_requested(self) -> bool: ...
+    @property
+    def done(self) -> bool: ...
 
 
 class BackgroundRun:
@@ -154,33 +170,58 @@ class BackgroundRun:
                     log.exception("run %s: reporting its end failed", self.run_id)
 
     async def _drive(self) -> RunOutcome:
-        from .run import Engine
+        return await drive_run(
+            self.mirror.another_connection,  # this thread's own (WAL)
+            self.environment,
+            self.run_id,
+            self.subscribers,
+            self.recording,
+        )
 
-        status, error, internal, cancelled = "failed", None, False, False
-        mirror: Mirror | None = None
-        try:
-            mirror = self.mirror.another_connection()  # this thread's own (WAL)
-            engine = Engine(mirror, self.environment)
-            for subscriber in self.subscribers:
-                engine.subscribe(subscriber)
-            with self.recording if self.recording is not None else nullcontext():
-                status = await engine.run(self.run_id)
-        except asyncio.CancelledError:
-            status, cancelled = "cancelled", True
-        except BackfillError as exc:
-            error = redact(str(exc))
-            log.warning("run %s stopped: %s", self.run_id, error)
-        except Exception as exc:  # a bug: one line for the user, the traceback to the log
-            log.exception("run %s stopped by an internal error", self.run_id)
-            error, internal = f"internal error ({type(exc).__name__}); details in the log", True
-        finally:
-            if mirror is not None:
-                try:
-                    record = mirror.get_run(self.run_id)
-                    if record is not None:
-                        status = record.status
-                except BackfillError as exc:
-                    log.warning("run %s: could not read its end: %s", self.run_id, exc)
-                finally:
-                    mirror.close()
-        return RunOutcome(self.run_id, status, error, internal, cancelled)
+
+async def drive_run(
+    connect: Callable[[], Mirror],
+    environment: Environment,
+    run_id: str,
+    subscribers: Sequence[Subscriber] = (),
+    recording: AbstractContextManager[Any] | None = None,
+) -> RunOutcome:
+    """Run (or resume) ``run_id`` to its end on the running loop, through the mirror connection
+    ``connect()`` makes here, and say how it ended; never raises but for the loop's own stop.
+
+    Shared by :class:`BackgroundRun` (a thread) and ``engine.process`` (a child process).
+    Cancelling the awaiting task ends the run as a Ctrl-C does (streams marked cancelled); a
+    :class:`BackfillError` ends it with its one line (token redacted); any other exception is a
+    bug, logged with its traceback, and reported as ``internal``. The returned status is the one
+    the mirror holds at the end.
+    """
+    from .run import Engine
+
+    status, error, internal, cancelled = "failed", None, False, False
+    mirror: Mirror | None = None
+    try:
+        mirror = connect()
+        engine = Engine(mirror, environment)
+        for subscriber in subscribers:
+            engine.subscribe(subscriber)
+        with recording if recording is not None else nullcontext():
+            status = await engine.run(run_id)
+    except asyncio.CancelledError:
+        status, cancelled = "cancelled", True
+    except BackfillError as exc:
+        error = redact(str(exc))
+        log.warning("run %s stopped: %s", run_id, error)
+    except Exception as exc:  # a bug: one line for the user, the traceback to the log
+        log.exception("run %s stopped by an internal error", run_id)
+        error, internal = f"internal error ({type(exc).__name__}); details in the log", True
+    finally:
+        if mirror is not None:
+            try:
+                record = mirror.get_run(run_id)
+                if record is not None:
+                    status = record.status
+            except BackfillError as exc:
+                log.warning("run %s: could not read its end: %s", run_id, exc)
+            finally:
+                mirror.close()
+    return RunOutcome(run_id, status, error, internal, cancelled)

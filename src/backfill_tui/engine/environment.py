@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first f
     from ..connectors import ProviderInfo
     from ..http import RetryRules
     from ..simulator import Simulator
+    from ..simulator.config import SimulatorConfig
 
 
 UNREADABLE_SETTINGS = "(settings not shown: they could not be read)"
@@ -167,3 +168,63 @@ class Environment:
         import httpx
 
         return httpx.AsyncHTTPTransport(retries=0)
+
+    def portable(self) -> PortableEnvironment | None:
+        """This environment as plain data another process can rebuild it from (the app's run
+        process, ``engine.process``), or None when it cannot be: an inner transport of its own
+        (a replay, a test's), a wrapped one (``--record``), or a clock other than the system's or
+        a plain virtual one. The result holds credentials (the simulator's token, token
+        variables in ``env``): it crosses a pipe to a child, never a file or a log."""
+        if self.transport is not None or self.wrap_transport is not None:
+            return None
+        if self.offline or self.recording is not None:
+            return None
+        if type(self.clock) is VirtualClock:
+            clock_start: float | None = self.clock.now()
+        elif type(self.clock) is SystemClock:
+            clock_start = None
+        else:
+            return None
+        config = None
+        if self.simulator is not None:
+            if self.simulator.clock is not self.clock:
+                return None
+            from dataclasses import replace
+            from datetime import UTC, datetime
+
+            # The same world: its history is anchored where this simulator's is, not at the
+            # child's own "today" (the connect screen's estimate came from this one).
+            anchor = datetime.fromtimestamp(self.simulator.anchor, UTC)
+            config = replace(self.simulator.config, anchor=anchor)
+        return PortableEnvironment(config, dict(self.env), clock_start, self.retry_rules)
+
+
+@dataclass(frozen=True)
+class PortableEnvironment:
+    """An :class:`Environment` as picklable data (:meth:`Environment.portable`).
+
+    ``simulator``: the simulator's whole config (``SimulatorConfig``, token included; its
+    ``anchor`` fixed), or None for the real APIs. ``env``: the variables the environment reads
+    (base URLs, token variables). ``clock_start``: a virtual clock's "now" (epoch seconds), or
+    None for the system clock. ``retry_rules``: as the environment had them.
+    """
+
+    simulator: SimulatorConfig | None
+    env: dict[str, str]
+    clock_start: float | None
+    retry_rules: RetryRules | None = None
+
+    def build(self) -> Environment:
+        """The environment again, in this process: its own clock and, for a simulated one, its
+        own simulator of the same world (same seed, anchor and settings); the simulator's token
+        is registered with ``secrets_registry`` here too."""
+        clock: Clock = SystemClock() if self.clock_start is None else VirtualClock(self.clock_start)
+        simulator = None
+        if self.simulator is not None:
+            from ..simulator import Simulator
+
+            secrets_registry.register(self.simulator.token)
+            simulator = Simulator(self.simulator, clock)
+        return Environment(
+            clock=clock, simulator=simulator, env=dict(self.env), retry_rules=self.retry_rules
+        )

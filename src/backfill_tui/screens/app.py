@@ -53,8 +53,9 @@ from .reading import MirrorReader
 # models), recordings and the other screens load when first used, so `backfill-tui` paints
 # without them; tests/e2e/test_startup_imports.py checks what the first frame loads.
 if TYPE_CHECKING:
-    from ..engine.background import RunOutcome
+    from ..engine.background import RunHandle, RunOutcome
     from ..engine.estimate import Estimate
+    from ..engine.process import RunHost
     from ..engine.run import Engine, RunRequest
     from .dashboard import DashboardScreen
 
@@ -114,8 +115,15 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         demo: DemoSetup | None = None,
         clock: Clock | None = None,
         simulator_text: str | None = None,
+        run_process: bool = False,
     ) -> None:
         super().__init__()
+        #: Run in a child process (``engine.process``) whenever the run's environment can be
+        #: rebuilt there; else (a replay, a recording, a test's transport) on a thread. The
+        #: ``demo`` and ``app`` commands ask for it: a run on a thread shares the interpreter's
+        #: lock with the app and stalls its redraws (``bench/ui_latency.py``).
+        self.run_process = run_process
+        self._run_host: RunHost | None = None
         self.mirror = mirror
         self.reader = MirrorReader(mirror)
         self.environment = environment
@@ -135,6 +143,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL))
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
+        if self.run_process:
+            self.call_after_refresh(self._spawn_run_host)  # after the first frame
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -255,7 +265,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         self.session.engine.subscribe(self.session.buffer)
         self.workspace = run.workspace
         self.switch_mode("dashboard")
-        self._dashboard().show_session(self.session)
+        if (dashboard := self._dashboard()) is not None:
+            dashboard.show_session(self.session)
         return self.session
 
     def _environment_for(self, run: RunRecord) -> Environment:
@@ -264,7 +275,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         return environment_for(run, self.environment)
 
     def start_session(self, *, resumed: bool) -> None:
-        """Start (or resume) the shown run on its own thread (``engine.background``)."""
+        """Start (or resume) the shown run in a child process (``engine.process``) when
+        :attr:`run_process` allows it, else on its own thread (``engine.background``)."""
         session = self.session
         if session is None or session.active:
             return
@@ -274,16 +286,59 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         session.ended = False
         recorder, session.recorder = session.recorder, None  # only the first start records
         environment = session.engine.environment
-        session.background = BackgroundRun(
-            self.mirror,
-            environment,
+        session.background = None
+        if self.run_process and recorder is None:
+            session.background = self._process_run(session)
+        if session.background is None:
+            session.background = BackgroundRun(
+                self.mirror,
+                environment,
+                session.run.id,
+                subscribers=[session.buffer],
+                recording=recorder.recording(environment, session.run) if recorder else None,
+                on_end=self._background_ended,
+            )
+            session.background.start()
+        self.post_message(RunLaunched(session.run.id, resumed))
+
+    def _process_run(self, session: RunSession) -> RunHandle | None:
+        """The session's run started in a child process, or None when its environment cannot
+        be rebuilt there or no process can be started (the caller runs it on a thread)."""
+        from ..engine.process import ProcessRun
+
+        environment = session.engine.environment
+        portable = environment.portable()
+        if portable is None or not self.mirror.path.is_file():
+            return None
+        host, self._run_host = self._run_host, None
+        run = ProcessRun(
+            self.mirror.path,
+            portable,
             session.run.id,
             subscribers=[session.buffer],
-            recording=recorder.recording(environment, session.run) if recorder else None,
             on_end=self._background_ended,
+            clock=environment.clock,
+            host=host,
         )
-        session.background.start()
-        self.post_message(RunLaunched(session.run.id, resumed))
+        try:
+            run.start()
+        except OSError as exc:
+            log.warning("run %s: no process for it (%s); it runs on a thread", run.run_id, exc)
+            if run.host is not None:
+                run.host.close(timeout=1.0)
+            return None
+        return run
+
+    def _spawn_run_host(self) -> None:
+        """Have a child process ready (its imports done) for the next run."""
+        if self._run_host is not None or not self.run_process or not self.is_running:
+            return
+        from ..engine.process import RunHost
+
+        try:
+            self._run_host = RunHost.spawn()
+        except OSError as exc:
+            log.warning("no process ready for runs (%s); runs go on a thread", exc)
 
     def _background_ended(self, outcome: RunOutcome) -> None:
         """On the run's thread: hand its end to the app's loop (``post_message`` is thread-safe;
@@ -325,6 +380,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
         self.post_message(RunEnded(session.run.id, status))
+        if self.run_process:
+            self.call_after_refresh(self._spawn_run_host)  # ready for the next one
 
     def on_run_ended(self, message: RunEnded) -> None:
         completed = message.status == RunStatus.COMPLETED
@@ -335,7 +392,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.session.progress.status = RunStatus(message.status)
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
-            self._dashboard().refresh_session(final=True)
+            if (dashboard := self._dashboard()) is not None:
+                dashboard.refresh_session(final=True)
 
     def cancel_run(self) -> bool:
         session = self.session
@@ -403,16 +461,21 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         now = self.clock.now()
         for event in events:
             session.progress.apply(event, now)
-        if events or session.progress.running:
-            self._dashboard().refresh_session()
+        dashboard = self._dashboard() if events or session.progress.running else None
+        if dashboard is not None:
+            dashboard.refresh_session()
         if events:
             self.post_message(
                 ProgressFlushed(session.run.id, len(events), session.progress.totals().fetched)
             )
 
-    def _dashboard(self) -> DashboardScreen:
+    def _dashboard(self) -> DashboardScreen | None:
+        """The dashboard (made on first use); None once the app is shutting down (its screens
+        are gone, and a run's end may still arrive from its thread or process)."""
         from .dashboard import DashboardScreen
 
+        if not self._running:
+            return None
         stack = self._screen_stacks.get("dashboard")
         if not stack:
             self._init_mode("dashboard")
@@ -496,6 +559,9 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         does), so its thread never outlives the app mid-page."""
         self.reader.close()
         sys.setswitchinterval(self._switch_interval)
+        if self._run_host is not None:  # the idle child ends when its pipe closes
+            host, self._run_host = self._run_host, None
+            host.close(timeout=5.0)
         session = self.session
         if session is not None and session.background is not None and session.active:
             session.background.cancel()

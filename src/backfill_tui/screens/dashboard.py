@@ -36,7 +36,7 @@ CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 
 COMPACT_BELOW = 100  # columns
 
-EMPTY = "No run yet. Press F2 to add sources and start a backfill, or F5 to open a past run."
+EMPTY = "No run yet. F2: add sources and start a backfill · F5: open a past run."
 
 
 def duration(seconds: float | None) -> str:
@@ -225,12 +225,11 @@ class DashboardScreen(Screen[None]):
         if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
             text = "  ".join(p for p in parts if p and not p.endswith((" page", " pages")))
         if text != self._overall:
-            # One line sized to its text: figures of the same width (the elapsed time ticking)
-            # need a repaint, not a layout of the whole screen four times a second.
-            relayout = len(text) != len(self._overall)
+            # One line of fixed width: new figures (the elapsed time ticking) need a repaint,
+            # not a layout of the whole screen four times a second.
             self._overall = text
             label = self.query_one("#overall", Label)
-            label.update(Content(text), layout=relayout)
+            label.update(Content(text), layout=False)  # its width is fixed (dashboard.tcss)
             for name in ("-running", "-completed", "-failed", "-cancelled", "-partial"):
                 label.set_class(name == f"-{status}", name)
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from textual.widget import AwaitMount
 
     from ..clock import Clock
-    from ..engine.background import BackgroundRun
+    from ..engine.background import RunHandle
     from ..engine.environment import Environment
     from ..engine.estimate import Estimate
     from ..engine.mirror import Mirror, RunRecord
@@ -48,8 +48,8 @@ class RunSession:
     engine: Engine
     progress: RunProgress
     buffer: EventBuffer = field(default_factory=EventBuffer)
-    #: The run's thread while (and after) it runs; None before the first start.
-    background: BackgroundRun | None = None
+    #: The run's thread or process while (and after) it runs; None before the first start.
+    background: RunHandle | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
     recorder: Recorder | None = None
     #: The end of the current stretch was announced (RunEnded posted), so it is posted once.

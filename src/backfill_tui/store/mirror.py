@@ -182,16 +182,25 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         checked again: a check that reads the file directly while this process writes through
         WAL can misread it as corrupt. ``readonly``: the connection refuses writes
         (``query_only``). Raises a :class:`StorageError` if SQLite refuses."""
+        return type(self).attach(self.path, readonly=readonly)
+
+    @classmethod
+    def attach(cls, path: Path, *, readonly: bool = False) -> Mirror:
+        """A connection to a mirror another connection has opened, checked and migrated
+        (:meth:`open`), made by the thread or process that uses it: :meth:`another_connection`
+        for a thread, the app's run process (``engine.process``) for a process, which gets the
+        path across a pipe. Nothing is checked or migrated. Raises a :class:`StorageError` if
+        SQLite refuses."""
         try:
             conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=OPEN_LOCK_WAIT_S
+                path, isolation_level=None, check_same_thread=False, timeout=OPEN_LOCK_WAIT_S
             )
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA query_only=ON" if readonly else "PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
-            raise translate(exc, self.path) from None
-        return type(self)(self.path, conn)
+            raise translate(exc, path) from None
+        return cls(path, conn)
 
     def _migrate(self) -> None:
         if migrations.pending(self.db):

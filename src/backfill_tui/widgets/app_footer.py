@@ -12,12 +12,16 @@ every key) and the command palette stay. Every key dropped stays bound and is in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 __all__ = ["AppFooter", "fit_keys"]
 
@@ -71,6 +75,30 @@ class AppFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True)
         self._fitted_width = 0
+        self._shown_keys: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        """Recompose only when the keys shown would change (Textual's ``Footer`` recomposes on
+        every ``refresh_bindings``, and a recompose lays the whole screen out again: a stall of
+        30-60 ms while a run's progress redraws; ``bench/ui_latency.py``). A change is noted at
+        once, so the signals that follow before the recompose do not queue more."""
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
+            return
+        signature = self._keys_signature()
+        if signature != self._shown_keys:
+            self._shown_keys = signature
+            self.call_after_refresh(self.recompose)
+
+    def _keys_signature(self) -> tuple[object, ...]:
+        rows = self._ordered()
+        active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        return (
+            self.app.size.width,
+            self._current_key(),
+            tuple((b.key, b.description, enabled, tooltip) for b, enabled, tooltip, _ in rows),
+            None if active is None else (active[2], active[3]),
+        )
 
     def _ordered(self) -> list[tuple[Binding, bool, str, int]]:
         screen, app = self.screen, self.app
@@ -109,6 +137,7 @@ class AppFooter(Footer):
         rows = self._ordered()
         width = self.app.size.width
         self._fitted_width = width
+        self._shown_keys = self._keys_signature()
         items = [
             (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
         ]

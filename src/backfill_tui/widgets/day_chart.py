@@ -50,7 +50,8 @@ class SourceChart(Vertical):
     def show(self, series: list[float], first: date | None = None) -> None:
         """Draw ``series`` (observations per day, from the day ``first``). Safe before the
         chart is mounted: the label and sparkline keep what they are given."""
-        self._label.update(Content(chart_label(self.source, series, first)))
+        # The label's width is fixed (dashboard.tcss): new text repaints it, no layout.
+        self._label.update(Content(chart_label(self.source, series, first)), layout=False)
         self._sparkline.data = series
 
 
@@ -97,5 +98,8 @@ class DayChart(Vertical):
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
         for chart in self._charts:
             chart.show(day_series(counts.get(chart.source, {}), first, last), first)
-        self.query_one(".axis-first", Label).update(Content(f"{first:%b %d}" if counts else ""))
-        self.query_one(".axis-last", Label).update(Content(f"{last:%b %d}" if counts else ""))
+        first_day = Content(f"{first:%b %d}" if counts else "")
+        self.query_one(".axis-first", Label).update(first_day, layout=False)  # fixed widths
+        self.query_one(".axis-last", Label).update(
+            Content(f"{last:%b %d}" if counts else ""), layout=False
+        )

@@ -7,6 +7,8 @@ from typing import Self
 
 from rich.text import Text
 from textual.events import Resize
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import RichLog
 
 __all__ = ["ReflowLog"]
@@ -15,7 +17,26 @@ MAX_LINES = 1000
 
 
 class ReflowLog(RichLog):
-    """A :class:`RichLog` of plain :class:`Text` lines (never markup) that reflows on resize."""
+    """A :class:`RichLog` of plain :class:`Text` lines (never markup) that reflows on resize.
+
+    A line added repaints the log alone: Textual lays the whole screen out again whenever a
+    widget's virtual size changes (30-60 ms on the dashboard, four times a second while a run
+    logs; ``bench/ui_latency.py``). Its vertical scrollbar is always shown and lines wrap, so a
+    new line moves nothing else; the scrollbar's thumb is told the new height directly.
+    """
+
+    DEFAULT_CSS = """
+    ReflowLog {
+        overflow-y: scroll;
+        overflow-x: hidden;
+    }
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        if self.is_mounted and self.show_vertical_scrollbar:
+            self.vertical_scrollbar.window_virtual_size = size.height
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(

@@ -1,16 +1,25 @@
 """The dashboard's rows: a header line per source and a row per stream with its progress bar.
 
-Each widget keeps the last state it was given and applies it when mounted, so the dashboard
-can hand it state before the first frame. Text is built as :class:`Content` (never parsed as
-markup); colours come from CSS classes in ``screens/dashboard.tcss``.
+Each widget keeps the last state it was given and draws it when mounted, so the dashboard can
+hand it state before the first frame. Text is plain (never parsed as markup); colours come from
+CSS classes and component classes in ``screens/dashboard.tcss``. A stream's row is one widget
+drawing one line (:class:`StreamRow`), laid out by :func:`row_columns` like the column header.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+import io
+from dataclasses import dataclass
+from time import monotonic
+from typing import ClassVar
+
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
 from textual.content import Content
-from textual.widgets import Label, ProgressBar, Static
+from textual.renderables.bar import Bar as BarRenderable
+from textual.widget import Widget
+from textual.widgets import Static
 
 from ..engine.live import SourceState, StreamState, clock_time
 from ..terms import StreamStatus, plural
@@ -25,10 +34,19 @@ __all__ = [
     "progress_text",
 ]
 
-STATUS_CLASSES = ("-pending", "-running", "-completed", "-failed", "-cancelled", "-waiting")
 NAME_WIDTH, PROGRESS_TEXT_WIDTH = 14, 15
 COLUMNS = ("fetched", "new", "dup", "failed", "pages", "calls")
 SHORT_COLUMNS = ("fetch", "new", "dup", "fail", "pages", "calls")
+
+
+#: Redraws a second of a running stream's pulsing bar (its total unknown); Textual's progress
+#: bar pulses at 15, which with ten streams redraws the screen 15 times a second.
+PULSE_FPS = 5
+#: How fast the pulse moves (Textual's moves 30 cells a second): about 2 cells a redraw.
+PULSE_CELLS_PER_S = 9.0
+#: The app's breakpoints (``screens/app.py`` ``HORIZONTAL_BREAKPOINTS``), in columns.
+NARROW_BELOW, WIDE_FROM = 100, 160
+STATUSES = ("pending", "running", "completed", "failed", "cancelled", "interrupted", "capped")
 
 
 def counts_text(values: tuple[int, ...], width: int = 7) -> str:
@@ -50,27 +68,29 @@ def progress_text(state: StreamState) -> str:
     return f"{share:>2}% of ~{state.total}"
 
 
-class ColumnHeader(Horizontal):
-    """The column names above the stream rows, in cells styled like the rows' (so they align)."""
+class ColumnHeader(Static):
+    """The column names above the stream rows, laid out by :func:`row_columns` like the rows."""
 
     def __init__(self) -> None:
         super().__init__(id="column-header")
         self.compact = False
 
-    def compose(self) -> ComposeResult:
-        yield Label("stream", classes="stream-name")
-        yield Label("progress", classes="bar-head")
-        yield Label("", classes="stream-progress")
-        yield Label(Content(counts_header(6 if self.compact else 7)), classes="stream-counts")
-        yield Label("status", classes="stream-status")
-
     def set_compact(self, compact: bool) -> None:
         """Narrower counter columns (below 100 columns of terminal)."""
         self.compact = compact
-        if self.is_mounted:
-            self.query_one(".stream-counts", Label).update(
-                Content(counts_header(6 if compact else 7))
-            )
+        self.refresh()
+
+    def render(self) -> Text:
+        cols = row_columns(self.size.width, self.app.size.width)
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(f"{'stream':<{cols.name}}")
+        line.append(f"{'progress':<{cols.bar + cols.bar_gap}}")
+        if cols.progress:
+            line.append(" " * cols.progress)
+        line.append(counts_header(cols.count_width))
+        line.append(" " * cols.status_gap)
+        line.append("status")
+        return line
 
 
 def counts_header(width: int = 7) -> str:
@@ -140,8 +160,56 @@ def token_lines(state: SourceState) -> list[str]:
     return lines
 
 
-class StreamRow(Horizontal):
-    """One stream: name, progress bar, fetched/estimate, counters and status."""
+@dataclass(frozen=True)
+class Columns:
+    """A stream row's cells, in terminal cells: name, bar (and the gap after it), progress text
+    (0: not shown), counters (six of ``count_width``), the gap before the status, and the
+    status (the rest of the row when None)."""
+
+    name: int
+    bar: int
+    bar_gap: int
+    progress: int
+    count_width: int
+    status_gap: int
+    status: int | None
+
+
+def row_columns(width: int, screen_width: int) -> Columns:
+    """The cells of a row ``width`` cells wide on a terminal ``screen_width`` wide: below 100
+    columns no progress text, a short bar and 6-cell counters; from 160 the bar takes the room
+    beside a 40-cell status (the app's breakpoints, ``screens/app.py``)."""
+    if screen_width < NARROW_BELOW:
+        return Columns(NAME_WIDTH, 11, 1, 0, 6, 1, None)
+    if screen_width >= WIDE_FROM:
+        fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2 + 40
+        return Columns(NAME_WIDTH, max(10, width - fixed), 2, PROGRESS_TEXT_WIDTH, 7, 2, 40)
+    return Columns(NAME_WIDTH, 22, 2, PROGRESS_TEXT_WIDTH, 7, 2, None)
+
+
+class StreamRow(Widget):
+    """One stream on one line: name, progress bar, fetched/estimate, counters and status.
+
+    One widget, drawn as one line of text: a row of seven widgets (labels, Textual's progress
+    bar) cost the dashboard about 60 widget renders and a 30-55 ms frame on every progress
+    redraw (``bench/ui_latency.py``). Colours come from the component classes below
+    (``screens/dashboard.tcss``); the bar is Textual's bar renderable. A running stream with no
+    estimate pulses (:data:`PULSE_FPS` redraws a second); a stopped one (failed, cancelled,
+    interrupted) draws how far it got, or an empty bar when its total is unknown.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "stream-row--bar",
+        "stream-row--complete",
+        "stream-row--pulse",
+        "stream-row--stopped",
+        "stream-row--muted",
+        *(f"stream-row--{status}" for status in STATUSES),
+    }
+
+    DEFAULT_CSS = """
+    StreamRow { height: 1; }
+    """
 
     def __init__(self, state: StreamState) -> None:
         super().__init__(classes="stream-row")
@@ -155,33 +223,15 @@ class StreamRow(Horizontal):
         if compact != self.compact:
             self.compact = compact
             self._shown = ()
-            if self.is_mounted:
-                self._apply()
-
-    def compose(self) -> ComposeResult:
-        yield Label(Content(clean(self._state.entity)), classes="stream-name")
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False)
-        yield Label("", classes="stream-progress")
-        yield Label("", classes="stream-counts")
-        yield Label("", classes="stream-status")
-
-    def on_mount(self) -> None:
-        self._apply()
+            self.refresh()
 
     def show(self, state: StreamState) -> None:
+        """Take the stream's latest state; redraws only when something shown changed."""
         self._state = state
-        if self.is_mounted:
-            self._apply()
-
-    def _apply(self) -> None:
-        state = self._state
-        c = state.counters
-        total, progress = state.bar()
         shown = (
             state.status,
-            c,
-            total,
-            progress,
+            state.counters,
+            state.total,
             state.error,
             state.capped,
             state.note,
@@ -190,30 +240,109 @@ class StreamRow(Horizontal):
         if shown == self._shown:
             return
         self._shown = shown
-        self.query_one(ProgressBar).update(total=total, progress=progress)
-        # Every cell has a fixed size (dashboard.tcss): new text needs a repaint, not a layout
-        # of the whole screen, which four times a second per row would stall the UI.
-        self.query_one(".stream-progress", Label).update(
-            Content(progress_text(state)), layout=False
-        )
-        self.query_one(".stream-counts", Label).update(
-            Content(
-                counts_text(
-                    (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls),
-                    6 if self.compact else 7,
-                )
-            ),
-            layout=False,
-        )
+        self.auto_refresh = 1 / PULSE_FPS if self.pulsing else None
+        self.refresh()
+
+    # -- what the row shows (tests read these) -----------------------------------------------
+
+    @property
+    def pulsing(self) -> bool:
+        """Whether the bar pulses: a running stream whose total is unknown."""
+        return self._state.bar()[0] is None
+
+    @property
+    def counts_line(self) -> str:
+        """The counters as shown: fetched, new, dup, failed, pages, calls."""
+        c = self._state.counters
+        values = (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)
+        return counts_text(values, 6 if self.compact else 7)
+
+    @property
+    def status_text(self) -> str:
+        """The status cell's whole text (the row may cut it with an ellipsis)."""
+        state = self._state
         status: str = state.shown_status
         if state.note and not state.error:
             status = f"{status}: {state.note}"
         if state.error:
             status = f"{state.status}: {reason_in_row(state.error, state.key)}"
-        label = self.query_one(".stream-status", Label)
-        label.update(Content(clean(status)), layout=False)
-        for name in STATUS_CLASSES:
-            label.set_class(name == f"-{state.status}", name)
+        return clean(status)
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.auto_refresh = 1 / PULSE_FPS if self.pulsing else None
+
+    def render(self) -> Text:
+        state = self._state
+        cols = row_columns(self.size.width, self.app.size.width)
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append_text(_cell(clean(state.entity), cols.name))
+        line.append_text(self._bar(cols.bar))
+        line.append(" " * cols.bar_gap)
+        if cols.progress:
+            muted = self.get_component_rich_style("stream-row--muted")
+            line.append_text(_cell(progress_text(state), cols.progress, muted))
+        c = state.counters
+        values = (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)
+        line.append(counts_text(values, cols.count_width))
+        line.append(" " * cols.status_gap)
+        used = line.cell_len
+        room = cols.status if cols.status is not None else max(1, self.size.width - used)
+        shown = str(state.shown_status)
+        kind = f"stream-row--{shown}" if shown in STATUSES else "stream-row--muted"
+        style = self.get_component_rich_style(kind)
+        line.append_text(_cell(self.status_text, room, style, pad=False))
+        return line
+
+    def _bar(self, width: int) -> Text:
+        state = self._state
+        total, progress = state.bar()
+        # As Textual's bar draws it: the track in the component's background colour, the
+        # stretch done in its colour.
+        track = Style.from_color(self.get_component_rich_style("stream-row--bar").bgcolor)
+        if total is None:  # running, total unknown: a pulse (still without animations)
+            if self.app.animation_level == "none":
+                start, end = 0.0, float(width)
+            else:
+                span = width + width / 4
+                where = (monotonic() * PULSE_CELLS_PER_S) % (2 * span)
+                start = (2 * span - where if where > span else where) - width / 4
+                end = start + width / 4
+            done = (max(0.0, start), min(end, float(width)))
+            return _bar_text(width, done, self._colour("stream-row--pulse"), track)
+        if state.status == StreamStatus.COMPLETED:
+            return _bar_text(width, (0, width), self._colour("stream-row--complete"), track)
+        if state.finished and state.total is None:  # stopped, its size unknown: claim nothing
+            return _bar_text(width, (0, 0), track, track)
+        kind = "stream-row--stopped" if state.finished else "stream-row--bar"
+        return _bar_text(width, (0, width * progress / max(total, 1)), self._colour(kind), track)
+
+    def _colour(self, component: str) -> Style:
+        return Style.from_color(self.get_component_rich_style(component).color)
+
+
+def _cell(text: str, width: int, style: Style | None = None, *, pad: bool = True) -> Text:
+    """``text`` in ``width`` cells: cut with an ellipsis when longer, padded when ``pad``."""
+    cell = Text(text, style=style or "", no_wrap=True, overflow="ellipsis", end="")
+    cell.truncate(width, overflow="ellipsis", pad=pad)
+    return cell
+
+
+_console: Console | None = None
+
+
+def _bar_text(width: int, done: tuple[float, float], style: Style, track: Style) -> Text:
+    """Textual's bar renderable (``textual.renderables.bar.Bar``) as one line of text:
+    ``done`` (start and end cells, halves allowed) in ``style``, the rest in ``track``."""
+    global _console
+    if _console is None:
+        _console = Console(width=256, color_system=None, file=io.StringIO())
+    bar = BarRenderable(done, highlight_style=style, background_style=track, width=width)
+    for part in bar.__rich_console__(_console, _console.options):
+        if isinstance(part, Text):
+            return part
+    return Text(" " * width, end="")
 
 
 def reason_in_row(error: str, key: str) -> str:

@@ -281,7 +281,6 @@ def test_an_archived_repository_is_read_as_usual_with_a_note(respx_mock: respx.M
 
 def test_the_dashboard_shows_the_note_on_the_stream(tmp_path: Path) -> None:
     from app_support import SIZE, make_app, wait_until
-    from textual.widgets import Label
 
     from backfill_tui.engine.run import RunRequest, SourceSpec
     from backfill_tui.widgets.run_rows import StreamRow
@@ -295,7 +294,7 @@ def test_the_dashboard_shows_the_note_on_the_stream(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: app.session is not None and not app.session.active)
             await pilot.pause()
             row = next(r for r in app.screen.query(StreamRow) if r.key.endswith("/push"))
-            return str(row.query_one(".stream-status", Label).render())
+            return row.status_text
 
     assert (
         asyncio.run(scenario())

@@ -1,0 +1,208 @@
+"""The app's runs in a child process (``engine.process``), as ``backfill-tui demo`` and ``app``
+start them: the same observations as a headless run, progress and the clock coming back over the
+pipe, cancel and quit ending the run cleanly, a killed child reported in one line (the run shown
+interrupted and resumable), and no token on the child's command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from app_support import (
+    SIZE,
+    Recorder,
+    make_app,
+    paced_environment,
+    settle,
+    sim_environment,
+    wait_for_exit,
+    wait_until,
+)
+
+from backfill_tui.cli.app import demo_sources
+from backfill_tui.clock import VirtualClock
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.process import ProcessRun
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.screens.messages import RunEnded
+from backfill_tui.screens.quit import QuitScreen
+from backfill_tui.store import Mirror
+
+SOURCES = demo_sources()  # every simulated provider, as `backfill-tui demo` fills them in
+
+
+def _request(*sources: str, days: int = 30) -> RunRequest:
+    return RunRequest("ws", tuple(SourceSpec.parse(s) for s in sources), depth=days)
+
+
+def _headless_count(db: Path, request: RunRequest) -> int:
+    mirror = Mirror.open(db)
+    try:
+        engine = Engine(mirror, sim_environment())
+        run = engine.plan(request)
+        asyncio.run(engine.run(run.id))
+        return mirror.count_run_observations(run.id)
+    finally:
+        mirror.close()
+
+
+def test_a_run_in_a_child_process_stores_what_a_headless_run_does(tmp_path: Path) -> None:
+    request = _request(*SOURCES)
+    expected = _headless_count(tmp_path / "headless.db", request)
+    app = make_app(tmp_path, run_process=True)
+    clock = app.environment.clock
+    assert isinstance(clock, VirtualClock)
+    started_at = clock.now()
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: app._run_host is not None)  # spawned after mount
+            run_id = app.plan_and_start(request)
+            assert run_id is not None and app.session is not None
+            session = app.session
+            assert isinstance(session.background, ProcessRun)
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=90)
+            await settle(pilot)
+            assert seen.of(RunEnded) == [RunEnded(run_id, "completed")]
+            # Progress came over the pipe, delivered by this process's reader thread.
+            assert session.buffer.received > 0
+            assert session.buffer.producers == {f"run {run_id} (process)"}
+            assert session.progress.totals().fetched == app.mirror.count_run_observations(run_id)
+            assert app.mirror.count_run_observations(run_id) == expected > 0
+            host = session.background.host
+            assert host is not None and host.process.returncode == 0  # reaped, ended cleanly
+            # The run's virtual clock moved in the child (rate-limit waits); the app's followed.
+            assert clock.now() >= started_at
+            await wait_until(pilot, lambda: app._run_host is not None)  # ready for the next
+
+    asyncio.run(scenario())
+    assert app._run_host is None  # the idle child was closed with the app
+
+
+def test_cancel_in_a_child_process_ends_the_run_cancelled(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path, environment=paced_environment("scale=2", latency=1.0), run_process=True
+    )
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            run_id = app.plan_and_start(_request("linear:ENG", "github:acme/rocket", days=90))
+            assert run_id is not None and app.session is not None
+            session = app.session
+            assert isinstance(session.background, ProcessRun)
+            await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
+            await pilot.press("c")
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
+            await settle(pilot)
+            assert seen.of(RunEnded) == [RunEnded(run_id, "cancelled")]
+            streams = app.mirror.streams(run_id)
+            assert not [s.key for s in streams if s.status in ("pending", "running")]
+            assert app.mirror.count_run_observations(run_id) > 0  # what was stored is kept
+            locks = app.mirror.conn.execute(
+                "SELECT count(*) FROM run_locks WHERE run_id = ?", (run_id,)
+            )
+            assert locks.fetchone()[0] == 0
+
+    asyncio.run(scenario())
+
+
+def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path, environment=paced_environment("scale=2", latency=0.5), run_process=True
+    )
+    seen = Recorder()
+    notes: list[str] = []
+    original_notify = app.notify
+
+    def notify(message: str, **kwargs: object) -> None:
+        notes.append(message)
+        original_notify(message, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = notify  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            run_id = app.plan_and_start(_request("github:acme/rocket", days=30))
+            assert run_id is not None and app.session is not None
+            session = app.session
+            background = session.background
+            assert isinstance(background, ProcessRun) and background.host is not None
+            await wait_until(pilot, lambda: session.buffer.received >= 1, timeout=60)
+            os.kill(background.host.process.pid, signal.SIGKILL)
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
+            await settle(pilot)
+            assert seen.of(RunEnded) == [RunEnded(run_id, "interrupted")]
+            assert any("killed by signal 9" in n for n in notes), notes
+            assert app.is_running  # no crash
+            # The run resumes from the app, in a new child, to its end.
+            assert app.retry_run()
+            await wait_until(pilot, lambda: len(seen.of(RunEnded)) == 2, timeout=90)
+            assert seen.of(RunEnded)[-1] == RunEnded(run_id, "completed")
+
+    asyncio.run(scenario())
+
+
+def test_quit_mid_run_in_a_child_process_cancels_it_and_reaps_it(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path, environment=paced_environment("scale=2", latency=1.0), run_process=True
+    )
+
+    async def scenario() -> tuple[str, ProcessRun]:
+        async with app.run_test(size=SIZE) as pilot:
+            run_id = app.plan_and_start(_request("linear:ENG", "github:acme/rocket", days=90))
+            assert run_id is not None and app.session is not None
+            session = app.session
+            assert isinstance(session.background, ProcessRun)
+            await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await pilot.press("y")
+            await wait_for_exit(app)
+            return run_id, session.background
+
+    run_id, background = asyncio.run(scenario())
+    assert background.done and background.host is not None
+    assert background.host.process.returncode == 0
+    run = app.mirror.get_run(run_id)
+    assert run is not None and run.status == "cancelled"
+
+
+def test_the_token_crosses_the_pipe_not_the_command_line(tmp_path: Path) -> None:
+    token = "ghp_processPipeOnly0123456789"
+    environment = paced_environment(f"token={token}", latency=0.3)
+    app = make_app(tmp_path, environment=environment, run_process=True)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            run_id = app.plan_and_start(_request("github:acme/rocket"))
+            assert run_id is not None and app.session is not None
+            background = app.session.background
+            assert isinstance(background, ProcessRun) and background.host is not None
+            pid = background.host.process.pid
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert b"backfill_tui.engine.process" in cmdline
+            assert token.encode() not in cmdline
+            assert token.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
+            app.cancel_run()
+            await wait_until(pilot, lambda: not app.running, timeout=60)
+
+    asyncio.run(scenario())
+
+
+def test_what_cannot_cross_to_a_child_runs_on_a_thread(tmp_path: Path) -> None:
+    """A replay's transport, a test's transport or a recorder cannot be rebuilt in another
+    process: ``portable()`` says so, and the app runs those on a thread."""
+    simulated = sim_environment()
+    portable = simulated.portable()
+    assert portable is not None and portable.simulator is not None
+    rebuilt = portable.build()
+    assert rebuilt.simulator is not None and simulated.simulator is not None
+    assert rebuilt.simulator.anchor == simulated.simulator.anchor  # the same world
+    assert rebuilt.clock.now() == simulated.clock.now()
+    with_transport = Environment(transport=simulated.simulator.transport, env={})
+    assert with_transport.portable() is None
+    assert Environment(env={}, wrap_transport=lambda t: t).portable() is None
