@@ -73,7 +73,7 @@ def test_a_run_in_a_child_process_stores_what_a_headless_run_does(tmp_path: Path
             assert session.progress.totals().fetched == app.mirror.count_run_observations(run_id)
             assert app.mirror.count_run_observations(run_id) == expected > 0
             host = session.background.host
-            assert host is not None and host.process.returncode == 0  # reaped, ended cleanly
+            assert host is not None and host.process.wait(timeout=30) == 0  # ended cleanly
             # The run's virtual clock moved in the child (rate-limit waits); the app's followed.
             assert clock.now() >= started_at
             await wait_until(pilot, lambda: app._run_host is not None)  # ready for the next
@@ -166,7 +166,7 @@ def test_quit_mid_run_in_a_child_process_cancels_it_and_reaps_it(tmp_path: Path)
 
     run_id, background = asyncio.run(scenario())
     assert background.done and background.host is not None
-    assert background.host.process.returncode == 0
+    assert background.host.process.wait(timeout=30) == 0
     run = app.mirror.get_run(run_id)
     assert run is not None and run.status == "cancelled"
 

@@ -49,6 +49,7 @@ def test_record_a_run_from_the_connect_screen(tmp_path: Path) -> None:
             assert isinstance(screen, ConnectScreen)
             screen.query_one("#workspace", Input).value = "ws"
             screen.add_source(SOURCE)
+            await pilot.pause()  # the source's card is laid out above Record to before the click
             await pilot.click("#record-to")
             screen.query_one("#record-to", Input).value = str(rec)
             await pilot.press("ctrl+s")

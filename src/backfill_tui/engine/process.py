@@ -209,8 +209,8 @@ class ProcessRun:
         except Exception:  # a message this side cannot read: a bug, the run is stopped
             log.exception("run %s: a message from its process could not be read", self.run_id)
             self.cancel()
-        host.close(timeout=30.0)
-        if outcome is None:
+        if outcome is None:  # the child died: reap it for its exit status
+            host.close(timeout=30.0)
             code = host.process.returncode
             how = f"was killed by signal {-code}" if code is not None and code < 0 else "stopped"
             log.warning("run %s: its process %s (exit status %s)", self.run_id, how, code)
@@ -221,12 +221,13 @@ class ProcessRun:
                 cancelled=self._cancel_requested,
             )
         self.outcome = outcome
-        self._done.set()
+        self._done.set()  # the child closed the mirror before it said "end"
         if self.on_end is not None:
             try:
                 self.on_end(outcome)
             except Exception:
                 log.exception("run %s: reporting its end failed", self.run_id)
+        host.close(timeout=30.0)  # its interpreter winds down meanwhile (idempotent)
 
     def _take(self, message: Any) -> RunOutcome | None:
         kind = message[0]

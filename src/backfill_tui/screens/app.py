@@ -85,7 +85,22 @@ class BackgroundEnded(Message):
 
 class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
     TITLE = "backfill-tui"
-    CSS_PATH = "app.tcss"
+    #: Every screen's stylesheet, read with the app's at start-up: a screen's own CSS_PATH read
+    #: on its first visit made Textual parse the whole stylesheet again (every widget's default
+    #: CSS too), ~0.5 s of the first F4 or F5 (bench/app_scale.py); all at once adds ~15 ms to
+    #: the first parse. The screens keep their CSS_PATH (already read: nothing is parsed again).
+    CSS_PATH: ClassVar = [
+        "app.tcss",
+        "connect.tcss",
+        "dashboard.tcss",
+        "observations.tcss",
+        "runs.tcss",
+        "export.tcss",
+        "diff.tcss",
+        "confirm.tcss",
+        "path_prompt.tcss",
+        "trigger.tcss",
+    ]
     COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
     MODES: ClassVar = {
         "connect": ConnectScreen,

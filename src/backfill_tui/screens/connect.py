@@ -22,7 +22,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
@@ -46,6 +45,7 @@ from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
+from .mode_screen import ModeScreen
 
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
@@ -92,7 +92,7 @@ def target_placeholder(provider_name: str) -> str:
     return CATALOG[provider_name].target_help.split(" (for example")[0]
 
 
-class ConnectScreen(Screen[None]):
+class ConnectScreen(ModeScreen):
     CSS_PATH = "connect.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Start", priority=True),
@@ -127,21 +127,6 @@ class ConnectScreen(Screen[None]):
                                 compact=True,
                             )
                 with Horizontal(classes="field"):
-                    yield Label("Max items", classes="field-label")
-                    yield Input(
-                        value=str(DEFAULT_MAX_ITEMS),
-                        placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
-                        restrict=r"[0-9]*",
-                        max_length=9,
-                        id="max-items",
-                    )
-                with Horizontal(classes="field"):
-                    yield Label("Record to", classes="field-label")
-                    yield Input(
-                        placeholder="optional: record this run to a file",
-                        id="record-to",
-                    )
-                with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
                     yield Select(
                         [(entry.label, name) for name, entry in CATALOG.items()],
@@ -163,6 +148,23 @@ class ConnectScreen(Screen[None]):
                 if keyring_note and not self.backfill.environment.simulated:
                     yield Label(Content(f"Note: {keyring_note}."), id="keyring-note")
                 yield Vertical(id="sources")
+                # The options come after the sources: a newcomer's essentials (workspace,
+                # depth, sources, Start) come first, within 80x24 (issue 12).
+                with Horizontal(classes="field"):
+                    yield Label("Max items", classes="field-label")
+                    yield Input(
+                        value=str(DEFAULT_MAX_ITEMS),
+                        placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
+                        restrict=r"[0-9]*",
+                        max_length=9,
+                        id="max-items",
+                    )
+                with Horizontal(classes="field"):
+                    yield Label("Record to", classes="field-label")
+                    yield Input(
+                        placeholder="optional: record this run to a file",
+                        id="record-to",
+                    )
             with Vertical(id="estimate-panel"):
                 yield DataTable(id="estimate-table", cursor_type="none", show_cursor=False)
                 yield Label(Content("Press ctrl+e for an estimate."), id="estimate-summary")
@@ -172,7 +174,16 @@ class ConnectScreen(Screen[None]):
             yield Button("Start", id="start", variant="primary")
         yield AppFooter()
 
+    def on_resize(self) -> None:
+        self._fit_width()
+
+    def _fit_width(self) -> None:
+        """Below 100 columns the form's fields and the buttons are one line high, so workspace,
+        depth, sources and Start fit in 80x24."""
+        self.compact_when_narrow("#form > .field > *, #actions Button")
+
     def on_mount(self) -> None:
+        self._fit_width()
         self.query_one("#estimate-panel").border_title = "Estimate"
         table = self.query_one("#estimate-table", DataTable)
         table.add_columns("stream", "items", "calls")

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
@@ -28,6 +27,7 @@ from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
 from .host import AppHost, host
 from .messages import ChartCounted
+from .mode_screen import ModeScreen
 
 if TYPE_CHECKING:
     from .host import RunSession
@@ -48,7 +48,7 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ModeScreen):
     CSS_PATH = "dashboard.tcss"
     # c and r are always live: on a finished run, pressing one says why it does nothing (a
     # dimmed key that ignores the press leaves a newcomer guessing).

@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -55,6 +54,7 @@ from .export_parts import (
     where,
 )
 from .host import AppHost, host
+from .mode_screen import ModeScreen
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("backfill_tui.screens.app")
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(ModeScreen):
     CSS_PATH = "export.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
@@ -147,7 +147,19 @@ class ExportScreen(Screen[None]):
             yield Button("Trigger in production…", id="trigger")
         yield AppFooter()
 
+    def on_resize(self) -> None:
+        self.compact_when_narrow("#export-actions Button")  # one line high below 100 columns
+
+    def _show_result(self, text: str) -> None:
+        """The panel's last line: what happened last, scrolled into view (the panel scrolls
+        at 80x24)."""
+        self.query_one("#export-result", Label).update(Content(clean(text)))
+        self.query_one("#plan-panel").call_after_refresh(
+            self.query_one("#plan-panel").scroll_end, animate=False
+        )
+
     def on_mount(self) -> None:
+        self.on_resize()
         self.query_one("#plan-panel").border_title = "Dry run"
         self.query_one("#export-form").border_title = "Export to production"
         self.query_one("#plan-sample", DataTable).add_columns("date", "type", "title", "sourceId")
@@ -290,6 +302,7 @@ class ExportScreen(Screen[None]):
         self.query_one("#plan-summary", Label).update(Content(plan_text(plan)))
         table = self.query_one("#plan-sample", DataTable)
         table.clear()
+        table.display = True
         for row in plan.sample:
             table.add_row(
                 Text(row.occurred_at[:10]),
@@ -406,19 +419,24 @@ class ExportScreen(Screen[None]):
             f"{plural(result.batches, 'batch', 'batches')}; {result.skipped} "
             f"skipped ({result.skip_reason})"
         )
+        # The panel reads top to bottom as it happened: a headline saying how the export ended,
+        # then its figures last. A cancelled one never reads "Exported" above "Cancelled".
         if result.cancelled:
             text = f"Cancelled: {done}. Export again to send the rest."
+            headline = f"Export to {target} cancelled between batches; what was sent is kept."
         else:
             text = f"Done: {done}."
+            headline = f"Exported to {target}."
         self.query_one("#plan-summary", Label).update(
             Content(
-                clean(
-                    f"Exported to {target}. Press ctrl+r for a new dry run (it shows what is "
-                    "left to send)."
-                )
+                clean(f"{headline} Press ctrl+r for a new dry run (it shows what is left to send).")
             )
         )
-        self.query_one("#export-result", Label).update(Content(clean(text)))
+        # The dry run's sample is from before the export: stale now, so it goes until the next.
+        sample = self.query_one("#plan-sample", DataTable)
+        sample.clear()
+        sample.display = False
+        self._show_result(text)
         self.notify(
             clean(text), severity="warning" if result.cancelled else "information", markup=False
         )

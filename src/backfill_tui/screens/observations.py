@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
@@ -25,8 +24,10 @@ from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
+from ..widgets.row_table import RowTable
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
+from .mode_screen import ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
@@ -54,7 +55,7 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     )
 
 
-class ObservationsScreen(Screen[None]):
+class ObservationsScreen(ModeScreen):
     CSS_PATH = "observations.tcss"
     AUTO_FOCUS = "#observations"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -76,6 +77,11 @@ class ObservationsScreen(Screen[None]):
         self._detail_generation = 0
         self._paging = False
         self._filters_asked: tuple[str | None, str | None, str | None] = (None, None, None)
+        #: The first page shown and what it answered (workspace, filters, count): a reload on
+        #: returning to the screen that gets the same answer keeps the table, its cursor and
+        #: scroll as they were, instead of rebuilding 100 rows (bench/app_scale.py "F4 again").
+        self._first_page: tuple[object, ...] | None = None
+        self._keep_if_unchanged = False
 
     @property
     def backfill(self) -> AppHost:
@@ -88,7 +94,7 @@ class ObservationsScreen(Screen[None]):
             yield Select[str]([], prompt="All types", id="type-filter")
             yield Input(placeholder="search titles and bodies (/)", id="search")
         with Horizontal(id="obs-main"):
-            yield DataTable(id="observations", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="observations", cursor_type="row", zebra_stripes=True)
             yield ObservationPane(id="detail")
         yield Label("", id="obs-count")
         yield AppFooter()
@@ -102,11 +108,15 @@ class ObservationsScreen(Screen[None]):
         table.add_column("significance", key="significance")
         self.query_one("#detail").display = False
         self.query_one("#detail").border_title = "Observation"
+        self.on_resize()
         self.reload()
+
+    def on_resize(self) -> None:
+        self.compact_when_narrow("#filters > *")  # one line high below 100 columns
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
-            self.reload()
+            self.reload(keep_if_unchanged=True)
 
     # -- loading: every read in a thread worker, its answer a message (stale ones dropped) ------
 
@@ -133,14 +143,19 @@ class ObservationsScreen(Screen[None]):
     def action_reload(self) -> None:
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, *, keep_if_unchanged: bool = False) -> None:
         """Query the mirror with the current filters (in a worker) and fill the table's first
-        page when the answer comes (:meth:`on_observations_found`); says "loading…" now."""
+        page when the answer comes (:meth:`on_observations_found`); says "loading…" now.
+
+        ``keep_if_unchanged``: an answer equal to the one shown (same first page and count)
+        leaves the table as it is (returning to the screen keeps the user's place)."""
         self._generation += 1
         self._paging = False
+        self._keep_if_unchanged = keep_if_unchanged
         self._filters_asked = self._filters()
         source, kind, text = self._filters_asked
-        self.query_one("#obs-count", Label).update(Content("loading…"))
+        if not keep_if_unchanged:
+            self.query_one("#obs-count", Label).update(Content("loading…"))
         self._find(self._generation, self.backfill.workspace, source, kind, text)
 
     @work(thread=True, exclusive=True, group="observations", exit_on_error=False)
@@ -201,6 +216,11 @@ class ObservationsScreen(Screen[None]):
             return  # an answer to an older query: a newer one is on its way
         table = self.query_one("#observations", DataTable)
         if message.offset == 0:
+            answer = (message.workspace, self._filters_asked, message.matching, message.rows)
+            if self._keep_if_unchanged and answer == self._first_page:
+                self._show_count(self._filters_asked[2])
+                return
+            self._first_page = answer
             self.workspace = message.workspace
             self.count_cap = message.count_cap
             self.matching = message.matching or 0

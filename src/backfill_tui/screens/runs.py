@@ -14,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
 from ..engine.diff import diff_fetched
@@ -28,6 +27,7 @@ from ..widgets.wording import in_app
 from .diff import DiffScreen
 from .host import AppHost, host
 from .messages import RunsDiffed
+from .mode_screen import ModeScreen
 from .path_prompt import PathPromptScreen
 
 __all__ = ["RunLine", "RunsScreen", "recording_problem", "run_lines"]
@@ -75,7 +75,7 @@ COLUMNS = (
 NARROW_COLUMNS = ("run", "status", "streams", "new", "dup", "failed", "sources")
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(ModeScreen):
     CSS_PATH = "runs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_run", "Open"),

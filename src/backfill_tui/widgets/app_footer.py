@@ -123,7 +123,11 @@ class AppFooter(Footer):
         return rows
 
     def _current_key(self) -> str | None:
-        mode = getattr(self.app, "current_mode", None)
+        """The F-key of the mode this footer's screen belongs to (not the app's current mode:
+        a screen being left is signalled after the app switched)."""
+        stacks = getattr(self.app, "_screen_stacks", {})
+        modes = [mode for mode, stack in stacks.items() if self.screen in stack]
+        mode = modes[0] if modes else getattr(self.app, "current_mode", None)
         keys = dict(
             zip(
                 ("connect", "dashboard", "observations", "runs", "export"), SCREEN_KEYS, strict=True

@@ -32,6 +32,7 @@ __all__ = [
     "StreamRow",
     "counts_text",
     "progress_text",
+    "stream_bar",
 ]
 
 NAME_WIDTH, PROGRESS_TEXT_WIDTH = 14, 15
@@ -47,6 +48,8 @@ PULSE_CELLS_PER_S = 9.0
 #: The app's breakpoints (``screens/app.py`` ``HORIZONTAL_BREAKPOINTS``), in columns.
 NARROW_BELOW, WIDE_FROM = 100, 160
 STATUSES = ("pending", "running", "completed", "failed", "cancelled", "interrupted", "capped")
+#: A stream that ended without completing: its bar shows how far it got, in its own colour.
+STOPPED = frozenset({StreamStatus.FAILED, StreamStatus.CANCELLED, StreamStatus.INTERRUPTED})
 
 
 def counts_text(values: tuple[int, ...], width: int = 7) -> str:
@@ -54,15 +57,39 @@ def counts_text(values: tuple[int, ...], width: int = 7) -> str:
     return "".join(f"{v:>{width}}" for v in values)
 
 
+def stream_bar(state: StreamState) -> tuple[float | None, float]:
+    """(total, progress) for the stream's bar. As :meth:`StreamState.bar`, except that a stream
+    which stopped (failed, cancelled, interrupted) never draws a full bar: it draws what it
+    reached of its estimate or, with no estimate (or past it), an empty bar, since how far it
+    got is unknown; its fetched count and status say what it did (issue 12)."""
+    if state.status not in STOPPED:
+        return state.bar()
+    done = state.counters.fetched
+    if state.total is None or done >= state.total:
+        return 1.0, 0.0
+    return float(max(state.total, 1)), float(done)
+
+
+def stopped_text(fetched: int) -> str:
+    """``stopped at 200``: a stopped stream whose share of its estimate is unknown, within the
+    progress column's 15 cells."""
+    text = f"stopped at {fetched}"
+    return text if len(text) <= PROGRESS_TEXT_WIDTH else f"stopped {fetched}"
+
+
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
     if state.status == StreamStatus.COMPLETED:
         return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.total is None:
+        if state.status in STOPPED:
+            return stopped_text(state.counters.fetched)
         return "" if state.status == StreamStatus.PENDING else "no estimate"
     if state.status == StreamStatus.PENDING:
         return f"~{state.total} expected"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
+    if state.finished and state.counters.fetched >= state.total:
+        return stopped_text(state.counters.fetched)  # past the estimate: no share
     if state.finished:
         return f"stopped at {share}%"
     return f"{share:>2}% of ~{state.total}"
@@ -203,6 +230,7 @@ class StreamRow(Widget):
         "stream-row--complete",
         "stream-row--pulse",
         "stream-row--stopped",
+        "stream-row--failed-bar",
         "stream-row--muted",
         *(f"stream-row--{status}" for status in STATUSES),
     }
@@ -313,8 +341,20 @@ class StreamRow(Widget):
             return _bar_text(width, done, self._colour("stream-row--pulse"), track)
         if state.status == StreamStatus.COMPLETED:
             return _bar_text(width, (0, width), self._colour("stream-row--complete"), track)
-        if state.finished and state.total is None:  # stopped, its size unknown: claim nothing
-            return _bar_text(width, (0, 0), track, track)
+        if state.status in STOPPED:
+            # What it reached of its estimate, never a full bar; with no estimate (or past it)
+            # an empty one. Its track is tinted, so it differs from a pending stream's, and a
+            # failed one has its own colour (stream_bar).
+            kind = "stream-row--failed-bar" if state.status == StreamStatus.FAILED else ""
+            look = self.get_component_rich_style(kind or "stream-row--stopped")
+            total, progress = stream_bar(state)
+            reached = width * progress / max(total or 1, 1)
+            return _bar_text(
+                width,
+                (0, reached),
+                Style.from_color(look.color),
+                Style.from_color(look.bgcolor),
+            )
         kind = "stream-row--stopped" if state.finished else "stream-row--bar"
         return _bar_text(width, (0, width * progress / max(total, 1)), self._colour(kind), track)
 

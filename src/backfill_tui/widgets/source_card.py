@@ -82,11 +82,12 @@ class SourceCard(Vertical):
                     name=entity,
                     classes=f"entity-{entity}",
                 )
-        with Horizontal(classes="card-line"):
+        with Horizontal(classes="card-line test-line"):
             yield Label("test", classes="card-key")
             yield Label(Content("not tested yet (ctrl+t tests every source)"), classes="check")
 
     def on_mount(self) -> None:
+        self.add_class("-untested")  # a narrow screen hides the "not tested yet" line
         self._show_token()
 
     def show_token(self, status: TokenStatus) -> None:
@@ -125,6 +126,7 @@ class SourceCard(Vertical):
 
     def show_check(self, report: ConnectionReport | None, *, pending: bool = False) -> None:
         label = self.query_one(".check", Label)
+        self.set_class(report is None and not pending, "-untested")
         if pending:
             label.update(Content("testing…"))
             return

@@ -1,0 +1,59 @@
+"""The base of the screens an F-key switches to (connect, dashboard, observations, runs, export).
+
+Textual keeps a mode's screen mounted between visits, but every switch back restyles the whole
+screen (``ScreenResume(refresh_styles=True)``): at 120x36 that was ~60 ms a key on the
+observations screen (bench/app_scale.py). A screen restyles itself whenever a class of its own
+changes, and ``App.switch_mode`` already refreshes the CSS of a screen that missed a theme or
+stylesheet change, so the restyle on resume is needed only when something app-wide changed
+since the screen was last shown: the CSS (a theme), the app's classes or its focus. For the
+same reason a new mode screen starts as styled for the app's current CSS (see ``__init__``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from textual import events
+from textual._context import NoActiveAppError
+from textual.screen import Screen
+from textual.widgets import Button, Input, Select
+
+#: Columns below which a screen is "-narrow" (app.HORIZONTAL_BREAKPOINTS) and its fields and
+#: buttons are one line high.
+NARROW_BELOW = 100
+
+__all__ = ["NARROW_BELOW", "ModeScreen"]
+
+
+class ModeScreen(Screen[None]):
+    """A screen kept between visits that restyles on resume only when the app's look changed."""
+
+    _styled_for: tuple[object, ...] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A new screen counts as having missed every CSS change, so entering its mode the first
+        # time made Textual parse the whole stylesheet again, twice (~0.4 s each at 120x36 under
+        # load). The app's stylesheet is current (a theme change reparses it at once) and the
+        # app reads every screen's .tcss at start-up (app.py CSS_PATH), so nothing is missed.
+        with contextlib.suppress(NoActiveAppError):
+            self._css_update_count = self.app._css_update_count
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler (Textual dispatches down the MRO), which then does
+        # the rest of a resume (focus, layout, refresh) as always.
+        app = self.app
+        styled_for = (app._css_update_count, frozenset(app.classes), app.app_focus)
+        if event.refresh_styles and styled_for == self._styled_for:
+            event.refresh_styles = False
+        self._styled_for = styled_for
+
+    def compact_when_narrow(self, selector: str) -> None:
+        """Inputs, selects and buttons matching ``selector`` take Textual's compact style (one
+        line, no border) below :data:`NARROW_BELOW` columns, their usual one from there: at
+        80x24 a bordered field costs three of the 24 lines (issue 12)."""
+        narrow = self.app.size.width < NARROW_BELOW
+        for widget in self.query(selector):
+            if isinstance(widget, Input | Select | Button):
+                widget.compact = narrow
