@@ -14,7 +14,7 @@ from memory_keyring import MemoryKeyring
 TOKEN_VARS = ("GITHUB_TOKEN", "VERCEL_TOKEN", "LINEAR_API_KEY", "SENTRY_AUTH_TOKEN")
 TESTS_DIR = Path(__file__).parent
 # The throwaway PostgreSQL server and the loopback Inngest stand-in of the export tests.
-pytest_plugins = ["conftest_pg", "inngest_stub"]
+pytest_plugins = ["conftest_pg", "inngest_stub", "cpu_report", "css_parse_cache"]
 
 
 @pytest.fixture(autouse=True)

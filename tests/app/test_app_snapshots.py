@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from app_support import (
     insert_evil_observation,
     make_app,
     populate,
+    settle,
     sim_environment,
     wait_until,
 )
@@ -140,7 +141,7 @@ def test_observations_table(
 ) -> None:
     app = _app(tmp_path)
     populate(app, "github:acme/rocket")
-    assert snap_compare(app, terminal_size=size, press=["f4"])
+    assert snap_compare(app, terminal_size=size, run_before=_keys_settled("f4"))
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -149,7 +150,8 @@ def test_observation_detail_pane(
 ) -> None:
     app = _app(tmp_path)
     populate(app, "github:acme/rocket")
-    assert snap_compare(app, terminal_size=size, press=["f4", "down", "down", "enter"])
+    settled = _keys_settled("f4", "down", "down", "enter")
+    assert snap_compare(app, terminal_size=size, run_before=settled)
 
 
 def test_provider_markup_and_escape_codes_render_literally(
@@ -157,7 +159,23 @@ def test_provider_markup_and_escape_codes_render_literally(
 ) -> None:
     app = make_app(tmp_path)
     insert_evil_observation(app)
-    assert snap_compare(app, terminal_size=SIZE, press=["f4", "enter"])
+    assert snap_compare(app, terminal_size=SIZE, run_before=_keys_settled("f4", "enter"))
+
+
+def _keys_settled(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Press ``keys`` one by one, each after the screens' store reads (workers) have answered.
+
+    A screen loads its rows in a worker: a key pressed before they land (a loaded machine) moves
+    through an empty table, and the picture shows another row than the test chose.
+    """
+
+    async def press(pilot: Pilot[Any]) -> None:
+        for key in keys:
+            await settle(pilot)
+            await pilot.press(key)
+        await settle(pilot)
+
+    return press
 
 
 async def _steady(pilot: Pilot[Any]) -> None:
@@ -201,7 +219,7 @@ def test_dashboard_after_a_run(
 def test_runs_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app, _ = _finished(tmp_path)
     populate(app, "github:acme/rocket", days=7)
-    assert snap_compare(app, terminal_size=size, press=["f5"])
+    assert snap_compare(app, terminal_size=size, run_before=_keys_settled("f5"))
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -6,8 +6,10 @@ fails the test on any exception the app raises or when a key is not handled with
 timeout (a frozen app); the failure names the seed, the sequence and its keys, so it replays.
 
 The app runs on the simulator with a virtual clock and a small scale, so runs started by the
-walk finish in moments; the sequences share a few app instances (a new one when the walk quits
-the app). ``WALK_SEQUENCES`` and ``WALK_SEED`` widen a local hunt:
+walk finish in moments. The sequences are cut into ``BATCHES`` tests that pytest-xdist spreads
+over the cores; the sequences of a batch share one app instance (a new one when the walk quits
+the app). Sequence ``i`` is drawn from ``random.Random(f"{seed}:{i}")`` whichever batch runs it.
+``WALK_SEQUENCES`` and ``WALK_SEED`` widen a local hunt:
 ``WALK_SEQUENCES=2000 WALK_SEED=7 pytest tests/app/test_app_walk.py``.
 """
 
@@ -32,6 +34,7 @@ from backfill_tui.screens.app import BackfillApp, DemoSetup
 
 SEQUENCES = int(os.environ.get("WALK_SEQUENCES", "200"))
 SEED = int(os.environ.get("WALK_SEED", "12"))
+BATCHES = 4  # tests the sequences are cut into, run side by side: each starts its own app(s)
 KEY_TIMEOUT = 30.0  # seconds for one key to be handled: beyond it the app is frozen
 SIZES = ((80, 24), (120, 36))  # 200x50 renders 3-5x slower; the snapshots cover it
 CONFIG = "scale=0.15,rate_limit_every=12,retry_after=3"
@@ -106,15 +109,16 @@ def _app(tmp_path: Path, template: Path, index: int) -> BackfillApp:
     )
 
 
-async def _walk(tmp_path: Path, template: Path, seed: int, sequences: int) -> int:
-    """Run ``sequences`` seeded sequences; returns how many app instances they needed."""
-    done, instances = 0, 0
-    while done < sequences:
+async def _walk(tmp_path: Path, template: Path, seed: int, sequences: range) -> int:
+    """Run the seeded sequences numbered ``sequences``; returns how many app instances they
+    needed."""
+    done, instances = sequences.start, 0
+    while done < sequences.stop:
         app = _app(tmp_path, template, instances)
-        size = SIZES[instances % len(SIZES)]
+        size = SIZES[(sequences.start + instances) % len(SIZES)]
         instances += 1
         async with app.run_test(size=size) as pilot:
-            while done < sequences and app.is_running:
+            while done < sequences.stop and app.is_running:
                 rng = random.Random(f"{seed}:{done}")
                 keys = [k for _ in range(rng.randint(2, 4)) for k in _key(rng)]
                 where = f"seed {seed}, sequence {done}, size {size}, keys {keys}"
@@ -124,8 +128,8 @@ async def _walk(tmp_path: Path, template: Path, seed: int, sequences: int) -> in
                         await asyncio.wait_for(_press(pilot, key), KEY_TIMEOUT)
                         if app._exception is not None or not app.is_running:
                             break
-                    if app.is_running:
-                        await asyncio.wait_for(pilot.pause(), KEY_TIMEOUT)
+                    if app.is_running:  # every message the keys caused handled, drawn
+                        await asyncio.wait_for(pilot.pause(0), KEY_TIMEOUT)
                 except (TimeoutError, WaitForScreenTimeout):
                     pytest.fail(f"the app froze: no answer within {KEY_TIMEOUT}s ({where})")
                 finally:
@@ -139,9 +143,21 @@ async def _walk(tmp_path: Path, template: Path, seed: int, sequences: int) -> in
     return instances
 
 
+def _batch(batch: int) -> range:
+    """The sequence numbers of ``batch``: ``SEQUENCES`` cut into ``BATCHES`` runs of numbers."""
+    return range(batch * SEQUENCES // BATCHES, (batch + 1) * SEQUENCES // BATCHES)
+
+
+def test_the_batches_cover_every_sequence_once() -> None:
+    numbers = [n for batch in range(BATCHES) for n in _batch(batch)]
+    assert numbers == list(range(SEQUENCES))
+    assert SEQUENCES >= 200 or "WALK_SEQUENCES" in os.environ  # a local hunt may walk fewer
+
+
+@pytest.mark.parametrize("batch", range(BATCHES))
 def test_random_key_sequences_never_crash_or_freeze_the_app(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     monkeypatch.chdir(tmp_path)  # a palette screenshot or a typed relative path lands here
-    instances = asyncio.run(_walk(tmp_path, _template(tmp_path), SEED, SEQUENCES))
+    instances = asyncio.run(_walk(tmp_path, _template(tmp_path), SEED, _batch(batch)))
     assert instances >= 1

@@ -33,6 +33,11 @@ def _run_and_read_headers(tmp_path: Path, config: str) -> tuple[dict[str, str], 
             assert run_id is not None
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
             await settle(pilot)
+            # Progress still buffered (the 4-a-second flush) lands now, and its redraw is laid
+            # out: on a loaded machine it came after the settle and a header had its new lines
+            # but not yet the rows for them.
+            app.flush_progress()
+            await pilot.pause()
             assert isinstance(app.screen, DashboardScreen)
             for header in app.screen.query(SourceHeader):
                 assert header.size.width <= 80

@@ -66,7 +66,11 @@ def _count(db: Path) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("sources", [[s] for s in AVAILABLE] + [AVAILABLE],
                          ids=[s.split(":")[0] for s in AVAILABLE] + ["all"])
-def test_sigkill_then_resume_changes_nothing(sources: list[str], tmp_path: Path, anchor: str) -> None:
+def test_sigkill_then_resume_changes_nothing(sources: list[str], tmp_path: Path, anchor: str,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The run is a process killed with SIGKILL; ``runs`` and ``resume`` then run in this
+    process (what they read is the mirror the killed process left)."""
     db = tmp_path / "m.db"
     config = f"anchor={anchor},scale=2,latency=0.04"
     env = {**os.environ, "BACKFILL_SIM": config}
@@ -75,21 +79,22 @@ def test_sigkill_then_resume_changes_nothing(sources: list[str], tmp_path: Path,
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _count(db) < 150 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
+        time.sleep(0.05)
     assert proc.poll() is None, "the run finished before it could be killed; slow it down"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
 
-    listed = json.loads(subprocess.run([BIN, "runs", "--json", "--db", str(db)], env=env,
-                                       capture_output=True, text=True, check=True).stdout)
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    runs = run_cli(capsys, "runs", "--json", "--db", str(db))
+    assert runs.code == 0, runs.err
+    listed = json.loads(runs.out)
     assert listed[0]["status"] == "interrupted"
     # The latency only gives the kill a moment to land; the resume runs without it (the same
     # history: the anchor and scale decide it, BACKFILL_SIM is honoured by resume).
-    unhurried = {**env, "BACKFILL_SIM": config.replace(",latency=0.04", "")}
-    resumed = subprocess.run([BIN, "resume", listed[0]["run_id"], "--json", "--quiet", "--db", str(db)],
-                             env=unhurried, capture_output=True, text=True, timeout=180)
-    assert resumed.returncode == 0, resumed.stderr
-    summary = json.loads(resumed.stdout)
+    monkeypatch.setenv("BACKFILL_SIM", config.replace(",latency=0.04", ""))
+    resumed = run_cli(capsys, "resume", listed[0]["run_id"], "--json", "--quiet", "--db", str(db))
+    assert resumed.code == 0, resumed.err
+    summary = json.loads(resumed.out)
     ids = stored_ids(db)
     assert len(ids) == len(set(ids))
     assert set(ids) == expected_ids(config, sources, summary["since"])
