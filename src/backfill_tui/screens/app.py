@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 import signal
@@ -160,6 +161,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # after the first frame
+        self.call_after_refresh(self._settle_heap)
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -299,6 +301,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
 
         session.progress.begin(self.clock.now())
         session.ended = False
+        gc.freeze()  # the dashboard's new widgets too: no full collection pass mid-run
         recorder, session.recorder = session.recorder, None  # only the first start records
         environment = session.engine.environment
         session.background = None
@@ -343,6 +346,16 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
                 run.host.close(timeout=1.0)
             return None
         return run
+
+    @staticmethod
+    def _settle_heap() -> None:
+        """Collect, then freeze what is left (``gc.freeze``): the objects Textual and the app
+        hold stay out of the collector's full passes, which otherwise take 50-110 ms and land
+        in the middle of a redraw while a run goes (``bench/ui_latency.py``). Called when the
+        app is idle: after the first frame and after a run; ``on_unmount`` unfreezes."""
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def _spawn_run_host(self) -> None:
         """Have a child process ready (its imports done) for the next run."""
@@ -395,6 +408,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
         self.post_message(RunEnded(session.run.id, status))
+        self.call_after_refresh(self._settle_heap)  # the run's garbage, collected once, now
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # ready for the next one
 
@@ -574,6 +588,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         does), so its thread never outlives the app mid-page."""
         self.reader.close()
         sys.setswitchinterval(self._switch_interval)
+        gc.unfreeze()  # what the app held may be collected again
         if self._run_host is not None:  # the idle child ends when its pipe closes
             host, self._run_host = self._run_host, None
             host.close(timeout=5.0)
