@@ -181,6 +181,22 @@ def _runs(db: Path) -> list[tuple[str, str, int, int, int]]:
         ).fetchall()
 
 
+def _search_box(screen: str) -> str:
+    """The Observations screen's filter line (source, type, search box): the line above its
+    column titles, or "" when they are not on screen."""
+    lines = screen.splitlines()
+    titles = [i for i, line in enumerate(lines) if "occurred (UTC)" in line]
+    return lines[titles[0] - 1] if titles and titles[0] > 0 else ""
+
+
+def _runs_listed(screen: str, count: int) -> bool:
+    """Whether the Runs screen is drawn with ``count`` runs (its column titles and rows)."""
+    lines = screen.splitlines()
+    if not any(line.split()[:2] == ["run", "status"] for line in lines if line.strip()):
+        return False
+    return sum(1 for line in lines if line.strip()[:8].isdigit() and "/" in line) >= count
+
+
 def test_a_demo_session_at_80x24_never_loses_the_app(
     terminal: Terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -221,8 +237,12 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     # 3. observations, and a search
     terminal.keys("F4")
     terminal.wait_for("enter opens one")
+    terminal.wait_for("observations (showing")  # its rows are read: the screen is ready
     terminal.keys("/")
-    terminal.keys(*"fix", "Enter")
+    terminal.keys(*"fix")
+    # The query stands in the search box (the line above the column titles) before Enter.
+    terminal.wait_until(lambda: "fix" in _search_box(terminal.screen()), "the query in the box")
+    terminal.keys("Enter")
     terminal.wait_until(
         lambda: "fix" in terminal.screen().lower().split("occurred", 1)[-1], "search results"
     )
@@ -239,14 +259,15 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     terminal.wait_until(lambda: _runs(db)[2][1] == "cancelled", "run 3 to be cancelled")
     third = _runs(db)[2]
     terminal.keys("F5")
-    terminal.wait_for("cancelled")
+    # The runs list itself (the dashboard behind it says "cancelled" too).
+    terminal.wait_until(lambda: _runs_listed(terminal.screen(), 3), "the runs list")
     terminal.keys("Tab", "Down", "Down", "Enter")  # newest first: the third row is the first run
     terminal.wait_for(f"run {first[0]}")
     terminal.alive()
 
     # 5. resume the cancelled run from F5
     terminal.keys("F5")
-    terminal.wait_for("cancelled")
+    terminal.wait_until(lambda: _runs_listed(terminal.screen(), 3), "the runs list")
     terminal.keys("Up", "Up", "r")
     terminal.wait_until(lambda: _runs(db)[2][1] == "completed", "the resumed run")
     terminal.wait_for(f"run {third[0]}")
