@@ -105,10 +105,7 @@ class DashboardScreen(ModeScreen):
         return self.app.size.width < COMPACT_BELOW
 
     def on_resize(self) -> None:
-        compact = self.compact
-        self.query_one(ColumnHeader).set_compact(compact)
-        for row in self._rows.values():
-            row.set_compact(compact)
+        # The rows and the column header lay their cells out for the width they are drawn at.
         self._overall = ""  # the overall line is re-made for the new width
         if self.backfill.session is not None:
             self._show_overall(self.backfill.session.progress, self.backfill.clock.now())
@@ -137,7 +134,6 @@ class DashboardScreen(ModeScreen):
             widgets.append(header)
             for key in state.streams:
                 row = StreamRow(session.progress.streams[key])
-                row.compact = self.compact
                 self._rows[key] = row
                 widgets.append(row)
         self.query_one(ReflowLog).clear()

@@ -100,12 +100,6 @@ class ColumnHeader(Static):
 
     def __init__(self) -> None:
         super().__init__(id="column-header")
-        self.compact = False
-
-    def set_compact(self, compact: bool) -> None:
-        """Narrower counter columns (below 100 columns of terminal)."""
-        self.compact = compact
-        self.refresh()
 
     def render(self) -> Text:
         cols = row_columns(self.size.width, self.app.size.width)
@@ -244,14 +238,6 @@ class StreamRow(Widget):
         self.key = state.key
         self._state = state
         self._shown: tuple[object, ...] = ()
-        self.compact = False
-
-    def set_compact(self, compact: bool) -> None:
-        """Narrower counter columns (below 100 columns of terminal)."""
-        if compact != self.compact:
-            self.compact = compact
-            self._shown = ()
-            self.refresh()
 
     def show(self, state: StreamState) -> None:
         """Take the stream's latest state; redraws only when something shown changed."""
@@ -263,7 +249,6 @@ class StreamRow(Widget):
             state.error,
             state.capped,
             state.note,
-            self.compact,
         )
         if shown == self._shown:
             return
@@ -281,9 +266,8 @@ class StreamRow(Widget):
     @property
     def counts_line(self) -> str:
         """The counters as shown: fetched, new, dup, failed, pages, calls."""
-        c = self._state.counters
-        values = (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)
-        return counts_text(values, 6 if self.compact else 7)
+        width = row_columns(self.size.width, self.app.size.width).count_width
+        return counts_text(_count_values(self._state), width)
 
     @property
     def status_text(self) -> str:
@@ -311,9 +295,7 @@ class StreamRow(Widget):
         if cols.progress:
             muted = self.get_component_rich_style("stream-row--muted")
             line.append_text(_cell(progress_text(state), cols.progress, muted))
-        c = state.counters
-        values = (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)
-        line.append(counts_text(values, cols.count_width))
+        line.append(counts_text(_count_values(state), cols.count_width))
         line.append(" " * cols.status_gap)
         used = line.cell_len
         room = cols.status if cols.status is not None else max(1, self.size.width - used)
@@ -360,6 +342,12 @@ class StreamRow(Widget):
 
     def _colour(self, component: str) -> Style:
         return Style.from_color(self.get_component_rich_style(component).color)
+
+
+def _count_values(state: StreamState) -> tuple[int, ...]:
+    """A stream's counters in the columns' order (:data:`COLUMNS`)."""
+    c = state.counters
+    return (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls)
 
 
 def _cell(text: str, width: int, style: Style | None = None, *, pad: bool = True) -> Text:
