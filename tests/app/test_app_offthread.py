@@ -8,6 +8,7 @@ import asyncio
 import threading
 from pathlib import Path
 
+import pytest
 from app_support import (
     SIZE,
     Recorder,
@@ -20,6 +21,8 @@ from app_support import (
 )
 from textual.widgets import DataTable, Input
 
+from backfill_tui.engine.background import BackgroundRun
+from backfill_tui.engine.process import ProcessRun
 from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.messages import ObservationsFound, RunEnded
@@ -54,8 +57,23 @@ def test_a_run_commits_its_pages_on_its_own_thread_not_the_apps(tmp_path: Path) 
     asyncio.run(scenario())
 
 
-def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(tmp_path: Path) -> None:
-    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=1.0))
+#: The run on a thread of the app, or in a child process as ``demo`` runs it (engine/process.py).
+WHERE = pytest.mark.parametrize("run_process", [False, True], ids=["thread", "process"])
+
+
+def _runs_where_asked(background: object, run_process: bool) -> bool:
+    return isinstance(background, ProcessRun if run_process else BackgroundRun)
+
+
+@WHERE
+def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(
+    tmp_path: Path, run_process: bool
+) -> None:
+    app = make_app(
+        tmp_path,
+        environment=paced_environment("scale=2", latency=1.0),
+        run_process=run_process,
+    )
     seen = Recorder()
 
     async def scenario() -> None:
@@ -63,6 +81,7 @@ def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(tmp_path: Pa
             run_id = app.plan_and_start(_request("linear:ENG", "github:acme/rocket", days=90))
             assert run_id is not None and app.session is not None
             session = app.session
+            assert _runs_where_asked(session.background, run_process)
             await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
             assert isinstance(app.screen, DashboardScreen)
             await pilot.press("c")
@@ -78,25 +97,37 @@ def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(tmp_path: Pa
             )
             assert locks.fetchone()[0] == 0  # its source locks were released
             assert not app.running and session.progress.status == "cancelled"
+            if run_process:  # what the child stored is the mirror's, kept
+                assert app.mirror.count_run_observations(run_id) > 0
 
     asyncio.run(scenario())
 
 
-def test_quit_mid_run_cancels_it_then_exits(tmp_path: Path) -> None:
-    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=1.0))
+@WHERE
+def test_quit_mid_run_cancels_it_then_exits(tmp_path: Path, run_process: bool) -> None:
+    app = make_app(
+        tmp_path,
+        environment=paced_environment("scale=2", latency=1.0),
+        run_process=run_process,
+    )
 
     async def scenario() -> str:
         async with app.run_test(size=SIZE) as pilot:
             run_id = app.plan_and_start(_request("linear:ENG", "github:acme/rocket", days=90))
             assert run_id is not None and app.session is not None
             session = app.session
+            assert _runs_where_asked(session.background, run_process)
             await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             await pilot.press("y")
             await wait_for_exit(app)
-            assert session.background is not None and session.background.done
-            assert not session.background.thread.is_alive()
+            background = session.background
+            assert background is not None and background.done
+            background.thread.join(timeout=30)  # a child's reader reaps it after the end
+            assert not background.thread.is_alive()
+            if isinstance(background, ProcessRun):
+                assert background.host is not None and background.host.process.poll() == 0
             return run_id
 
     run_id = asyncio.run(scenario())

@@ -1,7 +1,8 @@
 """The app's runs in a child process (``engine.process``), as ``backfill-tui demo`` and ``app``
 start them: the same observations as a headless run, progress and the clock coming back over the
 pipe, cancel and quit ending the run cleanly, a killed child reported in one line (the run shown
-interrupted and resumable), and no token on the child's command line."""
+interrupted and resumable), and no token on the child's command line. Cancel and quit mid-run
+are tested for both designs in test_app_offthread.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from app_support import (
     paced_environment,
     settle,
     sim_environment,
-    wait_for_exit,
     wait_until,
 )
 
@@ -27,7 +27,6 @@ from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.process import ProcessRun
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.messages import RunEnded
-from backfill_tui.screens.quit import QuitScreen
 from backfill_tui.store import Mirror
 
 SOURCES = demo_sources()  # every simulated provider, as `backfill-tui demo` fills them in
@@ -82,34 +81,6 @@ def test_a_run_in_a_child_process_stores_what_a_headless_run_does(tmp_path: Path
     assert app._run_host is None  # the idle child was closed with the app
 
 
-def test_cancel_in_a_child_process_ends_the_run_cancelled(tmp_path: Path) -> None:
-    app = make_app(
-        tmp_path, environment=paced_environment("scale=2", latency=1.0), run_process=True
-    )
-    seen = Recorder()
-
-    async def scenario() -> None:
-        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            run_id = app.plan_and_start(_request("linear:ENG", "github:acme/rocket", days=90))
-            assert run_id is not None and app.session is not None
-            session = app.session
-            assert isinstance(session.background, ProcessRun)
-            await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
-            await pilot.press("c")
-            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
-            await settle(pilot)
-            assert seen.of(RunEnded) == [RunEnded(run_id, "cancelled")]
-            streams = app.mirror.streams(run_id)
-            assert not [s.key for s in streams if s.status in ("pending", "running")]
-            assert app.mirror.count_run_observations(run_id) > 0  # what was stored is kept
-            locks = app.mirror.conn.execute(
-                "SELECT count(*) FROM run_locks WHERE run_id = ?", (run_id,)
-            )
-            assert locks.fetchone()[0] == 0
-
-    asyncio.run(scenario())
-
-
 def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) -> None:
     app = make_app(
         tmp_path, environment=paced_environment("scale=2", latency=0.5), run_process=True
@@ -144,31 +115,6 @@ def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) ->
             assert seen.of(RunEnded)[-1] == RunEnded(run_id, "completed")
 
     asyncio.run(scenario())
-
-
-def test_quit_mid_run_in_a_child_process_cancels_it_and_reaps_it(tmp_path: Path) -> None:
-    app = make_app(
-        tmp_path, environment=paced_environment("scale=2", latency=1.0), run_process=True
-    )
-
-    async def scenario() -> tuple[str, ProcessRun]:
-        async with app.run_test(size=SIZE) as pilot:
-            run_id = app.plan_and_start(_request("linear:ENG", "github:acme/rocket", days=90))
-            assert run_id is not None and app.session is not None
-            session = app.session
-            assert isinstance(session.background, ProcessRun)
-            await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
-            await pilot.press("ctrl+q")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
-            await pilot.press("y")
-            await wait_for_exit(app)
-            return run_id, session.background
-
-    run_id, background = asyncio.run(scenario())
-    assert background.done and background.host is not None
-    assert background.host.process.wait(timeout=30) == 0
-    run = app.mirror.get_run(run_id)
-    assert run is not None and run.status == "cancelled"
 
 
 def test_the_token_crosses_the_pipe_not_the_command_line(tmp_path: Path) -> None:
