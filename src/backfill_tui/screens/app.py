@@ -184,6 +184,17 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.stopped_by = "SIGTERM"
             self.run_worker(self._cancel_then_exit(), group="quit")
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (bound by Textual to say how to quit): the quit key in plain words, since
+        :meth:`notify` shows text as written and Textual's own message is markup."""
+        keys = [
+            key
+            for key, b in self.active_bindings.items()
+            if b.binding.action in ("quit", "app.quit")
+        ]
+        if keys:
+            self.notify(f"Press {keys[0]} to quit the app", title="Do you want to quit?")
+
     def notify(
         self,
         message: str,
