@@ -450,6 +450,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if self.session is not None and self.session.run.id == message.run_id:
             self.session.progress.sync(self.mirror.streams(message.run_id))
             self.session.progress.status = RunStatus(message.status)
+            if message.status == RunStatus.INTERRUPTED:  # its process is gone: nothing runs
+                self.session.progress.mark_interrupted()
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
             if (dashboard := self._dashboard()) is not None:
