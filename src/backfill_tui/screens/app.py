@@ -233,6 +233,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         from ..engine.recording import Recorder
         from ..engine.run import Engine
 
+        if self._mirror_gone("Cannot start"):
+            return None
         engine = Engine(self.mirror, self.environment)
         try:
             recorder = (
@@ -303,6 +305,21 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
         return self.session
+
+    def _mirror_gone(self, title: str) -> bool:
+        """Whether the mirror's file was deleted or moved while the app had it open (said in
+        one line under ``title``): its open connection still reads the old file, but a run
+        writes through connections of its own, which must not make a new, empty file."""
+        if self.mirror.path.is_file():
+            return False
+        self.notify(
+            f"the mirror {self.mirror.path} is gone (deleted or moved while the app was open); "
+            "quit and start the app again to make a new one",
+            title=title,
+            severity="error",
+            timeout=10,
+        )
+        return True
 
     def _environment_for(self, run: RunRecord) -> Environment:
         from ..engine.runs import environment_for
@@ -477,6 +494,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         from ..engine.run import Engine
         from ..engine.runs import RunCompleted, RunStillRunning, check_resume, resume_environment
 
+        if self._mirror_gone("Cannot resume"):
+            return False
         record = self.mirror.get_run(session.run.id)
         try:
             if record is None:
