@@ -240,7 +240,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             recorder = (
                 Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
             )
-            run = engine.plan(request, simulator_text=self.simulator_text)
+            planned = request if recorder is None else Recorder.request_for(request)
+            run = engine.plan(planned, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
