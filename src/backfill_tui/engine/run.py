@@ -261,10 +261,17 @@ class Engine:
             await client.aclose()
 
     async def _lookup(
-        self, run: RunRecord, connector: Connector, streams: list[StreamRecord]
+        self,
+        run: RunRecord,
+        connector: Connector,
+        streams: list[StreamRecord],
+        *,
+        streams_started: bool = False,
     ) -> str | None:
         """Run the source's lookup (``prepare()``) and account for its calls; returns the
-        failure's line (the source's streams fail with it), or ``None``."""
+        failure's line (the source's streams fail with it), or ``None``. Cancelled, it marks
+        the streams cancelled unless ``streams_started`` (they run beside it and say their own
+        end: marking them here too printed each "cancelled" line twice)."""
         info = provider(connector.provider)
         stats = LabelledStats(label=None)
         token = current_stats.set(stats)
@@ -274,7 +281,8 @@ class Engine:
         except ApiError as exc:
             error = redact(str(exc))
         except asyncio.CancelledError:
-            self._mark(streams, StreamStatus.CANCELLED, None)
+            if not streams_started:
+                self._mark(streams, StreamStatus.CANCELLED, None)
             raise
         except Exception as exc:  # a connector bug must not stop the other sources
             log.exception("%s:%s setup crashed", connector.provider, connector.target)
@@ -307,7 +315,7 @@ class Engine:
         fails every stream with its line, as when it ran first."""
 
         async def lookup() -> None:
-            error = await self._lookup(run, connector, streams)
+            error = await self._lookup(run, connector, streams, streams_started=True)
             if error is not None:
                 raise LookupFailed(error)
 

@@ -64,6 +64,9 @@ __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
 log = logging.getLogger("backfill_tui.screens.app")
 
+#: Seconds the app's own writes wait for another process's write lock before saying so.
+APP_BUSY_TIMEOUT_S = 2.0
+
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
 
@@ -141,6 +144,10 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         self.run_process = run_process
         self._run_host: RunHost | None = None
         self.mirror = mirror
+        # Its writes (planning a run, estimates) run on the UI's thread: a mirror another
+        # process holds is said within seconds ("Cannot start: … locked"), not after 30 s of a
+        # frozen screen. Runs write through their own connections with the long wait.
+        mirror.set_busy_timeout(APP_BUSY_TIMEOUT_S)
         self.reader = MirrorReader(mirror)
         self.environment = environment
         self.demo = demo
@@ -161,7 +168,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         self.set_interval(FLUSH_INTERVAL, self.flush_progress, name="progress-flush")
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # after the first frame
-        self.call_after_refresh(self._settle_heap)
+        self.call_after_refresh(self._settle_start)
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -176,6 +183,17 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if self.stopped_by is None:
             self.stopped_by = "SIGTERM"
             self.run_worker(self._cancel_then_exit(), group="quit")
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (bound by Textual to say how to quit): the quit key in plain words, since
+        :meth:`notify` shows text as written and Textual's own message is markup."""
+        keys = [
+            key
+            for key, b in self.active_bindings.items()
+            if b.binding.action in ("quit", "app.quit")
+        ]
+        if keys:
+            self.notify(f"Press {keys[0]} to quit the app", title="Do you want to quit?")
 
     def notify(
         self,
@@ -215,12 +233,15 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         from ..engine.recording import Recorder
         from ..engine.run import Engine
 
+        if self._mirror_gone("Cannot start"):
+            return None
         engine = Engine(self.mirror, self.environment)
         try:
             recorder = (
                 Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
             )
-            run = engine.plan(request, simulator_text=self.simulator_text)
+            planned = request if recorder is None else Recorder.request_for(request)
+            run = engine.plan(planned, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
@@ -285,6 +306,21 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
         return self.session
+
+    def _mirror_gone(self, title: str) -> bool:
+        """Whether the mirror's file was deleted or moved while the app had it open (said in
+        one line under ``title``): its open connection still reads the old file, but a run
+        writes through connections of its own, which must not make a new, empty file."""
+        if self.mirror.path.is_file():
+            return False
+        self.notify(
+            f"the mirror {self.mirror.path} is gone (deleted or moved while the app was open); "
+            "quit and start the app again to make a new one",
+            title=title,
+            severity="error",
+            timeout=10,
+        )
+        return True
 
     def _environment_for(self, run: RunRecord) -> Environment:
         from ..engine.runs import environment_for
@@ -357,6 +393,19 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         gc.collect()
         gc.freeze()
 
+    @staticmethod
+    def _settle_start() -> None:
+        """After the first frame: the start-up's garbage collected, the rest frozen as
+        :meth:`_settle_heap` does, and the collector on again (``cli/app.py`` turns it off for
+        the start-up: its passes over Textual's new objects were ~5% of the first frame).
+
+        Only the young generations are collected: with the collector off since the start,
+        everything the start made is still in them, while objects that an embedding process
+        (a test) already holds in the oldest generation are not walked again for each app."""
+        gc.collect(1)
+        gc.freeze()
+        gc.enable()
+
     def _spawn_run_host(self) -> None:
         """Have a child process ready (its imports done) for the next run."""
         if self._run_host is not None or not self.run_process or not self.is_running:
@@ -419,6 +468,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if self.session is not None and self.session.run.id == message.run_id:
             self.session.progress.sync(self.mirror.streams(message.run_id))
             self.session.progress.status = RunStatus(message.status)
+            if message.status == RunStatus.INTERRUPTED:  # its process is gone: nothing runs
+                self.session.progress.mark_interrupted()
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
             if (dashboard := self._dashboard()) is not None:
@@ -444,6 +495,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         from ..engine.run import Engine
         from ..engine.runs import RunCompleted, RunStillRunning, check_resume, resume_environment
 
+        if self._mirror_gone("Cannot resume"):
+            return False
         record = self.mirror.get_run(session.run.id)
         try:
             if record is None:

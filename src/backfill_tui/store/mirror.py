@@ -22,11 +22,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlite_utils import Database
 
 from ..errors import MirrorCorrupt, MirrorError, MirrorMissing, PermissionDenied
 from ..terms import RunStatus, StreamStatus
@@ -49,6 +47,8 @@ from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 
 if TYPE_CHECKING:  # the pydantic models load with the engine, not with every open of a mirror
+    from sqlite_utils import Database  # only to apply migrations (schema.py)
+
     from ..models import SourceEvent
 
 #: Seconds that opening the mirror for writing waits for another process's write lock.
@@ -99,10 +99,6 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         self.path = path
         self.conn = conn
         self._held = hold(path)  # never opened outside SQLite while held (opening.py)
-        # No sqlite-utils plugins on the mirror's connection: loading them scans every
-        # installed package's entry points (about 40 ms on each open, the app's first frame
-        # included), and no plugin may change how the mirror's SQL behaves.
-        self.db = Database(conn, execute_plugins=False)
         #: One write transaction at a time on this connection, whichever thread asks: the
         #: engine commits pages on its writer thread while the event loop's thread records
         #: statuses (engine/run.py).
@@ -111,6 +107,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         #: (SQLite's busy wait, up to ``RUN_BUSY_TIMEOUT_S``); None while none waits. The
         #: engine watches it to say that a run waits on another process (engine/run.py).
         self.lock_wait_since: float | None = None
+
+    @cached_property
+    def db(self) -> Database:
+        """sqlite-utils over this connection, made when a migration is to be applied (an
+        up-to-date mirror opens without importing sqlite-utils: schema.py)."""
+        from sqlite_utils import Database
+
+        # No sqlite-utils plugins on the mirror's connection: loading them scans every
+        # installed package's entry points (about 40 ms), and no plugin may change how the
+        # mirror's SQL behaves.
+        return Database(self.conn, execute_plugins=False)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -196,7 +203,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             mirror = cls(target, conn)
-            mirror._migrate()
+            if pending:  # check_existing read the applied migrations: none is missing
+                mirror._migrate()
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
         except sqlite3.Error as exc:
             conn.close()
@@ -220,10 +228,19 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         (:meth:`open`), made by the thread or process that uses it: :meth:`another_connection`
         for a thread, the app's run process (``engine.process``) for a process, which gets the
         path across a pipe. Nothing is checked or migrated. Raises a :class:`StorageError` if
-        SQLite refuses."""
+        SQLite refuses, :class:`MirrorMissing` if the file is gone (deleted or moved since it
+        was opened): it is never created here, where nothing would make it a mirror."""
+        if not path.is_file():
+            raise MirrorMissing(
+                path, f"the mirror {path} is gone (deleted or moved while in use)", "is gone"
+            )
         try:
             conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=OPEN_LOCK_WAIT_S
+                f"{path.resolve().as_uri()}?mode=rw",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=OPEN_LOCK_WAIT_S,
             )
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA foreign_keys=ON")
@@ -233,10 +250,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return cls(path, conn)
 
     def _migrate(self) -> None:
-        if migrations.pending(self.db):
+        steps = migrations()
+        if steps.pending(self.db):
             with self.transaction():
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            migrations.apply(self.db)
+            steps.apply(self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def verify(self, *, full: bool = False) -> None:
@@ -278,6 +296,13 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from None
         return found[:limit]
+
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long this connection's writes wait for another writer's lock before failing
+        with :class:`FileLocked` (``RUN_BUSY_TIMEOUT_S`` after :meth:`open`). The terminal app
+        sets a short one on its own connection: its writes run on the UI's thread, which must
+        not freeze for 30 s behind another process (a tester's finding)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def close(self) -> None:
         self.conn.close()
