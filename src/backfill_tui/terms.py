@@ -157,6 +157,12 @@ def combined_status(stream_statuses: Iterable[str]) -> RunStatus:
     return RunStatus.PARTIAL if StreamStatus.COMPLETED in statuses else RunStatus.FAILED
 
 
+#: How a stream's note starts when a 304 completed it (``engine/resync.py``): it fetched
+#: nothing, since nothing changed after the run named next; rows show it as "unchanged" and
+#: ``diff`` says so beside its counts.
+UNCHANGED = "unchanged since run"
+
+
 class CheckOutcome(StrEnum):
     """What a connection test (``engine.connection.check_source``) found."""
 

@@ -30,6 +30,7 @@ from ..connectors import Connector, KnownAnswer, Stream, provider
 from ..http import ApiClient, ApiError
 from ..store import Mirror, RunRecord, StreamRecord
 from ..store.resync import LOOKUP
+from ..terms import UNCHANGED
 
 
 def plan_gaps(mirror: Mirror, run: RunRecord) -> int:
@@ -91,11 +92,6 @@ async def unchanged(
         f"{UNCHANGED} {record.resync_of} ({label} answered 304 Not Modified; "
         "`run --full` fetches it all again)"
     )
-
-
-#: How a stream's note starts when a 304 completed it (:func:`unchanged`): it fetched nothing,
-#: since nothing changed after the run named next (``diff`` says so beside its counts).
-UNCHANGED = "unchanged since run"
 
 
 def unchanged_streams(mirror: Mirror, run_id: str) -> list[tuple[str, str]]:

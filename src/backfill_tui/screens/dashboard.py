@@ -30,6 +30,7 @@ from .messages import ChartCounted
 from .mode_screen import ModeScreen
 
 if TYPE_CHECKING:
+    from ..engine.mirror import RunRecord
     from .host import RunSession
 
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
@@ -46,6 +47,22 @@ def duration(seconds: float | None) -> str:
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
+
+
+def run_title(run: RunRecord, width: int) -> str:
+    """``run ID · workspace W · 30 days since 2026-10-31 11:56 UTC · simulated``, or a shorter
+    form of it when that is wider than ``width`` cells (the id always whole)."""
+    since = datetime.fromisoformat(run.since).astimezone(UTC)
+    sim = " · simulated" if run.simulate else ""
+    ws = clean(run.workspace)
+    forms = (
+        f"run {run.id} · workspace {ws} · {run.depth_days} days since "
+        f"{since:%Y-%m-%d %H:%M} UTC{sim}",
+        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d %H:%M} UTC{sim}",
+        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}{sim}",
+        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}",
+    )
+    return next((f for f in forms if len(f) <= width), forms[-1])
 
 
 class DashboardScreen(ModeScreen):
@@ -108,6 +125,8 @@ class DashboardScreen(ModeScreen):
         # The rows and the column header lay their cells out for the width they are drawn at.
         self._overall = ""  # the overall line is re-made for the new width
         if self.backfill.session is not None:
+            self._show_title(self.backfill.session.run)
+        if self.backfill.session is not None:
             self._show_overall(self.backfill.session.progress, self.backfill.clock.now())
 
     # -- showing a run ---------------------------------------------------------------------------
@@ -118,14 +137,7 @@ class DashboardScreen(ModeScreen):
             return
         self._run_id = session.run.id
         run = session.run
-        since = datetime.fromisoformat(run.since).astimezone(UTC)
-        sim = " · simulated" if run.simulate else ""
-        self.query_one("#run-title", Label).update(
-            Content(
-                f"run {run.id} · workspace {clean(run.workspace)} · {run.depth_days} days "
-                f"since {since:%Y-%m-%d %H:%M} UTC{sim}"
-            )
-        )
+        self._show_title(run)
         self._rows, self._headers = {}, {}
         widgets: list[Static | StreamRow] = []
         for source, state in session.progress.sources.items():
@@ -158,6 +170,13 @@ class DashboardScreen(ModeScreen):
         await container.mount_all(widgets)
         self.query_one(ColumnHeader).display = True
         self.refresh_session(final=True)
+
+    def _show_title(self, run: RunRecord) -> None:
+        """The run's line: the longest of its forms that fits the width (at 80 columns the
+        whole one was cut as "… 11:56 UT…", a tester's finding)."""
+        self.query_one("#run-title", Label).update(
+            Content(run_title(run, max(self.app.size.width - 2, 20)))
+        )
 
     def refresh_session(self, final: bool = False) -> None:
         """Redraw from the run's state; cheap when nothing changed."""
