@@ -1,13 +1,23 @@
-"""The dashboard's words fit 80 columns (a tester's findings at 80x24): the run's line keeps
-the id whole and drops words before it cuts ("… 11:56 UT…"), and a re-sync's unchanged stream
-says "unchanged" in its status cell instead of "completed: u…"."""
+"""The dashboard's words fit 80 columns and add up (a tester's findings at 80x24): the run's
+line keeps the id whole and drops words before it cuts ("… 11:56 UT…"), a re-sync's unchanged
+stream says "unchanged" instead of "completed: u…", and the day chart says how many of the
+run's observations fall before its days."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+from pathlib import Path
+
+from app_support import make_app, populate, settle, wait_until
+from textual.widgets import Label
+
+from backfill_tui.cli.app import demo_sources
 from backfill_tui.engine.live import StreamState
-from backfill_tui.screens.dashboard import run_title
+from backfill_tui.screens.dashboard import DashboardScreen, run_title
 from backfill_tui.store import RunRecord
 from backfill_tui.terms import StreamStatus
+from backfill_tui.widgets.day_chart import SourceChart
 from backfill_tui.widgets.run_rows import StreamRow
 
 RUN = RunRecord(
@@ -45,3 +55,30 @@ def test_an_unchanged_stream_says_unchanged_in_one_word() -> None:
     assert StreamRow(state).status_text == "unchanged"
     state.note = "empty repository"
     assert StreamRow(state).status_text == "completed: empty repository"
+
+
+def test_the_day_chart_and_its_older_line_add_up_to_what_the_run_stored(
+    tmp_path: Path,
+) -> None:
+    """A 30-day run's Linear issues created before the window (updated in it) are not in any
+    day: the line beneath the axis counts them, so days + that line = what the run stored (a
+    tester found the chart 62 short of the header)."""
+    app = make_app(tmp_path)
+    run_id = populate(app, *demo_sources(), workspace="demo", days=30)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.open_run(run_id)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await wait_until(pilot, lambda: bool(screen.query(".chart-older")))
+            older = screen.query_one(".chart-older", Label)
+            await wait_until(pilot, lambda: str(older.content).startswith("+"))
+            await settle(pilot)
+            days = sum(int(sum(c._series)) for c in screen.query(SourceChart))
+            match = re.fullmatch(r"\+(\d+) created before \w{3} \d{2}", str(older.content))
+            assert match, str(older.content)
+            assert int(match.group(1)) > 0
+            assert days + int(match.group(1)) == app.mirror.count_run_observations(run_id)
+
+    asyncio.run(scenario())

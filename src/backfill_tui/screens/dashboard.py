@@ -259,19 +259,23 @@ class DashboardScreen(ModeScreen):
         since = datetime.fromisoformat(run.since).astimezone(UTC)
         last = datetime.fromisoformat(run.started_at).astimezone(UTC).date()
         self._chart_generation += 1
-        self._count_days(self._chart_generation, run.workspace, run.since, since.date(), last)
+        self._count_days(
+            self._chart_generation, run.workspace, run.id, run.since, since.date(), last
+        )
 
     @work(thread=True, exclusive=True, group="day-chart", exit_on_error=False)
     def _count_days(
-        self, generation: int, workspace: str, since: str, first: date, last: date
+        self, generation: int, workspace: str, run_id: str, since: str, first: date, last: date
     ) -> None:
         with self.backfill.reader() as mirror:
             counts = mirror.daily_counts(workspace, since)
-        self.post_message(ChartCounted(generation, counts, first, last))
+            older = mirror.count_run_older(workspace, run_id, since)
+        self.post_message(ChartCounted(generation, counts, first, last, older))
 
     def on_chart_counted(self, message: ChartCounted) -> None:
         if message.generation == self._chart_generation and self.is_mounted:
-            self.query_one(DayChart).show(message.counts, message.first, message.last)
+            chart = self.query_one(DayChart)
+            chart.show(message.counts, message.first, message.last, older=message.older)
 
     # -- actions -----------------------------------------------------------------------------------
 

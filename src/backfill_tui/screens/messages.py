@@ -97,6 +97,9 @@ class ChartCounted(Message):
     counts: dict[str, dict[str, int]]
     first: date
     last: date
+    #: The run's observations that occurred before ``first`` (created before the window,
+    #: updated in it): left out of the days, said beneath them.
+    older: int = 0
 
 
 @dataclass

@@ -341,6 +341,18 @@ class ObservationBrowsing:
             metadata=_loads(data["metadata"], {}),
         )
 
+    def count_run_older(self, workspace: str, run_id: str, since: str) -> int:
+        """How many observations ``run_id`` stored first in ``workspace`` that occurred before
+        ``since`` (ISO 8601): items updated in the backfill window but created before it (a
+        Linear issue is observed at its creation), which a per-day chart of the window leaves
+        out. Uses the run index, then compares each of its rows' instants."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM observations WHERE run_id = ? AND workspace_id = ? "
+            "AND julianday(occurred_at) < julianday(?)",
+            (run_id, workspace, since),
+        ).fetchone()
+        return int(row[0])
+
     def daily_counts(self, workspace: str, since: str) -> dict[str, dict[str, int]]:
         """Observations per UTC day since ``since``, per source (provider)."""
         # The text bound (a day early, for offsets) lets the (workspace, occurred_at) index

@@ -93,13 +93,15 @@ class DayChart(Vertical):
         super().__init__(id=id)
         self._expected: list[str] = []
         self._charts: dict[str, SourceChart] = {}
-        self._pending: tuple[dict[str, dict[str, int]], date, date] | None = None
+        self._pending: tuple[dict[str, dict[str, int]], date, date, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(Content("no observations in the window yet"), classes="chart-empty")
         with Horizontal(classes="chart-axis"):
             yield Label("", classes="axis-first")
             yield Label("", classes="axis-last")
+        # Always there (empty when none), so a count appearing mid-run repaints, not a layout.
+        yield Label("", classes="chart-older")
 
     def expect(self, sources: list[str]) -> None:
         """The sources (providers, as counted: ``"github"``) of the run now shown: each has a
@@ -108,12 +110,20 @@ class DayChart(Vertical):
         self._expected = sorted(sources)
         self._set_sources(set(self._expected))
 
-    def show(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
+    def show(
+        self, counts: dict[str, dict[str, int]], first: date, last: date, *, older: int = 0
+    ) -> None:
         """Draw ``counts`` (observations per UTC day by source, ``{"github": {"2026-05-01":
-        3}}``: ``Mirror.daily_counts``) from ``first`` to ``last`` inclusive."""
+        3}}``: ``Mirror.daily_counts``) from ``first`` to ``last`` inclusive; ``older``: the
+        run's observations that occurred before ``first``, said beneath the axis (so the days
+        and that line add up to what the run stored; a tester found 62 missing)."""
         if not self.is_mounted:
-            self._pending = (counts, first, last)
+            self._pending = (counts, first, last, older)
             return
+        text = f"+{older} created before {first:%b %d}" if older else ""
+        if older and len(text) + 15 <= self.size.width:
+            text += ", updated since"
+        self.query_one(".chart-older", Label).update(Content(text), layout=False)
         self._set_sources(set(counts) | set(self._expected))
         self._fill(counts, first, last)
         self._align()
@@ -145,7 +155,7 @@ class DayChart(Vertical):
         """Two lines per source if they all fit with the date axis, else one line each."""
         if not self.size.height:
             return
-        one_line = 2 * len(self._charts) + 1 > self.size.height
+        one_line = 2 * len(self._charts) + 2 > self.size.height  # + the axis and "older" lines
         for chart in self._charts.values():
             chart.set_one_line(one_line)
         self._align()
@@ -164,7 +174,8 @@ class DayChart(Vertical):
         if self._charts:  # expected before the panel was mounted
             self.mount_all(self._charts.values(), before=self.query_one(".chart-axis", Horizontal))
         if self._pending is not None:
-            self.show(*self._pending)
+            counts, first, last, older = self._pending
+            self.show(counts, first, last, older=older)
             self._pending = None
 
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
