@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
+from ..engine.mirror import Mirror
 from ..engine.observations import ObservationRow, kept_by_production, literal_terms
 from ..terms import noun
 from ..textsafe import clean
@@ -55,6 +56,33 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     )
 
 
+def first_page(
+    mirror: Mirror, workspace: str, source: str | None, kind: str | None, text: str | None
+) -> tuple[int, int, list[ObservationRow]]:
+    """What the screen reads for a query: (how many match, counted no further than ``cap``
+    (``cap + 1`` says "more"), ``cap``, the newest :data:`PAGE` rows). On the screen's worker
+    thread; ``bench/app_scale.py`` times it alone as the mirror's part of a key."""
+    if text and literal_terms(text):
+        # A literal term (an emoji) reads rows to match: count no further than a page, which
+        # the page itself does (one row more says "more than a page").
+        rows = mirror.find_observations(
+            workspace, source=source, observation_type=kind, text=text, limit=PAGE + 1
+        )
+        return len(rows), PAGE, rows[:PAGE]
+    matching = mirror.count_observations_matching(
+        workspace, source=source, observation_type=kind, text=text, cap=COUNT_CAP
+    )
+    rows = mirror.find_observations(
+        workspace,
+        source=source,
+        observation_type=kind,
+        text=text,
+        limit=PAGE,
+        matching=matching,  # counted just now: the plan needs no count of its own
+    )
+    return matching, COUNT_CAP, rows
+
+
 class ObservationsScreen(ModeScreen):
     CSS_PATH = "observations.tcss"
     AUTO_FOCUS = "#observations"
@@ -86,6 +114,11 @@ class ObservationsScreen(ModeScreen):
     @property
     def backfill(self) -> AppHost:
         return host(self)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the first page has been shown (``ahead.py`` draws the screen then)."""
+        return self._first_page is not None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -172,14 +205,7 @@ class ObservationsScreen(ModeScreen):
                 names = mirror.workspaces()
                 workspace = names[0] if names else ""
             facets = mirror.observation_facets(workspace)
-            # A literal term (an emoji) reads rows to match: count no further than a page.
-            cap = PAGE if text and literal_terms(text) else COUNT_CAP
-            matching = mirror.count_observations_matching(
-                workspace, source=source, observation_type=kind, text=text, cap=cap
-            )
-            rows = mirror.find_observations(
-                workspace, source=source, observation_type=kind, text=text, limit=PAGE
-            )
+            matching, cap, rows = first_page(mirror, workspace, source, kind, text)
         self.post_message(ObservationsFound(generation, 0, rows, matching, cap, facets, workspace))
 
     def _add_page(self) -> None:
