@@ -152,3 +152,41 @@ def test_what_cannot_cross_to_a_child_runs_on_a_thread(tmp_path: Path) -> None:
     with_transport = Environment(transport=simulated.simulator.transport, env={})
     assert with_transport.portable() is None
     assert Environment(env={}, wrap_transport=lambda t: t).portable() is None
+
+
+def test_a_run_waiting_on_a_locked_mirror_says_so_on_the_dashboard(tmp_path: Path) -> None:
+    """Another writer holds the mirror: the dashboard's log says the run waits for it (the
+    child sends the line at once, though its own loop may be the one waiting), and the run
+    completes once the lock is free."""
+    import sqlite3
+
+    from backfill_tui.screens.dashboard import DashboardScreen
+    from backfill_tui.widgets.reflow_log import ReflowLog
+
+    app = make_app(tmp_path, environment=paced_environment(), run_process=True)
+    seen = Recorder()
+    holder = sqlite3.connect(tmp_path / "mirror.db", isolation_level=None, timeout=30)
+
+    def log_text() -> str:
+        log = app.screen.query_one(ReflowLog)
+        return "\n".join(line.plain for line in log._source)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: app._run_host is not None)
+            run_id = app.plan_and_start(_request("github:acme/rocket", days=90))
+            assert run_id is not None and isinstance(app.screen, DashboardScreen)
+            await wait_until(pilot, lambda: app.mirror.count_run_observations(run_id) > 0)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                await wait_until(pilot, lambda: "waiting for the mirror" in log_text(), timeout=25)
+            finally:
+                holder.execute("ROLLBACK")
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=90)
+            assert seen.of(RunEnded) == [RunEnded(run_id, "completed")]
+            assert "the run goes on when it is free, or stops if it is still locked" in log_text()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        holder.close()

@@ -103,6 +103,67 @@ def test_a_signalled_run_stops_cleanly_and_resume_finishes_it_exactly(
     assert set(ids) == ground_truth(config, "github", "acme/rocket", summary["since"])
 
 
+def test_ctrl_c_twice_keeps_the_clean_stop(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two Ctrl-C in quick succession (the signals may even arrive as one): still the summary
+    and the resume line, exit 1, and resume finishes exactly. Before, the second one could land
+    in the summary and end the command with "cancelled; nothing more was written"."""
+    db = tmp_path / "m.db"
+    config = f"anchor={anchor},latency=0.2"
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    process = start("run", SOURCE, "--simulate", "--workspace", "demo", "--db", str(db), "--json")
+    wait_until(lambda: observations(db) > 0, process)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.01)
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    code, out, err = finish(process)
+
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("cancelled (SIGINT): what was stored")
+    run_id = json.loads(out)["run_id"]
+    resumed = run_cli(capsys, "resume", run_id, "--db", str(db), "--json")
+    assert resumed.code == 0, resumed.err
+    ids = stored_ids(db)
+    assert len(ids) == len(set(ids))
+    since = json.loads(resumed.out)["since"]
+    assert set(ids) == ground_truth(config, "github", "acme/rocket", since)
+
+
+_THREE_PRESSES = """
+import os, signal, time
+from backfill_tui.cli.signals import stop_on_signals
+with stop_on_signals():
+    for press in range(3):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)
+            print("press", press, "went on", flush=True)
+        except KeyboardInterrupt:
+            print("press", press, "stops", flush=True)
+print("not reached", flush=True)
+"""
+
+
+def test_the_second_stop_signal_says_so_and_the_third_quits_at_once() -> None:
+    """Stop signals one by one: the first stops the work (KeyboardInterrupt), the second says
+    the command is already stopping and lets the stop go on, the third exits 130 at once."""
+    done = subprocess.run(
+        [sys.executable, "-c", _THREE_PRESSES], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.splitlines() == ["press 0 stops", "press 1 went on"]
+    assert done.stderr == (
+        "backfill-tui: already stopping; what is stored is kept "
+        "(press Ctrl-C again to quit at once)\n"
+    )
+    assert done.returncode == 130
+
+
 class SlowInngest:
     """Answers like Inngest's event API, slowly, and keeps the first event of each id."""
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..engine.environment import Environment
     from ..engine.mirror import Mirror
     from ..engine.run import Engine
+    from ..engine.summary import BudgetLog
     from .signals import Stop
 
 __all__ = ["check_side_outputs", "drive"]
@@ -59,30 +60,48 @@ def drive(
     Returns the exit status: 0 completed, 1 a stream failed or was cancelled, the error's own
     status when the mirror refused a write mid-run (a full disk: 2)."""
     import asyncio
-    import json
 
-    from ..engine.runs import resume_hint_note
-    from ..engine.summary import BudgetLog, run_summary
+    from ..engine.summary import BudgetLog
     from ..errors import MirrorError, StorageError
-    from .display import HeadlessDisplay, PipeConsole, print_summary
+    from .display import HeadlessDisplay
     from .signals import stop_on_signals
 
     stopped: BackfillError | None = None
-    with (
-        HeadlessDisplay(
+    # One Stop for the run and its summary: a second Ctrl-C while either goes on only says the
+    # command is already stopping (signals.py), so the summary and the resume line still come.
+    with stop_on_signals() as stop:
+        with HeadlessDisplay(
             sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
-        ) as display,
-        stop_on_signals() as stop,
-    ):
-        engine.subscribe(display)
-        budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
-        engine.subscribe(budgets)
-        try:
-            asyncio.run(_execute(engine, run_id, stop))
-        except KeyboardInterrupt:
-            stop.signal_name = stop.signal_name or "SIGINT"
-        except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
-            stopped = exc
+        ) as display:
+            engine.subscribe(display)
+            budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
+            engine.subscribe(budgets)
+            try:
+                asyncio.run(_execute(engine, run_id, stop))
+            except KeyboardInterrupt:
+                stop.signal_name = stop.signal_name or "SIGINT"
+            except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
+                stopped = exc
+        return _finish(engine, mirror, run_id, budgets, stop, stopped, as_json, db_flag)
+
+
+def _finish(
+    engine: Engine,
+    mirror: Mirror,
+    run_id: str,
+    budgets: BudgetLog,
+    stop: Stop,
+    stopped: BackfillError | None,
+    as_json: bool,
+    db_flag: str,
+) -> int:
+    """After the run: the summary on stdout and the last line on stderr; the exit status."""
+    import json
+
+    from ..engine.runs import resume_hint_note
+    from ..engine.summary import run_summary
+    from .display import PipeConsole, print_summary
+
     run = mirror.get_run(run_id)
     assert run is not None
     # a run the mirror stopped ends with this process: say what `runs` will show (interrupted)

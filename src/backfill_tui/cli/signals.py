@@ -13,20 +13,31 @@ command but the terminal app), so both signals do the same thing:
   ended but a stream failed or was cancelled").
 
 :attr:`Stop.signal_name` says which signal arrived, for the message.
+
+A second stop signal while the first is being handled does not cut the clean stop short (the
+summary and the ``resume`` line still come): it says the command is already stopping and how to
+quit at once. A third quits at once with 130 (128 + SIGINT, as a shell reports Ctrl-C), which
+is safe: every page is committed with its checkpoint in one transaction, so a stop between two
+commits loses nothing stored (the same reason ``kill -9`` is safe; tests/e2e/test_kill9*).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-__all__ = ["STOP_SIGNALS", "Stop", "cancel_on_signals", "stop_on_signals"]
+__all__ = ["EXIT_FORCED", "STOP_SIGNALS", "Stop", "cancel_on_signals", "stop_on_signals"]
+
+#: The exit status of a third stop signal: 128 + SIGINT, as a shell reports a Ctrl-C.
+EXIT_FORCED = 130
 
 #: The signals that ask a long operation to stop cleanly.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -37,10 +48,26 @@ class Stop:
     """Which stop signal arrived during the block, if any (``"SIGTERM"``, ``"SIGINT"``)."""
 
     signal_name: str | None = None
+    #: How many stop signals arrived.
+    count: int = 0
 
-    def note(self, signum: int) -> None:
+    def note(self, signum: int) -> bool:
+        """Note ``signum``; True for the first stop signal (the one to act on). The second
+        says on stderr that the command is already stopping; the third exits at once with
+        :data:`EXIT_FORCED`."""
+        self.count += 1
         if self.signal_name is None:
             self.signal_name = signal.Signals(signum).name
+        if self.count == 2:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(
+                    "backfill-tui: already stopping; what is stored is kept "
+                    "(press Ctrl-C again to quit at once)\n"
+                )
+                sys.stderr.flush()
+        elif self.count > 2:
+            os._exit(EXIT_FORCED)
+        return self.count == 1
 
 
 @contextlib.contextmanager
@@ -54,8 +81,8 @@ def stop_on_signals() -> Iterator[Stop]:
         return
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        stop.note(signum)
-        raise KeyboardInterrupt
+        if stop.note(signum):
+            raise KeyboardInterrupt
 
     saved: dict[int, Any] = {}
     for sig in STOP_SIGNALS:
@@ -77,8 +104,7 @@ def cancel_on_signals(stop: Stop, task: asyncio.Task[Any] | None = None) -> Iter
     target = task or asyncio.current_task()
 
     def cancel(signum: int) -> None:
-        stop.note(signum)
-        if target is not None:
+        if stop.note(signum) and target is not None:
             target.cancel()
 
     installed: dict[int, Any] = {}

@@ -185,6 +185,7 @@ async def drive_run(
     run_id: str,
     subscribers: Sequence[Subscriber] = (),
     recording: AbstractContextManager[Any] | None = None,
+    readers: Sequence[int] = (),
 ) -> RunOutcome:
     """Run (or resume) ``run_id`` to its end on the running loop, through the mirror connection
     ``connect()`` makes here, and say how it ended; never raises but for the loop's own stop.
@@ -193,7 +194,7 @@ async def drive_run(
     Cancelling the awaiting task ends the run as a Ctrl-C does (streams marked cancelled); a
     :class:`BackfillError` ends it with its one line (token redacted); any other exception is a
     bug, logged with its traceback, and reported as ``internal``. The returned status is the one
-    the mirror holds at the end.
+    the mirror holds at the end. ``readers``: pids that hold the mirror open only to read.
     """
     from .run import Engine
 
@@ -202,6 +203,7 @@ async def drive_run(
     try:
         mirror = connect()
         engine = Engine(mirror, environment)
+        engine.readers.update(readers)
         for subscriber in subscribers:
             engine.subscribe(subscriber)
         with recording if recording is not None else nullcontext():

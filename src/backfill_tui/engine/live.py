@@ -192,6 +192,8 @@ class RunProgress:
                 now,
                 f"{event.source}: {source.wait_reason}, resuming at {clock_time(event.until)}",
             )
+        elif isinstance(event, ev.MirrorWait):
+            self._log(now, event.line())
         elif isinstance(event, ev.StreamFinished):
             stream = self._stream(event.stream)
             cancelled = event.status == StreamStatus.CANCELLED

@@ -167,7 +167,12 @@ class AtomicFile:
 
     def __init__(self, path: Path, *, mode: int | None = None) -> None:
         self.path = path
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        _sweep_orphans(path)
+        # The writer's pid in the name: a later writer of the same file can tell an orphan
+        # (its writer was killed, say by kill -9 mid-recording) from a file still being written.
+        fd, temp = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent
+        )
         self.temp = Path(temp)
         try:
             if mode is None:
@@ -205,6 +210,37 @@ class AtomicFile:
             self.file.close()
         with contextlib.suppress(OSError):
             self.temp.unlink()
+
+
+def _sweep_orphans(path: Path) -> None:
+    """Remove the temporary files of earlier writers of ``path`` that died before committing
+    (``.NAME.PID.XXXX.part`` whose PID no longer runs): a killed ``--record`` left its hidden
+    file behind for ever. Another live process's file is left alone."""
+    prefix = f".{path.name}."
+    try:
+        candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return
+    for candidate in candidates:
+        middle = candidate.name[len(prefix) :].split(".", 1)[0]
+        if not candidate.name.endswith(".part") or not middle.isdigit():
+            continue
+        pid = int(middle)
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            candidate.unlink()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a signal 0 probe; another user's process counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
 
 
 @contextlib.contextmanager

@@ -294,6 +294,9 @@ class _Outbox:
     def __call__(self, event: ev.ProgressEvent) -> None:  # the engine's subscriber
         with self.lock:
             self.pending.append(event)
+            if isinstance(event, ev.MirrorWait):  # at once: the run's loop may be the one
+                batch, self.pending = self.pending, []  # stuck waiting for the lock
+                self._send(("events", batch, self.clock.now()))
 
     def send(self, message: Any) -> None:
         with self.lock:
@@ -369,7 +372,13 @@ async def _child_run(job: Job, environment: Any, jobs: Connection, outbox: _Outb
 
     path = Path(job.mirror_path)
     inner = asyncio.ensure_future(
-        drive_run(lambda: Mirror.attach(path), environment, job.run_id, [outbox])
+        drive_run(
+            lambda: Mirror.attach(path),
+            environment,
+            job.run_id,
+            [outbox],
+            readers=(os.getppid(),),  # the app, which opens the mirror to read
+        )
     )
     threading.Thread(target=watch, name="cancel watcher", daemon=True).start()
     flusher = asyncio.ensure_future(outbox.flush_every(BATCH_SECONDS))

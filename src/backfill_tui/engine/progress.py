@@ -12,6 +12,7 @@ from ..terms import RunStatus, StreamCounters, StreamStatus
 
 __all__ = [
     "BudgetLeft",
+    "MirrorWait",
     "PageStored",
     "ProgressEvent",
     "RateLimitWait",
@@ -99,4 +100,30 @@ class RunFinished:
     status: RunStatus  # completed | partial | failed | cancelled
 
 
-ProgressEvent = RunStarted | PageStored | RateLimitWait | StreamFinished | RunFinished
+@dataclass(frozen=True)
+class MirrorWait:
+    """The run has waited ``seconds`` (so far) to write to the mirror: another process holds
+    its write lock (``holders``: their pids where the platform tells, else empty). The run goes
+    on when the lock is free, or stops with "the mirror is locked" after ``limit`` seconds."""
+
+    run_id: str
+    seconds: float
+    limit: float
+    holders: tuple[int, ...] = ()
+
+    def line(self) -> str:
+        """The one line every face shows for it."""
+        who = (
+            f"another process holds its write lock (process {', '.join(map(str, self.holders))})"
+            if self.holders
+            else "another process may hold its write lock"
+        )
+        return (
+            f"waiting for the mirror: {who}; the run goes on when it is free, "
+            f"or stops if it is still locked after {self.limit:.0f} s"
+        )
+
+
+ProgressEvent = (
+    RunStarted | PageStored | RateLimitWait | MirrorWait | StreamFinished | RunFinished
+)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,6 +71,10 @@ __all__ = [
 
 log = logging.getLogger("backfill_tui.engine.run")
 
+#: Seconds a write may wait for the mirror's write lock before the run says so (a write takes
+#: milliseconds; SQLite waits up to the mirror's busy timeout, 30 s, then the run stops).
+MIRROR_WAIT_NOTICE_S = 2.0
+
 Subscriber = Callable[[ev.ProgressEvent], None]
 
 
@@ -84,6 +90,9 @@ class Engine:
         self.token_pools: dict[str, TokenPool] = {}
         #: The thread pages are committed on during :meth:`run` (one: SQLite has one writer).
         self._writer: ThreadPoolExecutor | None = None
+        #: Processes known to hold the mirror open only to read (the app that started this run
+        #: in a child process): never named as holding its write lock.
+        self.readers: set[int] = set()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -170,6 +179,7 @@ class Engine:
         self._stopped = None
         stopped: BackfillError | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
+        watch = _LockWatch(self, run.id)
         try:
             await _together(
                 self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items()
@@ -179,6 +189,7 @@ class Engine:
         finally:
             self._writer.shutdown(wait=True)  # a page being committed lands before the end
             self._writer = None
+            watch.stop()
             try:
                 # Streams cancelled before their task started never ran their own handlers.
                 unfinished = [
@@ -542,3 +553,39 @@ async def _together(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
 @dataclass
 class LabelledStats(CallStats):
     label: str | None = None
+
+
+class _LockWatch:
+    """While a run goes, a thread that says (``MirrorWait``, once per wait) when a write has
+    waited ``MIRROR_WAIT_NOTICE_S`` for the mirror's write lock, naming the processes that
+    hold the mirror open where the platform tells. A thread, not the event loop: a status write
+    on the loop's own thread blocks the loop while SQLite waits."""
+
+    POLL_S = 0.25
+
+    def __init__(self, engine: Engine, run_id: str) -> None:
+        self.engine, self.run_id = engine, run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="mirror-lock-watch", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        from ..store import opening
+        from ..store.failures import lock_holders
+
+        mirror, said = self.engine.mirror, None
+        while not self._stop.wait(self.POLL_S):
+            since = mirror.lock_wait_since
+            if since is None or since == said:
+                continue
+            waited = time.monotonic() - since
+            if waited >= MIRROR_WAIT_NOTICE_S:
+                said = since
+                readers = self.engine.readers
+                holders = tuple(p for p in lock_holders(mirror.path) if p not in readers)
+                limit = opening.RUN_BUSY_TIMEOUT_S
+                self.engine._emit(ev.MirrorWait(self.run_id, waited, limit, holders))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -137,6 +137,11 @@ class DashboardScreen(ModeScreen):
                 self._rows[key] = row
                 widgets.append(row)
         self.query_one(ReflowLog).clear()
+        # The run's sources get their sparklines now, laid out with the rows in one pass, not
+        # one by one as their first observations land (each a layout of the whole screen).
+        # (The chart counts by provider: observations.source, "github".)
+        providers = {source.split(":", 1)[0] for source in session.progress.sources}
+        self.query_one(DayChart).expect(sorted(providers))
         self._chart_at, self._chart_new = float("-inf"), -1
         self._generation += 1
         # The old rows must be gone before the new ones mount. The screen handles its messages

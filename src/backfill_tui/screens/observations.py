@@ -87,7 +87,9 @@ class ObservationsScreen(ModeScreen):
     CSS_PATH = "observations.tcss"
     AUTO_FOCUS = "#observations"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_search", "Search"),
+        # priority: the app runs it before it hands the next keys of a burst ("/fix") on
+        # to the table; inside a text box "/" is typed (check_action)
+        Binding("slash", "focus_search", "Search", priority=True),
         Binding("escape", "close_detail", "Close"),
         Binding("ctrl+r", "reload", "Reload"),
     ]
@@ -338,10 +340,15 @@ class ObservationsScreen(ModeScreen):
         self.query_one("#observations", DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The "Close" binding is offered (and shown in the footer) only while a detail is open."""
+        """The "Close" binding is offered (and shown in the footer) only while a detail is open;
+        "/" moves to the search box unless a text box has the focus (there it is typed)."""
         if action == "close_detail":
             return bool(self.query_one(ObservationPane).display)
+        if action == "focus_search":
+            return not isinstance(self.focused, Input)
         return True
 
     def action_focus_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # At once, not with Widget.focus() (a callback queued behind the keys already read):
+        # "/fix" arriving in one burst must type "fix" into the box (tests/app/test_typed_ahead).
+        self.set_focus(self.query_one("#search", Input))

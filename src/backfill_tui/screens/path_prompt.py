@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -93,8 +93,17 @@ class PathPromptScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#path-dialog").border_title = self.title_text
-        self.query_one("#path-input", Input).focus()
+        # At once: a path typed as the prompt opens lands in it (tests/app/test_typed_ahead).
+        self.set_focus(self.query_one("#path-input", Input))
         self.query_one("#path-error").display = False
+
+    def on_key(self, event: events.Key) -> None:
+        """A key the screen got itself: typed before the box had the focus (the prompt was
+        opening as the keys came), so it goes into the box rather than nowhere."""
+        box = self.query_one("#path-input", Input)
+        if event.is_printable and event.character and self.focused is box:
+            event.stop()
+            box.insert_text_at_cursor(event.character)
 
     def show_error(self, text: str) -> None:
         label = self.query_one("#path-error", Label)

@@ -18,6 +18,7 @@ import socket
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -106,6 +107,10 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         #: engine commits pages on its writer thread while the event loop's thread records
         #: statuses (engine/run.py).
         self._writing = threading.RLock()
+        #: ``time.monotonic()`` when a write transaction began waiting for the write lock
+        #: (SQLite's busy wait, up to ``RUN_BUSY_TIMEOUT_S``); None while none waits. The
+        #: engine watches it to say that a run waits on another process (engine/run.py).
+        self.lock_wait_since: float | None = None
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -287,10 +292,13 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         :class:`MirrorError`; the transaction is rolled back, so nothing half-written stays.
         """
         with self._writing:
+            self.lock_wait_since = time.monotonic()  # SQLite waits here for another writer
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise translate(exc, self.path) from None
+            finally:
+                self.lock_wait_since = None
             try:
                 yield self.conn
             except BaseException as exc:

@@ -82,12 +82,17 @@ class SourceChart(Vertical):
 
 
 class DayChart(Vertical):
-    """Sparklines of observations per day, per source, with the window's dates beneath."""
+    """Sparklines of observations per day, per source, with the window's dates beneath.
+
+    A source keeps its sparkline once it has one: new sources mount their own beside the
+    others (a layout pass each), and :meth:`expect` mounts a run's sources before their first
+    count, with the rows of the run, so a run's chart causes no layout while the run goes (a
+    layout of the whole dashboard is its slowest frame: issue 11's worst UI stall)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._sources: list[str] = []
-        self._charts: list[SourceChart] = []
+        self._expected: list[str] = []
+        self._charts: dict[str, SourceChart] = {}
         self._pending: tuple[dict[str, dict[str, int]], date, date] | None = None
 
     def compose(self) -> ComposeResult:
@@ -96,27 +101,42 @@ class DayChart(Vertical):
             yield Label("", classes="axis-first")
             yield Label("", classes="axis-last")
 
+    def expect(self, sources: list[str]) -> None:
+        """The sources (providers, as counted: ``"github"``) of the run now shown: each has a
+        sparkline from now on (empty until its first count), and those of an earlier run
+        without observations in this window go."""
+        self._expected = sorted(sources)
+        self._set_sources(set(self._expected))
+
     def show(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
+        """Draw ``counts`` (observations per UTC day by source, ``{"github": {"2026-05-01":
+        3}}``: ``Mirror.daily_counts``) from ``first`` to ``last`` inclusive."""
         if not self.is_mounted:
             self._pending = (counts, first, last)
             return
-        sources = sorted(counts)
-        if sources != self._sources:
-            self._sources = sources
-            self._charts = [SourceChart(s) for s in sources]
-            self._fit()
-            # Old charts must be gone before new ones mount; queued replacements run in order.
-            self.call_later(self._replace, self._charts)
+        self._set_sources(set(counts) | set(self._expected))
         self._fill(counts, first, last)
         self._align()
-        self.query_one(".chart-empty", Label).display = not sources
+        self.query_one(".chart-empty", Label).display = not counts and not self._charts
 
-    async def _replace(self, charts: list[SourceChart]) -> None:
-        if charts is not self._charts or not self.is_mounted:
-            return  # a newer set of sources was shown meanwhile
-        await self.query(SourceChart).remove()
-        if charts is self._charts:
-            await self.mount_all(charts, before=self.query_one(".chart-axis", Horizontal))
+    def _set_sources(self, sources: set[str]) -> None:
+        """Mount a sparkline for each new source in its sorted place; remove the gone ones.
+        Mounts queue behind earlier ones, so a burst of calls ends in the last call's set."""
+        if sources == set(self._charts):
+            return
+        for source in set(self._charts) - sources:
+            self._charts.pop(source).remove()
+        added = sorted(sources - set(self._charts))
+        for source in added:
+            self._charts[source] = SourceChart(source)
+        self._charts = dict(sorted(self._charts.items()))
+        self._fit()
+        if self.is_mounted:
+            for source in added:  # before the next source already there, else before the axis
+                chart = self._charts[source]
+                after = [c for s, c in self._charts.items() if s > source and c.is_attached]
+                before = after[0] if after else self.query_one(".chart-axis", Horizontal)
+                self.mount(chart, before=before)
 
     def on_resize(self) -> None:
         self._fit()
@@ -126,26 +146,29 @@ class DayChart(Vertical):
         if not self.size.height:
             return
         one_line = 2 * len(self._charts) + 1 > self.size.height
-        for chart in self._charts:
+        for chart in self._charts.values():
             chart.set_one_line(one_line)
         self._align()
 
     def _align(self) -> None:
         """One-line labels share a width, so the sparklines start in one column."""
-        one_line = bool(self._charts) and self._charts[0].one_line
-        width = max((len(chart.label_text()) for chart in self._charts), default=0)
-        for chart in self._charts:  # None: the stylesheet's width again (two-line layout)
+        charts = list(self._charts.values())
+        one_line = bool(charts) and charts[0].one_line
+        width = max((len(chart.label_text()) for chart in charts), default=0)
+        for chart in charts:  # None: the stylesheet's width again (two-line layout)
             chart.label.styles.width = (
                 min(width, max(self.size.width // 2, 8)) if one_line else None
             )
 
     def on_mount(self) -> None:
+        if self._charts:  # expected before the panel was mounted
+            self.mount_all(self._charts.values(), before=self.query_one(".chart-axis", Horizontal))
         if self._pending is not None:
             self.show(*self._pending)
             self._pending = None
 
     def _fill(self, counts: dict[str, dict[str, int]], first: date, last: date) -> None:
-        for chart in self._charts:
+        for chart in self._charts.values():
             chart.show(day_series(counts.get(chart.source, {}), first, last), first)
         first_day = Content(f"{first:%b %d}" if counts else "")
         self.query_one(".axis-first", Label).update(first_day, layout=False)  # fixed widths
