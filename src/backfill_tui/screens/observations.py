@@ -25,7 +25,7 @@ from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
-from ..widgets.row_table import RowTable
+from ..widgets.row_table import Cell, RowTable
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
 from .mode_screen import ModeScreen
@@ -48,11 +48,11 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     mark = "kept" if kept_by_production(score) else "dropped"
     significance = f"{int(score):>3} {mark}" if score is not None else "  ? dropped"
     return (
-        Text(occurred(row.occurred_at)),
-        Text(clean(row.source)),
-        Text(clean(row.observation_type)),
-        Text(clean(row.title), no_wrap=True, overflow="ellipsis"),
-        Text(significance, style="" if mark == "kept" else "dim"),
+        Cell(occurred(row.occurred_at)),
+        Cell(clean(row.source)),
+        Cell(clean(row.observation_type)),
+        Cell(clean(row.title), no_wrap=True, overflow="ellipsis"),
+        Cell(significance, style="" if mark == "kept" else "dim"),
     )
 
 

@@ -20,7 +20,8 @@ styles change (a theme).
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -29,9 +30,22 @@ from textual.cache import LRUCache
 from textual.widgets import DataTable
 from textual.widgets._data_table import CellCacheKey
 
-__all__ = ["RowTable", "render_cell"]
+__all__ = ["Cell", "RowTable", "render_cell"]
 
 _NULL = Style.null()
+
+
+class Cell(Text):
+    """A one-line ``Text`` cell whose width is measured as its length: a DataTable measures
+    every cell of every new row for its columns' widths (``_update_dimensions``), and Rich's
+    general measure (lines split, words measured) was a tenth of a search's key at 250,000
+    observations (bench/app_scale.py). A cell with a line break is measured as Rich does."""
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if "\n" in self.plain:
+            return super().__rich_measure__(console, options)
+        width = self.cell_len
+        return Measurement(width, width)
 
 
 class RowTable(DataTable[Text | str]):
