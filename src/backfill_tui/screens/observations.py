@@ -190,7 +190,7 @@ class ObservationsScreen(ModeScreen):
         self._filters_asked = self._filters()
         source, kind, text = self._filters_asked
         if not keep_if_unchanged:
-            self.query_one("#obs-count", Label).update(Content("loading…"))
+            self._say(Content("loading…"))
         self._find(self._generation, self.backfill.workspace, source, kind, text)
 
     @work(thread=True, exclusive=True, group="observations", exit_on_error=False)
@@ -274,7 +274,17 @@ class ObservationsScreen(ModeScreen):
         else:
             counted = f"{many} {noun(self.matching, 'observation')}{more}"
         opens = " · enter opens one" if self.matching else ""  # nothing to open: say nothing
-        self.query_one("#obs-count", Label).update(Content(f"{counted} · {where}{opens}"))
+        self._say(Content(f"{counted} · {where}{opens}"))
+
+    def _say(self, line: Content) -> None:
+        """Put ``line`` in the count line under the table. It is laid out again only when it
+        takes another number of lines: a layout of the whole screen for each "loading…" and
+        each count was a part of every search key (bench/app_scale.py)."""
+        label = self.query_one("#obs-count", Label)
+        width = label.content_size.width
+        height = label.content_size.height
+        same = width > 0 and height > 0 and len(line.wrap(width)) == height
+        label.update(line, layout=not same)
 
     @on(DataTable.RowHighlighted, "#observations")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
