@@ -67,3 +67,28 @@ def test_a_cell_changed_after_the_table_narrowed_shows_its_new_value(tmp_path: P
             assert "zzzzzz" in line and "github" not in line
 
     asyncio.run(scenario())
+
+
+def test_rows_are_cut_to_the_table_as_the_terminal_narrows_and_widens(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(140, 36)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            table = app.screen.query_one("#observations", DataTable)
+            wide = table.render_line(1).text
+            assert "kept" in wide or "dropped" in wide  # the last column shows
+            await pilot.resize_terminal(90, 30)
+            await settle(pilot)
+            await pilot.pause()
+            narrow = table.render_line(1).text
+            assert len(narrow) == table.size.width < len(wide)
+            assert narrow == wide[: len(narrow)]
+            await pilot.resize_terminal(140, 36)
+            await settle(pilot)
+            await pilot.pause()
+            assert table.render_line(1).text == wide
+
+    asyncio.run(scenario())

@@ -25,6 +25,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual._types import SegmentLines
 from textual.cache import LRUCache
 from textual.widgets import DataTable
@@ -57,6 +58,13 @@ class RowTable(DataTable[Text | str]):
         super().notify_style_update()
         if self._drawn is not None:
             self._drawn.clear()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # DataTable forgets every row it drew on any resize (``_update_count``), so the table
+        # narrowed or widened by the detail pane built all its visible rows again. A row is
+        # drawn at its columns' widths, which the table's width does not change; each line is
+        # cut to the table's width when shown, and that cache is keyed by the width.
+        event.prevent_default()  # DataTable's own handler (the only one) is skipped
 
     def _render_cell(
         self,
