@@ -104,6 +104,10 @@ def private_env(home: Path) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith("BACKFILL_") and not k.endswith(("_TOKEN", "_API_KEY"))
     }
+    # An installed package has its bytecode; with PYTHONDONTWRITEBYTECODE (some shells and CI
+    # images set it) a fresh tree would compile every module of ours from source on every
+    # start, and the figures would measure the compiler (scripts/test unsets it too).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["HOME"] = str(home)
     for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
         env[name] = str(home / name.lower())

@@ -94,6 +94,10 @@ def target_placeholder(provider_name: str) -> str:
 
 class ConnectScreen(ModeScreen):
     CSS_PATH = "connect.tcss"
+    #: Focus goes to the workspace at once, not first to the form's scroller (Textual's "*"):
+    #: each move restyled the form's 30 widgets before the first frame. ``on_mount`` may then
+    #: move it on (the target, or Start in the demo).
+    AUTO_FOCUS = "#workspace"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+t", "test_connections", "Test", priority=True),

@@ -7,6 +7,10 @@ changes, and ``App.switch_mode`` already refreshes the CSS of a screen that miss
 stylesheet change, so the restyle on resume is needed only when something app-wide changed
 since the screen was last shown: the CSS (a theme), the app's classes or its focus. For the
 same reason a new mode screen starts as styled for the app's current CSS (see ``__init__``).
+
+A new screen's first resume does not restyle what mounting has just styled either: Textual
+otherwise styles each of its widgets twice before the first frame (the app's first screen
+included, issue 13).
 """
 
 from __future__ import annotations
@@ -40,11 +44,19 @@ class ModeScreen(Screen[None]):
         with contextlib.suppress(NoActiveAppError):
             self._css_update_count = self.app._css_update_count
 
+    def _styled_now(self) -> tuple[object, ...]:
+        """What app-wide the screen's styles depend on: the CSS, the app's classes, its focus."""
+        app = self.app
+        return (app._css_update_count, frozenset(app.classes), app.app_focus)
+
+    def _on_mount(self, event: events.Mount) -> None:
+        # Every widget was styled as it mounted, for the app as it is now.
+        self._styled_for = self._styled_now()
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler (Textual dispatches down the MRO), which then does
         # the rest of a resume (focus, layout, refresh) as always.
-        app = self.app
-        styled_for = (app._css_update_count, frozenset(app.classes), app.app_focus)
+        styled_for = self._styled_now()
         if event.refresh_styles and styled_for == self._styled_for:
             event.refresh_styles = False
         self._styled_for = styled_for

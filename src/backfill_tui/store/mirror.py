@@ -22,11 +22,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlite_utils import Database
 
 from ..errors import MirrorCorrupt, MirrorError, MirrorMissing, PermissionDenied
 from ..terms import RunStatus, StreamStatus
@@ -49,6 +47,8 @@ from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
 
 if TYPE_CHECKING:  # the pydantic models load with the engine, not with every open of a mirror
+    from sqlite_utils import Database  # only to apply migrations (schema.py)
+
     from ..models import SourceEvent
 
 #: Seconds that opening the mirror for writing waits for another process's write lock.
@@ -99,10 +99,6 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         self.path = path
         self.conn = conn
         self._held = hold(path)  # never opened outside SQLite while held (opening.py)
-        # No sqlite-utils plugins on the mirror's connection: loading them scans every
-        # installed package's entry points (about 40 ms on each open, the app's first frame
-        # included), and no plugin may change how the mirror's SQL behaves.
-        self.db = Database(conn, execute_plugins=False)
         #: One write transaction at a time on this connection, whichever thread asks: the
         #: engine commits pages on its writer thread while the event loop's thread records
         #: statuses (engine/run.py).
@@ -111,6 +107,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         #: (SQLite's busy wait, up to ``RUN_BUSY_TIMEOUT_S``); None while none waits. The
         #: engine watches it to say that a run waits on another process (engine/run.py).
         self.lock_wait_since: float | None = None
+
+    @cached_property
+    def db(self) -> Database:
+        """sqlite-utils over this connection, made when a migration is to be applied (an
+        up-to-date mirror opens without importing sqlite-utils: schema.py)."""
+        from sqlite_utils import Database
+
+        # No sqlite-utils plugins on the mirror's connection: loading them scans every
+        # installed package's entry points (about 40 ms), and no plugin may change how the
+        # mirror's SQL behaves.
+        return Database(self.conn, execute_plugins=False)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -196,7 +203,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             mirror = cls(target, conn)
-            mirror._migrate()
+            if pending:  # check_existing read the applied migrations: none is missing
+                mirror._migrate()
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
         except sqlite3.Error as exc:
             conn.close()
@@ -233,10 +241,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return cls(path, conn)
 
     def _migrate(self) -> None:
-        if migrations.pending(self.db):
+        steps = migrations()
+        if steps.pending(self.db):
             with self.transaction():
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            migrations.apply(self.db)
+            steps.apply(self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def verify(self, *, full: bool = False) -> None:

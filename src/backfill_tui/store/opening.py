@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import MirrorCorrupt, MirrorError
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
-from .schema import APPLICATION_ID, SCHEMA_VERSION, migrations
+from .schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE, SCHEMA_VERSION
 
 __all__ = [
     "RUN_BUSY_TIMEOUT_S",
@@ -206,13 +206,13 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> bool:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
             check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
             applied: list[str] = []
-            if migrations.migrations_table in tables:
+            if MIGRATIONS_TABLE in tables:
                 applied = [
                     row[0]
                     for row in conn.execute(
-                        f"SELECT name FROM [{migrations.migrations_table}] "
+                        f"SELECT name FROM [{MIGRATIONS_TABLE}] "
                         "WHERE migration_set = ? ORDER BY rowid",
-                        (migrations.name,),
+                        (MIGRATION_SET,),
                     )
                 ]
         finally:
@@ -235,7 +235,7 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> bool:
             f"{path} is a SQLite database but not a backfill-tui mirror; it was left untouched. "
             "Choose another file with --db"
         )
-    known = [m.name for m in migrations._migrations]
+    known = MIGRATION_NAMES
     unknown = [name for name in applied if name not in known]
     if version > SCHEMA_VERSION or unknown:
         what = f"migration {unknown[0]}" if unknown else f"schema {version}"

@@ -4,16 +4,52 @@
 column (interfaces.md §3); the other tables are ours: runs, their sources and streams (with
 checkpoints and API-call accounting), item failures, and the per-source run locks.
 A migration is only ever appended; ``SCHEMA_VERSION`` is the number of migrations.
+
+The steps are listed here without sqlite-utils; :func:`migrations` builds sqlite-utils'
+``Migrations`` set from them the first time a mirror needs one applied. Opening a mirror that is
+up to date reads ``_sqlite_migrations`` itself (``opening.py``) and never imports sqlite-utils,
+whose import (click, dateutil, pluggy: about 0.1 s) was on the app's first frame (issue 13).
 """
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
 
 APPLICATION_ID = 0x42464C54  # "BFLT": marks a file as a backfill-tui mirror
+#: sqlite-utils' name for the set of migrations in ``MIGRATIONS_TABLE`` that are ours.
+MIGRATION_SET = "backfill_tui"
+#: Where sqlite-utils records the migrations applied (``Migrations.migrations_table``).
+MIGRATIONS_TABLE = "_sqlite_migrations"
 
-migrations = Migrations("backfill_tui")
+_STEPS: list[tuple[str, Callable[[Database], None]]] = []
+
+
+def _migration(name: str) -> Callable[[Callable[[Database], None]], Callable[[Database], None]]:
+    """Append the decorated function to the schema's steps as migration ``name``."""
+
+    def register(step: Callable[[Database], None]) -> Callable[[Database], None]:
+        _STEPS.append((name, step))
+        return step
+
+    return register
+
+
+@cache
+def migrations() -> Migrations:
+    """sqlite-utils' migration set of the mirror (made once; imports sqlite-utils)."""
+    from sqlite_utils.migrations import Migrations
+
+    found = Migrations(MIGRATION_SET)
+    for name, step in _STEPS:
+        found(name=name)(step)
+    return found
+
 
 #: The observations table's columns but ``id``, in table order (production's names).
 OBSERVATION_COLUMNS: tuple[str, ...] = (
@@ -40,7 +76,7 @@ OBSERVATION_COLUMNS: tuple[str, ...] = (
 ROW_COLUMNS: tuple[str, ...] = tuple(c for c in OBSERVATION_COLUMNS if c != "ingestion_source")
 
 
-@migrations(name="0001_initial")
+@_migration("0001_initial")
 def _initial(db: Database) -> None:
     _run_script(
         db,
@@ -144,7 +180,7 @@ def _run_script(db: Database, script: str) -> None:
             db.execute(statement)
 
 
-@migrations(name="0002_exports")
+@_migration("0002_exports")
 def _exports(db: Database) -> None:
     # What was exported where (store/exports.py): one row per observation and destination.
     # target_id names the destination without secrets: host:port/dbname for Postgres, the
@@ -166,7 +202,7 @@ def _exports(db: Database) -> None:
     )
 
 
-@migrations(name="0003_run_items")
+@_migration("0003_run_items")
 def _run_items(db: Database) -> None:
     # What each run fetched (first-seen or duplicate), as a sourceId and a digest of the
     # observation's content fields (store/run_items.py), so two runs of one mirror can be diffed.
@@ -183,7 +219,7 @@ def _run_items(db: Database) -> None:
     )
 
 
-@migrations(name="0004_observations_search")
+@_migration("0004_observations_search")
 def _observations_search(db: Database) -> None:
     # Full-text search over titles and bodies for the terminal app: an external-content FTS5
     # table (no second copy of the text) kept in step by triggers, named as sqlite-utils'
@@ -208,7 +244,7 @@ def _observations_search(db: Database) -> None:
         db.execute(statement)
 
 
-@migrations(name="0005_stream_notes")
+@_migration("0005_stream_notes")
 def _stream_notes(db: Database) -> None:
     # A stream's note: a plain line about an ordinary account state it met (an empty
     # repository, issues turned off, a moved repository), shown by the summary, dashboard and
@@ -230,7 +266,7 @@ def _stream_notes(db: Database) -> None:
     )
 
 
-@migrations(name="0006_replays_and_estimates")
+@_migration("0006_replays_and_estimates")
 def _replays_and_estimates(db: Database) -> None:
     # A run replayed from a recording: the file's path and SHA-256, so that resuming it answers
     # from the same recording (or is refused) and never goes to the live API. A stream's
@@ -246,7 +282,7 @@ def _replays_and_estimates(db: Database) -> None:
     )
 
 
-@migrations(name="0007_resync")
+@_migration("0007_resync")
 def _resync(db: Database) -> None:
     # Re-syncs (store/resync.py): a stream's own window start when an earlier completed run
     # already covered the run's window (production's gap rule: fetch only what is newer than
@@ -274,7 +310,7 @@ def _resync(db: Database) -> None:
     )
 
 
-@migrations(name="0008_trigger_ledger")
+@_migration("0008_trigger_ledger")
 def _trigger_ledger(db: Database) -> None:
     # The backfills asked of production (`backfill-tui trigger`, export/trigger.py): one row per
     # backfill.requested event id delivered to an event API host (target_id, never the key), so
@@ -299,4 +335,6 @@ def _trigger_ledger(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = len(migrations._migrations)
+#: The names of every migration this version knows, in order.
+MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
+SCHEMA_VERSION = len(MIGRATION_NAMES)

@@ -1,0 +1,103 @@
+"""The mirror's migrations without sqlite-utils on the way in (issue 13 start-up).
+
+``store/schema.py`` lists its steps itself and builds sqlite-utils' ``Migrations`` only when a
+mirror needs one applied; opening reads ``_sqlite_migrations`` with its own names for the table
+and the set. These tests hold those names to sqlite-utils' own, and show that an up-to-date
+mirror opens (in a fresh interpreter) without importing sqlite-utils while an older one is
+still upgraded through it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from backfill_tui.store import Mirror
+from backfill_tui.store.schema import (
+    MIGRATION_NAMES,
+    MIGRATION_SET,
+    MIGRATIONS_TABLE,
+    SCHEMA_VERSION,
+    migrations,
+)
+
+#: Opens the mirror at argv[1], lists its runs, prints whether sqlite-utils was imported.
+PROBE = """
+import json, sys
+from backfill_tui.store import Mirror
+mirror = Mirror.open(sys.argv[1])
+mirror.list_runs(1)
+version = mirror.conn.execute("PRAGMA user_version").fetchone()[0]
+mirror.close()
+print(json.dumps({"sqlite_utils": "sqlite_utils" in sys.modules, "version": version}))
+"""
+
+
+def probe(db: Path) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(db)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+def test_the_steps_are_sqlite_utils_migrations_under_the_names_opening_reads() -> None:
+    steps = migrations()
+    assert steps.migrations_table == MIGRATIONS_TABLE
+    assert steps.name == MIGRATION_SET
+    assert tuple(m.name for m in steps._migrations) == MIGRATION_NAMES
+    assert len(MIGRATION_NAMES) == SCHEMA_VERSION == len(set(MIGRATION_NAMES))
+    assert migrations() is steps  # built once
+
+
+def test_an_up_to_date_mirror_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    Mirror.open(db).close()  # made and migrated here
+    assert probe(db) == {"sqlite_utils": False, "version": SCHEMA_VERSION}
+
+
+def test_an_older_mirror_is_upgraded_through_sqlite_utils(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    Mirror.open(db).close()
+    last = MIGRATION_NAMES[-1]
+    # As a mirror of one migration ago: without the last step's record, version and tables.
+    extra = set(_tables(db)) - _tables_without_step(tmp_path, last)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute(f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = ?", (last,))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    for table in extra:
+        conn.execute(f"DROP TABLE [{table}]")
+    conn.close()
+    assert probe(db) == {"sqlite_utils": True, "version": SCHEMA_VERSION}
+    conn = sqlite3.connect(db)
+    applied = [row[0] for row in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE}")]
+    conn.close()
+    assert tuple(applied) == MIGRATION_NAMES
+
+
+def _tables(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    finally:
+        conn.close()
+
+
+def _tables_without_step(tmp_path: Path, last: str) -> set[str]:
+    """The tables a mirror has with every step but ``last`` applied."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    partial = Migrations(MIGRATION_SET)
+    for step in migrations()._migrations:
+        if step.name != last:
+            partial(name=step.name)(step.fn)
+    db = tmp_path / "partial.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    partial.apply(Database(conn))
+    conn.close()
+    return set(_tables(db))
