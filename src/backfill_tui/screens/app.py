@@ -65,6 +65,9 @@ __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
 log = logging.getLogger("backfill_tui.screens.app")
 
+#: Seconds the app's own writes wait for another process's write lock before saying so.
+APP_BUSY_TIMEOUT_S = 2.0
+
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
 
@@ -147,6 +150,10 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         self._build_ahead = screens_ahead
         self._run_host: RunHost | None = None
         self.mirror = mirror
+        # Its writes (planning a run, estimates) run on the UI's thread: a mirror another
+        # process holds is said within seconds ("Cannot start: … locked"), not after 30 s of a
+        # frozen screen. Runs write through their own connections with the long wait.
+        mirror.set_busy_timeout(APP_BUSY_TIMEOUT_S)
         self.reader = MirrorReader(mirror)
         self.environment = environment
         self.demo = demo

@@ -288,6 +288,13 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             raise translate(exc, self.path) from None
         return found[:limit]
 
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long this connection's writes wait for another writer's lock before failing
+        with :class:`FileLocked` (``RUN_BUSY_TIMEOUT_S`` after :meth:`open`). The terminal app
+        sets a short one on its own connection: its writes run on the UI's thread, which must
+        not freeze for 30 s behind another process (a tester's finding)."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
     def close(self) -> None:
         self.conn.close()
         release(self._held)
