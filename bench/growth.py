@@ -32,13 +32,13 @@ def child(items: int) -> dict[str, float]:
     from pipeline import backfill, high_water_kib
 
     from backfill_tui.store import Mirror
-    from backfill_tui.store import mirror as mirror_module
+    from backfill_tui.store import opening as opening_module
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "m.db"
         stored, seconds, _ = backfill(db, items)
         peak = high_water_kib()
-        mirror_module._SOUND.clear()  # as a new process opens it
+        opening_module._SOUND.clear()  # as a new process opens it
         started = time.perf_counter()
         Mirror.open(db, readonly=True).close()
         open_s = time.perf_counter() - started

@@ -130,10 +130,16 @@ def shown_run_status(stored: str, process_alive: bool) -> RunStatus:
     return status
 
 
-def shown_stream_status(stored: str, *, capped: bool = False) -> StreamStatus:
+def shown_stream_status(
+    stored: str, *, capped: bool = False, run_gone: bool = False
+) -> StreamStatus:
     """The status a face shows for a stream: ``capped`` for one the per-stream limit stopped
-    (it completed as far as it was allowed to, not the whole backfill window)."""
+    (it completed as far as it was allowed to, not the whole backfill window); ``interrupted``
+    for one stored as running in a run whose process is gone (``run_gone``: its run shows
+    ``interrupted``, :func:`shown_run_status`), since nothing runs it."""
     status = StreamStatus(stored)
+    if run_gone and status is StreamStatus.RUNNING:
+        return StreamStatus.INTERRUPTED
     if capped and status is StreamStatus.COMPLETED:
         return StreamStatus.CAPPED
     return status

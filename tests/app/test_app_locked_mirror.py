@@ -55,3 +55,30 @@ def test_starting_a_run_on_a_write_locked_mirror_says_it_is_locked(tmp_path: Pat
         holder.close()
     assert [line.run.id for line in run_lines(app.mirror)] == []
     app.mirror.close()
+
+
+def test_a_mirror_deleted_while_the_app_is_open_is_said_and_never_remade(tmp_path: Path) -> None:
+    """rm of the mirror, then ctrl+s: one line saying the mirror is gone, no run, and no new
+    empty file where it was (a tester saw an internal error and a 0644 empty file)."""
+    app = make_app(tmp_path, demo=DemoSetup("ws", ("github:acme/rocket",)))
+    seen = Recorder()
+    db = tmp_path / "mirror.db"
+
+    def notes() -> list[str]:
+        return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            for leftover in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+                leftover.unlink(missing_ok=True)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: any("is gone" in n for n in notes()))
+            assert app.session is None
+            assert f"the mirror {db} is gone (deleted or moved while the app was open)" in (
+                notes()[-1]
+            )
+
+    asyncio.run(scenario())
+    app.mirror.close()
+    assert not db.exists()

@@ -25,6 +25,7 @@ from backfill_tui.cli.app import demo_sources
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.process import ProcessRun
+from backfill_tui.engine.report import run_report
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.store import Mirror
@@ -109,6 +110,15 @@ def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) ->
             assert seen.of(RunEnded) == [RunEnded(run_id, "interrupted")]
             assert any("killed by signal 9" in n for n in notes), notes
             assert app.is_running  # no crash
+            # Nothing of it runs: no stream shows running, no countdown goes on (a tester saw
+            # "running" rows and a frozen "resuming at …" under the interrupted header).
+            progress = session.progress
+            assert progress.status == "interrupted"
+            shown = {s.status for s in progress.streams.values()}
+            assert "running" not in shown and "interrupted" in shown, shown
+            assert all(src.wait_until is None for src in progress.sources.values())
+            report = run_report(app.mirror, run_id)
+            assert "| running |" not in report and "| interrupted |" in report
             # The run resumes from the app, in a new child, to its end.
             assert app.retry_run()
             await wait_until(pilot, lambda: len(seen.of(RunEnded)) == 2, timeout=90)

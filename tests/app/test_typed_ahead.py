@@ -1,4 +1,5 @@
-"""Keys typed on the heels of the key that opens a text box land in the box.
+"""Keys a person types land where they expect: a burst after "/" or as a prompt opens lands in
+the box, and ctrl+c says how to quit in plain words.
 
 A person types "/fix" in one go, and tmux or a paste delivers the four keys at once: the app
 reads them in one batch. Textual's ``Widget.focus()`` moves the focus later (a callback queued
@@ -53,5 +54,21 @@ def test_a_path_typed_as_the_prompt_opens_lands_in_it(tmp_path: Path) -> None:
             await settle(pilot)
             assert isinstance(app.screen, PathPromptScreen)
             assert app.screen.query_one("#path-input", Input).value == "abc"
+
+    asyncio.run(scenario())
+
+
+def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path: Path) -> None:
+    """Textual's own ctrl+c message is markup ("Press [b]ctrl+q[/b] …"), and the app's toasts
+    show text as written: the tester saw the brackets."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+c")
+            await settle(pilot)
+            notes = [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+            assert notes[-1] == "Press ctrl+q to quit the app", notes
 
     asyncio.run(scenario())

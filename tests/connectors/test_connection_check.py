@@ -38,3 +38,19 @@ def test_a_timeout_is_also_reported_as_unreachable_at_once() -> None:
     calls: list[httpx.Request] = []
     report = asyncio.run(check_source(_offline(calls, httpx.ConnectTimeout), "github", "acme/x"))
     assert len(calls) == 1 and "cannot reach api.github.com (timed out" in report.access
+
+
+def test_a_rate_limit_is_said_as_such_not_as_a_failure() -> None:
+    """The simulator answers the test's one call with a rate limit (rate_limit_every=1): the
+    test does not wait, and says the source is rate limited right now, neither failed nor ok
+    (a tester saw "access failed: …: still rate limited after 0 waits")."""
+    from backfill_tui.simulator import Simulator, SimulatorConfig
+
+    clock = VirtualClock(start=1_780_000_000.0)
+    config = SimulatorConfig.from_env_string("rate_limit_every=1")
+    environment = Environment(clock=clock, simulator=Simulator(config, clock), env={})
+    report = asyncio.run(check_source(environment, "vercel", "acme/rocket-web"))
+    assert report.outcome == "unknown" and not report.ok
+    assert report.access == "rate limited right now (a run waits it out; test again in a moment)"
+    assert "failed" not in report.access and "after 0 waits" not in report.access
+    assert clock.now() == 1_780_000_000.0  # it did not wait

@@ -135,6 +135,31 @@ def test_ctrl_c_twice_keeps_the_clean_stop(
     assert set(ids) == ground_truth(config, "github", "acme/rocket", since)
 
 
+def test_a_stop_before_the_first_page_says_each_stream_once(tmp_path: Path, anchor: str) -> None:
+    """Ctrl-C while every source's lookup and first pages are in flight: one "cancelled" line
+    per stream (the lookup's own handler marked the streams it runs beside a second time)."""
+    db = tmp_path / "m.db"
+    process = start(
+        "run", SOURCE, "linear:ENG", "--simulate", "--workspace", "demo", "--db", str(db),
+        env={"BACKFILL_SIM": f"anchor={anchor},latency=3"},
+    )  # fmt: skip
+
+    def started() -> bool:
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+                return bool(conn.execute("SELECT count(*) FROM streams").fetchone()[0])
+        except sqlite3.OperationalError:
+            return False
+
+    wait_until(started, process)
+    time.sleep(0.5)  # the requests are out; their answers are seconds away
+    process.send_signal(signal.SIGINT)
+    code, _, err = finish(process)
+    assert code == 1, err
+    lines = [x for x in err.splitlines() if ": cancelled, " in x]
+    assert len(lines) == 7 and len(set(lines)) == 7, err
+
+
 _THREE_PRESSES = """
 import os, signal, time
 from backfill_tui.cli.signals import stop_on_signals

@@ -28,7 +28,7 @@ from . import app, auth, diff, export, replay, report, resume, run, runs, trigge
 from .logfile import report_crash, setup_logging
 from .options import Parser, add_db_option, db_path, error_line
 
-__all__ = ["COMMANDS", "EXIT_STDOUT_CLOSED", "build_parser", "main", "setup_logging"]
+__all__ = ["COMMANDS", "EXIT_STDOUT_CLOSED", "build_parser", "entry", "main", "setup_logging"]
 
 #: The exit status when stdout's reader went away (``| head``): 128 + SIGPIPE, as a shell shows.
 EXIT_STDOUT_CLOSED = 141
@@ -53,6 +53,21 @@ def build_parser() -> Parser:
     for command in COMMANDS:
         command.register(sub)
     return parser
+
+
+def entry() -> None:
+    """The ``backfill-tui`` program (console script and ``python -m backfill_tui``): runs
+    :func:`main` and exits with its status. Once it has returned, its last line is out: a stop
+    signal arriving before the interpreter is gone is ignored rather than killing the process
+    by signal (a status the command did not print; a tester's finding)."""
+    import signal
+
+    from .signals import STOP_SIGNALS
+
+    code = main()
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise SystemExit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

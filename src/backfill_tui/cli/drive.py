@@ -82,7 +82,9 @@ def drive(
                 stop.signal_name = stop.signal_name or "SIGINT"
             except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
                 stopped = exc
-        return _finish(engine, mirror, run_id, budgets, stop, stopped, as_json, db_flag)
+        code = _finish(engine, mirror, run_id, budgets, stop, stopped, as_json, db_flag)
+        stop.settled = True  # its last line is out: a late Ctrl-C changes nothing now
+        return code
 
 
 def _finish(

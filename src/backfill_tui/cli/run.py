@@ -76,7 +76,8 @@ def register(sub: Any) -> None:
         "--record",
         type=Path,
         metavar="FILE",
-        help="also write every HTTP exchange, credentials removed, to FILE (see `replay`)",
+        help="also write every HTTP exchange, credentials removed, to FILE (see `replay`); "
+        "a recorded run fetches in full (as --full), so FILE replays into any mirror",
     )
     add_db_option(run)
     run.set_defaults(handler=cmd_run)
@@ -122,7 +123,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         engine = Engine(mirror, environment)
         sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         try:
-            run = engine.plan(request, simulator_text=sim_text)
+            planned = request if recorder is None else recorder.request_for(request)
+            run = engine.plan(planned, simulator_text=sim_text)
         except UsageError:  # bad input the plan found (an entity no source has): no file made
             discard = made
             raise

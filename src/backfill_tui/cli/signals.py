@@ -39,6 +39,9 @@ __all__ = ["EXIT_FORCED", "STOP_SIGNALS", "Stop", "cancel_on_signals", "stop_on_
 #: The exit status of a third stop signal: 128 + SIGINT, as a shell reports a Ctrl-C.
 EXIT_FORCED = 130
 
+#: The Stop of the :func:`stop_on_signals` block the main thread is in, if any.
+_current: Stop | None = None
+
 #: The signals that ask a long operation to stop cleanly.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -50,11 +53,16 @@ class Stop:
     signal_name: str | None = None
     #: How many stop signals arrived.
     count: int = 0
+    #: The command has said its last line: a stop signal now changes nothing (the process is
+    #: about to exit with the status it printed), so it is ignored.
+    settled: bool = False
 
     def note(self, signum: int) -> bool:
         """Note ``signum``; True for the first stop signal (the one to act on). The second
         says on stderr that the command is already stopping; the third exits at once with
-        :data:`EXIT_FORCED`."""
+        :data:`EXIT_FORCED`. Once :attr:`settled`, nothing happens."""
+        if self.settled:
+            return False
         self.count += 1
         if self.signal_name is None:
             self.signal_name = signal.Signals(signum).name
@@ -74,11 +82,16 @@ class Stop:
 def stop_on_signals() -> Iterator[Stop]:
     """For the block, SIGTERM and SIGINT both raise :class:`KeyboardInterrupt` (noted in the
     yielded :class:`Stop`); the previous handlers are restored after it. Outside the main thread
-    (where handlers cannot be set) it changes nothing."""
-    stop = Stop()
+    (where handlers cannot be set) it changes nothing. Nested in another such block, it yields
+    the outer block's :class:`Stop`: one count of signals for the whole command."""
+    global _current
     if threading.current_thread() is not threading.main_thread():
-        yield stop
+        yield Stop()
         return
+    if _current is not None:
+        yield _current
+        return
+    stop = _current = Stop()
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         if stop.note(signum):
@@ -90,6 +103,7 @@ def stop_on_signals() -> Iterator[Stop]:
     try:
         yield stop
     finally:
+        _current = None
         for signum, handler in saved.items():
             signal.signal(signum, handler)
 

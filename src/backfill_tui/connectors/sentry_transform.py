@@ -125,6 +125,8 @@ def _or(*values: Any) -> Any:
 
 def _get(obj: Any, key: str) -> Any:
     """``obj?.key``: a missing key (or a non-object) reads as undefined."""
+    if obj.__class__ is dict:  # parsed JSON's own type: no ABC check (the hottest line here)
+        return obj.get(key, MISSING)
     return obj.get(key, MISSING) if isinstance(obj, Mapping) else MISSING
 
 

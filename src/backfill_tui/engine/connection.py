@@ -23,6 +23,7 @@ from ..http import (
     ApiError,
     AuthenticationFailed,
     CallStats,
+    RateLimitExhausted,
     ResilientTransport,
     RetriesExhausted,
     RetryRules,
@@ -156,6 +157,12 @@ async def check_source(
     except AccessDenied as exc:
         access = "token accepted" if credential is not None else "answered"
         found, outcome = f"not reachable: {_safe(exc)}", CheckOutcome.FAILED
+    except RateLimitExhausted:  # a test does not wait; a run would (it is not a failure)
+        access, found, outcome = (
+            "rate limited right now (a run waits it out; test again in a moment)",
+            "not checked",
+            CheckOutcome.UNKNOWN,
+        )
     except ApiError as exc:
         access, found, outcome = f"failed: {_safe(exc)}", "not checked", CheckOutcome.FAILED
     finally:

@@ -26,6 +26,7 @@ from ..store.run_items import (
 )
 from ..terms import plural, suggest
 from ..textsafe import clean
+from .resync import unchanged_streams
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class DiffSide:
     started_at: str
     fetched: int
     exact: bool  # False: the run predates per-run records; only rows it first stored count
+    #: Streams a 304 completed (a re-sync: unchanged since an earlier run), by stream key, with
+    #: that run's id: they fetched nothing, so what the earlier run fetched there is not on
+    #: this side (``engine/resync.py``).
+    unchanged: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,7 +76,20 @@ class DiffSide:
             "started_at": self.started_at,
             "fetched": self.fetched,
             "exact": self.exact,
+            "unchanged_streams": [{"stream": k, "since_run": r} for k, r in self.unchanged],
         }
+
+    def unchanged_note(self) -> str | None:
+        """One line on the streams a 304 completed, or None."""
+        if not self.unchanged:
+            return None
+        since = sorted({run for _, run in self.unchanged})
+        names = ", ".join(key.rsplit("/", 1)[-1] for key, _ in self.unchanged)
+        return (
+            f"run {self.run_id}'s {plural(len(self.unchanged), 'stream')} ({names}) answered 304 "
+            f"Not Modified: unchanged since run {', '.join(since)}, they fetched nothing again, "
+            "so their items show as only in the other run"
+        )
 
 
 @dataclass(frozen=True)
@@ -138,6 +156,7 @@ def _side(label: str, mirror: Mirror, run: RunRecord, items: FetchedItems) -> Di
         run.started_at,
         len(items.items),
         items.exact,
+        tuple(unchanged_streams(mirror, run.id)),
     )
 
 
@@ -244,6 +263,8 @@ def render_diff(diff: RunDiff, limit: int | None = None) -> str:
                 f"   note: run {side.run_id} predates per-run records; only the observations it "
                 "first stored are compared"
             )
+        if (note := side.unchanged_note()) is not None:
+            lines.append(f"   note: {note}")
     c = diff.counts()
     lines.append(
         f"{c['only_in_a']} only in A, {c['only_in_b']} only in B, {c['changed']} changed, "

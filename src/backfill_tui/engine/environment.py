@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from .. import secrets_registry
 from ..clock import Clock, SystemClock, VirtualClock
 from ..errors import CredentialsMissing, UsageError
-from .credentials import Credential, environment_token, lookup
+from .credentials import Credential, environment_token, keyring_status, lookup
 
 if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
     import httpx
@@ -150,9 +150,12 @@ class Environment:
             return Credential(value, "environment")
         found = lookup(info.name, info.token_env, self.env)
         if found is None:
+            # `auth set` only where a keyring can keep it (else it exits 2: a tester's finding)
+            keyring = (
+                f" or run `backfill-tui auth set {info.name}`" if keyring_status() is None else ""
+            )
             raise CredentialsMissing(
-                f"no {info.label} token: set {info.token_env} or run "
-                f"`backfill-tui auth set {info.name}` (or try --simulate)"
+                f"no {info.label} token: set {info.token_env}{keyring} (or try --simulate)"
             )
         return found
 

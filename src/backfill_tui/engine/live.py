@@ -149,8 +149,9 @@ class RunProgress:
         self.version += 1
         self.status = RunStatus.INTERRUPTED
         for stream in self.streams.values():
-            if stream.status == StreamStatus.RUNNING:
-                stream.status = StreamStatus.INTERRUPTED
+            stream.status = shown_stream_status(stream.status, run_gone=True)
+        for source in self.sources.values():  # no countdown: nothing will resume at its end
+            source.wait_until = None
 
     # -- folding events ------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import itertools
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -78,6 +79,15 @@ class Recorder:
     @property
     def exchanges(self) -> int:
         return self._writer.count if self._writer is not None else 0
+
+    @staticmethod
+    def request_for(request: RunRequest) -> RunRequest:
+        """The run a recording is made of: in full (``--full``), never a re-sync. A re-sync asks
+        conditionally and narrows by what the mirror it runs against holds (ETags, earlier
+        runs, a lookup's stored body), so its recording could not be replayed into any other
+        mirror: replayed, its 304 answers failed every stream (a tester's finding). A replay
+        never narrows either (``engine/resync.py``)."""
+        return replace(request, full=True)
 
     @contextmanager
     def recording(self, environment: Environment, run: RunRecord) -> Iterator[Recorder]:

@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..store import Mirror, RunRecord
 from ..store.run_items import observations_per_day
-from ..terms import RESUMABLE, plural, suggest, were
+from ..terms import RESUMABLE, RunStatus, plural, shown_stream_status, suggest, were
 from ..textsafe import markdown
 from .environment import public_settings
 from .summary import run_summary
@@ -156,6 +156,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     out += _table(["Parameter", "Value"], parameters)
     out += ["", "## Streams", ""]
     rows: list[list[Any]] = []
+    gone = summary["status"] == RunStatus.INTERRUPTED  # its running streams are not running
     for s in streams:
         note = "; ".join(
             n for n in (f"capped at {s.capped_at}" if s.capped else "", s.note or "") if n
@@ -163,7 +164,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         rows.append(
             [
                 s.key,
-                s.status,
+                shown_stream_status(s.status, run_gone=gone),
                 s.fetched,
                 s.new,
                 s.duplicates,

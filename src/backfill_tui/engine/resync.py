@@ -88,9 +88,24 @@ async def unchanged(
     mirror.revalidated(run.workspace, record.source, record.entity, run.id)
     label = provider(record.provider).label
     return (
-        f"unchanged since run {record.resync_of} ({label} answered 304 Not Modified; "
+        f"{UNCHANGED} {record.resync_of} ({label} answered 304 Not Modified; "
         "`run --full` fetches it all again)"
     )
+
+
+#: How a stream's note starts when a 304 completed it (:func:`unchanged`): it fetched nothing,
+#: since nothing changed after the run named next (``diff`` says so beside its counts).
+UNCHANGED = "unchanged since run"
+
+
+def unchanged_streams(mirror: Mirror, run_id: str) -> list[tuple[str, str]]:
+    """(stream key, the run it was unchanged since) for each stream of ``run_id`` a 304
+    completed: it fetched nothing, the items being as that earlier run fetched them."""
+    found = []
+    for record in mirror.streams(run_id):
+        if record.note and record.resync_of and UNCHANGED in record.note and not record.fetched:
+            found.append((record.key, record.resync_of))
+    return found
 
 
 def remember(

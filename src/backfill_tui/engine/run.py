@@ -19,13 +19,13 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..connectors import Connector, provider
+from ..connectors import Connector, Page, provider
 from ..errors import BackfillError, MirrorError, StorageError, UsageError
 from ..http import (
     ApiClient,
@@ -261,10 +261,17 @@ class Engine:
             await client.aclose()
 
     async def _lookup(
-        self, run: RunRecord, connector: Connector, streams: list[StreamRecord]
+        self,
+        run: RunRecord,
+        connector: Connector,
+        streams: list[StreamRecord],
+        *,
+        streams_started: bool = False,
     ) -> str | None:
         """Run the source's lookup (``prepare()``) and account for its calls; returns the
-        failure's line (the source's streams fail with it), or ``None``."""
+        failure's line (the source's streams fail with it), or ``None``. Cancelled, it marks
+        the streams cancelled unless ``streams_started`` (they run beside it and say their own
+        end: marking them here too printed each "cancelled" line twice)."""
         info = provider(connector.provider)
         stats = LabelledStats(label=None)
         token = current_stats.set(stats)
@@ -274,7 +281,8 @@ class Engine:
         except ApiError as exc:
             error = redact(str(exc))
         except asyncio.CancelledError:
-            self._mark(streams, StreamStatus.CANCELLED, None)
+            if not streams_started:
+                self._mark(streams, StreamStatus.CANCELLED, None)
             raise
         except Exception as exc:  # a connector bug must not stop the other sources
             log.exception("%s:%s setup crashed", connector.provider, connector.target)
@@ -307,7 +315,7 @@ class Engine:
         fails every stream with its line, as when it ran first."""
 
         async def lookup() -> None:
-            error = await self._lookup(run, connector, streams)
+            error = await self._lookup(run, connector, streams, streams_started=True)
             if error is not None:
                 raise LookupFailed(error)
 
@@ -377,8 +385,8 @@ class Engine:
                 )
                 return
             stream = resync.stream_for(connector, record)
-            async with contextlib.aclosing(stream.pages(record.cursor)) as pages:
-                async for page in pages:
+            async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
+                while (page := await pages.next()) is not None:
                     if self._stopped is not None:  # another stream met a full disk: stop here
                         with contextlib.suppress(StorageError, MirrorError):
                             self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
@@ -398,10 +406,14 @@ class Engine:
                             stalled = exc  # keep this page's items; resume from the last pointer
                     if not done and stalled is None:
                         cursor = page.next_cursor
+                    if not done and stalled is None:
+                        pages.read_ahead()  # the next page's request overlaps this commit
                     taken = len(events) + len(failures)
                     validator = validator or page.validator
                     page_note = page.note if page.note is not None else page_note
                     note = _joined(record.note, page_note)  # record.note: the lookup's, if any
+                    # Taken now: the page read ahead adds its own calls while this one commits.
+                    calls, waited = stats.api_calls, stats.wait_seconds
                     result = await self._write(
                         self.mirror.commit_page,
                         record,
@@ -412,8 +424,8 @@ class Engine:
                         cursor=None if done else cursor,
                         done=done,
                         capped_at=capped_at,
-                        api_calls=stats.api_calls - committed_calls,
-                        wait_s=stats.wait_seconds - committed_wait,
+                        api_calls=calls - committed_calls,
+                        wait_s=waited - committed_wait,
                         item_notes=kept_notes(page, events),
                         note=note,
                     )
@@ -424,7 +436,7 @@ class Engine:
                             ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters)
                         )
                         return
-                    committed_calls, committed_wait = stats.api_calls, stats.wait_seconds
+                    committed_calls, committed_wait = calls, waited
                     counters = StreamCounters(
                         fetched=counters.fetched + taken,
                         new=counters.new + result.new,
@@ -523,6 +535,43 @@ def _tokens_left(pool: TokenPool | None) -> tuple[ev.TokenLeft, ...]:
 def _joined(*notes: str | None) -> str | None:
     """Plain lines about a stream, joined with '; ' (``None`` when there is none)."""
     return "; ".join(n for n in notes if n) or None
+
+
+class _ReadAhead:
+    """A stream's pages, where the next one may be asked for while the engine stores this one.
+
+    :meth:`read_ahead` starts fetching the next page (its request, its transform) as a task of
+    its own, so a page's commit and the next page's round trip overlap, as a parallelized dlt
+    resource does (bench/api_time_dlt.py); the engine calls it only when the stream goes on
+    (not capped, not done, its pointer moved), so no request is made that a run would not
+    make. A page read ahead is not stored before the engine takes it, so a crash still loses
+    at most the pages in flight and resume asks them again from the checkpoint.
+    """
+
+    def __init__(self, pages: AsyncGenerator[Page, None]) -> None:
+        self._pages = pages
+        self._next: asyncio.Future[Page | None] | None = None
+
+    def read_ahead(self) -> None:
+        if self._next is None:
+            self._next = asyncio.ensure_future(anext(self._pages, None))
+
+    async def next(self) -> Page | None:
+        """The next page (``None`` after the last); raises what fetching it raised."""
+        if self._next is None:
+            return await anext(self._pages, None)
+        task, self._next = self._next, None
+        return await task
+
+    async def aclose(self) -> None:
+        """Cancel a page being read ahead (its request), then close the pages."""
+        task, self._next = self._next, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])  # our own cancellation still propagates
+            if not task.cancelled():
+                task.exception()  # retrieved: a failure of a page no one will take
+        await self._pages.aclose()
 
 
 class LookupFailed(ApiError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..store import Mirror, RunRecord, combined_status
-from ..terms import RunStatus, StreamStatus, shown_run_status
+from ..terms import RunStatus, StreamStatus, shown_run_status, shown_stream_status
 from . import progress as ev
 
 
@@ -24,7 +24,7 @@ def run_summary(
     gone = shown is RunStatus.INTERRUPTED
 
     def stream_status(stored: str) -> str:
-        return StreamStatus.INTERRUPTED if gone and stored == StreamStatus.RUNNING else stored
+        return shown_stream_status(stored, run_gone=gone)
 
     def source_status(stored: list[str]) -> str:
         unfinished = {StreamStatus.RUNNING, StreamStatus.PENDING}

@@ -19,8 +19,10 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import io
 import json
 import os
+import pickle
 import tempfile
 import threading
 import zlib
@@ -287,6 +289,8 @@ class RecordingWriter:
 
 #: Longest line a recording may hold (one answer's body, JSON-escaped), in decompressed bytes.
 MAX_LINE_BYTES = 32 * 1024 * 1024
+#: Bytes read from the decompressed stream at a time (``_scan``).
+_READ_BUFFER = 1024 * 1024
 #: Most a recording may hold in all, decompressed: what a replay keeps in memory is bounded by it.
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
 
@@ -324,7 +328,9 @@ def _scan(
             "`run --record` wrote"
         )
     try:
-        with gzip.open(target, "rb") as handle:
+        # Lines are read through a 1 MiB buffer: gzip's own is 8 KiB, and an exchange's line is
+        # often hundreds of KiB (about a third less CPU to read one).
+        with gzip.open(target, "rb") as gz, io.BufferedReader(gz, _READ_BUFFER) as handle:
             return _parse(target, _bounded_lines(target, handle, max_line, max_total), sink)
     except gzip.BadGzipFile as exc:
         if "CRC" in str(exc) or "length" in str(exc):
@@ -350,7 +356,10 @@ class SpooledRecording:
 
     :func:`open_recording` makes one. Its memory is the index a caller builds (``index``) and
     one offset per exchange, not the answers: those are in an anonymous temporary file (the
-    decompressed lines, already scrubbed; removed when closed or when the process ends).
+    exchanges as :func:`open_recording` decoded them, already scrubbed, pickled: this process
+    wrote that file and nothing else reads it; removed when closed or when the process ends).
+    Reading one back copies its bytes instead of decoding again a JSON line as long as its
+    answer (a page of 100 GitHub items is a line of about 250 KB): bench/replay.py.
     """
 
     def __init__(
@@ -378,8 +387,9 @@ class SpooledRecording:
         start, end = self._offsets[position], self._offsets[position + 1]
         with self._lock:
             self._spool.seek(start)
-            line = self._spool.read(end - start)
-        return Exchange.from_json(_loads(line))
+            data = self._spool.read(end - start)
+        exchange: Exchange = pickle.loads(data)  # our own spool, written by open_recording
+        return exchange
 
     def __iter__(self) -> Iterator[Exchange]:
         for position in range(len(self)):
@@ -410,8 +420,9 @@ def open_recording(
 
     def sink(exchange: Exchange, line: bytes) -> None:
         index.setdefault(key(exchange), deque()).append(len(offsets) - 1)
-        spool.write(line)
-        offsets.append(offsets[-1] + len(line))
+        data = pickle.dumps(exchange, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.write(data)
+        offsets.append(offsets[-1] + len(data))
 
     try:
         header = _scan(target, max_line, max_total, sink)
@@ -423,7 +434,7 @@ def open_recording(
 
 
 def _bounded_lines(
-    target: Path, handle: gzip.GzipFile, max_line: int, max_total: int
+    target: Path, handle: IO[bytes], max_line: int, max_total: int
 ) -> Iterator[bytes]:
     """The file's lines (with their newline), refusing one past ``max_line`` or the file past
     ``max_total`` bytes as soon as either is crossed."""

@@ -192,6 +192,17 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.stopped_by = "SIGTERM"
             self.run_worker(self._cancel_then_exit(), group="quit")
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (bound by Textual to say how to quit): the quit key in plain words, since
+        :meth:`notify` shows text as written and Textual's own message is markup."""
+        keys = [
+            key
+            for key, b in self.active_bindings.items()
+            if b.binding.action in ("quit", "app.quit")
+        ]
+        if keys:
+            self.notify(f"Press {keys[0]} to quit the app", title="Do you want to quit?")
+
     def notify(
         self,
         message: str,
@@ -230,12 +241,15 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         from ..engine.recording import Recorder
         from ..engine.run import Engine
 
+        if self._mirror_gone("Cannot start"):
+            return None
         engine = Engine(self.mirror, self.environment)
         try:
             recorder = (
                 Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
             )
-            run = engine.plan(request, simulator_text=self.simulator_text)
+            planned = request if recorder is None else Recorder.request_for(request)
+            run = engine.plan(planned, simulator_text=self.simulator_text)
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
@@ -300,6 +314,21 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
         return self.session
+
+    def _mirror_gone(self, title: str) -> bool:
+        """Whether the mirror's file was deleted or moved while the app had it open (said in
+        one line under ``title``): its open connection still reads the old file, but a run
+        writes through connections of its own, which must not make a new, empty file."""
+        if self.mirror.path.is_file():
+            return False
+        self.notify(
+            f"the mirror {self.mirror.path} is gone (deleted or moved while the app was open); "
+            "quit and start the app again to make a new one",
+            title=title,
+            severity="error",
+            timeout=10,
+        )
+        return True
 
     def _environment_for(self, run: RunRecord) -> Environment:
         from ..engine.runs import environment_for
@@ -447,6 +476,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if self.session is not None and self.session.run.id == message.run_id:
             self.session.progress.sync(self.mirror.streams(message.run_id))
             self.session.progress.status = RunStatus(message.status)
+            if message.status == RunStatus.INTERRUPTED:  # its process is gone: nothing runs
+                self.session.progress.mark_interrupted()
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
             if (dashboard := self._dashboard()) is not None:
@@ -472,6 +503,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         from ..engine.run import Engine
         from ..engine.runs import RunCompleted, RunStillRunning, check_resume, resume_environment
 
+        if self._mirror_gone("Cannot resume"):
+            return False
         record = self.mirror.get_run(session.run.id)
         try:
             if record is None:

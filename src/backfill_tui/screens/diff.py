@@ -36,6 +36,8 @@ def summary_text(diff: RunDiff) -> str:
             f"{side.label}: run {side.run_id} · workspace {side.workspace} · started "
             f"{side.started_at[:16].replace('T', ' ')} · {plural(side.fetched, 'observation')}{note}"
         )
+        if (unchanged := side.unchanged_note()) is not None:
+            lines.append(f"  {unchanged}")
     c = diff.counts()
     lines.append(
         f"{c['only_in_a']} only in A · {c['only_in_b']} only in B · {c['changed']} changed · "

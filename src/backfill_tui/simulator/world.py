@@ -14,6 +14,7 @@ import random
 import struct
 import time
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "DAY",
@@ -32,9 +33,22 @@ SPAN_DAYS = 150
 
 
 def hash64(seed: int, kind: str, index: int) -> int:
-    """A stable 64-bit hash of ``(seed, kind, index)`` (stable across processes and runs)."""
-    digest = hashlib.blake2b(f"{seed}:{kind}:{index}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    """A stable 64-bit hash of ``(seed, kind, index)`` (stable across processes and runs).
+
+    BLAKE2b of ``"{seed}:{kind}:{index}"``: the hash of its ``"{seed}:{kind}:"`` prefix is kept
+    per (seed, kind) and copied, which gives the same digest as hashing the whole text at once
+    at about two thirds of the cost (the simulator hashes several times per item it lists).
+    """
+    prefix = _PREFIXES.get((seed, kind))
+    if prefix is None:
+        prefix = _PREFIXES[seed, kind] = hashlib.blake2b(f"{seed}:{kind}:".encode(), digest_size=8)
+    state = prefix.copy()
+    state.update(str(index).encode())
+    return int.from_bytes(state.digest(), "big")
+
+
+#: (seed, kind) -> BLAKE2b state after ``"{seed}:{kind}:"`` (a few dozen kinds per seed).
+_PREFIXES: dict[tuple[int, str], Any] = {}
 
 
 def item_rng(seed: int, kind: str, index: int) -> random.Random:

@@ -228,10 +228,19 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         (:meth:`open`), made by the thread or process that uses it: :meth:`another_connection`
         for a thread, the app's run process (``engine.process``) for a process, which gets the
         path across a pipe. Nothing is checked or migrated. Raises a :class:`StorageError` if
-        SQLite refuses."""
+        SQLite refuses, :class:`MirrorMissing` if the file is gone (deleted or moved since it
+        was opened): it is never created here, where nothing would make it a mirror."""
+        if not path.is_file():
+            raise MirrorMissing(
+                path, f"the mirror {path} is gone (deleted or moved while in use)", "is gone"
+            )
         try:
             conn = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=OPEN_LOCK_WAIT_S
+                f"{path.resolve().as_uri()}?mode=rw",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=OPEN_LOCK_WAIT_S,
             )
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA foreign_keys=ON")

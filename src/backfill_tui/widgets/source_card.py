@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label
 
 from ..engine.catalog import provider
+from ..terms import CheckOutcome
 from ..textsafe import clean
 from .wording import in_app
 
@@ -141,7 +142,7 @@ class SourceCard(Vertical):
         text = f"token {report.token} · access {report.access} · target {report.target}{quota}"
         label.update(Content(clean(in_app(text))))  # the app's words, not the CLI's flags
         label.set_class(report.ok, "-ok")
-        label.set_class(not report.ok, "-failed")
+        label.set_class(report.outcome == CheckOutcome.FAILED, "-failed")  # not a rate limit
 
     @on(Button.Pressed, ".token-save")
     def _save(self, event: Button.Pressed) -> None:
