@@ -43,6 +43,7 @@ from ..errors import BackfillError
 from ..secrets_registry import redact
 from ..terms import RunStatus
 from ..widgets.wording import in_app
+from .ahead import ScreensAhead
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .crash import OneLineCrash
@@ -135,6 +136,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         clock: Clock | None = None,
         simulator_text: str | None = None,
         run_process: bool = False,
+        screens_ahead: bool | None = None,
     ) -> None:
         super().__init__()
         #: Run in a child process (``engine.process``) whenever the run's environment can be
@@ -142,6 +144,10 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         #: ``demo`` and ``app`` commands ask for it: a run on a thread shares the interpreter's
         #: lock with the app and stalls its redraws (``bench/ui_latency.py``).
         self.run_process = run_process
+        #: Build the observations and runs screens while idle after the first frame (ahead.py);
+        #: None: when the app has a terminal (not headless, as tests and benches run it).
+        self.screens_ahead = ScreensAhead(self, lambda: self.running)
+        self._build_ahead = screens_ahead
         self._run_host: RunHost | None = None
         self.mirror = mirror
         # Its writes (planning a run, estimates) run on the UI's thread: a mirror another
@@ -169,6 +175,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # after the first frame
         self.call_after_refresh(self._settle_start)
+        if self._build_ahead or (self._build_ahead is None and not self.is_headless):
+            self.call_after_refresh(self.screens_ahead.start)
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -19,12 +19,13 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Select
 
+from ..engine.mirror import Mirror
 from ..engine.observations import ObservationRow, kept_by_production, literal_terms
 from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
-from ..widgets.row_table import RowTable
+from ..widgets.row_table import Cell, RowTable
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
 from .mode_screen import ModeScreen
@@ -47,12 +48,39 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     mark = "kept" if kept_by_production(score) else "dropped"
     significance = f"{int(score):>3} {mark}" if score is not None else "  ? dropped"
     return (
-        Text(occurred(row.occurred_at)),
-        Text(clean(row.source)),
-        Text(clean(row.observation_type)),
-        Text(clean(row.title), no_wrap=True, overflow="ellipsis"),
-        Text(significance, style="" if mark == "kept" else "dim"),
+        Cell(occurred(row.occurred_at)),
+        Cell(clean(row.source)),
+        Cell(clean(row.observation_type)),
+        Cell(clean(row.title), no_wrap=True, overflow="ellipsis"),
+        Cell(significance, style="" if mark == "kept" else "dim"),
     )
+
+
+def first_page(
+    mirror: Mirror, workspace: str, source: str | None, kind: str | None, text: str | None
+) -> tuple[int, int, list[ObservationRow]]:
+    """What the screen reads for a query: (how many match, counted no further than ``cap``
+    (``cap + 1`` says "more"), ``cap``, the newest :data:`PAGE` rows). On the screen's worker
+    thread; ``bench/app_scale.py`` times it alone as the mirror's part of a key."""
+    if text and literal_terms(text):
+        # A literal term (an emoji) reads rows to match: count no further than a page, which
+        # the page itself does (one row more says "more than a page").
+        rows = mirror.find_observations(
+            workspace, source=source, observation_type=kind, text=text, limit=PAGE + 1
+        )
+        return len(rows), PAGE, rows[:PAGE]
+    matching = mirror.count_observations_matching(
+        workspace, source=source, observation_type=kind, text=text, cap=COUNT_CAP
+    )
+    rows = mirror.find_observations(
+        workspace,
+        source=source,
+        observation_type=kind,
+        text=text,
+        limit=PAGE,
+        matching=matching,  # counted just now: the plan needs no count of its own
+    )
+    return matching, COUNT_CAP, rows
 
 
 class ObservationsScreen(ModeScreen):
@@ -88,6 +116,11 @@ class ObservationsScreen(ModeScreen):
     @property
     def backfill(self) -> AppHost:
         return host(self)
+
+    @property
+    def ready(self) -> bool:
+        """Whether the first page has been shown (``ahead.py`` draws the screen then)."""
+        return self._first_page is not None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -157,7 +190,7 @@ class ObservationsScreen(ModeScreen):
         self._filters_asked = self._filters()
         source, kind, text = self._filters_asked
         if not keep_if_unchanged:
-            self.query_one("#obs-count", Label).update(Content("loading…"))
+            self._say(Content("loading…"))
         self._find(self._generation, self.backfill.workspace, source, kind, text)
 
     @work(thread=True, exclusive=True, group="observations", exit_on_error=False)
@@ -174,14 +207,7 @@ class ObservationsScreen(ModeScreen):
                 names = mirror.workspaces()
                 workspace = names[0] if names else ""
             facets = mirror.observation_facets(workspace)
-            # A literal term (an emoji) reads rows to match: count no further than a page.
-            cap = PAGE if text and literal_terms(text) else COUNT_CAP
-            matching = mirror.count_observations_matching(
-                workspace, source=source, observation_type=kind, text=text, cap=cap
-            )
-            rows = mirror.find_observations(
-                workspace, source=source, observation_type=kind, text=text, limit=PAGE
-            )
+            matching, cap, rows = first_page(mirror, workspace, source, kind, text)
         self.post_message(ObservationsFound(generation, 0, rows, matching, cap, facets, workspace))
 
     def _add_page(self) -> None:
@@ -248,7 +274,17 @@ class ObservationsScreen(ModeScreen):
         else:
             counted = f"{many} {noun(self.matching, 'observation')}{more}"
         opens = " · enter opens one" if self.matching else ""  # nothing to open: say nothing
-        self.query_one("#obs-count", Label).update(Content(f"{counted} · {where}{opens}"))
+        self._say(Content(f"{counted} · {where}{opens}"))
+
+    def _say(self, line: Content) -> None:
+        """Put ``line`` in the count line under the table. It is laid out again only when it
+        takes another number of lines: a layout of the whole screen for each "loading…" and
+        each count was a part of every search key (bench/app_scale.py)."""
+        label = self.query_one("#obs-count", Label)
+        width = label.content_size.width
+        height = label.content_size.height
+        same = width > 0 and height > 0 and len(line.wrap(width)) == height
+        label.update(line, layout=not same)
 
     @on(DataTable.RowHighlighted, "#observations")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:

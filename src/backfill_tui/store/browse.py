@@ -3,7 +3,7 @@
 A mixin of :class:`~backfill_tui.store.Mirror` (``self.conn``), kept apart so the mirror's
 write path stays short. Search uses the ``observations_fts`` table (migration 0004); the
 user's words are quoted, so nothing they type is read as FTS5 syntax. A typed term FTS cannot
-index (an emoji, ``(``, ``#``) is searched literally with ``LIKE`` instead of being dropped, so
+index (an emoji, ``(``, ``#``) is searched literally (a substring) instead of being dropped, so
 a query never silently matches everything. The full-text match is a subquery
 (``o.id IN (SELECT rowid ... MATCH ?)``), evaluated once, not once per row of the workspace.
 """
@@ -80,13 +80,8 @@ def fts_query(text: str) -> str | None:
 def literal_terms(text: str) -> list[str]:
     """The whitespace-separated terms of ``text`` with no letter or digit (``🚀``, ``(``,
     ``->``): FTS5's unicode61 tokenizer treats them as separators, so they are matched
-    literally (``LIKE``, case-insensitive for ASCII) against title and body."""
+    literally against title and body (a substring: having no letter, they have no case)."""
     return [term for term in text.split() if not _WORD.search(term)]
-
-
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def run_ids_by_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 6) -> list[str]:
@@ -231,8 +226,10 @@ class ObservationBrowsing:
                 )
                 args.append(query)
         for term in literal_terms(text or ""):
-            clauses.append("(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')")
-            args.extend((_like(term), _like(term)))
+            # A literal term has no letter (literal_terms), so LIKE's ASCII case folding never
+            # applied: a plain substring test says the same, a quarter faster (bench/app_scale.py).
+            clauses.append("(instr(o.title, ?) > 0 OR instr(o.content, ?) > 0)")
+            args.extend((term, term))
         if source:
             clauses.append("o.source = ?")
             args.append(source)
@@ -253,6 +250,7 @@ class ObservationBrowsing:
         text: str | None = None,
         limit: int = 500,
         offset: int = 0,
+        matching: int | None = None,
     ) -> list[ObservationRow]:
         """Newest first, filtered by source, type and the words of ``text`` (title or body);
         ``limit`` rows from ``offset`` (the app loads a page at a time).
@@ -260,15 +258,22 @@ class ObservationBrowsing:
         With words to match, the plan follows how many rows match (counted first, capped):
         a few (a rare word) are fetched through the full-text index and sorted; many (a
         common word) by walking the time index against the match's rowids, found once.
+        ``matching``: how many match, when the caller has just counted them with the same
+        filters (:meth:`count_observations_matching`, capped above :data:`FEW_MATCHES` or not at
+        all), so the plan needs no count of its own.
         """
         fts = "list"
         if text and fts_query(text) is not None:
-            many = self.count_observations_matching(
-                workspace,
-                source=source,
-                observation_type=observation_type,
-                text=text,
-                cap=FEW_MATCHES,
+            many = (
+                matching
+                if matching is not None
+                else self.count_observations_matching(
+                    workspace,
+                    source=source,
+                    observation_type=observation_type,
+                    text=text,
+                    cap=FEW_MATCHES,
+                )
             )
             fts = "list" if many > FEW_MATCHES else "driving"
         joins, where, args = self._where(workspace, source, observation_type, text, fts)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.compose import compose
 from textual.events import Resize
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -159,6 +160,37 @@ class AppFooter(Footer):
             ).data_bind(compact=Footer.compact)
         yield from self._palette_key()
 
+    async def recompose(self) -> None:
+        """Mount and remove only the keys that came or went: Textual's recompose mounts every
+        key again (each restyled twice as it binds ``compact``), which was the largest part of
+        opening or closing the observation detail, whose "esc Close" comes and goes
+        (``bench/app_scale.py`` "detail"). When no key stays, or those that stay are in another
+        order, all are mounted again, as Textual does."""
+        if not self.is_attached or self._pruning:
+            return
+        old = list(self.query_children(FooterKey))
+        new = [w for w in compose(self) if isinstance(w, FooterKey)]  # all it composes
+        old_ids, new_ids = [_identity(k) for k in old], [_identity(k) for k in new]
+        kept = [i for i in new_ids if i in old_ids]
+        in_order = [i for i in old_ids if i in new_ids] == kept
+        async with self.batch():
+            if not kept or not in_order or len(set(old_ids)) != len(old_ids):
+                await self.query_children("*").exclude(".-textual-system").remove()
+                await self.mount_all(new)
+                return
+            gone = [k for k, i in zip(old, old_ids, strict=True) if i not in new_ids]
+            if gone:
+                await self.remove_children(gone)
+            staying: dict[tuple[object, ...], FooterKey] = dict(zip(old_ids, old, strict=True))
+            previous: FooterKey | None = None
+            for widget, ident in zip(new, new_ids, strict=True):
+                if ident not in staying:
+                    if previous is None:
+                        await self.mount(widget, before=0)
+                    else:
+                        await self.mount(widget, after=previous)
+                previous = staying.get(ident, widget)
+
     def _palette_key(self) -> Iterable[FooterKey]:
         if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
             return
@@ -179,3 +211,17 @@ class AppFooter(Footer):
     def on_resize(self, event: Resize) -> None:
         if self._bindings_ready and self.app.size.width != self._fitted_width:
             self.call_after_refresh(self.recompose)
+
+
+def _identity(key: FooterKey) -> tuple[object, ...]:
+    """What a footer key shows and does: two keys alike in this are interchangeable (its
+    ``-compact`` class follows the footer's, set once it is mounted)."""
+    return (
+        key.key,
+        key.key_display,
+        key.description,
+        key.action,
+        key._disabled,
+        str(key.tooltip or ""),
+        tuple(sorted(set(key.classes) - {"-compact"})),
+    )

@@ -9,25 +9,62 @@ app's tables hold (a single line of ``Text`` or ``str`` in a row one line high) 
 same segments directly: the text cut to the cell, its own style under its spans, the padding,
 then the row's styles around it, as ``Styled(Padding(cell))`` does. Anything else (headers, row
 labels, several lines, other renderables, justified text) takes Textual's own path.
+
+The cells it draws are kept across a resize of the table: Textual's DataTable forgets every
+cell drawn when its size changes (``_update_count``), so opening or closing the observation
+detail pane, which narrows or widens the table, drew all its visible cells again. A cell's
+drawing depends on its value, its column's width and its styles, not the table's width; it is
+kept by those (the value by identity: a changed cell is a new object), and forgotten when the
+styles change (a theme).
 """
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual._types import SegmentLines
+from textual.cache import LRUCache
 from textual.widgets import DataTable
 from textual.widgets._data_table import CellCacheKey
 
-__all__ = ["RowTable", "render_cell"]
+__all__ = ["Cell", "RowTable", "render_cell"]
 
 _NULL = Style.null()
 
 
+class Cell(Text):
+    """A one-line ``Text`` cell whose width is measured as its length: a DataTable measures
+    every cell of every new row for its columns' widths (``_update_dimensions``), and Rich's
+    general measure (lines split, words measured) was a tenth of a search's key at 250,000
+    observations (bench/app_scale.py). A cell with a line break is measured as Rich does."""
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if "\n" in self.plain:
+            return super().__rich_measure__(console, options)
+        width = self.cell_len
+        return Measurement(width, width)
+
+
 class RowTable(DataTable[Text | str]):
     """A DataTable for rows of one-line text cells (see the module docstring)."""
+
+    _drawn: LRUCache[tuple[object, ...], tuple[object, SegmentLines]] | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self._drawn is not None:
+            self._drawn.clear()
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # DataTable forgets every row it drew on any resize (``_update_count``), so the table
+        # narrowed or widened by the detail pane built all its visible rows again. A row is
+        # drawn at its columns' widths, which the table's width does not change; each line is
+        # cut to the table's width when shown, and that cache is keyed by the width.
+        event.prevent_default()  # DataTable's own handler (the only one) is skipped
 
     def _render_cell(
         self,
@@ -59,6 +96,26 @@ class RowTable(DataTable[Text | str]):
         cached = self._cell_render_cache.get(key)
         if cached is not None:
             return cached
+        value = self._data.get(row_key, {}).get(column_key)
+        kept_key = (
+            row_key,
+            column_key,
+            row_index,  # in the cell's mouse meta
+            column_index,
+            width,
+            *key[2:6],
+            self._pseudo_class_state,
+            self.cell_padding,
+            self.show_cursor,
+            self.cursor_foreground_priority,
+            self.cursor_background_priority,
+        )
+        if self._drawn is None:
+            self._drawn = LRUCache(4096)
+        kept = self._drawn.get(kept_key)
+        if kept is not None and kept[0] is value and value is not None:
+            self._cell_render_cache[key] = kept[1]
+            return kept[1]
         row = self.rows.get(row_key)
         _label, cells = self._get_row_renderables(row_index)
         cell = cells[column_index] if column_index < len(cells) else ""
@@ -97,6 +154,7 @@ class RowTable(DataTable[Text | str]):
             )
         ]
         self._cell_render_cache[key] = lines
+        self._drawn[kept_key] = (value, lines)
         return lines
 
 
