@@ -144,8 +144,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         #: ``demo`` and ``app`` commands ask for it: a run on a thread shares the interpreter's
         #: lock with the app and stalls its redraws (``bench/ui_latency.py``).
         self.run_process = run_process
-        #: Build the observations and runs screens while idle after the first frame (ahead.py);
-        #: None: when the app has a terminal (not headless, as tests and benches run it).
+        #: Build the dashboard, observations and runs screens while idle after the first frame
+        #: (ahead.py); None: when the app has a terminal (not headless, as tests and benches).
         self.screens_ahead = ScreensAhead(self, lambda: self.running)
         self._build_ahead = screens_ahead
         self._run_host: RunHost | None = None
