@@ -125,8 +125,8 @@ async def measure(path: Path) -> dict[str, float]:
     time by step name and CPU time by ``cpu:`` and the step name."""
     common, rare = words(path)
     mirror = Mirror.open(path)  # read only: no run is started
-    # As in a terminal: the observations and runs screens are built while the app is idle
-    # after its first frame (screens/ahead.py); the keys are timed once that is done, as a
+    # As in a terminal: the screens (dashboard, observations, runs) are built while the app is
+    # idle after its first frame (screens/ahead.py); the keys are timed once that is done, as a
     # user's first F4 comes a moment after the app opened. Its CPU time is printed apart.
     app = BackfillApp(mirror, environment(1.0), screens_ahead=True)
     app.workspace = WORKSPACE
@@ -245,7 +245,7 @@ def main() -> None:
         print(f"{step:<26}{a:>10.1f}{b:>10.1f}   x{b / max(a, 0.01):>6.1f}{flag}")
     ahead = [r["cpu:(ahead)"] for r in results]
     print(
-        f"\nbuilding the observations and runs screens ahead (idle, after the first frame): "
+        f"\nbuilding the screens ahead (dashboard, observations, runs; idle, after the first frame): "
         f"{ahead[0]:.0f} / {ahead[1]:.0f} ms CPU"
     )
     base = [r["(no-op key)"] for r in results]
