@@ -30,14 +30,16 @@ HEAVY = (
     "httpx",
     "sqlite_utils",
     "rich",
+    "asyncio",  # ~40 ms: --help must not pay for it (the program's exit path once did)
 )
 NOT_HEADLESS = {"textual", "gql", "graphql", "psycopg"}
 
 PROBE = """
 import json, sys
-from backfill_tui.cli import main
+from backfill_tui.cli import entry
+sys.argv = ["backfill-tui", *sys.argv[1:]]
 try:
-    code = main(sys.argv[1:])
+    entry()  # the program as installed: main, then its exit path
 except SystemExit as exc:
     code = exc.code
 heavy = set(json.loads(sys.stdin.read()))
