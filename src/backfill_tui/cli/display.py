@@ -84,8 +84,9 @@ class HeadlessDisplay:
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
             self.waits[event.source] = f"{clean(event.reason)}, resuming at {at}"
             self._line(f"{event.source}: {self.waits[event.source]}")
-        elif isinstance(event, ev.MirrorWait):
-            self._line(event.line())
+        elif isinstance(event, ev.MirrorWait):  # above the live table too: it shows no wait
+            if not self.quiet:  # (sent from the engine's lock watch thread; print is locked)
+                self.console.print(escape(event.line()))
         elif isinstance(event, ev.StreamFinished):
             row = self.rows.setdefault(event.stream, {})
             status = shown_stream_status(event.status, capped=event.capped)

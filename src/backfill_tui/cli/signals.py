@@ -18,7 +18,7 @@ A second stop signal while the first is being handled does not cut the clean sto
 summary and the ``resume`` line still come): it says the command is already stopping and how to
 quit at once. A third quits at once with 130 (128 + SIGINT, as a shell reports Ctrl-C), which
 is safe: every page is committed with its checkpoint in one transaction, so a stop between two
-commits loses nothing stored (the same reason ``kill -9`` is safe; tests/e2e/test_kill9*).
+commits loses nothing stored (the same reason ``kill -9`` is safe: tests/e2e/test_resume.py).
 """
 
 from __future__ import annotations
