@@ -119,7 +119,7 @@ class MirrorMissing(MirrorError):
 
     def __init__(self, path: Path, line: str, state: str = "does not exist") -> None:
         self.path = path
-        self.state = state  # "does not exist" or "is an empty file"
+        self.state = state  # "does not exist", "is an empty file" or "is gone" (since opened)
         super().__init__(line)
 
 
