@@ -61,8 +61,8 @@ def test_the_day_chart_and_its_older_line_add_up_to_what_the_run_stored(
     tmp_path: Path,
 ) -> None:
     """A 30-day run's Linear issues created before the window (updated in it) are not in any
-    day: the line beneath the axis counts them, so days + that line = what the run stored (a
-    tester found the chart 62 short of the header)."""
+    day: the line beneath the axis counts them, so days + that line = what the workspace holds,
+    here what its one run stored (a tester found the chart 62 short of the header)."""
     app = make_app(tmp_path)
     run_id = populate(app, *demo_sources(), workspace="demo", days=30)
 
@@ -76,9 +76,22 @@ def test_the_day_chart_and_its_older_line_add_up_to_what_the_run_stored(
             await wait_until(pilot, lambda: str(older.content).startswith("+"))
             await settle(pilot)
             days = sum(int(sum(c._series)) for c in screen.query(SourceChart))
-            match = re.fullmatch(r"\+(\d+) created before \w{3} \d{2}", str(older.content))
+            match = re.fullmatch(r"\+(\d+) observed before \w{3} \d{2}", str(older.content))
             assert match, str(older.content)
             assert int(match.group(1)) > 0
-            assert days + int(match.group(1)) == app.mirror.count_run_observations(run_id)
+            stored = app.mirror.count_run_observations(run_id)
+            assert days + int(match.group(1)) == stored == app.mirror.count_observations("demo")
 
     asyncio.run(scenario())
+
+
+def test_rows_keep_a_status_just_above_100_columns() -> None:
+    """Between 100 and 105 columns the middle layout left the status no room (a tester found the
+    status and failure reasons gone at 100x30): the bar gives way first."""
+    from backfill_tui.widgets.run_rows import MIN_STATUS, row_columns
+
+    for screen_width in range(100, 160):
+        width = screen_width - 3  # the row inside the panel's padding and scrollbar
+        c = row_columns(width, screen_width)
+        used = c.name + c.bar + c.bar_gap + c.progress + 6 * c.count_width + c.status_gap
+        assert width - used >= MIN_STATUS, (screen_width, c)

@@ -108,7 +108,8 @@ class DashboardScreen(ModeScreen):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#chart-panel").border_title = "Observations per day"
+        # The workspace's, as the mirror holds them (a re-sync's run fetched duplicates only).
+        self.query_one("#chart-panel").border_title = "Observations per day (workspace)"
         self.query_one("#log").border_title = "Log"
         if self.backfill.session is not None:
             self.show_session(self.backfill.session)
@@ -216,18 +217,18 @@ class DashboardScreen(ModeScreen):
         t = progress.totals()
         status = progress.status
         eta = progress.eta(now)
-        if self.compact:  # one line at 80 columns: the same figures, shorter words
-            short = [
-                status,
-                duration(progress.elapsed(now)),
-                f"ETA {duration(eta)}" if progress.running else "",
-                f"{t.fetched} fetched",
-                f"{t.new} new",
-                f"{t.duplicates} dup",
-                f"{t.failed} failed",
-                plural(t.pages, "page"),
-                plural(t.api_calls, "call"),
-            ]
+        # one line at 80 columns (or wherever the long words would be cut): the same figures
+        short = [
+            status,
+            duration(progress.elapsed(now)),
+            f"ETA {duration(eta)}" if progress.running else "",
+            f"{t.fetched} fetched",
+            f"{t.new} new",
+            f"{t.duplicates} dup",
+            f"{t.failed} failed",
+            plural(t.pages, "page"),
+            plural(t.api_calls, "call"),
+        ]
         parts = [
             status,
             f"elapsed {duration(progress.elapsed(now))}",
@@ -239,10 +240,12 @@ class DashboardScreen(ModeScreen):
             plural(t.pages, "page"),
             plural(t.api_calls, "API call"),
         ]
-        if self.compact:
+        text = " · ".join(p for p in parts if p)
+        compact = self.compact or len(text) > self.app.size.width - 2  # short where long is cut
+        if compact:
             parts = short
-        text = ("  " if self.compact else " · ").join(p for p in parts if p)
-        if self.compact and len(text) > self.app.size.width - 2:  # pages: the table has them
+            text = "  ".join(p for p in parts if p)
+        if compact and len(text) > self.app.size.width - 2:  # pages: the table has them
             text = "  ".join(p for p in parts if p and not p.endswith((" page", " pages")))
         if text != self._overall:
             # One line of fixed width: new figures (the elapsed time ticking) need a repaint,
@@ -259,17 +262,15 @@ class DashboardScreen(ModeScreen):
         since = datetime.fromisoformat(run.since).astimezone(UTC)
         last = datetime.fromisoformat(run.started_at).astimezone(UTC).date()
         self._chart_generation += 1
-        self._count_days(
-            self._chart_generation, run.workspace, run.id, run.since, since.date(), last
-        )
+        self._count_days(self._chart_generation, run.workspace, run.since, since.date(), last)
 
     @work(thread=True, exclusive=True, group="day-chart", exit_on_error=False)
     def _count_days(
-        self, generation: int, workspace: str, run_id: str, since: str, first: date, last: date
+        self, generation: int, workspace: str, since: str, first: date, last: date
     ) -> None:
         with self.backfill.reader() as mirror:
             counts = mirror.daily_counts(workspace, since)
-            older = mirror.count_run_older(workspace, run_id, since)
+            older = mirror.count_older(workspace, since)
         self.post_message(ChartCounted(generation, counts, first, last, older))
 
     def on_chart_counted(self, message: ChartCounted) -> None:

@@ -97,8 +97,8 @@ class ChartCounted(Message):
     counts: dict[str, dict[str, int]]
     first: date
     last: date
-    #: The run's observations that occurred before ``first`` (created before the window,
-    #: updated in it): left out of the days, said beneath them.
+    #: The workspace's observations that occurred before ``first`` (created before the
+    #: window, updated in it; or an earlier, deeper run's): left out of the days, said beneath.
     older: int = 0
 
 

@@ -346,15 +346,15 @@ class ObservationBrowsing:
             metadata=_loads(data["metadata"], {}),
         )
 
-    def count_run_older(self, workspace: str, run_id: str, since: str) -> int:
-        """How many observations ``run_id`` stored first in ``workspace`` that occurred before
-        ``since`` (ISO 8601): items updated in the backfill window but created before it (a
-        Linear issue is observed at its creation), which a per-day chart of the window leaves
-        out. Uses the run index, then compares each of its rows' instants."""
+    def count_older(self, workspace: str, since: str) -> int:
+        """How many observations of ``workspace`` occurred before ``since`` (ISO 8601), which a
+        per-day chart of the window leaves out: items created before the window and updated in
+        it (a Linear issue is observed at its creation), or an earlier, deeper run's. Narrowed
+        by the (workspace, occurred_at) index, then each instant compared exactly."""
         row = self.conn.execute(
-            "SELECT count(*) FROM observations WHERE run_id = ? AND workspace_id = ? "
-            "AND julianday(occurred_at) < julianday(?)",
-            (run_id, workspace, since),
+            "SELECT count(*) FROM observations WHERE workspace_id = ? "
+            "AND occurred_at < date(?, '+1 day') AND julianday(occurred_at) < julianday(?)",
+            (workspace, since, since),
         ).fetchone()
         return int(row[0])
 

@@ -115,14 +115,12 @@ class DayChart(Vertical):
     ) -> None:
         """Draw ``counts`` (observations per UTC day by source, ``{"github": {"2026-05-01":
         3}}``: ``Mirror.daily_counts``) from ``first`` to ``last`` inclusive; ``older``: the
-        run's observations that occurred before ``first``, said beneath the axis (so the days
-        and that line add up to what the run stored; a tester found 62 missing)."""
+        workspace's observations that occurred before ``first``, said beneath the axis (so the
+        days and that line add up to what the workspace holds; a tester found 62 missing)."""
         if not self.is_mounted:
             self._pending = (counts, first, last, older)
             return
-        text = f"+{older} created before {first:%b %d}" if older else ""
-        if older and len(text) + 15 <= self.size.width:
-            text += ", updated since"
+        text = f"+{older} observed before {first:%b %d}" if older else ""
         self.query_one(".chart-older", Label).update(Content(text), layout=False)
         self._set_sources(set(counts) | set(self._expected))
         self._fill(counts, first, last)

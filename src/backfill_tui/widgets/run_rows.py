@@ -47,6 +47,8 @@ PULSE_FPS = 5
 PULSE_CELLS_PER_S = 9.0
 #: The app's breakpoints (``screens/app.py`` ``HORIZONTAL_BREAKPOINTS``), in columns.
 NARROW_BELOW, WIDE_FROM = 100, 160
+#: The narrowest bar and the least room kept for the status between 100 and 160 columns.
+MIN_BAR, MIN_STATUS = 6, 16
 STATUSES = ("pending", "running", "completed", "failed", "cancelled", "interrupted", "capped")
 #: A stream that ended without completing: its bar shows how far it got, in its own colour.
 STOPPED = frozenset({StreamStatus.FAILED, StreamStatus.CANCELLED, StreamStatus.INTERRUPTED})
@@ -205,7 +207,11 @@ def row_columns(width: int, screen_width: int) -> Columns:
     if screen_width >= WIDE_FROM:
         fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2 + 40
         return Columns(NAME_WIDTH, max(10, width - fixed), 2, PROGRESS_TEXT_WIDTH, 7, 2, 40)
-    return Columns(NAME_WIDTH, 22, 2, PROGRESS_TEXT_WIDTH, 7, 2, None)
+    # The bar gives way first, so the status keeps MIN_STATUS cells just above 100 columns
+    # (there it had none: a tester found the status and failure reasons gone at 100x30).
+    fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2
+    bar = max(MIN_BAR, min(22, width - fixed - MIN_STATUS))
+    return Columns(NAME_WIDTH, bar, 2, PROGRESS_TEXT_WIDTH, 7, 2, None)
 
 
 class StreamRow(Widget):
