@@ -46,3 +46,17 @@ def test_a_bad_entity_keeps_an_existing_mirror(
     before = run_cli(capsys, "runs", "--db", str(db)).out
     assert run_cli(capsys, *ARGS, "--db", str(db)).code == 2
     assert db.exists() and run_cli(capsys, "runs", "--db", str(db)).out == before
+
+
+def test_a_missing_token_leaves_no_new_mirror(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real run with no token is refused (exit 2) before anything is fetched: the mirror the
+    command had just made goes too (the second tester found a 126 KB one left)."""
+    folder = tmp_path / "mirrors"
+    folder.mkdir()
+    result = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "w", "--db",
+                     str(folder / "n.db"))  # fmt: skip
+    assert result.code == 2
+    assert "no GitHub token" in result.err and len(result.err.strip().splitlines()) == 1
+    assert sorted(p.name for p in folder.iterdir()) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.catalog import CATALOG
-from ..errors import UsageError
+from ..errors import BackfillError, UsageError
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
 from .options import (
     add_db_option,
@@ -125,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             planned = request if recorder is None else recorder.request_for(request)
             run = engine.plan(planned, simulator_text=sim_text)
-        except UsageError:  # bad input the plan found (an entity no source has): no file made
+        except BackfillError:  # refused by the plan (an entity no source has, no token): no file
             discard = made
             raise
         flag = db_flag(getattr(args, "db", None))
