@@ -349,3 +349,28 @@ def test_command_palette_and_help(tmp_path: Path) -> None:
             assert isinstance(app.screen, ConnectScreen)
 
     asyncio.run(scenario())
+
+
+def test_the_quit_question_says_when_the_run_ended_while_it_was_up(tmp_path: Path) -> None:
+    """ctrl+q during a run, then the run ends before the answer: the dialog no longer asks
+    about a running backfill (the second tester found it still did)."""
+    from textual.widgets import Label
+
+    app = make_app(tmp_path, environment=paced_environment(latency=0.3))
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7)
+            assert app.plan_and_start(request) is not None
+            await pilot.press("ctrl+q")
+            screen = app.screen
+            assert isinstance(screen, QuitScreen)
+            await wait_until(pilot, lambda: bool(seen.of(RunEnded)), timeout=60)
+            await settle(pilot)
+            text = str(screen.query_one("#quit-text", Label).content)
+            assert text == "The backfill has ended (completed); nothing is running now. Quit now?"
+            await pilot.press("y")
+            await wait_until(pilot, lambda: not app.is_running)
+
+    asyncio.run(scenario())

@@ -470,6 +470,10 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.call_after_refresh(self._spawn_run_host)  # ready for the next one
 
     def on_run_ended(self, message: RunEnded) -> None:
+        from .quit import QuitScreen
+
+        if isinstance(self.screen, QuitScreen):  # asked while it ran: it no longer runs
+            self.screen.run_ended(message.status)
         completed = message.status == RunStatus.COMPLETED
         severity: SeverityLevel = "information" if completed else "warning"
         self.notify(f"run {message.run_id} {message.status}", severity=severity)

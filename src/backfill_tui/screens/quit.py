@@ -49,6 +49,14 @@ class QuitScreen(ModalScreen[bool]):
         self.query_one("#quit-dialog").border_title = "Quit?"
         self.query_one("#keep", Button).focus()
 
+    def run_ended(self, status: str) -> None:
+        """The run ended while the question was up: say so (it no longer asks about a running
+        backfill; a tester found it did), and quitting cancels nothing."""
+        self.query_one("#quit-text", Label).update(
+            f"The backfill has ended ({status}); nothing is running now. Quit now?"
+        )
+        self.query_one("#keep", Button).label = "Stay (n)"
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "quit")
