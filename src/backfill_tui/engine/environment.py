@@ -17,6 +17,9 @@ from ..clock import Clock, SystemClock, VirtualClock
 from ..errors import CredentialsMissing, UsageError
 from .credentials import Credential, environment_token, keyring_status, lookup
 
+#: How a missing token's line ends (once, however many providers lack one: engine/run.py).
+SIMULATE_HINT = " (or try --simulate)"
+
 if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first frame
     import httpx
 
@@ -155,7 +158,7 @@ class Environment:
                 f" or run `backfill-tui auth set {info.name}`" if keyring_status() is None else ""
             )
             raise CredentialsMissing(
-                f"no {info.label} token: set {info.token_env}{keyring} (or try --simulate)"
+                f"no {info.label} token: set {info.token_env}{keyring}{SIMULATE_HINT}"
             )
         return found
 

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..connectors import Connector, Page, provider
-from ..errors import BackfillError, MirrorError, StorageError, UsageError
+from ..errors import BackfillError, CredentialsMissing, MirrorError, StorageError, UsageError
 from ..http import (
     ApiClient,
     ApiError,
@@ -43,7 +43,7 @@ from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, su
 from . import progress as ev
 from . import resync
 from .connection import open_client
-from .environment import Environment, public_settings
+from .environment import SIMULATE_HINT, Environment, public_settings
 from .pages import kept_notes, within_cap
 from .plan import (
     RunRequest,
@@ -123,10 +123,7 @@ class Engine:
         if request.max_items < 1:
             raise UsageError("--max-items must be at least 1")
         streams = plan_streams(request)
-        for spec in request.sources:
-            info = provider(spec.provider)
-            self.environment.base_url(info)
-            self.environment.credential(info)
+        self._check_sources(spec.provider for spec in request.sources)
         now = started_at or datetime.fromtimestamp(self.environment.clock.now(), UTC)
         now = now.astimezone(UTC).replace(microsecond=0)
         run = RunRecord(
@@ -162,10 +159,8 @@ class Engine:
                 "lists them"
             )
         check_resumable(run, self.environment, self.mirror.path)  # before any credential
-        for spec in run.sources:  # bad configuration is bad input: refuse before starting
-            info = provider(spec.split(":", 1)[0])
-            self.environment.base_url(info)
-            self.environment.credential(info)
+        # bad configuration is bad input: refuse before starting
+        self._check_sources(spec.split(":", 1)[0] for spec in run.sources)
         # Runs recorded before sources had one spelling lock under their canonical one too.
         self.mirror.acquire(run.id, run.workspace, [canonical_source(s) for s in run.sources])
         self.mirror.set_run_status(run.id, RunStatus.RUNNING)
@@ -351,6 +346,21 @@ class Engine:
         if self._writer is None:
             return job()
         return await asyncio.get_running_loop().run_in_executor(self._writer, job)
+
+    def _check_sources(self, providers: Iterable[str]) -> None:
+        """Each provider's base URL and credential, checked before anything starts; raises
+        :class:`UsageError` for a bad base URL, and one :class:`CredentialsMissing` naming every
+        provider without a token (not only the first: a tester had to fix them one by one)."""
+        missing: list[str] = []
+        for name in dict.fromkeys(providers):
+            info = provider(name)
+            self.environment.base_url(info)
+            try:
+                self.environment.credential(info)
+            except CredentialsMissing as exc:
+                missing.append(str(exc).removesuffix(SIMULATE_HINT))
+        if missing:
+            raise CredentialsMissing("; ".join(missing) + SIMULATE_HINT)
 
     def _mark(
         self, streams: Iterable[StreamRecord], status: StreamStatus, error: str | None
