@@ -216,6 +216,8 @@ def _sweep_orphans(path: Path) -> None:
     """Remove the temporary files of earlier writers of ``path`` that died before committing
     (``.NAME.PID.XXXX.part`` whose PID no longer runs): a killed ``--record`` left its hidden
     file behind for ever. Another live process's file is left alone."""
+    from ..store.locks import pid_running  # the run locks' check (store/locks.py)
+
     prefix = f".{path.name}."
     try:
         candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
@@ -226,21 +228,10 @@ def _sweep_orphans(path: Path) -> None:
         if not candidate.name.endswith(".part") or not middle.isdigit():
             continue
         pid = int(middle)
-        if pid == os.getpid() or _alive(pid):
+        if pid == os.getpid() or pid_running(pid):
             continue
         with contextlib.suppress(OSError):
             candidate.unlink()
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (a signal 0 probe; another user's process counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # PermissionError: it exists, owned by someone else
-        return True
-    return True
 
 
 @contextlib.contextmanager

@@ -19,13 +19,16 @@ from .rows import now_iso
 if TYPE_CHECKING:
     from .records import RunRecord
 
-__all__ = ["RunLocks", "process_alive"]
+__all__ = ["RunLocks", "pid_running", "process_alive"]
 
 
 def process_alive(pid: int, host: str) -> bool:
     """Whether the process that holds a lock still runs (on another host: assume it does)."""
-    if host != socket.gethostname():
-        return True
+    return host != socket.gethostname() or pid_running(pid)
+
+
+def pid_running(pid: int) -> bool:
+    """Whether process ``pid`` of this host exists (signal 0; another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
