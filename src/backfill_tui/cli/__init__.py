@@ -62,8 +62,10 @@ def entry() -> None:
     by signal (a status the command did not print; a tester's finding)."""
     import signal
 
+    from .signals import STOP_SIGNALS
+
     code = main()
-    for sig in (signal.SIGINT, signal.SIGTERM):  # signals.STOP_SIGNALS (not imported: asyncio)
+    for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     raise SystemExit(code)
 

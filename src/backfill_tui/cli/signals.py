@@ -23,7 +23,6 @@ commits loses nothing stored (the same reason ``kill -9`` is safe: tests/e2e/tes
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -32,7 +31,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # asyncio loads with a run, not with every command (~40 ms)
+    import asyncio
 
 __all__ = ["EXIT_FORCED", "STOP_SIGNALS", "Stop", "cancel_on_signals", "stop_on_signals"]
 
@@ -114,6 +116,8 @@ def cancel_on_signals(stop: Stop, task: asyncio.Task[Any] | None = None) -> Iter
     instead of raising into whatever code the loop was running. Restores the Python-level
     handlers (``stop_on_signals``'s) when the block ends. Does nothing where the loop cannot
     take signal handlers (a worker thread, Windows)."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     target = task or asyncio.current_task()
 
