@@ -295,8 +295,7 @@ class _Outbox:
         with self.lock:
             self.pending.append(event)
             if isinstance(event, ev.MirrorWait):  # at once: the run's loop may be the one
-                batch, self.pending = self.pending, []  # stuck waiting for the lock
-                self._send(("events", batch, self.clock.now()))
+                self._flush_pending()  # stuck waiting for the lock
 
     def send(self, message: Any) -> None:
         with self.lock:
@@ -312,9 +311,13 @@ class _Outbox:
 
     def flush(self) -> None:
         with self.lock:
-            if self.pending:
-                batch, self.pending = self.pending, []
-                self._send(("events", batch, self.clock.now()))
+            self._flush_pending()
+
+    def _flush_pending(self) -> None:
+        """Send what is pending as one batch, with the clock (the caller holds the lock)."""
+        if self.pending:
+            batch, self.pending = self.pending, []
+            self._send(("events", batch, self.clock.now()))
 
     async def flush_every(self, seconds: float) -> None:
         while True:
