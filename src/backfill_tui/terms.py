@@ -163,6 +163,12 @@ def combined_status(stream_statuses: Iterable[str]) -> RunStatus:
 UNCHANGED = "unchanged since run"
 
 
+def unchanged_note(note: str | None) -> bool:
+    """Whether a stream's note says a 304 completed it (:data:`UNCHANGED`, anywhere in it: a
+    lookup's own note, a moved repository say, may come first)."""
+    return note is not None and UNCHANGED in note
+
+
 class CheckOutcome(StrEnum):
     """What a connection test (``engine.connection.check_source``) found."""
 

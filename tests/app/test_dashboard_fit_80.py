@@ -53,6 +53,8 @@ def test_an_unchanged_stream_says_unchanged_in_one_word() -> None:
         "`run --full` fetches it all again)",
     )
     assert StreamRow(state).status_text == "unchanged"
+    state.note = "moved from acme/old-rocket; " + (state.note or "")  # a lookup's note first
+    assert StreamRow(state).status_text == "unchanged"  # as diff counts it (terms.unchanged_note)
     state.note = "empty repository"
     assert StreamRow(state).status_text == "completed: empty repository"
 

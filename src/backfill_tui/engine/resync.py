@@ -30,7 +30,7 @@ from ..connectors import Connector, KnownAnswer, Stream, provider
 from ..http import ApiClient, ApiError
 from ..store import Mirror, RunRecord, StreamRecord
 from ..store.resync import LOOKUP
-from ..terms import UNCHANGED
+from ..terms import UNCHANGED, unchanged_note
 
 
 def plan_gaps(mirror: Mirror, run: RunRecord) -> int:
@@ -99,7 +99,7 @@ def unchanged_streams(mirror: Mirror, run_id: str) -> list[tuple[str, str]]:
     completed: it fetched nothing, the items being as that earlier run fetched them."""
     found = []
     for record in mirror.streams(run_id):
-        if record.note and record.resync_of and UNCHANGED in record.note and not record.fetched:
+        if unchanged_note(record.note) and record.resync_of and not record.fetched:
             found.append((record.key, record.resync_of))
     return found
 

@@ -22,7 +22,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from ..engine.live import SourceState, StreamState, clock_time
-from ..terms import UNCHANGED, StreamStatus, plural
+from ..terms import StreamStatus, plural, unchanged_note
 from ..textsafe import clean
 
 __all__ = [
@@ -283,8 +283,7 @@ class StreamRow(Widget):
         if state.note and not state.error:
             # A re-sync's 304 in one word, which fits at 80 columns (the log and the report
             # give the whole note).
-            unchanged = state.note.startswith(UNCHANGED)
-            status = "unchanged" if unchanged else f"{status}: {state.note}"
+            status = "unchanged" if unchanged_note(state.note) else f"{status}: {state.note}"
         if state.error:
             status = f"{state.status}: {reason_in_row(state.error, state.key)}"
         return clean(status)
