@@ -23,10 +23,10 @@ from ..store.run_items import (
     digest,
     fetched_items,
     stored_observations,
+    unchanged_streams,
 )
 from ..terms import plural, suggest
 from ..textsafe import clean
-from .resync import unchanged_streams
 
 
 @dataclass(frozen=True)

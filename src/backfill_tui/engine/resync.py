@@ -30,7 +30,7 @@ from ..connectors import Connector, KnownAnswer, Stream, provider
 from ..http import ApiClient, ApiError
 from ..store import Mirror, RunRecord, StreamRecord
 from ..store.resync import LOOKUP
-from ..terms import UNCHANGED, unchanged_note
+from ..terms import UNCHANGED
 
 
 def plan_gaps(mirror: Mirror, run: RunRecord) -> int:
@@ -92,16 +92,6 @@ async def unchanged(
         f"{UNCHANGED} {record.resync_of} ({label} answered 304 Not Modified; "
         "`run --full` fetches it all again)"
     )
-
-
-def unchanged_streams(mirror: Mirror, run_id: str) -> list[tuple[str, str]]:
-    """(stream key, the run it was unchanged since) for each stream of ``run_id`` a 304
-    completed: it fetched nothing, the items being as that earlier run fetched them."""
-    found = []
-    for record in mirror.streams(run_id):
-        if unchanged_note(record.note) and record.resync_of and not record.fetched:
-            found.append((record.key, record.resync_of))
-    return found
 
 
 def remember(

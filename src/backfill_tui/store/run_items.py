@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ..terms import unchanged_note
 from .records import StreamRecord
 from .schema import ROW_COLUMNS
 
@@ -135,6 +136,17 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 _CONTENT_SQL = ", ".join(("source_id", *CONTENT_FIELDS))
+
+
+def unchanged_streams(mirror: Mirror, run_id: str) -> list[tuple[str, str]]:
+    """(stream key, the run it was unchanged since) for each stream of ``run_id`` a 304
+    completed (``engine/resync.py``): it fetched nothing, the items being as that earlier run
+    fetched them, so they have no ``run_items`` rows of this run."""
+    found = []
+    for record in mirror.streams(run_id):
+        if unchanged_note(record.note) and record.resync_of and not record.fetched:
+            found.append((record.key, record.resync_of))
+    return found
 
 
 def fetched_items(mirror: Mirror, run_id: str) -> FetchedItems:
