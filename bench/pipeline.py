@@ -77,8 +77,11 @@ def backfill(
     assert env.simulator is not None
     mirror = Mirror.open(db)
     engine = Engine(mirror, env)
-    run = engine.plan(RunRequest("bench", (SourceSpec.parse("github:acme/rocket"),), depth=90,
-                                 max_items=10_000_000))
+    run = engine.plan(
+        RunRequest(
+            "bench", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=10_000_000
+        )
+    )
     profiler = cProfile.Profile() if profile else None
     started, cpu = time.perf_counter(), cpu_s()
     if profiler is not None:
@@ -167,7 +170,9 @@ def memory_child(items: int) -> None:
         before = high_water_kib()
         stored, elapsed, _ = backfill(Path(tmp) / "m.db", items)
         peak = high_water_kib()
-    print(json.dumps({"stored": stored, "seconds": elapsed, "baseline_kib": before, "peak_kib": peak}))
+    print(
+        json.dumps({"stored": stored, "seconds": elapsed, "baseline_kib": before, "peak_kib": peak})
+    )
 
 
 def main() -> None:
@@ -195,32 +200,56 @@ def main() -> None:
     pipeline_rate, raw_rate = stored / pipeline_s, raw_rows / raw_s
     ours_rate = stored / max(1e-9, pipeline_s - sim_s)
     replay_rate = replay_rows / replay_s
-    print(f"end to end : {stored:>7} observations in {pipeline_s:6.2f} s = {pipeline_rate:9,.0f} obs/s")
-    print(f"raw insert : {raw_rows:>7} rows         in {raw_s:6.2f} s = {raw_rate:9,.0f} rows/s (sqlite-utils insert_all)")
-    print(f"simulator  : {len(urls):>7} requests     in {sim_s:6.2f} s (answering the same requests alone)")
-    print(f"without it : {stored:>7} observations in {pipeline_s - sim_s:6.2f} s = {ours_rate:9,.0f} obs/s")
-    print(f"replayed   : {replay_rows:>7} observations in {replay_s:6.2f} s = {replay_rate:9,.0f} obs/s (from the run's recording, no simulator)")
-    print(f"ratio      : end to end {pipeline_rate / raw_rate:.1%}, without the simulator "
-          f"{ours_rate / raw_rate:.1%}, replayed {replay_rate / raw_rate:.1%} of a raw insert's rate")
+    print(
+        f"end to end : {stored:>7} observations in {pipeline_s:6.2f} s = {pipeline_rate:9,.0f} obs/s"
+    )
+    print(
+        f"raw insert : {raw_rows:>7} rows         in {raw_s:6.2f} s = {raw_rate:9,.0f} rows/s (sqlite-utils insert_all)"
+    )
+    print(
+        f"simulator  : {len(urls):>7} requests     in {sim_s:6.2f} s (answering the same requests alone)"
+    )
+    print(
+        f"without it : {stored:>7} observations in {pipeline_s - sim_s:6.2f} s = {ours_rate:9,.0f} obs/s"
+    )
+    print(
+        f"replayed   : {replay_rows:>7} observations in {replay_s:6.2f} s = {replay_rate:9,.0f} obs/s (from the run's recording, no simulator)"
+    )
+    print(
+        f"ratio      : end to end {pipeline_rate / raw_rate:.1%}, without the simulator "
+        f"{ours_rate / raw_rate:.1%}, replayed {replay_rate / raw_rate:.1%} of a raw insert's rate"
+    )
 
     raw_cpu, sim_cpu = CPU["raw"], CPU["simulator"]
-    print(f"cpu time   : end to end {pipeline_cpu:.2f} s, raw insert {raw_cpu:.2f} s, simulator "
-          f"alone {sim_cpu:.2f} s, replayed {CPU['replayed']:.2f} s (all threads of this process)")
-    print(f"cpu ratio  : end to end {raw_cpu / pipeline_cpu:.1%}, without the simulator "
-          f"{raw_cpu / max(1e-9, pipeline_cpu - sim_cpu):.1%}, replayed "
-          f"{raw_cpu / CPU['replayed']:.1%} of a raw insert's rate per CPU second")
-    print(f"load average after the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} cores (wall figures swell with it; CPU figures far less)")
+    print(
+        f"cpu time   : end to end {pipeline_cpu:.2f} s, raw insert {raw_cpu:.2f} s, simulator "
+        f"alone {sim_cpu:.2f} s, replayed {CPU['replayed']:.2f} s (all threads of this process)"
+    )
+    print(
+        f"cpu ratio  : end to end {raw_cpu / pipeline_cpu:.1%}, without the simulator "
+        f"{raw_cpu / max(1e-9, pipeline_cpu - sim_cpu):.1%}, replayed "
+        f"{raw_cpu / CPU['replayed']:.1%} of a raw insert's rate per CPU second"
+    )
+    print(
+        f"load average after the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} cores (wall figures swell with it; CPU figures far less)"
+    )
 
     if not args.memory:
         return
     print("peak memory (whole process, fresh subprocess each):")
     for size in (int(s) for s in args.memory.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         child = json.loads(out.strip().splitlines()[-1])
-        print(f"  {child['stored']:>7} observations: peak RSS {child['peak_kib'] / 1024:6.1f} MiB "
-              f"(after imports {child['baseline_kib'] / 1024:5.1f} MiB), {child['stored'] / child['seconds']:,.0f} obs/s")
+        print(
+            f"  {child['stored']:>7} observations: peak RSS {child['peak_kib'] / 1024:6.1f} MiB "
+            f"(after imports {child['baseline_kib'] / 1024:5.1f} MiB), {child['stored'] / child['seconds']:,.0f} obs/s"
+        )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         if name in TOKEN_VARS or name.startswith("BACKFILL_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "memory_keyring.MemoryKeyring")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])
+    )
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())

@@ -75,8 +75,9 @@ def test_a_mirror_deleted_while_the_app_is_open_is_said_and_never_remade(tmp_pat
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: any("is gone" in n for n in notes()))
             assert app.session is None
-            assert f"the mirror {db} is gone (deleted or moved while the app was open)" in (
-                notes()[-1]
+            assert (
+                f"the mirror {db} is gone (deleted or moved while the app was open)"
+                in (notes()[-1])
             )
 
     asyncio.run(scenario())

@@ -35,8 +35,7 @@ RUN = RunRecord(
 def test_the_run_line_is_whole_where_it_fits_and_shorter_where_not() -> None:
     whole = run_title(RUN, 200)
     assert whole == (
-        "run 20261130-115627-928d · workspace demo · 30 days since 2026-10-31 11:56 UTC · "
-        "simulated"
+        "run 20261130-115627-928d · workspace demo · 30 days since 2026-10-31 11:56 UTC · simulated"
     )
     at_80 = run_title(RUN, 78)
     assert at_80 == "run 20261130-115627-928d · demo · 30 days since Oct 31 11:56 UTC · simulated"

@@ -1,6 +1,7 @@
 """Opening and closing the observation detail redraws only what changed (issue 12 item 11,
-bench/app_scale.py "detail"): the footer mounts only its "esc Close" (the other keys are the same
-widgets, in the same order), and the table, narrowed and widened, still shows a changed cell."""
+bench/app_scale.py "detail"): the footer keeps its key widgets ("esc Close" is shown dimmed while
+no detail is open, and enabled in place), and the table, narrowed and widened, still shows a
+changed cell. The title column takes what the other columns leave, so a row fits the table."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from pathlib import Path
 from app_support import make_app, populate, settle
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets._data_table import ColumnKey
 from textual.widgets._footer import FooterKey
 
 from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.widgets.app_footer import AppFooter
 
 
-def test_the_footer_mounts_only_the_close_key_as_the_detail_opens(tmp_path: Path) -> None:
+def test_the_footer_keeps_its_keys_and_enables_close_as_the_detail_opens(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
 
@@ -27,20 +29,23 @@ def test_the_footer_mounts_only_the_close_key_as_the_detail_opens(tmp_path: Path
             screen = app.screen
             assert isinstance(screen, ObservationsScreen)
             footer = screen.query_one(AppFooter)
-            before = list(footer.query(FooterKey))
             screen.query_one("#observations", DataTable).focus()
+            await settle(pilot)
+            before = list(footer.query(FooterKey))
+            close = next(k for k in before if k.key == "escape")
+            assert close.has_class("-disabled")  # shown, dimmed: nothing to close
             await pilot.press("enter")
             await settle(pilot)
             await pilot.pause()
-            opened = list(footer.query(FooterKey))
-            assert [k.key for k in opened] == ["slash", "escape", *[k.key for k in before][1:]]
-            assert [k for k in opened if k.key != "escape"] == before  # the same widgets
-            assert footer.styles.grid_size_columns == len(opened) - 1  # the palette key apart
+            assert list(footer.query(FooterKey)) == before  # the same widgets, in order
+            assert not close.has_class("-disabled")
 
             await pilot.press("escape")
             await settle(pilot)
             await pilot.pause()
             assert list(footer.query(FooterKey)) == before
+            assert close.has_class("-disabled")
+            assert not screen.query_one("#detail").display
 
     asyncio.run(scenario())
 
@@ -69,7 +74,9 @@ def test_a_cell_changed_after_the_table_narrowed_shows_its_new_value(tmp_path: P
     asyncio.run(scenario())
 
 
-def test_rows_are_cut_to_the_table_as_the_terminal_narrows_and_widens(tmp_path: Path) -> None:
+def test_the_title_column_follows_the_table_as_the_terminal_narrows_and_widens(
+    tmp_path: Path,
+) -> None:
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
 
@@ -78,14 +85,20 @@ def test_rows_are_cut_to_the_table_as_the_terminal_narrows_and_widens(tmp_path: 
             await pilot.press("f4")
             await settle(pilot)
             table = app.screen.query_one("#observations", DataTable)
-            wide = table.render_line(1).text
-            assert "kept" in wide or "dropped" in wide  # the last column shows
+
+            def row_fits() -> str:
+                line = table.render_line(1).text
+                assert line.rstrip().endswith(("kept", "dropped"))  # the last column shows
+                assert table.virtual_size.width <= table.scrollable_content_region.width
+                return line
+
+            wide = row_fits()
+            title = table.columns[ColumnKey("title")].width
             await pilot.resize_terminal(90, 30)
             await settle(pilot)
             await pilot.pause()
-            narrow = table.render_line(1).text
-            assert len(narrow) == table.size.width < len(wide)
-            assert narrow == wide[: len(narrow)]
+            row_fits()
+            assert table.columns[ColumnKey("title")].width == title - 50
             await pilot.resize_terminal(140, 36)
             await settle(pilot)
             await pilot.pause()

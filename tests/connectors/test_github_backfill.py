@@ -21,27 +21,47 @@ def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
 
     cutoff = datetime.fromisoformat(run.since)
     paths = {"pull_request": "pulls", "issue": "issues", "release": "releases", "push": "commits"}
-    repo_id = next(r.path for r in sim.requests if r.path.startswith("/repositories/")).split("/")[2]
+    repo_id = next(r.path for r in sim.requests if r.path.startswith("/repositories/")).split("/")[
+        2
+    ]
     for stream in mirror.streams(run_id):
         endpoint = paths[stream.entity]
         served = sim.request_count(f"/repos/acme/rocket/{endpoint}") + sim.request_count(
-            f"/repositories/{repo_id}/{endpoint}")
+            f"/repositories/{repo_id}/{endpoint}"
+        )
         minimum = sim.min_pages("github", "acme/rocket", stream.entity, cutoff)
         assert stream.api_calls == served, stream.entity
         assert served <= minimum + 1, (stream.entity, served, minimum)
         assert stream.pages == served
-    assert sim.request_count("/repos/acme/rocket") - sum(
-        sim.request_count(f"/repos/acme/rocket/{p}") for p in paths.values()) == 1
+    assert (
+        sim.request_count("/repos/acme/rocket")
+        - sum(sim.request_count(f"/repos/acme/rocket/{p}") for p in paths.values())
+        == 1
+    )
 
 
-def test_max_items_caps_a_stream_and_says_so(tmp_path: Path, anchor: str,
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_max_items_caps_a_stream_and_says_so(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
     db = tmp_path / "m.db"
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--days", "90", "--max-items", "150", "--entities", "push,release",
-                     "--json", "--db", str(db))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "90",
+        "--max-items",
+        "150",
+        "--entities",
+        "push,release",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert result.code == 0
     streams = {s["entity"]: s for s in result.summary["sources"][0]["streams"]}
     assert set(streams) == {"push", "release"}
@@ -49,8 +69,22 @@ def test_max_items_caps_a_stream_and_says_so(tmp_path: Path, anchor: str,
     assert streams["push"]["capped_at"]
     assert streams["push"]["pages"] == math.ceil(150 / 100)
     assert streams["release"]["capped"] is False
-    human = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "other",
-                    "--days", "90", "--max-items", "150", "--entities", "push", "--db", str(db))
+    human = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "other",
+        "--days",
+        "90",
+        "--max-items",
+        "150",
+        "--entities",
+        "push",
+        "--db",
+        str(db),
+    )
     assert "capped at" in human.out
 
 
@@ -60,25 +94,40 @@ def test_max_items_caps_a_stream_and_says_so(tmp_path: Path, anchor: str,
 def _release(tag: str, rid: int, created: datetime, published: datetime) -> dict[str, object]:
     stamp = "%Y-%m-%dT%H:%M:%SZ"
     return {
-        "id": rid, "tag_name": tag, "name": tag, "body": "", "draft": False, "prerelease": False,
-        "target_commitish": "main", "html_url": f"https://github.com/acme/rocket/releases/tag/{tag}",
-        "author": {"login": "octo-ada", "id": 583231}, "created_at": created.strftime(stamp),
+        "id": rid,
+        "tag_name": tag,
+        "name": tag,
+        "body": "",
+        "draft": False,
+        "prerelease": False,
+        "target_commitish": "main",
+        "html_url": f"https://github.com/acme/rocket/releases/tag/{tag}",
+        "author": {"login": "octo-ada", "id": 583231},
+        "created_at": created.strftime(stamp),
         "published_at": published.strftime(stamp),
     }
 
 
 @respx.mock
 def test_a_release_published_long_after_its_creation_is_stored(
-    respx_mock: respx.MockRouter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The issue's exact page: GitHub lists by created_at, so v2.8.1 follows v2.9.0."""
     now = datetime.now(UTC)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_releaseOrderToken")
     api = "https://api.github.com/repos/acme/rocket"
-    respx_mock.get(api).respond(200, json={"id": 1296269, "full_name": "acme/rocket",
-                                           "html_url": "https://github.com/acme/rocket",
-                                           "default_branch": "main"})
+    respx_mock.get(api).respond(
+        200,
+        json={
+            "id": 1296269,
+            "full_name": "acme/rocket",
+            "html_url": "https://github.com/acme/rocket",
+            "default_branch": "main",
+        },
+    )
     page = [
         _release("v3.0.0", 3, now - timedelta(days=3), now - timedelta(days=3)),
         _release("v2.9.0", 2, now - timedelta(days=40), now - timedelta(days=40)),
@@ -86,8 +135,20 @@ def test_a_release_published_long_after_its_creation_is_stored(
     ]
     releases = respx_mock.get(f"{api}/releases").respond(200, json=page)
     db = tmp_path / "m.db"
-    result = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
-                     "--entities", "release", "--json", "--db", str(db))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--workspace",
+        "demo",
+        "--days",
+        "30",
+        "--entities",
+        "release",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert result.code == 0, result.err
     assert sorted(stored_ids(db)) == ["release:acme/rocket:v2.8.1", "release:acme/rocket:v3.0.0"]
     (stream,) = result.summary["sources"][0]["streams"]

@@ -462,7 +462,9 @@ def _partial_nodes() -> list[dict[str, Any]]:
 
 @respx.mock
 def test_partial_data_keeps_every_node_and_records_the_error_against_its_item(
-    respx_mock: respx.MockRouter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """HTTP 200 with data (3 nodes) and an error at ["issues", "nodes", 1, "assignee"]."""
@@ -477,13 +479,27 @@ def test_partial_data_keeps_every_node_and_records_the_error_against_its_item(
         "extensions": {"code": "INVALID_INPUT", "userPresentableMessage": "The user was deleted"},
     }
     info = {"hasNextPage": False, "endCursor": "c-1"}
-    respx_mock.post(URL).mock(side_effect=[
-        gql_json(TEAM_OK),
-        gql_json({"data": {"issues": {"nodes": nodes, "pageInfo": info}}, "errors": [error]}),
-    ])
+    respx_mock.post(URL).mock(
+        side_effect=[
+            gql_json(TEAM_OK),
+            gql_json({"data": {"issues": {"nodes": nodes, "pageInfo": info}}, "errors": [error]}),
+        ]
+    )
     db = tmp_path / "m.db"
-    result = run_cli(capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90",
-                     "--entities", "issue", "--json", "--db", str(db))
+    result = run_cli(
+        capsys,
+        "run",
+        "linear:ENG",
+        "--workspace",
+        "demo",
+        "--days",
+        "90",
+        "--entities",
+        "issue",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert result.code == 0, result.err
     (stream,) = result.summary["sources"][0]["streams"]
     assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 3, 0)

@@ -23,14 +23,27 @@ def _everything_written(home: Path, db: Path) -> bytes:
     return b"\n".join(blobs)
 
 
-def test_token_appears_nowhere(tmp_path: Path, isolated: Path, anchor: str,
-                               monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_token_appears_nowhere(
+    tmp_path: Path,
+    isolated: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", SECRET)
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token={SECRET},faults=0.2,clock=virtual")
     db = tmp_path / "m.db"
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--json", "--db", str(db))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert result.code == 0, result.err
     assert len(stored_ids(db)) > 100
     runs = run_cli(capsys, "runs", "--json", "--db", str(db))
@@ -41,13 +54,26 @@ def test_token_appears_nowhere(tmp_path: Path, isolated: Path, anchor: str,
 
 
 def test_rejected_token_fails_streams_naming_authentication(
-        tmp_path: Path, isolated: Path, anchor: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path,
+    isolated: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", SECRET)
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token=ghp_the_right_one")
     db = tmp_path / "m.db"
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--json", "--db", str(db))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert result.code == 1
     source = result.summary["sources"][0]
     assert result.summary["status"] == "failed"
@@ -68,25 +94,43 @@ def test_rejected_token_fails_streams_naming_authentication(
 )
 @respx.mock(assert_all_called=False)
 def test_next_link_to_another_host_never_gets_the_token(
-        respx_mock: respx.MockRouter, tmp_path: Path, base: str, expect: str) -> None:
-    repo = {"id": 42, "full_name": "acme/rocket", "html_url": "https://github.com/acme/rocket",
-            "default_branch": "main"}
-    pr = {"id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
-          "html_url": "https://github.com/acme/rocket/pull/1", "user": {"id": 7, "login": "ada"},
-          "updated_at": "2099-01-01T00:00:00Z", "created_at": "2099-01-01T00:00:00Z",
-          "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"}}
+    respx_mock: respx.MockRouter, tmp_path: Path, base: str, expect: str
+) -> None:
+    repo = {
+        "id": 42,
+        "full_name": "acme/rocket",
+        "html_url": "https://github.com/acme/rocket",
+        "default_branch": "main",
+    }
+    pr = {
+        "id": 1,
+        "number": 1,
+        "state": "open",
+        "title": "Add rockets",
+        "body": None,
+        "html_url": "https://github.com/acme/rocket/pull/1",
+        "user": {"id": 7, "login": "ada"},
+        "updated_at": "2099-01-01T00:00:00Z",
+        "created_at": "2099-01-01T00:00:00Z",
+        "head": {"ref": "feature", "sha": "a" * 40},
+        "base": {"ref": "main"},
+    }
     host = httpx.URL(base).host
     respx_mock.get(f"{base}/repos/acme/rocket").respond(200, json=repo)
     respx_mock.get(f"{base}/repos/acme/rocket/pulls").respond(
-        200, json=[pr], headers={"Link": '<https://evil.example.com/steal?page=2>; rel="next"'})
+        200, json=[pr], headers={"Link": '<https://evil.example.com/steal?page=2>; rel="next"'}
+    )
     rebased = respx_mock.get(f"https://{host}/steal", params={"page": "2"}).respond(200, json=[])
     evil = respx_mock.get(host="evil.example.com").respond(200, json=[])
 
     env = Environment(env={"GITHUB_TOKEN": SECRET, "BACKFILL_GITHUB_API_URL": base})
     mirror = Mirror.open(tmp_path / "m.db")
     engine = Engine(mirror, env)
-    run = engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),),
-                                 entities=frozenset({"pull_request"})))
+    run = engine.plan(
+        RunRequest(
+            "demo", (SourceSpec.parse("github:acme/rocket"),), entities=frozenset({"pull_request"})
+        )
+    )
     status = asyncio.run(engine.run(run.id))
 
     (stream,) = mirror.streams(run.id)
@@ -94,7 +138,9 @@ def test_next_link_to_another_host_never_gets_the_token(
     assert stream.new == 1  # the page before the link is kept either way
     if expect == "failed":
         error = stream.error or ""
-        assert "evil.example.com" in error and "host evil.example.com, not ghe.acme.example" in error
+        assert (
+            "evil.example.com" in error and "host evil.example.com, not ghe.acme.example" in error
+        )
         assert "path /steal lies outside the base path /api/v3/" in error
         assert not rebased.called
     else:

@@ -35,22 +35,52 @@ def expected_ids(config: str, sources: list[str], since: str) -> set[str]:
 
 
 @pytest.mark.parametrize("days", [7, 30, 90])
-def test_every_provider_in_one_run(days: int, tmp_path: Path, anchor: str,
-                                   monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_provider_in_one_run(
+    days: int,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     config = f"anchor={anchor},faults=0.15,rate_limit_every=7,clock=virtual"
     monkeypatch.setenv("BACKFILL_SIM", config)
     db = tmp_path / "m.db"
-    result = run_cli(capsys, "run", *AVAILABLE, "--simulate", "--workspace", "demo",
-                     "--days", str(days), "--max-items", "100000", "--json", "--db", str(db))
+    result = run_cli(
+        capsys,
+        "run",
+        *AVAILABLE,
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        str(days),
+        "--max-items",
+        "100000",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert result.code == 0, result.err
     summary = result.summary
     assert [f"{s['source']}:{s['target']}" for s in summary["sources"]] == AVAILABLE
     ids = stored_ids(db)
     assert len(ids) == len(set(ids))
     assert set(ids) == expected_ids(config, AVAILABLE, summary["since"])
-    again = run_cli(capsys, "run", *AVAILABLE, "--simulate", "--workspace", "demo",
-                    "--days", str(days), "--max-items", "100000", "--json", "--db", str(db))
+    again = run_cli(
+        capsys,
+        "run",
+        *AVAILABLE,
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        str(days),
+        "--max-items",
+        "100000",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert sum(st["new"] for s in again.summary["sources"] for st in s["streams"]) == 0
     assert sorted(stored_ids(db)) == sorted(ids)
 
@@ -64,18 +94,38 @@ def _count(db: Path) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sources", [[s] for s in AVAILABLE] + [AVAILABLE],
-                         ids=[s.split(":")[0] for s in AVAILABLE] + ["all"])
-def test_sigkill_then_resume_changes_nothing(sources: list[str], tmp_path: Path, anchor: str,
-                                            monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "sources",
+    [[s] for s in AVAILABLE] + [AVAILABLE],
+    ids=[s.split(":")[0] for s in AVAILABLE] + ["all"],
+)
+def test_sigkill_then_resume_changes_nothing(
+    sources: list[str],
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """The run is a process killed with SIGKILL; ``runs`` and ``resume`` then run in this
     process (what they read is the mirror the killed process left)."""
     db = tmp_path / "m.db"
     config = f"anchor={anchor},scale=2,latency=0.04"
     env = {**os.environ, "BACKFILL_SIM": config}
-    args = [BIN, "run", *sources, "--simulate", "--workspace", "demo", "--days", "90",
-            "--max-items", "100000", "--quiet", "--db", str(db)]
+    args = [
+        BIN,
+        "run",
+        *sources,
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "90",
+        "--max-items",
+        "100000",
+        "--quiet",
+        "--db",
+        str(db),
+    ]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _count(db) < 150 and time.monotonic() < deadline and proc.poll() is None:

@@ -20,8 +20,18 @@ def _one_line(text: str) -> str:
 
 
 def test_days_outside_the_offer(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--days", "45", "--db", str(tmp_path / "m.db"))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "45",
+        "--db",
+        str(tmp_path / "m.db"),
+    )
     assert result.code == 2
     line = _one_line(result.err)
     assert "45" in line and "7" in line and "30" in line and "90" in line
@@ -38,10 +48,12 @@ def test_days_outside_the_offer(capsys: pytest.CaptureFixture[str], tmp_path: Pa
         ("gitlab:acme/rocket", ["unknown provider", "github"]),
     ],
 )
-def test_malformed_source_specs(spec: str, words: list[str], capsys: pytest.CaptureFixture[str],
-                                tmp_path: Path) -> None:
-    result = run_cli(capsys, "run", spec, "--simulate", "--workspace", "demo", "--db",
-                     str(tmp_path / "m.db"))
+def test_malformed_source_specs(
+    spec: str, words: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = run_cli(
+        capsys, "run", spec, "--simulate", "--workspace", "demo", "--db", str(tmp_path / "m.db")
+    )
     assert result.code == 2
     line = _one_line(result.err)
     for word in words:
@@ -49,8 +61,18 @@ def test_malformed_source_specs(spec: str, words: list[str], capsys: pytest.Capt
 
 
 def test_unknown_entity(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--entities", "pull_request,wiki", "--db", str(tmp_path / "m.db"))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--entities",
+        "pull_request,wiki",
+        "--db",
+        str(tmp_path / "m.db"),
+    )
     assert result.code == 2
     assert "wiki" in _one_line(result.err)
 
@@ -60,8 +82,9 @@ def test_unknown_entity(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     [b"this is not a database at all\n" * 10, b"SQLite format 3\x00" + b"\xff" * 4000],
     ids=["text", "corrupt-sqlite"],
 )
-def test_corrupt_db_is_refused_and_left_untouched(content: bytes, capsys: pytest.CaptureFixture[str],
-                                                  tmp_path: Path) -> None:
+def test_corrupt_db_is_refused_and_left_untouched(
+    content: bytes, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db = tmp_path / "broken.db"
     db.write_bytes(content)
     for args in (("run", "github:acme/rocket", "--simulate", "--workspace", "demo"), ("runs",)):
@@ -73,25 +96,42 @@ def test_corrupt_db_is_refused_and_left_untouched(content: bytes, capsys: pytest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.db", "home"]
 
 
-def test_someone_elses_sqlite_file_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_someone_elses_sqlite_file_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db = tmp_path / "notes.db"
     with sqlite3.connect(db) as conn:
         conn.execute("CREATE TABLE notes (body TEXT)")
         conn.execute("INSERT INTO notes VALUES ('keep me')")
     before = db.read_bytes()
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--db", str(db))
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--db", str(db)
+    )
     assert result.code == 2
     assert "not a backfill-tui mirror" in _one_line(result.err)
     assert db.read_bytes() == before
 
 
-def test_newer_schema_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                                 anchor: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_newer_schema_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
     db = tmp_path / "m.db"
-    assert run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                   "--days", "7", "--db", str(db)).code == 0
+    assert (
+        run_cli(
+            capsys,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "demo",
+            "--days",
+            "7",
+            "--db",
+            str(db),
+        ).code
+        == 0
+    )
     with sqlite3.connect(db) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = db.read_bytes()
@@ -102,18 +142,28 @@ def test_newer_schema_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: P
 
 
 def test_missing_token_on_a_real_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    result = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "demo",
-                     "--db", str(tmp_path / "m.db"))
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "demo", "--db", str(tmp_path / "m.db")
+    )
     assert result.code == 2
     line = _one_line(result.err)
     assert "GITHUB_TOKEN" in line
 
 
-def test_bad_simulator_setting(capsys: pytest.CaptureFixture[str], tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_simulator_setting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BACKFILL_SIM", "faults=lots")
-    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                     "--db", str(tmp_path / "m.db"))
+    result = run_cli(
+        capsys,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--db",
+        str(tmp_path / "m.db"),
+    )
     assert result.code == 2
     assert "faults" in _one_line(result.err)
 

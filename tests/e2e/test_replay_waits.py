@@ -53,9 +53,7 @@ def test_a_replay_skips_every_recorded_wait_and_stores_the_same_observations(
     exchanges = read_recording(rec).exchanges
     # Rate limits, every provider's: Linear answers its own with 400 and RATELIMITED. Which
     # provider meets every 4th request depends on how the sources' requests interleave.
-    limited = [
-        e for e in exchanges if e.status in (403, 429) or b"RATELIMITED" in e.content
-    ]
+    limited = [e for e in exchanges if e.status in (403, 429) or b"RATELIMITED" in e.content]
     assert len(limited) >= 8
     floor = sum(  # each answer with a Retry-After is waited at least that long
         float(v) for e in limited for k, v in e.headers if k.lower() == "retry-after"

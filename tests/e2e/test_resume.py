@@ -29,7 +29,12 @@ def _count(db: Path) -> int:
 
 def _stream_of(path: str) -> str:
     tail = path.rstrip("/").split("/")[-1]
-    return {"pulls": "pull_request", "issues": "issue", "releases": "release", "commits": "push"}.get(tail, "repo")
+    return {
+        "pulls": "pull_request",
+        "issues": "issue",
+        "releases": "release",
+        "commits": "push",
+    }.get(tail, "repo")
 
 
 def _served_pages(log: Path) -> Counter[tuple[str, str]]:
@@ -50,8 +55,21 @@ def test_sigkill_then_resume_loses_nothing(tmp_path: Path, anchor: str) -> None:
     db, log = tmp_path / "m.db", tmp_path / "requests.jsonl"
     config = f"anchor={anchor},scale=3,latency=0.03,request_log={log}"
     env = {**os.environ, "BACKFILL_SIM": config}
-    args = [BIN, "run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "90",
-            "--max-items", "100000", "--quiet", "--db", str(db)]
+    args = [
+        BIN,
+        "run",
+        "github:acme/rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "90",
+        "--max-items",
+        "100000",
+        "--quiet",
+        "--db",
+        str(db),
+    ]
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _count(db) < 400 and time.monotonic() < deadline and proc.poll() is None:
@@ -62,16 +80,26 @@ def test_sigkill_then_resume_loses_nothing(tmp_path: Path, anchor: str) -> None:
     killed_at = _count(db)
     assert killed_at >= 400
 
-    listed = subprocess.run([BIN, "runs", "--json", "--db", str(db)], env=env, capture_output=True,
-                            text=True, check=True)
+    listed = subprocess.run(
+        [BIN, "runs", "--json", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     (run,) = json.loads(listed.stdout)
     assert run["status"] == "interrupted"
 
     # The latency only gives the kill a moment to land; the resume runs without it (the same
     # history and request log: BACKFILL_SIM is honoured by resume).
     unhurried = {**env, "BACKFILL_SIM": config.replace(",latency=0.03", "")}
-    resumed = subprocess.run([BIN, "resume", run["run_id"], "--json", "--quiet", "--db", str(db)],
-                             env=unhurried, capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        [BIN, "resume", run["run_id"], "--json", "--quiet", "--db", str(db)],
+        env=unhurried,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     summary = json.loads(resumed.stdout)
     assert summary["status"] == "completed"
@@ -80,33 +108,66 @@ def test_sigkill_then_resume_loses_nothing(tmp_path: Path, anchor: str) -> None:
     assert len(ids) == len(set(ids)) and set(ids) == expected
     assert len(ids) > killed_at
 
-    refetched = Counter(stream for (stream, _page), n in _served_pages(log).items() if n > 1
-                        for _ in range(n - 1))
+    refetched = Counter(
+        stream for (stream, _page), n in _served_pages(log).items() if n > 1 for _ in range(n - 1)
+    )
     for stream, again in refetched.items():
         assert again <= 1, f"{stream} fetched {again} pages again"
 
 
 @pytest.mark.slow
-def test_second_run_of_the_same_source_is_refused(tmp_path: Path, anchor: str,
-                                                  capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_run_of_the_same_source_is_refused(
+    tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = tmp_path / "m.db"
     config = f"anchor={anchor},latency=0.05"
     env = {**os.environ, "BACKFILL_SIM": config}
-    proc = subprocess.Popen([BIN, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                             "--quiet", "--db", str(db)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            BIN,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "demo",
+            "--quiet",
+            "--db",
+            str(db),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while _count(db) == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
         monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
-        clash = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
-                        "--db", str(db))
+        clash = run_cli(
+            capsys,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "demo",
+            "--db",
+            str(db),
+        )
         assert clash.code == 2
         assert "already has a backfill of github:acme/rocket running" in clash.err
-        other = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "other",
-                        "--days", "7", "--json", "--db", str(db))
+        other = run_cli(
+            capsys,
+            "run",
+            "github:acme/rocket",
+            "--simulate",
+            "--workspace",
+            "other",
+            "--days",
+            "7",
+            "--json",
+            "--db",
+            str(db),
+        )
         assert other.code == 0
     finally:
         assert proc.wait(timeout=60) == 0

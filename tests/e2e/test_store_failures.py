@@ -39,9 +39,9 @@ from backfill_tui.errors import DiskFull, FileLocked, RunConflict
 from backfill_tui.store import Mirror
 
 #: Today's UTC midnight: the simulated history ends about now, so every window holds items.
-ANCHOR = (
-    datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
-).replace("+00:00", "Z")
+ANCHOR = (datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()).replace(
+    "+00:00", "Z"
+)
 SIM = f"anchor={ANCHOR}"
 RUN = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo")
 
@@ -195,8 +195,19 @@ def test_two_spellings_of_a_repository_are_one_source(
 ) -> None:
     db = tmp_path / "m.db"
     first = run_cli(capsys, *RUN, "--days", "7", "--json", "--db", str(db))
-    again = run_cli(capsys, "run", "github:ACME/Rocket", "--simulate", "--workspace", "demo",
-                    "--days", "7", "--json", "--db", str(db))
+    again = run_cli(
+        capsys,
+        "run",
+        "github:ACME/Rocket",
+        "--simulate",
+        "--workspace",
+        "demo",
+        "--days",
+        "7",
+        "--json",
+        "--db",
+        str(db),
+    )
     assert first.code == again.code == 0
     streams = again.summary["sources"][0]["streams"]
     assert again.summary["sources"][0]["target"] == "acme/rocket"
@@ -220,7 +231,9 @@ def open_folder() -> Iterator[Path]:
 
 @pytest.mark.parametrize("where", ["read-only file", "read-only folder"])
 def test_a_good_mirror_that_cannot_be_written_is_read_not_called_corrupt(
-    where: str, capsys: pytest.CaptureFixture[str], mirror_with_a_run: tuple[Path, str],
+    where: str,
+    capsys: pytest.CaptureFixture[str],
+    mirror_with_a_run: tuple[Path, str],
     open_folder: Path,
 ) -> None:
     source, run_id = mirror_with_a_run
@@ -330,7 +343,10 @@ def test_a_signal_mid_run_ends_it_resumable_without_a_traceback(
     env = {**os.environ, "BACKFILL_SIM": f"{SIM},latency=0.2"}
     child = subprocess.Popen(
         [sys.executable, "-m", "backfill_tui", *RUN, "--days", "90", "--quiet", "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     for _ in range(1200):  # wait until the run has stored a page, then signal it
         if _has_observations(db):

@@ -26,8 +26,9 @@ def test_estimate_is_close_to_what_a_backfill_stores(days: int) -> None:
     environment = sim_environment()
     simulator = environment.simulator
     assert simulator is not None
-    request = RunRequest("ws", tuple(SourceSpec.parse(s) for s in DEMO), depth=days,
-                         max_items=100_000)
+    request = RunRequest(
+        "ws", tuple(SourceSpec.parse(s) for s in DEMO), depth=days, max_items=100_000
+    )
     result = asyncio.run(estimate(environment, request))
     assert [s.source for s in result.sources] == list(DEMO)
     cutoff = FIXED_NOW - timedelta(days=days)

@@ -30,12 +30,23 @@ BASE = "https://api.github.com"
 TOKEN = "ghp_layer_test_token_value"
 
 
-def client(clock: VirtualClock, waits: list[WaitNotice] | None = None, reserve: float = 0.1,
-           rules: RetryRules | None = None) -> ApiClient:
+def client(
+    clock: VirtualClock,
+    waits: list[WaitNotice] | None = None,
+    reserve: float = 0.1,
+    rules: RetryRules | None = None,
+) -> ApiClient:
     transport = ResilientTransport(
-        httpx.AsyncHTTPTransport(), provider_label="GitHub", base_url=BASE,
-        auth_header=f"Bearer {TOKEN}", policy=GitHubPolicy(), clock=clock,
-        reserve_fraction=reserve, rules=rules, on_wait=None if waits is None else waits.append)
+        httpx.AsyncHTTPTransport(),
+        provider_label="GitHub",
+        base_url=BASE,
+        auth_header=f"Bearer {TOKEN}",
+        policy=GitHubPolicy(),
+        clock=clock,
+        reserve_fraction=reserve,
+        rules=rules,
+        on_wait=None if waits is None else waits.append,
+    )
     return ApiClient(label="GitHub", base_url=BASE, transport=transport)
 
 
@@ -54,14 +65,18 @@ def call(make: Callable[[], ApiClient], path: str = "/x") -> tuple[Any, CallStat
 
 
 @respx.mock
-def test_server_errors_dropped_connections_and_bad_json_are_retried(respx_mock: respx.MockRouter) -> None:
-    respx_mock.get(f"{BASE}/x").mock(side_effect=[
-        httpx.Response(502, text="<html>bad gateway</html>"),
-        httpx.RemoteProtocolError("Server disconnected"),
-        httpx.Response(200, headers={"content-type": "application/json"}, content=b'[{"a": 1'),
-        httpx.ReadTimeout("slow"),
-        httpx.Response(200, json=[{"a": 1}]),
-    ])
+def test_server_errors_dropped_connections_and_bad_json_are_retried(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(f"{BASE}/x").mock(
+        side_effect=[
+            httpx.Response(502, text="<html>bad gateway</html>"),
+            httpx.RemoteProtocolError("Server disconnected"),
+            httpx.Response(200, headers={"content-type": "application/json"}, content=b'[{"a": 1'),
+            httpx.ReadTimeout("slow"),
+            httpx.Response(200, json=[{"a": 1}]),
+        ]
+    )
     answer, stats = call(lambda: client(VirtualClock()))
     assert answer.json == [{"a": 1}]
     assert stats.api_calls == 5
@@ -76,11 +91,16 @@ def test_retries_are_bounded_with_a_clear_reason(respx_mock: respx.MockRouter) -
 
 @respx.mock
 def test_secondary_limit_waits_at_least_a_minute(respx_mock: respx.MockRouter) -> None:
-    respx_mock.get(f"{BASE}/x").mock(side_effect=[
-        httpx.Response(403, json={"message": "You have exceeded a secondary rate limit."},
-                       headers={"x-ratelimit-remaining": "4000", "x-ratelimit-limit": "5000"}),
-        httpx.Response(200, json=[]),
-    ])
+    respx_mock.get(f"{BASE}/x").mock(
+        side_effect=[
+            httpx.Response(
+                403,
+                json={"message": "You have exceeded a secondary rate limit."},
+                headers={"x-ratelimit-remaining": "4000", "x-ratelimit-limit": "5000"},
+            ),
+            httpx.Response(200, json=[]),
+        ]
+    )
     clock, waits = VirtualClock(start=1_000_000.0), []
     _, stats = call(lambda: client(clock, waits))
     assert len(waits) == 1 and 60 <= waits[0].seconds <= 65
@@ -91,13 +111,21 @@ def test_secondary_limit_waits_at_least_a_minute(respx_mock: respx.MockRouter) -
 @respx.mock
 def test_retry_after_and_primary_reset_are_honoured(respx_mock: respx.MockRouter) -> None:
     clock = VirtualClock(start=2_000_000.0)
-    respx_mock.get(f"{BASE}/x").mock(side_effect=[
-        httpx.Response(429, headers={"retry-after": "7"}, json={"message": "slow down"}),
-        httpx.Response(403, json={"message": "API rate limit exceeded"},
-                       headers={"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000",
-                                "x-ratelimit-reset": str(2_000_000 + 7 + 600)}),
-        httpx.Response(200, json=[]),
-    ])
+    respx_mock.get(f"{BASE}/x").mock(
+        side_effect=[
+            httpx.Response(429, headers={"retry-after": "7"}, json={"message": "slow down"}),
+            httpx.Response(
+                403,
+                json={"message": "API rate limit exceeded"},
+                headers={
+                    "x-ratelimit-remaining": "0",
+                    "x-ratelimit-limit": "5000",
+                    "x-ratelimit-reset": str(2_000_000 + 7 + 600),
+                },
+            ),
+            httpx.Response(200, json=[]),
+        ]
+    )
     waits: list[WaitNotice] = []
     call(lambda: client(clock, waits))
     assert [round(w.seconds) for w in waits] == [7, 600]
@@ -108,8 +136,11 @@ def test_retry_after_and_primary_reset_are_honoured(respx_mock: respx.MockRouter
 def test_quota_reserve_waits_for_the_reset(respx_mock: respx.MockRouter) -> None:
     clock = VirtualClock(start=3_000_000.0)
     reset = 3_000_000 + 1800
-    headers = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "499",
-               "x-ratelimit-reset": str(reset)}
+    headers = {
+        "x-ratelimit-limit": "5000",
+        "x-ratelimit-remaining": "499",
+        "x-ratelimit-reset": str(reset),
+    }
     respx_mock.get(f"{BASE}/x").respond(200, json=[], headers=headers)
     waits: list[WaitNotice] = []
 
@@ -135,15 +166,19 @@ def test_endless_rate_limits_fail_the_stream(respx_mock: respx.MockRouter) -> No
 @respx.mock
 def test_errors_are_one_clear_line_without_the_token(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{BASE}/auth").respond(401, json={"message": "Bad credentials"})
-    respx_mock.get(f"{BASE}/private").respond(403, json={"message": "Resource not accessible by integration"})
+    respx_mock.get(f"{BASE}/private").respond(
+        403, json={"message": "Resource not accessible by integration"}
+    )
     respx_mock.get(f"{BASE}/missing").respond(404, json={"message": "Not Found"})
     respx_mock.get(f"{BASE}/weird").respond(422, json={"message": "Validation Failed"})
     respx_mock.get(f"{BASE}/html").respond(200, text="<html>hello</html>")
-    cases = [("/auth", AuthenticationFailed, "authentication failed"),
-             ("/private", AccessDenied, "permissions"),
-             ("/missing", AccessDenied, "404"),
-             ("/weird", UnexpectedResponse, "422"),
-             ("/html", UnexpectedResponse, "other than JSON")]
+    cases = [
+        ("/auth", AuthenticationFailed, "authentication failed"),
+        ("/private", AccessDenied, "permissions"),
+        ("/missing", AccessDenied, "404"),
+        ("/weird", UnexpectedResponse, "422"),
+        ("/html", UnexpectedResponse, "other than JSON"),
+    ]
     for path, kind, words in cases:
         with pytest.raises(kind) as info:
             call(lambda: client(VirtualClock()), path)
@@ -152,8 +187,12 @@ def test_errors_are_one_clear_line_without_the_token(respx_mock: respx.MockRoute
 
 
 @respx.mock
-def test_vercel_invalid_token_403_is_an_authentication_failure(respx_mock: respx.MockRouter) -> None:
+def test_vercel_invalid_token_403_is_an_authentication_failure(
+    respx_mock: respx.MockRouter,
+) -> None:
     respx_mock.get(f"{BASE}/x").respond(
-        403, json={"error": {"code": "forbidden", "message": "Not authorized", "invalidToken": True}})
+        403,
+        json={"error": {"code": "forbidden", "message": "Not authorized", "invalidToken": True}},
+    )
     with pytest.raises(AuthenticationFailed, match=r"authentication failed \(403\)"):
         call(lambda: client(VirtualClock()))

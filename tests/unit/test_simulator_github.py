@@ -294,7 +294,8 @@ def test_releases_listed_by_creation_with_drafts_and_unique_tags() -> None:
     assert all(ts(r["published_at"]) >= ts(r["created_at"]) for r in releases if not r["draft"])
     # the demo's releases published long after their creation (tagged ~60 and ~100 days ago)
     late = [
-        r for r in releases
+        r
+        for r in releases
         if not r["draft"] and ts(r["published_at"]) - ts(r["created_at"]) > timedelta(days=50)
     ]
     assert late

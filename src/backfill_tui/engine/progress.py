@@ -124,6 +124,4 @@ class MirrorWait:
         )
 
 
-ProgressEvent = (
-    RunStarted | PageStored | RateLimitWait | MirrorWait | StreamFinished | RunFinished
-)
+ProgressEvent = RunStarted | PageStored | RateLimitWait | MirrorWait | StreamFinished | RunFinished

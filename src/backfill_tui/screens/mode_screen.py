@@ -11,6 +11,12 @@ same reason a new mode screen starts as styled for the app's current CSS (see ``
 A new screen's first resume does not restyle what mounting has just styled either: Textual
 otherwise styles each of its widgets twice before the first frame (the app's first screen
 included, issue 13).
+
+Nor does a focus change repaint the whole screen: Textual's ``Screen.focused`` is a reactive
+that repaints the screen, so moving the focus (enter in the search box hands it to the table)
+composited every cell of the terminal again, ~30 ms at 120x36 (bench/app_scale.py "search"). The
+widgets whose look the focus changes (``:focus``, ``:focus-within``) are restyled by
+``Screen.set_focus`` and repaint themselves.
 """
 
 from __future__ import annotations
@@ -20,7 +26,9 @@ from typing import Any
 
 from textual import events
 from textual._context import NoActiveAppError
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Select
 
 #: Columns below which a screen is "-narrow" (app.HORIZONTAL_BREAKPOINTS) and its fields and
@@ -34,6 +42,7 @@ class ModeScreen(Screen[None]):
     """A screen kept between visits that restyles on resume only when the app's look changed."""
 
     _styled_for: tuple[object, ...] | None = None
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

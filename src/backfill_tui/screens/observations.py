@@ -31,8 +31,10 @@ from .messages import ObservationOpened, ObservationRead, ObservationsFound
 from .mode_screen import ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
+TITLE_MIN = 12  # the title column's narrowest; it is as wide as the table leaves it
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
 SEARCH_DELAY = 0.2  # seconds of quiet typing before the search runs
+FOCUS_WITH_ANSWER_S = 0.1  # the longest a submitted search keeps the focus waiting for its answer
 
 
 def occurred(text: str) -> str:
@@ -112,6 +114,8 @@ class ObservationsScreen(ModeScreen):
         #: scroll as they were, instead of rebuilding 100 rows (bench/app_scale.py "F4 again").
         self._first_page: tuple[object, ...] | None = None
         self._keep_if_unchanged = False
+        #: The query whose answer takes the focus to the table (a search submitted with enter).
+        self._focus_with_answer: int | None = None
 
     @property
     def backfill(self) -> AppHost:
@@ -135,12 +139,13 @@ class ObservationsScreen(ModeScreen):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#observations", DataTable)
+        table = self.query_one("#observations", RowTable)
         table.add_column("occurred (UTC)", key="occurred")
         table.add_column("source", key="source")
         table.add_column("type", key="type")
         table.add_column("title", key="title", width=50)
         table.add_column("significance", key="significance")
+        table.fill("title", minimum=TITLE_MIN)  # what the other columns leave it
         self.query_one("#detail").display = False
         self.query_one("#detail").border_title = "Observation"
         self.on_resize()
@@ -263,6 +268,8 @@ class ObservationsScreen(ModeScreen):
                 table.add_row(*row_cells(row), key=str(row.id))
         self.shown = table.row_count
         self._show_count(self._filters_asked[2])
+        if self._focus_with_answer == message.generation:
+            self._focus_table()
 
     def _show_count(self, text: str | None) -> None:
         capped = self.matching > self.count_cap
@@ -306,7 +313,17 @@ class ObservationsScreen(ModeScreen):
         if self._search_timer is not None:
             self._search_timer.stop()
         self.reload()
-        self.query_one("#observations", DataTable).focus()
+        # The table takes the focus with the answer (on_observations_found), in one frame: the
+        # focus moving redraws every row the table shows, and moved at once it drew the previous
+        # answer's rows once more before the new ones came (~35 ms at 120x36, bench/app_scale.py).
+        # A slow answer does not keep the focus in the box longer than FOCUS_WITH_ANSWER_S.
+        self._focus_with_answer = self._generation
+        self.set_timer(FOCUS_WITH_ANSWER_S, self._focus_table)
+
+    def _focus_table(self) -> None:
+        if self._focus_with_answer is not None:
+            self._focus_with_answer = None
+            self.set_focus(self.query_one("#observations", DataTable))
 
     # -- the detail pane ---------------------------------------------------------------------------
 
@@ -350,12 +367,14 @@ class ObservationsScreen(ModeScreen):
         self.query_one("#observations", DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The "Close" binding is offered (and shown in the footer) only while a detail is open;
-        "/" moves to the search box unless a text box has the focus (there it is typed)."""
+        """The "Close" binding works only while a detail is open (the footer shows it dimmed
+        otherwise: a key that comes and goes mounts and lays the whole screen out again, a part
+        of every detail opened, bench/app_scale.py); "/" moves to the search box unless a text
+        box has the focus (there it is typed, and the footer dims it)."""
         if action == "close_detail":
-            return bool(self.query_one(ObservationPane).display)
-        if action == "focus_search":
-            return not isinstance(self.focused, Input)
+            return True if self.query_one(ObservationPane).display else None
+        if action == "focus_search":  # None: dimmed in the footer, and "/" is typed
+            return None if isinstance(self.focused, Input) else True
         return True
 
     def action_focus_search(self) -> None:

@@ -170,6 +170,15 @@ class AppFooter(Footer):
             return
         old = list(self.query_children(FooterKey))
         new = [w for w in compose(self) if isinstance(w, FooterKey)]  # all it composes
+        if [_identity(k, state=False) for k in old] == [_identity(k, state=False) for k in new]:
+            # The same keys in the same order, some now enabled or disabled (the search box
+            # taking the focus disables "/"): each is restyled where it stands. Mounting them
+            # again laid the whole screen out (bench/app_scale.py "search", "detail").
+            for shown, wanted in zip(old, new, strict=True):
+                shown._disabled = wanted._disabled
+                shown.set_class(wanted._disabled, "-disabled")
+                shown.tooltip = wanted.tooltip
+            return
         old_ids, new_ids = [_identity(k) for k in old], [_identity(k) for k in new]
         kept = [i for i in new_ids if i in old_ids]
         in_order = [i for i in old_ids if i in new_ids] == kept
@@ -213,9 +222,19 @@ class AppFooter(Footer):
             self.call_after_refresh(self.recompose)
 
 
-def _identity(key: FooterKey) -> tuple[object, ...]:
+def _identity(key: FooterKey, *, state: bool = True) -> tuple[object, ...]:
     """What a footer key shows and does: two keys alike in this are interchangeable (its
-    ``-compact`` class follows the footer's, set once it is mounted)."""
+    ``-compact`` class follows the footer's, set once it is mounted). ``state=False`` leaves
+    out what can change in place: whether it is enabled, and its tooltip."""
+    classes = set(key.classes) - {"-compact"}
+    if not state:
+        return (
+            key.key,
+            key.key_display,
+            key.description,
+            key.action,
+            *sorted(classes - {"-disabled"}),
+        )
     return (
         key.key,
         key.key_display,
@@ -223,5 +242,5 @@ def _identity(key: FooterKey) -> tuple[object, ...]:
         key.action,
         key._disabled,
         str(key.tooltip or ""),
-        tuple(sorted(set(key.classes) - {"-compact"})),
+        tuple(sorted(classes)),
     )

@@ -2,7 +2,10 @@
 and whether production's significance gate (40) would keep it.
 
 Provider text is shown literally: control characters removed, and every line built as
-:class:`Content` (never parsed as markup); the body goes to the Markdown widget as Markdown.
+:class:`Content` (never parsed as markup); the body is rendered as Markdown by Rich, in one
+widget. Textual's ``Markdown`` widget mounts a widget per block, after the pane is shown: a
+second layout of the whole screen for every observation opened, and with the footer's, most of
+a detail's 225 ms at 120x36 (bench/app_scale.py "detail").
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import json
 import re
 from typing import Any
 
+from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Label, Markdown
+from textual.widgets import Label, Static
 
 from ..engine.observations import THRESHOLD, ObservationDetail, kept_by_production
 from ..textsafe import clean
@@ -75,7 +79,7 @@ class ObservationPane(VerticalScroll):
         yield Label("", id="detail-title")
         yield Label("", id="detail-meta")
         yield Label("", id="detail-significance")
-        yield Markdown("", id="detail-body")
+        yield Static("", id="detail-body")
         yield Label(Content("References"), classes="detail-heading")
         yield Label("", id="detail-references")
         yield Label(Content("Metadata"), classes="detail-heading")
@@ -98,7 +102,7 @@ class ObservationPane(VerticalScroll):
         significance.set_class(kept, "-kept")
         significance.set_class(not kept, "-dropped")
         body = keep_line_breaks(clean(observation.content)) or "_(no body)_"
-        self.query_one("#detail-body", Markdown).update(body)
+        self.query_one("#detail-body", Static).update(Markdown(body, hyperlinks=False))
         refs = [
             " ".join(clean(str(ref.get(k))) for k in ("type", "id", "label", "url") if ref.get(k))
             for ref in observation.references

@@ -20,6 +20,8 @@ styles change (a theme).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -28,8 +30,10 @@ from rich.text import Text
 from textual import events
 from textual._types import SegmentLines
 from textual.cache import LRUCache
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellCacheKey
+from textual.widgets._data_table import CellCacheKey, ColumnKey, RowKey
 
 __all__ = ["Cell", "RowTable", "render_cell"]
 
@@ -53,18 +57,123 @@ class RowTable(DataTable[Text | str]):
     """A DataTable for rows of one-line text cells (see the module docstring)."""
 
     _drawn: LRUCache[tuple[object, ...], tuple[object, SegmentLines]] | None = None
+    #: Styles read once per drawing of the table (:meth:`render_lines`): Textual's DataTable
+    #: computes the widget's style (a walk up the DOM for its background) and each row's
+    #: component style again for every line, ~0.4 ms a line (bench/app_scale.py "search").
+    _pass_styles: dict[str, Style] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_styles = None
+
+    @property
+    def rich_style(self) -> Style:
+        styles = self._pass_styles
+        if styles is None:
+            return super().rich_style
+        style = styles.get("")
+        if style is None:
+            style = styles[""] = super().rich_style
+        return style
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        styles = self._pass_styles
+        if styles is None or row_index < max(self.fixed_rows, 0) or not self.zebra_stripes:
+            return super()._get_row_style(row_index, base_style)
+        name = "datatable--odd-row" if row_index % 2 else "datatable--even-row"
+        style = styles.get(name)
+        if style is None:
+            style = styles[name] = self.get_component_styles(name).rich_style
+        return style
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Textual's, with the widths of :class:`Cell` rows measured directly: its general
+        measure of every cell of every new row (``textual.render.measure``, ~35 µs a cell) was a
+        sixth of a search's key at 120x36 (bench/app_scale.py). A row holding anything else, a
+        label or an automatic height is measured as Textual does."""
+        rows = list(new_rows)
+        columns = self.ordered_columns
+        widths = [column.content_width for column in columns]
+        for row_key in rows:
+            if row_key not in self._row_locations:
+                continue  # removed before the table was idle
+            row = self.rows.get(row_key)
+            data = self._data.get(row_key)
+            if row is None or data is None or row.label is not None or row.auto_height:
+                super()._update_dimensions(rows)
+                self._fit_fill()
+                return
+            for index, column in enumerate(columns):
+                value = data.get(column.key)
+                if not isinstance(value, Cell) or "\n" in value.plain:
+                    super()._update_dimensions(rows)
+                    self._fit_fill()
+                    return
+                width = value.cell_len
+                if width > widths[index]:
+                    widths[index] = width
+        for column, width in zip(columns, widths, strict=True):
+            column.content_width = width
+        self._fit_fill()
+        data_cells_width = sum(column.get_render_width(self) for column in self.columns.values())
+        header_height = self.header_height if self.show_header else 0
+        self.virtual_size = Size(
+            data_cells_width + self._row_label_column_width,
+            self._total_row_height + header_height,
+        )
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self._drawn is not None:
             self._drawn.clear()
 
+    _fill: tuple[ColumnKey, int] | None = None
+
+    def fill(self, column: str, minimum: int) -> None:
+        """Make ``column`` as wide as the table leaves after the other columns (at least
+        ``minimum`` cells; its text then ends in "…" where its cells ask for an ellipsis), now
+        and whenever the table's width or the other columns' widths change. A table wider than
+        its space scrolls sideways: opening the detail pane narrowed the observations table
+        below its columns, cut titles mid-word and brought a horizontal scrollbar, and with it
+        two more layouts of the screen (bench/app_scale.py "detail")."""
+        self._fill = (ColumnKey(column), minimum)
+        self._fit_fill()
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        self._fit_fill()  # the scrollbar takes its cells from the columns' room
+
+    def _fit_fill(self) -> None:
+        room = self.scrollable_content_region.width
+        if self._fill is None or not room:
+            return
+        key, minimum = self._fill
+        column = self.columns.get(key)
+        if column is None:
+            return
+        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != key)
+        width = max(minimum, room - others - 2 * self.cell_padding)
+        if column.width == width and not column.auto_width:
+            return
+        column.width = width
+        column.auto_width = False
+        self._update_count += 1  # rows, lines and cells drawn at the old width
+        self.virtual_size = Size(
+            sum(c.get_render_width(self) for c in self.columns.values())
+            + self._row_label_column_width,
+            self.virtual_size.height,
+        )
+        self.refresh()
+
     def _on_resize(self, event: events.Resize) -> None:
         # DataTable forgets every row it drew on any resize (``_update_count``), so the table
         # narrowed or widened by the detail pane built all its visible rows again. A row is
-        # drawn at its columns' widths, which the table's width does not change; each line is
-        # cut to the table's width when shown, and that cache is keyed by the width.
+        # drawn at its columns' widths, which only the fill column (if any) follows; each line
+        # is cut to the table's width when shown, and that cache is keyed by the width.
         event.prevent_default()  # DataTable's own handler (the only one) is skipped
+        self._fit_fill()
 
     def _render_cell(
         self,
