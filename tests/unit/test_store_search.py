@@ -174,3 +174,45 @@ def test_every_search_plan_finds_the_same_rows_in_the_same_order(tmp_path: Path)
     assert mirror.count_observations_matching("ws", text="engine par") == 60
     assert mirror.count_observations_matching("ws", source="github", text="engine par") == 60
     assert mirror.count_observations_matching("ws", text="engine par", cap=10) == 11
+
+
+def test_a_common_word_matched_in_memory_finds_what_the_index_finds(tmp_path: Path) -> None:
+    # Most rows hold "engine" (some only in the body, some with a diacritic or as a prefix of a
+    # longer word); many share one timestamp, so batches end inside a run of equal times.
+    words = ["engine", "Éngine", "engines", "motor", "engine-room", "x", "engine"]
+    events = [
+        _event(
+            n,
+            f"{words[n % len(words)]} part {n}" if n % 5 else f"part {n}",
+            body="the engine stalls" if n % 5 == 0 and n % 2 else "",
+            day=f"2026-05-{1 + n % 4:02d}",
+            source="github" if n % 3 else "linear",
+        )
+        for n in range(900)
+    ]
+    mirror = _mirror(tmp_path, *events)
+
+    def by_index(text: str, source: str | None) -> list[int]:
+        joins, where, args = mirror._where("ws", source, None, text, "list")
+        rows = mirror.conn.execute(
+            f"SELECT o.id FROM {mirror._from(joins)} WHERE {where} "
+            "ORDER BY o.occurred_at DESC, o.id DESC",
+            args,
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    for text, source in (("engine", None), ("engi", "github"), ("part", "linear")):
+        expected = by_index(text, source)
+        assert len(expected) >= 300, text
+        for offset in (0, 100, 250):
+            found = mirror.find_observations(
+                "ws", source=source, text=text, limit=100, offset=offset, matching=10**6
+            )
+            assert [o.id for o in found] == expected[offset : offset + 100], (text, offset)
+    assert mirror._probe_db is not None  # matched in memory, not through the list of all
+
+    # A word in few of the newest rows is listed through the index instead: the same answer.
+    sparse = by_index("motor", None)
+    found = mirror.find_observations("ws", text="motor", limit=100, matching=10**6)
+    assert [o.id for o in found] == sparse[:100]
+    mirror.close()

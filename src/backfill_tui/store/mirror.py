@@ -305,6 +305,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         self.conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     def close(self) -> None:
+        self.close_probe()
         self.conn.close()
         release(self._held)
         self._held = None

@@ -219,6 +219,11 @@ def _run_items(db: Database) -> None:
     )
 
 
+#: How ``observations_fts`` splits text into words (migration 0004); the in-memory table that
+#: matches a common word's newest rows (``browse._newest_matching``) splits it the same way.
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
 @_migration("0004_observations_search")
 def _observations_search(db: Database) -> None:
     # Full-text search over titles and bodies for the terminal app: an external-content FTS5
@@ -227,7 +232,7 @@ def _observations_search(db: Database) -> None:
     # because the trigger bodies contain semicolons.
     for statement in (
         "CREATE VIRTUAL TABLE observations_fts USING fts5 (title, content, "
-        "content='observations', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+        f"content='observations', content_rowid='id', tokenize='{FTS_TOKENIZE}')",
         "CREATE TRIGGER observations_ai AFTER INSERT ON observations BEGIN "
         "INSERT INTO observations_fts (rowid, title, content) "
         "VALUES (new.id, new.title, new.content); END",

@@ -21,6 +21,7 @@ styles change (a theme).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
@@ -30,10 +31,12 @@ from rich.text import Text
 from textual import events
 from textual._types import SegmentLines
 from textual.cache import LRUCache
+from textual.color import Color
+from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellCacheKey, ColumnKey, RowKey
+from textual.widgets._data_table import CellCacheKey, ColumnKey, CursorType, RowKey
 
 __all__ = ["Cell", "RowTable", "render_cell"]
 
@@ -57,37 +60,152 @@ class RowTable(DataTable[Text | str]):
     """A DataTable for rows of one-line text cells (see the module docstring)."""
 
     _drawn: LRUCache[tuple[object, ...], tuple[object, SegmentLines]] | None = None
-    #: Styles read once per drawing of the table (:meth:`render_lines`): Textual's DataTable
-    #: computes the widget's style (a walk up the DOM for its background) and each row's
-    #: component style again for every line, ~0.4 ms a line (bench/app_scale.py "search").
-    _pass_styles: dict[str, Style] | None = None
+    #: What one drawing of the table (:meth:`render_lines`) reads once: Textual's DataTable
+    #: reads the widget's style (a walk up the DOM for its background), each row's and the
+    #: header's component style and some ten reactives again for every line and cell; that
+    #: was two thirds of a redraw, ~1.2 ms a line (bench/app_scale.py "search").
+    _pass: _Pass | None = None
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._pass_styles = {}
+        self._pass = self._snapshot()
         try:
             return super().render_lines(crop)
         finally:
-            self._pass_styles = None
+            self._pass = None
+
+    def _snapshot(self) -> _Pass:
+        return _Pass(
+            styles={},
+            cell_styles={},
+            padding=self.cell_padding,
+            show_cursor=self.show_cursor,
+            show_hover=self._show_hover_cursor,
+            fg_css=self.cursor_foreground_priority == "css",
+            bg_css=self.cursor_background_priority == "css",
+            fixed_rows=self.fixed_rows,
+            fixed_columns=self.fixed_columns,
+            cursor_type=self.cursor_type,
+            console=self.app.console,
+            widths=[column.get_render_width(self) for column in self.ordered_columns],
+            width=self.size.width,
+        )
 
     @property
     def rich_style(self) -> Style:
-        styles = self._pass_styles
-        if styles is None:
+        drawing = self._pass
+        if drawing is None:
             return super().rich_style
-        style = styles.get("")
+        style = drawing.styles.get("")
         if style is None:
-            style = styles[""] = super().rich_style
+            style = drawing.styles[""] = super().rich_style
+        return style
+
+    def _component_style(self, drawing: _Pass, name: str) -> Style:
+        style = drawing.styles.get(name)
+        if style is None:
+            style = drawing.styles[name] = self.get_component_styles(name).rich_style
         return style
 
     def _get_row_style(self, row_index: int, base_style: Style) -> Style:
-        styles = self._pass_styles
-        if styles is None or row_index < max(self.fixed_rows, 0) or not self.zebra_stripes:
+        drawing = self._pass
+        if drawing is None or row_index < max(drawing.fixed_rows, 0) or not self.zebra_stripes:
             return super()._get_row_style(row_index, base_style)
         name = "datatable--odd-row" if row_index % 2 else "datatable--even-row"
-        style = styles.get(name)
-        if style is None:
-            style = styles[name] = self.get_component_styles(name).rich_style
-        return style
+        return self._component_style(drawing, name)
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[SegmentLines, SegmentLines]:
+        """Textual's, with what a drawing reads once taken from :attr:`_pass`, for a table
+        with no fixed columns and no row labels (the others take Textual's own path)."""
+        drawing = self._pass
+        if (
+            drawing is None
+            or drawing.fixed_columns
+            or (self._labelled_row_exists and self.show_row_labels)
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cursor_type = drawing.cursor_type
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            cursor_type,
+            drawing.show_cursor,
+            drawing.show_hover,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            row_index = -1
+        row_style = self._get_row_style(row_index, base_style)
+        highlight = self._should_highlight
+        scrollable_row: list[list[Segment]] = []
+        for column_index, width in enumerate(drawing.widths):
+            cell = Coordinate(row_index, column_index)
+            lines = self._render_cell(
+                row_index,
+                column_index,
+                row_style,
+                width,
+                cursor=highlight(cursor_location, cell, cursor_type),
+                hover=highlight(hover_location, cell, cursor_type),
+            )
+            scrollable_row.append(lines[line_no])
+        remaining = max(0, drawing.width - sum(drawing.widths) - self._row_label_column_width)
+        if cursor_type == "row":
+            extend_style, _ = self._cell_styles(
+                drawing,
+                row_index == -1,
+                highlight(hover_location, Coordinate(row_index or 0, 0), cursor_type),
+                row_index == cursor_location.row,
+            )
+            extend_style = row_style + extend_style
+        elif row_style.bgcolor is not None:
+            faded = Color.from_rich_color(row_style.bgcolor).blend(
+                self.background_colors[1], factor=0.25
+            )
+            extend_style = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
+        else:
+            extend_style = Style.from_color(row_style.color, row_style.bgcolor)
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable_row.append([Segment(" " * remaining, extend_style)])
+        pair: tuple[SegmentLines, SegmentLines] = ([], scrollable_row)
+        self._row_render_cache[cache_key] = pair
+        return pair
+
+    def _cell_styles(
+        self, drawing: _Pass, header: bool, hover: bool, cursor: bool
+    ) -> tuple[Style, Style]:
+        """``_get_styles_to_render_cell`` for a cell of a drawing (not fixed, no row label)."""
+        key = (header, hover, cursor)
+        styles = drawing.cell_styles.get(key)
+        if styles is None:
+            styles = drawing.cell_styles[key] = self._get_styles_to_render_cell(
+                header,
+                False,
+                False,
+                hover,
+                cursor,
+                drawing.show_cursor,
+                drawing.show_hover,
+                drawing.fg_css,
+                drawing.bg_css,
+            )
+        return styles
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Textual's, with the widths of :class:`Cell` rows measured directly: its general
@@ -184,9 +302,10 @@ class RowTable(DataTable[Text | str]):
         cursor: bool = False,
         hover: bool = False,
     ) -> SegmentLines:
-        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows:
+        drawing = self._pass or self._snapshot()
+        if row_index < 0 or column_index < 0 or row_index < drawing.fixed_rows:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        if column_index < self.fixed_columns:
+        if column_index < drawing.fixed_columns:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
@@ -198,7 +317,7 @@ class RowTable(DataTable[Text | str]):
             base_style,
             cursor,
             hover,
-            self._show_hover_cursor,
+            drawing.show_hover,
             self._update_count,
             self._pseudo_class_state,
         )
@@ -212,12 +331,15 @@ class RowTable(DataTable[Text | str]):
             row_index,  # in the cell's mouse meta
             column_index,
             width,
-            *key[2:6],
+            base_style,
+            cursor,
+            hover,
+            drawing.show_hover,
             self._pseudo_class_state,
-            self.cell_padding,
-            self.show_cursor,
-            self.cursor_foreground_priority,
-            self.cursor_background_priority,
+            drawing.padding,
+            drawing.show_cursor,
+            drawing.fg_css,
+            drawing.bg_css,
         )
         if self._drawn is None:
             self._drawn = LRUCache(4096)
@@ -240,24 +362,14 @@ class RowTable(DataTable[Text | str]):
         if not fast:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         assert isinstance(cell, Text)
-        component_style, post_style = self._get_styles_to_render_cell(
-            False,
-            False,
-            False,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
+        component_style, post_style = self._cell_styles(drawing, False, hover, cursor)
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
         lines: SegmentLines = [
             render_cell(
-                self.app.console,
+                drawing.console,
                 cell,
                 width,
-                self.cell_padding,
+                drawing.padding,
                 pre_style + component_style,
                 post_style,
             )
@@ -265,6 +377,25 @@ class RowTable(DataTable[Text | str]):
         self._cell_render_cache[key] = lines
         self._drawn[kept_key] = (value, lines)
         return lines
+
+
+@dataclass(slots=True)
+class _Pass:
+    """What one drawing of a :class:`RowTable` reads once (see ``RowTable._pass``)."""
+
+    styles: dict[str, Style]
+    cell_styles: dict[tuple[bool, bool, bool], tuple[Style, Style]]
+    padding: int
+    show_cursor: bool
+    show_hover: bool
+    fg_css: bool
+    bg_css: bool
+    fixed_rows: int
+    fixed_columns: int
+    cursor_type: CursorType
+    console: Console
+    widths: list[int]
+    width: int
 
 
 def render_cell(
