@@ -105,3 +105,38 @@ def test_the_title_column_follows_the_table_as_the_terminal_narrows_and_widens(
             assert table.render_line(1).text == wide
 
     asyncio.run(scenario())
+
+
+def test_beside_the_detail_the_table_keeps_its_columns_and_fits_again_when_it_closes(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            table = app.screen.query_one("#observations", DataTable)
+            table.focus()
+            await settle(pilot)
+            title = table.columns[ColumnKey("title")].width
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.pause()
+            assert app.screen.query_one("#detail").display
+            # cut at the pane's edge: the same columns, no sideways scrollbar
+            assert table.columns[ColumnKey("title")].width == title
+            assert table.virtual_size.width > table.scrollable_content_region.width
+            assert not table.show_horizontal_scrollbar
+            await pilot.resize_terminal(140, 36)  # a resize with the pane open: still held
+            await settle(pilot)
+            assert table.columns[ColumnKey("title")].width == title
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.pause()
+            assert table.columns[ColumnKey("title")].width == title + 20  # fits 140 columns
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            assert table.render_line(1).text.rstrip().endswith(("kept", "dropped"))
+
+    asyncio.run(scenario())

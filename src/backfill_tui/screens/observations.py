@@ -356,13 +356,25 @@ class ObservationsScreen(ModeScreen):
             self.notify("that observation is no longer in the mirror", severity="warning")
             return
         pane = self.query_one(ObservationPane)
-        pane.display = True
+        if not pane.display:
+            # Beside the pane the table is a list to move through, cut at the pane's edge: its
+            # columns keep their widths and it does not scroll sideways. Fitting the title to
+            # the narrower table drew every row again, and the horizontal scrollbar that came
+            # with the pane laid the screen out twice more (bench/app_scale.py "detail"); the
+            # pane shows the whole row.
+            table = self.query_one("#observations", RowTable)
+            table.hold_fill = True
+            table.styles.overflow_x = "hidden"
+            pane.display = True
         pane.show(message.observation)
         self.refresh_bindings()
         self.post_message(ObservationOpened(message.observation_id))
 
     def action_close_detail(self) -> None:
         self.query_one(ObservationPane).display = False
+        table = self.query_one("#observations", RowTable)
+        table.styles.overflow_x = "auto"
+        table.release_fill()
         self.refresh_bindings()
         self.query_one("#observations", DataTable).focus()
 

@@ -263,9 +263,19 @@ class RowTable(DataTable[Text | str]):
     def watch_show_vertical_scrollbar(self, shown: bool) -> None:
         self._fit_fill()  # the scrollbar takes its cells from the columns' room
 
+    #: While True the fill column keeps its width (the table is cut at its edge instead):
+    #: the observations screen holds it while the detail pane narrows the table, so opening
+    #: the pane crops the lines drawn rather than drawing every title again at a new width.
+    hold_fill = False
+
+    def release_fill(self) -> None:
+        """Stop holding the fill column's width (:attr:`hold_fill`) and fit it now."""
+        self.hold_fill = False
+        self._fit_fill()
+
     def _fit_fill(self) -> None:
         room = self.scrollable_content_region.width
-        if self._fill is None or not room:
+        if self._fill is None or not room or self.hold_fill:
             return
         key, minimum = self._fill
         column = self.columns.get(key)
