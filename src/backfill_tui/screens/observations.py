@@ -252,6 +252,8 @@ class ObservationsScreen(ModeScreen):
             answer = (message.workspace, self._filters_asked, message.matching, message.rows)
             if self._keep_if_unchanged and answer == self._first_page:
                 self._show_count(self._filters_asked[2])
+                if self._focus_with_answer == message.generation:
+                    self._focus_table()
                 return
             self._first_page = answer
             self.workspace = message.workspace
@@ -312,7 +314,9 @@ class ObservationsScreen(ModeScreen):
     def _search_submitted(self) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
-        self.reload()
+        # Typing searched already (SEARCH_DELAY after the last key): an answer equal to the one
+        # shown keeps the table as it is, instead of drawing the same rows again.
+        self.reload(keep_if_unchanged=True)
         # The table takes the focus with the answer (on_observations_found), in one frame: the
         # focus moving redraws every row the table shows, and moved at once it drew the previous
         # answer's rows once more before the new ones came (~35 ms at 120x36, bench/app_scale.py).
