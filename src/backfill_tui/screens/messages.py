@@ -8,7 +8,7 @@ replaced by the next instead of queueing (Toolong's way).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -114,6 +114,8 @@ class ObservationsFound(Message):
     count_cap: int = 0
     facets: tuple[list[str], list[str]] | None = None
     workspace: str = ""
+    #: Each row's table cells, built on the worker's thread (off the UI's loop).
+    cells: list[tuple[Any, ...]] | None = None
 
 
 @dataclass
