@@ -34,8 +34,8 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: past it, by walking the time index (see ``find_observations``).
 FEW_MATCHES = 2_000
 #: A common word's newest matches are found by matching the newest rows in memory
-#: (``_newest_matching``): this many rows at a time, at most PROBE_ROWS in all, and only when
-#: at least PROBE_DENSITY of the first batch match.
+#: (``_newest_matching``): PROBE_BATCH rows first, then as many as the density found says are
+#: needed, at most PROBE_ROWS in all, and only when at least PROBE_DENSITY of the first match.
 PROBE_BATCH = 128
 PROBE_ROWS = 2_048
 PROBE_DENSITY = 0.25
@@ -330,10 +330,14 @@ class ObservationBrowsing:
         probe = self._probe()
         found: list[int] = []
         tried = 0
+        batch = PROBE_BATCH
         last: tuple[str, int] | None = None
         while len(found) < wanted:
             if tried >= PROBE_ROWS:
                 return None
+            if tried:  # as many rows as the density so far says are left to find, and a margin
+                density = max(len(found) / tried, PROBE_DENSITY / 4)
+                batch = min(PROBE_ROWS, int((wanted - len(found)) / density * 1.25) + 8)
             after, after_args = "", []
             if last is not None:
                 after = " AND o.occurred_at <= ? AND (o.occurred_at < ? OR o.id < ?)"
@@ -341,7 +345,7 @@ class ObservationBrowsing:
             rows = self.conn.execute(
                 f"SELECT o.id, o.occurred_at, o.title, o.content FROM observations o "
                 f"WHERE {where}{after} ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?",
-                (*args, *after_args, PROBE_BATCH),
+                (*args, *after_args, batch),
             ).fetchall()
             if not rows:
                 break
@@ -351,7 +355,7 @@ class ObservationBrowsing:
                 [(row[0], row[2], row[3]) for row in rows],
             )
             hits = {row[0] for row in probe.execute("SELECT rowid FROM probe(?)", (query,))}
-            if tried == 0 and len(hits) < PROBE_DENSITY * len(rows) and len(rows) == PROBE_BATCH:
+            if tried == 0 and len(hits) < PROBE_DENSITY * len(rows) and len(rows) == batch:
                 return None
             found += [row[0] for row in rows if row[0] in hits]
             tried += len(rows)
