@@ -169,16 +169,20 @@ class AppFooter(Footer):
         if not self.is_attached or self._pruning:
             return
         old = list(self.query_children(FooterKey))
-        new = [w for w in compose(self) if isinstance(w, FooterKey)]  # all it composes
-        if [_identity(k, state=False) for k in old] == [_identity(k, state=False) for k in new]:
+        plan = self._plan()
+        if [_identity(k, state=False) for k in old] == [key[:4] + key[6] for key in plan]:
             # The same keys in the same order, some now enabled or disabled (the search box
-            # taking the focus disables "/"): each is restyled where it stands. Mounting them
-            # again laid the whole screen out (bench/app_scale.py "search", "detail").
-            for shown, wanted in zip(old, new, strict=True):
-                shown._disabled = wanted._disabled
-                shown.set_class(wanted._disabled, "-disabled")
-                shown.tooltip = wanted.tooltip
+            # taking the focus disables "/"): each changed key is restyled where it stands,
+            # and no key widget is built. Mounting them again laid the whole screen out
+            # (bench/app_scale.py "search", "detail").
+            for shown, (*_, disabled, tooltip, _classes) in zip(old, plan, strict=True):
+                if shown._disabled != disabled:
+                    shown._disabled = disabled
+                    shown.set_class(disabled, "-disabled")
+                if str(shown.tooltip or "") != tooltip:
+                    shown.tooltip = tooltip or None
             return
+        new = [w for w in compose(self) if isinstance(w, FooterKey)]  # all it composes
         old_ids, new_ids = [_identity(k) for k in old], [_identity(k) for k in new]
         kept = [i for i in new_ids if i in old_ids]
         in_order = [i for i in old_ids if i in new_ids] == kept
@@ -199,6 +203,41 @@ class AppFooter(Footer):
                     else:
                         await self.mount(widget, after=previous)
                 previous = staying.get(ident, widget)
+
+    def _plan(self) -> list[tuple[str, str, str, str, bool, str, tuple[str, ...]]]:
+        """The keys :meth:`compose` would build, in order, as (key, key display, description,
+        action, disabled, tooltip, classes), without building them."""
+        rows = self._ordered()
+        items = [
+            (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
+        ]
+        keep = fit_keys(items, self.app.size.width, self._current_key())
+        plan: list[tuple[str, str, str, str, bool, str, tuple[str, ...]]] = [
+            (
+                b.key,
+                self.app.get_key_display(b),
+                b.description,
+                b.action,
+                not enabled,
+                str(tooltip or ""),
+                (),
+            )
+            for b, enabled, tooltip, _ in rows
+            if b.key in keep
+        ]
+        for key in self._palette_key():
+            plan.append(
+                (
+                    key.key,
+                    key.key_display,
+                    key.description,
+                    key.action,
+                    key._disabled,
+                    str(key.tooltip or ""),
+                    ("-command-palette",),
+                )
+            )
+        return plan
 
     def _palette_key(self) -> Iterable[FooterKey]:
         if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
