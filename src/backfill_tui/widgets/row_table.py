@@ -36,7 +36,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellCacheKey, ColumnKey, CursorType, RowKey
+from textual.widgets._data_table import ColumnKey, CursorType, RowKey
 
 __all__ = ["Cell", "RowTable", "render_cell"]
 
@@ -321,19 +321,8 @@ class RowTable(DataTable[Text | str]):
         column_key = self._column_locations.get_key(column_index)
         if row_key is None or column_key is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        key: CellCacheKey = (
-            row_key,
-            column_key,
-            base_style,
-            cursor,
-            hover,
-            drawing.show_hover,
-            self._update_count,
-            self._pseudo_class_state,
-        )
-        cached = self._cell_render_cache.get(key)
-        if cached is not None:
-            return cached
+        # One cache, :attr:`_drawn` (Textual's own cell cache beside it cost a second key,
+        # lookup and store for every cell drawn, a tenth of a redraw).
         value = self._data.get(row_key, {}).get(column_key)
         kept_key = (
             row_key,
@@ -355,7 +344,6 @@ class RowTable(DataTable[Text | str]):
             self._drawn = LRUCache(4096)
         kept = self._drawn.get(kept_key)
         if kept is not None and kept[0] is value and value is not None:
-            self._cell_render_cache[key] = kept[1]
             return kept[1]
         row = self.rows.get(row_key)
         _label, cells = self._get_row_renderables(row_index)
@@ -384,7 +372,6 @@ class RowTable(DataTable[Text | str]):
                 post_style,
             )
         ]
-        self._cell_render_cache[key] = lines
         self._drawn[kept_key] = (value, lines)
         return lines
 
