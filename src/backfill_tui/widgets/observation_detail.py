@@ -75,6 +75,13 @@ class ObservationPane(VerticalScroll):
         super().__init__(id=id)
         self.observation: ObservationDetail | None = None
 
+    def on_mount(self) -> None:
+        # Its scrollbar is always shown (observations.tcss): made and shown now, while the pane
+        # is hidden, rather than by the layout that first shows the pane, which then laid the
+        # whole screen out a second time (bench/app_scale.py "detail").
+        self.show_vertical_scrollbar = True
+        self.vertical_scrollbar.display = True
+
     def compose(self) -> ComposeResult:
         yield Label("", id="detail-title")
         yield Label("", id="detail-meta")
