@@ -40,7 +40,12 @@ def draw_offscreen(screen: Screen[Any]) -> None:
     when the screen is the current one (Textual draws it) or no longer attached."""
     if screen.is_current or not screen.is_attached:
         return
-    screen._refresh_layout(screen.app.size)
+    size = screen.app.size
+    screen._refresh_layout(size)
+    # Laid out for this size: showing the screen (ScreenResume) lays it out again only if the
+    # terminal's size differs by then.
+    screen._size = size
+    screen._layout_required = False  # done just now
     screen._compositor.render_full_update()
 
 
@@ -81,5 +86,26 @@ class ScreensAhead:
             self.app.set_timer(SETTLE, lambda: self._draw(screen, tries - 1), name="screens-ahead")
             return
         if not self.busy():
+            # Laid out first, drawn a moment later: the layout tells widgets their sizes
+            # (Resize messages), and what they change on hearing it (the observations table
+            # fits its title column and drops its sideways scrollbar) would otherwise wait for
+            # the first showing, laying the screen out again on the first F4.
+            if screen.is_attached and not screen.is_current:
+                screen._refresh_layout(screen.app.size)
+            self.app.set_timer(GAP, lambda: self._drawn(screen), name="screens-ahead")
+            return
+        self.app.set_timer(GAP, self._build_next, name="screens-ahead")
+
+    def _drawn(self, screen: Screen[Any], again: int = 2) -> None:
+        if self.app.is_running and not self.busy():
             draw_offscreen(screen)
+        self.app.set_timer(GAP, lambda: self._settled(screen, again), name="screens-ahead")
+
+    def _settled(self, screen: Screen[Any], again: int) -> None:
+        # A layout tells widgets their new sizes, and what they ask for on hearing it (a table's
+        # scrollbars) comes as messages after the drawing: lay out and draw once more, so the
+        # first showing does not (bench/app_scale.py "F4").
+        if again and screen.is_attached and not screen.is_current and screen._layout_widgets:
+            self._drawn(screen, again - 1)
+            return
         self.app.set_timer(GAP, self._build_next, name="screens-ahead")
