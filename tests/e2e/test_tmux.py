@@ -7,6 +7,7 @@ screen the counts the mirror holds. Skipped where tmux is not installed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -60,6 +61,37 @@ class Terminal:
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.name)
+
+    def invisible_text(self) -> list[str]:
+        """Words on the screen drawn in their own background's colour (``capture-pane -e``):
+        text nobody can read. Box and border glyphs are left out (a tall border's outer half
+        is meant to match what is around it)."""
+        dump = self.tmux("capture-pane", "-e", "-p", "-t", self.name)
+        found: list[str] = []
+        for line in dump.splitlines():
+            fg = bg = None
+            for code, text in re.findall(r"\x1b\[([0-9;]*)m|([^\x1b]+)", line):
+                if text:
+                    words = "".join(c for c in text if c.isalnum() or c == " ").strip()
+                    if words and fg is not None and fg == bg:
+                        found.append(words)
+                    continue
+                parts = code.split(";") if code else ["0"]
+                i = 0
+                while i < len(parts):
+                    if parts[i] in ("0", ""):
+                        fg = bg = None
+                    elif parts[i] == "39":
+                        fg = None
+                    elif parts[i] == "49":
+                        bg = None
+                    elif parts[i] in ("38", "48") and i + 1 < len(parts):
+                        width = 2 if parts[i + 1] == "5" else 4
+                        value = ";".join(parts[i + 1 : i + 1 + width])
+                        fg, bg = (value, bg) if parts[i] == "38" else (fg, value)
+                        i += width
+                    i += 1
+        return found
 
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", self.name, *keys)
@@ -130,6 +162,9 @@ def test_demo_in_a_real_terminal_runs_to_completion(terminal: Terminal, tmp_path
     db = tmp_path / "demo.db"
     terminal.start(BIN, "demo", "--db", str(db))
     terminal.wait_for("items in")  # the demo's estimate is ready: Start is one key away
+    # Every label readable from the first frame: the connect screen was drawn before the app's
+    # own colour applied, its labels in the background's colour ("Workspace", "7 days", ...).
+    assert terminal.invisible_text() == [], terminal.screen()
     terminal.keys("C-s")
     screen = terminal.wait_for(" completed · elapsed ")
     with sqlite3.connect(db) as conn:
@@ -165,6 +200,7 @@ def test_no_command_opens_the_app_on_the_given_mirror(terminal: Terminal, tmp_pa
     terminal.start(BIN, "--db", str(db))
     screen = terminal.wait_for("Workspace")
     assert "Add source" in screen and "Start" in screen
+    assert terminal.invisible_text() == [], screen
     terminal.keys("F5")
     terminal.wait_for("No runs yet")
     terminal.keys("C-q")

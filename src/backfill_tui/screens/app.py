@@ -167,6 +167,13 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.sub_title = "demo · simulated providers, no account needed"
 
     def on_mount(self) -> None:
+        # Textual mounts and draws the first mode's screen while composing the app, before the
+        # app's own styles (its colour among them) are applied; a widget that worked out its
+        # look then kept it: the connect screen's labels drew in the background's colour,
+        # invisible, until something restyled them (a resize across a breakpoint, a theme).
+        for widget in self.screen.walk_children(with_self=True):
+            widget.notify_style_update()
+            widget.refresh()
         # A run's thread holds the GIL while it computes; the UI's loop gets it back within
         # this interval (CPython's default is 5 ms, which a busy run turns into long stalls).
         self._switch_interval = sys.getswitchinterval()
