@@ -120,8 +120,11 @@ def populate(app: BackfillApp, *sources: str, workspace: str = "ws", days: int =
 EVIL_TITLE = "[bold]pwned[/bold] \x1b[31mred\x1b[0m [link=https://evil.example]click[/link] [/]"
 
 
-def insert_evil_observation(app: BackfillApp, workspace: str = "ws") -> None:
-    """One observation whose provider text is full of markup and terminal escape codes."""
+def insert_evil_observation(
+    app: BackfillApp, workspace: str = "ws", body: str | None = None
+) -> None:
+    """One observation whose provider text is full of markup and terminal escape codes
+    (``body``: another body instead of the usual one)."""
     from backfill_tui.models import SourceEvent, SourceReference
     from backfill_tui.store import RunRecord
 
@@ -145,7 +148,9 @@ def insert_evil_observation(app: BackfillApp, workspace: str = "ws") -> None:
         sourceType="issue.opened",
         sourceId="issue:acme/rocket#999:opened",
         title=EVIL_TITLE,
-        body="Body with [red]markup[/red] and \x1b]8;;https://evil.example\x07a hyperlink\x1b]8;;\x07"
+        body=body
+        if body is not None
+        else "Body with [red]markup[/red] and \x1b]8;;https://evil.example\x07a hyperlink\x1b]8;;\x07"
         "\n\n**bold in markdown** and `code`",
         occurredAt="2026-05-31T09:30:00Z",
         references=[

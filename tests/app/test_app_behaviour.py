@@ -34,7 +34,6 @@ from backfill_tui.screens.path_prompt import PathPromptScreen, complete_path
 from backfill_tui.screens.runs import PAGE, RunsScreen
 from backfill_tui.store import RunRecord
 from backfill_tui.widgets.day_chart import DayChart, SourceChart
-from backfill_tui.widgets.observation_detail import keep_line_breaks
 
 
 def test_path_completion_extends_as_far_as_matches_agree(tmp_path: Path) -> None:
@@ -225,13 +224,36 @@ def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
     asyncio.run(scenario())
 
 
-def test_the_detail_keeps_single_newlines_outside_code_fences() -> None:
-    trace = 'ValueError: bad\n  File "a.py", line 3, in f\n  File "b.py", line 9, in g'
-    kept = keep_line_breaks(trace)
-    assert kept.split("\n")[0].endswith("  ") and kept.count("\n") == 2
-    fenced = "```\ncode line\nnext\n```\nafter"
-    assert keep_line_breaks(fenced) == fenced  # inside the fence nothing changes
-    assert keep_line_breaks("para one\n\npara two") == "para one\n\npara two"
+def test_the_detail_shows_a_body_as_the_provider_wrote_it(tmp_path: Path) -> None:
+    # What Markdown rendering changed or dropped: HTML, an autolink, a "+" line, indentation,
+    # emphasis and fences; and console markup, which must not apply either.
+    lines = [
+        "in [bold]payload[/bold] <script>alert('x')</script> 日本語",
+        "<details><summary>Release notes</summary>",
+        "Co-authored-by: John <john@users.noreply.github.com>",
+        "+ Deployment Succeeded",
+        '    File "rocket/fuel/lock.py", line 3, in acquire',
+        "**not bold** and `not code`",
+        "```",
+    ]
+    app = make_app(tmp_path)
+    insert_evil_observation(app, body="\n".join(lines))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            screen.query_one("#observations", DataTable).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.pause()
+            body = screen.query_one("#detail-body", Static)
+            shown = [strip.text.rstrip() for strip in body.render_lines(Region(0, 0, *body.size))]
+            assert shown[: len(lines)] == lines
+
+    asyncio.run(scenario())
 
 
 def test_search_for_an_emoji_or_a_bracket_never_shows_everything(tmp_path: Path) -> None:

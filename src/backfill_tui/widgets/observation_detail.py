@@ -1,20 +1,20 @@
-"""The detail pane of one observation: title, body as Markdown, references, metadata, actor,
-and whether production's significance gate (40) would keep it.
+"""The detail pane of one observation: title, body, references, metadata, actor, and whether
+production's significance gate (40) would keep it.
 
-Provider text is shown literally: control characters removed, and every line built as
-:class:`Content` (never parsed as markup); the body is rendered as Markdown by Rich, in one
-widget. Textual's ``Markdown`` widget mounts a widget per block, after the pane is shown: a
-second layout of the whole screen for every observation opened, and with the footer's, most of
-a detail's 225 ms at 120x36 (bench/app_scale.py "detail").
+Provider text is shown literally, the body included: control characters removed, and every line
+built as :class:`Content` (never parsed as markup, Markdown or HTML), its line breaks and
+indentation kept. A body rendered as Markdown lost what a provider wrote: HTML such as
+``<script>`` or ``<details><summary>`` vanished, ``<john@users.noreply.github.com>`` became a
+link, a leading ``+`` a bullet, a stack frame's indentation went. It is one widget: Textual's
+``Markdown`` widget mounted a widget per block after the pane was shown, a second layout of the
+whole screen for every observation opened (bench/app_scale.py "detail").
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -23,30 +23,9 @@ from textual.widgets import Label, Static
 from ..engine.observations import THRESHOLD, ObservationDetail, kept_by_production
 from ..textsafe import clean
 
-__all__ = ["ObservationPane", "keep_line_breaks", "significance_text"]
+__all__ = ["ObservationPane", "significance_text"]
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
-
-def keep_line_breaks(markdown: str) -> str:
-    """``markdown`` with every single newline kept as a line break (Markdown would join the
-    lines into one paragraph: a Sentry stack trace or a commit message's lines would run
-    together). Lines inside fenced code blocks are left as they are."""
-    lines = markdown.split("\n")
-    out: list[str] = []
-    fence: str | None = None
-    for index, line in enumerate(lines):
-        found = _FENCE.match(line)
-        if found:
-            marker = found.group(1)[0] * 3
-            fence = None if fence is not None and marker == fence else (fence or marker)
-            out.append(line)
-            continue
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if fence is None and line.strip() and following.strip() and not line.endswith("  "):
-            line += "  "  # a Markdown hard break
-        out.append(line)
-    return "\n".join(out)
+_NO_BODY = Content.styled("(no body)", "italic")
 
 
 def significance_text(score: float | None) -> str:
@@ -108,8 +87,8 @@ class ObservationPane(VerticalScroll):
         significance.update(Content(significance_text(observation.significance)))
         significance.set_class(kept, "-kept")
         significance.set_class(not kept, "-dropped")
-        body = keep_line_breaks(clean(observation.content)) or "_(no body)_"
-        self.query_one("#detail-body", Static).update(Markdown(body, hyperlinks=False))
+        body = clean(observation.content)
+        self.query_one("#detail-body", Static).update(Content(body) if body else _NO_BODY)
         refs = [
             " ".join(clean(str(ref.get(k))) for k in ("type", "id", "label", "url") if ref.get(k))
             for ref in observation.references
