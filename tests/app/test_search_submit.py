@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 from app_support import make_app, populate, settle, wait_until
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Select
 
 from backfill_tui.screens.observations import ObservationsScreen
 
@@ -42,7 +42,65 @@ def test_enter_keeps_the_rows_typing_found_and_moves_to_the_table(tmp_path: Path
             await settle(pilot)
             await wait_until(pilot, lambda: screen.focused is table)
             assert screen.query_one("#search", Input).value == "closed" and screen.matching > 0
-            assert "closed" in str(table.get_row_at(0)[3]).lower()
+            key = table.coordinate_to_cell_key((0, 0)).row_key.value
+            assert key is not None
+            shown = app.mirror.get_observation(int(key))
+            assert shown is not None
+            assert "closed" in (shown.title + shown.content).lower()
             assert table.get_row_at(0)[3] is not first
+
+    asyncio.run(scenario())
+
+
+def test_esc_leaves_the_search_box_and_an_empty_answer_closes_the_detail(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            table.focus()
+            await pilot.press("enter")  # the detail of the first row
+            await settle(pilot)
+            pane = screen.query_one("#detail")
+            assert pane.display
+            await pilot.press("slash", *"deploy")
+            await pilot.press("escape")  # out of the box, its words kept; the detail stays
+            assert screen.focused is table and pane.display
+            assert screen.query_one("#search", Input).value == "deploy"
+            await pilot.press("slash", *"zzzqqq", "enter")
+            await settle(pilot)
+            await wait_until(pilot, lambda: screen.focused is table)
+            assert table.row_count == 0 and not pane.display  # nothing left to show in it
+            count = str(screen.query_one("#obs-count").render())
+            assert "nothing matches “zzzqqq”" in count  # "/" selects the words: typing replaces
+
+    asyncio.run(scenario())
+
+
+def test_nothing_matching_names_the_filters_that_may_be_why(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(160, 36)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            screen.query_one("#source-filter", Select).value = "vercel"
+            screen.query_one("#type-filter", Select).value = "push"
+            await settle(pilot)
+            count = str(screen.query_one("#obs-count").render())
+            assert "no observations with source vercel and type push" in count
+            screen.query_one("#search", Input).value = "rocket"
+            await pilot.press("slash", "enter")
+            await settle(pilot)
+            count = str(screen.query_one("#obs-count").render())
+            assert "nothing matches “rocket” in titles or bodies with source vercel" in count
 
     asyncio.run(scenario())

@@ -216,3 +216,20 @@ def test_a_common_word_matched_in_memory_finds_what_the_index_finds(tmp_path: Pa
     found = mirror.find_observations("ws", text="motor", limit=100, matching=10**6)
     assert [o.id for o in found] == sparse[:100]
     mirror.close()
+
+
+def test_words_match_as_word_starts_in_any_order(tmp_path: Path) -> None:
+    mirror = _mirror(
+        tmp_path,
+        _event(1, "TimeoutError on the launch pad"),
+        _event(2, "launch timeout"),
+        _event(3, "launches time out"),
+    )
+    found = {
+        text: {o.id for o in mirror.find_observations("ws", text=text)}
+        for text in ("launch timeout", "timeout launch", "timeout timeout launch", "launch")
+    }
+    assert found["launch timeout"] == found["timeout launch"] == found["timeout timeout launch"]
+    assert len(found["launch timeout"]) == 2  # "TimeoutError" starts with "timeout"
+    assert len(found["launch"]) == 3
+    mirror.close()

@@ -7,6 +7,7 @@ Every cell is a Rich ``Text`` built from cleaned provider text, so a title such 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -46,6 +47,12 @@ def occurred(text: str) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
+#: The "[PR Closed] " production's transformers put before a title: the type column says it,
+#: and at 80 columns it was all the title column showed ("[Comment Added]…" on every Linear
+#: row). The detail pane shows the whole title.
+_KIND_PREFIX = re.compile(r"^\[[^\[\]\n]{1,32}\] (?=\S)")
+
+
 def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     score = row.significance
     mark = "kept" if kept_by_production(score) else "dropped"
@@ -54,7 +61,7 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
         Cell(occurred(row.occurred_at)),
         Cell(clean(row.source)),
         Cell(clean(row.observation_type)),
-        Cell(clean(row.title), no_wrap=True, overflow="ellipsis"),
+        Cell(_KIND_PREFIX.sub("", clean(row.title), count=1), no_wrap=True, overflow="ellipsis"),
         Cell(significance, style="" if mark == "kept" else "dim"),
     )
 
@@ -277,6 +284,9 @@ class ObservationsScreen(ModeScreen):
             if str(row.id) not in table.rows:
                 table.add_row(*row_cells_, key=str(row.id))
         self.shown = table.row_count
+        pane = self.query_one(ObservationPane)
+        if not message.offset and not message.rows and pane.display:
+            self._close_pane()  # nothing matches: no observation left to show
         if message.offset and self.count_cap < COUNT_CAP:
             # A literal search counts what it has read: one page more says "more than" again.
             more = len(message.rows) >= PAGE
@@ -291,12 +301,26 @@ class ObservationsScreen(ModeScreen):
         many = f"more than {self.count_cap:,}" if capped else f"{self.matching:,}"
         more = f" (showing the newest {self.shown})" if capped or self.matching > self.shown else ""
         where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
+        source, kind, _ = self._filters_asked
+        filters = [
+            f"source {clean(source)}" if source else "",
+            f"type {clean(kind)}" if kind else "",
+        ]
+        chosen = " and ".join(f for f in filters if f)
         if text and not self.matching:
             counted = f"nothing matches “{clean(text)}” in titles or bodies"
+            if chosen:  # the filters may be why: say them
+                counted += f" with {chosen}"
+        elif chosen and not self.matching:
+            counted = f"no observations with {chosen}"
         else:
             counted = f"{many} {noun(self.matching, 'observation')}{more}"
+        line = f"{counted} · {where}"
         opens = " · enter opens one" if self.matching else ""  # nothing to open: say nothing
-        self._say(Content(f"{counted} · {where}{opens}"))
+        room = self.query_one("#obs-count", Label).content_size.width or self.app.size.width - 2
+        if len(line) + len(opens) <= room:  # the hint only where it fits on the line
+            line += opens
+        self._say(Content(line))
 
     def _say(self, line: Content) -> None:
         """Put ``line`` in the count line under the table. It is laid out again only when it
@@ -388,20 +412,28 @@ class ObservationsScreen(ModeScreen):
         self.post_message(ObservationOpened(message.observation_id))
 
     def action_close_detail(self) -> None:
+        if isinstance(self.focused, Input):  # esc in the search box: back to the table
+            self.set_focus(self.query_one("#observations", DataTable))
+            return
+        self._close_pane()
+        self.query_one("#observations", DataTable).focus()
+
+    def _close_pane(self) -> None:
         self.query_one(ObservationPane).display = False
         table = self.query_one("#observations", RowTable)
         table.styles.overflow_x = "auto"
         table.release_fill()
         self.refresh_bindings()
-        self.query_one("#observations", DataTable).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The "Close" binding works only while a detail is open (the footer shows it dimmed
+        """The "Close" binding works while a detail is open or the search box has the focus
+        (esc leaves it for the table); the footer shows it dimmed
         otherwise: a key that comes and goes mounts and lays the whole screen out again, a part
         of every detail opened, bench/app_scale.py); "/" moves to the search box unless a text
         box has the focus (there it is typed, and the footer dims it)."""
-        if action == "close_detail":
-            return True if self.query_one(ObservationPane).display else None
+        if action == "close_detail":  # also leaves the search box (its words stay)
+            shown = self.query_one(ObservationPane).display or isinstance(self.focused, Input)
+            return True if shown else None
         if action == "focus_search":  # None: dimmed in the footer, and "/" is typed
             return None if isinstance(self.focused, Input) else True
         return True

@@ -72,16 +72,16 @@ class ObservationDetail:
 
 
 def fts_query(text: str) -> str | None:
-    """The user's words as an FTS5 query: every word must match, the last one as a prefix.
+    """The user's words as an FTS5 query: every word must match as the start of a word, in
+    any order ("timeout launch" finds what "launch timeout" finds, and "timeout" finds
+    "TimeoutError"; only the last word was a prefix, so the order changed the answer).
 
     None when ``text`` has no word FTS indexes (see :func:`literal_terms` for the rest).
     """
     words = _WORD.findall(text)
     if not words:
         return None
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in dict.fromkeys(words))
 
 
 def literal_terms(text: str) -> list[str]:
