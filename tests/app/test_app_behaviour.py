@@ -220,6 +220,10 @@ def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
             await pilot.pause()
             assert summary().startswith("The dry run failed: no observations for workspace")
             assert "--" not in summary() and "workspace field" in summary()
+            # another destination: the failure was the other one's and does not stay
+            await pilot.click("#kind-postgres")
+            await pilot.pause()
+            assert summary().startswith("Press ctrl+r for a dry run")
 
     asyncio.run(scenario())
 

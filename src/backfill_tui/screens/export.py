@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("backfill_tui.screens.app")
 
+DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
+
 
 class ExportScreen(ModeScreen):
     CSS_PATH = "export.tcss"
@@ -78,6 +80,8 @@ class ExportScreen(ModeScreen):
         self.cancel_event: threading.Event | None = None
         self.exporting = False
         self.last_result: ExportResult | None = None
+        #: The panel says why the last dry run failed (cleared when the destination changes).
+        self._failed_dry_run = False
 
     @property
     def backfill(self) -> AppHost:
@@ -133,10 +137,7 @@ class ExportScreen(ModeScreen):
                     yield Select[str]([], prompt="all runs", id="export-run", compact=True)
                 yield Label("", id="export-status")
             with Vertical(id="plan-panel"):
-                yield Label(
-                    Content("Press ctrl+r for a dry run: nothing is written or sent."),
-                    id="plan-summary",
-                )
+                yield Label(Content(DRY_RUN_HINT), id="plan-summary")
                 yield DataTable(id="plan-sample", cursor_type="none", show_cursor=False)
                 yield ProgressBar(id="export-progress", show_eta=False)
                 yield Label("", id="export-result")
@@ -193,6 +194,10 @@ class ExportScreen(ModeScreen):
     def _kind_changed(self) -> None:
         self.query_one("#pg-fields").display = self.kind == "postgres"
         self.query_one("#inngest-fields").display = self.kind == "inngest"
+        if not self.exporting and self._failed_dry_run:
+            # the failure was the other destination's: it does not stay beside this one
+            self._failed_dry_run = False
+            self.query_one("#plan-summary", Label).update(Content(DRY_RUN_HINT))
 
     @on(Input.Changed, "#export-workspace")
     def _workspace_changed(self) -> None:
@@ -272,6 +277,7 @@ class ExportScreen(ModeScreen):
         form = self._form_or_notify()
         if form is None:
             return
+        self._failed_dry_run = False
         self.query_one("#plan-summary", Label).update(Content("Dry run: asking the destination…"))
         self._plan(form, confirm)
 
@@ -317,6 +323,7 @@ class ExportScreen(ModeScreen):
         self._set_running(False)
         reason = in_app(message.error)
         if message.stage == "dry run":  # the reason stays on the panel after the toast goes
+            self._failed_dry_run = True
             self.plan = self.plan_form = None
             self.query_one("#plan-sample", DataTable).clear()
             self.query_one("#plan-summary", Label).update(
