@@ -125,7 +125,13 @@ class MirrorMissing(MirrorError):
 
 class MirrorCorrupt(MirrorError):
     """The mirror's file is damaged: SQLite's checks (``quick_check``, ``integrity_check``) or
-    its header say so. ``verify`` reports it with exit 1; any other command refuses it (2)."""
+    its header say so. ``verify`` reports it with exit 1; any other command refuses it (2).
+    ``problem``: what is wrong, in SQLite's words, without the path or the advice (``verify``
+    lists it under the file's name)."""
+
+    def __init__(self, message: str, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 class RunConflict(BackfillError):

@@ -96,3 +96,49 @@ def test_bad_input_exits_2_with_one_line(
     assert other.code == 2 and other.err.count("\n") == 1
     assert "not a backfill-tui mirror" in other.err
     assert run_cli(capsys, "verify", "--bogus").code == 2
+
+
+def test_damage_found_on_opening_is_named_once_and_on_one_line(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A page's header broken: SQLite's integrity message spans lines ("*** in database main
+    # ***" then "Page N: ..."); it came through as a literal "\n" in one line, and verify
+    # repeated the path and the advice inside its list of problems.
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'observations'"
+        ).fetchone()
+    data = bytearray(mirror.read_bytes())
+    start = (root - 1) * page_size
+    data[start : start + 64] = b"\x0d" + b"\xff" * 63  # a leaf with an impossible header
+    mirror.write_bytes(bytes(data))
+    opening._SOUND.clear()
+
+    runs = run_cli(capsys, "runs", "--db", str(mirror))
+    assert runs.code == 2 and runs.err.count("\n") == 1
+    assert "\\n" not in runs.err and "is corrupt (integrity check: " in runs.err
+
+    opening._SOUND.clear()
+    result = run_cli(capsys, "verify", "--db", str(mirror))
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines and all(line.startswith(f"{mirror}: ") for line in lines)
+    assert all(str(mirror) not in line[len(str(mirror)) + 2 :] for line in lines)  # once
+    assert all("restore it" not in line.lower() for line in lines)  # the advice is on stderr
+    assert result.err.count("\n") == 1
+
+
+def test_a_truncated_mirror_is_one_problem_under_its_name(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    mirror.write_bytes(mirror.read_bytes()[:50_000])
+    opening._SOUND.clear()
+    result = run_cli(capsys, "verify", "--db", str(mirror))
+    assert result.code == 1
+    (line,) = result.out.splitlines()
+    assert line.startswith(f"{mirror}: ") and str(mirror) not in line[len(str(mirror)) + 2 :]
+    assert result.err.count("\n") == 1 and "is damaged" in result.err

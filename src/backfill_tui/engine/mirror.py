@@ -72,11 +72,12 @@ def check_mirror(path: Path, *, full: bool = False) -> MirrorCheck:
         mirror = Mirror.open(path, readonly=True)
     except MirrorCorrupt as exc:
         size = path.stat().st_size if path.is_file() else 0
-        return MirrorCheck(path, full, size, time.perf_counter() - started, [str(exc)])
+        found = [exc.problem or str(exc)]
+        return MirrorCheck(path, full, size, time.perf_counter() - started, found)
     try:
         problems = mirror.problems(full=full)
     except MirrorCorrupt as exc:
-        problems = [str(exc)]
+        problems = [exc.problem or str(exc)]
     finally:
         mirror.close()
     size = mirror.path.stat().st_size

@@ -63,7 +63,8 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
         )
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return MirrorCorrupt(
-            f"{path} is corrupt ({exc}); restore it from a copy or choose another file with --db"
+            f"{path} is corrupt ({exc}); restore it from a copy or choose another file with --db",
+            str(exc),
         )
     return MirrorError(f"{path} could not be used as a mirror ({exc}); choose another --db")
 

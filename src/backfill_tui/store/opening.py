@@ -192,7 +192,8 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
     if short is not None and not (_is_wal(header) and _wal_size(path) > 0):
         raise MirrorCorrupt(
             f"{path} is corrupt ({short}: truncated); it was left untouched. Restore it from a "
-            "copy or choose another file with --db"
+            "copy or choose another file with --db",
+            f"{short}: truncated",
         )
     return _check_schema(path, header, integrity=integrity)
 
@@ -223,12 +224,15 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> bool:
             raise translate(exc, path) from None
         raise MirrorCorrupt(
             f"{path} is corrupt ({exc}); it was left untouched. Restore it from a copy or choose "
-            "another file with --db"
+            "another file with --db",
+            str(exc),
         ) from None
     if check != "ok":
+        found = "; ".join(line.strip() for line in str(check).splitlines() if line.strip())
         raise MirrorCorrupt(
-            f"{path} is corrupt (integrity check: {check}); it was left untouched. Restore it "
-            "from a copy or choose another file with --db"
+            f"{path} is corrupt (integrity check: {found}); it was left untouched. Restore it "
+            "from a copy or choose another file with --db",
+            found,
         )
     if app_id != APPLICATION_ID and tables:
         raise MirrorError(
