@@ -167,6 +167,7 @@ def _rewrite(rec: Path, edit: object) -> None:
         (lambda p: p.write_text("just some text\n"), "not a backfill-tui recording"),
         (lambda p: p.write_bytes(gzip.compress(b'{"hello": 1}\n')), "not a backfill-tui recording"),
         (lambda p: p.unlink(), "no recording"),
+        (lambda p: (p.unlink(), p.mkdir()), "is a folder, not a recording"),
     ],
 )
 def test_a_damaged_recording_is_refused_in_one_line(

@@ -318,6 +318,10 @@ def _scan(
     target: Path, max_line: int, max_total: int, sink: Callable[[Exchange, bytes], None]
 ) -> RecordingHeader:
     """Verify the recording at ``target``, handing each exchange (and its line) to ``sink``."""
+    if target.is_dir():
+        raise RecordingError(
+            f"{target} is a folder, not a recording; give the file `run --record` wrote"
+        )
     if not target.is_file():
         raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
     from ..store.opening import held_here
