@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 
 from app_support import make_app, populate, settle, wait_until
+from textual import events
 from textual.widgets import DataTable, Input, Select
 
 from backfill_tui.screens.observations import ObservationsScreen
@@ -102,5 +103,30 @@ def test_nothing_matching_names_the_filters_that_may_be_why(tmp_path: Path) -> N
             await settle(pilot)
             count = str(screen.query_one("#obs-count").render())
             assert "nothing matches “rocket” in titles or bodies with source vercel" in count
+
+    asyncio.run(scenario())
+
+
+def test_moves_typed_right_after_enter_are_made_on_the_answer(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            await pilot.press("slash", *"push")
+            # one burst, as a terminal delivers a fast typist's or a script's keys: every key
+            # posted before the app handles the first, so the answer is not in yet
+            for name, char in (("enter", "\r"), ("down", None), ("down", None)):
+                app.post_message(events.Key(name, char))
+            await settle(pilot)
+            await wait_until(pilot, lambda: screen.focused is table)
+            await pilot.pause()
+            assert screen.query_one("#search", Input).value == "push"
+            assert table.row_count > 2 and table.cursor_row == 2
 
     asyncio.run(scenario())

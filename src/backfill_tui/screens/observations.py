@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -36,6 +36,14 @@ TITLE_MIN = 12  # the title column's narrowest; it is as wide as the table leave
 LITERAL_PAGE = 40  # a literal search's first page (see first_page)
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
 SEARCH_DELAY = 0.2  # seconds of quiet typing before the search runs
+#: The table's moves a key typed ahead of a search's answer makes (``on_key``).
+_MOVES = {
+    "down": "action_cursor_down",
+    "up": "action_cursor_up",
+    "pagedown": "action_page_down",
+    "pageup": "action_page_up",
+}
+MOVES_SETTLE_S = 0.05  # how long a move typed in the search box waits for the keys before it
 FOCUS_WITH_ANSWER_S = 0.1  # the longest a submitted search keeps the focus waiting for its answer
 
 
@@ -126,6 +134,8 @@ class ObservationsScreen(ModeScreen):
         self._keep_if_unchanged = False
         #: The query whose answer takes the focus to the table (a search submitted with enter).
         self._focus_with_answer: int | None = None
+        #: Moves typed before that answer came (``on_key``), made once it is in.
+        self._moves_ahead: list[str] = []
 
     @property
     def backfill(self) -> AppHost:
@@ -364,7 +374,34 @@ class ObservationsScreen(ModeScreen):
     def _focus_table(self) -> None:
         if self._focus_with_answer is not None:
             self._focus_with_answer = None
-            self.set_focus(self.query_one("#observations", DataTable))
+            table = self.query_one("#observations", DataTable)
+            self.set_focus(table)
+            moves, self._moves_ahead = self._moves_ahead, []
+            for move in moves:  # keys pressed while the answer was on its way, in order
+                getattr(table, _MOVES[move])()
+
+    def on_key(self, event: events.Key) -> None:
+        """A move (down, up, a page) typed in the search box goes to the results: made on the
+        answer's rows once they are in when a search is on its way (keys sent in one burst,
+        "enter down down", reach here before the enter is handled; they were lost)."""
+        if event.key in _MOVES and isinstance(self.focused, Input):
+            self._moves_ahead.append(event.key)
+            event.stop()
+            if len(self._moves_ahead) == 1:
+                self.set_timer(MOVES_SETTLE_S, self._settle_moves)
+
+    def _settle_moves(self) -> None:
+        """The moves typed in the search box, once the keys before them were handled: with a
+        search on its way they wait for its answer (``_focus_table``); words typed but not yet
+        searched are searched now, the moves made on their answer; else they are made now."""
+        if not self._moves_ahead or self._focus_with_answer is not None:
+            return
+        text = self.query_one("#search", Input).value.strip() or None
+        if text != self._filters_asked[2]:
+            self._search_submitted()
+            return
+        self._focus_with_answer = self._generation
+        self._focus_table()
 
     # -- the detail pane ---------------------------------------------------------------------------
 
