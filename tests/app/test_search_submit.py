@@ -69,10 +69,10 @@ def test_esc_leaves_the_search_box_and_an_empty_answer_closes_the_detail(tmp_pat
             await settle(pilot)
             pane = screen.query_one("#detail")
             assert pane.display
-            await pilot.press("slash", *"deploy")
+            await pilot.press("slash", *"push")  # it matches: typing may search it meanwhile
             await pilot.press("escape")  # out of the box, its words kept; the detail stays
             assert screen.focused is table and pane.display
-            assert screen.query_one("#search", Input).value == "deploy"
+            assert screen.query_one("#search", Input).value == "push"
             await pilot.press("slash", *"zzzqqq", "enter")
             await settle(pilot)
             await wait_until(pilot, lambda: screen.focused is table)
@@ -128,5 +128,26 @@ def test_moves_typed_right_after_enter_are_made_on_the_answer(tmp_path: Path) ->
             await pilot.pause()
             assert screen.query_one("#search", Input).value == "push"
             assert table.row_count > 2 and table.cursor_row == 2
+
+    asyncio.run(scenario())
+
+
+def test_home_end_j_and_k_move_through_the_rows(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            table = app.screen.query_one("#observations", DataTable)
+            table.focus()
+            await pilot.press("j", "j", "k")
+            assert table.cursor_row == 1
+            await pilot.press("end")
+            await settle(pilot)
+            assert table.cursor_row == table.row_count - 1 > 1
+            await pilot.press("home")
+            assert table.cursor_row == 0
 
     asyncio.run(scenario())

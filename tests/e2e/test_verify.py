@@ -142,3 +142,23 @@ def test_a_truncated_mirror_is_one_problem_under_its_name(
     (line,) = result.out.splitlines()
     assert line.startswith(f"{mirror}: ") and str(mirror) not in line[len(str(mirror)) + 2 :]
     assert result.err.count("\n") == 1 and "is damaged" in result.err
+
+
+def test_text_that_is_not_utf8_is_named_damage_without_its_bytes(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Bytes overwritten inside a stored text: SQLite's checks pass (they do not decode text),
+    # and Python's sqlite3 refused the row with the garbled text in its message.
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (simulator,) = conn.execute("SELECT simulator FROM runs").fetchone()
+    assert simulator, "a simulated run records its simulator settings"
+    data = mirror.read_bytes()
+    at = data.find(simulator.encode())
+    assert at > 0
+    mirror.write_bytes(data[: at + 1] + b"\xff\xfe" + data[at + 3 :])
+    opening._SOUND.clear()
+    result = run_cli(capsys, "runs", "--db", str(mirror))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "is corrupt (a text value in column 'simulator' is not valid UTF-8)" in result.err
+    assert "\ufffd" not in result.err and "Traceback" not in result.err

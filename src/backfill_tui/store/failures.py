@@ -12,6 +12,7 @@ Result codes: https://www.sqlite.org/rescode.html (primary code = the low 8 bits
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -66,7 +67,20 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
             f"{path} is corrupt ({exc}); restore it from a copy or choose another file with --db",
             str(exc),
         )
+    undecodable = _UNDECODABLE.match(str(exc))
+    if undecodable:  # Python's sqlite3 met damaged text: say so, without echoing the bytes
+        problem = f"a text value in column {undecodable.group(1)!r} is not valid UTF-8"
+        return MirrorCorrupt(
+            f"{path} is corrupt ({problem}); restore it from a copy or choose another file "
+            "with --db",
+            problem,
+        )
     return MirrorError(f"{path} could not be used as a mirror ({exc}); choose another --db")
+
+
+#: Python's sqlite3 reading text that is not UTF-8 ("Could not decode to UTF-8 column 'x'
+#: with text '…'"): a damaged page SQLite's own checks pass (its quick_check does not decode).
+_UNDECODABLE = re.compile(r"Could not decode to UTF-8 column '([^']*)'")
 
 
 def translate_os(exc: OSError, path: Path) -> BackfillError:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
@@ -30,6 +31,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual._types import SegmentLines
+from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.color import Color
 from textual.coordinate import Coordinate
@@ -57,7 +59,18 @@ class Cell(Text):
 
 
 class RowTable(DataTable[Text | str]):
-    """A DataTable for rows of one-line text cells (see the module docstring)."""
+    """A DataTable for rows of one-line text cells (see the module docstring).
+
+    Its rows are what one moves through: home and end go to the first and last row (in
+    Textual's DataTable they scroll sideways, and only ctrl+home and ctrl+end move the
+    cursor), and j and k move down and up as in less, lazygit and k9s."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
     _drawn: LRUCache[tuple[object, ...], tuple[object, SegmentLines]] | None = None
     #: What one drawing of the table (:meth:`render_lines`) reads once: Textual's DataTable
