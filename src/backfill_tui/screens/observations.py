@@ -29,9 +29,10 @@ from ..widgets.observation_detail import ObservationPane
 from ..widgets.row_table import Cell, RowTable
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
-from .mode_screen import ModeScreen
+from .mode_screen import NARROW_BELOW, ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
+TYPE_NARROW = 15  # the type column's width below 100 columns (cut with "…")
 TITLE_MIN = 12  # the title column's narrowest; it is as wide as the table leaves it
 LITERAL_PAGE = 40  # a literal search's first page (see first_page)
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
@@ -68,7 +69,7 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     return (
         Cell(occurred(row.occurred_at)),
         Cell(clean(row.source)),
-        Cell(clean(row.observation_type)),
+        Cell(clean(row.observation_type), overflow="ellipsis"),
         Cell(_KIND_PREFIX.sub("", clean(row.title), count=1), no_wrap=True, overflow="ellipsis"),
         Cell(significance, style="" if mark == "kept" else "dim"),
     )
@@ -173,6 +174,11 @@ class ObservationsScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.compact_when_narrow("#filters > *")  # one line high below 100 columns
+        # below 100 columns the type gives the title room ("deployment_succ…")
+        narrow = self.app.size.width < NARROW_BELOW
+        self.query_one("#observations", RowTable).cap_column(
+            "type", TYPE_NARROW if narrow else None
+        )
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:

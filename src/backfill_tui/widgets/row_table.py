@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
@@ -73,6 +73,11 @@ class RowTable(DataTable[Text | str]):
     ]
 
     _drawn: LRUCache[tuple[object, ...], tuple[object, SegmentLines]] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._measured: dict[ColumnKey, int] = {}
+
     #: What one drawing of the table (:meth:`render_lines`) reads once: Textual's DataTable
     #: reads the widget's style (a walk up the DOM for its background), each row's and the
     #: header's component style and some ten reactives again for every line and cell; that
@@ -227,27 +232,67 @@ class RowTable(DataTable[Text | str]):
         label or an automatic height is measured as Textual does."""
         rows = list(new_rows)
         columns = self.ordered_columns
-        widths = [column.content_width for column in columns]
+        widths = [self._measured.get(column.key, column.content_width) for column in columns]
         for row_key in rows:
             if row_key not in self._row_locations:
                 continue  # removed before the table was idle
             row = self.rows.get(row_key)
             data = self._data.get(row_key)
             if row is None or data is None or row.label is not None or row.auto_height:
-                super()._update_dimensions(rows)
-                self._fit_fill()
+                self._textual_dimensions(rows)
                 return
             for index, column in enumerate(columns):
                 value = data.get(column.key)
                 if not isinstance(value, Cell) or "\n" in value.plain:
-                    super()._update_dimensions(rows)
-                    self._fit_fill()
+                    self._textual_dimensions(rows)
                     return
                 width = value.cell_len
                 if width > widths[index]:
                     widths[index] = width
         for column, width in zip(columns, widths, strict=True):
-            column.content_width = width
+            self._measured[column.key] = width
+        self._apply_caps()
+
+    def _textual_dimensions(self, rows: list[RowKey]) -> None:
+        for column in self.columns.values():  # measured from the widest cells, not the caps
+            column.content_width = self._measured.get(column.key, column.content_width)
+        super()._update_dimensions(rows)
+        for column in self.columns.values():
+            self._measured[column.key] = column.content_width
+        self._apply_caps()
+
+    #: Columns shown narrower than their widest cell (:meth:`cap_column`), and each column's
+    #: widest cell as measured.
+    _caps: dict[ColumnKey, int] | None = None
+
+    def cap_column(self, column: str, width: int | None) -> None:
+        """Show ``column`` at most ``width`` cells wide, its cells cut (with "…" where they
+        ask for it), or as wide as its widest cell (``None``). At 80 columns the observations'
+        type column ("deployment_succeeded") left the title 14 cells."""
+        caps = dict(self._caps or {})
+        if width is None:
+            caps.pop(ColumnKey(column), None)
+        else:
+            caps[ColumnKey(column)] = width
+        if caps != (self._caps or {}):
+            self._caps = caps
+            self._apply_caps()
+
+    def _apply_caps(self) -> None:
+        """Each column's width from its widest cell and its cap; the fill column fitted, and the
+        table's virtual size and drawing brought up to date."""
+        caps = self._caps or {}
+        changed = False
+        for key, column in self.columns.items():
+            width = self._measured.get(key, column.content_width)
+            if key in caps:
+                width = min(width, caps[key])
+            if column.content_width != width:
+                column.content_width = width
+                changed = True
+        if changed:
+            self._update_count += 1  # rows, lines and cells drawn at the old widths
+            self.refresh()
         self._fit_fill()
         data_cells_width = sum(column.get_render_width(self) for column in self.columns.values())
         header_height = self.header_height if self.show_header else 0
