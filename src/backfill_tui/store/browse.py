@@ -5,7 +5,13 @@ write path stays short. Search uses the ``observations_fts`` table (migration 00
 user's words are quoted, so nothing they type is read as FTS5 syntax. A typed term FTS cannot
 index (an emoji, ``(``, ``#``) is searched literally (a substring) instead of being dropped, so
 a query never silently matches everything. The full-text match is a subquery
-(``o.id IN (SELECT rowid ... MATCH ?)``), evaluated once, not once per row of the workspace.
+(``o.id IN (SELECT rowid ... MATCH ?)``), evaluated once, not once per row of the workspace;
+a word most of the newest rows hold is matched on them in memory instead
+(:meth:`ObservationBrowsing._newest_matching`).
+
+Past 400 lines on purpose: the search's plans (the list of matches, the match driving, the
+newest rows matched in memory, the literal scan) choose between each other by what the count
+found, and are kept beside it and beside the run-id lookups the same faces use.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ detail pane, which narrows or widens the table, drew all its visible cells again
 drawing depends on its value, its column's width and its styles, not the table's width; it is
 kept by those (the value by identity: a changed cell is a new object), and forgotten when the
 styles change (a theme).
+
+Past 400 lines on purpose: each part replaces one step of Textual's own drawing of a row (its
+styles read once, its line, its cells, their widths, the fill and capped columns), and they
+share one drawing's snapshot (``_Pass``); apart, each would reach into the others' state.
 """
 
 from __future__ import annotations
