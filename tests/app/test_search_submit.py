@@ -7,9 +7,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from app_support import make_app, populate, settle, wait_until
 from textual import events
+from textual.geometry import Region
 from textual.widgets import DataTable, Input, Select
+from textual.widgets._select import SelectOverlay
 
 from backfill_tui.screens.observations import ObservationsScreen
 
@@ -149,5 +152,26 @@ def test_home_end_j_and_k_move_through_the_rows(tmp_path: Path) -> None:
             assert table.cursor_row == table.row_count - 1 > 1
             await pilot.press("home")
             assert table.cursor_row == 0
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_the_type_list_shows_each_choice_whole(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web", days=30)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            select = app.screen.query_one("#type-filter", Select)
+            select.focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            overlay = select.query_one(SelectOverlay)
+            shown = [s.text for s in overlay.render_lines(Region(0, 0, *overlay.size))]
+            # "deployment_succeeded" wrapped to "deployment_succe" / "eded" at 120 columns
+            assert any("deployment_succeeded" in line for line in shown), shown
 
     asyncio.run(scenario())
