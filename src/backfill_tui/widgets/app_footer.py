@@ -11,8 +11,7 @@ every key) and the command palette stay. Every key dropped stays bound and is in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -139,26 +138,21 @@ class AppFooter(Footer):
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
-        rows = self._ordered()
-        width = self.app.size.width
-        self._fitted_width = width
+        plan = self._plan()
+        self._fitted_width = self.app.size.width
         self._shown_keys = self._keys_signature()
-        items = [
-            (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
-        ]
-        keep = fit_keys(items, width, self._current_key())
-        shown = [row for row in rows if row[0].key in keep]
-        self.styles.grid_size_columns = len(shown)
-        for binding, enabled, tooltip, _ in shown:
-            yield FooterKey(
-                binding.key,
-                self.app.get_key_display(binding),
-                binding.description,
-                binding.action,
-                disabled=not enabled,
-                tooltip=tooltip,
-            ).data_bind(compact=Footer.compact)
-        yield from self._palette_key()
+        self.styles.grid_size_columns = sum(1 for key in plan if not key.classes)
+        for key in plan:
+            widget = FooterKey(
+                key.key,
+                key.display,
+                key.description,
+                key.action,
+                classes=" ".join(key.classes),
+                disabled=key.disabled,
+                tooltip=key.tooltip,
+            )
+            yield widget if key.classes else widget.data_bind(compact=Footer.compact)
 
     async def recompose(self) -> None:
         """Mount and remove only the keys that came or went: Textual's recompose mounts every
@@ -170,7 +164,7 @@ class AppFooter(Footer):
             return
         old = list(self.query_children(FooterKey))
         plan = self._plan()
-        if [_identity(k, state=False) for k in old] == [key[:4] + key[6] for key in plan]:
+        if [_identity(k, state=False) for k in old] == [key.identity for key in plan]:
             # The same keys in the same order, some now enabled or disabled (the search box
             # taking the focus disables "/"): each changed key is restyled where it stands,
             # and no key widget is built. Mounting them again laid the whole screen out
@@ -204,16 +198,16 @@ class AppFooter(Footer):
                         await self.mount(widget, after=previous)
                 previous = staying.get(ident, widget)
 
-    def _plan(self) -> list[tuple[str, str, str, str, bool, str, tuple[str, ...]]]:
-        """The keys :meth:`compose` would build, in order, as (key, key display, description,
-        action, disabled, tooltip, classes), without building them."""
+    def _plan(self) -> list[_PlannedKey]:
+        """The keys to show, in order (see the module docstring), as :meth:`compose` builds
+        them and :meth:`recompose` compares them with those shown."""
         rows = self._ordered()
         items = [
             (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
         ]
         keep = fit_keys(items, self.app.size.width, self._current_key())
-        plan: list[tuple[str, str, str, str, bool, str, tuple[str, ...]]] = [
-            (
+        plan = [
+            _PlannedKey(
                 b.key,
                 self.app.get_key_display(b),
                 b.description,
@@ -225,40 +219,42 @@ class AppFooter(Footer):
             for b, enabled, tooltip, _ in rows
             if b.key in keep
         ]
-        for key in self._palette_key():
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette is not None:
+            _node, binding, enabled, _tooltip = palette
             plan.append(
-                (
-                    key.key,
-                    key.key_display,
-                    key.description,
-                    key.action,
-                    key._disabled,
-                    str(key.tooltip or ""),
+                _PlannedKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    not enabled,
+                    binding.tooltip or binding.description,
                     ("-command-palette",),
                 )
             )
         return plan
 
-    def _palette_key(self) -> Iterable[FooterKey]:
-        if not (self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE):
-            return
-        active = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        if active is None:
-            return
-        _node, binding, enabled, _tooltip = active
-        yield FooterKey(
-            binding.key,
-            self.app.get_key_display(binding),
-            binding.description,
-            binding.action,
-            classes="-command-palette",
-            disabled=not enabled,
-            tooltip=binding.tooltip or binding.description,
-        )
-
     def on_resize(self, event: Resize) -> None:
         if self._bindings_ready and self.app.size.width != self._fitted_width:
             self.call_after_refresh(self.recompose)
+
+
+class _PlannedKey(NamedTuple):
+    """A footer key to show (``AppFooter._plan``), before any widget is built for it."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str
+    classes: tuple[str, ...]
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        """As :func:`_identity` with ``state=False`` says of the key's widget."""
+        return (self.key, self.display, self.description, self.action, *self.classes)
 
 
 def _identity(key: FooterKey, *, state: bool = True) -> tuple[object, ...]:
