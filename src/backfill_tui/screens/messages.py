@@ -110,12 +110,12 @@ class ObservationsFound(Message):
     generation: int
     offset: int
     rows: list[ObservationRow]
+    #: Each row's table cells, built on the worker's thread (off the UI's loop).
+    cells: list[tuple[Any, ...]]
     matching: int | None = None
     count_cap: int = 0
     facets: tuple[list[str], list[str]] | None = None
     workspace: str = ""
-    #: Each row's table cells, built on the worker's thread (off the UI's loop).
-    cells: list[tuple[Any, ...]] | None = None
 
 
 @dataclass

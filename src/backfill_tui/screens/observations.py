@@ -245,7 +245,7 @@ class ObservationsScreen(ModeScreen):
             matching, cap, rows = first_page(mirror, workspace, source, kind, text)
         cells = [row_cells(row) for row in rows]
         self.post_message(
-            ObservationsFound(generation, 0, rows, matching, cap, facets, workspace, cells)
+            ObservationsFound(generation, 0, rows, cells, matching, cap, facets, workspace)
         )
 
     def _add_page(self) -> None:
@@ -276,7 +276,7 @@ class ObservationsScreen(ModeScreen):
                 offset=offset,
             )
         cells = [row_cells(row) for row in rows]
-        self.post_message(ObservationsFound(generation, offset, rows, cells=cells))
+        self.post_message(ObservationsFound(generation, offset, rows, cells))
 
     def on_observations_found(self, message: ObservationsFound) -> None:
         if message.generation != self._generation or not self.is_mounted:
@@ -299,8 +299,7 @@ class ObservationsScreen(ModeScreen):
         elif message.offset != self.shown:
             return
         self._paging = False
-        cells = message.cells or [row_cells(row) for row in message.rows]
-        for row, row_cells_ in zip(message.rows, cells, strict=True):
+        for row, row_cells_ in zip(message.rows, message.cells, strict=True):
             if str(row.id) not in table.rows:
                 table.add_row(*row_cells_, key=str(row.id))
         self.shown = table.row_count

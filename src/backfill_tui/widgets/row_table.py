@@ -298,10 +298,15 @@ class RowTable(DataTable[Text | str]):
             self._update_count += 1  # rows, lines and cells drawn at the old widths
             self.refresh()
         self._fit_fill()
-        data_cells_width = sum(column.get_render_width(self) for column in self.columns.values())
+        self._size_to_columns()
+
+    def _size_to_columns(self) -> None:
+        """The table's virtual size from its columns' widths and its rows (as Textual's
+        ``_update_dimensions`` ends)."""
         header_height = self.header_height if self.show_header else 0
         self.virtual_size = Size(
-            data_cells_width + self._row_label_column_width,
+            sum(column.get_render_width(self) for column in self.columns.values())
+            + self._row_label_column_width,
             self._total_row_height + header_height,
         )
 
@@ -350,11 +355,7 @@ class RowTable(DataTable[Text | str]):
         column.width = width
         column.auto_width = False
         self._update_count += 1  # rows, lines and cells drawn at the old width
-        self.virtual_size = Size(
-            sum(c.get_render_width(self) for c in self.columns.values())
-            + self._row_label_column_width,
-            self.virtual_size.height,
-        )
+        self._size_to_columns()
         self.refresh()
 
     def _on_resize(self, event: events.Resize) -> None:
