@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 from textual.message import Message
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from backfill_tui.clock import Clock, SystemClock, VirtualClock
 from backfill_tui.engine.environment import Environment
 from backfill_tui.screens.app import BackfillApp, DemoSetup
+from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
@@ -186,3 +188,12 @@ async def settle(pilot: Pilot[Any], rounds: int = 5) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers if w.group != "quit"):
             return
+
+
+async def open_observations(pilot: Pilot[Any]) -> tuple[ObservationsScreen, DataTable[Any]]:
+    """F4, and its first rows in: the observations screen and its table."""
+    await pilot.press("f4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ObservationsScreen)
+    return screen, screen.query_one("#observations", DataTable)

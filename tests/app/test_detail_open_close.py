@@ -8,13 +8,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import make_app, populate, settle
+from app_support import make_app, open_observations, populate, settle
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.widgets._data_table import ColumnKey
 from textual.widgets._footer import FooterKey
 
-from backfill_tui.screens.observations import TYPE_NARROW, ObservationsScreen
+from backfill_tui.screens.observations import TYPE_NARROW
 from backfill_tui.widgets.app_footer import AppFooter
 
 
@@ -24,12 +23,9 @@ def test_the_footer_keeps_its_keys_and_enables_close_as_the_detail_opens(tmp_pat
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ObservationsScreen)
+            screen, table = await open_observations(pilot)
             footer = screen.query_one(AppFooter)
-            screen.query_one("#observations", DataTable).focus()
+            table.focus()
             await settle(pilot)
             before = list(footer.query(FooterKey))
             close = next(k for k in before if k.key == "escape")
@@ -56,10 +52,7 @@ def test_a_cell_changed_after_the_table_narrowed_shows_its_new_value(tmp_path: P
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            table = screen.query_one("#observations", DataTable)
+            _screen, table = await open_observations(pilot)
             table.focus()
             await pilot.press("enter")  # the detail narrows the table: its cells drawn again
             await settle(pilot)
@@ -82,9 +75,7 @@ def test_the_title_column_follows_the_table_as_the_terminal_narrows_and_widens(
 
     async def scenario() -> None:
         async with app.run_test(size=(140, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            table = app.screen.query_one("#observations", DataTable)
+            _screen, table = await open_observations(pilot)
 
             def row_fits() -> str:
                 line = table.render_line(1).text
@@ -124,9 +115,7 @@ def test_beside_the_detail_the_table_keeps_its_columns_and_fits_again_when_it_cl
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            table = app.screen.query_one("#observations", DataTable)
+            _screen, table = await open_observations(pilot)
             table.focus()
             await settle(pilot)
             title = table.columns[ColumnKey("title")].width

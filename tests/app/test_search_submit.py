@@ -8,13 +8,11 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import make_app, populate, settle, wait_until
+from app_support import make_app, open_observations, populate, settle, wait_until
 from textual import events
 from textual.geometry import Region
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Input, Select
 from textual.widgets._select import SelectOverlay
-
-from backfill_tui.screens.observations import ObservationsScreen
 
 
 def test_enter_keeps_the_rows_typing_found_and_moves_to_the_table(tmp_path: Path) -> None:
@@ -23,11 +21,7 @@ def test_enter_keeps_the_rows_typing_found_and_moves_to_the_table(tmp_path: Path
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ObservationsScreen)
-            table = screen.query_one("#observations", DataTable)
+            screen, table = await open_observations(pilot)
             everything = screen.matching
             await pilot.press("slash", *"push")
             assert isinstance(screen.focused, Input)
@@ -62,11 +56,7 @@ def test_esc_leaves_the_search_box_and_an_empty_answer_closes_the_detail(tmp_pat
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ObservationsScreen)
-            table = screen.query_one("#observations", DataTable)
+            screen, table = await open_observations(pilot)
             table.focus()
             await pilot.press("enter")  # the detail of the first row
             await settle(pilot)
@@ -92,10 +82,7 @@ def test_nothing_matching_names_the_filters_that_may_be_why(tmp_path: Path) -> N
 
     async def scenario() -> None:
         async with app.run_test(size=(160, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ObservationsScreen)
+            screen, _table = await open_observations(pilot)
             screen.query_one("#source-filter", Select).value = "vercel"
             screen.query_one("#type-filter", Select).value = "push"
             await settle(pilot)
@@ -116,11 +103,7 @@ def test_moves_typed_right_after_enter_are_made_on_the_answer(tmp_path: Path) ->
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ObservationsScreen)
-            table = screen.query_one("#observations", DataTable)
+            screen, table = await open_observations(pilot)
             await pilot.press("slash", *"push")
             # one burst, as a terminal delivers a fast typist's or a script's keys: every key
             # posted before the app handles the first, so the answer is not in yet
@@ -141,9 +124,7 @@ def test_home_end_j_and_k_move_through_the_rows(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            table = app.screen.query_one("#observations", DataTable)
+            _screen, table = await open_observations(pilot)
             table.focus()
             await pilot.press("j", "j", "k")
             assert table.cursor_row == 1
@@ -163,9 +144,8 @@ def test_the_type_list_shows_each_choice_whole(tmp_path: Path, size: tuple[int, 
 
     async def scenario() -> None:
         async with app.run_test(size=size) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            select = app.screen.query_one("#type-filter", Select)
+            screen, _table = await open_observations(pilot)
+            select = screen.query_one("#type-filter", Select)
             select.focus()
             await pilot.press("enter")
             await pilot.pause()
