@@ -76,23 +76,52 @@ def test_esc_leaves_the_search_box_and_an_empty_answer_closes_the_detail(tmp_pat
     asyncio.run(scenario())
 
 
-def test_nothing_matching_names_the_filters_that_may_be_why(tmp_path: Path) -> None:
+def test_the_type_list_follows_the_source_and_a_search_names_the_filters(
+    tmp_path: Path,
+) -> None:
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", "vercel:acme/rocket-web", days=7)
+    conn = app.mirror.conn
+
+    def types_of(source: str | None) -> list[str]:
+        sql = "SELECT DISTINCT observation_type FROM observations"
+        rows = conn.execute(
+            sql + (" WHERE source = ?" if source else "") + " ORDER BY 1",
+            (source,) if source else (),
+        )
+        return [r[0] for r in rows]
+
+    def offered(select: Select[str]) -> list[str]:
+        return [value for _, value in select._options if isinstance(value, str)]
 
     async def scenario() -> None:
         async with app.run_test(size=(160, 36)) as pilot:
-            screen, _table = await open_observations(pilot)
-            screen.query_one("#source-filter", Select).value = "vercel"
-            screen.query_one("#type-filter", Select).value = "push"
+            screen, table = await open_observations(pilot)
+            sources = screen.query_one("#source-filter", Select)
+            kinds = screen.query_one("#type-filter", Select)
+            assert offered(kinds) == types_of(None)  # no source chosen: every type
+            kinds.value = "push"
             await settle(pilot)
-            count = str(screen.query_one("#obs-count").render())
-            assert "no observations with source vercel and type push" in count
-            screen.query_one("#search", Input).value = "rocket"
+            assert table.row_count > 0
+            # choosing Vercel offers only Vercel's types, and clears GitHub's "push" (it would
+            # match nothing): the rows are Vercel's
+            sources.value = "vercel"
+            await settle(pilot)
+            assert offered(kinds) == types_of("vercel") and "push" not in offered(kinds)
+            assert kinds.is_blank()
+            assert table.row_count > 0
+            assert {str(table.get_row_at(i)[1]) for i in range(table.row_count)} == {"vercel"}
+            assert screen.matching == app.mirror.count_observations_matching("ws", source="vercel")
+            sources.clear()
+            await settle(pilot)
+            assert offered(kinds) == types_of(None)
+            sources.value = "vercel"
+            await settle(pilot)
+            screen.query_one("#search", Input).value = "merged"  # GitHub's words, not Vercel's
             await pilot.press("slash", "enter")
             await settle(pilot)
             count = str(screen.query_one("#obs-count").render())
-            assert "nothing matches “rocket” in titles or bodies with source vercel" in count
+            assert "nothing matches “merged” in titles or bodies with source vercel" in count
 
     asyncio.run(scenario())
 

@@ -114,7 +114,8 @@ class ObservationsFound(Message):
     cells: list[tuple[Any, ...]]
     matching: int | None = None
     count_cap: int = 0
-    facets: tuple[list[str], list[str]] | None = None
+    #: Each source in the workspace → its observation types (the filters' choices).
+    facets: dict[str, list[str]] | None = None
     workspace: str = ""
 
 

@@ -123,6 +123,8 @@ class ObservationsScreen(ModeScreen):
         super().__init__()
         self._search_timer: Timer | None = None
         self._facets: dict[str, list[str]] = {}
+        #: Each source in the workspace → its observation types (``ObservationsFound.facets``).
+        self._types_by_source: dict[str, list[str]] = {}
         self.workspace = ""
         self.shown = 0
         self.matching = 0
@@ -200,15 +202,32 @@ class ObservationsScreen(ModeScreen):
             text,
         )
 
-    def _refresh_facets(self, sources: list[str], types: list[str]) -> None:
-        for selector, values in (("#source-filter", sources), ("#type-filter", types)):
+    def _refresh_facets(self, types_by_source: dict[str, list[str]]) -> bool:
+        """The filters' choices: every source, and the types of the chosen source (of all
+        sources when none is chosen). A choice no longer offered (a type the chosen source
+        does not have) is cleared; returns whether one was."""
+        self._types_by_source = types_by_source
+        source = self.query_one("#source-filter", Select).value
+        if isinstance(source, str) and source in types_by_source:
+            types = types_by_source[source]
+        else:
+            types = sorted({kind for kinds in types_by_source.values() for kind in kinds})
+        cleared = False
+        for selector, values in (
+            ("#source-filter", list(types_by_source)),
+            ("#type-filter", types),
+        ):
             select = self.query_one(selector, Select)
             current = select.value
             if values != self._facets.get(selector):
                 self._facets[selector] = values
-                select.set_options([(clean(v), v) for v in values])
-                if isinstance(current, str) and current in values:
-                    select.value = current
+                with self.prevent(Select.Changed):  # the caller reloads once
+                    select.set_options([(clean(v), v) for v in values])
+                    if isinstance(current, str) and current in values:
+                        select.value = current
+                    elif isinstance(current, str):
+                        cleared = True
+        return cleared
 
     def action_reload(self) -> None:
         self.reload()
@@ -241,7 +260,7 @@ class ObservationsScreen(ModeScreen):
             if not workspace:
                 names = mirror.workspaces()
                 workspace = names[0] if names else ""
-            facets = mirror.observation_facets(workspace)
+            facets = mirror.observation_types_by_source(workspace)
             matching, cap, rows = first_page(mirror, workspace, source, kind, text)
         cells = [row_cells(row) for row in rows]
         self.post_message(
@@ -293,8 +312,9 @@ class ObservationsScreen(ModeScreen):
             self.workspace = message.workspace
             self.count_cap = message.count_cap
             self.matching = message.matching or 0
-            if message.facets is not None:
-                self._refresh_facets(*message.facets)
+            if message.facets is not None and self._refresh_facets(message.facets):
+                self.reload()  # a filter no longer offered was cleared: ask again without it
+                return
             table.clear()
         elif message.offset != self.shown:
             return
@@ -357,7 +377,9 @@ class ObservationsScreen(ModeScreen):
             self._add_page()
 
     @on(Select.Changed)
-    def _filter_changed(self) -> None:
+    def _filter_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "source-filter":
+            self._refresh_facets(self._types_by_source)  # the type list follows the source
         self.reload()
 
     @on(Input.Changed, "#search")

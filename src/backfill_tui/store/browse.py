@@ -175,8 +175,16 @@ class ObservationBrowsing:
         return sorted(row[0] for row in rows)
 
     def observation_facets(self, workspace: str) -> tuple[list[str], list[str]]:
-        """The sources and observation types present in a workspace.
+        """The sources and observation types present in a workspace (both sorted); see
+        :meth:`observation_types_by_source`."""
+        by_source = self.observation_types_by_source(workspace)
+        return list(by_source), sorted({kind for kinds in by_source.values() for kind in kinds})
 
+    def observation_types_by_source(self, workspace: str) -> dict[str, list[str]]:
+        """Each source present in a workspace (in order) → its observation types (sorted).
+
+        The observations screen narrows its type list to the chosen source's types: a tester
+        chose "linear" and was offered GitHub's and Vercel's types, each matching nothing.
         A loose index scan over ``observations_source`` (workspace, source, source_type): one
         index seek per distinct pair, so it costs the same at 250,000 observations as at 5,000
         (a DISTINCT over the table read every row). Types follow ``mirror.observation_type``.
@@ -205,9 +213,10 @@ class ObservationBrowsing:
                 "ORDER BY source LIMIT 1",
                 (workspace, source),
             )
-        sources = sorted({source for source, _ in pairs})
-        types = sorted({_observation_type(source, kind) for source, kind in pairs})
-        return sources, types
+        by_source: dict[str, set[str]] = {}
+        for source, kind in pairs:
+            by_source.setdefault(source, set()).add(_observation_type(source, kind))
+        return {source: sorted(by_source[source]) for source in sorted(by_source)}
 
     def _only_workspace(self, workspace: str) -> bool:
         """Whether every observation belongs to ``workspace`` (two index seeks)."""
