@@ -104,3 +104,48 @@ def test_the_compact_totals_line_still_drops_pages_when_too_wide(tmp_path: Path)
             assert "123456789 calls" in overall and "page" not in overall, overall
 
     asyncio.run(scenario())
+
+
+def test_a_rows_colours_follow_a_theme_change(tmp_path: Path) -> None:
+    """A row keeps its component styles between drawings (run_rows.StreamRow._component):
+    they must be read again when the look changes, or a theme switch leaves rows in the old
+    colours."""
+    app = make_app(tmp_path)
+    run = RunRecord(
+        "20260101-000000-cafe",
+        "ws",
+        ["sentry:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        finished_at="2026-01-01T00:00:05+00:00",
+        status="failed",
+    )
+    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
+    stream = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(stream.id, "failed", REASON)
+    app.mirror.conn.commit()
+
+    def colours(row: StreamRow) -> set[str]:
+        line = row.render()
+        return {str(span.style) for span in line.spans} | {str(line.style)}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.theme = "textual-dark"
+            app.open_run(run.id)
+            await pilot.pause()
+            row = app.screen.query_one(StreamRow)
+            await pilot.pause()
+            dark = colours(row)
+            app.theme = "textual-light"
+            await pilot.pause()
+            light = colours(row)
+            assert dark != light
+            app.theme = "textual-dark"
+            await pilot.pause()
+            assert colours(row) == dark
+
+    asyncio.run(scenario())

@@ -244,6 +244,8 @@ class StreamRow(Widget):
         self.key = state.key
         self._state = state
         self._shown: tuple[object, ...] = ()
+        #: Component styles as drawn (:meth:`_component`), forgotten when the styles change.
+        self._components: dict[str, Style] = {}
 
     def show(self, state: StreamState) -> None:
         """Take the stream's latest state; redraws only when something shown changed."""
@@ -301,7 +303,7 @@ class StreamRow(Widget):
         line.append_text(self._bar(cols.bar))
         line.append(" " * cols.bar_gap)
         if cols.progress:
-            muted = self.get_component_rich_style("stream-row--muted")
+            muted = self._component("stream-row--muted")
             line.append_text(_cell(progress_text(state), cols.progress, muted))
         line.append(counts_text(_count_values(state), cols.count_width))
         line.append(" " * cols.status_gap)
@@ -309,16 +311,30 @@ class StreamRow(Widget):
         room = cols.status if cols.status is not None else max(1, self.size.width - used)
         shown = str(state.shown_status)
         kind = f"stream-row--{shown}" if shown in STATUSES else "stream-row--muted"
-        style = self.get_component_rich_style(kind)
+        style = self._component(kind)
         line.append_text(_cell(self.status_text, room, style, pad=False))
         return line
+
+    def _component(self, name: str) -> Style:
+        """``get_component_rich_style(name)``, read once per style change: Textual walks up
+        the DOM for the background of every call, and a row asked four a drawing; with a
+        four-provider run's rows pulsing, that walk was two thirds of drawing them and the
+        largest part of the dashboard's longest stalls (bench/ui_latency.py)."""
+        style = self._components.get(name)
+        if style is None:
+            style = self._components[name] = self.get_component_rich_style(name)
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._components.clear()  # a theme, a class or an ancestor's look changed
 
     def _bar(self, width: int) -> Text:
         state = self._state
         total, progress = state.bar()
         # As Textual's bar draws it: the track in the component's background colour, the
         # stretch done in its colour.
-        track = Style.from_color(self.get_component_rich_style("stream-row--bar").bgcolor)
+        track = Style.from_color(self._component("stream-row--bar").bgcolor)
         if total is None:  # running, total unknown: a pulse (still without animations)
             if self.app.animation_level == "none":
                 start, end = 0.0, float(width)
@@ -336,7 +352,7 @@ class StreamRow(Widget):
             # an empty one. Its track is tinted, so it differs from a pending stream's, and a
             # failed one has its own colour (stream_bar).
             kind = "stream-row--failed-bar" if state.status == StreamStatus.FAILED else ""
-            look = self.get_component_rich_style(kind or "stream-row--stopped")
+            look = self._component(kind or "stream-row--stopped")
             total, progress = stream_bar(state)
             reached = width * progress / max(total or 1, 1)
             return _bar_text(
@@ -349,7 +365,7 @@ class StreamRow(Widget):
         return _bar_text(width, (0, width * progress / max(total, 1)), self._colour(kind), track)
 
     def _colour(self, component: str) -> Style:
-        return Style.from_color(self.get_component_rich_style(component).color)
+        return Style.from_color(self._component(component).color)
 
 
 def _count_values(state: StreamState) -> tuple[int, ...]:
