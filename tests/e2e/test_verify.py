@@ -162,3 +162,27 @@ def test_text_that_is_not_utf8_is_named_damage_without_its_bytes(
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert "is corrupt (a text value in column 'simulator' is not valid UTF-8)" in result.err
     assert "\ufffd" not in result.err and "Traceback" not in result.err
+
+
+def test_verify_names_text_that_is_not_utf8_instead_of_calling_the_mirror_sound(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same damage as above: SQLite's own checks pass it, so verify decodes every text.
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (simulator,) = conn.execute("SELECT simulator FROM runs").fetchone()
+    data = mirror.read_bytes()
+    at = data.find(simulator.encode())
+    mirror.write_bytes(data[: at + 1] + b"\xff\xfe" + data[at + 3 :])
+    before = _digest(mirror)
+    opening._SOUND.clear()
+    for extra in ((), ("--full",)):
+        result = run_cli(capsys, "verify", "--db", str(mirror), *extra)
+        assert result.code == 1, result.out + result.err
+        (line,) = result.out.splitlines()
+        assert (
+            line == f"{mirror}: runs row 1: a text value in column 'simulator' is not valid UTF-8"
+        )
+        assert "sound" not in result.out and "is damaged (1 problem" in result.err
+        assert "\ufffd" not in result.out + result.err and "Traceback" not in result.err
+    assert _digest(mirror) == before

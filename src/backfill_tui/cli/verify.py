@@ -3,7 +3,8 @@
 Opening a mirror checks every page only while the file is small (``store/opening.py``,
 ``QUICK_CHECK_MAX_BYTES``); this command runs the whole check on request: SQLite's
 ``quick_check`` over every page, or with ``--full`` its ``integrity_check`` (every index against
-its table) and ``foreign_key_check``. Exit 0 sound; 1 damaged, each problem SQLite names on
+its table) and ``foreign_key_check``; then every stored text is decoded as UTF-8
+(``Mirror.problems``). Exit 0 sound; 1 damaged, each problem SQLite names on
 stdout and one line on stderr saying how to mend it; 2 bad input (no mirror there, not a mirror,
 a newer version's).
 """

@@ -275,7 +275,10 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         SQLite's ``PRAGMA quick_check`` reads every page (b-tree structure, free list, record
         formats, NOT NULL); ``full`` runs ``PRAGMA integrity_check`` instead, which also checks
         that every index holds exactly its table's rows (UNIQUE included), and then
-        ``PRAGMA foreign_key_check`` (sqlite.org/pragma.html). Nothing is written.
+        ``PRAGMA foreign_key_check`` (sqlite.org/pragma.html). Either way every text value of
+        every table is then decoded as UTF-8 (:meth:`_undecodable_text`): SQLite's checks do
+        not decode text, so a page with garbled text passed them ("sound") while every read of
+        it failed (a tester's finding). Nothing is written.
         Raises :class:`MirrorCorrupt` when SQLite refuses to read the file at all, or a
         :class:`StorageError` (locked, permission, I/O)."""
         pragma = "integrity_check" if full else "quick_check"
@@ -293,9 +296,50 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                     f"{table} row {rowid} refers to a missing {parent} row"
                     for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
                 ]
+            if len(found) < limit:
+                found += self._undecodable_text(limit - len(found))
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from None
         return found[:limit]
+
+    def _undecodable_text(self, limit: int) -> list[str]:
+        """``"<table> row <rowid>: a text value in column '<column>' is not valid UTF-8"`` for
+        each such value (at most ``limit``), naming never the bytes. Each text column is read
+        as bytes (``CAST(... AS BLOB)``: Python's sqlite3 cannot read such text at all) and
+        decoded; FTS5's own tables hold blobs and are left to SQLite's checks."""
+        found: list[str] = []
+        tables = [
+            str(name)
+            for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql NOT LIKE "
+                "'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '%fts%' "
+                "ORDER BY name"
+            )
+        ]
+        for table in tables:
+            columns = [str(row[1]) for row in self.conn.execute(f'PRAGMA table_info("{table}")')]
+            try:  # a WITHOUT ROWID table has none to name its row by
+                self.conn.execute(f'SELECT rowid FROM "{table}" LIMIT 0')
+                key = "rowid"
+            except sqlite3.OperationalError:
+                key = "NULL"
+            for column in columns:
+                rows = self.conn.execute(
+                    f'SELECT {key}, CAST("{column}" AS BLOB) FROM "{table}" '
+                    f"WHERE typeof(\"{column}\") = 'text'"
+                )
+                for rowid, raw in rows:
+                    try:
+                        raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        where = table if rowid is None else f"{table} row {rowid}"
+                        found.append(
+                            f"{where}: a text value in column {column!r} is not valid UTF-8"
+                        )
+                        if len(found) >= limit:
+                            return found
+        return found
+        return found
 
     def set_busy_timeout(self, seconds: float) -> None:
         """How long this connection's writes wait for another writer's lock before failing
