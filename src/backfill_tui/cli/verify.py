@@ -3,7 +3,7 @@
 Opening a mirror checks every page only while the file is small (``store/opening.py``,
 ``QUICK_CHECK_MAX_BYTES``); this command runs the whole check on request: SQLite's
 ``quick_check`` over every page, or with ``--full`` its ``integrity_check`` (every index against
-its table) and ``foreign_key_check``; then every stored text is decoded as UTF-8
+its table), ``foreign_key_check`` and a decoding of every stored text as UTF-8
 (``Mirror.problems``). Exit 0 sound; 1 damaged, each problem SQLite names on
 stdout and one line on stderr saying how to mend it; 2 bad input (no mirror there, not a mirror,
 a newer version's).
@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
         "--full",
         action="store_true",
         help="also check every index against its table and every reference between tables "
-        "(integrity_check and foreign_key_check: slower)",
+        "(integrity_check and foreign_key_check) and that every stored text is UTF-8: slower",
     )
     add_db_option(parser)
     parser.set_defaults(handler=cmd_verify)
@@ -50,16 +50,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     except MirrorMissing as exc:
         given = bool(getattr(args, "db", None))
         raise MirrorMissing(path, missing_mirror_line(path, given=given, state=exc.state)) from exc
-    what = "integrity_check and foreign_key_check" if check.full else "quick_check"
+    what = "integrity_check, foreign_key_check, text" if check.full else "quick_check"
     size = f"{check.size_bytes / 1_000_000:.1f} MB"
     if check.sound:
+        more = "" if check.full else "; --full also checks the indexes and the text"
         sys.stdout.write(
-            f"{check.path}: sound ({what} over every page of {size}, {check.seconds:.2f} s)\n"
+            f"{check.path}: sound ({what} over every page of {size}, {check.seconds:.2f} s{more})\n"
         )
         return EXIT_OK
     for problem in check.problems:
         sys.stdout.write(f"{check.path}: {problem}\n")
-    more = "" if check.full else f"; `{APP} verify --full` also checks the indexes"
+    more = "" if check.full else f"; `{APP} verify --full` also checks the indexes and text"
     sys.stderr.write(
         error_line(
             f"{check.path} is damaged ({_count(check.problems)} found by {what}{more}); "
