@@ -138,3 +138,40 @@ def test_beside_the_detail_the_table_keeps_its_columns_and_fits_again_when_it_cl
             assert table.render_line(1).text.rstrip().endswith(("kept", "dropped"))
 
     asyncio.run(scenario())
+
+
+def test_at_80_columns_the_table_beside_the_detail_shows_when_and_what(tmp_path: Path) -> None:
+    """Below 100 columns the detail pane leaves the table about 40 cells: it showed the time,
+    the source and a cut type, and no title (a tester's finding). Beside the pane the source,
+    type and significance fold away (the pane shows them), the title takes the rest, and they
+    come back when the pane closes."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "sentry:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            _screen, table = await open_observations(pilot)
+            header = table.render_line(0).text
+            assert all(name in header for name in ("source", "type", "title", "significance"))
+            first = table.get_row_at(0)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.pause()
+            header, line = table.render_line(0).text, table.render_line(1).text
+            assert header.split() == ["occurred", "(UTC)", "title"]
+            title = str(first[3])
+            assert line.split()[:2] == str(first[0]).split()  # the time, then the title
+            shown = line.split(maxsplit=2)[2].rstrip().rstrip("…")
+            assert len(shown) >= 15 and title.startswith(shown)
+            # nothing of the folded columns leaks into the row (Rich cut "push" to "pus…")
+            assert str(first[1]) not in line and str(first[2])[:3] not in line.replace(title, "")
+            widths = [table._render_width(c) for c in table.ordered_columns]
+            assert sum(widths) == table.scrollable_content_region.width  # the title fits
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.pause()
+            header = table.render_line(0).text
+            assert all(name in header for name in ("source", "type", "title", "significance"))
+            assert table.render_line(1).text.rstrip().endswith(("kept", "dropped"))
+
+    asyncio.run(scenario())

@@ -180,11 +180,22 @@ class ObservationsScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.compact_when_narrow("#filters > *")  # one line high below 100 columns
-        # below 100 columns the type gives the title room ("deployment_succ…")
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Below 100 columns the type gives the title room ("deployment_succ…"); there, beside
+        the detail pane, the table is a list of when and what: its source, type and significance
+        (which the pane shows) fold away, and the title fits what is left. At 80 columns the pane left
+        the table room for its time, source and a cut type, and no title (a tester's finding).
+        From 100 columns the table keeps its columns beside the pane (``on_observation_read``)."""
         narrow = self.app.size.width < NARROW_BELOW
-        self.query_one("#observations", RowTable).cap_column(
-            "type", TYPE_NARROW if narrow else None
-        )
+        beside = narrow and self.query_one(ObservationPane).display
+        table = self.query_one("#observations", RowTable)
+        table.cap_column("source", 0 if beside else None)
+        table.cap_column("type", 0 if beside else TYPE_NARROW if narrow else None)
+        table.cap_column("significance", 0 if beside else None)
+        if narrow and table.hold_fill:
+            table.release_fill()  # the title fits the narrow table (a redraw at 80 columns)
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
@@ -472,9 +483,10 @@ class ObservationsScreen(ModeScreen):
             # with the pane laid the screen out twice more (bench/app_scale.py "detail"); the
             # pane shows the whole row.
             table = self.query_one("#observations", RowTable)
-            table.hold_fill = True
+            table.hold_fill = self.app.size.width >= NARROW_BELOW
             table.styles.overflow_x = "hidden"
             pane.display = True
+            self._fit_columns()
         pane.show(message.observation)
         self.refresh_bindings()
         self.post_message(ObservationOpened(message.observation_id))
@@ -491,6 +503,7 @@ class ObservationsScreen(ModeScreen):
         table = self.query_one("#observations", RowTable)
         table.styles.overflow_x = "auto"
         table.release_fill()
+        self._fit_columns()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -42,7 +42,7 @@ from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets._data_table import ColumnKey, CursorType, RowKey
+from textual.widgets._data_table import Column, ColumnKey, CursorType, RowKey
 
 __all__ = ["Cell", "RowTable", "render_cell"]
 
@@ -108,7 +108,7 @@ class RowTable(DataTable[Text | str]):
             fixed_columns=self.fixed_columns,
             cursor_type=self.cursor_type,
             console=self.app.console,
-            widths=[column.get_render_width(self) for column in self.ordered_columns],
+            widths=[self._render_width(column) for column in self.ordered_columns],
             width=self.size.width,
         )
 
@@ -177,6 +177,8 @@ class RowTable(DataTable[Text | str]):
         highlight = self._should_highlight
         scrollable_row: list[list[Segment]] = []
         for column_index, width in enumerate(drawing.widths):
+            if not width:
+                continue  # a hidden column (cap_column(..., 0))
             cell = Coordinate(row_index, column_index)
             lines = self._render_cell(
                 row_index,
@@ -269,10 +271,19 @@ class RowTable(DataTable[Text | str]):
     #: widest cell as measured.
     _caps: dict[ColumnKey, int] | None = None
 
+    def _render_width(self, column: Column) -> int:
+        """The cells ``column`` takes on a line: none when capped to 0 (hidden), else its
+        width and padding (Textual's ``Column.get_render_width``)."""
+        caps = self._caps
+        if caps and caps.get(column.key) == 0:
+            return 0
+        return column.get_render_width(self)
+
     def cap_column(self, column: str, width: int | None) -> None:
         """Show ``column`` at most ``width`` cells wide, its cells cut (with "…" where they
-        ask for it), or as wide as its widest cell (``None``). At 80 columns the observations'
-        type column ("deployment_succeeded") left the title 14 cells."""
+        ask for it), or as wide as its widest cell (``None``); 0 hides it (header and cells,
+        padding included). At 80 columns the observations' type column
+        ("deployment_succeeded") left the title 14 cells."""
         caps = dict(self._caps or {})
         if width is None:
             caps.pop(ColumnKey(column), None)
@@ -305,7 +316,7 @@ class RowTable(DataTable[Text | str]):
         ``_update_dimensions`` ends)."""
         header_height = self.header_height if self.show_header else 0
         self.virtual_size = Size(
-            sum(column.get_render_width(self) for column in self.columns.values())
+            sum(self._render_width(column) for column in self.columns.values())
             + self._row_label_column_width,
             self._total_row_height + header_height,
         )
@@ -348,7 +359,7 @@ class RowTable(DataTable[Text | str]):
         column = self.columns.get(key)
         if column is None:
             return
-        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != key)
+        others = sum(self._render_width(c) for k, c in self.columns.items() if k != key)
         width = max(minimum, room - others - 2 * self.cell_padding)
         if column.width == width and not column.auto_width:
             return
@@ -464,7 +475,9 @@ def render_cell(
     """One line of ``cell`` in ``width`` cells (``padding`` each side): the segments Rich's
     ``Styled(Padding(cell, (0, padding)), pre_style, post_style)`` renders with no_wrap."""
     inner = max(width - 2 * padding, 0)
-    line = cell.copy()
+    # Rich cuts to no room as to one cell less than the text ("push" as "pus…"): a column
+    # capped to nothing (RowTable.cap_column(..., 0)) shows nothing.
+    line = cell.copy() if inner else Text("")
     if line.style:  # the text's own style goes under its spans, as Text.join puts it
         line.stylize_before(line.style)
         line.style = ""
