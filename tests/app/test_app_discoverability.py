@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import SIZE, Recorder, make_app, populate, wait_until
+from app_support import SIZE, Recorder, make_app, open_observations, populate, wait_until
 from textual.command import CommandList, CommandPalette
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -141,5 +141,31 @@ def test_c_and_r_on_a_finished_run_say_why_they_do_nothing(tmp_path: Path) -> No
             assert any("completed" in n and "nothing to cancel" in n for n in notes), notes
             assert any("nothing to retry" in n for n in notes), notes
             assert not app.running
+
+    asyncio.run(scenario())
+
+
+def test_a_focused_one_line_filter_is_plain_to_see(tmp_path: Path) -> None:
+    """Below 100 columns the filters are one line high, without the border that shows focus;
+    the focused one had only a 5% tint (a tester could not tell it had the focus). It takes
+    the cursor's colours; the unfocused one keeps its own."""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectCurrent
+
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen, _table = await open_observations(pilot)
+            kinds = screen.query_one("#type-filter", Select)
+            sources = screen.query_one("#source-filter", Select)
+            assert kinds.compact
+            kinds.focus()
+            await pilot.pause()
+            cursor = app.theme_variables["block-cursor-background"]
+            focused = kinds.query_one(SelectCurrent).styles.background.hex
+            other = sources.query_one(SelectCurrent).styles.background.hex
+            assert focused.lower() == cursor.lower()[:7] and other != focused
 
     asyncio.run(scenario())
