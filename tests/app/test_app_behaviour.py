@@ -228,6 +228,42 @@ def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
     asyncio.run(scenario())
 
 
+def test_a_failures_toast_goes_when_the_next_dry_run_starts(
+    tmp_path: Path,
+    inngest: FakeInngest,
+) -> None:
+    """A failed dry run's toast stays 10 s (the panel keeps the reason); mended and run again,
+    the old failure stayed over the panel's new answer (a tester's finding)."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    def failures() -> list[str]:
+        return [str(n.title) for n in app._notifications if n.severity == "error"]
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            screen.query_one("#event-key", Input).value = "evtkey-behaviour-1"
+            screen.query_one("#base-url", Input).value = inngest.url
+            screen.query_one("#export-workspace", Input).value = "no-such-ws"
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportFailed))
+            await pilot.pause()
+            assert failures() == ["Dry run failed"]
+            screen.query_one("#export-workspace", Input).value = "ws"  # mended
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportPlanned))
+            await pilot.pause()
+            assert failures() == []
+            assert "Nothing was written" in str(screen.query_one("#plan-summary", Label).content)
+
+    asyncio.run(scenario())
+
+
 def test_the_detail_shows_a_body_as_the_provider_wrote_it(tmp_path: Path) -> None:
     # What Markdown rendering changed or dropped: HTML, an autolink, a "+" line, indentation,
     # emphasis and fences; and console markup, which must not apply either.

@@ -82,6 +82,9 @@ class ExportScreen(ModeScreen):
         self.last_result: ExportResult | None = None
         #: The panel says why the last dry run failed (cleared when the destination changes).
         self._failed_dry_run = False
+        #: A failure's toast is up (10 s): a new dry run or export takes it down, or it stayed
+        #: over the panel saying the new one's progress (a tester's finding).
+        self._failure_toast = False
 
     @property
     def backfill(self) -> AppHost:
@@ -278,6 +281,7 @@ class ExportScreen(ModeScreen):
         if form is None:
             return
         self._failed_dry_run = False
+        self._take_down_failure_toast()
         self.query_one("#plan-summary", Label).update(Content("Dry run: asking the destination…"))
         self._plan(form, confirm)
 
@@ -340,6 +344,7 @@ class ExportScreen(ModeScreen):
             markup=False,
             timeout=10,
         )
+        self._failure_toast = True
         self.show_status()
 
     # -- apply -------------------------------------------------------------------------------
@@ -363,7 +368,13 @@ class ExportScreen(ModeScreen):
 
         self.app.push_screen(ConfirmScreen(question, title="Export?", yes="Export"), answer)
 
+    def _take_down_failure_toast(self) -> None:
+        if self._failure_toast:
+            self._failure_toast = False
+            self.app.clear_notifications()
+
     def apply(self, plan: ExportPlan) -> None:
+        self._take_down_failure_toast()
         self.exporting = True
         self.plan = self.plan_form = None  # after an apply the plan is stale
         self.cancel_event = threading.Event()
