@@ -18,6 +18,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 from textual.renderables.bar import Bar as BarRenderable
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -314,6 +315,19 @@ class StreamRow(Widget):
         style = self._component(kind)
         line.append_text(_cell(self.status_text, room, style, pad=False))
         return line
+
+    def render_line(self, y: int) -> Strip:
+        """The row's one line, drawn straight from :meth:`render`'s text (its segments under
+        the widget's own style, cut or padded to the width). Textual's path turned that text
+        into ``Content`` and wrapped and formatted it again on every drawing, the largest part
+        of what a pulsing row cost a frame (bench/ui_latency.py)."""
+        width = self.size.width
+        base = self.visual_style.rich_style
+        self._dirty_regions.clear()
+        if y or not width:
+            return Strip.blank(width, base)
+        segments = self.render().render(self.app.console)
+        return Strip(segments).apply_style(base).crop_extend(0, width, base)
 
     def _component(self, name: str) -> Style:
         """``get_component_rich_style(name)``, read once per style change: Textual walks up
