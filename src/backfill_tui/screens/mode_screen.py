@@ -22,6 +22,7 @@ widgets whose look the focus changes (``:focus``, ``:focus-within``) are restyle
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 from textual import events
@@ -30,6 +31,12 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select
+from textual.worker import Worker, WorkerState
+
+from ..errors import BackfillError
+from ..secrets_registry import redact
+
+log = logging.getLogger(__name__)
 
 #: Columns below which a screen is "-narrow" (app.HORIZONTAL_BREAKPOINTS) and its fields and
 #: buttons are one line high.
@@ -57,6 +64,27 @@ class ModeScreen(Screen[None]):
         """What app-wide the screen's styles depend on: the CSS, the app's classes, its focus."""
         app = self.app
         return (app._css_update_count, frozenset(app.classes), app.app_focus)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker of this screen that failed (a read of the mirror, mostly) says why in one
+        line, and the screen stops saying "loading…" (:meth:`worker_failed`): such a failure
+        was silent, and the observations and runs of a mirror the app could not read again
+        said "loading…" for ever (a tester's finding). A mirror's or the machine's refusal is
+        its own line; anything else is a bug, its traceback in the log."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, BackfillError):
+            line = redact(str(error))
+        else:
+            log.error("%s failed", event.worker.name, exc_info=error)
+            line = f"internal error ({type(error).__name__}); the details are in the log"
+        self.notify(line, title="Could not finish", severity="error", markup=False, timeout=10)
+        self.worker_failed(event.worker.group, line)
+
+    def worker_failed(self, group: str, line: str) -> None:
+        """Called with the failed worker's group and the line shown: a screen puts the line
+        where it said "loading…" (none by default)."""
 
     def _on_mount(self, event: events.Mount) -> None:
         # Every widget was styled as it mounted, for the app as it is now.

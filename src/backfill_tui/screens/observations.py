@@ -278,6 +278,11 @@ class ObservationsScreen(ModeScreen):
             ObservationsFound(generation, 0, rows, cells, matching, cap, facets, workspace)
         )
 
+    def worker_failed(self, group: str, line: str) -> None:
+        if group in ("observations", "observations-page"):
+            self._paging = False
+            self._say(Content(f"Could not read the observations: {clean(line)}"))
+
     def _add_page(self) -> None:
         """Ask for the next page of matching rows (appended when it comes)."""
         if self._paging:

@@ -156,6 +156,12 @@ class RunsScreen(ModeScreen):
             self.query_one("#runs-count", Label).update(Content("loading…"))
         self._list(self._generation, self.limit)
 
+    def worker_failed(self, group: str, line: str) -> None:
+        if group == "runs":
+            self.query_one("#runs-count", Label).update(
+                Content(f"Could not read the runs: {clean(line)}")
+            )
+
     @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
     def _list(self, generation: int, limit: int) -> None:
         with self.backfill.reader() as mirror:

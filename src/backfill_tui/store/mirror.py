@@ -26,7 +26,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MirrorCorrupt, MirrorError, MirrorMissing, PermissionDenied
+from ..errors import MirrorCorrupt, MirrorError, MirrorMissing, PermissionDenied, ReadOnly
 from ..terms import RunStatus, StreamStatus
 from .browse import ObservationBrowsing
 from .failures import diagnose, translate, translate_os
@@ -107,6 +107,9 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         #: (SQLite's busy wait, up to ``RUN_BUSY_TIMEOUT_S``); None while none waits. The
         #: engine watches it to say that a run waits on another process (engine/run.py).
         self.lock_wait_since: float | None = None
+        #: Opened read-only on a file this process may not write (``connect_read_only``):
+        #: another connection to it is made the same way (:meth:`another_connection`).
+        self.read_only_file = False
 
     @cached_property
     def db(self) -> Database:
@@ -178,9 +181,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             pending = check_existing(target)
         if readonly and not pending:
             try:
-                return cls(target, connect_read_only(target))
+                mirror = cls(target, connect_read_only(target))
             except sqlite3.Error as exc:
                 raise translate(exc, target) from None
+            mirror.read_only_file = True
+            return mirror
         if size is None:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -219,7 +224,19 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         :meth:`open`), for another thread: the app's run thread, its screens' reads. Nothing is
         checked again: a check that reads the file directly while this process writes through
         WAL can misread it as corrupt. ``readonly``: the connection refuses writes
-        (``query_only``). Raises a :class:`StorageError` if SQLite refuses."""
+        (``query_only``). A mirror opened on a file this process may not write (the app
+        browsing someone else's mirror) is read the same way again (``connect_read_only``):
+        asked ``mode=rw``, SQLite refused, and the app's screens said "loading…" for ever (a
+        tester's finding). Raises a :class:`StorageError` if SQLite refuses."""
+        if self.read_only_file:
+            if not readonly:
+                raise ReadOnly(self.path)
+            try:
+                mirror = type(self)(self.path, connect_read_only(self.path))
+            except sqlite3.Error as exc:
+                raise translate(exc, self.path) from None
+            mirror.read_only_file = True
+            return mirror
         return type(self).attach(self.path, readonly=readonly)
 
     @classmethod
