@@ -169,3 +169,27 @@ def test_a_focused_one_line_filter_is_plain_to_see(tmp_path: Path) -> None:
             assert focused.lower() == cursor.lower()[:7] and other != focused
 
     asyncio.run(scenario())
+
+
+def test_a_long_choice_is_cut_on_its_line_not_wrapped(tmp_path: Path) -> None:
+    """ "deployment_canceled" in the 24-cell type filter wrapped mid-word at 120 columns, "led"
+    on a line of its own over the table (a tester's finding): it is cut with an ellipsis."""
+    from textual.widgets import Select, Static
+    from textual.widgets._select import SelectCurrent
+
+    app = make_app(tmp_path)
+    populate(app, "vercel:acme/rocket-web", days=30)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen, _table = await open_observations(pilot)
+            kinds = screen.query_one("#type-filter", Select)
+            longest = max((v for _, v in kinds._options if isinstance(v, str)), key=len)
+            kinds.value = longest
+            await pilot.pause()
+            label = kinds.query_one(SelectCurrent).query_one("#label", Static)
+            assert label.size.height == 1
+            shown = label.render_line(0).text.rstrip()
+            assert shown.endswith("…") and longest.startswith(shown[:-1])
+
+    asyncio.run(scenario())
