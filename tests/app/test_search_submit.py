@@ -184,3 +184,35 @@ def test_the_type_list_shows_each_choice_whole(tmp_path: Path, size: tuple[int, 
             assert any("deployment_succeeded" in line for line in shown), shown
 
     asyncio.run(scenario())
+
+
+def test_esc_clears_a_search_when_no_detail_is_open(tmp_path: Path) -> None:
+    """With no detail open, "esc Close" did nothing a tester could see: it clears the search
+    (as in k9s and lazygit), and is dimmed once there is nothing left to close or clear."""
+    from textual.widgets._footer import FooterKey
+
+    from backfill_tui.widgets.app_footer import AppFooter
+
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    total = app.mirror.count_observations("ws")
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen, table = await open_observations(pilot)
+            await pilot.press("slash", *"merged", "enter")
+            await settle(pilot)
+            await wait_until(pilot, lambda: screen.focused is table)
+            assert 0 < screen.matching < total
+            close = next(
+                k for k in screen.query_one(AppFooter).query(FooterKey) if k.key == "escape"
+            )
+            assert not close.has_class("-disabled")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.pause()
+            assert screen.query_one("#search", Input).value == ""
+            assert screen.matching == total and screen.focused is table
+            assert close.has_class("-disabled")  # nothing left to close or clear
+
+    asyncio.run(scenario())

@@ -38,7 +38,7 @@ streams from their checkpoints, `o` opens the observations; `ctrl+q` quits, as e
 
 **Observations** — filter by source and type, `/` searches titles and bodies, `enter` opens
 the detail (body, references, metadata, and whether production's significance gate of 40
-would keep it), `escape` closes it.
+would keep it), `escape` closes it, and with no detail open clears the search.
 
 **Runs** — past runs with their status and counts; `enter` opens one on the dashboard, `r`
 resumes an interrupted, failed, partial or cancelled run. `o` opens a recording: it is

@@ -497,10 +497,21 @@ class ObservationsScreen(ModeScreen):
         self.post_message(ObservationOpened(message.observation_id))
 
     def action_close_detail(self) -> None:
+        """esc: from the search box back to the table; else the detail closes; else a search
+        is cleared (as in k9s and lazygit): with neither open, "esc Close" in the footer did
+        nothing that a tester could see."""
         if isinstance(self.focused, Input):  # esc in the search box: back to the table
             self.set_focus(self.query_one("#observations", DataTable))
             return
-        self._close_pane()
+        if self.query_one(ObservationPane).display:
+            self._close_pane()
+        else:
+            search = self.query_one("#search", Input)
+            if search.value:
+                with self.prevent(Input.Changed):  # asked once, now, not after SEARCH_DELAY
+                    search.value = ""
+                self.reload()
+                self.refresh_bindings()
         self.query_one("#observations", DataTable).focus()
 
     def _close_pane(self) -> None:
@@ -512,13 +523,17 @@ class ObservationsScreen(ModeScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The "Close" binding works while a detail is open or the search box has the focus
-        (esc leaves it for the table); the footer shows it dimmed
-        otherwise: a key that comes and goes mounts and lays the whole screen out again, a part
+        """The "Close" binding works while a detail is open, the search box has the focus
+        (esc leaves it for the table) or a search is shown (esc clears it); the footer shows it
+        dimmed otherwise: a key that comes and goes mounts and lays the whole screen out again, a part
         of every detail opened, bench/app_scale.py); "/" moves to the search box unless a text
         box has the focus (there it is typed, and the footer dims it)."""
         if action == "close_detail":  # also leaves the search box (its words stay)
-            shown = self.query_one(ObservationPane).display or isinstance(self.focused, Input)
+            shown = (
+                self.query_one(ObservationPane).display
+                or isinstance(self.focused, Input)
+                or bool(self._filters_asked[2])
+            )
             return True if shown else None
         if action == "focus_search":  # None: dimmed in the footer, and "/" is typed
             return None if isinstance(self.focused, Input) else True
