@@ -149,3 +149,42 @@ def test_a_rows_colours_follow_a_theme_change(tmp_path: Path) -> None:
             assert colours(row) == dark
 
     asyncio.run(scenario())
+
+
+def test_a_failure_reason_takes_the_room_the_bar_leaves(tmp_path: Path) -> None:
+    """At 120 columns the reason was cut to "failed: GitHub has n…", and at 200 it kept 40
+    cells beside an 80-cell bar (a tester's finding): the bar is at most 14 cells (30 from
+    160 columns) and the status takes the rest."""
+    app = make_app(tmp_path)
+    run = RunRecord(
+        "20260101-000000-d00d",
+        "ws",
+        ["sentry:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        finished_at="2026-01-01T00:00:05+00:00",
+        status="failed",
+    )
+    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
+    stream = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(stream.id, "failed", REASON)
+    app.mirror.conn.commit()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.open_run(run.id)
+            await pilot.pause()
+            row = app.screen.query_one(StreamRow)
+            await pilot.pause()
+            line = row.render_line(0).text.rstrip()
+            shown = line[line.index("failed: ") :].rstrip("…")
+            assert len(shown) >= 26 and f"failed: {REASON}".startswith(shown)  # 20 before
+            await pilot.resize_terminal(200, 50)
+            await pilot.pause()
+            await pilot.pause()
+            assert row.render_line(0).text.rstrip().endswith(f"failed: {REASON}")  # all of it
+
+    asyncio.run(scenario())

@@ -50,6 +50,8 @@ PULSE_CELLS_PER_S = 9.0
 NARROW_BELOW, WIDE_FROM = 100, 160
 #: The narrowest bar and the least room kept for the status between 100 and 160 columns.
 MIN_BAR, MIN_STATUS = 6, 16
+#: The widest bar below and from 160 columns: the status (a failure's reason) takes the rest.
+MID_BAR, WIDE_BAR = 14, 30
 STATUSES = ("pending", "running", "completed", "failed", "cancelled", "interrupted", "capped")
 #: A stream that ended without completing: its bar shows how far it got, in its own colour.
 STOPPED = frozenset({StreamStatus.FAILED, StreamStatus.CANCELLED, StreamStatus.INTERRUPTED})
@@ -201,17 +203,18 @@ class Columns:
 
 def row_columns(width: int, screen_width: int) -> Columns:
     """The cells of a row ``width`` cells wide on a terminal ``screen_width`` wide: below 100
-    columns no progress text, a short bar and 6-cell counters; from 160 the bar takes the room
-    beside a 40-cell status (the app's breakpoints, ``screens/app.py``)."""
+    columns no progress text, a short bar and 6-cell counters; above, a bar of at most
+    :data:`MID_BAR` cells (:data:`WIDE_BAR` from 160 columns) and the status takes the rest
+    (the app's breakpoints, ``screens/app.py``). The status holds a failure's reason: with the
+    bar taking the room it was cut to "failed: GitHub has n…" at 120 columns, and kept 40
+    cells at 200 beside an 80-cell bar (a tester's finding)."""
     if screen_width < NARROW_BELOW:
         return Columns(NAME_WIDTH, 11, 1, 0, 6, 1, None)
-    if screen_width >= WIDE_FROM:
-        fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2 + 40
-        return Columns(NAME_WIDTH, max(10, width - fixed), 2, PROGRESS_TEXT_WIDTH, 7, 2, 40)
+    fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2
+    most = WIDE_BAR if screen_width >= WIDE_FROM else MID_BAR
     # The bar gives way first, so the status keeps MIN_STATUS cells just above 100 columns
     # (there it had none: a tester found the status and failure reasons gone at 100x30).
-    fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2
-    bar = max(MIN_BAR, min(22, width - fixed - MIN_STATUS))
+    bar = max(MIN_BAR, min(most, width - fixed - MIN_STATUS))
     return Columns(NAME_WIDTH, bar, 2, PROGRESS_TEXT_WIDTH, 7, 2, None)
 
 
