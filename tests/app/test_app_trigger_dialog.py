@@ -46,3 +46,43 @@ def test_left_out_sources_are_shown_and_typing_goes_to_the_first_input(tmp_path:
             assert modal.query_one("#trigger-org", Input).value == "org_9"
 
     asyncio.run(scenario())
+
+
+def test_at_80x24_the_dry_runs_answer_and_the_buttons_can_be_reached(tmp_path: Path) -> None:
+    """At 80x24 the dialog after a dry run was cut off below its first answer line: the answer,
+    the Dry run, Send and Close buttons off screen, and neither the wheel nor Tab scrolled (a
+    tester's finding). Its fields and buttons are one line high there, and it scrolls: Tab to
+    Close brings Close on screen."""
+    from textual.widgets import Button
+
+    app = make_app(tmp_path)
+    populate(
+        app,
+        "github:acme/rocket",
+        "vercel:acme/rocket-web",
+        "linear:ENG",
+        "sentry:acme/rocket",
+        days=7,
+    )
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f6")
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            modal = app.screen
+            await pilot.pause()
+            await pilot.press("ctrl+r")  # the dry run: its answer under the fields
+            await wait_until(
+                pilot, lambda: "Dry run:" in str(modal.query_one("#trigger-plan", Label).content)
+            )
+            await pilot.pause()
+            close = modal.query_one("#trigger-close", Button)
+            assert close.compact and modal.query_one("#trigger-org", Input).compact
+            close.focus()
+            await pilot.pause()
+            await pilot.pause()
+            region = close.region
+            assert 0 <= region.y < 24 and modal.get_widget_at(region.x + 1, region.y)[0] is close
+
+    asyncio.run(scenario())

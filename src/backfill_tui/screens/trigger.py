@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -83,6 +83,10 @@ class TriggerFailed(Message):
     error: str
 
 
+#: Lines below which the dialog's fields and buttons are one line high.
+SHORT_BELOW = 30
+
+
 class TriggerScreen(ModalScreen[None]):
     CSS_PATH = "trigger.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -105,7 +109,9 @@ class TriggerScreen(ModalScreen[None]):
         self.sending = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="trigger-dialog"):
+        # The dialog scrolls when the terminal is shorter than it (80x24 after a dry run: its
+        # answer and the buttons were cut off below, and nothing scrolled; a tester's finding).
+        with VerticalScroll(id="trigger-dialog"):
             yield Label(
                 Content(
                     clean(
@@ -139,7 +145,20 @@ class TriggerScreen(ModalScreen[None]):
                 yield Button("Send", id="trigger-send", variant="warning", disabled=True)
                 yield Button("Close", id="trigger-close")
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Below 100 columns or 30 lines the fields and buttons are one line high (a bordered
+        one costs three), as the app's screens are below 100 columns (``compact_when_narrow``)."""
+        small = self.app.size.width < 100 or self.app.size.height < SHORT_BELOW
+        self.set_class(small, "-compact")
+        for widget in self.query("Input, Button"):
+            if isinstance(widget, Input | Button):
+                widget.compact = small
+
     def on_mount(self) -> None:
+        self._fit()
         self.query_one("#trigger-dialog").border_title = "Trigger in production"
         if not self.sources:
             self.query_one("#trigger-dry-run", Button).disabled = True
