@@ -55,6 +55,53 @@ def test_the_palette_names_each_action_and_its_key(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.parametrize(
+    ("typed", "command", "key"),
+    [
+        ("resu", "Resume run", "r on runs"),
+        ("mark", "Mark run as A", "m on runs"),
+        ("dry", "Dry run export", "ctrl+r on export"),
+        ("trigger", "Trigger in production", "ctrl+t on export"),
+        ("search", "Search observations", "/ on observations"),
+    ],
+)
+def test_the_palette_finds_every_screens_action(
+    tmp_path: Path, typed: str, command: str, key: str
+) -> None:
+    """ "resu", "mark" and "dry" found nothing, though r, m and ctrl+r do them (a tester's
+    finding): the palette lists every action, with its key."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+p")
+            palette = app.screen
+            assert isinstance(palette, CommandPalette)
+            await pilot.press(*typed)
+            commands = palette.query_one(CommandList)
+            await wait_until(pilot, lambda: commands.option_count > 0)
+            first = str(commands.get_option_at_index(0).prompt)
+            assert command in first and key in first
+
+    asyncio.run(scenario())
+
+
+def test_the_palettes_dry_run_runs_the_export_screens_dry_run(tmp_path: Path) -> None:
+    from backfill_tui.screens.export import ExportScreen
+
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+p", *"dry run", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen))
+            # no destination filled in yet: the export screen's dry run says what is missing
+            await wait_until(pilot, lambda: any(n.title == "Not ready" for n in app._notifications))
+
+    asyncio.run(scenario())
+
+
 def test_help_has_its_own_footer_and_closes_from_it(tmp_path: Path) -> None:
     app = make_app(tmp_path)
 

@@ -13,7 +13,9 @@ __all__ = ["ActionsProvider"]
 
 
 class ActionsProvider(Provider):
-    """Start, test, estimate, cancel, retry, and the screens, by name."""
+    """Every action of the app by name (a tester looked for "resume", "mark" and "dry run" and
+    found nothing): start, test, estimate, cancel, retry, resume, mark and compare runs,
+    search, dry run, trigger, and the screens."""
 
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = host(self)
@@ -26,8 +28,11 @@ class ActionsProvider(Provider):
             return run
 
         def on_runs(action: str) -> Callable[[], object]:
+            return on_screen("runs", action)
+
+        def on_screen(mode: str, action: str) -> Callable[[], object]:
             async def run() -> None:
-                await app.switch_mode("runs")
+                await app.switch_mode(mode)
                 await app.screen.run_action(action)
 
             return run
@@ -69,9 +74,34 @@ class ActionsProvider(Provider):
                 on_runs("open_recording"),
             ),
             (
+                "Resume run",
+                "the run selected on the runs screen, from its checkpoints",
+                on_runs("resume_run"),
+            ),
+            (
+                "Mark run as A",
+                "the run selected on the runs screen, to compare another with it",
+                on_runs("mark"),
+            ),
+            (
                 "Compare runs",
                 "mark run A (m), then compare it with run B (d)",
                 lambda: app.switch_mode("runs"),
+            ),
+            (
+                "Search observations",
+                "titles and bodies (full-text; an emoji or punctuation literally)",
+                on_screen("observations", "focus_search"),
+            ),
+            (
+                "Dry run export",
+                "what an export would send, sending nothing",
+                on_screen("export", "dry_run"),
+            ),
+            (
+                "Trigger in production",
+                "ask production to backfill what a run backfilled here",
+                on_screen("export", "trigger"),
             ),
             ("Help", "screens and keys", app.action_help),
         ]
@@ -102,7 +132,12 @@ KEYS = {
     "Runs": "F5",
     "Export": "F6",
     "Open recording": "o on runs",
+    "Resume run": "r on runs",
+    "Mark run as A": "m on runs",
     "Compare runs": "m then d on runs",
+    "Search observations": "/ on observations",
+    "Dry run export": "ctrl+r on export",
+    "Trigger in production": "ctrl+t on export",
     "Help": "F1",
 }
 
