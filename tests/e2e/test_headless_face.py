@@ -21,6 +21,10 @@ def test_a_mistyped_command_or_provider_gets_a_did_you_mean(
     result = run_cli(capsys, "runn")
     assert result.code == 2 and "did you mean 'run' or 'runs'?" in result.err
     assert result.err.count("\n") == 1
+    # `backfill-tui app` was a bare argparse "invalid choice": the app has no command
+    result = run_cli(capsys, "app")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "the terminal app opens with no command: backfill-tui [--db PATH]" in result.err
     result = run_cli(
         capsys,
         "run",

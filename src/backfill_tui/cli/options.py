@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 
+#: Words a person types for the terminal app, which has no command of its own.
+_APP_WORDS = frozenset({"app", "tui", "ui", "gui"})
+
 _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
 
 
@@ -88,6 +91,12 @@ class Parser(argparse.ArgumentParser):
             hint = did_you_mean(found["word"], choices)
             if hint:
                 message = f"{message[: found.start()]}unknown '{found['word']}';{hint}"
+            elif found["word"] in _APP_WORDS and "run" in choices:
+                # `backfill-tui app` (or tui, ui): the terminal app is the command-less form
+                message = (
+                    f"{message[: found.start()]}unknown '{found['word']}'; the terminal app "
+                    f"opens with no command: {self.prog} [--db PATH]"
+                )
         # "argument --db: --db is empty" (a type check that names its option) says it once
         message = re.sub(r"^argument (\S+): \1 ", r"\1 ", message)
         sys.stderr.write(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)\n")
