@@ -93,6 +93,21 @@ def test_eta_after_a_resume_counts_only_what_this_stretch_fetched() -> None:
     assert eta is not None and abs(eta - 270 / 3.0) < 1e-6  # 270 left at 3 a second
 
 
+def test_elapsed_goes_on_from_the_stretch_shown_before_a_retry() -> None:
+    # after `r` the dashboard's elapsed time went from 00:46 back to 00:03 (a tester's finding)
+    progress = _progress({KEYS[0]: 400, KEYS[1]: 200})
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    progress.apply(_page(KEYS[0], 200), 1040.0)
+    progress.apply(ev.RunFinished("r", "failed"), 1046.0)
+    assert progress.elapsed(9999.0) == 46.0  # stopped: the clock stands still
+    progress.begin(5000.0)  # retried much later
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 5000.0)
+    assert progress.elapsed(5003.0) == 49.0  # 46 before, 3 now; not the gap between
+    progress.apply(_page(KEYS[0], 230), 5010.0)
+    eta = progress.eta(5010.0)  # the rate is this stretch's: 30 items in 10 s
+    assert eta is not None and abs(eta - (600 - 230) / 3.0) < 1e-6
+
+
 def test_eta_past_the_estimate_is_unknown_not_zero() -> None:
     progress = _progress({KEYS[0]: 10, KEYS[1]: 10})
     progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)

@@ -108,6 +108,9 @@ class RunProgress:
         #: the earlier ones): the ETA's rate counts only what this stretch fetched.
         self.fetched_at_start = 0
         self.finished_at: float | None = None
+        #: Seconds the run went in its earlier stretches shown here (before a retry): elapsed
+        #: time goes on from them (it started over at 00:00 on a retry: a tester's finding).
+        self.earlier_s = 0.0
         self.status: RunStatus = run.status
         self.streams: dict[str, StreamState] = {}
         self.sources: dict[str, SourceState] = {}
@@ -136,8 +139,11 @@ class RunProgress:
             self.started_at, self.finished_at = span
 
     def begin(self, now: float) -> None:
-        """A (re)start of the run at ``now``: elapsed time and the ETA's rate start over."""
+        """A (re)start of the run at ``now``: the ETA's rate starts over; elapsed time goes on
+        from the stretch shown before, if any (:attr:`earlier_s`)."""
         self.version += 1
+        if self.finished_at is not None:
+            self.earlier_s += max(0.0, self.finished_at - self.started_at)
         self.started_at = now
         self.finished_at = None
         self.status = RunStatus.RUNNING
@@ -261,6 +267,11 @@ class RunProgress:
         )
 
     def elapsed(self, now: float) -> float:
+        """Seconds the run has gone: this stretch, and those shown before it (a retry)."""
+        return self.earlier_s + self.stretch(now)
+
+    def stretch(self, now: float) -> float:
+        """Seconds of this stretch of the run (since its last start or resume)."""
         return max(0.0, (self.finished_at or now) - self.started_at)
 
     def expected(self) -> int | None:
@@ -283,7 +294,7 @@ class RunProgress:
         expected = self.expected()
         done = sum(s.counters.fetched for s in self.streams.values())
         fetched_now = done - self.fetched_at_start  # this stretch only (a resume)
-        elapsed = self.elapsed(now)
+        elapsed = self.stretch(now)
         if expected is None or fetched_now <= 0 or elapsed <= 0 or expected <= done:
             return None  # unknown, or past the estimate while still going: not "00:00"
         waits = [
