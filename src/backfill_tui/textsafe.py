@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "escaped", "markdown", "visible"]
+__all__ = ["clean", "escaped", "ljust_cells", "markdown", "visible"]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -78,3 +78,18 @@ def markdown(text: str) -> str:
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = _LONE_UNDERSCORE.sub(r"\\_", text)
     return "".join(_HTML.get(ch, ch) for ch in text)
+
+
+def ljust_cells(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal cells (``str.ljust`` counts
+    characters: a workspace named "🚀", two cells wide, pushed the ``runs`` columns one cell
+    right). East Asian wide and fullwidth characters take two cells, combining marks none
+    (Unicode UAX #11; what terminals and Rich's ``cell_len`` count, without importing Rich)."""
+    import unicodedata
+
+    cells = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        cells += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return text + " " * max(0, width - cells)

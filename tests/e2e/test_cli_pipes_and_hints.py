@@ -222,3 +222,19 @@ def test_a_completed_run_whose_reader_went_away_is_141_not_a_failed_stream(
     assert result.stderr == ""
     listed = run_cli(capsys, "runs", "--db", str(tmp_path / "m.db"), "--json")
     assert '"completed"' in listed.out
+
+
+def test_runs_columns_line_up_with_a_wide_character_in_a_workspace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "🚀" is two cells wide: str.ljust padded it as one, and its line's columns sat one cell
+    # to the right of the others (a tester's finding)
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    db = tmp_path / "m.db"
+    for workspace in ("🚀", "ws", "日本"):
+        assert simulated_run(capsys, db, "--days", "7", workspace=workspace).code == 0
+    lines = run_cli(capsys, "runs", "--db", str(db)).out.splitlines()
+    assert len(lines) == 3
+    # the same number of cells before the depth column on every line (CJK and emoji: two)
+    starts = {sum(2 if ord(c) > 0x2E80 else 1 for c in line[: line.index(" 7d")]) for line in lines}
+    assert len(starts) == 1, lines

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_OK
+from ..textsafe import ljust_cells
 from .options import add_db_option, demo_mirror_hint, open_mirror, positive_arg
 
 __all__ = ["cmd_runs", "register"]
@@ -65,7 +66,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"
                 sys.stdout.write(
-                    f"{r['run_id']}  {r['status']:<11} {r['workspace']:<12} {r['depth_days']:>2}d  "
+                    f"{r['run_id']}  {r['status']:<11} {ljust_cells(r['workspace'], 12)} "
+                    f"{r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
                 )
         hint = "" if args.json else demo_mirror_hint(args)
