@@ -347,7 +347,12 @@ class Engine:
             return outcome
         queued = _QueuedPage(page, concurrent.futures.Future())
         self._queued.append(queued)
-        self._writer.submit(self._commit_queued)
+        try:
+            self._writer.submit(self._commit_queued)
+        except RuntimeError:  # the writer was shut down: the page must not wait for a later run
+            with contextlib.suppress(ValueError):
+                self._queued.remove(queued)
+            raise
         return await asyncio.wrap_future(queued.result)
 
     def _commit_queued(self) -> None:
