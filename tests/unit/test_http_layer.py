@@ -17,14 +17,17 @@ from backfill_tui.http import (
     AuthenticationFailed,
     CallStats,
     GitHubPolicy,
+    HostNotAllowed,
     RateLimitExhausted,
     ResilientTransport,
     RetriesExhausted,
     RetryRules,
+    SentryPolicy,
     UnexpectedResponse,
     WaitNotice,
     current_stats,
 )
+from backfill_tui.http.client import FOLLOWED_KEPT
 
 BASE = "https://api.github.com"
 TOKEN = "ghp_layer_test_token_value"
@@ -196,3 +199,33 @@ def test_vercel_invalid_token_403_is_an_authentication_failure(
     )
     with pytest.raises(AuthenticationFailed, match=r"authentication failed \(403\)"):
         call(lambda: client(VirtualClock()))
+
+
+def test_follow_answers_a_url_seen_before_the_same_and_refuses_every_time() -> None:
+    """``ApiClient.follow`` remembers what it let through (a page's Link header repeats the
+    stream's first and last pages), never a refusal, and stays right past what it keeps."""
+    base = "https://errors.acme.internal/sentry"
+    transport = ResilientTransport(
+        httpx.MockTransport(lambda request: httpx.Response(200, json=[])),
+        provider_label="Sentry",
+        base_url=base,
+        auth_header="Bearer sntrys_test",
+        policy=SentryPolicy(),
+        clock=VirtualClock(),
+    )
+    api = ApiClient(label="Sentry", base_url=base, transport=transport)
+    own = f"{base}/api/0/projects/acme/rocket/events/?cursor=0:100:0"
+    foreign = "https://sentry.acme.example/sentry/api/0/projects/acme/rocket/events/?cursor=1"
+    outside = "https://evil.example/elsewhere/?cursor=1"
+    rebased = "https://errors.acme.internal/sentry/api/0/projects/acme/rocket/events/?cursor=1"
+    for _ in range(2):
+        assert api.follow(own) == own
+        assert api.follow(foreign) == rebased
+        with pytest.raises(HostNotAllowed, match=r"evil\.example"):
+            api.follow(outside)
+    for page in range(FOLLOWED_KEPT + 10):  # more than it keeps: it starts afresh, still right
+        url = f"{base}/api/0/projects/acme/rocket/events/?cursor=0:{page}:0"
+        assert api.follow(url) == url
+    assert api.follow(foreign) == rebased
+    with pytest.raises(HostNotAllowed):
+        api.follow(outside)

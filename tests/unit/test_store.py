@@ -234,3 +234,28 @@ def test_keyword_matching_equals_production_regexes(parts: list[str]) -> None:
     expected = 35 + _reference_keyword_delta(f"[Push] {plain.body}")
     expected += 5 if len(plain.body) > 500 else 2 if len(plain.body) > 200 else 0
     assert score(plain) == max(0, min(100, expected))
+
+
+_ascii_pieces = st.sampled_from(
+    ["fix", "Fixes", "prefix", "CVE-2026-1", "xcve-1", "cve_2", "-CVE-7-", "WIP:", "test_",
+     "Bump", "deploy", "HOTFIX", " ", "-", "_", "\n", "\t", ".", "0", "a", "release", "urgent"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ascii_pieces, max_size=16))
+def test_keyword_matching_of_ascii_text_equals_production_regexes(parts: list[str]) -> None:
+    """ASCII text is tokenized as bytes (significance.py, the fast path): same score."""
+    text = "".join(parts)
+    plain = SourceEvent(
+        source="github",
+        sourceType="push",
+        sourceId="p",
+        title="[Push] x",
+        body=text,
+        occurredAt="2026-11-01T10:00:00Z",
+        metadata={"deliveryId": "d"},
+    )
+    expected = 35 + _reference_keyword_delta(f"[Push] x {plain.body}")
+    expected += 5 if len(plain.body) > 500 else 2 if len(plain.body) > 200 else 0
+    assert score(plain) == max(0, min(100, expected))

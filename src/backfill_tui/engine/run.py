@@ -15,10 +15,12 @@ cap, paging guard and progress event are one transaction's story, read best in o
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ from ..http import (
 )
 from ..http.tokens import TokenPool
 from ..secrets_registry import redact
-from ..store import Mirror, PageResult, RunRecord, StreamRecord
+from ..store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
 from . import resync
@@ -90,6 +92,8 @@ class Engine:
         self.token_pools: dict[str, TokenPool] = {}
         #: The thread pages are committed on during :meth:`run` (one: SQLite has one writer).
         self._writer: ThreadPoolExecutor | None = None
+        #: Pages waiting for the writer thread, which commits all those queued at once.
+        self._queued: deque[_QueuedPage] = deque()
         #: Processes known to hold the mirror open only to read (the app that started this run
         #: in a child process): never named as holding its write lock.
         self.readers: set[int] = set()
@@ -173,38 +177,40 @@ class Engine:
         status = RunStatus.CANCELLED
         self._stopped = None
         stopped: BackfillError | None = None
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
-        watch = _LockWatch(self, run.id)
-        try:
-            await _together(
-                self._run_source(run, p, t, group, cutoff) for (p, t), group in by_source.items()
-            )
-        except (StorageError, MirrorError) as exc:
-            stopped = exc  # the mirror refused a write: every stream has stopped
-        finally:
-            self._writer.shutdown(wait=True)  # a page being committed lands before the end
-            self._writer = None
-            watch.stop()
+        with self.mirror.run_writes():  # the WAL checkpointed once, not every few pages
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
+            watch = _LockWatch(self, run.id)
             try:
-                # Streams cancelled before their task started never ran their own handlers.
-                unfinished = [
-                    s
-                    for s in self.mirror.streams(run.id)
-                    if s.status in (StreamStatus.PENDING, StreamStatus.RUNNING)
-                ]
-                self._mark(unfinished, StreamStatus.CANCELLED, None)
-                status = combined_status(s.status for s in self.mirror.streams(run.id))
-                # On the clock the start was taken on: finished - started is the duration.
-                end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
-                at = end.replace(microsecond=0).isoformat()
-                self.mirror.set_run_status(run.id, status, finished=True, at=at)
-                self.mirror.release(run.id)
+                await _together(
+                    self._run_source(run, p, t, group, cutoff)
+                    for (p, t), group in by_source.items()
+                )
             except (StorageError, MirrorError) as exc:
-                # A full disk may refuse these too: the run stays "running" under a process
-                # that is gone, which `runs` shows as interrupted and `resume` continues.
-                log.warning("run %s: could not record its end: %s", run.id, exc)
-                stopped = stopped or exc
-            self._emit(ev.RunFinished(run.id, status))
+                stopped = exc  # the mirror refused a write: every stream has stopped
+            finally:
+                self._writer.shutdown(wait=True)  # a page being committed lands before the end
+                self._writer = None
+                watch.stop()
+                try:
+                    # Streams cancelled before their task started never ran their own handlers.
+                    unfinished = [
+                        s
+                        for s in self.mirror.streams(run.id)
+                        if s.status in (StreamStatus.PENDING, StreamStatus.RUNNING)
+                    ]
+                    self._mark(unfinished, StreamStatus.CANCELLED, None)
+                    status = combined_status(s.status for s in self.mirror.streams(run.id))
+                    # On the clock the start was taken on: finished - started is the duration.
+                    end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+                    at = end.replace(microsecond=0).isoformat()
+                    self.mirror.set_run_status(run.id, status, finished=True, at=at)
+                    self.mirror.release(run.id)
+                except (StorageError, MirrorError) as exc:
+                    # A full disk may refuse these too: the run stays "running" under a process
+                    # that is gone, which `runs` shows as interrupted and `resume` continues.
+                    log.warning("run %s: could not record its end: %s", run.id, exc)
+                    stopped = stopped or exc
+                self._emit(ev.RunFinished(run.id, status))
         if stopped is not None:
             raise stopped
         return status
@@ -325,27 +331,76 @@ class Engine:
                 task.cancel()
             await client.aclose()
 
-    async def _write(
-        self, commit: Callable[..., PageResult], *args: Any, **kwargs: Any
-    ) -> PageResult | None:
+    async def _write(self, page: PageWrite) -> PageResult | None:
         """Commit a page on the mirror's writer thread: SQLite works (without the GIL) while
         the event loop fetches and transforms the other streams' pages. The stream waits for
         its own page's commit, so each page still commits with its checkpoint, in order.
         ``None``: not committed, because the mirror refused another stream's page first (the
-        single writer thread sees that refusal before any page queued after it)."""
+        single writer thread sees that refusal before any page queued after it).
 
-        def job() -> PageResult | None:
-            if self._stopped is not None:
-                return None
-            try:
-                return commit(*args, **kwargs)
-            except (StorageError, MirrorError) as exc:
-                self._stopped = self._stopped or exc
-                raise
-
+        Pages queued while the writer is busy are committed together (:meth:`_commit_queued`).
+        """
         if self._writer is None:
-            return job()
-        return await asyncio.get_running_loop().run_in_executor(self._writer, job)
+            (outcome,) = self._outcomes([page])
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        queued = _QueuedPage(page, concurrent.futures.Future())
+        self._queued.append(queued)
+        try:
+            self._writer.submit(self._commit_queued)
+        except RuntimeError:  # the writer was shut down: the page must not wait for a later run
+            with contextlib.suppress(ValueError):
+                self._queued.remove(queued)
+            raise
+        return await asyncio.wrap_future(queued.result)
+
+    def _commit_queued(self) -> None:
+        """On the writer thread: commit every page queued so far in one transaction (a group
+        commit: one COMMIT, one WAL write, for the pages of several streams), each page's
+        result or error to its own stream. A page whose stream was cancelled before the writer
+        took it is left out, as a job not yet started was. Later jobs find the queue empty.
+        """
+        batch: list[_QueuedPage] = []
+        with contextlib.suppress(IndexError):
+            while True:
+                queued = self._queued.popleft()
+                if queued.result.set_running_or_notify_cancel():
+                    batch.append(queued)
+        if not batch:
+            return
+        try:
+            outcomes = self._outcomes([q.page for q in batch])
+        except BaseException as exc:  # not an error of a page (an interrupt): none is stored
+            for queued in batch:
+                queued.result.set_exception(exc)
+            raise
+        for queued, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                queued.result.set_exception(outcome)
+            else:
+                queued.result.set_result(outcome)
+
+    def _outcomes(self, pages: list[PageWrite]) -> list[PageResult | Exception | None]:
+        """Commit pages in one transaction: each page's result, or what stopped it.
+
+        When the mirror refuses (a :class:`StorageError` or :class:`MirrorError`), nothing is
+        stored: the first page takes the error (its stream fails, as when it committed alone)
+        and the others ``None`` (their streams stop, as after a refusal of another stream's
+        page); so does every page once the mirror has refused. A page that cannot be built (a
+        bug, not the mirror) is retried alone, so that it fails only its own stream.
+        """
+        if self._stopped is not None:
+            return [None for _ in pages]
+        try:
+            return list(self.mirror.commit_pages(pages))
+        except (StorageError, MirrorError) as exc:
+            self._stopped = self._stopped or exc
+            return [exc, *(None for _ in pages[1:])]
+        except Exception as exc:
+            if len(pages) == 1:
+                return [exc]
+        return [outcome for page in pages for outcome in self._outcomes([page])]
 
     def _check_sources(self, providers: Iterable[str]) -> None:
         """Each provider's base URL and credential, checked before anything starts; raises
@@ -425,19 +480,20 @@ class Engine:
                     # Taken now: the page read ahead adds its own calls while this one commits.
                     calls, waited = stats.api_calls, stats.wait_seconds
                     result = await self._write(
-                        self.mirror.commit_page,
-                        record,
-                        run.workspace,
-                        events,
-                        [(f.key, f.reason) for f in failures],
-                        fetched=taken,
-                        cursor=None if done else cursor,
-                        done=done,
-                        capped_at=capped_at,
-                        api_calls=calls - committed_calls,
-                        wait_s=waited - committed_wait,
-                        item_notes=kept_notes(page, events),
-                        note=note,
+                        PageWrite(
+                            record,
+                            run.workspace,
+                            events,
+                            [(f.key, f.reason) for f in failures],
+                            fetched=taken,
+                            cursor=None if done else cursor,
+                            done=done,
+                            capped_at=capped_at,
+                            api_calls=calls - committed_calls,
+                            wait_s=waited - committed_wait,
+                            item_notes=kept_notes(page, events),
+                            note=note,
+                        )
                     )
                     if result is None:  # another stream met a full disk first: stop here
                         with contextlib.suppress(StorageError, MirrorError):
@@ -582,6 +638,14 @@ class _ReadAhead:
             if not task.cancelled():
                 task.exception()  # retrieved: a failure of a page no one will take
         await self._pages.aclose()
+
+
+@dataclass(frozen=True)
+class _QueuedPage:
+    """A page waiting for the writer thread, and where its stream awaits the outcome."""
+
+    page: PageWrite
+    result: concurrent.futures.Future[PageResult | None]
 
 
 class LookupFailed(ApiError):

@@ -1,7 +1,7 @@
 """The local SQLite mirror (the only place that speaks SQL)."""
 
 from .browse import ObservationDetail, ObservationRow
-from .mirror import Mirror, PageResult
+from .mirror import Mirror, PageResult, PageWrite
 from .opening import held_here
 from .overview import RunTotals
 from .records import RunRecord, StreamRecord, combined_status
@@ -14,6 +14,7 @@ __all__ = [
     "ObservationDetail",
     "ObservationRow",
     "PageResult",
+    "PageWrite",
     "RunRecord",
     "RunTotals",
     "StreamRecord",

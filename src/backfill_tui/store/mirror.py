@@ -3,8 +3,9 @@
 This is the only module that speaks SQL. :meth:`Mirror.open` refuses, with one clear line and
 without writing a byte, any file that is not a backfill-tui mirror, is corrupt, or was made by a
 newer version (the checks: ``store/opening.py``). A page's observations and its stream's
-checkpoint are committed in one transaction (:meth:`Mirror.commit_page`), so a crash loses at
-most the page in flight.
+checkpoint are committed in one transaction (:meth:`Mirror.commit_page`; the pages of several
+streams queued together share one, :meth:`Mirror.commit_pages`), so a crash loses at most the
+pages in flight, one a stream.
 
 Past 400 lines on purpose: opening, the run and stream records, the page commit and the
 accounting share one connection and :meth:`Mirror.transaction`, the only write path; reading,
@@ -60,6 +61,10 @@ _INSERT = (
     f"VALUES ({', '.join('?' for _ in ROW_COLUMNS)}, 'backfill') "
     "ON CONFLICT (workspace_id, source_id) DO NOTHING"
 )
+#: WAL pages (4 KiB each) a run's writer connection lets the WAL grow to before it copies them
+#: into the main file; SQLite's default is 1,000, which copied the same index pages back every
+#: dozen pages of a run (bench/pipeline.py). Readers are not held back: WAL keeps them apart.
+RUN_WAL_AUTOCHECKPOINT = 10_000
 #: Rows per multi-row INSERT: 16 columns each stays far below SQLite's 32,766 variables.
 _ROWS_PER_STATEMENT = 500
 
@@ -84,6 +89,31 @@ def _insert_rows(count: int) -> str:
 class PageResult:
     new: int
     duplicates: int
+
+
+@dataclass(frozen=True)
+class PageWrite:
+    """One page to store with its stream's checkpoint (:meth:`Mirror.commit_pages`).
+
+    ``fetched``: items taken from the page (stored and failed); ``cursor``: the stream's
+    checkpoint after it (``None`` when ``done``); ``capped_at``: where the cap cut the stream;
+    ``api_calls`` and ``wait_s``: the calls and rate-limit seconds since the last page;
+    ``item_notes``: (item key, reason) of items stored with a part the provider could not
+    give; ``note``: a plain line about an ordinary state the stream met.
+    """
+
+    stream: StreamRecord
+    workspace: str
+    events: Sequence[SourceEvent]
+    failures: Sequence[tuple[str, str]]
+    fetched: int
+    cursor: str | None
+    done: bool
+    capped_at: str | None
+    api_calls: int
+    wait_s: float
+    item_notes: Sequence[tuple[str, str]] = ()
+    note: str | None = None
 
 
 class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
@@ -423,6 +453,26 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                     self.conn.execute("ROLLBACK")
                 raise translate(exc, self.path) from None
 
+    @contextmanager
+    def run_writes(self) -> Iterator[None]:
+        """While a run writes through this connection: the WAL checkpoints every
+        ``RUN_WAL_AUTOCHECKPOINT`` pages instead of SQLite's 1,000, then once (``PASSIVE``: it
+        waits for no reader) at the end, and the connection's own setting comes back.
+
+        Durability is unchanged: a committed page is in the WAL, which SQLite replays after a
+        crash (sqlite.org/wal.html). Errors at the end are ignored (the next checkpoint runs).
+        """
+        before = 1000
+        with suppress(sqlite3.Error):  # a setting, not a write: a refusal keeps SQLite's default
+            (before,) = self.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+            self.conn.execute(f"PRAGMA wal_autocheckpoint = {RUN_WAL_AUTOCHECKPOINT}")
+        try:
+            yield
+        finally:
+            with suppress(sqlite3.Error):
+                self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(before)}")
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     # -- runs and streams ---------------------------------------------------------------------
 
     def start_run(self, run: RunRecord, streams: Iterable[tuple[str, str, str]]) -> None:
@@ -610,53 +660,85 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         """Store one page's observations and its stream's checkpoint in one transaction.
 
         ``item_notes`` are (item key, reason) of items stored with a part the provider could
-        not give; ``note`` is a plain line about an ordinary state the stream met.
+        not give; ``note`` is a plain line about an ordinary state the stream met. Raises a
+        :class:`StorageError` or :class:`MirrorError` (nothing of the page stays).
+        """
+        page = PageWrite(
+            stream, workspace, events, failures, fetched=fetched, cursor=cursor, done=done,
+            capped_at=capped_at, api_calls=api_calls, wait_s=wait_s, item_notes=item_notes,
+            note=note,
+        )  # fmt: skip
+        return self.commit_pages([page])[0]
+
+    def commit_pages(self, pages: Sequence[PageWrite]) -> list[PageResult]:
+        """Store several pages, each with its own stream's checkpoint, in ONE transaction: all
+        of them or none (a group commit: the engine's writer thread takes every page queued
+        while it was busy, engine/run.py). Returns each page's result, in order.
+
+        One COMMIT instead of one per page: a commit writes the WAL and rewrites the same
+        index pages each time, about 5 ms a page (bench/pipeline.py). Pages of one stream must
+        be given in their order. Raises a :class:`StorageError` or :class:`MirrorError`
+        (nothing of any page stays), or what building a page's rows raised, before anything is
+        written.
         """
         at = now_iso()
-        rows = [
-            observation_row(e, workspace, stream.run_id, at, external_id)
-            for e, external_id in zip(events, nanoids(len(events)), strict=True)
-        ]
+        built = [(page, self._rows(page, at)) for page in pages]
         with self.transaction() as conn:
-            new = 0
-            for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-                part = rows[start : start + _ROWS_PER_STATEMENT]
-                values = [value for row in part for value in row]
-                new += max(conn.execute(_insert_rows(len(part)), values).rowcount, 0)
-            record_fetched(conn, stream.run_id, rows)
-            if failures:
-                conn.executemany(
-                    "INSERT INTO item_failures (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
-                    [(stream.run_id, stream.id, key, reason) for key, reason in failures],
-                )
-            if item_notes:
-                conn.executemany(
-                    "INSERT INTO item_notes (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
-                    [(stream.run_id, stream.id, key, reason) for key, reason in item_notes],
-                )
-            if note is not None:
-                conn.execute("UPDATE streams SET note = ? WHERE id = ?", (note, stream.id))
-            conn.execute(
-                "UPDATE streams SET cursor = ?, status = ?, fetched = fetched + ?, new = new + ?,"
-                " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"
-                " api_calls = api_calls + ?, rate_limit_wait_s = rate_limit_wait_s + ?,"
-                " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?"
-                " WHERE id = ?",
-                (
-                    cursor,
-                    StreamStatus.COMPLETED if done else StreamStatus.RUNNING,
-                    fetched,
-                    new,
-                    len(rows) - new,
-                    len(failures),
-                    api_calls,
-                    wait_s,
-                    int(capped_at is not None),
-                    capped_at,
-                    at,
-                    stream.id,
-                ),
+            return [self._store_page(conn, page, rows, at) for page, rows in built]
+
+    @staticmethod
+    def _rows(page: PageWrite, at: str) -> list[tuple[Any, ...]]:
+        run_id, workspace = page.stream.run_id, page.workspace
+        return [
+            observation_row(e, workspace, run_id, at, external_id)
+            for e, external_id in zip(page.events, nanoids(len(page.events)), strict=True)
+        ]
+
+    @staticmethod
+    def _store_page(
+        conn: sqlite3.Connection, page: PageWrite, rows: list[tuple[Any, ...]], at: str
+    ) -> PageResult:
+        """Inside a transaction: a page's rows, fetched items, failures, notes, checkpoint."""
+        stream = page.stream
+        new = 0
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            part = rows[start : start + _ROWS_PER_STATEMENT]
+            values = [value for row in part for value in row]
+            new += max(conn.execute(_insert_rows(len(part)), values).rowcount, 0)
+        record_fetched(conn, stream.run_id, rows)
+        if page.failures:
+            conn.executemany(
+                "INSERT INTO item_failures (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
+                [(stream.run_id, stream.id, key, reason) for key, reason in page.failures],
             )
+        if page.item_notes:
+            conn.executemany(
+                "INSERT INTO item_notes (run_id, stream_id, item_key, reason) VALUES (?,?,?,?)",
+                [(stream.run_id, stream.id, key, reason) for key, reason in page.item_notes],
+            )
+        if page.note is not None:
+            conn.execute("UPDATE streams SET note = ? WHERE id = ?", (page.note, stream.id))
+        conn.execute(
+            "UPDATE streams SET cursor = ?, status = ?, fetched = fetched + ?, new = new + ?,"
+            " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"
+            " api_calls = api_calls + ?, rate_limit_wait_s = rate_limit_wait_s + ?,"
+            " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?"
+            " WHERE id = ?",
+            (
+                page.cursor,
+                StreamStatus.COMPLETED if page.done else StreamStatus.RUNNING,
+                page.fetched,
+                new,
+                len(rows) - new,
+                len(page.failures),
+                page.api_calls,
+                page.wait_s,
+                int(page.capped_at is not None),
+                page.capped_at,
+                at,
+                stream.id,
+            ),
+        )
         return PageResult(new, len(rows) - new)
 
     def add_stream_calls(self, stream_id: int, api_calls: int, wait_s: float) -> None:

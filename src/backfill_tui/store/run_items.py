@@ -59,11 +59,16 @@ def _normal(value: Any) -> str:
     return str(value)
 
 
+#: ``"1:"`` then 8 hex characters per content field: one formatting for the whole digest
+#: (about a third less time per row than formatting each part, bench/pipeline.py).
+_DIGEST_FORMAT = DIGEST_VERSION + ":" + "%08x" * len(CONTENT_FIELDS)
+_crc32 = zlib.crc32
+
+
 def _fingerprint(values: Iterable[Any]) -> str:
-    parts = [
-        f"{zlib.crc32((v if v.__class__ is str else _normal(v)).encode()):08x}" for v in values
-    ]
-    return DIGEST_VERSION + ":" + "".join(parts)
+    return _DIGEST_FORMAT % tuple(
+        [_crc32((v if v.__class__ is str else _normal(v)).encode()) for v in values]
+    )
 
 
 def digest(values: Mapping[str, Any]) -> str:
@@ -96,7 +101,7 @@ def row_digest(row: Sequence[Any]) -> tuple[str, str]:
     """(source_id, digest) of a row made by ``observation_row``."""
     if len(row) != len(ROW_COLUMNS):
         raise ValueError(f"an observation row has {len(row)} columns, not {len(ROW_COLUMNS)}")
-    return str(row[_SOURCE_ID]), _fingerprint(row[i] for i in _CONTENT_AT)
+    return str(row[_SOURCE_ID]), _fingerprint([row[i] for i in _CONTENT_AT])
 
 
 def record_fetched(conn: sqlite3.Connection, run_id: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -10,7 +10,7 @@ keeps. The registry weights are kept for when production fixes the lookup.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..models import SourceEvent
@@ -64,6 +64,17 @@ _CVE = re.compile(r"\bcve-\d+\b", re.ASCII | re.IGNORECASE)
 _WORD_GROUPS = tuple(
     (frozenset(w for w in words.split("|") if "\\" not in w), delta) for words, delta in _GROUPS
 )
+#: The same for ASCII text, read as bytes: ``bytes.translate`` lower-cases it and turns every
+#: non-word byte into a space, and ``split`` gives the tokens, several times faster than the
+#: regex on a long body (bench/pipeline.py). Only for ASCII text: ``str.lower`` turns a few
+#: non-ASCII letters into ASCII ones (KELVIN SIGN into "k"), which the bytes would not.
+_WORD_BYTES = bytes(
+    b + 32 if 65 <= b <= 90 else b if 48 <= b <= 57 or 97 <= b <= 122 or b == 95 else 32
+    for b in range(256)
+)
+_WORD_GROUPS_ASCII = tuple(
+    (frozenset(w.encode() for w in words), delta) for words, delta in _WORD_GROUPS
+)
 
 
 def base_weight(event: SourceEvent) -> int:
@@ -75,9 +86,14 @@ def base_weight(event: SourceEvent) -> int:
 def score(event: SourceEvent) -> int:
     text = f"{event.title} {event.body}"
     total = base_weight(event)
-    tokens = set(_TOKEN.findall(text.lower()))
-    for index, (words, delta) in enumerate(_WORD_GROUPS):
-        if not tokens.isdisjoint(words) or (index == 0 and _CVE.search(text)):
+    if text.isascii():
+        tokens: set[Any] = set(text.encode("ascii").translate(_WORD_BYTES).split())
+        groups: tuple[tuple[frozenset[Any], int], ...] = _WORD_GROUPS_ASCII
+        maybe_cve = b"cve" in tokens  # "CVE-2024-1" holds the token "cve"
+    else:
+        tokens, groups, maybe_cve = set(_TOKEN.findall(text.lower())), _WORD_GROUPS, True
+    for index, (words, delta) in enumerate(groups):
+        if not tokens.isdisjoint(words) or (index == 0 and maybe_cve and _CVE.search(text)):
             total += delta
     total += min(15, 3 * len(event.references))  # words match whole: "fixes" is not "fix"
     if len(event.body) > 500:
