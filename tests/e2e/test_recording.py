@@ -85,9 +85,7 @@ def test_a_recording_holds_no_credential(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token={TOKEN},faults=0.1,clock=virtual")
-    rec = tmp_path / "secret.rec.gz"
-    rec.write_text("an older file, readable by all")
-    rec.chmod(0o644)
+    rec = tmp_path / "secret.rec.gz"  # new: --record never replaces a file (test_output_safety)
     result = run_cli(
         capsys,
         "run",

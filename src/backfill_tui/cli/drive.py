@@ -35,7 +35,10 @@ def check_side_outputs(environment: Environment, db: Path) -> None:
     simulator = environment.simulator
     if simulator is not None and simulator.config.request_log is not None:
         check_output(
-            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+            simulator.config.request_log,
+            option="BACKFILL_SIM request_log",
+            protected=in_use(db),
+            existing="append",
         )
 
 
