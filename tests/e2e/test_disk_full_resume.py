@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support import limit_pages, run_cli
+from support import limit_pages, run_cli, simulated_engine
 
+from backfill_tui.engine import progress as ev
 from backfill_tui.engine.summary import run_summary
+from backfill_tui.errors import DiskFull
 from backfill_tui.store import Mirror
-from backfill_tui.terms import RESUMABLE
+from backfill_tui.terms import RESUMABLE, RunStatus, StreamStatus
 
 #: Today's UTC midnight: the simulated history ends about now, so every window holds items.
 ANCHOR = (datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()).replace(
@@ -46,6 +48,37 @@ def test_a_run_the_disk_stopped_says_interrupted_and_resumes(
     resumed = run_cli(capsys, "resume", summary["run_id"], "--db", str(db), "--json")
     assert resumed.code == 0, resumed.err
     assert json.loads(resumed.out)["status"] == "completed"
+
+
+def test_the_engine_says_interrupted_for_a_run_the_disk_stopped_while_its_process_lives_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the app shows (its header, every stream, the runs list) comes from the engine's
+    events and the mirror while the app lives on: a run the disk stopped is ``interrupted``
+    there too, every unfinished stream with it, never "cancelled" (nobody cancelled it: a
+    tester's finding) nor "failed"; the stream that met the full disk says so."""
+    db = tmp_path / "d.db"
+    Mirror.open(db).close()
+    events: list[ev.ProgressEvent] = []
+    with monkeypatch.context() as disk:
+        limit_pages(disk, db, 30)
+        sim = simulated_engine(db, f"anchor={ANCHOR}")
+        sim.engine.subscribe(events.append)
+        with pytest.raises(DiskFull):
+            sim.run("github:acme/rocket", "linear:ENG", workspace="wd", days=90)
+    ends = [e for e in events if isinstance(e, ev.StreamFinished)]
+    stopped = [e for e in ends if e.status != StreamStatus.COMPLETED]
+    assert len(stopped) > 1 and {e.status for e in stopped} == {StreamStatus.INTERRUPTED}
+    assert any("disk full" in (e.error or "") for e in stopped)
+    assert len({e.stream for e in ends}) == len(ends)  # each stream's end said once
+    (finished,) = [e for e in events if isinstance(e, ev.RunFinished)]
+    assert finished.status == RunStatus.INTERRUPTED
+    (run,) = sim.mirror.list_runs()
+    summary = run_summary(sim.mirror, run)  # asks the mirror: this process still lives
+    assert summary["status"] == "interrupted"
+    streams = {s["status"] for src in summary["sources"] for s in src["streams"]}
+    assert streams <= {"completed", "interrupted"}, summary
+    sim.mirror.close()
 
 
 def test_the_summary_of_a_run_whose_process_is_gone_says_interrupted(

@@ -191,20 +191,43 @@ def test_replay_into_the_recording_itself_is_refused(
 def test_what_may_be_written_is_written_whole(
     built: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A report may replace an old report; a recording may go to a new path or over a text file."""
+    """A report may replace an earlier report; a recording goes to a new path."""
     db = Path(shutil.copy(built.db, tmp_path / "m.db"))
     old = tmp_path / "report.md"
-    old.write_text("an old report\n")
+    assert run_cli(capsys, "report", built.run_id, "--db", str(db), "-o", str(old)).code == 0
+    old.write_text(old.read_text() + "an old line\n")
     result = run_cli(capsys, "report", built.run_id, "--db", str(db), "--output", str(old))
     assert result.code == 0, result.err
     assert old.read_text().startswith(f"# backfill-tui run {built.run_id}")
-    rec = tmp_path / "notes.txt"
-    rec.write_text("not precious\n")
+    assert "an old line" not in old.read_text()
+    rec = tmp_path / "run.rec.gz"
     result = run_cli(capsys, *_run(Fixture(db, rec, ""), ["--record", str(rec)]))
     assert result.code == 0, result.err
     assert read_recording(rec).exchanges
     assert stat.S_IMODE(rec.stat().st_mode) == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.db", "notes.txt", "report.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.db", "report.md", "run.rec.gz"]
+
+
+@pytest.mark.parametrize("option", ["--record", "--output"])
+def test_an_ordinary_file_is_never_overwritten(
+    option: str, built: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--record`` (and ``report --output``) over a text file the user keeps: refused in one
+    line, exit 2, the file untouched. ``--record`` replaced it silently (a tester's notes)."""
+    db = Path(shutil.copy(built.db, tmp_path / "m.db"))
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes, not precious to the product\n")
+    if option == "--record":
+        result = run_cli(capsys, *_run(Fixture(db, notes, ""), ["--record", str(notes)]))
+    else:
+        result = run_cli(capsys, "report", built.run_id, "--db", str(db), "--output", str(notes))
+    assert result.code == 2, result.err
+    assert result.err == (
+        f"backfill-tui: error: {option} {notes} already exists and is not overwritten: choose "
+        "another file (or delete it yourself first if it is no longer needed)\n"
+    )
+    assert notes.read_text() == "my notes, not precious to the product\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.db", "notes.txt"]
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path: Path) -> None:
@@ -237,7 +260,10 @@ def test_sniffing_reads_the_header_not_the_name(built: Fixture, tmp_path: Path) 
     assert sniff(tmp_path / "c.txt") == "a SQLite write-ahead log"
     (tmp_path / "d.db").write_text("plain text")
     assert sniff(tmp_path / "d.db") is None
-    assert check_output(tmp_path / "d.db", option="--output") == tmp_path / "d.db"
+    # the name is no reason to refuse a log appended to it; a new file refuses any file there
+    assert check_output(tmp_path / "d.db", option="log", existing="append") == tmp_path / "d.db"
+    with pytest.raises(UsageError, match="already exists"):
+        check_output(tmp_path / "d.db", option="--output")
 
 
 def test_the_log_is_private_and_never_written_into_a_database(

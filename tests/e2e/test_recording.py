@@ -85,9 +85,7 @@ def test_a_recording_holds_no_credential(
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},token={TOKEN},faults=0.1,clock=virtual")
-    rec = tmp_path / "secret.rec.gz"
-    rec.write_text("an older file, readable by all")
-    rec.chmod(0o644)
+    rec = tmp_path / "secret.rec.gz"  # new: --record never replaces a file (test_output_safety)
     result = run_cli(
         capsys,
         "run",
@@ -260,3 +258,61 @@ def test_record_needs_a_usable_path(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     assert result.code == 2 and "does not exist" in result.err
     assert not (tmp_path / "m.db").exists()
+
+
+def _open_line(rec: Path) -> str:
+    """What opening ``rec`` for a replay says (``RecordingError``'s line), or "opened"."""
+    from backfill_tui.recording import RecordingError
+    from backfill_tui.recording.fileformat import open_recording
+
+    try:
+        open_recording(rec, lambda exchange: 0).close()
+    except RecordingError as exc:
+        return str(exc)
+    return "opened"
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_a_recording_that_cannot_be_read_is_said_so_not_damaged(
+    locked: str,
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A sound recording the user may not read (``chmod 600`` by another user, or in a folder
+    they may not enter) is said to be unreadable, with how to mend it: it said "damaged
+    (PermissionError); ask for the original recording" (a tester's finding), or for the folder
+    a traceback. Root reads anything, so under root the attempt runs as ``nobody``."""
+    import os
+    import shutil
+    import tempfile
+
+    from support import call_as_nobody
+
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    outer = Path(tempfile.mkdtemp(prefix="backfill-rec-", dir="/tmp"))  # nobody may enter /tmp
+    try:
+        outer.chmod(0o755)
+        folder = outer / "kept"
+        folder.mkdir(mode=0o755)
+        rec = folder / "r.rec.gz"
+        recorded = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--days", "7", "--workspace", "demo",
+                           "--db", str(tmp_path / "m.db"), "--record", str(rec))  # fmt: skip
+        assert recorded.code == 0, recorded.err
+        assert _open_line(rec) == "opened"
+        root = os.geteuid() == 0
+        if locked == "file":
+            rec.chmod(0o600 if root else 0o000)
+        else:
+            folder.chmod(0o700 if root else 0o000)
+        line = call_as_nobody(lambda: _open_line(rec)) if root else _open_line(rec)
+        assert line == (
+            f"{rec} cannot be read (permission denied); give yourself read access to it and "
+            "to its folders (chmod/chown, or ask their owner), or copy it to a place you can read"
+        )
+    finally:
+        for path in (outer, outer / "kept"):
+            if path.exists():
+                path.chmod(0o755)
+        shutil.rmtree(outer)

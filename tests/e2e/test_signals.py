@@ -189,6 +189,60 @@ def test_the_second_stop_signal_says_so_and_the_third_quits_at_once() -> None:
     assert done.returncode == 130
 
 
+def test_the_third_ctrl_c_quits_at_once_while_another_process_locks_the_mirror(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C while the run's write waits (SQLite's busy timeout, 30 s) for a lock another
+    process holds: the first says the stop waits for the lock, the third exits 130 while the
+    lock is still held, and after it nothing stored is lost: ``runs`` shows the run
+    interrupted and ``resume`` finishes it exactly. Before, the main thread sat in the wait:
+    the first and third said and did nothing until the lock went (a tester's finding)."""
+    db = tmp_path / "m.db"
+    config = f"anchor={anchor},latency=0.3"
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    process = start("run", SOURCE, "sentry:acme/rocket", "--simulate", "--workspace", "demo",
+                    "--db", str(db))  # fmt: skip
+    lines: list[str] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
+    reader.start()
+    wait_until(lambda: observations(db) > 0, process)
+    holder = sqlite3.connect(db, isolation_level=None, timeout=30)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        wait_until(lambda: any(x.startswith("waiting for the mirror") for x in lines), process)
+        process.send_signal(signal.SIGINT)
+        wait_until(lambda: any("stopping; waiting for the mirror" in x for x in lines), process)
+        process.send_signal(signal.SIGINT)
+        wait_until(lambda: any("already stopping" in x for x in lines), process)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=120)
+        assert holder.in_transaction  # the lock was still held when the command ended
+    finally:
+        holder.rollback()
+        holder.close()
+    reader.join(timeout=10)
+
+    assert code == 130, "".join(lines)
+    assert "Traceback" not in "".join(lines)
+    kept = observations(db)
+    listed = run_cli(capsys, "runs", "--json", "--db", str(db))
+    (run,) = json.loads(listed.out)
+    assert run["status"] == "interrupted"
+    resumed = run_cli(capsys, "resume", run["run_id"], "--db", str(db), "--json")
+    assert resumed.code == 0, resumed.err
+    ids = stored_ids(db)
+    assert len(ids) == len(set(ids)) and len(ids) >= kept
+    since = json.loads(resumed.out)["since"]
+    expected = ground_truth(config, "github", "acme/rocket", since) | ground_truth(
+        config, "sentry", "acme/rocket", since
+    )
+    assert set(ids) == expected
+
+
 class SlowInngest:
     """Answers like Inngest's event API, slowly, and keeps the first event of each id."""
 

@@ -5,6 +5,7 @@ exit status. ``run``, ``resume`` and ``replay`` all call :func:`drive` (written 
 from __future__ import annotations
 
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from ..engine.outputs import check_output, in_use
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["check_side_outputs", "drive"]
 
+#: Seconds a write has waited for the mirror's write lock before a first Ctrl-C says the stop
+#: waits for it (free, the lock is taken in microseconds; another process may hold it 30 s).
+LOCK_WAIT_SAID_S = 0.1
+
 
 def check_side_outputs(environment: Environment, db: Path) -> None:
     """Refuse the simulator's ``request_log`` if it would append to the mirror, a database or a
@@ -30,7 +35,10 @@ def check_side_outputs(environment: Environment, db: Path) -> None:
     simulator = environment.simulator
     if simulator is not None and simulator.config.request_log is not None:
         check_output(
-            simulator.config.request_log, option="BACKFILL_SIM request_log", protected=in_use(db)
+            simulator.config.request_log,
+            option="BACKFILL_SIM request_log",
+            protected=in_use(db),
+            existing="append",
         )
 
 
@@ -39,7 +47,17 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> RunStatus:
 
     from .signals import cancel_on_signals
 
-    with cancel_on_signals(stop):  # SIGINT/SIGTERM cancel the run: streams marked, data kept
+    def waiting() -> str | None:  # said at the first Ctrl-C: the stop may wait for the lock
+        since = engine.mirror.lock_wait_since  # a write's lock takes microseconds if free
+        if since is None or time.monotonic() - since < LOCK_WAIT_SAID_S:
+            return None
+        return (
+            "stopping; waiting for the mirror, whose write lock another process holds, to "
+            "record the stop; what is stored is kept"
+        )
+
+    # SIGINT/SIGTERM cancel the run: streams marked, data kept
+    with cancel_on_signals(stop, waiting=waiting):
         try:
             return await engine.run(run_id)
         except asyncio.CancelledError:

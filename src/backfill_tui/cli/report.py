@@ -2,7 +2,8 @@
 
 Parameters, per-stream counts, API calls, rate-limit waits, failures with reasons and the
 observations-per-day histogram (``report.py``); on stdout, or in ``--output FILE`` (checked and
-written atomically by ``outputs.py``: never the mirror, a database or a recording).
+written atomically by ``outputs.py``: never the mirror, a database, a recording or any other
+file but an earlier report).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     path = db_path(args)
     output: Path | None = args.output
     if output is not None:  # before anything is read: a refused path costs nothing
-        output = check_output(output, option="--output", protected=in_use(path))
+        # an earlier report may be replaced; any other file there is refused, untouched
+        output = check_output(output, option="--output", protected=in_use(path), existing="report")
     mirror = open_mirror(args, readonly=True)  # reading only: works on a read-only mirror
     try:
         text = run_report(mirror, args.run_id)

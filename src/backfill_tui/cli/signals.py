@@ -19,6 +19,10 @@ summary and the ``resume`` line still come): it says the command is already stop
 quit at once. A third quits at once with 130 (128 + SIGINT, as a shell reports Ctrl-C), which
 is safe: every page is committed with its checkpoint in one transaction, so a stop between two
 commits loses nothing stored (the same reason ``kill -9`` is safe: tests/e2e/test_resume.py).
+The signals are counted on a thread that reads them from :func:`signal.set_wakeup_fd`'s pipe,
+so the second and third work even while the main thread is blocked in C (a write waiting up to
+SQLite's busy timeout for another process's lock); the first then also says what the stop
+waits for (``cancel_on_signals(waiting=...)``).
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -58,26 +62,93 @@ class Stop:
     #: The command has said its last line: a stop signal now changes nothing (the process is
     #: about to exit with the status it printed), so it is ignored.
     settled: bool = False
+    #: What the first stop signal does instead of raising :class:`KeyboardInterrupt` (set by
+    #: :func:`cancel_on_signals`: cancel the run's task from any thread).
+    cancel: Callable[[], None] | None = None
+    #: Why a stop may take a while, asked at the first stop signal: a line to say at once (the
+    #: mirror is locked by another process), or ``None`` when the stop should be quick.
+    waiting: Callable[[], str | None] | None = None
+    #: The first stop signal has been acted on: the run's task cancelled (:attr:`cancel`) or
+    #: :class:`KeyboardInterrupt` raised in the main thread.
+    acted: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def note(self, signum: int) -> bool:
-        """Note ``signum``; True for the first stop signal (the one to act on). The second
-        says on stderr that the command is already stopping; the third exits at once with
-        :data:`EXIT_FORCED`. Once :attr:`settled`, nothing happens."""
-        if self.settled:
-            return False
-        self.count += 1
-        if self.signal_name is None:
-            self.signal_name = signal.Signals(signum).name
-        if self.count == 2:
-            with contextlib.suppress(OSError, ValueError):
-                sys.stderr.write(
-                    "backfill-tui: already stopping; what is stored is kept "
-                    "(press Ctrl-C again to quit at once)\n"
-                )
-                sys.stderr.flush()
-        elif self.count > 2:
+        """Note ``signum``; True for the first stop signal (the one to act on: it calls
+        :attr:`cancel` and says :attr:`waiting`'s line, if any). The second says on stderr
+        that the command is already stopping; the third exits at once with
+        :data:`EXIT_FORCED`. Once :attr:`settled`, nothing happens. Called on the thread that
+        watches the signals (:func:`stop_on_signals`), so it works while the main thread is
+        blocked (in SQLite's wait for another process's lock, say)."""
+        with self._lock:
+            if self.settled:
+                return False
+            self.count += 1
+            count = self.count
+            if self.signal_name is None:
+                self.signal_name = signal.Signals(signum).name
+        if count == 1:
+            if self.cancel is not None:
+                self.acted = True
+                self.cancel()
+            line = self.waiting() if self.waiting is not None else None
+            if line:
+                _say(f"backfill-tui: {line} (press Ctrl-C twice more to quit at once)\n")
+        elif count == 2:
+            _say(
+                "backfill-tui: already stopping; what is stored is kept "
+                "(press Ctrl-C again to quit at once)\n"
+            )
+        else:
             os._exit(EXIT_FORCED)
-        return self.count == 1
+        return count == 1
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+
+class _SignalWatch:
+    """A thread that reads the stop signals from :func:`signal.set_wakeup_fd`'s pipe and notes
+    each at once (:meth:`Stop.note`). Python runs a signal's handler only when the main thread
+    runs Python code; a main thread blocked in C (SQLite waiting up to its busy timeout for
+    another process's write lock) ran neither the handler nor the event loop's, so the third
+    Ctrl-C waited for the lock (a tester's finding). The C-level handler writes the signal's
+    number to the pipe whatever the main thread does."""
+
+    def __init__(self, stop: Stop) -> None:
+        self.stop = stop
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)  # set_wakeup_fd's rule: it must never block
+        try:
+            self._previous = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        except (OSError, ValueError):
+            os.close(self._read)
+            os.close(self._write)
+            raise
+        self._thread = threading.Thread(target=self._watch, name="stop-signals", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                data = os.read(self._read, 64)
+            except OSError:
+                return
+            if not data:  # closed: the block ended
+                return
+            for signum in data:
+                if signum in STOP_SIGNALS:
+                    self.stop.note(signum)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            signal.set_wakeup_fd(self._previous)
+        os.close(self._write)  # the thread reads the end of the pipe and ends
+        self._thread.join()
+        os.close(self._read)
 
 
 @contextlib.contextmanager
@@ -85,7 +156,11 @@ def stop_on_signals() -> Iterator[Stop]:
     """For the block, SIGTERM and SIGINT both raise :class:`KeyboardInterrupt` (noted in the
     yielded :class:`Stop`); the previous handlers are restored after it. Outside the main thread
     (where handlers cannot be set) it changes nothing. Nested in another such block, it yields
-    the outer block's :class:`Stop`: one count of signals for the whole command."""
+    the outer block's :class:`Stop`: one count of signals for the whole command.
+
+    The signals are counted on a thread of their own (:class:`_SignalWatch`), so the second
+    and third are said and obeyed even while the main thread is blocked; the handler in the
+    main thread only raises the first one's :class:`KeyboardInterrupt`."""
     global _current
     if threading.current_thread() is not threading.main_thread():
         yield Stop()
@@ -94,9 +169,20 @@ def stop_on_signals() -> Iterator[Stop]:
         yield _current
         return
     stop = _current = Stop()
+    try:
+        watch: _SignalWatch | None = _SignalWatch(stop)
+    except (OSError, ValueError):  # no wakeup pipe here: the handler counts, as it can
+        watch = None
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        if stop.note(signum):
+        if watch is None:
+            if stop.note(signum) and stop.cancel is None:
+                stop.acted = True
+                raise KeyboardInterrupt
+        elif not (stop.settled or stop.acted or stop.cancel is not None):
+            # the watch counts; only the first signal's interruption is raised here
+            stop.acted = True
+            stop.signal_name = stop.signal_name or signal.Signals(signum).name
             raise KeyboardInterrupt
 
     saved: dict[int, Any] = {}
@@ -108,34 +194,33 @@ def stop_on_signals() -> Iterator[Stop]:
         _current = None
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+        if watch is not None:
+            watch.close()
 
 
 @contextlib.contextmanager
-def cancel_on_signals(stop: Stop, task: asyncio.Task[Any] | None = None) -> Iterator[None]:
-    """Inside a running event loop: a stop signal cancels ``task`` (default: the current task)
-    instead of raising into whatever code the loop was running. Restores the Python-level
-    handlers (``stop_on_signals``'s) when the block ends. Does nothing where the loop cannot
-    take signal handlers (a worker thread, Windows)."""
+def cancel_on_signals(
+    stop: Stop,
+    task: asyncio.Task[Any] | None = None,
+    *,
+    waiting: Callable[[], str | None] | None = None,
+) -> Iterator[None]:
+    """Inside a running event loop: the first stop signal cancels ``task`` (default: the
+    current task) through the loop, from the thread that watches the signals, instead of
+    raising into whatever code the loop was running. ``waiting`` says at the first signal why
+    the stop may take a while (:attr:`Stop.waiting`). Both are unset when the block ends."""
     import asyncio
 
     loop = asyncio.get_running_loop()
     target = task or asyncio.current_task()
 
-    def cancel(signum: int) -> None:
-        if stop.note(signum) and target is not None:
-            target.cancel()
+    def cancel() -> None:
+        if target is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to cancel
+                loop.call_soon_threadsafe(target.cancel)
 
-    installed: dict[int, Any] = {}
-    for sig in STOP_SIGNALS:
-        previous = signal.getsignal(sig)
-        try:
-            loop.add_signal_handler(sig, cancel, sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            continue
-        installed[sig] = previous
+    stop.cancel, stop.waiting = cancel, waiting
     try:
         yield
     finally:
-        for signum, previous in installed.items():
-            loop.remove_signal_handler(signum)
-            signal.signal(signum, previous)
+        stop.cancel = stop.waiting = None

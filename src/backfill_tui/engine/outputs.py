@@ -6,7 +6,9 @@ Two promises (issue 10, item 1):
   (:class:`~backfill_tui.errors.UsageError`, exit status 2), a path that is one of the files in
   use (the mirror and its ``-wal``/``-shm``/``-journal``, a recording being replayed), or that
   already holds a SQLite database, a SQLite write-ahead log or a backfill-tui recording, whatever
-  its name: the header bytes decide, not the suffix.
+  its name: the header bytes decide, not the suffix. A new file (``--record``, a screenshot)
+  refuses any file already there (a tester's ``notes.txt`` was replaced by a recording); a
+  report replaces only an earlier report; only an appended log takes another existing file.
 - **Never leave half a file where a good one stood.** :func:`atomic_write` writes to a temporary
   file in the same folder and renames it into place (``os.replace``) only once it is complete
   and flushed to disk; on any failure the temporary file is removed and the old file is intact.
@@ -25,7 +27,7 @@ import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 from ..errors import UsageError
 
@@ -44,6 +46,11 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 _WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")  # sqlite.org/fileformat2.html#walformat
 _GZIP_MAGIC = b"\x1f\x8b"
 _RECORDING_MARK = b'"format":"backfill-tui-recording"'
+#: How a report starts (``engine/report.py``): a file so made may be replaced by a new report.
+_REPORT_MARK = b"# backfill-tui run "
+
+#: What an output may do to a file already at its path (:func:`check_output`).
+Existing = Literal["refuse", "report", "append"]
 
 
 def in_use(path: str | os.PathLike[str] | None, what: str = "the mirror") -> list[tuple[Path, str]]:
@@ -109,14 +116,19 @@ def check_output(
     *,
     option: str,
     protected: Iterable[tuple[Path, str]] = (),
+    existing: Existing = "refuse",
 ) -> Path:
     """Refuse ``path`` as an output unless writing it can lose nothing; return it expanded.
 
     ``option`` names the argument in the message (``--output``, ``--record``). ``protected``:
-    the files in use with their names for the message (see :func:`in_use`). Raises :class:`UsageError` (one line, exit 2) when
-    ``path`` is a folder, its folder does not exist, it is one of ``protected`` (also through a
-    symlink or hard link), it already holds a SQLite database, WAL or recording, or it (or its
-    folder) cannot be written.
+    the files in use with their names for the message (see :func:`in_use`). ``existing``: what
+    may be done to a file already at ``path``: ``"refuse"`` any (a recording, a screenshot:
+    a new file), ``"report"`` replace an earlier report only (its first bytes), ``"append"``
+    append to anything but a database, WAL or recording (the simulator's request log).
+    Raises :class:`UsageError` (one line, exit 2) when ``path`` is a folder, its folder does
+    not exist, it is one of ``protected`` (also through a symlink or hard link), it already
+    holds a SQLite database, WAL or recording, it exists and ``existing`` does not allow it,
+    or it (or its folder) cannot be written.
     """
     target = Path(path).expanduser()
     if target.is_dir():
@@ -152,7 +164,21 @@ def check_output(
                 f"{option} {target} already holds {kind}; refusing to overwrite it: "
                 "choose another file (or delete it yourself if it is no longer needed)"
             )
+        if existing == "refuse" or (existing == "report" and not _is_report(target)):
+            raise UsageError(
+                f"{option} {target} already exists and is not overwritten: choose another "
+                "file (or delete it yourself first if it is no longer needed)"
+            )
     return target
+
+
+def _is_report(path: Path) -> bool:
+    """Whether ``path`` starts as a backfill-tui report does (``_REPORT_MARK``)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_REPORT_MARK)) == _REPORT_MARK
+    except OSError:
+        return False
 
 
 class AtomicFile:

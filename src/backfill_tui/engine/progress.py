@@ -86,7 +86,7 @@ class RateLimitWait:
 class StreamFinished:
     run_id: str
     stream: str
-    status: StreamStatus  # completed | failed | cancelled
+    status: StreamStatus  # completed | failed | cancelled | interrupted (the mirror stopped it)
     counters: StreamCounters
     error: str | None = None
     capped: bool = False
@@ -97,7 +97,7 @@ class StreamFinished:
 @dataclass(frozen=True)
 class RunFinished:
     run_id: str
-    status: RunStatus  # completed | partial | failed | cancelled
+    status: RunStatus  # completed | partial | failed | cancelled | interrupted (as above)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ class Engine:
         self._subscribers: list[Subscriber] = []
         #: Set when the mirror refused a write: every other stream stops at its next page.
         self._stopped: BackfillError | None = None
+        #: The streams whose end this run has said (``StreamFinished``), by key.
+        self._said: set[str] = set()
         #: The token pools of sources given several tokens, by source (calls and quota per
         #: token, by fingerprint, for the summary; http/tokens.py).
         self.token_pools: dict[str, TokenPool] = {}
@@ -102,6 +104,8 @@ class Engine:
         self._subscribers.append(subscriber)
 
     def _emit(self, event: ev.ProgressEvent) -> None:
+        if isinstance(event, ev.StreamFinished):
+            self._said.add(event.stream)
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)
@@ -175,7 +179,7 @@ class Engine:
         for stream in streams:
             by_source.setdefault((stream.provider, stream.target), []).append(stream)
         status = RunStatus.CANCELLED
-        self._stopped = None
+        self._stopped, self._said = None, set()
         stopped: BackfillError | None = None
         with self.mirror.run_writes():  # the WAL checkpointed once, not every few pages
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
@@ -191,19 +195,27 @@ class Engine:
                 self._writer.shutdown(wait=True)  # a page being committed lands before the end
                 self._writer = None
                 watch.stop()
+                stopped = stopped or self._stopped
                 try:
-                    # Streams cancelled before their task started never ran their own handlers.
                     unfinished = [
                         s
                         for s in self.mirror.streams(run.id)
                         if s.status in (StreamStatus.PENDING, StreamStatus.RUNNING)
                     ]
-                    self._mark(unfinished, StreamStatus.CANCELLED, None)
-                    status = combined_status(s.status for s in self.mirror.streams(run.id))
-                    # On the clock the start was taken on: finished - started is the duration.
-                    end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
-                    at = end.replace(microsecond=0).isoformat()
-                    self.mirror.set_run_status(run.id, status, finished=True, at=at)
+                    if stopped is not None:  # the mirror stopped it, not the user: interrupted
+                        status = RunStatus.INTERRUPTED
+                        for s in unfinished:
+                            if s.key not in self._said:  # a source whose lookup never ended
+                                self._interrupted(s, s.counters)
+                        self.mirror.set_run_interrupted(run.id)
+                    else:
+                        # Streams cancelled before their task started never ran their handlers.
+                        self._mark(unfinished, StreamStatus.CANCELLED, None)
+                        status = combined_status(s.status for s in self.mirror.streams(run.id))
+                        # On the clock the start was taken on: finished - started is the time.
+                        end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+                        at = end.replace(microsecond=0).isoformat()
+                        self.mirror.set_run_status(run.id, status, finished=True, at=at)
                     self.mirror.release(run.id)
                 except (StorageError, MirrorError) as exc:
                     # A full disk may refuse these too: the run stays "running" under a process
@@ -424,6 +436,22 @@ class Engine:
             self.mirror.set_stream_status(stream.id, status, error)
             self._emit(ev.StreamFinished(stream.run_id, stream.key, status, stream.counters, error))
 
+    def _interrupted(
+        self, record: StreamRecord, counters: StreamCounters, error: str | None = None
+    ) -> None:
+        """Say that ``record`` stopped because the mirror refused a write (a full disk, say:
+        ``error``, on the stream that met it). The one label of a run the mirror stopped, for
+        both faces: ``interrupted``, as ``runs`` shows it afterwards (terms.py), never
+        "cancelled" (nobody cancelled) nor "failed" (nothing failed at the source). It stays
+        stored ``running`` (``Mirror.set_run_interrupted`` says no process runs it), which is
+        also what a disk that refuses every write leaves, and ``resume`` continues it."""
+        if error is not None:
+            with contextlib.suppress(StorageError, MirrorError):  # the disk may refuse it too
+                self.mirror.set_stream_status(record.id, StreamStatus.RUNNING, error)
+        self._emit(
+            ev.StreamFinished(record.run_id, record.key, StreamStatus.INTERRUPTED, counters, error)
+        )
+
     async def _run_stream(
         self, run: RunRecord, connector: Connector, client: ApiClient, record: StreamRecord
     ) -> None:
@@ -453,11 +481,7 @@ class Engine:
             async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
                 while (page := await pages.next()) is not None:
                     if self._stopped is not None:  # another stream met a full disk: stop here
-                        with contextlib.suppress(StorageError, MirrorError):
-                            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
-                        self._emit(
-                            ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters)
-                        )
+                        self._interrupted(record, counters)
                         return
                     events, failures, capped_at, done = within_cap(
                         page, run.max_items - counters.fetched
@@ -496,11 +520,7 @@ class Engine:
                         )
                     )
                     if result is None:  # another stream met a full disk first: stop here
-                        with contextlib.suppress(StorageError, MirrorError):
-                            self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED)
-                        self._emit(
-                            ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters)
-                        )
+                        self._interrupted(record, counters)
                         return
                     committed_calls, committed_wait = calls, waited
                     counters = StreamCounters(
@@ -555,11 +575,7 @@ class Engine:
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
             self._stopped = self._stopped or exc
             log.warning("%s stopped: %s", record.key, exc)
-            with contextlib.suppress(StorageError, MirrorError):
-                self.mirror.set_stream_status(record.id, StreamStatus.FAILED, str(exc))
-            self._emit(
-                ev.StreamFinished(run.id, record.key, StreamStatus.FAILED, counters, str(exc))
-            )
+            self._interrupted(record, counters, str(exc))
             raise
         except Exception as exc:
             if isinstance(exc, ApiError):

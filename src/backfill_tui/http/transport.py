@@ -118,19 +118,34 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self.quota: Quota | None = None
         #: Every budget as last reported, by name (``requests``, ``complexity``).
         self.quotas: dict[str, Quota] = {}
+        #: The reason of the rate-limit answer that last reported a budget, by name: that
+        #: answer's headers say the budget is spent, and a wait for it is for that answer's
+        #: cause, not for the reserve (a tester saw "keeping 3 of 30 calls in reserve" when
+        #: Linear had answered RATELIMITED).
+        self._limited_by: dict[str, str] = {}
 
     def _stats(self) -> CallStats | None:
         return current_stats.get()
 
     async def _wait(self, seconds: float, reason: str) -> None:
-        until = self._clock.now() + seconds
+        """Wait ``seconds`` on the run's clock, saying why (``reason``, a plain phrase the
+        faces show as "<reason>, resuming at HH:MM:SS"). The stream's :attr:`CallStats.wait_seconds`
+        gains the time that passed, at most ``seconds``: a wait cut short (the run cancelled a
+        quarter of an hour into an hour's wait) counts what was waited, not what was planned."""
+        start = self._clock.now()
+        until = start + seconds
         log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
         if self._on_wait is not None:
             self._on_wait(WaitNotice(until, seconds, reason))
         stats = self._stats()
-        if stats is not None:
-            stats.wait_seconds += seconds
-        await self._clock.sleep(seconds)
+        try:
+            await self._clock.sleep(seconds)
+        finally:
+            if stats is not None:
+                # at most the plan (a shared virtual clock moves with other streams' sleeps),
+                # exactly the plan when it ran out (epoch floats round: now - start may not be)
+                elapsed = self._clock.now() - start
+                stats.wait_seconds += seconds if elapsed >= seconds - 0.001 else max(0.0, elapsed)
 
     async def _respect_reserve(self) -> None:
         """Wait for a budget's reset rather than spend into its reserve (each budget alike).
@@ -148,14 +163,29 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if quota.remaining - spend <= quota.limit * self._reserve:
                 seconds = quota.reset_at - self._clock.now()
                 if seconds > 0:
-                    reserve = int(quota.limit * self._reserve)
-                    await self._wait(
-                        seconds + 1,
-                        f"keeping {reserve} of {quota.limit} {quota.unit} in reserve",
-                    )
-                self.quotas.pop(name, None)
-                if name == "requests":
-                    self.quota = None
+                    await self._wait(seconds + 1, self._reserve_reason(name, quota, spend))
+                self._forget(name)
+
+    def _reserve_reason(self, name: str, quota: Quota, spend: int) -> str:
+        """Why a request waits for ``quota``'s reset (:meth:`_respect_reserve`), truly: the
+        rate-limit answer that said the budget is spent, else the budget used up (or too
+        small for the next query's ``spend``), else the reserve kept."""
+        if name in self._limited_by:
+            return self._limited_by[name]
+        left = f"{quota.remaining:,} of {quota.limit:,} {quota.unit} left"
+        if quota.remaining <= 0:
+            return f"the quota is used up ({left})"
+        if quota.remaining - spend <= 0:
+            return f"the next query may cost {spend:,} {quota.unit}, more than the {left}"
+        reserve = int(quota.limit * self._reserve)  # >= remaining >= 1 here
+        return f"keeping {reserve} of {quota.limit} {quota.unit} in reserve"
+
+    def _forget(self, name: str) -> None:
+        """Drop a budget whose reset has been waited for: its figures are stale."""
+        self.quotas.pop(name, None)
+        self._limited_by.pop(name, None)
+        if name == "requests":
+            self.quota = None
 
     def _backoff(self, attempt: int) -> float:
         rules = self._rules
@@ -199,14 +229,19 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 self.quota = quota
             if token is not None and self.tokens is not None:
                 self.tokens.observe(token, self._policy.quotas(response))
+            body, problem = _parse_body(response)
+            answer = self._policy.limit_answer(response, body, self._clock.now())
+            reported: dict[str, Quota] = {}
             for budget in self._policy.quotas(response):
                 known = self.quotas.get(budget.name)
                 if known is not None and known.cost > budget.cost:
                     # The next query may be the costliest kind seen (streams' queries differ).
                     budget = dataclasses.replace(budget, cost=known.cost)
-                self.quotas[budget.name] = budget
-            body, problem = _parse_body(response)
-            answer = self._policy.limit_answer(response, body, self._clock.now())
+                self.quotas[budget.name] = reported[budget.name] = budget
+                if answer is not None:  # the budget is as a rate-limit answer left it
+                    self._limited_by[budget.name] = answer.reason
+                else:
+                    self._limited_by.pop(budget.name, None)
             if answer is not None:
                 limit_waits += 1
                 if limit_waits > self._rules.max_limit_waits:
@@ -214,6 +249,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                         f"{self._label}: still rate limited after {plural(limit_waits - 1, 'wait')}"
                     )
                 await self._wait(answer.seconds, answer.reason)
+                for name, budget in reported.items():  # waited out; the retry reports afresh
+                    if self.quotas.get(name) is budget:
+                        self._forget(name)
                 continue
             if _rejects_credentials(response.status_code, body):
                 if token is not None and self._drop(token):

@@ -17,6 +17,7 @@ limits, checksums), kept side by side so they cannot drift apart.
 from __future__ import annotations
 
 import base64
+import errno
 import gzip
 import hashlib
 import io
@@ -317,13 +318,20 @@ def read_recording(
 def _scan(
     target: Path, max_line: int, max_total: int, sink: Callable[[Exchange, bytes], None]
 ) -> RecordingHeader:
-    """Verify the recording at ``target``, handing each exchange (and its line) to ``sink``."""
-    if target.is_dir():
-        raise RecordingError(
-            f"{target} is a folder, not a recording; give the file `run --record` wrote"
-        )
-    if not target.is_file():
-        raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
+    """Verify the recording at ``target``, handing each exchange (and its line) to ``sink``.
+
+    Raises :class:`RecordingError`: the file's own faults (not ours, cut, damaged, modified)
+    and, apart, what the machine refused (:func:`_cannot_read`: a permission, a folder, a
+    missing file), which no new copy of the recording would mend."""
+    try:
+        if target.is_dir():
+            raise RecordingError(
+                f"{target} is a folder, not a recording; give the file `run --record` wrote"
+            )
+        if not target.is_file():
+            raise RecordingError(f"no recording at {target}; give the file `run --record` wrote")
+    except OSError as exc:  # a folder on the path that may not be entered, say
+        raise _cannot_read(target, exc) from None
     from ..store.opening import held_here
 
     if held_here(target):  # the open mirror: never read outside SQLite (store/opening.py)
@@ -349,10 +357,40 @@ def _scan(
             f"{target} is truncated (it ends early: was the recording cut or its run killed?); "
             "record the run again"
         ) from None
-    except (zlib.error, OSError) as exc:
+    except zlib.error as exc:
         raise RecordingError(
             f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
         ) from None
+    except OSError as exc:
+        if exc.errno is None:  # gzip's own complaint about the bytes, not the machine's
+            raise RecordingError(
+                f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
+            ) from None
+        raise _cannot_read(target, exc) from None
+
+
+def _cannot_read(target: Path, exc: OSError) -> RecordingError:
+    """The line for a recording the machine would not let us read (``exc``, from opening or
+    reading ``target``): what it refused and how to mend it. Not "damaged": the file may be
+    sound, and asking for another copy would not help (a tester's finding, for a file that was
+    only ``chmod 600`` by another user)."""
+    number = exc.errno
+    if number in (errno.EACCES, errno.EPERM):
+        return RecordingError(
+            f"{target} cannot be read (permission denied); give yourself read access to it and "
+            "to its folders (chmod/chown, or ask their owner), or copy it to a place you can read"
+        )
+    if number == errno.EISDIR:
+        return RecordingError(
+            f"{target} is a folder, not a recording; give the file `run --record` wrote"
+        )
+    if number in (errno.ENOENT, errno.ENOTDIR):
+        return RecordingError(f"no recording at {target}; give the file `run --record` wrote")
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return RecordingError(
+        f"{target} cannot be read ({reason}); check the disk it is on, or copy the recording "
+        "to another place and give that path"
+    )
 
 
 class SpooledRecording:

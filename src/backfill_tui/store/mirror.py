@@ -577,6 +577,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 ),
             )
 
+    def set_run_interrupted(self, run_id: str) -> None:
+        """Leave run ``run_id`` stored ``running`` with no process named: nothing runs it now,
+        so every face shows it ``interrupted`` (``terms.shown_run_status``) and ``resume``
+        continues it. For a run the mirror itself stopped (a full disk): the faces' one label,
+        whether or not the process that ran it lives on (the app's does)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET status = ?, pid = NULL, host = NULL WHERE id = ?",
+                (RunStatus.RUNNING, run_id),
+            )
+
     def set_run_recording(self, run_id: str, path: str, sha256: str) -> None:
         """Note that run ``run_id`` is replayed from the recording at ``path`` (absolute) whose
         file has SHA-256 ``sha256`` (hex): its resume must answer from that same file."""
