@@ -163,13 +163,17 @@ class SimulatorConfig:
             or self.complexity_quota < 1
         ):
             raise _bad("complexity_quota", self.complexity_quota)
-        if (
-            isinstance(self.tokens, bool)
-            or not isinstance(self.tokens, int)
-            or not 1 <= self.tokens <= 9
-            or (self.tokens > 1 and self.token is not None)
-        ):
+        if isinstance(self.tokens, bool) or not isinstance(self.tokens, int):
             raise _bad("tokens", self.tokens)
+        if not 1 <= self.tokens <= 9:
+            raise _bad("tokens", self.tokens)
+        if self.tokens > 1 and self.token is not None:
+            # "must be ... from 1 to 9, got '3'" read as if 3 were out of range (a tester's
+            # finding): say that the two options are the conflict
+            raise ValueError(
+                "simulator options 'tokens' and 'token' cannot be used together: 'tokens' makes "
+                "its own tokens; drop one of them"
+            )
 
     @classmethod
     def from_env_string(cls, text: str) -> SimulatorConfig:
