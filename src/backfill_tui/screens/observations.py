@@ -191,9 +191,13 @@ class ObservationsScreen(ModeScreen):
         narrow = self.app.size.width < NARROW_BELOW
         beside = narrow and self.query_one(ObservationPane).display
         table = self.query_one("#observations", RowTable)
-        table.cap_column("source", 0 if beside else None)
-        table.cap_column("type", 0 if beside else TYPE_NARROW if narrow else None)
-        table.cap_column("significance", 0 if beside else None)
+        table.cap_columns(
+            {
+                "source": 0 if beside else None,
+                "type": 0 if beside else TYPE_NARROW if narrow else None,
+                "significance": 0 if beside else None,
+            }
+        )
         if narrow and table.hold_fill:
             table.release_fill()  # the title fits the narrow table (a redraw at 80 columns)
 

@@ -24,7 +24,7 @@ share one drawing's snapshot (``_Pass``); apart, each would reach into the other
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -178,7 +178,7 @@ class RowTable(DataTable[Text | str]):
         scrollable_row: list[list[Segment]] = []
         for column_index, width in enumerate(drawing.widths):
             if not width:
-                continue  # a hidden column (cap_column(..., 0))
+                continue  # a hidden column (cap_columns({column: 0}))
             cell = Coordinate(row_index, column_index)
             lines = self._render_cell(
                 row_index,
@@ -267,7 +267,7 @@ class RowTable(DataTable[Text | str]):
             self._measured[column.key] = column.content_width
         self._apply_caps()
 
-    #: Columns shown narrower than their widest cell (:meth:`cap_column`), and each column's
+    #: Columns shown narrower than their widest cell (:meth:`cap_columns`), and each column's
     #: widest cell as measured.
     _caps: dict[ColumnKey, int] | None = None
 
@@ -279,16 +279,17 @@ class RowTable(DataTable[Text | str]):
             return 0
         return column.get_render_width(self)
 
-    def cap_column(self, column: str, width: int | None) -> None:
-        """Show ``column`` at most ``width`` cells wide, its cells cut (with "…" where they
-        ask for it), or as wide as its widest cell (``None``); 0 hides it (header and cells,
-        padding included). At 80 columns the observations' type column
-        ("deployment_succeeded") left the title 14 cells."""
+    def cap_columns(self, widths: Mapping[str, int | None]) -> None:
+        """Show each column of ``widths`` at most its width in cells, its cells cut (with "…"
+        where they ask for it), or as wide as its widest cell (``None``); 0 hides it (header
+        and cells, padding included). The table is fitted once for them all. At 80 columns the
+        observations' type column ("deployment_succeeded") left the title 14 cells."""
         caps = dict(self._caps or {})
-        if width is None:
-            caps.pop(ColumnKey(column), None)
-        else:
-            caps[ColumnKey(column)] = width
+        for column, width in widths.items():
+            if width is None:
+                caps.pop(ColumnKey(column), None)
+            else:
+                caps[ColumnKey(column)] = width
         if caps != (self._caps or {}):
             self._caps = caps
             self._apply_caps()
@@ -476,7 +477,7 @@ def render_cell(
     ``Styled(Padding(cell, (0, padding)), pre_style, post_style)`` renders with no_wrap."""
     inner = max(width - 2 * padding, 0)
     # Rich cuts to no room as to one cell less than the text ("push" as "pus…"): a column
-    # capped to nothing (RowTable.cap_column(..., 0)) shows nothing.
+    # capped to nothing (RowTable.cap_columns({column: 0})) shows nothing.
     line = cell.copy() if inner else Text("")
     if line.style:  # the text's own style goes under its spans, as Text.join puts it
         line.stylize_before(line.style)
