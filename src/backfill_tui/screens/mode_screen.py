@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: buttons are one line high.
 NARROW_BELOW = 100
 
-__all__ = ["NARROW_BELOW", "ModeScreen"]
+__all__ = ["NARROW_BELOW", "ModeScreen", "set_compact"]
 
 
 class ModeScreen(Screen[None]):
@@ -102,7 +102,12 @@ class ModeScreen(Screen[None]):
         """Inputs, selects and buttons matching ``selector`` take Textual's compact style (one
         line, no border) below :data:`NARROW_BELOW` columns, their usual one from there: at
         80x24 a bordered field costs three of the 24 lines (issue 12)."""
-        narrow = self.app.size.width < NARROW_BELOW
-        for widget in self.query(selector):
-            if isinstance(widget, Input | Select | Button):
-                widget.compact = narrow
+        set_compact(self, selector, self.app.size.width < NARROW_BELOW)
+
+
+def set_compact(screen: Screen[Any], selector: str, compact: bool) -> None:
+    """The inputs, selects and buttons of ``screen`` matching ``selector`` take Textual's
+    compact style (one line, no border) or, with ``compact`` false, their usual one."""
+    for widget in screen.query(selector):
+        if isinstance(widget, Input | Select | Button):
+            widget.compact = compact

@@ -30,6 +30,7 @@ from ..errors import BackfillError
 from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
+from .mode_screen import NARROW_BELOW, set_compact
 
 if TYPE_CHECKING:
     from ..engine.mirror import RunRecord
@@ -151,11 +152,9 @@ class TriggerScreen(ModalScreen[None]):
     def _fit(self) -> None:
         """Below 100 columns or 30 lines the fields and buttons are one line high (a bordered
         one costs three), as the app's screens are below 100 columns (``compact_when_narrow``)."""
-        small = self.app.size.width < 100 or self.app.size.height < SHORT_BELOW
+        small = self.app.size.width < NARROW_BELOW or self.app.size.height < SHORT_BELOW
         self.set_class(small, "-compact")
-        for widget in self.query("Input, Button"):
-            if isinstance(widget, Input | Button):
-                widget.compact = small
+        set_compact(self, "Input, Button", small)
 
     def on_mount(self) -> None:
         self._fit()
