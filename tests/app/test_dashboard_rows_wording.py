@@ -9,12 +9,36 @@ from pathlib import Path
 from app_support import make_app
 from textual.widgets import Label
 
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.runs import RunsScreen
-from backfill_tui.store import RunRecord
+from backfill_tui.store import RunRecord, StreamRecord
 from backfill_tui.widgets.run_rows import StreamRow, reason_in_row
 
 REASON = "the project was moved; check the Sentry organization and project slugs"
+
+
+def _one_stream_run(
+    app: BackfillApp, run_id: str, status: str, error: str | None = None
+) -> tuple[RunRecord, StreamRecord]:
+    """A finished run of one Sentry stream stored in ``app``'s mirror: the run and the stream
+    both ``status`` (the stream with ``error``), its other counts left to the test."""
+    run = RunRecord(
+        run_id,
+        "ws",
+        ["sentry:acme/rocket"],
+        7,
+        "2025-12-25T00:00:00+00:00",
+        None,
+        1000,
+        started_at="2026-01-01T00:00:00+00:00",
+        finished_at="2026-01-01T00:00:05+00:00",
+        status=status,
+    )
+    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
+    stream = app.mirror.streams(run.id)[0]
+    app.mirror.set_stream_status(stream.id, status, error)
+    return run, stream
 
 
 def test_reason_in_row_drops_only_a_leading_stream_or_source_name() -> None:
@@ -28,20 +52,7 @@ def test_reason_in_row_drops_only_a_leading_stream_or_source_name() -> None:
 
 def test_a_failed_rows_reason_leaves_out_the_stream_and_totals_say_1_page(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    run = RunRecord(
-        "20260101-000000-beef",
-        "ws",
-        ["sentry:acme/rocket"],
-        7,
-        "2025-12-25T00:00:00+00:00",
-        None,
-        1000,
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:00:05+00:00",
-        status="failed",
-    )
-    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
-    stream = app.mirror.streams(run.id)[0]
+    _run, stream = _one_stream_run(app, "20260101-000000-beef", "failed")
     app.mirror.set_stream_status(stream.id, "failed", f"{stream.key}: {REASON}")
     app.mirror.conn.execute(
         "UPDATE streams SET pages = 1, api_calls = 1 WHERE id = ?", (stream.id,)
@@ -69,21 +80,7 @@ def test_a_failed_rows_reason_leaves_out_the_stream_and_totals_say_1_page(tmp_pa
 
 def test_the_compact_totals_line_still_drops_pages_when_too_wide(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    run = RunRecord(
-        "20260101-000000-cafe",
-        "ws",
-        ["sentry:acme/rocket"],
-        7,
-        "2025-12-25T00:00:00+00:00",
-        None,
-        1000,
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:00:05+00:00",
-        status="completed",
-    )
-    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
-    stream = app.mirror.streams(run.id)[0]
-    app.mirror.set_stream_status(stream.id, "completed")
+    _run, stream = _one_stream_run(app, "20260101-000000-cafe", "completed")
     app.mirror.conn.execute(
         "UPDATE streams SET pages = 1, api_calls = 123456789, fetched = 123456789, "
         "new = 123456789, duplicates = 123456789, failed = 1234567 WHERE id = ?",
@@ -111,21 +108,7 @@ def test_a_rows_colours_follow_a_theme_change(tmp_path: Path) -> None:
     they must be read again when the look changes, or a theme switch leaves rows in the old
     colours."""
     app = make_app(tmp_path)
-    run = RunRecord(
-        "20260101-000000-cafe",
-        "ws",
-        ["sentry:acme/rocket"],
-        7,
-        "2025-12-25T00:00:00+00:00",
-        None,
-        1000,
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:00:05+00:00",
-        status="failed",
-    )
-    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
-    stream = app.mirror.streams(run.id)[0]
-    app.mirror.set_stream_status(stream.id, "failed", REASON)
+    run, _ = _one_stream_run(app, "20260101-000000-cafe", "failed", REASON)
     app.mirror.conn.commit()
 
     def colours(row: StreamRow) -> set[str]:
@@ -156,21 +139,7 @@ def test_a_failure_reason_takes_the_room_the_bar_leaves(tmp_path: Path) -> None:
     cells beside an 80-cell bar (a tester's finding): the bar is at most 14 cells (30 from
     160 columns) and the status takes the rest."""
     app = make_app(tmp_path)
-    run = RunRecord(
-        "20260101-000000-d00d",
-        "ws",
-        ["sentry:acme/rocket"],
-        7,
-        "2025-12-25T00:00:00+00:00",
-        None,
-        1000,
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:00:05+00:00",
-        status="failed",
-    )
-    app.mirror.create_run(run, [("sentry", "acme/rocket", "issue")])
-    stream = app.mirror.streams(run.id)[0]
-    app.mirror.set_stream_status(stream.id, "failed", REASON)
+    run, _ = _one_stream_run(app, "20260101-000000-d00d", "failed", REASON)
     app.mirror.conn.commit()
 
     async def scenario() -> None:
