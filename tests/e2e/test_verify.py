@@ -32,6 +32,19 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _garble_the_runs_text(mirror: Path) -> None:
+    """Two bytes that are not UTF-8 written over the run's stored simulator settings, in
+    place in the file (its page stays sound to SQLite, which does not decode text)."""
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (simulator,) = conn.execute("SELECT simulator FROM runs").fetchone()
+    assert simulator, "a simulated run records its simulator settings"
+    data = mirror.read_bytes()
+    at = data.find(simulator.encode())
+    assert at > 0
+    mirror.write_bytes(data[: at + 1] + b"\xff\xfe" + data[at + 3 :])
+
+
 def test_a_sound_mirror_exits_0_and_is_left_as_it_was(
     mirror: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -149,14 +162,7 @@ def test_text_that_is_not_utf8_is_named_damage_without_its_bytes(
 ) -> None:
     # Bytes overwritten inside a stored text: SQLite's checks pass (they do not decode text),
     # and Python's sqlite3 refused the row with the garbled text in its message.
-    with sqlite3.connect(mirror) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        (simulator,) = conn.execute("SELECT simulator FROM runs").fetchone()
-    assert simulator, "a simulated run records its simulator settings"
-    data = mirror.read_bytes()
-    at = data.find(simulator.encode())
-    assert at > 0
-    mirror.write_bytes(data[: at + 1] + b"\xff\xfe" + data[at + 3 :])
+    _garble_the_runs_text(mirror)
     opening._SOUND.clear()
     result = run_cli(capsys, "runs", "--db", str(mirror))
     assert result.code == 2 and result.err.count("\n") == 1, result.err
@@ -168,12 +174,7 @@ def test_verify_full_names_text_that_is_not_utf8_instead_of_calling_the_mirror_s
     mirror: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The same damage as above: SQLite's own checks pass it, so verify decodes every text.
-    with sqlite3.connect(mirror) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        (simulator,) = conn.execute("SELECT simulator FROM runs").fetchone()
-    data = mirror.read_bytes()
-    at = data.find(simulator.encode())
-    mirror.write_bytes(data[: at + 1] + b"\xff\xfe" + data[at + 3 :])
+    _garble_the_runs_text(mirror)
     before = _digest(mirror)
     opening._SOUND.clear()
     # the quick check reads the pages, not the text: it says what it did not check
