@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from app_support import (
     SIZE,
@@ -20,6 +21,7 @@ from app_support import (
 from inngest_stub import FakeInngest
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Static
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
@@ -182,6 +184,17 @@ def test_a_run_whose_worker_never_ran_still_ends_on_the_dashboard(tmp_path: Path
     asyncio.run(scenario())
 
 
+async def _inngest_export(pilot: Pilot[Any], inngest: FakeInngest) -> ExportScreen:
+    """F6, Inngest chosen, its event key and the fake Inngest's address filled in."""
+    await pilot.press("f6")
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportScreen)
+    await pilot.click("#kind-inngest")
+    screen.query_one("#event-key", Input).value = "evtkey-behaviour-1"
+    screen.query_one("#base-url", Input).value = inngest.url
+    return screen
+
+
 def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
     tmp_path: Path,
     inngest: FakeInngest,
@@ -195,12 +208,7 @@ def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f6")
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            await pilot.click("#kind-inngest")
-            screen.query_one("#event-key", Input).value = "evtkey-behaviour-1"
-            screen.query_one("#base-url", Input).value = inngest.url
+            screen = await _inngest_export(pilot, inngest)
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: seen.of(ExportPlanned))
             assert "Nothing was written" in summary()
@@ -243,12 +251,7 @@ def test_a_failures_toast_goes_when_the_next_dry_run_starts(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f6")
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            await pilot.click("#kind-inngest")
-            screen.query_one("#event-key", Input).value = "evtkey-behaviour-1"
-            screen.query_one("#base-url", Input).value = inngest.url
+            screen = await _inngest_export(pilot, inngest)
             screen.query_one("#export-workspace", Input).value = "no-such-ws"
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: seen.of(ExportFailed))
