@@ -8,22 +8,23 @@ import asyncio
 from pathlib import Path
 
 from app_support import SIZE, make_app, populate, wait_until
-from textual.widgets import Input, Label
+from textual.widgets import Button, Input, Label
 
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.trigger import TriggerScreen
 
+#: A source of each provider: GitHub and Vercel are offered, Linear and Sentry left out.
+EVERY_PROVIDER = (
+    "github:acme/rocket",
+    "vercel:acme/rocket-web",
+    "linear:ENG",
+    "sentry:acme/rocket",
+)
+
 
 def test_left_out_sources_are_shown_and_typing_goes_to_the_first_input(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    populate(
-        app,
-        "github:acme/rocket",
-        "vercel:acme/rocket-web",
-        "linear:ENG",
-        "sentry:acme/rocket",
-        days=7,
-    )
+    populate(app, *EVERY_PROVIDER, days=7)
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -51,19 +52,10 @@ def test_left_out_sources_are_shown_and_typing_goes_to_the_first_input(tmp_path:
 def test_at_80x24_the_dry_runs_answer_and_the_buttons_can_be_reached(tmp_path: Path) -> None:
     """At 80x24 the dialog after a dry run was cut off below its first answer line: the answer,
     the Dry run, Send and Close buttons off screen, and neither the wheel nor Tab scrolled (a
-    tester's finding). Its fields and buttons are one line high there, and it scrolls: Tab to
-    Close brings Close on screen."""
-    from textual.widgets import Button
-
+    tester's finding). Its fields and buttons are one line high there, and it scrolls: Close,
+    given the focus, is on screen."""
     app = make_app(tmp_path)
-    populate(
-        app,
-        "github:acme/rocket",
-        "vercel:acme/rocket-web",
-        "linear:ENG",
-        "sentry:acme/rocket",
-        days=7,
-    )
+    populate(app, *EVERY_PROVIDER, days=7)
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
