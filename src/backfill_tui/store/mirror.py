@@ -210,12 +210,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 raise PermissionDenied(target)
             pending = check_existing(target)
         if readonly and not pending:
-            try:
-                mirror = cls(target, connect_read_only(target))
-            except sqlite3.Error as exc:
-                raise translate(exc, target) from None
-            mirror.read_only_file = True
-            return mirror
+            return cls._read_only(target)
         if size is None:
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
@@ -261,13 +256,20 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         if self.read_only_file:
             if not readonly:
                 raise ReadOnly(self.path)
-            try:
-                mirror = type(self)(self.path, connect_read_only(self.path))
-            except sqlite3.Error as exc:
-                raise translate(exc, self.path) from None
-            mirror.read_only_file = True
-            return mirror
+            return type(self)._read_only(self.path)
         return type(self).attach(self.path, readonly=readonly)
+
+    @classmethod
+    def _read_only(cls, path: Path) -> Mirror:
+        """A connection that only reads the mirror at ``path`` (``connect_read_only``), marked
+        :attr:`read_only_file`. Raises a :class:`StorageError` or :class:`MirrorError` if
+        SQLite refuses."""
+        try:
+            mirror = cls(path, connect_read_only(path))
+        except sqlite3.Error as exc:
+            raise translate(exc, path) from None
+        mirror.read_only_file = True
+        return mirror
 
     @classmethod
     def attach(cls, path: Path, *, readonly: bool = False) -> Mirror:
