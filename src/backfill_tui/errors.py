@@ -117,9 +117,14 @@ class MirrorError(BackfillError):
 class MirrorMissing(MirrorError):
     """No mirror at the path given (reading never creates one). ``path``: that path."""
 
+    #: ``state`` of an SQLite file whose schema holds nothing: reading must not make the
+    #: mirror in it, and the mend is a run into it (a killed run's leftover), not another path.
+    NO_TABLES = "is an SQLite file with no tables: a run that was killed as it created it?"
+
     def __init__(self, path: Path, line: str, state: str = "does not exist") -> None:
         self.path = path
-        self.state = state  # "does not exist", "is an empty file" or "is gone" (since opened)
+        #: "does not exist", "is an empty file", ``NO_TABLES`` or "is gone" (since opened)
+        self.state = state
         super().__init__(line)
 
 

@@ -247,6 +247,30 @@ def unknown_migration(ctx: Ctx) -> None:
     )(ctx)
 
 
+def _blank(*statements: str) -> Setup:
+    """The mirror's file becomes an SQLite database with nothing in its schema, made by
+    ``statements`` elsewhere and written over the file in place (its owner stays)."""
+
+    def setup(ctx: Ctx) -> None:
+        with tempfile.TemporaryDirectory() as scratch:
+            made = Path(scratch) / "blank.db"
+            conn = sqlite3.connect(made, isolation_level=None)
+            for statement in statements:
+                conn.execute(statement)
+            conn.close()
+            ctx.db.write_bytes(made.read_bytes())
+
+    return setup
+
+
+#: What a run killed as it created the mirror leaves: a 4 KB WAL-mode header, no tables.
+killed_as_created = _blank("PRAGMA journal_mode=WAL")
+#: Any blank SQLite database (`sqlite3 u.db "create table t(x); drop table t;"`).
+blank_sqlite = _blank("CREATE TABLE t (x)", "DROP TABLE t")
+#: The line for both: no mirror (none is made by reading), and how to make one.
+NO_TABLES = ("no mirror at", "good.db", "SQLite file with no tables", "run` into it", "--db")
+
+
 #: Marks the good run as interrupted (killed mid-run), so `resume` has work to do.
 INTERRUPT = "UPDATE runs SET status = 'cancelled', finished_at = NULL WHERE id = '{run}'"
 
@@ -499,6 +523,28 @@ CASES: list[Case] = [
         ("runs", "--db", "{dir}/empty.db"),
         ("no mirror at", "empty"),
         setup=write("empty.db", b""),
+    ),
+    # A blank SQLite file (a run killed as it made the mirror): reading made the mirror in it,
+    # said "sound", and on a read-only file blamed "an older backfill-tui" (a tester's finding).
+    Case("verify-killed-as-created", ("verify", *DB), NO_TABLES, setup=killed_as_created),
+    Case("verify-blank-sqlite", ("verify", *DB), NO_TABLES, setup=blank_sqlite),
+    Case("runs-killed-as-created", ("runs", *DB), NO_TABLES, setup=killed_as_created),
+    Case("report-blank-sqlite", ("report", "x", *DB), NO_TABLES, setup=blank_sqlite),
+    Case("diff-killed-as-created", ("diff", "a", "b", *DB), NO_TABLES, setup=killed_as_created),
+    Case("resume-blank-sqlite", ("resume", "x", *DB), NO_TABLES, setup=blank_sqlite),
+    Case(
+        "export-dry-run-blank-sqlite",
+        ("export", "inngest", "--event-key", "k" * 8, "--workspace", "demo", *DB),
+        ("no mirror at", "good.db", "no tables", "run a backfill into it"),
+        setup=killed_as_created,
+    ),
+    Case(
+        "runs-killed-as-created-read-only",
+        ("runs", *DB),
+        NO_TABLES,
+        setup=both(killed_as_created, chmod("good.db", 0o444), chmod(".", 0o555)),
+        how="nobody",
+        unsaid=("read-only", "older"),
     ),
     # -- files: what is there is not a mirror (left untouched) ---------------------------------
     Case("run-db-is-the-mirrors-wal-name", (*RUN, "--db", "{db}-wal"), ("wal file of good.db",)),

@@ -165,7 +165,15 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
 
 
 def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
-    """The line saying there is no mirror, with how to mend it: the default path or ``--db``."""
+    """The line saying there is no mirror, with how to mend it: the default path or ``--db``
+    (a blank SQLite file, ``MirrorMissing.NO_TABLES``: a run into it, or another ``--db``)."""
+    if state == MirrorMissing.NO_TABLES:
+        where = f"at {path}" if given else f"yet at the default path {path}"
+        other = "another --db" if given else "--db PATH"
+        return (
+            f"no mirror {where} ({state.removeprefix('is ')}); `{APP} run` into it makes one, "
+            f"or give {other}"
+        )
     if given:
         return (
             f"no mirror at {path} (it {state}); check the path, or leave out --db for the "

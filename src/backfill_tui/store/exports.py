@@ -59,7 +59,11 @@ def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
             f"no mirror at {target}; run a backfill first "
             f"(`{suggest('run SOURCE... --workspace ID', target)}`)"
         )
-    check_existing(target)
+    if check_existing(target).blank:  # a killed run's leftover: no mirror, and none made here
+        raise MirrorError(
+            f"no mirror at {target} (an SQLite file with no tables); run a backfill into it "
+            f"first (`{suggest('run SOURCE... --workspace ID', target)}`)"
+        )
     try:
         conn = connect_read_only(target)  # also in a read-only folder (issue 10 item 5)
         conn.execute("SELECT count(*) FROM observations").fetchone()

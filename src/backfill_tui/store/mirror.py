@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MirrorCorrupt, MirrorError, MirrorMissing, PermissionDenied, ReadOnly
-from ..terms import RunStatus, StreamStatus
+from ..terms import APP, RunStatus, StreamStatus
 from .browse import ObservationBrowsing
 from .failures import diagnose, translate, translate_os
 from .locks import RunLocks
@@ -208,7 +208,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         if size:
             if not os.access(target, os.R_OK):
                 raise PermissionDenied(target)
-            pending = check_existing(target)
+            pending, blank = check_existing(target)
+            if blank and (readonly or not create):
+                # Reading never makes a mirror, not even in a blank SQLite file (a run killed as
+                # it created the mirror leaves one): without this, it got the whole schema.
+                state = MirrorMissing.NO_TABLES
+                raise MirrorMissing(
+                    target,
+                    f"no mirror at {target} ({state.removeprefix('is ')}); `{APP} run` into "
+                    "it makes one, or give another --db",
+                    state,
+                )
         if readonly and not pending:
             return cls._read_only(target)
         if size is None:

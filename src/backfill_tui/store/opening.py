@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from contextlib import suppress
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import MirrorCorrupt, MirrorError
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
@@ -21,6 +22,7 @@ from .schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_T
 __all__ = [
     "RUN_BUSY_TIMEOUT_S",
     "SQLITE_MAGIC",
+    "Existing",
     "check_existing",
     "connect_read_only",
     "held_here",
@@ -137,19 +139,33 @@ _SOUND: set[tuple[str, int, int]] = set()
 QUICK_CHECK_MAX_BYTES = 16 * 1024 * 1024
 
 
-def check_existing(path: Path) -> bool:
+class Existing(NamedTuple):
+    """What :func:`check_existing` found in a file it accepted.
+
+    ``pending``: this version has migrations to apply to it. ``blank``: SQLite's schema holds
+    nothing at all (no table, index or trigger): a run killed as it created the mirror leaves
+    such a file (a 4 KB WAL header), as does any blank database; a writer makes the mirror in
+    it, a reader finds no mirror there (and must not make one).
+    """
+
+    pending: bool
+    blank: bool
+
+
+def check_existing(path: Path) -> Existing:
     """Refuse, without writing anything, a file that is not a usable mirror.
 
-    Returns whether this version has migrations to apply to it. Refuses a mirror whose schema
-    version or recorded migrations (``_sqlite_migrations``) include any this version does not
-    know: a newer backfill-tui wrote it.
+    Returns whether this version has migrations to apply to it and whether it is blank
+    (:class:`Existing`). Refuses a mirror whose schema version or recorded migrations
+    (``_sqlite_migrations``) include any this version does not know: a newer backfill-tui
+    wrote it.
     """
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     small = stat.st_size <= QUICK_CHECK_MAX_BYTES
-    pending = _check_file(path, integrity=small and key not in _SOUND)
+    found = _check_file(path, integrity=small and key not in _SOUND)
     _SOUND.add(key)
-    return pending
+    return found
 
 
 def _short_by_header(header: bytes, size: int) -> str | None:
@@ -178,7 +194,7 @@ def _wal_size(path: Path) -> int:
         return 0
 
 
-def _check_file(path: Path, *, integrity: bool) -> bool:
+def _check_file(path: Path, *, integrity: bool) -> Existing:
     if held_here(path):  # checked when this process opened it; never read outside SQLite
         return _check_schema(path, b"", integrity=False)
     with path.open("rb") as handle:
@@ -198,7 +214,7 @@ def _check_file(path: Path, *, integrity: bool) -> bool:
     return _check_schema(path, header, integrity=integrity)
 
 
-def _check_schema(path: Path, header: bytes, *, integrity: bool) -> bool:
+def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
     try:
         conn = _peek_connection(path, header)
         try:
@@ -247,7 +263,7 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> bool:
             f"{path} was written by a newer version of backfill-tui ({what}; this one knows "
             f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
         )
-    return set(known) - set(applied) != set()
+    return Existing(pending=set(known) - set(applied) != set(), blank=not tables)
 
 
 def narrow_empty(path: Path) -> None:
