@@ -146,17 +146,21 @@ def _finish(
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
         sys.stderr.write(f"{APP}: error: {redact(line)}\n")
         return stopped.exit_status
+    if run.status == RunStatus.COMPLETED:
+        # Nothing to continue, even when a Ctrl-C or SIGTERM landed as the run finished: it
+        # cancelled nothing, and the last line follows the stored status, as the exit status does.
+        return EXIT_OK
     if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
             f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}"
             f"{settings}\n"
         )
-    elif run.status != RunStatus.COMPLETED:  # a failed or cancelled stream
+    else:  # a failed or cancelled stream
         sys.stderr.write(
             f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}"
             f"{settings}\n"
         )
-    return EXIT_OK if run.status == RunStatus.COMPLETED else EXIT_INCOMPLETE
+    return EXIT_INCOMPLETE
 
 
 def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:
