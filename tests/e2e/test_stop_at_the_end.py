@@ -1,8 +1,9 @@
 """A stop signal at an awkward instant: what a headless run says follows what was stored.
 
-A tester's finding: a Ctrl-C just as a run finished printed "cancelled (SIGINT): ... to
+Two testers' findings. A Ctrl-C just as a run finished printed "cancelled (SIGINT): ... to
 continue it: backfill-tui resume RUN" after a summary saying completed, exit 0, and `resume`
-then refused the run as already completed. The
+then refused the run as already completed. A cancel while a page was being committed printed
+that stream's last line a page behind what the mirror stored (and the summary said). The
 signal is sent from the run's own progress events (the real engine and the real headless
 driver, in this process), so it lands at the instant that matters every time rather than on a
 scan of delays.
@@ -11,7 +12,9 @@ scan of delays.
 from __future__ import annotations
 
 import os
+import re
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import pytest
 from support import simulated_engine
 
 from backfill_tui.cli.drive import drive
-from backfill_tui.engine.progress import ProgressEvent, RunFinished
+from backfill_tui.engine.progress import MirrorWait, PageStored, ProgressEvent, RunFinished
 from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.terms import RunStatus
 
@@ -47,3 +50,52 @@ def test_a_ctrl_c_as_the_run_completes_says_no_cancel(
     assert code == 0
     assert "completed" in out
     assert "cancelled" not in err and "resume" not in err, err
+
+
+def test_after_a_cancel_mid_commit_each_streams_last_line_is_what_was_stored(
+    tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "m.db"
+    sim = simulated_engine(db, f"anchor={anchor},clock=virtual")
+    sources = (SourceSpec.parse("github:acme/rocket"), SourceSpec.parse("linear:ENG"))
+    run = sim.engine.plan(RunRequest(workspace="w", sources=sources, depth=90))
+    # Another connection takes the write lock once the first page is stored: the next commit
+    # waits on the writer thread (and says so, MirrorWait); the cancel comes while it waits,
+    # and the lock is let go after it, so that page lands after the cancel.
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    locked: list[bool] = []
+
+    def cancel_mid_commit(event: ProgressEvent) -> None:
+        if isinstance(event, PageStored) and not locked:
+            locked.append(True)
+            holder.execute("BEGIN IMMEDIATE")
+        elif isinstance(event, MirrorWait):  # on the lock watch's thread
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.5)  # the cancel reaches every stream, one of them mid-commit
+            holder.execute("ROLLBACK")
+
+    sim.engine.subscribe(cancel_mid_commit)
+    try:
+        code = drive(sim.engine, sim.mirror, run.id, as_json=False, quiet=False)
+        stored = {s.key: s for s in sim.mirror.streams(run.id)}
+    finally:
+        sim.mirror.close()
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 1, err
+    last: dict[str, tuple[str, int, int, int, int]] = {}
+    for line in err.splitlines():
+        said = re.match(
+            r"(\S+): (\w+), (\d+) fetched, (\d+) new, (\d+) duplicates?, \d+ failed, (\d+) pages?$",
+            line,
+        )
+        if said:
+            key, status, *numbers = said.groups()
+            assert key not in last, f"{key} said twice: {err}"
+            fetched, new, duplicates, pages = map(int, numbers)
+            last[key] = (status, fetched, new, duplicates, pages)
+    assert set(last) == set(stored), err
+    for key, record in stored.items():
+        c = record.counters
+        assert last[key] == (record.status, c.fetched, c.new, c.duplicates, c.pages), key
+    assert any(record.status == "cancelled" and record.counters.pages for record in stored.values())

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -365,7 +365,16 @@ class Engine:
             with contextlib.suppress(ValueError):
                 self._queued.remove(queued)
             raise
-        return await asyncio.wrap_future(queued.result)
+        try:
+            return await asyncio.wrap_future(queued.result)
+        except asyncio.CancelledError:
+            # Cancelled while the writer thread commits this page: it lands all the same (a
+            # page not yet taken is left out: its future was cancelled). Wait for it, so that
+            # what the stream says next is what was stored (its last line was a page behind).
+            if not queued.result.cancelled():
+                with contextlib.suppress(Exception):  # its own error is the run's to handle
+                    await asyncio.wrap_future(queued.result)
+            raise
 
     def _commit_queued(self) -> None:
         """On the writer thread: commit every page queued so far in one transaction (a group
@@ -462,6 +471,7 @@ class Engine:
         note = record.note
         validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
         committed_calls, committed_wait = 0, 0.0
+        writing = (0, 0.0)  # the calls and wait counted by the page being committed
         # Every provider's pages pass here: a pointer that does not move ends the stream.
         guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, StreamStatus.RUNNING)
@@ -503,6 +513,7 @@ class Engine:
                     note = _joined(record.note, page_note)  # record.note: the lookup's, if any
                     # Taken now: the page read ahead adds its own calls while this one commits.
                     calls, waited = stats.api_calls, stats.wait_seconds
+                    writing = (calls, waited)
                     result = await self._write(
                         PageWrite(
                             record,
@@ -590,9 +601,24 @@ class Engine:
             )
         except asyncio.CancelledError:
             # A page being committed on the writer thread still lands (in order, with its
-            # checkpoint); if it was the stream's last, the stream stays completed.
+            # checkpoint; ``_write`` waited for it); if it was the stream's last, the stream
+            # stays completed. The last line says what was stored, that page included.
             self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED, unless_completed=True)
-            self._emit(ev.StreamFinished(run.id, record.key, StreamStatus.CANCELLED, counters))
+            stored = next(one for one in self.mirror.streams(run.id) if one.id == record.id)
+            if stored.counters.pages > counters.pages:  # that page landed, with its calls
+                committed_calls, committed_wait = writing
+            counters = replace(stored.counters, api_calls=record.api_calls + stats.api_calls)
+            completed = stored.status == StreamStatus.COMPLETED
+            self._emit(
+                ev.StreamFinished(
+                    run.id,
+                    record.key,
+                    StreamStatus.COMPLETED if completed else StreamStatus.CANCELLED,
+                    counters,
+                    capped=completed and stored.capped,
+                    note=stored.note if completed else None,
+                )
+            )
             raise
         finally:
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
