@@ -41,6 +41,7 @@ from ..store.exports import (
     open_for_reading,
     record_exports,
     run_exists,
+    run_store,
 )
 from ..terms import plural, suggest, were
 from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
@@ -179,11 +180,7 @@ def plan_export(
             raise ExportError(f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them")
         observations = count_observations(conn, workspace, run_id)
         if observations == 0:
-            scope = f" from run {run_id}" if run_id else ""
-            raise ExportError(
-                f"no observations for workspace '{workspace}'{scope} in {path}; "
-                "check --workspace (and --db), or run a backfill first"
-            )
+            raise _nothing_to_export(conn, path, workspace, run_id)
         target.open(apply=False)
         try:
             target.check(workspace)
@@ -276,14 +273,49 @@ def export_now(
         if run_id is not None and not run_exists(mirror.conn, run_id):
             raise ExportError(f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them")
         if count_observations(mirror.conn, workspace, run_id) == 0:
-            scope = f" from run {run_id}" if run_id else ""
-            raise ExportError(
-                f"no observations for workspace '{workspace}'{scope} in {path}; "
-                "check --workspace (and --db), or run a backfill first"
-            )
+            raise _nothing_to_export(mirror.conn, path, workspace, run_id)
         return _apply(mirror, target, workspace, run_id, None, progress, cancel)
     finally:
         mirror.close()
+
+
+def _nothing_to_export(conn: Any, path: Path, workspace: str, run_id: str | None) -> ExportError:
+    """Why there is nothing to export, and how to mend it. ``--run`` means the observations
+    that run first stored (README): a run whose items were all in the mirror already (a replay,
+    a second run of the same sources) stored none, so its line names the runs that did, rather
+    than suggesting a wrong --workspace or a backfill (a tester's finding)."""
+    if run_id is None:
+        return ExportError(
+            f"no observations for workspace '{workspace}' in {path}; "
+            "check --workspace (and --db), or run a backfill first"
+        )
+    found = run_store(conn, run_id)
+    if found.workspace != workspace:
+        return ExportError(
+            f"run {run_id} backfilled workspace '{found.workspace}', not '{workspace}'; "
+            f"give --workspace {found.workspace}"
+        )
+    if found.duplicates == 0:
+        return ExportError(
+            f"run {run_id} stored no observations (it fetched none for workspace "
+            f"'{workspace}'); export the whole workspace without --run, or another run "
+            f"(`{suggest('runs', path)}` lists them)"
+        )
+    if found.first_stored_by:
+        first, _ = found.first_stored_by[0]
+        others = len(found.first_stored_by) - 1
+        more = f" (and {plural(others, 'other run')})" if others else ""
+        by = f"first stored by run {first}{more}"
+        how = f"export them with --run {first}{more}, or the whole workspace without --run"
+    else:
+        by = "first stored by earlier runs"
+        how = (
+            "export the run that first stored them with --run, or the whole workspace without --run"
+        )
+    return ExportError(
+        f"run {run_id} stored no new observations: the {plural(found.duplicates, 'observation')} "
+        f"it fetched {were(found.duplicates)} already in {path}, {by}; {how}"
+    )
 
 
 def _apply(

@@ -76,6 +76,33 @@ def run_exists(conn: sqlite3.Connection, run_id: str) -> bool:
     return conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
 
 
+@dataclass(frozen=True)
+class RunStore:
+    """What a run found already stored, for an ``export --run`` with nothing of its own to
+    send: the run's workspace, how many duplicates it counted, and the runs that first stored
+    the observations it fetched, as ``(run id, count)``, most first (none for a run recorded
+    before ``run_items`` existed)."""
+
+    workspace: str
+    duplicates: int
+    first_stored_by: list[tuple[str, int]]
+
+
+def run_store(conn: sqlite3.Connection, run_id: str) -> RunStore:
+    """:class:`RunStore` of an existing run."""
+    (workspace,) = conn.execute("SELECT workspace_id FROM runs WHERE id = ?", (run_id,)).fetchone()
+    (duplicates,) = conn.execute(
+        "SELECT coalesce(sum(duplicates), 0) FROM streams WHERE run_id = ?", (run_id,)
+    ).fetchone()
+    first = conn.execute(
+        "SELECT o.run_id, count(*) FROM run_items AS i JOIN observations AS o"
+        " ON o.workspace_id = ? AND o.source_id = i.source_id"
+        " WHERE i.run_id = ? AND o.run_id != ? GROUP BY o.run_id ORDER BY count(*) DESC, o.run_id",
+        (workspace, run_id, run_id),
+    ).fetchall()
+    return RunStore(workspace, int(duplicates), [(str(r), int(n)) for r, n in first])
+
+
 def observations(
     conn: sqlite3.Connection, workspace: str, run_id: str | None = None
 ) -> list[ObservationRow]:
