@@ -124,13 +124,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
         try:
             planned = request if recorder is None else recorder.request_for(request)
-            run = engine.plan(planned, simulator_text=sim_text)
+            run = engine.plan(
+                planned,
+                simulator_text=sim_text,
+                recorded_to=recorder.path if recorder is not None else None,
+            )
         except BackfillError:  # refused by the plan (an entity no source has, no token): no file
             discard = made
             raise
         flag = db_flag(getattr(args, "db", None))
         if recorder is None:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+        engine.subscribe(recorder.observe)  # the run's end goes into the recording
         with recorder.recording(environment, run):
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
     finally:

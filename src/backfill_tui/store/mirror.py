@@ -599,6 +599,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 (path, sha256, run_id),
             )
 
+    def set_run_recorded_to(self, run_id: str, path: str) -> None:
+        """Note that run ``run_id`` is recorded to the file at ``path`` (absolute)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET recorded_to = ? WHERE id = ?", (path, run_id))
+
     def set_stream_estimates(self, run_id: str, totals: dict[str, int]) -> None:
         """Store the estimate (items expected) of each stream of ``run_id``, by stream key
         (``provider:target/entity``); a stream not in ``totals`` keeps none."""
