@@ -47,7 +47,7 @@ from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, su
 from . import progress as ev
 from . import resync
 from .connection import open_client
-from .environment import SIMULATE_HINT, Environment, public_settings
+from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
 from .pages import kept_notes, within_cap
 from .plan import (
     RunRequest,
@@ -149,6 +149,7 @@ class Engine:
             max_items=request.max_items,
             simulate=self.environment.simulated,
             simulator=public_settings(simulator_text),  # parsed, secrets left out
+            simulator_left_out=left_out_settings(simulator_text),  # their names, to say so
             started_at=now.isoformat(),
         )
         # Locks first, in the same transaction: a refused run leaves no record behind.

@@ -136,7 +136,14 @@ def stored_settings_shown(run: RunRecord) -> str:
     without secrets (``environment.public_settings``), ``the defaults`` when none were set."""
     from .environment import public_settings
 
-    return public_settings(run.simulator or "") or "the defaults"
+    shown = public_settings(run.simulator or "") or "the defaults"
+    if run.simulator_left_out:  # given, but secrets are never stored
+        names = ", ".join(f"{name}=" for name in run.simulator_left_out.split(","))
+        shown += (
+            f" ({names} was given but not stored: secrets never are, so the simulator no "
+            "longer requires it)"
+        )
+    return shown
 
 
 def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = None) -> str:

@@ -498,7 +498,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     ) -> None:
         conn.execute(
             "INSERT INTO runs (id, workspace_id, sources, depth_days, since, entities, max_items,"
-            " status, simulate, simulator, pid, host, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " status, simulate, simulator, pid, host, started_at, simulator_left_out)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.workspace,
@@ -513,6 +514,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 os.getpid(),
                 socket.gethostname(),
                 run.started_at,
+                run.simulator_left_out,
             ),
         )
         for provider, target in _sources(run):

@@ -43,6 +43,8 @@ class RunRecord:
     recording_sha256: str | None = None
     #: A run recorded to a file (``run --record``): the recording's absolute path.
     recorded_to: str | None = None
+    #: Simulator options given but not stored (secrets), by name, comma-separated.
+    simulator_left_out: str | None = None
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -67,6 +69,7 @@ class RunRecord:
             recording=data.get("recording"),
             recording_sha256=data.get("recording_sha256"),
             recorded_to=data.get("recorded_to"),
+            simulator_left_out=data.get("simulator_left_out"),
         )
 
 

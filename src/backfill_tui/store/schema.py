@@ -344,8 +344,16 @@ def _trigger_ledger(db: Database) -> None:
 def _recorded_to(db: Database) -> None:
     # A run recorded with `run --record` (or the app's "Record to"): the recording's absolute
     # path. The recording is sealed when the run's process ends, so a resume or retry of the
-    # run is not in it: resuming says so, naming the file (engine/runs.py).
-    _run_script(db, "ALTER TABLE runs ADD COLUMN recorded_to TEXT")
+    # run is not in it: resuming says so, naming the file (engine/runs.py). And the simulator
+    # options given but left out of the stored settings (secrets: "token"), by name only, so a
+    # resume on the stored settings says what was not kept rather than "the defaults".
+    _run_script(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN recorded_to TEXT;
+        ALTER TABLE runs ADD COLUMN simulator_left_out TEXT
+        """,
+    )
 
 
 #: The names of every migration this version knows, in order.
