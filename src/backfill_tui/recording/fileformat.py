@@ -344,6 +344,19 @@ def read_recording(
     return RecordingFile(header, exchanges, target)
 
 
+def peek_header(path: str | os.PathLike[str]) -> RecordingHeader | None:
+    """The header of the recording at ``path``, read from its first line only (nothing is
+    verified: for showing what a replayed run came from); None when it cannot be read."""
+    try:
+        with gzip.open(Path(path).expanduser(), "rb") as gz:
+            first = json.loads(gz.readline(MAX_LINE_BYTES))
+        if not isinstance(first, dict) or first.get("format") != FORMAT:
+            return None
+        return RecordingHeader.from_json(first)
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
+        return None
+
+
 def _scan(
     target: Path, max_line: int, max_total: int, sink: Callable[[Exchange, bytes], None]
 ) -> RecordingHeader:
