@@ -16,6 +16,7 @@ from the error, never from a table of their own):
     │   ├── DiskFull            no space left (SQLITE_FULL, ENOSPC, EDQUOT)                 2
     │   ├── FileLocked          another process holds the mirror's write lock (SQLITE_BUSY)
     │   ├── ReadOnly            the file, its folder or its file system is read-only
+    │   │   └── ReadOnlyFilesystem  mounted read-only (EROFS): no chmod mends it
     │   ├── PermissionDenied    the file or a folder on its path may not be read or written
     │   └── BadPath             a part of the path is a file, or a folder is missing
     ├── RunConflict             another process runs a backfill of the same workspace and source
@@ -65,6 +66,7 @@ __all__ = [
     "MirrorMissing",
     "PermissionDenied",
     "ReadOnly",
+    "ReadOnlyFilesystem",
     "RunConflict",
     "StorageError",
     "UsageError",
@@ -180,6 +182,14 @@ class ReadOnly(StorageError):
     mend = "make it writable, or copy it to a writable place and give that path"
 
 
+class ReadOnlyFilesystem(ReadOnly):
+    """The file or folder lies on a filesystem mounted read-only (``EROFS``): no chmod or
+    chown mends that."""
+
+    label = "read-only filesystem"
+    mend = "nothing can be written there (no chmod helps); choose a folder on another filesystem"
+
+
 class PermissionDenied(StorageError):
     label = "permission denied"
     mend = "give yourself access to it (chmod/chown) or choose another path"
@@ -195,7 +205,7 @@ OS_ERRNO_KINDS: dict[int, type[StorageError]] = {
     errno.ENOSPC: DiskFull,
     errno.EDQUOT: DiskFull,
     errno.EFBIG: DiskFull,
-    errno.EROFS: ReadOnly,
+    errno.EROFS: ReadOnlyFilesystem,
     errno.EACCES: PermissionDenied,
     errno.EPERM: PermissionDenied,
     errno.ENOTDIR: BadPath,

@@ -8,7 +8,15 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, populate, sim_environment, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    make_app,
+    paced_environment,
+    populate,
+    sim_environment,
+    wait_until,
+)
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Label
 
@@ -196,3 +204,48 @@ def test_compare_two_runs_from_the_runs_screen(tmp_path: Path) -> None:
             assert app.screen is screen
 
     asyncio.run(scenario())
+
+
+def test_retrying_a_cancelled_recorded_run_says_the_rest_is_not_recorded(tmp_path: Path) -> None:
+    """Record to, ctrl+s, `c`, `r`: the retry says in one notice that what it fetches is not in
+    the recording, and replaying the recording ends cancelled where the run was, not with "the
+    recording has no answer for GET ..." (a tester's finding)."""
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.1))
+    seen = Recorder()
+    rec = tmp_path / "cancelled.rec.gz"
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source(SOURCE)
+            await pilot.pause()
+            screen.query_one("#record-to", Input).value = str(rec)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: app.session and app.session.progress.totals().new)
+            await pilot.press("c")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunEnded)[0].status == "cancelled"
+            await pilot.press("r")
+            await wait_until(pilot, lambda: len(seen.of(RunEnded)) >= 2)
+            assert seen.of(RunEnded)[-1].status == "completed"
+
+    asyncio.run(scenario())
+    run_id = seen.of(RunLaunched)[0].run_id
+    notices = [m.notification.message for m in seen.of(Notify)]
+    assert any(
+        f"run {run_id} was recorded to {rec} until it stopped; what this resume fetches is not "
+        "recorded" in notice
+        for notice in notices
+    ), notices
+    replay = Replay.open(rec)
+    assert replay.header.end is not None and replay.header.end.status == "cancelled"
+    mirror = Mirror.open(tmp_path / "replayed.db")
+    engine = Engine(mirror, replay.environment())
+    run = replay.plan(engine)
+    assert asyncio.run(engine.run(run.id)) == "cancelled"  # as the recorded run ended
+    errors = {s.error for s in mirror.streams(run.id) if s.status == "cancelled"}
+    assert errors == {"the recording ends where its run was cancelled"}
+    replay.close()
+    mirror.close()

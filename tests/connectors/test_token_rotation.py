@@ -39,7 +39,11 @@ class Revoked(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("authorization") == self.header:
             self.refused += 1
-            return httpx.Response(401, json={"message": "Bad credentials"}, request=request)
+            # GitHub's 401 carries rate-limit headers too, which are not the token's quota
+            headers = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "5000"}
+            return httpx.Response(
+                401, json={"message": "Bad credentials"}, headers=headers, request=request
+            )
         return await self.inner.handle_async_request(request)
 
 
@@ -115,6 +119,8 @@ def test_a_revoked_token_is_dropped_and_the_run_completes_on_the_other_two(
     rows = {r["token"]: r for r in engine.token_pools["github:acme/rocket"].summary()}
     dropped = fingerprint(TOKENS[1])
     assert rows[dropped]["dropped"] and 1 <= rows[dropped]["calls"] <= 4  # 4: in flight at once
+    # its quota is not known: not "5000/5000 left" beside "rejected (401), dropped"
+    assert (rows[dropped]["remaining"], rows[dropped]["limit"]) == (None, None)
     records = {id(r): r for r in logs.records}.values()  # caplog may see a record twice
     said = [r.getMessage() for r in records if "dropped from the rotation" in r.getMessage()]
     assert len(said) == 1 and dropped in said[0]

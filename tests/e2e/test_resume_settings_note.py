@@ -28,8 +28,9 @@ def test_the_hint_and_resume_name_the_stored_settings(
     hint = next(line for line in made.err.splitlines() if "To continue it" in line)
     assert re.search(
         r"To continue it: backfill-tui resume (\S+) --db \S+ \(it resumes on the simulator "
-        r"settings stored with the run: faults=1(\.0)?,clock=virtual; set BACKFILL_SIM to "
-        r"change them\)$",
+        r"settings stored with the run: faults=1(\.0)?,clock=virtual \(token= was given but "
+        r"not stored: secrets never are, so the simulator no longer requires it\); set "
+        r"BACKFILL_SIM to change them\)$",
         hint,
     ), hint
     run_id = hint.split("resume ", 1)[1].split()[0]
@@ -40,7 +41,8 @@ def test_the_hint_and_resume_name_the_stored_settings(
     first = resumed.err.splitlines()[0]
     assert re.fullmatch(
         r"note: resuming on the simulator settings stored with the run: faults=1(\.0)?,"
-        r"clock=virtual; set BACKFILL_SIM to change them",
+        r"clock=virtual \(token= was given but not stored: secrets never are, so the "
+        r"simulator no longer requires it\); set BACKFILL_SIM to change them",
         first,
     ), first
 

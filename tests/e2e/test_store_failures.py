@@ -370,7 +370,7 @@ def test_a_signal_mid_run_ends_it_resumable_without_a_traceback(
     [
         (errno.ENOSPC, "DiskFull", "disk full"),
         (errno.EDQUOT, "DiskFull", "disk full"),
-        (errno.EROFS, "ReadOnly", "read-only"),
+        (errno.EROFS, "ReadOnlyFilesystem", "read-only filesystem"),
         (errno.EACCES, "PermissionDenied", "permission denied"),
         (errno.EPERM, "PermissionDenied", "permission denied"),
         (errno.ENOTDIR, "BadPath", "not a usable path"),
@@ -386,6 +386,34 @@ def test_every_os_refusal_a_user_can_mend_has_its_line(number: int, kind: str, l
     line = str(error)
     assert line.startswith(f"{label}: /data/report.md") and "; " in line and "\n" not in line
     assert storage_error(OSError(errno.EIO, "I/O error", "x")) is None  # not ours to explain
+
+
+def test_a_folder_on_a_read_only_mount_is_said_so_not_as_a_permission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tester's finding: on a read-only filesystem the line said "permission denied ...;
+    give yourself access to it (chmod/chown)", which no chmod can do. The mount's flag is
+    the operating system's (``statvfs``), faked here: mounting needs privileges tests lack."""
+    from backfill_tui.store.failures import diagnose
+
+    real = os.statvfs
+
+    class ReadOnlyMount:
+        def __init__(self, result: os.statvfs_result) -> None:
+            self.f_flag = result.f_flag | os.ST_RDONLY
+
+    monkeypatch.setattr(
+        os, "statvfs", lambda p: ReadOnlyMount(real(p)) if str(p) == str(tmp_path) else real(p)
+    )
+    access = os.access  # access(2) refuses only writing there (EROFS)
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **k: False if mode & os.W_OK else access(p, mode, **k)
+    )
+    error = diagnose(tmp_path / "m.db")
+    assert error is not None
+    line = str(error)
+    assert line.startswith(f"read-only filesystem: {tmp_path}")
+    assert "chmod/chown" not in line and "another filesystem" in line
 
 
 def test_a_write_to_a_mirror_opened_for_reading_says_read_only(

@@ -118,7 +118,8 @@ def test_the_bounds_admit_a_real_recording_and_refuse_one_byte_less(recording: P
     raw = gzip.decompress(recording.read_bytes())
     longest = max(len(line) + 1 for line in raw.split(b"\n"))
     whole = read_recording(recording, max_line=longest, max_total=len(raw))
-    assert len(whole.exchanges) == raw.count(b"\n") - 2
+    assert len(whole.exchanges) == raw.count(b"\n") - 3  # header, run_end, trailer
+    assert whole.header.end is not None and whole.header.end.status == "completed"
     with pytest.raises(RecordingError, match="line longer than"):
         read_recording(recording, max_line=longest - 1)
     with pytest.raises(RecordingError, match=r"more than .* once decompressed"):

@@ -64,13 +64,18 @@ def test_an_older_mirror_is_upgraded_through_sqlite_utils(tmp_path: Path) -> Non
     db = tmp_path / "m.db"
     Mirror.open(db).close()
     last = MIGRATION_NAMES[-1]
-    # As a mirror of one migration ago: without the last step's record, version and tables.
-    extra = set(_tables(db)) - _tables_without_step(tmp_path, last)
+    # As a mirror of one migration ago: without the last step's record, version, tables and
+    # columns.
+    before = _tables_without_step(tmp_path, last)
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute(f"DELETE FROM {MIGRATIONS_TABLE} WHERE name = ?", (last,))
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
-    for table in extra:
-        conn.execute(f"DROP TABLE [{table}]")
+    for table, columns in _columns(db).items():
+        if table not in before:
+            conn.execute(f"DROP TABLE [{table}]")
+            continue
+        for column in columns - before[table]:
+            conn.execute(f"ALTER TABLE [{table}] DROP COLUMN [{column}]")
     conn.close()
     assert probe(db) == {"sqlite_utils": True, "version": SCHEMA_VERSION}
     conn = sqlite3.connect(db)
@@ -87,8 +92,21 @@ def _tables(db: Path) -> list[str]:
         conn.close()
 
 
-def _tables_without_step(tmp_path: Path, last: str) -> set[str]:
-    """The tables a mirror has with every step but ``last`` applied."""
+def _columns(db: Path) -> dict[str, set[str]]:
+    """Each ordinary table of the mirror at ``db`` and its columns."""
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            table: {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
+            for table in _tables(db)
+            if not table.startswith(("sqlite_", "observations_fts"))
+        }
+    finally:
+        conn.close()
+
+
+def _tables_without_step(tmp_path: Path, last: str) -> dict[str, set[str]]:
+    """The tables (and their columns) a mirror has with every step but ``last`` applied."""
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
 
@@ -100,4 +118,4 @@ def _tables_without_step(tmp_path: Path, last: str) -> set[str]:
     conn = sqlite3.connect(db, isolation_level=None)
     partial.apply(Database(conn))
     conn.close()
-    return set(_tables(db))
+    return _columns(db)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from ..engine.environment import Environment
     from ..engine.mirror import Mirror
+    from ..engine.recording import Replay
     from ..engine.run import Engine
     from ..engine.summary import BudgetLog
     from .signals import Stop
@@ -72,11 +73,13 @@ def drive(
     as_json: bool,
     quiet: bool,
     db_flag: str = "",
+    replay: Replay | None = None,
 ) -> int:
     """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
     resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror).
     Returns the exit status: 0 completed, 1 a stream failed or was cancelled, the error's own
-    status when the mirror refused a write mid-run (a full disk: 2)."""
+    status when the mirror refused a write mid-run (a full disk: 2). ``replay``: the recording
+    a replayed run answers from (its last line then never suggests ``resume``)."""
     import asyncio
 
     from ..engine.summary import BudgetLog
@@ -100,7 +103,7 @@ def drive(
                 stop.signal_name = stop.signal_name or "SIGINT"
             except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
                 stopped = exc
-        code = _finish(engine, mirror, run_id, budgets, stop, stopped, as_json, db_flag)
+        code = _finish(engine, mirror, run_id, budgets, stop, stopped, as_json, db_flag, replay)
         stop.settled = True  # its last line is out: a late Ctrl-C changes nothing now
         return code
 
@@ -114,11 +117,12 @@ def _finish(
     stopped: BackfillError | None,
     as_json: bool,
     db_flag: str,
+    replay: Replay | None = None,
 ) -> int:
     """After the run: the summary on stdout and the last line on stderr; the exit status."""
     import json
 
-    from ..engine.runs import resume_hint_note
+    from ..engine.runs import replay_end_line, resume_hint_note
     from ..engine.summary import run_summary
     from .display import PipeConsole, print_summary
 
@@ -150,7 +154,17 @@ def _finish(
         # Nothing to continue, even when a Ctrl-C or SIGTERM landed as the run finished: it
         # cancelled nothing, and the last line follows the stored status, as the exit status does.
         return EXIT_OK
-    if stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
+    if run.recording_sha256 is not None:  # a replay: resuming it fetches nothing new
+        end = replay.header.end if replay is not None else None
+        line = replay_end_line(
+            mirror,
+            run,
+            recorded_run=replay.header.run_id if replay is not None else None,
+            recorded_status=end.status if end is not None else None,
+            signal=stop.signal_name,
+        )
+        sys.stderr.write(f"{redact(line)}\n")
+    elif stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
             f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}"
             f"{settings}\n"

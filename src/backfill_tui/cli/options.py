@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -98,7 +98,8 @@ class Parser(argparse.ArgumentParser):
                     f"opens with no command: {self.prog} [--db PATH]"
                 )
         # "argument --db: --db is empty" (a type check that names its option) says it once
-        message = re.sub(r"^argument (\S+): \1 ", r"\1 ", message)
+        # (also "argument --output/-o: --output is empty")
+        message = re.sub(r"^argument (--[\w-]+)(?:/-\w)?: \1 ", r"\1 ", message)
         sys.stderr.write(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)\n")
         raise SystemExit(EXIT_BAD_INPUT)
 
@@ -117,6 +118,18 @@ def db_arg(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("--db is empty; give a file path")
     return Path(text)
+
+
+def file_arg(option: str) -> Callable[[str], Path]:
+    """An argument type for ``option``'s FILE: an empty one (``--record ''``) is refused as
+    empty, not read as ``.`` (which was then refused as a folder)."""
+
+    def parse(text: str) -> Path:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"{option} is empty; give a file path")
+        return Path(text)
+
+    return parse
 
 
 def run_id_arg(text: str) -> str:

@@ -53,7 +53,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 f"exchanges, started {header.run.started_at}) as run {run.id}\n"
             )
         flag = db_flag(getattr(args, "db", None))
-        code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+        code = drive(
+            engine,
+            mirror,
+            run.id,
+            as_json=args.json,
+            quiet=args.quiet,
+            db_flag=flag,
+            replay=replay,
+        )
         left = replay.transport.remaining if replay.transport is not None else 0
         if left and not args.quiet:
             sys.stderr.write(

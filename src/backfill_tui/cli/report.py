@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..engine.outputs import atomic_write, check_output, in_use
-from .options import EXIT_OK, add_db_option, db_path, open_mirror, run_id_arg
+from ..engine.outputs import check_output, in_use, write_output
+from .options import EXIT_OK, add_db_option, db_path, file_arg, open_mirror, run_id_arg
 
 
 def register(sub: Any) -> None:
@@ -27,7 +27,11 @@ def register(sub: Any) -> None:
         "run_id", metavar="RUN_ID", type=run_id_arg, help="the run (see `backfill-tui runs`)"
     )
     parser.add_argument(
-        "--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout"
+        "--output",
+        "-o",
+        type=file_arg("--output"),
+        metavar="FILE",
+        help="write to FILE instead of stdout (- for stdout, as gh and curl read it)",
     )
     add_db_option(parser)
     parser.set_defaults(handler=cmd_report)
@@ -38,9 +42,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     path = db_path(args)
     output: Path | None = args.output
+    if output is not None and str(output) == "-":  # stdout, as gh, curl and git read it
+        output = None
     if output is not None:  # before anything is read: a refused path costs nothing
-        # an earlier report may be replaced; any other file there is refused, untouched
-        output = check_output(output, option="--output", protected=in_use(path), existing="report")
+        # an earlier report may be replaced; any other file there is refused, untouched; a
+        # character device (/dev/null) is written into
+        output = check_output(
+            output, option="--output", protected=in_use(path), existing="report", devices=True
+        )
     mirror = open_mirror(args, readonly=True)  # reading only: works on a read-only mirror
     try:
         text = run_report(mirror, args.run_id)
@@ -49,7 +58,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        with atomic_write(output) as handle:
-            handle.write(text.encode("utf-8"))
+        write_output(output, text.encode("utf-8"))
         sys.stderr.write(f"wrote the report of run {args.run_id} to {output}\n")
     return EXIT_OK

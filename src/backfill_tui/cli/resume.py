@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from ..engine.run import Engine
-    from ..engine.runs import resume_environment, resume_settings_line
+    from ..engine.runs import resume_environment, resume_settings_line, unrecorded_resume_line
     from ..errors import MirrorMissing
     from ..terms import db_flag
     from .drive import check_side_outputs, drive
@@ -68,9 +68,19 @@ def cmd_resume(args: argparse.Namespace) -> int:
             check_side_outputs(environment, mirror.path)
             if settings:  # once the input is accepted (bad input stays one line), before the run
                 sys.stderr.write(f"note: {redact(settings)}\n")
+            if unrecorded := unrecorded_resume_line(run):
+                sys.stderr.write(f"note: {unrecorded}\n")
             engine = Engine(mirror, environment)
             flag = db_flag(getattr(args, "db", None))
-            return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+            return drive(
+                engine,
+                mirror,
+                run.id,
+                as_json=args.json,
+                quiet=args.quiet,
+                db_flag=flag,
+                replay=replay,
+            )
         finally:
             if replay is not None:
                 replay.close()

@@ -18,6 +18,7 @@ from .options import (
     add_summary_options,
     days_arg,
     db_path,
+    file_arg,
     open_mirror,
     positive_arg,
 )
@@ -74,7 +75,7 @@ def register(sub: Any) -> None:
     add_summary_options(run)
     run.add_argument(
         "--record",
-        type=Path,
+        type=file_arg("--record"),
         metavar="FILE",
         help="also write every HTTP exchange, credentials removed, to FILE (see `replay`); "
         "a recorded run fetches in full (as --full), so FILE replays into any mirror",
@@ -95,7 +96,7 @@ def _entities(text: str | None) -> frozenset[str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..engine.environment import Environment, without_token
+    from ..engine.environment import Environment
     from ..engine.outputs import in_use
     from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
     from ..terms import db_flag
@@ -121,16 +122,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     discard = False
     try:
         engine = Engine(mirror, environment)
-        sim_text = without_token(environment.env.get("BACKFILL_SIM", "")) if args.simulate else None
+        # as given: the plan stores it without secrets, and notes which were left out
+        sim_text = environment.env.get("BACKFILL_SIM", "") if args.simulate else None
         try:
             planned = request if recorder is None else recorder.request_for(request)
-            run = engine.plan(planned, simulator_text=sim_text)
+            run = engine.plan(
+                planned,
+                simulator_text=sim_text,
+                recorded_to=recorder.path if recorder is not None else None,
+            )
         except BackfillError:  # refused by the plan (an entity no source has, no token): no file
             discard = made
             raise
         flag = db_flag(getattr(args, "db", None))
         if recorder is None:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+        engine.subscribe(recorder.observe)  # the run's end goes into the recording
         with recorder.recording(environment, run):
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
     finally:

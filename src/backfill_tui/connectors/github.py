@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from ..errors import UsageError
 from ..http import ApiError, GitHubPolicy, UnexpectedResponse
 from ..models import SourceEvent
 from . import github_transform as gt
@@ -90,6 +91,25 @@ class GitHubConnector(Connector):
     entities = ("pull_request", "issue", "release", "push")
     target_pattern = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
     target_help = "github:OWNER/REPO (for example github:acme/rocket)"
+    #: GitHub's own limits: an account or organisation name has at most 39 characters, a
+    #: repository name at most 100 ("Name cannot be more than 100 characters").
+    owner_limit, repo_limit = 39, 100
+
+    @classmethod
+    def parse_target(cls, target: str) -> str:
+        """``OWNER/REPO``; a name past GitHub's limits is said as too long, not as malformed."""
+        owner, sep, repo = target.partition("/")
+        if sep and "/" not in repo:
+            for what, name, limit in (
+                ("owner", owner, cls.owner_limit),
+                ("repository", repo, cls.repo_limit),
+            ):
+                if len(name) > limit:
+                    raise UsageError(
+                        f"github:{target[:40]}…: the {what} name has {len(name)} characters; "
+                        f"GitHub allows at most {limit}"
+                    )
+        return super().parse_target(target)
 
     orders = ORDERS
     overlaps_lookup = True  # the lists need only the name the user gave; the facts, later

@@ -47,6 +47,13 @@ class RunRef:
         head, sep, tail = text.rpartition(":")
         if sep and head and tail and Path(head).expanduser().is_file():
             return cls(text, Path(head).expanduser(), tail)
+        if sep and head and not tail.strip():  # "a.db:": the run id after the colon is empty
+            if Path(head).expanduser().is_file():
+                raise UsageError(
+                    f"{text}: the run id after ':' is empty; give PATH:RUN_ID, or PATH alone "
+                    "for its latest run"
+                )
+            raise UsageError(f"no mirror file {head}; give RUN_ID, PATH or PATH:RUN_ID")
         if "/" in text or "\\" in text or text.endswith(".db"):
             raise UsageError(f"no mirror file {text}; give RUN_ID, PATH or PATH:RUN_ID")
         return cls(text, None, text)
@@ -114,6 +121,16 @@ class RunDiff:
     only_b: list[Item]
     changed: list[Change]
     unchanged: int
+
+    def workspace_note(self) -> str | None:
+        """One line when A and B are runs of different workspaces (still compared by sourceId,
+        which names no workspace), else None."""
+        if self.a.workspace == self.b.workspace:
+            return None
+        return (
+            f"A is workspace {self.a.workspace} and B is workspace {self.b.workspace}; they are "
+            "compared anyway (by sourceId)"
+        )
 
     @property
     def identical(self) -> bool:

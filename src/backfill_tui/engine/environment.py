@@ -54,6 +54,24 @@ def public_settings(text: str | None) -> str | None:
     return config.to_env_string(secrets=False, order=SimulatorConfig.option_names(text))
 
 
+def left_out_settings(text: str | None) -> str | None:
+    """The names of the secret options ``text`` (a ``BACKFILL_SIM`` string) gives, which
+    :func:`public_settings` leaves out (``"token"``), comma-separated; None when none."""
+    if not text:
+        return None
+    import dataclasses
+
+    from ..simulator.config import SECRET_OPTIONS, SimulatorConfig
+
+    try:
+        config = SimulatorConfig.from_env_string(text)
+    except (ValueError, TypeError):
+        return None
+    defaults = {f.name: f.default for f in dataclasses.fields(config)}
+    names = [n for n in sorted(SECRET_OPTIONS) if getattr(config, n) != defaults.get(n)]
+    return ",".join(names) or None
+
+
 def without_token(simulator_config: str) -> str:
     """A ``BACKFILL_SIM`` string fit to store with a run: parsed, secrets left out
     (:func:`public_settings`)."""

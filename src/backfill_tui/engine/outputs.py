@@ -117,8 +117,13 @@ def check_output(
     option: str,
     protected: Iterable[tuple[Path, str]] = (),
     existing: Existing = "refuse",
+    devices: bool = False,
 ) -> Path:
     """Refuse ``path`` as an output unless writing it can lose nothing; return it expanded.
+
+    ``devices``: a character device (``/dev/null``, a terminal) is accepted, to be written
+    straight into (:func:`write_output`), never replaced; other non-regular files (a pipe, a
+    socket) and folders are still refused.
 
     ``option`` names the argument in the message (``--output``, ``--record``). ``protected``:
     the files in use with their names for the message (see :func:`in_use`). ``existing``: what
@@ -133,6 +138,8 @@ def check_output(
     target = Path(path).expanduser()
     if target.is_dir():
         raise UsageError(f"{option} {target} is a folder; give a file path")
+    if devices and is_device(target):
+        return target
     if target.exists() and not stat.S_ISREG(target.stat().st_mode):
         # a device (/dev/null), a pipe or a socket: renaming a finished file over it would
         # replace it (as root, /dev/null itself), so it is refused, untouched
@@ -258,6 +265,25 @@ def _sweep_orphans(path: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             candidate.unlink()
+
+
+def is_device(path: Path) -> bool:
+    """Whether ``path`` is a character device (``/dev/null``, a terminal)."""
+    try:
+        return stat.S_ISCHR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as checked by :func:`check_output`: into a character device
+    as it is (renaming a file over ``/dev/null`` would replace it), else atomically."""
+    if is_device(path):
+        with path.open("wb") as device:
+            device.write(data)
+        return
+    with atomic_write(path) as handle:
+        handle.write(data)
 
 
 @contextlib.contextmanager

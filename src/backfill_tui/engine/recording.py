@@ -41,6 +41,7 @@ from ..recording.fileformat import (
     RecordingError,
     RecordingHeader,
     RecordingWriter,
+    RunEnd,
     RunParameters,
     SpooledRecording,
     open_recording,
@@ -48,6 +49,7 @@ from ..recording.fileformat import (
 from ..recording.scrub import scrub_text, scrub_url
 from ..recording.transports import RecordingTransport, ReplayTransport, exchange_key
 from ..store import RunRecord
+from . import progress as ev
 from .environment import Environment, without_token
 from .outputs import AtomicFile, check_output
 from .plan import RunRequest, SourceSpec
@@ -75,6 +77,25 @@ class Recorder:
         self._start = 0.0
         self._clock: Clock | None = None
         self._clock_start = 0.0
+        self._status: str | None = None  # the run's end, as ``observe`` saw it
+        self._reason: str | None = None
+
+    def observe(self, event: ev.ProgressEvent) -> None:
+        """A progress subscriber (``Engine.subscribe``; thread-safe enough: one run emits):
+        notes how the run ended, written into the recording when it is sealed (its
+        ``run_end`` line), so a replay ends where the run did instead of missing an answer."""
+        if isinstance(event, ev.StreamFinished) and event.error and self._reason is None:
+            if event.status in ("failed", "interrupted"):
+                self._reason = f"{event.stream}: {event.error}"
+        elif isinstance(event, ev.RunFinished):
+            self._status = str(event.status)
+
+    @property
+    def end(self) -> RunEnd | None:
+        """How the recorded run ended (None before its end was seen)."""
+        if self._status is None:
+            return None
+        return RunEnd(self._status, self._reason if self._status != "completed" else None)
 
     @property
     def exchanges(self) -> int:
@@ -128,7 +149,7 @@ class Recorder:
             yield self
         finally:
             environment.wrap_transport = previous
-            self._writer.close()
+            self._writer.close(self.end)
 
     def wrap(self, inner: httpx.AsyncBaseTransport) -> RecordingTransport:
         """The recording layer around one inner transport (``Environment.wrap_transport``)."""
@@ -208,7 +229,9 @@ class Replay:
         run received it."""
         start = self.header.clock_start
         clock = ReplayClock(start)
-        self.transport = ReplayTransport(self.recording, clock=clock, clock_start=start)
+        self.transport = ReplayTransport(
+            self.recording, clock=clock, clock_start=start, end=self.header.end
+        )
         base_urls = {
             provider(name).base_url_env: url for name, url in self.header.base_urls.items()
         }

@@ -147,7 +147,19 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         ["Status", summary["status"]],
         ["Simulated", simulated],
     ]
-    if run.recording is not None:
+    if run.recording is not None:  # replayed: simulated or not as the recorded run was
+        from ..recording.fileformat import peek_header
+
+        header = peek_header(run.recording)
+        parameters[8] = [
+            "Simulated",
+            "unknown (replayed from a recording no longer at its path)"
+            if header is None
+            else "yes (replayed from a recording of a simulated run"
+            + (f": {public_settings(header.simulator)})" if header.simulator else ")")
+            if header.simulated
+            else "no (replayed from a recording of a live run)",
+        ]
         # A replay answered from a file: say which (and which bytes), and that "Started" is the
         # recorded run's start, which the replay keeps so its backfill window is the same.
         sha = (run.recording_sha256 or "")[:12]

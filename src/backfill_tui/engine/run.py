@@ -25,6 +25,7 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ..connectors import Connector, Page, provider
@@ -39,13 +40,14 @@ from ..http import (
     current_stats,
 )
 from ..http.tokens import TokenPool
+from ..recording.transports import RecordingEnded
 from ..secrets_registry import redact
 from ..store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
 from . import resync
 from .connection import open_client
-from .environment import SIMULATE_HINT, Environment, public_settings
+from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
 from .pages import kept_notes, within_cap
 from .plan import (
     RunRequest,
@@ -120,11 +122,14 @@ class Engine:
         *,
         simulator_text: str | None = None,
         started_at: datetime | None = None,
+        recorded_to: Path | None = None,
     ) -> RunRecord:
         """Validate a request, take the source locks, and record the run and its streams.
 
         ``started_at`` fixes the run's "now" (a replay selects the recorded window); by default
         it is the environment clock's now. The cutoff is computed from it once, here.
+        ``recorded_to``: the file the run is recorded to (``Recorder.path``), kept with the run
+        so that resuming it can say the resumed part is not in that recording.
         """
         validate_depth(request.depth)
         validate_workspace(request.workspace)
@@ -144,6 +149,7 @@ class Engine:
             max_items=request.max_items,
             simulate=self.environment.simulated,
             simulator=public_settings(simulator_text),  # parsed, secrets left out
+            simulator_left_out=left_out_settings(simulator_text),  # their names, to say so
             started_at=now.isoformat(),
         )
         # Locks first, in the same transaction: a refused run leaves no record behind.
@@ -154,6 +160,9 @@ class Engine:
         if replayed is not None:  # a replay: its resume must answer from the same file
             run.recording, run.recording_sha256 = replayed
             self.mirror.set_run_recording(run.id, *replayed)
+        if recorded_to is not None:
+            run.recorded_to = str(recorded_to.resolve())
+            self.mirror.set_run_recorded_to(run.id, run.recorded_to)
         return run
 
     # -- running ---------------------------------------------------------------------------------
@@ -267,7 +276,7 @@ class Engine:
         try:
             if error is not None:
                 log.warning("%s:%s failed: %s", provider_name, target, error)
-                self._mark(streams, StreamStatus.FAILED, error)
+                self._mark(streams, _ended_as(error), error)
                 return
             await _together(self._run_stream(run, connector, client, s) for s in streams)
         finally:
@@ -291,6 +300,8 @@ class Engine:
         error: str | None = None
         try:
             await connector.prepare()
+        except RecordingEnded as exc:  # a replay past where its recorded run stopped
+            error = _RecordingEndLine(redact(str(exc)), cancelled=exc.cancelled)
         except ApiError as exc:
             error = redact(str(exc))
         except asyncio.CancelledError:
@@ -330,7 +341,7 @@ class Engine:
         async def lookup() -> None:
             error = await self._lookup(run, connector, streams, streams_started=True)
             if error is not None:
-                raise LookupFailed(error)
+                raise LookupFailed(error, ended=_ended_as(error))
 
         task = asyncio.ensure_future(lookup())
         connector.lookup_started(task)
@@ -589,16 +600,19 @@ class Engine:
             self._interrupted(record, counters, str(exc))
             raise
         except Exception as exc:
+            ended = StreamStatus.FAILED
             if isinstance(exc, ApiError):
                 message = redact(str(exc))
+                if isinstance(exc, RecordingEnded) and exc.cancelled:
+                    ended = StreamStatus.CANCELLED  # where the recorded run was cancelled
+                elif isinstance(exc, LookupFailed):
+                    ended = exc.ended
             else:  # a connector bug fails its own stream with a line, the traceback goes to the log
                 log.exception("%s crashed", record.key)
                 message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
-            log.warning("%s failed: %s", record.key, message)
-            self.mirror.set_stream_status(record.id, StreamStatus.FAILED, message)
-            self._emit(
-                ev.StreamFinished(run.id, record.key, StreamStatus.FAILED, counters, message)
-            )
+            log.warning("%s %s: %s", record.key, ended, message)
+            self.mirror.set_stream_status(record.id, ended, message)
+            self._emit(ev.StreamFinished(run.id, record.key, ended, counters, message))
         except asyncio.CancelledError:
             # A page being committed on the writer thread still lands (in order, with its
             # checkpoint; ``_write`` waited for it); if it was the stream's last, the stream
@@ -691,7 +705,33 @@ class _QueuedPage:
 
 
 class LookupFailed(ApiError):
-    """A source's lookup failed while its streams were starting: each stream fails with it."""
+    """A source's lookup failed while its streams were starting: each stream fails with it
+    (``ended``: cancelled instead when a replay's lookup met where its recorded run was
+    cancelled)."""
+
+    def __init__(self, message: str, *, ended: StreamStatus = StreamStatus.FAILED) -> None:
+        super().__init__(message)
+        self.ended = ended
+
+
+class _RecordingEndLine(str):
+    """A lookup's failure line that is a replay reaching where its recorded run stopped
+    (``recording.RecordingEnded``): its streams end cancelled when that run was cancelled."""
+
+    cancelled: bool
+
+    def __new__(cls, text: str, *, cancelled: bool) -> _RecordingEndLine:
+        line = super().__new__(cls, text)
+        line.cancelled = cancelled
+        return line
+
+
+def _ended_as(error: str) -> StreamStatus:
+    """How the streams of a source whose lookup failed with ``error`` end: cancelled where a
+    replay met the end of a cancelled run's recording, else failed."""
+    if isinstance(error, _RecordingEndLine) and error.cancelled:
+        return StreamStatus.CANCELLED
+    return StreamStatus.FAILED
 
 
 async def _quietly(lookup: asyncio.Future[None]) -> None:

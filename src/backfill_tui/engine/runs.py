@@ -39,11 +39,13 @@ __all__ = [
     "check_resume",
     "environment_for",
     "find_run",
+    "replay_end_line",
     "replayed_line",
     "resume_environment",
     "run_lines",
     "shown_status",
     "simulator_settings",
+    "unrecorded_resume_line",
 ]
 
 
@@ -134,7 +136,14 @@ def stored_settings_shown(run: RunRecord) -> str:
     without secrets (``environment.public_settings``), ``the defaults`` when none were set."""
     from .environment import public_settings
 
-    return public_settings(run.simulator or "") or "the defaults"
+    shown = public_settings(run.simulator or "") or "the defaults"
+    if run.simulator_left_out:  # given, but secrets are never stored
+        names = ", ".join(f"{name}=" for name in run.simulator_left_out.split(","))
+        shown += (
+            f" ({names} was given but not stored: secrets never are, so the simulator no "
+            "longer requires it)"
+        )
+    return shown
 
 
 def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = None) -> str:
@@ -152,6 +161,67 @@ def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = Non
     return (
         f"resuming on the simulator settings stored with the run: {stored_settings_shown(run)}; "
         "set BACKFILL_SIM to change them"
+    )
+
+
+def unrecorded_resume_line(run: RunRecord) -> str:
+    """The one line said when a recorded run (``run --record``) is resumed or retried: the
+    recording was sealed when the run stopped, so the resumed part is not in it; ``""`` for a
+    run that was not recorded. Why not go on recording: a recording is one checksummed file that
+    ``--record`` never replaces, and a replay runs it from the start, so the resumed part alone
+    could not be replayed, nor appended to it (a replay would meet the first part's failures
+    again) without a replay that stops and resumes where the run did."""
+    if not run.recorded_to:
+        return ""
+    return (
+        f"run {run.id} was recorded to {run.recorded_to} until it stopped; what this resume "
+        "fetches is not recorded (a replay of that file ends where the run stopped); to record "
+        "the whole run, start a new one with --record"
+    )
+
+
+#: How a replay's stream says it reached where its recorded run stopped
+#: (``recording.RecordingEnded``).
+RECORDING_ENDS = "the recording ends where its run"
+
+
+def replay_end_line(
+    mirror: Mirror,
+    run: RunRecord,
+    *,
+    recorded_run: str | None = None,
+    recorded_status: str | None = None,
+    signal: str | None = None,
+) -> str:
+    """The last line of a replayed run that did not complete: what happened and what can go
+    on. Never ``resume``: a replay has only its recording's answers, so resuming it fetches
+    nothing new. ``recorded_run``/``recorded_status``: the recorded run's id and how it ended,
+    when the recording says (``RecordingHeader``); ``signal``: the Ctrl-C or SIGTERM that
+    stopped this replay."""
+    original = f"run {recorded_run}" if recorded_run else "the recorded run"
+    record_anew = "record a new run with `run ... --record FILE`"
+    if signal is not None:
+        again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
+        return (
+            f"cancelled ({signal}): what was stored is kept; a replay cannot be resumed, "
+            f"replay the recording again as a new run: `{again}`"
+        )
+    reached_end = any((s.error or "").startswith(RECORDING_ENDS) for s in mirror.streams(run.id))
+    if reached_end:
+        return (
+            f"run {run.id} {run.status}: the recording ends where {original} stopped, so a "
+            f"replay has nothing past it (resuming it fetches nothing new); to fetch the rest, "
+            f"resume {original} in the mirror it was recorded in, or {record_anew}"
+        )
+    if recorded_status is not None and recorded_status == run.status:
+        return (
+            f"run {run.id} {run.status}, as {original} did: the recording holds its answers, so "
+            f"replaying it again ends the same way; mend the cause above and {record_anew}"
+        )
+    again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
+    return (
+        f"run {run.id} {run.status}; what was stored is kept. A replay cannot be resumed: "
+        f"replay the recording again as a new run (`{again}`), or {record_anew}"
     )
 
 

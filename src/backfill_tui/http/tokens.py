@@ -113,10 +113,12 @@ class TokenPool:
         return len(self.live)
 
     def summary(self) -> list[dict[str, Any]]:
-        """Calls and quota per token, by fingerprint (for the ``--json`` summary)."""
+        """Calls and quota per token, by fingerprint (for the ``--json`` summary). A token
+        rejected with 401 has no quota known (``null``): the numbers its refusal carried are
+        not its own (a tester saw "5000/5000 left" beside "rejected (401), dropped")."""
         rows = []
         for token in self.tokens:
-            quota = token.quotas.get("requests")
+            quota = None if token.dropped else token.quotas.get("requests")
             rows.append(
                 {
                     "token": token.fingerprint,

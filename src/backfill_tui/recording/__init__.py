@@ -12,22 +12,25 @@ from .fileformat import (
     RecordingError,
     RecordingFile,
     RecordingHeader,
+    RunEnd,
     RunParameters,
     SpooledRecording,
     open_recording,
     read_recording,
 )
 from .scrub import scrub_headers, scrub_text, scrub_url
-from .transports import RecordingMismatch, RecordingTransport, ReplayTransport
+from .transports import RecordingEnded, RecordingMismatch, RecordingTransport, ReplayTransport
 
 __all__ = [
     "Exchange",
+    "RecordingEnded",
     "RecordingError",
     "RecordingFile",
     "RecordingHeader",
     "RecordingMismatch",
     "RecordingTransport",
     "ReplayTransport",
+    "RunEnd",
     "RunParameters",
     "SpooledRecording",
     "open_recording",

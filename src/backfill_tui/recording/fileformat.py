@@ -3,6 +3,7 @@
     {"kind": "header", "format": "backfill-tui-recording", "version": 1, "run": {...}, ...}
     {"kind": "exchange", "seq": 1, "method": "GET", "url": "...", "status": 200, ...}
     ...
+    {"kind": "run_end", "status": "cancelled", "reason": null}   (version 2: how the run ended)
     {"kind": "end", "exchanges": N, "sha256": "<of every line before this one, bytes as written>"}
 
 gzip's CRC catches a damaged or cut file, the trailer catches a cut at a line boundary, and the
@@ -30,14 +31,17 @@ import zlib
 from array import array
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import BackfillError
 
 FORMAT = "backfill-tui-recording"
-VERSION = 1
+#: Version 2 adds the ``run_end`` line (how the recorded run ended); version 1 files are read
+#: as they are (their run's end is unknown).
+VERSION = 2
+READS_VERSIONS = (1, 2)
 
 
 class RecordingError(BackfillError):
@@ -82,6 +86,25 @@ class RunParameters:
 
 
 @dataclass(frozen=True)
+class RunEnd:
+    """How the recorded run ended, as its recording says (the ``run_end`` line): its status
+    (``completed``, ``partial``, ``failed``, ``cancelled``, ``interrupted``) and, when a stream
+    failed or the run stopped, the first reason. A replay ends where the recording does: a
+    request past the end of a cancelled run's recording is that end, not a mismatch."""
+
+    status: str
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "run_end", "status": self.status, "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunEnd:
+        reason = data.get("reason")
+        return cls(status=str(data["status"]), reason=str(reason) if reason else None)
+
+
+@dataclass(frozen=True)
 class RecordingHeader:
     run: RunParameters
     run_id: str  # the recorded run's id in its own mirror
@@ -91,6 +114,9 @@ class RecordingHeader:
     simulator: str | None = None  # BACKFILL_SIM without its token
     app_version: str = ""
     recorded_at: str = ""
+    #: How the run ended (the file's ``run_end`` line, read with the trailer); None when the
+    #: recording does not say (version 1) or is being written.
+    end: RunEnd | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -267,11 +293,14 @@ class RecordingWriter:
     def count(self) -> int:
         return self._count
 
-    def close(self) -> None:
+    def close(self, end: RunEnd | None = None) -> None:
+        """Seal the recording (``end``: how its run ended, written before the trailer)."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+            if end is not None:
+                self._put(end.to_json())
             trailer = {"kind": "end", "exchanges": self._count, "sha256": self._hash.hexdigest()}
             try:
                 self._gz.write(_line(trailer))
@@ -313,6 +342,19 @@ def read_recording(
     target = Path(path).expanduser()
     header = _scan(target, max_line, max_total, lambda exchange, line: exchanges.append(exchange))
     return RecordingFile(header, exchanges, target)
+
+
+def peek_header(path: str | os.PathLike[str]) -> RecordingHeader | None:
+    """The header of the recording at ``path``, read from its first line only (nothing is
+    verified: for showing what a replayed run came from); None when it cannot be read."""
+    try:
+        with gzip.open(Path(path).expanduser(), "rb") as gz:
+            first = json.loads(gz.readline(MAX_LINE_BYTES))
+        if not isinstance(first, dict) or first.get("format") != FORMAT:
+            return None
+        return RecordingHeader.from_json(first)
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError):
+        return None
 
 
 def _scan(
@@ -523,10 +565,11 @@ def _parse(
         first = None
     if not isinstance(first, dict) or first.get("format") != FORMAT:
         raise RecordingError(f"{target} is not a backfill-tui recording")
-    if first.get("version") != VERSION:
+    if first.get("version") not in READS_VERSIONS:
         raise RecordingError(
             f"{target} is a recording format version {first.get('version')!r}; this backfill-tui "
-            f"reads version {VERSION}: use the backfill-tui that recorded it"
+            f"reads versions {READS_VERSIONS[0]} to {READS_VERSIONS[-1]}: use the backfill-tui "
+            "that recorded it"
         )
     try:
         header = RecordingHeader.from_json(first)
@@ -537,6 +580,7 @@ def _parse(
     count = 0
     unreadable: Exception | None = None  # reported after the checksum: an edit says "modified"
     trailer: Any = None
+    end: RunEnd | None = None
     for line in lines:
         if trailer is not None:  # anything after the end marker
             raise _modified(target)
@@ -550,6 +594,12 @@ def _parse(
             trailer = data
             continue
         digest.update(line if line.endswith(b"\n") else line + b"\n")
+        if isinstance(data, dict) and data.get("kind") == "run_end" and end is None:
+            try:  # hashed like an exchange, not counted as one
+                end = RunEnd.from_json(data)
+            except (KeyError, TypeError, ValueError) as exc:
+                unreadable = unreadable or exc
+            continue
         count += 1
         if unreadable is not None:
             continue  # counted, not used: the file is refused once its checksum is known
@@ -565,7 +615,7 @@ def _parse(
         raise _modified(target)
     if unreadable is not None:
         raise _unreadable(target, unreadable)
-    return header
+    return replace(header, end=end) if end is not None else header
 
 
 def _modified(target: Path) -> RecordingError:

@@ -20,7 +20,7 @@ import httpx
 from ..clock import Clock, ReplayClock
 from ..http import ApiError
 from ..terms import plural
-from .fileformat import Exchange, SpooledRecording
+from .fileformat import Exchange, RunEnd, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
 
 ExchangeSink = Callable[[Exchange], None]
@@ -29,6 +29,22 @@ Key = tuple[str, str, str]
 
 class RecordingMismatch(ApiError):
     """The replay asked for something the recording has no (more) answers for."""
+
+
+class RecordingEnded(RecordingMismatch):
+    """The replay went past the end of a recording whose run did not complete (cancelled,
+    failed, interrupted): not a mismatch but where the recorded run stopped. ``cancelled``: the
+    recorded run was cancelled or interrupted (the replay's stream ends cancelled, as its
+    original did), else it failed."""
+
+    def __init__(self, end: RunEnd) -> None:
+        self.end = end
+        self.cancelled = end.status in ("cancelled", "interrupted")
+        how = {"cancelled": "was cancelled", "interrupted": "was interrupted"}.get(
+            end.status, "failed" if end.status == "failed" else f"ended {end.status}"
+        )
+        reason = f": {end.reason}" if end.reason and not self.cancelled else ""
+        super().__init__(f"the recording ends where its run {how}{reason}")
 
 
 def scrub_body(data: bytes, extra: Iterable[str] = ()) -> bytes:
@@ -173,8 +189,12 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         *,
         clock: ReplayClock | None = None,
         clock_start: float = 0.0,
+        end: RunEnd | None = None,
     ) -> None:
+        """``end``: how the recorded run ended (``RecordingHeader.end``); past the last answer
+        of a run that did not complete, a request raises :class:`RecordingEnded`."""
         self._load: Callable[[int], Exchange]
+        self._end = end
         self._answers: dict[Hashable, deque[int]]
         if isinstance(exchanges, SpooledRecording):
             self._answers = exchanges.index
@@ -201,6 +221,8 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         key = answer_key(request.method, url, body)
         queue = self._answers.get(key)
         if not queue:
+            if self._end is not None and self._end.status != "completed":
+                raise RecordingEnded(self._end)
             raise self._mismatch(key, request.method, url, body)
         exchange = self._load(queue.popleft())
         self._served[key] += 1

@@ -256,7 +256,11 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
                 Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
             )
             planned = request if recorder is None else Recorder.request_for(request)
-            run = engine.plan(planned, simulator_text=self.simulator_text)
+            run = engine.plan(
+                planned,
+                simulator_text=self.simulator_text,
+                recorded_to=recorder.path if recorder is not None else None,
+            )
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
@@ -363,7 +367,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
                 self.mirror,
                 environment,
                 session.run.id,
-                subscribers=[session.buffer],
+                # the recorder notes the run's end, written into the recording
+                subscribers=[session.buffer, recorder.observe] if recorder else [session.buffer],
                 recording=recorder.recording(environment, session.run) if recorder else None,
                 on_end=self._background_ended,
             )
@@ -512,7 +517,13 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.notify("the run is still going", severity="warning")
             return False
         from ..engine.run import Engine
-        from ..engine.runs import RunCompleted, RunStillRunning, check_resume, resume_environment
+        from ..engine.runs import (
+            RunCompleted,
+            RunStillRunning,
+            check_resume,
+            resume_environment,
+            unrecorded_resume_line,
+        )
 
         if self._mirror_gone("Cannot resume"):
             return False
@@ -539,6 +550,8 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if environment is not session.engine.environment:
             session.engine = Engine(self.mirror, environment)
             session.engine.subscribe(session.buffer)
+        if unrecorded := unrecorded_resume_line(record):  # its recording was sealed at the stop
+            self.notify(unrecorded, title="Not recorded", severity="warning", timeout=10)
         self.start_session(resumed=True)
         return True
 

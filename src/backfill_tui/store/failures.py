@@ -25,6 +25,7 @@ from ..errors import (
     MirrorError,
     PermissionDenied,
     ReadOnly,
+    ReadOnlyFilesystem,
     StorageError,
     storage_error,
 )
@@ -109,6 +110,9 @@ def diagnose(path: Path) -> StorageError | None:
             return PermissionDenied(parent.parent, "this folder cannot be entered")
         if parent.is_dir() and not os.access(parent, os.X_OK):
             return PermissionDenied(parent, "this folder cannot be entered")
+    nearest = next((p for p in (path, *path.parents) if p.exists()), None)
+    if nearest is not None and _on_read_only_mount(nearest):  # EROFS: chmod cannot mend it
+        return ReadOnlyFilesystem(nearest if nearest.is_dir() else nearest.parent)
     if path.exists():
         if not os.access(path, os.R_OK):
             return PermissionDenied(path)
@@ -121,6 +125,14 @@ def diagnose(path: Path) -> StorageError | None:
         if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
             return PermissionDenied(folder, "cannot create files in this folder")
     return None
+
+
+def _on_read_only_mount(path: Path) -> bool:
+    """Whether ``path`` lies on a filesystem mounted read-only (``statvfs``'s ``ST_RDONLY``)."""
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs (Windows): the errno says it, when met
+        return False
 
 
 def locked(path: Path) -> FileLocked:

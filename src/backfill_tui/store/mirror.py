@@ -508,7 +508,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     ) -> None:
         conn.execute(
             "INSERT INTO runs (id, workspace_id, sources, depth_days, since, entities, max_items,"
-            " status, simulate, simulator, pid, host, started_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " status, simulate, simulator, pid, host, started_at, simulator_left_out)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run.id,
                 run.workspace,
@@ -523,6 +524,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 os.getpid(),
                 socket.gethostname(),
                 run.started_at,
+                run.simulator_left_out,
             ),
         )
         for provider, target in _sources(run):
@@ -608,6 +610,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 "UPDATE runs SET recording = ?, recording_sha256 = ? WHERE id = ?",
                 (path, sha256, run_id),
             )
+
+    def set_run_recorded_to(self, run_id: str, path: str) -> None:
+        """Note that run ``run_id`` is recorded to the file at ``path`` (absolute)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET recorded_to = ? WHERE id = ?", (path, run_id))
 
     def set_stream_estimates(self, run_id: str, totals: dict[str, int]) -> None:
         """Store the estimate (items expected) of each stream of ``run_id``, by stream key

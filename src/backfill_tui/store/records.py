@@ -41,6 +41,10 @@ class RunRecord:
     #: A replayed run: the recording's absolute path and its file's SHA-256 (hex).
     recording: str | None = None
     recording_sha256: str | None = None
+    #: A run recorded to a file (``run --record``): the recording's absolute path.
+    recorded_to: str | None = None
+    #: Simulator options given but not stored (secrets), by name, comma-separated.
+    simulator_left_out: str | None = None
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -64,6 +68,8 @@ class RunRecord:
             error=data["error"],
             recording=data.get("recording"),
             recording_sha256=data.get("recording_sha256"),
+            recorded_to=data.get("recorded_to"),
+            simulator_left_out=data.get("simulator_left_out"),
         )
 
 

@@ -340,6 +340,22 @@ def _trigger_ledger(db: Database) -> None:
     )
 
 
+@_migration("0009_recorded_to")
+def _recorded_to(db: Database) -> None:
+    # A run recorded with `run --record` (or the app's "Record to"): the recording's absolute
+    # path. The recording is sealed when the run's process ends, so a resume or retry of the
+    # run is not in it: resuming says so, naming the file (engine/runs.py). And the simulator
+    # options given but left out of the stored settings (secrets: "token"), by name only, so a
+    # resume on the stored settings says what was not kept rather than "the defaults".
+    _run_script(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN recorded_to TEXT;
+        ALTER TABLE runs ADD COLUMN simulator_left_out TEXT
+        """,
+    )
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
