@@ -365,18 +365,16 @@ class StreamRow(Widget):
         if state.status == StreamStatus.COMPLETED:
             return _bar_text(width, (0, width), self._colour("stream-row--complete"), track)
         if state.status in STOPPED:
-            # What it reached of its estimate, never a full bar; with no estimate (or past it)
-            # an empty one. Its track is tinted, so it differs from a pending stream's, and a
-            # failed one has its own colour (stream_bar).
+            # What it reached of its estimate in its own colour (a failed one's red) on the
+            # track every bar has: never a full bar, and an empty one with nothing reached or
+            # no estimate (or past it; stream_bar). The track was tinted in the stopped colour,
+            # which drew a stream that failed having fetched nothing as a full bar (a tester's
+            # finding); its status and "stopped at 0" say it stopped.
             kind = "stream-row--failed-bar" if state.status == StreamStatus.FAILED else ""
-            look = self._component(kind or "stream-row--stopped")
             total, progress = stream_bar(state)
             reached = width * progress / max(total or 1, 1)
             return _bar_text(
-                width,
-                (0, reached),
-                Style.from_color(look.color),
-                Style.from_color(look.bgcolor),
+                width, (0, reached), self._colour(kind or "stream-row--stopped"), track
             )
         kind = "stream-row--stopped" if state.finished else "stream-row--bar"
         return _bar_text(width, (0, width * progress / max(total, 1)), self._colour(kind), track)

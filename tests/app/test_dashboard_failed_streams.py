@@ -1,0 +1,54 @@
+"""A run whose target does not exist, on the dashboard (a tester's findings): a stream that
+failed having fetched nothing draws an empty bar, not a full one in the stopped colour."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import make_app, populate, wait_until
+from rich.style import Style
+
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.widgets.run_rows import StreamRow, reason_in_row, row_columns
+
+SIZES = [(80, 24), (120, 36)]
+MISSING = "github:acme/nope"  # the simulator answers 404, as GitHub does for a missing repo
+
+
+def _failed_run(tmp_path: Path) -> tuple[object, str, str]:
+    """An app with a finished run of a missing repository beside a real one: the app, the
+    run, and the reason its four failed streams share (as a row says it)."""
+    app = make_app(tmp_path)
+    run_id = populate(app, MISSING, "github:acme/rocket", workspace="demo")
+    failed = [s for s in app.mirror.streams(run_id) if s.status == "failed"]
+    assert len(failed) == 4 and failed[0].error
+    reason = reason_in_row(failed[0].error, failed[0].key)
+    assert len(reason) > 60  # longer than the status cell at 80 or 120 columns
+    return app, run_id, reason
+
+
+def test_a_stream_that_failed_having_fetched_nothing_draws_an_empty_bar(
+    tmp_path: Path,
+) -> None:
+    app, run_id, _ = _failed_run(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.open_run(run_id)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await wait_until(pilot, lambda: len(screen.query(StreamRow)) == 8)
+            await pilot.pause()
+            for row in screen.query(StreamRow):
+                if not row.key.startswith(MISSING):
+                    continue
+                assert row._state.counters.fetched == 0
+                cols = row_columns(row.size.width, 120)
+                bar = row.render_line(0).crop(cols.name, cols.name + cols.bar)
+                drawn = {seg.style.color for seg in bar if seg.text.strip() and seg.style}
+                track = Style.from_color(row.get_component_rich_style("stream-row--bar").bgcolor)
+                # Every cell is the empty track any bar has, nothing in a stopped colour.
+                assert drawn == {track.color}, (row.key, drawn)
+
+    asyncio.run(scenario())
