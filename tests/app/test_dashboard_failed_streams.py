@@ -1,13 +1,17 @@
-"""A run whose target does not exist, on the dashboard (a tester's findings): a stream that
-failed having fetched nothing draws an empty bar, not a full one in the stopped colour."""
+"""A run whose target does not exist, on the dashboard at 80x24 and 120x36 (a tester's
+findings): the failure's whole reason is on the screen, not cut to "failed: GitH…" with the rest
+only in the log (which a run opened from F5 does not have); and a stream that failed having
+fetched nothing draws an empty bar, not a full one in the stopped colour."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from app_support import make_app, populate, wait_until
+import pytest
+from app_support import make_app, populate, settle, wait_until
 from rich.style import Style
+from screen_text import region_text
 
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.widgets.run_rows import StreamRow, reason_in_row, row_columns
@@ -26,6 +30,34 @@ def _failed_run(tmp_path: Path) -> tuple[object, str, str]:
     reason = reason_in_row(failed[0].error, failed[0].key)
     assert len(reason) > 60  # longer than the status cell at 80 or 120 columns
     return app, run_id, reason
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_a_failed_streams_whole_reason_is_on_the_dashboard_once(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app, run_id, reason = _failed_run(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            app.open_run(run_id)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await wait_until(pilot, lambda: len(screen.query(StreamRow)) == 8)
+            await settle(pilot)
+            await pilot.pause()
+            text = region_text(app, screen.query_one("#streams"))
+            lines = text.splitlines()
+            failed = [line for line in lines if line.strip().endswith("failed")]
+            assert len(failed) == 4, text  # each failed row says "failed", no cut reason
+            assert "…" not in text, text
+            # The reason, wrapped beneath the last of the four rows, once, whole.
+            after = lines[lines.index(failed[-1]) + 1 :]
+            beneath = " ".join(line.strip() for line in after if line.strip())
+            assert beneath.startswith(reason), text
+            assert " ".join(text.split()).count(reason) == 1, text
+
+    asyncio.run(scenario())
 
 
 def test_a_stream_that_failed_having_fetched_nothing_draws_an_empty_bar(

@@ -198,6 +198,7 @@ class DashboardScreen(ModeScreen):
         for source, header in self._headers.items():
             if source in progress.sources:
                 header.show(progress.sources[source], now)
+                self._share_reasons(progress.sources[source].streams)
         self._show_overall(progress, now)
         lines = progress.take_log()
         if lines:
@@ -212,6 +213,15 @@ class DashboardScreen(ModeScreen):
         if keys != self._binding_state:  # the footer recomposes: only when keys change
             self._binding_state = keys
             self.refresh_bindings()
+
+    def _share_reasons(self, keys: list[str]) -> None:
+        """Rows of one source (``keys``, in order) that failed one after another with the same
+        reason say it once, beneath the last of them: a target that does not exist fails all
+        four GitHub streams alike, and four copies took 12 of the 24 lines at 80x24."""
+        rows = [self._rows[key] for key in keys if key in self._rows]
+        for row, below in zip(rows, [*rows[1:], None], strict=True):
+            same = below is not None and below.status_text == row.status_text
+            row.share_reason(row.reason is not None and same)
 
     def _show_overall(self, progress: RunProgress, now: float) -> None:
         t = progress.totals()
