@@ -1,7 +1,8 @@
 """A run whose target does not exist, on the dashboard at 80x24 and 120x36 (a tester's
 findings): the failure's whole reason is on the screen, not cut to "failed: GitH…" with the rest
-only in the log (which a run opened from F5 does not have); and a stream that failed having
-fetched nothing draws an empty bar, not a full one in the stopped colour."""
+only in the log (which a run opened from F5 does not have); the totals line counts the failed
+streams instead of saying "0 failed" (items); and a stream that failed having fetched nothing
+draws an empty bar, not a full one in the stopped colour."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from app_support import make_app, populate, settle, wait_until
 from rich.style import Style
 from screen_text import region_text
+from textual.widgets import Label
 
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.widgets.run_rows import StreamRow, reason_in_row, row_columns
@@ -56,6 +58,25 @@ def test_a_failed_streams_whole_reason_is_on_the_dashboard_once(
             beneath = " ".join(line.strip() for line in after if line.strip())
             assert beneath.startswith(reason), text
             assert " ".join(text.split()).count(reason) == 1, text
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_totals_line_counts_the_failed_streams(tmp_path: Path, size: tuple[int, int]) -> None:
+    app, run_id, _ = _failed_run(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            app.open_run(run_id)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await wait_until(pilot, lambda: len(screen.query(StreamRow)) == 8)
+            await pilot.pause()
+            overall = str(screen.query_one("#overall", Label).content)
+            assert "4 streams failed" in overall, overall
+            assert " 0 failed" not in overall, overall  # items, said as such or not at all
+            assert len(overall) <= size[0] - 2, overall
 
     asyncio.run(scenario())
 
