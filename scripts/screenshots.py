@@ -11,6 +11,7 @@ runs and help.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -84,7 +85,14 @@ def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(shoot(out, Path(tmp) / "demo.db"))
+        # Shot into an empty directory, then moved over the old ones: the app never
+        # overwrites a file it saves (engine/outputs.py), so shooting into OUTPUT_DIR failed
+        # on its first screenshot once it held any.
+        shots = Path(tmp) / "shots"
+        shots.mkdir()
+        asyncio.run(shoot(shots, Path(tmp) / "demo.db"))
+        for shot in shots.iterdir():
+            shutil.move(shot, out / shot.name)  # another file system, maybe
     return 0
 
 

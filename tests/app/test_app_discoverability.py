@@ -218,9 +218,12 @@ def test_a_focused_one_line_filter_is_plain_to_see(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-def test_a_long_choice_is_cut_on_its_line_not_wrapped(tmp_path: Path) -> None:
+def test_a_long_type_shows_whole_at_120_columns_on_one_line(tmp_path: Path) -> None:
     """ "deployment_canceled" in the 24-cell type filter wrapped mid-word at 120 columns, "led"
-    on a line of its own over the table (a tester's finding): it is cut with an ellipsis."""
+    on a line of its own over the table (a tester's finding): a choice stays on its line. And
+    the bordered filter at 120 showed fewer of a type's cells than the borderless one at 80
+    ("deployment_succ…" beside "deployment_succee…", a later finding): at 120 the longest
+    type shows whole, and never fewer cells than at 80."""
     from textual.widgets import Select, Static
     from textual.widgets._select import SelectCurrent
 
@@ -228,15 +231,22 @@ def test_a_long_choice_is_cut_on_its_line_not_wrapped(tmp_path: Path) -> None:
     populate(app, "vercel:acme/rocket-web", days=30)
 
     async def scenario() -> None:
-        async with app.run_test(size=(120, 36)) as pilot:
+        async with app.run_test(size=(80, 24)) as pilot:
             screen, _table = await open_observations(pilot)
             kinds = screen.query_one("#type-filter", Select)
             longest = max((v for _, v in kinds._options if isinstance(v, str)), key=len)
+            assert longest == "deployment_succeeded"
             kinds.value = longest
             await pilot.pause()
             label = kinds.query_one(SelectCurrent).query_one("#label", Static)
-            assert label.size.height == 1
-            shown = label.render_line(0).text.rstrip()
-            assert shown.endswith("…") and longest.startswith(shown[:-1])
+            shown: dict[int, str] = {}
+            for width, height in ((80, 24), (120, 36)):
+                await pilot.resize_terminal(width, height)
+                await pilot.pause()
+                await pilot.pause()
+                assert label.size.height == 1
+                shown[width] = label.render_line(0).text.rstrip()
+            assert shown[120] == longest
+            assert shown[80].endswith("…") and longest.startswith(shown[80][:-1])
 
     asyncio.run(scenario())

@@ -59,6 +59,10 @@ def test_stopped_streams_draw_what_they_reached_not_a_full_bar(tmp_path: Path) -
     app.mirror.set_stream_status(failed, "failed", "boom")
     app.mirror.set_run_status(run_id, "cancelled", finished=True)
     keys = {s.id: s.key for s in streams}
+    # Each stopped stream got half way to its estimate: its bar draws that half.
+    halves = {s.key: 2 * s.counters.fetched for s in streams[:3]}
+    assert all(halves.values())
+    app.mirror.set_stream_estimates(run_id, halves)
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -84,7 +88,8 @@ def test_stopped_streams_draw_what_they_reached_not_a_full_bar(tmp_path: Path) -
                 assert bar_share(row) < 1, row.key
             for row in done:
                 assert bar_share(row) == 1, row.key
-            # Drawn in other colours than a completed stream's, a failed one in its own.
+            # What they reached drawn in other colours than a completed stream's, a failed
+            # one's in its own.
             assert bar_colours(stopped[0]).isdisjoint(bar_colours(done[0]))
             assert bar_colours(stopped[2]).isdisjoint(bar_colours(done[0]))
             assert bar_colours(stopped[2]) != bar_colours(stopped[0])

@@ -1,15 +1,20 @@
 """The export panel after an export tells what happened in the order it happened: a cancelled
 export never reads "Exported" above "Cancelled", and the last line is how it ended (issue 12's
-leftovers). Against the Inngest stub over HTTP (tests/inngest_stub.py)."""
+leftovers); the dry run's sample cuts a long title with "…". Against the Inngest stub over HTTP
+(tests/inngest_stub.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from app_support import Recorder, make_app, populate, settle, wait_until
 from inngest_stub import FakeInngest
 from screen_text import region_text
+from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton
 
 from backfill_tui.screens.export import ExportScreen
@@ -21,6 +26,22 @@ def _lines(app: object, screen: ExportScreen) -> list[str]:
     return [line.strip(" │╭╮╰╯─") for line in region_text(app, panel).splitlines()]
 
 
+async def _dry_run(pilot: Pilot[Any], inngest: FakeInngest, seen: Recorder) -> ExportScreen:
+    """F6, Inngest chosen and filled in (the stub's address), ctrl+r, and its plan in."""
+    await pilot.press("f6")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportScreen)
+    screen.query_one("#kind-inngest", RadioButton).value = True
+    await wait_until(pilot, lambda: screen.kind == "inngest")
+    screen.query_one("#event-key", Input).value = "evtkey-order-1"
+    screen.query_one("#base-url", Input).value = inngest.url
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+    assert not seen.of(ExportFailed), seen.of(ExportFailed)
+    return screen
+
+
 def test_a_cancelled_export_ends_the_panel_with_cancelled(
     tmp_path: Path, inngest: FakeInngest
 ) -> None:
@@ -30,17 +51,7 @@ def test_a_cancelled_export_ends_the_panel_with_cancelled(
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            screen.query_one("#kind-inngest", RadioButton).value = True
-            await wait_until(pilot, lambda: screen.kind == "inngest")
-            screen.query_one("#event-key", Input).value = "evtkey-order-1"
-            screen.query_one("#base-url", Input).value = inngest.url
-            await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
-            assert not seen.of(ExportFailed), seen.of(ExportFailed)
+            screen = await _dry_run(pilot, inngest, seen)
             plan = seen.of(ExportPlanned)[0].plan
             # Cancel before the first batch: the worker's thread cannot start before this
             # block yields to the loop, so the cancel is seen at the first batch's check.
@@ -69,17 +80,7 @@ def test_a_finished_export_ends_the_panel_with_done(tmp_path: Path, inngest: Fak
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            screen.query_one("#kind-inngest", RadioButton).value = True
-            await wait_until(pilot, lambda: screen.kind == "inngest")
-            screen.query_one("#event-key", Input).value = "evtkey-order-2"
-            screen.query_one("#base-url", Input).value = inngest.url
-            await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
-            assert not seen.of(ExportFailed), seen.of(ExportFailed)
+            screen = await _dry_run(pilot, inngest, seen)
             screen.apply(seen.of(ExportPlanned)[0].plan)
             await wait_until(pilot, lambda: seen.of(ExportFinished))
             await pilot.pause()
@@ -89,5 +90,40 @@ def test_a_finished_export_ends_the_panel_with_done(tmp_path: Path, inngest: Fak
             last = max(i for i, line in enumerate(lines) if line.startswith("Done:"))
             assert " ".join(text.split()).endswith(")."), text
             assert all("Cancelled" not in line for line in lines[last:])
+
+    asyncio.run(scenario())
+
+
+SIZES = [(80, 24), (120, 36), (200, 50)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_dry_runs_sample_cuts_a_long_title_with_an_ellipsis(
+    tmp_path: Path, inngest: FakeInngest, size: tuple[int, int]
+) -> None:
+    """The sample's titles were cut at 60 characters and again at the panel's edge, mid-word
+    with no "…" (a tester's finding): each title shows whole or ends in "…"."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=30)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=size, message_hook=seen) as pilot:
+            screen = await _dry_run(pilot, inngest, seen)
+            await pilot.pause()
+            sample = seen.of(ExportPlanned)[0].plan.sample
+            assert sample
+            text = region_text(app, screen.query_one("#plan-sample"))
+            # The rows in view, in order (at 80x24 the panel shows the first few).
+            lines = [x for x in text.splitlines() if re.match(r" *\d{4}-\d{2}-\d{2} ", x)]
+            assert lines, text
+            cut = 0
+            for line, row in zip(lines, sample, strict=False):
+                assert row.occurred_at[:10] in line
+                shown = re.split(r" {2,}", line.strip())[2]
+                if shown != row.title:
+                    cut += 1
+                    assert shown.endswith("…") and row.title.startswith(shown[:-1]), line
+            assert cut, text  # the panel is narrower than these titles at every size
 
     asyncio.run(scenario())

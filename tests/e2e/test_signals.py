@@ -162,8 +162,9 @@ def test_a_stop_before_the_first_page_says_each_stream_once(tmp_path: Path, anch
 
 _THREE_PRESSES = """
 import os, signal, time
-from backfill_tui.cli.signals import stop_on_signals
+from backfill_tui.cli.signals import on_quit, stop_on_signals
 with stop_on_signals():
+    on_quit("to go on: do it again")
     for press in range(3):
         try:
             os.kill(os.getpid(), signal.SIGINT)
@@ -177,7 +178,8 @@ print("not reached", flush=True)
 
 def test_the_second_stop_signal_says_so_and_the_third_quits_at_once() -> None:
     """Stop signals one by one: the first stops the work (KeyboardInterrupt), the second says
-    the command is already stopping and lets the stop go on, the third exits 130 at once."""
+    the command is already stopping and lets the stop go on, the third exits 130 at once,
+    saying so and what to do next (it said nothing: a tester's finding)."""
     done = subprocess.run(
         [sys.executable, "-c", _THREE_PRESSES], capture_output=True, text=True, timeout=60
     )
@@ -185,6 +187,8 @@ def test_the_second_stop_signal_says_so_and_the_third_quits_at_once() -> None:
     assert done.stderr == (
         "backfill-tui: already stopping; what is stored is kept "
         "(press Ctrl-C again to quit at once)\n"
+        "backfill-tui: quitting now (exit 130); what was committed is kept; "
+        "to go on: do it again\n"
     )
     assert done.returncode == 130
 
@@ -232,6 +236,11 @@ def test_the_third_ctrl_c_quits_at_once_while_another_process_locks_the_mirror(
     listed = run_cli(capsys, "runs", "--json", "--db", str(db))
     (run,) = json.loads(listed.out)
     assert run["status"] == "interrupted"
+    # The third said it quits and how to go on (it quit silently: a tester's finding).
+    assert lines[-1] == (
+        "backfill-tui: quitting now (exit 130); what was committed is kept; to continue it: "
+        f"backfill-tui resume {run['run_id']} --db {db}\n"
+    ), lines
     resumed = run_cli(capsys, "resume", run["run_id"], "--db", str(db), "--json")
     assert resumed.code == 0, resumed.err
     ids = stored_ids(db)

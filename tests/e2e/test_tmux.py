@@ -180,7 +180,8 @@ def test_demo_in_a_real_terminal_runs_to_completion(terminal: Terminal, tmp_path
         ).fetchall()
     assert status == "completed" and stored == new > 0
     assert f"run {run_id}" in screen
-    assert f"{new} new · {dup} duplicate · {failed} failed" in screen
+    items = f"{failed} item" if failed == 1 else f"{failed} items"
+    assert f"{new} new · {dup} duplicate · {items} failed" in screen
     rows = screen.splitlines()
     for provider, target, entity, fetched, stream_new in streams:
         assert f"{provider}:{target}" in screen

@@ -201,6 +201,16 @@ def test_comment_and_project_are_production_shaped() -> None:
     assert project.metadata["teamIds"] == ["team-eng-id", "team-ops-id"]
 
 
+def test_a_short_comment_ending_in_a_full_stop_ends_in_four_dots_as_in_production() -> None:
+    """Production's title is ``${comment.body.slice(0, 60)}...`` whether the body was cut or
+    not, so "please verify." becomes "please verify....": the mirror keeps production's title
+    (a tester took the four dots for a truncation of ours)."""
+    comment = comment_node()
+    comment.update(body="Fixed in the latest build — please verify.")
+    event = comment_from_graphql(comment, TEAM_ENG)
+    assert event.title == "[Comment Added] ENG-42: Fixed in the latest build — please verify...."
+
+
 def test_missing_optionals_and_a_long_body() -> None:
     node = issue_node()
     for key in ("project", "cycle", "assignee", "creator", "description", "dueDate", "branchName"):

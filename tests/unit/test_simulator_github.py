@@ -396,6 +396,25 @@ def test_quota_runs_out_and_resets_an_hour_later_on_the_clock() -> None:
     run(sim, body)
 
 
+def test_a_304_carries_the_rate_limit_headers_and_spends_none_of_them() -> None:
+    """As GitHub answers a conditional request (a 304 "Not Modified" in GitHub's own example
+    carries X-RateLimit-Limit, -Remaining and -Reset): the quota as it stands, unspent by an
+    authorized 304, so a re-sync can still show it."""
+    sim = make_sim("token=ghp_x")
+    auth = {"Authorization": "Bearer ghp_x"}
+
+    async def body(client: httpx.AsyncClient) -> None:
+        first = await client.get("/repos/acme/rocket", headers=auth)
+        etag = first.headers["etag"]
+        again = await client.get("/repos/acme/rocket", headers={**auth, "If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        for name in ("limit", "remaining", "reset", "used", "resource"):
+            assert again.headers[f"x-ratelimit-{name}"] == first.headers[f"x-ratelimit-{name}"]
+
+    run(sim, body)
+    assert sim.quota_spent("github") == 1  # the 200 only
+
+
 def test_wrong_or_missing_token_is_401() -> None:
     sim = make_sim("token=ghp_x")
 

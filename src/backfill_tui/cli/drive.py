@@ -91,6 +91,8 @@ def drive(
     # One Stop for the run and its summary: a second Ctrl-C while either goes on only says the
     # command is already stopping (signals.py), so the summary and the resume line still come.
     with stop_on_signals() as stop:
+        # A third Ctrl-C quits at once, without the summary and its resume line: it says this.
+        stop.then = f"to continue it: {APP} resume {run_id}{db_flag}"
         with HeadlessDisplay(
             sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
         ) as display:

@@ -137,6 +137,7 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     from ..engine.export import ExportFailed, Refused, export_now, plan_export
     from ..engine.run import validate_workspace
+    from .signals import on_quit
 
     args.workspace = validate_workspace(args.workspace)
     if not args.apply:
@@ -147,6 +148,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
             _print_plan(plan)
         return EXIT_OK
     done: list[ExportProgress] = []
+    on_quit("run the export again to send the rest")  # a third Ctrl-C skips the line below
 
     def progress(step: ExportProgress) -> None:
         done.append(step)

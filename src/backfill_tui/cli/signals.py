@@ -19,6 +19,8 @@ summary and the ``resume`` line still come): it says the command is already stop
 quit at once. A third quits at once with 130 (128 + SIGINT, as a shell reports Ctrl-C), which
 is safe: every page is committed with its checkpoint in one transaction, so a stop between two
 commits loses nothing stored (the same reason ``kill -9`` is safe: tests/e2e/test_resume.py).
+It says so in one line, with what to do next (:attr:`Stop.then`: a run's ``resume`` command):
+it quit silently, the summary and the resume line it skips unsaid (a tester's finding).
 The signals are counted on a thread that reads them from :func:`signal.set_wakeup_fd`'s pipe,
 so the second and third work even while the main thread is blocked in C (a write waiting up to
 SQLite's busy timeout for another process's lock); the first then also says what the stop
@@ -40,7 +42,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # asyncio loads with a run, not with every command (~40 ms)
     import asyncio
 
-__all__ = ["EXIT_FORCED", "STOP_SIGNALS", "Stop", "cancel_on_signals", "stop_on_signals"]
+__all__ = [
+    "EXIT_FORCED",
+    "STOP_SIGNALS",
+    "Stop",
+    "cancel_on_signals",
+    "on_quit",
+    "stop_on_signals",
+]
 
 #: The exit status of a third stop signal: 128 + SIGINT, as a shell reports a Ctrl-C.
 EXIT_FORCED = 130
@@ -68,6 +77,9 @@ class Stop:
     #: Why a stop may take a while, asked at the first stop signal: a line to say at once (the
     #: mirror is locked by another process), or ``None`` when the stop should be quick.
     waiting: Callable[[], str | None] | None = None
+    #: What to do after a quit at once, said with it (``to continue it: backfill-tui resume
+    #: ID``): the command's own last line, which a quit at once skips.
+    then: str | None = None
     #: The first stop signal has been acted on: the run's task cancelled (:attr:`cancel`) or
     #: :class:`KeyboardInterrupt` raised in the main thread.
     acted: bool = field(default=False, repr=False)
@@ -100,6 +112,10 @@ class Stop:
                 "(press Ctrl-C again to quit at once)\n"
             )
         else:
+            then = f"; {self.then}" if self.then else ""
+            _say(
+                f"backfill-tui: quitting now (exit {EXIT_FORCED}); what was committed is kept{then}\n"
+            )
             os._exit(EXIT_FORCED)
         return count == 1
 
@@ -196,6 +212,13 @@ def stop_on_signals() -> Iterator[Stop]:
             signal.signal(signum, handler)
         if watch is not None:
             watch.close()
+
+
+def on_quit(then: str) -> None:
+    """Say ``then`` (what to do next) if a third stop signal quits the command at once
+    (:attr:`Stop.then` of the block the command runs in, if any)."""
+    if _current is not None:
+        _current.then = then
 
 
 @contextlib.contextmanager

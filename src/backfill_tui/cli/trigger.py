@@ -156,7 +156,9 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
     from ..engine.trigger import apply_trigger
+    from .signals import on_quit
 
+    on_quit("trigger again to send the rest")  # a third Ctrl-C skips the line below
     with _Progress(len(plan.to_send)) as progress:
         try:
             result = apply_trigger(plan, api, db_path(args), progress=progress)

@@ -15,6 +15,13 @@ there is no ``webhookId`` or ``updatedFrom``. ``metadata.teamId`` is on every en
 production's comment and project transformers lack it: interfaces.md §2 requires the resource
 id, and production's capture workflow rejects a Linear event without it.
 
+A comment's title ends in "..." whether its body was cut or not, as production's does
+(``${comment.body.slice(0, 60)}...``): a comment ending in a full stop reads "please
+verify....", four dots, in production and here alike. Kept on purpose, not a truncation of ours
+to mend: the title is a column production's table holds and an export writes, and it must be
+the one the webhook would have written (a tester took the demo's four dots for a bug; the
+simulator's comments end in full stops as real ones do).
+
 Past 400 lines on purpose: every event kind of one provider's transformer in one file, as
 production keeps one transformer file per provider (lightfast-data-model.md §2).
 """

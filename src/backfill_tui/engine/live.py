@@ -91,6 +91,17 @@ class SourceState:
     def waiting(self, now: float) -> bool:
         return self.wait_until is not None and now < self.wait_until
 
+    def take_budgets(self, event: ev.PageStored | ev.StreamFinished) -> None:
+        """The budgets an event reports; one that reports none keeps the last known (a
+        re-sync's streams answered 304 store no page, and the quota went with them)."""
+        if event.quota_remaining is not None:
+            self.quota_remaining = event.quota_remaining
+            self.quota_limit = event.quota_limit
+        for budget in event.budgets:
+            self.budgets[budget.name] = (budget.remaining, budget.limit)
+        if event.tokens:
+            self.tokens = event.tokens
+
 
 class RunProgress:
     """Everything the dashboard shows about one run, updated from events."""
@@ -183,13 +194,7 @@ class RunProgress:
             stream = self._stream(event.stream)
             stream.status, stream.counters = StreamStatus.RUNNING, event.counters
             source = self.sources[source_of(event.stream)]
-            if event.quota_remaining is not None:
-                source.quota_remaining = event.quota_remaining
-                source.quota_limit = event.quota_limit
-            for budget in event.budgets:
-                source.budgets[budget.name] = (budget.remaining, budget.limit)
-            if event.tokens:
-                source.tokens = event.tokens
+            source.take_budgets(event)
             if source.wait_until is not None and now >= source.wait_until:
                 source.wait_until = None
         elif isinstance(event, ev.RateLimitWait):
@@ -203,6 +208,7 @@ class RunProgress:
             self._log(now, event.line())
         elif isinstance(event, ev.StreamFinished):
             stream = self._stream(event.stream)
+            self.sources[source_of(event.stream)].take_budgets(event)
             cancelled = event.status == StreamStatus.CANCELLED
             if not cancelled or event.counters.fetched >= stream.counters.fetched:
                 stream.counters = event.counters

@@ -92,6 +92,12 @@ class StreamFinished:
     capped: bool = False
     #: A plain line about an ordinary state the stream met (an empty repository): not a failure.
     note: str | None = None
+    #: The source's budgets as its last answer reported them, as on :class:`PageStored`: a
+    #: stream that stored no page (a re-sync's 304 Not Modified, a failure) still says them.
+    quota_remaining: int | None = None
+    quota_limit: int | None = None
+    budgets: tuple[BudgetLeft, ...] = ()
+    tokens: tuple[TokenLeft, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -492,9 +492,16 @@ class Engine:
                 note = _joined(record.note, unchanged)
                 self.mirror.set_stream_note(record.id, note)
                 self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
+                # The 304s carried the quota (GitHub sends x-ratelimit-* on them too): say it,
+                # or a re-sync's source line lost the quota its first run showed.
                 self._emit(
                     ev.StreamFinished(
-                        run.id, record.key, StreamStatus.COMPLETED, counters, note=note
+                        run.id,
+                        record.key,
+                        StreamStatus.COMPLETED,
+                        counters,
+                        note=note,
+                        **_budgets_seen(client),
                     )
                 )
                 return
@@ -553,11 +560,6 @@ class Engine:
                         pages=counters.pages + 1,
                         api_calls=record.api_calls + stats.api_calls,
                     )
-                    quota = client.transport.quota
-                    budgets = tuple(
-                        ev.BudgetLeft(q.name, q.remaining, q.limit)
-                        for q in client.transport.quotas.values()
-                    )
                     self._emit(
                         ev.PageStored(
                             run.id,
@@ -565,10 +567,7 @@ class Engine:
                             counters,
                             page_new=result.new,
                             page_duplicates=result.duplicates,
-                            quota_remaining=quota.remaining if quota else None,
-                            quota_limit=quota.limit if quota else None,
-                            budgets=budgets,
-                            tokens=_tokens_left(client.transport.tokens),
+                            **_budgets_seen(client),
                         )
                     )
                     if stalled is not None:
@@ -592,7 +591,14 @@ class Engine:
             note = _joined(record.note, page_note)
             self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
             self._emit(
-                ev.StreamFinished(run.id, record.key, StreamStatus.COMPLETED, counters, note=note)
+                ev.StreamFinished(
+                    run.id,
+                    record.key,
+                    StreamStatus.COMPLETED,
+                    counters,
+                    note=note,
+                    **_budgets_seen(client),
+                )
             )
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
             self._stopped = self._stopped or exc
@@ -612,7 +618,11 @@ class Engine:
                 message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
             log.warning("%s %s: %s", record.key, ended, message)
             self.mirror.set_stream_status(record.id, ended, message)
-            self._emit(ev.StreamFinished(run.id, record.key, ended, counters, message))
+            self._emit(
+                ev.StreamFinished(
+                    run.id, record.key, ended, counters, message, **_budgets_seen(client)
+                )
+            )
         except asyncio.CancelledError:
             # A page being committed on the writer thread still lands (in order, with its
             # checkpoint; ``_write`` waited for it); if it was the stream's last, the stream
@@ -631,6 +641,7 @@ class Engine:
                     counters,
                     capped=completed and stored.capped,
                     note=stored.note if completed else None,
+                    **_budgets_seen(client),
                 )
             )
             raise
@@ -642,6 +653,21 @@ class Engine:
                         stats.api_calls - committed_calls,
                         stats.wait_seconds - committed_wait,
                     )
+
+
+def _budgets_seen(client: ApiClient) -> dict[str, Any]:
+    """The source's budgets as its last answer reported them (the transport keeps the last
+    known when an answer has none), as a progress event's fields."""
+    transport = client.transport
+    quota = transport.quota
+    return {
+        "quota_remaining": quota.remaining if quota else None,
+        "quota_limit": quota.limit if quota else None,
+        "budgets": tuple(
+            ev.BudgetLeft(q.name, q.remaining, q.limit) for q in transport.quotas.values()
+        ),
+        "tokens": _tokens_left(transport.tokens),
+    }
 
 
 def _tokens_left(pool: TokenPool | None) -> tuple[ev.TokenLeft, ...]:

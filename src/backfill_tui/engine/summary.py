@@ -88,7 +88,7 @@ class BudgetLog:
         self.by_source: dict[str, dict[str, dict[str, int]]] = {}
 
     def __call__(self, event: ev.ProgressEvent) -> None:
-        if isinstance(event, ev.PageStored) and event.budgets:
+        if isinstance(event, ev.PageStored | ev.StreamFinished) and event.budgets:
             source = event.stream.rsplit("/", 1)[0]
             known = self.by_source.setdefault(source, {})
             for budget in event.budgets:

@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
-from ..terms import plural
+from ..terms import StreamStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
@@ -63,6 +63,19 @@ def run_title(run: RunRecord, width: int) -> str:
         f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}",
     )
     return next((f for f in forms if len(f) <= width), forms[-1])
+
+
+def failed_text(progress: RunProgress) -> str:
+    """What failed, streams and items each named: ``4 streams failed``, ``3 items failed``,
+    ``1 stream, 2 items failed``, or ``0 items failed``. The totals line said "0 failed"
+    (items) beside four failed streams, which read as if nothing had (a tester's finding)."""
+    streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.FAILED)
+    items = progress.totals().failed
+    if streams and items:
+        return f"{plural(streams, 'stream')}, {plural(items, 'item')} failed"
+    if streams:
+        return f"{plural(streams, 'stream')} failed"
+    return f"{plural(items, 'item')} failed"
 
 
 class DashboardScreen(ModeScreen):
@@ -198,6 +211,7 @@ class DashboardScreen(ModeScreen):
         for source, header in self._headers.items():
             if source in progress.sources:
                 header.show(progress.sources[source], now)
+                self._share_reasons(progress.sources[source].streams)
         self._show_overall(progress, now)
         lines = progress.take_log()
         if lines:
@@ -213,10 +227,20 @@ class DashboardScreen(ModeScreen):
             self._binding_state = keys
             self.refresh_bindings()
 
+    def _share_reasons(self, keys: list[str]) -> None:
+        """Rows of one source (``keys``, in order) that failed one after another with the same
+        reason say it once, beneath the last of them: a target that does not exist fails all
+        four GitHub streams alike, and four copies took 12 of the 24 lines at 80x24."""
+        rows = [self._rows[key] for key in keys if key in self._rows]
+        for row, below in zip(rows, [*rows[1:], None], strict=True):
+            same = below is not None and below.status_text == row.status_text
+            row.share_reason(row.reason is not None and same)
+
     def _show_overall(self, progress: RunProgress, now: float) -> None:
         t = progress.totals()
         status = progress.status
         eta = progress.eta(now)
+        failed = failed_text(progress)
         # one line at 80 columns (or wherever the long words would be cut): the same figures
         short = [
             status,
@@ -225,7 +249,7 @@ class DashboardScreen(ModeScreen):
             f"{t.fetched} fetched",
             f"{t.new} new",
             f"{t.duplicates} dup",
-            f"{t.failed} failed",
+            failed,
             plural(t.pages, "page"),
             plural(t.api_calls, "call"),
         ]
@@ -236,17 +260,24 @@ class DashboardScreen(ModeScreen):
             f"{t.fetched} fetched",
             f"{t.new} new",
             f"{t.duplicates} duplicate",
-            f"{t.failed} failed",
+            failed,
             plural(t.pages, "page"),
             plural(t.api_calls, "API call"),
         ]
-        text = " · ".join(p for p in parts if p)
-        compact = self.compact or len(text) > self.app.size.width - 2  # short where long is cut
-        if compact:
-            parts = short
-            text = "  ".join(p for p in parts if p)
-        if compact and len(text) > self.app.size.width - 2:  # pages: the table has them
-            text = "  ".join(p for p in parts if p and not p.endswith((" page", " pages")))
+        # The first form that fits: the long words, then the short ones (below 100 columns
+        # only these); where a form is too wide, first "0 items failed" goes (it says
+        # nothing), then, in the short form, the pages and the calls (the table has them). A
+        # line too wide even so keeps its calls and is cut at the end.
+        room = self.app.size.width - 2
+        nothing = "0 items failed"
+        pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
+        forms = [] if self.compact else [(" · ", parts, ()), (" · ", parts, (nothing,))]
+        forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
+        lines = [
+            joint.join(p for p in words if p and p not in drop) for joint, words, drop in forms
+        ]
+        lines.append("  ".join(p for p in short if p and p not in (nothing, pages, calls)))
+        text = next((line for line in lines if len(line) <= room), lines[-2])
         if text != self._overall:
             # One line of fixed width: new figures (the elapsed time ticking) need a repaint,
             # not a layout of the whole screen four times a second.

@@ -17,7 +17,6 @@ import logging
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,7 +25,6 @@ from textual.content import Content
 from textual.widgets import (
     Button,
     Checkbox,
-    DataTable,
     Header,
     Input,
     Label,
@@ -41,6 +39,7 @@ from ..secrets_registry import redact, register
 from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.row_table import Cell, RowTable
 from ..widgets.wording import in_app
 from .confirm import ConfirmScreen
 from .export_parts import (
@@ -62,6 +61,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("backfill_tui.screens.app")
 
 DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
+#: The dry run's sample: its titles' narrowest (they take what the other columns leave), and
+#: the terminal width from which its sourceIds are shown too (the app's "-wide" breakpoint).
+SAMPLE_TITLE_MIN, SOURCE_IDS_FROM = 12, 160
 
 
 class ExportScreen(ModeScreen):
@@ -141,7 +143,7 @@ class ExportScreen(ModeScreen):
                 yield Label("", id="export-status")
             with Vertical(id="plan-panel"):
                 yield Label(Content(DRY_RUN_HINT), id="plan-summary")
-                yield DataTable(id="plan-sample", cursor_type="none", show_cursor=False)
+                yield RowTable(id="plan-sample", cursor_type="none", show_cursor=False)
                 yield ProgressBar(id="export-progress", show_eta=False)
                 yield Label("", id="export-result")
         with Horizontal(id="export-actions"):
@@ -153,6 +155,10 @@ class ExportScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.compact_when_narrow("#export-actions Button")  # one line high below 100 columns
+        # The sample's sourceIds only where the panel has room for them beside the titles
+        # (they lay beyond its edge below 160 columns); the titles take the rest.
+        shown = self.app.size.width >= SOURCE_IDS_FROM
+        self.query_one("#plan-sample", RowTable).cap_columns({"source_id": None if shown else 0})
 
     def _show_result(self, text: str) -> None:
         """The panel's last line: what happened last, scrolled into view (the panel scrolls
@@ -166,7 +172,14 @@ class ExportScreen(ModeScreen):
         self.on_resize()
         self.query_one("#plan-panel").border_title = "Dry run"
         self.query_one("#export-form").border_title = "Export to production"
-        self.query_one("#plan-sample", DataTable).add_columns("date", "type", "title", "sourceId")
+        sample = self.query_one("#plan-sample", RowTable)
+        for label, key in (("date", "date"), ("type", "type"), ("title", "title")):
+            sample.add_column(label, key=key)
+        sample.add_column("sourceId", key="source_id")
+        # The titles take the width the other columns leave, cut with "…" (by terminal cells):
+        # cut at 60 characters and again at the panel's edge, they ended mid-word with no sign
+        # of more (a tester's finding).
+        sample.fill("title", minimum=SAMPLE_TITLE_MIN)
         self.query_one("#inngest-fields").display = False
         self.query_one("#export-progress").display = False
         self.on_screen_resume()
@@ -310,15 +323,15 @@ class ExportScreen(ModeScreen):
 
     def show_plan(self, plan: ExportPlan) -> None:
         self.query_one("#plan-summary", Label).update(Content(plan_text(plan)))
-        table = self.query_one("#plan-sample", DataTable)
+        table = self.query_one("#plan-sample", RowTable)
         table.clear()
         table.display = True
         for row in plan.sample:
             table.add_row(
-                Text(row.occurred_at[:10]),
-                Text(clean(row.observation_type)),
-                Text(clean(row.title).replace("\n", " ")[:60]),
-                Text(clean(row.source_id)),
+                Cell(row.occurred_at[:10]),
+                Cell(clean(row.observation_type)),
+                Cell(" ".join(clean(row.title).split()), no_wrap=True, overflow="ellipsis"),
+                Cell(clean(row.source_id)),
             )
         self.query_one("#export-result", Label).update("")
 
@@ -329,7 +342,7 @@ class ExportScreen(ModeScreen):
         if message.stage == "dry run":  # the reason stays on the panel after the toast goes
             self._failed_dry_run = True
             self.plan = self.plan_form = None
-            self.query_one("#plan-sample", DataTable).clear()
+            self.query_one("#plan-sample", RowTable).clear()
             self.query_one("#plan-summary", Label).update(
                 Content(clean(f"The dry run failed: {reason}\nMend it and press ctrl+r again."))
             )
@@ -451,7 +464,7 @@ class ExportScreen(ModeScreen):
             )
         )
         # The dry run's sample is from before the export: stale now, so it goes until the next.
-        sample = self.query_one("#plan-sample", DataTable)
+        sample = self.query_one("#plan-sample", RowTable)
         sample.clear()
         sample.display = False
         self._show_result(text)

@@ -3,7 +3,8 @@
 Each widget keeps the last state it was given and draws it when mounted, so the dashboard can
 hand it state before the first frame. Text is plain (never parsed as markup); colours come from
 CSS classes and component classes in ``screens/dashboard.tcss``. A stream's row is one widget
-drawing one line (:class:`StreamRow`), laid out by :func:`row_columns` like the column header.
+drawing one line (:class:`StreamRow`), laid out by :func:`row_columns` like the column header,
+and beneath it, when its status cell is too narrow for it, a failure's whole reason.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from dataclasses import dataclass
 from time import monotonic
 from typing import Any, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
 from textual.content import Content
+from textual.geometry import Size
 from textual.renderables.bar import Bar as BarRenderable
 from textual.strip import Strip
 from textual.widget import Widget
@@ -219,7 +222,8 @@ def row_columns(width: int, screen_width: int) -> Columns:
 
 
 class StreamRow(Widget):
-    """One stream on one line: name, progress bar, fetched/estimate, counters and status.
+    """One stream on one line: name, progress bar, fetched/estimate, counters and status; a
+    failure's reason too long for the status cell goes whole on the lines beneath.
 
     One widget, drawn as one line of text: a row of seven widgets (labels, Textual's progress
     bar) cost the dashboard about 60 widget renders and a 30-55 ms frame on every progress
@@ -227,6 +231,15 @@ class StreamRow(Widget):
     (``screens/dashboard.tcss``); the bar is Textual's bar renderable. A running stream with no
     estimate pulses (:data:`PULSE_FPS` redraws a second); a stopped one (failed, cancelled,
     interrupted) draws how far it got, or an empty bar when its total is unknown.
+
+    The status cell had 28 cells at 120 columns and 13 at 80, so a failure's reason was cut
+    ("failed: GitHub has no /rep…") and whole only in the log, which a run opened from the runs
+    screen does not have (a tester's finding). A row whose reason does not fit says its status
+    alone and the whole reason beneath, wrapped, from the bar's column on: what a build or CI
+    view does with a failed step, and there to read without a key (the dashboard has no
+    cursor to select a row with). Rows of one source that failed in a row with the same reason
+    (a target that does not exist fails every stream) say it once, beneath the last of them
+    (:meth:`share_reason`, set by the dashboard).
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -240,7 +253,7 @@ class StreamRow(Widget):
     }
 
     DEFAULT_CSS = """
-    StreamRow { height: 1; }
+    StreamRow { height: auto; }
     """
 
     def __init__(self, state: StreamState) -> None:
@@ -250,6 +263,10 @@ class StreamRow(Widget):
         self._shown: tuple[object, ...] = ()
         #: Component styles as drawn (:meth:`_component`), forgotten when the styles change.
         self._components: dict[str, Style] = {}
+        #: The next row says this row's reason beneath itself (:meth:`share_reason`).
+        self._shared = False
+        #: The reason's lines as last wrapped: ((width, reason), lines).
+        self._wrapped: tuple[tuple[int, str], list[str]] | None = None
 
     def show(self, state: StreamState) -> None:
         """Take the stream's latest state; redraws only when something shown changed."""
@@ -264,9 +281,19 @@ class StreamRow(Widget):
         )
         if shown == self._shown:
             return
+        # A layout only when the reason's lines may come or go (the stream ended): progress
+        # four times a second repaints the row alone.
+        layout = shown[:1] + shown[3:4] != self._shown[:1] + self._shown[3:4]
         self._shown = shown
         self.auto_refresh = 1 / PULSE_FPS if self.pulsing else None
-        self.refresh()
+        self.refresh(layout=layout)
+
+    def share_reason(self, shared: bool) -> None:
+        """``shared``: the next row of the source failed with this row's reason and says it
+        beneath itself, so this row does not (the dashboard sets it after each update)."""
+        if shared != self._shared:
+            self._shared = shared
+            self.refresh(layout=True)
 
     # -- what the row shows (tests read these) -----------------------------------------------
 
@@ -294,6 +321,39 @@ class StreamRow(Widget):
             status = f"{state.status}: {reason_in_row(state.error, state.key)}"
         return clean(status)
 
+    @property
+    def reason(self) -> str | None:
+        """A failure's reason as the row says it (without the stream's name), or None."""
+        error = self._state.error
+        return clean(reason_in_row(error, self._state.key)) if error else None
+
+    def reason_below(self, width: int) -> bool:
+        """Whether, ``width`` cells wide, the failure's reason goes beneath the row (by this
+        row or the next one sharing it) because the status cell cannot hold it whole."""
+        return self.reason is not None and cell_len(self.status_text) > self._status_room(width)
+
+    def reason_lines(self, width: int) -> list[str]:
+        """The lines beneath the row, ``width`` cells wide: the whole reason, wrapped from the
+        bar's column on, or none."""
+        reason = self.reason
+        if reason is None or self._shared or not self.reason_below(width):
+            return []
+        key = (width, reason)
+        if self._wrapped is None or self._wrapped[0] != key:
+            room = max(10, width - NAME_WIDTH)
+            lines = Text(reason).wrap(self.app.console, room, overflow="fold")
+            self._wrapped = (key, [line.plain.rstrip() for line in lines])
+        return self._wrapped[1]
+
+    def _status_room(self, width: int) -> int:
+        """The status cell's cells in a row ``width`` cells wide (what :meth:`render` leaves)."""
+        cols = row_columns(width, self.app.size.width)
+        if cols.status is not None:
+            return cols.status
+        counts = counts_text(_count_values(self._state), cols.count_width)
+        used = cols.name + cols.bar + cols.bar_gap + cols.progress + len(counts) + cols.status_gap
+        return max(1, width - used)
+
     # -- drawing -----------------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -311,25 +371,37 @@ class StreamRow(Widget):
             line.append_text(_cell(progress_text(state), cols.progress, muted))
         line.append(counts_text(_count_values(state), cols.count_width))
         line.append(" " * cols.status_gap)
-        used = line.cell_len
-        room = cols.status if cols.status is not None else max(1, self.size.width - used)
-        shown = str(state.shown_status)
-        kind = f"stream-row--{shown}" if shown in STATUSES else "stream-row--muted"
-        style = self._component(kind)
-        line.append_text(_cell(self.status_text, room, style, pad=False))
+        room = self._status_room(self.size.width)
+        status = str(state.status) if self.reason_below(self.size.width) else self.status_text
+        line.append_text(_cell(status, room, self._status_style(), pad=False))
         return line
 
+    def _status_style(self) -> Style:
+        shown = str(self._state.shown_status)
+        return self._component(f"stream-row--{shown}" if shown in STATUSES else "stream-row--muted")
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """One line, and the reason's lines beneath it (:meth:`reason_lines`)."""
+        return 1 + len(self.reason_lines(width)) if width else 1
+
     def render_line(self, y: int) -> Strip:
-        """The row's one line, drawn straight from :meth:`render`'s text (its segments under
-        the widget's own style, cut or padded to the width). Textual's path turned that text
-        into ``Content`` and wrapped and formatted it again on every drawing, the largest part
-        of what a pulsing row cost a frame (bench/ui_latency.py)."""
+        """The row's line, drawn straight from :meth:`render`'s text (its segments under the
+        widget's own style, cut or padded to the width), then the reason's lines. Textual's
+        path turned that text into ``Content`` and wrapped and formatted it again on every
+        drawing, the largest part of what a pulsing row cost a frame (bench/ui_latency.py)."""
         width = self.size.width
         base = self.visual_style.rich_style
         self._dirty_regions.clear()
-        if y or not width:
+        if not width:
             return Strip.blank(width, base)
-        segments = self.render().render(self.app.console)
+        if y:
+            lines = self.reason_lines(width)
+            if y > len(lines):
+                return Strip.blank(width, base)
+            text = Text(" " * NAME_WIDTH + lines[y - 1], style=self._status_style(), end="")
+        else:
+            text = self.render()
+        segments = text.render(self.app.console)
         return Strip(segments).apply_style(base).crop_extend(0, width, base)
 
     def _component(self, name: str) -> Style:
@@ -365,18 +437,16 @@ class StreamRow(Widget):
         if state.status == StreamStatus.COMPLETED:
             return _bar_text(width, (0, width), self._colour("stream-row--complete"), track)
         if state.status in STOPPED:
-            # What it reached of its estimate, never a full bar; with no estimate (or past it)
-            # an empty one. Its track is tinted, so it differs from a pending stream's, and a
-            # failed one has its own colour (stream_bar).
+            # What it reached of its estimate in its own colour (a failed one's red) on the
+            # track every bar has: never a full bar, and an empty one with nothing reached or
+            # no estimate (or past it; stream_bar). The track was tinted in the stopped colour,
+            # which drew a stream that failed having fetched nothing as a full bar (a tester's
+            # finding); its status and "stopped at 0" say it stopped.
             kind = "stream-row--failed-bar" if state.status == StreamStatus.FAILED else ""
-            look = self._component(kind or "stream-row--stopped")
             total, progress = stream_bar(state)
             reached = width * progress / max(total or 1, 1)
             return _bar_text(
-                width,
-                (0, reached),
-                Style.from_color(look.color),
-                Style.from_color(look.bgcolor),
+                width, (0, reached), self._colour(kind or "stream-row--stopped"), track
             )
         kind = "stream-row--stopped" if state.finished else "stream-row--bar"
         return _bar_text(width, (0, width * progress / max(total, 1)), self._colour(kind), track)
