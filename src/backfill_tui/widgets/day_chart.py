@@ -25,6 +25,11 @@ def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
     return [float(counts.get((first + timedelta(d)).isoformat(), 0)) for d in range(max(days, 1))]
 
 
+#: Digits a one-line label keeps room for (``github 12345``): its width then holds still while
+#: a run's counts grow (see :meth:`DayChart._align`).
+COUNT_ROOM = 5
+
+
 def short_chart_label(source: str, series: list[float]) -> str:
     """``github 218``: the one-line layout's label (the sparkline beside it shows the days)."""
     return f"{clean(source)} {int(sum(series))}"
@@ -162,7 +167,16 @@ class DayChart(Vertical):
         """One-line labels share a width, so the sparklines start in one column."""
         charts = list(self._charts.values())
         one_line = bool(charts) and charts[0].one_line
-        width = max((len(chart.label_text()) for chart in charts), default=0)
+        # Room for a count of COUNT_ROOM digits from the start: a width that grew with each
+        # digit of a running count ("github 999" to "github 1000") laid out the whole
+        # dashboard mid-run, its slowest frame (bench/ui_latency.py, 30-40 ms of CPU).
+        width = max(
+            (
+                max(len(chart.label_text()), len(clean(chart.source)) + 1 + COUNT_ROOM)
+                for chart in charts
+            ),
+            default=0,
+        )
         for chart in charts:  # None: the stylesheet's width again (two-line layout)
             chart.label.styles.width = (
                 min(width, max(self.size.width // 2, 8)) if one_line else None
