@@ -37,6 +37,9 @@ from .mode_screen import NARROW_BELOW, ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 TYPE_NARROW = 15  # the type column's width below 100 columns (cut with "…")
+#: Below this many columns of terminal the type is cut to ``TYPE_NARROW`` beside the detail
+#: pane too, giving the title room (the app's "-wide" breakpoint).
+TYPE_CUT_BESIDE_BELOW = 160
 TITLE_MIN = 12  # the title column's narrowest; it is as wide as the table leaves it
 LITERAL_PAGE = 40  # a literal search's first page (see first_page)
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
@@ -187,19 +190,23 @@ class ObservationsScreen(ModeScreen):
         the detail pane, the table is a list of when and what: its source, type and significance
         (which the pane shows) fold away, and the title fits what is left. At 80 columns the pane left
         the table room for its time, source and a cut type, and no title (a tester's finding).
-        From 100 columns the table keeps its columns beside the pane (``on_observation_read``)."""
+        From 100 columns, beside the pane, the significance folds and (below 160) the type is cut
+        as below 100, and the title fits what is left, ending in "…" as at 80: held at its width, it was
+        cut at the pane's edge with no "…" ("rocket-web fr", a tester's finding)."""
         narrow = self.app.size.width < NARROW_BELOW
-        beside = narrow and self.query_one(ObservationPane).display
+        pane = self.query_one(ObservationPane).display
+        beside = narrow and pane
+        cut_type = pane and self.app.size.width < TYPE_CUT_BESIDE_BELOW
         table = self.query_one("#observations", RowTable)
         table.cap_columns(
             {
                 "source": 0 if beside else None,
-                "type": 0 if beside else TYPE_NARROW if narrow else None,
-                "significance": 0 if beside else None,
+                "type": 0 if beside else TYPE_NARROW if narrow or cut_type else None,
+                "significance": 0 if pane else None,
             }
         )
-        if narrow and table.hold_fill:
-            table.release_fill()  # the title fits the narrow table (a redraw at 80 columns)
+        if table.hold_fill:
+            table.release_fill()  # the title fits the table beside the pane
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
@@ -486,13 +493,11 @@ class ObservationsScreen(ModeScreen):
             return
         pane = self.query_one(ObservationPane)
         if not pane.display:
-            # Beside the pane the table is a list to move through, cut at the pane's edge: its
-            # columns keep their widths and it does not scroll sideways. Fitting the title to
-            # the narrower table drew every row again, and the horizontal scrollbar that came
-            # with the pane laid the screen out twice more (bench/app_scale.py "detail"); the
-            # pane shows the whole row.
+            # Beside the pane the table is a list to move through that does not scroll
+            # sideways: the horizontal scrollbar that came with the pane laid the screen out
+            # twice more (bench/app_scale.py "detail"); the pane shows the whole row. Its title
+            # is fitted to the narrower table (``_fit_columns``), so each ends whole or in "…".
             table = self.query_one("#observations", RowTable)
-            table.hold_fill = self.app.size.width >= NARROW_BELOW
             table.styles.overflow_x = "hidden"
             pane.display = True
             self._fit_columns()
