@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from app_support import make_app, settle, wait_until
-from screen_text import screen_lines
+from screen_text import region_text, screen_lines
 from textual.widgets import Button
 
 from backfill_tui.cli.app import demo_sources
 from backfill_tui.screens.app import DemoSetup
-from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.connect import DEMO_HINT, ConnectScreen
 from backfill_tui.widgets.source_card import SourceCard
 
 SIZES = [(80, 24), (120, 36), (200, 50)]
@@ -46,5 +46,23 @@ def test_the_essentials_show_without_scrolling(tmp_path: Path, size: tuple[int, 
                     assert source in text, f"{source} not shown:\n{text}"
             else:
                 assert sources[0] in text
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES[:2], ids=[f"{w}x{h}" for w, h in SIZES[:2]])
+def test_the_demo_hint_shows_whole(tmp_path: Path, size: tuple[int, int]) -> None:
+    """The app on an empty mirror (no ``demo``) tells a newcomer about ``backfill-tui demo``:
+    the hint was cut at the form's edge with no "…" (a tester's finding); it wraps, whole."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            await settle(pilot)
+            hint = screen.query_one("#demo-hint")
+            text = " ".join(region_text(app, hint).split())
+            assert text == " ".join(DEMO_HINT.split()), text
 
     asyncio.run(scenario())

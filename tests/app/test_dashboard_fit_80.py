@@ -9,16 +9,18 @@ import asyncio
 import re
 from pathlib import Path
 
-from app_support import make_app, populate, settle, wait_until
+from app_support import Recorder, make_app, populate, settle, wait_until
 from textual.widgets import Label
 
 from backfill_tui.cli.app import demo_sources
 from backfill_tui.engine.live import StreamState
+from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.dashboard import DashboardScreen, run_title
+from backfill_tui.screens.messages import RunEnded
 from backfill_tui.store import RunRecord
 from backfill_tui.terms import StreamStatus
 from backfill_tui.widgets.day_chart import SourceChart
-from backfill_tui.widgets.run_rows import StreamRow
+from backfill_tui.widgets.run_rows import SourceHeader, StreamRow, fit_parts
 
 RUN = RunRecord(
     id="20261130-115627-928d",
@@ -96,3 +98,48 @@ def test_rows_keep_a_status_just_above_100_columns() -> None:
         c = row_columns(width, screen_width)
         used = c.name + c.bar + c.bar_gap + c.progress + 6 * c.count_width + c.status_gap
         assert width - used >= MIN_STATUS, (screen_width, c)
+
+
+def test_linears_source_line_fits_80_columns_without_a_lone_word(tmp_path: Path) -> None:
+    """At 80x24 Linear's line ("linear:ENG · quota 4993/5000 left · complexity 2,982,337/3,000,000
+    points left") wrapped "left" onto a line of its own (a tester's finding): it takes the short
+    form and fits one line; wide, it keeps the long one."""
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            # the demo's four sources: their rows scroll, and the scrollbar takes two cells
+            specs = tuple(SourceSpec.parse(source) for source in demo_sources())
+            request = RunRequest("demo", specs, depth=30)
+            assert app.plan_and_start(request) is not None
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
+            await settle(pilot)
+            app.flush_progress()
+            await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+            header = next(h for h in app.screen.query(SourceHeader) if h.source == "linear:ENG")
+            await wait_until(pilot, lambda: "complexity" in str(header.render()))
+            text = str(header.render())
+            assert "\n" not in text, text
+            assert re.fullmatch(
+                r"linear:ENG · quota \d+/\d+ left · complexity [\d.]+M/3M left", text
+            ), text
+            await pilot.resize_terminal(200, 50)
+            await settle(pilot)
+            await pilot.pause()
+            assert str(header.render()).endswith("/3,000,000 points left"), header.render()
+
+    asyncio.run(scenario())
+
+
+def test_fit_parts_wraps_between_parts_only() -> None:
+    parts = ["linear:ENG", "quota 4993/5000 left", "complexity 2,982,337/3,000,000 points left"]
+    short = {"complexity": "complexity 2.98M/3M left"}
+    assert fit_parts(parts, 200, short) == " · ".join(parts)
+    assert fit_parts(parts, 76, short) == (
+        "linear:ENG · quota 4993/5000 left · complexity 2.98M/3M left"
+    )
+    assert fit_parts(parts, 40, short) == (
+        "linear:ENG · quota 4993/5000 left\n· complexity 2.98M/3M left"
+    )

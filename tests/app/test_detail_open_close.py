@@ -6,10 +6,14 @@ changed cell. The title column takes what the other columns leave, so a row fits
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
+import pytest
 from app_support import make_app, open_observations, populate, settle
 from rich.text import Text
+from screen_text import region_text
+from textual.coordinate import Coordinate
 from textual.widgets._data_table import ColumnKey
 from textual.widgets._footer import FooterKey
 
@@ -107,7 +111,7 @@ def test_the_title_column_follows_the_table_as_the_terminal_narrows_and_widens(
     asyncio.run(scenario())
 
 
-def test_beside_the_detail_the_table_keeps_its_columns_and_fits_again_when_it_closes(
+def test_beside_the_detail_the_table_fits_and_fits_again_when_it_closes(
     tmp_path: Path,
 ) -> None:
     app = make_app(tmp_path)
@@ -123,13 +127,14 @@ def test_beside_the_detail_the_table_keeps_its_columns_and_fits_again_when_it_cl
             await settle(pilot)
             await pilot.pause()
             assert app.screen.query_one("#detail").display
-            # cut at the pane's edge: the same columns, no sideways scrollbar
-            assert table.columns[ColumnKey("title")].width == title
-            assert table.virtual_size.width > table.scrollable_content_region.width
+            # the title fitted to the table beside the pane (its significance folded, the pane
+            # shows it): the table fits, no sideways scrollbar
+            assert table.columns[ColumnKey("title")].width < title
+            assert table.virtual_size.width <= table.scrollable_content_region.width
             assert not table.show_horizontal_scrollbar
-            await pilot.resize_terminal(140, 36)  # a resize with the pane open: still held
+            await pilot.resize_terminal(140, 36)  # a resize with the pane open: fitted again
             await settle(pilot)
-            assert table.columns[ColumnKey("title")].width == title
+            assert table.virtual_size.width <= table.scrollable_content_region.width
             await pilot.press("escape")
             await settle(pilot)
             await pilot.pause()
@@ -173,5 +178,36 @@ def test_at_80_columns_the_table_beside_the_detail_shows_when_and_what(tmp_path:
             header = table.render_line(0).text
             assert all(name in header for name in ("source", "type", "title", "significance"))
             assert table.render_line(1).text.rstrip().endswith(("kept", "dropped"))
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_beside_the_detail_each_title_ends_whole_or_in_an_ellipsis(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """At 120x36 the titles beside the detail were cut at the pane's edge with no "…"
+    ("rocket-web fr", "Speed up guid"), while at 80x24 they ended in "…" (a tester's finding)."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", "vercel:acme/rocket-web", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            screen, table = await open_observations(pilot)
+            table.focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.pause()
+            assert screen.query_one("#detail").display
+            lines = region_text(app, table).splitlines()[1:]  # the header line first
+            cut = 0
+            for index, line in enumerate(lines[:10]):
+                title = table.get_cell_at(Coordinate(index, table.get_column_index("title")))
+                title = " ".join(str(getattr(title, "plain", title)).split())
+                shown = re.split(r" {2,}", line.rstrip(" ▁▂▃▄▅▆▇█▔▕▏").strip())[-1]
+                if shown != title:
+                    cut += 1
+                    assert shown.endswith("…") and title.startswith(shown[:-1]), (line, title)
+            assert cut, "\n".join(lines)  # the table beside the pane is narrower than these
 
     asyncio.run(scenario())

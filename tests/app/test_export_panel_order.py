@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from app_support import Recorder, make_app, populate, settle, wait_until
-from inngest_stub import FakeInngest
+from inngest_stub import Answer, FakeInngest
 from screen_text import region_text
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton
@@ -125,5 +125,35 @@ def test_the_dry_runs_sample_cuts_a_long_title_with_an_ellipsis(
                     cut += 1
                     assert shown.endswith("…") and row.title.startswith(shown[:-1]), line
             assert cut, text  # the panel is narrower than these titles at every size
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_a_failed_export_heads_the_panel_with_why_it_stopped(
+    tmp_path: Path, inngest: FakeInngest, size: tuple[int, int]
+) -> None:
+    """After a failed export the panel still said "Exporting to Inngest at …" on top, and at
+    80x24 "The export stopped: …" showed only when scrolling (a tester's finding): its first
+    line says the export stopped and why, in view without scrolling, and no "Exporting" stays."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=size, message_hook=seen) as pilot:
+            screen = await _dry_run(pilot, inngest, seen)
+            inngest.always = Answer(401)  # the key is refused: the export stops at once
+            screen.apply(seen.of(ExportPlanned)[0].plan)
+            await wait_until(pilot, lambda: seen.of(ExportFailed))
+            await settle(pilot)
+            app.clear_notifications()  # the toast goes after 10 s; the panel stays
+            await settle(pilot)
+            lines = [line for line in _lines(app, screen) if line]
+            text = "\n".join(lines)
+            assert lines[0] == "Dry run", text  # the panel's border, then its first line
+            assert lines[1].startswith("The export stopped: Inngest at 127.0.0.1:"), text
+            assert "refused the event key (401)" in " ".join(text.split()), text
+            assert "Exporting" not in text, text
 
     asyncio.run(scenario())

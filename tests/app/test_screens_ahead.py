@@ -1,5 +1,5 @@
-"""The observations and runs screens are built ahead while the app is idle (screens/ahead.py,
-issue 12 item 11): the first F4 and F5 swap to a screen already loaded; nothing is built while a
+"""The observations, runs and export screens are built ahead while the app is idle (screens/ahead.py,
+issue 12 item 11): the first F4, F5 and F6 swap to a screen already loaded; nothing is built while a
 run is going; a headless app builds nothing unless asked."""
 
 from __future__ import annotations
@@ -8,17 +8,18 @@ import asyncio
 from pathlib import Path
 
 from app_support import paced_environment, populate, settle, sim_environment, wait_until
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.screens.runs import RunsScreen
 from backfill_tui.store import Mirror
 
 
-def test_f4_and_f5_open_the_screens_built_ahead_with_their_rows(tmp_path: Path) -> None:
+def test_f4_f5_and_f6_open_the_screens_built_ahead_with_their_rows(tmp_path: Path) -> None:
     app = BackfillApp(Mirror.open(tmp_path / "m.db"), sim_environment(), screens_ahead=True)
     populate(app, "github:acme/rocket", days=7)
 
@@ -28,6 +29,8 @@ def test_f4_and_f5_open_the_screens_built_ahead_with_their_rows(tmp_path: Path) 
             assert isinstance(app.screen, ConnectScreen)  # what the user sees never moved
             built = app._screen_stacks["observations"][0]
             runs = app._screen_stacks["runs"][0]
+            export = app._screen_stacks["export"][0]
+            assert isinstance(export, ExportScreen)
             assert isinstance(built, ObservationsScreen) and built.shown > 0
             assert isinstance(runs, RunsScreen) and len(runs.lines) == 1
             rows = built.query_one("#observations", DataTable).row_count
@@ -40,6 +43,11 @@ def test_f4_and_f5_open_the_screens_built_ahead_with_their_rows(tmp_path: Path) 
             await pilot.press("f5")
             await settle(pilot)
             assert app.screen is runs and runs.query_one("#runs", DataTable).row_count == 1
+            # the export screen last (its first F6 took ~0.75 s idle: a tester's finding)
+            await pilot.press("f6")
+            await settle(pilot)
+            assert app.screen is export
+            assert export.query_one("#export-workspace", Input).value == "ws"
 
     asyncio.run(scenario())
 

@@ -234,3 +234,31 @@ def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 1, err
     assert re.search(rf"backfill-tui resume \S+ --db {re.escape(str(db))}", err), err
+
+
+def test_the_live_table_at_80_columns_shows_its_headers_and_sources_whole() -> None:
+    """``run github:acme/rocket vercel:acme/rocket-web`` in 80 columns showed "fail…" and
+    "cal…" for headers and "vercel:…me/rocket-web" (a tester's finding): the table's frame was
+    not counted, so Rich squeezed the columns."""
+    out = io.StringIO()
+    display = HeadlessDisplay(out, quiet=True)
+    display.console = Console(file=out, width=80, highlight=False, soft_wrap=True)
+    sources = ("github:acme/rocket", "vercel:acme/rocket-web")
+    keys = ("github:acme/rocket/pull_request", "vercel:acme/rocket-web/deployment")
+    display(ev.RunStarted("r", "ws", "since", keys))
+    for key in keys:
+        counters = ev.StreamCounters(175, 175, 0, 0, 2, 2)
+        display(ev.StreamFinished("r", key, "completed", counters))
+    display.console.print(display._table())
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    header = next(line for line in lines if line.strip().startswith("stream"))
+    assert header.split() == ["stream", "status", "fetch", "new", "dup", "fail", "pages", "calls"]
+    for source in sources:
+        assert any(line.strip() == source for line in lines), lines
+    assert not any("…" in line for line in lines), lines
+
+
+def test_a_long_source_is_cut_between_its_parts() -> None:
+    assert fit_source("vercel:acme/rocket-web", 21) == "vercel:…/rocket-web"
+    assert fit_source("github:acme/rocket-web-frontend", 20) == "github:…web-frontend"

@@ -23,6 +23,9 @@ from ..terms import plural as plural  # the one helper (counts.py); still import
 from ..textsafe import clean
 
 STATUS_WIDTH = 24  # the status column's most; longer (a wait's reason) ends in "…"
+#: The live table's cells besides its columns' text: 8 columns padded by one either side but
+#: at the edges (14), 7 separators and 2 edges.
+TABLE_FRAME = 23
 
 
 def fit(text: str, width: int) -> str:
@@ -34,12 +37,19 @@ def fit(text: str, width: int) -> str:
 
 
 def fit_source(source: str, width: int) -> str:
-    """``github:acme/rocket-web`` in at most ``width`` characters, the provider kept:
-    ``github:…rocket-web``."""
+    """``github:acme/rocket-web`` in at most ``width`` characters, the provider kept and the
+    target's last parts whole where they fit (``vercel:…/rocket-web``, not
+    ``vercel:…me/rocket-web``, a tester's finding), else its end (``github:…rocket-web``)."""
     provider, _, target = source.partition(":")
     if len(source) <= width or len(provider) + 5 > width:
         return fit(source, width)
-    return f"{provider}:{fit(target, width - len(provider) - 1)}"
+    room = width - len(provider) - 1
+    parts = target.split("/")
+    for start in range(1, len(parts)):
+        tail = "…/" + "/".join(parts[start:])
+        if len(tail) <= room:
+            return f"{provider}:{tail}"
+    return f"{provider}:{fit(target, room)}"
 
 
 class HeadlessDisplay:
@@ -118,18 +128,22 @@ class HeadlessDisplay:
             box=box.SIMPLE_HEAD,
             pad_edge=False,
         )
-        numbers = ("fetched", "new", "dup", "failed", "pages", "calls")
-        # Widths at this terminal width (each column is padded by one either side): the
-        # numbers whole, the stream names before the status (a wait's detail is in the caption).
+        # The dashboard's short words: at 80 columns "failed" and "calls" showed as "fail…"
+        # and "cal…" (a tester's finding).
+        numbers = ("fetch", "new", "dup", "fail", "pages", "calls")
+        # Widths at this terminal width: the numbers whole, the stream names before the status
+        # (a wait's detail is in the caption). Besides its cells the table takes TABLE_FRAME:
+        # each column's padding of one either side (none at the table's two edges), a
+        # separator between columns and an edge at each side.
         counters = [row.get("counters", StreamCounters()) for row in self.rows.values()]
         values = [
             (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls) for c in counters
         ]
         number_width = sum(
-            max(len(n), *(len(str(v[i])) for v in values)) + 2 if values else len(n) + 2
+            max(len(n), *(len(str(v[i])) for v in values)) if values else len(n)
             for i, n in enumerate(numbers)
         )
-        avail = max(24, self.console.width - number_width - 8)
+        avail = max(24, self.console.width - number_width - TABLE_FRAME)
         # A row per source, then its streams' entities indented beneath it (entities whole).
         widest = max(
             (

@@ -87,6 +87,10 @@ class ExportScreen(ModeScreen):
         #: A failure's toast is up (10 s): a new dry run or export takes it down, or it stayed
         #: over the panel saying the new one's progress (a tester's finding).
         self._failure_toast = False
+        #: The export going (its plan) and how many of it were sent so far, for the panel's
+        #: headline when it stops.
+        self._applying: ExportPlan | None = None
+        self._sent = 0
 
     @property
     def backfill(self) -> AppHost:
@@ -347,9 +351,7 @@ class ExportScreen(ModeScreen):
                 Content(clean(f"The dry run failed: {reason}\nMend it and press ctrl+r again."))
             )
         else:
-            self.query_one("#export-result", Label).update(
-                Content(clean(f"The export stopped: {reason}"))
-            )
+            self._show_stopped(reason)
         self.notify(
             reason,
             title=f"{message.stage.capitalize()} failed",
@@ -359,6 +361,28 @@ class ExportScreen(ModeScreen):
         )
         self._failure_toast = True
         self.show_status()
+
+    def _show_stopped(self, reason: str) -> None:
+        """An export that failed says so in the panel's first line, with why (its "Exporting…"
+        stayed there, and at 80x24 the failure was below the fold: a tester's finding)."""
+        plan, sent = self._applying, self._sent
+        self._applying = None
+        of = f" of {plan.would_write}" if plan is not None else ""
+        self.query_one("#plan-summary", Label).update(
+            Content(
+                clean(
+                    f"The export stopped: {reason}\n{sent}{of} sent (what was sent is kept). "
+                    "Mend it and press ctrl+r for a new dry run."
+                )
+            )
+        )
+        # The dry run's sample is from before the export: stale now, as after one that ended.
+        sample = self.query_one("#plan-sample", RowTable)
+        sample.clear()
+        sample.display = False
+        self.query_one("#export-result", Label).update(Content(f"Stopped: {sent}{of} sent."))
+        panel = self.query_one("#plan-panel")
+        panel.call_after_refresh(panel.scroll_home, animate=False)
 
     # -- apply -------------------------------------------------------------------------------
 
@@ -389,6 +413,7 @@ class ExportScreen(ModeScreen):
     def apply(self, plan: ExportPlan) -> None:
         self._take_down_failure_toast()
         self.exporting = True
+        self._applying, self._sent = plan, 0
         self.plan = self.plan_form = None  # after an apply the plan is stale
         self.cancel_event = threading.Event()
         bar = self.query_one("#export-progress", ProgressBar)
@@ -430,6 +455,7 @@ class ExportScreen(ModeScreen):
 
     def on_export_stepped(self, message: ExportStepped) -> None:
         step = message.step
+        self._sent = step.written
         bar = self.query_one("#export-progress", ProgressBar)
         if bar.total is not None:
             bar.update(progress=bar.total - step.remaining)
@@ -442,6 +468,7 @@ class ExportScreen(ModeScreen):
     def on_export_finished(self, message: ExportFinished) -> None:
         result = message.result
         self.exporting = False
+        self._applying = None
         self.last_result = result
         self._set_running(False)
         target = where(result.target_kind, result.target_id)

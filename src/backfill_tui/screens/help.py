@@ -1,4 +1,9 @@
-"""The help screen (F1): what each screen is for and its keys."""
+"""The help screen (F1): what each screen is for and its keys.
+
+Each section's keys are listed from the screens' own ``BINDINGS`` (:func:`help_text`), so a
+key added to a screen is in the help too: the written list left out the export screen's
+``ctrl+t`` and the ``ctrl+r`` reloads (a tester's finding). The app opens it (``action_help``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
@@ -17,12 +23,8 @@ HELP = """\
 
 Preview a Lightfast connector backfill in a local SQLite mirror.
 
-**Anywhere**
-
-- `F1` this help
-- `F2` connect · `F3` dashboard · `F4` observations · `F5` runs · `F6` export
-- `ctrl+p` command palette: every action below with its key, and the theme
-- `ctrl+q` quit (asks first while a run is going)
+**Anywhere** — `F1` this help; `F2` to `F6` go to the screens below (also from here);
+`ctrl+p` the command palette: every action below with its key, and the theme.
 
 **Connect** — type the workspace, pick the depth (7, 30 recommended, 90 days), choose a
 provider and type a target (`acme/rocket`, or a whole `github:acme/rocket`) then `enter`.
@@ -51,8 +53,89 @@ Inngest pipeline (event key, base URL, Clerk org); the DSN and key are masked an
 asks, then exports batch by batch with a progress bar; `escape` cancels between batches (what
 was sent is kept and recorded). Below the form: what was already exported where.
 
+**In a dialog** — a question asks before anything is sent or stopped; a prompt takes a path.
+
 Press `escape` to close this help.
 """
+
+#: The help's sections (its paragraphs' bold names) and whose keys each lists: a label, and
+#: the module and class (imported when the help opens: the app imports this module first).
+SECTION_KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "Anywhere": (("Keys", "backfill_tui.screens.app", "BackfillApp"),),
+    "Connect": (("Keys", "backfill_tui.screens.connect", "ConnectScreen"),),
+    "Dashboard": (("Keys", "backfill_tui.screens.dashboard", "DashboardScreen"),),
+    "Observations": (
+        ("Keys", "backfill_tui.screens.observations", "ObservationsScreen"),
+        ("In the table", "backfill_tui.widgets.row_table", "RowTable"),
+    ),
+    "Runs": (
+        ("Keys", "backfill_tui.screens.runs", "RunsScreen"),
+        ("In a comparison", "backfill_tui.screens.diff", "DiffScreen"),
+    ),
+    "Export": (
+        ("Keys", "backfill_tui.screens.export", "ExportScreen"),
+        ("In Trigger in production", "backfill_tui.screens.trigger", "TriggerScreen"),
+    ),
+    "In a dialog": (
+        ("A question", "backfill_tui.screens.confirm", "ConfirmScreen"),
+        ("Quit while a run is going?", "backfill_tui.screens.quit", "QuitScreen"),
+        ("A path to type", "backfill_tui.screens.path_prompt", "PathPromptScreen"),
+        ("This help", "backfill_tui.screens.help", "HelpScreen"),
+    ),
+}
+#: How a key is written in the help (as Textual's footer writes it).
+KEY_NAMES = {"slash": "/"}
+
+
+def binding_keys(node: type[DOMNode]) -> list[tuple[str, str]]:
+    """``node``'s own bindings as (keys, description) in the order declared, a binding's
+    several keys together (``n``/``escape``); the help's F2-F6 are the app's (Anywhere)."""
+    keys: list[tuple[str, str]] = []
+    for binding in node.BINDINGS:
+        if not isinstance(binding, Binding) or binding.action.startswith("leave_for("):
+            continue
+        names = "/".join(f"`{KEY_NAMES.get(k.strip(), k.strip())}`" for k in binding.key.split(","))
+        description = binding.description or binding.action
+        same = next((i for i, (_, d) in enumerate(keys) if d == description), None)
+        if same is None:
+            keys.append((names, description))
+        else:  # two bindings, one action ("q" and "escape" both close)
+            keys[same] = (f"{keys[same][0]}/{names}", description)
+    return keys
+
+
+def section_keys() -> dict[str, list[tuple[str, list[tuple[str, str]]]]]:
+    """Each section's lines of keys (label, keys), from the BINDINGS of the classes it names."""
+    from importlib import import_module
+
+    from textual.app import App
+
+    sections: dict[str, list[tuple[str, list[tuple[str, str]]]]] = {}
+    for section, classes in SECTION_KEYS.items():
+        lines = []
+        for label, module, name in classes:
+            node = getattr(import_module(module), name)
+            keys = binding_keys(node)
+            if section == "Anywhere":
+                keys.append((f"`{App.COMMAND_PALETTE_BINDING}`", "Command palette"))
+            lines.append((label, keys))
+        sections[section] = lines
+    return sections
+
+
+def help_text() -> str:
+    """The help: each section's paragraph followed by its keys, a line per screen or dialog."""
+    sections = section_keys()
+    paragraphs = HELP.split("\n\n")
+    for index, paragraph in enumerate(paragraphs):
+        for section, lines in sections.items():
+            if paragraph.startswith(f"**{section}**"):
+                listed = "\n".join(
+                    f"- {label}: " + " · ".join(f"{k} {d}" for k, d in keys)
+                    for label, keys in lines
+                )
+                paragraphs[index] = f"{paragraph}\n\n{listed}"
+    return "\n\n".join(paragraphs)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -75,7 +158,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
-            yield Markdown(HELP)
+            yield Markdown(help_text(), id="help-text")
         yield AppFooter()
 
     def on_mount(self) -> None:

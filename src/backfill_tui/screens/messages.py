@@ -117,6 +117,8 @@ class ObservationsFound(Message):
     #: Each source in the workspace → its observation types (the filters' choices).
     facets: dict[str, list[str]] | None = None
     workspace: str = ""
+    #: The page replaces the table's rows (``end``: the last page of the whole result).
+    jump: bool = False
 
 
 @dataclass

@@ -37,6 +37,9 @@ from .mode_screen import NARROW_BELOW, ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 TYPE_NARROW = 15  # the type column's width below 100 columns (cut with "…")
+#: Below this many columns of terminal the type is cut to ``TYPE_NARROW`` beside the detail
+#: pane too, giving the title room (the app's "-wide" breakpoint).
+TYPE_CUT_BESIDE_BELOW = 160
 TITLE_MIN = 12  # the title column's narrowest; it is as wide as the table leaves it
 LITERAL_PAGE = 40  # a literal search's first page (see first_page)
 COUNT_CAP = 10_000  # counting stops past this ("10,000+"), so a count stays cheap at scale
@@ -117,6 +120,10 @@ class ObservationsScreen(ModeScreen):
         Binding("slash", "focus_search", "Search", priority=True),
         Binding("escape", "close_detail", "Close"),
         Binding("ctrl+r", "reload", "Reload"),
+        # A paged table's ends are the whole result's (the table's own home/end stopped at the
+        # pages loaded: end went to row 100, a tester's finding); only while it has the focus.
+        Binding("end", "last_row", "Last row", show=False, priority=True),
+        Binding("home", "first_row", "First row", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -127,6 +134,9 @@ class ObservationsScreen(ModeScreen):
         self._types_by_source: dict[str, list[str]] = {}
         self.workspace = ""
         self.shown = 0
+        #: The position in the whole result of the table's first row: 0, or past it once
+        #: ``end`` loaded the last page in its place (``home`` reads the first page again).
+        self.base = 0
         self.matching = 0
         self.count_cap = COUNT_CAP
         #: Bumped by every query (and detail read); an answer to an older one is dropped.
@@ -187,19 +197,23 @@ class ObservationsScreen(ModeScreen):
         the detail pane, the table is a list of when and what: its source, type and significance
         (which the pane shows) fold away, and the title fits what is left. At 80 columns the pane left
         the table room for its time, source and a cut type, and no title (a tester's finding).
-        From 100 columns the table keeps its columns beside the pane (``on_observation_read``)."""
+        From 100 columns, beside the pane, the significance folds and (below 160) the type is cut
+        as below 100, and the title fits what is left, ending in "…" as at 80: held at its width, it was
+        cut at the pane's edge with no "…" ("rocket-web fr", a tester's finding)."""
         narrow = self.app.size.width < NARROW_BELOW
-        beside = narrow and self.query_one(ObservationPane).display
+        pane = self.query_one(ObservationPane).display
+        beside = narrow and pane
+        cut_type = pane and self.app.size.width < TYPE_CUT_BESIDE_BELOW
         table = self.query_one("#observations", RowTable)
         table.cap_columns(
             {
                 "source": 0 if beside else None,
-                "type": 0 if beside else TYPE_NARROW if narrow else None,
-                "significance": 0 if beside else None,
+                "type": 0 if beside else TYPE_NARROW if narrow or cut_type else None,
+                "significance": 0 if pane else None,
             }
         )
-        if narrow and table.hold_fill:
-            table.release_fill()  # the title fits the narrow table (a redraw at 80 columns)
+        if table.hold_fill:
+            table.release_fill()  # the title fits the table beside the pane
 
     def on_screen_resume(self) -> None:
         if self.is_mounted:
@@ -295,6 +309,28 @@ class ObservationsScreen(ModeScreen):
         source, kind, text = self._filters_asked
         self._find_page(self._generation, self.workspace, source, kind, text, self.shown)
 
+    def action_last_row(self) -> None:
+        """end: the last row of the whole result. Where more match than are loaded (and how
+        many is known) the last page is read in place of the rows shown; where the count is
+        not known (past COUNT_CAP, a literal search) the next page is read, as scrolling does."""
+        table = self.query_one("#observations", DataTable)
+        if self.shown >= self.matching:
+            table.move_cursor(row=table.row_count - 1, animate=False)
+        elif self.matching > self.count_cap:
+            table.move_cursor(row=table.row_count - 1, animate=False)  # and the next page
+        else:
+            self._paging = True
+            source, kind, text = self._filters_asked
+            offset = max(0, self.matching - PAGE)
+            self._find_page(self._generation, self.workspace, source, kind, text, offset, True)
+
+    def action_first_row(self) -> None:
+        """home: the first row of the whole result (the first page read again after end)."""
+        if self.base:
+            self.reload()
+        else:
+            self.query_one("#observations", DataTable).move_cursor(row=0, animate=False)
+
     @work(thread=True, exclusive=True, group="observations-page", exit_on_error=False)
     def _find_page(
         self,
@@ -304,6 +340,7 @@ class ObservationsScreen(ModeScreen):
         kind: str | None,
         text: str | None,
         offset: int,
+        jump: bool = False,
     ) -> None:
         with self.backfill.reader() as mirror:
             rows = mirror.find_observations(
@@ -315,13 +352,24 @@ class ObservationsScreen(ModeScreen):
                 offset=offset,
             )
         cells = [row_cells(row) for row in rows]
-        self.post_message(ObservationsFound(generation, offset, rows, cells))
+        self.post_message(ObservationsFound(generation, offset, rows, cells, jump=jump))
 
     def on_observations_found(self, message: ObservationsFound) -> None:
         if message.generation != self._generation or not self.is_mounted:
             return  # an answer to an older query: a newer one is on its way
         table = self.query_one("#observations", DataTable)
+        if message.jump:
+            self._paging = False
+            table.clear()
+            self.base = message.offset
+            for row_cells_, row in zip(message.cells, message.rows, strict=True):
+                table.add_row(*row_cells_, key=str(row.id))
+            self.shown = self.base + table.row_count
+            table.move_cursor(row=table.row_count - 1, animate=False)
+            self._show_count(self._filters_asked[2])
+            return
         if message.offset == 0:
+            self.base = 0
             answer = (message.workspace, self._filters_asked, message.matching, message.rows)
             if self._keep_if_unchanged and answer == self._first_page:
                 self._show_count(self._filters_asked[2])
@@ -342,7 +390,7 @@ class ObservationsScreen(ModeScreen):
         for row, row_cells_ in zip(message.rows, message.cells, strict=True):
             if str(row.id) not in table.rows:
                 table.add_row(*row_cells_, key=str(row.id))
-        self.shown = table.row_count
+        self.shown = self.base + table.row_count
         pane = self.query_one(ObservationPane)
         if not message.offset and not message.rows and pane.display:
             self._close_pane()  # nothing matches: no observation left to show
@@ -359,6 +407,8 @@ class ObservationsScreen(ModeScreen):
         capped = self.matching > self.count_cap
         many = f"more than {self.count_cap:,}" if capped else f"{self.matching:,}"
         more = f" (showing the newest {self.shown})" if capped or self.matching > self.shown else ""
+        if self.base:
+            more = f" (showing the oldest {self.shown - self.base}; home: the newest)"
         where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
         source, kind, _ = self._filters_asked
         filters = [
@@ -486,13 +536,11 @@ class ObservationsScreen(ModeScreen):
             return
         pane = self.query_one(ObservationPane)
         if not pane.display:
-            # Beside the pane the table is a list to move through, cut at the pane's edge: its
-            # columns keep their widths and it does not scroll sideways. Fitting the title to
-            # the narrower table drew every row again, and the horizontal scrollbar that came
-            # with the pane laid the screen out twice more (bench/app_scale.py "detail"); the
-            # pane shows the whole row.
+            # Beside the pane the table is a list to move through that does not scroll
+            # sideways: the horizontal scrollbar that came with the pane laid the screen out
+            # twice more (bench/app_scale.py "detail"); the pane shows the whole row. Its title
+            # is fitted to the narrower table (``_fit_columns``), so each ends whole or in "…".
             table = self.query_one("#observations", RowTable)
-            table.hold_fill = self.app.size.width >= NARROW_BELOW
             table.styles.overflow_x = "hidden"
             pane.display = True
             self._fit_columns()
@@ -541,6 +589,8 @@ class ObservationsScreen(ModeScreen):
             return True if shown else None
         if action == "focus_search":  # None: dimmed in the footer, and "/" is typed
             return None if isinstance(self.focused, Input) else True
+        if action in ("last_row", "first_row"):  # elsewhere (the search box) its own keys
+            return self.focused is self.query_one("#observations", DataTable)
         return True
 
     def action_focus_search(self) -> None:

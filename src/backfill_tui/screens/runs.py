@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -73,6 +74,25 @@ COLUMNS = (
     "sources",
 )
 NARROW_COLUMNS = ("run", "status", "streams", "new", "dup", "failed", "sources")
+
+
+def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
+    """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
+    how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
+    cut with "…" where at least a few of its cells fit; where even the first and its count do
+    not, the first is cut with "…" and the count kept ("github:acme/rock… +3")."""
+    if not sources:
+        return note.strip()
+    more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
+    short = f"{sources[0]}{more}"
+    for text in ([" ".join(sources) + note] if whole else []) + [short + note]:
+        if cell_len(text) <= room:
+            return text
+    if cell_len(short) <= room:
+        left = room - cell_len(short)
+        return short + (set_cell_size(note, left - 1) + "…" if note and left >= 5 else "")
+    first = max(room - cell_len(more) - 1, 1)
+    return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
 
 
 class RunsScreen(ModeScreen):
@@ -175,8 +195,11 @@ class RunsScreen(ModeScreen):
         table = self.query_one("#runs", DataTable)
         selected = self.selected
         table.clear()
+        for column in table.columns.values():  # a DataTable's widths only ever grow
+            column.content_width = cell_len(column.label.plain)
         self.lines = {}
         self.total = message.total
+        rows: list[tuple[str, dict[str, Text], list[str], str]] = []
         for line in message.lines:
             run = line.run
             self.lines[run.id] = line
@@ -184,10 +207,6 @@ class RunsScreen(ModeScreen):
             if run.recording:  # a replay answered from a file, not the live API
                 sim += f" (replay of {Path(run.recording).name})"
             style = {RunStatus.COMPLETED: "", RunStatus.RUNNING: "bold"}.get(line.status, "italic")
-            sources = " ".join(run.sources)
-            if self.app.size.width < WIDE_FROM and len(run.sources) > 1:
-                first = run.sources[0].split(":")[0] if self._narrow else run.sources[0]
-                sources = f"{first} +{len(run.sources) - 1}"  # the count is never cut off
             cells = {
                 "run": Text(f"{run.id} A" if run.id == self.marked else run.id),
                 "started (UTC)": Text(run.started_at[:16].replace("T", " ")),
@@ -198,9 +217,18 @@ class RunsScreen(ModeScreen):
                 "new": Text(str(line.new), justify="right"),
                 "dup": Text(str(line.duplicates), justify="right"),
                 "failed": Text(str(line.failed), justify="right"),
-                "sources": Text(clean(sources) + ("" if self._narrow else sim)),
             }
-            table.add_row(*(cells[name] for name in self._columns), key=run.id)
+            sources = [clean(source) for source in run.sources]
+            if self._narrow:  # the first's provider and how many more, or the one source
+                first = sources[0].split(":")[0] if len(sources) > 1 else sources[0]
+                sources, sim = [first, *sources[1:]] if sources else [], ""
+            rows.append((run.id, cells, sources, sim))
+        room = self._sources_room(table, [cells for _, cells, _, _ in rows])
+        for run_id, cells, sources, sim in rows:
+            cells["sources"] = Text(
+                fit_sources(sources, sim, room, whole=self.app.size.width >= WIDE_FROM)
+            )
+            table.add_row(*(cells[name] for name in self._columns), key=run_id)
         if selected in self.lines:
             table.move_cursor(row=table.get_row_index(selected))
         count = len(self.lines)
@@ -219,6 +247,26 @@ class RunsScreen(ModeScreen):
                 "a recording."
             )
         )
+
+    def _sources_room(self, table: DataTable[Any], rows: list[dict[str, Text]]) -> int:
+        """The cells the sources column has: the table's width less the other columns (each as
+        wide as its widest cell or header, and its padding) and a vertical scrollbar's if the
+        rows need one. The
+        sources were cut at the screen's edge mid-word ("github:acme/rocket +3 (", a tester's
+        finding)."""
+        width = table.size.width or self.app.size.width
+        # the header, title and count lines above and below the table where it is not laid out
+        height = table.size.height or self.app.size.height - 4
+        if len(rows) + 1 > height:  # a vertical scrollbar takes its cells
+            width -= table.styles.scrollbar_size_vertical
+        taken = 0
+        for name in self._columns:
+            if name == "sources":
+                continue
+            label = "started" if self._narrow and name == "started (UTC)" else name
+            widest = max([len(label), *(cell_len(cells[name].plain) for cells in rows)])
+            taken += widest + 2 * table.cell_padding
+        return width - taken - 2 * table.cell_padding
 
     @property
     def selected(self) -> str | None:

@@ -137,7 +137,9 @@ class SourceHeader(Static):
         self._text = ""
 
     def show(self, state: SourceState, now: float) -> None:
+        self._shown = (state, now)
         parts = [clean(self.source)]
+        short = ""
         known = [t for t in state.tokens if t.remaining is not None and not t.dropped]
         if len(state.tokens) > 1:  # several tokens: the quota is theirs together
             live = sum(1 for t in state.tokens if not t.dropped)
@@ -150,12 +152,13 @@ class SourceHeader(Static):
         if "complexity" in state.budgets:  # Linear's second budget, paced like the first
             left, limit = state.budgets["complexity"]
             parts.append(f"complexity {left:,}/{limit:,} points left")
+            short = f"complexity {compact_number(left)}/{compact_number(limit)} left"
         waiting = state.waiting(now)
         if waiting and state.wait_until is not None:
             left = max(0, round(state.wait_until - now))
             reason = state.wait_reason or "rate limited"
             parts.append(f"{reason}, resuming at {clock_time(state.wait_until)} (in {left}s)")
-        text = " · ".join(parts)
+        text = fit_parts(parts, self.content_region.width, {"complexity": short} if short else {})
         lines = token_lines(state) if len(state.tokens) > 1 else []
         self.set_class(waiting, "-waiting")
         shown = "\n".join([text, *lines])
@@ -170,6 +173,38 @@ class SourceHeader(Static):
             width = self.content_region.width
             height = content.get_height(cast("Any", self.styles), width) if width else 0
             self.update(content, layout=not width or height != self.content_region.height)
+
+    _shown: tuple[SourceState, float] | None = None
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)  # the line's short form or its wrap follows the width
+
+
+def compact_number(n: int) -> str:
+    """``2,982,337`` as ``2.98M``, ``3,000,000`` as ``3M``, ``45,000`` as ``45k``."""
+    for unit, size in (("M", 1_000_000), ("k", 1_000)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{unit}"
+    return str(n)
+
+
+def fit_parts(parts: list[str], width: int, shorter: dict[str, str]) -> str:
+    """``parts`` joined by " · " in ``width`` cells: where the line is longer, each part that
+    starts with a key of ``shorter`` takes its short form, and what still does not fit goes on
+    the next line between parts, never a lone word: at 80x24 Linear's line wrapped "left" onto
+    a line of its own (a tester's finding)."""
+    text = " · ".join(parts)
+    if not width or cell_len(text) <= width:
+        return text
+    parts = [next((v for k, v in shorter.items() if p.startswith(k + " ")), p) for p in parts]
+    lines: list[str] = []
+    for part in parts:
+        if lines and cell_len(f"{lines[-1]} · {part}") <= width:
+            lines[-1] = f"{lines[-1]} · {part}"
+        else:
+            lines.append(part if not lines else f"· {part}")
+    return "\n".join(lines)
 
 
 def token_lines(state: SourceState) -> list[str]:

@@ -1,0 +1,64 @@
+"""The runs screen's sources column fits the terminal: at 120x36 it was cut at the screen's
+edge mid-text ("github:acme/rocket +3 (", and "github:acme/rocket +" once ``m`` marked the run
+as A; a tester's finding). It shows the first source and how many more whole, or ends in "…",
+with the count kept."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from app_support import make_app, populate, settle
+from screen_text import region_text
+from textual.widgets import DataTable
+
+from backfill_tui.screens.runs import RunsScreen, fit_sources
+
+SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
+SIZES = [(80, 24), (120, 36)]
+
+
+def _row_ends(app: object, table: DataTable[object]) -> str:
+    """The first run's line as shown, its right end (where the sources are)."""
+    lines = region_text(app, table).splitlines()
+    return lines[1].rstrip(" ▇▁▂▃▄▅▆█")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_sources_column_ends_whole_or_with_an_ellipsis(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    app = make_app(tmp_path)
+    populate(app, *SOURCES, workspace="demo", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            table = screen.query_one("#runs", DataTable)
+            for _ in ("unmarked", "marked as A"):
+                line = _row_ends(app, table)
+                assert re.search(r"( \+3| \+3 \(simulated\)|…| \+3 \(simula?t?e?…)$", line), line
+                assert "+3" in line, line
+                assert table.virtual_size.width <= table.size.width, line  # no sideways scroll
+                await pilot.press("m")
+                await settle(pilot)
+
+    asyncio.run(scenario())
+
+
+def test_fit_sources_keeps_the_count_and_cuts_with_an_ellipsis() -> None:
+    assert fit_sources(list(SOURCES), " (simulated)", 200, whole=True).startswith("github:acme/")
+    assert fit_sources(list(SOURCES), " (simulated)", 33, whole=False) == (
+        "github:acme/rocket +3 (simulated)"
+    )
+    assert fit_sources(list(SOURCES), " (simulated)", 23, whole=False) == "github:acme/rocket +3"
+    assert fit_sources(list(SOURCES), " (simulated)", 27, whole=False) == (
+        "github:acme/rocket +3 (sim…"
+    )
+    assert fit_sources(list(SOURCES), " (simulated)", 20, whole=False) == "github:acme/rock… +3"
+    assert fit_sources(["linear:ENG"], "", 5, whole=False) == "line…"
