@@ -105,6 +105,29 @@ class Engine:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
+    def _completed_empty(
+        self,
+        run_id: str,
+        record: StreamRecord,
+        counters: StreamCounters,
+        note: str | None,
+        client: ApiClient,
+    ) -> None:
+        """A stream that ends completed with no page left to store (answered 304 Not Modified,
+        or its connector yielded no page): stored as completed, then its last line, with its
+        source's budgets as last seen."""
+        self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
+        self._emit(
+            ev.StreamFinished(
+                run_id,
+                record.key,
+                StreamStatus.COMPLETED,
+                counters,
+                note=note,
+                **_budgets_seen(client),
+            )
+        )
+
     def _emit(self, event: ev.ProgressEvent) -> None:
         if isinstance(event, ev.StreamFinished):
             self._said.add(event.stream)
@@ -491,19 +514,9 @@ class Engine:
             if unchanged is not None:  # a 304: nothing new since the run that covered it
                 note = _joined(record.note, unchanged)
                 self.mirror.set_stream_note(record.id, note)
-                self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
-                # The 304s carried the quota (GitHub sends x-ratelimit-* on them too): say it,
-                # or a re-sync's source line lost the quota its first run showed.
-                self._emit(
-                    ev.StreamFinished(
-                        run.id,
-                        record.key,
-                        StreamStatus.COMPLETED,
-                        counters,
-                        note=note,
-                        **_budgets_seen(client),
-                    )
-                )
+                # The 304s carried the quota (GitHub sends x-ratelimit-* on them too): the
+                # finished stream says it, or a re-sync's source line lost it.
+                self._completed_empty(run.id, record, counters, note, client)
                 return
             stream = resync.stream_for(connector, record)
             async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
@@ -589,17 +602,7 @@ class Engine:
                         return
             # A stream whose connector yielded no page at all is complete and empty.
             note = _joined(record.note, page_note)
-            self.mirror.set_stream_status(record.id, StreamStatus.COMPLETED)
-            self._emit(
-                ev.StreamFinished(
-                    run.id,
-                    record.key,
-                    StreamStatus.COMPLETED,
-                    counters,
-                    note=note,
-                    **_budgets_seen(client),
-                )
-            )
+            self._completed_empty(run.id, record, counters, note, client)
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
             self._stopped = self._stopped or exc
             log.warning("%s stopped: %s", record.key, exc)
