@@ -140,6 +140,24 @@ def test_terms_fts_cannot_index_are_searched_literally_never_everything(tmp_path
     assert mirror.search_observations("ws", "🚀 crash") == []
 
 
+def test_a_term_mixing_words_and_signs_matches_as_a_substring(tmp_path: Path) -> None:
+    """ "(#47" is the words "47" and the signs "(#": its words alone matched "#479" (a tester
+    found 9 rows where 8 hold "(#47"); the whole term must be in the title or body, letters
+    without regard to case, as FTS matches them."""
+    mirror = _mirror(
+        tmp_path,
+        _event(1, "Fix the launch (#47)"),
+        _event(2, "Merge pull request #479 from nkemdirim/scheduler"),
+        _event(3, "Plain", body="see (#47) and Deployment_Succeeded"),
+        _event(4, "deploymentXsucceeded, not the word"),
+    )
+    assert {o.id for o in mirror.search_observations("ws", "(#47")} == {1, 3}
+    assert mirror.count_observations_matching("ws", text="(#47") == 2
+    assert {o.id for o in mirror.search_observations("ws", "#47")} == {1, 2, 3}  # a prefix
+    assert {o.id for o in mirror.search_observations("ws", "deployment_succeeded")} == {3}
+    assert {o.id for o in mirror.search_observations("ws", "47")} == {1, 2, 3}  # a plain word
+
+
 def test_search_is_a_subquery_not_a_per_row_join(tmp_path: Path) -> None:
     mirror = _mirror(tmp_path, _event(1, "engine"))
     _joins, where, args = mirror._where("ws", None, None, "engine")

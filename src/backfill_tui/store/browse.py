@@ -91,10 +91,18 @@ def fts_query(text: str) -> str | None:
 
 
 def literal_terms(text: str) -> list[str]:
-    """The whitespace-separated terms of ``text`` with no letter or digit (``🚀``, ``(``,
-    ``->``): FTS5's unicode61 tokenizer treats them as separators, so they are matched
-    literally against title and body (a substring: having no letter, they have no case)."""
-    return [term for term in text.split() if not _WORD.search(term)]
+    """The whitespace-separated terms of ``text`` that are not a plain word: one with no letter
+    or digit (``🚀``, ``(``, ``->``), which FTS5's unicode61 tokenizer drops as separators, or
+    one mixing words with such characters (``(#47``, ``deployment_succeeded``, ``don't``),
+    whose words alone ("47") also match "#479". Each is matched as a substring of the title
+    or body as well (:meth:`ObservationBrowsing._where`; a tester's finding: "(#47" listed "#479")."""
+    return [term for term in text.split() if not _WORD.fullmatch(term)]
+
+
+def _like_escaped(term: str) -> str:
+    """``term`` as a LIKE pattern matching it anywhere (``%``, ``_`` and ``\\`` escaped)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def run_ids_by_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 6) -> list[str]:
@@ -256,10 +264,12 @@ class ObservationBrowsing:
                 )
                 args.append(query)
         for term in literal_terms(text or ""):
-            # A literal term has no letter (literal_terms), so LIKE's ASCII case folding never
-            # applied: a plain substring test says the same, a quarter faster (bench/app_scale.py).
-            clauses.append("(instr(o.title, ?) > 0 OR instr(o.content, ?) > 0)")
-            args.extend((term, term))
+            if _WORD.search(term):  # letters: matched without regard to (ASCII) case, as FTS is
+                clauses.append("(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')")
+                args.extend((_like_escaped(term),) * 2)
+            else:  # no letter, no case: a plain substring test, a quarter faster than LIKE
+                clauses.append("(instr(o.title, ?) > 0 OR instr(o.content, ?) > 0)")
+                args.extend((term, term))
         if source:
             clauses.append("o.source = ?")
             args.append(source)
