@@ -88,6 +88,19 @@ def test_a_cancelled_recorded_run_resumes_saying_so_and_replays_to_its_cancel(
     assert "resume " + replayed.summary["run_id"] not in last
     assert f"resume run {run_id} in the mirror it was recorded in" in last
 
+    # The replay reached where its recording ends: resuming it is refused, not run again (it
+    # fetched nothing and counted calls that were never made: a tester's finding).
+    again = run_cli(capsys, "resume", replayed.summary["run_id"], "--db", str(tmp_path / "r.db"))
+    assert again.code == 2
+    assert "replayed all its recording holds" in again.err
+    # Replayed into the mirror where the recorded run has since completed (resumed above): no
+    # resume is suggested for it, since nothing is missing there.
+    here = run_cli(capsys, "replay", str(rec), "--db", str(db), "--json")
+    assert here.code == 1, here.err
+    last = here.err.strip().splitlines()[-1]
+    assert f"run {run_id} has since completed in this mirror" in last
+    assert "resume" not in last.replace("resuming", "")
+
 
 def test_a_replay_of_a_rejected_run_fails_as_it_did_and_suggests_no_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

@@ -114,6 +114,11 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
             f"run {run.id} already completed; start a new one with "
             f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
         )
+    if run.recording_sha256 is not None and _replayed_to_its_end(mirror, run):
+        raise RunCompleted(
+            f"run {run.id} replayed all its recording holds (the recording ends where its run "
+            "stopped): resuming it fetches nothing new; " + _past_the_recording(mirror, run)
+        )
     if shown_status(mirror, run) == RunStatus.RUNNING:
         raise RunStillRunning(
             f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
@@ -206,12 +211,11 @@ def replay_end_line(
             f"cancelled ({signal}): what was stored is kept; a replay cannot be resumed, "
             f"replay the recording again as a new run: `{again}`"
         )
-    reached_end = any((s.error or "").startswith(RECORDING_ENDS) for s in mirror.streams(run.id))
-    if reached_end:
+    if _replayed_to_its_end(mirror, run):
         return (
             f"run {run.id} {run.status}: the recording ends where {original} stopped, so a "
-            f"replay has nothing past it (resuming it fetches nothing new); to fetch the rest, "
-            f"resume {original} in the mirror it was recorded in, or {record_anew}"
+            f"replay has nothing past it (resuming it fetches nothing new); "
+            + _past_the_recording(mirror, run, recorded_run)
         )
     if recorded_status is not None and recorded_status == run.status:
         return (
@@ -222,6 +226,32 @@ def replay_end_line(
     return (
         f"run {run.id} {run.status}; what was stored is kept. A replay cannot be resumed: "
         f"replay the recording again as a new run (`{again}`), or {record_anew}"
+    )
+
+
+def _replayed_to_its_end(mirror: Mirror, run: RunRecord) -> bool:
+    """Whether a replayed run's streams stopped where its recording ends (its recorded run was
+    cancelled or failed there: ``RecordingEnded``)."""
+    return any((s.error or "").startswith(RECORDING_ENDS) for s in mirror.streams(run.id))
+
+
+def _past_the_recording(mirror: Mirror, run: RunRecord, recorded_run: str | None = None) -> str:
+    """How to get what a recording that ends early does not hold: resume the recorded run where
+    it lives, unless this mirror shows it completed since (then nothing is left), or record
+    anew. ``recorded_run``: the recorded run's id when known (the recording's header)."""
+    record_anew = "record a new run with `run ... --record FILE`"
+    recorded = mirror.get_run(recorded_run) if recorded_run else None
+    if recorded is not None and recorded.status == RunStatus.COMPLETED:
+        return (
+            f"run {recorded.id} has since completed in this mirror, so nothing is missing "
+            f"here; to replay all of it, {record_anew}"
+        )
+    if recorded is not None:
+        again = suggest(f"resume {recorded.id}", mirror.path)
+        return f"to fetch the rest, `{again}`, or {record_anew}"
+    original = f"run {recorded_run}" if recorded_run else "the recorded run"
+    return (
+        f"to fetch the rest, resume {original} in the mirror it was recorded in, or {record_anew}"
     )
 
 
