@@ -66,3 +66,27 @@ def test_a_run_of_another_workspace_names_that_workspace(
     assert f"run {first} backfilled workspace 'demo', not 'other'; give --workspace demo" in (
         result.err
     )
+
+
+def test_duplicates_first_stored_by_two_runs_name_both(
+    tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run that first stored them is named, so it can be typed: the line said "run A (and
+    1 other run)", leaving the other's id to be found (a tester's finding)."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+    db = tmp_path / "m.db"
+    github = simulated_run(capsys, db, "--days", "7", "--json", workspace="demo")
+    linear = simulated_run(
+        capsys, db, "--days", "7", "--json", source="linear:ENG", workspace="demo"
+    )
+    both = run_cli(
+        capsys, "run", "github:acme/rocket", "linear:ENG", "--workspace", "demo", "--simulate",
+        "--days", "7", "--full", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert github.code == linear.code == both.code == 0, both.err
+    result = run_cli(
+        capsys, *EXPORT, "--workspace", "demo", "--run", both.summary["run_id"], "--db", str(db)
+    )
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert github.summary["run_id"] in result.err and linear.summary["run_id"] in result.err
+    assert "other run" not in result.err

@@ -302,11 +302,13 @@ def _nothing_to_export(conn: Any, path: Path, workspace: str, run_id: str | None
             f"(`{suggest('runs', path)}` lists them)"
         )
     if found.first_stored_by:
-        first, _ = found.first_stored_by[0]
-        others = len(found.first_stored_by) - 1
-        more = f" (and {plural(others, 'other run')})" if others else ""
-        by = f"first stored by run {first}{more}"
-        how = f"export them with --run {first}{more}, or the whole workspace without --run"
+        # Every run named, so each can be typed (a tester found "and 1 other run" untypable);
+        # past three, the first three and how many more (`runs` lists them all).
+        ids = [run for run, _ in found.first_stored_by]
+        shown = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        by = f"first stored by {'run' if len(ids) == 1 else 'runs'} {shown}"
+        each = f"--run {ids[0]}" if len(ids) == 1 else "--run RUN, one export for each of them"
+        how = f"export them with {each}, or the whole workspace without --run"
     else:
         by = "first stored by earlier runs"
         how = (
