@@ -262,3 +262,26 @@ def test_the_live_table_at_80_columns_shows_its_headers_and_sources_whole() -> N
 def test_a_long_source_is_cut_between_its_parts() -> None:
     assert fit_source("vercel:acme/rocket-web", 21) == "vercel:…/rocket-web"
     assert fit_source("github:acme/rocket-web-frontend", 20) == "github:…web-frontend"
+
+
+def test_the_summary_fits_an_80_column_terminal_and_pipes_keep_the_long_form(
+    tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns every stream line wrapped its "1 page", and the run line its status (a
+    tester's finding): a narrow terminal gets the short forms; a pipe, which scripts read,
+    keeps the long ones at any width."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "linear:ENG", "--workspace", "w", "--simulate",
+        "--days", "30", "--json", "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    terminal = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None)
+    print_summary(terminal, result.summary)
+    lines = terminal.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert max(len(line) for line in lines) <= 80, lines
+    assert any(re.search(r"\d+ fetch +\d+ new +\d+ dup +\d+ fail +\d+ pages?$", s) for s in lines)
+    piped = Console(file=io.StringIO(), width=80, force_terminal=False, soft_wrap=True)
+    print_summary(piped, result.summary)
+    text = piped.file.getvalue()  # type: ignore[attr-defined]
+    assert " fetched " in text and "workspace w" in text

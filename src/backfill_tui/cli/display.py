@@ -199,10 +199,23 @@ class PipeConsole(Console):
         raise BrokenPipeError
 
 
+#: Below this many columns a terminal gets the summary's short forms (each stream on one line:
+#: at 80 columns every stream line wrapped its "1 page", a tester's finding). Piped output, which
+#: scripts read, keeps the long forms whatever the width.
+SUMMARY_NARROW_BELOW = 100
+
+
 def print_summary(console: Console, summary: dict[str, Any]) -> None:
+    """The run's summary as lines (the ``--json`` summary's fields, README "Command line"); on
+    a terminal narrower than :data:`SUMMARY_NARROW_BELOW` columns, the short forms."""
+    narrow = console.is_terminal and console.width < SUMMARY_NARROW_BELOW
+    since = summary["since"]
+    if narrow:  # "2026-10-31T20:01:08+00:00" as "2026-10-31 20:01 UTC" (the window is UTC)
+        since = f"{since[:16].replace('T', ' ')} UTC"
     console.print(
-        f"run {summary['run_id']} · workspace {escape(clean(summary['workspace']))} · "
-        f"{summary['depth_days']} days since {summary['since']} · {summary['status']}"
+        f"run {summary['run_id']} · {'' if narrow else 'workspace '}"
+        f"{escape(clean(summary['workspace']))} · {summary['depth_days']} days since {since} · "
+        f"{summary['status']}"
     )
     for source in summary["sources"]:
         wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
@@ -229,10 +242,19 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
             )
         for s in source["streams"]:
             capped = f", capped at {s['capped_at']}" if s["capped"] else ""
-            console.print(
-                f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
-                f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
-                f"{s['pages']:>4} {'page' if s['pages'] == 1 else 'pages'}{capped}"
-            )
+            pages = "page" if s["pages"] == 1 else "pages"
+            if narrow:  # the live table's words (fetch, new, dup, fail, pages): 76 cells
+                line = (
+                    f"    {s['entity']:<12} {s['status']:<9} {s['fetched']:>5} fetch "
+                    f"{s['new']:>5} new {s['duplicates']:>5} dup {s['failed']:>3} fail "
+                    f"{s['pages']:>3} {pages}{capped}"
+                )
+            else:
+                line = (
+                    f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
+                    f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
+                    f"{s['pages']:>4} {pages}{capped}"
+                )
+            console.print(line)
             if s.get("note"):
                 console.print(f"      note: {escape(clean(s['note']))}")
