@@ -48,6 +48,8 @@ def record_demo(
         *extra,
     )
     assert result.code == 0, result.err
+    # It says where the recording went, and how to replay it (it said nothing: a finding).
+    assert f"exchanges to {rec}; replay it offline into another mirror with" in result.err
     return rec, result.summary
 
 

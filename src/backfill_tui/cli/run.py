@@ -96,10 +96,13 @@ def _entities(text: str | None) -> frozenset[str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import shlex
+    import sys
+
     from ..engine.environment import Environment
     from ..engine.outputs import in_use
     from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
-    from ..terms import db_flag
+    from ..terms import db_flag, plural, suggest
     from .drive import check_side_outputs, drive
 
     request = RunRequest(
@@ -139,7 +142,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         engine.subscribe(recorder.observe)  # the run's end goes into the recording
         with recorder.recording(environment, run):
-            return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+            code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+        if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
+            again = suggest(f"replay {shlex.quote(str(recorder.path))}")
+            sys.stderr.write(
+                f"recorded {plural(recorder.exchanges, 'exchange')} to {recorder.path}; replay "
+                f"it offline into another mirror with `{again} --db OTHER.db`\n"
+            )
+        return code
     finally:
         mirror.close()
         if discard:  # the empty mirror this command had just made, with its SQLite sidecars
