@@ -121,4 +121,5 @@ def test_a_replay_of_a_rejected_run_fails_as_it_did_and_suggests_no_resume(
     last = replayed.err.strip().splitlines()[-1]
     assert "resume" not in last
     assert f"as run {recorded.summary['run_id']} did" in last
+    assert "401" in last  # the cause, which --json left only on stdout
     assert "record a new run" in last

@@ -218,9 +218,13 @@ def replay_end_line(
             + _past_the_recording(mirror, run, recorded_run)
         )
     if recorded_status is not None and recorded_status == run.status:
+        # The cause named here too: with --json it was only in the JSON on stdout, and "the
+        # cause above" pointed at nothing (a tester's finding).
+        cause = next((s.error for s in mirror.streams(run.id) if s.error), None)
+        why = f" ({cause})" if cause else ""
         return (
-            f"run {run.id} {run.status}, as {original} did: the recording holds its answers, so "
-            f"replaying it again ends the same way; mend the cause above and {record_anew}"
+            f"run {run.id} {run.status}, as {original} did{why}: the recording holds its "
+            f"answers, so replaying it again ends the same way; mend the cause and {record_anew}"
         )
     again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
     return (
