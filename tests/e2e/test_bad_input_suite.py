@@ -531,6 +531,13 @@ CASES: list[Case] = [
     Case("runs-killed-as-created", ("runs", *DB), NO_TABLES, setup=killed_as_created),
     Case("report-blank-sqlite", ("report", "x", *DB), NO_TABLES, setup=blank_sqlite),
     Case("diff-killed-as-created", ("diff", "a", "b", *DB), NO_TABLES, setup=killed_as_created),
+    Case(  # the blank file given as diff's PATH, not with --db: the mend names no --db
+        "diff-path-blank-sqlite",
+        ("diff", "{db}", "{db}"),
+        (*NO_TABLES[:4], "another mirror"),
+        setup=blank_sqlite,
+        unsaid=("--db",),
+    ),
     Case("resume-blank-sqlite", ("resume", "x", *DB), NO_TABLES, setup=blank_sqlite),
     Case(
         "export-dry-run-blank-sqlite",

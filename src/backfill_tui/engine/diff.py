@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import MirrorError, UsageError
+from ..errors import MirrorError, MirrorMissing, UsageError
 from ..store import Mirror, RunRecord
 from ..store.run_items import (
     FetchedItems,
@@ -243,6 +243,12 @@ def open_runs(
             if key not in opened:
                 try:
                     opened[key] = Mirror.open(path, readonly=True)
+                except MirrorMissing as exc:
+                    if ref.db is None:
+                        raise
+                    # PATH was an argument, not --db: "give another --db" misled (a finding).
+                    line = str(exc).replace("another --db", "another mirror")
+                    raise MirrorMissing(exc.path, line, exc.state) from None
                 except MirrorError as exc:
                     if ref.db is None or type(exc) is not MirrorError:
                         raise
