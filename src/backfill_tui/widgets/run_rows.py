@@ -5,6 +5,11 @@ hand it state before the first frame. Text is plain (never parsed as markup); co
 CSS classes and component classes in ``screens/dashboard.tcss``. A stream's row is one widget
 drawing one line (:class:`StreamRow`), laid out by :func:`row_columns` like the column header,
 and beneath it, when its status cell is too narrow for it, a failure's whole reason.
+
+Past 400 lines on purpose: the rows, their column header and their one layout
+(:func:`row_columns`) must agree cell for cell at every width, so they are read together; a
+row draws its own line (``StreamRow.render_line``, the dashboard's hottest path) and the
+source header fits its parts to the width (``fit_parts``).
 """
 
 from __future__ import annotations
