@@ -212,6 +212,13 @@ def fit_parts(parts: list[str], width: int, shorter: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _room_left(cols: Columns, counts: str, width: int) -> int:
+    """The cells a row ``width`` wide leaves its status (no fixed status column) after its
+    name, bar, progress and ``counts`` (``counts_text``) laid out by ``cols``."""
+    used = cols.name + cols.bar + cols.bar_gap + cols.progress + len(counts) + cols.status_gap
+    return max(1, width - used)
+
+
 def token_lines(state: SourceState) -> list[str]:
     """One line per token of a source given several: ``  tok:1a2b3c4d   41 calls · quota
     9/50 left`` (by fingerprint, never the token; issue 14)."""
@@ -371,7 +378,11 @@ class StreamRow(Widget):
     def reason_below(self, width: int) -> bool:
         """Whether, ``width`` cells wide, the failure's reason goes beneath the row (by this
         row or the next one sharing it) because the status cell cannot hold it whole."""
-        return self.reason is not None and cell_len(self.status_text) > self._status_room(width)
+        return self._reason_overflows(self._status_room(width))
+
+    def _reason_overflows(self, room: int) -> bool:
+        """Whether the failure's reason (if any) does not fit a status cell of ``room`` cells."""
+        return self.reason is not None and cell_len(self.status_text) > room
 
     def reason_lines(self, width: int) -> list[str]:
         """The lines beneath the row, ``width`` cells wide: the whole reason, wrapped from the
@@ -391,9 +402,7 @@ class StreamRow(Widget):
         cols = row_columns(width, self.app.size.width)
         if cols.status is not None:
             return cols.status
-        counts = counts_text(_count_values(self._state), cols.count_width)
-        used = cols.name + cols.bar + cols.bar_gap + cols.progress + len(counts) + cols.status_gap
-        return max(1, width - used)
+        return _room_left(cols, counts_text(_count_values(self._state), cols.count_width), width)
 
     # -- drawing -----------------------------------------------------------------------------
 
@@ -410,10 +419,13 @@ class StreamRow(Widget):
         if cols.progress:
             muted = self._component("stream-row--muted")
             line.append_text(_cell(progress_text(state), cols.progress, muted))
-        line.append(counts_text(_count_values(state), cols.count_width))
+        counts = counts_text(_count_values(state), cols.count_width)
+        line.append(counts)
         line.append(" " * cols.status_gap)
-        room = self._status_room(self.size.width)
-        status = str(state.status) if self.reason_below(self.size.width) else self.status_text
+        # The columns and counts laid out above give the status cell (as _status_room would,
+        # computed again: this runs for every row on every frame).
+        room = cols.status if cols.status is not None else _room_left(cols, counts, self.size.width)
+        status = str(state.status) if self._reason_overflows(room) else self.status_text
         line.append_text(_cell(status, room, self._status_style(), pad=False))
         return line
 
