@@ -314,10 +314,10 @@ class ObservationsScreen(ModeScreen):
         many is known) the last page is read in place of the rows shown; where the count is
         not known (past COUNT_CAP, a literal search) the next page is read, as scrolling does."""
         table = self.query_one("#observations", DataTable)
-        if self.shown >= self.matching:
+        if self.shown >= self.matching or self.matching > self.count_cap:
+            # all loaded, or how many is not known: the last loaded row (the next page then
+            # loads as scrolling there loads it)
             table.move_cursor(row=table.row_count - 1, animate=False)
-        elif self.matching > self.count_cap:
-            table.move_cursor(row=table.row_count - 1, animate=False)  # and the next page
         else:
             self._paging = True
             source, kind, text = self._filters_asked
