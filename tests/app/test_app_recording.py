@@ -210,7 +210,7 @@ def test_retrying_a_cancelled_recorded_run_says_the_rest_is_not_recorded(tmp_pat
     """Record to, ctrl+s, `c`, `r`: the retry says in one notice that what it fetches is not in
     the recording, and replaying the recording ends cancelled where the run was, not with "the
     recording has no answer for GET ..." (a tester's finding)."""
-    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.1))
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
     seen = Recorder()
     rec = tmp_path / "cancelled.rec.gz"
 
