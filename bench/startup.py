@@ -13,7 +13,10 @@ tens of milliseconds, not in these figures):
 - ``backfill-tui run github:acme/rocket --simulate --days 7 --max-items 20`` into a fresh
   mirror (a tiny GitHub-only window on the simulator, no latency);
 - the terminal app's first frame: ``backfill-tui`` on a pseudo-terminal (120x36), timed from
-  the spawn to the moment the connect screen's text arrives on the terminal; then ctrl+q.
+  the spawn to the moment the connect screen's text arrives on the terminal; then ctrl+q;
+- Textual's own floor, timed the same way: a minimal Textual app (a header, a label, one input,
+  a footer; nothing of ours) to its first frame. What Textual itself costs to import and paint
+  on this machine, so the app's figure can be read as "Textual's floor + ours".
 
 It prints each median wall time, its difference from and ratio to ``python -c pass``, the
 median CPU time (user + system; for the app, up to the first frame), which a busy machine
@@ -78,6 +81,23 @@ SIM_RUN = (
     "--simulate",
     "--quiet",
 )
+
+#: A minimal Textual app (nothing of backfill-tui) whose first frame shows FRAME_MARKER.
+MINIMAL_APP = """
+from textual.app import App
+from textual.widgets import Footer, Header, Input, Label
+
+class Minimal(App):
+    BINDINGS = [("ctrl+q", "quit", "Quit")]
+
+    def compose(self):
+        yield Header()
+        yield Label("Workspace")
+        yield Input(placeholder="acme")
+        yield Footer()
+
+Minimal().run()
+"""
 
 #: Prints, as JSON, the top-level packages of HEAVY that running the CLI with argv imported.
 PROBE = """
@@ -231,6 +251,9 @@ def build_cases(cli: list[str], env: dict[str, str], tmp: Path) -> dict[str, Cal
         ),
         "run --simulate github, 7 days": sim_run,
         "app: first frame": lambda: first_frame(cli, env),
+        "textual floor: minimal app's frame": lambda: first_frame(
+            [sys.executable, "-c", MINIMAL_APP], env
+        ),
     }
 
 
@@ -263,6 +286,13 @@ def report(title: str, times: dict[str, list[Timing]], runs: int) -> None:
             f"app first frame: {frame:.3f} s (target <= {FRAME_TARGET} s: "
             f"{'met' if frame <= FRAME_TARGET else 'NOT met'})"
         )
+        floor_name = "textual floor: minimal app's frame"
+        if floor_name in times:
+            floor = statistics.median(wall(floor_name))
+            print(
+                f"  Textual's own floor (a minimal app): {floor:.3f} s; ours over it: "
+                f"{frame - floor:+.3f} s ({frame / floor:.2f}x)"
+            )
     print()
 
 

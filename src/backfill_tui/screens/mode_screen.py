@@ -59,6 +59,24 @@ class ModeScreen(Screen[None]):
         # app reads every screen's .tcss at start-up (app.py CSS_PATH), so nothing is missed.
         with contextlib.suppress(NoActiveAppError):
             self._css_update_count = self.app._css_update_count
+            self._preset_breakpoints()
+
+    def _preset_breakpoints(self) -> None:
+        """The screen starts with the breakpoint classes (``-narrow``, ``-medium``, ``-wide``)
+        of the terminal as it is now. Textual sets them on the screen's first Resize, after its
+        widgets were styled and laid out without them, and that change of class restyled the
+        whole screen again before its first frame (~40 ms of the app's first frame at 120x36,
+        issue 13; every screen's first visit too). Textual's own rule
+        (``Screen._get_breakpoint_classes``) picks them, so a resize later sets the same."""
+        width, height = self.app.size
+        horizontal = self.app.HORIZONTAL_BREAKPOINTS or []
+        vertical = self.app.VERTICAL_BREAKPOINTS or []
+        if self.HORIZONTAL_BREAKPOINTS is not None or self.VERTICAL_BREAKPOINTS is not None:
+            return  # a screen of its own breakpoints: Textual's first Resize sets them
+        wanted = self._get_breakpoint_classes(width, horizontal) | self._get_breakpoint_classes(
+            height, vertical
+        )
+        self.add_class(*wanted, update=False)
 
     def _styled_now(self) -> tuple[object, ...]:
         """What app-wide the screen's styles depend on: the CSS, the app's classes, its focus."""
