@@ -13,7 +13,7 @@ import pytest
 from app_support import make_app, populate, settle, wait_until
 from rich.style import Style
 from screen_text import region_text
-from textual.widgets import Label
+from textual.widgets import DataTable, Label
 
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.widgets.run_rows import StreamRow, reason_in_row, row_columns
@@ -103,5 +103,27 @@ def test_a_stream_that_failed_having_fetched_nothing_draws_an_empty_bar(
                 track = Style.from_color(row.get_component_rich_style("stream-row--bar").bgcolor)
                 # Every cell is the empty track any bar has, nothing in a stopped colour.
                 assert drawn == {track.color}, (row.key, drawn)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_runs_screen_counts_the_failed_streams(tmp_path: Path, size: tuple[int, int]) -> None:
+    """F5's "failed" column counted items only: 0 beside a run whose four streams failed."""
+    app, run_id, _ = _failed_run(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            table = app.screen.query_one("#runs", DataTable)
+            await wait_until(pilot, lambda: table.row_count == 1)
+            await pilot.pause()
+            column = next(
+                key for key, column in table.columns.items() if column.label.plain == "failed"
+            )
+            assert str(table.get_cell(run_id, column)) == "4 streams"
+            text = region_text(app, table)
+            assert "4 streams" in text, text  # on the screen, not only in the table's data
 
     asyncio.run(scenario())

@@ -63,10 +63,11 @@ def test_the_runs_overview_is_one_query_whatever_the_number_of_runs(tmp_path: Pa
         own = streams[line.run.id]
         assert line.streams == len(own) > 0
         assert line.streams_done == sum(1 for s in own if s.status == "completed")
-        assert (line.new, line.duplicates, line.failed) == (
+        assert (line.new, line.duplicates, line.failed, line.streams_failed) == (
             sum(s.new for s in own),
             sum(s.duplicates for s in own),
             sum(s.failed for s in own),
+            sum(1 for s in own if s.status == "failed"),
         )
         assert line.status == RunStatus.COMPLETED and not line.resumable
 
@@ -135,3 +136,27 @@ def test_records_and_progress_events_share_one_counters_type(tmp_path: Path) -> 
     for stream in streams:
         assert isinstance(stream.counters, StreamCounters)
         assert finished[stream.key] == stream.counters  # the event's counts are the record's
+
+
+def test_runs_counts_failed_streams_beside_failed_items(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run whose repository does not exist fails its four streams with no item failed:
+    ``runs`` says so ("failed 4 streams"), and ``runs --json`` carries the count; a completed
+    run says nothing of failures."""
+    db = tmp_path / "m.db"
+    sim = simulated_engine(db, SIM)
+    try:
+        ok = sim.run("vercel:acme/rocket-web", days=7, max_items=3)
+        missing = sim.run("github:acme/nope", days=7, max_items=3)  # the simulator's 404
+    finally:
+        sim.mirror.close()
+    listed = run_cli(capsys, "runs", "--db", str(db))
+    assert listed.code == 0
+    lines = {line.split()[0]: line for line in listed.out.splitlines()}
+    assert "failed 4 streams" in lines[missing], listed.out
+    assert "failed" not in lines[ok], listed.out
+    out = run_cli(capsys, "runs", "--json", "--db", str(db)).out
+    as_json = {r["run_id"]: r for r in json.loads(out)}
+    assert (as_json[missing]["streams_failed"], as_json[missing]["failed"]) == (4, 0)
+    assert as_json[ok]["streams_failed"] == 0

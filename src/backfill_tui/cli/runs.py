@@ -36,6 +36,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     mirror = open_mirror(args, readonly=True)
     try:
+        lines = run_lines(mirror, args.limit)
         rows: list[dict[str, Any]] = [
             {
                 "run_id": line.run.id,
@@ -48,10 +49,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 "new": line.new,
                 "duplicates": line.duplicates,
                 "failed": line.failed,
+                "streams_failed": line.streams_failed,
                 "simulated": line.run.simulate,
                 "replay_of": line.run.recording,
             }
-            for line in run_lines(mirror, args.limit)
+            for line in lines
         ]
         if args.json:
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
@@ -61,14 +63,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
             total = mirror.count_runs()
             if total > len(rows):
                 sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
-            for r in rows:
+            for line, r in zip(lines, rows, strict=True):
+                failed = f"  failed {line.failed_text}" if line.failed_text != "0" else ""
                 sim = " (simulated)" if r["simulated"] else ""
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"
                 sys.stdout.write(
                     f"{r['run_id']}  {r['status']:<11} {ljust_cells(r['workspace'], 12)} "
                     f"{r['depth_days']:>2}d  "
-                    f"new {r['new']:>6}  dup {r['duplicates']:>6}  {' '.join(r['sources'])}{sim}\n"
+                    f"new {r['new']:>6}  dup {r['duplicates']:>6}{failed}  {' '.join(r['sources'])}{sim}\n"
                 )
         hint = "" if args.json else demo_mirror_hint(args)
         if hint:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import BackfillError, UsageError
 from ..store import Mirror, RunRecord
-from ..terms import RESUMABLE, RunStatus, shown_run_status, suggest
+from ..terms import RESUMABLE, RunStatus, plural, shown_run_status, suggest
 from .environment import Environment
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ __all__ = [
 @dataclass(frozen=True)
 class RunLine:
     """One run as the runs overview shows it: its record, its shown status, and its streams'
-    totals (how many, how many completed; new, duplicate and failed items)."""
+    totals (how many, how many completed; new, duplicate and failed items; how many failed)."""
 
     run: RunRecord
     status: RunStatus
@@ -64,6 +64,17 @@ class RunLine:
     new: int
     duplicates: int
     failed: int
+    streams_failed: int = 0
+
+    @property
+    def failed_text(self) -> str:
+        """What failed, streams and items each named, as the dashboard's totals say it:
+        ``4 streams``, ``3 items``, ``1 stream, 2 items``, or ``0``. The runs overview's
+        "failed" column counted items only, and said 0 for a run whose four streams failed
+        (a tester's finding)."""
+        streams = plural(self.streams_failed, "stream") if self.streams_failed else ""
+        items = plural(self.failed, "item") if self.failed else ""
+        return ", ".join(part for part in (streams, items) if part) or "0"
 
     @property
     def resumable(self) -> bool:
@@ -89,6 +100,7 @@ def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
             totals.new,
             totals.duplicates,
             totals.failed,
+            totals.streams_failed,
         )
         for run, totals in mirror.run_overview(limit)
     ]

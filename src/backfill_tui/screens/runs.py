@@ -216,7 +216,7 @@ class RunsScreen(ModeScreen):
                 "streams": Text(f"{line.streams_done}/{line.streams}", justify="right"),
                 "new": Text(str(line.new), justify="right"),
                 "dup": Text(str(line.duplicates), justify="right"),
-                "failed": Text(str(line.failed), justify="right"),
+                "failed": Text(line.failed_text, justify="right"),
             }
             sources = [clean(source) for source in run.sources]
             if self._narrow:  # the first's provider and how many more, or the one source

@@ -19,29 +19,31 @@ __all__ = ["RunTotals", "run_overview"]
 @dataclass(frozen=True)
 class RunTotals:
     """One run's streams, summed: how many, how many completed, and their new, duplicate and
-    failed items."""
+    failed items; and how many streams failed."""
 
     streams: int
     streams_done: int
     new: int
     duplicates: int
     failed: int
+    streams_failed: int
 
 
 def run_overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, RunTotals]]:
     """The newest ``limit`` runs (by ``started_at``, then insertion), each with its totals."""
     cur = conn.execute(
         "SELECT r.*, count(s.id), coalesce(sum(s.status = ?), 0), coalesce(sum(s.new), 0),"
-        " coalesce(sum(s.duplicates), 0), coalesce(sum(s.failed), 0)"
+        " coalesce(sum(s.duplicates), 0), coalesce(sum(s.failed), 0),"
+        " coalesce(sum(s.status = ?), 0)"
         " FROM (SELECT rowid AS run_rowid, * FROM runs"
         "       ORDER BY started_at DESC, rowid DESC LIMIT ?) AS r"
         " LEFT JOIN streams AS s ON s.run_id = r.id"
         " GROUP BY r.id ORDER BY r.started_at DESC, r.run_rowid DESC",
-        (str(StreamStatus.COMPLETED), limit),
+        (str(StreamStatus.COMPLETED), str(StreamStatus.FAILED), limit),
     )
     cols = [c[0] for c in cur.description]
-    run_cols = cols[1:-5]  # after run_rowid, before the five totals
+    run_cols = cols[1:-6]  # after run_rowid, before the six totals
     return [
-        (RunRecord.from_row(run_cols, row[1:-5]), RunTotals(*(int(v) for v in row[-5:])))
+        (RunRecord.from_row(run_cols, row[1:-6]), RunTotals(*(int(v) for v in row[-6:])))
         for row in cur.fetchall()
     ]
