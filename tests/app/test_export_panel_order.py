@@ -81,9 +81,17 @@ def test_a_finished_export_ends_the_panel_with_done(tmp_path: Path, inngest: Fak
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
             screen = await _dry_run(pilot, inngest, seen)
+            panel = screen.query_one("#plan-panel")
+            assert panel.border_title == "Dry run"
+            # The fourth button keeps its "…" at 80 columns (it was cut to "production").
+            actions = region_text(app, screen.query_one("#export-actions"))
+            assert "Trigger in production…" in actions, actions
             screen.apply(seen.of(ExportPlanned)[0].plan)
+            # The panel is the export's while it sends and after (it said "Dry run").
+            assert panel.border_title == "Export"
             await wait_until(pilot, lambda: seen.of(ExportFinished))
             await pilot.pause()
+            assert panel.border_title == "Export"
             lines = [line for line in _lines(app, screen) if line]
             text = "\n".join(lines)
             assert "Nothing was written" not in text and "Cancelled" not in text, text
@@ -151,7 +159,9 @@ def test_a_failed_export_heads_the_panel_with_why_it_stopped(
             await settle(pilot)
             lines = [line for line in _lines(app, screen) if line]
             text = "\n".join(lines)
-            assert lines[0] == "Dry run", text  # the panel's border, then its first line
+            assert lines[0] == "Export", (
+                text
+            )  # the panel's border (the export's), then its first line
             assert lines[1].startswith("The export stopped: Inngest at 127.0.0.1:"), text
             assert "refused the event key (401)" in " ".join(text.split()), text
             assert "Exporting" not in text, text

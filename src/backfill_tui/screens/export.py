@@ -299,6 +299,7 @@ class ExportScreen(ModeScreen):
             return
         self._failed_dry_run = False
         self._take_down_failure_toast()
+        self.query_one("#plan-panel").border_title = "Dry run"
         self.query_one("#plan-summary", Label).update(Content("Dry run: asking the destination…"))
         self._plan(form, confirm)
 
@@ -420,6 +421,9 @@ class ExportScreen(ModeScreen):
         bar.update(total=plan.would_write, progress=0)
         bar.display = True
         self._set_running(True)
+        # The panel is the export's now (its title said "Dry run" while it sent: a tester's
+        # finding), until the next dry run.
+        self.query_one("#plan-panel").border_title = "Export"
         # The dry run's "nothing was written" is no longer true: the panel says what is going.
         self.query_one("#plan-summary", Label).update(
             Content(
