@@ -119,6 +119,8 @@ class ObservationsFound(Message):
     workspace: str = ""
     #: The page replaces the table's rows (``end``: the last page of the whole result).
     jump: bool = False
+    #: The page goes above the table's first row (moving up from it after ``end``).
+    above: bool = False
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
@@ -36,6 +36,9 @@ from .messages import ObservationOpened, ObservationRead, ObservationsFound
 from .mode_screen import NARROW_BELOW, ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
+#: The most rows the table keeps while pages load above it (after ``end``): the farthest below
+#: go, and scrolling back down reads them again.
+KEEP_ROWS = 1_000
 TYPE_NARROW = 15  # the type column's width below 100 columns (cut with "…")
 #: Below this many columns of terminal the type is cut to ``TYPE_NARROW`` beside the detail
 #: pane too, giving the title room (the app's "-wide" breakpoint).
@@ -135,7 +138,8 @@ class ObservationsScreen(ModeScreen):
         self.workspace = ""
         self.shown = 0
         #: The position in the whole result of the table's first row: 0, or past it once
-        #: ``end`` loaded the last page in its place (``home`` reads the first page again).
+        #: ``end`` loaded the last page in its place (reaching the first row then reads the
+        #: page above it; ``home`` reads the first page again).
         self.base = 0
         self.matching = 0
         self.count_cap = COUNT_CAP
@@ -309,6 +313,19 @@ class ObservationsScreen(ModeScreen):
         source, kind, text = self._filters_asked
         self._find_page(self._generation, self.workspace, source, kind, text, self.shown)
 
+    def _add_page_above(self) -> None:
+        """Ask for the page of matching rows just above the table's first (after ``end``),
+        put above them when it comes: moving up from the first row shown after ``end``
+        stopped there, the rows above it out of reach but by ``home`` (a tester's finding)."""
+        if self._paging or not self.base:
+            return
+        self._paging = True
+        source, kind, text = self._filters_asked
+        offset = max(0, self.base - PAGE)
+        self._find_page(
+            self._generation, self.workspace, source, kind, text, offset, above=self.base - offset
+        )
+
     def action_last_row(self) -> None:
         """end: the last row of the whole result. Where more match than are loaded (and how
         many is known) the last page is read in place of the rows shown; where the count is
@@ -341,23 +358,31 @@ class ObservationsScreen(ModeScreen):
         text: str | None,
         offset: int,
         jump: bool = False,
+        above: int = 0,
     ) -> None:
+        """Read ``PAGE`` rows from ``offset`` (``above``: only so many, the page above the
+        table's first row) and post them as :class:`ObservationsFound`."""
         with self.backfill.reader() as mirror:
             rows = mirror.find_observations(
                 workspace,
                 source=source,
                 observation_type=kind,
                 text=text,
-                limit=PAGE,
+                limit=above or PAGE,
                 offset=offset,
             )
         cells = [row_cells(row) for row in rows]
-        self.post_message(ObservationsFound(generation, offset, rows, cells, jump=jump))
+        self.post_message(
+            ObservationsFound(generation, offset, rows, cells, jump=jump, above=bool(above))
+        )
 
     def on_observations_found(self, message: ObservationsFound) -> None:
         if message.generation != self._generation or not self.is_mounted:
             return  # an answer to an older query: a newer one is on its way
         table = self.query_one("#observations", DataTable)
+        if message.above:
+            self._put_above(table, message)
+            return
         if message.jump:
             self._paging = False
             table.clear()
@@ -403,12 +428,43 @@ class ObservationsScreen(ModeScreen):
         if self._focus_with_answer == message.generation:
             self._focus_table()
 
+    def _put_above(self, table: DataTable[Any], message: ObservationsFound) -> None:
+        """The page read above the table's first row goes above it; the cursor and the rows
+        in view stay where they were on the screen (the table keeps at most ``KEEP_ROWS``:
+        the farthest below go, and scrolling down reads them again)."""
+        self._paging = False
+        if message.offset + len(message.rows) != self.base:
+            return  # the table moved on (home, a new query) while this page was read
+        kept = [row.key for row in table.ordered_rows[: max(0, KEEP_ROWS - len(message.rows))]]
+        kept_cells = [table.get_row(key) for key in kept]
+        taken = {key.value for key in kept}
+        above = [
+            (row_cells_, str(row.id))
+            for row_cells_, row in zip(message.cells, message.rows, strict=True)
+            if str(row.id) not in taken
+        ]
+        cursor, scrolled = table.cursor_row, table.scroll_y
+        table.clear()
+        for row_cells_, new_key in above:
+            table.add_row(*row_cells_, key=new_key)
+        for row_key, cells in zip(kept, kept_cells, strict=True):
+            table.add_row(*cells, key=row_key.value)
+        self.base = message.offset
+        self.shown = self.base + table.row_count
+        # The same rows in the same place: everything moved down by the rows put above (once
+        # the table has measured its new rows: a scroll now is cut to the old height).
+        table.move_cursor(row=cursor + len(above), animate=False, scroll=False)
+        table.call_after_refresh(table.scroll_to, y=scrolled + len(above), animate=False)
+        self._show_count(self._filters_asked[2])
+
     def _show_count(self, text: str | None) -> None:
         capped = self.matching > self.count_cap
         many = f"more than {self.count_cap:,}" if capped else f"{self.matching:,}"
         more = f" (showing the newest {self.shown})" if capped or self.matching > self.shown else ""
-        if self.base:
+        if self.base and self.shown >= self.matching:
             more = f" (showing the oldest {self.shown - self.base}; home: the newest)"
+        elif self.base:
+            more = f" (showing {self.base + 1:,}–{self.shown:,}; home: the newest)"
         where = f"workspace {clean(self.workspace)}" if self.workspace else "no observations yet"
         source, kind, _ = self._filters_asked
         filters = [
@@ -445,6 +501,8 @@ class ObservationsScreen(ModeScreen):
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
         if event.cursor_row >= event.data_table.row_count - 1 and self.shown < self.matching:
             self._add_page()
+        elif event.data_table.cursor_row == 0 and self.base:
+            self._add_page_above()  # the table's first row, with rows above it (after end)
 
     @on(Select.Changed)
     def _filter_changed(self, event: Select.Changed) -> None:
