@@ -477,6 +477,9 @@ class ObservationsScreen(ModeScreen):
             self._focus_with_answer = None
             table = self.query_one("#observations", DataTable)
             self.set_focus(table)
+            # The footer's keys ("/" again) with the answer: Textual refreshes the bindings
+            # after the next frame, so the footer changed a frame or two after the rows.
+            self.refresh_bindings()
             moves, self._moves_ahead = self._moves_ahead, []
             for move in moves:  # keys pressed while the answer was on its way, in order
                 getattr(table, _MOVES[move])()

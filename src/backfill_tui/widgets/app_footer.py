@@ -81,14 +81,19 @@ class AppFooter(Footer):
         """Recompose only when the keys shown would change (Textual's ``Footer`` recomposes on
         every ``refresh_bindings``, and a recompose lays the whole screen out again: a stall of
         30-60 ms while a run's progress redraws; ``bench/ui_latency.py``). A change is noted at
-        once, so the signals that follow before the recompose do not queue more."""
+        once, so the signals that follow before the recompose do not queue more.
+
+        The recompose comes next, not after the screen's next refresh (as Textual's does): the
+        keys change in the frame that shows what changed them (a search's answer taking the
+        focus, the detail opening), not in a frame of their own a tick later, which kept a
+        search key busy ~30 ms longer (bench/app_scale.py "search emoji")."""
         self._bindings_ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         signature = self._keys_signature()
         if signature != self._shown_keys:
             self._shown_keys = signature
-            self.call_after_refresh(self.recompose)
+            self.call_next(self.recompose)
 
     def _keys_signature(self) -> tuple[object, ...]:
         rows = self._ordered()
