@@ -251,3 +251,22 @@ def test_words_match_as_word_starts_in_any_order(tmp_path: Path) -> None:
     assert len(found["launch timeout"]) == 2  # "TimeoutError" starts with "timeout"
     assert len(found["launch"]) == 3
     mirror.close()
+
+
+def test_a_capped_count_is_the_prefix_count_whichever_the_whole_words_count(
+    tmp_path: Path,
+) -> None:
+    """A capped count counts the words as whole words first (more than the cap of them is
+    "more than cap" of the prefixes too); at every cap it answers what counting the prefixes
+    alone answers: min(count, cap + 1)."""
+    titles = ["rocket launch"] * 12 + ["rockets launched"] * 9 + ["Röcket launchpad"] * 4
+    events = [_event(n, title) for n, title in enumerate(titles)]
+    events += [_event(100 + n, "launch", body="no rocket here") for n in range(5)]
+    events += [_event(200 + n, "nothing") for n in range(3)]
+    mirror = _mirror(tmp_path, *events)
+    for text, total in (("rocket", 30), ("rocket launch", 30), ("rockets", 9), ("launchp", 4)):
+        assert mirror.count_observations_matching("ws", text=text) == total
+        for cap in range(0, total + 3):
+            found = mirror.count_observations_matching("ws", text=text, cap=cap)
+            assert found == min(total, cap + 1), (text, cap)
+    assert fts_query("rocket launch", whole=True) == '"rocket" "launch"'

@@ -132,6 +132,9 @@ class ObservationsScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self._search_timer: Timer | None = None
+        #: Gives the table the focus FOCUS_WITH_ANSWER_S after a search is submitted, unless
+        #: the answer came first (``_focus_table`` stops it).
+        self._focus_timer: Timer | None = None
         self._facets: dict[str, list[str]] = {}
         #: Each source in the workspace → its observation types (``ObservationsFound.facets``).
         self._types_by_source: dict[str, list[str]] = {}
@@ -528,13 +531,21 @@ class ObservationsScreen(ModeScreen):
         # answer's rows once more before the new ones came (~35 ms at 120x36, bench/app_scale.py).
         # A slow answer does not keep the focus in the box longer than FOCUS_WITH_ANSWER_S.
         self._focus_with_answer = self._generation
-        self.set_timer(FOCUS_WITH_ANSWER_S, self._focus_table)
+        if self._focus_timer is not None:
+            self._focus_timer.stop()
+        self._focus_timer = self.set_timer(FOCUS_WITH_ANSWER_S, self._focus_table)
 
     def _focus_table(self) -> None:
+        if self._focus_timer is not None:  # the answer came first: the timer has nothing to do
+            self._focus_timer.stop()
+            self._focus_timer = None
         if self._focus_with_answer is not None:
             self._focus_with_answer = None
             table = self.query_one("#observations", DataTable)
             self.set_focus(table)
+            # The footer's keys ("/" again) with the answer: Textual refreshes the bindings
+            # after the next frame, so the footer changed a frame or two after the rows.
+            self.refresh_bindings()
             moves, self._moves_ahead = self._moves_ahead, []
             for move in moves:  # keys pressed while the answer was on its way, in order
                 getattr(table, _MOVES[move])()

@@ -81,14 +81,33 @@ class AppFooter(Footer):
         """Recompose only when the keys shown would change (Textual's ``Footer`` recomposes on
         every ``refresh_bindings``, and a recompose lays the whole screen out again: a stall of
         30-60 ms while a run's progress redraws; ``bench/ui_latency.py``). A change is noted at
-        once, so the signals that follow before the recompose do not queue more."""
+        once, so the signals that follow before the recompose do not queue more.
+
+        It is called as the bindings change (``_subscribe_at_once``), and keys that are only
+        enabled or disabled are restyled then; a recompose comes next, not after the screen's
+        next refresh (as Textual's does). The keys change in the frame that shows what changed
+        them (a search's answer taking the focus, the detail opening), not in a frame of their
+        own a tick or two later, which kept a search key busy ~30 ms longer
+        (bench/app_scale.py "search emoji")."""
         self._bindings_ready = True
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         signature = self._keys_signature()
         if signature != self._shown_keys:
             self._shown_keys = signature
-            self.call_after_refresh(self.recompose)
+            if not self._restyled_in_place():
+                self.call_next(self.recompose)
+
+    def on_mount(self) -> None:
+        # Textual's Footer (its on_mount runs after this one) subscribes to have
+        # bindings_changed called after the messages queued before the signal; subscribed
+        # at once, a key enabled or disabled is restyled before the frame being made.
+        self.call_next(self._subscribe_at_once)
+
+    def _subscribe_at_once(self) -> None:
+        signal = self.screen.bindings_updated_signal
+        signal.unsubscribe(self)
+        signal.subscribe(self, self.bindings_changed, immediate=True)
 
     def _keys_signature(self) -> tuple[object, ...]:
         rows = self._ordered()
@@ -154,28 +173,32 @@ class AppFooter(Footer):
             )
             yield widget if key.classes else widget.data_bind(compact=Footer.compact)
 
+    def _restyled_in_place(self) -> bool:
+        """When the keys to show are those shown, in the same order, some now enabled or
+        disabled (the search box taking the focus disables "/"): each changed key restyled
+        where it stands, no key widget built, and True. Mounting them again laid the whole
+        screen out (bench/app_scale.py "search", "detail")."""
+        old = list(self.query_children(FooterKey))
+        plan = self._plan()
+        if [_identity(k, state=False) for k in old] != [key.identity for key in plan]:
+            return False
+        for shown, (*_, disabled, tooltip, _classes) in zip(old, plan, strict=True):
+            if shown._disabled != disabled:
+                shown._disabled = disabled
+                shown.set_class(disabled, "-disabled")
+            if str(shown.tooltip or "") != tooltip:
+                shown.tooltip = tooltip or None
+        return True
+
     async def recompose(self) -> None:
         """Mount and remove only the keys that came or went: Textual's recompose mounts every
         key again (each restyled twice as it binds ``compact``), which was the largest part of
         opening or closing the observation detail, whose "esc Close" comes and goes
         (``bench/app_scale.py`` "detail"). When no key stays, or those that stay are in another
         order, all are mounted again, as Textual does."""
-        if not self.is_attached or self._pruning:
+        if not self.is_attached or self._pruning or self._restyled_in_place():
             return
         old = list(self.query_children(FooterKey))
-        plan = self._plan()
-        if [_identity(k, state=False) for k in old] == [key.identity for key in plan]:
-            # The same keys in the same order, some now enabled or disabled (the search box
-            # taking the focus disables "/"): each changed key is restyled where it stands,
-            # and no key widget is built. Mounting them again laid the whole screen out
-            # (bench/app_scale.py "search", "detail").
-            for shown, (*_, disabled, tooltip, _classes) in zip(old, plan, strict=True):
-                if shown._disabled != disabled:
-                    shown._disabled = disabled
-                    shown.set_class(disabled, "-disabled")
-                if str(shown.tooltip or "") != tooltip:
-                    shown.tooltip = tooltip or None
-            return
         new = [w for w in compose(self) if isinstance(w, FooterKey)]  # all it composes
         old_ids, new_ids = [_identity(k) for k in old], [_identity(k) for k in new]
         kept = [i for i in new_ids if i in old_ids]

@@ -1,4 +1,4 @@
-"""A :class:`DataTable` whose one-line text cells render about four times faster.
+"""A :class:`DataTable` whose one-line text cells render several times faster.
 
 Textual's DataTable renders every cell through Rich's general path (a ``Padding`` inside a
 ``Styled``, each rendered to lines, split, cropped and padded): ~0.3 ms a cell, so a screen of
@@ -10,12 +10,20 @@ same segments directly: the text cut to the cell, its own style under its spans,
 then the row's styles around it, as ``Styled(Padding(cell))`` does. Anything else (headers, row
 labels, several lines, other renderables, justified text) takes Textual's own path.
 
-The cells it draws are kept across a resize of the table: Textual's DataTable forgets every
-cell drawn when its size changes (``_update_count``), so opening or closing the observation
-detail pane, which narrows or widens the table, drew all its visible cells again. A cell's
-drawing depends on its value, its column's width and its styles, not the table's width; it is
-kept by those (the value by identity: a changed cell is a new object), and forgotten when the
-styles change (a theme).
+A row of such cells is drawn from its values directly (Textual looks the row, the column and
+the cell up again for every cell), each cell's text cut to its width once and kept by the cell
+(its identity: a changed cell is a new object) and width, so a row drawn again with other
+styles (the cursor or the focus moved, the detail pane narrowed the table) is not cut again.
+The cell's mouse meta (its row and column) is added to each style last: added first, as Textual
+adds it, it made every style sum of every cell new, where the sums without it repeat from row to
+row and are found in Rich's cache (Rich compares styles by value: the result is equal). A line
+as wide as the table is one strip. A screen of 30 new rows at 120 columns went from ~22 ms to
+~11 ms (bench/app_scale.py "search emoji"); tests/app/test_row_table_lines.py holds the lines
+equal to a DataTable's.
+
+The table's virtual size is set without a layout of the whole screen when the table's own size
+does not depend on it (:meth:`RowTable._sized_by_layout`), and the fill column is fitted in the
+layout that resizes the table, before that layout draws it (:meth:`RowTable._size_updated`).
 
 Past 400 lines on purpose: each part replaces one step of Textual's own drawing of a row (its
 styles read once, its line, its cells, their widths, the fill and capped columns), and they
@@ -28,15 +36,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual._segment_tools import line_crop
 from textual._types import SegmentLines
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.color import Color
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
@@ -44,9 +53,11 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import Column, ColumnKey, CursorType, RowKey
 
-__all__ = ["Cell", "RowTable", "render_cell"]
+__all__ = ["Cell", "RowTable", "cell_text", "compose_cell", "render_cell"]
 
 _NULL = Style.null()
+#: How many cut cell texts and cell metas a table keeps (about 30 screens of 5 columns).
+KEPT = 8192
 
 
 class Cell(Text):
@@ -76,11 +87,14 @@ class RowTable(DataTable[Text | str]):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
-    _drawn: LRUCache[tuple[object, ...], tuple[object, SegmentLines]] | None = None
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._measured: dict[ColumnKey, int] = {}
+        #: Each cell's text cut to a width (:meth:`_cell_text`) and each cell's mouse meta.
+        self._texts: dict[tuple[int, int], tuple[Text, _CellText | None]] = {}
+        self._metas: dict[Coordinate, Style] = {}
+        #: What the last layout gave the table (:meth:`_size_updated`).
+        self._given: tuple[Size, Size, Size] | None = None
 
     #: What one drawing of the table (:meth:`render_lines`) reads once: Textual's DataTable
     #: reads the widget's style (a walk up the DOM for its background), each row's and the
@@ -109,7 +123,10 @@ class RowTable(DataTable[Text | str]):
             cursor_type=self.cursor_type,
             console=self.app.console,
             widths=[self._render_width(column) for column in self.ordered_columns],
+            keys=[column.key for column in self.ordered_columns],
             width=self.size.width,
+            cursor=self.cursor_coordinate,
+            hover=self.hover_coordinate,
         )
 
     @property
@@ -134,6 +151,49 @@ class RowTable(DataTable[Text | str]):
             return super()._get_row_style(row_index, base_style)
         name = "datatable--odd-row" if row_index % 2 else "datatable--even-row"
         return self._component_style(drawing, name)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """Textual's, with what a drawing reads once taken from :attr:`_pass`, for a table
+        with no fixed columns: a line as wide as the table is one strip, its segments
+        joined where their styles are equal, as Textual's crop, fit and simplify leave it."""
+        drawing = self._pass
+        if drawing is None or drawing.fixed_columns:
+            return super()._render_line(y, x1, x2, base_style)
+        width = drawing.width
+        try:
+            row_key, y_offset_in_row = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            drawing.cursor,
+            drawing.hover,
+            base_style,
+            drawing.cursor_type,
+            drawing.show_hover,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._line_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        fixed, scrollable = self._render_line_in_row(
+            row_key, y_offset_in_row, base_style, drawing.cursor, drawing.hover
+        )
+        if fixed:  # a row label
+            return super()._render_line(y, x1, x2, base_style)
+        segments = [segment for cell in scrollable for segment in cell]
+        if x1 == 0 and x2 >= width and sum(drawing.widths) <= width:
+            # the row's cells and the space after them: exactly the table's width
+            strip = Strip(Segment.simplify(segments), width)
+        else:
+            cropped = line_crop(segments, x1, x2, width)
+            strip = Strip(cropped).adjust_cell_length(width, base_style).simplify()
+        self._line_cache[cache_key] = strip
+        return strip
 
     def _render_line_in_row(
         self,
@@ -175,20 +235,30 @@ class RowTable(DataTable[Text | str]):
             row_index = -1
         row_style = self._get_row_style(row_index, base_style)
         highlight = self._should_highlight
+        # A row one line high of text cells: each drawn from its value here (Textual looks the
+        # row, the column and the cell up again for every cell, a third of drawing a row).
+        row = self.rows.get(row_key)
+        values = self._data.get(row_key) if row is not None and row.height == 1 else None
+        if row_index < drawing.fixed_rows:
+            values = None
         scrollable_row: list[list[Segment]] = []
         for column_index, width in enumerate(drawing.widths):
             if not width:
                 continue  # a hidden column (cap_columns({column: 0}))
             cell = Coordinate(row_index, column_index)
-            lines = self._render_cell(
-                row_index,
-                column_index,
-                row_style,
-                width,
-                cursor=highlight(cursor_location, cell, cursor_type),
-                hover=highlight(hover_location, cell, cursor_type),
+            cursor = highlight(cursor_location, cell, cursor_type)
+            hover = highlight(hover_location, cell, cursor_type)
+            value = values.get(drawing.keys[column_index]) if values is not None else None
+            line = (
+                self._text_cell(drawing, value, cell, row_style, width, cursor, hover)
+                if isinstance(value, Text)
+                else None
             )
-            scrollable_row.append(lines[line_no])
+            if line is None:
+                line = self._render_cell(
+                    row_index, column_index, row_style, width, cursor=cursor, hover=hover
+                )[line_no]
+            scrollable_row.append(line)
         remaining = max(0, drawing.width - sum(drawing.widths) - self._row_label_column_width)
         if cursor_type == "row":
             extend_style, _ = self._cell_styles(
@@ -205,7 +275,7 @@ class RowTable(DataTable[Text | str]):
             extend_style = Style.from_color(color=row_style.color, bgcolor=faded.rich_color)
         else:
             extend_style = Style.from_color(row_style.color, row_style.bgcolor)
-        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        extend_style += self._meta(Coordinate(row_index, -1))
         scrollable_row.append([Segment(" " * remaining, extend_style)])
         pair: tuple[SegmentLines, SegmentLines] = ([], scrollable_row)
         self._row_render_cache[cache_key] = pair
@@ -314,18 +384,47 @@ class RowTable(DataTable[Text | str]):
 
     def _size_to_columns(self) -> None:
         """The table's virtual size from its columns' widths and its rows (as Textual's
-        ``_update_dimensions`` ends)."""
+        ``_update_dimensions`` ends), set without a layout of the screen where the table's
+        own size does not follow it (:meth:`_sized_by_layout`)."""
         header_height = self.header_height if self.show_header else 0
-        self.virtual_size = Size(
+        size = Size(
             sum(self._render_width(column) for column in self.columns.values())
             + self._row_label_column_width,
             self._total_row_height + header_height,
         )
+        if size == self.virtual_size:
+            return
+        if not self._sized_by_layout(size):
+            self.virtual_size = size  # a layout of the screen, as Textual's DataTable does
+            return
+        self.set_reactive(RowTable.virtual_size, size)
+        self._scroll_update(size)  # scrollbars; one coming or going lays the screen out
+        self.refresh()
+
+    def _sized_by_layout(self, size: Size) -> bool:
+        """Whether the table's size on the screen stays as it is with a virtual ``size`` in
+        place of the present one: its width is not its content's (not ``auto``), and its
+        height is not, or is capped below both (``height: auto; max-height: 100%``, Textual's
+        DataTable default: its rows overflow the room it has, before and after).
+
+        Textual lays the whole screen out again for any change of a widget's virtual size (a
+        reactive with ``layout=True``): each search whose answer had another number of rows
+        than the last (a literal search's first page is 40 rows, a word's 100) and the title
+        fitted to the narrower table beside the detail pane cost one more layout and drawing
+        of every widget (bench/app_scale.py "search emoji", "detail"). A scrollbar that comes
+        or goes with the new size still lays the screen out (``_scroll_update``)."""
+        styles = self.styles
+        if not self.is_mounted or not self.size or styles.width is None or styles.width.is_auto:
+            return False
+        height = styles.height
+        if height is None or not height.is_auto:
+            return True
+        room = self.scrollable_content_region.height
+        return min(size.height, self.virtual_size.height) > room > 0
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        if self._drawn is not None:
-            self._drawn.clear()
+        self._texts.clear()
 
     _fill: tuple[ColumnKey, int] | None = None
 
@@ -370,6 +469,27 @@ class RowTable(DataTable[Text | str]):
         self._size_to_columns()
         self.refresh()
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """Textual's, then the fill column fitted to the new width at once: the layout that
+        resized the table draws it next, before the ``Resize`` event is handled, so fitted
+        there (``_on_resize``) the table was drawn twice as the detail pane opened, first with
+        its title at the old width (bench/app_scale.py "detail").
+
+        A layout that gives the table what the last one gave it changes nothing: Textual's
+        ScrollView compares its parent's size with its own (they differ beside the detail
+        pane), so every layout of the screen drew the table's scrollbar again and sent the
+        table a ``Resize``."""
+        given = (size, virtual_size, container_size)
+        if given == self._given and size == self._size:
+            return False
+        self._given = given
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        if resized:
+            self._fit_fill()
+        return resized
+
     def _on_resize(self, event: events.Resize) -> None:
         # DataTable forgets every row it drew on any resize (``_update_count``), so the table
         # narrowed or widened by the detail pane built all its visible rows again. A row is
@@ -392,63 +512,78 @@ class RowTable(DataTable[Text | str]):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         if column_index < drawing.fixed_columns:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        if row_key is None or column_key is None:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        # One cache, :attr:`_drawn` (Textual's own cell cache beside it cost a second key,
-        # lookup and store for every cell drawn, a tenth of a redraw).
-        value = self._data.get(row_key, {}).get(column_key)
-        kept_key = (
-            row_key,
-            column_key,
-            row_index,  # in the cell's mouse meta
-            column_index,
-            width,
-            base_style,
-            cursor,
-            hover,
-            drawing.show_hover,
-            self._pseudo_class_state,
-            drawing.padding,
-            drawing.show_cursor,
-            drawing.fg_css,
-            drawing.bg_css,
-        )
-        if self._drawn is None:
-            self._drawn = LRUCache(4096)
-        kept = self._drawn.get(kept_key)
-        if kept is not None and kept[0] is value and value is not None:
-            return kept[1]
-        row = self.rows.get(row_key)
         _label, cells = self._get_row_renderables(row_index)
         cell = cells[column_index] if column_index < len(cells) else ""
+        row_key = self._row_locations.get_key(row_index)
+        row = self.rows.get(row_key) if row_key is not None else None
         if isinstance(cell, str):
             cell = Text(cell)
-        fast = (
-            row is not None
-            and row.height == 1
-            and isinstance(cell, Text)
-            and "\n" not in cell.plain
-            and cell.justify in (None, "default", "left")
-        )
-        if not fast:
+        line = None
+        if row is not None and row.height == 1 and isinstance(cell, Text):
+            where = Coordinate(row_index, column_index)
+            line = self._text_cell(drawing, cell, where, base_style, width, cursor, hover)
+        if line is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        assert isinstance(cell, Text)
+        return [line]
+
+    def _text_cell(
+        self,
+        drawing: _Pass,
+        cell: Text,
+        where: Coordinate,
+        row_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> list[Segment] | None:
+        """The one line of a one-line text cell in ``width`` cells (its padding included), as
+        Textual's ``Styled(Padding(cell))`` draws it with the row's, the cell's and the
+        cursor's styles and the cell's mouse meta; None for a cell it does not draw (a line
+        break, justified text), which Textual then draws."""
+        if "\n" in cell.plain or cell.justify not in (None, "default", "left"):
+            return None
         component_style, post_style = self._cell_styles(drawing, False, hover, cursor)
-        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        lines: SegmentLines = [
-            render_cell(
-                drawing.console,
-                cell,
-                width,
-                drawing.padding,
-                pre_style + component_style,
-                post_style,
+        meta = self._meta(where)
+        inner = max(width - 2 * drawing.padding, 0)
+        text = self._cell_text(drawing.console, cell, inner)
+        if text is None or row_style._meta or component_style._meta or post_style._meta:
+            # meta beside the cell's own: composed in Textual's order (render_cell)
+            pre_style = row_style + meta + component_style
+            return render_cell(drawing.console, cell, width, drawing.padding, pre_style, post_style)
+        style = row_style + component_style
+        return compose_cell(text, inner, drawing.padding, style, post_style, meta)
+
+    def _cell_text(self, console: Console, cell: Text, inner: int) -> _CellText | None:
+        """:func:`cell_text`, kept by the cell (its identity) and width: a cell drawn again
+        (the cursor or the focus moved, the detail pane narrowed the table) is not cut again;
+        a new answer's cells are new objects. At most :data:`KEPT` are kept."""
+        texts = self._texts
+        key = (id(cell), inner)
+        kept = texts.get(key)
+        if kept is not None and kept[0] is cell:
+            return kept[1]
+        if len(texts) >= KEPT:
+            texts.clear()
+        text = cell_text(console, cell, inner)
+        texts[key] = (cell, text)
+        return text
+
+    def _meta(self, where: Coordinate) -> Style:
+        """The mouse meta of the cell at ``where`` (Textual's: its row and column; column -1
+        is the row's space past its last column, which Textual marks as column 0 out of
+        bounds), made once per cell and kept (at most :data:`KEPT`)."""
+        meta = self._metas.get(where)
+        if meta is None:
+            if len(self._metas) >= KEPT:
+                self._metas.clear()
+            row, column = where
+            marks = (
+                {"row": row, "column": 0, "out_of_bounds": True}
+                if column < 0
+                else {"row": row, "column": column}
             )
-        ]
-        self._drawn[kept_key] = (value, lines)
-        return lines
+            meta = self._metas[where] = Style.from_meta(marks)
+        return meta
 
 
 @dataclass(slots=True)
@@ -467,7 +602,76 @@ class _Pass:
     cursor_type: CursorType
     console: Console
     widths: list[int]
+    keys: list[ColumnKey]
     width: int
+    cursor: Coordinate
+    hover: Coordinate
+
+
+#: A cell's text cut to its width: its (text, style) pieces, as ``Text.render`` gives them, and
+#: their width in cells.
+_CellText = tuple[list[tuple[str, Style | None]], int]
+
+
+def cell_text(console: Console, cell: Text, inner: int) -> _CellText | None:
+    """The pieces :func:`render_cell` draws for ``cell`` in ``inner`` cells (padding and fill
+    aside), or None when a piece carries meta (then only :func:`render_cell` composes it as
+    Textual does). A cell with no spans is cut here as ``Text.truncate`` cuts it (Rich's
+    ``set_cell_size``, with "…" for ``overflow="ellipsis"``), without copying the ``Text``;
+    one with spans goes through Rich (``render_cell``'s own steps)."""
+    overflow = cell.overflow or "fold"
+    plain = cell.plain
+    if inner and not cell.spans and overflow in ("fold", "crop", "ellipsis"):
+        text = plain
+        if cell_len(plain) > inner:
+            text = (
+                set_cell_size(plain, inner - 1) + "…"
+                if overflow == "ellipsis"
+                else set_cell_size(plain, inner)
+            )
+        if len(text) <= len(plain):  # Rich trims the cell's style to the text's length
+            style = console.get_style(cell.style) if cell.style and text else None
+            if style is not None and style._meta:
+                return None
+            return [(text, style)], cell_len(text)
+    line = cell.copy() if inner else Text("")
+    if line.style:
+        line.stylize_before(line.style)
+        line.style = ""
+    line.truncate(inner, overflow=overflow)
+    pieces = [(segment.text, segment.style) for segment in line.render(console)]
+    if any(style is not None and style._meta for _, style in pieces):
+        return None
+    return pieces, line.cell_len
+
+
+def compose_cell(
+    text: _CellText, inner: int, padding: int, style: Style, post_style: Style, meta: Style
+) -> list[Segment]:
+    """The segments :func:`render_cell` gives for a cell whose text is ``text``
+    (:func:`cell_text`) with ``pre_style = style + meta`` (``meta``: a style of mouse meta and
+    nothing else; ``style`` and ``post_style`` carry no meta): each piece's style is
+    ``style + piece + post_style``, then the meta added (equal, as Rich compares styles, to
+    adding it first). ``style + piece + post_style`` repeats from row to row and is found in
+    Rich's cache of style sums; only the meta, one per cell, is added anew: adding it first
+    made every sum new (a third of drawing a row, bench/app_scale.py)."""
+    pieces, length = text
+    plain = (style + post_style if post_style else style) + meta
+    segments = [Segment(" " * padding, plain)] if padding else []
+    for piece, piece_style in pieces:
+        if piece_style is None or piece_style._null:
+            segments.append(Segment(piece, plain))
+        else:
+            combined = style + piece_style
+            if post_style:
+                combined = combined + post_style
+            segments.append(Segment(piece, combined + meta))
+    fill = inner - length
+    if fill > 0:
+        segments.append(Segment(" " * fill, plain))
+    if padding:
+        segments.append(Segment(" " * padding, plain))
+    return segments
 
 
 def render_cell(
