@@ -45,7 +45,7 @@ from .records import RunRecord, StreamRecord
 from .resync import ResyncRecords
 from .rows import json_text, nanoids, now_iso, observation_row
 from .run_items import record_fetched
-from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, migrations
+from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, create_schema, migrations
 
 if TYPE_CHECKING:  # the pydantic models load with the engine, not with every open of a mirror
     from sqlite_utils import Database  # only to apply migrations (schema.py)
@@ -315,6 +315,14 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return cls(path, conn)
 
     def _migrate(self) -> None:
+        if self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
+            # A blank database (a new mirror): the whole schema in one transaction, recorded as
+            # sqlite-utils records migrations, without importing it (schema.create_schema).
+            with self.transaction() as conn:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                create_schema(conn)
+            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
         steps = migrations()
         if steps.pending(self.db):
             with self.transaction():
