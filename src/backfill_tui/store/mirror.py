@@ -315,13 +315,21 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return cls(path, conn)
 
     def _migrate(self) -> None:
-        if self.conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
+        conn = self.conn
+        if conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None:
             # A blank database (a new mirror): the whole schema in one transaction, recorded as
             # sqlite-utils records migrations, without importing it (schema.create_schema).
-            with self.transaction() as conn:
+            # SQLite's own error goes up as it is: ``_open`` removes the file it made.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
                 create_schema(conn)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         steps = migrations()
         if steps.pending(self.db):
