@@ -21,7 +21,7 @@ from backfill_tui.engine.run import Engine
 from backfill_tui.errors import StorageError
 from backfill_tui.models import SourceEvent
 from backfill_tui.store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
-from backfill_tui.store.mirror import RUN_WAL_AUTOCHECKPOINT
+from backfill_tui.store.mirror import RUN_CACHE_KIB, RUN_WAL_AUTOCHECKPOINT
 
 ENTITIES = ("pull_request", "issue", "push")
 
@@ -154,18 +154,23 @@ def test_a_run_lets_the_wal_grow_and_gives_the_connection_its_setting_back(
     tmp_path: Path,
 ) -> None:
     """During a run the writer connection checkpoints the WAL every
-    ``RUN_WAL_AUTOCHECKPOINT`` pages, not SQLite's 1,000 (``Mirror.run_writes``); after it,
-    the connection's own setting is back and every page is there."""
+    ``RUN_WAL_AUTOCHECKPOINT`` pages, not SQLite's 1,000, and keeps ``RUN_CACHE_KIB`` KiB of
+    page cache (``Mirror.run_writes``); after it, the connection's own settings are back and
+    every page is there."""
     engine, streams = _engine(tmp_path)
     mirror = engine.mirror
     (before,) = mirror.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+    (cache_before,) = mirror.conn.execute("PRAGMA cache_size").fetchone()
     with mirror.run_writes():
         (during,) = mirror.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+        (cache_during,) = mirror.conn.execute("PRAGMA cache_size").fetchone()
         for stream in streams:
             mirror.commit_page(
                 stream, "ws", [_event(f"{stream.entity}:1")], [], fetched=1, cursor="c",
                 done=False, capped_at=None, api_calls=1, wait_s=0.0,
             )  # fmt: skip
     (after,) = mirror.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+    (cache_after,) = mirror.conn.execute("PRAGMA cache_size").fetchone()
     assert (before, during, after) == (1000, RUN_WAL_AUTOCHECKPOINT, 1000)
+    assert (cache_before, cache_during, cache_after) == (-2000, -RUN_CACHE_KIB, -2000)
     assert mirror.count_observations("ws") == len(streams)

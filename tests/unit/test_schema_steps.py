@@ -119,3 +119,41 @@ def _tables_without_step(tmp_path: Path, last: str) -> dict[str, set[str]]:
     partial.apply(Database(conn))
     conn.close()
     return _columns(db)
+
+
+def _schema(db: Path) -> tuple[list[tuple[str, ...]], list[tuple[object, ...]], tuple[int, int]]:
+    conn = sqlite3.connect(db)
+    try:
+        master = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        applied = conn.execute(
+            f"SELECT id, migration_set, name FROM {MIGRATIONS_TABLE} ORDER BY id"
+        ).fetchall()
+        ids = (
+            conn.execute("PRAGMA application_id").fetchone()[0],
+            conn.execute("PRAGMA user_version").fetchone()[0],
+        )
+    finally:
+        conn.close()
+    return master, applied, ids
+
+
+def test_a_new_mirror_is_made_as_sqlite_utils_would_make_it(tmp_path: Path) -> None:
+    # Mirror.open makes a new mirror without sqlite-utils (schema.create_schema): the same
+    # tables, indexes, triggers, migration records and header as its Migrations would leave.
+    from sqlite_utils import Database
+
+    from backfill_tui.store.schema import APPLICATION_ID
+
+    ours = tmp_path / "ours.db"
+    Mirror.open(ours).close()
+    theirs = tmp_path / "theirs.db"
+    conn = sqlite3.connect(theirs, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    migrations().apply(Database(conn))
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    conn.close()
+    assert _schema(ours) == _schema(theirs)
+    conn = sqlite3.connect(ours)
+    assert migrations().pending(Database(conn)) == []  # sqlite-utils sees nothing to apply
+    conn.close()

@@ -512,3 +512,61 @@ def test_huge_world_is_lazy() -> None:
     assert response.links["last"]["url"].endswith("page=600")
     cutoff = ANCHOR_DT - timedelta(days=90)
     assert sim.min_pages("github", "acme/rocket", "push", cutoff) in (1350, 1351)
+
+
+def test_item_random_draws_exactly_what_the_stdlib_draws() -> None:
+    # ItemRandom inlines choice, randint and sample (the simulator's hottest calls): the same
+    # numbers in the same order, or every generated world would change.
+    import random
+
+    from backfill_tui.simulator.world import ItemRandom
+
+    for seed in (0, 1, 7, 2**32 + 5, 2**63 + 11, 12345678901234567890):
+        ours, stdlib = ItemRandom(seed), random.Random(seed)
+        for n in range(1, 24):
+            population = [f"x{i}" for i in range(n)]
+            assert ours.choice(population) == stdlib.choice(population)
+            assert ours.choice(tuple(population)) == stdlib.choice(tuple(population))
+            assert ours.randint(-3, n) == stdlib.randint(-3, n)
+            for k in range(min(n, 7) + 1):
+                assert ours.sample(population, k) == stdlib.sample(population, k)
+                assert ours.sample(range(n), k) == stdlib.sample(range(n), k)
+            assert ours.random() == stdlib.random()
+        assert ours.getstate() == stdlib.getstate()
+    with pytest.raises(IndexError):
+        ItemRandom(1).choice([])
+    with pytest.raises(ValueError):
+        ItemRandom(1).sample([1, 2], 3)
+
+
+def test_iso_and_node_id_write_what_the_stdlib_writes() -> None:
+    import base64
+    import math
+
+    from backfill_tui.simulator.github_history import node_id
+    from backfill_tui.simulator.world import hash64, iso
+
+    moments = [*range(-(10**6), 10**6, 9973), 0, -0.5, 1.8e9 + 86399.99, 253402300799]
+    for ts in moments:
+        expected = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.floor(ts)))
+        assert iso(ts) == expected
+    for index in range(2000):
+        raw = hash64(3, "pr:node", index).to_bytes(8, "big")
+        expected = "PR_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        assert node_id("PR_", 3, "pr", index) == expected
+
+
+def test_a_page_without_floats_has_the_bytes_pydantic_writes() -> None:
+    # GitHub's lists go through orjson (floats=False); the bytes are those of the usual path.
+    from pydantic_core import to_json
+
+    from backfill_tui.simulator.base import json_response
+
+    sim = make_sim()
+    world = sim.providers["github"].world  # type: ignore[attr-defined]
+    items = [world.issue_json(p) for p in range(60)] + [world.commit_json(p) for p in range(60)]
+    items += [world.pull_json(world.pr_position(k)) for k in range(30)]
+    odd = {"big": 2**70, "text": '\x1b[31m 🚀 \u2028 "q" \\', "n": None, "t": True}
+    for payload in (items, odd, [odd]):
+        fast = json_response(200, payload, floats=False).content
+        assert fast == to_json(payload, inf_nan_mode="constants")

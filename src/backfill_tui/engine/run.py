@@ -46,6 +46,7 @@ from ..store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
 from . import resync
+from .collector import collecting_less
 from .connection import open_client
 from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
 from .pages import kept_notes, within_cap
@@ -213,7 +214,8 @@ class Engine:
         status = RunStatus.CANCELLED
         self._stopped, self._said = None, set()
         stopped: BackfillError | None = None
-        with self.mirror.run_writes():  # the WAL checkpointed once, not every few pages
+        # The WAL checkpointed once, not every few pages; the garbage collector run less often.
+        with self.mirror.run_writes(), collecting_less():
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
             watch = _LockWatch(self, run.id)
             try:

@@ -231,9 +231,18 @@ class RecordingFile:
 
 
 def _loads(line: bytes) -> Any:
-    """One line's JSON: pydantic-core's parser (about 2x ``json.loads`` on an exchange's line,
-    which a replay reads twice: verified, then answered), else ``json.loads`` for what only
-    Python reads (a lone surrogate escape). Raises ``ValueError`` as ``json.loads`` does."""
+    """One line's JSON: orjson's parser (a four-provider recording's lines, mostly long
+    escaped answer bodies: 0.043 s -> 0.025 s to read), then pydantic-core's for what orjson
+    refuses (NaN, Infinity), then ``json.loads`` for what only Python reads (a lone surrogate
+    escape). Raises ``ValueError`` as ``json.loads`` does. orjson reads an integer past 64
+    bits as a float; the lines ``RecordingWriter`` writes hold none (counts, statuses, seconds),
+    and a file edited to hold one fails its checksum."""
+    import orjson
+
+    try:
+        return orjson.loads(line)
+    except ValueError:  # orjson.JSONDecodeError
+        pass
     from pydantic_core import from_json
 
     try:

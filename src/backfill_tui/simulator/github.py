@@ -196,7 +196,7 @@ class GitHubSim(ProviderSim):
         last = max(1, math.ceil(total / per_page))
         if last > 1 or page > 1:
             headers["link"] = self._links(request, prefix, collection, page, last)
-        return json_response(200, items, headers)
+        return json_response(200, items, headers, floats=False)  # GitHub's items hold none
 
     def _links(
         self, request: httpx.Request, prefix: str, collection: str, page: int, last: int

@@ -8,7 +8,7 @@ everything in the simulated worlds, each commit or release is computed on demand
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 from typing import Any
 from urllib.parse import quote
@@ -46,8 +46,14 @@ _LATE = ((60, 2), (100, 10))
 
 
 def node_id(prefix: str, seed: int, kind: str, index: int) -> str:
+    """``prefix`` then the URL-safe base64 (unpadded) of the item's 8-byte hash."""
     raw = hash64(seed, kind + ":node", index).to_bytes(8, "big")
-    return prefix + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    # base64.urlsafe_b64encode's own steps, without its Python wrappers (one call per item)
+    text = binascii.b2a_base64(raw, newline=False).translate(_URLSAFE)
+    return prefix + text.decode().rstrip("=")
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 @functools.cache

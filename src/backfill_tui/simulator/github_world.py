@@ -49,6 +49,8 @@ from backfill_tui.simulator.world import (
 __all__ = ["FULL_NAME", "REPO_ID", "GitHubWorld", "IssueCore", "user_json"]
 
 _PR_SLOTS: tuple[tuple[int, ...], ...] = tuple(combinations(range(5), 2))
+#: Blocks whose PR slots :meth:`GitHubWorld._slots` keeps (a few hundred bytes each at most).
+_SLOTS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,19 @@ class GitHubWorld(RepoHistory):
         super().__init__(seed, anchor, scale, blocks * 5)
         self.issues = Timeline(seed, "issue", blocks * 5, anchor)
         self.n_prs = blocks * 2
+        self._slot_cache: dict[int, tuple[int, ...]] = {}
 
     # -- issue-like positions -------------------------------------------------------------
     def _slots(self, block: int) -> tuple[int, ...]:
-        return _PR_SLOTS[hash64(self.seed, "prslots", block) % len(_PR_SLOTS)]
+        """The two positions of ``block`` that hold its PRs (kept for the last blocks asked:
+        both lists and every item's ``core`` ask the same blocks in turn)."""
+        slots = self._slot_cache.get(block)
+        if slots is None:
+            slots = _PR_SLOTS[hash64(self.seed, "prslots", block) % len(_PR_SLOTS)]
+            if len(self._slot_cache) >= _SLOTS_KEPT:
+                self._slot_cache.clear()
+            self._slot_cache[block] = slots
+        return slots
 
     def is_pr(self, p: int) -> bool:
         return p % 5 in self._slots(p // 5)
