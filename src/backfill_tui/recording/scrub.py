@@ -55,8 +55,12 @@ def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
 
 
 def scrub_url(url: httpx.URL | str, extra: Iterable[str] = ()) -> str:
-    """A URL without user info, with secret-named query values masked, then text-scrubbed."""
-    parsed = httpx.URL(str(url))
+    """A URL without user info, with secret-named query values masked, then text-scrubbed.
+
+    An ``httpx.URL`` (a request's, every request of a recording or replay) is used as it is:
+    parsing its text again gave the same URL and took 0.1 ms of the 0.14 ms of a next-page
+    URL's scrub (bench/replay.py's recordings)."""
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     if parsed.userinfo:
         parsed = parsed.copy_with(username=None, password=None)
     pairs = parsed.params.multi_items()
