@@ -72,6 +72,14 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {noun(count, one, many)}"
 
 
+def what_failed(streams: int, items: int) -> str:
+    """What failed, streams and items each named: ``4 streams``, ``3 items``, ``1 stream,
+    2 items``; empty when nothing did. The dashboard's totals and the runs overview say it so
+    (a bare "0 failed", counting items, read as if four failed streams had not)."""
+    parts = (plural(streams, "stream") if streams else "", plural(items, "item") if items else "")
+    return ", ".join(part for part in parts if part)
+
+
 def noun(count: int, one: str, many: str | None = None) -> str:
     """The noun alone, agreeing with ``count``: ``noun(1, "run")`` is ``run``."""
     return one if count == 1 else (many or one + "s")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_OK
+from ..terms import what_failed
 from ..textsafe import ljust_cells
 from .options import add_db_option, demo_mirror_hint, open_mirror, positive_arg
 
@@ -64,7 +65,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
             if total > len(rows):
                 sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for line, r in zip(lines, rows, strict=True):
-                failed = f"  failed {line.failed_text}" if line.failed_text != "0" else ""
+                what = what_failed(line.streams_failed, line.failed)
+                failed = f"  failed {what}" if what else ""
                 sim = " (simulated)" if r["simulated"] else ""
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"

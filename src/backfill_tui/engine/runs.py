@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import BackfillError, UsageError
 from ..store import Mirror, RunRecord
-from ..terms import RESUMABLE, RunStatus, plural, shown_run_status, suggest
+from ..terms import RESUMABLE, RunStatus, shown_run_status, suggest, what_failed
 from .environment import Environment
 
 if TYPE_CHECKING:
@@ -68,13 +68,10 @@ class RunLine:
 
     @property
     def failed_text(self) -> str:
-        """What failed, streams and items each named, as the dashboard's totals say it:
-        ``4 streams``, ``3 items``, ``1 stream, 2 items``, or ``0``. The runs overview's
-        "failed" column counted items only, and said 0 for a run whose four streams failed
-        (a tester's finding)."""
-        streams = plural(self.streams_failed, "stream") if self.streams_failed else ""
-        items = plural(self.failed, "item") if self.failed else ""
-        return ", ".join(part for part in (streams, items) if part) or "0"
+        """What failed (``terms.what_failed``: ``4 streams``, ``1 stream, 2 items``), or ``0``.
+        The runs overview's "failed" column counted items only, and said 0 for a run whose
+        four streams failed (a tester's finding)."""
+        return what_failed(self.streams_failed, self.failed) or "0"
 
     @property
     def resumable(self) -> bool:

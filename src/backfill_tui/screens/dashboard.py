@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
-from ..terms import StreamStatus, plural
+from ..terms import StreamStatus, plural, what_failed
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
@@ -70,12 +70,7 @@ def failed_text(progress: RunProgress) -> str:
     ``1 stream, 2 items failed``, or ``0 items failed``. The totals line said "0 failed"
     (items) beside four failed streams, which read as if nothing had (a tester's finding)."""
     streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.FAILED)
-    items = progress.totals().failed
-    if streams and items:
-        return f"{plural(streams, 'stream')}, {plural(items, 'item')} failed"
-    if streams:
-        return f"{plural(streams, 'stream')} failed"
-    return f"{plural(items, 'item')} failed"
+    return f"{what_failed(streams, progress.totals().failed) or '0 items'} failed"
 
 
 class DashboardScreen(ModeScreen):

@@ -68,11 +68,11 @@ class ModeScreen(Screen[None]):
         whole screen again before its first frame (~40 ms of the app's first frame at 120x36,
         issue 13; every screen's first visit too). Textual's own rule
         (``Screen._get_breakpoint_classes``) picks them, so a resize later sets the same."""
+        if self.HORIZONTAL_BREAKPOINTS is not None or self.VERTICAL_BREAKPOINTS is not None:
+            return  # a screen of its own breakpoints: Textual's first Resize sets them
         width, height = self.app.size
         horizontal = self.app.HORIZONTAL_BREAKPOINTS or []
         vertical = self.app.VERTICAL_BREAKPOINTS or []
-        if self.HORIZONTAL_BREAKPOINTS is not None or self.VERTICAL_BREAKPOINTS is not None:
-            return  # a screen of its own breakpoints: Textual's first Resize sets them
         wanted = self._get_breakpoint_classes(width, horizontal) | self._get_breakpoint_classes(
             height, vertical
         )
