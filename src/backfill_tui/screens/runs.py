@@ -194,6 +194,12 @@ class RunsScreen(ModeScreen):
             return  # an older listing: a newer one is on its way
         table = self.query_one("#runs", DataTable)
         selected = self.selected
+        # A run made since the last listing is at the top, and the cursor goes to it: the
+        # selection kept from before left Enter opening the run before it (a tester's finding).
+        listed_before = set(self.lines)
+        newer = bool(listed_before) and any(
+            line.run.id not in listed_before for line in message.lines
+        )
         table.clear()
         for column in table.columns.values():  # a DataTable's widths only ever grow
             column.content_width = cell_len(column.label.plain)
@@ -229,7 +235,7 @@ class RunsScreen(ModeScreen):
                 fit_sources(sources, sim, room, whole=self.app.size.width >= WIDE_FROM)
             )
             table.add_row(*(cells[name] for name in self._columns), key=run_id)
-        if selected in self.lines:
+        if selected in self.lines and not newer:
             table.move_cursor(row=table.get_row_index(selected))
         count = len(self.lines)
         shown = (
