@@ -124,7 +124,7 @@ def _finish(
     """After the run: the summary on stdout and the last line on stderr; the exit status."""
     import json
 
-    from ..engine.runs import replay_end_line, resume_hint_note
+    from ..engine.runs import mend_first, replay_end_line, resume_hint_note
     from ..engine.summary import run_summary
     from .display import PipeConsole, print_summary
 
@@ -166,6 +166,10 @@ def _finish(
             signal=stop.signal_name,
         )
         sys.stderr.write(f"{redact(line)}\n")
+    elif (mend := mend_first(mirror.streams(run.id))) is not None:
+        # every unfinished stream failed for a cause `resume` would meet again (a 404, a
+        # rejected token): say what to mend, never a command that would fail the same way
+        sys.stderr.write(f"run {run.id} {run.status}; what was stored is kept; {mend}\n")
     elif stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         sys.stderr.write(
             f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}"

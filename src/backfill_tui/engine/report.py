@@ -21,6 +21,7 @@ from ..store.run_items import observations_per_day
 from ..terms import RESUMABLE, RunStatus, plural, shown_stream_status, suggest, were
 from ..textsafe import markdown
 from .environment import public_settings
+from .runs import mend_first
 from .summary import run_summary
 
 BAR = 40  # width of the longest histogram bar
@@ -254,8 +255,11 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     for where, status in unfinished:
         out.append(f"- **{cell(where)}** {_UNFINISHED.get(status, status)}")
     if unfinished and summary["status"] in RESUMABLE:
-        resume = suggest(f"resume {run.id}", mirror.path)
-        out += ["", f"What was stored is kept; {cell(resume)} continues the run."]
+        if (mend := mend_first(streams)) is not None:  # resume would fail the same way
+            out += ["", f"What was stored is kept; {cell(mend)}."]
+        else:
+            resume = suggest(f"resume {run.id}", mirror.path)
+            out += ["", f"What was stored is kept; {cell(resume)} continues the run."]
     if failures:
         if errors:
             out.append("")

@@ -301,7 +301,7 @@ class Engine:
         try:
             if error is not None:
                 log.warning("%s:%s failed: %s", provider_name, target, error)
-                self._mark(streams, _ended_as(error), error)
+                self._mark(streams, _ended_as(error), error, mend=_mend_of(error))
                 return
             await _together(self._run_stream(run, connector, client, s) for s in streams)
         finally:
@@ -328,7 +328,7 @@ class Engine:
         except RecordingEnded as exc:  # a replay past where its recorded run stopped
             error = _RecordingEndLine(redact(str(exc)), cancelled=exc.cancelled)
         except ApiError as exc:
-            error = redact(str(exc))
+            error = _MendLine(redact(str(exc)), mend=exc.mend)
         except asyncio.CancelledError:
             if not streams_started:
                 self._mark(streams, StreamStatus.CANCELLED, None)
@@ -366,7 +366,7 @@ class Engine:
         async def lookup() -> None:
             error = await self._lookup(run, connector, streams, streams_started=True)
             if error is not None:
-                raise LookupFailed(error, ended=_ended_as(error))
+                raise LookupFailed(error, ended=_ended_as(error), mend=_mend_of(error))
 
         task = asyncio.ensure_future(lookup())
         connector.lookup_started(task)
@@ -475,10 +475,15 @@ class Engine:
             raise CredentialsMissing("; ".join(missing) + SIMULATE_HINT)
 
     def _mark(
-        self, streams: Iterable[StreamRecord], status: StreamStatus, error: str | None
+        self,
+        streams: Iterable[StreamRecord],
+        status: StreamStatus,
+        error: str | None,
+        *,
+        mend: str | None = None,
     ) -> None:
         for stream in streams:
-            self.mirror.set_stream_status(stream.id, status, error)
+            self.mirror.set_stream_status(stream.id, status, error, mend=mend)
             self._emit(ev.StreamFinished(stream.run_id, stream.key, status, stream.counters, error))
 
     def _interrupted(
@@ -612,8 +617,10 @@ class Engine:
             raise
         except Exception as exc:
             ended = StreamStatus.FAILED
+            mend: str | None = None  # a permanent cause: resuming would fail the same way
             if isinstance(exc, ApiError):
                 message = redact(str(exc))
+                mend = exc.mend
                 if isinstance(exc, RecordingEnded) and exc.cancelled:
                     ended = StreamStatus.CANCELLED  # where the recorded run was cancelled
                 elif isinstance(exc, LookupFailed):
@@ -622,7 +629,7 @@ class Engine:
                 log.exception("%s crashed", record.key)
                 message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
             log.warning("%s %s: %s", record.key, ended, message)
-            self.mirror.set_stream_status(record.id, ended, message)
+            self.mirror.set_stream_status(record.id, ended, message, mend=mend)
             self._emit(
                 ev.StreamFinished(
                     run.id, record.key, ended, counters, message, **_budgets_seen(client)
@@ -740,9 +747,33 @@ class LookupFailed(ApiError):
     (``ended``: cancelled instead when a replay's lookup met where its recorded run was
     cancelled)."""
 
-    def __init__(self, message: str, *, ended: StreamStatus = StreamStatus.FAILED) -> None:
+    def __init__(
+        self, message: str, *, ended: StreamStatus = StreamStatus.FAILED, mend: str | None = None
+    ) -> None:
         super().__init__(message)
         self.ended = ended
+        self._mend = mend
+
+    @property
+    def mend(self) -> str | None:  # the lookup's own cause's (http/errors.py ApiError.mend)
+        return self._mend
+
+
+class _MendLine(str):
+    """A lookup's failure line with what to mend when its cause is permanent (``mend``:
+    ``ApiError.mend``; ``None`` when resuming may succeed)."""
+
+    mend: str | None
+
+    def __new__(cls, text: str, *, mend: str | None) -> _MendLine:
+        line = super().__new__(cls, text)
+        line.mend = mend
+        return line
+
+
+def _mend_of(error: str) -> str | None:
+    """What to mend before a source whose lookup failed with ``error`` can succeed."""
+    return error.mend if isinstance(error, _MendLine) else None
 
 
 class _RecordingEndLine(str):

@@ -2,6 +2,9 @@
 
 - :func:`run_lines`: the runs overview (``backfill-tui runs``, the app's Runs screen), one store
   query for all listed runs, each with its shown status (``terms.shown_run_status``).
+- :func:`mend_first`: the one rule for every face's last word on an unfinished run: offer
+  ``resume`` only when it may succeed, else say what to mend (a rejected token, a source that
+  does not exist).
 - :func:`check_resume`: the preconditions for resuming a run (it exists, it has not
   completed, no live process runs it); :func:`check_resumable`: which environment may continue
   it (a replayed run only from its recording, a simulated one only on the simulator).
@@ -18,14 +21,14 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BackfillError, UsageError
-from ..store import Mirror, RunRecord
-from ..terms import RESUMABLE, RunStatus, shown_run_status, suggest, what_failed
+from ..store import Mirror, RunRecord, StreamRecord
+from ..terms import RESUMABLE, RunStatus, StreamStatus, shown_run_status, suggest, what_failed
 from .environment import Environment
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ __all__ = [
     "check_resume",
     "environment_for",
     "find_run",
+    "mend_first",
     "replay_end_line",
     "replayed_line",
     "resume_environment",
@@ -266,6 +270,27 @@ def _past_the_recording(mirror: Mirror, run: RunRecord, recorded_run: str | None
     return (
         f"to fetch the rest, resume {original} in the mirror it was recorded in, or {record_anew}"
     )
+
+
+def mend_first(streams: Iterable[StreamRecord]) -> str | None:
+    """The rule for a face's last word on an unfinished run (the CLI's last line, the app's
+    run-ended notice, the report): a hint never offers a command that would fail the same way.
+
+    ``None`` when ``resume`` is the next step: some unfinished stream was cancelled,
+    interrupted, or failed for a cause that may pass (network, 5xx, a rate limit). When every
+    unfinished stream failed for a permanent cause (``StreamRecord.mend``: 401/403 a rejected
+    token, 404 not found, 410 gone), the line saying what to mend first, per source:
+    ``"resuming would fail the same way; first mend github:acme/nope: check the source's name
+    and that the token can see it"``."""
+    unfinished = [s for s in streams if s.status != StreamStatus.COMPLETED]
+    if not unfinished or any(s.mend is None for s in unfinished):
+        return None
+    sources: dict[str, list[str]] = {}  # mend -> the sources it names, in stream order
+    for stream in unfinished:
+        assert stream.mend is not None
+        sources.setdefault(stream.mend, []).append(f"{stream.provider}:{stream.target}")
+    mends = [f"{', '.join(dict.fromkeys(names))}: {mend}" for mend, names in sources.items()]
+    return "resuming would fail the same way; first mend " + "; ".join(mends)
 
 
 def resume_hint_note(run: RunRecord) -> str:

@@ -14,6 +14,12 @@ from __future__ import annotations
 
 from ..errors import EXIT_INCOMPLETE, BackfillError
 
+#: What to mend, by permanent cause (``ApiError.mend``).
+MEND_TOKEN = "check or replace the token"
+MEND_PERMISSIONS = "check the token's permissions"
+MEND_NAME = "check the source's name and that the token can see it"
+_MEND_BY_STATUS = {401: MEND_TOKEN, 403: MEND_PERMISSIONS, 404: MEND_NAME, 410: MEND_NAME}
+
 
 class ApiError(BackfillError):
     """A failure that ends one stream (or all streams of one source): the run goes on, and
@@ -31,17 +37,34 @@ class ApiError(BackfillError):
     said: str = ""
     location: str | None = None
 
+    @property
+    def mend(self) -> str | None:
+        """What the user must mend before this stream can succeed (``"check or replace the
+        token"``), when the cause is permanent: the same request fails the same way again,
+        so resuming cannot help (401 or 403 rejected credentials, 404 not found, 410 gone,
+        RFC 9110 §15.5). ``None`` for a cause that may pass (network, 5xx, a rate limit, an
+        odd answer): resuming is the next step."""
+        return _MEND_BY_STATUS.get(self.status) if self.status is not None else None
+
 
 class AuthenticationFailed(ApiError):
     provider_wide = True
 
+    @property
+    def mend(self) -> str | None:
+        return MEND_TOKEN
+
 
 class AccessDenied(ApiError):
-    pass
+    @property
+    def mend(self) -> str | None:  # a 403, else a 404 (or a team no key can see)
+        return MEND_PERMISSIONS if self.status == 403 else MEND_NAME
 
 
 class HostNotAllowed(ApiError):
-    pass
+    @property
+    def mend(self) -> str | None:  # the stored next-page link fails again on resume
+        return "check the provider's base URL (BACKFILL_<PROVIDER>_API_URL)"
 
 
 class PagingStalled(ApiError):

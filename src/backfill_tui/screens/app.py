@@ -481,6 +481,14 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # ready for the next one
 
+    def _ended_line(self, run_id: str, status: str) -> str:
+        """``run ID STATUS``, with what to mend first when resuming would fail the same way
+        (the rule both faces follow: ``engine.runs.mend_first``)."""
+        from ..engine.runs import mend_first
+
+        mend = None if status == RunStatus.COMPLETED else mend_first(self.mirror.streams(run_id))
+        return f"run {run_id} {status}" + (f": {mend}" if mend else "")
+
     def on_run_ended(self, message: RunEnded) -> None:
         from .quit import QuitScreen
 
@@ -488,7 +496,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
             self.screen.run_ended(message.status)
         completed = message.status == RunStatus.COMPLETED
         severity: SeverityLevel = "information" if completed else "warning"
-        self.notify(f"run {message.run_id} {message.status}", severity=severity)
+        self.notify(self._ended_line(message.run_id, message.status), severity=severity)
         if self.session is not None and self.session.run.id == message.run_id:
             self.session.progress.sync(self.mirror.streams(message.run_id))
             self.session.progress.status = RunStatus(message.status)

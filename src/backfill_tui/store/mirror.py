@@ -660,14 +660,16 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         error: str | None = None,
         *,
         unless_completed: bool = False,
+        mend: str | None = None,
     ) -> None:
         """``unless_completed``: leave a stream whose last page already completed it as it is
-        (a cancel arriving while that page was being committed)."""
-        sql = "UPDATE streams SET status = ?, error = ?, updated_at = ? WHERE id = ?"
+        (a cancel arriving while that page was being committed). ``mend``: what the user must
+        mend before a failed stream can succeed (``StreamRecord.mend``; cleared otherwise)."""
+        sql = "UPDATE streams SET status = ?, error = ?, mend = ?, updated_at = ? WHERE id = ?"
         if unless_completed:
             sql += f" AND status != '{StreamStatus.COMPLETED}'"
         with self.transaction() as conn:
-            conn.execute(sql, (status, error, now_iso(), stream_id))
+            conn.execute(sql, (status, error, mend, now_iso(), stream_id))
 
     def set_stream_note(self, stream_id: int, note: str | None) -> None:
         """Record the plain line about an ordinary state a stream met (``None`` clears it)."""

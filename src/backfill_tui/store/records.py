@@ -87,6 +87,9 @@ class StreamRecord:
     capped: bool = False
     capped_at: str | None = None
     error: str | None = None
+    #: What to mend before this failed stream can succeed (a permanent cause: a rejected token,
+    #: a source not found); ``None`` when resuming may succeed.
+    mend: str | None = None
     #: A plain line about an ordinary account state the stream met (not a failure).
     note: str | None = None
     #: Items the run's estimate expected of this stream (None: no estimate was made).

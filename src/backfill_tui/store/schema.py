@@ -396,6 +396,16 @@ def _recorded_to(db: Database) -> None:
     )
 
 
+@_migration("0010_stream_mend")
+def _stream_mend(db: Database) -> None:
+    # What the user must mend before a failed stream can succeed (a rejected token, a source
+    # that does not exist: http/errors.py ApiError.mend), NULL when resuming may succeed: the
+    # last line after a run, the app's run-ended notice and the report then never suggest a
+    # `resume` that would fail the same way (engine/runs.py next_step). A failed stream of an
+    # older mirror has NULL: `resume` stays its hint, as before.
+    _run_script(db, "ALTER TABLE streams ADD COLUMN mend TEXT")
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

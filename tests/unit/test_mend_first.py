@@ -1,0 +1,23 @@
+"""engine.runs.mend_first: the one rule for a face's last word on an unfinished run (resume
+only while it may succeed; else what to mend)."""
+
+from __future__ import annotations
+
+from backfill_tui.engine.runs import mend_first
+from backfill_tui.store import StreamRecord
+from backfill_tui.terms import StreamStatus
+
+
+def _stream(entity: str, status: StreamStatus, mend: str | None) -> StreamRecord:
+    return StreamRecord(0, "r", "github", "acme/x", entity, status=status, mend=mend)
+
+
+def test_resume_is_offered_while_any_unfinished_stream_may_pass() -> None:
+    name = "check the source's name and that the token can see it"
+    missing = _stream("issue", StreamStatus.FAILED, name)
+    assert mend_first([missing, _stream("push", StreamStatus.COMPLETED, None)]) == (
+        f"resuming would fail the same way; first mend github:acme/x: {name}"
+    )
+    assert mend_first([missing, _stream("push", StreamStatus.CANCELLED, None)]) is None
+    assert mend_first([missing, _stream("push", StreamStatus.FAILED, None)]) is None
+    assert mend_first([_stream("push", StreamStatus.COMPLETED, None)]) is None
