@@ -86,11 +86,12 @@ def test_a_bad_record_path_refuses_to_start(tmp_path: Path) -> None:
             assert isinstance(screen, ConnectScreen)
             screen.query_one("#workspace", Input).value = "ws"
             screen.add_source(SOURCE)
-            screen.query_one("#record-to", Input).value = str(tmp_path / "no-such-dir" / "x.gz")
+            (tmp_path / "a-file").write_text("not a folder")
+            screen.query_one("#record-to", Input).value = str(tmp_path / "a-file" / "x.gz")
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: seen.of(Notify))
             note = seen.of(Notify)[0].notification
-            assert note.title == "Cannot start" and "does not exist" in note.message
+            assert note.title == "Cannot start" and "is a file, not a folder" in note.message
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
 
     asyncio.run(scenario())

@@ -246,6 +246,7 @@ def test_a_request_the_recording_cannot_answer_fails_its_stream_by_name(
 
 
 def test_record_needs_a_usable_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "no").write_text("a file where the recording's folder should be")
     result = run_cli(
         capsys,
         "run",
@@ -258,7 +259,7 @@ def test_record_needs_a_usable_path(tmp_path: Path, capsys: pytest.CaptureFixtur
         "--record",
         str(tmp_path / "no" / "r.gz"),
     )
-    assert result.code == 2 and "does not exist" in result.err
+    assert result.code == 2 and "is a file, not a folder" in result.err
     assert not (tmp_path / "m.db").exists()
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "atomic_write",
     "check_output",
     "in_use",
+    "make_folder",
     "sniff",
 ]
 
@@ -130,10 +131,12 @@ def check_output(
     may be done to a file already at ``path``: ``"refuse"`` any (a recording, a screenshot:
     a new file), ``"report"`` replace an earlier report only (its first bytes), ``"append"``
     append to anything but a database, WAL or recording (the simulator's request log).
-    Raises :class:`UsageError` (one line, exit 2) when ``path`` is a folder, its folder does
-    not exist, it is one of ``protected`` (also through a symlink or hard link), it already
+    A folder of ``path`` that does not exist yet is accepted (as ``run --db`` makes the
+    mirror's): the writer makes it (:class:`AtomicFile`, :func:`make_folder`); nothing is made
+    here. Raises :class:`UsageError` (one line, exit 2) when ``path`` is a folder, a file stands
+    where one of its folders should be, it is one of ``protected`` (also through a symlink or hard link), it already
     holds a SQLite database, WAL or recording, it exists and ``existing`` does not allow it,
-    or it (or its folder) cannot be written.
+    or it (or the nearest of its folders that exists) cannot be written.
     """
     target = Path(path).expanduser()
     if target.is_dir():
@@ -146,21 +149,22 @@ def check_output(
         raise UsageError(
             f"{option} {target} is not a regular file (a device, pipe or socket); give a file path"
         )
-    if not target.parent.is_dir():
+    folder = target.parent  # the nearest folder that exists; missing ones are made on writing
+    if not folder.is_dir():
         # The nearest part of the path that exists: a file there cannot hold a folder.
         blocker = next((p for p in target.parents if p.exists()), None)
-        if blocker is not None and not blocker.is_dir():
-            raise UsageError(f"{option} {target}: {blocker} is a file, not a folder")
-        raise UsageError(f"{option} {target}: folder {target.parent} does not exist")
+        if blocker is None or not blocker.is_dir():
+            raise UsageError(f"{option} {target}: {blocker or folder} is a file, not a folder")
+        folder = blocker
     for other, what in protected:
         if _same(target, other):
             raise UsageError(
                 f"{option} {target} is {what} in use ({other}); writing it would destroy it: "
                 "choose another file"
             )
-    if not os.access(target.parent, os.W_OK | os.X_OK):
+    if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(
-            f"{option} {target}: folder {target.parent} is not writable; choose another folder"
+            f"{option} {target}: folder {folder} is not writable; choose another folder"
         )
     if target.exists() and not os.access(target, os.W_OK):
         raise UsageError(f"{option} {target} is read-only; choose another file")
@@ -200,6 +204,7 @@ class AtomicFile:
 
     def __init__(self, path: Path, *, mode: int | None = None) -> None:
         self.path = path
+        make_folder(path)
         _sweep_orphans(path)
         # The writer's pid in the name: a later writer of the same file can tell an orphan
         # (its writer was killed, say by kill -9 mid-recording) from a file still being written.
@@ -243,6 +248,12 @@ class AtomicFile:
             self.file.close()
         with contextlib.suppress(OSError):
             self.temp.unlink()
+
+
+def make_folder(path: Path) -> None:
+    """Make the folders ``path`` needs that do not exist yet, private (0700) as the mirror's
+    own are (``store/mirror.py``); raises ``OSError``."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
 def _sweep_orphans(path: Path) -> None:

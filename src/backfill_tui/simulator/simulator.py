@@ -212,6 +212,7 @@ class Simulator:
                 },
                 ensure_ascii=False,
             )
+            self.config.request_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with self.config.request_log.open("a", encoding="utf-8") as log:
                 log.write(line + "\n")
                 log.flush()
