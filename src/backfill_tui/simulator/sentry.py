@@ -32,7 +32,8 @@ from urllib.parse import urlencode
 import httpx
 
 from backfill_tui.simulator.base import ProviderSim, QuotaState, WorldSpec, json_response, register
-from backfill_tui.simulator.config import parse_instant
+from backfill_tui.simulator.config import SimulatorConfig, parse_instant
+from backfill_tui.simulator.faults import QUOTA_WINDOW_S
 from backfill_tui.simulator.sentry_world import (
     ORG_ID,
     ORG_NAME,
@@ -48,6 +49,10 @@ __all__ = ["ENTITIES", "SentrySim"]
 ENTITIES = ("issue", "error")
 _ALIASES = {"issues": "issue", "errors": "error", "events": "error"}
 TARGET = f"{ORG_SLUG}/{PROJECT_SLUG}"
+#: Sentry's rate-limit window: a fixed window per caller and endpoint, by default 40 requests a
+#: second (docs.sentry.io/api/ratelimits: "a default rate limit of 40 requests per second";
+#: getsentry/sentry ``src/sentry/ratelimits/config.py``: ``DEFAULT_RATELIMIT = RateLimit(
+#: SENTRY_RATELIMITER_DEFAULT, 1)``), and at most 25 requests in flight (the concurrent limit).
 RATE_LIMIT, RATE_WINDOW_S, CONCURRENT_LIMIT = 40, 1, 25
 DEFAULT_PERIOD_S = 14 * 86_400
 MAX_PAGE = 100
@@ -115,6 +120,11 @@ class SentrySim(ProviderSim):
         self.world = SentryWorld(spec.seed, spec.anchor, spec.scale)
         self._now = spec.anchor  # the simulator's clock as of the last answer
         self._second, self._used = -1, 0
+        #: ``quota=N`` given: the endpoint's window is N requests an hour (Sentry: "each
+        #: endpoint has its own maximum number of requests and window size"), shown in the
+        #: headers and enforced by the same answers; else Sentry's default, 40 a second.
+        self._hourly = spec.config.quota != SimulatorConfig.quota
+        self._quota = QuotaState(spec.config.quota, spec.config.quota, 0)
         self._orders: dict[tuple[Any, ...], tuple[array[int], array[int]]] = {}
         prefix = spec.config.url_prefix
         #: Where Link URLs point (None: the address the client called).
@@ -337,10 +347,13 @@ class SentrySim(ProviderSim):
                 "You are attempting to go above the allowed concurrency for this endpoint. "
                 f"Concurrency limit is {CONCURRENT_LIMIT}",
             )
+        limit, window = (
+            (self._quota.limit, QUOTA_WINDOW_S) if self._hourly else (RATE_LIMIT, RATE_WINDOW_S)
+        )
         return _detail(
             429,
             "You are attempting to use this endpoint too frequently. Limit is "
-            f"{RATE_LIMIT} requests in {RATE_WINDOW_S} seconds",
+            f"{limit} requests in {window} seconds",
         )
 
     def quota_exceeded(self) -> httpx.Response:
@@ -351,9 +364,19 @@ class SentrySim(ProviderSim):
             return super().server_error(variant)
         return _detail(503, "Service Unavailable")
 
+    def begin(self, quota: QuotaState, now: float) -> None:
+        self._quota = quota
+
     def finish(
         self, response: httpx.Response, quota: QuotaState, request_id: str, now: float
     ) -> httpx.Response:
+        """Sentry's headers (docs.sentry.io/api/ratelimits): ``X-Sentry-Rate-Limit-Limit`` the
+        requests the window allows, ``-Remaining`` what this caller has left in the current
+        window, ``-Reset`` when the next window starts (epoch seconds), ``-ConcurrentLimit``
+        and ``-ConcurrentRemaining`` the requests allowed in flight at once. The window is the
+        one these answers enforce: 40 a second by default (a run whose calls are a second
+        apart, as the demo's are, sees 39 of 40 left on each, as it would on sentry.io), or
+        with ``quota=N`` N an hour, spent call by call until its 429."""
         self._now = now
         second = math.floor(now / RATE_WINDOW_S) * RATE_WINDOW_S
         if second != self._second:
@@ -362,6 +385,11 @@ class SentrySim(ProviderSim):
         if not limited:
             self._used += 1
         reset = quota.reset if limited and quota.remaining <= 0 else second + RATE_WINDOW_S
+        limit, remaining = RATE_LIMIT, max(0, RATE_LIMIT - self._used)
+        if self._hourly:
+            limit, remaining = quota.limit, quota.remaining
+            if not limited:
+                reset = quota.reset
         h = response.headers
         h["date"] = email.utils.formatdate(now, usegmt=True)
         h["server"] = "nginx"
@@ -371,10 +399,8 @@ class SentrySim(ProviderSim):
         h["vary"] = "Accept-Language, Cookie"
         h["x-content-type-options"] = "nosniff"
         h["x-frame-options"] = "deny"
-        h["x-sentry-rate-limit-limit"] = str(RATE_LIMIT)
-        h["x-sentry-rate-limit-remaining"] = (
-            "0" if limited else str(max(0, RATE_LIMIT - self._used))
-        )
+        h["x-sentry-rate-limit-limit"] = str(limit)
+        h["x-sentry-rate-limit-remaining"] = "0" if limited else str(remaining)
         h["x-sentry-rate-limit-reset"] = str(int(reset))
         h["x-sentry-rate-limit-concurrentlimit"] = str(CONCURRENT_LIMIT)
         h["x-sentry-rate-limit-concurrentremaining"] = str(CONCURRENT_LIMIT - 1)
