@@ -54,9 +54,17 @@ def _shown(value: object) -> str:
     return "(a value not shown: it may hold a secret)"
 
 
+class _BadOption(ValueError):
+    """A bad value of option ``key`` (its message echoes the value as given to it)."""
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def _bad(key: str, value: object) -> ValueError:
     shown = "(not shown)" if key in SECRET_OPTIONS else _shown(value)
-    return ValueError(f"simulator option '{key}' must be {_ACCEPTED[key]}, got {shown}")
+    return _BadOption(f"simulator option '{key}' must be {_ACCEPTED[key]}, got {shown}", key)
 
 
 def parse_instant(text: str) -> datetime:
@@ -179,6 +187,7 @@ class SimulatorConfig:
     def from_env_string(cls, text: str) -> SimulatorConfig:
         """Build a config from ``"seed=7,faults=0.15,..."``; ``""`` gives the defaults."""
         values: dict[str, Any] = {}
+        typed: dict[str, str] = {}  # each value as the user typed it, for a message to echo
         for raw in text.split(","):
             item = raw.strip()
             if not item:
@@ -192,7 +201,13 @@ class SimulatorConfig:
             if not sep:
                 raise ValueError(f"simulator option '{key}' needs a value: {key}=VALUE")
             values[key] = _convert(key, value)
-        return cls(**values)
+            typed[key] = value
+        try:
+            return cls(**values)
+        except _BadOption as exc:  # "faults=2" said "got '2.0'": echo what was typed
+            if exc.key not in typed:
+                raise
+            raise _bad(exc.key, typed[exc.key]) from None
 
     def to_env_string(self, *, secrets: bool = True, order: Sequence[str] = ()) -> str:
         """The inverse of :meth:`from_env_string` (only the options that differ from defaults).
