@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ..engine import progress as ev
 from ..terms import StreamCounters, StreamStatus, shown_stream_status
@@ -65,15 +66,29 @@ class HeadlessDisplay:
     def __enter__(self) -> HeadlessDisplay:
         if self.live_mode:
             self._live = Live(
-                self._table(), console=self.console, refresh_per_second=4, transient=False
+                self._shown(), console=self.console, refresh_per_second=4, transient=False
             )
             self._live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.update(self._table())
+            self._live.update(self._shown())
             self._live.__exit__(None, None, None)
+
+    def erase(self) -> None:
+        """Take the live table off the terminal and show the cursor again, for a quit at once
+        (``signals.Stop.before_quit``, called from the thread that watches the signals): the
+        quit line is then the last on the screen, not followed by a table frozen mid-run."""
+        live = self._live
+        if live is not None:
+            live.transient = True
+            live.stop()
+
+    def _shown(self) -> Table | Text:
+        """The live table, or nothing while no stream is known (a stop before the run's
+        streams were listed left an empty table frame after the last line)."""
+        return self._table() if self.rows else Text("")
 
     def __call__(self, event: ev.ProgressEvent) -> None:
         if isinstance(event, ev.RunStarted):
@@ -113,7 +128,7 @@ class HeadlessDisplay:
                 f"{plural(c.pages, 'page')}{reason}"
             )
         if self._live is not None:
-            self._live.update(self._table())
+            self._live.update(self._shown())
 
     def _line(self, text: str) -> None:
         if not self.live_mode and not self.quiet:

@@ -97,6 +97,7 @@ def drive(
             sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
         ) as display:
             engine.subscribe(display)
+            stop.before_quit = display.erase  # a quit at once leaves no table after its line
             budgets = BudgetLog()  # Linear's two budgets, for the summary's rate_limit_budgets
             engine.subscribe(budgets)
             try:
@@ -105,6 +106,8 @@ def drive(
                 stop.signal_name = stop.signal_name or "SIGINT"
             except (StorageError, MirrorError) as exc:  # the mirror refused a write mid-run
                 stopped = exc
+            finally:
+                stop.before_quit = None
         code = _finish(engine, mirror, run_id, budgets, stop, stopped, as_json, db_flag, replay)
         stop.settled = True  # its last line is out: a late Ctrl-C changes nothing now
         return code

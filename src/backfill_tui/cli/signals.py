@@ -80,6 +80,10 @@ class Stop:
     #: What to do after a quit at once, said with it (``to continue it: backfill-tui resume
     #: ID``): the command's own last line, which a quit at once skips.
     then: str | None = None
+    #: Called just before a quit at once says its line (the headless display erases its live
+    #: table and shows the cursor: left as it was, the table stood after the quit line, the
+    #: process gone, a tester's finding).
+    before_quit: Callable[[], None] | None = None
     #: The first stop signal has been acted on: the run's task cancelled (:attr:`cancel`) or
     #: :class:`KeyboardInterrupt` raised in the main thread.
     acted: bool = field(default=False, repr=False)
@@ -113,6 +117,9 @@ class Stop:
             )
         else:
             then = f"; {self.then}" if self.then else ""
+            if self.before_quit is not None:
+                with contextlib.suppress(Exception):  # the quit must happen whatever it does
+                    self.before_quit()
             _say(
                 f"backfill-tui: quitting now (exit {EXIT_FORCED}); what was committed is kept{then}\n"
             )

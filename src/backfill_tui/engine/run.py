@@ -523,7 +523,9 @@ class Engine:
                 self.mirror.set_stream_note(record.id, note)
                 # The 304s carried the quota (GitHub sends x-ratelimit-* on them too): the
                 # finished stream says it, or a re-sync's source line lost it.
-                self._completed_empty(run.id, record, counters, note, client)
+                self._completed_empty(
+                    run.id, record, _with_calls(counters, record, stats), note, client
+                )
                 return
             stream = resync.stream_for(connector, record)
             async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
@@ -609,7 +611,9 @@ class Engine:
                         return
             # A stream whose connector yielded no page at all is complete and empty.
             note = _joined(record.note, page_note)
-            self._completed_empty(run.id, record, counters, note, client)
+            self._completed_empty(
+                run.id, record, _with_calls(counters, record, stats), note, client
+            )
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
             self._stopped = self._stopped or exc
             log.warning("%s stopped: %s", record.key, exc)
@@ -630,6 +634,9 @@ class Engine:
                 message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
             log.warning("%s %s: %s", record.key, ended, message)
             self.mirror.set_stream_status(record.id, ended, message, mend=mend)
+            # its calls since the last page too (stored by ``finally`` below): a failed
+            # stream's row said 0 calls while the summary counted them (a tester's finding)
+            counters = _with_calls(counters, record, stats)
             self._emit(
                 ev.StreamFinished(
                     run.id, record.key, ended, counters, message, **_budgets_seen(client)
@@ -665,6 +672,14 @@ class Engine:
                         stats.api_calls - committed_calls,
                         stats.wait_seconds - committed_wait,
                     )
+
+
+def _with_calls(
+    counters: StreamCounters, record: StreamRecord, stats: LabelledStats
+) -> StreamCounters:
+    """``counters`` with every call the stream made (those since its last page included), as
+    its ``StreamFinished`` says them: the live table's calls add up to the summary's."""
+    return replace(counters, api_calls=record.api_calls + stats.api_calls)
 
 
 def _budgets_seen(client: ApiClient) -> dict[str, Any]:

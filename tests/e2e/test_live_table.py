@@ -1,0 +1,146 @@
+"""The CLI's live table on a terminal (stderr), as a user reads it (fresh testers' findings):
+a failed stream's row counts the calls it made, as the summary does; a stop before any stream
+is known leaves no empty table frame; and a quit at once (the third Ctrl-C) takes the table off
+the screen and shows the cursor, so its line is the last thing there, not a table frozen
+mid-run ("backfill · 3s") after it."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import signal
+import sqlite3
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from backfill_tui.cli.display import HeadlessDisplay
+from backfill_tui.engine import progress as ev
+from backfill_tui.terms import StreamCounters
+from tests.support import run_cli
+
+_CONTROL = re.compile(r"\x1b\[(\??)(\d*)([A-Za-z])")
+
+
+def screen(data: str) -> list[str]:
+    """What a terminal shows after ``data``: lines, cursor moves up (``ESC[nA``), line erases
+    (``ESC[2K``), carriage returns; colours and other controls ignored."""
+    lines, row, col, i = [""], 0, 0, 0
+    while i < len(data):
+        if data[i] == "\x1b":
+            m = _CONTROL.match(data, i)
+            if m is None:
+                i += 1
+                continue
+            _, n, code = m.groups()
+            if code == "A":
+                row = max(0, row - int(n or 1))
+            elif code == "K":
+                lines[row] = ""
+            i = m.end()
+            continue
+        char = data[i]
+        if char == "\r":
+            col = 0
+        elif char == "\n":
+            row, col = row + 1, 0
+            lines.extend([""] * (row + 1 - len(lines)))
+        else:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + char + line[col + 1 :]
+            col += 1
+        i += 1
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def test_a_failed_streams_row_counts_its_calls(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich draws the live table as on a terminal
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    result = run_cli(
+        capsys, "run", "github:acme/nope", "--simulate", "--workspace", "w",
+        "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    assert result.code == 1
+    shown = screen(result.err)
+    rows = [line.split() for line in shown if line.lstrip().startswith(("issue ", "push "))]
+    assert len(rows) == 2, shown
+    assert [row[-1] for row in rows] == ["1", "1"], shown  # each asked its first page once
+    assert "(5 API calls)" in result.out  # the summary: the lookup's call and the four
+
+
+def _display() -> tuple[HeadlessDisplay, StringIO]:
+    display = HeadlessDisplay(StringIO())
+    out = StringIO()
+    display.console = Console(file=out, force_terminal=True, width=100, highlight=False)
+    display.live_mode = True
+    return display, out
+
+
+def test_no_stream_known_no_table_frame() -> None:
+    display, out = _display()
+    with display:
+        pass
+    assert screen(out.getvalue()) == []
+
+
+def test_erase_takes_the_table_off_and_shows_the_cursor() -> None:
+    display, out = _display()
+    with display:
+        display(ev.RunStarted("r", "w", "2026-11-01", ("github:acme/rocket/issue",)))
+        counters = StreamCounters(fetched=3, new=3, pages=1, api_calls=1)
+        display(ev.PageStored("r", "github:acme/rocket/issue", counters, 3, 0))
+        display.erase()
+        out.write("backfill-tui: quitting now\n")
+    shown = out.getvalue()
+    assert "backfill ·" in shown and "github:acme/rocket" in shown  # it was drawn
+    assert screen(shown) == ["backfill-tui: quitting now"]
+    assert shown.rfind("\x1b[?25h") > shown.rfind("\x1b[?25l")  # the cursor shown again
+
+
+def test_the_third_ctrl_c_leaves_its_line_last_on_the_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    env = {**os.environ, "BACKFILL_SIM": "latency=0.3", "COLUMNS": "100", "TERM": "xterm"}
+    argv = [sys.executable, "-m", "backfill_tui", "--db", str(db), "run", "github:acme/rocket",
+            "--simulate", "--workspace", "w", "--days", "90"]  # fmt: skip
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command on the terminal
+        os.execve(sys.executable, argv, env)
+    seen, holder, signals = b"", None, 0
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            text = seen.decode("utf-8", "replace")
+            if holder is None and "github:acme/rocket" in text and db.exists():
+                holder = sqlite3.connect(db, isolation_level=None, timeout=30)
+                holder.execute("BEGIN EXCLUSIVE")  # the run's next write waits for it
+            wants = ("waiting for the mirror", "stopping; waiting", "already stopping")
+            if holder is not None and signals < 3 and wants[signals] in text:
+                os.kill(pid, signal.SIGINT)
+                signals += 1
+            time.sleep(0.01)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        if holder is not None:
+            holder.rollback()
+            holder.close()
+    assert os.waitstatus_to_exitcode(status) == 130
+    shown = screen(seen.decode("utf-8", "replace"))
+    assert shown[-1].startswith("backfill-tui: quitting now (exit 130)"), shown
+    assert seen.rfind(b"\x1b[?25h") > seen.rfind(b"\x1b[?25l")
