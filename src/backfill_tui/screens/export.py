@@ -68,6 +68,10 @@ SAMPLE_TITLE_MIN, SOURCE_IDS_FROM = 12, 160
 
 class ExportScreen(ModeScreen):
     CSS_PATH = "export.tcss"
+    #: The focus starts on the target choice, where the user begins: Textual's default ("*")
+    #: gave it to the form's scroll container, so the first Tab only reached the target and
+    #: the second the DSN (a fresh tester's finding).
+    AUTO_FOCUS = "#export-kind"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
         Binding("ctrl+s", "export", "Export", priority=True),
