@@ -48,6 +48,7 @@ from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
+from .key_order import KeysInOrder
 from .messages import ProgressFlushed, RunEnded, RunLaunched
 from .reading import MirrorReader
 
@@ -88,7 +89,7 @@ class BackgroundEnded(Message):
     outcome: RunOutcome
 
 
-class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
+class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a bug: exit 70
     TITLE = "backfill-tui"
     #: Every screen's stylesheet, read with the app's at start-up: a screen's own CSS_PATH read
     #: on its first visit made Textual parse the whole stylesheet again (every widget's default
