@@ -72,6 +72,8 @@ class AppHost(Protocol):
     session: RunSession | None
     estimate: tuple[RunRequest, Estimate] | None
     workspace: str
+    #: The simulator's settings (``BACKFILL_SIM``) runs record, or None.
+    simulator_text: str | None
 
     @property
     def running(self) -> bool: ...
