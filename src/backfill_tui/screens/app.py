@@ -314,9 +314,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         from ..engine.run import Engine
         from ..engine.runs import shown_status
 
-        progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
+        records = self.mirror.streams(run.id)
+        progress = RunProgress(run, records, self.clock.now(), totals)
         if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:
             progress.mark_interrupted()
+        if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
+            keys = {record.id: record.key for record in records}
+            failures = self.mirror.item_failures(run.id)
+            progress.recall((keys.get(s, str(s)), item, why) for s, item, why in failures)
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )
