@@ -73,6 +73,13 @@ def failed_text(progress: RunProgress) -> str:
     return f"{what_failed(streams, progress.totals().failed) or '0 items'} failed"
 
 
+def cancelled_text(progress: RunProgress) -> str:
+    """The cancelled streams, named as the failed ones are: ``2 streams cancelled``; empty when
+    none was (the totals named failed streams, never cancelled ones: a fresh tester's finding)."""
+    streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.CANCELLED)
+    return f"{plural(streams, 'stream')} cancelled" if streams else ""
+
+
 class DashboardScreen(ModeScreen):
     CSS_PATH = "dashboard.tcss"
     # c and r are always live: on a finished run, pressing one says why it does nothing (a
@@ -236,6 +243,7 @@ class DashboardScreen(ModeScreen):
         status = progress.status
         eta = progress.eta(now)
         failed = failed_text(progress)
+        cancelled = cancelled_text(progress)
         # one line at 80 columns (or wherever the long words would be cut): the same figures
         short = [
             status,
@@ -245,6 +253,7 @@ class DashboardScreen(ModeScreen):
             f"{t.new} new",
             f"{t.duplicates} dup",
             failed,
+            cancelled,
             plural(t.pages, "page"),
             plural(t.api_calls, "call"),
         ]
@@ -256,6 +265,7 @@ class DashboardScreen(ModeScreen):
             f"{t.new} new",
             f"{t.duplicates} duplicate",
             failed,
+            cancelled,
             plural(t.pages, "page"),
             plural(t.api_calls, "API call"),
         ]
