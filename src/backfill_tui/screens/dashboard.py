@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 
 COMPACT_BELOW = 100  # columns
+#: Below this many lines the chart and the log give way to the rows: at 50x15 they kept their
+#: 8 lines and no stream row showed (a fresh tester's finding).
+ROWS_ONLY_BELOW = 20
 
 EMPTY = "No run yet. F2: add sources and start a backfill · F5: open a past run."
 
@@ -140,6 +143,9 @@ class DashboardScreen(ModeScreen):
     def on_resize(self) -> None:
         # The rows and the column header lay their cells out for the width they are drawn at.
         self._overall = ""  # the overall line is re-made for the new width
+        lower = self.query_one("#lower")
+        if lower.display != (self.app.size.height >= ROWS_ONLY_BELOW):
+            lower.display = self.app.size.height >= ROWS_ONLY_BELOW
         if self.backfill.session is not None:
             self._show_title(self.backfill.session.run)
         if self.backfill.session is not None:
