@@ -90,18 +90,17 @@ class BackgroundEnded(Message):
 
 class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
     TITLE = "backfill-tui"
-    #: Every screen's stylesheet, read with the app's at start-up: a screen's own CSS_PATH read
-    #: on its first visit made Textual parse the whole stylesheet again (every widget's default
-    #: CSS too), ~0.5 s of the first F4 or F5 (bench/app_scale.py); all at once adds ~15 ms to
-    #: the first parse. The screens keep their CSS_PATH (already read: nothing is parsed again).
+    #: The stylesheets parsed before the first frame: the app's, the first screen's and the
+    #: small dialogs'. A mode screen (dashboard, observations, runs, export) adds its own as
+    #: it is made (``ModeScreen._read_css_ahead``: parsed alone, no reparse of the rest and
+    #: no restyle), so their ~9k characters are parsed after the first frame (issue 13), when
+    #: screens/ahead.py builds them. A screen's CSS_PATH that Textual itself found missing
+    #: made it parse the whole stylesheet again (every widget's default CSS too) and restyle
+    #: every screen, ~0.5 s of the first F4 or F5 (bench/app_scale.py): the dialogs, which
+    #: are not mode screens, keep theirs here for that reason.
     CSS_PATH: ClassVar = [
         "app.tcss",
         "connect.tcss",
-        "dashboard.tcss",
-        "observations.tcss",
-        "runs.tcss",
-        "export.tcss",
-        "diff.tcss",
         "confirm.tcss",
         "path_prompt.tcss",
         "trigger.tcss",

@@ -161,13 +161,17 @@ class AppFooter(Footer):
         self._fitted_width = self.app.size.width
         self._shown_keys = self._keys_signature()
         self.styles.grid_size_columns = sum(1 for key in plan if not key.classes)
+        # A key starts with the footer's ``-compact`` class: its ``compact`` (True unless
+        # bound otherwise) adds it as it mounts, which restyled every key a second time before
+        # the first frame (issue 13). Already there, that is no change and no restyle.
+        compact = ("-compact",) if self.compact else ()
         for key in plan:
             widget = FooterKey(
                 key.key,
                 key.display,
                 key.description,
                 key.action,
-                classes=" ".join(key.classes),
+                classes=" ".join((*key.classes, *compact)),
                 disabled=key.disabled,
                 tooltip=key.tooltip,
             )
