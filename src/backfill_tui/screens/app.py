@@ -30,13 +30,13 @@ from platformdirs import user_downloads_path
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..clock import Clock
 from ..engine.environment import Environment
-from ..engine.live import RunProgress
 from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
@@ -188,6 +188,17 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
 
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Textual's, except for a widget not mounted yet: Textual styled such a widget at
+        once whenever a class of it changed (Button's variant, a compact toggle, a radio
+        button's value, all set in their ``__init__``), then again as it mounted
+        (``App._register`` styles every new widget with the classes it has by then). Only
+        that second styling is kept: ~40 widgets of the connect screen were styled twice
+        before the first frame (issue 13)."""
+        if node is not self and node not in self._registry:
+            return
+        super().update_styles(node, animate=animate)
+
     #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
     stopped_by: str | None = None
     _switch_interval = 0.005
@@ -309,6 +320,7 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if run is None:
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
+        from ..engine.live import RunProgress
         from ..engine.run import Engine
         from ..engine.runs import shown_status
 
