@@ -187,6 +187,7 @@ class PostgresTarget(ExportTarget):
 
     kind = "postgres"
     skip_reason = "already in the table"
+    read_ahead = True  # present() reads its own connection; send() its own
 
     def __init__(
         self, dsn: str, *, create_schema: bool = False, batch_size: int = BATCH_SIZE

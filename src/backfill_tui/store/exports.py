@@ -72,6 +72,13 @@ def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
     return conn
 
 
+def connect_mirror_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """One more read-only connection to a mirror this process holds open (``Mirror.path``),
+    usable from any thread: an export reads the mirror on it in one thread while it writes
+    the ledger on ``Mirror.conn`` in another (WAL lets the two run at once)."""
+    return connect_read_only(Path(path).expanduser())
+
+
 def run_exists(conn: sqlite3.Connection, run_id: str) -> bool:
     return conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
 
