@@ -87,6 +87,7 @@ def _walk(
     ``sampler`` sees each storable row's occurred_at, mirror id and row (None if only counted).
     """
     flag_sql = suspect_sql(target.limits())
+    payload_sql = target.payload_sql()
     light = counting and target.max_batch_bytes is None
     current: list[Prepared] = []
     size = 2  # a JSON array's brackets, where bytes are limited
@@ -117,7 +118,8 @@ def _walk(
             rows = ((i, flagged, at, full.get(i)) for i, flagged, at in flags)
         else:
             rows = (
-                (i, f, r.occurred_at, r) for i, f, r in observations_by_id(conn, new_ids, flag_sql)
+                (i, f, r.occurred_at, r)
+                for i, f, r in observations_by_id(conn, new_ids, flag_sql, payload_sql)
             )
         for row_id, flagged, occurred_at, row in rows:
             if row is None:

@@ -138,11 +138,42 @@ _TYPES = {
     "jsonb": {"jsonb", "json"},
     "real": {"real", "double precision", "numeric"},
 }
-#: What is COPYed per row, in this order; ingestion_source, a constant, goes last.
-_COPIED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
-_COPY = f"COPY {TABLE} ({', '.join(_COPIED)}, ingestion_source) FROM STDIN"
-_payload = operator.attrgetter(*_COPIED)
-_BACKFILL = ("backfill",)
+#: What is COPYed per row, in this order: the score first (Python writes it, see
+#: :func:`_copy_line`), the texts (SQLite writes them for a row needing no cleaning, see
+#: :meth:`PostgresTarget.payload_sql`), and ingestion_source, a constant, last.
+_TEXTS = tuple(
+    name for name, _ in COLUMNS if name not in ("significance_score", "ingestion_source")
+)
+_COPY = f"COPY {TABLE} (significance_score, {', '.join(_TEXTS)}, ingestion_source) FROM STDIN"
+_texts = operator.attrgetter(*_TEXTS)
+_BACKFILL = "backfill"
+#: COPY's text format (PostgreSQL docs, COPY, "Text Format"): a backslash, newline, carriage
+#: return and the tab that delimits columns are escaped in a value; NULL is \N.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_NULL = "\\N"
+# The same escapes in SQLite ('\' is a plain backslash in SQL), one COPY line but the score.
+_SQL_TEXT = (
+    "coalesce(replace(replace(replace(replace({c}, '\\', '\\\\'), char(10), '\\n'), "
+    "char(13), '\\r'), char(9), '\\t'), '\\N')"
+)
+_PAYLOAD_SQL = (
+    " || char(9) || ".join(_SQL_TEXT.format(c=name) for name in _TEXTS)
+    + f" || char(9) || '{_BACKFILL}' || char(10)"
+)
+
+
+def _copy_score(score: float | None) -> str:
+    """The score as psycopg's text dumper writes a float (``repr``); NULL as ``\\N``."""
+    return _NULL if score is None else repr(score)
+
+
+def _copy_line(row: ObservationRow) -> str:
+    """One COPY text line for ``row`` (as :data:`_PAYLOAD_SQL` makes it, for the rows that
+    SQLite cannot: those cleaned in Python)."""
+    values = [_NULL if v is None else v.translate(_ESCAPES) for v in _texts(row)]
+    return "\t".join([_copy_score(row.significance_score), *values, _BACKFILL]) + "\n"
+
+
 # The workspace's sourceIds in byte order (as the mirror walks them), read on a connection of
 # their own; a walk merges its chunks against them.
 _SORTED = f'SELECT source_id FROM {TABLE} WHERE workspace_id = %s ORDER BY source_id COLLATE "C"'
@@ -467,12 +498,18 @@ class PostgresTarget(ExportTarget):
         self, workspace: str, row: ObservationRow, *, checked: bool = False
     ) -> tuple[Prepared, list[str]]:
         if checked:
-            return Prepared(row, _payload(row) + _BACKFILL), []
+            if row.payload is not None:
+                return Prepared(row, _copy_score(row.significance_score) + "\t" + row.payload), []
+            return Prepared(row, _copy_line(row)), []
         for name, limit in self.limits().items():
             value = getattr(row, name, None)
             if isinstance(value, str) and len(value) > limit:
                 raise Refused(f"{name} is {len(value)} characters; the column holds {limit}")
-        return Prepared(row, _payload(row) + _BACKFILL), []
+        return Prepared(row, _copy_line(row)), []
+
+    def payload_sql(self) -> str:
+        # A row's COPY line but its score, escaped by SQLite: no per-value work in Python.
+        return _PAYLOAD_SQL
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         with self._errors():
@@ -503,8 +540,7 @@ class PostgresTarget(ExportTarget):
                         fresh.append(prepared)
                 if fresh:
                     with self.conn.cursor() as cur, cur.copy(_COPY) as copy:
-                        for prepared in fresh:
-                            copy.write_row(prepared.payload)
+                        copy.write("".join([prepared.payload for prepared in fresh]))
                 return fresh, len(batch) - len(fresh), []
         except _ROW_ERRORS as exc:
             if len(batch) == 1:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class ObservationRow:
     #: False where SQLite's ``json_valid`` rejects one of the JSON columns (read by
     #: :func:`observations_by_id`; the export then parses them to repair or refuse the row).
     json_ok: bool = field(default=True, compare=False)
+    #: What a destination sends for the row, made by SQLite (``observations_by_id``'s
+    #: ``payload_sql``) where the row needs no cleaning; None elsewhere.
+    payload: str | None = field(default=None, compare=False, repr=False)
 
 
 def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -176,27 +179,48 @@ def observation_keys(
 
 
 def observations_by_id(
-    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str = "0"
+    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str = "0", payload_sql: str = ""
 ) -> list[tuple[int, bool, ObservationRow]]:
     """(id, flagged, row) for the given mirror row ids, in the order given. ``flagged`` is the
     value of the SQL expression ``flag_sql`` over the row (true for every row of a read that
-    met text which is not UTF-8)."""
+    met text which is not UTF-8). ``payload_sql``, an SQL expression over the row, fills
+    :attr:`ObservationRow.payload` of the rows not flagged. ``json_ok`` (SQLite's
+    ``json_valid`` of the JSON columns) is read only where a row is flagged: a row
+    ``flag_sql`` passes has valid JSON by that check (``values.suspect_sql``)."""
     found: dict[int, tuple[int, bool, ObservationRow]] = {}
+    flagging = flag_sql != "0"
+    json_ok = (
+        "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
+        "AND coalesce(json_valid(metadata), 1)"
+    )
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         sql = (
             f"SELECT id, {flag_sql}, {', '.join(_COLUMNS)}, "
-            "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
-            "AND coalesce(json_valid(metadata), 1) FROM observations "
+            f"{'1' if flagging else json_ok}, {payload_sql or 'NULL'} FROM observations "
             f"WHERE id IN ({','.join('?' * len(chunk))})"
         )
         rows, lenient = _tolerant(conn, sql, chunk)
+        flagged: list[int] = []
         for row in rows:
+            bad = lenient or bool(row[1])
+            if bad and flagging:
+                flagged.append(row[0])
             found[row[0]] = (
                 row[0],
-                lenient or bool(row[1]),
-                ObservationRow(*row[2:-1], json_ok=bool(row[-1])),  # type: ignore[misc]
+                bad,
+                ObservationRow(  # type: ignore[misc]
+                    *row[2:-2], json_ok=bool(row[-2]), payload=None if bad else row[-1]
+                ),
             )
+        if flagged:
+            marks = ",".join("?" * len(flagged))
+            checked = conn.execute(
+                f"SELECT id, {json_ok} FROM observations WHERE id IN ({marks})", flagged
+            )
+            for row_id, ok in checked:
+                row_at = found[row_id]
+                found[row_id] = (row_id, True, replace(row_at[2], json_ok=bool(ok)))
     return [found[i] for i in ids if i in found]
 
 
