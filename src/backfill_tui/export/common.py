@@ -404,6 +404,48 @@ def _steps(
         reader.close()
 
 
+class _Ledger:
+    """Records delivered rows in the mirror's ledger (``record_exports``). For a target that
+    reads ahead, a thread of its own does it, one batch behind the sends, so the mirror's
+    write overlaps the next COPY; :meth:`close` waits until every batch handed over is
+    recorded (also when the apply fails or is interrupted) and raises the first error."""
+
+    def __init__(self, mirror: Mirror, target: ExportTarget) -> None:
+        self._conn, self._kind, self._id = mirror.conn, target.kind, target.target_id
+        self._queue: queue.Queue[list[ObservationRow] | None] | None = None
+        self._failed: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if target.read_ahead:
+            self._queue = queue.Queue(1)
+            self._thread = threading.Thread(target=self._run, name="backfill-export-ledger")
+            self._thread.start()
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        while (rows := self._queue.get()) is not None:
+            if self._failed is None:
+                try:
+                    record_exports(self._conn, self._kind, self._id, rows)
+                except BaseException as exc:
+                    self._failed = exc
+
+    def record(self, rows: list[ObservationRow]) -> None:
+        if self._failed is not None:
+            raise self._failed
+        if self._queue is None:
+            record_exports(self._conn, self._kind, self._id, rows)
+        elif rows:
+            self._queue.put(rows)
+
+    def close(self) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = None
+        if self._failed is not None:
+            raise self._failed
+
+
 def _apply(
     mirror: Mirror,
     target: ExportTarget,
@@ -424,6 +466,7 @@ def _apply(
         try:
             target.prepare_schema()
             steps = _steps(mirror, target, workspace, run_id, threading.Event())
+            ledger = _Ledger(mirror, target)
             try:
                 for batch, counted in steps:
                     _absorb(tally, counted)
@@ -434,7 +477,7 @@ def _apply(
                         cancelled = True
                         break
                     outcome = target.send(workspace, batch)
-                    record_exports(mirror.conn, target.kind, target.target_id, outcome.delivered)
+                    ledger.record(outcome.delivered)
                     sent += 1
                     processed += len(batch)
                     written += len(outcome.delivered)
@@ -454,6 +497,7 @@ def _apply(
                         )
             finally:
                 steps.close()  # stops a walk reading ahead, closes its connection
+                ledger.close()  # every delivered batch recorded before the apply ends
         except ExportFailed:
             raise
         except ExportError as exc:
