@@ -273,6 +273,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--child", nargs=2, metavar=("DB", "DSN"))
+    parser.add_argument(
+        "--repeat", type=int, default=2,
+        help="COPY and export measured this many times each, interleaved; the best of each "
+        "is shown (on a shared machine the least disturbed run is the fairest figure)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.child:
         export_child(*args.child)
@@ -285,15 +290,29 @@ def main() -> None:
             for size in sizes:
                 db = work / f"mirror-{size}.db"
                 build_mirror(db, size)
-                copies = plain_copy(db, server)
+                copies: dict[str, float] = {}
+                first: dict[str, Any] = {}
+                each: list[float] = []
+                for _ in range(args.repeat):  # interleaved, so both meet the same noise
+                    for form, seconds in plain_copy(db, server).items():
+                        copies[form] = min(seconds, copies.get(form, seconds))
+                    dsn = fresh_database(server)
+                    run = run_export(db, dsn)
+                    assert run["written"] == size, run
+                    if not first or run["export_s"] < first["export_s"]:
+                        first = run
+                    each.append(run["export_s"])
                 copy_s = min(copies["text"], copies["binary"])  # the faster is the baseline
-                dsn = fresh_database(server)
-                first = run_export(db, dsn)
-                assert first["written"] == size, first
-                results[size] = {"copy_s": copy_s, "copies": copies, "first": first}
+                results[size] = {"copy_s": copy_s, "copies": copies, "first": first, "each": each}
                 if size == sizes[-1]:
-                    again = run_export(db, dsn)
-                    assert again["written"] == 0 and again["skipped"] == size, again
+                    again: dict[str, Any] = {}
+                    for _ in range(args.repeat):
+                        run = run_export(db, dsn)
+                        assert run["written"] == 0 and run["skipped"] == size, run
+                        again = {
+                            key: min(run[key], again.get(key, run[key]))
+                            for key in ("dry_s", "export_s")
+                        }
                     results[size]["again"] = again
                     started = time.perf_counter()  # what every open of a mirror costs today
                     _check_existing(db)
@@ -311,9 +330,13 @@ def main() -> None:
         forms = ", ".join(f"{form} {size / s:,.0f}" for form, s in r["copies"].items())
         print(
             f"{size:>8} {copy_rate:>12,.0f} {rate:>14,.0f} {rate / copy_rate:>6.2f} "
-            f"{first['dry_s']:>10.2f} {first['peak_mb']:>8.0f}   {forms}"
+            f"{first['dry_s']:>10.2f} {first['peak_mb']:>8.0f}   {forms}; export runs "
+            + ", ".join(f"{size / s:,.0f}" for s in r["each"])
         )
-    print("COPY rows/s is the faster of text and binary (each pre-formatted, 1 MB writes)")
+    print(
+        f"COPY rows/s is the faster of text and binary (each pre-formatted, 1 MB writes); "
+        f"every figure is the best of {args.repeat}, measured interleaved"
+    )
     small, large = sizes[0], sizes[-1]
     print(
         f"peak memory {large:,} vs {small:,}: "
