@@ -42,6 +42,7 @@ from ..store.exports import (
     observation_keys,
     observations_by_id,
     open_for_reading,
+    record_export_keys,
     record_exports,
     run_exists,
     run_store,
@@ -56,7 +57,9 @@ __all__ = ["CHUNK", "apply_export", "export_now", "export_status", "plan_export"
 #: How many sourceIds the walk asks the destination about at once.
 CHUNK = 5000
 #: How many batches a walk reading ahead (``ExportTarget.read_ahead``) keeps ready.
-AHEAD = 2
+AHEAD = 1
+#: How many rows the walk reads from the mirror at once.
+READ = 1000
 
 SAMPLE_SIZE = 5
 
@@ -87,7 +90,6 @@ def _walk(
     ``sampler`` sees each storable row's occurred_at, mirror id and row (None if only counted).
     """
     flag_sql = suspect_sql(target.limits())
-    payload_sql = target.payload_sql()
     light = counting and target.max_batch_bytes is None
     current: list[Prepared] = []
     size = 2  # a JSON array's brackets, where bytes are limited
@@ -117,9 +119,10 @@ def _walk(
             full = {i: row for i, _, row in observations_by_id(conn, wanted)}
             rows = ((i, flagged, at, full.get(i)) for i, flagged, at in flags)
         else:
-            rows = (
+            rows = (  # read a slice at a time: at most READ rows held, not the whole chunk
                 (i, f, r.occurred_at, r)
-                for i, f, r in observations_by_id(conn, new_ids, flag_sql, payload_sql)
+                for start in range(0, len(new_ids), READ)
+                for i, f, r in observations_by_id(conn, new_ids[start : start + READ], flag_sql)
             )
         for row_id, flagged, occurred_at, row in rows:
             if row is None:
@@ -412,7 +415,7 @@ class _Ledger:
 
     def __init__(self, mirror: Mirror, target: ExportTarget) -> None:
         self._conn, self._kind, self._id = mirror.conn, target.kind, target.target_id
-        self._queue: queue.Queue[list[ObservationRow] | None] | None = None
+        self._queue: queue.Queue[list[tuple[str, str, str]] | None] | None = None
         self._failed: BaseException | None = None
         self._thread: threading.Thread | None = None
         if target.read_ahead:
@@ -422,10 +425,10 @@ class _Ledger:
 
     def _run(self) -> None:
         assert self._queue is not None
-        while (rows := self._queue.get()) is not None:
+        while (keys := self._queue.get()) is not None:
             if self._failed is None:
                 try:
-                    record_exports(self._conn, self._kind, self._id, rows)
+                    record_export_keys(self._conn, self._kind, self._id, keys)
                 except BaseException as exc:
                     self._failed = exc
 
@@ -434,8 +437,8 @@ class _Ledger:
             raise self._failed
         if self._queue is None:
             record_exports(self._conn, self._kind, self._id, rows)
-        elif rows:
-            self._queue.put(rows)
+        elif rows:  # only the keys wait in the queue, not the rows' texts
+            self._queue.put([(r.workspace_id, r.source_id, r.run_id) for r in rows])
 
     def close(self) -> None:
         if self._queue is not None and self._thread is not None:

@@ -138,28 +138,31 @@ _TYPES = {
     "jsonb": {"jsonb", "json"},
     "real": {"real", "double precision", "numeric"},
 }
-#: What is COPYed per row, in this order: the score first (Python writes it, see
-#: :func:`_copy_line`), the texts (SQLite writes them for a row needing no cleaning, see
-#: :meth:`PostgresTarget.payload_sql`), and ingestion_source, a constant, last.
+#: What is COPYed per row, in this order; ingestion_source, a constant, goes last.
 _TEXTS = tuple(
     name for name, _ in COLUMNS if name not in ("significance_score", "ingestion_source")
 )
 _COPY = f"COPY {TABLE} (significance_score, {', '.join(_TEXTS)}, ingestion_source) FROM STDIN"
 _texts = operator.attrgetter(*_TEXTS)
 _BACKFILL = "backfill"
-#: COPY's text format (PostgreSQL docs, COPY, "Text Format"): a backslash, newline, carriage
-#: return and the tab that delimits columns are escaped in a value; NULL is \N.
-_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _NULL = "\\N"
-# The same escapes in SQLite ('\' is a plain backslash in SQL), one COPY line but the score.
-_SQL_TEXT = (
-    "coalesce(replace(replace(replace(replace({c}, '\\', '\\\\'), char(10), '\\n'), "
-    "char(13), '\\r'), char(9), '\\t'), '\\N')"
-)
-_PAYLOAD_SQL = (
-    " || char(9) || ".join(_SQL_TEXT.format(c=name) for name in _TEXTS)
-    + f" || char(9) || '{_BACKFILL}' || char(10)"
-)
+
+
+def _copy_text(value: str | None) -> str:
+    """A value in COPY's text format (PostgreSQL docs, COPY, "Text Format"): a backslash,
+    newline, carriage return and the tab that delimits columns are escaped; NULL is ``\\N``.
+    Each ``in`` is one scan in C; most values need no replace at all."""
+    if value is None:
+        return _NULL
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    return value
 
 
 def _copy_score(score: float | None) -> str:
@@ -168,9 +171,10 @@ def _copy_score(score: float | None) -> str:
 
 
 def _copy_line(row: ObservationRow) -> str:
-    """One COPY text line for ``row`` (as :data:`_PAYLOAD_SQL` makes it, for the rows that
-    SQLite cannot: those cleaned in Python)."""
-    values = [_NULL if v is None else v.translate(_ESCAPES) for v in _texts(row)]
+    """One COPY text line for ``row``, as psycopg's ``write_row`` would send its values
+    (PostgreSQL decodes both to the same text), built without a connection so that the walk's
+    thread can build it while the previous batch is being sent."""
+    values = map(_copy_text, _texts(row))
     return "\t".join([_copy_score(row.significance_score), *values, _BACKFILL]) + "\n"
 
 
@@ -498,18 +502,12 @@ class PostgresTarget(ExportTarget):
         self, workspace: str, row: ObservationRow, *, checked: bool = False
     ) -> tuple[Prepared, list[str]]:
         if checked:
-            if row.payload is not None:
-                return Prepared(row, _copy_score(row.significance_score) + "\t" + row.payload), []
             return Prepared(row, _copy_line(row)), []
         for name, limit in self.limits().items():
             value = getattr(row, name, None)
             if isinstance(value, str) and len(value) > limit:
                 raise Refused(f"{name} is {len(value)} characters; the column holds {limit}")
         return Prepared(row, _copy_line(row)), []
-
-    def payload_sql(self) -> str:
-        # A row's COPY line but its score, escaped by SQLite: no per-value work in Python.
-        return _PAYLOAD_SQL
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         with self._errors():

@@ -100,12 +100,6 @@ class ExportTarget(abc.ABC):
         """The most characters each text column holds (Postgres: varchar(n)); none by default."""
         return {}
 
-    def payload_sql(self) -> str:
-        """An SQLite expression over an ``observations`` row giving (part of) what
-        :meth:`prepare` sends for a row that needs no cleaning (``ObservationRow.payload``),
-        so that SQLite builds it in C; empty for none (the default)."""
-        return ""
-
     def check(self, workspace: str) -> None:
         """Raises :class:`ExportError` if the destination cannot take this workspace's rows at
         all (Postgres: a workspace_id too long, or missing where a foreign key points)."""

@@ -49,9 +49,6 @@ class ObservationRow:
     #: False where SQLite's ``json_valid`` rejects one of the JSON columns (read by
     #: :func:`observations_by_id`; the export then parses them to repair or refuse the row).
     json_ok: bool = field(default=True, compare=False)
-    #: What a destination sends for the row, made by SQLite (``observations_by_id``'s
-    #: ``payload_sql``) where the row needs no cleaning; None elsewhere.
-    payload: str | None = field(default=None, compare=False, repr=False)
 
 
 def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -179,12 +176,11 @@ def observation_keys(
 
 
 def observations_by_id(
-    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str = "0", payload_sql: str = ""
+    conn: sqlite3.Connection, ids: Sequence[int], flag_sql: str = "0"
 ) -> list[tuple[int, bool, ObservationRow]]:
     """(id, flagged, row) for the given mirror row ids, in the order given. ``flagged`` is the
     value of the SQL expression ``flag_sql`` over the row (true for every row of a read that
-    met text which is not UTF-8). ``payload_sql``, an SQL expression over the row, fills
-    :attr:`ObservationRow.payload` of the rows not flagged. ``json_ok`` (SQLite's
+    met text which is not UTF-8). ``json_ok`` (SQLite's
     ``json_valid`` of the JSON columns) is read only where a row is flagged: a row
     ``flag_sql`` passes has valid JSON by that check (``values.suspect_sql``)."""
     found: dict[int, tuple[int, bool, ObservationRow]] = {}
@@ -197,7 +193,7 @@ def observations_by_id(
         chunk = ids[start : start + 900]
         sql = (
             f"SELECT id, {flag_sql}, {', '.join(_COLUMNS)}, "
-            f"{'1' if flagging else json_ok}, {payload_sql or 'NULL'} FROM observations "
+            f"{'1' if flagging else json_ok} FROM observations "
             f"WHERE id IN ({','.join('?' * len(chunk))})"
         )
         rows, lenient = _tolerant(conn, sql, chunk)
@@ -209,9 +205,7 @@ def observations_by_id(
             found[row[0]] = (
                 row[0],
                 bad,
-                ObservationRow(  # type: ignore[misc]
-                    *row[2:-2], json_ok=bool(row[-2]), payload=None if bad else row[-1]
-                ),
+                ObservationRow(*row[2:-1], json_ok=bool(row[-1])),  # type: ignore[misc]
             )
         if flagged:
             marks = ",".join("?" * len(flagged))
@@ -296,8 +290,20 @@ def record_exports(
 ) -> int:
     """Record delivered observations in one transaction (a repeat is ignored); returns how many
     were new to the ledger. ``conn`` must be a writable mirror connection (``Mirror.conn``)."""
+    return record_export_keys(
+        conn, target_kind, target_id, [(r.workspace_id, r.source_id, r.run_id) for r in rows]
+    )
+
+
+def record_export_keys(
+    conn: sqlite3.Connection,
+    target_kind: str,
+    target_id: str,
+    keys: Iterable[tuple[str, str, str]],
+) -> int:
+    """:func:`record_exports` given each row's (workspace_id, source_id, run_id) alone."""
     at = now_iso()
-    values = [(r.workspace_id, r.source_id, target_kind, target_id, at, r.run_id) for r in rows]
+    values = [(ws, sid, target_kind, target_id, at, run) for ws, sid, run in keys]
     return insert_new(
         conn,
         "INSERT OR IGNORE INTO exports (workspace_id, source_id, target_kind, target_id, "
