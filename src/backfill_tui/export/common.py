@@ -67,7 +67,10 @@ SAMPLE_SIZE = 5
 def _clean_ids(source_ids: list[str]) -> list[str]:
     """The sourceIds as a destination stores them (``values.clean_text``); one scan of the
     chunk in the usual case where none needs it."""
-    if not needs_cleaning("\n".join(source_ids)):
+    joined = "\n".join(source_ids)
+    # An ASCII text holds no surrogate: then only a NUL needs cleaning (both checks are C
+    # scans, a regex over the chunk cost 0.15 s at 100k ids).
+    if (joined.isascii() and "\x00" not in joined) or not needs_cleaning(joined):
         return source_ids
     return [clean_text(source_id)[0] for source_id in source_ids]
 
