@@ -1,9 +1,9 @@
-"""What the faster Postgres export (issue 13 item 6) must keep: the COPY lines SQLite builds for
-rows needing no cleaning land exactly as the mirror holds them (tabs, newlines, carriage
-returns, backslashes, a lone ``\\.``), as do the lines Python builds for cleaned rows; two
-mirror rows whose sourceIds clean to the same id in different batches are written once; and an
-apply holds its workspace's lock for its whole session, so a second export waits and writes
-nothing twice.
+"""What the faster Postgres export (issue 13 item 6) must keep: the COPY text lines it formats
+itself (instead of psycopg's ``write_row``) land exactly as the mirror holds them (tabs,
+newlines, carriage returns, backslashes, a lone ``\\.``), for rows sent as they stand and for
+rows cleaned first; two mirror rows whose sourceIds clean to the same id in different batches
+are written once; and an apply holds its workspace's lock for its whole session, so a second
+export waits and writes nothing twice.
 
 Each case starts from a real simulated backfill and exports to the real PostgreSQL server of
 ``conftest_pg``.
@@ -62,11 +62,11 @@ def source_ids(db: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT source_id FROM observations ORDER BY id")]
 
 
-def test_awkward_text_lands_as_the_mirror_holds_it_whether_sqlite_or_python_formats_it(
+def test_awkward_text_lands_as_the_mirror_holds_it_whether_cleaned_or_not(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     ids = source_ids(mirror)
-    plain, cleaned = ids[3], ids[4]  # one row SQLite formats, one Python formats (a NUL)
+    plain, cleaned = ids[3], ids[4]  # one row sent as it stands, one cleaned (a NUL)
     metadata = '{"note": "a\\ttab \\\\ and \\n", "k": [1, 2.5, null]}'
     with sqlite3.connect(mirror) as conn:
         for source_id, title in ((plain, AWKWARD), (cleaned, AWKWARD + "\x00")):
