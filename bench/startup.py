@@ -18,6 +18,10 @@ tens of milliseconds, not in these figures):
   a footer; nothing of ours) to its first frame. What Textual itself costs to import and paint
   on this machine, so the app's figure can be read as "Textual's floor + ours".
 
+- the app started as a test starts it: ``App.run_test`` at 120x36 on a fresh mirror, settled
+  and closed, several times in one warm process (what each test of ``tests/app`` pays before its
+  first key, imports aside); printed on its own, per tree, alternated.
+
 It prints each median wall time, its difference from and ratio to ``python -c pass``, the
 median CPU time (user + system; for the app, up to the first frame), which a busy machine
 inflates far less than wall time, the load average, the targets
@@ -97,6 +101,38 @@ class Minimal(App):
         yield Footer()
 
 Minimal().run()
+"""
+
+#: Starts the app as a test does (``App.run_test`` at 120x36 on a fresh mirror, the real
+#: environment, no tokens), waits for it to settle and closes it, ``sys.argv[1]`` times after
+#: one uncounted start, all in one process; prints the median wall and CPU seconds of one start
+#: as JSON. What each app test pays before its first key, imports aside.
+PILOT = """
+import asyncio, json, os, statistics, sys, tempfile, time
+from pathlib import Path
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.mirror import open_for_app
+from backfill_tui.screens.app import BackfillApp
+
+async def start(folder):
+    app = BackfillApp(open_for_app(Path(folder) / "mirror.db"), Environment.create(simulate=False))
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+    finally:
+        app.mirror.close()
+
+walls, cpus = [], []
+with tempfile.TemporaryDirectory() as tmp:
+    for index in range(int(sys.argv[1]) + 1):
+        folder = os.path.join(tmp, str(index))
+        os.mkdir(folder)
+        wall, cpu = time.perf_counter(), time.process_time()
+        asyncio.run(start(folder))
+        if index:
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+print(json.dumps([statistics.median(walls), statistics.median(cpus)]))
 """
 
 #: Prints, as JSON, the top-level packages of HEAVY that running the CLI with argv imported.
@@ -226,6 +262,17 @@ def imported(args: list[str], env: dict[str, str]) -> list[str]:
     return result
 
 
+def pilot_start(env: dict[str, str], runs: int) -> Timing:
+    """Median wall and CPU seconds of one ``run_test`` start of the app in a warm process."""
+    done = subprocess.run(
+        [sys.executable, "-c", PILOT, str(runs)], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the run_test start failed: {done.stderr[-400:]}")
+    wall, cpu = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(wall), float(cpu)
+
+
 def empty_mirror(tmp: Path, env: dict[str, str]) -> Path:
     """A mirror with no run yet (``runs`` refuses a path that names no mirror, issue 12),
     made once per tree by that tree's own code."""
@@ -353,6 +400,15 @@ def main() -> None:
                     c for _, c in then
                 )
                 print(f"{name:<34}{wall_ratio:>18.2f}x{cpu_ratio:>17.2f}x")
+            print()
+        if opts.only in "app: first frame, run_test start":
+            print(
+                f"the app started as a test starts it (run_test at 120x36), median of {opts.runs}:"
+            )
+            for _ in range(2):  # alternated, twice, so the load falls on every tree alike
+                for tree in trees:
+                    wall, cpu = pilot_start(envs[tree], opts.runs)
+                    print(f"  {tree:<12}wall {wall:.3f} s   cpu {cpu:.3f} s")
             print()
         print(f"load average now: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 

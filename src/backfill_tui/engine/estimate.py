@@ -20,10 +20,18 @@ from ..errors import BackfillError
 from ..http import ApiError, CallStats, current_stats
 from ..secrets_registry import redact
 from .connection import open_client
-from .environment import Environment
+from .environment import Environment, public_settings
+from .mirror import Mirror
 from .run import RunRequest, plan_streams
 
-__all__ = ["Estimate", "SourceEstimate", "StreamEstimate", "estimate", "extrapolate"]
+__all__ = [
+    "Estimate",
+    "SourceEstimate",
+    "StreamEstimate",
+    "estimate",
+    "extrapolate",
+    "resync_starts",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,9 @@ class StreamEstimate:
     items: int
     exact: bool  # the whole window fitted on the first page
     api_calls: int  # estimated pages
+    #: A re-sync's start (ISO 8601 UTC): the stream fetches only what is newer (resync.py's gap
+    #: rule), so ``items`` counts only that; None for a whole window.
+    resync_since: str | None = None
 
 
 @dataclass
@@ -102,6 +113,7 @@ async def _estimate_source(
     now: datetime,
     cutoff: datetime,
     max_items: int,
+    resync: dict[str, str],
 ) -> SourceEstimate:
     info = provider(provider_name)
     result = SourceEstimate(f"{provider_name}:{target}")
@@ -123,24 +135,30 @@ async def _estimate_source(
             finally:
                 await pages.aclose()
             key = f"{provider_name}:{target}/{entity}"
+            since = resync.get(key)
             if page is None:
-                result.streams.append(StreamEstimate(key, 0, True, 1))
+                result.streams.append(StreamEstimate(key, 0, True, 1, since))
                 continue
             in_window = len(page.events) + len(page.failures)
-            exact = page.next_cursor is None
+            start = _parse(since) if since else None
+            if start is not None:  # a re-sync: only what is newer than the covering run
+                in_window = sum(1 for e in page.events if (_parse(e.occurredAt) or now) >= start)
+            reached = _parse(page.reached) if page.reached else None
+            if reached is None:  # a connector that does not say: the oldest occurrence
+                moments = [m for m in (_parse(e.occurredAt) for e in page.events) if m]
+                reached = min(moments, default=None)
+            exact = page.next_cursor is None or (
+                start is not None and reached is not None and reached <= start
+            )
             items = in_window
             calls = 1
             if not exact:
-                reached = _parse(page.reached) if page.reached else None
-                if reached is None:  # a connector that does not say: the oldest occurrence
-                    moments = [m for m in (_parse(e.occurredAt) for e in page.events) if m]
-                    reached = min(moments, default=None)
-                items = extrapolate(in_window, now, cutoff, reached)
+                items = extrapolate(in_window, now, start or cutoff, reached)
                 calls = max(2, math.ceil(items / in_window)) if in_window else 2
             if items > max_items:
                 items, exact = max_items, False
                 calls = min(calls, max(1, math.ceil(max_items / max(in_window, 1))))
-            result.streams.append(StreamEstimate(key, items, exact, calls))
+            result.streams.append(StreamEstimate(key, items, exact, calls, since))
     except ApiError as exc:
         result.error = redact(str(exc))
     finally:
@@ -154,9 +172,15 @@ async def _estimate_source(
 
 
 async def estimate(
-    environment: Environment, request: RunRequest, *, now: datetime | None = None
+    environment: Environment,
+    request: RunRequest,
+    *,
+    now: datetime | None = None,
+    resync: dict[str, str] | None = None,
 ) -> Estimate:
-    """First page of every stream of the request, concurrently per source."""
+    """First page of every stream of the request, concurrently per source. ``resync``: the
+    start (ISO 8601 UTC) of each stream a re-sync narrows, by stream key
+    (:func:`resync_starts`); such a stream counts only what is newer."""
     moment = now or datetime.fromtimestamp(environment.clock.now(), UTC)
     cutoff = moment - timedelta(days=request.depth)
     by_source: dict[tuple[str, str], list[str]] = {}
@@ -164,8 +188,42 @@ async def estimate(
         by_source.setdefault((provider_name, target), []).append(entity)
     sources = await asyncio.gather(
         *(
-            _estimate_source(environment, p, t, entities, moment, cutoff, request.max_items)
+            _estimate_source(
+                environment, p, t, entities, moment, cutoff, request.max_items, resync or {}
+            )
             for (p, t), entities in by_source.items()
         )
     )
     return Estimate(list(sources), request.depth)
+
+
+def resync_starts(
+    mirror: Mirror,
+    environment: Environment,
+    request: RunRequest,
+    simulator_text: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """The streams of ``request`` a run planned now would narrow (``resync.plan_gaps``'s gap
+    rule: an earlier completed, uncapped run of the workspace covered the window), each with
+    the start (ISO 8601 UTC) of the run that covered it, by stream key. Reads the mirror."""
+    moment = (now or datetime.fromtimestamp(environment.clock.now(), UTC)).replace(microsecond=0)
+    since = (moment - timedelta(days=request.depth)).isoformat()
+    starts: dict[str, str] = {}
+    for provider_name, target, entity in plan_streams(request):
+        if not provider(provider_name).connector.narrows:
+            continue
+        covered = mirror.covering_run(
+            request.workspace,
+            provider_name,
+            target,
+            entity,
+            since=since,
+            before_run="",
+            simulate=environment.simulated,
+            simulator=public_settings(simulator_text),
+        )
+        if covered is not None:
+            starts[f"{provider_name}:{target}/{entity}"] = covered.started_at
+    return starts

@@ -216,19 +216,7 @@ class RunProgress:
             stream.error = clean(event.error) if event.error else None
             stream.capped = stream.capped or event.capped
             stream.note = clean(event.note) if event.note else stream.note
-            c = event.counters
-            note = " (capped by the per-stream limit)" if event.capped else ""
-            reason = f": {stream.error}" if stream.error else ""
-            if stream.note:
-                reason += f" ({stream.note})"
-            if cancelled:  # a page in flight may still land: the row shows the mirror's count
-                self._log(now, f"{event.stream} cancelled; what it stored is kept{reason}")
-            else:
-                self._log(
-                    now,
-                    f"{event.stream} {event.status}{note}: {c.fetched} fetched · {c.new} new · "
-                    f"{c.duplicates} dup · {c.failed} failed{reason}",
-                )
+            self._log(now, _end_line(stream, event.status, event.counters, event.capped))
         elif isinstance(event, ev.RunFinished):
             self.status = event.status
             self.finished_at = now
@@ -254,6 +242,29 @@ class RunProgress:
     def take_log(self) -> list[str]:
         lines, self.log = self.log, []
         return lines
+
+    def recall(self, failures: Iterable[tuple[str, str, str]] = ()) -> None:
+        """The log of a past run, from what the mirror knows of it, worded as its live log
+        was: how it started, each finished stream's end (counts, or why it failed), the items
+        that failed (``failures``: stream key, item key, reason; the first
+        :data:`RECALLED_FAILURES`) and how it ended. A past run opened from F5 showed an empty
+        log (a fresh tester's finding). Times are the run's start and end."""
+        span = stored_span(self.run)
+        start, end = span if span is not None else (self.started_at, self.started_at)
+        keys = list(self.streams)
+        self._log(start, f"run {self.run.id}: {plural(len(keys), 'stream')} since {self.run.since}")
+        for key in keys:
+            stream = self.streams[key]
+            if stream.status in (StreamStatus.PENDING, StreamStatus.RUNNING):
+                continue
+            self._log(end, _end_line(stream, stream.status, stream.counters, stream.capped))
+        failures = list(failures)
+        for stream_key, item, reason in failures[:RECALLED_FAILURES]:
+            self._log(end, f"{stream_key}: item {item} failed: {reason}")
+        if len(failures) > RECALLED_FAILURES:
+            self._log(end, f"… and {len(failures) - RECALLED_FAILURES} more failed items")
+        if self.status != RunStatus.RUNNING:
+            self._log(end, f"run {self.run.id} {self.status}")
 
     # -- what the overall line shows -----------------------------------------------------------
 
@@ -350,6 +361,24 @@ class EventBuffer:
             kept.append(event)
         kept.reverse()
         return kept
+
+
+#: Item failures a recalled log names (the rest are counted); ``report`` lists them all.
+RECALLED_FAILURES = 20
+
+
+def _end_line(stream: StreamState, status: StreamStatus, c: StreamCounters, capped: bool) -> str:
+    """A stream's end as the log says it (its error and note already on ``stream``)."""
+    note = " (capped by the per-stream limit)" if capped else ""
+    reason = f": {stream.error}" if stream.error else ""
+    if stream.note:
+        reason += f" ({stream.note})"
+    if status == StreamStatus.CANCELLED:  # a page in flight may still land: the row shows
+        return f"{stream.key} cancelled; what it stored is kept{reason}"  # the mirror's count
+    return (
+        f"{stream.key} {status}{note}: {c.fetched} fetched · {c.new} new · "
+        f"{c.duplicates} dup · {c.failed} failed{reason}"
+    )
 
 
 def stored_span(run: RunRecord) -> tuple[float, float] | None:

@@ -3,16 +3,20 @@
 Rows get production's columns and types (lightfast-data-model.md §5.2): the mirror's
 ``external_id`` (a 21-character nanoid), ``ingestion_source = 'backfill'``, JSONB actor,
 references and metadata. Production has no unique index on (workspace_id, source_id) and dedups
-in the application, so each batch is written in a transaction that first takes
-``pg_advisory_xact_lock(hashtext(workspace_id))`` and then writes only the rows not already
-there: two exports of one workspace at once cannot both write a row. (Production's own
-capture workflow does not take this lock; a webhook landing in the same instant could still
-race it, as two webhooks can today.)
+in the application, so an apply first takes ``pg_advisory_lock(hashtext(workspace_id))``
+for its whole session and only then reads which sourceIds the table holds: two exports of one
+workspace at once cannot both write a row (the second waits for the first to finish, then finds
+its rows there). (Production's own capture workflow does not take this lock; a webhook landing
+while an export runs could still race it, as two webhooks can today.)
 
-Each batch is one transaction: take the lock, ask which of the batch's sourceIds the table
-holds (one index probe each), and ``COPY`` the rest straight into the table. No row can be
-written by another export between the question and the COPY, since both hold the lock, so
-this is the same exactly-once rule as an ``INSERT … WHERE NOT EXISTS``, at COPY's speed. A
+The table's sourceIds are streamed in byte order on a connection of their own and merged
+against the mirror's (:class:`_SortedIds`), one sequential read instead of a probe per row.
+Each batch is then one transaction whose ``COPY`` writes the rows the merge did not find
+straight into the table. No row can be written by another export between the read and the
+COPY, since the lock is held throughout, so this is the same exactly-once rule as an
+``INSERT … WHERE NOT EXISTS``, at COPY's speed. The one exception is a sourceId that cleaning
+changed (it then holds U+FFFD, see ``values.py``): two mirror rows may clean to the same id, so
+such ids are probed again under the lock, batch by batch, and the second is skipped. A
 batch the table refuses (a value its CHECK constraint, trigger or foreign key rejects) is split
 in halves until the row at fault is found, and only that row is refused, with the server's
 reason. Before any of that, opening the target checks that the table can take the rows at
@@ -36,9 +40,11 @@ import json
 import logging
 import operator
 import os
+import queue
 import re
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import quote
 
@@ -133,14 +139,51 @@ _TYPES = {
     "real": {"real", "double precision", "numeric"},
 }
 #: What is COPYed per row, in this order; ingestion_source, a constant, goes last.
-_COPIED = tuple(name for name, _ in COLUMNS if name != "ingestion_source")
-_COPY = f"COPY {TABLE} ({', '.join(_COPIED)}, ingestion_source) FROM STDIN"
-_payload = operator.attrgetter(*_COPIED)
-_BACKFILL = ("backfill",)
-# The workspace's sourceIds in byte order (as the mirror walks them), read by a cursor that
-# survives the apply's commits; a walk merges its chunks against it.
+_TEXTS = tuple(
+    name for name, _ in COLUMNS if name not in ("significance_score", "ingestion_source")
+)
+_COPY = f"COPY {TABLE} (significance_score, {', '.join(_TEXTS)}, ingestion_source) FROM STDIN"
+_texts = operator.attrgetter(*_TEXTS)
+_BACKFILL = "backfill"
+_NULL = "\\N"
+
+
+def _copy_text(value: str | None) -> str:
+    """A value in COPY's text format (PostgreSQL docs, COPY, "Text Format"): a backslash,
+    newline, carriage return and the tab that delimits columns are escaped; NULL is ``\\N``.
+    Each ``in`` is one scan in C; most values need no replace at all."""
+    if value is None:
+        return _NULL
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    return value
+
+
+def _copy_score(score: float | None) -> str:
+    """The score as psycopg's text dumper writes a float (``repr``); NULL as ``\\N``."""
+    return _NULL if score is None else repr(score)
+
+
+def _copy_line(row: ObservationRow) -> str:
+    """One COPY text line for ``row``, as psycopg's ``write_row`` would send its values
+    (PostgreSQL decodes both to the same text), built without a connection so that the walk's
+    thread can build it while the previous batch is being sent."""
+    values = map(_copy_text, _texts(row))
+    return "\t".join([_copy_score(row.significance_score), *values, _BACKFILL]) + "\n"
+
+
+# The workspace's sourceIds in byte order (as the mirror walks them), read on a connection of
+# their own; a walk merges its chunks against them.
 _SORTED = f'SELECT source_id FROM {TABLE} WHERE workspace_id = %s ORDER BY source_id COLLATE "C"'
-MERGE_FETCH = 5000
+MERGE_FETCH = 10000
+#: How many fetches of :data:`MERGE_FETCH` sourceIds the reading thread keeps ready.
+MERGE_AHEAD = 2
 # Which of a JSON array of sourceIds the table holds for a workspace. The LIMIT keeps the
 # planner from turning EXISTS into a semi-join that reads the whole workspace for each chunk:
 # each sourceId is one probe of production's (workspace_id, source_id) index instead. Without
@@ -160,7 +203,9 @@ _ROW_ERRORS = (
     psycopg.errors.IntegrityError,
     psycopg.errors.RaiseException,
 )
-_LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s))"
+_LOCK = "SELECT pg_advisory_lock(hashtext(%s))"
+#: What cleaning puts in a sourceId it changes (values.REPLACEMENT): only such ids can collide.
+_CLEANED = "\ufffd"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -177,6 +222,7 @@ class PostgresTarget(ExportTarget):
 
     kind = "postgres"
     skip_reason = "already in the table"
+    read_ahead = True  # present() reads its own connection; send() its own
 
     def __init__(
         self, dsn: str, *, create_schema: bool = False, batch_size: int = BATCH_SIZE
@@ -186,6 +232,8 @@ class PostgresTarget(ExportTarget):
         self.max_batch_rows = batch_size
         self._limits: dict[str, int] = {}
         self._probe = True
+        self._apply = False
+        self._locked: str | None = None
         self._merge: _SortedIds | None = None
         self._conn: psycopg.Connection[Any] | None = None
         self._target_id = ""
@@ -240,6 +288,8 @@ class PostgresTarget(ExportTarget):
         info = conn.info
         self._target_id = redact(f"{info.host}:{info.port}/{info.dbname}")
         self._conn = conn
+        self._apply = apply
+        self._locked = None
         try:
             with self._errors():
                 if not apply:  # a dry run cannot write, whatever happens below
@@ -252,8 +302,10 @@ class PostgresTarget(ExportTarget):
             raise
 
     def close(self) -> None:
-        self._merge = None
-        if self._conn is not None:
+        if self._merge is not None:
+            self._merge.close()
+            self._merge = None
+        if self._conn is not None:  # closing the session releases its advisory lock
             self._conn.close()
             self._conn = None
 
@@ -344,6 +396,13 @@ class PostgresTarget(ExportTarget):
             )
         if self.create_schema:
             return
+        self._check_foreign_key(workspace)
+        # Start reading the table's sourceIds now: the server sorts them while the walk
+        # reads the mirror's first chunk. (The caller closes the target on any error.)
+        with self._errors():
+            self._start_merge(workspace)
+
+    def _check_foreign_key(self, workspace: str) -> None:
         # A foreign key on workspace_id (production's points at lightfast_org_workspaces): the
         # workspace must exist there, or every row would be refused.
         with self._errors():
@@ -395,17 +454,45 @@ class PostgresTarget(ExportTarget):
             return set()
         with self._errors():
             if self._merge is None or self._merge.workspace != workspace:
-                if self._merge is not None:
-                    self._merge.close()
-                self._merge = _SortedIds(self.conn, workspace)
+                self._start_merge(workspace)
+            assert self._merge is not None
             found, stray = self._merge.among(source_ids)
             if stray:  # ids out of byte order (changed by cleaning): asked one by one
-                found |= self._present(workspace, stray)
+                found |= self._present(workspace, stray, self._merge.conn)
             return found
 
-    def _present(self, workspace: str, source_ids: Sequence[str]) -> set[str]:
+    def _start_merge(self, workspace: str) -> None:
+        """Start streaming the workspace's sourceIds; an apply first takes the workspace's
+        lock for the rest of its session, so no other export writes between that read and
+        this one's COPYs (two exports at once: the second waits here for the first)."""
+        if self._merge is not None:
+            self._merge.close()
+            self._merge = None
+        if self._apply:
+            self._lock(workspace)
+        self._merge = _SortedIds(self._params, workspace)
+
+    def _lock(self, workspace: str) -> None:
+        """Hold the workspace's advisory lock for the rest of the session (once)."""
+        if self._locked == workspace:
+            return
+        if self._locked is not None:
+            self.conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (self._locked,))
+            self._locked = None
+        self.conn.execute(_LOCK, (workspace,))
+        self._locked = workspace
+
+    def _present(
+        self,
+        workspace: str,
+        source_ids: Sequence[str],
+        conn: psycopg.Connection[Any] | None = None,
+    ) -> set[str]:
+        """Which of ``source_ids`` the table holds, by one probe each, on ``conn`` (the
+        merge's own connection from the walk, which may run beside a send) or the target's."""
         query = _PRESENT_PROBE if self._probe else _PRESENT_JOIN
-        cur = self.conn.execute(query, (json.dumps(list(source_ids)), workspace))
+        on = conn if conn is not None else self.conn
+        cur = on.execute(query, (json.dumps(list(source_ids)), workspace))
         return {row[0] for row in cur.fetchall()}
 
     def limits(self) -> dict[str, int]:
@@ -415,12 +502,12 @@ class PostgresTarget(ExportTarget):
         self, workspace: str, row: ObservationRow, *, checked: bool = False
     ) -> tuple[Prepared, list[str]]:
         if checked:
-            return Prepared(row, _payload(row) + _BACKFILL), []
+            return Prepared(row, _copy_line(row)), []
         for name, limit in self.limits().items():
             value = getattr(row, name, None)
             if isinstance(value, str) and len(value) > limit:
                 raise Refused(f"{name} is {len(value)} characters; the column holds {limit}")
-        return Prepared(row, _payload(row) + _BACKFILL), []
+        return Prepared(row, _copy_line(row)), []
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         with self._errors():
@@ -431,15 +518,19 @@ class PostgresTarget(ExportTarget):
     def _write(
         self, workspace: str, batch: Sequence[Prepared]
     ) -> tuple[list[Prepared], int, list[tuple[str, str]]]:
-        """Under the workspace's lock, COPY the rows of ``batch`` the table does not hold yet;
-        a row the table refuses is found by halving, the rest are written. Returns the rows
+        """Under the workspace's lock (held since the walk began), COPY the rows of
+        ``batch`` (which the walk found new); a sourceId changed by cleaning is asked again,
+        since an earlier batch may have written another row cleaned to the same id. A row
+        the table refuses is found by halving, the rest are written. Returns the rows
         written, how many were already there, and the refused (sourceId, reason)."""
         try:
             with self.conn.transaction():
-                self.conn.execute(_LOCK, (workspace,))
-                # Asked after the lock is granted, so it sees every row a concurrent export
-                # committed before; none can commit another until this transaction ends.
-                present = self._present(workspace, [p.row.source_id for p in batch])
+                if self._locked != workspace:  # a send without a walk: lock, probe all
+                    self._lock(workspace)
+                    suspects = [p.row.source_id for p in batch]
+                else:
+                    suspects = [p.row.source_id for p in batch if _CLEANED in p.row.source_id]
+                present = self._present(workspace, suspects) if suspects else set()
                 fresh, seen = [], set(present)
                 for prepared in batch:
                     if prepared.row.source_id not in seen:
@@ -447,8 +538,7 @@ class PostgresTarget(ExportTarget):
                         fresh.append(prepared)
                 if fresh:
                     with self.conn.cursor() as cur, cur.copy(_COPY) as copy:
-                        for prepared in fresh:
-                            copy.write_row(prepared.payload)
+                        copy.write("".join([prepared.payload for prepared in fresh]))
                 return fresh, len(batch) - len(fresh), []
         except _ROW_ERRORS as exc:
             if len(batch) == 1:
@@ -463,20 +553,53 @@ class PostgresTarget(ExportTarget):
 class _SortedIds:
     """The table's sourceIds for one workspace, streamed in byte order and merged against the
     mirror's chunks (also in byte order): one sequential read instead of an index probe per
-    sourceId, with memory bounded by :data:`MERGE_FETCH`. The cursor's snapshot is taken at
-    the first chunk; rows committed after it are caught by the check under the lock."""
+    sourceId. A thread reads them on a connection of its own (one read-only transaction, so
+    one snapshot, taken after an apply's lock) and keeps at most :data:`MERGE_AHEAD` fetches
+    of :data:`MERGE_FETCH` ready, so memory stays bounded and the server's sort overlaps the
+    walk's reading of the mirror."""
 
-    def __init__(self, conn: psycopg.Connection[Any], workspace: str) -> None:
+    def __init__(self, params: dict[str, Any], workspace: str) -> None:
         self.workspace = workspace
-        self._cursor = conn.cursor(name="backfill_export_present", withhold=True)
-        self._cursor.execute(_SORTED, (workspace,))
+        self.conn: psycopg.Connection[Any] = psycopg.connect(make_conninfo(**params))
+        self.conn.read_only = True
+        self._ready: queue.Queue[list[str] | BaseException] = queue.Queue(MERGE_AHEAD)
+        self._stop = threading.Event()
         self._buffer: list[str] = []
         self._at = 0
         self._done = False
         self._last = ""
+        self._thread = threading.Thread(
+            target=self._read, name="backfill-export-merge", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            with self.conn.cursor(name="backfill_export_present") as cursor:
+                cursor.execute(_SORTED, (self.workspace,))
+                while not self._stop.is_set():
+                    ids = [row[0] for row in cursor.fetchmany(MERGE_FETCH)]
+                    self._put(ids)
+                    if len(ids) < MERGE_FETCH:
+                        return
+        except BaseException as exc:  # raised again where the walk asks (present())
+            self._put(exc)
+
+    def _put(self, item: list[str] | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def close(self) -> None:
-        self._cursor.close()
+        self._stop.set()
+        if self._thread.is_alive():
+            with suppress(psycopg.Error):
+                self.conn.cancel_safe(timeout=5)
+            self._thread.join(timeout=10)
+        self.conn.close()
 
     def _upto(self, top: str) -> list[str]:
         """The table's ids not yet passed that are <= ``top``; the stream moves past them."""
@@ -485,9 +608,12 @@ class _SortedIds:
             if self._at >= len(self._buffer):
                 if self._done:
                     return taken
-                self._buffer = [row[0] for row in self._cursor.fetchmany(MERGE_FETCH)]
-                self._at = 0
-                self._done = len(self._buffer) < MERGE_FETCH
+                item = self._ready.get()
+                if isinstance(item, BaseException):
+                    self._done = True
+                    raise item
+                self._buffer, self._at = item, 0
+                self._done = len(item) < MERGE_FETCH
                 continue
             end = bisect.bisect_right(self._buffer, top, self._at)
             taken.extend(self._buffer[self._at : end])

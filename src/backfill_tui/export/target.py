@@ -62,6 +62,10 @@ class ExportTarget(abc.ABC):
     skip_reason: str = ""
     #: Whether :meth:`present` needs the mirror's ledger (Inngest) or asks the target (Postgres).
     uses_ledger: bool = False
+    #: Whether an apply may walk the mirror ahead of the sends, in another thread (see
+    #: ``common._steps``): :meth:`present` and :meth:`prepare` are then called from that
+    #: thread while :meth:`send` runs, and must not depend on the ledger or on earlier sends.
+    read_ahead: bool = False
     #: At most this many rows, and (where not None) this many bytes of payload, per send.
     max_batch_rows: int = 500
     max_batch_bytes: int | None = None

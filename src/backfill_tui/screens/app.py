@@ -30,13 +30,13 @@ from platformdirs import user_downloads_path
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from ..clock import Clock
 from ..engine.environment import Environment
-from ..engine.live import RunProgress
 from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import BackfillError
@@ -48,6 +48,7 @@ from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
+from .key_order import KeysInOrder
 from .messages import ProgressFlushed, RunEnded, RunLaunched
 from .reading import MirrorReader
 
@@ -88,20 +89,19 @@ class BackgroundEnded(Message):
     outcome: RunOutcome
 
 
-class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (crash.py)
+class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a bug: exit 70
     TITLE = "backfill-tui"
-    #: Every screen's stylesheet, read with the app's at start-up: a screen's own CSS_PATH read
-    #: on its first visit made Textual parse the whole stylesheet again (every widget's default
-    #: CSS too), ~0.5 s of the first F4 or F5 (bench/app_scale.py); all at once adds ~15 ms to
-    #: the first parse. The screens keep their CSS_PATH (already read: nothing is parsed again).
+    #: The stylesheets parsed before the first frame: the app's, the first screen's and the
+    #: small dialogs'. A mode screen (dashboard, observations, runs, export) adds its own as
+    #: it is made (``ModeScreen._read_css_ahead``: parsed alone, no reparse of the rest and
+    #: no restyle), so their ~9k characters are parsed after the first frame (issue 13), when
+    #: screens/ahead.py builds them. A screen's CSS_PATH that Textual itself found missing
+    #: made it parse the whole stylesheet again (every widget's default CSS too) and restyle
+    #: every screen, ~0.5 s of the first F4 or F5 (bench/app_scale.py): the dialogs, which
+    #: are not mode screens, keep theirs here for that reason.
     CSS_PATH: ClassVar = [
         "app.tcss",
         "connect.tcss",
-        "dashboard.tcss",
-        "observations.tcss",
-        "runs.tcss",
-        "export.tcss",
-        "diff.tcss",
         "confirm.tcss",
         "path_prompt.tcss",
         "trigger.tcss",
@@ -188,6 +188,17 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Textual's, except for a widget not mounted yet: Textual styled such a widget at
+        once whenever a class of it changed (Button's variant, a compact toggle, a radio
+        button's value, all set in their ``__init__``), then again as it mounted
+        (``App._register`` styles every new widget with the classes it has by then). Only
+        that second styling is kept: ~40 widgets of the connect screen were styled twice
+        before the first frame (issue 13)."""
+        if node is not self and node not in self._registry:
+            return
+        super().update_styles(node, animate=animate)
 
     #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
     stopped_by: str | None = None
@@ -310,12 +321,18 @@ class BackfillApp(OneLineCrash):  # a bug ends it with one line and exit 70 (cra
         if run is None:
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
+        from ..engine.live import RunProgress
         from ..engine.run import Engine
         from ..engine.runs import shown_status
 
-        progress = RunProgress(run, self.mirror.streams(run.id), self.clock.now(), totals)
+        records = self.mirror.streams(run.id)
+        progress = RunProgress(run, records, self.clock.now(), totals)
         if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:
             progress.mark_interrupted()
+        if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
+            keys = {record.id: record.key for record in records}
+            failures = self.mirror.item_failures(run.id)
+            progress.recall((keys.get(s, str(s)), item, why) for s, item, why in failures)
         self.session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )

@@ -45,7 +45,7 @@ from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
-from .mode_screen import ModeScreen
+from .mode_screen import NARROW_BELOW, ModeScreen
 
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
@@ -53,7 +53,7 @@ DEMO_HINT = (
 )
 
 if TYPE_CHECKING:  # the engine, estimate and HTTP layer load on first use (issue 13 start-up)
-    from ..engine.estimate import Estimate
+    from ..engine.estimate import Estimate, SourceEstimate
     from ..engine.run import RunRequest, SourceSpec
 
 log = logging.getLogger("backfill_tui.screens.app")
@@ -180,6 +180,13 @@ class ConnectScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self._fit_width()
+        # below 100 columns the estimate is a line a source, without the table (show_estimate)
+        self.query_one("#estimate-table").display = self.app.size.width >= NARROW_BELOW
+        shown = self.backfill.estimate
+        if self.is_mounted and shown is not None and shown[1] is self._shown:
+            self.show_estimate(shown[1])  # a table from 100 columns, a line a source below
+
+    _shown: Estimate | None = None
 
     def _fit_width(self) -> None:
         """Below 100 columns the form's fields and the buttons are one line high, so workspace,
@@ -394,43 +401,79 @@ class ConnectScreen(ModeScreen):
 
     @work(exclusive=True, group="estimate", exit_on_error=False)
     async def _estimate(self, request: RunRequest) -> None:
-        from ..engine.estimate import estimate
+        from ..engine.estimate import estimate, resync_starts
 
+        app = self.backfill
+        self._estimated_after = self._newest_run()
         try:
-            result = await estimate(self.backfill.environment, request)
+            # from the mirror as it is now: a stream a re-sync narrows counts only what is new
+            resync = resync_starts(app.mirror, app.environment, request, app.simulator_text)
+            result = await estimate(app.environment, request, resync=resync)
         except Exception as exc:
             log.exception("estimate failed")
             self.notify(redact(f"estimate failed: {exc}"), severity="error")
             return
-        self.backfill.estimate = (request, result)
+        app.estimate = (request, result)
         self.show_estimate(result)
         self.post_message(EstimateReady(request, result))
 
+    #: The newest run (id, status) when the estimate shown was made: a run since then (its
+    #: end) makes it stale, as the mirror it was computed from has changed.
+    _estimated_after: tuple[str, str] | None = None
+
+    def _newest_run(self) -> tuple[str, str] | None:
+        runs = self.backfill.mirror.list_runs(1)
+        return (runs[0].id, str(runs[0].status)) if runs else None
+
+    def on_screen_resume(self) -> None:
+        """Back on the screen after a run: the estimate shown was of the mirror before it (a
+        fresh tester's finding); it is made again from the mirror as it is now (a re-sync
+        costs less), unless a run is going or the form changed since."""
+        app = self.backfill
+        if app.estimate is None or app.running or self._newest_run() == self._estimated_after:
+            return
+        try:
+            request = self.build_request()
+        except BackfillError:
+            return
+        if request == app.estimate[0]:
+            self.action_estimate()
+
     def show_estimate(self, result: Estimate) -> None:
+        self._shown = result
         table = self.query_one("#estimate-table", DataTable)
         table.clear()
+        narrow = self.app.size.width < NARROW_BELOW
+        # Below 100 columns the panel has four lines: the table showed one stream of ten
+        # (a fresh tester's finding); a line per source names its streams instead.
+        table.display = not narrow
         lines = []
         for source in result.sources:
+            if narrow:
+                lines.append(_source_line(source))
+                continue
             table.add_row(Text(clean(source.source), style="bold"), "", "")
             if source.error:
                 lines.append(f"{source.source}: {source.error}")
             for stream in source.streams:
                 items = f"{stream.items}" if stream.exact else f"~{stream.items}"
-                entity = stream.key.rsplit("/", 1)[-1]
+                entity = stream.key.rsplit("/", 1)[-1] + (" ↻" if stream.resync_since else "")
                 table.add_row(Text(f"  {entity}"), Text(items), Text(str(stream.api_calls)))
             if source.quota_limit is not None:
                 lines.append(
                     f"{source.source}: {source.quota_remaining}/{source.quota_limit} calls left"
                 )
         approx = "" if result.exact else "~"
+        resynced = sum(1 for s in result.sources for st in s.streams if st.resync_since)
         lines.insert(
             0,
             f"{approx}{plural(result.items, 'item')} in {plural(result.api_calls, 'API call')} over "
-            f"{result.depth} days.",
+            f"{result.depth} days" + ("; ↻ a re-sync: only what is new." if resynced else "."),
         )
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
 
     def _estimate_stale(self) -> None:
+        self._shown = None
         app = self.backfill
         if not self.is_mounted or app.estimate is None:
             return
@@ -452,3 +495,16 @@ class ConnectScreen(ModeScreen):
         self.post_message(StartRequested(request))
         record_to = self.query_one("#record-to", Input).value.strip()
         self.backfill.plan_and_start(request, record_to=record_to or None)
+
+
+def _source_line(source: SourceEstimate) -> str:
+    """One source's estimate on a line: ``github:acme/rocket: pull_request 48 · issue ~600``
+    (``~`` extrapolated, ``↻`` a re-sync's share), or why it could not be estimated."""
+    if source.error:
+        return f"{source.source}: {source.error}"
+    streams = " · ".join(
+        f"{st.key.rsplit('/', 1)[-1]}{' ↻' if st.resync_since else ''} "
+        f"{'' if st.exact else '~'}{st.items}"
+        for st in source.streams
+    )
+    return f"{source.source}: {streams}"

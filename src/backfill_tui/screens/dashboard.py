@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 CHART_INTERVAL = 2.0  # seconds between chart queries while a run goes
 
 COMPACT_BELOW = 100  # columns
+#: Below this many lines the chart and the log give way to the rows: at 50x15 they kept their
+#: 8 lines and no stream row showed (a fresh tester's finding).
+ROWS_ONLY_BELOW = 20
 
 EMPTY = "No run yet. F2: add sources and start a backfill · F5: open a past run."
 
@@ -71,6 +74,13 @@ def failed_text(progress: RunProgress) -> str:
     (items) beside four failed streams, which read as if nothing had (a tester's finding)."""
     streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.FAILED)
     return f"{what_failed(streams, progress.totals().failed) or '0 items'} failed"
+
+
+def cancelled_text(progress: RunProgress) -> str:
+    """The cancelled streams, named as the failed ones are: ``2 streams cancelled``; empty when
+    none was (the totals named failed streams, never cancelled ones: a fresh tester's finding)."""
+    streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.CANCELLED)
+    return f"{plural(streams, 'stream')} cancelled" if streams else ""
 
 
 class DashboardScreen(ModeScreen):
@@ -133,6 +143,9 @@ class DashboardScreen(ModeScreen):
     def on_resize(self) -> None:
         # The rows and the column header lay their cells out for the width they are drawn at.
         self._overall = ""  # the overall line is re-made for the new width
+        lower = self.query_one("#lower")
+        if lower.display != (self.app.size.height >= ROWS_ONLY_BELOW):
+            lower.display = self.app.size.height >= ROWS_ONLY_BELOW
         if self.backfill.session is not None:
             self._show_title(self.backfill.session.run)
         if self.backfill.session is not None:
@@ -236,6 +249,7 @@ class DashboardScreen(ModeScreen):
         status = progress.status
         eta = progress.eta(now)
         failed = failed_text(progress)
+        cancelled = cancelled_text(progress)
         # one line at 80 columns (or wherever the long words would be cut): the same figures
         short = [
             status,
@@ -245,6 +259,7 @@ class DashboardScreen(ModeScreen):
             f"{t.new} new",
             f"{t.duplicates} dup",
             failed,
+            cancelled,
             plural(t.pages, "page"),
             plural(t.api_calls, "call"),
         ]
@@ -256,6 +271,7 @@ class DashboardScreen(ModeScreen):
             f"{t.new} new",
             f"{t.duplicates} duplicate",
             failed,
+            cancelled,
             plural(t.pages, "page"),
             plural(t.api_calls, "API call"),
         ]

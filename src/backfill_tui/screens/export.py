@@ -66,8 +66,25 @@ DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
 SAMPLE_TITLE_MIN, SOURCE_IDS_FROM = 12, 160
 
 
+class TargetChoice(RadioSet):
+    """The target's radio set; a choice by key shows its fields at once, in the key's own
+    binding: through ``RadioSet.Changed`` they came a few messages later, after a Tab typed
+    right behind the choice had already moved to the other target's field (the DSN, then
+    hidden: a fresh tester's finding, with keys in order: key_order.py)."""
+
+    def action_toggle_button(self) -> None:
+        super().action_toggle_button()
+        if self._selected is not None and isinstance(self.screen, ExportScreen):
+            button = self._nodes[self._selected]
+            self.screen.show_fields("inngest" if button.id == "kind-inngest" else "postgres")
+
+
 class ExportScreen(ModeScreen):
     CSS_PATH = "export.tcss"
+    #: The focus starts on the target choice, where the user begins: Textual's default ("*")
+    #: gave it to the form's scroll container, so the first Tab only reached the target and
+    #: the second the DSN (a fresh tester's finding).
+    AUTO_FOCUS = "#export-kind"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
         Binding("ctrl+s", "export", "Export", priority=True),
@@ -104,7 +121,7 @@ class ExportScreen(ModeScreen):
             with VerticalScroll(id="export-form"):
                 with Horizontal(classes="field"):
                     yield Label("Target", classes="field-label")
-                    with RadioSet(id="export-kind", compact=True):
+                    with TargetChoice(id="export-kind", compact=True):
                         yield RadioButton(
                             "PostgreSQL", value=True, id="kind-postgres", compact=True
                         )
@@ -210,10 +227,14 @@ class ExportScreen(ModeScreen):
         pressed = self.query_one("#export-kind", RadioSet).pressed_button
         return "inngest" if pressed is not None and pressed.id == "kind-inngest" else "postgres"
 
+    def show_fields(self, kind: str) -> None:
+        """The fields of target ``kind`` ("postgres" or "inngest"), the other's hidden."""
+        self.query_one("#pg-fields").display = kind == "postgres"
+        self.query_one("#inngest-fields").display = kind == "inngest"
+
     @on(RadioSet.Changed, "#export-kind")
     def _kind_changed(self) -> None:
-        self.query_one("#pg-fields").display = self.kind == "postgres"
-        self.query_one("#inngest-fields").display = self.kind == "inngest"
+        self.show_fields(self.kind)
         if not self.exporting and self._failed_dry_run:
             # the failure was the other destination's: it does not stay beside this one
             self._failed_dry_run = False

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ..engine.live import EventBuffer, RunProgress
-
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
@@ -23,6 +21,7 @@ if TYPE_CHECKING:
     from ..engine.background import RunHandle
     from ..engine.environment import Environment
     from ..engine.estimate import Estimate
+    from ..engine.live import EventBuffer, RunProgress
     from ..engine.mirror import Mirror, RunRecord
     from ..engine.recording import Recorder
     from ..engine.run import Engine, RunRequest
@@ -40,6 +39,14 @@ class DemoSetup:
     depth: int = 30
 
 
+def _new_buffer() -> EventBuffer:
+    # engine.live (the run's progress model) loads with the first run, not before the app's
+    # first frame (issue 13)
+    from ..engine.live import EventBuffer
+
+    return EventBuffer()
+
+
 @dataclass
 class RunSession:
     """The run the dashboard shows: its engine, its buffered events and its live state."""
@@ -47,7 +54,7 @@ class RunSession:
     run: RunRecord
     engine: Engine
     progress: RunProgress
-    buffer: EventBuffer = field(default_factory=EventBuffer)
+    buffer: EventBuffer = field(default_factory=_new_buffer)
     #: The run's thread or process while (and after) it runs; None before the first start.
     background: RunHandle | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
@@ -72,6 +79,8 @@ class AppHost(Protocol):
     session: RunSession | None
     estimate: tuple[RunRequest, Estimate] | None
     workspace: str
+    #: The simulator's settings (``BACKFILL_SIM``) runs record, or None.
+    simulator_text: str | None
 
     @property
     def running(self) -> bool: ...

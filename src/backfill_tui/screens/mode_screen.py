@@ -56,10 +56,26 @@ class ModeScreen(Screen[None]):
         # A new screen counts as having missed every CSS change, so entering its mode the first
         # time made Textual parse the whole stylesheet again, twice (~0.4 s each at 120x36 under
         # load). The app's stylesheet is current (a theme change reparses it at once) and the
-        # app reads every screen's .tcss at start-up (app.py CSS_PATH), so nothing is missed.
+        # screen's own .tcss is added to it here (_read_css_ahead), so nothing is missed.
         with contextlib.suppress(NoActiveAppError):
             self._css_update_count = self.app._css_update_count
+            self._read_css_ahead()
             self._preset_breakpoints()
+
+    def _read_css_ahead(self) -> None:
+        """Add this screen's ``.tcss`` files to the app's stylesheet as the screen is made,
+        before Textual installs it. Textual would find them missing and parse the whole
+        stylesheet again from scratch, every widget's default CSS too, then restyle every
+        widget of every screen (~0.5 s of a first F4 under load, bench/app_scale.py). Added
+        here, only the new files are parsed (the stylesheet keeps what it parsed) and nothing
+        already styled is touched: a mode screen's rules name its own widgets (its ids, its
+        type), none of another screen's. So the app parses at start only the CSS of the
+        screen it shows first (app.py CSS_PATH; issue 13), the others when they are first
+        made, which screens/ahead.py does after the first frame."""
+        stylesheet = self.app.stylesheet
+        for path in self.css_path:
+            if not stylesheet.has_source(str(path), ""):
+                stylesheet.read(path)
 
     def _preset_breakpoints(self) -> None:
         """The screen starts with the breakpoint classes (``-narrow``, ``-medium``, ``-wide``)
@@ -107,6 +123,17 @@ class ModeScreen(Screen[None]):
     def _on_mount(self, event: events.Mount) -> None:
         # Every widget was styled as it mounted, for the app as it is now.
         self._styled_for = self._styled_now()
+
+    def _compositor_refresh(self) -> None:
+        # While the app starts (inside Textual's start-up batch) a layout asks for a render
+        # that ``App._display`` throws away (it shows nothing within a batch): the first screen
+        # was rendered whole twice before the first frame (~50 ms at 120x36, issue 13). It is
+        # left dirty instead; the first idle after the batch renders it once and shows it.
+        app = self.app
+        if app._batch_count and self is app.screen and not app.is_inline:
+            self._repaint_required = True
+            return
+        super()._compositor_refresh()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler (Textual dispatches down the MRO), which then does

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,13 @@ def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise translate(exc, target) from None
     return conn
+
+
+def connect_mirror_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """One more read-only connection to a mirror this process holds open (``Mirror.path``),
+    usable from any thread: an export reads the mirror on it in one thread while it writes
+    the ledger on ``Mirror.conn`` in another (WAL lets the two run at once)."""
+    return connect_read_only(Path(path).expanduser())
 
 
 def run_exists(conn: sqlite3.Connection, run_id: str) -> bool:
@@ -173,23 +180,41 @@ def observations_by_id(
 ) -> list[tuple[int, bool, ObservationRow]]:
     """(id, flagged, row) for the given mirror row ids, in the order given. ``flagged`` is the
     value of the SQL expression ``flag_sql`` over the row (true for every row of a read that
-    met text which is not UTF-8)."""
+    met text which is not UTF-8). ``json_ok`` (SQLite's
+    ``json_valid`` of the JSON columns) is read only where a row is flagged: a row
+    ``flag_sql`` passes has valid JSON by that check (``values.suspect_sql``)."""
     found: dict[int, tuple[int, bool, ObservationRow]] = {}
+    flagging = flag_sql != "0"
+    json_ok = (
+        "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
+        "AND coalesce(json_valid(metadata), 1)"
+    )
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         sql = (
             f"SELECT id, {flag_sql}, {', '.join(_COLUMNS)}, "
-            "coalesce(json_valid(actor), 1) AND coalesce(json_valid(source_references), 1) "
-            "AND coalesce(json_valid(metadata), 1) FROM observations "
+            f"{'1' if flagging else json_ok} FROM observations "
             f"WHERE id IN ({','.join('?' * len(chunk))})"
         )
         rows, lenient = _tolerant(conn, sql, chunk)
+        flagged: list[int] = []
         for row in rows:
+            bad = lenient or bool(row[1])
+            if bad and flagging:
+                flagged.append(row[0])
             found[row[0]] = (
                 row[0],
-                lenient or bool(row[1]),
+                bad,
                 ObservationRow(*row[2:-1], json_ok=bool(row[-1])),  # type: ignore[misc]
             )
+        if flagged:
+            marks = ",".join("?" * len(flagged))
+            checked = conn.execute(
+                f"SELECT id, {json_ok} FROM observations WHERE id IN ({marks})", flagged
+            )
+            for row_id, ok in checked:
+                row_at = found[row_id]
+                found[row_id] = (row_id, True, replace(row_at[2], json_ok=bool(ok)))
     return [found[i] for i in ids if i in found]
 
 
@@ -265,8 +290,20 @@ def record_exports(
 ) -> int:
     """Record delivered observations in one transaction (a repeat is ignored); returns how many
     were new to the ledger. ``conn`` must be a writable mirror connection (``Mirror.conn``)."""
+    return record_export_keys(
+        conn, target_kind, target_id, [(r.workspace_id, r.source_id, r.run_id) for r in rows]
+    )
+
+
+def record_export_keys(
+    conn: sqlite3.Connection,
+    target_kind: str,
+    target_id: str,
+    keys: Iterable[tuple[str, str, str]],
+) -> int:
+    """:func:`record_exports` given each row's (workspace_id, source_id, run_id) alone."""
     at = now_iso()
-    values = [(r.workspace_id, r.source_id, target_kind, target_id, at, r.run_id) for r in rows]
+    values = [(ws, sid, target_kind, target_id, at, run) for ws, sid, run in keys]
     return insert_new(
         conn,
         "INSERT OR IGNORE INTO exports (workspace_id, source_id, target_kind, target_id, "

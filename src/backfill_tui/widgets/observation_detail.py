@@ -13,6 +13,7 @@ whole screen for every observation opened (bench/app_scale.py "detail").
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from textual.app import ComposeResult
@@ -47,6 +48,27 @@ def _clean_json(value: Any) -> Any:
     return value
 
 
+def fold_source_id(source_id: str, width: int) -> str:
+    """``source_id`` in lines of at most ``width`` cells, broken only after a ``:`` or ``/``
+    (a part longer than a line is cut where it must). Textual wraps at spaces only, so an id
+    too long for the detail pane at 80 columns was cut inside a provider's id (a fresh
+    tester's finding: ``dpl_Gw4M0YTIfWsqP4ESTxM`` / ``e4380NS3D``)."""
+    if width < 1 or len(source_id) <= width:
+        return source_id
+    lines: list[str] = []
+    line = ""
+    for part in (p for p in re.split(r"(?<=[:/])", source_id) if p):
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+        while len(line) > width:
+            lines.append(line[:width])
+            line = line[width:]
+    lines.append(line)
+    return "\n".join(lines)
+
+
 class ObservationPane(VerticalScroll):
     """Shows one observation; :meth:`show` swaps it."""
 
@@ -74,14 +96,7 @@ class ObservationPane(VerticalScroll):
     def show(self, observation: ObservationDetail) -> None:
         self.observation = observation
         self.query_one("#detail-title", Label).update(Content(clean(observation.title)))
-        actor = observation.actor or {}
-        who = clean(str(actor.get("name") or actor.get("email") or "unknown actor"))
-        meta = (
-            f"{clean(observation.source)} · {clean(observation.observation_type)} · "
-            f"{observation.occurred_at} · by {who}\n"
-            f"sourceId {clean(observation.source_id)}"
-        )
-        self.query_one("#detail-meta", Label).update(Content(meta))
+        self._show_meta()
         kept = kept_by_production(observation.significance)
         significance = self.query_one("#detail-significance", Label)
         significance.update(Content(significance_text(observation.significance)))
@@ -99,3 +114,33 @@ class ObservationPane(VerticalScroll):
         metadata = json.dumps(_clean_json(observation.metadata), indent=2, ensure_ascii=False)
         self.query_one("#detail-metadata", Label).update(Content(metadata))
         self.scroll_home(animate=False)
+
+    def _show_meta(self) -> None:
+        """Source, type, time, actor and the sourceId, folded to the pane's width."""
+        observation = self.observation
+        if observation is None:
+            return
+        actor = observation.actor or {}
+        who = clean(str(actor.get("name") or actor.get("email") or "unknown actor"))
+        label = self.query_one("#detail-meta", Label)
+        width = label.content_region.width or self.scrollable_content_region.width
+        source_id = clean(observation.source_id)
+        shown = (
+            f"sourceId {source_id}"
+            if len(source_id) + 9 <= width
+            else f"sourceId\n{fold_source_id(source_id, width)}"
+        )
+        meta = (
+            f"{clean(observation.source)} · {clean(observation.observation_type)} · "
+            f"{observation.occurred_at} · by {who}\n{shown}"
+        )
+        self._meta_width = width
+        label.update(Content(meta))
+
+    _meta_width = 0
+
+    def on_resize(self) -> None:
+        if self.observation is not None:
+            width = self.query_one("#detail-meta", Label).content_region.width
+            if width and width != self._meta_width:
+                self._show_meta()

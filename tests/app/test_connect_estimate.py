@@ -1,0 +1,69 @@
+"""The connect screen's estimate at 80x24 names every source's streams (a fresh tester's
+finding: its four lines held the table's header, one source, one stream and the total), and
+coming back to it after a run shows an estimate made again from the mirror as it is now: the
+GitHub streams the run covered are a re-sync, counting only what is new (the pre-run figure
+stayed)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import Recorder, make_app, settle, wait_until
+from screen_text import region_text
+
+from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.host import DemoSetup
+from backfill_tui.screens.messages import EstimateReady, RunEnded
+
+DEMO = DemoSetup("demo", ("github:acme/rocket", "linear:ENG", "sentry:acme/rocket"), depth=7)
+
+
+def test_the_estimate_names_every_source_and_stream_at_80x24(tmp_path: Path) -> None:
+    app = make_app(tmp_path, demo=DEMO)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            text = region_text(app, screen.query_one("#estimate-panel"))
+            for source in DEMO.sources:
+                assert source in text, text
+            for entity in ("pull_request", "release", "push", "comment", "project", "error"):
+                assert entity in text, text
+            assert "items in" in text, text
+
+    asyncio.run(scenario())
+
+
+def test_back_on_connect_after_a_run_the_estimate_is_a_resync(tmp_path: Path) -> None:
+    app = make_app(tmp_path, demo=DemoSetup("demo", ("github:acme/rocket",)))
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            before = seen.of(EstimateReady)[0].estimate
+            assert before.items > 0
+            assert not any(st.resync_since for s in before.sources for st in s.streams)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunEnded)[0].status == "completed"
+            await wait_until(pilot, lambda: not app.running)
+            await pilot.press("f2")
+            # (the hook sees a message at every widget it bubbles through: count estimates)
+            await wait_until(
+                pilot, lambda: len({id(m.estimate) for m in seen.of(EstimateReady)}) > 1, 30
+            )
+            after = seen.of(EstimateReady)[-1].estimate
+            streams = [st for s in after.sources for st in s.streams]
+            assert streams and all(st.resync_since for st in streams)
+            assert after.items < before.items  # nothing newer than the run on a fixed clock
+            await settle(pilot)
+            text = region_text(app, app.screen.query_one("#estimate-panel"))
+            assert "re-sync" in text, text
+
+    asyncio.run(scenario())

@@ -1,0 +1,95 @@
+"""Keys typed at once go to the field that had the focus when each was typed (a fresh
+tester's finding: on F6 with Inngest chosen, ``Tab key123 Tab C-u "ftp:/x y"`` sent in one
+``tmux send-keys`` left both strings in the masked event key).
+
+Textual forwards a key to the focused widget's queue and runs a Tab's binding only when the
+key has bubbled back up to the app, so keys read meanwhile went to the field the Tab was
+leaving. The keys here are put on the app's queue all at once, as a terminal delivers a
+burst (Pilot's ``press`` waits for the app to go idle after each key, which hides it)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from app_support import make_app, settle, wait_until
+from textual import events
+from textual.app import App
+from textual.widgets import Input
+
+from backfill_tui.screens.export import ExportScreen
+
+NAMED = {" ": "space", ":": "colon", "/": "slash"}
+
+
+def burst(app: App[Any], keys: list[str]) -> None:
+    """Every key on the app's queue in one go, as the driver posts a burst of input."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        char = key if len(key) == 1 else None
+        event = events.Key(NAMED.get(key, key), char)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def _drained(pilot: Any, screen: ExportScreen, last: str) -> None:
+    """Let the app read the burst through: its last character is in a field (whichever)."""
+    await wait_until(pilot, lambda: any(v.endswith(last) for v in _values(screen).values()))
+    await pilot.pause()
+
+
+def _values(screen: ExportScreen) -> dict[str, str]:
+    return {
+        name: screen.query_one(f"#{name}", Input).value
+        for name in ("dsn", "event-key", "base-url", "clerk-org")
+    }
+
+
+def test_a_burst_after_choosing_inngest_fills_each_field_in_turn(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f6")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            screen.query_one("#export-kind").focus()
+            await pilot.press("right", "enter")
+            await wait_until(pilot, lambda: screen.kind == "inngest")
+            burst(app, ["tab", *"key123", "tab", "ctrl+u", *"ftp:/x y"])
+            await _drained(pilot, screen, "y")
+            assert _values(screen) == {
+                "dsn": "",
+                "event-key": "key123",
+                "base-url": "ftp:/x y",
+                "clerk-org": "",
+            }
+            assert app.focused is screen.query_one("#base-url", Input)
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_choosing_inngest_and_tabbing_on_types_into_the_event_key(
+    tmp_path: Path,
+) -> None:
+    """The Tab after the choice goes to the field the choice shows, not the hidden DSN."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f6")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            screen.query_one("#export-kind").focus()
+            await pilot.pause()
+            burst(app, ["right", "enter", "tab", *"key123"])
+            await _drained(pilot, screen, "3")
+            assert screen.kind == "inngest"
+            assert _values(screen)["event-key"] == "key123", _values(screen)
+            assert _values(screen)["dsn"] == ""
+
+    asyncio.run(scenario())
