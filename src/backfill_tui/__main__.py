@@ -1,5 +1,5 @@
 """``python -m backfill_tui`` runs the command line."""
 
-from .cli import entry
+from . import entry
 
 entry()

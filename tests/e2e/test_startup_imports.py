@@ -36,10 +36,10 @@ NOT_HEADLESS = {"textual", "gql", "graphql", "psycopg"}
 
 PROBE = """
 import json, sys
-from backfill_tui.cli import entry
+from backfill_tui import entry
 sys.argv = ["backfill-tui", *sys.argv[1:]]
 try:
-    entry()  # the program as installed: main, then its exit path
+    entry()  # the program as installed (its console script): main, then its exit path
 except SystemExit as exc:
     code = exc.code
 heavy = set(json.loads(sys.stdin.read()))

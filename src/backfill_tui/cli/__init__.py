@@ -62,9 +62,9 @@ def entry() -> None:
     by signal (a status the command did not print; a tester's finding)."""
     import signal
 
-    from .signals import STOP_SIGNALS
-
     code = main()
+    from .signals import STOP_SIGNALS  # after: a Ctrl-C as it loads is main's to report
+
     for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
     raise SystemExit(code)
@@ -72,11 +72,16 @@ def entry() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line; returns the exit status. A reader that went away (``| head``) ends the
-    command quietly with 141, as a shell reports a pipeline stopped by SIGPIPE."""
+    command quietly with 141, as a shell reports a pipeline stopped by SIGPIPE; a Ctrl-C
+    before the command started (while its arguments are read) with one line and 130."""
     try:
         return _main(argv)
     except BrokenPipeError:
         return _stdout_closed()
+    except KeyboardInterrupt:  # before the command started (parsing, the log): nothing done
+        from .. import interrupted_at_start
+
+        return interrupted_at_start()
 
 
 def _stdout_closed() -> int:
