@@ -17,28 +17,3 @@ this, see ``[tool.importlinter]`` in pyproject.toml):
 """
 
 __version__ = "0.1.0"
-
-#: The exit status of a Ctrl-C before a command has started: 128 + SIGINT, as a shell reports it.
-EXIT_INTERRUPTED_AT_START = 130
-
-
-def entry() -> None:
-    """The ``backfill-tui`` program (the console script and ``python -m backfill_tui``): loads
-    the command line and runs it (``cli.entry``), never returning. A Ctrl-C while it loads
-    (~0.1 s of imports, seconds on a loaded machine) ends it with one line on stderr and exit
-    :data:`EXIT_INTERRUPTED_AT_START`, not a traceback (a tester's finding): nothing has been
-    read or written yet. A Ctrl-C later is the command's own to handle (``cli.main``)."""
-    try:
-        from .cli import entry as run_command_line
-    except KeyboardInterrupt:
-        raise SystemExit(interrupted_at_start()) from None
-    run_command_line()
-
-
-def interrupted_at_start() -> int:
-    """Say on stderr that a Ctrl-C stopped the program before its command started; returns
-    the exit status, :data:`EXIT_INTERRUPTED_AT_START`."""
-    import sys
-
-    sys.stderr.write("backfill-tui: interrupted while starting; nothing was read or written\n")
-    return EXIT_INTERRUPTED_AT_START

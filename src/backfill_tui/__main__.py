@@ -1,5 +1,22 @@
-"""``python -m backfill_tui`` runs the command line."""
+"""``python -m backfill_tui`` and the ``backfill-tui`` console script: :func:`entry`."""
 
-from . import entry
+import sys
 
-entry()
+
+def entry() -> None:
+    """Load the command line and run it (``cli.entry``); never returns. A Ctrl-C while it
+    loads (~0.1 s of imports, seconds on a loaded machine) ends it with one line on stderr and
+    exit 130 (``errors.EXIT_INTERRUPTED``), not a traceback (a tester's finding): nothing has
+    been read or written yet. A Ctrl-C later is the command's own to handle (``cli.main``)."""
+    try:
+        from .cli import entry as run_command_line
+    except KeyboardInterrupt:
+        from .errors import EXIT_INTERRUPTED, INTERRUPTED_AT_START
+
+        sys.stderr.write(INTERRUPTED_AT_START)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    run_command_line()
+
+
+if __name__ == "__main__":
+    entry()

@@ -55,7 +55,9 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INCOMPLETE",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "INTERRUPTED_AT_START",
     "BackfillError",
     "BadPath",
     "CredentialsMissing",
@@ -83,6 +85,11 @@ EXIT_INCOMPLETE = 1
 EXIT_BAD_INPUT = 2
 #: An internal error, a bug (sysexits.h ``EX_SOFTWARE``): one line, the traceback in the log.
 EXIT_INTERNAL = 70
+#: Stopped by Ctrl-C before the command started, or by a third while it stopped (128 + SIGINT,
+#: as a shell reports a Ctrl-C).
+EXIT_INTERRUPTED = 130
+#: The line a Ctrl-C before the command started ends with (``__main__.entry``, ``cli.main``).
+INTERRUPTED_AT_START = "backfill-tui: interrupted while starting; nothing was read or written\n"
 
 
 class BackfillError(Exception):

@@ -36,7 +36,7 @@ NOT_HEADLESS = {"textual", "gql", "graphql", "psycopg"}
 
 PROBE = """
 import json, sys
-from backfill_tui import entry
+from backfill_tui.__main__ import entry
 sys.argv = ["backfill-tui", *sys.argv[1:]]
 try:
     entry()  # the program as installed (its console script): main, then its exit path

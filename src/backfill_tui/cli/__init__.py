@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from .. import __version__
-from ..errors import EXIT_INCOMPLETE, BackfillError
+from ..errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, INTERRUPTED_AT_START, BackfillError
 from ..terms import APP
 from . import app, auth, diff, export, replay, report, resume, run, runs, trigger, verify
 from .logfile import report_crash, setup_logging
@@ -79,9 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _stdout_closed()
     except KeyboardInterrupt:  # before the command started (parsing, the log): nothing done
-        from .. import interrupted_at_start
-
-        return interrupted_at_start()
+        sys.stderr.write(INTERRUPTED_AT_START)
+        return EXIT_INTERRUPTED
 
 
 def _stdout_closed() -> int:

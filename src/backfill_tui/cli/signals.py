@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from ..errors import EXIT_INTERRUPTED
+
 if TYPE_CHECKING:  # asyncio loads with a run, not with every command (~40 ms)
     import asyncio
 
@@ -52,7 +54,7 @@ __all__ = [
 ]
 
 #: The exit status of a third stop signal: 128 + SIGINT, as a shell reports a Ctrl-C.
-EXIT_FORCED = 130
+EXIT_FORCED = EXIT_INTERRUPTED
 
 #: The Stop of the :func:`stop_on_signals` block the main thread is in, if any.
 _current: Stop | None = None
