@@ -76,6 +76,8 @@ class AppFooter(Footer):
         super().__init__(compact=True)
         self._fitted_width = 0
         self._shown_keys: tuple[object, ...] | None = None
+        self._recomposing = False
+        self._recompose_again = False
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         """Recompose only when the keys shown would change (Textual's ``Footer`` recomposes on
@@ -206,7 +208,26 @@ class AppFooter(Footer):
         key again (each restyled twice as it binds ``compact``), which was the largest part of
         opening or closing the observation detail, whose "esc Close" comes and goes
         (``bench/app_scale.py`` "detail"). When no key stays, or those that stay are in another
-        order, all are mounted again, as Textual does."""
+        order, all are mounted again, as Textual does.
+
+        One runs at a time: a resize asks for one after the refresh (from the app's queue) and
+        a change of bindings from the footer's own, and two run interleaved each mounted the
+        keys it found missing, so keys repeated and overflowed the line ("f5 Runs f2 C▏^p
+        paletteu" at 80x24 after a visit at 50x15; a fresh tester's finding, on 5426b4c too).
+        One asked for while another runs makes it plan again when it ends."""
+        if self._recomposing:
+            self._recompose_again = True
+            return
+        self._recomposing = True
+        try:
+            self._recompose_again = True
+            while self._recompose_again:
+                self._recompose_again = False
+                await self._recompose_once()
+        finally:
+            self._recomposing = False
+
+    async def _recompose_once(self) -> None:
         if not self.is_attached or self._pruning or self._restyled_in_place():
             return
         old = list(self.query_children(FooterKey))
