@@ -70,21 +70,50 @@ class TargetChoice(RadioSet):
     """The target's radio set; a choice by key shows its fields at once, in the key's own
     binding: through ``RadioSet.Changed`` they came a few messages later, after a Tab typed
     right behind the choice had already moved to the other target's field (the DSN, then
-    hidden: a fresh tester's finding, with keys in order: key_order.py)."""
+    hidden: a fresh tester's finding, with keys in order: key_order.py).
+
+    A choice by key keeps the focus here (the arrows can change it again) and Tab goes on to
+    the chosen target's first empty field; a choice by mouse moves the focus there at once
+    (``ExportScreen._kind_changed``)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("tab", "to_fields", show=False)]
+
+    #: The selection being changed by a key (not the mouse): the focus stays here.
+    by_key = False
 
     def action_toggle_button(self) -> None:
+        selected = self._nodes[self._selected] if self._selected is not None else None
+        if isinstance(selected, RadioButton) and not selected.value:
+            self.by_key = True
         super().action_toggle_button()
         if self._selected is not None and isinstance(self.screen, ExportScreen):
             button = self._nodes[self._selected]
             self.screen.show_fields("inngest" if button.id == "kind-inngest" else "postgres")
 
+    def action_to_fields(self) -> None:
+        """Tab: the chosen target's first empty field, or the next widget when all are
+        filled. The focus is set at once (not after a message), so keys typed right behind
+        the Tab land there (key_order.py)."""
+        screen = self.screen
+        field = screen.first_empty_field() if isinstance(screen, ExportScreen) else None
+        if field is None:
+            screen.focus_next()
+        else:
+            screen.set_focus(field)
+
 
 class ExportScreen(ModeScreen):
     CSS_PATH = "export.tcss"
-    #: The focus starts on the target choice, where the user begins: Textual's default ("*")
-    #: gave it to the form's scroll container, so the first Tab only reached the target and
-    #: the second the DSN (a fresh tester's finding).
+    #: The focus starts on the target choice when the target's required fields are all filled:
+    #: Textual's default ("*") gave it to the form's scroll container, so the first Tab only
+    #: reached the target (a fresh tester's finding). With one empty, it starts there
+    #: (``first_empty_field``, set as the screen is first shown).
     AUTO_FOCUS = "#export-kind"
+    #: The required fields of each target, in the order they are shown.
+    REQUIRED: ClassVar[dict[str, tuple[str, ...]]] = {
+        "postgres": ("#dsn",),
+        "inngest": ("#event-key", "#base-url"),
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
         Binding("ctrl+s", "export", "Export", priority=True),
@@ -108,6 +137,8 @@ class ExportScreen(ModeScreen):
         #: headline when it stops.
         self._applying: ExportPlan | None = None
         self._sent = 0
+        #: The focus was placed as the screen was first shown (later visits keep the user's).
+        self._focus_placed = False
 
     @property
     def backfill(self) -> AppHost:
@@ -219,6 +250,22 @@ class ExportScreen(ModeScreen):
         if isinstance(current, str) and any(r.id == current for r in runs):
             select.value = current
         self.show_status()
+        if not self._focus_placed and self.is_current:
+            # Text typed straight after F6 goes into the field it is for: on the target
+            # choice it went nowhere (a fresh tester's finding).
+            self._focus_placed = True
+            field = self.first_empty_field()
+            if field is not None:
+                self.set_focus(field)
+
+    def first_empty_field(self) -> Input | None:
+        """The chosen target's first required field that is empty (the DSN for Postgres, the
+        event key for Inngest), or None when all are filled."""
+        for selector in self.REQUIRED[self.kind]:
+            field = self.query_one(selector, Input)
+            if not field.value.strip():
+                return field
+        return None
 
     # -- the form ----------------------------------------------------------------------------
 
@@ -235,6 +282,14 @@ class ExportScreen(ModeScreen):
     @on(RadioSet.Changed, "#export-kind")
     def _kind_changed(self) -> None:
         self.show_fields(self.kind)
+        choice = self.query_one("#export-kind", TargetChoice)
+        if choice.by_key:
+            choice.by_key = False  # the focus stays on the choice; its Tab goes on
+        elif not self.exporting:
+            # chosen by mouse: on to the chosen target's first empty field
+            field = self.first_empty_field()
+            if field is not None:
+                self.set_focus(field)
         if not self.exporting and self._failed_dry_run:
             # the failure was the other destination's: it does not stay beside this one
             self._failed_dry_run = False
