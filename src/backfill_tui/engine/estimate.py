@@ -12,20 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from ..connectors import provider
 from ..errors import BackfillError
-from ..http import ApiError, CallStats, current_stats
+from ..http import ApiError, CallStats, WaitNotice, current_stats
 from ..secrets_registry import redact
 from .connection import open_client
 from .environment import Environment, public_settings
 from .mirror import Mirror
 from .run import RunRequest, plan_streams
 
+#: Told of an estimate's wait: (provider label, until in clock seconds, reason).
+EstimateWait = Callable[[str, float, str], None]
+
 __all__ = [
     "Estimate",
+    "EstimateWait",
     "SourceEstimate",
     "StreamEstimate",
     "estimate",
@@ -105,6 +111,10 @@ def _parse(moment: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def _tell_wait(on_wait: EstimateWait, label: str, notice: WaitNotice) -> None:
+    on_wait(label, notice.until, notice.reason)
+
+
 async def _estimate_source(
     environment: Environment,
     provider_name: str,
@@ -114,13 +124,17 @@ async def _estimate_source(
     cutoff: datetime,
     max_items: int,
     resync: dict[str, str],
+    on_wait: EstimateWait | None = None,
 ) -> SourceEstimate:
     info = provider(provider_name)
     result = SourceEstimate(f"{provider_name}:{target}")
     stats = CallStats()
     reset = current_stats.set(stats)
+    told: Callable[[WaitNotice], None] | None = None
+    if on_wait is not None:
+        told = partial(_tell_wait, on_wait, info.label)
     try:
-        client = open_client(environment, info, environment.credential(info))
+        client = open_client(environment, info, environment.credential(info), on_wait=told)
     except BackfillError as exc:
         current_stats.reset(reset)
         result.error = str(exc)
@@ -177,10 +191,14 @@ async def estimate(
     *,
     now: datetime | None = None,
     resync: dict[str, str] | None = None,
+    on_wait: EstimateWait | None = None,
 ) -> Estimate:
     """First page of every stream of the request, concurrently per source. ``resync``: the
     start (ISO 8601 UTC) of each stream a re-sync narrows, by stream key
-    (:func:`resync_starts`); such a stream counts only what is newer."""
+    (:func:`resync_starts`); such a stream counts only what is newer. ``on_wait``: told of
+    each rate-limit or quota wait as it starts, with the provider's label ("Vercel"), the
+    moment it ends (the environment clock's seconds) and the reason ("rate limited (429)"),
+    as a run's ``RateLimitWait`` is."""
     moment = now or datetime.fromtimestamp(environment.clock.now(), UTC)
     cutoff = moment - timedelta(days=request.depth)
     by_source: dict[tuple[str, str], list[str]] = {}
@@ -189,7 +207,15 @@ async def estimate(
     sources = await asyncio.gather(
         *(
             _estimate_source(
-                environment, p, t, entities, moment, cutoff, request.max_items, resync or {}
+                environment,
+                p,
+                t,
+                entities,
+                moment,
+                cutoff,
+                request.max_items,
+                resync or {},
+                on_wait,
             )
             for (p, t), entities in by_source.items()
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
@@ -107,6 +109,9 @@ class ConnectScreen(ModeScreen):
     def __init__(self) -> None:
         super().__init__()
         self.provider_name = next(iter(PROVIDERS))
+        #: The rate-limit waits of the estimate going, by provider label: (until, in the
+        #: environment clock's seconds; reason).
+        self._waits: dict[str, tuple[float, str]] = {}
 
     @property
     def backfill(self) -> AppHost:
@@ -394,9 +399,9 @@ class ConnectScreen(ModeScreen):
     def action_estimate(self) -> None:
         request = self._request_or_notify()
         if request is not None:
-            self.query_one("#estimate-summary", Label).update(
-                Content("Estimating: fetching the first page of each stream…")
-            )
+            self._estimate_count += 1
+            self._waits.clear()
+            self._show_waiting()
             self._estimate(request)
 
     @work(exclusive=True, group="estimate", exit_on_error=False)
@@ -405,17 +410,54 @@ class ConnectScreen(ModeScreen):
 
         app = self.backfill
         self._estimated_after = self._newest_run()
+        count = self._estimate_count
+
+        def waiting(label: str, until: float, reason: str) -> None:
+            if count == self._estimate_count:  # not an estimate replaced since
+                self._waits[label] = (until, reason)
+                self._show_waiting()
+
         try:
             # from the mirror as it is now: a stream a re-sync narrows counts only what is new
             resync = resync_starts(app.mirror, app.environment, request, app.simulator_text)
-            result = await estimate(app.environment, request, resync=resync)
+            result = await estimate(app.environment, request, resync=resync, on_wait=waiting)
         except Exception as exc:
             log.exception("estimate failed")
             self.notify(redact(f"estimate failed: {exc}"), severity="error")
             return
+        finally:
+            if count == self._estimate_count:
+                self._waits.clear()
+                if self._wait_timer is not None:
+                    self._wait_timer.stop()
+                    self._wait_timer = None
         app.estimate = (request, result)
         self.show_estimate(result)
         self.post_message(EstimateReady(request, result))
+
+    #: Estimates asked for so far, and the timer counting the waits of the one going down.
+    _estimate_count = 0
+    _wait_timer: Timer | None = None
+
+    def _show_waiting(self) -> None:
+        """The estimate's line while it runs: what it waits for, when a provider asked it to
+        wait ("Vercel: waiting 9 s (rate limited)"), from the waits the HTTP layer reports
+        as a run's are. It said "fetching the first page…" through a 15 s rate-limit wait
+        with no reason (a fresh tester's finding)."""
+        now = self.backfill.environment.clock.now()
+        for label in [k for k, (until, _) in self._waits.items() if until <= now]:
+            del self._waits[label]
+        said = [
+            f"{label}: waiting {math.ceil(until - now)} s ({_short_reason(reason)})"
+            for label, (until, reason) in sorted(self._waits.items())
+        ]
+        text = "; ".join(said) + "…" if said else "fetching the first page of each stream…"
+        self.query_one("#estimate-summary", Label).update(Content(f"Estimating: {text}"))
+        if said and self._wait_timer is None:
+            self._wait_timer = self.set_interval(1.0, self._show_waiting)
+        elif not said and self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
 
     #: The newest run (id, status) when the estimate shown was made: a run since then (its
     #: end) makes it stale, as the mirror it was computed from has changed.
@@ -508,3 +550,9 @@ def _source_line(source: SourceEstimate) -> str:
         for st in source.streams
     )
     return f"{source.source}: {streams}"
+
+
+def _short_reason(reason: str) -> str:
+    """A wait's reason as the estimate's line says it: "rate limited (429)" is "rate limited"
+    (the status is in the log), any other reason whole."""
+    return "rate limited" if reason.startswith("rate limited") else clean(reason)
