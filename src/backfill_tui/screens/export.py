@@ -596,7 +596,7 @@ class ExportScreen(ModeScreen):
     def action_trigger(self) -> None:
         """Ask production to backfill what the chosen (else the workspace's latest) completed
         run backfilled (screens/trigger.py); its dry run comes first, in the modal."""
-        from .trigger import TriggerScreen
+        from .trigger import EVENT_KEY_ENV, TriggerScreen
 
         chosen = self.query_one("#export-run", Select).value
         workspace = self.query_one("#export-workspace", Input).value.strip()
@@ -610,12 +610,19 @@ class ExportScreen(ModeScreen):
                 severity="warning",
             )
             return
+        # The event key as `trigger` takes it when the form has none: INNGEST_EVENT_KEY.
+        key, key_from = self.query_one("#event-key", Input).value.strip(), "the export form"
+        if not key:
+            key = self.backfill.environment.env.get(EVENT_KEY_ENV, "").strip()
+            key_from = EVENT_KEY_ENV
+            register(key)
         self.app.push_screen(
             TriggerScreen(
                 run,
                 self.backfill.mirror.path,
-                event_key=self.query_one("#event-key", Input).value.strip(),
+                event_key=key,
                 base_url=self.query_one("#base-url", Input).value.strip(),
                 clerk_org=self.query_one("#clerk-org", Input).value.strip(),
+                key_from=key_from,
             )
         )

@@ -86,6 +86,13 @@ class TriggerFailed(Message):
 
 #: Lines below which the dialog's fields and buttons are one line high.
 SHORT_BELOW = 30
+#: Where the event key comes from when the export form has none (as ``trigger`` takes it).
+EVENT_KEY_ENV = "INNGEST_EVENT_KEY"
+NO_KEY = (
+    f"No event key: type it on the export form (target Inngest) or set {EVENT_KEY_ENV}; "
+    "Send stays off until then."
+)
+STALE = "The fields changed since the dry run: ctrl+r for a new one (nothing was sent)."
 
 
 class TriggerScreen(ModalScreen[None]):
@@ -96,12 +103,25 @@ class TriggerScreen(ModalScreen[None]):
     ]
 
     def __init__(
-        self, run: RunRecord, db: Path, *, event_key: str, base_url: str, clerk_org: str = ""
+        self,
+        run: RunRecord,
+        db: Path,
+        *,
+        event_key: str,
+        base_url: str,
+        clerk_org: str = "",
+        key_from: str = "the export form",
     ) -> None:
+        """``event_key``: the Inngest event key to send with (empty: none, and Send stays off),
+        ``key_from``: where it came from, as the dialog says it ("the export form",
+        ``INNGEST_EVENT_KEY``)."""
         super().__init__()
         self.preview_run = run
         self.db = db
         self.event_key = event_key
+        self.key_from = key_from
+        #: The last dry run's answer as shown, put back when the fields are as it saw them.
+        self._plan_text = ""
         self.base_url = base_url
         self.clerk_org = clerk_org
         self.sources, self.left_out = trigger_sources(run)
@@ -138,6 +158,12 @@ class TriggerScreen(ModalScreen[None]):
                     with Horizontal(classes="trigger-field"):
                         yield Input(placeholder="integrationId", id=f"trigger-integration-{i}")
                         yield Input(placeholder="userSourceId", id=f"trigger-user-source-{i}")
+            # Where Send's event key comes from, or why Send stays off (a fresh tester's
+            # finding: Send was offered with no key field, and failed only when pressed).
+            key_line = (
+                f"Event key: from {self.key_from} (never shown)." if self.event_key else NO_KEY
+            )
+            yield Label(Content(key_line), id="trigger-key", markup=False)
             yield Label(
                 Content("ctrl+r: dry run (nothing is sent)."), id="trigger-plan", markup=False
             )
@@ -159,6 +185,8 @@ class TriggerScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self._fit()
         self.query_one("#trigger-dialog").border_title = "Trigger in production"
+        if not self.event_key:
+            self.query_one("#trigger-send", Button).tooltip = NO_KEY
         if not self.sources:
             self.query_one("#trigger-dry-run", Button).disabled = True
             self._say("This run has no GitHub or Vercel source production can backfill.")
@@ -181,8 +209,25 @@ class TriggerScreen(ModalScreen[None]):
 
     @on(Input.Changed)
     def _changed(self) -> None:
-        if self.plan_inputs is not None and self.inputs() != self.plan_inputs:
+        """A dry run's answer holds only for the inputs it saw: edited since, it is replaced by
+        a line saying so and Send is off (a fresh tester's finding: "not sent: …: no
+        integrationId" stayed after the id was typed, until ctrl+r); typed back as they were,
+        the answer and Send return."""
+        if self.plan_inputs is None or self.sending:
+            return
+        if self.inputs() != self.plan_inputs:
             self.query_one("#trigger-send", Button).disabled = True  # a new dry run first
+            self._say(STALE)
+        else:
+            self._say(self._plan_text)
+            self._offer_send()
+
+    def _offer_send(self) -> None:
+        """Send on for the dry run shown when it would send something and there is a key."""
+        plan = self.plan
+        send = self.query_one("#trigger-send", Button)
+        send.disabled = plan is None or not plan.to_send or not self.event_key
+        send.tooltip = None if self.event_key else NO_KEY
 
     # -- dry run -----------------------------------------------------------------------------
 
@@ -244,8 +289,13 @@ class TriggerScreen(ModalScreen[None]):
         if sample:
             lines.append("  e.g. " + json.dumps(sample[0]["data"], separators=(", ", ": ")))
         lines.append("Nothing was sent. Send asks production for these backfills.")
-        self._say("\n".join(lines))
-        self.query_one("#trigger-send", Button).disabled = not plan.to_send
+        self._plan_text = "\n".join(lines)
+        if self.inputs() != message.inputs:  # edited while it ran
+            self.query_one("#trigger-send", Button).disabled = True
+            self._say(STALE)
+            return
+        self._say(self._plan_text)
+        self._offer_send()
 
     # -- send --------------------------------------------------------------------------------
 
@@ -255,11 +305,7 @@ class TriggerScreen(ModalScreen[None]):
         if plan is None or self.sending or self.inputs() != self.plan_inputs:
             return
         if not self.event_key:
-            self.notify(
-                "type the Inngest event key on the export form first",
-                title="Not ready",
-                severity="error",
-            )
+            self.notify(NO_KEY, title="Not ready", severity="error")
             return
         self.sending = True
         self.query_one("#trigger-send", Button).disabled = True
