@@ -53,7 +53,7 @@ from .export_parts import (
     where,
 )
 from .host import AppHost, host
-from .mode_screen import ModeScreen
+from .mode_screen import TINY_BELOW, ModeScreen
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult
@@ -207,6 +207,9 @@ class ExportScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.compact_when_narrow("#export-actions Button")  # one line high below 100 columns
+        # below 60 columns "Trigger in production…" was cut at the edge ("Trigger in")
+        tiny = self.app.size.width < TINY_BELOW
+        self.query_one("#trigger", Button).label = "Trigger…" if tiny else "Trigger in production…"
         # The sample's sourceIds only where the panel has room for them beside the titles
         # (they lay beyond its edge below 160 columns); the titles take the rest.
         shown = self.app.size.width >= SOURCE_IDS_FROM

@@ -41,8 +41,11 @@ log = logging.getLogger(__name__)
 #: Columns below which a screen is "-narrow" (app.HORIZONTAL_BREAKPOINTS) and its fields and
 #: buttons are one line high.
 NARROW_BELOW = 100
+#: Columns below which a screen is also "-tiny": its row of buttons drops the buttons' least
+#: width (16) so each label shows whole (at 50 columns "Sta", "Cancel expor"; a tester's finding).
+TINY_BELOW = 60
 
-__all__ = ["NARROW_BELOW", "ModeScreen", "set_compact"]
+__all__ = ["NARROW_BELOW", "TINY_BELOW", "ModeScreen", "set_compact"]
 
 
 class ModeScreen(Screen[None]):
@@ -146,8 +149,10 @@ class ModeScreen(Screen[None]):
     def compact_when_narrow(self, selector: str) -> None:
         """Inputs, selects and buttons matching ``selector`` take Textual's compact style (one
         line, no border) below :data:`NARROW_BELOW` columns, their usual one from there: at
-        80x24 a bordered field costs three of the 24 lines (issue 12)."""
+        80x24 a bordered field costs three of the 24 lines (issue 12). Below
+        :data:`TINY_BELOW` columns the screen is also "-tiny" (its CSS narrows the buttons)."""
         set_compact(self, selector, self.app.size.width < NARROW_BELOW)
+        self.set_class(self.app.size.width < TINY_BELOW, "-tiny")
 
 
 def set_compact(screen: Screen[Any], selector: str, compact: bool) -> None:
