@@ -33,13 +33,14 @@ from ..widgets.observation_detail import ObservationPane
 from ..widgets.row_table import Cell, RowTable
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
-from .mode_screen import NARROW_BELOW, ModeScreen
+from .mode_screen import NARROW_BELOW, TINY_BELOW, ModeScreen
 
 PAGE = 100  # rows loaded at a time; reaching the last row loads the next page
 #: The most rows the table keeps while pages load above it (after ``end``): the farthest below
 #: go, and scrolling back down reads them again.
 KEEP_ROWS = 1_000
 TYPE_NARROW = 15  # the type column's width below 100 columns (cut with "…")
+TYPE_TINY = 10  # ... and below 60 columns, where the source and significance fold away
 #: Below this many columns of terminal the type is cut to ``TYPE_NARROW`` beside the detail
 #: pane too, giving the title room (the app's "-wide" breakpoint).
 TYPE_CUT_BESIDE_BELOW = 160
@@ -206,17 +207,21 @@ class ObservationsScreen(ModeScreen):
         the table room for its time, source and a cut type, and no title (a tester's finding).
         From 100 columns, beside the pane, the significance folds and (below 160) the type is cut
         as below 100, and the title fits what is left, ending in "…" as at 80: held at its width, it was
-        cut at the pane's edge with no "…" ("rocket-web fr", a tester's finding)."""
+        cut at the pane's edge with no "…" ("rocket-web fr", a tester's finding). Below 60
+        columns the source and significance fold away and the type is cut shorter: at 50x15 the
+        title was scrolled off the table's right edge (a tester's finding)."""
         narrow = self.app.size.width < NARROW_BELOW
         pane = self.query_one(ObservationPane).display
         beside = narrow and pane
         cut_type = pane and self.app.size.width < TYPE_CUT_BESIDE_BELOW
+        tiny = self.app.size.width < TINY_BELOW
+        type_width = TYPE_TINY if tiny else TYPE_NARROW if narrow or cut_type else None
         table = self.query_one("#observations", RowTable)
         table.cap_columns(
             {
-                "source": 0 if beside else None,
-                "type": 0 if beside else TYPE_NARROW if narrow or cut_type else None,
-                "significance": 0 if pane else None,
+                "source": 0 if beside or tiny else None,
+                "type": 0 if beside else type_width,
+                "significance": 0 if pane or tiny else None,
             }
         )
         if table.hold_fill:
