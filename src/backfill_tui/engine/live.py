@@ -160,6 +160,18 @@ class RunProgress:
         self.status = RunStatus.RUNNING
         self.fetched_at_start = self.totals().fetched
 
+    def settle(self, run: RunRecord) -> None:
+        """``run`` (as the mirror holds it) has ended: a replayed run's elapsed time becomes its
+        stored span, the one reopening it shows (:func:`stored_span`). A replay runs on its
+        recording's clock (``clock.ReplayClock``: the recorded run's instants, its waits not
+        waited), so the seconds this face watched it were not the run's: it showed 00:01 at
+        its end and 00:10 once reopened (a tester's finding). Other runs, and a replay shown
+        over several stretches (a retry), keep the time as shown."""
+        span = stored_span(run)
+        if run.recording and span is not None and self.earlier_s == 0.0:
+            self.version += 1
+            self.started_at, self.finished_at = span
+
     def mark_interrupted(self) -> None:
         """The run's process is gone: it and its unfinished streams show ``interrupted``
         (nothing of it is running, so nothing animates)."""

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunCompleted",
     "RunLine",
+    "RunReplayedToItsEnd",
     "RunStillRunning",
     "check_resumable",
     "check_resume",
@@ -114,12 +115,19 @@ class RunCompleted(UsageError):
     """Resume was asked of a run that completed: nothing is left to fetch."""
 
 
+class RunReplayedToItsEnd(RunCompleted):
+    """Resume was asked of a replayed run that reached where its recording ends: its streams
+    stopped where the recorded run did, so resuming it fetches nothing new (both faces say
+    this, not "completed": the run shows cancelled or failed)."""
+
+
 class RunStillRunning(UsageError):
     """Resume was asked of a run a live process is running (on this host or another)."""
 
 
 def check_resume(mirror: Mirror, run: RunRecord) -> None:
-    """Refuse, with one line, to resume a run that completed (:class:`RunCompleted`) or that a
+    """Refuse, with one line, to resume a run that completed (:class:`RunCompleted`; a replay
+    that reached where its recording ends: :class:`RunReplayedToItsEnd`) or that a
     live process runs (:class:`RunStillRunning`); a run marked running whose process is gone
     (interrupted), or one failed, partial or cancelled, passes."""
     if run.status == RunStatus.COMPLETED:
@@ -128,7 +136,7 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
             f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
         )
     if run.recording_sha256 is not None and _replayed_to_its_end(mirror, run):
-        raise RunCompleted(
+        raise RunReplayedToItsEnd(
             f"run {run.id} replayed all its recording holds (the recording ends where its run "
             "stopped): resuming it fetches nothing new; " + _past_the_recording(mirror, run)
         )
