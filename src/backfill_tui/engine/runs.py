@@ -193,16 +193,42 @@ def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = Non
 def unrecorded_resume_line(run: RunRecord) -> str:
     """The one line said when a recorded run (``run --record``) is resumed or retried: the
     recording was sealed when the run stopped, so the resumed part is not in it; ``""`` for a
-    run that was not recorded. Why not go on recording: a recording is one checksummed file that
+    run that was not recorded. When the recording is not at its path (its run was killed before
+    sealing it), the line says so, and the unfinished ``.part`` a dead writer left is removed
+    (``outputs.sweep_orphans``; a live writer's never). Why not go on recording: a recording is one checksummed file that
     ``--record`` never replaces, and a replay runs it from the start, so the resumed part alone
     could not be replayed, nor appended to it (a replay would meet the first part's failures
     again) without a replay that stops and resumes where the run did."""
     if not run.recorded_to:
         return ""
+    anew = "to record the whole run, start a new one with --record"
+    recording = Path(run.recorded_to)
+    try:
+        there = recording.is_file()
+    except OSError:
+        there = False
+    if not there:
+        # A recording is renamed into place only when sealed (outputs.AtomicFile): a run killed
+        # (kill -9, a power cut) while recording left only its hidden .part, which no replay
+        # reads. That file goes now (never one whose writer still runs), and the line says the
+        # recording was lost, not that a replay of it ends where the run stopped (a tester's
+        # finding: the file it named did not exist).
+        from .outputs import sweep_orphans
+
+        if sweep_orphans(recording):
+            why = (
+                "was lost: its process was killed before the recording was completed (its "
+                "unfinished file is removed)"
+            )
+        else:
+            why = "is not there (never completed, or moved or deleted)"
+        return (
+            f"run {run.id} was recorded to {run.recorded_to}, but that recording {why}; what "
+            f"this resume fetches is not recorded either; {anew}"
+        )
     return (
         f"run {run.id} was recorded to {run.recorded_to} until it stopped; what this resume "
-        "fetches is not recorded (a replay of that file ends where the run stopped); to record "
-        "the whole run, start a new one with --record"
+        f"fetches is not recorded (a replay of that file ends where the run stopped); {anew}"
     )
 
 
