@@ -172,10 +172,22 @@ class RunProgress:
             self.version += 1
             self.started_at, self.finished_at = span
 
-    def mark_interrupted(self) -> None:
+    def mark_interrupted(self, last_page_at: str | None = None) -> None:
         """The run's process is gone: it and its unfinished streams show ``interrupted``
-        (nothing of it is running, so nothing animates)."""
+        (nothing of it is running, so nothing animates). ``last_page_at``: when it last
+        committed a page with its checkpoint (``Mirror.last_page_at``, on the run's own clock);
+        given, its elapsed time is from its ``started_at`` to then, the time it is known to have
+        run (it showed 00:00 when opened: a tester's finding). A kill leaves no end time."""
         self.version += 1
+        if last_page_at is not None and self.run.started_at:
+            try:
+                start = datetime.fromisoformat(self.run.started_at).timestamp()
+                end = datetime.fromisoformat(last_page_at).timestamp()
+            except ValueError:
+                pass
+            else:
+                if end >= start:
+                    self.started_at, self.finished_at = start, end
         self.status = RunStatus.INTERRUPTED
         for stream in self.streams.values():
             stream.status = shown_stream_status(stream.status, run_gone=True)

@@ -575,6 +575,9 @@ class Engine:
                             wait_s=waited - committed_wait,
                             item_notes=kept_notes(page, events),
                             note=note,
+                            at=datetime.fromtimestamp(self.environment.clock.now(), UTC).isoformat(
+                                timespec="seconds"
+                            ),
                         )
                     )
                     if result is None:  # another stream met a full disk first: stop here

@@ -327,8 +327,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         records = self.mirror.streams(run.id)
         progress = RunProgress(run, records, self.clock.now(), totals)
-        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:
-            progress.mark_interrupted()
+        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:  # elapsed: to its last page
+            progress.mark_interrupted(self.mirror.last_page_at(run.id))
         if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
             keys = {record.id: record.key for record in records}
             failures = self.mirror.item_failures(run.id)
