@@ -26,7 +26,7 @@ def _record_cancelled(tmp_path: Path) -> Path:
     """Record a run cancelled once its first page is stored; its page 1 is rate-limited first
     (Retry-After: 6 s on the virtual clock), so the run has a duration of its own."""
     rec = tmp_path / "cancelled.rec.gz"
-    environment = sim_environment("rate_limit_every=2,retry_after=6")
+    environment = sim_environment("rate_limit_every=2,retry_after=6,scale=3")  # six pages
     mirror = Mirror.open(tmp_path / "recorded.db")
     engine = Engine(mirror, environment)
     recorder = RunRecorder(rec)
