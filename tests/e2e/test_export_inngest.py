@@ -19,7 +19,6 @@ import pytest
 from inngest_stub import Answer, FakeInngest
 from support import run_cli
 
-from backfill_tui import cli
 from backfill_tui.export import (
     ExportProgress,
     InngestTarget,
@@ -31,17 +30,6 @@ from backfill_tui.export import (
 from backfill_tui.export.inngest import EVENT_NAME, event_id
 
 KEY = "evtkey-Zx81-secret-Q42"
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Path:
-    db = tmp_path / "mirror.db"
-    code = cli.main(
-        ["run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--db", str(db),
-         "--json", "--quiet"]
-    )  # fmt: skip
-    assert code == 0
-    return db
 
 
 def mirror_rows(db: Path) -> dict[str, dict[str, Any]]:

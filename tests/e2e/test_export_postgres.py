@@ -17,7 +17,6 @@ import pytest
 from conftest_pg import PASSWORD, PgServer
 from support import run_cli
 
-from backfill_tui import cli
 from backfill_tui.export import ExportResult, PostgresTarget, apply_export, plan_export
 from backfill_tui.export.postgres import DDL
 
@@ -29,18 +28,6 @@ SHARED_COLUMNS = (
     "title", "content", "actor", "source_references", "metadata", "occurred_at", "captured_at",
     "created_at", "ingestion_source", "significance_score",
 )  # fmt: skip
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Path:
-    """A mirror filled by a real simulated backfill of github:acme/rocket for workspace demo."""
-    db = tmp_path / "mirror.db"
-    code = cli.main(
-        ["run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--db", str(db),
-         "--json", "--quiet"]
-    )  # fmt: skip
-    assert code == 0
-    return db
 
 
 def mirror_rows(db: Path, workspace: str = "demo") -> dict[str, dict[str, Any]]:

@@ -21,24 +21,12 @@ import psycopg
 import pytest
 from conftest_pg import PgServer
 
-from backfill_tui import cli
 from backfill_tui.export import PostgresTarget, export_now
 from backfill_tui.export.postgres import DDL
 from backfill_tui.export.values import NUL
 
 TABLE = "lightfast_workspace_neural_observations"
 AWKWARD = "a\ttab, a\nnewline, a\r\ncrlf, a \\ backslash, \\N, \\t, \b\f\v and\n\\.\nend"
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Path:
-    db = tmp_path / "mirror.db"
-    code = cli.main(
-        ["run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--db", str(db),
-         "--json", "--quiet"]
-    )  # fmt: skip
-    assert code == 0
-    return db
 
 
 def create_table(server: PgServer, dbname: str) -> None:

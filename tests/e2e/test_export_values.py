@@ -24,24 +24,12 @@ import pytest
 from conftest_pg import PgServer
 from support import CliResult, run_cli
 
-from backfill_tui import cli
 from backfill_tui.export import InngestTarget, apply_export, plan_export
 from backfill_tui.export.postgres import DDL
 from backfill_tui.export.values import NAIVE_TIME, NON_FINITE, NUL, SECONDS_OFFSET, SURROGATE
 
 TABLE = "lightfast_workspace_neural_observations"
 KEY = "evtkey-values-Q42"
-
-
-@pytest.fixture
-def mirror(tmp_path: Path) -> Path:
-    db = tmp_path / "mirror.db"
-    code = cli.main(
-        ["run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--db", str(db),
-         "--json", "--quiet"]
-    )  # fmt: skip
-    assert code == 0
-    return db
 
 
 def keep_only(db: Path, count: int) -> list[str]:

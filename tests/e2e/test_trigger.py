@@ -195,7 +195,13 @@ def test_json_lines_and_one_integration_from_flags(
         ("missing.csv", None, "no file at"),
         ("folder.csv", "dir", "is a directory"),
         ("latin1.csv", HEADER.encode() + b"\nint_1,w,o,github,u,30,,caf\xe9\n", "not UTF-8"),
-        ("noheader.csv", b"int_1,w,o,github,u,30,,me\n", "has no header row"),
+        ("noheader.csv", b"int_1,w,o,github,u,30,,me\n", "names none of the columns"),
+        # A header of other names (a tester's file): named back, not called missing.
+        (
+            "othernames.csv",
+            b"id,workspace,org,kind\nint_1,w,o,github\n",
+            "first line names none of the columns (it names 'id', 'workspace', 'org', 'kind')",
+        ),
         ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
         ("empty.csv", b"", "is empty"),
     ],

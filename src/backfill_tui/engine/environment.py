@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # httpx loads with the HTTP layer, not with the app's first f
 
     from ..connectors import ProviderInfo
     from ..http import RetryRules
+    from ..recording.fileformat import RunEnd
     from ..simulator import Simulator
     from ..simulator.config import SimulatorConfig
 
@@ -94,6 +95,9 @@ class Environment:
     #: A replay: the recording file that answers, as (absolute path, SHA-256 hex of the file)
     #: (``Replay.environment``); a run planned here stores it, and resumes only from it.
     recording: tuple[str, str] | None = None
+    #: A replay: how its recorded run ended (``RecordingHeader.end``), whose ``stops`` say after
+    #: how many pages each stream the recorded run stopped must stop (``Engine._run_stream``).
+    replay_end: RunEnd | None = None
 
     @classmethod
     def create(

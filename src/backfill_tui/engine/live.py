@@ -160,10 +160,34 @@ class RunProgress:
         self.status = RunStatus.RUNNING
         self.fetched_at_start = self.totals().fetched
 
-    def mark_interrupted(self) -> None:
+    def settle(self, run: RunRecord) -> None:
+        """``run`` (as the mirror holds it) has ended: a replayed run's elapsed time becomes its
+        stored span, the one reopening it shows (:func:`stored_span`). A replay runs on its
+        recording's clock (``clock.ReplayClock``: the recorded run's instants, its waits not
+        waited), so the seconds this face watched it were not the run's: it showed 00:01 at
+        its end and 00:10 once reopened (a tester's finding). Other runs, and a replay shown
+        over several stretches (a retry), keep the time as shown."""
+        span = stored_span(run)
+        if run.recording and span is not None and self.earlier_s == 0.0:
+            self.version += 1
+            self.started_at, self.finished_at = span
+
+    def mark_interrupted(self, last_page_at: str | None = None) -> None:
         """The run's process is gone: it and its unfinished streams show ``interrupted``
-        (nothing of it is running, so nothing animates)."""
+        (nothing of it is running, so nothing animates). ``last_page_at``: when it last
+        committed a page with its checkpoint (``Mirror.last_page_at``, on the run's own clock);
+        given, its elapsed time is from its ``started_at`` to then, the time it is known to have
+        run (it showed 00:00 when opened: a tester's finding). A kill leaves no end time."""
         self.version += 1
+        if last_page_at is not None and self.run.started_at:
+            try:
+                start = datetime.fromisoformat(self.run.started_at).timestamp()
+                end = datetime.fromisoformat(last_page_at).timestamp()
+            except ValueError:
+                pass
+            else:
+                if end >= start:
+                    self.started_at, self.finished_at = start, end
         self.status = RunStatus.INTERRUPTED
         for stream in self.streams.values():
             stream.status = shown_stream_status(stream.status, run_gone=True)

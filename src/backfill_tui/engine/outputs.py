@@ -256,7 +256,14 @@ def make_folder(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
-def _sweep_orphans(path: Path) -> None:
+def sweep_orphans(path: Path) -> int:
+    """Remove the temporary files :class:`AtomicFile` writers of ``path`` left when they died
+    before committing (``.NAME.PID.XXXX.part`` whose PID no longer runs); how many were
+    removed. A file whose writer still runs (this process included) is left alone."""
+    return _sweep_orphans(path)
+
+
+def _sweep_orphans(path: Path) -> int:
     """Remove the temporary files of earlier writers of ``path`` that died before committing
     (``.NAME.PID.XXXX.part`` whose PID no longer runs): a killed ``--record`` left its hidden
     file behind for ever. Another live process's file is left alone."""
@@ -266,7 +273,8 @@ def _sweep_orphans(path: Path) -> None:
     try:
         candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
     except OSError:
-        return
+        return 0
+    removed = 0
     for candidate in candidates:
         middle = candidate.name[len(prefix) :].split(".", 1)[0]
         if not candidate.name.endswith(".part") or not middle.isdigit():
@@ -276,6 +284,8 @@ def _sweep_orphans(path: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             candidate.unlink()
+            removed += 1
+    return removed
 
 
 def is_device(path: Path) -> bool:

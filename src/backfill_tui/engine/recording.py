@@ -79,13 +79,16 @@ class Recorder:
         self._clock_start = 0.0
         self._status: str | None = None  # the run's end, as ``observe`` saw it
         self._reason: str | None = None
+        self._stops: dict[str, int] = {}  # stream → pages stored, for streams that stopped
 
     def observe(self, event: ev.ProgressEvent) -> None:
         """A progress subscriber (``Engine.subscribe``; thread-safe enough: one run emits):
         notes how the run ended, written into the recording when it is sealed (its
         ``run_end`` line), so a replay ends where the run did instead of missing an answer."""
-        if isinstance(event, ev.StreamFinished) and event.error and self._reason is None:
-            if event.status in ("failed", "interrupted"):
+        if isinstance(event, ev.StreamFinished):
+            if event.status in ("cancelled", "interrupted"):  # where its replay must stop
+                self._stops[event.stream] = event.counters.pages
+            if event.error and self._reason is None and event.status in ("failed", "interrupted"):
                 self._reason = f"{event.stream}: {event.error}"
         elif isinstance(event, ev.RunFinished):
             self._status = str(event.status)
@@ -95,7 +98,9 @@ class Recorder:
         """How the recorded run ended (None before its end was seen)."""
         if self._status is None:
             return None
-        return RunEnd(self._status, self._reason if self._status != "completed" else None)
+        if self._status == "completed":
+            return RunEnd(self._status)
+        return RunEnd(self._status, self._reason, dict(self._stops))
 
     @property
     def exchanges(self) -> int:
@@ -239,6 +244,7 @@ class Replay:
             self.transport, start=start, base_urls=base_urls, clock=clock
         )
         environment.recording = (str(self.recording.path.resolve()), self.sha256)
+        environment.replay_end = self.header.end
         return environment
 
     def plan(self, engine: Planner) -> RunRecord:

@@ -528,6 +528,12 @@ class Engine:
                 )
                 return
             stream = resync.stream_for(connector, record)
+            # A replay stops this stream after as many pages as its recorded stream stored
+            # (its recording may hold the page read ahead when that run stopped: RunEnd.stops).
+            end = self.environment.replay_end
+            stop_at = end.stops.get(record.key) if end is not None else None
+            if end is not None and stop_at is not None and counters.pages >= stop_at:
+                raise RecordingEnded(end)
             async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
                 while (page := await pages.next()) is not None:
                     if self._stopped is not None:  # another stream met a full disk: stop here
@@ -545,7 +551,8 @@ class Engine:
                             stalled = exc  # keep this page's items; resume from the last pointer
                     if not done and stalled is None:
                         cursor = page.next_cursor
-                    if not done and stalled is None:
+                    last = stop_at is not None and counters.pages + 1 >= stop_at
+                    if not done and stalled is None and not last:
                         pages.read_ahead()  # the next page's request overlaps this commit
                     taken = len(events) + len(failures)
                     validator = validator or page.validator
@@ -568,6 +575,9 @@ class Engine:
                             wait_s=waited - committed_wait,
                             item_notes=kept_notes(page, events),
                             note=note,
+                            at=datetime.fromtimestamp(self.environment.clock.now(), UTC).isoformat(
+                                timespec="seconds"
+                            ),
                         )
                     )
                     if result is None:  # another stream met a full disk first: stop here
@@ -609,6 +619,8 @@ class Engine:
                             )
                         )
                         return
+                    if end is not None and stop_at is not None and counters.pages >= stop_at:
+                        raise RecordingEnded(end)
             # A stream whose connector yielded no page at all is complete and empty.
             note = _joined(record.note, page_note)
             self._completed_empty(

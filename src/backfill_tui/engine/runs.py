@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RunCompleted",
     "RunLine",
+    "RunReplayedToItsEnd",
     "RunStillRunning",
     "check_resumable",
     "check_resume",
@@ -114,12 +115,19 @@ class RunCompleted(UsageError):
     """Resume was asked of a run that completed: nothing is left to fetch."""
 
 
+class RunReplayedToItsEnd(RunCompleted):
+    """Resume was asked of a replayed run that reached where its recording ends: its streams
+    stopped where the recorded run did, so resuming it fetches nothing new (both faces say
+    this, not "completed": the run shows cancelled or failed)."""
+
+
 class RunStillRunning(UsageError):
     """Resume was asked of a run a live process is running (on this host or another)."""
 
 
 def check_resume(mirror: Mirror, run: RunRecord) -> None:
-    """Refuse, with one line, to resume a run that completed (:class:`RunCompleted`) or that a
+    """Refuse, with one line, to resume a run that completed (:class:`RunCompleted`; a replay
+    that reached where its recording ends: :class:`RunReplayedToItsEnd`) or that a
     live process runs (:class:`RunStillRunning`); a run marked running whose process is gone
     (interrupted), or one failed, partial or cancelled, passes."""
     if run.status == RunStatus.COMPLETED:
@@ -128,7 +136,7 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
             f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
         )
     if run.recording_sha256 is not None and _replayed_to_its_end(mirror, run):
-        raise RunCompleted(
+        raise RunReplayedToItsEnd(
             f"run {run.id} replayed all its recording holds (the recording ends where its run "
             "stopped): resuming it fetches nothing new; " + _past_the_recording(mirror, run)
         )
@@ -185,16 +193,42 @@ def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = Non
 def unrecorded_resume_line(run: RunRecord) -> str:
     """The one line said when a recorded run (``run --record``) is resumed or retried: the
     recording was sealed when the run stopped, so the resumed part is not in it; ``""`` for a
-    run that was not recorded. Why not go on recording: a recording is one checksummed file that
+    run that was not recorded. When the recording is not at its path (its run was killed before
+    sealing it), the line says so, and the unfinished ``.part`` a dead writer left is removed
+    (``outputs.sweep_orphans``; a live writer's never). Why not go on recording: a recording is one checksummed file that
     ``--record`` never replaces, and a replay runs it from the start, so the resumed part alone
     could not be replayed, nor appended to it (a replay would meet the first part's failures
     again) without a replay that stops and resumes where the run did."""
     if not run.recorded_to:
         return ""
+    anew = "to record the whole run, start a new one with --record"
+    recording = Path(run.recorded_to)
+    try:
+        there = recording.is_file()
+    except OSError:
+        there = False
+    if not there:
+        # A recording is renamed into place only when sealed (outputs.AtomicFile): a run killed
+        # (kill -9, a power cut) while recording left only its hidden .part, which no replay
+        # reads. That file goes now (never one whose writer still runs), and the line says the
+        # recording was lost, not that a replay of it ends where the run stopped (a tester's
+        # finding: the file it named did not exist).
+        from .outputs import sweep_orphans
+
+        if sweep_orphans(recording):
+            why = (
+                "was lost: its process was killed before the recording was completed (its "
+                "unfinished file is removed)"
+            )
+        else:
+            why = "is not there (never completed, or moved or deleted)"
+        return (
+            f"run {run.id} was recorded to {run.recorded_to}, but that recording {why}; what "
+            f"this resume fetches is not recorded either; {anew}"
+        )
     return (
         f"run {run.id} was recorded to {run.recorded_to} until it stopped; what this resume "
-        "fetches is not recorded (a replay of that file ends where the run stopped); to record "
-        "the whole run, start a new one with --record"
+        f"fetches is not recorded (a replay of that file ends where the run stopped); {anew}"
     )
 
 

@@ -216,9 +216,12 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         header = []
     known = {_FOLDED[_key(h)]: i for i, h in enumerate(header) if _key(h) in _FOLDED}
     columns = ",".join(FIELDS)
-    if not known:
+    if not known:  # no cell of the first line names a column we know
+        named = ", ".join(repr(h.strip()) for h in header[:4] if h.strip())
+        seen = f" (it names {named})" if named else ""
         raise TriggerFileError(
-            f"{path} has no header row; its first line must name the columns, e.g. {columns}"
+            f"{path}'s first line names none of the columns{seen}; it must be a header naming "
+            f"them, e.g. {columns}"
         )
     missing = [name for name in (*REQUIRED_IDS, "provider") if name not in known]
     if missing:

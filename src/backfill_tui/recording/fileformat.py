@@ -94,14 +94,26 @@ class RunEnd:
 
     status: str
     reason: str | None = None
+    #: Stream key → how many pages that stream had stored when it stopped, for each stream
+    #: that stopped without completing or failing (cancelled, interrupted). Its recording may
+    #: hold one more page than it stored: the page read ahead (``engine.run._ReadAhead``) or
+    #: being transformed when the stop came was answered, and recorded, but never stored. A
+    #: replay stops each such stream after as many pages as its original stored, so it ends
+    #: where the original stream stopped, not a page later (a tester's finding). Empty in
+    #: recordings made before it was written (their replays stop where their answers end).
+    stops: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "run_end", "status": self.status, "reason": self.reason}
+        data: dict[str, Any] = {"kind": "run_end", "status": self.status, "reason": self.reason}
+        if self.stops:
+            data["streams"] = dict(sorted(self.stops.items()))
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunEnd:
         reason = data.get("reason")
-        return cls(status=str(data["status"]), reason=str(reason) if reason else None)
+        stops = {str(k): int(v) for k, v in dict(data.get("streams") or {}).items()}
+        return cls(status=str(data["status"]), reason=str(reason) if reason else None, stops=stops)
 
 
 @dataclass(frozen=True)

@@ -327,8 +327,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         records = self.mirror.streams(run.id)
         progress = RunProgress(run, records, self.clock.now(), totals)
-        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:
-            progress.mark_interrupted()
+        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:  # elapsed: to its last page
+            progress.mark_interrupted(self.mirror.last_page_at(run.id))
         if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
             keys = {record.id: record.key for record in records}
             failures = self.mirror.item_failures(run.id)
@@ -491,6 +491,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
                 cancelled = background.cancel_requested
                 status = RunStatus.CANCELLED if cancelled else RunStatus.INTERRUPTED
             self._fold(session)
+            if record is not None:  # a replay's elapsed time: as reopening it shows it
+                session.progress.settle(record)
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
         self.post_message(RunEnded(session.run.id, status))
@@ -544,6 +546,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         from ..engine.run import Engine
         from ..engine.runs import (
             RunCompleted,
+            RunReplayedToItsEnd,
             RunStillRunning,
             check_resume,
             resume_environment,
@@ -557,6 +560,9 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             if record is None:
                 raise RunCompleted(session.run.id)
             check_resume(self.mirror, record)  # the engine's preconditions, said in app words
+        except RunReplayedToItsEnd as exc:  # the engine's reason, as `resume` gives it
+            self.notify(redact(str(exc)), title="Nothing to retry", severity="information")
+            return False
         except RunCompleted:
             self.notify("this run completed; nothing to retry", severity="information")
             return False

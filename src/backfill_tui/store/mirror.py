@@ -120,6 +120,10 @@ class PageWrite:
     wait_s: float
     item_notes: Sequence[tuple[str, str]] = ()
     note: str | None = None
+    #: When the page is committed, on the run's own clock (ISO 8601): its stream's
+    #: ``updated_at``, so :meth:`Mirror.last_page_at` measures a run on the clock of its
+    #: ``started_at``; None: now.
+    at: str | None = None
 
 
 class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
@@ -793,7 +797,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 page.wait_s,
                 int(page.capped_at is not None),
                 page.capped_at,
-                at,
+                page.at or at,
                 stream.id,
             ),
         )
@@ -806,6 +810,14 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 "rate_limit_wait_s + ? WHERE id = ?",
                 (api_calls, wait_s, stream_id),
             )
+
+    def last_page_at(self, run_id: str) -> str | None:
+        """When ``run_id`` last committed a page with its checkpoint (ISO 8601, the latest
+        ``updated_at`` of its streams that stored a page), or None when none did."""
+        row = self.conn.execute(
+            "SELECT MAX(updated_at) FROM streams WHERE run_id = ? AND pages > 0", (run_id,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
 
     def item_failures(self, run_id: str) -> list[tuple[int, str, str]]:
         return self.conn.execute(

@@ -1,0 +1,73 @@
+"""Resuming a run whose `run --record` was killed (kill -9) says its recording was lost (the file
+was never completed), not that "a replay of that file ends where the run stopped" for a file that
+does not exist (a tester's finding), and removes the unfinished `.part` its dead writer left;
+another live process's `.part` for the same path is left alone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+
+def _stored(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_resuming_a_killed_recorded_run_says_its_recording_was_lost(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, rec = tmp_path / "m.db", tmp_path / "k9.rec.gz"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backfill_tui", "run", "github:acme/rocket", "--simulate",
+         "--workspace", "w", "--db", str(db), "--record", str(rec), "--json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "BACKFILL_SIM": f"anchor={anchor},latency=0.5"},
+    )  # fmt: skip
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        for _ in range(1200):
+            if _stored(db) > 0:
+                break
+            assert process.poll() is None, "ended before it stored anything"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        dead = list(tmp_path.glob(".k9.rec.gz.*.part"))
+        assert len(dead) == 1 and not rec.exists()
+        # Another process writing the same path now (still running): its file stays.
+        writing = tmp_path / f".k9.rec.gz.{live.pid}.abcdefgh.part"
+        writing.write_bytes(b"")
+    finally:
+        if process.poll() is None:
+            process.kill()
+    try:
+        with sqlite3.connect(db) as conn:
+            run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
+        monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+        resumed = run_cli(capsys, "resume", run_id, "--db", str(db), "--quiet")
+        assert resumed.code == 0, resumed.err
+        assert (
+            f"run {run_id} was recorded to {rec}, but that recording was lost: its process was "
+            "killed before the recording was completed" in resumed.err
+        ), resumed.err
+        assert "a replay of that file ends where the run stopped" not in resumed.err
+        assert not dead[0].exists()  # its writer is gone: removed
+        assert writing.exists()  # its writer still runs: left alone
+    finally:
+        live.kill()
+        live.wait(timeout=30)
