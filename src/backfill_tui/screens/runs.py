@@ -28,7 +28,7 @@ from ..widgets.wording import in_app
 from .diff import DiffScreen
 from .host import AppHost, host
 from .messages import RunsDiffed
-from .mode_screen import ModeScreen
+from .mode_screen import TINY_BELOW, ModeScreen
 from .path_prompt import PathPromptScreen
 
 __all__ = ["RunLine", "RunsScreen", "recording_problem", "run_lines"]
@@ -74,6 +74,10 @@ COLUMNS = (
     "sources",
 )
 NARROW_COLUMNS = ("run", "status", "streams", "new", "dup", "failed", "sources")
+#: Below 60 columns: the run, its status and what it stored new (F3 opens the rest). At 50x15
+#: the narrow columns were wider than the table, the last scrolled off and the scrollbar's
+#: thumb a stray glyph mid-screen (a tester's finding).
+TINY_COLUMNS = ("run", "status", "new")
 
 
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
@@ -148,16 +152,21 @@ class RunsScreen(ModeScreen):
         """All columns from 100 columns of terminal; below, the run, its status and counts."""
         table = self.query_one("#runs", DataTable)
         self._narrow = self.app.size.width < NARROW_BELOW
-        self._columns = NARROW_COLUMNS if self._narrow else COLUMNS
+        self._columns = self._columns_for_width()
         table.clear(columns=True)
         for name in self._columns:
             table.add_column(
                 "started" if self._narrow and name == "started (UTC)" else name, key=name
             )
 
+    def _columns_for_width(self) -> tuple[str, ...]:
+        width = self.app.size.width
+        return TINY_COLUMNS if width < TINY_BELOW else NARROW_COLUMNS if self._narrow else COLUMNS
+
     def on_resize(self) -> None:
         if self.is_mounted:
-            if (self.app.size.width < NARROW_BELOW) != self._narrow:
+            narrow = self.app.size.width < NARROW_BELOW
+            if narrow != self._narrow or (narrow and self._columns_for_width() != self._columns):
                 self._add_columns()
             self.reload()
 
