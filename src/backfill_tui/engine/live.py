@@ -5,6 +5,9 @@ engine's callback costs; the run goes on its own thread, so the buffer is thread
 times a second, drains it on the UI's thread into a :class:`RunProgress`,
 which the dashboard renders. Counters in events are cumulative, so the buffer keeps only the
 latest :class:`~progress.PageStored` per stream. No Textual here; times come from the caller.
+
+Past 400 lines on purpose: the buffer, the folded state (runs, sources, streams) and the log
+lines it words are one model, read together by the dashboard and kept in step by one fold.
 """
 
 from __future__ import annotations

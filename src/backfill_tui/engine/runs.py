@@ -15,6 +15,9 @@
 
 Callers: ``cli/run.py``, ``cli/runs.py``, ``screens/runs.py``, ``screens/app.py``; the engine's
 own :meth:`Engine.run <backfill_tui.engine.run.Engine.run>` checks :func:`check_resumable`.
+
+Past 400 lines on purpose: every rule for continuing a run lives here, so no face writes its
+own (issue 11 found them copied three times, with different answers).
 """
 
 from __future__ import annotations
