@@ -831,7 +831,7 @@ CASES: list[Case] = [
     Case(
         "trigger-file-no-header",
         (*TRIGGER, "--file", "{dir}/rows.csv", *DB),
-        ("no header row", "integrationId"),
+        ("names none of the columns", "integrationId"),
         setup=write("rows.csv", b"i,w,o,github,u,30\n"),
     ),
     Case(
