@@ -16,7 +16,9 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
 from app_support import SIZE, Recorder, make_app, paced_environment, wait_until
+from support import run_cli
 
 from backfill_tui.engine.recording import Replay
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
@@ -33,7 +35,9 @@ def _pages_answered(simulator: Simulator) -> int:
     return sum(1 for request in simulator.requests if request.path.endswith("/commits"))
 
 
-def test_a_cancelled_recorded_run_replays_to_where_each_stream_stopped(tmp_path: Path) -> None:
+def test_a_cancelled_recorded_run_replays_to_where_each_stream_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     environment = paced_environment("scale=2", latency=1.0)
     simulator = environment.simulator
     assert simulator is not None
@@ -92,3 +96,10 @@ def test_a_cancelled_recorded_run_replays_to_where_each_stream_stopped(tmp_path:
         errors = {s.error for s in mirror.streams(replayed.id)}
         assert errors == {"the recording ends where its run was cancelled"}
         mirror.close()
+
+    # The CLI's replay does not call the page left over a replay gone astray: the run never
+    # stored it (a second tester's finding: "did not follow the recorded run exactly").
+    replayed_cli = run_cli(capsys, "replay", str(rec), "--db", str(tmp_path / "cli.db"))
+    assert replayed_cli.code == 1, replayed_cli.err
+    assert "the recording ends where its run was cancelled" in replayed_cli.err
+    assert "never asked for" not in replayed_cli.err
