@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from backfill_tui.clock import Clock, SystemClock, VirtualClock
 from backfill_tui.engine.environment import Environment
 from backfill_tui.screens.app import BackfillApp, DemoSetup
+from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
@@ -197,3 +198,12 @@ async def open_observations(pilot: Pilot[Any]) -> tuple[ObservationsScreen, Data
     screen = pilot.app.screen
     assert isinstance(screen, ObservationsScreen)
     return screen, screen.query_one("#observations", DataTable)
+
+
+async def open_export(pilot: Pilot[Any]) -> ExportScreen:
+    """F6, and its workers done (the form filled, the focus placed): the export screen."""
+    await pilot.press("f6")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportScreen)
+    return screen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import make_app, settle, wait_until
+from app_support import make_app, open_export, wait_until
 from test_keys_in_order import burst
 from textual.widgets import Input, RadioSet
 
@@ -38,10 +38,7 @@ def test_choosing_inngest_by_mouse_moves_to_the_event_key(tmp_path: Path) -> Non
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             await pilot.click("#kind-inngest")
             await wait_until(pilot, lambda: screen.kind == "inngest")
             await pilot.pause()
@@ -59,10 +56,7 @@ def test_by_key_the_tab_goes_to_the_first_empty_field_or_on_when_all_filled(
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             choice = screen.query_one("#export-kind", RadioSet)
             screen.query_one("#event-key", Input).value = "key1"
             await pilot.press(*"postgresql://u@h/db")

@@ -9,10 +9,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import make_app, settle
+from app_support import make_app, open_export
 from textual.widgets import Checkbox, Input, RadioSet
-
-from backfill_tui.screens.export import ExportScreen
 
 
 def test_f6_starts_on_the_dsn_and_tab_goes_on(tmp_path: Path) -> None:
@@ -20,10 +18,7 @@ def test_f6_starts_on_the_dsn_and_tab_goes_on(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             assert app.focused is screen.query_one("#dsn", Input)
             await pilot.press("tab")
             assert app.focused is screen.query_one("#create-schema", Checkbox)

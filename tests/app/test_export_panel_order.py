@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import Recorder, make_app, populate, settle, wait_until
+from app_support import Recorder, make_app, open_export, populate, settle, wait_until
 from inngest_stub import Answer, FakeInngest
 from screen_text import region_text
 from textual.pilot import Pilot
@@ -28,10 +28,7 @@ def _lines(app: object, screen: ExportScreen) -> list[str]:
 
 async def _dry_run(pilot: Pilot[Any], inngest: FakeInngest, seen: Recorder) -> ExportScreen:
     """F6, Inngest chosen and filled in (the stub's address), ctrl+r, and its plan in."""
-    await pilot.press("f6")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ExportScreen)
+    screen = await open_export(pilot)
     screen.query_one("#kind-inngest", RadioButton).value = True
     await wait_until(pilot, lambda: screen.kind == "inngest")
     screen.query_one("#event-key", Input).value = "evtkey-order-1"

@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import make_app, settle, wait_until
+from app_support import make_app, open_export, wait_until
 from textual import events
 from textual.app import App
 from textual.widgets import Input
@@ -52,10 +52,7 @@ def test_a_burst_after_choosing_inngest_fills_each_field_in_turn(tmp_path: Path)
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             screen.query_one("#export-kind").focus()
             await pilot.press("right", "enter")
             await wait_until(pilot, lambda: screen.kind == "inngest")
@@ -80,10 +77,7 @@ def test_a_burst_choosing_inngest_and_tabbing_on_types_into_the_event_key(
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f6")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             screen.query_one("#export-kind").focus()
             await pilot.pause()
             burst(app, ["right", "enter", "tab", *"key123"])
