@@ -32,6 +32,19 @@ async def _open(pilot: Any) -> TriggerScreen:
     return modal
 
 
+async def _dry_run_filled(pilot: Any, modal: TriggerScreen, seen: Recorder) -> None:
+    """Fill the org and GitHub's two ids, and dry-run: its answer is in."""
+    for selector, value in (
+        ("#trigger-org", "org_1"),
+        ("#trigger-integration-0", "int_gh"),
+        ("#trigger-user-source-0", "us_gh"),
+    ):
+        modal.query_one(selector, Input).value = value
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: seen.of(TriggerPlanned))
+    await pilot.pause()
+
+
 def test_an_edit_after_the_dry_run_marks_its_answer_stale(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
@@ -67,15 +80,7 @@ def test_with_no_event_key_send_stays_off_and_says_why(tmp_path: Path) -> None:
             modal = await _open(pilot)
             assert "No event key" in _text(modal, "#trigger-key")
             assert "INNGEST_EVENT_KEY" in _text(modal, "#trigger-key")
-            for selector, value in (
-                ("#trigger-org", "org_1"),
-                ("#trigger-integration-0", "int_gh"),
-                ("#trigger-user-source-0", "us_gh"),
-            ):
-                modal.query_one(selector, Input).value = value
-            await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: seen.of(TriggerPlanned))
-            await pilot.pause()
+            await _dry_run_filled(pilot, modal, seen)
             assert len(seen.of(TriggerPlanned)[-1].plan.to_send) == 1
             assert modal.query_one("#trigger-send", Button).disabled
             assert "Send stays off" in _text(modal, "#trigger-key")
@@ -95,15 +100,7 @@ def test_the_key_from_inngest_event_key_is_named_and_send_is_offered(tmp_path: P
             modal = await _open(pilot)
             line = _text(modal, "#trigger-key")
             assert "from INNGEST_EVENT_KEY" in line and "evtkey" not in line
-            for selector, value in (
-                ("#trigger-org", "org_1"),
-                ("#trigger-integration-0", "int_gh"),
-                ("#trigger-user-source-0", "us_gh"),
-            ):
-                modal.query_one(selector, Input).value = value
-            await pilot.press("ctrl+r")
-            await wait_until(pilot, lambda: seen.of(TriggerPlanned))
-            await pilot.pause()
+            await _dry_run_filled(pilot, modal, seen)
             assert not modal.query_one("#trigger-send", Button).disabled
 
     asyncio.run(scenario())
