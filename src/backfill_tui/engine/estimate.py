@@ -24,6 +24,7 @@ from ..secrets_registry import redact
 from .connection import open_client
 from .environment import Environment, public_settings
 from .mirror import Mirror
+from .resync import covering
 from .run import RunRequest, plan_streams
 
 #: Told of an estimate's wait: (provider label, until in clock seconds, reason).
@@ -231,16 +232,16 @@ def resync_starts(
     *,
     now: datetime | None = None,
 ) -> dict[str, str]:
-    """The streams of ``request`` a run planned now would narrow (``resync.plan_gaps``'s gap
-    rule: an earlier completed, uncapped run of the workspace covered the window), each with
-    the start (ISO 8601 UTC) of the run that covered it, by stream key. Reads the mirror."""
+    """The streams of ``request`` a run planned now would narrow (``resync.covering``, the gap
+    rule ``plan_gaps`` applies: an earlier completed, uncapped run of the workspace covered the
+    window), each with the start (ISO 8601 UTC) of the run that covered it, by stream key.
+    Reads the mirror."""
     moment = (now or datetime.fromtimestamp(environment.clock.now(), UTC)).replace(microsecond=0)
     since = (moment - timedelta(days=request.depth)).isoformat()
     starts: dict[str, str] = {}
     for provider_name, target, entity in plan_streams(request):
-        if not provider(provider_name).connector.narrows:
-            continue
-        covered = mirror.covering_run(
+        covered = covering(
+            mirror,
             request.workspace,
             provider_name,
             target,

@@ -29,8 +29,38 @@ from datetime import datetime
 from ..connectors import Connector, KnownAnswer, Stream, provider
 from ..http import ApiClient, ApiError
 from ..store import Mirror, RunRecord, StreamRecord
-from ..store.resync import LOOKUP
+from ..store.resync import LOOKUP, Coverage
 from ..terms import UNCHANGED
+
+
+def covering(
+    mirror: Mirror,
+    workspace: str,
+    provider_name: str,
+    target: str,
+    entity: str,
+    *,
+    since: str,
+    before_run: str,
+    simulate: bool,
+    simulator: str | None,
+) -> Coverage | None:
+    """The gap rule above for one stream: the earlier completed, uncapped run (not
+    ``before_run``) that covered its window from ``since`` (ISO 8601 UTC) in the same kind of
+    environment, or None, also when its connector reads its whole window every time (for now).
+    Used by :func:`plan_gaps` for a planned run and by ``estimate.resync_starts`` before one."""
+    if not provider(provider_name).connector.narrows:
+        return None
+    return mirror.covering_run(
+        workspace,
+        provider_name,
+        target,
+        entity,
+        since=since,
+        before_run=before_run,
+        simulate=simulate,
+        simulator=simulator,
+    )
 
 
 def plan_gaps(mirror: Mirror, run: RunRecord) -> int:
@@ -38,9 +68,8 @@ def plan_gaps(mirror: Mirror, run: RunRecord) -> int:
     covered (the gap rule above); returns how many were narrowed."""
     narrowed = 0
     for record in mirror.streams(run.id):
-        if not provider(record.provider).connector.narrows:
-            continue  # this connector reads its whole window every time (for now)
-        covered = mirror.covering_run(
+        covered = covering(
+            mirror,
             run.workspace,
             record.provider,
             record.target,
