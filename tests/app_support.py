@@ -4,6 +4,7 @@ fresh mirror, a recorder of the messages the app posts, and a bounded wait."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from textual.worker import WorkerCancelled
 
 from backfill_tui.clock import Clock, SystemClock, VirtualClock
 from backfill_tui.engine.environment import Environment
@@ -181,11 +183,16 @@ async def settle(pilot: Pilot[Any], rounds: int = 5) -> None:
     """Let the screens' workers (store reads in threads) finish and their answers land.
 
     A handled answer may start another read (a facet change reloads), so this repeats until a
-    pass finds no worker running, at most ``rounds`` times.
+    pass finds no worker running, at most ``rounds`` times. A worker cancelled because a newer
+    one of its exclusive group replaced it (the day chart recounted as a run's pages land) is
+    not an error; a worker that failed still raises ``WorkerFailed``.
     """
     app = pilot.app
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        for worker in list(app.workers):
+            # one superseded on purpose (an exclusive group's newer read replaced it) is fine
+            with contextlib.suppress(WorkerCancelled):
+                await worker.wait()
         await pilot.pause()
         if not any(w.is_running for w in app.workers if w.group != "quit"):
             return
