@@ -1,6 +1,7 @@
 """The footer's keys answer the mouse as Textual's footer keys did (issue 13 made the footer one
 widget): a click on a key runs it, a click on a dimmed key runs nothing, and the key under the
-mouse is highlighted (and its tooltip set) until the mouse leaves it."""
+mouse is highlighted (and its tooltip set) until the mouse leaves it; the keys take the
+theme's colours."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from app_support import SIZE, make_app, open_observations, populate, settle
 from rich.style import Style
+from textual.color import Color
 
 from backfill_tui.screens.runs import RunsScreen
 from backfill_tui.widgets.app_footer import AppFooter, ShownKey
@@ -88,5 +90,26 @@ def test_the_key_under_the_mouse_is_highlighted_until_it_leaves(tmp_path: Path) 
             await pilot.hover("#workspace")
             await pilot.pause()
             assert [_background(footer, x) for x in (start.x, test.x)] == before[:2]
+
+    asyncio.run(scenario())
+
+
+def test_the_keys_take_the_themes_colours(tmp_path: Path) -> None:
+    """Drawn by the footer itself, the keys still follow the theme's footer variables."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            footer = app.screen.query_one(AppFooter)
+            for theme in ("textual-dark", "textual-light"):
+                app.theme = theme
+                await settle(pilot)
+                variables = app.get_css_variables()
+                start = _key(footer, "ctrl+s")
+                key_style = next(iter(footer.render_line(0).crop(start.x, start.x + 1))).style
+                assert key_style is not None and key_style.color is not None
+                want = Color.parse(variables["footer-key-foreground"])
+                assert Color.from_rich_color(key_style.color) == want, theme
 
     asyncio.run(scenario())
