@@ -8,26 +8,27 @@ it found missing. No key may repeat, after any sequence of resizes and screens."
 from __future__ import annotations
 
 import asyncio
+from itertools import pairwise
 from pathlib import Path
 
 from app_support import make_app, settle, wait_until
-from textual.widgets._footer import FooterKey
 
 from backfill_tui.widgets.app_footer import AppFooter
 
 
 def _keys(app: object) -> list[str]:
     footer = app.screen.query_one(AppFooter)  # type: ignore[attr-defined]
-    return [key.key for key in footer.query_children(FooterKey)]
+    return [key.key for key in footer.shown]
 
 
 def _assert_fits(app: object, where: str) -> None:
     keys = _keys(app)
     assert len(keys) == len(set(keys)), f"{where}: a key repeats: {keys}"
     footer = app.screen.query_one(AppFooter)  # type: ignore[attr-defined]
-    shown = [k for k in footer.query_children(FooterKey) if "-command-palette" not in k.classes]
-    assert footer.styles.grid_size_columns == len(shown), f"{where}: {keys}"
-    width = sum(k.outer_size.width for k in footer.query_children(FooterKey))
+    shown = footer.shown
+    for key, after in pairwise(shown):  # one after another, none overlap
+        assert key.x + key.width < after.x, f"{where}: {keys}"
+    width = shown[-1].x + shown[-1].width + 1  # and the margin after the last
     assert width <= app.size.width, f"{where}: {width} cells of keys at {app.size}: {keys}"  # type: ignore[attr-defined]
 
 

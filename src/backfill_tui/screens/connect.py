@@ -232,7 +232,9 @@ class ConnectScreen(ModeScreen):
 
     @on(Select.Changed, "#provider")
     def _provider_changed(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
+        # The Select says its first value as it mounts: that is the provider the target was
+        # composed for, and validating the empty target then only restyled it (issue 13).
+        if isinstance(event.value, str) and event.value != self.provider_name:
             self.provider_name = event.value
             target = self.query_one("#target", Input)
             target.placeholder = target_placeholder(event.value)

@@ -231,7 +231,7 @@ class DashboardScreen(ModeScreen):
             self._chart_at, self._chart_new = now, stored
             self._show_chart(session)
         keys = (self.backfill.running, progress.status)
-        if keys != self._binding_state:  # the footer recomposes: only when keys change
+        if keys != self._binding_state:  # the footer repaints: only when keys change
             self._binding_state = keys
             self.refresh_bindings()
 

@@ -7,23 +7,32 @@ their declared order), then the focused widget's, then the app's (F1 help, the s
 quit). When the line is too long it drops, in turn: the F-key of the screen already shown, the
 other screens' F-keys from F6 down, and then the screen's last keys; F1 (help, which lists
 every key) and the command palette stay. Every key dropped stays bound and is in F1 and ctrl+p.
+
+It is one widget that draws its keys as Textual's compact footer draws them (the same theme
+variables and component classes, so it looks the same cell for cell), not a container of a
+widget a key: each key widget was styled, measured, laid out and rendered on its own, ~11 of
+the connect screen's 55 widgets and about a fifth of the app's own cost to its first frame
+(issue 13). A click runs a key as clicking Textual's key does, the key under the mouse is
+highlighted and shows its tooltip, and a change of keys repaints one line, with no layout.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding
-from textual.compose import compose
-from textual.events import Resize
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.strip import Strip
+from textual.widget import Widget
 
 if TYPE_CHECKING:
+    from textual.color import Color
     from textual.screen import Screen
 
-__all__ = ["AppFooter", "fit_keys"]
+__all__ = ["AppFooter", "ShownKey", "fit_keys"]
 
 #: App keys that switch screens, dropped first (last in this tuple first) when space runs out.
 SCREEN_KEYS = ("f2", "f3", "f4", "f5", "f6")
@@ -32,6 +41,11 @@ PALETTE_WIDTH = 12  # "▏^p palette" and its margin
 
 def _width(key_display: str, description: str) -> int:
     return len(key_display) + 1 + len(description) + 1  # compact: "^s Start" and a gap
+
+
+def _drawn_width(key_display: str, description: str) -> int:
+    """Cells of a key as drawn: "^s Start" (a key with no description is only "^s")."""
+    return cell_len(key_display) + (1 + cell_len(description) if description else 0)
 
 
 def fit_keys(
@@ -69,47 +83,84 @@ def fit_keys(
     return set(shown)
 
 
-class AppFooter(Footer):
-    """A compact :class:`Footer` with a focus-independent order that fits the terminal."""
+class ShownKey(NamedTuple):
+    """A key the footer shows: where it is drawn (``x`` and ``width`` in cells from the
+    footer's left edge) and what pressing or clicking it does."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str
+    palette: bool  # the command palette's key, drawn at the right edge
+    x: int
+    width: int
+
+
+class AppFooter(Widget, can_focus=False):
+    """A compact footer with a focus-independent order that fits the terminal, in one widget."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "footer-key--key",
+        "footer-key--description",
+        "app-footer--item",
+        "app-footer--hover",
+        "app-footer--separator",
+    }
+    # Textual's Footer and FooterKey (compact) rules, on one widget: the key's own background
+    # (item), under the mouse (hover), and the palette key's left border (separator).
+    DEFAULT_CSS = """
+    AppFooter {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        color: $footer-foreground;
+        background: $footer-background;
+        .footer-key--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .footer-key--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        .app-footer--item { background: $footer-item-background; }
+        .app-footer--hover { background: $block-hover-background; }
+        .app-footer--separator { color: $foreground 20%; }
+    }
+    """
 
     def __init__(self) -> None:
-        super().__init__(compact=True)
-        self._fitted_width = 0
+        super().__init__()
+        #: The keys as last drawn (``render_line``), left to right, the palette's last.
+        self.shown: tuple[ShownKey, ...] = ()
         self._shown_keys: tuple[object, ...] | None = None
-        self._recomposing = False
-        self._recompose_again = False
+        self._hover: str | None = None  # the key under the mouse
+
+    def on_mount(self) -> None:
+        # Called as the bindings change (immediate), not after the screen's next refresh (as
+        # Textual's footer is): the keys change in the frame that shows what changed them (a
+        # search's answer taking the focus, the detail opening), not a tick or two later.
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed, immediate=True)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        """Recompose only when the keys shown would change (Textual's ``Footer`` recomposes on
-        every ``refresh_bindings``, and a recompose lays the whole screen out again: a stall of
-        30-60 ms while a run's progress redraws; ``bench/ui_latency.py``). A change is noted at
-        once, so the signals that follow before the recompose do not queue more.
-
-        It is called as the bindings change (``_subscribe_at_once``), and keys that are only
-        enabled or disabled are restyled then; a recompose comes next, not after the screen's
-        next refresh (as Textual's does). The keys change in the frame that shows what changed
-        them (a search's answer taking the focus, the detail opening), not in a frame of their
-        own a tick or two later, which kept a search key busy ~30 ms longer
-        (bench/app_scale.py "search emoji")."""
-        self._bindings_ready = True
+        """Repaint when the keys to show changed (a key came, went, or was enabled or
+        disabled): one line, no layout, as the footer is one line whatever it shows."""
         if not screen.app.app_focus or not self.is_attached or screen is not self.screen:
             return
         signature = self._keys_signature()
         if signature != self._shown_keys:
             self._shown_keys = signature
-            if not self._restyled_in_place():
-                self.call_next(self.recompose)
+            self.refresh()
 
-    def on_mount(self) -> None:
-        # Textual's Footer (its on_mount runs after this one) subscribes to have
-        # bindings_changed called after the messages queued before the signal; subscribed
-        # at once, a key enabled or disabled is restyled before the frame being made.
-        self.call_next(self._subscribe_at_once)
-
-    def _subscribe_at_once(self) -> None:
-        signal = self.screen.bindings_updated_signal
-        signal.unsubscribe(self)
-        signal.subscribe(self, self.bindings_changed, immediate=True)
+    def on_resize(self, event: events.Resize) -> None:
+        self.refresh()
 
     def _keys_signature(self) -> tuple[object, ...]:
         rows = self._ordered()
@@ -156,181 +207,138 @@ class AppFooter(Footer):
         )
         return keys.get(mode or "")
 
-    def compose(self) -> ComposeResult:
-        # Textual's Footer composes no key until the first bindings signal, then mounts them
-        # all in a pass of their own. On the screen being shown (the app's first screen) the
-        # keys are composed with the footer, so they arrive with the screen's first layout and
-        # the signal that follows changes nothing or only what changed (``bindings_changed``):
-        # ~20 ms less of the app's start at 120x36 (issue 13). Screens built ahead wait for
-        # the signal, as Textual's footer does.
-        if not self._bindings_ready and not self.screen.is_current:
-            return
-        self.set_reactive(Footer._bindings_ready, True)
-        plan = self._plan()
-        self._fitted_width = self.app.size.width
-        self._shown_keys = self._keys_signature()
-        self.styles.grid_size_columns = sum(1 for key in plan if not key.classes)
-        # A key starts with the footer's ``-compact`` class: its ``compact`` (True unless
-        # bound otherwise) adds it as it mounts, which restyled every key a second time before
-        # the first frame (issue 13). Already there, that is no change and no restyle.
-        compact = ("-compact",) if self.compact else ()
-        for key in plan:
-            widget = FooterKey(
-                key.key,
-                key.display,
-                key.description,
-                key.action,
-                classes=" ".join((*key.classes, *compact)),
-                disabled=key.disabled,
-                tooltip=key.tooltip,
-            )
-            yield widget if key.classes else widget.data_bind(compact=Footer.compact)
-
-    def _restyled_in_place(self) -> bool:
-        """When the keys to show are those shown, in the same order, some now enabled or
-        disabled (the search box taking the focus disables "/"): each changed key restyled
-        where it stands, no key widget built, and True. Mounting them again laid the whole
-        screen out (bench/app_scale.py "search", "detail")."""
-        old = list(self.query_children(FooterKey))
-        plan = self._plan()
-        if [_identity(k, state=False) for k in old] != [key.identity for key in plan]:
-            return False
-        for shown, (*_, disabled, tooltip, _classes) in zip(old, plan, strict=True):
-            if shown._disabled != disabled:
-                shown._disabled = disabled
-                shown.set_class(disabled, "-disabled")
-            if str(shown.tooltip or "") != tooltip:
-                shown.tooltip = tooltip or None
-        return True
-
-    async def recompose(self) -> None:
-        """Mount and remove only the keys that came or went: Textual's recompose mounts every
-        key again (each restyled twice as it binds ``compact``), which was the largest part of
-        opening or closing the observation detail, whose "esc Close" comes and goes
-        (``bench/app_scale.py`` "detail"). When no key stays, or those that stay are in another
-        order, all are mounted again, as Textual does.
-
-        One runs at a time: a resize asks for one after the refresh (from the app's queue) and
-        a change of bindings from the footer's own, and two run interleaved each mounted the
-        keys it found missing, so keys repeated and overflowed the line ("f5 Runs f2 C▏^p
-        paletteu" at 80x24 after a visit at 50x15; a fresh tester's finding, on 5426b4c too).
-        One asked for while another runs makes it plan again when it ends."""
-        if self._recomposing:
-            self._recompose_again = True
-            return
-        self._recomposing = True
-        try:
-            self._recompose_again = True
-            while self._recompose_again:
-                self._recompose_again = False
-                await self._recompose_once()
-        finally:
-            self._recomposing = False
-
-    async def _recompose_once(self) -> None:
-        if not self.is_attached or self._pruning or self._restyled_in_place():
-            return
-        old = list(self.query_children(FooterKey))
-        new = [w for w in compose(self) if isinstance(w, FooterKey)]  # all it composes
-        old_ids, new_ids = [_identity(k) for k in old], [_identity(k) for k in new]
-        kept = [i for i in new_ids if i in old_ids]
-        in_order = [i for i in old_ids if i in new_ids] == kept
-        async with self.batch():
-            if not kept or not in_order or len(set(old_ids)) != len(old_ids):
-                await self.query_children("*").exclude(".-textual-system").remove()
-                await self.mount_all(new)
-                return
-            gone = [k for k, i in zip(old, old_ids, strict=True) if i not in new_ids]
-            if gone:
-                await self.remove_children(gone)
-            staying: dict[tuple[object, ...], FooterKey] = dict(zip(old_ids, old, strict=True))
-            previous: FooterKey | None = None
-            for widget, ident in zip(new, new_ids, strict=True):
-                if ident not in staying:
-                    if previous is None:
-                        await self.mount(widget, before=0)
-                    else:
-                        await self.mount(widget, after=previous)
-                previous = staying.get(ident, widget)
-
-    def _plan(self) -> list[_PlannedKey]:
-        """The keys to show, in order (see the module docstring), as :meth:`compose` builds
-        them and :meth:`recompose` compares them with those shown."""
+    def _plan(self) -> list[ShownKey]:
+        """The keys to show, in order (see the module docstring), placed as Textual's compact
+        footer places them: each key "^s Start" and a cell of margin; the palette's key at the
+        right edge, "▏^p palette" and its margin (:data:`PALETTE_WIDTH` cells)."""
         rows = self._ordered()
-        items = [
-            (b.key, self.app.get_key_display(b), b.description, rank) for b, _, _, rank in rows
-        ]
+        display = self.app.get_key_display
+        items = [(b.key, display(b), b.description, rank) for b, _, _, rank in rows]
         keep = fit_keys(items, self.app.size.width, self._current_key())
-        plan = [
-            _PlannedKey(
-                b.key,
-                self.app.get_key_display(b),
-                b.description,
-                b.action,
-                not enabled,
-                str(tooltip or ""),
-                (),
-            )
-            for b, enabled, tooltip, _ in rows
-            if b.key in keep
-        ]
-        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette is not None:
-            _node, binding, enabled, _tooltip = palette
+        plan: list[ShownKey] = []
+        x = 0
+        for binding, enabled, tooltip, _ in rows:
+            if binding.key not in keep:
+                continue
+            width = _drawn_width(display(binding), binding.description)
             plan.append(
-                _PlannedKey(
+                ShownKey(
                     binding.key,
-                    self.app.get_key_display(binding),
+                    display(binding),
+                    binding.description,
+                    binding.action,
+                    not enabled,
+                    str(tooltip or ""),
+                    False,
+                    x,
+                    width,
+                )
+            )
+            x += width + 1
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.app.ENABLE_COMMAND_PALETTE and palette is not None:
+            _node, binding, enabled, _tooltip = palette
+            width = 1 + _drawn_width(display(binding), binding.description)  # the border, too
+            plan.append(
+                ShownKey(
+                    binding.key,
+                    display(binding),
                     binding.description,
                     binding.action,
                     not enabled,
                     binding.tooltip or binding.description,
-                    ("-command-palette",),
+                    True,
+                    self.size.width - width - 1,
+                    width,
                 )
             )
         return plan
 
-    def on_resize(self, event: Resize) -> None:
-        if self._bindings_ready and self.app.size.width != self._fitted_width:
-            self.call_after_refresh(self.recompose)
+    def render_line(self, y: int) -> Strip:
+        """The line of keys, drawn as Textual's compact footer draws its FooterKey widgets:
+        each key's parts in the colours its rules give (the theme's footer variables), and
+        between keys the footer's background alone (no text colour, as a container's blank)."""
+        width = self.size.width
+        footer_bg = self.background_colors[1]
+        blank = Style(bgcolor=footer_bg.rich_color)
+        if y:
+            return Strip.blank(width, blank)
+        plan = self._plan()
+        self.shown = tuple(plan)
+        self._shown_keys = self._keys_signature()
+        segments: list[Segment] = []
+        used = 0
+        for key in plan:
+            start = key.x + 1 if key.palette else key.x  # the palette's border comes first
+            if key.palette and used > key.x:  # drawn over the keys that run under it
+                segments = list(Strip(segments).crop(0, key.x))
+                used = key.x
+            if start - (1 if key.palette else 0) > used:
+                segments.append(Segment(" " * (start - (1 if key.palette else 0) - used), blank))
+            if key.palette:
+                separator = self.get_component_styles("app-footer--separator").color
+                edge_bg = self._under(key, footer_bg)
+                edge = Style(color=(footer_bg + separator).rich_color, bgcolor=edge_bg.rich_color)
+                segments.append(Segment("▏", edge))  # "border-left: vkey $foreground 20%"
+            segments.extend(self._key_segments(key, footer_bg))
+            used = key.x + key.width
+        if used < width:
+            segments.append(Segment(" " * (width - used), blank))
+        return Strip(segments).crop(0, width).simplify()
 
+    def _under(self, key: ShownKey, footer_bg: Color) -> Color:
+        """A key's background: the footer's, under the key's own (or the hover's)."""
+        layer = "app-footer--hover" if key.key == self._hover else "app-footer--item"
+        return footer_bg + self.get_component_styles(layer).background
 
-class _PlannedKey(NamedTuple):
-    """A footer key to show (``AppFooter._plan``), before any widget is built for it."""
+    def _key_segments(self, key: ShownKey, footer_bg: Color) -> list[Segment]:
+        """``^s Start`` as FooterKey (compact) draws it: bold key, its description, dimmed
+        when disabled."""
+        item_bg = self._under(key, footer_bg)
+        # The key's own style under its parts' (FooterKey's ``stylize_before(rich_style)``).
+        under = self.rich_style + Style(bgcolor=item_bg.rich_color)
+        if key.disabled:
+            under += Style(dim=True)
+        parts: list[Segment] = []
+        for component, text in (
+            ("footer-key--key", key.display),
+            ("footer-key--description", f" {key.description}" if key.description else ""),
+        ):
+            styles = self.get_component_styles(component)
+            color = styles.color if styles.has_rule("color") else self.styles.color
+            bgcolor = (item_bg + styles.background).rich_color
+            if text:
+                style = under + Style(color=color.rich_color, bgcolor=bgcolor) + styles.text_style
+                parts.append(Segment(text, style))
+        return parts
 
-    key: str
-    display: str
-    description: str
-    action: str
-    disabled: bool
-    tooltip: str
-    classes: tuple[str, ...]
+    def _key_at(self, x: int) -> ShownKey | None:
+        for key in self.shown:
+            if key.x <= x < key.x + key.width:
+                return key
+        return None
 
-    @property
-    def identity(self) -> tuple[object, ...]:
-        """As :func:`_identity` with ``state=False`` says of the key's widget."""
-        return (self.key, self.display, self.description, self.action, *self.classes)
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover_on(self._key_at(event.x))
 
+    def on_leave(self, event: events.Leave) -> None:
+        self._hover_on(None)
 
-def _identity(key: FooterKey, *, state: bool = True) -> tuple[object, ...]:
-    """What a footer key shows and does: two keys alike in this are interchangeable (its
-    ``-compact`` class follows the footer's, set once it is mounted). ``state=False`` leaves
-    out what can change in place: whether it is enabled, and its tooltip."""
-    classes = set(key.classes) - {"-compact"}
-    if not state:
-        return (
-            key.key,
-            key.key_display,
-            key.description,
-            key.action,
-            *sorted(classes - {"-disabled"}),
-        )
-    return (
-        key.key,
-        key.key_display,
-        key.description,
-        key.action,
-        key._disabled,
-        str(key.tooltip or ""),
-        tuple(sorted(classes)),
-    )
+    def _hover_on(self, key: ShownKey | None) -> None:
+        name = None if key is None else key.key
+        if name == self._hover:
+            return
+        self._hover = name
+        self.styles.pointer = "default" if key is None else "pointer"
+        self.tooltip = (key.tooltip or None) if key is not None else None
+        self.refresh()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """As clicking Textual's footer key does: the key pressed, or a bell when disabled."""
+        key = self._key_at(event.x)
+        if key is None:
+            return
+        if key.disabled:
+            self.app.bell()
+        else:
+            self.app.simulate_key(key.key)
