@@ -50,7 +50,7 @@ class Sent:
     changes: list[str] = field(default_factory=list)  #: values changed while sending
 
 
-#: A row a dry run found storable as it stands and only counts (see :func:`_walk`).
+#: A row a dry run found storable as it stands and only counts (see ``walk.walk``).
 COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
 
 
@@ -63,7 +63,7 @@ class ExportTarget(abc.ABC):
     #: Whether :meth:`present` needs the mirror's ledger (Inngest) or asks the target (Postgres).
     uses_ledger: bool = False
     #: Whether an apply may walk the mirror ahead of the sends, in another thread (see
-    #: ``common._steps``): :meth:`present` and :meth:`prepare` are then called from that
+    #: ``walk.steps``): :meth:`present` and :meth:`prepare` are then called from that
     #: thread while :meth:`send` runs, and must not depend on the ledger or on earlier sends.
     read_ahead: bool = False
     #: At most this many rows, and (where not None) this many bytes of payload, per send.
