@@ -7,14 +7,21 @@ say which rows it already holds, make a row ready to send (or refuse it), send a
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EXIT_INCOMPLETE, BackfillError
 from ..store.exports import ObservationRow
 
-__all__ = ["COUNTED", "ExportError", "ExportFailed", "ExportTarget", "Prepared", "Sent"]
+__all__ = [
+    "COUNTED",
+    "ExportError",
+    "ExportFailed",
+    "ExportTarget",
+    "Prepared",
+    "Sent",
+]
 
 
 class ExportError(BackfillError):
@@ -69,6 +76,8 @@ class ExportTarget(abc.ABC):
     #: At most this many rows, and (where not None) this many bytes of payload, per send.
     max_batch_rows: int = 500
     max_batch_bytes: int | None = None
+    #: Whether :meth:`holds_exactly` can tell cheaply what the destination holds (``digest.py``).
+    digests: bool = False
 
     @property
     @abc.abstractmethod
@@ -87,6 +96,17 @@ class ExportTarget(abc.ABC):
         ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`).
         Successive calls of one walk get successive chunks of the mirror's sourceIds in
         ascending byte order (apart from the rare id cleaning changed)."""
+
+    def holds_exactly(
+        self, workspace: str, count: int, source_ids: Iterable[list[str] | None]
+    ) -> bool:
+        """Whether the destination holds, for ``workspace``, exactly the ``count`` sourceIds
+        that ``source_ids`` yields in chunks (the mirror's, each once; a None chunk holds an
+        id the export would clean, and the answer is then False), each once and nothing else,
+        told by comparing digests (``digest.py``), not ids. False as well where it cannot tell.
+        Called, where :attr:`digests`, once per walk before :meth:`present`; raises
+        :class:`ExportError` when the destination fails."""
+        return False
 
     @abc.abstractmethod
     def prepare(

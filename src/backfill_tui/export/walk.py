@@ -8,6 +8,10 @@ counted), checked against what the destination can hold (a row that cannot be he
 *refused*, with its reason, and the others go on), and grouped into the batches a send uses.
 ``common.py``'s dry run and apply both run it, which is what makes the dry run predict the apply.
 
+Before its first chunk, the walk asks whether the destination holds exactly the mirror's
+sourceIds (``digest.py``): then nothing is new, every observation is skipped at once, and no id
+is compared.
+
 For an apply, :func:`steps` runs the walk ahead of the sends in a thread of its own (where the
 destination allows it) and :class:`Ledger` records each delivered batch in the mirror from
 another, one batch behind, so reading the mirror, sending and recording overlap.
@@ -32,6 +36,7 @@ from ..store.exports import (
     record_export_keys,
     record_exports,
 )
+from .digest import held_whole
 from .outcome import REFUSED_EXAMPLES, Tally
 from .target import COUNTED, ExportTarget, Prepared
 from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
@@ -74,6 +79,11 @@ def walk(
     unflagged rows are not even read: each stands in the batch as :data:`COUNTED`.
     ``sampler`` sees each storable row's occurred_at, mirror id and row (None if only counted).
     """
+    held = held_whole(conn, target, workspace, run_id)  # nothing new: all skipped at once
+    tally.total += held
+    tally.skipped += held
+    if held:
+        return
     flag_sql = suspect_sql(target.limits())
     light = counting and target.max_batch_bytes is None
     current: list[Prepared] = []
