@@ -65,8 +65,8 @@ def held_whole(conn: Any, target: ExportTarget, workspace: str, run_id: str | No
     run's), when the destination holds exactly their sourceIds (the module's rule); else 0.
 
     ``conn`` reads the mirror. The destination is asked only if :attr:`ExportTarget.digests`,
-    and given the mirror's count first, so that where the counts differ (the usual case when
-    something is new) the answer costs one count on each side and no id is read. Raises what
+    and given the mirror's count, so that where the counts differ (the usual case when
+    something is new) the answer costs one read of the table and no id is read. Raises what
     the destination's :meth:`~.target.ExportTarget.holds_exactly` raises."""
     if not target.digests:
         return 0

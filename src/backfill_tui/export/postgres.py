@@ -181,13 +181,12 @@ def _copy_line(row: ObservationRow) -> str:
     return "\t".join([_copy_score(row.significance_score), *values, _BACKFILL]) + "\n"
 
 
-# How many rows the table holds for a workspace, then their digest (digest.py): the count
-# alone is one read of the (workspace_id, source_id) index, so a table whose count differs from
-# the mirror's is never hashed. The hash is PostgreSQL's own 64-bit hashtextextended, over the
-# text's bytes ("C": a nondeterministic collation would hash equal texts that differ), summed as
-# numeric (no overflow); the mirror's ids are sent to be hashed by the same function.
+# How many rows the table holds for a workspace and their digest (digest.py), in one read; a
+# table whose count differs from the mirror's is then not compared further. The hash is
+# PostgreSQL's own 64-bit hashtextextended, over the text's bytes ("C": a nondeterministic
+# collation would hash equal texts that differ), summed as numeric (no overflow); the mirror's
+# ids are sent to be hashed by the same function.
 _HASH = 'hashtextextended({} COLLATE "C", 0)'
-_COUNT = f"SELECT count(*) FROM {TABLE} WHERE workspace_id = %s"
 _DIGEST = (
     f"SELECT count(*), coalesce(sum({_HASH.format('source_id')}::numeric), 0) FROM {TABLE} "
     "WHERE workspace_id = %s"
@@ -472,14 +471,13 @@ class PostgresTarget(ExportTarget):
         if self.create_schema and not self._schema_created:
             return False  # no table yet (a dry run's): it holds nothing
         with self._errors():
-            (held,) = self.conn.execute(_COUNT, (workspace,)).fetchone() or (0,)
-            if held != count:
-                return False
+            row = self.conn.execute(_DIGEST, (workspace,)).fetchone()
+            if row is None or int(row[0]) != count:
+                return False  # the usual answer when something is new: no id is read
             try:
-                # One pipeline: the server hashes the table, then each chunk, while the next
-                # chunk is read from the mirror; the answers come back at the end.
+                # One pipeline: the server hashes each chunk while the next one is read from
+                # the mirror; the answers come back at the end.
                 with self.conn.pipeline():
-                    table = self.conn.execute(_DIGEST, (workspace,))
                     parts, seen = [], 0
                     for ids in source_ids:
                         if ids is None:
@@ -489,11 +487,9 @@ class PostgresTarget(ExportTarget):
                         parts.append(self.conn.execute(_HASH_SUM, (text,)))
             except psycopg.DataError:  # e.g. a character the database's encoding lacks
                 return False
-            rows = [table.fetchone(), *(part.fetchone() for part in parts)]
-        if seen != count or any(row is None for row in rows):
-            return False
-        theirs, ours = rows[0], [row[0] for row in rows[1:] if row is not None]
-        return theirs is not None and (int(theirs[0]), int(theirs[1])) == (count, sum(ours))
+            sums = [part.fetchone() for part in parts]
+        ours = sum(int(part[0]) for part in sums if part is not None)
+        return seen == count and None not in sums and int(row[1]) == ours
 
     def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         # The table is the truth (it may have been emptied or recreated since the ledger said
