@@ -9,9 +9,9 @@ workspace at once cannot both write a row (the second waits for the first to fin
 its rows there). (Production's own capture workflow does not take this lock; a webhook landing
 while an export runs could still race it, as two webhooks can today.)
 
-Before anything else, a walk asks for the table's :meth:`~PostgresTarget.digest` of the
-workspace (a count, then the sum of one hash per sourceId: ``digest.py``); where it equals the
-mirror's, nothing is new and the walk ends there. Otherwise the table's sourceIds are streamed in
+Before anything else, a walk asks :meth:`~PostgresTarget.holds_exactly`: the table's count and
+sum of one hash per sourceId for the workspace against the mirror's, hashed by the server too
+(``digest.py``); where they agree, nothing is new and the walk ends there. Otherwise the table's sourceIds are streamed in
 byte order on a connection of their own and merged against the mirror's (:class:`_SortedIds`),
 one sequential read instead of a probe per row.
 Each batch is then one transaction whose ``COPY`` writes the rows the merge did not find
