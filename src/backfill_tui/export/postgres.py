@@ -9,8 +9,11 @@ workspace at once cannot both write a row (the second waits for the first to fin
 its rows there). (Production's own capture workflow does not take this lock; a webhook landing
 while an export runs could still race it, as two webhooks can today.)
 
-The table's sourceIds are streamed in byte order on a connection of their own and merged
-against the mirror's (:class:`_SortedIds`), one sequential read instead of a probe per row.
+Before anything else, a walk asks :meth:`~PostgresTarget.holds_exactly`: the table's count and
+sum of one hash per sourceId for the workspace against the mirror's, hashed by the server too
+(``digest.py``); where they agree, nothing is new and the walk ends there. Otherwise the table's sourceIds are streamed in
+byte order on a connection of their own and merged against the mirror's (:class:`_SortedIds`),
+one sequential read instead of a probe per row.
 Each batch is then one transaction whose ``COPY`` writes the rows the merge did not find
 straight into the table. No row can be written by another export between the read and the
 COPY, since the lock is held throughout, so this is the same exactly-once rule as an
@@ -43,7 +46,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import quote
@@ -178,6 +181,20 @@ def _copy_line(row: ObservationRow) -> str:
     return "\t".join([_copy_score(row.significance_score), *values, _BACKFILL]) + "\n"
 
 
+# How many rows the table holds for a workspace and their digest (digest.py), in one read; a
+# table whose count differs from the mirror's is then not compared further. The hash is
+# PostgreSQL's own 64-bit hashtextextended, over the text's bytes ("C": a nondeterministic
+# collation would hash equal texts that differ), summed as numeric (no overflow); the mirror's
+# ids are sent to be hashed by the same function.
+_HASH = 'hashtextextended({} COLLATE "C", 0)'
+_DIGEST = (
+    f"SELECT count(*), coalesce(sum({_HASH.format('source_id')}::numeric), 0) FROM {TABLE} "
+    "WHERE workspace_id = %s"
+)
+_HASH_SUM = (
+    f"SELECT coalesce(sum({_HASH.format('s')}::numeric), 0) "
+    "FROM json_array_elements_text(%s::json) AS s"
+)
 # The workspace's sourceIds in byte order (as the mirror walks them), read on a connection of
 # their own; a walk merges its chunks against them.
 _SORTED = f'SELECT source_id FROM {TABLE} WHERE workspace_id = %s ORDER BY source_id COLLATE "C"'
@@ -223,6 +240,7 @@ class PostgresTarget(ExportTarget):
     kind = "postgres"
     skip_reason = "already in the table"
     read_ahead = True  # present() reads its own connection; send() its own
+    digests = True
 
     def __init__(
         self, dsn: str, *, create_schema: bool = False, batch_size: int = BATCH_SIZE
@@ -397,10 +415,9 @@ class PostgresTarget(ExportTarget):
         if self.create_schema:
             return
         self._check_foreign_key(workspace)
-        # Start reading the table's sourceIds now: the server sorts them while the walk
-        # reads the mirror's first chunk. (The caller closes the target on any error.)
-        with self._errors():
-            self._start_merge(workspace)
+        if self._apply:  # before the digest and the merge read (the caller closes on error)
+            with self._errors():
+                self._lock(workspace)
 
     def _check_foreign_key(self, workspace: str) -> None:
         # A foreign key on workspace_id (production's points at lightfast_org_workspaces): the
@@ -446,6 +463,33 @@ class PostgresTarget(ExportTarget):
             for statement in DDL:
                 self.conn.execute(statement)
         self._schema_created = True
+
+    def holds_exactly(
+        self, workspace: str, count: int, source_ids: Iterable[list[str] | None]
+    ) -> bool:
+        # Read after an apply's lock (check()): no other export writes until the apply ends.
+        if self.create_schema and not self._schema_created:
+            return False  # no table yet (a dry run's): it holds nothing
+        with self._errors():
+            row = self.conn.execute(_DIGEST, (workspace,)).fetchone()
+            if row is None or int(row[0]) != count:
+                return False  # the usual answer when something is new: no id is read
+            try:
+                # One pipeline: the server hashes each chunk while the next one is read from
+                # the mirror; the answers come back at the end.
+                with self.conn.pipeline():
+                    parts, seen = [], 0
+                    for ids in source_ids:
+                        if ids is None:
+                            return False
+                        seen += len(ids)
+                        text = json.dumps(ids, ensure_ascii=False)
+                        parts.append(self.conn.execute(_HASH_SUM, (text,)))
+            except psycopg.DataError:  # e.g. a character the database's encoding lacks
+                return False
+            sums = [part.fetchone() for part in parts]
+        ours = sum(int(part[0]) for part in sums if part is not None)
+        return seen == count and None not in sums and int(row[1]) == ours
 
     def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         # The table is the truth (it may have been emptied or recreated since the ledger said

@@ -7,14 +7,21 @@ say which rows it already holds, make a row ready to send (or refuse it), send a
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EXIT_INCOMPLETE, BackfillError
 from ..store.exports import ObservationRow
 
-__all__ = ["COUNTED", "ExportError", "ExportFailed", "ExportTarget", "Prepared", "Sent"]
+__all__ = [
+    "COUNTED",
+    "ExportError",
+    "ExportFailed",
+    "ExportTarget",
+    "Prepared",
+    "Sent",
+]
 
 
 class ExportError(BackfillError):
@@ -50,7 +57,7 @@ class Sent:
     changes: list[str] = field(default_factory=list)  #: values changed while sending
 
 
-#: A row a dry run found storable as it stands and only counts (see :func:`_walk`).
+#: A row a dry run found storable as it stands and only counts (see ``walk.walk``).
 COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
 
 
@@ -63,12 +70,14 @@ class ExportTarget(abc.ABC):
     #: Whether :meth:`present` needs the mirror's ledger (Inngest) or asks the target (Postgres).
     uses_ledger: bool = False
     #: Whether an apply may walk the mirror ahead of the sends, in another thread (see
-    #: ``common._steps``): :meth:`present` and :meth:`prepare` are then called from that
+    #: ``walk.steps``): :meth:`present` and :meth:`prepare` are then called from that
     #: thread while :meth:`send` runs, and must not depend on the ledger or on earlier sends.
     read_ahead: bool = False
     #: At most this many rows, and (where not None) this many bytes of payload, per send.
     max_batch_rows: int = 500
     max_batch_bytes: int | None = None
+    #: Whether :meth:`holds_exactly` can tell cheaply what the destination holds (``digest.py``).
+    digests: bool = False
 
     @property
     @abc.abstractmethod
@@ -87,6 +96,17 @@ class ExportTarget(abc.ABC):
         ``recorded`` is what the mirror's ledger says among them (only if :attr:`uses_ledger`).
         Successive calls of one walk get successive chunks of the mirror's sourceIds in
         ascending byte order (apart from the rare id cleaning changed)."""
+
+    def holds_exactly(
+        self, workspace: str, count: int, source_ids: Iterable[list[str] | None]
+    ) -> bool:
+        """Whether the destination holds, for ``workspace``, exactly the ``count`` sourceIds
+        that ``source_ids`` yields in chunks (the mirror's, each once; a None chunk holds an
+        id the export would clean, and the answer is then False), each once and nothing else,
+        told by comparing digests (``digest.py``), not ids. False as well where it cannot tell.
+        Called, where :attr:`digests`, once per walk before :meth:`present`; raises
+        :class:`ExportError` when the destination fails."""
+        return False
 
     @abc.abstractmethod
     def prepare(

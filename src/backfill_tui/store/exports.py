@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -147,6 +147,26 @@ def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | N
         sql += " AND run_id = ?"
         args += (run_id,)
     return int(conn.execute(sql, args).fetchone()[0])
+
+
+def source_id_bytes(
+    conn: sqlite3.Connection, workspace: str, run_id: str | None, size: int
+) -> Iterator[list[bytes]]:
+    """The workspace's sourceIds (only those a given run first stored) as the bytes SQLite
+    holds (UTF-8 unless a writer stored otherwise: nothing is decoded, so nothing fails), in
+    lists of at most ``size``, in no particular order. Without ``run_id`` it reads only the
+    (workspace_id, source_id) index. One read transaction while it is iterated."""
+    sql = "SELECT CAST(source_id AS BLOB) FROM observations WHERE workspace_id = ?"
+    args: tuple[Any, ...] = (workspace,)
+    if run_id is not None:
+        sql += " AND run_id = ?"
+        args += (run_id,)
+    cursor = conn.execute(sql, args)
+    try:
+        while rows := cursor.fetchmany(size):
+            yield [row[0] for row in rows]
+    finally:
+        cursor.close()
 
 
 def observation_keys(
