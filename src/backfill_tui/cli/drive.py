@@ -85,8 +85,9 @@ def drive(
     from ..engine.summary import BudgetLog
     from ..errors import MirrorError, StorageError
     from .display import HeadlessDisplay
-    from .signals import stop_on_signals
+    from .signals import begun, stop_on_signals
 
+    begun()  # a Ctrl-C outside the run's own handling now says "cancelled" (cli._main)
     stopped: BackfillError | None = None
     # One Stop for the run and its summary: a second Ctrl-C while either goes on only says the
     # command is already stopping (signals.py), so the summary and the resume line still come.

@@ -104,6 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
     from ..terms import db_flag, plural, suggest
     from .drive import check_side_outputs, drive
+    from .signals import begun
 
     request = RunRequest(
         workspace=validate_workspace(args.workspace),  # before any file is made
@@ -134,9 +135,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 simulator_text=sim_text,
                 recorded_to=recorder.path if recorder is not None else None,
             )
-        except BackfillError:  # refused by the plan (an entity no source has, no token): no file
-            discard = made
+        except (BackfillError, KeyboardInterrupt):  # refused by the plan (an entity no source
+            discard = made  # has, no token) or a Ctrl-C before it was stored: no file
             raise
+        begun()  # the run is stored: a Ctrl-C from here on cancels it (cli._main)
         flag = db_flag(getattr(args, "db", None))
         if recorder is None:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)

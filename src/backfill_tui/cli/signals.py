@@ -48,6 +48,7 @@ __all__ = [
     "EXIT_FORCED",
     "STOP_SIGNALS",
     "Stop",
+    "begun",
     "cancel_on_signals",
     "on_quit",
     "stop_on_signals",
@@ -86,6 +87,11 @@ class Stop:
     #: table and shows the cursor: left as it was, the table stood after the quit line, the
     #: process gone, a tester's finding).
     before_quit: Callable[[], None] | None = None
+    #: The command has begun changing something (a run planned in the mirror, or driven): a
+    #: Ctrl-C outside the run's own handling then says "cancelled", status 1; before it, the
+    #: command had read and written nothing, and says so as a Ctrl-C while starting does
+    #: (``cli._main``; set by :func:`begun`).
+    begun: bool = False
     #: The first stop signal has been acted on: the run's task cancelled (:attr:`cancel`) or
     #: :class:`KeyboardInterrupt` raised in the main thread.
     acted: bool = field(default=False, repr=False)
@@ -221,6 +227,13 @@ def stop_on_signals() -> Iterator[Stop]:
             signal.signal(signum, handler)
         if watch is not None:
             watch.close()
+
+
+def begun() -> None:
+    """Note that the command has begun changing something (:attr:`Stop.begun` of the block the
+    command runs in, if any): a run planned or started."""
+    if _current is not None:
+        _current.begun = True
 
 
 def on_quit(then: str) -> None:
