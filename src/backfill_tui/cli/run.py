@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
     from ..terms import db_flag, plural, suggest
     from .drive import check_side_outputs, drive
-    from .signals import begun
+    from .signals import begun, on_quit_abandon
 
     request = RunRequest(
         workspace=validate_workspace(args.workspace),  # before any file is made
@@ -144,7 +144,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         engine.subscribe(recorder.observe)  # the run's end goes into the recording
         with recorder.recording(environment, run):
-            code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+            on_quit_abandon(recorder.abandon)  # a quit at once removes the unfinished file
+            try:
+                code = drive(
+                    engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag
+                )
+            finally:
+                on_quit_abandon(None)  # sealing (or discarding) it is the block's
         if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
             again = suggest(f"replay {shlex.quote(str(recorder.path))}")
             sys.stderr.write(
