@@ -327,6 +327,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         records = self.mirror.streams(run.id)
         progress = RunProgress(run, records, self.clock.now(), totals)
+        progress.recall_quotas(self.mirror.run_sources(run.id))  # as last reported
         if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:  # elapsed: to its last page
             progress.mark_interrupted(self.mirror.last_page_at(run.id))
         if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
