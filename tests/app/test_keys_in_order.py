@@ -13,13 +13,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import make_app, open_export, wait_until
+from app_support import make_app, open_export, populate, wait_until
 from textual import events
 from textual.app import App
 from textual.widgets import Input
 
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.screens.trigger import TriggerScreen
 
 NAMED = {" ": "space", ":": "colon", "/": "slash"}
 
@@ -132,5 +133,25 @@ def test_a_burst_opening_observations_and_searching_fills_the_search_box(
             await wait_until(pilot, lambda: search.value.endswith("x"))
             assert search.value == "fix"
             assert app.focused is search
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_opening_the_trigger_dialog_types_into_its_first_field(tmp_path: Path) -> None:
+    """ctrl+t (a priority key, never forwarded) opening the trigger dialog, then "org_9" at
+    once: every character lands in its Clerk org field (the "o" was lost)."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_export(pilot)
+            burst(app, ["ctrl+t", *"org_9"])
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, TriggerScreen) and app.screen.is_mounted
+            )
+            field = app.screen.query_one("#trigger-org", Input)
+            await wait_until(pilot, lambda: field.value.endswith("9"))
+            assert field.value == "org_9"
 
     asyncio.run(scenario())
