@@ -21,6 +21,7 @@ from app_support import (
 )
 from textual.widgets import DataTable, Input
 
+from backfill_tui.cli.app import app_ended
 from backfill_tui.engine.background import BackgroundRun
 from backfill_tui.engine.process import ProcessRun
 from backfill_tui.engine.run import RunRequest, SourceSpec
@@ -104,7 +105,12 @@ def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(
 
 
 @WHERE
-def test_quit_mid_run_cancels_it_then_exits(tmp_path: Path, run_process: bool) -> None:
+def test_quit_mid_run_cancels_it_then_exits(
+    tmp_path: Path, run_process: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Quitting mid-run (asked first) cancels the run, exits 1 as the README says of a
+    cancelled run (it exited 0: a fresh tester's finding) and, the app closed, says as the
+    command line does how to go on."""
     app = make_app(
         tmp_path,
         environment=paced_environment("scale=2", latency=1.0),
@@ -131,9 +137,15 @@ def test_quit_mid_run_cancels_it_then_exits(tmp_path: Path, run_process: bool) -
             return run_id
 
     run_id = asyncio.run(scenario())
-    assert app.return_code == 0
+    assert app.return_code == 1
     run = app.mirror.get_run(run_id)
     assert run is not None and run.status == "cancelled"
+    capsys.readouterr()
+    assert app_ended(app) == 1
+    assert capsys.readouterr().err.startswith(
+        f"run {run_id} cancelled; what was stored is kept. To continue it: "
+        f"backfill-tui resume {run_id} --db {app.mirror.path}"
+    )
     assert not [s for s in app.mirror.streams(run_id) if s.status in ("pending", "running")]
 
 

@@ -1,5 +1,6 @@
 """`r` on a replayed run that stopped where its recording ends (F5, select it, `r`) says the
-engine's reason, as the CLI's `resume` does, not "this run completed; nothing to retry" (the
+engine's reason, as the CLI's `resume` does (in the app's words: its Record to field, not
+`run ... --record FILE`), not "this run completed; nothing to retry" (the
 dashboard shows it cancelled); and the replay's elapsed time is the same at its end and once
 reopened (it showed 00:01, then 00:10 after the key: tester's findings)."""
 
@@ -84,8 +85,12 @@ def test_retrying_a_replay_at_its_recordings_end_gives_the_engines_reason(tmp_pa
     assert not any("this run completed" in n for n in notices), notices
     assert any(
         "replayed all its recording holds" in n
-        and "resume the recorded run in the mirror it was recorded in, or record a new run" in n
+        and "resume the recorded run in the mirror it was recorded in, or record a new run "
+        "with Record to on the connect screen"
+        in n
         for n in notices
     ), notices
+    # In the app's words: its field, not the CLI's `run ... --record FILE` half translated
+    assert not any("`run" in n or "Record to FILE" in n for n in notices), notices
     # The replay's own duration on its recording's clock: page 1 answered after its 6 s wait.
     assert elapsed[0] == elapsed[1] and elapsed[0] >= 6, elapsed

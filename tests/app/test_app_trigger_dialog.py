@@ -1,13 +1,15 @@
 """The "Trigger in production" dialog as a person meets it: the sources production cannot
-backfill (Linear, Sentry) are named on screen, not cut off after "Left out:", and what is typed
-as soon as it opens lands in its first input (the Clerk org)."""
+backfill (Linear, Sentry) and the entity types it cannot (GitHub's push) are named on screen,
+not cut off after "Left out:", what is typed as soon as it opens lands in its first input (the
+Clerk org), and the footer shows the dialog's keys, not the export screen's."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, make_app, populate, wait_until
+from app_support import SIZE, make_app, open_export, populate, wait_until
+from screen_text import screen_lines
 from textual.widgets import Button, Input, Label
 
 from backfill_tui.screens.export import ExportScreen
@@ -38,9 +40,11 @@ def test_left_out_sources_are_shown_and_typing_goes_to_the_first_input(tmp_path:
             text = str(left.content)
             assert "linear:ENG: linear has no backfill connector" in text
             assert "sentry:acme/rocket: sentry has no backfill connector" in text
+            # GitHub's push stream, which production cannot backfill (left out unsaid before)
+            assert "github:acme/rocket: push (production has no backfill for it)" in text
             # on screen: every line of it is drawn (not clipped under the scrolled rows)
             region = left.region
-            assert region.height == 3
+            assert region.height == 4
             for y in range(region.y, region.bottom):
                 assert modal.get_widget_at(region.x, y)[0] is left
             await pilot.press("o", "r", "g", "_", "9")
@@ -76,5 +80,25 @@ def test_at_80x24_the_dry_runs_answer_and_the_buttons_can_be_reached(tmp_path: P
             await pilot.pause()
             region = close.region
             assert 0 <= region.y < 24 and modal.get_widget_at(region.x + 1, region.y)[0] is close
+
+    asyncio.run(scenario())
+
+
+def test_the_footer_shows_the_dialogs_keys(tmp_path: Path) -> None:
+    """While the dialog is open the footer at the bottom names its keys (Close, Dry run), not
+    the export screen's below it (a fresh tester's finding: "^s Export" showed through)."""
+    app = make_app(tmp_path)
+    populate(app, *EVERY_PROVIDER, days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_export(pilot)
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            await pilot.pause()
+            await pilot.pause()
+            last = screen_lines(app)[-1]
+            assert "Close" in last and "Dry run" in last, last
+            assert "Export" not in last and "Trigger" not in last, last
 
     asyncio.run(scenario())

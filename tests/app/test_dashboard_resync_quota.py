@@ -51,3 +51,27 @@ def test_a_resync_answered_304_still_shows_the_quota(tmp_path: Path, tokens: int
                 assert re.search(r"quota \d+/5000 left$", line), line
 
     asyncio.run(scenario())
+
+
+def test_a_reopened_run_shows_the_quota_its_sources_last_reported(tmp_path: Path) -> None:
+    """A past run opened from Runs (F5, enter) shows each source's quota as its run last saw
+    it (a fresh tester's finding: the source lines of a reopened or resumed run had none; it
+    came only from the events of a run watched live)."""
+    app = make_app(tmp_path)
+    populate(app, SOURCE, "vercel:acme/rocket-web", days=7)
+    simulator = app.environment.simulator
+    assert simulator is not None
+    left = {p: 5000 - simulator.quota_spent(p) for p in ("github", "vercel")}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f5", "enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await settle(pilot)
+            headers = [str(h.render()).splitlines()[0] for h in app.screen.query(SourceHeader)]
+            assert headers == [
+                f"{SOURCE} · quota {left['github']}/5000 left",
+                f"vercel:acme/rocket-web · quota {left['vercel']}/5000 left",
+            ], headers
+
+    asyncio.run(scenario())

@@ -13,12 +13,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import make_app, open_export, wait_until
+from app_support import make_app, open_export, populate, wait_until
 from textual import events
 from textual.app import App
 from textual.widgets import Input
 
 from backfill_tui.screens.export import ExportScreen
+from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.screens.trigger import TriggerScreen
 
 NAMED = {" ": "space", ":": "colon", "/": "slash"}
 
@@ -85,5 +87,71 @@ def test_a_burst_choosing_inngest_and_tabbing_on_types_into_the_event_key(
             assert screen.kind == "inngest"
             assert _values(screen)["event-key"] == "key123", _values(screen)
             assert _values(screen)["dsn"] == ""
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_opening_export_types_every_key_into_its_first_field(tmp_path: Path) -> None:
+    """``tmux send-keys F6 abcdefghij`` the first time F6 opens: all ten characters land in
+    the field the new screen focuses (a fresh tester's finding: the first was lost, read
+    before the new screen had placed its focus)."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            burst(app, ["f6", *"abcdefghij"])
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.is_mounted
+            )
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            await _drained(pilot, screen, "j")
+            assert _values(screen)["dsn"] == "abcdefghij", _values(screen)
+            assert app.focused is screen.query_one("#dsn", Input)
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_opening_observations_and_searching_fills_the_search_box(
+    tmp_path: Path,
+) -> None:
+    """F4 the first time, then "/fix", sent at once: the "/" waits for the new screen (read
+    before it had its widgets, its binding failed to find the search box and the app
+    crashed), and "fix" lands in the box."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            burst(app, ["f4", "/", *"fix"])
+            await wait_until(
+                pilot,
+                lambda: isinstance(app.screen, ObservationsScreen) and app.screen.is_mounted,
+            )
+            search = app.screen.query_one("#search", Input)
+            await wait_until(pilot, lambda: search.value.endswith("x"))
+            assert search.value == "fix"
+            assert app.focused is search
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_opening_the_trigger_dialog_types_into_its_first_field(tmp_path: Path) -> None:
+    """ctrl+t (a priority key, never forwarded) opening the trigger dialog, then "org_9" at
+    once: every character lands in its Clerk org field (the "o" was lost)."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_export(pilot)
+            burst(app, ["ctrl+t", *"org_9"])
+            await wait_until(
+                pilot, lambda: isinstance(app.screen, TriggerScreen) and app.screen.is_mounted
+            )
+            field = app.screen.query_one("#trigger-org", Input)
+            await wait_until(pilot, lambda: field.value.endswith("9"))
+            assert field.value == "org_9"
 
     asyncio.run(scenario())

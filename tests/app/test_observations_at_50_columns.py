@@ -9,6 +9,8 @@ import asyncio
 from pathlib import Path
 
 from app_support import make_app, open_observations, populate, settle
+from screen_text import region_text
+from textual.widgets import Input
 
 from backfill_tui.screens.observations import TITLE_MIN
 
@@ -32,5 +34,23 @@ def test_the_title_column_is_shown_at_50x15_without_sideways_scrolling(tmp_path:
             await pilot.pause()
             shown = [c.width for k, c in table.columns.items() if k.value != "title"]
             assert all(width > 0 for width in shown), shown
+
+    asyncio.run(scenario())
+
+
+def test_the_search_box_shows_a_word_at_50_columns(tmp_path: Path) -> None:
+    """At 50 columns the two filters left the search box four cells: "/deployment" showed
+    "depl" (a fresh tester's finding). Below 60 columns they are narrower; the word shows."""
+    app = make_app(tmp_path)
+    populate(app, "vercel:acme/rocket-web", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(50, 15)) as pilot:
+            screen, _table = await open_observations(pilot)
+            await pilot.press("slash", *"deployment")
+            await settle(pilot)
+            search = screen.query_one("#search", Input)
+            assert search.value == "deployment"
+            assert "deployment" in region_text(app, search)
 
     asyncio.run(scenario())

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from app_support import make_app, populate, settle, wait_until
+from screen_text import screen_lines
 from textual.widgets._toast import Toast
 
 from backfill_tui.screens.quit import QuitScreen
+from backfill_tui.widgets.app_footer import AppFooter
 
 SIZES = [(80, 24), (120, 36)]
 #: A notice as long as the app's longest: a title and three lines of text at 80 columns.
@@ -65,5 +67,33 @@ def test_a_toast_over_the_quit_dialog_is_clear_of_it(tmp_path: Path, size: tuple
             toast = app.screen.query_one(Toast).region
             dialog = app.screen.query_one("#quit-dialog").region
             assert not _overlaps(toast, dialog), (toast, dialog)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("screen_key", ["f3", "f1"])
+def test_notices_at_50x15_leave_the_footer_clear(tmp_path: Path, screen_key: str) -> None:
+    """Three notices at 50x15 on the dashboard (stacked down from the top) and over the help
+    (a dialog with its own footer): the footer's line stays clear (a fresh tester's finding:
+    on the dashboard the second notice covered the footer's keys). What does not fit is
+    not drawn."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(50, 15), notifications=True) as pilot:
+            await pilot.press("f5", "enter")
+            await settle(pilot)
+            await pilot.press(screen_key)
+            await settle(pilot)
+            for _ in range(3):
+                app.notify("this run completed; nothing to retry", severity="warning")
+            await wait_until(pilot, lambda: len(app.screen.query(Toast)) == 3)
+            await pilot.pause()
+            footer = app.screen.query_one(AppFooter).region
+            assert footer.bottom == 15
+            for x in range(footer.width):  # the footer's line is the footer's, drawn
+                widget, _ = app.screen.get_widget_at(x, footer.y)
+                assert not isinstance(widget, Toast), (x, screen_lines(app)[-1])
 
     asyncio.run(scenario())

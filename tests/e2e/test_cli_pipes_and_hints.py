@@ -71,6 +71,33 @@ def test_a_reader_that_went_away_ends_the_command_quietly(
         assert result.returncode in (0, 141)
 
 
+def test_a_progress_reader_that_went_away_lets_the_run_finish(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``run … 2>&1 >/dev/null | head -2``: the reader of the progress (stderr) goes away. The
+    run goes on to its end and its status stands (a fresh tester's finding: it was cancelled,
+    exit 1, and nothing said why). Here stderr is a pipe whose reader is already gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "backfill_tui", "run", "--simulate", "github:acme/rocket",
+             "--workspace", "ws", "--db", "m.db"],
+            stdout=subprocess.PIPE,
+            stderr=write_end,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+            check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    assert "· completed" in done.stdout.splitlines()[0], done.stdout  # the summary still comes
+    listed = run_cli(capsys, "runs", "--db", str(tmp_path / "m.db"))
+    assert " completed " in listed.out, listed.out
+
+
 def _suggested(err: str) -> list[str]:
     """Every command line a message suggests (between backticks)."""
     return re.findall(r"`(backfill-tui [^`]*)`", err)

@@ -59,3 +59,26 @@ def test_a_ctrl_c_while_starting_says_one_line_and_exits_130(module: str, tmp_pa
     assert done.stderr == "backfill-tui: interrupted while starting; nothing was read or written\n"
     assert done.returncode == 130  # 128 + SIGINT, as a shell reports a Ctrl-C
     assert not db.exists()  # nothing was made
+
+
+@pytest.mark.parametrize(
+    ("module", "command"),
+    [
+        ("backfill_tui.engine.report", ("report", "20260601-000000-abcd")),  # reads only
+        (
+            "backfill_tui.engine.run",
+            ("run", "github:acme/rocket", "--simulate", "--workspace", "d"),
+        ),
+    ],
+)
+def test_a_ctrl_c_as_the_command_begins_says_it_was_starting(
+    module: str, command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """A Ctrl-C after the start-up, as the command loads what it uses and before it has
+    stored anything (0.5-0.9 s in, a fresh tester's finding): the start-up's line and 130, not
+    "cancelled; nothing more was written" and 1, which a read-only `report` said too."""
+    db = tmp_path / "m.db"
+    done = _start_interrupted(module, *command, "--db", str(db), env=dict(os.environ))
+    assert done.stderr == "backfill-tui: interrupted while starting; nothing was read or written\n"
+    assert done.returncode == 130
+    assert not db.exists()  # nothing was made

@@ -101,17 +101,21 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # no command: the terminal app
         args.handler = app.cmd_app
     setup_logging()
-    from .signals import stop_on_signals
+    from .signals import Stop, stop_on_signals
 
     # SIGTERM stops a long operation as Ctrl-C does (signals.py); the terminal app keeps its own.
     in_app = args.handler in (app.cmd_app, app.cmd_demo)
     stopping: Any = nullcontext() if in_app else stop_on_signals()
+    stop: Stop | None = None
     try:
-        with stopping:
+        with stopping as stop:
             return int(args.handler(args))
     except BrokenPipeError:
         raise  # stdout's reader went away: main() ends quietly
     except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
+        if stop is None or not stop.begun:  # nothing read or written yet (a report loading)
+            sys.stderr.write(INTERRUPTED_AT_START)  # as a Ctrl-C while starting (a tester's
+            return EXIT_INTERRUPTED  # finding: "cancelled", 1, for a read-only `report`)
         sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
         return EXIT_INCOMPLETE
     except BackfillError as exc:

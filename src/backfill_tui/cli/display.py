@@ -7,6 +7,7 @@ here except error messages, which are escaped.
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime
 from typing import IO, Any
@@ -53,9 +54,28 @@ def fit_source(source: str, width: int) -> str:
     return f"{provider}:{fit(target, room)}"
 
 
+class ProgressConsole(Console):
+    """A Rich console for the progress on stderr, whose reader may go away (``run … 2>&1
+    >/dev/null | head -2``). Rich's own answer to a broken pipe is ``SystemExit(1)``, raised
+    inside the engine's progress callback: it cancelled the run, said nothing, and pointed
+    stdout (not the pipe that broke) at devnull, so the summary was lost too (a fresh tester's
+    finding). The progress is a view of the run, the mirror its product: this console points
+    its own descriptor at devnull, says nothing more, and the run goes on to its end; every
+    later line to that stream (the last line, a Ctrl-C's) goes nowhere, without an error."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.file.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # a stream without a descriptor: quiet is enough
+            pass
+
+
 class HeadlessDisplay:
     def __init__(self, stream: IO[str], *, quiet: bool = False) -> None:
-        self.console = Console(file=stream, highlight=False, soft_wrap=True)
+        self.console = ProgressConsole(file=stream, highlight=False, soft_wrap=True)
         self.live_mode = self.console.is_terminal and not quiet
         self.quiet = quiet
         self.rows: dict[str, dict[str, Any]] = {}

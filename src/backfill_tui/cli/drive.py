@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..engine.environment import Environment
-    from ..engine.mirror import Mirror
+    from ..engine.mirror import Mirror, RunRecord
     from ..engine.recording import Replay
     from ..engine.run import Engine
     from ..engine.summary import BudgetLog
     from .signals import Stop
 
-__all__ = ["check_side_outputs", "drive"]
+__all__ = ["check_side_outputs", "drive", "ended_line"]
 
 #: Seconds a write has waited for the mirror's write lock before a first Ctrl-C says the stop
 #: waits for it (free, the lock is taken in microseconds; another process may hold it 30 s).
@@ -85,8 +85,9 @@ def drive(
     from ..engine.summary import BudgetLog
     from ..errors import MirrorError, StorageError
     from .display import HeadlessDisplay
-    from .signals import stop_on_signals
+    from .signals import begun, stop_on_signals
 
+    begun()  # a Ctrl-C outside the run's own handling now says "cancelled" (cli._main)
     stopped: BackfillError | None = None
     # One Stop for the run and its summary: a second Ctrl-C while either goes on only says the
     # command is already stopping (signals.py), so the summary and the resume line still come.
@@ -127,7 +128,6 @@ def _finish(
     """After the run: the summary on stdout and the last line on stderr; the exit status."""
     import json
 
-    from ..engine.runs import mend_first, replay_end_line, resume_hint_note
     from ..engine.summary import run_summary
     from .display import PipeConsole, print_summary
 
@@ -150,7 +150,6 @@ def _finish(
     else:
         print_summary(PipeConsole(file=sys.stdout, highlight=False, soft_wrap=True), summary)
     resume = f"{APP} resume {run.id}{db_flag}"
-    settings = resume_hint_note(run)  # a simulated run resumes on its stored settings
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
         sys.stderr.write(f"{APP}: error: {redact(line)}\n")
@@ -159,6 +158,32 @@ def _finish(
         # Nothing to continue, even when a Ctrl-C or SIGTERM landed as the run finished: it
         # cancelled nothing, and the last line follows the stored status, as the exit status does.
         return EXIT_OK
+    sys.stderr.write(
+        f"{ended_line(mirror, run, db_flag, replay=replay, signal=stop.signal_name)}\n"
+    )
+    return EXIT_INCOMPLETE
+
+
+def ended_line(
+    mirror: Mirror,
+    run: RunRecord,
+    db_flag: str,
+    *,
+    replay: Replay | None = None,
+    signal: str | None = None,
+) -> str:
+    """The last line of a run that did not complete (its stored status: failed, partial,
+    cancelled, interrupted): what was kept and how to go on. A replay's says to replay it
+    again (``replay``: its recording, when this process replayed it); a run whose every
+    unfinished stream failed for a cause a resume would meet again says what to mend
+    (``engine.runs.mend_first``); else the ``resume`` command (``db_flag``: `` --db PATH``
+    for a mirror other than the default). ``signal``: the Ctrl-C or SIGTERM that stopped it.
+    The command line's runs end with it, and the terminal app prints it after closing when
+    quitting cancelled a run (``cli.app.app_ended``)."""
+    from ..engine.runs import mend_first, replay_end_line, resume_hint_note
+
+    resume = f"{APP} resume {run.id}{db_flag}"
+    settings = resume_hint_note(run)  # a simulated run resumes on its stored settings
     if run.recording_sha256 is not None:  # a replay: resuming it fetches nothing new
         end = replay.header.end if replay is not None else None
         line = replay_end_line(
@@ -166,24 +191,17 @@ def _finish(
             run,
             recorded_run=replay.header.run_id if replay is not None else None,
             recorded_status=end.status if end is not None else None,
-            signal=stop.signal_name,
+            signal=signal,
         )
-        sys.stderr.write(f"{redact(line)}\n")
-    elif (mend := mend_first(mirror.streams(run.id))) is not None:
+        return redact(line)
+    if (mend := mend_first(mirror.streams(run.id))) is not None:
         # every unfinished stream failed for a cause `resume` would meet again (a 404, a
         # rejected token): say what to mend, never a command that would fail the same way
-        sys.stderr.write(f"run {run.id} {run.status}; what was stored is kept; {mend}\n")
-    elif stop.signal_name is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
-        sys.stderr.write(
-            f"cancelled ({stop.signal_name}): what was stored is kept; to continue it: {resume}"
-            f"{settings}\n"
-        )
-    else:  # a failed or cancelled stream
-        sys.stderr.write(
-            f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}"
-            f"{settings}\n"
-        )
-    return EXIT_INCOMPLETE
+        return f"run {run.id} {run.status}; what was stored is kept; {mend}"
+    if signal is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
+        return f"cancelled ({signal}): what was stored is kept; to continue it: {resume}{settings}"
+    # a failed or cancelled stream
+    return f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}{settings}"
 
 
 def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:

@@ -36,6 +36,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from ..terms import db_flag
     from .drive import drive
     from .options import open_mirror
+    from .signals import begun
 
     replay = Replay.open(args.file)
     try:
@@ -46,6 +47,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         engine = Engine(mirror, replay.environment())
         run = replay.plan(engine)
+        begun()  # the run is stored: a Ctrl-C from here on cancels it (cli._main)
         if not args.quiet:
             header = replay.header
             sys.stderr.write(

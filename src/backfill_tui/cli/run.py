@@ -104,6 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
     from ..terms import db_flag, plural, suggest
     from .drive import check_side_outputs, drive
+    from .signals import begun, on_quit_abandon
 
     request = RunRequest(
         workspace=validate_workspace(args.workspace),  # before any file is made
@@ -134,15 +135,22 @@ def cmd_run(args: argparse.Namespace) -> int:
                 simulator_text=sim_text,
                 recorded_to=recorder.path if recorder is not None else None,
             )
-        except BackfillError:  # refused by the plan (an entity no source has, no token): no file
-            discard = made
+        except (BackfillError, KeyboardInterrupt):  # refused by the plan (an entity no source
+            discard = made  # has, no token) or a Ctrl-C before it was stored: no file
             raise
+        begun()  # the run is stored: a Ctrl-C from here on cancels it (cli._main)
         flag = db_flag(getattr(args, "db", None))
         if recorder is None:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         engine.subscribe(recorder.observe)  # the run's end goes into the recording
         with recorder.recording(environment, run):
-            code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+            on_quit_abandon(recorder.abandon)  # a quit at once removes the unfinished file
+            try:
+                code = drive(
+                    engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag
+                )
+            finally:
+                on_quit_abandon(None)  # sealing (or discarding) it is the block's
         if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
             again = suggest(f"replay {shlex.quote(str(recorder.path))}")
             sys.stderr.write(

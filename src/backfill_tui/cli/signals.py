@@ -48,8 +48,10 @@ __all__ = [
     "EXIT_FORCED",
     "STOP_SIGNALS",
     "Stop",
+    "begun",
     "cancel_on_signals",
     "on_quit",
+    "on_quit_abandon",
     "stop_on_signals",
 ]
 
@@ -86,6 +88,16 @@ class Stop:
     #: table and shows the cursor: left as it was, the table stood after the quit line, the
     #: process gone, a tester's finding).
     before_quit: Callable[[], None] | None = None
+    #: What a quit at once would leave half-done, undone and said (called just before its
+    #: line: a recording's unfinished file removed, "the recording … was removed"), or None.
+    #: A third Ctrl-C during ``run --record`` left the hidden ``.part`` and did not say the
+    #: recording was lost (a fresh tester's finding).
+    abandon: Callable[[], str | None] | None = None
+    #: The command has begun changing something (a run planned in the mirror, or driven): a
+    #: Ctrl-C outside the run's own handling then says "cancelled", status 1; before it, the
+    #: command had read and written nothing, and says so as a Ctrl-C while starting does
+    #: (``cli._main``; set by :func:`begun`).
+    begun: bool = False
     #: The first stop signal has been acted on: the run's task cancelled (:attr:`cancel`) or
     #: :class:`KeyboardInterrupt` raised in the main thread.
     acted: bool = field(default=False, repr=False)
@@ -119,11 +131,15 @@ class Stop:
             )
         else:
             then = f"; {self.then}" if self.then else ""
-            if self.before_quit is not None:
-                with contextlib.suppress(Exception):  # the quit must happen whatever it does
+            lost = None
+            with contextlib.suppress(Exception):  # the quit must happen whatever these do
+                if self.before_quit is not None:
                     self.before_quit()
+                lost = self.abandon() if self.abandon is not None else None
+            lost = f"; {lost}" if lost else ""
             _say(
-                f"backfill-tui: quitting now (exit {EXIT_FORCED}); what was committed is kept{then}\n"
+                f"backfill-tui: quitting now (exit {EXIT_FORCED}); what was committed is kept"
+                f"{lost}{then}\n"
             )
             os._exit(EXIT_FORCED)
         return count == 1
@@ -221,6 +237,20 @@ def stop_on_signals() -> Iterator[Stop]:
             signal.signal(signum, handler)
         if watch is not None:
             watch.close()
+
+
+def begun() -> None:
+    """Note that the command has begun changing something (:attr:`Stop.begun` of the block the
+    command runs in, if any): a run planned or started."""
+    if _current is not None:
+        _current.begun = True
+
+
+def on_quit_abandon(abandon: Callable[[], str | None] | None) -> None:
+    """Have a quit at once call ``abandon`` first and say what it returns
+    (:attr:`Stop.abandon` of the block the command runs in, if any); None: nothing to undo."""
+    if _current is not None:
+        _current.abandon = abandon
 
 
 def on_quit(then: str) -> None:

@@ -13,9 +13,10 @@ lines it words are one model, read together by the dashboard and kept in step by
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ..store import RunRecord, StreamRecord
 from ..terms import (
@@ -151,6 +152,18 @@ class RunProgress:
         span = stored_span(run)
         if span is not None:  # a finished run: its own duration, not time since it was opened
             self.started_at, self.finished_at = span
+
+    def recall_quotas(self, sources: Iterable[Mapping[str, Any]]) -> None:
+        """The quota each source last reported, as the mirror kept it (``Mirror.run_sources``
+        rows: provider, target, quota_remaining, quota_limit), for a source with none seen
+        yet: a reopened run, or a resumed one whose streams of that source were all done,
+        showed none (a fresh tester's finding)."""
+        for row in sources:
+            state = self.sources.get(f"{row['provider']}:{row['target']}")
+            remaining = row.get("quota_remaining")
+            if state is not None and remaining is not None and state.quota_remaining is None:
+                state.quota_remaining, state.quota_limit = remaining, row.get("quota_limit")
+                self.version += 1
 
     def begin(self, now: float) -> None:
         """A (re)start of the run at ``now``: the ETA's rate starts over; elapsed time goes on

@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +72,7 @@ class Recorder:
         ``outputs.in_use(mirror path)``); raises :class:`UsageError` (one line) if refused."""
         self.path = check_output(path, option="--record", protected=protected)
         self._writer: RecordingWriter | None = None
+        self._out: AtomicFile | None = None  # the writer's file, renamed into place when sealed
         self._secrets: list[str] = []
         self._seq = itertools.count(1)
         self._start = 0.0
@@ -147,7 +148,8 @@ class Recorder:
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self._start = time.perf_counter()
-        self._writer = RecordingWriter(AtomicFile(self.path, mode=0o600), header)
+        self._out = AtomicFile(self.path, mode=0o600)
+        self._writer = RecordingWriter(self._out, header)
         previous = environment.wrap_transport
         environment.wrap_transport = self.wrap
         try:
@@ -155,6 +157,18 @@ class Recorder:
         finally:
             environment.wrap_transport = previous
             self._writer.close(self.end)
+
+    def abandon(self) -> str | None:
+        """For a process about to quit at once mid-recording (a third Ctrl-C, ``os._exit``):
+        remove the recording's unfinished hidden file, which no replay can read, and return
+        the line saying the recording is lost; None when no recording is being written (not
+        begun, or already sealed into place). Safe from another thread: it only unlinks."""
+        out = self._out
+        if out is None or out.done:
+            return None
+        with suppress(OSError):
+            out.temp.unlink()
+        return f"the recording {self.path} was not finished and was removed"
 
     def wrap(self, inner: httpx.AsyncBaseTransport) -> RecordingTransport:
         """The recording layer around one inner transport (``Environment.wrap_transport``)."""

@@ -132,6 +132,14 @@ class Engine:
     def _emit(self, event: ev.ProgressEvent) -> None:
         if isinstance(event, ev.StreamFinished):
             self._said.add(event.stream)
+            if event.quota_remaining is not None:  # kept for a reopened or resumed run's face
+                with contextlib.suppress(StorageError, MirrorError):  # best effort, as calls
+                    self.mirror.set_source_quota(
+                        event.run_id,
+                        event.stream.rpartition("/")[0],
+                        event.quota_remaining,
+                        event.quota_limit,
+                    )
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)
@@ -616,6 +624,7 @@ class Engine:
                                 counters,
                                 capped=capped,
                                 note=note,
+                                **_budgets_seen(client),  # its source's quota, then stored
                             )
                         )
                         return

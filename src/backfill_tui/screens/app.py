@@ -39,7 +39,7 @@ from ..clock import Clock
 from ..engine.environment import Environment
 from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
-from ..errors import BackfillError
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError
 from ..secrets_registry import redact
 from ..terms import RunStatus
 from ..widgets.wording import in_app
@@ -327,6 +327,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         records = self.mirror.streams(run.id)
         progress = RunProgress(run, records, self.clock.now(), totals)
+        progress.recall_quotas(self.mirror.run_sources(run.id))  # as last reported
         if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:  # elapsed: to its last page
             progress.mark_interrupted(self.mirror.last_page_at(run.id))
         if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
@@ -691,13 +692,24 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if not isinstance(self.screen, QuitScreen):
             self.push_screen(QuitScreen(), answer)
 
+    #: The run quitting cancelled (its id), if it did: the app then exits 1, the README's
+    #: status for a cancelled run, and ``cli.app.app_ended`` prints the run's last line (how
+    #: to go on) as the command line does. It exited 0 with the run stored cancelled (a fresh
+    #: tester's finding).
+    quit_cancelled: str | None = None
+
     async def _cancel_then_exit(self) -> None:
         session = self.session
+        cancelled = False
         if session is not None and session.background is not None and session.active:
             session.background.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
-        self.exit(return_code=1 if self.stopped_by else 0)
+            record = self.mirror.get_run(session.run.id)
+            cancelled = record is None or record.status != RunStatus.COMPLETED
+            if cancelled:
+                self.quit_cancelled = session.run.id
+        self.exit(return_code=EXIT_INCOMPLETE if self.stopped_by or cancelled else EXIT_OK)
 
     def on_unmount(self) -> None:
         """The app is closing: a run still going is cancelled and waited for (as quitting

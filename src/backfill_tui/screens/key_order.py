@@ -14,6 +14,13 @@ next one go when that key is done: when it comes back to the app (its bindings h
 when a marker posted behind it to the same widget has bubbled up (the key was consumed on its
 way, as a typed character is). A key whose widget went away meanwhile (a closed dialog) lets
 the next go after :data:`HELD_AT_MOST` seconds. One key alone is handled as before.
+
+A key that changed the screen (F2..F6 switching modes, a key opening or closing a dialog)
+holds the next keys until the new screen has been resumed, which is where it places its focus
+(Textual's ``AUTO_FOCUS``, the export form's first empty field): a :class:`ScreenShown` marker
+posted to the new screen behind its ``ScreenResume`` lets them go when it bubbles up. Read
+before that, a key found no focus on the new screen and was lost (a fresh tester's finding:
+``tmux send-keys F6 abcdefghij`` the first time F6 opened left "bcdefghij" in the DSN field).
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ from __future__ import annotations
 from collections import deque
 
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.message import Message
+from textual.screen import Screen
 from textual.timer import Timer
 
-__all__ = ["HELD_AT_MOST", "KeyDone", "KeysInOrder"]
+__all__ = ["HELD_AT_MOST", "KeyDone", "KeysInOrder", "ScreenShown"]
 
 #: Seconds a key is held at most behind one whose end was never seen (its widget removed).
 HELD_AT_MOST = 2.0
@@ -40,10 +48,16 @@ class KeyDone(Message):
         self.key = key
 
 
+class ScreenShown(Message):
+    """Posted to a screen a key made current, behind the ``ScreenResume`` Textual posted it;
+    bubbling up to the app, it says the screen has been resumed and has placed its focus."""
+
+
 class KeysInOrder(App[None]):
     """An app whose keys are handled one after another (see the module's docstring)."""
 
-    _key_on_its_way: events.Key | None = None
+    #: What the next key waits for: the key on its way, or the marker sent to a new screen.
+    _key_on_its_way: events.Key | ScreenShown | None = None
     _held_keys: deque[events.Key] | None = None
     _key_timer: Timer | None = None
 
@@ -63,12 +77,25 @@ class KeysInOrder(App[None]):
             return
         await self._read_key(event)
 
+    def _current_screen(self) -> Screen[object] | None:
+        """The screen shown, or None while Textual has none (starting, closing)."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
+
     async def _read_key(self, event: events.Key) -> None:
         """Textual's reading of a key, then a marker behind it to its widget."""
-        target = self.focused or self.screen
+        screen = self._current_screen()
+        if screen is None:  # nothing to read it (the app is closing)
+            return
+        self._screen_of_key = screen
+        target = self.focused or screen
         await super().on_event(event)
         if not event.is_forwarded:
-            return  # a priority binding ran it, or the app was not ready: nothing to await
+            # A priority binding ran it (ctrl+t opening a dialog), or the app was not ready.
+            await self._await_new_screen()
+            return
         self._key_on_its_way = event
         if not target.post_message(KeyDone(event)):
             await self._next_key()
@@ -78,6 +105,27 @@ class KeysInOrder(App[None]):
     async def on_key_done(self, message: KeyDone) -> None:
         if message.key is self._key_on_its_way:
             await self._next_key()
+
+    async def on_screen_shown(self, message: ScreenShown) -> None:
+        if message is self._key_on_its_way:
+            await self._next_key()
+
+    _screen_of_key: Screen[object] | None = None
+
+    async def _await_new_screen(self) -> bool:
+        """If the key just done changed the screen, hold the next keys until the new
+        screen has been resumed (a :class:`ScreenShown` marker behind its ``ScreenResume``);
+        whether they are held."""
+        screen = self._current_screen()
+        if screen is None or screen is self._screen_of_key:
+            return False
+        self._screen_of_key = screen
+        marker = ScreenShown()
+        if not screen.post_message(marker):
+            return False
+        self._key_on_its_way = marker
+        self._key_timer = self.set_timer(HELD_AT_MOST, self._give_up_waiting)
+        return True
 
     async def _give_up_waiting(self) -> None:
         self._key_timer = None
@@ -89,6 +137,8 @@ class KeysInOrder(App[None]):
             self._key_timer.stop()
             self._key_timer = None
         self._key_on_its_way = None
+        if await self._await_new_screen():
+            return
         held = self._held_keys
         while held and self._key_on_its_way is None:
             await self._read_key(held.popleft())

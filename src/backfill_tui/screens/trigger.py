@@ -30,6 +30,7 @@ from ..errors import BackfillError
 from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
+from ..widgets.app_footer import AppFooter
 from .mode_screen import NARROW_BELOW, set_compact
 
 if TYPE_CHECKING:
@@ -41,7 +42,10 @@ __all__ = ["TriggerFailed", "TriggerPlanned", "TriggerScreen", "TriggerSent", "t
 
 def trigger_sources(run: RunRecord) -> tuple[list[tuple[str, str, str]], list[str]]:
     """The run's sources production can backfill, as (source, provider, entity types separated
-    by ``;``, empty for the provider's defaults), and a line for each source left out and why."""
+    by ``;``, empty for the provider's defaults), and a line for each source or entity type
+    left out and why: a source with entity types production has no backfill for (GitHub's
+    ``push``) names them, as they were left out silently (a fresh tester's finding)."""
+    from ..engine.catalog import provider as provider_info
     from ..engine.trigger import CONNECTORS
 
     kept: list[tuple[str, str, str]] = []
@@ -52,16 +56,17 @@ def trigger_sources(run: RunRecord) -> tuple[list[tuple[str, str, str]], list[st
         if offered is None:
             left.append(f"{source}: {provider} has no backfill connector in production")
             continue
-        if run.entities is None:
-            kept.append((source, provider, ""))
-            continue
-        chosen = sorted(set(offered) & run.entities)
+        backfilled = provider_info(provider).connector.entities  # what the run fetched of it
+        wanted = [e for e in backfilled if run.entities is None or e in run.entities]
+        chosen = [e for e in wanted if e in offered]
+        missing = ", ".join(e for e in wanted if e not in offered)
         if not chosen:
-            left.append(
-                f"{source}: production has no backfill for {', '.join(sorted(run.entities))}"
-            )
+            left.append(f"{source}: production has no backfill for {missing}")
             continue
-        kept.append((source, provider, ";".join(chosen)))
+        if missing:
+            left.append(f"{source}: {missing} (production has no backfill for it)")
+        defaults = run.entities is None and set(chosen) == set(offered)
+        kept.append((source, provider, "" if defaults else ";".join(sorted(chosen))))
     return kept, left
 
 
@@ -171,6 +176,10 @@ class TriggerScreen(ModalScreen[None]):
                 yield Button("Dry run", id="trigger-dry-run")
                 yield Button("Send", id="trigger-send", variant="warning", disabled=True)
                 yield Button("Close", id="trigger-close")
+        # The dialog's own keys (Escape, ctrl+r) where every screen shows its keys: the export
+        # screen's footer showed through below, naming keys the dialog does not take (a fresh
+        # tester's finding).
+        yield AppFooter()
 
     def on_resize(self) -> None:
         self._fit()

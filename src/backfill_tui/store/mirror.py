@@ -703,6 +703,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 (api_calls, wait_s, error, run_id, provider, target),
             )
 
+    def set_source_quota(self, run_id: str, source: str, remaining: int, limit: int | None) -> None:
+        """The request quota the provider of ``source`` (``github:acme/rocket``) last
+        reported in run ``run_id``: calls ``remaining`` of ``limit``."""
+        provider, _, target = source.partition(":")
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE run_sources SET quota_remaining = ?, quota_limit = ? "
+                "WHERE run_id = ? AND provider = ? AND target = ?",
+                (remaining, limit, run_id, provider, target),
+            )
+
     def commit_page(
         self,
         stream: StreamRecord,

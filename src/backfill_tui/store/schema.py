@@ -408,6 +408,21 @@ def _stream_mend(db: Database) -> None:
     _run_script(db, "ALTER TABLE streams ADD COLUMN mend TEXT")
 
 
+@_migration("0011_source_quota")
+def _source_quota(db: Database) -> None:
+    # The request quota a source's provider last reported in the run (remaining, limit), as a
+    # stream of it ended: a run reopened later, or resumed without that source's streams (all
+    # done), showed no quota on the dashboard's source line (a fresh tester's finding). NULL
+    # when none was reported, and for the runs of an older mirror.
+    _run_script(
+        db,
+        """
+        ALTER TABLE run_sources ADD COLUMN quota_remaining INTEGER;
+        ALTER TABLE run_sources ADD COLUMN quota_limit INTEGER
+        """,
+    )
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

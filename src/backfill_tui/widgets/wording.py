@@ -17,6 +17,10 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"\(or try --simulate\)", "(or try `backfill-tui demo`: simulated providers, no token)"),
     (r"or try --simulate", "or try `backfill-tui demo` (simulated providers, no token)"),
     (r"`run --record`", "Record to on the connect screen"),
+    # A replay's "Nothing to retry" said "record a new run with `run ... Record to FILE`" and
+    # "`backfill-tui resume ID`", CLI and app words mixed (a fresh tester's finding).
+    (r"`run \.\.\. --record FILE`", "Record to on the connect screen"),
+    (r"`backfill-tui resume (\S+)( --db ('[^']*'|\S+))?`", r"press r on run \1 under Runs (F5)"),
     (r"`backfill-tui runs`( --db ('[^']*'|\S+))? lists them", "F5 lists them"),
     (r"check --workspace \(and --db\)", "check the workspace field"),
     (r"--days (\d+) is not offered", r"a depth of \1 days is not offered"),
