@@ -1,8 +1,9 @@
 """The engine: plans runs, drives every stream of every source concurrently, owns checkpoints.
 
 Within a stream, pages go in order, and each page's observations are committed together with the
-stream's checkpoint, so a crash loses at most the page in flight and ``resume`` continues every
-unfinished stream from its checkpoint. Progress is published as :mod:`progress` events to any
+stream's checkpoint, so a crash loses at most the pages in flight (two a stream: one being
+committed, the next queued behind it) and ``resume`` continues every unfinished stream from its
+checkpoint. Progress is published as :mod:`progress` events to any
 subscriber; the engine knows no face (it never imports Textual). Planning a request is
 ``engine/plan.py``; which runs may be continued, and in which environment, ``engine/runs.py``;
 what of a page is kept under the cap, ``engine/pages.py``.
