@@ -131,6 +131,23 @@ class SourceEvent(BaseModel):
         return value
 
 
+def event_from_fields(fields: dict[str, Any]) -> SourceEvent:
+    """A :class:`SourceEvent` from its fields, its actor and references given as plain dicts:
+    the whole event is validated once, in one call into pydantic-core.
+
+    A nested model made on its own first (``SourceActor(...)``, ``SourceReference(...)``) costs
+    a validation of its own before the event's; and ``model_validate`` adds a Python-level call
+    around the same validator (about 2 us of 15 per event, bench/pipeline.py). Raises pydantic's
+    ``ValidationError`` exactly as ``SourceEvent.model_validate(fields)`` does (its locations
+    point into the event: ``actor.name``, ``references.0.id``).
+    """
+    event: SourceEvent = _validate_event(fields)
+    return event
+
+
+_validate_event = SourceEvent.__pydantic_validator__.validate_python
+
+
 def iso_utc(value: str | int | float | None) -> str | None:
     """Normalise a provider timestamp (ISO text or epoch milliseconds) to ISO 8601 with offset."""
     if value is None or value == "":

@@ -174,3 +174,26 @@ def test_a_run_lets_the_wal_grow_and_gives_the_connection_its_setting_back(
     assert (before, during, after) == (1000, RUN_WAL_AUTOCHECKPOINT, 1000)
     assert (cache_before, cache_during, cache_after) == (-2000, -RUN_CACHE_KIB, -2000)
     assert mirror.count_observations("ws") == len(streams)
+
+
+def test_a_page_queued_behind_its_streams_failed_page_is_not_stored(tmp_path: Path) -> None:
+    """A stream queues its next page before the last one has landed (engine ``_submit``); when
+    that last one cannot be stored (a bug, not the mirror), the page behind it must not land
+    either, or the stream's checkpoint would skip the failed page's items on resume. Another
+    stream's page in the same batch still lands; a later page of the failed stream neither."""
+    engine, streams = _engine(tmp_path)
+    broken = SourceEvent.model_construct(source="github")  # no sourceId, title, ...: a bug's
+    pages = [
+        _page(streams[0], [broken], "after-broken"),
+        _page(streams[0], [_event("a:2")], "after-a2"),
+        _page(streams[1], [_event("b:1")], "after-b"),
+    ]
+    results = _queued_together(engine, pages)
+
+    assert isinstance(results[0], AttributeError)
+    assert results[1:] == [None, PageResult(1, 0)]
+    assert _queued_together(engine, [_page(streams[0], [_event("a:3")], "after-a3")]) == [None]
+    by_entity = {s.entity: s for s in engine.mirror.streams("r1")}
+    assert by_entity["pull_request"].cursor is None and by_entity["pull_request"].pages == 0
+    assert by_entity["issue"].cursor == "after-b"
+    assert engine.mirror.source_ids("ws") == ["b:1"]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import SourceEvent, SourceReference
+from ..models import SourceEvent, SourceReference, event_from_fields
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def _common(repo: Repo, entity: str, item_id: object) -> dict[str, Any]:
 
 def _event(**fields: Any) -> SourceEvent:
     """A ``SourceEvent`` from its fields, its actor and references as dicts: one validation."""
-    return SourceEvent.model_validate(fields)
+    return event_from_fields(fields)
 
 
 def _actor(user: Any) -> dict[str, Any] | None:

@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import SourceActor, SourceEvent, SourceReference
+from ..models import SourceEvent, event_from_fields
 
 __all__ = [
     "Envelope",
@@ -143,13 +143,13 @@ def _list(value: Any, what: str) -> list[dict[str, Any]]:
     return [_obj(item, what) for item in value]
 
 
-def _actor(user: Any) -> SourceActor | None:
+def _actor(user: Any) -> dict[str, Any] | None:
     if not isinstance(user, dict) or not user.get("id"):
         return None
     name = user.get("displayName") or user.get("name")
     if not name:
         return None
-    return SourceActor(
+    return dict(
         id=str(user["id"]),
         name=str(name),
         email=user.get("email") if isinstance(user.get("email"), str) else None,
@@ -157,13 +157,13 @@ def _actor(user: Any) -> SourceActor | None:
     )
 
 
-def _ref(kind: str, ident: Any, url: Any = None, label: Any = None) -> list[SourceReference]:
+def _ref(kind: str, ident: Any, url: Any = None, label: Any = None) -> list[dict[str, Any]]:
     """One reference, or none when production's id would be empty (invalid in our model)."""
     if ident is None or ident == "":
         return []
     return [
-        SourceReference(
-            type=kind,  # type: ignore[arg-type]
+        dict(
+            type=kind,
             id=_text(ident),
             url=url if isinstance(url, str) else None,
             label=label if isinstance(label, str) else None,
@@ -266,16 +266,18 @@ def _issue(data: dict[str, Any], env: Envelope) -> SourceEvent:
     }
     if env.updated_from is not None:
         metadata["updatedFrom"] = env.updated_from
-    return SourceEvent(
-        source="linear",
-        sourceType=f"issue.{_PAST[env.action]}",
-        sourceId=f"linear-issue:{_required(team, 'key')}:{identifier}:{env.action}",
-        title=f"[{_label('Issue', env.action)}] {identifier}: {title[:80]}",
-        body=body,
-        actor=_actor(data.get("creator")),
-        occurredAt=env.occurred_at,
-        references=refs,
-        metadata=metadata,
+    return event_from_fields(
+        dict(
+            source="linear",
+            sourceType=f"issue.{_PAST[env.action]}",
+            sourceId=f"linear-issue:{_required(team, 'key')}:{identifier}:{env.action}",
+            title=f"[{_label('Issue', env.action)}] {identifier}: {title[:80]}",
+            body=body,
+            actor=_actor(data.get("creator")),
+            occurredAt=env.occurred_at,
+            references=refs,
+            metadata=metadata,
+        )
     )
 
 
@@ -303,16 +305,18 @@ def _comment(data: dict[str, Any], env: Envelope) -> SourceEvent:
         "teamId": (issue_team.get("id") if issue_team else None) or env.team_id,
         **env.metadata(),
     }
-    return SourceEvent(
-        source="linear",
-        sourceType=f"comment.{_PAST[env.action]}",
-        sourceId=f"linear-comment:{identifier}:{comment_id}:{env.action}",
-        title=f"[{_label('Comment', env.action)}] {identifier}: {text[:60]}...",
-        body=f"{text}\nOn issue: {identifier} - {_text(issue.get('title'))}",
-        actor=_actor(data.get("user")),
-        occurredAt=env.occurred_at,
-        references=_ref("issue", identifier, issue.get("url")),
-        metadata=metadata,
+    return event_from_fields(
+        dict(
+            source="linear",
+            sourceType=f"comment.{_PAST[env.action]}",
+            sourceId=f"linear-comment:{identifier}:{comment_id}:{env.action}",
+            title=f"[{_label('Comment', env.action)}] {identifier}: {text[:60]}...",
+            body=f"{text}\nOn issue: {identifier} - {_text(issue.get('title'))}",
+            actor=_actor(data.get("user")),
+            occurredAt=env.occurred_at,
+            references=_ref("issue", identifier, issue.get("url")),
+            metadata=metadata,
+        )
     )
 
 
@@ -366,16 +370,18 @@ def _project(data: dict[str, Any], env: Envelope) -> SourceEvent:
         "teamId": env.team_id,
         **env.metadata(),
     }
-    return SourceEvent(
-        source="linear",
-        sourceType=f"project.{_PAST[env.action]}",
-        sourceId=f"linear-project:{slug}:{env.action}",
-        title=f"[{_label('Project', env.action)}] Project: {name}",
-        body=body,
-        actor=_actor(lead),
-        occurredAt=env.occurred_at,
-        references=refs,
-        metadata=metadata,
+    return event_from_fields(
+        dict(
+            source="linear",
+            sourceType=f"project.{_PAST[env.action]}",
+            sourceId=f"linear-project:{slug}:{env.action}",
+            title=f"[{_label('Project', env.action)}] Project: {name}",
+            body=body,
+            actor=_actor(lead),
+            occurredAt=env.occurred_at,
+            references=refs,
+            metadata=metadata,
+        )
     )
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import SourceActor, SourceEvent, SourceReference, iso_utc
+from ..models import SourceEvent, event_from_fields, iso_utc
 
 __all__ = [
     "STATUS_ACTIONS",
@@ -188,20 +188,18 @@ def issue_event(
     project = issue["project"]
     slug, short_id = _js(project["slug"]), _js(issue["shortId"])
     refs = [
-        SourceReference(type="issue", id=short_id, url=_text(_get(issue, "permalink"))),
-        SourceReference(
-            type="project", id=slug, url=f"https://sentry.io/organizations/_/projects/{slug}/"
-        ),
+        dict(type="issue", id=short_id, url=_text(_get(issue, "permalink"))),
+        dict(type="project", id=slug, url=f"https://sentry.io/organizations/_/projects/{slug}/"),
     ]
     assigned = _get(issue, "assignedTo")
     if _truthy(assigned):
         who = _or(_get(assigned, "email"), _get(assigned, "name"))
         if _truthy(who):  # production would emit an invalid empty reference here
-            refs.append(SourceReference(type="assignee", id=_js(who)))
+            refs.append(dict(type="assignee", id=_js(who)))
     sha, repo = _in_commit(_get(issue, "statusDetails"))
     if sha:
         url = f"https://github.com/{repo}/commit/{sha}" if repo else None
-        refs.append(SourceReference(type="commit", id=sha, url=url, label="resolved_by"))
+        refs.append(dict(type="commit", id=sha, url=url, label="resolved_by"))
 
     error_type = _or(_get(metadata, "type"), "Error")
     error_value = _or(_get(metadata, "value"), _get(issue, "title"))
@@ -225,41 +223,43 @@ def issue_event(
         f"Users affected: {_js(_get(issue, 'userCount'))}",
     ]
     label = _ACTION_TITLES.get(action, "undefined")  # as production's template renders it
-    return SourceEvent(
-        source="sentry",
-        sourceType=f"issue.{action}",
-        sourceId=f"sentry-issue:{slug}:{short_id}:{action}",
-        title=f"[{label}] {_js(error_type)}: {error_value[:80]}",
-        body="\n".join(_js(p) for p in parts if _truthy(p)),
-        actor=_issue_actor(actor),
-        occurredAt=_occurred(_get(issue, "lastSeen")),  # type: ignore[arg-type]
-        references=refs,
-        metadata={
-            "deliveryId": delivery,
-            "issueId": _plain(_get(issue, "id")),
-            "shortId": short_id,
-            "projectId": _numeric(_get(project, "id")),
-            "projectSlug": slug,
-            "projectName": _plain(_get(project, "name")),
-            "level": _plain(_get(issue, "level")),
-            "platform": _plain(_get(issue, "platform")),
-            "errorType": _plain(_get(metadata, "type")),
-            "errorValue": _plain(_get(metadata, "value")),
-            "filename": _plain(filename),
-            "function": _plain(function),
-            "culprit": _plain(culprit),
-            "count": _plain(_get(issue, "count")),
-            "userCount": _plain(_get(issue, "userCount")),
-            "firstSeen": _plain(_get(issue, "firstSeen")),
-            "lastSeen": _plain(_get(issue, "lastSeen")),
-            "status": _plain(_get(issue, "status")),
-            "action": action,
-            "installationId": installation_id,
-        },
+    return event_from_fields(
+        dict(
+            source="sentry",
+            sourceType=f"issue.{action}",
+            sourceId=f"sentry-issue:{slug}:{short_id}:{action}",
+            title=f"[{label}] {_js(error_type)}: {error_value[:80]}",
+            body="\n".join(_js(p) for p in parts if _truthy(p)),
+            actor=_issue_actor(actor),
+            occurredAt=_occurred(_get(issue, "lastSeen")),
+            references=refs,
+            metadata={
+                "deliveryId": delivery,
+                "issueId": _plain(_get(issue, "id")),
+                "shortId": short_id,
+                "projectId": _numeric(_get(project, "id")),
+                "projectSlug": slug,
+                "projectName": _plain(_get(project, "name")),
+                "level": _plain(_get(issue, "level")),
+                "platform": _plain(_get(issue, "platform")),
+                "errorType": _plain(_get(metadata, "type")),
+                "errorValue": _plain(_get(metadata, "value")),
+                "filename": _plain(filename),
+                "function": _plain(function),
+                "culprit": _plain(culprit),
+                "count": _plain(_get(issue, "count")),
+                "userCount": _plain(_get(issue, "userCount")),
+                "firstSeen": _plain(_get(issue, "firstSeen")),
+                "lastSeen": _plain(_get(issue, "lastSeen")),
+                "status": _plain(_get(issue, "status")),
+                "action": action,
+                "installationId": installation_id,
+            },
+        )
     )
 
 
-def _issue_actor(actor: Any) -> SourceActor | None:
+def _issue_actor(actor: Any) -> dict[str, Any] | None:
     """The webhook's ``actor`` (who changed the issue); ``None`` when there is none."""
     if not isinstance(actor, Mapping):
         return None
@@ -267,9 +267,7 @@ def _issue_actor(actor: Any) -> SourceActor | None:
     if not (_truthy(ident) or ident == 0) or not _truthy(name):
         return None
     email = _get(actor, "email")
-    return SourceActor(
-        id=_js(ident), name=_js(name), email=email if isinstance(email, str) else None
-    )
+    return dict(id=_js(ident), name=_js(name), email=email if isinstance(email, str) else None)
 
 
 def issue_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
@@ -316,11 +314,11 @@ def _stack_info(exception: Any) -> str:
     return "\n".join(lines)
 
 
-def _error_actor(user: Any) -> SourceActor | None:
+def _error_actor(user: Any) -> dict[str, Any] | None:
     if not isinstance(user, Mapping):
         return None
     email = _get(user, "email")
-    return SourceActor(
+    return dict(
         id=_js(_or(_get(user, "id"), email, "unknown")),
         name=_js(_or(_get(user, "username"), email, "Unknown User")),
         email=email if isinstance(email, str) else None,
@@ -347,32 +345,34 @@ def error_event(
         f"Platform: {_js(_get(event, 'platform'))}",
     ]
     sdk = _get(event, "sdk")
-    return SourceEvent(
-        source="sentry",
-        sourceType="error",
-        sourceId=f"sentry-error:{project}:{_js(event['event_id'])}",
-        title=f"[Error] {_js(error_type)}: {error_value[:80]}",
-        body="\n".join(_js(p) for p in parts if _truthy(p)),
-        actor=_error_actor(_get(event, "user")),
-        occurredAt=_occurred(_get(event, "timestamp")),  # type: ignore[arg-type]
-        references=[SourceReference(type="project", id=project)],
-        metadata={
-            "deliveryId": delivery,
-            "eventId": _plain(event["event_id"]),
-            "projectId": _numeric(event["project"]),
-            "platform": _plain(_get(event, "platform")),
-            "errorType": _plain(_get(metadata, "type")),
-            "errorValue": _plain(_get(metadata, "value")),
-            "filename": _plain(_get(metadata, "filename")),
-            "function": _plain(_get(metadata, "function")),
-            "location": _plain(location),
-            "culprit": _plain(_get(event, "culprit")),
-            "tags": _plain(_get(event, "tags")),
-            "sdkName": _plain(_get(sdk, "name")),
-            "sdkVersion": _plain(_get(sdk, "version")),
-            "webUrl": _plain(_get(event, "web_url")),
-            "installationId": installation_id,
-        },
+    return event_from_fields(
+        dict(
+            source="sentry",
+            sourceType="error",
+            sourceId=f"sentry-error:{project}:{_js(event['event_id'])}",
+            title=f"[Error] {_js(error_type)}: {error_value[:80]}",
+            body="\n".join(_js(p) for p in parts if _truthy(p)),
+            actor=_error_actor(_get(event, "user")),
+            occurredAt=_occurred(_get(event, "timestamp")),
+            references=[dict(type="project", id=project)],
+            metadata={
+                "deliveryId": delivery,
+                "eventId": _plain(event["event_id"]),
+                "projectId": _numeric(event["project"]),
+                "platform": _plain(_get(event, "platform")),
+                "errorType": _plain(_get(metadata, "type")),
+                "errorValue": _plain(_get(metadata, "value")),
+                "filename": _plain(_get(metadata, "filename")),
+                "function": _plain(_get(metadata, "function")),
+                "location": _plain(location),
+                "culprit": _plain(_get(event, "culprit")),
+                "tags": _plain(_get(event, "tags")),
+                "sdkName": _plain(_get(sdk, "name")),
+                "sdkVersion": _plain(_get(sdk, "version")),
+                "webUrl": _plain(_get(event, "web_url")),
+                "installationId": installation_id,
+            },
+        )
     )
 
 

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import SourceActor, SourceEvent, SourceReference, iso_utc
+from ..models import SourceEvent, event_from_fields, iso_utc
 
 __all__ = [
     "GitMeta",
@@ -130,29 +130,23 @@ def _environment(url: str | None, project_name: str) -> str:
 
 def _references(
     deployment_id: str, url: str | None, git: GitMeta, project_id: str
-) -> list[SourceReference]:
+) -> list[dict[str, Any]]:
     repo_url = f"https://github.com/{git.org}/{git.repo}" if git.org and git.repo else None
-    refs: list[SourceReference] = []
+    refs: list[dict[str, Any]] = []
     if git.sha:
         refs.append(
-            SourceReference(
+            dict(
                 type="commit", id=git.sha, url=f"{repo_url}/commit/{git.sha}" if repo_url else None
             )
         )
     if git.ref:
         refs.append(
-            SourceReference(
-                type="branch", id=git.ref, url=f"{repo_url}/tree/{git.ref}" if repo_url else None
-            )
+            dict(type="branch", id=git.ref, url=f"{repo_url}/tree/{git.ref}" if repo_url else None)
         )
     if git.pr_id and repo_url:
-        refs.append(
-            SourceReference(type="pr", id=f"#{git.pr_id}", url=f"{repo_url}/pull/{git.pr_id}")
-        )
-    refs.append(
-        SourceReference(type="deployment", id=deployment_id, url=f"https://{url}" if url else None)
-    )
-    refs.append(SourceReference(type="project", id=project_id))
+        refs.append(dict(type="pr", id=f"#{git.pr_id}", url=f"{repo_url}/pull/{git.pr_id}"))
+    refs.append(dict(type="deployment", id=deployment_id, url=f"https://{url}" if url else None))
+    refs.append(dict(type="project", id=project_id))
     return refs
 
 
@@ -191,17 +185,19 @@ def _deployment_event(
         "gitRepo": git.repo,
         "gitOrg": git.org,
     }
-    return SourceEvent(
-        source="vercel",
-        sourceType=event,
-        sourceId=f"deployment:{deployment_id}",
-        title=f"[{label}] {project.name} from {branch}",
-        body="\n".join(line for line in lines if line),
-        actor=SourceActor(id=git.author, name=git.author) if git.author else None,
-        occurredAt=occurred_at,
-        references=_references(deployment_id, url, git, project.id),
-        # Production leaves unknown keys undefined, which JSON drops; so do we.
-        metadata={key: value for key, value in metadata.items() if value is not None},
+    return event_from_fields(
+        dict(
+            source="vercel",
+            sourceType=event,
+            sourceId=f"deployment:{deployment_id}",
+            title=f"[{label}] {project.name} from {branch}",
+            body="\n".join(line for line in lines if line),
+            actor=dict(id=git.author, name=git.author) if git.author else None,
+            occurredAt=occurred_at,
+            references=_references(deployment_id, url, git, project.id),
+            # Production leaves unknown keys undefined, which JSON drops; so do we.
+            metadata={key: value for key, value in metadata.items() if value is not None},
+        )
     )
 
 

@@ -1,8 +1,9 @@
 """The engine: plans runs, drives every stream of every source concurrently, owns checkpoints.
 
 Within a stream, pages go in order, and each page's observations are committed together with the
-stream's checkpoint, so a crash loses at most the page in flight and ``resume`` continues every
-unfinished stream from its checkpoint. Progress is published as :mod:`progress` events to any
+stream's checkpoint, so a crash loses at most the pages in flight (two a stream: one being
+committed, the next queued behind it) and ``resume`` continues every unfinished stream from its
+checkpoint. Progress is published as :mod:`progress` events to any
 subscriber; the engine knows no face (it never imports Textual). Planning a request is
 ``engine/plan.py``; which runs may be continued, and in which environment, ``engine/runs.py``;
 what of a page is kept under the cap, ``engine/pages.py``.
@@ -99,6 +100,9 @@ class Engine:
         self._writer: ThreadPoolExecutor | None = None
         #: Pages waiting for the writer thread, which commits all those queued at once.
         self._queued: deque[_QueuedPage] = deque()
+        #: Streams (by id) a page of which could not be stored for its own reason (a bug, not
+        #: the mirror): their pages queued behind it are not stored either (writer thread only).
+        self._failed_streams: set[int] = set()
         #: Processes known to hold the mirror open only to read (the app that started this run
         #: in a child process): never named as holding its write lock.
         self.readers: set[int] = set()
@@ -220,7 +224,7 @@ class Engine:
         for stream in streams:
             by_source.setdefault((stream.provider, stream.target), []).append(stream)
         status = RunStatus.CANCELLED
-        self._stopped, self._said = None, set()
+        self._stopped, self._said, self._failed_streams = None, set(), set()
         stopped: BackfillError | None = None
         # The WAL checkpointed once, not every few pages; the garbage collector run less often.
         with self.mirror.run_writes(), collecting_less():
@@ -388,20 +392,31 @@ class Engine:
             await client.aclose()
 
     async def _write(self, page: PageWrite) -> PageResult | None:
-        """Commit a page on the mirror's writer thread: SQLite works (without the GIL) while
-        the event loop fetches and transforms the other streams' pages. The stream waits for
-        its own page's commit, so each page still commits with its checkpoint, in order.
-        ``None``: not committed, because the mirror refused another stream's page first (the
-        single writer thread sees that refusal before any page queued after it).
+        """Commit a page on the mirror's writer thread and wait for it (:meth:`_submit`, then
+        :meth:`_landed`). ``None``: not committed, because the mirror refused another stream's
+        page first, or an earlier page of this stream could not be stored."""
+        return await self._landed(self._submit(page))
 
-        Pages queued while the writer is busy are committed together (:meth:`_commit_queued`).
+    def _submit(self, page: PageWrite) -> concurrent.futures.Future[PageResult | None]:
+        """Queue a page for the mirror's writer thread; its outcome arrives in the future.
+
+        SQLite works (without the GIL) while the event loop fetches and transforms pages. The
+        single writer thread commits pages in the order they were queued, each with its own
+        stream's checkpoint, so a stream may queue its next page before the last one landed
+        (engine/run.py ``_run_stream``): they still land in order. Pages queued while the
+        writer is busy are committed together (:meth:`_commit_queued`). Without a writer
+        thread (outside :meth:`run`) the page is committed at once.
         """
+        result: concurrent.futures.Future[PageResult | None] = concurrent.futures.Future()
         if self._writer is None:
+            result.set_running_or_notify_cancel()
             (outcome,) = self._outcomes([page])
             if isinstance(outcome, BaseException):
-                raise outcome
-            return outcome
-        queued = _QueuedPage(page, concurrent.futures.Future())
+                result.set_exception(outcome)
+            else:
+                result.set_result(outcome)
+            return result
+        queued = _QueuedPage(page, result)
         self._queued.append(queued)
         try:
             self._writer.submit(self._commit_queued)
@@ -409,15 +424,24 @@ class Engine:
             with contextlib.suppress(ValueError):
                 self._queued.remove(queued)
             raise
+        return result
+
+    @staticmethod
+    async def _landed(
+        result: concurrent.futures.Future[PageResult | None],
+    ) -> PageResult | None:
+        """The outcome of a page queued by :meth:`_submit` (raises what storing it raised).
+
+        Cancelled while the writer thread commits this page: it lands all the same (a page not
+        yet taken is left out: its future is cancelled). Wait for it, so that what the stream
+        says next is what was stored (its last line was a page behind).
+        """
         try:
-            return await asyncio.wrap_future(queued.result)
+            return await asyncio.wrap_future(result)
         except asyncio.CancelledError:
-            # Cancelled while the writer thread commits this page: it lands all the same (a
-            # page not yet taken is left out: its future was cancelled). Wait for it, so that
-            # what the stream says next is what was stored (its last line was a page behind).
-            if not queued.result.cancelled():
+            if not result.cancelled():
                 with contextlib.suppress(Exception):  # its own error is the run's to handle
-                    await asyncio.wrap_future(queued.result)
+                    await asyncio.wrap_future(result)
             raise
 
     def _commit_queued(self) -> None:
@@ -430,7 +454,11 @@ class Engine:
         with contextlib.suppress(IndexError):
             while True:
                 queued = self._queued.popleft()
-                if queued.result.set_running_or_notify_cancel():
+                if not queued.result.set_running_or_notify_cancel():
+                    continue
+                if queued.page.stream.id in self._failed_streams:
+                    queued.result.set_result(None)  # behind its stream's failed page: not stored
+                else:
                     batch.append(queued)
         if not batch:
             return
@@ -453,7 +481,8 @@ class Engine:
         stored: the first page takes the error (its stream fails, as when it committed alone)
         and the others ``None`` (their streams stop, as after a refusal of another stream's
         page); so does every page once the mirror has refused. A page that cannot be built (a
-        bug, not the mirror) is retried alone, so that it fails only its own stream.
+        bug, not the mirror) is retried alone, so that it fails only its own stream; pages of that
+        stream queued behind it are not stored (``None``): its checkpoint stays before them.
         """
         if self._stopped is not None:
             return [None for _ in pages]
@@ -464,8 +493,13 @@ class Engine:
             return [exc, *(None for _ in pages[1:])]
         except Exception as exc:
             if len(pages) == 1:
+                self._failed_streams.add(pages[0].stream.id)  # its later pages are not stored
                 return [exc]
-        return [outcome for page in pages for outcome in self._outcomes([page])]
+        outcomes: list[PageResult | Exception | None] = []
+        for page in pages:  # one by one; a page behind its stream's failed page is left out
+            failed = page.stream.id in self._failed_streams
+            outcomes += [None] if failed else self._outcomes([page])
+        return outcomes
 
     def _check_sources(self, providers: Iterable[str]) -> None:
         """Each provider's base URL and credential, checked before anything starts; raises
@@ -520,7 +554,63 @@ class Engine:
         note = record.note
         validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
         committed_calls, committed_wait = 0, 0.0
-        writing = (0, 0.0)  # the calls and wait counted by the page being committed
+        # Pages queued for the writer thread and not yet settled, in order (at most two: the
+        # last one queued, and the one before it being awaited), and what the queued ones add.
+        sending: deque[_Sending] = deque()
+        sent_calls, sent_wait = 0, 0.0
+        sent_fetched, sent_pages = counters.fetched, counters.pages
+
+        def landed(one: _Sending, result: PageResult, *, say: bool = True) -> None:
+            """A queued page was stored: count it (and say so)."""
+            nonlocal counters, committed_calls, committed_wait
+            committed_calls, committed_wait = one.calls, one.waited
+            counters = StreamCounters(
+                fetched=counters.fetched + one.taken,
+                new=counters.new + result.new,
+                duplicates=counters.duplicates + result.duplicates,
+                failed=counters.failed + one.failed,
+                pages=counters.pages + 1,
+                api_calls=record.api_calls + stats.api_calls,
+            )
+            if not say:
+                return
+            self._emit(
+                ev.PageStored(
+                    run.id,
+                    record.key,
+                    counters,
+                    page_new=result.new,
+                    page_duplicates=result.duplicates,
+                    **_budgets_seen(client),
+                )
+            )
+
+        async def settle(count: int) -> bool:
+            """Await the first ``count`` queued pages in order; raises what storing one
+            raised. False: one was not stored because the mirror refused another stream's
+            page first (the stream has said it is interrupted)."""
+            for _ in range(count):
+                result = await self._landed(sending[0].result)
+                one = sending.popleft()
+                if result is None:
+                    self._interrupted(record, counters)
+                    return False
+                landed(one, result)
+            return True
+
+        async def drain() -> None:
+            """Before a stream ends on an error or a cancel: every page still queued lands
+            (counted) or, not yet taken by the writer, is left out, as a crash would leave it;
+            either way none lands after the stream's last word."""
+            while sending:
+                one = sending.popleft()
+                if one.result.cancel():  # not taken: left out
+                    continue
+                with contextlib.suppress(Exception):  # its own error was the stream's to see
+                    result = await asyncio.wrap_future(one.result)
+                    if result is not None:
+                        landed(one, result, say=False)  # the stream's last line says it
+
         # Every provider's pages pass here: a pointer that does not move ends the stream.
         guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, StreamStatus.RUNNING)
@@ -543,12 +633,25 @@ class Engine:
             if end is not None and stop_at is not None and counters.pages >= stop_at:
                 raise RecordingEnded(end)
             async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
-                while (page := await pages.next()) is not None:
+                while True:
+                    try:
+                        page = await pages.next()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        # What fetching the next page raised comes after the pages queued
+                        # before it have landed, as when each page was awaited in turn.
+                        if not await settle(len(sending)):
+                            return
+                        raise
+                    if page is None:
+                        break
                     if self._stopped is not None:  # another stream met a full disk: stop here
-                        self._interrupted(record, counters)
+                        if await settle(len(sending)):
+                            self._interrupted(record, counters)
                         return
                     events, failures, capped_at, done = within_cap(
-                        page, run.max_items - counters.fetched
+                        page, run.max_items - sent_fetched
                     )
                     stalled: PagingStalled | None = None
                     if not done:
@@ -559,7 +662,7 @@ class Engine:
                             stalled = exc  # keep this page's items; resume from the last pointer
                     if not done and stalled is None:
                         cursor = page.next_cursor
-                    last = stop_at is not None and counters.pages + 1 >= stop_at
+                    last = stop_at is not None and sent_pages + 1 >= stop_at
                     if not done and stalled is None and not last:
                         pages.read_ahead()  # the next page's request overlaps this commit
                     taken = len(events) + len(failures)
@@ -568,8 +671,7 @@ class Engine:
                     note = _joined(record.note, page_note)  # record.note: the lookup's, if any
                     # Taken now: the page read ahead adds its own calls while this one commits.
                     calls, waited = stats.api_calls, stats.wait_seconds
-                    writing = (calls, waited)
-                    result = await self._write(
+                    queued = self._submit(
                         PageWrite(
                             record,
                             run.workspace,
@@ -579,8 +681,8 @@ class Engine:
                             cursor=None if done else cursor,
                             done=done,
                             capped_at=capped_at,
-                            api_calls=calls - committed_calls,
-                            wait_s=waited - committed_wait,
+                            api_calls=calls - sent_calls,
+                            wait_s=waited - sent_wait,
                             item_notes=kept_notes(page, events),
                             note=note,
                             at=datetime.fromtimestamp(self.environment.clock.now(), UTC).isoformat(
@@ -588,28 +690,16 @@ class Engine:
                             ),
                         )
                     )
-                    if result is None:  # another stream met a full disk first: stop here
-                        self._interrupted(record, counters)
+                    sending.append(_Sending(queued, taken, len(failures), calls, waited))
+                    sent_calls, sent_wait = calls, waited
+                    sent_fetched, sent_pages = sent_fetched + taken, sent_pages + 1
+                    final = done or stalled is not None or last
+                    # This page is queued: the one before it is awaited now, so the writer may
+                    # take both in one transaction (one COMMIT) while the next page is read.
+                    if not await settle(len(sending) if final else len(sending) - 1):
                         return
-                    committed_calls, committed_wait = calls, waited
-                    counters = StreamCounters(
-                        fetched=counters.fetched + taken,
-                        new=counters.new + result.new,
-                        duplicates=counters.duplicates + result.duplicates,
-                        failed=counters.failed + len(failures),
-                        pages=counters.pages + 1,
-                        api_calls=record.api_calls + stats.api_calls,
-                    )
-                    self._emit(
-                        ev.PageStored(
-                            run.id,
-                            record.key,
-                            counters,
-                            page_new=result.new,
-                            page_duplicates=result.duplicates,
-                            **_budgets_seen(client),
-                        )
-                    )
+                    if not final:
+                        continue
                     if stalled is not None:
                         raise stalled
                     if done:
@@ -628,19 +718,23 @@ class Engine:
                             )
                         )
                         return
-                    if end is not None and stop_at is not None and counters.pages >= stop_at:
-                        raise RecordingEnded(end)
+                    assert end is not None  # last: a replay's stream stops where its original did
+                    raise RecordingEnded(end)
             # A stream whose connector yielded no page at all is complete and empty.
+            if not await settle(len(sending)):
+                return
             note = _joined(record.note, page_note)
             self._completed_empty(
                 run.id, record, _with_calls(counters, record, stats), note, client
             )
         except (StorageError, MirrorError) as exc:  # the mirror, not the stream: stop the run
             self._stopped = self._stopped or exc
+            await drain()
             log.warning("%s stopped: %s", record.key, exc)
             self._interrupted(record, counters, str(exc))
             raise
         except Exception as exc:
+            await drain()
             ended = StreamStatus.FAILED
             mend: str | None = None  # a permanent cause: resuming would fail the same way
             if isinstance(exc, ApiError):
@@ -665,12 +759,12 @@ class Engine:
             )
         except asyncio.CancelledError:
             # A page being committed on the writer thread still lands (in order, with its
-            # checkpoint; ``_write`` waited for it); if it was the stream's last, the stream
-            # stays completed. The last line says what was stored, that page included.
+            # checkpoint; ``drain`` waits for it, and leaves out one not yet taken); if it was
+            # the stream's last, the stream stays completed. The last line says what was
+            # stored, that page included.
+            await drain()
             self.mirror.set_stream_status(record.id, StreamStatus.CANCELLED, unless_completed=True)
             stored = next(one for one in self.mirror.streams(run.id) if one.id == record.id)
-            if stored.counters.pages > counters.pages:  # that page landed, with its calls
-                committed_calls, committed_wait = writing
             counters = replace(stored.counters, api_calls=record.api_calls + stats.api_calls)
             completed = stored.status == StreamStatus.COMPLETED
             self._emit(
@@ -776,6 +870,18 @@ class _QueuedPage:
 
     page: PageWrite
     result: concurrent.futures.Future[PageResult | None]
+
+
+@dataclass(frozen=True)
+class _Sending:
+    """A page a stream queued for the writer thread (``result``), and what it adds once
+    stored: its items taken and failed, and the stream's calls and wait when it was queued."""
+
+    result: concurrent.futures.Future[PageResult | None]
+    taken: int
+    failed: int
+    calls: int
+    waited: float
 
 
 class LookupFailed(ApiError):

@@ -5,7 +5,7 @@ without writing a byte, any file that is not a backfill-tui mirror, is corrupt, 
 newer version (the checks: ``store/opening.py``). A page's observations and its stream's
 checkpoint are committed in one transaction (:meth:`Mirror.commit_page`; the pages of several
 streams queued together share one, :meth:`Mirror.commit_pages`), so a crash loses at most the
-pages in flight, one a stream.
+pages in flight, two a stream (the engine queues a stream's next page behind the one committing).
 
 Past 400 lines on purpose: opening, the run and stream records, the page commit and the
 accounting share one connection and :meth:`Mirror.transaction`, the only write path; reading,
