@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from support import run_cli
 
 from backfill_tui.cli.display import HeadlessDisplay
 from backfill_tui.engine import progress as ev
 from backfill_tui.terms import StreamCounters
-from tests.support import run_cli
 
 _CONTROL = re.compile(r"\x1b\[(\??)(\d*)([A-Za-z])")
 

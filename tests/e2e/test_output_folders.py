@@ -8,8 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.support import run_cli, simulated_run
+from support import run_cli, simulated_run
 
 
 def _run(capsys: pytest.CaptureFixture[str], db: Path, *extra: str) -> str:

@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.support import FAIL_ALL, run_cli, simulated_run
+from support import FAIL_ALL, run_cli, simulated_run
 
 
 def _last(err: str) -> str:

@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.support import simulated_run
+from support import simulated_run
 
 
 def test_a_runs_summary_shows_the_quota_spent(

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from tests.support import simulated_run
+from support import simulated_run
 
 
 @pytest.mark.parametrize(
