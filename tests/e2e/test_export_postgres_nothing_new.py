@@ -1,11 +1,13 @@
-"""A re-export with nothing new is decided by two digests (issue 13 item 6, ``export/digest.py``):
-the table's count and sum of one hash per sourceId against the mirror's. What must hold: the
-shortcut is taken when the table holds exactly the mirror's ids (the mirror's hash and
-PostgreSQL's agree, non-ASCII ids included), and never when a row is missing from the table,
-however the table came to differ: a row deleted and another writer's added (same count), a
-duplicate beside a missing row (same count), a table emptied or recreated under the same name
-(the ledger says everything went there), an earlier export stopped part way, two mirror ids that
-clean to one. Each case checks the dry run and the apply write exactly the missing rows.
+"""A re-export with nothing new is decided before the walk by asking whether the table holds every
+one of the mirror's sourceIds (issue 13 item 6, ``export/presence.py``). What must hold: the
+shortcut is taken when it does (non-ASCII ids included), whatever else the table holds (other
+writers' rows for the workspace, as production's webhooks write them; the rows of other runs
+when one run is exported), and never when a row is missing from the table, however the table
+came to differ: a row deleted and another writer's added (same count), a duplicate beside a
+missing row (same count), other writers' rows beside a missing one (more rows than the mirror),
+a table emptied or recreated under the same name (the ledger says everything went there), an
+earlier export stopped part way, two mirror ids that clean to one. Each case checks the dry run
+and the apply write exactly the missing rows.
 
 Each case starts from a real simulated backfill and exports to the real PostgreSQL server of
 ``conftest_pg``.
@@ -18,12 +20,13 @@ import threading
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest_pg import PgServer
 
 from backfill_tui.export import PostgresTarget, export_now, plan_export
-from backfill_tui.export.digest import as_sent, held_whole
 from backfill_tui.export.postgres import DDL
+from backfill_tui.export.presence import as_sent, held_whole
 from backfill_tui.store.exports import open_for_reading
 
 TABLE = "lightfast_workspace_neural_observations"
@@ -41,13 +44,13 @@ def source_ids(db: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT source_id FROM observations ORDER BY id")]
 
 
-def held(db: Path, dsn: str) -> int:
+def held(db: Path, dsn: str, run_id: str | None = None) -> int:
     """What the walk's shortcut skips at once (all, or 0), asked as a dry run asks."""
     target = PostgresTarget(dsn)
     target.open(apply=False)
     try:
         with closing(open_for_reading(db)) as conn:
-            return held_whole(conn, target, "demo", None)
+            return held_whole(conn, target, "demo", run_id)
     finally:
         target.close()
 
@@ -58,19 +61,33 @@ def table_ids(server: PgServer, dbname: str) -> list[str]:
     return sorted(r[0] for r in rows)
 
 
-def repeat(db: Path, dsn: str) -> int:
+def repeat(db: Path, dsn: str, run_id: str | None = None) -> int:
     """The dry run's would-write, checked equal to what the apply then writes."""
-    planned = plan_export(db, PostgresTarget(dsn), "demo").would_write
-    result = export_now(db, PostgresTarget(dsn), "demo")
+    planned = plan_export(db, PostgresTarget(dsn), "demo", run_id).would_write
+    result = export_now(db, PostgresTarget(dsn), "demo", run_id)
     assert result.written == planned
     return planned
 
 
-def test_a_repeat_with_nothing_new_is_decided_by_the_digests(
+def add_webhook_rows(server: PgServer, dbname: str, count: int) -> list[str]:
+    """``count`` rows for workspace demo written by another writer (sourceIds the mirror lacks)."""
+    ids = [f"webhook:push:{n}" for n in range(count)]
+    with server.admin_connect(dbname) as conn:
+        conn.execute(
+            f"INSERT INTO {TABLE} (external_id, workspace_id, occurred_at, observation_type, "  # type: ignore[arg-type]
+            "title, content, source, source_type, source_id) SELECT 'webhook' || "
+            "lpad(n::text, 14, '0'), 'demo', now(), 'push', 't', 'c', 'github', 'push', "
+            "'webhook:push:' || n FROM generate_series(0, %s - 1) AS n",
+            (count,),
+        )
+    return ids
+
+
+def test_a_repeat_with_nothing_new_is_decided_before_the_walk(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     ids = source_ids(mirror)
-    with closing(sqlite3.connect(mirror)) as conn, conn:  # non-ASCII ids hash alike too
+    with closing(sqlite3.connect(mirror)) as conn, conn:  # non-ASCII ids are found too
         conn.execute(
             "UPDATE observations SET source_id = ? WHERE source_id = ?", ("é✓ 𝄞 ü", ids[0])
         )
@@ -125,6 +142,109 @@ def test_a_duplicate_beside_a_missing_row_does_not_hide_it(
     assert held(mirror, dsn) == 0
     assert repeat(mirror, dsn) == 1
     assert table_ids(pg_server, pg_db) == sorted([*ids, ids[4]])
+
+
+def test_other_writers_rows_beside_every_mirror_row_leave_nothing_new(
+    mirror: Path, pg_server: PgServer, pg_db: str
+) -> None:
+    """Production's table: webhooks write rows for the same workspace as well, so the table
+    holds more rows than the mirror; every mirror row is there, so nothing is new."""
+    ids = source_ids(mirror)
+    create_table(pg_server, pg_db)
+    dsn = pg_server.dsn(pg_db)
+    export_now(mirror, PostgresTarget(dsn), "demo")
+    webhooks = add_webhook_rows(pg_server, pg_db, 25)
+    assert held(mirror, dsn) == len(ids)
+    plan = plan_export(mirror, PostgresTarget(dsn), "demo")
+    assert (plan.would_write, plan.skipped, plan.total) == (0, len(ids), len(ids))
+    result = export_now(mirror, PostgresTarget(dsn), "demo")
+    assert (result.written, result.skipped) == (0, len(ids))
+    assert table_ids(pg_server, pg_db) == sorted([*ids, *webhooks])
+
+
+def test_other_writers_rows_do_not_hide_a_missing_mirror_row(
+    mirror: Path, pg_server: PgServer, pg_db: str
+) -> None:
+    ids = source_ids(mirror)
+    create_table(pg_server, pg_db)
+    dsn = pg_server.dsn(pg_db)
+    export_now(mirror, PostgresTarget(dsn), "demo")
+    webhooks = add_webhook_rows(pg_server, pg_db, 25)
+    with pg_server.admin_connect(pg_db) as conn:
+        conn.execute(f"DELETE FROM {TABLE} WHERE source_id = %s", (ids[-1],))  # type: ignore[arg-type]
+    assert held(mirror, dsn) == 0
+    assert repeat(mirror, dsn) == 1
+    assert table_ids(pg_server, pg_db) == sorted([*ids, *webhooks])
+    assert held(mirror, dsn) == len(ids)
+
+
+def test_a_run_whose_rows_are_all_there_leaves_nothing_new(
+    mirror: Path, pg_server: PgServer, pg_db: str
+) -> None:
+    """``export --run``: only the run's rows are asked about; the workspace's other run, not
+    exported yet, does not stop the shortcut, and once all is there the table holds more rows
+    than the run has."""
+    ids = source_ids(mirror)
+    with closing(sqlite3.connect(mirror)) as conn, conn:  # a second run first stored 10 rows
+        (first,) = conn.execute("SELECT id FROM runs").fetchone()
+        second = "20260102-030405-0001"
+        names = [r[1] for r in conn.execute("PRAGMA table_info(runs)") if r[1] != "id"]
+        conn.execute(
+            f"INSERT INTO runs (id, {', '.join(names)}) SELECT ?, {', '.join(names)} "
+            "FROM runs WHERE id = ?",
+            (second, first),
+        )
+        conn.executemany(
+            "UPDATE observations SET run_id = ? WHERE source_id = ?",
+            [(second, source_id) for source_id in ids[:10]],
+        )
+    create_table(pg_server, pg_db)
+    dsn = pg_server.dsn(pg_db)
+    assert held(mirror, dsn, first) == 0
+    assert export_now(mirror, PostgresTarget(dsn), "demo", first).written == len(ids) - 10
+    assert held(mirror, dsn, first) == len(ids) - 10
+    assert held(mirror, dsn) == 0  # the second run's rows are not there
+    assert repeat(mirror, dsn, first) == 0
+    assert repeat(mirror, dsn, second) == 10
+    assert held(mirror, dsn, first) == len(ids) - 10  # beside the second run's rows
+    assert held(mirror, dsn, second) == 10
+    assert held(mirror, dsn) == len(ids)
+    assert table_ids(pg_server, pg_db) == sorted(ids)
+
+
+def test_a_nondeterministic_collation_leaves_the_decision_to_the_walk(
+    mirror: Path, pg_server: PgServer, pg_db: str
+) -> None:
+    """Under a case-insensitive collation on source_id, the server's '=' finds 'case:abc' for
+    the mirror's 'Case:ABC', but the walk compares bytes and writes it: the shortcut, which
+    would skip it, is not asked, and the walk decides."""
+    ids = source_ids(mirror)
+    with closing(sqlite3.connect(mirror)) as conn, conn:
+        conn.execute(
+            "UPDATE observations SET source_id = 'Case:ABC' WHERE source_id = ?", (ids[0],)
+        )
+    with pg_server.admin_connect(pg_db) as conn:
+        try:
+            conn.execute(
+                "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', "
+                "deterministic = false)"
+            )
+        except psycopg.Error as exc:  # a server built without ICU
+            pytest.skip(f"no ICU collation: {exc}")
+        for statement in DDL:
+            conn.execute(  # type: ignore[call-overload]
+                statement.replace("source_id varchar(255)", "source_id varchar(255) COLLATE ci")
+            )
+        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
+    dsn = pg_server.dsn(pg_db)
+    export_now(mirror, PostgresTarget(dsn), "demo")
+    with pg_server.admin_connect(pg_db) as conn:
+        conn.execute(f"DELETE FROM {TABLE} WHERE source_id = 'Case:ABC'")  # type: ignore[arg-type]
+        add_webhook_rows(pg_server, pg_db, 1)  # another writer's row, then its id in lower case
+        conn.execute(f"UPDATE {TABLE} SET source_id = 'case:abc' WHERE external_id LIKE 'webhook%'")  # type: ignore[arg-type]
+    assert held(mirror, dsn) == 0
+    assert repeat(mirror, dsn) == 1
+    assert table_ids(pg_server, pg_db) == sorted([*ids[1:], "Case:ABC", "case:abc"])
 
 
 @pytest.mark.parametrize("how", ["emptied", "recreated with half"])
@@ -210,7 +330,7 @@ def test_two_mirror_ids_cleaned_to_one_are_decided_by_the_walk(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     """'a\\x00' cleans to 'a\\ufffd', which another mirror row holds as it is: the table holds
-    one row for the two. The mirror's digest is then unknown, and the walk skips both, or
+    one row for the two. Whether the table holds all is then unknown, and the walk skips both, or
     writes the one row once it is deleted from the table."""
     ids = source_ids(mirror)
     with closing(sqlite3.connect(mirror)) as conn, conn:

@@ -76,8 +76,8 @@ class ExportTarget(abc.ABC):
     #: At most this many rows, and (where not None) this many bytes of payload, per send.
     max_batch_rows: int = 500
     max_batch_bytes: int | None = None
-    #: Whether :meth:`holds_exactly` can tell cheaply what the destination holds (``digest.py``).
-    digests: bool = False
+    #: Whether :meth:`holds_all` can tell cheaply that every sourceId is held (``presence.py``).
+    presence: bool = False
 
     @property
     @abc.abstractmethod
@@ -97,15 +97,14 @@ class ExportTarget(abc.ABC):
         Successive calls of one walk get successive chunks of the mirror's sourceIds in
         ascending byte order (apart from the rare id cleaning changed)."""
 
-    def holds_exactly(
-        self, workspace: str, count: int, source_ids: Iterable[list[str] | None]
-    ) -> bool:
-        """Whether the destination holds, for ``workspace``, exactly the ``count`` sourceIds
-        that ``source_ids`` yields in chunks (the mirror's, each once; a None chunk holds an
-        id the export would clean, and the answer is then False), each once and nothing else,
-        told by comparing digests (``digest.py``), not ids. False as well where it cannot tell.
-        Called, where :attr:`digests`, once per walk before :meth:`present`; raises
-        :class:`ExportError` when the destination fails."""
+    def holds_all(self, workspace: str, count: int, source_ids: Iterable[list[str] | None]) -> bool:
+        """Whether the destination holds, for ``workspace``, every one of the ``count``
+        distinct sourceIds that ``source_ids`` yields in chunks (the mirror's: the workspace's,
+        or one run's), by the same equality :meth:`present` uses, whatever else it holds. A
+        None chunk holds an id the export would clean: the answer is then False, as it is
+        wherever the destination cannot tell (``presence.py``). Called, where
+        :attr:`presence`, once per walk before :meth:`present`; raises :class:`ExportError`
+        when the destination fails."""
         return False
 
     @abc.abstractmethod

@@ -8,9 +8,9 @@ counted), checked against what the destination can hold (a row that cannot be he
 *refused*, with its reason, and the others go on), and grouped into the batches a send uses.
 ``common.py``'s dry run and apply both run it, which is what makes the dry run predict the apply.
 
-Before its first chunk, the walk asks whether the destination holds exactly the mirror's
-sourceIds (``digest.py``): then nothing is new, every observation is skipped at once, and no id
-is compared.
+Before its first chunk, the walk asks whether the destination holds every one of the mirror's
+sourceIds (``presence.py``): then nothing is new, every observation is skipped at once (the
+answer the chunks would give), and no id is compared here.
 
 For an apply, :func:`steps` runs the walk ahead of the sends in a thread of its own (where the
 destination allows it) and :class:`Ledger` records each delivered batch in the mirror from
@@ -36,8 +36,8 @@ from ..store.exports import (
     record_export_keys,
     record_exports,
 )
-from .digest import held_whole
 from .outcome import REFUSED_EXAMPLES, Tally
+from .presence import held_whole
 from .target import COUNTED, ExportTarget, Prepared
 from .values import Refused, clean_row, clean_text, needs_cleaning, suspect_sql
 
