@@ -208,13 +208,13 @@ _SORTED = f'SELECT source_id FROM {TABLE} WHERE workspace_id = %s ORDER BY sourc
 MERGE_FETCH = 10000
 #: How many fetches of :data:`MERGE_FETCH` sourceIds the reading thread keeps ready.
 MERGE_AHEAD = 2
-# Which of a JSON array of sourceIds the table holds for a workspace. The LIMIT keeps the
-# planner from turning EXISTS into a semi-join that reads the whole workspace for each chunk:
-# each sourceId is one probe of production's (workspace_id, source_id) index instead. Without
-# such an index, the join form is the faster one.
+# Which of a JSON array of sourceIds the table holds for a workspace, asked as _HELD asks: OFFSET
+# 0 keeps each sourceId one probe of production's (workspace_id, source_id) index. (A LIMIT 1
+# did not: PostgreSQL drops a LIMIT inside EXISTS, and before the table is analyzed it then
+# hashed the whole workspace for each chunk.) Without such an index, the join form is faster.
 _PRESENT_PROBE = (
     f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
-    f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s LIMIT 1)"
+    f"(SELECT 1 FROM {TABLE} o WHERE o.workspace_id = %s AND o.source_id = s OFFSET 0)"
 )
 _PRESENT_JOIN = (
     f"SELECT s FROM json_array_elements_text(%s::json) AS s WHERE EXISTS "
