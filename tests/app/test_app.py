@@ -307,8 +307,13 @@ def test_without_a_keyring_backend_it_says_so_and_offers_no_field(tmp_path: Path
         async with app.run_test(size=SIZE) as pilot:
             screen = app.screen
             assert isinstance(screen, ConnectScreen)
+            await settle(pilot)  # the keyring is asked on a thread after the first frame
             note = screen.query_one("#keyring-note", Label)
             assert "no OS keyring backend" in _text(note)
+            # the form's last line: arriving after the first frame, it moved nothing shown
+            form = screen.query_one("#form")
+            assert form.children[-1] is note
+            assert note.region.y >= screen.query_one("#record-to").region.bottom
             screen.add_source("github:acme/rocket")
             await pilot.pause()
             card = screen.query_one(SourceCard)

@@ -13,7 +13,6 @@ import argparse
 import gc
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,27 +131,12 @@ def _open_for_app(path: Path) -> Mirror:
     return open_for_app(path)
 
 
-def _discover_keyring() -> None:
-    """Find the OS keyring's backend on a thread while Textual loads: the connect screen asks
-    for it (``keyring_status``) on its first frame, and keyring's discovery (entry points, on a
-    desktop a D-Bus probe) would otherwise run on the app's loop before that frame. keyring
-    keeps the backend it found, so the screen's own call then returns at once."""
-
-    def discover() -> None:
-        from ..engine.credentials import keyring_status
-
-        keyring_status()  # never raises: an unusable keyring is a line, not an error
-
-    threading.Thread(target=discover, name="keyring-discovery", daemon=True).start()
-
-
 def cmd_app(args: argparse.Namespace) -> int:
     with collector_off_until_first_frame():
         return _app(args)
 
 
 def _app(args: argparse.Namespace) -> int:
-    _discover_keyring()
     from ..engine.environment import Environment
     from ..screens.app import BackfillApp
 

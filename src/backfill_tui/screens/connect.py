@@ -35,6 +35,7 @@ from textual.widgets import (
     RadioSet,
     Select,
 )
+from textual.worker import Worker, WorkerState
 
 from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import keyring_status, lookup, save_token
@@ -153,9 +154,6 @@ class ConnectScreen(ModeScreen):
                 yield Label("", id="target-hint")
                 if self.backfill.demo is None and not self.backfill.mirror.list_runs(1):
                     yield Label(Content(DEMO_HINT), id="demo-hint")
-                keyring_note = keyring_status()
-                if keyring_note and not self.backfill.environment.simulated:
-                    yield Label(Content(f"Note: {keyring_note}."), id="keyring-note")
                 yield Vertical(id="sources")
                 # The options come after the sources: a newcomer's essentials (workspace,
                 # depth, sources, Start) come first, within 80x24 (issue 12).
@@ -216,6 +214,30 @@ class ConnectScreen(ModeScreen):
             self.query_one("#target", Input).focus()
         else:  # a first start: typing goes to the workspace at once
             self.query_one("#workspace", Input).focus()
+        if not app.environment.simulated:
+            self.call_after_refresh(self._check_keyring)
+
+    # -- the keyring's note --------------------------------------------------------------------
+
+    @work(thread=True, group="keyring", exit_on_error=False)
+    def _check_keyring(self) -> str | None:
+        """Whether the OS keyring can keep a token (``keyring_status``), asked on a thread after
+        the first frame: importing keyring and finding its backend took 35-85 ms of CPU (a
+        desktop's D-Bus probe more) that competed with the first frame for the GIL (issue 13).
+        The answer lands in :meth:`on_worker_state_changed`."""
+        return keyring_status()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Where no keyring can keep a token, the note says so (the README's promise) as the
+        form's last line: arriving after the first frame, it moves nothing already shown. A
+        source card asks ``keyring_status`` itself (``token_status``), so it is right even when
+        added before this answer."""
+        worker = event.worker
+        if worker.group != "keyring" or event.state != WorkerState.SUCCESS:
+            return
+        note = worker.result
+        if isinstance(note, str) and not self.query("#keyring-note"):
+            self.query_one("#form").mount(Label(Content(f"Note: {note}."), id="keyring-note"))
 
     def _last_workspace(self) -> str:
         runs = self.backfill.mirror.list_runs(1)
