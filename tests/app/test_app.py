@@ -65,7 +65,7 @@ def test_connect_choose_depth_add_source_start_and_complete(tmp_path: Path) -> N
             assert isinstance(app.screen, ConnectScreen)
             await pilot.click("#workspace")
             await pilot.press(*"acme-ws")
-            await pilot.click("#depth-7")
+            await pilot.click("#depth", offset=(4, 0))  # on "7 days"
             assert app.screen.depth == 7
             await pilot.click("#target")
             await pilot.press(*"not a repo")

@@ -31,8 +31,6 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    RadioButton,
-    RadioSet,
     Select,
 )
 from textual.worker import Worker, WorkerState
@@ -44,12 +42,14 @@ from ..secrets_registry import redact, register
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.depth_choice import DepthChoice
 from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .mode_screen import NARROW_BELOW, ModeScreen
 
+RECOMMENDED = " · recommended"  # after the default depth's label
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
     "token, a backfill to watch in under a minute."
@@ -127,15 +127,14 @@ class ConnectScreen(ModeScreen):
                     yield Input(placeholder="the Lightfast workspace id", id="workspace")
                 with Horizontal(classes="field"):
                     yield Label("Depth", classes="field-label")
-                    with RadioSet(id="depth", compact=True):
-                        for days in DEPTHS:
-                            note = " · recommended" if days == DEFAULT_DEPTH else ""
-                            yield RadioButton(
-                                f"{days} days{note}",
-                                value=days == DEFAULT_DEPTH,
-                                id=f"depth-{days}",
-                                compact=True,
-                            )
+                    yield DepthChoice(
+                        [
+                            (days, f"{days} days{RECOMMENDED if days == DEFAULT_DEPTH else ''}")
+                            for days in DEPTHS
+                        ],
+                        DEFAULT_DEPTH,
+                        id="depth",
+                    )
                 with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
                     yield Select(
@@ -205,7 +204,7 @@ class ConnectScreen(ModeScreen):
         workspace = app.workspace or self._last_workspace()
         self.query_one("#workspace", Input).value = workspace
         if app.demo is not None:
-            self.query_one(f"#depth-{app.demo.depth}", RadioButton).value = True
+            self.query_one("#depth", DepthChoice).value = app.demo.depth
             for text in app.demo.sources:
                 self.add_source(text, quiet=True)
             self.query_one("#start", Button).focus()
@@ -247,10 +246,7 @@ class ConnectScreen(ModeScreen):
 
     @property
     def depth(self) -> int:
-        pressed = self.query_one("#depth", RadioSet).pressed_button
-        if pressed is None or pressed.id is None:
-            return DEFAULT_DEPTH
-        return int(pressed.id.removeprefix("depth-"))
+        return self.query_one("#depth", DepthChoice).value
 
     @on(Select.Changed, "#provider")
     def _provider_changed(self, event: Select.Changed) -> None:
@@ -278,7 +274,7 @@ class ConnectScreen(ModeScreen):
     def _add_pressed(self) -> None:
         self.add_source(self.query_one("#target", Input).value)
 
-    @on(RadioSet.Changed, "#depth")
+    @on(DepthChoice.Changed, "#depth")
     @on(Input.Changed, "#max-items")
     @on(SourceAdded)
     def _form_changed(self) -> None:
