@@ -214,7 +214,7 @@ class ConnectScreen(ModeScreen):
         else:  # a first start: typing goes to the workspace at once
             self.query_one("#workspace", Input).focus()
         if not app.environment.simulated:
-            self.call_after_refresh(self._check_keyring)
+            self.call_after_first_frame(self._check_keyring)
 
     # -- the keyring's note --------------------------------------------------------------------
 
