@@ -43,6 +43,7 @@ from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
+from ..widgets.lazy_select import LazySelect
 from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
@@ -137,7 +138,7 @@ class ConnectScreen(ModeScreen):
                     )
                 with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
-                    yield Select(
+                    yield LazySelect(
                         [(entry.label, name) for name, entry in CATALOG.items()],
                         value=self.provider_name,
                         allow_blank=False,
