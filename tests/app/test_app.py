@@ -307,7 +307,9 @@ def test_without_a_keyring_backend_it_says_so_and_offers_no_field(tmp_path: Path
         async with app.run_test(size=SIZE) as pilot:
             screen = app.screen
             assert isinstance(screen, ConnectScreen)
-            await settle(pilot)  # the keyring is asked on a thread after the first frame
+            # the keyring is asked on a thread after the first frame
+            await wait_until(pilot, lambda: screen.query("#keyring-note"))
+            await settle(pilot)  # laid out
             note = screen.query_one("#keyring-note", Label)
             assert "no OS keyring backend" in _text(note)
             # the form's last line: arriving after the first frame, it moved nothing shown

@@ -13,8 +13,10 @@ connection) in one file, as Posting keeps one file per screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -23,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import (
@@ -33,7 +36,6 @@ from textual.widgets import (
     Label,
     Select,
 )
-from textual.worker import Worker, WorkerState
 
 from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import keyring_status, lookup, save_token
@@ -74,6 +76,14 @@ def parse_source(provider_name: str, text: str) -> SourceSpec:
     if sep and head.strip().lower() in PROVIDERS:
         return SourceSpec.parse(value)
     return SourceSpec.parse(f"{provider_name}:{value}")
+
+
+class KeyringChecked(Message):
+    """The keyring's answer (``keyring_status``): None when it can keep tokens, else why not."""
+
+    def __init__(self, note: str | None) -> None:
+        super().__init__()
+        self.note = note
 
 
 class TargetValidator(Validator):
@@ -219,25 +229,30 @@ class ConnectScreen(ModeScreen):
 
     # -- the keyring's note --------------------------------------------------------------------
 
-    @work(thread=True, group="keyring", exit_on_error=False)
-    def _check_keyring(self) -> str | None:
-        """Whether the OS keyring can keep a token (``keyring_status``), asked on a thread after
-        the first frame: importing keyring and finding its backend took 35-85 ms of CPU (a
-        desktop's D-Bus probe more) that competed with the first frame for the GIL (issue 13).
-        The answer lands in :meth:`on_worker_state_changed`."""
-        return keyring_status()
+    def _check_keyring(self) -> None:
+        """Whether the OS keyring can keep a token (``keyring_status``), asked on a daemon
+        thread once the screen is drawn: importing keyring and finding its backend took 35-85
+        ms of CPU (a desktop's D-Bus probe more) that competed with the first frame for the
+        GIL (issue 13). A daemon thread, not a thread worker, so that quitting never waits
+        for a slow probe (asyncio.run joins the workers' executor). The answer comes back as
+        a :class:`KeyringChecked` message."""
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        def check() -> None:
+            note = keyring_status()  # never raises: an unusable keyring is a line
+            with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+                self.post_message(KeyringChecked(note))
+
+        threading.Thread(target=check, name="keyring-check", daemon=True).start()
+
+    def on_keyring_checked(self, message: KeyringChecked) -> None:
         """Where no keyring can keep a token, the note says so (the README's promise) as the
         form's last line: arriving after the first frame, it moves nothing already shown. A
         source card asks ``keyring_status`` itself (``token_status``), so it is right even when
         added before this answer."""
-        worker = event.worker
-        if worker.group != "keyring" or event.state != WorkerState.SUCCESS:
-            return
-        note = worker.result
-        if isinstance(note, str) and not self.query("#keyring-note"):
-            self.query_one("#form").mount(Label(Content(f"Note: {note}."), id="keyring-note"))
+        if message.note is not None and not self.query("#keyring-note"):
+            self.query_one("#form").mount(
+                Label(Content(f"Note: {message.note}."), id="keyring-note")
+            )
 
     def _last_workspace(self) -> str:
         runs = self.backfill.mirror.list_runs(1)
