@@ -3,9 +3,8 @@
 Every case is a fresh subprocess (the median of ``--runs`` after one uncounted warm-up, the cases
 interleaved round by round so the machine's load falls on all of them alike), in a private HOME
 with temporary XDG folders, no tokens and no ``BACKFILL_*`` variables. The keyring is the null
-backend so that nothing here touches the user's keyring; the connect screen's keyring check
-therefore skips keyring's backend discovery, which a real desktop pays once (keyring's cost,
-tens of milliseconds, not in these figures):
+backend so that nothing here touches the user's keyring (the connect screen asks the keyring
+after its first frame, so its cost, tens of milliseconds, is not in the first frame's figure):
 
 - ``python -c pass``: the interpreter alone, the floor every other figure is compared with;
 - ``backfill-tui --help`` and ``backfill-tui run --help``;

@@ -65,7 +65,7 @@ def test_connect_choose_depth_add_source_start_and_complete(tmp_path: Path) -> N
             assert isinstance(app.screen, ConnectScreen)
             await pilot.click("#workspace")
             await pilot.press(*"acme-ws")
-            await pilot.click("#depth-7")
+            await pilot.click("#depth", offset=(4, 0))  # on "7 days"
             assert app.screen.depth == 7
             await pilot.click("#target")
             await pilot.press(*"not a repo")
@@ -307,8 +307,15 @@ def test_without_a_keyring_backend_it_says_so_and_offers_no_field(tmp_path: Path
         async with app.run_test(size=SIZE) as pilot:
             screen = app.screen
             assert isinstance(screen, ConnectScreen)
+            # the keyring is asked on a thread after the first frame
+            await wait_until(pilot, lambda: screen.query("#keyring-note"))
+            await settle(pilot)  # laid out
             note = screen.query_one("#keyring-note", Label)
             assert "no OS keyring backend" in _text(note)
+            # the form's last line: arriving after the first frame, it moved nothing shown
+            form = screen.query_one("#form")
+            assert form.children[-1] is note
+            assert note.region.y >= screen.query_one("#record-to").region.bottom
             screen.add_source("github:acme/rocket")
             await pilot.pause()
             card = screen.query_one(SourceCard)

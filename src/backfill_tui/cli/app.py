@@ -13,7 +13,6 @@ import argparse
 import gc
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,6 +88,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from ..engine.environment import Environment, without_token
     from ..screens.app import BackfillApp, DemoSetup
+    from ..screens.css_cache import default_css_cache
 
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
@@ -105,6 +105,7 @@ def _demo(args: argparse.Namespace) -> int:
             demo=DemoSetup(DEMO_WORKSPACE, demo_sources()),
             simulator_text=without_token(config),
             run_process=True,
+            css_cache=default_css_cache(),
         )
         app.run()
         return app_ended(app)
@@ -141,33 +142,24 @@ def _open_for_app(path: Path) -> Mirror:
     return open_for_app(path)
 
 
-def _discover_keyring() -> None:
-    """Find the OS keyring's backend on a thread while Textual loads: the connect screen asks
-    for it (``keyring_status``) on its first frame, and keyring's discovery (entry points, on a
-    desktop a D-Bus probe) would otherwise run on the app's loop before that frame. keyring
-    keeps the backend it found, so the screen's own call then returns at once."""
-
-    def discover() -> None:
-        from ..engine.credentials import keyring_status
-
-        keyring_status()  # never raises: an unusable keyring is a line, not an error
-
-    threading.Thread(target=discover, name="keyring-discovery", daemon=True).start()
-
-
 def cmd_app(args: argparse.Namespace) -> int:
     with collector_off_until_first_frame():
         return _app(args)
 
 
 def _app(args: argparse.Namespace) -> int:
-    _discover_keyring()
     from ..engine.environment import Environment
     from ..screens.app import BackfillApp
+    from ..screens.css_cache import default_css_cache
 
     mirror = _open_for_app(db_path(args))
     try:
-        app = BackfillApp(mirror, Environment.create(simulate=False), run_process=True)
+        app = BackfillApp(
+            mirror,
+            Environment.create(simulate=False),
+            run_process=True,
+            css_cache=default_css_cache(),
+        )
         app.run()
         return app_ended(app)
     finally:

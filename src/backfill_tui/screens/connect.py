@@ -13,8 +13,10 @@ connection) in one file, as Posting keeps one file per screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -23,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
 from textual.widgets import (
@@ -31,8 +34,6 @@ from textual.widgets import (
     Header,
     Input,
     Label,
-    RadioButton,
-    RadioSet,
     Select,
 )
 
@@ -43,12 +44,15 @@ from ..secrets_registry import redact, register
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.depth_choice import DepthChoice
+from ..widgets.lazy_select import LazySelect
 from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .mode_screen import NARROW_BELOW, ModeScreen
 
+RECOMMENDED = " · recommended"  # after the default depth's label
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
     "token, a backfill to watch in under a minute."
@@ -72,6 +76,14 @@ def parse_source(provider_name: str, text: str) -> SourceSpec:
     if sep and head.strip().lower() in PROVIDERS:
         return SourceSpec.parse(value)
     return SourceSpec.parse(f"{provider_name}:{value}")
+
+
+class KeyringChecked(Message):
+    """The keyring's answer (``keyring_status``): None when it can keep tokens, else why not."""
+
+    def __init__(self, note: str | None) -> None:
+        super().__init__()
+        self.note = note
 
 
 class TargetValidator(Validator):
@@ -126,18 +138,17 @@ class ConnectScreen(ModeScreen):
                     yield Input(placeholder="the Lightfast workspace id", id="workspace")
                 with Horizontal(classes="field"):
                     yield Label("Depth", classes="field-label")
-                    with RadioSet(id="depth", compact=True):
-                        for days in DEPTHS:
-                            note = " · recommended" if days == DEFAULT_DEPTH else ""
-                            yield RadioButton(
-                                f"{days} days{note}",
-                                value=days == DEFAULT_DEPTH,
-                                id=f"depth-{days}",
-                                compact=True,
-                            )
+                    yield DepthChoice(
+                        [
+                            (days, f"{days} days{RECOMMENDED if days == DEFAULT_DEPTH else ''}")
+                            for days in DEPTHS
+                        ],
+                        DEFAULT_DEPTH,
+                        id="depth",
+                    )
                 with Horizontal(classes="field"):
                     yield Label("Add source", classes="field-label")
-                    yield Select(
+                    yield LazySelect(
                         [(entry.label, name) for name, entry in CATALOG.items()],
                         value=self.provider_name,
                         allow_blank=False,
@@ -153,9 +164,6 @@ class ConnectScreen(ModeScreen):
                 yield Label("", id="target-hint")
                 if self.backfill.demo is None and not self.backfill.mirror.list_runs(1):
                     yield Label(Content(DEMO_HINT), id="demo-hint")
-                keyring_note = keyring_status()
-                if keyring_note and not self.backfill.environment.simulated:
-                    yield Label(Content(f"Note: {keyring_note}."), id="keyring-note")
                 yield Vertical(id="sources")
                 # The options come after the sources: a newcomer's essentials (workspace,
                 # depth, sources, Start) come first, within 80x24 (issue 12).
@@ -207,7 +215,7 @@ class ConnectScreen(ModeScreen):
         workspace = app.workspace or self._last_workspace()
         self.query_one("#workspace", Input).value = workspace
         if app.demo is not None:
-            self.query_one(f"#depth-{app.demo.depth}", RadioButton).value = True
+            self.query_one("#depth", DepthChoice).value = app.demo.depth
             for text in app.demo.sources:
                 self.add_source(text, quiet=True)
             self.query_one("#start", Button).focus()
@@ -216,6 +224,35 @@ class ConnectScreen(ModeScreen):
             self.query_one("#target", Input).focus()
         else:  # a first start: typing goes to the workspace at once
             self.query_one("#workspace", Input).focus()
+        if not app.environment.simulated:
+            self.call_after_first_frame(self._check_keyring)
+
+    # -- the keyring's note --------------------------------------------------------------------
+
+    def _check_keyring(self) -> None:
+        """Whether the OS keyring can keep a token (``keyring_status``), asked on a daemon
+        thread once the screen is drawn: importing keyring and finding its backend took 35-85
+        ms of CPU (a desktop's D-Bus probe more) that competed with the first frame for the
+        GIL (issue 13). A daemon thread, not a thread worker, so that quitting never waits
+        for a slow probe (asyncio.run joins the workers' executor). The answer comes back as
+        a :class:`KeyringChecked` message."""
+
+        def check() -> None:
+            note = keyring_status()  # never raises: an unusable keyring is a line
+            with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+                self.post_message(KeyringChecked(note))
+
+        threading.Thread(target=check, name="keyring-check", daemon=True).start()
+
+    def on_keyring_checked(self, message: KeyringChecked) -> None:
+        """Where no keyring can keep a token, the note says so (the README's promise) as the
+        form's last line: arriving after the first frame, it moves nothing already shown. A
+        source card asks ``keyring_status`` itself (``token_status``), so it is right even when
+        added before this answer."""
+        if message.note is not None and not self.query("#keyring-note"):
+            self.query_one("#form").mount(
+                Label(Content(f"Note: {message.note}."), id="keyring-note")
+            )
 
     def _last_workspace(self) -> str:
         runs = self.backfill.mirror.list_runs(1)
@@ -225,10 +262,7 @@ class ConnectScreen(ModeScreen):
 
     @property
     def depth(self) -> int:
-        pressed = self.query_one("#depth", RadioSet).pressed_button
-        if pressed is None or pressed.id is None:
-            return DEFAULT_DEPTH
-        return int(pressed.id.removeprefix("depth-"))
+        return self.query_one("#depth", DepthChoice).value
 
     @on(Select.Changed, "#provider")
     def _provider_changed(self, event: Select.Changed) -> None:
@@ -256,7 +290,7 @@ class ConnectScreen(ModeScreen):
     def _add_pressed(self) -> None:
         self.add_source(self.query_one("#target", Input).value)
 
-    @on(RadioSet.Changed, "#depth")
+    @on(DepthChoice.Changed, "#depth")
     @on(Input.Changed, "#max-items")
     @on(SourceAdded)
     def _form_changed(self) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from textual import events
@@ -56,6 +57,7 @@ class ModeScreen(Screen[None]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._after_first_frame = []
         # A new screen counts as having missed every CSS change, so entering its mode the first
         # time made Textual parse the whole stylesheet again, twice (~0.4 s each at 120x36 under
         # load). The app's stylesheet is current (a theme change reparses it at once) and the
@@ -137,6 +139,22 @@ class ModeScreen(Screen[None]):
             self._repaint_required = True
             return
         super()._compositor_refresh()
+        if self._after_first_frame is not None and self is app.screen:
+            callbacks, self._after_first_frame = self._after_first_frame, None
+            for callback in callbacks:
+                self.call_later(callback)
+
+    #: Callbacks waiting for the screen's first frame; None once it is shown.
+    _after_first_frame: list[Callable[[], object]] | None
+
+    def call_after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once this screen has been drawn on the terminal, or soon if it has
+        been. ``call_after_refresh`` is not that: within Textual's start-up batch a refresh
+        draws nothing, so its callbacks ran before the app's first frame (issue 13)."""
+        if self._after_first_frame is None:
+            self.call_later(callback)
+        else:
+            self._after_first_frame.append(callback)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Screen's own handler (Textual dispatches down the MRO), which then does
