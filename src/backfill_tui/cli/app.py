@@ -88,7 +88,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from ..engine.environment import Environment, without_token
     from ..screens.app import BackfillApp, DemoSetup
-    from ..screens.css_cache import default_css_cache
 
     config = os.environ.get("BACKFILL_SIM")
     config = DEMO_SIM if config is None else config
@@ -105,7 +104,6 @@ def _demo(args: argparse.Namespace) -> int:
             demo=DemoSetup(DEMO_WORKSPACE, demo_sources()),
             simulator_text=without_token(config),
             run_process=True,
-            css_cache=default_css_cache(),
         )
         app.run()
         return app_ended(app)
@@ -150,16 +148,10 @@ def cmd_app(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from ..engine.environment import Environment
     from ..screens.app import BackfillApp
-    from ..screens.css_cache import default_css_cache
 
     mirror = _open_for_app(db_path(args))
     try:
-        app = BackfillApp(
-            mirror,
-            Environment.create(simulate=False),
-            run_process=True,
-            css_cache=default_css_cache(),
-        )
+        app = BackfillApp(mirror, Environment.create(simulate=False), run_process=True)
         app.run()
         return app_ended(app)
     finally:

@@ -47,11 +47,9 @@ from .ahead import ScreensAhead
 from .app_commands import ActionsProvider
 from .connect import ConnectScreen
 from .crash import OneLineCrash
-from .css_cache import CachedStylesheet
 from .host import AppHost, DemoSetup, RunSession
 from .key_order import KeysInOrder
 from .messages import ProgressFlushed, RunEnded, RunLaunched
-from .mode_screen import ModeScreen
 from .reading import MirrorReader
 
 # Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
@@ -139,11 +137,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         simulator_text: str | None = None,
         run_process: bool = False,
         screens_ahead: bool | None = None,
-        css_cache: Path | None = None,
     ) -> None:
         super().__init__()
-        if css_cache is not None:  # the first frame's parsed CSS, kept between starts
-            self.stylesheet = CachedStylesheet(css_cache, variables=self.get_css_variables())
         #: Run in a child process (``engine.process``) whenever the run's environment can be
         #: rebuilt there; else (a replay, a recording, a test's transport) on a thread. The
         #: ``demo`` and ``app`` commands ask for it: a run on a thread shares the interpreter's
@@ -187,8 +182,6 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # after the first frame
         self.call_after_refresh(self._settle_start)
-        if isinstance(self.stylesheet, CachedStylesheet) and isinstance(self.screen, ModeScreen):
-            self.screen.call_after_first_frame(self.stylesheet.save)
         if self._build_ahead or (self._build_ahead is None and not self.is_headless):
             self.call_after_refresh(self.screens_ahead.start)
         # SIGTERM (kill, a closing session) ends the app as quitting does: a run in progress is
