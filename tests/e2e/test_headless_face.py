@@ -259,6 +259,37 @@ def test_the_live_table_at_80_columns_shows_its_headers_and_sources_whole() -> N
     assert not any("…" in line for line in lines), lines
 
 
+@pytest.mark.parametrize(
+    ("width", "failed", "headers"),
+    [
+        (50, 0, ["stream", "status", "fetch", "new", "dup"]),
+        (50, 3, ["stream", "status", "fetch", "new", "fail"]),
+        (60, 0, ["stream", "status", "fetch", "new", "dup", "fail"]),
+        (68, 0, ["stream", "status", "fetch", "new", "dup", "fail", "calls"]),
+    ],
+)
+def test_a_narrow_terminal_drops_the_least_read_columns_instead_of_cutting_every_header(
+    width: int, failed: int, headers: list[str]
+) -> None:
+    """At 50 columns the eight headers were squeezed to "fe… … … pa… c…" (a fresh tester's
+    finding): columns that do not fit are left out, pages first, then calls, then fail (kept
+    while a stream failed), then dup; what is shown is whole."""
+    out = io.StringIO()
+    display = HeadlessDisplay(out, quiet=True)
+    display.console = Console(file=out, width=width, highlight=False, soft_wrap=True)
+    key = "github:acme/rocket/pull_request"
+    display(ev.RunStarted("r", "ws", "since", (key,)))
+    display(ev.StreamFinished("r", key, "completed", ev.StreamCounters(175, 170, 5, failed, 2, 2)))
+    display.console.print(display._table())
+    lines = out.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines), lines
+    header = next(line for line in lines if line.strip().startswith("stream"))
+    assert header.split() == headers and "…" not in header, lines
+    row = next(line for line in lines if line.strip().startswith("pull_request"))
+    shown = {"fetch": "175", "new": "170", "dup": "5", "fail": str(failed), "calls": "2"}
+    assert row.split()[2:] == [shown[h] for h in headers[2:]], lines
+
+
 def test_a_long_source_is_cut_between_its_parts() -> None:
     assert fit_source("vercel:acme/rocket-web", 21) == "vercel:…/rocket-web"
     assert fit_source("github:acme/rocket-web-frontend", 20) == "github:…web-frontend"

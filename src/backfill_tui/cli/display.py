@@ -25,9 +25,12 @@ from ..terms import plural as plural  # the one helper (counts.py); still import
 from ..textsafe import clean
 
 STATUS_WIDTH = 24  # the status column's most; longer (a wait's reason) ends in "…"
-#: The live table's cells besides its columns' text: 8 columns padded by one either side but
-#: at the edges (14), 7 separators and 2 edges.
-TABLE_FRAME = 23
+
+
+def _frame(columns: int) -> int:
+    """The live table's cells besides its columns' text: each column padded by one either side
+    but at the table's edges, a separator between columns, and 2 edges (23 for 8 columns)."""
+    return 2 * columns - 2 + (columns - 1) + 2
 
 
 def fit(text: str, width: int) -> str:
@@ -165,20 +168,31 @@ class HeadlessDisplay:
         )
         # The dashboard's short words: at 80 columns "failed" and "calls" showed as "fail…"
         # and "cal…" (a tester's finding).
-        numbers = ("fetch", "new", "dup", "fail", "pages", "calls")
-        # Widths at this terminal width: the numbers whole, the stream names before the status
-        # (a wait's detail is in the caption). Besides its cells the table takes TABLE_FRAME:
-        # each column's padding of one either side (none at the table's two edges), a
-        # separator between columns and an edge at each side.
         counters = [row.get("counters", StreamCounters()) for row in self.rows.values()]
-        values = [
-            (c.fetched, c.new, c.duplicates, c.failed, c.pages, c.api_calls) for c in counters
-        ]
-        number_width = sum(
-            max(len(n), *(len(str(v[i])) for v in values)) if values else len(n)
-            for i, n in enumerate(numbers)
-        )
-        avail = max(24, self.console.width - number_width - TABLE_FRAME)
+        values = {
+            "fetch": [c.fetched for c in counters],
+            "new": [c.new for c in counters],
+            "dup": [c.duplicates for c in counters],
+            "fail": [c.failed for c in counters],
+            "pages": [c.pages for c in counters],
+            "calls": [c.api_calls for c in counters],
+        }
+        widths = {n: max(len(n), *(len(str(v)) for v in vs)) for n, vs in values.items()}
+        # Where every number column does not fit beside the stream and status at their least,
+        # the least read go first (pages, calls, then fail while none failed, then dup): at 50
+        # columns Rich squeezed all eight to "fe… … … pa… c…" (a tester's finding).
+        numbers = list(values)
+        for name in ("pages", "calls", "fail", "dup"):
+            if self._table_width(numbers, widths) <= self.console.width:
+                break
+            if name != "fail" or not any(values["fail"]):
+                numbers.remove(name)
+        number_width = sum(widths[n] for n in numbers)
+        # Widths at this terminal width: the numbers whole, the stream names before the status
+        # (a wait's detail is in the caption). Besides its cells the table takes its frame:
+        # each column's padding of one either side (none at the table's two edges), a
+        # separator between columns and an edge at each side (_frame).
+        avail = max(24, self.console.width - number_width - _frame(2 + len(numbers)))
         # A row per source, then its streams' entities indented beneath it (entities whole).
         widest = max(
             (
@@ -211,17 +225,26 @@ class HeadlessDisplay:
                 status = "waiting"
             if row.get("error"):
                 status = f"failed: {clean(row['error'])}"
+            cells = {
+                "fetch": c.fetched,
+                "new": c.new,
+                "dup": c.duplicates,
+                "fail": c.failed,
+                "pages": c.pages,
+                "calls": c.api_calls,
+            }
             table.add_row(
                 escape(fit(f"  {entity}", room)),
                 escape(status),
-                str(c.fetched),
-                str(c.new),
-                str(c.duplicates),
-                str(c.failed),
-                str(c.pages),
-                str(c.api_calls),
+                *(str(cells[name]) for name in numbers),
             )
         return table
+
+    @staticmethod
+    def _table_width(numbers: list[str], widths: dict[str, int]) -> int:
+        """The table's width with these number columns, the stream and status at their least
+        (14 and 8 cells)."""
+        return 14 + 8 + sum(widths[n] for n in numbers) + _frame(2 + len(numbers))
 
 
 class PipeConsole(Console):
