@@ -52,3 +52,17 @@ class RedactingFilter(logging.Filter):
         if clean != message or record.args:
             record.msg, record.args = clean, None
         return True
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` with any user name and password left out (``scheme://user:pw@host/x`` ->
+    ``scheme://host/x``), for a message that names a URL. Text only, never raises: everything
+    between ``://`` and the authority's last ``@`` goes, so a password holding an unescaped
+    ``@`` or ``/`` is dropped whole (a path after it may go too: a message loses a little, no
+    secret leaks)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, end)
+    return f"{scheme}://{rest[at + 1 :]}" if at >= 0 else url

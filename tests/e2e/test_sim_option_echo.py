@@ -14,12 +14,12 @@ from support import simulated_run
     [
         ("faults=2", "option 'faults' must be a fraction from 0 to 1, got '2'"),
         ("latency=1e400", "option 'latency' must be seconds >= 0, got '1e400'"),
-        ("scale=-0", "option 'scale' must be a number > 0, got '-0'"),
+        ("scale=-0", "option 'scale' must be a number > 0 and at most 10,000, got '-0'"),
         (
             "tokens=10",
             "option 'tokens' must be a whole number from 1 to 9 (not with 'token'), got '10'",
         ),
-        ("quota=0", "option 'quota' must be a whole number >= 1, got '0'"),
+        ("quota=0", "option 'quota' must be a whole number from 1 to 1,000,000,000, got '0'"),
     ],
 )
 def test_a_bad_value_is_echoed_as_typed(

@@ -38,8 +38,10 @@ def cmd_auth(args: argparse.Namespace) -> int:
     names = [provider(args.provider).name] if args.provider else sorted(PROVIDERS)
     if args.action == "status":
         note = keyring_status()
-        if note:
-            sys.stdout.write(f"note: {note}\n")
+        # Written at once, as the other commands' output is: a reader that leaves after its
+        # first line (`| head -1`) then finds it all written (exit 0), not a pipe closed
+        # between two lines (141: a tester's finding, with PYTHONUNBUFFERED set)
+        lines = [f"note: {note}\n"] if note else []
         for name in names:
             info = provider(name)
             found = lookup(name, info.token_env)
@@ -48,7 +50,8 @@ def cmd_auth(args: argparse.Namespace) -> int:
                 from ..engine.credentials import fingerprints
 
                 where += f": {', '.join(fingerprints(found.value))}"
-            sys.stdout.write(f"{info.label:<7} {where}\n")
+            lines.append(f"{info.label:<7} {where}\n")
+        sys.stdout.write("".join(lines))
         return 0
     if not args.provider:
         raise UsageError(f"auth {args.action} needs a provider: {', '.join(sorted(PROVIDERS))}")

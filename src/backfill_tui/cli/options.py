@@ -218,23 +218,32 @@ def days_arg(text: str) -> int:
         ) from None
 
 
-def positive_arg(text: str) -> int:
-    """A count of at least 1 (``--max-items``, ``--limit``)."""
+#: The largest count an option takes: far above any mirror's rows, and far below SQLite's
+#: integer limit (2**63 - 1), which a larger ``--max-items`` overflowed when stored.
+MAX_COUNT = 1_000_000_000
+
+
+def _whole(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number") from None
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{text[:40]} is too large; the most is {MAX_COUNT:,}")
+    return value
+
+
+def positive_arg(text: str) -> int:
+    """A count from 1 to :data:`MAX_COUNT` (``--max-items``, ``--limit``)."""
+    value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
 def count_arg(text: str) -> int:
-    """A count that may be 0 (``diff --limit``): a whole number, never negative."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    """A count from 0 to :data:`MAX_COUNT` (``diff --limit``): a whole number, never negative."""
+    value = _whole(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is negative; give 0 or more")
     return value

@@ -36,7 +36,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from ..terms import db_flag
     from .drive import drive
     from .options import open_mirror
-    from .signals import begun
+    from .signals import begun, stop_asked
 
     replay = Replay.open(args.file)
     try:
@@ -65,7 +65,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
             replay=replay,
         )
         left = replay.transport.remaining if replay.transport is not None else 0
-        if left and not args.quiet:
+        # A replay the user stopped leaves answers unasked by design: its cancelled line said
+        # all there is (a fresh tester's finding: the note read as a replay gone astray).
+        if left and not args.quiet and not stop_asked():
             end = replay.header.end  # how the recorded run ended; which streams it stopped
             sys.stderr.write(_left_unasked(left, len(end.stops) if end is not None else 0))
         return code

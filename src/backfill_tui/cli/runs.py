@@ -62,19 +62,21 @@ def cmd_runs(args: argparse.Namespace) -> int:
             sys.stdout.write(f"no runs yet in {mirror.path}\n")
         else:
             total = mirror.count_runs()
+            listing: list[str] = []  # written at once: `| head -1` then finds it all written
             if total > len(rows):
-                sys.stdout.write(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
+                listing.append(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for line, r in zip(lines, rows, strict=True):
                 what = what_failed(line.streams_failed, line.failed)
                 failed = f"  failed {what}" if what else ""
                 sim = " (simulated)" if r["simulated"] else ""
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"
-                sys.stdout.write(
+                listing.append(
                     f"{r['run_id']}  {r['status']:<11} {ljust_cells(r['workspace'], 12)} "
                     f"{r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}{failed}  {' '.join(r['sources'])}{sim}\n"
                 )
+            sys.stdout.write("".join(listing))
         hint = "" if args.json else demo_mirror_hint(args)
         if hint:
             sys.stderr.write(f"note: {hint}\n")

@@ -52,6 +52,7 @@ __all__ = [
     "cancel_on_signals",
     "on_quit",
     "on_quit_abandon",
+    "stop_asked",
     "stop_on_signals",
 ]
 
@@ -244,6 +245,12 @@ def begun() -> None:
     command runs in, if any): a run planned or started."""
     if _current is not None:
         _current.begun = True
+
+
+def stop_asked() -> bool:
+    """True when a stop signal (Ctrl-C, SIGTERM) arrived in the block the command runs in: the
+    user stopped it, so what it left undone is expected, not a fault to point out."""
+    return _current is not None and _current.count > 0
 
 
 def on_quit_abandon(abandon: Callable[[], str | None] | None) -> None:

@@ -14,6 +14,7 @@ file cannot be read or the flags are bad (one line, nothing sent).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -247,7 +248,14 @@ def _print_refused(out: Any, plan: TriggerPlan) -> None:
 
 
 def _print_plan(plan: TriggerPlan) -> None:
-    out = sys.stdout
+    # Written at once (the other commands' way): `| head -1` leaves after a complete write
+    # and the command exits 0, not 141 from a pipe closed between two lines.
+    out = io.StringIO()
+    _write_plan(out, plan)
+    sys.stdout.write(out.getvalue())
+
+
+def _write_plan(out: Any, plan: TriggerPlan) -> None:
     out.write(f"dry run: apps-console/backfill.requested to Inngest at {plan.host} ({plan.day})\n")
     out.write(f"  {'rows':<24}{plan.rows:>7}\n")
     batches = len(plan.batch_sizes)
@@ -275,8 +283,13 @@ def _print_plan(plan: TriggerPlan) -> None:
 
 
 def _print_result(result: TriggerResult) -> None:
+    out = io.StringIO()  # written at once, as _print_plan's
+    _write_result(out, result)
+    sys.stdout.write(out.getvalue())
+
+
+def _write_result(out: Any, result: TriggerResult) -> None:
     plan = result.plan
-    out = sys.stdout
     out.write(
         f"sent {plural(result.sent, 'event')} to Inngest at {plan.host} in "
         f"{plural(result.batches, 'batch', 'batches')}; already sent {plan.skipped}, "

@@ -151,9 +151,15 @@ class Environment:
         import httpx
 
         url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
-        parsed = httpx.URL(url)
-        if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise UsageError(f"{info.base_url_env}={url!r} is not an http(s) URL; fix or unset it")
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:  # a port out of range, an unclosed '[' of an IPv6 host
+            parsed = httpx.URL("invalid:")
+        if parsed.scheme not in ("http", "https") or not parsed.host or (parsed.port or 0) > 65535:
+            shown = secrets_registry.without_userinfo(url)  # a password in the URL is never echoed
+            raise UsageError(
+                f"{info.base_url_env}={shown!r} is not an http(s) URL; fix or unset it"
+            )
         return url.rstrip("/")
 
     def credential(self, info: ProviderInfo) -> Credential | None:

@@ -135,8 +135,9 @@ def check_output(
     mirror's): the writer makes it (:class:`AtomicFile`, :func:`make_folder`); nothing is made
     here. Raises :class:`UsageError` (one line, exit 2) when ``path`` is a folder, a file stands
     where one of its folders should be, it is one of ``protected`` (also through a symlink or hard link), it already
-    holds a SQLite database, WAL or recording, it exists and ``existing`` does not allow it,
-    or it (or the nearest of its folders that exists) cannot be written.
+    holds a SQLite database, WAL or recording, it is a SQLite side file's path (``-wal``,
+    ``-shm``, ``-journal``) beside an existing SQLite database, it exists and ``existing``
+    does not allow it, or it (or the nearest of its folders that exists) cannot be written.
     """
     target = Path(path).expanduser()
     if target.is_dir():
@@ -162,6 +163,15 @@ def check_output(
                 f"{option} {target} is {what} in use ({other}); writing it would destroy it: "
                 "choose another file"
             )
+    side = next((x for x in SQLITE_SIDE_FILES if target.name.endswith(x)), None)
+    base = target.with_name(target.name.removesuffix(side)) if side else None
+    if base is not None and side is not None and sniff(base) == "a SQLite database":
+        # Another database's side file, that database closed: its next open would take our
+        # file for its own WAL or journal and discard it as invalid (a fresh tester's finding)
+        raise UsageError(
+            f"{option} {target} is where SQLite keeps the {side[1:]} file of the database "
+            f"{base}, which would discard it: choose another file"
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(
             f"{option} {target}: folder {folder} is not writable; choose another folder"

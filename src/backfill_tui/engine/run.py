@@ -306,18 +306,26 @@ class Engine:
         connector: Connector = info.connector(target, client, cutoff)
         connector.started_at = datetime.fromisoformat(run.started_at)
         resync.before_lookup(self.mirror, run, connector, streams)
-        if connector.overlaps_lookup:  # the lookup's round trip overlaps the first pages
-            await self._overlapped(run, connector, client, streams)
-            return
-        error = await self._lookup(run, connector, streams)
         try:
-            if error is not None:
-                log.warning("%s:%s failed: %s", provider_name, target, error)
-                self._mark(streams, _ended_as(error), error, mend=_mend_of(error))
+            if connector.overlaps_lookup:  # the lookup's round trip overlaps the first pages
+                await self._overlapped(run, connector, client, streams)
                 return
-            await _together(self._run_stream(run, connector, client, s) for s in streams)
+            error = await self._lookup(run, connector, streams)
+            try:
+                if error is not None:
+                    log.warning("%s:%s failed: %s", provider_name, target, error)
+                    self._mark(streams, _ended_as(error), error, mend=_mend_of(error))
+                    return
+                await _together(self._run_stream(run, connector, client, s) for s in streams)
+            finally:
+                await client.aclose()
         finally:
-            await client.aclose()
+            try:  # the time the source waited (its streams' waits overlap): the summary's figure
+                self.mirror.add_source_waited(
+                    run.id, provider_name, target, client.transport.waited_s
+                )
+            except (StorageError, MirrorError) as exc:
+                log.warning("%s:%s: could not record its wait: %s", provider_name, target, exc)
 
     async def _lookup(
         self,

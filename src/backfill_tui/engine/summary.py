@@ -42,9 +42,7 @@ def run_summary(
                 "target": src["target"],
                 "status": source_status([s.status for s in own]),
                 "api_calls": src["api_calls"] + sum(s.api_calls for s in own),
-                "rate_limit_wait_s": round(
-                    src["rate_limit_wait_s"] + sum(s.rate_limit_wait_s for s in own), 3
-                ),
+                "rate_limit_wait_s": round(_source_waited(src, own), 3),
                 "error": error,
                 "streams": [
                     {
@@ -73,6 +71,15 @@ def run_summary(
         "status": shown,
         "sources": sources,
     }
+
+
+def _source_waited(src: dict[str, Any], own: list[Any]) -> float:
+    """Seconds the source waited (README: "`waited` counts the time that passed"): its
+    ``waited_s``, the union of its streams' waits, once the source's engine has ended it;
+    before that (a run going, or whose process died) the sum of what its parts waited."""
+    summed = float(src["rate_limit_wait_s"]) + sum(s.rate_limit_wait_s for s in own)
+    waited = src.get("waited_s")
+    return summed if waited is None else float(waited)
 
 
 class BudgetLog:

@@ -111,11 +111,25 @@ class Delivery(Generic[E]):
 
 def endpoint(base_url: str) -> tuple[str, str]:
     """(``HOST[:PORT]``, the base URL without a trailing slash) of an event API base URL; the
-    host names the destination in messages and ledgers. Raises :class:`ExportError`."""
-    parts = urlsplit(base_url.strip())
+    host names the destination in messages and ledgers. Raises :class:`ExportError` (exit
+    status 2) for a URL that cannot be one: not http(s), no host, a port not in 1-65535, an
+    unclosed IPv6 ``[``. Messages never echo the URL (it may hold a user name and password)."""
+    try:
+        parts = urlsplit(base_url.strip())
+        port = parts.port  # urllib raises ValueError here for a bad port
+    except ValueError as exc:
+        reason = str(exc)
+        if "IPv6" in reason:
+            what = "its IPv6 address lacks the closing ']'"
+        elif "Port" in reason:
+            what = "its port is not a number from 1 to 65535"
+        else:
+            what = "it cannot be parsed"
+        raise ExportError(f"--url is not a usable URL: {what}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ExportError(f"--url must be an http(s) URL such as {DEFAULT_BASE_URL}")
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = name + (f":{port}" if port else "")
     return host, f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
 
 

@@ -284,6 +284,18 @@ class PostgresTarget(ExportTarget):
                 "postgresql://USER:PASSWORD@HOST:PORT/DBNAME or 'host=... dbname=...'"
             ) from None
         register(os.environ.get("PGPASSWORD"))  # libpq falls back on it
+        if "://" in dsn:
+            # libpq ends the password at its first '@' and the host at the next '/': what the
+            # user meant as password runs up to the last '@' (registered whole), and an '@'
+            # left in a part after it means the password held one unescaped. Nothing of the
+            # DSN is shown then: the part libpq took for the host is the password's tail.
+            userinfo = dsn.partition("://")[2].rpartition("@")[0]
+            register(userinfo.partition(":")[2])
+            if any("@" in str(params.get(k) or "") for k in ("host", "hostaddr", "port", "dbname")):
+                raise ExportError(
+                    "cannot find the PostgreSQL host in --dsn: the user name or password holds "
+                    "an '@' or '/'; percent-encode it ('@' as %40, '/' as %2F)"
+                )
         password = params.get("password")
         if password:
             register(str(password))

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from ..secrets_registry import redact
+from ..secrets_registry import redact, without_userinfo
 from .errors import AccessDenied, ApiError, HostNotAllowed, UnexpectedResponse
 from .transport import PARSED_JSON, ResilientTransport, origin
 
@@ -139,7 +139,7 @@ class ApiClient:
                 log.info(
                     "%s: next-page links name %s://%s; following their path on %s",
                     self.label, parsed.scheme, parsed.netloc.decode("ascii", "replace"),
-                    self.base_url,
+                    without_userinfo(self.base_url),
                 )  # fmt: skip
             return rebased
         differs = _differences(parsed, self._base)
@@ -149,7 +149,7 @@ class ApiClient:
         raise HostNotAllowed(
             redact(
                 f"{self.label}: a next-page link to {where} cannot be followed: "
-                f"{'; '.join(differs)}; credentials go only to {self.base_url}, so paging "
+                f"{'; '.join(differs)}; credentials go only to {without_userinfo(self.base_url)}, so paging "
                 "stopped (check the configured API base URL)"
             )
         )

@@ -12,7 +12,10 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
   httpx's read timeout is per read: a body trickled a byte at a time never trips it;
 - keeps the reserve on every budget the provider reports (Linear has two: requests and
   complexity points), waiting for that budget's reset rather than spending into it;
-- counts API calls and wait time on the :class:`CallStats` of the stream making the call.
+- counts API calls and wait time on the :class:`CallStats` of the stream making the call,
+  and the source's own wait (``waited_s``: its streams' concurrent waits counted once).
+
+A little over 400 lines: the wait accounting belongs with the waits it measures.
 """
 
 from __future__ import annotations
@@ -113,6 +116,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._reserve = reserve_fraction
         self._rules = rules or RetryRules()
         self._on_wait = on_wait
+        #: Seconds some request of this source waited: the union of its streams' waits (README:
+        #: "`waited` counts the time that passed"), at most their sum (a virtual clock jumps).
+        #: ``_waiting``: (waits going, since, their sum so far, the wait told to the faces).
+        self.waited_s = 0.0
+        self._waiting: tuple[int, float, float, tuple[str, float] | None] = (0, 0.0, 0.0, None)
         #: The request-count budget as last reported (what the dashboard showed before Linear's
         #: second budget; kept for the faces that show one figure).
         self.quota: Quota | None = None
@@ -134,18 +142,28 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         quarter of an hour into an hour's wait) counts what was waited, not what was planned."""
         start = self._clock.now()
         until = start + seconds
+        going, since, summed, shown = self._waiting
+        # Told once per wait of the source: a stream joining one for the same reason adds none.
+        told = shown is not None and shown[0] == reason and abs(shown[1] - until) <= 1.0
+        shown = shown if told else (reason, until)
+        self._waiting = (going + 1, since if going else start, summed if going else 0.0, shown)
         log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
-        if self._on_wait is not None:
+        if self._on_wait is not None and not told:
             self._on_wait(WaitNotice(until, seconds, reason))
         stats = self._stats()
         try:
             await self._clock.sleep(seconds)
         finally:
+            # at most the plan (a shared virtual clock moves with other streams' sleeps),
+            # exactly the plan when it ran out (epoch floats round: now - start may not be)
+            now = self._clock.now()
+            got = seconds if now - start >= seconds - 0.001 else max(0.0, now - start)
             if stats is not None:
-                # at most the plan (a shared virtual clock moves with other streams' sleeps),
-                # exactly the plan when it ran out (epoch floats round: now - start may not be)
-                elapsed = self._clock.now() - start
-                stats.wait_seconds += seconds if elapsed >= seconds - 0.001 else max(0.0, elapsed)
+                stats.wait_seconds += got
+            going, since, summed, shown = self._waiting
+            if going == 1:  # the last wait going ends: the source waited since ``since``
+                self.waited_s += min(max(0.0, now - since), summed + got)
+            self._waiting = (going - 1, since, summed + got, shown if going > 1 else None)
 
     async def _respect_reserve(self) -> None:
         """Wait for a budget's reset rather than spend into its reserve (each budget alike).

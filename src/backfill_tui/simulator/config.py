@@ -24,20 +24,27 @@ _ACCEPTED: dict[str, str] = {
     "rate_limit_every": "a whole number >= 0 (0 = never)",
     "latency": "seconds >= 0",
     "clock": "'real' or 'virtual'",
-    "anchor": "an ISO-8601 instant such as 2026-11-28T00:00:00Z",
+    "anchor": "an ISO-8601 instant from year 1970 to 9000, such as 2026-11-28T00:00:00Z",
     "token": "a non-empty token string",
     "request_log": "a file path",
-    "quota": "a whole number >= 1",
-    "retry_after": "whole seconds >= 0",
-    "scale": "a number > 0",
+    "quota": "a whole number from 1 to 1,000,000,000",
+    "retry_after": "whole seconds from 0 to 86,400 (a day)",
+    "scale": "a number > 0 and at most 10,000",
     "url_prefix": "an http(s) URL, or 'request' for the address the client called",
     "repeat_cursor": "a whole number >= 2 (0 = never)",
     "trickle": "a whole number >= 0 (0 = never)",
     "retry_after_form": "'seconds' or 'date'",
-    "complexity_quota": "a whole number >= 1",
+    "complexity_quota": "a whole number from 1 to 1,000,000,000",
     "tokens": "a whole number from 1 to 9 (not with 'token')",
 }
 
+
+#: Bounds that keep the simulator's arithmetic in range: a quota stored as SQLite's 64-bit
+#: integer, a Retry-After whose resume instant a datetime holds, a scale whose item counts are
+#: ints (1e300 overflowed), an anchor whose 150-day history stays within datetime's years.
+MAX_QUOTA = 1_000_000_000
+MAX_RETRY_AFTER_S = 86_400
+MAX_SCALE = 10_000.0
 
 #: Options whose value is a credential: never stored, shown or echoed in a message.
 SECRET_OPTIONS = frozenset({"token"})
@@ -135,15 +142,21 @@ class SimulatorConfig:
                 raise _bad("anchor", self.anchor)
             if self.anchor.tzinfo is None:
                 object.__setattr__(self, "anchor", self.anchor.replace(tzinfo=UTC))
+            if not 1970 <= self.anchor.year <= 9000:  # the history reaches 150 days back
+                raise _bad("anchor", self.anchor)
         if self.token is not None and (not isinstance(self.token, str) or not self.token):
             raise _bad("token", None)
         if self.request_log is not None and not isinstance(self.request_log, Path):
             object.__setattr__(self, "request_log", Path(self.request_log))
-        if isinstance(self.quota, bool) or not isinstance(self.quota, int) or self.quota < 1:
+        if (
+            isinstance(self.quota, bool)
+            or not isinstance(self.quota, int)
+            or not 1 <= self.quota <= MAX_QUOTA
+        ):
             raise _bad("quota", self.quota)
-        if not isinstance(self.retry_after, int) or self.retry_after < 0:
+        if not isinstance(self.retry_after, int) or not 0 <= self.retry_after <= MAX_RETRY_AFTER_S:
             raise _bad("retry_after", self.retry_after)
-        if not (isinstance(self.scale, int | float) and 0.0 < self.scale < math.inf):
+        if not (isinstance(self.scale, int | float) and 0.0 < self.scale <= MAX_SCALE):
             raise _bad("scale", self.scale)
         if (
             self.url_prefix is not None
@@ -168,7 +181,7 @@ class SimulatorConfig:
         if (
             isinstance(self.complexity_quota, bool)
             or not isinstance(self.complexity_quota, int)
-            or self.complexity_quota < 1
+            or not 1 <= self.complexity_quota <= MAX_QUOTA
         ):
             raise _bad("complexity_quota", self.complexity_quota)
         if isinstance(self.tokens, bool) or not isinstance(self.tokens, int):

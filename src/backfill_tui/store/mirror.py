@@ -703,6 +703,16 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 (api_calls, wait_s, error, run_id, provider, target),
             )
 
+    def add_source_waited(self, run_id: str, provider: str, target: str, waited_s: float) -> None:
+        """Add ``waited_s`` (seconds on the run's clock during which the source waited, its
+        streams' waits overlapping counted once) to the source's ``waited_s`` in the run."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE run_sources SET waited_s = COALESCE(waited_s, 0) + ?"
+                " WHERE run_id = ? AND provider = ? AND target = ?",
+                (waited_s, run_id, provider, target),
+            )
+
     def set_source_quota(self, run_id: str, source: str, remaining: int, limit: int | None) -> None:
         """The request quota the provider of ``source`` (``github:acme/rocket``) last
         reported in run ``run_id``: calls ``remaining`` of ``limit``."""

@@ -423,6 +423,25 @@ def _source_quota(db: Database) -> None:
     )
 
 
+@_migration("0012_source_waited")
+def _source_waited(db: Database) -> None:
+    # The seconds a source waited in the run, its streams' concurrent waits counted once (the
+    # summary's `waited`; the streams' own rate_limit_wait_s stay per stream): three streams
+    # waiting out one quota reset summed to 11 s in a run of 4 s (a fresh tester's finding).
+    # Older runs get the sum they showed; NULL when the source's process ended before it did.
+    _run_script(
+        db,
+        """
+        ALTER TABLE run_sources ADD COLUMN waited_s REAL;
+        UPDATE run_sources SET waited_s = rate_limit_wait_s + (
+            SELECT COALESCE(SUM(s.rate_limit_wait_s), 0) FROM streams s
+            WHERE s.run_id = run_sources.run_id AND s.provider = run_sources.provider
+            AND s.target = run_sources.target
+        )
+        """,
+    )
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

@@ -1,0 +1,54 @@
+"""F6's dry run with a bad Inngest URL is a notice, not a crash (a fresh tester's finding).
+
+A port out of range or an unclosed IPv6 '[' raised ValueError from the export layer, which the
+screen's form check did not catch: the app crashed. The export layer now raises its bad-input
+error, which the screen shows as a "Not ready" notice; the app stays on the export screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_support import SIZE, Recorder, make_app, populate
+from textual.notifications import Notify
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from backfill_tui.screens.export import ExportScreen
+
+
+async def _paste(pilot: Pilot[Any], selector: str, text: str) -> None:
+    await pilot.click(selector)
+    pilot.app.screen.query_one(selector, Input).value = text
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://127.0.0.1:99999", "port is not a number from 1 to 65535"),
+        ("http://[::1", "IPv6 address lacks the closing ']'"),
+    ],
+)
+def test_a_bad_inngest_url_is_a_notice(tmp_path: Path, url: str, said: str) -> None:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            assert isinstance(app.screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            await _paste(pilot, "#event-key", "evtkey-App-9f31-secret")
+            await _paste(pilot, "#base-url", url)
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            notes = [m.notification for m in seen.of(Notify)]
+            assert any(said in n.message and n.title == "Not ready" for n in notes), notes
+            assert isinstance(app.screen, ExportScreen)  # still there: nothing crashed
+
+    asyncio.run(scenario())
+    assert app.return_code in (None, 0)
