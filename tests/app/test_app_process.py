@@ -24,7 +24,7 @@ from app_support import (
 from backfill_tui.cli.app import demo_sources
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.process import ProcessRun
+from backfill_tui.engine.process import RUN_NICENESS, ProcessRun
 from backfill_tui.engine.report import run_report
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.messages import RunEnded
@@ -200,3 +200,26 @@ def test_a_run_waiting_on_a_locked_mirror_says_so_on_the_dashboard(tmp_path: Pat
         asyncio.run(scenario())
     finally:
         holder.close()
+
+
+def test_the_run_yields_a_core_to_the_app(tmp_path: Path) -> None:
+    """The run's child is scheduled RUN_NICENESS lower than the app (os.nice), so the app's
+    frames and keys win a core the two contend for (bench/ui_latency.py)."""
+    environment = paced_environment("", latency=0.3)
+    app = make_app(tmp_path, environment=environment, run_process=True)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            run_id = app.plan_and_start(_request("github:acme/rocket"))
+            assert run_id is not None and app.session is not None
+            session = app.session
+            background = session.background
+            assert isinstance(background, ProcessRun) and background.host is not None
+            await wait_until(pilot, lambda: session.buffer.received >= 1, timeout=60)
+            pid = background.host.process.pid
+            ours = os.getpriority(os.PRIO_PROCESS, 0)
+            assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, ours + RUN_NICENESS)
+            app.cancel_run()
+            await wait_until(pilot, lambda: not app.running, timeout=60)
+
+    asyncio.run(scenario())
