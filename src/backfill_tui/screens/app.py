@@ -44,7 +44,7 @@ from ..secrets_registry import redact
 from ..terms import RunStatus
 from ..widgets.wording import in_app
 from .ahead import ScreensAhead
-from .app_commands import ActionsProvider
+from .app_commands import ActionsProvider, SteadyCommandPalette
 from .connect import ConnectScreen
 from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
@@ -641,6 +641,11 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's palette, whose list keys wait for its list (SteadyCommandPalette)."""
+        if self.use_command_palette and self.screen.id != "--command-palette":
+            self.push_screen(SteadyCommandPalette(id="--command-palette"))
 
     # -- screenshots: checked and written atomically like every file the product writes ----------
 
