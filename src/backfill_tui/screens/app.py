@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from ..engine.process import RunHost
     from ..engine.run import Engine, RunRequest
     from .dashboard import DashboardScreen
+    from .export import ExportScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
@@ -683,8 +684,18 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self.notify(f"screenshot saved to {saved}", markup=False)
         return saved
 
+    def export_going(self) -> ExportScreen | None:
+        """The export screen while an apply sends (quitting asks first then), else None."""
+        from .export import ExportScreen
+
+        stack = self._screen_stacks.get("export") if self._running else None
+        screen = stack[0] if stack else None
+        if isinstance(screen, ExportScreen) and screen.sending() is not None:
+            return screen
+        return None
+
     async def action_quit(self) -> None:
-        if not self.running:
+        if not self.running and self.export_going() is None:
             self.exit()
             return
 
@@ -702,17 +713,24 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: to go on) as the command line does. It exited 0 with the run stored cancelled (a fresh
     #: tester's finding).
     quit_cancelled: str | None = None
+    #: What quitting stopped of an export that was sending (how many were sent, that running
+    #: it again sends the rest): ``cli.app.app_ended`` prints it once the app has closed. The
+    #: app quit at once, silently, exit 0, mid-export (a fresh tester's finding).
+    quit_export_line: str | None = None
 
     async def _cancel_then_exit(self) -> None:
         session = self.session
         cancelled = False
+        if (export := self.export_going()) is not None:
+            self.quit_export_line = await export.stop_for_quit()
+            cancelled = self.quit_export_line is not None
         if session is not None and session.background is not None and session.active:
             session.background.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
             record = self.mirror.get_run(session.run.id)
-            cancelled = record is None or record.status != RunStatus.COMPLETED
-            if cancelled:
+            if record is None or record.status != RunStatus.COMPLETED:
+                cancelled = True
                 self.quit_cancelled = session.run.id
         self.exit(return_code=EXIT_INCOMPLETE if self.stopped_by or cancelled else EXIT_OK)
 

@@ -13,6 +13,7 @@ that are not the screen live in ``export_parts.py`` and ``trigger.py``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from typing import TYPE_CHECKING, ClassVar
@@ -36,7 +37,7 @@ from textual.widgets import (
 
 from ..errors import BackfillError
 from ..secrets_registry import redact, register
-from ..terms import plural
+from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
@@ -594,6 +595,40 @@ class ExportScreen(ModeScreen):
             return
         self.cancel_event.set()
         self.notify("cancelling after the current batch; what was sent is kept", severity="warning")
+
+    # -- quitting while an export sends (ctrl+q, SIGTERM): asked first, then stopped cleanly ----
+
+    def sending(self) -> str | None:
+        """While an apply sends, what it is doing: ``An export to TARGET is going: N of M
+        sent so far.`` (the quit dialog's first words); None when none is."""
+        plan = self._applying
+        if plan is None or not self.exporting:
+            return None
+        done = f"{self._sent} of {plan.would_write} {verb(plan.target_kind, 1)} so far"
+        return f"An export to {where(plan.target_kind, plan.target_id)} is going: {done}."
+
+    async def stop_for_quit(self) -> str | None:
+        """Quitting while an apply sends: cancel it between batches (as escape does), wait until
+        it has stopped, and return the line the app prints once closed (how many were sent, and
+        that running the export again sends the rest: README "An export --apply stopped says
+        how many were sent"); None when none was sending or it sent everything meanwhile."""
+        plan, cancel = self._applying, self.cancel_event
+        if plan is None or cancel is None or not self.exporting:
+            return None
+        before = self.last_result
+        cancel.set()
+        while self.exporting:  # ExportFinished or ExportFailed ends it, after the batch going
+            await asyncio.sleep(0.02)
+        result = self.last_result
+        ended = result is not None and result is not before
+        if ended and result is not None and not result.cancelled:
+            return None
+        sent = result.written if ended and result is not None else self._sent
+        return (
+            f"export to {where(plan.target_kind, plan.target_id)} stopped: "
+            f"{plural(sent, 'observation')} {were(sent)} {verb(plan.target_kind, 1)} and "
+            "recorded; run the export again to send the rest"
+        )
 
     @on(Button.Pressed, "#trigger")
     def action_trigger(self) -> None:
