@@ -49,12 +49,12 @@ class QuitScreen(ModalScreen[bool]):
     #: How the run ended, once the app said so (``run_ended``).
     _ended: str | None = None
     #: Whether it was asked about a run (else about an export), and what it shows.
-    _asked_run = False
+    _asked_run: bool | None = None  # None: not asked yet
     _shown: tuple[str, str] = ("", "")
 
     def compose(self) -> ComposeResult:
-        self._asked_run = bool(getattr(self.app, "running", False))
         text, keep = self._shown = self._question()
+        self._asked_run = "export" not in keep  # else it asks about a run, going or just ended
         with Vertical(id="quit-dialog"):
             yield Label(text, id="quit-text", markup=False)
             with Horizontal(id="quit-buttons"):
@@ -82,8 +82,14 @@ class QuitScreen(ModalScreen[bool]):
             return text, "Keep running (n)"
         if sending is not None:
             return f"{sending} {EXPORT_QUESTION}", "Keep exporting (n)"
-        ended = f" ({self._ended})" if self._ended else ""
-        if self._ended is not None or self._asked_run:
+        status = self._ended
+        session = getattr(app, "session", None)
+        if status is None and session is not None:
+            status = str(session.progress.status)
+        ended = f" ({status})" if status and status != "running" else ""
+        if self._ended is None and session is None and self._asked_run is not False:
+            return "Nothing is running now. Quit now?", "Stay (n)"
+        if self._ended is not None or self._asked_run is not False:
             return f"The backfill has ended{ended}; nothing is running now. Quit now?", "Stay (n)"
         return "The export has ended; nothing is sending now. Quit now?", "Stay (n)"
 
