@@ -90,7 +90,7 @@ class DashboardScreen(ModeScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_run", "Cancel"),
         Binding("r", "retry_run", "Retry"),
-        Binding("o", "app.switch_mode('observations')", "Observations", show=False),
+        Binding("o", "app.switch_mode('observations')", "Observations"),
     ]
 
     def __init__(self) -> None:
