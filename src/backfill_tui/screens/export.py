@@ -54,13 +54,15 @@ from .export_parts import (
     where,
 )
 from .host import AppHost, host
-from .mode_screen import TINY_BELOW, ModeScreen
+from .mode_screen import ModeScreen
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult
 
 log = logging.getLogger("backfill_tui.screens.app")
 
+#: Columns from which the action buttons fit with their full labels and least widths.
+BUTTONS_WHOLE_FROM = 80
 DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
 #: The dry run's sample: its titles' narrowest (they take what the other columns leave), and
 #: the terminal width from which its sourceIds are shown too (the app's "-wide" breakpoint).
@@ -208,9 +210,12 @@ class ExportScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.compact_when_narrow("#export-actions Button")  # one line high below 100 columns
-        # below 60 columns "Trigger in production…" was cut at the edge ("Trigger in")
-        tiny = self.app.size.width < TINY_BELOW
-        self.query_one("#trigger", Button).label = "Trigger…" if tiny else "Trigger in production…"
+        # The four buttons at their least width (16 cells) and full labels take ~76 cells: below
+        # 80 columns they take their labels' width and "Trigger in production…" is "Trigger…"
+        # (it was cut at the edge, "Trigger in" at 50 columns and "Trigg" at 60).
+        tight = self.app.size.width < BUTTONS_WHOLE_FROM
+        self.set_class(tight, "-tight-buttons")
+        self.query_one("#trigger", Button).label = "Trigger…" if tight else "Trigger in production…"
         # The sample's sourceIds only where the panel has room for them beside the titles
         # (they lay beyond its edge below 160 columns); the titles take the rest.
         shown = self.app.size.width >= SOURCE_IDS_FROM
