@@ -37,6 +37,8 @@ class FakeInngest:
     received: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    #: When given, each request waits until it is set before being answered (a slow endpoint).
+    gate: threading.Event | None = None
 
 
 def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
@@ -46,6 +48,9 @@ def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.requests.append((self.path, body))
                 number = len(state.requests)
+            if state.gate is not None:
+                state.gate.wait(timeout=60)
+            with state.lock:
                 answer = state.always or state.script.get(number, Answer(200, process=True))
                 events = json.loads(body)
                 if answer.process:

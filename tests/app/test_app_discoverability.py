@@ -134,8 +134,9 @@ def test_the_footer_order_does_not_follow_focus(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("width", [50, 80, 120])
 def test_the_footer_never_runs_past_the_edge(tmp_path: Path, width: int) -> None:
+    """Nor drops help or quit (a fresh tester found ^q Quit gone on F2 and F4 at 50x15)."""
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket")
 
@@ -145,6 +146,7 @@ def test_the_footer_never_runs_past_the_edge(tmp_path: Path, width: int) -> None
                 await pilot.press(key)
                 keys = await _settled_footer(pilot, app)
                 assert "f1" in keys or key == "f1", keys  # help is always one key away
+                assert "ctrl+q" in keys or key == "f1", (key, keys)
                 footer = app.screen.query_one(AppFooter)
                 for footer_key in footer.shown:
                     right = footer.region.x + footer_key.x + footer_key.width
@@ -170,7 +172,7 @@ def test_fit_keys_drops_the_screen_keys_before_the_screens_own() -> None:
     assert fit_keys(items, 200, "f3") == {key for key, *_ in items}
     narrow = fit_keys(items, 50, "f3")
     assert {"c", "r", "f1"} <= narrow and "f3" not in narrow
-    assert fit_keys(items, 10, "f3") >= {"c", "f1"}  # help and the first key stay
+    assert fit_keys(items, 10, "f3") >= {"c", "f1", "ctrl+q"}  # help, quit, the first key
 
 
 def test_c_and_r_on_a_finished_run_say_why_they_do_nothing(tmp_path: Path) -> None:
@@ -249,5 +251,21 @@ def test_a_long_type_shows_whole_at_120_columns_on_one_line(tmp_path: Path) -> N
                 shown[width] = label.render_line(0).text.rstrip()
             assert shown[120] == longest
             assert shown[80].endswith("…") and longest.startswith(shown[80][:-1])
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_dashboard_footer_lists_o_for_the_observations(tmp_path: Path, width: int) -> None:
+    """``o`` opens the observations from the dashboard; its footer never listed it (a fresh
+    tester's finding). Narrower, the F-keys give way to it first."""
+    app = make_app(tmp_path)
+    run_id = populate(app, "github:acme/rocket")
+
+    async def scenario() -> None:
+        async with app.run_test(size=(width, 24)) as pilot:
+            app.open_run(run_id)
+            keys = await _settled_footer(pilot, app)
+            assert {"c", "r", "o", "ctrl+q", "f1"} <= set(keys), keys
 
     asyncio.run(scenario())

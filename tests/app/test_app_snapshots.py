@@ -269,7 +269,8 @@ def test_help_modal(tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, 
 def test_confirm_modals(
     tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int], which: str
 ) -> None:
-    """The export's yes/no question over the export screen; quit-while-running's."""
+    """The export's yes/no question over the export screen; quit's, with nothing going (its
+    question follows what is: test_quit_during_export.py, test_app.py)."""
     app, _ = _finished(tmp_path, "github:acme/rocket")
     question = (
         "Send 341 observations of workspace ws to Inngest at http://127.0.0.1:8288? Each "

@@ -14,10 +14,12 @@ from textual.widgets import Label
 
 from backfill_tui.cli.app import demo_sources
 from backfill_tui.engine.live import StreamState
+from backfill_tui.engine.report import histogram
 from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.dashboard import DashboardScreen, run_title
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.store import RunRecord
+from backfill_tui.store.run_items import observations_per_day
 from backfill_tui.terms import StreamStatus
 from backfill_tui.widgets.day_chart import SourceChart
 from backfill_tui.widgets.run_rows import SourceHeader, StreamRow, fit_parts
@@ -84,6 +86,14 @@ def test_the_day_chart_and_its_older_line_add_up_to_what_the_run_stored(
             assert int(match.group(1)) > 0
             stored = app.mirror.count_run_observations(run_id)
             assert days + int(match.group(1)) == stored == app.mirror.count_observations("demo")
+            # The report counts the same ones before the window, by the same rule (whole UTC
+            # days): the dashboard counted by the cutoff's instant, so an item observed on the
+            # first day before that instant made it say one more (a fresh tester's finding).
+            run = app.mirror.get_run(run_id)
+            assert run is not None
+            report = histogram(run, observations_per_day(app.mirror, run_id, "demo"))
+            before = [line for line in report if line.startswith("Before the window")]
+            assert before and f": {match.group(1)} observations " in before[0], before
 
     asyncio.run(scenario())
 

@@ -394,14 +394,19 @@ def test_the_handlers_are_restored_and_sigterm_interrupts_like_ctrl_c() -> None:
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
-def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) -> None:
+def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The terminal app: SIGTERM does what quitting does (the run cancelled, what it stored
-    kept), instead of dying mid-page with the terminal left in raw mode."""
+    kept), instead of dying mid-page with the terminal left in raw mode; once closed it prints
+    the run's last line with the ``resume`` command, as ctrl+q's path does (it printed only
+    "cancelled (SIGTERM): what was stored is kept": a fresh tester's finding)."""
     import asyncio
 
     from app_support import SIZE, make_app, paced_environment, wait_for_exit
     from app_support import wait_until as app_wait_until
 
+    from backfill_tui.cli.app import app_ended
     from backfill_tui.engine.run import RunRequest, SourceSpec
 
     app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.5))
@@ -423,3 +428,10 @@ def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(tmp_path: Path) ->
     run = app.mirror.get_run(run_id)
     assert run is not None and run.status == "cancelled"
     assert app.mirror.source_ids("ws", run_id)
+    capsys.readouterr()
+    assert app_ended(app) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        f"cancelled (SIGTERM): what was stored is kept; to continue it: "
+        f"backfill-tui resume {run_id} --db {app.mirror.path} (it resumes on the simulator"
+    ), err

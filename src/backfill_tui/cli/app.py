@@ -114,22 +114,26 @@ def _demo(args: argparse.Namespace) -> int:
 def app_ended(app: BackfillApp) -> int:
     """How the terminal app's run ends for the shell: a bug (an unhandled exception) is one
     line pointing at the log, which holds its traceback, and exit 70 (``logfile.report_crash``);
-    a signal says what was kept; a quit that cancelled a run prints the run's last line as the
-    command line ends a run with (``drive.ended_line``: how to go on); else the app's own
-    return code (1 when it cancelled a run: README "Exit status")."""
+    a quit (ctrl+q or SIGTERM) that cancelled a run prints the run's last line as the command
+    line ends a run with (``drive.ended_line``: how to go on; SIGTERM printed only "what was
+    stored is kept", a fresh tester's finding), one that stopped an export how many were sent;
+    a signal that stopped nothing says so; then the app's own return code (1 when it cancelled
+    a run or an export: README "Exit status")."""
     if app.crash is not None:
         from .logfile import report_crash
 
         return report_crash(app.crash, "terminal app")
-    if app.stopped_by:
-        sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
-    elif app.quit_cancelled is not None:
+    if app.quit_export_line is not None:  # an export quitting stopped: how many were sent
+        sys.stderr.write(f"{app.quit_export_line}\n")
+    run = app.mirror.get_run(app.quit_cancelled) if app.quit_cancelled is not None else None
+    if run is not None:  # ctrl+q or SIGTERM cancelled it: its id and the resume command
         from ..terms import db_flag
         from .drive import ended_line
 
-        run = app.mirror.get_run(app.quit_cancelled)
-        if run is not None:
-            sys.stderr.write(f"{ended_line(app.mirror, run, db_flag(app.mirror.path))}\n")
+        line = ended_line(app.mirror, run, db_flag(app.mirror.path), signal=app.stopped_by)
+        sys.stderr.write(f"{line}\n")
+    elif app.stopped_by and app.quit_export_line is None:
+        sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
     return app.return_code or 0
 
 

@@ -100,6 +100,10 @@ class ConnectionReport:
 def _token_line(environment: Environment, info: ProviderInfo, cred: Credential | None) -> str:
     if cred is not None:
         return f"sent (from the {cred.origin})"
+    if environment.simulator_wants_token:  # BACKFILL_SIM token=…: every call without it is a 401
+        return (
+            f"missing: the simulator expects a token (BACKFILL_SIM token=…); set {info.token_env}"
+        )
     if environment.simulated:
         return "not needed (simulator)"
     return f"missing: set {info.token_env} or save one here"
@@ -118,6 +122,8 @@ async def check_source(
             source, f"missing: {exc}", "not tried", "not checked", CheckOutcome.FAILED
         )
     token = _token_line(environment, info, credential)
+    if credential is None and environment.simulator_wants_token:  # a 401 for sure: not tried
+        return ConnectionReport(source, token, "not tried", "not checked", CheckOutcome.FAILED)
     try:
         client = open_client(environment, info, credential, rules=CHECK_RULES)
     except BackfillError as exc:

@@ -147,6 +147,12 @@ class Environment:
     def simulated(self) -> bool:
         return self.simulator is not None
 
+    @property
+    def simulator_wants_token(self) -> bool:
+        """Whether the simulator answers only calls carrying one token (``BACKFILL_SIM
+        token=…``; else 401), which a simulated run sends from the provider's variable."""
+        return self.simulator is not None and self.simulator.config.token is not None
+
     def base_url(self, info: ProviderInfo) -> str:
         import httpx
 

@@ -44,7 +44,7 @@ from ..secrets_registry import redact
 from ..terms import RunStatus
 from ..widgets.wording import in_app
 from .ahead import ScreensAhead
-from .app_commands import ActionsProvider
+from .app_commands import ActionsProvider, SteadyCommandPalette
 from .connect import ConnectScreen
 from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from ..engine.process import RunHost
     from ..engine.run import Engine, RunRequest
     from .dashboard import DashboardScreen
+    from .export import ExportScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
@@ -654,6 +655,11 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's palette, whose list keys wait for its list (SteadyCommandPalette)."""
+        if self.use_command_palette and self.screen.id != "--command-palette":
+            self.push_screen(SteadyCommandPalette(id="--command-palette"))
+
     # -- screenshots: checked and written atomically like every file the product writes ----------
 
     def save_screenshot(
@@ -690,8 +696,18 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self.notify(f"screenshot saved to {saved}", markup=False)
         return saved
 
+    def export_going(self) -> ExportScreen | None:
+        """The export screen while an apply sends (quitting asks first then), else None."""
+        from .export import ExportScreen
+
+        stack = self._screen_stacks.get("export") if self._running else None
+        screen = stack[0] if stack else None
+        if isinstance(screen, ExportScreen) and screen.sending() is not None:
+            return screen
+        return None
+
     async def action_quit(self) -> None:
-        if not self.running:
+        if not self.running and self.export_going() is None:
             self.exit()
             return
 
@@ -709,17 +725,24 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: to go on) as the command line does. It exited 0 with the run stored cancelled (a fresh
     #: tester's finding).
     quit_cancelled: str | None = None
+    #: What quitting stopped of an export that was sending (how many were sent, that running
+    #: it again sends the rest): ``cli.app.app_ended`` prints it once the app has closed. The
+    #: app quit at once, silently, exit 0, mid-export (a fresh tester's finding).
+    quit_export_line: str | None = None
 
     async def _cancel_then_exit(self) -> None:
         session = self.session
         cancelled = False
+        if (export := self.export_going()) is not None:
+            self.quit_export_line = await export.stop_for_quit()
+            cancelled = self.quit_export_line is not None
         if session is not None and session.background is not None and session.active:
             session.background.cancel()
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
             record = self.mirror.get_run(session.run.id)
-            cancelled = record is None or record.status != RunStatus.COMPLETED
-            if cancelled:
+            if record is None or record.status != RunStatus.COMPLETED:
+                cancelled = True
                 self.quit_cancelled = session.run.id
         self.exit(return_code=EXIT_INCOMPLETE if self.stopped_by or cancelled else EXIT_OK)
 

@@ -4,12 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from .host import host
 
-__all__ = ["ActionsProvider"]
+__all__ = ["ActionsProvider", "SteadyCommandPalette"]
+
+
+class SteadyCommandPalette(CommandPalette):
+    """Textual's palette, whose list keys wait for the list to be laid out.
+
+    The palette fills its list from a worker and shows it at the next refresh; a PageDown read
+    in between (``tmux send-keys C-p PageDown``, the keys held in order until the palette was
+    resumed, see :mod:`.key_order`) reached an ``OptionList`` with options but no lines yet and
+    raised ``KeyError: 0`` in ``_move_page`` (a fresh tester's finding: exit 70). Such a key
+    now runs after the next refresh, once; one for a list still not shown is dropped, as
+    Textual drops it when the list is empty.
+    """
+
+    def _action_command_list(self, action: str) -> None:
+        if self._list_not_laid_out():
+            self.call_after_refresh(self._command_list_when_laid_out, action)
+            return
+        super()._action_command_list(action)
+
+    def _command_list_when_laid_out(self, action: str) -> None:
+        if not self._list_not_laid_out():
+            super()._action_command_list(action)
+
+    def _list_not_laid_out(self) -> bool:
+        """Whether the list holds options it has no room to place yet (zero size)."""
+        commands = self.query_one(CommandList)
+        return commands.option_count > 0 and not commands.scrollable_content_region
 
 
 class ActionsProvider(Provider):

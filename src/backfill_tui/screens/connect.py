@@ -38,7 +38,7 @@ from textual.widgets import (
 )
 
 from ..engine.catalog import CATALOG, PROVIDERS, provider
-from ..engine.credentials import keyring_status, lookup, save_token
+from ..engine.credentials import environment_token, keyring_status, lookup, save_token
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
@@ -324,6 +324,21 @@ class ConnectScreen(ModeScreen):
     def token_status(self, provider_name: str) -> TokenStatus:
         info = provider(provider_name)
         environment = self.backfill.environment
+        if environment.simulator_wants_token:
+            # BACKFILL_SIM token=…: the simulator answers 401 without it, and a simulated run
+            # sends only the environment's (it said "not needed" and every stream failed: a
+            # fresh tester's finding)
+            try:
+                if environment_token(info.token_env, environment.env):
+                    return TokenStatus("found in the environment", True, False)
+            except BackfillError as exc:  # the variable is set but holds no token
+                return TokenStatus(str(exc), False, False)
+            return TokenStatus(
+                f"missing: the simulator expects a token (BACKFILL_SIM token=…); "
+                f"set {info.token_env}",
+                False,
+                False,
+            )
         if environment.simulated:
             return TokenStatus("not needed (simulator)", True, False)
         try:

@@ -90,7 +90,7 @@ class DashboardScreen(ModeScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_run", "Cancel"),
         Binding("r", "retry_run", "Retry"),
-        Binding("o", "app.switch_mode('observations')", "Observations", show=False),
+        Binding("o", "app.switch_mode('observations')", "Observations"),
     ]
 
     def __init__(self) -> None:
@@ -301,10 +301,14 @@ class DashboardScreen(ModeScreen):
     def _show_chart(self, session: RunSession) -> None:
         """Read the chart's counts in a thread worker; :meth:`on_chart_counted` draws them."""
         run = session.run
-        since = datetime.fromisoformat(run.since).astimezone(UTC)
+        first = datetime.fromisoformat(run.since).astimezone(UTC).date()
         last = datetime.fromisoformat(run.started_at).astimezone(UTC).date()
         self._chart_generation += 1
-        self._count_days(self._chart_generation, run.workspace, run.since, since.date(), last)
+        # Whole UTC days, from the cutoff's day: the report's rule (``report.histogram``). By
+        # the cutoff's instant, an item observed on that day before it was "before Nov 01" here
+        # and on Nov 01 in the report, one apart (a fresh tester's finding).
+        day = first.isoformat()
+        self._count_days(self._chart_generation, run.workspace, day, first, last)
 
     @work(thread=True, exclusive=True, group="day-chart", exit_on_error=False)
     def _count_days(

@@ -13,6 +13,7 @@ that are not the screen live in ``export_parts.py`` and ``trigger.py``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from typing import TYPE_CHECKING, ClassVar
@@ -36,7 +37,7 @@ from textual.widgets import (
 
 from ..errors import BackfillError
 from ..secrets_registry import redact, register
-from ..terms import plural
+from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
@@ -53,13 +54,15 @@ from .export_parts import (
     where,
 )
 from .host import AppHost, host
-from .mode_screen import TINY_BELOW, ModeScreen
+from .mode_screen import ModeScreen
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult
 
 log = logging.getLogger("backfill_tui.screens.app")
 
+#: Columns from which the action buttons fit with their full labels and least widths.
+BUTTONS_WHOLE_FROM = 80
 DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
 #: The dry run's sample: its titles' narrowest (they take what the other columns leave), and
 #: the terminal width from which its sourceIds are shown too (the app's "-wide" breakpoint).
@@ -207,9 +210,12 @@ class ExportScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self.compact_when_narrow("#export-actions Button")  # one line high below 100 columns
-        # below 60 columns "Trigger in production…" was cut at the edge ("Trigger in")
-        tiny = self.app.size.width < TINY_BELOW
-        self.query_one("#trigger", Button).label = "Trigger…" if tiny else "Trigger in production…"
+        # The four buttons at their least width (16 cells) and full labels take ~76 cells: below
+        # 80 columns they take their labels' width and "Trigger in production…" is "Trigger…"
+        # (it was cut at the edge, "Trigger in" at 50 columns and "Trigg" at 60).
+        tight = self.app.size.width < BUTTONS_WHOLE_FROM
+        self.set_class(tight, "-tight-buttons")
+        self.query_one("#trigger", Button).label = "Trigger…" if tight else "Trigger in production…"
         # The sample's sourceIds only where the panel has room for them beside the titles
         # (they lay beyond its edge below 160 columns); the titles take the rest.
         shown = self.app.size.width >= SOURCE_IDS_FROM
@@ -594,6 +600,40 @@ class ExportScreen(ModeScreen):
             return
         self.cancel_event.set()
         self.notify("cancelling after the current batch; what was sent is kept", severity="warning")
+
+    # -- quitting while an export sends (ctrl+q, SIGTERM): asked first, then stopped cleanly ----
+
+    def sending(self) -> str | None:
+        """While an apply sends, what it is doing: ``An export to TARGET is going: N of M
+        sent so far.`` (the quit dialog's first words); None when none is."""
+        plan = self._applying
+        if plan is None or not self.exporting:
+            return None
+        done = f"{self._sent} of {plan.would_write} {verb(plan.target_kind, 1)} so far"
+        return f"An export to {where(plan.target_kind, plan.target_id)} is going: {done}."
+
+    async def stop_for_quit(self) -> str | None:
+        """Quitting while an apply sends: cancel it between batches (as escape does), wait until
+        it has stopped, and return the line the app prints once closed (how many were sent, and
+        that running the export again sends the rest: README "An export --apply stopped says
+        how many were sent"); None when none was sending or it sent everything meanwhile."""
+        plan, cancel = self._applying, self.cancel_event
+        if plan is None or cancel is None or not self.exporting:
+            return None
+        before = self.last_result
+        cancel.set()
+        while self.exporting:  # ExportFinished or ExportFailed ends it, after the batch going
+            await asyncio.sleep(0.02)
+        result = self.last_result
+        ended = result is not None and result is not before
+        if ended and result is not None and not result.cancelled:
+            return None
+        sent = result.written if ended and result is not None else self._sent
+        return (
+            f"export to {where(plan.target_kind, plan.target_id)} stopped: "
+            f"{plural(sent, 'observation')} {were(sent)} {verb(plan.target_kind, 1)} and "
+            "recorded; run the export again to send the rest"
+        )
 
     @on(Button.Pressed, "#trigger")
     def action_trigger(self) -> None:

@@ -21,6 +21,8 @@ holds the next keys until the new screen has been resumed, which is where it pla
 posted to the new screen behind its ``ScreenResume`` lets them go when it bubbles up. Read
 before that, a key found no focus on the new screen and was lost (a fresh tester's finding:
 ``tmux send-keys F6 abcdefghij`` the first time F6 opened left "bcdefghij" in the DSN field).
+ctrl+p's palette is such a screen (a priority binding pushing it); what it shows comes later,
+from a worker, so its list keys wait for that themselves (``app_commands.SteadyCommandPalette``).
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ _MOVES = {
     "up": "action_cursor_up",
     "pagedown": "action_page_down",
     "pageup": "action_page_up",
+    "enter": "action_select_cursor",  # only while a search is on its way (``on_key``)
 }
 MOVES_SETTLE_S = 0.05  # how long a move typed in the search box waits for the keys before it
 FOCUS_WITH_ANSWER_S = 0.1  # the longest a submitted search keeps the focus waiting for its answer
@@ -280,6 +281,8 @@ class ObservationsScreen(ModeScreen):
         ``keep_if_unchanged``: an answer equal to the one shown (same first page and count)
         leaves the table as it is (returning to the screen keeps the user's place)."""
         self._generation += 1
+        if self._moves_for is not None:  # moves typed ahead wait for the newest answer
+            self._moves_for = self._generation
         self._paging = False
         self._keep_if_unchanged = keep_if_unchanged
         self._filters_asked = self._filters()
@@ -408,6 +411,7 @@ class ObservationsScreen(ModeScreen):
                 self._show_count(self._filters_asked[2])
                 if self._focus_with_answer == message.generation:
                     self._focus_table()
+                self._moves_on_answer(message.generation)
                 return
             self._first_page = answer
             self.workspace = message.workspace
@@ -435,6 +439,7 @@ class ObservationsScreen(ModeScreen):
         self._show_count(self._filters_asked[2])
         if self._focus_with_answer == message.generation:
             self._focus_table()
+        self._moves_on_answer(message.generation)
 
     def _put_above(self, table: DataTable[Any], message: ObservationsFound) -> None:
         """The page read above the table's first row goes above it; the cursor and the rows
@@ -538,9 +543,30 @@ class ObservationsScreen(ModeScreen):
         self._focus_with_answer = self._generation
         if self._focus_timer is not None:
             self._focus_timer.stop()
-        self._focus_timer = self.set_timer(FOCUS_WITH_ANSWER_S, self._focus_table)
+        self._focus_timer = self.set_timer(FOCUS_WITH_ANSWER_S, self._focus_before_answer)
 
-    def _focus_table(self) -> None:
+    #: The search whose answer the moves typed ahead wait for, once the table has the focus.
+    _moves_for: int | None = None
+
+    def _focus_before_answer(self) -> None:
+        """A slow answer: the table takes the focus now, and the moves typed ahead (an Enter
+        opening the first row) wait for the answer's rows instead of going to those shown."""
+        self._moves_for = self._focus_with_answer
+        self._focus_table(moves=False)
+
+    def _moves_on_answer(self, generation: int) -> None:
+        if self._moves_for is not None and self._moves_for == generation:
+            self._moves_for = None
+            self._make_moves()
+
+    def _make_moves(self) -> None:
+        """The keys pressed while the answer was on its way, in order, on the table."""
+        table = self.query_one("#observations", DataTable)
+        moves, self._moves_ahead = self._moves_ahead, []
+        for move in moves:
+            getattr(table, _MOVES[move])()
+
+    def _focus_table(self, *, moves: bool = True) -> None:
         if self._focus_timer is not None:  # the answer came first: the timer has nothing to do
             self._focus_timer.stop()
             self._focus_timer = None
@@ -551,14 +577,17 @@ class ObservationsScreen(ModeScreen):
             # The footer's keys ("/" again) with the answer: Textual refreshes the bindings
             # after the next frame, so the footer changed a frame or two after the rows.
             self.refresh_bindings()
-            moves, self._moves_ahead = self._moves_ahead, []
-            for move in moves:  # keys pressed while the answer was on its way, in order
-                getattr(table, _MOVES[move])()
+            if moves:
+                self._make_moves()
 
     def on_key(self, event: events.Key) -> None:
         """A move (down, up, a page) typed in the search box goes to the results: made on the
         answer's rows once they are in when a search is on its way (keys sent in one burst,
-        "enter down down", reach here before the enter is handled; they were lost)."""
+        "enter down down", reach here before the enter is handled; they were lost). An Enter
+        typed there while a search is on its way opens the answer's first row (``Enter Enter``
+        sent at once searched twice and opened nothing: a fresh tester's finding)."""
+        if event.key == "enter" and self._focus_with_answer is None:
+            return  # the search box's own Enter: it searches
         if event.key in _MOVES and isinstance(self.focused, Input):
             self._moves_ahead.append(event.key)
             event.stop()

@@ -1,4 +1,6 @@
-"""Asked before quitting while a run is going: cancelling keeps what was stored."""
+"""Asked before quitting while a run is going or an export sends: cancelling keeps what was
+stored and what was sent. The question follows what is going while it is up (a tester found it
+still asking about a running backfill after the run had ended)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,15 @@ QUESTION = (
 )
 
 
+EXPORT_QUESTION = (
+    "Quit now? The export is cancelled between batches: every observation already sent is "
+    "kept and recorded, and running the export again (F6) sends the rest."
+)
+
+#: Seconds between two looks at what is going while the question is up.
+FOLLOW_EVERY = 0.25
+
+
 def question(run_id: str | None, mirror: str | Path | None) -> str:
     """The question, its suggested command naming the run and (when not the default) the
     mirror, as every hint does (``cli_options.suggest``)."""
@@ -35,27 +46,66 @@ class QuitScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "Keep running"),
     ]
 
+    #: How the run ended, once the app said so (``run_ended``).
+    _ended: str | None = None
+    #: Whether it was asked about a run (else about an export), and what it shows.
+    _asked_run: bool | None = None  # None: not asked yet
+    _shown: tuple[str, str] = ("", "")
+
     def compose(self) -> ComposeResult:
+        text, keep = self._shown = self._question()
+        self._asked_run = "export" not in keep  # else it asks about a run, going or just ended
         with Vertical(id="quit-dialog"):
-            session = getattr(self.app, "session", None)
-            mirror = getattr(getattr(self.app, "mirror", None), "path", None)
-            run_id = session.run.id if session is not None else None
-            yield Label(question(run_id, mirror), id="quit-text", markup=False)
+            yield Label(text, id="quit-text", markup=False)
             with Horizontal(id="quit-buttons"):
-                yield Button("Keep running (n)", id="keep")
+                yield Button(keep, id="keep")
                 yield Button("Quit (y)", id="quit", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#quit-dialog").border_title = "Quit?"
         self.query_one("#keep", Button).focus()
+        self.set_interval(FOLLOW_EVERY, self._follow)
+
+    def _question(self) -> tuple[str, str]:
+        """The question for what is going now, and the label of the button that stays."""
+        app = self.app
+        running = bool(getattr(app, "running", False))
+        export_going = getattr(app, "export_going", None)
+        export = export_going() if callable(export_going) else None
+        sending = export.sending() if export is not None else None
+        if running:
+            session = getattr(app, "session", None)
+            mirror = getattr(getattr(app, "mirror", None), "path", None)
+            text = question(session.run.id if session is not None else None, mirror)
+            if sending is not None:
+                text = f"{text} {sending} It is cancelled between batches, as well."
+            return text, "Keep running (n)"
+        if sending is not None:
+            return f"{sending} {EXPORT_QUESTION}", "Keep exporting (n)"
+        status = self._ended
+        session = getattr(app, "session", None)
+        if status is None and session is not None:
+            status = str(session.progress.status)
+        ended = f" ({status})" if status and status != "running" else ""
+        if self._ended is None and session is None and self._asked_run is not False:
+            return "Nothing is running now. Quit now?", "Stay (n)"
+        if self._ended is not None or self._asked_run is not False:
+            return f"The backfill has ended{ended}; nothing is running now. Quit now?", "Stay (n)"
+        return "The export has ended; nothing is sending now. Quit now?", "Stay (n)"
+
+    def _follow(self) -> None:
+        shown, self._shown = self._shown, self._question()
+        text, keep = self._shown
+        if text != shown[0]:
+            self.query_one("#quit-text", Label).update(text)
+        if keep != shown[1]:
+            self.query_one("#keep", Button).label = keep
 
     def run_ended(self, status: str) -> None:
         """The run ended while the question was up: say so (it no longer asks about a running
         backfill; a tester found it did), and quitting cancels nothing."""
-        self.query_one("#quit-text", Label).update(
-            f"The backfill has ended ({status}); nothing is running now. Quit now?"
-        )
-        self.query_one("#keep", Button).label = "Stay (n)"
+        self._ended = status
+        self._follow()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -6,7 +6,8 @@ moves as focus moves, and it cuts the line off when the keys do not fit ("f4▏^
 their declared order), then the focused widget's, then the app's (F1 help, the screens' F-keys,
 quit). When the line is too long it drops, in turn: the F-key of the screen already shown, the
 other screens' F-keys from F6 down, and then the screen's last keys; F1 (help, which lists
-every key) and the command palette stay. Every key dropped stays bound and is in F1 and ctrl+p.
+every key), ctrl+q (quit: a tester found it gone from F2 and F4 at 50 columns, there on F3)
+and the command palette stay. Every key dropped stays bound and is in F1 and ctrl+p.
 
 It is one widget that draws its keys as Textual's compact footer draws them (the same theme
 variables and component classes, so it looks the same cell for cell), not a container of a
@@ -37,6 +38,8 @@ __all__ = ["AppFooter", "ShownKey", "fit_keys"]
 #: App keys that switch screens, dropped first (last in this tuple first) when space runs out.
 SCREEN_KEYS = ("f2", "f3", "f4", "f5", "f6")
 PALETTE_WIDTH = 12  # "▏^p palette" and its margin
+#: Keys never dropped: help and quit.
+ALWAYS_SHOWN = ("f1", "ctrl+q")
 
 
 def _width(key_display: str, description: str) -> int:
@@ -74,7 +77,7 @@ def fit_keys(
     for key in drop_order:
         if total() <= width:
             break
-        if key != "f1":
+        if key not in ALWAYS_SHOWN:
             shown.remove(key)
             dropped.append(key)
     for key in reversed(dropped):  # a shorter key dropped early may fit again

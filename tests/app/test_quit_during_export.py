@@ -1,0 +1,111 @@
+"""ctrl+q while an export sends (a fresh tester's finding: F6, Inngest to a slow endpoint,
+ctrl+q quit at once, silently, exit 0): it asks first, as during a run; quitting anyway cancels
+the export between batches and, once the app has closed, says how many were sent (README: "An
+export --apply stopped says how many were sent"), exit 1. Staying, the question follows what is
+going: the export ending while it is up says so.
+
+The stand-in for Inngest holds each request until the test lets it go (a slow endpoint); 306
+observations go in 4 batches of 100 at most."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+from app_support import SIZE, make_app, populate, wait_for_exit, wait_until
+from inngest_stub import FakeInngest
+from textual.pilot import Pilot
+from textual.widgets import Input, Label
+
+from backfill_tui.cli.app import app_ended
+from backfill_tui.screens.app import BackfillApp
+from backfill_tui.screens.confirm import ConfirmScreen
+from backfill_tui.screens.export import ExportScreen
+from backfill_tui.screens.quit import QuitScreen
+
+
+def _app(tmp_path: Path) -> BackfillApp:
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    return app
+
+
+async def _start_export(pilot: Pilot[object], inngest: FakeInngest) -> ExportScreen:
+    """F6, Inngest, its fields, ctrl+s then y: the export is sending its first batch."""
+    app = pilot.app
+    await pilot.press("f6")
+    screen = app.screen
+    assert isinstance(screen, ExportScreen)
+    await pilot.click("#kind-inngest")
+    for selector, value in (
+        ("#event-key", "evtkey-quit"),
+        ("#base-url", inngest.url),
+        ("#clerk-org", "org_q"),
+    ):
+        screen.query_one(selector, Input).value = value
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await wait_until(pilot, lambda: len(inngest.requests) == 1)
+    return screen
+
+
+def _question(app: BackfillApp) -> str:
+    return str(app.screen.query_one("#quit-text", Label).content)
+
+
+def test_quitting_during_an_export_asks_then_says_how_many_were_sent(
+    tmp_path: Path, inngest: FakeInngest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _app(tmp_path)
+    inngest.gate = threading.Event()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _start_export(pilot, inngest)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            assert app.is_running
+            question = _question(app)
+            assert "An export to Inngest" in question and "0 of 306 sent so far" in question
+            assert "running the export again (F6) sends the rest" in question
+            await pilot.press("y")
+            inngest.gate.set()  # the batch going lands; none is sent after it
+            await wait_for_exit(app)
+
+    asyncio.run(scenario())
+    assert app.return_code == 1
+    assert len(inngest.requests) == 1 and len(inngest.events) == 100
+    capsys.readouterr()
+    assert app_ended(app) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("export to Inngest at 127.0.0.1:"), err
+    assert err.endswith(
+        " stopped: 100 observations were sent and recorded; run the export again to send the rest\n"
+    ), err
+
+
+def test_the_question_follows_an_export_that_ends_while_it_is_up(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    app = _app(tmp_path)
+    inngest.gate = threading.Event()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _start_export(pilot, inngest)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            inngest.gate.set()
+            await wait_until(pilot, lambda: not screen.exporting)
+            await wait_until(pilot, lambda: "The export has ended" in _question(app))
+            await pilot.press("n")
+            await wait_until(pilot, lambda: app.screen is screen)
+            assert len(inngest.events) == 306
+            await pilot.press("ctrl+q")  # nothing going: quits at once
+            await wait_for_exit(app)
+
+    asyncio.run(scenario())
+    assert app.return_code in (0, None)
