@@ -27,7 +27,7 @@ from conftest_pg import PgServer
 from backfill_tui.export import PostgresTarget, export_now, plan_export
 from backfill_tui.export.postgres import DDL
 from backfill_tui.export.presence import as_sent, held_whole
-from backfill_tui.store.exports import open_for_reading
+from backfill_tui.store.exports import open_for_reading, source_id_bytes
 
 TABLE = "lightfast_workspace_neural_observations"
 
@@ -358,3 +358,29 @@ def test_an_id_the_export_would_clean_leaves_the_mirrors_side_unknown(raw: bytes
     holds (a SQL_ASCII database could even hold its bytes as they are)."""
     fine = [b"plain", "é✓ 𝄞".encode()]
     assert list(as_sent([fine, [b"plain", raw]])) == [["plain", "é✓ 𝄞"], None]
+
+
+@pytest.mark.parametrize("chunk", [0, 1, 2, 3])
+def test_chunks_shared_by_two_connections_each_count(
+    mirror: Path, pg_server: PgServer, pg_db: str, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """With more than one chunk, a second connection looks up every other chunk: a row missing
+    from any chunk, the first connection's or the second's, is found missing."""
+    from backfill_tui.export import postgres, presence
+
+    ids = source_ids(mirror)
+    size = len(ids) // 5
+    monkeypatch.setattr(presence, "READ", size)  # five chunks or more, not 20,000 ids each
+    monkeypatch.setattr(postgres, "PRESENCE_CHUNK", size)
+    create_table(pg_server, pg_db)
+    dsn = pg_server.dsn(pg_db)
+    export_now(mirror, PostgresTarget(dsn), "demo")
+    assert held(mirror, dsn) == len(ids)
+    with closing(open_for_reading(mirror)) as conn:  # the chunks as the mirror sends them
+        sent = [i for part in source_id_bytes(conn, "demo", None, size) for i in part]
+    missing = sent[chunk * size + size // 2].decode()
+    with pg_server.admin_connect(pg_db) as conn:
+        conn.execute(f"DELETE FROM {TABLE} WHERE source_id = %s", (missing,))  # type: ignore[arg-type]
+    assert held(mirror, dsn) == 0
+    assert repeat(mirror, dsn) == 1
+    assert held(mirror, dsn) == len(ids)

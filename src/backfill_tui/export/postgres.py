@@ -49,7 +49,7 @@ import queue
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 from urllib.parse import quote
 
@@ -59,6 +59,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..secrets_registry import redact, register
 from ..store.exports import ObservationRow
+from .presence import READ as PRESENCE_CHUNK
 from .target import ExportError, ExportTarget, Prepared, Sent
 from .values import Refused
 
@@ -507,22 +508,46 @@ class PostgresTarget(ExportTarget):
             if row is None or int(row[0]) < count:
                 return False  # the usual answer when something is new: no id is read
             query = _HELD_PROBE if self._probe else _HELD_JOIN
-            try:
-                # One pipeline: the server looks up each chunk while the next one is read from
-                # the mirror; the answers come back at the end.
-                with self.conn.pipeline():
-                    asked = []
-                    for ids in source_ids:
+            # Two server backends take the chunks in turn (the probes are the server's work,
+            # ~50 ms per 20,000 ids; one backend runs on one core), each in a pipeline: they
+            # look up chunks while the next ones are read from the mirror, and the answers
+            # come back at the end. Nothing is written before this, so a second connection sees
+            # what the apply's does.
+            with self._second_connection(count) as other, ExitStack() as pipelines:
+                conns = [self.conn, *([other] if other is not None else [])]
+                for conn in conns:
+                    pipelines.enter_context(conn.pipeline())
+                asked = []
+                try:
+                    for at, ids in enumerate(source_ids):
                         if ids is None:
                             return False
                         text = json.dumps(ids, ensure_ascii=False)
-                        asked.append((len(ids), self.conn.execute(query, (text, workspace))))
-            except psycopg.DataError:  # e.g. a character the database's encoding lacks
-                return False
-            held = [(size, cur.fetchone()) for size, cur in asked]
+                        on = conns[at % len(conns)]
+                        asked.append((len(ids), on.execute(query, (text, workspace))))
+                    pipelines.close()  # every answer in
+                except psycopg.DataError:  # e.g. a character the database's encoding lacks
+                    return False
+                held = [(size, cur.fetchone()) for size, cur in asked]
         return sum(size for size, _ in held) == count and all(
             found is not None and int(found[0]) == size for size, found in held
         )
+
+    @contextmanager
+    def _second_connection(self, count: int) -> Iterator[psycopg.Connection[Any] | None]:
+        """A connection of its own to the same database for :meth:`holds_all`'s other half of
+        the chunks, when there is more than one chunk; None when there is one or the server
+        refuses another connection (its ``max_connections``): one backend then does all."""
+        other: psycopg.Connection[Any] | None = None
+        if count > PRESENCE_CHUNK:
+            with suppress(psycopg.Error):
+                other = psycopg.connect(make_conninfo(**self._params), autocommit=True)
+        try:
+            yield other
+        finally:
+            if other is not None:
+                with suppress(psycopg.Error):
+                    other.close()
 
     def present(self, workspace: str, source_ids: Sequence[str], recorded: set[str]) -> set[str]:
         # The table is the truth (it may have been emptied or recreated since the ledger said
