@@ -344,8 +344,7 @@ def child_main() -> None:
     """The child's entry: ``python -c <_CHILD> <jobs fd> <events fd>``; runs one job, if any."""
     jobs = Connection(int(sys.argv[1]), writable=False)
     events = Connection(int(sys.argv[2]), readable=False)
-    # The run yields a core to the terminal app it serves when both want one (the same
-    # session, so the same scheduler group): the app's frames and keys come first.
+    # The run yields a core to the app (same session, same scheduler group): UI first.
     with contextlib.suppress(OSError):
         os.nice(RUN_NICENESS)
     try:
