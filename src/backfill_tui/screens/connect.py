@@ -322,7 +322,7 @@ class ConnectScreen(ModeScreen):
             if not quiet:
                 self.notify(str(exc), title="Not a source", severity="error")
             return None
-        if any(card.spec == spec for card in self.query(SourceCard)):
+        if any(card.spec == spec for card in self.cards()):
             self.notify(f"{spec} is already added", severity="warning")
             return None
         self.query_one("#sources", Vertical).mount(
@@ -332,7 +332,13 @@ class ConnectScreen(ModeScreen):
         self.post_message(SourceAdded(str(spec)))
         return spec
 
+    def cards(self) -> list[SourceCard]:
+        """The sources in the form: a card being removed is not one (it stays in the DOM until
+        Textual has pruned it, and a ctrl+s read meanwhile still started with it)."""
+        return [card for card in self.query(SourceCard) if not card.removed]
+
     def on_source_card_removed(self, message: SourceCard.Removed) -> None:
+        message.card.removed = True
         message.card.remove()
         self._estimate_stale()
 
@@ -391,7 +397,7 @@ class ConnectScreen(ModeScreen):
         if not workspace:
             raise UsageError("the workspace is empty; type the workspace id the backfill is for")
         validate_workspace(workspace, name="the workspace")
-        cards = list(self.query(SourceCard))
+        cards = self.cards()
         if not cards:
             raise UsageError(
                 "no source yet: pick a provider, type a target such as acme/rocket, press enter"
@@ -422,7 +428,7 @@ class ConnectScreen(ModeScreen):
     def action_test_connections(self) -> None:
         if self._request_or_notify() is None:  # the same checks as estimate and start
             return
-        self._check(list(self.query(SourceCard)))
+        self._check(self.cards())
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def _check(self, cards: list[SourceCard]) -> None:
