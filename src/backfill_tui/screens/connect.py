@@ -288,13 +288,18 @@ class ConnectScreen(ModeScreen):
             self.provider_name = event.value
             target = self.query_one("#target", Input)
             target.placeholder = target_placeholder(event.value)
-            target.validate(target.value)
+            # The hint says why for the provider now chosen (the last one's stayed: "not a
+            # valid Linear source" with GitHub picked, a fresh tester's finding).
+            self._show_hint(target.value, target.validate(target.value))
 
     @on(Input.Changed, "#target")
     def _target_changed(self, event: Input.Changed) -> None:
+        self._show_hint(event.value, event.validation_result)
+
+    def _show_hint(self, value: str, result: ValidationResult | None) -> None:
+        """Why the target is not a source, under it; nothing when it is one or is empty."""
         hint = self.query_one("#target-hint", Label)
-        result = event.validation_result
-        if result is None or result.is_valid or not event.value.strip():
+        if result is None or result.is_valid or not value.strip():
             hint.update("")
             hint.set_class(False, "-invalid")
         else:
