@@ -21,7 +21,7 @@ from textual.app import App
 from textual.widgets import Button, Input
 
 from backfill_tui.screens.connect import ConnectScreen
-from backfill_tui.screens.messages import StartRequested
+from backfill_tui.screens.messages import RunEnded, StartRequested
 from backfill_tui.widgets.source_card import SourceCard
 
 NAMED = {"/": "slash", "-": "minus"}
@@ -88,6 +88,8 @@ def test_ctrl_s_right_after_enter_starts_with_the_source_added(tmp_path: Path) -
             await wait_until(pilot, lambda: seen.of(StartRequested))
             sources = [str(s) for s in seen.of(StartRequested)[0].request.sources]
             assert sources == ["github:acme/rocket", "github:acme/old-rocket"]
+            await wait_until(pilot, lambda: seen.of(RunEnded))  # not quit with it half-drawn
+            await pilot.pause()
 
     asyncio.run(scenario())
 
@@ -110,5 +112,7 @@ def test_ctrl_s_right_after_remove_starts_without_the_source(tmp_path: Path) -> 
             await wait_until(pilot, lambda: seen.of(StartRequested))
             sources = [str(s) for s in seen.of(StartRequested)[0].request.sources]
             assert sources == ["github:acme/rocket"]
+            await wait_until(pilot, lambda: seen.of(RunEnded))  # not quit with it half-drawn
+            await pilot.pause()
 
     asyncio.run(scenario())
