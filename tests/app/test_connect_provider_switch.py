@@ -44,3 +44,39 @@ def test_the_target_follows_the_provider_picked(tmp_path: Path) -> None:
             assert not target.has_class("-invalid")
 
     asyncio.run(scenario())
+
+
+def test_the_hint_says_why_for_the_provider_now_picked(tmp_path: Path) -> None:
+    """A fresh tester's finding: Linear picked, ``acme/old-rocket`` typed ("not a valid Linear
+    source"), then GitHub picked in the drop-down: the Linear error stayed under the field."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            target = screen.query_one("#target", Input)
+            hint = screen.query_one("#target-hint", Label)
+            provider = screen.query_one("#provider", Select)
+
+            provider.value = "linear"  # an empty field says nothing, whatever is picked
+            await settle(pilot)
+            assert str(hint.content) == "" and not hint.has_class("-invalid")
+
+            target.focus()
+            await pilot.press(*"acme/old-rocket")
+            await settle(pilot)
+            assert "not a valid Linear source" in str(hint.content)
+
+            provider.value = "github"
+            await settle(pilot)
+            assert not target.has_class("-invalid")
+            assert str(hint.content) == "" and not hint.has_class("-invalid")
+
+            provider.value = "linear"  # and back: the error for Linear again
+            await settle(pilot)
+            assert "not a valid Linear source" in str(hint.content)
+            assert hint.has_class("-invalid")
+
+    asyncio.run(scenario())

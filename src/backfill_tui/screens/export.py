@@ -361,7 +361,11 @@ class ExportScreen(ModeScreen):
         form = self._form_or_notify()
         if form is None:
             return
-        if self.plan is not None and self.plan_form == form:
+        # A dry run that found something to send is confirmed as it stands (the apply walks the
+        # mirror and the destination again, so it sends only what is still missing). One that
+        # found nothing is not trusted: rows may have gone from the table since (a tester
+        # deleted one and ctrl+s still said "nothing new"), so ctrl+s asks the destination again.
+        if self.plan is not None and self.plan_form == form and self.plan.would_write:
             self.confirm(self.plan)
         else:
             self._start_plan(confirm=True)

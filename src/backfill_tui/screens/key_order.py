@@ -23,6 +23,14 @@ before that, a key found no focus on the new screen and was lost (a fresh tester
 ``tmux send-keys F6 abcdefghij`` the first time F6 opened left "bcdefghij" in the DSN field).
 ctrl+p's palette is such a screen (a priority binding pushing it); what it shows comes later,
 from a worker, so its list keys wait for that themselves (``app_commands.SteadyCommandPalette``).
+
+A click holds the keys typed after it until what it set going has been handled: the click
+reaches its widget through the widget's queue, and what it does (a source card's Remove posts
+``Pressed``, then ``Removed`` to the screen) takes a few more trips, while a ctrl+s read
+meanwhile ran at once (a fresh tester's finding: a click on Remove and C-s in one burst started
+the run with the source still in it). The keys wait for rounds of ``call_later`` on every
+widget of the screen until a round ends with every queue empty (:data:`SETTLE_ROUNDS` at most,
+and :data:`HELD_AT_MOST` seconds at most).
 """
 
 from __future__ import annotations
@@ -35,10 +43,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
-__all__ = ["HELD_AT_MOST", "KeyDone", "KeysInOrder", "ScreenShown"]
+__all__ = ["HELD_AT_MOST", "SETTLE_ROUNDS", "KeyDone", "KeysInOrder", "ScreenShown"]
 
 #: Seconds a key is held at most behind one whose end was never seen (its widget removed).
 HELD_AT_MOST = 2.0
+#: Rounds of the screen's queues a click's keys wait for at most (a busy screen, a live
+#: dashboard's updates, never goes quiet; a click's own chain of messages is a few trips).
+SETTLE_ROUNDS = 20
 
 
 class KeyDone(Message):
@@ -55,17 +66,25 @@ class ScreenShown(Message):
     bubbling up to the app, it says the screen has been resumed and has placed its focus."""
 
 
+class ClickSettled(Message):
+    """What the keys after a click wait for: the screen's queues have handled the click."""
+
+
 class KeysInOrder(App[None]):
     """An app whose keys are handled one after another (see the module's docstring)."""
 
-    #: What the next key waits for: the key on its way, or the marker sent to a new screen.
-    _key_on_its_way: events.Key | ScreenShown | None = None
+    #: What the next key waits for: the key on its way, the marker sent to a new screen, or
+    #: the screen's settling after a click.
+    _key_on_its_way: events.Key | ScreenShown | ClickSettled | None = None
     _held_keys: deque[events.Key] | None = None
     _key_timer: Timer | None = None
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key):
-            await super().on_event(event)
+            fresh = isinstance(event, events.MouseUp) and not event.is_forwarded
+            await super().on_event(event)  # forwards it (marked forwarded), with its Click
+            if fresh and self._key_on_its_way is None:
+                self._hold_keys_after_click()
             return
         if event.is_forwarded:  # a key back from the widgets: its bindings run now
             await super().on_event(event)
@@ -113,6 +132,48 @@ class KeysInOrder(App[None]):
             await self._next_key()
 
     _screen_of_key: Screen[object] | None = None
+
+    def _hold_keys_after_click(self) -> None:
+        """Hold the next keys until the screen has handled what the click set going."""
+        screen = self._current_screen()
+        if screen is None:
+            return
+        self._screen_of_key = screen
+        marker = ClickSettled()
+        self._key_on_its_way = marker
+        self._key_timer = self.set_timer(HELD_AT_MOST, self._give_up_waiting)
+        self._settle_round(screen, marker, SETTLE_ROUNDS)
+
+    def _settle_round(self, screen: Screen[object], marker: ClickSettled, rounds: int) -> None:
+        """One round: a callback behind whatever each of the screen's widgets has queued; when
+        all have run, another round if a queue is still busy, else the next key goes."""
+        nodes = list(screen.walk_children(with_self=True))
+        waiting = 0
+
+        def round_done() -> None:
+            if marker is not self._key_on_its_way:  # given up on meanwhile
+                return
+            busy = any(node.message_queue_size for node in screen.walk_children(with_self=True))
+            if busy and rounds > 1:
+                self._settle_round(screen, marker, rounds - 1)
+            else:
+                self.call_later(self._settled, marker)
+
+        def one_done() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if waiting == 0:
+                round_done()
+
+        for node in nodes:
+            if node.call_later(one_done):
+                waiting += 1
+        if waiting == 0:
+            round_done()
+
+    async def _settled(self, marker: ClickSettled) -> None:
+        if marker is self._key_on_its_way:
+            await self._next_key()
 
     async def _await_new_screen(self) -> bool:
         """If the key just done changed the screen, hold the next keys until the new

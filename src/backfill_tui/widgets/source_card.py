@@ -58,6 +58,9 @@ class SourceCard(Vertical):
         self._status = status
         self.chosen: set[str] = set(self.info.connector.entities)
         self.border_title = Content(clean(str(spec)))
+        #: The user removed it: it is no longer one of the form's sources, though Textual
+        #: prunes it from the DOM a little later.
+        self.removed = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="card-line"):
