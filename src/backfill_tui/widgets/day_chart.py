@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Label, Sparkline
 
 from ..textsafe import clean
@@ -121,16 +122,22 @@ class DayChart(Vertical):
         """Draw ``counts`` (observations per UTC day by source, ``{"github": {"2026-05-01":
         3}}``: ``Mirror.daily_counts``) from ``first`` to ``last`` inclusive; ``older``: the
         workspace's observations that occurred before ``first``, said beneath the axis (so the
-        days and that line add up to what the workspace holds; a tester found 62 missing)."""
+        days and that line add up to what the workspace holds; a tester found 62 missing).
+        Draws nothing once its parts are being removed (the screen or app closing)."""
         if not self.is_mounted:
             self._pending = (counts, first, last, older)
             return
         text = f"+{older} observed before {first:%b %d}" if older else ""
-        self.query_one(".chart-older", Label).update(Content(text), layout=False)
-        self._set_sources(set(counts) | set(self._expected))
-        self._fill(counts, first, last)
-        self._align()
-        self.query_one(".chart-empty", Label).display = not counts and not self._charts
+        try:
+            self.query_one(".chart-older", Label).update(Content(text), layout=False)
+            self._set_sources(set(counts) | set(self._expected))
+            self._fill(counts, first, last)
+            self._align()
+            self.query_one(".chart-empty", Label).display = not counts and not self._charts
+        except NoMatches:
+            # Its parts are being removed (the app closing as a count lands, found about one
+            # quit in three right after a run started): there is nothing left to draw on.
+            return
 
     def _set_sources(self, sources: set[str]) -> None:
         """Mount a sparkline for each new source in its sorted place; remove the gone ones.
