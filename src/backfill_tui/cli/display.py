@@ -2,7 +2,7 @@
 
 On a terminal it redraws a small table a few times a second (Rich ``Live``); elsewhere (a log,
 CI) it prints one line per finished stream and per rate-limit wait. Provider text is never shown
-here except error messages, which are escaped.
+here except error messages, which are escaped. The summary after the run: summary_lines.py.
 """
 
 from __future__ import annotations
@@ -299,74 +299,3 @@ class HeadlessDisplay:
         """The table's width with these number columns, the stream and status at their least
         (14 and 8 cells)."""
         return 14 + 8 + sum(widths[n] for n in numbers) + _frame(2 + len(numbers))
-
-
-class PipeConsole(Console):
-    """A Rich console for stdout whose reader may go away (``| head``): Rich's own answer to a
-    broken pipe is ``SystemExit(1)``, which says "a stream failed"; this one raises
-    ``BrokenPipeError`` so ``cli.main`` ends with 141, as a shell reports SIGPIPE."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
-
-
-#: Below this many columns a terminal gets the summary's short forms (each stream on one line:
-#: at 80 columns every stream line wrapped its "1 page", a tester's finding). Piped output, which
-#: scripts read, keeps the long forms whatever the width.
-SUMMARY_NARROW_BELOW = 100
-
-
-def print_summary(console: Console, summary: dict[str, Any]) -> None:
-    """The run's summary as lines (the ``--json`` summary's fields, README "Command line"); on
-    a terminal narrower than :data:`SUMMARY_NARROW_BELOW` columns, the short forms."""
-    narrow = console.is_terminal and console.width < SUMMARY_NARROW_BELOW
-    since = summary["since"]
-    if narrow:  # "2026-10-31T20:01:08+00:00" as "2026-10-31 20:01 UTC" (the window is UTC)
-        since = f"{since[:16].replace('T', ' ')} UTC"
-    console.print(
-        f"run {summary['run_id']} · {'' if narrow else 'workspace '}"
-        f"{escape(clean(summary['workspace']))} · {summary['depth_days']} days since {since} · "
-        f"{summary['status']}"
-    )
-    for source in summary["sources"]:
-        wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
-        console.print(
-            f"  {source['source']}:{escape(clean(source['target']))} {source['status']} "
-            f"({plural(source['api_calls'], 'API call')}{wait})"
-        )
-        if source["error"]:
-            console.print(f"    error: {escape(clean(source['error']))}")
-        budgets = source.get("rate_limit_budgets") or {}
-        if "complexity" in budgets:  # Linear: both budgets are paced; show both
-            console.print(
-                "    budgets left: "
-                + " · ".join(
-                    f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
-                )
-            )
-        key = f"{source['source']}:{source['target']}"
-        for row in summary.get("tokens", {}).get(key, []):  # several tokens: each, by fingerprint
-            left = "" if row["remaining"] is None else f", {row['remaining']}/{row['limit']} left"
-            state = "rejected (401), dropped" if row["dropped"] else "in the rotation"
-            console.print(
-                f"    token {row['token']}: {plural(row['calls'], 'call')}{left} · {state}"
-            )
-        for s in source["streams"]:
-            capped = f", capped at {s['capped_at']}" if s["capped"] else ""
-            pages = "page" if s["pages"] == 1 else "pages"
-            if narrow:  # the live table's words (fetch, new, dup, fail, pages): 76 cells
-                line = (
-                    f"    {s['entity']:<12} {s['status']:<9} {s['fetched']:>5} fetch "
-                    f"{s['new']:>5} new {s['duplicates']:>5} dup {s['failed']:>3} fail "
-                    f"{s['pages']:>3} {pages}{capped}"
-                )
-            else:
-                line = (
-                    f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
-                    f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
-                    f"{s['pages']:>4} {pages}{capped}"
-                )
-            console.print(line)
-            if s.get("note"):
-                console.print(f"      note: {escape(clean(s['note']))}")
