@@ -345,6 +345,8 @@ def test_the_summary_on_a_narrow_terminal_breaks_between_items_not_inside_words(
     words = {word for line in lines for word in line.replace("·", " ").split()}
     budgets = result.summary["sources"][1]["rate_limit_budgets"]["complexity"]
     assert f"{budgets['remaining']:,}/{budgets['limit']:,}" in words, lines
-    assert {"complexity", "pull_request", "fetch", "dup", "fail", "github:acme/nope"} <= words, lines
+    assert {"complexity", "pull_request", "fetch", "dup", "fail", "github:acme/nope"} <= words, (
+        lines
+    )
     error = result.summary["sources"][2]["error"]
     assert all(word in words for word in error.split()), lines  # the reason whole
