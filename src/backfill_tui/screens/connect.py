@@ -117,11 +117,7 @@ class ConnectScreen(ModeScreen):
     #: "90 days" and a GitHub card's "push" were cut (a fresh tester's finding). The form needs
     #: ~72: its depth line is 70 cells with label and padding, a card's entities line ~68.
     NARROW_BELOW = 120
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
-        (0, "-narrow"),
-        (NARROW_BELOW, "-medium"),
-        (160, "-wide"),
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-medium"), (160, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+t", "test_connections", "Test", priority=True),
