@@ -197,3 +197,5 @@ def test_a_wait_leaves_when_its_stream_moves_on_and_a_failure_is_read_whole() ->
     text = _last_frame(out)
     assert "github:acme/nope: 429" not in text.rpartition("backfill ·")[2], shown
     assert f"github:acme/nope/issue,push failed: {_WHY}" in text, shown
+    rows = [line.split() for line in shown if line.split()[0] in ("issue", "push")]
+    assert [row[1] for row in rows] == ["failed", "failed", "pending"], shown

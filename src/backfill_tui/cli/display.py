@@ -277,8 +277,8 @@ class HeadlessDisplay:
             wait = self.waits.get(key.rsplit("/", 1)[0])
             if status in (StreamStatus.PENDING, StreamStatus.RUNNING) and wait:
                 status = "waiting"
-            if row.get("error"):  # its reason whole under the table
-                status = f"failed: {clean(row['error'])}"
+            if row.get("error"):  # its reason under the table, whole ("failed: G…" at 50 columns)
+                status = StreamStatus.FAILED
             cells = {
                 "fetch": c.fetched,
                 "new": c.new,
