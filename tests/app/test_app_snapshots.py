@@ -83,6 +83,14 @@ def test_connect_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[i
     assert snap_compare(app, terminal_size=size, run_before=estimated)
 
 
+@pytest.mark.parametrize("size", [(100, 30), (110, 30)], ids=["100x30", "110x30"])
+def test_connect_screen_between_the_layouts(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    """From 100 to 119 columns the form is as below 100 (the estimate under it), whole."""
+    test_connect_screen(tmp_path, snap_compare, size)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_dashboard_mid_run_with_a_frozen_clock(
     tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]

@@ -66,3 +66,27 @@ def test_the_demo_hint_shows_whole(tmp_path: Path, size: tuple[int, int]) -> Non
             assert text == " ".join(DEMO_HINT.split()), text
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("width", [90, 100, 105, 110, 115, 119, 120])
+def test_the_form_fits_between_the_narrow_and_the_side_by_side_layouts(
+    tmp_path: Path, width: int
+) -> None:
+    """From 100 to 119 columns the estimate beside the form left it too little room: the
+    depth's "90 days" and the GitHub card's "push" were cut (at 110, "90 da" and "pu"; a
+    fresh tester's finding). The estimate now goes under the form below 120 columns."""
+    sources = demo_sources()
+    app = make_app(tmp_path, demo=DemoSetup("demo", sources))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(width, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            await wait_until(pilot, lambda: len(screen.query(SourceCard)) == len(sources))
+            await settle(pilot)
+            await pilot.pause()
+            text = "\n".join(screen_lines(app))
+            for words in ("▐●▌ 90 days", "▐X▌ pull_request", "▐X▌ release", "▐X▌ push"):
+                assert words in text, f"{words!r} not shown at {width}:\n{text}"
+
+    asyncio.run(scenario())

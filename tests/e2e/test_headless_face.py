@@ -11,7 +11,8 @@ import pytest
 from rich.console import Console
 from support import FAIL_ALL, run_cli, simulated_run
 
-from backfill_tui.cli.display import HeadlessDisplay, fit_source, plural, print_summary
+from backfill_tui.cli.display import HeadlessDisplay, fit_source, plural
+from backfill_tui.cli.summary_lines import print_summary
 from backfill_tui.engine import progress as ev
 
 
@@ -316,3 +317,36 @@ def test_the_summary_fits_an_80_column_terminal_and_pipes_keep_the_long_form(
     print_summary(piped, result.summary)
     text = piped.file.getvalue()  # type: ignore[attr-defined]
     assert " fetched " in text and "workspace w" in text
+
+
+@pytest.mark.parametrize("width", [50, 60, 72])
+def test_the_summary_on_a_narrow_terminal_breaks_between_items_not_inside_words(
+    tmp_path: Path,
+    anchor: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    """At 50 columns the summary wrapped inside words: "· complexit" / "y 2,982,337/…", and
+    each stream's "0 dup" (a fresh tester's finding). Every line now fits and every word in the
+    long forms' order is whole on some line."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "linear:ENG", "github:acme/nope", "--workspace",
+        "w", "--simulate", "--days", "30", "--json", "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    assert result.code == 1, result.err
+    terminal = Console(  # as the command's: lines as they are, the terminal wraps them
+        file=io.StringIO(), width=width, force_terminal=True, color_system=None, soft_wrap=True
+    )
+    print_summary(terminal, result.summary)
+    lines = terminal.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert max(len(line) for line in lines) <= width, lines
+    words = {word for line in lines for word in line.replace("·", " ").split()}
+    budgets = result.summary["sources"][1]["rate_limit_budgets"]["complexity"]
+    assert f"{budgets['remaining']:,}/{budgets['limit']:,}" in words, lines
+    assert {"complexity", "pull_request", "fetch", "dup", "fail", "github:acme/nope"} <= words, (
+        lines
+    )
+    error = result.summary["sources"][2]["error"]
+    assert all(word in words for word in error.split()), lines  # the reason whole

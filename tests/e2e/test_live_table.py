@@ -144,3 +144,58 @@ def test_the_third_ctrl_c_leaves_its_line_last_on_the_terminal(tmp_path: Path) -
     shown = screen(seen.decode("utf-8", "replace"))
     assert shown[-1].startswith("backfill-tui: quitting now (exit 130)"), shown
     assert seen.rfind(b"\x1b[?25h") > seen.rfind(b"\x1b[?25l")
+
+
+def _narrow_display(width: int) -> tuple[HeadlessDisplay, StringIO]:
+    display, out = _display()
+    display.console = Console(file=out, force_terminal=True, width=width, highlight=False)
+    return display, out
+
+
+def _last_frame(out: StringIO) -> str:
+    """The terminal's text after the output so far, lines joined by spaces (folds undone)."""
+    return " ".join(line.strip() for line in screen(out.getvalue()))
+
+
+_KEYS = ("github:acme/nope/issue", "github:acme/nope/push", "github:acme/empty/issue")
+_WHY = "GitHub has no /repos/acme/nope (404: Not Found); check the target name"
+
+
+def test_the_table_ticks_and_shows_a_waiting_sources_streams_waiting() -> None:
+    """A fresh tester's finding: through a minute's secondary-rate-limit wait the title froze
+    at "backfill · 5s" (the table was drawn only on events), the waiting source's streams not
+    yet begun said "pending", and the wait was cut at the terminal's edge."""
+    display, out = _narrow_display(50)
+    with display:
+        display(ev.RunStarted("r", "w", "2026-11-01", _KEYS))
+        display(
+            ev.RateLimitWait(
+                "r", "github:acme/empty", None, time.time() + 60, 60, "secondary rate limit"
+            )
+        )
+        display.started -= 42  # the time goes on, no event comes: the timer's redraw shows it
+        assert display._live is not None
+        display._live.refresh()
+        shown = screen(out.getvalue())
+        assert any(line.startswith("backfill · 42s") for line in shown), shown
+        rows = [line.split() for line in shown if line.split()[0] == "issue"]
+        assert [row[1] for row in rows] == ["pending", "waiting"], shown
+        assert all(len(line) <= 50 for line in shown), shown
+        assert "github:acme/empty: secondary rate limit, resuming at" in _last_frame(out)
+
+
+def test_a_wait_leaves_when_its_stream_moves_on_and_a_failure_is_read_whole() -> None:
+    display, out = _narrow_display(50)
+    with display:
+        display(ev.RunStarted("r", "w", "2026-11-01", _KEYS))
+        display(ev.RateLimitWait("r", "github:acme/nope", None, time.time() + 9, 9, "429"))
+        assert "github:acme/nope: 429" in _last_frame(out)
+        for key in _KEYS[:2]:
+            display(ev.StreamFinished("r", key, "failed", StreamCounters(api_calls=1), _WHY))
+    shown = screen(out.getvalue())
+    assert all(len(line) <= 50 for line in shown), shown
+    text = _last_frame(out)
+    assert "github:acme/nope: 429" not in text.rpartition("backfill ·")[2], shown
+    assert f"github:acme/nope/issue,push failed: {_WHY}" in text, shown
+    rows = [line.split() for line in shown if line.split()[0] in ("issue", "push")]
+    assert [row[1] for row in rows] == ["failed", "failed", "pending"], shown

@@ -161,7 +161,7 @@ def test_the_live_views_show_provider_text_visibly() -> None:
         live.apply(event, 1.0)
         display(event)
     table = io.StringIO()
-    Console(file=table, width=200).print(display._table())
+    Console(file=table, width=200).print(display._shown())  # the table, waits and failures
     shown = [
         live.sources[SOURCE_SPEC].wait_reason or "",
         live.streams[stream].error or "",

@@ -2,18 +2,20 @@
 
 On a terminal it redraws a small table a few times a second (Rich ``Live``); elsewhere (a log,
 CI) it prints one line per finished stream and per rate-limit wait. Provider text is never shown
-here except error messages, which are escaped.
+here except error messages, which are escaped. The summary after the run: summary_lines.py.
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
+import threading
 import time
 from datetime import datetime
 from typing import IO, Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
@@ -39,6 +41,14 @@ def fit(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return "…" + text[len(text) - max(1, width - 1) :]
+
+
+def fold(text: str, width: int, indent: str = "  ") -> list[str]:
+    """``text`` as lines of at most ``width`` characters, broken between words (a word longer
+    than a line is broken inside it), the lines after the first indented by ``indent``: a
+    wait's or a failure's reason read whole on a narrow terminal, not cut at its edge."""
+    width = max(len(indent) + 8, width)
+    return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
 
 
 def fit_source(source: str, width: int) -> str:
@@ -77,26 +87,36 @@ class ProgressConsole(Console):
 
 
 class HeadlessDisplay:
+    """The progress of a run on ``stream``: on a terminal a live table, redrawn on each event
+    and four times a second besides (its title's seconds tick through a long wait: a table
+    redrawn only on events froze at "backfill · 5s" for a minute's wait, a fresh tester's
+    finding); elsewhere a line per finished stream and per wait. Events may come from the
+    engine's threads; the table is drawn from Rich's refresh thread, under ``self._lock``."""
+
     def __init__(self, stream: IO[str], *, quiet: bool = False) -> None:
         self.console = ProgressConsole(file=stream, highlight=False, soft_wrap=True)
         self.live_mode = self.console.is_terminal and not quiet
         self.quiet = quiet
         self.rows: dict[str, dict[str, Any]] = {}
-        self.waits: dict[str, str] = {}
+        # source -> (reason and when it resumes, monotonic seconds it ends by); the latest last
+        self.waits: dict[str, tuple[str, float]] = {}
         self.started = time.monotonic()
         self._live: Live | None = None
+        self._lock = threading.RLock()
 
     def __enter__(self) -> HeadlessDisplay:
         if self.live_mode:
             self._live = Live(
-                self._shown(), console=self.console, refresh_per_second=4, transient=False
+                console=self.console,
+                refresh_per_second=4,
+                transient=False,
+                get_renderable=self._shown,
             )
             self._live.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.update(self._shown())
             self._live.__exit__(None, None, None)
 
     def erase(self) -> None:
@@ -108,12 +128,50 @@ class HeadlessDisplay:
             live.transient = True
             live.stop()
 
-    def _shown(self) -> Table | Text:
-        """The live table, or nothing while no stream is known (a stop before the run's
-        streams were listed left an empty table frame after the last line)."""
-        return self._table() if self.rows else Text("")
+    def _shown(self) -> Group | Text:
+        """The live table, then the current waits (the latest first, one line per source) and
+        each failed stream's reason, folded to the terminal's width; or nothing while no stream
+        is known (a stop before the run's streams were listed left an empty table frame after
+        the last line)."""
+        with self._lock:
+            if not self.rows:
+                return Text("")
+            width = self.console.width
+            now = time.monotonic()
+            for source, (_, ends) in list(self.waits.items()):
+                if ends <= now:  # the wait is over, whether or not a page came since
+                    del self.waits[source]
+            lines = [
+                line
+                for source, (wait, ends) in reversed(self.waits.items())
+                for line in fold(f"{source}: {wait} (in {max(0, ends - now):.0f}s)", width)
+            ]
+            failed: dict[tuple[str, str], list[str]] = {}  # one line per source and reason
+            for key, row in self.rows.items():
+                if row.get("error"):
+                    source, _, entity = key.rpartition("/")
+                    failed.setdefault((source, clean(row["error"])), []).append(entity)
+            lines += [
+                line
+                for (source, error), entities in failed.items()
+                for line in fold(f"{source}/{','.join(entities)} failed: {error}", width)
+            ]
+            table = self._table()
+            if not lines:
+                return Group(table)
+            return Group(table, Text("\n".join(lines), no_wrap=True, overflow="crop"))
+
+    def _end_wait(self, stream: str) -> None:
+        """A page or the end of a stream of a waiting source: its wait is over."""
+        self.waits.pop(stream.rsplit("/", 1)[0], None)
 
     def __call__(self, event: ev.ProgressEvent) -> None:
+        with self._lock:
+            self._handle(event)
+        if self._live is not None:
+            self._live.refresh()
+
+    def _handle(self, event: ev.ProgressEvent) -> None:
         if isinstance(event, ev.RunStarted):
             for key in event.streams:
                 self.rows[key] = {
@@ -127,11 +185,13 @@ class HeadlessDisplay:
         elif isinstance(event, ev.PageStored):
             row = self.rows.setdefault(event.stream, {"error": None})
             row.update(status=StreamStatus.RUNNING, counters=event.counters)
-            self.waits.pop(event.stream.rsplit("/", 1)[0], None)
+            self._end_wait(event.stream)
         elif isinstance(event, ev.RateLimitWait):
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
-            self.waits[event.source] = f"{clean(event.reason)}, resuming at {at}"
-            self._line(f"{event.source}: {self.waits[event.source]}")
+            wait = f"{clean(event.reason)}, resuming at {at}"
+            self.waits.pop(event.source, None)  # the latest goes last (shown first)
+            self.waits[event.source] = (wait, time.monotonic() + event.seconds + 1)
+            self._line(f"{event.source}: {wait}")
         elif isinstance(event, ev.MirrorWait):  # above the live table too: it shows no wait
             if not self.quiet:  # (sent from the engine's lock watch thread; print is locked)
                 self.console.print(escape(event.line()))
@@ -140,6 +200,7 @@ class HeadlessDisplay:
             status = shown_stream_status(event.status, capped=event.capped)
             capped = status == StreamStatus.CAPPED
             row.update(status=status, counters=event.counters, error=event.error)
+            self._end_wait(event.stream)
             c = event.counters
             note = " by --max-items" if capped else ""
             reason = f": {clean(event.error)}" if event.error else ""
@@ -150,8 +211,6 @@ class HeadlessDisplay:
                 f"{plural(c.duplicates, 'duplicate')}, {c.failed} failed, "
                 f"{plural(c.pages, 'page')}{reason}"
             )
-        if self._live is not None:
-            self._live.update(self._shown())
 
     def _line(self, text: str) -> None:
         if not self.live_mode and not self.quiet:
@@ -207,11 +266,6 @@ class HeadlessDisplay:
         table.add_column("status", no_wrap=True, overflow="ellipsis", max_width=status_width)
         for name in numbers:
             table.add_column(name, justify="right", no_wrap=True)
-        if self.waits:
-            table.caption = escape(
-                "; ".join(f"{source}: {wait}" for source, wait in self.waits.items())
-            )
-            table.caption_justify = "left"
         shown_source = None
         for key, row in self.rows.items():
             source, _, entity = key.rpartition("/")
@@ -221,10 +275,10 @@ class HeadlessDisplay:
             c: StreamCounters = row.get("counters", StreamCounters())
             status = row.get("status", StreamStatus.PENDING)
             wait = self.waits.get(key.rsplit("/", 1)[0])
-            if status == StreamStatus.RUNNING and wait:
+            if status in (StreamStatus.PENDING, StreamStatus.RUNNING) and wait:
                 status = "waiting"
-            if row.get("error"):
-                status = f"failed: {clean(row['error'])}"
+            if row.get("error"):  # its reason under the table, whole ("failed: G…" at 50 columns)
+                status = StreamStatus.FAILED
             cells = {
                 "fetch": c.fetched,
                 "new": c.new,
@@ -245,74 +299,3 @@ class HeadlessDisplay:
         """The table's width with these number columns, the stream and status at their least
         (14 and 8 cells)."""
         return 14 + 8 + sum(widths[n] for n in numbers) + _frame(2 + len(numbers))
-
-
-class PipeConsole(Console):
-    """A Rich console for stdout whose reader may go away (``| head``): Rich's own answer to a
-    broken pipe is ``SystemExit(1)``, which says "a stream failed"; this one raises
-    ``BrokenPipeError`` so ``cli.main`` ends with 141, as a shell reports SIGPIPE."""
-
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
-
-
-#: Below this many columns a terminal gets the summary's short forms (each stream on one line:
-#: at 80 columns every stream line wrapped its "1 page", a tester's finding). Piped output, which
-#: scripts read, keeps the long forms whatever the width.
-SUMMARY_NARROW_BELOW = 100
-
-
-def print_summary(console: Console, summary: dict[str, Any]) -> None:
-    """The run's summary as lines (the ``--json`` summary's fields, README "Command line"); on
-    a terminal narrower than :data:`SUMMARY_NARROW_BELOW` columns, the short forms."""
-    narrow = console.is_terminal and console.width < SUMMARY_NARROW_BELOW
-    since = summary["since"]
-    if narrow:  # "2026-10-31T20:01:08+00:00" as "2026-10-31 20:01 UTC" (the window is UTC)
-        since = f"{since[:16].replace('T', ' ')} UTC"
-    console.print(
-        f"run {summary['run_id']} · {'' if narrow else 'workspace '}"
-        f"{escape(clean(summary['workspace']))} · {summary['depth_days']} days since {since} · "
-        f"{summary['status']}"
-    )
-    for source in summary["sources"]:
-        wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
-        console.print(
-            f"  {source['source']}:{escape(clean(source['target']))} {source['status']} "
-            f"({plural(source['api_calls'], 'API call')}{wait})"
-        )
-        if source["error"]:
-            console.print(f"    error: {escape(clean(source['error']))}")
-        budgets = source.get("rate_limit_budgets") or {}
-        if "complexity" in budgets:  # Linear: both budgets are paced; show both
-            console.print(
-                "    budgets left: "
-                + " · ".join(
-                    f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()
-                )
-            )
-        key = f"{source['source']}:{source['target']}"
-        for row in summary.get("tokens", {}).get(key, []):  # several tokens: each, by fingerprint
-            left = "" if row["remaining"] is None else f", {row['remaining']}/{row['limit']} left"
-            state = "rejected (401), dropped" if row["dropped"] else "in the rotation"
-            console.print(
-                f"    token {row['token']}: {plural(row['calls'], 'call')}{left} · {state}"
-            )
-        for s in source["streams"]:
-            capped = f", capped at {s['capped_at']}" if s["capped"] else ""
-            pages = "page" if s["pages"] == 1 else "pages"
-            if narrow:  # the live table's words (fetch, new, dup, fail, pages): 76 cells
-                line = (
-                    f"    {s['entity']:<12} {s['status']:<9} {s['fetched']:>5} fetch "
-                    f"{s['new']:>5} new {s['duplicates']:>5} dup {s['failed']:>3} fail "
-                    f"{s['pages']:>3} {pages}{capped}"
-                )
-            else:
-                line = (
-                    f"    {s['entity']:<13} {s['status']:<10} {s['fetched']:>6} fetched "
-                    f"{s['new']:>6} new {s['duplicates']:>6} dup {s['failed']:>4} failed "
-                    f"{s['pages']:>4} {pages}{capped}"
-                )
-            console.print(line)
-            if s.get("note"):
-                console.print(f"      note: {escape(clean(s['note']))}")

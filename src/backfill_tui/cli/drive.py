@@ -129,7 +129,7 @@ def _finish(
     import json
 
     from ..engine.summary import run_summary
-    from .display import PipeConsole, print_summary
+    from .summary_lines import PipeConsole, print_summary
 
     run = mirror.get_run(run_id)
     assert run is not None

@@ -50,7 +50,7 @@ from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
-from .mode_screen import NARROW_BELOW, ModeScreen
+from .mode_screen import ModeScreen
 
 RECOMMENDED = " · recommended"  # after the default depth's label
 DEMO_HINT = (
@@ -128,6 +128,12 @@ class ConnectScreen(ModeScreen):
     #: each move restyled the form's 30 widgets before the first frame. ``on_mount`` may then
     #: move it on (the target, or Start in the demo).
     AUTO_FOCUS = "#workspace"
+    #: Below 120 columns (not the app's 100) the estimate goes under the form and the fields
+    #: are one line high: from 100 to 119 the estimate beside the form left it 54-73 cells, and
+    #: "90 days" and a GitHub card's "push" were cut (a fresh tester's finding). The form needs
+    #: ~72: its depth line is 70 cells with label and padding, a card's entities line ~68.
+    NARROW_BELOW = 120
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-medium"), (160, "-wide")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Start", priority=True),
         Binding("ctrl+t", "test_connections", "Test", priority=True),
@@ -209,16 +215,16 @@ class ConnectScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self._fit_width()
-        # below 100 columns the estimate is a line a source, without the table (show_estimate)
-        self.query_one("#estimate-table").display = self.app.size.width >= NARROW_BELOW
+        # below 120 columns the estimate is a line a source, without the table (show_estimate)
+        self.query_one("#estimate-table").display = self.app.size.width >= self.NARROW_BELOW
         shown = self.backfill.estimate
         if self.is_mounted and shown is not None and shown[1] is self._shown:
-            self.show_estimate(shown[1])  # a table from 100 columns, a line a source below
+            self.show_estimate(shown[1])  # a table from 120 columns, a line a source below
 
     _shown: Estimate | None = None
 
     def _fit_width(self) -> None:
-        """Below 100 columns the form's fields and the buttons are one line high, so workspace,
+        """Below 120 columns the form's fields and the buttons are one line high, so workspace,
         depth, sources and Start fit in 80x24."""
         self.compact_when_narrow("#form > .field > *, #actions Button")
 
@@ -562,8 +568,8 @@ class ConnectScreen(ModeScreen):
         self._shown = result
         table = self.query_one("#estimate-table", DataTable)
         table.clear()
-        narrow = self.app.size.width < NARROW_BELOW
-        # Below 100 columns the panel has four lines: the table showed one stream of ten
+        narrow = self.app.size.width < self.NARROW_BELOW
+        # Below 120 columns the panel has four lines: the table showed one stream of ten
         # (a fresh tester's finding); a line per source names its streams instead.
         table.display = not narrow
         lines = []

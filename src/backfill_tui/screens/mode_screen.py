@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
 from textual._context import NoActiveAppError
@@ -52,6 +52,9 @@ __all__ = ["NARROW_BELOW", "TINY_BELOW", "ModeScreen", "set_compact"]
 class ModeScreen(Screen[None]):
     """A screen kept between visits that restyles on resume only when the app's look changed."""
 
+    #: Columns below which this screen's fields and buttons are one line high (a screen whose
+    #: "-narrow" reaches further, by its own HORIZONTAL_BREAKPOINTS, says so here too).
+    NARROW_BELOW: ClassVar[int] = NARROW_BELOW
     _styled_for: tuple[object, ...] | None = None
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
@@ -89,11 +92,10 @@ class ModeScreen(Screen[None]):
         whole screen again before its first frame (~40 ms of the app's first frame at 120x36,
         issue 13; every screen's first visit too). Textual's own rule
         (``Screen._get_breakpoint_classes``) picks them, so a resize later sets the same."""
-        if self.HORIZONTAL_BREAKPOINTS is not None or self.VERTICAL_BREAKPOINTS is not None:
-            return  # a screen of its own breakpoints: Textual's first Resize sets them
         width, height = self.app.size
-        horizontal = self.app.HORIZONTAL_BREAKPOINTS or []
-        vertical = self.app.VERTICAL_BREAKPOINTS or []
+        own_h, own_v = self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS  # or the app's
+        horizontal = (self.app.HORIZONTAL_BREAKPOINTS if own_h is None else own_h) or []
+        vertical = (self.app.VERTICAL_BREAKPOINTS if own_v is None else own_v) or []
         wanted = self._get_breakpoint_classes(width, horizontal) | self._get_breakpoint_classes(
             height, vertical
         )
@@ -166,10 +168,10 @@ class ModeScreen(Screen[None]):
 
     def compact_when_narrow(self, selector: str) -> None:
         """Inputs, selects and buttons matching ``selector`` take Textual's compact style (one
-        line, no border) below :data:`NARROW_BELOW` columns, their usual one from there: at
+        line, no border) below :attr:`NARROW_BELOW` columns, their usual one from there: at
         80x24 a bordered field costs three of the 24 lines (issue 12). Below
         :data:`TINY_BELOW` columns the screen is also "-tiny" (its CSS narrows the buttons)."""
-        set_compact(self, selector, self.app.size.width < NARROW_BELOW)
+        set_compact(self, selector, self.app.size.width < self.NARROW_BELOW)
         self.set_class(self.app.size.width < TINY_BELOW, "-tiny")
 
 
