@@ -7,6 +7,7 @@ are tested for both designs in test_app_offthread.py."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 from pathlib import Path
@@ -27,6 +28,7 @@ from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.process import RUN_NICENESS, ProcessRun
 from backfill_tui.engine.report import run_report
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.screens.app import OLDEST_HELD
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.store import Mirror
 
@@ -223,3 +225,25 @@ def test_the_run_yields_a_core_to_the_app(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: not app.running, timeout=60)
 
     asyncio.run(scenario())
+
+
+def test_the_oldest_generation_is_not_collected_while_a_run_goes(tmp_path: Path) -> None:
+    """A collection of the oldest generation took 16-23 ms of the UI's loop at once, mid-run
+    (bench/ui_latency.py): none happens until the run ends, then its threshold is back."""
+    before = gc.get_threshold()
+    environment = paced_environment("", latency=0.3)
+    app = make_app(tmp_path, environment=environment, run_process=True)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.plan_and_start(_request("github:acme/rocket")) is not None
+            assert app.session is not None
+            assert gc.get_threshold() == (*before[:2], OLDEST_HELD)
+            app.cancel_run()
+            await wait_until(pilot, lambda: not app.running, timeout=60)
+            await wait_until(pilot, lambda: gc.get_threshold() == before, timeout=10)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.set_threshold(*before)

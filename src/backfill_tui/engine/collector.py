@@ -45,5 +45,7 @@ def collecting_less() -> Iterator[None]:
         with _lock:
             _runs -= 1
             if _runs == 0 and _before is not None:
-                gc.set_threshold(*_before)
+                # only the young threshold, the one it changed (the app holds the oldest's
+                # back while a run goes, and puts it back itself: screens/app.py)
+                gc.set_threshold(_before[0], *gc.get_threshold()[1:])
                 _before = None

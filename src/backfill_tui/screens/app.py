@@ -72,6 +72,8 @@ APP_BUSY_TIMEOUT_S = 2.0
 
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
+#: The oldest generation's collection threshold while a run goes: none happens (start_session).
+OLDEST_HELD = 1_000_000
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -376,6 +378,13 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         session.progress.begin(self.clock.now())
         session.ended = False
         gc.freeze()  # the dashboard's new widgets too: no full collection pass mid-run
+        # and none of the oldest generation (what the dashboard kept since), until the run's
+        # end: each took 16-23 ms of the UI's loop at once (bench/ui_latency.py, a probe of
+        # gc.callbacks); _settle_heap collects then and puts the threshold back.
+        young, middle, oldest = gc.get_threshold()
+        if oldest < OLDEST_HELD:
+            self._oldest_threshold = oldest
+            gc.set_threshold(young, middle, OLDEST_HELD)
         recorder, session.recorder = session.recorder, None  # only the first start records
         environment = session.engine.environment
         session.background = None
@@ -426,6 +435,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: also walks what was frozen before (see :meth:`_settle_heap`).
     FULL_SETTLE_EVERY = 8
     _settles = 0
+    #: The oldest generation's threshold before a run held it back (start_session), if one did.
+    _oldest_threshold: int | None = None
 
     def _settle_heap(self) -> None:
         """Collect, then freeze what is left (``gc.freeze``): the objects Textual and the app
@@ -443,6 +454,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             gc.unfreeze()
         gc.collect()
         gc.freeze()
+        if self._oldest_threshold is not None and not self.running:
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, self._oldest_threshold)
+            self._oldest_threshold = None
 
     @staticmethod
     def _settle_start() -> None:
