@@ -247,3 +247,19 @@ def test_the_oldest_generation_is_not_collected_while_a_run_goes(tmp_path: Path)
         asyncio.run(scenario())
     finally:
         gc.set_threshold(*before)
+
+
+def test_an_app_closed_mid_run_puts_the_oldest_generations_threshold_back(tmp_path: Path) -> None:
+    before = gc.get_threshold()
+    app = make_app(tmp_path, environment=paced_environment("", latency=0.3), run_process=True)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE):
+            assert app.plan_and_start(_request("github:acme/rocket")) is not None
+            assert gc.get_threshold() == (*before[:2], OLDEST_HELD)
+
+    try:
+        asyncio.run(scenario())  # closes with the run going
+        assert gc.get_threshold() == before
+    finally:
+        gc.set_threshold(*before)

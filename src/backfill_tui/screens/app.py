@@ -767,6 +767,9 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self.reader.close()
         sys.setswitchinterval(self._switch_interval)
         gc.unfreeze()  # what the app held may be collected again
+        if self._oldest_threshold is not None:  # closed mid-run: the oldest collected again
+            gc.set_threshold(*gc.get_threshold()[:2], self._oldest_threshold)
+            self._oldest_threshold = None
         if self._run_host is not None:  # the idle child ends when its pipe closes
             host, self._run_host = self._run_host, None
             host.close(timeout=5.0)

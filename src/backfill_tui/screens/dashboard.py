@@ -170,12 +170,16 @@ class DashboardScreen(ModeScreen):
                 row = StreamRow(session.progress.streams[key])
                 self._rows[key] = row
                 widgets.append(row)
-        self.query_one(ReflowLog).clear()
+        # (Each part queried may be gone: the screen resumed as the app closes takes its
+        # children down meanwhile.)
+        for log_view in self.query(ReflowLog):
+            log_view.clear()
         # The run's sources get their sparklines now, laid out with the rows in one pass, not
         # one by one as their first observations land (each a layout of the whole screen).
         # (The chart counts by provider: observations.source, "github".)
         providers = {source.split(":", 1)[0] for source in session.progress.sources}
-        self.query_one(DayChart).expect(sorted(providers))
+        for chart in self.query(DayChart):
+            chart.expect(sorted(providers))
         self._chart_at, self._chart_new = float("-inf"), -1
         self._generation += 1
         # The old rows must be gone before the new ones mount. The screen handles its messages
@@ -321,8 +325,9 @@ class DashboardScreen(ModeScreen):
 
     def on_chart_counted(self, message: ChartCounted) -> None:
         if message.generation == self._chart_generation and self.is_mounted:
-            chart = self.query_one(DayChart)
-            chart.show(message.counts, message.first, message.last, older=message.older)
+            # none when the screen is being taken down (the app closing as the count lands)
+            for chart in self.query(DayChart):
+                chart.show(message.counts, message.first, message.last, older=message.older)
 
     # -- actions -----------------------------------------------------------------------------------
 
