@@ -44,6 +44,16 @@ def source_ids(db: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT source_id FROM observations ORDER BY id")]
 
 
+def exported(mirror: Path, server: PgServer, dbname: str) -> tuple[list[str], str]:
+    """The mirror's sourceIds and the DSN of ``dbname``, after a first export of the mirror
+    into production's table there (what each case starts from)."""
+    ids = source_ids(mirror)
+    create_table(server, dbname)
+    dsn = server.dsn(dbname)
+    export_now(mirror, PostgresTarget(dsn), "demo")
+    return ids, dsn
+
+
 def held(db: Path, dsn: str, run_id: str | None = None) -> int:
     """What the walk's shortcut skips at once (all, or 0), asked as a dry run asks."""
     target = PostgresTarget(dsn)
@@ -106,10 +116,7 @@ def test_a_row_deleted_and_another_writers_row_added_is_written_again(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     """The table's count is the mirror's again, but one of the mirror's ids is gone."""
-    ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
-    dsn = pg_server.dsn(pg_db)
-    export_now(mirror, PostgresTarget(dsn), "demo")
+    ids, dsn = exported(mirror, pg_server, pg_db)
     with pg_server.admin_connect(pg_db) as conn:
         conn.execute(f"DELETE FROM {TABLE} WHERE source_id = %s", (ids[7],))  # type: ignore[arg-type]
         conn.execute(
@@ -126,10 +133,7 @@ def test_a_duplicate_beside_a_missing_row_does_not_hide_it(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     """Same count again, and every id the table holds is the mirror's: one is held twice."""
-    ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
-    dsn = pg_server.dsn(pg_db)
-    export_now(mirror, PostgresTarget(dsn), "demo")
+    ids, dsn = exported(mirror, pg_server, pg_db)
     columns = "workspace_id, occurred_at, observation_type, title, content, source, source_type"
     with pg_server.admin_connect(pg_db) as conn:
         conn.execute(f"DELETE FROM {TABLE} WHERE source_id = %s", (ids[3],))  # type: ignore[arg-type]
@@ -149,10 +153,7 @@ def test_other_writers_rows_beside_every_mirror_row_leave_nothing_new(
 ) -> None:
     """Production's table: webhooks write rows for the same workspace as well, so the table
     holds more rows than the mirror; every mirror row is there, so nothing is new."""
-    ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
-    dsn = pg_server.dsn(pg_db)
-    export_now(mirror, PostgresTarget(dsn), "demo")
+    ids, dsn = exported(mirror, pg_server, pg_db)
     webhooks = add_webhook_rows(pg_server, pg_db, 25)
     assert held(mirror, dsn) == len(ids)
     plan = plan_export(mirror, PostgresTarget(dsn), "demo")
@@ -165,10 +166,7 @@ def test_other_writers_rows_beside_every_mirror_row_leave_nothing_new(
 def test_other_writers_rows_do_not_hide_a_missing_mirror_row(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
-    ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
-    dsn = pg_server.dsn(pg_db)
-    export_now(mirror, PostgresTarget(dsn), "demo")
+    ids, dsn = exported(mirror, pg_server, pg_db)
     webhooks = add_webhook_rows(pg_server, pg_db, 25)
     with pg_server.admin_connect(pg_db) as conn:
         conn.execute(f"DELETE FROM {TABLE} WHERE source_id = %s", (ids[-1],))  # type: ignore[arg-type]
@@ -251,10 +249,7 @@ def test_a_nondeterministic_collation_leaves_the_decision_to_the_walk(
 def test_a_table_emptied_or_recreated_since_the_ledger_says_all_went_there(
     mirror: Path, pg_server: PgServer, pg_db: str, how: str
 ) -> None:
-    ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
-    dsn = pg_server.dsn(pg_db)
-    export_now(mirror, PostgresTarget(dsn), "demo")
+    ids, dsn = exported(mirror, pg_server, pg_db)
     with pg_server.admin_connect(pg_db) as conn:
         if how == "emptied":
             conn.execute(f"TRUNCATE {TABLE}")  # type: ignore[arg-type]
@@ -303,10 +298,7 @@ def test_an_export_stopped_part_way_is_finished_by_the_next(
 def test_a_new_observation_in_the_mirror_is_written(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
-    ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
-    dsn = pg_server.dsn(pg_db)
-    export_now(mirror, PostgresTarget(dsn), "demo")
+    ids, dsn = exported(mirror, pg_server, pg_db)
     with closing(sqlite3.connect(mirror)) as conn, conn:
         columns = [r[1] for r in conn.execute("PRAGMA table_info(observations)") if r[1] != "id"]
         chosen = ", ".join(
