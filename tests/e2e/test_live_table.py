@@ -199,3 +199,34 @@ def test_a_wait_leaves_when_its_stream_moves_on_and_a_failure_is_read_whole() ->
     assert f"github:acme/nope/issue,push failed: {_WHY}" in text, shown
     rows = [line.split() for line in shown if line.split()[0] in ("issue", "push")]
     assert [row[1] for row in rows] == ["failed", "failed", "pending"], shown
+
+
+def test_each_stream_keeps_its_own_wait_and_a_page_ends_only_its_own() -> None:
+    """A fresh tester's finding: one source's streams waited for different causes (a 429 of
+    4 s on issue, a secondary limit of 60 s on push) and the table showed one line per source:
+    push's 60 s was shown for issue too, and a page stored by one stream hid the other's wait."""
+    display, out = _narrow_display(100)
+    issue, push, other = _KEYS
+    now = time.time()
+    with display:
+        display(ev.RunStarted("r", "w", "2026-11-01", _KEYS))
+        display(ev.RateLimitWait("r", "github:acme/nope", issue, now + 4, 4, "429 one"))
+        display(ev.RateLimitWait("r", "github:acme/nope", push, now + 60, 60, "secondary"))
+        text = _last_frame(out).rpartition("backfill ·")[2]
+        assert "github:acme/nope/issue: 429 one" in text, text
+        assert "github:acme/nope/push: secondary" in text, text
+        display(ev.PageStored("r", issue, StreamCounters(fetched=1, new=1, pages=1), 1, 0))
+        text = _last_frame(out).rpartition("backfill ·")[2]
+        assert "429 one" not in text and "github:acme/nope/push: secondary" in text, text
+        frame = StringIO()
+        Console(file=frame, width=100, highlight=False).print(display._shown())
+        rows = [
+            (words[0], words[1])
+            for words in (line.split() for line in frame.getvalue().splitlines())
+            if words and words[0] in ("issue", "push")
+        ]  # nope's issue and push, then empty's issue
+        assert rows == [("issue", "running"), ("push", "waiting"), ("issue", "pending")], rows
+        # a source-wide wait (a quota used up: no stream named) marks all its streams
+        display(ev.RateLimitWait("r", "github:acme/empty", None, now + 30, 30, "quota"))
+        assert "github:acme/empty: quota" in _last_frame(out).rpartition("backfill ·")[2]
+    assert other.startswith("github:acme/empty")

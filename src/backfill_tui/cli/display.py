@@ -7,6 +7,7 @@ here except error messages, which are escaped. The summary after the run: summar
 
 from __future__ import annotations
 
+import math
 import os
 import textwrap
 import threading
@@ -98,7 +99,11 @@ class HeadlessDisplay:
         self.live_mode = self.console.is_terminal and not quiet
         self.quiet = quiet
         self.rows: dict[str, dict[str, Any]] = {}
-        # source -> (reason and when it resumes, monotonic seconds it ends by); the latest last
+        # The stream waiting (its key), or a source all of whose streams wait (a quota used
+        # up) -> (reason and when it resumes, monotonic seconds it ends by); the latest last.
+        # Per stream: one source's streams wait for their own causes (a 429 of 4 s on one, a
+        # secondary limit of 60 s on another), and a page of one does not end another's wait
+        # (a fresh tester saw a source's wait vanish, and another stream's cause shown).
         self.waits: dict[str, tuple[str, float]] = {}
         self.started = time.monotonic()
         self._live: Live | None = None
@@ -138,13 +143,25 @@ class HeadlessDisplay:
                 return Text("")
             width = self.console.width
             now = time.monotonic()
-            for source, (_, ends) in list(self.waits.items()):
+            for key, (_, ends) in list(self.waits.items()):
                 if ends <= now:  # the wait is over, whether or not a page came since
-                    del self.waits[source]
+                    del self.waits[key]
+            # One line per cause: the streams of a source waiting for the same one together.
+            causes: dict[tuple[str, str, int], list[str]] = {}
+            for key, (wait, ends) in reversed(self.waits.items()):
+                source, entity = (key.rpartition("/")[0], key.rpartition("/")[2])
+                if key not in self.rows:  # a source-wide wait (all its streams)
+                    source, entity = key, ""
+                left = max(0, math.ceil(ends - now))
+                causes.setdefault((source, wait, left), []).append(entity)
             lines = [
                 line
-                for source, (wait, ends) in reversed(self.waits.items())
-                for line in fold(f"{source}: {wait} (in {max(0, ends - now):.0f}s)", width)
+                for (source, wait, left), entities in causes.items()
+                for line in fold(
+                    f"{source}{'/' + ','.join(e for e in entities if e) if any(entities) else ''}"
+                    f": {wait} (in {left}s)",
+                    width,
+                )
             ]
             failed: dict[tuple[str, str], list[str]] = {}  # one line per source and reason
             for key, row in self.rows.items():
@@ -162,8 +179,13 @@ class HeadlessDisplay:
             return Group(table, Text("\n".join(lines), no_wrap=True, overflow="crop"))
 
     def _end_wait(self, stream: str) -> None:
-        """A page or the end of a stream of a waiting source: its wait is over."""
-        self.waits.pop(stream.rsplit("/", 1)[0], None)
+        """A page or the end of ``stream``: its own wait is over, and so is a wait of its whole
+        source (a page came)."""
+        self.waits.pop(stream, None)
+        self.waits.pop(stream.rpartition("/")[0], None)
+
+    def _waiting(self, key: str) -> bool:
+        return key in self.waits or key.rpartition("/")[0] in self.waits
 
     def __call__(self, event: ev.ProgressEvent) -> None:
         with self._lock:
@@ -189,8 +211,9 @@ class HeadlessDisplay:
         elif isinstance(event, ev.RateLimitWait):
             at = datetime.fromtimestamp(event.until).strftime("%H:%M:%S")
             wait = f"{clean(event.reason)}, resuming at {at}"
-            self.waits.pop(event.source, None)  # the latest goes last (shown first)
-            self.waits[event.source] = (wait, time.monotonic() + event.seconds + 1)
+            key = event.stream if event.stream in self.rows else event.source
+            self.waits.pop(key, None)  # the latest goes last (shown first)
+            self.waits[key] = (wait, time.monotonic() + event.seconds)
             self._line(f"{event.source}: {wait}")
         elif isinstance(event, ev.MirrorWait):  # above the live table too: it shows no wait
             if not self.quiet:  # (sent from the engine's lock watch thread; print is locked)
@@ -274,8 +297,7 @@ class HeadlessDisplay:
                 table.add_row(f"[bold]{escape(fit_source(source, room))}[/]")
             c: StreamCounters = row.get("counters", StreamCounters())
             status = row.get("status", StreamStatus.PENDING)
-            wait = self.waits.get(key.rsplit("/", 1)[0])
-            if status in (StreamStatus.PENDING, StreamStatus.RUNNING) and wait:
+            if status in (StreamStatus.PENDING, StreamStatus.RUNNING) and self._waiting(key):
                 status = "waiting"
             if row.get("error"):  # its reason under the table, whole ("failed: G…" at 50 columns)
                 status = StreamStatus.FAILED
