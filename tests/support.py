@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import subprocess
+import time
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -224,3 +228,29 @@ def limit_pages(monkeypatch: pytest.MonkeyPatch, db: Path, room: int) -> None:
         return conn
 
     monkeypatch.setattr(sqlite3, "connect", connect)
+
+
+def stored_count(db: Path) -> int:
+    """Observations committed in ``db`` so far, read from a read-only connection of its own
+    (0 while the file does not exist, is being made or is locked past 5 s): what a test polls
+    while a command runs in a subprocess."""
+    if not db.exists():
+        return 0
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
+    """Poll ``condition`` every 0.05 s until it holds (60 s at most); fail if ``process`` ends
+    first (with what it printed) or never gets there (then it is killed)."""
+    for _ in range(1200):
+        if condition():
+            return
+        if process.poll() is not None:
+            pytest.fail(f"ended before it got there: {process.communicate()}")
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail("the command never reached the state waited for")

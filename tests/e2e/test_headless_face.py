@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from support import FAIL_ALL, run_cli, simulated_run
+from support import FAIL_ALL, run_cli, simulated_run, stored_count
 
 from backfill_tui.cli.display import HeadlessDisplay, fit_source, plural
 from backfill_tui.cli.summary_lines import print_summary
@@ -180,22 +180,6 @@ def test_one_page_is_singular_in_the_lines_and_the_summary(
 
 
 @pytest.mark.slow
-def _stored(db: Path) -> int:
-    """Observations committed in ``db`` so far (0 while it does not exist or is being made)."""
-    import sqlite3
-
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
     import os
     import signal
@@ -226,7 +210,7 @@ def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _stored(db) == 0:
+        while time.monotonic() < deadline and stored_count(db) == 0:
             time.sleep(0.1)  # until the first page is committed: the run is under way
         proc.send_signal(signal.SIGINT)
         _out, err = proc.communicate(timeout=30)

@@ -10,32 +10,23 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import run_cli, stored_count
 
 from backfill_tui.recording import read_recording
 
 SOURCE = "github:acme/rocket"
 
 
-def _stored(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
 def _interrupt_once_storing(process: subprocess.Popen[str], db: Path) -> tuple[int, str, str]:
     """SIGINT ``process`` once it has stored observations; its exit status, stdout, stderr."""
     for _ in range(1200):
-        if _stored(db) > 0:
+        if stored_count(db) > 0:
             break
         if process.poll() is not None:
             pytest.fail(f"ended before the signal: {process.communicate()}")

@@ -14,15 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import run_cli
-
-
-def _stored(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
+from support import run_cli, stored_count
 
 
 def test_resuming_a_killed_recorded_run_says_its_recording_was_lost(
@@ -41,7 +33,7 @@ def test_resuming_a_killed_recorded_run_says_its_recording_was_lost(
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
         for _ in range(1200):
-            if _stored(db) > 0:
+            if stored_count(db) > 0:
                 break
             assert process.poll() is None, "ended before it stored anything"
             time.sleep(0.05)

@@ -15,30 +15,9 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-
-def _observations(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
-def _wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
-    for _ in range(1200):
-        if condition():
-            return
-        if process.poll() is not None:
-            pytest.fail(f"ended too soon: {process.communicate()}")
-        time.sleep(0.05)
-    process.kill()
-    pytest.fail("the command never got there")
+from support import stored_count, wait_for
 
 
 def test_a_third_ctrl_c_while_recording_removes_the_unfinished_recording_and_says_so(
@@ -55,15 +34,15 @@ def test_a_third_ctrl_c_while_recording_removes_the_unfinished_recording_and_say
     assert process.stderr is not None
     reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
     reader.start()
-    _wait_until(lambda: _observations(db) > 0, process)
+    wait_for(lambda: stored_count(db) > 0, process)
     holder = sqlite3.connect(db, isolation_level=None, timeout=30)
     try:
         holder.execute("BEGIN EXCLUSIVE")
-        _wait_until(lambda: any(x.startswith("waiting for the mirror") for x in lines), process)
+        wait_for(lambda: any(x.startswith("waiting for the mirror") for x in lines), process)
         process.send_signal(signal.SIGINT)
-        _wait_until(lambda: any("stopping; waiting for the mirror" in x for x in lines), process)
+        wait_for(lambda: any("stopping; waiting for the mirror" in x for x in lines), process)
         process.send_signal(signal.SIGINT)
-        _wait_until(lambda: any("already stopping" in x for x in lines), process)
+        wait_for(lambda: any("already stopping" in x for x in lines), process)
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=120)
     finally:

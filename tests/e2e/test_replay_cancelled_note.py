@@ -11,24 +11,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import run_cli, stored_count
 
 SOURCES = ["github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket"]
-
-
-def _stored(db: Path) -> int:
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 def test_a_cancelled_replay_says_nothing_of_answers_it_left_unasked(
@@ -49,7 +40,7 @@ def test_a_cancelled_replay_says_nothing_of_answers_it_left_unasked(
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
     )  # fmt: skip
     for _ in range(1200):
-        if _stored(db) > 0 or process.poll() is not None:
+        if stored_count(db) > 0 or process.poll() is not None:
             break
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)

@@ -17,14 +17,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest_pg import PgServer
-from support import ground_truth, run_cli, stored_ids
+from support import ground_truth, run_cli, stored_count, stored_ids, wait_for
 
 from backfill_tui import cli
 from backfill_tui.cli.signals import Stop, stop_on_signals
@@ -41,31 +41,6 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str
         text=True,
         env={**os.environ, **(env or {})},
     )
-
-
-def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str]) -> None:
-    """Poll ``condition`` until it holds; fail if the process ends first (or never gets there)."""
-    for _ in range(1200):
-        if condition():
-            return
-        if process.poll() is not None:
-            pytest.fail(f"ended before the signal: {process.communicate()}")
-        time.sleep(0.05)
-    process.kill()
-    pytest.fail("the command never reached the state to interrupt")
-
-
-def observations(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return int(conn.execute("SELECT count(*) FROM observations").fetchone()[0])
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:
-        return 0
 
 
 def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -85,7 +60,7 @@ def test_a_signalled_run_stops_cleanly_and_resume_finishes_it_exactly(
     config = f"anchor={anchor},latency=0.2"
     monkeypatch.setenv("BACKFILL_SIM", config)
     process = start("run", SOURCE, "--simulate", "--workspace", "demo", "--db", str(db), "--json")
-    wait_until(lambda: observations(db) > 0, process)
+    wait_for(lambda: stored_count(db) > 0, process)
     process.send_signal(sig)
     code, out, err = finish(process)
 
@@ -94,7 +69,7 @@ def test_a_signalled_run_stops_cleanly_and_resume_finishes_it_exactly(
     assert err.strip().splitlines()[-1].startswith(f"cancelled ({sig.name}): what was stored")
     summary = json.loads(out)
     assert summary["status"] == "cancelled"
-    kept = observations(db)
+    kept = stored_count(db)
     assert kept > 0
     resumed = run_cli(capsys, "resume", summary["run_id"], "--db", str(db), "--json")
     assert resumed.code == 0, resumed.err
@@ -116,7 +91,7 @@ def test_ctrl_c_twice_keeps_the_clean_stop(
     config = f"anchor={anchor},latency=0.2"
     monkeypatch.setenv("BACKFILL_SIM", config)
     process = start("run", SOURCE, "--simulate", "--workspace", "demo", "--db", str(db), "--json")
-    wait_until(lambda: observations(db) > 0, process)
+    wait_for(lambda: stored_count(db) > 0, process)
     process.send_signal(signal.SIGINT)
     time.sleep(0.01)
     if process.poll() is None:
@@ -151,7 +126,7 @@ def test_a_stop_before_the_first_page_says_each_stream_once(tmp_path: Path, anch
         except sqlite3.OperationalError:
             return False
 
-    wait_until(started, process)
+    wait_for(started, process)
     time.sleep(0.5)  # the requests are out; their answers are seconds away
     process.send_signal(signal.SIGINT)
     code, _, err = finish(process)
@@ -213,15 +188,15 @@ def test_the_third_ctrl_c_quits_at_once_while_another_process_locks_the_mirror(
     assert process.stderr is not None
     reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
     reader.start()
-    wait_until(lambda: observations(db) > 0, process)
+    wait_for(lambda: stored_count(db) > 0, process)
     holder = sqlite3.connect(db, isolation_level=None, timeout=30)
     try:
         holder.execute("BEGIN EXCLUSIVE")
-        wait_until(lambda: any(x.startswith("waiting for the mirror") for x in lines), process)
+        wait_for(lambda: any(x.startswith("waiting for the mirror") for x in lines), process)
         process.send_signal(signal.SIGINT)
-        wait_until(lambda: any("stopping; waiting for the mirror" in x for x in lines), process)
+        wait_for(lambda: any("stopping; waiting for the mirror" in x for x in lines), process)
         process.send_signal(signal.SIGINT)
-        wait_until(lambda: any("already stopping" in x for x in lines), process)
+        wait_for(lambda: any("already stopping" in x for x in lines), process)
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=120)
         assert holder.in_transaction  # the lock was still held when the command ended
@@ -232,7 +207,7 @@ def test_the_third_ctrl_c_quits_at_once_while_another_process_locks_the_mirror(
 
     assert code == 130, "".join(lines)
     assert "Traceback" not in "".join(lines)
-    kept = observations(db)
+    kept = stored_count(db)
     listed = run_cli(capsys, "runs", "--json", "--db", str(db))
     (run,) = json.loads(listed.out)
     assert run["status"] == "interrupted"
@@ -325,7 +300,7 @@ def test_sigterm_during_an_inngest_export_stops_cleanly_and_loses_nothing(
     args = ["export", "inngest", "--event-key", "k-123456", "--url", inngest.url,
             "--workspace", "demo", "--db", str(mirror), "--apply"]  # fmt: skip
     process = start(*args)
-    wait_until(lambda: inngest.received() > 0, process)
+    wait_for(lambda: inngest.received() > 0, process)
     process.send_signal(signal.SIGTERM)
     code, _, err = finish(process)
     assert code == 1, err
@@ -368,7 +343,7 @@ def test_sigterm_while_a_postgres_export_waits_stops_cleanly(
                 ).fetchone()
                 return row is not None and int(row[0]) > 0
 
-        wait_until(waiting, process)
+        wait_for(waiting, process)
         process.send_signal(signal.SIGTERM)
         code, _, err = finish(process)
         holder.execute("SELECT pg_advisory_unlock(hashtext('demo'))")
