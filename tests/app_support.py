@@ -18,6 +18,7 @@ from textual.worker import WorkerCancelled
 from backfill_tui.clock import Clock, SystemClock, VirtualClock
 from backfill_tui.engine.environment import Environment
 from backfill_tui.screens.app import BackfillApp, DemoSetup
+from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.observations import ObservationsScreen
 from backfill_tui.simulator import Simulator, SimulatorConfig
@@ -196,6 +197,15 @@ async def settle(pilot: Pilot[Any], rounds: int = 5) -> None:
         await pilot.pause()
         if not any(w.is_running for w in app.workers if w.group != "quit"):
             return
+
+
+async def connect_screen(pilot: Pilot[Any]) -> ConnectScreen:
+    """The first screen with its workers done (the estimate, the keyring check): the connect
+    screen."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ConnectScreen)
+    return screen
 
 
 async def open_observations(pilot: Pilot[Any]) -> tuple[ObservationsScreen, DataTable[Any]]:

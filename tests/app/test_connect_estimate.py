@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import Recorder, make_app, settle, wait_until
+from app_support import Recorder, connect_screen, make_app, settle, wait_until
 from screen_text import region_text
 
-from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.host import DemoSetup
 from backfill_tui.screens.messages import EstimateReady, RunEnded
 
@@ -26,9 +25,7 @@ def test_the_estimate_names_every_source_and_stream_at_80x24(tmp_path: Path) -> 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
             await wait_until(pilot, lambda: seen.of(EstimateReady))
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ConnectScreen)
+            screen = await connect_screen(pilot)
             text = region_text(app, screen.query_one("#estimate-panel"))
             for source in DEMO.sources:
                 assert source in text, text

@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, make_app, settle
+from app_support import SIZE, connect_screen, make_app, settle
 from textual.widgets import Input, Label, Select
-
-from backfill_tui.screens.connect import ConnectScreen
 
 
 def test_the_target_follows_the_provider_picked(tmp_path: Path) -> None:
@@ -19,9 +17,7 @@ def test_the_target_follows_the_provider_picked(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ConnectScreen)
+            screen = await connect_screen(pilot)
             target = screen.query_one("#target", Input)
             hint = screen.query_one("#target-hint", Label)  # says why, as the target is typed
             provider = screen.query_one("#provider", Select)
@@ -53,9 +49,7 @@ def test_the_hint_says_why_for_the_provider_now_picked(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ConnectScreen)
+            screen = await connect_screen(pilot)
             target = screen.query_one("#target", Input)
             hint = screen.query_one("#target-hint", Label)
             provider = screen.query_one("#provider", Select)

@@ -10,12 +10,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import SIZE, make_app, settle
+from app_support import SIZE, connect_screen, make_app, settle
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.widgets import Input, RadioButton, RadioSet
 
-from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.terms import DEFAULT_DEPTH, DEPTHS
 from backfill_tui.widgets.depth_choice import DepthChoice
 
@@ -104,9 +103,7 @@ def test_tab_keys_and_clicks_choose_the_depth(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ConnectScreen)
+            screen = await connect_screen(pilot)
             choice = screen.query_one("#depth", DepthChoice)
             assert screen.depth == DEFAULT_DEPTH == 30
             screen.query_one("#workspace").focus()
@@ -136,9 +133,7 @@ def test_a_change_of_depth_makes_the_shown_estimate_stale(tmp_path: Path) -> Non
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ConnectScreen)
+            screen = await connect_screen(pilot)
             screen.query_one("#workspace", Input).value = "ws"
             screen.add_source("github:acme/rocket")
             await settle(pilot)

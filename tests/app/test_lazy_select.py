@@ -9,13 +9,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import make_app, settle
+from app_support import connect_screen, make_app, settle
 from textual.app import App, ComposeResult
 from textual.widgets import Label
 from textual.widgets._select import SelectOverlay
 
 from backfill_tui.engine.catalog import CATALOG
-from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.widgets.lazy_select import LazySelect
 
 LABELS = [entry.label for entry in CATALOG.values()]
@@ -30,9 +29,7 @@ def test_the_drop_down_is_added_and_picks_a_provider(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ConnectScreen)
+            screen = await connect_screen(pilot)
             select = screen.query_one("#provider", LazySelect)
             overlays = select.query(SelectOverlay)
             assert len(overlays) == 1
