@@ -82,6 +82,7 @@ def _display() -> tuple[HeadlessDisplay, StringIO]:
     out = StringIO()
     display.console = Console(file=out, force_terminal=True, width=100, highlight=False)
     display.live_mode = True
+    display.redraw_every = 0  # each event's frame drawn at once, to be read after it
     return display, out
 
 
