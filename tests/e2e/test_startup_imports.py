@@ -30,6 +30,8 @@ HEAVY = (
     "httpx",
     "sqlite_utils",
     "rich",
+    "click",  # httpx's command-line client's, with pygments (src/backfill_tui/__init__.py)
+    "pygments",
     "asyncio",  # ~40 ms: --help must not pay for it (the program's exit path once did)
 )
 NOT_HEADLESS = {"textual", "gql", "graphql", "psycopg"}
@@ -43,7 +45,8 @@ try:
 except SystemExit as exc:
     code = exc.code
 heavy = set(json.loads(sys.stdin.read()))
-print(json.dumps({"code": code, "loaded": sorted({m.split('.')[0] for m in sys.modules} & heavy)}))
+modules = {name.split('.')[0] for name, module in sys.modules.items() if module is not None}
+print(json.dumps({"code": code, "loaded": sorted(modules & heavy)}))
 """
 
 
@@ -91,6 +94,8 @@ def test_github_only_run_loads_neither_textual_nor_graphql_nor_psycopg(tmp_path:
     assert {"httpx", "pydantic", "pydantic_core"} <= found  # the run really ran
     assert "sqlite_utils" not in found  # a new mirror is made without it (store/schema.py)
     assert found.isdisjoint(NOT_HEADLESS), found & NOT_HEADLESS
+    # httpx's own command-line client (click, pygments) stays out: ~45 ms of a run's start
+    assert found.isdisjoint({"click", "pygments"}), found
 
 
 def test_a_linear_source_loads_gql(tmp_path: Path) -> None:
