@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from support import run_cli
+from support import run_cli, simulated_engine
 
 from backfill_tui.cli.display import HeadlessDisplay
 from backfill_tui.engine import progress as ev
+from backfill_tui.http import RetryRules
 from backfill_tui.terms import StreamCounters
 
 _CONTROL = re.compile(r"\x1b\[(\??)(\d*)([A-Za-z])")
@@ -231,3 +232,24 @@ def test_each_stream_keeps_its_own_wait_and_a_page_ends_only_its_own() -> None:
         display(ev.RateLimitWait("r", "github:acme/empty", None, now + 30, 30, "quota"))
         assert "github:acme/empty: quota" in _last_frame(out).rpartition("backfill ·")[2]
     assert other.startswith("github:acme/empty")
+
+
+def test_a_slow_answer_retried_shows_on_the_live_table(tmp_path: Path) -> None:
+    """A fresh tester's finding: with answers trickling in (BACKFILL_SIM trickle=3) the
+    whole-request deadline's retries showed only in the log file, the live table saying
+    "pending ... 0" for minutes. The HTTP layer's retry reaches the table as an event: the
+    stream's row says "retrying" and a line beneath says why, until its next page."""
+    sim = simulated_engine(tmp_path / "m.db", "clock=virtual,trickle=2")
+    sim.engine.environment.retry_rules = RetryRules(deadline=0.05)
+    display, out = _display()
+    retries: list[ev.RequestRetry] = []
+    sim.engine.subscribe(lambda e: retries.append(e) if isinstance(e, ev.RequestRetry) else None)
+    with display:
+        sim.engine.subscribe(display)
+        sim.run("vercel:acme/rocket-web", days=7)
+    assert retries and retries[0].stream == "vercel:acme/rocket-web/deployment", retries
+    frames = out.getvalue()
+    assert "retrying" in frames.split(), frames  # the row's status
+    line = "vercel:acme/rocket-web/deployment: retrying after no complete answer within 0.05s"
+    assert line in frames, frames
+    assert line not in " ".join(screen(frames)), frames  # gone once its pages came

@@ -108,6 +108,9 @@ class HeadlessDisplay:
         # secondary limit of 60 s on another), and a page of one does not end another's wait
         # (a fresh tester saw a source's wait vanish, and another stream's cause shown).
         self.waits: dict[str, tuple[str, float]] = {}
+        # A stream (or a source's lookup) whose request is being tried again after an error
+        # (a slow answer past the deadline) -> the line saying so, until its next page or end.
+        self.retries: dict[str, str] = {}
         self.started = time.monotonic()
         self._live: Live | None = None
         #: At most one redraw an event asks for in this many seconds (:data:`REDRAW_EVERY`).
@@ -169,6 +172,11 @@ class HeadlessDisplay:
                     width,
                 )
             ]
+            lines += [
+                line
+                for key, retry in self.retries.items()
+                for line in fold(f"{key}: {retry}", width)
+            ]
             failed: dict[tuple[str, str], list[str]] = {}  # one line per source and reason
             for key, row in self.rows.items():
                 if row.get("error"):
@@ -189,6 +197,8 @@ class HeadlessDisplay:
         source (a page came)."""
         self.waits.pop(stream, None)
         self.waits.pop(stream.rpartition("/")[0], None)
+        self.retries.pop(stream, None)
+        self.retries.pop(stream.rpartition("/")[0], None)
 
     def _waiting(self, key: str) -> bool:
         return key in self.waits or key.rpartition("/")[0] in self.waits
@@ -224,6 +234,10 @@ class HeadlessDisplay:
             self.waits.pop(key, None)  # the latest goes last (shown first)
             self.waits[key] = (wait, time.monotonic() + event.seconds)
             self._line(f"{event.source}: {wait}")
+        elif isinstance(event, ev.RequestRetry):
+            key = event.stream if event.stream in self.rows else event.source
+            self.retries[key] = event.line()
+            self._line(f"{key}: {event.line()}")
         elif isinstance(event, ev.MirrorWait):  # above the live table too: it shows no wait
             if not self.quiet:  # (sent from the engine's lock watch thread; print is locked)
                 self.console.print(escape(event.line()))
@@ -308,6 +322,10 @@ class HeadlessDisplay:
             status = row.get("status", StreamStatus.PENDING)
             if status in (StreamStatus.PENDING, StreamStatus.RUNNING) and self._waiting(key):
                 status = "waiting"
+            elif status in (StreamStatus.PENDING, StreamStatus.RUNNING) and (
+                key in self.retries or source in self.retries
+            ):
+                status = "retrying"
             if row.get("error"):  # its reason under the table, whole ("failed: G…" at 50 columns)
                 status = StreamStatus.FAILED
             cells = {

@@ -37,6 +37,7 @@ from ..http import (
     CallStats,
     PagingGuard,
     PagingStalled,
+    RetryNotice,
     WaitNotice,
     current_stats,
 )
@@ -286,8 +287,21 @@ class Engine:
                 )
             )
 
+        def on_retry(notice: RetryNotice) -> None:
+            stats = current_stats.get()
+            stream = stats.label if isinstance(stats, LabelledStats) else None
+            self._emit(
+                ev.RequestRetry(
+                    run.id, source, stream, notice.attempt, notice.attempts, notice.problem
+                )
+            )
+
         client = open_client(
-            self.environment, info, self.environment.credential(info), on_wait=on_wait
+            self.environment,
+            info,
+            self.environment.credential(info),
+            on_wait=on_wait,
+            on_retry=on_retry,
         )
         if client.transport.tokens is not None:  # several tokens: kept for the summary
             self.token_pools[source] = client.transport.tokens

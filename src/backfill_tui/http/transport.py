@@ -7,7 +7,8 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
 - refuses any origin but the configured API's, and adds the credential only there;
 - waits when the quota is inside the reserve, or when the provider answers with a rate limit;
 - retries 5xx, dropped connections, timeouts and truncated or invalid JSON with backoff and
-  jitter, a bounded number of times;
+  jitter, a bounded number of times, telling the engine of each retry (``on_retry``) as of
+  each wait (``on_wait``);
 - gives every attempt a whole-request deadline (connect, headers and the whole body), because
   httpx's read timeout is per read: a body trickled a byte at a time never trips it;
 - keeps the reserve on every budget the provider reports (Linear has two: requests and
@@ -71,6 +72,19 @@ class WaitNotice:
     reason: str
 
 
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to the engine when a request is tried again after an error: ``problem`` as the log
+    words it (a slow answer: "no complete answer within 120s, the whole-request deadline"),
+    ``attempt`` the try that comes next (2 for the first retry) of at most ``attempts``. A slow
+    answer was retried only in the log file while the live table showed the stream "pending"
+    for minutes (a fresh tester's finding)."""
+
+    attempt: int
+    attempts: int
+    problem: str
+
+
 @dataclass
 class RetryRules:
     max_attempts: int = 6  # tries of one request on errors (5xx, dropped, timeout, bad JSON)
@@ -104,6 +118,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         rules: RetryRules | None = None,
         on_wait: Callable[[WaitNotice], None] | None = None,
         tokens: TokenPool | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self._inner = inner
         #: Several tokens rotated by quota (http/tokens.py); then ``auth_header`` is unused.
@@ -116,6 +131,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._reserve = reserve_fraction
         self._rules = rules or RetryRules()
         self._on_wait = on_wait
+        self._on_retry = on_retry
         #: Seconds some request of this source waited: the union of its streams' waits (README:
         #: "`waited` counts the time that passed"), at most their sum (a virtual clock jumps).
         #: ``_waiting``: (waits going, since, their sum so far, the wait told to the faces).
@@ -238,8 +254,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     raise RetriesExhausted(
                         f"{self._label}: gave up after {attempt} tries ({last_problem})"
                     ) from None
-                log.warning("%s: %s, retrying (%d)", self._label, last_problem, attempt)
-                await self._clock.sleep(self._backoff(attempt))
+                await self._retry(attempt, last_problem)
                 continue
 
             quota = self._policy.quota(response)
@@ -286,10 +301,17 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     raise RetriesExhausted(
                         f"{self._label}: gave up after {attempt} tries ({last_problem})"
                     )
-                log.warning("%s: %s, retrying (%d)", self._label, last_problem, attempt)
-                await self._clock.sleep(self._backoff(attempt))
+                await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body)
+
+    async def _retry(self, attempt: int, problem: str) -> None:
+        """Say the request is tried again after ``problem`` (the log and ``on_retry``), then
+        back off before try ``attempt + 1``."""
+        log.warning("%s: %s, retrying (%d)", self._label, problem, attempt)
+        if self._on_retry is not None:
+            self._on_retry(RetryNotice(attempt + 1, self._rules.max_attempts, problem))
+        await self._clock.sleep(self._backoff(attempt))
 
     async def _token_for(self, request: httpx.Request) -> PooledToken | None:
         """With a token pool: the token this attempt goes with (its header set on the
