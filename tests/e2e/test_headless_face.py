@@ -364,3 +364,23 @@ def test_the_summary_never_breaks_a_url_or_path_inside_it(
     assert path in result.summary["sources"][0]["error"]
     assert any(path in line.split() for line in lines), lines  # whole, on one line
     assert max(len(line) for line in lines) <= width or len(path) > width, lines
+
+
+def test_the_last_line_on_a_narrow_terminal_breaks_between_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh tester's finding: at 50 columns the terminal wrapped the last line on stderr
+    inside words. On a terminal it is folded between words to the width; piped, one line."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    monkeypatch.setenv("COLUMNS", "50")
+    piped = simulated_run(capsys, tmp_path / "m.db", source="github:acme/nope")
+    assert piped.code == 1 and len(piped.err.splitlines()) == 1, piped.err
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stderr read as a terminal
+    result = simulated_run(capsys, tmp_path / "m.db", source="github:acme/nope")
+    assert result.code == 1, result.err
+    lines = result.err.splitlines()
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 50, lines
+    assert " ".join(line.strip() for line in lines) == piped.err.strip().replace(
+        piped.err.split()[1],
+        result.err.split()[1],  # the run's id
+    )
