@@ -228,19 +228,17 @@ def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist
 
 
 def days_arg(text: str) -> int:
-    """``--days``: 7, 30 or 90 (``engine.run.validate_depth``), else argparse's one line."""
+    """``--days``: 7, 30 or 90 (``engine.run.validate_depth``), else argparse's one line, the
+    same for any value refused ("--days 30.0 is not offered; choose 7, 30 (recommended) or
+    90"): ``31`` and ``30.0`` were refused in two wordings (a fresh tester's finding)."""
     from ..engine.run import validate_depth
 
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not 7, 30 or 90") from None
-    try:
-        return validate_depth(value)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(
-            str(exc).replace(f"--days {value} ", f"{value} ")
-        ) from None
+        return validate_depth(int(text))
+    except (ValueError, UsageError):
+        # validate_depth's own words, for what was typed (Parser.error drops "argument --days:")
+        wrong = f"--days {text.strip()[:40]} is not offered" if text.strip() else "--days is empty"
+        raise argparse.ArgumentTypeError(f"{wrong}; choose 7, 30 (recommended) or 90") from None
 
 
 #: The largest count an option takes: far above any mirror's rows, and far below SQLite's
