@@ -279,8 +279,12 @@ class Engine:
         source = f"{provider_name}:{target}"
 
         def on_wait(notice: WaitNotice) -> None:
+            # A wait for a budget the streams share is the source's (stream None): Linear's
+            # requests and complexity points are the key's, as GitHub's quota is the token's
+            # (provider-apis.md §3.5), and every stream of the source waits for that reset.
             stats = current_stats.get()
-            stream = stats.label if isinstance(stats, LabelledStats) else None
+            own = isinstance(stats, LabelledStats) and not notice.shared
+            stream = stats.label if own and isinstance(stats, LabelledStats) else None
             self._emit(
                 ev.RateLimitWait(
                     run.id, source, stream, notice.until, notice.seconds, notice.reason

@@ -70,6 +70,10 @@ class WaitNotice:
     until: float
     seconds: float
     reason: str
+    #: For a budget the source's streams share (its reserve kept, every token at its reserve):
+    #: each stream of the source waits for the same reset, so it is the source's wait, not the
+    #: one stream's that came first. A rate-limit answer's own wait is its request's.
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     def _stats(self) -> CallStats | None:
         return current_stats.get()
 
-    async def _wait(self, seconds: float, reason: str) -> None:
+    async def _wait(self, seconds: float, reason: str, *, shared: bool = False) -> None:
         """Wait ``seconds`` on the run's clock, saying why (``reason``, a plain phrase the
         faces show as "<reason>, resuming at HH:MM:SS"). The stream's :attr:`CallStats.wait_seconds`
         gains the time that passed, at most ``seconds``: a wait cut short (the run cancelled a
@@ -165,7 +169,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._waiting = (going + 1, since if going else start, summed if going else 0.0, shown)
         log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
         if self._on_wait is not None and not told:
-            self._on_wait(WaitNotice(until, seconds, reason))
+            self._on_wait(WaitNotice(until, seconds, reason, shared))
         stats = self._stats()
         try:
             await self._clock.sleep(seconds)
@@ -197,7 +201,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if quota.remaining - spend <= quota.limit * self._reserve:
                 seconds = quota.reset_at - self._clock.now()
                 if seconds > 0:
-                    await self._wait(seconds + 1, self._reserve_reason(name, quota, spend))
+                    reason = self._reserve_reason(name, quota, spend)
+                    await self._wait(seconds + 1, reason, shared=True)
                 self._forget(name)
 
     def _reserve_reason(self, name: str, quota: Quota, spend: int) -> str:
@@ -330,7 +335,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 request.headers["Authorization"] = chosen.header
                 return chosen
             count = len(self.tokens.live)
-            await self._wait(chosen + 1, f"all {count} tokens at their reserve")
+            await self._wait(chosen + 1, f"all {count} tokens at their reserve", shared=True)
 
     def _drop(self, token: PooledToken) -> bool:
         """Drop a token that answered 401, with one line naming its fingerprint; whether
