@@ -70,7 +70,7 @@ def test_connect_choose_depth_add_source_start_and_complete(tmp_path: Path) -> N
             await pilot.click("#target")
             await pilot.press(*"not a repo")
             hint = app.screen.query_one("#target-hint", Label)
-            assert "not a valid github source" in _text(hint)  # validated as typed
+            assert "not a valid GitHub source" in _text(hint)  # validated as typed
             await pilot.press("enter")
             assert not app.screen.query(SourceCard)  # refused
             await pilot.press(*["backspace"] * 10, *"acme/rocket", "enter")

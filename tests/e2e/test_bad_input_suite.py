@@ -976,3 +976,19 @@ def test_bad_input(
 def test_the_suite_has_sixty_distinct_cases() -> None:
     assert len({c.id for c in CASES}) == len(CASES) >= 60
     assert len({(c.args, c.setup, c.pages, c.how) for c in CASES}) == len(CASES)
+
+
+def test_every_refused_days_value_is_said_alike(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A fresh tester's finding: ``--days 31`` said "31 is not offered; choose 7, 30
+    (recommended) or 90" and ``--days 30.0`` "'30.0' is not 7, 30 or 90". One wording, what is
+    wrong and how to mend it, for every value refused; exit 2, nothing made."""
+    db = tmp_path / "m.db"
+    for value in ("31", "30.0", "ten", "-7"):
+        result = run_cli(capsys, *RUN[:-2], "--days", value, "--db", str(db))
+        assert result.code == 2 and not db.exists(), result.err
+        assert result.err == (
+            f"backfill-tui run: error: --days {value} is not offered; choose 7, 30 (recommended) "
+            "or 90 (see backfill-tui run --help)\n"
+        )

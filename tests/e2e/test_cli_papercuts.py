@@ -102,7 +102,7 @@ def test_an_overlong_github_name_is_said_as_too_long(
         "--db", str(tmp_path / "m.db"),
     )  # fmt: skip
     assert result.code == 2
-    assert says in result.err and "not a valid github source" not in result.err
+    assert says in result.err and "not a valid GitHub source" not in result.err
     assert result.err.count("\n") == 1
     assert not (tmp_path / "m.db").exists()
 
@@ -137,3 +137,19 @@ def test_the_report_of_a_replay_says_it_replayed_a_simulated_run(
     report = run_cli(capsys, "report", replayed.summary["run_id"], "--db", str(replay_db))
     row = next(line for line in report.out.splitlines() if line.startswith("| Simulated"))
     assert "yes (replayed from a recording of a simulated run" in row
+
+
+@pytest.mark.parametrize(
+    ("source", "label"),
+    [("github:acme", "GitHub"), ("vercel:a/b/c", "Vercel"), ("sentry:acme", "Sentry")],
+)
+def test_a_malformed_source_names_its_provider_as_written(
+    source: str, label: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh tester's finding: "is not a valid github source", the provider's name in lower
+    case where every other line writes it "GitHub"."""
+    result = run_cli(
+        capsys, "run", source, "--simulate", "--workspace", "w", "--db", str(tmp_path / "m.db")
+    )
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"'{source}' is not a valid {label} source; write it as " in result.err

@@ -334,3 +334,53 @@ def test_the_summary_on_a_narrow_terminal_breaks_between_items_not_inside_words(
     )
     error = result.summary["sources"][2]["error"]
     assert all(word in words for word in error.split()), lines  # the reason whole
+
+
+@pytest.mark.parametrize("width", [60, 80])
+def test_the_summary_never_breaks_a_url_or_path_inside_it(
+    tmp_path: Path,
+    anchor: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    width: int,
+) -> None:
+    """A fresh tester's finding: at 60 and 80 columns a failure's URL was broken mid-way
+    ("/elsewhere/deep/sentry/ap" / "i/0/organizations/…"). A word longer than what its line
+    leaves starts the next line whole, within the width where it fits at all."""
+    prefix = "http://sentry-web.internal.example:9000/elsewhere/deep/and/deeper/still/more"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual,url_prefix={prefix}")
+    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", "https://errors.acme.internal/sentry")
+    result = run_cli(
+        capsys, "run", "sentry:acme/rocket", "--workspace", "w", "--simulate", "--json",
+        "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    assert result.code == 1, result.err
+    terminal = Console(  # as the command's: lines as they are, the terminal wraps them
+        file=io.StringIO(), width=width, force_terminal=True, color_system=None, soft_wrap=True
+    )
+    print_summary(terminal, result.summary)
+    lines = terminal.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    path = "/elsewhere/deep/and/deeper/still/more/sentry/api/0/organizations/acme/issues/"
+    assert path in result.summary["sources"][0]["error"]
+    assert any(path in line.split() for line in lines), lines  # whole, on one line
+    assert max(len(line) for line in lines) <= width or len(path) > width, lines
+
+
+def test_the_last_line_on_a_narrow_terminal_breaks_between_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh tester's finding: at 50 columns the terminal wrapped the last line on stderr
+    inside words. On a terminal it is folded between words to the width; piped, one line."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    monkeypatch.setenv("COLUMNS", "50")
+    piped = simulated_run(capsys, tmp_path / "m.db", source="github:acme/nope")
+    assert piped.code == 1 and len(piped.err.splitlines()) == 1, piped.err
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stderr read as a terminal
+    result = simulated_run(capsys, tmp_path / "m.db", source="github:acme/nope")
+    assert result.code == 1, result.err
+    lines = result.err.splitlines()
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 50, lines
+    assert " ".join(line.strip() for line in lines) == piped.err.strip().replace(
+        piped.err.split()[1],
+        result.err.split()[1],  # the run's id
+    )

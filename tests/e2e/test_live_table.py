@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from support import run_cli
+from support import run_cli, simulated_engine
 
 from backfill_tui.cli.display import HeadlessDisplay
 from backfill_tui.engine import progress as ev
+from backfill_tui.http import RetryRules
 from backfill_tui.terms import StreamCounters
 
 _CONTROL = re.compile(r"\x1b\[(\??)(\d*)([A-Za-z])")
@@ -231,3 +232,67 @@ def test_each_stream_keeps_its_own_wait_and_a_page_ends_only_its_own() -> None:
         display(ev.RateLimitWait("r", "github:acme/empty", None, now + 30, 30, "quota"))
         assert "github:acme/empty: quota" in _last_frame(out).rpartition("backfill ·")[2]
     assert other.startswith("github:acme/empty")
+
+
+def test_a_slow_answer_retried_shows_on_the_live_table(tmp_path: Path) -> None:
+    """A fresh tester's finding: with answers trickling in (BACKFILL_SIM trickle=3) the
+    whole-request deadline's retries showed only in the log file, the live table saying
+    "pending ... 0" for minutes. The HTTP layer's retry reaches the table as an event: the
+    stream's row says "retrying" and a line beneath says why, until its next page."""
+    sim = simulated_engine(tmp_path / "m.db", "clock=virtual,trickle=2")
+    sim.engine.environment.retry_rules = RetryRules(deadline=0.05)
+    display, out = _display()
+    retries: list[ev.RequestRetry] = []
+    sim.engine.subscribe(lambda e: retries.append(e) if isinstance(e, ev.RequestRetry) else None)
+    with display:
+        sim.engine.subscribe(display)
+        sim.run("vercel:acme/rocket-web", days=7)
+    assert retries and retries[0].stream == "vercel:acme/rocket-web/deployment", retries
+    frames = out.getvalue()
+    assert "retrying" in frames.split(), frames  # the row's status
+    line = "vercel:acme/rocket-web/deployment: retrying after no complete answer within 0.05s"
+    assert line in frames, frames
+    assert line not in " ".join(screen(frames)), frames  # gone once its pages came
+
+
+_DEMO = {
+    "github:acme/rocket": ("pull_request", "issue", "release", "push"),
+    "vercel:acme/rocket-web": ("deployment",),
+    "linear:ENG": ("issue", "comment", "project"),
+    "sentry:acme/rocket": ("issue", "error"),
+}
+
+
+def test_the_demos_four_sources_fit_a_50x24_terminal() -> None:
+    """A fresh tester's finding: at 50x24 the demo's four sources and their waits were taller
+    than the terminal, which Rich's Live cropped to a last line "...". The table sheds its blank
+    edges, then folds each source whose streams all ended into one row; the lines beneath that
+    do not fit are counted in one line."""
+    display, out = _display()
+    display.console = Console(file=out, force_terminal=True, width=50, height=24, highlight=False)
+    keys = tuple(f"{source}/{entity}" for source, entities in _DEMO.items() for entity in entities)
+    with display:
+        display(ev.RunStarted("r", "w", "2026-11-01", keys))
+        for source in _DEMO:  # each source waits: 8 lines beneath a table of 14 rows
+            display(ev.RateLimitWait("r", source, None, time.time() + 30, 30, "rate limited (429)"))
+        frame = _frame_of(out)
+        assert len(frame) <= 24 and "..." not in frame[-1], frame
+        assert frame[-1] == "… 2 more lines (a taller terminal shows them)", frame
+        display.console.height = 20  # the terminal made shorter
+        done = StreamCounters(fetched=5, new=5, pages=1, api_calls=1)
+        for key in keys[:4]:  # GitHub's streams all end: its four rows become one
+            display(ev.StreamFinished("r", key, "completed", done))
+        frame = _frame_of(out)
+        assert len(frame) <= 20 and "..." not in frame[-1], frame
+        assert [line.split()[:5] for line in frame if line.startswith("github")] == [
+            ["github:…/rocket", "completed", "20", "20", "0"]
+        ], frame
+        assert not any(line.split()[0] == "pull_request" for line in frame), frame
+        assert "linear:ENG: rate limited (429), resuming at" in " ".join(frame), frame
+
+
+def _frame_of(out: StringIO) -> list[str]:
+    """The last frame drawn: the lines from the last title down (blank ones kept out)."""
+    shown = screen(out.getvalue())
+    last = max(i for i, line in enumerate(shown) if line.startswith("backfill ·"))
+    return shown[last:]

@@ -62,3 +62,34 @@ def test_a_wait_after_a_rate_limit_answer_gives_that_answer_as_its_reason(
     assert waits
     assert {w.reason for w in waits} == {"rate limited (RATELIMITED)"}
     sim.mirror.close()
+
+
+def test_a_wait_for_linears_shared_budget_is_the_sources_and_an_answers_its_streams(
+    tmp_path: Path, anchor: str
+) -> None:
+    """A fresh tester asked why Linear's waits were often the source's (stream None) and not
+    the stream's that waited. Linear's budgets (requests, complexity points) are the key's,
+    shared by every query (provider-apis.md §3.5): a wait for one's reset holds every stream
+    of the source, so it is the source's. It was the first waiting stream's, so the live table
+    showed that one "waiting" and the others held as running. A RATELIMITED answer's own wait
+    stays its stream's."""
+    config = f"anchor={anchor},clock=virtual,complexity_quota=20000"
+    sim = simulated_engine(tmp_path / "m.db", config)
+    waits: list[ev.RateLimitWait] = []
+    sim.engine.subscribe(lambda e: waits.append(e) if isinstance(e, ev.RateLimitWait) else None)
+    sim.run("linear:ENG", days=30)
+    assert waits and all("complexity points" in w.reason for w in waits), waits
+    assert {(w.source, w.stream) for w in waits} == {("linear:ENG", None)}
+    sim.mirror.close()
+
+    answered = simulated_engine(
+        tmp_path / "a.db", f"anchor={anchor},clock=virtual,rate_limit_every=3"
+    )
+    waits.clear()
+    answered.engine.subscribe(
+        lambda e: waits.append(e) if isinstance(e, ev.RateLimitWait) else None
+    )
+    answered.run("linear:ENG", days=30)
+    assert waits and {w.reason for w in waits} == {"rate limited (RATELIMITED)"}
+    assert all(w.stream is not None and w.stream.startswith("linear:ENG/") for w in waits), waits
+    answered.mirror.close()

@@ -131,4 +131,5 @@ def test_catalog_says_what_each_connector_says() -> None:
         info = PROVIDERS[name]
         assert (entry.name, entry.label) == (info.name, info.label)
         assert entry.target_help == info.connector.target_help
+        assert entry.label == info.connector.label  # "not a valid GitHub source", as elsewhere
         assert info.connector.__module__ == entry.module

@@ -105,10 +105,28 @@ def _demo(args: argparse.Namespace) -> int:
             simulator_text=without_token(config),
             run_process=True,
         )
-        app.run()
+        run_app(app)
         return app_ended(app)
     finally:
         mirror.close()
+
+
+def run_app(app: BackfillApp) -> None:
+    """Run ``app``; a SIGTERM before its own handler is in place (as Textual starts, before the
+    app's mount: ``BackfillApp.term_early``) quits it as that handler does, once mounted. It
+    raised ``KeyboardInterrupt`` inside Textual's start-up, which printed a traceback (and
+    before ``__main__`` set a handler, killed the process silently with 143: a fresh tester's
+    finding)."""
+    import signal
+
+    def early(signum: int, frame: object) -> None:
+        app.term_early = True
+
+    saved = signal.signal(signal.SIGTERM, early)
+    try:
+        app.run()
+    finally:
+        signal.signal(signal.SIGTERM, saved)
 
 
 def app_ended(app: BackfillApp) -> int:
@@ -132,8 +150,11 @@ def app_ended(app: BackfillApp) -> int:
 
         line = ended_line(app.mirror, run, db_flag(app.mirror.path), signal=app.stopped_by)
         sys.stderr.write(f"{line}\n")
-    elif app.stopped_by and app.quit_export_line is None:
-        sys.stderr.write(f"cancelled ({app.stopped_by}): what was stored is kept\n")
+    elif app.stopped_by and app.quit_export_line is None:  # it stopped nothing: "cancelled"
+        sys.stderr.write(  # said it had (a fresh tester's finding)
+            f"backfill-tui: stopped ({app.stopped_by}) with no run going; nothing was started, "
+            "cancelled or lost\n"
+        )
     return app.return_code or 0
 
 
@@ -156,7 +177,7 @@ def _app(args: argparse.Namespace) -> int:
     mirror = _open_for_app(db_path(args))
     try:
         app = BackfillApp(mirror, Environment.create(simulate=False), run_process=True)
-        app.run()
+        run_app(app)
         return app_ended(app)
     finally:
         mirror.close()

@@ -3,6 +3,9 @@
 On a terminal it redraws a small table a few times a second (Rich ``Live``); elsewhere (a log,
 CI) it prints one line per finished stream and per rate-limit wait. Provider text is never shown
 here except error messages, which are escaped. The summary after the run: summary_lines.py.
+
+A little over 400 lines: the table's fitting to the terminal's width and height belongs with
+the table it fits.
 """
 
 from __future__ import annotations
@@ -108,6 +111,9 @@ class HeadlessDisplay:
         # secondary limit of 60 s on another), and a page of one does not end another's wait
         # (a fresh tester saw a source's wait vanish, and another stream's cause shown).
         self.waits: dict[str, tuple[str, float]] = {}
+        # A stream (or a source's lookup) whose request is being tried again after an error
+        # (a slow answer past the deadline) -> the line saying so, until its next page or end.
+        self.retries: dict[str, str] = {}
         self.started = time.monotonic()
         self._live: Live | None = None
         #: At most one redraw an event asks for in this many seconds (:data:`REDRAW_EVERY`).
@@ -169,6 +175,11 @@ class HeadlessDisplay:
                     width,
                 )
             ]
+            lines += [
+                line
+                for key, retry in self.retries.items()
+                for line in fold(f"{key}: {retry}", width)
+            ]
             failed: dict[tuple[str, str], list[str]] = {}  # one line per source and reason
             for key, row in self.rows.items():
                 if row.get("error"):
@@ -179,16 +190,39 @@ class HeadlessDisplay:
                 for (source, error), entities in failed.items()
                 for line in fold(f"{source}/{','.join(entities)} failed: {error}", width)
             ]
-            table = self._table()
+            table, lines = self._fit_height(lines)
             if not lines:
                 return Group(table)
             return Group(table, Text("\n".join(lines), no_wrap=True, overflow="crop"))
+
+    def _fit_height(self, lines: list[str]) -> tuple[Table, list[str]]:
+        """The table and the lines beneath it in the terminal's height (Rich's ``Live`` crops
+        what is taller, its last line "...": the demo's four sources at 50x24 lost their waits,
+        a fresh tester's finding). Where all would not fit, step by step: the table's blank top
+        and bottom edges go, then each source whose streams all ended well shows as one row
+        (its counts summed), then the lines beneath that do not fit are counted in one line."""
+        height = self.console.height
+        sources = len({key.rpartition("/")[0] for key in self.rows})
+        tall = len(self.rows) + sources + 5  # title, top edge, header, rule, bottom edge
+        table = self._table()
+        if tall + len(lines) <= height:
+            return table, lines
+        table = self._table(collapse=tall - 2 + len(lines) > height)
+        table.show_edge = False
+        room = max(0, height - (table.row_count + 3))  # title, header, rule
+        if len(lines) > room:
+            kept = lines[: max(0, room - 1)]
+            more = plural(len(lines) - len(kept), "more line")
+            lines = [*kept, f"… {more} (a taller terminal shows them)"] if room else []
+        return table, lines
 
     def _end_wait(self, stream: str) -> None:
         """A page or the end of ``stream``: its own wait is over, and so is a wait of its whole
         source (a page came)."""
         self.waits.pop(stream, None)
         self.waits.pop(stream.rpartition("/")[0], None)
+        self.retries.pop(stream, None)
+        self.retries.pop(stream.rpartition("/")[0], None)
 
     def _waiting(self, key: str) -> bool:
         return key in self.waits or key.rpartition("/")[0] in self.waits
@@ -224,6 +258,10 @@ class HeadlessDisplay:
             self.waits.pop(key, None)  # the latest goes last (shown first)
             self.waits[key] = (wait, time.monotonic() + event.seconds)
             self._line(f"{event.source}: {wait}")
+        elif isinstance(event, ev.RequestRetry):
+            key = event.stream if event.stream in self.rows else event.source
+            self.retries[key] = event.line()
+            self._line(f"{key}: {event.line()}")
         elif isinstance(event, ev.MirrorWait):  # above the live table too: it shows no wait
             if not self.quiet:  # (sent from the engine's lock watch thread; print is locked)
                 self.console.print(escape(event.line()))
@@ -248,7 +286,10 @@ class HeadlessDisplay:
         if not self.live_mode and not self.quiet:
             self.console.print(escape(text))
 
-    def _table(self) -> Table:
+    def _table(self, collapse: bool = False) -> Table:
+        """The live table: a row per source, its streams' rows beneath; ``collapse``: a source
+        whose streams all ended without an error is its one row, its streams' counts summed
+        (to fit a short terminal: :meth:`_fit_height`)."""
         elapsed = time.monotonic() - self.started
         table = Table(
             title=f"backfill · {elapsed:.0f}s",
@@ -298,9 +339,30 @@ class HeadlessDisplay:
         table.add_column("status", no_wrap=True, overflow="ellipsis", max_width=status_width)
         for name in numbers:
             table.add_column(name, justify="right", no_wrap=True)
+        ended: dict[str, list[dict[str, Any]]] = {}  # the sources shown as one row each
+        for key, row in self.rows.items():
+            ended.setdefault(key.rpartition("/")[0], []).append(row)
+        if collapse:
+            ended = {
+                source: rows
+                for source, rows in ended.items()
+                if all(
+                    not row.get("error")
+                    and row.get("status", StreamStatus.PENDING)
+                    not in (StreamStatus.PENDING, StreamStatus.RUNNING)
+                    for row in rows
+                )
+            }
+        else:
+            ended = {}
         shown_source = None
         for key, row in self.rows.items():
             source, _, entity = key.rpartition("/")
+            if source in ended:
+                if source != shown_source:
+                    shown_source = source
+                    table.add_row(*self._source_row(source, ended[source], room, numbers))
+                continue
             if source != shown_source:
                 shown_source = source
                 table.add_row(f"[bold]{escape(fit_source(source, room))}[/]")
@@ -308,6 +370,10 @@ class HeadlessDisplay:
             status = row.get("status", StreamStatus.PENDING)
             if status in (StreamStatus.PENDING, StreamStatus.RUNNING) and self._waiting(key):
                 status = "waiting"
+            elif status in (StreamStatus.PENDING, StreamStatus.RUNNING) and (
+                key in self.retries or source in self.retries
+            ):
+                status = "retrying"
             if row.get("error"):  # its reason under the table, whole ("failed: G…" at 50 columns)
                 status = StreamStatus.FAILED
             cells = {
@@ -324,6 +390,28 @@ class HeadlessDisplay:
                 *(str(cells[name]) for name in numbers),
             )
         return table
+
+    @staticmethod
+    def _source_row(
+        source: str, rows: list[dict[str, Any]], room: int, numbers: list[str]
+    ) -> list[str]:
+        """One row for a source whose streams all ended well: its name, their status (one
+        alike, else "ended") and their counts summed."""
+        counters = [row.get("counters", StreamCounters()) for row in rows]
+        statuses = {str(row.get("status")) for row in rows}
+        cells = {
+            "fetch": sum(c.fetched for c in counters),
+            "new": sum(c.new for c in counters),
+            "dup": sum(c.duplicates for c in counters),
+            "fail": sum(c.failed for c in counters),
+            "pages": sum(c.pages for c in counters),
+            "calls": sum(c.api_calls for c in counters),
+        }
+        return [
+            f"[bold]{escape(fit_source(source, room))}[/]",
+            escape(statuses.pop() if len(statuses) == 1 else "ended"),
+            *(str(cells[name]) for name in numbers),
+        ]
 
     @staticmethod
     def _table_width(numbers: list[str], widths: dict[str, int]) -> int:

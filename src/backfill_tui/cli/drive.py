@@ -12,6 +12,7 @@ from ..engine.outputs import check_output, in_use
 from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError
 from ..secrets_registry import redact
 from ..terms import APP, RunStatus
+from .options import for_stderr
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -152,14 +153,14 @@ def _finish(
     resume = f"{APP} resume {run.id}{db_flag}"
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
-        sys.stderr.write(f"{APP}: error: {redact(line)}\n")
+        sys.stderr.write(for_stderr(f"{APP}: error: {redact(line)}"))
         return stopped.exit_status
     if run.status == RunStatus.COMPLETED:
         # Nothing to continue, even when a Ctrl-C or SIGTERM landed as the run finished: it
         # cancelled nothing, and the last line follows the stored status, as the exit status does.
         return EXIT_OK
     sys.stderr.write(
-        f"{ended_line(mirror, run, db_flag, replay=replay, signal=stop.signal_name)}\n"
+        for_stderr(ended_line(mirror, run, db_flag, replay=replay, signal=stop.signal_name))
     )
     return EXIT_INCOMPLETE
 

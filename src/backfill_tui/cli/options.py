@@ -8,8 +8,11 @@ adds its parser with ``set_defaults(handler=...)``; ``cli.COMMANDS`` lists the m
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -34,6 +37,7 @@ __all__ = [
     "db_path",
     "demo_mirror_hint",
     "error_line",
+    "for_stderr",
     "missing_mirror_line",
     "open_mirror",
     "positive_arg",
@@ -100,7 +104,9 @@ class Parser(argparse.ArgumentParser):
         # "argument --db: --db is empty" (a type check that names its option) says it once
         # (also "argument --output/-o: --output is empty")
         message = re.sub(r"^argument (--[\w-]+)(?:/-\w)?: \1 ", r"\1 ", message)
-        sys.stderr.write(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)\n")
+        sys.stderr.write(
+            for_stderr(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)")
+        )
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -110,7 +116,26 @@ def error_line(message: str) -> str:
     the terminal neither acts on them nor breaks the line (:func:`~backfill_tui.textsafe.escaped`)."""
     from ..secrets_registry import redact
 
-    return f"{APP}: error: {escaped(redact(message))}\n"
+    return for_stderr(f"{APP}: error: {escaped(redact(message))}")
+
+
+def for_stderr(line: str) -> str:
+    """``line`` as written to stderr, ending in a newline: on a terminal (or where
+    ``TTY_COMPATIBLE=1`` says stderr is one, as Rich reads it) folded between words to its width
+    (``COLUMNS``, else the terminal's), the later lines indented 2, a word longer than a line
+    kept whole; elsewhere (a log, a pipe a script reads) one line. The terminal's own wrap broke
+    words in two at 50 columns ("wh" / "at was stored", a fresh tester's finding)."""
+    try:
+        terminal = sys.stderr.isatty() or os.environ.get("TTY_COMPATIBLE") == "1"
+    except (AttributeError, ValueError):  # no stderr, or a closed one
+        terminal = False
+    if not terminal:
+        return f"{line}\n"
+    width = max(20, shutil.get_terminal_size().columns)
+    folded = textwrap.wrap(
+        line, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    )
+    return "\n".join(folded or [line]) + "\n"
 
 
 def db_arg(text: str) -> Path:
@@ -203,19 +228,17 @@ def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist
 
 
 def days_arg(text: str) -> int:
-    """``--days``: 7, 30 or 90 (``engine.run.validate_depth``), else argparse's one line."""
+    """``--days``: 7, 30 or 90 (``engine.run.validate_depth``), else argparse's one line, the
+    same for any value refused ("--days 30.0 is not offered; choose 7, 30 (recommended) or
+    90"): ``31`` and ``30.0`` were refused in two wordings (a fresh tester's finding)."""
     from ..engine.run import validate_depth
 
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not 7, 30 or 90") from None
-    try:
-        return validate_depth(value)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(
-            str(exc).replace(f"--days {value} ", f"{value} ")
-        ) from None
+        return validate_depth(int(text))
+    except (ValueError, UsageError):
+        # validate_depth's own words, for what was typed (Parser.error drops "argument --days:")
+        wrong = f"--days {text.strip()[:40]} is not offered" if text.strip() else "--days is empty"
+        raise argparse.ArgumentTypeError(f"{wrong}; choose 7, 30 (recommended) or 90") from None
 
 
 #: The largest count an option takes: far above any mirror's rows, and far below SQLite's

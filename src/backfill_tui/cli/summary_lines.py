@@ -36,7 +36,10 @@ def fold_items(items: list[str], width: int | None, indent: int, sep: str = " ")
     """``items`` joined by ``sep`` after ``indent`` spaces; with a ``width``, broken between
     items into lines of at most ``width`` characters, the later lines indented 2 more (an item
     longer than a line is broken between its words). A terminal's own wrap broke words in two
-    (``complexit`` / ``y``, a tester's finding); ``width=None`` (a pipe) keeps one line."""
+    (``complexit`` / ``y``, a tester's finding); ``width=None`` (a pipe) keeps one line. A word
+    longer than a line (a URL, a path) is never broken: it has a line of its own (unindented
+    where its indent would take it past the width; longer still, the terminal's wrap keeps it
+    one line to copy) (``…/sentry/ap`` / ``i/0/…``, a tester's finding)."""
     head, more = " " * indent, " " * (indent + 2)
     if width is None:
         return [head + sep.join(items)]
@@ -53,10 +56,15 @@ def fold_items(items: list[str], width: int | None, indent: int, sep: str = " ")
     out: list[str] = []
     for i, text in enumerate(lines):
         first = head if i == 0 else more
-        out += [
-            wrapped
+        out += [  # a long word's line that its indent takes past the width goes unindented
+            wrapped if len(wrapped) <= width else wrapped.lstrip()
             for wrapped in textwrap.wrap(
-                text, width, initial_indent=first, subsequent_indent=more, break_on_hyphens=False
+                text,
+                width,
+                initial_indent=first,
+                subsequent_indent=more,
+                break_on_hyphens=False,
+                break_long_words=False,
             )
         ] or [first]
     return out

@@ -244,6 +244,8 @@ class ProviderInfo:
 
 class Connector(abc.ABC):
     provider: ClassVar[str]
+    #: The provider's name as written in prose ("GitHub"), as ``ProviderInfo.label``.
+    label: ClassVar[str]
     entities: ClassVar[tuple[str, ...]]
     target_pattern: ClassVar[re.Pattern[str]]
     target_help: ClassVar[str]
@@ -299,7 +301,7 @@ class Connector(abc.ABC):
     def parse_target(cls, target: str) -> str:
         if not cls.target_pattern.fullmatch(target):
             raise UsageError(
-                f"'{cls.provider}:{target}' is not a valid {cls.provider} source; "
+                f"'{cls.provider}:{target}' is not a valid {cls.label} source; "
                 f"write it as {cls.target_help}"
             )
         return target

@@ -88,6 +88,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 class GitHubConnector(Connector):
     provider = "github"
+    label = "GitHub"
     entities = ("pull_request", "issue", "release", "push")
     target_pattern = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
     target_help = "github:OWNER/REPO (for example github:acme/rocket)"

@@ -227,6 +227,7 @@ def _connection(data: dict[str, Any], root: str) -> tuple[list[Any], bool, str |
 
 class LinearConnector(Connector):
     provider = "linear"
+    label = "Linear"
     entities = ("issue", "comment", "project")
     target_pattern = re.compile(r"[A-Za-z][A-Za-z0-9]{0,9}")
     target_help = "linear:TEAM_KEY (for example linear:ENG)"

@@ -76,6 +76,7 @@ def _api_time(moment: datetime) -> str:
 
 class SentryConnector(Connector):
     provider = "sentry"
+    label = "Sentry"
     entities = ("issue", "error")
     target_pattern = re.compile(f"{_SLUG}/{_SLUG}")
     target_help = "sentry:ORG/PROJECT (for example sentry:acme/rocket)"

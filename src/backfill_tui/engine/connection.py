@@ -26,6 +26,7 @@ from ..http import (
     RateLimitExhausted,
     ResilientTransport,
     RetriesExhausted,
+    RetryNotice,
     RetryRules,
     WaitNotice,
     current_stats,
@@ -53,11 +54,13 @@ def open_client(
     credential: Credential | None,
     on_wait: Callable[[WaitNotice], None] | None = None,
     rules: RetryRules | None = None,
+    on_retry: Callable[[RetryNotice], None] | None = None,
 ) -> ApiClient:
     """The one ApiClient factory: a provider's client over ``environment``'s transport, behind
     the retrying, rate-limit-aware :class:`ResilientTransport` with the credential's auth header.
     Runs (``Engine._client``), estimates and connection checks all build theirs here.
-    ``on_wait``: told of each rate-limit wait; ``rules``: the retry bounds (default: the
+    ``on_wait``: told of each rate-limit wait; ``on_retry``: of each request tried again after
+    an error (a slow answer past the deadline, a 5xx); ``rules``: the retry bounds (default: the
     environment's, else ``RetryRules()``)."""
     base_url = environment.base_url(info)
     tokens = split_tokens(credential.value) if credential else []
@@ -73,6 +76,7 @@ def open_client(
         reserve_fraction=info.reserve_fraction,
         rules=rules if rules is not None else environment.retry_rules,
         on_wait=on_wait,
+        on_retry=on_retry,
     )
     return ApiClient(
         label=info.label, base_url=base_url, transport=transport, headers=info.extra_headers

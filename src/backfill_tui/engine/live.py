@@ -244,6 +244,8 @@ class RunProgress:
                 now,
                 f"{event.source}: {source.wait_reason}, resuming at {clock_time(event.until)}",
             )
+        elif isinstance(event, ev.RequestRetry):
+            self._log(now, f"{event.stream or event.source}: {event.line()}")
         elif isinstance(event, ev.MirrorWait):
             self._log(now, event.line())
         elif isinstance(event, ev.StreamFinished):

@@ -16,6 +16,7 @@ __all__ = [
     "PageStored",
     "ProgressEvent",
     "RateLimitWait",
+    "RequestRetry",
     "RunFinished",
     "RunStarted",
     "StreamCounters",
@@ -83,6 +84,26 @@ class RateLimitWait:
 
 
 @dataclass(frozen=True)
+class RequestRetry:
+    """A request of ``stream`` (None: the source's own lookup) is tried again after an error:
+    ``problem`` as the log words it (a slow answer past the whole-request deadline, a 5xx),
+    ``attempt`` the try now going (2 for the first retry) of at most ``attempts``. Until the
+    stream's next page or its end, a face shows it as retrying (a slow answer was retried
+    only in the log file, the live table showing "pending" for minutes: a tester's finding)."""
+
+    run_id: str
+    source: str
+    stream: str | None
+    attempt: int
+    attempts: int
+    problem: str
+
+    def line(self) -> str:
+        """The one line every face shows for it (without the stream or source)."""
+        return f"retrying after {self.problem} (try {self.attempt} of {self.attempts})"
+
+
+@dataclass(frozen=True)
 class StreamFinished:
     run_id: str
     stream: str
@@ -130,4 +151,12 @@ class MirrorWait:
         )
 
 
-ProgressEvent = RunStarted | PageStored | RateLimitWait | MirrorWait | StreamFinished | RunFinished
+ProgressEvent = (
+    RunStarted
+    | PageStored
+    | RateLimitWait
+    | RequestRetry
+    | MirrorWait
+    | StreamFinished
+    | RunFinished
+)

@@ -37,6 +37,7 @@ from ..http import (
     CallStats,
     PagingGuard,
     PagingStalled,
+    RetryNotice,
     WaitNotice,
     current_stats,
 )
@@ -278,16 +279,33 @@ class Engine:
         source = f"{provider_name}:{target}"
 
         def on_wait(notice: WaitNotice) -> None:
+            # A wait for a budget the streams share is the source's (stream None): Linear's
+            # requests and complexity points are the key's, as GitHub's quota is the token's
+            # (provider-apis.md §3.5), and every stream of the source waits for that reset.
             stats = current_stats.get()
-            stream = stats.label if isinstance(stats, LabelledStats) else None
+            own = isinstance(stats, LabelledStats) and not notice.shared
+            stream = stats.label if own and isinstance(stats, LabelledStats) else None
             self._emit(
                 ev.RateLimitWait(
                     run.id, source, stream, notice.until, notice.seconds, notice.reason
                 )
             )
 
+        def on_retry(notice: RetryNotice) -> None:
+            stats = current_stats.get()
+            stream = stats.label if isinstance(stats, LabelledStats) else None
+            self._emit(
+                ev.RequestRetry(
+                    run.id, source, stream, notice.attempt, notice.attempts, notice.problem
+                )
+            )
+
         client = open_client(
-            self.environment, info, self.environment.credential(info), on_wait=on_wait
+            self.environment,
+            info,
+            self.environment.credential(info),
+            on_wait=on_wait,
+            on_retry=on_retry,
         )
         if client.transport.tokens is not None:  # several tokens: kept for the summary
             self.token_pools[source] = client.transport.tokens

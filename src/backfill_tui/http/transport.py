@@ -7,7 +7,8 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
 - refuses any origin but the configured API's, and adds the credential only there;
 - waits when the quota is inside the reserve, or when the provider answers with a rate limit;
 - retries 5xx, dropped connections, timeouts and truncated or invalid JSON with backoff and
-  jitter, a bounded number of times;
+  jitter, a bounded number of times, telling the engine of each retry (``on_retry``) as of
+  each wait (``on_wait``);
 - gives every attempt a whole-request deadline (connect, headers and the whole body), because
   httpx's read timeout is per read: a body trickled a byte at a time never trips it;
 - keeps the reserve on every budget the provider reports (Linear has two: requests and
@@ -69,6 +70,23 @@ class WaitNotice:
     until: float
     seconds: float
     reason: str
+    #: For a budget the source's streams share (its reserve kept, every token at its reserve):
+    #: each stream of the source waits for the same reset, so it is the source's wait, not the
+    #: one stream's that came first. A rate-limit answer's own wait is its request's.
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to the engine when a request is tried again after an error: ``problem`` as the log
+    words it (a slow answer: "no complete answer within 120s, the whole-request deadline"),
+    ``attempt`` the try that comes next (2 for the first retry) of at most ``attempts``. A slow
+    answer was retried only in the log file while the live table showed the stream "pending"
+    for minutes (a fresh tester's finding)."""
+
+    attempt: int
+    attempts: int
+    problem: str
 
 
 @dataclass
@@ -104,6 +122,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         rules: RetryRules | None = None,
         on_wait: Callable[[WaitNotice], None] | None = None,
         tokens: TokenPool | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> None:
         self._inner = inner
         #: Several tokens rotated by quota (http/tokens.py); then ``auth_header`` is unused.
@@ -116,6 +135,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._reserve = reserve_fraction
         self._rules = rules or RetryRules()
         self._on_wait = on_wait
+        self._on_retry = on_retry
         #: Seconds some request of this source waited: the union of its streams' waits (README:
         #: "`waited` counts the time that passed"), at most their sum (a virtual clock jumps).
         #: ``_waiting``: (waits going, since, their sum so far, the wait told to the faces).
@@ -135,7 +155,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     def _stats(self) -> CallStats | None:
         return current_stats.get()
 
-    async def _wait(self, seconds: float, reason: str) -> None:
+    async def _wait(self, seconds: float, reason: str, *, shared: bool = False) -> None:
         """Wait ``seconds`` on the run's clock, saying why (``reason``, a plain phrase the
         faces show as "<reason>, resuming at HH:MM:SS"). The stream's :attr:`CallStats.wait_seconds`
         gains the time that passed, at most ``seconds``: a wait cut short (the run cancelled a
@@ -149,7 +169,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._waiting = (going + 1, since if going else start, summed if going else 0.0, shown)
         log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
         if self._on_wait is not None and not told:
-            self._on_wait(WaitNotice(until, seconds, reason))
+            self._on_wait(WaitNotice(until, seconds, reason, shared))
         stats = self._stats()
         try:
             await self._clock.sleep(seconds)
@@ -181,7 +201,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if quota.remaining - spend <= quota.limit * self._reserve:
                 seconds = quota.reset_at - self._clock.now()
                 if seconds > 0:
-                    await self._wait(seconds + 1, self._reserve_reason(name, quota, spend))
+                    reason = self._reserve_reason(name, quota, spend)
+                    await self._wait(seconds + 1, reason, shared=True)
                 self._forget(name)
 
     def _reserve_reason(self, name: str, quota: Quota, spend: int) -> str:
@@ -238,8 +259,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     raise RetriesExhausted(
                         f"{self._label}: gave up after {attempt} tries ({last_problem})"
                     ) from None
-                log.warning("%s: %s, retrying (%d)", self._label, last_problem, attempt)
-                await self._clock.sleep(self._backoff(attempt))
+                await self._retry(attempt, last_problem)
                 continue
 
             quota = self._policy.quota(response)
@@ -286,10 +306,17 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     raise RetriesExhausted(
                         f"{self._label}: gave up after {attempt} tries ({last_problem})"
                     )
-                log.warning("%s: %s, retrying (%d)", self._label, last_problem, attempt)
-                await self._clock.sleep(self._backoff(attempt))
+                await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body)
+
+    async def _retry(self, attempt: int, problem: str) -> None:
+        """Say the request is tried again after ``problem`` (the log and ``on_retry``), then
+        back off before try ``attempt + 1``."""
+        log.warning("%s: %s, retrying (%d)", self._label, problem, attempt)
+        if self._on_retry is not None:
+            self._on_retry(RetryNotice(attempt + 1, self._rules.max_attempts, problem))
+        await self._clock.sleep(self._backoff(attempt))
 
     async def _token_for(self, request: httpx.Request) -> PooledToken | None:
         """With a token pool: the token this attempt goes with (its header set on the
@@ -308,7 +335,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 request.headers["Authorization"] = chosen.header
                 return chosen
             count = len(self.tokens.live)
-            await self._wait(chosen + 1, f"all {count} tokens at their reserve")
+            await self._wait(chosen + 1, f"all {count} tokens at their reserve", shared=True)
 
     def _drop(self, token: PooledToken) -> bool:
         """Drop a token that answered 401, with one line naming its fingerprint; whether

@@ -191,6 +191,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         # cancelled cleanly and the terminal restored, instead of dying mid-page (signals.py).
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
+        if self.term_early:  # a SIGTERM came as Textual started (cli.app.run_app noted it)
+            self.stop_on_signal()
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Textual's, except for a widget not mounted yet: Textual styled such a widget at
@@ -205,6 +207,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
     #: The signal that ended the app, if one did ("SIGTERM"); ``app_cli`` reports it.
     stopped_by: str | None = None
+    #: A SIGTERM arrived before :meth:`on_mount` set the app's own handler (``cli.app.run_app``).
+    term_early = False
     _switch_interval = 0.005
 
     def stop_on_signal(self) -> None:
