@@ -32,7 +32,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from ..clock import Clock
@@ -243,6 +243,23 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         super().notify(
             in_app(message), title=title, severity=severity, timeout=timeout, markup=False
         )
+
+    def on_notify(self, message: Notify) -> None:
+        """A notice takes the place of one still up with the same title (its words may differ:
+        the form's "Not ready" now asks for another field) or, untitled, the same words. Each
+        ctrl+s on the export form with no DSN added one more "Not ready", and at 80x24 they
+        piled up over the form's fields and the trigger dialog (a fresh tester's finding).
+        Runs before Textual's own handler, which adds the new notice and shows them."""
+        new = message.notification
+        for old in list(self._notifications):
+            if old.title == new.title and (new.title or old.message == new.message):
+                self._unnotify(old, refresh=False)
+
+    def take_down_notices(self, title: str) -> None:
+        """Take down the notices titled ``title`` that are still up."""
+        for old in list(self._notifications):
+            if old.title == title:
+                self._unnotify(old)
 
     # -- runs ------------------------------------------------------------------------------------
 
