@@ -739,12 +739,15 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         return None
 
     async def action_quit(self) -> None:
+        if self._quitting:  # already answered: the quit waits for the batch or page going
+            return
         if not self.running and self.export_going() is None:
             self.exit()
             return
 
         def answer(quit_now: bool | None) -> None:
-            if quit_now:
+            if quit_now and not self._quitting:
+                self._quitting = True
                 self.run_worker(self._cancel_then_exit(), group="quit")
 
         from .quit import QuitScreen
@@ -761,6 +764,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: it again sends the rest): ``cli.app.app_ended`` prints it once the app has closed. The
     #: app quit at once, silently, exit 0, mid-export (a fresh tester's finding).
     quit_export_line: str | None = None
+    #: Quitting was answered "yes" and waits for what is going to stop: ctrl+q asks nothing
+    #: again and starts no second quit (a fresh tester's finding: a second quit during a slow
+    #: export batch).
+    _quitting = False
 
     async def _cancel_then_exit(self) -> None:
         session = self.session
