@@ -260,10 +260,15 @@ class DashboardScreen(ModeScreen):
         eta = progress.eta(now)
         failed = failed_text(progress)
         cancelled = cancelled_text(progress)
+        # After a retry the time is the run's in all, and this try's beside it: a retry that
+        # failed again at once left it unchanged, read as not counting the new try (a fresh
+        # tester's finding).
+        elapsed = duration(progress.elapsed(now))
+        this_try = duration(progress.stretch(now)) if progress.retried else None
         # one line at 80 columns (or wherever the long words would be cut): the same figures
         short = [
             status,
-            duration(progress.elapsed(now)),
+            elapsed if this_try is None else f"{elapsed} (try {this_try})",
             f"ETA {duration(eta)}" if progress.running else "",
             f"{t.fetched} fetched",
             f"{t.new} new",
@@ -275,7 +280,7 @@ class DashboardScreen(ModeScreen):
         ]
         parts = [
             status,
-            f"elapsed {duration(progress.elapsed(now))}",
+            f"elapsed {elapsed}" + ("" if this_try is None else f" (this try {this_try})"),
             f"ETA {duration(eta)}" if progress.running else "",
             f"{t.fetched} fetched",
             f"{t.new} new",
@@ -289,7 +294,8 @@ class DashboardScreen(ModeScreen):
         # only these); where a form is too wide, first "0 items failed" goes (it says
         # nothing), then, in the short form, the pages and the calls, then the new and
         # duplicate counts (the table has them all: a failed stream's name, at 80 columns,
-        # comes first). A line too wide even so keeps its calls and is cut at the end.
+        # comes first). A line too wide even so keeps its calls (or the failed stream's name) and
+        # is cut at the end.
         room = self.app.size.width - 2
         nothing = "0 items failed"
         pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
@@ -298,8 +304,9 @@ class DashboardScreen(ModeScreen):
         forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
         cut = len(forms) - 1  # the form shown, cut, when none fits
         forms.append(("  ", short, (nothing, pages, calls)))
-        if not failed[0].isdigit():  # a failed stream is named
+        if not failed[0].isdigit():  # a failed stream is named: kept, even cut at the end
             forms.append(("  ", short, (pages, calls, *counts)))
+            cut = len(forms) - 1
         lines = [
             joint.join(p for p in words if p and p not in drop) for joint, words, drop in forms
         ]
