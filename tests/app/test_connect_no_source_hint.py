@@ -36,8 +36,8 @@ def test_ctrl_s_with_no_source_speaks_of_the_provider_chosen(tmp_path: Path) -> 
 
             target.value = ""
             await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: _notices(app) != [said])
-            (said,) = _notices(app)
+            await wait_until(pilot, lambda: _notices(app)[-1] != said)
+            said = _notices(app)[-1]
             assert "such as linear:ENG" in said, said
 
     asyncio.run(scenario())

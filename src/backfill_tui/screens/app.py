@@ -245,14 +245,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         )
 
     def on_notify(self, message: Notify) -> None:
-        """A notice takes the place of one still up with the same title (its words may differ:
-        the form's "Not ready" now asks for another field) or, untitled, the same words. Each
-        ctrl+s on the export form with no DSN added one more "Not ready", and at 80x24 they
-        piled up over the form's fields and the trigger dialog (a fresh tester's finding).
-        Runs before Textual's own handler, which adds the new notice and shows them."""
+        """A notice takes the place of the same one still up (title, words and severity):
+        each ctrl+s on the export form with no DSN added one more "Not ready", and at 80x24
+        they piled up over the form's fields and the trigger dialog (a fresh tester's
+        finding). Different notices stay, each saying its own (two typos, two "Not a
+        source"). Runs before Textual's own handler, which adds the new notice and shows it."""
         new = message.notification
         for old in list(self._notifications):
-            if old.title == new.title and (new.title or old.message == new.message):
+            if (old.title, old.message, old.severity) == (new.title, new.message, new.severity):
                 self._unnotify(old, refresh=False)
 
     def take_down_notices(self, title: str) -> None:
