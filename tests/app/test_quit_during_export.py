@@ -17,7 +17,7 @@ import pytest
 from app_support import SIZE, make_app, populate, wait_for_exit, wait_until
 from inngest_stub import FakeInngest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Button, Input, Label
 
 from backfill_tui.cli.app import app_ended
 from backfill_tui.screens.app import BackfillApp
@@ -50,6 +50,12 @@ async def _start_export(pilot: Pilot[object], inngest: FakeInngest) -> ExportScr
     await pilot.press("y")
     await wait_until(pilot, lambda: len(inngest.requests) == 1)
     return screen
+
+
+def _stays(app: BackfillApp) -> set[str]:
+    """What the dialog's n and escape say (its active keys, as the palette lists them)."""
+    keys = app.screen.active_bindings
+    return {keys[key].binding.description for key in ("n", "escape")}
 
 
 def _question(app: BackfillApp) -> str:
@@ -109,3 +115,65 @@ def test_the_question_follows_an_export_that_ends_while_it_is_up(
 
     asyncio.run(scenario())
     assert app.return_code in (0, None)
+
+
+@pytest.mark.parametrize("keys", ["y twice", "y, ctrl+q, y"])
+def test_a_second_yes_starts_no_second_quit(
+    tmp_path: Path, inngest: FakeInngest, keys: str
+) -> None:
+    """A fresh tester's finding: "y" pressed twice quickly in the quit dialog while an export's
+    batch was slow started two quit workers. A second "y" before the dialog has gone does
+    nothing, and once quitting is under way ctrl+q does not ask again."""
+    app = _app(tmp_path)
+    inngest.gate = threading.Event()
+    quits: list[object] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _start_export(pilot, inngest)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            dialog = app.screen
+            assert isinstance(dialog, QuitScreen)
+            if keys == "y twice":  # both read before the dialog is taken down
+                dialog.action_answer(True)
+                dialog.action_answer(True)
+            else:
+                await pilot.press("y", "ctrl+q", "y")
+            for _ in range(10):
+                await pilot.pause(0.05)
+                quits.extend(w for w in app.workers if w.group == "quit" and w not in quits)
+            assert not isinstance(app.screen, QuitScreen)
+            inngest.gate.set()
+            await wait_for_exit(app)
+
+    asyncio.run(scenario())
+    assert len(quits) == 1, quits
+    assert app.return_code == 1
+
+
+def test_the_quit_dialog_during_an_export_speaks_of_the_export(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """A fresh tester's finding: during an export the dialog's keys said "Keep running" (the
+    run's wording: n and escape, in the command palette's keys); they say "Keep exporting", as
+    its button does, and "Stay" once the export has ended."""
+    app = _app(tmp_path)
+    inngest.gate = threading.Event()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _start_export(pilot, inngest)
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await pilot.pause()
+            assert _stays(app) == {"Keep exporting"}
+            assert "Keep exporting" in str(app.screen.query_one("#keep", Button).label)
+            inngest.gate.set()
+            await wait_until(pilot, lambda: "The export has ended" in _question(app))
+            await pilot.pause()
+            assert _stays(app) == {"Stay"}
+            await pilot.press("n")
+            await wait_until(pilot, lambda: not isinstance(app.screen, QuitScreen))
+
+    asyncio.run(scenario())

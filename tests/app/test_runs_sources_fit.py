@@ -62,3 +62,31 @@ def test_fit_sources_keeps_the_count_and_cuts_with_an_ellipsis() -> None:
     )
     assert fit_sources(list(SOURCES), " (simulated)", 20, whole=False) == "github:acme/rock… +3"
     assert fit_sources(["linear:ENG"], "", 5, whole=False) == "line…"
+
+
+@pytest.mark.parametrize("width", [100, 110])
+def test_from_100_columns_the_sources_show_at_least_the_provider(
+    tmp_path: Path, width: int
+) -> None:
+    """At 100 columns every column was shown and the sources had one cell: "g…" (a fresh
+    tester's finding). From 100 to 119 the days go and the start drops its year; the first
+    source shows whole, or its provider and the count."""
+    app = make_app(tmp_path)
+    populate(app, *SOURCES, workspace="demo", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(width, 30)) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            table = app.screen.query_one("#runs", DataTable)
+            line = _row_ends(app, table)
+            assert re.search(r" github\S* \+3$", line), line
+            assert table.virtual_size.width <= table.size.width, line
+            assert "started UTC" in region_text(app, table).splitlines()[0]
+
+    asyncio.run(scenario())
+
+
+def test_fit_sources_gives_the_provider_where_little_of_the_first_fits() -> None:
+    assert fit_sources(list(SOURCES), "", 12, whole=False) == "github +3"
+    assert fit_sources(list(SOURCES), "", 16, whole=False) == "github:acme/… +3"

@@ -86,8 +86,8 @@ def test_notices_at_50x15_leave_the_footer_clear(tmp_path: Path, screen_key: str
             await settle(pilot)
             await pilot.press(screen_key)
             await settle(pilot)
-            for _ in range(3):
-                app.notify("this run completed; nothing to retry", severity="warning")
+            for n in range(3):  # three different ones (the same one again replaces it)
+                app.notify(f"this run completed; nothing to retry ({n})", severity="warning")
             await wait_until(pilot, lambda: len(app.screen.query(Toast)) == 3)
             await pilot.pause()
             footer = app.screen.query_one(AppFooter).region

@@ -126,6 +126,9 @@ class RunProgress:
         #: Seconds the run went in its earlier stretches shown here (before a retry): elapsed
         #: time goes on from them (it started over at 00:00 on a retry: a tester's finding).
         self.earlier_s = 0.0
+        #: A stretch before this one was shown (a retry): the dashboard then gives this
+        #: stretch's time beside the whole (an earlier stretch may have taken under a second).
+        self.retried = False
         self.status: RunStatus = run.status
         self.streams: dict[str, StreamState] = {}
         self.sources: dict[str, SourceState] = {}
@@ -171,6 +174,7 @@ class RunProgress:
         self.version += 1
         if self.finished_at is not None:
             self.earlier_s += max(0.0, self.finished_at - self.started_at)
+            self.retried = True
         self.started_at = now
         self.finished_at = None
         self.status = RunStatus.RUNNING

@@ -32,7 +32,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from ..clock import Clock
@@ -247,6 +247,23 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         super().notify(
             in_app(message), title=title, severity=severity, timeout=timeout, markup=False
         )
+
+    def on_notify(self, message: Notify) -> None:
+        """A notice takes the place of the same one still up (title, words and severity):
+        each ctrl+s on the export form with no DSN added one more "Not ready", and at 80x24
+        they piled up over the form's fields and the trigger dialog (a fresh tester's
+        finding). Different notices stay, each saying its own (two typos, two "Not a
+        source"). Runs before Textual's own handler, which adds the new notice and shows it."""
+        new = message.notification
+        for old in list(self._notifications):
+            if (old.title, old.message, old.severity) == (new.title, new.message, new.severity):
+                self._unnotify(old, refresh=False)
+
+    def take_down_notices(self, title: str) -> None:
+        """Take down the notices titled ``title`` that are still up."""
+        for old in list(self._notifications):
+            if old.title == title:
+                self._unnotify(old)
 
     # -- runs ------------------------------------------------------------------------------------
 
@@ -726,12 +743,15 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         return None
 
     async def action_quit(self) -> None:
+        if self._quitting:  # already answered: the quit waits for the batch or page going
+            return
         if not self.running and self.export_going() is None:
             self.exit()
             return
 
         def answer(quit_now: bool | None) -> None:
-            if quit_now:
+            if quit_now and not self._quitting:
+                self._quitting = True
                 self.run_worker(self._cancel_then_exit(), group="quit")
 
         from .quit import QuitScreen
@@ -748,6 +768,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: it again sends the rest): ``cli.app.app_ended`` prints it once the app has closed. The
     #: app quit at once, silently, exit 0, mid-export (a fresh tester's finding).
     quit_export_line: str | None = None
+    #: Quitting was answered "yes" and waits for what is going to stop: ctrl+q asks nothing
+    #: again and starts no second quit (a fresh tester's finding: a second quit during a slow
+    #: export batch).
+    _quitting = False
 
     async def _cancel_then_exit(self) -> None:
         session = self.session

@@ -425,9 +425,7 @@ class ConnectScreen(ModeScreen):
         validate_workspace(workspace, name="the workspace")
         cards = self.cards()
         if not cards:
-            raise UsageError(
-                "no source yet: pick a provider, type a target such as acme/rocket, press enter"
-            )
+            raise UsageError(self._no_source_yet())
         specs = []
         for card in cards:
             spec = card.spec_with_entities()
@@ -440,6 +438,20 @@ class ConnectScreen(ModeScreen):
             depth=self.depth,
             max_items=self.max_items,
         )
+
+    def _no_source_yet(self) -> str:
+        """What to do with no source added, for the provider chosen: its example (it said
+        "such as acme/rocket" with Linear chosen, a fresh tester's finding), or, with a target
+        typed and not added, to add it (or why it is not a source)."""
+        typed = self.query_one("#target", Input).value
+        if typed.strip():
+            try:
+                spec = parse_source(self.provider_name, typed)
+            except BackfillError as exc:
+                return f"no source yet: {exc}"
+            return f"no source yet: press enter in the target field to add {spec}"
+        example = CATALOG[self.provider_name].target_help.split("(for example ")[-1].rstrip(")")
+        return f"no source yet: pick a provider, type a target such as {example}, press enter"
 
     def _request_or_notify(self) -> RunRequest | None:
         try:

@@ -70,10 +70,16 @@ def run_title(run: RunRecord, width: int) -> str:
 
 def failed_text(progress: RunProgress) -> str:
     """What failed, streams and items each named: ``4 streams failed``, ``3 items failed``,
-    ``1 stream, 2 items failed``, or ``0 items failed``. The totals line said "0 failed"
-    (items) beside four failed streams, which read as if nothing had (a tester's finding)."""
-    streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.FAILED)
-    return f"{what_failed(streams, progress.totals().failed) or '0 items'} failed"
+    ``0 items failed``, and one stream by its key: ``github:acme/rocket/release failed``,
+    ``github:acme/rocket/release, 2 items failed``. The totals line said "0 failed" (items)
+    beside four failed streams, which read as if nothing had (a tester's finding); "1 stream
+    failed" left the reader to find which in a table that at 80x24 may not show its row (a
+    fresh tester's finding)."""
+    failed = [key for key, s in progress.streams.items() if s.status == StreamStatus.FAILED]
+    items = progress.totals().failed
+    if len(failed) == 1:
+        return f"{', '.join(p for p in (clean(failed[0]), what_failed(0, items)) if p)} failed"
+    return f"{what_failed(len(failed), items) or '0 items'} failed"
 
 
 def cancelled_text(progress: RunProgress) -> str:
@@ -254,10 +260,15 @@ class DashboardScreen(ModeScreen):
         eta = progress.eta(now)
         failed = failed_text(progress)
         cancelled = cancelled_text(progress)
+        # After a retry the time is the run's in all, and this try's beside it: a retry that
+        # failed again at once left it unchanged, read as not counting the new try (a fresh
+        # tester's finding).
+        elapsed = duration(progress.elapsed(now))
+        this_try = duration(progress.stretch(now)) if progress.retried else None
         # one line at 80 columns (or wherever the long words would be cut): the same figures
         short = [
             status,
-            duration(progress.elapsed(now)),
+            elapsed if this_try is None else f"{elapsed} (try {this_try})",
             f"ETA {duration(eta)}" if progress.running else "",
             f"{t.fetched} fetched",
             f"{t.new} new",
@@ -269,7 +280,7 @@ class DashboardScreen(ModeScreen):
         ]
         parts = [
             status,
-            f"elapsed {duration(progress.elapsed(now))}",
+            f"elapsed {elapsed}" + ("" if this_try is None else f" (this try {this_try})"),
             f"ETA {duration(eta)}" if progress.running else "",
             f"{t.fetched} fetched",
             f"{t.new} new",
@@ -281,18 +292,25 @@ class DashboardScreen(ModeScreen):
         ]
         # The first form that fits: the long words, then the short ones (below 100 columns
         # only these); where a form is too wide, first "0 items failed" goes (it says
-        # nothing), then, in the short form, the pages and the calls (the table has them). A
-        # line too wide even so keeps its calls and is cut at the end.
+        # nothing), then, in the short form, the pages and the calls, then the new and
+        # duplicate counts (the table has them all: a failed stream's name, at 80 columns,
+        # comes first). A line too wide even so keeps its calls (or the failed stream's name) and
+        # is cut at the end.
         room = self.app.size.width - 2
         nothing = "0 items failed"
         pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
+        counts = (f"{t.new} new", f"{t.duplicates} dup")
         forms = [] if self.compact else [(" · ", parts, ()), (" · ", parts, (nothing,))]
         forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
+        cut = len(forms) - 1  # the form shown, cut, when none fits
+        forms.append(("  ", short, (nothing, pages, calls)))
+        if not failed[0].isdigit():  # a failed stream is named: kept, even cut at the end
+            forms.append(("  ", short, (pages, calls, *counts)))
+            cut = len(forms) - 1
         lines = [
             joint.join(p for p in words if p and p not in drop) for joint, words, drop in forms
         ]
-        lines.append("  ".join(p for p in short if p and p not in (nothing, pages, calls)))
-        text = next((line for line in lines if len(line) <= room), lines[-2])
+        text = next((line for line in lines if len(line) <= room), lines[cut])
         if text != self._overall:
             # One line of fixed width: new figures (the elapsed time ticking) need a repaint,
             # not a layout of the whole screen four times a second.

@@ -657,6 +657,9 @@ class ExportScreen(ModeScreen):
                 severity="warning",
             )
             return
+        # The form's "Not ready" is about the form: over the dialog it covered its fields at
+        # 80x24 (a fresh tester's finding).
+        self.backfill.take_down_notices("Not ready")
         # The event key as `trigger` takes it when the form has none: INNGEST_EVENT_KEY.
         key, key_from = self.query_one("#event-key", Input).value.strip(), "the export form"
         if not key:

@@ -78,7 +78,7 @@ SECTION_KEYS: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "In a dialog": (
         ("A question", "backfill_tui.screens.confirm", "ConfirmScreen"),
-        ("Quit while a run is going?", "backfill_tui.screens.quit", "QuitScreen"),
+        ("Quit while a run or an export is going?", "backfill_tui.screens.quit", "QuitScreen"),
         ("A path to type", "backfill_tui.screens.path_prompt", "PathPromptScreen"),
         ("This help", "backfill_tui.screens.help", "HelpScreen"),
     ),
@@ -97,7 +97,10 @@ def binding_keys(node: type[DOMNode]) -> list[tuple[str, str]]:
         names = "/".join(f"`{KEY_NAMES.get(k.strip(), k.strip())}`" for k in binding.key.split(","))
         description = binding.description or binding.action
         same = next((i for i, (_, d) in enumerate(keys) if d == description), None)
-        if same is None:
+        alike = next((i for i, (k, _) in enumerate(keys) if k == names), None)
+        if same is None and alike is not None:  # one key named by what is going (quit.py)
+            keys[alike] = (names, f"{keys[alike][1]} / {description}")
+        elif same is None:
             keys.append((names, description))
         else:  # two bindings, one action ("q" and "escape" both close)
             keys[same] = (f"{keys[same][0]}/{names}", description)

@@ -110,6 +110,10 @@ class AppHost(Protocol):
 
     def action_help(self) -> None: ...
 
+    def take_down_notices(self, title: str) -> None:
+        """Take down the notices titled ``title`` that are still up."""
+        ...
+
 
 class _InApp(Protocol):
     @property

@@ -5,7 +5,7 @@ still asking about a running backfill after the run had ended)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -40,11 +40,21 @@ def question(run_id: str | None, mirror: str | Path | None) -> str:
     return QUESTION.replace("`backfill-tui resume`", f"`{command}`")
 
 
+#: What the button that stays says, by what is going (its label without the key).
+STAYS = ("Keep running", "Keep exporting", "Stay")
+
+
 class QuitScreen(ModalScreen[bool]):
+    #: n and escape stay, their footer label following what is going (it said "Keep running"
+    #: during an export: a fresh tester's finding); ``check_action`` shows the one that applies.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Quit"),
-        Binding("n,escape", "answer(False)", "Keep running"),
+        *(Binding("n,escape", f"stay({n})", label) for n, label in enumerate(STAYS)),
     ]
+
+    #: Answered (the first y, n or button): a second key before the dialog has gone does
+    #: nothing (a second y started a second quit: a fresh tester's finding).
+    _answered = False
 
     #: How the run ended, once the app said so (``run_ended``).
     _ended: str | None = None
@@ -100,6 +110,13 @@ class QuitScreen(ModalScreen[bool]):
             self.query_one("#quit-text", Label).update(text)
         if keep != shown[1]:
             self.query_one("#keep", Button).label = keep
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Of the staying keys' bindings, only the one for what is going (:data:`STAYS`)."""
+        if action == "stay":
+            return self._shown[1].startswith(STAYS[cast(int, parameters[0])])
+        return True
 
     def run_ended(self, status: str) -> None:
         """The run ended while the question was up: say so (it no longer asks about a running
@@ -109,7 +126,12 @@ class QuitScreen(ModalScreen[bool]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "quit")
+        self.action_answer(event.button.id == "quit")
+
+    def action_stay(self, _which: int) -> None:
+        self.action_answer(False)
 
     def action_answer(self, quit_now: bool) -> None:
-        self.dismiss(quit_now)
+        if not self._answered:
+            self._answered = True
+            self.dismiss(quit_now)

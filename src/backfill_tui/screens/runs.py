@@ -74,6 +74,11 @@ COLUMNS = (
     "sources",
 )
 NARROW_COLUMNS = ("run", "status", "streams", "new", "dup", "failed", "sources")
+#: From 100 to 119 columns: all but the days, the start without its year (``06-01 12:00``,
+#: headed "started UTC"): with every column the sources had one cell at 100 ("g…", a fresh
+#: tester's finding).
+MEDIUM_BELOW = 120
+MEDIUM_COLUMNS = tuple(name for name in COLUMNS if name != "days")
 #: Below 60 columns: the run, its status and what it stored new (F3 opens the rest). At 50x15
 #: the narrow columns were wider than the table, the last scrolled off and the scrollbar's
 #: thumb a stray glyph mid-screen (a tester's finding).
@@ -84,7 +89,8 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
     """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
     how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
     cut with "…" where at least a few of its cells fit; where even the first and its count do
-    not, the first is cut with "…" and the count kept ("github:acme/rock… +3")."""
+    not, the first is cut with "…" and the count kept ("github:acme/rock… +3"), or, where
+    that would keep little past the provider, the provider and the count ("github +3")."""
     if not sources:
         return note.strip()
     more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
@@ -96,6 +102,9 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
         left = room - cell_len(short)
         return short + (set_cell_size(note, left - 1) + "…" if note and left >= 5 else "")
     first = max(room - cell_len(more) - 1, 1)
+    provider = sources[0].split(":")[0]
+    if more and first < len(provider) + 4 and cell_len(provider + more) <= room:
+        return provider + more  # "github +3", not "github:a… +3"
     return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
 
 
@@ -155,18 +164,27 @@ class RunsScreen(ModeScreen):
         self._columns = self._columns_for_width()
         table.clear(columns=True)
         for name in self._columns:
-            table.add_column(
-                "started" if self._narrow and name == "started (UTC)" else name, key=name
-            )
+            table.add_column(self._label(name), key=name)
+
+    def _label(self, name: str) -> str:
+        return "started UTC" if name == "started (UTC)" and self._medium else name
+
+    @property
+    def _medium(self) -> bool:
+        return self._columns == MEDIUM_COLUMNS
 
     def _columns_for_width(self) -> tuple[str, ...]:
         width = self.app.size.width
-        return TINY_COLUMNS if width < TINY_BELOW else NARROW_COLUMNS if self._narrow else COLUMNS
+        if width < TINY_BELOW:
+            return TINY_COLUMNS
+        if self._narrow:
+            return NARROW_COLUMNS
+        return MEDIUM_COLUMNS if width < MEDIUM_BELOW else COLUMNS
 
     def on_resize(self) -> None:
         if self.is_mounted:
             narrow = self.app.size.width < NARROW_BELOW
-            if narrow != self._narrow or (narrow and self._columns_for_width() != self._columns):
+            if narrow != self._narrow or self._columns_for_width() != self._columns:
                 self._add_columns()
             self.reload()
 
@@ -224,7 +242,9 @@ class RunsScreen(ModeScreen):
             style = {RunStatus.COMPLETED: "", RunStatus.RUNNING: "bold"}.get(line.status, "italic")
             cells = {
                 "run": Text(f"{run.id} A" if run.id == self.marked else run.id),
-                "started (UTC)": Text(run.started_at[:16].replace("T", " ")),
+                "started (UTC)": Text(
+                    run.started_at[5 if self._medium else 0 : 16].replace("T", " ")
+                ),
                 "workspace": Text(clean(run.workspace)),
                 "days": Text(str(run.depth_days), justify="right"),
                 "status": Text(line.status, style=style),
@@ -278,7 +298,7 @@ class RunsScreen(ModeScreen):
         for name in self._columns:
             if name == "sources":
                 continue
-            label = "started" if self._narrow and name == "started (UTC)" else name
+            label = self._label(name)
             widest = max([len(label), *(cell_len(cells[name].plain) for cells in rows)])
             taken += widest + 2 * table.cell_padding
         return width - taken - 2 * table.cell_padding
