@@ -48,7 +48,7 @@ from ..store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
 from . import progress as ev
 from . import resync
-from .collector import collecting_less
+from .collector import collecting_less, handing_off_sooner
 from .connection import open_client
 from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
 from .pages import kept_notes, within_cap
@@ -227,8 +227,9 @@ class Engine:
         status = RunStatus.CANCELLED
         self._stopped, self._said, self._failed_streams = None, set(), set()
         stopped: BackfillError | None = None
-        # The WAL checkpointed once, not every few pages; the garbage collector run less often.
-        with self.mirror.run_writes(), collecting_less():
+        # The WAL checkpointed once, not every few pages; the garbage collector run less often;
+        # the GIL handed between the loop and the writer thread sooner (engine/collector.py).
+        with self.mirror.run_writes(), collecting_less(), handing_off_sooner():
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="mirror-writer")
             watch = _LockWatch(self, run.id)
             try:
