@@ -124,3 +124,25 @@ def test_a_sigterm_as_the_app_starts_quits_it_saying_nothing_was_started(tmp_pat
         "lost\n"
     ), done.stderr[-400:]
     assert done.returncode == 1
+
+
+def test_a_ctrl_c_after_the_run_is_stored_and_before_it_is_driven_says_how_to_resume_it(
+    tmp_path: Path,
+) -> None:
+    """The run planned in the mirror, its display not yet loaded (a fresh tester's SIGTERM
+    0.36 s in): the one line names the run to resume, which a resume then completes."""
+    db = tmp_path / "m.db"
+    run = ("run", "github:acme/rocket", "--simulate", "--workspace", "d", "--days", "7")
+    done = _start_interrupted(
+        "backfill_tui.cli.display", *run, "--db", str(db), env=dict(os.environ)
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("backfill-tui: cancelled; nothing more was written; to continue it: ")
+    assert done.returncode == 1
+    resume = last.split("to continue it: ", 1)[1].split()
+    assert resume[:2] == ["backfill-tui", "resume"] and "--db" in resume
+    again = subprocess.run(
+        [BIN, *resume[1:], "--quiet"], capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr

@@ -116,7 +116,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if stop is None or not stop.begun:  # nothing read or written yet (a report loading)
             sys.stderr.write(INTERRUPTED_AT_START)  # as a Ctrl-C while starting (a tester's
             return EXIT_INTERRUPTED  # finding: "cancelled", 1, for a read-only `report`)
-        sys.stderr.write(f"{APP}: cancelled; nothing more was written\n")
+        how = f" ({stop.signal_name})" if stop.signal_name else ""
+        # a run planned and not yet driven: the one line still says how to go on (a fresh
+        # tester's finding: a SIGTERM 0.36 s in left no run id and no resume command)
+        then = f"; {stop.then}" if stop.then else ""
+        sys.stderr.write(f"{APP}: cancelled{how}; nothing more was written{then}\n")
         return EXIT_INCOMPLETE
     except BackfillError as exc:
         sys.stderr.write(error_line(str(exc)))

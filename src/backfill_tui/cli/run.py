@@ -138,8 +138,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         except (BackfillError, KeyboardInterrupt):  # refused by the plan (an entity no source
             discard = made  # has, no token) or a Ctrl-C before it was stored: no file
             raise
-        begun()  # the run is stored: a Ctrl-C from here on cancels it (cli._main)
         flag = db_flag(getattr(args, "db", None))
+        # the run is stored: a Ctrl-C from here on cancels it, and says how to go on (cli._main)
+        begun(then=f"to continue it: {suggest(f'resume {run.id}', getattr(args, 'db', None))}")
         if recorder is None:
             return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
         engine.subscribe(recorder.observe)  # the run's end goes into the recording

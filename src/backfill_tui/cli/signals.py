@@ -240,11 +240,15 @@ def stop_on_signals() -> Iterator[Stop]:
             watch.close()
 
 
-def begun() -> None:
+def begun(then: str | None = None) -> None:
     """Note that the command has begun changing something (:attr:`Stop.begun` of the block the
-    command runs in, if any): a run planned or started."""
+    command runs in, if any): a run planned or started. ``then``: what to do to go on (``to
+    continue it: backfill-tui resume ID``), said by a stop that lands before the run's own
+    handling does (``cli._main``)."""
     if _current is not None:
         _current.begun = True
+        if then is not None:
+            _current.then = then
 
 
 def stop_asked() -> bool:
