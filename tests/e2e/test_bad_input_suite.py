@@ -375,6 +375,25 @@ CASES: list[Case] = [
         setup=env(GITHUB_TOKEN="ghp_" + "a" * 36),
     ),
     Case("bad-simulator-setting", RUN + DB, ("faults",), setup=env(BACKFILL_SIM="faults=lots")),
+    # a fresh tester's three: a latency no run outlives, an option given twice, a nameless one
+    Case(
+        "simulator-latency-past-a-minute",
+        RUN + DB,
+        ("latency", "0 to 60"),
+        setup=env(BACKFILL_SIM="latency=1e9"),
+    ),
+    Case(
+        "simulator-option-twice",
+        RUN + DB,
+        ("trickle", "twice"),
+        setup=env(BACKFILL_SIM="trickle=3,trickle=4"),
+    ),
+    Case(
+        "simulator-option-without-a-name",
+        RUN + DB,
+        ("no name", "NAME=VALUE"),
+        setup=env(BACKFILL_SIM="="),
+    ),
     Case(
         "bad-base-url",
         ("run", "github:acme/rocket", "--workspace", "demo", *DB),
