@@ -443,21 +443,37 @@ class ConnectScreen(ModeScreen):
         """What to do with no source added, for the provider chosen: its example (it said
         "such as acme/rocket" with Linear chosen, a fresh tester's finding), or, with a target
         typed and not added, to add it (or why it is not a source)."""
-        typed = self.query_one("#target", Input).value
-        if typed.strip():
-            try:
-                spec = parse_source(self.provider_name, typed)
-            except BackfillError as exc:
-                return f"no source yet: {exc}"
-            return f"no source yet: press enter in the target field to add {spec}"
+        typed = self._typed_not_added(start_without="")
+        if typed is not None:
+            return f"no source yet: {typed}"
         example = CATALOG[self.provider_name].target_help.split("(for example ")[-1].rstrip(")")
         return f"no source yet: pick a provider, type a target such as {example}, press enter"
+
+    def _typed_not_added(self, start_without: str) -> str | None:
+        """The target field's text when it is not among the sources, as one line saying what
+        to do (``github:acme/other is typed but not added: press enter to add it``, or why it
+        is not a source) followed by ``start_without``; None when the field is empty or holds
+        a source already added. ctrl+s started without it and left it in the field (a fresh
+        tester's finding)."""
+        typed = self.query_one("#target", Input).value
+        if not typed.strip():
+            return None
+        try:
+            spec = parse_source(self.provider_name, typed)
+        except BackfillError as exc:
+            return f"{exc}; fix it{start_without}"
+        if any(card.spec == spec for card in self.cards()):
+            return None
+        return f"{spec} is typed but not added: press enter to add it{start_without}"
 
     def _request_or_notify(self) -> RunRequest | None:
         try:
             return self.build_request()
         except BackfillError as exc:
             self.notify(in_app(str(exc)), title="Not ready", severity="error")
+            target = self.query_one("#target", Input)
+            if target.value.strip() and not self.cards() and str(exc) == self._no_source_yet():
+                target.focus()  # a target typed and not added: the field to act on, as at Start
             return None
 
     # -- test, estimate, start -------------------------------------------------------------------
@@ -628,6 +644,11 @@ class ConnectScreen(ModeScreen):
     def action_start(self) -> None:
         request = self._request_or_notify()
         if request is None:
+            return
+        typed = self._typed_not_added(start_without=", or clear the field to start without it")
+        if typed is not None:  # not started without it (the no-source case says it the same way)
+            self.notify(typed, title="Not ready", severity="error")
+            self.query_one("#target", Input).focus()
             return
         self.post_message(StartRequested(request))
         record_to = self.query_one("#record-to", Input).value.strip()
