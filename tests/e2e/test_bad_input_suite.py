@@ -375,18 +375,12 @@ CASES: list[Case] = [
         setup=env(GITHUB_TOKEN="ghp_" + "a" * 36),
     ),
     Case("bad-simulator-setting", RUN + DB, ("faults",), setup=env(BACKFILL_SIM="faults=lots")),
-    # a fresh tester's three: a latency no run outlives, an option given twice, a nameless one
+    # a fresh tester's: a latency no run outlives, an option with no name
     Case(
         "simulator-latency-past-a-minute",
         RUN + DB,
         ("latency", "0 to 60"),
         setup=env(BACKFILL_SIM="latency=1e9"),
-    ),
-    Case(
-        "simulator-option-twice",
-        RUN + DB,
-        ("trickle", "twice"),
-        setup=env(BACKFILL_SIM="trickle=3,trickle=4"),
     ),
     Case(
         "simulator-option-without-a-name",

@@ -221,8 +221,6 @@ class SimulatorConfig:
                 raise ValueError(f"unknown simulator option {named}; accepted: {accepted}")
             if not sep:
                 raise ValueError(f"simulator option '{key}' needs a value: {key}=VALUE")
-            if key in values:  # trickle=3,trickle=4 silently took the last (a tester's finding)
-                raise ValueError(f"simulator option '{key}' is given twice; keep one {key}=VALUE")
             values[key] = _convert(key, value)
             typed[key] = value
         try:
