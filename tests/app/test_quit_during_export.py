@@ -52,6 +52,14 @@ async def _start_export(pilot: Pilot[object], inngest: FakeInngest) -> ExportScr
     return screen
 
 
+async def _ask_to_quit(pilot: Pilot[object], inngest: FakeInngest) -> ExportScreen:
+    """An export sending its first batch (:func:`_start_export`), then ctrl+q: the quit dialog."""
+    screen = await _start_export(pilot, inngest)
+    await pilot.press("ctrl+q")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, QuitScreen))
+    return screen
+
+
 def _stays(app: BackfillApp) -> set[str]:
     """What the dialog's n and escape say (its active keys, as the palette lists them)."""
     keys = app.screen.active_bindings
@@ -70,9 +78,7 @@ def test_quitting_during_an_export_asks_then_says_how_many_were_sent(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _start_export(pilot, inngest)
-            await pilot.press("ctrl+q")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await _ask_to_quit(pilot, inngest)
             assert app.is_running
             question = _question(app)
             assert "An export to Inngest" in question and "0 of 306 sent so far" in question
@@ -101,9 +107,7 @@ def test_the_question_follows_an_export_that_ends_while_it_is_up(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await _start_export(pilot, inngest)
-            await pilot.press("ctrl+q")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            screen = await _ask_to_quit(pilot, inngest)
             inngest.gate.set()
             await wait_until(pilot, lambda: not screen.exporting)
             await wait_until(pilot, lambda: "The export has ended" in _question(app))
@@ -130,9 +134,7 @@ def test_a_second_yes_starts_no_second_quit(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _start_export(pilot, inngest)
-            await pilot.press("ctrl+q")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await _ask_to_quit(pilot, inngest)
             dialog = app.screen
             assert isinstance(dialog, QuitScreen)
             if keys == "y twice":  # both read before the dialog is taken down
@@ -163,9 +165,7 @@ def test_the_quit_dialog_during_an_export_speaks_of_the_export(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _start_export(pilot, inngest)
-            await pilot.press("ctrl+q")
-            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await _ask_to_quit(pilot, inngest)
             await pilot.pause()
             assert _stays(app) == {"Keep exporting"}
             assert "Keep exporting" in str(app.screen.query_one("#keep", Button).label)

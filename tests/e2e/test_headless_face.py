@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -303,6 +304,16 @@ def test_the_summary_fits_an_80_column_terminal_and_pipes_keep_the_long_form(
     assert " fetched " in text and "workspace w" in text
 
 
+def _summary_on_a_terminal(summary: dict[str, Any], width: int) -> list[str]:
+    """The summary's lines as the command prints them on a terminal ``width`` columns wide:
+    each line as it is, the terminal wrapping it (soft wrap)."""
+    terminal = Console(
+        file=io.StringIO(), width=width, force_terminal=True, color_system=None, soft_wrap=True
+    )
+    print_summary(terminal, summary)
+    return terminal.file.getvalue().splitlines()  # type: ignore[attr-defined,no-any-return]
+
+
 @pytest.mark.parametrize("width", [50, 60, 72])
 def test_the_summary_on_a_narrow_terminal_breaks_between_items_not_inside_words(
     tmp_path: Path,
@@ -320,11 +331,7 @@ def test_the_summary_on_a_narrow_terminal_breaks_between_items_not_inside_words(
         "w", "--simulate", "--days", "30", "--json", "--db", str(tmp_path / "m.db"),
     )  # fmt: skip
     assert result.code == 1, result.err
-    terminal = Console(  # as the command's: lines as they are, the terminal wraps them
-        file=io.StringIO(), width=width, force_terminal=True, color_system=None, soft_wrap=True
-    )
-    print_summary(terminal, result.summary)
-    lines = terminal.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    lines = _summary_on_a_terminal(result.summary, width)
     assert max(len(line) for line in lines) <= width, lines
     words = {word for line in lines for word in line.replace("·", " ").split()}
     budgets = result.summary["sources"][1]["rate_limit_budgets"]["complexity"]
@@ -355,11 +362,7 @@ def test_the_summary_never_breaks_a_url_or_path_inside_it(
         "--db", str(tmp_path / "m.db"),
     )  # fmt: skip
     assert result.code == 1, result.err
-    terminal = Console(  # as the command's: lines as they are, the terminal wraps them
-        file=io.StringIO(), width=width, force_terminal=True, color_system=None, soft_wrap=True
-    )
-    print_summary(terminal, result.summary)
-    lines = terminal.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    lines = _summary_on_a_terminal(result.summary, width)
     path = "/elsewhere/deep/and/deeper/still/more/sentry/api/0/organizations/acme/issues/"
     assert path in result.summary["sources"][0]["error"]
     assert any(path in line.split() for line in lines), lines  # whole, on one line
