@@ -1,4 +1,5 @@
-"""Showing provider text literally: in a terminal (:func:`clean`) and in Markdown (:func:`markdown`).
+"""Showing provider text literally: in a terminal (:func:`clean`) and in Markdown (:func:`markdown`);
+and a line folded to a terminal's width between words (:func:`fold_words`).
 
 Provider text (titles, bodies, error messages, names) is shown by the app, the headless display
 and the Markdown report. Everywhere it goes through this module once:
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "escaped", "ljust_cells", "markdown", "visible"]
+__all__ = ["clean", "escaped", "fold_words", "ljust_cells", "markdown", "visible"]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -93,3 +94,25 @@ def ljust_cells(text: str, width: int) -> str:
             continue
         cells += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return text + " " * max(0, width - cells)
+
+
+def fold_words(text: str, width: int, first: str = "", more: str = "  ") -> list[str]:
+    """``text`` folded into lines of at most ``width`` characters between words, the first line
+    after ``first``, the later ones after ``more``; never inside a word or at a hyphen. A word
+    longer than a line (a URL, a path) keeps a line of its own, unindented where its indent
+    would take it past the width (longer still, the terminal's wrap keeps it one line to
+    copy). A terminal's own wrap broke words in two ("complexit" / "y", "…/sentry/ap" /
+    "i/0/…": testers' findings). ``[first]`` for a text with no words."""
+    import textwrap
+
+    return [  # a long word's line that its indent takes past the width goes unindented
+        line if len(line) <= width else line.lstrip()
+        for line in textwrap.wrap(
+            text,
+            width,
+            initial_indent=first,
+            subsequent_indent=more,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
+    ] or [first]

@@ -12,14 +12,13 @@ import os
 import re
 import shutil
 import sys
-import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, UsageError
 from ..terms import APP, db_flag, default_db, did_you_mean, suggest
-from ..textsafe import escaped
+from ..textsafe import escaped, fold_words
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -131,11 +130,7 @@ def for_stderr(line: str) -> str:
         terminal = False
     if not terminal:
         return f"{line}\n"
-    width = max(20, shutil.get_terminal_size().columns)
-    folded = textwrap.wrap(
-        line, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
-    )
-    return "\n".join(folded or [line]) + "\n"
+    return "\n".join(fold_words(line, max(20, shutil.get_terminal_size().columns))) + "\n"
 
 
 def db_arg(text: str) -> Path:

@@ -4,13 +4,12 @@ script): on a terminal every line fits its width, broken between items; piped, t
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 from rich.console import Console
 
 from ..terms import plural
-from ..textsafe import clean
+from ..textsafe import clean, fold_words
 
 
 class PipeConsole(Console):
@@ -56,17 +55,7 @@ def fold_items(items: list[str], width: int | None, indent: int, sep: str = " ")
     out: list[str] = []
     for i, text in enumerate(lines):
         first = head if i == 0 else more
-        out += [  # a long word's line that its indent takes past the width goes unindented
-            wrapped if len(wrapped) <= width else wrapped.lstrip()
-            for wrapped in textwrap.wrap(
-                text,
-                width,
-                initial_indent=first,
-                subsequent_indent=more,
-                break_on_hyphens=False,
-                break_long_words=False,
-            )
-        ] or [first]
+        out += fold_words(text, width, first, more)
     return out
 
 
