@@ -34,7 +34,11 @@ def test_pagedown_sent_with_ctrl_p_moves_down_the_palette_list(tmp_path: Path) -
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             burst(app, ["ctrl+p", "pagedown"])
-            await _left_until(app, lambda: CommandPalette.is_open(app))
+            # Open, then composed: the palette screen is pushed before its list is mounted (a
+            # loaded CI machine queried in between: NoMatches).
+            await _left_until(
+                app, lambda: CommandPalette.is_open(app) and app.screen.query(CommandList)
+            )
             commands = app.screen.query_one(CommandList)
             await _left_until(app, lambda: (commands.highlighted or 0) > 0)
             assert app.is_running
