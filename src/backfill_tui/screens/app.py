@@ -265,6 +265,15 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             if old.title == title:
                 self._unnotify(old)
 
+    def _take_down_run_end(self, run_id: str) -> None:
+        """Take down the notices of how ``run_id`` ended (``run ID failed: ...``, "Run
+        stopped"): retrying it starts it again, and they stayed up over the dashboard saying
+        it had failed while it ran (a fresh tester's finding)."""
+        ended = f"run {run_id} "
+        for old in list(self._notifications):
+            if old.title == "Run stopped" or (not old.title and old.message.startswith(ended)):
+                self._unnotify(old)
+
     # -- runs ------------------------------------------------------------------------------------
 
     def totals_for(self, request: RunRequest) -> dict[str, int] | None:
@@ -631,6 +640,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if environment is not session.engine.environment:
             session.engine = Engine(self.mirror, environment)
             session.engine.subscribe(session.buffer)
+        self._take_down_run_end(record.id)
         if unrecorded := unrecorded_resume_line(record):  # its recording was sealed at the stop
             self.notify(unrecorded, title="Not recorded", severity="warning", timeout=10)
         self.start_session(resumed=True)
