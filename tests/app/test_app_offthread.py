@@ -83,7 +83,9 @@ def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(
             assert run_id is not None and app.session is not None
             session = app.session
             assert _runs_where_asked(session.background, run_process)
-            await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
+            await wait_until(  # a page stored
+                pilot, lambda: app.mirror.count_run_observations(run_id) > 0, timeout=60
+            )
             assert isinstance(app.screen, DashboardScreen)
             await pilot.press("c")
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
@@ -123,7 +125,9 @@ def test_quit_mid_run_cancels_it_then_exits(
             assert run_id is not None and app.session is not None
             session = app.session
             assert _runs_where_asked(session.background, run_process)
-            await wait_until(pilot, lambda: session.buffer.received >= 2, timeout=60)
+            await wait_until(  # a page stored
+                pilot, lambda: app.mirror.count_run_observations(run_id) > 0, timeout=60
+            )
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             await pilot.press("y")

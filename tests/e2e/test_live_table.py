@@ -6,6 +6,7 @@ mid-run ("backfill · 3s") after it."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pty
 import re
@@ -23,6 +24,7 @@ from support import run_cli, simulated_engine
 
 from backfill_tui.cli.display import HeadlessDisplay
 from backfill_tui.engine import progress as ev
+from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.http import RetryRules
 from backfill_tui.terms import StreamCounters
 
@@ -296,3 +298,35 @@ def _frame_of(out: StringIO) -> list[str]:
     shown = screen(out.getvalue())
     last = max(i for i, line in enumerate(shown) if line.startswith("backfill ·"))
     return shown[last:]
+
+
+def test_a_stream_whose_first_answer_is_on_its_way_shows_running_not_pending(
+    tmp_path: Path,
+) -> None:
+    """A tester's finding: the live table said "pending" for every stream while the first
+    requests were in flight (for as long as a slow answer took), though each had begun. Both
+    faces' rows (the CLI's table, the app's ``RunProgress``) say running from the stream's
+    start; read here just before each stream's first page is folded in."""
+    from backfill_tui.engine.live import RunProgress
+    from backfill_tui.terms import StreamStatus
+
+    sim = simulated_engine(tmp_path / "m.db", "clock=virtual")
+    display, _ = _display()
+    run = sim.engine.plan(RunRequest("w", (SourceSpec.parse("github:acme/rocket"),), depth=30))
+    progress = RunProgress(run, sim.mirror.streams(run.id), 0.0)
+    before_first_page: dict[str, tuple[str, str]] = {}
+
+    def watch(event: ev.ProgressEvent) -> None:  # subscribed first: sees each event first
+        if isinstance(event, ev.PageStored) and event.stream not in before_first_page:
+            before_first_page[event.stream] = (
+                display.rows[event.stream]["status"],
+                progress.streams[event.stream].status,
+            )
+
+    sim.engine.subscribe(watch)
+    with display:
+        sim.engine.subscribe(display)
+        sim.engine.subscribe(lambda event: progress.apply(event, 0.0))
+        assert asyncio.run(sim.engine.run(run.id)) == "completed"
+    assert len(before_first_page) == 4, before_first_page
+    assert set(before_first_page.values()) == {(StreamStatus.RUNNING, StreamStatus.RUNNING)}

@@ -247,6 +247,10 @@ class HeadlessDisplay:
             self._line(
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
             )
+        elif isinstance(event, ev.StreamStarted):
+            row = self.rows.setdefault(event.stream, {"counters": StreamCounters(), "error": None})
+            if row.get("status", StreamStatus.PENDING) == StreamStatus.PENDING:
+                row["status"] = StreamStatus.RUNNING
         elif isinstance(event, ev.PageStored):
             row = self.rows.setdefault(event.stream, {"error": None})
             row.update(status=StreamStatus.RUNNING, counters=event.counters)

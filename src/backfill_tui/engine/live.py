@@ -234,6 +234,10 @@ class RunProgress:
                 now,
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
             )
+        elif isinstance(event, ev.StreamStarted):
+            stream = self._stream(event.stream)
+            if stream.status == StreamStatus.PENDING:
+                stream.status = StreamStatus.RUNNING
         elif isinstance(event, ev.PageStored):
             stream = self._stream(event.stream)
             stream.status, stream.counters = StreamStatus.RUNNING, event.counters

@@ -21,6 +21,7 @@ __all__ = [
     "RunStarted",
     "StreamCounters",
     "StreamFinished",
+    "StreamStarted",
     "TokenLeft",
 ]
 
@@ -81,6 +82,16 @@ class RateLimitWait:
     until: float  # epoch seconds on the run's clock
     seconds: float
     reason: str
+
+
+@dataclass(frozen=True)
+class StreamStarted:
+    """``stream`` began: its first request (or its source's lookup) is on its way. A face shows
+    it running from here, as the mirror does, not pending until its first page is stored (the
+    live table said "pending" while a slow first answer was in flight: a tester's finding)."""
+
+    run_id: str
+    stream: str
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,7 @@ class MirrorWait:
 
 ProgressEvent = (
     RunStarted
+    | StreamStarted
     | PageStored
     | RateLimitWait
     | RequestRetry

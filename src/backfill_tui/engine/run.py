@@ -641,6 +641,7 @@ class Engine:
         # Every provider's pages pass here: a pointer that does not move ends the stream.
         guard, cursor = PagingGuard(record.key, record.cursor), record.cursor
         self.mirror.set_stream_status(record.id, StreamStatus.RUNNING)
+        self._emit(ev.StreamStarted(run.id, record.key))
         try:
             unchanged = await resync.unchanged(self.mirror, run, record, client)
             if unchanged is not None:  # a 304: nothing new since the run that covered it
