@@ -1,4 +1,5 @@
-"""Browsing the mirror: full-text search (FTS5, kept in step by triggers), filters, daily counts."""
+"""Browsing the mirror: full-text search (FTS5: rows indexed by the transaction that stores them,
+deletes and updates followed by triggers), filters, daily counts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backfill_tui.models import SourceEvent
-from backfill_tui.store import Mirror, RunRecord
+from backfill_tui.store import Mirror, PageWrite, RunRecord, StreamRecord
 from backfill_tui.store.browse import fts_query
+from backfill_tui.store.schema import SCHEMA_VERSION
 
 
 def _event(
@@ -117,6 +119,48 @@ def test_the_index_follows_deletes_and_existing_rows(tmp_path: Path) -> None:
         "[Issue Opened] Engine two"
     ]
     # FTS5's own check raises if the index disagrees with the table.
+    mirror.conn.execute(
+        "INSERT INTO observations_fts (observations_fts) VALUES ('integrity-check')"
+    )
+
+
+def _page(stream: StreamRecord, *events: SourceEvent) -> PageWrite:
+    return PageWrite(stream, "ws", list(events), [], fetched=len(events), cursor="c", done=False,
+                     capped_at=None, api_calls=1, wait_s=0.0)  # fmt: skip
+
+
+def test_a_mirror_indexed_by_the_old_trigger_is_upgraded_without_a_row_twice(
+    tmp_path: Path,
+) -> None:
+    # A mirror of before migration 0013: its rows were indexed by an AFTER INSERT trigger.
+    mirror = _mirror(tmp_path, _event(1, "[Issue Opened] Engine old"))
+    mirror.close()
+    conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
+    conn.execute(
+        "CREATE TRIGGER observations_ai AFTER INSERT ON observations BEGIN "
+        "INSERT INTO observations_fts (rowid, title, content) "
+        "VALUES (new.id, new.title, new.content); END"
+    )
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0013_search_index_by_transaction'")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.close()
+
+    mirror = Mirror.open(tmp_path / "m.db")  # upgraded: the trigger goes
+    stream = mirror.streams("r1")[0]
+    pages = [  # one transaction of two pages; #2 twice: stored once, indexed once
+        _page(stream, _event(2, "[Issue Opened] Engine new")),
+        _page(stream, _event(2, "[Issue Opened] Engine new"), _event(3, "Other")),
+    ]
+    assert [r.new for r in mirror.commit_pages(pages)] == [1, 1]
+    found = mirror.search_observations("ws", "engine")
+    assert sorted(o.title for o in found) == [
+        "[Issue Opened] Engine new",
+        "[Issue Opened] Engine old",
+    ]
+    indexed = mirror.conn.execute(
+        "SELECT count(*) FROM observations_fts WHERE observations_fts MATCH 'engine OR other'"
+    ).fetchone()[0]
+    assert indexed == 3  # every row once: not missed, not added by a trigger as well
     mirror.conn.execute(
         "INSERT INTO observations_fts (observations_fts) VALUES ('integrity-check')"
     )

@@ -75,12 +75,28 @@ RUN_CACHE_KIB = 8_000
 _ROWS_PER_STATEMENT = 500
 
 
+def _index_for_search(conn: sqlite3.Connection, before: int) -> None:
+    """Inside a transaction: add its new observations (every id past ``before``, the largest
+    id when it began) to ``observations_fts``, in one statement.
+
+    New rows take ids past the largest (``INTEGER PRIMARY KEY`` without AUTOINCREMENT: SQLite's
+    rowid rule, https://sqlite.org/autoinc.html), so those ids are exactly this transaction's
+    rows. One statement instead of an AFTER INSERT trigger run per row (migration 0013): the
+    trigger took about a third of a run's SQLite time (bench/pipeline.py).
+    """
+    conn.execute(
+        "INSERT INTO observations_fts (rowid, title, content) "
+        "SELECT id, title, content FROM observations WHERE id > ?",
+        (before,),
+    )
+
+
 @lru_cache(maxsize=16)
 def _insert_rows(count: int) -> str:
     """``_INSERT`` for ``count`` rows in one statement (``VALUES (...), (...), ...``).
 
     A page's rows go to SQLite as one statement, so the writer thread runs the whole insert
-    (indexes, the FTS trigger) with the GIL released once per page: ``executemany`` releases it
+    (indexes, the search index) with the GIL released once per page: ``executemany`` releases it
     around every row and then waits for the event loop's thread to give it back each time.
     """
     one = f"({', '.join('?' for _ in ROW_COLUMNS)}, 'backfill')"
@@ -767,7 +783,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         at = now_iso()
         built = [(page, self._rows(page, at)) for page in pages]
         with self.transaction() as conn:
-            return [self._store_page(conn, page, rows, at) for page, rows in built]
+            before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM observations").fetchone()[0]
+            results = [self._store_page(conn, page, rows, at) for page, rows in built]
+            if any(result.new for result in results):
+                _index_for_search(conn, before)
+            return results
 
     @staticmethod
     def _rows(page: PageWrite, at: str) -> list[tuple[Any, ...]]:
