@@ -1,5 +1,6 @@
 """A connection test fails fast offline (issue 12 item 5): one try, "cannot reach HOST", no six
-backed-off retries. The network is an httpx MockTransport that fails as an offline machine does."""
+backed-off retries. The network is an httpx MockTransport that fails as an offline machine does.
+A provider's passing trouble (a 503) is asked once more, and said as such, not as a failure."""
 
 from __future__ import annotations
 
@@ -54,3 +55,47 @@ def test_a_rate_limit_is_said_as_such_not_as_a_failure() -> None:
     assert report.access == "rate limited right now (a run waits it out; test again in a moment)"
     assert "failed" not in report.access and "after 0 waits" not in report.access
     assert clock.now() == 1_780_000_000.0  # it did not wait
+
+
+class _FailingFirst(httpx.AsyncBaseTransport):
+    """The simulator behind ``fails`` answers of 503 (a provider's passing trouble)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, fails: int) -> None:
+        self.inner, self.fails, self.calls = inner, fails, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        if self.fails:
+            self.fails -= 1
+            return httpx.Response(503, json={"message": "Service Unavailable"})
+        return await self.inner.handle_async_request(request)
+
+
+def _flaky(fails: int) -> tuple[Environment, _FailingFirst]:
+    from backfill_tui.simulator import Simulator, SimulatorConfig
+
+    clock = VirtualClock(start=1_780_000_000.0)
+    simulator = Simulator(SimulatorConfig.from_env_string(""), clock)
+    transport = _FailingFirst(simulator.transport, fails)
+    env = {"GITHUB_TOKEN": "ghp_" + "x" * 36}
+    return Environment(clock=clock, env=env, transport=transport), transport
+
+
+def test_a_passing_server_error_is_asked_again_once() -> None:
+    """One 503 then the answer: the source is found (a tester saw "access failed: GitHub: gave
+    up after 1 tries (server error 503)" on a source a run then synced)."""
+    environment, transport = _flaky(fails=1)
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert transport.calls == 2
+    assert report.ok and report.access == "granted" and report.target == "found: acme/rocket"
+
+
+def test_a_server_error_twice_is_not_called_a_failure_of_the_source() -> None:
+    environment, transport = _flaky(fails=5)
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert transport.calls == 2  # once more, not six backed-off tries
+    assert report.outcome == "unknown" and not report.ok
+    assert report.access == (
+        "api.github.com: server error 503 on both tries (often passing: a run retries it; "
+        "test again)"
+    )

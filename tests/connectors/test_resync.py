@@ -129,6 +129,32 @@ def test_the_cli_takes_full(
         assert narrowed.fetchone()[0] == 1
 
 
+def test_a_rerun_with_other_timing_resyncs_but_another_world_does_not(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Latency, faults and rate limits change how the simulator answers, not what it holds: a
+    re-run with more latency is a re-sync (a tester's re-run fetched everything again); another
+    seed is another history, so it is fetched whole."""
+    db = tmp_path / "m.db"
+    args = ["run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--entities",
+            "release", "--quiet", "--db", str(db)]  # fmt: skip
+
+    def narrowed_after(settings: str) -> int:
+        monkeypatch.setenv("BACKFILL_SIM", settings)
+        assert run_cli(capsys, *args).code == 0
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM streams WHERE fetch_since IS NOT NULL AND run_id ="
+                " (SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1)"
+            ).fetchone()
+        return int(row[0])
+
+    assert narrowed_after(f"anchor={anchor},latency=0.01,faults=0") == 0  # the first run
+    assert narrowed_after(f"latency=0.02,anchor={anchor},rate_limit_every=3") == 1
+    assert narrowed_after(f"anchor={anchor},seed=7") == 0  # another world: fetched whole
+    assert narrowed_after(f"anchor={anchor},seed=7,latency=0.01") == 1
+
+
 def test_a_wider_window_than_the_earlier_run_fetches_it_whole(
     engine: SimulatedEngine, tmp_path: Path
 ) -> None:

@@ -43,7 +43,13 @@ Outcome = CheckOutcome
 
 #: A connection test tries once: a person is waiting for it, and a DNS failure or refused
 #: connection will not mend itself in the seconds six backed-off retries take (a run retries).
+#: A provider's own passing trouble (a 5xx, a cut-off body) is asked once more after
+#: ``CHECK_SECOND_TRY_S``: one 503 read "access failed: gave up after 1 tries" on a source a run
+#: then synced (a fresh tester's finding).
 CHECK_RULES = RetryRules(max_attempts=1, max_limit_waits=0)
+CHECK_SECOND_TRY_S = 0.5
+#: What ``RetriesExhausted`` names when the provider, not the way to it, was in trouble.
+_PASSING = ("server error", "truncated or invalid JSON")
 #: The most a connection test waits for its answer, in seconds.
 CHECK_TIMEOUT = 10.0
 
@@ -143,7 +149,13 @@ async def check_source(
     host = httpx.URL(environment.base_url(info)).host
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):
-            await connector.prepare()
+            try:
+                await connector.prepare()
+            except RetriesExhausted as exc:
+                if not _problem(exc).startswith(_PASSING):
+                    raise
+                await environment.clock.sleep(CHECK_SECOND_TRY_S)
+                await connector.prepare()
     except TimeoutError:
         access, found, outcome = (
             f"no answer from {host} in {CHECK_TIMEOUT:.0f} s",
@@ -151,12 +163,19 @@ async def check_source(
             CheckOutcome.FAILED,
         )
     except RetriesExhausted as exc:
-        problem = str(exc).rpartition("(")[2].rstrip(")") or _safe(exc)
+        problem = _problem(exc) or _safe(exc)
+        found, outcome = "not checked", CheckOutcome.FAILED
         if "could not connect" in problem or "timed out" in problem:
             access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
+        elif problem.startswith(_PASSING):
+            # The provider's own trouble, not the token's or the target's: often passing, and
+            # a run retries it (six tries, backed off), so not a failure of the source.
+            access = (
+                f"{host}: {problem} on both tries (often passing: a run retries it; test again)"
+            )
+            outcome = CheckOutcome.UNKNOWN
         else:
             access = f"failed: {_safe(exc)}"
-        found, outcome = "not checked", CheckOutcome.FAILED
     except AuthenticationFailed as exc:
         token, access, found, outcome = (
             f"rejected: {_safe(exc)}",
@@ -191,6 +210,12 @@ async def check_source(
         quota.remaining if quota else None,
         quota.limit if quota else None,
     )
+
+
+def _problem(exc: RetriesExhausted) -> str:
+    """The last problem a ``RetriesExhausted`` names: ``server error 503`` of
+    ``GitHub: gave up after 1 try (server error 503)``."""
+    return str(exc).rpartition("(")[2].rstrip(")")
 
 
 def _safe(exc: Exception) -> str:

@@ -55,6 +55,30 @@ def public_settings(text: str | None) -> str | None:
     return config.to_env_string(secrets=False, order=SimulatorConfig.option_names(text))
 
 
+def world_settings(text: str | None) -> str | None:
+    """The part of a stored ``BACKFILL_SIM`` string that decides what the simulated providers
+    hold (``simulator.config.WORLD_OPTIONS``: seed, anchor, scale, clock, repeat_cursor), as
+    ``key=value`` pairs in that order, defaults left out; ``None`` for a live run (``None``),
+    and the text itself when it cannot be read (it then matches only itself). Two simulated runs
+    with equal world settings saw the same history, whatever their latency, faults or limits.
+    """
+    if text is None:
+        return None
+    from ..simulator.config import WORLD_OPTIONS, SimulatorConfig
+
+    try:
+        config = SimulatorConfig.from_env_string(text)
+    except (ValueError, TypeError):
+        return text
+    default = SimulatorConfig()
+    parts = []
+    for name in WORLD_OPTIONS:
+        value = getattr(config, name)
+        if value != getattr(default, name):
+            parts.append(f"{name}={value}")
+    return ",".join(parts)
+
+
 def left_out_settings(text: str | None) -> str | None:
     """The names of the secret options ``text`` (a ``BACKFILL_SIM`` string) gives, which
     :func:`public_settings` leaves out (``"token"``), comma-separated; None when none."""

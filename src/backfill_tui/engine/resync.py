@@ -31,6 +31,7 @@ from ..http import ApiClient, ApiError
 from ..store import Mirror, RunRecord, StreamRecord
 from ..store.resync import LOOKUP, Coverage
 from ..terms import UNCHANGED
+from .environment import world_settings
 
 
 def covering(
@@ -47,10 +48,12 @@ def covering(
 ) -> Coverage | None:
     """The gap rule above for one stream: the earlier completed, uncapped run (not
     ``before_run``) that covered its window from ``since`` (ISO 8601 UTC) in the same kind of
-    environment, or None, also when its connector reads its whole window every time (for now).
+    environment (live, or a simulator holding the same history: ``world_settings``; latency,
+    faults and limits aside), or None, also when its connector reads its whole window every time (for now).
     Used by :func:`plan_gaps` for a planned run and by ``estimate.resync_starts`` before one."""
     if not provider(provider_name).connector.narrows:
         return None
+    world = world_settings(simulator)
     return mirror.covering_run(
         workspace,
         provider_name,
@@ -59,7 +62,7 @@ def covering(
         since=since,
         before_run=before_run,
         simulate=simulate,
-        simulator=simulator,
+        same_settings=lambda stored: world_settings(stored) == world,
     )
 
 

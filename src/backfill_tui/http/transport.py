@@ -257,7 +257,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
                     raise RetriesExhausted(
-                        f"{self._label}: gave up after {attempt} tries ({last_problem})"
+                        f"{self._label}: gave up after {plural(attempt, 'try', 'tries')} ({last_problem})"
                     ) from None
                 await self._retry(attempt, last_problem)
                 continue
@@ -304,7 +304,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
                     raise RetriesExhausted(
-                        f"{self._label}: gave up after {attempt} tries ({last_problem})"
+                        f"{self._label}: gave up after {plural(attempt, 'try', 'tries')} ({last_problem})"
                     )
                 await self._retry(attempt, last_problem)
                 continue

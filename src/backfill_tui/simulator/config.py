@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["SECRET_OPTIONS", "SimulatorConfig"]
+__all__ = ["SECRET_OPTIONS", "WORLD_OPTIONS", "SimulatorConfig"]
 
 _ACCEPTED: dict[str, str] = {
     "seed": "an integer",
@@ -51,6 +51,12 @@ MAX_LATENCY_S = 60.0
 
 #: Options whose value is a credential: never stored, shown or echoed in a message.
 SECRET_OPTIONS = frozenset({"token"})
+#: The options that decide what the simulated providers hold (which items, their times and
+#: contents, which pages exist); the others only decide how they answer (latency, faults, rate
+#: limits and quotas, tokens, slow bodies, header forms, where a log goes). Two runs whose
+#: world options agree saw the same history, so the later one may re-sync from the earlier
+#: (engine/resync.py): a re-run with more latency fetched everything again (a tester's finding).
+WORLD_OPTIONS = ("seed", "anchor", "scale", "clock", "repeat_cursor")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
 _TOKEN_MARKERS = ("ghp_", "_pat_", "lin_", "sntr", "gho_", "ghs_")

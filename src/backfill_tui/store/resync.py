@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -62,23 +62,25 @@ class ResyncRecords:
         since: str,
         before_run: str,
         simulate: bool,
-        simulator: str | None,
+        same_settings: Callable[[str | None], bool],
     ) -> Coverage | None:
         """The latest earlier run (not ``before_run``) of ``workspace`` whose stream
         ``provider:target/entity`` completed uncapped with a window starting at or before
         ``since`` (ISO 8601 UTC), made in the same kind of environment (live, or the simulator
-        with the same settings; never a replay); ``None`` when there is none."""
-        row = self.conn.execute(
-            "SELECT r.id, r.started_at FROM streams s JOIN runs r ON r.id = s.run_id"
+        with settings ``same_settings`` accepts, given the run's stored ``simulator`` text;
+        never a replay); ``None`` when there is none."""
+        rows = self.conn.execute(
+            "SELECT r.id, r.started_at, r.simulator FROM streams s JOIN runs r ON r.id = s.run_id"
             " WHERE r.workspace_id = ? AND s.provider = ? AND s.target = ? AND s.entity = ?"
             " AND s.status = 'completed' AND s.capped = 0 AND r.since <= ? AND r.id != ?"
-            " AND r.simulate = ? AND COALESCE(r.simulator, '') = ?"
-            " AND r.recording_sha256 IS NULL"
-            " ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1",
-            (workspace, provider, target, entity, since, before_run, int(simulate),
-             simulator or ""),
-        ).fetchone()  # fmt: skip
-        return Coverage(row[0], row[1]) if row else None
+            " AND r.simulate = ? AND r.recording_sha256 IS NULL"
+            " ORDER BY r.started_at DESC, r.rowid DESC",
+            (workspace, provider, target, entity, since, before_run, int(simulate)),
+        )  # fmt: skip
+        for run_id, started_at, simulator in rows:
+            if same_settings(simulator):
+                return Coverage(run_id, started_at)
+        return None
 
     def set_fetch_since(self, stream_id: int, since: str, covered_by: str) -> None:
         """Narrow a stream to what is newer than ``since``, the start of run ``covered_by``."""
