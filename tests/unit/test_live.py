@@ -87,10 +87,13 @@ def test_eta_after_a_resume_counts_only_what_this_stretch_fetched() -> None:
     progress.apply(_page(KEYS[1], 100), 1010.0)
     progress.apply(ev.RunFinished("r", "cancelled"), 1010.0)
     progress.begin(5000.0)  # resumed much later: 300 of 600 already fetched
-    assert progress.eta(5000.0) is None  # no rate yet, not "00:00"
-    progress.apply(_page(KEYS[0], 230), 5010.0)  # 30 items in 10 s this stretch
-    eta = progress.eta(5010.0)
-    assert eta is not None and abs(eta - 270 / 3.0) < 1e-6  # 270 left at 3 a second
+    assert progress.eta(5000.0) is None  # no pace yet, not "00:00"
+    progress.apply(_page(KEYS[0], 230, calls=2), 5010.0)  # its 2nd page, 10 s into the stretch
+    assert progress.eta(5010.0) == 2 * 10.0  # push, no page of this stretch yet, at its source's
+    progress.apply(_page(KEYS[1], 150, calls=2), 5020.0)
+    # Each stream's pace is this stretch's (one page in 20 s), not its pages over all time:
+    # issue has 170 left at 115 a page (2 pages), push 50 at 75 a page (1 page).
+    assert progress.eta(5020.0) == 2 * 20.0
 
 
 def test_elapsed_goes_on_from_the_stretch_shown_before_a_retry() -> None:
@@ -103,9 +106,34 @@ def test_elapsed_goes_on_from_the_stretch_shown_before_a_retry() -> None:
     progress.begin(5000.0)  # retried much later
     progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 5000.0)
     assert progress.elapsed(5003.0) == 49.0  # 46 before, 3 now; not the gap between
-    progress.apply(_page(KEYS[0], 230), 5010.0)
-    eta = progress.eta(5010.0)  # the rate is this stretch's: 30 items in 10 s
-    assert eta is not None and abs(eta - (600 - 230) / 3.0) < 1e-6
+    progress.apply(_page(KEYS[0], 230, calls=2), 5010.0)
+    progress.apply(_page(KEYS[1], 100), 5010.0)
+    # The pace is this stretch's (a page in 10 s): issue's 170 left are 2 pages of 115.
+    assert progress.eta(5010.0) == 2 * 10.0
+
+
+def test_eta_is_the_longest_chain_of_pages_left() -> None:
+    """Streams fetch side by side, page after page: the run ends with its slowest chain. A rate
+    of items for the whole run said 17:12 at 00:06 of a 25 s run while slow first pages were in
+    flight, then 00:00 while one stream's long chain went on (a tester's finding)."""
+    run = RunRecord("r", "ws", ["github:acme/rocket", "sentry:acme/rocket"], 30, "s", None, 1000)
+    streams = [
+        StreamRecord(1, "r", "github", "acme/rocket", "issue"),
+        StreamRecord(2, "r", "github", "acme/rocket", "push"),
+        StreamRecord(3, "r", "sentry", "acme/rocket", "error"),
+    ]
+    issue, push, error = (s.key for s in streams)
+    progress = RunProgress(run, streams, 1000.0, {issue: 800, push: 300, error: 200})
+    progress.apply(ev.RunStarted("r", "ws", "since", (issue, push, error)), 1000.0)
+    progress.apply(_page(push, 100), 1006.0)  # issue's and Sentry's first pages are on their way
+    assert progress.eta(1006.0) is None  # Sentry has no pace yet; not 1,200 items at 100 in 6 s
+    progress.apply(_page(error, 100), 1006.0)
+    # issue goes at its source's pace (100 a page, 6 s): 8 pages. Items over the rate: 30 s.
+    assert progress.eta(1006.0) == 8 * 6.0
+    progress.apply(_page(issue, 300, calls=3), 1018.0)
+    progress.apply(_page(push, 300, calls=3), 1018.0)  # push has all it expects
+    progress.apply(_page(error, 200, calls=2), 1018.0)
+    assert progress.eta(1018.0) == 5 * 6.0  # issue's chain alone; the rate said 15 s
 
 
 def test_eta_past_the_estimate_is_unknown_not_zero() -> None:

@@ -12,6 +12,7 @@ lines it words are one model, read together by the dashboard and kept in step by
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,6 +56,9 @@ class StreamState:
     capped: bool = False
     #: A plain line about an ordinary state (an empty repository): shown, not a failure.
     note: str | None = None
+    #: Pages it had stored when this stretch of the run began (the ETA's pace counts only
+    #: this stretch's pages).
+    pages_at_start: int = 0
 
     @property
     def finished(self) -> bool:
@@ -151,7 +155,7 @@ class RunProgress:
                 record.key
             )
 
-        self.fetched_at_start = self.totals().fetched
+        self._start_stretch()
         span = stored_span(run)
         if span is not None:  # a finished run: its own duration, not time since it was opened
             self.started_at, self.finished_at = span
@@ -178,7 +182,12 @@ class RunProgress:
         self.started_at = now
         self.finished_at = None
         self.status = RunStatus.RUNNING
+        self._start_stretch()
+
+    def _start_stretch(self) -> None:
         self.fetched_at_start = self.totals().fetched
+        for stream in self.streams.values():
+            stream.pages_at_start = stream.counters.pages
 
     def settle(self, run: RunRecord) -> None:
         """``run`` (as the mirror holds it) has ended: a replayed run's elapsed time becomes its
@@ -354,22 +363,57 @@ class RunProgress:
         return total
 
     def eta(self, now: float) -> float | None:
-        """Seconds left, from the rate so far against the estimate (at least the longest wait
-        in progress); None when unknown."""
+        """Seconds left: the longest chain of pages still to fetch, each at its stream's pace so
+        far, and at least the longest wait in progress; None when unknown.
+
+        Streams fetch side by side, each page after the last, so the run ends with its slowest
+        chain: per unfinished stream, the pages its estimate leaves (at the items per page it
+        has seen) times the seconds per page it took in this stretch (its source's, while its
+        own first page is on its way). A rate of items for the whole run said 17:12 at 00:06 of
+        a 25 s run, while slow first pages were in flight, then ran out early, while one
+        stream's long chain went on (a tester's finding). Unknown while a stream with items
+        left has no pace, its own or its source's, or once the run is past its estimate (not
+        "00:00")."""
         if not self.running:
             return None
         expected = self.expected()
-        done = sum(s.counters.fetched for s in self.streams.values())
-        fetched_now = done - self.fetched_at_start  # this stretch only (a resume)
         elapsed = self.stretch(now)
-        if expected is None or fetched_now <= 0 or elapsed <= 0 or expected <= done:
-            return None  # unknown, or past the estimate while still going: not "00:00"
+        if expected is None or elapsed <= 0 or expected <= self.totals().fetched:
+            return None
+        paced: dict[str, tuple[float, float]] = {}  # stream -> (items a page, seconds a page)
+        for key, stream in self.streams.items():
+            pages_now = stream.counters.pages - stream.pages_at_start
+            if pages_now > 0 and stream.counters.fetched > 0:
+                per_page = stream.counters.fetched / stream.counters.pages
+                paced[key] = (per_page, elapsed / pages_now)
+        longest = 0.0
+        for key, stream in self.streams.items():
+            left = (stream.total or 0) - stream.counters.fetched
+            if stream.finished or left <= 0:
+                continue
+            pace = paced.get(key) or self._source_pace(key, paced)
+            if pace is None:
+                return None  # neither it nor its source has a page of this stretch yet
+            per_page, seconds = pace
+            longest = max(longest, math.ceil(left / per_page) * seconds)
         waits = [
             s.wait_until - now
             for s in self.sources.values()
             if s.wait_until is not None and s.wait_until > now
         ]
-        return max(0.0, (expected - done) * elapsed / fetched_now, *waits)
+        return max([longest, *waits])
+
+    def _source_pace(
+        self, key: str, paced: Mapping[str, tuple[float, float]]
+    ) -> tuple[float, float] | None:
+        """A stream with no page of this stretch yet goes at its source's pace (the same host
+        and page size): the largest page and the mean seconds a page of its source's streams
+        that have one; None when none has."""
+        source = source_of(key)
+        kin = [pace for other, pace in paced.items() if source_of(other) == source]
+        if not kin:
+            return None
+        return max(p for p, _ in kin), sum(s for _, s in kin) / len(kin)
 
 
 class EventBuffer:
