@@ -60,3 +60,35 @@ def test_ctrl_s_with_a_target_typed_and_not_added_does_not_start(tmp_path: Path)
             assert [f"{s.provider}:{s.target}" for s in started.sources] == list(DEMO.sources)
 
     asyncio.run(scenario())
+
+
+def test_test_and_estimate_say_a_target_typed_and_not_added(tmp_path: Path) -> None:
+    """ctrl+t and ctrl+e went on with the sources added and said nothing of the one typed (a
+    fresh tester's finding): they go on, and say it was left out and how to add it."""
+    app = make_app(tmp_path, demo=DEMO)
+    seen = Recorder()
+
+    def left_out() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "Not added"]
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True, message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            screen = await connect_screen(pilot)
+            target = screen.query_one("#target", Input)
+            target.focus()
+            await pilot.press(*"acme/other")
+            screen.query_one("#start").focus()
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: left_out())
+            (said,) = left_out()
+            assert said.startswith("github:acme/other is typed but not added: press enter"), said
+            assert "testing the sources added without it" in said, said
+            estimates = len(seen.of(EstimateReady))
+            await pilot.press("ctrl+e")
+            await wait_until(pilot, lambda: len(left_out()) > 1)
+            assert "estimating the sources added without it" in left_out()[-1]
+            await wait_until(pilot, lambda: len(seen.of(EstimateReady)) > estimates)
+            assert target.value == "acme/other"  # left for the user to add or clear
+
+    asyncio.run(scenario())

@@ -478,10 +478,19 @@ class ConnectScreen(ModeScreen):
 
     # -- test, estimate, start -------------------------------------------------------------------
 
+    def _say_left_out(self, doing: str) -> None:
+        """A target typed and not added beside the sources added: said, not silently left out
+        of a test or an estimate (ctrl+t and ctrl+e went on without it, as ctrl+s once did: a
+        fresh tester's finding). They go on with the sources added; ctrl+s still refuses."""
+        typed = self._typed_not_added(start_without=f" ({doing} the sources added without it)")
+        if typed is not None:
+            self.notify(in_app(typed), title="Not added", severity="warning")
+
     @on(Button.Pressed, "#test")
     def action_test_connections(self) -> None:
         if self._request_or_notify() is None:  # the same checks as estimate and start
             return
+        self._say_left_out("testing")
         self._check(self.cards())
 
     @work(exclusive=True, group="check", exit_on_error=False)
@@ -510,6 +519,7 @@ class ConnectScreen(ModeScreen):
     def action_estimate(self) -> None:
         request = self._request_or_notify()
         if request is not None:
+            self._say_left_out("estimating")
             self._estimate_count += 1
             self._waits.clear()
             self._show_waiting()
