@@ -5,6 +5,7 @@ Also the lookup overlapping the first pages (item 2), seen in the simulator's re
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +44,6 @@ def _streams(db: Path, run_id: str) -> dict[str, tuple[str, int, int, int, str |
 
 def _full(engine: SimulatedEngine, source: str) -> str:
     request = RunRequest("demo", (SourceSpec.parse(source),), depth=30, full=True)
-    import asyncio
-
     run = engine.engine.plan(request)
     asyncio.run(engine.engine.run(run.id))
     return run.id
@@ -197,3 +196,23 @@ def test_a_moved_repository_is_followed_when_the_lookup_overlaps(
     assert {s[0] for s in streams.values()} == {"completed"}
     assert all("renamed or moved" in (s[4] or "") for s in streams.values())
     assert sum(s[2] for s in streams.values()) > 0
+
+
+def test_resuming_a_source_that_does_not_exist_asks_its_lookup_alone(
+    engine: SimulatedEngine,
+) -> None:
+    """Every stream of github:acme/nope failed with a 404 (a cause to mend): a resume asks the
+    repository once, and the 404 fails them all again, instead of the lookup and each stream's
+    first page side by side (a tester's resume spent 5 calls again for a known 404)."""
+    sim = engine.simulator
+    run_id = engine.run("github:acme/nope")
+    first = sim.requests[:]
+    assert len(first) == 5 and {r.status for r in first} == {404}  # lookup + 4 first pages
+    streams = engine.mirror.streams(run_id)
+    assert all(s.status == "failed" and s.mend for s in streams)
+
+    asyncio.run(engine.engine.run(run_id))
+
+    again = sim.requests[len(first) :]
+    assert [(r.status, r.url.rsplit("/", 2)[-2:]) for r in again] == [(404, ["acme", "nope"])]
+    assert all(s.status == "failed" and s.mend for s in engine.mirror.streams(run_id))

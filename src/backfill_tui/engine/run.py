@@ -325,8 +325,14 @@ class Engine:
         connector: Connector = info.connector(target, client, cutoff)
         connector.started_at = datetime.fromisoformat(run.started_at)
         resync.before_lookup(self.mirror, run, connector, streams)
+        # A source whose every stream failed for a cause that does not pass by itself (a
+        # rejected token, a source that does not exist: StreamRecord.mend) asks its lookup alone
+        # first when resumed: if the cause stands, one call fails them all. Overlapped, a resume
+        # of github:acme/nope spent the lookup and every stream's first page again (a tester's
+        # finding); mended (a new token, access granted), it goes on after one round trip.
+        overlap = connector.overlaps_lookup and not all(s.mend for s in streams)
         try:
-            if connector.overlaps_lookup:  # the lookup's round trip overlaps the first pages
+            if overlap:  # the lookup's round trip overlaps the first pages
                 await self._overlapped(run, connector, client, streams)
                 return
             error = await self._lookup(run, connector, streams)
