@@ -63,8 +63,6 @@ def cmd_runs(args: argparse.Namespace) -> int:
         else:
             total = mirror.count_runs()
             listing: list[str] = []  # written at once: `| head -1` then finds it all written
-            if total > len(rows):
-                listing.append(f"newest {len(rows)} of {total} runs (--limit N for more)\n")
             for line, r in zip(lines, rows, strict=True):
                 what = what_failed(line.streams_failed, line.failed)
                 failed = f"  failed {what}" if what else ""
@@ -77,6 +75,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}{failed}  {' '.join(r['sources'])}{sim}\n"
                 )
             sys.stdout.write("".join(listing))
+            if total > len(rows):  # on stderr: stdout holds the runs only, newest first
+                # (`runs | head -1 | cut -d' ' -f1`, the newest run's id, gave "newest" once a
+                # mirror held more runs than the list: a fresh tester's finding)
+                sys.stderr.write(f"note: newest {len(rows)} of {total} runs (--limit N for more)\n")
         hint = "" if args.json else demo_mirror_hint(args)
         if hint:
             sys.stderr.write(f"note: {hint}\n")
