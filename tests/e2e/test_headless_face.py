@@ -180,6 +180,26 @@ def test_one_page_is_singular_in_the_lines_and_the_summary(
     assert " 1 pages" not in text.getvalue()
 
 
+def test_a_note_every_stream_carries_is_said_once_for_the_source(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A moved repository's note was printed under each of its four streams (a fresh tester's
+    finding): said once, under the source; a note of one stream (an empty repository's push)
+    stays under that stream."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    moved = "repository acme/old-rocket was renamed or moved to acme/rocket"
+    result = simulated_run(capsys, tmp_path / "m.db", source="github:acme/old-rocket")
+    assert result.code == 0, result.err
+    assert result.out.count(moved) == 1, result.out
+    lines = result.out.splitlines()
+    (at,) = [i for i, line in enumerate(lines) if moved in line]
+    assert lines[at - 1].startswith("  github:acme/old-rocket completed"), result.out
+    assert lines[at].startswith("    note: "), result.out
+    empty = simulated_run(capsys, tmp_path / "m.db", source="github:acme/empty")
+    assert empty.out.count("is empty: it has no commits yet") == 1, empty.out
+    assert "\n      note: repository acme/empty is empty" in empty.out, empty.out
+
+
 @pytest.mark.slow
 def test_ctrl_c_prints_the_resume_hint(tmp_path: Path) -> None:
     import os

@@ -125,6 +125,12 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         if "complexity" in budgets:  # Linear: both budgets are paced; show both
             shown = [f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()]
             emit([f"budgets left: {shown[0]}", *shown[1:]], 4, " · ")
+        # A note every stream carries alike (a moved repository) is said once, for the source:
+        # it was printed under each of four streams (a fresh tester's finding).
+        notes = {s.get("note") for s in source["streams"]}
+        shared = notes.pop() if len(notes) == 1 and len(source["streams"]) > 1 else None
+        if shared:
+            emit([f"note: {clean(shared)}"], 4)
         key = f"{source['source']}:{source['target']}"
         for row in summary.get("tokens", {}).get(key, []):  # several tokens: each, by fingerprint
             left = "" if row["remaining"] is None else f", {row['remaining']}/{row['limit']} left"
@@ -155,5 +161,5 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
                 )
             if line:
                 emit([line], 4)
-            if s.get("note"):
+            if s.get("note") and not shared:
                 emit([f"note: {clean(s['note'])}"], 6)
