@@ -216,3 +216,21 @@ def test_resuming_a_source_that_does_not_exist_asks_its_lookup_alone(
     again = sim.requests[len(first) :]
     assert [(r.status, r.url.rsplit("/", 2)[-2:]) for r in again] == [(404, ["acme", "nope"])]
     assert all(s.status == "failed" and s.mend for s in engine.mirror.streams(run_id))
+
+
+def test_a_planned_run_stopped_before_it_started_is_stored_cancelled(
+    engine: SimulatedEngine,
+) -> None:
+    """A Ctrl-C or SIGTERM between plan and run left it "running" under a process that was
+    gone, which `runs` shows as interrupted, while the command said "cancelled" (a fresh
+    tester's finding). A run that started keeps the end it stored."""
+    planned = engine.engine.plan(RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),)))
+    assert engine.engine.cancel_unstarted(planned.id)
+    run = engine.mirror.get_run(planned.id)
+    assert run is not None and run.status == "cancelled" and run.finished_at is not None
+    assert {s.status for s in engine.mirror.streams(planned.id)} == {"cancelled"}
+    assert not engine.engine.cancel_unstarted(planned.id)  # once
+
+    ran = engine.run("github:acme/rocket")
+    assert not engine.engine.cancel_unstarted(ran)
+    assert {s.status for s in engine.mirror.streams(ran)} == {"completed"}

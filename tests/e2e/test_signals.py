@@ -410,3 +410,15 @@ def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(
         f"cancelled (SIGTERM): what was stored is kept; to continue it: "
         f"backfill-tui resume {run_id} --db {app.mirror.path} (it resumes on the simulator"
     ), err
+
+
+def test_a_stop_signal_after_the_end_is_said_not_silently_ignored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A SIGTERM landing after the run's last line changes nothing (exit 0 stands) but is said
+    once, so a supervisor sees its stop was taken (it left no trace: a fresh tester's finding)."""
+    stop = Stop()
+    stop.settled = True
+    assert not stop.note(signal.SIGTERM) and not stop.note(signal.SIGINT)
+    err = capsys.readouterr().err
+    assert err == "note: SIGTERM arrived after the run ended; nothing was cancelled\n"

@@ -157,7 +157,12 @@ def _finish(
         return stopped.exit_status
     if run.status == RunStatus.COMPLETED:
         # Nothing to continue, even when a Ctrl-C or SIGTERM landed as the run finished: it
-        # cancelled nothing, and the last line follows the stored status, as the exit status does.
+        # cancelled nothing, and the exit status follows the stored status. Said, so that a
+        # supervisor sees its stop request was taken (it left no trace: a fresh tester's finding).
+        if stop.signal_name is not None:
+            sys.stderr.write(
+                f"note: {stop.signal_name} arrived as the run completed; nothing was cancelled\n"
+            )
         return EXIT_OK
     sys.stderr.write(
         for_stderr(ended_line(mirror, run, db_flag, replay=replay, signal=stop.signal_name))

@@ -24,7 +24,10 @@ from .options import (
 )
 
 if TYPE_CHECKING:
+    from ..engine.environment import Environment
+    from ..engine.mirror import Mirror, RunRecord
     from ..engine.recording import Recorder
+    from ..engine.run import Engine
 
 __all__ = ["cmd_run", "register"]
 
@@ -96,15 +99,12 @@ def _entities(text: str | None) -> frozenset[str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import shlex
-    import sys
-
     from ..engine.environment import Environment
     from ..engine.outputs import in_use
     from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
-    from ..terms import db_flag, plural, suggest
-    from .drive import check_side_outputs, drive
-    from .signals import begun, on_quit_abandon
+    from ..terms import db_flag, suggest
+    from .drive import check_side_outputs
+    from .signals import begun
 
     request = RunRequest(
         workspace=validate_workspace(args.workspace),  # before any file is made
@@ -141,26 +141,48 @@ def cmd_run(args: argparse.Namespace) -> int:
         flag = db_flag(getattr(args, "db", None))
         # the run is stored: a Ctrl-C from here on cancels it, and says how to go on (cli._main)
         begun(then=f"to continue it: {suggest(f'resume {run.id}', getattr(args, 'db', None))}")
-        if recorder is None:
-            return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
-        engine.subscribe(recorder.observe)  # the run's end goes into the recording
-        with recorder.recording(environment, run):
-            on_quit_abandon(recorder.abandon)  # a quit at once removes the unfinished file
-            try:
-                code = drive(
-                    engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag
-                )
-            finally:
-                on_quit_abandon(None)  # sealing (or discarding) it is the block's
-        if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
-            again = suggest(f"replay {shlex.quote(str(recorder.path))}")
-            sys.stderr.write(
-                f"recorded {plural(recorder.exchanges, 'exchange')} to {recorder.path}; replay "
-                f"it offline into another mirror with `{again} --db OTHER.db`\n"
-            )
-        return code
+        try:
+            return _drive_planned(args, engine, mirror, run, flag, recorder, environment)
+        except KeyboardInterrupt:  # stopped before the engine took the run: stored cancelled
+            engine.cancel_unstarted(run.id)
+            raise
     finally:
         mirror.close()
         if discard:  # the empty mirror this command had just made, with its SQLite sidecars
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{mirror.path}{suffix}").unlink(missing_ok=True)
+
+
+def _drive_planned(
+    args: argparse.Namespace,
+    engine: Engine,
+    mirror: Mirror,
+    run: RunRecord,
+    flag: str,
+    recorder: Recorder | None,
+    environment: Environment,
+) -> int:
+    """Drive the planned ``run`` (with its recording, if ``recorder``); the exit status."""
+    import shlex
+    import sys
+
+    from ..terms import plural, suggest
+    from .drive import drive
+    from .signals import on_quit_abandon
+
+    if recorder is None:
+        return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+    engine.subscribe(recorder.observe)  # the run's end goes into the recording
+    with recorder.recording(environment, run):
+        on_quit_abandon(recorder.abandon)  # a quit at once removes the unfinished file
+        try:
+            code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
+        finally:
+            on_quit_abandon(None)  # sealing (or discarding) it is the block's
+    if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
+        again = suggest(f"replay {shlex.quote(str(recorder.path))}")
+        sys.stderr.write(
+            f"recorded {plural(recorder.exchanges, 'exchange')} to {recorder.path}; replay "
+            f"it offline into another mirror with `{again} --db OTHER.db`\n"
+        )
+    return code

@@ -108,11 +108,18 @@ class Stop:
         """Note ``signum``; True for the first stop signal (the one to act on: it calls
         :attr:`cancel` and says :attr:`waiting`'s line, if any). The second says on stderr
         that the command is already stopping; the third exits at once with
-        :data:`EXIT_FORCED`. Once :attr:`settled`, nothing happens. Called on the thread that
+        :data:`EXIT_FORCED`. Once :attr:`settled`, the first says it came after the end and
+        changes nothing (a SIGTERM then left no trace: a fresh tester's finding, a supervisor
+        could not tell its stop was seen). Called on the thread that
         watches the signals (:func:`stop_on_signals`), so it works while the main thread is
         blocked (in SQLite's wait for another process's lock, say)."""
         with self._lock:
             if self.settled:
+                late = not self.count
+                self.count += 1
+                if late:
+                    name = signal.Signals(signum).name
+                    _say(f"note: {name} arrived after the run ended; nothing was cancelled\n")
                 return False
             self.count += 1
             count = self.count

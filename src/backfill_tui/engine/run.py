@@ -275,6 +275,35 @@ class Engine:
             raise stopped
         return status
 
+    def cancel_unstarted(self, run_id: str) -> bool:
+        """Store a planned run that was stopped before it started (a Ctrl-C or SIGTERM between
+        :meth:`plan` and :meth:`run`) as cancelled, with its streams, as a run cancelled later
+        is: left ``running`` under a process that is gone, ``runs`` showed it "interrupted",
+        the label of a process that died, while the command had said "cancelled" (a fresh
+        tester's finding). Returns whether it did; a run that started (any stream not pending,
+        or an end stored) is left as its own end left it. Never raises for a mirror that refuses
+        the write (a full disk): the run then stays as it was, which ``resume`` continues."""
+        try:
+            run = self.mirror.get_run(run_id)
+            streams = self.mirror.streams(run_id)
+            if (
+                run is None
+                or run.status != RunStatus.RUNNING
+                or run.finished_at is not None
+                or any(s.status != StreamStatus.PENDING for s in streams)
+            ):
+                return False
+            for stream in streams:
+                self.mirror.set_stream_status(stream.id, StreamStatus.CANCELLED, None)
+            end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+            at = end.replace(microsecond=0).isoformat()
+            self.mirror.set_run_status(run_id, RunStatus.CANCELLED, finished=True, at=at)
+            self.mirror.release(run_id)  # its sources' locks, taken by the plan
+        except (StorageError, MirrorError) as exc:
+            log.warning("run %s: could not record its cancel: %s", run_id, exc)
+            return False
+        return True
+
     def _client(self, run: RunRecord, provider_name: str, target: str) -> ApiClient:
         info = provider(provider_name)
         source = f"{provider_name}:{target}"
