@@ -6,8 +6,10 @@ screens too (``Mirror.another_connection``)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
+import pytest
 from app_support import make_app, populate, settle, sim_environment, wait_until
 from textual.widgets import DataTable, Label
 
@@ -70,3 +72,32 @@ def test_a_mirror_opened_read_only_is_browsed_read_only(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     mirror.close()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere: no read-only folder")
+def test_a_mirror_in_a_read_only_folder_is_browsed(tmp_path: Path) -> None:
+    """In a read-only folder the first connection is immutable (no -shm can be made there); the
+    screens' connections were asked plainly, SQLite wanted a -shm, and every screen said
+    "internal error (OperationalError)" (a fresh tester's finding, on a read-only mount)."""
+    writer = make_app(tmp_path)
+    populate(writer, "github:acme/rocket", days=7)
+    total = writer.mirror.count_observations("ws")
+    writer.mirror.close()
+    tmp_path.chmod(0o555)
+    try:
+        mirror = Mirror.open(tmp_path / "mirror.db", readonly=True)
+        app = BackfillApp(mirror, sim_environment())
+
+        async def scenario() -> None:
+            async with app.run_test(size=(120, 36)) as pilot:
+                await pilot.press("f4")
+                screen = app.screen
+                assert isinstance(screen, ObservationsScreen)
+                table = screen.query_one("#observations", DataTable)
+                await wait_until(pilot, lambda: table.row_count > 0)
+                assert 0 < table.row_count <= total
+
+        asyncio.run(scenario())
+        mirror.close()
+    finally:
+        tmp_path.chmod(0o755)

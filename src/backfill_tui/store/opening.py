@@ -98,17 +98,24 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     a WAL file ``mode=ro`` needs a ``-shm``, which a read-only folder cannot hold and which
     would otherwise be left behind. https://www.sqlite.org/wal.html#readonly
     """
-    if held_here(path) or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)):
-        # Held by this process: its -shm exists, and the file must not be opened outside SQLite.
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
         conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=RUN_BUSY_TIMEOUT_S
         )
         conn.execute("PRAGMA query_only = ON")
         return conn
-    with path.open("rb") as handle:
-        header = handle.read(100)
     shm = Path(f"{path}-shm")
-    mode = "immutable=1" if _is_wal(header) and not shm.exists() else "mode=ro"
+    if held_here(path):
+        # Held by this process: the file must not be opened outside SQLite (closing it would
+        # drop this process's locks), and what it holds is known. Without a -shm beside it the
+        # first connection was made immutable (a read-only folder cannot hold one), and so is
+        # this one: a plain connection asked for a -shm there and every screen of the app said
+        # "internal error (OperationalError)" on a read-only mount (a fresh tester's finding).
+        mode = "mode=ro" if shm.exists() else "immutable=1"
+    else:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+        mode = "immutable=1" if _is_wal(header) and not shm.exists() else "mode=ro"
     return sqlite3.connect(
         f"{path.resolve().as_uri()}?{mode}",
         uri=True,
