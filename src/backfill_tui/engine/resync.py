@@ -49,7 +49,8 @@ def covering(
     """The gap rule above for one stream: the earlier completed, uncapped run (not
     ``before_run``) that covered its window from ``since`` (ISO 8601 UTC) in the same kind of
     environment (live, or a simulator holding the same history: ``world_settings``; latency,
-    faults and limits aside), or None, also when its connector reads its whole window every time (for now).
+    faults and limits aside), or None, also when its connector reads its whole window every
+    time (for now).
     Used by :func:`plan_gaps` for a planned run and by ``estimate.resync_starts`` before one."""
     if not provider(provider_name).connector.narrows:
         return None

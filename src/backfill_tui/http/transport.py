@@ -256,9 +256,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = _describe_transport_error(exc)
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    raise RetriesExhausted(
-                        f"{self._label}: gave up after {plural(attempt, 'try', 'tries')} ({last_problem})"
-                    ) from None
+                    raise RetriesExhausted(self._gave_up(attempt, last_problem)) from None
                 await self._retry(attempt, last_problem)
                 continue
 
@@ -303,12 +301,14 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    raise RetriesExhausted(
-                        f"{self._label}: gave up after {plural(attempt, 'try', 'tries')} ({last_problem})"
-                    )
+                    raise RetriesExhausted(self._gave_up(attempt, last_problem))
                 await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body)
+
+    def _gave_up(self, attempts: int, problem: str) -> str:
+        """``GitHub: gave up after 6 tries (server error 503)`` (``1 try``, not ``1 tries``)."""
+        return f"{self._label}: gave up after {plural(attempts, 'try', 'tries')} ({problem})"
 
     async def _retry(self, attempt: int, problem: str) -> None:
         """Say the request is tried again after ``problem`` (the log and ``on_retry``), then
