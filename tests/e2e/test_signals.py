@@ -421,4 +421,4 @@ def test_a_stop_signal_after_the_end_is_said_not_silently_ignored(
     stop.settled = True
     assert not stop.note(signal.SIGTERM) and not stop.note(signal.SIGINT)
     err = capsys.readouterr().err
-    assert err == "note: SIGTERM arrived after the run ended; nothing was cancelled\n"
+    assert err == "note: SIGTERM arrived after the run ended; it stopped nothing\n"

@@ -161,7 +161,7 @@ def _finish(
         # supervisor sees its stop request was taken (it left no trace: a fresh tester's finding).
         if stop.signal_name is not None:
             sys.stderr.write(
-                f"note: {stop.signal_name} arrived as the run completed; nothing was cancelled\n"
+                f"note: {stop.signal_name} arrived as the run completed; it stopped nothing\n"
             )
         return EXIT_OK
     sys.stderr.write(

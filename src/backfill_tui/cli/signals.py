@@ -119,7 +119,7 @@ class Stop:
                 self.count += 1
                 if late:
                     name = signal.Signals(signum).name
-                    _say(f"note: {name} arrived after the run ended; nothing was cancelled\n")
+                    _say(f"note: {name} arrived after the run ended; it stopped nothing\n")
                 return False
             self.count += 1
             count = self.count
