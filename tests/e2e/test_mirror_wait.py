@@ -8,6 +8,7 @@ on the dashboard's log and in the headless output; the run then completes exactl
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -16,7 +17,10 @@ import threading
 import time
 from pathlib import Path
 
-from support import ground_truth, stored_ids
+import pytest
+from support import ground_truth, simulated_engine, stored_ids
+
+from backfill_tui.engine.run import RunRequest, SourceSpec
 
 SOURCE = "github:acme/rocket"
 
@@ -89,3 +93,45 @@ def test_a_run_waiting_on_a_locked_mirror_says_who_holds_it_and_then_finishes(
     assert len(ids) == len(set(ids))
     since = next(x for x in lines if x.startswith("run ")).rsplit("since ", 1)[1].strip()
     assert set(ids) == ground_truth(config, "github", "acme/rocket", since)
+
+
+def test_a_lock_that_stays_stops_the_run_after_one_wait_not_one_per_write(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The busy timeout is waited once: a run met a lock that stayed and stopped 275 s later,
+    not 30 s, saying it waited eight times, each of its streams' last writes waiting again (a
+    fresh tester's finding). Here with a 1 s timeout: one wait, then the run stops (FileLocked)
+    and its later writes fail at once; the mirror keeps what it stored."""
+    from backfill_tui.engine import progress as ev
+    from backfill_tui.engine import run as run_module
+    from backfill_tui.errors import FileLocked
+    from backfill_tui.store import mirror as mirror_module
+    from backfill_tui.store import opening
+
+    monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(run_module, "MIRROR_WAIT_NOTICE_S", 0.3)
+    db = tmp_path / "m.db"
+    sim = simulated_engine(db, f"anchor={anchor},latency=0.05,clock=virtual")
+    request = RunRequest("w", tuple(SourceSpec.parse(s) for s in (SOURCE, "sentry:acme/rocket")))
+    run = sim.engine.plan(request)
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    waits: list[ev.MirrorWait] = []
+
+    def lock_after_the_first_page(event: ev.ProgressEvent) -> None:
+        if isinstance(event, ev.PageStored) and not holder.in_transaction:
+            holder.execute("BEGIN IMMEDIATE")  # another writer, and it stays
+        if isinstance(event, ev.MirrorWait):
+            waits.append(event)
+
+    sim.engine.subscribe(lock_after_the_first_page)
+    try:
+        with pytest.raises(FileLocked):
+            asyncio.run(sim.engine.run(run.id))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert len(waits) == 1, waits
+    assert sim.mirror.count_run_observations(run.id) > 0  # what was stored is kept
+    assert sim.mirror.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 1000  # back after
+    sim.mirror.close()
