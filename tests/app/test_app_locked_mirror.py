@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from app_support import SIZE, Recorder, make_app, wait_until
 
@@ -83,3 +84,53 @@ def test_a_mirror_deleted_while_the_app_is_open_is_said_and_never_remade(tmp_pat
     asyncio.run(scenario())
     app.mirror.close()
     assert not db.exists()
+
+
+def test_a_quit_waiting_on_a_locked_mirror_says_so(tmp_path: Path) -> None:
+    """Quitting mid-run while another process holds the mirror's write lock: the page being
+    stored waits for it, so the quit does too. It showed nothing, and a second ctrl+q did
+    nothing (a fresh tester's finding): now it says why it waits, and a second ctrl+q says it
+    again; once the lock goes, the app closes and the run is stored cancelled."""
+    from app_support import paced_environment
+
+    from backfill_tui.engine.run import RunRequest, SourceSpec
+    from backfill_tui.screens.app import QUIT_WAITING
+    from backfill_tui.screens.quit import QuitScreen
+
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.3))
+    holder = sqlite3.connect(tmp_path / "mirror.db", isolation_level=None)
+
+    def notices() -> list[Any]:
+        return [n for n in app._notifications if n.title == "Quitting"]  # type: ignore[attr-defined]
+
+    def quitting() -> list[str]:
+        return [str(n.message) for n in notices()]
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            request = RunRequest(
+                "ws", (SourceSpec.parse("github:acme/rocket"),), depth=90, max_items=100_000
+            )
+            run_id = app.plan_and_start(request)
+            assert run_id is not None
+            await wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
+            holder.execute("BEGIN EXCLUSIVE")  # the next page's commit waits for it
+            await pilot.pause(0.8)
+            await pilot.press("ctrl+q", "y")
+            await wait_until(pilot, lambda: bool(quitting()), timeout=10)
+            assert quitting() == [QUIT_WAITING] and app.is_running
+            (first,) = notices()
+            await pilot.press("ctrl+q")  # said again (it takes the place of the same notice)
+            await wait_until(pilot, lambda: [n.identity for n in notices()] != [first.identity])
+            assert quitting() == [QUIT_WAITING] and not isinstance(app.screen, QuitScreen)
+            holder.execute("ROLLBACK")
+            await wait_until(pilot, lambda: not app.is_running, timeout=40)
+            return run_id
+
+    try:
+        run_id = asyncio.run(scenario())
+    finally:
+        holder.close()
+    run = app.mirror.get_run(run_id)
+    assert run is not None and run.status == "cancelled"
+    app.mirror.close()

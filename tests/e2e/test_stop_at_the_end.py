@@ -101,3 +101,22 @@ def test_after_a_cancel_mid_commit_each_streams_last_line_is_what_was_stored(
         c = record.counters
         assert last[key] == (record.status, c.fetched, c.new, c.duplicates, c.pages), key
     assert any(record.status == "cancelled" and record.counters.pages for record in stored.values())
+
+
+def test_the_last_line_of_a_run_whose_end_the_mirror_refused_says_interrupted(
+    tmp_path: Path, anchor: str
+) -> None:
+    """A run ended in this process and still stored "running" (the mirror refused its end: a
+    lock that stayed, a full disk) is interrupted, as every face shows it; the app's quit
+    printed "run … running; what was stored is kept" (a fresh tester's finding)."""
+    from backfill_tui.cli.drive import ended_line
+
+    sim = simulated_engine(tmp_path / "m.db", f"anchor={anchor},clock=virtual")
+    request = RunRequest(workspace="w", sources=(SourceSpec.parse("github:acme/rocket"),), depth=7)
+    run = sim.engine.plan(request)
+    try:
+        assert run.status == RunStatus.RUNNING
+        line = ended_line(sim.mirror, run, "")
+    finally:
+        sim.mirror.close()
+    assert line.startswith(f"run {run.id} interrupted; what was stored is kept."), line

@@ -190,6 +190,10 @@ def ended_line(
 
     resume = f"{APP} resume {run.id}{db_flag}"
     settings = resume_hint_note(run)  # a simulated run resumes on its stored settings
+    # Ended here and still stored "running": the mirror refused its end (a lock that stayed,
+    # a full disk), which every face shows as interrupted; the app's quit said "run … running"
+    # (a fresh tester's finding).
+    status = RunStatus.INTERRUPTED if run.status == RunStatus.RUNNING else run.status
     if run.recording_sha256 is not None:  # a replay: resuming it fetches nothing new
         end = replay.header.end if replay is not None else None
         line = replay_end_line(
@@ -203,11 +207,11 @@ def ended_line(
     if (mend := mend_first(mirror.streams(run.id))) is not None:
         # every unfinished stream failed for a cause `resume` would meet again (a 404, a
         # rejected token): say what to mend, never a command that would fail the same way
-        return f"run {run.id} {run.status}; what was stored is kept; {mend}"
+        return f"run {run.id} {status}; what was stored is kept; {mend}"
     if signal is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         return f"cancelled ({signal}): what was stored is kept; to continue it: {resume}{settings}"
     # a failed or cancelled stream
-    return f"run {run.id} {run.status}; what was stored is kept. To continue it: {resume}{settings}"
+    return f"run {run.id} {status}; what was stored is kept. To continue it: {resume}{settings}"
 
 
 def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:

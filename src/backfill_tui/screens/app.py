@@ -21,6 +21,7 @@ import importlib
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,13 @@ log = logging.getLogger("backfill_tui.screens.app")
 #: Seconds the app's own writes wait for another process's write lock before saying so.
 APP_BUSY_TIMEOUT_S = 2.0
 
+#: Said while a quit waits for the run to stop (after a second, and at a second ctrl+q): the
+#: page going may wait for another process's lock on the mirror. Quitting then showed nothing
+#: and a second ctrl+q did nothing (a fresh tester's finding).
+QUIT_WAITING = (
+    "stopping the run: it ends when the page being stored lands, which waits up to 30 s for a "
+    "mirror another process has locked; what is stored is kept"
+)
 FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
 #: The oldest generation's collection threshold while a run goes: none happens (start_session).
@@ -754,6 +762,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
     async def action_quit(self) -> None:
         if self._quitting:  # already answered: the quit waits for the batch or page going
+            self.notify(QUIT_WAITING, title="Quitting", timeout=8)  # it did nothing visible
             return
         if not self.running and self.export_going() is None:
             self.exit()
@@ -791,8 +800,12 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             cancelled = self.quit_export_line is not None
         if session is not None and session.background is not None and session.active:
             session.background.cancel()
+            began, said = time.monotonic(), False
             while session.active:  # the engine marks the streams cancelled as it unwinds
                 await asyncio.sleep(0.02)
+                if not said and time.monotonic() - began >= 1.0:  # a page waits for a lock
+                    said = True
+                    self.notify(QUIT_WAITING, title="Quitting", timeout=30)
             record = self.mirror.get_run(session.run.id)
             if record is None or record.status != RunStatus.COMPLETED:
                 cancelled = True
