@@ -47,3 +47,30 @@ def test_the_connection_test_says_the_simulator_expects_a_token() -> None:
     report = asyncio.run(check_source(environment, "github", "acme/rocket"))
     assert "simulator expects a token" in report.token, report
     assert not report.ok
+
+
+def test_start_without_the_token_such_a_simulator_expects_is_refused(tmp_path: Path) -> None:
+    """ctrl+s started the run and every stream failed as "rejected … replace the token", though
+    none was sent (a fresh tester's finding): refused before anything starts, as a live run
+    without a token is, naming the variable; no run is stored."""
+    app = make_app(
+        tmp_path,
+        environment=sim_environment("token=sim-secret-1"),
+        demo=DemoSetup("ws", ("github:acme/rocket",)),
+    )
+    said: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            for _ in range(100):
+                said[:] = [str(n.message) for n in app._notifications if n.title == "Cannot start"]  # type: ignore[attr-defined]
+                if said:
+                    break
+                await pilot.pause(0.05)
+
+    asyncio.run(scenario())
+    assert said and "simulator expects a token" in said[0] and "GITHUB_TOKEN" in said[0], said
+    assert app.mirror.list_runs(5) == []
+    app.mirror.close()

@@ -205,6 +205,14 @@ class Environment:
                     secrets_registry.register(token)
                 if issued:
                     return Credential(" ".join(issued), "simulator")
+            if not value and self.simulator_wants_token:
+                # Every call would be a 401: refused before anything starts, as a live run
+                # without a token is. ctrl+s started such a run and every stream failed as
+                # "rejected … replace the token", though none was sent (a fresh tester's finding).
+                raise CredentialsMissing(
+                    f"no {info.label} token: the simulator expects a token (BACKFILL_SIM token=…); "
+                    f"set {info.token_env}"
+                )
             if not value:
                 return None
             secrets_registry.register(value)

@@ -575,8 +575,9 @@ class Engine:
                 self.environment.credential(info)
             except CredentialsMissing as exc:
                 missing.append(str(exc).removesuffix(SIMULATE_HINT))
-        if missing:
-            raise CredentialsMissing("; ".join(missing) + SIMULATE_HINT)
+        if missing:  # "or try --simulate" is no help to a run on the simulator already
+            hint = "" if self.environment.simulated else SIMULATE_HINT
+            raise CredentialsMissing("; ".join(missing) + hint)
 
     def _mark(
         self,
