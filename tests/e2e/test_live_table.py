@@ -330,3 +330,28 @@ def test_a_stream_whose_first_answer_is_on_its_way_shows_running_not_pending(
         assert asyncio.run(sim.engine.run(run.id)) == "completed"
     assert len(before_first_page) == 4, before_first_page
     assert set(before_first_page.values()) == {(StreamStatus.RUNNING, StreamStatus.RUNNING)}
+
+
+def test_the_live_totals_count_the_calls_the_summary_counts(tmp_path: Path, anchor: str) -> None:
+    """The dashboard's calls left out each source's own lookup (the repository, the project,
+    the team): 24 calls where the summary and the report said 30 (a fresh tester's finding).
+    With faults, so that lookups are retried too."""
+    from backfill_tui.engine.live import RunProgress
+    from backfill_tui.engine.summary import run_summary
+
+    sim = simulated_engine(tmp_path / "m.db", f"anchor={anchor},clock=virtual,faults=0.3")
+    sources = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
+    run = sim.engine.plan(RunRequest("w", tuple(SourceSpec.parse(s) for s in sources), depth=7))
+    progress = RunProgress(run, sim.mirror.streams(run.id), 0.0)
+    sim.engine.subscribe(lambda event: progress.apply(event, 1.0))
+    try:
+        asyncio.run(sim.engine.run(run.id))
+        stored = sim.mirror.get_run(run.id)
+        assert stored is not None
+        summary = run_summary(sim.mirror, stored)
+    finally:
+        sim.mirror.close()
+    calls = sum(source["api_calls"] for source in summary["sources"])
+    streams = sum(s["api_calls"] for source in summary["sources"] for s in source["streams"])
+    assert calls > streams  # the lookups made calls of their own
+    assert progress.totals().api_calls == calls

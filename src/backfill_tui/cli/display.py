@@ -105,6 +105,9 @@ class HeadlessDisplay:
         self.live_mode = self.console.is_terminal and not quiet
         self.quiet = quiet
         self.rows: dict[str, dict[str, Any]] = {}
+        #: Requests of each source's own lookup (``SourceCalls``): a source's row counts them,
+        #: as the summary's "(N API calls)" under it does.
+        self.setup_calls: dict[str, int] = {}
         # The stream waiting (its key), or a source all of whose streams wait (a quota used
         # up) -> (reason and when it resumes, monotonic seconds it ends by); the latest last.
         # Per stream: one source's streams wait for their own causes (a 429 of 4 s on one, a
@@ -247,6 +250,8 @@ class HeadlessDisplay:
             self._line(
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
             )
+        elif isinstance(event, ev.SourceCalls):
+            self.setup_calls[event.source] = self.setup_calls.get(event.source, 0) + event.api_calls
         elif isinstance(event, ev.StreamStarted):
             row = self.rows.setdefault(event.stream, {"counters": StreamCounters(), "error": None})
             if row.get("status", StreamStatus.PENDING) == StreamStatus.PENDING:
@@ -365,7 +370,8 @@ class HeadlessDisplay:
             if source in ended:
                 if source != shown_source:
                     shown_source = source
-                    table.add_row(*self._source_row(source, ended[source], room, numbers))
+                    setup = self.setup_calls.get(source, 0)
+                    table.add_row(*self._source_row(source, ended[source], room, numbers, setup))
                 continue
             if source != shown_source:
                 shown_source = source
@@ -397,10 +403,10 @@ class HeadlessDisplay:
 
     @staticmethod
     def _source_row(
-        source: str, rows: list[dict[str, Any]], room: int, numbers: list[str]
+        source: str, rows: list[dict[str, Any]], room: int, numbers: list[str], setup: int = 0
     ) -> list[str]:
         """One row for a source whose streams all ended well: its name, their status (one
-        alike, else "ended") and their counts summed."""
+        alike, else "ended") and their counts summed, its calls with ``setup``, its lookup's."""
         counters = [row.get("counters", StreamCounters()) for row in rows]
         statuses = {str(row.get("status")) for row in rows}
         cells = {
@@ -409,7 +415,7 @@ class HeadlessDisplay:
             "dup": sum(c.duplicates for c in counters),
             "fail": sum(c.failed for c in counters),
             "pages": sum(c.pages for c in counters),
-            "calls": sum(c.api_calls for c in counters),
+            "calls": sum(c.api_calls for c in counters) + setup,
         }
         return [
             f"[bold]{escape(fit_source(source, room))}[/]",

@@ -95,6 +95,8 @@ class SourceState:
     tokens: tuple[ev.TokenLeft, ...] = ()
     wait_until: float | None = None
     wait_reason: str = ""
+    #: Requests of the source's own lookup, not of a stream (``SourceCalls``): in the totals.
+    setup_calls: int = 0
 
     def waiting(self, now: float) -> bool:
         return self.wait_until is not None and now < self.wait_until
@@ -161,12 +163,16 @@ class RunProgress:
             self.started_at, self.finished_at = span
 
     def recall_quotas(self, sources: Iterable[Mapping[str, Any]]) -> None:
-        """The quota each source last reported, as the mirror kept it (``Mirror.run_sources``
-        rows: provider, target, quota_remaining, quota_limit), for a source with none seen
-        yet: a reopened run, or a resumed one whose streams of that source were all done,
-        showed none (a fresh tester's finding)."""
+        """From the mirror's ``run_sources`` rows (provider, target, api_calls, quota_remaining,
+        quota_limit): the calls each source's own lookup made so far (read as the run is opened,
+        before the events of a resume add more), and the quota it last reported, for a source
+        with none seen yet: a reopened run, or a resumed one whose streams of that source were
+        all done, showed none (a fresh tester's finding)."""
         for row in sources:
             state = self.sources.get(f"{row['provider']}:{row['target']}")
+            if state is not None and row.get("api_calls"):  # its lookup's calls so far
+                state.setup_calls = int(row["api_calls"])
+                self.version += 1
             remaining = row.get("quota_remaining")
             if state is not None and remaining is not None and state.quota_remaining is None:
                 state.quota_remaining, state.quota_limit = remaining, row.get("quota_limit")
@@ -243,6 +249,10 @@ class RunProgress:
                 now,
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
             )
+        elif isinstance(event, ev.SourceCalls):
+            self.sources.setdefault(
+                event.source, SourceState(event.source)
+            ).setup_calls += event.api_calls
         elif isinstance(event, ev.StreamStarted):
             stream = self._stream(event.stream)
             if stream.status == StreamStatus.PENDING:
@@ -332,6 +342,8 @@ class RunProgress:
         return self.status == RunStatus.RUNNING and self.finished_at is None
 
     def totals(self) -> StreamCounters:
+        """The streams' counters summed; ``api_calls`` also counts the sources' own lookups, as
+        the summary and the report do."""
         t = [s.counters for s in self.streams.values()]
         return StreamCounters(
             sum(c.fetched for c in t),
@@ -339,7 +351,7 @@ class RunProgress:
             sum(c.duplicates for c in t),
             sum(c.failed for c in t),
             sum(c.pages for c in t),
-            sum(c.api_calls for c in t),
+            sum(c.api_calls for c in t) + sum(s.setup_calls for s in self.sources.values()),
         )
 
     def elapsed(self, now: float) -> float:

@@ -19,6 +19,7 @@ __all__ = [
     "RequestRetry",
     "RunFinished",
     "RunStarted",
+    "SourceCalls",
     "StreamCounters",
     "StreamFinished",
     "StreamStarted",
@@ -82,6 +83,18 @@ class RateLimitWait:
     until: float  # epoch seconds on the run's clock
     seconds: float
     reason: str
+
+
+@dataclass(frozen=True)
+class SourceCalls:
+    """``source``'s own lookup (GitHub's repository, Sentry's project, ...) made ``api_calls``
+    requests, retries included: not a stream's, so a face adds them to the run's total as the
+    summary and the report do (the dashboard said 24 calls where they said 30: a tester's
+    finding)."""
+
+    run_id: str
+    source: str
+    api_calls: int
 
 
 @dataclass(frozen=True)
@@ -164,6 +177,7 @@ class MirrorWait:
 
 ProgressEvent = (
     RunStarted
+    | SourceCalls
     | StreamStarted
     | PageStored
     | RateLimitWait

@@ -418,6 +418,8 @@ class Engine:
                 run.id, connector.provider, connector.target, stats.api_calls,
                 stats.wait_seconds, error,
             )  # fmt: skip
+            if stats.api_calls and streams:
+                self._emit(ev.SourceCalls(run.id, streams[0].source, stats.api_calls))
         if error is None:
             resync.after_lookup(self.mirror, run, connector)
             if connector.notes:  # the source's own state (moved, archived), on each stream
