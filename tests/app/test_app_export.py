@@ -230,3 +230,33 @@ def test_export_screen_with_a_dry_run(tmp_path: Path, snap_compare: SnapCompare,
 
     assert seen is not None
     assert snap_compare(app, terminal_size=SIZE, run_before=dry_run)
+
+
+def test_the_event_key_comes_from_the_environment_when_the_form_has_none(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """With INNGEST_EVENT_KEY set, the form's dry run asked to "type the Inngest event key",
+    while `export inngest` and the trigger dialog take the variable (a fresh tester's finding):
+    the form takes it too, says so where the key would be typed, and never shows it."""
+    import dataclasses
+
+    app, total = _app(tmp_path)
+    app.environment = dataclasses.replace(app.environment, env={"INNGEST_EVENT_KEY": EVENT_KEY})
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            key = screen.query_one("#event-key", Input)
+            assert key.value == "" and "INNGEST_EVENT_KEY" in key.placeholder
+            await _type(pilot, "#base-url", inngest.url, keys=False)
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: once(seen, ExportPlanned) or once(seen, ExportFailed))
+            assert not once(seen, ExportFailed), once(seen, ExportFailed)
+            assert once(seen, ExportPlanned)[0].plan.would_write == total
+            assert EVENT_KEY not in _shown(app, seen)
+
+    asyncio.run(scenario())

@@ -231,6 +231,11 @@ class ExportScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self.on_resize()
+        from .trigger import EVENT_KEY_ENV
+
+        if self.backfill.environment.env.get(EVENT_KEY_ENV, "").strip():
+            field = self.query_one("#event-key", Input)
+            field.placeholder = f"from {EVENT_KEY_ENV} (type one to use another)"
         self.query_one("#plan-panel").border_title = "Dry run"
         self.query_one("#export-form").border_title = "Export to production"
         sample = self.query_one("#plan-sample", RowTable)
@@ -272,6 +277,8 @@ class ExportScreen(ModeScreen):
         event key for Inngest), or None when all are filled."""
         for selector in self.REQUIRED[self.kind]:
             field = self.query_one(selector, Input)
+            if selector == "#event-key" and self.event_key():
+                continue  # INNGEST_EVENT_KEY stands in for it
             if not field.value.strip():
                 return field
         return None
@@ -321,12 +328,21 @@ class ExportScreen(ModeScreen):
             run_id=run if isinstance(run, str) else None,
             dsn=self.query_one("#dsn", Input).value.strip(),
             create_schema=self.query_one("#create-schema", Checkbox).value,
-            event_key=self.query_one("#event-key", Input).value.strip(),
+            event_key=self.event_key(),
             base_url=self.query_one("#base-url", Input).value.strip(),
             clerk_org=self.query_one("#clerk-org", Input).value.strip(),
         )
         register(form.dsn if form.kind == "postgres" else form.event_key)
         return form
+
+    def event_key(self) -> str:
+        """The form's event key, else ``INNGEST_EVENT_KEY`` as ``export inngest`` and the
+        trigger dialog take it: the form asked to "type the Inngest event key" with the
+        variable set (a fresh tester's finding)."""
+        from .trigger import EVENT_KEY_ENV
+
+        typed = self.query_one("#event-key", Input).value.strip()
+        return typed or self.backfill.environment.env.get(EVENT_KEY_ENV, "").strip()
 
     def show_status(self) -> None:
         """What was already exported where, for the workspace (from the mirror's ledger)."""
