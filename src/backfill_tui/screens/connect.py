@@ -19,6 +19,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -612,8 +613,8 @@ class ConnectScreen(ModeScreen):
         table.display = not narrow
         lines = []
         for source in result.sources:
-            if narrow:
-                lines.append(_source_line(source))
+            if narrow:  # inside the panel's border and padding
+                lines.append(_source_line(source, self.app.size.width - 4))
                 continue
             table.add_row(Text(clean(source.source), style="bold"), "", "")
             if source.error:
@@ -665,9 +666,12 @@ class ConnectScreen(ModeScreen):
         self.backfill.plan_and_start(request, record_to=record_to or None)
 
 
-def _source_line(source: SourceEstimate) -> str:
+def _source_line(source: SourceEstimate, width: int) -> str:
     """One source's estimate on a line: ``github:acme/rocket: pull_request 48 · issue ~600``
-    (``~`` extrapolated, ``↻`` a re-sync's share), or why it could not be estimated."""
+    (``~`` extrapolated, ``↻`` a re-sync's share), or why it could not be estimated. Longer
+    than ``width`` cells, its streams are summed (``github:acme/rocket: ~4000 items in 4
+    streams``): wrapped, it took two of the panel's lines and the last source was cut off at
+    80x24 (a fresh tester's finding)."""
     if source.error:
         return f"{source.source}: {source.error}"
     streams = " · ".join(
@@ -675,7 +679,12 @@ def _source_line(source: SourceEstimate) -> str:
         f"{'' if st.exact else '~'}{st.items}"
         for st in source.streams
     )
-    return f"{source.source}: {streams}"
+    line = f"{source.source}: {streams}"
+    if cell_len(line) <= width:
+        return line
+    approx = "" if all(st.exact for st in source.streams) else "~"
+    items = sum(st.items for st in source.streams)
+    return f"{source.source}: {approx}{plural(items, 'item')} in {plural(len(source.streams), 'stream')}"
 
 
 def _short_reason(reason: str) -> str:

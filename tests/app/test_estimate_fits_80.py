@@ -1,0 +1,38 @@
+"""The estimate panel at 80x24 has four lines under its total, one a source: a source whose
+streams do not fit on its line is summed ("~4000 items in 4 streams"). Wrapped, it took two
+lines and the last source was cut off with nothing to say so (a fresh tester's finding, with
+``BACKFILL_SIM=scale=200``)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import Recorder, make_app, wait_until
+from rich.cells import cell_len
+from textual.widgets import Label
+
+from backfill_tui.screens.host import DemoSetup
+from backfill_tui.screens.messages import EstimateReady
+
+SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
+
+
+def test_every_source_keeps_one_line_of_the_estimate_at_80_columns(tmp_path: Path) -> None:
+    app = make_app(tmp_path, "scale=200", demo=DemoSetup("ws", SOURCES))
+    seen = Recorder()
+    shown: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=60)
+            await pilot.pause()
+            shown.extend(str(app.screen.query_one("#estimate-summary", Label).render()).split("\n"))
+
+    asyncio.run(scenario())
+    app.mirror.close()
+    assert len(shown) == 1 + len(SOURCES), shown
+    for source, line in zip(SOURCES, shown[1:], strict=True):
+        assert line.startswith(f"{source}: "), shown
+        assert cell_len(line) <= 80 - 4, line  # inside the panel's border and padding
+    assert "items in 4 streams" in shown[1], shown  # GitHub's four streams, summed
