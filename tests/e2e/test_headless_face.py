@@ -407,3 +407,23 @@ def test_the_last_line_on_a_narrow_terminal_breaks_between_words(
         piped.err.split()[1],
         result.err.split()[1],  # the run's id
     )
+
+
+def test_a_source_left_with_no_stream_by_entities_says_why(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--entities issue` with a Vercel source: it read "completed (0 API calls)" and nothing
+    more (a fresh tester's finding); the summary says --entities names none of its entities,
+    in the text and in the JSON."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    args = ("--entities", "issue", "--db", str(tmp_path / "m.db"))
+    text = run_cli(capsys, "run", "github:acme/rocket", "vercel:acme/rocket-web",
+                   "--workspace", "w", "--simulate", "--quiet", *args)  # fmt: skip
+    assert text.code == 0, text.err
+    said = "note: nothing to fetch: --entities issue names none of its entities (deployment)"
+    assert said in text.out, text.out
+    assert text.out.count("nothing to fetch") == 1, text.out  # not under GitHub
+    as_json = run_cli(capsys, "run", "github:acme/rocket", "vercel:acme/rocket-web",
+                      "--workspace", "w", "--simulate", "--quiet", "--json", "--full", *args)  # fmt: skip
+    notes = {s["source"]: s["note"] for s in as_json.summary["sources"]}
+    assert notes["github"] is None and notes["vercel"].startswith("nothing to fetch"), notes

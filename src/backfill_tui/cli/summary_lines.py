@@ -121,6 +121,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         )
         if source["error"]:
             emit([f"error: {clean(source['error'])}"], 4)
+        if source.get("note"):  # no stream: --entities names none of its entities
+            emit([f"note: {clean(source['note'])}"], 4)
         budgets = source.get("rate_limit_budgets") or {}
         if "complexity" in budgets:  # Linear: both budgets are paced; show both
             shown = [f"{name} {b['remaining']:,}/{b['limit']:,}" for name, b in budgets.items()]

@@ -44,6 +44,7 @@ def run_summary(
                 "api_calls": src["api_calls"] + sum(s.api_calls for s in own),
                 "rate_limit_wait_s": round(_source_waited(src, own), 3),
                 "error": error,
+                "note": None if own else _no_stream_note(run, src["provider"]),
                 "streams": [
                     {
                         "entity": s.entity,
@@ -71,6 +72,16 @@ def run_summary(
         "status": shown,
         "sources": sources,
     }
+
+
+def _no_stream_note(run: RunRecord, provider_name: str) -> str:
+    """Why a source of the run has no stream: ``--entities`` names none of its entities. It
+    read "completed (0 API calls)" and nothing more (a fresh tester's finding)."""
+    from .catalog import provider
+
+    asked = ",".join(sorted(run.entities or ()))
+    has = ", ".join(provider(provider_name).connector.entities)
+    return f"nothing to fetch: --entities {asked} names none of its entities ({has})"
 
 
 def _source_waited(src: dict[str, Any], own: list[Any]) -> float:
