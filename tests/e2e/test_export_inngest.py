@@ -112,7 +112,7 @@ def test_a_second_export_sends_nothing_new(
     again = export(capsys, mirror, inngest.url, "--apply")
     assert again.code == 0
     assert again.out.startswith("nothing new: 0 observations sent")
-    assert f"{total} skipped (already sent (recorded in the mirror))" in again.out
+    assert f"{total} skipped (already sent, as the mirror records)" in again.out
     assert len(inngest.requests) == seen
 
 

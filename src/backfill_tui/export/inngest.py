@@ -85,7 +85,7 @@ class InngestTarget(ExportTarget):
     """Inngest's event API at ``base_url`` (Inngest Cloud by default, or a dev server)."""
 
     kind = "inngest"
-    skip_reason = "already sent (recorded in the mirror)"
+    skip_reason = "already sent, as the mirror records"
     uses_ledger = True
 
     def __init__(
