@@ -208,3 +208,23 @@ def test_report_of_a_simulated_run_counts_calls_and_waits(
     assert "| Simulated | yes (anchor=" in result.out
     missing = run_cli(capsys, "report", "nope", "--db", str(db))
     assert missing.code == 2 and "no run nope" in missing.err
+
+
+def test_report_says_why_its_two_wait_figures_differ(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Streams of one source wait side by side, and its lookup waits too: the streams' own
+    waits do not add up to the time the source waited, and the report showed both (7.9 s and
+    5.6 s for one run) with nothing to say why (a fresh tester's finding)."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},rate_limit_every=2,clock=virtual")
+    db = tmp_path / "m.db"
+    sources = ("github:acme/rocket", "sentry:acme/rocket", "vercel:acme/rocket-web")
+    run = run_cli(capsys, "run", *sources, "--simulate", "--workspace", "demo",
+                  "--db", str(db), "--json")  # fmt: skip
+    assert all(source["rate_limit_wait_s"] > 0 for source in run.summary["sources"]), run.err
+    result = run_cli(capsys, "report", run.summary["run_id"], "--db", str(db))
+    assert result.code == 0, result.err
+    assert "(the time that passed: a wait shared by a source's streams counted once" in (
+        result.out
+    ), result.out
+    assert "the streams' waits above add up to" in result.out
