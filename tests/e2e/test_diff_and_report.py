@@ -228,3 +228,33 @@ def test_report_says_why_its_two_wait_figures_differ(
         result.out
     ), result.out
     assert "the streams' waits above add up to" in result.out
+
+
+def test_diff_of_runs_scoped_differently_says_so(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runs of other entities and windows: "46 only in A, 676 only in B" read like data loss,
+    with a note only about workspaces (a fresh tester's finding). A note says they fetched
+    different things; runs of the same scope get none."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+    db = str(tmp_path / "m.db")
+
+    def run(*extra: str) -> str:
+        done = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w",
+                       "--quiet", "--json", "--full", "--db", db, *extra)  # fmt: skip
+        return str(done.summary["run_id"])
+
+    a = run("--entities", "issue", "--days", "7")
+    b = run("--entities", "release,issue", "--days", "90")
+    c = run("--entities", "issue", "--days", "7")
+    scoped = run_cli(capsys, "diff", a, b, "--db", db)
+    assert scoped.code == 0, scoped.err
+    assert (
+        "note: A and B fetched different things (A: github:acme/rocket; issue; 7 days; "
+        "B: github:acme/rocket; issue,release; 90 days): what is only in one may be outside "
+        "the other's scope"
+    ) in scoped.err, scoped.err
+    same = run_cli(capsys, "diff", a, c, "--db", db)
+    assert same.code == 0 and "fetched different things" not in same.err, same.err
+    as_json = json.loads(run_cli(capsys, "diff", a, b, "--db", db, "--json").out)
+    assert (as_json["a"]["entities"], as_json["b"]["depth_days"]) == (["issue"], 90)

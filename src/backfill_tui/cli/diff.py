@@ -42,10 +42,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..engine.diff import RunRef, diff_runs, render_diff
 
     diff = diff_runs(RunRef.parse(args.a), RunRef.parse(args.b), db_path(args))
-    if note := diff.workspace_note():
-        from ..textsafe import escaped
+    from ..textsafe import escaped
 
-        sys.stderr.write(f"note: {escaped(note)}\n")
+    for note in (diff.workspace_note(), diff.scope_note()):
+        if note:
+            sys.stderr.write(f"note: {escaped(note)}\n")
     if args.json:
         sys.stdout.write(json.dumps(diff.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -73,6 +73,17 @@ class DiffSide:
     #: that run's id: they fetched nothing, so what the earlier run fetched there is not on
     #: this side (``engine/resync.py``).
     unchanged: tuple[tuple[str, str], ...] = ()
+    #: The run's scope beside its sources: its entities (None: all) and backfill window (days).
+    entities: tuple[str, ...] | None = None
+    depth_days: int = 0
+
+    def scope(self) -> str:
+        """``github:acme/rocket, linear:ENG; issue; 7 days`` (entities left out when all)."""
+        parts = [", ".join(self.sources)]
+        if self.entities:
+            parts.append(",".join(self.entities))
+        parts.append(plural(self.depth_days, "day"))
+        return "; ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +95,8 @@ class DiffSide:
             "fetched": self.fetched,
             "exact": self.exact,
             "unchanged_streams": [{"stream": k, "since_run": r} for k, r in self.unchanged],
+            "entities": list(self.entities) if self.entities else None,
+            "depth_days": self.depth_days,
         }
 
     def unchanged_note(self) -> str | None:
@@ -121,6 +134,23 @@ class RunDiff:
     only_b: list[Item]
     changed: list[Change]
     unchanged: int
+
+    def scope_note(self) -> str | None:
+        """One line when A and B fetched different things (sources, entities or backfill
+        window), else None: what is only in one may be outside the other's scope, not lost.
+        "46 only in A, 676 only in B" read like data loss for runs of other entities and
+        windows, with nothing to say they were scoped differently (a fresh tester's finding)."""
+        a, b = self.a, self.b
+        if (sorted(a.sources), a.entities, a.depth_days) == (
+            sorted(b.sources),
+            b.entities,
+            b.depth_days,
+        ):
+            return None
+        return (
+            f"A and B fetched different things (A: {a.scope()}; B: {b.scope()}): what is only "
+            "in one may be outside the other's scope"
+        )
 
     def workspace_note(self) -> str | None:
         """One line when A and B are runs of different workspaces (still compared by sourceId,
@@ -174,6 +204,8 @@ def _side(label: str, mirror: Mirror, run: RunRecord, items: FetchedItems) -> Di
         len(items.items),
         items.exact,
         tuple(unchanged_streams(mirror, run.id)),
+        tuple(sorted(run.entities)) if run.entities else None,
+        run.depth_days,
     )
 
 

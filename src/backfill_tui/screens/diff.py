@@ -43,6 +43,7 @@ def summary_text(diff: RunDiff) -> str:
         f"{c['only_in_a']} only in A · {c['only_in_b']} only in B · {c['changed']} changed · "
         f"{c['unchanged']} unchanged" + (" · identical" if diff.identical else "")
     )
+    lines += [note for note in (diff.workspace_note(), diff.scope_note()) if note]
     return clean("\n".join(lines))
 
 
