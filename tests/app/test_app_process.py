@@ -7,6 +7,7 @@ are tested for both designs in test_app_offthread.py."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import os
 import signal
@@ -131,7 +132,11 @@ def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) ->
 
 def test_the_token_crosses_the_pipe_not_the_command_line(tmp_path: Path) -> None:
     token = "ghp_processPipeOnly0123456789"
-    environment = paced_environment(f"token={token}", latency=0.3)
+    # The simulator wants the token and the run sends it from GITHUB_TOKEN (without it the run
+    # is refused before it starts): both the simulator's setting and the variable cross.
+    environment = dataclasses.replace(
+        paced_environment(f"token={token}", latency=0.3), env={"GITHUB_TOKEN": token}
+    )
     app = make_app(tmp_path, environment=environment, run_process=True)
 
     async def scenario() -> None:
