@@ -36,3 +36,33 @@ def test_every_source_keeps_one_line_of_the_estimate_at_80_columns(tmp_path: Pat
         assert line.startswith(f"{source}: "), shown
         assert cell_len(line) <= 80 - 4, line  # inside the panel's border and padding
     assert "items in 4 streams" in shown[1], shown  # GitHub's four streams, summed
+
+
+def test_a_source_that_could_not_be_estimated_keeps_one_line_too(tmp_path: Path) -> None:
+    """Why a source could not be estimated (a token the simulator wants, missing) wrapped to
+    two lines, and the last source was cut off (a second fresh tester's finding): it is cut
+    with "…" on its one line; the source's card says the whole of it."""
+    import dataclasses
+
+    from app_support import sim_environment
+
+    token = "ghp_" + "e" * 36
+    environment = dataclasses.replace(
+        sim_environment(f"token={token}"), env={"GITHUB_TOKEN": token}
+    )
+    app = make_app(tmp_path, environment=environment, demo=DemoSetup("ws", SOURCES))
+    seen = Recorder()
+    shown: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=60)
+            await pilot.pause()
+            shown.extend(str(app.screen.query_one("#estimate-summary", Label).render()).split("\n"))
+
+    asyncio.run(scenario())
+    app.mirror.close()
+    assert len(shown) == 1 + len(SOURCES), shown
+    for source, line in zip(SOURCES, shown[1:], strict=True):
+        assert line.startswith(f"{source}: ") and cell_len(line) <= 80 - 4, shown
+    assert shown[2].endswith("…") and "token" in shown[2], shown  # Vercel's: no token

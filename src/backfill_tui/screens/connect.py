@@ -19,7 +19,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -670,10 +670,11 @@ def _source_line(source: SourceEstimate, width: int) -> str:
     """One source's estimate on a line: ``github:acme/rocket: pull_request 48 · issue ~600``
     (``~`` extrapolated, ``↻`` a re-sync's share), or why it could not be estimated. Longer
     than ``width`` cells, its streams are summed (``github:acme/rocket: ~4000 items in 4
-    streams``): wrapped, it took two of the panel's lines and the last source was cut off at
-    80x24 (a fresh tester's finding)."""
-    if source.error:
-        return f"{source.source}: {source.error}"
+    streams``), and why it could not be estimated is cut with "…": wrapped, it took two of
+    the panel's lines and the last source was cut off at 80x24 (fresh testers' findings)."""
+    if source.error:  # cut to its line: the card above says the whole of it
+        line = f"{source.source}: {source.error}"
+        return line if cell_len(line) <= width else set_cell_size(line, width - 1) + "…"
     streams = " · ".join(
         f"{st.key.rsplit('/', 1)[-1]}{' ↻' if st.resync_since else ''} "
         f"{'' if st.exact else '~'}{st.items}"
