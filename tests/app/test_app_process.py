@@ -268,3 +268,35 @@ def test_an_app_closed_mid_run_puts_the_oldest_generations_threshold_back(tmp_pa
         assert gc.get_threshold() == before
     finally:
         gc.set_threshold(*before)
+
+
+def test_retrying_a_source_that_does_not_exist_in_the_run_process(tmp_path: Path) -> None:
+    """A retry of github:acme/nothere (a 404: a cause to mend) runs its lookup alone in the
+    run's process; its failure line crossed the pipe as a str subclass that could not be
+    unpickled, and the app said "the run's process stopped unexpectedly" (a second fresh
+    tester's finding). The retry ends as the first run did, its end in the log."""
+    app = make_app(tmp_path, environment=sim_environment(), run_process=True)
+    seen = Recorder()
+
+    def stopped() -> list[str]:
+        return [str(n.message) for n in app._notifications if n.title == "Run stopped"]  # type: ignore[attr-defined]
+
+    def ends() -> list[RunEnded]:  # each once (the hook may see a message more than once)
+        return list({id(m): m for m in seen.of(RunEnded)}.values())
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            run_id = app.plan_and_start(_request("github:acme/nothere"))
+            assert run_id is not None and isinstance(app.session.background, ProcessRun)  # type: ignore[union-attr]
+            await wait_until(pilot, lambda: len(ends()) == 1, timeout=60)
+            assert app.retry_run()
+            await wait_until(pilot, lambda: len(ends()) == 2 or bool(stopped()), timeout=60)
+            await settle(pilot)
+            assert stopped() == [], stopped()
+            assert [m.status for m in ends()] == ["failed", "failed"], ends()
+            return run_id
+
+    run_id = asyncio.run(scenario())
+    streams = app.mirror.streams(run_id)
+    assert streams and all(s.status == "failed" and s.mend for s in streams)
+    app.mirror.close()

@@ -589,9 +589,10 @@ class Engine:
         *,
         mend: str | None = None,
     ) -> None:
+        line = None if error is None else str(error)  # a plain str in the events, pickled
         for stream in streams:
-            self.mirror.set_stream_status(stream.id, status, error, mend=mend)
-            self._emit(ev.StreamFinished(stream.run_id, stream.key, status, stream.counters, error))
+            self.mirror.set_stream_status(stream.id, status, line, mend=mend)
+            self._emit(ev.StreamFinished(stream.run_id, stream.key, status, stream.counters, line))
 
     def _interrupted(
         self, record: StreamRecord, counters: StreamCounters, error: str | None = None
@@ -978,6 +979,11 @@ class _MendLine(str):
         line.mend = mend
         return line
 
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, str | None]]:
+        # Pickled across the app's run-process pipe: without this its keyword was lost, and
+        # the app said the run's process had stopped (a second fresh tester's finding).
+        return (str(self),), {"mend": self.mend}
+
 
 def _mend_of(error: str) -> str | None:
     """What to mend before a source whose lookup failed with ``error`` can succeed."""
@@ -994,6 +1000,9 @@ class _RecordingEndLine(str):
         line = super().__new__(cls, text)
         line.cancelled = cancelled
         return line
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, bool]]:
+        return (str(self),), {"cancelled": self.cancelled}  # picklable, as _MendLine
 
 
 def _ended_as(error: str) -> StreamStatus:
