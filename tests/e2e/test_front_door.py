@@ -24,6 +24,7 @@ from backfill_tui.engine.runs import (
     resume_environment,
     run_lines,
 )
+from backfill_tui.errors import UsageError
 from backfill_tui.store import Mirror
 from backfill_tui.terms import RESUMABLE, RunStatus, StreamCounters
 
@@ -113,11 +114,18 @@ def test_a_simulated_run_resumes_on_backfill_sim_when_set_else_its_stored_settin
         request_run = sim.run("github:acme/rocket", days=7, max_items=3)
         run = sim.mirror.get_run(request_run)
         assert run is not None
-        run.simulator = "seed=11"  # what the run stored
+        run.simulator = "seed=11,latency=0.2"  # what the run stored
         stored, _ = resume_environment(run, db, environ={})
-        overridden, _ = resume_environment(run, db, environ={"BACKFILL_SIM": "seed=12"})
+        environ = {"BACKFILL_SIM": "seed=11,faults=0.1"}
+        overridden, _ = resume_environment(run, db, environ=environ)
         assert stored.simulator is not None and stored.simulator.config.seed == 11
-        assert overridden.simulator is not None and overridden.simulator.config.seed == 12
+        assert stored.simulator.config.latency == 0.2
+        assert overridden.simulator is not None and overridden.simulator.config.faults == 0.1
+        assert overridden.simulator.config.latency == 0.0  # BACKFILL_SIM's, whole
+        # Another history is refused: a resume with scale=1 took a scale=20 run's checkpoints
+        # into other items and ended "completed" with counts of neither (a tester's finding).
+        with pytest.raises(UsageError, match=r"another history \(seed=11\) than BACKFILL_SIM"):
+            resume_environment(run, db, environ={"BACKFILL_SIM": "seed=12"})
     finally:
         sim.mirror.close()
 
@@ -160,3 +168,21 @@ def test_runs_counts_failed_streams_beside_failed_items(
     as_json = {r["run_id"]: r for r in json.loads(out)}
     assert (as_json[missing]["streams_failed"], as_json[missing]["failed"]) == (4, 0)
     assert as_json[ok]["streams_failed"] == 0
+
+
+def test_resume_refuses_a_backfill_sim_of_another_history_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "m.db")
+    monkeypatch.setenv("BACKFILL_SIM", "scale=2,clock=virtual")
+    made = run_cli(capsys, "run", "github:acme/nope", "--simulate", "--workspace", "w",
+                   "--quiet", "--json", "--db", db)  # fmt: skip
+    assert made.code == 1  # a 404: unfinished
+    run_id = made.summary["run_id"]
+    monkeypatch.setenv("BACKFILL_SIM", "scale=1,clock=virtual")
+    refused = run_cli(capsys, "resume", run_id, "--db", db, "--quiet")
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert "another history (scale=2.0) than BACKFILL_SIM gives (the defaults)" in refused.err
+    monkeypatch.setenv("BACKFILL_SIM", "scale=2,faults=0.1")  # the same history, other faults
+    again = run_cli(capsys, "resume", run_id, "--db", db, "--quiet")
+    assert again.code == 1 and "another history" not in again.err, again.err

@@ -59,7 +59,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
             entities=frozenset({"release"}),
             max_items=20,
         )
-        run = engine.plan(request)
+        run = engine.plan(request, simulator_text=SIM)  # stored, as `run` stores them
         with Recorder(rec).recording(environment, run):
             asyncio.run(engine.run(run.id))
     finally:

@@ -416,7 +416,34 @@ def resume_environment(
             raise UsageError(replayed_line(run, mirror_path, "the file has changed since"))
         return environment, replay
     settings = simulator_settings(run, environ) if run.simulate else None
+    if settings is not None:
+        _same_history(run, settings, mirror_path)
     return Environment.create(simulate=run.simulate, simulator_config=settings, env=environ), None
+
+
+def _same_history(run: RunRecord, settings: str, mirror_path: Path) -> None:
+    """Refuse (:class:`UsageError`) to continue a simulated ``run`` on ``settings`` (a
+    ``BACKFILL_SIM`` string) that hold another history than the run's stored ones (its
+    ``world_settings``: seed, anchor, scale, repeat_cursor). A resume with scale=1 took
+    the checkpoints of a scale=20 run into another history and ended "completed" with counts
+    of neither (a fresh tester's finding). Latency, faults and limits may change freely."""
+    from ..simulator.config import SimulatorConfig
+    from .environment import world_settings
+
+    try:  # settings that cannot be read are refused where they are parsed, in their words
+        for text in (run.simulator or "", settings):
+            SimulatorConfig.from_env_string(text)
+    except (ValueError, TypeError):
+        return
+    stored, given = world_settings(run.simulator or ""), world_settings(settings)
+    if stored == given:
+        return
+    raise UsageError(
+        f"run {run.id} was made on a simulator holding another history "
+        f"({stored or 'the defaults'}) than BACKFILL_SIM gives ({given or 'the defaults'}); "
+        f"resuming would mix the two: unset BACKFILL_SIM or give it those, then "
+        f"`{suggest(f'resume {run.id}', mirror_path)}`"
+    )
 
 
 def _first_clause(message: str) -> str:

@@ -56,7 +56,9 @@ SECRET_OPTIONS = frozenset({"token"})
 #: limits and quotas, tokens, slow bodies, header forms, where a log goes). Two runs whose
 #: world options agree saw the same history, so the later one may re-sync from the earlier
 #: (engine/resync.py): a re-run with more latency fetched everything again (a tester's finding).
-WORLD_OPTIONS = ("seed", "anchor", "scale", "clock", "repeat_cursor")
+#: Not ``clock``: a virtual clock starts at the real "now", so the default anchor (the day's
+#: start) and the history are the same on either.
+WORLD_OPTIONS = ("seed", "anchor", "scale", "repeat_cursor")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
 _TOKEN_MARKERS = ("ghp_", "_pat_", "lin_", "sntr", "gho_", "ghs_")
