@@ -151,3 +151,17 @@ def test_a_secret_already_stored_by_an_older_version_is_not_printed(
     report = run_cli(capsys, "report", run.summary["run_id"], "--db", str(db))
     assert report.code == 0 and S not in report.out
     assert "| Simulated | yes (clock=virtual) |" in report.out
+
+
+def test_options_run_together_without_a_comma_are_said_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'latency=0.1 faults=0.1' said "'latency' must be seconds from 0 to 60, got (a value not
+    shown: it may hold a secret)", which showed nothing of what was wrong (a fresh tester's
+    finding); the line says the comma is missing, still without the value."""
+    monkeypatch.setenv("BACKFILL_SIM", f"latency=0.1 token={S}")
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w",
+                     "--db", str(tmp_path / "m.db"))  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "'latency' is followed by another without a comma" in result.err, result.err
+    assert S not in result.err and not (tmp_path / "m.db").exists()

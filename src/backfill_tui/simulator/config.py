@@ -229,6 +229,11 @@ class SimulatorConfig:
                 raise ValueError(f"unknown simulator option {named}; accepted: {accepted}")
             if not sep:
                 raise ValueError(f"simulator option '{key}' needs a value: {key}=VALUE")
+            if "=" in value:  # "latency=0.1 faults=0.1": the value, not shown, is not the issue
+                raise ValueError(
+                    f"simulator option '{key}' is followed by another without a comma; "
+                    "separate them with commas, such as latency=0.1,faults=0.1"
+                )
             values[key] = _convert(key, value)
             typed[key] = value
         try:
