@@ -744,14 +744,14 @@ CASES: list[Case] = [
     # -- disks (a real SQLITE_FULL: the mirror may grow by so many pages) ------------------------
     Case(
         "run-disk-full-at-first-page",
-        (*RUN[:-2], "--days", "90", "--json", *DB),
+        (*RUN[:-2], "--days", "90", "--json", "--quiet", *DB),  # --quiet: the error alone
         ("disk full: 0 observations kept", "resume"),
         pages=0,
         untouched=False,
     ),
     Case(
         "run-disk-full-mid-run",
-        (*RUN[:-2], "--days", "90", "--json", *DB),
+        (*RUN[:-2], "--days", "90", "--json", "--quiet", *DB),  # --quiet: the error alone
         ("disk full:", "observations kept", "resume"),
         pages=30,
         untouched=False,

@@ -427,3 +427,19 @@ def test_a_source_left_with_no_stream_by_entities_says_why(
                       "--workspace", "w", "--simulate", "--quiet", "--json", "--full", *args)  # fmt: skip
     notes = {s["source"]: s["note"] for s in as_json.summary["sources"]}
     assert notes["github"] is None and notes["vercel"].startswith("nothing to fetch"), notes
+
+
+def test_json_off_a_terminal_still_names_the_run_on_stderr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --json` said nothing at all on stderr, so a run killed mid-way left no trace of
+    the id to resume (a fresh tester's finding): its first line, and only it, is said;
+    --quiet still says nothing."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    result = simulated_run(capsys, tmp_path / "m.db", "--json")  # --quiet: simulated_run's
+    assert result.code == 0 and result.err == "", result.err
+    loud = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate",
+                   "--json", "--full", "--db", str(tmp_path / "m.db"))  # fmt: skip
+    assert loud.code == 0, loud.err
+    (line,) = loud.err.splitlines()
+    assert line.startswith(f"run {loud.summary['run_id']}: 4 streams since "), line

@@ -67,9 +67,10 @@ def test_disk_full_mid_run_keeps_what_was_stored_says_so_and_resumes(
     full = run_cli(capsys, *RUN, "--days", "90", "--json", "--db", str(db))
     assert full.code == 2
     assert "Traceback" not in full.err
-    (line,) = full.err.strip().splitlines()
+    started, line = full.err.strip().splitlines()  # its id, then the one line of the error
     summary = full.summary  # --json still prints the summary of a run that ended early
     run_id = summary["run_id"]
+    assert started.startswith(f"run {run_id}: "), started
     kept = len(stored_ids(db))
     assert kept > 0, line
     assert line == (
@@ -100,9 +101,10 @@ def test_disk_full_at_the_first_page_says_none_kept_and_the_run_is_resumable(
     limit_pages(monkeypatch, db, room=0)  # the run's record fits; its first page does not
     result = run_cli(capsys, *RUN, "--days", "7", "--json", "--db", str(db))
     assert result.code == 2
-    (line,) = result.err.strip().splitlines()
+    started, line = result.err.strip().splitlines()  # its id, then the one line of the error
     assert line.startswith("backfill-tui: error: disk full: 0 observations kept")
     run_id = result.summary["run_id"]
+    assert started.startswith(f"run {run_id}: "), started
     assert result.summary["status"] != "completed"
     monkeypatch.undo()
     monkeypatch.setenv("BACKFILL_SIM", SIM)

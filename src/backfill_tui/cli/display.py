@@ -100,10 +100,14 @@ class HeadlessDisplay:
     finding); elsewhere a line per finished stream and per wait. Events may come from the
     engine's threads; the table is drawn from Rich's refresh thread, under ``self._lock``."""
 
-    def __init__(self, stream: IO[str], *, quiet: bool = False) -> None:
+    def __init__(self, stream: IO[str], *, quiet: bool = False, brief: bool = False) -> None:
         self.console = ProgressConsole(file=stream, highlight=False, soft_wrap=True)
-        self.live_mode = self.console.is_terminal and not quiet
+        self.live_mode = self.console.is_terminal and not quiet and not brief
         self.quiet = quiet
+        #: Only the run's first line ("run ID: N streams since …"): ``run --json`` off a
+        #: terminal, whose stderr said nothing at all, so a run killed mid-way left no trace
+        #: of its id to resume (a fresh tester's finding).
+        self.brief = brief
         self.rows: dict[str, dict[str, Any]] = {}
         #: Requests of each source's own lookup (``SourceCalls``): a source's row counts them,
         #: as the summary's "(N API calls)" under it does.
@@ -248,7 +252,8 @@ class HeadlessDisplay:
                     "error": None,
                 }
             self._line(
-                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}"
+                f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
+                brief=True,
             )
         elif isinstance(event, ev.SourceCalls):
             self.setup_calls[event.source] = self.setup_calls.get(event.source, 0) + event.api_calls
@@ -291,8 +296,10 @@ class HeadlessDisplay:
                 f"{plural(c.pages, 'page')}{reason}"
             )
 
-    def _line(self, text: str) -> None:
-        if not self.live_mode and not self.quiet:
+    def _line(self, text: str, *, brief: bool = False) -> None:
+        """``text`` as a line of its own (off a terminal); ``brief``: one said by a brief
+        display too."""
+        if not self.live_mode and not self.quiet and (brief or not self.brief):
             self.console.print(escape(text))
 
     def _table(self, collapse: bool = False) -> Table:

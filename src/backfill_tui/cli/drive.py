@@ -96,7 +96,7 @@ def drive(
         # A third Ctrl-C quits at once, without the summary and its resume line: it says this.
         stop.then = f"to continue it: {APP} resume {run_id}{db_flag}"
         with HeadlessDisplay(
-            sys.stderr, quiet=quiet or (as_json and not sys.stderr.isatty())
+            sys.stderr, quiet=quiet, brief=as_json and not sys.stderr.isatty()
         ) as display:
             engine.subscribe(display)
             stop.before_quit = display.erase  # a quit at once leaves no table after its line
