@@ -260,3 +260,32 @@ def test_the_event_key_comes_from_the_environment_when_the_form_has_none(
             assert EVENT_KEY not in _shown(app, seen)
 
     asyncio.run(scenario())
+
+
+def test_the_export_workspace_follows_the_run_opened_until_one_is_typed(tmp_path: Path) -> None:
+    """Filled once with the newest run's workspace, the form kept it after a run of another
+    workspace was opened, while the dashboard and the observations showed that one: the export
+    would have sent the wrong workspace (a fresh tester's finding). It follows the app's until
+    the user types one, which then stays."""
+    app = make_app(tmp_path)
+    ws_run = populate(app, "github:acme/rocket", days=7)
+    other_run = populate(app, "github:acme/rocket", workspace="other", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.open_run(other_run)
+            await pilot.press("f6")
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            field = screen.query_one("#export-workspace", Input)
+            await wait_until(pilot, lambda: field.value == "other")
+            app.open_run(ws_run)
+            await pilot.press("f3", "f6")
+            await wait_until(pilot, lambda: field.value == "ws")
+            field.value = "typed"  # the user's choice
+            app.open_run(other_run)
+            await pilot.press("f3", "f6")
+            await pilot.pause()
+            assert field.value == "typed"
+
+    asyncio.run(scenario())

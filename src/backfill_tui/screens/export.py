@@ -142,6 +142,8 @@ class ExportScreen(ModeScreen):
         self._sent = 0
         #: The focus was placed as the screen was first shown (later visits keep the user's).
         self._focus_placed = False
+        #: The workspace this screen filled in (the app's); one the user typed stays.
+        self._workspace_filled: str | None = None
 
     @property
     def backfill(self) -> AppHost:
@@ -254,9 +256,13 @@ class ExportScreen(ModeScreen):
         if not self.is_mounted:
             return
         workspace = self.query_one("#export-workspace", Input)
-        if not workspace.value:
+        # The workspace follows the app's (the run last opened or started) until the user types
+        # one: filled once, it stayed the newest run's after a run of another workspace was
+        # opened, and the export would have sent that one (a fresh tester's finding).
+        if not workspace.value or workspace.value == self._workspace_filled:
             runs = self.backfill.mirror.list_runs(1)
             workspace.value = self.backfill.workspace or (runs[0].workspace if runs else "")
+            self._workspace_filled = workspace.value
         select = self.query_one("#export-run", Select)
         current = select.value
         runs = self.backfill.mirror.list_runs(100)
