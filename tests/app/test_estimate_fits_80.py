@@ -66,3 +66,26 @@ def test_a_source_that_could_not_be_estimated_keeps_one_line_too(tmp_path: Path)
     for source, line in zip(SOURCES, shown[1:], strict=True):
         assert line.startswith(f"{source}: ") and cell_len(line) <= 80 - 4, shown
     assert shown[2].endswith("…") and "token" in shown[2], shown  # Vercel's: no token
+
+
+def test_sources_past_the_panels_lines_are_said_on_the_last(tmp_path: Path) -> None:
+    """Seven sources at 80x24: four were shown and the three added later, one of them a 404 to
+    come, were not said at all (a second fresh tester's finding). The last line says how many
+    more, which could not be estimated, and the items of the rest."""
+    more = ("github:acme/empty", "github:acme/old-rocket", "github:acme/nothere")
+    app = make_app(tmp_path, demo=DemoSetup("ws", (*SOURCES, *more)))
+    seen = Recorder()
+    shown: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=60)
+            await pilot.pause()
+            shown.extend(str(app.screen.query_one("#estimate-summary", Label).render()).split("\n"))
+
+    asyncio.run(scenario())
+    app.mirror.close()
+    assert len(shown) == 5, shown  # the total, three sources, the rest
+    assert [line.split(": ")[0] for line in shown[1:4]] == list(SOURCES[:3]), shown
+    assert shown[4].startswith("+4 more sources; not estimated: github:acme/nothere"), shown
+    assert cell_len(shown[4]) <= 80 - 4, shown
