@@ -481,6 +481,11 @@ def _end_line(stream: StreamState, status: StreamStatus, c: StreamCounters, capp
         reason += f" ({stream.note})"
     if status == StreamStatus.CANCELLED:  # a page in flight may still land: the row shows
         return f"{stream.key} cancelled; what it stored is kept{reason}"  # the mirror's count
+    if status == StreamStatus.FAILED and stream.error:  # the cause first: it read "failed:
+        return (  # 0 fetched · … · 0 failed: GitHub has no …" (a tester's finding)
+            f"{stream.key} failed{note}{reason} ({c.fetched} fetched · {c.new} new · "
+            f"{c.duplicates} dup · {plural(c.failed, 'item')} not stored)"
+        )
     return (
         f"{stream.key} {status}{note}: {c.fetched} fetched · {c.new} new · "
         f"{c.duplicates} dup · {c.failed} failed{reason}"

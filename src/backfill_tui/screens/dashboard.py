@@ -40,7 +40,8 @@ COMPACT_BELOW = 100  # columns
 #: 8 lines and no stream row showed (a fresh tester's finding).
 ROWS_ONLY_BELOW = 20
 
-EMPTY = "No run yet. F2: add sources and start a backfill · F5: open a past run."
+#: Also on a mirror with past runs ("No run yet." there read as if it had none: a tester).
+EMPTY = "No run open. F2: add sources and start a backfill · F5: open a past run."
 
 
 def duration(seconds: float | None) -> str:
@@ -358,7 +359,7 @@ class DashboardScreen(ModeScreen):
             )
             return
         if self.backfill.cancel_run():
-            self.notify("cancelling: what was stored is kept; press r to resume")
+            self.notify("cancelling: what was stored is kept; press r to retry")  # as the footer
 
     def action_retry_run(self) -> None:
         self.backfill.retry_run()
