@@ -90,3 +90,23 @@ def test_from_100_columns_the_sources_show_at_least_the_provider(
 def test_fit_sources_gives_the_provider_where_little_of_the_first_fits() -> None:
     assert fit_sources(list(SOURCES), "", 12, whole=False) == "github +3"
     assert fit_sources(list(SOURCES), "", 16, whole=False) == "github:acme/… +3"
+
+
+def test_a_long_workspace_id_keeps_the_counts_on_screen(tmp_path: Path) -> None:
+    """A 300-character workspace id (``run --workspace`` takes it) pushed the status and every
+    count off the screen at 120 columns (a second fresh tester's finding): it is cut with "…"."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", workspace="w" * 300, days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            table = screen.query_one("#runs", DataTable)
+            line = region_text(app, table).splitlines()[1]
+            assert "w" * 19 + "…" in line and "completed" in line, line
+            assert table.virtual_size.width <= table.size.width, line  # no sideways scroll
+
+    asyncio.run(scenario())

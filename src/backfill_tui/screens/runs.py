@@ -85,6 +85,17 @@ MEDIUM_COLUMNS = tuple(name for name in COLUMNS if name != "days")
 TINY_COLUMNS = ("run", "status", "new")
 
 
+#: The most cells a workspace id takes in the list: a 300-character one (``run --workspace``
+#: takes it) pushed the status and every count off the screen for every row (a tester's
+#: finding); the whole id is on the dashboard when the run is opened.
+WORKSPACE_CELLS = 20
+
+
+def _cut(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` terminal cells, cut with "…" when longer."""
+    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
+
+
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
     """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
     how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
@@ -245,7 +256,7 @@ class RunsScreen(ModeScreen):
                 "started (UTC)": Text(
                     run.started_at[5 if self._medium else 0 : 16].replace("T", " ")
                 ),
-                "workspace": Text(clean(run.workspace)),
+                "workspace": Text(_cut(clean(run.workspace), WORKSPACE_CELLS)),
                 "days": Text(str(run.depth_days), justify="right"),
                 "status": Text(line.status, style=style),
                 "streams": Text(f"{line.streams_done}/{line.streams}", justify="right"),
