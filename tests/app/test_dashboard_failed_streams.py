@@ -127,3 +127,30 @@ def test_the_runs_screen_counts_the_failed_streams(tmp_path: Path, size: tuple[i
             assert "4 streams" in text, text  # on the screen, not only in the table's data
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_a_moved_repositorys_note_is_whole_beneath_its_rows_once(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """A note too long for the status cell (a moved repository) showed "completed: r…" on each
+    of its four rows, the whole of it only in the log (a second fresh tester's finding): said
+    whole beneath the last row, once, as a failure's reason is."""
+    app = make_app(tmp_path)
+    run_id = populate(app, "github:acme/old-rocket", workspace="demo")
+    note = app.mirror.streams(run_id)[0].note
+    assert note and "renamed or moved" in note
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            app.open_run(run_id)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await wait_until(pilot, lambda: len(screen.query(StreamRow)) == 4)
+            await settle(pilot)
+            await pilot.pause()
+            text = region_text(app, screen.query_one("#streams"))
+            assert "…" not in text, text
+            assert " ".join(text.split()).count(note) == 1, text
+
+    asyncio.run(scenario())

@@ -371,9 +371,13 @@ class StreamRow(Widget):
 
     @property
     def reason(self) -> str | None:
-        """A failure's reason as the row says it (without the stream's name), or None."""
-        error = self._state.error
-        return clean(reason_in_row(error, self._state.key)) if error else None
+        """A failure's reason as the row says it (without the stream's name), or a note's (an
+        empty or moved repository: it was cut to "completed: r…" at 80 columns, the whole of it
+        only in the log, a fresh tester's finding), or None. A re-sync's 304 stays one word."""
+        error, note = self._state.error, self._state.note
+        if error:
+            return clean(reason_in_row(error, self._state.key))
+        return clean(note) if note and not unchanged_note(note) else None
 
     def reason_below(self, width: int) -> bool:
         """Whether, ``width`` cells wide, the failure's reason goes beneath the row (by this
