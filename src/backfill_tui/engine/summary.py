@@ -74,12 +74,15 @@ def run_summary(
     }
 
 
-def _no_stream_note(run: RunRecord, provider_name: str) -> str:
+def _no_stream_note(run: RunRecord, provider_name: str) -> str | None:
     """Why a source of the run has no stream: ``--entities`` names none of its entities. It
-    read "completed (0 API calls)" and nothing more (a fresh tester's finding)."""
+    read "completed (0 API calls)" and nothing more (a fresh tester's finding). None when the
+    run named no entities (nothing to say why)."""
     from .catalog import provider
 
-    asked = ",".join(sorted(run.entities or ()))
+    if not run.entities:
+        return None
+    asked = ",".join(sorted(run.entities))
     has = ", ".join(provider(provider_name).connector.entities)
     return f"nothing to fetch: --entities {asked} names none of its entities ({has})"
 
