@@ -12,14 +12,15 @@ from app_support import Recorder, make_app, wait_until
 from rich.cells import cell_len
 from textual.widgets import Label
 
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.host import DemoSetup
 from backfill_tui.screens.messages import EstimateReady
 
 SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
 
 
-def test_every_source_keeps_one_line_of_the_estimate_at_80_columns(tmp_path: Path) -> None:
-    app = make_app(tmp_path, "scale=200", demo=DemoSetup("ws", SOURCES))
+def _estimate_lines(app: BackfillApp) -> list[str]:
+    """The estimate panel's lines at 80x24 once the demo's estimate is in (the app closed)."""
     seen = Recorder()
     shown: list[str] = []
 
@@ -31,6 +32,12 @@ def test_every_source_keeps_one_line_of_the_estimate_at_80_columns(tmp_path: Pat
 
     asyncio.run(scenario())
     app.mirror.close()
+    return shown
+
+
+def test_every_source_keeps_one_line_of_the_estimate_at_80_columns(tmp_path: Path) -> None:
+    app = make_app(tmp_path, "scale=200", demo=DemoSetup("ws", SOURCES))
+    shown = _estimate_lines(app)
     assert len(shown) == 1 + len(SOURCES), shown
     for source, line in zip(SOURCES, shown[1:], strict=True):
         assert line.startswith(f"{source}: "), shown
@@ -51,17 +58,7 @@ def test_a_source_that_could_not_be_estimated_keeps_one_line_too(tmp_path: Path)
         sim_environment(f"token={token}"), env={"GITHUB_TOKEN": token}
     )
     app = make_app(tmp_path, environment=environment, demo=DemoSetup("ws", SOURCES))
-    seen = Recorder()
-    shown: list[str] = []
-
-    async def scenario() -> None:
-        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
-            await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=60)
-            await pilot.pause()
-            shown.extend(str(app.screen.query_one("#estimate-summary", Label).render()).split("\n"))
-
-    asyncio.run(scenario())
-    app.mirror.close()
+    shown = _estimate_lines(app)
     assert len(shown) == 1 + len(SOURCES), shown
     for source, line in zip(SOURCES, shown[1:], strict=True):
         assert line.startswith(f"{source}: ") and cell_len(line) <= 80 - 4, shown
@@ -74,17 +71,7 @@ def test_sources_past_the_panels_lines_are_said_on_the_last(tmp_path: Path) -> N
     more, which could not be estimated, and the items of the rest."""
     more = ("github:acme/empty", "github:acme/old-rocket", "github:acme/nothere")
     app = make_app(tmp_path, demo=DemoSetup("ws", (*SOURCES, *more)))
-    seen = Recorder()
-    shown: list[str] = []
-
-    async def scenario() -> None:
-        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
-            await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=60)
-            await pilot.pause()
-            shown.extend(str(app.screen.query_one("#estimate-summary", Label).render()).split("\n"))
-
-    asyncio.run(scenario())
-    app.mirror.close()
+    shown = _estimate_lines(app)
     assert len(shown) == 5, shown  # the total, three sources, the rest
     assert [line.split(": ")[0] for line in shown[1:4]] == list(SOURCES[:3]), shown
     assert shown[4].startswith("+4 more sources; not estimated: github:acme/nothere"), shown
