@@ -33,6 +33,8 @@ def test_offline_connection_test_tries_once_and_names_the_host() -> None:
     assert report.outcome == "failed"
     assert report.access.startswith("cannot reach api.github.com (could not connect")
     assert environment.clock.now() == 1_780_000_000.0  # no backoff slept
+    # Not "sent": nothing reached the host (a fresh tester's finding).
+    assert report.token == "not checked (from the environment): the host was not reached"
 
 
 def test_a_timeout_is_also_reported_as_unreachable_at_once() -> None:

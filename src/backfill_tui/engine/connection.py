@@ -162,11 +162,13 @@ async def check_source(
             "not checked",
             CheckOutcome.FAILED,
         )
+        token = _not_checked(token, credential)
     except RetriesExhausted as exc:
         problem = _problem(exc) or _safe(exc)
         found, outcome = "not checked", CheckOutcome.FAILED
         if "could not connect" in problem or "timed out" in problem:
             access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
+            token = _not_checked(token, credential)
         elif problem.startswith(_PASSING):
             # The provider's own trouble, not the token's or the target's: often passing, and
             # a run retries it (six tries, backed off), so not a failure of the source.
@@ -210,6 +212,15 @@ async def check_source(
         quota.remaining if quota else None,
         quota.limit if quota else None,
     )
+
+
+def _not_checked(token: str, credential: Credential | None) -> str:
+    """The token line when the host was never reached: the token was not checked. It said
+    "sent (from the environment)" with no network, as if it had been (a fresh tester's
+    finding)."""
+    if credential is None:
+        return token
+    return f"not checked (from the {credential.origin}): the host was not reached"
 
 
 def _problem(exc: RetriesExhausted) -> str:
