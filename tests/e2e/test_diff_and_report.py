@@ -256,5 +256,9 @@ def test_diff_of_runs_scoped_differently_says_so(
     ) in scoped.err, scoped.err
     same = run_cli(capsys, "diff", a, c, "--db", db)
     assert same.code == 0 and "fetched different things" not in same.err, same.err
+    assert "same run" not in same.err
+    itself = run_cli(capsys, "diff", a, a, "--db", db)
+    assert itself.code == 0
+    assert f"note: A and B are the same run ({a}): it is compared with itself" in itself.err
     as_json = json.loads(run_cli(capsys, "diff", a, b, "--db", db, "--json").out)
     assert (as_json["a"]["entities"], as_json["b"]["depth_days"]) == (["issue"], 90)

@@ -44,7 +44,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     diff = diff_runs(RunRef.parse(args.a), RunRef.parse(args.b), db_path(args))
     from ..textsafe import escaped
 
-    for note in (diff.workspace_note(), diff.scope_note()):
+    for note in (diff.same_run_note(), diff.workspace_note(), diff.scope_note()):
         if note:
             sys.stderr.write(f"note: {escaped(note)}\n")
     if args.json:

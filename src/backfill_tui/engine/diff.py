@@ -135,6 +135,14 @@ class RunDiff:
     changed: list[Change]
     unchanged: int
 
+    def same_run_note(self) -> str | None:
+        """One line when A and B are the very same run (``diff X X``: it compared a run with
+        itself and said only "0 changed", a tester's finding), else None."""
+        a, b = self.a, self.b
+        if (a.mirror, a.run_id) != (b.mirror, b.run_id):
+            return None
+        return f"A and B are the same run ({a.run_id}): it is compared with itself"
+
     def scope_note(self) -> str | None:
         """One line when A and B fetched different things (sources, entities or backfill
         window), else None: what is only in one may be outside the other's scope, not lost.

@@ -43,7 +43,8 @@ def summary_text(diff: RunDiff) -> str:
         f"{c['only_in_a']} only in A · {c['only_in_b']} only in B · {c['changed']} changed · "
         f"{c['unchanged']} unchanged" + (" · identical" if diff.identical else "")
     )
-    lines += [note for note in (diff.workspace_note(), diff.scope_note()) if note]
+    notes = (diff.same_run_note(), diff.workspace_note(), diff.scope_note())
+    lines += [note for note in notes if note]
     return clean("\n".join(lines))
 
 
