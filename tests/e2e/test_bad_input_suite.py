@@ -394,6 +394,14 @@ CASES: list[Case] = [
         ("BACKFILL_GITHUB_API_URL",),
         setup=env(BACKFILL_GITHUB_API_URL="ftp://example.test", GITHUB_TOKEN="ghp_" + "b" * 36),
     ),
+    # the token in every header, over plain http to another machine: refused (a tester's
+    # finding: taken without a word); plain http to this machine stays allowed
+    Case(
+        "plain-http-base-url",
+        ("run", "github:acme/rocket", "--workspace", "demo", *DB),
+        ("BACKFILL_GITHUB_API_URL is plain http to example.test", "use https"),
+        setup=env(BACKFILL_GITHUB_API_URL="http://example.test", GITHUB_TOKEN="ghp_" + "b" * 36),
+    ),
     # a token variable set to no token at all (only commas or whitespace): said, not ignored
     Case(
         "github-token-only-commas",
