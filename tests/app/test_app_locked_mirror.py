@@ -96,9 +96,14 @@ def test_a_quit_waiting_on_a_locked_mirror_says_so(tmp_path: Path) -> None:
     from backfill_tui.engine.run import RunRequest, SourceSpec
     from backfill_tui.screens.app import QUIT_WAITING
     from backfill_tui.screens.quit import QuitScreen
+    from backfill_tui.widgets.reflow_log import ReflowLog
 
     app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.3))
     holder = sqlite3.connect(tmp_path / "mirror.db", isolation_level=None)
+
+    def log_text() -> str:
+        log = app.screen.query_one(ReflowLog)
+        return "\n".join(line.plain for line in log._source)
 
     def notices() -> list[Any]:
         return [n for n in app._notifications if n.title == "Quitting"]  # type: ignore[attr-defined]
@@ -115,7 +120,8 @@ def test_a_quit_waiting_on_a_locked_mirror_says_so(tmp_path: Path) -> None:
             assert run_id is not None
             await wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
             holder.execute("BEGIN EXCLUSIVE")  # the next page's commit waits for it
-            await pilot.pause(0.8)
+            # until the run says it waits (after 2 s): the quit then meets a commit waiting
+            await wait_until(pilot, lambda: "waiting for the mirror" in log_text(), timeout=30)
             await pilot.press("ctrl+q", "y")
             await wait_until(pilot, lambda: bool(quitting()), timeout=10)
             assert quitting() == [QUIT_WAITING] and app.is_running

@@ -9,7 +9,7 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
-from app_support import make_app, settle, sim_environment
+from app_support import make_app, settle, sim_environment, wait_until
 from textual.widgets import Label
 
 from backfill_tui.engine.connection import check_source
@@ -64,11 +64,13 @@ def test_start_without_the_token_such_a_simulator_expects_is_refused(tmp_path: P
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await settle(pilot)
             await pilot.press("ctrl+s")
-            for _ in range(100):
-                said[:] = [str(n.message) for n in app._notifications if n.title == "Cannot start"]  # type: ignore[attr-defined]
-                if said:
-                    break
-                await pilot.pause(0.05)
+
+            def cannot_start() -> bool:
+                notices = app._notifications  # type: ignore[attr-defined]
+                said[:] = [str(n.message) for n in notices if n.title == "Cannot start"]
+                return bool(said)
+
+            await wait_until(pilot, cannot_start)
 
     asyncio.run(scenario())
     assert said and "simulator expects a token" in said[0] and "GITHUB_TOKEN" in said[0], said
