@@ -207,12 +207,7 @@ class TriggerScreen(ModalScreen[None]):
         (empty or fields)[0].focus()
 
     def _say(self, text: str) -> None:
-        """Put ``text`` (a dry run's answer, a send's) under the fields, and scroll the dialog
-        to it: at 80x24 it landed below the fold, nothing moved to it (a fresh tester)."""
-        label = self.query_one("#trigger-plan", Label)
-        label.update(Content(clean(text)))
-        dialog = self.query_one("#trigger-dialog", VerticalScroll)
-        self.call_after_refresh(dialog.scroll_to_widget, label, animate=False, top=True)
+        self.query_one("#trigger-plan", Label).update(Content(clean(text)))
 
     def inputs(self) -> tuple[str, ...]:
         values = [self.query_one("#trigger-org", Input).value.strip()]
