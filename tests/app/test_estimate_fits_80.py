@@ -27,8 +27,9 @@ def _estimate_lines(app: BackfillApp) -> list[str]:
     async def scenario() -> None:
         async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
             await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=60)
-            await pilot.pause()
-            shown.extend(str(app.screen.query_one("#estimate-summary", Label).render()).split("\n"))
+            label = app.screen.query_one("#estimate-summary", Label)
+            await wait_until(pilot, lambda: " API call" in str(label.render()))  # shown
+            shown.extend(str(label.render()).split("\n"))
 
     asyncio.run(scenario())
     app.mirror.close()
