@@ -125,9 +125,6 @@ class RunProgress:
     ) -> None:
         self.run = run
         self.started_at = started_at
-        #: Items already fetched when this stretch of the run began (a resume starts with
-        #: the earlier ones): the ETA's rate counts only what this stretch fetched.
-        self.fetched_at_start = 0
         self.finished_at: float | None = None
         #: Seconds the run went in its earlier stretches shown here (before a retry): elapsed
         #: time goes on from them (it started over at 00:00 on a retry: a tester's finding).
@@ -191,7 +188,7 @@ class RunProgress:
         self._start_stretch()
 
     def _start_stretch(self) -> None:
-        self.fetched_at_start = self.totals().fetched
+        """A stretch of the run begins: each stream's pace counts its pages from here."""
         for stream in self.streams.values():
             stream.pages_at_start = stream.counters.pages
 

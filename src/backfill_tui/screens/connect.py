@@ -20,7 +20,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -48,6 +48,7 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
 from ..widgets.lazy_select import LazySelect
+from ..widgets.row_table import cut_cells
 from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
@@ -679,8 +680,7 @@ def _source_line(source: SourceEstimate, width: int) -> str:
     streams``), and why it could not be estimated is cut with "…": wrapped, it took two of
     the panel's lines and the last source was cut off at 80x24 (fresh testers' findings)."""
     if source.error:  # cut to its line: the card above says the whole of it
-        line = f"{source.source}: {source.error}"
-        return line if cell_len(line) <= width else set_cell_size(line, width - 1) + "…"
+        return cut_cells(f"{source.source}: {source.error}", width)
     streams = " · ".join(
         f"{st.key.rsplit('/', 1)[-1]}{' ↻' if st.resync_since else ''} "
         f"{'' if st.exact else '~'}{st.items}"
@@ -709,8 +709,7 @@ def _more_line(sources: Sequence[SourceEstimate], width: int) -> str:
         parts.append(f"not estimated: {', '.join(failed)}")
     if len(failed) < len(sources):
         parts.append(f"~{plural(items, 'item')} in the others")
-    line = "; ".join(parts)
-    return line if cell_len(line) <= width else set_cell_size(line, width - 1) + "…"
+    return cut_cells("; ".join(parts), width)
 
 
 def _short_reason(reason: str) -> str:

@@ -683,10 +683,9 @@ class ExportScreen(ModeScreen):
         # 80x24 (a fresh tester's finding).
         self.backfill.take_down_notices("Not ready")
         # The event key as `trigger` takes it when the form has none: INNGEST_EVENT_KEY.
-        key, key_from = self.query_one("#event-key", Input).value.strip(), "the export form"
-        if not key:
-            key = self.backfill.environment.env.get(EVENT_KEY_ENV, "").strip()
-            key_from = EVENT_KEY_ENV
+        typed = self.query_one("#event-key", Input).value.strip()
+        key, key_from = self.event_key(), "the export form" if typed else EVENT_KEY_ENV
+        if not typed:
             register(key)
         self.app.push_screen(
             TriggerScreen(

@@ -24,6 +24,7 @@ from ..errors import BackfillError
 from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.row_table import cut_cells
 from ..widgets.wording import in_app
 from .diff import DiffScreen
 from .host import AppHost, host
@@ -89,11 +90,6 @@ TINY_COLUMNS = ("run", "status", "new")
 #: takes it) pushed the status and every count off the screen for every row (a tester's
 #: finding); the whole id is on the dashboard when the run is opened.
 WORKSPACE_CELLS = 20
-
-
-def _cut(text: str, cells: int) -> str:
-    """``text`` in at most ``cells`` terminal cells, cut with "…" when longer."""
-    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
 
 
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
@@ -256,7 +252,7 @@ class RunsScreen(ModeScreen):
                 "started (UTC)": Text(
                     run.started_at[5 if self._medium else 0 : 16].replace("T", " ")
                 ),
-                "workspace": Text(_cut(clean(run.workspace), WORKSPACE_CELLS)),
+                "workspace": Text(cut_cells(clean(run.workspace), WORKSPACE_CELLS)),
                 "days": Text(str(run.depth_days), justify="right"),
                 "status": Text(line.status, style=style),
                 "streams": Text(f"{line.streams_done}/{line.streams}", justify="right"),

@@ -53,7 +53,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import Column, ColumnKey, CursorType, RowKey
 
-__all__ = ["Cell", "RowTable", "cell_text", "compose_cell", "render_cell"]
+__all__ = ["Cell", "RowTable", "cell_text", "compose_cell", "cut_cells", "render_cell"]
 
 _NULL = Style.null()
 #: How many cut cell texts and cell metas a table keeps (about 30 screens of 5 columns).
@@ -613,6 +613,12 @@ class _Pass:
 _CellText = tuple[list[tuple[str, Style | None]], int]
 
 
+def cut_cells(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` terminal cells (``cells`` >= 1), cut with "…" when longer,
+    as Rich's ``overflow="ellipsis"`` cuts it."""
+    return text if cell_len(text) <= cells else set_cell_size(text, cells - 1) + "…"
+
+
 def cell_text(console: Console, cell: Text, inner: int) -> _CellText | None:
     """The pieces :func:`render_cell` draws for ``cell`` in ``inner`` cells (padding and fill
     aside), or None when a piece carries meta (then only :func:`render_cell` composes it as
@@ -625,9 +631,7 @@ def cell_text(console: Console, cell: Text, inner: int) -> _CellText | None:
         text = plain
         if cell_len(plain) > inner:
             text = (
-                set_cell_size(plain, inner - 1) + "…"
-                if overflow == "ellipsis"
-                else set_cell_size(plain, inner)
+                cut_cells(plain, inner) if overflow == "ellipsis" else set_cell_size(plain, inner)
             )
         if len(text) <= len(plain):  # Rich trims the cell's style to the text's length
             style = console.get_style(cell.style) if cell.style and text else None
