@@ -66,3 +66,20 @@ def without_userinfo(url: str) -> str:
     end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     at = rest.rfind("@", 0, end)
     return f"{scheme}://{rest[at + 1 :]}" if at >= 0 else url
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a URL's host name or address, IPv6 with or without its brackets) is
+    this machine: ``localhost``, a name under ``.localhost`` (RFC 6761 §6.3) or a loopback
+    address (127.0.0.0/8, ``::1``). The one place a credential may travel over plain http:
+    to anywhere else it would cross the network readable (the provider base URLs, Inngest's
+    event API URL)."""
+    import ipaddress
+
+    name = host.lower()
+    if name in ("localhost", "localhost.") or name.endswith((".localhost", ".localhost.")):
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False

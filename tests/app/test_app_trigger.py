@@ -93,3 +93,42 @@ def test_trigger_in_production_after_a_preview(tmp_path: Path, inngest: FakeInng
             assert EVENT_KEY not in app.export_screenshot() + notes
 
     asyncio.run(scenario())
+
+
+def test_a_plain_http_base_url_to_another_machine_is_said_in_the_forms_words(
+    tmp_path: Path,
+) -> None:
+    """The event key rides in the request path: plain http to another machine is refused
+    before anything is sent, on the export form and in the trigger dialog, each naming the
+    form's field (not the CLI's ``--url``)."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            screen = app.screen
+            assert isinstance(screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            _set(screen, "#event-key", EVENT_KEY)
+            _set(screen, "#base-url", "http://events.example.com")
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(Notify))
+            said = seen.of(Notify)[-1].notification.message
+            assert "the base URL is plain http to events.example.com" in said, said
+
+            _set(screen, "#clerk-org", "org_1")
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            modal = app.screen
+            _set(modal, "#trigger-integration-0", "int_gh")
+            _set(modal, "#trigger-user-source-0", "us_gh")
+            await pilot.press("ctrl+r")
+            panel = modal.query_one("#trigger-plan", Label)
+            await wait_until(pilot, lambda: "failed" in str(panel.content))
+            shown = str(panel.content)
+            assert "the base URL is plain http" in shown and "--url" not in shown, shown
+            assert EVENT_KEY not in app.export_screenshot()
+
+    asyncio.run(scenario())

@@ -27,6 +27,7 @@ from backfill_tui.export import (
     export_status,
     plan_export,
 )
+from backfill_tui.export.event_api import endpoint
 from backfill_tui.export.inngest import EVENT_NAME, event_id
 
 KEY = "evtkey-Zx81-secret-Q42"
@@ -214,3 +215,28 @@ def test_a_cancelled_export_keeps_what_it_sent_and_the_next_one_sends_the_rest(
         == plan.would_write
         == sum(len(json.loads(b)) for _, b in inngest.requests)
     )
+
+
+@pytest.mark.parametrize("url", ["http://events.example.com", "http://10.0.0.7:8288"])
+def test_plain_http_to_another_machine_is_refused_before_the_key_is_sent(
+    capsys: pytest.CaptureFixture[str], mirror: Path, url: str
+) -> None:
+    """The event key is part of every request's path: over plain http to another machine it
+    would cross the network readable. Refused as bad input (exit 2) before anything is sent."""
+    result = export(capsys, mirror, url, "--apply")
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "is plain http to" in result.err and "use https" in result.err
+    assert KEY not in result.err
+    with sqlite3.connect(mirror) as conn:
+        assert conn.execute("SELECT count(*) FROM exports").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost:8288", "http://127.0.0.2:8288/", "http://[::1]:8288", "http://a.localhost"],
+)
+def test_plain_http_stays_open_to_a_dev_server_on_this_machine(url: str) -> None:
+    """Loopback (Inngest's dev server, ``inngest dev`` on 8288) may be plain http; the export
+    tests above send to one."""
+    host, base = endpoint(url)
+    assert base.startswith("http://") and host in base

@@ -258,3 +258,15 @@ def test_trigger_help_loads_no_heavy_package() -> None:
 
     code, found = loaded("trigger", "--help")
     assert code == 0 and found == set()
+
+
+def test_plain_http_to_another_machine_is_refused_before_any_row_is_sent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """As for export: the key rides in the request path, so plain http is for this machine."""
+    csv = write_csv(tmp_path / "fleet.csv", [row(n) for n in range(3)])
+    result = trigger(
+        capsys, "http://inngest.internal:8288", tmp_path / "m.db", "--file", str(csv), "--apply"
+    )
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "plain http to inngest.internal:" in result.err and KEY not in result.err

@@ -55,18 +55,6 @@ def public_settings(text: str | None) -> str | None:
     return config.to_env_string(secrets=False, order=SimulatorConfig.option_names(text))
 
 
-def _local(host: str) -> bool:
-    """Whether ``host`` is this machine (``localhost``, a loopback address)."""
-    import ipaddress
-
-    if host.lower() in ("localhost", "localhost.") or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def world_settings(text: str | None) -> str | None:
     """The part of a stored ``BACKFILL_SIM`` string that decides what the simulated providers
     hold (``simulator.config.WORLD_OPTIONS``: seed, anchor, scale, repeat_cursor), as
@@ -202,7 +190,7 @@ class Environment:
             raise UsageError(
                 f"{info.base_url_env}={shown!r} is not an http(s) URL; fix or unset it"
             )
-        if parsed.scheme == "http" and not _local(parsed.host):
+        if parsed.scheme == "http" and not secrets_registry.is_loopback_host(parsed.host):
             # The token goes in every request's header: over plain http to another machine it
             # crosses the network readable; it was taken without a word (a tester's finding).
             raise UsageError(

@@ -36,7 +36,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ..secrets_registry import RedactingFilter, redact, register
+from ..secrets_registry import RedactingFilter, is_loopback_host, redact, register
 from .target import ExportError
 from .values import Refused
 
@@ -113,7 +113,10 @@ def endpoint(base_url: str) -> tuple[str, str]:
     """(``HOST[:PORT]``, the base URL without a trailing slash) of an event API base URL; the
     host names the destination in messages and ledgers. Raises :class:`ExportError` (exit
     status 2) for a URL that cannot be one: not http(s), no host, a port not in 1-65535, an
-    unclosed IPv6 ``[``. Messages never echo the URL (it may hold a user name and password)."""
+    unclosed IPv6 ``[``, and plain ``http`` to another machine: the event key is part of every
+    request's path, so it would cross the network readable (``http`` is for a dev server on
+    this machine, ``secrets_registry.is_loopback_host``). Messages never echo the URL (it may
+    hold a user name and password)."""
     try:
         parts = urlsplit(base_url.strip())
         port = parts.port  # urllib raises ValueError here for a bad port
@@ -129,6 +132,11 @@ def endpoint(base_url: str) -> tuple[str, str]:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ExportError(f"--url must be an http(s) URL such as {DEFAULT_BASE_URL}")
     name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ExportError(
+            f"--url is plain http to {name}: the event key would cross the network unencrypted; "
+            "use https (plain http is for a dev server on this machine)"
+        )
     host = name + (f":{port}" if port else "")
     return host, f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
 

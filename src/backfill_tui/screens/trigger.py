@@ -31,6 +31,7 @@ from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.wording import in_app
 from .mode_screen import NARROW_BELOW, set_compact
 
 if TYPE_CHECKING:
@@ -345,7 +346,7 @@ class TriggerScreen(ModalScreen[None]):
 
     def on_trigger_failed(self, message: TriggerFailed) -> None:
         self.sending = False
-        self._say(f"The {message.stage} failed: {message.error}")
+        self._say(f"The {message.stage} failed: {in_app(message.error)}")
         self.notify(
             message.error,
             title=f"{message.stage.capitalize()} failed",
