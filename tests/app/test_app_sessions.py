@@ -12,13 +12,24 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, populate, sim_environment, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    make_app,
+    paced_environment,
+    populate,
+    sim_environment,
+    wait_until,
+)
+from textual.notifications import Notify
 from textual.widgets import DataTable, Input
 
 from backfill_tui.engine.recording import Recorder as RunRecorder
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.app import BackfillApp, DemoSetup
+from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.help import HelpScreen
 from backfill_tui.screens.messages import EstimateReady, RunEnded, RunLaunched
 from backfill_tui.screens.path_prompt import PathPromptScreen
 from backfill_tui.screens.runs import RunsScreen, run_lines
@@ -157,5 +168,45 @@ def test_replay_and_resume_after_a_run_was_shown(tmp_path: Path) -> None:
             _shows_only(app, cancelled.id)
             statuses = _statuses(app)
             assert {statuses[r][0] for r in (shown, replayed, cancelled.id)} == {"completed"}
+
+    asyncio.run(scenario())
+
+
+def _said(seen: Recorder, words: str) -> bool:
+    return any(words in m.notification.message for m in seen.of(Notify))
+
+
+def test_ctrl_s_on_the_dashboard_shows_the_connect_form_to_start_again(tmp_path: Path) -> None:
+    """ctrl+s, the key that started the run, did nothing on the dashboard after it (a user's
+    first try at a second run). It now shows the connect screen, whose sources a run starts
+    from, and says so; the next ctrl+s starts. During a run it says how to stop it instead;
+    under a dialog it leaves the dialog its keys."""
+    app = make_app(
+        tmp_path, demo=DemoSetup("ws", (SOURCE,)), environment=paced_environment(latency=0.6)
+    )
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await pilot.press("ctrl+s")  # the run is going (each page takes 0.6 s)
+            await wait_until(pilot, lambda: _said(seen, "c on the dashboard cancels it"))
+            assert isinstance(app.screen, DashboardScreen)
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            await pilot.press("f1")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+            assert _said(seen, "press ctrl+s to start")
+            assert len(seen.of(RunLaunched)) == 1  # shown, not started unseen
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: len(seen.of(RunEnded)) >= 2)
+            assert len({m.run_id for m in seen.of(RunLaunched)}) == 2
 
     asyncio.run(scenario())

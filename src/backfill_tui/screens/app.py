@@ -51,6 +51,7 @@ from .crash import OneLineCrash
 from .host import AppHost, DemoSetup, RunSession
 from .key_order import KeysInOrder
 from .messages import ProgressFlushed, RunEnded, RunLaunched
+from .mode_screen import ModeScreen
 from .reading import MirrorReader
 
 # Start-up (issue 13): the first frame is the connect screen. The engine (HTTP layer, pydantic
@@ -136,6 +137,9 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         Binding("f5", "switch_mode('runs')", "Runs"),
         Binding("f6", "switch_mode('export')", "Export"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        # Start's key where no screen binds it (dashboard, observations, runs): it did nothing
+        # at all after a run, a user's first try at a second one (a fresh tester's finding).
+        Binding("ctrl+s", "start_elsewhere", "Start (on Connect)", show=False),
     ]
 
     def __init__(
@@ -708,6 +712,19 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_start_elsewhere(self) -> None:
+        """ctrl+s off the connect and export screens: a run starts from the connect screen's
+        sources, which may not be the run shown here (one opened under Runs), so it is shown
+        first, not started unseen; during a run, how to stop it is said instead. Under a
+        dialog (help, quit, the trigger dialog) it does nothing: the dialog has the keys."""
+        if not isinstance(self.screen, ModeScreen):
+            return
+        if self.running:
+            self.notify("a run is going: c on the dashboard cancels it", title="Already running")
+            return
+        self.switch_mode("connect")
+        self.notify("check the sources and press ctrl+s to start", title="Start a run")
 
     def action_command_palette(self) -> None:
         """ctrl+p: Textual's palette, whose list keys wait for its list (SteadyCommandPalette)."""
