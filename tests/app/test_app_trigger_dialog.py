@@ -102,3 +102,42 @@ def test_the_footer_shows_the_dialogs_keys(tmp_path: Path) -> None:
             assert "Export" not in last and "Trigger" not in last, last
 
     asyncio.run(scenario())
+
+
+def test_at_80x24_a_dry_runs_whole_answer_shows_without_scrolling(tmp_path: Path) -> None:
+    """The answer and the buttons sit below the form, which scrolls: at 80x24 a dry run's
+    answer landed below the fold and nothing moved to it (fresh testers' findings). Every line
+    of it is drawn, with the buttons, where focus was left; the last source's field, given the
+    focus, scrolls into view above them."""
+    app = make_app(tmp_path)
+    populate(app, *EVERY_PROVIDER, days=7)
+
+    def drawn(modal: TriggerScreen, selector: str) -> bool:
+        widget = modal.query_one(selector)
+        region = widget.region
+        return region.height > 0 and all(
+            modal.get_widget_at(region.x + 1, y)[0] is widget
+            for y in range(region.y, region.bottom)
+        )
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("f6")
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            modal = app.screen
+            assert isinstance(modal, TriggerScreen)
+            await pilot.press("ctrl+r")
+            plan = modal.query_one("#trigger-plan", Label)
+            await wait_until(pilot, lambda: "Nothing was sent" in str(plan.content))
+            await wait_until(
+                pilot, lambda: plan.region.height >= 5 and drawn(modal, "#trigger-plan")
+            )
+            for button in ("#trigger-dry-run", "#trigger-send", "#trigger-close"):
+                assert drawn(modal, button), button
+            last = modal.query_one("#trigger-user-source-1", Input)
+            last.focus()
+            await wait_until(pilot, lambda: drawn(modal, "#trigger-user-source-1"))
+            assert drawn(modal, "#trigger-plan")
+
+    asyncio.run(scenario())

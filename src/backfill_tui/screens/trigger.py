@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -136,47 +136,54 @@ class TriggerScreen(ModalScreen[None]):
         self.sending = False
 
     def compose(self) -> ComposeResult:
-        # The dialog scrolls when the terminal is shorter than it (80x24 after a dry run: its
-        # answer and the buttons were cut off below, and nothing scrolled; a tester's finding).
-        with VerticalScroll(id="trigger-dialog"):
-            yield Label(
-                Content(
-                    clean(
-                        f"Ask production to backfill workspace {self.preview_run.workspace} "
-                        f"({self.preview_run.depth_days} days), as run {self.preview_run.id} did here. "
-                        "Production's ids are not in the mirror: type them."
-                    )
-                ),
-                id="trigger-intro",
-            )
-            if self.left_out:  # outside the scrolled rows, so it is never cut off below them
+        # The form scrolls when the terminal is shorter than the dialog; the answer (a dry
+        # run's, a send's) and the buttons stay below it, always in view: at 80x24 the whole
+        # dialog scrolled, and a dry run's answer landed below the fold with nothing moving to
+        # it (fresh testers' findings).
+        with Vertical(id="trigger-dialog"):
+            with VerticalScroll(id="trigger-form"):
                 yield Label(
-                    Content(clean("Left out:\n  " + "\n  ".join(self.left_out))),
-                    id="trigger-left-out",
+                    Content(
+                        clean(
+                            f"Ask production to backfill workspace {self.preview_run.workspace} "
+                            f"({self.preview_run.depth_days} days), as run {self.preview_run.id} did here. "
+                            "Production's ids are not in the mirror: type them."
+                        )
+                    ),
+                    id="trigger-intro",
                 )
-            with VerticalScroll(id="trigger-rows"):
-                with Horizontal(classes="trigger-field"):
-                    yield Label("Clerk org", classes="trigger-label")
-                    yield Input(value=self.clerk_org, placeholder="org_…", id="trigger-org")
-                for i, (source, _, entities) in enumerate(self.sources):
-                    shown = f"{source} ({entities.replace(';', ', ')})" if entities else source
-                    yield Label(Content(clean(shown)), classes="trigger-source", markup=False)
+                if self.left_out:  # outside the scrolled rows, so it is never cut off below them
+                    yield Label(
+                        Content(clean("Left out:\n  " + "\n  ".join(self.left_out))),
+                        id="trigger-left-out",
+                    )
+                with VerticalScroll(id="trigger-rows"):
                     with Horizontal(classes="trigger-field"):
-                        yield Input(placeholder="integrationId", id=f"trigger-integration-{i}")
-                        yield Input(placeholder="userSourceId", id=f"trigger-user-source-{i}")
-            # Where Send's event key comes from, or why Send stays off (a fresh tester's
-            # finding: Send was offered with no key field, and failed only when pressed).
-            key_line = (
-                f"Event key: from {self.key_from} (never shown)." if self.event_key else NO_KEY
-            )
-            yield Label(Content(key_line), id="trigger-key", markup=False)
-            yield Label(
-                Content("ctrl+r: dry run (nothing is sent)."), id="trigger-plan", markup=False
-            )
-            with Horizontal(id="trigger-actions"):
-                yield Button("Dry run", id="trigger-dry-run")
-                yield Button("Send", id="trigger-send", variant="warning", disabled=True)
-                yield Button("Close", id="trigger-close")
+                        yield Label("Clerk org", classes="trigger-label")
+                        yield Input(value=self.clerk_org, placeholder="org_…", id="trigger-org")
+                    for i, (source, _, entities) in enumerate(self.sources):
+                        shown = f"{source} ({entities.replace(';', ', ')})" if entities else source
+                        yield Label(Content(clean(shown)), classes="trigger-source", markup=False)
+                        with Horizontal(classes="trigger-field"):
+                            yield Input(placeholder="integrationId", id=f"trigger-integration-{i}")
+                            yield Input(placeholder="userSourceId", id=f"trigger-user-source-{i}")
+                # Where Send's event key comes from, or why Send stays off (a fresh tester's
+                # finding: Send was offered with no key field, and failed only when pressed).
+                key_line = (
+                    f"Event key: from {self.key_from} (never shown)." if self.event_key else NO_KEY
+                )
+                yield Label(Content(key_line), id="trigger-key", markup=False)
+            with Vertical(id="trigger-foot"):  # below the form: it does not scroll with it
+                with VerticalScroll(id="trigger-answer"):
+                    yield Label(
+                        Content("ctrl+r: dry run (nothing is sent)."),
+                        id="trigger-plan",
+                        markup=False,
+                    )
+                with Horizontal(id="trigger-actions"):
+                    yield Button("Dry run", id="trigger-dry-run")
+                    yield Button("Send", id="trigger-send", variant="warning", disabled=True)
+                    yield Button("Close", id="trigger-close")
         # The dialog's own keys (Escape, ctrl+r) where every screen shows its keys: the export
         # screen's footer showed through below, naming keys the dialog does not take (a fresh
         # tester's finding).
