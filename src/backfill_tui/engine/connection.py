@@ -152,7 +152,7 @@ async def check_source(
             try:
                 await connector.prepare()
             except RetriesExhausted as exc:
-                if not _problem(exc).startswith(_PASSING):
+                if not exc.problem.startswith(_PASSING):
                     raise
                 await environment.clock.sleep(CHECK_SECOND_TRY_S)
                 await connector.prepare()
@@ -164,7 +164,7 @@ async def check_source(
         )
         token = _not_checked(token, credential)
     except RetriesExhausted as exc:
-        problem = _problem(exc) or _safe(exc)
+        problem = exc.problem or _safe(exc)
         found, outcome = "not checked", CheckOutcome.FAILED
         if "could not connect" in problem or "timed out" in problem:
             access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
@@ -221,12 +221,6 @@ def _not_checked(token: str, credential: Credential | None) -> str:
     if credential is None:
         return token
     return f"not checked (from the {credential.origin}): the host was not reached"
-
-
-def _problem(exc: RetriesExhausted) -> str:
-    """The last problem a ``RetriesExhausted`` names: ``server error 503`` of
-    ``GitHub: gave up after 1 try (server error 503)``."""
-    return str(exc).rpartition("(")[2].rstrip(")")
 
 
 def _safe(exc: Exception) -> str:

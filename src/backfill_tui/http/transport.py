@@ -256,7 +256,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = _describe_transport_error(exc)
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    raise RetriesExhausted(self._gave_up(attempt, last_problem)) from None
+                    raise RetriesExhausted(
+                        self._gave_up(attempt, last_problem), last_problem
+                    ) from None
                 await self._retry(attempt, last_problem)
                 continue
 
@@ -301,7 +303,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    raise RetriesExhausted(self._gave_up(attempt, last_problem))
+                    raise RetriesExhausted(self._gave_up(attempt, last_problem), last_problem)
                 await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body)
