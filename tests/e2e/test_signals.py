@@ -305,7 +305,7 @@ def test_sigterm_during_an_inngest_export_stops_cleanly_and_loses_nothing(
     code, _, err = finish(process)
     assert code == 1, err
     assert "Traceback" not in err and err.count("\n") == 1
-    assert err.startswith("cancelled")
+    assert err.startswith("cancelled (SIGTERM): "), err  # which stop, as a run's line says
     assert 0 < inngest.received() < len(stored_ids(mirror))
     again = run_cli(capsys, *args)
     assert again.code == 0, again.err
@@ -348,7 +348,8 @@ def test_sigterm_while_a_postgres_export_waits_stops_cleanly(
         code, _, err = finish(process)
         holder.execute("SELECT pg_advisory_unlock(hashtext('demo'))")
     assert code == 1, err
-    assert "Traceback" not in err and err.count("\n") == 1 and err.startswith("cancelled")
+    assert "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("cancelled (SIGTERM)"), err
     assert "Xq7" not in err  # the DSN's password
     again = run_cli(capsys, *args)
     assert again.code == 0, again.err

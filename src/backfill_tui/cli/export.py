@@ -137,7 +137,7 @@ def cmd_export_inngest(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     from ..engine.export import ExportFailed, Refused, export_now, plan_export
     from ..engine.run import validate_workspace
-    from .signals import on_quit
+    from .signals import on_quit, stopped_by
 
     args.workspace = validate_workspace(args.workspace)
     if not args.apply:
@@ -164,9 +164,8 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     except KeyboardInterrupt:
         written = done[-1].written if done else 0
         sys.stderr.write(
-            f"cancelled: {plural(written, 'observation')} {were(written)} written and recorded; "
-            "run the export "
-            "again to send the rest\n"
+            f"cancelled{stopped_by()}: {plural(written, 'observation')} {were(written)} written "
+            "and recorded; run the export again to send the rest\n"
         )
         return EXIT_INCOMPLETE
     if args.json:

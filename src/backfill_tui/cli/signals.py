@@ -54,6 +54,7 @@ __all__ = [
     "on_quit_abandon",
     "stop_asked",
     "stop_on_signals",
+    "stopped_by",
 ]
 
 #: The exit status of a third stop signal: 128 + SIGINT, as a shell reports a Ctrl-C.
@@ -256,6 +257,14 @@ def begun(then: str | None = None) -> None:
         _current.begun = True
         if then is not None:
             _current.then = then
+
+
+def stopped_by() -> str:
+    """`` (SIGTERM)`` or `` (SIGINT)``: the stop signal that arrived in the block the command
+    runs in, for its "cancelled" line as a run's says it (``cancelled (SIGTERM): …``); empty
+    when none did. An export's and a trigger's said only "cancelled", whatever stopped them."""
+    name = _current.signal_name if _current is not None else None
+    return f" ({name})" if name else ""
 
 
 def stop_asked() -> bool:

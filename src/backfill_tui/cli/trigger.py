@@ -157,7 +157,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
 def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
     from ..engine.trigger import apply_trigger
-    from .signals import on_quit
+    from .signals import on_quit, stopped_by
 
     on_quit("trigger again to send the rest")  # a third Ctrl-C skips the line below
     with _Progress(len(plan.to_send)) as progress:
@@ -165,7 +165,7 @@ def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
             result = apply_trigger(plan, api, db_path(args), progress=progress)
         except KeyboardInterrupt:
             sys.stderr.write(
-                f"cancelled: {plural(progress.sent, 'event')} {were(progress.sent)} sent and "
+                f"cancelled{stopped_by()}: {plural(progress.sent, 'event')} {were(progress.sent)} sent and "
                 "recorded; trigger again to send the rest\n"
             )
             return EXIT_INCOMPLETE
