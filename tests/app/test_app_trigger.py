@@ -33,6 +33,17 @@ def _set(screen: Any, selector: str, text: str) -> None:
     screen.query_one(selector, Input).value = text
 
 
+async def _inngest_form(pilot: Pilot[Any], base_url: str) -> ExportScreen:
+    """The export screen (F6), target Inngest, with the event key and ``base_url`` typed."""
+    await pilot.press("f6")
+    screen = pilot.app.screen
+    assert isinstance(screen, ExportScreen)
+    await pilot.click("#kind-inngest")
+    _set(screen, "#event-key", EVENT_KEY)
+    _set(screen, "#base-url", base_url)
+    return screen
+
+
 async def _press(pilot: Pilot[Any], selector: str) -> None:
     button = pilot.app.screen.query_one(selector, Button)
     button.press()
@@ -46,12 +57,7 @@ def test_trigger_in_production_after_a_preview(tmp_path: Path, inngest: FakeInng
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f6")
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            await pilot.click("#kind-inngest")
-            _set(screen, "#event-key", EVENT_KEY)
-            _set(screen, "#base-url", inngest.url)
+            screen = await _inngest_form(pilot, inngest.url)
             _set(screen, "#clerk-org", "org_1")
             await pilot.press("ctrl+t")
             await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
@@ -107,12 +113,7 @@ def test_a_plain_http_base_url_to_another_machine_is_said_in_the_forms_words(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f6")
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
-            await pilot.click("#kind-inngest")
-            _set(screen, "#event-key", EVENT_KEY)
-            _set(screen, "#base-url", "http://events.example.com")
+            screen = await _inngest_form(pilot, "http://events.example.com")
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: seen.of(Notify))
             said = seen.of(Notify)[-1].notification.message
