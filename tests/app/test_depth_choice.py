@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import SIZE, connect_screen, make_app, settle
+from app_support import SIZE, connect_screen, make_app, settle, wait_until
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.widgets import Input, RadioButton, RadioSet
@@ -144,5 +144,27 @@ def test_a_change_of_depth_makes_the_shown_estimate_stale(tmp_path: Path) -> Non
             await pilot.click("#depth", offset=(4, 0))
             await settle(pilot)
             assert "depth changed" in str(summary.render())
+
+    asyncio.run(scenario())
+
+
+def test_a_change_of_workspace_makes_the_shown_estimate_stale(tmp_path: Path) -> None:
+    """A re-sync's estimate ("only what is new") is the workspace's: typed into another
+    workspace, which has no earlier run, it understated the run (~1401 shown, 1755 fetched:
+    a fresh tester's finding). It is marked stale as a change of depth or sources is."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await connect_screen(pilot)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source("github:acme/rocket")
+            await settle(pilot)
+            await pilot.press("ctrl+e")
+            summary = screen.query_one("#estimate-summary")
+            await wait_until(pilot, lambda: "over 30 days" in str(summary.render()))
+            screen.query_one("#workspace", Input).focus()
+            await pilot.press("end", "2")
+            await wait_until(pilot, lambda: "workspace, sources or depth" in str(summary.render()))
 
     asyncio.run(scenario())
