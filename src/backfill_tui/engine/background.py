@@ -196,6 +196,7 @@ async def drive_run(
     bug, logged with its traceback, and reported as ``internal``. The returned status is the one
     the mirror holds at the end. ``readers``: pids that hold the mirror open only to read.
     """
+    from ..store.failures import add_readers
     from .run import Engine
 
     status, error, internal, cancelled = "failed", None, False, False
@@ -203,7 +204,7 @@ async def drive_run(
     try:
         mirror = connect()
         engine = Engine(mirror, environment)
-        engine.readers.update(readers)
+        add_readers(readers)  # never named as holding its write lock
         for subscriber in subscribers:
             engine.subscribe(subscriber)
         with recording if recording is not None else nullcontext():

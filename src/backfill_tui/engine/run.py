@@ -104,9 +104,6 @@ class Engine:
         #: Streams (by id) a page of which could not be stored for its own reason (a bug, not
         #: the mirror): their pages queued behind it are not stored either (writer thread only).
         self._failed_streams: set[int] = set()
-        #: Processes known to hold the mirror open only to read (the app that started this run
-        #: in a child process): never named as holding its write lock.
-        self.readers: set[int] = set()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -1065,8 +1062,7 @@ class _LockWatch:
             waited = time.monotonic() - since
             if waited >= MIRROR_WAIT_NOTICE_S:
                 said = since
-                readers = self.engine.readers
-                holders = tuple(p for p in lock_holders(mirror.path) if p not in readers)
+                holders = tuple(lock_holders(mirror.path))
                 limit = opening.RUN_BUSY_TIMEOUT_S
                 self.engine._emit(ev.MirrorWait(self.run_id, waited, limit, holders))
 

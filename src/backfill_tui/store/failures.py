@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import (
@@ -135,6 +136,19 @@ def _on_read_only_mount(path: Path) -> bool:
         return False
 
 
+#: Processes known to hold mirrors open only to read (the terminal app whose run goes in a child
+#: process): never named as holding a write lock (:func:`add_readers`).
+_READERS: set[int] = set()
+
+
+def add_readers(pids: Iterable[int]) -> None:
+    """Name ``pids`` as this process's known readers: :func:`lock_holders`, and so every
+    "locked" line, leaves them out. The app's own pid was named beside the real holder in
+    "Run stopped — the mirror is locked by another process (process 452, 464)" (a fresh
+    tester's finding: 452 was the app)."""
+    _READERS.update(pids)
+
+
 def locked(path: Path) -> FileLocked:
     """The "locked" line, naming the other processes that hold the mirror open if known."""
     pids = lock_holders(path)
@@ -143,7 +157,8 @@ def locked(path: Path) -> FileLocked:
 
 
 def lock_holders(path: Path) -> list[int]:
-    """Other processes with the mirror (or its ``-wal``) open, by pid; empty where unknown."""
+    """Other processes with the mirror (or its ``-wal``) open, by pid, besides the known
+    readers (:func:`add_readers`); empty where unknown (no ``/proc``)."""
     proc = Path("/proc")
     if not proc.is_dir():
         return []
@@ -154,7 +169,7 @@ def lock_holders(path: Path) -> list[int]:
     me = os.getpid()
     found: list[int] = []
     for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == me:
+        if not entry.name.isdigit() or int(entry.name) == me or int(entry.name) in _READERS:
             continue
         try:
             for fd in (entry / "fd").iterdir():
