@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 
 from app_support import make_app, open_export, populate, settle, wait_until
+from textual.widgets import Input
 from textual.widgets._toast import Toast
 
 from backfill_tui.screens.trigger import TriggerScreen
@@ -37,5 +38,34 @@ def test_not_ready_shows_once_clear_of_the_form_and_the_trigger_dialog(tmp_path:
             await pilot.pause()
             assert not [t for t in app.screen.query(Toast) if t.region.height]
             assert not list(app._notifications)
+
+    asyncio.run(scenario())
+
+
+def test_after_not_ready_the_cursor_is_in_the_field_it_names(tmp_path: Path) -> None:
+    """What was typed after "Not ready — type the DSN" went nowhere (a fresh tester's
+    finding): the cursor goes to the field the notice is about, in the form's order."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_export(pilot)
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: screen.focused is screen.query_one("#dsn"))
+            await pilot.press(*"postgresql://u@h/db")
+            assert screen.query_one("#dsn", Input).value == "postgresql://u@h/db"
+
+            await pilot.click("#kind-inngest")
+            await pilot.press("ctrl+r")  # no event key
+            await wait_until(pilot, lambda: screen.focused is screen.query_one("#event-key"))
+            await pilot.press(*"evt-key-1")
+            screen.query_one("#base-url", Input).value = "ftp://example"
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: screen.focused is screen.query_one("#base-url"))
+
+            screen.query_one("#export-workspace", Input).value = ""
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: screen.focused is screen.query_one("#export-workspace"))
 
     asyncio.run(scenario())

@@ -393,11 +393,12 @@ class ExportScreen(ModeScreen):
             self._start_plan(confirm=True)
 
     def _form_or_notify(self) -> ExportForm | None:
+        form = self.read_form()
         try:
-            form = self.read_form()
             form.target()  # checks the inputs now, before any worker
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Not ready", severity="error", markup=False)
+            self.query_one(f"#{form.refused_field()}", Input).focus()
             return None
         return form
 

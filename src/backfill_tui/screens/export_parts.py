@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..errors import UsageError
+from ..errors import BackfillError, UsageError
 from ..textsafe import clean
 
 if TYPE_CHECKING:
@@ -58,6 +58,23 @@ class ExportForm:
         if not self.event_key:
             raise UsageError("type the Inngest event key")
         return inngest_target(self.event_key, base_url=self.base_url, clerk_org=self.clerk_org)
+
+    def refused_field(self) -> str:
+        """The id of the field :meth:`target` refused, checked in its order (workspace, then
+        the DSN, or the event key and the base URL), for the cursor to go to it: what was
+        typed after a "Not ready" went nowhere (a fresh tester's finding)."""
+        from ..engine.trigger import DEFAULT_BASE_URL, endpoint  # the event API's URL check
+
+        if not self.workspace:
+            return "export-workspace"
+        if self.kind == "postgres":
+            return "dsn"
+        if self.event_key:
+            try:
+                endpoint(self.base_url or DEFAULT_BASE_URL)
+            except BackfillError:
+                return "base-url"
+        return "event-key"
 
 
 @dataclass
