@@ -123,6 +123,25 @@ def test_a_second_trigger_sends_only_ids_inngest_would_drop_and_says_so(
     assert plan["would_send"] == 0 and plan["already_sent"] == 250
 
 
+def test_a_row_with_more_or_fewer_values_than_the_header_is_refused_by_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """A short row took depth 30, every entity type and "backfill-tui" as requester unsaid;
+    a long one was sent as its values fell (a fresh tester's finding). Each is refused with
+    its line; empty cells past the header (a spreadsheet's export) are no values at all."""
+    lines = [row(n) for n in range(1, 6)]
+    lines[1] = "int_short,ws_1,org_1,github,us_6"  # file line 3: five values of eight
+    lines[3] = "int_long,ws,org,github,us,30,issue,me,zzz"  # file line 5: nine
+    lines[4] = row(5) + ",,"  # file line 6: trailing empty cells
+    rows = write_csv(tmp_path / "fleet.csv", lines)
+    done = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(rows), "--apply")
+    assert done.code == 1, done.err
+    assert "line 3: 5 values under a header of 8 columns" in done.out
+    assert "line 5: 9 values under a header of 8 columns" in done.out
+    sent = {e["data"]["integrationId"] for e in inngest.events.values()}
+    assert sent == {"int_1", "int_3", "int_5"}
+
+
 def test_a_file_with_three_bad_rows_sends_the_rest_and_lists_them(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
 ) -> None:

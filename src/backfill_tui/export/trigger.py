@@ -59,7 +59,7 @@ from typing import Any
 from ..store.exports import open_for_reading
 from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
-from ..terms import DEFAULT_DEPTH, DEPTHS
+from ..terms import DEFAULT_DEPTH, DEPTHS, plural
 from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, batches, encode
 from .target import ExportError
 
@@ -177,7 +177,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusa
         as_json = False
     else:
         as_json = text.lstrip().startswith("{")
-    return _json_lines(text) if as_json else (_csv_rows(path, text), [])
+    return _json_lines(text) if as_json else _csv_rows(path, text)
 
 
 def _read_text(path: Path) -> str:
@@ -208,7 +208,7 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -229,17 +229,31 @@ def _csv_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
             f"{path}'s header has no {' or '.join(missing)} column; name the columns {columns}"
         )
     rows: list[tuple[int, dict[str, Any]]] = []
+    refused: list[Refusal] = []
     try:
         for cells in reader:
             line = reader.line_num  # the line the record ends on (a quoted cell may span lines)
             if not any(cell.strip() for cell in cells):
                 continue
-            rows.append(
-                (line, {name: cells[i] if i < len(cells) else "" for name, i in known.items()})
-            )
+            while len(cells) > len(header) and not cells[-1].strip():
+                cells.pop()  # trailing empty cells (a spreadsheet's export) say nothing
+            if len(cells) != len(header):
+                # Short or long, its values may sit under the wrong columns: a short row took
+                # depth 30 and every entity type unsaid, a long one was sent as it fell (a
+                # fresh tester's finding). RFC 4180 §2.4: each record has the header's fields.
+                refused.append(
+                    Refusal(
+                        line,
+                        f"{plural(len(cells), 'value')} under a header of {len(header)} columns; "
+                        "give one value per column (empty for a default), and quote a value "
+                        "holding a comma",
+                    )
+                )
+                continue
+            rows.append((line, {name: cells[i] for name, i in known.items()}))
     except csv.Error as exc:
         raise TriggerFileError(f"{path} line {reader.line_num} is not CSV ({exc})") from None
-    return rows
+    return rows, refused
 
 
 def _json_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]:
