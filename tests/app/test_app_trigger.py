@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
 
 from backfill_tui.export.trigger import EVENT_NAME
+from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.trigger import TriggerPlanned, TriggerScreen, TriggerSent
 
@@ -84,7 +85,17 @@ def test_trigger_in_production_after_a_preview(tmp_path: Path, inngest: FakeInng
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: len(seen.of(TriggerPlanned)) >= 2)
             assert len(seen.of(TriggerPlanned)[-1].plan.to_send) == 2
+            await _press(pilot, "#trigger-send")  # asked first: each event starts a backfill
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            assert "Ask production to backfill 2 sources?" in str(
+                app.screen.query_one("#confirm-text", Label).content
+            )
+            await pilot.press("n")
+            await wait_until(pilot, lambda: app.screen is modal)
+            assert not inngest.requests and not modal.query_one("#trigger-send", Button).disabled
             await _press(pilot, "#trigger-send")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
             await wait_until(pilot, lambda: seen.of(TriggerSent))
             result = seen.of(TriggerSent)[-1].result
             assert result.sent == 2 and result.failed is None

@@ -324,10 +324,25 @@ class TriggerScreen(ModalScreen[None]):
         if not self.event_key:
             self.notify(NO_KEY, title="Not ready", severity="error")
             return
-        self.sending = True
-        self.query_one("#trigger-send", Button).disabled = True
-        self._say(f"Sending {plural(len(plan.to_send), 'event')}…")
-        self._apply(plan)
+        from .confirm import ConfirmScreen
+
+        # Asked first, as the export's ctrl+s is: each event starts a backfill in production
+        # (a fresh tester's finding: Send went at once, the export asked).
+        count = len(plan.to_send)
+        question = (
+            f"Ask production to backfill {plural(count, 'source')}? Sends "
+            f"{plural(count, 'backfill.requested event')} to Inngest at {plan.host}; production "
+            "starts each backfill as its event arrives."
+        )
+
+        def answer(yes: bool | None) -> None:
+            if yes and not self.sending and self.plan is plan:
+                self.sending = True
+                self.query_one("#trigger-send", Button).disabled = True
+                self._say(f"Sending {plural(count, 'event')}…")
+                self._apply(plan)
+
+        self.app.push_screen(ConfirmScreen(question, title="Send?", yes="Send"), answer)
 
     @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
     def _apply(self, plan: TriggerPlan) -> None:
