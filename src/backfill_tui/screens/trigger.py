@@ -152,12 +152,12 @@ class TriggerScreen(ModalScreen[None]):
                     ),
                     id="trigger-intro",
                 )
-                if self.left_out:  # outside the scrolled rows, so it is never cut off below them
+                if self.left_out:
                     yield Label(
                         Content(clean("Left out:\n  " + "\n  ".join(self.left_out))),
                         id="trigger-left-out",
                     )
-                with VerticalScroll(id="trigger-rows"):
+                with Vertical(id="trigger-rows"):  # the form scrolls: one scrollbar
                     with Horizontal(classes="trigger-field"):
                         yield Label("Clerk org", classes="trigger-label")
                         yield Input(value=self.clerk_org, placeholder="org_…", id="trigger-org")
