@@ -293,7 +293,7 @@ class EventApi:
             try:
                 response = self._client.post(self._url, content=content)
             except httpx.TransportError as exc:
-                last = f"no answer: {type(exc).__name__}"
+                last = f"gave no answer ({type(exc).__name__})"
             else:
                 status = response.status_code
                 if 200 <= status < 300:
@@ -308,17 +308,17 @@ class EventApi:
                     )
                 if status != 429 and status < 500:
                     raise ExportError(f"{where} rejected the events ({status}: {_why(response)})")
-                last = f"{status}: {_why(response)}"
+                last = f"answered {status}: {_why(response)}"
                 delay = self.retry.retry_after(response.headers.get("retry-after"))
             if attempt == self.retry.attempts:
                 break
             wait = delay if delay is not None else self.retry.backoff(attempt)
             self.retries += 1
-            log.warning("%s answered %s; retry %d in %.1fs", where, last, attempt, wait)
+            log.warning("%s %s; retry %d in %.1fs", where, last, attempt, wait)
             self._sleep(wait)
         raise ExportError(
-            f"{where} still failing after {self.retry.attempts} attempts ({redact(last)}); "
-            "try again later"
+            f"{where} still failing after {self.retry.attempts} attempts: the last "
+            f"{redact(last)}; try again later"
         )
 
     def _check_accepted(self, response: httpx.Response, expected: int) -> None:
