@@ -110,3 +110,38 @@ def test_a_long_workspace_id_keeps_the_counts_on_screen(tmp_path: Path) -> None:
             assert table.virtual_size.width <= table.size.width, line  # no sideways scroll
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("size", [*SIZES, (200, 40)], ids=["80x24", "120x36", "200x40"])
+def test_a_replay_is_said_first_at_every_width(tmp_path: Path, size: tuple[int, int]) -> None:
+    """A replay read as an ordinary run in the app's runs list at 80 and 120 columns (its
+    "(replay of FILE)" went for room; a fresh tester's finding): "replay:" leads its sources,
+    and the file follows where room is."""
+    from backfill_tui.engine.recording import Recorder, Replay
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+
+    app = make_app(tmp_path)
+    rec = tmp_path / "made.rec.gz"
+    environment = app.environment
+    engine = Engine(app.mirror, environment)
+    recorded = engine.plan(RunRequest("demo", (SourceSpec.parse(SOURCES[0]),), depth=7))
+    with Recorder(rec).recording(environment, recorded):
+        assert asyncio.run(engine.run(recorded.id)) == "completed"
+    with Replay.open(rec) as replay:
+        replaying = Engine(app.mirror, replay.environment())
+        replayed = replay.plan(replaying)
+        assert asyncio.run(replaying.run(replayed.id)) == "completed"
+
+    async def scenario() -> None:
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("f5")
+            await settle(pilot)
+            table = app.screen.query_one("#runs", DataTable)
+            shown = region_text(app, table).splitlines()[1:]
+            lines = {line.split()[0]: line for line in shown if line.strip()}
+            assert "replay: github" in lines[replayed.id], lines
+            assert "replay" not in lines[recorded.id], lines
+            if size[0] >= 200:
+                assert lines[replayed.id].rstrip().endswith("(made.rec.gz)"), lines
+
+    asyncio.run(scenario())

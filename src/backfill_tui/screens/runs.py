@@ -239,13 +239,15 @@ class RunsScreen(ModeScreen):
             column.content_width = cell_len(column.label.plain)
         self.lines = {}
         self.total = message.total
-        rows: list[tuple[str, dict[str, Text], list[str], str]] = []
+        rows: list[tuple[str, dict[str, Text], list[str], str, str]] = []
         for line in message.lines:
             run = line.run
             self.lines[run.id] = line
-            sim = " (simulated)" if run.simulate else ""
-            if run.recording:  # a replay answered from a file, not the live API
-                sim += f" (replay of {Path(run.recording).name})"
+            sim, lead = " (simulated)" if run.simulate else "", ""
+            if run.recording:  # a replay answered from a file, not the live API: said first,
+                # the sources in what is left, its file where room is (a fresh tester's
+                # finding: at 80 and 120 columns a replay read as an ordinary run)
+                sim, lead = f" ({Path(run.recording).name})", "replay: "
             style = {RunStatus.COMPLETED: "", RunStatus.RUNNING: "bold"}.get(line.status, "italic")
             cells = {
                 "run": Text(f"{run.id} A" if run.id == self.marked else run.id),
@@ -264,12 +266,13 @@ class RunsScreen(ModeScreen):
             if self._narrow:  # the first's provider and how many more, or the one source
                 first = sources[0].split(":")[0] if len(sources) > 1 else sources[0]
                 sources, sim = [first, *sources[1:]] if sources else [], ""
-            rows.append((run.id, cells, sources, sim))
-        room = self._sources_room(table, [cells for _, cells, _, _ in rows])
-        for run_id, cells, sources, sim in rows:
-            cells["sources"] = Text(
-                fit_sources(sources, sim, room, whole=self.app.size.width >= WIDE_FROM)
+            rows.append((run.id, cells, sources, sim, lead))
+        room = self._sources_room(table, [row[1] for row in rows])
+        for run_id, cells, sources, sim, lead in rows:
+            fitted = fit_sources(
+                sources, sim, room - len(lead), whole=self.app.size.width >= WIDE_FROM
             )
+            cells["sources"] = Text(lead + fitted)
             table.add_row(*(cells[name] for name in self._columns), key=run_id)
         if selected in self.lines and not newer:
             table.move_cursor(row=table.get_row_index(selected))
