@@ -1,5 +1,5 @@
 """Observations in the mirror: a table filtered by source and type, full-text search (FTS5), and a
-detail pane (body as Markdown, references, metadata, production's significance verdict).
+detail pane (the body as written, references, metadata, production's significance verdict).
 
 Every cell is a Rich ``Text`` built from cleaned provider text, so a title such as
 ``[bold]x[/bold]`` or one carrying escape codes shows literally.
