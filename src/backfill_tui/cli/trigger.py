@@ -165,8 +165,8 @@ def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
             result = apply_trigger(plan, api, db_path(args), progress=progress)
         except KeyboardInterrupt:
             sys.stderr.write(
-                f"cancelled{stopped_by()}: {plural(progress.sent, 'event')} {were(progress.sent)} sent and "
-                "recorded; trigger again to send the rest\n"
+                f"cancelled{stopped_by()}: {plural(progress.sent, 'event')} "
+                f"{were(progress.sent)} sent and recorded; trigger again to send the rest\n"
             )
             return EXIT_INCOMPLETE
     if args.json:
