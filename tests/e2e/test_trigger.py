@@ -289,3 +289,56 @@ def test_plain_http_to_another_machine_is_refused_before_any_row_is_sent(
     )
     assert result.code == 2 and result.err.count("\n") == 1
     assert "plain http to inngest.internal:" in result.err and KEY not in result.err
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        (HEADER.replace("entityTypes", "entityType"), "'entityType' (did you mean entityTypes?)"),
+        (HEADER + ",color", "'color'"),
+        ("integrationId," + HEADER, "names integrationId twice"),
+    ],
+    ids=["typo", "unknown", "twice"],
+)
+def test_a_header_naming_an_unknown_column_or_one_twice_is_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, header: str, said: str
+) -> None:
+    """A typo'd column (``entityType``) was dropped unsaid and every row went with the
+    default, all entity types; of two ``integrationId`` columns the second won (a fresh
+    tester's finding). The file is refused, naming the column."""
+    width = len(header.split(","))
+    values = ",".join(["x"] * width)
+    path = tmp_path / "fleet.csv"
+    path.write_text(f"{header}\n{values}\n", encoding="utf-8")
+    result = trigger(capsys, "http://127.0.0.1:9", tmp_path / "m.db", "--file", str(path))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert said in result.err, result.err
+
+
+def test_a_json_line_with_an_unknown_field_is_refused_alone(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = {"integrationId": "i2", "workspaceId": "w", "clerkOrgId": "o", "provider": "github",
+            "userSourceId": "u2"}  # fmt: skip
+    path = tmp_path / "fleet.jsonl"
+    lines = [{**good, "integrationId": "i1", "entityType": "issue"}, good]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = trigger(capsys, "http://127.0.0.1:9", tmp_path / "m.db", "--file", str(path))
+    assert result.code == 0, result.err
+    assert "line 1: no event field is named 'entityType' (did you mean entityTypes?)" in result.out
+    assert "would send                    1" in result.out
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [("", "--url is empty"), ("https://u:pw-secret@exa mple.com", "holds a space")],
+    ids=["empty", "space"],
+)
+def test_an_empty_url_or_a_host_with_a_space_is_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, url: str, said: str
+) -> None:
+    """``--url ''`` (an unset variable in a script) meant Inngest Cloud's production; a host
+    with a space was tried six times (a fresh tester's findings)."""
+    csv = write_csv(tmp_path / "fleet.csv", [row(1)])
+    result = trigger(capsys, url, tmp_path / "m.db", "--file", str(csv), "--apply")
+    assert result.code == 2 and said in result.err and "pw-secret" not in result.err

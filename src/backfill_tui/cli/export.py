@@ -23,7 +23,7 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
-from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg
+from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg, url_arg
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget, Tally
@@ -83,6 +83,7 @@ def register(sub: Any) -> None:
     inn.add_argument(
         "--url",
         metavar="BASE",
+        type=url_arg,
         default=None,
         help="the event API base URL (default https://inn.gs; a dev server: http://127.0.0.1:8288)",
     )

@@ -41,6 +41,7 @@ __all__ = [
     "open_mirror",
     "positive_arg",
     "run_id_arg",
+    "url_arg",
 ]
 
 
@@ -150,6 +151,18 @@ def file_arg(option: str) -> Callable[[str], Path]:
         return Path(text)
 
     return parse
+
+
+def url_arg(text: str) -> str:
+    """``--url``'s value (the event API's base URL); an empty one (``--url ''``, an unset
+    variable in a script) is refused: left as it was, it meant Inngest Cloud's production
+    endpoint (a fresh tester's finding). Its form is checked by ``export.event_api.endpoint``."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "--url is empty; leave it out for Inngest Cloud (https://inn.gs) or give a dev "
+            "server's URL such as http://127.0.0.1:8288"
+        )
+    return text
 
 
 def run_id_arg(text: str) -> str:

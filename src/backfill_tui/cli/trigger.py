@@ -25,7 +25,7 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
-from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path
+from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, url_arg
 
 if TYPE_CHECKING:
     from ..engine.trigger import EventApi, TriggerPlan, TriggerResult
@@ -85,6 +85,7 @@ def register(sub: Any) -> None:
     trigger.add_argument(
         "--url",
         metavar="BASE",
+        type=url_arg,
         default=None,
         help="the event API base URL (default https://inn.gs; a dev server: http://127.0.0.1:8288)",
     )

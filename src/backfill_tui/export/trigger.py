@@ -223,6 +223,7 @@ def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], 
             f"{path}'s first line names none of the columns{seen}; it must be a header naming "
             f"them, e.g. {columns}"
         )
+    _check_header(path, header)
     missing = [name for name in (*REQUIRED_IDS, "provider") if name not in known]
     if missing:
         raise TriggerFileError(
@@ -256,6 +257,31 @@ def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], 
     return rows, refused
 
 
+def _unknown_column(name: str) -> str:
+    """``'entityType'`` said with the column it most likely means (``entityTypes``)."""
+    import difflib
+
+    near = difflib.get_close_matches(_key(name), list(_FOLDED), n=1, cutoff=0.75)
+    return f"{name.strip()!r}" + (f" (did you mean {_FOLDED[near[0]]}?)" if near else "")
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Refuse a header naming a column no field has, or one field twice (raises
+    :class:`TriggerFileError`): a typo (``entityType``) was dropped without a word and every
+    row went with the default, all entity types; of two ``integrationId`` columns the second
+    won (a fresh tester's finding)."""
+    unknown = [h for h in header if h.strip() and _key(h) not in _FOLDED]
+    if unknown:
+        raise TriggerFileError(
+            f"{path}'s header names {plural(len(unknown), 'column')} no event field has: "
+            f"{', '.join(map(_unknown_column, unknown))}; the columns are {','.join(FIELDS)}"
+        )
+    named = [_FOLDED[_key(h)] for h in header if h.strip()]
+    twice = sorted({name for name in named if named.count(name) > 1})
+    if twice:
+        raise TriggerFileError(f"{path}'s header names {', '.join(twice)} twice; name it once")
+
+
 def _json_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]:
     rows: list[tuple[int, dict[str, Any]]] = []
     refused: list[Refusal] = []
@@ -270,7 +296,12 @@ def _json_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Refus
         if not isinstance(value, dict):
             refused.append(Refusal(number, "not a JSON object"))
             continue
-        folded = {_FOLDED[_key(k)]: v for k, v in value.items() if _key(k) in _FOLDED}
+        unknown = [k for k in value if _key(k) not in _FOLDED]
+        if unknown:  # a typo would send the field's default unsaid (as a CSV header's would)
+            names = ", ".join(map(_unknown_column, unknown))
+            refused.append(Refusal(number, f"no event field is named {names}"))
+            continue
+        folded = {_FOLDED[_key(k)]: v for k, v in value.items()}
         rows.append((number, folded))
     return rows, refused
 
