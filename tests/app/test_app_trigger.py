@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import SIZE, Recorder, make_app, populate, wait_until
-from inngest_stub import FakeInngest, serving
+from app_support import SIZE, Recorder, make_app, populate, wait_for_exit, wait_until
+from inngest_stub import Answer, FakeInngest, serving
 from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label
 from backfill_tui.export.trigger import EVENT_NAME
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.export import ExportScreen
+from backfill_tui.screens.quit import QuitScreen
 from backfill_tui.screens.trigger import TriggerPlanned, TriggerScreen, TriggerSent
 
 EVENT_KEY = "evtkey-AppTrig-secret-5"
@@ -144,3 +145,45 @@ def test_a_plain_http_base_url_to_another_machine_is_said_in_the_forms_words(
             assert EVENT_KEY not in app.export_screenshot()
 
     asyncio.run(scenario())
+
+
+def test_quitting_while_send_retries_asks_then_stops_it_and_says_what_was_sent(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """ctrl+q during the dialog's Send asked nothing, then waited out its retries (minutes)
+    on a blank screen and exited 0 saying nothing (a fresh tester's finding). Quitting now
+    asks, as during an export; yes stops the send in its retry wait, the app exits 1, and
+    the line printed on closing says how many events were sent."""
+    inngest.always = Answer(503, retry_after="30")  # each try waits 30 s before the next
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = await _inngest_form(pilot, inngest.url)
+            _set(screen, "#clerk-org", "org_1")
+            await pilot.press("ctrl+t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            modal = app.screen
+            assert isinstance(modal, TriggerScreen)
+            _set(modal, "#trigger-integration-0", "int_gh")
+            _set(modal, "#trigger-user-source-0", "us_gh")
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(TriggerPlanned))
+            await _press(pilot, "#trigger-send")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await pilot.press("y")
+            await wait_until(pilot, lambda: len(inngest.requests) >= 1)  # now in its retry wait
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            question = str(app.screen.query_one("#quit-text", Label).content)
+            assert "A trigger to Inngest at" in question and "0 of 1 sent so far" in question
+            await pilot.press("y")
+            await wait_for_exit(app, timeout=20)  # not the 30 s retry wait, nor six of them
+
+    asyncio.run(scenario())
+    assert app.return_code == 1
+    assert app.quit_export_line is not None
+    assert "stopped: 0 events were sent and recorded" in app.quit_export_line
+    assert len(inngest.requests) == 1 and not inngest.events

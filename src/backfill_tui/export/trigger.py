@@ -50,6 +50,7 @@ import hashlib
 import io
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -60,7 +61,7 @@ from ..store.exports import open_for_reading
 from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
 from ..terms import DEFAULT_DEPTH, DEPTHS, plural
-from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, batches, encode
+from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, Stopped, batches, encode
 from .target import ExportError
 
 EVENT_NAME = "apps-console/backfill.requested"
@@ -560,10 +561,17 @@ class TriggerResult:
     retries: int = 0
     refused_by_api: list[tuple[str, str]] = field(default_factory=list)  #: (event id, reason)
     failed: str | None = None
+    #: Stopped on request (``apply_trigger``'s ``cancel``) before every event was sent.
+    cancelled: bool = False
 
     @property
     def complete(self) -> bool:
-        return self.failed is None and not self.plan.refused and not self.refused_by_api
+        return (
+            self.failed is None
+            and not self.cancelled
+            and not self.plan.refused
+            and not self.refused_by_api
+        )
 
     def to_dict(self) -> dict[str, Any]:
         plan = self.plan
@@ -592,12 +600,14 @@ def apply_trigger(
     db: Path,
     *,
     progress: Callable[[TriggerProgress], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> TriggerResult:
     """Send the plan's events in batches within the event API's limits, recording each batch in
     the mirror's ledger at ``db`` (made or migrated if need be) as soon as Inngest has taken it.
     A batch that fails for good stops the trigger: ``result.failed`` says why, and what was
-    sent stays recorded. Raises the mirror's :class:`~..errors.BackfillError` before sending
-    if the ledger cannot be opened."""
+    sent stays recorded. ``cancel`` set stops it between batches, or during a batch's retries
+    when ``api`` was made with it as its ``stop`` (``result.cancelled``). Raises the mirror's
+    :class:`~..errors.BackfillError` before sending if the ledger cannot be opened."""
     from ..store import Mirror
 
     result = TriggerResult(plan)
@@ -607,8 +617,14 @@ def apply_trigger(
         api.open()
         try:
             for batch in api.batches(todo):
+                if cancel is not None and cancel.is_set():
+                    result.cancelled = True
+                    break
                 try:
                     done = api.send(batch)
+                except Stopped:
+                    result.cancelled = True
+                    break
                 except ExportError as exc:
                     result.failed = str(exc)
                     break

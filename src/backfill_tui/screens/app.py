@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from ..engine.run import Engine, RunRequest
     from .dashboard import DashboardScreen
     from .export import ExportScreen
+    from .trigger import TriggerScreen
 
 __all__ = ["BackfillApp", "DemoSetup", "RunSession"]
 
@@ -767,14 +768,20 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self.notify(f"screenshot saved to {saved}", markup=False)
         return saved
 
-    def export_going(self) -> ExportScreen | None:
-        """The export screen while an apply sends (quitting asks first then), else None."""
-        from .export import ExportScreen
-
+    def export_going(self) -> ExportScreen | TriggerScreen | None:
+        """The export screen while an apply sends, or its trigger dialog while Send goes
+        (quitting asks first then, and stops it: ``sending``, ``stop_for_quit``), else None.
+        Quitting during a trigger's Send asked nothing, then waited out its retries on a
+        blank screen and said nothing of what was sent (a fresh tester's finding)."""
         stack = self._screen_stacks.get("export") if self._running else None
-        screen = stack[0] if stack else None
-        if isinstance(screen, ExportScreen) and screen.sending() is not None:
-            return screen
+        if not stack:  # the export screen was never made: nothing of it is loaded either
+            return None
+        from .export import ExportScreen
+        from .trigger import TriggerScreen
+
+        for screen in stack:
+            if isinstance(screen, ExportScreen | TriggerScreen) and screen.sending() is not None:
+                return screen
         return None
 
     async def action_quit(self) -> None:

@@ -90,8 +90,9 @@ class QuitScreen(ModalScreen[bool]):
             if sending is not None:
                 text = f"{text} {sending} It is cancelled between batches, as well."
             return text, "Keep running (n)"
-        if sending is not None:
-            return f"{sending} {EXPORT_QUESTION}", "Keep exporting (n)"
+        if sending is not None:  # an export's apply, or its trigger dialog's Send
+            asked = getattr(export, "quit_question", EXPORT_QUESTION)
+            return f"{sending} {asked}", "Keep exporting (n)"
         status = self._ended
         session = getattr(app, "session", None)
         if status is None and session is not None:

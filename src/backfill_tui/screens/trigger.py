@@ -12,7 +12,9 @@ backfill (Linear, Sentry, or only entities it has no backfill for) are listed an
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -36,7 +38,7 @@ from .mode_screen import NARROW_BELOW, set_compact
 
 if TYPE_CHECKING:
     from ..engine.mirror import RunRecord
-    from ..engine.trigger import TriggerPlan, TriggerResult
+    from ..engine.trigger import TriggerPlan, TriggerProgress, TriggerResult
 
 __all__ = ["TriggerFailed", "TriggerPlanned", "TriggerScreen", "TriggerSent", "trigger_sources"]
 
@@ -133,7 +135,11 @@ class TriggerScreen(ModalScreen[None]):
         self.sources, self.left_out = trigger_sources(run)
         self.plan: TriggerPlan | None = None
         self.plan_inputs: tuple[str, ...] | None = None
-        self.sending = False
+        self.is_sending = False
+        #: Set to stop a send between batches and during a batch's retries (quitting).
+        self.cancel_event: threading.Event | None = None
+        #: Events sent so far by the send going (written by its worker thread).
+        self._sent = 0
 
     def compose(self) -> ComposeResult:
         # The form scrolls when the terminal is shorter than the dialog; the answer (a dry
@@ -230,7 +236,7 @@ class TriggerScreen(ModalScreen[None]):
         a line saying so and Send is off (a fresh tester's finding: "not sent: …: no
         integrationId" stayed after the id was typed, until ctrl+r); typed back as they were,
         the answer and Send return."""
-        if self.plan_inputs is None or self.sending:
+        if self.plan_inputs is None or self.is_sending:
             return
         if self.inputs() != self.plan_inputs:
             self.query_one("#trigger-send", Button).disabled = True  # a new dry run first
@@ -250,7 +256,7 @@ class TriggerScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#trigger-dry-run")
     def action_dry_run(self) -> None:
-        if self.sending or not self.sources:
+        if self.is_sending or not self.sources:
             return
         self._say("Dry run: reading the mirror's ledger…")
         self._plan(self.inputs())
@@ -319,7 +325,7 @@ class TriggerScreen(ModalScreen[None]):
     @on(Button.Pressed, "#trigger-send")
     def _send(self) -> None:
         plan = self.plan
-        if plan is None or self.sending or self.inputs() != self.plan_inputs:
+        if plan is None or self.is_sending or self.inputs() != self.plan_inputs:
             return
         if not self.event_key:
             self.notify(NO_KEY, title="Not ready", severity="error")
@@ -336,8 +342,8 @@ class TriggerScreen(ModalScreen[None]):
         )
 
         def answer(yes: bool | None) -> None:
-            if yes and not self.sending and self.plan is plan:
-                self.sending = True
+            if yes and not self.is_sending and self.plan is plan:
+                self.is_sending = True
                 self.query_one("#trigger-send", Button).disabled = True
                 self._say(f"Sending {plural(count, 'event')}…")
                 self._apply(plan)
@@ -348,26 +354,74 @@ class TriggerScreen(ModalScreen[None]):
     def _apply(self, plan: TriggerPlan) -> None:
         from ..engine.trigger import EventApi, apply_trigger
 
+        cancel = self.cancel_event = threading.Event()
+        self._sent = 0
+
+        def progress(step: TriggerProgress) -> None:
+            self._sent = step.sent
+
         try:
-            api = EventApi(self.event_key, base_url=self.base_url, user_agent="backfill-tui app")
-            result = apply_trigger(plan, api, self.db)
+            api = EventApi(
+                self.event_key,
+                base_url=self.base_url,
+                user_agent="backfill-tui app",
+                stop=cancel.is_set,
+            )
+            result = apply_trigger(plan, api, self.db, progress=progress, cancel=cancel)
         except BackfillError as exc:
             self.post_message(TriggerFailed("send", redact(str(exc))))
             return
         self.post_message(TriggerSent(result))
 
+    #: The quit dialog's question while a send goes (``screens/quit.py``).
+    quit_question = (
+        "Quit now? The trigger stops between batches: every event already sent is kept and "
+        "recorded, and triggering again sends the rest."
+    )
+
+    def sending(self) -> str | None:
+        """While Send goes, what it is doing (the quit dialog's first words): ``A trigger to
+        Inngest at HOST is going: N of M sent so far.``; None when nothing is sending."""
+        plan = self.plan
+        if not self.is_sending or plan is None:
+            return None
+        return (
+            f"A trigger to Inngest at {plan.host} is going: {self._sent} of "
+            f"{len(plan.to_send)} sent so far."
+        )
+
+    async def stop_for_quit(self) -> str | None:
+        """Quitting while Send goes: stop it (between batches, or during a batch's retries:
+        quitting asked nothing and then waited minutes of retries on a blank screen, a fresh
+        tester's finding), wait until it has, and return the line the app prints once closed;
+        None when nothing was sending or everything was sent meanwhile."""
+        plan, cancel = self.plan, self.cancel_event
+        if plan is None or cancel is None or not self.is_sending:
+            return None
+        cancel.set()
+        while self.is_sending:  # TriggerSent or TriggerFailed ends it
+            await asyncio.sleep(0.02)
+        if self._sent >= len(plan.to_send):
+            return None
+        return (
+            f"trigger to Inngest at {plan.host} stopped: {plural(self._sent, 'event')} "
+            f"{were(self._sent)} sent and recorded; trigger again to send the rest"
+        )
+
     def on_trigger_sent(self, message: TriggerSent) -> None:
-        self.sending = False
+        self.is_sending = False
         result = message.result
         text = f"Sent {plural(result.sent, 'event')} to Inngest at {result.plan.host}."
         if result.failed:
             text += f" Stopped: {redact(result.failed)}"
+        elif result.cancelled:
+            text += " Stopped before the rest; trigger again to send it."
         self.plan = self.plan_inputs = None
         self._say(text)
         self.notify(clean(text), severity="error" if result.failed else "information", markup=False)
 
     def on_trigger_failed(self, message: TriggerFailed) -> None:
-        self.sending = False
+        self.is_sending = False
         self._say(f"The {message.stage} failed: {in_app(message.error)}")
         self.notify(
             message.error,
@@ -378,5 +432,5 @@ class TriggerScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#trigger-close")
     def action_close(self) -> None:
-        if not self.sending:
+        if not self.is_sending:
             self.dismiss(None)
