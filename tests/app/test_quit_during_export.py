@@ -177,3 +177,29 @@ def test_the_quit_dialog_during_an_export_speaks_of_the_export(
             await wait_until(pilot, lambda: not isinstance(app.screen, QuitScreen))
 
     asyncio.run(scenario())
+
+
+def test_quitting_while_a_batch_is_retried_stops_its_retries(
+    tmp_path: Path, inngest: FakeInngest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A confirmed quit during an export whose batch was being retried waited out every retry
+    (six 30 s timeouts, about three minutes, a frozen screen: a second fresh tester's finding).
+    Yes now ends the retry's wait at once: nothing more is tried, and the line says so."""
+    from inngest_stub import Answer
+
+    app = _app(tmp_path)
+    inngest.always = Answer(503, retry_after="30")  # each try waits 30 s before the next
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _ask_to_quit(pilot, inngest)
+            await pilot.press("y")
+            await wait_for_exit(app, timeout=20)  # not the 30 s wait, nor six of them
+
+    asyncio.run(scenario())
+    assert app.return_code == 1
+    assert len(inngest.requests) == 1 and not inngest.events
+    capsys.readouterr()
+    assert app_ended(app) == 1
+    err = capsys.readouterr().err
+    assert " stopped: 0 observations were sent and recorded" in err, err

@@ -36,6 +36,7 @@ from ..store.exports import (
     run_store,
 )
 from ..terms import plural, suggest, were
+from .event_api import Stopped
 from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
 from .target import ExportError, ExportFailed, ExportTarget
 from .walk import Ledger, absorb, walk
@@ -236,6 +237,8 @@ def _apply(
     planned_rows = plan.would_write if plan is not None else 0
     planned_batches = len(plan.batch_sizes) if plan is not None else 0
     target.open(apply=True)
+    if cancel is not None:
+        target.stop_when(cancel.is_set)
     try:
         target.check(workspace)
         tally = Tally()
@@ -254,7 +257,11 @@ def _apply(
                     if cancel is not None and cancel.is_set():
                         cancelled = True
                         break
-                    outcome = target.send(workspace, batch)
+                    try:
+                        outcome = target.send(workspace, batch)
+                    except Stopped:  # cancelled while the batch was retried: none of it sent
+                        cancelled = True
+                        break
                     ledger.record(outcome.delivered)
                     sent += 1
                     processed += len(batch)

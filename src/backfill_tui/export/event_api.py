@@ -213,7 +213,7 @@ class EventApi:
         self._user_agent = user_agent
         #: True once sending should stop (a quit): a retry's wait ends early and no more tries
         #: are made (:class:`Stopped`); a quit waited out six 30 s timeouts (a fresh tester).
-        self._stop = stop
+        self.stop = stop
         self._client: httpx.Client | None = None
         self.requests = 0
         self.retries = 0
@@ -336,16 +336,17 @@ class EventApi:
         )
 
     def _stop_if_asked(self, last: str) -> None:
-        if self._stop is not None and self._stop():
+        if self.stop is not None and self.stop():
             raise Stopped(f"{self.where}: stopped while retrying (it {redact(last)})")
 
     def _wait(self, seconds: float) -> None:
         """``sleep`` for ``seconds``, in slices of at most 0.1 s while a ``stop`` may come."""
-        if self._stop is None:
+        stop = self.stop
+        if stop is None:
             self._sleep(seconds)
             return
         end = time.monotonic() + seconds
-        while not self._stop() and (left := end - time.monotonic()) > 0:
+        while not stop() and (left := end - time.monotonic()) > 0:
             self._sleep(min(left, 0.1))
 
     def _check_accepted(self, response: httpx.Response, expected: int) -> None:

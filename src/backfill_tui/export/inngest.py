@@ -184,6 +184,9 @@ class InngestTarget(ExportTarget):
     def stats(self) -> dict[str, Any]:
         return {"requests": self.requests, "retries": self.retries, "max_bytes": self.max_bytes}
 
+    def stop_when(self, stop: Callable[[], bool]) -> None:
+        self.api.stop = stop  # a retry's wait ends early, and no more tries (EventApi)
+
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         """Send one batch (split on a 413, an event too large alone shortened or refused)."""
 

@@ -7,7 +7,7 @@ say which rows it already holds, make a row ready to send (or refuse it), send a
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +131,12 @@ class ExportTarget(abc.ABC):
     @abc.abstractmethod
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         """Deliver one batch; raises :class:`ExportError` when the destination fails."""
+
+    def stop_when(self, stop: Callable[[], bool]) -> None:
+        """Let a batch being retried end early once ``stop()`` is true (a quit), raising
+        :class:`~backfill_tui.export.event_api.Stopped` from :meth:`send`; by default a batch
+        is sent to its end (Postgres: one transaction)."""
+        return None
 
     def plan_details(self) -> dict[str, Any]:
         """Target-specific facts for the plan (e.g. that the table would be created)."""
