@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label
 
 from backfill_tui.export import export_status
+from backfill_tui.export.event_api import ledger_target
 from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.export import ExportScreen
@@ -157,7 +158,7 @@ def test_export_to_inngest_without_a_dry_run_first(tmp_path: Path, inngest: Fake
             assert result.written == total
             assert len(inngest.events) == total
             assert {e["data"]["clerkOrgId"] for e in inngest.events.values()} == {"org_app"}
-            host = inngest.url.removeprefix("http://")
+            host = ledger_target(inngest.url.removeprefix("http://"), EVENT_KEY)  # host and key
             assert export_status(app.mirror.path, "ws") == {("inngest", host): total}
             assert f"Inngest at {host}: {total}" in _text(screen.query_one("#export-status", Label))
             assert EVENT_KEY not in _shown(app, seen)

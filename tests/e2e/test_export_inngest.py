@@ -27,7 +27,7 @@ from backfill_tui.export import (
     export_status,
     plan_export,
 )
-from backfill_tui.export.event_api import endpoint
+from backfill_tui.export.event_api import endpoint, ledger_target
 from backfill_tui.export.inngest import EVENT_NAME, event_id
 
 KEY = "evtkey-Zx81-secret-Q42"
@@ -105,7 +105,7 @@ def test_a_second_export_sends_nothing_new(
         f"sent {total} observations of workspace demo to Inngest at 127.0.0.1:"
     )
     seen = len(inngest.requests)
-    host = inngest.url.removeprefix("http://")
+    host = ledger_target(inngest.url.removeprefix("http://"), KEY)  # host and key
     assert export_status(mirror, "demo") == {("inngest", host): total}
 
     dry = export(capsys, mirror, inngest.url)
@@ -240,3 +240,26 @@ def test_plain_http_stays_open_to_a_dev_server_on_this_machine(url: str) -> None
     tests above send to one."""
     host, base = endpoint(url)
     assert base.startswith("http://") and host in base
+
+
+def test_another_event_key_on_the_same_host_is_another_destination(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
+) -> None:
+    """Inngest Cloud serves every environment at inn.gs, the event key telling them apart:
+    keyed by host alone, an export to staging made the production one skip everything as
+    "already sent" (a fresh tester's finding). The ledger keys by host and key fingerprint."""
+    total = len(mirror_rows(mirror))
+    staging = export(capsys, mirror, inngest.url, "--apply", "--json")
+    assert staging.code == 0 and json.loads(staging.out)["written"] == total
+    args = ["export", "inngest", "--event-key", "evtkey-production-77", "--url", inngest.url,
+            "--workspace", "demo", "--db", str(mirror), "--apply", "--json"]  # fmt: skip
+    production = run_cli(capsys, *args)
+    assert production.code == 0 and json.loads(production.out)["written"] == total
+    again = run_cli(capsys, *args)
+    assert again.code == 0 and json.loads(again.out)["written"] == 0
+    assert "evtkey-production-77" not in production.out + production.err + again.out
+    host = inngest.url.removeprefix("http://")
+    assert export_status(mirror, "demo") == {
+        ("inngest", ledger_target(host, KEY)): total,
+        ("inngest", ledger_target(host, "evtkey-production-77")): total,
+    }

@@ -342,3 +342,18 @@ def test_an_empty_url_or_a_host_with_a_space_is_exit_2(
     csv = write_csv(tmp_path / "fleet.csv", [row(1)])
     result = trigger(capsys, url, tmp_path / "m.db", "--file", str(csv), "--apply")
     assert result.code == 2 and said in result.err and "pw-secret" not in result.err
+
+
+def test_a_trigger_with_another_event_key_is_not_skipped_as_already_sent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """As for exports: one host, two keys (staging, production), two destinations."""
+    rows = write_csv(tmp_path / "fleet.csv", [row(n) for n in range(3)])
+    db = tmp_path / "mirror.db"
+    assert trigger(capsys, inngest.url, db, "--file", str(rows), "--apply").code == 0
+    other = run_cli(capsys, "trigger", "--event-key", "evtkey-other-9", "--url", inngest.url,
+                    "--db", str(db), "--file", str(rows), "--apply", "--json")  # fmt: skip
+    assert other.code == 0, other.err
+    assert json.loads(other.out)["sent"] == 3
+    again = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply", "--json")
+    assert json.loads(again.out)["sent"] == 0  # the first key's: already sent

@@ -134,9 +134,9 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     api: EventApi | None = None
     if key:
         api = EventApi(key, base_url=base_url, user_agent="backfill-tui trigger")
-        host = api.host
-    else:
-        host = endpoint(base_url)[0]
+        host, target = api.host, api.ledger_id
+    else:  # a dry run without a key cannot tell what went with which key: none is matched
+        host = target = endpoint(base_url)[0]
     if flags is not None:
         checked = check_row(0, flags, FLAG_NAMES)
         if isinstance(checked, Refusal):
@@ -145,7 +145,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     else:
         raw, unreadable = read_rows(args.file)
         rows = [check_row(line, fields) for line, fields in raw] + unreadable
-    plan = plan_trigger(rows, host, db_path(args), resend=args.resend)
+    plan = plan_trigger(rows, host, db_path(args), resend=args.resend, target=target)
     if not args.apply:
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")

@@ -13,7 +13,7 @@ through here.
 
 from __future__ import annotations
 
-from ..export.event_api import DEFAULT_BASE_URL, EventApi, endpoint
+from ..export.event_api import DEFAULT_BASE_URL, EventApi, endpoint, ledger_target
 from ..export.trigger import (
     CONNECTORS,
     EVENT_NAME,
@@ -42,6 +42,7 @@ __all__ = [
     "apply_trigger",
     "check_row",
     "endpoint",
+    "ledger_target",
     "plan_trigger",
     "read_rows",
     "today",

@@ -22,6 +22,7 @@ key (401/403), a rejected request, or a server still failing after the retries.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -107,6 +108,18 @@ class Delivery(Generic[E]):
         self.delivered.extend(more.delivered)
         self.refused.extend(more.refused)
         self.refitted.extend(more.refitted)
+
+
+def ledger_target(host: str, event_key: str | None) -> str:
+    """What the mirror's ledgers record a delivery to: ``HOST key:1a2b3c4d`` (the event key's
+    SHA-256, 8 hex digits, never the key), or ``HOST`` alone where no key is known (a dry
+    run without one). Inngest Cloud serves every environment at ``inn.gs``, the key telling
+    them apart: keyed by host alone, an export or trigger to staging made the production one
+    skip everything as "already sent" (a fresh tester's finding)."""
+    key = (event_key or "").strip()
+    if not key:
+        return host
+    return f"{host} key:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 class Stopped(ExportError):
@@ -204,6 +217,8 @@ class EventApi:
         if not key or any(c.isspace() or c in "/?#" for c in key):
             raise ExportError("--event-key is not an Inngest event key; copy it again")
         self.host, base = endpoint(base_url)
+        #: What the ledgers record deliveries to (:func:`ledger_target`).
+        self.ledger_id = ledger_target(self.host, key)
         self._url = f"{base}/e/{quote(key, safe='')}"
         self.retry = retry or RetryPolicy()
         self.max_bytes = max_bytes

@@ -132,7 +132,7 @@ class InngestTarget(ExportTarget):
 
     @property
     def target_id(self) -> str:
-        return self.api.host
+        return self.api.ledger_id  # the host and the key's fingerprint (event_api.ledger_target)
 
     def open(self, *, apply: bool) -> None:
         if apply:  # a dry run sends nothing, so it needs no client

@@ -446,14 +446,17 @@ def today() -> str:
 class TriggerPlan:
     """What a trigger would do (a dry run changes nothing).
 
-    ``events``: the events to send, in file order; ``already``: event id → when the ledger
-    says it went to this host (skipped unless ``resend``); ``duplicates``: (line, first line)
-    of rows that made an event an earlier row already made; ``refused``: rows not sent."""
+    ``host``: where it goes, as messages say it; ``target``: what the ledger records it went
+    to (``event_api.ledger_target``: the host and the event key's fingerprint); ``events``:
+    the events to send, in file order; ``already``: event id → when the ledger says it went
+    to this target (skipped unless ``resend``); ``duplicates``: (line, first line) of rows
+    that made an event an earlier row already made; ``refused``: rows not sent."""
 
     host: str
     day: str
     resend: bool
     rows: int
+    target: str = ""
     events: list[TriggerEvent] = field(default_factory=list)
     already: dict[str, str] = field(default_factory=dict)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
@@ -500,12 +503,15 @@ def plan_trigger(
     day: str | None = None,
     max_events: int = MAX_EVENTS,
     max_bytes: int = MAX_REQUEST_BYTES,
+    target: str | None = None,
 ) -> TriggerPlan:
     """The dry run over checked rows (:func:`check_row`): events in file order with duplicates
-    collapsed, what the ledger at ``db`` says went to ``host`` before (a missing mirror: nothing),
-    and the batch sizes a send within ``max_events`` and ``max_bytes`` would cut. Reads the mirror without
-    writing or migrating it."""
-    plan = TriggerPlan(host=host, day=day or today(), resend=resend, rows=len(rows))
+    collapsed, what the ledger at ``db`` says went to ``target`` before (default ``host``; a
+    missing mirror: nothing), and the batch sizes a send within ``max_events`` and ``max_bytes``
+    would cut. Reads the mirror without writing or migrating it."""
+    plan = TriggerPlan(
+        host=host, day=day or today(), resend=resend, rows=len(rows), target=target or host
+    )
     first: dict[str, TriggerRow] = {}
     for item in rows:
         if isinstance(item, Refusal):
@@ -532,7 +538,7 @@ def plan_trigger(
     if db is not None and db.is_file() and db.stat().st_size:
         conn = open_for_reading(db)
         try:
-            plan.already = sent_among(conn, host, [e.event_id for e in plan.events])
+            plan.already = sent_among(conn, plan.target, [e.event_id for e in plan.events])
         finally:
             conn.close()
     plan.batch_sizes = [len(b) for b in batches(plan.to_send, max_events, max_bytes)]
@@ -629,7 +635,7 @@ def apply_trigger(
                     result.failed = str(exc)
                     break
                 result.refused_by_api.extend((e.event_id, why) for e, why in done.refused)
-                record_sent(mirror.conn, plan.host, [_ledger_row(e) for e in done.delivered])
+                record_sent(mirror.conn, plan.target, [_ledger_row(e) for e in done.delivered])
                 result.sent += len(done.delivered)
                 result.batches += 1
                 if progress is not None:

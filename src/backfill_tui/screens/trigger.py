@@ -284,10 +284,12 @@ class TriggerScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
     def _plan(self, inputs: tuple[str, ...]) -> None:
-        from ..engine.trigger import endpoint, plan_trigger
+        from ..engine.trigger import endpoint, ledger_target, plan_trigger
 
         try:
-            plan = plan_trigger(self._rows(inputs), endpoint(self.base_url)[0], self.db)
+            host = endpoint(self.base_url)[0]
+            target = ledger_target(host, self.event_key)
+            plan = plan_trigger(self._rows(inputs), host, self.db, target=target)
         except BackfillError as exc:
             self.post_message(TriggerFailed("dry run", redact(str(exc))))
             return
