@@ -47,6 +47,21 @@ def test_the_run_line_is_whole_where_it_fits_and_shorter_where_not() -> None:
     assert run_title(RUN, 50).startswith("run 20261130-115627-928d · demo · 30 days since Oct 31")
 
 
+def test_a_replay_says_so_in_the_run_line() -> None:
+    """A replay's line read as the run it replayed ("· simulated", or nothing): a fresh
+    tester's finding. It says "replay", down to 60 columns."""
+    import dataclasses
+
+    replay = dataclasses.replace(RUN, recording="/tmp/made.rec.gz")
+    assert run_title(replay, 200).endswith("11:56 UTC · replay")
+    assert (
+        run_title(replay, 78)
+        == "run 20261130-115627-928d · demo · 30 days since Oct 31 11:56 UTC · replay"
+    )
+    assert run_title(replay, 60) == "run 20261130-115627-928d · demo · 30 days · replay"
+    assert "replay" not in run_title(RUN, 200)
+
+
 def test_an_unchanged_stream_says_unchanged_in_one_word() -> None:
     state = StreamState(
         "github:acme/rocket/issue",
