@@ -46,6 +46,17 @@ async def _inngest_form(pilot: Pilot[Any], base_url: str) -> ExportScreen:
     return screen
 
 
+async def _trigger_dialog(pilot: Pilot[Any], base_url: str) -> TriggerScreen:
+    """The trigger dialog (ctrl+t) over the Inngest form, its Clerk org typed (org_1)."""
+    screen = await _inngest_form(pilot, base_url)
+    _set(screen, "#clerk-org", "org_1")
+    await pilot.press("ctrl+t")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TriggerScreen))
+    modal = pilot.app.screen
+    assert isinstance(modal, TriggerScreen)
+    return modal
+
+
 async def _press(pilot: Pilot[Any], selector: str) -> None:
     button = pilot.app.screen.query_one(selector, Button)
     button.press()
@@ -59,12 +70,7 @@ def test_trigger_in_production_after_a_preview(tmp_path: Path, inngest: FakeInng
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            screen = await _inngest_form(pilot, inngest.url)
-            _set(screen, "#clerk-org", "org_1")
-            await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-            modal = app.screen
-            assert isinstance(modal, TriggerScreen)
+            modal = await _trigger_dialog(pilot, inngest.url)
             left = str(modal.query_one("#trigger-left-out", Label).content)
             assert "linear:ENG: linear has no backfill connector" in left
             assert modal.query_one("#trigger-send", Button).disabled  # a dry run first
@@ -161,12 +167,7 @@ def test_quitting_while_send_retries_asks_then_stops_it_and_says_what_was_sent(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            screen = await _inngest_form(pilot, inngest.url)
-            _set(screen, "#clerk-org", "org_1")
-            await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-            modal = app.screen
-            assert isinstance(modal, TriggerScreen)
+            modal = await _trigger_dialog(pilot, inngest.url)
             _set(modal, "#trigger-integration-0", "int_gh")
             _set(modal, "#trigger-user-source-0", "us_gh")
             await pilot.press("ctrl+r")
