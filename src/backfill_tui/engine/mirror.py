@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
 from ..store import Mirror, RunRecord, StreamRecord
+from ..store.opening import wal_size
 
 __all__ = [
     "Mirror",
@@ -90,8 +91,7 @@ def _on_disk(path: Path) -> int:
     """Bytes of the mirror at ``path`` and of its write-ahead log (``-wal``): a run the disk
     stopped left its pages in the log, and verify said "0.0 MB" of a mirror holding 317
     observations (a tester's finding)."""
-    total = 0
-    for part in (path, path.with_name(path.name + "-wal")):
-        with contextlib.suppress(OSError):
-            total += part.stat().st_size if part.is_file() else 0
-    return total
+    size = 0
+    with contextlib.suppress(OSError):
+        size = path.stat().st_size if path.is_file() else 0
+    return size + wal_size(path)

@@ -107,7 +107,7 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
             return text
     if cell_len(short) <= room:
         left = room - cell_len(short)
-        return short + (set_cell_size(note, left - 1) + "…" if note and left >= 5 else "")
+        return short + (cut_cells(note, left) if note and left >= 5 else "")
     first = max(room - cell_len(more) - 1, 1)
     provider = sources[0].split(":")[0]
     if more and first < len(provider) + 4 and cell_len(provider + more) <= room:

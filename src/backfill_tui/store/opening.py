@@ -29,6 +29,7 @@ __all__ = [
     "hold",
     "narrow_empty",
     "release",
+    "wal_size",
 ]
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -189,7 +190,7 @@ def _short_by_header(header: bytes, size: int) -> str | None:
     return None
 
 
-def _wal_size(path: Path) -> int:
+def wal_size(path: Path) -> int:
     """Bytes in the ``-wal`` beside ``path`` (0 when there is none). A non-empty ``-wal`` holds
     pages the main file does not have yet (a checkpoint the disk stopped part way writes page 1,
     with the new page count, and not the rest), so the main file being shorter than its header
@@ -212,7 +213,7 @@ def _check_file(path: Path, *, integrity: bool) -> Existing:
             "Choose another file with --db"
         )
     short = _short_by_header(header, path.stat().st_size)
-    if short is not None and not (_is_wal(header) and _wal_size(path) > 0):
+    if short is not None and not (_is_wal(header) and wal_size(path) > 0):
         raise MirrorCorrupt(
             f"{path} is corrupt ({short}: truncated); it was left untouched. Restore it from a "
             "copy or choose another file with --db",
