@@ -21,6 +21,7 @@ from backfill_tui.screens.app import BackfillApp, DemoSetup
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.observations import ObservationsScreen
+from backfill_tui.screens.runs import RunsScreen
 from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
@@ -215,6 +216,15 @@ async def open_observations(pilot: Pilot[Any]) -> tuple[ObservationsScreen, Data
     screen = pilot.app.screen
     assert isinstance(screen, ObservationsScreen)
     return screen, screen.query_one("#observations", DataTable)
+
+
+async def open_runs(pilot: Pilot[Any]) -> tuple[RunsScreen, DataTable[Any]]:
+    """F5, and its rows in: the runs screen and its table."""
+    await pilot.press("f5")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, RunsScreen)
+    return screen, screen.query_one("#runs", DataTable)
 
 
 async def open_export(pilot: Pilot[Any]) -> ExportScreen:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from app_support import SIZE, Recorder, make_app, populate, wait_until
+from app_support import SIZE, Recorder, make_app, open_export, populate, wait_until
 from conftest_pg import PASSWORD, PgServer
 from inngest_stub import Answer, FakeInngest
 from textual.message import Message
@@ -137,9 +137,7 @@ def test_export_to_inngest_without_a_dry_run_first(tmp_path: Path, inngest: Fake
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f6")
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             await pilot.click("#kind-inngest")
             assert screen.kind == "inngest" and not screen.query_one("#pg-fields").display
             await _type(pilot, "#event-key", EVENT_KEY)
@@ -247,9 +245,7 @@ def test_the_event_key_comes_from_the_environment_when_the_form_has_none(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f6")
-            screen = app.screen
-            assert isinstance(screen, ExportScreen)
+            screen = await open_export(pilot)
             await pilot.click("#kind-inngest")
             key = screen.query_one("#event-key", Input)
             assert key.value == "" and "INNGEST_EVENT_KEY" in key.placeholder

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from app_support import SIZE, make_app, open_export, populate, wait_until
 from screen_text import screen_lines
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
 
-from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.trigger import TriggerScreen
 
 #: A source of each provider: GitHub and Vercel are offered, Linear and Sentry left out.
@@ -24,17 +25,23 @@ EVERY_PROVIDER = (
 )
 
 
+async def _dialog(pilot: Pilot[Any]) -> TriggerScreen:
+    """The export screen (F6), then its trigger dialog (ctrl+t)."""
+    await open_export(pilot)
+    await pilot.press("ctrl+t")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, TriggerScreen))
+    modal = pilot.app.screen
+    assert isinstance(modal, TriggerScreen)
+    return modal
+
+
 def test_left_out_sources_are_shown_and_typing_goes_to_the_first_input(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     populate(app, *EVERY_PROVIDER, days=7)
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f6")
-            assert isinstance(app.screen, ExportScreen)
-            await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-            modal = app.screen
+            modal = await _dialog(pilot)
             await pilot.pause()
             left = modal.query_one("#trigger-left-out", Label)
             text = str(left.content)
@@ -63,10 +70,7 @@ def test_at_80x24_the_dry_runs_answer_and_the_buttons_can_be_reached(tmp_path: P
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f6")
-            await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-            modal = app.screen
+            modal = await _dialog(pilot)
             await pilot.pause()
             await pilot.press("ctrl+r")  # the dry run: its answer under the fields
             await wait_until(
@@ -122,11 +126,7 @@ def test_at_80x24_a_dry_runs_whole_answer_shows_without_scrolling(tmp_path: Path
 
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("f6")
-            await pilot.press("ctrl+t")
-            await wait_until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-            modal = app.screen
-            assert isinstance(modal, TriggerScreen)
+            modal = await _dialog(pilot)
             await pilot.press("ctrl+r")
             plan = modal.query_one("#trigger-plan", Label)
             await wait_until(pilot, lambda: "Nothing was sent" in str(plan.content))

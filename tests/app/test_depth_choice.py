@@ -13,8 +13,11 @@ from typing import Any
 from app_support import SIZE, connect_screen, make_app, settle, wait_until
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, RadioButton, RadioSet
 
+from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.terms import DEFAULT_DEPTH, DEPTHS
 from backfill_tui.widgets.depth_choice import DepthChoice
 
@@ -128,19 +131,25 @@ def test_tab_keys_and_clicks_choose_the_depth(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
+async def _estimated(pilot: Pilot[Any]) -> tuple[ConnectScreen, Widget]:
+    """Workspace ws, github:acme/rocket added, ctrl+e, its estimate shown (30 days): the
+    connect screen and its estimate summary."""
+    screen = await connect_screen(pilot)
+    screen.query_one("#workspace", Input).value = "ws"
+    screen.add_source("github:acme/rocket")
+    await settle(pilot)
+    await pilot.press("ctrl+e")
+    summary = screen.query_one("#estimate-summary")
+    await wait_until(pilot, lambda: "over 30 days" in str(summary.render()))
+    return screen, summary
+
+
 def test_a_change_of_depth_makes_the_shown_estimate_stale(tmp_path: Path) -> None:
     app = make_app(tmp_path)
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await connect_screen(pilot)
-            screen.query_one("#workspace", Input).value = "ws"
-            screen.add_source("github:acme/rocket")
-            await settle(pilot)
-            await pilot.press("ctrl+e")
-            await settle(pilot)
-            summary = screen.query_one("#estimate-summary")
-            assert "over 30 days" in str(summary.render())
+            _, summary = await _estimated(pilot)
             await pilot.click("#depth", offset=(4, 0))
             await settle(pilot)
             assert "depth changed" in str(summary.render())
@@ -156,13 +165,7 @@ def test_a_change_of_workspace_makes_the_shown_estimate_stale(tmp_path: Path) ->
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await connect_screen(pilot)
-            screen.query_one("#workspace", Input).value = "ws"
-            screen.add_source("github:acme/rocket")
-            await settle(pilot)
-            await pilot.press("ctrl+e")
-            summary = screen.query_one("#estimate-summary")
-            await wait_until(pilot, lambda: "over 30 days" in str(summary.render()))
+            screen, summary = await _estimated(pilot)
             screen.query_one("#workspace", Input).focus()
             await pilot.press("end", "2")
             await wait_until(pilot, lambda: "workspace, sources or depth" in str(summary.render()))

@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import make_app, populate, settle, wait_until
-from textual.widgets import DataTable
-
-from backfill_tui.screens.runs import RunsScreen
+from app_support import make_app, open_runs, populate, settle, wait_until
 
 
 def test_a_run_made_since_the_last_listing_is_selected(tmp_path: Path) -> None:
@@ -19,11 +16,7 @@ def test_a_run_made_since_the_last_listing_is_selected(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f5")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, RunsScreen)
-            table = screen.query_one("#runs", DataTable)
+            screen, table = await open_runs(pilot)
             await wait_until(pilot, lambda: table.row_count == 1)
             assert screen.selected == first
             await pilot.press("f2")

@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
-from app_support import make_app, populate, settle
+from app_support import make_app, open_runs, populate, settle
 from screen_text import region_text
 from textual.widgets import DataTable
 
-from backfill_tui.screens.runs import RunsScreen, fit_sources
+from backfill_tui.screens.runs import fit_sources
 
 SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
 SIZES = [(80, 24), (120, 36)]
@@ -35,11 +35,7 @@ def test_the_sources_column_ends_whole_or_with_an_ellipsis(
 
     async def scenario() -> None:
         async with app.run_test(size=size) as pilot:
-            await pilot.press("f5")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, RunsScreen)
-            table = screen.query_one("#runs", DataTable)
+            _, table = await open_runs(pilot)
             for _ in ("unmarked", "marked as A"):
                 line = _row_ends(app, table)
                 assert re.search(r"( \+3| \+3 \(simulated\)|…| \+3 \(simula?t?e?…)$", line), line
@@ -76,9 +72,7 @@ def test_from_100_columns_the_sources_show_at_least_the_provider(
 
     async def scenario() -> None:
         async with app.run_test(size=(width, 30)) as pilot:
-            await pilot.press("f5")
-            await settle(pilot)
-            table = app.screen.query_one("#runs", DataTable)
+            _, table = await open_runs(pilot)
             line = _row_ends(app, table)
             assert re.search(r" github\S* \+3$", line), line
             assert table.virtual_size.width <= table.size.width, line
@@ -100,11 +94,7 @@ def test_a_long_workspace_id_keeps_the_counts_on_screen(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await pilot.press("f5")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, RunsScreen)
-            table = screen.query_one("#runs", DataTable)
+            _, table = await open_runs(pilot)
             line = region_text(app, table).splitlines()[1]
             assert "w" * 19 + "…" in line and "completed" in line, line
             assert table.virtual_size.width <= table.size.width, line  # no sideways scroll
@@ -134,9 +124,7 @@ def test_a_replay_is_said_first_at_every_width(tmp_path: Path, size: tuple[int, 
 
     async def scenario() -> None:
         async with app.run_test(size=size) as pilot:
-            await pilot.press("f5")
-            await settle(pilot)
-            table = app.screen.query_one("#runs", DataTable)
+            _, table = await open_runs(pilot)
             shown = region_text(app, table).splitlines()[1:]
             lines = {line.split()[0]: line for line in shown if line.strip()}
             assert "replay: github" in lines[replayed.id], lines
