@@ -357,3 +357,16 @@ def test_a_trigger_with_another_event_key_is_not_skipped_as_already_sent(
     assert json.loads(other.out)["sent"] == 3
     again = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply", "--json")
     assert json.loads(again.out)["sent"] == 0  # the first key's: already sent
+
+
+def test_an_apply_whose_every_row_is_refused_says_nothing_was_sent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """It said "2 rows refused, the others were sent" with none sent (a fresh tester)."""
+    lines = ["int_a,ws,org,linear,us,30,,me", "int_b,ws,org,github,us,45,,me"]
+    rows = write_csv(tmp_path / "fleet.csv", lines)
+    done = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(rows), "--apply")
+    assert done.code == 1 and not inngest.requests
+    assert done.err.rstrip().endswith(
+        "2 rows refused, nothing was sent; the reasons are listed above"
+    ), done.err

@@ -179,8 +179,10 @@ def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
         return EXIT_INCOMPLETE
     if not result.complete:
         refused = len(plan.refused) + len(result.refused_by_api)
+        # "the others were sent" when none was sent read as a claim (a fresh tester's finding)
+        rest = "the others were sent" if result.sent else "nothing was sent"
         sys.stderr.write(
-            f"backfill-tui: {plural(refused, 'row')} refused, the others were sent; "
+            f"backfill-tui: {plural(refused, 'row')} refused, {rest}; "
             "the reasons are listed above\n"
         )
         return EXIT_INCOMPLETE
