@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import SIZE, connect_screen, make_app, settle, wait_until
+from app_support import SIZE, connect_screen, make_app, populate, settle, wait_until
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -169,5 +169,31 @@ def test_a_change_of_workspace_makes_the_shown_estimate_stale(tmp_path: Path) ->
             screen.query_one("#workspace", Input).focus()
             await pilot.press("end", "2")
             await wait_until(pilot, lambda: "workspace, sources or depth" in str(summary.render()))
+
+    asyncio.run(scenario())
+
+
+def test_a_run_to_record_is_estimated_in_full_not_as_a_re_sync(tmp_path: Path) -> None:
+    """A recorded run is made in full (Recorder.request_for), yet with "Record to" filled
+    the estimate still said "↻ a re-sync: only what is new" (github 0) and the run fetched
+    everything (a third fresh tester's finding). Filling it marks the estimate stale; the
+    next one counts every window whole."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", workspace="ws", days=30)  # an earlier run covers it
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await connect_screen(pilot)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source("github:acme/rocket")
+            await settle(pilot)
+            await pilot.press("ctrl+e")
+            summary = screen.query_one("#estimate-summary")
+            await wait_until(pilot, lambda: "a re-sync" in str(summary.render()))
+            screen.query_one("#record-to", Input).value = str(tmp_path / "run.rec.gz")
+            await wait_until(pilot, lambda: "or the recording" in str(summary.render()))
+            await pilot.press("ctrl+e")
+            await wait_until(pilot, lambda: "over 30 days" in str(summary.render()))
+            assert "re-sync" not in str(summary.render())
 
     asyncio.run(scenario())

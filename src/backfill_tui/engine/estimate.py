@@ -234,8 +234,11 @@ def resync_starts(
 ) -> dict[str, str]:
     """The streams of ``request`` a run planned now would narrow (``resync.covering``, the gap
     rule ``plan_gaps`` applies: an earlier completed, uncapped run of the workspace covered the
-    window), each with the start (ISO 8601 UTC) of the run that covered it, by stream key.
-    Reads the mirror."""
+    window), each with the start (ISO 8601 UTC) of the run that covered it, by stream key;
+    none for a ``full`` request (``--full``, or a run to record: ``Recorder.request_for``),
+    which fetches every window whole. Reads the mirror."""
+    if request.full:  # a recorded run's estimate said "↻ a re-sync" and fetched it all
+        return {}
     moment = (now or datetime.fromtimestamp(environment.clock.now(), UTC)).replace(microsecond=0)
     since = (moment - timedelta(days=request.depth)).isoformat()
     starts: dict[str, str] = {}

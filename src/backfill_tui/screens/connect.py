@@ -324,6 +324,7 @@ class ConnectScreen(ModeScreen):
     # the workspace too: another one has no earlier runs, so a shown re-sync's "only what is
     # new" no longer holds (a fresh tester's finding: ~1401 estimated, 1755 fetched)
     @on(Input.Changed, "#workspace")
+    @on(Input.Changed, "#record-to")  # a recorded run fetches in full, not as a re-sync
     @on(SourceAdded)
     def _form_changed(self) -> None:
         self._estimate_stale()
@@ -443,6 +444,8 @@ class ConnectScreen(ModeScreen):
             sources=tuple(specs),
             depth=self.depth,
             max_items=self.max_items,
+            # a run recorded is made in full (Recorder.request_for): its estimate counts so
+            full=bool(self.query_one("#record-to", Input).value.strip()),
         )
 
     def _no_source_yet(self) -> str:
@@ -658,7 +661,10 @@ class ConnectScreen(ModeScreen):
         if request != app.estimate[0]:
             self.query_one("#estimate-table", DataTable).clear()
             self.query_one("#estimate-summary", Label).update(
-                Content("The workspace, sources or depth changed: press ctrl+e to estimate again.")
+                Content(
+                    "The workspace, sources or depth changed, or the recording: press ctrl+e to "
+                    "estimate again."
+                )
             )
 
     @on(Button.Pressed, "#start")
