@@ -159,7 +159,8 @@ def test_quitting_while_send_retries_asks_then_stops_it_and_says_what_was_sent(
     """ctrl+q during the dialog's Send asked nothing, then waited out its retries (minutes)
     on a blank screen and exited 0 saying nothing (a fresh tester's finding). Quitting now
     asks, as during an export; yes stops the send in its retry wait, the app exits 1, and
-    the line printed on closing says how many events were sent."""
+    the line printed on closing says how many events were sent. Before that, the dialog
+    says the retry it is waiting for and why."""
     inngest.always = Answer(503, retry_after="30")  # each try waits 30 s before the next
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
@@ -176,6 +177,10 @@ def test_quitting_while_send_retries_asks_then_stops_it_and_says_what_was_sent(
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             await pilot.press("y")
             await wait_until(pilot, lambda: len(inngest.requests) >= 1)  # now in its retry wait
+            # The wait is said, not sat through in silence (it was: minutes of "Sending…").
+            answer = modal.query_one("#trigger-plan", Label)
+            await wait_until(pilot, lambda: "retry 1 of 5 in 30.0s" in str(answer.content))
+            assert "answered 503" in str(answer.content), answer.content
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             question = str(app.screen.query_one("#quit-text", Label).content)

@@ -184,7 +184,8 @@ def test_quitting_while_a_batch_is_retried_stops_its_retries(
 ) -> None:
     """A confirmed quit during an export whose batch was being retried waited out every retry
     (six 30 s timeouts, about three minutes, a frozen screen: a second fresh tester's finding).
-    Yes now ends the retry's wait at once: nothing more is tried, and the line says so."""
+    Yes now ends the retry's wait at once: nothing more is tried, and the line says so. While
+    it waits, the panel says which retry comes, when, and why."""
     from inngest_stub import Answer
 
     app = _app(tmp_path)
@@ -192,7 +193,14 @@ def test_quitting_while_a_batch_is_retried_stops_its_retries(
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await _ask_to_quit(pilot, inngest)
+            screen = await _start_export(pilot, inngest)
+            # The panel says the retry it waits for and why (it said "Exporting…" for minutes).
+            result = screen.query_one("#export-result", Label)
+            await wait_until(pilot, lambda: "retry 1 of 5 in 30.0s" in str(result.content))
+            assert "Exporting 306 observations…" in str(result.content), result.content
+            assert "answered 503" in str(result.content), result.content
+            await pilot.press("ctrl+q")
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, QuitScreen))
             await pilot.press("y")
             await wait_for_exit(app, timeout=20)  # not the 30 s wait, nor six of them
 

@@ -76,6 +76,9 @@ def test_a_thousand_rows_send_exactly_a_thousand_distinct_ids_despite_429_and_50
     assert done.code == 0, done.err
     summary = json.loads(done.out)
     assert summary["sent"] == 1000 and summary["refused"] == [] and summary["retries"] == 4
+    # Each retry is said on stderr before its wait, with what Inngest answered.
+    assert done.err.count("; retry ") == 4, done.err
+    assert "answered 429: " in done.err and "answered 500: " in done.err
     day = today()
     assert set(inngest.events) == {expected_id(n, day) for n in range(1000)}
     assert inngest.received > 1000  # the batch answered 500 after it was taken came again

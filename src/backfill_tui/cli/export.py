@@ -158,7 +158,10 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
 
     try:
         # The same checks as the dry run (exit 2 before anything is sent), then the apply.
-        result = export_now(db_path(args), target, args.workspace, args.run, progress=progress)
+        result = export_now(
+            db_path(args), target, args.workspace, args.run, progress=progress,
+            retrying=lambda notice: sys.stderr.write(notice.line() + "\n"),
+        )  # fmt: skip
     except ExportFailed as exc:
         sys.stderr.write(f"backfill-tui: export failed: {redact(str(exc))}\n")
         return exc.exit_status

@@ -28,7 +28,7 @@ from ..textsafe import clean
 from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, url_arg
 
 if TYPE_CHECKING:
-    from ..engine.trigger import EventApi, TriggerPlan, TriggerResult
+    from ..engine.trigger import EventApi, RetryNotice, TriggerPlan, TriggerResult
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"  # as `export inngest` takes it
 
@@ -162,6 +162,7 @@ def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
 
     on_quit("trigger again to send the rest")  # a third Ctrl-C skips the line below
     with _Progress(len(plan.to_send)) as progress:
+        api.on_retry = progress.retrying
         try:
             result = apply_trigger(plan, api, db_path(args), progress=progress)
         except KeyboardInterrupt:
@@ -220,6 +221,14 @@ class _Progress:
             self._bar.update(self._task, completed=step.sent)
         else:
             sys.stderr.write(f"sent {step.sent} of {step.total}\n")
+
+    def retrying(self, notice: RetryNotice) -> None:
+        """A batch about to be tried again: one line (above the bar), so a wait of minutes
+        for a server that asks for them is not silence."""
+        if self._bar is not None:
+            self._bar.console.print(notice.line(), markup=False, highlight=False)
+        else:
+            sys.stderr.write(notice.line() + "\n")
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

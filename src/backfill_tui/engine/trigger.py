@@ -14,6 +14,7 @@ through here.
 from __future__ import annotations
 
 from ..export.event_api import DEFAULT_BASE_URL, EventApi, endpoint, ledger_target
+from ..export.target import RetryNotice
 from ..export.trigger import (
     CONNECTORS,
     EVENT_NAME,
@@ -35,6 +36,7 @@ __all__ = [
     "EVENT_NAME",
     "EventApi",
     "Refusal",
+    "RetryNotice",
     "TriggerPlan",
     "TriggerProgress",
     "TriggerResult",

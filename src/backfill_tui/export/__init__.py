@@ -11,7 +11,7 @@ from .common import apply_export, export_now, export_status, plan_export
 from .inngest import DEFAULT_BASE_URL, InngestTarget, RetryPolicy
 from .outcome import ExportPlan, ExportProgress, ExportResult
 from .postgres import PostgresTarget
-from .target import ExportError, ExportFailed, ExportTarget
+from .target import ExportError, ExportFailed, ExportTarget, RetryNotice
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -23,6 +23,7 @@ __all__ = [
     "ExportTarget",
     "InngestTarget",
     "PostgresTarget",
+    "RetryNotice",
     "RetryPolicy",
     "apply_export",
     "export_now",

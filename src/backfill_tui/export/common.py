@@ -38,7 +38,7 @@ from ..store.exports import (
 from ..terms import plural, suggest, were
 from .event_api import Stopped
 from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
-from .target import ExportError, ExportFailed, ExportTarget
+from .target import ExportError, ExportFailed, ExportTarget, RetryNotice
 from .walk import Ledger, absorb, walk
 from .walk import steps as walk_steps
 
@@ -140,8 +140,10 @@ def apply_export(
     *,
     progress: Callable[[ExportProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    retrying: Callable[[RetryNotice], object] | None = None,
 ) -> ExportResult:
     """Send the plan's observations; each delivered batch is recorded in the mirror at once.
+    ``retrying`` is told each wait before a batch is tried again (a :class:`RetryNotice`).
 
     The mirror and the destination are walked again (another export may have run since the
     plan), and the Postgres writer dedups under a lock besides, so each row is written once.
@@ -150,7 +152,9 @@ def apply_export(
     """
     mirror = Mirror.open(plan.mirror_path)
     try:
-        return _apply(mirror, plan.target, plan.workspace, plan.run_id, plan, progress, cancel)
+        return _apply(
+            mirror, plan.target, plan.workspace, plan.run_id, plan, progress, cancel, retrying
+        )
     finally:
         mirror.close()
 
@@ -163,10 +167,12 @@ def export_now(
     *,
     progress: Callable[[ExportProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    retrying: Callable[[RetryNotice], object] | None = None,
 ) -> ExportResult:
     """``export --apply`` in one pass, opening the mirror once: the checks a dry run makes
     (:class:`ExportError`, exit status 2, before anything is sent), then the apply
-    (:class:`ExportFailed`, exit status 1, if the destination fails part way)."""
+    (:class:`ExportFailed`, exit status 1, if the destination fails part way). ``retrying``:
+    as :func:`apply_export`'s."""
     path = Path(db).expanduser()
     if not path.is_file() or path.stat().st_size == 0:  # Mirror.open would create it
         raise MirrorError(
@@ -179,7 +185,7 @@ def export_now(
             raise ExportError(f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them")
         if count_observations(mirror.conn, workspace, run_id) == 0:
             raise _nothing_to_export(mirror.conn, path, workspace, run_id)
-        return _apply(mirror, target, workspace, run_id, None, progress, cancel)
+        return _apply(mirror, target, workspace, run_id, None, progress, cancel, retrying)
     finally:
         mirror.close()
 
@@ -233,12 +239,15 @@ def _apply(
     plan: ExportPlan | None,
     progress: Callable[[ExportProgress], None] | None,
     cancel: threading.Event | None,
+    retrying: Callable[[RetryNotice], object] | None = None,
 ) -> ExportResult:
     planned_rows = plan.would_write if plan is not None else 0
     planned_batches = len(plan.batch_sizes) if plan is not None else 0
     target.open(apply=True)
     if cancel is not None:
         target.stop_when(cancel.is_set)
+    if retrying is not None:
+        target.on_retry(retrying)
     try:
         target.check(workspace)
         tally = Tally()

@@ -10,7 +10,9 @@ that touches the wire and the key:
   documented request limit is 256 KB on the free tier (512 KB on older plans, up to 3 MB on
   request) and 5,000 events;
 - a 429 or 5xx answer or a dropped connection is retried with exponential backoff and full
-  jitter, or after the ``Retry-After`` the server asks for, a bounded number of times;
+  jitter, or after the ``Retry-After`` the server asks for, a bounded number of times; each
+  wait is said before it starts (``on_retry``, a :class:`RetryNotice`), so a face can show it:
+  a server asking for 120 s between five tries had a command sit silent for ten minutes;
 - a 413 (request too large) splits the batch and sends the halves again, under the limit the
   answer states where it states one (``"max 262144 bytes"``, ``"256KB"``), else under half the
   refused size; the lower limit is kept for the rest of the session. An event too large for a
@@ -38,7 +40,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..secrets_registry import RedactingFilter, is_loopback_host, redact, register
-from .target import ExportError
+from .target import ExportError, RetryNotice
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
@@ -210,6 +212,7 @@ class EventApi:
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str = "backfill-tui",
         stop: Callable[[], bool] | None = None,
+        on_retry: Callable[[RetryNotice], object] | None = None,
     ) -> None:
         key = event_key.strip()
         register(key)
@@ -229,6 +232,8 @@ class EventApi:
         #: True once sending should stop (a quit): a retry's wait ends early and no more tries
         #: are made (:class:`Stopped`); a quit waited out six 30 s timeouts (a fresh tester).
         self.stop = stop
+        #: Told each retry before its wait starts (a face shows it; the log has it anyway).
+        self.on_retry = on_retry
         self._client: httpx.Client | None = None
         self.requests = 0
         self.retries = 0
@@ -342,7 +347,10 @@ class EventApi:
             wait = delay if delay is not None else self.retry.backoff(attempt)
             self._stop_if_asked(last)
             self.retries += 1
-            log.warning("%s %s; retry %d in %.1fs", where, last, attempt, wait)
+            notice = RetryNotice(where, redact(last), attempt, self.retry.attempts - 1, wait)
+            log.warning("%s", notice.line())
+            if self.on_retry is not None:
+                self.on_retry(notice)
             self._wait(wait)
             self._stop_if_asked(last)
         raise ExportError(

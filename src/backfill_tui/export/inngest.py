@@ -40,7 +40,7 @@ from .event_api import (
     encode,
     request_body,
 )
-from .target import ExportTarget, Prepared, Sent
+from .target import ExportTarget, Prepared, RetryNotice, Sent
 from .values import Refused
 
 __all__ = ["DEFAULT_BASE_URL", "EVENT_NAME", "InngestTarget", "RetryPolicy", "event_id"]
@@ -186,6 +186,9 @@ class InngestTarget(ExportTarget):
 
     def stop_when(self, stop: Callable[[], bool]) -> None:
         self.api.stop = stop  # a retry's wait ends early, and no more tries (EventApi)
+
+    def on_retry(self, told: Callable[[RetryNotice], object]) -> None:
+        self.api.on_retry = told
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:
         """Send one batch (split on a 413, an event too large alone shortened or refused)."""

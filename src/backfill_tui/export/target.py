@@ -20,6 +20,7 @@ __all__ = [
     "ExportFailed",
     "ExportTarget",
     "Prepared",
+    "RetryNotice",
     "Sent",
 ]
 
@@ -59,6 +60,30 @@ class Sent:
 
 #: A row a dry run found storable as it stands and only counts (see ``walk.walk``).
 COUNTED = Prepared(row=None, payload=None)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """A request about to be tried again: what the endpoint did, which retry comes, and after
+    how long (seconds). :meth:`line` says it as the log and the faces do."""
+
+    #: ``Inngest at HOST[:PORT]`` (never the key).
+    where: str
+    #: What the last try met: ``answered 429: slow down``, ``gave no answer (ConnectError)``
+    #: (redacted).
+    problem: str
+    #: This retry's number (1 for the first retry) and how many retries there are at most.
+    retry: int
+    retries: int
+    #: Seconds until the retry.
+    wait_s: float
+
+    def line(self) -> str:
+        """``Inngest at H answered 429: slow down; retry 1 of 5 in 3.0s``"""
+        return (
+            f"{self.where} {self.problem}; retry {self.retry} of {self.retries} in "
+            f"{self.wait_s:.1f}s"
+        )
 
 
 class ExportTarget(abc.ABC):
@@ -136,6 +161,11 @@ class ExportTarget(abc.ABC):
         """Let a batch being retried end early once ``stop()`` is true (a quit), raising
         :class:`~backfill_tui.export.event_api.Stopped` from :meth:`send`; by default a batch
         is sent to its end (Postgres: one transaction)."""
+        return None
+
+    def on_retry(self, told: Callable[[RetryNotice], object]) -> None:
+        """Have ``told`` called before each wait for a retry of a batch (Inngest: a 429, a 5xx
+        or no answer), so a face can say why nothing moves; by default nothing is retried."""
         return None
 
     def plan_details(self) -> dict[str, Any]:

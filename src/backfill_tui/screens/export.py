@@ -49,6 +49,7 @@ from .export_parts import (
     ExportForm,
     ExportPlanned,
     ExportStepped,
+    SendRetrying,
     plan_text,
     verb,
     where,
@@ -140,6 +141,8 @@ class ExportScreen(ModeScreen):
         #: headline when it stops.
         self._applying: ExportPlan | None = None
         self._sent = 0
+        #: The export's last progress line (a retry's line goes below it).
+        self._progress_text = ""
         #: The focus was placed as the screen was first shown (later visits keep the user's).
         self._focus_placed = False
         #: The workspace this screen filled in (the app's); one the user typed stays.
@@ -546,9 +549,8 @@ class ExportScreen(ModeScreen):
                 )
             )
         )
-        self.query_one("#export-result", Label).update(
-            Content(f"Exporting {plural(plan.would_write, 'observation')}…")
-        )
+        self._progress_text = f"Exporting {plural(plan.would_write, 'observation')}…"
+        self.query_one("#export-result", Label).update(Content(self._progress_text))
         self._apply(plan, self.cancel_event)
 
     @work(thread=True, exclusive=True, group="export-apply", exit_on_error=False)
@@ -559,7 +561,10 @@ class ExportScreen(ModeScreen):
             self.post_message(ExportStepped(step))
 
         try:
-            result = apply_export(plan, progress=progress, cancel=cancel)
+            result = apply_export(
+                plan, progress=progress, cancel=cancel,
+                retrying=lambda notice: self.post_message(SendRetrying(notice)),
+            )  # fmt: skip
         except BackfillError as exc:
             self.post_message(ExportFailed("export", redact(str(exc))))
             return
@@ -575,11 +580,15 @@ class ExportScreen(ModeScreen):
         bar = self.query_one("#export-progress", ProgressBar)
         if bar.total is not None:
             bar.update(progress=bar.total - step.remaining)
-        self.query_one("#export-result", Label).update(
-            Content(
-                f"Batch {step.batch}/{step.batches}: {step.written} written, {step.remaining} to go"
+        self._progress_text = f"Batch {step.batch}/{step.batches}: {step.written} written, {step.remaining} to go"  # the next batch's retries are said below it (on_send_retrying)
+        self.query_one("#export-result", Label).update(Content(self._progress_text))
+
+    def on_send_retrying(self, message: SendRetrying) -> None:
+        """The batch under way is retried: the line says why and when, below the figures."""
+        if self.exporting:
+            self.query_one("#export-result", Label).update(
+                Content(f"{self._progress_text}\n{clean(message.notice.line())}")
             )
-        )
 
     def on_export_finished(self, message: ExportFinished) -> None:
         result = message.result

@@ -16,7 +16,13 @@ from ..errors import BackfillError, UsageError
 from ..textsafe import clean
 
 if TYPE_CHECKING:
-    from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget
+    from ..engine.export import (
+        ExportPlan,
+        ExportProgress,
+        ExportResult,
+        ExportTarget,
+        RetryNotice,
+    )
 
 __all__ = [
     "ExportFailed",
@@ -24,6 +30,7 @@ __all__ = [
     "ExportForm",
     "ExportPlanned",
     "ExportStepped",
+    "SendRetrying",
     "plan_text",
     "verb",
     "where",
@@ -94,6 +101,15 @@ class ExportStepped(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ExportStepped)
+
+
+@dataclass
+class SendRetrying(Message):
+    """A batch (of an export, or of the trigger dialog's Send) is about to be tried again:
+    Inngest answered 429 or 5xx, or nothing. The screen says so until the next batch lands: a
+    server asking for 120 s between tries had the screen sit still for minutes."""
+
+    notice: RetryNotice
 
 
 @dataclass

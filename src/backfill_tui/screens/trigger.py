@@ -34,6 +34,7 @@ from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.wording import in_app
+from .export_parts import SendRetrying
 from .mode_screen import NARROW_BELOW, set_compact
 
 if TYPE_CHECKING:
@@ -368,6 +369,7 @@ class TriggerScreen(ModalScreen[None]):
                 base_url=self.base_url,
                 user_agent="backfill-tui app",
                 stop=cancel.is_set,
+                on_retry=lambda notice: self.post_message(SendRetrying(notice)),
             )
             result = apply_trigger(plan, api, self.db, progress=progress, cancel=cancel)
         except BackfillError as exc:
@@ -409,6 +411,16 @@ class TriggerScreen(ModalScreen[None]):
             f"trigger to Inngest at {plan.host} stopped: {plural(self._sent, 'event')} "
             f"{were(self._sent)} sent and recorded; trigger again to send the rest"
         )
+
+    def on_send_retrying(self, message: SendRetrying) -> None:
+        """A batch of Send is retried: the answer says why and when (it sat still for minutes
+        when Inngest asked for long waits)."""
+        plan = self.plan
+        if self.is_sending and plan is not None:
+            self._say(
+                f"Sending {plural(len(plan.to_send), 'event')} ({self._sent} sent so far)…\n"
+                f"{message.notice.line()}"
+            )
 
     def on_trigger_sent(self, message: TriggerSent) -> None:
         self.is_sending = False
