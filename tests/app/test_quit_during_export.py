@@ -211,3 +211,30 @@ def test_quitting_while_a_batch_is_retried_stops_its_retries(
     assert app_ended(app) == 1
     err = capsys.readouterr().err
     assert " stopped: 0 observations were sent and recorded" in err, err
+
+
+def test_quitting_while_a_silent_server_holds_the_batch_ends_within_the_grace(
+    tmp_path: Path, inngest: FakeInngest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server that takes a batch and never answers held a confirmed quit for the request's
+    whole 30 s timeout (a fresh tester's finding). The batch under way now has the grace
+    (event_api.STOP_GRACE_S, 2 s) to be answered; then the app exits, the batch not recorded
+    as sent (the next export sends it again; Inngest drops the repeat by its id)."""
+    app = _app(tmp_path)
+    inngest.gate = threading.Event()  # never opened while the app runs
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await _ask_to_quit(pilot, inngest)
+            await pilot.press("y")
+            await wait_for_exit(app, timeout=15)  # not the request's 30 s timeout
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        inngest.gate.set()  # lets the stand-in's handler end
+    assert app.return_code == 1
+    capsys.readouterr()
+    assert app_ended(app) == 1
+    err = capsys.readouterr().err
+    assert " stopped: 0 observations were sent and recorded" in err, err

@@ -222,6 +222,61 @@ def test_a_cancelled_export_keeps_what_it_sent_and_the_next_one_sends_the_rest(
     )
 
 
+def test_a_cancel_leaves_a_silent_servers_batch_after_its_grace_and_the_next_export_sends_it(
+    mirror: Path, inngest: FakeInngest
+) -> None:
+    """A server that takes a batch and says nothing held a cancelled (or quitting) export for
+    its whole 30 s timeout (a fresh tester's finding). Once cancelled, the batch under way has
+    STOP_GRACE_S to be answered; then the export ends, that batch not recorded as sent. The
+    next export sends it again, and Inngest keeps one event per id."""
+    from backfill_tui.export.event_api import STOP_GRACE_S
+
+    inngest.gate = threading.Event()  # the first batch gets no answer until the gate opens
+    cancel = threading.Event()
+    plan = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
+    ended: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: ended.append(apply_export(plan, cancel=cancel)), daemon=True
+    )
+    worker.start()
+    while not inngest.requests:
+        worker.join(0.01)
+    cancel.set()
+    worker.join(STOP_GRACE_S + 5)  # not the 30 s timeout
+    assert not worker.is_alive() and ended, "the export still waits for the silent server"
+    first = ended[0]
+    assert first.cancelled and first.written == 0 and first.batches == 0
+
+    inngest.gate.set()  # the batch left behind is answered now, and taken
+    inngest.gate = None
+    rest = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
+    assert rest.would_write == plan.would_write  # nothing was recorded as sent
+    assert apply_export(rest).written == plan.would_write
+    assert len(inngest.events) == plan.would_write  # the repeat collapsed by its id
+
+
+def test_a_cancel_keeps_the_batch_answered_within_its_grace(
+    mirror: Path, inngest: FakeInngest
+) -> None:
+    """A slow server that answers within the grace: the batch under way lands and is recorded."""
+    inngest.gate = threading.Event()
+    cancel = threading.Event()
+    plan = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
+    ended: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: ended.append(apply_export(plan, cancel=cancel)), daemon=True
+    )
+    worker.start()
+    while not inngest.requests:
+        worker.join(0.01)
+    cancel.set()
+    worker.join(0.3)
+    inngest.gate.set()  # answered well within the grace
+    worker.join(10)
+    assert ended and ended[0].cancelled and ended[0].written == 100
+    assert len(inngest.requests) == 1
+
+
 @pytest.mark.parametrize("url", ["http://events.example.com", "http://10.0.0.7:8288"])
 def test_plain_http_to_another_machine_is_refused_before_the_key_is_sent(
     capsys: pytest.CaptureFixture[str], mirror: Path, url: str
