@@ -154,3 +154,48 @@ def test_a_release_published_long_after_its_creation_is_stored(
     (stream,) = result.summary["sources"][0]["streams"]
     assert stream["status"] == "completed" and stream["new"] == 2 and stream["failed"] == 0
     assert releases.call_count == 1
+
+
+@respx.mock
+def test_an_item_dated_without_an_offset_fails_alone_not_its_stream(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One issue whose ``updated_at`` has no ``Z`` failed the whole stream with "internal
+    error (TypeError: can't compare offset-naive and offset-aware datetimes)", the page's
+    other issues lost (a fresh tester's finding). The window reads it as UTC, the zone GitHub
+    documents; the item is counted as failed, the others stored, the stream completes."""
+    now = datetime.now(UTC)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_naiveTimeToken")
+    api = "https://api.github.com/repos/acme/rocket"
+    respx_mock.get(api).respond(
+        200,
+        json={
+            "id": 1296269,
+            "full_name": "acme/rocket",
+            "html_url": "https://github.com/acme/rocket",
+        },
+    )
+
+    def issue(number: int, updated: str) -> dict[str, object]:
+        return {
+            "id": 9000 + number, "number": number, "state": "open", "title": f"Issue {number}",
+            "body": "", "user": {"login": "octo-ada", "id": 583231}, "updated_at": updated,
+            "created_at": updated, "html_url": f"https://github.com/acme/rocket/issues/{number}",
+        }  # fmt: skip
+
+    stamp = (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    respx_mock.get(f"{api}/issues").respond(
+        200, json=[issue(1, stamp + "Z"), issue(2, stamp), issue(3, stamp + "+02:00")]
+    )
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
+        "--entities", "issue", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 2, 1), stream
+    assert sorted(stored_ids(db)) == ["issue:acme/rocket#1:opened", "issue:acme/rocket#3:opened"]

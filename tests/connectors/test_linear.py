@@ -356,7 +356,6 @@ def test_ratelimited_400_is_waited_out_before_gql_sees_it(respx_mock: respx.Mock
             UnexpectedResponse,
             "Linear answered 404 to the issues query",
         ),
-        (page("issues", [], "same", True), UnexpectedResponse, "no new cursor"),
         (
             gql_json({"data": {"issues": {"nodes": "x"}}}),
             UnexpectedResponse,
@@ -368,13 +367,7 @@ def test_ratelimited_400_is_waited_out_before_gql_sees_it(respx_mock: respx.Mock
 def test_graphql_failures_become_one_clear_api_error(
     answer: httpx.Response, error: type[ApiError], words: str, respx_mock: respx.MockRouter
 ) -> None:
-    first = page("issues", [], "same", True)
-    answers = (
-        [gql_json(TEAM_OK), answer]
-        if "no new cursor" not in words
-        else [gql_json(TEAM_OK), first, answer]
-    )
-    respx_mock.post(URL).mock(side_effect=answers)
+    respx_mock.post(URL).mock(side_effect=[gql_json(TEAM_OK), answer])
     with pytest.raises(error) as caught:
         collect("issue")
     message = str(caught.value)
@@ -547,3 +540,43 @@ def test_answers_without_usable_data_keep_failing_the_stream(
     respx_mock.post(URL).mock(side_effect=[gql_json(TEAM_OK), gql_json(payload)])
     with pytest.raises(UnexpectedResponse, match="Linear rejected the issues query"):
         collect("issue")
+
+
+@pytest.mark.parametrize(
+    ("second_cursor", "said"),
+    [
+        ("c-1", "next-page pointer repeats one already read"),  # the engine's paging guard
+        (None, "Linear said more issues follow but gave no cursor after 'c-1'"),
+    ],
+)
+@respx.mock
+def test_the_page_carrying_a_cursor_that_cannot_move_is_stored_then_the_stream_fails(
+    second_cursor: str | None,
+    said: str,
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``hasNextPage`` true with the cursor just read, or with none: the stream stops with one
+    line, and the items of that page are stored (README; they were dropped, a fresh tester's
+    finding). Its checkpoint stays at the last cursor that moved."""
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    nodes = _partial_nodes()
+    nodes[1]["assignee"] = nodes[0]["assignee"]
+    respx_mock.post(URL).mock(
+        side_effect=[
+            gql_json(TEAM_OK),
+            page("issues", nodes[:2], "c-1", True),
+            page("issues", nodes[2:], second_cursor, True),
+        ]
+    )
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90", "--entities",
+        "issue", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert result.code == 1, result.err
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert stream["status"] == "failed" and said in (stream["error"] or ""), stream
+    assert sorted(stored_ids(db)) == [f"linear-issue:ENG:ENG-{100 + n}:create" for n in range(3)]

@@ -91,6 +91,29 @@ def test_a_resync_after_20_new_items_stores_exactly_those_20(
     assert sim.ground_truth("github", "acme/rocket", cutoff) <= _rows(db)
 
 
+def test_a_resync_after_a_branch_merged_now_stores_its_older_commits(
+    engine: SimulatedEngine, tmp_path: Path
+) -> None:
+    """GitHub's default merge button lands a branch's commits with their own dates (days
+    old) under a merge commit: the commits list's ``since`` (a commit date) puts them before
+    the first run, yet main has them only now. The push stream is not narrowed; the
+    repository's ``pushed_at`` says a push came, so no 304 shortcut either."""
+    sim, db = engine.simulator, tmp_path / "m.db"
+    engine.run("github:acme/rocket")
+    before = _rows(db)
+    sim.grow("github", 5, dated_days_ago=3)
+    github = sim.providers["github"]
+    fresh = {f"push:acme/rocket:{c['sha']}" for c in github.fresh_commits}  # type: ignore[attr-defined]
+    assert len(fresh) == 6  # five on the branch, and the merge
+
+    second = engine.run("github:acme/rocket")
+
+    assert _rows(db) - before == fresh
+    assert _streams(db, second)["push"][2] == 6
+    cutoff = datetime.fromisoformat(engine.mirror.get_run(second).since)  # type: ignore[union-attr]
+    assert sim.ground_truth("github", "acme/rocket", cutoff) <= _rows(db)
+
+
 def test_full_fetches_every_stream_again(engine: SimulatedEngine, tmp_path: Path) -> None:
     sim, db = engine.simulator, tmp_path / "m.db"
     first = engine.run("github:acme/rocket")

@@ -14,7 +14,7 @@ import asyncio
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import ValidationError
@@ -23,6 +23,21 @@ from ..errors import UsageError
 from ..http import ApiClient, ApiError, RateLimitPolicy, UnexpectedResponse, next_link
 from ..models import SourceEvent
 from ..textsafe import clean
+
+
+def provider_time(value: Any) -> datetime | None:
+    """A provider's timestamp (ISO 8601 text, with ``Z`` or an offset) as an aware datetime;
+    one without an offset is read as UTC, the zone all four APIs document (provider-apis.md);
+    None when absent or not a timestamp (the item's transform then fails it alone). A naive
+    time compared with the run's aware cutoff raised TypeError and failed the whole stream
+    (a fresh tester's finding)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,10 @@ class Page:
     #: On a stream's first page: (the URL asked, its ETag) when the provider sent one; a
     #: re-sync asks that URL again with ``If-None-Match`` to learn whether anything changed.
     validator: tuple[str, str] | None = None
+    #: Why the stream cannot go on after this page though the provider says more follow
+    #: (Linear: ``hasNextPage`` without an ``endCursor``): the engine stores the page, then
+    #: fails the stream with this line, as it does a pointer that repeats (``PagingGuard``).
+    stalled: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,9 +161,15 @@ class LinkedListStream(Stream):
         position: Callable[[dict[str, Any]], Any] | None = None,
         state: StateRule | None = None,
         ready: Callable[[], Awaitable[None]] | None = None,
+        *,
+        validated_whole_only: bool = False,
     ) -> None:
         self.entity = entity
         self._position = position
+        #: Keep the first page's validator only when that page is the whole list (no next
+        #: link): where the list is not newest first on its window field, a 304 on page 1 says
+        #: nothing of page 2 (GitHub's releases, listed by creation: a fresh tester's finding).
+        self._validated_whole_only = validated_whole_only
         self._state = state
         self._client = client
         self._path = path
@@ -191,7 +216,8 @@ class LinkedListStream(Stream):
                     f"{type(answer.json).__name__}, not a list"
                 )
             page = Page()
-            if first and answer.etag:
+            whole = not self._validated_whole_only or next_link(answer) is None
+            if first and answer.etag and whole:
                 page.validator = (answer.url, answer.etag)
             first = False
             stop = False
@@ -320,6 +346,15 @@ class Connector(abc.ABC):
         """The stream narrowed to what is newer than ``since`` (a re-sync's gap rule); by
         default the whole window (a connector that can narrow overrides this)."""
         return self.stream(entity)
+
+    async def first_page_vouches(self, entity: str, since: datetime) -> bool:
+        """Whether ``entity``'s first page answering 304 (as it was for the run that started
+        at ``since``) proves that nothing in the window is new or changed, so a re-sync may
+        complete the stream on it (engine/resync.py). True where a list is newest first on
+        the field it is windowed on, as GitHub's issues and pulls (sorted by ``updated``)
+        are; a connector says where that is not so. May wait for the source's lookup; raises
+        its :class:`ApiError`."""
+        return True
 
 
 Transform = Callable[[Any], SourceEvent]

@@ -39,6 +39,7 @@ from .base import (
     Stream,
     StreamOrder,
     gone_between_pages,
+    provider_time,
 )
 
 #: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
@@ -78,12 +79,6 @@ ORDERS: dict[str, StreamOrder] = {
         "(author dates of rebased commits can be older)",
     ),
 }
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 class GitHubConnector(Connector):
@@ -151,6 +146,7 @@ class GitHubConnector(Connector):
             full_name=str(data.get("full_name") or self.target),
             html_url=str(data.get("html_url") or f"https://github.com/{self.target}"),
             default_branch=str(data.get("default_branch") or "main"),
+            pushed_at=str(data["pushed_at"]) if data.get("pushed_at") else None,
         )
 
     def _name(self) -> str:
@@ -158,11 +154,24 @@ class GitHubConnector(Connector):
         repo = getattr(self, "repo", None)
         return repo.full_name if repo is not None else self.target
 
+    async def first_page_vouches(self, entity: str, since: datetime) -> bool:
+        """Commits: only when the repository's ``pushed_at`` (any branch, the lookup's) is
+        not after ``since``: a push since may have merged old-dated commits anywhere in the
+        list. Issues and pulls: yes (newest first on ``updated_at``). Releases: yes, as their
+        first page's validator is kept only when that page was the whole list (listed by
+        creation, windowed on publication: a release created long ago and published now sits
+        on any page, provider-apis.md §1.2; a 304 on page 1 of many missed it)."""
+        if entity == "push":
+            await self.ready()
+            pushed = provider_time(self.repo.pushed_at)
+            return pushed is not None and pushed <= since
+        return True
+
     def _deciders(self, cutoff: datetime) -> dict[str, Callable[[dict[str, Any]], Decision]]:
         """Each stream's item rule for a window starting at ``cutoff``."""
 
         def older(value: Any) -> bool:
-            moment = _parse_time(value)
+            moment = provider_time(value)
             return moment is not None and moment < cutoff
 
         def pull_request(item: dict[str, Any]) -> Decision:
@@ -198,9 +207,16 @@ class GitHubConnector(Connector):
 
     def stream_since(self, entity: str, since: datetime) -> Stream:
         """The stream over a window starting at ``since`` (the run's cutoff, or later on a
-        re-sync): ``since`` goes to the server for issues and commits, and is the stop rule
-        for pull requests and the filter for releases."""
-        cutoff = max(since, self.cutoff)
+        re-sync): ``since`` goes to the server for issues, and is the stop rule for pull
+        requests and the filter for releases.
+
+        Commits are never narrowed: the list's ``since`` is the commit's own date, and a
+        branch merged now brings commits dated days ago ("Create a merge commit", GitHub's
+        default; provider-apis.md §1.2: rebased or cherry-picked commits carry old dates). A
+        re-sync from the earlier run's start missed them for good (a fresh tester's finding);
+        the push stream reads its whole window, unless nothing was pushed since
+        (:meth:`first_page_vouches`)."""
+        cutoff = self.cutoff if entity == "push" else max(since, self.cutoff)
         decide = self._deciders(cutoff)
         since_text = cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")
         updated = {"sort": "updated", "direction": "desc"}  # direction defaults to asc for updated
@@ -254,6 +270,7 @@ class GitHubConnector(Connector):
             plan.position,
             self._state(entity),
             ready=self.ready,
+            validated_whole_only=entity == "release",
         )
 
 

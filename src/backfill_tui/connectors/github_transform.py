@@ -25,6 +25,8 @@ class Repo:
     full_name: str
     html_url: str
     default_branch: str
+    #: When any branch was last pushed to (ISO 8601, the repository's ``pushed_at``), if said.
+    pushed_at: str | None = None
 
 
 def delivery_id(repo: Repo, entity: str, item_id: object) -> str:

@@ -43,7 +43,16 @@ from ..models import SourceEvent
 from ..secrets_registry import redact
 from . import linear_query as lq
 from . import linear_transform as lt
-from .base import Connector, ItemFailure, Page, ProviderInfo, Stream, StreamOrder, transform_item
+from .base import (
+    Connector,
+    ItemFailure,
+    Page,
+    ProviderInfo,
+    Stream,
+    StreamOrder,
+    provider_time,
+    transform_item,
+)
 
 __all__ = ["PROVIDER", "LinearConnector"]
 
@@ -102,15 +111,6 @@ def _first_error(errors: list[Any] | None) -> tuple[str, str]:
     return code, redact(" ".join(message.split()))[:200]
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 class LinearStream(Stream):
     def __init__(self, connector: LinearConnector, entity: str) -> None:
         self.entity = entity
@@ -144,13 +144,16 @@ class LinearStream(Stream):
             last = nodes[-1] if nodes else None
             if isinstance(last, dict) and isinstance(last.get("updatedAt"), str):
                 page.reached = last["updatedAt"]  # ordered by updatedAt, the window's field
-            if has_next and (not end_cursor or end_cursor == after):
-                raise UnexpectedResponse(
-                    f"Linear said more {self._root} follow but gave no new cursor after {after!r}"
+            # A cursor that repeats is the engine's paging guard's to stop, after this page is
+            # stored; none at all is said here, the page stored alike (both had dropped it).
+            if has_next and not end_cursor:
+                page.stalled = (
+                    f"Linear said more {self._root} follow but gave no cursor after {after!r}; "
+                    "stopped here"
                 )
             page.next_cursor = end_cursor if has_next else None
             yield page
-            if page.next_cursor is None:
+            if page.next_cursor is None or page.stalled is not None:
                 return
             after = page.next_cursor
 
@@ -164,7 +167,7 @@ class LinearStream(Stream):
             if self.entity == "comment" and node.get("issue") is None:
                 page.skipped += 1
                 return
-            updated = _parse_time(node.get("updatedAt"))
+            updated = provider_time(node.get("updatedAt"))
             if updated is not None and updated < self._connector.cutoff:
                 page.skipped += 1  # the server filter should make this impossible
                 return

@@ -31,6 +31,7 @@ from .base import (
     Stream,
     StreamOrder,
     gone_between_pages,
+    provider_time,
 )
 
 #: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
@@ -58,15 +59,6 @@ _SLUG = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
 _PAGE = 100
 #: How late a run may be resumed and still have its depth recognised from the cutoff.
 _SLACK = timedelta(hours=6)
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _api_time(moment: datetime) -> str:
@@ -126,11 +118,9 @@ class SentryConnector(Connector):
         """Skip an item dated before the cutoff (a guard: the window is also sent server-side)."""
 
         def decide(item: dict[str, Any]) -> Decision:
-            moment = _parse_time(item.get(field))
+            moment = provider_time(item.get(field))
             if moment is None:
                 return "take"  # let the transformer count it as a failure
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=self.cutoff.tzinfo)
             return "skip" if moment < self.cutoff else "take"
 
         return decide

@@ -20,7 +20,7 @@ def within_cap(
     ``capped_at`` says how far a capped stream got (the last kept item's time); a page that
     exactly fills the cap on the stream's last page is not a cap.
     """
-    done = page.next_cursor is None
+    done = page.next_cursor is None and page.stalled is None
     count = len(page.events) + len(page.failures)
     if count < room or (count == room and done):
         return page.events, page.failures, None, done

@@ -11,8 +11,10 @@ Two rules, both skipped by ``run --full`` (and by a replay, which must ask what 
   authorized conditional request does not count against the primary rate limit): such a
   stream first asks the URL of its last first page again with ``If-None-Match`` and the stored
   ``ETag``. A 304 means the list's newest page is as it was, so nothing is new or updated
-  (each GitHub list is newest first on its window field): the stream completes, storing
-  nothing, for no quota. Otherwise it fetches its narrowed window. A source's lookup (GitHub's
+  where the list is newest first on its window field (GitHub's issues and pulls): the stream
+  completes, storing nothing, for no quota. Otherwise it fetches its narrowed window. Where a
+  first page cannot vouch for the rest (``Connector.first_page_vouches``: GitHub's releases,
+  listed by creation; its commits once anything was pushed since), the 304 is not asked. A source's lookup (GitHub's
   repository) asks conditionally too, and reuses the stored body on a 304.
 
 Hand-written validators rather than hishel's caching transport: hishel stores whole responses
@@ -99,7 +101,7 @@ def stream_for(connector: Connector, record: StreamRecord) -> Stream:
 
 
 async def unchanged(
-    mirror: Mirror, run: RunRecord, record: StreamRecord, client: ApiClient
+    mirror: Mirror, run: RunRecord, record: StreamRecord, client: ApiClient, connector: Connector
 ) -> str | None:
     """Ask a re-synced stream's stored first page conditionally; on a 304, the plain line
     saying it is unchanged (the stream then completes, storing nothing), else ``None``.
@@ -112,6 +114,14 @@ async def unchanged(
         return None
     known = mirror.validator(run.workspace, record.source, record.entity)
     if known is None or known.run_id != record.resync_of:
+        return None
+    try:
+        vouches = await connector.first_page_vouches(
+            record.entity, datetime.fromisoformat(record.fetch_since)
+        )
+    except ApiError:
+        return None  # the lookup failed: the stream's own first page will meet it and say so
+    if not vouches:
         return None
     try:
         answer = await client.get(known.url, etag=known.etag)

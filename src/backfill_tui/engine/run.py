@@ -679,7 +679,7 @@ class Engine:
         self.mirror.set_stream_status(record.id, StreamStatus.RUNNING)
         self._emit(ev.StreamStarted(run.id, record.key))
         try:
-            unchanged = await resync.unchanged(self.mirror, run, record, client)
+            unchanged = await resync.unchanged(self.mirror, run, record, client, connector)
             if unchanged is not None:  # a 304: nothing new since the run that covered it
                 note = _joined(record.note, unchanged)
                 self.mirror.set_stream_note(record.id, note)
@@ -721,6 +721,8 @@ class Engine:
                     if not done:
                         listed = len(page.events) + len(page.failures) + page.skipped
                         try:
+                            if page.stalled is not None:  # the connector saw it cannot go on
+                                raise PagingStalled(f"{record.key}: {page.stalled}")
                             guard.check(page.next_cursor, listed)
                         except PagingStalled as exc:
                             stalled = exc  # keep this page's items; resume from the last pointer

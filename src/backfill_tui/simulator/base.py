@@ -132,7 +132,7 @@ class ProviderSim(ABC):
         names its validator; providers without ETags answer as usual (the default)."""
         return response
 
-    def grow(self, items: int, now: float) -> None:
+    def grow(self, items: int, now: float, *, dated_days_ago: float = 0) -> None:
         """Add ``items`` new items dated ``now`` (the simulator's :meth:`Simulator.grow`)."""
         raise ValueError(f"the simulated {self.name or 'provider'} cannot grow its world yet")
 

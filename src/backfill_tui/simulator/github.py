@@ -91,8 +91,11 @@ class GitHubSim(ProviderSim):
     def __init__(self, spec: WorldSpec) -> None:
         self.world = GitHubWorld(spec.seed, spec.anchor, spec.scale)
         self._orders: dict[tuple[Any, ...], array[int]] = {}
-        #: Commits pushed after the world was made (:meth:`grow`), newest first.
+        #: Commits pushed after the world was made (:meth:`grow`), as the list shows them.
         self.fresh_commits: list[dict[str, Any]] = []
+        self._made = 0
+        #: When :meth:`grow` last pushed (epoch seconds): the repository's ``pushed_at``.
+        self.pushed_at: float | None = None
 
     def claims(self, request: httpx.Request) -> bool:
         path = request.url.path.removeprefix("/api/v3")
@@ -125,7 +128,12 @@ class GitHubSim(ProviderSim):
         if not ok:
             return _error(404, "Not Found")
         if not rest:
-            return json_response(200, self.world.repo_json())
+            repo = self.world.repo_json()
+            if self.pushed_at is not None:  # pushed since the world was made (grow)
+                repo["pushed_at"] = datetime.fromtimestamp(self.pushed_at, UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"
+                )
+            return json_response(200, repo)
         if rest[0] not in _COLLECTIONS:
             return _error(404, "Not Found")
         try:
@@ -289,28 +297,48 @@ class GitHubSim(ProviderSim):
         return order
 
     # -- the world moving on, and conditional requests -------------------------------------
-    def grow(self, items: int, now: float) -> None:
-        """Push ``items`` commits to ``main``, committed at ``now``: each is shaped like a
-        generated commit (its content borrowed from one), with its own SHA and date."""
-        for _ in range(items):
-            k = len(self.fresh_commits)
-            commit = self.world.commit_json(k)
-            sha = hashlib.sha1(f"fresh:{self.world.seed}:{k}".encode()).hexdigest()
-            when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            head = self.fresh_commits[0]["sha"] if self.fresh_commits else self.world.commit_sha(0)
-            commit = {
-                **commit,
-                "sha": sha,
-                "url": f"{commit['url'].rsplit('/', 1)[0]}/{sha}",
-                "html_url": f"{commit['html_url'].rsplit('/', 1)[0]}/{sha}",
-                "commit": {
-                    **commit["commit"],
-                    "author": {**commit["commit"]["author"], "date": when},
-                    "committer": {**commit["commit"]["committer"], "date": when},
-                },
-                "parents": [{"sha": head}],
-            }
-            self.fresh_commits.insert(0, commit)
+    def grow(self, items: int, now: float, *, dated_days_ago: float = 0) -> None:
+        """Push ``items`` commits to ``main`` at ``now``: each is shaped like a generated
+        commit (its content borrowed from one), with its own SHA and date. Dated ``now``; with
+        ``dated_days_ago``, a branch's commits dated that long ago (a minute apart) merged now
+        by a merge commit of its own. The repository's ``pushed_at`` becomes ``now``."""
+        head = self.fresh_commits[0]["sha"] if self.fresh_commits else self.world.commit_sha(0)
+        start, apart = (now - dated_days_ago * 86_400, 60) if dated_days_ago else (now, 0)
+        branch = [
+            self._fresh_commit(start + apart * i, head if i == 0 else None) for i in range(items)
+        ]
+        for i, commit in enumerate(branch[1:], 1):
+            commit["parents"] = [{"sha": branch[i - 1]["sha"]}]
+        landed = branch[::-1]  # newest first, as the list shows them
+        if dated_days_ago and branch:
+            merge = self._fresh_commit(now, head)
+            merge["parents"].append({"sha": branch[-1]["sha"]})
+            first = merge["commit"]["message"].split("\n", 1)[0]
+            merge["commit"]["message"] = f"Merge branch 'topic' into main\n\n{first}"
+            landed.insert(0, merge)
+        self.fresh_commits[:0] = landed
+        self.pushed_at = max(self.pushed_at or 0.0, now)
+
+    def _fresh_commit(self, at: float, parent: str | None) -> dict[str, Any]:
+        """A new commit committed at ``at`` (epoch seconds) on ``parent``: shaped like a
+        generated one (its content borrowed), with its own SHA (the n-th made) and date."""
+        k = self._made
+        self._made += 1
+        commit = self.world.commit_json(k)
+        sha = hashlib.sha1(f"fresh:{self.world.seed}:{k}".encode()).hexdigest()
+        when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            **commit,
+            "sha": sha,
+            "url": f"{commit['url'].rsplit('/', 1)[0]}/{sha}",
+            "html_url": f"{commit['html_url'].rsplit('/', 1)[0]}/{sha}",
+            "commit": {
+                **commit["commit"],
+                "author": {**commit["commit"]["author"], "date": when},
+                "committer": {**commit["commit"]["committer"], "date": when},
+            },
+            "parents": [{"sha": parent}] if parent else [],
+        }
 
     def conditional(self, request: httpx.Request, response: httpx.Response) -> httpx.Response:
         """GitHub's conditional GET: ``If-None-Match`` naming the body's ETag answers 304

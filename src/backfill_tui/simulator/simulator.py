@@ -90,11 +90,18 @@ class Simulator:
         """The fewest 100-item pages a correct backfill of one stream must fetch."""
         return self._provider(provider).min_pages(target, entity, cutoff)
 
-    def grow(self, provider: str = DEFAULT_PROVIDER, items: int = 20) -> None:
+    def grow(
+        self, provider: str = DEFAULT_PROVIDER, items: int = 20, *, dated_days_ago: float = 0
+    ) -> None:
         """Let the world move on: ``items`` new items appear in ``provider``'s account, dated
         now on the simulator's clock (GitHub: new commits at the head of the default branch).
-        Lists, ETags and :meth:`ground_truth` all show them from the next request on."""
-        self._provider(provider).grow(items, self.clock.now())
+        Lists, ETags and :meth:`ground_truth` all show them from the next request on.
+
+        ``dated_days_ago`` (GitHub): the items are a branch's commits dated that many days
+        ago, merged now with a merge commit of their own (``items + 1`` commits), as GitHub's
+        default merge button lands them: the list's ``since`` (a commit date) sees them as
+        old, though the default branch has them only now."""
+        self._provider(provider).grow(items, self.clock.now(), dated_days_ago=dated_days_ago)
 
     def quota_spent(self, provider: str = DEFAULT_PROVIDER) -> int:
         """Requests that counted against ``provider``'s primary rate limit so far, over all

@@ -1,0 +1,158 @@
+"""Re-syncs against answers GitHub really gives (respx at the HTTP level, with ETags and 304s as
+GitHub sends them): what a second run into the same mirror must still store.
+
+Two ways a re-sync lost data for good (a fresh tester's findings), each stored by ``--full``:
+- a branch merged with a merge commit brings commits dated before the earlier run, and the
+  commits list's ``since`` is the commit date: a re-sync from the earlier run's start never
+  asked for them;
+- releases are listed by creation: a release created long ago and published now sits on page
+  2 while page 1 answers 304, and a 304 on page 1 ended the stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from support import run_cli, stored_ids
+
+API = "https://api.github.com"
+REPO_API = f"{API}/repos/acme/rocket"
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _etagged(request: httpx.Request, body: Any, headers: dict[str, str] | None = None) -> Any:
+    """GitHub's conditional GET: the body's ETag, and a 304 when ``If-None-Match`` names it."""
+    tag = '"' + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
+    if request.headers.get("if-none-match") == tag:
+        return httpx.Response(304, headers={"etag": tag})
+    return httpx.Response(200, json=body, headers={"etag": tag, **(headers or {})})
+
+
+def _repo(pushed: datetime) -> dict[str, Any]:
+    return {
+        "id": 1296269,
+        "full_name": "acme/rocket",
+        "html_url": "https://github.com/acme/rocket",
+        "default_branch": "main",
+        "pushed_at": pushed.strftime(STAMP),
+    }
+
+
+def _commit(sha: str, at: datetime, message: str) -> dict[str, Any]:
+    person = {"name": "Ada", "email": "ada@acme.dev", "date": at.strftime(STAMP)}
+    return {
+        "sha": sha,
+        "commit": {"message": message, "author": person, "committer": person},
+        "author": {"login": "octo-ada", "id": 583231},
+        "parents": [],
+    }
+
+
+def _release(tag: str, rid: int, created: datetime, published: datetime | None) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "tag_name": tag,
+        "name": tag,
+        "body": "",
+        "draft": published is None,
+        "prerelease": False,
+        "target_commitish": "main",
+        "html_url": f"https://github.com/acme/rocket/releases/tag/{tag}",
+        "author": {"login": "octo-ada", "id": 583231},
+        "created_at": created.strftime(STAMP),
+        "published_at": published.strftime(STAMP) if published else None,
+    }
+
+
+def _run(capsys: pytest.CaptureFixture[str], db: Path, entities: str, *extra: str) -> Any:
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
+        "--entities", entities, "--json", "--db", str(db), *extra,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_resyncRealWorldToken000000000000000")
+
+
+@respx.mock
+def test_a_branch_merged_after_the_first_run_has_its_older_commits_stored(
+    respx_mock: respx.MockRouter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    a = _commit("a" * 40, now - timedelta(days=2), "Tune the engine")
+    b = _commit("b" * 40, now - timedelta(days=3), "Harden the valve")  # on a branch until now
+    m = _commit("c" * 40, now, "Merge pull request #9 from acme/valve")
+    world: dict[str, Any] = {"commits": [a], "pushed": now - timedelta(days=2)}
+
+    def commits(request: httpx.Request) -> Any:
+        since = request.url.params.get("since", "")
+        listed = [c for c in world["commits"] if c["commit"]["committer"]["date"] >= since]
+        return _etagged(request, listed)
+
+    respx_mock.get(REPO_API).mock(side_effect=lambda r: _etagged(r, _repo(world["pushed"])))
+    asked = respx_mock.get(f"{REPO_API}/commits").mock(side_effect=commits)
+    db = tmp_path / "m.db"
+    _run(capsys, db, "push")
+    assert set(stored_ids(db)) == {f"push:acme/rocket:{'a' * 40}"}
+
+    # Nothing pushed since: the stream asks its first page conditionally (a 304, no quota).
+    before = asked.call_count
+    unchanged = _run(capsys, db, "push")
+    (stream,) = unchanged.summary["sources"][0]["streams"]
+    assert stream["new"] == 0 and asked.call_count == before + 1
+    assert asked.calls[-1].response.status_code == 304
+
+    # The branch lands: M dated now, B three days ago (before the first run began).
+    world["commits"], world["pushed"] = [m, b, a], now + timedelta(seconds=1)
+    second = _run(capsys, db, "push")
+    (stream,) = second.summary["sources"][0]["streams"]
+    assert stream["new"] == 2, stream
+    assert set(stored_ids(db)) == {f"push:acme/rocket:{s * 40}" for s in "abc"}
+    full = _run(capsys, db, "push", "--full")  # the whole window again finds nothing more
+    assert full.summary["sources"][0]["streams"][0]["new"] == 0
+
+
+@respx.mock
+def test_a_release_created_long_ago_and_published_now_on_page_2_is_stored(
+    respx_mock: respx.MockRouter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = datetime.now(UTC)
+    page_1 = [
+        _release(
+            f"v1.{i}", 5000 + i, now - timedelta(days=1 + i / 4), now - timedelta(days=1 + i / 4)
+        )
+        for i in range(100)
+    ]
+    created = now - timedelta(days=80)
+    world: dict[str, Any] = {"old": _release("v0.9.1", 4000, created, None)}  # a draft
+
+    def releases(request: httpx.Request) -> Any:
+        if request.url.params.get("page") == "2":
+            return _etagged(request, [world["old"]])
+        more = f'<{API}/repositories/1296269/releases?per_page=100&page=2>; rel="next"'
+        return _etagged(request, page_1, {"link": more})
+
+    respx_mock.get(REPO_API).mock(side_effect=lambda r: _etagged(r, _repo(now)))
+    respx_mock.get(f"{REPO_API}/releases").mock(side_effect=releases)
+    respx_mock.get(f"{API}/repositories/1296269/releases").mock(side_effect=releases)
+    db = tmp_path / "m.db"
+    first = _run(capsys, db, "release")
+    assert first.summary["sources"][0]["streams"][0]["new"] == 100
+
+    # Published now; page 1 (the 100 newest by creation) is as it was and would answer 304.
+    world["old"] = _release("v0.9.1", 4000, created, now)
+    second = _run(capsys, db, "release")
+    (stream,) = second.summary["sources"][0]["streams"]
+    assert stream["new"] == 1 and stream["pages"] == 2, stream
+    assert "release:acme/rocket:v0.9.1" in stored_ids(db)
