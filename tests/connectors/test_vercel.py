@@ -273,6 +273,35 @@ def test_a_pointer_that_does_not_move_fails_the_stream(respx_mock: respx.MockRou
     assert connector.scope == {"teamId": "team_9"}
 
 
+@respx.mock
+def test_a_pointer_written_as_digits_is_followed_and_one_that_is_not_a_time_fails(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """``pagination.next`` as a string of digits was read as "no more pages": the stream
+    completed with page 2 unread (a fresh tester's finding). It is followed; a pointer that
+    is no timestamp at all fails the stream rather than end it as complete."""
+    respx_mock.get(f"{API}/v9/projects/rocket-web").respond(
+        200, json={"id": "prj_1", "name": "rocket-web", "accountId": "team_1"}
+    )
+    day = 86_400_000
+    written = _listing([CUTOFF_MS + 3 * day], None)
+    body = json.loads(written.content)
+    body["pagination"]["next"] = str(CUTOFF_MS + 3 * day)
+    listing = respx_mock.get(f"{API}/v6/deployments").mock(
+        side_effect=[httpx.Response(200, json=body), _listing([CUTOFF_MS + day], None)]
+    )
+    ids, last = asyncio.run(
+        walk(make_connector(httpx.AsyncHTTPTransport(), VirtualClock(), CUTOFF))
+    )
+    assert ids == [f"deployment:dpl_{CUTOFF_MS + n * day}" for n in (3, 1)] and last is None
+    assert listing.calls[1].request.url.params["until"] == str(CUTOFF_MS + 3 * day)
+
+    body["pagination"]["next"] = "soon"
+    listing.side_effect = [httpx.Response(200, json=body)]
+    with pytest.raises(UnexpectedResponse, match="not a timestamp"):
+        asyncio.run(walk(make_connector(httpx.AsyncHTTPTransport(), VirtualClock(), CUTOFF)))
+
+
 # -- the transformer ---------------------------------------------------------------------------
 
 

@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
+import httpx
 from pydantic import ValidationError
 
 from ..errors import UsageError
-from ..http import ApiClient, ApiError, RateLimitPolicy, UnexpectedResponse, next_link
+from ..http import (
+    ApiClient,
+    ApiError,
+    ApiResponse,
+    RateLimitPolicy,
+    UnexpectedResponse,
+    next_link,
+)
 from ..models import SourceEvent
 from ..textsafe import clean
 
@@ -346,6 +354,22 @@ class Connector(abc.ABC):
         """The stream narrowed to what is newer than ``since`` (a re-sync's gap rule); by
         default the whole window (a connector that can narrow overrides this)."""
         return self.stream(entity)
+
+    async def get_following_move(
+        self, path: str, etag: str | None = None
+    ) -> tuple[ApiResponse, bool]:
+        """GET ``path`` (conditionally, with ``etag``); an answer that the resource moved
+        (301, 302, 307 or 308 with a ``Location``: a renamed GitHub repository, a renamed
+        Sentry project) is followed once, on the same host (``ApiClient.check_next``).
+        Returns the answer and whether it moved; raises the :class:`ApiError` of any other
+        refusal."""
+        try:
+            return await self.client.get(path, etag=etag), False
+        except ApiError as exc:
+            if exc.status not in _REDIRECTS or not exc.location:
+                raise
+            where = httpx.URL(self.client.base_url + "/").join(exc.location)
+            return await self.client.get(self.client.check_next(str(where))), True
 
     async def first_page_vouches(self, entity: str, since: datetime) -> bool:
         """Whether ``entity``'s first page answering 304 (as it was for the run that started

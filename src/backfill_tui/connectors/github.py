@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from ..errors import UsageError
 from ..http import ApiError, GitHubPolicy, UnexpectedResponse
 from ..models import SourceEvent
@@ -119,16 +117,8 @@ class GitHubConnector(Connector):
         such as ``/repositories/{id}`` (docs: "Troubleshooting the REST API", redirects). The
         streams then read it by its new name; the source keeps the name the user gave.
         """
-        path, moved = f"/repos/{self.target}", False
-        known = self.known_lookup
-        try:
-            answer = await self.client.get(path, etag=known.etag if known else None)
-        except ApiError as exc:
-            if exc.status not in (301, 302, 307, 308) or not exc.location:
-                raise
-            where = httpx.URL(self.client.base_url + "/").join(exc.location)
-            answer = await self.client.get(self.client.check_next(str(where)))
-            moved = True
+        path, known = f"/repos/{self.target}", self.known_lookup
+        answer, moved = await self.get_following_move(path, known.etag if known else None)
         data = known.body if answer.not_modified and known else answer.json
         if not answer.not_modified and answer.etag and not moved:
             self.lookup_answer = KnownAnswer(answer.url, answer.etag, data)

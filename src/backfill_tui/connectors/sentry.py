@@ -101,8 +101,21 @@ class SentryConnector(Connector):
         return self.cutoff + timedelta(days=max(fitting) if fitting else min(DEPTHS))
 
     async def prepare(self) -> None:
+        """Read the project, following a 302 to its new slug on the same host.
+
+        Sentry answers a project's old slug, after a rename, with 302 and
+        ``{"detail": {"code": "resource-moved", "extra": {"url": ..., "slug": ...}}}``
+        (``ProjectMoved``, its project endpoints' redirect); the error stream then reads the
+        project by its new slug, and the source keeps the name the user gave.
+        """
         path = f"/api/0/projects/{self.org}/{self.project_slug}/"
-        data = (await self.client.get(path)).json
+        answer, moved = await self.get_following_move(path)
+        data = answer.json
+        if moved:
+            now = f"{self.org}/{data.get('slug') if isinstance(data, dict) else '?'}"
+            self.notes.append(
+                f"project {self.target} was renamed or moved to {now}; read from {now}"
+            )
         ident = data.get("id") if isinstance(data, dict) else None
         if not re.fullmatch(r"[0-9]{1,30}", str(ident or "")):
             raise UnexpectedResponse(f"Sentry answered {path} without a numeric project id")
@@ -113,6 +126,11 @@ class SentryConnector(Connector):
             name=str(data.get("name") or data.get("slug") or self.project_slug),
             org=self.org,
         )
+
+    def _slug(self) -> str:
+        """The project's slug as the lookup found it (a rename followed), else as given."""
+        project = getattr(self, "project", None)
+        return project.slug if project is not None else self.project_slug
 
     def _outside(self, field: str) -> Callable[[dict[str, Any]], Decision]:
         """Skip an item dated before the cutoff (a guard: the window is also sent server-side)."""
@@ -161,7 +179,7 @@ class SentryConnector(Connector):
             return LinkedListStream(
                 self.client,
                 entity,
-                f"/api/0/projects/{self.org}/{self.project_slug}/events/",
+                lambda: f"/api/0/projects/{self.org}/{self._slug()}/events/",
                 {**window, "full": "true", "per_page": _PAGE},
                 self._outside("dateCreated"),
                 lambda item: st.error_from_rest(item, self.project),

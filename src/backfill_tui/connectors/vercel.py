@@ -51,7 +51,11 @@ ORDERS: dict[str, StreamOrder] = {
 
 
 def _millis(value: Any) -> int | None:
-    """A Vercel timestamp (epoch ms) as an int, or None when it is not one."""
+    """A Vercel timestamp (epoch ms) as an int, or None when it is not one. Digits in a
+    string are read too: the schema says a number, but a string of them is what JSON
+    clients in between (and older answers) may give."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return int(value)
@@ -131,7 +135,14 @@ class DeploymentStream(Stream):
             if last is not None:
                 page.reached = datetime.fromtimestamp(last / 1000, UTC).isoformat()
             pagination = body.get("pagination")
-            following = _millis(pagination.get("next")) if isinstance(pagination, dict) else None
+            pointer = pagination.get("next") if isinstance(pagination, dict) else None
+            following = _millis(pointer)
+            if following is None and pointer is not None and not older:
+                # Read as "no more pages", it ended the stream completed with the rest unread.
+                raise UnexpectedResponse(
+                    f"Vercel's next-page pointer is not a timestamp ({str(pointer)[:60]!r}); "
+                    "stopped rather than call the list complete"
+                )
             if older or following is None:
                 following = None
             elif until is not None and following >= until:

@@ -139,6 +139,41 @@ def test_a_renamed_repository_is_followed_on_the_same_host(respx_mock: respx.Moc
 
 
 @respx.mock
+def test_a_renamed_sentry_project_is_followed_on_the_same_host(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """Sentry answers a project's old slug with 302 and ``resource-moved`` (its project
+    endpoints' redirect after a rename): it failed as "Sentry answered 302" (a fresh tester's
+    finding). The lookup follows it on the same host; the error stream reads the new slug."""
+    new = "https://sentry.io/api/0/projects/acme/rocket-v2/"
+    moved = {
+        "detail": {
+            "code": "resource-moved",
+            "message": "Resource has been moved",
+            "extra": {"url": new, "slug": "rocket-v2"},
+        }
+    }
+    for old in ("", "events/"):
+        respx_mock.get(f"https://sentry.io/api/0/projects/acme/rocket/{old}").respond(
+            302, json=moved, headers={"Location": new + old}
+        )
+    respx_mock.get(new).respond(200, json={"id": "7", "slug": "rocket-v2", "name": "Rocket"})
+    event = {
+        "eventID": "c" * 32, "id": "c" * 32, "groupID": "1", "title": "KeyError: 'x'",
+        "message": "", "dateCreated": iso(days_ago(1)), "tags": [], "platform": "python",
+        "metadata": {"type": "KeyError", "value": "'x'"},
+    }  # fmt: skip
+    events = respx_mock.get(f"{new}events/").respond(200, json=[event])
+    connector = make_connector("sentry", "acme/rocket", days_ago(30))
+    pages = read_stream(connector, "error")
+    assert len(stored(pages)) == 1
+    assert connector.notes == [
+        "project acme/rocket was renamed or moved to acme/rocket-v2; read from acme/rocket-v2"
+    ]
+    assert events.call_count == 1
+
+
+@respx.mock
 def test_a_redirect_to_another_host_is_refused(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(
         301, json={"message": "Moved Permanently"}, headers={"Location": "https://evil.test/x"}
