@@ -535,6 +535,9 @@ class ExportScreen(ModeScreen):
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=plan.would_write, progress=0)
         bar.display = True
+        # The dry run's sample gives way to the export's progress and its retry lines (it
+        # pushed them out of sight at 80x24); it is stale once the export goes anyway.
+        self.query_one("#plan-sample", RowTable).display = False
         self._set_running(True)
         # The panel is the export's now (its title said "Dry run" while it sent: a tester's
         # finding), until the next dry run.
@@ -545,7 +548,7 @@ class ExportScreen(ModeScreen):
                 clean(
                     f"Exporting to {where(plan.target_kind, plan.target_id)}: "
                     f"{plural(plan.would_write, 'observation')} of workspace {plan.workspace} (as the "
-                    "dry run showed; the sample below is from it)."
+                    "dry run showed)."
                 )
             )
         )
