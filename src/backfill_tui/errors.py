@@ -48,6 +48,7 @@ as the real API does) and the control-flow signals of a few connectors and simul
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 from typing import ClassVar
 
@@ -75,6 +76,7 @@ __all__ = [
     "crash_line",
     "exit_status",
     "storage_error",
+    "user_path",
 ]
 
 #: Every stream completed (or the command did all it was asked).
@@ -246,3 +248,19 @@ def storage_error(exc: OSError, path: str | Path | None = None) -> StorageError 
     if where is not None and not isinstance(where, str | Path):
         where = str(where)
     return kind(where, _BAD_PATH_DETAIL.get(exc.errno or 0) if kind is BadPath else None)
+
+
+def user_path(value: str | os.PathLike[str]) -> Path:
+    """``user_path(value)``: a path the user typed, ``~`` and ``~name`` read as home
+    folders. A ``~name`` that names no user on this machine is bad input (:class:`UsageError`,
+    exit 2), not the ``RuntimeError`` pathlib raises, which crashed the app's "Open recording"
+    and "Record to" (exit 70, a fresh tester's finding)."""
+    path = Path(value)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        first = path.parts[0] if path.parts else str(value)
+        raise UsageError(
+            f"{value}: there is no user {first[1:]!r} on this machine to read {first} as a "
+            "home folder; write the path in full"
+        ) from None

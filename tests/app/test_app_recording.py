@@ -93,6 +93,13 @@ def test_a_bad_record_path_refuses_to_start(tmp_path: Path) -> None:
             note = seen.of(Notify)[0].notification
             assert note.title == "Cannot start" and "is a file, not a folder" in note.message
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+            # A home folder of no user was pathlib's RuntimeError: the app crashed (exit 70).
+            screen.query_one("#record-to", Input).value = "~nosuchuser-bfl/x.gz"
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: len(seen.of(Notify)) >= 2)
+            note = seen.of(Notify)[1].notification
+            assert note.title == "Cannot start" and "there is no user" in note.message, note
+            assert not seen.of(RunLaunched) and app.is_running
 
     asyncio.run(scenario())
 
@@ -152,6 +159,12 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
             error = str(prompt.query_one("#path-error", Label).content)
             assert str(bad) in error and "\n" not in error
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+            prompt.query_one("#path-input", Input).value = "~nosuchuser-bfl/x.rec.gz"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is prompt  # a home folder of no user: said in place, no crash
+            error = str(prompt.query_one("#path-error", Label).content)
+            assert "there is no user 'nosuchuser-bfl'" in error, error
             await pilot.press("escape")
             assert not isinstance(app.screen, PathPromptScreen)
 

@@ -912,6 +912,16 @@ CASES: list[Case] = [
         unsaid=("\x1b", "\u202e"),
     ),
     Case(
+        "runs-db-in-the-home-of-no-user",  # pathlib's RuntimeError was an internal error (70)
+        ("runs", "--db", "~nosuchuser-bfl/x.db"),
+        ("there is no user 'nosuchuser-bfl'", "write the path in full"),
+    ),
+    Case(
+        "record-to-the-home-of-no-user",
+        (*RUN[:-2], "--record", "~nosuchuser-bfl/x.rec.gz", *DB),
+        ("~nosuchuser-bfl/x.rec.gz: there is no user", "write the path in full"),
+    ),
+    Case(
         "trigger-apply-without-key",
         ("trigger", *ONE_ROW, "github", "--apply", *DB),
         ("no inngest event key", "--event-key"),

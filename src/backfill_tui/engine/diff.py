@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import MirrorError, MirrorMissing, UsageError
+from ..errors import MirrorError, MirrorMissing, UsageError, user_path
 from ..store import Mirror, RunRecord
 from ..store.run_items import (
     FetchedItems,
@@ -41,14 +41,14 @@ class RunRef:
     def parse(cls, text: str) -> RunRef:
         if not text.strip():
             raise UsageError("an empty run reference; give RUN_ID, PATH or PATH:RUN_ID")
-        as_path = Path(text).expanduser()
+        as_path = user_path(text)
         if as_path.is_file():
             return cls(text, as_path, None)
         head, sep, tail = text.rpartition(":")
-        if sep and head and tail and Path(head).expanduser().is_file():
-            return cls(text, Path(head).expanduser(), tail)
+        if sep and head and tail and user_path(head).is_file():
+            return cls(text, user_path(head), tail)
         if sep and head and not tail.strip():  # "a.db:": the run id after the colon is empty
-            if Path(head).expanduser().is_file():
+            if user_path(head).is_file():
                 raise UsageError(
                     f"{text}: the run id after ':' is empty; give PATH:RUN_ID, or PATH alone "
                     "for its latest run"

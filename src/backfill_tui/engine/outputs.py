@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-from ..errors import UsageError
+from ..errors import UsageError, user_path
 
 __all__ = [
     "SQLITE_SIDE_FILES",
@@ -60,7 +60,7 @@ def in_use(path: str | os.PathLike[str] | None, what: str = "the mirror") -> lis
     """
     if path is None:
         return []
-    target = Path(path).expanduser()
+    target = user_path(path)
     out = [(target, what)]
     out += [
         (target.with_name(target.name + suffix), f"{what}'s {suffix[1:]} file")
@@ -139,7 +139,7 @@ def check_output(
     ``-shm``, ``-journal``) beside an existing SQLite database, it exists and ``existing``
     does not allow it, or it (or the nearest of its folders that exists) cannot be written.
     """
-    target = Path(path).expanduser()
+    target = user_path(path)
     if target.is_dir():
         raise UsageError(f"{option} {target} is a folder; give a file path")
     if devices and is_device(target):

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import MirrorError
+from ..errors import MirrorError, user_path
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
@@ -51,7 +51,7 @@ SAMPLE_SIZE = 5
 def export_status(db: str | Path, workspace: str) -> dict[tuple[str, str], int]:
     """How many of the workspace's observations each destination has taken, read-only:
     ``{("postgres", "host:5432/db"): 412, ("inngest", "inn.gs"): 300}``."""
-    conn = open_for_reading(Path(db).expanduser())
+    conn = open_for_reading(user_path(db))
     try:
         return export_counts(conn, workspace)
     finally:
@@ -74,7 +74,7 @@ def plan_export(
 
     Raises :class:`ExportError` (bad input: no such run, no observations, a destination that
     cannot be reached or cannot take the rows at all, e.g. a NOT NULL column without default)."""
-    path = Path(db).expanduser()
+    path = user_path(db)
     conn = open_for_reading(path)
     try:
         if run_id is not None:  # a unique prefix names its run (UsageError if ambiguous)
@@ -173,7 +173,7 @@ def export_now(
     (:class:`ExportError`, exit status 2, before anything is sent), then the apply
     (:class:`ExportFailed`, exit status 1, if the destination fails part way). ``retrying``:
     as :func:`apply_export`'s."""
-    path = Path(db).expanduser()
+    path = user_path(db)
     if not path.is_file() or path.stat().st_size == 0:  # Mirror.open would create it
         raise MirrorError(
             f"no mirror at {path}; run a backfill first "

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from ..errors import BackfillError
+from ..errors import BackfillError, user_path
 
 FORMAT = "backfill-tui-recording"
 #: Version 2 adds the ``run_end`` line (how the recorded run ended); version 1 files are read
@@ -360,7 +360,7 @@ def read_recording(
     Every exchange is kept in memory; a replay uses :func:`open_recording`, which keeps none.
     """
     exchanges: list[Exchange] = []
-    target = Path(path).expanduser()
+    target = user_path(path)
     header = _scan(target, max_line, max_total, lambda exchange, line: exchanges.append(exchange))
     return RecordingFile(header, exchanges, target)
 
@@ -369,7 +369,7 @@ def peek_header(path: str | os.PathLike[str]) -> RecordingHeader | None:
     """The header of the recording at ``path``, read from its first line only (nothing is
     verified: for showing what a replayed run came from); None when it cannot be read."""
     try:
-        with gzip.open(Path(path).expanduser(), "rb") as gz:
+        with gzip.open(user_path(path), "rb") as gz:
             first = json.loads(gz.readline(MAX_LINE_BYTES))
         if not isinstance(first, dict) or first.get("format") != FORMAT:
             return None
@@ -518,7 +518,7 @@ def open_recording(
     each line goes to a temporary file, and ``index`` maps ``key(exchange)`` to the positions of
     the exchanges with that key, in recorded order. Memory is the index, not the answers.
     """
-    target = Path(path).expanduser()
+    target = user_path(path)
     spool = tempfile.TemporaryFile(prefix="backfill-tui-replay-")  # noqa: SIM115 (kept open)
     offsets: array[int] = array("q", [0])
     index: dict[Hashable, deque[int]] = {}

@@ -40,7 +40,7 @@ from ..clock import Clock
 from ..engine.environment import Environment
 from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
-from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError, user_path
 from ..secrets_registry import redact
 from ..terms import RunStatus
 from ..widgets.wording import in_app
@@ -744,7 +744,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         file (``outputs.check_output`` and ``atomic_write``); raises ``UsageError`` if refused."""
         name = filename or generate_datetime_filename(self.title, ".svg", time_format)
         target = check_output(
-            Path(path or ".").expanduser() / name,
+            user_path(path or ".") / name,
             option="screenshot",
             protected=in_use(self.mirror.path),
         )

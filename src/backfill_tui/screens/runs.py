@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Label
 from ..engine.diff import diff_fetched
 from ..engine.mirror import RunRecord
 from ..engine.runs import RunLine, run_lines
-from ..errors import BackfillError
+from ..errors import BackfillError, user_path
 from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
@@ -52,7 +52,7 @@ def recording_problem(path: str) -> str | None:
     from ..engine.recording import Replay
 
     try:
-        Replay.open(Path(path).expanduser())
+        Replay.open(user_path(path))
     except BackfillError as exc:
         return in_app(str(exc))
     except OSError as exc:
@@ -355,7 +355,7 @@ class RunsScreen(ModeScreen):
     def action_open_recording(self) -> None:
         def opened(path: str | None) -> None:
             if path:
-                self.backfill.open_recording(Path(path).expanduser())
+                self.backfill.open_recording(user_path(path))
 
         self.app.push_screen(
             PathPromptScreen(

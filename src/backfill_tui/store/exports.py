@@ -12,10 +12,9 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from ..errors import MirrorError
+from ..errors import MirrorError, user_path
 from ..terms import suggest
 from .failures import translate
 from .opening import check_existing, connect_read_only
@@ -53,7 +52,7 @@ class ObservationRow:
 
 def open_for_reading(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """A connection to an existing mirror that can read but never write, migrate or create it."""
-    target = Path(path).expanduser()
+    target = user_path(path)
     if not target.is_file() or target.stat().st_size == 0:
         raise MirrorError(
             f"no mirror at {target}; run a backfill first "
@@ -76,7 +75,7 @@ def connect_mirror_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """One more read-only connection to a mirror this process holds open (``Mirror.path``),
     usable from any thread: an export reads the mirror on it in one thread while it writes
     the ledger on ``Mirror.conn`` in another (WAL lets the two run at once)."""
-    return connect_read_only(Path(path).expanduser())
+    return connect_read_only(user_path(path))
 
 
 def run_exists(conn: sqlite3.Connection, run_id: str) -> bool:

@@ -34,6 +34,7 @@ from ..errors import (
     MirrorMissing,
     PermissionDenied,
     ReadOnly,
+    user_path,
 )
 from ..terms import APP, RunStatus, StreamStatus
 from .browse import ObservationBrowsing
@@ -207,7 +208,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         Raises :class:`MirrorError` (missing, a folder, not a mirror, corrupt, written by a newer
         version) or a :class:`StorageError` (locked, read-only, permission, bad path, disk full).
         """
-        target = Path(path).expanduser()
+        target = user_path(path)
         try:
             return cls._open(target, readonly=readonly, create=create)
         except OSError as exc:
