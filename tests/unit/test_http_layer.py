@@ -86,6 +86,23 @@ def test_server_errors_dropped_connections_and_bad_json_are_retried(
 
 
 @respx.mock
+def test_a_header_byte_past_ascii_and_json_nested_past_pythons_limit_are_no_crash(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """A proxy's ``X-Weird: caf\xe9`` (legal obs-text) failed the stream with an internal
+    UnicodeEncodeError, and a body of 100,000 ``[`` with RecursionError (a fresh tester's
+    findings). The first is read as any answer; the second is invalid JSON, retried, then said."""
+    weird = httpx.Response(200, json=[{"a": 1}], headers=[(b"x-weird", b"caf\xe9")])
+    respx_mock.get(f"{BASE}/x").mock(return_value=weird)
+    answer, _ = call(lambda: client(VirtualClock()))
+    assert answer.json == [{"a": 1}]
+    deep = httpx.Response(200, headers={"content-type": "application/json"}, content=b"[" * 100_000)
+    respx_mock.get(f"{BASE}/deep").mock(return_value=deep)
+    with pytest.raises(RetriesExhausted, match="truncated or invalid JSON"):
+        call(lambda: client(VirtualClock(), rules=RetryRules(max_attempts=2)), "/deep")
+
+
+@respx.mock
 def test_retries_are_bounded_with_a_clear_reason(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{BASE}/x").respond(503, json={"message": "down"})
     with pytest.raises(RetriesExhausted, match=r"gave up after 4 tries \(server error 503\)"):

@@ -410,17 +410,20 @@ def _parse_body(response: httpx.Response) -> tuple[Any, str | None]:
         pass
     try:  # what it refuses and Python reads: a lone surrogate escape, UTF-16 text
         return json.loads(response.content), None
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past Python's limit: not a list we can read
         if response.is_success:
             return None, "truncated or invalid JSON"
         return None, None
 
 
 def _rebuild(request: httpx.Request, response: httpx.Response, body: Any) -> httpx.Response:
+    # The raw bytes: a header value may hold any byte past ASCII (RFC 9110's obs-text), which
+    # httpx decodes as Latin-1 and would not encode again (a fresh tester's finding: a proxy's
+    # "X-Weird: caf\xe9" failed the stream as an internal UnicodeEncodeError).
     headers = [
         (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        for k, v in response.headers.raw
+        if k.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
     ]
     extensions = dict(response.extensions)
     extensions[PARSED_JSON] = body
