@@ -91,10 +91,12 @@ TERM_HOOK = HOOK.replace(
 ).replace("raise KeyboardInterrupt", "os.kill(os.getpid(), signal.SIGTERM)")
 
 
-def _start_terminated(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _start_terminated(
+    module: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", TERM_HOOK, module, *args],
-        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60,
     )  # fmt: skip
 
 
@@ -116,7 +118,12 @@ def test_a_sigterm_as_the_app_starts_quits_it_saying_nothing_was_started(tmp_pat
     KeyboardInterrupt inside Textual, a traceback; and an app stopped with no run going said
     "cancelled (SIGTERM): what was stored is kept" (fresh testers' findings). It quits as its
     handler does, and says no run was going."""
-    done = _start_terminated("backfill_tui.engine.run", "demo", "--db", str(tmp_path / "d.db"))
+    # No terminal here: Textual's headless driver, chosen as TEXTUAL_DRIVER (the app refuses
+    # to start without a terminal otherwise).
+    headless = {"TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"}
+    done = _start_terminated(
+        "backfill_tui.engine.run", "demo", "--db", str(tmp_path / "d.db"), env=headless
+    )
     assert "Traceback" not in done.stderr, done.stderr
     last = done.stderr.rpartition("\x1b[?1006l")[2]  # after Textual gives the terminal back
     assert last == (
@@ -146,3 +153,21 @@ def test_a_ctrl_c_after_the_run_is_stored_and_before_it_is_driven_says_how_to_re
         [BIN, *resume[1:], "--quiet"], capture_output=True, text=True, timeout=120
     )
     assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("command", [("demo",), ()])
+def test_the_app_without_a_terminal_says_so_and_makes_nothing(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    """``backfill-tui demo </dev/null`` wrote escape codes and waited for keys for ever (a
+    fresh tester's finding): without a terminal the app is one line, exit 2, and no mirror."""
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_DRIVER"}
+    db = tmp_path / "m.db"
+    done = subprocess.run(
+        [BIN, *command, "--db", str(db)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "is a terminal app: it needs a terminal" in done.stderr
+    assert "backfill-tui run SOURCE... --simulate" in done.stderr
+    assert not db.exists()

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import UsageError
 from ..terms import default_demo_db
 from .options import db_arg, db_path
 
@@ -80,7 +81,24 @@ def collector_off_until_first_frame() -> Iterator[None]:
         gc.enable()
 
 
+def need_a_terminal(command: str) -> None:
+    """The terminal app reads keys from stdin and draws on stderr (Textual's driver): without
+    a terminal on both it wrote escape codes into a file and waited for keys that could never
+    come, for ever (``backfill-tui demo </dev/null``: a fresh tester's finding). Raises
+    :class:`UsageError` (exit 2) naming the headless way instead; a Textual driver chosen in
+    ``TEXTUAL_DRIVER`` (the headless one, a web one) needs no terminal."""
+    if os.environ.get("TEXTUAL_DRIVER"):  # a driver chosen on purpose (headless, web)
+        return
+    if not (sys.stdin.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty()):
+        raise UsageError(
+            f"`backfill-tui{command}` is a terminal app: it needs a terminal for its keys and "
+            "its screen; run it in one, or backfill without one with `backfill-tui run "
+            "SOURCE... --simulate`"
+        )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    need_a_terminal(" demo")
     with collector_off_until_first_frame():
         return _demo(args)
 
@@ -166,6 +184,7 @@ def _open_for_app(path: Path) -> Mirror:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    need_a_terminal("")
     with collector_off_until_first_frame():
         return _app(args)
 
