@@ -277,6 +277,39 @@ def test_a_cancel_keeps_the_batch_answered_within_its_grace(
     assert len(inngest.requests) == 1
 
 
+def test_an_answer_that_is_not_inngests_sends_nothing_on_record(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
+) -> None:
+    """A web server answering 200 with a page (a wrong path, a proxy) had every batch counted
+    as sent, and the next export to the right URL skipped them all (a fresh tester's finding).
+    The export fails (exit 1) saying so, and records nothing."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", 0)))
+            body = b"<html><body>Welcome</body></html>"
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        wrong = export(capsys, mirror, f"http://127.0.0.1:{server.server_port}/", "--apply")
+    finally:
+        server.shutdown()
+    assert wrong.code == 1, wrong.err
+    assert "answered 200 with text/html, not as Inngest's event API answers" in wrong.err
+    right = export(capsys, mirror, inngest.url, "--apply", "--json")
+    assert right.code == 0 and json.loads(right.out)["written"] == len(mirror_rows(mirror))
+
+
 @pytest.mark.parametrize("url", ["http://events.example.com", "http://10.0.0.7:8288"])
 def test_plain_http_to_another_machine_is_refused_before_the_key_is_sent(
     capsys: pytest.CaptureFixture[str], mirror: Path, url: str

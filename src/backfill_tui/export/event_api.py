@@ -423,11 +423,23 @@ class EventApi:
             self._sleep(min(left, 0.1))
 
     def _check_accepted(self, response: httpx.Response, expected: int) -> None:
+        """A 2xx from Inngest's event API is a JSON object (``{"ids": [...], "status": 200}``,
+        Inngest's "Sending events" reference). Anything else (a web page, a proxy's login page,
+        another API answering at a wrong path) is not a delivery: raises :class:`ExportError`
+        before the batch is recorded; it had counted every such batch as sent, and the next
+        export to the right URL skipped them all (a fresh tester's finding)."""
         try:
             payload = response.json()
         except ValueError:
-            return  # a 2xx is acceptance; the body is informative only
-        if isinstance(payload, dict) and payload.get("error"):
+            payload = None
+        if not isinstance(payload, dict):
+            kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
+            raise ExportError(
+                f"{self.where} answered {response.status_code} with {kind}, not as Inngest's "
+                "event API answers (a JSON object of event ids); is the URL Inngest's (its base, "
+                "without /e/...)?"
+            )
+        if payload.get("error"):
             raise ExportError(f"{self.where} did not take the events: {_why(response)}")
         ids = payload.get("ids") if isinstance(payload, dict) else None
         if isinstance(ids, list) and len(ids) != expected:
