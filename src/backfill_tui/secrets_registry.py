@@ -43,6 +43,22 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_bytes(data: bytes) -> bytes:
+    """:func:`redact` for an answer's bytes (UTF-8): returns ``data`` itself when it holds no
+    registered value. A provider's text can hold the very token asked with (an echoing
+    endpoint, a token pasted into an issue): the HTTP layer masks it before anything reads the
+    answer, so the mirror, the screens and a recording (which masks it too) agree."""
+    if not _values:
+        return data
+    with _lock:
+        values = sorted(_values, key=len, reverse=True)
+    for value in values:
+        raw = value.encode("utf-8", "surrogatepass")
+        if raw in data:
+            data = data.replace(raw, b"***")
+    return data
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that masks registered credentials in every record."""
 

@@ -151,3 +151,48 @@ def test_next_link_to_another_host_never_gets_the_token(
         assert request.url.host == host
         assert request.headers["Authorization"] == f"Bearer {SECRET}"
         assert request.headers["User-Agent"].startswith("backfill-tui/")
+
+
+@respx.mock
+def test_a_token_echoed_in_provider_text_is_masked_in_the_mirror_and_its_replay(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    isolated: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A pull request whose title and body hold the very token asked with (an echoing
+    endpoint, a pasted token) was stored and printed by `diff` as it was, while the recording
+    masked it, so its replay differed from the run (a fresh tester's finding). The HTTP layer
+    masks it before anything reads the answer: mirror, recording and replay agree."""
+    monkeypatch.setenv("GITHUB_TOKEN", SECRET)
+    repo = {"id": 42, "full_name": "acme/rocket", "html_url": "https://github.com/acme/rocket"}
+    pr = {
+        "id": 1, "number": 1, "state": "open", "title": f"leak {SECRET}",
+        "body": f"token: {SECRET}", "html_url": "https://github.com/acme/rocket/pull/1",
+        "user": {"id": 7, "login": "ada"}, "updated_at": "2099-01-01T00:00:00Z",
+        "created_at": "2099-01-01T00:00:00Z", "head": {"ref": "f", "sha": "a" * 40},
+        "base": {"ref": "main"},
+    }  # fmt: skip
+    respx_mock.get("https://api.github.com/repos/acme/rocket").respond(200, json=repo)
+    respx_mock.get("https://api.github.com/repos/acme/rocket/pulls").respond(200, json=[pr])
+    db, rec, again = tmp_path / "m.db", tmp_path / "run.rec.gz", tmp_path / "r.db"
+    done = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "demo", "--entities",
+        "pull_request", "--record", str(rec), "--json", "--db", str(db),
+    )  # fmt: skip
+    assert done.code == 0, done.err
+    replayed = run_cli(capsys, "replay", str(rec), "--db", str(again))
+    assert replayed.code == 0, replayed.err
+    compared = run_cli(capsys, "diff", str(db), str(again))
+    assert compared.code == 0, compared.out
+    assert "0 changed, 1 unchanged" in compared.out and "fetched the same" in compared.out
+    mirror = Mirror.open(db)
+    try:
+        title = mirror.conn.execute("SELECT title FROM observations").fetchone()[0]
+    finally:
+        mirror.close()
+    assert title == "[PR Opened] leak ***"
+    for text in (done.out, done.err, replayed.out, compared.out):
+        assert SECRET not in text
+    assert SECRET.encode() not in _everything_written(isolated, db)

@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 
 from ..clock import Clock
+from ..secrets_registry import redact_bytes
 from ..terms import plural
 from .errors import (
     ApiError,
@@ -267,7 +268,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 self.quota = quota
             if token is not None and self.tokens is not None:
                 self.tokens.observe(token, self._policy.quotas(response))
-            body, problem = _parse_body(response)
+            # The token asked with, echoed in the answer, is masked before anything reads it.
+            content = redact_bytes(response.content)
+            body, problem = _parse_body(response, content)
             answer = self._policy.limit_answer(response, body, self._clock.now())
             reported: dict[str, Quota] = {}
             for budget in self._policy.quotas(response):
@@ -306,7 +309,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     raise RetriesExhausted(self._gave_up(attempt, last_problem), last_problem)
                 await self._retry(attempt, last_problem)
                 continue
-            return _rebuild(request, response, body)
+            return _rebuild(request, response, body, content)
 
     def _gave_up(self, attempts: int, problem: str) -> str:
         """``GitHub: gave up after 6 tries (server error 503)`` (``1 try``, not ``1 tries``)."""
@@ -396,7 +399,7 @@ def _describe_transport_error(exc: httpx.TransportError) -> str:
     return type(exc).__name__
 
 
-def _parse_body(response: httpx.Response) -> tuple[Any, str | None]:
+def _parse_body(response: httpx.Response, content: bytes) -> tuple[Any, str | None]:
     """Parse a JSON body once; a 2xx whose JSON is truncated or invalid is a problem to retry."""
     content_type = response.headers.get("content-type", "")
     if "json" not in content_type:
@@ -405,18 +408,20 @@ def _parse_body(response: httpx.Response) -> tuple[Any, str | None]:
 
     try:  # pydantic-core's parser is about 2x json.loads on a page of 100 GitHub items;
         # caching only keys (not every short value) reads such a page about 15% faster
-        return from_json(response.content, cache_strings="keys"), None
+        return from_json(content, cache_strings="keys"), None
     except ValueError:
         pass
     try:  # what it refuses and Python reads: a lone surrogate escape, UTF-16 text
-        return json.loads(response.content), None
+        return json.loads(content), None
     except (ValueError, RecursionError):  # nested past Python's limit: not a list we can read
         if response.is_success:
             return None, "truncated or invalid JSON"
         return None, None
 
 
-def _rebuild(request: httpx.Request, response: httpx.Response, body: Any) -> httpx.Response:
+def _rebuild(
+    request: httpx.Request, response: httpx.Response, body: Any, content: bytes
+) -> httpx.Response:
     # The raw bytes: a header value may hold any byte past ASCII (RFC 9110's obs-text), which
     # httpx decodes as Latin-1 and would not encode again (a fresh tester's finding: a proxy's
     # "X-Weird: caf\xe9" failed the stream as an internal UnicodeEncodeError).
@@ -430,7 +435,7 @@ def _rebuild(request: httpx.Request, response: httpx.Response, body: Any) -> htt
     return httpx.Response(
         response.status_code,
         headers=headers,
-        content=response.content,
+        content=content,
         request=request,
         extensions=extensions,
     )
