@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -171,3 +172,47 @@ def test_second_run_of_the_same_source_is_refused(
         assert other.code == 0
     finally:
         assert proc.wait(timeout=60) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times are Linux's")
+@pytest.mark.parametrize("holder", ["a newer process", "a zombie"])
+def test_a_crashed_runs_process_id_held_by_another_process_is_interrupted(
+    holder: str, tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """After a crash and a reboot the run's process id can belong to another process, and a
+    killed child not yet waited for is a zombie: either kept the run "running" for good, its
+    sources locked, and "stop it first" named a process that is not the run (a fresh tester's
+    finding). A process that started after the run took its locks, or a zombie, is not it."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    db = tmp_path / "m.db"
+    args = ("github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "7")
+    first = run_cli(capsys, "run", *args, "--max-items", "20", "--json", "--db", str(db))
+    run_id = first.summary["run_id"]
+    if holder == "a zombie":
+        other = subprocess.Popen(["true"])
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{other.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        taken = "2026-01-01T00:00:00+00:00"  # any time: a zombie is no run
+    else:
+        other = subprocess.Popen(["sleep", "60"])
+        taken = "2026-01-01T00:00:00+00:00"  # the crashed run took its locks long before
+    try:
+        with sqlite3.connect(db) as conn:  # as the crashed run left it, its id now the other's
+            conn.execute(
+                "UPDATE runs SET status = 'running', pid = ? WHERE id = ?", (other.pid, run_id)
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO run_locks VALUES ('demo', 'github:acme/rocket', ?, ?, ?, ?)",
+                (run_id, other.pid, socket.gethostname(), taken),
+            )
+        listed = run_cli(capsys, "runs", "--json", "--db", str(db))
+        (shown,) = [r for r in json.loads(listed.out) if r["run_id"] == run_id]
+        assert shown["status"] == "interrupted", shown
+        again = run_cli(capsys, "run", *args, "--json", "--db", str(db))
+        assert again.code == 0, again.err  # its source is not held by the other process
+    finally:
+        other.kill()
+        other.wait()
