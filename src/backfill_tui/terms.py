@@ -24,6 +24,10 @@ import platformdirs
 DEPTHS: tuple[int, ...] = (7, 30, 90)  # days of history a backfill may cover
 DEFAULT_DEPTH = 30  # days
 DEFAULT_MAX_ITEMS = 1000  # items per stream
+#: The largest count an option or field takes (``--max-items``, ``--limit``, the app's max
+#: items): far above any mirror's rows, and far below SQLite's integer limit (2**63 - 1), which a
+#: larger ``--max-items`` overflowed when stored.
+MAX_COUNT = 1_000_000_000
 
 APP = "backfill-tui"
 

@@ -87,6 +87,19 @@ def test_test_estimate_and_start_check_the_same_things_in_the_same_order(tmp_pat
             said = [await first_complaint(pilot, k) for k in keys]
             assert len(set(said)) == 1 and "max items" in said[0]
             assert app.session is None  # nothing started
+            # The most the command line takes fits (it was cut to 100000000 silently, a fresh
+            # tester's finding); one more is said, not cut.
+            field = screen.query_one("#max-items", Input)
+            field.value = ""
+            field.focus()
+            await pilot.press(*"1000000000")
+            assert field.value == "1000000000" and screen.max_items == 1_000_000_000
+            await pilot.press("1")  # an eleventh digit does not fit
+            assert field.value == "1000000000"
+            field.value = "1000000001"
+            said = [await first_complaint(pilot, k) for k in ("ctrl+s",)]
+            assert "max items is at most 1,000,000,000" in said[0], said
+            assert app.session is None
 
     asyncio.run(scenario())
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, UsageError
-from ..terms import APP, db_flag, default_db, did_you_mean, suggest
+from ..terms import APP, MAX_COUNT, db_flag, default_db, did_you_mean, suggest
 from ..textsafe import escaped, fold_words
 
 if TYPE_CHECKING:
@@ -247,11 +247,6 @@ def days_arg(text: str) -> int:
         # validate_depth's own words, for what was typed (Parser.error drops "argument --days:")
         wrong = f"--days {text.strip()[:40]} is not offered" if text.strip() else "--days is empty"
         raise argparse.ArgumentTypeError(f"{wrong}; choose 7, 30 (recommended) or 90") from None
-
-
-#: The largest count an option takes: far above any mirror's rows, and far below SQLite's
-#: integer limit (2**63 - 1), which a larger ``--max-items`` overflowed when stored.
-MAX_COUNT = 1_000_000_000
 
 
 def _whole(text: str) -> int:

@@ -43,7 +43,7 @@ from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import environment_token, keyring_status, lookup, save_token
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
-from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, plural
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
@@ -198,7 +198,7 @@ class ConnectScreen(ModeScreen):
                         value=str(DEFAULT_MAX_ITEMS),
                         placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
                         restrict=r"[0-9]*",
-                        max_length=9,
+                        max_length=10,  # 1,000,000,000 (terms.MAX_COUNT) has ten digits
                         id="max-items",
                     )
                 with Horizontal(classes="field"):
@@ -406,7 +406,8 @@ class ConnectScreen(ModeScreen):
 
     @property
     def max_items(self) -> int:
-        """The per-stream cap typed in the form (UsageError when not a whole number >= 1)."""
+        """The per-stream cap typed in the form (UsageError when not a whole number from 1 to
+        :data:`~backfill_tui.terms.MAX_COUNT`, as `--max-items` takes)."""
         text = self.query_one("#max-items", Input).value.strip()
         if not text:
             return DEFAULT_MAX_ITEMS
@@ -419,6 +420,8 @@ class ConnectScreen(ModeScreen):
                 f"max items must be a whole number of at least 1 (default "
                 f"{DEFAULT_MAX_ITEMS}), not '{clean(text)}'"
             )
+        if value > MAX_COUNT:  # ten digits fit; the command line's most holds here too
+            raise UsageError(f"max items is at most {MAX_COUNT:,}, not {value:,}")
         return value
 
     def build_request(self) -> RunRequest:

@@ -22,6 +22,18 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"`run \.\.\. --record FILE`", "Record to on the connect screen"),
     (r"`backfill-tui resume (\S+)( --db ('[^']*'|\S+))?`", r"press r on run \1 under Runs (F5)"),
     (r"`backfill-tui runs`( --db ('[^']*'|\S+))? lists them", "F5 lists them"),
+    (r"`backfill-tui runs( --db ('[^']*'|\S+))?` lists them", "F5 lists them"),
+    # An export's dry run of a run with nothing new named --run (a fresh tester's finding).
+    (r"export them with --run (\S+), or", r"export them by picking run \1 under Run, or"),
+    (
+        r"export them with --run RUN, one export for each of them",
+        "export each of them, picked under Run",
+    ),
+    (
+        r"export the run that first stored them with --run",
+        "export the run that first stored them (pick it under Run)",
+    ),
+    (r"the whole workspace without --run", "the whole workspace (all runs, under Run)"),
     (r"check --workspace \(and --db\)", "check the workspace field"),
     (r"--days (\d+) is not offered", r"a depth of \1 days is not offered"),
     (r"--entities selects none", "the ticked entities select none"),
