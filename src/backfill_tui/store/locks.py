@@ -120,12 +120,11 @@ class RunLocks:
     def run_is_live(self, run: RunRecord) -> bool:
         """A run marked running whose process is gone was interrupted (killed or crashed): as
         :func:`process_alive` says, by the time its process took the run's locks (a resume
-        takes them again), else the run's start."""
+        takes them again); with no lock of that process, by whether it exists."""
         if run.pid is None or run.host is None:
             return False
         taken = self.conn.execute(
             "SELECT MAX(acquired_at) FROM run_locks WHERE run_id = ? AND pid = ?",
             (run.id, run.pid),
         ).fetchone()
-        since = taken[0] if taken and taken[0] else run.started_at or None
-        return process_alive(run.pid, run.host, since)
+        return process_alive(run.pid, run.host, taken[0] if taken else None)
