@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.app import BackfillApp
+from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.messages import (
@@ -173,7 +174,16 @@ def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Pat
             run_id = app.plan_and_start(request)
             assert run_id is not None
             await wait_until(pilot, lambda: app.session.progress.totals().new > 0)  # type: ignore[union-attr]
+            # c asks first (a "c" typed ahead after ctrl+s cancelled at once: a fresh tester's
+            # finding); n keeps the run going.
             await pilot.press("c")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert f"Cancel run {run_id}?" in str(
+                app.screen.query_one("#confirm-text", Label).content
+            )
+            await pilot.press("n")
+            assert not isinstance(app.screen, ConfirmScreen) and app.running
+            await pilot.press("c", "y")
             await wait_until(pilot, lambda: seen.of(RunEnded))
             assert seen.of(RunEnded)[0].status == "cancelled"
             run = app.mirror.get_run(run_id)

@@ -184,7 +184,7 @@ def test_c_and_r_on_a_finished_run_say_why_they_do_nothing(tmp_path: Path) -> No
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             app.open_run(run_id)
             await pilot.pause()
-            await pilot.press("c")
+            await pilot.press("c", "y")  # cancel, asked first
             await pilot.press("r")
             await pilot.pause()
             notes = [m.notification.message for m in seen.of(Notify)]

@@ -238,7 +238,7 @@ def test_retrying_a_cancelled_recorded_run_says_the_rest_is_not_recorded(tmp_pat
             screen.query_one("#record-to", Input).value = str(rec)
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: app.session and app.session.progress.totals().new)
-            await pilot.press("c")
+            await pilot.press("c", "y")  # cancel, asked first
             await wait_until(pilot, lambda: seen.of(RunEnded))
             assert seen.of(RunEnded)[0].status == "cancelled"
             await pilot.press("r")

@@ -30,7 +30,7 @@ def test_the_totals_name_the_cancelled_streams(tmp_path: Path, size: tuple[int, 
             run_id = app.plan_and_start(request)
             assert run_id is not None
             await wait_until(pilot, lambda: app.session.progress.totals().new > 0)  # type: ignore[union-attr]
-            await pilot.press("c")
+            await pilot.press("c", "y")  # cancel, asked first
             await wait_until(pilot, lambda: seen.of(RunEnded))
             await pilot.pause()
             cancelled = [s for s in app.mirror.streams(run_id) if s.status == "cancelled"]

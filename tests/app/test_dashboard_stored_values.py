@@ -34,7 +34,7 @@ def _cancelled_run_with_an_estimate(tmp_path: Path) -> tuple[str, dict[str, int]
             run_id = app.plan_and_start(request)
             assert run_id is not None
             await wait_until(pilot, lambda: app.session.progress.totals().new > 0)  # type: ignore[union-attr]
-            await pilot.press("c")
+            await pilot.press("c", "y")  # cancel, asked first
             await wait_until(pilot, lambda: seen.of(RunEnded))
             assert seen.of(RunEnded)[0].status == "cancelled"
             return run_id

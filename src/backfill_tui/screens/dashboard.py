@@ -361,8 +361,29 @@ class DashboardScreen(ModeScreen):
                 severity="information",
             )
             return
-        if self.backfill.cancel_run():
-            self.notify("cancelling: what was stored is kept; press r to retry")  # as the footer
+        if session is None or not self.backfill.running:
+            return
+        from .confirm import ConfirmScreen
+
+        # Asked first: after ctrl+s the keys still being typed land here, and a "c" among
+        # them cancelled the run at once (a fresh tester's finding); ctrl+q asks too.
+        run_id = session.run.id
+
+        def answer(yes: bool | None) -> None:
+            session_now = self.backfill.session
+            if not yes or session_now is None or session_now.run.id != run_id:
+                return
+            if self.backfill.running and self.backfill.cancel_run():
+                self.notify("cancelling: what was stored is kept; press r to retry")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel run {run_id}? What it stored is kept; r retries it from there.",
+                title="Cancel the run?",
+                yes="Cancel run",
+            ),
+            answer,
+        )
 
     def action_retry_run(self) -> None:
         self.backfill.retry_run()
