@@ -922,6 +922,18 @@ CASES: list[Case] = [
         ("~nosuchuser-bfl/x.rec.gz: there is no user", "write the path in full"),
     ),
     Case(
+        "runs-a-hand-edited-status",  # the README invites sqlite3; it was exit 70 (a tester)
+        ("runs", *DB),
+        ("has status 'weird', which backfill-tui never writes", "one of running, completed"),
+        setup=sql("UPDATE runs SET status = 'weird'"),
+    ),
+    Case(
+        "resume-a-run-whose-sources-are-not-json",
+        ("resume", "{run}", *DB),
+        ("has sources 'not json', which backfill-tui never writes", "a JSON list"),
+        setup=sql("UPDATE runs SET sources = 'not json'"),
+    ),
+    Case(
         "trigger-apply-without-key",
         ("trigger", *ONE_ROW, "github", "--apply", *DB),
         ("no inngest event key", "--event-key"),

@@ -10,7 +10,6 @@ nothing of ours is mocked, and no command exists for the test's sake.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from pathlib import Path
 
@@ -30,7 +29,7 @@ SIM = "seed=7,scale=0.2"
 
 def _mirror_with_an_unreadable_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
     """A mirror made by a real simulated run, then one run row edited to hold text where the
-    product stores a JSON list."""
+    product stores a process id."""
     db = tmp_path / "m.db"
     done = run_cli(
         capsys,
@@ -50,7 +49,10 @@ def _mirror_with_an_unreadable_run(capsys: pytest.CaptureFixture[str], tmp_path:
     )
     assert done.code == 0, done.err
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE runs SET sources = 'github:acme/rocket'")  # not JSON
+        # A process id that is text: nothing checks its type before use, so reading whether
+        # the run is live is a bug's TypeError (a status or sources edited so are bad input,
+        # said in one line with exit 2: tests/e2e/test_bad_input_suite.py).
+        conn.execute("UPDATE runs SET status = 'running', pid = 'not a number'")
     conn.close()
     return db
 
@@ -69,13 +71,13 @@ def test_a_bug_in_a_command_is_one_line_exit_70_and_its_traceback_in_the_log(
     assert result.code == EXIT_INTERNAL == 70
     lines = result.err.splitlines()
     assert len(lines) == 1, result.err
-    assert "internal error (JSONDecodeError)" in lines[0]
+    assert "internal error (TypeError)" in lines[0]
     assert str(log_path()) in lines[0]
     assert "Traceback" not in result.err and result.out == ""
     logged = _logged()
     assert "Traceback (most recent call last)" in logged
-    assert "json.decoder.JSONDecodeError" in logged
-    assert "from_row" in logged  # where it broke: reading the run record
+    assert "TypeError" in logged
+    assert "run_is_live" in logged  # where it broke: asking whether the run is live
 
 
 def test_a_user_error_keeps_its_own_status_and_logs_no_traceback(
@@ -105,18 +107,18 @@ def test_a_bug_in_the_terminal_app_ends_it_with_the_same_line_and_status(
             await pilot.pause()
 
     try:
-        with pytest.raises(json.JSONDecodeError):  # run_test hands the bug to the test, too
+        with pytest.raises(TypeError):  # run_test hands the bug to the test, too
             asyncio.run(drive())
     finally:
         mirror.close()
-    assert app.crash is not None and isinstance(app.crash, json.JSONDecodeError)
+    assert app.crash is not None and isinstance(app.crash, TypeError)
     assert not app._exit_renderables  # nothing queued for the terminal: no traceback printed
     capsys.readouterr()
     status = app_ended(app)
     err = capsys.readouterr().err
     assert status == EXIT_INTERNAL
-    assert err.count("\n") == 1 and "internal error (JSONDecodeError)" in err
+    assert err.count("\n") == 1 and "internal error (TypeError)" in err
     assert str(log_path()) in err
     logged = _logged()
     assert "internal error in the terminal app" in logged
-    assert "Traceback (most recent call last)" in logged and "from_row" in logged
+    assert "Traceback (most recent call last)" in logged and "run_is_live" in logged

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..errors import MirrorError
 from ..terms import RunStatus, StreamCounters, StreamStatus
 from ..terms import combined_status as combined_status
 
@@ -48,12 +49,31 @@ class RunRecord:
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
+        """The record of a ``runs`` row; raises :class:`MirrorError` (one line naming the run
+        and the value) for a row holding what the product never writes: the README invites
+        editing the mirror with sqlite3, and one hand-edited row made `runs`, `report` and
+        `resume` exit 70 (a fresh tester's finding)."""
         data = dict(zip(cols, row, strict=True))
-        entities = json.loads(data["entities"]) if data["entities"] else None
+        status, sources = data["status"], data["sources"]
+        if status not in RunStatus.__members__.values():
+            raise _unwritten(
+                f"run {data['id']}", "status", status, f"one of {', '.join(RUN_STATUSES)}"
+            )
+        try:
+            listed = json.loads(sources)
+            entities = json.loads(data["entities"]) if data["entities"] else None
+        except (ValueError, TypeError):
+            listed = entities = None
+        if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
+            raise _unwritten(
+                f"run {data['id']}", "sources", sources, 'a JSON list of "provider:target"'
+            )
+        if entities is not None and not isinstance(entities, list):
+            raise _unwritten(f"run {data['id']}", "entities", data["entities"], "a JSON list")
         return cls(
             id=data["id"],
             workspace=data["workspace_id"],
-            sources=json.loads(data["sources"]),
+            sources=listed,
             depth_days=data["depth_days"],
             since=data["since"],
             entities=set(entities) if entities is not None else None,
@@ -143,6 +163,20 @@ class StreamRecord:
         names = {f.name for f in fields(cls)} - {"extra", "counters"}
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["capped"] = bool(kwargs.get("capped"))
+        if kwargs["status"] not in StreamStatus.__members__.values():
+            stream = f"stream {data.get('provider')}:{data.get('target')}/{data.get('entity')}"
+            raise _unwritten(
+                f"{stream} of run {data.get('run_id')}", "status", kwargs["status"],
+                f"one of {', '.join(STREAM_STATUSES)}",
+            )  # fmt: skip
         kwargs["status"] = StreamStatus(kwargs["status"])
         counts = {f.name: data[f.name] for f in fields(StreamCounters) if f.name in data}
         return cls(**kwargs, counters=StreamCounters(**counts))
+
+
+def _unwritten(what: str, column: str, value: Any, written: str) -> MirrorError:
+    shown = str(value)[:60]
+    return MirrorError(
+        f"the mirror's {what} has {column} {shown!r}, which backfill-tui never writes (edited "
+        f"by hand?); set it back to {written} with sqlite3"
+    )
