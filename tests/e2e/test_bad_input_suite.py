@@ -210,9 +210,10 @@ def live_run_holds(source: str) -> Setup:
         sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         ctx.cleanup.append(lambda: (sleeper.kill(), sleeper.wait()))
         host = socket.gethostname()
+        taken = datetime.now(UTC).isoformat(timespec="seconds")  # after the process started
         sql(
             f"INSERT INTO run_locks VALUES ('demo', '{source}', 'other-run', {sleeper.pid}, "
-            f"'{host}', '2026-11-01')"
+            f"'{host}', '{taken}')"
         )(ctx)
 
     return setup

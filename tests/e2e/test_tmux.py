@@ -292,7 +292,9 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     terminal.wait_until(lambda: len(_runs(db)) == 3, "run 3 to start")
     terminal.wait_for(f"run {_runs(db)[2][0]}")
     terminal.wait_for("running")
-    terminal.keys("c")
+    terminal.keys("c")  # asked first
+    terminal.wait_for("Cancel the run?")
+    terminal.keys("y")
     terminal.wait_until(lambda: _runs(db)[2][1] == "cancelled", "run 3 to be cancelled")
     third = _runs(db)[2]
     terminal.keys("F5")
