@@ -17,7 +17,7 @@ from inngest_stub import Answer, FakeInngest
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label
+from textual.widgets import Checkbox, DataTable, Input, Label
 
 from backfill_tui.export import export_status
 from backfill_tui.export.event_api import ledger_target
@@ -104,9 +104,9 @@ def test_dry_run_then_export_to_postgres(tmp_path: Path, pg_server: PgServer, pg
 
             await pilot.press("ctrl+s")  # the same form: the plan is reused, then confirmed
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            assert f"Write {total} observations" in _text(
-                app.screen.query_one("#confirm-text", Label)
-            )
+            question = _text(app.screen.query_one("#confirm-text", Label))
+            assert f"Write {total} observations" in question
+            assert f"The table {TABLE} is created first." in question  # it said nothing of it
             await pilot.press("y")
             await wait_until(pilot, lambda: once(seen, ExportFinished) or once(seen, ExportFailed))
             assert not once(seen, ExportFailed), once(seen, ExportFailed)
@@ -120,8 +120,10 @@ def test_dry_run_then_export_to_postgres(tmp_path: Path, pg_server: PgServer, pg
             assert f"PostgreSQL {plan.target_id}: {total}" in status
             assert PASSWORD not in _shown(app, seen)
 
-            # A second dry run finds everything in the table already.
-            await pilot.click("#create-schema")
+            # The table made, "create the table" is unticked (ticked, the next dry run was
+            # refused "already exists": a fresh tester's finding); a second dry run finds
+            # everything in the table already.
+            assert not screen.query_one("#create-schema", Checkbox).value
             await pilot.press("ctrl+r")
             await wait_until(pilot, lambda: len(once(seen, ExportPlanned)) >= 2)
             again = once(seen, ExportPlanned)[1].plan

@@ -514,6 +514,8 @@ class ExportScreen(ModeScreen):
             f"{clean(plan.workspace)} to {where(plan.target_kind, plan.target_id)}? Each batch is "
             "recorded in the mirror as it lands; cancelling keeps what was already sent."
         )
+        if plan.details.get("create_schema"):  # the question said nothing of it (a tester)
+            question += " The table lightfast_workspace_neural_observations is created first."
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -599,6 +601,9 @@ class ExportScreen(ModeScreen):
         self._applying = None
         self.last_result = result
         self._set_running(False)
+        if result.details.get("schema_created"):
+            # Made now: ticked, the next dry run refused it as "already exists" (a tester).
+            self.query_one("#create-schema", Checkbox).value = False
         target = where(result.target_kind, result.target_id)
         done = (
             f"{plural(result.written, 'observation')} {verb(result.target_kind, 1)} to {target} in "
