@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -35,6 +36,7 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 
 from ..clock import Clock
 from ..engine.environment import Environment
@@ -367,6 +369,20 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if run is None:
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
+
+        self.session = self._session_of(run, totals, engine)
+        self.workspace = run.workspace
+        self.switch_mode("dashboard")
+        if (dashboard := self._dashboard()) is not None:
+            dashboard.show_session(self.session)
+        if self.session.progress.status == RunStatus.RUNNING:
+            self._follow(run.id)  # live, and not ours: another process drives it
+        return self.session
+
+    def _session_of(
+        self, run: RunRecord, totals: dict[str, int] | None = None, engine: Engine | None = None
+    ) -> RunSession:
+        """A session showing ``run`` as the mirror has it (not run by this app)."""
         from ..engine.live import RunProgress
         from ..engine.run import Engine
         from ..engine.runs import shown_status
@@ -374,21 +390,65 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         records = self.mirror.streams(run.id)
         progress = RunProgress(run, records, self.clock.now(), totals)
         progress.recall_quotas(self.mirror.run_sources(run.id))  # as last reported
-        if shown_status(self.mirror, run) == RunStatus.INTERRUPTED:  # elapsed: to its last page
+        shown = shown_status(self.mirror, run)
+        if shown == RunStatus.INTERRUPTED:  # elapsed: to its last page
             progress.mark_interrupted(self.mirror.last_page_at(run.id))
+        elif shown == RunStatus.RUNNING and run.started_at:  # another process's: since its start
+            with contextlib.suppress(ValueError):
+                progress.started_at = datetime.fromisoformat(run.started_at).timestamp()
         if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
             keys = {record.id: record.key for record in records}
             failures = self.mirror.item_failures(run.id)
             progress.recall((keys.get(s, str(s)), item, why) for s, item, why in failures)
-        self.session = RunSession(
+        session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )
-        self.session.engine.subscribe(self.session.buffer)
-        self.workspace = run.workspace
-        self.switch_mode("dashboard")
+        session.engine.subscribe(session.buffer)
+        return session
+
+    #: The run another process drives that the dashboard follows, and what the mirror last
+    #: said of it (its status and each stream's pages and status).
+    _followed: tuple[str, tuple[object, ...] | None] | None = None
+    _follow_timer: Timer | None = None
+
+    def _follow(self, run_id: str) -> None:
+        """Follow a run another process (another window, a command) drives: once a second the
+        mirror is read again, and the dashboard shown afresh when it moved, until the run ends.
+        Opened from Runs, such a run stood still while its clock ran on, and still said
+        "running" long after it completed (a fresh tester's finding)."""
+        self._followed = (run_id, self._follow_signature(run_id))
+        if self._follow_timer is None:
+            self._follow_timer = self.set_interval(1.0, self._follow_step, name="follow-run")
+
+    def _follow_signature(self, run_id: str) -> tuple[object, ...] | None:
+        """What moves as a run goes: its shown status ("interrupted" once its process is
+        gone) and each stream's status, pages and items fetched; None without the run."""
+        from ..engine.runs import shown_status
+
+        run = self.mirror.get_run(run_id)
+        if run is None:
+            return None
+        streams = tuple((s.status, s.pages, s.fetched) for s in self.mirror.streams(run_id))
+        return (shown_status(self.mirror, run), streams)
+
+    def _follow_step(self) -> None:
+        followed, session = self._followed, self.session
+        if followed is None or session is None or session.active:
+            return
+        run_id, seen = followed
+        if session.run.id != run_id:
+            self._followed = None  # another run is shown now
+            return
+        now = self._follow_signature(run_id)
+        if now is None or now == seen:
+            return
+        run, status = self.mirror.get_run(run_id), now[0]
+        if run is None:
+            return
+        self._followed = (run_id, now) if status == RunStatus.RUNNING else None
+        self.session = self._session_of(run)
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
-        return self.session
 
     def _mirror_gone(self, title: str) -> bool:
         """Whether the mirror's file was deleted or moved while the app had it open (said in

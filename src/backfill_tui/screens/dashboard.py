@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
-from ..terms import StreamStatus, plural, what_failed
+from ..terms import RunStatus, StreamStatus, plural, what_failed
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
@@ -356,6 +356,13 @@ class DashboardScreen(ModeScreen):
     def action_cancel_run(self) -> None:
         session = self.backfill.session
         if session is not None and not self.backfill.running:
+            if session.progress.status == RunStatus.RUNNING:  # another process drives it
+                self.notify(
+                    f"run {session.run.id} is run by another process ({session.run.pid}: "
+                    "another window or a command); cancel it there",
+                    severity="information",
+                )
+                return
             self.notify(
                 f"run {session.run.id} is {session.progress.status}: there is nothing to cancel",
                 severity="information",
