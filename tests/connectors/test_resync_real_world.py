@@ -150,8 +150,9 @@ def test_a_release_created_long_ago_and_published_now_on_page_2_is_stored(
     first = _run(capsys, db, "release")
     assert first.summary["sources"][0]["streams"][0]["new"] == 100
 
-    # Published now; page 1 (the 100 newest by creation) is as it was and would answer 304.
-    world["old"] = _release("v0.9.1", 4000, created, now)
+    # Published now, after the first run began; page 1 (the 100 newest by creation) is as it
+    # was and would answer 304.
+    world["old"] = _release("v0.9.1", 4000, created, datetime.now(UTC))
     second = _run(capsys, db, "release")
     (stream,) = second.summary["sources"][0]["streams"]
     assert stream["new"] == 1 and stream["pages"] == 2, stream

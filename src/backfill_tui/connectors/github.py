@@ -146,7 +146,7 @@ class GitHubConnector(Connector):
 
     async def first_page_vouches(self, entity: str, since: datetime) -> bool:
         """Commits: only when the repository's ``pushed_at`` (any branch, the lookup's) is
-        not after ``since``: a push since may have merged old-dated commits anywhere in the
+        before ``since``: a push since may have merged old-dated commits anywhere in the
         list. Issues and pulls: yes (newest first on ``updated_at``). Releases: yes, as their
         first page's validator is kept only when that page was the whole list (listed by
         creation, windowed on publication: a release created long ago and published now sits
@@ -154,7 +154,7 @@ class GitHubConnector(Connector):
         if entity == "push":
             await self.ready()
             pushed = provider_time(self.repo.pushed_at)
-            return pushed is not None and pushed <= since
+            return pushed is not None and pushed < since  # the same second: unsure, so not
         return True
 
     def _deciders(self, cutoff: datetime) -> dict[str, Callable[[dict[str, Any]], Decision]]:
