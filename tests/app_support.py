@@ -234,3 +234,12 @@ async def open_export(pilot: Pilot[Any]) -> ExportScreen:
     screen = pilot.app.screen
     assert isinstance(screen, ExportScreen)
     return screen
+
+
+async def cancel_the_run(pilot: Pilot[Any]) -> None:
+    """``c`` on the dashboard, then ``y`` once its question is up (``c`` asks first)."""
+    from backfill_tui.screens.confirm import ConfirmScreen
+
+    await pilot.press("c")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await pilot.press("y")

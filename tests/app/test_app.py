@@ -8,7 +8,15 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, paced_environment, settle, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    cancel_the_run,
+    make_app,
+    paced_environment,
+    settle,
+    wait_until,
+)
 from textual.widgets import DataTable, Label
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
@@ -183,7 +191,7 @@ def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Pat
             )
             await pilot.press("n")
             assert not isinstance(app.screen, ConfirmScreen) and app.running
-            await pilot.press("c", "y")
+            await cancel_the_run(pilot)
             await wait_until(pilot, lambda: seen.of(RunEnded))
             assert seen.of(RunEnded)[0].status == "cancelled"
             run = app.mirror.get_run(run_id)

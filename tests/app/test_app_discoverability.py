@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import SIZE, Recorder, make_app, open_observations, populate, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    make_app,
+    open_observations,
+    populate,
+    wait_until,
+)
 from textual.command import CommandList, CommandPalette
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -184,7 +191,7 @@ def test_c_and_r_on_a_finished_run_say_why_they_do_nothing(tmp_path: Path) -> No
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             app.open_run(run_id)
             await pilot.pause()
-            await pilot.press("c", "y")  # cancel, asked first
+            await pilot.press("c")  # a finished run: said at once, nothing asked
             await pilot.press("r")
             await pilot.pause()
             notes = [m.notification.message for m in seen.of(Notify)]

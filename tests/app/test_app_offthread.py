@@ -12,6 +12,7 @@ import pytest
 from app_support import (
     SIZE,
     Recorder,
+    cancel_the_run,
     make_app,
     paced_environment,
     populate,
@@ -87,7 +88,7 @@ def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(
                 pilot, lambda: app.mirror.count_run_observations(run_id) > 0, timeout=60
             )
             assert isinstance(app.screen, DashboardScreen)
-            await pilot.press("c", "y")  # cancel, asked first
+            await cancel_the_run(pilot)  # c, asked first, then y
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
             await settle(pilot)
             assert seen.of(RunEnded) == [RunEnded(run_id, "cancelled")]

@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from app_support import SIZE, Recorder, make_app, paced_environment, wait_until
+from app_support import SIZE, Recorder, cancel_the_run, make_app, paced_environment, wait_until
 from support import run_cli
 
 from backfill_tui.engine.recording import Replay
@@ -72,7 +72,7 @@ def test_a_cancelled_recorded_run_replays_to_where_each_stream_stopped(
                 # pages (fresh-clone CI under load met it; timing alone made it rare).
                 await wait_until(pilot, lambda: _pages_answered(simulator) >= 4)
                 await pilot.pause(0.2)  # the recording takes the answer on the run's thread
-                await pilot.press("c", "y")  # cancel, asked first
+                await cancel_the_run(pilot)  # c, asked first, then y
                 await pilot.pause(1.0)  # the cancel reaches the run's thread, which is idle
             finally:
                 lock.execute("ROLLBACK")

@@ -11,6 +11,7 @@ from pathlib import Path
 from app_support import (
     SIZE,
     Recorder,
+    cancel_the_run,
     make_app,
     paced_environment,
     populate,
@@ -238,7 +239,7 @@ def test_retrying_a_cancelled_recorded_run_says_the_rest_is_not_recorded(tmp_pat
             screen.query_one("#record-to", Input).value = str(rec)
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: app.session and app.session.progress.totals().new)
-            await pilot.press("c", "y")  # cancel, asked first
+            await cancel_the_run(pilot)  # c, asked first, then y
             await wait_until(pilot, lambda: seen.of(RunEnded))
             assert seen.of(RunEnded)[0].status == "cancelled"
             await pilot.press("r")

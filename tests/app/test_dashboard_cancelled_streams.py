@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import Recorder, make_app, paced_environment, wait_until
+from app_support import Recorder, cancel_the_run, make_app, paced_environment, wait_until
 from textual.widgets import Label
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
@@ -30,7 +30,7 @@ def test_the_totals_name_the_cancelled_streams(tmp_path: Path, size: tuple[int, 
             run_id = app.plan_and_start(request)
             assert run_id is not None
             await wait_until(pilot, lambda: app.session.progress.totals().new > 0)  # type: ignore[union-attr]
-            await pilot.press("c", "y")  # cancel, asked first
+            await cancel_the_run(pilot)  # c, asked first, then y
             await wait_until(pilot, lambda: seen.of(RunEnded))
             await pilot.pause()
             cancelled = [s for s in app.mirror.streams(run_id) if s.status == "cancelled"]

@@ -7,7 +7,7 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, populate, wait_until
+from app_support import SIZE, Recorder, cancel_the_run, make_app, populate, wait_until
 from textual.widgets import Label
 
 from backfill_tui.engine.estimate import estimate
@@ -34,7 +34,7 @@ def _cancelled_run_with_an_estimate(tmp_path: Path) -> tuple[str, dict[str, int]
             run_id = app.plan_and_start(request)
             assert run_id is not None
             await wait_until(pilot, lambda: app.session.progress.totals().new > 0)  # type: ignore[union-attr]
-            await pilot.press("c", "y")  # cancel, asked first
+            await cancel_the_run(pilot)  # c, asked first, then y
             await wait_until(pilot, lambda: seen.of(RunEnded))
             assert seen.of(RunEnded)[0].status == "cancelled"
             return run_id
