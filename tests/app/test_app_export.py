@@ -225,6 +225,9 @@ def test_export_screen_with_a_dry_run(tmp_path: Path, snap_compare: SnapCompare,
         await wait_until(
             pilot, lambda: "would send" in str(screen.query_one("#plan-summary", Label).content)
         )
+        # The sample fills after the summary: a snapshot taken between the two (under load)
+        # showed an empty table.
+        await wait_until(pilot, lambda: screen.query_one("#plan-sample", DataTable).row_count == 5)
         await pilot.click("#plan-summary")  # focus off the inputs: no cursor in the picture
         screen.query_one("#export-kind").focus()  # (the click on Inngest focused its key)
         await pilot.pause()
