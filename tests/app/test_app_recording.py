@@ -101,6 +101,13 @@ def test_a_bad_record_path_refuses_to_start(tmp_path: Path) -> None:
             note = seen.of(Notify)[1].notification
             assert note.title == "Cannot start" and "there is no user" in note.message, note
             assert not seen.of(RunLaunched) and app.is_running
+            if Path("/proc/self").is_dir():  # a folder that takes no file: "Cannot start", no run
+                screen.query_one("#record-to", Input).value = "/proc/x.rec.gz"
+                await pilot.press("ctrl+s")
+                await wait_until(pilot, lambda: len(seen.of(Notify)) >= 3)
+                note = seen.of(Notify)[2].notification
+                assert note.title == "Cannot start" and "/proc/x.rec.gz" in note.message, note
+                assert not seen.of(RunLaunched) and not app.mirror.list_runs()
 
     asyncio.run(scenario())
 

@@ -923,6 +923,12 @@ CASES: list[Case] = [
         ("~nosuchuser-bfl/x.rec.gz: there is no user", "write the path in full"),
     ),
     Case(
+        "record-where-no-file-can-be-made",  # it failed once the run was in the mirror (a tester)
+        (*RUN[:-2], "--record", "/proc/x.rec.gz", *DB),
+        ("/proc/x.rec.gz", "choose another path"),
+        unsaid=(".part",),
+    ),
+    Case(
         "runs-a-hand-edited-status",  # the README invites sqlite3; it was exit 70 (a tester)
         ("runs", *DB),
         ("has status 'weird', which backfill-tui never writes", "one of running, completed"),

@@ -319,3 +319,24 @@ def test_a_recording_that_cannot_be_read_is_said_so_not_damaged(
             if path.exists():
                 path.chmod(0o755)
         shutil.rmtree(outer)
+
+
+def test_a_long_valid_name_is_recorded_and_a_refused_path_leaves_no_run(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 247-character name (valid: 255 bytes is the limit) was refused for the hidden file
+    written beside it, which is longer; and a path where no file can be made (/proc) failed
+    only once the run was in the mirror, which then listed a run never started (a fresh
+    tester's findings)."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    db = tmp_path / "m.db"
+    args = ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "7")
+    long = tmp_path / ("c" * 240 + ".rec.gz")
+    done = run_cli(capsys, *args, "--record", str(long), "--quiet", "--db", str(db))
+    assert done.code == 0, done.err
+    assert long.is_file() and not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    if Path("/proc/self").is_dir():
+        refused = run_cli(capsys, *args, "--record", "/proc/x.rec.gz", "--db", str(db))
+        assert refused.code == 2 and ".part" not in refused.err, refused.err
+        listed = run_cli(capsys, "runs", "--json", "--db", str(db))
+        assert len(json.loads(listed.out)) == 1  # the first run only: none was planned

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import os
 import stat
 import tempfile
@@ -29,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-from ..errors import UsageError, user_path
+from ..errors import UsageError, storage_error, user_path
 
 __all__ = [
     "SQLITE_SIDE_FILES",
@@ -213,14 +214,24 @@ class AtomicFile:
     """
 
     def __init__(self, path: Path, *, mode: int | None = None) -> None:
+        """Raises the :class:`~backfill_tui.errors.StorageError` of ``path`` (never of the
+        hidden file's name, which the user never typed: a tester saw
+        ``/proc/.x.rec.19375._rxh2b__.part``) when the folder or file cannot be made, or the
+        ``OSError`` itself when no user's line fits it."""
         self.path = path
-        make_folder(path)
-        _sweep_orphans(path)
-        # The writer's pid in the name: a later writer of the same file can tell an orphan
-        # (its writer was killed, say by kill -9 mid-recording) from a file still being written.
-        fd, temp = tempfile.mkstemp(
-            prefix=f".{path.name}.{os.getpid()}.", suffix=".part", dir=path.parent
-        )
+        try:
+            make_folder(path)
+            _sweep_orphans(path)
+            # The writer's pid in the name: a later writer of the same file can tell an orphan
+            # (its writer was killed, say by kill -9 mid-recording) from one still written.
+            fd, temp = tempfile.mkstemp(
+                prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".part", dir=path.parent
+            )
+        except OSError as exc:
+            refused = storage_error(exc, path)
+            if refused is None:
+                raise
+            raise refused from None
         self.temp = Path(temp)
         try:
             if mode is None:
@@ -260,6 +271,15 @@ class AtomicFile:
             self.temp.unlink()
 
 
+def _temp_prefix(path: Path) -> str:
+    """``.NAME.`` for the hidden file beside ``path``; a name too long to hold the pid and
+    suffix as well (a file system's 255 bytes) by a digest of it instead, so a valid long name
+    is not refused for its hidden file's (a fresh tester's finding)."""
+    if len(os.fsencode(path.name)) <= 200:
+        return f".{path.name}."
+    return f".{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:24]}."
+
+
 def make_folder(path: Path) -> None:
     """Make the folders ``path`` needs that do not exist yet, private (0700) as the mirror's
     own are (``store/mirror.py``); raises ``OSError``."""
@@ -279,7 +299,7 @@ def _sweep_orphans(path: Path) -> int:
     file behind for ever. Another live process's file is left alone."""
     from ..store.locks import pid_running  # the run locks' check (store/locks.py)
 
-    prefix = f".{path.name}."
+    prefix = _temp_prefix(path)
     try:
         candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
     except OSError:

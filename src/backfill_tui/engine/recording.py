@@ -69,8 +69,14 @@ class Recorder:
 
     def __init__(self, path: str | Path, *, protected: Iterable[tuple[Path, str]] = ()) -> None:
         """Check ``path`` (``outputs.check_output``; ``protected``: the files in use, such as
-        ``outputs.in_use(mirror path)``); raises :class:`UsageError` (one line) if refused."""
+        ``outputs.in_use(mirror path)``) and that a file can be made beside it; raises
+        :class:`UsageError` or a :class:`~backfill_tui.errors.StorageError` (one line) if
+        refused."""
         self.path = check_output(path, option="--record", protected=protected)
+        # Its file is tried now, before a run is planned: a folder that refuses files (/proc),
+        # a full disk or a name too long failed only once the run was in the mirror, which then
+        # listed an interrupted run the user never started (a fresh tester's finding).
+        AtomicFile(self.path, mode=0o600).discard()
         self._writer: RecordingWriter | None = None
         self._out: AtomicFile | None = None  # the writer's file, renamed into place when sealed
         self._secrets: list[str] = []
