@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from inngest_stub import Answer, FakeInngest
 from support import run_cli
@@ -277,20 +278,29 @@ def test_a_cancel_keeps_the_batch_answered_within_its_grace(
     assert len(inngest.requests) == 1
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body", "said"),
+    [
+        ("text/html", b"<html><body>Welcome</body></html>", "answered 200 with text/html, not as"),
+        ("application/json", b'{"ids": [], "status": 200}', "answered 200 with 0 event ids"),
+        ("application/json", b'{"status": "weird", "ids": null}', "answered 200 with no event ids"),
+    ],
+)
 def test_an_answer_that_is_not_inngests_sends_nothing_on_record(
-    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
-) -> None:
-    """A web server answering 200 with a page (a wrong path, a proxy) had every batch counted
-    as sent, and the next export to the right URL skipped them all (a fresh tester's finding).
-    The export fails (exit 1) saying so, and records nothing."""
+    content_type: str, body: bytes, said: str,
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest,
+) -> None:  # fmt: skip
+    """A server answering 200 with a page (a wrong path, a proxy), or with JSON that names no
+    event id, had every batch counted as sent, and the next export to the right URL skipped
+    them all (fresh testers' findings). The export fails (exit 1) saying so, and records
+    nothing."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Page(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length", 0)))
-            body = b"<html><body>Welcome</body></html>"
             self.send_response(200)
-            self.send_header("content-type", "text/html")
+            self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -305,7 +315,7 @@ def test_an_answer_that_is_not_inngests_sends_nothing_on_record(
     finally:
         server.shutdown()
     assert wrong.code == 1, wrong.err
-    assert "answered 200 with text/html, not as Inngest's event API answers" in wrong.err
+    assert said in wrong.err, wrong.err
     right = export(capsys, mirror, inngest.url, "--apply", "--json")
     assert right.code == 0 and json.loads(right.out)["written"] == len(mirror_rows(mirror))
 
@@ -356,3 +366,14 @@ def test_another_event_key_on_the_same_host_is_another_destination(
         ("inngest", ledger_target(host, KEY)): total,
         ("inngest", ledger_target(host, "evtkey-production-77")): total,
     }
+
+
+def test_a_servers_error_text_reaches_the_terminal_without_its_escapes() -> None:
+    """A 503 page holding ESC sequences was printed raw on every retry line (a fresh tester's
+    finding): the server's text is one short line with control characters removed."""
+    from backfill_tui.export.event_api import _why
+
+    page = "<html><p>Service Unavailable \x1b[31mRED\x1b[0m</p>\n<p>later</p></html>"
+    said = _why(httpx.Response(503, text=page, headers={"content-type": "text/html"}))
+    assert "\x1b" not in said and "\n" not in said
+    assert "Service Unavailable" in said and len(said) <= 200

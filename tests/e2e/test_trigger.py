@@ -373,3 +373,14 @@ def test_an_apply_whose_every_row_is_refused_says_nothing_was_sent(
     assert done.err.rstrip().endswith(
         "2 rows refused, nothing was sent; the reasons are listed above"
     ), done.err
+
+
+def test_a_file_under_the_home_folder_is_read_by_its_tilde_path(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest, isolated: Path
+) -> None:
+    """`--file ~/rows.csv` said "no file at ~/rows.csv" while every other path the command
+    line takes reads ~ as the home folder (a fresh tester's finding)."""
+    write_csv(isolated / "rows.csv", [row(n) for n in range(3)])
+    planned = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", "~/rows.csv", "--json")
+    assert planned.code == 0, planned.err
+    assert json.loads(planned.out)["would_send"] == 3

@@ -41,6 +41,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..secrets_registry import RedactingFilter, is_loopback_host, redact, register
+from ..textsafe import clean
 from .target import ExportError, RetryNotice
 from .values import Refused
 
@@ -423,8 +424,8 @@ class EventApi:
             self._sleep(min(left, 0.1))
 
     def _check_accepted(self, response: httpx.Response, expected: int) -> None:
-        """A 2xx from Inngest's event API is a JSON object (``{"ids": [...], "status": 200}``,
-        Inngest's "Sending events" reference). Anything else (a web page, a proxy's login page,
+        """A 2xx from Inngest's event API is a JSON object with one event id per event sent
+        (``{"ids": [...], "status": 200}``, Inngest's "Sending events" reference). Anything else (a web page, a proxy's login page,
         another API answering at a wrong path) is not a delivery: raises :class:`ExportError`
         before the batch is recorded; it had counted every such batch as sent, and the next
         export to the right URL skipped them all (a fresh tester's finding)."""
@@ -441,9 +442,16 @@ class EventApi:
             )
         if payload.get("error"):
             raise ExportError(f"{self.where} did not take the events: {_why(response)}")
-        ids = payload.get("ids") if isinstance(payload, dict) else None
-        if isinstance(ids, list) and len(ids) != expected:
-            log.warning("%s acknowledged %d of %d events", self.where, len(ids), expected)
+        ids = payload.get("ids")
+        if not isinstance(ids, list) or len(ids) != expected:
+            # Which of them it took cannot be told: none is recorded, and the next export
+            # sends them all again (Inngest drops a repeated id). {"ids": []} or null had every
+            # batch recorded as sent (a fresh tester's finding).
+            taken = f"{len(ids)} event ids" if isinstance(ids, list) else "no event ids"
+            raise ExportError(
+                f"{self.where} answered {response.status_code} with {taken} for {expected} "
+                "events sent; none is recorded as sent"
+            )
 
 
 def _stated_limit(response: httpx.Response, refused: int) -> int | None:
@@ -469,4 +477,4 @@ def _why(response: httpx.Response) -> str:
         text = str(payload.get("error") or payload) if isinstance(payload, dict) else str(payload)
     except ValueError:
         text = response.text or response.reason_phrase
-    return redact(" ".join(text.split())[:200])
+    return redact(" ".join(clean(text).split())[:200])  # no terminal escapes from a server

@@ -57,6 +57,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..errors import user_path
 from ..store.exports import open_for_reading
 from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
@@ -170,6 +171,7 @@ def read_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusa
     the first character that is not blank (``{``: JSON lines). Raises
     :class:`TriggerFileError` for a file that is missing, a folder, unreadable, binary, not
     UTF-8, empty, or a CSV whose first line is not a header naming the required columns."""
+    path = user_path(path)  # ~ as every other path the user types (a tester)
     text = _read_text(path)
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
