@@ -108,6 +108,21 @@ def _release(tag: str, rid: int, created: datetime, published: datetime) -> dict
     }
 
 
+def _repository(router: respx.MockRouter) -> str:
+    """GitHub's answer for acme/rocket's lookup; returns the repository's API URL."""
+    api = "https://api.github.com/repos/acme/rocket"
+    router.get(api).respond(
+        200,
+        json={
+            "id": 1296269,
+            "full_name": "acme/rocket",
+            "html_url": "https://github.com/acme/rocket",
+            "default_branch": "main",
+        },
+    )
+    return api
+
+
 @respx.mock
 def test_a_release_published_long_after_its_creation_is_stored(
     respx_mock: respx.MockRouter,
@@ -118,16 +133,7 @@ def test_a_release_published_long_after_its_creation_is_stored(
     """The issue's exact page: GitHub lists by created_at, so v2.8.1 follows v2.9.0."""
     now = datetime.now(UTC)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_releaseOrderToken")
-    api = "https://api.github.com/repos/acme/rocket"
-    respx_mock.get(api).respond(
-        200,
-        json={
-            "id": 1296269,
-            "full_name": "acme/rocket",
-            "html_url": "https://github.com/acme/rocket",
-            "default_branch": "main",
-        },
-    )
+    api = _repository(respx_mock)
     page = [
         _release("v3.0.0", 3, now - timedelta(days=3), now - timedelta(days=3)),
         _release("v2.9.0", 2, now - timedelta(days=40), now - timedelta(days=40)),
@@ -169,15 +175,7 @@ def test_an_item_dated_without_an_offset_fails_alone_not_its_stream(
     documents; the item is counted as failed, the others stored, the stream completes."""
     now = datetime.now(UTC)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_naiveTimeToken")
-    api = "https://api.github.com/repos/acme/rocket"
-    respx_mock.get(api).respond(
-        200,
-        json={
-            "id": 1296269,
-            "full_name": "acme/rocket",
-            "html_url": "https://github.com/acme/rocket",
-        },
-    )
+    api = _repository(respx_mock)
 
     def issue(number: int, updated: str) -> dict[str, object]:
         return {

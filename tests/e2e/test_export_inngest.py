@@ -223,16 +223,11 @@ def test_a_cancelled_export_keeps_what_it_sent_and_the_next_one_sends_the_rest(
     )
 
 
-def test_a_cancel_leaves_a_silent_servers_batch_after_its_grace_and_the_next_export_sends_it(
+def _cancelled_with_a_batch_under_way(
     mirror: Path, inngest: FakeInngest
-) -> None:
-    """A server that takes a batch and says nothing held a cancelled (or quitting) export for
-    its whole 30 s timeout (a fresh tester's finding). Once cancelled, the batch under way has
-    STOP_GRACE_S to be answered; then the export ends, that batch not recorded as sent. The
-    next export sends it again, and Inngest keeps one event per id."""
-    from backfill_tui.export.event_api import STOP_GRACE_S
-
-    inngest.gate = threading.Event()  # the first batch gets no answer until the gate opens
+) -> tuple[Any, threading.Thread, list[Any]]:
+    """An export applied on a worker thread (as the app does), cancelled once its first
+    request has reached the stand-in: (its plan, the worker, where its result lands)."""
     cancel = threading.Event()
     plan = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
     ended: list[Any] = []
@@ -243,6 +238,20 @@ def test_a_cancel_leaves_a_silent_servers_batch_after_its_grace_and_the_next_exp
     while not inngest.requests:
         worker.join(0.01)
     cancel.set()
+    return plan, worker, ended
+
+
+def test_a_cancel_leaves_a_silent_servers_batch_after_its_grace_and_the_next_export_sends_it(
+    mirror: Path, inngest: FakeInngest
+) -> None:
+    """A server that takes a batch and says nothing held a cancelled (or quitting) export for
+    its whole 30 s timeout (a fresh tester's finding). Once cancelled, the batch under way has
+    STOP_GRACE_S to be answered; then the export ends, that batch not recorded as sent. The
+    next export sends it again, and Inngest keeps one event per id."""
+    from backfill_tui.export.event_api import STOP_GRACE_S
+
+    inngest.gate = threading.Event()  # the first batch gets no answer until the gate opens
+    plan, worker, ended = _cancelled_with_a_batch_under_way(mirror, inngest)
     worker.join(STOP_GRACE_S + 5)  # not the 30 s timeout
     assert not worker.is_alive() and ended, "the export still waits for the silent server"
     first = ended[0]
@@ -261,16 +270,7 @@ def test_a_cancel_keeps_the_batch_answered_within_its_grace(
 ) -> None:
     """A slow server that answers within the grace: the batch under way lands and is recorded."""
     inngest.gate = threading.Event()
-    cancel = threading.Event()
-    plan = plan_export(mirror, InngestTarget(KEY, base_url=inngest.url), "demo")
-    ended: list[Any] = []
-    worker = threading.Thread(
-        target=lambda: ended.append(apply_export(plan, cancel=cancel)), daemon=True
-    )
-    worker.start()
-    while not inngest.requests:
-        worker.join(0.01)
-    cancel.set()
+    _, worker, ended = _cancelled_with_a_batch_under_way(mirror, inngest)
     worker.join(0.3)
     inngest.gate.set()  # answered well within the grace
     worker.join(10)
