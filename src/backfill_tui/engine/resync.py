@@ -13,9 +13,10 @@ Two rules, both skipped by ``run --full`` (and by a replay, which must ask what 
   ``ETag``. A 304 means the list's newest page is as it was, so nothing is new or updated
   where the list is newest first on its window field (GitHub's issues and pulls): the stream
   completes, storing nothing, for no quota. Otherwise it fetches its narrowed window. Where a
-  first page cannot vouch for the rest (``Connector.first_page_vouches``: GitHub's releases,
-  listed by creation; its commits once anything was pushed since), the 304 is not asked. A source's lookup (GitHub's
-  repository) asks conditionally too, and reuses the stored body on a 304.
+  first page cannot vouch for the rest (``Connector.first_page_vouches``: GitHub's commits
+  once anything was pushed since; its releases keep a validator only for a one-page list),
+  the 304 is not asked. A source's lookup (GitHub's repository) asks conditionally too, and
+  reuses the stored body on a 304.
 
 Hand-written validators rather than hishel's caching transport: hishel stores whole responses
 (every page's body) in its own storage and turns a 304 back into the cached 200, so the stream

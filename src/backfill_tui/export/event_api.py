@@ -425,10 +425,11 @@ class EventApi:
 
     def _check_accepted(self, response: httpx.Response, expected: int) -> None:
         """A 2xx from Inngest's event API is a JSON object with one event id per event sent
-        (``{"ids": [...], "status": 200}``, Inngest's "Sending events" reference). Anything else (a web page, a proxy's login page,
-        another API answering at a wrong path) is not a delivery: raises :class:`ExportError`
-        before the batch is recorded; it had counted every such batch as sent, and the next
-        export to the right URL skipped them all (a fresh tester's finding)."""
+        (``{"ids": [...], "status": 200}``, Inngest's "Sending events" reference). Anything
+        else (a web page, a proxy's login page, another API answering at a wrong path, ids
+        missing or short) is not a delivery: raises :class:`ExportError` before the batch is
+        recorded; every such batch had been counted as sent, and the next export to the right
+        URL skipped them all (fresh testers' findings)."""
         try:
             payload = response.json()
         except ValueError:
