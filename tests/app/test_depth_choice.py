@@ -131,16 +131,16 @@ def test_tab_keys_and_clicks_choose_the_depth(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-async def _estimated(pilot: Pilot[Any]) -> tuple[ConnectScreen, Widget]:
-    """Workspace ws, github:acme/rocket added, ctrl+e, its estimate shown (30 days): the
-    connect screen and its estimate summary."""
+async def _estimated(pilot: Pilot[Any], says: str = "over 30 days") -> tuple[ConnectScreen, Widget]:
+    """Workspace ws, github:acme/rocket added, ctrl+e, its estimate shown (saying ``says``):
+    the connect screen and its estimate summary."""
     screen = await connect_screen(pilot)
     screen.query_one("#workspace", Input).value = "ws"
     screen.add_source("github:acme/rocket")
     await settle(pilot)
     await pilot.press("ctrl+e")
     summary = screen.query_one("#estimate-summary")
-    await wait_until(pilot, lambda: "over 30 days" in str(summary.render()))
+    await wait_until(pilot, lambda: says in str(summary.render()))
     return screen, summary
 
 
@@ -183,13 +183,7 @@ def test_a_run_to_record_is_estimated_in_full_not_as_a_re_sync(tmp_path: Path) -
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            screen = await connect_screen(pilot)
-            screen.query_one("#workspace", Input).value = "ws"
-            screen.add_source("github:acme/rocket")
-            await settle(pilot)
-            await pilot.press("ctrl+e")
-            summary = screen.query_one("#estimate-summary")
-            await wait_until(pilot, lambda: "a re-sync" in str(summary.render()))
+            screen, summary = await _estimated(pilot, says="a re-sync")
             screen.query_one("#record-to", Input).value = str(tmp_path / "run.rec.gz")
             await wait_until(pilot, lambda: "or the recording" in str(summary.render()))
             await pilot.press("ctrl+e")
