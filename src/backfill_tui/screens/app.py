@@ -376,7 +376,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
         if self.session.progress.status == RunStatus.RUNNING:
-            self._follow(run.id)  # live, and not ours: another process drives it
+            self._follow(run)  # live, and not ours: another process drives it
         return self.session
 
     def _session_of(
@@ -408,27 +408,24 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
     #: The run another process drives that the dashboard follows, and what the mirror last
     #: said of it (its status and each stream's pages and status).
-    _followed: tuple[str, tuple[object, ...] | None] | None = None
+    _followed: tuple[str, tuple[object, ...]] | None = None
     _follow_timer: Timer | None = None
 
-    def _follow(self, run_id: str) -> None:
+    def _follow(self, run: RunRecord) -> None:
         """Follow a run another process (another window, a command) drives: once a second the
         mirror is read again, and the dashboard shown afresh when it moved, until the run ends.
         Opened from Runs, such a run stood still while its clock ran on, and still said
         "running" long after it completed (a fresh tester's finding)."""
-        self._followed = (run_id, self._follow_signature(run_id))
+        self._followed = (run.id, self._follow_signature(run))
         if self._follow_timer is None:
             self._follow_timer = self.set_interval(1.0, self._follow_step, name="follow-run")
 
-    def _follow_signature(self, run_id: str) -> tuple[object, ...] | None:
+    def _follow_signature(self, run: RunRecord) -> tuple[object, ...]:
         """What moves as a run goes: its shown status ("interrupted" once its process is
-        gone) and each stream's status, pages and items fetched; None without the run."""
+        gone) and each stream's status, pages and items fetched."""
         from ..engine.runs import shown_status
 
-        run = self.mirror.get_run(run_id)
-        if run is None:
-            return None
-        streams = tuple((s.status, s.pages, s.fetched) for s in self.mirror.streams(run_id))
+        streams = tuple((s.status, s.pages, s.fetched) for s in self.mirror.streams(run.id))
         return (shown_status(self.mirror, run), streams)
 
     def _follow_step(self) -> None:
@@ -439,13 +436,13 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if session.run.id != run_id:
             self._followed = None  # another run is shown now
             return
-        now = self._follow_signature(run_id)
-        if now is None or now == seen:
-            return
-        run, status = self.mirror.get_run(run_id), now[0]
+        run = self.mirror.get_run(run_id)
         if run is None:
             return
-        self._followed = (run_id, now) if status == RunStatus.RUNNING else None
+        now = self._follow_signature(run)
+        if now == seen:
+            return
+        self._followed = (run_id, now) if now[0] == RunStatus.RUNNING else None
         self.session = self._session_of(run)
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
