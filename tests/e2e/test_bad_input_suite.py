@@ -935,6 +935,13 @@ CASES: list[Case] = [
         setup=sql("UPDATE runs SET status = 'weird'"),
     ),
     Case(
+        "runs-a-run-whose-entities-are-not-json",  # blamed on its sound sources, at first
+        ("runs", *DB),
+        ("has entities 'oops', which backfill-tui never writes", "a JSON list"),
+        setup=sql("UPDATE runs SET entities = 'oops'"),
+        unsaid=("has sources",),
+    ),
+    Case(
         "resume-a-run-whose-sources-are-not-json",
         ("resume", "{run}", *DB),
         ("has sources 'not json', which backfill-tui never writes", "a JSON list"),

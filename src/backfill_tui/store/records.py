@@ -59,16 +59,14 @@ class RunRecord:
             raise _unwritten(
                 f"run {data['id']}", "status", status, f"one of {', '.join(RUN_STATUSES)}"
             )
-        try:
-            listed = json.loads(sources)
-            entities = json.loads(data["entities"]) if data["entities"] else None
-        except (ValueError, TypeError):
-            listed = entities = None
+        listed = _json_or_none(sources)
         if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
             raise _unwritten(
                 f"run {data['id']}", "sources", sources, 'a JSON list of "provider:target"'
             )
-        if entities is not None and not isinstance(entities, list):
+        entities = _json_or_none(data["entities"]) if data["entities"] else None
+        if data["entities"] and not isinstance(entities, list):
+            # (text that is no JSON was counted against the sources, which were sound)
             raise _unwritten(f"run {data['id']}", "entities", data["entities"], "a JSON list")
         return cls(
             id=data["id"],
@@ -172,6 +170,14 @@ class StreamRecord:
         kwargs["status"] = StreamStatus(kwargs["status"])
         counts = {f.name: data[f.name] for f in fields(StreamCounters) if f.name in data}
         return cls(**kwargs, counters=StreamCounters(**counts))
+
+
+def _json_or_none(text: Any) -> Any:
+    """``text`` read as JSON, or None where it is not JSON text."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return None
 
 
 def _unwritten(what: str, column: str, value: Any, written: str) -> MirrorError:
