@@ -31,13 +31,17 @@ def registered() -> frozenset[str]:
         return frozenset(_values)
 
 
+def _longest_first() -> list[str]:
+    """The registered values, longest first (a token holding a shorter one is masked whole)."""
+    with _lock:
+        return sorted(_values, key=len, reverse=True)
+
+
 def redact(text: str) -> str:
     """Replace every registered credential value in ``text`` with ``***``."""
     if not _values:
         return text
-    with _lock:
-        values = sorted(_values, key=len, reverse=True)
-    for value in values:
+    for value in _longest_first():
         if value in text:
             text = text.replace(value, "***")
     return text
@@ -50,9 +54,7 @@ def redact_bytes(data: bytes) -> bytes:
     answer, so the mirror, the screens and a recording (which masks it too) agree."""
     if not _values:
         return data
-    with _lock:
-        values = sorted(_values, key=len, reverse=True)
-    for value in values:
+    for value in _longest_first():
         raw = value.encode("utf-8", "surrogatepass")
         if raw in data:
             data = data.replace(raw, b"***")
