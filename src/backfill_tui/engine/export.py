@@ -27,10 +27,12 @@ from ..export import (
     plan_export,
 )
 from ..export.outcome import Tally
+from ..export.postgres import TABLE as PRODUCTION_TABLE
 from ..export.values import Refused
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "PRODUCTION_TABLE",
     "ExportFailed",
     "ExportPlan",
     "ExportProgress",

@@ -515,7 +515,9 @@ class ExportScreen(ModeScreen):
             "recorded in the mirror as it lands; cancelling keeps what was already sent."
         )
         if plan.details.get("create_schema"):  # the question said nothing of it (a tester)
-            question += " The table lightfast_workspace_neural_observations is created first."
+            from ..engine.export import PRODUCTION_TABLE  # loaded with the plan already
+
+            question += f" The table {PRODUCTION_TABLE} is created first."
 
         def answer(yes: bool | None) -> None:
             if yes:
@@ -585,7 +587,10 @@ class ExportScreen(ModeScreen):
         bar = self.query_one("#export-progress", ProgressBar)
         if bar.total is not None:
             bar.update(progress=bar.total - step.remaining)
-        self._progress_text = f"Batch {step.batch}/{step.batches}: {step.written} written, {step.remaining} to go"  # the next batch's retries are said below it (on_send_retrying)
+        # The next batch's retries are said below this line (on_send_retrying).
+        self._progress_text = (
+            f"Batch {step.batch}/{step.batches}: {step.written} written, {step.remaining} to go"
+        )
         self.query_one("#export-result", Label).update(Content(self._progress_text))
 
     def on_send_retrying(self, message: SendRetrying) -> None:

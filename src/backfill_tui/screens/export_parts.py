@@ -142,7 +142,9 @@ def plan_text(plan: ExportPlan) -> str:
         f"Dry run: workspace {plan.workspace} ({scope}) to {where(plan.target_kind, plan.target_id)}"
     ]
     if plan.details.get("create_schema"):
-        lines.append("  would create table lightfast_workspace_neural_observations first")
+        from ..engine.export import PRODUCTION_TABLE  # loaded with the plan already
+
+        lines.append(f"  would create table {PRODUCTION_TABLE} first")
     lines += [
         f"  {'in the mirror':<14}{plan.total:>7}",
         f"  {'would ' + verb(plan.target_kind):<14}{plan.would_write:>7}{in_batches}",
