@@ -51,9 +51,9 @@ ORDERS: dict[str, StreamOrder] = {
 
 
 def _millis(value: Any) -> int | None:
-    """A Vercel timestamp (epoch ms) as an int, or None when it is not one. Digits in a
-    string are read too: the schema says a number, but a string of them is what JSON
-    clients in between (and older answers) may give."""
+    """A Vercel timestamp (epoch ms) as an int, or None when it is not one. The schema says
+    a number; a string of digits is read as one too, rather than taken for the list's end (a
+    fresh tester's finding)."""
     if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
