@@ -14,6 +14,7 @@ import pytest
 from app_support import SIZE, Recorder, make_app, open_export, populate, wait_until
 from conftest_pg import PASSWORD, PgServer
 from inngest_stub import Answer, FakeInngest
+from screen_text import region_text
 from textual.message import Message
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -225,9 +226,11 @@ def test_export_screen_with_a_dry_run(tmp_path: Path, snap_compare: SnapCompare,
         await wait_until(
             pilot, lambda: "would send" in str(screen.query_one("#plan-summary", Label).content)
         )
-        # The sample fills after the summary: a snapshot taken between the two (under load)
-        # showed an empty table.
-        await wait_until(pilot, lambda: screen.query_one("#plan-sample", DataTable).row_count == 5)
+        # The sample's rows are drawn after they are added (the table sizes them when idle): a
+        # snapshot taken between the two, under load, showed an empty table. Wait for the rows
+        # on the screen, not in the table.
+        sample = screen.query_one("#plan-sample", DataTable)
+        await wait_until(pilot, lambda: region_text(app, sample).count("20") >= 5)
         await pilot.click("#plan-summary")  # focus off the inputs: no cursor in the picture
         screen.query_one("#export-kind").focus()  # (the click on Inngest focused its key)
         await pilot.pause()
