@@ -8,7 +8,7 @@ writes them. ``SourceSpec`` and ``Depth`` are the user's words for a backfill (i
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -118,10 +118,12 @@ class SourceEvent(BaseModel):
     @field_validator("occurredAt")
     @classmethod
     def _occurred(cls, value: str) -> str:
+        # Every transformer's occurredAt passes here (REST and webhook shapes alike): the
+        # instant is kept, written in the mirror's one form (:func:`mirror_time`).
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is None:
             raise ValueError("occurredAt needs a UTC offset")
-        return parsed.isoformat()
+        return mirror_time(parsed)
 
     @field_validator("metadata")
     @classmethod
@@ -148,17 +150,31 @@ def event_from_fields(fields: dict[str, Any]) -> SourceEvent:
 _validate_event = SourceEvent.__pydantic_validator__.validate_python
 
 
+def mirror_time(moment: datetime) -> str:
+    """An aware instant in the mirror's one form: ISO 8601 in UTC, the offset written
+    ``+00:00`` (``2026-05-02T08:00:00+00:00``; microseconds only when there are some).
+
+    interfaces.md §3 promises ``occurred_at`` as "ISO 8601 text with offset"; written in one
+    zone, the text sorts and compares as the instants do, so ``ORDER BY occurred_at``, a
+    window's ``occurred_at >= since`` and the day ``occurred_at[:10]`` are right in SQLite and
+    every tool. GitHub gives some commit dates with the committer's own offset
+    (``2026-05-02T10:00:00+02:00``), Linear can too: kept as given, such a row sorted two hours
+    late among the UTC ones (a fresh tester's finding). Raises ``ValueError`` for a naive time.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("a time without a UTC offset")
+    return moment.astimezone(UTC).isoformat()
+
+
 def iso_utc(value: str | int | float | None) -> str | None:
-    """Normalise a provider timestamp (ISO text or epoch milliseconds) to ISO 8601 with offset."""
+    """Normalise a provider timestamp (ISO text or epoch milliseconds; naive text is read as
+    UTC) to the mirror's form (:func:`mirror_time`); None when absent. Raises ``ValueError``
+    for text that is not ISO 8601."""
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
-        from datetime import UTC
-
-        return datetime.fromtimestamp(value / 1000, tz=UTC).isoformat()
+        return mirror_time(datetime.fromtimestamp(value / 1000, tz=UTC))
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
-        from datetime import UTC
-
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.isoformat()
+    return mirror_time(parsed)

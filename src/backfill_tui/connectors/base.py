@@ -34,18 +34,24 @@ from ..textsafe import clean
 
 
 def provider_time(value: Any) -> datetime | None:
-    """A provider's timestamp (ISO 8601 text, with ``Z`` or an offset) as an aware datetime;
-    one without an offset is read as UTC, the zone all four APIs document (provider-apis.md);
-    None when absent or not a timestamp (the item's transform then fails it alone). A naive
-    time compared with the run's aware cutoff raised TypeError and failed the whole stream
-    (a fresh tester's finding)."""
+    """A provider's timestamp (ISO 8601 text, with ``Z`` or any offset) as an aware datetime
+    in UTC; one without an offset is read as UTC, the zone all four APIs document
+    (provider-apis.md); None when absent or not a timestamp (the item's transform then fails
+    it alone). A naive time compared with the run's aware cutoff raised TypeError and failed
+    the whole stream (a fresh tester's finding).
+
+    The one rule a connector reads a provider's time by. An offset other than UTC
+    (``2026-05-02T10:00:00+02:00``: GitHub gives some commit dates in the committer's zone,
+    Linear can too) keeps its instant and is turned to UTC, the zone of the mirror's text
+    (``models.mirror_time``, which the stored ``occurredAt`` goes through the same way):
+    ``provider_time(v).isoformat()`` is the mirror's form. SourceIds never carry a time."""
     if not isinstance(value, str) or not value:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
