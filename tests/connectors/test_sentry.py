@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -328,3 +330,68 @@ def test_self_hosted_base_url_keeps_its_path_and_trailing_slashes(
     connector = make_connector(httpx.AsyncHTTPTransport(), VirtualClock(), CUTOFF, base=base)
     assert asyncio.run(read(connector, "error"))[0] == []
     assert project.called and events.called
+
+
+# -- an issue whose lastSeen is null (merged, or still processing) -------------------------------
+
+
+@respx.mock
+def test_an_issue_with_a_null_last_seen_is_stored_at_its_first_seen(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Sentry lists ``lastSeen: null`` on real issues merged into another or still being
+    processed (provider-apis.md §4.4). Production's occurredAt is ``lastSeen`` (from the
+    webhook, which has it); it was a counted failed item. Its ``firstSeen`` stands in."""
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "sntrys_nullLastSeenToken")
+    now = datetime.now(UTC).replace(microsecond=0)
+    first_seen = (now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    seen = _issue(1, (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    merged = {**_issue(2, ""), "lastSeen": None, "firstSeen": first_seen}
+    respx_mock.get(f"https://sentry.io{PROJECT}").respond(200, json={"id": "7", "slug": "rocket"})
+    respx_mock.get(f"https://sentry.io{ISSUES}").respond(200, json=[seen, merged])
+    respx_mock.get(f"https://sentry.io{EVENTS}").respond(200, json=[])
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", SOURCE, "--workspace", "demo", "--days", "30", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    streams = {s["entity"]: s for s in result.summary["sources"][0]["streams"]}
+    assert (streams["issue"]["new"], streams["issue"]["failed"]) == (2, 0), streams["issue"]
+    with sqlite3.connect(db) as conn:
+        (occurred, metadata) = conn.execute(
+            "SELECT occurred_at, metadata FROM observations WHERE source_id = ?",
+            ("sentry-issue:rocket:ROCKET-2:created",),
+        ).fetchone()
+    assert occurred == (now - timedelta(days=3)).isoformat()
+    assert json.loads(metadata)["lastSeen"] is None  # as Sentry said it
+
+
+def test_the_simulators_null_last_seen_issues_are_all_stored(tmp_path: Path, anchor: str) -> None:
+    sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor},null_last_seen=4")
+    run_id = sim_engine.run(SOURCE, entities={"issue"}, days=30, max_items=100_000)
+    mirror, sim = sim_engine.mirror, sim_engine.simulator
+    (stream,) = mirror.streams(run_id)
+    assert (stream.status, stream.failed) == ("completed", 0)
+    run = mirror.get_run(run_id)
+    assert run is not None
+    cutoff = datetime.fromisoformat(run.since)
+    assert set(mirror.source_ids("demo")) == sim.ground_truth(
+        "sentry", "acme/rocket", cutoff, {"issue"}
+    )
+    world = sim.providers["sentry"].world  # type: ignore[attr-defined]
+    nulls = [
+        world.issue_json(p)
+        for p in range(world.issues.count_since(cutoff.timestamp()))
+        if world.last_seen_null(world.issue_core(p).number)
+    ]
+    assert nulls and all(issue["lastSeen"] is None for issue in nulls)
+    with sqlite3.connect(tmp_path / "m.db") as conn:
+        for issue in nulls:
+            (occurred,) = conn.execute(
+                "SELECT occurred_at FROM observations WHERE source_id LIKE ?",
+                (f"sentry-issue:rocket:{issue['shortId']}:%",),
+            ).fetchone()
+            assert occurred == datetime.fromisoformat(issue["firstSeen"]).isoformat()

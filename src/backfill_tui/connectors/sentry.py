@@ -138,7 +138,10 @@ class SentryConnector(Connector):
         def decide(item: dict[str, Any]) -> Decision:
             moment = provider_time(item.get(field))
             if moment is None:
-                return "take"  # let the transformer count it as a failure
+                # No time to check: the server's window listed it. An issue with a null
+                # lastSeen (merged, or still processing) is stored at its firstSeen
+                # (sentry_transform.issue_from_rest); an item with no time at all fails alone.
+                return "take"
             return "skip" if moment < self.cutoff else "take"
 
         return decide

@@ -10,6 +10,11 @@ Where REST and webhook differ, the REST adapter fills in the webhook's fields:
 
 - an issue's action comes from ``status`` (unresolved → created, resolved, ignored; any other
   status → created, as production's backfill did);
+- an issue's ``lastSeen`` (production's occurredAt, lightfast-data-model.md §3.4) is null on
+  real issues that were merged into another or are still being processed (provider-apis.md
+  §4.4: ``firstSeen`` and ``lastSeen`` are both nullable); a webhook would carry it. Its
+  ``firstSeen``, the issue's own earliest sighting, stands in, so the observation is stored
+  rather than failed (metadata keeps ``lastSeen: null`` as Sentry said it);
 - a REST issue has no ``actor`` (the webhook's is who changed the issue). Production's issue
   transformer requires one; a backfill has nobody to name, so its actor is left ``None``;
 - ``statusDetails.inCommit`` is a serialised commit (``id``, ``repository{name}``) in REST and
@@ -187,8 +192,15 @@ def issue_event(
     actor: Any,
     delivery: str,
     installation_id: Any = None,
+    *,
+    seen: Any = MISSING,
 ) -> SourceEvent:
-    """Production's ``transformSentryIssue`` on a webhook-shaped issue."""
+    """Production's ``transformSentryIssue`` on a webhook-shaped issue.
+
+    occurredAt is the issue's ``lastSeen`` (ISO text or epoch seconds), as production's; ``seen``
+    gives another instant instead (the REST adapter's stand-in for a null ``lastSeen``).
+    Raises ``KeyError``/``ValueError`` or pydantic's ``ValidationError`` on a malformed issue.
+    """
     metadata = issue["metadata"]
     project = issue["project"]
     slug, short_id = _js(project["slug"]), _js(issue["shortId"])
@@ -236,7 +248,7 @@ def issue_event(
             title=f"[{label}] {_js(error_type)}: {error_value[:80]}",
             body="\n".join(_js(p) for p in parts if _truthy(p)),
             actor=_issue_actor(actor),
-            occurredAt=_occurred(_get(issue, "lastSeen")),
+            occurredAt=_occurred(_get(issue, "lastSeen") if seen is MISSING else seen),
             references=refs,
             metadata={
                 "deliveryId": delivery,
@@ -276,13 +288,20 @@ def _issue_actor(actor: Any) -> dict[str, Any] | None:
 
 
 def issue_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
-    """An issue from ``GET /api/0/organizations/{org}/issues/``."""
+    """An issue from ``GET /api/0/organizations/{org}/issues/``.
+
+    occurredAt is ``lastSeen``, as production's transformer takes it from the webhook, which
+    always carries it. A REST issue Sentry merged into another, or is still processing, lists
+    ``lastSeen: null`` (provider-apis.md §4.4): its ``firstSeen`` stands in (the one other
+    sighting the list gives; never later than the real last one), so it is stored, not
+    counted failed. With both null the item fails alone (it has no time at all)."""
     issue = dict(item)
     if not isinstance(issue.get("project"), Mapping):
         issue["project"] = {"id": str(project.id), "slug": project.slug, "name": project.name}
     action = STATUS_ACTIONS.get(str(item.get("status")), "created")
+    seen = item.get("lastSeen") or item.get("firstSeen")
     # No actor: a REST issue does not say who last changed it (see the module docstring).
-    return issue_event(issue, action, None, delivery_id(project, "issue", item["id"]))
+    return issue_event(issue, action, None, delivery_id(project, "issue", item["id"]), seen=seen)
 
 
 def issue_from_webhook(payload: Mapping[str, Any], delivery: str) -> SourceEvent:

@@ -36,6 +36,7 @@ _ACCEPTED: dict[str, str] = {
     "retry_after_form": "'seconds' or 'date'",
     "complexity_quota": "a whole number from 1 to 1,000,000,000",
     "tokens": "a whole number from 1 to 9 (not with 'token')",
+    "null_last_seen": "a whole number >= 0 (0 = never)",
 }
 
 
@@ -58,7 +59,7 @@ SECRET_OPTIONS = frozenset({"token"})
 #: (engine/resync.py): a re-run with more latency fetched everything again (a tester's finding).
 #: Not ``clock``: a virtual clock starts at the real "now", so the default anchor (the day's
 #: start) and the history are the same on either.
-WORLD_OPTIONS = ("seed", "anchor", "scale", "repeat_cursor")
+WORLD_OPTIONS = ("seed", "anchor", "scale", "repeat_cursor", "null_last_seen")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
 _TOKEN_MARKERS = ("ghp_", "_pat_", "lin_", "sntr", "gho_", "ghs_")
@@ -107,7 +108,10 @@ class SimulatorConfig:
     lists answer page N and later with an empty page whose next link repeats its cursor;
     ``trickle=N`` sends every Nth answer's body one byte every two seconds (real time: the wire
     is real even on a virtual clock); ``retry_after_form=date`` makes Vercel's 429 carry an
-    HTTP-date ``Retry-After``; ``complexity_quota`` is Linear's hourly complexity budget.
+    HTTP-date ``Retry-After``; ``complexity_quota`` is Linear's hourly complexity budget;
+    ``null_last_seen=N`` makes every Nth Sentry issue (by its number) answer ``lastSeen: null``,
+    as Sentry does for an issue merged into another or still being processed (provider-apis.md
+    §4.4); it keeps its place in the list and the window, which go by its last sighting.
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -132,6 +136,7 @@ class SimulatorConfig:
     retry_after_form: Literal["seconds", "date"] = "seconds"
     complexity_quota: int = 3_000_000
     tokens: int = 1
+    null_last_seen: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -187,6 +192,12 @@ class SimulatorConfig:
             raise _bad("repeat_cursor", self.repeat_cursor)
         if isinstance(self.trickle, bool) or not isinstance(self.trickle, int) or self.trickle < 0:
             raise _bad("trickle", self.trickle)
+        if (
+            isinstance(self.null_last_seen, bool)
+            or not isinstance(self.null_last_seen, int)
+            or self.null_last_seen < 0
+        ):
+            raise _bad("null_last_seen", self.null_last_seen)
         if self.retry_after_form not in ("seconds", "date"):
             raise _bad("retry_after_form", self.retry_after_form)
         if (
@@ -273,7 +284,7 @@ def _convert(key: str, value: str) -> Any:
     try:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
-            "complexity_quota", "tokens",
+            "complexity_quota", "tokens", "null_last_seen",
         ):  # fmt: skip
             return int(value)
         if key in ("faults", "latency", "scale"):

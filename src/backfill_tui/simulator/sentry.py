@@ -10,7 +10,8 @@ whose URLs are built, as Sentry's are, from the server's own URL prefix (``url_p
 default the organisation's domain ``https://acme.sentry.io``, as sentry.io does), not from the
 address the client called. ``repeat_cursor=N`` answers page N and later with an empty page whose
 ``next`` link says ``results="true"`` and repeats the request's cursor (a quirk real accounts
-show).
+show). ``null_last_seen=N`` lists every Nth issue with ``lastSeen: null`` (merged or still
+processing, as real issues are), in the place its last sighting gives it.
 Errors are DRF-shaped ``{"detail": ...}``; a rate-limit answer is a 429 with no ``Retry-After``
 but ``X-Sentry-Rate-Limit-Reset``. Paths need their trailing slash (else a 301, as Django).
 
@@ -117,7 +118,7 @@ class SentrySim(ProviderSim):
     hosts = ("sentry.io", "us.sentry.io", "de.sentry.io", f"{ORG_SLUG}.sentry.io")
 
     def __init__(self, spec: WorldSpec) -> None:
-        self.world = SentryWorld(spec.seed, spec.anchor, spec.scale)
+        self.world = SentryWorld(spec.seed, spec.anchor, spec.scale, spec.config.null_last_seen)
         self._now = spec.anchor  # the simulator's clock as of the last answer
         self._second, self._used = -1, 0
         #: ``quota=N`` given: the endpoint's window is N requests an hour (Sentry: "each

@@ -146,8 +146,11 @@ class IssueCore:
 class SentryWorld:
     """The lazily generated contents of ``acme/rocket`` for one seed, anchor and scale."""
 
-    def __init__(self, seed: int, anchor: float, scale: float) -> None:
+    def __init__(self, seed: int, anchor: float, scale: float, null_last_seen: int = 0) -> None:
         self.seed = seed
+        #: Every Nth issue (by number) lists ``lastSeen: null`` (0: none), as Sentry lists an
+        #: issue merged into another or still being processed; its place stays its last sighting.
+        self.null_last_seen = null_last_seen
         self.issues = Timeline(seed, "sentry-issue", max(1, round(800 * scale)), anchor)
         # Events end at the newest issue's lastSeen, so every event has an issue seen after it.
         newest = self.issues.ts(0)
@@ -249,9 +252,13 @@ class SentryWorld:
             "count": str(count),
             "userCount": users,
             "firstSeen": iso(core.first_seen),
-            "lastSeen": iso(core.last_seen),
+            "lastSeen": None if self.last_seen_null(core.number) else iso(core.last_seen),
             "filtered": None,
         }
+
+    def last_seen_null(self, number: int) -> bool:
+        """Whether issue ``number`` lists ``lastSeen: null`` (the ``null_last_seen`` option)."""
+        return bool(self.null_last_seen) and number % self.null_last_seen == 0
 
     def _status_details(self, core: IssueCore, d: Draws) -> Json:
         roll = d.random()
