@@ -152,6 +152,66 @@ def test_retry_after_and_primary_reset_are_honoured(respx_mock: respx.MockRouter
     assert waits[1].until == pytest.approx(2_000_000 + 607)
 
 
+#: GitHub's primary-limit answer as it can come (provider-apis.md §6): 403, nothing left, and
+#: no ``x-ratelimit-reset`` to say when the hour's budget comes back.
+PRIMARY_WITHOUT_RESET = httpx.Response(
+    403,
+    json={"message": "API rate limit exceeded for user ID 1."},
+    headers={"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000"},
+)
+
+
+@respx.mock
+def test_a_primary_limit_without_a_reset_waits_longer_each_time_then_gives_up(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """It was read as a secondary limit and waited a flat ~63 s twelve times, then failed
+    "still rate limited after 12 waits" 13 minutes in. GitHub's guidance: no retry-after and
+    no reset, so wait at least a minute, then exponentially longer, and give up after a
+    bounded total: an hour (the primary limit's window), the last wait cut to fit."""
+    listed = respx_mock.get(f"{BASE}/x").mock(return_value=PRIMARY_WITHOUT_RESET)
+    clock, waits = VirtualClock(start=4_000_000.0), []
+    stats = CallStats()
+
+    async def go() -> None:
+        current_stats.set(stats)
+        api = client(clock, waits)
+        try:
+            await api.get("/x")
+        finally:
+            await api.aclose()
+
+    with pytest.raises(RateLimitExhausted) as failed:
+        asyncio.run(go())
+    seconds = [w.seconds for w in waits]
+    assert len(seconds) == 6, seconds
+    for k, wait in enumerate(seconds[:5]):  # a minute (and GitHub's jitter), doubling
+        assert 60 * 2**k <= wait <= 65 * 2**k, seconds
+    assert sum(seconds) == pytest.approx(3600)  # the bound, the last wait cut to fit
+    assert clock.now() == pytest.approx(4_000_000 + 3600) and stats.wait_seconds == sum(seconds)
+    assert {w.reason for w in waits} == {"hourly rate limit used up, no reset time given"}
+    assert listed.call_count == 7
+    assert str(failed.value) == (
+        "GitHub: still rate limited after waiting 60 min in all (hourly rate limit used up, "
+        "no reset time given; 6 waits from a minute, doubling, as no answer said how long)"
+    )
+
+
+@respx.mock
+def test_a_primary_limit_without_a_reset_goes_on_once_lifted(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(f"{BASE}/x").mock(
+        side_effect=[PRIMARY_WITHOUT_RESET] * 3 + [httpx.Response(200, json=[{"a": 1}])]
+    )
+    clock, waits = VirtualClock(start=5_000_000.0), []
+    answer, _ = call(lambda: client(clock, waits))
+    assert answer.json == [{"a": 1}]
+    for k, wait in enumerate(w.seconds for w in waits):
+        assert 60 * 2**k <= wait <= 65 * 2**k
+    assert len(waits) == 3
+
+
 @respx.mock
 def test_quota_reserve_waits_for_the_reset(respx_mock: respx.MockRouter) -> None:
     clock = VirtualClock(start=3_000_000.0)

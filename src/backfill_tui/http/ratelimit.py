@@ -41,10 +41,19 @@ class Quota:
 
 @dataclass(frozen=True)
 class LimitAnswer:
-    """A response that says "slow down": wait ``seconds`` and send the request again."""
+    """A response that says "slow down": wait ``seconds`` and send the request again.
+
+    ``grows``: the answer named no time to wait (no ``Retry-After``, no reset): ``seconds`` is
+    the least wait, and the transport doubles it for each such answer to the same request in
+    a row, giving up after a bounded total (``RetryRules.limit_backoff_total``). GitHub's REST
+    docs ("Rate limits for the REST API", provider-apis.md §1.5): otherwise "wait for at least
+    one minute before retrying ... increase the time between retries exponentially, and throw
+    an error after a specific number of retries".
+    """
 
     seconds: float
     reason: str
+    grows: bool = False
 
 
 class RateLimitPolicy(Protocol):
@@ -119,10 +128,14 @@ def _one(quota: Quota | None) -> tuple[Quota, ...]:
 
 @dataclass
 class GitHubPolicy:
-    """GitHub's documented order: retry-after, else remaining 0 → reset, else ≥ 1 minute.
+    """GitHub's documented order (provider-apis.md §1.5): ``retry-after`` → wait that long;
+    else ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset`` → wait until the reset; else
+    wait at least a minute, longer each time (``LimitAnswer.grows``), within a bounded total.
 
     Primary and secondary limits come as 403 or 429; a 403 without limit signs is a permission
-    problem and is left for the caller to report.
+    problem and is left for the caller to report. A primary-limit answer may come without
+    ``x-ratelimit-reset`` (provider-apis.md §6): it is told from a secondary one by
+    ``remaining: 0`` or GitHub's "API rate limit exceeded" message, and said as such.
     """
 
     minimum_wait: float = 60.0
@@ -135,6 +148,9 @@ class GitHubPolicy:
         return _one(self.quota(response))
 
     def limit_answer(self, response: httpx.Response, body: Any, now: float) -> LimitAnswer | None:
+        """How long a 403/429 rate-limit answer says to wait (seconds on the run's clock
+        ``now``, epoch seconds), why, and whether the wait must grow; ``None`` when the answer
+        is no rate limit."""
         if response.status_code not in (403, 429):
             return None
         retry_after = _retry_after(response.headers, now)
@@ -142,12 +158,15 @@ class GitHubPolicy:
             return LimitAnswer(retry_after, f"rate limited ({response.status_code}, retry-after)")
         remaining = _int(response.headers, "x-ratelimit-remaining")
         reset = _int(response.headers, "x-ratelimit-reset")
-        if remaining == 0 and reset is not None:
+        message = str(body.get("message", "") if isinstance(body, dict) else "").lower()
+        primary = remaining == 0 or "api rate limit exceeded" in message
+        if primary and reset is not None:
             return LimitAnswer(max(1.0, reset - now), "hourly rate limit used up")
-        message = body.get("message", "") if isinstance(body, dict) else ""
-        if response.status_code == 429 or "rate limit" in str(message).lower():
-            wait = self.minimum_wait + random.uniform(0, self.jitter)
-            return LimitAnswer(wait, "secondary rate limit")
+        wait = self.minimum_wait + random.uniform(0, self.jitter)
+        if primary:
+            return LimitAnswer(wait, "hourly rate limit used up, no reset time given", grows=True)
+        if response.status_code == 429 or "rate limit" in message:
+            return LimitAnswer(wait, "secondary rate limit", grows=True)
         return None
 
 

@@ -44,7 +44,7 @@ from .errors import (
     RateLimitExhausted,
     RetriesExhausted,
 )
-from .ratelimit import Quota, RateLimitPolicy
+from .ratelimit import LimitAnswer, Quota, RateLimitPolicy
 from .tokens import PooledToken, TokenPool
 
 log = logging.getLogger("backfill_tui.http")
@@ -94,6 +94,12 @@ class RetryNotice:
 class RetryRules:
     max_attempts: int = 6  # tries of one request on errors (5xx, dropped, timeout, bad JSON)
     max_limit_waits: int = 12  # rate-limit answers in a row before the stream fails
+    #: Seconds one request may wait in all on rate-limit answers that name no time to wait
+    #: (``LimitAnswer.grows``: at least a minute, doubled each time) before its stream fails.
+    #: An hour: GitHub's primary limit is per hour, so a limit still there after an hour of
+    #: waiting is not one that waiting lifts (provider-apis.md §1.5: "throw an error after a
+    #: specific number of retries"). The last wait is cut to fit.
+    limit_backoff_total: float = 3600.0
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     #: Seconds (wall clock: the wire takes real time even on a simulated run) one attempt may
@@ -241,6 +247,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             request.headers["Authorization"] = self._auth
         attempt = 0
         limit_waits = 0
+        growing: list[float] = []  # the waits of answers that named no time, in a row
         last_problem = ""
         while True:
             token = await self._token_for(request)
@@ -289,7 +296,12 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     raise RateLimitExhausted(
                         f"{self._label}: still rate limited after {plural(limit_waits - 1, 'wait')}"
                     )
-                await self._wait(answer.seconds, answer.reason)
+                seconds = answer.seconds
+                if answer.grows:
+                    seconds = self._growing_wait(answer, growing)
+                else:
+                    growing.clear()
+                await self._wait(seconds, answer.reason)
                 for name, budget in reported.items():  # waited out; the retry reports afresh
                     if self.quotas.get(name) is budget:
                         self._forget(name)
@@ -310,6 +322,24 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body, content)
+
+    def _growing_wait(self, answer: LimitAnswer, growing: list[float]) -> float:
+        """The wait for a rate-limit answer that named no time (``answer.grows``): its least
+        wait doubled for each such answer before it in a row (``growing``, their waits, which
+        this one joins), cut so that the waits stay within ``RetryRules.limit_backoff_total``.
+        Raises :class:`RateLimitExhausted`, with the waits in words, once that total is spent.
+        """
+        bound = self._rules.limit_backoff_total
+        spent = sum(growing)
+        if growing and spent >= bound - 0.001:
+            raise RateLimitExhausted(
+                f"{self._label}: still rate limited after waiting {_minutes(spent)} in all "
+                f"({answer.reason}; {plural(len(growing), 'wait')} from a minute, doubling, "
+                "as no answer said how long)"
+            )
+        seconds = min(answer.seconds * 2.0 ** len(growing), max(0.0, bound - spent))
+        growing.append(seconds)
+        return seconds
 
     def _gave_up(self, attempts: int, problem: str) -> str:
         """``GitHub: gave up after 6 tries (server error 503)`` (``1 try``, not ``1 tries``)."""
@@ -377,6 +407,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _minutes(seconds: float) -> str:
+    """``63 min`` (``45 s`` under a minute): a long wait as the user reads it."""
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
 
 
 def _rejects_credentials(status: int, body: Any) -> bool:

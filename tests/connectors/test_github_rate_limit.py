@@ -1,0 +1,85 @@
+"""GitHub's primary rate limit answered without ``x-ratelimit-reset`` (respx, virtual clock).
+
+Real accounts see it (provider-apis.md §6). It was read as a secondary limit: a flat ~63 s wait,
+twelve times, then "still rate limited after 12 waits". GitHub's guidance (§1.5): with no
+``retry-after`` and no reset, wait at least a minute, then exponentially longer, and give up
+after a bounded total. The stream that meets it fails with that reason; the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import respx
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.engine import progress as ev
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.store import Mirror
+
+API = "https://api.github.com/repos/acme/rocket"
+TOKEN = "ghp_primaryLimitToken0000000000000000000"
+
+
+@respx.mock
+def test_a_stream_rate_limited_with_no_reset_fails_after_an_hour_and_the_others_go_on(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    start = datetime.now(UTC).replace(microsecond=0)
+    updated = (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    respx_mock.get(API).respond(
+        200,
+        json={
+            "id": 1296269,
+            "full_name": "acme/rocket",
+            "html_url": "https://github.com/acme/rocket",
+            "default_branch": "main",
+        },
+    )
+    pull = {
+        "id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
+        "html_url": "https://github.com/acme/rocket/pull/1",
+        "user": {"id": 7, "login": "ada"}, "updated_at": updated, "created_at": updated,
+        "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"},
+    }  # fmt: skip
+    respx_mock.get(f"{API}/pulls").respond(200, json=[pull])
+    limited = respx_mock.get(f"{API}/issues").respond(
+        403,
+        json={"message": "API rate limit exceeded for user ID 1."},
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000"},
+    )
+    clock = VirtualClock(start=start.timestamp())
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKEN}))
+    waits: list[ev.RateLimitWait] = []
+    engine.subscribe(lambda e: waits.append(e) if isinstance(e, ev.RateLimitWait) else None)
+    run = engine.plan(
+        RunRequest(
+            "demo",
+            (SourceSpec.parse("github:acme/rocket"),),
+            entities=frozenset({"pull_request", "issue"}),
+        )
+    )
+    status = asyncio.run(engine.run(run.id))
+
+    streams = {s.entity: s for s in mirror.streams(run.id)}
+    assert streams["pull_request"].status == "completed" and streams["pull_request"].new == 1
+    issue = streams["issue"]
+    assert issue.status == "failed"
+    assert issue.error is not None and issue.error.startswith(
+        "GitHub: still rate limited after waiting 60 min in all (hourly rate limit used up, "
+        "no reset time given;"
+    )
+    assert issue.mend is None  # a rate limit passes: resuming is the next step
+    assert status == "partial"  # exit status 1 (interfaces.md §4)
+    assert limited.call_count == 7  # a minute, doubling, the sixth wait cut to the hour
+    seconds = [w.seconds for w in waits]
+    assert len(seconds) == 6 and 60 <= seconds[0] <= 65 and sum(seconds) == pytest.approx(3600)
+    assert clock.now() - start.timestamp() == pytest.approx(
+        3600
+    )  # waited on the virtual clock, not really
+    mirror.close()
