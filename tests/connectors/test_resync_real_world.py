@@ -157,3 +157,66 @@ def test_a_release_created_long_ago_and_published_now_on_page_2_is_stored(
     (stream,) = second.summary["sources"][0]["streams"]
     assert stream["new"] == 1 and stream["pages"] == 2, stream
     assert "release:acme/rocket:v0.9.1" in stored_ids(db)
+
+
+def _issue(number: int, updated: datetime) -> dict[str, Any]:
+    stamp = updated.strftime(STAMP)
+    return {
+        "id": 9000 + number, "number": number, "state": "open", "title": f"Issue {number}",
+        "body": "", "user": {"login": "octo-ada", "id": 583231}, "updated_at": stamp,
+        "created_at": stamp, "html_url": f"https://github.com/acme/rocket/issues/{number}",
+    }  # fmt: skip
+
+
+@respx.mock
+def test_a_resync_after_a_404_on_page_2_reads_the_whole_window_again(
+    respx_mock: respx.MockRouter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 404 on a later page is noted "deleted or hidden" and completes the stream with what
+    came before. That stream still counted as covering the window for the next re-sync, which
+    then asked only for what is newer than its start (or got a 304 for page 1): the pages after
+    the 404 were never read again until `--full`, a passing 404 made a hole for good."""
+    now = datetime.now(UTC)
+    issues = [_issue(1, now - timedelta(days=1)), _issue(2, now - timedelta(days=10))]
+    world = {"gone": True}
+
+    def listed(request: httpx.Request) -> Any:
+        # GitHub's since= (updated at or after), newest first, one issue a page here.
+        since = datetime.fromisoformat(request.url.params["since"].replace("Z", "+00:00"))
+        kept = [
+            i for i in issues if datetime.fromisoformat(i["updated_at"][:-1] + "+00:00") >= since
+        ]
+        page = int(request.url.params.get("page", "1"))
+        if page == 2 and world["gone"]:
+            return httpx.Response(404, json={"message": "Not Found"})
+        headers = {}
+        if page < len(kept):
+            query = f"state=all&since={request.url.params['since']}&per_page=100&page={page + 1}"
+            headers["link"] = f'<{API}/repositories/1296269/issues?{query}>; rel="next"'
+        return _etagged(request, kept[page - 1 : page], headers)
+
+    respx_mock.get(REPO_API).mock(side_effect=lambda r: _etagged(r, _repo(now)))
+    respx_mock.get(f"{REPO_API}/issues").mock(side_effect=listed)
+    later = respx_mock.get(f"{API}/repositories/1296269/issues").mock(side_effect=listed)
+    db = tmp_path / "m.db"
+    first = _run(capsys, db, "issue")
+    (stream,) = first.summary["sources"][0]["streams"]
+    assert stream["status"] == "completed" and "deleted or hidden" in stream["note"], stream
+    assert set(stored_ids(db)) == {"issue:acme/rocket#1:opened"}
+    assert later.call_count == 1  # page 2 answered 404
+
+    world["gone"] = False  # the 404 passed: page 2 is there again
+    second = _run(capsys, db, "issue")
+    (stream,) = second.summary["sources"][0]["streams"]
+    assert (stream["new"], stream["duplicates"], stream["pages"]) == (1, 1, 2), stream
+    assert set(stored_ids(db)) == {"issue:acme/rocket#1:opened", "issue:acme/rocket#2:opened"}
+    cutoff = datetime.fromisoformat(second.summary["since"])
+    asked = datetime.fromisoformat(
+        later.calls[-1].request.url.params["since"].replace("Z", "+00:00")
+    )
+    assert asked <= cutoff  # the whole window, not what is newer than the first run
+
+    # That run read its window whole: the next one is a re-sync again (a 304 for page 1).
+    third = _run(capsys, db, "issue")
+    (stream,) = third.summary["sources"][0]["streams"]
+    assert stream["new"] == 0 and "304 Not Modified" in (stream["note"] or ""), stream

@@ -157,3 +157,78 @@ def test_a_new_mirror_is_made_as_sqlite_utils_would_make_it(tmp_path: Path) -> N
     conn = sqlite3.connect(ours)
     assert migrations().pending(Database(conn)) == []  # sqlite-utils sees nothing to apply
     conn.close()
+
+
+def test_an_older_mirror_marks_streams_a_later_404_ended_short_and_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    """Migration 0014 adds ``streams.ended_short``. A mirror written before it opens and is
+    upgraded with nothing lost; its streams that completed noted "deleted or hidden ... while
+    it was being read" (a later page's 404) are marked, so the next re-sync reads their whole
+    window again instead of narrowing on a run that left pages unread."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    from backfill_tui.store.schema import APPLICATION_ID
+
+    step = "0014_stream_ended_short"
+    old = Migrations(MIGRATION_SET)
+    for one in migrations()._migrations[: MIGRATION_NAMES.index(step)]:
+        old(name=one.name)(one.fn)
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    old.apply(Database(conn))
+    conn.execute(f"PRAGMA user_version = {MIGRATION_NAMES.index(step)}")
+    gone = (
+        "repository acme/rocket was deleted or hidden from this token while it was being read "
+        "(GitHub: Not Found); kept what came before"
+    )
+    conn.execute(
+        "INSERT INTO runs (id, workspace_id, sources, depth_days, since, max_items, status,"
+        " started_at) VALUES ('r1', 'demo', '[\"github:acme/rocket\"]', 30,"
+        " '2026-10-29T00:00:00+00:00', 1000, 'completed', '2026-11-28T00:00:00+00:00')"
+    )
+    for entity, note in (
+        ("issue", gone),
+        ("pull_request", None),
+        ("push", "repository x is empty"),
+    ):
+        conn.execute(
+            "INSERT INTO streams (run_id, provider, target, entity, status, note)"
+            " VALUES ('r1', 'github', 'acme/rocket', ?, 'completed', ?)",
+            (entity, note),
+        )
+    conn.execute(
+        "INSERT INTO observations (external_id, workspace_id, source, source_type, source_id,"
+        " observation_type, title, content, occurred_at, captured_at, created_at, run_id)"
+        " VALUES ('x' || hex(randomblob(10)), 'demo', 'github', 'issue.opened',"
+        " 'issue:acme/rocket#1:opened', 'issue_opened', 'Issue 1', '',"
+        " '2026-11-27T00:00:00+00:00', '2026-11-28T00:00:00+00:00',"
+        " '2026-11-28T00:00:00+00:00', 'r1')"
+    )
+    conn.close()
+
+    mirror = Mirror.open(db)
+    try:
+        rows = mirror.conn.execute(
+            "SELECT entity, note, ended_short FROM streams ORDER BY entity"
+        ).fetchall()
+        assert rows == [
+            ("issue", gone, 1),
+            ("pull_request", None, 0),
+            ("push", "repository x is empty", 0),
+        ]
+        assert mirror.source_ids("demo") == ["issue:acme/rocket#1:opened"]
+
+        def covered(entity: str) -> object:
+            return mirror.covering_run(
+                "demo", "github", "acme/rocket", entity, since="2026-10-30T00:00:00+00:00",
+                before_run="r2", simulate=False, same_settings=lambda _stored: True,
+            )  # fmt: skip
+
+        assert covered("issue") is None  # its window was not read whole: no narrowing
+        assert covered("pull_request") is not None
+    finally:
+        mirror.close()

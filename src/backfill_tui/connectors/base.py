@@ -95,6 +95,12 @@ class Page:
     #: A plain line about an ordinary state the stream met (an empty repository, issues turned
     #: off, a resource gone between two pages): shown by the summary, dashboard and report.
     note: str | None = None
+    #: The stream ends here without having read its whole window: an error answer on a later
+    #: page was an ordinary state (a resource deleted or hidden between two pages), so the
+    #: pages after it were never read. The stream completes, but does not count as covering
+    #: its window for a re-sync's gap rule (engine/resync.py; ``streams.ended_short``): a
+    #: passing 404 on page 2 was a hole no re-sync filled (a fresh tester's finding).
+    ended_short: bool = False
     next_cursor: str | None = None
     #: Items returned by the API but outside the window or not of this stream (PRs in issues).
     skipped: int = 0
@@ -219,7 +225,9 @@ class LinkedListStream(Stream):
                 note = self._state(exc, first) if self._state is not None else None
                 if note is None:
                     raise
-                yield Page(note=note)
+                # On the first page the state is the whole window's (an empty repository);
+                # on a later one the pages after it were never read.
+                yield Page(note=note, ended_short=not first)
                 return
             if waiting is not None:
                 await waiting()

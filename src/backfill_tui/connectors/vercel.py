@@ -101,10 +101,11 @@ class DeploymentStream(Stream):
                     await connector.ready()
                     waiting = False
                 what = f"project {connector.project.name}"
-                note = gone_between_pages("Vercel", what, exc, until is None and cursor is None)
+                first = until is None and cursor is None
+                note = gone_between_pages("Vercel", what, exc, first)
                 if note is None:
                     raise
-                yield Page(note=note)
+                yield Page(note=note, ended_short=not first)  # the later pages were not read
                 return
             if waiting:
                 await connector.ready()

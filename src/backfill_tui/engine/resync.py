@@ -4,9 +4,10 @@ Two rules, both skipped by ``run --full`` (and by a replay, which must ask what 
 
 - **Production's gap rule** (lightfast-data-model.md §9.2): a stream whose earlier completed,
   uncapped run in the same workspace already covered the requested window (its ``since`` at or
-  before this run's) fetches only what is newer than that run's start. :func:`plan_gaps`
-  records the narrowed start on the stream (``streams.fetch_since``) when the run is planned,
-  so a resume narrows it alike.
+  before this run's, and it read that window whole: not ended short by a resource gone
+  between two pages, ``Page.ended_short``) fetches only what is newer than that run's start.
+  :func:`plan_gaps` records the narrowed start on the stream (``streams.fetch_since``) when
+  the run is planned, so a resume narrows it alike.
 - **Conditional requests** (GitHub, "Best practices for using the REST API": a 304 to an
   authorized conditional request does not count against the primary rate limit): such a
   stream first asks the URL of its last first page again with ``If-None-Match`` and the stored
@@ -50,7 +51,8 @@ def covering(
     simulator: str | None,
 ) -> Coverage | None:
     """The gap rule above for one stream: the earlier completed, uncapped run (not
-    ``before_run``) that covered its window from ``since`` (ISO 8601 UTC) in the same kind of
+    ``before_run``) that covered its window from ``since`` (ISO 8601 UTC), reading it whole
+    (a stream a later page's 404 ended short covers nothing), in the same kind of
     environment (live, or a simulator holding the same history: ``world_settings``; latency,
     faults and limits aside), or None, also when its connector reads its whole window every
     time (for now).

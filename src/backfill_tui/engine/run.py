@@ -616,6 +616,7 @@ class Engine:
         page_note: str | None = None
         note = record.note
         validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
+        ended_short = False  # a later page's state ended it: its window was not read whole
         committed_calls, committed_wait = 0, 0.0
         # Pages queued for the writer thread and not yet settled, in order (at most two: the
         # last one queued, and the one before it being awaited), and what the queued ones add.
@@ -733,6 +734,7 @@ class Engine:
                         pages.read_ahead()  # the next page's request overlaps this commit
                     taken = len(events) + len(failures)
                     validator = validator or page.validator
+                    ended_short = ended_short or page.ended_short
                     page_note = page.note if page.note is not None else page_note
                     note = _joined(record.note, page_note)  # record.note: the lookup's, if any
                     # Taken now: the page read ahead adds its own calls while this one commits.
@@ -751,6 +753,7 @@ class Engine:
                             wait_s=waited - sent_wait,
                             item_notes=kept_notes(page, events),
                             note=note,
+                            ended_short=page.ended_short,
                             at=datetime.fromtimestamp(self.environment.clock.now(), UTC).isoformat(
                                 timespec="seconds"
                             ),
@@ -770,7 +773,7 @@ class Engine:
                         raise stalled
                     if done:
                         capped = capped_at is not None
-                        if not capped:
+                        if not capped and not ended_short:  # a 304 vouches for a whole read
                             resync.remember(self.mirror, run, record, validator)
                         self._emit(
                             ev.StreamFinished(

@@ -129,7 +129,9 @@ class PageWrite:
     checkpoint after it (``None`` when ``done``); ``capped_at``: where the cap cut the stream;
     ``api_calls`` and ``wait_s``: the calls and rate-limit seconds since the last page;
     ``item_notes``: (item key, reason) of items stored with a part the provider could not
-    give; ``note``: a plain line about an ordinary state the stream met.
+    give; ``note``: a plain line about an ordinary state the stream met; ``ended_short``: the
+    stream ends with this page without having read its whole window (``streams.ended_short``:
+    it then never covers its window for a re-sync).
     """
 
     stream: StreamRecord
@@ -144,6 +146,7 @@ class PageWrite:
     wait_s: float
     item_notes: Sequence[tuple[str, str]] = ()
     note: str | None = None
+    ended_short: bool = False
     #: When the page is committed, on the run's own clock (ISO 8601): its stream's
     #: ``updated_at``, so :meth:`Mirror.last_page_at` measures a run on the clock of its
     #: ``started_at``; None: now.
@@ -852,8 +855,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             "UPDATE streams SET cursor = ?, status = ?, fetched = fetched + ?, new = new + ?,"
             " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"
             " api_calls = api_calls + ?, rate_limit_wait_s = rate_limit_wait_s + ?,"
-            " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?"
-            " WHERE id = ?",
+            " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?,"
+            " ended_short = ended_short OR ? WHERE id = ?",
             (
                 page.cursor,
                 StreamStatus.COMPLETED if page.done else StreamStatus.RUNNING,
@@ -866,6 +869,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 int(page.capped_at is not None),
                 page.capped_at,
                 page.at or at,
+                int(page.ended_short),
                 stream.id,
             ),
         )

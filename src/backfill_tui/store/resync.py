@@ -65,14 +65,16 @@ class ResyncRecords:
         same_settings: Callable[[str | None], bool],
     ) -> Coverage | None:
         """The latest earlier run (not ``before_run``) of ``workspace`` whose stream
-        ``provider:target/entity`` completed uncapped with a window starting at or before
-        ``since`` (ISO 8601 UTC), made in the same kind of environment (live, or the simulator
-        with settings ``same_settings`` accepts, given the run's stored ``simulator`` text;
-        never a replay); ``None`` when there is none."""
+        ``provider:target/entity`` completed uncapped, having read its whole window (not
+        ``ended_short``: a resource gone between two pages left the later pages unread), with
+        a window starting at or before ``since`` (ISO 8601 UTC), made in the same kind of
+        environment (live, or the simulator with settings ``same_settings`` accepts, given the
+        run's stored ``simulator`` text; never a replay); ``None`` when there is none."""
         rows = self.conn.execute(
             "SELECT r.id, r.started_at, r.simulator FROM streams s JOIN runs r ON r.id = s.run_id"
             " WHERE r.workspace_id = ? AND s.provider = ? AND s.target = ? AND s.entity = ?"
-            " AND s.status = 'completed' AND s.capped = 0 AND r.since <= ? AND r.id != ?"
+            " AND s.status = 'completed' AND s.capped = 0 AND s.ended_short = 0"
+            " AND r.since <= ? AND r.id != ?"
             " AND r.simulate = ? AND r.recording_sha256 IS NULL"
             " ORDER BY r.started_at DESC, r.rowid DESC",
             (workspace, provider, target, entity, since, before_run, int(simulate)),

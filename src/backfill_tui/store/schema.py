@@ -453,6 +453,26 @@ def _search_index_by_transaction(db: Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS observations_ai")
 
 
+@_migration("0014_stream_ended_short")
+def _stream_ended_short(db: Database) -> None:
+    # 1 when a stream completed without reading its whole window: an error answer on a later
+    # page was an ordinary state (a resource deleted or hidden from the token between two
+    # pages, connectors.base.gone_between_pages), so the pages after it were never read. Such
+    # a stream does not count as covering its window for a re-sync's gap rule
+    # (store/resync.py covering_run): it counted, and a passing 404 on page 2 became a hole
+    # that only `--full` filled (a fresh tester's finding). An older mirror's streams that
+    # completed with that state's note are marked as such, so the next re-sync reads their
+    # whole window again.
+    _run_script(
+        db,
+        """
+        ALTER TABLE streams ADD COLUMN ended_short INTEGER NOT NULL DEFAULT 0;
+        UPDATE streams SET ended_short = 1 WHERE status = 'completed'
+            AND note LIKE '%was deleted or hidden from this token while it was being read%'
+        """,
+    )
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)

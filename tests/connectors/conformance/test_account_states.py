@@ -289,6 +289,9 @@ def test_a_resource_deleted_between_two_pages_keeps_what_came_before(
     assert len(stored(pages)) == 1
     assert pages[-1].next_cursor is None and pages[-1].note is not None
     assert pages[-1].note.startswith(f"{what} was deleted or hidden from this token")
+    # The pages after it were not read: a re-sync must not count this stream as covering its
+    # window (streams.ended_short; tests/connectors/test_resync_real_world.py).
+    assert pages[-1].ended_short and not any(page.ended_short for page in pages[:-1])
 
 
 @pytest.mark.parametrize("provider", sorted(_GONE))
