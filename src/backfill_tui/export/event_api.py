@@ -10,7 +10,8 @@ that touches the wire and the key:
   documented request limit is 256 KB on the free tier (512 KB on older plans, up to 3 MB on
   request) and 5,000 events;
 - a 429 or 5xx answer or a dropped connection is retried with exponential backoff and full
-  jitter, or after the ``Retry-After`` the server asks for, a bounded number of times; each
+  jitter, or after the ``Retry-After`` the server asks for where that is longer (never sooner
+  than the backoff: :meth:`RetryPolicy.wait`), a bounded number of times; each
   wait is said before it starts (``on_retry``, a :class:`RetryNotice`), so a face can show it:
   a server asking for 120 s between five tries had a command sit silent for ten minutes;
 - a 413 (request too large) splits the batch and sends the halves again, under the limit the
@@ -73,6 +74,9 @@ class RetryPolicy:
         return random.uniform(0, min(self.cap_s, self.base_s * 2 ** (attempt - 1)))
 
     def retry_after(self, header: str | None) -> float | None:
+        """The seconds a ``Retry-After`` header asks for (RFC 9110 §10.2.3: a number of
+        seconds or an HTTP date), from 0 up to :attr:`max_retry_after_s`; None where there is
+        none or it cannot be read. A date in the past or a negative number reads as 0."""
         if not header:
             return None
         try:
@@ -86,6 +90,22 @@ class RetryPolicy:
                 when = when.replace(tzinfo=UTC)
             seconds = (when - datetime.now(UTC)).total_seconds()
         return min(max(seconds, 0.0), self.max_retry_after_s)
+
+    def wait(self, attempt: int, header: str | None) -> float:
+        """Seconds to wait before trying again after try number ``attempt`` (1-based), when the
+        answer carried ``Retry-After: header`` (None: it had none, or there was no answer): what
+        the header asks for (:meth:`retry_after`, at most :attr:`max_retry_after_s`), but never
+        less than the ordinary :meth:`backoff` for that attempt.
+
+        Why a floor: ``Retry-After: 0``, a negative number or a date already past asks for no
+        wait at all; taken at its word, all the tries were spent within a second against a
+        server that had just said it was overloaded, and the export failed where the backoff
+        would have ridden out a few seconds' trouble (a fresh tester's finding). RFC 9110
+        §10.2.3 makes the header how long the client "ought to wait", so waiting longer is
+        within it; the backoff is the wait the same failure gets without the header."""
+        floor = self.backoff(attempt)
+        asked = self.retry_after(header)
+        return floor if asked is None else max(asked, floor)
 
 
 class Encoded(Protocol):
@@ -325,7 +345,7 @@ class EventApi:
         last = ""
         for attempt in range(1, self.retry.attempts + 1):
             self.requests += 1
-            delay: float | None = None
+            retry_after: str | None = None
             try:
                 response = self._post_once(content)
             except httpx.TransportError as exc:
@@ -345,10 +365,10 @@ class EventApi:
                 if status != 429 and status < 500:
                     raise ExportError(f"{where} rejected the events ({status}: {_why(response)})")
                 last = f"answered {status}: {_why(response)}"
-                delay = self.retry.retry_after(response.headers.get("retry-after"))
+                retry_after = response.headers.get("retry-after")
             if attempt == self.retry.attempts:
                 break
-            wait = delay if delay is not None else self.retry.backoff(attempt)
+            wait = self.retry.wait(attempt, retry_after)
             self._stop_if_asked(last)
             self.retries += 1
             notice = RetryNotice(where, redact(last), attempt, self.retry.attempts - 1, wait)

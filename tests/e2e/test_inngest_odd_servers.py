@@ -1,0 +1,91 @@
+"""The Inngest event API client (``export inngest``, ``trigger``) against servers that answer
+oddly: found by a fresh tester against real-world answers. Each runs the real client against a
+loopback server (``tests/inngest_stub.py`` or one made here) or the CLI in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from inngest_stub import Answer, FakeInngest, serving
+from support import run_cli
+
+from backfill_tui.export.event_api import EventApi, RetryPolicy, encode
+
+KEY = "evtkey-Odd-secret-3Kq9"
+
+
+@pytest.fixture
+def inngest() -> Iterator[FakeInngest]:
+    with serving() as state:
+        yield state
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event as ``EventApi.send`` takes it (its JSON bytes and their length)."""
+
+    payload: bytes
+    size: int
+
+
+def one_event(n: int = 1) -> list[Event]:
+    data = encode({"id": f"odd-{n}", "name": "test/odd", "data": {}})
+    return [Event(data, len(data))]
+
+
+ONE = ("--integration", "int_1", "--workspace", "ws_1", "--org", "org_1", "--provider", "github",
+       "--user-source", "us_1")  # fmt: skip
+
+
+def trigger(capsys: pytest.CaptureFixture[str], url: str, db: Path, *extra: str) -> Any:
+    """``backfill-tui trigger`` of one integration (from the flags) to ``url``."""
+    return run_cli(
+        capsys, "trigger", "--event-key", KEY, "--url", url, "--db", str(db), *ONE, *extra
+    )
+
+
+# -- 1. A Retry-After of no time at all ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "retry_after", ["0", "-30", "Wed, 21 Oct 2015 07:28:00 GMT"], ids=["zero", "negative", "past"]
+)
+def test_a_retry_after_of_no_time_still_waits_the_ordinary_backoff(
+    inngest: FakeInngest, retry_after: str
+) -> None:
+    """``Retry-After: 0``, a negative number or a date already past had all six tries made
+    within a second (no wait at all): the server that had just said it was overloaded got
+    no time to recover. Each wait is now at least the backoff the same failure gets without
+    the header; the waits are recorded, not timed."""
+    inngest.always = Answer(503, retry_after=retry_after)
+    waits: list[float] = []
+    policy = RetryPolicy()
+    api = EventApi(KEY, base_url=inngest.url, sleep=waits.append, retry=policy)
+    api.open()
+    try:
+        with pytest.raises(Exception, match="still failing after 6 attempts"):
+            api.send(one_event())
+    finally:
+        api.close()
+    assert len(inngest.requests) == 6 and len(waits) == 5
+    for attempt, wait in enumerate(waits, start=1):
+        ceiling = min(policy.cap_s, policy.base_s * 2 ** (attempt - 1))
+        assert 0 < wait <= ceiling, waits  # the backoff's spread, not six tries in a burst
+
+
+def test_a_retry_after_longer_than_the_backoff_is_waited_as_asked(inngest: FakeInngest) -> None:
+    """The floor only raises a short wait: a server asking for 7 s gets 7 s."""
+    inngest.script = {1: Answer(429, retry_after="7")}
+    waits: list[float] = []
+    api = EventApi(KEY, base_url=inngest.url, sleep=waits.append)
+    api.open()
+    try:
+        assert len(api.send(one_event()).delivered) == 1
+    finally:
+        api.close()
+    assert waits == [7.0]
