@@ -52,3 +52,33 @@ def test_a_bad_inngest_url_is_a_notice(tmp_path: Path, url: str, said: str) -> N
 
     asyncio.run(scenario())
     assert app.return_code in (None, 0)
+
+
+def test_an_inngest_url_holding_a_key_names_both_fields_and_masks_the_key(tmp_path: Path) -> None:
+    """The ingest URL as Inngest's docs show it (``https://inn.gs/e/KEY``) typed as the base
+    URL sent every event to ``/e/KEY/e/KEY``; it is a "Not ready" notice naming the base URL to
+    type and the event key field, with the key in the URL masked."""
+    key_in_url = "evtkey-InTheUrl-App-4410"
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            assert isinstance(app.screen, ExportScreen)
+            await pilot.click("#kind-inngest")
+            await _paste(pilot, "#event-key", "evtkey-App-9f31-secret")
+            await _paste(pilot, "#base-url", f"https://inn.gs/e/{key_in_url}")
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            notes = [m.notification for m in seen.of(Notify)]
+            said = [n.message for n in notes if n.title == "Not ready"]
+            assert any(
+                "type https://inn.gs as the base URL and the key in the event key field" in m
+                for m in said
+            ), notes
+            assert all(key_in_url not in m and "--" not in m for m in said), said
+
+    asyncio.run(scenario())
+    assert app.return_code in (None, 0)

@@ -89,3 +89,48 @@ def test_a_retry_after_longer_than_the_backoff_is_waited_as_asked(inngest: FakeI
     finally:
         api.close()
     assert waits == [7.0]
+
+
+# -- 2. --url given as the whole event endpoint, key and all ----------------------------------
+
+URL_KEY = "evtkey-InTheUrl-secret-88"
+
+
+@pytest.mark.parametrize("command", ["export", "trigger"])
+@pytest.mark.parametrize("apply", [False, True], ids=["dry-run", "apply"])
+def test_a_url_ending_in_e_and_a_key_is_refused_with_the_key_masked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest, isolated: Path,
+    request: pytest.FixtureRequest, command: str, apply: bool,
+) -> None:  # fmt: skip
+    """Inngest's docs show the ingest URL as ``https://inn.gs/e/KEY``; given as --url, it was
+    taken as the base and every request went to ``/e/KEY/e/KEY``. It is bad input: one line,
+    exit 2, nothing sent, naming the base URL and the key's option, the key in it masked."""
+    url = f"{inngest.url}/e/{URL_KEY}"
+    extra = ["--apply"] if apply else []
+    if command == "export":
+        mirror = request.getfixturevalue("mirror")
+        args = ["export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
+                "--db", str(mirror), *extra]  # fmt: skip
+        result = run_cli(capsys, *args)
+    else:
+        result = trigger(capsys, url, tmp_path / "m.db", *extra)
+    assert result.code == 2, result.err
+    assert result.err.count("\n") == 1, result.err
+    assert f"--url {inngest.url}/e/*** is Inngest's event endpoint" in result.err, result.err
+    assert f"give --url {inngest.url} and the key as --event-key" in result.err, result.err
+    assert "INNGEST_EVENT_KEY" in result.err
+    assert not inngest.requests
+    logs = "".join(p.read_text() for p in isolated.rglob("*.log"))
+    for text in (result.out, result.err, logs):
+        assert URL_KEY not in text and KEY not in text
+
+
+@pytest.mark.parametrize("tail", ["/e", "/e/"])
+def test_a_url_ending_in_e_alone_is_refused_naming_the_base(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest, tail: str
+) -> None:
+    """``https://inn.gs/e`` is the endpoint's path without a key: requests went to /e/e/KEY."""
+    result = trigger(capsys, inngest.url + tail, tmp_path / "m.db", "--apply")
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"give --url {inngest.url} (the key is added" in result.err, result.err
+    assert not inngest.requests

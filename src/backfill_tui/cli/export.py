@@ -85,7 +85,8 @@ def register(sub: Any) -> None:
         metavar="BASE",
         type=url_arg,
         default=None,
-        help="the event API base URL (default https://inn.gs; a dev server: http://127.0.0.1:8288)",
+        help="the event API base URL, without /e/KEY (default https://inn.gs; a dev server: "
+        "http://127.0.0.1:8288)",
     )
     inn.add_argument(
         "--clerk-org", metavar="ID", default=None, help="the Clerk org id to put in each event"

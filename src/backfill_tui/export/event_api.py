@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
@@ -159,8 +159,9 @@ def endpoint(base_url: str) -> tuple[str, str]:
     status 2) for a URL that cannot be one: not http(s), no host, a port not in 1-65535, an
     unclosed IPv6 ``[``, and plain ``http`` to another machine: the event key is part of every
     request's path, so it would cross the network readable (``http`` is for a dev server on
-    this machine, ``secrets_registry.is_loopback_host``). Messages never echo the URL (it may
-    hold a user name and password)."""
+    this machine, ``secrets_registry.is_loopback_host``), and the event endpoint itself
+    (``.../e/KEY`` or ``.../e``: the key goes in ``--event-key``, :func:`_refuse_event_path`).
+    Messages never echo the URL as typed (it may hold a user name and password, or a key)."""
     try:
         parts = urlsplit(base_url.strip())
         port = parts.port  # urllib raises ValueError here for a bad port
@@ -185,7 +186,33 @@ def endpoint(base_url: str) -> tuple[str, str]:
             "use https (plain http is for a dev server on this machine)"
         )
     host = name + (f":{port}" if port else "")
-    return host, f"{parts.scheme}://{host}{parts.path.rstrip('/')}"
+    path = parts.path.rstrip("/")
+    _refuse_event_path(f"{parts.scheme}://{host}", path)
+    return host, f"{parts.scheme}://{host}{path}"
+
+
+def _refuse_event_path(origin: str, path: str) -> None:
+    """Raise :class:`ExportError` where the base URL's ``path`` is already Inngest's event
+    endpoint: ``/e/KEY`` (Inngest's docs show the ingest URL that way, e.g.
+    ``https://inn.gs/e/abc123``) or ``/e``. Taken as a base, every request went to
+    ``/e/KEY/e/KEY`` (a fresh tester's finding). The key found there is registered as a secret
+    and shown masked (``***``); the message names the base to give instead."""
+    segments = path.split("/")
+    if len(segments) >= 3 and segments[-2] == "e" and segments[-1]:
+        key = segments[-1]
+        register(key)
+        register(unquote(key))
+        base = origin + "/".join(segments[:-2])
+        raise ExportError(
+            f"--url {clean(base)}/e/*** is Inngest's event endpoint with a key in it: give --url "
+            f"{clean(base)} and the key as --event-key (or $INNGEST_EVENT_KEY)"
+        )
+    if segments[-1] == "e":
+        base = origin + "/".join(segments[:-1])
+        raise ExportError(
+            f"--url {clean(base)}/e is Inngest's event endpoint, not its base: give --url "
+            f"{clean(base)} (the key is added to it, after /e/)"
+        )
 
 
 def batches(
