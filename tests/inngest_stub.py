@@ -9,6 +9,7 @@ port for one test.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,11 +78,18 @@ def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serving(state: FakeInngest | None = None) -> Iterator[FakeInngest]:
-    """A stand-in listening on 127.0.0.1 (``state.url``) until the block ends."""
+def serving(
+    state: FakeInngest | None = None, *, tls: ssl.SSLContext | None = None
+) -> Iterator[FakeInngest]:
+    """A stand-in listening on 127.0.0.1 (``state.url``) until the block ends; over TLS
+    (``https://``) with ``tls``, a server-side context holding its certificate."""
     state = state or FakeInngest()
     server = ThreadingHTTPServer(("127.0.0.1", 0), inngest_handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "http"
+    if tls is not None:  # a failed handshake is an OSError in accept(): the server drops it
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    state.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

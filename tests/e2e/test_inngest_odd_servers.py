@@ -5,6 +5,10 @@ loopback server (``tests/inngest_stub.py`` or one made here) or the CLI in this 
 
 from __future__ import annotations
 
+import json
+import shutil
+import ssl
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,3 +138,70 @@ def test_a_url_ending_in_e_alone_is_refused_naming_the_base(
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert f"give --url {inngest.url} (the key is added" in result.err, result.err
     assert not inngest.requests
+
+
+# -- 3. https:// to a server that does not speak TLS, or with a certificate not trusted -------
+
+
+@pytest.mark.parametrize("command", ["export", "trigger"])
+def test_https_to_a_plain_http_server_fails_at_once_saying_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest,
+    request: pytest.FixtureRequest, command: str,
+) -> None:  # fmt: skip
+    """``https://`` to a loopback server that speaks plain http (the stand-in) was tried six
+    times as "gave no answer (ConnectError)". A TLS failure does not mend itself: one try, exit
+    1, and the line says what went wrong."""
+    url = inngest.url.replace("http://", "https://")
+    host = url.removeprefix("https://")
+    if command == "export":
+        mirror = request.getfixturevalue("mirror")
+        args = ["export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
+                "--db", str(mirror), "--apply"]  # fmt: skip
+        result = run_cli(capsys, *args)
+    else:
+        result = trigger(capsys, url, tmp_path / "m.db", "--apply", "--json")
+        assert json.loads(result.out)["retries"] == 0
+        assert json.loads(result.out)["requests"] == 1
+    assert result.code == 1, result.err
+    assert f"Inngest at {host} did not answer over TLS (https): is it http://?" in result.err
+    assert "; retry " not in result.err and "gave no answer" not in result.err, result.err
+    assert result.err.count("\n") == 1, result.err
+    assert not inngest.requests and KEY not in result.out + result.err
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (PEM files), made by ``openssl``."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl to make a certificate with")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_a_self_signed_certificate_fails_at_once_with_its_reason_and_ssl_cert_file_trusts_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server with a self-signed certificate was tried six times as "gave no answer". Now one
+    try, exit 1, with OpenSSL's reason and how to trust a server of one's own, which works."""
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with serving(tls=context) as server:
+        refused = trigger(capsys, server.url, tmp_path / "m.db", "--apply", "--json")
+        assert refused.code == 1, refused.err
+        assert "sent a TLS certificate that is not accepted (self-signed certificate)" in (
+            refused.err
+        ), refused.err
+        assert "SSL_CERT_FILE" in refused.err and "; retry " not in refused.err
+        assert json.loads(refused.out)["retries"] == 0 and not server.requests
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # as the line says
+        trusted = trigger(capsys, server.url, tmp_path / "m.db", "--apply")
+        assert trusted.code == 0, trusted.err
+        assert len(server.events) == 1

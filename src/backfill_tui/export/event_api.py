@@ -20,7 +20,9 @@ that touches the wire and the key:
   request on its own is handed to the caller's ``refit`` (which shortens it or refuses it).
 
 Errors: :class:`~.common.ExportError` (one line, never the key) for a bad key or URL, a refused
-key (401/403), a rejected request, or a server still failing after the retries.
+key (401/403), a rejected request, a TLS handshake that failed (a plain-http server at an
+``https://`` URL, a certificate not trusted: at once, not retried), or a server still failing
+after the retries.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import json
 import logging
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -376,6 +379,9 @@ class EventApi:
             try:
                 response = self._post_once(content)
             except httpx.TransportError as exc:
+                tls = _tls_failure(exc)
+                if tls is not None:  # it will not mend itself: no retries
+                    raise ExportError(f"{where} {tls}") from None
                 last = f"gave no answer ({type(exc).__name__})"
             else:
                 status = response.status_code
@@ -500,6 +506,48 @@ class EventApi:
                 f"{self.where} answered {response.status_code} with {taken} for {expected} "
                 "events sent; none is recorded as sent"
             )
+
+
+#: OpenSSL's reasons for a handshake answered by something that is not TLS (a plain-http
+#: server's "HTTP/1.0 400" read as a TLS record): 1.1/3.0 say WRONG_VERSION_NUMBER, 3.2 and
+#: later RECORD_LAYER_FAILURE or PACKET_LENGTH_TOO_LONG.
+_NOT_TLS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST",
+     "UNKNOWN_PROTOCOL", "WRONG_SSL_VERSION"}
+)  # fmt: skip
+
+
+def _tls_failure(exc: httpx.TransportError) -> str | None:
+    """What went wrong, where ``exc`` (httpx's, for a request) is a TLS handshake that failed
+    (``ssl.SSLError`` under httpx's ``ConnectError``), in words that follow ``Inngest at
+    HOST``; None for any other failure (a dropped or refused connection, a timeout).
+
+    A TLS failure does not mend itself on a retry: a server that speaks plain http, or a
+    self-signed, expired or another name's certificate, was tried six times as "gave no answer
+    (ConnectError)" (a fresh tester's finding). The certificate's reason is OpenSSL's
+    (``verify_message``); httpx trusts certifi's CAs, or ``SSL_CERT_FILE``'s where it is set.
+    An EOF in the handshake is left to the retries: it is what a dropped connection looks like
+    there."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, ssl.SSLError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None or isinstance(cause, ssl.SSLEOFError):
+        return None
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        why = cause.verify_message or cause.reason or "not trusted"
+        return (
+            f"sent a TLS certificate that is not accepted ({clean(str(why)).rstrip('.')}); for "
+            "a server whose certificate you trust, set SSL_CERT_FILE to its CA's PEM file"
+        )
+    reason = cause.reason or ""
+    if reason in _NOT_TLS:
+        return (
+            "did not answer over TLS (https): is it http://? (plain http is for a dev server on "
+            "this machine)"
+        )
+    return f"failed the TLS handshake ({clean(reason or str(exc))})"
 
 
 def _stated_limit(response: httpx.Response, refused: int) -> int | None:
