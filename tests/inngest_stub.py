@@ -25,6 +25,9 @@ class Answer:
     status: int
     process: bool = False  # store the events before answering (a 500 after processing)
     retry_after: str | None = None
+    #: Take the request and say nothing (no status, no headers) until the server stops: a
+    #: server that accepts the connection and never answers.
+    silent: bool = False
 
 
 @dataclass
@@ -40,6 +43,8 @@ class FakeInngest:
     url: str = ""
     #: When given, each request waits until it is set before being answered (a slow endpoint).
     gate: threading.Event | None = None
+    #: Set when the server stops: what a ``silent`` answer waits for.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
 
 def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
@@ -53,6 +58,11 @@ def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
                 state.gate.wait(timeout=60)
             with state.lock:
                 answer = state.always or state.script.get(number, Answer(200, process=True))
+            if answer.silent:
+                state.stopping.wait(timeout=60)
+                self.close_connection = True
+                return
+            with state.lock:
                 events = json.loads(body)
                 if answer.process:
                     state.received += len(events)
@@ -95,6 +105,7 @@ def serving(
     try:
         yield state
     finally:
+        state.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)

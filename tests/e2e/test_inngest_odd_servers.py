@@ -18,7 +18,9 @@ import pytest
 from inngest_stub import Answer, FakeInngest, serving
 from support import run_cli
 
+from backfill_tui.export import event_api
 from backfill_tui.export.event_api import EventApi, RetryPolicy, encode
+from backfill_tui.export.target import RetryNotice, SendNotice, WaitNotice
 
 KEY = "evtkey-Odd-secret-3Kq9"
 
@@ -205,3 +207,61 @@ def test_a_self_signed_certificate_fails_at_once_with_its_reason_and_ssl_cert_fi
         trusted = trigger(capsys, server.url, tmp_path / "m.db", "--apply")
         assert trusted.code == 0, trusted.err
         assert len(server.events) == 1
+
+
+# -- 4. A server that takes the connection and says nothing -----------------------------------
+
+
+@pytest.fixture
+def quick_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's timeout at 2 s (30 s in use) and the silence said after 0.1 s (5 s in use),
+    so a test of a silent server is quick; the order of the lines does not depend on them."""
+    monkeypatch.setattr(event_api, "TIMEOUT_S", 2.0)
+    monkeypatch.setattr(event_api, "SILENCE_NOTICE_S", 0.1)
+
+
+def test_a_silent_request_is_said_once_while_it_waits_then_retried(
+    inngest: FakeInngest, quick_silence: None
+) -> None:
+    """A server that accepted the connection and never answered left the command silent for
+    its whole 30 s timeout. The face is told once per request, early, through the path retries
+    take (``on_retry``): where it waits and after how long it gives up; never the key."""
+    inngest.script = {1: Answer(200, silent=True)}  # the second try is answered
+    told: list[SendNotice] = []
+    api = EventApi(KEY, base_url=inngest.url, sleep=lambda s: None, on_retry=told.append)
+    api.open()
+    try:
+        assert len(api.send(one_event()).delivered) == 1
+    finally:
+        api.close()
+    host = inngest.url.removeprefix("http://")
+    waiting, retry = told  # one line for the silent request (it waited 2 s), none for the next
+    assert isinstance(waiting, WaitNotice) and isinstance(retry, RetryNotice), told
+    assert waiting.line().startswith(f"waiting for Inngest at {host}: no answer after ")
+    assert waiting.line().endswith("(gives up after 2s of silence)"), waiting.line()
+    assert retry.problem == "gave no answer (ReadTimeout)"
+    assert KEY not in waiting.line()
+
+
+@pytest.mark.parametrize("command", ["export", "trigger"])
+def test_the_cli_says_it_is_waiting_for_a_silent_server_before_giving_up(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest,
+    request: pytest.FixtureRequest, quick_silence: None, command: str,
+) -> None:  # fmt: skip
+    """On stderr, before the retry line: one line saying what the command waits for."""
+    inngest.script = {1: Answer(200, silent=True)}
+    if command == "export":
+        mirror = request.getfixturevalue("mirror")
+        args = ["export", "inngest", "--event-key", KEY, "--url", inngest.url, "--workspace",
+                "demo", "--db", str(mirror), "--apply"]  # fmt: skip
+        result = run_cli(capsys, *args)
+    else:
+        result = trigger(capsys, inngest.url, tmp_path / "m.db", "--apply")
+    assert result.code == 0, result.err
+    host = inngest.url.removeprefix("http://")
+    lines = result.err.splitlines()
+    waiting = [n for n, line in enumerate(lines) if line.startswith("waiting for Inngest at")]
+    retry = [n for n, line in enumerate(lines) if "gave no answer (ReadTimeout); retry 1" in line]
+    assert len(waiting) == 1 and len(retry) == 1 and waiting[0] < retry[0], result.err
+    assert lines[waiting[0]].startswith(f"waiting for Inngest at {host}: no answer after ")
+    assert KEY not in result.err + result.out

@@ -28,7 +28,7 @@ from ..textsafe import clean
 from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, url_arg
 
 if TYPE_CHECKING:
-    from ..engine.trigger import EventApi, RetryNotice, TriggerPlan, TriggerResult
+    from ..engine.trigger import EventApi, SendNotice, TriggerPlan, TriggerResult
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"  # as `export inngest` takes it
 
@@ -223,9 +223,10 @@ class _Progress:
         else:
             sys.stderr.write(f"sent {step.sent} of {step.total}\n")
 
-    def retrying(self, notice: RetryNotice) -> None:
-        """A batch about to be tried again: one line (above the bar), so a wait of minutes
-        for a server that asks for them is not silence."""
+    def retrying(self, notice: SendNotice) -> None:
+        """A batch about to be tried again, or a request with no answer yet: one line (above
+        the bar), so a wait of minutes for a server that asks for them, or a server that says
+        nothing, is not silence."""
         if self._bar is not None:
             self._bar.console.print(notice.line(), markup=False, highlight=False)
         else:

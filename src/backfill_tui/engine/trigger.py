@@ -14,7 +14,7 @@ through here.
 from __future__ import annotations
 
 from ..export.event_api import DEFAULT_BASE_URL, EventApi, endpoint, ledger_target
-from ..export.target import RetryNotice
+from ..export.target import RetryNotice, SendNotice, WaitNotice
 from ..export.trigger import (
     CONNECTORS,
     EVENT_NAME,
@@ -37,10 +37,12 @@ __all__ = [
     "EventApi",
     "Refusal",
     "RetryNotice",
+    "SendNotice",
     "TriggerPlan",
     "TriggerProgress",
     "TriggerResult",
     "TriggerRow",
+    "WaitNotice",
     "apply_trigger",
     "check_row",
     "endpoint",

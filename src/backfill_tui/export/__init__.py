@@ -11,7 +11,7 @@ from .common import apply_export, export_now, export_status, plan_export
 from .inngest import DEFAULT_BASE_URL, InngestTarget, RetryPolicy
 from .outcome import ExportPlan, ExportProgress, ExportResult
 from .postgres import PostgresTarget
-from .target import ExportError, ExportFailed, ExportTarget, RetryNotice
+from .target import ExportError, ExportFailed, ExportTarget, RetryNotice, SendNotice, WaitNotice
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -25,6 +25,8 @@ __all__ = [
     "PostgresTarget",
     "RetryNotice",
     "RetryPolicy",
+    "SendNotice",
+    "WaitNotice",
     "apply_export",
     "export_now",
     "export_status",

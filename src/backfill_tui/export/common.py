@@ -38,7 +38,7 @@ from ..store.exports import (
 from ..terms import plural, suggest, were
 from .event_api import Stopped
 from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
-from .target import ExportError, ExportFailed, ExportTarget, RetryNotice
+from .target import ExportError, ExportFailed, ExportTarget, SendNotice
 from .walk import Ledger, absorb, walk
 from .walk import steps as walk_steps
 
@@ -140,10 +140,11 @@ def apply_export(
     *,
     progress: Callable[[ExportProgress], None] | None = None,
     cancel: threading.Event | None = None,
-    retrying: Callable[[RetryNotice], object] | None = None,
+    retrying: Callable[[SendNotice], object] | None = None,
 ) -> ExportResult:
     """Send the plan's observations; each delivered batch is recorded in the mirror at once.
-    ``retrying`` is told each wait before a batch is tried again (a :class:`RetryNotice`).
+    ``retrying`` is told each wait before a batch is tried again (a ``RetryNotice``), and of a
+    request with no answer after a few seconds (a ``WaitNotice``).
 
     The mirror and the destination are walked again (another export may have run since the
     plan), and the Postgres writer dedups under a lock besides, so each row is written once.
@@ -167,7 +168,7 @@ def export_now(
     *,
     progress: Callable[[ExportProgress], None] | None = None,
     cancel: threading.Event | None = None,
-    retrying: Callable[[RetryNotice], object] | None = None,
+    retrying: Callable[[SendNotice], object] | None = None,
 ) -> ExportResult:
     """``export --apply`` in one pass, opening the mirror once: the checks a dry run makes
     (:class:`ExportError`, exit status 2, before anything is sent), then the apply
@@ -239,7 +240,7 @@ def _apply(
     plan: ExportPlan | None,
     progress: Callable[[ExportProgress], None] | None,
     cancel: threading.Event | None,
-    retrying: Callable[[RetryNotice], object] | None = None,
+    retrying: Callable[[SendNotice], object] | None = None,
 ) -> ExportResult:
     planned_rows = plan.would_write if plan is not None else 0
     planned_batches = len(plan.batch_sizes) if plan is not None else 0

@@ -13,7 +13,8 @@ that touches the wire and the key:
   jitter, or after the ``Retry-After`` the server asks for where that is longer (never sooner
   than the backoff: :meth:`RetryPolicy.wait`), a bounded number of times; each
   wait is said before it starts (``on_retry``, a :class:`RetryNotice`), so a face can show it:
-  a server asking for 120 s between five tries had a command sit silent for ten minutes;
+  a server asking for 120 s between five tries had a command sit silent for ten minutes; so is
+  a request still unanswered after :data:`SILENCE_NOTICE_S` (a :class:`WaitNotice`);
 - a 413 (request too large) splits the batch and sends the halves again, under the limit the
   answer states where it states one (``"max 262144 bytes"``, ``"256KB"``), else under half the
   refused size; the lower limit is kept for the rest of the session. An event too large for a
@@ -46,7 +47,7 @@ import httpx
 
 from ..secrets_registry import RedactingFilter, is_loopback_host, redact, register
 from ..textsafe import clean
-from .target import ExportError, RetryNotice
+from .target import ExportError, RetryNotice, SendNotice, WaitNotice
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
@@ -55,6 +56,10 @@ DEFAULT_BASE_URL = "https://inn.gs"
 MAX_REQUEST_BYTES = 250_000
 MAX_EVENTS = 100
 TIMEOUT_S = 30.0
+#: Seconds a request goes without an answer before that is said (:class:`~.target.WaitNotice`):
+#: long enough that a working Inngest (well under a second) never says it, short enough that a
+#: silent server does not look like a frozen command for the whole :data:`TIMEOUT_S`.
+SILENCE_NOTICE_S = 5.0
 #: Seconds a request under way is given to be answered once sending is asked to stop.
 STOP_GRACE_S = 2.0
 #: Below this, a 413 is not a size problem we can split our way out of.
@@ -266,7 +271,7 @@ class EventApi:
         sleep: Callable[[float], None] = time.sleep,
         user_agent: str = "backfill-tui",
         stop: Callable[[], bool] | None = None,
-        on_retry: Callable[[RetryNotice], object] | None = None,
+        on_retry: Callable[[SendNotice], object] | None = None,
     ) -> None:
         key = event_key.strip()
         register(key)
@@ -286,9 +291,12 @@ class EventApi:
         #: True once sending should stop (a quit): a retry's wait ends early and no more tries
         #: are made (:class:`Stopped`); a quit waited out six 30 s timeouts (a fresh tester).
         self.stop = stop
-        #: Told each retry before its wait starts (a face shows it; the log has it anyway).
+        #: Told each retry before its wait starts (a :class:`RetryNotice`), and of a request
+        #: with no answer after :data:`SILENCE_NOTICE_S` (a :class:`WaitNotice`, once per
+        #: request): a face shows it; the log has it anyway.
         self.on_retry = on_retry
         self._client: httpx.Client | None = None
+        self._timeout_s = TIMEOUT_S  #: httpx's timeout (each of connect, write, read), seconds
         self.requests = 0
         self.retries = 0
 
@@ -303,9 +311,10 @@ class EventApi:
         httpx_log = logging.getLogger("httpx")  # it logs request URLs, and ours holds the key
         if not any(isinstance(f, RedactingFilter) for f in httpx_log.filters):
             httpx_log.addFilter(RedactingFilter())
+        self._timeout_s = TIMEOUT_S
         self._client = httpx.Client(
             transport=self._transport,
-            timeout=TIMEOUT_S,
+            timeout=self._timeout_s,
             headers={"content-type": "application/json", "user-agent": self._user_agent},
         )
 
@@ -416,16 +425,22 @@ class EventApi:
         )
 
     def _post_once(self, content: bytes) -> httpx.Response:
-        """One POST. With a ``stop``, the request goes on a thread of its own while this one
-        watches ``stop``: once it is true, the request under way has :data:`STOP_GRACE_S` to
-        be answered; past that it is left to finish alone (its client with it) and
-        :class:`Stopped` is raised, so a quit does not wait out a silent server's 30 s timeout
-        (a fresh tester's finding). A batch left so is not recorded as sent: the next export
-        or trigger sends it again, and Inngest drops the repeat by its event id."""
+        """One POST. With a ``stop`` or an ``on_retry``, the request goes on a thread of its
+        own while this one watches:
+
+        - once ``stop()`` is true, the request under way has :data:`STOP_GRACE_S` to be
+          answered; past that it is left to finish alone (its client with it) and
+          :class:`Stopped` is raised, so a quit does not wait out a silent server's 30 s
+          timeout (a fresh tester's finding). A batch left so is not recorded as sent: the
+          next export or trigger sends it again, and Inngest drops the repeat by its event id;
+        - after :data:`SILENCE_NOTICE_S` without an answer, ``on_retry`` is told once (a
+          :class:`WaitNotice`, from this thread, as a retry is): a server that took the
+          connection and said nothing left the command silent for its whole timeout (a fresh
+          tester's finding)."""
         client = self._client
         assert client is not None
-        stop = self.stop
-        if stop is None:
+        stop, told = self.stop, self.on_retry
+        if stop is None and told is None:
             return client.post(self._url, content=content)
         answer: list[httpx.Response] = []
         failure: list[BaseException] = []
@@ -447,8 +462,16 @@ class EventApi:
                     client.close()
 
         threading.Thread(target=post, name="inngest-post", daemon=True).start()
+        started = time.monotonic()
+        silent = told is not None
         while not done.wait(0.1):
-            if stop() and not done.wait(STOP_GRACE_S):
+            waited = time.monotonic() - started
+            if silent and told is not None and waited >= SILENCE_NOTICE_S:
+                silent = False  # one line per request
+                notice = WaitNotice(self.where, waited, self._timeout_s)
+                log.info("%s", notice.line())
+                told(notice)
+            if stop is not None and stop() and not done.wait(STOP_GRACE_S):
                 with lock:
                     state["left"] = not state["ended"]
                 if state["left"]:

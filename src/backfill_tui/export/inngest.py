@@ -40,7 +40,7 @@ from .event_api import (
     encode,
     request_body,
 )
-from .target import ExportTarget, Prepared, RetryNotice, Sent
+from .target import ExportTarget, Prepared, SendNotice, Sent
 from .values import Refused
 
 __all__ = ["DEFAULT_BASE_URL", "EVENT_NAME", "InngestTarget", "RetryPolicy", "event_id"]
@@ -187,7 +187,7 @@ class InngestTarget(ExportTarget):
     def stop_when(self, stop: Callable[[], bool]) -> None:
         self.api.stop = stop  # a retry's wait ends early, and no more tries (EventApi)
 
-    def on_retry(self, told: Callable[[RetryNotice], object]) -> None:
+    def on_retry(self, told: Callable[[SendNotice], object]) -> None:
         self.api.on_retry = told
 
     def send(self, workspace: str, batch: Sequence[Prepared]) -> Sent:

@@ -21,7 +21,9 @@ __all__ = [
     "ExportTarget",
     "Prepared",
     "RetryNotice",
+    "SendNotice",
     "Sent",
+    "WaitNotice",
 ]
 
 
@@ -84,6 +86,32 @@ class RetryNotice:
             f"{self.where} {self.problem}; retry {self.retry} of {self.retries} in "
             f"{self.wait_s:.1f}s"
         )
+
+
+@dataclass(frozen=True)
+class WaitNotice:
+    """A request under way that has had no answer for a while: a server that takes the
+    connection and says nothing left the command silent for its whole timeout, then a retry
+    line (a fresh tester's finding). Said once per request. :meth:`line` says it as the log and
+    the faces do."""
+
+    #: ``Inngest at HOST[:PORT]`` (never the key).
+    where: str
+    #: Seconds since the request was started.
+    waited_s: float
+    #: Seconds of silence after which the request is given up (and retried, if tries are left).
+    timeout_s: float
+
+    def line(self) -> str:
+        """``waiting for Inngest at H: no answer after 5s (gives up after 30s of silence)``"""
+        return (
+            f"waiting for {self.where}: no answer after {self.waited_s:.0f}s (gives up after "
+            f"{self.timeout_s:.0f}s of silence)"
+        )
+
+
+#: What a face is told while a batch waits: a retry coming, or an answer slow in coming.
+SendNotice = RetryNotice | WaitNotice
 
 
 class ExportTarget(abc.ABC):
@@ -163,9 +191,11 @@ class ExportTarget(abc.ABC):
         is sent to its end (Postgres: one transaction)."""
         return None
 
-    def on_retry(self, told: Callable[[RetryNotice], object]) -> None:
+    def on_retry(self, told: Callable[[SendNotice], object]) -> None:
         """Have ``told`` called before each wait for a retry of a batch (Inngest: a 429, a 5xx
-        or no answer), so a face can say why nothing moves; by default nothing is retried."""
+        or no answer; a :class:`RetryNotice`) and when a request has had no answer for a few
+        seconds (a :class:`WaitNotice`), so a face can say why nothing moves; by default
+        nothing is retried or waited for."""
         return None
 
     def plan_details(self) -> dict[str, Any]:

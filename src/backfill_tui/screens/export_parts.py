@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         ExportProgress,
         ExportResult,
         ExportTarget,
-        RetryNotice,
+        SendNotice,
     )
 
 __all__ = [
@@ -106,10 +106,12 @@ class ExportStepped(Message):
 @dataclass
 class SendRetrying(Message):
     """A batch (of an export, or of the trigger dialog's Send) is about to be tried again:
-    Inngest answered 429 or 5xx, or nothing. The screen says so until the next batch lands: a
-    server asking for 120 s between tries had the screen sit still for minutes."""
+    Inngest answered 429 or 5xx, or nothing (a ``RetryNotice``); or its request has had no
+    answer for a few seconds (a ``WaitNotice``). The screen says so until the next batch lands:
+    a server asking for 120 s between tries, or saying nothing for its 30 s timeout, had the
+    screen sit still."""
 
-    notice: RetryNotice
+    notice: SendNotice
 
 
 @dataclass
