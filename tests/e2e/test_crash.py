@@ -1,17 +1,27 @@
 """A bug ends both faces the same way: one line pointing at the log, the traceback in the log,
 and exit status 70 (errors.EXIT_INTERNAL), never the 1 that means "a stream failed".
 
-The bug met here is real, not staged: a mirror row SQLite accepts but the product cannot read
-(a run whose ``sources`` column is not the JSON list the product writes, as a hand edit, another
-tool or a damaged copy leaves it). Reading it raises ``JSONDecodeError`` deep in the store:
-nothing of ours is mocked, and no command exists for the test's sake.
+The bug is staged below our code, where no user input reaches: the operating system's
+``os.kill`` (which the store calls to ask whether a run marked running still has its process)
+raises a ``RuntimeError``, which it never does. For a command, a ``sitecustomize`` module in the
+test's own folder, put first on the child process's ``PYTHONPATH``, replaces ``os.kill`` in that
+process only (Python imports it at start-up: docs.python.org, ``site``); the terminal app runs
+in this process under Pilot, so there ``os.kill`` is replaced for the test's duration
+(``pytest.MonkeyPatch.context``). Nothing of ours is mocked: the command, the store's query and its liveness
+check run as they do for a user. (The earlier stand-in, a run row's ``pid`` edited to text,
+was a value a user can write with sqlite3, as the README invites: bad input, whose promise is
+one line and exit 2, not a bug.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from app_support import SIZE, sim_environment
@@ -26,10 +36,22 @@ from backfill_tui.terms import log_path
 
 SIM = "seed=7,scale=0.2"
 
+#: Replaces ``os.kill`` in the process that imports it (at start-up, as ``sitecustomize``).
+BROKEN_KILL = '''"""A stand-in for a bug (tests/e2e/test_crash.py): os.kill raises what it never raises."""
+import os
 
-def _mirror_with_an_unreadable_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
-    """A mirror made by a real simulated run, then one run row edited to hold text where the
-    product stores a process id."""
+
+def _kill(pid, sig):
+    raise RuntimeError("os.kill broken by the test's sitecustomize")
+
+
+os.kill = _kill
+'''
+
+
+def _mirror_with_a_running_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
+    """A mirror made by a real simulated run, then marked running under its (ended) process, as
+    a run killed with ``kill -9`` leaves it: listing it asks whether that process lives."""
     db = tmp_path / "m.db"
     done = run_cli(
         capsys,
@@ -49,12 +71,25 @@ def _mirror_with_an_unreadable_run(capsys: pytest.CaptureFixture[str], tmp_path:
     )
     assert done.code == 0, done.err
     with sqlite3.connect(db) as conn:
-        # A process id that is text: nothing checks its type before use, so reading whether
-        # the run is live is a bug's TypeError (a status or sources edited so are bad input,
-        # said in one line with exit 2: tests/e2e/test_bad_input_suite.py).
-        conn.execute("UPDATE runs SET status = 'running', pid = 'not a number'")
+        conn.execute("UPDATE runs SET status = 'running'")
     conn.close()
     return db
+
+
+def _with_broken_kill(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The environment of a child process whose ``os.kill`` is broken (``BROKEN_KILL``)."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(BROKEN_KILL, encoding="utf-8")
+    path = os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path, **env}
+
+
+def _backfill_tui(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "backfill_tui", *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
 
 
 def _logged() -> str:
@@ -66,18 +101,18 @@ def test_a_bug_in_a_command_is_one_line_exit_70_and_its_traceback_in_the_log(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BACKFILL_SIM", SIM)
-    db = _mirror_with_an_unreadable_run(capsys, tmp_path)
-    result = run_cli(capsys, "runs", "--db", str(db))
-    assert result.code == EXIT_INTERNAL == 70
-    lines = result.err.splitlines()
-    assert len(lines) == 1, result.err
-    assert "internal error (TypeError)" in lines[0]
+    db = _mirror_with_a_running_run(capsys, tmp_path)
+    done = _backfill_tui("runs", "--db", str(db), env=_with_broken_kill(tmp_path))
+    assert done.returncode == EXIT_INTERNAL == 70
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "internal error (RuntimeError)" in lines[0]
     assert str(log_path()) in lines[0]
-    assert "Traceback" not in result.err and result.out == ""
+    assert "Traceback" not in done.stderr and done.stdout == ""
     logged = _logged()
     assert "Traceback (most recent call last)" in logged
-    assert "TypeError" in logged
-    assert "run_is_live" in logged  # where it broke: asking whether the run is live
+    assert "RuntimeError: os.kill broken by the test's sitecustomize" in logged
+    assert "pid_running" in logged  # where it broke: asking whether the run's process lives
 
 
 def test_a_user_error_keeps_its_own_status_and_logs_no_traceback(
@@ -93,32 +128,38 @@ def test_a_user_error_keeps_its_own_status_and_logs_no_traceback(
 def test_a_bug_in_the_terminal_app_ends_it_with_the_same_line_and_status(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The Runs screen (F5) reads the unreadable row: the app exits instead of printing
-    Textual's traceback with locals, and its face reports the crash as a command does."""
+    """The Runs screen (F5) asks whether the running run's process lives: the app exits
+    instead of printing Textual's traceback with locals, and its face reports the crash as a
+    command does."""
     monkeypatch.setenv("BACKFILL_SIM", SIM)
-    db = _mirror_with_an_unreadable_run(capsys, tmp_path)
+    db = _mirror_with_a_running_run(capsys, tmp_path)
     cli.setup_logging()  # as cli.main does before opening the app
     mirror = Mirror.open(db)
     app = BackfillApp(mirror, sim_environment(SIM))
 
+    def broken_kill(pid: int, sig: int) -> NoReturn:
+        raise RuntimeError("os.kill broken by the test")
+
     async def drive() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f5")
-            await pilot.pause()
+            with pytest.MonkeyPatch.context() as patch:  # for the Runs screen's read only
+                patch.setattr(os, "kill", broken_kill)
+                await pilot.press("f5")
+                await pilot.pause()
 
     try:
-        with pytest.raises(TypeError):  # run_test hands the bug to the test, too
+        with pytest.raises(RuntimeError):  # run_test hands the bug to the test, too
             asyncio.run(drive())
     finally:
         mirror.close()
-    assert app.crash is not None and isinstance(app.crash, TypeError)
+    assert app.crash is not None and isinstance(app.crash, RuntimeError)
     assert not app._exit_renderables  # nothing queued for the terminal: no traceback printed
     capsys.readouterr()
     status = app_ended(app)
     err = capsys.readouterr().err
     assert status == EXIT_INTERNAL
-    assert err.count("\n") == 1 and "internal error (TypeError)" in err
+    assert err.count("\n") == 1 and "internal error (RuntimeError)" in err
     assert str(log_path()) in err
     logged = _logged()
     assert "internal error in the terminal app" in logged
-    assert "Traceback (most recent call last)" in logged and "run_is_live" in logged
+    assert "Traceback (most recent call last)" in logged and "pid_running" in logged
