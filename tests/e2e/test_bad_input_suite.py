@@ -931,21 +931,84 @@ CASES: list[Case] = [
     Case(
         "runs-a-hand-edited-status",  # the README invites sqlite3; it was exit 70 (a tester)
         ("runs", *DB),
-        ("has status 'weird', which backfill-tui never writes", "one of running, completed"),
+        (
+            "has status 'weird' (column runs.status), which backfill-tui never writes",
+            "one of running, completed",
+        ),
         setup=sql("UPDATE runs SET status = 'weird'"),
     ),
     Case(
         "runs-a-run-whose-entities-are-not-json",  # blamed on its sound sources, at first
         ("runs", *DB),
-        ("has entities 'oops', which backfill-tui never writes", "a JSON list"),
+        (
+            "has entities 'oops' (column runs.entities), which backfill-tui never writes",
+            "a JSON list",
+        ),
         setup=sql("UPDATE runs SET entities = 'oops'"),
         unsaid=("has sources",),
     ),
     Case(
         "resume-a-run-whose-sources-are-not-json",
         ("resume", "{run}", *DB),
-        ("has sources 'not json', which backfill-tui never writes", "a JSON list"),
+        (
+            "has sources 'not json' (column runs.sources), which backfill-tui never writes",
+            "a JSON list",
+        ),
         setup=sql("UPDATE runs SET sources = 'not json'"),
+    ),
+    # -- hand-edited rows: every column checked as read (store/columns.py); each was exit 70 ---
+    Case(
+        "runs-a-running-run-whose-pid-is-text",  # and the app's Runs screen (a fresh tester)
+        ("runs", *DB),
+        (
+            "run {run} has pid 'abc' (column runs.pid)",
+            "UPDATE runs SET pid = NULL WHERE id = '{run}'",
+        ),
+        setup=sql("UPDATE runs SET status = 'running', pid = 'abc'"),
+    ),
+    Case(
+        "runs-a-running-run-whose-pid-no-system-gives",  # os.kill's OverflowError
+        ("runs", *DB),
+        ("has pid 1099511627776 (column runs.pid)", "a process id"),
+        setup=sql("UPDATE runs SET status = 'running', pid = 1099511627776"),
+    ),
+    Case(
+        "runs-a-stream-whose-new-count-is-text",  # summed as 0 (SQLite's sum of text)
+        ("runs", *DB),
+        ("stream github:acme/rocket/issue of run {run}", "has new 'many' (column streams.new)"),
+        setup=sql("UPDATE streams SET new = 'many' WHERE entity = 'issue'"),
+    ),
+    Case(
+        "report-a-stream-whose-fetched-is-text",  # a fresh tester's finding
+        ("report", "{run}", *DB),
+        (
+            "stream github:acme/rocket/issue of run {run} (row id",
+            "has fetched 'lots' (column streams.fetched)",
+            "UPDATE streams SET fetched = 0 WHERE id =",
+        ),
+        setup=sql("UPDATE streams SET fetched = 'lots' WHERE entity = 'issue'"),
+    ),
+    Case(
+        "resume-a-run-whose-since-is-no-instant",  # a fresh tester's finding
+        ("resume", "{run}", *DB),
+        ("has since 'last week' (column runs.since)", "UPDATE runs SET since = '"),
+        setup=sql(INTERRUPT, "UPDATE runs SET since = 'last week'"),
+    ),
+    Case(
+        "resume-a-run-whose-max-items-is-text",  # "internal error" in each resumed stream
+        ("resume", "{run}", *DB),
+        ("has max_items 'lots' (column runs.max_items)", "a whole number from 1"),
+        setup=sql(
+            INTERRUPT,
+            "UPDATE runs SET max_items = 'lots'",
+            "UPDATE streams SET status = 'failed' WHERE entity = 'issue'",
+        ),
+    ),
+    Case(
+        "diff-a-run-whose-depth-is-text",
+        ("diff", "{run}", "{run}", *DB),
+        ("has depth_days 'a week' (column runs.depth_days)", "UPDATE runs SET depth_days = 7"),
+        setup=sql("UPDATE runs SET depth_days = 'a week'"),
     ),
     Case(
         "trigger-apply-without-key",
@@ -1018,7 +1081,7 @@ def test_bad_input(
     line = one_line(err)
     assert code == case.code, line
     for word in case.words:
-        word = word.format(pid=ctx.env.get("EXPECT_PID", ""))
+        word = word.format(pid=ctx.env.get("EXPECT_PID", ""), run=run_id)
         assert word.lower() in line.lower(), line
     for word in case.unsaid:
         assert word.lower() not in line.lower(), line

@@ -18,6 +18,7 @@ from ..errors import MirrorError, user_path
 from ..terms import suggest
 from .failures import translate
 from .opening import check_existing, connect_read_only
+from .records import RunRecord, StreamRecord
 from .rows import now_iso
 from .schema import OBSERVATION_COLUMNS
 
@@ -95,11 +96,13 @@ class RunStore:
 
 
 def run_store(conn: sqlite3.Connection, run_id: str) -> RunStore:
-    """:class:`RunStore` of an existing run."""
-    (workspace,) = conn.execute("SELECT workspace_id FROM runs WHERE id = ?", (run_id,)).fetchone()
-    (duplicates,) = conn.execute(
-        "SELECT coalesce(sum(duplicates), 0) FROM streams WHERE run_id = ?", (run_id,)
-    ).fetchone()
+    """:class:`RunStore` of an existing run. Its rows are read as records, so a value edited
+    by hand is the one line naming it (``store/columns.py``), as in every other command."""
+    cur = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,))
+    workspace = RunRecord.from_row([c[0] for c in cur.description], cur.fetchone()).workspace
+    cur = conn.execute("SELECT * FROM streams WHERE run_id = ?", (run_id,))
+    cols = [c[0] for c in cur.description]
+    duplicates = sum(StreamRecord.from_row(cols, row).duplicates for row in cur)
     first = conn.execute(
         "SELECT o.run_id, count(*) FROM run_items AS i JOIN observations AS o"
         " ON o.workspace_id = ? AND o.source_id = i.source_id"

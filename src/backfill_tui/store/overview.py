@@ -2,7 +2,8 @@
 
 Called through :meth:`Mirror.run_overview <backfill_tui.store.Mirror.run_overview>`; the engine's
 read model (``engine/runs.py``) adds the shown status. One ``SELECT`` with a grouped join, not
-one query per run: listing a hundred runs costs one statement whatever the mirror holds.
+one query per run: listing a hundred runs costs one statement whatever the mirror holds (and
+one more for a run whose streams' counts do not sum to whole numbers: a hand-edited count).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from ..terms import StreamStatus
-from .records import RunRecord
+from .records import RunRecord, StreamRecord
 
 __all__ = ["RunTotals", "run_overview"]
 
@@ -43,7 +44,20 @@ def run_overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, 
     )
     cols = [c[0] for c in cur.description]
     run_cols = cols[1:-6]  # after run_rowid, before the six totals
-    return [
-        (RunRecord.from_row(run_cols, row[1:-6]), RunTotals(*(int(v) for v in row[-6:])))
-        for row in cur.fetchall()
-    ]
+    listed = []
+    for row in cur.fetchall():
+        run, totals = RunRecord.from_row(run_cols, row[1:-6]), row[-6:]
+        if not all(isinstance(v, int) and v >= 0 for v in totals):
+            _check_streams(conn, run.id)  # a count edited by hand: say which, as `report` does
+        listed.append((run, RunTotals(*(int(v) for v in totals))))
+    return listed
+
+
+def _check_streams(conn: sqlite3.Connection, run_id: str) -> None:
+    """Read every stream of ``run_id`` as :class:`StreamRecord`: its check raises the one line
+    (``columns.check_stream_row``) for the count that summed to no whole number, or to less
+    than none (SQLite's ``sum`` of text reads it as 0, and returns a real)."""
+    cur = conn.execute("SELECT * FROM streams WHERE run_id = ? ORDER BY id", (run_id,))
+    cols = [c[0] for c in cur.description]
+    for row in cur.fetchall():
+        StreamRecord.from_row(cols, row)

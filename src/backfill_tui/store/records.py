@@ -11,15 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ..errors import MirrorError
 from ..terms import RunStatus, StreamCounters, StreamStatus
 from ..terms import combined_status as combined_status
-
-#: The statuses the mirror stores (the shown-only ones are never written).
-RUN_STATUSES = tuple(s for s in RunStatus if s is not RunStatus.INTERRUPTED)
-STREAM_STATUSES = tuple(
-    s for s in StreamStatus if s not in (StreamStatus.INTERRUPTED, StreamStatus.CAPPED)
-)
+from .columns import check_run_row, check_stream_row
 
 
 @dataclass
@@ -49,29 +43,17 @@ class RunRecord:
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
-        """The record of a ``runs`` row; raises :class:`MirrorError` (one line naming the run
-        and the value) for a row holding what the product never writes: the README invites
-        editing the mirror with sqlite3, and one hand-edited row made `runs`, `report` and
-        `resume` exit 70 (a fresh tester's finding)."""
+        """The record of a ``runs`` row; raises :class:`MirrorError` (one line naming the run,
+        the column and how to set it back: ``columns.check_run_row``) for a row holding what
+        the product never writes: the README invites editing the mirror with sqlite3, and one
+        hand-edited row made `runs`, `report` and `resume` exit 70 (fresh testers' findings)."""
         data = dict(zip(cols, row, strict=True))
-        status, sources = data["status"], data["sources"]
-        if status not in RunStatus.__members__.values():
-            raise _unwritten(
-                f"run {data['id']}", "status", status, f"one of {', '.join(RUN_STATUSES)}"
-            )
-        listed = _json_or_none(sources)
-        if not isinstance(listed, list) or not all(isinstance(s, str) for s in listed):
-            raise _unwritten(
-                f"run {data['id']}", "sources", sources, 'a JSON list of "provider:target"'
-            )
-        entities = _json_or_none(data["entities"]) if data["entities"] else None
-        if data["entities"] and not isinstance(entities, list):
-            # (text that is no JSON was counted against the sources, which were sound)
-            raise _unwritten(f"run {data['id']}", "entities", data["entities"], "a JSON list")
+        check_run_row(data)
+        entities = json.loads(data["entities"]) if data["entities"] else None
         return cls(
             id=data["id"],
             workspace=data["workspace_id"],
-            sources=listed,
+            sources=json.loads(data["sources"]),
             depth_days=data["depth_days"],
             since=data["since"],
             entities=set(entities) if entities is not None else None,
@@ -157,32 +139,14 @@ class StreamRecord:
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> StreamRecord:
+        """The record of a ``streams`` row; raises :class:`MirrorError` (one line naming the
+        stream, its row id and the column) for a value the product never writes there
+        (``columns.check_stream_row``): a text ``fetched`` made ``report`` exit 70."""
         data = dict(zip(cols, row, strict=True))
+        check_stream_row(data)
         names = {f.name for f in fields(cls)} - {"extra", "counters"}
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["capped"] = bool(kwargs.get("capped"))
-        if kwargs["status"] not in StreamStatus.__members__.values():
-            stream = f"stream {data.get('provider')}:{data.get('target')}/{data.get('entity')}"
-            raise _unwritten(
-                f"{stream} of run {data.get('run_id')}", "status", kwargs["status"],
-                f"one of {', '.join(STREAM_STATUSES)}",
-            )  # fmt: skip
         kwargs["status"] = StreamStatus(kwargs["status"])
         counts = {f.name: data[f.name] for f in fields(StreamCounters) if f.name in data}
         return cls(**kwargs, counters=StreamCounters(**counts))
-
-
-def _json_or_none(text: Any) -> Any:
-    """``text`` read as JSON, or None where it is not JSON text."""
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError):
-        return None
-
-
-def _unwritten(what: str, column: str, value: Any, written: str) -> MirrorError:
-    shown = str(value)[:60]
-    return MirrorError(
-        f"the mirror's {what} has {column} {shown!r}, which backfill-tui never writes (edited "
-        f"by hand?); set it back to {written} with sqlite3"
-    )

@@ -1,0 +1,96 @@
+"""A row of ``runs`` or ``streams`` edited by hand (the README invites sqlite3) into a value
+backfill-tui never writes is one line naming the table, the row and the column, with how to
+set it back, exit 2, in every command and the app; nothing stored changes.
+
+Every column is checked in one place, as its row is read (``store/columns.py``). Fresh testers
+met the rest as internal errors: a text ``pid`` in ``runs`` and the Runs screen, a text
+``fetched`` in ``report``, a ``since`` that is no instant in ``resume``. The commands one by one
+are in the bad-input suite (tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here the
+suggested ``UPDATE`` is run to see that it mends.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from support import run_cli, simulated_engine
+
+from backfill_tui.store.columns import RUN_COLUMNS, STREAM_COLUMNS
+
+SIM = "seed=7,scale=0.2"
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A real mirror (one 7-day simulated run of github:acme/rocket) and that run's id."""
+    db = tmp_path_factory.mktemp("made") / "made.db"
+    engine = simulated_engine(db, SIM)
+    run_id = engine.run("github:acme/rocket", days=7, max_items=5)
+    engine.mirror.close()
+    return db, run_id
+
+
+def _copy(made: tuple[Path, str], tmp_path: Path, *statements: str) -> Path:
+    db = tmp_path / "m.db"
+    shutil.copyfile(made[0], db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+    return db
+
+
+def _one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_every_column_of_runs_and_streams_is_checked(made: tuple[Path, str]) -> None:
+    """A migration that adds a column must say what it holds (store/columns.py)."""
+    with sqlite3.connect(made[0]) as conn:
+        runs = [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
+        streams = [r[1] for r in conn.execute("PRAGMA table_info(streams)")]
+    conn.close()
+    assert list(RUN_COLUMNS) == runs
+    assert ["id", *STREAM_COLUMNS] == streams  # id: SQLite's own rowid, never anything else
+
+
+@pytest.mark.parametrize(
+    ("edit", "command"),
+    [
+        ("UPDATE runs SET status = 'running', pid = 'abc'", ("runs",)),
+        ("UPDATE runs SET status = 'running', pid = 1099511627776", ("runs",)),  # OverflowError
+        ("UPDATE runs SET since = 'last week'", ("report", "{run}")),
+        ("UPDATE runs SET started_at = 'soon'", ("report", "{run}")),
+        ("UPDATE runs SET depth_days = 'a week'", ("report", "{run}")),
+        ("UPDATE runs SET workspace_id = CAST('demo' AS BLOB)", ("runs",)),
+        ("UPDATE streams SET fetched = 'many' WHERE entity = 'issue'", ("report", "{run}")),
+        ("UPDATE streams SET new = 'many' WHERE entity = 'issue'", ("runs",)),
+        ("UPDATE streams SET fetch_since = 'then' WHERE entity = 'issue'", ("report", "{run}")),
+    ],
+)
+def test_the_update_the_line_gives_mends_the_row(
+    edit: str,
+    command: tuple[str, ...],
+    made: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Where a value is known to be safe (NULL, 0, the text a blob holds, a window's start
+    computed from the run's start and depth as the run computed it), the line ends with the
+    statement that sets it: run as given, the command works again."""
+    db = _copy(made, tmp_path, edit)
+    args = [a.format(run=made[1]) for a in command]
+    line = _one_line(run_cli(capsys, *args, "--db", str(db)).err)
+    mend = re.search(r"with sqlite3: (UPDATE .*)$", line)
+    assert mend is not None, line
+    with sqlite3.connect(db) as conn:
+        conn.execute(mend.group(1))
+    conn.close()
+    again = run_cli(capsys, *args, "--db", str(db))
+    assert again.code == 0, again.err
