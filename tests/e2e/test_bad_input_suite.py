@@ -995,6 +995,15 @@ CASES: list[Case] = [
         setup=sql(INTERRUPT, "UPDATE runs SET since = 'last week'"),
     ),
     Case(
+        "resume-a-stream-whose-fetch-since-is-no-instant",  # "internal error" in its stream
+        ("resume", "{run}", *DB),
+        ("has fetch_since 'soon' (column streams.fetch_since)", "SET fetch_since = NULL"),
+        setup=sql(
+            INTERRUPT,
+            "UPDATE streams SET status = 'failed', fetch_since = 'soon' WHERE entity = 'issue'",
+        ),
+    ),
+    Case(
         "resume-a-run-whose-max-items-is-text",  # "internal error" in each resumed stream
         ("resume", "{run}", *DB),
         ("has max_items 'lots' (column runs.max_items)", "a whole number from 1"),
@@ -1002,6 +1011,40 @@ CASES: list[Case] = [
             INTERRUPT,
             "UPDATE runs SET max_items = 'lots'",
             "UPDATE streams SET status = 'failed' WHERE entity = 'issue'",
+        ),
+    ),
+    Case(
+        "resume-a-run-whose-simulator-settings-are-garbage",  # blamed on BACKFILL_SIM, unset
+        ("resume", "{run}", *DB),
+        (
+            "run {run} has simulator settings the simulator cannot read",
+            "unknown simulator option 'garbage'",
+            "(column runs.simulator)",
+            "UPDATE runs SET simulator = NULL WHERE id = '{run}'",
+        ),
+        setup=sql(
+            INTERRUPT,
+            "UPDATE runs SET simulator = 'garbage'",
+            "UPDATE streams SET status = 'failed' WHERE entity = 'issue'",
+        ),
+        unsaid=("BACKFILL_SIM:",),
+    ),
+    Case(
+        "resume-a-stream-of-no-provider",  # said once the run was marked running again
+        ("resume", "{run}", *DB),
+        ("has provider 'gitlab' (column streams.provider)", "one of github, vercel"),
+        setup=sql(
+            INTERRUPT,
+            "UPDATE streams SET status = 'failed', provider = 'gitlab' WHERE entity = 'issue'",
+        ),
+    ),
+    Case(
+        "resume-a-stream-of-no-entity",  # an internal error in its stream
+        ("resume", "{run}", *DB),
+        ("has entity 'commits' (column streams.entity)", "one of pull_request, issue"),
+        setup=sql(
+            INTERRUPT,
+            "UPDATE streams SET status = 'failed', entity = 'commits' WHERE entity = 'issue'",
         ),
     ),
     Case(

@@ -132,7 +132,9 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
     """Refuse, with one line, to resume a run that completed (:class:`RunCompleted`; a replay
     that reached where its recording ends: :class:`RunReplayedToItsEnd`) or that a
     live process runs (:class:`RunStillRunning`); a run marked running whose process is gone
-    (interrupted), or one failed, partial or cancelled, passes."""
+    (interrupted), or one failed, partial or cancelled, passes. A run whose rows hold what
+    backfill-tui never writes (edited by hand: :func:`_check_rows`) is refused with
+    :class:`~backfill_tui.errors.MirrorError`, before anything is said or written."""
     if run.status == RunStatus.COMPLETED:
         raise RunCompleted(
             f"run {run.id} already completed; start a new one with "
@@ -147,6 +149,40 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
         raise RunStillRunning(
             f"run {run.id} is still running (process {run.pid}); wait for it or stop it first"
         )
+    _check_rows(mirror, run)
+
+
+def _check_rows(mirror: Mirror, run: RunRecord) -> None:
+    """Read every stream of ``run`` (each row checked as it is read: ``store/columns.py``) and
+    check what only the connectors know: each source's provider, and each unfinished stream's
+    provider and entity. Resuming met a hand-edited one only once the run was marked running
+    (its stored status lost), as an unknown provider or an internal error in its stream."""
+    from ..store.columns import sql_literal, stream_row, unwritten
+    from .catalog import PROVIDERS
+
+    known = ", ".join(PROVIDERS)
+    for source in run.sources:
+        if source.partition(":")[0] not in PROVIDERS:
+            raise unwritten(
+                f"run {run.id}", "runs", "sources", source,
+                f'a JSON list of "provider:target" whose providers are among {known}',
+                key=f"id = {sql_literal(run.id)}", shown=f"holding {source[:60]!r}",
+            )  # fmt: skip
+    for stream in mirror.streams(run.id):
+        if stream.status == StreamStatus.COMPLETED:
+            continue
+        what = stream_row(stream.provider, stream.target, stream.entity, run.id, stream.id)
+        if stream.provider not in PROVIDERS:
+            raise unwritten(
+                what, "streams", "provider", stream.provider, f"one of {known}",
+                key=f"id = {stream.id}",
+            )  # fmt: skip
+        entities = PROVIDERS[stream.provider].connector.entities
+        if stream.entity not in entities:
+            raise unwritten(
+                what, "streams", "entity", stream.entity, f"one of {', '.join(entities)}",
+                key=f"id = {stream.id}",
+            )  # fmt: skip
 
 
 # -- which environment continues a run -----------------------------------------------------------
@@ -154,10 +190,41 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
 
 def simulator_settings(run: RunRecord, environ: Mapping[str, str] | None = None) -> str:
     """The simulator settings a simulated run continues on: ``BACKFILL_SIM`` when it is set in
-    ``environ`` (default ``os.environ``), else those stored with the run (secrets left out)."""
+    ``environ`` (default ``os.environ``), else those stored with the run (secrets left out).
+    Raises :class:`~backfill_tui.errors.MirrorError` when the stored ones are used and the
+    simulator cannot read them (a hand-edited ``runs.simulator``)."""
     env = os.environ if environ is None else environ
     text = env.get("BACKFILL_SIM")
-    return text if text is not None else (run.simulator or "")
+    if text is not None:
+        return text
+    stored = run.simulator or ""
+    _check_stored_settings(run, stored)
+    return stored
+
+
+def _check_stored_settings(run: RunRecord, text: str) -> None:
+    """Refuse (:class:`MirrorError`, ``store.columns``' one line naming the run and the column
+    ``runs.simulator``) stored settings the simulator cannot read: they were blamed on
+    ``BACKFILL_SIM``, which the user had not set (a fresh tester's finding). The value is not
+    echoed (a hand-edited text may hold a token); the parser's reason names the option."""
+    from ..simulator.config import SimulatorConfig
+    from ..store.columns import sql_literal, unwritten
+
+    try:
+        SimulatorConfig.from_env_string(text)
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).split(";", 1)[0]
+        raise unwritten(
+            f"run {run.id}",
+            "runs",
+            "simulator",
+            text,
+            "simulator settings such as seed=7,scale=0.2, or NULL for the defaults",
+            key=f"id = {sql_literal(run.id)}",
+            safe="NULL",
+            shown=f"settings the simulator cannot read ({reason})",
+            also="or set BACKFILL_SIM to continue it on settings of your own",
+        ) from None
 
 
 def stored_settings_shown(run: RunRecord) -> str:

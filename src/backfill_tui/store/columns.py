@@ -12,6 +12,11 @@ it never writes is one :class:`~backfill_tui.errors.MirrorError` (exit 2): the t
 (run id, or the stream and its row id), the column, the value, and how to set it back, with
 an ``UPDATE`` statement where a value is known to be safe. Nothing is changed: reading never
 writes.
+
+What needs more than the row is checked where that knowledge loads, in this module's wording
+(:func:`unwritten`): a run's ``simulator`` settings, parsed when a resume would use them, and
+the providers and entities of a run to resume, which only the connectors know
+(``engine/runs.py``).
 """
 
 from __future__ import annotations
@@ -236,16 +241,21 @@ def unwritten(
     *,
     key: str,
     safe: str | None = None,
+    shown: str | None = None,
+    also: str = "",
 ) -> MirrorError:
     """The one line for a mirror value backfill-tui never writes: ``what`` names the row (``run
     20261202-…``), ``table.column`` the column, ``value`` is shown (at most 60 characters; a
-    blob by its size), ``written`` says what belongs there, and ``safe`` (an SQL expression)
-    makes the mend one statement: ``UPDATE table SET column = safe WHERE key``."""
+    blob by its size; ``shown`` instead when the value must not be echoed), ``written`` says
+    what belongs there, and ``safe`` (an SQL expression) makes the mend one statement:
+    ``UPDATE table SET column = safe WHERE key``; ``also``: another way out, said last."""
     mend = f"set it back to {written} with sqlite3"
     if safe is not None:
         mend += f": UPDATE {table} SET {column} = {safe} WHERE {key}"
+    if also:
+        mend += f"; {also}"
     return MirrorError(
-        f"the mirror's {what} has {column} {_shown(value)} (column {table}.{column}), "
+        f"the mirror's {what} has {column} {shown or _shown(value)} (column {table}.{column}), "
         f"which backfill-tui never writes (edited by hand?); {mend}"
     )
 
