@@ -1054,6 +1054,12 @@ CASES: list[Case] = [
         setup=sql("UPDATE runs SET depth_days = 'a week'"),
     ),
     Case(
+        "verify-a-stream-whose-pages-are-text",  # SQLite's own checks pass it: "sound"
+        ("verify", *DB),
+        ("has pages 'two' (column streams.pages)", "UPDATE streams SET pages = 0 WHERE id ="),
+        setup=sql("UPDATE streams SET pages = 'two' WHERE entity = 'issue'"),
+    ),
+    Case(
         "trigger-apply-without-key",
         ("trigger", *ONE_ROW, "github", "--apply", *DB),
         ("no inngest event key", "--event-key"),

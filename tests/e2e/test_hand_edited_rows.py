@@ -5,12 +5,14 @@ set it back, exit 2, in every command and the app; nothing stored changes.
 Every column is checked in one place, as its row is read (``store/columns.py``). Fresh testers
 met the rest as internal errors: a text ``pid`` in ``runs`` and the Runs screen, a text
 ``fetched`` in ``report``, a ``since`` that is no instant in ``resume``. The commands one by one
-are in the bad-input suite (tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here the
-suggested ``UPDATE`` is run to see that it mends.
+are in the bad-input suite (tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here each
+column is edited in turn (``verify`` reads every row), and the suggested ``UPDATE`` is run to
+see that it mends.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sqlite3
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 from support import run_cli, simulated_engine
 
-from backfill_tui.store.columns import RUN_COLUMNS, STREAM_COLUMNS
+from backfill_tui.store.columns import RUN_COLUMNS, STREAM_COLUMNS, Column
 
 SIM = "seed=7,scale=0.2"
 
@@ -44,6 +46,24 @@ def _copy(made: tuple[Path, str], tmp_path: Path, *statements: str) -> Path:
     return db
 
 
+def _stored(db: Path) -> tuple[str, object]:
+    """The mirror file's bytes (as a digest) and its runs and streams rows."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?immutable=1", uri=True)
+    try:
+        rows = [
+            conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+            for t in ("runs", "streams")
+        ]
+    finally:
+        conn.close()
+    return hashlib.sha256(db.read_bytes()).hexdigest(), rows
+
+
+def _never_written(column: Column) -> str:
+    """An SQL value the column never holds: a blob where text belongs, else text."""
+    return "X'00ff'" if column.check("") else "'never'"
+
+
 def _one_line(err: str) -> str:
     lines = err.splitlines()
     assert len(lines) == 1 and "Traceback" not in err, err
@@ -58,6 +78,37 @@ def test_every_column_of_runs_and_streams_is_checked(made: tuple[Path, str]) -> 
     conn.close()
     assert list(RUN_COLUMNS) == runs
     assert ["id", *STREAM_COLUMNS] == streams  # id: SQLite's own rowid, never anything else
+
+
+@pytest.mark.parametrize(
+    ("table", "name"),
+    [("runs", name) for name in RUN_COLUMNS] + [("streams", name) for name in STREAM_COLUMNS],
+)
+def test_each_column_edited_is_one_line_naming_it(
+    table: str,
+    name: str,
+    made: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``verify`` reads every row as the commands read them (SQLite itself finds the file
+    sound): the edited value is named with its table, row and column, exit 2, nothing changed."""
+    column = (RUN_COLUMNS if table == "runs" else STREAM_COLUMNS)[name]
+    where = "" if table == "runs" else " WHERE entity = 'issue'"
+    db = _copy(made, tmp_path, f"UPDATE {table} SET {name} = {_never_written(column)}{where}")
+    before = _stored(db)
+    result = run_cli(capsys, "verify", "--db", str(db))
+    line = _one_line(result.err)
+    assert result.code == 2, line
+    assert f"(column {table}.{name}), which backfill-tui never writes" in line
+    assert "set it back to" in line and "with sqlite3" in line
+    if table == "streams":
+        if name not in ("provider", "target", "entity", "run_id"):  # the name edited is shown
+            assert f"stream github:acme/rocket/issue of run {made[1]}" in line
+        assert "(row id 2)" in line
+    elif name != "id":
+        assert f"run {made[1]} has {name}" in line
+    assert _stored(db) == before
 
 
 @pytest.mark.parametrize(

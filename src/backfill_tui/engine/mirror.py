@@ -69,7 +69,9 @@ def check_mirror(path: Path, *, full: bool = False) -> MirrorCheck:
     Damage found on opening (a truncated file, a header or schema SQLite cannot read) is
     returned as the check's one problem, not raised. Raises what :meth:`Mirror.open` raises for
     anything else: :class:`MirrorMissing`, :class:`MirrorError` (not a mirror, too new, an older
-    one that must be upgraded first) or a :class:`StorageError`.
+    one that must be upgraded first) or a :class:`StorageError`; and, once SQLite finds the
+    file sound, :class:`MirrorError` for a run or stream row holding a value backfill-tui
+    never writes (edited by hand: :meth:`Mirror.check_rows`), which every command refuses.
     """
     started = time.perf_counter()
     try:
@@ -79,6 +81,8 @@ def check_mirror(path: Path, *, full: bool = False) -> MirrorCheck:
         return MirrorCheck(path, full, _on_disk(path), time.perf_counter() - started, found)
     try:
         problems = mirror.problems(full=full)
+        if not problems:  # a value edited by hand that SQLite holds but no command can read
+            mirror.check_rows()
     except MirrorCorrupt as exc:
         problems = [exc.problem or str(exc)]
     finally:

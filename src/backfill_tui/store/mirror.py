@@ -629,6 +629,20 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         cols = self._cols("runs")
         return [RunRecord.from_row(cols, row) for row in rows]
 
+    def check_rows(self) -> None:
+        """Read every ``runs`` and ``streams`` row as the commands read them, each checked
+        (``store/columns.py``): raises :class:`MirrorError` naming the first row, column and
+        value backfill-tui never writes (``verify``: SQLite's own checks pass such a value), or
+        what SQLite raises reading them (:func:`translate`). Nothing is written."""
+        try:
+            for table, record in (("runs", RunRecord), ("streams", StreamRecord)):
+                cur = self.conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
+                cols = [c[0] for c in cur.description]
+                for row in cur:
+                    record.from_row(cols, row)
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from None
+
     def run_overview(self, limit: int = 50) -> list[tuple[RunRecord, RunTotals]]:
         """The newest runs with their streams' totals, in one query (``store/overview.py``)."""
         return run_overview(self.conn, limit)
