@@ -6,8 +6,8 @@ Every column is checked in one place, as its row is read (``store/columns.py``).
 met the rest as internal errors: a text ``pid`` in ``runs`` and the Runs screen, a text
 ``fetched`` in ``report``, a ``since`` that is no instant in ``resume``. The commands one by one
 are in the bad-input suite (tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here each
-column is edited in turn (``verify`` reads every row), and the suggested ``UPDATE`` is run to
-see that it mends.
+column is edited in turn (``verify`` reads every row), the suggested ``UPDATE`` is run to see
+that it mends, and a later run's re-sync, which met such a row elsewhere, is checked.
 """
 
 from __future__ import annotations
@@ -145,3 +145,29 @@ def test_the_update_the_line_gives_mends_the_row(
     conn.close()
     again = run_cli(capsys, *args, "--db", str(db))
     assert again.code == 0, again.err
+
+
+def test_a_run_beside_a_hand_edited_run_is_not_narrowed_by_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-sync narrows a stream to what is newer than an earlier completed run's start: a
+    start edited into no instant was copied into the new stream's ``fetch_since`` as it was,
+    and every stream of the new run failed with an internal error. An unreadable run vouches
+    for nothing: the new run fetches its whole window, and completes."""
+    monkeypatch.setenv("BACKFILL_SIM", SIM)  # one history: the earlier run may vouch
+    db = tmp_path / "m.db"
+    run = (
+        "run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--days", "7",
+        "--entities", "issue", "--quiet", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert run_cli(capsys, *run).code == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE runs SET started_at = '2000-01-01 at noon'")
+    conn.close()
+    result = run_cli(capsys, *run)
+    assert result.code == 0, result.out + result.err
+    assert "internal error" not in result.out + result.err
+    with sqlite3.connect(db) as conn:
+        narrowed = conn.execute("SELECT count(*) FROM streams WHERE fetch_since IS NOT NULL")
+        assert narrowed.fetchone()[0] == 0
+    conn.close()

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..errors import MirrorError
+from .records import RunRecord
+
 #: The ``entity`` under which a source's lookup (GitHub's repository, ...) keeps its validator.
 LOOKUP = ""
 
@@ -69,9 +72,13 @@ class ResyncRecords:
         ``ended_short``: a resource gone between two pages left the later pages unread), with
         a window starting at or before ``since`` (ISO 8601 UTC), made in the same kind of
         environment (live, or the simulator with settings ``same_settings`` accepts, given the
-        run's stored ``simulator`` text; never a replay); ``None`` when there is none."""
-        rows = self.conn.execute(
-            "SELECT r.id, r.started_at, r.simulator FROM streams s JOIN runs r ON r.id = s.run_id"
+        run's stored ``simulator`` text; never a replay); ``None`` when there is none. A run
+        whose row holds what backfill-tui never writes (edited by hand: ``store/columns.py``)
+        vouches for nothing: its ``started_at`` became the new stream's ``fetch_since`` as it
+        was, and the new run failed on it; the stream now fetches its whole window, and every
+        command that reads that run says which value to set back."""
+        cur = self.conn.execute(
+            "SELECT r.* FROM streams s JOIN runs r ON r.id = s.run_id"
             " WHERE r.workspace_id = ? AND s.provider = ? AND s.target = ? AND s.entity = ?"
             " AND s.status = 'completed' AND s.capped = 0 AND s.ended_short = 0"
             " AND r.since <= ? AND r.id != ?"
@@ -79,9 +86,14 @@ class ResyncRecords:
             " ORDER BY r.started_at DESC, r.rowid DESC",
             (workspace, provider, target, entity, since, before_run, int(simulate)),
         )  # fmt: skip
-        for run_id, started_at, simulator in rows:
-            if same_settings(simulator):
-                return Coverage(run_id, started_at)
+        cols = [c[0] for c in cur.description]
+        for row in cur:
+            try:
+                run = RunRecord.from_row(cols, row)
+            except MirrorError:
+                continue
+            if same_settings(run.simulator):
+                return Coverage(run.id, run.started_at)
         return None
 
     def set_fetch_since(self, stream_id: int, since: str, covered_by: str) -> None:
