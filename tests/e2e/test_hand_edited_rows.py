@@ -6,12 +6,13 @@ Every column is checked in one place, as its row is read (``store/columns.py``).
 met the rest as internal errors: a text ``pid`` in ``runs`` and the Runs screen, a text
 ``fetched`` in ``report``, a ``since`` that is no instant in ``resume``. The commands one by one
 are in the bad-input suite (tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here each
-column is edited in turn (``verify`` reads every row), the suggested ``UPDATE`` is run to see
-that it mends, and a later run's re-sync, which met such a row elsewhere, is checked.
+column is edited in turn, the suggested ``UPDATE`` is run to see that it mends, and the two
+faces that met such rows elsewhere (a later run's re-sync, the app) are checked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import shutil
@@ -19,8 +20,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from app_support import SIZE, sim_environment
 from support import run_cli, simulated_engine
 
+from backfill_tui import cli
+from backfill_tui.cli.app import app_ended
+from backfill_tui.screens.app import BackfillApp
+from backfill_tui.store import Mirror
 from backfill_tui.store.columns import RUN_COLUMNS, STREAM_COLUMNS, Column
 
 SIM = "seed=7,scale=0.2"
@@ -171,3 +177,39 @@ def test_a_run_beside_a_hand_edited_run_is_not_narrowed_by_it(
         narrowed = conn.execute("SELECT count(*) FROM streams WHERE fetch_since IS NOT NULL")
         assert narrowed.fetchone()[0] == 0
     conn.close()
+
+
+def test_the_app_meeting_a_hand_edited_row_ends_with_its_line_and_2(
+    made: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Runs screen (F5) of a mirror whose run has a text process id: it ended the app with
+    "internal error (TypeError)" and 70 (a fresh tester's finding). It ends it as a command
+    ends: the row's one line, exit 2."""
+    monkeypatch.setenv("BACKFILL_SIM", SIM)
+    db = _copy(made, tmp_path)
+    cli.setup_logging()
+    mirror = Mirror.open(db)
+    app = BackfillApp(mirror, sim_environment(SIM))
+
+    async def drive() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            with sqlite3.connect(db) as conn:  # edited while the app runs, as a sqlite3 shell
+                conn.execute("UPDATE runs SET status = 'running', pid = 'abc'")
+            conn.close()
+            await pilot.press("f5")
+            await pilot.pause()
+
+    try:
+        with pytest.raises(Exception):  # noqa: B017  (run_test hands it on, whatever it is)
+            asyncio.run(drive())
+    finally:
+        mirror.close()
+    capsys.readouterr()
+    status = app_ended(app)
+    line = _one_line(capsys.readouterr().err)
+    assert status == 2, line
+    assert "has pid 'abc' (column runs.pid)" in line
+    assert "UPDATE runs SET pid = NULL WHERE id = " in line

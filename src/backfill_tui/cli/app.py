@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UsageError
+from ..errors import BackfillError, UsageError
 from ..terms import default_demo_db
-from .options import db_arg, db_path
+from .options import db_arg, db_path, error_line
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -150,12 +150,18 @@ def run_app(app: BackfillApp) -> None:
 def app_ended(app: BackfillApp) -> int:
     """How the terminal app's run ends for the shell: a bug (an unhandled exception) is one
     line pointing at the log, which holds its traceback, and exit 70 (``logfile.report_crash``);
+    bad input that reached the top unhandled (a ``BackfillError``) its own line and status;
     a quit (ctrl+q or SIGTERM) that cancelled a run prints the run's last line as the command
     line ends a run with (``drive.ended_line``: how to go on; SIGTERM printed only "what was
     stored is kept", a fresh tester's finding), one that stopped an export how many were sent;
     a signal that stopped nothing says so; then the app's own return code (1 when it cancelled
     a run or an export: README "Exit status")."""
     if app.crash is not None:
+        if isinstance(app.crash, BackfillError):
+            # Bad input a screen met (a row edited by hand: store/columns.py) ends the app as
+            # it ends a command: its one line and status (2), not "internal error" and 70.
+            sys.stderr.write(error_line(str(app.crash)))
+            return app.crash.exit_status
         from .logfile import report_crash
 
         return report_crash(app.crash, "terminal app")
