@@ -84,6 +84,47 @@ def test_a_ctrl_c_as_the_command_begins_says_it_was_starting(
     assert not db.exists()  # nothing was made
 
 
+# Raises KeyboardInterrupt (as SIGINT does) once, as the process asks SQLite to open the file
+# named by argv[1] (Python's audit event ``sqlite3.connect``): by then `run` has made the
+# mirror's file (``Mirror.open`` creates it, private, before SQLite opens it) and stored
+# nothing in it. Then runs the program as its console script does, with the rest of argv.
+CONNECT_HOOK = """
+import os, sys
+target = [os.path.realpath(sys.argv[1])]
+def hook(event, args):
+    if target and event == "sqlite3.connect" and os.path.realpath(str(args[0])) == target[0]:
+        target.clear()
+        raise KeyboardInterrupt
+sys.addaudithook(hook)
+sys.argv = ["backfill-tui", *sys.argv[2:]]
+from backfill_tui.__main__ import entry
+entry()
+"""
+
+
+def test_a_ctrl_c_once_run_made_its_mirror_file_says_the_file_is_there(tmp_path: Path) -> None:
+    """A fresh tester's finding: a Ctrl-C in the first second of `run` said "nothing was read
+    or written" beside the mirror file it had just made. The line says what is there, and that
+    a later run may use it (one does)."""
+    db = tmp_path / "m.db"
+    run = ("run", "github:acme/rocket", "--simulate", "--workspace", "d", "--days", "7")
+    done = subprocess.run(
+        [sys.executable, "-c", CONNECT_HOOK, str(db), *run, "--db", str(db)],
+        capture_output=True, text=True, env=dict(os.environ), timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert db.exists()  # what the line must not deny
+    assert done.stderr == (
+        f"backfill-tui: interrupted while starting; no run was stored, but the mirror file {db} "
+        "had already been made (it holds no run: delete it, or let a later run use it)\n"
+    )
+    later = subprocess.run(
+        [BIN, *run, "--max-items", "3", "--quiet", "--db", str(db)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert later.returncode == 0, later.stderr
+
+
 # Sends the process a real SIGTERM (as ``kill PID`` does) once, as the module named by argv[1]
 # is first imported: a chosen moment of the start-up, every time.
 TERM_HOOK = HOOK.replace(

@@ -18,12 +18,20 @@ import os
 import sys
 from collections.abc import Sequence
 from contextlib import nullcontext
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from .. import __version__
-from ..errors import EXIT_INCOMPLETE, EXIT_INTERRUPTED, INTERRUPTED_AT_START, BackfillError
+from ..errors import (
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    INTERRUPTED_AT_START,
+    BackfillError,
+    user_path,
+)
 from ..terms import APP
+from ..textsafe import escaped
 from . import app, auth, diff, export, replay, report, resume, run, runs, trigger, verify
 from .logfile import report_crash, setup_logging
 from .options import Parser, add_db_option, db_path, error_line
@@ -107,15 +115,19 @@ def _main(argv: Sequence[str] | None = None) -> int:
     in_app = args.handler in (app.cmd_app, app.cmd_demo)
     stopping: Any = nullcontext() if in_app else stop_on_signals()
     stop: Stop | None = None
+    mirror = _mirror_path(args)
+    existed = mirror is None or _exists(mirror)
     try:
         with stopping as stop:
             return int(args.handler(args))
     except BrokenPipeError:
         raise  # stdout's reader went away: main() ends quietly
     except KeyboardInterrupt:  # stopped outside a run's own handling: nothing half-written
-        if stop is None or not stop.begun:  # nothing read or written yet (a report loading)
-            sys.stderr.write(INTERRUPTED_AT_START)  # as a Ctrl-C while starting (a tester's
-            return EXIT_INTERRUPTED  # finding: "cancelled", 1, for a read-only `report`)
+        if stop is None or not stop.begun:  # no run stored yet (a report loading)
+            # as a Ctrl-C while starting (a tester's finding: "cancelled", 1, for a read-only
+            # `report`), saying what this start made, if anything
+            sys.stderr.write(_interrupted_at_start(mirror, existed))
+            return EXIT_INTERRUPTED
         how = f" ({stop.signal_name})" if stop.signal_name else ""
         # a run planned and not yet driven: the one line still says how to go on (a fresh
         # tester's finding: a SIGTERM 0.36 s in left no run id and no resume command)
@@ -132,6 +144,36 @@ def _main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(error_line(str(explained)))
             return explained.exit_status
         return report_crash(exc)  # a bug: one line for the user, the traceback in the log
+
+
+def _mirror_path(args: argparse.Namespace) -> Path | None:
+    """The mirror file the command names (``--db`` or the default), as the store reads it
+    (``~`` expanded); None when it cannot be read as a path (the command says why)."""
+    try:
+        return user_path(db_path(args))
+    except (BackfillError, OSError, ValueError):
+        return None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _interrupted_at_start(mirror: Path | None, existed: bool) -> str:
+    """The line of a Ctrl-C (or SIGTERM) before the command stored anything: ``interrupted
+    while starting``, and what exists now that did not before. ``run`` makes its mirror file
+    before planning the run in it: a stop in that second said "nothing was read or written"
+    beside the new, empty file (a fresh tester's finding)."""
+    if existed or mirror is None or not _exists(mirror):
+        return INTERRUPTED_AT_START
+    return (
+        f"{APP}: interrupted while starting; no run was stored, but the mirror file "
+        f"{escaped(str(mirror))} had already been made (it holds no run: delete it, or let a "
+        "later run use it)\n"
+    )
 
 
 def _explain(exc: Exception, args: argparse.Namespace) -> BackfillError | None:
