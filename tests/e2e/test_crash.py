@@ -163,3 +163,30 @@ def test_a_bug_in_the_terminal_app_ends_it_with_the_same_line_and_status(
     logged = _logged()
     assert "internal error in the terminal app" in logged
     assert "Traceback (most recent call last)" in logged and "pid_running" in logged
+
+
+def test_a_bug_whose_log_cannot_be_written_prints_its_traceback_and_says_where_it_tried(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The log's folder unusable (``XDG_STATE_HOME`` naming a file, a fresh tester's setup):
+    the traceback was lost and the line still said "the details are in" a log that did not
+    exist. The traceback goes to stderr instead, and the last line says it could not be
+    logged, where the log was tried and why; still exit 70."""
+    monkeypatch.setenv("BACKFILL_SIM", SIM)
+    db = _mirror_with_a_running_run(capsys, tmp_path)
+    state = tmp_path / "state-is-a-file"
+    state.write_text("not a folder\n", encoding="utf-8")
+    env = _with_broken_kill(tmp_path, XDG_STATE_HOME=str(state))
+    done = _backfill_tui("runs", "--db", str(db), env=env)
+    assert done.returncode == EXIT_INTERNAL
+    assert "could not be written to the log" in done.stderr, done.stderr
+    *traceback, last = done.stderr.splitlines()
+    assert traceback[0] == "Traceback (most recent call last):", done.stderr
+    assert traceback[-1] == "RuntimeError: os.kill broken by the test's sitecustomize"
+    assert any("pid_running" in line for line in traceback)
+    tried = state / "backfill-tui" / "log" / "backfill-tui.log"
+    assert last == (
+        "backfill-tui: internal error (RuntimeError); this is a bug, its traceback is above: it "
+        f"could not be written to the log {tried} (Not a directory)"
+    )
+    assert state.read_text(encoding="utf-8") == "not a folder\n"  # nothing written over it
