@@ -1,12 +1,13 @@
-"""A row of ``runs`` or ``streams`` edited by hand (the README invites sqlite3) into a value
-backfill-tui never writes is one line naming the table, the row and the column, with how to
-set it back, exit 2, in every command and the app; nothing stored changes.
+"""A row of ``runs``, ``streams`` or ``run_sources`` edited by hand (the README invites
+sqlite3) into a value backfill-tui never writes is one line naming the table, the row and the
+column, with how to set it back, exit 2, in every command and the app; nothing stored changes.
 
 Every column is checked in one place, as its row is read (``store/columns.py``). Fresh testers
 met the rest as internal errors: a text ``pid`` in ``runs`` and the Runs screen, a text
-``fetched`` in ``report``, a ``since`` that is no instant in ``resume``. The commands one by one
-are in the bad-input suite (tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here each
-column is edited in turn, the suggested ``UPDATE`` is run to see that it mends, and the two
+``fetched`` in ``report``, a ``since`` that is no instant in ``resume`` (and a source's text
+``api_calls`` was one in ``report`` too). The commands one by one are in the bad-input suite
+(tests/e2e/test_bad_input_suite.py, "hand-edited" cases); here each column is edited in turn
+(``verify`` reads every row), the suggested ``UPDATE`` is run to see that it mends, and the two
 faces that met such rows elsewhere (a later run's re-sync, the app) are checked.
 """
 
@@ -27,7 +28,10 @@ from backfill_tui import cli
 from backfill_tui.cli.app import app_ended
 from backfill_tui.screens.app import BackfillApp
 from backfill_tui.store import Mirror
-from backfill_tui.store.columns import RUN_COLUMNS, STREAM_COLUMNS, Column
+from backfill_tui.store.columns import RUN_COLUMNS, SOURCE_COLUMNS, STREAM_COLUMNS, Column
+
+#: Each checked table's columns, by table.
+TABLES = {"runs": RUN_COLUMNS, "streams": STREAM_COLUMNS, "run_sources": SOURCE_COLUMNS}
 
 SIM = "seed=7,scale=0.2"
 
@@ -76,19 +80,19 @@ def _one_line(err: str) -> str:
     return lines[0]
 
 
-def test_every_column_of_runs_and_streams_is_checked(made: tuple[Path, str]) -> None:
+def test_every_column_of_runs_streams_and_run_sources_is_checked(made: tuple[Path, str]) -> None:
     """A migration that adds a column must say what it holds (store/columns.py)."""
     with sqlite3.connect(made[0]) as conn:
-        runs = [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
-        streams = [r[1] for r in conn.execute("PRAGMA table_info(streams)")]
+        found = {t: [r[1] for r in conn.execute(f"PRAGMA table_info({t})")] for t in TABLES}
     conn.close()
-    assert list(RUN_COLUMNS) == runs
-    assert ["id", *STREAM_COLUMNS] == streams  # id: SQLite's own rowid, never anything else
+    assert list(RUN_COLUMNS) == found["runs"]
+    assert ["id", *STREAM_COLUMNS] == found["streams"]  # id: SQLite's own rowid, nothing else
+    assert list(SOURCE_COLUMNS) == found["run_sources"]
 
 
 @pytest.mark.parametrize(
     ("table", "name"),
-    [("runs", name) for name in RUN_COLUMNS] + [("streams", name) for name in STREAM_COLUMNS],
+    [(table, name) for table, columns in TABLES.items() for name in columns],
 )
 def test_each_column_edited_is_one_line_naming_it(
     table: str,
@@ -99,8 +103,8 @@ def test_each_column_edited_is_one_line_naming_it(
 ) -> None:
     """``verify`` reads every row as the commands read them (SQLite itself finds the file
     sound): the edited value is named with its table, row and column, exit 2, nothing changed."""
-    column = (RUN_COLUMNS if table == "runs" else STREAM_COLUMNS)[name]
-    where = "" if table == "runs" else " WHERE entity = 'issue'"
+    column = TABLES[table][name]
+    where = " WHERE entity = 'issue'" if table == "streams" else ""
     db = _copy(made, tmp_path, f"UPDATE {table} SET {name} = {_never_written(column)}{where}")
     before = _stored(db)
     result = run_cli(capsys, "verify", "--db", str(db))
@@ -112,7 +116,9 @@ def test_each_column_edited_is_one_line_naming_it(
         if name not in ("provider", "target", "entity", "run_id"):  # the name edited is shown
             assert f"stream github:acme/rocket/issue of run {made[1]}" in line
         assert "(row id 2)" in line
-    elif name != "id":
+    elif table == "run_sources" and name not in ("provider", "target", "run_id"):
+        assert f"source github:acme/rocket of run {made[1]} has {name}" in line
+    elif table == "runs" and name != "id":
         assert f"run {made[1]} has {name}" in line
     assert _stored(db) == before
 
@@ -129,6 +135,7 @@ def test_each_column_edited_is_one_line_naming_it(
         ("UPDATE streams SET fetched = 'many' WHERE entity = 'issue'", ("report", "{run}")),
         ("UPDATE streams SET new = 'many' WHERE entity = 'issue'", ("runs",)),
         ("UPDATE streams SET fetch_since = 'then' WHERE entity = 'issue'", ("report", "{run}")),
+        ("UPDATE run_sources SET api_calls = 'many'", ("report", "{run}")),
     ],
 )
 def test_the_update_the_line_gives_mends_the_row(

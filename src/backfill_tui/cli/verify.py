@@ -4,8 +4,8 @@ Opening a mirror checks every page only while the file is small (``store/opening
 ``QUICK_CHECK_MAX_BYTES``); this command runs the whole check on request: SQLite's
 ``quick_check`` over every page, or with ``--full`` its ``integrity_check`` (every index against
 its table), ``foreign_key_check`` and a decoding of every stored text as UTF-8
-(``Mirror.problems``); then, the file being sound, every run and stream row is read as the
-commands read it (``Mirror.check_rows``). Exit 0 sound; 1 damaged, each problem SQLite names on
+(``Mirror.problems``); then, the file being sound, every run, stream and source row is read as
+the commands read it (``Mirror.check_rows``). Exit 0 sound; 1 damaged, each problem SQLite names on
 stdout and one line on stderr saying how to mend it; 2 bad input (no mirror there, not a mirror,
 a newer version's, or a row edited by hand into what backfill-tui never writes: one line naming
 the table, row and column).

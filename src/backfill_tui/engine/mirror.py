@@ -70,8 +70,9 @@ def check_mirror(path: Path, *, full: bool = False) -> MirrorCheck:
     returned as the check's one problem, not raised. Raises what :meth:`Mirror.open` raises for
     anything else: :class:`MirrorMissing`, :class:`MirrorError` (not a mirror, too new, an older
     one that must be upgraded first) or a :class:`StorageError`; and, once SQLite finds the
-    file sound, :class:`MirrorError` for a run or stream row holding a value backfill-tui
-    never writes (edited by hand: :meth:`Mirror.check_rows`), which every command refuses.
+    file sound, :class:`MirrorError` for a run, stream or source row holding a value
+    backfill-tui never writes (edited by hand: :meth:`Mirror.check_rows`), which every command
+    refuses.
     """
     started = time.perf_counter()
     try:

@@ -1,5 +1,6 @@
-"""What each column of the mirror's ``runs`` and ``streams`` tables may hold, checked in one
-place as a row is read (``RunRecord.from_row``, ``StreamRecord.from_row``).
+"""What each column of the mirror's ``runs``, ``streams`` and ``run_sources`` tables may hold,
+checked in one place as a row is read (``RunRecord.from_row``, ``StreamRecord.from_row``,
+``Mirror.run_sources``).
 
 The README invites opening the mirror with ``sqlite3``, so rows get edited by hand, and SQLite
 keeps whatever it is given: text in an INTEGER column (``UPDATE runs SET pid = 'abc'``), a
@@ -34,9 +35,11 @@ from ..terms import RunStatus, StreamStatus
 __all__ = [
     "RUN_COLUMNS",
     "RUN_STATUSES",
+    "SOURCE_COLUMNS",
     "STREAM_COLUMNS",
     "STREAM_STATUSES",
     "check_run_row",
+    "check_source_row",
     "check_stream_row",
     "sql_literal",
     "stream_row",
@@ -195,6 +198,23 @@ STREAM_COLUMNS: dict[str, Column] = {
 }
 
 
+#: Every column of ``run_sources`` (schema.py): a source's calls, waits and last quota in a run.
+SOURCE_COLUMNS: dict[str, Column] = {
+    "run_id": _text_column("its run's id as text", nullable=False),
+    "provider": _text_column("the provider's name as text", nullable=False),
+    "target": _text_column("the target as text", nullable=False),
+    "api_calls": _COUNT,
+    "rate_limit_wait_s": Column(_seconds, "seconds, a number from 0", safe="0"),
+    "error": Column(_text, "text or NULL", safe="NULL", nullable=True),
+    # as the provider reported them: any whole number
+    "quota_remaining": Column(
+        _whole(-(2**63)), "a whole number or NULL", safe="NULL", nullable=True
+    ),
+    "quota_limit": Column(_whole(-(2**63)), "a whole number or NULL", safe="NULL", nullable=True),
+    "waited_s": Column(_seconds, "seconds, a number from 0, or NULL", safe="NULL", nullable=True),
+}
+
+
 def check_run_row(data: Mapping[str, Any]) -> None:
     """Raise :class:`MirrorError` for the first column of a ``runs`` row (``data``: column
     name to value, as SQLite returned them) holding what backfill-tui never writes there."""
@@ -221,6 +241,22 @@ def check_stream_row(data: Mapping[str, Any]) -> None:
         if name in data and not _holds(column, data[name]):
             raise unwritten(
                 what, "streams", name, data[name], column.written, key=key,
+                safe=_safe(column, name, data[name]),
+            )  # fmt: skip
+
+
+def check_source_row(data: Mapping[str, Any]) -> None:
+    """Raise :class:`MirrorError` for the first column of a ``run_sources`` row holding what
+    backfill-tui never writes there (as :func:`check_run_row`)."""
+    provider, target = data.get("provider"), data.get("target")
+    what = f"source {_label(provider)}:{_label(target)} of run {_label(data.get('run_id'))}"
+    key = " AND ".join(
+        f"{name} = {sql_literal(data.get(name))}" for name in ("run_id", "provider", "target")
+    )
+    for name, column in SOURCE_COLUMNS.items():
+        if name in data and not _holds(column, data[name]):
+            raise unwritten(
+                what, "run_sources", name, data[name], column.written, key=key,
                 safe=_safe(column, name, data[name]),
             )  # fmt: skip
 

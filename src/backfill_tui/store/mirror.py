@@ -38,6 +38,7 @@ from ..errors import (
 )
 from ..terms import APP, RunStatus, StreamStatus
 from .browse import ObservationBrowsing
+from .columns import check_source_row
 from .failures import diagnose, translate, translate_os
 from .locks import RunLocks
 from .opening import (
@@ -630,16 +631,20 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return [RunRecord.from_row(cols, row) for row in rows]
 
     def check_rows(self) -> None:
-        """Read every ``runs`` and ``streams`` row as the commands read them, each checked
-        (``store/columns.py``): raises :class:`MirrorError` naming the first row, column and
-        value backfill-tui never writes (``verify``: SQLite's own checks pass such a value), or
-        what SQLite raises reading them (:func:`translate`). Nothing is written."""
+        """Read every ``runs``, ``streams`` and ``run_sources`` row as the commands read them,
+        each checked (``store/columns.py``): raises :class:`MirrorError` naming the first row,
+        column and value backfill-tui never writes (``verify``: SQLite's own checks pass such
+        a value), or what SQLite raises reading them (:func:`translate`). Nothing is written."""
         try:
             for table, record in (("runs", RunRecord), ("streams", StreamRecord)):
                 cur = self.conn.execute(f"SELECT * FROM {table} ORDER BY rowid")
                 cols = [c[0] for c in cur.description]
                 for row in cur:
                     record.from_row(cols, row)
+            cur = self.conn.execute("SELECT * FROM run_sources ORDER BY rowid")
+            cols = [c[0] for c in cur.description]
+            for row in cur:
+                check_source_row(dict(zip(cols, row, strict=True)))
         except sqlite3.Error as exc:
             raise translate(exc, self.path) from None
 
@@ -655,11 +660,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return [StreamRecord.from_row(cols, row) for row in rows]
 
     def run_sources(self, run_id: str) -> list[dict[str, Any]]:
+        """Each source of run ``run_id`` (its ``run_sources`` row: calls, waits, last quota), as
+        a dict by column; raises :class:`MirrorError` for a value backfill-tui never writes
+        there (``columns.check_source_row``: a text ``api_calls`` made ``report`` exit 70)."""
         cur = self.conn.execute(
             "SELECT * FROM run_sources WHERE run_id = ? ORDER BY rowid", (run_id,)
         )
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        for row in rows:
+            check_source_row(row)
+        return rows
 
     def _cols(self, table: str) -> list[str]:
         return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
