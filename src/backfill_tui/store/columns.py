@@ -195,6 +195,9 @@ STREAM_COLUMNS: dict[str, Column] = {
     ),
     "resync_of": _text_column("a run id as text, or NULL"),
     "mend": Column(_text, "text or NULL", safe="NULL", nullable=True),
+    # 1: a later page's 404 ended the stream short, so it covers no window for a re-sync (1 is
+    # the safe mend: the next re-sync reads that stream's whole window)
+    "ended_short": Column(_flag, "0 or 1 (ended short by a resource gone between pages)", safe="1"),
 }
 
 
