@@ -181,6 +181,23 @@ def insert_evil_observation(
     )
 
 
+async def drawn(pilot: Pilot[Any]) -> None:
+    """Let the screen on view be drawn before pressing keys meant for it: the dashboard and the
+    questions drop the keys typed before they were drawn (``screens/key_order.py``), and a test
+    pressing keys the moment the app put one up (``open_run``, ``plan_and_start``) typed ahead
+    of a screen no person could have seen yet."""
+    app = pilot.app
+    assert isinstance(app, BackfillApp)
+    await wait_until(pilot, lambda: app.shown_since(app.screen) is not None)
+
+
+async def answer(pilot: Pilot[Any], key: str) -> None:
+    """``key`` on the question on view once it is drawn, as a person answers what they see (a
+    key typed before a question was drawn never answers it: ``screens/key_order.py``)."""
+    await drawn(pilot)
+    await pilot.press(key)
+
+
 async def settle(pilot: Pilot[Any], rounds: int = 5) -> None:
     """Let the screens' workers (store reads in threads) finish and their answers land.
 
@@ -240,6 +257,7 @@ async def cancel_the_run(pilot: Pilot[Any]) -> None:
     """``c`` on the dashboard, then ``y`` once its question is up (``c`` asks first)."""
     from backfill_tui.screens.confirm import ConfirmScreen
 
+    await drawn(pilot)  # the dashboard, as a person sees it before pressing c
     await pilot.press("c")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-    await pilot.press("y")
+    await answer(pilot, "y")

@@ -11,7 +11,9 @@ from pathlib import Path
 from app_support import (
     SIZE,
     Recorder,
+    answer,
     cancel_the_run,
+    drawn,
     make_app,
     paced_environment,
     settle,
@@ -189,7 +191,7 @@ def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Pat
             assert f"Cancel run {run_id}?" in str(
                 app.screen.query_one("#confirm-text", Label).content
             )
-            await pilot.press("n")
+            await answer(pilot, "n")
             assert not isinstance(app.screen, ConfirmScreen) and app.running
             await cancel_the_run(pilot)
             await wait_until(pilot, lambda: seen.of(RunEnded))
@@ -267,10 +269,10 @@ def test_quit_while_running_asks_and_cancels_cleanly(tmp_path: Path) -> None:
             await wait_until(pilot, lambda: app.session.progress.totals().fetched > 0)  # type: ignore[union-attr]
             await pilot.press("ctrl+q")
             assert isinstance(app.screen, QuitScreen)
-            await pilot.press("n")
+            await answer(pilot, "n")
             assert not isinstance(app.screen, QuitScreen) and app.running
             await pilot.press("ctrl+q")
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: not app.is_running)
             return run_id
 
@@ -388,6 +390,7 @@ def test_the_quit_question_says_when_the_run_ended_while_it_was_up(tmp_path: Pat
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7)
             assert app.plan_and_start(request) is not None
+            await drawn(pilot)  # the dashboard, as a person sees it before pressing ctrl+q
             await pilot.press("ctrl+q")
             screen = app.screen
             assert isinstance(screen, QuitScreen)
@@ -395,7 +398,7 @@ def test_the_quit_question_says_when_the_run_ended_while_it_was_up(tmp_path: Pat
             await settle(pilot)
             text = str(screen.query_one("#quit-text", Label).content)
             assert text == "The backfill has ended (completed); nothing is running now. Quit now?"
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: not app.is_running)
 
     asyncio.run(scenario())

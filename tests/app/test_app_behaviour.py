@@ -12,6 +12,7 @@ from typing import Any
 from app_support import (
     SIZE,
     Recorder,
+    answer,
     insert_evil_observation,
     make_app,
     populate,
@@ -233,7 +234,7 @@ def test_export_panel_tells_the_truth_after_an_export_and_a_failed_dry_run(
             assert "Nothing was written" in summary()
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: seen.of(ExportFinished))
             await pilot.pause()
             assert "Nothing was written" not in summary() and "Exported to" in summary()

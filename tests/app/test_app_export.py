@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from app_support import SIZE, Recorder, make_app, open_export, populate, wait_until
+from app_support import SIZE, Recorder, answer, drawn, make_app, open_export, populate, wait_until
 from conftest_pg import PASSWORD, PgServer
 from inngest_stub import Answer, FakeInngest
 from screen_text import region_text
@@ -108,7 +108,7 @@ def test_dry_run_then_export_to_postgres(tmp_path: Path, pg_server: PgServer, pg
             question = _text(app.screen.query_one("#confirm-text", Label))
             assert f"Write {total} observations" in question
             assert f"The table {TABLE} is created first." in question  # it said nothing of it
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: once(seen, ExportFinished) or once(seen, ExportFailed))
             assert not once(seen, ExportFailed), once(seen, ExportFailed)
             result = once(seen, ExportFinished)[0].result
@@ -152,7 +152,7 @@ def test_export_to_inngest_without_a_dry_run_first(tmp_path: Path, inngest: Fake
                 app.screen.query_one("#confirm-text", Label)
             )
             assert not inngest.requests  # nothing sent before the answer
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: once(seen, ExportFinished) or once(seen, ExportFailed))
             assert not once(seen, ExportFailed), once(seen, ExportFailed)
             result = once(seen, ExportFinished)[0].result
@@ -194,7 +194,7 @@ def test_secrets_never_show_even_when_the_export_fails(
             inngest.always = Answer(401)  # the key is refused
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: len(once(seen, ExportFailed)) >= 2)
             assert EVENT_KEY not in _shown(app, seen)
             error = once(seen, ExportFailed)[1].error
@@ -279,16 +279,19 @@ def test_the_export_workspace_follows_the_run_opened_until_one_is_typed(tmp_path
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             app.open_run(other_run)
+            await drawn(pilot)
             await pilot.press("f6")
             screen = app.screen
             assert isinstance(screen, ExportScreen)
             field = screen.query_one("#export-workspace", Input)
             await wait_until(pilot, lambda: field.value == "other")
             app.open_run(ws_run)
+            await drawn(pilot)  # the dashboard the run opened on, as a person sees it
             await pilot.press("f3", "f6")
             await wait_until(pilot, lambda: field.value == "ws")
             field.value = "typed"  # the user's choice
             app.open_run(other_run)
+            await drawn(pilot)
             await pilot.press("f3", "f6")
             await pilot.pause()
             assert field.value == "typed"

@@ -12,6 +12,7 @@ import pytest
 from app_support import (
     SIZE,
     Recorder,
+    answer,
     cancel_the_run,
     make_app,
     paced_environment,
@@ -131,7 +132,7 @@ def test_quit_mid_run_cancels_it_then_exits(
             )
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_for_exit(app)
             background = session.background
             assert background is not None and background.done

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import SIZE, Recorder, make_app, populate, wait_for_exit, wait_until
+from app_support import SIZE, Recorder, answer, make_app, populate, wait_for_exit, wait_until
 from inngest_stub import Answer, FakeInngest, serving
 from textual.notifications import Notify
 from textual.pilot import Pilot
@@ -97,12 +97,12 @@ def test_trigger_in_production_after_a_preview(tmp_path: Path, inngest: FakeInng
             assert "Ask production to backfill 2 sources?" in str(
                 app.screen.query_one("#confirm-text", Label).content
             )
-            await pilot.press("n")
+            await answer(pilot, "n")
             await wait_until(pilot, lambda: app.screen is modal)
             assert not inngest.requests and not modal.query_one("#trigger-send", Button).disabled
             await _press(pilot, "#trigger-send")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: seen.of(TriggerSent))
             result = seen.of(TriggerSent)[-1].result
             assert result.sent == 2 and result.failed is None
@@ -175,17 +175,17 @@ def test_quitting_while_send_retries_asks_then_stops_it_and_says_what_was_sent(
             await wait_until(pilot, lambda: seen.of(TriggerPlanned))
             await _press(pilot, "#trigger-send")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: len(inngest.requests) >= 1)  # now in its retry wait
             # The wait is said, not sat through in silence (it was: minutes of "Sending…").
-            answer = modal.query_one("#trigger-plan", Label)
-            await wait_until(pilot, lambda: "retry 1 of 5 in 30.0s" in str(answer.content))
-            assert "answered 503" in str(answer.content), answer.content
+            said = modal.query_one("#trigger-plan", Label)
+            await wait_until(pilot, lambda: "retry 1 of 5 in 30.0s" in str(said.content))
+            assert "answered 503" in str(said.content), said.content
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
             question = str(app.screen.query_one("#quit-text", Label).content)
             assert "A trigger to Inngest at" in question and "0 of 1 sent so far" in question
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_for_exit(app, timeout=20)  # not the 30 s retry wait, nor six of them
 
     asyncio.run(scenario())

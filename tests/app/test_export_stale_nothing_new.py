@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, populate, wait_until
+from app_support import SIZE, Recorder, answer, make_app, populate, wait_until
 from conftest_pg import PgServer
 from textual.notifications import Notify
 from textual.widgets import Input, Label
@@ -69,7 +69,7 @@ def test_ctrl_s_rechecks_after_a_nothing_new_dry_run(
             assert "Write 1 observation " in str(
                 app.screen.query_one("#confirm-text", Label).content
             )
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: seen.of(ExportFinished) or seen.of(ExportFailed))
             assert not seen.of(ExportFailed)
             assert seen.of(ExportFinished)[-1].result.written == 1

@@ -13,7 +13,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, wait_until
+from app_support import SIZE, Recorder, drawn, make_app, wait_until
 from textual.notifications import Notify
 
 from backfill_tui.engine.mirror import RunRecord
@@ -38,6 +38,7 @@ def test_a_run_another_process_drives_is_followed_until_it_ends(tmp_path: Path) 
             session = app.open_run(run.id)
             assert session is not None and session.progress.status == RunStatus.RUNNING
             assert session.progress.elapsed(app.clock.now()) >= 39  # since the run began
+            await drawn(pilot)  # the dashboard, as a person sees it before pressing c
             await pilot.press("c")
             await pilot.pause()
             said = [m.notification.message for m in seen.of(Notify)]

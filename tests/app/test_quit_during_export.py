@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from app_support import SIZE, make_app, populate, wait_for_exit, wait_until
+from app_support import SIZE, answer, make_app, populate, wait_for_exit, wait_until
 from inngest_stub import FakeInngest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
@@ -47,7 +47,7 @@ async def _start_export(pilot: Pilot[object], inngest: FakeInngest) -> ExportScr
         screen.query_one(selector, Input).value = value
     await pilot.press("ctrl+s")
     await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-    await pilot.press("y")
+    await answer(pilot, "y")
     await wait_until(pilot, lambda: len(inngest.requests) == 1)
     return screen
 
@@ -83,7 +83,7 @@ def test_quitting_during_an_export_asks_then_says_how_many_were_sent(
             question = _question(app)
             assert "An export to Inngest" in question and "0 of 306 sent so far" in question
             assert "running the export again (F6) sends the rest" in question
-            await pilot.press("y")
+            await answer(pilot, "y")
             inngest.gate.set()  # the batch going lands; none is sent after it
             await wait_for_exit(app)
 
@@ -111,7 +111,7 @@ def test_the_question_follows_an_export_that_ends_while_it_is_up(
             inngest.gate.set()
             await wait_until(pilot, lambda: not screen.exporting)
             await wait_until(pilot, lambda: "The export has ended" in _question(app))
-            await pilot.press("n")
+            await answer(pilot, "n")
             await wait_until(pilot, lambda: app.screen is screen)
             assert len(inngest.events) == 306
             await pilot.press("ctrl+q")  # nothing going: quits at once
@@ -173,7 +173,7 @@ def test_the_quit_dialog_during_an_export_speaks_of_the_export(
             await wait_until(pilot, lambda: "The export has ended" in _question(app))
             await pilot.pause()
             assert _stays(app) == {"Stay"}
-            await pilot.press("n")
+            await answer(pilot, "n")
             await wait_until(pilot, lambda: not isinstance(app.screen, QuitScreen))
 
     asyncio.run(scenario())
@@ -201,7 +201,7 @@ def test_quitting_while_a_batch_is_retried_stops_its_retries(
             assert "answered 503" in str(result.content), result.content
             await pilot.press("ctrl+q")
             await wait_until(pilot, lambda: isinstance(pilot.app.screen, QuitScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_for_exit(app, timeout=20)  # not the 30 s wait, nor six of them
 
     asyncio.run(scenario())
@@ -226,7 +226,7 @@ def test_quitting_while_a_silent_server_holds_the_batch_ends_within_the_grace(
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await _ask_to_quit(pilot, inngest)
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_for_exit(app, timeout=15)  # not the request's 30 s timeout
 
     try:

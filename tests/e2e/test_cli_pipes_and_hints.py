@@ -214,7 +214,7 @@ def test_an_empty_file_given_as_the_mirror_becomes_a_private_one(
 def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> None:
     import asyncio
 
-    from app_support import SIZE, make_app, paced_environment, wait_until
+    from app_support import SIZE, answer, make_app, paced_environment, wait_until
     from textual.widgets import Label
 
     from backfill_tui.engine.run import RunRequest, SourceSpec
@@ -233,7 +233,7 @@ def test_the_apps_quit_question_names_the_run_and_its_mirror(tmp_path: Path) -> 
             await pilot.press("ctrl+q")
             assert isinstance(app.screen, QuitScreen)
             text = str(app.screen.query_one("#quit-text", Label).render())
-            await pilot.press("y")
+            await answer(pilot, "y")
             await wait_until(pilot, lambda: not app.is_running)
             return run_id, text
 

@@ -290,7 +290,9 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     terminal.wait_for("Test connections")
     terminal.keys("C-s")
     terminal.wait_until(lambda: len(_runs(db)) == 3, "run 3 to start")
-    terminal.wait_for(f"run {_runs(db)[2][0]}")
+    # The dashboard's title line ("run ID · demo · …"), not a notice naming the run: keys typed
+    # before the dashboard is drawn are dropped (screens/key_order.py).
+    terminal.wait_for(f"run {_runs(db)[2][0]} · ")
     terminal.wait_for("running")
     terminal.keys("c")  # asked first
     terminal.wait_for("Cancel the run?")
@@ -301,7 +303,7 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     # The runs list itself (the dashboard behind it says "cancelled" too).
     terminal.wait_until(lambda: _runs_listed(terminal.screen(), 3), "the runs list")
     terminal.keys("Tab", "Down", "Down", "Enter")  # newest first: the third row is the first run
-    terminal.wait_for(f"run {first[0]}")
+    terminal.wait_for(f"run {first[0]} · ")  # the dashboard's title (a notice names it too)
     terminal.alive()
 
     # 5. resume the cancelled run from F5

@@ -15,6 +15,8 @@ from textual.widgets import Button, Label
 
 class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = "confirm.tcss"
+    #: A key typed before the question was drawn never answers it (key_order.py).
+    KEYS_TYPED_AHEAD: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),

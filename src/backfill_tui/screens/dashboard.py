@@ -95,6 +95,9 @@ def cancelled_text(progress: RunProgress) -> str:
 
 class DashboardScreen(ModeScreen):
     CSS_PATH = "dashboard.tcss"
+    #: Its keys act at once (cancel, retry, leave) and it comes up unasked (a run started,
+    #: opened or replayed): a key typed before it was drawn is dropped (key_order.py).
+    KEYS_TYPED_AHEAD: ClassVar[bool] = False
     # c and r are always live: on a finished run, pressing one says why it does nothing (a
     # dimmed key that ignores the press leaves a newcomer guessing).
     BINDINGS: ClassVar[list[BindingType]] = [

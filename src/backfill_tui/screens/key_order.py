@@ -31,19 +31,45 @@ meanwhile ran at once (a fresh tester's finding: a click on Remove and C-s in on
 the run with the source still in it). The keys wait for rounds of ``call_later`` on every
 widget of the screen until a round ends with every queue empty (:data:`SETTLE_ROUNDS` at most,
 and :data:`HELD_AT_MOST` seconds at most).
+
+A screen whose keys act at once, with nothing to type into (the dashboard: ``c`` cancels, ``r``
+retries, ``o`` leaves; a question: ``y`` answers it), takes no key typed before it was drawn
+(its class says ``KEYS_TYPED_AHEAD = False``): such a key is dropped, whichever screen it was
+typed for. The person typing it had not seen the screen (a fresh tester's finding: ``ctrl+s``
+on the connect screen, then ``cqrxyz`` typed on at once, cancelled the new run: the ``c``
+reached the dashboard before it was drawn and the ``y`` answered its "cancel the run?", which
+never reached the screen; an ``o`` opened the observations). A key is older than the screen when
+its time (Textual's clock, stamped as the terminal's input is read) is before the first frame
+the screen has been drawn in since it came on view (it stays on view under a dialog); a key
+read before that first frame waits for it. The other screens take keys typed ahead, as testers
+asked of them: after F6 or ctrl+t the characters typed on land in the field the new screen
+focuses, after F4 a "/fix" searches, after ctrl+p the list keys move in the palette.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import deque
+from typing import Any
 
+from rich.console import RenderableType
 from textual import events
+from textual._time import get_time
 from textual.app import App, ScreenStackError
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 
-__all__ = ["HELD_AT_MOST", "SETTLE_ROUNDS", "KeyDone", "KeysInOrder", "ScreenShown"]
+__all__ = [
+    "HELD_AT_MOST",
+    "SETTLE_ROUNDS",
+    "KeyDone",
+    "KeysInOrder",
+    "ScreenShown",
+    "takes_keys_typed_ahead",
+]
+
+log = logging.getLogger("backfill_tui.screens.key_order")
 
 #: Seconds a key is held at most behind one whose end was never seen (its widget removed).
 HELD_AT_MOST = 2.0
@@ -70,14 +96,49 @@ class ClickSettled(Message):
     """What the keys after a click wait for: the screen's queues have handled the click."""
 
 
+class FirstFrame:
+    """What a key read for a screen that takes no keys typed ahead waits for: the screen's
+    first frame since it came on view (then the key is older than it, and dropped)."""
+
+    def __init__(self, screen: Screen[Any]) -> None:
+        self.screen = screen
+
+
+def takes_keys_typed_ahead(screen: Screen[Any]) -> bool:
+    """Whether ``screen`` takes keys typed before it was drawn: True unless its class says
+    ``KEYS_TYPED_AHEAD = False`` (the dashboard, the questions; see the module's docstring)."""
+    return bool(getattr(screen, "KEYS_TYPED_AHEAD", True))
+
+
 class KeysInOrder(App[None]):
     """An app whose keys are handled one after another (see the module's docstring)."""
 
     #: What the next key waits for: the key on its way, the marker sent to a new screen, or
     #: the screen's settling after a click.
-    _key_on_its_way: events.Key | ScreenShown | ClickSettled | None = None
+    _key_on_its_way: events.Key | ScreenShown | ClickSettled | FirstFrame | None = None
     _held_keys: deque[events.Key] | None = None
     _key_timer: Timer | None = None
+    #: The screens on view in the last frame drawn (the top one and those a dialog shows
+    #: beneath it), each with the time of the first frame it was on view in since it came.
+    _on_view: dict[Screen[Any], float] | None = None
+
+    def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+        """Textual's drawing of a frame; notes when each screen on view was first drawn."""
+        super()._display(screen, renderable)
+        if renderable is None or self._batch_count or screen is not self._current_screen():
+            return  # nothing was drawn, or not this screen's frame
+        now = get_time()
+        before = self._on_view or {}
+        self._on_view = {s: before.get(s, now) for s in [*self._background_screens, screen]}
+        waiting = self._key_on_its_way
+        if isinstance(waiting, FirstFrame) and waiting.screen in self._on_view:
+            self.call_later(self._first_frame_drawn, waiting)
+
+    def shown_since(self, screen: Screen[Any]) -> float | None:
+        """The time (Textual's clock, as ``events.Event.time``) of the first frame ``screen``
+        has been on view in since it came on view, or None when it is not on view (not drawn
+        yet). Keys typed from then on reach it."""
+        return (self._on_view or {}).get(screen)
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key):
@@ -111,6 +172,14 @@ class KeysInOrder(App[None]):
         if screen is None:  # nothing to read it (the app is closing)
             return
         self._screen_of_key = screen
+        if not takes_keys_typed_ahead(screen):
+            since = self.shown_since(screen)
+            if since is None:  # not drawn yet: the key waits for its first frame
+                self._wait_for_first_frame(screen, event)
+                return
+            if event.time < since:  # typed before the screen was on view: not for it
+                log.debug("dropped %s, typed before %s was drawn", event.key, screen)
+                return
         target = self.focused or screen
         await super().on_event(event)
         if not event.is_forwarded:
@@ -171,6 +240,18 @@ class KeysInOrder(App[None]):
         if waiting == 0:
             round_done()
 
+    def _wait_for_first_frame(self, screen: Screen[Any], event: events.Key) -> None:
+        """Hold ``event`` (first of the keys held) until ``screen`` has been drawn."""
+        if self._held_keys is None:
+            self._held_keys = deque()
+        self._held_keys.appendleft(event)
+        self._key_on_its_way = FirstFrame(screen)
+        self._key_timer = self.set_timer(HELD_AT_MOST, self._give_up_waiting)
+
+    async def _first_frame_drawn(self, marker: FirstFrame) -> None:
+        if marker is self._key_on_its_way:
+            await self._next_key()
+
     async def _settled(self, marker: ClickSettled) -> None:
         if marker is self._key_on_its_way:
             await self._next_key()
@@ -192,6 +273,10 @@ class KeysInOrder(App[None]):
 
     async def _give_up_waiting(self) -> None:
         self._key_timer = None
+        waiting = self._key_on_its_way
+        if isinstance(waiting, FirstFrame) and self.shown_since(waiting.screen) is None:
+            # never drawn (the frames are held back): the keys held so far are older than it
+            self._on_view = {**(self._on_view or {}), waiting.screen: get_time()}
         await self._next_key()
 
     async def _next_key(self) -> None:

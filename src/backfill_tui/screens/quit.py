@@ -45,6 +45,8 @@ STAYS = ("Keep running", "Keep exporting", "Stay")
 
 
 class QuitScreen(ModalScreen[bool]):
+    #: A key typed before the question was drawn never answers it (key_order.py).
+    KEYS_TYPED_AHEAD: ClassVar[bool] = False
     #: n and escape stay, their footer label following what is going (it said "Keep running"
     #: during an export: a fresh tester's finding); ``check_action`` shows the one that applies.
     BINDINGS: ClassVar[list[BindingType]] = [
