@@ -110,9 +110,21 @@ class PathPromptScreen(ModalScreen[str | None]):
         label.update(Content(clean(text)))
         label.display = bool(text)
 
+    #: The text the matches beneath the box were listed for (by tab), if any are.
+    _matches_for: str | None = None
+
+    def show_matches(self, text: str, value: str | None) -> None:
+        """List ``text`` beneath the box, as what ``value`` completes to (``""``: none)."""
+        self.query_one("#path-matches", Label).update(Content(clean(text)) if text else "")
+        self._matches_for = value if text else None
+
     @on(Input.Changed, "#path-input")
-    def _changed(self) -> None:
+    def _changed(self, event: Input.Changed) -> None:
+        """The box changed: its error and its matches were for the text before (a later error
+        showed under the matches of a path typed before it: a fresh tester's finding)."""
         self.show_error("")
+        if self._matches_for is not None and event.value != self._matches_for:
+            self.show_matches("", None)
 
     @on(Input.Submitted, "#path-input")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -132,14 +144,13 @@ class PathPromptScreen(ModalScreen[str | None]):
         if completed != field.value:
             field.value = completed
             field.cursor_position = len(completed)
-        matches = self.query_one("#path-matches", Label)
         if len(names) > 1:
             more = f" … {len(names) - SHOWN_MATCHES} more" if len(names) > SHOWN_MATCHES else ""
-            matches.update(Content(clean("  ".join(names[:SHOWN_MATCHES]) + more)))
+            self.show_matches("  ".join(names[:SHOWN_MATCHES]) + more, completed)
         elif not names:
-            matches.update(Content("no file or folder starts with that"))
+            self.show_matches("no file or folder starts with that", completed)
         else:
-            matches.update("")
+            self.show_matches("", None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
