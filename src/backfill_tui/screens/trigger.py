@@ -106,8 +106,12 @@ STALE = "The fields changed since the dry run: ctrl+r for a new one (nothing was
 
 class TriggerScreen(ModalScreen[None]):
     CSS_PATH = "trigger.tcss"
+    #: Escape closes the dialog, or while Send goes stops it (``check_action`` shows the one
+    #: that applies): it did nothing during a send, which only ctrl+q could stop (a fresh
+    #: tester's finding).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close"),
+        Binding("escape", "stop_send", "Stop sending"),
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
     ]
 
@@ -141,6 +145,8 @@ class TriggerScreen(ModalScreen[None]):
         self.cancel_event: threading.Event | None = None
         #: Events sent so far by the send going (written by its worker thread).
         self._sent = 0
+        #: Asked to stop (escape, or Close pressed while Send goes): said once, set once.
+        self._stopping = False
 
     def compose(self) -> ComposeResult:
         # The form scrolls when the terminal is shorter than the dialog; the answer (a dry
@@ -346,19 +352,38 @@ class TriggerScreen(ModalScreen[None]):
 
         def answer(yes: bool | None) -> None:
             if yes and not self.is_sending and self.plan is plan:
-                self.is_sending = True
+                self._set_sending(True)
                 self.query_one("#trigger-send", Button).disabled = True
-                self._say(f"Sending {plural(count, 'event')}…")
+                self._say(f"Sending {plural(count, 'event')}… (escape stops it)")
                 self._apply(plan)
 
         self.app.push_screen(ConfirmScreen(question, title="Send?", yes="Send"), answer)
+
+    def _set_sending(self, sending: bool) -> None:
+        """Send going or not: the Close button stops it while it goes, and escape too."""
+        self.is_sending = sending
+        self._stopping = False
+        if sending:
+            # Made here, on the UI's thread, so a stop asked before the worker starts holds.
+            self.cancel_event = threading.Event()
+            self._sent = 0
+        self.query_one("#trigger-close", Button).label = "Stop sending" if sending else "Close"
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape's binding for what it does now: stop a send going, else close."""
+        if action == "close":
+            return not self.is_sending
+        if action == "stop_send":
+            return self.is_sending
+        return True
 
     @work(thread=True, exclusive=True, group="trigger", exit_on_error=False)
     def _apply(self, plan: TriggerPlan) -> None:
         from ..engine.trigger import EventApi, apply_trigger
 
-        cancel = self.cancel_event = threading.Event()
-        self._sent = 0
+        cancel = self.cancel_event
+        assert cancel is not None  # made by _set_sending before the worker starts
 
         def progress(step: TriggerProgress) -> None:
             self._sent = step.sent
@@ -416,14 +441,14 @@ class TriggerScreen(ModalScreen[None]):
         """A batch of Send is retried: the answer says why and when (it sat still for minutes
         when Inngest asked for long waits)."""
         plan = self.plan
-        if self.is_sending and plan is not None:
+        if self.is_sending and plan is not None and not self._stopping:
             self._say(
                 f"Sending {plural(len(plan.to_send), 'event')} ({self._sent} sent so far)…\n"
                 f"{message.notice.line()}"
             )
 
     def on_trigger_sent(self, message: TriggerSent) -> None:
-        self.is_sending = False
+        self._set_sending(False)
         result = message.result
         text = f"Sent {plural(result.sent, 'event')} to Inngest at {result.plan.host}."
         if result.failed:
@@ -435,7 +460,8 @@ class TriggerScreen(ModalScreen[None]):
         self.notify(clean(text), severity="error" if result.failed else "information", markup=False)
 
     def on_trigger_failed(self, message: TriggerFailed) -> None:
-        self.is_sending = False
+        if self.is_sending:
+            self._set_sending(False)
         self._say(f"The {message.stage} failed: {in_app(message.error)}")
         self.notify(
             message.error,
@@ -446,5 +472,24 @@ class TriggerScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#trigger-close")
     def action_close(self) -> None:
-        if not self.is_sending:
-            self.dismiss(None)
+        """Close the dialog; while Send goes, stop it instead (the button says so then)."""
+        if self.is_sending:
+            self.action_stop_send()
+            return
+        self.dismiss(None)
+
+    def action_stop_send(self) -> None:
+        """Stop the send going, as the export's cancel stops its apply: nothing more is sent
+        after the batch under way (a retry's wait ends at once, a request with no answer is
+        left after ``event_api.STOP_GRACE_S``); what was sent stays sent and recorded, and the
+        dialog then says how many went (``on_trigger_sent``)."""
+        cancel, plan = self.cancel_event, self.plan
+        if not self.is_sending or cancel is None or plan is None or self._stopping:
+            return
+        self._stopping = True
+        cancel.set()
+        self._say(
+            f"Stopping the send ({self._sent} of {plural(len(plan.to_send), 'event')} sent so "
+            "far): nothing more is sent after the batch under way; what was sent is kept and "
+            "recorded."
+        )
