@@ -32,6 +32,7 @@ from textual.widgets import Input
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine import progress as ev
+from backfill_tui.engine.run import Engine
 from backfill_tui.screens.app import BackfillApp, DemoSetup
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.quit import QuitScreen
@@ -116,7 +117,10 @@ def test_dashboard_mid_run_with_a_frozen_clock(
     totals = dict(zip(keys, (46, 71, 6, 174), strict=True))
 
     async def mid_run(pilot: Pilot[Any]) -> None:
-        session = app.open_run(run.id, totals=totals)
+        # This app's run (an engine of its own), fed its events below: not one another
+        # process drives, whose log would say so (app._follow_log).
+        engine = Engine(app.mirror, environment)
+        session = app.open_run(run.id, totals=totals, engine=engine)
         assert session is not None
         session.progress.started_at = now - 75
         feed = session.buffer

@@ -371,12 +371,15 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             return None
 
         self.session = self._session_of(run, totals, engine)
+        followed = engine is None and self.session.progress.status == RunStatus.RUNNING
+        if followed:  # live, and not ours: another process drives it
+            self._follow_log(self.session, first=True)
         self.workspace = run.workspace
         self.switch_mode("dashboard")
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
         if self.session.progress.status == RunStatus.RUNNING:
-            self._follow(run)  # live, and not ours: another process drives it
+            self._follow(run)  # (a run of ours about to start is not followed: it is active)
         return self.session
 
     def _session_of(
@@ -410,6 +413,54 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: said of it (its status and each stream's pages and status).
     _followed: tuple[str, tuple[object, ...]] | None = None
     _follow_timer: Timer | None = None
+    #: The followed run's log so far, and the streams whose end it has said: each move of the
+    #: run gives the dashboard a fresh session (``_follow_step``), whose log starts empty.
+    _follow_of: str | None = None
+    _follow_lines: list[str]
+    _follow_ended: set[str]
+
+    def _follow_log(self, session: RunSession, *, first: bool) -> None:
+        """The log of a run another process drives, from what the mirror shows of it (its log
+        panel stayed empty: a fresh tester's finding): first its start, a line saying its live
+        log (pages, waits, retries) is in the window running it, and each stream already
+        ended; then each stream's end as it is seen, at the time it was seen, in the words of
+        the live log (``RunProgress.apply`` of the engine's own events). Once the run ends it
+        is shown as a past run, whose log ``RunProgress.recall`` gives (item failures too)."""
+        from ..engine import progress as ev
+        from ..engine.live import clock_time
+
+        progress, run = session.progress, session.run
+        now = self.clock.now()
+        if first or self._follow_of != run.id:
+            self._follow_of, self._follow_lines, self._follow_ended = run.id, [], set()
+            streams = tuple(progress.streams)
+            progress.apply(
+                ev.RunStarted(run.id, run.workspace, run.since, streams), progress.started_at
+            )
+            progress.sync(self.mirror.streams(run.id))  # the start set them pending
+            pid = run.pid if run.pid is not None else "pid unknown"
+            progress.log.append(
+                f"{clock_time(now)}  run {run.id} is run by another process ({pid}: another "
+                "window or a command), whose log has its pages, waits and retries; here, what "
+                "the mirror shows of it, read once a second"
+            )
+        for key, stream in progress.streams.items():
+            if stream.finished and key not in self._follow_ended:
+                self._follow_ended.add(key)
+                progress.apply(
+                    ev.StreamFinished(
+                        run.id,
+                        key,
+                        stream.status,
+                        stream.counters,
+                        stream.error,
+                        stream.capped,
+                        stream.note,
+                    ),
+                    now,
+                )
+        self._follow_lines += progress.take_log()
+        progress.log = list(self._follow_lines)
 
     def _follow(self, run: RunRecord) -> None:
         """Follow a run another process (another window, a command) drives: once a second the
@@ -444,6 +495,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             return
         self._followed = (run_id, now) if now[0] == RunStatus.RUNNING else None
         self.session = self._session_of(run)
+        if self.session.progress.status == RunStatus.RUNNING:
+            self._follow_log(self.session, first=False)
         if (dashboard := self._dashboard()) is not None:
             dashboard.show_session(self.session)
 
