@@ -102,8 +102,8 @@ class Parser(argparse.ArgumentParser):
                     f"opens with no command: {self.prog} [--db PATH]"
                 )
         # "argument --db: --db is empty" (a type check that names its option) says it once
-        # (also "argument --output/-o: --output is empty")
-        message = re.sub(r"^argument (--[\w-]+)(?:/-\w)?: \1 ", r"\1 ", message)
+        # (also "argument --output/-o: --output is empty", "argument FILE: FILE is empty")
+        message = re.sub(r"^argument ((?:--)?[\w-]+)(?:/-\w)?: \1 ", r"\1 ", message)
         sys.stderr.write(
             for_stderr(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)")
         )

@@ -24,10 +24,19 @@ def register(sub: Any) -> None:
             "same connector code, answered from the file (no network, no token needed)."
         ),
     )
-    parser.add_argument("file", type=Path, metavar="FILE", help="the recording")
+    parser.add_argument("file", type=_recording_arg, metavar="FILE", help="the recording")
     add_summary_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=cmd_replay)
+
+
+def _recording_arg(text: str) -> Path:
+    """FILE's value; an empty one (``replay ''``, an unset variable in a script) is refused as
+    empty, not read as ``.``, which was then refused as a folder (". is a folder", a fresh
+    tester's finding). Raises ``argparse.ArgumentTypeError`` (exit 2)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("FILE is empty; give the file `run --record` wrote")
+    return Path(text)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
