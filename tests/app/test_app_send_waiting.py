@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import SIZE, Recorder, make_app, populate, wait_for_exit, wait_until
+from app_support import (
+    SIZE,
+    Recorder,
+    answer,
+    make_app,
+    populate,
+    wait_for_exit,
+    wait_until,
+)
 from inngest_stub import Answer, FakeInngest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
@@ -42,7 +50,7 @@ async def _inngest_form(pilot: Pilot[Any], url: str) -> ExportScreen:
 async def _quit(pilot: Pilot[Any]) -> None:
     await pilot.press("ctrl+q")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, QuitScreen))
-    await pilot.press("y")
+    await answer(pilot, "y")
     await wait_for_exit(pilot.app, timeout=15)  # the stop's grace, not the 30 s timeout
 
 
@@ -58,7 +66,7 @@ def test_the_export_panel_says_it_waits_for_a_silent_server(
             screen = await _inngest_form(pilot, inngest.url)
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("y")
+            await answer(pilot, "y")
             result = screen.query_one("#export-result", Label)
             host = inngest.url.removeprefix("http://")
             await wait_until(pilot, lambda: "waiting for Inngest at" in str(result.content))
@@ -92,10 +100,10 @@ def test_the_trigger_dialog_says_it_waits_for_a_silent_server(
             await wait_until(pilot, lambda: seen.of(TriggerPlanned))
             modal.query_one("#trigger-send", Button).press()
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-            await pilot.press("y")
-            answer = modal.query_one("#trigger-plan", Label)
-            await wait_until(pilot, lambda: "waiting for Inngest at" in str(answer.content))
-            assert "(gives up after 30s of silence)" in str(answer.content), answer.content
+            await answer(pilot, "y")
+            said = modal.query_one("#trigger-plan", Label)
+            await wait_until(pilot, lambda: "waiting for Inngest at" in str(said.content))
+            assert "(gives up after 30s of silence)" in str(said.content), said.content
             assert EVENT_KEY not in app.export_screenshot()
             await _quit(pilot)
 
