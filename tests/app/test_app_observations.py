@@ -159,3 +159,30 @@ def test_enter_in_the_search_box_searches_then_a_second_enter_opens_the_first_ro
             assert screen.query_one(ObservationPane).display
 
     asyncio.run(scenario())
+
+
+def test_a_hand_edited_score_that_is_no_number_shows_as_unknown(tmp_path: Path) -> None:
+    """One stored significance 'high' (a hand edit) emptied the whole Observations screen with
+    an internal TypeError (a fresh tester's finding); the row shows, its score unknown."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    mirror = app.mirror
+    with mirror.transaction() as conn:
+        conn.execute("UPDATE observations SET significance_score = 'high' WHERE id = 1")
+    title = mirror.conn.execute("SELECT title FROM observations WHERE id = 1").fetchone()[0]
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ObservationsScreen)
+            table = screen.query_one("#observations", DataTable)
+            assert table.row_count == min(PAGE, mirror.count_observations("ws"))
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            edited = [r for r in rows if str(r[3]) and str(r[3]) in clean(title)]
+            assert edited and str(edited[0][4]).strip() == "? dropped"
+
+    asyncio.run(scenario())
+    assert significance_text("high") == "significance unknown: production's gate would drop it"  # type: ignore[arg-type]
+    assert not kept_by_production("high")  # type: ignore[arg-type]

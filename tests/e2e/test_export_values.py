@@ -26,7 +26,14 @@ from support import CliResult, run_cli
 
 from backfill_tui.export import InngestTarget, apply_export, plan_export
 from backfill_tui.export.postgres import DDL
-from backfill_tui.export.values import NAIVE_TIME, NON_FINITE, NUL, SECONDS_OFFSET, SURROGATE
+from backfill_tui.export.values import (
+    BAD_SCORE,
+    NAIVE_TIME,
+    NON_FINITE,
+    NUL,
+    SECONDS_OFFSET,
+    SURROGATE,
+)
 
 TABLE = "lightfast_workspace_neural_observations"
 KEY = "evtkey-values-Q42"
@@ -112,6 +119,28 @@ def test_a_nul_in_an_issue_title_and_body_is_replaced_and_both_rows_are_written(
 
     text = pg_export(capsys, mirror, pg_server.dsn(pg_db))  # nothing new, says so
     assert text.code == 0 and "nothing new to send" in text.out
+
+
+@pytest.mark.parametrize("stored", ["high", "NaN", b"\x01"], ids=["word", "nan-text", "blob"])
+def test_a_hand_edited_score_that_is_no_number_is_nulled_and_the_dry_run_says_so(
+    capsys: pytest.CaptureFixture[str],
+    mirror: Path,
+    pg_server: PgServer,
+    pg_db: str,
+    stored: object,
+) -> None:
+    """A text significance score (a hand edit with sqlite3) was an internal TypeError that
+    failed the export and its dry run (exit 70); where nothing else needed cleaning, the dry
+    run said "would write 3" and the table then refused the row (a fresh tester's finding)."""
+    first, *_ = keep_only(mirror, 3)
+    set_value(mirror, first, "significance_score", stored)
+    create_table(pg_server, pg_db)
+
+    _plan, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
+    assert done.code == 0, done.err
+    assert result["written"] == 3 and result["refused"] == 0
+    assert result["changed_values"] == {BAD_SCORE: 1}
+    assert pg_rows(pg_server, pg_db)[first]["significance_score"] is None
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ SURROGATE = "lone surrogate or invalid UTF-8 replaced by U+FFFD"
 NON_FINITE = "NaN/Infinity in JSON replaced by null"
 NAIVE_TIME = "timestamp without a time zone read as UTC"
 SECONDS_OFFSET = "offset with seconds (e.g. +05:53:28) converted to UTC"
-BAD_SCORE = "significance score outside real's range replaced by null"
+BAD_SCORE = "significance score not a number within real's range replaced by null"
 
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 # Anything in a JSON text that may need the slow path: a NUL or surrogate escape or character,
@@ -171,10 +171,23 @@ def clean_row(row: ObservationRow) -> tuple[ObservationRow, list[str]]:
         updates[name] = cleaned
         changes.extend(kinds)
     score = row.significance_score
-    if score is not None and not (math.isfinite(score) and abs(score) <= 3.4e38):
+    if score is not None and not _storable_score(score):
         updates["significance_score"] = None  # PostgreSQL's real holds about ±3.4e38
         changes.append(BAD_SCORE)
     return replace(row, **updates, json_ok=True), changes
+
+
+def _storable_score(score: object) -> bool:
+    """Whether a stored significance score goes into PostgreSQL's ``real`` as it stands: a
+    finite number within about ±3.4e38. A text or blob there (a hand edit: ``'high'``) was an
+    internal TypeError that failed the whole export, and the dry run, which reads it as SQLite's
+    ``abs`` does (0), predicted a write the table then refused."""
+    return (
+        isinstance(score, int | float)
+        and not isinstance(score, bool)
+        and math.isfinite(score)
+        and abs(score) <= 3.4e38
+    )
 
 
 _CANONICAL_TIME = (
@@ -204,5 +217,8 @@ def suspect_sql(limits: dict[str, int]) -> str:
         for name, limit in sorted(limits.items())
         if name in TEXT_FIELDS or name == "external_id"
     )
-    checks.append("(significance_score IS NOT NULL AND abs(significance_score) > 3.4e38)")
+    checks.append(  # a hand-edited text ('high', 'NaN') is no number: SQLite's abs reads it as 0
+        "(significance_score IS NOT NULL AND (typeof(significance_score) NOT IN ('integer', "
+        "'real') OR abs(significance_score) > 3.4e38))"
+    )
     return "(" + " OR ".join(checks) + ")"

@@ -77,7 +77,9 @@ _KIND_PREFIX = re.compile(r"^\[[^\[\]\n]{1,32}\] (?=\S)")
 def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     score = row.significance
     mark = "kept" if kept_by_production(score) else "dropped"
-    significance = f"{int(score):>3} {mark}" if score is not None else "  ? dropped"
+    # a stored value that is no number (a hand edit) shows as unknown, as a missing one does
+    known = isinstance(score, int | float)
+    significance = f"{int(score):>3} {mark}" if known and score is not None else "  ? dropped"
     return (
         Cell(occurred(row.occurred_at)),
         Cell(clean(row.source)),

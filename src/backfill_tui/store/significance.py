@@ -113,4 +113,7 @@ def score(event: SourceEvent) -> int:
 
 
 def kept_by_production(value: float | None) -> bool:
-    return value is not None and value >= THRESHOLD
+    """Whether production keeps an observation of significance ``value`` (0-100; at or above
+    :data:`THRESHOLD`). A stored value that is no number (a hand edit: ``'high'``) is not kept:
+    comparing it raised TypeError, and one such row emptied the Observations screen."""
+    return isinstance(value, int | float) and value >= THRESHOLD

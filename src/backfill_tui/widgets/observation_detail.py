@@ -30,7 +30,7 @@ _NO_BODY = Content.styled("(no body)", "italic")
 
 
 def significance_text(score: float | None) -> str:
-    if score is None:
+    if not isinstance(score, int | float):  # none stored, or no number (a hand edit)
         return "significance unknown: production's gate would drop it"
     value = int(score)
     if kept_by_production(score):
