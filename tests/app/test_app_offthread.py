@@ -192,3 +192,31 @@ def test_a_late_search_answer_never_overwrites_a_newer_one(tmp_path: Path) -> No
             assert titles(table) == everything
 
     asyncio.run(scenario())
+
+
+@WHERE
+def test_the_apps_own_run_is_not_followed_as_another_processs(
+    tmp_path: Path, run_process: bool
+) -> None:
+    """A run of this app's ends through its own session. It was also followed as a run another
+    process drives, and when the follow step (once a second) saw the stored status move before
+    the run's end was handled, it put a fresh session in place of the one holding the run: the
+    end (RunEnded, its notice) was never announced (the cancel test above, 1 run in 6 under
+    load)."""
+    app = make_app(
+        tmp_path, environment=paced_environment("scale=2", latency=1.0), run_process=run_process
+    )
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            run_id = app.plan_and_start(_request("github:acme/rocket", days=90))
+            assert run_id is not None and app.session is not None
+            session = app.session
+            assert app._followed is None  # nothing to follow: the session holds the run
+            await wait_until(pilot, lambda: app.mirror.count_run_observations(run_id) > 0)
+            await cancel_the_run(pilot)
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
+            assert app.session is session and seen.of(RunEnded) == [RunEnded(run_id, "cancelled")]
+
+    asyncio.run(scenario())
