@@ -223,13 +223,7 @@ def check_run_row(data: Mapping[str, Any]) -> None:
     name to value, as SQLite returned them) holding what backfill-tui never writes there."""
     what = f"run {_label(data.get('id'))}"
     key = f"id = {sql_literal(data.get('id'))}"
-    for name, column in RUN_COLUMNS.items():
-        if name in data and not _holds(column, data[name]):
-            derived = _derived(name, data)
-            raise unwritten(
-                what, "runs", name, data[name], column.written, key=key,
-                safe=derived or _safe(column, name, data[name]),
-            )  # fmt: skip
+    _check_row("runs", RUN_COLUMNS, data, what, key, derive=True)
 
 
 def check_stream_row(data: Mapping[str, Any]) -> None:
@@ -240,12 +234,7 @@ def check_stream_row(data: Mapping[str, Any]) -> None:
         data.get("id"),
     )  # fmt: skip
     key = f"id = {sql_literal(data.get('id'))}"
-    for name, column in STREAM_COLUMNS.items():
-        if name in data and not _holds(column, data[name]):
-            raise unwritten(
-                what, "streams", name, data[name], column.written, key=key,
-                safe=_safe(column, name, data[name]),
-            )  # fmt: skip
+    _check_row("streams", STREAM_COLUMNS, data, what, key)
 
 
 def check_source_row(data: Mapping[str, Any]) -> None:
@@ -256,11 +245,28 @@ def check_source_row(data: Mapping[str, Any]) -> None:
     key = " AND ".join(
         f"{name} = {sql_literal(data.get(name))}" for name in ("run_id", "provider", "target")
     )
-    for name, column in SOURCE_COLUMNS.items():
+    _check_row("run_sources", SOURCE_COLUMNS, data, what, key)
+
+
+def _check_row(
+    table: str,
+    columns: Mapping[str, Column],
+    data: Mapping[str, Any],
+    what: str,
+    key: str,
+    *,
+    derive: bool = False,
+) -> None:
+    """The check the ``check_*_row`` functions share: :class:`MirrorError` for the first of
+    ``columns`` that ``data`` holds a value of that backfill-tui never writes, naming the row
+    (``what``, found by ``key``) and the mend (a value worked out from the row's other columns
+    where ``derive``, as a run's ``since`` from its ``started_at`` and ``depth_days``)."""
+    for name, column in columns.items():
         if name in data and not _holds(column, data[name]):
+            derived = _derived(name, data) if derive else None
             raise unwritten(
-                what, "run_sources", name, data[name], column.written, key=key,
-                safe=_safe(column, name, data[name]),
+                what, table, name, data[name], column.written, key=key,
+                safe=derived or _safe(column, name, data[name]),
             )  # fmt: skip
 
 
