@@ -12,6 +12,7 @@ from app_support import (
     Recorder,
     insert_evil_observation,
     make_app,
+    open_observations,
     populate,
     settle,
     wait_until,
@@ -173,11 +174,7 @@ def test_a_hand_edited_score_that_is_no_number_shows_as_unknown(tmp_path: Path) 
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f4")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, ObservationsScreen)
-            table = screen.query_one("#observations", DataTable)
+            _screen, table = await open_observations(pilot)
             assert table.row_count == min(PAGE, mirror.count_observations("ws"))
             rows = [table.get_row_at(i) for i in range(table.row_count)]
             edited = [r for r in rows if str(r[3]) and str(r[3]) in clean(title)]
