@@ -296,7 +296,6 @@ class EventApi:
         #: request): a face shows it; the log has it anyway.
         self.on_retry = on_retry
         self._client: httpx.Client | None = None
-        self._timeout_s = TIMEOUT_S  #: httpx's timeout (each of connect, write, read), seconds
         self.requests = 0
         self.retries = 0
 
@@ -311,10 +310,9 @@ class EventApi:
         httpx_log = logging.getLogger("httpx")  # it logs request URLs, and ours holds the key
         if not any(isinstance(f, RedactingFilter) for f in httpx_log.filters):
             httpx_log.addFilter(RedactingFilter())
-        self._timeout_s = TIMEOUT_S
         self._client = httpx.Client(
             transport=self._transport,
-            timeout=self._timeout_s,
+            timeout=TIMEOUT_S,
             headers={"content-type": "application/json", "user-agent": self._user_agent},
         )
 
@@ -468,7 +466,9 @@ class EventApi:
             waited = time.monotonic() - started
             if silent and told is not None and waited >= SILENCE_NOTICE_S:
                 silent = False  # one line per request
-                notice = WaitNotice(self.where, waited, self._timeout_s)
+                # the read timeout the client was made with: when the request gives up
+                timeout_s = client.timeout.read or TIMEOUT_S
+                notice = WaitNotice(self.where, waited, timeout_s)
                 log.info("%s", notice.line())
                 told(notice)
             if stop is not None and stop() and not done.wait(STOP_GRACE_S):
