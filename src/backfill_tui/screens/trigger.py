@@ -145,8 +145,6 @@ class TriggerScreen(ModalScreen[None]):
         self.cancel_event: threading.Event | None = None
         #: Events sent so far by the send going (written by its worker thread).
         self._sent = 0
-        #: Asked to stop (escape, or Close pressed while Send goes): said once, set once.
-        self._stopping = False
 
     def compose(self) -> ComposeResult:
         # The form scrolls when the terminal is shorter than the dialog; the answer (a dry
@@ -362,13 +360,16 @@ class TriggerScreen(ModalScreen[None]):
     def _set_sending(self, sending: bool) -> None:
         """Send going or not: the Close button stops it while it goes, and escape too."""
         self.is_sending = sending
-        self._stopping = False
         if sending:
             # Made here, on the UI's thread, so a stop asked before the worker starts holds.
             self.cancel_event = threading.Event()
             self._sent = 0
         self.query_one("#trigger-close", Button).label = "Stop sending" if sending else "Close"
         self.refresh_bindings()
+
+    def _stopping(self) -> bool:
+        """The send going was asked to stop (escape, Close, or a quit): its event is set."""
+        return self.cancel_event is not None and self.cancel_event.is_set()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape's binding for what it does now: stop a send going, else close."""
@@ -441,7 +442,7 @@ class TriggerScreen(ModalScreen[None]):
         """A batch of Send is retried: the answer says why and when (it sat still for minutes
         when Inngest asked for long waits)."""
         plan = self.plan
-        if self.is_sending and plan is not None and not self._stopping:
+        if self.is_sending and plan is not None and not self._stopping():
             self._say(
                 f"Sending {plural(len(plan.to_send), 'event')} ({self._sent} sent so far)…\n"
                 f"{message.notice.line()}"
@@ -484,9 +485,8 @@ class TriggerScreen(ModalScreen[None]):
         left after ``event_api.STOP_GRACE_S``); what was sent stays sent and recorded, and the
         dialog then says how many went (``on_trigger_sent``)."""
         cancel, plan = self.cancel_event, self.plan
-        if not self.is_sending or cancel is None or plan is None or self._stopping:
-            return
-        self._stopping = True
+        if not self.is_sending or cancel is None or plan is None or cancel.is_set():
+            return  # nothing going, or asked to stop already (said once)
         cancel.set()
         self._say(
             f"Stopping the send ({self._sent} of {plural(len(plan.to_send), 'event')} sent so "
