@@ -11,6 +11,8 @@ import keyring
 import pytest
 from memory_keyring import MemoryKeyring
 
+from backfill_tui import secrets_registry
+
 TOKEN_VARS = ("GITHUB_TOKEN", "VERCEL_TOKEN", "LINEAR_API_KEY", "SENTRY_AUTH_TOKEN")
 TESTS_DIR = Path(__file__).parent
 # The throwaway PostgreSQL server and the loopback Inngest stand-in of the export tests.
@@ -35,8 +37,18 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
+    # The credentials a test registered are forgotten after it, as a new process would: kept,
+    # a worker's registry grew with every test (32 values by the end of tests/e2e), each
+    # masked in every answer of every later test, and a test could pass only because an
+    # earlier one had registered the token it meant to show masked.
+    registered = set(secrets_registry._values), secrets_registry._ordered
+    registered_bytes = secrets_registry._ordered_bytes
     yield home
     keyring.set_keyring(previous)
+    with secrets_registry._lock:
+        secrets_registry._values.clear()
+        secrets_registry._values.update(registered[0])
+        secrets_registry._ordered, secrets_registry._ordered_bytes = registered[1], registered_bytes
 
 
 @pytest.fixture

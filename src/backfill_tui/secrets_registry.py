@@ -15,13 +15,23 @@ import threading
 
 _lock = threading.Lock()
 _values: set[str] = set()
+#: The registered values longest first, as text and as UTF-8 bytes: made again on each new
+#: value (rare: a few per run), read on every answer (:func:`redact_bytes`), which sorted and
+#: encoded every value per answer before.
+_ordered: tuple[str, ...] = ()
+_ordered_bytes: tuple[bytes, ...] = ()
 
 
 def register(value: str | None) -> None:
     """Remember a credential value (values shorter than 4 characters are not worth masking)."""
+    global _ordered, _ordered_bytes
     if value and len(value) >= 4:
         with _lock:
+            if value in _values:
+                return
             _values.add(value)
+            _ordered = tuple(sorted(_values, key=len, reverse=True))
+            _ordered_bytes = tuple(v.encode("utf-8", "surrogatepass") for v in _ordered)
 
 
 def registered() -> frozenset[str]:
@@ -31,17 +41,10 @@ def registered() -> frozenset[str]:
         return frozenset(_values)
 
 
-def _longest_first() -> list[str]:
-    """The registered values, longest first (a token holding a shorter one is masked whole)."""
-    with _lock:
-        return sorted(_values, key=len, reverse=True)
-
-
 def redact(text: str) -> str:
     """Replace every registered credential value in ``text`` with ``***``."""
-    if not _values:
-        return text
-    for value in _longest_first():
+    # Longest first: a token holding a shorter one is masked whole.
+    for value in _ordered:
         if value in text:
             text = text.replace(value, "***")
     return text
@@ -52,10 +55,7 @@ def redact_bytes(data: bytes) -> bytes:
     registered value. A provider's text can hold the very token asked with (an echoing
     endpoint, a token pasted into an issue): the HTTP layer masks it before anything reads the
     answer, so the mirror, the screens and a recording (which masks it too) agree."""
-    if not _values:
-        return data
-    for value in _longest_first():
-        raw = value.encode("utf-8", "surrogatepass")
+    for raw in _ordered_bytes:
         if raw in data:
             data = data.replace(raw, b"***")
     return data
