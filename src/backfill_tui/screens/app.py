@@ -42,7 +42,7 @@ from ..clock import Clock
 from ..engine.environment import Environment
 from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
-from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError, user_path
+from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError, MirrorError, user_path
 from ..secrets_registry import redact
 from ..terms import RunStatus
 from ..widgets.wording import in_app
@@ -370,7 +370,12 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self.notify(f"no run {run_id} in this mirror", severity="error")
             return None
 
-        self.session = self._session_of(run, totals, engine)
+        try:
+            session = self._session_of(run, totals, engine)
+        except MirrorError as exc:  # a row edited by hand: said, the app goes on (the CLI exits)
+            self._cannot_show(run_id, exc)
+            return None
+        self.session = session
         followed = engine is None and self.session.progress.status == RunStatus.RUNNING
         if followed:  # live, and not ours: another process drives it
             self._follow_log(self.session, first=True)
@@ -385,6 +390,15 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             # notice) was then never announced (a cancel test, 1 in 6 under load).
             self._follow(run)
         return self.session
+
+    def _cannot_show(self, run_id: str, exc: MirrorError) -> None:
+        """Say in a notice why run ``run_id`` cannot be shown (a row of it holds what
+        backfill-tui never writes: the line names the row and the UPDATE that mends it). The
+        app stays up: it ended at once with exit 2, whatever screen was open (a tester's
+        finding), though every other run and screen of the mirror still read well."""
+        self.notify(
+            redact(str(exc)), title=f"Cannot show run {run_id}", severity="error", timeout=20
+        )
 
     def _session_of(
         self, run: RunRecord, totals: dict[str, int] | None = None, engine: Engine | None = None
@@ -501,7 +515,12 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if now == seen:
             return
         self._followed = (run_id, now) if now[0] == RunStatus.RUNNING else None
-        self.session = self._session_of(run)
+        try:
+            self.session = self._session_of(run)
+        except MirrorError as exc:
+            self._followed = None
+            self._cannot_show(run_id, exc)
+            return
         if self.session.progress.status == RunStatus.RUNNING:
             self._follow_log(self.session, first=False)
         if (dashboard := self._dashboard()) is not None:
@@ -757,6 +776,9 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             return False
         except RunStillRunning:
             self.notify("another process is running this run", severity="error")
+            return False
+        except MirrorError as exc:  # a row of the run edited by hand
+            self.notify(redact(str(exc)), title="Cannot resume", severity="error", timeout=20)
             return False
 
         try:  # as it was made: a replayed run from its recording, never live (engine's rule)

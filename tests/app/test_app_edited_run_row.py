@@ -1,0 +1,45 @@
+"""A run whose stream row was edited by hand (``fetched = 'lots'``) is said in a notice when
+Enter opens it from Runs, and the app goes on: it ended at once with exit 2 (a tester's finding),
+though the mirror's other runs and screens still read well. The CLI still refuses such a mirror
+with exit 2 (tests/e2e)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from app_support import SIZE, make_app, open_runs, populate, settle
+
+from backfill_tui.screens.dashboard import DashboardScreen
+
+
+def test_enter_on_a_run_with_a_hand_edited_stream_row_says_why_and_the_app_goes_on(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path)
+    good = populate(app, "github:acme/rocket", days=7)
+    edited = populate(app, "github:acme/rocket", days=7)
+    with app.mirror.transaction() as conn:
+        row = conn.execute("SELECT min(id) FROM streams WHERE run_id = ?", (edited,)).fetchone()
+        conn.execute("UPDATE streams SET fetched = 'lots' WHERE id = ?", row)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen, table = await open_runs(pilot)
+            keys = [str(r.key.value) for r in table.ordered_rows]
+            table.move_cursor(row=keys.index(edited))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.is_running and app.screen is screen  # still on Runs
+            errors = [n for n in app._notifications if n.severity == "error"]
+            assert [str(n.title) for n in errors] == [f"Cannot show run {edited}"]
+            assert f"UPDATE streams SET fetched = 0 WHERE id = {row[0]}" in errors[0].message
+            # the other run opens as ever
+            table.move_cursor(row=keys.index(good))
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.session is not None and app.session.run.id == good
+            assert isinstance(app.screen, DashboardScreen)
+
+    asyncio.run(scenario())
+    assert app.return_code in (None, 0)
