@@ -213,3 +213,44 @@ def test_verify_full_names_text_that_is_not_utf8_instead_of_calling_the_mirror_s
     assert "sound" not in result.out and "is damaged (1 problem" in result.err
     assert "\ufffd" not in result.out + result.err and "Traceback" not in result.err
     assert _digest(mirror) == before
+
+
+@pytest.mark.parametrize(
+    ("drop", "named", "mend"),
+    [
+        ("DROP INDEX observations_run", "its index observations_run", "make it again"),
+        ("DROP TRIGGER observations_ad", "its trigger observations_ad", "make it again"),
+        ("DROP TABLE item_notes", "its table item_notes", "restore the file from a copy"),
+        ("DROP TABLE observations_fts", "its table observations_fts", "'rebuild'"),
+    ],
+)
+def test_a_dropped_table_index_or_trigger_is_one_line_with_its_mend(
+    mirror: Path, capsys: pytest.CaptureFixture[str], drop: str, named: str, mend: str
+) -> None:
+    """Nothing backfill-tui does drops a table, index or trigger; one dropped by hand let runs
+    go on (without observations_run's index every read of a run scanned the table; without
+    the search index's trigger a deleted row stayed findable) and ``verify`` called the file
+    sound (a tester's finding). Every command now refuses the file with one line naming what
+    is missing and the sqlite3 statement that mends it; run, the statement makes it sound."""
+    with sqlite3.connect(mirror) as conn:
+        conn.execute(drop)
+        count = conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+    before = _digest(mirror)
+    for command in (
+        ["verify"],
+        ["runs"],
+        ["run", "--workspace", "w", "--simulate", "github:acme/rocket"],
+    ):
+        result = run_cli(capsys, *command, "--db", str(mirror))
+        assert result.code == 2, (command, result)
+        (line,) = result.err.splitlines()
+        assert f"the mirror lacks {named} (dropped by hand?)" in line and mend in line
+        assert "Traceback" not in result.err
+    assert _digest(mirror) == before  # left untouched
+    statements = line.split("with sqlite3: ", 1)[1].removesuffix("; it was left untouched")
+    with sqlite3.connect(mirror) as conn:  # as `sqlite3 FILE "STATEMENTS"` runs them
+        conn.executescript(statements)
+    assert run_cli(capsys, "verify", "--db", str(mirror), "--full").code == 0
+    with sqlite3.connect(mirror) as conn:  # the search index holds every row again
+        found = conn.execute("SELECT count(*) FROM observations_fts").fetchone()[0]
+    assert found == count

@@ -7,8 +7,8 @@ its table), ``foreign_key_check`` and a decoding of every stored text as UTF-8
 (``Mirror.problems``); then, the file being sound, every run, stream and source row is read as
 the commands read it (``Mirror.check_rows``). Exit 0 sound; 1 damaged, each problem SQLite names on
 stdout and one line on stderr saying how to mend it; 2 bad input (no mirror there, not a mirror,
-a newer version's, or a row edited by hand into what backfill-tui never writes: one line naming
-the table, row and column).
+a newer version's, a row edited by hand into what backfill-tui never writes, or a table, index
+or trigger dropped by hand: one line naming it and the sqlite3 statement that mends it).
 """
 
 from __future__ import annotations

@@ -17,7 +17,15 @@ from typing import NamedTuple
 
 from ..errors import MirrorCorrupt, MirrorError
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
-from .schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET, MIGRATIONS_TABLE, SCHEMA_VERSION
+from .schema import (
+    APPLICATION_ID,
+    MIGRATION_NAMES,
+    MIGRATION_SET,
+    MIGRATIONS_TABLE,
+    SCHEMA_VERSION,
+    expected_objects,
+    missing_object_line,
+)
 
 __all__ = [
     "RUN_BUSY_TIMEOUT_S",
@@ -228,7 +236,8 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            kinds = dict(conn.execute("SELECT name, type FROM sqlite_master"))
+            tables = set(kinds)
             check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
             applied: list[str] = []
             if MIGRATIONS_TABLE in tables:
@@ -271,7 +280,22 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
             f"{path} was written by a newer version of backfill-tui ({what}; this one knows "
             f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
         )
+    if applied and tuple(applied) == known[: len(applied)]:
+        _check_objects(path, kinds, len(applied))
     return Existing(pending=set(known) - set(applied) != set(), blank=not tables)
+
+
+def _check_objects(path: Path, found: dict[str, str], applied: int) -> None:
+    """Raise :class:`MirrorError` for the first table, index or trigger the file's applied
+    migrations made that it no longer holds (``schema.expected_objects``), with the statement
+    that mends it: a dropped index let a run go on (the unique one would fail every later
+    page's insert) and ``verify`` called the file sound (a tester's finding). Reads only
+    ``sqlite_master``, which the open reads anyway."""
+    for name, (kind, sql) in expected_objects(applied).items():
+        if found.get(name) != kind:
+            raise MirrorError(
+                f"{path}: {missing_object_line(name, kind, sql)}; it was left untouched"
+            )
 
 
 def narrow_empty(path: Path) -> None:

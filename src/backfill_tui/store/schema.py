@@ -476,3 +476,48 @@ def _stream_ended_short(db: Database) -> None:
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
+
+
+@cache
+def expected_objects(applied: int) -> dict[str, tuple[str, str]]:
+    """Every table, index and trigger a mirror holds once its first ``applied`` migrations ran:
+    name -> (type, its SQL on one line), SQLite's own ``sqlite_`` objects and the FTS5 table's
+    shadow tables left out. Made once per count, by running the steps into a blank in-memory
+    database (a few milliseconds). Raises ``ValueError`` for a count past :data:`SCHEMA_VERSION`.
+    """
+    if not 0 <= applied <= SCHEMA_VERSION:
+        raise ValueError(f"{applied} migrations applied; this version knows {SCHEMA_VERSION}")
+    conn = sqlite3.connect(":memory:")
+    try:
+        for statement in _MIGRATIONS_DDL:
+            conn.execute(statement)
+        for _, step in _STEPS[:applied]:
+            step(conn)
+        rows = conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+        found = {str(name): (str(kind), " ".join(str(sql).split())) for kind, name, sql in rows}
+    finally:
+        conn.close()
+    virtual = [name for name, (_, sql) in found.items() if sql.startswith("CREATE VIRTUAL")]
+    return {
+        name: shape
+        for name, shape in found.items()
+        if not name.startswith("sqlite_") and not any(name.startswith(f"{v}_") for v in virtual)
+    }
+
+
+def missing_object_line(name: str, kind: str, sql: str) -> str:
+    """The sentence for a mirror that lacks its ``kind`` ``name`` (dropped by hand, as nothing
+    backfill-tui does drops one), with what mends it: an index or a trigger is made again with
+    ``sql``; a table's rows are gone, so a copy of the file is the mend, or ``sql`` makes it again
+    empty (the search index is then filled again from the observations: FTS5's ``rebuild``,
+    sqlite.org/fts5.html#the_rebuild_command)."""
+    said = f"the mirror lacks its {kind} {name} (dropped by hand?)"
+    if kind != "table":
+        return f"{said}; make it again with sqlite3: {sql}"
+    if sql.startswith("CREATE VIRTUAL"):
+        rebuild = f"INSERT INTO {name} ({name}) VALUES ('rebuild')"
+        return f"{said}; make it again with sqlite3: {sql}; {rebuild}"
+    return (
+        f"{said}; restore the file from a copy (the table's rows are gone), or make it again "
+        f"empty with sqlite3: {sql}"
+    )
