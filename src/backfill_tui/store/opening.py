@@ -288,8 +288,10 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
 def _check_objects(path: Path, found: dict[str, str], applied: int) -> None:
     """Raise :class:`MirrorError` for the first table, index or trigger the file's applied
     migrations made that it no longer holds (``schema.expected_objects``), with the statement
-    that mends it: a dropped index let a run go on (the unique one would fail every later
-    page's insert) and ``verify`` called the file sound (a tester's finding). Reads only
+    that mends it: a dropped table failed a run midway (item_notes, at its first noted item),
+    a dropped index or trigger went unnoticed (reads scanning the whole table; deleted rows
+    still found by search) and ``verify`` called the file sound (a tester's finding). The
+    UNIQUE constraints' own indexes (``sqlite_autoindex_*``) cannot be dropped. Reads only
     ``sqlite_master``, which the open reads anyway."""
     for name, (kind, sql) in expected_objects(applied).items():
         if found.get(name) != kind:
