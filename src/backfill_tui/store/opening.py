@@ -288,7 +288,7 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
 def _check_objects(path: Path, found: dict[str, str], applied: int) -> None:
     """Raise :class:`MirrorError` for the first table, index or trigger the file's applied
     migrations made that it no longer holds (``schema.expected_objects``), with the statement
-    that mends it: a dropped table failed a run midway (item_notes, at its first noted item),
+    that mends it: a dropped table failed whatever next wrote or read it, midway through a run,
     a dropped index or trigger went unnoticed (reads scanning the whole table; deleted rows
     still found by search) and ``verify`` called the file sound (a tester's finding). The
     UNIQUE constraints' own indexes (``sqlite_autoindex_*``) cannot be dropped. Reads only
