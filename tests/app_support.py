@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -54,6 +56,28 @@ def paced_environment(config: str = "", *, latency: float = 0.2) -> Environment:
     )
 
 
+class _Held(httpx.AsyncBaseTransport):
+    """Each request waits until ``released`` is set, then goes to ``inner``."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, released: threading.Event) -> None:
+        self.inner, self.released = inner, released
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        while not self.released.is_set():
+            await asyncio.sleep(0.02)
+        return await self.inner.handle_async_request(request)
+
+
+def held_environment(config: str = "") -> tuple[Environment, threading.Event]:
+    """The simulator on the real clock, its requests held until the event returned is set: a
+    run that cannot end before the test lets it, for a test that needs a key pressed while it
+    goes (on a loaded machine a paced run could end before the key arrived)."""
+    environment = paced_environment(config, latency=0.0)
+    released = threading.Event()
+    environment.wrap_transport = lambda inner: _Held(inner, released)
+    return environment, released
+
+
 def make_app(
     tmp_path: Path,
     config: str = "",
@@ -74,7 +98,9 @@ def make_app(
 
 
 class Recorder:
-    """``message_hook`` for ``run_test``: keeps every message the app's pumps handle."""
+    """``message_hook`` for ``run_test``: keeps every message the app's pumps handle, each once
+    (:meth:`of`): a message that bubbles (a screen's, up to the app) is handled, and hooked, at
+    each pump on its way, so a wait for two plans was met by one plan seen twice."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
@@ -83,7 +109,14 @@ class Recorder:
         self.messages.append(message)
 
     def of(self, kind: type[M]) -> list[M]:
-        return [m for m in self.messages if isinstance(m, kind)]
+        """The messages of ``kind`` in the order first handled, each once."""
+        seen: set[int] = set()
+        found: list[M] = []
+        for m in self.messages:
+            if isinstance(m, kind) and id(m) not in seen:
+                seen.add(id(m))
+                found.append(m)
+        return found
 
 
 async def wait_until(

@@ -14,6 +14,7 @@ from app_support import (
     answer,
     cancel_the_run,
     drawn,
+    held_environment,
     make_app,
     paced_environment,
     settle,
@@ -383,7 +384,8 @@ def test_the_quit_question_says_when_the_run_ended_while_it_was_up(tmp_path: Pat
     about a running backfill (the second tester found it still did)."""
     from textual.widgets import Label
 
-    app = make_app(tmp_path, environment=paced_environment(latency=0.3))
+    environment, released = held_environment()  # the run ends only once the question is up
+    app = make_app(tmp_path, environment=environment)
     seen = Recorder()
 
     async def scenario() -> None:
@@ -394,6 +396,7 @@ def test_the_quit_question_says_when_the_run_ended_while_it_was_up(tmp_path: Pat
             await pilot.press("ctrl+q")
             screen = app.screen
             assert isinstance(screen, QuitScreen)
+            released.set()
             await wait_until(pilot, lambda: bool(seen.of(RunEnded)), timeout=60)
             await settle(pilot)
             text = str(screen.query_one("#quit-text", Label).content)
