@@ -717,10 +717,16 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         return f"run {run_id} {status}" + (f": {mend}" if mend else "")
 
     def on_run_ended(self, message: RunEnded) -> None:
+        from .confirm import ConfirmScreen
         from .quit import QuitScreen
 
         if isinstance(self.screen, QuitScreen):  # asked while it ran: it no longer runs
             self.screen.run_ended(message.status)
+        elif isinstance(self.screen, ConfirmScreen) and self.screen.run_id == message.run_id:
+            # "Cancel run X?" over a run that has ended: closed as answered no (the notice
+            # below says how it ended); it stayed, and its yes then did nothing (a fresh
+            # tester's finding).
+            self.screen.dismiss(False)
         completed = message.status == RunStatus.COMPLETED
         severity: SeverityLevel = "information" if completed else "warning"
         self.notify(self._ended_line(message.run_id, message.status), severity=severity)

@@ -22,11 +22,16 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, *, title: str = "Confirm", yes: str = "Yes") -> None:
+    def __init__(
+        self, question: str, *, title: str = "Confirm", yes: str = "Yes", run_id: str | None = None
+    ) -> None:
         super().__init__()
         self.question = question
         self.title_text = title
         self.yes = yes
+        #: The run the question is about (the dashboard's "cancel it?"): when that run ends
+        #: while the question is up, the app closes it as answered no (``BackfillApp``).
+        self.run_id = run_id
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):

@@ -391,6 +391,7 @@ class DashboardScreen(ModeScreen):
                 f"Cancel run {run_id}? What it stored is kept; r retries it from there.",
                 title="Cancel the run?",
                 yes="Cancel run",
+                run_id=run_id,
             ),
             answer,
         )

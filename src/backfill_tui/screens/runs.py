@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Label
 
 from ..engine.diff import diff_fetched
@@ -115,6 +116,10 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
     return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
 
 
+#: Seconds between listings while a listed run runs (one indexed read of a page of runs).
+FOLLOW_S = 1.0
+
+
 class RunsScreen(ModeScreen):
     CSS_PATH = "runs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -139,6 +144,8 @@ class RunsScreen(ModeScreen):
         self.total = 0
         #: Bumped by every listing asked; an older answer is dropped.
         self._generation = 0
+        #: The next listing while a listed run is running (:meth:`_follow_running`).
+        self._follow: Timer | None = None
 
     @property
     def backfill(self) -> AppHost:
@@ -282,6 +289,8 @@ class RunsScreen(ModeScreen):
             if self.total > count
             else plural(count, "run")
         )
+        if self._follow is None and any(line.status == RunStatus.RUNNING for line in message.lines):
+            self._follow = self.set_timer(FOLLOW_S, self._follow_running)
         self.query_one("#runs-count", Label).update(
             Content(
                 f"{shown} in {self.backfill.mirror.path} · "
@@ -292,6 +301,15 @@ class RunsScreen(ModeScreen):
                 "a recording."
             )
         )
+
+    def _follow_running(self) -> None:
+        """List the runs again while one listed runs and the screen is shown: its counts and
+        its end showed only after ctrl+r or leaving the screen (a fresh tester's finding: a
+        run that had ended 10 s before still read "running 0/10"). Back on the screen,
+        :meth:`on_screen_resume` lists them and this follows again."""
+        self._follow = None
+        if self.is_current:
+            self.reload()
 
     def _sources_room(self, table: DataTable[Any], rows: list[dict[str, Text]]) -> int:
         """The cells the sources column has: the table's width less the other columns (each as
