@@ -1,5 +1,6 @@
 """Showing provider text literally: in a terminal (:func:`clean`) and in Markdown (:func:`markdown`);
-and a line folded to a terminal's width between words (:func:`fold_words`).
+and a line folded to a terminal's width between words (:func:`fold_words`); a whole number
+typed by a person read from ASCII digits only (:func:`ascii_int`).
 
 Provider text (titles, bodies, error messages, names) is shown by the app, the headless display
 and the Markdown report. Everywhere it goes through this module once:
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean", "escaped", "fold_words", "ljust_cells", "markdown", "visible"]
+__all__ = ["ascii_int", "clean", "escaped", "fold_words", "ljust_cells", "markdown", "visible"]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -116,3 +117,16 @@ def fold_words(text: str, width: int, first: str = "", more: str = "  ") -> list
             break_long_words=False,
         )
     ] or [first]
+
+
+def ascii_int(text: str) -> int:
+    """``int(text)`` for ASCII digits only, a sign and spaces around allowed (``" 30"``,
+    ``"-1"``). ``int`` also reads other scripts' digits and underscores: ``--max-items ٣`` ran
+    capped at 3 and ``1_000`` passed while ``1e3`` was refused (a fresh tester's finding).
+    Raises ``ValueError`` for anything else, as ``int`` does."""
+    if _ASCII_INT.fullmatch(text) is None:
+        raise ValueError(f"not a whole number in ASCII digits: {text[:40]!r}")
+    return int(text)
+
+
+_ASCII_INT = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)

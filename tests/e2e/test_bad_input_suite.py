@@ -301,6 +301,10 @@ CASES: list[Case] = [
     Case("days-negative", (*RUN[:-2], "--days", "-7", *DB), ("--days",)),
     Case("max-items-zero", (*RUN, "--max-items", "0", *DB), ("at least 1",)),
     Case("max-items-word", (*RUN, "--max-items", "many", *DB), ("many",)),
+    # int() reads other scripts' digits and underscores: "٣" ran capped at 3 (a tester's finding)
+    Case("max-items-arabic-indic", (*RUN, "--max-items", "\u0663", *DB), ("not a whole number",)),
+    Case("max-items-underscore", (*RUN, "--max-items", "1_000", *DB), ("1_000",)),
+    Case("days-fullwidth", (*RUN[:-2], "--days", "\uff13\uff10", *DB), ("not offered",)),
     Case("runs-limit-zero", ("runs", "--limit", "0", *DB), ("at least 1",)),
     Case("unknown-command", ("runn", *DB), ("runn",)),
     Case("unknown-option", (*RUN, "--fast", *DB), ("--fast",)),

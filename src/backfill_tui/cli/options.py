@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, UsageError
 from ..terms import APP, MAX_COUNT, db_flag, default_db, did_you_mean, suggest
-from ..textsafe import escaped, fold_words
+from ..textsafe import ascii_int, escaped, fold_words
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -242,7 +242,7 @@ def days_arg(text: str) -> int:
     from ..engine.run import validate_depth
 
     try:
-        return validate_depth(int(text))
+        return validate_depth(ascii_int(text))
     except (ValueError, UsageError):
         # validate_depth's own words, for what was typed (Parser.error drops "argument --days:")
         wrong = f"--days {text.strip()[:40]} is not offered" if text.strip() else "--days is empty"
@@ -251,7 +251,7 @@ def days_arg(text: str) -> int:
 
 def _whole(text: str) -> int:
     try:
-        value = int(text)
+        value = ascii_int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number") from None
     if value > MAX_COUNT:

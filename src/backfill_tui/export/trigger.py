@@ -62,6 +62,7 @@ from ..store.exports import open_for_reading
 from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
 from ..terms import DEFAULT_DEPTH, DEPTHS, plural
+from ..textsafe import ascii_int
 from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, Stopped, batches, encode
 from .target import ExportError
 
@@ -418,7 +419,7 @@ def _depth(value: Any) -> int | None:
         number = int(value) if float(value).is_integer() else None
     elif isinstance(value, str):
         try:
-            number = int(value.strip())
+            number = ascii_int(value)
         except ValueError:
             return None
     else:

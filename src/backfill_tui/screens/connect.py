@@ -44,7 +44,7 @@ from ..engine.credentials import environment_token, keyring_status, lookup, save
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, plural
-from ..textsafe import clean
+from ..textsafe import ascii_int, clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
 from ..widgets.lazy_select import LazySelect
@@ -412,7 +412,7 @@ class ConnectScreen(ModeScreen):
         if not text:
             return DEFAULT_MAX_ITEMS
         try:
-            value = int(text)
+            value = ascii_int(text)
         except ValueError:
             value = 0
         if value < 1:
