@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import run_cli, simulated_run
 
 #: Today's UTC midnight: the simulated history ends about now, so every window holds items.
 ANCHOR = (datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()).replace(
@@ -64,3 +64,20 @@ def test_a_cancelled_run_names_its_unfinished_streams(
     assert "cancelled before it completed" in failures
     assert "never started" in failures
     assert f"resume {run_id}" in failures
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this machine")
+def test_a_full_disk_is_one_line_naming_the_report_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write's error names no file: ``report -o /dev/full`` said only "disk full" (a fresh
+    tester's finding); the line names the file written, as the README promises."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    db = tmp_path / "m.db"
+    assert simulated_run(capsys, db, "--days", "7").code == 0
+    (run_id,) = [r[0] for r in sqlite3.connect(db).execute("SELECT id FROM runs")]
+    result = run_cli(capsys, "report", run_id, "--db", str(db), "-o", "/dev/full")
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        "backfill-tui: error: disk full: /dev/full; free some space and try again"
+    ]

@@ -328,13 +328,22 @@ def is_device(path: Path) -> bool:
 
 def write_output(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` as checked by :func:`check_output`: into a character device
-    as it is (renaming a file over ``/dev/null`` would replace it), else atomically."""
-    if is_device(path):
-        with path.open("wb") as device:
-            device.write(data)
-        return
-    with atomic_write(path) as handle:
-        handle.write(data)
+    as it is (renaming a file over ``/dev/null`` would replace it), else atomically. Raises
+    the :class:`StorageError` of what the machine refused, naming ``path``: a write's error
+    names no file, and ``report -o /dev/full`` said only "disk full" (a fresh tester's
+    finding); else the ``OSError`` itself."""
+    try:
+        if is_device(path):
+            with path.open("wb") as device:
+                device.write(data)
+            return
+        with atomic_write(path) as handle:
+            handle.write(data)
+    except OSError as exc:
+        refused = storage_error(exc, path)
+        if refused is None:
+            raise
+        raise refused from None
 
 
 @contextlib.contextmanager
