@@ -191,3 +191,19 @@ def test_a_cancelled_streams_line_never_states_counts_older_than_the_rows() -> N
     assert stream.status == "cancelled" and stream.counters.fetched == 100
     (line,) = progress.take_log()
     assert "cancelled; what it stored is kept" in line and "0 fetched" not in line
+
+
+def test_the_summarys_budgets_name_requests_first_whatever_order_they_came_in() -> None:
+    """Linear's two budgets swapped places between runs in the summary (a fresh tester's
+    finding): the order of the headers the first answer gave. Requests come first."""
+    from backfill_tui.engine.summary import BudgetLog
+
+    log = BudgetLog()
+    budgets = (ev.BudgetLeft("complexity", 2_990_000, 3_000_000), ev.BudgetLeft("requests", 4, 5))
+    counters = ev.StreamCounters(1, 1, 0, 0, 1, 1)
+    page = ev.PageStored("r", "linear:ENG/issue", counters, 1, 0, budgets=budgets)
+    log(page)
+    summary = log.annotate({"sources": [{"source": "linear", "target": "ENG"}]})
+    found = summary["sources"][0]["rate_limit_budgets"]
+    assert list(found) == ["requests", "complexity"]
+    assert found["complexity"] == {"remaining": 2_990_000, "limit": 3_000_000}

@@ -119,5 +119,9 @@ class BudgetLog:
         """Add ``rate_limit_budgets`` to every source of a :func:`run_summary` (in place)."""
         for source in summary.get("sources", []):
             key = f"{source['source']}:{source['target']}"
-            source["rate_limit_budgets"] = self.by_source.get(key, {})
+            known = self.by_source.get(key, {})
+            # requests first, then complexity: in the order of the headers first read, the
+            # two swapped places between runs (a fresh tester's finding)
+            names = sorted(known, key=lambda name: (name == "complexity", name))
+            source["rate_limit_budgets"] = {name: known[name] for name in names}
         return summary
