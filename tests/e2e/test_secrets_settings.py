@@ -28,7 +28,6 @@ ACCEPTED = {
     "space before =": f"clock=virtual,token ={S}",
     "spaces around": f"clock=virtual, token= {S} ",
     "tabs": f"token\t=\t{S},clock=virtual",
-    "duplicated key": f"clock=virtual,token={S},token={S2}",
     "single quotes": f"clock=virtual,token='{S}'",
     "double quotes": f'clock=virtual,token="{S}"',
     "trailing commas": f"clock=virtual,token={S},,",
@@ -37,6 +36,8 @@ ACCEPTED = {
     "token last, no other option changed": f"token={S}",
 }
 REFUSED = {
+    # which of two was meant is not guessed: the last one was taken silently (a tester's finding)
+    "duplicated key": f"clock=virtual,token={S},token={S2}",
     "upper case key": f"clock=virtual,TOKEN={S}",
     "title case key with spaces": f"clock=virtual, Token = {S}",
     "URL-encoded =": f"clock=virtual,token%3D{S}",
@@ -115,6 +116,7 @@ def test_a_refused_spelling_is_one_line_without_the_secret(
     assert result.err.startswith("backfill-tui: error: BACKFILL_SIM:")
     assert result.err.count("\n") == 1 and "Traceback" not in result.err
     assert S not in result.err + result.out + _everything_stored_and_shown(tmp_path)
+    assert S2 not in result.err + result.out
     assert not (tmp_path / "m.db").exists()
 
 

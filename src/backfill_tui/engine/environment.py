@@ -38,7 +38,7 @@ def public_settings(text: str | None) -> str | None:
 
     Parsed with ``SimulatorConfig.from_env_string`` and rebuilt with every secret option left out
     (``SimulatorConfig.to_env_string(secrets=False)``): whatever spelling the parser accepted
-    (spaces around ``=``, duplicated keys), the secret is gone, because nothing is matched against
+    (spaces around ``=``, quotes), the secret is gone, because nothing is matched against
     raw text. The token parsed is registered (``secrets_registry.register``) so that ``redact``
     masks it anywhere else. ``None`` stays ``None``; text the parser refuses (an old row, a
     hand-edited mirror) becomes :data:`UNREADABLE_SETTINGS`, never itself.
