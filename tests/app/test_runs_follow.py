@@ -6,11 +6,24 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from app_support import SIZE, drawn, held_environment, make_app, open_runs, wait_until
+from textual.pilot import Pilot
 
 from backfill_tui.engine.run import RunRequest, SourceSpec
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.terms import RunStatus
+
+
+async def _start(app: BackfillApp, pilot: Pilot[Any]) -> str:
+    """A run of github:acme/rocket (7 days) started and its dashboard drawn (keys typed ahead
+    of it are dropped); its requests held until the test lets them go."""
+    request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7)
+    run = app.plan_and_start(request)
+    assert run is not None
+    await drawn(pilot)
+    return run
 
 
 def test_a_running_runs_row_shows_its_end_without_a_reload(tmp_path: Path) -> None:
@@ -19,10 +32,7 @@ def test_a_running_runs_row_shows_its_end_without_a_reload(tmp_path: Path) -> No
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7)
-            run = app.plan_and_start(request)
-            assert run is not None
-            await drawn(pilot)  # the dashboard, before F5 (keys typed ahead of it are dropped)
+            run = await _start(app, pilot)
             screen, table = await open_runs(pilot)
 
             def status() -> str:
@@ -50,14 +60,13 @@ def test_the_cancel_question_closes_when_its_run_ends_first(tmp_path: Path) -> N
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7)
-            run = app.plan_and_start(request)
-            await drawn(pilot)
+            run = await _start(app, pilot)
             await pilot.press("c")
             await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
             released.set()
             await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
-            assert app.mirror.get_run(run).status == RunStatus.COMPLETED  # type: ignore[arg-type, union-attr]
+            record = app.mirror.get_run(run)
+            assert record is not None and record.status == RunStatus.COMPLETED
             assert any(f"run {run} completed" in n.message for n in app._notifications)
 
     asyncio.run(scenario())
