@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, make_app, open_runs, populate, settle
+from app_support import SIZE, make_app, open_runs, populate, settle, wait_until
 
 from backfill_tui.screens.dashboard import DashboardScreen
 
@@ -30,6 +30,7 @@ def test_enter_on_a_run_with_a_hand_edited_stream_row_says_why_and_the_app_goes_
             table.move_cursor(row=keys.index(edited))
             await pilot.press("enter")
             await settle(pilot)
+            await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
             assert app.is_running and app.screen is screen  # still on Runs
             errors = [n for n in app._notifications if n.severity == "error"]
             assert [str(n.title) for n in errors] == [f"Cannot show run {edited}"]

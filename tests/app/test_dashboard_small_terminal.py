@@ -95,3 +95,28 @@ def test_stopped_streams_draw_what_they_reached_not_a_full_bar(tmp_path: Path) -
             assert bar_colours(stopped[2]) != bar_colours(stopped[0])
 
     asyncio.run(scenario())
+
+
+def test_at_80x24_a_run_that_ends_with_a_failed_source_shows_its_rows(tmp_path: Path) -> None:
+    """At 80x24 a failed source's rows lay below the fold, the header saying "4 streams
+    failed" (a fresh tester's finding): when the run ends, the streams scroll to the first
+    failed one and the reason beneath it."""
+    from app_support import Recorder, drawn
+
+    from backfill_tui.engine.run import RunRequest, SourceSpec
+    from backfill_tui.screens.messages import RunEnded
+
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            specs = tuple(SourceSpec.parse(s) for s in [*demo_sources(), "github:foo/bar"])
+            assert app.plan_and_start(RunRequest("demo", specs, depth=30)) is not None
+            await drawn(pilot)
+            await wait_until(pilot, lambda: bool(seen.of(RunEnded)), timeout=60)
+            await settle(pilot)
+            text = region_text(app, app.screen.query_one("#streams"))
+            assert "github:foo/bar" in text and "GitHub has no /repos/foo/bar" in text, text
+
+    asyncio.run(scenario())

@@ -67,6 +67,9 @@ def test_the_cancel_question_closes_when_its_run_ends_first(tmp_path: Path) -> N
             await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen), timeout=30)
             record = app.mirror.get_run(run)
             assert record is not None and record.status == RunStatus.COMPLETED
-            assert any(f"run {run} completed" in n.message for n in app._notifications)
+            # the end's notice (app.notify posts it: it is in the list once handled)
+            await wait_until(
+                pilot, lambda: any(f"run {run} completed" in n.message for n in app._notifications)
+            )
 
     asyncio.run(scenario())

@@ -739,6 +739,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
                 self.session.progress.finished_at = self.clock.now()
             if (dashboard := self._dashboard()) is not None:
                 dashboard.refresh_session(final=True)
+                dashboard.call_after_refresh(dashboard.reveal_first_failure)  # laid out first
 
     def cancel_run(self) -> bool:
         session = self.session

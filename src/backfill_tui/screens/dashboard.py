@@ -217,6 +217,27 @@ class DashboardScreen(ModeScreen):
             Content(run_title(run, max(self.app.size.width - 2, 20)))
         )
 
+    def reveal_first_failure(self) -> None:
+        """Scroll the streams, if need be, so the first failed stream's row (and the reason
+        beneath it) is in sight: called when a run ends. At 80x24 a failed source's rows lay
+        below the fold while the header said "4 streams failed" (a fresh tester's finding).
+        Nothing moves when no stream failed or the row is already in sight."""
+        session = self.backfill.session
+        if session is None or session.run.id != self._run_id:
+            return
+        for key, state in session.progress.streams.items():
+            if state.status != StreamStatus.FAILED or key not in self._rows:
+                continue
+            # its source's header at the top: the source's name, its rows and the reason
+            # beneath its last row, as far as the panel holds them
+            header = self._headers.get(key.rsplit("/", 1)[0])
+            streams = self.query_one("#streams", VerticalScroll)
+            if header is None:
+                streams.scroll_to_widget(self._rows[key], animate=False)
+            elif not streams.can_view_entire(self._rows[key]):
+                streams.scroll_to_widget(header, animate=False, top=True)
+            return
+
     def refresh_session(self, final: bool = False) -> None:
         """Redraw from the run's state; cheap when nothing changed."""
         session = self.backfill.session
