@@ -54,6 +54,8 @@ def test_a_base_url_with_userinfo_is_shown_without_it(
     [
         ("http://127.0.0.1:99999", "port is not a number from 1 to 65535"),
         ("http://[::1", "IPv6 address lacks the closing ']'"),
+        # user:password@ was dropped without a word (and must never be echoed)
+        ("https://me:Hunter2pw@inn.gs", "holds a user name or password"),
     ],
 )
 @pytest.mark.parametrize("command", ["export", "trigger", "trigger --apply"])
@@ -67,7 +69,7 @@ def test_a_bad_url_is_one_line_and_exit_2(
     result = run_cli(capsys, *args, "--url", url, "--db", str(mirror))
     assert result.code == 2, result
     line = one_error_line(result.err)
-    assert "--url" in line and said in line
+    assert "--url" in line and said in line and "Hunter2pw" not in line
 
 
 @pytest.mark.parametrize(
