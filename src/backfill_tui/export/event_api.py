@@ -184,14 +184,14 @@ def endpoint(base_url: str) -> tuple[str, str]:
         raise ExportError(f"--url is not a usable URL: {what}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ExportError(f"--url must be an http(s) URL such as {DEFAULT_BASE_URL}")
+    if any(c.isspace() or not c.isprintable() for c in parts.hostname):
+        # urllib takes "exa mple.com" as a host: it then failed six times to connect
+        raise ExportError("--url's host holds a space or a control character; type it again")
     if "@" in parts.netloc:  # user:password@: never echoed; it was dropped without a word
         raise ExportError(
             "--url holds a user name or password before its host ('…@'); Inngest's event API "
             "takes none (the event key goes in --event-key): give the URL without it"
         )
-    if any(c.isspace() or not c.isprintable() for c in parts.hostname):
-        # urllib takes "exa mple.com" as a host: it then failed six times to connect
-        raise ExportError("--url's host holds a space or a control character; type it again")
     name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ExportError(

@@ -246,9 +246,7 @@ class SimulatorConfig:
                     "separate them with commas, such as latency=0.1,faults=0.1"
                 )
             if key in typed:  # which one was meant is not ours to guess (a tester's finding)
-                raise ValueError(
-                    f"simulator option '{key}' is given twice; keep the one you mean"
-                )
+                raise ValueError(f"simulator option '{key}' is given twice; keep the one you mean")
             values[key] = _convert(key, value)
             typed[key] = value
         try:
