@@ -134,6 +134,10 @@ def test_each_column_edited_is_one_line_naming_it(
         ("UPDATE runs SET workspace_id = CAST('demo' AS BLOB)", ("runs",)),
         ("UPDATE streams SET fetched = 'many' WHERE entity = 'issue'", ("report", "{run}")),
         ("UPDATE streams SET new = 'many' WHERE entity = 'issue'", ("runs",)),
+        # summed past SQLite's integers, the overview's sum overflowed: exit 70 in the app
+        ("UPDATE streams SET new = 9223372036854775807 WHERE entity = 'issue'", ("runs",)),
+        ("UPDATE streams SET new = 1000000000001 WHERE entity = 'issue'", ("report", "{run}")),
+        ("UPDATE runs SET depth_days = 45", ("report", "{run}")),  # a cutoff of 30 days shown
         ("UPDATE streams SET fetch_since = 'then' WHERE entity = 'issue'", ("report", "{run}")),
         ("UPDATE run_sources SET api_calls = 'many'", ("report", "{run}")),
     ],

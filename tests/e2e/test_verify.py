@@ -254,3 +254,23 @@ def test_a_dropped_table_index_or_trigger_is_one_line_with_its_mend(
     with sqlite3.connect(mirror) as conn:  # the search index holds every row again
         found = conn.execute("SELECT count(*) FROM observations_fts").fetchone()[0]
     assert found == count
+
+
+@pytest.mark.parametrize(
+    "edit", ["DELETE FROM _sqlite_migrations", "DROP TABLE _sqlite_migrations"]
+)
+def test_a_mirror_whose_migrations_record_is_gone_is_refused_untouched(
+    mirror: Path, capsys: pytest.CaptureFixture[str], edit: str
+) -> None:
+    """With its migrations' record emptied by hand, every step was run again over the tables
+    they had made: a read-only `runs` wrote to the file, then failed "table observations
+    already exists" (a fresh tester's finding). One line, exit 2, the file as it was."""
+    with sqlite3.connect(mirror) as conn:
+        conn.execute(edit)
+    before = _digest(mirror)
+    for command in (["runs"], ["verify"]):
+        result = run_cli(capsys, *command, "--db", str(mirror))
+        assert result.code == 2, result
+        (line,) = result.err.splitlines()
+        assert "record of its migrations (_sqlite_migrations) is empty or gone" in line
+    assert _digest(mirror) == before

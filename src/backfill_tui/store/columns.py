@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import MirrorError
-from ..terms import RunStatus, StreamStatus
+from ..terms import DEPTHS, RunStatus, StreamStatus
 
 __all__ = [
     "RUN_COLUMNS",
@@ -127,7 +127,12 @@ def _one_of(values: tuple[str, ...]) -> Callable[[Any], bool]:
 
 
 _INSTANT = "an ISO 8601 instant with its UTC offset, such as 2026-11-25T06:56:13+00:00"
-_COUNT = Column(_whole(0), "a whole number from 0", safe="0")
+#: The most a stored count may hold: far past any run (a million items a stream), and low
+#: enough that summing every stream of a page of runs cannot pass SQLite's 64-bit integers.
+#: A count edited to 9223372036854775807 made the runs overview's sum overflow, and the app
+#: ended with an internal error (a fresh tester's finding).
+MAX_STORED_COUNT = 10**12
+_COUNT = Column(_whole(0, MAX_STORED_COUNT), "a whole number from 0 to 10^12", safe="0")
 
 
 def _text_column(what: str, *, nullable: bool = True) -> Column:
@@ -146,7 +151,9 @@ RUN_COLUMNS: dict[str, Column] = {
     "id": _text_column("the run's id as text", nullable=False),
     "workspace_id": _text_column("the workspace id as text", nullable=False),
     "sources": Column(_json_list(_source), 'a JSON list of "provider:target"'),
-    "depth_days": Column(_whole(1), "the window's days, a whole number (7, 30 or 90)"),
+    "depth_days": Column(
+        lambda value: _whole(1)(value) and value in DEPTHS, "the window's days: 7, 30 or 90"
+    ),
     "since": Column(_instant, f"{_INSTANT} (the window's start)"),
     "entities": Column(
         _json_list(_text), "a JSON list of entity names, or NULL for all", nullable=True

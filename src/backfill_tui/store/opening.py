@@ -272,6 +272,15 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
             f"{path} is a SQLite database but not a backfill-tui mirror; it was left untouched. "
             "Choose another file with --db"
         )
+    if not applied and "observations" in tables:
+        # Its migrations' record emptied or dropped by hand: each step would be run again over
+        # the tables they made (a read-only command wrote, then failed "table observations
+        # already exists": a fresh tester's finding).
+        raise MirrorError(
+            f"{path}: the mirror's record of its migrations ({MIGRATIONS_TABLE}) is empty or "
+            "gone (edited by hand?), so its version is unknown; it was left untouched. "
+            "Restore it from a copy or choose another file with --db"
+        )
     known = MIGRATION_NAMES
     unknown = [name for name in applied if name not in known]
     if version > SCHEMA_VERSION or unknown:

@@ -31,7 +31,23 @@ class RunTotals:
 
 
 def run_overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, RunTotals]]:
-    """The newest ``limit`` runs (by ``started_at``, then insertion), each with its totals."""
+    """The newest ``limit`` runs (by ``started_at``, then insertion), each with its totals.
+
+    Raises :class:`~backfill_tui.errors.MirrorError` (``columns``' one line) for a count edited
+    by hand past what a count holds, whose sum overflowed SQLite's integers."""
+    try:
+        return _overview(conn, limit)
+    except sqlite3.OperationalError as exc:
+        if "integer overflow" not in str(exc):
+            raise
+        for (run_id,) in conn.execute(
+            "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,)
+        ):
+            _check_streams(conn, run_id)  # says which count, as for any other hand edit
+        raise
+
+
+def _overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, RunTotals]]:
     cur = conn.execute(
         "SELECT r.*, count(s.id), coalesce(sum(s.status = ?), 0), coalesce(sum(s.new), 0),"
         " coalesce(sum(s.duplicates), 0), coalesce(sum(s.failed), 0),"
