@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app_support import SIZE, connect_screen, make_app, populate, settle, wait_until
+from app_support import SIZE, Recorder, connect_screen, make_app, populate, settle, wait_until
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -189,5 +189,36 @@ def test_a_run_to_record_is_estimated_in_full_not_as_a_re_sync(tmp_path: Path) -
             await pilot.press("ctrl+e")
             await wait_until(pilot, lambda: "over 30 days" in str(summary.render()))
             assert "re-sync" not in str(summary.render())
+
+    asyncio.run(scenario())
+
+
+def test_an_estimate_that_ends_after_the_form_changed_is_shown_stale(tmp_path: Path) -> None:
+    """ "Record to" filled while the estimate still ran: the estimate, of the form before it,
+    then stood as the form's ("↻ a re-sync", github 0, for a run that, recorded, fetched in
+    full: a fresh tester's finding). It is said stale when it ends."""
+    from app_support import held_environment
+
+    from backfill_tui.screens.messages import EstimateReady
+
+    environment, released = held_environment()
+    app = make_app(tmp_path, environment=environment)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = await connect_screen(pilot)
+            screen.query_one("#workspace", Input).value = "ws"
+            screen.add_source("github:acme/rocket")
+            await settle(pilot)
+            await pilot.press("ctrl+e")
+            summary = screen.query_one("#estimate-summary")
+            await wait_until(pilot, lambda: "Estimating" in str(summary.render()))
+            screen.query_one("#record-to", Input).value = str(tmp_path / "run.rec.gz")
+            await pilot.pause()  # not settle: it would wait for the held estimate
+            released.set()  # the estimate's requests answer now
+            await wait_until(pilot, lambda: bool(seen.of(EstimateReady)), timeout=30)
+            await settle(pilot)
+            assert "or the recording: press ctrl+e" in str(summary.render())
 
     asyncio.run(scenario())

@@ -566,6 +566,15 @@ class ConnectScreen(ModeScreen):
                     self._wait_timer = None
         app.estimate = (request, result)
         self.show_estimate(result)
+        # The form changed while it ran (a recording asked, a depth chosen): the estimate is
+        # of settings no longer on the form, and its figures stood as the form's (a fresh
+        # tester's finding: a re-sync's "↻ 0" for a run that, recorded, fetched in full).
+        try:
+            changed = self.build_request() != request
+        except BackfillError:
+            changed = True
+        if changed:
+            self._estimate_stale()
         self.post_message(EstimateReady(request, result))
 
     #: Estimates asked for so far, and the timer counting the waits of the one going down.
