@@ -127,7 +127,7 @@ def _one_of(values: tuple[str, ...]) -> Callable[[Any], bool]:
 
 
 _INSTANT = "an ISO 8601 instant with its UTC offset, such as 2026-11-25T06:56:13+00:00"
-#: The most a stored count may hold: far past any run (a million items a stream), and low
+#: The most a stored count may hold: far past any run (--max-items is at most 10^9), and low
 #: enough that summing every stream of a page of runs cannot pass SQLite's 64-bit integers.
 #: A count edited to 9223372036854775807 made the runs overview's sum overflow, and the app
 #: ended with an internal error (a fresh tester's finding).
