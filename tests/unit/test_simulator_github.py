@@ -97,6 +97,12 @@ def test_config_defaults_and_parsing() -> None:
         ("anchor=yesterday", "'anchor' must be an ISO-8601 instant"),
         ("quota=0", "'quota'"),
         ("scale", "'scale' needs a value"),
+        # digits of other scripts and underscores, which int() and float() read (a tester's
+        # finding: quota=\uff15 ran with a quota of 5)
+        ("quota=\uff15", "'quota'"),
+        ("seed=1_000", "'seed' must be an integer"),
+        ("latency=\u0660.5", "'latency'"),
+        ("latency=0_1", "'latency'"),
     ],
 )
 def test_config_errors_are_one_clear_line(text: str, names: str) -> None:

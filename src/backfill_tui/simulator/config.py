@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from ..textsafe import ascii_int
+
 __all__ = ["SECRET_OPTIONS", "WORLD_OPTIONS", "SimulatorConfig"]
 
 _ACCEPTED: dict[str, str] = {
@@ -288,8 +290,10 @@ def _convert(key: str, value: str) -> Any:
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
             "complexity_quota", "tokens", "null_last_seen",
         ):  # fmt: skip
-            return int(value)
+            return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):
+            if not value.isascii() or "_" in value:
+                raise ValueError(value)
             number = float(value)
             if math.isnan(number):
                 raise ValueError(value)
