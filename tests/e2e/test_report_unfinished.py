@@ -81,3 +81,19 @@ def test_a_full_disk_is_one_line_naming_the_report_file(
     assert result.err.splitlines() == [
         "backfill-tui: error: disk full: /dev/full; free some space and try again"
     ]
+
+
+def test_the_report_file_is_named_on_one_line_whatever_its_name_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newline in the ``-o`` path broke "wrote the report … to …" in two (a fresh tester's
+    finding): the path is shown escaped, and the file is written under its real name."""
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual")
+    db = tmp_path / "m.db"
+    assert simulated_run(capsys, db, "--days", "7").code == 0
+    (run_id,) = [r[0] for r in sqlite3.connect(db).execute("SELECT id FROM runs")]
+    out = tmp_path / "a\nb.md"
+    result = run_cli(capsys, "report", run_id, "--db", str(db), "-o", str(out))
+    assert result.code == 0, result
+    assert result.err.splitlines() == [f"wrote the report of run {run_id} to {tmp_path}/a\\nb.md"]
+    assert out.read_text().startswith(f"# backfill-tui run {run_id}")

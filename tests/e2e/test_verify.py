@@ -274,3 +274,22 @@ def test_a_mirror_whose_migrations_record_is_gone_is_refused_untouched(
         (line,) = result.err.splitlines()
         assert "record of its migrations (_sqlite_migrations) is empty or gone" in line
     assert _digest(mirror) == before
+
+
+def test_a_row_of_a_table_without_rowids_is_named_without_a_number(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run deleted by hand leaves its fetched items (run_items, a WITHOUT ROWID table)
+    pointing at nothing; ``verify --full`` said "run_items row None" (a fresh tester's
+    finding)."""
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        (run_id,) = conn.execute("SELECT id FROM runs").fetchone()
+        for table in ("streams", "run_sources", "runs"):
+            conn.execute(
+                f"DELETE FROM {table} WHERE {'id' if table == 'runs' else 'run_id'} = ?", (run_id,)
+            )
+    result = run_cli(capsys, "verify", "--db", str(mirror), "--full")
+    assert result.code == 1, result
+    assert "a run_items row refers to a missing runs row" in result.out
+    assert "None" not in result.out

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.outputs import check_output, in_use, write_output
+from ..textsafe import escaped
 from .options import EXIT_OK, add_db_option, db_path, file_arg, open_mirror, run_id_arg
 
 
@@ -59,5 +60,6 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         write_output(output, text.encode("utf-8"))
-        sys.stderr.write(f"wrote the report of run {args.run_id} to {output}\n")
+        # escaped: a newline in the path broke the line in two (a fresh tester's finding)
+        sys.stderr.write(f"wrote the report of run {args.run_id} to {escaped(str(output))}\n")
     return EXIT_OK

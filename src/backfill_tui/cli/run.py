@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine.catalog import CATALOG
 from ..errors import BackfillError, UsageError
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from ..textsafe import escaped
 from .options import (
     add_db_option,
     add_summary_options,
@@ -182,7 +183,8 @@ def _drive_planned(
     if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
         again = suggest(f"replay {shlex.quote(str(recorder.path))}")
         sys.stderr.write(
-            f"recorded {plural(recorder.exchanges, 'exchange')} to {recorder.path}; replay "
+            f"recorded {plural(recorder.exchanges, 'exchange')} to {escaped(str(recorder.path))}; "
+            "replay "
             f"it offline into another mirror with `{again} --db OTHER.db`\n"
         )
     return code

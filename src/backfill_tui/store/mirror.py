@@ -410,7 +410,10 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             ]
             if full:
                 found += [
-                    f"{table} row {rowid} refers to a missing {parent} row"
+                    # a WITHOUT ROWID table (run_items) has no row number to give: it said
+                    # "row None" (a fresh tester's finding)
+                    (f"a {table} row" if rowid is None else f"{table} row {rowid}")
+                    + f" refers to a missing {parent} row"
                     for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
                 ]
             if full and len(found) < limit:
