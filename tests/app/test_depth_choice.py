@@ -207,13 +207,7 @@ def test_an_estimate_that_ends_after_the_form_changed_is_shown_stale(tmp_path: P
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            screen = await connect_screen(pilot)
-            screen.query_one("#workspace", Input).value = "ws"
-            screen.add_source("github:acme/rocket")
-            await settle(pilot)
-            await pilot.press("ctrl+e")
-            summary = screen.query_one("#estimate-summary")
-            await wait_until(pilot, lambda: "Estimating" in str(summary.render()))
+            screen, summary = await _estimated(pilot, says="Estimating")  # held: still going
             screen.query_one("#record-to", Input).value = str(tmp_path / "run.rec.gz")
             await pilot.pause()  # not settle: it would wait for the held estimate
             released.set()  # the estimate's requests answer now

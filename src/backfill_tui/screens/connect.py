@@ -566,15 +566,10 @@ class ConnectScreen(ModeScreen):
                     self._wait_timer = None
         app.estimate = (request, result)
         self.show_estimate(result)
-        # The form changed while it ran (a recording asked, a depth chosen): the estimate is
-        # of settings no longer on the form, and its figures stood as the form's (a fresh
-        # tester's finding: a re-sync's "↻ 0" for a run that, recorded, fetched in full).
-        try:
-            changed = self.build_request() != request
-        except BackfillError:
-            changed = True
-        if changed:
-            self._estimate_stale()
+        # The form may have changed while it ran (a recording asked, a depth chosen): then the
+        # estimate is of settings no longer on the form, and its figures stood as the form's
+        # (a fresh tester's finding: a re-sync's "↻ 0" for a run that, recorded, fetched in full).
+        self._estimate_stale()
         self.post_message(EstimateReady(request, result))
 
     #: Estimates asked for so far, and the timer counting the waits of the one going down.
@@ -662,15 +657,17 @@ class ConnectScreen(ModeScreen):
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
 
     def _estimate_stale(self) -> None:
-        self._shown = None
+        """Say the estimate shown is stale when the form no longer asks what it estimated."""
         app = self.backfill
         if not self.is_mounted or app.estimate is None:
+            self._shown = None
             return
         try:
             request = self.build_request()
         except BackfillError:
             request = None
         if request != app.estimate[0]:
+            self._shown = None  # a resize no longer draws it again
             self.query_one("#estimate-table", DataTable).clear()
             self.query_one("#estimate-summary", Label).update(
                 Content(
