@@ -236,8 +236,8 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            kinds = dict(conn.execute("SELECT name, type FROM sqlite_master"))
-            tables = set(kinds)
+            # name -> type ("table", "index", "trigger") of everything the file holds
+            tables = dict(conn.execute("SELECT name, type FROM sqlite_master"))
             check = conn.execute("PRAGMA quick_check(1)").fetchone()[0] if integrity else "ok"
             applied: list[str] = []
             if MIGRATIONS_TABLE in tables:
@@ -290,7 +290,7 @@ def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:
             f"{SCHEMA_VERSION} migrations); upgrade backfill-tui to open it. It was left untouched"
         )
     if applied and tuple(applied) == known[: len(applied)]:
-        _check_objects(path, kinds, len(applied))
+        _check_objects(path, tables, len(applied))
     return Existing(pending=set(known) - set(applied) != set(), blank=not tables)
 
 
