@@ -44,3 +44,28 @@ def test_enter_on_a_run_with_a_hand_edited_stream_row_says_why_and_the_app_goes_
 
     asyncio.run(scenario())
     assert app.return_code in (None, 0)
+
+
+def test_a_run_row_edited_while_the_app_runs_is_said_and_the_app_goes_on(tmp_path: Path) -> None:
+    """A run's own row edited by another program while the app was up (depth_days = 45):
+    Enter on it ended the app with exit 2 (a fresh tester's finding); it is said in a
+    notice, as a stream row's edit is."""
+    import sqlite3
+
+    app = make_app(tmp_path)
+    run_id = populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen, _table = await open_runs(pilot)
+            with sqlite3.connect(tmp_path / "mirror.db") as conn:
+                conn.execute("UPDATE runs SET depth_days = 45")
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+            assert app.is_running and app.screen is screen
+            (error,) = [n for n in app._notifications if n.severity == "error"]
+            assert str(error.title) == f"Cannot show run {run_id}"
+            assert "UPDATE runs SET depth_days = 7" in error.message
+
+    asyncio.run(scenario())
+    assert app.return_code in (None, 0)

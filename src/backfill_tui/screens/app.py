@@ -365,14 +365,13 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             if self.session.run.id != run_id:
                 self.notify("a run is in progress; cancel it first", severity="warning")
             return self.session if self.session.run.id == run_id else None
-        run = self.mirror.get_run(run_id)
-        if run is None:
-            self.notify(f"no run {run_id} in this mirror", severity="error")
-            return None
-
-        try:
+        try:  # a row edited by hand, even while the app runs: said, the app goes on
+            run = self.mirror.get_run(run_id)
+            if run is None:
+                self.notify(f"no run {run_id} in this mirror", severity="error")
+                return None
             session = self._session_of(run, totals, engine)
-        except MirrorError as exc:  # a row edited by hand: said, the app goes on (the CLI exits)
+        except MirrorError as exc:
             self._cannot_show(run_id, exc)
             return None
         self.session = session
@@ -508,14 +507,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if session.run.id != run_id:
             self._followed = None  # another run is shown now
             return
-        run = self.mirror.get_run(run_id)
-        if run is None:
-            return
-        now = self._follow_signature(run)
-        if now == seen:
-            return
-        self._followed = (run_id, now) if now[0] == RunStatus.RUNNING else None
         try:
+            run = self.mirror.get_run(run_id)
+            if run is None:
+                return
+            now = self._follow_signature(run)
+            if now == seen:
+                return
+            self._followed = (run_id, now) if now[0] == RunStatus.RUNNING else None
             self.session = self._session_of(run)
         except MirrorError as exc:
             self._followed = None
