@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Label
 
 from backfill_tui.export import export_status
-from backfill_tui.export.event_api import ledger_target
+from backfill_tui.export.event_endpoint import ledger_target
 from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.export import ExportScreen

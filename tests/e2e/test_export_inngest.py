@@ -28,7 +28,7 @@ from backfill_tui.export import (
     export_status,
     plan_export,
 )
-from backfill_tui.export.event_api import endpoint, ledger_target
+from backfill_tui.export.event_endpoint import endpoint, ledger_target
 from backfill_tui.export.inngest import EVENT_NAME, event_id
 
 KEY = "evtkey-Zx81-secret-Q42"
@@ -371,9 +371,9 @@ def test_another_event_key_on_the_same_host_is_another_destination(
 def test_a_servers_error_text_reaches_the_terminal_without_its_escapes() -> None:
     """A 503 page holding ESC sequences was printed raw on every retry line (a fresh tester's
     finding): the server's text is one short line with control characters removed."""
-    from backfill_tui.export.event_api import _why
+    from backfill_tui.export.event_answers import error_text
 
     page = "<html><p>Service Unavailable \x1b[31mRED\x1b[0m</p>\n<p>later</p></html>"
-    said = _why(httpx.Response(503, text=page, headers={"content-type": "text/html"}))
+    said = error_text(httpx.Response(503, text=page, headers={"content-type": "text/html"}))
     assert "\x1b" not in said and "\n" not in said
     assert "Service Unavailable" in said and len(said) <= 200

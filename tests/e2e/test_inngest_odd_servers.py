@@ -19,7 +19,8 @@ from inngest_stub import Answer, FakeInngest, serving
 from support import run_cli
 
 from backfill_tui.export import event_api
-from backfill_tui.export.event_api import EventApi, RetryPolicy, encode
+from backfill_tui.export.event_api import EventApi, RetryPolicy
+from backfill_tui.export.event_batches import encode
 from backfill_tui.export.target import RetryNotice, SendNotice, WaitNotice
 
 KEY = "evtkey-Odd-secret-3Kq9"

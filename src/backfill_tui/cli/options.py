@@ -156,7 +156,7 @@ def file_arg(option: str) -> Callable[[str], Path]:
 def url_arg(text: str) -> str:
     """``--url``'s value (the event API's base URL); an empty one (``--url ''``, an unset
     variable in a script) is refused: left as it was, it meant Inngest Cloud's production
-    endpoint (a fresh tester's finding). Its form is checked by ``export.event_api.endpoint``."""
+    endpoint (a fresh tester's finding). Its form is checked by ``export.event_endpoint.endpoint``."""
     if not text.strip():
         raise argparse.ArgumentTypeError(
             "--url is empty; leave it out for Inngest Cloud (https://inn.gs) or give a dev "

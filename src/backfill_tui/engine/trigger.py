@@ -7,13 +7,14 @@ in the mirror's ledger).
     plan = plan_trigger(rows, endpoint(base_url)[0], db)
     result = apply_trigger(plan, EventApi(key, base_url=base_url), db)
 
-The rules and the sending are ``export/trigger.py`` and ``export/event_api.py``; the faces go
-through here.
+The rules and the sending are ``export/trigger.py`` and ``export/event_api.py`` (its URL check,
+``export/event_endpoint.py``); the faces go through here.
 """
 
 from __future__ import annotations
 
-from ..export.event_api import DEFAULT_BASE_URL, EventApi, endpoint, ledger_target
+from ..export.event_api import EventApi
+from ..export.event_endpoint import DEFAULT_BASE_URL, endpoint, ledger_target
 from ..export.target import RetryNotice, SendNotice, WaitNotice
 from ..export.trigger import (
     CONNECTORS,

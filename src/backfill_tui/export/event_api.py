@@ -6,9 +6,10 @@ that touches the wire and the key:
 
 - the key sits in the URL path, so it is registered with ``secrets_registry`` (raw and
   percent-encoded) and never formatted into a message; httpx's own request log is filtered;
-- requests of at most :data:`MAX_EVENTS` events and :data:`MAX_REQUEST_BYTES` bytes: Inngest's
-  documented request limit is 256 KB on the free tier (512 KB on older plans, up to 3 MB on
-  request) and 5,000 events;
+  the base URL is checked and named by :mod:`.event_endpoint`;
+- requests of at most :data:`~.event_batches.MAX_EVENTS` events and
+  :data:`~.event_batches.MAX_REQUEST_BYTES` bytes, cut by :mod:`.event_batches` (Inngest's
+  documented limits are there);
 - a 429 or 5xx answer or a dropped connection is retried with exponential backoff and full
   jitter, or after the ``Retry-After`` the server asks for where that is longer (never sooner
   than the backoff: :meth:`RetryPolicy.wait`), a bounded number of times; each
@@ -23,38 +24,41 @@ that touches the wire and the key:
 Errors: :class:`~.common.ExportError` (one line, never the key) for a bad key or URL, a refused
 key (401/403), a rejected request, a TLS handshake that failed (a plain-http server at an
 ``https://`` URL, a certificate not trusted: at once, not retried), or a server still failing
-after the retries.
+after the retries. What an answer says (whether a 2xx took the events, a TLS failure, a stated
+limit, the server's error text) is read by :mod:`.event_answers`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import random
-import re
-import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import quote, unquote, urlsplit
+from typing import Generic
+from urllib.parse import quote
 
 import httpx
 
-from ..secrets_registry import RedactingFilter, is_loopback_host, redact, register
-from ..textsafe import clean
+from ..secrets_registry import RedactingFilter, redact, register
+from .event_answers import check_accepted, error_text, stated_limit, tls_failure
+from .event_batches import (
+    MAX_EVENTS,
+    MAX_REQUEST_BYTES,
+    MIN_REQUEST_BYTES,
+    E,
+    batches,
+    request_body,
+)
+from .event_endpoint import DEFAULT_BASE_URL, endpoint, ledger_target
 from .target import ExportError, RetryNotice, SendNotice, WaitNotice
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
 
-DEFAULT_BASE_URL = "https://inn.gs"
-MAX_REQUEST_BYTES = 250_000
-MAX_EVENTS = 100
 TIMEOUT_S = 30.0
 #: Seconds a request goes without an answer before that is said (:class:`~.target.WaitNotice`):
 #: long enough that a working Inngest (well under a second) never says it, short enough that a
@@ -62,10 +66,6 @@ TIMEOUT_S = 30.0
 SILENCE_NOTICE_S = 5.0
 #: Seconds a request under way is given to be answered once sending is asked to stop.
 STOP_GRACE_S = 2.0
-#: Below this, a 413 is not a size problem we can split our way out of.
-MIN_REQUEST_BYTES = 1024
-_SIZE = re.compile(r"(\d[\d,_]*(?:\.\d+)?)\s*(kib|kb|k|mib|mb|m|bytes|byte|b)?\b", re.I)
-_UNITS = {"k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6, "mib": 2**20}
 
 
 @dataclass(frozen=True)
@@ -116,19 +116,6 @@ class RetryPolicy:
         return floor if asked is None else max(asked, floor)
 
 
-class Encoded(Protocol):
-    """One event ready to send: its JSON bytes and their length."""
-
-    @property
-    def payload(self) -> bytes: ...
-
-    @property
-    def size(self) -> int: ...
-
-
-E = TypeVar("E", bound=Encoded)
-
-
 @dataclass
 class Delivery(Generic[E]):
     """What one :meth:`EventApi.send` did: the events Inngest took, those refused (with the
@@ -144,117 +131,9 @@ class Delivery(Generic[E]):
         self.refitted.extend(more.refitted)
 
 
-def ledger_target(host: str, event_key: str | None) -> str:
-    """What the mirror's ledgers record a delivery to: ``HOST key:1a2b3c4d`` (the event key's
-    SHA-256, 8 hex digits, never the key), or ``HOST`` alone where no key is known (a dry
-    run without one). Inngest Cloud serves every environment at ``inn.gs``, the key telling
-    them apart: keyed by host alone, an export or trigger to staging made the production one
-    skip everything as "already sent" (a fresh tester's finding)."""
-    key = (event_key or "").strip()
-    if not key:
-        return host
-    return f"{host} key:{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-
-
 class Stopped(ExportError):
     """Sending was asked to stop (:class:`EventApi`'s ``stop``) while a request was being
     retried: no more tries. What was delivered before stays delivered and recorded."""
-
-
-def endpoint(base_url: str) -> tuple[str, str]:
-    """(``HOST[:PORT]``, the base URL without a trailing slash) of an event API base URL; the
-    host names the destination in messages and ledgers. Raises :class:`ExportError` (exit
-    status 2) for a URL that cannot be one: not http(s), no host, a port not in 1-65535, an
-    unclosed IPv6 ``[``, and plain ``http`` to another machine: the event key is part of every
-    request's path, so it would cross the network readable (``http`` is for a dev server on
-    this machine, ``secrets_registry.is_loopback_host``), and the event endpoint itself
-    (``.../e/KEY`` or ``.../e``: the key goes in ``--event-key``, :func:`_refuse_event_path`).
-    Messages never echo the URL as typed (it may hold a user name and password, or a key)."""
-    try:
-        parts = urlsplit(base_url.strip())
-        port = parts.port  # urllib raises ValueError here for a bad port
-    except ValueError as exc:
-        reason = str(exc)
-        if "IPv6" in reason:
-            what = "its IPv6 address lacks the closing ']'"
-        elif "Port" in reason:
-            what = "its port is not a number from 1 to 65535"
-        else:
-            what = "it cannot be parsed"
-        raise ExportError(f"--url is not a usable URL: {what}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ExportError(f"--url must be an http(s) URL such as {DEFAULT_BASE_URL}")
-    if any(c.isspace() or not c.isprintable() for c in parts.hostname):
-        # urllib takes "exa mple.com" as a host: it then failed six times to connect
-        raise ExportError("--url's host holds a space or a control character; type it again")
-    if "@" in parts.netloc:  # user:password@: never echoed; it was dropped without a word
-        raise ExportError(
-            "--url holds a user name or password before its host ('…@'); Inngest's event API "
-            "takes none (the event key goes in --event-key): give the URL without it"
-        )
-    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ExportError(
-            f"--url is plain http to {name}: the event key would cross the network unencrypted; "
-            "use https (plain http is for a dev server on this machine)"
-        )
-    host = name + (f":{port}" if port else "")
-    path = parts.path.rstrip("/")
-    _refuse_event_path(f"{parts.scheme}://{host}", path)
-    return host, f"{parts.scheme}://{host}{path}"
-
-
-def _refuse_event_path(origin: str, path: str) -> None:
-    """Raise :class:`ExportError` where the base URL's ``path`` is already Inngest's event
-    endpoint: ``/e/KEY`` (Inngest's docs show the ingest URL that way, e.g.
-    ``https://inn.gs/e/abc123``) or ``/e``. Taken as a base, every request went to
-    ``/e/KEY/e/KEY`` (a fresh tester's finding). The key found there is registered as a secret
-    and shown masked (``***``); the message names the base to give instead."""
-    segments = path.split("/")
-    if len(segments) >= 3 and segments[-2] == "e" and segments[-1]:
-        key = segments[-1]
-        register(key)
-        register(unquote(key))
-        base = origin + "/".join(segments[:-2])
-        raise ExportError(
-            f"--url {clean(base)}/e/*** is Inngest's event endpoint with a key in it: give --url "
-            f"{clean(base)} and the key as --event-key (or $INNGEST_EVENT_KEY)"
-        )
-    if segments[-1] == "e":
-        base = origin + "/".join(segments[:-1])
-        raise ExportError(
-            f"--url {clean(base)}/e is Inngest's event endpoint, not its base: give --url "
-            f"{clean(base)} (the key is added to it, after /e/)"
-        )
-
-
-def batches(
-    events: Sequence[E], max_events: int = MAX_EVENTS, max_bytes: int = MAX_REQUEST_BYTES
-) -> list[list[E]]:
-    """``events`` cut, in order, into requests of at most ``max_events`` events and
-    ``max_bytes`` bytes of JSON array (an event larger than that alone is a batch of its own)."""
-    out: list[list[E]] = []
-    part: list[E] = []
-    size = 2
-    for event in events:
-        if part and (len(part) >= max_events or size + 1 + event.size > max_bytes):
-            out.append(part)
-            part, size = [], 2
-        size += event.size + (1 if part else 0)
-        part.append(event)
-    if part:
-        out.append(part)
-    return out
-
-
-def request_body(batch: Sequence[Encoded]) -> bytes:
-    """The JSON array a request carries: the events' bytes joined, 2 + n - 1 bytes of framing."""
-    return b"[" + b",".join(e.payload for e in batch) + b"]"
-
-
-def encode(event: dict[str, Any]) -> bytes:
-    """An event as compact UTF-8 JSON (what is sent, and what the byte limit counts)."""
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class EventApi:
@@ -342,12 +221,12 @@ class EventApi:
         if response.status_code != 413:
             return Delivery(delivered=list(batch))
         # Too large: take the limit from the answer, keep it, and send the batch again in parts.
-        stated = _stated_limit(response, len(content))
+        stated = stated_limit(response, len(content))
         limit = stated if stated is not None else len(content) // 2
         if limit < MIN_REQUEST_BYTES:
             raise ExportError(
                 f"{self.where} says even a {len(content)}-byte request is too large (413: "
-                f"{_why(response)})"
+                f"{error_text(response)})"
             )
         self.max_bytes = min(self.max_bytes, limit)
         log.warning(
@@ -391,14 +270,14 @@ class EventApi:
             try:
                 response = self._post_once(content)
             except httpx.TransportError as exc:
-                tls = _tls_failure(exc)
+                tls = tls_failure(exc)
                 if tls is not None:  # it will not mend itself: no retries
                     raise ExportError(f"{where} {tls}") from None
                 last = f"gave no answer ({type(exc).__name__})"
             else:
                 status = response.status_code
                 if 200 <= status < 300:
-                    self._check_accepted(response, events)
+                    check_accepted(response, events, where)
                     log.info("sent %d events (%d bytes) to %s", events, len(content), where)
                     return response
                 if status == 413:
@@ -408,8 +287,10 @@ class EventApi:
                         f"{where} refused the event key ({status}); check --event-key"
                     )
                 if status != 429 and status < 500:
-                    raise ExportError(f"{where} rejected the events ({status}: {_why(response)})")
-                last = f"answered {status}: {_why(response)}"
+                    raise ExportError(
+                        f"{where} rejected the events ({status}: {error_text(response)})"
+                    )
+                last = f"answered {status}: {error_text(response)}"
                 retry_after = response.headers.get("retry-after")
             if attempt == self.retry.attempts:
                 break
@@ -503,102 +384,3 @@ class EventApi:
         end = time.monotonic() + seconds
         while not stop() and (left := end - time.monotonic()) > 0:
             self._sleep(min(left, 0.1))
-
-    def _check_accepted(self, response: httpx.Response, expected: int) -> None:
-        """A 2xx from Inngest's event API is a JSON object with one event id per event sent
-        (``{"ids": [...], "status": 200}``, Inngest's "Sending events" reference). Anything
-        else (a web page, a proxy's login page, another API answering at a wrong path, ids
-        missing or short) is not a delivery: raises :class:`ExportError` before the batch is
-        recorded; every such batch had been counted as sent, and the next export to the right
-        URL skipped them all (fresh testers' findings)."""
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
-            kind = response.headers.get("content-type", "").split(";")[0] or "no content type"
-            raise ExportError(
-                f"{self.where} answered {response.status_code} with {kind}, not as Inngest's "
-                "event API answers (a JSON object of event ids); is the URL Inngest's (its base, "
-                "without /e/...)?"
-            )
-        if payload.get("error"):
-            raise ExportError(f"{self.where} did not take the events: {_why(response)}")
-        ids = payload.get("ids")
-        if not isinstance(ids, list) or len(ids) != expected:
-            # Which of them it took cannot be told: none is recorded, and the next export
-            # sends them all again (Inngest drops a repeated id). {"ids": []} or null had every
-            # batch recorded as sent (a fresh tester's finding).
-            taken = f"{len(ids)} event ids" if isinstance(ids, list) else "no event ids"
-            raise ExportError(
-                f"{self.where} answered {response.status_code} with {taken} for {expected} "
-                "events sent; none is recorded as sent"
-            )
-
-
-#: OpenSSL's reasons for a handshake answered by something that is not TLS (a plain-http
-#: server's "HTTP/1.0 400" read as a TLS record): 1.1/3.0 say WRONG_VERSION_NUMBER, 3.2 and
-#: later RECORD_LAYER_FAILURE or PACKET_LENGTH_TOO_LONG.
-_NOT_TLS = frozenset(
-    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST",
-     "UNKNOWN_PROTOCOL", "WRONG_SSL_VERSION"}
-)  # fmt: skip
-
-
-def _tls_failure(exc: httpx.TransportError) -> str | None:
-    """What went wrong, where ``exc`` (httpx's, for a request) is a TLS handshake that failed
-    (``ssl.SSLError`` under httpx's ``ConnectError``), in words that follow ``Inngest at
-    HOST``; None for any other failure (a dropped or refused connection, a timeout).
-
-    A TLS failure does not mend itself on a retry: a server that speaks plain http, or a
-    self-signed, expired or another name's certificate, was tried six times as "gave no answer
-    (ConnectError)" (a fresh tester's finding). The certificate's reason is OpenSSL's
-    (``verify_message``); httpx trusts certifi's CAs, or ``SSL_CERT_FILE``'s where it is set.
-    An EOF in the handshake is left to the retries: it is what a dropped connection looks like
-    there."""
-    if not isinstance(exc, httpx.ConnectError):
-        return None
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, ssl.SSLError):
-        cause = cause.__cause__ or cause.__context__
-    if cause is None or isinstance(cause, ssl.SSLEOFError):
-        return None
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        why = cause.verify_message or cause.reason or "not trusted"
-        return (
-            f"sent a TLS certificate that is not accepted ({clean(str(why)).rstrip('.')}); for "
-            "a server whose certificate you trust, set SSL_CERT_FILE to its CA's PEM file"
-        )
-    reason = cause.reason or ""
-    if reason in _NOT_TLS:
-        return (
-            "did not answer over TLS (https): is it http://? (plain http is for a dev server on "
-            "this machine)"
-        )
-    return f"failed the TLS handshake ({clean(reason or str(exc))})"
-
-
-def _stated_limit(response: httpx.Response, refused: int) -> int | None:
-    """The request-size limit a 413 answer states (``max 262144 bytes``, ``256KB``, ``1 MiB``;
-    KB and MB read as powers of 1000, the smaller reading): the largest size it names below the
-    ``refused`` request's size, or None where it names none."""
-    sizes: list[int] = []
-    for number, unit in _SIZE.findall(_why(response)):
-        try:
-            value = float(number.replace(",", "").replace("_", ""))
-        except ValueError:
-            continue
-        size = int(value * _UNITS.get(unit.lower(), 1)) if unit else int(value)
-        if (unit or size >= MIN_REQUEST_BYTES) and MIN_REQUEST_BYTES <= size < refused:
-            sizes.append(size)
-    return max(sizes) if sizes else None
-
-
-def _why(response: httpx.Response) -> str:
-    """The server's error text, one short redacted line."""
-    try:
-        payload = response.json()
-        text = str(payload.get("error") or payload) if isinstance(payload, dict) else str(payload)
-    except ValueError:
-        text = response.text or response.reason_phrase
-    return redact(" ".join(clean(text).split())[:200])  # no terminal escapes from a server

@@ -31,15 +31,9 @@ from typing import Any
 import httpx
 
 from ..store.exports import ObservationRow
-from .event_api import (
-    DEFAULT_BASE_URL,
-    MAX_EVENTS,
-    MAX_REQUEST_BYTES,
-    EventApi,
-    RetryPolicy,
-    encode,
-    request_body,
-)
+from .event_api import EventApi, RetryPolicy
+from .event_batches import MAX_EVENTS, MAX_REQUEST_BYTES, encode, request_body
+from .event_endpoint import DEFAULT_BASE_URL
 from .target import ExportTarget, Prepared, SendNotice, Sent
 from .values import Refused
 
@@ -132,7 +126,7 @@ class InngestTarget(ExportTarget):
 
     @property
     def target_id(self) -> str:
-        return self.api.ledger_id  # the host and the key's fingerprint (event_api.ledger_target)
+        return self.api.ledger_id  # the host and the key's fingerprint (ledger_target)
 
     def open(self, *, apply: bool) -> None:
         if apply:  # a dry run sends nothing, so it needs no client

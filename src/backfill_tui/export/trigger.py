@@ -40,7 +40,7 @@ Errors: :class:`TriggerFileError` (exit status 2) for a file that cannot be read
 
 Past 400 lines on purpose, for now: reading a file of rows, the event each becomes and sending
 them are one feature read together; the HTTP part is shared with ``export inngest``
-(``event_api.py``). Rows (``read_rows``) are the seam for a split.
+(``event_api.py`` and its ``event_*`` modules). Rows (``read_rows``) are the seam for a split.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
 from ..terms import DEFAULT_DEPTH, DEPTHS, plural
 from ..textsafe import ascii_int
-from .event_api import MAX_EVENTS, MAX_REQUEST_BYTES, EventApi, Stopped, batches, encode
+from .event_api import EventApi, Stopped
+from .event_batches import MAX_EVENTS, MAX_REQUEST_BYTES, batches, encode
 from .target import ExportError
 
 EVENT_NAME = "apps-console/backfill.requested"
@@ -450,7 +451,7 @@ class TriggerPlan:
     """What a trigger would do (a dry run changes nothing).
 
     ``host``: where it goes, as messages say it; ``target``: what the ledger records it went
-    to (``event_api.ledger_target``: the host and the event key's fingerprint); ``events``:
+    to (``event_endpoint.ledger_target``: the host and the event key's fingerprint); ``events``:
     the events to send, in file order; ``already``: event id → when the ledger says it went
     to this target (skipped unless ``resend``); ``duplicates``: (line, first line) of rows
     that made an event an earlier row already made; ``refused``: rows not sent."""

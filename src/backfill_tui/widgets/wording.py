@@ -41,7 +41,7 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"in --dsn", "in the DSN field"),
     (r"--dsn", "the DSN field"),
     (r"--create-schema", '"create the table"'),
-    # An Inngest URL given with its key (export/event_api.py): the two fields, named.
+    # An Inngest URL given with its key (export/event_endpoint.py): the two fields, named.
     (
         r"give --url (\S+) and the key as --event-key",
         r"type \1 as the base URL and the key in the event key field",
