@@ -5,6 +5,10 @@ A :class:`Connector` serves one source (a provider resource such as ``github:acm
 :class:`Stream` whose ``pages(cursor)`` yields :class:`Page` objects in order. A page carries
 its observations, the items that could not be transformed, and the cursor to resume from after
 it (``None`` when the stream is done). Connectors know nothing of SQLite or Textual.
+
+The stream GitHub's and Sentry's lists share (paged by ``Link`` headers) is
+:class:`.linked_list.LinkedListStream`; what every stream uses (a transform run on one item, an
+error answer that is an ordinary state) is here.
 """
 
 from __future__ import annotations
@@ -12,23 +16,16 @@ from __future__ import annotations
 import abc
 import asyncio
 import re
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import httpx
 from pydantic import ValidationError
 
 from ..errors import UsageError
-from ..http import (
-    ApiClient,
-    ApiError,
-    ApiResponse,
-    RateLimitPolicy,
-    UnexpectedResponse,
-    next_link,
-)
+from ..http import ApiClient, ApiError, ApiResponse, RateLimitPolicy
 from ..models import SourceEvent
 from ..textsafe import clean
 
@@ -137,9 +134,6 @@ class Stream(abc.ABC):
         """Yield pages in order, starting after ``cursor`` (``None``: from the beginning)."""
 
 
-#: What a stream does with one listed item: keep it, pass over it, or end the scan there.
-Decision = Literal["take", "skip", "stop"]
-
 #: What a stream makes of an error answer to one of its pages: a plain line naming the ordinary
 #: account state it is (the stream then ends there, completed, with what it read), or ``None``
 #: for a real failure. Its second argument says whether the page was the stream's first.
@@ -156,119 +150,6 @@ def gone_between_pages(label: str, what: str, error: ApiError, first: bool) -> s
         return None
     said = f" ({label}: {error.said})" if error.said else ""
     return f"{what} was deleted or hidden from this token while it was being read{said}; kept what came before"
-
-
-class LinkedListStream(Stream):
-    """A stream over a JSON list paged by ``Link`` headers (GitHub, Sentry).
-
-    Each item is decided in list order: taken (transformed; a malformed one is a counted
-    failure), skipped (outside the window, or not of this stream), or "stop", which ends the
-    scan: no page is fetched after it. A connector answers "stop" only where its
-    :class:`StreamOrder` says the list is sorted on the window's own field. An error answer is
-    given to ``state`` first: an ordinary account state ends the stream completed with its note.
-    The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host).
-    """
-
-    def __init__(
-        self,
-        client: ApiClient,
-        entity: str,
-        path: str | Callable[[], str],
-        params: Mapping[str, Any],
-        decide: Callable[[dict[str, Any]], Decision],
-        transform: Callable[[Any], SourceEvent],
-        key: Callable[[Any], str],
-        position: Callable[[dict[str, Any]], Any] | None = None,
-        state: StateRule | None = None,
-        ready: Callable[[], Awaitable[None]] | None = None,
-        *,
-        validated_whole_only: bool = False,
-    ) -> None:
-        self.entity = entity
-        self._position = position
-        #: Keep the first page's validator only when that page is the whole list (no next
-        #: link): where the list is not newest first on its window field, a 304 on page 1 says
-        #: nothing of page 2 (GitHub's releases, listed by creation: a fresh tester's finding).
-        self._validated_whole_only = validated_whole_only
-        self._state = state
-        self._client = client
-        self._path = path
-        #: Awaited after the first answer and before any item is decided: the source's lookup
-        #: (the connector's ``ready``), which may still be in flight when the first page is
-        #: asked. ``path`` may be a callable read when the first page is asked, and again once
-        #: the lookup is done: a first page refused with a redirect is asked again at the path
-        #: the lookup found (a renamed repository).
-        self._ready = ready
-        self._params = params
-        self._decide = decide
-        self._transform = transform
-        self._key = key
-
-    def _first_path(self) -> str:
-        return self._path() if callable(self._path) else self._path
-
-    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
-        url: str | None = cursor or self._first_path()
-        params: Mapping[str, Any] | None = None if cursor else self._params
-        first = cursor is None
-        waiting = self._ready
-        while url is not None:
-            try:
-                answer = await self._client.get(url, params)
-            except ApiError as exc:
-                if waiting is not None:  # the lookup's own failure, if any, is the stream's
-                    await waiting()
-                    waiting = None
-                    if first and exc.status in _REDIRECTS and self._first_path() != url:
-                        url = self._first_path()  # the lookup followed the move: ask there
-                        continue
-                note = self._state(exc, first) if self._state is not None else None
-                if note is None:
-                    raise
-                # On the first page the state is the whole window's (an empty repository);
-                # on a later one the pages after it were never read.
-                yield Page(note=note, ended_short=not first)
-                return
-            if waiting is not None:
-                await waiting()
-                waiting = None
-            if not isinstance(answer.json, list):
-                raise UnexpectedResponse(
-                    f"{self._client.label} answered {self._first_path()} with a "
-                    f"{type(answer.json).__name__}, not a list"
-                )
-            page = Page()
-            whole = not self._validated_whole_only or next_link(answer) is None
-            if first and answer.etag and whole:
-                page.validator = (answer.url, answer.etag)
-            first = False
-            stop = False
-            for item in answer.json:
-                decision = self._decide(item) if isinstance(item, dict) else "take"
-                if decision == "stop":
-                    stop = True
-                    break
-                if decision == "skip":
-                    page.skipped += 1
-                    continue
-                result = transform_item(item, self._transform, self._key)
-                if isinstance(result, ItemFailure):
-                    page.failures.append(result)
-                else:
-                    page.events.append(result)
-            page.next_cursor = None if stop else next_link(answer)
-            page.reached = self._reached(answer.json)
-            yield page
-            url, params = page.next_cursor, None
-
-    def _reached(self, items: list[Any]) -> str | None:
-        if self._position is None or not items or not isinstance(items[-1], dict):
-            return None
-        try:
-            value = self._position(items[-1])
-        except (KeyError, TypeError, AttributeError):
-            return None
-        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -380,7 +261,7 @@ class Connector(abc.ABC):
         try:
             return await self.client.get(path, etag=etag), False
         except ApiError as exc:
-            if exc.status not in _REDIRECTS or not exc.location:
+            if exc.status not in REDIRECTS or not exc.location:
                 raise
             where = httpx.URL(self.client.base_url + "/").join(exc.location)
             return await self.client.get(self.client.check_next(str(where))), True
@@ -398,7 +279,7 @@ class Connector(abc.ABC):
 Transform = Callable[[Any], SourceEvent]
 
 #: Answers that say a resource moved (followed by a lookup, not by a stream).
-_REDIRECTS = frozenset({301, 302, 307, 308})
+REDIRECTS = frozenset({301, 302, 307, 308})
 
 
 def transform_item(

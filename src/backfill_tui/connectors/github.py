@@ -30,15 +30,14 @@ from ..models import SourceEvent
 from . import github_transform as gt
 from .base import (
     Connector,
-    Decision,
     KnownAnswer,
-    LinkedListStream,
     ProviderInfo,
     Stream,
     StreamOrder,
     gone_between_pages,
     provider_time,
 )
+from .linked_list import Decision, LinkedListStream
 
 #: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
 #: states"; provider-apis.md §1.2 and §6).

@@ -24,8 +24,6 @@ from ..models import DEPTHS
 from . import sentry_transform as st
 from .base import (
     Connector,
-    Decision,
-    LinkedListStream,
     Page,
     ProviderInfo,
     Stream,
@@ -33,6 +31,7 @@ from .base import (
     gone_between_pages,
     provider_time,
 )
+from .linked_list import Decision, LinkedListStream
 
 #: The ordering, window and stop rule of each stream (docs/real-world.md, "Streams and account
 #: states"; provider-apis.md §4.2).

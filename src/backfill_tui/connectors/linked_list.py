@@ -1,0 +1,133 @@
+"""A stream over a JSON list paged by ``Link`` headers: GitHub's and Sentry's lists.
+
+Both providers answer a list request with a JSON array and the next page's URL in a ``Link``
+header; :class:`LinkedListStream` reads such a list for a connector, which gives it what is
+its own: which items to take, skip or stop at (a :data:`Decision`), the transform, and which
+error answers are ordinary account states (a :data:`~.base.StateRule`). Linear (GraphQL) and
+Vercel (an ``until`` time) page otherwise and write their streams themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from typing import Any, Literal
+
+from ..http import ApiClient, ApiError, UnexpectedResponse, next_link
+from ..models import SourceEvent
+from .base import REDIRECTS, ItemFailure, Page, StateRule, Stream, transform_item
+
+#: What a stream does with one listed item: keep it, pass over it, or end the scan there.
+Decision = Literal["take", "skip", "stop"]
+
+
+class LinkedListStream(Stream):
+    """A stream over a JSON list paged by ``Link`` headers (GitHub, Sentry).
+
+    Each item is decided in list order: taken (transformed; a malformed one is a counted
+    failure), skipped (outside the window, or not of this stream), or "stop", which ends the
+    scan: no page is fetched after it. A connector answers "stop" only where its
+    :class:`~.base.StreamOrder` says the list is sorted on the window's own field. An error answer is
+    given to ``state`` first: an ordinary account state ends the stream completed with its note.
+    The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host).
+    """
+
+    def __init__(
+        self,
+        client: ApiClient,
+        entity: str,
+        path: str | Callable[[], str],
+        params: Mapping[str, Any],
+        decide: Callable[[dict[str, Any]], Decision],
+        transform: Callable[[Any], SourceEvent],
+        key: Callable[[Any], str],
+        position: Callable[[dict[str, Any]], Any] | None = None,
+        state: StateRule | None = None,
+        ready: Callable[[], Awaitable[None]] | None = None,
+        *,
+        validated_whole_only: bool = False,
+    ) -> None:
+        self.entity = entity
+        self._position = position
+        #: Keep the first page's validator only when that page is the whole list (no next
+        #: link): where the list is not newest first on its window field, a 304 on page 1 says
+        #: nothing of page 2 (GitHub's releases, listed by creation: a fresh tester's finding).
+        self._validated_whole_only = validated_whole_only
+        self._state = state
+        self._client = client
+        self._path = path
+        #: Awaited after the first answer and before any item is decided: the source's lookup
+        #: (the connector's ``ready``), which may still be in flight when the first page is
+        #: asked. ``path`` may be a callable read when the first page is asked, and again once
+        #: the lookup is done: a first page refused with a redirect is asked again at the path
+        #: the lookup found (a renamed repository).
+        self._ready = ready
+        self._params = params
+        self._decide = decide
+        self._transform = transform
+        self._key = key
+
+    def _first_path(self) -> str:
+        return self._path() if callable(self._path) else self._path
+
+    async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
+        url: str | None = cursor or self._first_path()
+        params: Mapping[str, Any] | None = None if cursor else self._params
+        first = cursor is None
+        waiting = self._ready
+        while url is not None:
+            try:
+                answer = await self._client.get(url, params)
+            except ApiError as exc:
+                if waiting is not None:  # the lookup's own failure, if any, is the stream's
+                    await waiting()
+                    waiting = None
+                    if first and exc.status in REDIRECTS and self._first_path() != url:
+                        url = self._first_path()  # the lookup followed the move: ask there
+                        continue
+                note = self._state(exc, first) if self._state is not None else None
+                if note is None:
+                    raise
+                # On the first page the state is the whole window's (an empty repository);
+                # on a later one the pages after it were never read.
+                yield Page(note=note, ended_short=not first)
+                return
+            if waiting is not None:
+                await waiting()
+                waiting = None
+            if not isinstance(answer.json, list):
+                raise UnexpectedResponse(
+                    f"{self._client.label} answered {self._first_path()} with a "
+                    f"{type(answer.json).__name__}, not a list"
+                )
+            page = Page()
+            whole = not self._validated_whole_only or next_link(answer) is None
+            if first and answer.etag and whole:
+                page.validator = (answer.url, answer.etag)
+            first = False
+            stop = False
+            for item in answer.json:
+                decision = self._decide(item) if isinstance(item, dict) else "take"
+                if decision == "stop":
+                    stop = True
+                    break
+                if decision == "skip":
+                    page.skipped += 1
+                    continue
+                result = transform_item(item, self._transform, self._key)
+                if isinstance(result, ItemFailure):
+                    page.failures.append(result)
+                else:
+                    page.events.append(result)
+            page.next_cursor = None if stop else next_link(answer)
+            page.reached = self._reached(answer.json)
+            yield page
+            url, params = page.next_cursor, None
+
+    def _reached(self, items: list[Any]) -> str | None:
+        if self._position is None or not items or not isinstance(items[-1], dict):
+            return None
+        try:
+            value = self._position(items[-1])
+        except (KeyError, TypeError, AttributeError):
+            return None
+        return value if isinstance(value, str) else None
