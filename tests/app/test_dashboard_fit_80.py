@@ -16,7 +16,8 @@ from backfill_tui.cli.app import demo_sources
 from backfill_tui.engine.live import StreamState
 from backfill_tui.engine.report import histogram
 from backfill_tui.engine.run import RunRequest, SourceSpec
-from backfill_tui.screens.dashboard import DashboardScreen, run_title
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.dashboard_parts import run_title
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.store import RunRecord
 from backfill_tui.store.run_items import observations_per_day

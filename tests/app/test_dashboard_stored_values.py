@@ -12,7 +12,7 @@ from textual.widgets import Label
 
 from backfill_tui.engine.estimate import estimate
 from backfill_tui.engine.run import RunRequest, SourceSpec
-from backfill_tui.screens.dashboard import duration
+from backfill_tui.screens.dashboard_parts import duration
 from backfill_tui.screens.messages import RunEnded, RunLaunched
 from backfill_tui.widgets.run_rows import progress_text
 

@@ -3,6 +3,7 @@
 It never talks to the engine: the app folds progress events into a :class:`RunProgress` and
 calls :meth:`DashboardScreen.refresh_session` (at most four times a second); the chart reads
 the mirror (at most every two seconds). Keys: cancel, retry failed streams, observations, quit.
+The texts it shows of a run (its title, times, what failed) are made in ``dashboard_parts.py``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
-from ..terms import RunStatus, StreamStatus, plural, what_failed
-from ..textsafe import clean
+from ..terms import RunStatus, StreamStatus, plural
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
+from .dashboard_parts import cancelled_text, duration, failed_text, run_title
 from .host import AppHost, host
 from .messages import ChartCounted
 from .mode_screen import ModeScreen
@@ -42,55 +43,6 @@ ROWS_ONLY_BELOW = 20
 
 #: Also on a mirror with past runs ("No run yet." there read as if it had none: a tester).
 EMPTY = "No run open. F2: add sources and start a backfill · F5: open a past run."
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
-
-
-def run_title(run: RunRecord, width: int) -> str:
-    """``run ID · workspace W · 30 days since 2026-10-31 11:56 UTC · simulated``, or a shorter
-    form of it when that is wider than ``width`` cells (the id always whole). A replay says
-    ``· replay`` instead (it read as the run it replayed: a fresh tester's finding)."""
-    since = datetime.fromisoformat(run.since).astimezone(UTC)
-    sim = " · replay" if run.recording else " · simulated" if run.simulate else ""
-    ws = clean(run.workspace)
-    forms: tuple[str, ...] = (
-        f"run {run.id} · workspace {ws} · {run.depth_days} days since "
-        f"{since:%Y-%m-%d %H:%M} UTC{sim}",
-        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d %H:%M} UTC{sim}",
-        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}{sim}",
-        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}",
-    )
-    if run.recording:  # the replay is said first of what the narrowest form leaves out
-        forms = (*forms[:-1], f"run {run.id} · {ws} · {run.depth_days} days{sim}", forms[-1])
-    return next((f for f in forms if len(f) <= width), forms[-1])
-
-
-def failed_text(progress: RunProgress) -> str:
-    """What failed, streams and items each named: ``4 streams failed``, ``3 items failed``,
-    ``0 items failed``, and one stream by its key: ``github:acme/rocket/release failed``,
-    ``github:acme/rocket/release, 2 items failed``. The totals line said "0 failed" (items)
-    beside four failed streams, which read as if nothing had (a tester's finding); "1 stream
-    failed" left the reader to find which in a table that at 80x24 may not show its row (a
-    fresh tester's finding)."""
-    failed = [key for key, s in progress.streams.items() if s.status == StreamStatus.FAILED]
-    items = progress.totals().failed
-    if len(failed) == 1:
-        return f"{', '.join(p for p in (clean(failed[0]), what_failed(0, items)) if p)} failed"
-    return f"{what_failed(len(failed), items) or '0 items'} failed"
-
-
-def cancelled_text(progress: RunProgress) -> str:
-    """The cancelled streams, named as the failed ones are: ``2 streams cancelled``; empty when
-    none was (the totals named failed streams, never cancelled ones: a fresh tester's finding)."""
-    streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.CANCELLED)
-    return f"{plural(streams, 'stream')} cancelled" if streams else ""
 
 
 class DashboardScreen(ModeScreen):
