@@ -14,7 +14,7 @@ from app_support import make_app, open_runs, populate, settle
 from screen_text import region_text
 from textual.widgets import DataTable
 
-from backfill_tui.screens.runs import fit_sources
+from backfill_tui.screens.runs_parts import fit_sources
 
 SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
 SIZES = [(80, 24), (120, 36)]

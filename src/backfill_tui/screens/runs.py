@@ -1,20 +1,21 @@
 """Past runs: status and counts (a run marked running whose process is gone is "interrupted"),
 opened on the dashboard, and resumed when interrupted, failed, partial or cancelled. A recording
-opens as a new run (replayed offline), and two runs are compared (mark A, then compare B)."""
+opens as a new run (replayed offline), and two runs are compared (mark A, then compare B).
+
+The parts that are not the screen (its listing's message, the sources column's fitting, the
+recording path's check) live in ``runs_parts.py``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Header, Label
 
@@ -26,40 +27,16 @@ from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import cut_cells
-from ..widgets.wording import in_app
 from .diff import DiffScreen
 from .host import AppHost, host
 from .messages import RunsDiffed
 from .mode_screen import TINY_BELOW, ModeScreen
 from .path_prompt import PathPromptScreen
+from .runs_parts import RunsListed, fit_sources, recording_problem
 
-__all__ = ["RunLine", "RunsScreen", "recording_problem", "run_lines"]
+__all__ = ["RunLine", "RunsScreen", "run_lines"]
 
 PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundred
-
-
-@dataclass
-class RunsListed(Message):
-    """The runs screen's listing was read (in a worker): how many runs the mirror holds, and
-    the newest ``limit`` of them."""
-
-    generation: int
-    total: int
-    lines: list[RunLine]
-
-
-def recording_problem(path: str) -> str | None:
-    """None when ``path`` opens as a recording, else the one line saying why not."""
-    from ..engine.recording import Replay
-
-    try:
-        Replay.open(user_path(path))
-    except BackfillError as exc:
-        return in_app(str(exc))
-    except OSError as exc:
-        return f"cannot read {path}: {exc.strerror or type(exc).__name__}"
-    return None
-
 
 NARROW_BELOW = 100  # columns of terminal
 WIDE_FROM = 160  # every source in full from here; below, the first and how many more
@@ -91,30 +68,6 @@ TINY_COLUMNS = ("run", "status", "new")
 #: takes it) pushed the status and every count off the screen for every row (a tester's
 #: finding); the whole id is on the dashboard when the run is opened.
 WORKSPACE_CELLS = 20
-
-
-def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
-    """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
-    how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
-    cut with "…" where at least a few of its cells fit; where even the first and its count do
-    not, the first is cut with "…" and the count kept ("github:acme/rock… +3"), or, where
-    that would keep little past the provider, the provider and the count ("github +3")."""
-    if not sources:
-        return note.strip()
-    more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
-    short = f"{sources[0]}{more}"
-    for text in ([" ".join(sources) + note] if whole else []) + [short + note]:
-        if cell_len(text) <= room:
-            return text
-    if cell_len(short) <= room:
-        left = room - cell_len(short)
-        return short + (cut_cells(note, left) if note and left >= 5 else "")
-    first = max(room - cell_len(more) - 1, 1)
-    provider = sources[0].split(":")[0]
-    if more and first < len(provider) + 4 and cell_len(provider + more) <= room:
-        return provider + more  # "github +3", not "github:a… +3"
-    return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
-
 
 #: Seconds between listings while a listed run runs (one indexed read of a page of runs).
 FOLLOW_S = 1.0

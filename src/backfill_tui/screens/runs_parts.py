@@ -1,0 +1,66 @@
+"""The runs screen's pieces that are not the screen: the message its listing worker posts
+(:class:`RunsListed`), a run's sources fitted to the cells their column has
+(:func:`fit_sources`), and the check of a recording's path before it is opened
+(:func:`recording_problem`).
+
+Kept apart from :class:`.runs.RunsScreen`, as ``export_parts.py`` is from the export screen, so
+that the screen's module reads as its table and its keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from textual.message import Message
+
+from ..engine.runs import RunLine
+from ..errors import BackfillError, user_path
+from ..widgets.row_table import cut_cells
+from ..widgets.wording import in_app
+
+
+@dataclass
+class RunsListed(Message):
+    """The runs screen's listing was read (in a worker): how many runs the mirror holds, and
+    the newest ``limit`` of them."""
+
+    generation: int
+    total: int
+    lines: list[RunLine]
+
+
+def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
+    """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
+    how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
+    cut with "…" where at least a few of its cells fit; where even the first and its count do
+    not, the first is cut with "…" and the count kept ("github:acme/rock… +3"), or, where
+    that would keep little past the provider, the provider and the count ("github +3")."""
+    if not sources:
+        return note.strip()
+    more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
+    short = f"{sources[0]}{more}"
+    for text in ([" ".join(sources) + note] if whole else []) + [short + note]:
+        if cell_len(text) <= room:
+            return text
+    if cell_len(short) <= room:
+        left = room - cell_len(short)
+        return short + (cut_cells(note, left) if note and left >= 5 else "")
+    first = max(room - cell_len(more) - 1, 1)
+    provider = sources[0].split(":")[0]
+    if more and first < len(provider) + 4 and cell_len(provider + more) <= room:
+        return provider + more  # "github +3", not "github:a… +3"
+    return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
+
+
+def recording_problem(path: str) -> str | None:
+    """None when ``path`` opens as a recording, else the one line saying why not."""
+    from ..engine.recording import Replay
+
+    try:
+        Replay.open(user_path(path))
+    except BackfillError as exc:
+        return in_app(str(exc))
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or type(exc).__name__}"
+    return None
