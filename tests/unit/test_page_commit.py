@@ -8,6 +8,7 @@ text SQLite's JSON functions would cut (a NUL) stored whole.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from backfill_tui.models import SourceEvent, SourceReference
@@ -124,3 +125,14 @@ def test_public_ids_are_nanoids_and_distinct() -> None:
     assert len(ids) == 1000 and len(set(ids)) == 1000
     assert all(len(i) == 21 and set(i) <= alphabet for i in ids)
     assert len(nanoid()) == 21 and nanoids(0) == []
+
+
+def test_public_ids_grow_with_time_in_bytes_order_and_never_begin_with_a_dash() -> None:
+    """The unique index on ``external_id`` grows at its right edge (bench/growth.py): a later
+    page's ids sort after an earlier page's, as SQLite compares TEXT (byte by byte)."""
+    earlier = nanoids(200)
+    time.sleep(0.003)  # past the millisecond the prefix counts
+    later = nanoids(200)
+    assert max(i.encode() for i in earlier) < min(i.encode() for i in later)
+    assert len({i[:8] for i in earlier}) == 1 and len({i[8:] for i in earlier}) == 200
+    assert not any(i.startswith("-") for i in earlier + later)

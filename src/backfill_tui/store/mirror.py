@@ -75,7 +75,8 @@ _INSERT = (
 #: dozen pages of a run (bench/pipeline.py). Readers are not held back: WAL keeps them apart.
 RUN_WAL_AUTOCHECKPOINT = 10_000
 #: KiB of page cache a run's connection keeps (SQLite's default: 2,000). A page's rows land at
-#: random places in the sourceId, public id and ``run_items`` indexes; with 2 MB of cache their
+#: random places in the sourceId and ``run_items`` indexes (public ids grow with time since
+#: rows.nanoids; they were random too, when this was measured); with 2 MB of cache their
 #: pages were read back from the WAL again and again. 8 MB took a tenth off the writer's SQL
 #: time on a 50,000-item run; 16 and 32 MB did no better (bench/pipeline.py). Memory stays
 #: flat: the cache stops growing at this size, whatever the run's length.
