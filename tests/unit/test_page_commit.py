@@ -136,3 +136,43 @@ def test_public_ids_grow_with_time_in_bytes_order_and_never_begin_with_a_dash() 
     assert max(i.encode() for i in earlier) < min(i.encode() for i in later)
     assert len({i[:8] for i in earlier}) == 1 and len({i[8:] for i in earlier}) == 200
     assert not any(i.startswith("-") for i in earlier + later)
+
+
+def test_a_sourceid_a_run_fetched_on_two_pages_counts_once_with_its_first_version(
+    tmp_path: Path,
+) -> None:
+    """An item that moved between pages while a run read them is fetched twice. What the run
+    fetched (``run_items``, kept in fetch order since migration 0015) gives it once, with the
+    version fetched first, to a diff, a report's days and an export's "first stored by"."""
+    from backfill_tui.store.exports import run_store
+    from backfill_tui.store.run_items import observations_per_day
+
+    mirror, stream = _mirror(tmp_path)
+
+    def page(events: list[SourceEvent], cursor: str | None) -> None:
+        mirror.commit_page(
+            stream, "ws", events, [], fetched=len(events), cursor=cursor, done=cursor is None,
+            capped_at=None, api_calls=1, wait_s=0,
+        )  # fmt: skip
+
+    page([_event("push:a", title="[Push] first"), _event("push:b")], "next")
+    page([_event("push:a", title="[Push] second")], None)
+    items = fetched_items(mirror, "r1").items
+    assert list(items) == ["push:a", "push:b"]
+    first = mirror.conn.execute(
+        "SELECT digest FROM run_items WHERE run_id = 'r1' ORDER BY rowid LIMIT 1"
+    ).fetchone()[0]
+    assert items["push:a"] == first
+    assert observations_per_day(mirror, "r1", "ws") == {"2026-11-01": 2}
+
+    mirror.create_run(
+        RunRecord(
+            "r2", "ws", ["github:acme/rocket"], 30, "2026-10-01T00:00:00+00:00", None,
+            100_000, started_at="2026-11-02T00:00:00+00:00",
+        ),
+        [("github", "acme/rocket", "push")],
+    )  # fmt: skip
+    stream = mirror.streams("r2")[0]
+    page([_event("push:a"), _event("push:b")], "next")
+    page([_event("push:a")], None)
+    assert run_store(mirror.conn, "r2").first_stored_by == [("r1", 2)]

@@ -232,3 +232,68 @@ def test_an_older_mirror_marks_streams_a_later_404_ended_short_and_keeps_every_r
         assert covered("pull_request") is not None
     finally:
         mirror.close()
+
+
+def test_an_older_mirrors_fetched_items_are_kept_in_fetch_order_after_migration_0015(
+    tmp_path: Path,
+) -> None:
+    """Migration 0015 keeps ``run_items`` in fetch order (a rowid table looked up by run)
+    instead of keyed by (run_id, source_id), whose every page landed at random places. A
+    mirror written before it opens with every fetched item kept, and what a diff and a
+    report read of them is what they read before."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    from backfill_tui.store.run_items import fetched_items, observations_per_day
+    from backfill_tui.store.schema import APPLICATION_ID
+
+    step = "0015_run_items_in_fetch_order"
+    old = Migrations(MIGRATION_SET)
+    for one in migrations()._migrations[: MIGRATION_NAMES.index(step)]:
+        old(name=one.name)(one.fn)
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    old.apply(Database(conn))
+    conn.execute(f"PRAGMA user_version = {MIGRATION_NAMES.index(step)}")
+    assert (
+        "WITHOUT ROWID"
+        in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'run_items'").fetchone()[0]
+    )
+    conn.execute(
+        "INSERT INTO runs (id, workspace_id, sources, depth_days, since, max_items, status,"
+        " started_at) VALUES ('r1', 'demo', '[\"github:acme/rocket\"]', 30,"
+        " '2026-10-29T00:00:00+00:00', 1000, 'completed', '2026-11-28T00:00:00+00:00')"
+    )
+    for number in (1, 2):
+        conn.execute(
+            "INSERT INTO observations (external_id, workspace_id, source, source_type,"
+            " source_id, observation_type, title, content, occurred_at, captured_at,"
+            " created_at, run_id) VALUES (?, 'demo', 'github', 'issue.opened', ?,"
+            " 'issue_opened', 'Issue', '', ?, '2026-11-28T00:00:00+00:00',"
+            " '2026-11-28T00:00:00+00:00', 'r1')",
+            (f"id{number}", f"issue:acme/rocket#{number}:opened", f"2026-11-2{number}T10:00:00Z"),
+        )
+        conn.execute(
+            "INSERT INTO run_items (run_id, source_id, digest) VALUES ('r1', ?, ?)",
+            (f"issue:acme/rocket#{number}:opened", f"1:{number:08x}"),
+        )
+    conn.close()
+
+    mirror = Mirror.open(db)
+    try:
+        assert (
+            "WITHOUT ROWID"
+            not in mirror.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE name = 'run_items'"
+            ).fetchone()[0]
+        )
+        assert fetched_items(mirror, "r1").items == {
+            "issue:acme/rocket#1:opened": "1:00000001",
+            "issue:acme/rocket#2:opened": "1:00000002",
+        }
+        assert observations_per_day(mirror, "r1", "demo") == {"2026-11-21": 1, "2026-11-22": 1}
+        assert mirror.problems(full=True) == []
+    finally:
+        mirror.close()

@@ -104,10 +104,11 @@ def run_store(conn: sqlite3.Connection, run_id: str) -> RunStore:
     cols = [c[0] for c in cur.description]
     duplicates = sum(StreamRecord.from_row(cols, row).duplicates for row in cur)
     first = conn.execute(
-        "SELECT o.run_id, count(*) FROM run_items AS i JOIN observations AS o"
+        "SELECT o.run_id, count(*) FROM (SELECT DISTINCT source_id FROM run_items"
+        " WHERE run_id = ?) AS i JOIN observations AS o"
         " ON o.workspace_id = ? AND o.source_id = i.source_id"
-        " WHERE i.run_id = ? AND o.run_id != ? GROUP BY o.run_id ORDER BY count(*) DESC, o.run_id",
-        (workspace, run_id, run_id),
+        " WHERE o.run_id != ? GROUP BY o.run_id ORDER BY count(*) DESC, o.run_id",
+        (run_id, workspace, run_id),
     ).fetchall()
     return RunStore(workspace, int(duplicates), [(str(r), int(n)) for r, n in first])
 

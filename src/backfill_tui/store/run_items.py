@@ -1,11 +1,13 @@
-"""What each run fetched: one ``run_items`` row per sourceId, with a digest of its content.
+"""What each run fetched: a ``run_items`` row per item fetched, with a digest of its content.
 
 The mirror keeps only the first stored version of an observation, so a later run's duplicates
 leave no row of their own. :meth:`Mirror.commit_page` therefore also records, in the same
 transaction, every observation a run fetched as ``(run_id, source_id, digest)``; the digest is a
 short hash per content field, so a diff can say *which* fields changed (``diffing.py``) and a
 report can count what a run saw per day (``report.py``). Runs recorded before this table existed
-fall back to the rows they first stored (``FetchedItems.exact`` is then false).
+fall back to the rows they first stored (``FetchedItems.exact`` is then false). Rows are kept in
+fetch order; a sourceId fetched twice in one run has two, and every reader counts it once,
+with the digest it was first fetched with.
 """
 
 from __future__ import annotations
@@ -105,18 +107,19 @@ def row_digest(row: Sequence[Any]) -> tuple[str, str]:
 
 
 def record_fetched(conn: sqlite3.Connection, run_id: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Inside a page's transaction: remember what the run fetched (the first version wins).
+    """Inside a page's transaction: remember what the run fetched, in the order it came.
 
-    One multi-row statement per 500 rows, not ``executemany``: the writer thread gives up the
-    GIL once per statement instead of once per row (store/mirror.py, ``_insert_rows``).
+    A sourceId fetched twice in one run gets a second row; readers keep the first (the first
+    version wins, :func:`fetched_items`). Rows go in fetch order, not by sourceId, so the
+    table grows at its end (schema migration 0015). One multi-row statement per 500 rows, not
+    ``executemany``: the writer thread gives up the GIL once per statement instead of once per
+    row (store/mirror.py, ``_insert_rows``).
     """
     for start in range(0, len(rows), _CHUNK):
         part = rows[start : start + _CHUNK]
         values = [value for row in part for value in (run_id, *row_digest(row))]
         marks = ", ".join("(?, ?, ?)" for _ in part)
-        conn.execute(
-            f"INSERT OR IGNORE INTO run_items (run_id, source_id, digest) VALUES {marks}", values
-        )
+        conn.execute(f"INSERT INTO run_items (run_id, source_id, digest) VALUES {marks}", values)
 
 
 @dataclass(frozen=True)
@@ -155,11 +158,16 @@ def unchanged_streams(mirror: Mirror, run_id: str) -> list[tuple[str, str]]:
 
 
 def fetched_items(mirror: Mirror, run_id: str) -> FetchedItems:
-    rows = mirror.conn.execute(
-        "SELECT source_id, digest FROM run_items WHERE run_id = ?", (run_id,)
-    ).fetchall()
-    if rows:
-        return FetchedItems(run_id, {r[0]: r[1] for r in rows}, exact=True)
+    """What ``run_id`` fetched: each sourceId's digest as first fetched in the run (a later
+    fetch of the same item in that run, after it moved between pages, does not count), or
+    for a run recorded before ``run_items`` existed, the rows it first stored."""
+    items: dict[str, str] = {}
+    for source_id, row_digest_ in mirror.conn.execute(
+        "SELECT source_id, digest FROM run_items WHERE run_id = ? ORDER BY rowid", (run_id,)
+    ):
+        items.setdefault(source_id, row_digest_)
+    if items:
+        return FetchedItems(run_id, items, exact=True)
     stored = _select(mirror, f"SELECT {_CONTENT_SQL} FROM observations WHERE run_id = ?", (run_id,))
     fetched = sum(s.fetched - s.failed for s in mirror.streams(run_id))
     exact = not stored and fetched == 0
@@ -188,11 +196,12 @@ def observations_per_day(mirror: Mirror, run_id: str, workspace: str) -> dict[st
     if mirror.conn.execute(
         "SELECT 1 FROM run_items WHERE run_id = ? LIMIT 1", (run_id,)
     ).fetchone():
-        sql = (
-            "SELECT o.occurred_at FROM run_items r JOIN observations o "
-            "ON o.workspace_id = ? AND o.source_id = r.source_id WHERE r.run_id = ?"
+        sql = (  # each sourceId once: a run may have fetched an item twice
+            "SELECT o.occurred_at FROM (SELECT DISTINCT source_id FROM run_items"
+            " WHERE run_id = ?) AS r JOIN observations o"
+            " ON o.workspace_id = ? AND o.source_id = r.source_id"
         )
-        args: tuple[Any, ...] = (workspace, run_id)
+        args: tuple[Any, ...] = (run_id, workspace)
     else:
         sql = "SELECT occurred_at FROM observations WHERE run_id = ?"
         args = (run_id,)

@@ -473,6 +473,31 @@ def _stream_ended_short(db: Database) -> None:
     )
 
 
+@_migration("0015_run_items_in_fetch_order")
+def _run_items_in_fetch_order(db: Database) -> None:
+    # What a run fetched is kept in the order it was fetched (a rowid table, looked up by run),
+    # no longer keyed by (run_id, source_id): every page's items landed at random places of
+    # that key (sourceIds hold commit shas and ids), and keeping it took a growing share of a
+    # run as the mirror grew (bench/growth.py). A sourceId a run fetched twice (an item that
+    # moved between pages) now has two rows; readers keep the first (store/run_items.py), as
+    # INSERT OR IGNORE did. The rows of an older mirror are copied over as they are.
+    _run_script(
+        db,
+        """
+        CREATE TABLE run_items_in_fetch_order (
+            run_id TEXT NOT NULL REFERENCES runs (id),
+            source_id TEXT NOT NULL,
+            digest TEXT NOT NULL
+        );
+        INSERT INTO run_items_in_fetch_order (run_id, source_id, digest)
+            SELECT run_id, source_id, digest FROM run_items;
+        DROP TABLE run_items;
+        ALTER TABLE run_items_in_fetch_order RENAME TO run_items;
+        CREATE INDEX run_items_run ON run_items (run_id)
+        """,
+    )
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
