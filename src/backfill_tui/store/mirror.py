@@ -75,10 +75,9 @@ _INSERT = (
 #: dozen pages of a run (bench/pipeline.py). Readers are not held back: WAL keeps them apart.
 RUN_WAL_AUTOCHECKPOINT = 10_000
 #: KiB of page cache a run's connection keeps (SQLite's default: 2,000). A page's rows land at
-#: random places in the sourceId index (public ids grow with time since rows.nanoids, and
-#: ``run_items`` is kept in fetch order since migration 0015; both took rows at random places
-#: too, when this was measured); with 2 MB of cache their
-#: pages were read back from the WAL again and again. 8 MB took a tenth off the writer's SQL
+#: random places in the sourceId index (and, when this was measured, in the public id and
+#: ``run_items`` indexes too: see rows.nanoids and schema migration 0015); with 2 MB of cache
+#: their pages were read back from the WAL again and again. 8 MB took a tenth off the writer's SQL
 #: time on a 50,000-item run; 16 and 32 MB did no better (bench/pipeline.py). Memory stays
 #: flat: the cache stops growing at this size, whatever the run's length.
 RUN_CACHE_KIB = 8_000
@@ -412,9 +411,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             ]
             if full:
                 found += [
-                    # a WITHOUT ROWID table (run_items before migration 0015, the trigger
-                    # ledger) has no row number to give: it said "row None" (a fresh
-                    # tester's finding)
+                    # a WITHOUT ROWID table (run_items before migration 0015) has no row
+                    # number to give: it said "row None" (a fresh tester's finding)
                     (f"a {table} row" if rowid is None else f"{table} row {rowid}")
                     + f" refers to a missing {parent} row"
                     for table, rowid, parent, _ in self.conn.execute("PRAGMA foreign_key_check")
