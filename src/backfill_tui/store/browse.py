@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
-from .schema import FTS_TOKENIZE
+from .failures import rows_read_leniently
+from .schema import FTS_TOKENIZE, OBSERVATION_COLUMNS
 
 __all__ = [
     "ObservationBrowsing",
@@ -328,11 +330,12 @@ class ObservationBrowsing:
                 if ids is not None:
                     return self._rows_in_order(ids[offset : offset + limit])
         joins, where, args = self._where(workspace, source, observation_type, text, fts)
-        rows = self.conn.execute(
+        rows = _shown(
+            self.conn,
             f"SELECT {_COLUMNS} FROM {self._from(joins)} WHERE {where} "
             "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ? OFFSET ?",
             (*args, limit, offset),
-        ).fetchall()
+        )
         return [ObservationRow(*row) for row in rows]
 
     def _newest_matching(
@@ -370,11 +373,12 @@ class ObservationBrowsing:
             if last is not None:
                 after = " AND o.occurred_at <= ? AND (o.occurred_at < ? OR o.id < ?)"
                 after_args = [last[0], last[0], last[1]]
-            rows = self.conn.execute(
+            rows = _shown(
+                self.conn,
                 f"SELECT o.id, o.occurred_at, o.title, o.content FROM observations o "
                 f"WHERE {where}{after} ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?",
                 (*args, *after_args, batch),
-            ).fetchall()
+            )
             if not rows:
                 break
             probe.execute("DELETE FROM probe")
@@ -409,8 +413,8 @@ class ObservationBrowsing:
         marks = ", ".join("?" * len(ids))
         found = {
             row[0]: ObservationRow(*row)
-            for row in self.conn.execute(
-                f"SELECT {_COLUMNS} FROM observations o WHERE o.id IN ({marks})", ids
+            for row in _shown(
+                self.conn, f"SELECT {_COLUMNS} FROM observations o WHERE o.id IN ({marks})", ids
             )
         }
         return [found[i] for i in ids if i in found]
@@ -468,11 +472,12 @@ class ObservationBrowsing:
         return self.find_observations(workspace, text=text, limit=limit)
 
     def get_observation(self, observation_id: int) -> ObservationDetail | None:
-        cur = self.conn.execute("SELECT * FROM observations WHERE id = ?", (observation_id,))
-        row = cur.fetchone()
-        if row is None:
+        columns = ("id", *OBSERVATION_COLUMNS)
+        sql = f"SELECT {', '.join(columns)} FROM observations WHERE id = ?"
+        rows = _shown(self.conn, sql, (observation_id,))
+        if not rows:
             return None
-        data = dict(zip([c[0] for c in cur.description], row, strict=True))
+        data = dict(zip(columns, rows[0], strict=True))
         return ObservationDetail(
             id=data["id"],
             external_id=data["external_id"],
@@ -519,3 +524,10 @@ class ObservationBrowsing:
             if day is not None:
                 counts.setdefault(source, {})[day] = int(count)
         return counts
+
+
+def _shown(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
+    """Rows to show: a text that is not valid UTF-8 (a hand edit; ``verify --full`` names its
+    row) is shown with U+FFFD where its bad bytes are, instead of failing the whole screen (a
+    fresh tester's finding: one such title emptied the Observations screen)."""
+    return rows_read_leniently(conn, sql, args, "replace")[0]
