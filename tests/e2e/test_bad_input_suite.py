@@ -306,6 +306,19 @@ CASES: list[Case] = [
     Case("max-items-underscore", (*RUN, "--max-items", "1_000", *DB), ("1_000",)),
     Case("days-fullwidth", (*RUN[:-2], "--days", "\uff13\uff10", *DB), ("not offered",)),
     Case("runs-limit-zero", ("runs", "--limit", "0", *DB), ("at least 1",)),
+    # Path drops a trailing slash: `--db new/` made a FILE `new` (a fresh tester's finding)
+    Case(
+        "db-ends-in-a-slash",
+        (*RUN, "--db", "{dir}/new/"),
+        ("ends in a slash", "names a folder", "new/mirror.db"),
+        absent=("new",),
+    ),
+    Case(
+        "record-ends-in-a-slash",
+        (*RUN, "--record", "{dir}/rec/", *DB),
+        ("--record", "ends in a slash", "rec/sync.rec.gz"),
+        absent=("rec",),
+    ),
     Case("unknown-command", ("runn", *DB), ("runn",)),
     Case("unknown-option", (*RUN, "--fast", *DB), ("--fast",)),
     Case("auth-unknown-action", ("auth", "show", "github"), ("show",)),

@@ -135,22 +135,34 @@ def for_stderr(line: str) -> str:
 
 
 def db_arg(text: str) -> Path:
-    """``--db``'s value as a path; an empty one (``--db ''``) is refused, not read as ``.``."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("--db is empty; give a file path")
-    return Path(text)
+    """``--db``'s value as a path; an empty one (``--db ''``) is refused, not read as ``.``,
+    and so is one ending in a slash (:func:`_file_path`)."""
+    return _file_path("--db", text, "mirror.db")
 
 
-def file_arg(option: str) -> Callable[[str], Path]:
+def file_arg(option: str, example: str) -> Callable[[str], Path]:
     """An argument type for ``option``'s FILE: an empty one (``--record ''``) is refused as
-    empty, not read as ``.`` (which was then refused as a folder)."""
+    empty, not read as ``.`` (which was then refused as a folder), and so is one ending in a
+    slash (:func:`_file_path`; ``example``: a file name to suggest in the folder)."""
 
     def parse(text: str) -> Path:
-        if not text.strip():
-            raise argparse.ArgumentTypeError(f"{option} is empty; give a file path")
-        return Path(text)
+        return _file_path(option, text, example)
 
     return parse
+
+
+def _file_path(option: str, text: str, example: str) -> Path:
+    """``text`` as a file's path, or ``argparse.ArgumentTypeError`` for an empty one or one
+    ending in a slash: ``Path`` drops the slash, so ``--db new/`` made a FILE ``new`` where
+    the user named a folder (a fresh tester's finding)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{option} is empty; give a file path")
+    if text.endswith(("/", os.sep)) and text.strip("/" + os.sep):
+        raise argparse.ArgumentTypeError(
+            f"{option} {escaped(text)} ends in a slash, so it names a folder; give a file "
+            f"path in it, such as {escaped(text.rstrip('/' + os.sep))}/{example}"
+        )
+    return Path(text)
 
 
 def url_arg(text: str) -> str:

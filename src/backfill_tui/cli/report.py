@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--output",
         "-o",
-        type=file_arg("--output"),
+        type=file_arg("--output", "run.md"),
         metavar="FILE",
         help="write to FILE instead of stdout (- for stdout, as gh and curl read it)",
     )

@@ -79,7 +79,7 @@ def register(sub: Any) -> None:
     add_summary_options(run)
     run.add_argument(
         "--record",
-        type=file_arg("--record"),
+        type=file_arg("--record", "sync.rec.gz"),
         metavar="FILE",
         help="also write every HTTP exchange, credentials removed, to FILE (see `replay`); "
         "a recorded run fetches in full (as --full), so FILE replays into any mirror",
