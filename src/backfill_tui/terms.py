@@ -24,6 +24,9 @@ import platformdirs
 DEPTHS: tuple[int, ...] = (7, 30, 90)  # days of history a backfill may cover
 DEFAULT_DEPTH = 30  # days
 DEFAULT_MAX_ITEMS = 1000  # items per stream
+#: Characters a workspace id may have: production's ``workspace_id varchar(191)``
+#: (lightfast-data-model.md, lightfast_workspace_neural_observations), which an export must fit.
+WORKSPACE_ID_MAX = 191
 #: The largest count an option or field takes (``--max-items``, ``--limit``, the app's max
 #: items): far above any mirror's rows, and far below SQLite's integer limit (2**63 - 1), which a
 #: larger ``--max-items`` overflowed when stored.

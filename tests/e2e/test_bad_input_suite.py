@@ -306,6 +306,12 @@ CASES: list[Case] = [
     Case("max-items-underscore", (*RUN, "--max-items", "1_000", *DB), ("1_000",)),
     Case("days-fullwidth", (*RUN[:-2], "--days", "\uff13\uff10", *DB), ("not offered",)),
     Case("runs-limit-zero", ("runs", "--limit", "0", *DB), ("at least 1",)),
+    # a run's workspace id every export would refuse (a fresh tester's finding: 5,000 ran)
+    Case(
+        "workspace-longer-than-production-holds",
+        ("run", "github:acme/rocket", "--simulate", "--workspace", "w" * 192, "--days", "7", *DB),
+        ("--workspace is 192 characters", "at most 191"),
+    ),
     # Path drops a trailing slash: `--db new/` made a FILE `new` (a fresh tester's finding)
     Case(
         "db-ends-in-a-slash",

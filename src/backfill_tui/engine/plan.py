@@ -15,7 +15,7 @@ from datetime import datetime
 from ..connectors import provider
 from ..connectors.identity import canonical_target
 from ..errors import UsageError
-from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, WORKSPACE_ID_MAX
 
 __all__ = [
     "RunRequest",
@@ -65,9 +65,11 @@ class RunRequest:
 
 def validate_workspace(text: str, *, name: str = "--workspace") -> str:
     """The workspace id ``text``, stripped; :class:`UsageError` (one line, naming ``name``) when
-    it is empty or holds a control or format character (ESC, a newline, a zero-width or
+    it is empty, holds a control or format character (ESC, a newline, a zero-width or
     bidi mark...): such an id would be stored and sent to production unlike what the terminal
-    shows, so it is refused rather than cleaned."""
+    shows, so it is refused rather than cleaned; or is longer than production's column
+    (:data:`~backfill_tui.terms.WORKSPACE_ID_MAX` characters), which every export of the run
+    would then refuse."""
     import unicodedata
 
     value = text.strip()
@@ -79,6 +81,12 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
                 f"{name} holds a control character (U+{ord(char):04X}); a workspace id is "
                 "printable text: type it again without it"
             )
+    if len(value) > WORKSPACE_ID_MAX:
+        raise UsageError(
+            f"{name} is {len(value)} characters; production's workspace ids hold at most "
+            f"{WORKSPACE_ID_MAX} (lightfast_workspace_neural_observations.workspace_id): give the "
+            "workspace's own id"
+        )
     return value
 
 

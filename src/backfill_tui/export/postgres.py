@@ -59,6 +59,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..secrets_registry import redact, register
 from ..store.exports import ObservationRow
+from ..terms import WORKSPACE_ID_MAX
 from .presence import READ as PRESENCE_CHUNK
 from .target import ExportError, ExportTarget, Prepared, Sent
 from .values import Refused
@@ -134,7 +135,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 _names = ", ".join(name for name, _ in COLUMNS)
 #: Production's varchar limits (the DDL above), used when --create-schema will make the table.
 DDL_LIMITS = {
-    "external_id": 21, "workspace_id": 191, "observation_type": 100, "source": 50,
+    "external_id": 21, "workspace_id": WORKSPACE_ID_MAX, "observation_type": 100, "source": 50,
     "source_type": 100, "source_id": 255, "ingestion_source": 20,
 }  # fmt: skip
 #: Which column types take each kind of value the export writes.
