@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -144,6 +144,21 @@ def _main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(error_line(str(explained)))
             return explained.exit_status
         return report_crash(exc)  # a bug: one line for the user, the traceback in the log
+    finally:
+        _say_upgrades()
+
+
+def _say_upgrades() -> None:
+    """A line on stderr for each older mirror the command upgraded as it opened it
+    (``engine.mirror.upgrade_notes``), once the command's own output is done. Only looked up
+    when the store was loaded: ``--help`` and a bad argument import none of it."""
+    if "backfill_tui.store.mirror" not in sys.modules:
+        return
+    from ..engine.mirror import upgrade_notes
+
+    for line in upgrade_notes():
+        with suppress(OSError, ValueError):  # stderr closed: nothing to tell
+            sys.stderr.write(line + "\n")
 
 
 def _mirror_path(args: argparse.Namespace) -> Path | None:

@@ -27,7 +27,7 @@ __all__ = ["cmd_verify", "register"]
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "verify",
-        help="check the whole mirror file for damage (writes nothing)",
+        help="check the whole mirror file for damage (changes no row; an older mirror is upgraded first)",
         description=(
             "Check the whole mirror file for damage, writing nothing: SQLite's quick_check "
             "reads every page. Exit 0 sound, 1 damaged (each problem on stdout), 2 bad input."

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
-from ..store import Mirror, RunRecord, StreamRecord
+from ..store import Mirror, RunRecord, StreamRecord, upgrade_notes
 from ..store.opening import wal_size
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "check_mirror",
     "open_for_app",
     "open_mirror",
+    "upgrade_notes",
 ]
 
 

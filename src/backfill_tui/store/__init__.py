@@ -1,7 +1,7 @@
 """The local SQLite mirror (the only place that speaks SQL)."""
 
 from .browse import ObservationDetail, ObservationRow
-from .mirror import Mirror, PageResult, PageWrite
+from .mirror import Mirror, PageResult, PageWrite, upgrade_notes
 from .opening import held_here
 from .overview import RunTotals
 from .records import RunRecord, StreamRecord, combined_status
@@ -26,4 +26,5 @@ __all__ = [
     "observation_row",
     "observation_type",
     "score",
+    "upgrade_notes",
 ]

@@ -37,6 +37,7 @@ from ..errors import (
     user_path,
 )
 from ..terms import APP, RunStatus, StreamStatus
+from ..textsafe import escaped
 from .browse import ObservationBrowsing
 from .columns import check_source_row
 from .failures import diagnose, translate, translate_os
@@ -83,6 +84,9 @@ RUN_WAL_AUTOCHECKPOINT = 10_000
 RUN_CACHE_KIB = 8_000
 #: Rows per multi-row INSERT: 16 columns each stays far below SQLite's 32,766 variables.
 _ROWS_PER_STATEMENT = 500
+#: (mirror, schema version it had) for each older mirror this process upgraded on opening it,
+#: until :func:`upgrade_notes` takes them.
+_UPGRADED: list[tuple[Path, int]] = []
 
 
 def _index_for_search(conn: sqlite3.Connection, before: int) -> None:
@@ -368,11 +372,13 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         steps = migrations()
-        if steps.pending(self.db):
+        pending = steps.pending(self.db)
+        if pending:
             with self.transaction():
                 self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             steps.apply(self.db)
             self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _UPGRADED.append((self.path, SCHEMA_VERSION - len(pending)))
 
     def verify(self, *, full: bool = False) -> None:
         """The whole check, on request (``backfill-tui verify``; opening checks only the header
@@ -956,3 +962,18 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
 
 def _sources(run: RunRecord) -> list[tuple[str, str]]:
     return [tuple(spec.split(":", 1)) for spec in run.sources]  # type: ignore[misc]
+
+
+def upgrade_notes() -> list[str]:
+    """One line per older mirror this process upgraded on opening it since the last call (and
+    forgets them): its path, the schema versions, and that older versions of backfill-tui can
+    no longer open it. Opening upgrades an older mirror once, even for a command that only
+    reads (its schema must be this version's to be read); the CLI says so on stderr as a
+    command ends, where it used to happen without a word (a fresh tester's finding)."""
+    taken = list(_UPGRADED)
+    del _UPGRADED[: len(taken)]
+    return [
+        f"{APP}: upgraded {escaped(str(path))} from mirror schema {before} to {SCHEMA_VERSION} "
+        f"(once, as this version must to read it); older versions of {APP} can no longer open it"
+        for path, before in taken
+    ]

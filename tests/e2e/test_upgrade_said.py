@@ -1,0 +1,65 @@
+"""Opening an older mirror upgrades it once, even for a command that only reads (its schema
+must be this version's to be read), and the command now says so on stderr, naming the file
+and that older versions can no longer open it: `runs`, `verify` and `diff` upgraded a mirror
+without a word, and the older version then refused the file (a fresh tester's finding)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+from support import run_cli
+
+from backfill_tui.store.schema import (
+    APPLICATION_ID,
+    MIGRATION_NAMES,
+    MIGRATION_SET,
+    SCHEMA_VERSION,
+    migrations,
+)
+
+
+def _older_mirror(db: Path, version: int) -> None:
+    """A mirror as a backfill-tui with only the first ``version`` migrations made it."""
+    old = Migrations(MIGRATION_SET)
+    for one in migrations()._migrations[:version]:
+        old(name=one.name)(one.fn)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    old.apply(Database(conn))
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+
+
+@pytest.mark.parametrize("command", [("runs",), ("verify",)])
+def test_a_reading_command_says_it_upgraded_an_older_mirror_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    db = tmp_path / "old.db"
+    before = len(MIGRATION_NAMES) - 1
+    _older_mirror(db, before)
+    first = run_cli(capsys, *command, "--db", str(db))
+    assert first.code == 0, first
+    said = [line for line in first.err.splitlines() if "upgraded" in line]
+    assert len(said) == 1, first.err
+    assert str(db) in said[0] and f"schema {before} to {SCHEMA_VERSION}" in said[0]
+    assert "older versions of backfill-tui can no longer open it" in said[0]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    again = run_cli(capsys, *command, "--db", str(db))
+    assert again.code == 0 and "upgraded" not in again.err, again
+
+
+def test_a_current_mirror_is_not_said_to_be_upgraded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "m.db"
+    made = run_cli(
+        capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w", "--days", "7",
+        "--quiet", "--db", str(db),
+    )  # fmt: skip
+    assert made.code == 0 and "upgraded" not in made.err, made
