@@ -5,6 +5,8 @@ room (a tester's findings: the summary said ``running``)."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,3 +108,58 @@ def test_the_summary_of_a_run_whose_process_is_gone_says_interrupted(
         }
     mirror.close()
     assert run_cli(capsys, "runs", "--db", str(db)).out.split()[1] == "interrupted"
+
+
+def test_a_stream_whose_last_page_the_disk_refused_to_complete_reads_it_once_on_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tester's finding: the disk filled as a one-page stream (GitHub's pull requests, 47
+    of them) completed; ``resume`` read that page again and counted its own 47 rows as
+    duplicates (``runs``: dup 47 in a fresh mirror; ``run_items``: 47 sourceIds twice). Its
+    page had been committed with its checkpoint (completed, no cursor left), then keeping the
+    list's validator (its ETag, for a re-sync), a write of its own, met the full disk, and the
+    stream was stored back as ``running``, from no cursor: from its first page.
+
+    The disk fills exactly there: a trigger (SQLite's, added to the file by the test) makes
+    keeping a stream's validator write a blob the disk has no room for (``limit_pages``: a
+    real SQLITE_FULL). Afterwards no stream counts a duplicate, every row is stored once, and
+    each stream that completed with one page keeps its validator."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={ANCHOR}")
+    db = tmp_path / "d.db"
+    Mirror.open(db).close()
+    room = 4000  # pages: the whole run fits, the blob (twice the room) does not
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.executescript(
+            f"""CREATE TABLE ballast (b BLOB);
+            CREATE TRIGGER fill AFTER INSERT ON etags WHEN NEW.entity != ''
+            BEGIN INSERT INTO ballast VALUES (zeroblob({2 * room * 4096})); END;"""
+        )
+    with monkeypatch.context() as disk:
+        limit_pages(disk, db, room)
+        stopped = run_cli(
+            capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "wd", "--days",
+            "30", "--json", "--db", str(db),
+        )  # fmt: skip
+    assert stopped.code == 2, stopped.err
+    assert "disk full" in stopped.err
+    with closing(sqlite3.connect(db)) as conn, conn:  # room again
+        conn.executescript("DROP TRIGGER fill; DROP TABLE ballast;")
+
+    resumed = run_cli(capsys, "resume", stopped.summary["run_id"], "--db", str(db), "--json")
+    assert resumed.code == 0, resumed.err
+    assert resumed.summary["status"] == "completed"
+    with closing(sqlite3.connect(db)) as conn:
+        streams = conn.execute(
+            "SELECT entity, status, fetched, new, duplicates, pages FROM streams"
+        ).fetchall()
+        items, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT source_id) FROM run_items"
+        ).fetchone()
+        (stored,) = conn.execute("SELECT count(*) FROM observations").fetchone()
+        kept = {entity for (entity,) in conn.execute("SELECT entity FROM etags")}
+    assert [s for s in streams if s[4] or s[2] != s[3]] == [], streams  # no duplicates
+    assert {s[1] for s in streams} == {"completed"}
+    assert items == distinct == stored == sum(s[3] for s in streams)
+    # the tester's stream and the releases: one-page lists, whose validators a re-sync asks
+    assert {s[0] for s in streams if s[5] == 1} == {"pull_request", "release"}, streams
+    assert {"pull_request", "release"} <= kept, kept

@@ -140,14 +140,6 @@ async def unchanged(
     )
 
 
-def remember(
-    mirror: Mirror, run: RunRecord, record: StreamRecord, validator: tuple[str, str] | None
-) -> None:
-    """Keep the validator of a stream's first page once the stream completed uncapped."""
-    if validator is not None:
-        mirror.store_validator(run.workspace, record.source, record.entity, run.id, *validator)
-
-
 def before_lookup(
     mirror: Mirror, run: RunRecord, connector: Connector, streams: list[StreamRecord]
 ) -> None:

@@ -739,6 +739,10 @@ class Engine:
                     note = _joined(record.note, page_note)  # record.note: the lookup's, if any
                     # Taken now: the page read ahead adds its own calls while this one commits.
                     calls, waited = stats.api_calls, stats.wait_seconds
+                    # A 304 vouches for a whole read: the first page's validator is kept with
+                    # the page that completes the stream uncapped, in its transaction. Kept
+                    # after it, a full disk could refuse it once the stream was stored complete.
+                    whole = done and capped_at is None and not ended_short
                     queued = self._submit(
                         PageWrite(
                             record,
@@ -757,6 +761,7 @@ class Engine:
                             at=datetime.fromtimestamp(self.environment.clock.now(), UTC).isoformat(
                                 timespec="seconds"
                             ),
+                            validator=validator if whole else None,
                         )
                     )
                     sending.append(_Sending(queued, taken, len(failures), calls, waited))
@@ -772,16 +777,13 @@ class Engine:
                     if stalled is not None:
                         raise stalled
                     if done:
-                        capped = capped_at is not None
-                        if not capped and not ended_short:  # a 304 vouches for a whole read
-                            resync.remember(self.mirror, run, record, validator)
                         self._emit(
                             ev.StreamFinished(
                                 run.id,
                                 record.key,
                                 StreamStatus.COMPLETED,
                                 counters,
-                                capped=capped,
+                                capped=capped_at is not None,
                                 note=note,
                                 **_budgets_seen(client),  # its source's quota, then stored
                             )

@@ -52,7 +52,7 @@ from .opening import (
 )
 from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
-from .resync import ResyncRecords
+from .resync import ResyncRecords, keep_validator
 from .rows import json_text, nanoids, now_iso, observation_row
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, create_schema, migrations
@@ -137,7 +137,9 @@ class PageWrite:
     ``item_notes``: (item key, reason) of items stored with a part the provider could not
     give; ``note``: a plain line about an ordinary state the stream met; ``ended_short``: the
     stream ends with this page without having read its whole window (``streams.ended_short``:
-    it then never covers its window for a re-sync).
+    it then never covers its window for a re-sync); ``validator``: (URL, ETag) of the stream's
+    first page, kept for a re-sync's conditional request (``store/resync.py``) in this page's
+    transaction, given with the page that completes the stream uncapped, its window read whole.
     """
 
     stream: StreamRecord
@@ -157,6 +159,7 @@ class PageWrite:
     #: ``updated_at``, so :meth:`Mirror.last_page_at` measures a run on the clock of its
     #: ``started_at``; None: now.
     at: str | None = None
+    validator: tuple[str, str] | None = None
 
 
 class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
@@ -866,7 +869,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     def _store_page(
         conn: sqlite3.Connection, page: PageWrite, rows: list[tuple[Any, ...]], at: str
     ) -> PageResult:
-        """Inside a transaction: a page's rows, fetched items, failures, notes, checkpoint."""
+        """Inside a transaction: a page's rows, fetched items, failures, notes, validator,
+        checkpoint."""
         stream = page.stream
         new = 0
         for start in range(0, len(rows), _ROWS_PER_STATEMENT):
@@ -886,6 +890,11 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             )
         if page.note is not None:
             conn.execute("UPDATE streams SET note = ? WHERE id = ?", (page.note, stream.id))
+        if page.validator is not None:  # with the page that completes the stream, never after
+            keep_validator(
+                conn, page.workspace, stream.source, stream.entity, stream.run_id,
+                *page.validator, at=at,
+            )  # fmt: skip
         conn.execute(
             "UPDATE streams SET cursor = ?, status = ?, fetched = fetched + ?, new = new + ?,"
             " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"

@@ -127,14 +127,12 @@ class ResyncRecords:
         etag: str,
         body: Any = None,
     ) -> None:
-        """Keep (replace) the validator of a stream's first page or a source's lookup."""
-        text = json.dumps(body, ensure_ascii=False) if body is not None else None
+        """Keep (replace) the validator of a stream's first page or a source's lookup
+        (``entity=LOOKUP``) in a transaction of its own (the engine keeps a stream's with the
+        page that completes it: :func:`keep_validator`). Raises a :class:`StorageError` or
+        :class:`MirrorError` (nothing kept)."""
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO etags (workspace_id, source, entity, url, etag, body,"
-                " run_id, stored_at) VALUES (?,?,?,?,?,?,?,?)",
-                (workspace, source, entity, url, etag, text, run_id, _now()),
-            )
+            keep_validator(conn, workspace, source, entity, run_id, url, etag, body, at=_now())
 
     def revalidated(self, workspace: str, source: str, entity: str, run_id: str) -> None:
         """A 304 answered the stored validator: it now vouches for run ``run_id``."""
@@ -151,6 +149,33 @@ class ResyncRecords:
             "SELECT source, entity, url FROM etags WHERE workspace_id = ? ORDER BY source, entity",
             (workspace,),
         )
+
+
+def keep_validator(
+    conn: sqlite3.Connection,
+    workspace: str,
+    source: str,
+    entity: str,
+    run_id: str,
+    url: str,
+    etag: str,
+    body: Any = None,
+    *,
+    at: str,
+) -> None:
+    """Inside a transaction: keep (replace) the validator ``url``/``etag`` (with the JSON-able
+    ``body`` it stands for: lookups only) of ``source``'s ``entity`` in ``workspace``, stored
+    by run ``run_id`` at ``at`` (ISO 8601). A stream's is kept in the transaction of the page
+    that completes it (``Mirror.commit_pages``, ``PageWrite.validator``): stored apart, after
+    that page, a full disk could refuse it once the stream was stored complete, and the engine
+    stored the stream back as ``running`` from no cursor (resume read it all again). Raises
+    SQLite's error (:meth:`Mirror.transaction` translates it and rolls everything back)."""
+    text = json.dumps(body, ensure_ascii=False) if body is not None else None
+    conn.execute(
+        "INSERT OR REPLACE INTO etags (workspace_id, source, entity, url, etag, body,"
+        " run_id, stored_at) VALUES (?,?,?,?,?,?,?,?)",
+        (workspace, source, entity, url, etag, text, run_id, at),
+    )
 
 
 def _now() -> str:
