@@ -5,6 +5,7 @@ A provider's passing trouble (a 503) is asked once more, and said as such, not a
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 
@@ -101,3 +102,27 @@ def test_a_server_error_twice_is_not_called_a_failure_of_the_source() -> None:
         "api.github.com: server error 503 on both tries (often passing: a run retries it; "
         "test again)"
     )
+
+
+def test_a_run_that_never_connects_names_the_host_it_tried(tmp_path: Path) -> None:
+    """A stream that gave up on an unreachable host says which host: with the base URL set by
+    BACKFILL_GITHUB_API_URL, "GitHub: gave up after 6 tries (could not connect)" read exactly
+    as for api.github.com (a fresh tester's finding)."""
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+    from backfill_tui.store import Mirror
+
+    calls: list[httpx.Request] = []
+    environment = _offline(calls, httpx.ConnectError)
+    environment = Environment(
+        clock=environment.clock,
+        env={**environment.env, "BACKFILL_GITHUB_API_URL": "https://127.0.0.1:8443"},
+        transport=environment.transport,
+    )
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, environment)
+    run = engine.plan(RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7))
+    asyncio.run(engine.run(run.id))
+    errors = {s.error for s in mirror.streams(run.id)}
+    mirror.close()
+    assert calls and all(c.url.host == "127.0.0.1" for c in calls)
+    assert errors == {"GitHub: gave up after 6 tries (could not connect, 127.0.0.1:8443)"}, errors

@@ -264,9 +264,10 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = _describe_transport_error(exc)
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    raise RetriesExhausted(
-                        self._gave_up(attempt, last_problem), last_problem
-                    ) from None
+                    # the host named: a base URL set by a variable (BACKFILL_GITHUB_API_URL)
+                    # failed in the very words of the provider's own (a fresh tester's finding)
+                    where = f"{last_problem}, {_host(request.url)}"
+                    raise RetriesExhausted(self._gave_up(attempt, where), last_problem) from None
                 await self._retry(attempt, last_problem)
                 continue
 
@@ -420,6 +421,11 @@ def _rejects_credentials(status: int, body: Any) -> bool:
         return True
     error = body.get("error") if isinstance(body, dict) else None
     return status == 403 and isinstance(error, dict) and bool(error.get("invalidToken"))
+
+
+def _host(url: httpx.URL) -> str:
+    """``url``'s host, with its port when it is not the scheme's default (``127.0.0.1:8080``)."""
+    return f"{url.host}:{url.port}" if url.port is not None else url.host
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:
