@@ -281,7 +281,7 @@ def test_a_trickled_body_meets_the_whole_request_deadline(respx_mock: respx.Mock
         asyncio.run(go())
     assert str(info.value) == (
         "GitHub: gave up after 3 tries (no complete answer within 0.05s, the whole-request "
-        "deadline)"
+        "deadline, api.github.com)"
     )
 
 
@@ -311,7 +311,7 @@ def test_an_answer_that_never_finishes_fails_its_source_with_a_clear_line(
     assert stream.status == "failed"
     assert stream.error == (
         "Vercel: gave up after 6 tries (no complete answer within 0.05s, the whole-request "
-        "deadline)"
+        "deadline, api.vercel.com)"
     )
 
 
