@@ -31,7 +31,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import BackfillError, UsageError
 from ..store import Mirror, RunRecord, StreamRecord
-from ..terms import RESUMABLE, RunStatus, StreamStatus, shown_run_status, suggest, what_failed
+from ..terms import (
+    RESUMABLE,
+    RunStatus,
+    StreamStatus,
+    plural,
+    shown_run_status,
+    suggest,
+    what_failed,
+)
 from .environment import Environment
 
 if TYPE_CHECKING:
@@ -120,8 +128,9 @@ class RunCompleted(UsageError):
 
 class RunReplayedToItsEnd(RunCompleted):
     """Resume was asked of a replayed run that reached where its recording ends: its streams
-    stopped where the recorded run did, so resuming it fetches nothing new (both faces say
-    this, not "completed": the run shows cancelled or failed)."""
+    stopped where the recorded run did, or every unfinished one failed on what its recording
+    answers (which a resume would answer the same way), so resuming it fetches nothing new
+    (both faces say this, not "completed": the run shows cancelled, partial or failed)."""
 
 
 class RunStillRunning(UsageError):
@@ -144,6 +153,15 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
         raise RunReplayedToItsEnd(
             f"run {run.id} replayed all its recording holds (the recording ends where its run "
             "stopped): resuming it fetches nothing new; " + _past_the_recording(mirror, run)
+        )
+    if run.recording_sha256 is not None and (cause := _failed_on_its_recording(mirror, run)):
+        # A resume answers from the same recording, so it met the same 404 again; in the app it
+        # reused the replay's spent answers and overwrote each stream's reason with "the
+        # recording ends where its run ended partial" (a tester's finding).
+        raise RunReplayedToItsEnd(
+            f"run {run.id} replayed all its recording holds ({cause}): resuming it fetches "
+            "nothing new, it would meet the same answers again; mend the cause and record a new "
+            "run with `run ... --record FILE`"
         )
     if shown_status(mirror, run) == RunStatus.RUNNING:
         raise RunStillRunning(
@@ -356,6 +374,20 @@ def _replayed_to_its_end(mirror: Mirror, run: RunRecord) -> bool:
     return any((s.error or "").startswith(RECORDING_ENDS) for s in mirror.streams(run.id))
 
 
+def _failed_on_its_recording(mirror: Mirror, run: RunRecord) -> str | None:
+    """Why a replayed run's unfinished streams failed when every one of them did (none
+    cancelled, interrupted or pending): the first stream's reason up to its advice, and how
+    many more failed; ``None`` when some stream may go further. A replay's stream fails only on
+    what its recording answers (a mirror that refuses a write interrupts it instead), and a
+    resume answers from the same recording."""
+    unfinished = [s for s in mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
+    if not unfinished or any(s.status != StreamStatus.FAILED for s in unfinished):
+        return None
+    first = unfinished[0]
+    more = f"; {plural(len(unfinished) - 1, 'more stream')} failed" if len(unfinished) > 1 else ""
+    return f"{first.key}: {_first_clause(first.error or 'failed')}{more}"
+
+
 def _past_the_recording(mirror: Mirror, run: RunRecord, recorded_run: str | None = None) -> str:
     """How to get what a recording that ends early does not hold: resume the recorded run where
     it lives, unless this mirror shows it completed since (then nothing is left), or record
@@ -456,14 +488,18 @@ def resume_environment(
 ) -> tuple[Environment, Replay | None]:
     """The environment that continues ``run`` as it was made (the rule: :func:`check_resumable`).
 
-    ``current`` is returned when it fits. A replayed run answers from its recording again when
-    the file is still at its stored path with the stored SHA-256 (the :class:`Replay` is returned
-    too, for the caller to close), else :class:`UsageError` saying to replay it again. A run made
+    ``current`` is returned when it fits, never for a replayed run: a replay's environment has
+    given out the answers its run was served, so the app's ``r`` after a replay it made (and
+    cancelled) met "all were used" or the recording's end at its first request, and each failed
+    stream's reason was overwritten with that. A replayed run answers from its recording anew
+    when the file is still at its stored path with the stored SHA-256 (the :class:`Replay` is
+    returned too, for the caller to close), else :class:`UsageError` saying to replay it again.
+    A run made
     with the simulator gets a simulator on :func:`simulator_settings` (``BACKFILL_SIM`` from
     ``environ`` when set, else the run's own stored settings); a live run the live environment.
     Never a live API for a replayed run.
     """
-    if current is not None:
+    if current is not None and run.recording_sha256 is None:
         try:
             check_resumable(run, current, mirror_path)
         except UsageError:
