@@ -44,9 +44,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     diff = diff_runs(RunRef.parse(args.a), RunRef.parse(args.b), db_path(args))
     from ..textsafe import escaped
 
-    for note in (diff.same_run_note(), diff.workspace_note(), diff.scope_note()):
-        if note:
-            sys.stderr.write(f"note: {escaped(note)}\n")
+    for note in diff.notes():
+        sys.stderr.write(f"note: {escaped(note)}\n")
     if args.json:
         sys.stdout.write(json.dumps(diff.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -43,8 +43,7 @@ def summary_text(diff: RunDiff) -> str:
         f"{c['only_in_a']} only in A · {c['only_in_b']} only in B · {c['changed']} changed · "
         f"{c['unchanged']} unchanged" + (" · identical" if diff.identical else "")
     )
-    notes = (diff.same_run_note(), diff.workspace_note(), diff.scope_note())
-    lines += [note for note in notes if note]
+    lines += diff.notes()
     return clean("\n".join(lines))
 
 
