@@ -87,10 +87,11 @@ def test_fit_sources_gives_the_provider_where_little_of_the_first_fits() -> None
 
 
 def test_a_long_workspace_id_keeps_the_counts_on_screen(tmp_path: Path) -> None:
-    """A 300-character workspace id (``run --workspace`` takes it) pushed the status and every
-    count off the screen at 120 columns (a second fresh tester's finding): it is cut with "…"."""
+    """A long workspace id (191 characters, the most ``run --workspace`` takes) pushed the
+    status and every count off the screen at 120 columns (a second fresh tester's finding): it
+    is cut with "…"."""
     app = make_app(tmp_path)
-    populate(app, "github:acme/rocket", workspace="w" * 300, days=7)
+    populate(app, "github:acme/rocket", workspace="w" * 191, days=7)
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36)) as pilot:

@@ -3,8 +3,8 @@
 A run is named by a :class:`RunRef`: a run id in the default mirror, a mirror file (its latest
 run), or ``PATH:RUN_ID``. What a run fetched comes from the per-run record of sourceIds and
 content digests (``store/run_items.py``), so two runs of one mirror compare fairly even though
-the mirror keeps only the first stored version of each observation. Used by ``diff_cli`` and,
-later, by the app's runs screen (:func:`diff_fetched` on open mirrors).
+the mirror keeps only the first stored version of each observation. Used by ``cli/diff.py``
+and the app's Runs screen (:func:`diff_fetched` on open mirrors).
 """
 
 from __future__ import annotations
@@ -184,18 +184,16 @@ class RunDiff:
             return []
         notes = []
         for side, other in ((self.a, self.b), (self.b, self.a)):
-            if side.status == RunStatus.COMPLETED:
-                continue
             if side.status == RunStatus.RUNNING:
                 notes.append(
                     f"{side.label} (run {side.run_id}) is still running: what is only in "
                     f"{other.label} may not have been fetched by it yet"
                 )
-                continue
-            notes.append(
-                f"{side.label} (run {side.run_id}) did not complete ({side.status}): what is "
-                f"only in {other.label} may simply not have been fetched by it"
-            )
+            elif side.status != RunStatus.COMPLETED:
+                notes.append(
+                    f"{side.label} (run {side.run_id}) did not complete ({side.status}): what "
+                    f"is only in {other.label} may simply not have been fetched by it"
+                )
         return notes
 
     def notes(self) -> list[str]:
