@@ -254,3 +254,46 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str]) -> N
         time.sleep(0.05)
     process.kill()
     pytest.fail("the command never reached the state waited for")
+
+
+def run_cancelled_after_a_page(engine: Engine, run_id: str) -> None:
+    """Run ``run_id`` on ``engine`` and cancel it as its first page is stored (the engine's own
+    ``PageStored`` event), as a user's Ctrl-C after a page would: the run ends cancelled."""
+    import contextlib
+
+    from backfill_tui.engine import progress as ev
+
+    async def cancelled() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def cancel(event: ev.ProgressEvent) -> None:
+            if isinstance(event, ev.PageStored):
+                task.cancel()
+
+        engine.subscribe(cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await engine.run(run_id)
+
+    asyncio.run(cancelled())
+
+
+def older_mirror(db: Path, step: str) -> sqlite3.Connection:
+    """A mirror at ``db`` as a backfill-tui made it before migration ``step`` existed (every
+    migration before it applied, as sqlite-utils applies them), and an open connection to it
+    (autocommit) for the test to fill; the test closes it."""
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    from backfill_tui.store.schema import APPLICATION_ID, MIGRATION_NAMES, MIGRATION_SET, migrations
+
+    version = MIGRATION_NAMES.index(step)
+    old = Migrations(MIGRATION_SET)
+    for one in migrations()._migrations[:version]:
+        old(name=one.name)(one.fn)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    old.apply(Database(conn))
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn

@@ -9,15 +9,13 @@ tester's findings)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 import pytest
 from app_support import SIZE, Recorder, make_app, sim_environment, wait_until
-from support import run_cli, stored_ids
+from support import run_cancelled_after_a_page, run_cli, stored_ids
 from textual.notifications import Notify
 
-from backfill_tui.engine import progress as ev
 from backfill_tui.engine.recording import Recorder as RunRecorder
 from backfill_tui.engine.recording import Replay
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
@@ -172,19 +170,7 @@ def test_retrying_a_replay_the_app_cancelled_answers_from_its_recording_anew(
             engine = Engine(mirror, spent)
             replayed = replay.plan(engine)
 
-            async def cancelled_after_a_page() -> None:
-                task = asyncio.current_task()
-                assert task is not None
-
-                def cancel(event: ev.ProgressEvent) -> None:
-                    if isinstance(event, ev.PageStored):
-                        task.cancel()
-
-                engine.subscribe(cancel)
-                with contextlib.suppress(asyncio.CancelledError):
-                    await engine.run(replayed.id)
-
-            asyncio.run(cancelled_after_a_page())
+            run_cancelled_after_a_page(engine, replayed.id)
             record = mirror.get_run(replayed.id)
             assert record is not None and record.status == "cancelled"
             check_resume(mirror, record)  # a replay the user stopped may go on

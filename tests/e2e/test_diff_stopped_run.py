@@ -7,7 +7,6 @@ is gone is "interrupted"); the app's compare view shows the same note."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import subprocess
@@ -15,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from app_support import SIZE, make_app, sim_environment
-from support import run_cli
+from support import run_cancelled_after_a_page, run_cli
 from textual.widgets import DataTable, Label
 
-from backfill_tui.engine import progress as ev
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.diff import DiffScreen
 from backfill_tui.screens.runs import RunsScreen
@@ -39,19 +37,7 @@ def _runs(db: Path, stopped: str) -> tuple[str, str]:
         engine = Engine(mirror, sim_environment())
         early = engine.plan(RunRequest("w", (SourceSpec.parse(SOURCE),), 30, full=True))
 
-        async def cancelled_after_a_page() -> None:
-            task = asyncio.current_task()
-            assert task is not None
-
-            def cancel(event: ev.ProgressEvent) -> None:
-                if isinstance(event, ev.PageStored):
-                    task.cancel()
-
-            engine.subscribe(cancel)
-            with contextlib.suppress(asyncio.CancelledError):
-                await engine.run(early.id)
-
-        asyncio.run(cancelled_after_a_page())
+        run_cancelled_after_a_page(engine, early.id)
         if stopped != "cancelled":  # marked running: by this process, or one that is gone
             pid = os.getpid()
             if stopped == "interrupted":

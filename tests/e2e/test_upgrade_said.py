@@ -9,30 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-from support import run_cli
+from support import older_mirror, run_cli
 
 from backfill_tui.store.schema import (
-    APPLICATION_ID,
     MIGRATION_NAMES,
-    MIGRATION_SET,
     SCHEMA_VERSION,
-    migrations,
 )
-
-
-def _older_mirror(db: Path, version: int) -> None:
-    """A mirror as a backfill-tui with only the first ``version`` migrations made it."""
-    old = Migrations(MIGRATION_SET)
-    for one in migrations()._migrations[:version]:
-        old(name=one.name)(one.fn)
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    old.apply(Database(conn))
-    conn.execute(f"PRAGMA user_version = {version}")
-    conn.close()
 
 
 @pytest.mark.parametrize("command", [("runs",), ("verify",)])
@@ -41,7 +23,7 @@ def test_a_reading_command_says_it_upgraded_an_older_mirror_once(
 ) -> None:
     db = tmp_path / "old.db"
     before = len(MIGRATION_NAMES) - 1
-    _older_mirror(db, before)
+    older_mirror(db, MIGRATION_NAMES[before]).close()
     first = run_cli(capsys, *command, "--db", str(db))
     assert first.code == 0, first
     said = [line for line in first.err.splitlines() if "upgraded" in line]

@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from support import older_mirror
+
 from backfill_tui.store import Mirror
 from backfill_tui.store.schema import (
     MIGRATION_NAMES,
@@ -166,21 +168,8 @@ def test_an_older_mirror_marks_streams_a_later_404_ended_short_and_keeps_every_r
     upgraded with nothing lost; its streams that completed noted "deleted or hidden ... while
     it was being read" (a later page's 404) are marked, so the next re-sync reads their whole
     window again instead of narrowing on a run that left pages unread."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
-    from backfill_tui.store.schema import APPLICATION_ID
-
-    step = "0014_stream_ended_short"
-    old = Migrations(MIGRATION_SET)
-    for one in migrations()._migrations[: MIGRATION_NAMES.index(step)]:
-        old(name=one.name)(one.fn)
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    old.apply(Database(conn))
-    conn.execute(f"PRAGMA user_version = {MIGRATION_NAMES.index(step)}")
+    conn = older_mirror(db, "0014_stream_ended_short")
     gone = (
         "repository acme/rocket was deleted or hidden from this token while it was being read "
         "(GitHub: Not Found); kept what came before"
@@ -241,22 +230,10 @@ def test_an_older_mirrors_fetched_items_are_kept_in_fetch_order_after_migration_
     instead of keyed by (run_id, source_id), whose every page landed at random places. A
     mirror written before it opens with every fetched item kept, and what a diff and a
     report read of them is what they read before."""
-    from sqlite_utils import Database
-    from sqlite_utils.migrations import Migrations
-
     from backfill_tui.store.run_items import fetched_items, observations_per_day
-    from backfill_tui.store.schema import APPLICATION_ID
 
-    step = "0015_run_items_in_fetch_order"
-    old = Migrations(MIGRATION_SET)
-    for one in migrations()._migrations[: MIGRATION_NAMES.index(step)]:
-        old(name=one.name)(one.fn)
     db = tmp_path / "old.db"
-    conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-    old.apply(Database(conn))
-    conn.execute(f"PRAGMA user_version = {MIGRATION_NAMES.index(step)}")
+    conn = older_mirror(db, "0015_run_items_in_fetch_order")
     assert (
         "WITHOUT ROWID"
         in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'run_items'").fetchone()[0]

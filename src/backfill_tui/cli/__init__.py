@@ -117,6 +117,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     stop: Stop | None = None
     mirror = _mirror_path(args)
     existed = mirror is None or _exists(mirror)
+    _upgrades_taken()  # an earlier open in this process (a test's) is not this command's
     try:
         with stopping as stop:
             return int(args.handler(args))
@@ -148,15 +149,20 @@ def _main(argv: Sequence[str] | None = None) -> int:
         _say_upgrades()
 
 
-def _say_upgrades() -> None:
-    """A line on stderr for each older mirror the command upgraded as it opened it
-    (``engine.mirror.upgrade_notes``), once the command's own output is done. Only looked up
-    when the store was loaded: ``--help`` and a bad argument import none of it."""
+def _upgrades_taken() -> list[str]:
+    """The upgrade lines not said yet (``engine.mirror.upgrade_notes``, which forgets them);
+    none while the store is not loaded: ``--help`` and a bad argument import none of it."""
     if "backfill_tui.store.mirror" not in sys.modules:
-        return
+        return []
     from ..engine.mirror import upgrade_notes
 
-    for line in upgrade_notes():
+    return upgrade_notes()
+
+
+def _say_upgrades() -> None:
+    """A line on stderr for each older mirror the command upgraded as it opened it, once the
+    command's own output is done."""
+    for line in _upgrades_taken():
         with suppress(OSError, ValueError):  # stderr closed: nothing to tell
             sys.stderr.write(line + "\n")
 
