@@ -26,7 +26,7 @@ from ..errors import BackfillError, user_path
 from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
-from ..widgets.row_table import cut_cells
+from ..widgets.row_table import RowsTable, cut_cells
 from .diff import DiffScreen
 from .host import AppHost, host
 from .messages import RunsDiffed
@@ -106,7 +106,7 @@ class RunsScreen(ModeScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield RowsTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Label("", id="runs-count")
         yield AppFooter()
 

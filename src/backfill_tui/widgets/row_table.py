@@ -53,7 +53,16 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import Column, ColumnKey, CursorType, RowKey
 
-__all__ = ["Cell", "RowTable", "cell_text", "compose_cell", "cut_cells", "render_cell"]
+__all__ = [
+    "ROW_KEYS",
+    "Cell",
+    "RowTable",
+    "RowsTable",
+    "cell_text",
+    "compose_cell",
+    "cut_cells",
+    "render_cell",
+]
 
 _NULL = Style.null()
 #: How many cut cell texts and cell metas a table keeps (about 30 screens of 5 columns).
@@ -73,19 +82,29 @@ class Cell(Text):
         return Measurement(width, width)
 
 
+#: Keys of a table whose rows are what one moves through: home and end go to the first and
+#: last row (in Textual's DataTable they scroll sideways, and only ctrl+home and ctrl+end move
+#: the cursor), and j and k move down and up as in less, lazygit and k9s.
+ROW_KEYS: list[BindingType] = [
+    Binding("home", "scroll_top", "First row", show=False),
+    Binding("end", "scroll_bottom", "Last row", show=False),
+    Binding("j", "cursor_down", "Down", show=False),
+    Binding("k", "cursor_up", "Up", show=False),
+]
+
+
+class RowsTable(DataTable[Any]):
+    """Textual's DataTable with :data:`ROW_KEYS` (the Runs screen's table: End and Home did
+    not move its cursor, a fresh tester's finding)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = ROW_KEYS
+
+
 class RowTable(DataTable[Text | str]):
-    """A DataTable for rows of one-line text cells (see the module docstring).
+    """A DataTable for rows of one-line text cells (see the module docstring), moved through
+    by :data:`ROW_KEYS`."""
 
-    Its rows are what one moves through: home and end go to the first and last row (in
-    Textual's DataTable they scroll sideways, and only ctrl+home and ctrl+end move the
-    cursor), and j and k move down and up as in less, lazygit and k9s."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = ROW_KEYS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
