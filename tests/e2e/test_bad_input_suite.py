@@ -319,6 +319,19 @@ CASES: list[Case] = [
         ("ends in a slash", "names a folder", "new/mirror.db"),
         absent=("new",),
     ),
+    # Path("x/.") is Path("x"); `--record r/..` ran the whole run and then crashed (exit 70)
+    Case(
+        "db-ends-in-a-dot",
+        (*RUN, "--db", "{dir}/new/."),
+        ("ends in '.'", "names a folder", "new/mirror.db"),
+        absent=("new",),
+    ),
+    Case(
+        "record-ends-in-two-dots",
+        (*RUN, "--record", "{dir}/rec/..", *DB),
+        ("--record", "ends in '..'", "names a folder", "sync.rec.gz"),
+        absent=("rec",),
+    ),
     Case(
         "record-ends-in-a-slash",
         (*RUN, "--record", "{dir}/rec/", *DB),

@@ -162,6 +162,14 @@ def _file_path(option: str, text: str, example: str) -> Path:
             f"{option} {escaped(text)} ends in a slash, so it names a folder; give a file "
             f"path in it, such as {escaped(text.rstrip('/' + os.sep))}/{example}"
         )
+    last = text.replace(os.sep, "/").rsplit("/", 1)[-1]
+    if last in (".", "..") and "/" in text.replace(os.sep, "/"):
+        # Path("x/.") is Path("x"): `--db x/.` made a FILE x; `--record r/..` ran the whole run,
+        # then failed to rename the recording onto a folder, exit 70 (fresh testers' findings)
+        raise argparse.ArgumentTypeError(
+            f"{option} {escaped(text)} ends in {last!r}, so it names a folder; give a file "
+            f"path, such as {escaped(os.path.join(os.path.normpath(text), example))}"
+        )
     return Path(text)
 
 
