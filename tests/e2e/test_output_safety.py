@@ -340,3 +340,15 @@ def test_an_unwritable_folder_or_read_only_file_is_one_line(tmp_path: Path) -> N
     finally:
         locked.chmod(0o700)
     assert kept.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize("ending", ["rec/..", "rec/.", "rec/../"])
+def test_an_output_path_ending_in_a_dot_is_a_folder_even_before_it_exists(
+    tmp_path: Path, ending: str
+) -> None:
+    """The app's Record to took ``DIR/..``: the run went whole, then the recording's rename
+    onto a folder failed (an internal error) and the recording was lost (a fresh tester's
+    finding). Refused before anything is made."""
+    with pytest.raises(UsageError, match="names a folder"):
+        check_output(f"{tmp_path}/{ending}", option="Record to")
+    assert not (tmp_path / "rec").exists()
