@@ -46,3 +46,29 @@ def test_a_title_that_is_not_utf8_is_shown_replaced_and_the_other_rows_with_it(
 
 def _text(pane: ObservationPane) -> str:
     return " ".join(str(w.render()) for w in pane.query("*"))
+
+
+def test_a_source_that_is_not_utf8_leaves_the_list_and_its_facets_readable(
+    tmp_path: Path,
+) -> None:
+    """A bad byte in ``source`` (not a text the user reads, but every query of the list and
+    of its filters reads it) emptied the screen the same way (a second fresh tester's
+    finding): the screens' read connection shows every stored text leniently."""
+    app = make_app(tmp_path)
+    populate(app, "vercel:acme/rocket-web", days=7)
+    with sqlite3.connect(tmp_path / "mirror.db") as conn:  # "vercel" with its last byte bad
+        conn.execute(
+            "UPDATE observations SET source = CAST(x'76657263656cff' AS TEXT)"
+            " WHERE id = (SELECT min(id) FROM observations)"
+        )
+    stored = app.mirror.count_observations("ws")
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen, table = await open_observations(pilot)
+            await wait_until(pilot, lambda: table.row_count == min(stored, 100))
+            count = str(screen.query_one("#obs-count").render())
+            assert "Could not read" not in count and "error" not in count, count
+            await settle(pilot)
+
+    asyncio.run(scenario())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
 from ..store import Mirror, RunRecord, StreamRecord, upgrade_notes
+from ..store.failures import text_shown
 from ..store.opening import wal_size
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "check_mirror",
     "open_for_app",
     "open_mirror",
+    "text_shown",
     "upgrade_notes",
 ]
 

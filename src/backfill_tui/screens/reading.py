@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..engine.mirror import Mirror
+from ..engine.mirror import Mirror, text_shown
 
 __all__ = ["MirrorReader"]
 
@@ -32,6 +32,10 @@ class MirrorReader:
         with self._lock:
             if self._mirror is None:
                 self._mirror = self.source.another_connection(readonly=True)
+                # One text that is not UTF-8 (a hand edit in any column, say `source`) failed
+                # every query that read it: the observations list, the day chart, the facets
+                # (a fresh tester's finding). Shown with U+FFFD instead; pages are small.
+                self._mirror.conn.text_factory = text_shown
             yield self._mirror
 
     def close(self) -> None:

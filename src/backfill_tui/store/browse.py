@@ -202,33 +202,30 @@ class ObservationBrowsing:
         index seek per distinct pair, so it costs the same at 250,000 observations as at 5,000
         (a DISTINCT over the table read every row). Types follow ``mirror.observation_type``.
         """
-        pairs: list[tuple[str, str]] = []
-        source = self._next(
-            "SELECT source FROM observations WHERE workspace_id = ? AND source > ? "
-            "ORDER BY source LIMIT 1",
-            (workspace, ""),
+        # The keys go round as the bytes SQLite holds (CAST AS BLOB, compared back AS TEXT): a
+        # text that is not UTF-8 read leniently comes back changed, and ``source > ?`` found
+        # the same row again for ever (a fresh tester's finding, with the screens' lenient read).
+        next_source = (
+            "SELECT CAST(source AS BLOB) FROM observations WHERE workspace_id = ?"
+            " AND source > CAST(? AS TEXT) ORDER BY source LIMIT 1"
         )
+        next_kind = (
+            "SELECT CAST(source_type AS BLOB) FROM observations WHERE workspace_id = ?"
+            " AND source = CAST(? AS TEXT) AND source_type > CAST(? AS TEXT)"
+            " ORDER BY source_type LIMIT 1"
+        )
+        pairs: list[tuple[bytes, bytes]] = []
+        source = self._next(next_source, (workspace, b""))
         while source is not None:
-            kind = self._next(
-                "SELECT source_type FROM observations WHERE workspace_id = ? AND source = ? "
-                "AND source_type > ? ORDER BY source_type LIMIT 1",
-                (workspace, source, ""),
-            )
+            kind = self._next(next_kind, (workspace, source, b""))
             while kind is not None:
                 pairs.append((source, kind))
-                kind = self._next(
-                    "SELECT source_type FROM observations WHERE workspace_id = ? AND source = ? "
-                    "AND source_type > ? ORDER BY source_type LIMIT 1",
-                    (workspace, source, kind),
-                )
-            source = self._next(
-                "SELECT source FROM observations WHERE workspace_id = ? AND source > ? "
-                "ORDER BY source LIMIT 1",
-                (workspace, source),
-            )
+                kind = self._next(next_kind, (workspace, source, kind))
+            source = self._next(next_source, (workspace, source))
         by_source: dict[str, set[str]] = {}
-        for source, kind in pairs:
-            by_source.setdefault(source, set()).add(_observation_type(source, kind))
+        for raw_source, raw_kind in pairs:
+            name, kind_name = _decoded(raw_source), _decoded(raw_kind)
+            by_source.setdefault(name, set()).add(_observation_type(name, kind_name))
         return {source: sorted(by_source[source]) for source in sorted(by_source)}
 
     def _only_workspace(self, workspace: str) -> bool:
@@ -237,9 +234,9 @@ class ObservationBrowsing:
         high = self.conn.execute("SELECT max(workspace_id) FROM observations").fetchone()[0]
         return bool(low == high == workspace)
 
-    def _next(self, query: str, args: tuple[str, ...]) -> str | None:
+    def _next(self, query: str, args: tuple[str | bytes, ...]) -> bytes | None:
         row = self.conn.execute(query, args).fetchone()
-        return None if row is None else str(row[0])
+        return None if row is None else bytes(row[0])
 
     def _where(
         self,
@@ -531,3 +528,8 @@ def _shown(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]
     row) is shown with U+FFFD where its bad bytes are, instead of failing the whole screen (a
     fresh tester's finding: one such title emptied the Observations screen)."""
     return rows_read_leniently(conn, sql, args, "replace")[0]
+
+
+def _decoded(raw: bytes) -> str:
+    """A stored text read as bytes, as a screen shows it (U+FFFD for a byte that is not UTF-8)."""
+    return raw.decode("utf-8", "replace")

@@ -216,3 +216,10 @@ def rows_read_leniently(
         return conn.execute(sql, args).fetchall(), True
     finally:
         conn.text_factory = str
+
+
+def text_shown(raw: bytes) -> str:
+    """A stored text as a screen shows it: UTF-8, each byte that is not replaced by U+FFFD.
+    For ``sqlite3.Connection.text_factory`` on a connection only screens read through (a text
+    SQLite holds may be any bytes: a hand edit; ``verify --full`` names its row)."""
+    return raw.decode("utf-8", "replace")
