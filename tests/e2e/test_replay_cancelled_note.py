@@ -10,6 +10,7 @@ real SIGINT once it has stored observations.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -48,3 +49,10 @@ def test_a_cancelled_replay_says_nothing_of_answers_it_left_unasked(
     assert process.returncode == 1, (out, err)  # cancelled, not completed before the signal
     assert "cancelled" in err
     assert "never asked for" not in err, err
+    # the line offers the resume that finishes it (it said "a replay cannot be resumed", and
+    # resume then finished it: a fresh tester's finding)
+    match = re.search(r"`backfill-tui (resume \S+ --db \S+)`", err)
+    assert match is not None and "cannot be resumed" not in err, err
+    resumed = run_cli(capsys, *match.group(1).split())
+    assert resumed.code == 0, resumed.err
+    assert stored_count(db) == stored_count(tmp_path / "m.db")

@@ -334,17 +334,21 @@ def replay_end_line(
     signal: str | None = None,
 ) -> str:
     """The last line of a replayed run that did not complete: what happened and what can go
-    on. Never ``resume``: a replay has only its recording's answers, so resuming it fetches
-    nothing new. ``recorded_run``/``recorded_status``: the recorded run's id and how it ended,
+    on. ``resume`` only for a replay the user stopped (it reads the recording again and goes
+    on where the replay stopped): a replay that ran to its recording's end has only its
+    recording's answers, so resuming it fetches nothing new. ``recorded_run``/``recorded_status``: the recorded run's id and how it ended,
     when the recording says (``RecordingHeader``); ``signal``: the Ctrl-C or SIGTERM that
     stopped this replay."""
     original = f"run {recorded_run}" if recorded_run else "the recorded run"
     record_anew = "record a new run with `run ... --record FILE`"
     if signal is not None:
+        # resume reads the recording again (resume_environment): it said "a replay cannot be
+        # resumed", and resume then finished it (a fresh tester's finding)
+        go_on = suggest(f"resume {run.id}", mirror.path)
         again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
         return (
-            f"cancelled ({signal}): what was stored is kept; a replay cannot be resumed, "
-            f"replay the recording again as a new run: `{again}`"
+            f"cancelled ({signal}): what was stored is kept; to finish it from its recording: "
+            f"`{go_on}`, or replay the recording again as a new run: `{again}`"
         )
     if _replayed_to_its_end(mirror, run):
         return (
