@@ -45,3 +45,20 @@ def test_a_current_mirror_is_not_said_to_be_upgraded(
         "--quiet", "--db", str(db),
     )  # fmt: skip
     assert made.code == 0 and "upgraded" not in made.err, made
+
+
+def test_a_run_says_the_upgrade_before_its_progress(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Said as the mirror opens, not only as the command ends: a run killed after the upgrade
+    had changed the file without a word (a second fresh tester's finding)."""
+    db = tmp_path / "old.db"
+    older_mirror(db, MIGRATION_NAMES[-1]).close()
+    result = run_cli(
+        capsys, "run", "vercel:acme/rocket-web", "--simulate", "--workspace", "w", "--days", "7",
+        "--db", str(db),
+    )  # fmt: skip
+    assert result.code == 0, result
+    lines = result.err.splitlines()
+    assert "upgraded" in lines[0] and str(db) in lines[0], result.err
+    assert sum("upgraded" in line for line in lines) == 1, result.err

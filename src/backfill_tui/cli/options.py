@@ -220,14 +220,19 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
     Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
     saying so and how to name the right one (exit 2).
     """
-    from ..engine.mirror import Mirror
+    from ..engine.mirror import Mirror, upgrade_notes
 
     path = db_path(args)
     try:
-        return Mirror.open(path, readonly=readonly, create=create)
+        mirror = Mirror.open(path, readonly=readonly, create=create)
     except MirrorMissing as exc:
         given = bool(getattr(args, "db", None))
         raise MirrorMissing(path, missing_mirror_line(path, given=given, state=exc.state)) from exc
+    # said as it happens, before a run's progress: a run killed later had upgraded the file
+    # without a word (a fresh tester's finding); cli._say_upgrades says any other at the end
+    for line in upgrade_notes():
+        sys.stderr.write(line + "\n")
+    return mirror
 
 
 def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
