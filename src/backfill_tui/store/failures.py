@@ -211,11 +211,12 @@ def rows_read_leniently(
     except sqlite3.OperationalError as exc:
         if "decode" not in str(exc):
             raise
+    before = conn.text_factory
     conn.text_factory = lambda raw: raw.decode("utf-8", errors)
     try:
         return conn.execute(sql, args).fetchall(), True
     finally:
-        conn.text_factory = str
+        conn.text_factory = before
 
 
 def text_shown(raw: bytes) -> str:

@@ -977,12 +977,14 @@ def upgrade_notes() -> list[str]:
     """One line per older mirror this process upgraded on opening it since the last call (and
     forgets them): its path, the schema versions, and that older versions of backfill-tui can
     no longer open it. Opening upgrades an older mirror once, even for a command that only
-    reads (its schema must be this version's to be read); the CLI says so on stderr as a
-    command ends, where it used to happen without a word (a fresh tester's finding)."""
+    reads (its schema must be this version's to be read); the CLI says so on stderr as the
+    mirror opens (``cli.options.open_mirror``) or as the command ends, where it used to happen
+    without a word (fresh testers' findings)."""
     taken = list(_UPGRADED)
     del _UPGRADED[: len(taken)]
     return [
         f"{APP}: upgraded {escaped(str(path))} from mirror schema {before} to {SCHEMA_VERSION} "
-        f"(once, as this version must to read it); older versions of {APP} can no longer open it"
+        f"(done once: this version reads only its own); older versions of {APP} can no longer "
+        "open it"
         for path, before in taken
     ]
