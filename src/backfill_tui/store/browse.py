@@ -214,14 +214,18 @@ class ObservationBrowsing:
             " AND source = CAST(? AS TEXT) AND source_type > CAST(? AS TEXT)"
             " ORDER BY source_type LIMIT 1"
         )
+        # A key that does not move on ends its loop: a value stored as a BLOB by hand sorts
+        # after every text, so ``> ?`` would find it again however it is passed back.
         pairs: list[tuple[bytes, bytes]] = []
         source = self._next(next_source, (workspace, b""))
         while source is not None:
             kind = self._next(next_kind, (workspace, source, b""))
             while kind is not None:
                 pairs.append((source, kind))
-                kind = self._next(next_kind, (workspace, source, kind))
-            source = self._next(next_source, (workspace, source))
+                after = self._next(next_kind, (workspace, source, kind))
+                kind = None if after == kind else after
+            after = self._next(next_source, (workspace, source))
+            source = None if after == source else after
         by_source: dict[str, set[str]] = {}
         for raw_source, raw_kind in pairs:
             name, kind_name = _decoded(raw_source), _decoded(raw_kind)
