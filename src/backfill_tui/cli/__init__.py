@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext, suppress
+from contextlib import nullcontext
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,7 +34,7 @@ from ..terms import APP
 from ..textsafe import escaped
 from . import app, auth, diff, export, replay, report, resume, run, runs, trigger, verify
 from .logfile import report_crash, setup_logging
-from .options import Parser, add_db_option, db_path, error_line
+from .options import Parser, add_db_option, db_path, error_line, upgrades_said
 
 __all__ = ["COMMANDS", "EXIT_STDOUT_CLOSED", "build_parser", "entry", "main", "setup_logging"]
 
@@ -117,7 +117,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     stop: Stop | None = None
     mirror = _mirror_path(args)
     existed = mirror is None or _exists(mirror)
-    _upgrades_taken()  # an earlier open in this process (a test's) is not this command's
+    upgrades_said(quiet=True)  # an earlier open in this process (a test's) is not this command's
     try:
         with stopping as stop:
             return int(args.handler(args))
@@ -146,25 +146,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return explained.exit_status
         return report_crash(exc)  # a bug: one line for the user, the traceback in the log
     finally:
-        _say_upgrades()
-
-
-def _upgrades_taken() -> list[str]:
-    """The upgrade lines not said yet (``engine.mirror.upgrade_notes``, which forgets them);
-    none while the store is not loaded: ``--help`` and a bad argument import none of it."""
-    if "backfill_tui.store.mirror" not in sys.modules:
-        return []
-    from ..engine.mirror import upgrade_notes
-
-    return upgrade_notes()
-
-
-def _say_upgrades() -> None:
-    """A line on stderr for each older mirror the command upgraded as it opened it, once the
-    command's own output is done."""
-    for line in _upgrades_taken():
-        with suppress(OSError, ValueError):  # stderr closed: nothing to tell
-            sys.stderr.write(line + "\n")
+        upgrades_said()  # what the command opened beside open_mirror (diff's files, the app's)
 
 
 def _mirror_path(args: argparse.Namespace) -> Path | None:

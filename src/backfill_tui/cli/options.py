@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -220,7 +221,7 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
     Reading (``readonly``) and ``create=False`` never make a file: a missing mirror is one line
     saying so and how to name the right one (exit 2).
     """
-    from ..engine.mirror import Mirror, upgrade_notes
+    from ..engine.mirror import Mirror
 
     path = db_path(args)
     try:
@@ -229,10 +230,24 @@ def open_mirror(args: argparse.Namespace, *, readonly: bool = False, create: boo
         given = bool(getattr(args, "db", None))
         raise MirrorMissing(path, missing_mirror_line(path, given=given, state=exc.state)) from exc
     # said as it happens, before a run's progress: a run killed later had upgraded the file
-    # without a word (a fresh tester's finding); cli._say_upgrades says any other at the end
-    for line in upgrade_notes():
-        sys.stderr.write(line + "\n")
+    # without a word (a fresh tester's finding); cli.main says any other as the command ends
+    upgrades_said()
     return mirror
+
+
+def upgrades_said(*, quiet: bool = False) -> None:
+    """A line on stderr for each older mirror this process upgraded as it opened it and has
+    not said yet (``engine.mirror.upgrade_notes``, which forgets them); ``quiet``: forget them
+    unsaid. Nothing is imported while the store is not loaded: ``--help`` and a bad argument
+    load none of it."""
+    if "backfill_tui.store.mirror" not in sys.modules:
+        return
+    from ..engine.mirror import upgrade_notes
+
+    for line in upgrade_notes():
+        if not quiet:
+            with suppress(OSError, ValueError):  # stderr closed: nothing to tell
+                sys.stderr.write(line + "\n")
 
 
 def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
