@@ -75,6 +75,7 @@ __all__ = [
     "UsageError",
     "crash_line",
     "exit_status",
+    "folder_ending",
     "storage_error",
     "user_path",
 ]
@@ -248,6 +249,20 @@ def storage_error(exc: OSError, path: str | Path | None = None) -> StorageError 
     if where is not None and not isinstance(where, str | Path):
         where = str(where)
     return kind(where, _BAD_PATH_DETAIL.get(exc.errno or 0) if kind is BadPath else None)
+
+
+def folder_ending(value: str | os.PathLike[str]) -> str | None:
+    """How a path the user typed names a folder by its own spelling, whatever the disk holds:
+    ``"/"`` when it ends in a slash, ``"."`` or ``".."`` when that is its last part (after a
+    folder); None otherwise. ``Path`` drops a trailing slash and a last ``.``, so such a path
+    read as given named a file where the user meant a folder: ``--db new/`` made a file
+    ``new``, and ``--record r/..`` lost its recording at the end of the run (fresh testers'
+    findings). Raises nothing."""
+    raw = os.fspath(value).replace(os.sep, "/")
+    if raw.endswith("/") and raw.strip("/"):
+        return "/"
+    last = raw.rsplit("/", 1)[-1]
+    return last if last in (".", "..") and "/" in raw else None
 
 
 def user_path(value: str | os.PathLike[str]) -> Path:

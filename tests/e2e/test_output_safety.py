@@ -342,7 +342,7 @@ def test_an_unwritable_folder_or_read_only_file_is_one_line(tmp_path: Path) -> N
     assert kept.read_text() == "keep me\n"
 
 
-@pytest.mark.parametrize("ending", ["rec/..", "rec/.", "rec/../"])
+@pytest.mark.parametrize("ending", ["rec/..", "rec/.", "rec/../", "rec/"])
 def test_an_output_path_ending_in_a_dot_is_a_folder_even_before_it_exists(
     tmp_path: Path, ending: str
 ) -> None:

@@ -17,7 +17,14 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from ..errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, EXIT_OK, MirrorMissing, UsageError
+from ..errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    MirrorMissing,
+    UsageError,
+    folder_ending,
+)
 from ..terms import APP, MAX_COUNT, db_flag, default_db, did_you_mean, suggest
 from ..textsafe import ascii_int, escaped, fold_words
 
@@ -154,21 +161,18 @@ def file_arg(option: str, example: str) -> Callable[[str], Path]:
 
 def _file_path(option: str, text: str, example: str) -> Path:
     """``text`` as a file's path, or ``argparse.ArgumentTypeError`` for an empty one or one
-    ending in a slash: ``Path`` drops the slash, so ``--db new/`` made a FILE ``new`` where
-    the user named a folder (a fresh tester's finding)."""
+    that names a folder by its spelling (:func:`~backfill_tui.errors.folder_ending`)."""
     if not text.strip():
         raise argparse.ArgumentTypeError(f"{option} is empty; give a file path")
-    if text.endswith(("/", os.sep)) and text.strip("/" + os.sep):
+    ending = folder_ending(text)
+    if ending == "/":
         raise argparse.ArgumentTypeError(
             f"{option} {escaped(text)} ends in a slash, so it names a folder; give a file "
             f"path in it, such as {escaped(text.rstrip('/' + os.sep))}/{example}"
         )
-    last = text.replace(os.sep, "/").rsplit("/", 1)[-1]
-    if last in (".", "..") and "/" in text.replace(os.sep, "/"):
-        # Path("x/.") is Path("x"): `--db x/.` made a FILE x; `--record r/..` ran the whole run,
-        # then failed to rename the recording onto a folder, exit 70 (fresh testers' findings)
+    if ending is not None:
         raise argparse.ArgumentTypeError(
-            f"{option} {escaped(text)} ends in {last!r}, so it names a folder; give a file "
+            f"{option} {escaped(text)} ends in {ending!r}, so it names a folder; give a file "
             f"path, such as {escaped(os.path.join(os.path.normpath(text), example))}"
         )
     return Path(text)

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Literal
 
-from ..errors import UsageError, storage_error, user_path
+from ..errors import UsageError, folder_ending, storage_error, user_path
 from ..textsafe import escaped
 
 __all__ = [
@@ -141,8 +141,7 @@ def check_output(
     ``-shm``, ``-journal``) beside an existing SQLite database, it exists and ``existing``
     does not allow it, or it (or the nearest of its folders that exists) cannot be written.
     """
-    last = os.fspath(path).replace(os.sep, "/").rstrip("/").rsplit("/", 1)[-1]
-    if last in (".", ".."):  # r/.. is a folder even before r exists (the app's Record to)
+    if folder_ending(path) is not None:  # r/.. is a folder even before r exists (Record to)
         raise UsageError(f"{option} {escaped(os.fspath(path))} names a folder; give a file path")
     target = user_path(path)
     if target.is_dir():
