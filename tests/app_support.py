@@ -277,6 +277,16 @@ async def open_runs(pilot: Pilot[Any]) -> tuple[RunsScreen, DataTable[Any]]:
     return screen, screen.query_one("#runs", DataTable)
 
 
+async def runs_on(pilot: Pilot[Any], run_id: str) -> RunsScreen:
+    """F5, and the Runs screen once its cursor is on ``run_id`` (it lists runs in a worker)."""
+    await pilot.press("f5")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, RunsScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, RunsScreen)
+    await wait_until(pilot, lambda: screen.selected == run_id)
+    return screen
+
+
 async def open_export(pilot: Pilot[Any]) -> ExportScreen:
     """F6, and its workers done (the form filled, the focus placed): the export screen."""
     await pilot.press("f6")

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import SIZE, Recorder, make_app, sim_environment, wait_until
+from app_support import SIZE, Recorder, make_app, runs_on, sim_environment, wait_until
 from support import run_cancelled_after_a_page, run_cli, stored_ids
 from textual.notifications import Notify
 
@@ -21,27 +21,32 @@ from backfill_tui.engine.recording import Replay
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.engine.runs import check_resume, resume_environment
 from backfill_tui.screens.messages import RunEnded, RunLaunched
-from backfill_tui.screens.runs import RunsScreen
 from backfill_tui.store import Mirror
 
 SOURCES = ("github:acme/rocket", "github:acme/nope")
 MISSING = "GitHub has no /repos/acme/nope (404: Not Found)"
 
 
-def _record_partial(tmp_path: Path) -> Path:
-    """Record a run of a repository and one that is not there: it ends partial."""
-    rec = tmp_path / "partial.rec.gz"
-    environment = sim_environment()
+def _record(tmp_path: Path, name: str, request: RunRequest, status: str, config: str = "") -> Path:
+    """Record ``request`` on the simulator (``config``) into ``tmp_path/name``; the recorded run
+    ends ``status``."""
+    rec = tmp_path / name
+    environment = sim_environment(config)
     mirror = Mirror.open(tmp_path / "recorded.db")
     engine = Engine(mirror, environment)
-    request = RunRequest("ws", tuple(SourceSpec.parse(s) for s in SOURCES), 30)
     run = engine.plan(RunRecorder.request_for(request))
     recorder = RunRecorder(rec)
     engine.subscribe(recorder.observe)
     with recorder.recording(environment, run):
-        assert asyncio.run(engine.run(run.id)) == "partial"
+        assert asyncio.run(engine.run(run.id)) == status
     mirror.close()
     return rec
+
+
+def _record_partial(tmp_path: Path) -> Path:
+    """Record a run of a repository and one that is not there: it ends partial."""
+    request = RunRequest("ws", tuple(SourceSpec.parse(s) for s in SOURCES), 30)
+    return _record(tmp_path, "partial.rec.gz", request, "partial")
 
 
 def _replay_elsewhere(rec: Path, db: Path) -> str:
@@ -95,11 +100,7 @@ def test_retrying_a_replay_that_failed_as_its_recording_did_is_refused(
             before.append(_stored(db, run_id))
             launched = len(seen.of(RunLaunched))
             notices = len(seen.of(Notify))
-            await pilot.press("f5")
-            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
-            screen = app.screen
-            assert isinstance(screen, RunsScreen)
-            await wait_until(pilot, lambda: screen.selected == run_id)
+            await runs_on(pilot, run_id)
             await pilot.press("r")
             await wait_until(pilot, lambda: len(seen.of(Notify)) > notices)
             await pilot.pause(0.2)
@@ -149,18 +150,8 @@ def test_retrying_a_replay_the_app_cancelled_answers_from_its_recording_anew(
     were spent, so the resumed stream's first request (the repository lookup) failed with "all
     were used" and the retry stored that as the stream's reason. A replayed run is answered
     from its file anew."""
-    rec = tmp_path / "six.rec.gz"
-    environment = sim_environment("scale=3")  # six pages of pushes
-    recorded = Mirror.open(tmp_path / "recorded.db")
-    engine = Engine(recorded, environment)
-    only = frozenset({"push"})
-    request = RunRequest("ws", (SourceSpec.parse(SOURCES[0]),), 30, only)
-    run = engine.plan(RunRecorder.request_for(request))
-    recorder = RunRecorder(rec)
-    engine.subscribe(recorder.observe)
-    with recorder.recording(environment, run):
-        assert asyncio.run(engine.run(run.id)) == "completed"
-    recorded.close()
+    request = RunRequest("ws", (SourceSpec.parse(SOURCES[0]),), 30, frozenset({"push"}))
+    rec = _record(tmp_path, "six.rec.gz", request, "completed", "scale=3")  # six pages of pushes
 
     db = tmp_path / "mirror.db"
     mirror = Mirror.open(db)

@@ -10,14 +10,13 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, sim_environment, wait_until
+from app_support import SIZE, Recorder, make_app, runs_on, sim_environment, wait_until
 from textual.notifications import Notify
 
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine.recording import Recorder as RunRecorder
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.messages import RunEnded
-from backfill_tui.screens.runs import RunsScreen
 from backfill_tui.store import Mirror
 
 SOURCE = "github:acme/rocket"
@@ -69,11 +68,7 @@ def test_retrying_a_replay_at_its_recordings_end_gives_the_engines_reason(tmp_pa
             session = app.session
             assert session is not None
             elapsed.append(int(session.progress.elapsed(app.clock.now())))
-            await pilot.press("f5")
-            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
-            screen = app.screen
-            assert isinstance(screen, RunsScreen)
-            await wait_until(pilot, lambda: screen.selected == run_id)
+            await runs_on(pilot, run_id)
             await pilot.press("r")
             await wait_until(pilot, lambda: len(seen.of(Notify)) >= 2)
             session = app.session
