@@ -7,13 +7,12 @@ reopened (it showed 00:01, then 00:10 after the key: tester's findings)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 from app_support import SIZE, Recorder, make_app, runs_on, sim_environment, wait_until
+from support import run_cancelled_after_a_page
 from textual.notifications import Notify
 
-from backfill_tui.engine import progress as ev
 from backfill_tui.engine.recording import Recorder as RunRecorder
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.screens.messages import RunEnded
@@ -34,19 +33,8 @@ def _record_cancelled(tmp_path: Path) -> Path:
     run = engine.plan(RunRecorder.request_for(request))
     engine.subscribe(recorder.observe)
 
-    async def record() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-
-        def cancel_after_a_page(event: ev.ProgressEvent) -> None:
-            if isinstance(event, ev.PageStored):
-                task.cancel()
-
-        engine.subscribe(cancel_after_a_page)
-        with recorder.recording(environment, run), contextlib.suppress(asyncio.CancelledError):
-            await engine.run(run.id)
-
-    asyncio.run(record())
+    with recorder.recording(environment, run):
+        run_cancelled_after_a_page(engine, run.id)
     assert recorder.end is not None and recorder.end.status == "cancelled"
     mirror.close()
     return rec
