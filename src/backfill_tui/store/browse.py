@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
-from .failures import rows_read_leniently
-from .schema import FTS_TOKENIZE, OBSERVATION_COLUMNS
+from .failures import text_shown
+from .schema import FTS_TOKENIZE
 
 __all__ = [
     "ObservationBrowsing",
@@ -228,7 +227,7 @@ class ObservationBrowsing:
             source = None if after == source else after
         by_source: dict[str, set[str]] = {}
         for raw_source, raw_kind in pairs:
-            name, kind_name = _decoded(raw_source), _decoded(raw_kind)
+            name, kind_name = text_shown(raw_source), text_shown(raw_kind)
             by_source.setdefault(name, set()).add(_observation_type(name, kind_name))
         return {source: sorted(by_source[source]) for source in sorted(by_source)}
 
@@ -331,12 +330,11 @@ class ObservationBrowsing:
                 if ids is not None:
                     return self._rows_in_order(ids[offset : offset + limit])
         joins, where, args = self._where(workspace, source, observation_type, text, fts)
-        rows = _shown(
-            self.conn,
+        rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM {self._from(joins)} WHERE {where} "
             "ORDER BY o.occurred_at DESC, o.id DESC LIMIT ? OFFSET ?",
             (*args, limit, offset),
-        )
+        ).fetchall()
         return [ObservationRow(*row) for row in rows]
 
     def _newest_matching(
@@ -374,12 +372,11 @@ class ObservationBrowsing:
             if last is not None:
                 after = " AND o.occurred_at <= ? AND (o.occurred_at < ? OR o.id < ?)"
                 after_args = [last[0], last[0], last[1]]
-            rows = _shown(
-                self.conn,
+            rows = self.conn.execute(
                 f"SELECT o.id, o.occurred_at, o.title, o.content FROM observations o "
                 f"WHERE {where}{after} ORDER BY o.occurred_at DESC, o.id DESC LIMIT ?",
                 (*args, *after_args, batch),
-            )
+            ).fetchall()
             if not rows:
                 break
             probe.execute("DELETE FROM probe")
@@ -414,8 +411,8 @@ class ObservationBrowsing:
         marks = ", ".join("?" * len(ids))
         found = {
             row[0]: ObservationRow(*row)
-            for row in _shown(
-                self.conn, f"SELECT {_COLUMNS} FROM observations o WHERE o.id IN ({marks})", ids
+            for row in self.conn.execute(
+                f"SELECT {_COLUMNS} FROM observations o WHERE o.id IN ({marks})", ids
             )
         }
         return [found[i] for i in ids if i in found]
@@ -473,12 +470,11 @@ class ObservationBrowsing:
         return self.find_observations(workspace, text=text, limit=limit)
 
     def get_observation(self, observation_id: int) -> ObservationDetail | None:
-        columns = ("id", *OBSERVATION_COLUMNS)
-        sql = f"SELECT {', '.join(columns)} FROM observations WHERE id = ?"
-        rows = _shown(self.conn, sql, (observation_id,))
-        if not rows:
+        cur = self.conn.execute("SELECT * FROM observations WHERE id = ?", (observation_id,))
+        row = cur.fetchone()
+        if row is None:
             return None
-        data = dict(zip(columns, rows[0], strict=True))
+        data = dict(zip([c[0] for c in cur.description], row, strict=True))
         return ObservationDetail(
             id=data["id"],
             external_id=data["external_id"],
@@ -525,15 +521,3 @@ class ObservationBrowsing:
             if day is not None:
                 counts.setdefault(source, {})[day] = int(count)
         return counts
-
-
-def _shown(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> list[Any]:
-    """Rows to show: a text that is not valid UTF-8 (a hand edit; ``verify --full`` names its
-    row) is shown with U+FFFD where its bad bytes are, instead of failing the whole screen (a
-    fresh tester's finding: one such title emptied the Observations screen)."""
-    return rows_read_leniently(conn, sql, args, "replace")[0]
-
-
-def _decoded(raw: bytes) -> str:
-    """A stored text read as bytes, as a screen shows it (U+FFFD for a byte that is not UTF-8)."""
-    return raw.decode("utf-8", "replace")

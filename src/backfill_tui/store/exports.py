@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import MirrorError, user_path
 from ..terms import suggest
-from .failures import rows_read_leniently, translate
+from .failures import translate
 from .opening import check_existing, connect_read_only
 from .records import RunRecord, StreamRecord
 from .rows import now_iso
@@ -130,7 +130,16 @@ def _tolerant(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[
     """Rows of ``sql``, and whether any text had to be read leniently: where a value is not
     valid UTF-8 (SQLite can hold such bytes), it is read with ``surrogateescape`` so the
     export can replace and count it instead of failing."""
-    return rows_read_leniently(conn, sql, args, "surrogateescape")
+    try:
+        return conn.execute(sql, args).fetchall(), False
+    except sqlite3.OperationalError as exc:
+        if "decode" not in str(exc):
+            raise
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
+    try:
+        return conn.execute(sql, args).fetchall(), True
+    finally:
+        conn.text_factory = str
 
 
 def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | None = None) -> int:

@@ -14,9 +14,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from ..errors import (
     BackfillError,
@@ -193,34 +192,9 @@ def explain(exc: BaseException, path: Path) -> BackfillError | None:
     return None
 
 
-def rows_read_leniently(
-    conn: sqlite3.Connection, sql: str, args: Sequence[Any], errors: str
-) -> tuple[list[Any], bool]:
-    """The rows of ``sql``, and whether any text had to be read leniently.
-
-    SQLite keeps whatever bytes it is given, so a text edited by hand (or written by another
-    tool) may not be valid UTF-8, and Python's sqlite3 then refuses the whole query ("Could not
-    decode to UTF-8 column ..."), hiding every other row. Such a query is run again with each
-    text decoded with the ``errors`` handler of :meth:`bytes.decode` (``"replace"`` to show
-    U+FFFD, ``"surrogateescape"`` to keep the bytes and count them), on this connection only
-    while it runs: the connection must not be shared with another thread meanwhile. Raises
-    what ``execute`` raises for anything else (``sqlite3.Error``).
-    """
-    try:
-        return conn.execute(sql, args).fetchall(), False
-    except sqlite3.OperationalError as exc:
-        if "decode" not in str(exc):
-            raise
-    before = conn.text_factory
-    conn.text_factory = lambda raw: raw.decode("utf-8", errors)
-    try:
-        return conn.execute(sql, args).fetchall(), True
-    finally:
-        conn.text_factory = before
-
-
 def text_shown(raw: bytes) -> str:
-    """A stored text as a screen shows it: UTF-8, each byte that is not replaced by U+FFFD.
-    For ``sqlite3.Connection.text_factory`` on a connection only screens read through (a text
-    SQLite holds may be any bytes: a hand edit; ``verify --full`` names its row)."""
+    """A stored text as a screen shows it: read as UTF-8, each byte that is not UTF-8 shown as
+    U+FFFD. The ``sqlite3.Connection.text_factory`` of the connection screens read through, and
+    how the filters' keys, read as bytes, are shown (a text SQLite holds may be any bytes: a
+    hand edit; ``verify --full`` names its row)."""
     return raw.decode("utf-8", "replace")
