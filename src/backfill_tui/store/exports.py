@@ -113,19 +113,6 @@ def run_store(conn: sqlite3.Connection, run_id: str) -> RunStore:
     return RunStore(workspace, int(duplicates), [(str(r), int(n)) for r, n in first])
 
 
-def observations(
-    conn: sqlite3.Connection, workspace: str, run_id: str | None = None
-) -> list[ObservationRow]:
-    """The workspace's observations (only those a given run first stored), oldest first."""
-    sql = f"SELECT {', '.join(_COLUMNS)} FROM observations WHERE workspace_id = ?"
-    args: tuple[Any, ...] = (workspace,)
-    if run_id is not None:
-        sql += " AND run_id = ?"
-        args += (run_id,)
-    sql += " ORDER BY occurred_at, id"
-    return [ObservationRow(*row) for row in conn.execute(sql, args)]
-
-
 def _tolerant(conn: sqlite3.Connection, sql: str, args: Sequence[Any]) -> tuple[list[Any], bool]:
     """Rows of ``sql``, and whether any text had to be read leniently: where a value is not
     valid UTF-8 (SQLite can hold such bytes), it is read with ``surrogateescape`` so the
