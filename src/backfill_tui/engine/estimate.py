@@ -11,7 +11,6 @@ app shows the result and uses it as the progress bars' totals. No Textual here.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from ..secrets_registry import redact
 from .connection import open_client
 from .environment import Environment, public_settings
 from .mirror import Mirror
+from .pages import extrapolate, first_page_estimate, moment
 from .resync import covering
 from .run import RunRequest, plan_streams
 
@@ -93,25 +93,6 @@ class Estimate:
         return {st.key: st.items for s in self.sources for st in s.streams}
 
 
-def extrapolate(in_window: int, now: datetime, cutoff: datetime, oldest: datetime | None) -> int:
-    """Items in the whole window, from ``in_window`` items reaching back to ``oldest``."""
-    if oldest is None or in_window == 0:
-        return in_window
-    covered = (now - oldest).total_seconds()
-    window = (now - cutoff).total_seconds()
-    if covered <= 0:
-        return in_window
-    return max(in_window, math.ceil(in_window * window / covered))
-
-
-def _parse(moment: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _tell_wait(on_wait: EstimateWait, label: str, notice: WaitNotice) -> None:
     on_wait(label, notice.until, notice.reason)
 
@@ -154,26 +135,16 @@ async def _estimate_source(
             if page is None:
                 result.streams.append(StreamEstimate(key, 0, True, 1, since))
                 continue
-            in_window = len(page.events) + len(page.failures)
-            start = _parse(since) if since else None
-            if start is not None:  # a re-sync: only what is newer than the covering run
-                in_window = sum(1 for e in page.events if (_parse(e.occurredAt) or now) >= start)
-            reached = _parse(page.reached) if page.reached else None
-            if reached is None:  # a connector that does not say: the oldest occurrence
-                moments = [m for m in (_parse(e.occurredAt) for e in page.events) if m]
-                reached = min(moments, default=None)
-            exact = page.next_cursor is None or (
-                start is not None and reached is not None and reached <= start
+            sized = first_page_estimate(
+                page,
+                now=now,
+                cutoff=cutoff,
+                since=moment(since) if since else None,
+                max_items=max_items,
             )
-            items = in_window
-            calls = 1
-            if not exact:
-                items = extrapolate(in_window, now, start or cutoff, reached)
-                calls = max(2, math.ceil(items / in_window)) if in_window else 2
-            if items > max_items:
-                items, exact = max_items, False
-                calls = min(calls, max(1, math.ceil(max_items / max(in_window, 1))))
-            result.streams.append(StreamEstimate(key, items, exact, calls, since))
+            result.streams.append(
+                StreamEstimate(key, sized.items, sized.exact, sized.api_calls, since)
+            )
     except ApiError as exc:
         result.error = redact(str(exc))
     finally:

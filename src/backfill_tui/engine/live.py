@@ -257,6 +257,8 @@ class RunProgress:
         elif isinstance(event, ev.PageStored):
             stream = self._stream(event.stream)
             stream.status, stream.counters = StreamStatus.RUNNING, event.counters
+            if stream.total is None:  # judged from its first page: a run begun without one
+                stream.total = event.estimate
             source = self.sources[source_of(event.stream)]
             source.take_budgets(event)
             if source.wait_until is not None and now >= source.wait_until:

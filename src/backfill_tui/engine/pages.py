@@ -1,15 +1,28 @@
-"""What of a page a stream keeps under ``--max-items`` (the per-stream cap).
+"""What of a page a stream keeps under ``--max-items`` (the per-stream cap), and how big a
+stream looks from its first page.
 
 Pure functions over a connector's :class:`~backfill_tui.connectors.Page`; the engine's stream
-loop (``engine/run.py``) calls them before committing the page.
+loop (``engine/run.py``) calls them before committing the page, and the estimate
+(``engine/estimate.py``) sizes each stream from its first page with :func:`first_page_estimate`.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from ..connectors import ItemFailure, Page
 from ..models import SourceEvent
 
-__all__ = ["kept_notes", "within_cap"]
+__all__ = [
+    "PageEstimate",
+    "extrapolate",
+    "first_page_estimate",
+    "kept_notes",
+    "moment",
+    "within_cap",
+]
 
 
 def within_cap(
@@ -34,3 +47,65 @@ def kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:
     """(sourceId, reason) of the page's partly read items that were kept under the cap."""
     kept = {e.sourceId for e in events}
     return [(n.key, n.reason) for n in page.item_notes if n.key in kept]
+
+
+def extrapolate(in_window: int, now: datetime, cutoff: datetime, oldest: datetime | None) -> int:
+    """Items in the whole window, from ``in_window`` items reaching back to ``oldest``:
+    ``in_window × (now − cutoff) / (now − oldest)``, rounded up, never fewer than counted."""
+    if oldest is None or in_window == 0:
+        return in_window
+    covered = (now - oldest).total_seconds()
+    window = (now - cutoff).total_seconds()
+    if covered <= 0:
+        return in_window
+    return max(in_window, math.ceil(in_window * window / covered))
+
+
+def moment(text: str) -> datetime | None:
+    """An ISO 8601 time (``Z`` or an offset; naive is UTC), or None when it is not one."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PageEstimate:
+    """A stream's size judged from its first page: ``items`` in the window, ``exact`` when the
+    page held the whole window, ``api_calls`` the pages that will take."""
+
+    items: int
+    exact: bool
+    api_calls: int
+
+
+def first_page_estimate(
+    page: Page, *, now: datetime, cutoff: datetime, since: datetime | None, max_items: int
+) -> PageEstimate:
+    """How many items a stream holds in its window, from its first ``page``.
+
+    The items on the page in the window (only those newer than ``since`` on a re-sync, which
+    fetches only what is newer: ``engine/resync.py``'s gap rule); when more pages follow,
+    extrapolated linearly over time (:func:`extrapolate`) from how far back the page reached
+    (``Page.reached``, else its oldest occurrence) to ``since`` or the window's ``cutoff``;
+    at most ``max_items`` (the per-stream cap). ``now``, ``cutoff`` and ``since`` are aware
+    datetimes on the run's clock.
+    """
+    in_window = len(page.events) + len(page.failures)
+    if since is not None:
+        in_window = sum(1 for e in page.events if (moment(e.occurredAt) or now) >= since)
+    reached = moment(page.reached) if page.reached else None
+    if reached is None:  # a connector that does not say: the oldest occurrence
+        reached = min((m for m in (moment(e.occurredAt) for e in page.events) if m), default=None)
+    exact = page.next_cursor is None or (
+        since is not None and reached is not None and reached <= since
+    )
+    items, calls = in_window, 1
+    if not exact:
+        items = extrapolate(in_window, now, since or cutoff, reached)
+        calls = max(2, math.ceil(items / in_window)) if in_window else 2
+    if items > max_items:
+        items, exact = max_items, False
+        calls = min(calls, max(1, math.ceil(max_items / max(in_window, 1))))
+    return PageEstimate(items, exact, calls)

@@ -73,6 +73,9 @@ class PageStored:
     budgets: tuple[BudgetLeft, ...] = ()
     #: A source given several tokens: calls and quota per token, as last seen (else empty).
     tokens: tuple[TokenLeft, ...] = ()
+    #: Items the stream is expected to hold (its estimate, or one judged from its first page
+    #: when it had none); None: not known. On every page, as the latest is what a face keeps.
+    estimate: int | None = None
 
 
 @dataclass(frozen=True)

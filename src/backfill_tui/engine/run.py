@@ -51,7 +51,7 @@ from . import resync
 from .collector import collecting_less, handing_off_sooner
 from .connection import open_client
 from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
-from .pages import kept_notes, within_cap
+from .pages import first_page_estimate, kept_notes, moment, within_cap
 from .plan import (
     RunRequest,
     SourceSpec,
@@ -617,6 +617,11 @@ class Engine:
         note = record.note
         validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
         ended_short = False  # a later page's state ended it: its window was not read whole
+        # A stream begun without an estimate (the app's ctrl+s before its estimate came in;
+        # every headless run) sizes itself from its first page as the estimate does, so its
+        # bar and the run's ETA get a total (they were indeterminate to the end before).
+        estimated = record.estimate
+        sizing = estimated is None and record.cursor is None and counters.pages == 0
         committed_calls, committed_wait = 0, 0.0
         # Pages queued for the writer thread and not yet settled, in order (at most two: the
         # last one queued, and the one before it being awaited), and what the queued ones add.
@@ -645,6 +650,7 @@ class Engine:
                     counters,
                     page_new=result.new,
                     page_duplicates=result.duplicates,
+                    estimate=estimated,
                     **_budgets_seen(client),
                 )
             )
@@ -733,6 +739,12 @@ class Engine:
                     if not done and stalled is None and not last:
                         pages.read_ahead()  # the next page's request overlaps this commit
                     taken = len(events) + len(failures)
+                    sized: int | None = None
+                    if sizing and not done and stalled is None:
+                        # None when the page had nothing in the window: no rate to go by
+                        sized = _first_page_size(run, record, page, self.environment.clock.now())
+                        estimated = sized
+                    sizing = False
                     validator = validator or page.validator
                     ended_short = ended_short or page.ended_short
                     page_note = page.note if page.note is not None else page_note
@@ -762,6 +774,7 @@ class Engine:
                                 timespec="seconds"
                             ),
                             validator=validator if whole else None,
+                            estimate=sized,
                         )
                     )
                     sending.append(_Sending(queued, taken, len(failures), calls, waited))
@@ -858,6 +871,21 @@ class Engine:
                         stats.api_calls - committed_calls,
                         stats.wait_seconds - committed_wait,
                     )
+
+
+def _first_page_size(run: RunRecord, record: StreamRecord, page: Page, now: float) -> int | None:
+    """Items ``record``'s window holds, judged from its first ``page`` at ``now`` (epoch
+    seconds on the run's clock): ``pages.first_page_estimate`` over the run's window, or over
+    what a re-sync fetches (``fetch_since``), at most the run's ``max_items``; None when the
+    page held nothing in the window (more pages follow, at no rate it could tell)."""
+    items = first_page_estimate(
+        page,
+        now=datetime.fromtimestamp(now, UTC),
+        cutoff=datetime.fromisoformat(run.since),
+        since=moment(record.fetch_since) if record.fetch_since else None,
+        max_items=run.max_items,
+    ).items
+    return items or None
 
 
 def _with_calls(

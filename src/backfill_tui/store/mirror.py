@@ -160,6 +160,9 @@ class PageWrite:
     #: ``started_at``; None: now.
     at: str | None = None
     validator: tuple[str, str] | None = None
+    #: Items the stream's window holds, judged from this (its first) page when the run began
+    #: it without an estimate; kept as its ``streams.estimate`` unless it has one.
+    estimate: int | None = None
 
 
 class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
@@ -900,7 +903,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"
             " api_calls = api_calls + ?, rate_limit_wait_s = rate_limit_wait_s + ?,"
             " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?,"
-            " ended_short = ended_short OR ? WHERE id = ?",
+            " ended_short = ended_short OR ?, estimate = COALESCE(estimate, ?) WHERE id = ?",
             (
                 page.cursor,
                 StreamStatus.COMPLETED if page.done else StreamStatus.RUNNING,
@@ -914,6 +917,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 page.capped_at,
                 page.at or at,
                 int(page.ended_short),
+                page.estimate,
                 stream.id,
             ),
         )
