@@ -1,13 +1,17 @@
 """A connection test fails fast offline (issue 12 item 5): one try, "cannot reach HOST", no six
 backed-off retries. The network is an httpx MockTransport that fails as an offline machine does.
-A provider's passing trouble (a 503) is asked once more, and said as such, not as a failure."""
+A provider's passing trouble (a 503) is asked once more, and said as such, not as a failure. A
+host name that does not resolve is said apart from a refused connection."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
+from typing import NoReturn
 
 import httpx
+import pytest
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine.connection import check_source
@@ -126,3 +130,62 @@ def test_a_run_that_never_connects_names_the_host_it_tried(tmp_path: Path) -> No
     mirror.close()
     assert calls and all(c.url.host == "127.0.0.1" for c in calls)
     assert errors == {"GitHub: gave up after 6 tries (could not connect, 127.0.0.1:8443)"}, errors
+
+
+def _unresolvable(monkeypatch: pytest.MonkeyPatch, base_url: str | None) -> Environment:
+    """httpx's own transport on a machine whose resolver knows no name (a mistyped host, or no
+    network): ``socket.getaddrinfo`` fails as the C library's does, so the error reaches
+    backfill-tui through httpcore and httpx exactly as a real one (respx cannot carry it: it
+    raises a side effect's error from its own, replacing the ``gaierror`` cause)."""
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> NoReturn:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    env = {"GITHUB_TOKEN": "ghp_" + "x" * 36}
+    if base_url is not None:
+        env["BACKFILL_GITHUB_API_URL"] = base_url
+    return Environment(clock=VirtualClock(start=1_780_000_000.0), env=env)
+
+
+def test_a_host_that_does_not_resolve_is_said_apart_from_a_refused_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistyped BACKFILL_GITHUB_API_URL host (or no network) read "could not connect", as a
+    server down does: the user could not tell a typo from an outage (a fresh tester's finding)."""
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+    from backfill_tui.store import Mirror
+
+    environment = _unresolvable(monkeypatch, "https://api.githb.com")
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, environment)
+    run = engine.plan(RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7))
+    asyncio.run(engine.run(run.id))
+    errors = {s.error for s in mirror.streams(run.id)}
+    mirror.close()
+    assert errors == {"GitHub: gave up after 6 tries (could not resolve host, api.githb.com)"}
+
+
+@pytest.mark.parametrize(
+    ("base_url", "access"),
+    [
+        (
+            "https://api.githb.com",
+            "cannot reach api.githb.com (could not resolve host: a typo in "
+            "BACKFILL_GITHUB_API_URL, or offline?)",
+        ),
+        (
+            None,
+            "cannot reach api.github.com (could not resolve host: offline, or DNS not answering?)",
+        ),
+    ],
+)
+def test_the_connection_test_says_a_name_did_not_resolve(
+    monkeypatch: pytest.MonkeyPatch, base_url: str | None, access: str
+) -> None:
+    """The app's connection test (ctrl+t) names a name that did not resolve as such, and the
+    variable to check when the host came from one."""
+    report = asyncio.run(check_source(_unresolvable(monkeypatch, base_url), "github", "acme/x"))
+    assert report.outcome == "failed"
+    assert report.access == access
+    assert report.token == "not checked (from the environment): the host was not reached"

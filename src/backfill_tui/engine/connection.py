@@ -50,6 +50,9 @@ CHECK_RULES = RetryRules(max_attempts=1, max_limit_waits=0)
 CHECK_SECOND_TRY_S = 0.5
 #: What ``RetriesExhausted`` names when the provider, not the way to it, was in trouble.
 _PASSING = ("server error", "truncated or invalid JSON")
+#: What ``RetriesExhausted`` names when the host was never reached (a name that does not
+#: resolve, a refused connection, no answer): the token and the target were not checked.
+_UNREACHABLE = ("could not resolve host", "could not connect", "timed out")
 #: The most a connection test waits for its answer, in seconds.
 CHECK_TIMEOUT = 10.0
 
@@ -166,8 +169,8 @@ async def check_source(
     except RetriesExhausted as exc:
         problem = exc.problem or _safe(exc)
         found, outcome = "not checked", CheckOutcome.FAILED
-        if "could not connect" in problem or "timed out" in problem:
-            access = f"cannot reach {host} ({problem}: offline, DNS or a firewall?)"
+        if any(words in problem for words in _UNREACHABLE):
+            access = f"cannot reach {host} ({problem}: {_unreachable(environment, info, problem)})"
             token = _not_checked(token, credential)
         elif problem.startswith(_PASSING):
             # The provider's own trouble, not the token's or the target's: often passing, and
@@ -212,6 +215,18 @@ async def check_source(
         quota.remaining if quota else None,
         quota.limit if quota else None,
     )
+
+
+def _unreachable(environment: Environment, info: ProviderInfo, problem: str) -> str:
+    """What may keep the host out of reach, as a question. A name that does not resolve is a
+    typo in the base URL's variable (when one is set) or no network; it read "could not
+    connect: offline, DNS or a firewall?" as a refused connection does (a fresh tester's
+    finding)."""
+    if "could not resolve host" not in problem:
+        return "offline, DNS or a firewall?"
+    if environment.env.get(info.base_url_env, "").strip():
+        return f"a typo in {info.base_url_env}, or offline?"
+    return "offline, or DNS not answering?"
 
 
 def _not_checked(token: str, credential: Credential | None) -> str:

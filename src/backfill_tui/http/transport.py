@@ -27,6 +27,7 @@ import dataclasses
 import json
 import logging
 import random
+import socket
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -436,8 +437,24 @@ def _describe_transport_error(exc: httpx.TransportError) -> str:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         return "connection dropped"
     if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
+        return "could not resolve host" if _unresolved(exc) else "could not connect"
     return type(exc).__name__
+
+
+def _unresolved(exc: BaseException) -> bool:
+    """Whether a failed connection is a host name that did not resolve (mistyped, or no
+    network): httpcore raises its ``ConnectError`` from getaddrinfo's ``socket.gaierror``, and
+    httpx its own from that one; a refused connection has an ``OSError`` there instead. Both
+    read "could not connect", so a typo in BACKFILL_GITHUB_API_URL looked like a server down
+    (a fresh tester's finding)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:  # a chain may loop back on itself
+        if isinstance(cause, socket.gaierror):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _parse_body(response: httpx.Response, content: bytes) -> tuple[Any, str | None]:
