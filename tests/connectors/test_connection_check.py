@@ -111,7 +111,10 @@ def test_a_server_error_twice_is_not_called_a_failure_of_the_source() -> None:
 def test_a_run_that_never_connects_names_the_host_it_tried(tmp_path: Path) -> None:
     """A stream that gave up on an unreachable host says which host: with the base URL set by
     BACKFILL_GITHUB_API_URL, "GitHub: gave up after 6 tries (could not connect)" read exactly
-    as for api.github.com (a fresh tester's finding)."""
+    as for api.github.com (a fresh tester's finding). Each retry before it names the host the
+    same way: "retrying after could not connect (try 2 of 6)" did not (a fresh tester's
+    finding)."""
+    from backfill_tui.engine import progress as ev
     from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
     from backfill_tui.store import Mirror
 
@@ -124,12 +127,17 @@ def test_a_run_that_never_connects_names_the_host_it_tried(tmp_path: Path) -> No
     )
     mirror = Mirror.open(tmp_path / "m.db")
     engine = Engine(mirror, environment)
+    retries: list[ev.RequestRetry] = []
+    engine.subscribe(lambda e: retries.append(e) if isinstance(e, ev.RequestRetry) else None)
     run = engine.plan(RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=7))
     asyncio.run(engine.run(run.id))
     errors = {s.error for s in mirror.streams(run.id)}
     mirror.close()
     assert calls and all(c.url.host == "127.0.0.1" for c in calls)
     assert errors == {"GitHub: gave up after 6 tries (could not connect, 127.0.0.1:8443)"}, errors
+    assert {e.line() for e in retries} == {
+        f"retrying after could not connect, 127.0.0.1:8443 (try {n} of 6)" for n in range(2, 7)
+    }
 
 
 def _unresolvable(monkeypatch: pytest.MonkeyPatch, base_url: str | None) -> Environment:
@@ -189,3 +197,18 @@ def test_the_connection_test_says_a_name_did_not_resolve(
     assert report.outcome == "failed"
     assert report.access == access
     assert report.token == "not checked (from the environment): the host was not reached"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "shown"),
+    [("https://127.0.0.1:8443", "127.0.0.1:8443"), ("http://[::1]:8443", "[::1]:8443")],
+)
+def test_the_connection_test_names_the_host_as_a_run_does(base_url: str, shown: str) -> None:
+    """The connection test named the host without the port a run's failure names ("cannot
+    reach 127.0.0.1" for a server down on port 8443), and an IPv6 address read "::1:8443"."""
+    calls: list[httpx.Request] = []
+    offline = _offline(calls, httpx.ConnectError)
+    env = {**offline.env, "BACKFILL_GITHUB_API_URL": base_url}
+    environment = Environment(clock=offline.clock, env=env, transport=offline.transport)
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert report.access == f"cannot reach {shown} (could not connect: offline, DNS or a firewall?)"

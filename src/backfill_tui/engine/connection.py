@@ -30,6 +30,7 @@ from ..http import (
     RetryRules,
     WaitNotice,
     current_stats,
+    host_shown,
 )
 from ..http.tokens import TokenPool, split_tokens
 from ..secrets_registry import redact
@@ -149,7 +150,7 @@ async def check_source(
     reset = current_stats.set(stats)
     outcome: Outcome = CheckOutcome.OK
     access, found = "granted", f"found: {target}"
-    host = httpx.URL(environment.base_url(info)).host
+    host = host_shown(httpx.URL(environment.base_url(info)))  # as a run's lines name it
     try:
         async with asyncio.timeout(CHECK_TIMEOUT):
             try:

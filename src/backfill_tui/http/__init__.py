@@ -30,6 +30,7 @@ from .transport import (
     RetryRules,
     WaitNotice,
     current_stats,
+    host_shown,
 )
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "VercelPolicy",
     "WaitNotice",
     "current_stats",
+    "host_shown",
     "next_link",
     "parse_retry_after",
     "provider_message",

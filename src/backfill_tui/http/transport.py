@@ -81,7 +81,8 @@ class WaitNotice:
 @dataclass(frozen=True)
 class RetryNotice:
     """Told to the engine when a request is tried again after an error: ``problem`` as the log
-    words it (a slow answer: "no complete answer within 120s, the whole-request deadline"),
+    words it (a slow answer: "no complete answer within 120s, the whole-request deadline,
+    api.vercel.com"; a failure on the way to the host names it, as the give-up line does),
     ``attempt`` the try that comes next (2 for the first retry) of at most ``attempts``. A slow
     answer was retried only in the log file while the live table showed the stream "pending"
     for minutes (a fresh tester's finding)."""
@@ -263,13 +264,14 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 if token is not None and self.tokens is not None:
                     self.tokens.observe(token, ())
                 last_problem = _describe_transport_error(exc)
+                # the host named, in each retry's line as in the give-up's: a base URL set by a
+                # variable (BACKFILL_GITHUB_API_URL) failed in the very words of the provider's
+                # own, and its retries did not say where they went (fresh testers' findings)
+                where = f"{last_problem}, {host_shown(request.url)}"
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    # the host named: a base URL set by a variable (BACKFILL_GITHUB_API_URL)
-                    # failed in the very words of the provider's own (a fresh tester's finding)
-                    where = f"{last_problem}, {_host(request.url)}"
                     raise RetriesExhausted(self._gave_up(attempt, where), last_problem) from None
-                await self._retry(attempt, last_problem)
+                await self._retry(attempt, where)
                 continue
 
             quota = self._policy.quota(response)
@@ -424,9 +426,11 @@ def _rejects_credentials(status: int, body: Any) -> bool:
     return status == 403 and isinstance(error, dict) and bool(error.get("invalidToken"))
 
 
-def _host(url: httpx.URL) -> str:
-    """``url``'s host, with its port when it is not the scheme's default (``127.0.0.1:8080``)."""
-    return f"{url.host}:{url.port}" if url.port is not None else url.host
+def host_shown(url: httpx.URL) -> str:
+    """``url``'s host as a line names it: with its port when it is not the scheme's default
+    (``127.0.0.1:8080``), an IPv6 address in brackets (``[::1]:8080``, not ``::1:8080``)."""
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{url.port}" if url.port is not None else host
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:
