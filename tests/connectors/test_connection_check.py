@@ -211,4 +211,7 @@ def test_the_connection_test_names_the_host_as_a_run_does(base_url: str, shown: 
     env = {**offline.env, "BACKFILL_GITHUB_API_URL": base_url}
     environment = Environment(clock=offline.clock, env=env, transport=offline.transport)
     report = asyncio.run(check_source(environment, "github", "acme/rocket"))
-    assert report.access == f"cannot reach {shown} (could not connect: offline, DNS or a firewall?)"
+    assert report.access == (
+        f"cannot reach {shown} (could not connect: server down, a wrong port in"
+        " BACKFILL_GITHUB_API_URL, or a firewall?)"
+    )

@@ -222,12 +222,18 @@ def _unreachable(environment: Environment, info: ProviderInfo, problem: str) -> 
     """What may keep the host out of reach, as a question. A name that does not resolve is a
     typo in the base URL's variable (when one is set) or no network; it read "could not
     connect: offline, DNS or a firewall?" as a refused connection does (a fresh tester's
-    finding)."""
-    if "could not resolve host" not in problem:
-        return "offline, DNS or a firewall?"
-    if environment.env.get(info.base_url_env, "").strip():
-        return f"a typo in {info.base_url_env}, or offline?"
-    return "offline, or DNS not answering?"
+    finding). A host that resolves and does not answer is a server down, a wrong port in that
+    variable, or a firewall: no longer "DNS", which has its own line now."""
+    own_url = bool(environment.env.get(info.base_url_env, "").strip())
+    if "could not resolve host" in problem:
+        return (
+            f"a typo in {info.base_url_env}, or offline?"
+            if own_url
+            else "offline, or DNS not answering?"
+        )
+    if own_url:
+        return f"server down, a wrong port in {info.base_url_env}, or a firewall?"
+    return "offline, or a firewall?"
 
 
 def _not_checked(token: str, credential: Credential | None) -> str:
