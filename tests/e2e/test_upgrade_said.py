@@ -6,10 +6,11 @@ without a word, and the older version then refused the file (a fresh tester's fi
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from support import older_mirror, run_cli
+from support import limit_pages, older_mirror, run_cli
 
 from backfill_tui.store.schema import (
     MIGRATION_NAMES,
@@ -62,3 +63,52 @@ def test_a_run_says_the_upgrade_before_its_progress(
     lines = result.err.splitlines()
     assert "upgraded" in lines[0] and str(db) in lines[0], result.err
     assert sum("upgraded" in line for line in lines) == 1, result.err
+
+
+def test_an_upgrade_the_disk_stops_says_so_and_leaves_the_older_mirror_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full disk (a real SQLITE_FULL) as an older mirror is upgraded: the line said only
+    "disk full" and not that it was upgrading the mirror, nor whether anything was lost; and
+    of two migrations to apply the first stayed applied, so the file was neither this
+    version's nor the older one's, which then refused it as a newer version's (a fresh
+    tester's finding). The upgrade is one transaction: the line says what it was doing, that
+    the mirror is as it was, and to free space and try again (2, as a full disk is), and the
+    file is byte for byte the older version's, rows and all, until a later open upgrades it."""
+    db = tmp_path / "old.db"
+    before = MIGRATION_NAMES.index("0014_stream_ended_short")  # 0014 and 0015 to apply
+    conn = older_mirror(db, MIGRATION_NAMES[before])
+    conn.execute(
+        "INSERT INTO runs (id, workspace_id, sources, depth_days, since, max_items, status,"
+        " started_at) VALUES ('r1', 'demo', '[\"github:acme/rocket\"]', 30,"
+        " '2026-10-29T00:00:00+00:00', 1000, 'completed', '2026-11-28T00:00:00+00:00')"
+    )
+    items = [(f"issue:acme/rocket#{n}:opened", f"1:{n:08x}") for n in range(2000)]
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO run_items VALUES ('r1', ?, ?)", items)
+    conn.execute("COMMIT")
+    as_it_was = list(conn.iterdump())
+    conn.close()
+
+    with pytest.MonkeyPatch.context() as patch:
+        limit_pages(patch, db, room=5)  # 0014 fits; 0015's copy of run_items does not
+        stopped = run_cli(capsys, "runs", "--db", str(db))
+    assert stopped.code == 2, stopped
+    (line,) = stopped.err.splitlines()
+    assert line.startswith(
+        f"backfill-tui: error: disk full: {db} (while upgrading it from mirror schema {before} "
+        f"to {SCHEMA_VERSION}; "
+    ), line
+    assert "nothing was lost" in line and line.endswith("; free some space and try again"), line
+    with closing(sqlite3.connect(db)) as conn:  # as the older version reads it
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == before
+        applied = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations")]
+        assert applied == list(MIGRATION_NAMES[:before])
+        assert list(conn.iterdump()) == as_it_was
+
+    again = run_cli(capsys, "runs", "--db", str(db))  # space freed: upgraded, nothing lost
+    assert again.code == 0 and f"from mirror schema {before} to" in again.err, again
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        kept = conn.execute("SELECT source_id, digest FROM run_items").fetchall()
+        assert sorted(kept) == sorted(items)

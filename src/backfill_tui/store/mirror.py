@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
+    BackfillError,
+    DiskFull,
     FileLocked,
     MirrorCorrupt,
     MirrorError,
@@ -298,11 +300,13 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             if pending:  # check_existing read the applied migrations: none is missing
                 mirror._migrate()
             conn.execute(f"PRAGMA busy_timeout = {int(RUN_BUSY_TIMEOUT_S * 1000)}")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, BackfillError) as exc:  # _migrate's own line is a BackfillError
             conn.close()
             if size is None:  # the file this call made holds nothing: leave no half a mirror
                 for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
                     leftover.unlink(missing_ok=True)
+            if isinstance(exc, BackfillError):
+                raise
             raise translate(exc, target) from None
         return mirror
 
@@ -379,12 +383,29 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             return
         steps = migrations()
         pending = steps.pending(self.db)
-        if pending:
-            with self.transaction():
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        if not pending:
+            return
+        before = SCHEMA_VERSION - len(pending)
+        # Every step in one transaction (sqlite-utils runs each in a savepoint of it): applied
+        # one by one, a full disk in the last kept the others, and the file was neither this
+        # version's nor the older one's, which refused it as a newer version's.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             steps.apply(self.db)
-            self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            _UPGRADED.append((self.path, SCHEMA_VERSION - len(pending)))
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already (SQLITE_FULL)
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error) and isinstance(translate(exc, self.path), DiskFull):
+                raise DiskFull(
+                    self.path,
+                    f"while upgrading it from mirror schema {before} to {SCHEMA_VERSION}; the "
+                    "upgrade was rolled back, so the file is as it was and nothing was lost",
+                ) from None
+            raise
+        _UPGRADED.append((self.path, before))
 
     def verify(self, *, full: bool = False) -> None:
         """The whole check, on request (``backfill-tui verify``; opening checks only the header
