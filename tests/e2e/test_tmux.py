@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from support import older_mirror
+
+from backfill_tui.store.schema import MIGRATION_NAMES, SCHEMA_VERSION
 
 BIN = str(Path(sys.executable).with_name("backfill-tui"))
 
@@ -207,6 +210,41 @@ def test_no_command_opens_the_app_on_the_given_mirror(terminal: Terminal, tmp_pa
     terminal.keys("C-q")
     terminal.wait_closed()  # quits at once: no run is going
     assert db.exists()
+
+
+def _squeezed(text: str) -> str:
+    """``text`` without its whitespace: a line stderr folded compares whole."""
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("command", [(), ("demo",)])
+def test_the_app_says_on_its_screen_and_after_it_that_it_upgraded_an_older_mirror(
+    terminal: Terminal, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The app upgrades an older mirror as it opens it, as every command does, but the line
+    saying so went to stderr, which the app's screen hides: a fresh tester never saw it. It is
+    a notice on the app's first screen (its words: tests/app/test_app_upgraded_notice.py), and
+    the line on stderr, once, when the app has ended."""
+    db = tmp_path / "old.db"
+    before = len(MIGRATION_NAMES) - 1
+    older_mirror(db, MIGRATION_NAMES[before]).close()
+    terminal.start(BIN, *command, "--db", str(db), size=(80, 24))
+    terminal.tmux("set-option", "-t", terminal.name, "remain-on-exit", "on")  # keep stderr
+    terminal.wait_for("Mirror upgraded")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+    terminal.keys("C-q")
+    terminal.wait_until(terminal.pane_dead, "the app to quit", timeout=30)
+    # what the terminal shows once the app is gone, and what scrolled above it
+    after = terminal.tmux("capture-pane", "-p", "-S", "-100", "-t", terminal.name)
+    said = (
+        f"backfill-tui: upgraded {db} from mirror schema {before} to {SCHEMA_VERSION} (done "
+        "once: this version reads only its own); older versions of backfill-tui can no longer "
+        "open it"
+    )
+    assert _squeezed(said) in _squeezed(after), after
+    assert after.count("upgraded") == 1, after
 
 
 def _runs(db: Path) -> list[tuple[str, str, int, int, int]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BackfillError, UsageError
 from ..terms import default_demo_db
-from .options import db_arg, db_path, error_line
+from .options import db_arg, db_path, error_line, for_stderr
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -122,6 +122,7 @@ def _demo(args: argparse.Namespace) -> int:
             demo=DemoSetup(DEMO_WORKSPACE, demo_sources()),
             simulator_text=without_token(config),
             run_process=True,
+            upgraded=_upgraded(),
         )
         run_app(app)
         return app_ended(app)
@@ -156,6 +157,8 @@ def app_ended(app: BackfillApp) -> int:
     stored is kept", a fresh tester's finding), one that stopped an export how many were sent;
     a signal that stopped nothing says so; then the app's own return code (1 when it cancelled
     a run or an export: README "Exit status")."""
+    for line in app.upgraded:  # said in the app too, whose screen hid stderr
+        sys.stderr.write(for_stderr(line))
     if app.crash is not None:
         if isinstance(app.crash, BackfillError):
             # Bad input a screen met (a row edited by hand: store/columns.py) ends the app as
@@ -182,6 +185,15 @@ def app_ended(app: BackfillApp) -> int:
     return app.return_code or 0
 
 
+def _upgraded() -> list[str]:
+    """The lines saying the mirror just opened was upgraded from an older version's schema
+    (``engine.mirror.upgrade_notes``, which forgets them): the app shows them as a notice,
+    since its screen hides stderr, and :func:`app_ended` says them on stderr after it."""
+    from ..engine.mirror import upgrade_notes
+
+    return upgrade_notes()
+
+
 def _open_for_app(path: Path) -> Mirror:
     """The app's mirror: writable if it can be, else read-only for browsing (runs say why not)."""
     from ..engine.mirror import open_for_app
@@ -201,7 +213,8 @@ def _app(args: argparse.Namespace) -> int:
 
     mirror = _open_for_app(db_path(args))
     try:
-        app = BackfillApp(mirror, Environment.create(simulate=False), run_process=True)
+        environment = Environment.create(simulate=False)
+        app = BackfillApp(mirror, environment, run_process=True, upgraded=_upgraded())
         run_app(app)
         return app_ended(app)
     finally:

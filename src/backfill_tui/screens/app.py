@@ -22,7 +22,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +44,7 @@ from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError, MirrorError, user_path
 from ..secrets_registry import redact
-from ..terms import RunStatus
+from ..terms import APP, RunStatus
 from ..widgets.wording import in_app
 from .ahead import ScreensAhead
 from .app_commands import ActionsProvider, SteadyCommandPalette
@@ -155,8 +155,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         simulator_text: str | None = None,
         run_process: bool = False,
         screens_ahead: bool | None = None,
+        upgraded: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        #: The lines saying ``mirror`` was upgraded from an older version's schema as it was
+        #: opened (``engine.mirror.upgrade_notes``): shown as a notice when the app opens, as
+        #: the app's screen hides stderr (a fresh tester never saw it), and said on stderr
+        #: again once the app ends (``cli.app.app_ended``).
+        self.upgraded = tuple(upgraded)
         #: Run in a child process (``engine.process``) whenever the run's environment can be
         #: rebuilt there; else (a replay, a recording, a test's transport) on a thread. The
         #: ``demo`` and ``app`` commands ask for it: a run on a thread shares the interpreter's
@@ -208,6 +214,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.stop_on_signal)
         if self.term_early:  # a SIGTERM came as Textual started (cli.app.run_app noted it)
             self.stop_on_signal()
+        for line in self.upgraded:
+            self.notify(line.removeprefix(f"{APP}: "), title="Mirror upgraded", timeout=20)
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Textual's, except for a widget not mounted yet: Textual styled such a widget at
