@@ -112,3 +112,21 @@ def test_an_upgrade_the_disk_stops_says_so_and_leaves_the_older_mirror_as_it_was
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         kept = conn.execute("SELECT source_id, digest FROM run_items").fetchall()
         assert sorted(kept) == sorted(items)
+
+
+def test_the_upgrade_line_on_a_terminal_breaks_between_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an 80-column terminal the line broke inside words ("done on" / "ce", "no long" /
+    "er"), where every other line of ours is folded between words; piped, it is one line."""
+    monkeypatch.setenv("COLUMNS", "50")
+    older_mirror(tmp_path / "piped.db", MIGRATION_NAMES[-1]).close()
+    piped = run_cli(capsys, "runs", "--db", str(tmp_path / "piped.db"))
+    assert piped.code == 0 and len(piped.err.splitlines()) == 1, piped.err
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stderr read as a terminal
+    older_mirror(tmp_path / "folded.db", MIGRATION_NAMES[-1]).close()
+    folded = run_cli(capsys, "runs", "--db", str(tmp_path / "folded.db"))
+    assert folded.code == 0, folded
+    lines = folded.err.splitlines()
+    assert len(lines) > 1 and all(len(line) <= 50 or len(line.split()) == 1 for line in lines)
+    assert " ".join(line.strip() for line in lines) == piped.err.strip().replace("piped", "folded")

@@ -251,7 +251,7 @@ def upgrades_said(*, quiet: bool = False) -> None:
     for line in upgrade_notes():
         if not quiet:
             with suppress(OSError, ValueError):  # stderr closed: nothing to tell
-                sys.stderr.write(line + "\n")
+                sys.stderr.write(for_stderr(line))  # folded between words on a terminal
 
 
 def missing_mirror_line(path: Path, *, given: bool, state: str = "does not exist") -> str:
