@@ -6,16 +6,14 @@ loopback server (``tests/inngest_stub.py`` or one made here) or the CLI in this 
 from __future__ import annotations
 
 import json
-import shutil
 import ssl
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from inngest_stub import Answer, FakeInngest, serving
+from inngest_stub import Answer, FakeInngest, self_signed, serving
 from support import run_cli
 
 from backfill_tui.export import event_api
@@ -170,21 +168,6 @@ def test_https_to_a_plain_http_server_fails_at_once_saying_so(
     assert "; retry " not in result.err and "gave no answer" not in result.err, result.err
     assert result.err.count("\n") == 1, result.err
     assert not inngest.requests and KEY not in result.out + result.err
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and its key (PEM files), made by ``openssl``."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("no openssl to make a certificate with")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
 
 
 def test_a_self_signed_certificate_fails_at_once_with_its_reason_and_ssl_cert_file_trusts_it(

@@ -28,6 +28,7 @@ from ..http import (
     RetriesExhausted,
     RetryNotice,
     RetryRules,
+    TlsFailed,
     WaitNotice,
     current_stats,
     host_shown,
@@ -198,6 +199,9 @@ async def check_source(
             "not checked",
             CheckOutcome.UNKNOWN,
         )
+    except TlsFailed as exc:  # no request was sent: the token was not checked either
+        access, found, outcome = f"failed: {_safe(exc)}", "not checked", CheckOutcome.FAILED
+        token = _not_checked(token, credential)
     except ApiError as exc:
         access, found, outcome = f"failed: {_safe(exc)}", "not checked", CheckOutcome.FAILED
     finally:

@@ -1,6 +1,5 @@
 """What the event API's answers say: whether a 2xx is Inngest taking the events
-(:func:`check_accepted`), a TLS handshake that failed (:func:`tls_failure`), the request-size
-limit a 413 states (:func:`stated_limit`) and a server's error text (:func:`error_text`).
+(:func:`check_accepted`), the request-size limit a 413 states (:func:`stated_limit`) and a server's error text (:func:`error_text`).
 
 Read by :class:`.event_api.EventApi`, which decides what each answer means for the request
 (delivered, retried, split or refused). A server's text is cleaned of terminal escapes and
@@ -10,7 +9,6 @@ redacted before it reaches a message; the event key is never in one.
 from __future__ import annotations
 
 import re
-import ssl
 
 import httpx
 
@@ -21,47 +19,6 @@ from .target import ExportError
 
 _SIZE = re.compile(r"(\d[\d,_]*(?:\.\d+)?)\s*(kib|kb|k|mib|mb|m|bytes|byte|b)?\b", re.I)
 _UNITS = {"k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6, "mib": 2**20}
-
-#: OpenSSL's reasons for a handshake answered by something that is not TLS (a plain-http
-#: server's "HTTP/1.0 400" read as a TLS record): 1.1/3.0 say WRONG_VERSION_NUMBER, 3.2 and
-#: later RECORD_LAYER_FAILURE or PACKET_LENGTH_TOO_LONG.
-_NOT_TLS = frozenset(
-    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST",
-     "UNKNOWN_PROTOCOL", "WRONG_SSL_VERSION"}
-)  # fmt: skip
-
-
-def tls_failure(exc: httpx.TransportError) -> str | None:
-    """What went wrong, where ``exc`` (httpx's, for a request) is a TLS handshake that failed
-    (``ssl.SSLError`` under httpx's ``ConnectError``), in words that follow ``Inngest at
-    HOST``; None for any other failure (a dropped or refused connection, a timeout).
-
-    A TLS failure does not mend itself on a retry: a server that speaks plain http, or a
-    self-signed, expired or another name's certificate, was tried six times as "gave no answer
-    (ConnectError)" (a fresh tester's finding). The certificate's reason is OpenSSL's
-    (``verify_message``); httpx trusts certifi's CAs, or ``SSL_CERT_FILE``'s where it is set.
-    An EOF in the handshake is left to the retries: it is what a dropped connection looks like
-    there."""
-    if not isinstance(exc, httpx.ConnectError):
-        return None
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, ssl.SSLError):
-        cause = cause.__cause__ or cause.__context__
-    if cause is None or isinstance(cause, ssl.SSLEOFError):
-        return None
-    if isinstance(cause, ssl.SSLCertVerificationError):
-        why = cause.verify_message or cause.reason or "not trusted"
-        return (
-            f"sent a TLS certificate that is not accepted ({clean(str(why)).rstrip('.')}); for "
-            "a server whose certificate you trust, set SSL_CERT_FILE to its CA's PEM file"
-        )
-    reason = cause.reason or ""
-    if reason in _NOT_TLS:
-        return (
-            "did not answer over TLS (https): is it http://? (plain http is for a dev server on "
-            "this machine)"
-        )
-    return f"failed the TLS handshake ({clean(reason or str(exc))})"
 
 
 def check_accepted(response: httpx.Response, expected: int, where: str) -> None:

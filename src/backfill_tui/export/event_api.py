@@ -43,8 +43,9 @@ from urllib.parse import quote
 
 import httpx
 
+from ..http.tls import tls_failure
 from ..secrets_registry import RedactingFilter, redact, register
-from .event_answers import check_accepted, error_text, stated_limit, tls_failure
+from .event_answers import check_accepted, error_text, stated_limit
 from .event_batches import (
     MAX_EVENTS,
     MAX_REQUEST_BYTES,

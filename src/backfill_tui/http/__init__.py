@@ -9,6 +9,7 @@ from .errors import (
     PagingStalled,
     RateLimitExhausted,
     RetriesExhausted,
+    TlsFailed,
     UnexpectedResponse,
 )
 from .paging import PagingGuard, next_link
@@ -55,6 +56,7 @@ __all__ = [
     "RetryNotice",
     "RetryRules",
     "SentryPolicy",
+    "TlsFailed",
     "UnexpectedResponse",
     "VercelPolicy",
     "WaitNotice",

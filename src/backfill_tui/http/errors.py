@@ -6,6 +6,7 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL
 ├── PagingStalled        a next-page pointer that does not move (already read, or empty page)
 ├── RetriesExhausted     5xx, dropped connections, timeouts or bad JSON beyond the retry bound
+├── TlsFailed            a TLS handshake that failed (not retried: it fails the same way)
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
 """
@@ -82,6 +83,19 @@ class RetriesExhausted(ApiError):
     def __init__(self, message: str, problem: str = "") -> None:
         super().__init__(message)
         self.problem = problem
+
+
+class TlsFailed(ApiError):
+    """A TLS handshake with the provider's host failed (``http.tls.tls_failure``: a
+    certificate not accepted, a server that does not speak TLS): every try would fail the
+    same way, so it is not retried, and every stream of the source ends with it. It was
+    retried six times as "could not connect" (a fresh tester's finding)."""
+
+    provider_wide = True
+
+    @property
+    def mend(self) -> str | None:
+        return "check the provider's base URL (BACKFILL_<PROVIDER>_API_URL) or SSL_CERT_FILE"
 
 
 class RateLimitExhausted(ApiError):

@@ -44,8 +44,10 @@ from .errors import (
     HostNotAllowed,
     RateLimitExhausted,
     RetriesExhausted,
+    TlsFailed,
 )
 from .ratelimit import LimitAnswer, Quota, RateLimitPolicy
+from .tls import tls_failure
 from .tokens import PooledToken, TokenPool
 
 log = logging.getLogger("backfill_tui.http")
@@ -263,6 +265,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             except httpx.TransportError as exc:
                 if token is not None and self.tokens is not None:
                     self.tokens.observe(token, ())
+                tls = tls_failure(exc)
+                if tls is not None:  # the same handshake fails the same way: no retries
+                    raise TlsFailed(f"{self._label} at {host_shown(request.url)} {tls}") from None
                 last_problem = _describe_transport_error(exc)
                 # the host named, in each retry's line as in the give-up's: a base URL set by a
                 # variable (BACKFILL_GITHUB_API_URL) failed in the very words of the provider's
