@@ -9,7 +9,7 @@ and the app's Runs screen (:func:`diff_fetched` on open mirrors).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,15 +164,14 @@ class RunDiff:
             "in one may be outside the other's scope"
         )
 
-    def workspace_note(self) -> str | None:
+    def workspace_note(self, shown: Callable[[str], str] | None = None) -> str | None:
         """One line when A and B are runs of different workspaces (still compared by sourceId,
-        which names no workspace), else None."""
+        which names no workspace), else None. ``shown`` writes a workspace id as the face shows
+        it (the app cuts a long one); the ids are compared whole."""
         if self.a.workspace == self.b.workspace:
             return None
-        return (
-            f"A is workspace {self.a.workspace} and B is workspace {self.b.workspace}; they are "
-            "compared anyway (by sourceId)"
-        )
+        a, b = (shown(s.workspace) if shown else s.workspace for s in (self.a, self.b))
+        return f"A is workspace {a} and B is workspace {b}; they are compared anyway (by sourceId)"
 
     def stopped_notes(self) -> list[str]:
         """A line for each of A and B that did not complete (cancelled, interrupted, failed,
@@ -196,10 +195,11 @@ class RunDiff:
                 )
         return notes
 
-    def notes(self) -> list[str]:
+    def notes(self, workspace: Callable[[str], str] | None = None) -> list[str]:
         """Every note on the comparison as a whole, in the order the faces show them (the CLI
-        on stderr and in ``--json``, the app under its counts)."""
-        lines = [self.same_run_note(), self.workspace_note(), self.scope_note()]
+        on stderr and in ``--json``, the app under its counts); ``workspace`` as for
+        :meth:`workspace_note`."""
+        lines = [self.same_run_note(), self.workspace_note(workspace), self.scope_note()]
         return [note for note in lines if note] + self.stopped_notes()
 
     @property

@@ -20,6 +20,7 @@ from ..engine.diff import RunDiff
 from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from .runs_parts import workspace_cut
 
 LIMIT = 500  # rows shown per section; the CLI's `diff --json` lists all
 
@@ -29,11 +30,15 @@ def _title(title: str | None) -> Text:
 
 
 def summary_text(diff: RunDiff) -> str:
+    """The heading over the table: run A and run B (each workspace id cut as the runs list
+    cuts it: two of 191 characters wrapped over the whole screen at 80x24, the table out of
+    sight), the counts, and the notes."""
     lines = []
     for side in (diff.a, diff.b):
         note = "" if side.exact else " (predates per-run records: what it first stored)"
+        workspace = workspace_cut(side.workspace)
         lines.append(
-            f"{side.label}: run {side.run_id} · workspace {side.workspace} · started "
+            f"{side.label}: run {side.run_id} · workspace {workspace} · started "
             f"{side.started_at[:16].replace('T', ' ')} · {plural(side.fetched, 'observation')}{note}"
         )
         if (unchanged := side.unchanged_note()) is not None:
@@ -43,8 +48,16 @@ def summary_text(diff: RunDiff) -> str:
         f"{c['only_in_a']} only in A · {c['only_in_b']} only in B · {c['changed']} changed · "
         f"{c['unchanged']} unchanged" + (" · identical" if diff.identical else "")
     )
-    lines += diff.notes()
+    lines += diff.notes(workspace_cut)
     return clean("\n".join(lines))
+
+
+def whole_workspaces(diff: RunDiff) -> str | None:
+    """The heading's tooltip: both workspace ids whole, when the heading cut one, else None."""
+    sides = (diff.a, diff.b)
+    if all(workspace_cut(side.workspace) == clean(side.workspace) for side in sides):
+        return None
+    return "\n".join(f"{side.label}: workspace {clean(side.workspace)}" for side in sides)
 
 
 class DiffScreen(Screen[None]):
@@ -60,7 +73,10 @@ class DiffScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(Content(summary_text(self.diff)), id="diff-summary")
+        summary = Label(Content(summary_text(self.diff)), id="diff-summary")
+        whole = whole_workspaces(self.diff)
+        summary.tooltip = Content(whole) if whole else None
+        yield summary
         yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="diff-note")
         yield AppFooter()

@@ -26,13 +26,13 @@ from ..errors import BackfillError, user_path
 from ..terms import RunStatus, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
-from ..widgets.row_table import RowsTable, cut_cells
+from ..widgets.row_table import RowsTable
 from .diff import DiffScreen
 from .host import AppHost, host
 from .messages import RunsDiffed
 from .mode_screen import TINY_BELOW, ModeScreen
 from .path_prompt import PathPromptScreen
-from .runs_parts import RunsListed, fit_sources, recording_problem
+from .runs_parts import RunsListed, fit_sources, recording_problem, workspace_cut
 
 __all__ = ["RunLine", "RunsScreen", "run_lines"]
 
@@ -63,11 +63,6 @@ MEDIUM_COLUMNS = tuple(name for name in COLUMNS if name != "days")
 #: thumb a stray glyph mid-screen (a tester's finding).
 TINY_COLUMNS = ("run", "status", "new")
 
-
-#: The most cells a workspace id takes in the list: a 300-character one (``run --workspace``
-#: takes it) pushed the status and every count off the screen for every row (a tester's
-#: finding); the whole id is on the dashboard when the run is opened.
-WORKSPACE_CELLS = 20
 
 #: Seconds between listings while a listed run runs (one indexed read of a page of runs).
 FOLLOW_S = 1.0
@@ -214,7 +209,7 @@ class RunsScreen(ModeScreen):
                 "started (UTC)": Text(
                     run.started_at[5 if self._medium else 0 : 16].replace("T", " ")
                 ),
-                "workspace": Text(cut_cells(clean(run.workspace), WORKSPACE_CELLS)),
+                "workspace": Text(workspace_cut(run.workspace)),
                 "days": Text(str(run.depth_days), justify="right"),
                 "status": Text(line.status, style=style),
                 "streams": Text(f"{line.streams_done}/{line.streams}", justify="right"),

@@ -1,6 +1,7 @@
 """The runs screen's pieces that are not the screen: the message its listing worker posts
 (:class:`RunsListed`), a run's sources fitted to the cells their column has
-(:func:`fit_sources`), and the check of a recording's path before it is opened
+(:func:`fit_sources`), a workspace id cut to its cells (:func:`workspace_cut`, also the
+compare view's), and the check of a recording's path before it is opened
 (:func:`recording_problem`).
 
 Kept apart from :class:`.runs.RunsScreen`, as ``export_parts.py`` is from the export screen, so
@@ -16,6 +17,7 @@ from textual.message import Message
 
 from ..engine.runs import RunLine
 from ..errors import BackfillError, user_path
+from ..textsafe import clean
 from ..widgets.row_table import cut_cells
 from ..widgets.wording import in_app
 
@@ -28,6 +30,20 @@ class RunsListed(Message):
     generation: int
     total: int
     lines: list[RunLine]
+
+
+#: The most cells a workspace id takes in the runs list and the compare view's heading: a
+#: 300-character one (``run --workspace`` takes it) pushed the status and every count off the
+#: screen for every row, and two of 191 (production's ``varchar(191)``) filled the compare
+#: view at 80x24, its table out of sight (testers' findings). ``backfill-tui runs`` lists
+#: them whole, and the compare view's heading has them whole as its tooltip.
+WORKSPACE_CELLS = 20
+
+
+def workspace_cut(workspace: str) -> str:
+    """A workspace id as the runs list and the compare view show it: in at most
+    :data:`WORKSPACE_CELLS` cells, cut with "…" when longer (terminal controls removed)."""
+    return cut_cells(clean(workspace), WORKSPACE_CELLS)
 
 
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
