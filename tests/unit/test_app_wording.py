@@ -33,3 +33,16 @@ def test_an_exports_advice_on_a_run_names_the_apps_picker(cli: str, app: str) ->
     said = in_app(cli)
     assert said == app
     assert "--" not in said and "backfill-tui" not in said
+
+
+def test_the_replay_command_is_the_runs_screens_key() -> None:
+    """A replay to make again ("Cannot resume" a replay whose recording moved) is `o` on the
+    runs screen, not the CLI's command with the path and --db once more (a quoted path too)."""
+    cli = (
+        "run R was replayed from /a b/x.rec.gz (no recording at /a b/x.rec.gz); replay it "
+        "again: `backfill-tui replay '/a b/x.rec.gz' --db '/c d/m.db'`"
+    )
+    assert in_app(cli) == (
+        "run R was replayed from /a b/x.rec.gz (no recording at /a b/x.rec.gz); replay it "
+        "again: press o under Runs (F5) and give its path"
+    )

@@ -130,7 +130,15 @@ class RunReplayedToItsEnd(RunCompleted):
     """Resume was asked of a replayed run that reached where its recording ends: its streams
     stopped where the recorded run did, or every unfinished one failed on what its recording
     answers (which a resume would answer the same way), so resuming it fetches nothing new
-    (both faces say this, not "completed": the run shows cancelled, partial or failed)."""
+    (both faces say this, not "completed": the run shows cancelled, partial or failed).
+
+    ``brief`` is the line without why, for the app's notice: whole, with a failed stream's key
+    and reason, it ran past what a notice shows at 80x24 and lost what to do (a fresh tester's
+    finding); the dashboard it is said over shows each stream's reason."""
+
+    def __init__(self, message: str, brief: str | None = None) -> None:
+        super().__init__(message)
+        self.brief = brief or message
 
 
 class RunStillRunning(UsageError):
@@ -149,19 +157,23 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
             f"run {run.id} already completed; start a new one with "
             f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
         )
+    replayed = f"run {run.id} replayed all its recording holds"
     if run.recording_sha256 is not None and _replayed_to_its_end(mirror, run):
+        rest = _past_the_recording(mirror, run)
         raise RunReplayedToItsEnd(
-            f"run {run.id} replayed all its recording holds (the recording ends where its run "
-            "stopped): resuming it fetches nothing new; " + _past_the_recording(mirror, run)
+            f"{replayed} (the recording ends where its run stopped): resuming it fetches nothing "
+            f"new; {rest}",
+            f"{replayed}; {rest}",
         )
     if run.recording_sha256 is not None and (cause := _failed_on_its_recording(mirror, run)):
         # A resume answers from the same recording, so it met the same 404 again; in the app it
         # reused the replay's spent answers and overwrote each stream's reason with "the
         # recording ends where its run ended partial" (a tester's finding).
+        mend = "mend the cause and record a new run with `run ... --record FILE`"
         raise RunReplayedToItsEnd(
-            f"run {run.id} replayed all its recording holds ({cause}): resuming it fetches "
-            "nothing new, it would meet the same answers again; mend the cause and record a new "
-            "run with `run ... --record FILE`"
+            f"{replayed} ({cause}): resuming it fetches nothing new, it would meet the same "
+            f"answers again; {mend}",
+            f"{replayed} and would meet the same failures again; {mend}",
         )
     if shown_status(mirror, run) == RunStatus.RUNNING:
         raise RunStillRunning(

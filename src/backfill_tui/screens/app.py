@@ -782,8 +782,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             if record is None:
                 raise RunCompleted(session.run.id)
             check_resume(self.mirror, record)  # the engine's preconditions, said in app words
-        except RunReplayedToItsEnd as exc:  # the engine's reason, as `resume` gives it
-            self.notify(redact(str(exc)), title="Nothing to retry", severity="information")
+        except RunReplayedToItsEnd as exc:  # the engine's reason, short enough for a notice
+            self.notify(
+                redact(exc.brief), title="Nothing to retry", severity="information", timeout=10
+            )
             return False
         except RunCompleted:
             self.notify("this run completed; nothing to retry", severity="information")

@@ -21,6 +21,13 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # "`backfill-tui resume ID`", CLI and app words mixed (a fresh tester's finding).
     (r"`run \.\.\. --record FILE`", "Record to on the connect screen"),
     (r"`backfill-tui resume (\S+)( --db ('[^']*'|\S+))?`", r"press r on run \1 under Runs (F5)"),
+    # "Cannot resume" a replay whose recording moved or changed named the file, then the whole
+    # command with it and --db again: past what a notice shows at 80x24 (found beside a fresh
+    # tester's "Nothing to retry", cut there too).
+    (
+        r"`backfill-tui replay ('[^']*'|\S+)( --db ('[^']*'|\S+))?`",
+        "press o under Runs (F5) and give its path",
+    ),
     (r"`backfill-tui runs`( --db ('[^']*'|\S+))? lists them", "F5 lists them"),
     (r"`backfill-tui runs( --db ('[^']*'|\S+))?` lists them", "F5 lists them"),
     # An export's dry run of a run with nothing new named --run (a fresh tester's finding).
