@@ -72,7 +72,7 @@ def test_the_export_panel_says_it_waits_for_a_silent_server(
             await wait_until(pilot, lambda: "waiting for Inngest at" in str(result.content))
             shown = str(result.content)
             assert f"waiting for Inngest at {host}: no answer after " in shown, shown
-            assert "(gives up after 30s of silence)" in shown, shown
+            assert "(try 1 of 6, each given up after 30s of silence)" in shown, shown
             assert EVENT_KEY not in app.export_screenshot()
             await _quit(pilot)
 
@@ -103,7 +103,9 @@ def test_the_trigger_dialog_says_it_waits_for_a_silent_server(
             await answer(pilot, "y")
             said = modal.query_one("#trigger-plan", Label)
             await wait_until(pilot, lambda: "waiting for Inngest at" in str(said.content))
-            assert "(gives up after 30s of silence)" in str(said.content), said.content
+            assert "(try 1 of 6, each given up after 30s of silence)" in str(said.content), (
+                said.content
+            )
             assert EVENT_KEY not in app.export_screenshot()
             await _quit(pilot)
 

@@ -269,7 +269,7 @@ class EventApi:
             self.requests += 1
             retry_after: str | None = None
             try:
-                response = self._post_once(content)
+                response = self._post_once(content, attempt)
             except httpx.TransportError as exc:
                 tls = tls_failure(exc)
                 if tls is not None:  # it will not mend itself: no retries
@@ -309,8 +309,8 @@ class EventApi:
             f"{redact(last)}; try again later"
         )
 
-    def _post_once(self, content: bytes) -> httpx.Response:
-        """One POST. With a ``stop`` or an ``on_retry``, the request goes on a thread of its
+    def _post_once(self, content: bytes, attempt: int = 1) -> httpx.Response:
+        """One POST, try ``attempt`` of the retry policy's. With a ``stop`` or an ``on_retry``, the request goes on a thread of its
         own while this one watches:
 
         - once ``stop()`` is true, the request under way has :data:`STOP_GRACE_S` to be
@@ -355,7 +355,7 @@ class EventApi:
                 silent = False  # one line per request
                 # the read timeout the client was made with: when the request gives up
                 timeout_s = client.timeout.read or TIMEOUT_S
-                notice = WaitNotice(self.where, waited, timeout_s)
+                notice = WaitNotice(self.where, waited, timeout_s, attempt, self.retry.attempts)
                 log.info("%s", notice.line())
                 told(notice)
             if stop is not None and stop() and not done.wait(STOP_GRACE_S):

@@ -101,13 +101,20 @@ class WaitNotice:
     waited_s: float
     #: Seconds of silence after which the request is given up (and retried, if tries are left).
     timeout_s: float
+    #: Which try this request is, of how many the retry policy makes: "gives up after 30s"
+    #: read as the whole command's limit, which went on for six such tries (3 min 11 s against
+    #: a server that never answers: a fresh tester's finding).
+    attempt: int = 1
+    attempts: int = 1
 
     def line(self) -> str:
-        """``waiting for Inngest at H: no answer after 5s (gives up after 30s of silence)``"""
-        return (
-            f"waiting for {self.where}: no answer after {self.waited_s:.0f}s (gives up after "
-            f"{self.timeout_s:.0f}s of silence)"
+        """``waiting for Inngest at H: no answer after 5s (try 1 of 6, each given up after 30s
+        of silence)``; a single try: ``(given up after 30s of silence)``."""
+        limit = f"given up after {self.timeout_s:.0f}s of silence"
+        tries = (
+            f"try {self.attempt} of {self.attempts}, each {limit}" if self.attempts > 1 else limit
         )
+        return f"waiting for {self.where}: no answer after {self.waited_s:.0f}s ({tries})"
 
 
 #: What a face is told while a batch waits: a retry coming, or an answer slow in coming.
