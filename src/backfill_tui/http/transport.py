@@ -31,6 +31,7 @@ import socket
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -104,6 +105,12 @@ class RetryRules:
     #: waiting is not one that waiting lifts (provider-apis.md §1.5: "throw an error after a
     #: specific number of retries"). The last wait is cut to fit.
     limit_backoff_total: float = 3600.0
+    #: Seconds one rate-limit answer may ask to be waited. GitHub's and Linear's limits are
+    #: per hour, Vercel's and Sentry's shorter (provider-apis.md), so an answer asking for
+    #: more (a day's ``Retry-After``) is not one to sit through: the stream fails at once,
+    #: saying until when, and ``resume`` goes on after then. A run waited a 24 h Retry-After
+    #: twelve times over (a fresh tester's finding). 65 minutes: an hour's reset and some skew.
+    max_named_wait: float = 3900.0
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     #: Seconds (wall clock: the wire takes real time even on a simulated run) one attempt may
@@ -213,6 +220,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 seconds = quota.reset_at - self._clock.now()
                 if seconds > 0:
                     reason = self._reserve_reason(name, quota, spend)
+                    if seconds > self._rules.max_named_wait:  # a reset a day away: not waited
+                        raise RateLimitExhausted(self._too_long(seconds, reason))
                     await self._wait(seconds + 1, reason, shared=True)
                 self._forget(name)
 
@@ -310,6 +319,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     seconds = self._growing_wait(answer, growing)
                 else:
                     growing.clear()
+                    if seconds > self._rules.max_named_wait:
+                        raise RateLimitExhausted(self._too_long(seconds, answer.reason))
                 await self._wait(seconds, answer.reason)
                 for name, budget in reported.items():  # waited out; the retry reports afresh
                     if self.quotas.get(name) is budget:
@@ -331,6 +342,15 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body, content)
+
+    def _too_long(self, seconds: float, reason: str) -> str:
+        """``Vercel: rate limited (...) and asked to wait 1440 min, until 2026-12-03 16:40 UTC;
+        resume the run after then``: a wait past :attr:`RetryRules.max_named_wait`."""
+        until = datetime.fromtimestamp(self._clock.now() + seconds, UTC)
+        return (
+            f"{self._label}: {reason}, and asked to wait {_minutes(seconds)}, until "
+            f"{until:%Y-%m-%d %H:%M} UTC; resume the run after then"
+        )
 
     def _growing_wait(self, answer: LimitAnswer, growing: list[float]) -> float:
         """The wait for a rate-limit answer that named no time (``answer.grows``): its least

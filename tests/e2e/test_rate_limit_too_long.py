@@ -1,0 +1,62 @@
+"""A rate-limit answer asking for more than an hour's wait is not sat through: the stream fails
+at once, saying how long it was asked to wait and until when, and ``resume`` is the next step.
+A 24 h ``Retry-After`` was waited twelve times over, 24 and 50 days on the run's clock, before
+"still rate limited after 12 waits" (a fresh tester's finding); every provider's own limits
+reset within the hour (provider-apis.md), so such an answer is no limit to wait out here."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.store import Mirror
+
+DAY = "retry_after=86400,rate_limit_every=1,clock=virtual"
+
+
+@pytest.mark.parametrize(
+    ("source", "label", "reason"),
+    [
+        ("vercel:acme/rocket-web", "Vercel", "rate limited (429)"),  # the answer's own wait
+        ("linear:ENG", "Linear", "rate limited (RATELIMITED)"),  # the budget's reset, shared
+    ],
+)
+def test_a_day_long_wait_fails_the_source_at_once_naming_until_when(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: str,
+    label: str,
+    reason: str,
+) -> None:
+    monkeypatch.setenv("BACKFILL_SIM", DAY)
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "--simulate", "--workspace", "ws", "--days", "7",
+                     "--db", str(db), "--json", source)  # fmt: skip
+    assert result.code == 1, result.err
+    assert "To continue it: backfill-tui resume" in result.err  # resuming is the next step
+    (stored,) = result.summary["sources"]
+    said = f"{label}: {reason}, and asked to wait 1440 min, until "
+    assert stored["error"].startswith(said), stored
+    assert stored["error"].endswith(" UTC; resume the run after then"), stored
+    assert stored["rate_limit_wait_s"] < 2, stored  # nothing of the day was waited
+    assert stored["api_calls"] <= 2, stored
+
+
+def test_an_hours_wait_is_still_waited(tmp_path: Path) -> None:
+    """GitHub's hourly reset (and the simulator's 1 h Retry-After) is waited as before."""
+    environment = Environment.create(
+        simulate=True, simulator_config="retry_after=3600,rate_limit_every=3,clock=virtual"
+    )
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, environment)
+    request = RunRequest("ws", (SourceSpec.parse("vercel:acme/rocket-web"),), depth=30)
+    run = engine.plan(request)
+    assert asyncio.run(engine.run(run.id)) == "completed"
+    (stream,) = mirror.streams(run.id)
+    assert stream.rate_limit_wait_s >= 3600
