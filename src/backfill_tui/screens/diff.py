@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -23,10 +24,42 @@ from ..widgets.app_footer import AppFooter
 from .runs_parts import workspace_cut
 
 LIMIT = 500  # rows shown per section; the CLI's `diff --json` lists all
+#: Cells a column takes beyond its text (DataTable's padding) and the vertical scrollbar's.
+_PADDING, _SCROLLBAR = 2, 2
+_SECTION = len("only in A")
+
+
+def _cell(text: str) -> Text:
+    """A cell's text on one line, cut with "…" at the column's width."""
+    return Text(text, no_wrap=True, overflow="ellipsis")
+
+
+def middle_cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells, cut in the middle with "…": a sourceId's end (a
+    sha, a number) tells it from its neighbours, which a cut at the end lost
+    (``push:acme/rocket:9…`` on every row)."""
+    if len(text) <= width or width < 5:
+        return text
+    tail = (width - 1) * 3 // 5
+    return f"{text[: width - 1 - tail]}…{text[len(text) - tail :]}"
 
 
 def _title(title: str | None) -> Text:
-    return Text(clean(title).replace("\n", " ") if title is not None else "")
+    return _cell(clean(title).replace("\n", " ") if title is not None else "")
+
+
+def column_widths(width: int, source_ids: list[str], fields: list[str]) -> tuple[int, ...]:
+    """Widths (cells) of the sourceId, fields, title in A and title in B columns for a table
+    ``width`` cells wide: the sourceIds and fields at most their longest (a third and a
+    fifth of the room at most), the titles sharing what is left. Laid out by their longest
+    values, the sourceIds (a push's ref and sha) took half of 120 columns and "title in B",
+    the other half of a change, was off the screen (a tester's finding)."""
+    room = max(width - _SECTION - 5 * _PADDING - _SCROLLBAR, 40)
+    sid = min(max((len(s) for s in source_ids), default=8), max(room // 3, 16))
+    fld = min(max((len(f) for f in fields), default=0), room // 5)
+    fld = max(fld, len("fields"))
+    title = max((room - sid - fld) // 2, 10)
+    return sid, fld, title, title
 
 
 def summary_text(diff: RunDiff) -> str:
@@ -70,6 +103,10 @@ class DiffScreen(Screen[None]):
     def __init__(self, diff: RunDiff) -> None:
         super().__init__()
         self.diff = diff
+        #: The rows shown (section, sourceId, fields, title in A, title in B), laid out again
+        #: when the terminal's width changes.
+        self._rows: list[tuple[str, str, str, str | None, str | None]] = []
+        self._laid_out_at = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -82,8 +119,6 @@ class DiffScreen(Screen[None]):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        table = self.query_one("#diff-table", DataTable)
-        table.add_columns("", "sourceId", "fields", "title in A", "title in B")
         diff = self.diff
         hidden = 0
         sections = (
@@ -94,16 +129,13 @@ class DiffScreen(Screen[None]):
                 [(c.source_id, ", ".join(c.fields), c.title_a, c.title_b) for c in diff.changed],
             ),
         )
-        for name, rows in sections:
-            for source_id, fields, title_a, title_b in rows[:LIMIT]:
-                table.add_row(
-                    Text(name, style="bold"),
-                    Text(clean(source_id)),
-                    Text(fields),
-                    _title(title_a),
-                    _title(title_b),
-                )
-            hidden += max(len(rows) - LIMIT, 0)
+        self._rows = [
+            (name, clean(source_id), fields, title_a, title_b)
+            for name, rows in sections
+            for source_id, fields, title_a, title_b in rows[:LIMIT]
+        ]
+        hidden = sum(max(len(rows) - LIMIT, 0) for _, rows in sections)
+        self._lay_out(self.size.width or self.app.size.width)
         note = "escape goes back to the runs"
         if hidden:
             note = f"{hidden} more not listed (`backfill-tui diff --json` lists all) · " + note
@@ -111,6 +143,31 @@ class DiffScreen(Screen[None]):
             note = "Both runs fetched the same observations with the same content · " + note
         self.query_one("#diff-note", Label).update(Content(note))
         self.sub_title = "compare run A with run B"  # their ids head the summary below
+
+    def _lay_out(self, width: int) -> None:
+        """The table's columns for ``width`` cells (:func:`column_widths`), and its rows."""
+        self._laid_out_at = width
+        table = self.query_one("#diff-table", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        widths = column_widths(width, [r[1] for r in self._rows], [r[2] for r in self._rows])
+        table.add_column("", width=_SECTION)
+        for label, cells in zip(
+            ("sourceId", "fields", "title in A", "title in B"), widths, strict=True
+        ):
+            table.add_column(label, width=cells)
+        for name, source_id, fields, title_a, title_b in self._rows:
+            table.add_row(
+                Text(name, style="bold"), _cell(middle_cut(source_id, widths[0])), _cell(fields),
+                _title(title_a),
+                _title(title_b),
+            )  # fmt: skip
+        if self._rows:
+            table.move_cursor(row=min(row, len(self._rows) - 1))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._laid_out_at:
+            self._lay_out(event.size.width)
 
     def action_close(self) -> None:
         self.dismiss(None)
