@@ -375,6 +375,25 @@ def test_an_apply_whose_every_row_is_refused_says_nothing_was_sent(
     ), done.err
 
 
+def test_a_second_apply_says_the_valid_rows_went_in_an_earlier_trigger(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """Again with the same file, the valid rows are skipped as already sent and the bad ones
+    refused again: the last line said "nothing was sent", as if the valid rows never had been
+    (a fresh tester's finding)."""
+    lines = [row(1), row(2), row(3), "int_b,ws,org,github,us,45,,me"]
+    rows = write_csv(tmp_path / "fleet.csv", lines)
+    db = tmp_path / "m.db"
+    first = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply")
+    assert first.code == 1 and "1 row refused, the others were sent" in first.err, first.err
+    again = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply")
+    assert again.code == 1
+    assert again.err.rstrip().endswith(
+        "1 row refused, nothing new was sent; 3 events were sent by an earlier trigger; the "
+        "reasons are listed above"
+    ), again.err
+
+
 def test_a_file_under_the_home_folder_is_read_by_its_tilde_path(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest, isolated: Path
 ) -> None:

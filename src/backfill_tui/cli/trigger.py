@@ -181,8 +181,15 @@ def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
         return EXIT_INCOMPLETE
     if not result.complete:
         refused = len(plan.refused) + len(result.refused_by_api)
-        # "the others were sent" when none was sent read as a claim (a fresh tester's finding)
+        # "the others were sent" when none was sent read as a claim (a fresh tester's finding);
+        # "nothing was sent" when the others went in an earlier trigger read as if they never
+        # had (a fresh tester's finding)
         rest = "the others were sent" if result.sent else "nothing was sent"
+        if plan.skipped:
+            earlier = (
+                f"{plural(plan.skipped, 'event')} {were(plan.skipped)} sent by an earlier trigger"
+            )
+            rest = f"{rest}; {earlier}" if result.sent else f"nothing new was sent; {earlier}"
         sys.stderr.write(
             f"backfill-tui: {plural(refused, 'row')} refused, {rest}; "
             "the reasons are listed above\n"
