@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sqlite3
 import subprocess
+import sys
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -297,3 +300,40 @@ def older_mirror(db: Path, step: str) -> sqlite3.Connection:
     old.apply(Database(conn))
     conn.execute(f"PRAGMA user_version = {version}")
     return conn
+
+
+@contextmanager
+def recording_elsewhere(
+    tmp_path: Path, rec: Path, anchor: str, workspace: str = "first"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A ``run --record REC`` in another process, yielded once its run is stored and going
+    (its first line, ``run ID: ...``, said; the path is held from its start, before that);
+    killed at the end if it still runs."""
+    argv = [
+        sys.executable, "-m", "backfill_tui", "run", "github:acme/rocket", "--simulate",
+        "--workspace", workspace, "--db", str(tmp_path / f"{workspace}.db"), "--record", str(rec),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        argv,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "BACKFILL_SIM": f"anchor={anchor},latency=1"},
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline().decode()
+        assert first.startswith("run "), first
+        assert list(rec.parent.glob(f".{rec.name}.{process.pid}.*.part"))
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def stop_recording_elsewhere(process: subprocess.Popen[bytes]) -> tuple[int, str]:
+    """SIGTERM the run (it cancels, sealing its recording); its exit status and stderr."""
+    assert process.poll() is None, "the first run ended before the test was done with it"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err.decode()

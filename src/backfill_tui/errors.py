@@ -7,7 +7,8 @@ from the error, never from a table of their own):
     BackfillError               anything we explain to the user                        exit 2
     ├── UsageError              bad arguments or source specs                               2
     │   ├── engine.runs.RunCompleted     resume asked of a run that completed              2
-    │   └── engine.runs.RunStillRunning  resume asked of a run a live process runs         2
+    │   ├── engine.runs.RunStillRunning  resume asked of a run a live process runs         2
+    │   └── engine.recording.RecordingKeptAside  a file took the recording's path meanwhile 2
     ├── CredentialsMissing      no token for a provider that needs one                      2
     ├── MirrorError             the --db file is not ours, is corrupt, or is too new        2
     │   ├── MirrorMissing       there is no mirror where one is read (reading never makes one)

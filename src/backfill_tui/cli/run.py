@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..engine.environment import Environment
     from ..engine.mirror import Mirror, RunRecord
     from ..engine.recording import Recorder
-    from ..engine.run import Engine
+    from ..engine.run import Engine, RunRequest
 
 __all__ = ["cmd_run", "register"]
 
@@ -102,10 +102,8 @@ def _entities(text: str | None) -> frozenset[str] | None:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..engine.environment import Environment
     from ..engine.outputs import in_use
-    from ..engine.run import Engine, RunRequest, SourceSpec, validate_workspace
-    from ..terms import db_flag, suggest
+    from ..engine.run import RunRequest, SourceSpec, validate_workspace
     from .drive import check_side_outputs
-    from .signals import begun
 
     request = RunRequest(
         workspace=validate_workspace(args.workspace),  # before any file is made
@@ -122,6 +120,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         from ..engine.recording import Recorder
 
         recorder = Recorder(args.record, protected=in_use(db_path(args)))
+    try:
+        return _plan_and_drive(args, request, environment, recorder)
+    finally:
+        if recorder is not None:  # a run refused before its recording began: the path is free
+            recorder.release()
+
+
+def _plan_and_drive(
+    args: argparse.Namespace,
+    request: RunRequest,
+    environment: Environment,
+    recorder: Recorder | None,
+) -> int:
+    """Plan ``request`` in the mirror (made if need be) and drive it; the exit status."""
+    from ..engine.run import Engine
+    from ..terms import db_flag, suggest
+    from .signals import begun
+
     made = not db_path(args).exists()
     mirror = open_mirror(args)
     discard = False
@@ -164,9 +180,11 @@ def _drive_planned(
     environment: Environment,
 ) -> int:
     """Drive the planned ``run`` (with its recording, if ``recorder``); the exit status."""
+    import contextlib
     import shlex
     import sys
 
+    from ..engine.recording import RecordingKeptAside
     from ..terms import plural, suggest
     from .drive import drive
     from .signals import on_quit_abandon
@@ -174,12 +192,19 @@ def _drive_planned(
     if recorder is None:
         return drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
     engine.subscribe(recorder.observe)  # the run's end goes into the recording
-    with recorder.recording(environment, run):
-        on_quit_abandon(recorder.abandon)  # a quit at once removes the unfinished file
-        try:
-            code = drive(engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag)
-        finally:
-            on_quit_abandon(None)  # sealing (or discarding) it is the block's
+    try:
+        with recorder.recording(environment, run):
+            on_quit_abandon(recorder.abandon)  # a quit at once removes the unfinished file
+            try:
+                code = drive(
+                    engine, mirror, run.id, as_json=args.json, quiet=args.quiet, db_flag=flag
+                )
+            finally:
+                on_quit_abandon(None)  # sealing (or discarding) it is the block's
+    except RecordingKeptAside as kept:  # the run's record names where its recording is (exit 2)
+        with contextlib.suppress(BackfillError):  # the line saying where matters more
+            mirror.set_run_recorded_to(run.id, str(kept.kept.resolve()))
+        raise
     if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
         again = suggest(f"replay {shlex.quote(str(recorder.path))}")
         sys.stderr.write(

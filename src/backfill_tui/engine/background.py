@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BackfillError
@@ -52,6 +53,9 @@ class RunOutcome:
     ``failed``, ``cancelled``; ``running`` only if its end could not be recorded). ``error``: one
     line for the user when the run stopped on an error (a :class:`BackfillError`'s text, token
     redacted), else None. ``internal``: the error was a bug (its traceback is in the log).
+    ``kept``: the line saying the run's recording was sealed beside its path, a file having
+    appeared there meanwhile (``recording.RecordingKeptAside``); the run itself ended as
+    ``status`` says.
     """
 
     run_id: str
@@ -59,6 +63,7 @@ class RunOutcome:
     error: str | None = None
     internal: bool = False
     cancelled: bool = False
+    kept: str | None = None
 
 
 class RunHandle(Protocol):
@@ -199,7 +204,7 @@ async def drive_run(
     from ..store.failures import add_readers
     from .run import Engine
 
-    status, error, internal, cancelled = "failed", None, False, False
+    status, error, internal, cancelled, kept = "failed", None, False, False, None
     mirror: Mirror | None = None
     try:
         mirror = connect()
@@ -213,7 +218,15 @@ async def drive_run(
         status, cancelled = "cancelled", True
     except BackfillError as exc:
         error = redact(str(exc))
-        log.warning("run %s stopped: %s", run_id, error)
+        if recording is not None and mirror is not None:
+            from .recording import RecordingKeptAside
+
+            if isinstance(exc, RecordingKeptAside):  # the run ended; a file took its path
+                error, kept = None, str(exc)
+                cancelled = isinstance(exc.__cause__, asyncio.CancelledError)
+                _recorded_to(mirror, run_id, exc.kept)
+        if error is not None:
+            log.warning("run %s stopped: %s", run_id, error)
     except Exception as exc:  # a bug: one line for the user, the traceback to the log
         log.exception("run %s stopped by an internal error", run_id)
         error, internal = f"internal error ({type(exc).__name__}); details in the log", True
@@ -227,4 +240,12 @@ async def drive_run(
                 log.warning("run %s: could not read its end: %s", run_id, exc)
             finally:
                 mirror.close()
-    return RunOutcome(run_id, status, error, internal, cancelled)
+    return RunOutcome(run_id, status, error, internal, cancelled, kept)
+
+
+def _recorded_to(mirror: Mirror, run_id: str, path: Path) -> None:
+    """Store where the run's recording went (its record names the path it was asked for)."""
+    try:
+        mirror.set_run_recorded_to(run_id, str(path.resolve()))
+    except (BackfillError, OSError) as exc:
+        log.warning("run %s: could not store where its recording went: %s", run_id, exc)

@@ -12,6 +12,8 @@ Two promises (issue 10, item 1):
 - **Never leave half a file where a good one stood.** :func:`atomic_write` writes to a temporary
   file in the same folder and renames it into place (``os.replace``) only once it is complete
   and flushed to disk; on any failure the temporary file is removed and the old file is intact.
+  A new file (a recording: ``AtomicFile(replace=False)``) is placed without replacing a file
+  that appeared at its path while it was written (``placing.place_new``): it goes beside it.
 
 Callers: ``report --output``, ``run --record`` and the app's recording (``recording/``), the log
 file (``cli.setup_logging``), the simulator's ``request_log``.
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import os
 import stat
 import tempfile
@@ -32,6 +33,7 @@ from typing import IO, Literal
 
 from ..errors import UsageError, folder_ending, storage_error, user_path
 from ..textsafe import escaped
+from .placing import place_new, temp_prefix, writer_alive, writers
 
 __all__ = [
     "SQLITE_SIDE_FILES",
@@ -212,11 +214,14 @@ class AtomicFile:
     The data goes to a hidden temporary file in the same folder (so the rename is atomic on
     POSIX); :meth:`commit` flushes, fsyncs and ``os.replace``-s it into place; :meth:`discard`
     removes it and leaves ``path`` as it was. ``mode``: the new file's permission bits (default:
-    what ``open()`` would give, honouring the umask). For writers that live across calls (a
-    recording); a block of code uses :func:`atomic_write`.
+    what ``open()`` would give, honouring the umask). ``replace=False`` (a recording, which
+    never replaces a file): :meth:`commit` never replaces a file that appeared at ``path``
+    while it was written, and puts this one at a free name beside it instead
+    (``placing.place_new``); :attr:`placed` says where it went. For writers that live across
+    calls (a recording); a block of code uses :func:`atomic_write`.
     """
 
-    def __init__(self, path: Path, *, mode: int | None = None) -> None:
+    def __init__(self, path: Path, *, mode: int | None = None, replace: bool = True) -> None:
         """Raises the :class:`~backfill_tui.errors.StorageError` of ``path`` (never of the
         hidden file's name, which the user never typed: a tester saw
         ``/proc/.x.rec.19375._rxh2b__.part``) when the folder or file cannot be made, or the
@@ -228,7 +233,7 @@ class AtomicFile:
             # The writer's pid in the name: a later writer of the same file can tell an orphan
             # (its writer was killed, say by kill -9 mid-recording) from one still written.
             fd, temp = tempfile.mkstemp(
-                prefix=f"{_temp_prefix(path)}{os.getpid()}.", suffix=".part", dir=path.parent
+                prefix=f"{temp_prefix(path)}{os.getpid()}.", suffix=".part", dir=path.parent
             )
         except OSError as exc:
             refused = storage_error(exc, path)
@@ -248,16 +253,25 @@ class AtomicFile:
             self.temp.unlink(missing_ok=True)
             raise
         self.done = False
+        self.replace = replace
+        #: Where :meth:`commit` put the file: ``path``, or (``replace=False``, a file having
+        #: appeared at ``path`` meanwhile) the free name beside it; None before.
+        self.placed: Path | None = None
 
     def commit(self) -> None:
-        """Flush the data to disk and rename it over ``path``."""
+        """Flush the data to disk and rename it over ``path`` (``replace=False``: to ``path``
+        or, if a file appeared there meanwhile, a free name beside it: :attr:`placed`)."""
         if self.done:
             return
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
             self.file.close()
-            os.replace(self.temp, self.path)
+            if self.replace:
+                os.replace(self.temp, self.path)
+                self.placed = self.path
+            else:
+                self.placed = place_new(self.temp, self.path)
         except BaseException:
             self.discard()
             raise
@@ -272,15 +286,6 @@ class AtomicFile:
             self.file.close()
         with contextlib.suppress(OSError):
             self.temp.unlink()
-
-
-def _temp_prefix(path: Path) -> str:
-    """``.NAME.`` for the hidden file beside ``path``; a name too long to hold the pid and
-    suffix as well (a file system's 255 bytes) by a digest of it instead, so a valid long name
-    is not refused for its hidden file's (a fresh tester's finding)."""
-    if len(os.fsencode(path.name)) <= 200:
-        return f".{path.name}."
-    return f".{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:24]}."
 
 
 def make_folder(path: Path) -> None:
@@ -298,22 +303,12 @@ def sweep_orphans(path: Path) -> int:
 
 def _sweep_orphans(path: Path) -> int:
     """Remove the temporary files of earlier writers of ``path`` that died before committing
-    (``.NAME.PID.XXXX.part`` whose PID no longer runs): a killed ``--record`` left its hidden
-    file behind for ever. Another live process's file is left alone."""
-    from ..store.locks import pid_running  # the run locks' check (store/locks.py)
-
-    prefix = _temp_prefix(path)
-    try:
-        candidates = [p for p in path.parent.iterdir() if p.name.startswith(prefix)]
-    except OSError:
-        return 0
+    (``.NAME.PID.XXXX.part`` whose writer no longer runs: ``placing.writer_alive``): a killed
+    ``--record`` left its hidden file behind for ever. Another live process's file is left
+    alone."""
     removed = 0
-    for candidate in candidates:
-        middle = candidate.name[len(prefix) :].split(".", 1)[0]
-        if not candidate.name.endswith(".part") or not middle.isdigit():
-            continue
-        pid = int(middle)
-        if pid == os.getpid() or pid_running(pid):
+    for candidate, pid in writers(path):
+        if writer_alive(candidate, pid):
             continue
         with contextlib.suppress(OSError):
             candidate.unlink()

@@ -7,10 +7,15 @@ it, and ``recording/`` stays below the engine.
 
 Record (``run --record FILE``, or the app's connect screen)::
 
-    recorder = Recorder(path)                      # checks the path; writes nothing yet
-    run = engine.plan(request)
+    recorder = Recorder(path)                      # checks the path, holds its hidden file
+    run = engine.plan(request)                     # refused? recorder.release()
     with recorder.recording(engine.environment, run):
         await engine.run(run.id)                   # or asyncio.run(...) from a sync caller
+    # sealed into place; RecordingKeptAside if a file appeared at the path meanwhile
+
+A second recorder of the same path is refused while the first runs (its hidden file's name
+holds its process id: ``placing.live_writer``), and the sealed recording never replaces a file
+that appeared there anyway (``placing.place_new``): it goes beside it, and says where.
 
 Replay (``replay FILE``, or "open a recording as a run")::
 
@@ -22,7 +27,9 @@ Replay (``replay FILE``, or "open a recording as a run")::
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -36,6 +43,7 @@ import httpx
 from .. import __version__
 from ..clock import Clock, ReplayClock
 from ..connectors import provider
+from ..errors import UsageError
 from ..recording.fileformat import (
     Exchange,
     RecordingError,
@@ -52,9 +60,26 @@ from ..store import RunRecord
 from . import progress as ev
 from .environment import Environment, without_token
 from .outputs import AtomicFile, check_output
+from .placing import live_writer
 from .plan import RunRequest, SourceSpec
 
-__all__ = ["Recorder", "RecordingError", "Replay"]
+__all__ = ["Recorder", "RecordingError", "RecordingKeptAside", "Replay"]
+
+log = logging.getLogger("backfill_tui.engine.recording")
+
+
+class RecordingKeptAside(UsageError):
+    """The run's recording was sealed, but a file had appeared at its path meanwhile (another
+    run recording to it, say): that file was left as it was, and the recording is at ``kept``,
+    beside it. A file the user named is never replaced (README, ``--record``)."""
+
+    def __init__(self, path: Path, kept: Path) -> None:
+        super().__init__(
+            f"--record {path} already exists (it appeared while this run was recorded) and is "
+            f"not overwritten: this run's recording is kept at {kept}; replay that file"
+        )
+        self.path = path
+        self.kept = kept
 
 
 class Planner(Protocol):
@@ -73,12 +98,22 @@ class Recorder:
         :class:`UsageError` or a :class:`~backfill_tui.errors.StorageError` (one line) if
         refused."""
         self.path = check_output(path, option="--record", protected=protected)
-        # Its file is tried now, before a run is planned: a folder that refuses files (/proc),
+        writer = live_writer(self.path)
+        if writer is not None:  # both ran, and the last to end replaced the other's recording
+            raise UsageError(
+                f"--record {self.path} is already being recorded to by another run (process "
+                f"{writer}) and is not overwritten: choose another file"
+            )
+        # Its file is made now, before a run is planned: a folder that refuses files (/proc),
         # a full disk or a name too long failed only once the run was in the mirror, which then
-        # listed an interrupted run the user never started (a fresh tester's finding).
-        AtomicFile(self.path, mode=0o600).discard()
+        # listed an interrupted run the user never started (a fresh tester's finding). Held
+        # until the run's recording begins, its hidden name (with this process's id) tells a
+        # second recorder of the same path that this one is recording (``live_writer``).
+        self._reserved: AtomicFile | None = AtomicFile(self.path, mode=0o600, replace=False)
         self._writer: RecordingWriter | None = None
-        self._out: AtomicFile | None = None  # the writer's file, renamed into place when sealed
+        self._out: AtomicFile | None = None  # the writer's file, put into place when sealed
+        #: Where the sealed recording went when a file had appeared at :attr:`path` meanwhile.
+        self.kept: Path | None = None
         self._secrets: list[str] = []
         self._seq = itertools.count(1)
         self._start = 0.0
@@ -154,15 +189,41 @@ class Recorder:
             recorded_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self._start = time.perf_counter()
-        self._out = AtomicFile(self.path, mode=0o600)
+        self._out = self._reserved or AtomicFile(self.path, mode=0o600, replace=False)
+        self._reserved = None
         self._writer = RecordingWriter(self._out, header)
         previous = environment.wrap_transport
         environment.wrap_transport = self.wrap
         try:
             yield self
-        finally:
+        except BaseException as exc:
             environment.wrap_transport = previous
-            self._writer.close(self.end)
+            self._seal()
+            if self.kept is not None and isinstance(exc, asyncio.CancelledError):
+                # the app's cancel: where the recording went is still said (its run: cancelled)
+                raise RecordingKeptAside(self.path, self.kept) from exc
+            raise
+        environment.wrap_transport = previous
+        self._seal()
+        if self.kept is not None:
+            raise RecordingKeptAside(self.path, self.kept)
+
+    def _seal(self) -> None:
+        """Seal the recording into place; :attr:`kept` when it went beside :attr:`path`."""
+        assert self._writer is not None and self._out is not None
+        self._writer.close(self.end)
+        if self._out.placed is not None and self._out.placed != self.path:
+            self.kept = self._out.placed
+            log.warning(
+                "recording of %s kept at %s: %s appeared meanwhile", self.path, self.kept, self.path
+            )
+
+    def release(self) -> None:
+        """Give up the path held since this recorder was made when no recording began (the run
+        was refused or never started): its hidden file is removed. Nothing once it began."""
+        reserved, self._reserved = self._reserved, None
+        if reserved is not None:
+            reserved.discard()
 
     def abandon(self) -> str | None:
         """For a process about to quit at once mid-recording (a third Ctrl-C, ``os._exit``):

@@ -318,6 +318,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if self._mirror_gone("Cannot start"):
             return None
         engine = Engine(self.mirror, self.environment)
+        recorder: Recorder | None = None
         try:
             recorder = (
                 Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
@@ -329,6 +330,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
                 recorded_to=recorder.path if recorder is not None else None,
             )
         except BackfillError as exc:
+            if recorder is not None:  # the path it held is free again
+                recorder.release()
             self.notify(redact(str(exc)), title="Cannot start", severity="error", timeout=8)
             return None
         self.workspace = run.workspace
@@ -338,6 +341,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         session = self.open_run(run.id, totals=totals, engine=engine)
         if session is not None:
             session.recorder = recorder
+        elif recorder is not None:
+            recorder.release()
         self.start_session(resumed=False)
         return run.id
 
@@ -697,6 +702,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         status = outcome.status
         if outcome.error is not None:
             self.notify(outcome.error, title="Run stopped", severity="error", timeout=8)
+        if outcome.kept is not None:  # another file took the recording's path meanwhile
+            self.notify(outcome.kept, title="Recording kept aside", severity="warning", timeout=20)
         try:
             record = self.mirror.get_run(session.run.id)
             if record is not None:
