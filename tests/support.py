@@ -72,6 +72,23 @@ def simulated_run(
 RUN_SPECIFIC = {"id", "external_id", "captured_at", "created_at", "run_id"}
 
 
+def reseal(rec: Path, edit: Callable[[list[dict[str, Any]]], object]) -> None:
+    """Edit the recording at ``rec`` as a hand would, then seal it again: ``edit`` changes in
+    place its lines before the trailer (JSON objects, the header first), and the trailer's
+    count and SHA-256 are computed anew, so the file passes its checksum and the edit reaches
+    the reader (the trailer is a plain SHA-256: anyone can recompute it)."""
+    import gzip
+    import hashlib
+
+    lines = [json.loads(line) for line in gzip.decompress(rec.read_bytes()).splitlines()]
+    body = lines[:-1]  # the trailer is made again
+    edit(body)
+    raw = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in body).encode()
+    count = sum(1 for line in body if line.get("kind") == "exchange")
+    trailer = {"kind": "end", "exchanges": count, "sha256": hashlib.sha256(raw).hexdigest()}
+    rec.write_bytes(gzip.compress(raw + json.dumps(trailer).encode() + b"\n"))
+
+
 def observation_rows(db: Path) -> list[tuple[object, ...]]:
     """Every observation, all columns but the ids, capture times and run, in sourceId order."""
     with sqlite3.connect(db) as conn:

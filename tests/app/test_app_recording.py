@@ -18,6 +18,7 @@ from app_support import (
     sim_environment,
     wait_until,
 )
+from support import reseal
 from textual.notifications import Notify
 from textual.widgets import DataTable, Input, Label
 
@@ -177,6 +178,41 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
             assert not isinstance(app.screen, PathPromptScreen)
 
     asyncio.run(scenario())
+
+
+def test_a_recording_with_a_bad_header_field_is_refused_at_the_prompt(tmp_path: Path) -> None:
+    """A header edited by hand and sealed again (``run.started_at: "garbage"``): F5, ``o``, its
+    path, enter ended the whole app with exit 70 ("internal error", a ValueError) and lost the
+    session (a fresh tester's finding). It is refused in the prompt, naming the field."""
+    rec = tmp_path / "sa.gz"
+    environment = sim_environment()
+    original = Mirror.open(tmp_path / "original.db")
+    engine = Engine(original, environment)
+    first = engine.plan(RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=30, max_items=20))
+    with RunRecorder(rec).recording(environment, first):
+        assert asyncio.run(engine.run(first.id)) == "completed"
+    reseal(rec, lambda lines: lines[0]["run"].update(started_at="garbage"))
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f5", "o")
+            prompt = app.screen
+            assert isinstance(prompt, PathPromptScreen)
+            prompt.query_one("#path-input", Input).value = str(rec)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is prompt and app.is_running
+            error = str(prompt.query_one("#path-error", Label).content)
+            assert 'run.started_at "garbage" is not a date and time' in error, error
+            assert "ask for the original recording" in error
+            assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+            await pilot.press("escape")
+            assert isinstance(app.screen, RunsScreen)
+
+    asyncio.run(scenario())
+    assert app.return_code in (None, 0)
 
 
 def test_compare_two_runs_from_the_runs_screen(tmp_path: Path) -> None:

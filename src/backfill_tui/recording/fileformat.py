@@ -8,8 +8,11 @@
 
 gzip's CRC catches a damaged or cut file, the trailer catches a cut at a line boundary, and the
 SHA-256 catches a file decompressed, edited and compressed again. :func:`read_recording`
-refuses any of these with one line (:class:`RecordingError`, exit status 2). The writer creates
-the file with mode 0600; everything handed to it has already been scrubbed (``scrub.py``).
+refuses any of these with one line (:class:`RecordingError`, exit status 2), and a header or
+``run_end`` line holding what backfill-tui never writes (``header.py`` reads them field by
+field: the checksum is no seal, anyone can compute it again), naming the field. The writer
+creates the file with mode 0600; everything handed to it has already been scrubbed
+(``scrub.py``).
 
 Past 400 lines on purpose: the file format is written and read by the same rules (framing,
 limits, checksums), kept side by side so they cannot drift apart.
@@ -36,127 +39,38 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import BackfillError, user_path
+from .header import (
+    FORMAT,
+    READS_VERSIONS,
+    VERSION,
+    HeaderFault,
+    RecordingHeader,
+    RunEnd,
+    RunParameters,
+)
 
-FORMAT = "backfill-tui-recording"
-#: Version 2 adds the ``run_end`` line (how the recorded run ended); version 1 files are read
-#: as they are (their run's end is unknown).
-VERSION = 2
-READS_VERSIONS = (1, 2)
+__all__ = [
+    "FORMAT",
+    "MAX_LINE_BYTES",
+    "MAX_TOTAL_BYTES",
+    "READS_VERSIONS",
+    "VERSION",
+    "Exchange",
+    "RecordingError",
+    "RecordingFile",
+    "RecordingHeader",
+    "RecordingWriter",
+    "RunEnd",
+    "RunParameters",
+    "SpooledRecording",
+    "open_recording",
+    "peek_header",
+    "read_recording",
+]
 
 
 class RecordingError(BackfillError):
     """A recording that cannot be used: missing, not ours, cut short, damaged or modified."""
-
-
-@dataclass(frozen=True)
-class RunParameters:
-    """What ``run`` was asked, and the instant its window was computed from."""
-
-    workspace: str
-    sources: tuple[str, ...]
-    depth: int
-    entities: tuple[str, ...] | None
-    max_items: int
-    started_at: str  # ISO 8601: the run's "now"; the cutoff is started_at - depth days
-    since: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "workspace": self.workspace,
-            "sources": list(self.sources),
-            "depth": self.depth,
-            "entities": list(self.entities) if self.entities is not None else None,
-            "max_items": self.max_items,
-            "started_at": self.started_at,
-            "since": self.since,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RunParameters:
-        entities = data.get("entities")
-        return cls(
-            workspace=str(data["workspace"]),
-            sources=tuple(str(s) for s in data["sources"]),
-            depth=int(data["depth"]),
-            entities=tuple(str(e) for e in entities) if entities is not None else None,
-            max_items=int(data["max_items"]),
-            started_at=str(data["started_at"]),
-            since=str(data["since"]),
-        )
-
-
-@dataclass(frozen=True)
-class RunEnd:
-    """How the recorded run ended, as its recording says (the ``run_end`` line): its status
-    (``completed``, ``partial``, ``failed``, ``cancelled``, ``interrupted``) and, when a stream
-    failed or the run stopped, the first reason. A replay ends where the recording does: a
-    request past the end of a cancelled run's recording is that end, not a mismatch."""
-
-    status: str
-    reason: str | None = None
-    #: Stream key → how many pages that stream had stored when it stopped, for each stream
-    #: that stopped without completing or failing (cancelled, interrupted). Its recording may
-    #: hold one more page than it stored: the page read ahead (``engine.run._ReadAhead``) or
-    #: being transformed when the stop came was answered, and recorded, but never stored. A
-    #: replay stops each such stream after as many pages as its original stored, so it ends
-    #: where the original stream stopped, not a page later (a tester's finding). Empty in
-    #: recordings made before it was written (their replays stop where their answers end).
-    stops: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": "run_end", "status": self.status, "reason": self.reason}
-        if self.stops:
-            data["streams"] = dict(sorted(self.stops.items()))
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RunEnd:
-        reason = data.get("reason")
-        stops = {str(k): int(v) for k, v in dict(data.get("streams") or {}).items()}
-        return cls(status=str(data["status"]), reason=str(reason) if reason else None, stops=stops)
-
-
-@dataclass(frozen=True)
-class RecordingHeader:
-    run: RunParameters
-    run_id: str  # the recorded run's id in its own mirror
-    clock_start: float  # epoch seconds on the run's clock when recording began
-    base_urls: dict[str, str]  # provider → API base URL the run used
-    simulated: bool = False
-    simulator: str | None = None  # BACKFILL_SIM without its token
-    app_version: str = ""
-    recorded_at: str = ""
-    #: How the run ended (the file's ``run_end`` line, read with the trailer); None when the
-    #: recording does not say (version 1) or is being written.
-    end: RunEnd | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "header",
-            "format": FORMAT,
-            "version": VERSION,
-            "app_version": self.app_version,
-            "recorded_at": self.recorded_at,
-            "run_id": self.run_id,
-            "run": self.run.to_json(),
-            "clock_start": self.clock_start,
-            "base_urls": self.base_urls,
-            "simulated": self.simulated,
-            "simulator": self.simulator,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RecordingHeader:
-        return cls(
-            run=RunParameters.from_json(data["run"]),
-            run_id=str(data["run_id"]),
-            clock_start=float(data["clock_start"]),
-            base_urls={str(k): str(v) for k, v in dict(data["base_urls"]).items()},
-            simulated=bool(data.get("simulated", False)),
-            simulator=data.get("simulator"),
-            app_version=str(data.get("app_version", "")),
-            recorded_at=str(data.get("recorded_at", "")),
-        )
 
 
 def _pack(data: bytes) -> dict[str, str]:
@@ -563,9 +477,10 @@ def _bounded_lines(
 
 
 def _unreadable(target: Path, exc: Exception) -> RecordingError:
-    return RecordingError(
-        f"{target} has an unreadable entry ({type(exc).__name__}); ask for the original recording"
-    )
+    """The line for an entry that cannot be read: a header or ``run_end`` field says which
+    (:class:`~.header.HeaderFault`), anything else its kind of fault."""
+    what = f": {exc}" if isinstance(exc, HeaderFault) else f" ({type(exc).__name__})"
+    return RecordingError(f"{target} has an unreadable entry{what}; ask for the original recording")
 
 
 def _cut(target: Path) -> RecordingError:
@@ -592,14 +507,15 @@ def _parse(
             f"reads versions {READS_VERSIONS[0]} to {READS_VERSIONS[-1]}: use the backfill-tui "
             "that recorded it"
         )
+    unreadable: Exception | None = None  # reported after the checksum: an edit says "modified"
+    header: RecordingHeader | None = None
     try:
         header = RecordingHeader.from_json(first)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _unreadable(target, exc) from None
+        unreadable = exc
     digest = hashlib.sha256()
     digest.update(first_line if first_line.endswith(b"\n") else first_line + b"\n")
     count = 0
-    unreadable: Exception | None = None  # reported after the checksum: an edit says "modified"
     trailer: Any = None
     end: RunEnd | None = None
     for line in lines:
@@ -634,8 +550,8 @@ def _parse(
         raise _cut(target)
     if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != count:
         raise _modified(target)
-    if unreadable is not None:
-        raise _unreadable(target, unreadable)
+    if unreadable is not None or header is None:
+        raise _unreadable(target, unreadable or ValueError())
     return replace(header, end=end) if end is not None else header
 
 

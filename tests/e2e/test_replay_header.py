@@ -1,0 +1,147 @@
+"""A recording's header and run_end line, hand-edited and sealed again, reach the reader: the
+trailer is a plain SHA-256 anyone can compute. A field of the wrong type or form is refused as
+the file is read, in one line naming it (exit 2, no mirror made), instead of crashing the replay
+(``started_at: "garbage"`` exited 70, "internal error") or replaying as if nothing were wrong
+(``simulated: "yes"``, ``run_id: null``, a ``run_end`` status of ``"weird"``): a fresh tester's
+findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import reseal, run_cli
+
+Lines = list[dict[str, Any]]
+
+
+@pytest.fixture
+def recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual,anchor=2026-11-28T00:00:00Z")
+    rec = tmp_path / "sa.gz"
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w",
+        "--max-items", "20", "--db", str(tmp_path / "m.db"), "--record", str(rec), "--quiet",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return rec
+
+
+def _run(field: str, value: object) -> Any:
+    def edit(lines: Lines) -> None:
+        lines[0]["run"][field] = value
+
+    return edit
+
+
+def _header(field: str, value: object) -> Any:
+    def edit(lines: Lines) -> None:
+        lines[0][field] = value
+
+    return edit
+
+
+def _end(field: str, value: object) -> Any:
+    def edit(lines: Lines) -> None:
+        (end,) = (line for line in lines if line["kind"] == "run_end")
+        end[field] = value
+
+    return edit
+
+
+CASES = {
+    "started_at garbage": (_run("started_at", "garbage"), 'run.started_at "garbage" is not a'),
+    "started_at null": (_run("started_at", None), "run.started_at null is not a date"),
+    "started_at a number": (_run("started_at", 12345), "run.started_at 12345 is not a date"),
+    "started_at without offset": (
+        _run("started_at", "2026-11-28T00:00:00"),
+        "with its UTC offset (ISO 8601)",
+    ),
+    "started_at year 1": (
+        _run("started_at", "0001-01-01T00:00:00+00:00"),
+        "is not between the years 1970 and 9000",
+    ),
+    "since yesterday": (_run("since", "yesterday"), 'run.since "yesterday" is not a date'),
+    "since null": (_run("since", None), "run.since null is not a date"),
+    "depth null": (_run("depth", None), "run.depth null is not a whole number"),
+    "depth true": (_run("depth", True), "run.depth true is not a whole number"),
+    "max_items text": (_run("max_items", "20"), 'run.max_items "20" is not a whole number'),
+    "sources a string": (
+        _run("sources", "github:acme/rocket"),
+        'run.sources "github:acme/rocket" is not a list of texts',
+    ),
+    "workspace a number": (_run("workspace", 7), "run.workspace 7 is not text"),
+    "run null": (_header("run", None), "its header's run is null, not an object"),
+    "clock_start text": (_header("clock_start", "abc"), 'clock_start "abc" is not a number'),
+    "clock_start NaN": (_header("clock_start", float("nan")), "clock_start NaN is not a number"),
+    "clock_start past 9000": (_header("clock_start", 1e300), "between the years 1970 and 9000"),
+    "simulated yes": (_header("simulated", "yes"), 'simulated "yes" is not true or false'),
+    "run_id null": (_header("run_id", None), "its header's run_id null is not text"),
+    "run_id with an escape": (_header("run_id", "\x1b[2Jr"), "is not a run id"),
+    "base_urls a list": (_header("base_urls", []), "its header's base_urls is [], not an object"),
+    "base URL a number": (
+        _header("base_urls", {"github": 5}),
+        "its header's base_urls.github 5 is not text",
+    ),
+    "run_end status weird": (
+        _end("status", "weird"),
+        'its run_end line\'s status "weird" is not one of completed, partial, failed, '
+        "cancelled, interrupted",
+    ),
+    "run_end reason a number": (_end("reason", 5), "reason 5 is not text or null"),
+    "run_end pages negative": (_end("streams", {"github:acme/rocket:issue": -1}), "is not 0"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_header_field_backfill_tui_never_writes_is_refused_naming_it(
+    case: str, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit, says = CASES[case]
+    reseal(recording, edit)
+    db = tmp_path / "z.db"
+    result = run_cli(capsys, "replay", str(recording), "--db", str(db))
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"backfill-tui: error: {recording} has an unreadable entry: ")
+    assert says in result.err
+    assert result.err.endswith("; ask for the original recording\n")
+    assert result.err.count("\n") == 1 and "internal error" not in result.err
+    assert not db.exists()
+
+
+def test_an_edit_not_sealed_again_says_modified(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A header field edited without a new trailer: the checksum says so first, as for an
+    exchange, rather than what the edit broke."""
+    import gzip
+
+    text = gzip.decompress(recording.read_bytes()).decode()
+    recording.write_bytes(gzip.compress(text.replace('"depth":30', '"depth":null', 1).encode()))
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"))
+    assert result.code == 2
+    assert "was modified after it was recorded (checksum mismatch)" in result.err
+
+
+def test_a_recording_without_its_run_end_line_replays_as_far_as_its_answers(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No run_end line is a recording that does not say how its run ended (version 1, or a run
+    stopped before its end: recording.header.RunEnd), not a damaged one: its replay ends where its
+    answers do, here all of them."""
+    reseal(recording, lambda lines: lines.remove(next(x for x in lines if x["kind"] == "run_end")))
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"), "--json")
+    assert result.code == 0, result.err
+    assert result.summary["status"] == "completed"
+
+
+def test_a_resealed_recording_as_written_still_replays(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The helper's own check: sealing a recording again with nothing changed keeps it good."""
+    reseal(recording, lambda lines: None)
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"), "--quiet")
+    assert result.code == 0, result.err
