@@ -6,6 +6,7 @@ from the error, never from a table of their own):
 
     BackfillError               anything we explain to the user                        exit 2
     ├── UsageError              bad arguments or source specs                               2
+    │   ├── BadValue            a value a run's own rule refuses (names its field)          2
     │   ├── engine.runs.RunCompleted     resume asked of a run that completed              2
     │   ├── engine.runs.RunStillRunning  resume asked of a run a live process runs         2
     │   └── engine.recording.RecordingKeptAside  a file took the recording's path meanwhile 2
@@ -62,6 +63,7 @@ __all__ = [
     "INTERRUPTED_AT_START",
     "BackfillError",
     "BadPath",
+    "BadValue",
     "CredentialsMissing",
     "DiskFull",
     "FileLocked",
@@ -117,6 +119,22 @@ def crash_line(exc: BaseException, log: str | Path) -> str:
 
 class UsageError(BackfillError):
     pass
+
+
+class BadValue(UsageError):
+    """A value one of a run's own rules refuses (a depth not offered, an empty workspace id, a
+    base URL over plain http to another machine). ``str()`` is the line for where a user gave
+    it (a flag, a variable), with its mend; ``field`` names the value as a run's request does
+    (``depth``, ``workspace``, ``max_items``, ``sources``, ``entities``) or, for a base URL, its
+    variable (``BACKFILL_GITHUB_API_URL``); ``fault`` says what is wrong with it, naming neither
+    the value nor where it came from (``is not 7, 30 or 90``). A face that read the value
+    elsewhere says it in its own words around ``fault``: a replay names its recording's header
+    field, the user having typed only ``replay FILE`` (``engine.recording.Replay``)."""
+
+    def __init__(self, line: str, *, field: str, fault: str) -> None:
+        super().__init__(line)
+        self.field = field
+        self.fault = fault
 
 
 class CredentialsMissing(BackfillError):

@@ -145,3 +145,66 @@ def test_a_resealed_recording_as_written_still_replays(
     reseal(recording, lambda lines: None)
     result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"), "--quiet")
     assert result.code == 0, result.err
+
+
+#: Header values of the right type that break a run's own rules, and how the refusal names them:
+#: the recording's field, never the flag or variable a typed run would have had ("--days 45 is
+#: not offered", "BACKFILL_GITHUB_API_URL is plain http to ...": the user typed only
+#: `replay FILE`; a fresh tester's finding).
+RULES = {
+    "depth 45": (_run("depth", 45), "run.depth 45 is not 7, 30 or 90"),
+    "max_items -1": (_run("max_items", -1), "run.max_items -1 is below 1"),
+    "workspace empty": (_run("workspace", ""), 'run.workspace "" is empty'),
+    "workspace with an escape": (
+        _run("workspace", "a\x1bb"),
+        'run.workspace "a\\u001bb" holds a control character (U+001B)',
+    ),
+    "sources empty": (_run("sources", []), "run.sources [] is empty"),
+    "source of no provider": (
+        _run("sources", ["bogus:x"]),
+        "run.sources[0] \"bogus:x\" is refused (unknown provider 'bogus')",
+    ),
+    "source not a repository": (
+        _run("sources", ["github:acme"]),
+        "run.sources[0] \"github:acme\" is refused ('github:acme' is not a valid GitHub source)",
+    ),
+    "entity unknown": (
+        _run("entities", ["nope"]),
+        'run.entities ["nope"] names nope, not an entity of issue, pull_request, push, release',
+    ),
+    "entities none": (
+        _run("entities", []),
+        "run.entities [] selects none of these sources' entities",
+    ),
+    "base URL plain http": (
+        _header("base_urls", {"github": "http://user:pw@evil.example.com"}),
+        'base_urls.github "http://evil.example.com" is plain http to another machine '
+        "(evil.example.com)",
+    ),
+    "base URL not http": (
+        _header("base_urls", {"github": "ftp://example.com"}),
+        'base_urls.github "ftp://example.com" is not an http(s) URL',
+    ),
+    "base URL of no provider": (
+        _header("base_urls", {"github": "https://api.github.com", "gitlab": "https://x.test"}),
+        'base_urls.gitlab "https://x.test" is for no provider this backfill-tui knows',
+    ),
+}
+FLAG_WORDS = ("--days", "--max-items", "--workspace", "--entities", "BACKFILL_", "PROVIDER:")
+
+
+@pytest.mark.parametrize("case", list(RULES))
+def test_a_header_value_a_run_refuses_is_said_as_the_recordings(
+    case: str, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit, says = RULES[case]
+    reseal(recording, edit)
+    db = tmp_path / "z.db"
+    result = run_cli(capsys, "replay", str(recording), "--db", str(db))
+    assert result.code == 2, result.err
+    assert result.err == (
+        f"backfill-tui: error: {recording}: its header's {says}; ask for the original recording\n"
+    )
+    assert not any(word in result.err for word in FLAG_WORDS)
+    assert "pw" not in result.err  # a password in a URL is never echoed
+    assert not db.exists()  # refused as the file is read, before the mirror is opened

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import secrets_registry
 from ..clock import Clock, SystemClock, VirtualClock
-from ..errors import CredentialsMissing, UsageError
+from ..errors import BadValue, CredentialsMissing, UsageError
 from .credentials import Credential, environment_token, keyring_status, lookup
 
 #: How a missing token's line ends (once, however many providers lack one: engine/run.py).
@@ -179,26 +179,9 @@ class Environment:
         return self.simulator is not None and self.simulator.config.token is not None
 
     def base_url(self, info: ProviderInfo) -> str:
-        import httpx
-
-        url = self.env.get(info.base_url_env, "").strip() or info.default_base_url
-        try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL:  # a port out of range, an unclosed '[' of an IPv6 host
-            parsed = httpx.URL("invalid:")
-        if parsed.scheme not in ("http", "https") or not parsed.host or (parsed.port or 0) > 65535:
-            shown = secrets_registry.without_userinfo(url)  # a password in the URL is never echoed
-            raise UsageError(
-                f"{info.base_url_env}={shown!r} is not an http(s) URL; fix or unset it"
-            )
-        if parsed.scheme == "http" and not secrets_registry.is_loopback_host(parsed.host):
-            # The token goes in every request's header: over plain http to another machine it
-            # crosses the network readable; it was taken without a word (a tester's finding).
-            raise UsageError(
-                f"{info.base_url_env} is plain http to {parsed.host}: the token would cross the "
-                "network unencrypted; use https (plain http is for this machine only)"
-            )
-        return url.rstrip("/")
+        """The API base URL of ``info``'s provider (its ``BACKFILL_*_API_URL``, else its
+        default), checked (:func:`checked_base_url`)."""
+        return checked_base_url(info, self.env.get(info.base_url_env, ""))
 
     def credential(self, info: ProviderInfo) -> Credential | None:
         if self.offline:
@@ -308,3 +291,33 @@ class PortableEnvironment:
         return Environment(
             clock=clock, simulator=simulator, env=dict(self.env), retry_rules=self.retry_rules
         )
+
+
+def checked_base_url(info: ProviderInfo, text: str) -> str:
+    """``text`` (the default base URL when blank) as ``info``'s provider's API base URL, without
+    its trailing slash; :class:`BadValue` naming ``info.base_url_env`` when it is not an
+    http(s) URL, or is plain http to another machine."""
+    import httpx
+
+    url = text.strip() or info.default_base_url
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:  # a port out of range, an unclosed '[' of an IPv6 host
+        parsed = httpx.URL("invalid:")
+    if parsed.scheme not in ("http", "https") or not parsed.host or (parsed.port or 0) > 65535:
+        shown = secrets_registry.without_userinfo(url)  # a password in the URL is never echoed
+        raise BadValue(
+            f"{info.base_url_env}={shown!r} is not an http(s) URL; fix or unset it",
+            field=info.base_url_env,
+            fault="is not an http(s) URL",
+        )
+    if parsed.scheme == "http" and not secrets_registry.is_loopback_host(parsed.host):
+        # The token goes in every request's header: over plain http to another machine it
+        # crosses the network readable; it was taken without a word (a tester's finding).
+        raise BadValue(
+            f"{info.base_url_env} is plain http to {parsed.host}: the token would cross the "
+            "network unencrypted; use https (plain http is for this machine only)",
+            field=info.base_url_env,
+            fault=f"is plain http to another machine ({parsed.host})",
+        )
+    return url.rstrip("/")

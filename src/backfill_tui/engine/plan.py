@@ -14,16 +14,18 @@ from datetime import datetime
 
 from ..connectors import provider
 from ..connectors.identity import canonical_target
-from ..errors import UsageError
+from ..errors import BadValue, UsageError
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, WORKSPACE_ID_MAX
 
 __all__ = [
     "RunRequest",
     "SourceSpec",
     "canonical_source",
+    "check_request",
     "new_run_id",
     "plan_streams",
     "validate_depth",
+    "validate_max_items",
     "validate_workspace",
 ]
 
@@ -74,30 +76,70 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
 
     value = text.strip()
     if not value:
-        raise UsageError(f"{name} is empty; give the workspace id the backfill is for")
+        raise BadValue(
+            f"{name} is empty; give the workspace id the backfill is for",
+            field="workspace",
+            fault="is empty",
+        )
     for char in value:
         if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Cs"):
-            raise UsageError(
+            raise BadValue(
                 f"{name} holds a control character (U+{ord(char):04X}); a workspace id is "
-                "printable text: type it again without it"
+                "printable text: type it again without it",
+                field="workspace",
+                fault=f"holds a control character (U+{ord(char):04X})",
             )
     if len(value) > WORKSPACE_ID_MAX:
-        raise UsageError(
+        raise BadValue(
             f"{name} is {len(value)} characters; production's workspace ids hold at most "
             f"{WORKSPACE_ID_MAX} (lightfast_workspace_neural_observations.workspace_id): give the "
-            "workspace's own id"
+            "workspace's own id",
+            field="workspace",
+            fault=f"is {len(value)} characters, past production's {WORKSPACE_ID_MAX}",
         )
     return value
 
 
 def validate_depth(days: int) -> int:
+    """``days`` when it is a depth offered (:data:`~backfill_tui.terms.DEPTHS`), else
+    :class:`BadValue` naming ``--days``."""
     if days not in DEPTHS:
-        raise UsageError(f"--days {days} is not offered; choose 7, 30 (recommended) or 90")
+        offered = f"{', '.join(str(d) for d in DEPTHS[:-1])} or {DEPTHS[-1]}"
+        raise BadValue(
+            f"--days {days} is not offered; choose 7, 30 (recommended) or 90",
+            field="depth",
+            fault=f"is not {offered}",
+        )
     return days
 
 
+def validate_max_items(count: int) -> int:
+    """``count`` when a stream may store that many items (at least 1), else :class:`BadValue`
+    naming ``--max-items``."""
+    if count < 1:
+        raise BadValue("--max-items must be at least 1", field="max_items", fault="is below 1")
+    return count
+
+
+def check_request(request: RunRequest) -> list[tuple[str, str, str]]:
+    """Every rule a request meets before a run is recorded, in the order a run checks them
+    (:class:`BadValue` or :class:`UsageError` for the first it breaks); its streams
+    (:func:`plan_streams`) when it meets them all."""
+    validate_depth(request.depth)
+    validate_workspace(request.workspace)
+    validate_max_items(request.max_items)
+    return plan_streams(request)
+
+
 def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
-    """(provider, target, entity) for every stream the request asks for."""
+    """(provider, target, entity) for every stream the request asks for; :class:`BadValue`
+    when it names no source, an entity none of its sources has, or none of theirs."""
+    if not request.sources:
+        raise BadValue(
+            "no source to run; give one or more PROVIDER:TARGET, for example github:acme/rocket",
+            field="sources",
+            fault="is empty",
+        )
     streams = []
     known: set[str] = set()
     for spec in request.sources:
@@ -111,12 +153,18 @@ def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
     if request.entities is not None:
         unknown = sorted(request.entities - known)
         if unknown:
-            raise UsageError(
+            raise BadValue(
                 f"unknown entity {', '.join(unknown)} for these sources; choose from "
-                f"{', '.join(sorted(known))}"
+                f"{', '.join(sorted(known))}",
+                field="entities",
+                fault=f"names {', '.join(unknown)}, not an entity of {', '.join(sorted(known))}",
             )
     if not streams:
-        raise UsageError("no stream to run: --entities selects none of these sources' entities")
+        raise BadValue(
+            "no stream to run: --entities selects none of these sources' entities",
+            field="entities",
+            fault="selects none of these sources' entities",
+        )
     return streams
 
 

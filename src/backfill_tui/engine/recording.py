@@ -36,14 +36,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from .. import __version__
 from ..clock import Clock, ReplayClock
 from ..connectors import provider
-from ..errors import UsageError
+from ..errors import BadValue, UsageError
 from ..recording.fileformat import (
     Exchange,
     RecordingError,
@@ -54,14 +54,15 @@ from ..recording.fileformat import (
     SpooledRecording,
     open_recording,
 )
+from ..recording.header import shown
 from ..recording.scrub import scrub_text, scrub_url
 from ..recording.transports import RecordingTransport, ReplayTransport, exchange_key
 from ..store import RunRecord
 from . import progress as ev
-from .environment import Environment, without_token
+from .environment import Environment, checked_base_url, without_token
 from .outputs import AtomicFile, check_output
 from .placing import live_writer
-from .plan import RunRequest, SourceSpec
+from .plan import RunRequest, SourceSpec, check_request
 
 __all__ = ["Recorder", "RecordingError", "RecordingKeptAside", "Replay"]
 
@@ -271,9 +272,18 @@ class Replay:
 
     @classmethod
     def open(cls, path: str | Path) -> Replay:
-        """Verify the recording at ``path`` (``RecordingError``, one line, if it is missing, not
-        a recording, truncated, damaged, modified or oversized) and spool its exchanges."""
-        return cls(open_recording(path, exchange_key))
+        """Verify the recording at ``path`` and spool its exchanges: ``RecordingError``, one
+        line, if it is missing, not a recording, truncated, damaged, modified or oversized, or
+        its header holds a run that breaks a run's own rules (:meth:`request`, base URLs as
+        ``Environment.base_url`` checks them), before any mirror is opened."""
+        replay = cls(open_recording(path, exchange_key))
+        try:
+            replay.request()
+            replay._check_base_urls()
+        except BaseException:
+            replay.close()
+            raise
+        return replay
 
     @property
     def header(self) -> RecordingHeader:
@@ -298,13 +308,55 @@ class Replay:
         return datetime.fromisoformat(self.header.run.started_at)
 
     def request(self) -> RunRequest:
+        """The recorded run's request, checked by the rules every run meets
+        (``plan.check_request``, each source parsed). A value that breaks one is refused as the
+        recording's (:class:`RecordingError` naming its header's field), never as a flag or
+        variable the user never typed: the user typed only ``replay FILE``."""
         run = self.header.run
-        return RunRequest(
+        sources = []
+        for number, text in enumerate(run.sources):
+            try:
+                sources.append(SourceSpec.parse(text))
+            except UsageError as exc:  # its own advice (how to type one) left out
+                why = str(exc).split(";", 1)[0]
+                raise self._refused(f"run.sources[{number}]", text, f"is refused ({why})") from None
+        request = RunRequest(
             workspace=run.workspace,
-            sources=tuple(SourceSpec.parse(s) for s in run.sources),
+            sources=tuple(sources),
             depth=run.depth,
             entities=frozenset(run.entities) if run.entities is not None else None,
             max_items=run.max_items,
+        )
+        try:
+            check_request(request)
+        except BadValue as exc:
+            raise self._refused(f"run.{exc.field}", getattr(run, exc.field), exc.fault) from None
+        return request
+
+    def _check_base_urls(self) -> None:
+        """Each recorded base URL checked as a run checks its ``BACKFILL_*_API_URL``
+        (``environment.checked_base_url``); :class:`RecordingError` naming the header's field."""
+        from ..secrets_registry import without_userinfo
+
+        for name, url in self.header.base_urls.items():
+            field, value = f"base_urls.{name}", without_userinfo(url)
+            try:
+                info = provider(name)
+            except UsageError:
+                raise self._refused(
+                    field, value, "is for no provider this backfill-tui knows"
+                ) from None
+            try:
+                checked_base_url(info, url)
+            except BadValue as exc:
+                raise self._refused(field, value, exc.fault) from None
+
+    def _refused(self, field: str, value: Any, fault: str) -> RecordingError:
+        """The line for header field ``field`` (its path in the header, ``run.depth``) holding
+        ``value``, which ``fault`` says is wrong."""
+        return RecordingError(
+            f"{self.recording.path}: its header's {field} {shown(value)} {fault}; ask for the "
+            "original recording"
         )
 
     def environment(self) -> Environment:

@@ -56,6 +56,7 @@ from .plan import (
     RunRequest,
     SourceSpec,
     canonical_source,
+    check_request,
     new_run_id,
     plan_streams,
     validate_depth,
@@ -165,11 +166,7 @@ class Engine:
         ``recorded_to``: the file the run is recorded to (``Recorder.path``), kept with the run
         so that resuming it can say the resumed part is not in that recording.
         """
-        validate_depth(request.depth)
-        validate_workspace(request.workspace)
-        if request.max_items < 1:
-            raise UsageError("--max-items must be at least 1")
-        streams = plan_streams(request)
+        streams = check_request(request)
         self._check_sources(spec.provider for spec in request.sources)
         now = started_at or datetime.fromtimestamp(self.environment.clock.now(), UTC)
         now = now.astimezone(UTC).replace(microsecond=0)

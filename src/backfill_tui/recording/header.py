@@ -31,6 +31,7 @@ __all__ = [
     "RecordingHeader",
     "RunEnd",
     "RunParameters",
+    "shown",
 ]
 
 FORMAT = "backfill-tui-recording"
@@ -58,8 +59,9 @@ class HeaderFault(ValueError):
     not a date and time with its UTC offset (ISO 8601)``)."""
 
 
-def _shown(value: Any) -> str:
-    """``value`` as the file spells it (JSON, ASCII only), cut to 40 characters."""
+def shown(value: Any) -> str:
+    """``value`` as a recording spells it (JSON, ASCII only: a control character is shown as
+    its escape), cut to 40 characters, for a line naming a field's value."""
     try:
         text = json.dumps(value, ensure_ascii=True)
     except (TypeError, ValueError):
@@ -72,12 +74,12 @@ class _Fields:
 
     def __init__(self, data: Any, where: str) -> None:
         if not isinstance(data, dict):
-            raise HeaderFault(f"{where.rstrip('.')} is {_shown(data)}, not an object")
+            raise HeaderFault(f"{where.rstrip('.')} is {shown(data)}, not an object")
         self.data = data
         self.where = where
 
     def fault(self, key: str, should: str) -> HeaderFault:
-        return HeaderFault(f"{self.where}{key} {_shown(self.data[key])} is not {should}")
+        return HeaderFault(f"{self.where}{key} {shown(self.data[key])} is not {should}")
 
     def get(self, key: str, default: Any = ...) -> Any:
         if key not in self.data:
