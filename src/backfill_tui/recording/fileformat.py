@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import pickle
 import tempfile
@@ -143,10 +144,29 @@ class Exchange:
             headers=[(str(k), str(v)) for k, v in data.get("headers") or []],
             content=_unpack(data.get("content")),
             error=(str(error["type"]), str(error["message"])) if error else None,
-            started=float(data.get("started", 0.0)),
-            elapsed=float(data.get("elapsed", 0.0)),
-            answered=float(data["answered"]) if data.get("answered") is not None else None,
+            started=_offset(data.get("started", 0.0)),
+            elapsed=_offset(data.get("elapsed", 0.0)),
+            answered=_offset(data["answered"]) if data.get("answered") is not None else None,
         )
+
+
+#: The most seconds an exchange's times may lie from its recording's start, either way (about
+#: ten years): a replay moves its clock to them, which must stay within the years a datetime
+#: holds (a hand-edited ``answered`` of 1e300 ended a replay with an internal error).
+_MAX_OFFSET = 10 * 366 * 86400.0
+
+
+def _offset(value: Any) -> float:
+    """An exchange's time in seconds since its recording began: a finite number within
+    :data:`_MAX_OFFSET`; ``ValueError`` (an unreadable entry) otherwise."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or abs(value) > _MAX_OFFSET
+    ):
+        raise ValueError(f"{value!r} is not a time within the recording")
+    return float(value)
 
 
 @dataclass(frozen=True)
