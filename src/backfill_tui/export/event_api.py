@@ -310,8 +310,8 @@ class EventApi:
         )
 
     def _post_once(self, content: bytes, attempt: int = 1) -> httpx.Response:
-        """One POST, try ``attempt`` of the retry policy's. With a ``stop`` or an ``on_retry``, the request goes on a thread of its
-        own while this one watches:
+        """One POST, try ``attempt`` of the retry policy's. With a ``stop`` or an ``on_retry``,
+        the request goes on a thread of its own while this one watches:
 
         - once ``stop()`` is true, the request under way has :data:`STOP_GRACE_S` to be
           answered; past that it is left to finish alone (its client with it) and
