@@ -244,11 +244,11 @@ def _apply(
 ) -> ExportResult:
     planned_rows = plan.would_write if plan is not None else 0
     planned_batches = len(plan.batch_sizes) if plan is not None else 0
+    if retrying is not None:  # before open: a Postgres table locked is waited for from there
+        target.on_retry(retrying)
     target.open(apply=True)
     if cancel is not None:
         target.stop_when(cancel.is_set)
-    if retrying is not None:
-        target.on_retry(retrying)
     try:
         target.check(workspace)
         tally = Tally()

@@ -48,7 +48,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 from urllib.parse import quote
@@ -60,8 +60,9 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from ..secrets_registry import redact, register
 from ..store.exports import ObservationRow
 from ..terms import WORKSPACE_ID_MAX
+from .pg_waits import LockWatch
 from .presence import READ as PRESENCE_CHUNK
-from .target import ExportError, ExportTarget, Prepared, Sent
+from .target import ExportError, ExportTarget, Prepared, SendNotice, Sent
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
@@ -266,6 +267,10 @@ class PostgresTarget(ExportTarget):
         self._conn: psycopg.Connection[Any] | None = None
         self._target_id = ""
         self._schema_created = False
+        #: Says what a statement waits for (a lock another session holds) while a face
+        #: listens (:meth:`on_retry`); stopped with the connection.
+        self._watch: LockWatch | None = None
+        self._told: Callable[[SendNotice], object] | None = None
         self._params = self._parse(dsn)
         self._params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
         self._params.setdefault("application_name", "backfill-tui export")
@@ -328,6 +333,10 @@ class PostgresTarget(ExportTarget):
         info = conn.info
         self._target_id = redact(f"{info.host}:{info.port}/{info.dbname}")
         self._conn = conn
+        if self._told is not None and self._watch is None:  # the table's checks may wait too
+            where = f"PostgreSQL at {self._target_id}"
+            self._watch = LockWatch(make_conninfo(**self._params), where, self._told)
+            self._watch.add(info.backend_pid)
         self._apply = apply
         self._locked = None
         try:
@@ -341,7 +350,21 @@ class PostgresTarget(ExportTarget):
             self.close()
             raise
 
+    def on_retry(self, told: Callable[[SendNotice], object]) -> None:
+        """Have ``told`` told when a statement of this export waits on a lock other sessions
+        hold (a ``LockWait``, once per wait: ``pg_waits.LockWatch``, from :meth:`open` on);
+        nothing is retried."""
+        self._told = told
+
+    def _watched(self, conn: psycopg.Connection[Any]) -> None:
+        """Watch ``conn``'s session too (the merge's, the presence check's second)."""
+        if self._watch is not None:
+            self._watch.add(conn.info.backend_pid)
+
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         if self._merge is not None:
             self._merge.close()
             self._merge = None
@@ -543,6 +566,8 @@ class PostgresTarget(ExportTarget):
         if count > PRESENCE_CHUNK:
             with suppress(psycopg.Error):
                 other = psycopg.connect(make_conninfo(**self._params), autocommit=True)
+        if other is not None:
+            self._watched(other)
         try:
             yield other
         finally:
@@ -574,6 +599,7 @@ class PostgresTarget(ExportTarget):
         if self._apply:
             self._lock(workspace)
         self._merge = _SortedIds(self._params, workspace)
+        self._watched(self._merge.conn)
 
     def _lock(self, workspace: str) -> None:
         """Hold the workspace's advisory lock for the rest of the session (once)."""

@@ -19,6 +19,7 @@ __all__ = [
     "ExportError",
     "ExportFailed",
     "ExportTarget",
+    "LockWait",
     "Prepared",
     "RetryNotice",
     "SendNotice",
@@ -117,8 +118,36 @@ class WaitNotice:
         return f"waiting for {self.where}: no answer after {self.waited_s:.0f}s ({tries})"
 
 
-#: What a face is told while a batch waits: a retry coming, or an answer slow in coming.
-SendNotice = RetryNotice | WaitNotice
+@dataclass(frozen=True)
+class LockWait:
+    """A statement of a PostgreSQL export waits on a lock other sessions hold (``holders``:
+    each one's pid, application name, state, and seconds in its transaction, empty or None
+    where the server hides another role's session): the command sat silent for as long as they
+    kept it (a fresh tester's finding). Said once per wait (``export/pg_waits.py``)."""
+
+    #: ``PostgreSQL at HOST:PORT/DB`` (never the password).
+    where: str
+    #: Seconds since the export began.
+    waited_s: float
+    holders: tuple[tuple[int, str, str, float | None], ...]
+
+    def line(self) -> str:
+        """``waiting for PostgreSQL at H: a lock held by another session (pid 4242, psql, idle
+        in transaction for 95s); the export goes on once that session commits or ends``."""
+        pid, app, state, seconds = self.holders[0]
+        facts = [f"pid {pid}"] + [fact for fact in (app, state) if fact]
+        if seconds is not None and state:
+            facts[-1] += f" for {seconds:.0f}s"
+        more = f" and {len(self.holders) - 1} more" if len(self.holders) > 1 else ""
+        return (
+            f"waiting for {self.where}: a lock held by another session ({', '.join(facts)}){more};"
+            " the export goes on once that session commits or ends"
+        )
+
+
+#: What a face is told while a batch waits: a retry coming, an answer slow in coming, or a
+#: lock another session holds.
+SendNotice = RetryNotice | WaitNotice | LockWait
 
 
 class ExportTarget(abc.ABC):
