@@ -15,15 +15,23 @@ import psycopg
 import pytest
 from conftest_pg import PgServer
 
-from backfill_tui.export import ExportResult, PostgresTarget, export_now, pg_waits
+from backfill_tui.export import (
+    ExportPlan,
+    ExportResult,
+    PostgresTarget,
+    export_now,
+    pg_waits,
+    plan_export,
+)
 from backfill_tui.export.postgres import DDL
 from backfill_tui.export.target import LockWait, SendNotice
 
 TABLE = "lightfast_workspace_neural_observations"
 
 
+@pytest.mark.parametrize("apply", [True, False], ids=["apply", "dry run"])
 def test_a_table_locked_by_another_session_is_said_and_the_export_goes_on_after(
-    mirror: Path, pg_server: PgServer, pg_db: str, monkeypatch: pytest.MonkeyPatch
+    mirror: Path, pg_server: PgServer, pg_db: str, monkeypatch: pytest.MonkeyPatch, apply: bool
 ) -> None:
     monkeypatch.setattr(pg_waits, "SILENCE_NOTICE_S", 0.3)  # 5 s in use
     monkeypatch.setattr(pg_waits, "POLL_S", 0.1)
@@ -38,13 +46,16 @@ def test_a_table_locked_by_another_session_is_said_and_the_export_goes_on_after(
     holder_pid = holder.info.backend_pid
 
     told: list[SendNotice] = []
-    results: list[ExportResult] = []
+    results: list[ExportResult | ExportPlan] = []
     errors: list[BaseException] = []
 
     def export() -> None:
         try:
             target = PostgresTarget(pg_server.dsn(pg_db), batch_size=50)
-            results.append(export_now(mirror, target, "demo", retrying=told.append))
+            if apply:
+                results.append(export_now(mirror, target, "demo", retrying=told.append))
+            else:
+                results.append(plan_export(mirror, target, "demo", retrying=told.append))
         except BaseException as exc:
             errors.append(exc)
 
@@ -69,8 +80,13 @@ def test_a_table_locked_by_another_session_is_said_and_the_export_goes_on_after(
         thread.join(timeout=60)
     assert not errors, errors
     (result,) = results
-    assert result.written > 0 and not result.cancelled
-    with pg_server.admin_connect(pg_db) as conn:
-        row = conn.execute(f"SELECT count(*), count(DISTINCT source_id) FROM {TABLE}").fetchone()  # type: ignore[arg-type]
-    assert row == (result.written, result.written)
+    if isinstance(result, ExportPlan):  # the dry run: every row would be written
+        assert not apply and result.would_write == result.total > 0
+    else:
+        assert result.written > 0 and not result.cancelled
+        with pg_server.admin_connect(pg_db) as conn:
+            row = conn.execute(
+                f"SELECT count(*), count(DISTINCT source_id) FROM {TABLE}"
+            ).fetchone()  # type: ignore[arg-type]
+        assert row == (result.written, result.written)
     assert len([n for n in told if isinstance(n, LockWait)]) == 1  # said once per wait

@@ -143,7 +143,13 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
 
     args.workspace = validate_workspace(args.workspace)
     if not args.apply:
-        plan = plan_export(db_path(args), target, args.workspace, args.run)
+        plan = plan_export(
+            db_path(args),
+            target,
+            args.workspace,
+            args.run,
+            retrying=lambda notice: sys.stderr.write(notice.line() + "\n"),
+        )
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
         else:

@@ -65,8 +65,10 @@ def plan_export(
     run_id: str | None = None,
     *,
     count: bool = True,
+    retrying: Callable[[SendNotice], object] | None = None,
 ) -> ExportPlan:
-    """The dry run: reads the mirror and the destination, changes neither.
+    """The dry run: reads the mirror and the destination, changes neither. ``retrying`` is
+    told what a read of the destination waits for (a Postgres ``LockWait``), as the apply's is.
 
     With ``count=False`` (``export --apply``, which prints the apply's own summary) only the
     checks run: the rows are not walked, ``would_write`` is the mirror's count (an upper bound)
@@ -86,6 +88,8 @@ def plan_export(
         observations = count_observations(conn, workspace, run_id)
         if observations == 0:
             raise _nothing_to_export(conn, path, workspace, run_id)
+        if retrying is not None:
+            target.on_retry(retrying)
         target.open(apply=False)
         try:
             target.check(workspace)
