@@ -296,6 +296,25 @@ async def open_export(pilot: Pilot[Any]) -> ExportScreen:
     return screen
 
 
+async def inngest_dry_run(
+    pilot: Pilot[Any], url: str, seen: Recorder, key: str = "evtkey-order-1"
+) -> ExportScreen:
+    """F6, Inngest chosen and filled in (``url``: the stub's address), ctrl+r, and its plan
+    (or its failure) in: the export screen."""
+    from textual.widgets import Input, RadioButton
+
+    from backfill_tui.screens.export_parts import ExportFailed, ExportPlanned
+
+    screen = await open_export(pilot)
+    screen.query_one("#kind-inngest", RadioButton).value = True
+    await wait_until(pilot, lambda: screen.kind == "inngest")
+    screen.query_one("#event-key", Input).value = key
+    screen.query_one("#base-url", Input).value = url
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+    return screen
+
+
 async def cancel_the_run(pilot: Pilot[Any]) -> None:
     """``c`` on the dashboard, then ``y`` once its question is up (``c`` asks first)."""
     from backfill_tui.screens.confirm import ConfirmScreen

@@ -8,44 +8,47 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-from app_support import Recorder, answer, make_app, open_export, populate, wait_until
+from app_support import (
+    Recorder,
+    answer,
+    inngest_dry_run,
+    make_app,
+    open_export,
+    populate,
+    wait_until,
+)
 from conftest_pg import PgServer
 from inngest_stub import FakeInngest
-from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input, RadioButton
+from textual.widgets import Checkbox, Input
 
+from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.confirm import ConfirmScreen
 from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, ExportPlanned
 
 
-async def _dry_run(pilot: Pilot[Any], inngest: FakeInngest, seen: Recorder) -> None:
-    screen = await open_export(pilot)
-    screen.query_one("#kind-inngest", RadioButton).value = True
-    await wait_until(pilot, lambda: screen.kind == "inngest")
-    screen.query_one("#event-key", Input).value = "evtkey-bad-text-1"
-    screen.query_one("#base-url", Input).value = inngest.url
-    await pilot.press("ctrl+r")
-    await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+def _app_with_a_bad_source(tmp_path: Path) -> tuple[BackfillApp, int]:
+    """An app on a mirror whose oldest observation's ``source`` is "vercel" with its last
+    byte not UTF-8, and how many observations it holds."""
+    app = make_app(tmp_path)
+    populate(app, "vercel:acme/rocket-web", days=7)
+    with sqlite3.connect(tmp_path / "mirror.db") as conn:
+        conn.execute(
+            "UPDATE observations SET source = CAST(x'76657263656cff' AS TEXT)"
+            " WHERE id = (SELECT min(id) FROM observations)"
+        )
+    return app, app.mirror.count_observations("ws")
 
 
 def test_a_source_that_is_not_utf8_is_planned_and_sent_not_an_internal_error(
     tmp_path: Path, inngest: FakeInngest
 ) -> None:
-    app = make_app(tmp_path)
-    populate(app, "vercel:acme/rocket-web", days=7)
-    stored = app.mirror.count_observations("ws")
-    with sqlite3.connect(tmp_path / "mirror.db") as conn:  # "vercel" with its last byte bad
-        conn.execute(
-            "UPDATE observations SET source = CAST(x'76657263656cff' AS TEXT)"
-            " WHERE id = (SELECT min(id) FROM observations)"
-        )
+    app, stored = _app_with_a_bad_source(tmp_path)
     seen = Recorder()
 
     async def scenario() -> None:
         async with app.run_test(size=(120, 36), message_hook=seen) as pilot:
-            await _dry_run(pilot, inngest, seen)
+            await inngest_dry_run(pilot, inngest.url, seen, "evtkey-bad-text-1")
             assert not seen.of(ExportFailed), seen.of(ExportFailed)[0]
             plan = seen.of(ExportPlanned)[0].plan
             assert plan.total == stored, plan
@@ -62,14 +65,7 @@ def test_a_source_that_is_not_utf8_is_planned_and_sent_not_an_internal_error(
 def test_a_source_that_is_not_utf8_goes_to_postgres_as_the_headless_export_sends_it(
     tmp_path: Path, pg_server: PgServer, pg_db: str
 ) -> None:
-    app = make_app(tmp_path)
-    populate(app, "vercel:acme/rocket-web", days=7)
-    stored = app.mirror.count_observations("ws")
-    with sqlite3.connect(tmp_path / "mirror.db") as conn:
-        conn.execute(
-            "UPDATE observations SET source = CAST(x'76657263656cff' AS TEXT)"
-            " WHERE id = (SELECT min(id) FROM observations)"
-        )
+    app, stored = _app_with_a_bad_source(tmp_path)
     seen = Recorder()
 
     async def scenario() -> None:

@@ -11,11 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import Recorder, make_app, open_export, populate, settle, wait_until
+from app_support import (
+    Recorder,
+    inngest_dry_run,
+    make_app,
+    populate,
+    settle,
+    wait_until,
+)
 from inngest_stub import Answer, FakeInngest
 from screen_text import region_text
 from textual.pilot import Pilot
-from textual.widgets import Input, RadioButton
 
 from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, ExportPlanned
@@ -27,14 +33,8 @@ def _lines(app: object, screen: ExportScreen) -> list[str]:
 
 
 async def _dry_run(pilot: Pilot[Any], inngest: FakeInngest, seen: Recorder) -> ExportScreen:
-    """F6, Inngest chosen and filled in (the stub's address), ctrl+r, and its plan in."""
-    screen = await open_export(pilot)
-    screen.query_one("#kind-inngest", RadioButton).value = True
-    await wait_until(pilot, lambda: screen.kind == "inngest")
-    screen.query_one("#event-key", Input).value = "evtkey-order-1"
-    screen.query_one("#base-url", Input).value = inngest.url
-    await pilot.press("ctrl+r")
-    await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+    """F6, Inngest filled in, ctrl+r, and its plan in (not a failure)."""
+    screen = await inngest_dry_run(pilot, inngest.url, seen)
     assert not seen.of(ExportFailed), seen.of(ExportFailed)
     return screen
 
