@@ -296,6 +296,19 @@ async def open_export(pilot: Pilot[Any]) -> ExportScreen:
     return screen
 
 
+async def recording_prompt(pilot: Pilot[Any]) -> tuple[Any, Any]:
+    """F5, then ``o``: the prompt for a recording's path, and its field (``PathPromptScreen``,
+    ``Input``)."""
+    from textual.widgets import Input
+
+    from backfill_tui.screens.path_prompt import PathPromptScreen
+
+    await pilot.press("f5", "o")
+    prompt = pilot.app.screen
+    assert isinstance(prompt, PathPromptScreen)
+    return prompt, prompt.query_one("#path-input", Input)
+
+
 async def inngest_dry_run(
     pilot: Pilot[Any], url: str, seen: Recorder, key: str = "evtkey-order-1"
 ) -> ExportScreen:

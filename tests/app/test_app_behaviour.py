@@ -16,6 +16,7 @@ from app_support import (
     insert_evil_observation,
     make_app,
     populate,
+    recording_prompt,
     settle,
     wait_until,
 )
@@ -33,7 +34,7 @@ from backfill_tui.screens.export_parts import ExportFailed, ExportFinished, Expo
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.screens.observations import PAGE as OBS_PAGE
 from backfill_tui.screens.observations import ObservationsScreen
-from backfill_tui.screens.path_prompt import PathPromptScreen, complete_path
+from backfill_tui.screens.path_prompt import complete_path
 from backfill_tui.screens.runs import PAGE, RunsScreen
 from backfill_tui.store import RunRecord
 from backfill_tui.widgets.day_chart import DayChart, SourceChart
@@ -60,10 +61,7 @@ def test_the_recording_prompt_completes_and_stays_open_on_a_bad_path(tmp_path: P
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f5", "o")
-            prompt = app.screen
-            assert isinstance(prompt, PathPromptScreen)
-            field = prompt.query_one("#path-input", Input)
+            prompt, field = await recording_prompt(pilot)
             field.value = f"{tmp_path}/only"
             await pilot.press("tab")
             assert field.value == f"{tmp_path}/only-one.rec.gz"

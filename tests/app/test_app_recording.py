@@ -15,6 +15,7 @@ from app_support import (
     make_app,
     paced_environment,
     populate,
+    recording_prompt,
     sim_environment,
     wait_until,
 )
@@ -158,8 +159,8 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f5", "o")
-            app.screen.query_one("#path-input", Input).value = str(bad)
+            _, field = await recording_prompt(pilot)
+            field.value = str(bad)
             await pilot.press("enter")
             await pilot.pause()
             # The prompt stays open with the reason, so the path can be mended in place.
@@ -197,10 +198,8 @@ def test_a_recording_with_a_bad_header_field_is_refused_at_the_prompt(tmp_path: 
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            await pilot.press("f5", "o")
-            prompt = app.screen
-            assert isinstance(prompt, PathPromptScreen)
-            prompt.query_one("#path-input", Input).value = str(rec)
+            prompt, field = await recording_prompt(pilot)
+            field.value = str(rec)
             await pilot.press("enter")
             await pilot.pause()
             assert app.screen is prompt and app.is_running

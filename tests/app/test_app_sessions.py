@@ -18,11 +18,12 @@ from app_support import (
     make_app,
     paced_environment,
     populate,
+    recording_prompt,
     sim_environment,
     wait_until,
 )
 from textual.notifications import Notify
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from backfill_tui.engine.recording import Recorder as RunRecorder
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
@@ -31,7 +32,6 @@ from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.dashboard import DashboardScreen
 from backfill_tui.screens.help import HelpScreen
 from backfill_tui.screens.messages import EstimateReady, RunEnded, RunLaunched
-from backfill_tui.screens.path_prompt import PathPromptScreen
 from backfill_tui.screens.runs import RunsScreen, run_lines
 from backfill_tui.store import Mirror
 from backfill_tui.widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
@@ -147,9 +147,8 @@ def test_replay_and_resume_after_a_run_was_shown(tmp_path: Path) -> None:
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             app.open_run(shown)
             await _settle(pilot, app, shown)
-            await pilot.press("f5", "o")
-            assert isinstance(app.screen, PathPromptScreen)
-            app.screen.query_one("#path-input", Input).value = str(rec)
+            _, field = await recording_prompt(pilot)
+            field.value = str(rec)
             await pilot.press("enter")
             await wait_until(pilot, lambda: seen.of(RunEnded))
             replayed = seen.of(RunLaunched)[0].run_id

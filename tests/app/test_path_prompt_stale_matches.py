@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, make_app
-from textual.widgets import Input, Label
+from app_support import SIZE, make_app, recording_prompt
+from textual.widgets import Label
 
 from backfill_tui.screens.path_prompt import PathPromptScreen
 
@@ -25,10 +25,7 @@ def test_a_later_error_shows_without_the_earlier_paths_matches(tmp_path: Path) -
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("f5", "o")
-            prompt = app.screen
-            assert isinstance(prompt, PathPromptScreen)
-            field = prompt.query_one("#path-input", Input)
+            prompt, field = await recording_prompt(pilot)
             field.value = f"{tmp_path}/ac"
             await pilot.press("tab")  # two match: extended to what they share, both listed
             await pilot.pause()
