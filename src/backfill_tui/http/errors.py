@@ -8,6 +8,7 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── RetriesExhausted     5xx, dropped connections, timeouts or bad JSON beyond the retry bound
 ├── TlsFailed            a TLS handshake that failed (not retried: it fails the same way)
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
+│   └── RateLimitTooLong a wait asked for past any provider's window: the source stops
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
 """
 
@@ -100,6 +101,16 @@ class TlsFailed(ApiError):
 
 class RateLimitExhausted(ApiError):
     pass
+
+
+class RateLimitTooLong(RateLimitExhausted):
+    """A rate-limit answer (or a budget's reset) asked for a wait longer than any provider's own
+    window (``RetryRules.max_named_wait``): not waited. Every request of the source fails with
+    it from then on, and no other wait begins: a GitHub source whose lookup met a 24 h
+    ``Retry-After`` went on backing off its other streams for minutes (a fresh tester's
+    finding). ``resume`` after the time it names is the next step."""
+
+    provider_wide = True
 
 
 class UnexpectedResponse(ApiError):

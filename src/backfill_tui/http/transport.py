@@ -44,6 +44,7 @@ from .errors import (
     AuthenticationFailed,
     HostNotAllowed,
     RateLimitExhausted,
+    RateLimitTooLong,
     RetriesExhausted,
     TlsFailed,
 )
@@ -159,6 +160,10 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         #: ``_waiting``: (waits going, since, their sum so far, the wait told to the faces).
         self.waited_s = 0.0
         self._waiting: tuple[int, float, float, tuple[str, float] | None] = (0, 0.0, 0.0, None)
+        #: Set once an answer asked for a wait past ``RetryRules.max_named_wait``: every request
+        #: of the source fails with it from then on (a wait under way ends as planned; none
+        #: starts after).
+        self._halted: RateLimitTooLong | None = None
         #: The request-count budget as last reported (what the dashboard showed before Linear's
         #: second budget; kept for the faces that show one figure).
         self.quota: Quota | None = None
@@ -203,6 +208,13 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 self.waited_s += min(max(0.0, now - since), summed + got)
             self._waiting = (going - 1, since, summed + got, shown if going > 1 else None)
 
+    def _halt(self, seconds: float, reason: str) -> RateLimitTooLong:
+        """The source stops: an answer asked for ``seconds`` of waiting, past any provider's
+        window. Every request from now on fails with the returned error."""
+        if self._halted is None:
+            self._halted = RateLimitTooLong(self._too_long(seconds, reason))
+        return self._halted
+
     async def _respect_reserve(self) -> None:
         """Wait for a budget's reset rather than spend into its reserve (each budget alike).
 
@@ -220,8 +232,10 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 seconds = quota.reset_at - self._clock.now()
                 if seconds > 0:
                     reason = self._reserve_reason(name, quota, spend)
-                    if seconds > self._rules.max_named_wait:  # a reset a day away: not waited
-                        raise RateLimitExhausted(self._too_long(seconds, reason))
+                    if (
+                        seconds > self._rules.max_named_wait + _JITTER_ROOM
+                    ):  # a day away: not waited
+                        raise self._halt(seconds, reason)
                     await self._wait(seconds + 1, reason, shared=True)
                 self._forget(name)
 
@@ -263,6 +277,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         growing: list[float] = []  # the waits of answers that named no time, in a row
         last_problem = ""
         while True:
+            if self._halted is not None:  # the source stopped: nothing more is asked
+                raise RateLimitTooLong(str(self._halted))
             token = await self._token_for(request)
             if token is None:
                 await self._respect_reserve()
@@ -319,8 +335,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     seconds = self._growing_wait(answer, growing)
                 else:
                     growing.clear()
-                    if seconds > self._rules.max_named_wait:
-                        raise RateLimitExhausted(self._too_long(seconds, answer.reason))
+                    if seconds > self._rules.max_named_wait + _JITTER_ROOM:
+                        raise self._halt(seconds, answer.reason)
                 await self._wait(seconds, answer.reason)
                 for name, budget in reported.items():  # waited out; the retry reports afresh
                     if self.quotas.get(name) is budget:
@@ -344,11 +360,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             return _rebuild(request, response, body, content)
 
     def _too_long(self, seconds: float, reason: str) -> str:
-        """``Vercel: rate limited (...) and asked to wait 1440 min, until 2026-12-03 16:40 UTC;
+        """``Vercel: rate limited (...) and asked to wait 24 h, until 2026-12-03 16:40 UTC;
         resume the run after then``: a wait past :attr:`RetryRules.max_named_wait`."""
         until = datetime.fromtimestamp(self._clock.now() + seconds, UTC)
         return (
-            f"{self._label}: {reason}, and asked to wait {_minutes(seconds)}, until "
+            f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, until "
             f"{until:%Y-%m-%d %H:%M} UTC; resume the run after then"
         )
 
@@ -436,6 +452,21 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+#: Seconds a wait may pass ``RetryRules.max_named_wait`` by: the policies add up to 5 s of
+#: jitter to the provider's own figure, and a Retry-After of exactly 65 minutes is waited.
+_JITTER_ROOM = 10.0
+
+
+def _long_wait(seconds: float) -> str:
+    """``24 h`` (from two hours), else ``65 min 11 s``: a wait past the limit, said so that
+    it reads as past it (``65 min`` for 3,911 s read as the limit itself: a tester's
+    finding)."""
+    if seconds >= 7200:
+        return f"{seconds / 3600:.0f} h"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min" if rest == 0 else f"{minutes} min {rest} s"
 
 
 def _minutes(seconds: float) -> str:
