@@ -62,6 +62,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("backfill_tui.screens.app")
 
+#: The dry run's line while it asks the destination.
+ASKING = "Dry run: asking the destination…"
+
 #: Columns from which the action buttons fit with their full labels and least widths.
 BUTTONS_WHOLE_FROM = 80
 DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
@@ -415,7 +418,8 @@ class ExportScreen(ModeScreen):
         self._failed_dry_run = False
         self._take_down_failure_toast()
         self.query_one("#plan-panel").border_title = "Dry run"
-        self.query_one("#plan-summary", Label).update(Content("Dry run: asking the destination…"))
+        self.query_one("#plan-summary", Label).update(Content(ASKING))
+        self._planning = True
         self._plan(form, confirm)
 
     @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
@@ -424,7 +428,11 @@ class ExportScreen(ModeScreen):
 
         try:
             plan = plan_export(
-                self.backfill.mirror.path, form.target(), form.workspace, form.run_id
+                self.backfill.mirror.path,
+                form.target(),
+                form.workspace,
+                form.run_id,
+                retrying=lambda notice: self.post_message(SendRetrying(notice)),
             )
         except BackfillError as exc:
             self.post_message(ExportFailed("dry run", redact(str(exc))))
@@ -436,6 +444,7 @@ class ExportScreen(ModeScreen):
         self.post_message(ExportPlanned(form, plan, confirm))
 
     def on_export_planned(self, message: ExportPlanned) -> None:
+        self._planning = False
         self.plan, self.plan_form = message.plan, message.form
         self.show_plan(message.plan)
         if message.confirm:
@@ -460,6 +469,7 @@ class ExportScreen(ModeScreen):
         self._set_running(False)
         reason = in_app(message.error)
         if message.stage == "dry run":  # the reason stays on the panel after the toast goes
+            self._planning = False
             self._failed_dry_run = True
             self.plan = self.plan_form = None
             self.query_one("#plan-sample", RowTable).clear()
@@ -593,8 +603,18 @@ class ExportScreen(ModeScreen):
         )
         self.query_one("#export-result", Label).update(Content(self._progress_text))
 
+    #: A dry run is asking the destination (its worker runs): what it waits for is said.
+    _planning = False
+
     def on_send_retrying(self, message: SendRetrying) -> None:
-        """The batch under way is retried: the line says why and when, below the figures."""
+        """The batch under way is retried: the line says why and when, below the figures. In
+        a dry run, what it waits for (a Postgres table another session holds locked) is said
+        below "asking the destination…": it sat on that line for as long as the lock was
+        held (a fresh tester's finding)."""
+        if self._planning and not self.exporting:
+            self.query_one("#plan-summary", Label).update(
+                Content(f"{ASKING}\n{clean(message.notice.line())}")
+            )
         if self.exporting:
             self.query_one("#export-result", Label).update(
                 Content(f"{self._progress_text}\n{clean(message.notice.line())}")
