@@ -423,3 +423,34 @@ def test_a_stop_signal_after_the_end_is_said_not_silently_ignored(
     assert not stop.note(signal.SIGTERM) and not stop.note(signal.SIGINT)
     err = capsys.readouterr().err
     assert err == "note: SIGTERM arrived after the run ended; it stopped nothing\n"
+
+
+def test_sigterm_while_a_postgres_dry_run_waits_says_the_dry_run_stopped(
+    mirror: Path, pg_server: PgServer, pg_db: str
+) -> None:
+    """A dry run waiting on a table another session holds locked, stopped by SIGTERM, said
+    "interrupted while starting; nothing was read or written" (a fresh tester's finding): it
+    had started, and read; it says the dry run stopped, and that nothing was written."""
+    args = ["export", "postgres", "--dsn", pg_server.dsn(pg_db), "--workspace", "demo",
+            "--db", str(mirror)]  # fmt: skip
+    with pg_server.admin_connect(pg_db) as conn:
+        for statement in DDL:
+            conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
+    with pg_server.admin_connect(pg_db) as holder:
+        holder.autocommit = False
+        holder.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # type: ignore[arg-type]
+        process = start(*args)
+
+        def waiting() -> bool:
+            with pg_server.admin_connect(pg_db) as conn:
+                row = conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()
+                return row is not None and int(row[0]) > 0
+
+        wait_for(waiting, process)
+        process.send_signal(signal.SIGTERM)
+        code, _, err = finish(process)
+        holder.rollback()
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert err.rstrip().endswith("dry run stopped (SIGTERM); nothing was written"), err

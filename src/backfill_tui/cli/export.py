@@ -143,13 +143,17 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
 
     args.workspace = validate_workspace(args.workspace)
     if not args.apply:
-        plan = plan_export(
-            db_path(args),
-            target,
-            args.workspace,
-            args.run,
-            retrying=lambda notice: sys.stderr.write(notice.line() + "\n"),
-        )
+        try:
+            plan = plan_export(
+                db_path(args),
+                target,
+                args.workspace,
+                args.run,
+                retrying=lambda notice: sys.stderr.write(notice.line() + "\n"),
+            )
+        except KeyboardInterrupt:  # it said "interrupted while starting" (a fresh tester's finding)
+            sys.stderr.write(f"backfill-tui: dry run stopped{stopped_by()}; nothing was written\n")
+            return EXIT_INCOMPLETE
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
         else:
