@@ -110,11 +110,15 @@ def test_cancel_mid_run_ends_it_cancelled_and_keeps_what_was_stored(
 
 @WHERE
 def test_quit_mid_run_cancels_it_then_exits(
-    tmp_path: Path, run_process: bool, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    run_process: bool,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Quitting mid-run (asked first) cancels the run, exits 1 as the README says of a
     cancelled run (it exited 0: a fresh tester's finding) and, the app closed, says as the
-    command line does how to go on."""
+    command line does how to go on; on a terminal, folded between words (the terminal's own
+    wrap broke "--" / "db": a fresh tester's finding)."""
     app = make_app(
         tmp_path,
         environment=paced_environment("scale=2", latency=1.0),
@@ -148,10 +152,17 @@ def test_quit_mid_run_cancels_it_then_exits(
     assert run is not None and run.status == "cancelled"
     capsys.readouterr()
     assert app_ended(app) == 1
-    assert capsys.readouterr().err.startswith(
+    line = capsys.readouterr().err
+    assert line.startswith(
         f"run {run_id} cancelled; what was stored is kept. To continue it: "
         f"backfill-tui resume {run_id} --db {app.mirror.path}"
     )
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # stderr read as a terminal, 60 columns wide
+    monkeypatch.setenv("COLUMNS", "60")
+    app_ended(app)
+    folded = capsys.readouterr().err.splitlines()
+    assert len(folded) > 1 and " ".join(part.strip() for part in folded) == line.strip()
+    assert all(len(part) <= 60 or " " not in part.strip() for part in folded), folded
     assert not [s for s in app.mirror.streams(run_id) if s.status in ("pending", "running")]
 
 

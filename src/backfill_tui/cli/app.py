@@ -168,19 +168,23 @@ def app_ended(app: BackfillApp) -> int:
         from .logfile import report_crash
 
         return report_crash(app.crash, "terminal app")
+    # Each folded between words on a terminal (for_stderr), as the upgrade line is: the
+    # terminal's own wrap broke "--" / "db" and "cha" / "nge them" (a fresh tester's finding).
     if app.quit_export_line is not None:  # an export quitting stopped: how many were sent
-        sys.stderr.write(f"{app.quit_export_line}\n")
+        sys.stderr.write(for_stderr(app.quit_export_line))
     run = app.mirror.get_run(app.quit_cancelled) if app.quit_cancelled is not None else None
     if run is not None:  # ctrl+q or SIGTERM cancelled it: its id and the resume command
         from ..terms import db_flag
         from .drive import ended_line
 
         line = ended_line(app.mirror, run, db_flag(app.mirror.path), signal=app.stopped_by)
-        sys.stderr.write(f"{line}\n")
+        sys.stderr.write(for_stderr(line))
     elif app.stopped_by and app.quit_export_line is None:  # it stopped nothing: "cancelled"
         sys.stderr.write(  # said it had (a fresh tester's finding)
-            f"backfill-tui: stopped ({app.stopped_by}) with no run going; nothing was started, "
-            "cancelled or lost\n"
+            for_stderr(
+                f"backfill-tui: stopped ({app.stopped_by}) with no run going; nothing was "
+                "started, cancelled or lost"
+            )
         )
     return app.return_code or 0
 
