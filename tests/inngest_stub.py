@@ -31,6 +31,9 @@ class Answer:
     #: Take the request and say nothing (no status, no headers) until the server stops: a
     #: server that accepts the connection and never answers.
     silent: bool = False
+    #: Answer with this HTML page (``text/html``) instead of a JSON body: a web server's or a
+    #: proxy's error page.
+    page: str | None = None
 
 
 @dataclass
@@ -75,9 +78,10 @@ def inngest_handler(state: FakeInngest) -> type[BaseHTTPRequestHandler]:
                 payload = {"ids": [e["id"] for e in events], "status": 200}
             else:
                 payload = {"error": "try again", "status": answer.status}
-            data = json.dumps(payload).encode()
+            data = json.dumps(payload).encode() if answer.page is None else answer.page.encode()
             self.send_response(answer.status)
-            self.send_header("content-type", "application/json")
+            kind = "application/json" if answer.page is None else "text/html; charset=utf-8"
+            self.send_header("content-type", kind)
             self.send_header("content-length", str(len(data)))
             if answer.retry_after is not None:
                 self.send_header("retry-after", answer.retry_after)

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import ssl
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from support import run_cli
 from backfill_tui.export import event_api
 from backfill_tui.export.event_api import EventApi, RetryPolicy
 from backfill_tui.export.event_batches import encode
-from backfill_tui.export.target import RetryNotice, SendNotice, WaitNotice
+from backfill_tui.export.target import ExportError, RetryNotice, SendNotice, WaitNotice
 
 KEY = "evtkey-Odd-secret-3Kq9"
 
@@ -252,3 +255,125 @@ def test_the_cli_says_it_is_waiting_for_a_silent_server_before_giving_up(
     assert len(waiting) == 1 and len(retry) == 1 and waiting[0] < retry[0], result.err
     assert lines[waiting[0]].startswith(f"waiting for Inngest at {host}: no answer after ")
     assert KEY not in result.err + result.out
+
+
+# -- 5. A web server that is not Inngest --------------------------------------------------------
+
+
+@contextmanager
+def plain_web_server(folder: Path) -> Iterator[tuple[str, list[str]]]:
+    """``python3 -m http.server`` on a free loopback port (its base URL, and the methods it
+    was asked): it answers POST with ``501`` and an HTML error page."""
+    asked: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def send_error(self, code: int, *args: Any, **kwargs: Any) -> None:
+            asked.append(self.command)
+            super().send_error(code, *args, **kwargs)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize("command", ["export", "trigger"])
+def test_a_web_server_that_does_not_take_post_is_said_once_without_its_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, request: pytest.FixtureRequest,
+    command: str,
+) -> None:  # fmt: skip
+    """``--url`` at ``python3 -m http.server`` (501 and an HTML page to a POST) was tried six
+    times, each retry line and the last line pasting the page's HTML (a fresh tester's
+    finding). A 501 does not mend itself: one try, exit 1, one line naming the status and what
+    came back, and asking whether the URL is Inngest's."""
+    with plain_web_server(tmp_path) as (url, asked):
+        if command == "export":
+            mirror = request.getfixturevalue("mirror")
+            args = ["export", "inngest", "--event-key", KEY, "--url", url, "--workspace",
+                    "demo", "--db", str(mirror), "--apply"]  # fmt: skip
+            result = run_cli(capsys, *args)
+        else:
+            result = trigger(capsys, url, tmp_path / "m.db", "--apply", "--json")
+            assert json.loads(result.out)["requests"] == 1
+            assert json.loads(result.out)["retries"] == 0
+    host = url.removeprefix("http://")
+    assert result.code == 1, result.err
+    assert asked == ["POST"]
+    assert result.err.count("\n") == 1, result.err
+    assert (
+        f"Inngest at {host} answered 501 Not Implemented with a web page, not Inngest's JSON: "
+        "is --url Inngest's event API?"
+    ) in result.err, result.err
+    assert "<" not in result.err and "; retry " not in result.err, result.err
+    assert KEY not in result.out + result.err
+
+
+PAGE = "<!DOCTYPE HTML>\n<html><head><title>Bad</title></head><body><h1>Bad</h1></body></html>"
+
+
+def sent_to(inngest: FakeInngest) -> tuple[list[SendNotice], str]:
+    """One event sent to ``inngest`` by the client: what it was told, and the error it raised
+    ("" where none)."""
+    told: list[SendNotice] = []
+    api = EventApi(KEY, base_url=inngest.url, sleep=lambda s: None, on_retry=told.append)
+    api.open()
+    try:
+        api.send(one_event())
+    except ExportError as exc:
+        return told, str(exc)
+    finally:
+        api.close()
+    return told, ""
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [
+        (505, "505 HTTP Version Not Supported"),
+        (404, "404 Not Found"),
+        (405, "405 Method Not Allowed"),
+    ],
+)
+def test_a_web_page_refusing_for_good_is_named_not_pasted(
+    inngest: FakeInngest, status: int, said: str
+) -> None:
+    """A 505, or a 4xx web page (a web server at a wrong URL), is tried once and named by its
+    status with the URL question; the page's HTML is not in the line."""
+    inngest.always = Answer(status, page=PAGE)
+    told, error = sent_to(inngest)
+    host = inngest.url.removeprefix("http://")
+    assert error == (
+        f"Inngest at {host} answered {said} with a web page, not Inngest's JSON: is --url "
+        "Inngest's event API?"
+    )
+    assert not told and len(inngest.requests) == 1
+
+
+def test_a_501_in_json_keeps_its_text_and_is_not_retried(inngest: FakeInngest) -> None:
+    """A JSON answer's error text is kept as the server wrote it; a 501 still has one try."""
+    inngest.always = Answer(501)
+    told, error = sent_to(inngest)
+    assert "answered 501: try again; it does not take events at this URL" in error, error
+    assert not told and len(inngest.requests) == 1
+
+
+def test_a_proxys_502_page_is_retried_and_named_by_its_status(inngest: FakeInngest) -> None:
+    """A proxy's 502 page may pass: it is retried as any 5xx, each retry line naming the status
+    and that a web page came back, not the page."""
+    inngest.script = {1: Answer(502, page=PAGE)}
+    told, error = sent_to(inngest)
+    assert not error and len(inngest.requests) == 2
+    (retry,) = told
+    assert isinstance(retry, RetryNotice)
+    assert retry.problem == "answered 502 Bad Gateway with a web page, not Inngest's JSON"

@@ -1,5 +1,7 @@
 """What the event API's answers say: whether a 2xx is Inngest taking the events
-(:func:`check_accepted`), the request-size limit a 413 states (:func:`stated_limit`) and a server's error text (:func:`error_text`).
+(:func:`check_accepted`), whether another answer refuses for good (:func:`refusal`), the
+request-size limit a 413 states (:func:`stated_limit`), a server's error text
+(:func:`error_text`) and an answer as a message names it (:func:`described`).
 
 Read by :class:`.event_api.EventApi`, which decides what each answer means for the request
 (delivered, retried, split or refused). A server's text is cleaned of terminal escapes and
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from httpx import codes
 
 from ..secrets_registry import redact
 from ..textsafe import clean
@@ -19,6 +22,12 @@ from .target import ExportError
 
 _SIZE = re.compile(r"(\d[\d,_]*(?:\.\d+)?)\s*(kib|kb|k|mib|mb|m|bytes|byte|b)?\b", re.I)
 _UNITS = {"k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6, "mib": 2**20}
+#: Statuses that say the server does not do this request at this URL at all (501 Not
+#: Implemented: no POST here, as ``python3 -m http.server`` answers; 505: not this HTTP
+#: version): trying again gets the same answer, so they are not retried as other 5xx are.
+PERMANENT = frozenset({501, 505})
+#: Asked when an answer is not Inngest's: the URL is the likelier mistake.
+_URL_QUESTION = "is --url Inngest's event API?"
 
 
 def check_accepted(response: httpx.Response, expected: int, where: str) -> None:
@@ -51,6 +60,46 @@ def check_accepted(response: httpx.Response, expected: int, where: str) -> None:
             f"{where} answered {response.status_code} with {taken} for {expected} "
             "events sent; none is recorded as sent"
         )
+
+
+def is_web_page(response: httpx.Response) -> bool:
+    """Whether the answer is an HTML page (a web server's or a proxy's error page), not the
+    JSON Inngest answers with."""
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in ("text/html", "application/xhtml+xml"):
+        return True
+    return response.text.lstrip()[:14].lower().startswith(("<!doctype html", "<html"))
+
+
+def described(response: httpx.Response) -> str:
+    """An error answer as a message names it after "answered": ``500: try again`` (the
+    server's text, as :func:`error_text`), or for a web page its status and what it is,
+    ``502 Bad Gateway with a web page, not Inngest's JSON``: the page's HTML, pasted whole
+    into every retry line, said nothing a reader could use (a fresh tester's finding)."""
+    status = response.status_code
+    if is_web_page(response):
+        phrase = codes.get_reason_phrase(status)
+        return f"{status}{' ' + phrase if phrase else ''} with a web page, not Inngest's JSON"
+    return f"{status}: {error_text(response)}"
+
+
+def refusal(response: httpx.Response, where: str) -> str | None:
+    """The message for an answer that refuses for good (not a 2xx, 413, 429 or a 5xx worth
+    retrying), or None where trying again may go otherwise. A 501 or 505 is for good: each
+    of six tries got the same ``501`` web page from a server that is not Inngest."""
+    status = response.status_code
+    if status in (401, 403):
+        return f"{where} refused the event key ({status}); check --event-key"
+    if (status < 500 and status != 429) or status in PERMANENT:
+        if is_web_page(response):
+            return f"{where} answered {described(response)}: {_URL_QUESTION}"
+        if status in PERMANENT:
+            return (
+                f"{where} answered {described(response)}; it does not take events at this "
+                f"URL: {_URL_QUESTION}"
+            )
+        return f"{where} rejected the events ({status}: {error_text(response)})"
+    return None
 
 
 def stated_limit(response: httpx.Response, refused: int) -> int | None:

@@ -10,7 +10,8 @@ that touches the wire and the key:
 - requests of at most :data:`~.event_batches.MAX_EVENTS` events and
   :data:`~.event_batches.MAX_REQUEST_BYTES` bytes, cut by :mod:`.event_batches` (Inngest's
   documented limits are there);
-- a 429 or 5xx answer or a dropped connection is retried with exponential backoff and full
+- a 429 or 5xx answer (but 501 and 505: the server does not take a POST there) or a
+  dropped connection is retried with exponential backoff and full
   jitter, or after the ``Retry-After`` the server asks for where that is longer (never sooner
   than the backoff: :meth:`RetryPolicy.wait`), a bounded number of times; each
   wait is said before it starts (``on_retry``, a :class:`RetryNotice`), so a face can show it:
@@ -45,7 +46,7 @@ import httpx
 
 from ..http.tls import tls_failure
 from ..secrets_registry import RedactingFilter, redact, register
-from .event_answers import check_accepted, error_text, stated_limit
+from .event_answers import check_accepted, described, refusal, stated_limit
 from .event_batches import (
     MAX_EVENTS,
     MAX_REQUEST_BYTES,
@@ -226,8 +227,8 @@ class EventApi:
         limit = stated if stated is not None else len(content) // 2
         if limit < MIN_REQUEST_BYTES:
             raise ExportError(
-                f"{self.where} says even a {len(content)}-byte request is too large (413: "
-                f"{error_text(response)})"
+                f"{self.where} says even a {len(content)}-byte request is too large ("
+                f"{described(response)})"
             )
         self.max_bytes = min(self.max_bytes, limit)
         log.warning(
@@ -260,8 +261,9 @@ class EventApi:
         return outcome
 
     def _post(self, content: bytes, events: int) -> httpx.Response:
-        """POST one request, retrying 429, 5xx and dropped connections; a 2xx or a 413 is
-        returned, anything else raises :class:`ExportError`."""
+        """POST one request, retrying 429, 5xx (but :data:`~.event_answers.PERMANENT`) and
+        dropped connections; a 2xx or a 413 is returned, anything else raises
+        :class:`ExportError`."""
         assert self._client is not None
         where = self.where
         last = ""
@@ -283,15 +285,10 @@ class EventApi:
                     return response
                 if status == 413:
                     return response
-                if status in (401, 403):
-                    raise ExportError(
-                        f"{where} refused the event key ({status}); check --event-key"
-                    )
-                if status != 429 and status < 500:
-                    raise ExportError(
-                        f"{where} rejected the events ({status}: {error_text(response)})"
-                    )
-                last = f"answered {status}: {error_text(response)}"
+                refused = refusal(response, where)  # a 4xx, a 501: trying again will not mend it
+                if refused is not None:
+                    raise ExportError(refused)
+                last = f"answered {described(response)}"
                 retry_after = response.headers.get("retry-after")
             if attempt == self.retry.attempts:
                 break
