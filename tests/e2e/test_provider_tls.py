@@ -102,12 +102,39 @@ def test_a_certificate_not_trusted_fails_at_once_and_ssl_cert_file_trusts_it(
 def test_the_connection_test_says_the_tls_failure_and_that_the_token_was_not_checked(
     inngest: FakeInngest,
 ) -> None:
-    """The app's ctrl+t: the same words, one try, and the token not called "sent"."""
+    """The app's ctrl+t: the same words, one try, and the token not called "sent". The host
+    was reached (the handshake failed there), so the lines say that, in the form an unreachable
+    host's take ("cannot reach HOST …"): they read "access failed: GitHub at HOST …" and "the
+    host was not reached" (a fresh tester's finding)."""
     host = inngest.url.removeprefix("http://")
     env = {"GITHUB_TOKEN": TOKEN, "BACKFILL_GITHUB_API_URL": f"https://{host}"}
     environment = Environment(clock=SystemClock(), env=env)
     report = asyncio.run(check_source(environment, "github", "acme/rocket"))
     assert report.outcome == "failed"
-    assert report.access.startswith(f"failed: GitHub at {host} did not answer over TLS"), report
-    assert report.token == "not checked (from the environment): the host was not reached"
-    assert report.api_calls == 1
+    assert report.access == (
+        f"cannot reach {host} securely: it did not answer over TLS (https): is it http://? "
+        "(plain http is for a dev server on this machine)"
+    ), report
+    assert report.token == (
+        "not checked (from the environment): the TLS handshake failed, so no request was sent"
+    )
+    assert report.target == "not checked" and report.api_calls == 1
+
+
+def test_the_connection_test_says_a_certificate_not_trusted_the_same_way(
+    tmp_path: Path,
+) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with _https(context) as url:
+        env = {"GITHUB_TOKEN": TOKEN, "BACKFILL_GITHUB_API_URL": url}
+        environment = Environment(clock=SystemClock(), env=env)
+        report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    host = url.removeprefix("https://")
+    assert report.outcome == "failed"
+    assert report.access.startswith(
+        f"cannot reach {host} securely: it sent a TLS certificate that is not accepted "
+        "(self-signed certificate); for a server whose certificate you trust, set SSL_CERT_FILE"
+    ), report
+    assert report.token.endswith("the TLS handshake failed, so no request was sent"), report

@@ -199,9 +199,14 @@ async def check_source(
             "not checked",
             CheckOutcome.UNKNOWN,
         )
-    except TlsFailed as exc:  # no request was sent: the token was not checked either
-        access, found, outcome = f"failed: {_safe(exc)}", "not checked", CheckOutcome.FAILED
-        token = _not_checked(token, credential)
+    except TlsFailed as exc:  # the host was reached, but no request was sent over it
+        # It read "failed: GitHub at HOST did not answer over TLS", the token "the host was not
+        # reached" (it was: the handshake failed), unlike an unreachable host's "cannot reach
+        # HOST (…)" (a fresh tester's finding).
+        problem = f"it {redact(exc.problem)}" if exc.problem else _safe(exc)
+        access = f"cannot reach {host} securely: {problem}"
+        found, outcome = "not checked", CheckOutcome.FAILED
+        token = _not_checked(token, credential, "the TLS handshake failed, so no request was sent")
     except ApiError as exc:
         access, found, outcome = f"failed: {_safe(exc)}", "not checked", CheckOutcome.FAILED
     finally:
@@ -240,13 +245,15 @@ def _unreachable(environment: Environment, info: ProviderInfo, problem: str) -> 
     return "offline, or a firewall?"
 
 
-def _not_checked(token: str, credential: Credential | None) -> str:
-    """The token line when the host was never reached: the token was not checked. It said
-    "sent (from the environment)" with no network, as if it had been (a fresh tester's
+def _not_checked(
+    token: str, credential: Credential | None, why: str = "the host was not reached"
+) -> str:
+    """The token line when no request reached the host (``why``): the token was not checked.
+    It said "sent (from the environment)" with no network, as if it had been (a fresh tester's
     finding)."""
     if credential is None:
         return token
-    return f"not checked (from the {credential.origin}): the host was not reached"
+    return f"not checked (from the {credential.origin}): {why}"
 
 
 def _safe(exc: Exception) -> str:

@@ -88,6 +88,13 @@ class Estimate:
     def exact(self) -> bool:
         return all(st.exact for s in self.sources for st in s.streams)
 
+    @property
+    def failed(self) -> bool:
+        """Every source failed: nothing was counted, so :attr:`items` and :attr:`api_calls`
+        (0 and 0) are no estimate. The connect screen led with "0 items in 0 API calls over
+        30 days." before the reason (a fresh tester's finding, after a TLS failure)."""
+        return bool(self.sources) and all(s.error is not None for s in self.sources)
+
     def totals(self) -> dict[str, int]:
         """Estimated items per stream key (the dashboard's progress-bar totals)."""
         return {st.key: st.items for s in self.sources for st in s.streams}

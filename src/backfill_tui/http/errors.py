@@ -90,9 +90,15 @@ class TlsFailed(ApiError):
     """A TLS handshake with the provider's host failed (``http.tls.tls_failure``: a
     certificate not accepted, a server that does not speak TLS): every try would fail the
     same way, so it is not retried, and every stream of the source ends with it. It was
-    retried six times as "could not connect" (a fresh tester's finding)."""
+    retried six times as "could not connect" (a fresh tester's finding). ``problem`` is what
+    failed, in the words that follow the host (``did not answer over TLS (https): …``), for a
+    caller that names the host its own way (``engine.connection``)."""
 
     provider_wide = True
+
+    def __init__(self, message: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem
 
     @property
     def mend(self) -> str | None:

@@ -292,7 +292,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     self.tokens.observe(token, ())
                 tls = tls_failure(exc)
                 if tls is not None:  # the same handshake fails the same way: no retries
-                    raise TlsFailed(f"{self._label} at {host_shown(request.url)} {tls}") from None
+                    where = f"{self._label} at {host_shown(request.url)}"
+                    raise TlsFailed(f"{where} {tls}", tls) from None
                 last_problem = _describe_transport_error(exc)
                 # the host named, in each retry's line as in the give-up's: a base URL set by a
                 # variable (BACKFILL_GITHUB_API_URL) failed in the very words of the provider's

@@ -649,11 +649,17 @@ class ConnectScreen(ModeScreen):
             ]
         approx = "" if result.exact else "~"
         resynced = sum(1 for s in result.sources for st in s.streams if st.resync_since)
-        lines.insert(
-            0,
-            f"{approx}{plural(result.items, 'item')} in {plural(result.api_calls, 'API call')} over "
-            f"{result.depth} days" + ("; ↻ a re-sync: only what is new." if resynced else "."),
-        )
+        if result.failed:  # why leads: "0 items in 0 API calls" was no estimate
+            count = len(result.sources)
+            failed = "the source failed" if count == 1 else f"all {count} sources failed"
+            lines.insert(0, f"No estimate: {failed}.")
+        else:
+            lines.insert(
+                0,
+                f"{approx}{plural(result.items, 'item')} in "
+                f"{plural(result.api_calls, 'API call')} over {result.depth} days"
+                + ("; ↻ a re-sync: only what is new." if resynced else "."),
+            )
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
 
     def _estimate_stale(self) -> None:
