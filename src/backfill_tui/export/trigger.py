@@ -215,10 +215,13 @@ def _read_text(path: Path) -> str:
 
 def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]:
     reader = csv.reader(io.StringIO(text, newline=""))
+    opened = _unclosed_quote(text) if '"' in text else None
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         header = []
+    if opened is not None and reader.line_num >= opened:  # the header took in the whole file
+        raise TriggerFileError(f"{path} line {opened}: {_unclosed(opened, reader.line_num)}")
     known = {_FOLDED[_key(h)]: i for i, h in enumerate(header) if _key(h) in _FOLDED}
     columns = ",".join(FIELDS)
     if not known:  # no cell of the first line names a column we know
@@ -239,6 +242,9 @@ def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], 
     try:
         for cells in reader:
             line = reader.line_num  # the line the record ends on (a quoted cell may span lines)
+            if opened is not None and line >= opened:  # the last record: it ends the file
+                refused.append(Refusal(opened, _unclosed(opened, line)))
+                break
             if not any(cell.strip() for cell in cells):
                 continue
             while len(cells) > len(header) and not cells[-1].strip():
@@ -260,6 +266,44 @@ def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], 
     except csv.Error as exc:
         raise TriggerFileError(f"{path} line {reader.line_num} is not CSV ({exc})") from None
     return rows, refused
+
+
+def _unclosed_quote(text: str) -> int | None:
+    r"""The line (1-based) where a quoted value opens that no quote closes, else None.
+
+    Python's csv module (not strict, as read here) takes such a value to the end of the file,
+    newlines and the rows after it too, and says nothing: the record read "1 value under a
+    header of 8 columns; … quote a value holding a comma" at the file's last line, and every
+    row after the quote was lost unsaid (a fresh tester's finding). This follows the reader's
+    rules for the excel dialect: a quote opens a value only as its first character; inside,
+    ``""`` is a quote; lines end at ``\r\n``, ``\r`` or ``\n``, as ``line_num`` counts
+    them."""
+    line, opened, state, previous = 1, 0, "start", ""
+    for char in text:
+        if state == "quoted":
+            state = "closing" if char == '"' else "quoted"
+        elif state == "closing":  # a quote inside a quoted value: "" or its end
+            state = "quoted" if char == '"' else "start" if char in ",\r\n" else "field"
+        elif char == '"' and state == "start":
+            state, opened = "quoted", line
+        else:
+            state = "start" if char in ",\r\n" else "field"
+        if char == "\r" or (char == "\n" and previous != "\r"):
+            line += 1
+        previous = char
+    return opened if state == "quoted" else None
+
+
+def _unclosed(opened: int, last: int) -> str:
+    """Why the value a quote on line ``opened`` began, read to the file's end (``last``),
+    is no row."""
+    rest = ""
+    if last > opened:
+        rest = f", so lines {opened} to {last} (the rest of the file) read as one value"
+    return (
+        f"a quote opened and never closed{rest}; close the quote (a quote inside a quoted "
+        'value is written twice: "")'
+    )
 
 
 def _unknown_column(name: str) -> str:
