@@ -229,6 +229,13 @@ class RunsScreen(ModeScreen):
             )
             cells["sources"] = Text(lead + fitted)
             table.add_row(*(cells[name] for name in self._columns), key=run_id)
+        # Each column as wide as its widest cell now: the table measures new rows only when
+        # it is next idle, and a frame drawn before that (a loaded machine's snapshot, in CI)
+        # had every column at its header's width ("202", "comple").
+        for name, column in zip(self._columns, table.columns.values(), strict=True):
+            column.content_width = max(
+                [column.content_width, *(cell_len(row[1][name].plain) for row in rows)]
+            )
         if selected in self.lines and not newer:
             table.move_cursor(row=table.get_row_index(selected))
         count = len(self.lines)
