@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Label
+from textual.widgets import Header, Label
 
 from ..engine.diff import RunDiff
 from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.row_table import Cell, RowTable
 from .runs_parts import workspace_cut
 
 LIMIT = 500  # rows shown per section; the CLI's `diff --json` lists all
@@ -29,9 +29,9 @@ _PADDING, _SCROLLBAR = 2, 2
 _SECTION = len("only in A")
 
 
-def _cell(text: str) -> Text:
+def _cell(text: str) -> Cell:
     """A cell's text on one line, cut with "…" at the column's width."""
-    return Text(text, no_wrap=True, overflow="ellipsis")
+    return Cell(text, no_wrap=True, overflow="ellipsis")
 
 
 def middle_cut(text: str, width: int) -> str:
@@ -44,7 +44,7 @@ def middle_cut(text: str, width: int) -> str:
     return f"{text[: width - 1 - tail]}…{text[len(text) - tail :]}"
 
 
-def _title(title: str | None) -> Text:
+def _title(title: str | None) -> Cell:
     return _cell(clean(title).replace("\n", " ") if title is not None else "")
 
 
@@ -94,7 +94,13 @@ def whole_workspaces(diff: RunDiff) -> str | None:
 
 
 class DiffScreen(Screen[None]):
+    """The comparison's heading, its table and a note. The table has the focus from the start
+    and is a :class:`RowTable`: `end` and `home` go to its last and first row (in Textual's
+    DataTable they scroll sideways only, so the rows at the end of a long comparison were out
+    of reach by key, a fresh tester's finding)."""
+
     CSS_PATH = "diff.tcss"
+    AUTO_FOCUS = "#diff-table"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("q", "close", "Back", show=False),
@@ -114,7 +120,7 @@ class DiffScreen(Screen[None]):
         whole = whole_workspaces(self.diff)
         summary.tooltip = Content(whole) if whole else None
         yield summary
-        yield DataTable(id="diff-table", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="diff-table", cursor_type="row", zebra_stripes=True)
         yield Label("", id="diff-note")
         yield AppFooter()
 
@@ -147,7 +153,7 @@ class DiffScreen(Screen[None]):
     def _lay_out(self, width: int) -> None:
         """The table's columns for ``width`` cells (:func:`column_widths`), and its rows."""
         self._laid_out_at = width
-        table = self.query_one("#diff-table", DataTable)
+        table = self.query_one("#diff-table", RowTable)
         row = table.cursor_row
         table.clear(columns=True)
         widths = column_widths(width, [r[1] for r in self._rows], [r[2] for r in self._rows])
@@ -158,7 +164,7 @@ class DiffScreen(Screen[None]):
             table.add_column(label, width=cells)
         for name, source_id, fields, title_a, title_b in self._rows:
             table.add_row(
-                Text(name, style="bold"), _cell(middle_cut(source_id, widths[0])), _cell(fields),
+                Cell(name, style="bold"), _cell(middle_cut(source_id, widths[0])), _cell(fields),
                 _title(title_a),
                 _title(title_b),
             )  # fmt: skip
