@@ -1,5 +1,7 @@
 """Two runs compared (the runs screen's "Compare"): what each fetched, observation by
-observation: only in A, only in B, and changed (which content fields), with counts.
+observation: changed (which content fields), only in A and only in B, with counts. A section
+lists :data:`LIMIT` rows at first; a row after them says how many more it has, and ``enter``
+on it lists more.
 
 The diff is :func:`diffing.diff_fetched` on the app's mirror; provider text (titles, sourceIds)
 is shown literally: terminal controls removed, never read as markup.
@@ -14,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from ..engine.diff import RunDiff
 from ..terms import plural
@@ -23,7 +25,15 @@ from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
 from .runs_parts import workspace_cut
 
-LIMIT = 500  # rows shown per section; the CLI's `diff --json` lists all
+#: Rows listed per section at first, and more each time ``enter`` is pressed on the row
+#: saying how many are not (the CLI's ``diff --json`` lists all). The screen opens in ~0.2 s
+#: with 1,500 rows; Textual's ``add_row`` costs ~60 µs a row, so 25,000 took 1.5 s to open and
+#: again at each resize (the columns' widths follow the terminal's: every row is laid out anew).
+LIMIT = 500
+#: The start of the row key of a section's "more not listed" row (the others have none).
+_MORE = "more:"
+#: A row of the table: sourceId, fields (changed ones), title in A, title in B.
+_Row = tuple[str, str, str | None, str | None]
 #: Cells a column takes beyond its text (DataTable's padding) and the vertical scrollbar's.
 _PADDING, _SCROLLBAR = 2, 2
 _SECTION = len("only in A")
@@ -60,6 +70,34 @@ def column_widths(width: int, source_ids: list[str], fields: list[str]) -> tuple
     fld = max(fld, len("fields"))
     title = max((room - sid - fld) // 2, 10)
     return sid, fld, title, title
+
+
+def sections(diff: RunDiff) -> list[tuple[str, list[_Row]]]:
+    """The table's sections, each named and with its rows in order: the changed first (what
+    a support person compares; listed last, they were after 1,000 rows of "only in A" and
+    "only in B", out of sight, a fresh tester's finding), then only in A, only in B."""
+    return [
+        (
+            "changed",
+            [(clean(c.source_id), ", ".join(c.fields), c.title_a, c.title_b) for c in diff.changed],
+        ),
+        ("only in A", [(clean(i.source_id), "", i.title, None) for i in diff.only_a]),
+        ("only in B", [(clean(i.source_id), "", None, i.title) for i in diff.only_b]),
+    ]
+
+
+def listing_note(sections: list[tuple[str, list[_Row]]], listed: dict[str, int]) -> str | None:
+    """Each section not listed whole, with how many of its rows are, and how to list more;
+    None when every row is listed. One count of rows "not listed" for all sections together
+    said neither which sections were cut nor that the changed rows were listed at all."""
+    cut = [(name, listed[name], len(rows)) for name, rows in sections if len(rows) > listed[name]]
+    if not cut:
+        return None
+    parts = [f"{name}: {shown} of {total}" for name, shown, total in cut]
+    return " · ".join(parts) + (
+        f" listed; enter on a section's last row lists {LIMIT} more (`backfill-tui diff "
+        "--json`: all)"
+    )
 
 
 def summary_text(diff: RunDiff) -> str:
@@ -109,9 +147,10 @@ class DiffScreen(Screen[None]):
     def __init__(self, diff: RunDiff) -> None:
         super().__init__()
         self.diff = diff
-        #: The rows shown (section, sourceId, fields, title in A, title in B), laid out again
-        #: when the terminal's width changes.
-        self._rows: list[tuple[str, str, str, str | None, str | None]] = []
+        #: Each section's rows (sourceId, fields, title in A, title in B), changed first, and
+        #: how many of each are listed; laid out again when the terminal's width changes.
+        self._sections = sections(diff)
+        self._listed = {name: min(len(rows), LIMIT) for name, rows in self._sections}
         self._laid_out_at = 0
 
     def compose(self) -> ComposeResult:
@@ -125,51 +164,61 @@ class DiffScreen(Screen[None]):
         yield AppFooter()
 
     def on_mount(self) -> None:
-        diff = self.diff
-        hidden = 0
-        sections = (
-            ("only in A", [(i.source_id, "", i.title, None) for i in diff.only_a]),
-            ("only in B", [(i.source_id, "", None, i.title) for i in diff.only_b]),
-            (
-                "changed",
-                [(c.source_id, ", ".join(c.fields), c.title_a, c.title_b) for c in diff.changed],
-            ),
-        )
-        self._rows = [
-            (name, clean(source_id), fields, title_a, title_b)
-            for name, rows in sections
-            for source_id, fields, title_a, title_b in rows[:LIMIT]
-        ]
-        hidden = sum(max(len(rows) - LIMIT, 0) for _, rows in sections)
         self._lay_out(self.size.width or self.app.size.width)
-        note = "escape goes back to the runs"
-        if hidden:
-            note = f"{hidden} more not listed (`backfill-tui diff --json` lists all) · " + note
-        if diff.identical:
-            note = "Both runs fetched the same observations with the same content · " + note
-        self.query_one("#diff-note", Label).update(Content(note))
+        self._note()
         self.sub_title = "compare run A with run B"  # their ids head the summary below
 
+    def _note(self) -> None:
+        note = "escape goes back to the runs"
+        if (listing := listing_note(self._sections, self._listed)) is not None:
+            note = f"{listing} · {note}"
+        if self.diff.identical:
+            note = "Both runs fetched the same observations with the same content · " + note
+        self.query_one("#diff-note", Label).update(Content(note))
+
     def _lay_out(self, width: int) -> None:
-        """The table's columns for ``width`` cells (:func:`column_widths`), and its rows."""
+        """The table's columns for ``width`` cells (:func:`column_widths`), and its rows: each
+        section's listed rows, then, when some are not listed, a row saying how many
+        (``enter`` on it lists more: :meth:`on_data_table_row_selected`)."""
         self._laid_out_at = width
         table = self.query_one("#diff-table", RowTable)
         row = table.cursor_row
         table.clear(columns=True)
-        widths = column_widths(width, [r[1] for r in self._rows], [r[2] for r in self._rows])
+        listed = [(name, rows[: self._listed[name]], len(rows)) for name, rows in self._sections]
+        shown = [r for _, rows, _ in listed for r in rows]
+        widths = column_widths(width, [r[0] for r in shown], [r[1] for r in shown])
         table.add_column("", width=_SECTION)
         for label, cells in zip(
             ("sourceId", "fields", "title in A", "title in B"), widths, strict=True
         ):
             table.add_column(label, width=cells)
-        for name, source_id, fields, title_a, title_b in self._rows:
-            table.add_row(
-                Cell(name, style="bold"), _cell(middle_cut(source_id, widths[0])), _cell(fields),
-                _title(title_a),
-                _title(title_b),
-            )  # fmt: skip
-        if self._rows:
-            table.move_cursor(row=min(row, len(self._rows) - 1))
+        for name, rows, total in listed:
+            section = Cell(name, style="bold")
+            for source_id, fields, title_a, title_b in rows:
+                table.add_row(
+                    section, _cell(middle_cut(source_id, widths[0])), _cell(fields),
+                    _title(title_a), _title(title_b),
+                )  # fmt: skip
+            rest = total - len(rows)
+            if rest > 0:
+                more = f"enter lists the next {min(rest, LIMIT)}"
+                table.add_row(
+                    section, _cell(f"{rest} more not listed"), Cell(""), _cell(more), Cell(""),
+                    key=f"{_MORE}{name}",
+                )  # fmt: skip
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """``enter`` on a section's "more not listed" row lists up to :data:`LIMIT` more of
+        it, the cursor on the first of them (where that row was)."""
+        key = event.row_key.value
+        if key is None or not key.startswith(_MORE):
+            return
+        name = key.removeprefix(_MORE)
+        self._listed[name] += LIMIT
+        self._lay_out(self._laid_out_at)
+        self._note()
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._laid_out_at:

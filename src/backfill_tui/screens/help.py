@@ -45,7 +45,8 @@ would keep it), `escape` closes it, and with no detail open clears the search.
 **Runs** — past runs with their status and counts; `enter` opens one on the dashboard, `r`
 resumes an interrupted, failed, partial or cancelled run. `o` opens a recording: it is
 replayed offline into this mirror as a new run. `m` marks the selected run as A, then `d` on
-another run compares them: observations only in A, only in B, and changed (which fields).
+another run compares them: observations changed (which fields), only in A, and only in B;
+a section lists 500 rows at first, and `enter` on its last row lists 500 more.
 
 **Export** — send the workspace's observations to production's Postgres table (DSN) or its
 Inngest pipeline (event key, base URL, Clerk org); the DSN and key are masked and never shown.
