@@ -2,7 +2,8 @@
 sourceId (its sha) took half of 120 columns, "title in A" was cut and "title in B", the other
 half of a change, was off the screen behind a sideways scrollbar (a tester's finding). Each
 column now has its share of the width, cut with "…": a sourceId in its middle, so the end that
-tells it from its neighbours stays; the layout follows the terminal when it is resized."""
+tells it from its neighbours stays; the layout follows the terminal when it is resized. (The
+two title columns are one since, test_compare_title_room.py.)"""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def test_a_sourceid_is_cut_in_its_middle() -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_both_titles_are_in_sight_and_each_sourceid_is_told_apart(
+def test_the_title_is_in_sight_and_each_sourceid_is_told_apart(
     tmp_path: Path, size: tuple[int, int]
 ) -> None:
     app = make_app(tmp_path)
@@ -42,14 +43,14 @@ def test_both_titles_are_in_sight_and_each_sourceid_is_told_apart(
             table = app.screen.query_one("#diff-table", DataTable)
             assert not table.show_horizontal_scrollbar or table.max_scroll_x == 0
             header = region_text(app, table).splitlines()[0]
-            assert "title in A" in header and "title in B" in header, header
+            assert header.split() == ["sourceId", "title"], header  # no row has fields
             await pilot.resize_terminal(size[0] + 30, size[1])  # wider: laid out again
             await settle(pilot)
             assert table.max_scroll_x == 0
             await pilot.resize_terminal(*size)
             await settle(pilot)
             lines = region_text(app, table).splitlines()[1:]
-            assert "title in B" in region_text(app, table).splitlines()[0]
+            assert region_text(app, table).splitlines()[0].rstrip().endswith("title")
             shown = [line.split()[3] for line in lines if line.lstrip().startswith("only in")]
             assert len(shown) >= 5 and len(set(shown)) == len(shown), lines  # told apart
             # every row's sourceId as its cell holds it: within its column, each its own

@@ -73,7 +73,7 @@ def test_changed_rows_come_first_and_a_cut_section_lists_more_on_enter(tmp_path:
             await settle(pilot)
             last = table.row_count - 1
             assert table.cursor_row == last
-            assert f"{only_b - LIMIT} more not listed" in region_text(app, table)
+            assert f"{only_b - LIMIT} not listed" in region_text(app, table)
             await pilot.press("enter")
             await settle(pilot)
             more = min(only_b, 2 * LIMIT)

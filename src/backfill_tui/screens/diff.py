@@ -22,7 +22,7 @@ from ..engine.diff import RunDiff
 from ..terms import plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
-from ..widgets.row_table import Cell, RowTable
+from ..widgets.row_table import Cell, RowTable, cut_cells
 from .runs_parts import workspace_cut
 
 #: Rows listed per section at first, and more each time ``enter`` is pressed on the row
@@ -30,18 +30,18 @@ from .runs_parts import workspace_cut
 #: with 1,500 rows; Textual's ``add_row`` costs ~60 µs a row, so 25,000 took 1.5 s to open and
 #: again at each resize (the columns' widths follow the terminal's: every row is laid out anew).
 LIMIT = 500
-#: The start of the row key of a section's "more not listed" row (the others have none).
+#: The start of the row key of a section's "N not listed" row (the others have none).
 _MORE = "more:"
-#: A row of the table: sourceId, fields (changed ones), title in A, title in B.
+#: A row of a section: sourceId, fields (a changed one's), A's title, B's title (where known).
 _Row = tuple[str, str, str | None, str | None]
 #: Cells a column takes beyond its text (DataTable's padding) and the vertical scrollbar's.
 _PADDING, _SCROLLBAR = 2, 2
 _SECTION = len("only in A")
 
 
-def _cell(text: str) -> Cell:
+def _cell(text: str, *, italic: bool = False) -> Cell:
     """A cell's text on one line, cut with "…" at the column's width."""
-    return Cell(text, no_wrap=True, overflow="ellipsis")
+    return Cell(text, style="italic" if italic else "", no_wrap=True, overflow="ellipsis")
 
 
 def middle_cut(text: str, width: int) -> str:
@@ -54,22 +54,42 @@ def middle_cut(text: str, width: int) -> str:
     return f"{text[: width - 1 - tail]}…{text[len(text) - tail :]}"
 
 
-def _title(title: str | None) -> Cell:
-    return _cell(clean(title).replace("\n", " ") if title is not None else "")
+def _one_line(title: str) -> str:
+    return clean(title).replace("\n", " ")
 
 
-def column_widths(width: int, source_ids: list[str], fields: list[str]) -> tuple[int, ...]:
-    """Widths (cells) of the sourceId, fields, title in A and title in B columns for a table
-    ``width`` cells wide: the sourceIds and fields at most their longest (a third and a
-    fifth of the room at most), the titles sharing what is left. Laid out by their longest
-    values, the sourceIds (a push's ref and sha) took half of 120 columns and "title in B",
-    the other half of a change, was off the screen (a tester's finding)."""
-    room = max(width - _SECTION - 5 * _PADDING - _SCROLLBAR, 40)
+def changed_title(title_a: str | None, title_b: str | None, width: int) -> str:
+    """The title cell of a changed row, ``width`` cells wide: the title each run fetched where
+    the mirror holds it, marked ``A:`` or ``B:`` (one mirror keeps one version of an
+    observation, so the app's comparisons know one); both in sight when both are known and
+    differ, A's cut to half the cell with "…" (its own column, "title in B", was half empty
+    and both titles were cut to 23 cells at 120 columns, a fresh tester's finding)."""
+    a = None if title_a is None else _one_line(title_a)
+    b = None if title_b is None else _one_line(title_b)
+    if a is None or b is None:
+        return f"A: {a}" if a is not None else f"B: {b}" if b is not None else ""
+    if a == b:
+        return a
+    return f"{cut_cells(f'A: {a}', max((width - 3) // 2, 8))} → B: {b}"
+
+
+def column_widths(width: int, source_ids: list[str], fields: list[str]) -> tuple[int, int, int]:
+    """Widths (cells) of the sourceId, fields and title columns for a table ``width`` cells
+    wide: the sourceIds and fields at most their longest (a third and a fifth of the room at
+    most; no fields column, 0, when no row has fields), the title what is left. Laid out by
+    their longest values, the sourceIds (a push's ref and sha) took half of 120 columns and
+    "title in B", the other half of a change, was off the screen (a tester's finding); then
+    "fields", "title in A" and "title in B" took their share on every row, though only a
+    changed row has fields and only one title (:func:`changed_title`), and the titles were cut
+    to 23 cells at 120 columns (a fresh tester's finding)."""
+    has_fields = any(fields)
+    columns = 4 if has_fields else 3
+    room = max(width - _SECTION - columns * _PADDING - _SCROLLBAR, 40)
     sid = min(max((len(s) for s in source_ids), default=8), max(room // 3, 16))
-    fld = min(max((len(f) for f in fields), default=0), room // 5)
-    fld = max(fld, len("fields"))
-    title = max((room - sid - fld) // 2, 10)
-    return sid, fld, title, title
+    fld = 0
+    if has_fields:
+        fld = max(min(max(len(f) for f in fields), room // 5), len("fields"))
+    return sid, fld, max(room - sid - fld, 10)
 
 
 def sections(diff: RunDiff) -> list[tuple[str, list[_Row]]]:
@@ -87,17 +107,14 @@ def sections(diff: RunDiff) -> list[tuple[str, list[_Row]]]:
 
 
 def listing_note(sections: list[tuple[str, list[_Row]]], listed: dict[str, int]) -> str | None:
-    """Each section not listed whole, with how many of its rows are, and how to list more;
-    None when every row is listed. One count of rows "not listed" for all sections together
+    """Each section not listed whole, with how many of its rows are (its last row says how to
+    list more); None when every row is listed. One count of rows "not listed" for all sections
     said neither which sections were cut nor that the changed rows were listed at all."""
     cut = [(name, listed[name], len(rows)) for name, rows in sections if len(rows) > listed[name]]
     if not cut:
         return None
     parts = [f"{name}: {shown} of {total}" for name, shown, total in cut]
-    return " · ".join(parts) + (
-        f" listed; enter on a section's last row lists {LIMIT} more (`backfill-tui diff "
-        "--json`: all)"
-    )
+    return " · ".join(parts) + " listed (`backfill-tui diff --json` lists all)"
 
 
 def summary_text(diff: RunDiff) -> str:
@@ -186,31 +203,30 @@ class DiffScreen(Screen[None]):
         table.clear(columns=True)
         listed = [(name, rows[: self._listed[name]], len(rows)) for name, rows in self._sections]
         shown = [r for _, rows, _ in listed for r in rows]
-        widths = column_widths(width, [r[0] for r in shown], [r[1] for r in shown])
+        sid, fld, title = column_widths(width, [r[0] for r in shown], [r[1] for r in shown])
         table.add_column("", width=_SECTION)
-        for label, cells in zip(
-            ("sourceId", "fields", "title in A", "title in B"), widths, strict=True
-        ):
-            table.add_column(label, width=cells)
+        table.add_column("sourceId", width=sid)
+        if fld:
+            table.add_column("fields", width=fld)
+        table.add_column("title", width=title)
         for name, rows, total in listed:
             section = Cell(name, style="bold")
             for source_id, fields, title_a, title_b in rows:
-                table.add_row(
-                    section, _cell(middle_cut(source_id, widths[0])), _cell(fields),
-                    _title(title_a), _title(title_b),
-                )  # fmt: skip
-            rest = total - len(rows)
-            if rest > 0:
+                if name == "changed":
+                    text = changed_title(title_a, title_b, title)
+                else:
+                    text = _one_line(title_a if title_a is not None else title_b or "")
+                cells = [section, _cell(middle_cut(source_id, sid)), _cell(fields), _cell(text)]
+                table.add_row(*(cells if fld else cells[:2] + cells[3:]))
+            if (rest := total - len(rows)) > 0:
                 more = f"enter lists the next {min(rest, LIMIT)}"
-                table.add_row(
-                    section, _cell(f"{rest} more not listed"), Cell(""), _cell(more), Cell(""),
-                    key=f"{_MORE}{name}",
-                )  # fmt: skip
+                cells = [section, _cell(f"{rest} not listed"), Cell(""), _cell(more, italic=True)]
+                table.add_row(*(cells if fld else cells[:2] + cells[3:]), key=_MORE + name)
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """``enter`` on a section's "more not listed" row lists up to :data:`LIMIT` more of
+        """``enter`` on a section's "N not listed" row lists up to :data:`LIMIT` more of
         it, the cursor on the first of them (where that row was)."""
         key = event.row_key.value
         if key is None or not key.startswith(_MORE):
