@@ -11,7 +11,16 @@ from .common import apply_export, export_now, export_status, plan_export
 from .inngest import DEFAULT_BASE_URL, InngestTarget, RetryPolicy
 from .outcome import ExportPlan, ExportProgress, ExportResult
 from .postgres import PostgresTarget
-from .target import ExportError, ExportFailed, ExportTarget, RetryNotice, SendNotice, WaitNotice
+from .target import (
+    ExportError,
+    ExportFailed,
+    ExportTarget,
+    LockWait,
+    RetryNotice,
+    SendNotice,
+    Stopped,
+    WaitNotice,
+)
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -22,10 +31,12 @@ __all__ = [
     "ExportResult",
     "ExportTarget",
     "InngestTarget",
+    "LockWait",
     "PostgresTarget",
     "RetryNotice",
     "RetryPolicy",
     "SendNotice",
+    "Stopped",
     "WaitNotice",
     "apply_export",
     "export_now",

@@ -36,9 +36,8 @@ from ..store.exports import (
     run_store,
 )
 from ..terms import plural, suggest, were
-from .event_api import Stopped
 from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
-from .target import ExportError, ExportFailed, ExportTarget, SendNotice
+from .target import ExportError, ExportFailed, ExportTarget, SendNotice, Stopped
 from .walk import Ledger, absorb, walk
 from .walk import steps as walk_steps
 
@@ -66,9 +65,11 @@ def plan_export(
     *,
     count: bool = True,
     retrying: Callable[[SendNotice], object] | None = None,
+    cancel: threading.Event | None = None,
 ) -> ExportPlan:
     """The dry run: reads the mirror and the destination, changes neither. ``retrying`` is
-    told what a read of the destination waits for (a Postgres ``LockWait``), as the apply's is.
+    told what a read of the destination waits for (a Postgres ``LockWait``), as the apply's is;
+    once ``cancel`` is set, a read waiting (on a lock) is stopped: :class:`Stopped`.
 
     With ``count=False`` (``export --apply``, which prints the apply's own summary) only the
     checks run: the rows are not walked, ``would_write`` is the mirror's count (an upper bound)
@@ -90,6 +91,8 @@ def plan_export(
             raise _nothing_to_export(conn, path, workspace, run_id)
         if retrying is not None:
             target.on_retry(retrying)
+        if cancel is not None:
+            target.stop_when(cancel.is_set)
         target.open(apply=False)
         try:
             target.check(workspace)
@@ -248,11 +251,12 @@ def _apply(
 ) -> ExportResult:
     planned_rows = plan.would_write if plan is not None else 0
     planned_batches = len(plan.batch_sizes) if plan is not None else 0
-    if retrying is not None:  # before open: a Postgres table locked is waited for from there
+    # both before open: a Postgres table locked is waited for (and stopped) from there on
+    if retrying is not None:
         target.on_retry(retrying)
-    target.open(apply=True)
     if cancel is not None:
         target.stop_when(cancel.is_set)
+    target.open(apply=True)
     try:
         target.check(workspace)
         tally = Tally()
@@ -299,6 +303,8 @@ def _apply(
                 ledger.close()  # every delivered batch recorded before the apply ends
         except ExportFailed:
             raise
+        except Stopped:  # stopped while a statement waited (a lock): what was sent is recorded
+            cancelled = True
         except ExportError as exc:
             done = (
                 f" ({plural(written, 'observation')} {were(written)} written before this and "

@@ -56,7 +56,7 @@ from .event_batches import (
     request_body,
 )
 from .event_endpoint import DEFAULT_BASE_URL, endpoint, ledger_target
-from .target import ExportError, RetryNotice, SendNotice, WaitNotice
+from .target import ExportError, RetryNotice, SendNotice, Stopped, WaitNotice
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
@@ -131,11 +131,6 @@ class Delivery(Generic[E]):
         self.delivered.extend(more.delivered)
         self.refused.extend(more.refused)
         self.refitted.extend(more.refitted)
-
-
-class Stopped(ExportError):
-    """Sending was asked to stop (:class:`EventApi`'s ``stop``) while a request was being
-    retried: no more tries. What was delivered before stays delivered and recorded."""
 
 
 class EventApi:

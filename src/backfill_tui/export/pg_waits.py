@@ -9,10 +9,18 @@ once the export has gone :data:`SILENCE_NOTICE_S` seconds, on a short connection
 for a session of this export waiting on a lock (``pg_stat_activity.wait_event_type = 'Lock'``)
 and asks the server which sessions block it (``pg_blocking_pids``, PostgreSQL 9.6+); the face
 is told once per wait (a :class:`~.target.LockWait`). A quick export never opens it.
+
+It also stops the export's statements when asked to (``ExportTarget.stop_when``: the app's
+escape, its quit): a statement waiting on a lock blocks its thread in the driver, so an app
+quitting during a waiting dry run left a blank screen and a live process until the lock went
+(a fresh tester's finding). Within :data:`POLL_S` of ``stop()`` turning true, each session's
+statement is cancelled on the server (``Connection.cancel_safe``, libpq's cancel request),
+which ends it with ``QueryCanceled``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -48,24 +56,33 @@ ORDER BY w.pid, b.pid
 
 
 class LockWatch:
-    """Watches the sessions :meth:`add`\\ ed (their backend pids) until :meth:`stop`, telling
-    ``told`` of each wait on a lock once; ``conninfo`` reaches the same database, ``where``
-    names it as the export's lines do (``PostgreSQL at HOST:PORT/DB``, never the password).
-    Its own connection is made only when the export has gone :data:`SILENCE_NOTICE_S`; when it
-    cannot be made, nothing is said (the export goes on as before)."""
+    """Watches the sessions :meth:`add`\\ ed until :meth:`stop`: tells ``told`` (if any) of
+    each wait on a lock once, and cancels their statements once ``cancel()`` (if any) is true.
+    ``conninfo`` reaches the same database, ``where`` names it as the export's lines do
+    (``PostgreSQL at HOST:PORT/DB``, never the password). Its own connection is made only when
+    the export has gone :data:`SILENCE_NOTICE_S` with a face told; when it cannot be made,
+    nothing is said (the export goes on as before)."""
 
-    def __init__(self, conninfo: str, where: str, told: Callable[[SendNotice], object]) -> None:
-        self._conninfo, self._where, self._told = conninfo, where, told
-        self._pids: set[int] = set()
+    def __init__(
+        self,
+        conninfo: str,
+        where: str,
+        told: Callable[[SendNotice], object] | None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> None:
+        self._conninfo, self._where, self._told, self._cancel = conninfo, where, told, cancel
+        self._sessions: list[psycopg.Connection[Any]] = []
         self._said: set[tuple[int, Any]] = set()
         self._started = time.monotonic()
+        #: The export's statements were cancelled on request (``cancel()`` turned true).
+        self.cancelled = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="pg-lock-watch", daemon=True)
         self._thread.start()
 
-    def add(self, pid: int) -> None:
-        """Watch the session of backend ``pid`` too (a second connection of the export)."""
-        self._pids.add(pid)
+    def add(self, conn: psycopg.Connection[Any]) -> None:
+        """Watch ``conn``'s session too (the export's main one, its merge's, a second)."""
+        self._sessions.append(conn)
 
     def stop(self) -> None:
         self._stop.set()
@@ -75,17 +92,31 @@ class LockWatch:
         conn: psycopg.Connection[Any] | None = None
         try:
             while not self._stop.wait(POLL_S):
-                if time.monotonic() - self._started < SILENCE_NOTICE_S or not self._pids:
+                if self._cancel is not None and not self.cancelled and self._cancel():
+                    self._cancel_statements()
+                if self._told is None or self.cancelled or not self._sessions:
+                    continue
+                if time.monotonic() - self._started < SILENCE_NOTICE_S:
                     continue
                 if conn is None:
                     conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
-                rows = conn.execute(_WAITING, (sorted(self._pids), SILENCE_NOTICE_S)).fetchall()
+                pids = sorted({s.info.backend_pid for s in self._sessions if not s.closed})
+                rows = conn.execute(_WAITING, (pids, SILENCE_NOTICE_S)).fetchall()
                 self._say(rows)
         except psycopg.Error as exc:  # a look it cannot take: the export itself goes on
             log.info("could not look for lock waits at %s: %s", self._where, type(exc).__name__)
         finally:
             if conn is not None:
                 conn.close()
+
+    def _cancel_statements(self) -> None:
+        """Cancel what each watched session is running (a statement waiting on a lock); a
+        session with nothing running ignores it."""
+        self.cancelled = True
+        for session in list(self._sessions):
+            if not session.closed:
+                with contextlib.suppress(psycopg.Error):
+                    session.cancel_safe(timeout=5)
 
     def _say(self, rows: list[tuple[Any, ...]]) -> None:
         """Tell of each wait not told yet: (waiting pid, its statement's start) once."""
@@ -97,4 +128,5 @@ class LockWatch:
                 continue
             self._said.add(key)
             waited = time.monotonic() - self._started
-            self._told(LockWait(self._where, waited, tuple(found)))
+            if self._told is not None:
+                self._told(LockWait(self._where, waited, tuple(found)))

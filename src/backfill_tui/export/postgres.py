@@ -62,7 +62,7 @@ from ..store.exports import ObservationRow
 from ..terms import WORKSPACE_ID_MAX
 from .pg_waits import LockWatch
 from .presence import READ as PRESENCE_CHUNK
-from .target import ExportError, ExportTarget, Prepared, SendNotice, Sent
+from .target import ExportError, ExportTarget, Prepared, SendNotice, Sent, Stopped
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
@@ -271,6 +271,7 @@ class PostgresTarget(ExportTarget):
         #: listens (:meth:`on_retry`); stopped with the connection.
         self._watch: LockWatch | None = None
         self._told: Callable[[SendNotice], object] | None = None
+        self._stop: Callable[[], bool] | None = None
         self._params = self._parse(dsn)
         self._params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
         self._params.setdefault("application_name", "backfill-tui export")
@@ -333,10 +334,11 @@ class PostgresTarget(ExportTarget):
         info = conn.info
         self._target_id = redact(f"{info.host}:{info.port}/{info.dbname}")
         self._conn = conn
-        if self._told is not None and self._watch is None:  # the table's checks may wait too
+        if (self._told or self._stop) and self._watch is None:  # the table's checks may wait
             where = f"PostgreSQL at {self._target_id}"
-            self._watch = LockWatch(make_conninfo(**self._params), where, self._told)
-            self._watch.add(info.backend_pid)
+            conninfo = make_conninfo(**self._params)
+            self._watch = LockWatch(conninfo, where, self._told, self._stop)
+            self._watch.add(conn)
         self._apply = apply
         self._locked = None
         try:
@@ -356,10 +358,16 @@ class PostgresTarget(ExportTarget):
         nothing is retried."""
         self._told = told
 
+    def stop_when(self, stop: Callable[[], bool]) -> None:
+        """Once ``stop()`` is true (escape, a quit), a statement under way (waiting on a lock)
+        is cancelled within a second and the export or dry run raises ``Stopped``: it blocked
+        its thread until the lock went (``pg_waits``). Set before :meth:`open`."""
+        self._stop = stop
+
     def _watched(self, conn: psycopg.Connection[Any]) -> None:
         """Watch ``conn``'s session too (the merge's, the presence check's second)."""
         if self._watch is not None:
-            self._watch.add(conn.info.backend_pid)
+            self._watch.add(conn)
 
     def close(self) -> None:
         if self._watch is not None:
@@ -381,6 +389,12 @@ class PostgresTarget(ExportTarget):
     def _errors(self) -> Iterator[None]:
         try:
             yield
+        except psycopg.errors.QueryCanceled:
+            if self._watch is not None and self._watch.cancelled:  # on request: a stop
+                raise Stopped(f"PostgreSQL at {self._target_id}: stopped while it waited") from None
+            raise ExportError(
+                f"PostgreSQL at {self._target_id}: the statement was cancelled"
+            ) from None
         except psycopg.Error as exc:
             raise ExportError(f"PostgreSQL at {self._target_id}: {_one_line(exc)}") from None
 

@@ -24,6 +24,7 @@ __all__ = [
     "RetryNotice",
     "SendNotice",
     "Sent",
+    "Stopped",
     "WaitNotice",
 ]
 
@@ -116,6 +117,12 @@ class WaitNotice:
             f"try {self.attempt} of {self.attempts}, each {limit}" if self.attempts > 1 else limit
         )
         return f"waiting for {self.where}: no answer after {self.waited_s:.0f}s ({tries})"
+
+
+class Stopped(ExportError):
+    """Sending was asked to stop (``ExportTarget.stop_when``: escape, a quit) while a request
+    was retried (Inngest) or a statement waited (Postgres): no more tries. What was delivered
+    before stays delivered and recorded."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,7 @@ class ExportTarget(abc.ABC):
 
     def stop_when(self, stop: Callable[[], bool]) -> None:
         """Let a batch being retried end early once ``stop()`` is true (a quit), raising
-        :class:`~backfill_tui.export.event_api.Stopped` from :meth:`send`; by default a batch
+        :class:`Stopped` from :meth:`send`; by default a batch
         is sent to its end (Postgres: one transaction)."""
         return None
 

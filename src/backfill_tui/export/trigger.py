@@ -63,9 +63,9 @@ from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
 from ..terms import DEFAULT_DEPTH, DEPTHS, plural
 from ..textsafe import ascii_int
-from .event_api import EventApi, Stopped
+from .event_api import EventApi
 from .event_batches import MAX_EVENTS, MAX_REQUEST_BYTES, batches, encode
-from .target import ExportError
+from .target import ExportError, Stopped
 
 EVENT_NAME = "apps-console/backfill.requested"
 #: Production's backfill connectors at 5d0218601 and their entity types (all are the defaults).

@@ -64,6 +64,8 @@ log = logging.getLogger("backfill_tui.screens.app")
 
 #: The dry run's line while it asks the destination.
 ASKING = "Dry run: asking the destination…"
+#: A dry run stopped on request (escape) while it waited.
+STOPPED = "stopped on request while it waited; nothing was written"
 
 #: Columns from which the action buttons fit with their full labels and least widths.
 BUTTONS_WHOLE_FROM = 80
@@ -419,12 +421,15 @@ class ExportScreen(ModeScreen):
         self._take_down_failure_toast()
         self.query_one("#plan-panel").border_title = "Dry run"
         self.query_one("#plan-summary", Label).update(Content(ASKING))
+        if self._plan_cancel is not None:  # a dry run still waiting: stopped, not doubled
+            self._plan_cancel.set()
+        self._plan_cancel = threading.Event()
         self._planning = True
-        self._plan(form, confirm)
+        self._plan(form, confirm, self._plan_cancel)
 
     @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
-    def _plan(self, form: ExportForm, confirm: bool) -> None:
-        from ..engine.export import plan_export
+    def _plan(self, form: ExportForm, confirm: bool, cancel: threading.Event) -> None:
+        from ..engine.export import Stopped, plan_export
 
         try:
             plan = plan_export(
@@ -433,7 +438,12 @@ class ExportScreen(ModeScreen):
                 form.workspace,
                 form.run_id,
                 retrying=lambda notice: self.post_message(SendRetrying(notice)),
+                cancel=cancel,
             )
+        except Stopped:
+            if cancel is self._plan_cancel:  # escape; one a new ctrl+r replaced says nothing
+                self.post_message(ExportFailed("dry run", STOPPED))
+            return
         except BackfillError as exc:
             self.post_message(ExportFailed("dry run", redact(str(exc))))
             return
@@ -468,6 +478,15 @@ class ExportScreen(ModeScreen):
         self.exporting = False
         self._set_running(False)
         reason = in_app(message.error)
+        if message.stage == "dry run" and message.error == STOPPED:  # escape: asked, not failed
+            self._planning = False
+            self.plan = self.plan_form = None
+            self.query_one("#plan-sample", RowTable).clear()
+            self.query_one("#plan-summary", Label).update(
+                Content("The dry run was stopped; nothing was written. Press ctrl+r to ask again.")
+            )
+            self.show_status()
+            return
         if message.stage == "dry run":  # the reason stays on the panel after the toast goes
             self._planning = False
             self._failed_dry_run = True
@@ -605,6 +624,13 @@ class ExportScreen(ModeScreen):
 
     #: A dry run is asking the destination (its worker runs): what it waits for is said.
     _planning = False
+    #: Set to stop the dry run under way (escape, a new ctrl+r, the screen going away): a
+    #: statement waiting on a lock held its thread, and a quitting app, until the lock went.
+    _plan_cancel: threading.Event | None = None
+
+    def on_unmount(self) -> None:
+        if self._plan_cancel is not None:
+            self._plan_cancel.set()
 
     def on_send_retrying(self, message: SendRetrying) -> None:
         """The batch under way is retried: the line says why and when, below the figures. In
@@ -665,6 +691,10 @@ class ExportScreen(ModeScreen):
 
     @on(Button.Pressed, "#cancel-export")
     def action_cancel_export(self) -> None:
+        if self._planning and not self.exporting and self._plan_cancel is not None:
+            self._plan_cancel.set()  # a dry run waiting (a locked table): stopped
+            self.notify("stopping the dry run; nothing was written", severity="warning")
+            return
         if not self.exporting or self.cancel_event is None:
             return
         self.cancel_event.set()
