@@ -63,3 +63,27 @@ def test_resuming_a_killed_recorded_run_says_its_recording_was_lost(
     finally:
         live.kill()
         live.wait(timeout=30)
+
+
+def test_resuming_a_run_whose_recording_path_now_holds_another_runs_says_so(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run killed before sealing its recording left its path free; a later run recorded to
+    it. Resuming the first said "a replay of that file ends where the run stopped", sending the
+    user to replay another run's recording (a fresh tester's finding): it says whose it is."""
+    db, rec = tmp_path / "m.db", tmp_path / "r.rec.gz"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},faults=1,clock=virtual")
+    first = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w",
+                    "--db", str(db), "--record", str(rec), "--json", "--quiet")  # fmt: skip
+    assert first.code == 1, first.err  # every request failed: resumable
+    rec.rename(tmp_path / "elsewhere.rec.gz")  # its recording gone from the path, as a kill's
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+    second = run_cli(capsys, "run", "vercel:acme/rocket-web", "--simulate", "--workspace", "w",
+                     "--db", str(db), "--record", str(rec), "--json", "--quiet")  # fmt: skip
+    assert second.code == 0, second.err
+    resumed = run_cli(capsys, "resume", first.summary["run_id"], "--db", str(db), "--quiet")
+    assert (
+        f"run {first.summary['run_id']} was recorded to {rec}, but that file is now run "
+        f"{second.summary['run_id']}'s recording: this run's recording was lost" in resumed.err
+    ), resumed.err
+    assert "a replay of that file ends where the run stopped" not in resumed.err

@@ -326,6 +326,19 @@ def unrecorded_resume_line(run: RunRecord) -> str:
             f"run {run.id} was recorded to {run.recorded_to}, but that recording {why}; what "
             f"this resume fetches is not recorded either; {anew}"
         )
+    # The file there may be another run's: this one was killed before sealing its own, and a
+    # later run recorded to the same path (a fresh tester's finding: the line sent the user to
+    # replay a file of another run).
+    from ..recording.fileformat import peek_header
+
+    header = peek_header(recording)
+    if header is None or header.run_id != run.id:
+        whose = f"run {header.run_id}'s recording" if header is not None else "another file"
+        return (
+            f"run {run.id} was recorded to {run.recorded_to}, but that file is now {whose}: "
+            f"this run's recording was lost; what this resume fetches is not recorded either; "
+            f"{anew}"
+        )
     return (
         f"run {run.id} was recorded to {run.recorded_to} until it stopped; what this resume "
         f"fetches is not recorded (a replay of that file ends where the run stopped); {anew}"
