@@ -54,6 +54,9 @@ class LimitAnswer:
     seconds: float
     reason: str
     grows: bool = False
+    #: Seconds of ``seconds`` the policy added to the provider's own figure (jitter): a wait is
+    #: judged by what the provider asked (``RetryRules.max_named_wait``), not by what was added.
+    jitter: float = 0.0
 
 
 class RateLimitPolicy(Protocol):
@@ -195,7 +198,8 @@ class VercelPolicy:
             return None
         retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
-            return LimitAnswer(retry_after + random.uniform(0, self.jitter), "rate limited (429)")
+            jitter = random.uniform(0, self.jitter)
+            return LimitAnswer(retry_after + jitter, "rate limited (429)", jitter=jitter)
         reset = _reset_in(_int(response.headers, "x-ratelimit-reset"), now)
         return LimitAnswer(
             reset or self.fallback_wait + random.uniform(0, self.jitter), "rate limited (429)"

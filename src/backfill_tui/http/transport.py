@@ -232,9 +232,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 seconds = quota.reset_at - self._clock.now()
                 if seconds > 0:
                     reason = self._reserve_reason(name, quota, spend)
-                    if (
-                        seconds > self._rules.max_named_wait + _JITTER_ROOM
-                    ):  # a day away: not waited
+                    if seconds > self._rules.max_named_wait:  # a day away: not waited
                         raise self._halt(seconds, reason)
                     await self._wait(seconds + 1, reason, shared=True)
                 self._forget(name)
@@ -336,7 +334,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     seconds = self._growing_wait(answer, growing)
                 else:
                     growing.clear()
-                    if seconds > self._rules.max_named_wait + _JITTER_ROOM:
+                    if seconds - answer.jitter > self._rules.max_named_wait:  # as asked
                         raise self._halt(seconds, answer.reason)
                 await self._wait(seconds, answer.reason)
                 for name, budget in reported.items():  # waited out; the retry reports afresh
@@ -453,11 +451,6 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-#: Seconds a wait may pass ``RetryRules.max_named_wait`` by: the policies add up to 5 s of
-#: jitter to the provider's own figure, and a Retry-After of exactly 65 minutes is waited.
-_JITTER_ROOM = 10.0
 
 
 def _long_wait(seconds: float) -> str:
