@@ -43,6 +43,26 @@ class PgServer:
             host=self.socket_dir, port=self.port, user=self.admin, dbname=dbname, autocommit=True
         )
 
+    def create_production_table(self, dbname: str, *extra_sql: str) -> None:
+        """Production's observations table (``export.postgres.DDL``) in ``dbname``, and each
+        of ``extra_sql`` after it, run as the admin; the table is then the export role's."""
+        from backfill_tui.export.postgres import DDL, TABLE
+
+        with self.admin_connect(dbname) as conn:
+            for statement in (*DDL, *extra_sql):
+                conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(f"ALTER TABLE {TABLE} OWNER TO {USER}")  # type: ignore[arg-type]
+
+    def lock_production_table(self, dbname: str) -> psycopg.Connection[tuple[object, ...]]:
+        """A session of the export's role, named ``psql`` as a colleague's would be, holding
+        production's table in ACCESS EXCLUSIVE mode until its transaction ends (``rollback``)."""
+        from backfill_tui.export.postgres import TABLE
+
+        holder = psycopg.connect(self.dsn(dbname))
+        holder.execute("SET application_name = 'psql'")
+        holder.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # type: ignore[arg-type]
+        return holder
+
     def create_database(self) -> str:
         name = f"scratch_{secrets.token_hex(4)}"
         with self.admin_connect() as conn:

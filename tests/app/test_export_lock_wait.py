@@ -9,16 +9,13 @@ import asyncio
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 from app_support import Recorder, make_app, open_export, populate, wait_for_exit, wait_until
 from conftest_pg import PgServer
 from textual.widgets import Checkbox, Input, Label
 
 from backfill_tui.export import pg_waits
-from backfill_tui.export.postgres import DDL
 from backfill_tui.screens.export_parts import ExportFailed, ExportPlanned
 
 TABLE = "lightfast_workspace_neural_observations"
@@ -29,13 +26,8 @@ def test_a_dry_run_waiting_on_a_locked_table_says_who_holds_it(
 ) -> None:
     monkeypatch.setattr(pg_waits, "SILENCE_NOTICE_S", 0.3)  # 5 s in use
     monkeypatch.setattr(pg_waits, "POLL_S", 0.1)
-    with pg_server.admin_connect(pg_db) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
-    holder: psycopg.Connection[Any] = psycopg.connect(pg_server.dsn(pg_db))
-    holder.execute("SET application_name = 'psql'")
-    holder.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # type: ignore[arg-type]
+    pg_server.create_production_table(pg_db)
+    holder = pg_server.lock_production_table(pg_db)
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
     seen = Recorder()
@@ -64,17 +56,6 @@ def test_a_dry_run_waiting_on_a_locked_table_says_who_holds_it(
         holder.close()
 
 
-def _locked(pg_server: PgServer, pg_db: str) -> psycopg.Connection[Any]:
-    """The production table made, and another session of the same role holding it locked."""
-    with pg_server.admin_connect(pg_db) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
-    holder: psycopg.Connection[Any] = psycopg.connect(pg_server.dsn(pg_db))
-    holder.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # type: ignore[arg-type]
-    return holder
-
-
 def _export_sessions_waiting(pg_server: PgServer, pg_db: str) -> int:
     with pg_server.admin_connect(pg_db) as conn:
         row = conn.execute(
@@ -89,7 +70,8 @@ def test_escape_stops_a_dry_run_waiting_on_a_lock_and_a_new_one_does_not_double_
 ) -> None:
     """Escape did not stop a waiting dry run, and ctrl+r again started a second beside it
     (a fresh tester's finding): escape stops it, saying so; ctrl+r stops the one waiting."""
-    holder = _locked(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
+    holder = pg_server.lock_production_table(pg_db)
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
     seen = Recorder()
@@ -123,7 +105,8 @@ def test_quitting_during_a_dry_run_waiting_on_a_lock_exits(
 ) -> None:
     """ctrl+q (or SIGTERM) during a dry run waiting on a lock left a blank screen and a live
     process until the lock went (a fresh tester's finding): the screen going stops it."""
-    holder = _locked(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
+    holder = pg_server.lock_production_table(pg_db)
     app = make_app(tmp_path)
     populate(app, "github:acme/rocket", days=7)
 

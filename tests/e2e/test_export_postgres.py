@@ -18,7 +18,6 @@ from conftest_pg import PASSWORD, PgServer
 from support import run_cli
 
 from backfill_tui.export import ExportResult, PostgresTarget, apply_export, plan_export
-from backfill_tui.export.postgres import DDL
 
 TABLE = "lightfast_workspace_neural_observations"
 JSON_COLUMNS = ("actor", "source_references", "metadata")
@@ -66,13 +65,6 @@ def export(capsys: pytest.CaptureFixture[str], db: Path, dsn: str, *extra: str) 
     return run_cli(
         capsys, "export", "postgres", "--dsn", dsn, "--workspace", "demo", "--db", str(db), *extra
     )
-
-
-def create_table(server: PgServer, dbname: str) -> None:
-    with server.admin_connect(dbname) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
 
 
 def digest(path: Path) -> str:
@@ -169,7 +161,7 @@ def test_rows_already_in_the_table_are_skipped(
 ) -> None:
     """A row a webhook already stored (same workspace and sourceId) is not written again."""
     dsn = pg_server.dsn(pg_db)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     expected = mirror_rows(mirror)
     taken = sorted(expected)[:7]
     with pg_server.admin_connect(pg_db) as conn:
@@ -194,7 +186,7 @@ def test_two_exports_at_once_write_each_row_once(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     dsn = pg_server.dsn(pg_db)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
 
     # Both plan before either writes, so both think every row is new.
     plans = [plan_export(mirror, PostgresTarget(dsn, batch_size=25), "demo") for _ in range(2)]
@@ -239,7 +231,7 @@ def test_dry_run_changes_nothing(
     assert "would create table" in dry.out
     assert not table_exists(pg_server, pg_db)
 
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dry = export(capsys, mirror, dsn)
     assert dry.code == 0, dry.err
     total = len(mirror_rows(mirror))

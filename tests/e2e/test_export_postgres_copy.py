@@ -22,18 +22,10 @@ import pytest
 from conftest_pg import PgServer
 
 from backfill_tui.export import PostgresTarget, export_now
-from backfill_tui.export.postgres import DDL
 from backfill_tui.export.values import NUL
 
 TABLE = "lightfast_workspace_neural_observations"
 AWKWARD = "a\ttab, a\nnewline, a\r\ncrlf, a \\ backslash, \\N, \\t, \b\f\v and\n\\.\nend"
-
-
-def create_table(server: PgServer, dbname: str) -> None:
-    with server.admin_connect(dbname) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
 
 
 def pg_rows(server: PgServer, dbname: str) -> dict[str, dict[str, Any]]:
@@ -67,7 +59,7 @@ def test_awkward_text_lands_as_the_mirror_holds_it_whether_cleaned_or_not(
             "UPDATE observations SET actor = NULL, significance_score = NULL WHERE source_id = ?",
             (ids[5],),
         )
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     result = export_now(mirror, PostgresTarget(pg_server.dsn(pg_db)), "demo")
     assert result.written == len(ids) and dict(result.tally.changes) == {NUL: 1}
     rows = pg_rows(pg_server, pg_db)
@@ -91,7 +83,7 @@ def test_two_sourceids_cleaned_to_one_in_different_batches_are_written_once(
     with sqlite3.connect(mirror) as conn:
         for new, old in (("a\x00", ids[0]), ("zz\ufffd", ids[1]), ("zz\x00", ids[20])):
             conn.execute("UPDATE observations SET source_id = ? WHERE source_id = ?", (new, old))
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     target = PostgresTarget(pg_server.dsn(pg_db), batch_size=5)
     result = export_now(mirror, target, "demo")
     assert result.written == len(ids) - 1 and result.skipped == 1
@@ -104,7 +96,7 @@ def test_an_apply_holds_the_workspace_lock_until_it_closes(
 ) -> None:
     """Another session holding the workspace's lock (as a running export does) keeps an
     apply from writing; once it lets go, the apply writes every row."""
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     total = len(source_ids(mirror))
     holder = pg_server.admin_connect(pg_db)
     holder.execute("SELECT pg_advisory_lock(hashtext('demo'))")

@@ -9,9 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
 from conftest_pg import PgServer
 
@@ -23,7 +21,6 @@ from backfill_tui.export import (
     pg_waits,
     plan_export,
 )
-from backfill_tui.export.postgres import DDL
 from backfill_tui.export.target import LockWait, SendNotice
 
 TABLE = "lightfast_workspace_neural_observations"
@@ -35,14 +32,9 @@ def test_a_table_locked_by_another_session_is_said_and_the_export_goes_on_after(
 ) -> None:
     monkeypatch.setattr(pg_waits, "SILENCE_NOTICE_S", 0.3)  # 5 s in use
     monkeypatch.setattr(pg_waits, "POLL_S", 0.1)
-    with pg_server.admin_connect(pg_db) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
-    # the same role as the export's, as a colleague's psql is: the server shows its state
-    holder: psycopg.Connection[Any] = psycopg.connect(pg_server.dsn(pg_db))
-    holder.execute("SET application_name = 'psql'")
-    holder.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # type: ignore[arg-type]
+    pg_server.create_production_table(pg_db)
+    # a colleague's psql, of the same role as the export: the server shows its state
+    holder = pg_server.lock_production_table(pg_db)
     holder_pid = holder.info.backend_pid
 
     told: list[SendNotice] = []

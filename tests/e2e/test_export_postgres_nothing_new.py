@@ -32,13 +32,6 @@ from backfill_tui.store.exports import open_for_reading, source_id_bytes
 TABLE = "lightfast_workspace_neural_observations"
 
 
-def create_table(server: PgServer, dbname: str) -> None:
-    with server.admin_connect(dbname) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
-
-
 def source_ids(db: Path) -> list[str]:
     with closing(sqlite3.connect(db)) as conn:
         return [r[0] for r in conn.execute("SELECT source_id FROM observations ORDER BY id")]
@@ -48,7 +41,7 @@ def exported(mirror: Path, server: PgServer, dbname: str) -> tuple[list[str], st
     """The mirror's sourceIds and the DSN of ``dbname``, after a first export of the mirror
     into production's table there (what each case starts from)."""
     ids = source_ids(mirror)
-    create_table(server, dbname)
+    server.create_production_table(dbname)
     dsn = server.dsn(dbname)
     export_now(mirror, PostgresTarget(dsn), "demo")
     return ids, dsn
@@ -101,7 +94,7 @@ def test_a_repeat_with_nothing_new_is_decided_before_the_walk(
         conn.execute(
             "UPDATE observations SET source_id = ? WHERE source_id = ?", ("é✓ 𝄞 ü", ids[0])
         )
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     assert held(mirror, dsn) == 0  # an empty table holds nothing
     assert export_now(mirror, PostgresTarget(dsn), "demo").written == len(ids)
@@ -196,7 +189,7 @@ def test_a_run_whose_rows_are_all_there_leaves_nothing_new(
             "UPDATE observations SET run_id = ? WHERE source_id = ?",
             [(second, source_id) for source_id in ids[:10]],
         )
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     assert held(mirror, dsn, first) == 0
     assert export_now(mirror, PostgresTarget(dsn), "demo", first).written == len(ids) - 10
@@ -257,7 +250,7 @@ def test_a_table_emptied_or_recreated_since_the_ledger_says_all_went_there(
             conn.execute(f"CREATE TABLE kept AS SELECT * FROM {TABLE}")  # type: ignore[arg-type]
             conn.execute(f"DROP TABLE {TABLE}")  # type: ignore[arg-type]
     if how != "emptied":
-        create_table(pg_server, pg_db)
+        pg_server.create_production_table(pg_db)
         with pg_server.admin_connect(pg_db) as conn:
             names = "external_id, workspace_id, occurred_at, observation_type, title, content, "
             names += "source, source_type, source_id"
@@ -277,7 +270,7 @@ def test_an_export_stopped_part_way_is_finished_by_the_next(
     mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     ids = source_ids(mirror)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     stop = threading.Event()
     first = export_now(
@@ -328,7 +321,7 @@ def test_two_mirror_ids_cleaned_to_one_are_decided_by_the_walk(
     with closing(sqlite3.connect(mirror)) as conn, conn:
         for new, old in (("a\x00", ids[0]), ("a\ufffd", ids[1])):
             conn.execute("UPDATE observations SET source_id = ? WHERE source_id = ?", (new, old))
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     assert export_now(mirror, PostgresTarget(dsn), "demo").written == len(ids) - 1
     assert held(mirror, dsn) == 0
@@ -364,7 +357,7 @@ def test_chunks_shared_by_two_connections_each_count(
     size = len(ids) // 5
     monkeypatch.setattr(presence, "READ", size)  # five chunks or more, not 20,000 ids each
     monkeypatch.setattr(postgres, "PRESENCE_CHUNK", size)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     export_now(mirror, PostgresTarget(dsn), "demo")
     assert held(mirror, dsn) == len(ids)

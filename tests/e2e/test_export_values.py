@@ -25,7 +25,6 @@ from conftest_pg import PgServer
 from support import CliResult, run_cli
 
 from backfill_tui.export import InngestTarget, apply_export, plan_export
-from backfill_tui.export.postgres import DDL
 from backfill_tui.export.values import (
     BAD_SCORE,
     NAIVE_TIME,
@@ -63,15 +62,6 @@ def pg_export(capsys: pytest.CaptureFixture[str], db: Path, dsn: str, *extra: st
     )  # fmt: skip
 
 
-def create_table(server: PgServer, dbname: str, *extra_sql: str) -> None:
-    with server.admin_connect(dbname) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        for statement in extra_sql:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
-
-
 def pg_rows(server: PgServer, dbname: str) -> dict[str, dict[str, Any]]:
     with (
         server.admin_connect(dbname) as conn,
@@ -106,7 +96,7 @@ def test_a_nul_in_an_issue_title_and_body_is_replaced_and_both_rows_are_written(
     first, second = keep_only(mirror, 2)
     set_value(mirror, first, "title", "Crash on \x00 in input")
     set_value(mirror, first, "content", "body with a NUL \x00 inside")
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
 
     _plan, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
     assert done.code == 0, done.err
@@ -134,7 +124,7 @@ def test_a_hand_edited_score_that_is_no_number_is_nulled_and_the_dry_run_says_so
     run said "would write 3" and the table then refused the row (a fresh tester's finding)."""
     first, *_ = keep_only(mirror, 3)
     set_value(mirror, first, "significance_score", stored)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
 
     _plan, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
     assert done.code == 0, done.err
@@ -178,7 +168,7 @@ def test_json_values_jsonb_refuses_are_made_storable(
 ) -> None:
     target, *_ = keep_only(mirror, 3)
     set_value(mirror, target, column, stored)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     _, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
     assert done.code == 0, done.err
     assert result["written"] == 3 and result["changed_values"] == kinds
@@ -195,7 +185,7 @@ def test_text_that_is_not_utf8_in_the_mirror_is_replaced_not_fatal(
             "UPDATE observations SET title = CAST(X'6f6b20ff20656e64' AS TEXT) WHERE source_id = ?",
             (target,),
         )
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     _, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
     assert done.code == 0, done.err
     assert result["written"] == 3 and result["changed_values"] == {SURROGATE: 1}
@@ -208,7 +198,7 @@ def test_a_very_long_body_is_written_whole(
     target, *_ = keep_only(mirror, 3)
     body = "long line of text \u00e9\u4e2d\U0001f600 " * 60_000  # about 1.5 MB of UTF-8
     set_value(mirror, target, "content", body)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     _, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
     assert done.code == 0, done.err
     assert result["changed_values"] == {}
@@ -240,7 +230,7 @@ def test_odd_time_zones_keep_their_instant(
 ) -> None:
     target, *_ = keep_only(mirror, 3)
     set_value(mirror, target, "occurred_at", stored)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     with pg_server.admin_connect(pg_db) as conn:  # a server far from UTC must not shift it
         conn.execute(f"ALTER DATABASE {pg_db} SET timezone TO 'America/St_Johns'")  # type: ignore[arg-type]
     _, result, done = dry_then_apply(capsys, mirror, pg_server.dsn(pg_db))
@@ -271,7 +261,7 @@ def test_a_value_no_rule_can_store_refuses_its_row_only(
 ) -> None:
     target, *_ = keep_only(mirror, 4)
     set_value(mirror, target, column, value)
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     _plan, result, done = dry_then_apply(capsys, mirror, dsn)
     assert done.code == 1  # not everything could be written
@@ -291,8 +281,7 @@ def test_a_row_the_tables_own_check_refuses_does_not_sink_its_batch(
     same): the batch is split until the row at fault is found, the rest are written."""
     rows = keep_only(mirror, 40)
     set_value(mirror, rows[17], "title", "FORBIDDEN title")
-    create_table(
-        pg_server, pg_db, f"ALTER TABLE {TABLE} ADD CONSTRAINT no_forbidden "
+    pg_server.create_production_table(pg_db, f"ALTER TABLE {TABLE} ADD CONSTRAINT no_forbidden "
         "CHECK (title NOT LIKE 'FORBIDDEN%')",
     )  # fmt: skip
     done = pg_export(capsys, mirror, pg_server.dsn(pg_db), "--apply", "--json")
@@ -312,8 +301,7 @@ def test_a_failure_of_the_target_after_the_input_was_accepted_is_exit_1(
     """The dry run passes; the server then fails the write for a reason of its own (here a
     trigger raising disk_full, as a full volume would): exit 1 with the reason, not exit 2."""
     keep_only(mirror, 5)
-    create_table(
-        pg_server, pg_db,
+    pg_server.create_production_table(pg_db,
         "CREATE FUNCTION full_disk() RETURNS trigger LANGUAGE plpgsql AS "
         "$$BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
         "USING ERRCODE = 'disk_full'; END$$",
@@ -349,7 +337,7 @@ def test_a_not_null_column_the_export_cannot_fill_is_found_by_the_dry_run(
     ok: bool,
 ) -> None:
     keep_only(mirror, 5)
-    create_table(pg_server, pg_db, f"ALTER TABLE {TABLE} {extra}")
+    pg_server.create_production_table(pg_db, f"ALTER TABLE {TABLE} {extra}")
     dsn = pg_server.dsn(pg_db)
     dry = pg_export(capsys, mirror, dsn)
     if ok:
@@ -369,8 +357,7 @@ def test_a_workspace_missing_where_a_foreign_key_points_is_found_by_the_dry_run(
 ) -> None:
     """Production's table refers to lightfast_org_workspaces(id)."""
     keep_only(mirror, 5)
-    create_table(
-        pg_server, pg_db,
+    pg_server.create_production_table(pg_db,
         "CREATE TABLE lightfast_org_workspaces (id varchar(191) PRIMARY KEY)",
         f"ALTER TABLE {TABLE} ADD FOREIGN KEY (workspace_id) REFERENCES "
         "lightfast_org_workspaces (id) ON DELETE CASCADE",
@@ -390,7 +377,7 @@ def test_a_column_type_that_cannot_take_text_is_bad_input(
     capsys: pytest.CaptureFixture[str], mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:
     keep_only(mirror, 2)
-    create_table(pg_server, pg_db, f"ALTER TABLE {TABLE} ALTER COLUMN metadata TYPE text[] "
+    pg_server.create_production_table(pg_db, f"ALTER TABLE {TABLE} ALTER COLUMN metadata TYPE text[] "
                  "USING NULL")  # fmt: skip
     dry = pg_export(capsys, mirror, pg_server.dsn(pg_db))
     assert dry.code == 2 and "metadata is ARRAY" in dry.err and dry.err.count("\n") == 1
@@ -557,7 +544,7 @@ def test_a_source_id_changed_by_cleaning_is_still_found_on_the_next_export(
     ordered merge cannot answer for it and asks the table directly."""
     rows = keep_only(mirror, 30)
     set_value(mirror, rows[5], "source_id", "\x00" + rows[5])
-    create_table(pg_server, pg_db)
+    pg_server.create_production_table(pg_db)
     dsn = pg_server.dsn(pg_db)
     _, result, done = dry_then_apply(capsys, mirror, dsn)
     assert done.code == 0, done.err

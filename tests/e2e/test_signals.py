@@ -28,7 +28,6 @@ from support import ground_truth, run_cli, stored_count, stored_ids, wait_for
 
 from backfill_tui import cli
 from backfill_tui.cli.signals import Stop, stop_on_signals
-from backfill_tui.export.postgres import DDL, TABLE
 
 SOURCE = "github:acme/rocket"
 
@@ -328,10 +327,7 @@ def test_sigterm_while_a_postgres_export_waits_stops_cleanly(
         str(mirror),
         "--apply",
     ]
-    with pg_server.admin_connect(pg_db) as conn:  # production's table, as the export expects
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
+    pg_server.create_production_table(pg_db)  # production's table, as the export expects
     with pg_server.admin_connect(pg_db) as holder:
         holder.execute("SELECT pg_advisory_lock(hashtext('demo'))")
         process = start(*args)
@@ -433,13 +429,8 @@ def test_sigterm_while_a_postgres_dry_run_waits_says_the_dry_run_stopped(
     had started, and read; it says the dry run stopped, and that nothing was written."""
     args = ["export", "postgres", "--dsn", pg_server.dsn(pg_db), "--workspace", "demo",
             "--db", str(mirror)]  # fmt: skip
-    with pg_server.admin_connect(pg_db) as conn:
-        for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
-        conn.execute(f"ALTER TABLE {TABLE} OWNER TO exporter")  # type: ignore[arg-type]
-    with pg_server.admin_connect(pg_db) as holder:
-        holder.autocommit = False
-        holder.execute(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE")  # type: ignore[arg-type]
+    pg_server.create_production_table(pg_db)
+    with pg_server.lock_production_table(pg_db) as holder:
         process = start(*args)
 
         def waiting() -> bool:
