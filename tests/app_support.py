@@ -296,6 +296,19 @@ async def open_export(pilot: Pilot[Any]) -> ExportScreen:
     return screen
 
 
+async def compare_runs(pilot: Pilot[Any], *keys: str) -> tuple[Any, DataTable[Any]]:
+    """F5, then ``keys`` (by default ``m`` on the newest run, down, ``d``: the newest is A,
+    the one below it B), and the compare view with its rows in: the screen and its table."""
+    from backfill_tui.screens.diff import DiffScreen
+
+    await open_runs(pilot)
+    await pilot.press(*(keys or ("m", "down", "d")))
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DiffScreen))
+    await settle(pilot)
+    screen = pilot.app.screen
+    return screen, screen.query_one("#diff-table", DataTable)
+
+
 async def recording_prompt(pilot: Pilot[Any]) -> tuple[Any, Any]:
     """F5, then ``o``: the prompt for a recording's path, and its field (``PathPromptScreen``,
     ``Input``)."""

@@ -11,11 +11,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import make_app, open_runs, populate, settle, wait_until
+from app_support import compare_runs, make_app, populate, settle
 from screen_text import region_text
-from textual.widgets import DataTable
 
-from backfill_tui.screens.diff import DiffScreen, middle_cut
+from backfill_tui.screens.diff import middle_cut
 
 SIZES = [(80, 24), (120, 36)]
 
@@ -36,11 +35,7 @@ def test_the_title_is_in_sight_and_each_sourceid_is_told_apart(
 
     async def scenario() -> None:
         async with app.run_test(size=size) as pilot:
-            await open_runs(pilot)
-            await pilot.press("m", "down", "d")
-            await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
-            await settle(pilot)
-            table = app.screen.query_one("#diff-table", DataTable)
+            _, table = await compare_runs(pilot)
             assert not table.show_horizontal_scrollbar or table.max_scroll_x == 0
             header = region_text(app, table).splitlines()[0]
             assert header.split() == ["sourceId", "title"], header  # no row has fields

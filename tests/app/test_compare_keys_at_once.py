@@ -8,11 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, make_app, open_runs, populate, settle, wait_until
+from app_support import SIZE, compare_runs, make_app, populate, settle
 from screen_text import region_text
-from textual.widgets import DataTable
-
-from backfill_tui.screens.diff import DiffScreen
 
 
 def test_end_and_home_move_to_the_last_and_first_row_as_the_view_opens(tmp_path: Path) -> None:
@@ -22,11 +19,7 @@ def test_end_and_home_move_to_the_last_and_first_row_as_the_view_opens(tmp_path:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await open_runs(pilot)
-            await pilot.press("m", "down", "d")
-            await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
-            await settle(pilot)
-            table = app.screen.query_one("#diff-table", DataTable)
+            _, table = await compare_runs(pilot)
             assert app.focused is table
             last = table.row_count - 1
             assert last > 2 * SIZE[1], table.row_count  # more rows than a screen holds

@@ -10,12 +10,10 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import make_app, open_runs, populate, settle, wait_until
+from app_support import compare_runs, make_app, populate
 from screen_text import region_text
 from textual.content import Content
-from textual.widgets import DataTable, Label
-
-from backfill_tui.screens.diff import DiffScreen
+from textual.widgets import Label
 
 WORKSPACE_A = "acme-" + "a" * 186
 WORKSPACE_B = "acme-" + "b" * 186
@@ -33,12 +31,7 @@ def test_the_table_shows_rows_beside_191_character_workspace_ids(
 
     async def scenario() -> None:
         async with app.run_test(size=size) as pilot:
-            await open_runs(pilot)
-            await pilot.press("m", "down", "d")  # A: the newest run (B's workspace), B: the other
-            await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
-            await settle(pilot)
-            screen = app.screen
-            table = screen.query_one("#diff-table", DataTable)
+            screen, table = await compare_runs(pilot)  # A: the newest (B's workspace)
             shown = region_text(app, table).splitlines()
             rows = [line for line in shown if line.lstrip().startswith("only in A")]
             assert len(rows) >= 5, "\n".join(shown)

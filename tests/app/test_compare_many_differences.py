@@ -13,7 +13,7 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
-from app_support import SIZE, make_app, open_runs, settle, sim_environment, wait_until
+from app_support import SIZE, compare_runs, make_app, settle, sim_environment
 from screen_text import region_text
 from textual.widgets import DataTable, Label
 
@@ -43,11 +43,7 @@ def test_changed_rows_come_first_and_a_cut_section_lists_more_on_enter(tmp_path:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await open_runs(pilot)
-            await pilot.press("down", "m", "up", "d")  # A: the older run, B: the newer
-            await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
-            await settle(pilot)
-            screen = app.screen
+            screen, _ = await compare_runs(pilot, "down", "m", "up", "d")  # A: the older run
             assert isinstance(screen, DiffScreen)
             diff = screen.diff
             changed, only_a, only_b = len(diff.changed), len(diff.only_a), len(diff.only_b)

@@ -10,25 +10,22 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, make_app, open_runs, populate, settle, sim_environment, wait_until
+from app_support import (
+    SIZE,
+    compare_runs,
+    make_app,
+    populate,
+    sim_environment,
+)
 from screen_text import region_text
 from textual.widgets import DataTable
 
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.screens.app import BackfillApp
 from backfill_tui.screens.diff import DiffScreen, changed_title
 
 
 def _widths(table: DataTable[object]) -> dict[str, int]:
     return {column.label.plain: column.width for column in table.columns.values()}
-
-
-async def _compared(pilot: object, app: BackfillApp, *keys: str) -> DataTable[object]:
-    await open_runs(pilot)  # type: ignore[arg-type]
-    await pilot.press(*keys)  # type: ignore[attr-defined]
-    await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))  # type: ignore[arg-type]
-    await settle(pilot)  # type: ignore[arg-type]
-    return app.screen.query_one("#diff-table", DataTable)
 
 
 def test_rows_only_in_one_run_give_the_title_the_room(tmp_path: Path) -> None:
@@ -38,7 +35,7 @@ def test_rows_only_in_one_run_give_the_title_the_room(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            table = await _compared(pilot, app, "m", "down", "d")
+            _, table = await compare_runs(pilot)
             screen = app.screen
             assert isinstance(screen, DiffScreen)
             widths = _widths(table)
@@ -64,7 +61,7 @@ def test_a_changed_row_has_its_fields_and_its_run_s_title(tmp_path: Path) -> Non
 
     async def scenario() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            table = await _compared(pilot, app, "down", "m", "up", "d")  # A: the older run
+            _, table = await compare_runs(pilot, "down", "m", "up", "d")  # A: the older run
             screen = app.screen
             assert isinstance(screen, DiffScreen)
             change = screen.diff.changed[0]
