@@ -17,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from ..connectors import provider
+from ..connectors.base import provider_time
 from ..errors import BackfillError
 from ..http import ApiError, CallStats, WaitNotice, current_stats
 from ..secrets_registry import redact
 from .connection import open_client
 from .environment import Environment, public_settings
 from .mirror import Mirror
-from .pages import extrapolate, first_page_estimate, moment
+from .pages import extrapolate, first_page_estimate
 from .resync import covering
 from .run import RunRequest, plan_streams
 
@@ -146,7 +147,7 @@ async def _estimate_source(
                 page,
                 now=now,
                 cutoff=cutoff,
-                since=moment(since) if since else None,
+                since=provider_time(since),
                 max_items=max_items,
             )
             result.streams.append(

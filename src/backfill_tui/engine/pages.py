@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ..connectors import ItemFailure, Page
+from ..connectors.base import provider_time
 from ..models import SourceEvent
 
 __all__ = [
@@ -20,7 +21,6 @@ __all__ = [
     "extrapolate",
     "first_page_estimate",
     "kept_notes",
-    "moment",
     "within_cap",
 ]
 
@@ -61,15 +61,6 @@ def extrapolate(in_window: int, now: datetime, cutoff: datetime, oldest: datetim
     return max(in_window, math.ceil(in_window * window / covered))
 
 
-def moment(text: str) -> datetime | None:
-    """An ISO 8601 time (``Z`` or an offset; naive is UTC), or None when it is not one."""
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True)
 class PageEstimate:
     """A stream's size judged from its first page: ``items`` in the window, ``exact`` when the
@@ -94,10 +85,12 @@ def first_page_estimate(
     """
     in_window = len(page.events) + len(page.failures)
     if since is not None:
-        in_window = sum(1 for e in page.events if (moment(e.occurredAt) or now) >= since)
-    reached = moment(page.reached) if page.reached else None
+        in_window = sum(1 for e in page.events if (provider_time(e.occurredAt) or now) >= since)
+    reached = provider_time(page.reached)
     if reached is None:  # a connector that does not say: the oldest occurrence
-        reached = min((m for m in (moment(e.occurredAt) for e in page.events) if m), default=None)
+        reached = min(
+            (m for m in (provider_time(e.occurredAt) for e in page.events) if m), default=None
+        )
     exact = page.next_cursor is None or (
         since is not None and reached is not None and reached <= since
     )

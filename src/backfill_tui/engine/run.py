@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..connectors import Connector, Page, provider
+from ..connectors.base import provider_time
 from ..errors import BackfillError, CredentialsMissing, MirrorError, StorageError, UsageError
 from ..http import (
     ApiClient,
@@ -51,7 +52,7 @@ from . import resync
 from .collector import collecting_less, handing_off_sooner
 from .connection import open_client
 from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
-from .pages import first_page_estimate, kept_notes, moment, within_cap
+from .pages import first_page_estimate, kept_notes, within_cap
 from .plan import (
     RunRequest,
     SourceSpec,
@@ -879,7 +880,7 @@ def _first_page_size(run: RunRecord, record: StreamRecord, page: Page, now: floa
         page,
         now=datetime.fromtimestamp(now, UTC),
         cutoff=datetime.fromisoformat(run.since),
-        since=moment(record.fetch_since) if record.fetch_since else None,
+        since=provider_time(record.fetch_since),
         max_items=run.max_items,
     ).items
     return items or None
