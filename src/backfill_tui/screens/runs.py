@@ -190,8 +190,6 @@ class RunsScreen(ModeScreen):
             line.run.id not in listed_before for line in message.lines
         )
         table.clear()
-        for column in table.columns.values():  # a DataTable's widths only ever grow
-            column.content_width = cell_len(column.label.plain)
         self.lines = {}
         self.total = message.total
         rows: list[tuple[str, dict[str, Text], list[str], str, str]] = []
@@ -222,20 +220,27 @@ class RunsScreen(ModeScreen):
                 first = sources[0].split(":")[0] if len(sources) > 1 else sources[0]
                 sources, sim = [first, *sources[1:]] if sources else [], ""
             rows.append((run.id, cells, sources, sim, lead))
-        room = self._sources_room(table, [row[1] for row in rows])
+        widest = {
+            name: max(
+                [cell_len(self._label(name)), *(cell_len(row[1][name].plain) for row in rows)]
+            )
+            for name in self._columns
+            if name != "sources"
+        }
+        room = self._sources_room(table, len(rows), widest)
+        widest["sources"] = cell_len("sources")
         for run_id, cells, sources, sim, lead in rows:
             fitted = fit_sources(
                 sources, sim, room - len(lead), whole=self.app.size.width >= WIDE_FROM
             )
             cells["sources"] = Text(lead + fitted)
+            widest["sources"] = max(widest["sources"], cell_len(cells["sources"].plain))
             table.add_row(*(cells[name] for name in self._columns), key=run_id)
-        # Each column as wide as its widest cell now: the table measures new rows only when
-        # it is next idle, and a frame drawn before that (a loaded machine's snapshot, in CI)
-        # had every column at its header's width ("202", "comple").
+        # Each column as wide as its widest cell, set now: a DataTable's own widths only ever
+        # grow, and it measures new rows only when it is next idle; a frame drawn before that
+        # (a loaded machine's snapshot, in CI) had every column at its header's width ("202").
         for name, column in zip(self._columns, table.columns.values(), strict=True):
-            column.content_width = max(
-                [column.content_width, *(cell_len(row[1][name].plain) for row in rows)]
-            )
+            column.content_width = widest[name]
         if selected in self.lines and not newer:
             table.move_cursor(row=table.get_row_index(selected))
         count = len(self.lines)
@@ -266,24 +271,17 @@ class RunsScreen(ModeScreen):
         if self.is_current:
             self.reload()
 
-    def _sources_room(self, table: DataTable[Any], rows: list[dict[str, Text]]) -> int:
-        """The cells the sources column has: the table's width less the other columns (each as
-        wide as its widest cell or header, and its padding) and a vertical scrollbar's if the
-        rows need one. The
-        sources were cut at the screen's edge mid-word ("github:acme/rocket +3 (", a tester's
-        finding)."""
+    def _sources_room(self, table: DataTable[Any], rows: int, widest: dict[str, int]) -> int:
+        """The cells the sources column has for ``rows`` rows: the table's width less the
+        other columns (``widest``: each one's widest cell or header, by name; and its padding)
+        and a vertical scrollbar's if the rows need one. The sources were cut at the screen's
+        edge mid-word ("github:acme/rocket +3 (", a tester's finding)."""
         width = table.size.width or self.app.size.width
         # the header, title and count lines above and below the table where it is not laid out
         height = table.size.height or self.app.size.height - 4
-        if len(rows) + 1 > height:  # a vertical scrollbar takes its cells
+        if rows + 1 > height:  # a vertical scrollbar takes its cells
             width -= table.styles.scrollbar_size_vertical
-        taken = 0
-        for name in self._columns:
-            if name == "sources":
-                continue
-            label = self._label(name)
-            widest = max([len(label), *(cell_len(cells[name].plain) for cells in rows)])
-            taken += widest + 2 * table.cell_padding
+        taken = sum(cells + 2 * table.cell_padding for cells in widest.values())
         return width - taken - 2 * table.cell_padding
 
     @property
