@@ -211,22 +211,33 @@ def test_json_lines_and_one_integration_from_flags(
     assert bad.code == 2 and "--depth '14' is not 7, 30 or 90" in bad.err
 
 
+UNREADABLE_FILES: list[tuple[str, bytes | str | None, str]] = [
+    ("missing.csv", None, "no file at"),
+    ("folder.csv", "dir", "is a directory"),
+    ("latin1.csv", HEADER.encode() + b"\nint_1,w,o,github,u,30,,caf\xe9\n", "not UTF-8"),
+    ("noheader.csv", b"int_1,w,o,github,u,30,,me\n", "names none of the columns"),
+    # A header of other names (a tester's file): named back, not called missing.
+    (
+        "othernames.csv",
+        b"id,workspace,org,kind\nint_1,w,o,github\n",
+        "first line names none of the columns (it names 'id', 'workspace', 'org', 'kind')",
+    ),
+    ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
+    # Excel's "Unicode text" and PowerShell's `>` write UTF-16: not "a binary file".
+    ("bom16.csv", (HEADER + "\nint_1,w,o,github,u\n").encode("utf-16"), "is UTF-16 text"),
+    ("le16.csv", (HEADER + "\nint_1,w,o,github,u\n").encode("utf-16-le"), "is UTF-16 text"),
+    ("be16.csv", (HEADER + "\nint_1,w,o,github,u\n").encode("utf-16-be"), "is UTF-16 text"),
+    (
+        "pasted.csv",
+        (HEADER + "\nint_1,w,o,github," + "u" * 200_000 + "\n").encode(),
+        "line 2 holds a value longer than 128 KiB",
+    ),
+    ("empty.csv", b"", "is empty"),
+]
+
+
 @pytest.mark.parametrize(
-    ("name", "content", "said"),
-    [
-        ("missing.csv", None, "no file at"),
-        ("folder.csv", "dir", "is a directory"),
-        ("latin1.csv", HEADER.encode() + b"\nint_1,w,o,github,u,30,,caf\xe9\n", "not UTF-8"),
-        ("noheader.csv", b"int_1,w,o,github,u,30,,me\n", "names none of the columns"),
-        # A header of other names (a tester's file): named back, not called missing.
-        (
-            "othernames.csv",
-            b"id,workspace,org,kind\nint_1,w,o,github\n",
-            "first line names none of the columns (it names 'id', 'workspace', 'org', 'kind')",
-        ),
-        ("binary.bin", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
-        ("empty.csv", b"", "is empty"),
-    ],
+    ("name", "content", "said"), UNREADABLE_FILES, ids=[name for name, _, _ in UNREADABLE_FILES]
 )
 def test_a_file_that_cannot_be_read_is_exit_2_and_one_line(
     capsys: pytest.CaptureFixture[str],

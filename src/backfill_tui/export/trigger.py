@@ -45,6 +45,7 @@ them are one feature read together; the HTTP part is shared with ``export innges
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -199,6 +200,10 @@ def _read_text(path: Path) -> str:
         raise TriggerFileError(f"{path} cannot be read (permission denied)") from None
     except OSError as exc:
         raise TriggerFileError(f"{path} cannot be read ({exc.strerror or exc}); {mend}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_without_bom(data):
+        # Excel's "Unicode text" and PowerShell's redirection write UTF-16; read as bytes it is
+        # full of NULs and was called "a binary file" (a fresh tester's finding)
+        raise TriggerFileError(f"{path} is UTF-16 text; save it as UTF-8 and try again")
     if b"\x00" in data:
         raise TriggerFileError(f"{path} is a binary file, not CSV or JSON lines; {mend}")
     try:
@@ -264,8 +269,26 @@ def _csv_rows(path: Path, text: str) -> tuple[list[tuple[int, dict[str, Any]]], 
                 continue
             rows.append((line, {name: cells[i] for name, i in known.items()}))
     except csv.Error as exc:
+        if "field limit" in str(exc):  # csv.field_size_limit(): 128 KiB, far past any id
+            raise TriggerFileError(
+                f"{path} line {reader.line_num} holds a value longer than "
+                f"{csv.field_size_limit() // 1024} KiB; no id or name is that long: check that "
+                "line (a value pasted whole, or a file that is not this list)"
+            ) from None
         raise TriggerFileError(f"{path} line {reader.line_num} is not CSV ({exc})") from None
     return rows, refused
+
+
+def _utf16_without_bom(data: bytes) -> bool:
+    """Whether ``data`` reads as UTF-16 text with no byte-order mark: ASCII text in UTF-16 has
+    a NUL in every other byte, on the odd bytes (little-endian) or the even ones (big)."""
+    head = data[:512]
+    if len(head) < 4 or len(head) % 2:
+        return False
+    odd, even = head[1::2], head[0::2]
+    return (odd.count(0) == len(odd) and 0 not in even) or (
+        even.count(0) == len(even) and 0 not in odd
+    )
 
 
 def _unclosed_quote(text: str) -> int | None:
