@@ -19,6 +19,7 @@ from backfill_tui.screens.app import DemoSetup
 from backfill_tui.screens.connect import DEMO_HINT, ConnectScreen
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.widgets.run_rows import StreamRow
+from backfill_tui.widgets.source_card import SourceCard
 from backfill_tui.widgets.wording import in_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,12 @@ def test_typing_at_start_goes_to_the_workspace_and_the_demo_is_hinted(tmp_path: 
             assert app.screen.query_one("#workspace", Input).value == "acme"
             hint = app.screen.query_one("#demo-hint", Label)
             assert "backfill-tui demo" in str(hint.content) and str(hint.content) == DEMO_HINT
+            # Adding a source answers it: the hint's lines go back to the form.
+            await pilot.click("#target")
+            await pilot.press(*"linear:ENG", "enter")
+            await pilot.pause()
+            assert len(app.screen.query(SourceCard)) == 1
+            assert not app.screen.query("#demo-hint")
 
     asyncio.run(scenario())
 

@@ -347,6 +347,9 @@ class ConnectScreen(ModeScreen):
             SourceCard(spec, self.token_status(spec.provider))
         )
         self.query_one("#target", Input).value = ""
+        # A source added answers "New here?": the hint's two lines go back to the form, which
+        # at 80x24 needs them for the cards (it stayed to the end: a fresh tester's finding).
+        self.query("#demo-hint").remove()
         self.post_message(SourceAdded(str(spec)))
         return spec
 
