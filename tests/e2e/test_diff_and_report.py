@@ -102,6 +102,30 @@ def test_diff_of_two_runs_in_one_mirror(
     ]
 
 
+def test_a_change_between_two_later_runs_still_shows_its_title(
+    tmp_path: Path, token: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The mirror stores the first run's version of #1; the second and third runs each fetched
+    another body under the same title. Their diff shows that title, read from the stored row,
+    where it used to show none (neither run's version is the stored one)."""
+    db = tmp_path / "m.db"
+    github_run(capsys, db, FIRST)
+    second = github_run(capsys, db, [{**FIRST[0], "body": "Second words."}], "--full")
+    third = github_run(capsys, db, [{**FIRST[0], "body": "Third words."}], "--full")
+    result = run_cli(capsys, "diff", second, third, "--db", str(db), "--json")
+    assert result.code == 0, result.err
+    [change] = json.loads(result.out)["changed"]
+    assert change["fields"] == ["content"]
+    assert change["title_a"] == change["title_b"] == "[PR Opened] Tidy up docs"
+    human = run_cli(capsys, "diff", second, third, "--db", str(db))
+    assert '~ pr:acme/rocket#1:opened  content  "[PR Opened] Tidy up docs"' in human.out
+    # A retitled version is not given the stored title: its own is not in the mirror.
+    fourth = github_run(capsys, db, [{**FIRST[0], "title": "Tidy up more"}], "--full")
+    result = run_cli(capsys, "diff", third, fourth, "--db", str(db), "--json")
+    [change] = json.loads(result.out)["changed"]
+    assert change["title_a"] == "[PR Opened] Tidy up docs" and change["title_b"] is None
+
+
 def test_diff_of_two_mirror_files_shows_both_titles(
     tmp_path: Path, token: None, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -119,14 +119,14 @@ class DiffSide:
 @dataclass(frozen=True)
 class Item:
     source_id: str
-    title: str | None  # as stored in that run's mirror, when known
+    title: str | None  # the run's title, read from the mirror when it holds it (_titles)
 
 
 @dataclass(frozen=True)
 class Change:
     source_id: str
     fields: tuple[str, ...]
-    title_a: str | None  # A's version of the title, when the mirror holds A's version
+    title_a: str | None  # A's title, when the mirror holds it (A's version or one titled alike)
     title_b: str | None
 
 
@@ -256,12 +256,18 @@ def _side(label: str, mirror: Mirror, run: RunRecord, items: FetchedItems) -> Di
 def _titles(
     mirror: Mirror, workspace: str, items: dict[str, str], ids: list[str]
 ) -> dict[str, str | None]:
-    """Titles of the stored rows; ``None`` where the stored row is another version."""
+    """The title each of ``ids`` had in the run that fetched ``items`` (sourceId → digest),
+    read from the stored rows: a row of another version still gives it when its title's hash
+    agrees with the run's (``changed_fields``); ``None`` where the titles differ or nothing is
+    stored. A mirror keeps an observation's first version only, so two later runs that both
+    changed its body had no title to show, a blank cell in the app (a fresh tester's finding),
+    though their title was the stored one."""
     rows = stored_observations(mirror, workspace, ids)
     found: dict[str, str | None] = {}
     for sid in ids:
         row = rows.get(sid)
-        found[sid] = str(row["title"]) if row and digest(row) == items[sid] else None
+        same = row is not None and "title" not in changed_fields(digest(row), items[sid])
+        found[sid] = str(row["title"]) if row is not None and same else None
     return found
 
 
