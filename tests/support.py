@@ -84,9 +84,10 @@ def reseal(rec: Path, edit: Callable[[list[dict[str, Any]]], object]) -> None:
     body = lines[:-1]  # the trailer is made again
     edit(body)
     raw = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in body).encode()
-    count = sum(1 for line in body if line.get("kind") == "exchange")
-    trailer = {"kind": "end", "exchanges": count, "sha256": hashlib.sha256(raw).hexdigest()}
-    rec.write_bytes(gzip.compress(raw + json.dumps(trailer).encode() + b"\n"))
+    # The reader counts as exchanges the lines between header and trailer but run_end lines.
+    count = sum(1 for x in body[1:] if not (isinstance(x, dict) and x.get("kind") == "run_end"))
+    end = {"kind": "end", "exchanges": count, "sha256": hashlib.sha256(raw).hexdigest()}
+    rec.write_bytes(gzip.compress(raw + json.dumps(end).encode() + b"\n"))
 
 
 def observation_rows(db: Path) -> list[tuple[object, ...]]:

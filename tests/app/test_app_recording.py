@@ -8,6 +8,7 @@ import stat
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from app_support import (
     SIZE,
     Recorder,
@@ -181,10 +182,29 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-def test_a_recording_with_a_bad_header_field_is_refused_at_the_prompt(tmp_path: Path) -> None:
+#: Edits sealed again (``support.reseal``) that the prompt refuses, and what
+#: it says: a header's field, an exchange's field.
+SEALED_AGAIN = {
+    "header started_at garbage": (
+        lambda lines: lines[0]["run"].update(started_at="garbage"),
+        'its header\'s run.started_at "garbage" is not a date and time',
+    ),
+    "exchange status abc": (
+        lambda lines: lines[2].update(status="abc"),
+        'its exchange 2\'s status "abc" is not an HTTP status (100 to 999)',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SEALED_AGAIN))
+def test_a_recording_edited_and_sealed_again_is_refused_at_the_prompt(
+    case: str, tmp_path: Path
+) -> None:
     """A header edited by hand and sealed again (``run.started_at: "garbage"``): F5, ``o``, its
     path, enter ended the whole app with exit 70 ("internal error", a ValueError) and lost the
-    session (a fresh tester's finding). It is refused in the prompt, naming the field."""
+    session (a fresh tester's finding). It is refused in the prompt, naming the field; so is an
+    exchange's field (which said only "unreadable entry (ValueError)")."""
+    edit, says = SEALED_AGAIN[case]
     rec = tmp_path / "sa.gz"
     environment = sim_environment()
     original = Mirror.open(tmp_path / "original.db")
@@ -192,7 +212,7 @@ def test_a_recording_with_a_bad_header_field_is_refused_at_the_prompt(tmp_path: 
     first = engine.plan(RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=30, max_items=20))
     with RunRecorder(rec).recording(environment, first):
         assert asyncio.run(engine.run(first.id)) == "completed"
-    reseal(rec, lambda lines: lines[0]["run"].update(started_at="garbage"))
+    reseal(rec, edit)
     app = make_app(tmp_path)
     seen = Recorder()
 
@@ -204,7 +224,7 @@ def test_a_recording_with_a_bad_header_field_is_refused_at_the_prompt(tmp_path: 
             await pilot.pause()
             assert app.screen is prompt and app.is_running
             error = str(prompt.query_one("#path-error", Label).content)
-            assert 'run.started_at "garbage" is not a date and time' in error, error
+            assert says in error, error
             assert "ask for the original recording" in error
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
             await pilot.press("escape")

@@ -16,20 +16,6 @@ from support import reseal, run_cli
 Lines = list[dict[str, Any]]
 
 
-@pytest.fixture
-def recording(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Path:
-    monkeypatch.setenv("BACKFILL_SIM", "clock=virtual,anchor=2026-11-28T00:00:00Z")
-    rec = tmp_path / "sa.gz"
-    result = run_cli(
-        capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w",
-        "--max-items", "20", "--db", str(tmp_path / "m.db"), "--record", str(rec), "--quiet",
-    )  # fmt: skip
-    assert result.code == 0, result.err
-    return rec
-
-
 def _run(field: str, value: object) -> Any:
     def edit(lines: Lines) -> None:
         lines[0]["run"][field] = value
@@ -208,34 +194,3 @@ def test_a_header_value_a_run_refuses_is_said_as_the_recordings(
     assert not any(word in result.err for word in FLAG_WORDS)
     assert "pw" not in result.err  # a password in a URL is never echoed
     assert not db.exists()  # refused as the file is read, before the mirror is opened
-
-
-def _exchange(field: str, value: object) -> Any:
-    def edit(lines: Lines) -> None:
-        next(line for line in lines if line["kind"] == "exchange")[field] = value
-
-    return edit
-
-
-@pytest.mark.parametrize(
-    "edit",
-    [
-        _exchange("answered", 1e300),
-        _exchange("started", float("inf")),
-        _exchange("elapsed", "0.5"),
-    ],
-    ids=["answered 1e300", "started infinite", "elapsed text"],
-)
-def test_an_exchange_time_no_clock_can_reach_is_refused(
-    edit: Any, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """An exchange's times move the replay's clock: one of 1e300 seconds ended the replay with
-    "internal error (OverflowError)", exit 70, once the run ended past the years a datetime
-    holds (found beside the tester's header findings)."""
-    reseal(recording, edit)
-    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"))
-    assert result.code == 2, result.err
-    assert result.err == (
-        f"backfill-tui: error: {recording} has an unreadable entry (ValueError); ask for the "
-        "original recording\n"
-    )

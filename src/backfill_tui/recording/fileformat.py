@@ -8,10 +8,11 @@
 
 gzip's CRC catches a damaged or cut file, the trailer catches a cut at a line boundary, and the
 SHA-256 catches a file decompressed, edited and compressed again. :func:`read_recording`
-refuses any of these with one line (:class:`RecordingError`, exit status 2), and a header or
-``run_end`` line holding what backfill-tui never writes (``header.py`` reads them field by
-field: the checksum is no seal, anyone can compute it again), naming the field. The writer
-creates the file with mode 0600; everything handed to it has already been scrubbed
+refuses any of these with one line (:class:`RecordingError`, exit status 2). The checksum is no
+seal (anyone can compute it again), so a file edited and sealed again is refused for what the
+edit broke: a header, exchange or ``run_end`` line holding what backfill-tui never writes
+(``header.py`` and ``exchange.py`` read them field by field), naming the line and the field. The
+writer creates the file with mode 0600; everything handed to it has already been scrubbed
 (``scrub.py``).
 
 Past 400 lines on purpose: the file format is written and read by the same rules (framing,
@@ -20,13 +21,11 @@ limits, checksums), kept side by side so they cannot drift apart.
 
 from __future__ import annotations
 
-import base64
 import errno
 import gzip
 import hashlib
 import io
 import json
-import math
 import os
 import pickle
 import tempfile
@@ -35,16 +34,17 @@ import zlib
 from array import array
 from collections import deque
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import BackfillError, user_path
+from .exchange import Exchange
 from .header import (
     FORMAT,
     READS_VERSIONS,
     VERSION,
-    HeaderFault,
+    EntryFault,
     RecordingHeader,
     RunEnd,
     RunParameters,
@@ -72,101 +72,6 @@ __all__ = [
 
 class RecordingError(BackfillError):
     """A recording that cannot be used: missing, not ours, cut short, damaged or modified."""
-
-
-def _pack(data: bytes) -> dict[str, str]:
-    try:
-        return {"text": data.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"b64": base64.b64encode(data).decode("ascii")}
-
-
-def _unpack(data: dict[str, str] | None) -> bytes:
-    if not data:
-        return b""
-    if "text" in data:
-        return data["text"].encode("utf-8")
-    return base64.b64decode(data["b64"])
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request below the retry layer and what came back: an answer or a transport error."""
-
-    seq: int
-    method: str
-    url: str  # scrubbed
-    body: bytes | None  # the request body (GraphQL), scrubbed; None when empty
-    status: int | None = None
-    headers: list[tuple[str, str]] = field(default_factory=list)  # response, scrubbed
-    content: bytes = b""  # response body, decoded from its wire encoding, scrubbed
-    error: tuple[str, str] | None = None  # (httpx exception class, message) when no answer
-    started: float = 0.0  # seconds since the recording began
-    elapsed: float = 0.0  # seconds the answer took
-    #: When the answer arrived, in seconds since the recording began on the run's own clock
-    #: (virtual in a simulated run); None in recordings made before it was written.
-    answered: float | None = None
-
-    def arrival(self) -> float:
-        """Seconds after the recording began at which the run's clock saw this answer."""
-        return self.answered if self.answered is not None else self.started + self.elapsed
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "kind": "exchange",
-            "seq": self.seq,
-            "method": self.method,
-            "url": self.url,
-            "body": _pack(self.body) if self.body else None,
-            "status": self.status,
-            "headers": [list(h) for h in self.headers],
-            "content": _pack(self.content) if self.content else None,
-            "started": round(self.started, 6),
-            "elapsed": round(self.elapsed, 6),
-        }
-        if self.answered is not None:
-            data["answered"] = round(self.answered, 6)
-        if self.error is not None:
-            data["error"] = {"type": self.error[0], "message": self.error[1]}
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Exchange:
-        error = data.get("error")
-        status = data.get("status")
-        body = _unpack(data.get("body"))
-        return cls(
-            seq=int(data["seq"]),
-            method=str(data["method"]),
-            url=str(data["url"]),
-            body=body or None,
-            status=int(status) if status is not None else None,
-            headers=[(str(k), str(v)) for k, v in data.get("headers") or []],
-            content=_unpack(data.get("content")),
-            error=(str(error["type"]), str(error["message"])) if error else None,
-            started=_offset(data.get("started", 0.0)),
-            elapsed=_offset(data.get("elapsed", 0.0)),
-            answered=_offset(data["answered"]) if data.get("answered") is not None else None,
-        )
-
-
-#: The most seconds an exchange's times may lie from its recording's start, either way (about
-#: ten years): a replay moves its clock to them, which must stay within the years a datetime
-#: holds (a hand-edited ``answered`` of 1e300 ended a replay with an internal error).
-_MAX_OFFSET = 10 * 366 * 86400.0
-
-
-def _offset(value: Any) -> float:
-    """An exchange's time in seconds since its recording began: a finite number within
-    :data:`_MAX_OFFSET`; ``ValueError`` (an unreadable entry) otherwise."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or abs(value) > _MAX_OFFSET
-    ):
-        raise ValueError(f"{value!r} is not a time within the recording")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -497,9 +402,9 @@ def _bounded_lines(
 
 
 def _unreadable(target: Path, exc: Exception) -> RecordingError:
-    """The line for an entry that cannot be read: a header or ``run_end`` field says which
-    (:class:`~.header.HeaderFault`), anything else its kind of fault."""
-    what = f": {exc}" if isinstance(exc, HeaderFault) else f" ({type(exc).__name__})"
+    """The line for an entry that cannot be read: a field of a line says which
+    (:class:`~.header.EntryFault`), anything else its kind of fault."""
+    what = f": {exc}" if isinstance(exc, EntryFault) else f" ({type(exc).__name__})"
     return RecordingError(f"{target} has an unreadable entry{what}; ask for the original recording")
 
 
@@ -527,7 +432,9 @@ def _parse(
             f"reads versions {READS_VERSIONS[0]} to {READS_VERSIONS[-1]}: use the backfill-tui "
             "that recorded it"
         )
-    unreadable: Exception | None = None  # reported after the checksum: an edit says "modified"
+    # The first fault of an entry, said once the checksum is known: an edit not sealed again
+    # says "modified", one sealed again (anyone can: the checksum is no seal) what it broke.
+    unreadable: Exception | None = None
     header: RecordingHeader | None = None
     try:
         header = RecordingHeader.from_json(first)
@@ -535,24 +442,35 @@ def _parse(
         unreadable = exc
     digest = hashlib.sha256()
     digest.update(first_line if first_line.endswith(b"\n") else first_line + b"\n")
-    count = 0
+    count = 0  # exchanges: the lines between header and trailer, but the run_end line
+    number = 1  # the line's, from 1 (the header)
     trailer: Any = None
     end: RunEnd | None = None
+    end_line = 0
     for line in lines:
+        number += 1
         if trailer is not None:  # anything after the end marker
             raise _modified(target)
         try:
             data = _loads(line)
-        except ValueError:
+        except ValueError:  # said at once: a file of a billion empty lines is not read through
             if not line.endswith(b"\n"):
                 raise _cut(target) from None
             raise _modified(target) from None
         if isinstance(data, dict) and data.get("kind") == "end":
             trailer = data
             continue
-        digest.update(line if line.endswith(b"\n") else line + b"\n")
-        if isinstance(data, dict) and data.get("kind") == "run_end" and end is None:
-            try:  # hashed like an exchange, not counted as one
+        if not line.endswith(b"\n"):
+            line += b"\n"
+        digest.update(line)
+        if isinstance(data, dict) and data.get("kind") == "run_end":
+            # Hashed like an exchange, not counted as one; the writer writes one at most.
+            if end_line:
+                again = f"its line {number} is a second run_end line (the first is line {end_line})"
+                unreadable = unreadable or EntryFault(again)
+                continue
+            end_line = number
+            try:
                 end = RunEnd.from_json(data)
             except (KeyError, TypeError, ValueError) as exc:
                 unreadable = unreadable or exc
@@ -561,11 +479,11 @@ def _parse(
         if unreadable is not None:
             continue  # counted, not used: the file is refused once its checksum is known
         try:
-            exchange = Exchange.from_json(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            exchange = Exchange.from_json(data, count)
+        except (KeyError, TypeError, ValueError) as exc:
             unreadable = exc
             continue
-        sink(exchange, line if line.endswith(b"\n") else line + b"\n")
+        sink(exchange, line)
     if trailer is None:
         raise _cut(target)
     if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != count:

@@ -5,8 +5,9 @@ writes (a ``started_at`` of ``"garbage"``, ``null`` or ``12345``; a ``simulated`
 a ``run_end`` status of ``"weird"``) is refused as the file is read, naming the field, instead of
 crashing the replay later or being taken for something else (``str(None)`` as a run id). The
 trailer's SHA-256 is no seal against an edit (anyone may compute it again), so the reader
-cannot trust a field because the checksum matched. :class:`HeaderFault` (a ``ValueError``) says
-which field; ``fileformat`` turns it into the file's one :class:`RecordingError` line. Whether
+cannot trust a field because the checksum matched. :class:`EntryFault` (a ``ValueError``) says
+which field; ``fileformat`` turns it into the file's one :class:`RecordingError` line, and
+:class:`Fields` reads the exchanges' lines the same way (``exchange.py``). Whether
 the values also pass the run's own rules (a depth of 7, 30 or 90...) is the planner's to say:
 ``engine.recording.Replay`` asks it, with the same rules a typed run meets.
 """
@@ -27,7 +28,8 @@ __all__ = [
     "FORMAT",
     "READS_VERSIONS",
     "VERSION",
-    "HeaderFault",
+    "EntryFault",
+    "Fields",
     "RecordingHeader",
     "RunEnd",
     "RunParameters",
@@ -53,10 +55,11 @@ _EARLIEST, _LATEST = 0.0, datetime(9001, 1, 1, tzinfo=UTC).timestamp()
 _YEARS = "between the years 1970 and 9000"
 
 
-class HeaderFault(ValueError):
-    """One field of a recording's header or ``run_end`` line that is missing or not of the type
-    and form backfill-tui writes; ``str()`` names it (``its header's run.started_at "garbage" is
-    not a date and time with its UTC offset (ISO 8601)``)."""
+class EntryFault(ValueError):
+    """One field of a recording's line (its header, an exchange, its ``run_end`` line) that is
+    missing or not of the type and form backfill-tui writes; ``str()`` names it (``its header's
+    run.started_at "garbage" is not a date and time with its UTC offset (ISO 8601)``, ``its
+    exchange 3's status "abc" is not an HTTP status (100 to 999)``)."""
 
 
 def shown(value: Any) -> str:
@@ -69,22 +72,28 @@ def shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-class _Fields:
-    """Reads the fields of one JSON object of the file (``where``: how a fault names them)."""
+class Fields:
+    """Reads the fields of one JSON object of the file (``where``: how a fault names them,
+    ``its header's run.``; ``name``: how it names the object itself, by default ``where``
+    without its dot). The exchanges' lines are read with it too (``exchange.py``)."""
 
-    def __init__(self, data: Any, where: str) -> None:
+    def __init__(self, data: Any, where: str, *, name: str | None = None) -> None:
         if not isinstance(data, dict):
-            raise HeaderFault(f"{where.rstrip('.')} is {shown(data)}, not an object")
+            raise EntryFault(f"{name or where.rstrip('.')} is {shown(data)}, not an object")
         self.data = data
         self.where = where
 
-    def fault(self, key: str, should: str) -> HeaderFault:
-        return HeaderFault(f"{self.where}{key} {shown(self.data[key])} is not {should}")
+    def said(self, key: str, fault: str) -> EntryFault:
+        """``fault`` (``is empty``) said of field ``key`` and its value."""
+        return EntryFault(f"{self.where}{key} {shown(self.data[key])} {fault}")
+
+    def fault(self, key: str, should: str) -> EntryFault:
+        return self.said(key, f"is not {should}")
 
     def get(self, key: str, default: Any = ...) -> Any:
         if key not in self.data:
             if default is ...:
-                raise HeaderFault(f"{self.where}{key} is missing")
+                raise EntryFault(f"{self.where}{key} is missing")
             return default
         return self.data[key]
 
@@ -171,8 +180,8 @@ class RunParameters:
 
     @classmethod
     def from_json(cls, data: Any) -> RunParameters:
-        """The header's ``run`` object, or :class:`HeaderFault` naming its first bad field."""
-        fields = _Fields(data, "its header's run.")
+        """The header's ``run`` object, or :class:`EntryFault` naming its first bad field."""
+        fields = Fields(data, "its header's run.")
         entities = fields.get("entities", None)
         return cls(
             workspace=fields.text("workspace"),
@@ -216,13 +225,13 @@ class RunEnd:
 
     @classmethod
     def from_json(cls, data: Any) -> RunEnd:
-        """A ``run_end`` line, or :class:`HeaderFault` naming its first bad field."""
-        fields = _Fields(data, "its run_end line's ")
+        """A ``run_end`` line, or :class:`EntryFault` naming its first bad field."""
+        fields = Fields(data, "its run_end line's ")
         status = fields.text("status")
         if status not in ENDS:
             raise fields.fault("status", "one of " + ", ".join(ENDS))
         reason = fields.optional_text("reason")
-        streams = _Fields(fields.get("streams", None) or {}, "its run_end line's streams.")
+        streams = Fields(fields.get("streams", None) or {}, "its run_end line's streams.")
         stops = {key: streams.whole(key) for key in streams.data}
         if any(pages < 0 for pages in stops.values()):
             raise streams.fault(next(k for k, v in stops.items() if v < 0), "0 or more")
@@ -261,9 +270,9 @@ class RecordingHeader:
 
     @classmethod
     def from_json(cls, data: Any) -> RecordingHeader:
-        """The header line, or :class:`HeaderFault` naming its first bad field."""
-        fields = _Fields(data, "its header's ")
-        urls = _Fields(fields.get("base_urls"), "its header's base_urls.")
+        """The header line, or :class:`EntryFault` naming its first bad field."""
+        fields = Fields(data, "its header's ")
+        urls = Fields(fields.get("base_urls"), "its header's base_urls.")
         run_id = fields.text("run_id")
         if not _RUN_ID.fullmatch(run_id):
             raise fields.fault("run_id", "a run id (letters, digits, '.', '_' or '-')")
