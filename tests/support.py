@@ -72,11 +72,16 @@ def simulated_run(
 RUN_SPECIFIC = {"id", "external_id", "captured_at", "created_at", "run_id"}
 
 
-def reseal(rec: Path, edit: Callable[[list[dict[str, Any]]], object]) -> None:
+def reseal(
+    rec: Path,
+    edit: Callable[[list[dict[str, Any]]], object],
+    trailer: Callable[[dict[str, Any]], object] | None = None,
+) -> None:
     """Edit the recording at ``rec`` as a hand would, then seal it again: ``edit`` changes in
     place its lines before the trailer (JSON objects, the header first), and the trailer's
     count and SHA-256 are computed anew, so the file passes its checksum and the edit reaches
-    the reader (the trailer is a plain SHA-256: anyone can recompute it)."""
+    the reader (the trailer is a plain SHA-256: anyone can recompute it). ``trailer`` then
+    edits the new trailer in place (its ``exchanges`` count, say)."""
     import gzip
     import hashlib
 
@@ -87,6 +92,8 @@ def reseal(rec: Path, edit: Callable[[list[dict[str, Any]]], object]) -> None:
     # The reader counts as exchanges the lines between header and trailer but run_end lines.
     count = sum(1 for x in body[1:] if not (isinstance(x, dict) and x.get("kind") == "run_end"))
     end = {"kind": "end", "exchanges": count, "sha256": hashlib.sha256(raw).hexdigest()}
+    if trailer is not None:
+        trailer(end)
     rec.write_bytes(gzip.compress(raw + json.dumps(end).encode() + b"\n"))
 
 

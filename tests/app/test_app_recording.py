@@ -182,16 +182,23 @@ def test_a_damaged_recording_is_refused_in_one_line(tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-#: Edits sealed again (``support.reseal``) that the prompt refuses, and what
-#: it says: a header's field, an exchange's field.
+#: Edits sealed again (``support.reseal``: lines, then trailer) that the prompt refuses, and what
+#: it says: a header's field, an exchange's field, a trailer's count.
 SEALED_AGAIN = {
     "header started_at garbage": (
         lambda lines: lines[0]["run"].update(started_at="garbage"),
+        None,
         'its header\'s run.started_at "garbage" is not a date and time',
     ),
     "exchange status abc": (
         lambda lines: lines[2].update(status="abc"),
+        None,
         'its exchange 2\'s status "abc" is not an HTTP status (100 to 999)',
+    ),
+    "trailer count raised": (
+        lambda lines: None,
+        lambda end: end.update(exchanges=end["exchanges"] + 1),
+        "its trailer counts 6 exchanges but the file holds 5",
     ),
 }
 
@@ -203,8 +210,9 @@ def test_a_recording_edited_and_sealed_again_is_refused_at_the_prompt(
     """A header edited by hand and sealed again (``run.started_at: "garbage"``): F5, ``o``, its
     path, enter ended the whole app with exit 70 ("internal error", a ValueError) and lost the
     session (a fresh tester's finding). It is refused in the prompt, naming the field; so is an
-    exchange's field (which said only "unreadable entry (ValueError)")."""
-    edit, says = SEALED_AGAIN[case]
+    exchange's field (which said only "unreadable entry (ValueError)") and a trailer's count
+    (which said "checksum mismatch", though the checksum matched)."""
+    edit, trailer, says = SEALED_AGAIN[case]
     rec = tmp_path / "sa.gz"
     environment = sim_environment()
     original = Mirror.open(tmp_path / "original.db")
@@ -212,7 +220,7 @@ def test_a_recording_edited_and_sealed_again_is_refused_at_the_prompt(
     first = engine.plan(RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=30, max_items=20))
     with RunRecorder(rec).recording(environment, first):
         assert asyncio.run(engine.run(first.id)) == "completed"
-    reseal(rec, edit)
+    reseal(rec, edit, trailer)
     app = make_app(tmp_path)
     seen = Recorder()
 
@@ -226,6 +234,7 @@ def test_a_recording_edited_and_sealed_again_is_refused_at_the_prompt(
             error = str(prompt.query_one("#path-error", Label).content)
             assert says in error, error
             assert "ask for the original recording" in error
+            assert "checksum mismatch" not in error
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
             await pilot.press("escape")
             assert isinstance(app.screen, RunsScreen)

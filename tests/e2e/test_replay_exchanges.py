@@ -2,8 +2,10 @@
 trailer is a plain SHA-256 anyone can compute. What backfill-tui never writes is refused as the
 file is read, in one line naming what is wrong (exit 2, no mirror made), as a header's field is
 (test_replay_header.py). Before, an exchange's status "abc" or headers of the wrong shape said
-only "has an unreadable entry (ValueError)", and a status of 99, 1000, true or null replayed as
-an answer (or a dropped connection) that never was (a tester's findings)."""
+only "has an unreadable entry (ValueError)", a status of 99, 1000, true or null replayed as an
+answer (or a dropped connection) that never was, and a trailer whose count was edited said
+"modified after it was recorded (checksum mismatch)" though its checksum matched (a tester's
+findings)."""
 
 from __future__ import annotations
 
@@ -164,4 +166,67 @@ def test_a_second_run_end_line_is_refused_naming_its_line(
     assert result.err == (
         f"backfill-tui: error: {recording} has an unreadable entry: its line 8 is a second "
         "run_end line (the first is line 7); ask for the original recording\n"
+    )
+
+
+def _drop_exchange(lines: Lines) -> None:
+    del lines[3]
+
+
+#: A trailer edited (its checksum still that of the lines before it), and what the line says.
+TRAILERS = {
+    "count raised": (
+        lambda lines: None,
+        lambda end: end.update(exchanges=6),
+        ": its trailer counts 6 exchanges but the file holds 5 (it was edited after it was "
+        "recorded, and its checksum computed again); ask for the original recording",
+    ),
+    "an exchange removed, the count kept": (
+        _drop_exchange,
+        lambda end: end.update(exchanges=5),
+        ": its trailer counts 5 exchanges but the file holds 4 (it was edited after it was "
+        "recorded, and its checksum computed again); ask for the original recording",
+    ),
+    "count text": (
+        lambda lines: None,
+        lambda end: end.update(exchanges="5"),
+        ' has an unreadable entry: its trailer\'s exchanges "5" is not a whole number; ask for '
+        "the original recording",
+    ),
+    "count missing": (
+        lambda lines: None,
+        lambda end: end.pop("exchanges"),
+        " has an unreadable entry: its trailer's exchanges is missing; ask for the original "
+        "recording",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TRAILERS))
+def test_a_trailer_whose_count_is_wrong_says_so_not_checksum_mismatch(
+    case: str, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit, trailer, says = TRAILERS[case]
+    reseal(recording, edit, trailer)
+    db = tmp_path / "z.db"
+    result = run_cli(capsys, "replay", str(recording), "--db", str(db))
+    assert result.code == 2, result.err
+    assert result.err == f"backfill-tui: error: {recording}{says}\n"
+    assert not db.exists()
+
+
+def test_a_digest_that_does_not_match_still_says_modified(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An exchange removed and the trailer left as it was: the checksum says so first, as
+    before, and not the count it also breaks."""
+    import gzip
+
+    lines = gzip.decompress(recording.read_bytes()).splitlines(keepends=True)
+    recording.write_bytes(gzip.compress(b"".join([lines[0], *lines[2:]])))
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"))
+    assert result.code == 2
+    assert result.err == (
+        f"backfill-tui: error: {recording} was modified after it was recorded (checksum "
+        "mismatch); ask for the original recording\n"
     )

@@ -11,9 +11,9 @@ SHA-256 catches a file decompressed, edited and compressed again. :func:`read_re
 refuses any of these with one line (:class:`RecordingError`, exit status 2). The checksum is no
 seal (anyone can compute it again), so a file edited and sealed again is refused for what the
 edit broke: a header, exchange or ``run_end`` line holding what backfill-tui never writes
-(``header.py`` and ``exchange.py`` read them field by field), naming the line and the field. The
-writer creates the file with mode 0600; everything handed to it has already been scrubbed
-(``scrub.py``).
+(``header.py`` and ``exchange.py`` read them field by field), naming the line and the field, or
+a trailer counting other than the exchanges the file holds. The writer creates the file with
+mode 0600; everything handed to it has already been scrubbed (``scrub.py``).
 
 Past 400 lines on purpose: the file format is written and read by the same rules (framing,
 limits, checksums), kept side by side so they cannot drift apart.
@@ -39,12 +39,14 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import BackfillError, user_path
+from ..terms import plural
 from .exchange import Exchange
 from .header import (
     FORMAT,
     READS_VERSIONS,
     VERSION,
     EntryFault,
+    Fields,
     RecordingHeader,
     RunEnd,
     RunParameters,
@@ -486,10 +488,20 @@ def _parse(
         sink(exchange, line)
     if trailer is None:
         raise _cut(target)
-    if digest.hexdigest() != trailer.get("sha256") or trailer.get("exchanges") != count:
+    if digest.hexdigest() != trailer.get("sha256"):
         raise _modified(target)
     if unreadable is not None or header is None:
         raise _unreadable(target, unreadable or ValueError())
+    try:
+        counted = Fields(trailer, "its trailer's ").whole("exchanges")
+    except EntryFault as exc:
+        raise _unreadable(target, exc) from None
+    if counted != count:
+        raise RecordingError(
+            f"{target}: its trailer counts {plural(counted, 'exchange')} but the file holds "
+            f"{count} (it was edited after it was recorded, and its checksum computed again); "
+            "ask for the original recording"
+        )
     return replace(header, end=end) if end is not None else header
 
 
