@@ -3,9 +3,9 @@ trailer is a plain SHA-256 anyone can compute. What backfill-tui never writes is
 file is read, in one line naming what is wrong (exit 2, no mirror made), as a header's field is
 (test_replay_header.py). Before, an exchange's status "abc" or headers of the wrong shape said
 only "has an unreadable entry (ValueError)", a status of 99, 1000, true or null replayed as an
-answer (or a dropped connection) that never was, and a trailer whose count was edited said
-"modified after it was recorded (checksum mismatch)" though its checksum matched (a tester's
-findings)."""
+answer (or a dropped connection) that never was, a non-ASCII header value ended the replay with
+"internal error", and a trailer whose count was edited said "modified after it was recorded
+(checksum mismatch)" though its checksum matched (a tester's findings)."""
 
 from __future__ import annotations
 
@@ -153,6 +153,21 @@ def test_the_first_faulty_exchange_is_the_one_named(
     result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"))
     assert result.code == 2
     assert f'{recording} has an unreadable entry: its exchange 4\'s status "abc" ' in result.err
+
+
+def test_a_non_ascii_header_value_replays(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A header value httpx decoded from UTF-8 (or Latin-1) is recorded as text with
+    characters past ASCII; giving it back to httpx as text, which it encodes as ASCII, ended
+    the replay's streams with "internal error in the GitHub connector (UnicodeEncodeError)"."""
+    reseal(
+        recording,
+        lambda lines: [x["headers"].append(["x-note", "café ☕"]) for x in lines[1:-1]],
+    )
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"), "--json")
+    assert result.code == 0, result.err
+    assert result.summary["status"] == "completed"
 
 
 def test_a_second_run_end_line_is_refused_naming_its_line(

@@ -1,8 +1,12 @@
 """An exchange's line is read strictly (``recording/exchange.py``): what the writer writes must
-still be read back as it was, whatever a provider answered."""
+still be read back as it was, whatever a provider answered, and a header value past ASCII must
+replay as it was recorded."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +16,7 @@ from hypothesis import strategies as st
 
 from backfill_tui.recording.exchange import Exchange
 from backfill_tui.recording.fileformat import _line, _loads
+from backfill_tui.recording.transports import RecordingTransport, ReplayTransport
 
 TOKEN = st.from_regex(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,20}", fullmatch=True)
 #: A header value as httpx decodes one from the network: no control character but tab.
@@ -59,3 +64,34 @@ def _rounded(exchange: Exchange) -> dict[str, Any]:
 def test_what_the_writer_writes_is_read_back_as_it_was(exchange: Exchange) -> None:
     read = Exchange.from_json(_loads(_line(exchange.to_json())), 1)
     assert vars(read) == _rounded(exchange)
+
+
+def test_a_header_value_past_ascii_replays_as_it_was_recorded() -> None:
+    """httpx decodes a header's bytes as UTF-8 (or, failing that, Latin-1) and the recording
+    keeps that text; the replay gave it back to httpx as text, which httpx encodes as ASCII:
+    "internal error in the GitHub connector (UnicodeEncodeError)"."""
+    answers = {
+        "/utf8": [(b"x-note", "café ☕".encode()), (b"content-type", b"application/json")],
+        "/latin1": [(b"x-note", "café".encode("latin-1"))],
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=answers[request.url.path], content=b"[]")
+
+    recorded: list[Exchange] = []
+    seq = itertools.count(1)
+    live = RecordingTransport(
+        httpx.MockTransport(answer),
+        recorded.append,
+        start=time.perf_counter(),
+        next_seq=lambda: next(seq),
+    )
+
+    async def fetch(transport: httpx.AsyncBaseTransport) -> dict[str, str]:
+        async with httpx.AsyncClient(transport=transport, base_url="https://api.test") as client:
+            return {path: (await client.get(path)).headers["x-note"] for path in answers}
+
+    original = asyncio.run(fetch(live))
+    assert original == {"/utf8": "café ☕", "/latin1": "café"}
+    written = [Exchange.from_json(_loads(_line(e.to_json())), n) for n, e in enumerate(recorded, 1)]
+    assert asyncio.run(fetch(ReplayTransport(written))) == original

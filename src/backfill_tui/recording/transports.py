@@ -230,8 +230,11 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             self._clock.answered(self._clock_start + exchange.arrival())
         if exchange.error is not None or exchange.status is None:
             raise _error(exchange, request)
+        # A header's text as recorded: httpx decoded its bytes as UTF-8 (or Latin-1) for the
+        # recording, and would encode it back as ASCII, which a non-ASCII value fails.
+        headers = httpx.Headers(exchange.headers, encoding="utf-8")
         return httpx.Response(
-            exchange.status, headers=exchange.headers, content=exchange.content, request=request
+            exchange.status, headers=headers, content=exchange.content, request=request
         )
 
     def _mismatch(self, key: bytes, method: str, url: str, body: bytes) -> RecordingMismatch:
