@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -85,6 +86,52 @@ def test_faults_and_sentrys_rate_limit_answers_change_nothing(tmp_path: Path, an
     # No Retry-After: each wait runs to X-Sentry-Rate-Limit-Reset (the next second), not to the
     # policy's fallback (five seconds and more).
     assert all(1.0 <= w.seconds <= 2.0 for w in answers)
+
+
+def test_each_429_waits_the_simulators_retry_after(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``BACKFILL_SIM=rate_limit_every=3,retry_after=7``: each of Sentry's 429s is waited 7 s,
+    as GitHub's, Vercel's and Linear's are, and the summary adds them up (a fresh tester saw
+    Sentry wait one second whatever ``retry_after`` said)."""
+    monkeypatch.setenv(
+        "BACKFILL_SIM", f"anchor={anchor},clock=virtual,rate_limit_every=3,retry_after=7"
+    )
+    result = sentry_run(capsys, tmp_path / "m.db", SOURCE)
+    assert result.code == 0
+    (source,) = result.summary["sources"]
+    assert source["rate_limit_wait_s"] > 0 and source["rate_limit_wait_s"] % 7 == 0
+
+    sim = simulated_engine(
+        tmp_path / "e.db", f"anchor={anchor},clock=virtual,rate_limit_every=3,retry_after=7"
+    )
+    waits: list[ev.RateLimitWait] = []
+    sim.engine.subscribe(lambda e: waits.append(e) if isinstance(e, ev.RateLimitWait) else None)
+    sim.run(SOURCE, days=30)
+    limited = [r for r in sim.simulator.requests if r.status == 429]
+    assert limited and [w.seconds for w in waits] == [7.0] * len(limited)
+    sim.mirror.close()
+
+
+def test_a_reset_is_measured_from_sentrys_date_not_this_machines_clock() -> None:
+    """``X-Sentry-Rate-Limit-Reset`` is an instant on Sentry's clock: its distance from the
+    answer's ``Date`` is the wait, with this machine's clock a minute behind or ahead; without
+    a ``Date`` it is measured from this machine's now."""
+    sentry_now = 1_790_000_000
+    headers = {
+        "date": email.utils.formatdate(sentry_now, usegmt=True),
+        "x-sentry-rate-limit-reset": str(sentry_now + 3),
+    }
+    answer = httpx.Response(429, headers=headers, json={"detail": "too frequently"})
+    for here in (sentry_now - 60.5, sentry_now + 0.0, sentry_now + 60.5):
+        wait = SentryPolicy().limit_answer(answer, {}, here)
+        assert wait is not None and wait.seconds == 3.0
+    del headers["date"]
+    undated = SentryPolicy().limit_answer(httpx.Response(429, headers=headers), {}, sentry_now + 1)
+    assert undated is not None and undated.seconds == 2.0
 
 
 def test_api_calls_per_stream_are_the_fewest_pages_plus_at_most_one(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -321,6 +322,24 @@ def test_rate_limit_answer_has_no_retry_after_but_sentrys_reset_header() -> None
         assert f"x-sentry-rate-limit-{header}" in ok.headers
     assert ok.headers["x-sentry-rate-limit-limit"] == "40"
     assert int(ok.headers["x-sentry-rate-limit-remaining"]) == 39
+
+
+def test_retry_after_sets_how_far_the_429s_reset_is_from_its_date() -> None:
+    """``retry_after=N`` (BACKFILL_SIM) sets the wait of every simulated 429, as GitHub's,
+    Vercel's and Linear's honour it; Sentry sends no ``Retry-After``, so it is the distance from
+    the answer's ``Date`` to its ``X-Sentry-Rate-Limit-Reset``, both in whole seconds. Sentry's
+    429s said the next second whatever N was (a fresh tester's finding)."""
+    sim = make_sim("rate_limit_every=2,retry_after=7")
+
+    async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
+        return [await client.get("/api/0/projects/acme/rocket/") for _ in range(4)]
+
+    ok, limited, _, concurrent = run(sim, body)
+    for answer in (limited, concurrent):
+        assert answer.status_code == 429 and "retry-after" not in answer.headers
+        assert answer.headers["date"] == email.utils.formatdate(int(NOW), usegmt=True)
+        assert answer.headers["x-sentry-rate-limit-reset"] == str(int(NOW) + 7)
+    assert ok.headers["x-sentry-rate-limit-reset"] == str(int(NOW) + 1)  # Sentry's own second
 
 
 def test_quota_runs_out_until_the_hour_resets() -> None:

@@ -125,6 +125,18 @@ def _retry_after(headers: httpx.Headers, now: float) -> float | None:
     return parse_retry_after(headers.get("retry-after"), now)
 
 
+def _date(headers: httpx.Headers) -> float | None:
+    """The answer's ``Date`` (RFC 9110 §6.6.1: the server's now) as epoch seconds, or None."""
+    value = headers.get("date")
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp()
+
+
 def _one(quota: Quota | None) -> tuple[Quota, ...]:
     return () if quota is None else (quota,)
 
@@ -278,7 +290,10 @@ class LinearPolicy:
 
 @dataclass
 class SentryPolicy:
-    """Sentry: 429 with no ``Retry-After``; wait until ``X-Sentry-Rate-Limit-Reset`` (seconds)."""
+    """Sentry: 429 with no ``Retry-After``; wait until ``X-Sentry-Rate-Limit-Reset`` (epoch
+    seconds, provider-apis.md §4.5), measured from the answer's ``Date``: the reset is an
+    instant on Sentry's clock, and ``Date`` is Sentry's now, so the wait is the one Sentry
+    means whatever this machine's clock says (without ``Date``, from this machine's now)."""
 
     fallback_wait: float = 5.0
 
@@ -294,5 +309,9 @@ class SentryPolicy:
         retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
             return LimitAnswer(retry_after, "rate limited (429)")
-        reset = _reset_in(_int(response.headers, "x-sentry-rate-limit-reset"), now)
+        server_now = _date(response.headers)
+        reset = _reset_in(
+            _int(response.headers, "x-sentry-rate-limit-reset"),
+            now if server_now is None else server_now,
+        )
         return LimitAnswer(reset or self.fallback_wait + random.uniform(0, 1), "rate limited (429)")

@@ -13,7 +13,8 @@ address the client called. ``repeat_cursor=N`` answers page N and later with an 
 show). ``null_last_seen=N`` lists every Nth issue with ``lastSeen: null`` (merged or still
 processing, as real issues are), in the place its last sighting gives it.
 Errors are DRF-shaped ``{"detail": ...}``; a rate-limit answer is a 429 with no ``Retry-After``
-but ``X-Sentry-Rate-Limit-Reset``. Paths need their trailing slash (else a 301, as Django).
+but ``X-Sentry-Rate-Limit-Reset`` (``retry_after`` seconds after ``Date`` for those of
+``rate_limit_every``). Paths need their trailing slash (else a 301, as Django).
 
 Past 400 lines on purpose: one provider's simulated API in one file, as ``connectors/`` keeps
 one provider per file (style.md); its world (the data) lives in ``sentry_world.py``.
@@ -58,6 +59,9 @@ RATE_LIMIT, RATE_WINDOW_S, CONCURRENT_LIMIT = 40, 1, 25
 DEFAULT_PERIOD_S = 14 * 86_400
 MAX_PAGE = 100
 _MISSING = "The requested resource does not exist"
+#: A 429's ``retry_after`` (the simulator's setting), from :meth:`SentrySim.rate_limited` to
+#: :meth:`SentrySim.finish`, which turns it into ``X-Sentry-Rate-Limit-Reset``.
+_RETRY = "backfill_tui.sentry_retry_after"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
 _SIMPLE_EVENT = (
     "id", "groupID", "eventID", "projectID", "message", "title", "location", "culprit", "user",
@@ -342,6 +346,13 @@ class SentrySim(ProviderSim):
         return _detail(401, "Invalid token")
 
     def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
+        """A 429 of ``rate_limit_every``: Sentry sends no ``Retry-After``, so ``retry_after``
+        is how far off its ``X-Sentry-Rate-Limit-Reset`` is (set by :meth:`finish`)."""
+        response = self._too_many(secondary)
+        response.extensions[_RETRY] = retry_after
+        return response
+
+    def _too_many(self, secondary: bool) -> httpx.Response:
         if secondary:
             return _detail(
                 429,
@@ -358,7 +369,7 @@ class SentrySim(ProviderSim):
         )
 
     def quota_exceeded(self) -> httpx.Response:
-        return self.rate_limited(False, 0)
+        return self._too_many(False)
 
     def server_error(self, variant: int) -> httpx.Response:
         if variant % 2 == 0:
@@ -377,7 +388,9 @@ class SentrySim(ProviderSim):
         and ``-ConcurrentRemaining`` the requests allowed in flight at once. The window is the
         one these answers enforce: 40 a second by default (a run whose calls are a second
         apart, as the demo's are, sees 39 of 40 left on each, as it would on sentry.io), or
-        with ``quota=N`` N an hour, spent call by call until its 429."""
+        with ``quota=N`` N an hour, spent call by call until its 429. A 429 of
+        ``rate_limit_every`` names a reset ``retry_after`` seconds after its ``Date`` (both
+        whole seconds, as Sentry's are): a client measuring from ``Date`` waits just that."""
         self._now = now
         second = math.floor(now / RATE_WINDOW_S) * RATE_WINDOW_S
         if second != self._second:
@@ -385,7 +398,13 @@ class SentrySim(ProviderSim):
         limited = response.status_code == 429
         if not limited:
             self._used += 1
-        reset = quota.reset if limited and quota.remaining <= 0 else second + RATE_WINDOW_S
+        retry_after = response.extensions.pop(_RETRY, None)
+        if retry_after is not None:
+            reset = second + retry_after
+        elif limited and quota.remaining <= 0:
+            reset = quota.reset
+        else:
+            reset = second + RATE_WINDOW_S
         limit, remaining = RATE_LIMIT, max(0, RATE_LIMIT - self._used)
         if self._hourly:
             limit, remaining = quota.limit, quota.remaining
