@@ -1,7 +1,8 @@
 """A connection test fails fast offline (issue 12 item 5): one try, "cannot reach HOST", no six
 backed-off retries. The network is an httpx MockTransport that fails as an offline machine does.
 A provider's passing trouble (a 503) is asked once more, and said as such, not as a failure. A
-host name that does not resolve is said apart from a refused connection."""
+host name that does not resolve is said apart from a refused connection, and a host that was
+reached and did not answer (a read timeout, a dropped connection) apart from one never reached."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from typing import NoReturn
 
 import httpx
 import pytest
+import respx
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine.connection import check_source
 from backfill_tui.engine.environment import Environment
+
+GITHUB = {"GITHUB_TOKEN": "ghp_" + "x" * 36}
 
 
 def _offline(calls: list[httpx.Request], error: type[httpx.TransportError]) -> Environment:
@@ -25,7 +29,7 @@ def _offline(calls: list[httpx.Request], error: type[httpx.TransportError]) -> E
 
     return Environment(
         clock=VirtualClock(start=1_780_000_000.0),
-        env={"GITHUB_TOKEN": "ghp_" + "x" * 36},
+        env=dict(GITHUB),
         transport=httpx.MockTransport(handler),
     )
 
@@ -84,7 +88,7 @@ def _flaky(fails: int) -> tuple[Environment, _FailingFirst]:
     clock = VirtualClock(start=1_780_000_000.0)
     simulator = Simulator(SimulatorConfig.from_env_string(""), clock)
     transport = _FailingFirst(simulator.transport, fails)
-    env = {"GITHUB_TOKEN": "ghp_" + "x" * 36}
+    env = dict(GITHUB)
     return Environment(clock=clock, env=env, transport=transport), transport
 
 
@@ -150,7 +154,7 @@ def _unresolvable(monkeypatch: pytest.MonkeyPatch, base_url: str | None) -> Envi
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    env = {"GITHUB_TOKEN": "ghp_" + "x" * 36}
+    env = dict(GITHUB)
     if base_url is not None:
         env["BACKFILL_GITHUB_API_URL"] = base_url
     return Environment(clock=VirtualClock(start=1_780_000_000.0), env=env)
@@ -215,3 +219,101 @@ def test_the_connection_test_names_the_host_as_a_run_does(base_url: str, shown: 
         f"cannot reach {shown} (could not connect: server down, a wrong port in"
         " BACKFILL_GITHUB_API_URL, or a firewall?)"
     )
+
+
+NOT_REACHED = "not checked (from the environment): the host was not reached"
+
+
+REACHED_OR_NOT = [
+    (
+        httpx.ConnectError,
+        "cannot reach api.github.com (could not connect: offline, or a firewall?)",
+        NOT_REACHED,
+        "failed",
+    ),
+    (
+        httpx.ConnectTimeout,
+        "cannot reach api.github.com (timed out connecting: offline, or a firewall?)",
+        NOT_REACHED,
+        "failed",
+    ),
+    (
+        httpx.ReadTimeout,
+        "api.github.com was reached but did not answer in time (timed out waiting for the "
+        "answer: a busy server? a run retries it)",
+        "not checked (from the environment): the host was reached but did not answer",
+        "failed",
+    ),
+    (
+        httpx.WriteTimeout,
+        "api.github.com was reached, but the request could not be sent in time (timed out "
+        "sending the request: a slow network? a run retries it)",
+        "not checked (from the environment): the request could not be sent in full",
+        "failed",
+    ),
+    (
+        httpx.RemoteProtocolError,
+        "api.github.com was reached but closed the connection without answering "
+        "(connection dropped: a proxy, or a server restarting? a run retries it)",
+        "not checked (from the environment): the host closed the connection without answering",
+        "failed",
+    ),
+    (
+        httpx.ReadError,
+        "api.github.com was reached but closed the connection without answering "
+        "(connection dropped: a proxy, or a server restarting? a run retries it)",
+        "not checked (from the environment): the host closed the connection without answering",
+        "failed",
+    ),
+    (
+        httpx.PoolTimeout,
+        "no connection to api.github.com came free in time on this machine; test again",
+        "not checked (from the environment): no request was sent",
+        "unknown",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("error", "access", "token", "outcome"),
+    REACHED_OR_NOT,
+    ids=[case[0].__name__ for case in REACHED_OR_NOT],
+)
+def test_the_connection_test_says_whether_the_host_was_reached(
+    respx_mock: respx.MockRouter,
+    error: type[httpx.TransportError],
+    access: str,
+    token: str,
+    outcome: str,
+) -> None:
+    """httpx's own errors as its transport raises them (respx): only a connection that was
+    never made (refused, or not taken in time) is "cannot reach" and "the host was not
+    reached"; a read timeout is a host that took the request and did not answer (it read
+    "cannot reach api.github.com (timed out: …)" and "the host was not reached": a fresh
+    tester's finding), a dropped connection one that closed it (it read "access failed: GitHub:
+    gave up after 1 try (…)" and the token "sent"), and a pool timeout this machine's."""
+    route = respx_mock.get("https://api.github.com/repos/acme/rocket").mock(side_effect=error)
+    environment = Environment(clock=VirtualClock(start=1_780_000_000.0), env=dict(GITHUB))
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert route.call_count == 1
+    assert (report.access, report.token, report.outcome) == (access, token, outcome)
+    assert report.target == "not checked"
+
+
+def test_a_test_with_no_answer_in_its_time_does_not_say_the_host_was_not_reached(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test's own limit (``CHECK_TIMEOUT``) may end a connection not yet made or an answer
+    not yet come: its token line says only what is known, that no answer came."""
+    from backfill_tui.engine import connection
+
+    async def never(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(60)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(connection, "CHECK_TIMEOUT", 1.0)
+    respx_mock.get("https://api.github.com/repos/acme/rocket").mock(side_effect=never)
+    environment = Environment(clock=VirtualClock(start=1_780_000_000.0), env=dict(GITHUB))
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert report.access == "no answer from api.github.com in 1 s"
+    assert report.token == "not checked (from the environment): no answer came in 1 s"

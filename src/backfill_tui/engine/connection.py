@@ -53,8 +53,35 @@ CHECK_SECOND_TRY_S = 0.5
 #: What ``RetriesExhausted`` names when the provider, not the way to it, was in trouble.
 _PASSING = ("server error", "truncated or invalid JSON")
 #: What ``RetriesExhausted`` names when the host was never reached (a name that does not
-#: resolve, a refused connection, no answer): the token and the target were not checked.
-_UNREACHABLE = ("could not resolve host", "could not connect", "timed out")
+#: resolve, a refused connection, a connection not taken in time): the token and the target
+#: were not checked.
+_UNREACHABLE = ("could not resolve host", "could not connect", "timed out connecting")
+#: What it names when the host was reached (a connection was made) and gave no answer, with
+#: what the access line says of the host and the token line of the token. A read timeout read
+#: "cannot reach HOST (timed out: offline, or a firewall?)" and "the host was not reached"
+#: (a fresh tester's finding): only a connection that was never made is "not reached".
+_NO_ANSWER = (
+    (
+        ("timed out waiting for the answer", "no complete answer within"),
+        "was reached but did not answer in time",
+        "a busy server? a run retries it",
+        "the host was reached but did not answer",
+    ),
+    (
+        ("timed out sending the request",),
+        "was reached, but the request could not be sent in time",
+        "a slow network? a run retries it",
+        "the request could not be sent in full",
+    ),
+    (
+        ("connection dropped",),
+        "was reached but closed the connection without answering",
+        "a proxy, or a server restarting? a run retries it",
+        "the host closed the connection without answering",
+    ),
+)
+#: What it names when no connection of this machine's came free: nothing was sent.
+_NO_CONNECTION = "timed out waiting for a free connection"
 #: The most a connection test waits for its answer, in seconds.
 CHECK_TIMEOUT = 10.0
 
@@ -161,19 +188,28 @@ async def check_source(
                     raise
                 await environment.clock.sleep(CHECK_SECOND_TRY_S)
                 await connector.prepare()
-    except TimeoutError:
+    except TimeoutError:  # connecting, or answering: either may be what took so long
         access, found, outcome = (
             f"no answer from {host} in {CHECK_TIMEOUT:.0f} s",
             "not checked",
             CheckOutcome.FAILED,
         )
-        token = _not_checked(token, credential)
+        token = _not_checked(token, credential, f"no answer came in {CHECK_TIMEOUT:.0f} s")
     except RetriesExhausted as exc:
         problem = exc.problem or _safe(exc)
         found, outcome = "not checked", CheckOutcome.FAILED
-        if any(words in problem for words in _UNREACHABLE):
+        silent = next((n for n in _NO_ANSWER if problem.startswith(n[0])), None)
+        if problem.startswith(_UNREACHABLE):
             access = f"cannot reach {host} ({problem}: {_unreachable(environment, info, problem)})"
             token = _not_checked(token, credential)
+        elif silent is not None:
+            _, what, hint, why = silent
+            access = f"{host} {what} ({problem}: {hint})"
+            token = _not_checked(token, credential, why)
+        elif problem == _NO_CONNECTION:  # this machine's, not the source's: said as unknown
+            access = f"no connection to {host} came free in time on this machine; test again"
+            token = _not_checked(token, credential, "no request was sent")
+            outcome = CheckOutcome.UNKNOWN
         elif problem.startswith(_PASSING):
             # The provider's own trouble, not the token's or the target's: often passing, and
             # a run retries it (six tries, backed off), so not a failure of the source.
@@ -248,9 +284,9 @@ def _unreachable(environment: Environment, info: ProviderInfo, problem: str) -> 
 def _not_checked(
     token: str, credential: Credential | None, why: str = "the host was not reached"
 ) -> str:
-    """The token line when no request reached the host (``why``): the token was not checked.
-    It said "sent (from the environment)" with no network, as if it had been (a fresh tester's
-    finding)."""
+    """The token line when no answer came (``why``: the host not reached, or reached and
+    silent): the token was not checked. It said "sent (from the environment)" with no
+    network, as if it had been (a fresh tester's finding)."""
     if credential is None:
         return token
     return f"not checked (from the {credential.origin}): {why}"

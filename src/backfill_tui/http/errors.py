@@ -76,9 +76,11 @@ class PagingStalled(ApiError):
 class RetriesExhausted(ApiError):
     """Gave up after the retry bound; ``problem`` is the last try's, in the transport's words
     (``server error 503``, ``truncated or invalid JSON``, ``could not connect``, ``could not
-    resolve host``, ``timed out``, ``connection dropped``), for a caller that tells a
-    provider's passing trouble from an unreachable host (``engine.connection``) without
-    reading it back out of the message.
+    resolve host``, ``timed out connecting``, ``timed out waiting for the answer``, ``timed
+    out sending the request``, ``timed out waiting for a free connection``, ``connection
+    dropped``), for a caller that tells a provider's passing trouble from an unreachable host
+    and from one reached that did not answer (``engine.connection``) without reading it back
+    out of the message.
     It crosses the run process's pipe with the error (pickled in ``__dict__``)."""
 
     def __init__(self, message: str, problem: str = "") -> None:

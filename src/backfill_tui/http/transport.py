@@ -484,8 +484,20 @@ def host_shown(url: httpx.URL) -> str:
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:
+    """The problem in a retry's and a give-up's line, saying how far the request got: a
+    timeout says which of httpx's four it was, since only ``ConnectTimeout`` means the host
+    was never reached; all four read "timed out", and the connection test called a read
+    timeout "the host was not reached" (a fresh tester's finding)."""
     if isinstance(exc, DeadlineExceeded):
         return str(exc)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "timed out waiting for the answer"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "timed out sending the request"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "timed out waiting for a free connection"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
