@@ -156,7 +156,7 @@ def test_a_file_with_three_bad_rows_sends_the_rest_and_lists_them(
     db = tmp_path / "mirror.db"
 
     dry = trigger(capsys, inngest.url, db, "--file", str(rows))
-    assert dry.code == 0 and not inngest.requests and not db.exists()
+    assert dry.code == 1 and not inngest.requests and not db.exists()
     assert "would send" in dry.out and "17" in dry.out
     for text in ("line 4: linear has no backfill connector", "line 11: depth '14' is not 7, 30",
                  "line 17: no clerkOrgId"):  # fmt: skip
@@ -338,7 +338,7 @@ def test_a_json_line_with_an_unknown_field_is_refused_alone(
     lines = [{**good, "integrationId": "i1", "entityType": "issue"}, good]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     result = trigger(capsys, "http://127.0.0.1:9", tmp_path / "m.db", "--file", str(path))
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # as the apply would
     assert "line 1: no event field is named 'entityType' (did you mean entityTypes?)" in result.out
     assert "would send                    1" in result.out
 
@@ -403,6 +403,63 @@ def test_a_second_apply_says_the_valid_rows_went_in_an_earlier_trigger(
         "1 row refused, nothing new was sent; 3 events were sent by an earlier trigger; the "
         "reasons are listed above"
     ), again.err
+
+
+def refused_lines(out: str) -> list[str]:
+    """The lines naming refused rows (``line N: why``), as the dry run and the apply print them."""
+    return [line.strip() for line in out.splitlines() if line.strip().startswith("line ")]
+
+
+def test_a_dry_run_that_refuses_rows_ends_as_the_apply_would_and_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """A dry run listed the refused rows and exited 0; the apply of the same file exits 1 (a
+    fresh tester's finding). It now lists the same rows, ends with the apply's last line in the
+    conditional, and exits 1, sending nothing and making no mirror; --json alike."""
+    lines = [row(1), "int_x,ws,org,linear,us,30,,me", row(2), "int_y,ws,org,github,us,45,,me"]
+    rows = write_csv(tmp_path / "fleet.csv", lines)
+    db = tmp_path / "m.db"
+    dry = trigger(capsys, inngest.url, db, "--file", str(rows))
+    as_json = trigger(capsys, inngest.url, db, "--file", str(rows), "--json")
+    assert not inngest.requests and not db.exists()
+    done = trigger(capsys, inngest.url, db, "--file", str(rows), "--apply")
+    assert (dry.code, as_json.code, done.code) == (1, 1, 1)
+    assert (
+        refused_lines(dry.out)
+        == refused_lines(done.out)
+        == [
+            "line 3: linear has no backfill connector in production (only github and vercel); "
+            "production's start refuses it",
+            "line 5: depth '45' is not 7, 30 or 90 (days)",
+        ]
+    )
+    assert [r["line"] for r in json.loads(as_json.out)["refused"]] == [3, 5]
+    assert (
+        dry.err.splitlines()[-1]
+        == as_json.err.splitlines()[-1]
+        == (
+            "backfill-tui: 2 rows refused, the others would be sent with --apply; the reasons are "
+            "listed above"
+        )
+    )
+    assert done.err.splitlines()[-1] == (
+        "backfill-tui: 2 rows refused, the others were sent; the reasons are listed above"
+    )
+
+    again = trigger(capsys, inngest.url, db, "--file", str(rows))  # what a second apply says
+    assert again.code == 1 and again.err.splitlines()[-1] == (
+        "backfill-tui: 2 rows refused, nothing new would be sent; 2 events were sent by an "
+        "earlier trigger; the reasons are listed above"
+    )
+    bad = write_csv(tmp_path / "bad.csv", lines[1::2])
+    none = trigger(capsys, inngest.url, db, "--file", str(bad))
+    assert none.code == 1 and none.err.splitlines()[-1] == (
+        "backfill-tui: 2 rows refused, nothing would be sent; the reasons are listed above"
+    )
+    clean = write_csv(tmp_path / "clean.csv", [row(3)])
+    fine = trigger(capsys, inngest.url, db, "--file", str(clean))
+    assert fine.code == 0 and not fine.err
+    assert len(inngest.events) == 2  # the apply's, and only those
 
 
 def test_a_file_under_the_home_folder_is_read_by_its_tilde_path(

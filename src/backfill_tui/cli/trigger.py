@@ -6,9 +6,11 @@ where production's backfill orchestrator picks them up; the core is
 from ``--file`` (CSV with a header row, or JSON lines). A dry run unless ``--apply``: it prints
 what would be sent, how many, a sample event and the rows refused (line numbers and why).
 
-Exit statuses: 0 when every row was sent or had been sent before (and for any dry run); 1 when
-a row was refused after ``--apply`` (the others were sent) or a batch failed for good; 2 when the
-file cannot be read or the flags are bad (one line, nothing sent).
+Exit statuses: 0 when every row was sent or had been sent before; 1 when a row was refused (the
+others were sent) or a batch failed for good; 2 when the file cannot be read or the flags are
+bad (one line, nothing sent). A dry run predicts the apply: rows it refuses end it with the
+apply's last line, in the conditional, and exit 1 (it exited 0 whatever it refused: a fresh
+tester's finding).
 """
 
 from __future__ import annotations
@@ -152,6 +154,9 @@ def cmd_trigger(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
         else:
             _print_plan(plan)
+        if plan.refused:  # as the apply would end (Inngest's own refusals it cannot foresee)
+            sys.stderr.write(_refused_line(len(plan.refused), plan, None))
+            return EXIT_INCOMPLETE
         return EXIT_OK
     assert api is not None
     return _apply(args, plan, api)
@@ -181,21 +186,28 @@ def _apply(args: argparse.Namespace, plan: TriggerPlan, api: EventApi) -> int:
         return EXIT_INCOMPLETE
     if not result.complete:
         refused = len(plan.refused) + len(result.refused_by_api)
-        # "the others were sent" when none was sent read as a claim (a fresh tester's finding);
-        # "nothing was sent" when the others went in an earlier trigger read as if they never
-        # had (a fresh tester's finding)
-        rest = "the others were sent" if result.sent else "nothing was sent"
-        if plan.skipped:
-            earlier = (
-                f"{plural(plan.skipped, 'event')} {were(plan.skipped)} sent by an earlier trigger"
-            )
-            rest = f"{rest}; {earlier}" if result.sent else f"nothing new was sent; {earlier}"
-        sys.stderr.write(
-            f"backfill-tui: {plural(refused, 'row')} refused, {rest}; "
-            "the reasons are listed above\n"
-        )
+        sys.stderr.write(_refused_line(refused, plan, result.sent))
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def _refused_line(refused: int, plan: TriggerPlan, sent: int | None) -> str:
+    """The last line when ``refused`` rows were not sent: after ``--apply`` (``sent`` events
+    went), or of a dry run (``sent`` None), which says what the apply would.
+    "the others were sent" when none was sent read as a claim, and "nothing was sent" when the
+    others went in an earlier trigger as if they never had (fresh testers' findings)."""
+    if sent is None:
+        if plan.to_send:
+            rest = "the others would be sent with --apply"
+        else:
+            rest = "nothing new would be sent" if plan.skipped else "nothing would be sent"
+    elif sent:
+        rest = "the others were sent"
+    else:
+        rest = "nothing new was sent" if plan.skipped else "nothing was sent"
+    if plan.skipped:
+        rest += f"; {plural(plan.skipped, 'event')} {were(plan.skipped)} sent by an earlier trigger"
+    return f"backfill-tui: {plural(refused, 'row')} refused, {rest}; the reasons are listed above\n"
 
 
 class _Progress:
