@@ -257,11 +257,8 @@ def _titles(
     mirror: Mirror, workspace: str, items: dict[str, str], ids: list[str]
 ) -> dict[str, str | None]:
     """The title each of ``ids`` had in the run that fetched ``items`` (sourceId → digest),
-    read from the stored rows: a row of another version still gives it when its title's hash
-    agrees with the run's (``changed_fields``); ``None`` where the titles differ or nothing is
-    stored. A mirror keeps an observation's first version only, so two later runs that both
-    changed its body had no title to show, a blank cell in the app (a fresh tester's finding),
-    though their title was the stored one."""
+    from the stored row, of any version whose title hash agrees (a mirror keeps only the first
+    version: two later runs that changed a body showed no title); else ``None``."""
     rows = stored_observations(mirror, workspace, ids)
     found: dict[str, str | None] = {}
     for sid in ids:
