@@ -260,12 +260,8 @@ def _titles(
     from the stored row, of any version whose title hash agrees (a mirror keeps only the first
     version: two later runs that changed a body showed no title); else ``None``."""
     rows = stored_observations(mirror, workspace, ids)
-    found: dict[str, str | None] = {}
-    for sid in ids:
-        row = rows.get(sid)
-        same = row is not None and "title" not in changed_fields(digest(row), items[sid])
-        found[sid] = str(row["title"]) if row is not None and same else None
-    return found
+    alike = {s: r for s, r in rows.items() if "title" not in changed_fields(digest(r), items[s])}
+    return {sid: str(alike[sid]["title"]) if sid in alike else None for sid in ids}
 
 
 def diff_fetched(mirror_a: Mirror, run_a: RunRecord, mirror_b: Mirror, run_b: RunRecord) -> RunDiff:
