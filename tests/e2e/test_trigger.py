@@ -471,3 +471,20 @@ def test_a_file_under_the_home_folder_is_read_by_its_tilde_path(
     planned = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", "~/rows.csv", "--json")
     assert planned.code == 0, planned.err
     assert json.loads(planned.out)["would_send"] == 3
+
+
+def test_dry_run_may_be_asked_for_by_name_and_not_beside_apply(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """``--dry-run`` is the default said aloud (it was refused as an unknown argument, the
+    first flag a user tries); with ``--apply`` it is one clear line, exit 2, nothing sent."""
+    one = ("--integration", "i1", "--workspace", "w", "--org", "o", "--provider", "github",
+           "--user-source", "u")  # fmt: skip
+    default = trigger(capsys, inngest.url, tmp_path / "m.db", *one)
+    named = trigger(capsys, inngest.url, tmp_path / "m.db", *one, "--dry-run")
+    assert named.code == default.code == 0 and named.out == default.out
+    both = trigger(capsys, inngest.url, tmp_path / "m.db", *one, "--dry-run", "--apply")
+    assert both.code == 2 and "--apply: not allowed with argument --dry-run" in both.err
+    assert both.err.count("\n") == 1 and not inngest.requests
+    export = run_cli(capsys, "export", "postgres", "--workspace", "w", "--dry-run", "--apply")
+    assert export.code == 2 and "not allowed with argument --dry-run" in export.err

@@ -23,7 +23,15 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
-from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, run_id_arg, url_arg
+from .options import (
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    add_apply_options,
+    add_db_option,
+    db_path,
+    run_id_arg,
+    url_arg,
+)
 
 if TYPE_CHECKING:
     from ..engine.export import ExportPlan, ExportProgress, ExportResult, ExportTarget, Tally
@@ -113,9 +121,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="only the observations this run first stored",
     )
-    parser.add_argument(
-        "--apply", action="store_true", help="really write/send (default: a dry run)"
-    )
+    add_apply_options(parser, "write/send")
     parser.add_argument("--json", action="store_true", help="print the plan or result as JSON")
     add_db_option(parser)
 

@@ -27,7 +27,7 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
-from .options import EXIT_INCOMPLETE, EXIT_OK, add_db_option, db_path, url_arg
+from .options import EXIT_INCOMPLETE, EXIT_OK, add_apply_options, add_db_option, db_path, url_arg
 
 if TYPE_CHECKING:
     from ..engine.trigger import EventApi, SendNotice, TriggerPlan, TriggerResult
@@ -97,7 +97,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="also send ids the mirror says were sent (Inngest drops them within 24 h)",
     )
-    trigger.add_argument("--apply", action="store_true", help="really send (default: a dry run)")
+    add_apply_options(trigger, "send")
     trigger.add_argument("--json", action="store_true", help="print the plan or result as JSON")
     add_db_option(trigger)
     trigger.set_defaults(handler=cmd_trigger)
