@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
@@ -29,6 +29,7 @@ from ..engine import progress as ev
 from ..terms import StreamCounters, StreamStatus, shown_stream_status
 from ..terms import plural as plural  # the one helper (counts.py); still importable from here
 from ..textsafe import clean
+from .summary_lines import LiteralConsole
 
 STATUS_WIDTH = 24  # the status column's most; longer (a wait's reason) ends in "…"
 #: Seconds between two redraws events ask for: the live table redraws itself 4 times a second
@@ -74,7 +75,7 @@ def fit_source(source: str, width: int) -> str:
     return f"{provider}:{fit(target, room)}"
 
 
-class ProgressConsole(Console):
+class ProgressConsole(LiteralConsole):
     """A Rich console for the progress on stderr, whose reader may go away (``run … 2>&1
     >/dev/null | head -2``). Rich's own answer to a broken pipe is ``SystemExit(1)``, raised
     inside the engine's progress callback: it cancelled the run, said nothing, and pointed

@@ -12,7 +12,17 @@ from ..terms import plural
 from ..textsafe import clean, fold_words
 
 
-class PipeConsole(Console):
+class LiteralConsole(Console):
+    """A Rich console that writes ``:shortcode:`` text as it is: Rich's default turns
+    ``:100:`` into 💯, and provider text holds such runs (Sentry's cursors are ``0:100:0``, a
+    message may say ``:warning:``): a next-page URL read ``cursor=0💯0`` on stderr (a tester's
+    finding; the README promises provider text shown literally)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{**kwargs, "emoji": False})
+
+
+class PipeConsole(LiteralConsole):
     """A Rich console for stdout whose reader may go away (``| head``): Rich's own answer to a
     broken pipe is ``SystemExit(1)``, which says "a stream failed"; this one raises
     ``BrokenPipeError`` so ``cli.main`` ends with 141, as a shell reports SIGPIPE."""
