@@ -542,6 +542,28 @@ def test_answers_without_usable_data_keep_failing_the_stream(
         collect("issue")
 
 
+@respx.mock
+def test_no_cursor_on_the_first_page_is_said_so_not_after_none(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``hasNextPage`` true and ``endCursor`` null on the first page: "after None" read as a
+    cursor named None (a tester's finding)."""
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    respx_mock.post(URL).mock(
+        side_effect=[gql_json(TEAM_OK), page("issues", _partial_nodes()[:2], None, True)]
+    )
+    result = run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90", "--entities",
+        "issue", "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    assert result.code == 1
+    assert "Linear said more issues follow but gave no cursor on its first page" in result.err
+    assert "None" not in result.err
+
+
 @pytest.mark.parametrize(
     ("second_cursor", "said"),
     [

@@ -147,9 +147,9 @@ class LinearStream(Stream):
             # A cursor that repeats is the engine's paging guard's to stop, after this page is
             # stored; none at all is said here, the page stored alike (both had dropped it).
             if has_next and not end_cursor:
+                where = "on its first page" if after is None else f"after {after!r}"
                 page.stalled = (
-                    f"Linear said more {self._root} follow but gave no cursor after {after!r}; "
-                    "stopped here"
+                    f"Linear said more {self._root} follow but gave no cursor {where}; stopped here"
                 )
             page.next_cursor = end_cursor if has_next else None
             yield page
