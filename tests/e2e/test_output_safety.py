@@ -189,7 +189,10 @@ def test_replay_into_the_recording_itself_is_refused(
 
 
 def test_what_may_be_written_is_written_whole(
-    built: Fixture, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    built: Fixture,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A report may replace an earlier report; a recording goes to a new path."""
     db = Path(shutil.copy(built.db, tmp_path / "m.db"))
@@ -206,6 +209,11 @@ def test_what_may_be_written_is_written_whole(
     assert read_recording(rec).exchanges
     assert stat.S_IMODE(rec.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "m.db", "report.md", "run.rec.gz"]
+    requests = tmp_path / "requests.jsonl"  # the simulator's request log, private as the rest
+    monkeypatch.setenv("BACKFILL_SIM", f"{SIM},request_log={requests}")
+    assert run_cli(capsys, *_run(Fixture(db, rec, ""), [])).code == 0
+    assert requests.read_text().count("\n") >= 1
+    assert stat.S_IMODE(requests.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize("option", ["--record", "--output"])

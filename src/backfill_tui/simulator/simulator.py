@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -220,6 +221,8 @@ class Simulator:
                 ensure_ascii=False,
             )
             self.config.request_log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with self.config.request_log.open("a", encoding="utf-8") as log:
+            # Made 0600 as every other file backfill-tui writes (it was 0644: the URLs of a
+            # run are the user's own, a tester's finding); an existing file keeps its mode.
+            fd = os.open(self.config.request_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as log:
                 log.write(line + "\n")
-                log.flush()
