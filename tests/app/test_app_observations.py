@@ -183,3 +183,22 @@ def test_a_hand_edited_score_that_is_no_number_shows_as_unknown(tmp_path: Path) 
     asyncio.run(scenario())
     assert significance_text("high") == "significance unknown: production's gate would drop it"  # type: ignore[arg-type]
     assert not kept_by_production("high")  # type: ignore[arg-type]
+
+
+def test_it_opens_on_the_latest_runs_workspace_as_connect_does(tmp_path: Path) -> None:
+    """A mirror with workspace "demo" then a later run in "w": Connect shows "w", and F4 showed
+    "demo", the first by name (a tester's finding); both now show the latest run's."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", workspace="demo")
+    populate(app, "linear:ENG", workspace="w", days=7)
+    later = app.mirror.count_observations("w")
+    assert later and later != app.mirror.count_observations("demo")
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.screen.query_one("#workspace", Input).value == "w"
+            screen, table = await open_observations(pilot)
+            assert screen.workspace == "w"
+            assert table.row_count == min(PAGE, later)
+
+    asyncio.run(scenario())

@@ -303,8 +303,9 @@ class ObservationsScreen(ModeScreen):
         text: str | None,
     ) -> None:
         with self.backfill.reader() as mirror:
-            if not workspace:
-                names = mirror.workspaces()
+            if not workspace:  # none chosen yet: the latest run's, as the Connect form shows
+                latest = mirror.list_runs(1)  # (it was the first by name: a tester's finding)
+                names = [latest[0].workspace] if latest else mirror.workspaces()
                 workspace = names[0] if names else ""
             facets = mirror.observation_types_by_source(workspace)
             matching, cap, rows = first_page(mirror, workspace, source, kind, text)
