@@ -82,3 +82,30 @@ def test_an_inngest_url_holding_a_key_names_both_fields_and_masks_the_key(tmp_pa
 
     asyncio.run(scenario())
     assert app.return_code in (None, 0)
+
+
+def test_a_dsn_typed_as_the_workspace_is_not_echoed_and_is_refused(tmp_path: Path) -> None:
+    """A DSN typed in the Workspace field showed under "Already exported from workspace
+    postgresql://pg:secretpw@…" and in the "Not ready" notice (a tester's finding)."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket")
+    seen = Recorder()
+    dsn = "postgresql://pg:secretpw@127.0.0.1:55433/prod2"
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            await pilot.press("f6")
+            assert isinstance(app.screen, ExportScreen)
+            await _paste(pilot, "#export-workspace", dsn)
+            await _paste(pilot, "#dsn", "postgresql://u@127.0.0.1:5/d")
+            await pilot.pause()
+            status = str(app.screen.query_one("#export-status").render())
+            assert "Not a workspace id" in status and "secretpw" not in status
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            notes = [m.notification for m in seen.of(Notify)]
+            assert any("looks like a URL" in n.message for n in notes), notes
+            assert all("secretpw" not in n.message for n in notes)
+            assert app.focused is not None and app.focused.id == "export-workspace"
+
+    asyncio.run(scenario())

@@ -164,6 +164,22 @@ def test_a_workspace_id_with_a_control_or_format_character_is_refused(
     assert not db.exists()  # refused before any file was made
 
 
+def test_a_connection_string_given_as_the_workspace_is_refused_and_not_echoed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A DSN typed as the workspace (its password in it) is refused, never repeated."""
+    db, dsn = tmp_path / "m.db", "postgresql://pg:secretpw@127.0.0.1:55433/prod"
+    for args in (
+        ("run", "github:acme/rocket", "--simulate", "--quiet"),
+        ("export", "postgres", "--dsn", "postgresql://u@h/d"),
+    ):
+        result = run_cli(capsys, *args, "--workspace", dsn, "--db", str(db))
+        assert result.code == 2, (args, result.err)
+        assert "looks like a URL or a connection string" in result.err
+        assert result.err.count("\n") == 1 and "secretpw" not in result.err + result.out
+    assert not db.exists()
+
+
 def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) -> None:
     import asyncio
 

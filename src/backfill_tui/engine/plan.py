@@ -69,7 +69,9 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
     """The workspace id ``text``, stripped; :class:`UsageError` (one line, naming ``name``) when
     it is empty, holds a control or format character (ESC, a newline, a zero-width or
     bidi mark...): such an id would be stored and sent to production unlike what the terminal
-    shows, so it is refused rather than cleaned; or is longer than production's column
+    shows, so it is refused rather than cleaned; holds ``://`` (a URL or a DSN typed in the
+    wrong field: the line does not echo it, a password may be in it; a tester's finding in
+    the app's Export form); or is longer than production's column
     (:data:`~backfill_tui.terms.WORKSPACE_ID_MAX` characters), which every export of the run
     would then refuse."""
     import unicodedata
@@ -89,6 +91,13 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
                 field="workspace",
                 fault=f"holds a control character (U+{ord(char):04X})",
             )
+    if "://" in value:  # never echoed: a DSN typed in the wrong field holds its password
+        raise BadValue(
+            f"{name} looks like a URL or a connection string (it holds '://'), not a workspace "
+            "id; give the workspace's own id (a connection string goes in the DSN field, --dsn)",
+            field="workspace",
+            fault="looks like a URL or a connection string, not a workspace id",
+        )
     if len(value) > WORKSPACE_ID_MAX:
         raise BadValue(
             f"{name} is {len(value)} characters; production's workspace ids hold at most "

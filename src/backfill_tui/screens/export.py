@@ -35,7 +35,7 @@ from textual.widgets import (
     Select,
 )
 
-from ..errors import BackfillError
+from ..errors import BackfillError, BadValue
 from ..secrets_registry import redact, register
 from ..terms import plural, were
 from ..textsafe import clean
@@ -361,11 +361,17 @@ class ExportScreen(ModeScreen):
     def show_status(self) -> None:
         """What was already exported where, for the workspace (from the mirror's ledger)."""
         from ..engine.export import export_status
+        from ..engine.plan import validate_workspace
 
         label = self.query_one("#export-status", Label)
         workspace = self.query_one("#export-workspace", Input).value.strip()
         if not workspace:
             label.update("")
+            return
+        try:  # a DSN typed here is not echoed under "Already exported from workspace …"
+            validate_workspace(workspace, name="the workspace")
+        except BadValue as exc:
+            label.update(Content(f"Not a workspace id: it {exc.fault}."))
             return
         try:
             counts = export_status(self.backfill.mirror.path, workspace)

@@ -53,11 +53,13 @@ class ExportForm:
     def target(self) -> ExportTarget:
         """The destination (checks the DSN's form or the key; connects to nothing)."""
         from ..engine.export import inngest_target, postgres_target
+        from ..engine.plan import validate_workspace
 
         if not self.workspace:
             raise UsageError(
                 "the workspace is empty; type the workspace whose observations to send"
             )
+        validate_workspace(self.workspace, name="the workspace")  # the runs' own rule
         if self.kind == "postgres":
             if not self.dsn:
                 raise UsageError("type the DSN: postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
@@ -70,9 +72,12 @@ class ExportForm:
         """The id of the field :meth:`target` refused, checked in its order (workspace, then
         the DSN, or the event key and the base URL), for the cursor to go to it: what was
         typed after a "Not ready" went nowhere (a fresh tester's finding)."""
+        from ..engine.plan import validate_workspace
         from ..engine.trigger import DEFAULT_BASE_URL, endpoint  # the event API's URL check
 
-        if not self.workspace:
+        try:
+            validate_workspace(self.workspace)
+        except BackfillError:
             return "export-workspace"
         if self.kind == "postgres":
             return "dsn"
