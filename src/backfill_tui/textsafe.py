@@ -23,7 +23,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ascii_int", "clean", "escaped", "fold_words", "ljust_cells", "markdown", "visible"]
+__all__ = [
+    "ascii_int",
+    "clean",
+    "escaped",
+    "excerpt",
+    "fold_words",
+    "ljust_cells",
+    "markdown",
+    "visible",
+]
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -117,6 +126,15 @@ def fold_words(text: str, width: int, first: str = "", more: str = "  ") -> list
             break_long_words=False,
         )
     ] or [first]
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """``text`` as a one-line message repeats what was typed: whole up to ``limit``
+    characters, else its start and its last 20 characters around "…" (a 280-character target
+    was repeated whole in the Connect screen's notice, a tester's finding)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 21]}…{text[-20:]}"
 
 
 def ascii_int(text: str) -> int:

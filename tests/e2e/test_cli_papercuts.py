@@ -153,3 +153,18 @@ def test_a_malformed_source_names_its_provider_as_written(
     )
     assert result.code == 2 and result.err.count("\n") == 1
     assert f"'{source}' is not a valid {label} source; write it as " in result.err
+
+
+@pytest.mark.parametrize("provider", ["github", "linear"])
+def test_a_long_malformed_source_is_repeated_cut_short(
+    provider: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 280-character target was repeated whole (in the app, a notice of several lines: a
+    tester's finding): its start and end are kept around "…"."""
+    source = f"{provider}:{'x' * 270}end"
+    result = run_cli(
+        capsys, "run", source, "--simulate", "--workspace", "w", "--db", str(tmp_path / "m.db")
+    )
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"'{provider}:xxx" in result.err and "…" in result.err and "xxend'" in result.err
+    assert len(result.err) < 250 and source not in result.err

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from ..errors import UsageError
 from ..http import ApiClient, ApiError, ApiResponse, RateLimitPolicy
 from ..models import SourceEvent
-from ..textsafe import clean
+from ..textsafe import clean, excerpt
 
 
 def provider_time(value: Any) -> datetime | None:
@@ -230,7 +230,7 @@ class Connector(abc.ABC):
     def parse_target(cls, target: str) -> str:
         if not cls.target_pattern.fullmatch(target):
             raise UsageError(
-                f"'{cls.provider}:{target}' is not a valid {cls.label} source; "
+                f"'{excerpt(f'{cls.provider}:{target}')}' is not a valid {cls.label} source; "
                 f"write it as {cls.target_help}"
             )
         return target

@@ -41,6 +41,7 @@ from ..http import (
 from ..http.client import TIMEOUT, USER_AGENT
 from ..models import SourceEvent
 from ..secrets_registry import redact
+from ..textsafe import excerpt
 from . import linear_query as lq
 from . import linear_transform as lt
 from .base import (
@@ -249,7 +250,8 @@ class LinearConnector(Connector):
         """Team keys are upper case in Linear; ``linear:eng`` means ``linear:ENG``."""
         if not cls.target_pattern.fullmatch(target):
             raise UsageError(
-                f"'linear:{target}' is not a valid Linear source; write it as {cls.target_help}"
+                f"'{excerpt(f'linear:{target}')}' is not a valid Linear source; write it as "
+                f"{cls.target_help}"
             )
         return target.upper()
 
