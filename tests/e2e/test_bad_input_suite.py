@@ -1084,6 +1084,19 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "resume-a-stream-whose-cursor-is-no-link",  # read as a path: "repository deleted"
+        ("resume", "{run}", *DB),
+        (
+            "has cursor 'not a link' (column streams.cursor)",
+            "the next page's URL",
+            "SET cursor = NULL WHERE id =",
+        ),
+        setup=sql(
+            INTERRUPT,
+            "UPDATE streams SET status = 'failed', cursor = 'not a link' WHERE entity = 'issue'",
+        ),
+    ),
+    Case(
         "diff-a-run-whose-depth-is-text",
         ("diff", "{run}", "{run}", *DB),
         ("has depth_days 'a week' (column runs.depth_days)", "UPDATE runs SET depth_days = 7"),

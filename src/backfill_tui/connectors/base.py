@@ -194,6 +194,33 @@ class Connector(abc.ABC):
     #: so the lookup's round trip overlaps the first pages instead of running alone.
     overlaps_lookup: ClassVar[bool] = False
 
+    #: What this provider's stored cursor (``streams.cursor``) is: ``"link"`` the next page's
+    #: URL from its ``Link`` header, ``"until"`` Vercel's ``pagination.next`` (milliseconds),
+    #: ``"opaque"`` any text (Linear's ``endCursor``). :meth:`cursor_fault` checks one.
+    cursor_form: ClassVar[str] = "opaque"
+
+    @classmethod
+    def cursor_fault(cls, cursor: str) -> str | None:
+        """None when ``cursor`` has this provider's cursor form (:attr:`cursor_form`), else
+        what such a cursor is, in the user's words. A resume refuses a hand-edited one before
+        the run is marked running: GitHub read ``{{{not json`` as a path, met a 404, and
+        completed the stream with "the repository was deleted or hidden" (a tester's finding);
+        Vercel's failed as an internal ValueError."""
+        if cls.cursor_form == "link":  # absolute as given, or a path on the configured origin
+            try:
+                url = httpx.URL(cursor)
+            except (httpx.InvalidURL, TypeError, ValueError):
+                url = None
+            absolute = url is not None and url.scheme in ("http", "https") and bool(url.host)
+            if absolute or (url is not None and cursor.startswith("/") and not url.host):
+                return None
+            return "the next page's URL (https://… or /path), as the provider's Link header gave it"
+        if cls.cursor_form == "until":
+            if cursor.isascii() and cursor.isdigit() and len(cursor) <= 16:
+                return None
+            return "the next page's until, a whole number of milliseconds"
+        return None if cursor.strip() else "the provider's next-page cursor, as text"
+
     #: Whether :meth:`stream_since` narrows a stream to a later start (a re-sync's gap rule,
     #: engine/resync.py); where it does not, a re-sync reads the whole window as before.
     narrows: ClassVar[bool] = False

@@ -82,6 +82,7 @@ class GitHubConnector(Connector):
     provider = "github"
     label = "GitHub"
     entities = ("pull_request", "issue", "release", "push")
+    cursor_form = "link"
     target_pattern = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
     target_help = "github:OWNER/REPO (for example github:acme/rocket)"
     #: GitHub's own limits: an account or organisation name has at most 39 characters, a

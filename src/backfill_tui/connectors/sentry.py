@@ -69,6 +69,7 @@ class SentryConnector(Connector):
     provider = "sentry"
     label = "Sentry"
     entities = ("issue", "error")
+    cursor_form = "link"
     target_pattern = re.compile(f"{_SLUG}/{_SLUG}")
     target_help = "sentry:ORG/PROJECT (for example sentry:acme/rocket)"
 

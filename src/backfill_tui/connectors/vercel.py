@@ -162,6 +162,7 @@ class VercelConnector(Connector):
     provider = "vercel"
     label = "Vercel"
     entities = ("deployment",)
+    cursor_form = "until"
     target_pattern = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]{0,99}/)?[A-Za-z0-9._-]{1,100}")
     target_help = "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)"
 

@@ -185,7 +185,7 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
 def _check_rows(mirror: Mirror, run: RunRecord) -> None:
     """Read every stream of ``run`` (each row checked as it is read: ``store/columns.py``) and
     check what only the connectors know: each source's provider, and each unfinished stream's
-    provider and entity. Resuming met a hand-edited one only once the run was marked running
+    provider, entity and cursor (``Connector.cursor_fault``). Resuming met a hand-edited one only once the run was marked running
     (its stored status lost), as an unknown provider or an internal error in its stream."""
     from ..store.columns import sql_literal, stream_row, unwritten
     from .catalog import PROVIDERS
@@ -207,11 +207,16 @@ def _check_rows(mirror: Mirror, run: RunRecord) -> None:
                 what, "streams", "provider", stream.provider, f"one of {known}",
                 key=f"id = {stream.id}",
             )  # fmt: skip
-        entities = PROVIDERS[stream.provider].connector.entities
-        if stream.entity not in entities:
+        connector = PROVIDERS[stream.provider].connector
+        if stream.entity not in connector.entities:
             raise unwritten(
-                what, "streams", "entity", stream.entity, f"one of {', '.join(entities)}",
+                what, "streams", "entity", stream.entity, f"one of {', '.join(connector.entities)}",
                 key=f"id = {stream.id}",
+            )  # fmt: skip
+        if stream.cursor is not None and (form := connector.cursor_fault(stream.cursor)):
+            raise unwritten(
+                what, "streams", "cursor", stream.cursor, f"{form}, or NULL", key=f"id = {stream.id}",
+                safe="NULL", also="NULL reads the stream again from its start (nothing is stored twice)",
             )  # fmt: skip
 
 
