@@ -190,6 +190,12 @@ SEALED_AGAIN = {
         None,
         'its header\'s run.started_at "garbage" is not a date and time',
     ),
+    # stored, it overflowed SQLite's integers and the whole app ended with exit 70
+    "header max_items 2**63": (
+        lambda lines: lines[0]["run"].update(max_items=2**63),
+        None,
+        "its header's run.max_items 9223372036854775808 is more than 1,000,000,000",
+    ),
     "exchange status abc": (
         lambda lines: lines[2].update(status="abc"),
         None,

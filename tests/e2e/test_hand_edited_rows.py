@@ -140,6 +140,9 @@ def test_each_column_edited_is_one_line_naming_it(
         ("UPDATE runs SET depth_days = 45", ("report", "{run}")),  # a cutoff of 30 days shown
         ("UPDATE streams SET fetch_since = 'then' WHERE entity = 'issue'", ("report", "{run}")),
         ("UPDATE run_sources SET api_calls = 'many'", ("report", "{run}")),
+        # more than any run may be given (--max-items, a recording's header): it was read
+        ("UPDATE runs SET max_items = 99999999999999", ("runs",)),
+        ("UPDATE runs SET max_items = 99999999999999", ("report", "{run}")),
     ],
 )
 def test_the_update_the_line_gives_mends_the_row(
@@ -161,6 +164,34 @@ def test_the_update_the_line_gives_mends_the_row(
         conn.execute(mend.group(1))
     conn.close()
     again = run_cli(capsys, *args, "--db", str(db))
+    assert again.code == 0, again.err
+
+
+def test_a_run_whose_max_items_was_edited_past_the_most_is_not_resumed(
+    made: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``max_items`` is checked by the bound every run meets (1 to 1,000,000,000, as
+    ``--max-items`` and a recording's header): edited to 99999999999999, a cancelled run was
+    resumed with it as its cap (a fresh tester's finding). It is the column's one line, exit 2,
+    nothing changed; the line's UPDATE (the most a run takes) lets it resume."""
+    db = _copy(
+        made, tmp_path,
+        "UPDATE runs SET status = 'cancelled', max_items = 99999999999999",
+        "UPDATE streams SET status = 'cancelled' WHERE entity = 'issue'",
+    )  # fmt: skip
+    before = _stored(db)
+    result = run_cli(capsys, "resume", made[1], "--db", str(db), "--quiet")
+    line = _one_line(result.err)
+    assert result.code == 2, line
+    assert "has max_items 99999999999999 (column runs.max_items)" in line
+    assert "a whole number from 1 to 1,000,000,000" in line
+    assert _stored(db) == before
+    mend = re.search(r"with sqlite3: (UPDATE .*)$", line)
+    assert mend is not None and "max_items = 1000000000" in mend.group(1), line
+    with sqlite3.connect(db) as conn:
+        conn.execute(mend.group(1))
+    conn.close()
+    again = run_cli(capsys, "resume", made[1], "--db", str(db), "--quiet")
     assert again.code == 0, again.err
 
 

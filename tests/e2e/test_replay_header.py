@@ -7,6 +7,8 @@ findings."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +142,21 @@ def test_a_resealed_recording_as_written_still_replays(
 RULES = {
     "depth 45": (_run("depth", 45), "run.depth 45 is not 7, 30 or 90"),
     "max_items -1": (_run("max_items", -1), "run.max_items -1 is below 1"),
+    # past SQLite's integers: storing the run ended the replay with exit 70 (OverflowError)
+    "max_items 2**63": (
+        _run("max_items", 2**63),
+        "run.max_items 9223372036854775808 is more than 1,000,000,000, the most items a stream "
+        "may store",
+    ),
+    "max_items 10**30": (
+        _run("max_items", 10**30),
+        f"run.max_items {10**30} is more than 1,000,000,000, the most items a stream may store",
+    ),
+    # within SQLite's integers, but more than `run --max-items` takes: one rule for both
+    "max_items 2*10**9": (
+        _run("max_items", 2 * 10**9),
+        "run.max_items 2000000000 is more than 1,000,000,000, the most items a stream may store",
+    ),
     "workspace empty": (_run("workspace", ""), 'run.workspace "" is empty'),
     "workspace with an escape": (
         _run("workspace", "a\x1bb"),
@@ -194,3 +211,19 @@ def test_a_header_value_a_run_refuses_is_said_as_the_recordings(
     assert not any(word in result.err for word in FLAG_WORDS)
     assert "pw" not in result.err  # a password in a URL is never echoed
     assert not db.exists()  # refused as the file is read, before the mirror is opened
+
+
+def test_the_most_max_items_a_run_takes_replays(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bound is the one `run --max-items` has (``plan.validate_max_items``): its most,
+    1,000,000,000, replays as a run given it would (uncapped here: more answers than were
+    recorded are asked for, and the streams say so), never refused."""
+    reseal(recording, _run("max_items", 1_000_000_000))
+    db = tmp_path / "z.db"
+    result = run_cli(capsys, "replay", str(recording), "--db", str(db), "--json")
+    assert "internal error" not in result.err and "run.max_items" not in result.err
+    assert result.summary["run_id"]
+    with closing(sqlite3.connect(db)) as conn:
+        stored = conn.execute("SELECT max_items FROM runs").fetchall()
+    assert stored == [(1_000_000_000,)]

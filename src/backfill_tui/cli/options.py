@@ -45,6 +45,7 @@ __all__ = [
     "demo_mirror_hint",
     "error_line",
     "for_stderr",
+    "max_items_arg",
     "missing_mirror_line",
     "open_mirror",
     "positive_arg",
@@ -315,8 +316,25 @@ def _whole(text: str) -> int:
     return value
 
 
+def max_items_arg(text: str) -> int:
+    """``--max-items``: a whole number a stream may store that many items of, by the rule
+    every run's cap meets (``engine.plan.validate_max_items``: 1 to :data:`MAX_COUNT`), which a
+    recording's header meets too; else argparse's one line ("--max-items 2000000000 is too
+    large; the most is 1,000,000,000")."""
+    from ..engine.plan import validate_max_items
+
+    try:
+        value = ascii_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text[:40]}' is not a whole number") from None
+    try:
+        return validate_max_items(value)
+    except UsageError as exc:  # its line names --max-items (Parser.error says it once)
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def positive_arg(text: str) -> int:
-    """A count from 1 to :data:`MAX_COUNT` (``--max-items``, ``--limit``)."""
+    """A count from 1 to :data:`MAX_COUNT` (``runs --limit``)."""
     value = _whole(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")

@@ -20,8 +20,8 @@ from .options import (
     days_arg,
     db_path,
     file_arg,
+    max_items_arg,
     open_mirror,
-    positive_arg,
 )
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def register(sub: Any) -> None:
     )
     run.add_argument(
         "--max-items",
-        type=positive_arg,
+        type=max_items_arg,
         default=DEFAULT_MAX_ITEMS,
         metavar="N",
         help=f"cap per stream (default {DEFAULT_MAX_ITEMS})",

@@ -15,7 +15,7 @@ from datetime import datetime
 from ..connectors import provider
 from ..connectors.identity import canonical_target
 from ..errors import BadValue, UsageError
-from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, WORKSPACE_ID_MAX
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, WORKSPACE_ID_MAX
 
 __all__ = [
     "RunRequest",
@@ -123,10 +123,20 @@ def validate_depth(days: int) -> int:
 
 
 def validate_max_items(count: int) -> int:
-    """``count`` when a stream may store that many items (at least 1), else :class:`BadValue`
-    naming ``--max-items``."""
+    """``count`` when a stream may store that many items (1 to
+    :data:`~backfill_tui.terms.MAX_COUNT`), else :class:`BadValue` naming ``--max-items``.
+
+    The one bound of a run's cap, whoever gives it: ``--max-items`` (``cli.options``), and a
+    recording's header (``engine.recording.Replay``), whose ``run.max_items`` of 2**63 reached
+    the mirror and overflowed SQLite's integers (exit 70, a fresh tester's finding)."""
     if count < 1:
         raise BadValue("--max-items must be at least 1", field="max_items", fault="is below 1")
+    if count > MAX_COUNT:
+        raise BadValue(
+            f"--max-items {str(count)[:40]} is too large; the most is {MAX_COUNT:,}",
+            field="max_items",
+            fault=f"is more than {MAX_COUNT:,}, the most items a stream may store",
+        )
     return count
 
 

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import MirrorError
-from ..terms import DEPTHS, RunStatus, StreamStatus
+from ..terms import DEPTHS, MAX_COUNT, RunStatus, StreamStatus
 
 __all__ = [
     "RUN_COLUMNS",
@@ -158,7 +158,12 @@ RUN_COLUMNS: dict[str, Column] = {
     "entities": Column(
         _json_list(_text), "a JSON list of entity names, or NULL for all", nullable=True
     ),
-    "max_items": Column(_whole(1), "a whole number from 1 (items per stream; the default 1000)"),
+    # at most what a run may be given (engine.plan.validate_max_items): 99999999999999 was read
+    # as a cap no run can have, in runs, report and resume (a fresh tester's finding)
+    "max_items": Column(
+        _whole(1, MAX_COUNT),
+        f"a whole number from 1 to {MAX_COUNT:,} (items per stream; the default 1000)",
+    ),
     "status": Column(_one_of(tuple(RunStatus)), f"one of {', '.join(RUN_STATUSES)}"),
     "simulate": Column(_flag, "0 (the live APIs) or 1 (the simulator)"),
     "simulator": _text_column("simulator settings such as seed=7,scale=0.2, or NULL"),
@@ -337,7 +342,8 @@ def _safe(column: Column, name: str, value: Any) -> str | None:
 
 def _derived(name: str, data: Mapping[str, Any]) -> str | None:
     """A run's ``since``, ``started_at`` or ``depth_days`` from the other two, as the run
-    computed it (``engine/run.py`` plan: since = started - depth days), when they are sound."""
+    computed it (``engine/run.py`` plan: since = started - depth days), when they are sound;
+    a ``max_items`` past the most a run may be given, that most."""
     since, started = _parsed_instant(data.get("since")), _parsed_instant(data.get("started_at"))
     depth = data.get("depth_days")
     days = depth if _whole(1)(depth) else None
@@ -345,6 +351,8 @@ def _derived(name: str, data: Mapping[str, Any]) -> str | None:
         return sql_literal((started - timedelta(days=days)).isoformat())
     if name == "started_at" and since is not None and days is not None:
         return sql_literal((since + timedelta(days=days)).isoformat())
+    if name == "max_items" and _whole(MAX_COUNT + 1)(data.get(name)):
+        return str(MAX_COUNT)  # the most a run may be given, which no stream reaches either
     if name == "depth_days" and since is not None and started is not None:
         whole = round((started - since) / timedelta(days=1))
         return str(whole) if whole >= 1 else None
