@@ -196,6 +196,12 @@ SEALED_AGAIN = {
         None,
         "its header's run.max_items 9223372036854775808 is more than 1,000,000,000",
     ),
+    # ignored before: the replay ran the window of started_at and depth instead
+    "header since in 2099": (
+        lambda lines: lines[0]["run"].update(since="2099-01-01T00:00:00+00:00"),
+        None,
+        'its header\'s run.since "2099-01-01T00:00:00+00:00" disagrees with run.started_at',
+    ),
     "exchange status abc": (
         lambda lines: lines[2].update(status="abc"),
         None,

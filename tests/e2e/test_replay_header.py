@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import reseal, run_cli
+
+from backfill_tui.recording.fileformat import read_recording
 
 Lines = list[dict[str, Any]]
 
@@ -157,6 +160,24 @@ RULES = {
         _run("max_items", 2 * 10**9),
         "run.max_items 2000000000 is more than 1,000,000,000, the most items a stream may store",
     ),
+    # A replay plans its window from started_at and depth, as the run did: a since (or depth)
+    # edited apart from them was ignored, and the replay was not the recorded run.
+    # ({since} and {started}: the recording's own, which its run's clock chose)
+    "since in 2099": (
+        _run("since", "2099-01-01T00:00:00+00:00"),
+        'run.since "2099-01-01T00:00:00+00:00" disagrees with run.started_at and run.depth: a '
+        "run's window starts 30 days before its start, at {since}",
+    ),
+    "depth 7 beside a 30-day since": (
+        _run("depth", 7),
+        'run.since "{since}" disagrees with run.started_at and run.depth: a run\'s window '
+        "starts 7 days before its start, at {seven_days}",
+    ),
+    "started_at with a fraction of a second": (
+        lambda lines: lines[0]["run"].update(started_at=lines[0]["run"]["started_at"][:19] + ".5Z"),
+        'run.started_at "{started_fraction}" is not in whole seconds, as a run\'s start is '
+        "recorded",
+    ),
     "workspace empty": (_run("workspace", ""), 'run.workspace "" is empty'),
     "workspace with an escape": (
         _run("workspace", "a\x1bb"),
@@ -201,12 +222,20 @@ def test_a_header_value_a_run_refuses_is_said_as_the_recordings(
     case: str, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit, says = RULES[case]
+    run = read_recording(recording).header.run
+    started = datetime.fromisoformat(run.started_at)
+    times = {
+        "since": run.since,
+        "seven_days": (started - timedelta(days=7)).isoformat(),
+        "started_fraction": run.started_at[:19] + ".5Z",
+    }
     reseal(recording, edit)
     db = tmp_path / "z.db"
     result = run_cli(capsys, "replay", str(recording), "--db", str(db))
     assert result.code == 2, result.err
     assert result.err == (
-        f"backfill-tui: error: {recording}: its header's {says}; ask for the original recording\n"
+        f"backfill-tui: error: {recording}: its header's {says.format(**times)}; ask for the "
+        "original recording\n"
     )
     assert not any(word in result.err for word in FLAG_WORDS)
     assert "pw" not in result.err  # a password in a URL is never echoed
@@ -227,3 +256,18 @@ def test_the_most_max_items_a_run_takes_replays(
     with closing(sqlite3.connect(db)) as conn:
         stored = conn.execute("SELECT max_items FROM runs").fetchall()
     assert stored == [(1_000_000_000,)]
+
+
+def test_a_since_of_the_same_instant_in_another_offset_replays(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The window's start is compared as an instant: the same one written with another UTC
+    offset is the recorded run's window, and replays as the original did."""
+
+    def edit(lines: Lines) -> None:
+        since = datetime.fromisoformat(lines[0]["run"]["since"])
+        lines[0]["run"]["since"] = since.astimezone(timezone(timedelta(hours=1))).isoformat()
+
+    reseal(recording, edit)
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"), "--json")
+    assert result.code == 0, result.err

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from ..connectors import provider
 from ..connectors.identity import canonical_target
@@ -22,8 +22,10 @@ __all__ = [
     "SourceSpec",
     "canonical_source",
     "check_request",
+    "check_window",
     "new_run_id",
     "plan_streams",
+    "run_window",
     "validate_depth",
     "validate_max_items",
     "validate_workspace",
@@ -185,6 +187,34 @@ def plan_streams(request: RunRequest) -> list[tuple[str, str, str]]:
             fault="selects none of these sources' entities",
         )
     return streams
+
+
+def run_window(started_at: datetime, depth: int) -> tuple[datetime, datetime]:
+    """A run's start as it is stored (UTC, whole seconds) and its window's start (its ``since``,
+    the cutoff: ``depth`` days before): the one rule a run is planned by
+    (:meth:`Engine.plan <backfill_tui.engine.run.Engine.plan>`) and a replay's header is checked
+    by (``engine.recording.Replay``)."""
+    now = started_at.astimezone(UTC).replace(microsecond=0)
+    return now, now - timedelta(days=depth)
+
+
+def check_window(started_at: datetime, since: datetime, depth: int) -> None:
+    """:class:`BadValue` (``field``: ``started_at`` or ``since``) unless ``started_at`` and
+    ``since`` are what a run of ``depth`` days records (:func:`run_window`): its start in whole
+    seconds, its ``since`` that many days before it. Only a recording's header gives both (a
+    replay plans its window from started_at and depth, as the recorded run did): a ``since``
+    that disagreed was ignored without a word, and a start with a fraction of a second moved
+    the window by it, so the replay was not the recorded run (a fresh tester's finding)."""
+    window = run_window(started_at, depth)[1]
+    if started_at.microsecond:
+        fault = "is not in whole seconds, as a run's start is recorded"
+        raise BadValue(f"the run's start {fault}", field="started_at", fault=fault)
+    if since != window:
+        fault = (
+            f"disagrees with run.started_at and run.depth: a run's window starts {depth} days "
+            f"before its start, at {window.isoformat()}"
+        )
+        raise BadValue(f"the run's since {fault}", field="since", fault=fault)
 
 
 def new_run_id(now: datetime) -> str:

@@ -62,7 +62,7 @@ from . import progress as ev
 from .environment import Environment, checked_base_url, without_token
 from .outputs import AtomicFile, check_output
 from .placing import live_writer
-from .plan import RunRequest, SourceSpec, check_request
+from .plan import RunRequest, SourceSpec, check_request, check_window
 
 __all__ = ["Recorder", "RecordingError", "RecordingKeptAside", "Replay"]
 
@@ -329,6 +329,7 @@ class Replay:
         )
         try:
             check_request(request)
+            check_window(self.started_at, datetime.fromisoformat(run.since), run.depth)
         except BadValue as exc:
             raise self._refused(f"run.{exc.field}", getattr(run, exc.field), exc.fault) from None
         return request

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ from .plan import (
     check_request,
     new_run_id,
     plan_streams,
+    run_window,
     validate_depth,
     validate_workspace,
 )
@@ -169,14 +170,15 @@ class Engine:
         """
         streams = check_request(request)
         self._check_sources(spec.provider for spec in request.sources)
-        now = started_at or datetime.fromtimestamp(self.environment.clock.now(), UTC)
-        now = now.astimezone(UTC).replace(microsecond=0)
+        now, since = run_window(
+            started_at or datetime.fromtimestamp(self.environment.clock.now(), UTC), request.depth
+        )
         run = RunRecord(
             id=new_run_id(now),
             workspace=request.workspace,
             sources=list(dict.fromkeys(str(s) for s in request.sources)),
             depth_days=request.depth,
-            since=(now - timedelta(days=request.depth)).isoformat(),
+            since=since.isoformat(),
             entities=set(request.entities) if request.entities is not None else None,
             max_items=request.max_items,
             simulate=self.environment.simulated,

@@ -190,7 +190,8 @@ class RunParameters:
             entities=fields.texts("entities") if entities is not None else None,
             max_items=fields.whole("max_items"),
             started_at=fields.instant("started_at"),
-            # Only shown: a replay computes its cutoff again from started_at and depth.
+            # A replay plans its cutoff again from started_at and depth, as the run did, and
+            # refuses a since that disagrees (engine.recording.Replay._check_window).
             since=fields.instant("since", bounded=False),
         )
 
