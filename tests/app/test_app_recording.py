@@ -202,6 +202,12 @@ SEALED_AGAIN = {
         None,
         'its header\'s run.since "2099-01-01T00:00:00+00:00" disagrees with run.started_at',
     ),
+    "header simulator faults=2": (
+        lambda lines: lines[0].update(simulator="faults=2"),
+        None,
+        "its header's simulator holds settings the simulator cannot read (simulator option "
+        "'faults' must be",
+    ),
     "exchange status abc": (
         lambda lines: lines[2].update(status="abc"),
         None,

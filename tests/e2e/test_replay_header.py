@@ -70,6 +70,17 @@ CASES = {
     "clock_start NaN": (_header("clock_start", float("nan")), "clock_start NaN is not a number"),
     "clock_start past 9000": (_header("clock_start", 1e300), "between the years 1970 and 9000"),
     "simulated yes": (_header("simulated", "yes"), 'simulated "yes" is not true or false'),
+    # read by BACKFILL_SIM's own parser, which refuses faults=2: it was taken (exit 0)
+    "simulator faults=2": (
+        _header("simulator", "faults=2"),
+        "its header's simulator holds settings the simulator cannot read (simulator option "
+        "'faults' must be a fraction from 0 to 1, got '2')",
+    ),
+    "simulator of an unknown option": (
+        _header("simulator", "seed=7,bogus=1"),
+        "simulator cannot read (unknown simulator option 'bogus')",
+    ),
+    "simulator a number": (_header("simulator", 5), "its header's simulator 5 is not text"),
     "run_id null": (_header("run_id", None), "its header's run_id null is not text"),
     "run_id with an escape": (_header("run_id", "\x1b[2Jr"), "is not a run id"),
     "base_urls a list": (_header("base_urls", []), "its header's base_urls is [], not an object"),
@@ -101,6 +112,19 @@ def test_a_header_field_backfill_tui_never_writes_is_refused_naming_it(
     assert result.err.endswith("; ask for the original recording\n")
     assert result.err.count("\n") == 1 and "internal error" not in result.err
     assert not db.exists()
+
+
+def test_a_simulator_setting_refused_never_shows_a_token(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header's simulator is not echoed (an edited one may hold a token): the parser's
+    reason names the option at fault, as BACKFILL_SIM's does."""
+    token = "ghp_" + "a1" * 18
+    reseal(recording, _header("simulator", f"token={token},faults=x"))
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"))
+    assert result.code == 2, result.err
+    assert "'faults' must be a fraction from 0 to 1, got 'x'" in result.err
+    assert token not in result.err and "token=" not in result.err
 
 
 def test_an_edit_not_sealed_again_says_modified(

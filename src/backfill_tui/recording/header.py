@@ -2,7 +2,7 @@
 
 Every field a replay uses is read here by its type and form, so a value backfill-tui never
 writes (a ``started_at`` of ``"garbage"``, ``null`` or ``12345``; a ``simulated`` of ``"yes"``;
-a ``run_end`` status of ``"weird"``) is refused as the file is read, naming the field, instead of
+a ``simulator`` of ``"faults=2"``; a ``run_end`` status of ``"weird"``) is refused as the file is read, naming the field, instead of
 crashing the replay later or being taken for something else (``str(None)`` as a run id). The
 trailer's SHA-256 is no seal against an edit (anyone may compute it again), so the reader
 cannot trust a field because the checksum matched. :class:`EntryFault` (a ``ValueError``) says
@@ -283,7 +283,29 @@ class RecordingHeader:
             clock_start=fields.epoch("clock_start"),
             base_urls={name: urls.text(name) for name in urls.data},
             simulated=fields.flag("simulated", False),
-            simulator=fields.optional_text("simulator"),
+            simulator=_simulator(fields),
             app_version=fields.optional_text("app_version") or "",
             recorded_at=fields.optional_text("recorded_at") or "",
         )
+
+
+def _simulator(fields: Fields) -> str | None:
+    """The header's ``simulator`` (``BACKFILL_SIM`` as the run had it, its token left out):
+    null, or settings read by the parser ``BACKFILL_SIM`` is read with
+    (``SimulatorConfig.from_env_string``). ``faults=2``, which ``BACKFILL_SIM`` refuses, was
+    taken, and a report of the replay said "(settings not shown: they could not be read)" (a
+    fresh tester's finding). The value is not echoed (edited, it may hold a token); the
+    parser's reason names the option, as for a mirror's ``runs.simulator``."""
+    text = fields.optional_text("simulator")
+    if text is None:
+        return None
+    from ..simulator.config import SimulatorConfig
+
+    try:
+        SimulatorConfig.from_env_string(text)
+    except (ValueError, TypeError) as exc:
+        reason = str(exc).split(";", 1)[0]
+        raise EntryFault(
+            f"{fields.where}simulator holds settings the simulator cannot read ({reason})"
+        ) from None
+    return text
