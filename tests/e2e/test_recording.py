@@ -164,6 +164,20 @@ def _rewrite(rec: Path, edit: object) -> None:
             "modified",
         ),
         (lambda p: p.write_bytes(_flip(p.read_bytes())), "damaged"),
+        # said "is damaged (error)", zlib's class name (a fresh tester's finding)
+        (
+            lambda p: p.write_bytes(p.read_bytes()[:10] + b"garbage " * 64),
+            "is damaged: its compressed data cannot be decompressed; ask for the original",
+        ),
+        # said "not a backfill-tui recording (not gzip-compressed)", though it is one
+        (
+            lambda p: p.write_bytes(p.read_bytes() + b"trailing bytes"),
+            "is damaged: bytes that are not gzip data follow its compressed data",
+        ),
+        (
+            lambda p: p.write_bytes(p.read_bytes()[:2] + b"\x09" + p.read_bytes()[3:]),
+            "is damaged: a gzip header in it is damaged",
+        ),
         (lambda p: p.write_text("just some text\n"), "not a backfill-tui recording"),
         (lambda p: p.write_bytes(gzip.compress(b'{"hello": 1}\n')), "not a backfill-tui recording"),
         (lambda p: p.unlink(), "no recording"),

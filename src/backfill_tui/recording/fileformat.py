@@ -250,9 +250,14 @@ def _scan(
             return _parse(target, _bounded_lines(target, handle, max_line, max_total), sink)
     except gzip.BadGzipFile as exc:
         if "CRC" in str(exc) or "length" in str(exc):
-            raise RecordingError(
-                f"{target} is damaged (checksum failed); ask for the original recording"
-            ) from None
+            raise _damaged(target, "what it decompresses to fails gzip's own checksum") from None
+        if _starts_as_gzip(target):  # gzip data, then what is not: said as the file's damage
+            what = (
+                "bytes that are not gzip data follow its compressed data"
+                if "Not a gzipped file" in str(exc)
+                else "a gzip header in it is damaged"
+            )
+            raise _damaged(target, what) from None
         raise RecordingError(
             f"{target} is not a backfill-tui recording (not gzip-compressed)"
         ) from None
@@ -261,16 +266,28 @@ def _scan(
             f"{target} is truncated (it ends early: was the recording cut or its run killed?); "
             "record the run again"
         ) from None
-    except zlib.error as exc:
-        raise RecordingError(
-            f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
-        ) from None
+    except zlib.error:  # zlib's class is named "error": "is damaged (error)" said nothing
+        raise _damaged(target, "its compressed data cannot be decompressed") from None
     except OSError as exc:
         if exc.errno is None:  # gzip's own complaint about the bytes, not the machine's
-            raise RecordingError(
-                f"{target} is damaged ({type(exc).__name__}); ask for the original recording"
-            ) from None
+            raise _damaged(target, "its compressed data cannot be read") from None
         raise _cannot_read(target, exc) from None
+
+
+def _damaged(target: Path, what: str) -> RecordingError:
+    """The line for a recording whose gzip framing is damaged, ``what`` saying how in words
+    (a gzip header followed by garbage said "is damaged (error)", zlib's class name: a fresh
+    tester's finding)."""
+    return RecordingError(f"{target} is damaged: {what}; ask for the original recording")
+
+
+def _starts_as_gzip(target: Path) -> bool:
+    """Whether the file at ``target`` begins as gzip data does (its two magic bytes)."""
+    try:
+        with target.open("rb") as file:
+            return file.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False
 
 
 def _cannot_read(target: Path, exc: OSError) -> RecordingError:
