@@ -67,6 +67,19 @@ EXCHANGES = {
         _exchange("headers", "abc"),
         '\'s headers "abc" is not a list of [name, value] pairs',
     ),
+    # a tester's exact edits, refused since f49048d (the status "200" is "status text 200")
+    "headers x": (
+        _exchange("headers", "x"),
+        '\'s headers "x" is not a list of [name, value] pairs',
+    ),
+    "content of a base64 key": (
+        _exchange("content", {"base64": "!!!"}),
+        f'\'s content {{"base64": "!!!"}} {BODY}',
+    ),
+    "content b64 !!!": (
+        _exchange("content", {"b64": "!!!"}),
+        '\'s content.b64 "!!!" is not base64',
+    ),
     "headers an object": (
         _exchange("headers", {"etag": "x"}),
         '\'s headers {"etag": "x"} is not a list of [name, value] pairs',
