@@ -354,11 +354,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         from ..engine.recording import Replay
         from ..engine.run import Engine
 
+        replay: Replay | None = None
         try:
             replay = Replay.open(path)
             engine = Engine(self.mirror, replay.environment())
             run = replay.plan(engine)
         except BackfillError as exc:
+            if replay is not None:  # its spool (a temporary file) held until the app ended
+                replay.close()
             self.notify(redact(str(exc)), title="Cannot replay", severity="error", timeout=8)
             return None
         self.notify(f"replaying run {replay.header.run_id} as run {run.id}")
