@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from ..engine.background import RunHandle, RunOutcome
     from ..engine.estimate import Estimate
     from ..engine.process import RunHost
+    from ..engine.recording import Replay
     from ..engine.run import Engine, RunRequest
     from .dashboard import DashboardScreen
     from .export import ExportScreen
@@ -346,17 +347,18 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self.start_session(resumed=False)
         return run.id
 
-    def open_recording(self, path: str | Path) -> str | None:
-        """Replay a recording into this mirror as a new run, offline, shown on the dashboard."""
+    def open_recording(self, path: str | Path, *, replay: Replay | None = None) -> str | None:
+        """Replay a recording into this mirror as a new run, offline, shown on the dashboard
+        (``replay``: the recording at ``path`` already opened and verified, as the Runs
+        screen's prompt does; else it is opened here)."""
         if self.running:
             self.notify("a run is in progress; cancel it or wait", severity="warning")
             return None
         from ..engine.recording import Replay
         from ..engine.run import Engine
 
-        replay: Replay | None = None
         try:
-            replay = Replay.open(path)
+            replay = replay or Replay.open(path)
             engine = Engine(self.mirror, replay.environment())
             run = replay.plan(engine)
         except BackfillError as exc:

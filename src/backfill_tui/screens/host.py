@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..engine.estimate import Estimate
     from ..engine.live import EventBuffer, RunProgress
     from ..engine.mirror import Mirror, RunRecord
-    from ..engine.recording import Recorder
+    from ..engine.recording import Recorder, Replay
     from ..engine.run import Engine, RunRequest
     from .reading import MirrorReader
 
@@ -98,8 +98,9 @@ class AppHost(Protocol):
         """Show a run on the dashboard without running it."""
         ...
 
-    def open_recording(self, path: str | Path) -> str | None:
-        """Replay a recording as a new run; its id, or None (with a notice)."""
+    def open_recording(self, path: str | Path, *, replay: Replay | None = None) -> str | None:
+        """Replay a recording as a new run (``replay``: the one at ``path``, already opened and
+        verified); its id, or None (with a notice)."""
         ...
 
     def cancel_run(self) -> bool: ...

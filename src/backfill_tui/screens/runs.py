@@ -32,7 +32,7 @@ from .host import AppHost, host
 from .messages import RunsDiffed
 from .mode_screen import TINY_BELOW, ModeScreen
 from .path_prompt import PathPromptScreen
-from .runs_parts import RunsListed, fit_sources, recording_problem, workspace_cut
+from .runs_parts import RecordingCheck, RunsListed, fit_sources, workspace_cut
 
 __all__ = ["RunLine", "RunsScreen", "run_lines"]
 
@@ -324,9 +324,13 @@ class RunsScreen(ModeScreen):
         self.backfill.resume_run(run_id)
 
     def action_open_recording(self) -> None:
+        checked = RecordingCheck()
+
         def opened(path: str | None) -> None:
+            replay = checked.take(path) if path else None
+            checked.close()
             if path:
-                self.backfill.open_recording(user_path(path))
+                self.backfill.open_recording(user_path(path), replay=replay)
 
         self.app.push_screen(
             PathPromptScreen(
@@ -334,7 +338,7 @@ class RunsScreen(ModeScreen):
                 "A recording made with Record to on the connect screen: it is replayed offline "
                 "into this mirror as a new run, shown on the dashboard.",
                 "path to the recording, e.g. ~/acme.rec.gz",
-                check=recording_problem,
+                check=checked.check,
             ),
             opened,
         )

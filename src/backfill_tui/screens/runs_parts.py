@@ -2,7 +2,7 @@
 (:class:`RunsListed`), a run's sources fitted to the cells their column has
 (:func:`fit_sources`), a workspace id cut to its cells (:func:`workspace_cut`, also the
 compare view's), and the check of a recording's path before it is opened
-(:func:`recording_problem`).
+(:class:`RecordingCheck`).
 
 Kept apart from :class:`.runs.RunsScreen`, as ``export_parts.py`` is from the export screen, so
 that the screen's module reads as its table and its keys.
@@ -11,6 +11,7 @@ that the screen's module reads as its table and its keys.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 from textual.message import Message
@@ -18,6 +19,9 @@ from textual.message import Message
 from ..engine.runs import RunLine
 from ..errors import BackfillError, user_path
 from ..textsafe import clean
+
+if TYPE_CHECKING:
+    from ..engine.recording import Replay
 from ..widgets.row_table import cut_cells
 from ..widgets.wording import in_app
 
@@ -69,14 +73,38 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
     return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
 
 
-def recording_problem(path: str) -> str | None:
-    """None when ``path`` opens as a recording, else the one line saying why not."""
-    from ..engine.recording import Replay
+class RecordingCheck:
+    """The Open-recording prompt's check of a path (:meth:`check`: None when it opens as a
+    recording, else the one line saying why not) that keeps the recording it verified for
+    :meth:`take`: opening it then reads the file once, where the prompt and the replay each
+    verified it whole, on the app's loop (a helper's finding). :meth:`close` drops what was
+    not taken."""
 
-    try:
-        Replay.open(user_path(path))
-    except BackfillError as exc:
-        return in_app(str(exc))
-    except OSError as exc:
-        return f"cannot read {path}: {exc.strerror or type(exc).__name__}"
-    return None
+    def __init__(self) -> None:
+        self._held: tuple[str, Replay] | None = None
+
+    def check(self, path: str) -> str | None:
+        from ..engine.recording import Replay
+
+        self.close()
+        try:
+            self._held = (path, Replay.open(user_path(path)))
+        except BackfillError as exc:
+            return in_app(str(exc))
+        except OSError as exc:
+            return f"cannot read {path}: {exc.strerror or type(exc).__name__}"
+        return None
+
+    def take(self, path: str) -> Replay | None:
+        """The recording verified at ``path`` (the last checked), or None."""
+        held, self._held = self._held, None
+        if held is not None and held[0] == path:
+            return held[1]
+        if held is not None:
+            held[1].close()
+        return None
+
+    def close(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held[1].close()
