@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -68,26 +69,43 @@ def test_a_rate_limit_is_said_as_such_not_as_a_failure() -> None:
     assert clock.now() == 1_780_000_000.0  # it did not wait
 
 
-class _FailingFirst(httpx.AsyncBaseTransport):
-    """The simulator behind ``fails`` answers of 503 (a provider's passing trouble)."""
+class _Wire(httpx.AsyncByteStream):
+    """A body as the wire gives it: httpx decodes it (by ``Content-Encoding``) as it reads."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, fails: int) -> None:
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._data
+
+
+class _FailingFirst(httpx.AsyncBaseTransport):
+    """The simulator behind ``fails`` answers of 503 (a provider's passing trouble), or of a
+    plain body marked ``Content-Encoding: gzip`` (``undecodable``)."""
+
+    def __init__(
+        self, inner: httpx.AsyncBaseTransport, fails: int, *, undecodable: bool = False
+    ) -> None:
         self.inner, self.fails, self.calls = inner, fails, 0
+        self.undecodable = undecodable
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
         if self.fails:
             self.fails -= 1
+            if self.undecodable:
+                headers = {"content-type": "application/json", "content-encoding": "gzip"}
+                return httpx.Response(200, headers=headers, stream=_Wire(b"{}"))
             return httpx.Response(503, json={"message": "Service Unavailable"})
         return await self.inner.handle_async_request(request)
 
 
-def _flaky(fails: int) -> tuple[Environment, _FailingFirst]:
+def _flaky(fails: int, *, undecodable: bool = False) -> tuple[Environment, _FailingFirst]:
     from backfill_tui.simulator import Simulator, SimulatorConfig
 
     clock = VirtualClock(start=1_780_000_000.0)
     simulator = Simulator(SimulatorConfig.from_env_string(""), clock)
-    transport = _FailingFirst(simulator.transport, fails)
+    transport = _FailingFirst(simulator.transport, fails, undecodable=undecodable)
     env = dict(GITHUB)
     return Environment(clock=clock, env=env, transport=transport), transport
 
@@ -109,6 +127,22 @@ def test_a_server_error_twice_is_not_called_a_failure_of_the_source() -> None:
     assert report.access == (
         "api.github.com: server error 503 on both tries (often passing: a run retries it; "
         "test again)"
+    )
+
+
+def test_a_body_that_does_not_decode_is_passing_trouble_not_a_crash() -> None:
+    """A plain body marked gzip (a proxy's doing): asked once more like a truncated body, and
+    said as the provider's passing trouble; it was "internal error (DecodingError: …)"."""
+    environment, transport = _flaky(fails=1, undecodable=True)
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert transport.calls == 2
+    assert report.ok and report.access == "granted"
+    environment, transport = _flaky(fails=5, undecodable=True)
+    report = asyncio.run(check_source(environment, "github", "acme/rocket"))
+    assert transport.calls == 2 and report.outcome == "unknown"
+    assert report.access == (
+        "api.github.com: the answer's body could not be decoded as Content-Encoding gzip on "
+        "both tries (often passing: a run retries it; test again)"
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backfill_tui.http.body import UndecodableBody
 from backfill_tui.recording.exchange import Exchange
 from backfill_tui.recording.fileformat import _line, _loads
 from backfill_tui.recording.transports import RecordingTransport, ReplayTransport
@@ -95,3 +97,44 @@ def test_a_header_value_past_ascii_replays_as_it_was_recorded() -> None:
     assert original == {"/utf8": "café ☕", "/latin1": "café"}
     written = [Exchange.from_json(_loads(_line(e.to_json())), n) for n, e in enumerate(recorded, 1)]
     assert asyncio.run(fetch(ReplayTransport(written))) == original
+
+
+class _Wire(httpx.AsyncByteStream):
+    """A body as the wire gives it: httpx decodes it (by ``Content-Encoding``) as it reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._data
+
+
+def test_a_body_that_does_not_decode_is_recorded_as_the_error_it_replays() -> None:
+    """A plain body marked ``Content-Encoding: gzip``: the recorder read it with httpx, whose
+    ``DecodingError`` ended a recorded run as an internal error. It is recorded as the
+    transport error the retry layer retries, and replayed as that error."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "application/json", "content-encoding": "gzip"}
+        return httpx.Response(200, headers=headers, stream=_Wire(b"[]"))
+
+    recorded: list[Exchange] = []
+    seq = itertools.count(1)
+    live = RecordingTransport(
+        httpx.MockTransport(answer), recorded.append, start=time.perf_counter(),
+        next_seq=lambda: next(seq),
+    )  # fmt: skip
+
+    async def fetch(transport: httpx.AsyncBaseTransport) -> str:
+        async with httpx.AsyncClient(transport=transport, base_url="https://api.test") as client:
+            try:
+                await client.get("/x")
+            except UndecodableBody as exc:
+                return str(exc)
+        raise AssertionError("the body decoded")
+
+    said = "the answer's body could not be decoded as Content-Encoding gzip"
+    assert asyncio.run(fetch(live)) == said
+    assert [e.error for e in recorded] == [("UndecodableBody", said)]
+    written = [Exchange.from_json(_loads(_line(e.to_json())), n) for n, e in enumerate(recorded, 1)]
+    assert asyncio.run(fetch(ReplayTransport(written))) == said

@@ -51,7 +51,7 @@ Outcome = CheckOutcome
 CHECK_RULES = RetryRules(max_attempts=1, max_limit_waits=0)
 CHECK_SECOND_TRY_S = 0.5
 #: What ``RetriesExhausted`` names when the provider, not the way to it, was in trouble.
-_PASSING = ("server error", "truncated or invalid JSON")
+_PASSING = ("server error", "truncated or invalid JSON", "the answer's body could not be decoded")
 #: What ``RetriesExhausted`` names when the host was never reached (a name that does not
 #: resolve, a refused connection, a connection not taken in time): the token and the target
 #: were not checked.

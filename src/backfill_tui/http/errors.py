@@ -3,9 +3,11 @@
 ApiError                 a stream cannot go on; ``str()`` is one line, never a credential
 ├── AuthenticationFailed the provider rejected the credentials (401)
 ├── AccessDenied         403 that is not a rate limit, or 404 for the configured resource
-├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL
+├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL,
+│                        or a redirect to another origin
 ├── PagingStalled        a next-page pointer that does not move (already read, or empty page)
-├── RetriesExhausted     5xx, dropped connections, timeouts or bad JSON beyond the retry bound
+├── RetriesExhausted     5xx, dropped connections, timeouts, bad JSON or bodies that do not
+│                        decode, beyond the retry bound
 ├── TlsFailed            a TLS handshake that failed (not retried: it fails the same way)
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
 │   └── RateLimitTooLong a wait asked for past any provider's window: the source stops
@@ -75,7 +77,8 @@ class PagingStalled(ApiError):
 
 class RetriesExhausted(ApiError):
     """Gave up after the retry bound; ``problem`` is the last try's, in the transport's words
-    (``server error 503``, ``truncated or invalid JSON``, ``could not connect``, ``could not
+    (``server error 503``, ``truncated or invalid JSON``, ``the answer's body could not be
+    decoded as Content-Encoding gzip``, ``could not connect``, ``could not
     resolve host``, ``timed out connecting``, ``timed out waiting for the answer``, ``timed
     out sending the request``, ``timed out waiting for a free connection``, ``connection
     dropped``), for a caller that tells a provider's passing trouble from an unreachable host

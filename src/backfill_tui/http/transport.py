@@ -6,9 +6,10 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
 
 - refuses any origin but the configured API's, and adds the credential only there;
 - waits when the quota is inside the reserve, or when the provider answers with a rate limit;
-- retries 5xx, dropped connections, timeouts and truncated or invalid JSON with backoff and
-  jitter, a bounded number of times, telling the engine of each retry (``on_retry``) as of
-  each wait (``on_wait``);
+- retries 5xx, dropped connections, timeouts, truncated or invalid JSON and bodies that do not
+  decode as their ``Content-Encoding`` says (``body.read_whole``) with backoff and jitter, a
+  bounded number of times, telling the engine of each retry (``on_retry``) as of each wait
+  (``on_wait``);
 - gives every attempt a whole-request deadline (connect, headers and the whole body), because
   httpx's read timeout is per read: a body trickled a byte at a time never trips it;
 - keeps the reserve on every budget the provider reports (Linear has two: requests and
@@ -39,6 +40,7 @@ import httpx
 from ..clock import Clock
 from ..secrets_registry import redact_bytes
 from ..terms import plural
+from .body import UndecodableBody, read_whole
 from .errors import (
     ApiError,
     AuthenticationFailed,
@@ -438,7 +440,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         try:
             async with asyncio.timeout(deadline):
                 response = await self._inner.handle_async_request(request)
-                await response.aread()
+                await read_whole(response, request)
         except TimeoutError:
             if response is not None:
                 with contextlib.suppress(Exception):
@@ -488,7 +490,7 @@ def _describe_transport_error(exc: httpx.TransportError) -> str:
     timeout says which of httpx's four it was, since only ``ConnectTimeout`` means the host
     was never reached; all four read "timed out", and the connection test called a read
     timeout "the host was not reached" (a fresh tester's finding)."""
-    if isinstance(exc, DeadlineExceeded):
+    if isinstance(exc, DeadlineExceeded | UndecodableBody):
         return str(exc)
     if isinstance(exc, httpx.ConnectTimeout):
         return "timed out connecting"

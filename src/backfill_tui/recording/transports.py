@@ -19,6 +19,7 @@ import httpx
 
 from ..clock import Clock, ReplayClock
 from ..http import ApiError
+from ..http.body import UndecodableBody, read_whole
 from ..terms import plural
 from .fileformat import Exchange, RunEnd, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
@@ -98,7 +99,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         began = time.perf_counter()
         try:
             response = await self._inner.handle_async_request(request)
-            await response.aread()
+            await read_whole(response, request)  # a body that does not decode: an error
         except httpx.TransportError as exc:
             self._record(request, body, began, None, exc)
             raise
@@ -140,7 +141,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 def _error(exchange: Exchange, request: httpx.Request) -> httpx.TransportError:
     name, message = exchange.error or ("TransportError", "")
-    kind = getattr(httpx, name, None)
+    kind = UndecodableBody if name == UndecodableBody.__name__ else getattr(httpx, name, None)
     if not (isinstance(kind, type) and issubclass(kind, httpx.TransportError)):
         kind = httpx.TransportError
     return kind(message, request=request)
