@@ -306,3 +306,34 @@ def test_follow_answers_a_url_seen_before_the_same_and_refuses_every_time() -> N
     assert api.follow(foreign) == rebased
     with pytest.raises(HostNotAllowed):
         api.follow(outside)
+
+
+def test_the_transport_refuses_another_origin_naming_what_differs() -> None:
+    """The transport's own refusal (beneath every pointer's rule) named only the host, so a
+    request to the same host on another port read as refused for going where credentials go."""
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    transport = ResilientTransport(
+        httpx.MockTransport(answer),
+        provider_label="GitHub",
+        base_url="http://127.0.0.1:8080",
+        auth_header=f"Bearer {TOKEN}",
+        policy=GitHubPolicy(),
+        clock=VirtualClock(),
+    )
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=transport) as raw:
+            await raw.get("http://127.0.0.1:8081/x")
+
+    with pytest.raises(HostNotAllowed) as refused:
+        asyncio.run(go())
+    assert str(refused.value) == (
+        "refused a request to http://127.0.0.1:8081 (port 8081, not 8080): GitHub credentials "
+        "and calls go only to http://127.0.0.1:8080"
+    )
+    assert seen == []

@@ -291,7 +291,7 @@ class Connector(abc.ABC):
             if exc.status not in REDIRECTS or not exc.location:
                 raise
             where = httpx.URL(self.client.base_url + "/").join(exc.location)
-            return await self.client.get(self.client.check_next(str(where))), True
+            return await self.client.get(self.client.check_next(str(where), path)), True
 
     async def first_page_vouches(self, entity: str, since: datetime) -> bool:
         """Whether ``entity``'s first page answering 304 (as it was for the run that started

@@ -19,7 +19,7 @@ import httpx
 from .. import __version__
 from ..secrets_registry import redact, without_userinfo
 from .errors import AccessDenied, ApiError, HostNotAllowed, UnexpectedResponse
-from .transport import PARSED_JSON, ResilientTransport, origin
+from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
 
 log = logging.getLogger("backfill_tui.http")
 
@@ -142,20 +142,14 @@ class ApiClient:
                     without_userinfo(self.base_url),
                 )  # fmt: skip
             return rebased
-        differs = _differences(parsed, self._base)
+        differs = origin_differences(parsed, self._base)
         shown = self._base_path + "/" if self._base_path else "/"
         differs.append(f"its path {parsed.path[:120]} lies outside the base path {shown}")
-        where = redact(f"{parsed.scheme}://{parsed.netloc.decode('ascii', 'replace')}")
-        raise HostNotAllowed(
-            redact(
-                f"{self.label}: a next-page link to {where} cannot be followed: "
-                f"{'; '.join(differs)}; credentials go only to {without_userinfo(self.base_url)}, so paging "
-                "stopped (check the configured API base URL)"
-            )
-        )
+        raise self._refused("a next-page link", parsed, differs, ", so paging stopped")
 
-    def check_next(self, url: str) -> str:
-        """Refuse a URL on any other origin, with no rebasing: for a redirect's ``Location``.
+    def check_next(self, url: str, asked: str | None = None) -> str:
+        """Refuse a URL on any other origin, with no rebasing: for a redirect's ``Location``
+        (``asked``: the path that answered with it, named in the refusal).
 
         A redirect to another host means the resource lives there, so asking the configured
         host for its path would read something else; only next-page pointers are rebased
@@ -163,11 +157,25 @@ class ApiClient:
         """
         parsed = httpx.URL(url)
         if parsed.is_absolute_url and origin(parsed) != self._origin:
-            raise HostNotAllowed(
-                f"{self.label}: a redirect points to {parsed.host}; refused, because "
-                f"credentials go only to {self._origin[1]}"
-            )
+            what = f"a redirect from {asked[:120]}" if asked else "a redirect"
+            raise self._refused(what, parsed, origin_differences(parsed, self._base))
         return url
+
+    def _refused(
+        self, what: str, url: httpx.URL, differs: list[str], then: str = ""
+    ) -> HostNotAllowed:
+        """The one line refusing a pointer (``what``: a next-page link, a redirect) to
+        ``url``, naming each part that differs (``port 8081, not 8080``), so that a pointer
+        to the same host name on another port or scheme does not read as refused for going
+        to the very host credentials go to."""
+        where = without_userinfo(f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}")
+        return HostNotAllowed(
+            redact(
+                f"{self.label}: {what} to {where} cannot be followed: {'; '.join(differs)}; "
+                f"credentials go only to {without_userinfo(self.base_url)}{then} (check the "
+                "configured API base URL)"
+            )
+        )
 
     async def get(
         self, url: str, params: Mapping[str, Any] | None = None, *, etag: str | None = None
@@ -221,23 +229,6 @@ class ApiClient:
             except Exception:  # an unparsable URL: left as given, to fail if followed
                 pass
         return links
-
-
-def _differences(link: httpx.URL, base: httpx.URL) -> list[str]:
-    """What differs between a link's origin and the base URL's, each part named."""
-    found = []
-    if link.scheme != base.scheme:
-        found.append(f"scheme {link.scheme}, not {base.scheme}")
-    if link.host != base.host:
-        found.append(f"host {link.host}, not {base.host}")
-    ports = (_port(link), _port(base))
-    if ports[0] != ports[1]:
-        found.append(f"port {ports[0]}, not {ports[1]}")
-    return found
-
-
-def _port(url: httpx.URL) -> int | None:
-    return url.port or {"https": 443, "http": 80}.get(url.scheme)
 
 
 def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:

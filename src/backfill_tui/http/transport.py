@@ -129,6 +129,26 @@ def origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+def origin_differences(url: httpx.URL, base: httpx.URL) -> list[str]:
+    """What differs between ``url``'s origin and ``base``'s, each part named (``port 8081,
+    not 8080``): every refusal of another origin says which part differs. The host alone read
+    "a redirect points to 127.0.0.1; refused, because credentials go only to 127.0.0.1" of a
+    redirect to another port (a fresh tester's finding)."""
+    found = []
+    if url.scheme != base.scheme:
+        found.append(f"scheme {url.scheme}, not {base.scheme}")
+    if url.host != base.host:
+        found.append(f"host {url.host}, not {base.host}")
+    ports = (_port(url), _port(base))
+    if ports[0] != ports[1]:
+        found.append(f"port {ports[0]}, not {ports[1]}")
+    return found
+
+
+def _port(url: httpx.URL) -> int | None:
+    return url.port or {"https": 443, "http": 80}.get(url.scheme)
+
+
 class ResilientTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
@@ -149,7 +169,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         #: Several tokens rotated by quota (http/tokens.py); then ``auth_header`` is unused.
         self.tokens = tokens
         self._label = provider_label
-        self._origin = origin(httpx.URL(base_url))
+        self._base = httpx.URL(base_url)
+        self._origin = origin(self._base)
         self._auth = auth_header
         self._policy = policy
         self._clock = clock
@@ -266,9 +287,12 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if origin(request.url) != self._origin:
+            differs = "; ".join(origin_differences(request.url, self._base))
+            asked, base = request.url, self._base
             raise HostNotAllowed(
-                f"refused a request to {request.url.host}: {self._label} credentials and calls go "
-                f"only to {self._origin[1]}"
+                f"refused a request to {asked.scheme}://{host_shown(asked)} ({differs}): "
+                f"{self._label} credentials and calls go only to "
+                f"{base.scheme}://{host_shown(base)}"
             )
         if self._auth is not None:
             request.headers["Authorization"] = self._auth

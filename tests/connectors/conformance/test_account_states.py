@@ -19,7 +19,7 @@ import respx
 from support import run_cli, simulated_engine, stored_ids
 
 from backfill_tui.engine.live import RunProgress
-from backfill_tui.http import AccessDenied, UnexpectedResponse
+from backfill_tui.http import AccessDenied, HostNotAllowed, UnexpectedResponse
 
 from .harness import days_ago, iso, make_connector, read_stream, stored
 
@@ -179,7 +179,10 @@ def test_a_redirect_to_another_host_is_refused(respx_mock: respx.MockRouter) -> 
         301, json={"message": "Moved Permanently"}, headers={"Location": "https://evil.test/x"}
     )
     elsewhere = respx_mock.get("https://evil.test/x").respond(200, json=REPO)
-    with pytest.raises(Exception, match="refused"):
+    with pytest.raises(
+        HostNotAllowed,
+        match=r"a redirect from /repos/acme/rocket to https://evil\.test cannot be followed",
+    ):
         read_stream(make_connector("github", "acme/rocket", days_ago(30)), "push")
     assert elsewhere.call_count == 0
 
