@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-import httpx
 from pydantic import ValidationError
 
 from ..errors import UsageError
@@ -230,6 +229,9 @@ class Connector(abc.ABC):
     known_lookup: KnownAnswer | None = None
     #: Set by ``prepare()`` when its answer carried a validator: kept for the next run.
     lookup_answer: KnownAnswer | None = None
+    #: Set by ``prepare()`` when the lookup found the source renamed or moved: its note says
+    #: so on every stream, so a stream redirected the same way adds none (:meth:`moved_note`).
+    lookup_moved: bool = False
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
         self.target = target
@@ -277,21 +279,22 @@ class Connector(abc.ABC):
         default the whole window (a connector that can narrow overrides this)."""
         return self.stream(entity)
 
-    async def get_following_move(
-        self, path: str, etag: str | None = None
-    ) -> tuple[ApiResponse, bool]:
-        """GET ``path`` (conditionally, with ``etag``); an answer that the resource moved
-        (301, 302, 307 or 308 with a ``Location``: a renamed GitHub repository, a renamed
-        Sentry project) is followed once, on the same host (``ApiClient.check_next``).
-        Returns the answer and whether it moved; raises the :class:`ApiError` of any other
-        refusal."""
-        try:
-            return await self.client.get(path, etag=etag), False
-        except ApiError as exc:
-            if exc.status not in REDIRECTS or not exc.location:
-                raise
-            where = httpx.URL(self.client.base_url + "/").join(exc.location)
-            return await self.client.get(self.client.check_next(str(where), path)), True
+    def moved_note(self, what: str, answer: ApiResponse) -> str | None:
+        """A stream's note for a page answered from where ``what`` (``repository
+        acme/rocket``) moved for good while it was being read (``answer.moved``: GitHub's 301
+        of a repository renamed mid-run, Sentry's 302 ``resource-moved``), in the words of the
+        lookup's note for a move found before the run. Every GET follows a redirect on the
+        configured origin (``ApiClient.get``), the lookup's and the streams' alike; a list's
+        301 or 307 failed its stream (a fresh tester's finding). None when no redirect said
+        the resource moved, or when the lookup found the move (:attr:`lookup_moved`: its note
+        is on every stream already)."""
+        hop = answer.moved
+        if hop is None or self.lookup_moved:
+            return None
+        return (
+            f"{what} was renamed or moved while it was being read: {self.label} answered "
+            f"{hop.said}; read from there"
+        )
 
     async def first_page_vouches(self, entity: str, since: datetime) -> bool:
         """Whether ``entity``'s first page answering 304 (as it was for the run that started
@@ -304,9 +307,6 @@ class Connector(abc.ABC):
 
 
 Transform = Callable[[Any], SourceEvent]
-
-#: Answers that say a resource moved (followed by a lookup, not by a stream).
-REDIRECTS = frozenset({301, 302, 307, 308})
 
 
 def transform_item(

@@ -11,9 +11,10 @@ URLs, followed verbatim.
 
 Ordinary states are not failures (issue 9, item 2): an empty repository answers its commits
 with 409 "Git Repository is empty."; a repository with issues turned off answers them with 410;
-a renamed or transferred repository answers ``/repos/OLD`` with 301 and a ``Location`` on the
-same host, which ``prepare()`` follows; an archived repository reads as usual. Each becomes a
-plain note on its streams.
+a renamed or transferred repository answers ``/repos/OLD`` (and its lists) with 301 and a
+``Location`` on the same host, which every request follows (``ApiClient.get``), the lookup's
+and a later page's alike; an archived repository reads as usual. Each becomes a plain note on
+its streams.
 """
 
 from __future__ import annotations
@@ -114,18 +115,20 @@ class GitHubConnector(Connector):
         """Read the repository, following a 301 (renamed or transferred) on the same host.
 
         GitHub answers ``/repos/OLD/NAME`` of a moved repository with 301 and a ``Location``
-        such as ``/repositories/{id}`` (docs: "Troubleshooting the REST API", redirects). The
-        streams then read it by its new name; the source keeps the name the user gave.
+        such as ``/repositories/{id}`` (docs: "Troubleshooting the REST API", redirects), which
+        the HTTP layer follows. The streams then read it by its new name; the source keeps the
+        name the user gave.
         """
         path, known = f"/repos/{self.target}", self.known_lookup
-        answer, moved = await self.get_following_move(path, known.etag if known else None)
+        answer = await self.client.get(path, etag=known.etag if known else None)
         data = known.body if answer.not_modified and known else answer.json
-        if not answer.not_modified and answer.etag and not moved:
+        if not answer.not_modified and answer.etag and not answer.redirects:
             self.lookup_answer = KnownAnswer(answer.url, answer.etag, data)
         if not isinstance(data, dict) or "id" not in data:
             raise UnexpectedResponse(f"GitHub answered {path} without a repository id")
         name = str(data.get("full_name") or self.target)
-        if moved or name.lower() != self.target.lower():
+        if answer.moved is not None or name.lower() != self.target.lower():
+            self.lookup_moved = True
             self.notes.append(
                 f"repository {self.target} was renamed or moved to {name}; read from {name}"
             )
@@ -261,6 +264,7 @@ class GitHubConnector(Connector):
             self._state(entity),
             ready=self.ready,
             validated_whole_only=entity == "release",
+            moved=lambda answer: self.moved_note(f"repository {self._name()}", answer),
         )
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, Literal
 
-from ..http import ApiClient, ApiError, UnexpectedResponse, next_link
+from ..http import ApiClient, ApiError, ApiResponse, UnexpectedResponse, next_link
 from ..models import SourceEvent
-from .base import REDIRECTS, ItemFailure, Page, StateRule, Stream, transform_item
+from .base import ItemFailure, Page, StateRule, Stream, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
@@ -29,6 +29,9 @@ class LinkedListStream(Stream):
     :class:`~.base.StreamOrder` says the list is sorted on the window's own field. An error answer is
     given to ``state`` first: an ordinary account state ends the stream completed with its note.
     The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host).
+    A page answered from elsewhere (the HTTP layer follows a redirect on the configured origin)
+    is read as any other; ``moved`` gives it its note when the resource moved for good (the
+    connector's :meth:`~.base.Connector.moved_note`).
     """
 
     def __init__(
@@ -45,6 +48,7 @@ class LinkedListStream(Stream):
         ready: Callable[[], Awaitable[None]] | None = None,
         *,
         validated_whole_only: bool = False,
+        moved: Callable[[ApiResponse], str | None] | None = None,
     ) -> None:
         self.entity = entity
         self._position = position
@@ -57,10 +61,11 @@ class LinkedListStream(Stream):
         self._path = path
         #: Awaited after the first answer and before any item is decided: the source's lookup
         #: (the connector's ``ready``), which may still be in flight when the first page is
-        #: asked. ``path`` may be a callable read when the first page is asked, and again once
-        #: the lookup is done: a first page refused with a redirect is asked again at the path
-        #: the lookup found (a renamed repository).
+        #: asked. ``path`` may be a callable, read when the first page is asked: by then a
+        #: lookup that ran first has found the name the list answers at (a renamed
+        #: repository), saving the redirect's round trip.
         self._ready = ready
+        self._moved = moved
         self._params = params
         self._decide = decide
         self._transform = transform
@@ -81,9 +86,6 @@ class LinkedListStream(Stream):
                 if waiting is not None:  # the lookup's own failure, if any, is the stream's
                     await waiting()
                     waiting = None
-                    if first and exc.status in REDIRECTS and self._first_path() != url:
-                        url = self._first_path()  # the lookup followed the move: ask there
-                        continue
                 note = self._state(exc, first) if self._state is not None else None
                 if note is None:
                     raise
@@ -100,6 +102,8 @@ class LinkedListStream(Stream):
                     f"{type(answer.json).__name__}, not a list"
                 )
             page = Page()
+            if answer.redirects and self._moved is not None:  # the lookup has answered by now
+                page.note = self._moved(answer)
             whole = not self._validated_whole_only or next_link(answer) is None
             if first and answer.etag and whole:
                 page.validator = (answer.url, answer.etag)

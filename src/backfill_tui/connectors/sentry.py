@@ -105,14 +105,18 @@ class SentryConnector(Connector):
 
         Sentry answers a project's old slug, after a rename, with 302 and
         ``{"detail": {"code": "resource-moved", "extra": {"url": ..., "slug": ...}}}``
-        (``ProjectMoved``, its project endpoints' redirect); the error stream then reads the
-        project by its new slug, and the source keeps the name the user gave.
+        (``ProjectMoved``, its project endpoints' redirect), which the HTTP layer follows; the
+        error stream then reads the project by its new slug, and the source keeps the name the
+        user gave.
         """
         path = f"/api/0/projects/{self.org}/{self.project_slug}/"
-        answer, moved = await self.get_following_move(path)
+        answer = await self.client.get(path)
         data = answer.json
-        if moved:
-            now = f"{self.org}/{data.get('slug') if isinstance(data, dict) else '?'}"
+        slug = data.get("slug") if isinstance(data, dict) else None
+        renamed = isinstance(slug, str) and slug.lower() != self.project_slug.lower()
+        if answer.moved is not None or renamed:
+            self.lookup_moved = True
+            now = f"{self.org}/{slug if isinstance(slug, str) else '?'}"
             self.notes.append(
                 f"project {self.target} was renamed or moved to {now}; read from {now}"
             )
@@ -177,6 +181,7 @@ class SentryConnector(Connector):
                 lambda i: str(i.get("shortId") or i.get("id")),
                 lambda i: i.get("lastSeen"),
                 self._state,
+                moved=lambda answer: self.moved_note(f"organization {self.org}", answer),
             )
         if entity == "error":  # asked by the slugs the user gave, beside the lookup
             return LinkedListStream(
@@ -190,6 +195,7 @@ class SentryConnector(Connector):
                 lambda i: i.get("dateCreated"),
                 self._state,
                 ready=self.ready,
+                moved=lambda answer: self.moved_note(f"project {self.target}", answer),
             )
         raise ValueError(f"Sentry has no stream {entity!r}")
 

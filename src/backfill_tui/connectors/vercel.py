@@ -117,6 +117,10 @@ class DeploymentStream(Stream):
                     "Vercel answered /v6/deployments without a list of deployments"
                 )
             page = Page()
+            if answer.redirects:  # /v6/deployments answered from elsewhere (ApiClient.get)
+                page.note = connector.moved_note(
+                    f"the deployment list of project {connector.project.name}", answer
+                )
             older = False
             for item in items:
                 created = _millis(item.get("created")) if isinstance(item, dict) else None

@@ -1,6 +1,6 @@
 """The HTTP layer shared by all four providers (see ``transport`` for what it guarantees)."""
 
-from .client import ApiClient, ApiResponse, provider_message
+from .client import ApiClient, ApiResponse, Redirect, provider_message
 from .errors import (
     AccessDenied,
     ApiError,
@@ -53,6 +53,7 @@ __all__ = [
     "RateLimitExhausted",
     "RateLimitPolicy",
     "RateLimitTooLong",
+    "Redirect",
     "ResilientTransport",
     "RetriesExhausted",
     "RetryNotice",

@@ -2,7 +2,8 @@
 
 It owns an ``httpx.AsyncClient`` on top of :class:`ResilientTransport`, joins paths to the
 configured base URL, follows a provider's next-page URLs (under the one rule of
-:meth:`ApiClient.follow`) and turns answers a connector cannot use into :mod:`errors` with one
+:meth:`ApiClient.follow`) and redirects on the configured origin (every GET, under the one rule
+of :meth:`ApiClient.get`), and turns answers a connector cannot use into :mod:`errors` with one
 clear line.
 """
 
@@ -18,6 +19,7 @@ import httpx
 
 from .. import __version__
 from ..secrets_registry import redact, without_userinfo
+from ..terms import plural
 from .errors import AccessDenied, ApiError, HostNotAllowed, UnexpectedResponse
 from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
 
@@ -27,6 +29,31 @@ USER_AGENT = f"backfill-tui/{__version__} (+https://github.com/lightfastai)"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 #: Next-page URLs :meth:`ApiClient.follow` remembers the answer for (then it starts afresh).
 FOLLOWED_KEPT = 256
+#: Answers that send a GET elsewhere (RFC 9110 §15.4; GitHub's REST docs, "HTTP redirects":
+#: any request may be redirected): 301 and 308 for good, 302, 303 and 307 for this request.
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Redirects one GET follows in a row at most: a repository renamed, then transferred, is two.
+#: RFC 9110 §15.4 asks a client to detect cycles; RFC 2068 §10.3 set five as the limit.
+MAX_REDIRECTS = 5
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A redirect one GET followed: the answer's status, the URL asked and where it pointed."""
+
+    status: int
+    asked: str
+    location: str
+    #: Whether the answer says the resource moved for good: 301 or 308 (RFC 9110 §15.4.2 and
+    #: §15.4.9; GitHub: "use the new URL from now on"), or Sentry's 302 whose body's
+    #: ``detail.code`` is ``resource-moved`` (its project endpoints after a rename).
+    moved: bool
+
+    @property
+    def said(self) -> str:
+        """``301 for /repos/acme/rocket/issues, pointing to /repositories/4242/issues``."""
+        asked, location = httpx.URL(self.asked).path, httpx.URL(self.location).path
+        return redact(f"{self.status} for {asked[:120]}, pointing to {location[:120]}")
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,13 @@ class ApiResponse:
     #: True when a conditional request (``If-None-Match``) was answered 304 Not Modified:
     #: ``json`` is then ``None`` (the caller holds the body it stored with the ETag).
     not_modified: bool = False
+    #: The redirects followed to get this answer, in order (``url`` is where the last pointed).
+    redirects: tuple[Redirect, ...] = ()
+
+    @property
+    def moved(self) -> Redirect | None:
+        """The first redirect followed that says the resource moved for good, if any."""
+        return next((hop for hop in self.redirects if hop.moved), None)
 
     @property
     def etag(self) -> str | None:
@@ -182,27 +216,85 @@ class ApiClient:
     ) -> ApiResponse:
         """GET a path (joined to the base URL) or an absolute next-page URL.
 
+        A redirect (:data:`REDIRECTS` with a ``Location``) is followed, for every GET alike: a
+        renamed repository's lookup, a list's first page, a later page of a repository renamed
+        while it was read. Only on the configured origin (:meth:`check_next`: the credentials
+        never go elsewhere), at most :data:`MAX_REDIRECTS` in a row and never back to a URL
+        already asked; the answer lists them (:attr:`ApiResponse.redirects`). Only the lookup
+        followed one; a list's 301 or 307 failed its stream (a fresh tester's finding).
+
         ``etag``: make the request conditional (``If-None-Match``, RFC 9110 §13.1.2); a 304
         answer comes back as an :class:`ApiResponse` with ``not_modified=True`` and no body.
         GitHub does not count an authorized 304 against the primary rate limit ("Best practices
-        for using the REST API", use conditional requests).
+        for using the REST API", use conditional requests). The ETag is for the URL it came
+        with: a redirect's new URL is asked without it.
         """
         if url.startswith(("http://", "https://")):
             url = self.follow(url)
-        headers = {"If-None-Match": etag} if etag else None
-        async with self._gate:
-            response = await self.http.get(url, params=params, headers=headers)
-        body = response.extensions.get(PARSED_JSON)
-        if response.status_code == 304 and etag:
-            return ApiResponse(str(response.url), None, response.headers, {}, not_modified=True)
+        hops: list[Redirect] = []
+        while True:
+            sent = None if hops else etag
+            headers = {"If-None-Match": sent} if sent else None
+            async with self._gate:
+                response = await self.http.get(url, params=params, headers=headers)
+            body = response.extensions.get(PARSED_JSON)
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECTS or not location:
+                break
+            url, params = self._redirected(response, location, body, hops), None
+        if response.status_code == 304 and sent:
+            return ApiResponse(
+                str(response.url), None, response.headers, {}, not_modified=True,
+                redirects=tuple(hops),
+            )  # fmt: skip
         if response.is_success:
             if body is None and response.content.strip():
                 raise UnexpectedResponse(
                     f"{self.label}: {response.request.url.path} answered with something other "
                     "than JSON"
                 )
-            return ApiResponse(str(response.url), body, response.headers, self._links(response))
+            links = self._links(response)
+            return ApiResponse(
+                str(response.url), body, response.headers, links, redirects=tuple(hops)
+            )
         raise _error_for(self.label, response, body)
+
+    def _redirected(
+        self, response: httpx.Response, location: str, body: Any, hops: list[Redirect]
+    ) -> str:
+        """Where a redirect sends the GET (``hops`` gains it): its ``Location`` resolved
+        against the URL asked (RFC 9110 §10.2.2), on the configured origin only, at most
+        :data:`MAX_REDIRECTS` in a row and never back to a URL already asked (a loop fails
+        cleanly, in one line)."""
+        asked, status = response.request.url, response.status_code
+        first = httpx.URL(hops[0].asked).path if hops else asked.path
+        try:
+            where = asked.join(location)
+        except httpx.InvalidURL:
+            raise UnexpectedResponse(
+                f"{self.label} answered {status} for {asked.path} with a Location that is not a URL"
+            ) from None
+        self.check_next(str(where), asked.path)
+        chain = [hop.asked for hop in hops] + [str(asked)]
+        shown = where.raw_path.decode("ascii", "replace")[:160]  # the query tells them apart
+        if str(where) in chain:
+            raise UnexpectedResponse(
+                redact(
+                    f"{self.label}: {first} redirects in a loop (back to {shown} after "
+                    f"{plural(len(chain), 'redirect')}); stopped following them"
+                )
+            )
+        if len(hops) >= MAX_REDIRECTS:
+            raise UnexpectedResponse(
+                redact(
+                    f"{self.label}: {first} was redirected more than {MAX_REDIRECTS} times (the "
+                    f"last to {shown}); stopped following them"
+                )
+            )
+        hop = Redirect(status, str(asked), str(where), _says_moved(status, body))
+        hops.append(hop)
+        log.info("%s answered %s; followed", self.label, hop.said)
+        return str(where)
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -231,11 +323,18 @@ class ApiClient:
         return links
 
 
+def _says_moved(status: int, body: Any) -> bool:
+    """Whether a redirect says the resource moved for good (:attr:`Redirect.moved`)."""
+    if status in (301, 308):
+        return True
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return isinstance(detail, dict) and detail.get("code") == "resource-moved"
+
+
 def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
     error = _error_line(label, response, body)
     error.status = response.status_code
     error.said = redact(provider_message(body))[:200]
-    error.location = response.headers.get("location")
     return error
 
 

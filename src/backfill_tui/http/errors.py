@@ -33,13 +33,12 @@ class ApiError(BackfillError):
 
     #: When true, every stream of the same provider fails with it (bad credentials).
     provider_wide: bool = False
-    #: The HTTP status of the answer, the provider's own message (redacted) and the
-    #: ``Location`` header, when the error is an HTTP answer: connectors read them to tell an
-    #: ordinary account state (an empty repository's 409, a moved repository's 301) from a
-    #: failure. ``None``/empty for errors that are not one answer (retries, rate limits).
+    #: The HTTP status of the answer and the provider's own message (redacted), when the
+    #: error is an HTTP answer: connectors read them to tell an ordinary account state (an
+    #: empty repository's 409, issues turned off) from a failure. ``None``/empty for errors
+    #: that are not one answer (retries, rate limits).
     status: int | None = None
     said: str = ""
-    location: str | None = None
 
     @property
     def mend(self) -> str | None:
