@@ -206,6 +206,8 @@ class Connector(abc.ABC):
         completed the stream with "the repository was deleted or hidden" (a tester's finding);
         Vercel's failed as an internal ValueError."""
         if cls.cursor_form == "link":  # absolute as given, or a path on the configured origin
+            import httpx
+
             try:
                 url = httpx.URL(cursor)
             except (httpx.InvalidURL, TypeError, ValueError):
