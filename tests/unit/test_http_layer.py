@@ -14,6 +14,7 @@ from backfill_tui.clock import VirtualClock
 from backfill_tui.http import (
     AccessDenied,
     ApiClient,
+    ApiError,
     AuthenticationFailed,
     CallStats,
     GitHubPolicy,
@@ -100,6 +101,21 @@ def test_a_header_byte_past_ascii_and_json_nested_past_pythons_limit_are_no_cras
     respx_mock.get(f"{BASE}/deep").mock(return_value=deep)
     with pytest.raises(RetriesExhausted, match="truncated or invalid JSON"):
         call(lambda: client(VirtualClock(), rules=RetryRules(max_attempts=2)), "/deep")
+
+
+@pytest.mark.parametrize("status", [501, 505])
+@respx.mock
+def test_a_server_that_does_not_do_the_request_is_asked_once(
+    respx_mock: respx.MockRouter, status: int
+) -> None:
+    """A base URL pointing at a server that is not the API answers 501 to every request: it
+    was asked six times, about a minute of backoff, for the same answer (a tester's finding;
+    the event API already took it once). It is the stream's one line, asked once."""
+    route = respx_mock.get(f"{BASE}/x").respond(status, text="<html>Not Implemented</html>")
+    with pytest.raises(ApiError, match=f"{status}") as raised:
+        call(lambda: client(VirtualClock(), rules=RetryRules(max_attempts=4)))
+    assert route.call_count == 1 and not isinstance(raised.value, RetriesExhausted)
+    assert "<html>" not in str(raised.value)
 
 
 @respx.mock

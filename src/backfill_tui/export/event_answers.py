@@ -15,6 +15,7 @@ import re
 import httpx
 from httpx import codes
 
+from ..http.errors import NOT_RETRIED_5XX
 from ..secrets_registry import redact
 from ..textsafe import clean
 from .event_batches import MIN_REQUEST_BYTES
@@ -22,10 +23,9 @@ from .target import ExportError
 
 _SIZE = re.compile(r"(\d[\d,_]*(?:\.\d+)?)\s*(kib|kb|k|mib|mb|m|bytes|byte|b)?\b", re.I)
 _UNITS = {"k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6, "mib": 2**20}
-#: Statuses that say the server does not do this request at this URL at all (501 Not
-#: Implemented: no POST here, as ``python3 -m http.server`` answers; 505: not this HTTP
-#: version): trying again gets the same answer, so they are not retried as other 5xx are.
-PERMANENT = frozenset({501, 505})
+#: Statuses that say the server does not do this request at this URL at all: not retried as
+#: other 5xx are (the HTTP layer's one set).
+PERMANENT = NOT_RETRIED_5XX
 #: Asked when an answer is not Inngest's: the URL is the likelier mistake.
 _URL_QUESTION = "is --url Inngest's event API?"
 

@@ -6,7 +6,7 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL,
 │                        or a redirect to another origin
 ├── PagingStalled        a next-page pointer that does not move (already read, or empty page)
-├── RetriesExhausted     5xx, dropped connections, timeouts, bad JSON or bodies that do not
+├── RetriesExhausted     5xx (but 501, 505), dropped connections, timeouts, bad JSON or bodies that do not
 │                        decode, beyond the retry bound
 ├── TlsFailed            a TLS handshake that failed (not retried: it fails the same way)
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
@@ -19,6 +19,11 @@ from __future__ import annotations
 from ..errors import EXIT_INCOMPLETE, BackfillError
 
 #: What to mend, by permanent cause (``ApiError.mend``).
+#: 5xx statuses that say the server does not do this request at all (501 Not Implemented: a
+#: base URL pointing at a server that is not the API, ``python3 -m http.server`` answering a
+#: POST; 505: not this HTTP version, RFC 9110 §15.6): trying again gets the same answer, so
+#: they are not retried as other 5xx are, by the runs' HTTP layer or the event API's.
+NOT_RETRIED_5XX = frozenset({501, 505})
 MEND_TOKEN = "check or replace the token"
 MEND_PERMISSIONS = "check the token's permissions"
 MEND_NAME = "check the source's name and that the token can see it"

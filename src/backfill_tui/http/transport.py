@@ -6,7 +6,7 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
 
 - refuses any origin but the configured API's, and adds the credential only there;
 - waits when the quota is inside the reserve, or when the provider answers with a rate limit;
-- retries 5xx, dropped connections, timeouts, truncated or invalid JSON and bodies that do not
+- retries 5xx (but 501 and 505: ``errors.NOT_RETRIED_5XX``), dropped connections, timeouts, truncated or invalid JSON and bodies that do not
   decode as their ``Content-Encoding`` says (``body.read_whole``) with backoff and jitter, a
   bounded number of times, telling the engine of each retry (``on_retry``) as of each wait
   (``on_wait``);
@@ -42,6 +42,7 @@ from ..secrets_registry import redact_bytes
 from ..terms import plural
 from .body import UndecodableBody, read_whole
 from .errors import (
+    NOT_RETRIED_5XX,
     ApiError,
     AuthenticationFailed,
     HostNotAllowed,
@@ -375,7 +376,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     "rejected; "
                     "check or replace the token"
                 )
-            if response.status_code >= 500 or problem is not None:
+            server_trouble = response.status_code >= 500
+            if (server_trouble and response.status_code not in NOT_RETRIED_5XX) or problem:
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
