@@ -367,7 +367,7 @@ def test_the_handlers_are_restored_and_sigterm_interrupts_like_ctrl_c() -> None:
 
 
 def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The terminal app: SIGTERM does what quitting does (the run cancelled, what it stored
     kept), instead of dying mid-page with the terminal left in raw mode; once closed it prints
@@ -407,6 +407,15 @@ def test_sigterm_in_the_app_cancels_its_run_cleanly_and_exits(
         f"cancelled (SIGTERM): what was stored is kept; to continue it: "
         f"backfill-tui resume {run_id} --db {app.mirror.path} (it resumes on the simulator"
     ), err
+    # On a terminal the line is folded between words, but never inside the command: it
+    # was cut after "--db", and the two halves did not paste (a fresh tester's finding).
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    assert app_ended(app) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) > 2, lines
+    command = f"backfill-tui resume {run_id} --db {app.mirror.path}"
+    assert any(line.strip() == command for line in lines), lines
 
 
 def test_a_stop_signal_after_the_end_is_said_not_silently_ignored(

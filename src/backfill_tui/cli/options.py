@@ -140,7 +140,21 @@ def for_stderr(line: str) -> str:
         terminal = False
     if not terminal:
         return f"{line}\n"
-    return "\n".join(fold_words(line, max(20, shutil.get_terminal_size().columns))) + "\n"
+    # A command the line suggests is one word to the fold, so it stays on one line to copy
+    # (a quit's "backfill-tui resume RUN --db" / "'/tmp/my mirror.db'" folded in two did not
+    # paste: a fresh tester's finding); a longer one keeps a line of its own (fold_words).
+    kept = _COMMAND.sub(lambda found: found.group().replace(" ", _JOIN), line)
+    folded = fold_words(kept, max(20, shutil.get_terminal_size().columns))
+    return "\n".join(folded).replace(_JOIN, " ") + "\n"
+
+
+# The commands a line suggests (terms.suggest): in backticks, or the bare resume and replay
+# commands a run's last line ends with, their quoted paths (shlex.quote) and ``--db PATH``, also alone.
+_COMMAND = re.compile(
+    r"`[^`\n]+`|\bbackfill-tui (?:resume|replay) (?:'[^']*'|[^\s'])+(?: --db (?:'[^']*'|[^\s'])+)?"
+    r"|--db (?:'[^']*'|[^\s'])+"
+)
+_JOIN = "\ue000"  # a private-use character: no message holds it, the fold never breaks at it
 
 
 def db_arg(text: str) -> Path:
