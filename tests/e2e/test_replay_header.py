@@ -35,6 +35,13 @@ def _header(field: str, value: object) -> Any:
     return edit
 
 
+def _both(*fields: tuple[str, object]) -> Any:
+    def edit(lines: Lines) -> None:
+        lines[0].update(fields)
+
+    return edit
+
+
 def _end(field: str, value: object) -> Any:
     def edit(lines: Lines) -> None:
         (end,) = (line for line in lines if line["kind"] == "run_end")
@@ -81,6 +88,15 @@ CASES = {
         "simulator cannot read (unknown simulator option 'bogus')",
     ),
     "simulator a number": (_header("simulator", 5), "its header's simulator 5 is not text"),
+    # what recording never writes: a token (left out), settings on a live run's recording
+    "simulator with a token": (
+        _header("simulator", "seed=7,token=sim-a1b2c3"),
+        "its header's simulator holds a token (not shown): a recording never holds one",
+    ),
+    "simulator on a live run": (
+        _both(("simulated", False), ("simulator", "seed=7")),
+        "its header's simulator holds settings, but its simulated is false",
+    ),
     "run_id null": (_header("run_id", None), "its header's run_id null is not text"),
     "run_id with an escape": (_header("run_id", "\x1b[2Jr"), "is not a run id"),
     "base_urls a list": (_header("base_urls", []), "its header's base_urls is [], not an object"),
@@ -111,6 +127,7 @@ def test_a_header_field_backfill_tui_never_writes_is_refused_naming_it(
     assert says in result.err
     assert result.err.endswith("; ask for the original recording\n")
     assert result.err.count("\n") == 1 and "internal error" not in result.err
+    assert "sim-a1b2c3" not in result.err  # a token edited in is never echoed
     assert not db.exists()
 
 

@@ -302,10 +302,23 @@ def _simulator(fields: Fields) -> str | None:
     from ..simulator.config import SimulatorConfig
 
     try:
-        SimulatorConfig.from_env_string(text)
+        config = SimulatorConfig.from_env_string(text)
     except (ValueError, TypeError) as exc:
         reason = str(exc).split(";", 1)[0]
         raise EntryFault(
             f"{fields.where}simulator holds settings the simulator cannot read ({reason})"
         ) from None
+    # What a recording never holds, so an edit or another writer: settings for a live run's
+    # recording (replayed, they were shown as the run's and never applied), and a token, which
+    # recording leaves out (README "Record and replay"). Both were taken (a tester's finding).
+    if not fields.flag("simulated", False):
+        raise EntryFault(
+            f"{fields.where}simulator holds settings, but its simulated is false: a live "
+            "run's recording has none (null)"
+        )
+    if config.token is not None:
+        raise EntryFault(
+            f"{fields.where}simulator holds a token (not shown): a recording never holds "
+            "one; remove the token option"
+        )
     return text
