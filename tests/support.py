@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import io
 import json
 import os
 import signal
@@ -362,3 +364,85 @@ def stop_recording_elsewhere(process: subprocess.Popen[bytes]) -> tuple[int, str
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     return process.returncode, err.decode()
+
+
+class _FillingFile(io.RawIOBase):
+    """A file descriptor the file system takes ``room`` more bytes of, then refuses each write
+    with ``refused`` (``errno.ENOSPC``: as a full disk does, the last write cut short first);
+    ``once``: only the first write past ``room``, space being freed right after it."""
+
+    def __init__(self, fd: int, room: int, refused: int, once: bool = False) -> None:
+        super().__init__()
+        self._fd, self.room, self.refused, self.once = fd, room, refused, once
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        if self.room <= 0:
+            if self.once:
+                self.room = 1 << 40
+            raise OSError(self.refused, os.strerror(self.refused))
+        written = os.write(self._fd, bytes(memoryview(data)[: self.room]))
+        self.room -= written
+        return written
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def _recording_part(fd: int, recording: Path) -> bool:
+    """Whether ``fd`` is open on the hidden file (``.NAME.PID.XXXX.part``) a recording to
+    ``recording`` is written to before it is sealed into place."""
+    made = os.fstat(fd)
+    return any(
+        os.path.samestat(part.stat(), made)
+        for part in recording.parent.glob(f".{recording.name}.*.part")
+    )
+
+
+def filling_disk(
+    monkeypatch: pytest.MonkeyPatch,
+    recording: Path,
+    room: int,
+    refused: int = errno.ENOSPC,
+    *,
+    once: bool = False,
+) -> None:
+    """A disk that fills while the recording at ``recording`` is written: its hidden file
+    (made by ``tempfile.mkstemp``) takes ``room`` bytes, then the operating system refuses
+    every write with ``OSError(refused)`` (ENOSPC, EDQUOT, EFBIG, EIO), through the same
+    buffered file ``os.fdopen`` would give; ``once``: only the first, space being freed right
+    after it (later writes are taken). Only that file: ``os.fdopen`` of any other descriptor
+    (the mirror is SQLite's own) is the real one."""
+    real = os.fdopen
+
+    def fdopen(fd: int, *args: Any, **kwargs: Any) -> Any:
+        if args[:1] != ("wb",) or not _recording_part(fd, recording):
+            return real(fd, *args, **kwargs)
+        return io.BufferedWriter(_FillingFile(fd, room, refused, once))
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+
+
+def refusing_fsync(
+    monkeypatch: pytest.MonkeyPatch, recording: Path, refused: int = errno.ENOSPC
+) -> None:
+    """A disk that takes every write of the recording at ``recording`` (into the page cache)
+    but refuses the ``fsync`` that puts it on the disk, as a file system that allocates late
+    (or NFS, a quota) reports a full disk: the recording is refused as it is sealed, its run
+    over. Every other file's ``fsync`` is the real one."""
+    real = os.fsync
+
+    def fsync(fd: Any) -> None:
+        number = fd if isinstance(fd, int) else fd.fileno()
+        if _recording_part(number, recording):
+            raise OSError(refused, os.strerror(refused))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)

@@ -20,7 +20,8 @@ from the error, never from a table of their own):
     │   ├── ReadOnly            the file, its folder or its file system is read-only
     │   │   └── ReadOnlyFilesystem  mounted read-only (EROFS): no chmod mends it
     │   ├── PermissionDenied    the file or a folder on its path may not be read or written
-    │   └── BadPath             a part of the path is a file, or a folder is missing
+    │   ├── BadPath             a part of the path is a file, or a folder is missing
+    │   └── RecordingNotKept    writing a run's recording failed (a full disk): the run stops 2
     ├── RunConflict             another process runs a backfill of the same workspace and source
     ├── recording.RecordingError  a recording missing, not ours, cut short or modified      2
     ├── export.ExportError      an export that cannot start: bad input found before sending 2
@@ -73,6 +74,7 @@ __all__ = [
     "PermissionDenied",
     "ReadOnly",
     "ReadOnlyFilesystem",
+    "RecordingNotKept",
     "RunConflict",
     "StorageError",
     "UsageError",
@@ -253,6 +255,55 @@ _BAD_PATH_DETAIL: dict[int, str] = {
     errno.ELOOP: "too many symbolic links",
     errno.EEXIST: "a file is in the way of a folder",
 }
+
+
+class RecordingNotKept(StorageError):
+    """Writing a run's recording (``run --record``, the app's "Record to") failed mid-run or
+    as it was sealed: a full disk (ENOSPC, EDQUOT, EFBIG), an I/O error (EIO), any ``OSError``
+    of the file's writes. Its unfinished file is removed at once, so no half-written file poses
+    as a recording (``recording.fileformat.RecordingWriter``). Met mid-run, it stops the run as
+    the mirror's own refusals do (a :class:`StorageError`: ``engine/run.py``): interrupted, what
+    was stored kept, ``resume`` continuing it; met as the recording is sealed, the run ended as
+    it did. Exit status 2 (README, "Exit status"). A fresh tester's finding: a disk that filled
+    mid-run failed every stream as "internal error (OSError ...)" (an EIO: exit 70) and left
+    the hidden ``.part`` behind; one that refused a write and took the next sealed a recording
+    that no longer decompressed into place as a good one.
+
+    ``path``: the recording's path (the one the user gave, never its hidden file's); ``cause``:
+    the ``OSError``; ``reason``: it in words, the kind first when it is one of
+    :data:`OS_ERRNO_KINDS` (``disk full: No space left on device``); ``first``: what to do
+    before going on (``free space``). ``ended``: the run's status when the failure came as the
+    recording was sealed, after the run ended (``completed``), None when it stopped the run.
+    ``str()`` is the line; for a failure that stopped the run it only says what failed (each
+    stream it stopped says that), and the face that drove the run says it whole with
+    :meth:`said`, with its own command to go on."""
+
+    def __init__(self, path: str | Path, cause: OSError, *, ended: str | None = None) -> None:
+        kind = OS_ERRNO_KINDS.get(cause.errno or 0)
+        said = cause.strerror or str(cause) or type(cause).__name__
+        self.cause = cause
+        self.reason = f"{kind.label}: {said}" if kind is not None else said
+        self.first = "free space" if kind is DiskFull else "check the disk it is written to"
+        self.ended = ended
+        super().__init__(path, self.reason)
+
+    def line(self) -> str:
+        if self.ended is None:  # what stopped the run: each stream stopped says it, the face
+            return f"the recording {self.path} was not kept: writing it failed ({self.reason})"
+        ended = "completed" if self.ended == "completed" else f"ended {self.ended}"
+        return self.said(
+            "start a new recorded run (--record) to record it",
+            kept=f"the run {ended} and what was stored is kept",
+        )
+
+    def said(self, then: str, *, kept: str = "what was stored is kept") -> str:
+        """The line, ending with ``then``: how to go on once :attr:`first` is done (the face's
+        own words, such as ``"`backfill-tui resume ID`"``); ``kept``: what became of the run.
+        Raises nothing."""
+        return (
+            f"the recording {self.path} was not kept: writing it failed ({self.reason}); "
+            f"{kept}; {self.first}, then {then}"
+        )
 
 
 def storage_error(exc: OSError, path: str | Path | None = None) -> StorageError | None:

@@ -79,7 +79,8 @@ def drive(
     """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
     resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror).
     Returns the exit status: 0 completed, 1 a stream failed or was cancelled, the error's own
-    status when the mirror refused a write mid-run (a full disk: 2). ``replay``: the recording
+    status when the mirror or the run's recording refused a write mid-run (a full disk: 2, the
+    run interrupted; for the recording, ``errors.RecordingNotKept``). ``replay``: the recording
     a replayed run answers from (its last line then never suggests ``resume``)."""
     import asyncio
 
@@ -215,10 +216,12 @@ def ended_line(
 
 
 def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:
-    """A run the mirror stopped: what happened, how many observations were kept, how to go on
-    (``resume``: the command that continues it)."""
-    from ..errors import DiskFull
+    """A run the mirror (or its recording's disk) stopped: what happened, how many observations
+    were kept, how to go on (``resume``: the command that continues it)."""
+    from ..errors import DiskFull, RecordingNotKept
 
+    if isinstance(exc, RecordingNotKept):  # the recording's file is removed; the mirror is whole
+        return exc.said(f"`{resume}`")
     if isinstance(exc, DiskFull):
         return f"disk full: {kept} observations kept in {mirror.path}; free space and `{resume}`"
     return f"{exc} ({kept} observations kept; then `{resume}`)"

@@ -205,6 +205,8 @@ def _drive_planned(
         with contextlib.suppress(BackfillError):  # the line saying where matters more
             mirror.set_run_recorded_to(run.id, str(kept.kept.resolve()))
         raise
+    if recorder.failure is not None:  # it stopped the run, and drive's last line said so
+        return code
     if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
         again = suggest(f"replay {shlex.quote(str(recorder.path))}")
         sys.stderr.write(

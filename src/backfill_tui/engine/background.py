@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import BackfillError
+from ..errors import BackfillError, RecordingNotKept
 from ..secrets_registry import redact
+from ..terms import APP
 from . import progress as ev
 from .environment import Environment
 
@@ -55,7 +56,9 @@ class RunOutcome:
     redacted), else None. ``internal``: the error was a bug (its traceback is in the log).
     ``kept``: the line saying the run's recording was sealed beside its path, a file having
     appeared there meanwhile (``recording.RecordingKeptAside``); the run itself ended as
-    ``status`` says.
+    ``status`` says. ``not_kept``: the line saying the run's recording was not kept, a write
+    of it refused (a full disk: ``errors.RecordingNotKept``, its file removed); the run then
+    stopped interrupted, unless it came as the recording was sealed.
     """
 
     run_id: str
@@ -64,6 +67,7 @@ class RunOutcome:
     internal: bool = False
     cancelled: bool = False
     kept: str | None = None
+    not_kept: str | None = None
 
 
 class RunHandle(Protocol):
@@ -205,6 +209,7 @@ async def drive_run(
     from .run import Engine
 
     status, error, internal, cancelled, kept = "failed", None, False, False, None
+    not_kept: str | None = None
     mirror: Mirror | None = None
     try:
         mirror = connect()
@@ -225,6 +230,12 @@ async def drive_run(
                 error, kept = None, str(exc)
                 cancelled = isinstance(exc.__cause__, asyncio.CancelledError)
                 _recorded_to(mirror, run_id, exc.kept)
+        if isinstance(exc, RecordingNotKept):  # its file removed; the mirror kept what it had
+            error = None
+            # stopped by it, the run goes on by resume (the app's words: wording.in_app)
+            then = f"`{APP} resume {run_id}`"
+            not_kept = redact(exc.said(then) if exc.ended is None else str(exc))
+            log.warning("run %s: %s", run_id, not_kept)
         if error is not None:
             log.warning("run %s stopped: %s", run_id, error)
     except Exception as exc:  # a bug: one line for the user, the traceback to the log
@@ -240,7 +251,7 @@ async def drive_run(
                 log.warning("run %s: could not read its end: %s", run_id, exc)
             finally:
                 mirror.close()
-    return RunOutcome(run_id, status, error, internal, cancelled, kept)
+    return RunOutcome(run_id, status, error, internal, cancelled, kept, not_kept)
 
 
 def _recorded_to(mirror: Mirror, run_id: str, path: Path) -> None:

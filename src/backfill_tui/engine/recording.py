@@ -11,7 +11,8 @@ Record (``run --record FILE``, or the app's connect screen)::
     run = engine.plan(request)                     # refused? recorder.release()
     with recorder.recording(engine.environment, run):
         await engine.run(run.id)                   # or asyncio.run(...) from a sync caller
-    # sealed into place; RecordingKeptAside if a file appeared at the path meanwhile
+    # sealed into place; RecordingKeptAside if a file appeared at the path meanwhile;
+    # a refused write (a full disk) stops the run: errors.RecordingNotKept, file removed
 
 A second recorder of the same path is refused while the first runs (its hidden file's name
 holds its process id: ``placing.live_writer``), and the sealed recording never replaces a file
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import logging
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -43,7 +43,7 @@ import httpx
 from .. import __version__
 from ..clock import Clock, ReplayClock
 from ..connectors import provider
-from ..errors import BadValue, UsageError
+from ..errors import BadValue, RecordingNotKept, UsageError
 from ..recording.fileformat import (
     Exchange,
     RecordingError,
@@ -63,24 +63,9 @@ from .environment import Environment, checked_base_url, without_token
 from .outputs import AtomicFile, check_output
 from .placing import live_writer
 from .plan import RunRequest, SourceSpec, check_request, check_window
+from .recording_ends import FailureWatch, RecordingKeptAside, seal
 
 __all__ = ["Recorder", "RecordingError", "RecordingKeptAside", "Replay"]
-
-log = logging.getLogger("backfill_tui.engine.recording")
-
-
-class RecordingKeptAside(UsageError):
-    """The run's recording was sealed, but a file had appeared at its path meanwhile (another
-    run recording to it, say): that file was left as it was, and the recording is at ``kept``,
-    beside it. A file the user named is never replaced (README, ``--record``)."""
-
-    def __init__(self, path: Path, kept: Path) -> None:
-        super().__init__(
-            f"--record {path} already exists (it appeared while this run was recorded) and is "
-            f"not overwritten: this run's recording is kept at {kept}; replay that file"
-        )
-        self.path = path
-        self.kept = kept
 
 
 class Planner(Protocol):
@@ -123,11 +108,13 @@ class Recorder:
         self._status: str | None = None  # the run's end, as ``observe`` saw it
         self._reason: str | None = None
         self._stops: dict[str, int] = {}  # stream → pages stored, for streams that stopped
+        self._watch = FailureWatch()  # whether a refused write stopped the run (said then)
 
     def observe(self, event: ev.ProgressEvent) -> None:
         """A progress subscriber (``Engine.subscribe``; thread-safe enough: one run emits):
         notes how the run ended, written into the recording when it is sealed (its
         ``run_end`` line), so a replay ends where the run did instead of missing an answer."""
+        self._watch.observe(event, self.failure)
         if isinstance(event, ev.StreamFinished):
             if event.status in ("cancelled", "interrupted"):  # where its replay must stop
                 self._stops[event.stream] = event.counters.pages
@@ -149,6 +136,12 @@ class Recorder:
     def exchanges(self) -> int:
         return self._writer.count if self._writer is not None else 0
 
+    @property
+    def failure(self) -> RecordingNotKept | None:
+        """The write the machine refused, which ended the recording (its file removed), or
+        None. Once the run was stopped by it, its face said it (``cli/drive.py``)."""
+        return self._writer.failure if self._writer is not None else None
+
     @staticmethod
     def request_for(request: RunRequest) -> RunRequest:
         """The run a recording is made of: in full (``--full``), never a re-sync. A re-sync asks
@@ -160,7 +153,13 @@ class Recorder:
 
     @contextmanager
     def recording(self, environment: Environment, run: RunRecord) -> Iterator[Recorder]:
-        """Record the exchanges of ``run`` made through ``environment`` until the block ends."""
+        """Record the exchanges of ``run`` made through ``environment`` until the block ends,
+        then seal the recording into place. Raises :class:`RecordingKeptAside` when it went
+        beside its path, and ``errors.RecordingNotKept`` when a refused write ended it (its file
+        removed) and the engine never raised that through the block (the seal was refused, the
+        run having ended: ``recording_ends.seal``). A refusal met mid-run stops the run: the
+        engine raises it (a ``StorageError``) through the block, or to the face that drives the
+        run inside it (``cli/drive.py``), which says it; :attr:`failure` then holds it."""
         base_urls: dict[str, str] = {}
         for name in dict.fromkeys(source.split(":", 1)[0] for source in run.sources):
             info = provider(name)
@@ -199,7 +198,7 @@ class Recorder:
             yield self
         except BaseException as exc:
             environment.wrap_transport = previous
-            self._seal()
+            self._seal(said=exc is self.failure)
             if self.kept is not None and isinstance(exc, asyncio.CancelledError):
                 # the app's cancel: where the recording went is still said (its run: cancelled)
                 raise RecordingKeptAside(self.path, self.kept) from exc
@@ -209,15 +208,12 @@ class Recorder:
         if self.kept is not None:
             raise RecordingKeptAside(self.path, self.kept)
 
-    def _seal(self) -> None:
-        """Seal the recording into place; :attr:`kept` when it went beside :attr:`path`."""
+    def _seal(self, *, said: bool = False) -> None:
+        """Seal the recording into place; :attr:`kept` when it went beside :attr:`path`.
+        ``said``: the block raised the recording's failure, which its face says."""
         assert self._writer is not None and self._out is not None
-        self._writer.close(self.end)
-        if self._out.placed is not None and self._out.placed != self.path:
-            self.kept = self._out.placed
-            log.warning(
-                "recording of %s kept at %s: %s appeared meanwhile", self.path, self.kept, self.path
-            )
+        said = said or self._watch.stopped_run
+        self.kept = seal(self._writer, self._out, self.path, self.end, said=said)
 
     def release(self) -> None:
         """Give up the path held since this recorder was made when no recording began (the run

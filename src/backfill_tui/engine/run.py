@@ -404,6 +404,14 @@ class Engine:
             if not streams_started:
                 self._mark(streams, StreamStatus.CANCELLED, None)
             raise
+        except (StorageError, MirrorError) as exc:
+            # not the source's: the recording's writes refused (a full disk) stop the run, as
+            # the mirror's do (it was "an internal error in the connector", the run going on)
+            self._stopped = self._stopped or exc
+            if not streams_started:  # else each stream meets it waiting for the lookup
+                for record in streams:
+                    self._interrupted(record, record.counters, str(exc))
+            raise
         except Exception as exc:  # a connector bug must not stop the other sources
             log.exception("%s:%s setup crashed", connector.provider, connector.target)
             error = redact(

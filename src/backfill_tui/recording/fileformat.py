@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from ..errors import BackfillError, user_path
+from ..errors import BackfillError, RecordingNotKept, user_path
 from ..terms import plural
 from .exchange import Exchange
 from .header import (
@@ -126,6 +126,14 @@ class RecordingWriter:
     with ``engine.outputs.AtomicFile(path, mode=0o600)``) that :meth:`close` renames into place
     once sealed, so a killed run never leaves half a recording where a file stood; :meth:`discard`
     drops it. Check the path first (``outputs.check_output``): the writer replaces whatever is there.
+
+    A write the machine refuses (a full disk, an I/O error: any ``OSError``) ends the writer at
+    once: its temporary file is removed, and :meth:`add` or :meth:`close` raises
+    :class:`~backfill_tui.errors.RecordingNotKept` (:attr:`failure`), as every later
+    :meth:`add` does. Going on would seal a file missing what the refused write held, whose
+    gzip stream no longer decompresses, into place as a good recording: a disk that refused
+    one write and took the next (space freed meanwhile) left one that ``replay`` called
+    damaged (found reproducing a fresh tester's full disk).
     """
 
     def __init__(self, out: AtomicOutput, header: RecordingHeader) -> None:
@@ -137,15 +145,33 @@ class RecordingWriter:
         self._lock = threading.Lock()
         self._count = 0
         self._closed = False
-        self._put(header.to_json())
+        #: The refused write that ended this writer (its file removed), or None.
+        self.failure: RecordingNotKept | None = None
+        with self._lock:
+            self._put(header.to_json())
 
     def _put(self, obj: dict[str, Any]) -> None:
+        """Write one line (the lock held); a refused write ends the writer (:meth:`_refused`)."""
         data = _line(obj)
         self._hash.update(data)
-        self._gz.write(data)
+        try:
+            self._gz.write(data)
+        except OSError as exc:
+            raise self._refused(exc) from exc
+
+    def _refused(self, exc: OSError) -> RecordingNotKept:
+        """End the writer after ``exc``: its file removed, nothing written again."""
+        self._closed = True
+        self._out.discard()
+        self.failure = RecordingNotKept(self.path, exc)
+        return self.failure
 
     def add(self, exchange: Exchange) -> None:
+        """Append one exchange; raises :class:`~backfill_tui.errors.RecordingNotKept` once a
+        write was refused (this one or an earlier one). Nothing after :meth:`close`."""
         with self._lock:
+            if self.failure is not None:
+                raise self.failure
             if self._closed:
                 return
             self._put(exchange.to_json())
@@ -156,21 +182,26 @@ class RecordingWriter:
         return self._count
 
     def close(self, end: RunEnd | None = None) -> None:
-        """Seal the recording (``end``: how its run ended, written before the trailer)."""
+        """Seal the recording (``end``: how its run ended, written before the trailer) and put
+        it into place. Raises :class:`~backfill_tui.errors.RecordingNotKept` when a write (its
+        last lines, the flush, the fsync) or the rename is refused, its file removed; nothing
+        for a writer a refused :meth:`add` already ended (that raised)."""
         with self._lock:
             if self._closed:
                 return
-            self._closed = True
             if end is not None:
                 self._put(end.to_json())
+            self._closed = True
             trailer = {"kind": "end", "exchanges": self._count, "sha256": self._hash.hexdigest()}
             try:
                 self._gz.write(_line(trailer))
                 self._gz.close()
+                self._out.commit()
+            except OSError as exc:
+                raise self._refused(exc) from exc
             except BaseException:
                 self._out.discard()
                 raise
-            self._out.commit()
 
     def discard(self) -> None:
         """Drop the recording: the temporary file is removed, ``path`` left as it was."""

@@ -291,11 +291,13 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
     def _take_down_run_end(self, run_id: str) -> None:
         """Take down the notices of how ``run_id`` ended (``run ID failed: ...``, "Run
-        stopped"): retrying it starts it again, and they stayed up over the dashboard saying
-        it had failed while it ran (a fresh tester's finding)."""
+        stopped", "Recording not kept", which says to retry it): retrying it starts it again,
+        and they stayed up over the dashboard saying it had failed while it ran (a fresh
+        tester's finding)."""
         ended = f"run {run_id} "
         for old in list(self._notifications):
-            if old.title == "Run stopped" or (not old.title and old.message.startswith(ended)):
+            stopped = old.title in ("Run stopped", "Recording not kept")
+            if stopped or (not old.title and old.message.startswith(ended)):
                 self._unnotify(old)
 
     # -- runs ------------------------------------------------------------------------------------
@@ -709,6 +711,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self.notify(outcome.error, title="Run stopped", severity="error", timeout=8)
         if outcome.kept is not None:  # another file took the recording's path meanwhile
             self.notify(outcome.kept, title="Recording kept aside", severity="warning", timeout=20)
+        if outcome.not_kept is not None:  # a write of it refused (a full disk): file removed
+            self.notify(outcome.not_kept, title="Recording not kept", severity="error", timeout=20)
         try:
             record = self.mirror.get_run(session.run.id)
             if record is not None:
