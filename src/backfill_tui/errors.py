@@ -9,13 +9,14 @@ from the error, never from a table of their own):
     │   ├── BadValue            a value a run's own rule refuses (names its field)          2
     │   ├── engine.runs.RunCompleted     resume asked of a run that completed              2
     │   ├── engine.runs.RunStillRunning  resume asked of a run a live process runs         2
-    │   └── engine.recording.RecordingKeptAside  a file took the recording's path meanwhile 2
+    │   └── engine.recording_ends.RecordingKeptAside  a file took the recording's path      2
     ├── CredentialsMissing      no token for a provider that needs one                      2
     ├── MirrorError             the --db file is not ours, is corrupt, or is too new        2
     │   ├── MirrorMissing       there is no mirror where one is read (reading never makes one)
     │   └── MirrorCorrupt       SQLite finds the file damaged (`verify` exits 1 with it)
     ├── StorageError            the machine refuses a read or write the user can mend (.path)
     │   ├── DiskFull            no space left (SQLITE_FULL, ENOSPC, EDQUOT)                 2
+    │   ├── FileTooLarge        past the filesystem's or ulimit -f's file size (EFBIG)      2
     │   ├── FileLocked          another process holds the mirror's write lock (SQLITE_BUSY)
     │   ├── ReadOnly            the file, its folder or its file system is read-only
     │   │   └── ReadOnlyFilesystem  mounted read-only (EROFS): no chmod mends it
@@ -203,6 +204,17 @@ class DiskFull(StorageError):
     mend = "free some space and try again"
 
 
+class FileTooLarge(StorageError):
+    """``EFBIG``: the file grew past what its filesystem or the process's file-size limit
+    (``ulimit -f``) allows; freeing space does not mend it (it was said "disk full")."""
+
+    label = "file too large"
+    mend = (
+        "its filesystem or the file-size limit (ulimit -f) caps it; raise the limit or choose "
+        "a folder on another filesystem"
+    )
+
+
 class FileLocked(StorageError):
     label = "the mirror is locked by another process"
     mend = "wait for it to finish or close it (a sqlite3 shell, another backfill-tui), then retry"
@@ -235,7 +247,7 @@ class BadPath(StorageError):
 OS_ERRNO_KINDS: dict[int, type[StorageError]] = {
     errno.ENOSPC: DiskFull,
     errno.EDQUOT: DiskFull,
-    errno.EFBIG: DiskFull,
+    errno.EFBIG: FileTooLarge,
     errno.EROFS: ReadOnlyFilesystem,
     errno.EACCES: PermissionDenied,
     errno.EPERM: PermissionDenied,
@@ -259,7 +271,7 @@ _BAD_PATH_DETAIL: dict[int, str] = {
 
 class RecordingNotKept(StorageError):
     """Writing a run's recording (``run --record``, the app's "Record to") failed mid-run or
-    as it was sealed: a full disk (ENOSPC, EDQUOT, EFBIG), an I/O error (EIO), any ``OSError``
+    as it was sealed: a full disk (ENOSPC, EDQUOT), a file too large (EFBIG), an I/O error (EIO), any ``OSError``
     of the file's writes. Its unfinished file is removed at once, so no half-written file poses
     as a recording (``recording.fileformat.RecordingWriter``). Met mid-run, it stops the run as
     the mirror's own refusals do (a :class:`StorageError`: ``engine/run.py``): interrupted, what
@@ -282,8 +294,11 @@ class RecordingNotKept(StorageError):
         kind = OS_ERRNO_KINDS.get(cause.errno or 0)
         said = cause.strerror or str(cause) or type(cause).__name__
         self.cause = cause
-        self.reason = f"{kind.label}: {said}" if kind is not None else said
-        self.first = "free space" if kind is DiskFull else "check the disk it is written to"
+        if kind is None or said.lower() == kind.label:  # not "file too large: File too large"
+            self.reason = said if kind is None else kind.label
+        else:
+            self.reason = f"{kind.label}: {said}"
+        self.first = _RECORDING_FIRST.get(kind, "check the disk it is written to")
         self.ended = ended
         super().__init__(path, self.reason)
 
@@ -349,3 +364,11 @@ def user_path(value: str | os.PathLike[str]) -> Path:
             f"{value}: there is no user {first[1:]!r} on this machine to read {first} as a "
             "home folder; write the path in full"
         ) from None
+
+
+#: What to do first when writing the recording failed, by the failure's kind (the rest:
+#: "check the disk it is written to").
+_RECORDING_FIRST: dict[type[StorageError] | None, str] = {
+    DiskFull: "free space",
+    FileTooLarge: "raise the file-size limit (ulimit -f) or record to another filesystem",
+}

@@ -94,7 +94,11 @@ def test_a_disk_that_fills_mid_recording_interrupts_the_run_in_one_line_and_resu
     ("refused", "reason", "first"),
     [
         (errno.EDQUOT, "disk full: Disk quota exceeded", "free space"),
-        (errno.EFBIG, "disk full: File too large", "free space"),
+        (
+            errno.EFBIG,
+            "file too large",
+            "raise the file-size limit (ulimit -f) or record to another filesystem",
+        ),
         (errno.EIO, "Input/output error", "check the disk it is written to"),
     ],
 )
