@@ -20,12 +20,18 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
-from ..terms import RunStatus, StreamStatus, plural
+from ..terms import RunStatus, StreamStatus
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
-from .dashboard_parts import cancelled_text, duration, failed_text, run_title
+from .dashboard_parts import (
+    no_run_chart_text,
+    overall_line,
+    retryable,
+    run_title,
+    streams_hint,
+)
 from .host import AppHost, host
 from .messages import ChartCounted
 from .mode_screen import ModeScreen
@@ -50,12 +56,18 @@ class DashboardScreen(ModeScreen):
     #: Its keys act at once (cancel, retry, leave) and it comes up unasked (a run started,
     #: opened or replayed): a key typed before it was drawn is dropped (key_order.py).
     KEYS_TYPED_AHEAD: ClassVar[bool] = False
-    # c and r are always live: on a finished run, pressing one says why it does nothing (a
-    # dimmed key that ignores the press leaves a newcomer guessing).
+    #: "f4 Obs." where "Observations" would push F6 off the footer (widgets/app_footer.py).
+    FOOTER_SHORT_WORDS: ClassVar[bool] = True
+    # c and r are shown only where they act (``check_action``): with no run open they read as
+    # if there were something to cancel, and at 80 columns they pushed F6 off the footer (a
+    # fresh tester's finding). Pressed anyway, the hidden twin says why nothing happens (a key
+    # that ignores the press leaves a newcomer guessing). "o" is F4's twin: F4 shows.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "cancel_run", "Cancel"),
+        Binding("c", "say_why_not('cancel')", "Cancel", show=False),
         Binding("r", "retry_run", "Retry"),
-        Binding("o", "app.switch_mode('observations')", "Observations"),
+        Binding("r", "say_why_not('retry')", "Retry", show=False),
+        Binding("o", "app.switch_mode('observations')", "Observations", show=False),
     ]
 
     def __init__(self) -> None:
@@ -94,11 +106,57 @@ class DashboardScreen(ModeScreen):
         # The workspace's, as the mirror holds them (a re-sync's run fetched duplicates only).
         self.query_one("#chart-panel").border_title = "Observations per day (workspace)"
         self.query_one("#log").border_title = "Log"
+        streams = self.query_one("#streams", VerticalScroll)
+        for name in ("scroll_y", "virtual_size"):  # scrolled, or rows laid out anew
+            self.watch(streams, name, self._show_hidden_rows, init=False)
         if self.backfill.session is not None:
             self.show_session(self.backfill.session)
 
     def on_screen_resume(self) -> None:
+        if self.backfill.session is None:
+            self._count_mirror()
         self.refresh_session(final=True)
+
+    @work(thread=True, exclusive=True, group="day-chart", exit_on_error=False)
+    def _count_mirror(self) -> None:
+        """With no run open the chart says what the mirror holds, and how to show a run's days
+        ("no observations in the window yet" beside a mirror of rows: a fresh tester's finding)."""
+        with self.backfill.reader() as mirror:
+            text = no_run_chart_text(mirror.count_observations())
+        self.app.call_from_thread(self._say_in_chart, text)
+
+    def _say_in_chart(self, text: str) -> None:
+        for chart in self.query(DayChart):
+            chart.say(text)
+
+    def _show_hidden_rows(self) -> None:
+        """The streams panel's top line names the rows out of sight, above and below: at 80x24
+        six of the demo's ten streams showed, nothing saying more lay below (a fresh tester's
+        finding)."""
+        streams = self.query_one("#streams", VerticalScroll)
+        top, height = streams.scroll_y, streams.scrollable_content_region.height
+        rows = [row.virtual_region for row in self._rows.values() if row.is_attached]
+        above = sum(1 for r in rows if r.y < top)
+        below = sum(1 for r in rows if r.bottom > top + height) if height else 0
+        self.query_one("#streams-panel").border_title = streams_hint(above, below)
+
+    def on_descendant_focus(self) -> None:  # the hint says which key scrolls the streams
+        self._show_hidden_rows()
+
+    def on_descendant_blur(self) -> None:
+        self._show_hidden_rows()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session, running = self.backfill.session, self.backfill.running
+        if action == "cancel_run":
+            return session is not None and running
+        if action == "retry_run":
+            return session is not None and not running and retryable(session.progress.status)
+        return True
+
+    def action_say_why_not(self, what: str) -> None:
+        """c or r where it cannot act: the notice why (the key's own action says it)."""
+        self.action_cancel_run() if what == "cancel" else self.action_retry_run()
 
     @property
     def compact(self) -> bool:
@@ -115,6 +173,7 @@ class DashboardScreen(ModeScreen):
             self._show_title(self.backfill.session.run)
         if self.backfill.session is not None:
             self._show_overall(self.backfill.session.progress, self.backfill.clock.now())
+        self.call_after_refresh(self._show_hidden_rows)
 
     # -- showing a run ---------------------------------------------------------------------------
 
@@ -235,62 +294,8 @@ class DashboardScreen(ModeScreen):
             row.share_reason(row.reason is not None and same)
 
     def _show_overall(self, progress: RunProgress, now: float) -> None:
-        t = progress.totals()
         status = progress.status
-        eta = progress.eta(now)
-        failed = failed_text(progress)
-        cancelled = cancelled_text(progress)
-        # After a retry the time is the run's in all, and this try's beside it: a retry that
-        # failed again at once left it unchanged, read as not counting the new try (a fresh
-        # tester's finding).
-        elapsed = duration(progress.elapsed(now))
-        this_try = duration(progress.stretch(now)) if progress.retried else None
-        # one line at 80 columns (or wherever the long words would be cut): the same figures
-        short = [
-            status,
-            elapsed if this_try is None else f"{elapsed} (try {this_try})",
-            f"ETA {duration(eta)}" if progress.running else "",
-            f"{t.fetched} fetched",
-            f"{t.new} new",
-            f"{t.duplicates} dup",
-            failed,
-            cancelled,
-            plural(t.pages, "page"),
-            plural(t.api_calls, "call"),
-        ]
-        parts = [
-            status,
-            f"elapsed {elapsed}" + ("" if this_try is None else f" (this try {this_try})"),
-            f"ETA {duration(eta)}" if progress.running else "",
-            f"{t.fetched} fetched",
-            f"{t.new} new",
-            f"{t.duplicates} duplicate",
-            failed,
-            cancelled,
-            plural(t.pages, "page"),
-            plural(t.api_calls, "API call"),
-        ]
-        # The first form that fits: the long words, then the short ones (below 100 columns
-        # only these); where a form is too wide, first "0 items failed" goes (it says
-        # nothing), then, in the short form, the pages and the calls, then the new and
-        # duplicate counts (the table has them all: a failed stream's name, at 80 columns,
-        # comes first). A line too wide even so keeps its calls (or the failed stream's name) and
-        # is cut at the end.
-        room = self.app.size.width - 2
-        nothing = "0 items failed"
-        pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
-        counts = (f"{t.new} new", f"{t.duplicates} dup")
-        forms = [] if self.compact else [(" · ", parts, ()), (" · ", parts, (nothing,))]
-        forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
-        cut = len(forms) - 1  # the form shown, cut, when none fits
-        forms.append(("  ", short, (nothing, pages, calls)))
-        if not failed[0].isdigit():  # a failed stream is named: kept, even cut at the end
-            forms.append(("  ", short, (pages, calls, *counts)))
-            cut = len(forms) - 1
-        lines = [
-            joint.join(p for p in words if p and p not in drop) for joint, words, drop in forms
-        ]
-        text = next((line for line in lines if len(line) <= room), lines[cut])
+        text = overall_line(progress, now, self.app.size.width - 2, compact=self.compact)
         if text != self._overall:
             # One line of fixed width: new figures (the elapsed time ticking) need a repaint,
             # not a layout of the whole screen four times a second.

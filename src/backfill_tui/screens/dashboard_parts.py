@@ -2,6 +2,9 @@
 (:func:`run_title`), its times (:func:`duration`), and what failed or was cancelled
 (:func:`failed_text`, :func:`cancelled_text`) for the overall line.
 
+Also the line naming the stream rows out of sight (:func:`streams_hint`), the chart's words
+with no run open (:func:`no_run_chart_text`) and whether ``r`` can act (:func:`retryable`).
+
 Plain functions of the run's state, apart from the screen that shows them
 (:class:`.dashboard.DashboardScreen`), so they are read and tested without an app.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..terms import StreamStatus, plural, what_failed
+from ..terms import RunStatus, StreamStatus, plural, what_failed
 from ..textsafe import clean
 
 if TYPE_CHECKING:
@@ -68,3 +71,92 @@ def cancelled_text(progress: RunProgress) -> str:
     none was (the totals named failed streams, never cancelled ones: a fresh tester's finding)."""
     streams = sum(1 for s in progress.streams.values() if s.status == StreamStatus.CANCELLED)
     return f"{plural(streams, 'stream')} cancelled" if streams else ""
+
+
+def overall_line(progress: RunProgress, now: float, room: int, *, compact: bool) -> str:
+    """The run's overall line (status, times, counts) in the first of its forms that fits
+    ``room`` cells; ``compact`` (below 100 columns): the short words only."""
+    t = progress.totals()
+    status = progress.status
+    eta = progress.eta(now)
+    failed = failed_text(progress)
+    cancelled = cancelled_text(progress)
+    # After a retry the time is the run's in all, and this try's beside it: a retry that
+    # failed again at once left it unchanged, read as not counting the new try (a fresh
+    # tester's finding).
+    elapsed = duration(progress.elapsed(now))
+    this_try = duration(progress.stretch(now)) if progress.retried else None
+    # one line at 80 columns (or wherever the long words would be cut): the same figures
+    short = [
+        status,
+        elapsed if this_try is None else f"{elapsed} (try {this_try})",
+        f"ETA {duration(eta)}" if progress.running else "",
+        f"{t.fetched} fetched",
+        f"{t.new} new",
+        f"{t.duplicates} dup",
+        failed,
+        cancelled,
+        plural(t.pages, "page"),
+        plural(t.api_calls, "call"),
+    ]
+    parts = [
+        status,
+        f"elapsed {elapsed}" + ("" if this_try is None else f" (this try {this_try})"),
+        f"ETA {duration(eta)}" if progress.running else "",
+        f"{t.fetched} fetched",
+        f"{t.new} new",
+        f"{t.duplicates} duplicate",
+        failed,
+        cancelled,
+        plural(t.pages, "page"),
+        plural(t.api_calls, "API call"),
+    ]
+    # The first form that fits: the long words, then the short ones (below 100 columns
+    # only these); where a form is too wide, first "0 items failed" goes (it says
+    # nothing), then, in the short form, the pages and the calls, then the new and
+    # duplicate counts (the table has them all: a failed stream's name, at 80 columns,
+    # comes first). A line too wide even so keeps its calls (or the failed stream's name) and
+    # is cut at the end.
+    nothing = "0 items failed"
+    pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
+    counts = (f"{t.new} new", f"{t.duplicates} dup")
+    forms = [] if compact else [(" · ", parts, ()), (" · ", parts, (nothing,))]
+    forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
+    cut = len(forms) - 1  # the form shown, cut, when none fits
+    forms.append(("  ", short, (nothing, pages, calls)))
+    if not failed[0].isdigit():  # a failed stream is named: kept, even cut at the end
+        forms.append(("  ", short, (pages, calls, *counts)))
+        cut = len(forms) - 1
+    lines = [joint.join(p for p in words if p and p not in drop) for joint, words, drop in forms]
+    return next((line for line in lines if len(line) <= room), lines[cut])
+
+
+#: A run in one of these has streams a retry runs again (r shows in the footer).
+RETRYABLE = frozenset(
+    {RunStatus.FAILED, RunStatus.PARTIAL, RunStatus.CANCELLED, RunStatus.INTERRUPTED}
+)
+
+
+def retryable(status: str) -> bool:
+    return status in RETRYABLE
+
+
+def streams_hint(above: int, below: int) -> str:
+    """The streams panel's title: the rows scrolled out of sight, ``4 more streams below ↓``,
+    and how to reach them; empty when every row is in sight."""
+    if not above and not below:
+        return ""
+    parts = [f"↑ {plural(above, 'stream')} above"] if above else []
+    if below:
+        parts.append(f"{below} more {'stream' if below == 1 else 'streams'} below ↓")
+    return " · ".join(parts) + " (↑↓ PgDn: scroll)"
+
+
+def no_run_chart_text(observations: int) -> str:
+    """The day chart's words with no run open: what the mirror holds and how to chart a run."""
+    held = (
+        f"The mirror holds {plural(observations, 'observation')} (F4 lists them). "
+        if observations
+        else "The mirror holds no observations yet. "
+    )
+    return f"{held}A run's days show here: open one (F5) or start one (F2, ctrl+s)."

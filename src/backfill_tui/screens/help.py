@@ -103,7 +103,7 @@ def binding_keys(node: type[DOMNode]) -> list[tuple[str, str]]:
             keys[alike] = (names, f"{keys[alike][1]} / {description}")
         elif same is None:
             keys.append((names, description))
-        else:  # two bindings, one action ("q" and "escape" both close)
+        elif names not in keys[same][0].split("/"):  # two keys, one action (q and escape close)
             keys[same] = (f"{keys[same][0]}/{names}", description)
     return keys
 

@@ -210,7 +210,9 @@ class ObservationsScreen(ModeScreen):
         the table room for its time, source and a cut type, and no title (a tester's finding).
         From 100 columns, beside the pane, the significance folds and (below 160) the type is cut
         as below 100, and the title fits what is left, ending in "…" as at 80: held at its width, it was
-        cut at the pane's edge with no "…" ("rocket-web fr", a tester's finding). Below 60
+        cut at the pane's edge with no "…" ("rocket-web fr", a tester's finding). Below 100
+        columns the significance folds (enter's pane says it): at 80x24 the titles had 19 cells
+        ("Speed up guidance …", a fresh tester's finding), now 33. Below 60
         columns the source and significance fold away and the type is cut shorter: at 50x15 the
         title was scrolled off the table's right edge (a tester's finding)."""
         narrow = self.app.size.width < NARROW_BELOW
@@ -224,7 +226,7 @@ class ObservationsScreen(ModeScreen):
             {
                 "source": 0 if beside or tiny else None,
                 "type": 0 if beside else type_width,
-                "significance": 0 if pane or tiny else None,
+                "significance": 0 if pane or narrow else None,
             }
         )
         if table.hold_fill:

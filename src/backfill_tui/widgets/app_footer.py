@@ -5,7 +5,9 @@ moves as focus moves, and it cuts the line off when the keys do not fit ("f4▏^
 80 columns). This footer orders keys by where they are bound: the screen's own keys first (in
 their declared order), then the focused widget's, then the app's (F1 help, the screens' F-keys,
 quit). When the line is too long it drops, in turn: the F-key of the screen already shown, the
-other screens' F-keys from F6 down, and then the screen's last keys; F1 (help, which lists
+other screens' F-keys from F6 down, and then the screen's last keys (where "Obs." for
+"Observations" keeps every screen's F-key on a screen whose ``FOOTER_SHORT_WORDS`` asks for
+it, the dashboard's, it is said so instead: :func:`shortened`); F1 (help, which lists
 every key), ctrl+q (quit: a tester found it gone from F2 and F4 at 50 columns, there on F3)
 and the command palette stay. Every key dropped stays bound and is in F1 and ctrl+p.
 
@@ -40,6 +42,22 @@ SCREEN_KEYS = ("f2", "f3", "f4", "f5", "f6")
 PALETTE_WIDTH = 12  # "▏^p palette" and its margin
 #: Keys never dropped: help and quit.
 ALWAYS_SHOWN = ("f1", "ctrl+q")
+#: Shorter words for screens' keys, taken only where they keep every other screen's key in
+#: the line: the dashboard at 80 columns dropped F6 for "c Cancel" or "r Retry" (2 cells).
+SHORT = {"Observations": "Obs."}
+
+
+def shortened(
+    items: list[tuple[str, str, str, int]], width: int, current_key: str | None
+) -> list[tuple[str, str, str, int]]:
+    """``items`` with :data:`SHORT`'s words for the screens' keys where the long ones cost a
+    screen's key and the short ones keep them all (F1 lists every key in full); else as
+    given."""
+    screens = {key for key, *_ in items if key in SCREEN_KEYS and key != current_key}
+    if screens <= fit_keys(items, width, current_key):
+        return items
+    short = [(k, d, SHORT.get(t, t) if k in SCREEN_KEYS else t, r) for k, d, t, r in items]
+    return short if screens <= fit_keys(short, width, current_key) else items
 
 
 def _width(key_display: str, description: str) -> int:
@@ -217,18 +235,21 @@ class AppFooter(Widget, can_focus=False):
         rows = self._ordered()
         display = self.app.get_key_display
         items = [(b.key, display(b), b.description, rank) for b, _, _, rank in rows]
+        if getattr(self.screen, "FOOTER_SHORT_WORDS", False):  # the screens that ask for it
+            items = shortened(items, self.app.size.width, self._current_key())
         keep = fit_keys(items, self.app.size.width, self._current_key())
+        words = {key: text for key, _, text, _ in items}
         plan: list[ShownKey] = []
         x = 0
         for binding, enabled, tooltip, _ in rows:
             if binding.key not in keep:
                 continue
-            width = _drawn_width(display(binding), binding.description)
+            width = _drawn_width(display(binding), words[binding.key])
             plan.append(
                 ShownKey(
                     binding.key,
                     display(binding),
-                    binding.description,
+                    words[binding.key],
                     binding.action,
                     not enabled,
                     str(tooltip or ""),

@@ -109,6 +109,12 @@ class DayChart(Vertical):
         # Always there (empty when none), so a count appearing mid-run repaints, not a layout.
         yield Label("", classes="chart-older")
 
+    def say(self, text: str) -> None:
+        """The words shown while the chart has no counts (no run open: the dashboard says what
+        the mirror holds and how to chart a run)."""
+        for label in self.query(".chart-empty").results(Label):
+            label.update(Content(text))
+
     def expect(self, sources: list[str]) -> None:
         """The sources (providers, as counted: ``"github"``) of the run now shown: each has a
         sparkline from now on (empty until its first count), and those of an earlier run

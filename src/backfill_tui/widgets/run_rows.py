@@ -83,28 +83,36 @@ def stream_bar(state: StreamState) -> tuple[float | None, float]:
     return float(max(state.total, 1)), float(done)
 
 
-def stopped_text(fetched: int) -> str:
-    """``stopped at 200``: a stopped stream whose share of its estimate is unknown, within the
-    progress column's 15 cells."""
-    text = f"stopped at {fetched}"
-    return text if len(text) <= PROGRESS_TEXT_WIDTH else f"stopped {fetched}"
+def stopped_text(state: StreamState) -> str:
+    """How far a stopped stream got, said with its status, within the progress column's 15
+    cells: ``failed at 40%``, ``failed at 0%``, ``cancelled after 200`` (no estimate: no share),
+    ``failed past ~71``. A failed stream read "stopped at 0" where the rows around it said
+    "62% of ~71" (a fresh tester's finding)."""
+    verb = {StreamStatus.FAILED: "failed", StreamStatus.CANCELLED: "cancelled"}.get(
+        StreamStatus(state.status), "stopped"
+    )
+    fetched, total = state.counters.fetched, state.total
+    if total is not None and 0 < total <= fetched:
+        forms = [f"{verb} past ~{total}", f"past ~{total}"]
+    elif total is not None or not fetched:  # nothing fetched is 0% of any estimate
+        share = min(99, int(100 * fetched / max(total or 1, 1)))
+        forms = [f"{verb} at {share}%", f"{verb} {share}%"]
+    else:
+        forms = [f"{verb} after {fetched}", f"{verb} at {fetched}", f"{verb} {fetched}"]
+    return next((f for f in forms if len(f) <= PROGRESS_TEXT_WIDTH), forms[-1])
 
 
 def progress_text(state: StreamState) -> str:
     """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
     if state.status == StreamStatus.COMPLETED:
         return f"capped at {state.counters.fetched}" if state.capped else "done"
+    if state.status in STOPPED:
+        return stopped_text(state)
     if state.total is None:
-        if state.status in STOPPED:
-            return stopped_text(state.counters.fetched)
         return "" if state.status == StreamStatus.PENDING else "no estimate"
     if state.status == StreamStatus.PENDING:
         return f"~{state.total} expected"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
-    if state.finished and state.counters.fetched >= state.total:
-        return stopped_text(state.counters.fetched)  # past the estimate: no share
-    if state.finished:
-        return f"stopped at {share}%"
     if state.counters.fetched >= state.total:  # an estimate from a first page can run low:
         return f"past ~{state.total}"  # "99% of ~620" with 700 fetched (a tester's finding)
     return f"{share:>2}% of ~{state.total}"
@@ -500,7 +508,7 @@ class StreamRow(Widget):
             # track every bar has: never a full bar, and an empty one with nothing reached or
             # no estimate (or past it; stream_bar). The track was tinted in the stopped colour,
             # which drew a stream that failed having fetched nothing as a full bar (a tester's
-            # finding); its status and "stopped at 0" say it stopped.
+            # finding); its status and "failed at 0%" say it stopped.
             kind = "stream-row--failed-bar" if state.status == StreamStatus.FAILED else ""
             total, progress = stream_bar(state)
             reached = width * progress / max(total or 1, 1)
