@@ -99,7 +99,7 @@ def test_with_no_run_open_the_chart_says_what_the_mirror_holds(tmp_path: Path) -
             await pilot.pause()
             text = " ".join(region_text(app, app.screen.query_one("#chart-panel")).split())
             assert "no observations in the window" not in text
-            assert f"holds {held} observations" in text, text
+            assert f"holds {held:,} observations" in text, text
             assert "(F5)" in text
 
     asyncio.run(scenario())

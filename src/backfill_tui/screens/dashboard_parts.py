@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..terms import RunStatus, StreamStatus, plural, what_failed
+from ..terms import RunStatus, StreamStatus, noun, plural, what_failed
 from ..textsafe import clean
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def streams_hint(above: int, below: int) -> str:
 def no_run_chart_text(observations: int) -> str:
     """The day chart's words with no run open: what the mirror holds and how to chart a run."""
     held = (
-        f"The mirror holds {plural(observations, 'observation')} (F4 lists them). "
+        f"The mirror holds {observations:,} {noun(observations, 'observation')} (F4 lists them). "
         if observations
         else "The mirror holds no observations yet. "
     )
