@@ -155,3 +155,13 @@ def test_after_f2_and_tab_the_focus_shows(tmp_path: Path) -> None:
             assert line[region.x] == "▌", (focused, line)
 
     asyncio.run(scenario())
+
+
+def test_the_hint_says_tab_first_where_the_rows_have_not_the_focus() -> None:
+    from backfill_tui.screens.dashboard_parts import streams_hint
+
+    assert streams_hint(0, 0) == ""
+    assert streams_hint(0, 4) == "4 more streams below ↓ (↑↓ PgDn: scroll)"
+    assert streams_hint(2, 1, focused=False) == (
+        "↑ 2 streams above · 1 more stream below ↓ (Tab, then ↑↓: scroll)"
+    )

@@ -95,7 +95,8 @@ class DashboardScreen(ModeScreen):
             yield Label("", id="overall")
         with Vertical(id="streams-panel"):
             yield ColumnHeader()
-            yield VerticalScroll(id="streams")
+            # no stop for Tab while it has no rows (its focus mark ran down an empty panel)
+            yield VerticalScroll(id="streams", can_focus=False)
         with Horizontal(id="lower"):
             with Vertical(id="chart-panel"):
                 yield DayChart(id="chart")
@@ -138,7 +139,8 @@ class DashboardScreen(ModeScreen):
         rows = [row.virtual_region for row in self._rows.values() if row.is_attached]
         above = sum(1 for r in rows if r.y < top)
         below = sum(1 for r in rows if r.bottom > top + height) if height else 0
-        self.query_one("#streams-panel").border_title = streams_hint(above, below)
+        focused = self.focused is streams
+        self.query_one("#streams-panel").border_title = streams_hint(above, below, focused)
 
     def on_descendant_focus(self) -> None:  # the hint says which key scrolls the streams
         self._show_hidden_rows()
@@ -184,6 +186,11 @@ class DashboardScreen(ModeScreen):
         self._run_id = session.run.id
         run = session.run
         self._show_title(run)
+        streams = self.query_one("#streams", VerticalScroll)
+        if not streams.can_focus:  # the rows' keys (↑↓ PgDn) scroll the run's streams
+            streams.can_focus = True
+            if self.focused is None or isinstance(self.focused, ReflowLog):
+                self.set_focus(streams)
         self._rows, self._headers = {}, {}
         widgets: list[Static | StreamRow] = []
         for source, state in session.progress.sources.items():

@@ -141,15 +141,16 @@ def retryable(status: str) -> bool:
     return status in RETRYABLE
 
 
-def streams_hint(above: int, below: int) -> str:
+def streams_hint(above: int, below: int, focused: bool = True) -> str:
     """The streams panel's title: the rows scrolled out of sight, ``4 more streams below ↓``,
-    and how to reach them; empty when every row is in sight."""
+    and how to reach them (Tab first where the rows have not the focus); empty when every row
+    is in sight."""
     if not above and not below:
         return ""
     parts = [f"↑ {plural(above, 'stream')} above"] if above else []
     if below:
         parts.append(f"{below} more {'stream' if below == 1 else 'streams'} below ↓")
-    return " · ".join(parts) + " (↑↓ PgDn: scroll)"
+    return " · ".join(parts) + (" (↑↓ PgDn: scroll)" if focused else " (Tab, then ↑↓: scroll)")
 
 
 def no_run_chart_text(observations: int) -> str:
