@@ -91,9 +91,9 @@ def overall_line(progress: RunProgress, now: float, room: int, *, compact: bool)
         status,
         elapsed if this_try is None else f"{elapsed} (try {this_try})",
         f"ETA {duration(eta)}" if progress.running else "",
-        f"{t.fetched} fetched",
-        f"{t.new} new",
-        f"{t.duplicates} dup",
+        f"{t.fetched:,} fetched",
+        f"{t.new:,} new",
+        f"{t.duplicates:,} dup",
         failed,
         cancelled,
         plural(t.pages, "page"),
@@ -103,9 +103,9 @@ def overall_line(progress: RunProgress, now: float, room: int, *, compact: bool)
         status,
         f"elapsed {elapsed}" + ("" if this_try is None else f" (this try {this_try})"),
         f"ETA {duration(eta)}" if progress.running else "",
-        f"{t.fetched} fetched",
-        f"{t.new} new",
-        f"{t.duplicates} duplicate",
+        f"{t.fetched:,} fetched",
+        f"{t.new:,} new",
+        f"{t.duplicates:,} duplicate",
         failed,
         cancelled,
         plural(t.pages, "page"),
@@ -119,7 +119,7 @@ def overall_line(progress: RunProgress, now: float, room: int, *, compact: bool)
     # is cut at the end.
     nothing = "0 items failed"
     pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
-    counts = (f"{t.new} new", f"{t.duplicates} dup")
+    counts = (f"{t.new:,} new", f"{t.duplicates:,} dup")
     forms = [] if compact else [(" · ", parts, ()), (" · ", parts, (nothing,))]
     forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
     cut = len(forms) - 1  # the form shown, cut, when none fits
