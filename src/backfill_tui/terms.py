@@ -97,6 +97,14 @@ def were(count: int) -> str:
     return "was" if count == 1 else "were"
 
 
+def export_verb(kind: str, form: int = 0) -> str:
+    """What an export to ``kind`` does to an observation: write / written / wrote for
+    "postgres" (rows), send / sent / sent for "inngest" (events are sent, not written: the app
+    said "300 written" for an Inngest export, a fresh tester's finding). The command line and
+    the app's export screen both say it from here, so they agree."""
+    return (("write", "written", "wrote") if kind == "postgres" else ("send", "sent", "sent"))[form]
+
+
 # -- statuses ------------------------------------------------------------------------------------
 
 

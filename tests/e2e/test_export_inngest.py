@@ -123,6 +123,27 @@ def test_a_second_export_sends_nothing_new(
     assert len(inngest.requests) == seen
 
 
+def test_the_progress_and_help_say_sent_of_events_as_the_app_does(
+    capsys: pytest.CaptureFixture[str],
+    mirror: Path,
+    inngest: FakeInngest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Events are sent, not written: the batch lines on a terminal said "100 written" (the
+    app's export screen too: a fresh tester's finding), and `export inngest --help` offered to
+    "really write/send". Postgres's rows are still written."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # the batch lines go to a terminal
+    done = export(capsys, mirror, inngest.url, "--apply")
+    assert done.code == 0, done.err
+    assert "batch 1: 100 sent\n" in done.err and "written" not in done.err, done.err
+    inngest_help = run_cli(capsys, "export", "inngest", "--help").out
+    postgres_help = run_cli(capsys, "export", "postgres", "--help").out
+    assert "really send (default: a dry run)" in " ".join(inngest_help.split())
+    assert "really write (default: a dry run)" in " ".join(postgres_help.split())
+
+
 def test_dry_run_sends_nothing_and_leaves_the_mirror_alone(
     capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
 ) -> None:

@@ -305,6 +305,7 @@ def test_sigterm_during_an_inngest_export_stops_cleanly_and_loses_nothing(
     assert code == 1, err
     assert "Traceback" not in err and err.count("\n") == 1
     assert err.startswith("cancelled (SIGTERM): "), err  # which stop, as a run's line says
+    assert " sent and recorded; run the export again" in err, err  # events are sent, not written
     assert 0 < inngest.received() < len(stored_ids(mirror))
     again = run_cli(capsys, *args)
     assert again.code == 0, again.err

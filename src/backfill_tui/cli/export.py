@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..secrets_registry import redact
-from ..terms import plural, were
+from ..terms import export_verb, plural, were
 from ..textsafe import clean
 from .options import (
     EXIT_INCOMPLETE,
@@ -72,7 +72,7 @@ def register(sub: Any) -> None:
         help="create the table (production's DDL, without the foreign key) in an empty scratch "
         "database first; refuses where it exists",
     )
-    _common(pg)
+    _common(pg, "postgres")
     pg.set_defaults(handler=cmd_export_postgres)
 
     inn = targets.add_parser(
@@ -99,7 +99,7 @@ def register(sub: Any) -> None:
     inn.add_argument(
         "--clerk-org", metavar="ID", default=None, help="the Clerk org id to put in each event"
     )
-    _common(inn)
+    _common(inn, "inngest")
     inn.set_defaults(handler=cmd_export_inngest)
 
 
@@ -110,7 +110,9 @@ def _dsn_arg(text: str) -> str:
     return text
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, kind: str) -> None:
+    """The options both targets take; ``kind`` names what ``--apply`` really does (write rows,
+    send events)."""
     parser.add_argument(
         "--workspace", required=True, metavar="ID", help="the workspace whose observations to send"
     )
@@ -121,7 +123,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="only the observations this run first stored",
     )
-    add_apply_options(parser, "write/send")
+    add_apply_options(parser, _verb(kind))
     parser.add_argument("--json", action="store_true", help="print the plan or result as JSON")
     add_db_option(parser)
 
@@ -148,6 +150,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     from .signals import on_quit, stopped_by
 
     args.workspace = validate_workspace(args.workspace)
+    done_word = _verb(target.kind, 1)  # "written" for Postgres's rows, "sent" for events
     if not args.apply:
         try:
             plan = plan_export(
@@ -158,7 +161,9 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
                 retrying=lambda notice: sys.stderr.write(notice.line() + "\n"),
             )
         except KeyboardInterrupt:  # it said "interrupted while starting" (a fresh tester's finding)
-            sys.stderr.write(f"backfill-tui: dry run stopped{stopped_by()}; nothing was written\n")
+            sys.stderr.write(
+                f"backfill-tui: dry run stopped{stopped_by()}; nothing was {done_word}\n"
+            )
             return EXIT_INCOMPLETE
         if args.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2) + "\n")
@@ -171,7 +176,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     def progress(step: ExportProgress) -> None:
         done.append(step)
         if sys.stderr.isatty():
-            sys.stderr.write(f"batch {step.batch}: {step.written} written\n")
+            sys.stderr.write(f"batch {step.batch}: {step.written} {done_word}\n")
 
     try:
         # The same checks as the dry run (exit 2 before anything is sent), then the apply.
@@ -185,7 +190,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     except KeyboardInterrupt:
         written = done[-1].written if done else 0
         sys.stderr.write(
-            f"cancelled{stopped_by()}: {plural(written, 'observation')} {were(written)} written "
+            f"cancelled{stopped_by()}: {plural(written, 'observation')} {were(written)} {done_word} "
             "and recorded; run the export again to send the rest\n"
         )
         return EXIT_INCOMPLETE
@@ -196,15 +201,15 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
     if result.refused:
         sys.stderr.write(
             f"backfill-tui: {plural(result.refused, 'observation')} refused by the destination, the "
-            "others were written; reasons in the summary\n"
+            f"others were {done_word}; reasons in the summary\n"
         )
         return Refused.exit_status  # a refused row fails alone (exit 1), the rest is written
     return EXIT_OK
 
 
 def _verb(kind: str, form: int = 0) -> str:
-    """write / written / wrote for Postgres; send / sent / sent for Inngest."""
-    return (("write", "written", "wrote") if kind == "postgres" else ("send", "sent", "sent"))[form]
+    """write / written / wrote for Postgres; send / sent / sent for Inngest (as the app says)."""
+    return export_verb(kind, form)
 
 
 def _where(kind: str, target_id: str) -> str:

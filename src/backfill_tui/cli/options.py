@@ -223,10 +223,10 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_apply_options(parser: argparse.ArgumentParser, doing: str) -> None:
-    """``--apply`` (``doing``: what it really does, "write/send") and ``--dry-run``, the
-    default said aloud, one or the other: a dry-run flag is the first thing a user tries, and
-    it was refused as an unknown argument (a tester's finding); given with ``--apply``,
-    argparse refuses the pair (exit 2)."""
+    """``--apply`` (``doing``: what it really does, "write" rows or "send" events) and
+    ``--dry-run``, the default said aloud, one or the other: a dry-run flag is the first thing a
+    user tries, and it was refused as an unknown argument (a tester's finding); given with
+    ``--apply``, argparse refuses the pair (exit 2)."""
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--apply", action="store_true", help=f"really {doing} (default: a dry run)")
     mode.add_argument(
