@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.reactive import var
 from textual.widgets import (
     Button,
     Checkbox,
@@ -123,19 +124,26 @@ class ExportScreen(ModeScreen):
         "postgres": ("#dsn",),
         "inngest": ("#event-key", "#base-url"),
     }
+    #: Escape stops what is going, and the footer shows it, first, only while something goes
+    #: (``check_action``): an export showed no key to stop it but ctrl+q (a fresh tester's
+    #: finding). While an export sends, ctrl+r and ctrl+s are off, as their buttons are.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel_export", "Cancel export"),
+        Binding("escape", "stop_dry_run", "Stop dry run"),
         Binding("ctrl+r", "dry_run", "Dry run", priority=True),
         Binding("ctrl+s", "export", "Export", priority=True),
         Binding("ctrl+t", "trigger", "Trigger in production", priority=True),
-        Binding("escape", "cancel_export", "Cancel export", show=False),
     ]
+    #: An export is sending (its worker runs).
+    exporting = var(False, bindings=True)
+    #: A dry run is asking the destination (its worker runs): what it waits for is said.
+    _planning = var(False, bindings=True)
 
     def __init__(self) -> None:
         super().__init__()
         self.plan: ExportPlan | None = None
         self.plan_form: ExportForm | None = None
         self.cancel_event: threading.Event | None = None
-        self.exporting = False
         self.last_result: ExportResult | None = None
         #: The panel says why the last dry run failed (cleared when the destination changes).
         self._failed_dry_run = False
@@ -152,6 +160,8 @@ class ExportScreen(ModeScreen):
         self._focus_placed = False
         #: The workspace this screen filled in (the app's); one the user typed stays.
         self._workspace_filled: str | None = None
+        #: The workspace of each run the run choice offers.
+        self._run_workspaces: dict[str, str] = {}
 
     @property
     def backfill(self) -> AppHost:
@@ -274,9 +284,11 @@ class ExportScreen(ModeScreen):
         select = self.query_one("#export-run", Select)
         current = select.value
         runs = self.backfill.mirror.list_runs(100)
-        select.set_options((f"{r.id} · {clean(r.workspace)}", r.id) for r in runs)
-        if isinstance(current, str) and any(r.id == current for r in runs):
-            select.value = current
+        self._run_workspaces = {r.id: r.workspace for r in runs}
+        with select.prevent(Select.Changed):  # the list refreshed: no run was chosen
+            select.set_options((f"{r.id} · {clean(r.workspace)}", r.id) for r in runs)
+            if isinstance(current, str) and current in self._run_workspaces:
+                select.value = current
         self.show_status()
         if not self._focus_placed and self.is_current:
             # Text typed straight after F6 goes into the field it is for: on the target
@@ -320,14 +332,44 @@ class ExportScreen(ModeScreen):
             field = self.first_empty_field()
             if field is not None:
                 self.set_focus(field)
-        if not self.exporting and self._failed_dry_run:
-            # the failure was the other destination's: it does not stay beside this one
-            self._failed_dry_run = False
-            self.query_one("#plan-summary", Label).update(Content(DRY_RUN_HINT))
+        if not self.exporting:
+            # The last dry run or export was the other destination's: its figures, progress
+            # bar and result do not stay beside this one (they did: a fresh tester's finding),
+            # and a dry run still asking it is dropped.
+            if self._plan_cancel is not None:
+                self._plan_cancel.set()
+                self._plan_cancel = None
+            self._planning = False
+            self.plan = self.plan_form = None
+            self._take_down_failure_toast()
+            self._clear_panel(DRY_RUN_HINT)
+
+    def _clear_panel(self, summary: str) -> None:
+        """The panel with ``summary`` alone: no sample, progress bar or result of the last dry
+        run or export (a new dry run's figures came under the last export's bar and result)."""
+        self._failed_dry_run = False
+        self.query_one("#plan-panel").border_title = "Dry run"
+        self.query_one("#plan-summary", Label).update(Content(summary))
+        sample = self.query_one("#plan-sample", RowTable)
+        sample.clear()
+        sample.display = False  # its headings kept the last rows' widths; the plan shows it
+        self.query_one("#export-progress").display = False
+        self.query_one("#export-result", Label).update("")
 
     @on(Input.Changed, "#export-workspace")
     def _workspace_changed(self) -> None:
         self.show_status()
+
+    @on(Select.Changed, "#export-run")
+    def _run_chosen(self, event: Select.Changed) -> None:
+        """A run chosen sets the workspace to the run's own (a run backfills one workspace):
+        the field kept what it held, empty or another, and the dry run failed (a fresh
+        tester's finding). It stays as chosen when the app's workspace changes, as one typed
+        does. "all runs" leaves the workspace as it is."""
+        workspace = self._run_workspaces.get(event.value) if isinstance(event.value, str) else None
+        if workspace is not None:
+            self.query_one("#export-workspace", Input).value = workspace
+            self._workspace_filled = None
 
     @on(Input.Submitted, "#dsn, #event-key")
     @on(Input.Blurred, "#dsn, #event-key")
@@ -423,10 +465,8 @@ class ExportScreen(ModeScreen):
         form = self._form_or_notify()
         if form is None:
             return
-        self._failed_dry_run = False
         self._take_down_failure_toast()
-        self.query_one("#plan-panel").border_title = "Dry run"
-        self.query_one("#plan-summary", Label).update(Content(ASKING))
+        self._clear_panel(ASKING)  # the last dry run's or export's figures are stale now
         if self._plan_cancel is not None:  # a dry run still waiting: stopped, not doubled
             self._plan_cancel.set()
         self._plan_cancel = threading.Event()
@@ -448,18 +488,21 @@ class ExportScreen(ModeScreen):
             )
         except Stopped:
             if cancel is self._plan_cancel:  # escape; one a new ctrl+r replaced says nothing
-                self.post_message(ExportFailed("dry run", STOPPED))
+                self.post_message(ExportFailed("dry run", STOPPED, cancel))
             return
         except BackfillError as exc:
-            self.post_message(ExportFailed("dry run", redact(str(exc))))
+            self.post_message(ExportFailed("dry run", redact(str(exc)), cancel))
             return
         except Exception as exc:  # a bug: one line here, the traceback in the log
             log.exception("export dry run failed")
-            self.post_message(ExportFailed("dry run", f"internal error ({type(exc).__name__})"))
+            error = f"internal error ({type(exc).__name__})"
+            self.post_message(ExportFailed("dry run", error, cancel))
             return
-        self.post_message(ExportPlanned(form, plan, confirm))
+        self.post_message(ExportPlanned(form, plan, confirm, cancel))
 
     def on_export_planned(self, message: ExportPlanned) -> None:
+        if message.dry_run is not self._plan_cancel:
+            return  # a new dry run or a change of target replaced it
         self._planning = False
         self.plan, self.plan_form = message.plan, message.form
         self.show_plan(message.plan)
@@ -470,7 +513,7 @@ class ExportScreen(ModeScreen):
         self.query_one("#plan-summary", Label).update(Content(plan_text(plan)))
         table = self.query_one("#plan-sample", RowTable)
         table.clear()
-        table.display = True
+        table.display = bool(plan.sample)  # no headings over nothing (nothing new to send)
         for row in plan.sample:
             table.add_row(
                 Cell(row.occurred_at[:10]),
@@ -481,6 +524,8 @@ class ExportScreen(ModeScreen):
         self.query_one("#export-result", Label).update("")
 
     def on_export_failed(self, message: ExportFailed) -> None:
+        if message.stage == "dry run" and message.dry_run is not self._plan_cancel:
+            return  # a new dry run or a change of target replaced it
         self.exporting = False
         self._set_running(False)
         reason = in_app(message.error)
@@ -519,10 +564,11 @@ class ExportScreen(ModeScreen):
         plan, sent = self._applying, self._sent
         self._applying = None
         of = f" of {plan.would_write}" if plan is not None else ""
+        done = verb(plan.target_kind, 1) if plan is not None else "sent"
         self.query_one("#plan-summary", Label).update(
             Content(
                 clean(
-                    f"The export stopped: {reason}\n{sent}{of} sent (what was sent is kept). "
+                    f"The export stopped: {reason}\n{sent}{of} {done} (what was {done} is kept). "
                     "Mend it and press ctrl+r for a new dry run."
                 )
             )
@@ -531,7 +577,7 @@ class ExportScreen(ModeScreen):
         sample = self.query_one("#plan-sample", RowTable)
         sample.clear()
         sample.display = False
-        self.query_one("#export-result", Label).update(Content(f"Stopped: {sent}{of} sent."))
+        self.query_one("#export-result", Label).update(Content(f"Stopped: {sent}{of} {done}."))
         panel = self.query_one("#plan-panel")
         panel.call_after_refresh(panel.scroll_home, animate=False)
 
@@ -623,13 +669,12 @@ class ExportScreen(ModeScreen):
         if bar.total is not None:
             bar.update(progress=bar.total - step.remaining)
         # The next batch's retries are said below this line (on_send_retrying).
-        self._progress_text = (
-            f"Batch {step.batch}/{step.batches}: {step.written} written, {step.remaining} to go"
+        done = verb(self._applying.target_kind, 1) if self._applying is not None else "sent"
+        self._progress_text = (  # events are sent, rows written (it said "300 written" of both)
+            f"Batch {step.batch}/{step.batches}: {step.written} {done}, {step.remaining} to go"
         )
         self.query_one("#export-result", Label).update(Content(self._progress_text))
 
-    #: A dry run is asking the destination (its worker runs): what it waits for is said.
-    _planning = False
     #: Set to stop the dry run under way (escape, a new ctrl+r, the screen going away): a
     #: statement waiting on a lock held its thread, and a quitting app, until the lock went.
     _plan_cancel: threading.Event | None = None
@@ -695,12 +740,24 @@ class ExportScreen(ModeScreen):
         self.query_one("#export", Button).disabled = running
         self.query_one("#dry-run", Button).disabled = running
 
-    @on(Button.Pressed, "#cancel-export")
-    def action_cancel_export(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape's binding for what goes now (hidden when nothing does); ctrl+r and ctrl+s
+        shown off while an export sends."""
+        if action == "cancel_export":
+            return self.exporting
+        if action == "stop_dry_run":
+            return self._planning and not self.exporting
+        if action in ("dry_run", "export") and self.exporting:
+            return None
+        return True
+
+    def action_stop_dry_run(self) -> None:
         if self._planning and not self.exporting and self._plan_cancel is not None:
             self._plan_cancel.set()  # a dry run waiting (a locked table): stopped
             self.notify("stopping the dry run; nothing was written", severity="warning")
-            return
+
+    @on(Button.Pressed, "#cancel-export")
+    def action_cancel_export(self) -> None:
         if not self.exporting or self.cancel_event is None:
             return
         self.cancel_event.set()

@@ -7,12 +7,14 @@ from the thread workers back to the screen (tests watch them with ``message_hook
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from ..errors import BackfillError, UsageError
+from ..terms import export_verb
 from ..textsafe import clean
 
 if TYPE_CHECKING:
@@ -91,11 +93,14 @@ class ExportForm:
 
 @dataclass
 class ExportPlanned(Message):
-    """A dry run came back; ``confirm``: the user pressed Export, so ask next."""
+    """A dry run came back; ``confirm``: the user pressed Export, so ask next. ``dry_run``: the
+    dry run's stop event, which names it: one a new dry run or a change of target replaced is
+    not shown (its panel was cleared for the new one)."""
 
     form: ExportForm
     plan: ExportPlan
     confirm: bool = False
+    dry_run: threading.Event | None = None
 
 
 @dataclass
@@ -126,10 +131,12 @@ class ExportFinished(Message):
 
 @dataclass
 class ExportFailed(Message):
-    """A dry run or an apply stopped; ``error`` is one line without secrets."""
+    """A dry run or an apply stopped; ``error`` is one line without secrets; ``dry_run`` as
+    :class:`ExportPlanned`'s."""
 
     stage: str
     error: str
+    dry_run: threading.Event | None = None
 
 
 def where(kind: str, target_id: str) -> str:
@@ -137,8 +144,8 @@ def where(kind: str, target_id: str) -> str:
 
 
 def verb(kind: str, form: int = 0) -> str:
-    """write / written for Postgres; send / sent for Inngest."""
-    return (("write", "written") if kind == "postgres" else ("send", "sent"))[form]
+    """write / written for Postgres; send / sent for Inngest (the command line's words too)."""
+    return export_verb(kind, form)
 
 
 def plan_text(plan: ExportPlan) -> str:
