@@ -68,6 +68,9 @@ def test_an_unchanged_resync_is_answered_304_counted_and_stores_nothing(
     for entity, (status, calls, new, pages, note) in streams.items():
         assert (status, calls, new, pages) == ("completed", 1, 0, 0), entity  # counted
         assert note is not None and "304 Not Modified" in note
+        # a line both faces show inside the end line's own parentheses: no CLI flag (the app has
+        # none) and no parentheses of its own, which the log doubled ("…again))")
+        assert "--full" not in note and "(" not in note and ")" not in note, note
 
 
 def test_a_resync_after_20_new_items_stores_exactly_those_20(

@@ -135,8 +135,8 @@ async def unchanged(
     mirror.revalidated(run.workspace, record.source, record.entity, run.id)
     label = provider(record.provider).label
     return (
-        f"{UNCHANGED} {record.resync_of} ({label} answered 304 Not Modified; "
-        "`run --full` fetches it all again)"
+        f"{UNCHANGED} {record.resync_of}: {label} answered 304 Not Modified, so nothing was "
+        "fetched again"
     )
 
 
