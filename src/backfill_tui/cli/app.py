@@ -3,7 +3,7 @@
 ``demo`` opens the app on the built-in simulator (no account, no token, no network) with the
 demo workspace filled in, so Start is one key away. Its latency is set so a 30-day run of the
 demo workspace takes well under a minute and shows one rate-limit pause; ``BACKFILL_SIM``
-overrides it. The demo keeps its own mirror (``demo.db`` beside the default one) unless
+overrides the options it names and keeps the demo's others. The demo keeps its own mirror (``demo.db`` beside the default one) unless
 ``--db`` says otherwise, so simulated observations never mix with real ones.
 """
 
@@ -33,6 +33,7 @@ __all__ = [
     "app_ended",
     "cmd_app",
     "cmd_demo",
+    "demo_settings",
     "register",
 ]
 
@@ -47,6 +48,14 @@ def demo_sources() -> tuple[str, ...]:
 
     offered = simulated()
     return tuple(spec for spec in DEMO_SOURCES if spec.split(":", 1)[0] in offered)
+
+
+def demo_settings(given: str | None) -> str:
+    """The demo's simulator settings: :data:`DEMO_SIM` with each option ``given`` names (the
+    ``BACKFILL_SIM`` set, if any) in place of its own (``SimulatorConfig.merged``)."""
+    from ..engine.environment import merged_settings
+
+    return merged_settings(DEMO_SIM, given)
 
 
 def register(sub: Any) -> None:
@@ -107,8 +116,7 @@ def _demo(args: argparse.Namespace) -> int:
     from ..engine.environment import Environment, without_token
     from ..screens.app import BackfillApp, DemoSetup
 
-    config = os.environ.get("BACKFILL_SIM")
-    config = DEMO_SIM if config is None else config
+    config = demo_settings(os.environ.get("BACKFILL_SIM"))
     environment = Environment.create(simulate=True, simulator_config=config)
     db = getattr(args, "db", None) or default_demo_db()
     from .drive import check_side_outputs

@@ -98,6 +98,14 @@ def left_out_settings(text: str | None) -> str | None:
     return ",".join(names) or None
 
 
+def merged_settings(base: str, given: str | None) -> str:
+    """``BACKFILL_SIM`` text ``given`` over ``base`` (``SimulatorConfig.merged``): the options
+    it names replace ``base``'s, the others are kept (the demo's pacing)."""
+    from ..simulator.config import SimulatorConfig
+
+    return SimulatorConfig.merged(base, given or "")
+
+
 def without_token(simulator_config: str) -> str:
     """A ``BACKFILL_SIM`` string fit to store with a run: parsed, secrets left out
     (:func:`public_settings`)."""

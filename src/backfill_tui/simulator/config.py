@@ -283,6 +283,22 @@ class SimulatorConfig:
         """The option names in a ``key=value,...`` string, in the order written."""
         return [raw.partition("=")[0].strip() for raw in text.split(",") if raw.strip()]
 
+    @staticmethod
+    def merged(base: str, given: str) -> str:
+        """``given`` (a ``key=value,...`` string, as typed) over ``base``: each option ``given``
+        names replaces ``base``'s, and ``base``'s others are kept. ``backfill-tui demo`` paces
+        its simulator (``cli/app.DEMO_SIM``); ``BACKFILL_SIM=seed=7`` replaced all of it, so the
+        demo lost its latency and rate limits for a change of history (a fresh tester's
+        finding). Not parsed here: ``given``'s mistakes are met, and said, by
+        :meth:`from_env_string`."""
+        named = set(SimulatorConfig.option_names(given))
+        kept = [
+            item.strip()
+            for item in base.split(",")
+            if item.strip() and item.partition("=")[0].strip() not in named
+        ]
+        return ",".join([*kept, *(item.strip() for item in given.split(",") if item.strip())])
+
 
 def _convert(key: str, value: str) -> Any:
     try:
