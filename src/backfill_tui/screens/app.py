@@ -583,7 +583,11 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if oldest < OLDEST_HELD:
             self._oldest_threshold = oldest
             gc.set_threshold(young, middle, OLDEST_HELD)
+        for screen in self._screen_stacks.get("connect", ()):  # never an estimate beside a run
+            if isinstance(screen, ConnectScreen):
+                screen.stop_estimate()
         recorder, session.recorder = session.recorder, None  # only the first start records
+        session.recording = recorder
         environment = session.engine.environment
         session.background = None
         if self.run_process and recorder is None:
@@ -724,12 +728,37 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self._fold(session)
             if record is not None:  # a replay's elapsed time: as reopening it shows it
                 session.progress.settle(record)
+            self._say_recorded(session, outcome.kept)
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
         self.post_message(RunEnded(session.run.id, status))
         self.call_after_refresh(self._settle_heap)  # the run's garbage, collected once, now
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # ready for the next one
+
+    def _say_recorded(self, session: RunSession, kept: str | None) -> None:
+        """Where the run's recording went, in its log and a notice, as ``run --record`` says it
+        (however the run ended): a run recorded from the app never said (a fresh tester's
+        finding). ``kept``: the line of a recording sealed beside its path, already a notice."""
+        recorder, session.recording = session.recording, None
+        if recorder is None:
+            return
+        from ..engine.live import clock_time
+        from ..terms import plural
+
+        path = user_path(recorder.path).absolute()
+        if kept is not None:
+            line = in_app(kept)
+        elif path.is_file():
+            line = (
+                f"recorded {plural(recorder.exchanges, 'exchange')} to {path}; replay it offline: "
+                "press o under Runs (F5) and give its path"
+            )
+            self.notify(line, title="Recorded", timeout=20, markup=False)
+        else:  # not sealed (the run's error says why)
+            line = f"the recording {path} was not written"
+            self.notify(line, title="Not recorded", severity="warning", timeout=20, markup=False)
+        session.progress.log.append(f"{clock_time(self.clock.now())}  {line}")
 
     def _ended_line(self, run_id: str, status: str) -> str:
         """``run ID STATUS``, with what to mend first when resuming would fail the same way

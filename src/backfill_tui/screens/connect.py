@@ -54,8 +54,13 @@ from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
 from .mode_screen import ModeScreen
+from .record_to import RecordValidator, record_note
 
 RECOMMENDED = " · recommended"  # after the default depth's label
+#: The estimate panel's line once a run has changed the mirror it counted (one line at 80x24).
+RUN_SINCE = "A run has changed the mirror since: press ctrl+e to estimate again."
+#: Its line when a run started while it was being made.
+STOPPED_FOR_RUN = "Estimate stopped: a run started. Press ctrl+e once it ends."
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
     "token, a backfill to watch in under a minute."
@@ -63,6 +68,7 @@ DEMO_HINT = (
 
 if TYPE_CHECKING:  # the engine, estimate and HTTP layer load on first use (issue 13 start-up)
     from ..engine.estimate import Estimate, SourceEstimate
+    from ..engine.mirror import RunRecord
     from ..engine.run import RunRequest, SourceSpec
 
 log = logging.getLogger("backfill_tui.screens.app")
@@ -205,8 +211,11 @@ class ConnectScreen(ModeScreen):
                     yield Label("Record to", classes="field-label")
                     yield Input(
                         placeholder="optional: record this run to a file",
+                        validators=[RecordValidator(lambda: self.backfill.mirror.path)],
+                        validate_on=["changed", "submitted"],
                         id="record-to",
                     )
+                yield Label("", id="record-hint")
             with Vertical(id="estimate-panel"):
                 yield DataTable(id="estimate-table", cursor_type="none", show_cursor=False)
                 yield Label(Content("Press ctrl+e for an estimate."), id="estimate-summary")
@@ -237,8 +246,13 @@ class ConnectScreen(ModeScreen):
         table = self.query_one("#estimate-table", DataTable)
         table.add_columns("stream", "items", "calls")
         app = self.backfill
-        workspace = app.workspace or self._last_workspace()
+        last = None if app.workspace else self._last_run()
+        workspace = app.workspace or (last.workspace if last is not None else "")
         self.query_one("#workspace", Input).value = workspace
+        if app.demo is None and last is not None:
+            # and its sources, as the workspace is (a restart kept one, not the other: a fresh
+            # tester's finding); after the first frame, as each card asks for its token
+            self.call_after_first_frame(lambda: self._restore_sources(last.sources))
         if app.demo is not None:
             self.query_one("#depth", DepthChoice).value = app.demo.depth
             for text in app.demo.sources:
@@ -279,9 +293,19 @@ class ConnectScreen(ModeScreen):
                 Label(Content(f"Note: {message.note}."), id="keyring-note")
             )
 
-    def _last_workspace(self) -> str:
+    def _last_run(self) -> RunRecord | None:
+        """The newest run in the mirror: its workspace and sources start the form."""
         runs = self.backfill.mirror.list_runs(1)
-        return runs[0].workspace if runs else ""
+        return runs[0] if runs else None
+
+    def _restore_sources(self, sources: Sequence[str]) -> None:
+        """The last run's sources as cards, unless the form has some by now; a source no
+        longer offered (its provider gone) is left out, quietly. Not over what the user began
+        meanwhile (a card added, a target typed: adding clears the field)."""
+        if self.cards() or self.query_one("#target", Input).value:
+            return
+        for text in sources:
+            self.add_source(text, quiet=True)
 
     # -- the form ------------------------------------------------------------------------------------
 
@@ -314,6 +338,23 @@ class ConnectScreen(ModeScreen):
         else:
             hint.update(Content(clean(result.failure_descriptions[0])))
             hint.set_class(True, "-invalid")
+
+    @on(Input.Changed, "#record-to")
+    def _record_changed(self, event: Input.Changed) -> None:
+        self._show_record_hint(event.value, event.validation_result)
+
+    def _show_record_hint(self, value: str, result: ValidationResult | None) -> None:
+        """Why the path cannot be recorded to, under it, or the folder a run will make."""
+        hint = self.query_one("#record-hint", Label)
+        invalid = result is not None and not result.is_valid
+        text = result.failure_descriptions[0] if invalid and result else ""
+        if not invalid and value.strip():
+            text = record_note(value)
+        hint.update(Content(clean(text)))
+        hint.set_class(invalid, "-invalid")
+        hint.display = bool(text)
+        if text:
+            hint.call_after_refresh(hint.scroll_visible, animate=False)
 
     @on(Button.Pressed, "#add")
     def _add_pressed(self) -> None:
@@ -532,6 +573,13 @@ class ConnectScreen(ModeScreen):
 
     @on(Button.Pressed, "#estimate")
     def action_estimate(self) -> None:
+        if self.backfill.running:  # its calls would spend the run's quota, on a changing mirror
+            self.notify(
+                "a run is going: estimate once it ends (press ctrl+e then)",
+                title="Not estimated",
+                severity="warning",
+            )
+            return
         request = self._request_or_notify()
         if request is not None:
             self._say_left_out("estimating")
@@ -609,17 +657,32 @@ class ConnectScreen(ModeScreen):
 
     def on_screen_resume(self) -> None:
         """Back on the screen after a run: the estimate shown was of the mirror before it (a
-        fresh tester's finding); it is made again from the mirror as it is now (a re-sync
-        costs less), unless a run is going or the form changed since."""
+        fresh tester's finding), so it says it is stale and that ctrl+e makes it again (a
+        re-sync costs less). It is not made again by itself: the demo estimated on every visit
+        after a run, and a run started meanwhile ran beside it (a fresh tester's finding)."""
         app = self.backfill
+        field = self.query_one("#record-to", Input)  # a run may have made its folder, or file
+        if field.value.strip():
+            self._show_record_hint(field.value, field.validate(field.value))
         if app.estimate is None or app.running or self._newest_run() == self._estimated_after:
             return
-        try:
-            request = self.build_request()
-        except BackfillError:
+        app.estimate = None  # its totals are not the next run's: the mirror has changed
+        self._shown = None
+        self.query_one("#estimate-table", DataTable).clear()
+        self.query_one("#estimate-summary", Label).update(Content(RUN_SINCE))
+
+    def stop_estimate(self) -> None:
+        """A run started: the estimate going is stopped (its calls would spend the run's quota,
+        and it counted a mirror the run is changing), and the panel says so."""
+        if not any(w.group == "estimate" and w.is_running for w in self.workers):
             return
-        if request == app.estimate[0]:
-            self.action_estimate()
+        self.workers.cancel_group(self, "estimate")
+        self._estimate_count += 1  # a wait it reports late is not shown
+        self._waits.clear()
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+            self._wait_timer = None
+        self.query_one("#estimate-summary", Label).update(Content(STOPPED_FOR_RUN))
 
     def show_estimate(self, result: Estimate) -> None:
         self._shown = result
@@ -635,8 +698,8 @@ class ConnectScreen(ModeScreen):
                 lines.append(_source_line(source, self.app.size.width - 4))
                 continue
             table.add_row(Text(clean(source.source), style="bold"), "", "")
-            if source.error:
-                lines.append(f"{source.source}: {source.error}")
+            if source.error:  # the app's words: "or try --simulate" is a flag of the CLI's
+                lines.append(f"{source.source}: {in_app(source.error)}")
             for stream in source.streams:
                 items = f"{stream.items}" if stream.exact else f"~{stream.items}"
                 entity = stream.key.rsplit("/", 1)[-1] + (" ↻" if stream.resync_since else "")
@@ -706,8 +769,8 @@ def _source_line(source: SourceEstimate, width: int) -> str:
     than ``width`` cells, its streams are summed (``github:acme/rocket: ~4000 items in 4
     streams``), and why it could not be estimated is cut with "…": wrapped, it took two of
     the panel's lines and the last source was cut off at 80x24 (fresh testers' findings)."""
-    if source.error:  # cut to its line: the card above says the whole of it
-        return cut_cells(f"{source.source}: {source.error}", width)
+    if source.error:  # cut to its line: the card above says the whole of it (in app words)
+        return cut_cells(f"{source.source}: {in_app(source.error)}", width)
     streams = " · ".join(
         f"{st.key.rsplit('/', 1)[-1]}{' ↻' if st.resync_since else ''} "
         f"{'' if st.exact else '~'}{st.items}"

@@ -59,6 +59,8 @@ class RunSession:
     background: RunHandle | None = None
     #: Records the run's HTTP exchanges on its first start (the connect screen's "Record to").
     recorder: Recorder | None = None
+    #: That recorder once the run started with it, until its end says where the recording went.
+    recording: Recorder | None = None
     #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
     ended: bool = False
 
