@@ -184,12 +184,12 @@ def test_demo_in_a_real_terminal_runs_to_completion(terminal: Terminal, tmp_path
     assert status == "completed" and stored == new > 0
     assert f"run {run_id}" in screen
     items = f"{failed} item" if failed == 1 else f"{failed} items"
-    assert f"{new} new · {dup} duplicate · {items} failed" in screen
+    assert f"{new:,} new · {dup:,} duplicate · {items} failed" in screen
     rows = screen.splitlines()
     for provider, target, entity, fetched, stream_new in streams:
         assert f"{provider}:{target}" in screen
         assert any(
-            row.strip().startswith(entity + " ")
+            row.strip().lstrip("▌").startswith(entity + " ")  # ▌: the focus mark
             and f" {fetched} " in row
             and f" {stream_new} " in row
             and "completed" in row
@@ -293,7 +293,7 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     terminal.wait_until(lambda: [r[1] for r in _runs(db)] == ["completed"], "the first run")
     first = _runs(db)[0]
     terminal.wait_for(f"run {first[0]}")
-    terminal.wait_for(f"{first[2]} fetched  {first[3]} new")
+    terminal.wait_for(f"{first[2]:,} fetched  {first[3]:,} new")
     terminal.alive()
 
     # 2. run again from the connect screen: every item is a duplicate
@@ -305,7 +305,7 @@ def test_a_demo_session_at_80x24_never_loses_the_app(
     # A re-sync (issue 13): nothing new, every item fetched a duplicate; GitHub's unchanged
     # streams are answered 304 and fetch nothing, so it fetches at most what the first did.
     assert second[3] == 0 and second[4] == second[2] and 0 < second[2] <= first[2]
-    screen = terminal.wait_for(f"{second[2]} fetched  0 new  {second[4]} dup")
+    screen = terminal.wait_for(f"{second[2]:,} fetched  0 new  {second[4]:,} dup")
     assert f"run {second[0]}" in screen
     terminal.alive()
 

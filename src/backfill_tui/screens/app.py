@@ -728,7 +728,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self._fold(session)
             if record is not None:  # a replay's elapsed time: as reopening it shows it
                 session.progress.settle(record)
-            self._say_recorded(session, outcome.kept)
+            self._say_recorded(session, outcome.kept, refused=outcome.not_kept is not None)
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
         self.post_message(RunEnded(session.run.id, status))
@@ -736,12 +736,13 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # ready for the next one
 
-    def _say_recorded(self, session: RunSession, kept: str | None) -> None:
+    def _say_recorded(self, session: RunSession, kept: str | None, *, refused: bool) -> None:
         """Where the run's recording went, in its log and a notice, as ``run --record`` says it
         (however the run ended): a run recorded from the app never said (a fresh tester's
-        finding). ``kept``: the line of a recording sealed beside its path, already a notice."""
+        finding). ``kept``: the line of a recording sealed beside its path, already a notice;
+        ``refused``: its writes were refused ("Recording not kept" said so, once is enough)."""
         recorder, session.recording = session.recording, None
-        if recorder is None:
+        if recorder is None or refused:
             return
         from ..engine.live import clock_time
         from ..terms import plural
