@@ -140,10 +140,12 @@ def test_a_run_recorded_in_the_app_says_where_its_recording_is(
             log = [line.plain for line in dashboard.query_one(ReflowLog)._source]
             assert f"to {rec}; replay it offline" in log[-1], log  # after the run's end
             await drawn(pilot)
-            await pilot.press("f2")  # back on the form: its file now exists, and says so
-            await drawn(pilot)
-            hint = app.screen.query_one("#record-hint", Label)
-            assert "already holds a backfill-tui recording" in str(hint.render())
+            await pilot.press("f2")  # back on the form: the field was cleared as the run
+            await drawn(pilot)  # started (it named a recording; Start would refuse it now)
+            assert app.screen.query_one("#record-to", Input).value == ""
+            assert str(app.screen.query_one("#record-hint", Label).render()) == ""
+            await pilot.press("ctrl+s")  # and the next run starts, unrecorded
+            await wait_until(pilot, lambda: len(seen.of(RunLaunched)) == 2)
 
     asyncio.run(scenario())
     assert rec.is_file()

@@ -759,8 +759,13 @@ class ConnectScreen(ModeScreen):
             self.query_one("#target", Input).focus()
             return
         self.post_message(StartRequested(request))
-        record_to = self.query_one("#record-to", Input).value.strip()
-        self.backfill.plan_and_start(request, record_to=record_to or None)
+        field = self.query_one("#record-to", Input)
+        record_to = field.value.strip()
+        started = self.backfill.plan_and_start(request, record_to=record_to or None)
+        if started is not None and record_to:
+            # A recording is one run's: the next Start with the path still there was refused
+            # ("already holds a recording"); where it went is said as the run ends.
+            field.clear()
 
 
 def _source_line(source: SourceEstimate, width: int) -> str:
