@@ -72,3 +72,25 @@ def test_back_on_connect_after_a_run_the_estimate_is_a_resync(tmp_path: Path) ->
             assert "re-sync" in text, text
 
     asyncio.run(scenario())
+
+
+def test_the_estimate_writes_its_counts_as_the_dashboard_does(tmp_path: Path) -> None:
+    """Counts of a thousand and more are grouped ("~1,661 items"), as the dashboard's line,
+    the chart and F4 write them: the estimate said "~1661" (a fresh tester's finding of two
+    forms of one number)."""
+    demo = DemoSetup("demo", ("github:acme/rocket", "sentry:acme/rocket"), depth=30)
+    app = make_app(tmp_path, demo=demo)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(120, 36), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            screen = await connect_screen(pilot)
+            await settle(pilot)
+            text = region_text(app, screen.query_one("#estimate-panel"))
+            assert app.estimate is not None
+            items = app.estimate[1].items
+            assert items >= 1000, text
+            assert f"{items:,} items in" in text, text
+
+    asyncio.run(scenario())

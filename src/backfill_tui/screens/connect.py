@@ -43,7 +43,7 @@ from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import environment_token, keyring_status, lookup, save_token
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
-from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, plural
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, noun, plural
 from ..textsafe import ascii_int, clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
@@ -701,7 +701,7 @@ class ConnectScreen(ModeScreen):
             if source.error:  # the app's words: "or try --simulate" is a flag of the CLI's
                 lines.append(f"{source.source}: {in_app(source.error)}")
             for stream in source.streams:
-                items = f"{stream.items}" if stream.exact else f"~{stream.items}"
+                items = f"{stream.items:,}" if stream.exact else f"~{stream.items:,}"
                 entity = stream.key.rsplit("/", 1)[-1] + (" ↻" if stream.resync_since else "")
                 table.add_row(Text(f"  {entity}"), Text(items), Text(str(stream.api_calls)))
             if source.quota_limit is not None:
@@ -722,8 +722,8 @@ class ConnectScreen(ModeScreen):
         else:
             lines.insert(
                 0,
-                f"{approx}{plural(result.items, 'item')} in "
-                f"{plural(result.api_calls, 'API call')} over {result.depth} days"
+                f"{approx}{result.items:,} {noun(result.items, 'item')} in "
+                f"{result.api_calls:,} {noun(result.api_calls, 'API call')} over {result.depth} days"
                 + ("; ↻ a re-sync: only what is new." if resynced else "."),
             )
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
@@ -778,7 +778,7 @@ def _source_line(source: SourceEstimate, width: int) -> str:
         return cut_cells(f"{source.source}: {in_app(source.error)}", width)
     streams = " · ".join(
         f"{st.key.rsplit('/', 1)[-1]}{' ↻' if st.resync_since else ''} "
-        f"{'' if st.exact else '~'}{st.items}"
+        f"{'' if st.exact else '~'}{st.items:,}"
         for st in source.streams
     )
     line = f"{source.source}: {streams}"
@@ -786,7 +786,7 @@ def _source_line(source: SourceEstimate, width: int) -> str:
         return line
     approx = "" if all(st.exact for st in source.streams) else "~"
     items = sum(st.items for st in source.streams)
-    return f"{source.source}: {approx}{plural(items, 'item')} in {plural(len(source.streams), 'stream')}"
+    return f"{source.source}: {approx}{items:,} {noun(items, 'item')} in {plural(len(source.streams), 'stream')}"
 
 
 #: Lines for sources in the estimate panel below 120 columns (under its total: connect.tcss).
@@ -803,7 +803,7 @@ def _more_line(sources: Sequence[SourceEstimate], width: int) -> str:
     if failed:
         parts.append(f"not estimated: {', '.join(failed)}")
     if len(failed) < len(sources):
-        parts.append(f"~{plural(items, 'item')} in the others")
+        parts.append(f"~{items:,} {noun(items, 'item')} in the others")
     return cut_cells("; ".join(parts), width)
 
 
