@@ -39,7 +39,7 @@ __all__ = [
 
 DEMO_WORKSPACE = "demo"
 DEMO_SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
-DEMO_SIM = "latency=1.0,rate_limit_every=20,retry_after=6"
+DEMO_SIM = "latency=1.0,rate_limit_every=20,retry_after=6,secondary_retry_after=6"
 
 
 def demo_sources() -> tuple[str, ...]:

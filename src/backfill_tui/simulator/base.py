@@ -110,7 +110,9 @@ class ProviderSim(ABC):
     def bad_credentials(self) -> httpx.Response:
         return json_response(401, {"message": "Unauthorized"})
 
-    def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
+    def rate_limited(
+        self, secondary: bool, retry_after: int, secondary_retry_after: int = 0
+    ) -> httpx.Response:
         return json_response(
             429, {"message": "Too Many Requests"}, {"retry-after": str(retry_after)}
         )

@@ -39,6 +39,7 @@ _ACCEPTED: dict[str, str] = {
     "complexity_quota": "a whole number from 1 to 1,000,000,000",
     "tokens": "a whole number from 1 to 9 (not with 'token')",
     "null_last_seen": "a whole number >= 0 (0 = never)",
+    "secondary_retry_after": "whole seconds from 0 to 86,400 (0 = none: wait a minute)",
 }
 
 
@@ -114,6 +115,10 @@ class SimulatorConfig:
     ``null_last_seen=N`` makes every Nth Sentry issue (by its number) answer ``lastSeen: null``,
     as Sentry does for an issue merged into another or still being processed (provider-apis.md
     §4.4); it keeps its place in the list and the window, which go by its last sighting.
+    ``secondary_retry_after=N`` gives GitHub's secondary-limit 403 a ``Retry-After`` of N
+    seconds, as GitHub may send one (provider-apis.md §6); without it (0, the default) the
+    answer has no time, and a client waits the documented minute. The demo sets it: its run,
+    with sources added, stood a minute on such an answer (a fresh tester's finding).
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -139,6 +144,7 @@ class SimulatorConfig:
     complexity_quota: int = 3_000_000
     tokens: int = 1
     null_last_seen: int = 0
+    secondary_retry_after: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -200,6 +206,12 @@ class SimulatorConfig:
             or self.null_last_seen < 0
         ):
             raise _bad("null_last_seen", self.null_last_seen)
+        if (
+            isinstance(self.secondary_retry_after, bool)
+            or not isinstance(self.secondary_retry_after, int)
+            or not 0 <= self.secondary_retry_after <= MAX_RETRY_AFTER_S
+        ):
+            raise _bad("secondary_retry_after", self.secondary_retry_after)
         if self.retry_after_form not in ("seconds", "date"):
             raise _bad("retry_after_form", self.retry_after_form)
         if (
@@ -304,7 +316,7 @@ def _convert(key: str, value: str) -> Any:
     try:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
-            "complexity_quota", "tokens", "null_last_seen",
+            "complexity_quota", "tokens", "null_last_seen", "secondary_retry_after",
         ):  # fmt: skip
             return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):

@@ -355,8 +355,11 @@ class GitHubSim(ProviderSim):
     def bad_credentials(self) -> httpx.Response:
         return _error(401, "Bad credentials")
 
-    def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
-        if secondary:
+    def rate_limited(
+        self, secondary: bool, retry_after: int, secondary_retry_after: int = 0
+    ) -> httpx.Response:
+        if secondary:  # a time only where ``secondary_retry_after`` gives one (GitHub may)
+            waits = {"retry-after": str(secondary_retry_after)} if secondary_retry_after else None
             return json_response(
                 403,
                 {
@@ -364,6 +367,7 @@ class GitHubSim(ProviderSim):
                     "documentation_url": f"{_DOCS}/overview/rate-limits-for-"
                     "the-rest-api#about-secondary-rate-limits",
                 },
+                waits,
             )
         return json_response(
             429,

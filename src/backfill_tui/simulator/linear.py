@@ -163,7 +163,9 @@ class LinearSim(ProviderSim):
             401, _errors("Authentication required, not authenticated", "AUTHENTICATION_ERROR")
         )
 
-    def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
+    def rate_limited(
+        self, secondary: bool, retry_after: int, secondary_retry_after: int = 0
+    ) -> httpx.Response:
         budget = "complexity" if secondary else "requests"
         response = json_response(400, _errors("Rate limit exceeded", "RATELIMITED", budget=budget))
         response.extensions[_RETRY] = (budget, retry_after)

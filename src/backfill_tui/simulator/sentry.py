@@ -345,7 +345,9 @@ class SentrySim(ProviderSim):
     def bad_credentials(self) -> httpx.Response:
         return _detail(401, "Invalid token")
 
-    def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
+    def rate_limited(
+        self, secondary: bool, retry_after: int, secondary_retry_after: int = 0
+    ) -> httpx.Response:
         """A 429 of ``rate_limit_every``: Sentry sends no ``Retry-After``, so ``retry_after``
         is how far off its ``X-Sentry-Rate-Limit-Reset`` is (set by :meth:`finish`)."""
         response = self._too_many(secondary)

@@ -159,7 +159,7 @@ class Simulator:
         elif every and index % every == 0:
             secondary = self._rate_limits_served % 2 == 1
             self._rate_limits_served += 1
-            response = provider.rate_limited(secondary, cfg.retry_after)
+            response = provider.rate_limited(secondary, cfg.retry_after, cfg.secondary_retry_after)
             fault = "secondary_rate_limit_403" if secondary else "rate_limit_429"
         elif quota.exhausted:
             response, fault = provider.quota_exceeded(), "quota_exhausted_403"

@@ -180,7 +180,9 @@ class VercelSim(ProviderSim):
     def bad_credentials(self) -> httpx.Response:
         return error(401, "forbidden", "Not authorized", invalidToken=True)
 
-    def rate_limited(self, secondary: bool, retry_after: int) -> httpx.Response:
+    def rate_limited(
+        self, secondary: bool, retry_after: int, secondary_retry_after: int = 0
+    ) -> httpx.Response:
         # Vercel has one rate-limit answer: 429 with Retry-After (no secondary kind).
         response = error(429, "rate_limited", "Rate limit exceeded")
         response.headers["retry-after"] = str(retry_after)
