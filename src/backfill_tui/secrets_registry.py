@@ -11,6 +11,7 @@ their secret options (and registers the token it parsed here).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 _lock = threading.Lock()
@@ -39,6 +40,28 @@ def registered() -> frozenset[str]:
     same values: the app's run process, ``engine.process``)."""
     with _lock:
         return frozenset(_values)
+
+
+#: The providers' token shapes, by their documented prefixes: GitHub's ``ghp_``, ``gho_``,
+#: ``ghu_``, ``ghs_``, ``ghr_`` and ``github_pat_`` ("About authentication", token formats),
+#: Linear's ``lin_api_``/``lin_oauth_``, Sentry's ``sntrys_``/``sntryu_`` auth tokens. A
+#: recording masks them (``recording.scrub``); a workspace or source holding one is refused.
+TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|lin_(?:api|oauth)_[A-Za-z0-9]{16,}"
+    r"|sntr[ysu]s?_[A-Za-z0-9+/=_-]{20,})"
+)
+#: What each of :data:`TOKEN_SHAPES` starts with: the regex runs only where one is found.
+SHAPE_MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "lin_", "sntr")
+
+
+def holds_credential(text: str) -> bool:
+    """Whether ``text`` holds a registered credential value or a token-shaped string
+    (:data:`TOKEN_SHAPES`): a token pasted into a field that is stored and shown (a workspace
+    id, a source's name) would reach the mirror, the log and a recording in clear (a fresh
+    tester's finding), so such a value is refused, unechoed. Raises nothing."""
+    if any(value in text for value in _ordered):
+        return True
+    return any(marker in text for marker in SHAPE_MARKERS) and bool(TOKEN_SHAPES.search(text))
 
 
 def redact(text: str) -> str:

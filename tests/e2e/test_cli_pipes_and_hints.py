@@ -180,7 +180,47 @@ def test_a_connection_string_given_as_the_workspace_is_refused_and_not_echoed(
     assert not db.exists()
 
 
-def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) -> None:
+TOKEN = "ghp_" + "c" * 36  # a GitHub token's shape
+
+
+@pytest.mark.parametrize(
+    ("workspace", "source", "says"),
+    [
+        (TOKEN, "github:acme/rocket", "--workspace holds what looks like a token (not shown)"),
+        ("w", f"github:acme/{TOKEN}", "a source holds what looks like a token (not shown)"),
+        ("w", TOKEN, "a source holds what looks like a token (not shown)"),
+        ("w", "linear:lin_api_" + "a1" * 16, "a source holds what looks like a token"),
+    ],
+    ids=["workspace", "repository", "bare", "linear"],
+)
+def test_a_token_typed_as_the_workspace_or_a_source_is_refused_and_not_echoed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, workspace: str, source: str, says: str
+) -> None:
+    """A token pasted into the wrong field was stored as the workspace (or the repository's
+    name) in the mirror, the log and the recording, and printed in a 404's line (a fresh
+    tester's finding): it is refused in one line that never repeats it, before any file is
+    made, and a mirror already there is left as it was."""
+    db = tmp_path / "m.db"
+    assert simulated_run(capsys, db).code == 0
+    before = db.read_bytes()
+    rec = tmp_path / "r.rec.gz"
+    result = run_cli(capsys, "run", source, "--workspace", workspace, "--simulate", "--quiet",
+                     "--record", str(rec), "--db", str(db))  # fmt: skip
+    assert result.code == 2, result.err
+    assert result.err.startswith("backfill-tui: error: ") and says in result.err, result.err
+    secret = TOKEN if TOKEN in workspace + source else source.split(":", 1)[1]
+    assert result.err.count("\n") == 1 and secret not in result.err + result.out
+    assert db.read_bytes() == before and not rec.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("ws\x1b[31mred", "control character (U+001B)"), (TOKEN, "looks like a token (not shown)")],
+    ids=["escape", "token"],
+)
+def test_the_apps_workspace_field_refuses_a_control_character(
+    tmp_path: Path, typed: str, says: str
+) -> None:
     import asyncio
 
     from app_support import SIZE, Recorder, make_app
@@ -195,7 +235,7 @@ def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) ->
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             screen = app.screen
             assert isinstance(screen, ConnectScreen)
-            screen.query_one("#workspace").value = "ws\x1b[31mred"  # type: ignore[attr-defined]
+            screen.query_one("#workspace").value = typed  # type: ignore[attr-defined]
             assert screen.add_source("github:acme/rocket")
             await pilot.pause()
             await pilot.press("ctrl+s")
@@ -204,7 +244,8 @@ def test_the_apps_workspace_field_refuses_a_control_character(tmp_path: Path) ->
             return [str(n.message) for n in app._notifications]
 
     notes = asyncio.run(scenario())
-    assert any("control character (U+001B)" in n for n in notes), notes
+    assert any(says in n for n in notes), notes
+    assert all(TOKEN not in n for n in notes), notes
     assert app.mirror.list_runs() == []
 
 

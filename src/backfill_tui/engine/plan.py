@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from ..connectors import provider
 from ..connectors.identity import canonical_target
 from ..errors import BadValue, UsageError
+from ..secrets_registry import holds_credential
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, WORKSPACE_ID_MAX
 
 __all__ = [
@@ -41,6 +42,14 @@ class SourceSpec:
 
     @classmethod
     def parse(cls, text: str) -> SourceSpec:
+        """``PROVIDER:TARGET`` as a source, its target in its one spelling
+        (``connectors/identity.py``); :class:`UsageError` for any other text, one holding a
+        token (never echoed: ``secrets_registry.holds_credential``) included."""
+        if holds_credential(text):  # first: each message below repeats the text
+            raise UsageError(
+                "a source holds what looks like a token (not shown); write PROVIDER:TARGET, for "
+                "example github:acme/rocket; a token goes in its variable, such as GITHUB_TOKEN"
+            )
         name, sep, target = text.partition(":")
         if not sep or not name or not target:
             raise UsageError(
@@ -73,12 +82,20 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
     bidi mark...): such an id would be stored and sent to production unlike what the terminal
     shows, so it is refused rather than cleaned; holds ``://`` (a URL or a DSN typed in the
     wrong field: the line does not echo it, a password may be in it; a tester's finding in
-    the app's Export form); or is longer than production's column
+    the app's Export form); holds a token (``secrets_registry.holds_credential``: it would be
+    stored, logged and recorded in clear; not echoed either); or is longer than production's column
     (:data:`~backfill_tui.terms.WORKSPACE_ID_MAX` characters), which every export of the run
     would then refuse."""
     import unicodedata
 
     value = text.strip()
+    if holds_credential(value):  # never echoed; first, as a later message may repeat it
+        raise BadValue(
+            f"{name} holds what looks like a token (not shown), not a workspace id; give the "
+            "workspace's own id (a token goes in its variable, such as GITHUB_TOKEN)",
+            field="workspace",
+            fault="looks like a token, not a workspace id",
+        )
     if not value:
         raise BadValue(
             f"{name} is empty; give the workspace id the backfill is for",

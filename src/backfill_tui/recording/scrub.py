@@ -18,11 +18,6 @@ from .. import secrets_registry
 
 MASK = "***"
 
-_TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|lin_(?:api|oauth)_[A-Za-z0-9]{16,}"
-    r"|sntr[ysu]s?_[A-Za-z0-9+/=_-]{20,})"
-)
-_SHAPE_MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "lin_", "sntr")
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=-]*\d)[A-Za-z0-9._~+/=-]{12,}")
 _SECRET_NAME = re.compile(
     r"(?:^|[-_])(?:token|access[-_]?token|api[-_]?key|apikey|secret|client[-_]?secret|password"
@@ -47,8 +42,8 @@ def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
     for value in sorted((v for v in extra if v and len(v) >= 4), key=len, reverse=True):
         text = text.replace(value, MASK)
     text = secrets_registry.redact(text)
-    if any(marker in text for marker in _SHAPE_MARKERS):  # the regexes only where they may hit
-        text = _TOKEN_SHAPES.sub(MASK, text)
+    if any(marker in text for marker in secrets_registry.SHAPE_MARKERS):  # where it may hit
+        text = secrets_registry.TOKEN_SHAPES.sub(MASK, text)
     if "Bearer" in text or "Basic" in text:
         text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
     return text
