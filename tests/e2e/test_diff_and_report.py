@@ -163,6 +163,7 @@ def test_diff_of_a_run_recorded_before_run_items_compares_what_it_stored(
     ("a", "b", "says"),
     [
         ("nosuchrun", "latest.db", "no mirror file latest.db"),
+        ("nosuchrun", "{tmp}", "is a directory, not a mirror file"),  # as other commands say
         ("nosuchrun", "{db}", "no mirror at"),  # a bare run id is looked up in --db
         ("{db}:nosuchrun", "{db}", "no run nosuchrun in"),
     ],
@@ -172,7 +173,7 @@ def test_diff_refuses_bad_references_in_one_line(
 ) -> None:
     db = tmp_path / "m.db"
     github_run(capsys, db, FIRST)
-    args = [x.format(db=db) for x in (a, b)]
+    args = [x.format(db=db, tmp=tmp_path) for x in (a, b)]
     result = run_cli(capsys, "diff", *args, "--db", str(tmp_path / "other.db"))
     assert result.code == 2
     assert says in result.err and result.err.count("\n") == 1

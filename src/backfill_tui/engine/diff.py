@@ -54,6 +54,10 @@ class RunRef:
                     "for its latest run"
                 )
             raise UsageError(f"no mirror file {head}; give RUN_ID, PATH or PATH:RUN_ID")
+        if as_path.is_dir():  # as every other command says it (a tester's finding)
+            raise UsageError(
+                f"{text} is a directory, not a mirror file; give RUN_ID, PATH or PATH:RUN_ID"
+            )
         if "/" in text or "\\" in text or text.endswith(".db"):
             raise UsageError(f"no mirror file {text}; give RUN_ID, PATH or PATH:RUN_ID")
         return cls(text, None, text)
