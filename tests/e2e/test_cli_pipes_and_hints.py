@@ -326,3 +326,21 @@ def test_runs_columns_line_up_with_a_wide_character_in_a_workspace(
     # the same number of cells before the depth column on every line (CJK and emoji: two)
     starts = {sum(2 if ord(c) > 0x2E80 else 1 for c in line[: line.index(" 7d")]) for line in lines}
     assert len(starts) == 1, lines
+
+
+def test_the_mirror_may_be_named_before_the_command_but_not_twice(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``backfill-tui --db A runs`` reads A; ``--db A runs --db B`` read B and said nothing (a
+    fresh tester's finding): two different mirrors are refused in one line, exit 2."""
+    db, other = tmp_path / "m.db", tmp_path / "other.db"
+    ran = simulated_run(capsys, db)
+    assert ran.code == 0, ran.err
+    listed = run_cli(capsys, "--db", str(db), "runs", "--json")
+    assert listed.code == 0 and len(listed.summary) == 1, listed.err  # type: ignore[arg-type]
+    same = run_cli(capsys, "--db", str(db), "runs", "--db", str(db), "--json")
+    assert same.code == 0, same.err
+    both = run_cli(capsys, "--db", str(db), "runs", "--db", str(other))
+    assert both.code == 2 and both.err.count("\n") == 1, both.err
+    assert f"--db is given twice ({db} before the command, {other} after it)" in both.err
+    assert not other.exists()

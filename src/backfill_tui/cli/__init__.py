@@ -56,7 +56,7 @@ def build_parser() -> Parser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"{APP} {__version__}")
-    add_db_option(parser)  # for the terminal app, opened when no command is given
+    add_db_option(parser, "db_before")  # the app's (no command), or before the command
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for command in COMMANDS:
         command.register(sub)
@@ -106,6 +106,14 @@ def _stdout_closed() -> int:
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    before = vars(args).pop("db_before", None)
+    if before is not None:  # `--db A run ... --db B`: the second silently won (a tester's finding)
+        if getattr(args, "db", before) != before:
+            parser.error(
+                f"--db is given twice ({before} before the command, {args.db} after it); "
+                "give it once"
+            )
+        args.db = before
     if args.command is None:  # no command: the terminal app
         args.handler = app.cmd_app
     setup_logging()

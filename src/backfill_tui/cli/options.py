@@ -212,9 +212,12 @@ def run_id_arg(text: str) -> str:
     return text
 
 
-def add_db_option(parser: argparse.ArgumentParser) -> None:
+def add_db_option(parser: argparse.ArgumentParser, dest: str = "db") -> None:
+    """``--db PATH``, stored as ``dest`` only when given (the program's own, before a command,
+    is ``db_before``: ``cli._main`` tells the two apart)."""
     parser.add_argument(
         "--db",
+        dest=dest,
         type=db_arg,
         default=argparse.SUPPRESS,  # keep a top-level `backfill-tui --db PATH run ...`
         metavar="PATH",
