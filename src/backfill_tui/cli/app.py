@@ -187,6 +187,8 @@ def app_ended(app: BackfillApp) -> int:
 
         line = ended_line(app.mirror, run, db_flag(app.mirror.path), signal=app.stopped_by)
         sys.stderr.write(for_stderr(line))
+        if app.quit_recorded_line is not None:  # where its recording is (or that it was not kept)
+            sys.stderr.write(for_stderr(app.quit_recorded_line))
     elif app.stopped_by and app.quit_export_line is None:  # it stopped nothing: "cancelled"
         sys.stderr.write(  # said it had (a fresh tester's finding)
             for_stderr(

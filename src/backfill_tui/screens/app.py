@@ -742,22 +742,31 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         finding). ``kept``: the line of a recording sealed beside its path, already a notice;
         ``refused``: its writes were refused ("Recording not kept" said so, once is enough)."""
         recorder, session.recording = session.recording, None
-        if recorder is None or refused:
+        if recorder is None:
             return
+        if refused:  # the line "Recording not kept" said is the one stderr says after a quit
+            outcome = session.background.outcome if session.background is not None else None
+            session.recorded_line = outcome.not_kept if outcome is not None else None
+            return
+        import shlex
+
         from ..engine.live import clock_time
-        from ..terms import plural
+        from ..terms import plural, suggest
 
         path = user_path(recorder.path).absolute()
         if kept is not None:
             line = in_app(kept)
+            session.recorded_line = kept
         elif path.is_file():
-            line = (
-                f"recorded {plural(recorder.exchanges, 'exchange')} to {path}; replay it offline: "
-                "press o under Runs (F5) and give its path"
-            )
+            recorded = f"recorded {plural(recorder.exchanges, 'exchange')} to {path}; "
+            line = recorded + "replay it offline: press o under Runs (F5) and give its path"
             self.notify(line, title="Recorded", timeout=20, markup=False)
+            again = suggest(f"replay {shlex.quote(str(path))}")  # as ``run --record`` says it
+            session.recorded_line = (
+                f"{recorded}replay it offline into another mirror with `{again} --db OTHER.db`"
+            )
         else:  # not sealed (the run's error says why)
-            line = f"the recording {path} was not written"
+            line = session.recorded_line = f"the recording {path} was not written"
             self.notify(line, title="Not recorded", severity="warning", timeout=20, markup=False)
         session.progress.log.append(f"{clock_time(self.clock.now())}  {line}")
 
@@ -1012,6 +1021,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     #: it again sends the rest): ``cli.app.app_ended`` prints it once the app has closed. The
     #: app quit at once, silently, exit 0, mid-export (a fresh tester's finding).
     quit_export_line: str | None = None
+    #: Where the recording of the run quitting stopped went (``RunSession.recorded_line``):
+    #: ``cli.app.app_ended`` prints it after the run's last line, as ``run --record`` does. The
+    #: app's stderr named no recording after a quit (a fresh tester's finding).
+    quit_recorded_line: str | None = None
     #: Quitting was answered "yes" and waits for what is going to stop: ctrl+q asks nothing
     #: again and starts no second quit (a fresh tester's finding: a second quit during a slow
     #: export batch).
@@ -1035,6 +1048,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             if record is None or record.status != RunStatus.COMPLETED:
                 cancelled = True
                 self.quit_cancelled = session.run.id
+            outcome = session.background.outcome
+            if outcome is not None:  # its end not announced yet: where its recording went
+                self._say_recorded(session, outcome.kept, refused=outcome.not_kept is not None)
+            self.quit_recorded_line = session.recorded_line
         self.exit(return_code=EXIT_INCOMPLETE if self.stopped_by or cancelled else EXIT_OK)
 
     def on_unmount(self) -> None:

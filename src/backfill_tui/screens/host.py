@@ -61,6 +61,9 @@ class RunSession:
     recorder: Recorder | None = None
     #: That recorder once the run started with it, until its end says where the recording went.
     recording: Recorder | None = None
+    #: Where its recording went, as a line for stderr once the app has closed (said at the
+    #: run's end by ``BackfillApp._say_recorded``; ``cli.app.app_ended`` prints it after a quit).
+    recorded_line: str | None = None
     #: The end of the current stretch was announced (RunEnded posted), so it is posted once.
     ended: bool = False
 
