@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import SIZE, Recorder, make_app, runs_on, sim_environment, wait_until
+from app_support import SIZE, Recorder, make_app, runs_on, settle, sim_environment, wait_until
 from support import run_cancelled_after_a_page
 from textual.notifications import Notify
 
@@ -77,3 +77,29 @@ def test_retrying_a_replay_at_its_recordings_end_gives_the_engines_reason(tmp_pa
     assert not any("`run" in n or "Record to FILE" in n for n in notices), notices
     # The replay's own duration on its recording's clock: page 1 answered after its 6 s wait.
     assert elapsed[0] == elapsed[1] and elapsed[0] >= 6, elapsed
+
+
+def test_a_replay_at_its_recordings_end_shows_no_retry_key(tmp_path: Path) -> None:
+    """The dashboard of a replay that stopped where its recording ends showed `r Retry`, and
+    `r` said only "Nothing to retry" (a fresh tester's finding): a key shown must act. It is
+    hidden; pressed anyway, it still says why."""
+    from screen_text import screen_lines
+
+    rec = _record_cancelled(tmp_path)
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            assert app.open_recording(rec) is not None
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            assert seen.of(RunEnded)[0].status == "cancelled"
+            await settle(pilot)
+            footer = screen_lines(app)[-1]
+            assert "Retry" not in footer and "f5" in footer, footer
+            await pilot.press("r")
+            await wait_until(pilot, lambda: any(n.title for n in app._notifications))
+            titles = [n.title for n in app._notifications]
+            assert "Nothing to retry" in titles, titles
+
+    asyncio.run(scenario())

@@ -56,6 +56,7 @@ __all__ = [
     "find_run",
     "mend_first",
     "replay_end_line",
+    "replay_spent",
     "replayed_line",
     "resume_environment",
     "run_lines",
@@ -400,6 +401,15 @@ def replay_end_line(
         f"run {run.id} {run.status}; what was stored is kept. A replay cannot be resumed: "
         f"replay the recording again as a new run (`{again}`), or {record_anew}"
     )
+
+
+def replay_spent(mirror: Mirror, run: RunRecord) -> bool:
+    """Whether ``run`` is a replay that :func:`check_resume` refuses as having nothing more to
+    replay (:class:`RunReplayedToItsEnd`): the app's dashboard then shows no retry key (it
+    offered ``r`` after a cancelled replay, and ``r`` said "Nothing to retry")."""
+    if run.recording_sha256 is None or run.status == RunStatus.COMPLETED:
+        return False
+    return _replayed_to_its_end(mirror, run) or _failed_on_its_recording(mirror, run) is not None
 
 
 def _replayed_to_its_end(mirror: Mirror, run: RunRecord) -> bool:

@@ -79,6 +79,7 @@ class DashboardScreen(ModeScreen):
         self._chart_new = -1
         self._overall = ""
         self._binding_state: tuple[bool, str] | None = None
+        self._spent: tuple[str, str, bool] | None = None
         #: Bumped by every :meth:`show_session`; a row rebuild for an older run is skipped.
         self._generation = 0
         #: Bumped by every chart read; an older read's answer is dropped.
@@ -153,8 +154,21 @@ class DashboardScreen(ModeScreen):
         if action == "cancel_run":
             return session is not None and running
         if action == "retry_run":
-            return session is not None and not running and retryable(session.progress.status)
+            if session is None or running or not retryable(session.progress.status):
+                return False
+            return not self._replay_spent(session.run.id, session.progress.status)
         return True
+
+    def _replay_spent(self, run_id: str, status: str) -> bool:
+        """A replay that replayed all its recording holds hides ``r``, which would only say
+        "Nothing to retry" (``engine.runs.replay_spent``; a fresh tester's finding after a
+        cancelled replay). Asked of the mirror once per run and status."""
+        if self._spent is None or self._spent[:2] != (run_id, status):
+            from ..engine.runs import replay_spent
+
+            run = self.backfill.mirror.get_run(run_id)
+            self._spent = (run_id, status, run is not None and replay_spent(host(self).mirror, run))
+        return self._spent[2]
 
     def action_say_why_not(self, what: str) -> None:
         """c or r where it cannot act: the notice why (the key's own action says it)."""
