@@ -31,6 +31,7 @@ __all__ = [
     "fold_words",
     "ljust_cells",
     "markdown",
+    "text_cells",
     "visible",
 ]
 
@@ -96,6 +97,11 @@ def ljust_cells(text: str, width: int) -> str:
     characters: a workspace named "🚀", two cells wide, pushed the ``runs`` columns one cell
     right). East Asian wide and fullwidth characters take two cells, combining marks none
     (Unicode UAX #11; what terminals and Rich's ``cell_len`` count, without importing Rich)."""
+    return text + " " * max(0, width - text_cells(text))
+
+
+def text_cells(text: str) -> int:
+    """The terminal cells ``text`` takes, as :func:`ljust_cells` counts them."""
     import unicodedata
 
     cells = 0
@@ -103,7 +109,7 @@ def ljust_cells(text: str, width: int) -> str:
         if unicodedata.combining(char):
             continue
         cells += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return text + " " * max(0, width - cells)
+    return cells
 
 
 def fold_words(text: str, width: int, first: str = "", more: str = "  ") -> list[str]:

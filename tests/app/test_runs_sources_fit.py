@@ -134,3 +134,27 @@ def test_a_replay_is_said_first_at_every_width(tmp_path: Path, size: tuple[int, 
                 assert lines[replayed.id].rstrip().endswith("(made.rec.gz)"), lines
 
     asyncio.run(scenario())
+
+
+def test_at_80_columns_the_workspace_tells_runs_apart(tmp_path: Path) -> None:
+    """At 80x24 the runs list had no workspace column: runs of `killme`, `wörk 🚀 space` and
+    `demo` read alike (a fresh tester's finding). It shows each workspace, cut with "…" in
+    what the other columns leave, and the sources keep their provider and count."""
+    from rich.cells import cell_len
+
+    app = make_app(tmp_path)
+    for workspace in ("killme", "wörk 🚀 space ship of the line", "demo"):
+        populate(app, *SOURCES, workspace=workspace, days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            _, table = await open_runs(pilot)
+            lines = region_text(app, table).splitlines()
+            assert lines[0].split()[:3] == ["run", "workspace", "status"], lines[0]
+            for line, workspace in zip(lines[1:4], ("demo", "wörk 🚀", "killme"), strict=True):
+                assert f"  {workspace}" in line and line.rstrip().endswith("github +3"), lines
+            assert "…" in lines[2], lines
+            assert all(cell_len(line) <= 80 for line in lines), lines
+            assert table.virtual_size.width <= table.size.width, lines  # no sideways scroll
+
+    asyncio.run(scenario())

@@ -12,10 +12,15 @@ from typing import Any
 
 from ..errors import EXIT_OK
 from ..terms import what_failed
-from ..textsafe import ljust_cells
+from ..textsafe import ljust_cells, text_cells
 from .options import add_db_option, demo_mirror_hint, open_mirror, positive_arg
 
 __all__ = ["cmd_runs", "register"]
+
+
+#: The most cells the ``runs`` listing pads workspaces to: a longer one (a 191-character id)
+#: is listed whole, its row's next columns after it, not every row padded to it.
+WORKSPACE_PAD = 32
 
 
 def register(sub: Any) -> None:
@@ -63,6 +68,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         else:
             total = mirror.count_runs()
             listing: list[str] = []  # written at once: `| head -1` then finds it all written
+            # The workspaces padded to the widest by terminal cells (up to WORKSPACE_PAD): one
+            # longer than 12 cells, or with wide characters, shifted its row's next columns.
+            pad = max(12, *(min(text_cells(r["workspace"]), WORKSPACE_PAD) for r in rows))
             for line, r in zip(lines, rows, strict=True):
                 what = what_failed(line.streams_failed, line.failed)
                 failed = f"  failed {what}" if what else ""
@@ -70,7 +78,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"
                 listing.append(
-                    f"{r['run_id']}  {r['status']:<11} {ljust_cells(r['workspace'], 12)} "
+                    f"{r['run_id']}  {r['status']:<11} {ljust_cells(r['workspace'], pad)} "
                     f"{r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}{failed}  {' '.join(r['sources'])}{sim}\n"
                 )

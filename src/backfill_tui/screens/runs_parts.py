@@ -50,6 +50,28 @@ def workspace_cut(workspace: str) -> str:
     return cut_cells(clean(workspace), WORKSPACE_CELLS)
 
 
+def sources_least(sources: list[str], lead: str) -> int:
+    """The cells a run's sources keep beside a narrowed workspace (:func:`narrow_workspaces`):
+    ``lead`` ("replay: ") and the first's provider with how many more ("github +3"), or the one
+    source to a few cells past its provider ("github:a…")."""
+    if not sources:
+        return cell_len(lead)
+    if len(sources) > 1:
+        return cell_len(f"{lead}{sources[0]} +{len(sources) - 1}")
+    provider = sources[0].split(":")[0]
+    return cell_len(lead) + min(cell_len(sources[0]), cell_len(provider) + 4)
+
+
+def narrow_workspaces(workspaces: list[str], room: int) -> tuple[str, list[str]]:
+    """The header and the workspace ids of the narrow runs list (60 to 99 columns): each cut
+    to ``room`` cells (what the other columns and the sources leave), in at least 4 and at
+    most :data:`WORKSPACE_CELLS`; headed "workspace" where its 9 cells fit, else "ws"."""
+    cells = max(min(room, WORKSPACE_CELLS), 4)
+    return "workspace" if cells >= 9 else "ws", [
+        cut_cells(clean(workspace), cells) for workspace in workspaces
+    ]
+
+
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
     """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
     how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
