@@ -207,3 +207,22 @@ def test_the_summarys_budgets_name_requests_first_whatever_order_they_came_in() 
     found = summary["sources"][0]["rate_limit_budgets"]
     assert list(found) == ["requests", "complexity"]
     assert found["complexity"] == {"remaining": 2_990_000, "limit": 3_000_000}
+
+
+def test_syncing_with_the_mirror_keeps_calls_it_could_not_record() -> None:
+    """A run stopped on a locked mirror: its last page never committed, and the lock refused
+    recording that page's calls too, so the mirror holds one call fewer than the stream made.
+    The dashboard's calls went back from 20 to 19 as the run stopped (a fresh tester's
+    finding); what was seen made stays, and the rest is the mirror's word."""
+    progress = _progress()
+    progress.apply(ev.RunStarted("r", "ws", "since", KEYS), 1000.0)
+    progress.apply(_page(KEYS[0], 100, calls=20), 1005.0)
+    stored = ev.StreamCounters(fetched=90, new=90, duplicates=0, failed=0, pages=1, api_calls=19)
+    more = ev.StreamCounters(fetched=50, new=50, duplicates=0, failed=0, pages=1, api_calls=3)
+    issue, push = (
+        StreamRecord(i, "r", "github", "acme/rocket", k.rsplit("/", 1)[1], counters=c)
+        for i, (k, c) in enumerate(zip(KEYS, (stored, more), strict=True))
+    )
+    progress.sync([issue, push])
+    assert progress.streams[KEYS[0]].counters == ev.StreamCounters(90, 90, 0, 0, 1, 20)
+    assert progress.streams[KEYS[1]].counters == more  # more than seen: the mirror's word

@@ -671,7 +671,7 @@ class Engine:
                 result = await self._landed(sending[0].result)
                 one = sending.popleft()
                 if result is None:
-                    self._interrupted(record, counters)
+                    self._interrupted(record, _with_calls(counters, record, stats))
                     return False
                 landed(one, result)
             return True
@@ -727,7 +727,7 @@ class Engine:
                         break
                     if self._stopped is not None:  # another stream met a full disk: stop here
                         if await settle(len(sending)):
-                            self._interrupted(record, counters)
+                            self._interrupted(record, _with_calls(counters, record, stats))
                         return
                     events, failures, capped_at, done = within_cap(
                         page, run.max_items - sent_fetched
@@ -823,7 +823,7 @@ class Engine:
             self._stopped = self._stopped or exc
             await drain()
             log.warning("%s stopped: %s", record.key, exc)
-            self._interrupted(record, counters, str(exc))
+            self._interrupted(record, _with_calls(counters, record, stats), str(exc))
             raise
         except Exception as exc:
             await drain()
