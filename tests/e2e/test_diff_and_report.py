@@ -162,7 +162,7 @@ def test_diff_of_a_run_recorded_before_run_items_compares_what_it_stored(
 @pytest.mark.parametrize(
     ("a", "b", "says"),
     [
-        ("nosuchrun", "latest.db", "no mirror file latest.db"),
+        ("nosuchrun", "latest.db", "latest.db names no file"),
         ("nosuchrun", "{tmp}", "is a directory, not a mirror file"),  # as other commands say
         ("nosuchrun", "{db}", "no mirror at"),  # a bare run id is looked up in --db
         ("{db}:nosuchrun", "{db}", "no run nosuchrun in"),

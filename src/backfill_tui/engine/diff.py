@@ -47,19 +47,16 @@ class RunRef:
         head, sep, tail = text.rpartition(":")
         if sep and head and tail and user_path(head).is_file():
             return cls(text, user_path(head), tail)
-        if sep and head and not tail.strip():  # "a.db:": the run id after the colon is empty
-            if user_path(head).is_file():
-                raise UsageError(
-                    f"{text}: the run id after ':' is empty; give PATH:RUN_ID, or PATH alone "
-                    "for its latest run"
-                )
-            raise UsageError(f"no mirror file {head}; give RUN_ID, PATH or PATH:RUN_ID")
-        if as_path.is_dir():  # as every other command says it (a tester's finding)
+        if sep and head and not tail.strip() and user_path(head).is_file():  # "a.db:"
             raise UsageError(
-                f"{text} is a directory, not a mirror file; give RUN_ID, PATH or PATH:RUN_ID"
+                f"{text}: the run id after ':' is empty; give PATH:RUN_ID, or PATH alone for "
+                "its latest run"
             )
-        if "/" in text or "\\" in text or text.endswith(".db"):
-            raise UsageError(f"no mirror file {text}; give RUN_ID, PATH or PATH:RUN_ID")
+        if sep and head and not tail.strip():
+            raise UsageError(f"{head} names no file; give RUN_ID, PATH or PATH:RUN_ID")
+        if as_path.is_dir() or "/" in text or "\\" in text or text.endswith(".db"):
+            what = "is a directory, not a mirror file" if as_path.is_dir() else "names no file"
+            raise UsageError(f"{text} {what}; give RUN_ID, PATH or PATH:RUN_ID")
         return cls(text, None, text)
 
 
