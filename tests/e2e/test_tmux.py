@@ -267,7 +267,8 @@ def _search_box(screen: str) -> str:
 def _runs_listed(screen: str, count: int) -> bool:
     """Whether the Runs screen is drawn with ``count`` runs (its column titles and rows)."""
     lines = screen.splitlines()
-    if not any(line.split()[:2] == ["run", "status"] for line in lines if line.strip()):
+    titles = (line.split() for line in lines if line.strip())
+    if not any(words[0] == "run" and "status" in words[1:3] for words in titles):
         return False
     return sum(1 for line in lines if line.strip()[:8].isdigit() and "/" in line) >= count
 
