@@ -51,6 +51,12 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
     return CliResult(code, captured.out, captured.err)
 
 
+def simulated_too(args: tuple[str, ...] | list[str]) -> list[str]:
+    """An export's ``args`` with ``--include-simulated`` beside an ``--apply``: the tests'
+    mirrors come from the simulator, which ``export --apply`` refuses without it."""
+    return [*args, "--include-simulated"] if "--apply" in args else list(args)
+
+
 #: A simulator on which every request fails: a run that ends with exit status 1.
 FAIL_ALL = "faults=1,clock=virtual"
 

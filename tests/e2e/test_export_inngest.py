@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from inngest_stub import Answer, FakeInngest
-from support import run_cli
+from support import run_cli, simulated_too
 
 from backfill_tui.export import (
     ExportProgress,
@@ -47,7 +47,7 @@ def mirror_rows(db: Path) -> dict[str, dict[str, Any]]:
 def export(capsys: pytest.CaptureFixture[str], db: Path, url: str, *extra: str) -> Any:
     return run_cli(
         capsys, "export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
-        "--db", str(db), *extra,
+        "--db", str(db), *simulated_too(extra),
     )  # fmt: skip
 
 
@@ -376,7 +376,8 @@ def test_another_event_key_on_the_same_host_is_another_destination(
     staging = export(capsys, mirror, inngest.url, "--apply", "--json")
     assert staging.code == 0 and json.loads(staging.out)["written"] == total
     args = ["export", "inngest", "--event-key", "evtkey-production-77", "--url", inngest.url,
-            "--workspace", "demo", "--db", str(mirror), "--apply", "--json"]  # fmt: skip
+            "--workspace", "demo", "--db", str(mirror), "--apply", "--json",
+            "--include-simulated"]  # fmt: skip
     production = run_cli(capsys, *args)
     assert production.code == 0 and json.loads(production.out)["written"] == total
     again = run_cli(capsys, *args)

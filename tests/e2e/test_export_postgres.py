@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from conftest_pg import PASSWORD, PgServer
-from support import run_cli
+from support import run_cli, simulated_too
 
 from backfill_tui.export import ExportResult, PostgresTarget, apply_export, plan_export
 
@@ -63,8 +63,9 @@ def table_exists(server: PgServer, dbname: str) -> bool:
 
 def export(capsys: pytest.CaptureFixture[str], db: Path, dsn: str, *extra: str) -> Any:
     return run_cli(
-        capsys, "export", "postgres", "--dsn", dsn, "--workspace", "demo", "--db", str(db), *extra
-    )
+        capsys, "export", "postgres", "--dsn", dsn, "--workspace", "demo", "--db", str(db),
+        *simulated_too(extra),
+    )  # fmt: skip
 
 
 def digest(path: Path) -> str:
@@ -278,8 +279,9 @@ def test_bad_input_is_one_line_exit_2_without_the_password(
         assert export(capsys, mirror, dsn, "--create-schema", "--apply").code == 0
         args = ["--workspace", "nobody-here"]
     result = run_cli(
-        capsys, "export", "postgres", "--dsn", dsn, *args, "--db", str(mirror), "--apply"
-    )
+        capsys, "export", "postgres", "--dsn", dsn, *args, "--db", str(mirror), "--apply",
+        "--include-simulated",
+    )  # fmt: skip
     assert result.code == 2
     assert result.out == ""
     assert result.err.count("\n") == 1, result.err

@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 from conftest_pg import PgServer
-from support import CliResult, run_cli
+from support import CliResult, run_cli, simulated_too
 
 from backfill_tui.export import InngestTarget, apply_export, plan_export
 from backfill_tui.export.values import (
@@ -58,7 +58,7 @@ def set_value(db: Path, source_id: str, column: str, value: Any) -> None:
 def pg_export(capsys: pytest.CaptureFixture[str], db: Path, dsn: str, *extra: str) -> CliResult:
     return run_cli(
         capsys, "export", "postgres", "--dsn", dsn, "--workspace", "demo", "--db", str(db),
-        *extra,
+        *simulated_too(extra),
     )  # fmt: skip
 
 
@@ -442,7 +442,7 @@ def inngest_export(
 ) -> CliResult:
     return run_cli(
         capsys, "export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
-        "--db", str(db), *extra,
+        "--db", str(db), *simulated_too(extra),
     )  # fmt: skip
 
 

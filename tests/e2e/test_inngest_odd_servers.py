@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from inngest_stub import Answer, FakeInngest, self_signed, serving
-from support import run_cli
+from support import run_cli, simulated_too
 
 from backfill_tui.export import event_api
 from backfill_tui.export.event_api import EventApi, RetryPolicy
@@ -118,7 +118,7 @@ def test_a_url_ending_in_e_and_a_key_is_refused_with_the_key_masked(
     if command == "export":
         mirror = request.getfixturevalue("mirror")
         args = ["export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
-                "--db", str(mirror), *extra]  # fmt: skip
+                "--db", str(mirror), *simulated_too(extra)]  # fmt: skip
         result = run_cli(capsys, *args)
     else:
         result = trigger(capsys, url, tmp_path / "m.db", *extra)
@@ -160,7 +160,7 @@ def test_https_to_a_plain_http_server_fails_at_once_saying_so(
     if command == "export":
         mirror = request.getfixturevalue("mirror")
         args = ["export", "inngest", "--event-key", KEY, "--url", url, "--workspace", "demo",
-                "--db", str(mirror), "--apply"]  # fmt: skip
+                "--db", str(mirror), "--apply", "--include-simulated"]  # fmt: skip
         result = run_cli(capsys, *args)
     else:
         result = trigger(capsys, url, tmp_path / "m.db", "--apply", "--json")
@@ -243,7 +243,7 @@ def test_the_cli_says_it_is_waiting_for_a_silent_server_before_giving_up(
     if command == "export":
         mirror = request.getfixturevalue("mirror")
         args = ["export", "inngest", "--event-key", KEY, "--url", inngest.url, "--workspace",
-                "demo", "--db", str(mirror), "--apply"]  # fmt: skip
+                "demo", "--db", str(mirror), "--apply", "--include-simulated"]  # fmt: skip
         result = run_cli(capsys, *args)
     else:
         result = trigger(capsys, inngest.url, tmp_path / "m.db", "--apply")
@@ -301,7 +301,7 @@ def test_a_web_server_that_does_not_take_post_is_said_once_without_its_page(
         if command == "export":
             mirror = request.getfixturevalue("mirror")
             args = ["export", "inngest", "--event-key", KEY, "--url", url, "--workspace",
-                    "demo", "--db", str(mirror), "--apply"]  # fmt: skip
+                    "demo", "--db", str(mirror), "--apply", "--include-simulated"]  # fmt: skip
             result = run_cli(capsys, *args)
         else:
             result = trigger(capsys, url, tmp_path / "m.db", "--apply", "--json")

@@ -297,7 +297,7 @@ def test_sigterm_during_an_inngest_export_stops_cleanly_and_loses_nothing(
     mirror: Path, inngest: SlowInngest, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["export", "inngest", "--event-key", "k-123456", "--url", inngest.url,
-            "--workspace", "demo", "--db", str(mirror), "--apply"]  # fmt: skip
+            "--workspace", "demo", "--db", str(mirror), "--apply", "--include-simulated"]  # fmt: skip
     process = start(*args)
     wait_for(lambda: inngest.received() > 0, process)
     process.send_signal(signal.SIGTERM)
@@ -327,6 +327,7 @@ def test_sigterm_while_a_postgres_export_waits_stops_cleanly(
         "--db",
         str(mirror),
         "--apply",
+        "--include-simulated",
     ]
     pg_server.create_production_table(pg_db)  # production's table, as the export expects
     with pg_server.admin_connect(pg_db) as holder:

@@ -8,7 +8,8 @@ Exit statuses: 0 when every observation was written or already there (and for an
 that could read both sides); 1 when the destination failed after the input was accepted, or
 refused some rows (each reason is printed; the rest were written); 2 for bad input found before
 anything was sent (no such workspace or run, an unreachable or unsuitable destination, such as a
-table with a NOT NULL column the export cannot fill).
+table with a NOT NULL column the export cannot fill, or observations of simulated runs without
+``--include-simulated``: made-up data, which the dry run names on its second line).
 """
 
 from __future__ import annotations
@@ -124,6 +125,13 @@ def _common(parser: argparse.ArgumentParser, kind: str) -> None:
         help="only the observations this run first stored",
     )
     add_apply_options(parser, _verb(kind))
+    parser.add_argument(
+        "--include-simulated",
+        action="store_true",
+        help=f"with --apply, {_verb(kind)} observations that came from the built-in simulator "
+        "(simulated runs, or replays of them) too; without it --apply refuses them, as they are "
+        "made-up data",
+    )
     parser.add_argument("--json", action="store_true", help="print the plan or result as JSON")
     add_db_option(parser)
 
@@ -183,6 +191,7 @@ def _export(args: argparse.Namespace, target: ExportTarget) -> int:
         result = export_now(
             db_path(args), target, args.workspace, args.run, progress=progress,
             retrying=lambda notice: sys.stderr.write(notice.line() + "\n"),
+            include_simulated=args.include_simulated,
         )  # fmt: skip
     except ExportFailed as exc:
         sys.stderr.write(f"backfill-tui: export failed: {redact(str(exc))}\n")
@@ -223,6 +232,10 @@ def _print_plan(plan: ExportPlan) -> None:
         f"dry run: export of workspace {clean(plan.workspace)} ({scope}) to "
         f"{_where(plan.target_kind, plan.target_id)}\n"
     )
+    if plan.simulated:
+        from ..engine.export import simulated_note
+
+        out.write(f"note: {simulated_note(plan.simulated, plan.total)}\n")
     if plan.details.get("create_schema"):
         out.write("  would create table lightfast_workspace_neural_observations first\n")
     batches = len(plan.batch_sizes)
@@ -236,7 +249,8 @@ def _print_plan(plan: ExportPlan) -> None:
         for row in plan.sample:
             out.write(f"    {row.occurred_at[:10]}  {clean(row.source_id)}  {clean(row.title)}\n")
     if plan.would_write:
-        out.write("nothing was written or sent; add --apply to do it\n")
+        flags = "--apply --include-simulated" if plan.simulated else "--apply"
+        out.write(f"nothing was written or sent; add {flags} to do it\n")
     else:
         out.write("nothing new to send; nothing was written or sent\n")
 
@@ -276,3 +290,9 @@ def _print_result(result: ExportResult) -> None:
         f"{result.skipped} skipped ({result.skip_reason})\n"
     )
     _print_tally(sys.stdout, result.tally)
+    if result.simulated:  # only with --include-simulated: without it the apply was refused
+        sys.stdout.write(
+            f"note: {result.simulated} of the observations to export came from the built-in "
+            "simulator (simulated runs), not from the providers; they went too, as "
+            "--include-simulated asked\n"
+        )

@@ -7,10 +7,19 @@ nothing), then apply (writes, and records in the mirror what was sent).
     result = apply_export(plan, progress=callback)
 
 The destinations, the value rules and the walk are ``export/``'s; the faces go through here.
+Here too: which observations came from the simulator (:func:`simulated_observations`), which
+the plan counts and ``export_now`` refuses unless told (a tester exported 1,741 made-up demo
+observations to a production table, warned of nothing).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import user_path
 from ..export import (
     DEFAULT_BASE_URL,
     ExportFailed,
@@ -25,13 +34,15 @@ from ..export import (
     Stopped,
     WaitNotice,
     apply_export,
-    export_now,
     export_status,
-    plan_export,
 )
+from ..export import export_now as _export_now
+from ..export import plan_export as _plan_export
 from ..export.outcome import Tally
 from ..export.postgres import TABLE as PRODUCTION_TABLE
+from ..export.target import ExportError
 from ..export.values import Refused
+from ..store.exports import open_for_reading, simulated_runs
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -53,7 +64,92 @@ __all__ = [
     "inngest_target",
     "plan_export",
     "postgres_target",
+    "simulated_note",
+    "simulated_observations",
 ]
+
+
+def simulated_observations(db: str | Path, workspace: str, run_id: str | None = None) -> int:
+    """How many of the observations an export of ``workspace`` (``run_id``'s only, when given)
+    would cover came from the built-in simulator: those first stored by a simulated run, or by
+    a replay of a recording of one (a replay stores ``simulate`` 0, as it never asks the
+    simulator; its recording's header says what the recorded run was). A replay whose
+    recording is gone cannot be told and is not counted. 0 where there is no mirror (the export
+    says so itself)."""
+    from ..recording.fileformat import peek_header
+
+    path = user_path(db)
+    if not path.is_file() or path.stat().st_size == 0:
+        return 0
+    conn = open_for_reading(path)
+    try:
+        runs = simulated_runs(conn, workspace, run_id)
+    finally:
+        conn.close()
+    count = 0
+    for _, simulate, recording, stored in runs:
+        if recording is not None:
+            header = peek_header(recording)
+            simulate = header is not None and header.simulated
+        count += stored if simulate else 0
+    return count
+
+
+def simulated_note(count: int, total: int) -> str:
+    """The line every face says of ``count`` simulated observations among ``total``."""
+    these = f"all {total}" if count == total else f"{count} of the {total}"
+    return (
+        f"{these} observations to export came from the built-in simulator (simulated runs), "
+        "not from the providers; exporting them puts made-up data in production"
+    )
+
+
+def plan_export(
+    db: str | Path,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None = None,
+    *,
+    count: bool = True,
+    retrying: Callable[[SendNotice], object] | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportPlan:
+    """The dry run (:func:`backfill_tui.export.plan_export`), with how many of its observations
+    were simulated (``ExportPlan.simulated``)."""
+    plan = _plan_export(
+        db, target, workspace, run_id, count=count, retrying=retrying, cancel=cancel
+    )
+    simulated = simulated_observations(db, workspace, plan.run_id)
+    return dataclasses.replace(plan, simulated=simulated)
+
+
+def export_now(
+    db: str | Path,
+    target: ExportTarget,
+    workspace: str,
+    run_id: str | None = None,
+    *,
+    include_simulated: bool = False,
+    progress: Callable[[ExportProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    retrying: Callable[[SendNotice], object] | None = None,
+) -> ExportResult:
+    """``export --apply`` (:func:`backfill_tui.export.export_now`), with how many of its
+    observations were simulated (``ExportResult.simulated``). Without ``include_simulated`` it
+    refuses them before anything is read from or sent to the destination
+    (:class:`ExportError`, exit status 2): made-up data goes to production only when asked for
+    by name."""
+    count = simulated_observations(db, workspace, run_id)
+    if count and not include_simulated:
+        raise ExportError(
+            f"{count} of the observations to export came from the built-in simulator (simulated "
+            "runs), not from the providers; nothing was written or sent; add --include-simulated "
+            "to export them anyway (made-up data in production)"
+        )
+    result = _export_now(
+        db, target, workspace, run_id, progress=progress, cancel=cancel, retrying=retrying
+    )
+    return dataclasses.replace(result, simulated=count)
 
 
 def postgres_target(dsn: str, *, create_schema: bool = False) -> ExportTarget:

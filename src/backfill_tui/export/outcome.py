@@ -92,6 +92,9 @@ class ExportPlan(_Tallied):
     sample: list[ObservationRow] = field(default_factory=list, repr=False)
     tally: Tally = field(default_factory=Tally, repr=False)
     details: dict[str, Any] = field(default_factory=dict)
+    #: How many of the ``total`` came from simulated runs (or replays of them): made-up data,
+    #: which the faces say before anything is sent (``engine.export.plan_export`` counts them).
+    simulated: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +104,7 @@ class ExportPlan(_Tallied):
             "workspace": self.workspace,
             "run_id": self.run_id,
             "observations": self.total,
+            "simulated": self.simulated,
             "would_write": self.would_write,
             "skipped": self.skipped,
             "skip_reason": self.skip_reason,
@@ -135,6 +139,9 @@ class ExportResult(_Tallied):
     cancelled: bool = False
     details: dict[str, Any] = field(default_factory=dict)
     tally: Tally = field(default_factory=Tally, repr=False)
+    #: How many of the observations it covered came from simulated runs, sent only as
+    #: ``include_simulated`` asked (``engine.export.export_now``).
+    simulated: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,6 +155,7 @@ class ExportResult(_Tallied):
             "skip_reason": self.skip_reason,
             "batches": self.batches,
             "cancelled": self.cancelled,
+            "simulated": self.simulated,
             **self.tally.to_dict(),
             **self.details,
         }

@@ -599,12 +599,19 @@ class ExportScreen(ModeScreen):
             from ..engine.export import PRODUCTION_TABLE  # loaded with the plan already
 
             question += f" The table {PRODUCTION_TABLE} is created first."
+        title, yes_label = "Export?", "Export"
+        if plan.simulated:  # said first; its button names what it sends, as the CLI's flag does
+            from ..engine.export import simulated_note  # loaded with the plan already
+
+            note = simulated_note(plan.simulated, plan.total)
+            question = f"{note[0].upper()}{note[1:]}.\n\n{question}"
+            title, yes_label = "Export simulated data?", "Export simulated data"
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self.apply(plan)
 
-        self.app.push_screen(ConfirmScreen(question, title="Export?", yes="Export"), answer)
+        self.app.push_screen(ConfirmScreen(question, title=title, yes=yes_label), answer)
 
     def _take_down_failure_toast(self) -> None:
         if self._failure_toast:

@@ -155,6 +155,14 @@ def plan_text(plan: ExportPlan) -> str:
     lines = [
         f"Dry run: workspace {plan.workspace} ({scope}) to {where(plan.target_kind, plan.target_id)}"
     ]
+    if plan.simulated:  # said second, before the figures (a tester exported 1,741 unwarned)
+        these = (
+            f"all {plan.total}"
+            if plan.simulated == plan.total
+            else f"{plan.simulated} of {plan.total}"
+        )
+        # One line at 80 columns, so the sample stays in view; the confirmation says it whole.
+        lines.append(f"Note: {these} observations are the built-in simulator's made-up data.")
     if plan.details.get("create_schema"):
         from ..engine.export import PRODUCTION_TABLE  # loaded with the plan already
 

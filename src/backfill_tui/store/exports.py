@@ -139,6 +139,26 @@ def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | N
     return int(conn.execute(sql, args).fetchone()[0])
 
 
+def simulated_runs(
+    conn: sqlite3.Connection, workspace: str, run_id: str | None = None
+) -> list[tuple[str, bool, str | None, int]]:
+    """The workspace's runs that were simulated or replayed (a replay is simulated as the run
+    it recorded was: the face reads that from the recording), each as (id, simulate,
+    recording, observations it first stored); only ``run_id`` when given. One query over the
+    few runs, each counted on ``observations_run`` alone (a run stores only its workspace's
+    observations), so a mirror of 500,000 rows answers at once."""
+    sql = (
+        "SELECT r.id, r.simulate, r.recording,"
+        " (SELECT count(*) FROM observations AS o WHERE o.run_id = r.id)"
+        " FROM runs AS r WHERE r.workspace_id = ? AND (r.simulate = 1 OR r.recording IS NOT NULL)"
+    )
+    args: tuple[Any, ...] = (workspace,)
+    if run_id is not None:
+        sql += " AND r.id = ?"
+        args += (run_id,)
+    return [(i, bool(sim), rec, int(n)) for i, sim, rec, n in conn.execute(sql, args) if n]
+
+
 def source_id_bytes(
     conn: sqlite3.Connection, workspace: str, run_id: str | None, size: int
 ) -> Iterator[list[bytes]]:
