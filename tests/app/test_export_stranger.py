@@ -23,6 +23,7 @@ from app_support import (
 )
 from inngest_stub import FakeInngest
 from screen_text import region_text
+from textual import events
 from textual.widgets import Input, Label, ProgressBar, RadioButton, Select
 
 from backfill_tui.screens.export import DRY_RUN_HINT, ExportScreen
@@ -276,5 +277,49 @@ def test_the_footer_shows_escape_while_an_export_goes_and_escape_stops_it(
             text = _panel(app, screen)
             assert f"Cancelled: {result.written} observations sent to Inngest" in text, text
             assert "Cancel export" not in region_text(app, footer)  # nothing goes now
+
+    asyncio.run(scenario())
+
+
+def test_an_ingest_url_pasted_as_the_base_url_moves_its_key_to_the_masked_field(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """``https://…/e/KEY`` pasted into Base URL showed the event key in clear there (a fresh
+    tester's finding): the key goes to the masked Event key field, the base stays, and the
+    dry run then goes to the base with that key."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+    key = "evtkey-pasted-77"
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = await open_export(pilot)
+            screen.query_one("#kind-inngest", RadioButton).value = True
+            await wait_until(pilot, lambda: screen.kind == "inngest")
+            base = screen.query_one("#base-url", Input)
+            base.focus()
+            base.value = ""
+            await pilot.pause()
+            await pilot.press(*f"{inngest.url}/e/{key}")  # typed key by key: moved on leaving
+            assert base.value == f"{inngest.url}/e/{key}"
+            await pilot.press("tab")
+            await pilot.pause()
+            assert base.value == inngest.url
+            assert screen.query_one("#event-key", Input).value == key
+            shown = region_text(app, screen.query_one("#export-form"))
+            assert key not in shown, shown
+            # pasted: moved at once
+            screen.query_one("#event-key", Input).value = ""
+            base.focus()
+            base.value = ""
+            await pilot.pause()
+            base.post_message(events.Paste(f"{inngest.url}/e/{key}"))
+            await pilot.pause()
+            assert base.value == inngest.url
+            assert screen.query_one("#event-key", Input).value == key
+            await pilot.press("ctrl+r")
+            await wait_until(pilot, lambda: seen.of(ExportPlanned) or seen.of(ExportFailed))
+            assert not seen.of(ExportFailed), seen.of(ExportFailed)
 
     asyncio.run(scenario())

@@ -51,6 +51,7 @@ from .export_parts import (
     ExportPlanned,
     ExportStepped,
     SendRetrying,
+    event_key_in,
     plan_text,
     verb,
     where,
@@ -160,6 +161,8 @@ class ExportScreen(ModeScreen):
         self._focus_placed = False
         #: The workspace this screen filled in (the app's); one the user typed stays.
         self._workspace_filled: str | None = None
+        #: The Base URL as last seen: a change of more than one character is a paste.
+        self._base_url_seen = ""
         #: The workspace of each run the run choice offers.
         self._run_workspaces: dict[str, str] = {}
 
@@ -359,6 +362,32 @@ class ExportScreen(ModeScreen):
     @on(Input.Changed, "#export-workspace")
     def _workspace_changed(self) -> None:
         self.show_status()
+
+    @on(Input.Changed, "#base-url")
+    @on(Input.Submitted, "#base-url")
+    @on(Input.Blurred, "#base-url")
+    def _base_url_changed(self, event: Input.Changed | Input.Submitted | Input.Blurred) -> None:
+        """An ingest URL given whole (``https://inn.gs/e/KEY``): its key goes to the masked
+        Event key field and the field keeps the base, so the key stays in view no longer than
+        typing it takes. Moved when pasted (a change of more than one character), on enter, or
+        as the field is left; not key by key, which took "e" of "/e/evt…" for the key."""
+        before, self._base_url_seen = self._base_url_seen, event.value
+        if isinstance(event, Input.Changed) and len(event.value) - len(before) <= 1:
+            return
+        found = event_key_in(event.value)
+        if found is None:
+            return
+        base, key = found
+        register(key)  # masked wherever it may be echoed
+        self.query_one("#event-key", Input).value = key
+        self._base_url_seen = base
+        event.input.value = base
+        self.notify(
+            "The event key in the URL went to the Event key field (masked); the Base URL keeps "
+            "the rest.",
+            title="Event key moved",
+            timeout=6,
+        )
 
     @on(Select.Changed, "#export-run")
     def _run_chosen(self, event: Select.Changed) -> None:

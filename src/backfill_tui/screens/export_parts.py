@@ -176,3 +176,22 @@ def plan_text(plan: ExportPlan) -> str:
         else "Nothing new to send; nothing was written or sent.",
     ]
     return clean("\n".join(lines))
+
+
+def event_key_in(url: str) -> tuple[str, str] | None:
+    """``(base, key)`` where ``url`` is Inngest's event endpoint with its key (``…/e/KEY``, as
+    Inngest's docs show the ingest URL), else None. The Base URL field showed a key pasted
+    there in clear, where the Event key field masks it (a fresh tester's finding): the screen
+    moves it. The base keeps the URL's own path before ``/e/`` (a self-hosted prefix)."""
+    from urllib.parse import unquote, urlsplit
+
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    segments = parts.path.rstrip("/").split("/")
+    if not parts.scheme or len(segments) < 3 or segments[-2] != "e" or not segments[-1]:
+        return None
+    base = f"{parts.scheme}://{parts.netloc}{'/'.join(segments[:-2])}"
+    return base, unquote(segments[-1])
