@@ -46,9 +46,10 @@ def registered() -> frozenset[str]:
 #: ``ghu_``, ``ghs_``, ``ghr_`` and ``github_pat_`` ("About authentication", token formats),
 #: Linear's ``lin_api_``/``lin_oauth_``, Sentry's ``sntrys_``/``sntryu_`` auth tokens. A
 #: recording masks them (``recording.scrub``); a workspace or source holding one is refused.
+#: Anywhere in the text: ``ws_ghp_…`` (no word boundary before it) was let through.
 TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|lin_(?:api|oauth)_[A-Za-z0-9]{16,}"
-    r"|sntr[ysu]s?_[A-Za-z0-9+/=_-]{20,})"
+    r"(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,}|lin_(?:api|oauth)_[A-Za-z0-9]{16,}"
+    r"|sntry[su]?_[A-Za-z0-9+/=_-]{20,})"
 )
 #: What each of :data:`TOKEN_SHAPES` starts with: the regex runs only where one is found.
 SHAPE_MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "lin_", "sntr")

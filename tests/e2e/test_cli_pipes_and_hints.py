@@ -190,8 +190,10 @@ TOKEN = "ghp_" + "c" * 36  # a GitHub token's shape
         ("w", f"github:acme/{TOKEN}", "a source holds what looks like a token (not shown)"),
         ("w", TOKEN, "a source holds what looks like a token (not shown)"),
         ("w", "linear:lin_api_" + "a1" * 16, "a source holds what looks like a token"),
+        ("w", "sntryu_" + "a1" * 32, "a source holds what looks like a token"),
+        (f"ws_{TOKEN}", "github:acme/rocket", "--workspace holds what looks like a token"),
     ],
-    ids=["workspace", "repository", "bare", "linear"],
+    ids=["workspace", "repository", "bare", "linear", "sentry-user", "glued"],
 )
 def test_a_token_typed_as_the_workspace_or_a_source_is_refused_and_not_echoed(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, workspace: str, source: str, says: str
@@ -208,7 +210,7 @@ def test_a_token_typed_as_the_workspace_or_a_source_is_refused_and_not_echoed(
                      "--record", str(rec), "--db", str(db))  # fmt: skip
     assert result.code == 2, result.err
     assert result.err.startswith("backfill-tui: error: ") and says in result.err, result.err
-    secret = TOKEN if TOKEN in workspace + source else source.split(":", 1)[1]
+    secret = TOKEN if TOKEN in workspace + source else source.split(":")[-1]
     assert result.err.count("\n") == 1 and secret not in result.err + result.out
     assert db.read_bytes() == before and not rec.exists()
 

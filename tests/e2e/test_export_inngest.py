@@ -399,3 +399,17 @@ def test_a_servers_error_text_reaches_the_terminal_without_its_escapes() -> None
     said = error_text(httpx.Response(503, text=page, headers={"content-type": "text/html"}))
     assert "\x1b" not in said and "\n" not in said
     assert "Service Unavailable" in said and len(said) <= 200
+
+
+def test_a_token_given_as_the_clerk_org_is_refused_and_not_echoed(
+    capsys: pytest.CaptureFixture[str], mirror: Path, inngest: FakeInngest
+) -> None:
+    """A token as --clerk-org went into every event sent, in clear (a fresh tester's finding):
+    refused in one line (exit 2) that does not repeat it; nothing is sent."""
+    token = "ghp_" + "Kk7" * 12
+    for mode in ("--dry-run", "--apply"):
+        result = export(capsys, mirror, inngest.url, "--clerk-org", token, mode)
+        assert result.code == 2, result.err
+        assert "the Clerk org holds what looks like a token (not shown)" in result.err
+        assert token not in result.err + result.out
+    assert not inngest.events

@@ -488,3 +488,21 @@ def test_dry_run_may_be_asked_for_by_name_and_not_beside_apply(
     assert both.err.count("\n") == 1 and not inngest.requests
     export = run_cli(capsys, "export", "postgres", "--workspace", "w", "--dry-run", "--apply")
     assert export.code == 2 and "not allowed with argument --dry-run" in export.err
+
+
+TOKEN = "ghp_" + "Mm5" * 12  # a GitHub token's shape
+
+
+@pytest.mark.parametrize("flag", ["--workspace", "--org", "--integration"])
+def test_a_token_in_a_trigger_field_is_refused_unechoed_and_nothing_is_sent(
+    capsys: pytest.CaptureFixture[str], inngest: FakeInngest, tmp_path: Path, flag: str
+) -> None:
+    """A token typed as a field was printed by the dry run and sent by --apply (a fresh
+    tester's finding): the row is refused, in one line that does not repeat it."""
+    fields = {"--workspace": "ws_1", "--org": "org_1", "--integration": "int_1", flag: TOKEN}
+    args = [arg for pair in fields.items() for arg in pair]
+    result = trigger(capsys, inngest.url, tmp_path / "m.db", *args, "--provider", "github",
+                     "--user-source", "us_1", "--apply")  # fmt: skip
+    assert result.code == 2, result.err
+    assert "holds what looks like a token (not shown)" in result.err
+    assert TOKEN not in result.err + result.out and not inngest.events

@@ -143,9 +143,19 @@ def for_stderr(line: str) -> str:
     # A command the line suggests is one word to the fold, so it stays on one line to copy
     # (a quit's "backfill-tui resume RUN --db" / "'/tmp/my mirror.db'" folded in two did not
     # paste: a fresh tester's finding); a longer one keeps a line of its own (fold_words).
-    kept = _COMMAND.sub(lambda found: found.group().replace(" ", _JOIN), line)
-    folded = fold_words(kept, max(20, shutil.get_terminal_size().columns))
-    return "\n".join(folded).replace(_JOIN, " ") + "\n"
+    width = max(20, shutil.get_terminal_size().columns)
+    if len(line) <= width:
+        return f"{line}\n"
+    # A bare resume or replay command, folded, has a line to itself: one it shared with the
+    # words after it ("… --db d.db (it resumes on") did not paste either (a tester's finding).
+    lines: list[str] = []
+    for number, part in enumerate(_BARE_COMMAND.split(line)):
+        if number % 2:  # a command (split keeps the captured group)
+            lines.append(part)  # unindented: the whole line is the command
+        elif part.strip():
+            kept = _COMMAND.sub(lambda found: found.group().replace(" ", _JOIN), part.strip())
+            lines += fold_words(kept, width, first="  " if lines else "")
+    return "\n".join(lines).replace(_JOIN, " ") + "\n"
 
 
 # The commands a line suggests (terms.suggest): in backticks, or the bare resume and replay
@@ -153,6 +163,9 @@ def for_stderr(line: str) -> str:
 _COMMAND = re.compile(
     r"`[^`\n]+`|\bbackfill-tui (?:resume|replay) (?:'[^']*'|[^\s'])+(?: --db (?:'[^']*'|[^\s'])+)?"
     r"|--db (?:'[^']*'|[^\s'])+"
+)
+_BARE_COMMAND = re.compile(
+    r"(backfill-tui (?:resume|replay) (?:'[^']*'|[^\s'`])+(?: --db (?:'[^']*'|[^\s'`])+)?)"
 )
 _JOIN = "\ue000"  # a private-use character: no message holds it, the fold never breaks at it
 

@@ -42,6 +42,7 @@ from ..export.outcome import Tally
 from ..export.postgres import TABLE as PRODUCTION_TABLE
 from ..export.target import ExportError
 from ..export.values import Refused
+from ..secrets_registry import holds_credential
 from ..store.exports import open_for_reading, simulated_runs
 
 __all__ = [
@@ -163,7 +164,14 @@ def inngest_target(
 ) -> ExportTarget:
     """Production's Inngest pipeline, sent events with ``event_key``: at ``base_url`` when
     given (not empty), else Inngest's own (:data:`DEFAULT_BASE_URL`); ``clerk_org`` when not
-    empty (the face's form may hold an empty one)."""
+    empty (the face's form may hold an empty one). :class:`ExportError` for a ``clerk_org``
+    holding a token (``secrets_registry.holds_credential``): it went into every event sent, in
+    clear (a fresh tester's finding)."""
+    if clerk_org and holds_credential(clerk_org):
+        raise ExportError(
+            "the Clerk org holds what looks like a token (not shown); give the org's id "
+            "(org_...), or none"
+        )
     return InngestTarget(
         event_key, base_url=base_url or DEFAULT_BASE_URL, clerk_org=clerk_org or None
     )

@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import user_path
+from ..secrets_registry import holds_credential
 from ..store.exports import open_for_reading
 from ..store.opening import held_here
 from ..store.triggers import TriggerSent, record_sent, sent_among
@@ -391,6 +392,14 @@ def check_row(
 
     def name(field_name: str) -> str:
         return (names or {}).get(field_name, field_name)
+
+    for field_name, value in fields.items():  # first, unechoed: every reason repeats its value
+        if isinstance(value, str) and holds_credential(value):
+            return Refusal(  # it was printed by the dry run and sent (a fresh tester's finding)
+                line,
+                f"{name(field_name)} holds what looks like a token (not shown); give the id "
+                "production knows it by",
+            )
 
     def text(field_name: str) -> str | None:
         value = fields.get(field_name)
