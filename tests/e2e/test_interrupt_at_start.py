@@ -210,5 +210,6 @@ def test_the_app_without_a_terminal_says_so_and_makes_nothing(
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "is a terminal app: it needs a terminal" in done.stderr
-    assert "backfill-tui run SOURCE... --simulate" in done.stderr
+    hint = "backfill-tui run SOURCE... --workspace ID" + (" --simulate" if command else "")
+    assert hint + "`" in done.stderr, done.stderr  # run requires --workspace
     assert not db.exists()

@@ -102,8 +102,8 @@ def need_a_terminal(command: str) -> None:
         raise UsageError(
             f"`backfill-tui{command}` is a terminal app: it needs a terminal for its keys and "
             "its screen; run it in one, or backfill without one with `backfill-tui run "
-            "SOURCE... --simulate`"
-        )
+            f"SOURCE... --workspace ID{' --simulate' if 'demo' in command else ''}`"
+        )  # --workspace: run requires it, and the hint left it out (a tester's finding)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
