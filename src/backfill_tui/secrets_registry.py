@@ -59,8 +59,11 @@ def holds_credential(text: str) -> bool:
     """Whether ``text`` holds a registered credential value or a token-shaped string
     (:data:`TOKEN_SHAPES`): a token pasted into a field that is stored and shown (a workspace
     id, a source's name) would reach the mirror, the log and a recording in clear (a fresh
-    tester's finding), so such a value is refused, unechoed. Raises nothing."""
-    if any(value in text for value in _ordered):
+    tester's finding), so such a value is refused, unechoed. A registered value counts where
+    it is the whole text, or inside it when it is token-long (16 characters or more): a short
+    one (a DSN's password "postgres") is no sign that a workspace holding it is a secret.
+    Raises nothing."""
+    if any(text == value or (len(value) >= 16 and value in text) for value in _ordered):
         return True
     return any(marker in text for marker in SHAPE_MARKERS) and bool(TOKEN_SHAPES.search(text))
 
