@@ -174,7 +174,7 @@ def test_entities_unticked_are_not_run(tmp_path: Path) -> None:
 
 
 def test_cancel_mid_run_keeps_what_is_stored_then_resume_completes(tmp_path: Path) -> None:
-    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.1))
+    app = make_app(tmp_path, environment=paced_environment("scale=2", latency=0.2))
     seen = Recorder()
 
     async def scenario() -> None:
