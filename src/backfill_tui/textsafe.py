@@ -28,6 +28,7 @@ __all__ = [
     "clean",
     "escaped",
     "excerpt",
+    "fold_commands",
     "fold_words",
     "ljust_cells",
     "markdown",
@@ -132,6 +133,45 @@ def fold_words(text: str, width: int, first: str = "", more: str = "  ") -> list
             break_long_words=False,
         )
     ] or [first]
+
+
+def fold_commands(text: str, width: int) -> list[str]:
+    """``text`` folded as :func:`fold_words` does, but never inside a command it suggests: a
+    quit's "backfill-tui resume RUN --db" / "'/tmp/my mirror.db'" did not paste (a fresh
+    tester's finding). One in backticks, or ``--db PATH``, is one word to the fold (a longer
+    one keeps a line of its own); a bare ``backfill-tui resume`` or ``replay`` command has an
+    unindented line to itself, as one that shared a line with the words after it ("… --db d.db
+    (it resumes on") did not paste either. Used for stderr on a terminal (``cli.options``)."""
+    lines: list[str] = []
+    at = 0
+    for found in _COMMANDS.finditer(text):
+        if found.group("bare") is None:  # in backticks: it stays with its words
+            continue
+        lines += _folded(text[at : found.start()], width, indent=bool(lines))
+        lines.append(found.group("bare"))  # unindented: the whole line is the command
+        at = found.end()
+    return lines + _folded(text[at:], width, indent=bool(lines))
+
+
+def _folded(words: str, width: int, *, indent: bool) -> list[str]:
+    """``words`` folded, each command in backticks and ``--db PATH`` whole; ``indent``: a line
+    came before, so its first line is indented too."""
+    if not words.strip():
+        return []
+    kept = _WHOLE.sub(lambda found: found.group().replace(" ", _JOIN), words.strip())
+    return [part.replace(_JOIN, " ") for part in fold_words(kept, width, first="  " * indent)]
+
+
+# The commands a line suggests (terms.suggest): in backticks, or the bare resume and replay
+# commands a run's last line ends with (their paths shell-quoted: shlex.quote), found in one
+# pass so that a command in backticks is never read as a bare one.
+_COMMANDS = re.compile(
+    r"`[^`\n]+`"
+    r"|(?P<bare>backfill-tui (?:resume|replay) (?:'[^']*'|[^\s'`])+(?: --db (?:'[^']*'|[^\s'`])+)?)"
+)
+# What the fold keeps as one word: a command in backticks, and ``--db PATH`` alone.
+_WHOLE = re.compile(r"`[^`\n]+`|--db (?:'[^']*'|[^\s'])+")
+_JOIN = "\ue000"  # a private-use character: no message holds it, the fold never breaks at it
 
 
 def excerpt(text: str, limit: int = 60) -> str:

@@ -32,3 +32,19 @@ def test_a_line_that_fits_is_left_as_it_is(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("TTY_COMPATIBLE", "1")
     monkeypatch.setenv("COLUMNS", "300")
     assert for_stderr(LINE) == LINE + "\n"
+
+
+def test_a_command_in_backticks_stays_whole_with_its_backticks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command in backticks is one word to the fold, never split from its backticks (read as
+    a bare command, its closing backtick went to a line of its own)."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    monkeypatch.setenv("COLUMNS", "60")
+    line = (
+        "backfill-tui: error: the recording /tmp/r.rec.gz was not kept: writing it failed (disk "
+        f"full: No space left on device); what was stored is kept; free space, then `{COMMAND}`"
+    )
+    lines = for_stderr(line).splitlines()
+    assert any(part.strip() == f"`{COMMAND}`" for part in lines), lines
+    assert " ".join(part.strip() for part in lines) == line

@@ -26,7 +26,7 @@ from ..errors import (
     folder_ending,
 )
 from ..terms import APP, MAX_COUNT, db_flag, default_db, did_you_mean, suggest
-from ..textsafe import ascii_int, escaped, fold_words
+from ..textsafe import ascii_int, escaped, fold_commands
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -132,7 +132,8 @@ def for_stderr(line: str) -> str:
     """``line`` as written to stderr, ending in a newline: on a terminal (or where
     ``TTY_COMPATIBLE=1`` says stderr is one, as Rich reads it) folded between words to its width
     (``COLUMNS``, else the terminal's), the later lines indented 2, a word longer than a line
-    kept whole; elsewhere (a log, a pipe a script reads) one line. The terminal's own wrap broke
+    kept whole, a command it suggests never cut (:func:`~backfill_tui.textsafe.fold_commands`);
+    elsewhere (a log, a pipe a script reads) one line. The terminal's own wrap broke
     words in two at 50 columns ("wh" / "at was stored", a fresh tester's finding)."""
     try:
         terminal = sys.stderr.isatty() or os.environ.get("TTY_COMPATIBLE") == "1"
@@ -140,34 +141,8 @@ def for_stderr(line: str) -> str:
         terminal = False
     if not terminal:
         return f"{line}\n"
-    # A command the line suggests is one word to the fold, so it stays on one line to copy
-    # (a quit's "backfill-tui resume RUN --db" / "'/tmp/my mirror.db'" folded in two did not
-    # paste: a fresh tester's finding); a longer one keeps a line of its own (fold_words).
     width = max(20, shutil.get_terminal_size().columns)
-    if len(line) <= width:
-        return f"{line}\n"
-    # A bare resume or replay command, folded, has a line to itself: one it shared with the
-    # words after it ("… --db d.db (it resumes on") did not paste either (a tester's finding).
-    lines: list[str] = []
-    for number, part in enumerate(_BARE_COMMAND.split(line)):
-        if number % 2:  # a command (split keeps the captured group)
-            lines.append(part)  # unindented: the whole line is the command
-        elif part.strip():
-            kept = _COMMAND.sub(lambda found: found.group().replace(" ", _JOIN), part.strip())
-            lines += fold_words(kept, width, first="  " if lines else "")
-    return "\n".join(lines).replace(_JOIN, " ") + "\n"
-
-
-# The commands a line suggests (terms.suggest): in backticks, or the bare resume and replay
-# commands a run's last line ends with, their quoted paths (shlex.quote) and ``--db PATH``, also alone.
-_COMMAND = re.compile(
-    r"`[^`\n]+`|\bbackfill-tui (?:resume|replay) (?:'[^']*'|[^\s'])+(?: --db (?:'[^']*'|[^\s'])+)?"
-    r"|--db (?:'[^']*'|[^\s'])+"
-)
-_BARE_COMMAND = re.compile(
-    r"(backfill-tui (?:resume|replay) (?:'[^']*'|[^\s'`])+(?: --db (?:'[^']*'|[^\s'`])+)?)"
-)
-_JOIN = "\ue000"  # a private-use character: no message holds it, the fold never breaks at it
+    return f"{line}\n" if len(line) <= width else "\n".join(fold_commands(line, width)) + "\n"
 
 
 def db_arg(text: str) -> Path:
