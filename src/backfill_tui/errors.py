@@ -271,8 +271,8 @@ _BAD_PATH_DETAIL: dict[int, str] = {
 
 class RecordingNotKept(StorageError):
     """Writing a run's recording (``run --record``, the app's "Record to") failed mid-run or
-    as it was sealed: a full disk (ENOSPC, EDQUOT), a file too large (EFBIG), an I/O error (EIO), any ``OSError``
-    of the file's writes. Its unfinished file is removed at once, so no half-written file poses
+    as it was sealed: a full disk (ENOSPC, EDQUOT), a file too large (EFBIG), an I/O error
+    (EIO), any ``OSError`` of the file's writes. Its unfinished file is removed at once, so no half-written file poses
     as a recording (``recording.fileformat.RecordingWriter``). Met mid-run, it stops the run as
     the mirror's own refusals do (a :class:`StorageError`: ``engine/run.py``): interrupted, what
     was stored kept, ``resume`` continuing it; met as the recording is sealed, the run ended as

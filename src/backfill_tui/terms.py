@@ -87,6 +87,12 @@ def what_failed(streams: int, items: int) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def grouped(count: int, one: str, many: str | None = None) -> str:
+    """:func:`plural` with the count's thousands grouped, as the app's screens write counts:
+    ``1,661 items``, ``1 item`` (the estimate said "~1661" beside the dashboard's "1,741")."""
+    return f"{count:,} {noun(count, one, many)}"
+
+
 def noun(count: int, one: str, many: str | None = None) -> str:
     """The noun alone, agreeing with ``count``: ``noun(1, "run")`` is ``run``."""
     return one if count == 1 else (many or one + "s")

@@ -3,8 +3,9 @@
 ``demo`` opens the app on the built-in simulator (no account, no token, no network) with the
 demo workspace filled in, so Start is one key away. Its latency is set so a 30-day run of the
 demo workspace takes well under a minute and shows one rate-limit pause; ``BACKFILL_SIM``
-overrides the options it names and keeps the demo's others. The demo keeps its own mirror (``demo.db`` beside the default one) unless
-``--db`` says otherwise, so simulated observations never mix with real ones.
+overrides the options it names and keeps the demo's others. The demo keeps its own mirror
+(``demo.db`` beside the default one) unless ``--db`` says otherwise, so simulated observations
+never mix with real ones.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BackfillError, RecordingNotKept
 from ..secrets_registry import redact
-from ..terms import APP
+from ..terms import suggest
 from . import progress as ev
 from .environment import Environment
 
@@ -233,7 +233,7 @@ async def drive_run(
         if isinstance(exc, RecordingNotKept):  # its file removed; the mirror kept what it had
             error = None
             # stopped by it, the run goes on by resume (the app's words: wording.in_app)
-            then = f"`{APP} resume {run_id}`"
+            then = f"`{suggest(f'resume {run_id}')}`"
             not_kept = redact(exc.said(then) if exc.ended is None else str(exc))
             log.warning("run %s: %s", run_id, not_kept)
         if error is not None:

@@ -83,8 +83,8 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
     shows, so it is refused rather than cleaned; holds ``://`` (a URL or a DSN typed in the
     wrong field: the line does not echo it, a password may be in it; a tester's finding in
     the app's Export form); holds a token (``secrets_registry.holds_credential``: it would be
-    stored, logged and recorded in clear; not echoed either); or is longer than production's column
-    (:data:`~backfill_tui.terms.WORKSPACE_ID_MAX` characters), which every export of the run
+    stored, logged and recorded in clear; not echoed either); or is longer than production's
+    column (:data:`~backfill_tui.terms.WORKSPACE_ID_MAX` characters), which every export of the run
     would then refuse."""
     import unicodedata
 

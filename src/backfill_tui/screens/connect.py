@@ -43,7 +43,7 @@ from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import environment_token, keyring_status, lookup, save_token
 from ..errors import BackfillError, UsageError
 from ..secrets_registry import redact, register
-from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, noun, plural
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, grouped, plural
 from ..textsafe import ascii_int, clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
@@ -722,8 +722,8 @@ class ConnectScreen(ModeScreen):
         else:
             lines.insert(
                 0,
-                f"{approx}{result.items:,} {noun(result.items, 'item')} in "
-                f"{result.api_calls:,} {noun(result.api_calls, 'API call')} over {result.depth} days"
+                f"{approx}{grouped(result.items, 'item')} in "
+                f"{grouped(result.api_calls, 'API call')} over {result.depth} days"
                 + ("; ↻ a re-sync: only what is new." if resynced else "."),
             )
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
@@ -786,7 +786,7 @@ def _source_line(source: SourceEstimate, width: int) -> str:
         return line
     approx = "" if all(st.exact for st in source.streams) else "~"
     items = sum(st.items for st in source.streams)
-    return f"{source.source}: {approx}{items:,} {noun(items, 'item')} in {plural(len(source.streams), 'stream')}"
+    return f"{source.source}: {approx}{grouped(items, 'item')} in {plural(len(source.streams), 'stream')}"
 
 
 #: Lines for sources in the estimate panel below 120 columns (under its total: connect.tcss).
@@ -803,7 +803,7 @@ def _more_line(sources: Sequence[SourceEstimate], width: int) -> str:
     if failed:
         parts.append(f"not estimated: {', '.join(failed)}")
     if len(failed) < len(sources):
-        parts.append(f"~{items:,} {noun(items, 'item')} in the others")
+        parts.append(f"~{grouped(items, 'item')} in the others")
     return cut_cells("; ".join(parts), width)
 
 

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.widgets import Header, Label, Static
 
 from ..engine.live import RunProgress
-from ..terms import RunStatus, StreamStatus
+from ..terms import RESUMABLE, RunStatus, StreamStatus
 from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
@@ -28,7 +28,6 @@ from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
 from .dashboard_parts import (
     no_run_chart_text,
     overall_line,
-    retryable,
     run_title,
     streams_hint,
 )
@@ -154,7 +153,8 @@ class DashboardScreen(ModeScreen):
         if action == "cancel_run":
             return session is not None and running
         if action == "retry_run":
-            if session is None or running or not retryable(session.progress.status):
+            # r acts where a resume would (terms.RESUMABLE, the rule engine.runs follows)
+            if session is None or running or session.progress.status not in RESUMABLE:
                 return False
             return not self._replay_spent(session.run.id, session.progress.status)
         return True

@@ -2,8 +2,8 @@
 (:func:`run_title`), its times (:func:`duration`), and what failed or was cancelled
 (:func:`failed_text`, :func:`cancelled_text`) for the overall line.
 
-Also the line naming the stream rows out of sight (:func:`streams_hint`), the chart's words
-with no run open (:func:`no_run_chart_text`) and whether ``r`` can act (:func:`retryable`).
+Also the line naming the stream rows out of sight (:func:`streams_hint`) and the chart's words
+with no run open (:func:`no_run_chart_text`).
 
 Plain functions of the run's state, apart from the screen that shows them
 (:class:`.dashboard.DashboardScreen`), so they are read and tested without an app.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..terms import RunStatus, StreamStatus, noun, plural, what_failed
+from ..terms import StreamStatus, grouped, noun, plural, what_failed
 from ..textsafe import clean
 
 if TYPE_CHECKING:
@@ -131,16 +131,6 @@ def overall_line(progress: RunProgress, now: float, room: int, *, compact: bool)
     return next((line for line in lines if len(line) <= room), lines[cut])
 
 
-#: A run in one of these has streams a retry runs again (r shows in the footer).
-RETRYABLE = frozenset(
-    {RunStatus.FAILED, RunStatus.PARTIAL, RunStatus.CANCELLED, RunStatus.INTERRUPTED}
-)
-
-
-def retryable(status: str) -> bool:
-    return status in RETRYABLE
-
-
 def streams_hint(above: int, below: int, focused: bool = True) -> str:
     """The streams panel's title: the rows scrolled out of sight, ``4 more streams below ↓``,
     and how to reach them (Tab first where the rows have not the focus); empty when every row
@@ -149,14 +139,14 @@ def streams_hint(above: int, below: int, focused: bool = True) -> str:
         return ""
     parts = [f"↑ {plural(above, 'stream')} above"] if above else []
     if below:
-        parts.append(f"{below} more {'stream' if below == 1 else 'streams'} below ↓")
+        parts.append(f"{below} more {noun(below, 'stream')} below ↓")
     return " · ".join(parts) + (" (↑↓ PgDn: scroll)" if focused else " (Tab, then ↑↓: scroll)")
 
 
 def no_run_chart_text(observations: int) -> str:
     """The day chart's words with no run open: what the mirror holds and how to chart a run."""
     held = (
-        f"The mirror holds {observations:,} {noun(observations, 'observation')} (F4 lists them). "
+        f"The mirror holds {grouped(observations, 'observation')} (F4 lists them). "
         if observations
         else "The mirror holds no observations yet. "
     )

@@ -178,8 +178,11 @@ class SimulatorConfig:
             or not 1 <= self.quota <= MAX_QUOTA
         ):
             raise _bad("quota", self.quota)
-        if not isinstance(self.retry_after, int) or not 0 <= self.retry_after <= MAX_RETRY_AFTER_S:
-            raise _bad("retry_after", self.retry_after)
+        for name in ("retry_after", "secondary_retry_after"):  # whole seconds, at most a day
+            value = getattr(self, name)
+            bad = isinstance(value, bool) or not isinstance(value, int)
+            if bad or not 0 <= value <= MAX_RETRY_AFTER_S:
+                raise _bad(name, value)
         if not (isinstance(self.scale, int | float) and 0.0 < self.scale <= MAX_SCALE):
             raise _bad("scale", self.scale)
         if (
@@ -206,12 +209,6 @@ class SimulatorConfig:
             or self.null_last_seen < 0
         ):
             raise _bad("null_last_seen", self.null_last_seen)
-        if (
-            isinstance(self.secondary_retry_after, bool)
-            or not isinstance(self.secondary_retry_after, int)
-            or not 0 <= self.secondary_retry_after <= MAX_RETRY_AFTER_S
-        ):
-            raise _bad("secondary_retry_after", self.secondary_retry_after)
         if self.retry_after_form not in ("seconds", "date"):
             raise _bad("retry_after_form", self.retry_after_form)
         if (
