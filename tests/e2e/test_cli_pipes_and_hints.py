@@ -346,3 +346,23 @@ def test_the_mirror_may_be_named_before_the_command_but_not_twice(
     assert both.code == 2 and both.err.count("\n") == 1, both.err
     assert f"--db is given twice ({db} before the command, {other} after it)" in both.err
     assert not other.exists()
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_the_mirror_named_twice_in_one_place_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    """``runs --db A --db B`` read B and said nothing of A (argparse's last one wins; noticed
+    after the before-and-after case was fixed): two different mirrors in one place are refused
+    in one line, exit 2, and neither file is made. The same mirror twice is accepted."""
+    db, other = tmp_path / "m.db", tmp_path / "other.db"
+    assert simulated_run(capsys, db).code == 0
+    twice = ["--db", str(db), "--db", str(other)]
+    argv = [*twice, "runs"] if where == "before" else ["runs", *twice]
+    refused = run_cli(capsys, *argv)
+    assert refused.code == 2 and refused.err.count("\n") == 1, refused.err
+    assert f"--db is given twice ({db}, then {other}); give it once" in refused.err
+    assert not other.exists()
+    same = ["--db", str(db), "--db", str(db)]
+    argv = [*same, "runs", "--json"] if where == "before" else ["runs", *same, "--json"]
+    assert run_cli(capsys, *argv).code == 0

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BackfillError, UsageError
 from ..terms import default_demo_db
-from .options import db_arg, db_path, error_line, for_stderr
+from .options import GivenOnce, db_arg, db_path, error_line, for_stderr
 
 if TYPE_CHECKING:
     from ..engine.mirror import Mirror
@@ -71,6 +71,7 @@ def register(sub: Any) -> None:
     demo.add_argument(
         "--db",
         type=db_arg,
+        action=GivenOnce,
         default=argparse.SUPPRESS,
         metavar="PATH",
         help=f"the mirror file (default: {default_demo_db()})",

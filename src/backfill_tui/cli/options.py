@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import (
     EXIT_BAD_INPUT,
@@ -207,10 +207,29 @@ def add_db_option(parser: argparse.ArgumentParser, dest: str = "db") -> None:
         "--db",
         dest=dest,
         type=db_arg,
+        action=GivenOnce,
         default=argparse.SUPPRESS,  # keep a top-level `backfill-tui --db PATH run ...`
         metavar="PATH",
         help=f"the mirror file (default: {default_db()})",
     )
+
+
+class GivenOnce(argparse.Action):
+    """An option whose second, different value is refused (exit 2, one line) rather than
+    silently winning, as argparse's last-one-wins would: ``runs --db A --db B`` read B and
+    said nothing of A (a tester's finding). The same value twice is accepted."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        earlier = getattr(namespace, self.dest, None)
+        if earlier is not None and earlier != values:
+            parser.error(f"{option_string} is given twice ({earlier}, then {values}); give it once")
+        setattr(namespace, self.dest, values)
 
 
 def add_apply_options(parser: argparse.ArgumentParser, doing: str) -> None:

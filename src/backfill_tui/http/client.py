@@ -20,7 +20,7 @@ import httpx
 from .. import __version__
 from ..secrets_registry import redact, without_userinfo
 from ..terms import plural
-from .errors import AccessDenied, ApiError, HostNotAllowed, UnexpectedResponse
+from .errors import AccessDenied, ApiError, HostNotAllowed, RedirectLoop, UnexpectedResponse
 from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
 
 log = logging.getLogger("backfill_tui.http")
@@ -278,14 +278,14 @@ class ApiClient:
         chain = [hop.asked for hop in hops] + [str(asked)]
         shown = where.raw_path.decode("ascii", "replace")[:160]  # the query tells them apart
         if str(where) in chain:
-            raise UnexpectedResponse(
+            raise RedirectLoop(
                 redact(
                     f"{self.label}: {first} redirects in a loop (back to {shown} after "
                     f"{plural(len(chain), 'redirect')}); stopped following them"
                 )
             )
         if len(hops) >= MAX_REDIRECTS:
-            raise UnexpectedResponse(
+            raise RedirectLoop(
                 redact(
                     f"{self.label}: {first} was redirected more than {MAX_REDIRECTS} times (the "
                     f"last to {shown}); stopped following them"

@@ -12,6 +12,7 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
 │   └── RateLimitTooLong a wait asked for past any provider's window: the source stops
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
+    └── RedirectLoop     redirects back to a URL already asked, or more than the bound
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ NOT_RETRIED_5XX = frozenset({501, 505})
 MEND_TOKEN = "check or replace the token"
 MEND_PERMISSIONS = "check the token's permissions"
 MEND_NAME = "check the source's name and that the token can see it"
+MEND_BASE_URL = "check the provider's base URL (BACKFILL_<PROVIDER>_API_URL)"
 _MEND_BY_STATUS = {401: MEND_TOKEN, 403: MEND_PERMISSIONS, 404: MEND_NAME, 410: MEND_NAME}
 
 
@@ -72,7 +74,7 @@ class AccessDenied(ApiError):
 class HostNotAllowed(ApiError):
     @property
     def mend(self) -> str | None:  # the stored next-page link fails again on resume
-        return "check the provider's base URL (BACKFILL_<PROVIDER>_API_URL)"
+        return MEND_BASE_URL
 
 
 class PagingStalled(ApiError):
@@ -130,3 +132,15 @@ class RateLimitTooLong(RateLimitExhausted):
 
 class UnexpectedResponse(ApiError):
     pass
+
+
+class RedirectLoop(UnexpectedResponse):
+    """Redirects that come back to a URL already asked, or more of them in a row than
+    ``http.client.MAX_REDIRECTS``: the server's own configuration (RFC 9110 §15.4: a client
+    "SHOULD detect and intervene in cyclical redirections"), so the same request loops again
+    and resuming cannot help; the hint says what to check instead (its run suggested a resume
+    in vain)."""
+
+    @property
+    def mend(self) -> str | None:
+        return MEND_BASE_URL

@@ -67,7 +67,7 @@ log = logging.getLogger("backfill_tui.screens.app")
 #: The dry run's line while it asks the destination.
 ASKING = "Dry run: asking the destination…"
 #: A dry run stopped on request (escape) while it waited.
-STOPPED = "stopped on request while it waited; nothing was written"
+STOPPED = "stopped on request while it waited; nothing was written or sent"
 
 #: Columns from which the action buttons fit with their full labels and least widths.
 BUTTONS_WHOLE_FROM = 80
@@ -563,7 +563,10 @@ class ExportScreen(ModeScreen):
             self.plan = self.plan_form = None
             self.query_one("#plan-sample", RowTable).clear()
             self.query_one("#plan-summary", Label).update(
-                Content("The dry run was stopped; nothing was written. Press ctrl+r to ask again.")
+                Content(
+                    "The dry run was stopped; nothing was written or sent. "
+                    "Press ctrl+r to ask again."
+                )
             )
             self.show_status()
             return
@@ -790,7 +793,7 @@ class ExportScreen(ModeScreen):
     def action_stop_dry_run(self) -> None:
         if self._planning and not self.exporting and self._plan_cancel is not None:
             self._plan_cancel.set()  # a dry run waiting (a locked table): stopped
-            self.notify("stopping the dry run; nothing was written", severity="warning")
+            self.notify("stopping the dry run; nothing was written or sent", severity="warning")
 
     @on(Button.Pressed, "#cancel-export")
     def action_cancel_export(self) -> None:

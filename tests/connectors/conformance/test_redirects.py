@@ -284,3 +284,30 @@ def test_a_run_meeting_a_rename_mid_way_completes_and_stores_the_note(
     assert stream.status == "completed" and stream.new == 2 and stream.pages == 2
     assert stream.note == f"{note}; read from there"
     mirror.close()
+
+
+@respx.mock
+def test_a_run_whose_stream_redirects_in_a_loop_says_what_to_mend_not_resume(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """A server that redirects in a loop loops again on resume: the run's last word offered
+    `resume` in vain (a fresh tester's finding). The stream stores what to mend (the base
+    URL), and the rule every face ends an unfinished run with says that instead."""
+    from backfill_tui.engine.runs import mend_first
+
+    respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(200, json=REPO)
+    respx_mock.get(url__startswith=COMMITS).respond(302, headers={"Location": MOVED})
+    respx_mock.get(url__startswith=MOVED).respond(302, headers={"Location": COMMITS})
+    mirror = Mirror.open(tmp_path / "m.db")
+    clock = VirtualClock(start=NOW.timestamp())
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
+    spec = SourceSpec.parse("github:acme/rocket")
+    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"push"})))
+    assert asyncio.run(engine.run(run.id)) == "failed"
+    (stream,) = mirror.streams(run.id)
+    assert stream.status == "failed" and "redirects in a loop" in (stream.error or "")
+    assert mend_first(mirror.streams(run.id)) == (
+        "resuming would fail the same way; first mend github:acme/rocket: check the "
+        "provider's base URL (BACKFILL_<PROVIDER>_API_URL)"
+    )
+    mirror.close()
