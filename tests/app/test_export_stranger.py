@@ -186,6 +186,33 @@ def test_switching_the_target_clears_the_other_targets_dry_run_and_export(
         engine_export.plan_export = real_plan
 
 
+def test_editing_the_workspace_clears_the_last_workspaces_dry_run(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """After a dry run of workspace ws, typing another workspace left ws's figures on the
+    panel, where they read as the new one's (a tester's finding): the panel goes back to its
+    hint, and typing the planned workspace back does not bring stale figures."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = await inngest_dry_run(pilot, inngest.url, seen)
+            assert screen.plan is not None and "would" in _panel(app, screen)
+            workspace = screen.query_one("#export-workspace", Input)
+            workspace.value = "other"
+            await wait_until(pilot, lambda: screen.plan is None)
+            await pilot.pause()
+            assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
+            assert not screen.query_one("#plan-sample").display
+            workspace.value = "ws"
+            await pilot.pause()
+            assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
+
+    asyncio.run(scenario())
+
+
 class OneThrough:
     """The stub's gate: the first request goes at once, the others wait until released."""
 

@@ -339,13 +339,18 @@ class ExportScreen(ModeScreen):
             # The last dry run or export was the other destination's: its figures, progress
             # bar and result do not stay beside this one (they did: a fresh tester's finding),
             # and a dry run still asking it is dropped.
-            if self._plan_cancel is not None:
-                self._plan_cancel.set()
-                self._plan_cancel = None
-            self._planning = False
-            self.plan = self.plan_form = None
-            self._take_down_failure_toast()
-            self._clear_panel(DRY_RUN_HINT)
+            self._forget_plan()
+
+    def _forget_plan(self) -> None:
+        """The panel back to its hint: the last dry run (or one still asking) was of another
+        destination or workspace than the form now says."""
+        if self._plan_cancel is not None:
+            self._plan_cancel.set()
+            self._plan_cancel = None
+        self._planning = False
+        self.plan = self.plan_form = None
+        self._take_down_failure_toast()
+        self._clear_panel(DRY_RUN_HINT)
 
     def _clear_panel(self, summary: str) -> None:
         """The panel with ``summary`` alone: no sample, progress bar or result of the last dry
@@ -360,8 +365,14 @@ class ExportScreen(ModeScreen):
         self.query_one("#export-result", Label).update("")
 
     @on(Input.Changed, "#export-workspace")
-    def _workspace_changed(self) -> None:
+    def _workspace_changed(self, event: Input.Changed) -> None:
         self.show_status()
+        # A dry run of another workspace does not stay on the panel beside this one (its
+        # figures read as this workspace's: a tester's finding); an export going keeps its own.
+        planned = self.plan_form.workspace if self.plan_form is not None else None
+        asked = self._planning or planned is not None
+        if asked and not self.exporting and planned != event.value.strip():
+            self._forget_plan()
 
     @on(Input.Changed, "#base-url")
     @on(Input.Submitted, "#base-url")
