@@ -220,3 +220,42 @@ def test_a_resync_after_a_404_on_page_2_reads_the_whole_window_again(
     third = _run(capsys, db, "issue")
     (stream,) = third.summary["sources"][0]["streams"]
     assert stream["new"] == 0 and "304 Not Modified" in (stream["note"] or ""), stream
+
+
+@respx.mock
+def test_an_item_stamped_just_before_the_first_run_but_listed_after_it_is_stored(
+    respx_mock: respx.MockRouter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The gap rule asked only for what was updated after the first run's start, on this
+    machine's clock. An issue GitHub stamped 30 s before that start, which the first run's list
+    did not yet hold (replica lag, or a clock ahead of GitHub's), was never fetched by any
+    re-sync, only by ``--full`` (a fresh tester's finding). A re-sync now asks from a little
+    before (``engine.resync.RESYNC_OVERLAP``) and stores it; what it reads again is a
+    duplicate, not a new row."""
+    began = datetime.now(UTC).replace(microsecond=0)
+    world = {"issues": [_issue(1, began - timedelta(days=1))]}
+
+    def listed(request: httpx.Request) -> Any:  # GitHub's since=: updated at or after
+        since = datetime.fromisoformat(request.url.params["since"].replace("Z", "+00:00"))
+        kept = [
+            i
+            for i in world["issues"]
+            if datetime.fromisoformat(i["updated_at"][:-1] + "+00:00") >= since
+        ]
+        return _etagged(request, kept)
+
+    respx_mock.get(REPO_API).mock(side_effect=lambda r: _etagged(r, _repo(began)))
+    asked = respx_mock.get(f"{REPO_API}/issues").mock(side_effect=listed)
+    db = tmp_path / "m.db"
+    assert _run(capsys, db, "issue").summary["sources"][0]["streams"][0]["new"] == 1
+
+    late = _issue(2, began - timedelta(seconds=30))  # listed only now
+    world["issues"] = [_issue(3, datetime.now(UTC)), late, *world["issues"]]
+    second = _run(capsys, db, "issue")
+    (stream,) = second.summary["sources"][0]["streams"]
+    assert {"issue:acme/rocket#2", "issue:acme/rocket#3"} <= {
+        i.rsplit(":", 1)[0] for i in stored_ids(db)
+    }, stored_ids(db)
+    assert stream["new"] == 2, stream
+    asked_since = datetime.fromisoformat(asked.calls[-1].request.url.params["since"][:-1])
+    assert asked_since.replace(tzinfo=UTC) <= began - timedelta(minutes=9), asked_since

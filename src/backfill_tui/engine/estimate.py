@@ -25,7 +25,7 @@ from .connection import open_client
 from .environment import Environment, public_settings
 from .mirror import Mirror
 from .pages import extrapolate, first_page_estimate
-from .resync import covering
+from .resync import covering, resync_since
 from .run import RunRequest, plan_streams
 
 #: Told of an estimate's wait: (provider label, until in clock seconds, reason).
@@ -234,5 +234,5 @@ def resync_starts(
             simulator=public_settings(simulator_text),
         )
         if covered is not None:
-            starts[f"{provider_name}:{target}/{entity}"] = covered.started_at
+            starts[f"{provider_name}:{target}/{entity}"] = resync_since(covered.started_at, since)
     return starts
