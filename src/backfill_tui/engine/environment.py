@@ -304,7 +304,7 @@ class PortableEnvironment:
 def checked_base_url(info: ProviderInfo, text: str) -> str:
     """``text`` (the default base URL when blank) as ``info``'s provider's API base URL, without
     its trailing slash; :class:`BadValue` naming ``info.base_url_env`` when it is not an
-    http(s) URL, or is plain http to another machine."""
+    http(s) URL, holds a user name or password, or is plain http to another machine."""
     import httpx
 
     url = text.strip() or info.default_base_url
@@ -318,6 +318,15 @@ def checked_base_url(info: ProviderInfo, text: str) -> str:
             f"{info.base_url_env}={shown!r} is not an http(s) URL; fix or unset it",
             field=info.base_url_env,
             fault="is not an http(s) URL",
+        )
+    if parsed.userinfo:
+        # httpx sends them as Basic auth beside the token, and they were kept in clear in the
+        # mirror's stored request URLs (a fresh tester's finding); never echoed here.
+        raise BadValue(
+            f"{info.base_url_env} holds a user name or password (not shown); give the URL "
+            f"without them: the token goes in {info.token_env}",
+            field=info.base_url_env,
+            fault="holds a user name or password",
         )
     if parsed.scheme == "http" and not secrets_registry.is_loopback_host(parsed.host):
         # The token goes in every request's header: over plain http to another machine it

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
-from ..secrets_registry import redact, without_userinfo
+from ..secrets_registry import holds_credential, redact, without_userinfo
 from ..terms import plural
 from .errors import AccessDenied, ApiError, HostNotAllowed, RedirectLoop, UnexpectedResponse
 from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
@@ -155,6 +155,8 @@ class ApiClient:
         return followed
 
     def _follow(self, url: str) -> str:
+        if holds_credential(url):
+            url = self._without_credentials(url)
         parsed = httpx.URL(url)
         if not parsed.is_absolute_url:
             return url
@@ -180,6 +182,28 @@ class ApiClient:
         shown = self._base_path + "/" if self._base_path else "/"
         differs.append(f"its path {parsed.path[:120]} lies outside the base path {shown}")
         raise self._refused("a next-page link", parsed, differs, ", so paging stopped")
+
+    def _without_credentials(self, url: str) -> str:
+        """A next-page URL with every query parameter that holds a credential left out
+        (``secrets_registry.holds_credential``): a server that echoes the token into its
+        ``Link`` (GitHub's old ``access_token`` parameter) had it stored in clear as the
+        stream's cursor in the mirror (a fresh tester's finding). The token already goes in
+        the request's header. :class:`UnexpectedResponse` when one is left elsewhere (its
+        path): such a link is not followed, and never shown."""
+        parsed = httpx.URL(url)
+        kept: list[tuple[str, str | int | float | bool | None]] = [
+            (name, value)
+            for name, value in parsed.params.multi_items()
+            if not holds_credential(name) and not holds_credential(value)
+        ]
+        cleaned = str(parsed.copy_with(params=httpx.QueryParams(kept)))
+        if holds_credential(cleaned):
+            raise UnexpectedResponse(
+                f"{self.label}: a next-page link holds a credential (not shown) outside its "
+                "query; paging stopped"
+            )
+        log.warning("%s: a next-page link held a credential; left it out", self.label)
+        return cleaned
 
     def check_next(self, url: str, asked: str | None = None) -> str:
         """Refuse a URL on any other origin, with no rebasing: for a redirect's ``Location``
