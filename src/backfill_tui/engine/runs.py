@@ -468,7 +468,9 @@ def mend_first(streams: Iterable[StreamRecord]) -> str | None:
     sources: dict[str, list[str]] = {}  # mend -> the sources it names, in stream order
     for stream in unfinished:
         assert stream.mend is not None
-        sources.setdefault(stream.mend, []).append(f"{stream.provider}:{stream.target}")
+        # the variable of this stream's own provider, not a pattern to work out
+        mend = stream.mend.replace("<PROVIDER>", stream.provider.upper())
+        sources.setdefault(mend, []).append(f"{stream.provider}:{stream.target}")
     mends = [f"{', '.join(dict.fromkeys(names))}: {mend}" for mend, names in sources.items()]
     return "resuming would fail the same way; first mend " + "; ".join(mends)
 

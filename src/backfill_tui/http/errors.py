@@ -29,7 +29,29 @@ MEND_TOKEN = "check or replace the token"
 MEND_PERMISSIONS = "check the token's permissions"
 MEND_NAME = "check the source's name and that the token can see it"
 MEND_BASE_URL = "check the provider's base URL (BACKFILL_<PROVIDER>_API_URL)"
-_MEND_BY_STATUS = {401: MEND_TOKEN, 403: MEND_PERMISSIONS, 404: MEND_NAME, 410: MEND_NAME}
+#: A 4xx that says the request itself is refused as sent (400, 405, 406, 414, 415, 422: RFC
+#: 9110 §15.5): the same request meets it again. Its cause is a base URL that is not the API,
+#: or an API that changed since this backfill-tui (GitHub's 400 for an unsupported version).
+MEND_REQUEST = (
+    "the provider refuses the request as sent: check the provider's base URL "
+    "(BACKFILL_<PROVIDER>_API_URL), else update backfill-tui"
+)
+#: GitHub's 422 past the pages it lists ("pagination is limited for this resource", REST
+#: docs, "Using pagination"): a shorter window asks for fewer pages.
+MEND_WINDOW = "narrow the backfill window (fewer days): the provider lists only so many pages"
+_MEND_BY_STATUS = {
+    400: MEND_REQUEST,
+    401: MEND_TOKEN,
+    403: MEND_PERMISSIONS,
+    404: MEND_NAME,
+    405: MEND_REQUEST,
+    406: MEND_REQUEST,
+    410: MEND_NAME,
+    414: MEND_REQUEST,
+    415: MEND_REQUEST,
+    422: MEND_REQUEST,
+    451: "the provider withholds it for legal reasons (451); leave the source out",
+}
 
 
 class ApiError(BackfillError):
@@ -52,8 +74,11 @@ class ApiError(BackfillError):
         """What the user must mend before this stream can succeed (``"check or replace the
         token"``), when the cause is permanent: the same request fails the same way again,
         so resuming cannot help (401 or 403 rejected credentials, 404 not found, 410 gone,
-        RFC 9110 §15.5). ``None`` for a cause that may pass (network, 5xx, a rate limit, an
-        odd answer): resuming is the next step."""
+        RFC 9110 §15.5; a request refused as sent, 400, 405, 406, 414, 415 or 422, and 451,
+        withheld for legal reasons). ``None`` for a cause that may pass (network, 5xx, a rate
+        limit, an odd answer): resuming is the next step."""
+        if self.status == 422 and "pagination is limited" in self.said.lower():
+            return MEND_WINDOW
         return _MEND_BY_STATUS.get(self.status) if self.status is not None else None
 
 

@@ -308,6 +308,51 @@ def test_a_run_whose_stream_redirects_in_a_loop_says_what_to_mend_not_resume(
     assert stream.status == "failed" and "redirects in a loop" in (stream.error or "")
     assert mend_first(mirror.streams(run.id)) == (
         "resuming would fail the same way; first mend github:acme/rocket: check the "
-        "provider's base URL (BACKFILL_<PROVIDER>_API_URL)"
+        "provider's base URL (BACKFILL_GITHUB_API_URL)"
+    )
+    mirror.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "mend"),
+    [
+        (
+            422,
+            "In order to keep the API fast for everyone, pagination is limited for this resource.",
+            "narrow the backfill window (fewer days): the provider lists only so many pages",
+        ),
+        (
+            400,
+            "Unsupported API version",
+            "the provider refuses the request as sent: check the provider's base URL "
+            "(BACKFILL_GITHUB_API_URL), else update backfill-tui",
+        ),
+        (
+            451,
+            "Repository access blocked",
+            "the provider withholds it for legal reasons (451); leave the source out",
+        ),
+    ],
+    ids=["422-pagination-limited", "400", "451"],
+)
+@respx.mock
+def test_a_permanent_refusal_says_what_to_mend_not_resume(
+    respx_mock: respx.MockRouter, tmp_path: Path, status: int, said: str, mend: str
+) -> None:
+    """GitHub's 422 past the pages it lists, a 400 and a 451 failed the stream, and the run's
+    last word offered `resume`, which met the same answer and offered it again (a fresh
+    tester's finding): each stores what to mend instead, naming the provider's own variable."""
+    from backfill_tui.engine.runs import mend_first
+
+    respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(200, json=REPO)
+    respx_mock.get(url__startswith=COMMITS).respond(status, json={"message": said})
+    mirror = Mirror.open(tmp_path / "m.db")
+    clock = VirtualClock(start=NOW.timestamp())
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
+    spec = SourceSpec.parse("github:acme/rocket")
+    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"push"})))
+    assert asyncio.run(engine.run(run.id)) == "failed"
+    assert mend_first(mirror.streams(run.id)) == (
+        f"resuming would fail the same way; first mend github:acme/rocket: {mend}"
     )
     mirror.close()
