@@ -273,7 +273,7 @@ def test_errors_are_one_clear_line_without_the_token(respx_mock: respx.MockRoute
         ("/private", AccessDenied, "permissions"),
         ("/missing", AccessDenied, "404"),
         ("/weird", UnexpectedResponse, "422"),
-        ("/html", UnexpectedResponse, "other than JSON"),
+        ("/html", UnexpectedResponse, "answered 200 with text/plain, not JSON"),
     ]
     for path, kind, words in cases:
         with pytest.raises(kind) as info:

@@ -20,6 +20,17 @@ from .base import ItemFailure, Page, StateRule, Stream, transform_item
 Decision = Literal["take", "skip", "stop"]
 
 
+def json_kind(value: object) -> str:
+    """What a JSON answer is, in words (``"an object"``, ``"an empty answer"``): a list's
+    stream named Python's types ("with a NoneType, not a list", a fresh tester's finding)."""
+    if value is None:
+        return "an empty answer"
+    if isinstance(value, bool):
+        return "true or false"
+    kinds = {dict: "an object", str: "a string", int: "a number", float: "a number"}
+    return next((kind for cls, kind in kinds.items() if isinstance(value, cls)), "a value")
+
+
 class LinkedListStream(Stream):
     """A stream over a JSON list paged by ``Link`` headers (GitHub, Sentry).
 
@@ -98,8 +109,8 @@ class LinkedListStream(Stream):
                 waiting = None
             if not isinstance(answer.json, list):
                 raise UnexpectedResponse(
-                    f"{self._client.label} answered {self._first_path()} with a "
-                    f"{type(answer.json).__name__}, not a list"
+                    f"{self._client.label} answered {self._first_path()} with "
+                    f"{json_kind(answer.json)}, not a list"
                 )
             page = Page()
             if answer.redirects and self._moved is not None:  # the lookup has answered by now

@@ -319,15 +319,6 @@ def checked_base_url(info: ProviderInfo, text: str) -> str:
             field=info.base_url_env,
             fault="is not an http(s) URL",
         )
-    if parsed.userinfo:
-        # httpx sends them as Basic auth beside the token, and they were kept in clear in the
-        # mirror's stored request URLs (a fresh tester's finding); never echoed here.
-        raise BadValue(
-            f"{info.base_url_env} holds a user name or password (not shown); give the URL "
-            f"without them: the token goes in {info.token_env}",
-            field=info.base_url_env,
-            fault="holds a user name or password",
-        )
     if parsed.scheme == "http" and not secrets_registry.is_loopback_host(parsed.host):
         # The token goes in every request's header: over plain http to another machine it
         # crosses the network readable; it was taken without a word (a tester's finding).
@@ -336,5 +327,14 @@ def checked_base_url(info: ProviderInfo, text: str) -> str:
             "network unencrypted; use https (plain http is for this machine only)",
             field=info.base_url_env,
             fault=f"is plain http to another machine ({parsed.host})",
+        )
+    if parsed.userinfo:
+        # httpx sends them as Basic auth beside the token, and they were kept in clear in the
+        # mirror's stored request URLs (a fresh tester's finding); never echoed here.
+        raise BadValue(
+            f"{info.base_url_env} holds a user name or password (not shown); give the URL "
+            f"without them: the token goes in {info.token_env}",
+            field=info.base_url_env,
+            fault="holds a user name or password",
         )
     return url.rstrip("/")

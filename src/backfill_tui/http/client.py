@@ -20,7 +20,14 @@ import httpx
 from .. import __version__
 from ..secrets_registry import holds_credential, redact, without_userinfo
 from ..terms import plural
-from .errors import AccessDenied, ApiError, HostNotAllowed, RedirectLoop, UnexpectedResponse
+from .errors import (
+    AccessDenied,
+    ApiError,
+    HostNotAllowed,
+    NotJson,
+    RedirectLoop,
+    UnexpectedResponse,
+)
 from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
 
 log = logging.getLogger("backfill_tui.http")
@@ -273,10 +280,7 @@ class ApiClient:
             )  # fmt: skip
         if response.is_success:
             if body is None and response.content.strip():
-                raise UnexpectedResponse(
-                    f"{self.label}: {response.request.url.path} answered with something other "
-                    "than JSON"
-                )
+                raise NotJson(_not_json(self.label, response))
             links = self._links(response)
             return ApiResponse(
                 str(response.url), body, response.headers, links, redirects=tuple(hops)
@@ -353,6 +357,19 @@ def _says_moved(status: int, body: Any) -> bool:
         return True
     detail = body.get("detail") if isinstance(body, dict) else None
     return isinstance(detail, dict) and detail.get("code") == "resource-moved"
+
+
+def _not_json(label: str, response: httpx.Response) -> str:
+    """A success that is not JSON, said with its status and content type: an HTML page is
+    most often a base URL of the provider's web site, not its API (a GitHub Enterprise
+    address without ``/api/v3``); it read "answered with something other than JSON", naming
+    neither (a fresh tester's finding)."""
+    ctype = response.headers.get("content-type", "").split(";", 1)[0].strip()[:60]
+    what = "an HTML page" if "html" in ctype else (ctype or "a body with no content type")
+    return (
+        f"{label}: {response.request.url.path} answered {response.status_code} with {what}, "
+        "not JSON: is the base URL the API's, not a web page's?"
+    )
 
 
 def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:

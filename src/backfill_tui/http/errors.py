@@ -12,7 +12,8 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── RateLimitExhausted   rate-limited more times in a row than the policy allows
 │   └── RateLimitTooLong a wait asked for past any provider's window: the source stops
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
-    └── RedirectLoop     redirects back to a URL already asked, or more than the bound
+    ├── RedirectLoop     redirects back to a URL already asked, or more than the bound
+    └── NotJson          a success whose body is not JSON (a web page: the base URL's)
 """
 
 from __future__ import annotations
@@ -165,6 +166,16 @@ class RedirectLoop(UnexpectedResponse):
     "SHOULD detect and intervene in cyclical redirections"), so the same request loops again
     and resuming cannot help; the hint says what to check instead (its run suggested a resume
     in vain)."""
+
+    @property
+    def mend(self) -> str | None:
+        return MEND_BASE_URL
+
+
+class NotJson(UnexpectedResponse):
+    """A success (2xx) whose body is not JSON: a web page where the API was expected (a base
+    URL of the provider's web site, or a proxy's login page). The same request answers the
+    same again, so the hint is the base URL, not a resume."""
 
     @property
     def mend(self) -> str | None:
