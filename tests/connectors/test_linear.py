@@ -521,6 +521,40 @@ def test_partial_data_keeps_every_node_and_records_the_error_against_its_item(
     assert "stored without assignee" in report.out
 
 
+@respx.mock
+def test_a_whole_page_beside_an_error_that_names_no_field_is_kept_and_the_error_noted(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """HTTP 200 with a whole page (3 nodes, pageInfo) and one error without a ``path``: the
+    page was dropped and the stream failed, 0 fetched (a fresh tester's finding). An error
+    that names no field leaves the data as sent: the nodes are stored and the error is the
+    stream's note."""
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    nodes = _partial_nodes()
+    nodes[1]["assignee"] = nodes[0]["assignee"]
+    error = {"message": "Upstream service slow; some counts may be stale"}
+    info = {"hasNextPage": False, "endCursor": "c-1"}
+    respx_mock.post(URL).mock(
+        side_effect=[
+            gql_json(TEAM_OK),
+            gql_json({"data": {"issues": {"nodes": nodes, "pageInfo": info}}, "errors": [error]}),
+        ]
+    )
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90",
+        "--entities", "issue", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 3, 0), stream
+    assert "error that names no field (Upstream service slow" in (stream["note"] or ""), stream
+    assert len(stored_ids(db)) == 3
+
+
 @pytest.mark.parametrize(
     "payload",
     [

@@ -138,7 +138,7 @@ class LinearStream(Stream):
                 waiting = False
                 await connector.ready()
             nodes, has_next, end_cursor = _connection(data, self._root)
-            page = Page()
+            page = Page(note=_pathless(errors))
             lacking = _node_errors(errors, self._root)
             for index, node in enumerate(nodes):
                 self._take(node, page, lacking.get(index, []))
@@ -375,14 +375,26 @@ class _Partial(Exception):
 
 
 def _usable_partial(exc: TransportQueryError, root: str) -> bool:
-    """Whether a query error carries ``data`` for ``root`` and only node-level errors."""
-    if not isinstance(exc.data, dict) or not isinstance(exc.data.get(root), dict):
+    """Whether a query error carries ``data`` for ``root`` (its ``nodes`` and ``pageInfo``)
+    and only errors that point into one node, or that point nowhere.
+
+    An error with no ``path`` is not tied to a field (GraphQL spec, "Errors": a field's error
+    names its path); beside a whole connection it leaves the data as sent, which is kept, the
+    error noted on the stream: a comments page whose one error had no path was dropped whole,
+    its stream failed (a fresh tester's finding). An error with a path elsewhere (``pageInfo``,
+    the root itself) leaves the page unusable, as before."""
+    data = exc.data.get(root) if isinstance(exc.data, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
+        return False
+    if not isinstance(data.get("pageInfo"), dict):
         return False
     errors = exc.errors or []
     if not errors:
         return False
     for error in errors:
         path = error.get("path") if isinstance(error, dict) else None
+        if path is None and isinstance(error, dict):
+            continue
         if not (
             isinstance(path, list)
             and len(path) >= 3
@@ -391,6 +403,15 @@ def _usable_partial(exc: TransportQueryError, root: str) -> bool:
         ):
             return False
     return True
+
+
+def _pathless(errors: list[Any]) -> str | None:
+    """The page's note for errors that name no field (:func:`_usable_partial`), or None."""
+    unplaced = [e for e in errors if isinstance(e, dict) and e.get("path") is None]
+    if not unplaced:
+        return None
+    _code, message = _first_error(unplaced)
+    return f"Linear answered with an error that names no field ({message}); kept what it sent"
 
 
 def _query_error(exc: TransportQueryError, what: str) -> ApiError:
