@@ -312,3 +312,28 @@ def test_a_since_of_the_same_instant_in_another_offset_replays(
     reseal(recording, edit)
     result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"), "--json")
     assert result.code == 0, result.err
+
+
+TOKEN_SHAPED = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _run("workspace", TOKEN_SHAPED),
+        _run("sources", [f"github:acme/{TOKEN_SHAPED}"]),
+        _end("status", "lin_api_" + "k" * 32),
+    ],
+    ids=["workspace", "source", "run_end status"],
+)
+def test_a_token_shaped_header_value_is_refused_without_being_echoed(
+    edit: Any, recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A header edited to hold a token was refused with the token in the line, 38 of its 40
+    characters (a fresh tester's finding): the value is said to be withheld, as the
+    command line's own checks do."""
+    reseal(recording, edit)
+    result = run_cli(capsys, "replay", str(recording), "--db", str(tmp_path / "z.db"))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "(a value that looks like a token, not shown)" in result.err, result.err
+    assert "abcdefghijklmnop" not in result.err and "kkkkkkkkkkkk" not in result.err

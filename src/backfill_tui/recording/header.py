@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..secrets_registry import holds_credential
 from ..terms import RunStatus
 
 __all__ = [
@@ -62,13 +63,21 @@ class EntryFault(ValueError):
     exchange 3's status "abc" is not an HTTP status (100 to 999)``)."""
 
 
+#: What a refusal says in place of a value that holds a credential.
+NOT_SHOWN = "(a value that looks like a token, not shown)"
+
+
 def shown(value: Any) -> str:
     """``value`` as a recording spells it (JSON, ASCII only: a control character is shown as
-    its escape), cut to 40 characters, for a line naming a field's value."""
+    its escape), cut to 40 characters, for a line naming a field's value; :data:`NOT_SHOWN`
+    for one holding a token's shape or a registered secret (``holds_credential``): a header
+    edited to hold ``ghp_…`` was echoed, 38 of its 40 characters (a fresh tester's finding)."""
     try:
         text = json.dumps(value, ensure_ascii=True)
     except (TypeError, ValueError):
         text = repr(value)
+    if holds_credential(text) or (isinstance(value, str) and holds_credential(value)):
+        return NOT_SHOWN
     return text if len(text) <= 40 else text[:39] + "…"
 
 
