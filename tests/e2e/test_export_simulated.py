@@ -113,6 +113,29 @@ def test_a_replay_of_a_simulated_recording_is_simulated(
     assert inngest.received == 0
 
 
+def test_a_replay_stays_simulated_once_its_recording_has_moved(
+    capsys: pytest.CaptureFixture[str],
+    recording: Path,
+    tmp_path: Path,
+    inngest: FakeInngest,
+    isolated: Path,
+) -> None:
+    """The replay was told simulated by reading its recording's header: once the file had
+    moved, the dry run was silent and ``--apply`` sent the simulator's rows to production (a
+    fresh tester's finding, 72,499 rows into Postgres). The mirror keeps what the header said
+    (``runs.recording_simulated``)."""
+    db = tmp_path / "replayed.db"
+    assert run_cli(capsys, "replay", str(recording), "--db", str(db), "--quiet").code == 0
+    recording.rename(tmp_path / "moved.rec.gz")
+    args = ("export", "inngest", "--event-key", KEY, "--url", inngest.url, "--workspace", "w",
+            "--db", str(db))  # fmt: skip
+    dry = run_cli(capsys, *args)
+    assert dry.code == 0 and f"all {observations(db)} observations to export {NOTE}" in dry.out
+    refused = run_cli(capsys, *args, "--apply")
+    assert refused.code == 2 and "--include-simulated" in refused.err, refused.err
+    assert inngest.received == 0
+
+
 def test_only_the_simulated_runs_count_and_run_scopes_them(
     capsys: pytest.CaptureFixture[str], mirror: Path, pg_server: PgServer, pg_db: str
 ) -> None:

@@ -128,6 +128,8 @@ class Environment:
     #: A replay: the recording file that answers, as (absolute path, SHA-256 hex of the file)
     #: (``Replay.environment``); a run planned here stores it, and resumes only from it.
     recording: tuple[str, str] | None = None
+    #: A replay: whether its recording was of a simulated run (the header's ``simulated``).
+    recording_simulated: bool = False
     #: A replay: how its recorded run ended (``RecordingHeader.end``), whose ``stops`` say after
     #: how many pages each stream the recorded run stopped must stop (``Engine._run_stream``).
     replay_end: RunEnd | None = None

@@ -74,9 +74,9 @@ def simulated_observations(db: str | Path, workspace: str, run_id: str | None = 
     """How many of the observations an export of ``workspace`` (``run_id``'s only, when given)
     would cover came from the built-in simulator: those first stored by a simulated run, or by
     a replay of a recording of one (a replay stores ``simulate`` 0, as it never asks the
-    simulator; its recording's header says what the recorded run was). A replay whose
-    recording is gone cannot be told and is not counted. 0 where there is no mirror (the export
-    says so itself)."""
+    simulator, and what its recording's header said: ``runs.recording_simulated``). A replay
+    stored by an older backfill-tui is told by its recording's header, and not counted once
+    that file is gone. 0 where there is no mirror (the export says so itself)."""
     from ..recording.fileformat import peek_header
 
     path = user_path(db)
@@ -88,8 +88,10 @@ def simulated_observations(db: str | Path, workspace: str, run_id: str | None = 
     finally:
         conn.close()
     count = 0
-    for _, simulate, recording, stored in runs:
-        if recording is not None:
+    for _, simulate, recording, kept, stored in runs:
+        if kept is not None:  # a replay: as its recording's header said when it was planned
+            simulate = kept
+        elif recording is not None:  # a replay of an older mirror: its header, if still there
             header = peek_header(recording)
             simulate = header is not None and header.simulated
         count += stored if simulate else 0

@@ -374,6 +374,7 @@ class Replay:
             self.transport, start=start, base_urls=base_urls, clock=clock
         )
         environment.recording = (str(self.recording.path.resolve()), self.sha256)
+        environment.recording_simulated = self.header.simulated
         environment.replay_end = self.header.end
         return environment
 

@@ -193,7 +193,9 @@ class Engine:
             resync.plan_gaps(self.mirror, run)
         if replayed is not None:  # a replay: its resume must answer from the same file
             run.recording, run.recording_sha256 = replayed
-            self.mirror.set_run_recording(run.id, *replayed)
+            simulated = self.environment.recording_simulated
+            self.mirror.set_run_recording(run.id, *replayed, simulated=simulated)
+            run.recording_simulated = simulated
         if recorded_to is not None:
             run.recorded_to = str(recorded_to.resolve())
             self.mirror.set_run_recorded_to(run.id, run.recorded_to)

@@ -178,6 +178,12 @@ RUN_COLUMNS: dict[str, Column] = {
     "recording_sha256": _text_column("the recording's SHA-256 as text, or NULL"),
     "recorded_to": _text_column("the recording's path as text, or NULL"),
     "simulator_left_out": _text_column("option names such as token, or NULL"),
+    "recording_simulated": Column(
+        lambda value: value is None or _flag(value),
+        "0 (a replay of a live run), 1 (of a simulated one) or NULL",
+        safe="NULL",
+        nullable=True,
+    ),
 }
 
 #: Every column of ``streams`` (schema.py), in table order; ``id`` is SQLite's own rowid.

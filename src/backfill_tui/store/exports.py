@@ -141,14 +141,15 @@ def count_observations(conn: sqlite3.Connection, workspace: str, run_id: str | N
 
 def simulated_runs(
     conn: sqlite3.Connection, workspace: str, run_id: str | None = None
-) -> list[tuple[str, bool, str | None, int]]:
+) -> list[tuple[str, bool, str | None, bool | None, int]]:
     """The workspace's runs that were simulated or replayed (a replay is simulated as the run
-    it recorded was: the face reads that from the recording), each as (id, simulate,
-    recording, observations it first stored); only ``run_id`` when given. One query over the
+    it recorded was), each as (id, simulate, recording, recording_simulated: what its
+    recording's header said when it was planned, None in an older mirror, where the face reads
+    the header; observations it first stored); only ``run_id`` when given. One query over the
     few runs, each counted on ``observations_run`` alone (a run stores only its workspace's
     observations), so a mirror of 500,000 rows answers at once."""
     sql = (
-        "SELECT r.id, r.simulate, r.recording,"
+        "SELECT r.id, r.simulate, r.recording, r.recording_simulated,"
         " (SELECT count(*) FROM observations AS o WHERE o.run_id = r.id)"
         " FROM runs AS r WHERE r.workspace_id = ? AND (r.simulate = 1 OR r.recording IS NOT NULL)"
     )
@@ -156,7 +157,11 @@ def simulated_runs(
     if run_id is not None:
         sql += " AND r.id = ?"
         args += (run_id,)
-    return [(i, bool(sim), rec, int(n)) for i, sim, rec, n in conn.execute(sql, args) if n]
+    return [
+        (i, bool(sim), rec, None if kept is None else bool(kept), int(n))
+        for i, sim, rec, kept, n in conn.execute(sql, args)
+        if n
+    ]
 
 
 def source_id_bytes(

@@ -740,13 +740,19 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 (RunStatus.RUNNING, run_id),
             )
 
-    def set_run_recording(self, run_id: str, path: str, sha256: str) -> None:
+    def set_run_recording(
+        self, run_id: str, path: str, sha256: str, *, simulated: bool | None = None
+    ) -> None:
         """Note that run ``run_id`` is replayed from the recording at ``path`` (absolute) whose
-        file has SHA-256 ``sha256`` (hex): its resume must answer from that same file."""
+        file has SHA-256 ``sha256`` (hex): its resume must answer from that same file.
+        ``simulated``: whether that recording was of a simulated run (its header's), kept so
+        an export can tell once the file has moved (``runs.recording_simulated``)."""
+        flag = None if simulated is None else int(simulated)
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE runs SET recording = ?, recording_sha256 = ? WHERE id = ?",
-                (path, sha256, run_id),
+                "UPDATE runs SET recording = ?, recording_sha256 = ?, recording_simulated = ?"
+                " WHERE id = ?",
+                (path, sha256, flag, run_id),
             )
 
     def set_run_recorded_to(self, run_id: str, path: str) -> None:

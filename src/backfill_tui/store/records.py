@@ -40,6 +40,9 @@ class RunRecord:
     recorded_to: str | None = None
     #: Simulator options given but not stored (secrets), by name, comma-separated.
     simulator_left_out: str | None = None
+    #: A replayed run: whether its recording was of a simulated run (None: not a replay, or
+    #: one stored before the mirror kept this; its recording's header then says).
+    recording_simulated: bool | None = None
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -70,6 +73,11 @@ class RunRecord:
             recording_sha256=data.get("recording_sha256"),
             recorded_to=data.get("recorded_to"),
             simulator_left_out=data.get("simulator_left_out"),
+            recording_simulated=(
+                None
+                if data.get("recording_simulated") is None
+                else bool(data["recording_simulated"])
+            ),
         )
 
 

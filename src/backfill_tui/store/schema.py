@@ -498,6 +498,17 @@ def _run_items_in_fetch_order(db: Database) -> None:
     )
 
 
+@_migration("0016_recording_simulated")
+def _recording_simulated(db: Database) -> None:
+    # A replayed run: 1 when its recording was of a simulated run (the header's "simulated"),
+    # 0 when of a live one. Read from the recording's header only while the file was where the
+    # replay found it, an export of a replay whose recording had moved sent the simulator's
+    # made-up rows to production without a word (a fresh tester's finding). NULL for a run
+    # that is not a replay, and for the replays of an older mirror (their header is read, as
+    # before).
+    _run_script(db, "ALTER TABLE runs ADD COLUMN recording_simulated INTEGER")
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
