@@ -9,6 +9,7 @@ real SIGINT once it has stored observations.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -53,6 +54,57 @@ def test_a_cancelled_replay_says_nothing_of_answers_it_left_unasked(
     # resume then finished it: a fresh tester's finding)
     match = re.search(r"`backfill-tui (resume \S+ --db \S+)`", err)
     assert match is not None and "cannot be resumed" not in err, err
+    resumed = run_cli(capsys, *match.group(1).split())
+    assert resumed.code == 0, resumed.err
+    assert stored_count(db) == stored_count(tmp_path / "m.db")
+
+
+def test_a_replay_stopped_without_a_signal_offers_the_resume_that_finishes_it(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Quitting the app during a replay cancels it with no signal: its closing line said "A
+    replay cannot be resumed" right after the quit question had offered the resume, which
+    does finish it (a fresh tester's finding). The line offers that resume now."""
+    import asyncio
+
+    from backfill_tui.cli.drive import ended_line
+    from backfill_tui.engine.progress import PageStored
+    from backfill_tui.engine.recording import Replay
+    from backfill_tui.engine.run import Engine
+    from backfill_tui.store import Mirror
+
+    rec = tmp_path / "rec.gz"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual,scale=5")
+    recorded = run_cli(capsys, "run", *SOURCES, "--simulate", "--workspace", "w", "--days", "90",
+                       "--record", str(rec), "--db", str(tmp_path / "m.db"), "--quiet")  # fmt: skip
+    assert recorded.code == 0, recorded.err
+
+    db = tmp_path / "r.db"
+    with Replay.open(rec) as replay:
+        mirror = Mirror.open(db)
+        engine = Engine(mirror, replay.environment())
+        run = replay.plan(engine)
+
+        async def until_a_page_then_cancel() -> None:
+            task = asyncio.ensure_future(engine.run(run.id))
+            stored = asyncio.Event()
+            engine.subscribe(lambda event: stored.set() if isinstance(event, PageStored) else None)
+            await stored.wait()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        asyncio.run(until_a_page_then_cancel())
+        ended = mirror.get_run(run.id)
+        assert ended is not None and ended.status == "cancelled", ended
+        line = ended_line(mirror, ended, f" --db {db}")
+        mirror.close()
+    assert "cannot be resumed" not in line, line
+    match = re.search(r"`backfill-tui (resume \S+ --db \S+)`", line)
+    assert match is not None, line
     resumed = run_cli(capsys, *match.group(1).split())
     assert resumed.code == 0, resumed.err
     assert stored_count(db) == stored_count(tmp_path / "m.db")

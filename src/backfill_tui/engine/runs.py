@@ -372,11 +372,11 @@ def replay_end_line(
     stopped this replay."""
     original = f"run {recorded_run}" if recorded_run else "the recorded run"
     record_anew = "record a new run with `run ... --record FILE`"
+    go_on = suggest(f"resume {run.id}", mirror.path)
+    again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
     if signal is not None:
         # resume reads the recording again (resume_environment): it said "a replay cannot be
         # resumed", and resume then finished it (a fresh tester's finding)
-        go_on = suggest(f"resume {run.id}", mirror.path)
-        again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
         return (
             f"cancelled ({signal}): what was stored is kept; to finish it from its recording: "
             f"`{go_on}`, or replay the recording again as a new run: `{again}`"
@@ -387,6 +387,14 @@ def replay_end_line(
             f"replay has nothing past it (resuming it fetches nothing new); "
             + _past_the_recording(mirror, run, recorded_run)
         )
+    if run.status in (RunStatus.CANCELLED, RunStatus.INTERRUPTED):
+        # Stopped before its recording's end (quitting the app, a kill): resume reads the
+        # recording again and goes on. The app's quit question offered the resume and its
+        # closing line then said "a replay cannot be resumed" (a fresh tester's finding).
+        return (
+            f"run {run.id} {run.status}; what was stored is kept; to finish it from its "
+            f"recording: `{go_on}`, or replay the recording again as a new run: `{again}`"
+        )
     if recorded_status is not None and recorded_status == run.status:
         # The cause named here too: with --json it was only in the JSON on stdout, and "the
         # cause above" pointed at nothing (a tester's finding).
@@ -396,10 +404,9 @@ def replay_end_line(
             f"run {run.id} {run.status}, as {original} did{why}: the recording holds its "
             f"answers, so replaying it again ends the same way; mend the cause and {record_anew}"
         )
-    again = suggest(f"replay {shlex.quote(run.recording or 'FILE')}", mirror.path)
     return (
-        f"run {run.id} {run.status}; what was stored is kept. A replay cannot be resumed: "
-        f"replay the recording again as a new run (`{again}`), or {record_anew}"
+        f"run {run.id} {run.status}; what was stored is kept; its recording answers the same "
+        f"again, so replay it again as a new run (`{again}`), or {record_anew}"
     )
 
 
