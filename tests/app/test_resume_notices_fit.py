@@ -109,7 +109,10 @@ def test_cannot_resume_a_replay_whose_recording_moved_shows_whole(tmp_path: Path
     rec.rename(tmp_path / "elsewhere.rec.gz")
     message = _retried(tmp_path, run_id, "Cannot resume")
     assert message.startswith(f"run {run_id} was replayed from {rec}"), message
-    assert message.endswith("replay it again: press o under Runs (F5) and give its path"), message
+    assert message.endswith(
+        "put the recording back there and resume, or replay it from where it is now as a new "
+        "run: press o under Runs (F5) and give its path"
+    ), message
 
 
 def test_not_recorded_on_retrying_a_run_recorded_to_a_long_path_shows_whole(

@@ -525,9 +525,18 @@ def check_resumable(run: RunRecord, environment: Environment, mirror_path: Path)
 
 
 def replayed_line(run: RunRecord, mirror_path: Path, why: str = "") -> str:
-    """The one line refusing to continue a replayed run otherwise than from its recording."""
+    """The one line refusing to continue a replayed run otherwise than from its recording.
+    A recording no longer at its stored path is put back there, or replayed from where it is
+    now: the line named the missing path in the very command it offered (a fresh tester's
+    finding)."""
     path = run.recording or "its recording"
     because = f" ({why})" if why else ""
+    if run.recording and not Path(run.recording).exists():
+        again = suggest("replay FILE", mirror_path)
+        return (
+            f"run {run.id} was replayed from {path}{because}; put the recording back there and "
+            f"resume, or replay it from where it is now as a new run: `{again}`"
+        )
     again = suggest(f"replay {shlex.quote(path)}", mirror_path)
     return f"run {run.id} was replayed from {path}{because}; replay it again: `{again}`"
 
