@@ -87,3 +87,32 @@ def test_resuming_a_run_whose_recording_path_now_holds_another_runs_says_so(
         f"{second.summary['run_id']}'s recording: this run's recording was lost" in resumed.err
     ), resumed.err
     assert "a replay of that file ends where the run stopped" not in resumed.err
+
+
+def test_a_completed_run_whose_recording_was_killed_before_sealing_says_it_was_lost(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kill -9 as a recorded run ended, after the mirror said completed and before the
+    recording was sealed, left the run completed, no recording and a hidden .part; `resume`
+    then said only "already completed" (a fresh tester's finding). The state that kill leaves
+    is made here (the window is a few milliseconds wide): the sealed file gone, a dead
+    writer's .part in its place."""
+    db, rec = tmp_path / "m.db", tmp_path / "kr.rec.gz"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual")
+    ran = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "w",
+                  "--db", str(db), "--record", str(rec), "--quiet")  # fmt: skip
+    assert ran.code == 0, ran.err
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    part = tmp_path / f".kr.rec.gz.{dead.pid}.rrkunapt.part"
+    rec.rename(part)
+    with sqlite3.connect(db) as conn:
+        run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
+    resumed = run_cli(capsys, "resume", run_id, "--db", str(db))
+    assert resumed.code == 2 and resumed.err.count("\n") == 1, resumed.err
+    assert (
+        f"run {run_id} already completed, but its recording {rec} was lost: its process was "
+        "killed as the run ended" in resumed.err
+    ), resumed.err
+    assert "--record FILE" in resumed.err
+    assert not part.exists()

@@ -154,6 +154,11 @@ def check_resume(mirror: Mirror, run: RunRecord) -> None:
     backfill-tui never writes (edited by hand: :func:`_check_rows`) is refused with
     :class:`~backfill_tui.errors.MirrorError`, before anything is said or written."""
     if run.status == RunStatus.COMPLETED:
+        if lost := _recording_lost_at_its_end(run):
+            again = suggest("run SOURCE... --workspace ID --record FILE", mirror.path)
+            raise RunCompleted(
+                f"run {run.id} already completed, but {lost}; to record it: `{again}`"
+            )
         raise RunCompleted(
             f"run {run.id} already completed; start a new one with "
             f"`{suggest('run SOURCE... --workspace ID', mirror.path)}`"
@@ -293,6 +298,30 @@ def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = Non
     return (
         f"resuming on the simulator settings stored with the run: {stored_settings_shown(run)}; "
         "set BACKFILL_SIM to change them"
+    )
+
+
+def _recording_lost_at_its_end(run: RunRecord) -> str:
+    """For a completed recorded run whose recording is not at its path but a dead writer's
+    unfinished ``.part`` is (removed now, ``outputs.sweep_orphans``): ``"its recording … was
+    lost …"``. A kill as the run ended, after its mirror said completed and before the
+    recording was sealed, left only the hidden file, and ``resume`` said "already completed"
+    and nothing of it (a fresh tester's finding). ``""`` otherwise."""
+    if not run.recorded_to:
+        return ""
+    recording = Path(run.recorded_to)
+    try:
+        if recording.is_file():
+            return ""
+    except OSError:
+        return ""
+    from .outputs import sweep_orphans
+
+    if not sweep_orphans(recording):
+        return ""
+    return (
+        f"its recording {run.recorded_to} was lost: its process was killed as the run ended, "
+        "before the recording was completed (its unfinished file is removed)"
     )
 
 
