@@ -229,7 +229,7 @@ def test_a_silent_request_is_said_once_while_it_waits_then_retried(
     assert waiting.line().endswith("(try 1 of 6, each given up after 2s of silence)"), (
         waiting.line()
     )
-    assert retry.problem == "gave no answer (ReadTimeout)"
+    assert retry.problem == "timed out waiting for the answer"
     assert KEY not in waiting.line()
 
 
@@ -251,7 +251,9 @@ def test_the_cli_says_it_is_waiting_for_a_silent_server_before_giving_up(
     host = inngest.url.removeprefix("http://")
     lines = result.err.splitlines()
     waiting = [n for n, line in enumerate(lines) if line.startswith("waiting for Inngest at")]
-    retry = [n for n, line in enumerate(lines) if "gave no answer (ReadTimeout); retry 1" in line]
+    retry = [
+        n for n, line in enumerate(lines) if "timed out waiting for the answer; retry 1" in line
+    ]
     assert len(waiting) == 1 and len(retry) == 1 and waiting[0] < retry[0], result.err
     assert lines[waiting[0]].startswith(f"waiting for Inngest at {host}: no answer after ")
     assert KEY not in result.err + result.out
@@ -377,3 +379,27 @@ def test_a_proxys_502_page_is_retried_and_named_by_its_status(inngest: FakeInnge
     (retry,) = told
     assert isinstance(retry, RetryNotice)
     assert retry.problem == "answered 502 Bad Gateway with a web page, not Inngest's JSON"
+
+
+def test_a_refused_connection_is_said_could_not_connect_not_a_class_name() -> None:
+    """Inngest on a port nothing listens on: each retry read "gave no answer
+    (ConnectError)", httpx's class name, where the README and a run's retries say "could not
+    connect" (a fresh tester's finding)."""
+    import socket
+
+    with socket.socket() as probe:  # a free loopback port, closed again: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    told: list[SendNotice] = []
+    api = EventApi(
+        KEY, base_url=f"http://127.0.0.1:{port}", sleep=lambda s: None, on_retry=told.append
+    )
+    api.open()
+    try:
+        with pytest.raises(ExportError) as failed:
+            api.send(one_event())
+    finally:
+        api.close()
+    problems = {n.problem for n in told if isinstance(n, RetryNotice)}
+    assert problems == {"could not connect"}, told
+    assert "ConnectError" not in str(failed.value) and KEY not in str(failed.value)

@@ -45,6 +45,7 @@ from urllib.parse import quote
 import httpx
 
 from ..http.tls import tls_failure
+from ..http.transport import describe_transport_error
 from ..secrets_registry import RedactingFilter, redact, register
 from .event_answers import check_accepted, described, refusal, stated_limit
 from .event_batches import (
@@ -271,7 +272,9 @@ class EventApi:
                 tls = tls_failure(exc)
                 if tls is not None:  # it will not mend itself: no retries
                     raise ExportError(f"{where} {tls}") from None
-                last = f"gave no answer ({type(exc).__name__})"
+                # in the words a run's retries use ("could not connect"), not httpx's class
+                # name: "gave no answer (ConnectError)" (a fresh tester's finding)
+                last = describe_transport_error(exc)
             else:
                 status = response.status_code
                 if 200 <= status < 300:

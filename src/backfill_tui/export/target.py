@@ -73,7 +73,7 @@ class RetryNotice:
 
     #: ``Inngest at HOST[:PORT]`` (never the key).
     where: str
-    #: What the last try met: ``answered 429: slow down``, ``gave no answer (ConnectError)``
+    #: What the last try met: ``answered 429: slow down``, ``could not connect``
     #: (redacted).
     problem: str
     #: This retry's number (1 for the first retry) and how many retries there are at most.

@@ -319,7 +319,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 if tls is not None:  # the same handshake fails the same way: no retries
                     where = f"{self._label} at {host_shown(request.url)}"
                     raise TlsFailed(f"{where} {tls}", tls) from None
-                last_problem = _describe_transport_error(exc)
+                last_problem = describe_transport_error(exc)
                 # the host named, in each retry's line as in the give-up's: a base URL set by a
                 # variable (BACKFILL_GITHUB_API_URL) failed in the very words of the provider's
                 # own, and its retries did not say where they went (fresh testers' findings)
@@ -511,7 +511,7 @@ def host_shown(url: httpx.URL) -> str:
     return f"{host}:{url.port}" if url.port is not None else host
 
 
-def _describe_transport_error(exc: httpx.TransportError) -> str:
+def describe_transport_error(exc: httpx.TransportError) -> str:
     """The problem in a retry's and a give-up's line, saying how far the request got: a
     timeout says which of httpx's four it was, since only ``ConnectTimeout`` means the host
     was never reached; all four read "timed out", and the connection test called a read
