@@ -366,3 +366,16 @@ def test_the_mirror_named_twice_in_one_place_is_refused(
     same = ["--db", str(db), "--db", str(db)]
     argv = [*same, "runs", "--json"] if where == "before" else ["runs", *same, "--json"]
     assert run_cli(capsys, *argv).code == 0
+
+
+def test_an_option_is_taken_only_as_spelled_whole(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``--simulat`` was taken as ``--simulate`` (argparse's abbreviations; a fresh tester's
+    finding): a prefix is refused with the option it may mean, exit 2, nothing stored."""
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulat", "--workspace", "w",
+                     "--db", str(db))  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "unrecognized arguments: --simulat; did you mean '--simulate'?" in result.err
+    assert not db.exists()

@@ -62,7 +62,13 @@ _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 2 (with a "did you mean" for a
-    mistyped command or choice)."""
+    mistyped command or choice), and an option is taken only as spelled whole: argparse's
+    abbreviations took ``--simulat`` as ``--simulate`` (a fresh tester's finding), and a
+    prefix that means one option today would mean another once an option is added."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
