@@ -333,7 +333,20 @@ def storage_error(exc: OSError, path: str | Path | None = None) -> StorageError 
     where = path if path is not None else exc.filename
     if where is not None and not isinstance(where, str | Path):
         where = str(where)
-    return kind(where, _BAD_PATH_DETAIL.get(exc.errno or 0) if kind is BadPath else None)
+    detail = _BAD_PATH_DETAIL.get(exc.errno or 0) if kind is BadPath else None
+    if exc.errno == errno.ENOENT and where is not None and _folder_there(Path(where)):
+        # /proc answers ENOENT for a new file in a folder that is there: "a folder on the path
+        # does not exist" was untrue (a fresh tester's finding)
+        detail = "its folder takes no new files, as /proc and /sys do"
+    return kind(where, detail)
+
+
+def _folder_there(path: Path) -> bool:
+    """Whether ``path``'s folder exists (a file's own ``ENOENT`` then has another cause)."""
+    try:
+        return path.parent.is_dir() and not path.exists()
+    except OSError:
+        return False
 
 
 def folder_ending(value: str | os.PathLike[str]) -> str | None:

@@ -277,6 +277,22 @@ def test_record_needs_a_usable_path(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert not (tmp_path / "m.db").exists()
 
 
+def test_a_folder_that_takes_no_new_files_is_not_said_to_be_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--record /proc/x.rec.gz`` read "a folder on the path does not exist", of /proc (a
+    fresh tester's finding): Linux answers ENOENT for a new file there, the folder being
+    there. Exit 2, one line, no run."""
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc on this system")
+    result = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                     "--db", str(tmp_path / "m.db"), "--record", "/proc/x.rec.gz")  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "its folder takes no new files, as /proc and /sys do" in result.err, result.err
+    assert "does not exist" not in result.err
+    assert not (tmp_path / "m.db").exists()
+
+
 def _open_line(rec: Path) -> str:
     """What opening ``rec`` for a replay says (``RecordingError``'s line), or "opened"."""
     from backfill_tui.recording import RecordingError
