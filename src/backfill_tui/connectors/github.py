@@ -264,6 +264,7 @@ class GitHubConnector(Connector):
             self._state(entity),
             ready=self.ready,
             validated_whole_only=entity == "release",
+            catch_up=entity in ("issue", "pull_request"),  # by number, newest updated first
             moved=lambda answer: self.moved_note(f"repository {self._name()}", answer),
         )
 

@@ -10,6 +10,8 @@ Vercel (an ``until`` time) page otherwise and write their streams themselves.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 from ..http import ApiClient, ApiError, ApiResponse, UnexpectedResponse, next_link
@@ -18,6 +20,26 @@ from .base import ItemFailure, Page, StateRule, Stream, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
+
+
+#: Seconds before the first answer's ``Date`` from which a catch-up takes items again
+#: (:meth:`LinkedListStream._caught_up`): the provider's stamps and its ``Date`` come from
+#: its own clocks, a second or two apart at most; a minute keeps the rule well clear of that.
+CATCH_UP_MARGIN_S = 60
+
+
+def _date_less_margin(answer: ApiResponse) -> str | None:
+    """The answer's ``Date`` header (RFC 9110 §6.6.1) less :data:`CATCH_UP_MARGIN_S`, as
+    GitHub writes its stamps (``2026-11-28T12:00:00Z``), or None without a readable one."""
+    text = answer.headers.get("date")
+    try:
+        moment = parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    moment = moment.astimezone(UTC) - timedelta(seconds=CATCH_UP_MARGIN_S)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def json_kind(value: object) -> str:
@@ -60,8 +82,12 @@ class LinkedListStream(Stream):
         *,
         validated_whole_only: bool = False,
         moved: Callable[[ApiResponse], str | None] | None = None,
+        catch_up: bool = False,
     ) -> None:
         self.entity = entity
+        #: The list is newest first on the field ``position`` reads, and paged by number
+        #: (GitHub's issues and pulls, sorted by ``updated``): see :meth:`_caught_up`.
+        self._catch_up = catch_up and position is not None
         self._position = position
         #: Keep the first page's validator only when that page is the whole list (no next
         #: link): where the list is not newest first on its window field, a 304 on page 1 says
@@ -90,6 +116,9 @@ class LinkedListStream(Stream):
         params: Mapping[str, Any] | None = None if cursor else self._params
         first = cursor is None
         waiting = self._ready
+        began: str | None = None  # the first answer's Date, less CATCH_UP_MARGIN_S
+        before: set[str] = set()  # the keys of the page before
+        shifted = False
         while url is not None:
             try:
                 answer = await self._client.get(url, params)
@@ -118,9 +147,16 @@ class LinkedListStream(Stream):
             whole = not self._validated_whole_only or next_link(answer) is None
             if first and answer.etag and whole:
                 page.validator = (answer.url, answer.etag)
+            if first:
+                began = _date_less_margin(answer)
             first = False
             stop = False
+            keys: set[str] = set()
             for item in answer.json:
+                if self._catch_up and isinstance(item, dict):
+                    key = self._safe_key(item)
+                    shifted = shifted or key in before
+                    keys.add(key)
                 decision = self._decide(item) if isinstance(item, dict) else "take"
                 if decision == "stop":
                     stop = True
@@ -135,8 +171,49 @@ class LinkedListStream(Stream):
                     page.events.append(result)
             page.next_cursor = None if stop else next_link(answer)
             page.reached = self._reached(answer.json)
+            if page.next_cursor is None and shifted:
+                await self._caught_up(page, began)
+            before = keys
             yield page
             url, params = page.next_cursor, None
+
+    async def _caught_up(self, page: Page, began: str | None) -> None:
+        """Read the first page again, after the last, into ``page``: items listed since the
+        scan began (their ``position`` at or after ``began``, the first answer's ``Date`` less
+        :data:`CATCH_UP_MARGIN_S`; the whole first page without one).
+
+        Called when an item came again on the page after the one that listed it: items moved
+        to the front of a list paged by number while it was read (updated, or created,
+        meanwhile), so every later item shifted one place and the one that moved from an
+        unread page was never listed to this scan (a fresh tester's finding: a pull request
+        updated mid-scan was missing from a completed run, its one trace a duplicate). Those
+        items are at the front now. What is read again is a duplicate by sourceId; an error
+        answer leaves the page as it was (the items are a re-sync's to fetch)."""
+        try:
+            answer = await self._client.get(self._first_path(), self._params)
+        except ApiError:
+            return
+        if not isinstance(answer.json, list):
+            return
+        for item in answer.json:
+            if not isinstance(item, dict):
+                continue
+            listed = self._position(item) if self._position is not None else None
+            if began is not None and (not isinstance(listed, str) or listed < began):
+                break  # newest first: the rest were listed before the scan began
+            if self._decide(item) != "take":
+                continue
+            result = transform_item(item, self._transform, self._key)
+            if isinstance(result, ItemFailure):
+                page.failures.append(result)
+            else:
+                page.events.append(result)
+
+    def _safe_key(self, item: dict[str, Any]) -> str:
+        try:
+            return str(self._key(item))
+        except Exception:
+            return ""
 
     def _reached(self, items: list[Any]) -> str | None:
         if self._position is None or not items or not isinstance(items[-1], dict):

@@ -1,0 +1,99 @@
+"""A list paged by number that shifts while it is read (respx at the HTTP level, through the
+engine): GitHub's pulls and issues, sorted by ``updated``, newest first. An item updated between
+two pages moves to the front, every later item moves one place down, and the one that moved
+from an unread page is never listed to the scan: a fresh tester's finding (a pull request
+updated mid-scan was missing from a completed run, one duplicate its only trace)."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.store import Mirror
+
+from .harness import NOW, TOKENS, days_ago, iso
+
+API = "https://api.github.com"
+REPO = {
+    "id": 1296269,
+    "full_name": "acme/rocket",
+    "html_url": "https://github.com/acme/rocket",
+    "default_branch": "main",
+}
+DATE = {"date": email.utils.format_datetime(NOW, usegmt=True)}
+
+
+def _pull(number: int, updated: str) -> dict[str, Any]:
+    return {
+        "id": 7000 + number, "number": number, "state": "open", "title": f"PR {number}",
+        "body": "", "user": {"login": "octo", "id": 1}, "created_at": iso(days_ago(20)),
+        "updated_at": updated, "merged_at": None, "closed_at": None, "draft": False,
+        "html_url": f"https://github.com/acme/rocket/pull/{number}",
+        "head": {"ref": f"f-{number}", "sha": "a" * 40, "repo": {"full_name": "acme/rocket"}},
+        "base": {"ref": "main", "sha": "b" * 40, "repo": {"full_name": "acme/rocket"}},
+    }  # fmt: skip
+
+
+def _run(tmp_path: Path) -> tuple[Mirror, str]:
+    mirror = Mirror.open(tmp_path / "m.db")
+    clock = VirtualClock(start=NOW.timestamp())
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
+    spec = SourceSpec.parse("github:acme/rocket")
+    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"pull_request"})))
+    assert asyncio.run(engine.run(run.id)) == "completed"
+    return mirror, run.id
+
+
+@pytest.mark.parametrize("shifts", [True, False], ids=["shifted", "still"])
+@respx.mock
+def test_an_item_moved_to_the_front_mid_scan_is_read_again_at_the_end(
+    respx_mock: respx.MockRouter, tmp_path: Path, shifts: bool
+) -> None:
+    # 200 pulls, newest updated first: #200 .. #1, one hour apart, two pages of 100
+    pulls = [_pull(n, iso(days_ago((200 - n) / 24 + 0.5))) for n in range(200, 0, -1)]
+    world = {"pulls": pulls}
+
+    def listed(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        if page == 1 and shifts and "moved" not in world:
+            world["moved"] = True  # after page 1 is read, #50 (on page 2) is updated
+            moved = {**pulls[150], "updated_at": iso(NOW)}
+            world["pulls"] = [moved, *pulls[:150], *pulls[151:]]
+            return httpx.Response(200, json=pulls[:100], headers={**DATE, "link": _next()})
+        items = world["pulls"][(page - 1) * 100 : page * 100]
+        headers = {**DATE, "link": _next()} if page == 1 else DATE
+        return httpx.Response(200, json=items, headers=headers)
+
+    respx_mock.get(f"{API}/repos/acme/rocket").respond(200, json=REPO)
+    asked = respx_mock.get(url__startswith=f"{API}/repos/acme/rocket/pulls").mock(
+        side_effect=listed
+    )
+    respx_mock.get(url__startswith=f"{API}/repositories/1296269/pulls").mock(side_effect=listed)
+    mirror, run_id = _run(tmp_path)
+    (stream,) = mirror.streams(run_id)
+    stored = {
+        row[0]
+        for row in mirror.conn.execute(
+            "SELECT source_id FROM observations WHERE run_id = ?", (run_id,)
+        )
+    }
+    mirror.close()
+    numbers = {int(s.split("#")[1].split(":")[0]) for s in stored}
+    assert numbers == set(range(1, 201)), sorted(set(range(1, 201)) - numbers)
+    # the first page is asked again only when the list shifted
+    assert asked.call_count == (2 if shifts else 1), asked.calls
+    assert stream.new == 200
+
+
+def _next() -> str:
+    query = "state=all&sort=updated&direction=desc&per_page=100&page=2"
+    return f'<{API}/repositories/1296269/pulls?{query}>; rel="next"'
