@@ -52,6 +52,13 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _waited(mirror: object, run_id: str) -> float:
+    """Seconds the run's sources waited, each source's overlapping waits counted once (the
+    summary's ``waited``), summed over the sources."""
+    rows = mirror.run_sources(run_id)  # type: ignore[attr-defined]
+    return float(sum(row.get("waited_s") or 0.0 for row in rows))
+
+
 def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -> dict[str, float]:
     from backfill_tui.engine.environment import Environment
     from backfill_tui.engine.recording import Recorder
@@ -71,12 +78,14 @@ def child_record(db: Path, rec: Path, sources: list[str], days: int, sim: str) -
         status = asyncio.run(engine.run(run.id))
     elapsed = time.perf_counter() - started
     stored = mirror.streams(run.id)
+    waited = _waited(mirror, run.id)
     mirror.close()
     return {
         "seconds": elapsed,
         "status_ok": float(status == "completed"),
         "observations": float(sum(s.new + s.duplicates for s in stored)),
         "waits_s": float(sum(s.rate_limit_wait_s for s in stored)),
+        "waited_s": waited,
         "exchanges": float(recorder.exchanges),
         "cpu_s": _cpu_s() - cpu,
         "peak_mb": _peak_mb(),
@@ -97,12 +106,14 @@ def child_replay(db: Path, rec: Path) -> dict[str, float]:
         left = replay.transport.remaining if replay.transport is not None else -1
     elapsed = time.perf_counter() - started
     stored = mirror.streams(run.id)
+    waited = _waited(mirror, run.id)
     mirror.close()
     return {
         "seconds": elapsed,
         "status_ok": float(status == "completed" and left == 0),
         "observations": float(sum(s.new + s.duplicates for s in stored)),
         "waits_s": float(sum(s.rate_limit_wait_s for s in stored)),
+        "waited_s": waited,
         "cpu_s": _cpu_s() - cpu,
         "peak_mb": _peak_mb(),
     }
@@ -210,8 +221,10 @@ def main() -> int:
     )
     print(
         f"   {original['observations']:.0f} observations, {original['exchanges']:.0f} recorded "
-        f"exchanges; rate-limit waits accounted: original {original['waits_s']:.1f} s, "
-        f"replay {replayed['waits_s']:.1f} s"
+        f"exchanges; the sources waited (the summary's waited, streams' overlapping waits "
+        f"once): original {original['waited_s']:.1f} s, replay {replayed['waited_s']:.1f} s; "
+        f"the streams' waits summed: original {original['waits_s']:.1f} s, replay "
+        f"{replayed['waits_s']:.1f} s"
     )
     print(f"   original run (recording)   {original['seconds']:8.2f} s")
     print(f"   replay                     {replayed['seconds']:8.2f} s")
