@@ -28,6 +28,7 @@ from .errors import (
     RedirectLoop,
     UnexpectedResponse,
 )
+from .links import parse_links
 from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
 
 log = logging.getLogger("backfill_tui.http")
@@ -333,7 +334,7 @@ class ApiClient:
         holds the URL actually requested. A link that cannot be followed is kept as given; it
         fails only if the stream asks for it."""
         try:
-            links = {str(key): dict(value) for key, value in response.links.items()}
+            links = parse_links(response.headers.get_list("link"))
         except Exception:  # a malformed Link header is the provider's problem; treat as no links
             return {}
         for link in links.values():
