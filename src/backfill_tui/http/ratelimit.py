@@ -137,6 +137,39 @@ def _date(headers: httpx.Headers) -> float | None:
     return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp()
 
 
+def reset_wait(reset: float | None, headers: httpx.Headers, now: float) -> float | None:
+    """Seconds from the answer's now to ``reset`` (an instant, epoch seconds, on the
+    provider's clock), or None when there is no reset or it is not in the future.
+
+    The answer's ``Date`` (RFC 9110 §6.6.1: the instant the server made the answer) is the
+    provider's now, so ``reset - Date`` is the wait the provider means whatever this machine's
+    clock says; without a ``Date``, ``now`` (epoch seconds, the run's clock) stands in. A reset
+    already past (a clock ahead of the provider's, a window that just turned) names no time to
+    wait: the caller waits as its provider says to when no time is given, not one second (a
+    fresh tester's finding: GitHub's past ``x-ratelimit-reset`` was waited one second twelve
+    times over, thirteen requests in twelve seconds while limited).
+    """
+    if reset is None:
+        return None
+    server_now = _date(headers)
+    wait = reset - (now if server_now is None else server_now)
+    return wait if wait > 0 else None
+
+
+def linear_reset(value: int | None) -> float | None:
+    """A Linear ``X-RateLimit-*-Reset`` value as an instant, epoch seconds (None for None).
+
+    Linear documents the resets as UTC epoch *milliseconds* (provider-apis.md §3.5, from copies
+    of its rate-limiting page, [U]). A value below 10^11 cannot be milliseconds of this era
+    (10^11 ms is March 1973) while it reads as seconds until the year 5138, so it is taken to
+    be epoch *seconds*: a guess, not documented, made because such a value read as
+    milliseconds lies in 1970 and would be waited as no time at all.
+    """
+    if value is None:
+        return None
+    return value / 1000 if value >= 1e11 else float(value)
+
+
 def _one(quota: Quota | None) -> tuple[Quota, ...]:
     return () if quota is None else (quota,)
 
@@ -144,8 +177,10 @@ def _one(quota: Quota | None) -> tuple[Quota, ...]:
 @dataclass
 class GitHubPolicy:
     """GitHub's documented order (provider-apis.md §1.5): ``retry-after`` → wait that long;
-    else ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset`` → wait until the reset; else
-    wait at least a minute, longer each time (``LimitAnswer.grows``), within a bounded total.
+    else ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset`` → wait until the reset (from
+    the answer's ``Date``: :func:`reset_wait`); else, a reset absent or not ahead of ``Date``
+    included, wait at least a minute, longer each time (``LimitAnswer.grows``), within a
+    bounded total.
 
     Primary and secondary limits come as 403 or 429; a 403 without limit signs is a permission
     problem and is left for the caller to report. A primary-limit answer may come without
@@ -175,26 +210,26 @@ class GitHubPolicy:
         reset = _int(response.headers, "x-ratelimit-reset")
         message = str(body.get("message", "") if isinstance(body, dict) else "").lower()
         primary = remaining == 0 or "api rate limit exceeded" in message
-        if primary and reset is not None:
-            return LimitAnswer(max(1.0, reset - now), "hourly rate limit used up")
+        until = reset_wait(reset, response.headers, now)
+        if primary and until is not None:
+            return LimitAnswer(max(1.0, until), "hourly rate limit used up")
         wait = self.minimum_wait + random.uniform(0, self.jitter)
-        if primary:
-            return LimitAnswer(wait, "hourly rate limit used up, no reset time given", grows=True)
+        if primary:  # no reset, or one not ahead of the answer's Date: no time given
+            given = "no reset time given" if reset is None else "its reset time already past"
+            return LimitAnswer(wait, f"hourly rate limit used up, {given}", grows=True)
         if response.status_code == 429 or "rate limit" in message:
             return LimitAnswer(wait, "secondary rate limit", grows=True)
         return None
 
 
-def _reset_in(value: float | None, now: float, *, millis: bool = False) -> float | None:
-    if value is None:
-        return None
-    at = value / 1000 if millis else value
-    return max(1.0, at - now)
-
-
 @dataclass
 class VercelPolicy:
-    """Vercel: 429 with ``Retry-After`` (the CLI adds a 0-30 s skew); ``x-ratelimit-*`` quota."""
+    """Vercel: 429 with ``Retry-After`` (the CLI adds a 0-30 s skew); ``x-ratelimit-*`` quota.
+
+    Without ``Retry-After``: until ``X-RateLimit-Reset`` (epoch seconds, [U], from the answer's
+    ``Date``: :func:`reset_wait`); with none ahead, a minute (Vercel's buckets are a minute,
+    provider-apis.md §2.4), longer each time (``LimitAnswer.grows``).
+    """
 
     fallback_wait: float = 60.0
     jitter: float = 5.0
@@ -212,10 +247,11 @@ class VercelPolicy:
         if retry_after is not None:
             jitter = random.uniform(0, self.jitter)
             return LimitAnswer(retry_after + jitter, "rate limited (429)", jitter=jitter)
-        reset = _reset_in(_int(response.headers, "x-ratelimit-reset"), now)
-        return LimitAnswer(
-            reset or self.fallback_wait + random.uniform(0, self.jitter), "rate limited (429)"
-        )
+        reset = reset_wait(_int(response.headers, "x-ratelimit-reset"), response.headers, now)
+        if reset is not None:
+            return LimitAnswer(max(1.0, reset), "rate limited (429)")
+        wait = self.fallback_wait + random.uniform(0, self.jitter)
+        return LimitAnswer(wait, "rate limited (429)", grows=True)
 
 
 @dataclass
@@ -223,7 +259,9 @@ class LinearPolicy:
     """Linear: ``RATELIMITED`` in the GraphQL errors (HTTP 400), ``ratelimited`` type, or 429.
 
     Waits on ``retry-after`` (seconds or a date) or the ``X-RateLimit-*-Reset`` headers
-    (milliseconds). Two budgets are read (provider-apis.md §3.5): requests
+    (milliseconds as documented; a value that can only be seconds read as seconds:
+    :func:`linear_reset`), from the answer's ``Date`` (:func:`reset_wait`); with no reset
+    ahead, 30 s, longer each time (``LimitAnswer.grows``). Two budgets are read (provider-apis.md §3.5): requests
     (``X-RateLimit-Requests-*``) and complexity points (``X-RateLimit-Complexity-*``, with the
     answer's own cost in ``X-Complexity``).
     """
@@ -271,8 +309,10 @@ class LinearPolicy:
             return LimitAnswer(retry_after, "rate limited (RATELIMITED)")
         budgets = ("requests", "complexity", "endpoint-requests")
         resets = {
-            budget: _reset_in(
-                _int(response.headers, f"x-ratelimit-{budget}-reset"), now, millis=True
+            budget: reset_wait(
+                linear_reset(_int(response.headers, f"x-ratelimit-{budget}-reset")),
+                response.headers,
+                now,
             )
             for budget in budgets
         }
@@ -283,9 +323,10 @@ class LinearPolicy:
             if wait is not None and _int(response.headers, f"x-ratelimit-{budget}-remaining") == 0
         ]
         waits = spent or [w for w in resets.values() if w is not None]
-        return LimitAnswer(
-            max(waits) if waits else self.fallback_wait, "rate limited (RATELIMITED)"
-        )
+        if waits:
+            return LimitAnswer(max(1.0, max(waits)), "rate limited (RATELIMITED)")
+        # no reset ahead of the answer: back off (§0 rule 4), the bucket refills gradually
+        return LimitAnswer(self.fallback_wait, "rate limited (RATELIMITED)", grows=True)
 
 
 @dataclass
@@ -293,7 +334,9 @@ class SentryPolicy:
     """Sentry: 429 with no ``Retry-After``; wait until ``X-Sentry-Rate-Limit-Reset`` (epoch
     seconds, provider-apis.md §4.5), measured from the answer's ``Date``: the reset is an
     instant on Sentry's clock, and ``Date`` is Sentry's now, so the wait is the one Sentry
-    means whatever this machine's clock says (without ``Date``, from this machine's now)."""
+    means whatever this machine's clock says (without ``Date``, from this machine's now). A
+    reset absent or not ahead of ``Date``: back off from 5 s, doubling (``LimitAnswer.grows``;
+    §4.5 "else back off"), not a second each time."""
 
     fallback_wait: float = 5.0
 
@@ -309,9 +352,10 @@ class SentryPolicy:
         retry_after = _retry_after(response.headers, now)
         if retry_after is not None:
             return LimitAnswer(retry_after, "rate limited (429)")
-        server_now = _date(response.headers)
-        reset = _reset_in(
-            _int(response.headers, "x-sentry-rate-limit-reset"),
-            now if server_now is None else server_now,
+        reset = reset_wait(
+            _int(response.headers, "x-sentry-rate-limit-reset"), response.headers, now
         )
-        return LimitAnswer(reset or self.fallback_wait + random.uniform(0, 1), "rate limited (429)")
+        if reset is not None:
+            return LimitAnswer(max(1.0, reset), "rate limited (429)")
+        wait = self.fallback_wait + random.uniform(0, 1)  # §4.5: no reset ahead, back off
+        return LimitAnswer(wait, "rate limited (429)", grows=True)

@@ -406,7 +406,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         if growing and spent >= bound - 0.001:
             raise RateLimitExhausted(
                 f"{self._label}: still rate limited after waiting {_minutes(spent)} in all "
-                f"({answer.reason}; {plural(len(growing), 'wait')} from a minute, doubling, "
+                f"({answer.reason}; {plural(len(growing), 'wait')} from "
+                f"{'a minute' if growing[0] >= 60 else _minutes(growing[0])}, doubling, "
                 "as no answer said how long)"
             )
         seconds = min(answer.seconds * 2.0 ** len(growing), max(0.0, bound - spent))

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from backfill_tui.clock import VirtualClock
+from backfill_tui.clock import Clock, VirtualClock
 from backfill_tui.connectors import PROVIDERS, Connector, Page
 from backfill_tui.connectors import linear_query as lq
 from backfill_tui.http import ApiClient, ResilientTransport
@@ -47,10 +47,13 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_connector(provider: str, target: str, cutoff: datetime) -> Connector:
-    """The provider's connector as the engine builds it, over the real HTTP transport (respx)."""
+def make_connector(
+    provider: str, target: str, cutoff: datetime, clock: Clock | None = None
+) -> Connector:
+    """The provider's connector as the engine builds it, over the real HTTP transport (respx),
+    on ``clock`` (a virtual clock at :data:`NOW` unless given)."""
     info = PROVIDERS[provider]
-    clock = VirtualClock(NOW.timestamp())
+    clock = clock or VirtualClock(NOW.timestamp())
     transport = ResilientTransport(
         httpx.AsyncHTTPTransport(),
         provider_label=info.label,
