@@ -380,6 +380,29 @@ def test_every_nth_request_is_rate_limited_alternating_429_and_secondary_403() -
     assert [r.fault for r in sim.requests][2::3] == ["rate_limit_429", "secondary_rate_limit_403"]
 
 
+def test_a_request_sent_during_a_secondary_limits_wait_is_limited_again() -> None:
+    """GitHub answers a request sent while a secondary limit holds the token with another
+    secondary limit ("Best practices for using the REST API"); the simulator did not, so a
+    client that went on calling during the wait went unseen (a fresh tester's finding: other
+    streams sent 14 requests during a 6 s ``Retry-After``). After the wait, it answers."""
+    clock = VirtualClock(1.8e9)
+    sim = make_sim("rate_limit_every=2,secondary_retry_after=6", clock)
+
+    async def body(client: httpx.AsyncClient) -> list[httpx.Response]:
+        answers = [await client.get("/repos/acme/rocket/releases") for _ in range(4)]
+        answers.append(await client.get("/repos/acme/rocket/releases"))  # 0 s into the wait
+        await clock.sleep(5)
+        answers.append(await client.get("/repos/acme/rocket/releases"))  # 5 s into it
+        await clock.sleep(1)
+        answers.append(await client.get("/repos/acme/rocket/releases", params={"n": "1"}))
+        return answers
+
+    responses = run(sim, body)
+    assert [r.status_code for r in responses] == [200, 429, 200, 403, 403, 403, 200]
+    assert [r.headers.get("retry-after") for r in responses[3:6]] == ["6", "6", "1"]
+    assert "secondary rate limit" in responses[4].json()["message"]
+
+
 def test_quota_runs_out_and_resets_an_hour_later_on_the_clock() -> None:
     clock = VirtualClock(1.8e9)
     sim = make_sim("quota=3", clock)

@@ -52,6 +52,10 @@ class PooledToken:
     dropped: bool = False
     #: Requests sent with it whose answers have not come back (they spend its quota too).
     pending: int = 0
+    #: Until when (epoch seconds, the run's clock) a rate-limit answer to a request sent with
+    #: it holds every request with it: GitHub's limits are the token's, and no request may go
+    #: with it while it is limited (provider-apis.md §1.5); another token may go on.
+    paused_until: float = 0.0
 
     def remaining(self) -> float:
         """The fewest calls left in any budget, less those in flight; unknown (never used)
@@ -69,6 +73,11 @@ class PooledToken:
             if left < quota.limit * reserve and quota.reset_at > now:
                 wait = max(wait, quota.reset_at - now)
         return wait
+
+
+def _blocked(token: PooledToken, now: float, reserve: float) -> float:
+    """Seconds until ``token`` may be used: its reserve's reset or its pause, the later."""
+    return max(token.reset_wait(now, reserve), token.paused_until - now)
 
 
 class TokenPool:
@@ -92,13 +101,20 @@ class TokenPool:
         live = self.live
         if not live:
             raise LookupError("every token was rejected")
-        ready = [t for t in live if t.reset_wait(now, reserve) <= 0]
+        ready = [t for t in live if t.reset_wait(now, reserve) <= 0 and t.paused_until <= now]
         if ready:
             chosen = max(ready, key=lambda t: (t.remaining(), -t.calls))
             chosen.pending += 1
             chosen.calls += 1
             return chosen
-        return min(t.reset_wait(now, reserve) for t in live)
+        return min(_blocked(t, now, reserve) for t in live)
+
+    def held(self, now: float, reserve: float) -> bool:
+        """Whether the live token free soonest is held by a rate-limit pause (its
+        ``paused_until``) rather than by its reserve: a wait for it is the limited request's
+        wait, already told, not a wait of its own (``ResilientTransport._token_for``)."""
+        soonest = min(self.live, key=lambda t: _blocked(t, now, reserve))
+        return soonest.paused_until - now >= soonest.reset_wait(now, reserve)
 
     def observe(self, token: PooledToken, quotas: Sequence[Quota]) -> None:
         """The answer to a request sent with ``token`` came back (``quotas``: what it reported;

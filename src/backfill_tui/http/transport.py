@@ -6,6 +6,9 @@ recording) and is given to an ``httpx.AsyncClient`` (REST) or to gql's httpx tra
 
 - refuses any origin but the configured API's, and adds the credential only there;
 - waits when the quota is inside the reserve, or when the provider answers with a rate limit;
+  a rate-limit answer's wait holds every request of the source (of its token, when several
+  are pooled) until it ends, told once: GitHub's "stop making requests until the wait is over"
+  (provider-apis.md §1.5, §0 rule 5); a request already sent is not called back;
 - retries 5xx (but 501 and 505: ``errors.NOT_RETRIED_5XX``), dropped connections, timeouts, truncated or invalid JSON and bodies that do not
   decode as their ``Content-Encoding`` says (``body.read_whole``) with backoff and jitter, a
   bounded number of times, telling the engine of each retry (``on_retry``) as of each wait
@@ -183,6 +186,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         #: "`waited` counts the time that passed"), at most their sum (a virtual clock jumps).
         #: ``_waiting``: (waits going, since, their sum so far, the wait told to the faces).
         self.waited_s = 0.0
+        #: Until when (epoch seconds, the run's clock) a rate-limit answer holds every request
+        #: of the source (its one token; a pool's tokens hold their own: ``paused_until``).
+        self.paused_until = 0.0
         self._waiting: tuple[int, float, float, tuple[str, float] | None] = (0, 0.0, 0.0, None)
         #: Set once an answer asked for a wait past ``RetryRules.max_named_wait``: every request
         #: of the source fails with it from then on (a wait under way ends as planned; none
@@ -202,22 +208,28 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     def _stats(self) -> CallStats | None:
         return current_stats.get()
 
-    async def _wait(self, seconds: float, reason: str, *, shared: bool = False) -> None:
+    async def _wait(
+        self, seconds: float, reason: str, *, shared: bool = False, held: bool = False
+    ) -> None:
         """Wait ``seconds`` on the run's clock, saying why (``reason``, a plain phrase the
         faces show as "<reason>, resuming at HH:MM:SS"). The stream's :attr:`CallStats.wait_seconds`
         gains the time that passed, at most ``seconds``: a wait cut short (the run cancelled a
-        quarter of an hour into an hour's wait) counts what was waited, not what was planned."""
+        quarter of an hour into an hour's wait) counts what was waited, not what was planned.
+        ``held``: a request held by another's rate-limit wait (:attr:`paused_until`): not
+        told (that wait was) and not its stream's wait; the source's :attr:`waited_s` counts
+        it with the wait it is part of, once."""
         start = self._clock.now()
         until = start + seconds
         going, since, summed, shown = self._waiting
         # Told once per wait of the source: a stream joining one for the same reason adds none.
-        told = shown is not None and shown[0] == reason and abs(shown[1] - until) <= 1.0
+        told = held or (shown is not None and shown[0] == reason and abs(shown[1] - until) <= 1.0)
         shown = shown if told else (reason, until)
         self._waiting = (going + 1, since if going else start, summed if going else 0.0, shown)
-        log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
+        if not held:
+            log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
         if self._on_wait is not None and not told:
             self._on_wait(WaitNotice(until, seconds, reason, shared))
-        stats = self._stats()
+        stats = None if held else self._stats()
         try:
             await self._clock.sleep(seconds)
         finally:
@@ -306,6 +318,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 raise RateLimitTooLong(str(self._halted))
             token = await self._token_for(request)
             if token is None:
+                while (held := self.paused_until - self._clock.now()) > 0:  # another's wait
+                    await self._wait(held, "rate limited", held=True)
                 await self._respect_reserve()
             stats = self._stats()
             if stats is not None:
@@ -363,6 +377,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                     growing.clear()
                     if seconds - answer.jitter > self._rules.max_named_wait:  # as asked
                         raise self._halt(seconds, answer.reason)
+                self._pause(token, self._clock.now() + seconds)
                 await self._wait(seconds, answer.reason)
                 for name, budget in reported.items():  # waited out; the retry reports afresh
                     if self.quotas.get(name) is budget:
@@ -394,6 +409,13 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, until "
             f"{until:%Y-%m-%d %H:%M} UTC; resume the run after then"
         )
+
+    def _pause(self, token: PooledToken | None, until: float) -> None:
+        """Hold every request of the source (``token``'s, with a pool) until ``until``."""
+        if token is None:
+            self.paused_until = max(self.paused_until, until)
+        else:
+            token.paused_until = max(token.paused_until, until)
 
     def _growing_wait(self, answer: LimitAnswer, growing: list[float]) -> float:
         """The wait for a rate-limit answer that named no time (``answer.grows``): its least
@@ -442,6 +464,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if isinstance(chosen, PooledToken):
                 request.headers["Authorization"] = chosen.header
                 return chosen
+            if self.tokens.held(self._clock.now(), self._reserve):  # another's wait: told
+                await self._wait(chosen, "rate limited", held=True)
+                continue
             count = len(self.tokens.live)
             await self._wait(chosen + 1, f"all {count} tokens at their reserve", shared=True)
 

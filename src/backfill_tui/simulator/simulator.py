@@ -69,6 +69,10 @@ class Simulator:
         #: keeps its limits per token: several tokens rotate through their own quotas.
         self._quotas: dict[tuple[str, str | None], QuotaWindow] = {}
         self._rate_limits_served = 0
+        #: Until when (the simulator's clock) a secondary limit with ``Retry-After`` holds a
+        #: token of a provider: a request sent before then meets another (GitHub's "Best
+        #: practices for using the REST API": requests while limited are answered limited).
+        self._held: dict[tuple[str, str | None], float] = {}
         self._tick = 0
         self.transport = httpx.MockTransport(self._handle)
 
@@ -156,11 +160,17 @@ class Simulator:
         every = cfg.rate_limit_every
         if cfg.token is not None and not provider.authorized(auth, cfg.token):
             response, fault = provider.bad_credentials(), None
+        elif now < self._held.get((provider.name, auth), now):
+            left = math.ceil(self._held[(provider.name, auth)] - now)
+            response = provider.rate_limited(True, cfg.retry_after, left)
+            fault = "secondary_rate_limit_403"
         elif every and index % every == 0:
             secondary = self._rate_limits_served % 2 == 1
             self._rate_limits_served += 1
             response = provider.rate_limited(secondary, cfg.retry_after, cfg.secondary_retry_after)
             fault = "secondary_rate_limit_403" if secondary else "rate_limit_429"
+            if secondary and provider.name == "github" and cfg.secondary_retry_after:
+                self._held[(provider.name, auth)] = now + cfg.secondary_retry_after
         elif quota.exhausted:
             response, fault = provider.quota_exceeded(), "quota_exhausted_403"
         elif fault == "dropped":
