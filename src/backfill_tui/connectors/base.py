@@ -100,6 +100,10 @@ class Page:
     next_cursor: str | None = None
     #: Items returned by the API but outside the window or not of this stream (PRs in issues).
     skipped: int = 0
+    #: The keys of skipped items, where the stream knows them (``LinkedListStream``): with
+    #: them the paging guard can tell a page of nothing but items already read (a server
+    #: ignoring the cursor) from one with new items it skipped (``PagingGuard.check``).
+    skipped_keys: list[str] = field(default_factory=list)
     #: The window timestamp (ISO) of the last item the page listed: how far back in the
     #: provider's ordering the page reached. Estimates extrapolate from it (an item's
     #: occurredAt can be much older, e.g. a Linear issue created long ago, updated today).

@@ -14,6 +14,7 @@ limit budgets and partial answers) in one file, one provider per file (style.md)
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime
@@ -158,6 +159,13 @@ class LinearStream(Stream):
                 return
             after = page.next_cursor
 
+    def _skip(self, node: dict[str, Any], page: Page) -> None:
+        """Pass over a node, its key kept where it has one (``Page.skipped_keys``: the
+        paging guard tells by them a page of nothing but nodes already read)."""
+        page.skipped += 1
+        with contextlib.suppress(Exception):  # no key: the page is not judged
+            page.skipped_keys.append(str(self._key(node)))
+
     def _take(self, node: Any, page: Page, lacking: list[tuple[list[Any], str]]) -> None:
         """Decide one node; ``lacking`` are (path inside the node, message) of its errors."""
         if lacking and isinstance(node, dict):
@@ -166,11 +174,11 @@ class LinearStream(Stream):
         if isinstance(node, dict):
             # A comment on a project update or document has no issue: not an issue comment.
             if self.entity == "comment" and node.get("issue") is None:
-                page.skipped += 1
+                self._skip(node, page)
                 return
             updated = provider_time(node.get("updatedAt"))
             if updated is not None and updated < self._connector.cutoff:
-                page.skipped += 1  # the server filter should make this impossible
+                self._skip(node, page)  # the server filter should make this impossible
                 return
         team = self._connector.team
         result = transform_item(node, lambda n: self._transform(n, team), self._key)

@@ -163,6 +163,8 @@ class LinkedListStream(Stream):
                     break
                 if decision == "skip":
                     page.skipped += 1
+                    if isinstance(item, dict) and (skipped := self._safe_key(item)):
+                        page.skipped_keys.append(skipped)
                     continue
                 result = transform_item(item, self._transform, self._key)
                 if isinstance(result, ItemFailure):

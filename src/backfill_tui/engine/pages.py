@@ -20,6 +20,7 @@ __all__ = [
     "PageEstimate",
     "extrapolate",
     "first_page_estimate",
+    "item_keys",
     "kept_notes",
     "within_cap",
 ]
@@ -41,6 +42,24 @@ def within_cap(
     failures = page.failures[: room - len(events)]
     reached = events[-1].occurredAt if events else page.reached or "the first page"
     return events, failures, reached, True
+
+
+def item_keys(page: Page) -> tuple[list[str], bool]:
+    """The keys of the items a page listed that its stream knows, and whether that is every
+    item: its events' sourceIds, and its failed and skipped items' keys (the stream's key
+    function; marked apart by a leading NUL, so that no such key reads as another item's
+    sourceId). A malformed item's key may not tell it apart (``?`` when unreadable, ``#None``
+    for a GitHub item without its number): failed items count only when their keys on the
+    page are readable and all different; otherwise, as with a skipped item of no known key,
+    the keys are not every item. ``PagingGuard.check`` tells by them a page of nothing but
+    items already read (a server ignoring the cursor)."""
+    keys = [event.sourceId for event in page.events]
+    failed = {"\0" + failure.key for failure in page.failures}
+    if len(failed) == len(page.failures) and "\0?" not in failed:
+        keys += failed
+    keys += ["\0" + key for key in page.skipped_keys]
+    every = len(keys) >= len(page.events) + len(page.failures) + page.skipped
+    return keys, every
 
 
 def kept_notes(page: Page, events: list[SourceEvent]) -> list[tuple[str, str]]:

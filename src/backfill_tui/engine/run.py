@@ -52,7 +52,7 @@ from . import resync
 from .collector import collecting_less, handing_off_sooner
 from .connection import open_client
 from .environment import SIMULATE_HINT, Environment, left_out_settings, public_settings
-from .pages import first_page_estimate, kept_notes, within_cap
+from .pages import first_page_estimate, item_keys, kept_notes, within_cap
 from .plan import (
     RunRequest,
     SourceSpec,
@@ -740,7 +740,8 @@ class Engine:
                         try:
                             if page.stalled is not None:  # the connector saw it cannot go on
                                 raise PagingStalled(f"{record.key}: {page.stalled}")
-                            guard.check(page.next_cursor, listed)
+                            keys, every = item_keys(page)
+                            guard.check(page.next_cursor, listed, keys, every=every)
                         except PagingStalled as exc:
                             stalled = exc  # keep this page's items; resume from the last pointer
                     if not done and stalled is None:

@@ -5,7 +5,8 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── AccessDenied         403 that is not a rate limit, or 404 for the configured resource
 ├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL,
 │                        or a redirect to another origin
-├── PagingStalled        a next-page pointer that does not move (already read, or empty page)
+├── PagingStalled        a next-page pointer that does not move (already read, or empty page),
+│                        or a page of nothing but items already read (the cursor ignored)
 ├── RetriesExhausted     5xx (but 501, 505), dropped connections, timeouts, bad JSON or bodies that do not
 │                        decode, beyond the retry bound
 ├── TlsFailed            a TLS handshake that failed (not retried: it fails the same way)

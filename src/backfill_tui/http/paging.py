@@ -9,6 +9,9 @@ the engine's page loop, the one loop every provider's stream goes through.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from ..terms import plural
 from .client import ApiResponse
 from .errors import PagingStalled
 
@@ -25,22 +28,44 @@ class PagingGuard:
     """Ends a stream whose next-page pointer does not move, so no server answer can loop a run.
 
     A pointer is a stream's checkpoint cursor, whatever the provider: a next-page URL (GitHub,
-    Sentry), an ``until`` (Vercel) or an ``after`` cursor (Linear). Two answers stop a stream
+    Sentry), an ``until`` (Vercel) or an ``after`` cursor (Linear). Three answers stop a stream
     (provider-apis.md §6): a pointer this stream has already read (Sentry can answer an empty
-    page with ``results="true"`` and the same cursor again), and an empty page that still
-    claims more pages (``--max-items`` counts items, so it alone would never end such a loop).
+    page with ``results="true"`` and the same cursor again), an empty page that still claims
+    more pages (``--max-items`` counts items, so it alone would never end such a loop), and a
+    page after the first that lists only items this stream already read in this run, with a
+    new pointer: the server ignores the cursor (Sentry answered the same 100 events on every
+    page, each time with a new cursor, until ``--max-items``: 900 duplicates, a fresh tester's
+    finding). One item read again on a page of new ones is a list that shifted (an item moved
+    to the front between two pages), not a loop: only a page of nothing but repeats stops.
+    The guard keeps the keys of the items read (a set of strings; no item), from this run's
+    first page on: a resumed stream starts afresh.
     """
 
     def __init__(self, stream: str, start: str | None) -> None:
         self.stream = stream
         self._read: set[str] = set() if start is None else {start}
+        self._items: set[str] = set()
+        self._pages = 0
 
-    def check(self, following: str | None, listed: int) -> None:
+    def check(
+        self,
+        following: str | None,
+        listed: int,
+        keys: Collection[str] = (),
+        *,
+        every: bool = True,
+    ) -> None:
         """Record the pointer to the next page; raise :class:`PagingStalled` if it cannot move.
 
         ``following`` is the page's next-page pointer (None: the last page); ``listed`` counts
-        the items the page held, skipped ones included.
+        the items the page held, skipped ones included. ``keys`` are the page's item keys
+        (its events' sourceIds; its failed and skipped items' keys); ``every``: whether they
+        are all the items it listed (a skipped item whose key the stream does not know leaves
+        the page unjudged, as a new item might be among them).
         """
+        self._pages += 1
+        before = len(self._items)
+        self._items.update(keys)
         if following is None:
             return
         shown = _short(following)
@@ -53,6 +78,12 @@ class PagingGuard:
             raise PagingStalled(
                 f"{self.stream}: the provider's next-page pointer repeats one already read "
                 f"({shown}); stopped here rather than read the same pages in a loop"
+            )
+        if self._pages > 1 and every and keys and len(self._items) == before:
+            raise PagingStalled(
+                f"{self.stream}: the provider's next page repeated only items already read "
+                f"(page {self._pages} of this run, {plural(len(set(keys)), 'item')}): the "
+                "server ignores the cursor; stopped here rather than read them again"
             )
         self._read.add(following)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from backfill_tui.http import (
     ApiClient,
     GitHubPolicy,
     LinearPolicy,
+    PagingGuard,
+    PagingStalled,
     ResilientTransport,
     RetriesExhausted,
     RetryRules,
@@ -66,11 +69,21 @@ def _sentry_item(n: int) -> dict[str, Any]:
             "project": {"id": "7", "slug": "rocket", "name": "rocket"}}  # fmt: skip
 
 
-def mock_provider(respx_mock: respx.MockRouter, name: str, pages: list[Page]) -> respx.Route:
-    """Serve one stream's pages in order (the last one repeats); returns the listing route."""
+def mock_provider(
+    respx_mock: respx.MockRouter,
+    name: str,
+    pages: list[Page],
+    numbering: Callable[[int, int], list[int]] | None = None,
+) -> respx.Route:
+    """Serve one stream's pages in order (the last one repeats); returns the listing route.
+    ``numbering(page index, count)`` numbers a page's items (each page's own by default)."""
     answers: list[httpx.Response] = []
     for number, (count, following) in enumerate(pages):
-        items = [n + 100 * number for n in range(1, count + 1)]
+        items = (
+            numbering(number, count)
+            if numbering is not None
+            else [n + 100 * number for n in range(1, count + 1)]
+        )
         if name == "github":
             headers = {"Link": f'<{following}>; rel="next"'} if following else {}
             answers.append(
@@ -177,13 +190,15 @@ def listing_calls(name: str, route: respx.Route) -> int:
     return route.call_count - (1 if name == "linear" else 0)
 
 
-def run_engine(tmp_path: Path, name: str, env: dict[str, str] | None = None) -> tuple[str, Any]:
+def run_engine(
+    tmp_path: Path, name: str, env: dict[str, str] | None = None, entity: str | None = None
+) -> tuple[str, Any]:
     """One stream of one provider through the engine; (run status, the stream's record)."""
     environment = Environment(env={ENV[name]: TOKENS[name], **(env or {})})
     mirror = Mirror.open(tmp_path / f"{name}.db")
     engine = Engine(mirror, environment)
     run = engine.plan(RunRequest("demo", (SourceSpec.parse(SOURCES[name]),),
-                                 entities=frozenset({ENTITY[name]})))  # fmt: skip
+                                 entities=frozenset({entity or ENTITY[name]})))  # fmt: skip
     status = asyncio.run(engine.run(run.id))
     (stream,) = mirror.streams(run.id)
     mirror.close()
@@ -234,6 +249,120 @@ def test_a_pointer_already_read_fails_the_stream(
     # Every page read before the loop is kept; Vercel's connector refuses an `until` that does
     # not fall before it yields the page (its list is newest first), so that page is not.
     assert stream.fetched == (2 if name == "vercel" else 3)
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+@respx.mock(assert_all_called=False)
+def test_a_server_that_ignores_the_cursor_fails_the_stream(
+    respx_mock: respx.MockRouter, tmp_path: Path, name: str
+) -> None:
+    """Sentry answered the same 100 events on every page, each time with a new cursor: the
+    stream paged until ``--max-items`` (1000 fetched, 100 new, 900 duplicates) and reported
+    completed, exit 0; with a huge ``--max-items`` it would have asked millions of times (a
+    fresh tester's finding). A page after the first listing only items this stream already
+    read now ends it (``PagingGuard``), whatever carries the pointer: a ``Link`` URL, a cursor,
+    an ``until``, an ``endCursor``."""
+    pages = [(3, pointer(name, n)) for n in range(1, 6)]
+    listing = mock_provider(respx_mock, name, pages, numbering=lambda _page, count: [1, 2, 3])
+    status, stream = run_engine(tmp_path, name)
+    assert (status, stream.status) == ("failed", "failed")
+    assert stream.error == (
+        f"{SOURCES[name]}/{ENTITY[name]}: the provider's next page repeated only items already "
+        "read (page 2 of this run, 3 items): the server ignores the cursor; stopped here rather "
+        "than read them again"
+    )
+    assert listing_calls(name, listing) == 2  # never asked a third time
+
+
+def _shifted(page: int, count: int) -> list[int]:
+    """Each page after the first begins with the item that ended the page before (an item
+    moved to the front between two pages, so the list shifted by one)."""
+    first = 1 + page * (count - 1)
+    return list(range(first, first + count))
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+@respx.mock(assert_all_called=False)
+def test_one_item_read_again_on_each_page_does_not_stop_the_stream(
+    respx_mock: respx.MockRouter, tmp_path: Path, name: str
+) -> None:
+    """A list that shifts while it is read repeats an item on the next page, among new ones:
+    that is not a server ignoring the cursor, and the stream reads on to its end."""
+    pages = [(3, pointer(name, 1)), (3, pointer(name, 2)), (3, None)]
+    listing = mock_provider(respx_mock, name, pages, numbering=_shifted)
+    status, stream = run_engine(tmp_path, name)
+    assert (status, stream.status, stream.error) == ("completed", "completed", None)
+    assert listing_calls(name, listing) >= 3  # GitHub's pulls then read page 1 again
+
+
+@pytest.mark.parametrize(
+    ("pulls", "ends"), [("the same", "failed"), ("new", "completed")], ids=["same", "new"]
+)
+@respx.mock(assert_all_called=False)
+def test_github_issues_skipped_pull_requests_count_in_a_page_of_repeats(
+    respx_mock: respx.MockRouter, tmp_path: Path, pulls: str, ends: str
+) -> None:
+    """GitHub's issues list holds pull requests, which the issue stream skips. A server that
+    ignores ``page`` answers the same issue and pull requests again: a page of repeats, which
+    stops the stream. When only the issue comes again, among pull requests not listed before,
+    the page is new (a shifted list), and the stream reads on: the skipped items' keys count
+    (``Page.skipped_keys``)."""
+    respx_mock.get("https://api.github.com/repos/acme/rocket").respond(
+        200, json={"id": 42, "full_name": "acme/rocket", "default_branch": "main",
+                   "html_url": "https://github.com/acme/rocket"})  # fmt: skip
+    issue = {**_github_item(1), "labels": [], "assignees": []}
+
+    def listing(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        numbers = [2, 3] if pulls == "the same" else [2 * page, 2 * page + 1]
+        items = [issue] + [{**_github_item(n), "pull_request": {}} for n in numbers]
+        link = f'<https://api.github.com/repos/acme/rocket/issues?page={page + 1}>; rel="next"'
+        return httpx.Response(200, json=items, headers={"Link": link} if page < 3 else {})
+
+    issues = respx_mock.get(url__startswith="https://api.github.com/repos/acme/rocket/issues")
+    issues.mock(side_effect=listing)
+    status, stream = run_engine(tmp_path, "github", entity="issue")
+    assert (status, stream.status) == (ends, ends)
+    if ends == "failed":
+        assert "repeated only items already read (page 2 of this run, 3 items)" in (
+            stream.error or ""
+        )
+        assert issues.call_count == 2
+
+
+@respx.mock(assert_all_called=False)
+def test_pages_of_items_with_no_readable_key_are_not_taken_for_repeats(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """Malformed items carry keys that do not tell them apart (a GitHub pull request without its
+    number fails as ``#None``, one whose key cannot be read as ``?``): two pages of them are
+    not the same items read again, and the stream reads on to its end."""
+    respx_mock.get("https://api.github.com/repos/acme/rocket").respond(
+        200, json={"id": 42, "full_name": "acme/rocket", "default_branch": "main",
+                   "html_url": "https://github.com/acme/rocket"})  # fmt: skip
+
+    def listing(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        link = f'<https://api.github.com/repos/acme/rocket/pulls?page={page + 1}>; rel="next"'
+        return httpx.Response(200, json=[{}, {}], headers={"Link": link} if page < 3 else {})
+
+    pulls = respx_mock.get(url__startswith="https://api.github.com/repos/acme/rocket/pulls")
+    pulls.mock(side_effect=listing)
+    _status, stream = run_engine(tmp_path, "github")
+    assert "repeated only items" not in (stream.error or "")
+    # Every page read, and the first once more (its keys alike read as a shifted list).
+    assert (stream.status, stream.failed) == ("completed", 8)
+    assert pulls.call_count == 4
+
+
+def test_a_page_with_skipped_items_whose_keys_are_unknown_is_not_judged() -> None:
+    """A page whose skipped items' keys its stream could not read may hold new items among
+    them: such a page never stops the stream for repeating items."""
+    guard = PagingGuard("linear:ENG/comment", None)
+    guard.check("cursor-1", 2, ["a", "b"])
+    guard.check("cursor-2", 3, ["a"], every=False)  # a skipped item of unknown key
+    with pytest.raises(PagingStalled, match=r"page 3 of this run, 1 item\)"):
+        guard.check("cursor-3", 1, ["a"])
 
 
 def test_sentrys_repeating_cursor_ends_the_run(tmp_path: Path, anchor: str) -> None:
