@@ -739,7 +739,7 @@ class Engine:
                         listed = len(page.events) + len(page.failures) + page.skipped
                         try:
                             if page.stalled is not None:  # the connector saw it cannot go on
-                                raise PagingStalled(f"{record.key}: {page.stalled}")
+                                raise PagingStalled(page.stalled)
                             keys, every = item_keys(page)
                             guard.check(page.next_cursor, listed, keys, every=every)
                         except PagingStalled as exc:

@@ -38,7 +38,9 @@ class PagingGuard:
     finding). One item read again on a page of new ones is a list that shifted (an item moved
     to the front between two pages), not a loop: only a page of nothing but repeats stops.
     The guard keeps the keys of the items read (a set of strings; no item), from this run's
-    first page on: a resumed stream starts afresh.
+    first page on: a resumed stream starts afresh. The messages do not name the stream: every
+    line that says them does (it read "sentry:acme/rocket/error: failed, …:
+    sentry:acme/rocket/error: …", a fresh tester's finding).
     """
 
     def __init__(self, stream: str, start: str | None) -> None:
@@ -71,17 +73,17 @@ class PagingGuard:
         shown = _short(following)
         if listed == 0:
             raise PagingStalled(
-                f"{self.stream}: the provider answered an empty page that claims more follow "
+                f"the provider answered an empty page that claims more follow "
                 f"(next: {shown}); stopped here rather than ask again"
             )
         if following in self._read:
             raise PagingStalled(
-                f"{self.stream}: the provider's next-page pointer repeats one already read "
+                f"the provider's next-page pointer repeats one already read "
                 f"({shown}); stopped here rather than read the same pages in a loop"
             )
         if self._pages > 1 and every and keys and len(self._items) == before:
             raise PagingStalled(
-                f"{self.stream}: the provider's next page repeated only items already read "
+                f"the provider's next page repeated only items already read "
                 f"(page {self._pages} of this run, {plural(len(set(keys)), 'item')}): the "
                 "server ignores the cursor; stopped here rather than read them again"
             )

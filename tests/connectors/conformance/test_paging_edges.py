@@ -266,10 +266,10 @@ def test_a_server_that_ignores_the_cursor_fails_the_stream(
     listing = mock_provider(respx_mock, name, pages, numbering=lambda _page, count: [1, 2, 3])
     status, stream = run_engine(tmp_path, name)
     assert (status, stream.status) == ("failed", "failed")
+    # not prefixed with the stream's key: every line that says it names the stream already
     assert stream.error == (
-        f"{SOURCES[name]}/{ENTITY[name]}: the provider's next page repeated only items already "
-        "read (page 2 of this run, 3 items): the server ignores the cursor; stopped here rather "
-        "than read them again"
+        "the provider's next page repeated only items already read (page 2 of this run, 3 "
+        "items): the server ignores the cursor; stopped here rather than read them again"
     )
     assert listing_calls(name, listing) == 2  # never asked a third time
 
