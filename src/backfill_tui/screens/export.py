@@ -144,6 +144,8 @@ class ExportScreen(ModeScreen):
         super().__init__()
         self.plan: ExportPlan | None = None
         self.plan_form: ExportForm | None = None
+        #: The workspace the last dry run was asked for (``_workspace_changed``).
+        self._asked_workspace: str | None = None
         self.cancel_event: threading.Event | None = None
         self.last_result: ExportResult | None = None
         #: The panel says why the last dry run failed (cleared when the destination changes).
@@ -369,9 +371,11 @@ class ExportScreen(ModeScreen):
         self.show_status()
         # A dry run of another workspace does not stay on the panel beside this one (its
         # figures read as this workspace's: a tester's finding); an export going keeps its own.
-        planned = self.plan_form.workspace if self.plan_form is not None else None
-        asked = self._planning or planned is not None
-        if asked and not self.exporting and planned != event.value.strip():
+        # The workspace the shown (or going) dry run was asked for, read as ctrl+r read the
+        # form: a change typed just before ctrl+r arrives after it, with that same value, and
+        # is no change (it dropped the dry run it had started).
+        asked = self._asked_workspace if self._planning or self.plan_form is not None else None
+        if asked is not None and not self.exporting and asked != event.value.strip():
             self._forget_plan()
 
     @on(Input.Changed, "#base-url")
@@ -511,6 +515,7 @@ class ExportScreen(ModeScreen):
             self._plan_cancel.set()
         self._plan_cancel = threading.Event()
         self._planning = True
+        self._asked_workspace = form.workspace
         self._plan(form, confirm, self._plan_cancel)
 
     @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
