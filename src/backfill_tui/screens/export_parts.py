@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from ..errors import BackfillError, UsageError
+from ..secrets_registry import holds_credential
 from ..terms import export_verb
 from ..textsafe import clean
 
@@ -72,8 +73,8 @@ class ExportForm:
 
     def refused_field(self) -> str:
         """The id of the field :meth:`target` refused, checked in its order (workspace, then
-        the DSN, or the event key and the base URL), for the cursor to go to it: what was
-        typed after a "Not ready" went nowhere (a fresh tester's finding)."""
+        the DSN, or the event key, the Clerk org and the base URL), for the cursor to go to it:
+        what was typed after a "Not ready" went nowhere (a fresh tester's finding)."""
         from ..engine.plan import validate_workspace
         from ..engine.trigger import DEFAULT_BASE_URL, endpoint  # the event API's URL check
 
@@ -83,11 +84,16 @@ class ExportForm:
             return "export-workspace"
         if self.kind == "postgres":
             return "dsn"
-        if self.event_key:
-            try:
-                endpoint(self.base_url or DEFAULT_BASE_URL)
-            except BackfillError:
-                return "base-url"
+        if not self.event_key:
+            return "event-key"
+        if self.clerk_org and holds_credential(self.clerk_org):
+            # inngest_target's own first check: the Event key was focused, all of it selected,
+            # and the next key typed replaced it (a fresh tester's finding)
+            return "clerk-org"
+        try:
+            endpoint(self.base_url or DEFAULT_BASE_URL)
+        except BackfillError:
+            return "base-url"
         return "event-key"
 
 
