@@ -49,6 +49,7 @@ from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
 from ..widgets.lazy_select import LazySelect
 from ..widgets.row_table import cut_cells
+from ..widgets.secret_field import ClearField, SecretGuard
 from ..widgets.source_card import SourceCard, TokenStatus
 from ..widgets.wording import in_app
 from .host import AppHost, host
@@ -61,6 +62,18 @@ RECOMMENDED = " · recommended"  # after the default depth's label
 RUN_SINCE = "A run has changed the mirror since: press ctrl+e to estimate again."
 #: Its line when a run started while it was being made.
 STOPPED_FOR_RUN = "Estimate stopped: a run started. Press ctrl+e once it ends."
+#: The clear fields a credential put in them is cleared from (widgets/secret_field.py).
+TOKEN_GOES = "a token goes in its variable, such as GITHUB_TOKEN"
+CLEAR_FIELDS = {
+    "workspace": ClearField(
+        "the workspace", f"type the workspace's own id; {TOKEN_GOES}", "type the workspace's own id"
+    ),
+    "target": ClearField(
+        "the source",
+        f"type a target such as acme/rocket; {TOKEN_GOES}",
+        "type a target such as acme/rocket",
+    ),
+}
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
     "token, a backfill to watch in under a minute."
@@ -155,6 +168,9 @@ class ConnectScreen(ModeScreen):
         #: The rate-limit waits of the estimate going, by provider label: (until, in the
         #: environment clock's seconds; reason).
         self._waits: dict[str, tuple[float, str]] = {}
+        self._secrets = SecretGuard(CLEAR_FIELDS)
+        #: Why the target field was last cleared, under it until something is typed there.
+        self._cleared_note: str | None = None
 
     @property
     def backfill(self) -> AppHost:
@@ -327,11 +343,42 @@ class ConnectScreen(ModeScreen):
 
     @on(Input.Changed, "#target")
     def _target_changed(self, event: Input.Changed) -> None:
+        if self._secrets.pasted(event) and self._clear_secret(event.input):
+            return  # its hint comes with the change to empty
         self._show_hint(event.value, event.validation_result)
 
+    @on(Input.Changed, "#workspace")
+    def _workspace_pasted(self, event: Input.Changed) -> None:
+        if self._secrets.pasted(event):
+            self._clear_secret(event.input)
+
+    @on(Input.Submitted, "#workspace")
+    @on(Input.Blurred, "#workspace, #target")
+    def _field_left(self, event: Input.Submitted | Input.Blurred) -> None:
+        self._clear_secret(event.input)
+
+    def _clear_secret(self, field: Input, title: str = "Cleared") -> bool:
+        """Empty the workspace or the target when it holds a credential, and say so (a token
+        pasted there stayed on screen beside "(not shown)": a fresh tester's finding)."""
+        note = self._secrets.clear(field)
+        if note is None:
+            return False
+        if field.id == "target":
+            self._cleared_note = note
+            self._show_hint("", None)
+        self.notify(note, title=title, severity="warning", timeout=8)
+        return True
+
     def _show_hint(self, value: str, result: ValidationResult | None) -> None:
-        """Why the target is not a source, under it; nothing when it is one or is empty."""
+        """Why the target is not a source, under it; nothing when it is one or is empty, but
+        why it was cleared, when it was (until something is typed)."""
         hint = self.query_one("#target-hint", Label)
+        if value.strip():
+            self._cleared_note = None
+        elif self._cleared_note is not None:
+            hint.update(Content(clean(self._cleared_note)))
+            hint.set_class(True, "-invalid")
+            return
         if result is None or result.is_valid or not value.strip():
             hint.update("")
             hint.set_class(False, "-invalid")
@@ -378,7 +425,8 @@ class ConnectScreen(ModeScreen):
         try:
             spec = parse_source(self.provider_name, text)
         except BackfillError as exc:
-            if not quiet:
+            target = self.query_one("#target", Input)
+            if not quiet and not self._clear_secret(target, title="Not a source"):
                 self.notify(str(exc), title="Not a source", severity="error")
             return None
         if any(card.spec == spec for card in self.cards()):
@@ -523,6 +571,11 @@ class ConnectScreen(ModeScreen):
         return f"{spec} is typed but not added: press enter to add it{start_without}"
 
     def _request_or_notify(self) -> RunRequest | None:
+        for selector in ("#workspace", "#target"):  # a credential typed there: cleared first
+            field = self.query_one(selector, Input)
+            if self._clear_secret(field, title="Not ready"):
+                field.focus()
+                return None
         try:
             return self.build_request()
         except BackfillError as exc:

@@ -42,6 +42,7 @@ from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
+from ..widgets.secret_field import ClearField, SecretGuard
 from ..widgets.wording import in_app
 from .confirm import ConfirmScreen
 from .export_parts import (
@@ -71,6 +72,15 @@ STOPPED = "stopped on request while it waited; nothing was written or sent"
 
 #: Columns from which the action buttons fit with their full labels and least widths.
 BUTTONS_WHOLE_FROM = 80
+#: The clear fields a credential put in them is cleared from (widgets/secret_field.py).
+CLEAR_FIELDS = {
+    "export-workspace": ClearField(
+        "the workspace",
+        "type the workspace's own id",
+        "type the workspace's own id; a connection string goes in the DSN field",
+    ),
+    "clerk-org": ClearField("the Clerk org", "give the org's id (org_...), or none"),
+}
 DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
 #: The dry run's sample: its titles' narrowest (they take what the other columns leave), and
 #: the terminal width from which its sourceIds are shown too (the app's "-wide" breakpoint).
@@ -167,6 +177,7 @@ class ExportScreen(ModeScreen):
         self._base_url_seen = ""
         #: The workspace of each run the run choice offers.
         self._run_workspaces: dict[str, str] = {}
+        self._secrets = SecretGuard(CLEAR_FIELDS)
 
     @property
     def backfill(self) -> AppHost:
@@ -415,6 +426,22 @@ class ExportScreen(ModeScreen):
             self.query_one("#export-workspace", Input).value = workspace
             self._workspace_filled = None
 
+    @on(Input.Changed, "#export-workspace, #clerk-org")
+    @on(Input.Submitted, "#export-workspace, #clerk-org")
+    @on(Input.Blurred, "#export-workspace, #clerk-org")
+    def _clear_field_done(self, event: Input.Changed | Input.Submitted | Input.Blurred) -> None:
+        """The workspace or the Clerk org emptied of a token or a DSN with its password when
+        pasted, entered or left (not key by key: see widgets/secret_field.py): refused "(not
+        shown)", it stayed on screen beside the notice (a fresh tester's finding)."""
+        if not isinstance(event, Input.Changed) or self._secrets.pasted(event):
+            self._clear_secret(event.input, title="Cleared")
+
+    def _clear_secret(self, field: Input, *, title: str) -> bool:
+        note = self._secrets.clear(field)
+        if note is not None:
+            self.notify(note, title=title, severity="warning", markup=False, timeout=8)
+        return note is not None
+
     @on(Input.Submitted, "#dsn, #event-key")
     @on(Input.Blurred, "#dsn, #event-key")
     def _secret_entered(self, event: Input.Submitted | Input.Blurred) -> None:
@@ -493,6 +520,11 @@ class ExportScreen(ModeScreen):
             self._start_plan(confirm=True)
 
     def _form_or_notify(self) -> ExportForm | None:
+        for selector in ("#export-workspace", "#clerk-org"):  # a credential there: cleared
+            field = self.query_one(selector, Input)
+            if self._clear_secret(field, title="Not ready"):
+                self._focus_refused(field)
+                return None
         form = self.read_form()
         try:
             form.target()  # checks the inputs now, before any worker

@@ -44,6 +44,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     (r"check --workspace \(and --db\)", "check the workspace field"),
     (r"--days (\d+) is not offered", r"a depth of \1 days is not offered"),
     (r"--entities selects none", "the ticked entities select none"),
+    # "a connection string goes in the DSN field, --dsn" (plan.validate_workspace) said "the DSN
+    # field, the DSN field" (a fresh tester's finding).
+    (r"the DSN field, --dsn", "the DSN field"),
     (r"--dsn \(or PGPASSWORD\)", "the DSN field (or PGPASSWORD)"),
     (r"in --dsn", "in the DSN field"),
     (r"--dsn", "the DSN field"),
