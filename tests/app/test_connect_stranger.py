@@ -217,3 +217,23 @@ def test_a_restart_remembers_the_last_runs_sources_with_its_workspace(tmp_path: 
 
     asyncio.run(scenario())
     app.mirror.close()
+
+
+def test_a_restart_remembers_the_last_runs_depth_with_its_workspace(tmp_path: Path) -> None:
+    """A run of 90 days, and the app started again: its workspace and sources came back, its
+    depth went back to 30 days (a fresh tester's finding). It comes back with them."""
+    first = make_app(tmp_path)
+    populate(first, SOURCE, workspace="acme", days=90)
+    first.mirror.close()
+    app = make_app(tmp_path)  # the app started again on the same mirror
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await connect_screen(pilot)
+            await wait_until(pilot, lambda: screen.cards(), 10)
+            assert screen.query_one("#workspace", Input).value == "acme"
+            assert screen.depth == 90
+            assert screen.build_request().depth == 90
+
+    asyncio.run(scenario())
+    app.mirror.close()

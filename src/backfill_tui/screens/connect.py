@@ -265,6 +265,9 @@ class ConnectScreen(ModeScreen):
         last = None if app.workspace else self._last_run()
         workspace = app.workspace or (last.workspace if last is not None else "")
         self.query_one("#workspace", Input).value = workspace
+        if app.demo is None and last is not None and last.depth_days in DEPTHS:
+            # its depth too: 90 days came back as 30 (a fresh tester's finding)
+            self.query_one("#depth", DepthChoice).value = last.depth_days
         if app.demo is None and last is not None:
             # and its sources, as the workspace is (a restart kept one, not the other: a fresh
             # tester's finding); after the first frame, as each card asks for its token
