@@ -166,11 +166,7 @@ class LinkedListStream(Stream):
                     if isinstance(item, dict) and (skipped := self._safe_key(item)):
                         page.skipped_keys.append(skipped)
                     continue
-                result = transform_item(item, self._transform, self._key)
-                if isinstance(result, ItemFailure):
-                    page.failures.append(result)
-                else:
-                    page.events.append(result)
+                self._take(item, page)
             page.next_cursor = None if stop else next_link(answer)
             page.reached = self._reached(answer.json)
             if page.next_cursor is None and shifted:
@@ -203,13 +199,16 @@ class LinkedListStream(Stream):
             listed = self._position(item) if self._position is not None else None
             if began is not None and (not isinstance(listed, str) or listed < began):
                 break  # newest first: the rest were listed before the scan began
-            if self._decide(item) != "take":
-                continue
-            result = transform_item(item, self._transform, self._key)
-            if isinstance(result, ItemFailure):
-                page.failures.append(result)
-            else:
-                page.events.append(result)
+            if self._decide(item) == "take":
+                self._take(item, page)
+
+    def _take(self, item: Any, page: Page) -> None:
+        """Transform ``item`` into ``page``: an event, or a counted failure if malformed."""
+        result = transform_item(item, self._transform, self._key)
+        if isinstance(result, ItemFailure):
+            page.failures.append(result)
+        else:
+            page.events.append(result)
 
     def _safe_key(self, item: dict[str, Any]) -> str:
         try:

@@ -12,6 +12,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ from backfill_tui.connectors import PROVIDERS, Connector, Page
 from backfill_tui.connectors import linear_query as lq
 from backfill_tui.http import ApiClient, ResilientTransport
 from backfill_tui.simulator import Simulator, SimulatorConfig
+from backfill_tui.store import StreamRecord
 
 #: The demo workspace's sources, one per provider (interfaces.md §5).
 DEMO_SOURCES: dict[str, str] = {
@@ -71,6 +73,30 @@ def make_connector(
     connector = info.connector(target, client, cutoff)
     connector.started_at = NOW
     return connector
+
+
+def run_github(
+    db: Path, entities: frozenset[str], *, token: str | None = None
+) -> tuple[str, list[StreamRecord]]:
+    """``github:acme/rocket``'s ``entities`` through the engine into the mirror at ``db``, on a
+    virtual clock from :data:`NOW` (respx answers): the run's status and its streams."""
+    from backfill_tui.engine.environment import Environment
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+    from backfill_tui.store import Mirror
+
+    mirror = Mirror.open(db)
+    try:
+        environment = Environment(
+            clock=VirtualClock(start=NOW.timestamp()),
+            env={"GITHUB_TOKEN": token or TOKENS["github"]},
+        )
+        engine = Engine(mirror, environment)
+        spec = SourceSpec.parse("github:acme/rocket")
+        run = engine.plan(RunRequest("demo", (spec,), entities=entities))
+        status = asyncio.run(engine.run(run.id))
+        return str(status), mirror.streams(run.id)
+    finally:
+        mirror.close()
 
 
 def read_stream(connector: Connector, entity: str, cursor: str | None = None) -> list[Page]:

@@ -5,19 +5,13 @@ file, though every message masked them (a fresh tester's findings)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 import respx
 from support import run_cli
 
-from backfill_tui.clock import VirtualClock
-from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.store import Mirror
-
-from .harness import NOW, days_ago, iso
+from .harness import days_ago, iso, run_github
 
 API = "https://api.github.com"
 TOKEN = "ghp_" + "Qx7" * 12  # GitHub's shape: ghp_ and 36 characters
@@ -51,15 +45,7 @@ def test_a_next_page_link_holding_the_token_is_followed_without_it_and_never_sto
     page_2 = respx_mock.get(f"{API}/repositories/1296269/issues").respond(
         403, json={"message": "Resource not accessible by integration"}
     )
-    db = tmp_path / "m.db"
-    mirror = Mirror.open(db)
-    clock = VirtualClock(start=NOW.timestamp())
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKEN}))
-    spec = SourceSpec.parse("github:acme/rocket")
-    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"issue"})))
-    asyncio.run(engine.run(run.id))
-    (stream,) = mirror.streams(run.id)
-    mirror.close()
+    _, (stream,) = run_github(tmp_path / "m.db", frozenset({"issue"}), token=TOKEN)
     assert stream.status == "failed" and stream.new == 1, stream
     assert stream.cursor is not None and "page=2" in stream.cursor, stream.cursor
     asked = page_2.calls[0].request.url

@@ -6,7 +6,6 @@ updated mid-scan was missing from a completed run, one duplicate its only trace)
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from support import stored_ids
 
-from backfill_tui.clock import VirtualClock
-from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.store import Mirror
-
-from .harness import NOW, TOKENS, days_ago, iso
+from .harness import NOW, days_ago, iso, run_github
 
 API = "https://api.github.com"
 REPO = {
@@ -41,16 +36,6 @@ def _pull(number: int, updated: str) -> dict[str, Any]:
         "head": {"ref": f"f-{number}", "sha": "a" * 40, "repo": {"full_name": "acme/rocket"}},
         "base": {"ref": "main", "sha": "b" * 40, "repo": {"full_name": "acme/rocket"}},
     }  # fmt: skip
-
-
-def _run(tmp_path: Path) -> tuple[Mirror, str]:
-    mirror = Mirror.open(tmp_path / "m.db")
-    clock = VirtualClock(start=NOW.timestamp())
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
-    spec = SourceSpec.parse("github:acme/rocket")
-    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"pull_request"})))
-    assert asyncio.run(engine.run(run.id)) == "completed"
-    return mirror, run.id
 
 
 @pytest.mark.parametrize("shifts", [True, False], ids=["shifted", "still"])
@@ -78,15 +63,9 @@ def test_an_item_moved_to_the_front_mid_scan_is_read_again_at_the_end(
         side_effect=listed
     )
     respx_mock.get(url__startswith=f"{API}/repositories/1296269/pulls").mock(side_effect=listed)
-    mirror, run_id = _run(tmp_path)
-    (stream,) = mirror.streams(run_id)
-    stored = {
-        row[0]
-        for row in mirror.conn.execute(
-            "SELECT source_id FROM observations WHERE run_id = ?", (run_id,)
-        )
-    }
-    mirror.close()
+    status, (stream,) = run_github(tmp_path / "m.db", frozenset({"pull_request"}))
+    assert status == "completed"
+    stored = stored_ids(tmp_path / "m.db")
     numbers = {int(s.split("#")[1].split(":")[0]) for s in stored}
     assert numbers == set(range(1, 201)), sorted(set(range(1, 201)) - numbers)
     # the first page is asked again only when the list shifted

@@ -5,20 +5,15 @@ a list" (a fresh tester's findings)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
 
-from backfill_tui.clock import VirtualClock
-from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.engine.runs import mend_first
-from backfill_tui.store import Mirror, StreamRecord
 
-from .harness import NOW, TOKENS
+from .harness import run_github
 
 API = "https://api.github.com"
 REPO = {
@@ -29,18 +24,6 @@ REPO = {
 }
 
 
-def _run(tmp_path: Path, entity: str) -> tuple[StreamRecord, list[StreamRecord]]:
-    mirror = Mirror.open(tmp_path / "m.db")
-    clock = VirtualClock(start=NOW.timestamp())
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
-    spec = SourceSpec.parse("github:acme/rocket")
-    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({entity})))
-    asyncio.run(engine.run(run.id))
-    streams = mirror.streams(run.id)
-    mirror.close()
-    return streams[0], streams
-
-
 @respx.mock
 def test_a_web_page_where_the_api_was_expected_names_status_and_kind_and_the_base_url(
     respx_mock: respx.MockRouter, tmp_path: Path
@@ -49,7 +32,8 @@ def test_a_web_page_where_the_api_was_expected_names_status_and_kind_and_the_bas
     respx_mock.get(url__startswith=API).respond(  # the web site where the API was expected
         200, text=page, headers={"content-type": "text/html; charset=utf-8"}
     )
-    stream, streams = _run(tmp_path, "release")
+    _, streams = run_github(tmp_path / "m.db", frozenset({"release"}))
+    (stream,) = streams
     assert stream.status == "failed"
     assert "answered 200 with an HTML page, not JSON" in (stream.error or ""), stream.error
     assert mend_first(streams) == (
@@ -72,7 +56,7 @@ def test_a_list_answered_with_something_else_says_what_in_words(
 ) -> None:
     respx_mock.get(f"{API}/repos/acme/rocket").respond(200, json=REPO)
     respx_mock.get(f"{API}/repos/acme/rocket/releases").mock(return_value=answer)
-    stream, _ = _run(tmp_path, "release")
+    _, (stream,) = run_github(tmp_path / "m.db", frozenset({"release"}))
     assert stream.status == "failed"
     assert said in (stream.error or ""), stream.error
     assert "NoneType" not in (stream.error or "") and "dict" not in (stream.error or "")

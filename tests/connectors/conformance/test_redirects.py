@@ -14,15 +14,11 @@ import httpx
 import pytest
 import respx
 
-from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import Connector
-from backfill_tui.engine.environment import Environment
-from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.http import HostNotAllowed, UnexpectedResponse
 from backfill_tui.http.client import MAX_REDIRECTS
-from backfill_tui.store import Mirror
 
-from .harness import NOW, TOKENS, days_ago, iso, make_connector, read_stream, stored
+from .harness import TOKENS, days_ago, iso, make_connector, read_stream, run_github, stored
 
 GITHUB = "https://api.github.com"
 REPO = {
@@ -274,16 +270,10 @@ def test_a_run_meeting_a_rename_mid_way_completes_and_stores_the_note(
     """Through the engine, as a run meets it: the stream completes (exit status 0), both pages
     stored, and the mirror keeps the note the summary, dashboard and report show."""
     _, _, note = _moved_on_page_two(respx_mock, "github")
-    mirror = Mirror.open(tmp_path / "m.db")
-    clock = VirtualClock(start=NOW.timestamp())
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
-    spec = SourceSpec.parse("github:acme/rocket")
-    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"push"})))
-    assert asyncio.run(engine.run(run.id)) == "completed"
-    (stream,) = mirror.streams(run.id)
+    status, (stream,) = run_github(tmp_path / "m.db", frozenset({"push"}))
+    assert status == "completed"
     assert stream.status == "completed" and stream.new == 2 and stream.pages == 2
     assert stream.note == f"{note}; read from there"
-    mirror.close()
 
 
 @respx.mock
@@ -298,19 +288,14 @@ def test_a_run_whose_stream_redirects_in_a_loop_says_what_to_mend_not_resume(
     respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(200, json=REPO)
     respx_mock.get(url__startswith=COMMITS).respond(302, headers={"Location": MOVED})
     respx_mock.get(url__startswith=MOVED).respond(302, headers={"Location": COMMITS})
-    mirror = Mirror.open(tmp_path / "m.db")
-    clock = VirtualClock(start=NOW.timestamp())
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
-    spec = SourceSpec.parse("github:acme/rocket")
-    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"push"})))
-    assert asyncio.run(engine.run(run.id)) == "failed"
-    (stream,) = mirror.streams(run.id)
+    status, streams = run_github(tmp_path / "m.db", frozenset({"push"}))
+    assert status == "failed"
+    (stream,) = streams
     assert stream.status == "failed" and "redirects in a loop" in (stream.error or "")
-    assert mend_first(mirror.streams(run.id)) == (
+    assert mend_first(streams) == (
         "resuming would fail the same way; first mend github:acme/rocket: check the "
         "provider's base URL (BACKFILL_GITHUB_API_URL)"
     )
-    mirror.close()
 
 
 @pytest.mark.parametrize(
@@ -346,13 +331,8 @@ def test_a_permanent_refusal_says_what_to_mend_not_resume(
 
     respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(200, json=REPO)
     respx_mock.get(url__startswith=COMMITS).respond(status, json={"message": said})
-    mirror = Mirror.open(tmp_path / "m.db")
-    clock = VirtualClock(start=NOW.timestamp())
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKENS["github"]}))
-    spec = SourceSpec.parse("github:acme/rocket")
-    run = engine.plan(RunRequest("demo", (spec,), entities=frozenset({"push"})))
-    assert asyncio.run(engine.run(run.id)) == "failed"
-    assert mend_first(mirror.streams(run.id)) == (
+    status, streams = run_github(tmp_path / "m.db", frozenset({"push"}))
+    assert status == "failed"
+    assert mend_first(streams) == (
         f"resuming would fail the same way; first mend github:acme/rocket: {mend}"
     )
-    mirror.close()
