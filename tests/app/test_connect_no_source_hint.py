@@ -41,3 +41,26 @@ def test_ctrl_s_with_no_source_speaks_of_the_provider_chosen(tmp_path: Path) -> 
             assert "such as linear:ENG" in said, said
 
     asyncio.run(scenario())
+
+
+def test_ctrl_s_with_no_workspace_puts_the_cursor_in_the_workspace(tmp_path: Path) -> None:
+    """ "Not ready · the workspace is empty" left the focus where it was, so what was typed
+    next went nowhere, or into another field (a fresh tester's finding)."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            screen = await connect_screen(pilot)
+            workspace = screen.query_one("#workspace", Input)
+            workspace.value = ""
+            screen.query_one("#record-to", Input).focus()
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: _notices(app))
+            assert "the workspace is empty" in _notices(app)[0]
+            await wait_until(pilot, lambda: workspace.has_focus)
+            await pilot.press(*"myws")
+            await settle(pilot)
+            assert workspace.value == "myws"
+
+    asyncio.run(scenario())

@@ -191,6 +191,9 @@ def test_the_demo_estimates_once_and_never_beside_a_run(tmp_path: Path) -> None:
             await _visit(pilot)  # visits after the run: no estimate by itself
             await settle(pilot)
             assert not seen.of(EstimateReady)
+            # "once it ends" no longer, once it has (a fresh tester's finding)
+            text = str(summary.render())
+            assert text == "A run has changed the mirror since: press ctrl+e to estimate again."
             await pilot.press("ctrl+e")  # asked for: made
             await wait_until(pilot, lambda: seen.of(EstimateReady), timeout=30)
             await _visit(pilot)

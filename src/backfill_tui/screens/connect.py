@@ -41,7 +41,7 @@ from textual.widgets import (
 
 from ..engine.catalog import CATALOG, PROVIDERS, provider
 from ..engine.credentials import environment_token, keyring_status, lookup, save_token
-from ..errors import BackfillError, UsageError
+from ..errors import BackfillError, BadValue, UsageError
 from ..secrets_registry import redact, register
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, grouped, plural
 from ..textsafe import ascii_int, clean
@@ -526,7 +526,11 @@ class ConnectScreen(ModeScreen):
 
         workspace = self.query_one("#workspace", Input).value.strip()
         if not workspace:
-            raise UsageError("the workspace is empty; type the workspace id the backfill is for")
+            raise BadValue(
+                "the workspace is empty; type the workspace id the backfill is for",
+                field="workspace",
+                fault="is empty",
+            )
         validate_workspace(workspace, name="the workspace")
         cards = self.cards()
         if not cards:
@@ -583,6 +587,10 @@ class ConnectScreen(ModeScreen):
             return self.build_request()
         except BackfillError as exc:
             self.notify(in_app(str(exc)), title="Not ready", severity="error")
+            if isinstance(exc, BadValue) and exc.field == "workspace":
+                # the field to act on: typing after "Not ready" went nowhere (a tester's finding)
+                self.query_one("#workspace", Input).focus()
+                return None
             target = self.query_one("#target", Input)
             if target.value.strip() and not self.cards() and str(exc) == self._no_source_yet():
                 target.focus()  # a target typed and not added: the field to act on, as at Start
@@ -720,6 +728,12 @@ class ConnectScreen(ModeScreen):
         field = self.query_one("#record-to", Input)  # a run may have made its folder, or file
         if field.value.strip():
             self._show_record_hint(field.value, field.validate(field.value))
+        summary = self.query_one("#estimate-summary", Label)
+        if not app.running and str(summary.content) == STOPPED_FOR_RUN:
+            # the run that stopped it has ended: "once it ends" stayed after it had (a fresh
+            # tester's finding)
+            summary.update(Content(RUN_SINCE))
+            return
         if app.estimate is None or app.running or self._newest_run() == self._estimated_after:
             return
         app.estimate = None  # its totals are not the next run's: the mirror has changed
