@@ -90,6 +90,20 @@ def test_inngest_says_so_and_refuses_without_include_simulated(
     assert len(inngest.events) == total
 
 
+def _said_simulated_and_refused(
+    capsys: pytest.CaptureFixture[str], db: Path, inngest: FakeInngest
+) -> None:
+    """An Inngest export of workspace w from ``db``: the dry run says all its observations are
+    simulated, and ``--apply`` without ``--include-simulated`` refuses, sending nothing."""
+    args = ("export", "inngest", "--event-key", KEY, "--url", inngest.url, "--workspace", "w",
+            "--db", str(db))  # fmt: skip
+    dry = run_cli(capsys, *args)
+    assert dry.code == 0 and f"all {observations(db)} observations to export {NOTE}" in dry.out
+    refused = run_cli(capsys, *args, "--apply")
+    assert refused.code == 2 and "--include-simulated" in refused.err, refused.err
+    assert inngest.received == 0
+
+
 def test_a_replay_of_a_simulated_recording_is_simulated(
     capsys: pytest.CaptureFixture[str],
     recording: Path,
@@ -104,13 +118,7 @@ def test_a_replay_of_a_simulated_recording_is_simulated(
         assert conn.execute("SELECT simulate, recording IS NOT NULL FROM runs").fetchall() == [
             (0, 1)
         ]
-    args = ("export", "inngest", "--event-key", KEY, "--url", inngest.url, "--workspace", "w",
-            "--db", str(db))  # fmt: skip
-    dry = run_cli(capsys, *args)
-    assert dry.code == 0 and f"all {observations(db)} observations to export {NOTE}" in dry.out
-    refused = run_cli(capsys, *args, "--apply")
-    assert refused.code == 2 and "--include-simulated" in refused.err, refused.err
-    assert inngest.received == 0
+    _said_simulated_and_refused(capsys, db, inngest)
 
 
 def test_a_replay_stays_simulated_once_its_recording_has_moved(
@@ -127,13 +135,7 @@ def test_a_replay_stays_simulated_once_its_recording_has_moved(
     db = tmp_path / "replayed.db"
     assert run_cli(capsys, "replay", str(recording), "--db", str(db), "--quiet").code == 0
     recording.rename(tmp_path / "moved.rec.gz")
-    args = ("export", "inngest", "--event-key", KEY, "--url", inngest.url, "--workspace", "w",
-            "--db", str(db))  # fmt: skip
-    dry = run_cli(capsys, *args)
-    assert dry.code == 0 and f"all {observations(db)} observations to export {NOTE}" in dry.out
-    refused = run_cli(capsys, *args, "--apply")
-    assert refused.code == 2 and "--include-simulated" in refused.err, refused.err
-    assert inngest.received == 0
+    _said_simulated_and_refused(capsys, db, inngest)
 
 
 def test_only_the_simulated_runs_count_and_run_scopes_them(
