@@ -204,9 +204,13 @@ def test_the_demo_estimates_once_and_never_beside_a_run(tmp_path: Path) -> None:
     app.mirror.close()
 
 
-def test_a_restart_remembers_the_last_runs_sources_with_its_workspace(tmp_path: Path) -> None:
+def test_a_restart_remembers_the_last_runs_sources_and_depth_with_its_workspace(
+    tmp_path: Path,
+) -> None:
+    """The app started again on the same mirror brings back the last run's workspace, its
+    sources and its depth: a run of 90 days came back as 30 (a fresh tester's finding)."""
     first = make_app(tmp_path)
-    populate(first, SOURCE, "linear:ENG", workspace="acme")
+    populate(first, SOURCE, "linear:ENG", workspace="acme", days=90)
     first.mirror.close()
     app = make_app(tmp_path)  # the app started again on the same mirror
 
@@ -216,27 +220,9 @@ def test_a_restart_remembers_the_last_runs_sources_with_its_workspace(tmp_path: 
             await wait_until(pilot, lambda: screen.cards(), 10)
             assert screen.query_one("#workspace", Input).value == "acme"
             assert [str(card.spec) for card in screen.cards()] == [SOURCE, "linear:ENG"]
-            assert screen.build_request().workspace == "acme"  # ready: ctrl+s starts it again
-
-    asyncio.run(scenario())
-    app.mirror.close()
-
-
-def test_a_restart_remembers_the_last_runs_depth_with_its_workspace(tmp_path: Path) -> None:
-    """A run of 90 days, and the app started again: its workspace and sources came back, its
-    depth went back to 30 days (a fresh tester's finding). It comes back with them."""
-    first = make_app(tmp_path)
-    populate(first, SOURCE, workspace="acme", days=90)
-    first.mirror.close()
-    app = make_app(tmp_path)  # the app started again on the same mirror
-
-    async def scenario() -> None:
-        async with app.run_test(size=(80, 24)) as pilot:
-            screen = await connect_screen(pilot)
-            await wait_until(pilot, lambda: screen.cards(), 10)
-            assert screen.query_one("#workspace", Input).value == "acme"
             assert screen.depth == 90
-            assert screen.build_request().depth == 90
+            request = screen.build_request()  # ready: ctrl+s starts it again
+            assert request.workspace == "acme" and request.depth == 90
 
     asyncio.run(scenario())
     app.mirror.close()
