@@ -37,6 +37,13 @@ TOKENS = {
     "linear": "lin_api_conformanceKey000000000000000",
     "sentry": "sntrys_conformance",
 }
+#: GitHub's answer to the lookup of ``acme/rocket`` (the fields the connector reads).
+REPO = {
+    "id": 1296269,
+    "full_name": "acme/rocket",
+    "html_url": "https://github.com/acme/rocket",
+    "default_branch": "main",
+}
 #: The run's "now" in the scripted tests, and day offsets from it.
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

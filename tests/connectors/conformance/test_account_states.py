@@ -21,15 +21,9 @@ from support import run_cli, simulated_engine, stored_ids
 from backfill_tui.engine.live import RunProgress
 from backfill_tui.http import AccessDenied, HostNotAllowed, UnexpectedResponse
 
-from .harness import days_ago, iso, make_connector, read_stream, stored
+from .harness import REPO, days_ago, iso, make_connector, read_stream, stored
 
 GITHUB = "https://api.github.com"
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
 
 
 # -- an empty repository (simulator: github:acme/empty) --------------------------------------

@@ -11,16 +11,10 @@ import pytest
 import respx
 from support import run_cli
 
-from .harness import days_ago, iso, run_github
+from .harness import REPO, days_ago, iso, run_github
 
 API = "https://api.github.com"
 TOKEN = "ghp_" + "Qx7" * 12  # GitHub's shape: ghp_ and 36 characters
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
 
 
 def _issue(number: int) -> dict[str, object]:

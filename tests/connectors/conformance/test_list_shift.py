@@ -15,15 +15,9 @@ import pytest
 import respx
 from support import stored_ids
 
-from .harness import NOW, days_ago, iso, run_github
+from .harness import NOW, REPO, days_ago, iso, run_github
 
 API = "https://api.github.com"
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
 DATE = {"date": email.utils.format_datetime(NOW, usegmt=True)}
 
 

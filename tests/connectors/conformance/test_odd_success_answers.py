@@ -13,15 +13,9 @@ import respx
 
 from backfill_tui.engine.runs import mend_first
 
-from .harness import run_github
+from .harness import REPO, run_github
 
 API = "https://api.github.com"
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
 
 
 @respx.mock

@@ -18,15 +18,9 @@ from backfill_tui.connectors import Connector
 from backfill_tui.http import HostNotAllowed, UnexpectedResponse
 from backfill_tui.http.client import MAX_REDIRECTS
 
-from .harness import TOKENS, days_ago, iso, make_connector, read_stream, run_github, stored
+from .harness import REPO, TOKENS, days_ago, iso, make_connector, read_stream, run_github, stored
 
 GITHUB = "https://api.github.com"
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
 
 
 @pytest.mark.parametrize(
