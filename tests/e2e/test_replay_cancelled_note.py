@@ -24,17 +24,31 @@ from support import run_cli, stored_count
 SOURCES = ["github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket"]
 
 
+def _recorded(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    scale: float,
+) -> Path:
+    """A 90-day run of every simulated provider (virtual clock, ``scale``) recorded to
+    ``tmp_path/rec.gz``, its mirror ``tmp_path/m.db``: the recording."""
+    rec = tmp_path / "rec.gz"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual,scale={scale}")
+    recorded = run_cli(capsys, "run", *SOURCES, "--simulate", "--workspace", "w", "--days", "90",
+                       "--record", str(rec), "--db", str(tmp_path / "m.db"), "--quiet")  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    return rec
+
+
 def test_a_cancelled_replay_says_nothing_of_answers_it_left_unasked(
     tmp_path: Path,
     anchor: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    rec = tmp_path / "rec.gz"
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual,scale=20")
-    recorded = run_cli(capsys, "run", *SOURCES, "--simulate", "--workspace", "w", "--days", "90",
-                       "--record", str(rec), "--db", str(tmp_path / "m.db"), "--quiet")  # fmt: skip
-    assert recorded.code == 0, recorded.err
+    rec = _recorded(tmp_path, anchor, monkeypatch, capsys, scale=20)
 
     db = tmp_path / "r.db"
     process = subprocess.Popen(
@@ -76,11 +90,7 @@ def test_a_replay_stopped_without_a_signal_offers_the_resume_that_finishes_it(
     from backfill_tui.engine.run import Engine
     from backfill_tui.store import Mirror
 
-    rec = tmp_path / "rec.gz"
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},clock=virtual,scale=5")
-    recorded = run_cli(capsys, "run", *SOURCES, "--simulate", "--workspace", "w", "--days", "90",
-                       "--record", str(rec), "--db", str(tmp_path / "m.db"), "--quiet")  # fmt: skip
-    assert recorded.code == 0, recorded.err
+    rec = _recorded(tmp_path, anchor, monkeypatch, capsys, scale=5)
 
     db = tmp_path / "r.db"
     with Replay.open(rec) as replay:
