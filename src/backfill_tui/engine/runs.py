@@ -303,26 +303,35 @@ def resume_settings_line(run: RunRecord, environ: Mapping[str, str] | None = Non
 
 def _recording_lost_at_its_end(run: RunRecord) -> str:
     """For a completed recorded run whose recording is not at its path but a dead writer's
-    unfinished ``.part`` is (removed now, ``outputs.sweep_orphans``): ``"its recording … was
-    lost …"``. A kill as the run ended, after its mirror said completed and before the
+    unfinished ``.part`` is (removed now, :func:`_killed_while_recording`): ``"its recording
+    … was lost …"``. A kill as the run ended, after its mirror said completed and before the
     recording was sealed, left only the hidden file, and ``resume`` said "already completed"
     and nothing of it (a fresh tester's finding). ``""`` otherwise."""
-    if not run.recorded_to:
-        return ""
-    recording = Path(run.recorded_to)
-    try:
-        if recording.is_file():
-            return ""
-    except OSError:
-        return ""
-    from .outputs import sweep_orphans
-
-    if not sweep_orphans(recording):
+    if not _killed_while_recording(run):
         return ""
     return (
         f"its recording {run.recorded_to} was lost: its process was killed as the run ended, "
         "before the recording was completed (its unfinished file is removed)"
     )
+
+
+def _killed_while_recording(run: RunRecord) -> bool | None:
+    """Whether ``run``'s recording is missing because its writer died before sealing it: None
+    when the run was not recorded or its recording is at its path; else True when a dead
+    writer's hidden ``.part`` was there (removed now, never one whose writer still runs:
+    ``outputs.sweep_orphans``), False when nothing was (never completed, moved or deleted).
+    A recording is renamed into place only when sealed (``outputs.AtomicFile``)."""
+    if not run.recorded_to:
+        return None
+    recording = Path(run.recorded_to)
+    try:
+        if recording.is_file():
+            return None
+    except OSError:
+        pass
+    from .outputs import sweep_orphans
+
+    return bool(sweep_orphans(recording))
 
 
 def unrecorded_resume_line(run: RunRecord) -> str:
@@ -338,19 +347,13 @@ def unrecorded_resume_line(run: RunRecord) -> str:
         return ""
     anew = "to record the whole run, start a new one with --record"
     recording = Path(run.recorded_to)
-    try:
-        there = recording.is_file()
-    except OSError:
-        there = False
-    if not there:
-        # A recording is renamed into place only when sealed (outputs.AtomicFile): a run killed
-        # (kill -9, a power cut) while recording left only its hidden .part, which no replay
-        # reads. That file goes now (never one whose writer still runs), and the line says the
-        # recording was lost, not that a replay of it ends where the run stopped (a tester's
-        # finding: the file it named did not exist).
-        from .outputs import sweep_orphans
-
-        if sweep_orphans(recording):
+    killed = _killed_while_recording(run)
+    if killed is not None:
+        # A run killed (kill -9, a power cut) while recording left only its hidden .part, which
+        # no replay reads. That file goes now, and the line says the recording was lost, not
+        # that a replay of it ends where the run stopped (a tester's finding: the file it
+        # named did not exist).
+        if killed:
             why = (
                 "was lost: its process was killed before the recording was completed (its "
                 "unfinished file is removed)"
