@@ -9,12 +9,11 @@ Vercel (an ``until`` time) page otherwise and write their streams themselves.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from datetime import UTC, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
-from ..http import ApiClient, ApiError, ApiResponse, UnexpectedResponse, next_link
+from ..http import ApiClient, ApiError, ApiResponse, UnexpectedResponse, answer_date, next_link
 from ..models import SourceEvent
 from .base import ItemFailure, Page, StateRule, Stream, transform_item
 
@@ -29,17 +28,12 @@ CATCH_UP_MARGIN_S = 60
 
 
 def _date_less_margin(answer: ApiResponse) -> str | None:
-    """The answer's ``Date`` header (RFC 9110 §6.6.1) less :data:`CATCH_UP_MARGIN_S`, as
+    """The answer's ``Date`` header (``http.answer_date``) less :data:`CATCH_UP_MARGIN_S`, as
     GitHub writes its stamps (``2026-11-28T12:00:00Z``), or None without a readable one."""
-    text = answer.headers.get("date")
-    try:
-        moment = parsedate_to_datetime(text) if text else None
-    except (TypeError, ValueError):
+    moment = answer_date(answer.headers)
+    if moment is None:
         return None
-    if moment is None or moment.tzinfo is None:
-        return None
-    moment = moment.astimezone(UTC) - timedelta(seconds=CATCH_UP_MARGIN_S)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment - CATCH_UP_MARGIN_S))
 
 
 def json_kind(value: object) -> str:

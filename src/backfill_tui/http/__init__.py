@@ -22,6 +22,7 @@ from .ratelimit import (
     RateLimitPolicy,
     SentryPolicy,
     VercelPolicy,
+    answer_date,
     parse_retry_after,
 )
 from .transport import (
@@ -63,6 +64,7 @@ __all__ = [
     "UnexpectedResponse",
     "VercelPolicy",
     "WaitNotice",
+    "answer_date",
     "current_stats",
     "host_shown",
     "next_link",

@@ -125,7 +125,7 @@ def _retry_after(headers: httpx.Headers, now: float) -> float | None:
     return parse_retry_after(headers.get("retry-after"), now)
 
 
-def _date(headers: httpx.Headers) -> float | None:
+def answer_date(headers: httpx.Headers) -> float | None:
     """The answer's ``Date`` (RFC 9110 §6.6.1: the server's now) as epoch seconds, or None."""
     value = headers.get("date")
     if value is None:
@@ -151,7 +151,7 @@ def reset_wait(reset: float | None, headers: httpx.Headers, now: float) -> float
     """
     if reset is None:
         return None
-    server_now = _date(headers)
+    server_now = answer_date(headers)
     wait = reset - (now if server_now is None else server_now)
     return wait if wait > 0 else None
 
