@@ -105,12 +105,23 @@ def without_userinfo(url: str) -> str:
     between ``://`` and the authority's last ``@`` goes, so a password holding an unescaped
     ``@`` or ``/`` is dropped whole (a path after it may go too: a message loses a little, no
     secret leaks)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
+    found = userinfo(url)
+    if found is None:
         return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest[len(found) + 1 :]}"
+
+
+def userinfo(url: str) -> str | None:
+    """The user name and password of ``url`` as written (``user:pw`` of
+    ``scheme://user:pw@host/x``), None for none: everything between ``://`` and the
+    authority's last ``@`` (before any ``?`` or ``#``). Text only, never raises."""
+    _, sep, rest = url.partition("://")
+    if not sep:
+        return None
     end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
     at = rest.rfind("@", 0, end)
-    return f"{scheme}://{rest[at + 1 :]}" if at >= 0 else url
+    return rest[:at] if at >= 0 else None
 
 
 def is_loopback_host(host: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from textual.widgets import Input
 
-from ..secrets_registry import holds_credential
+from ..secrets_registry import holds_credential, userinfo
 
 __all__ = ["ClearField", "SecretGuard", "secret_in"]
 
@@ -28,10 +28,7 @@ def secret_in(text: str) -> str | None:
     DSN typed in the wrong field); None for none."""
     if holds_credential(text):
         return "what looks like a token"
-    _, sep, rest = text.strip().partition("://")
-    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
-    at = rest.rfind("@", 0, end)  # the authority's last "@", as without_userinfo finds it
-    if sep and at >= 0 and ":" in rest[:at]:
+    if ":" in (userinfo(text.strip()) or ""):
         return URL_WITH_PASSWORD
     return None
 
