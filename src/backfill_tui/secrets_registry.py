@@ -53,6 +53,10 @@ TOKEN_SHAPES = re.compile(
 )
 #: What each of :data:`TOKEN_SHAPES` starts with: the regex runs only where one is found.
 SHAPE_MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "lin_", "sntr")
+#: The whole documented prefix of one of :data:`TOKEN_SHAPES`, before any of its secret part:
+#: a field shown in clear masks itself from here on while a token is typed into it a key at a
+#: time (``widgets/secret_field.py``). Not :data:`SHAPE_MARKERS`: "lin_" alone is in "berlin_".
+TOKEN_STARTS = re.compile(r"gh[pousr]_|github_pat_|lin_(?:api|oauth)_|sntry[su]?_")
 
 
 def holds_credential(text: str) -> bool:

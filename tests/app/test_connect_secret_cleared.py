@@ -28,7 +28,9 @@ def _shown(app: BackfillApp) -> str:
 
 
 def test_a_token_typed_as_the_workspace_is_cleared_when_refused(tmp_path: Path) -> None:
-    """Typed key by key (as tmux sends it), then ctrl+s: "Not ready", and the field is empty."""
+    """Typed key by key (as tmux sends it), the token shows as dots from its prefix on (the
+    whole token stayed in view until the field was left: a session's note); then ctrl+s: "Not
+    ready", and the field is empty."""
     app = make_app(tmp_path)
 
     async def scenario() -> None:
@@ -36,8 +38,15 @@ def test_a_token_typed_as_the_workspace_is_cleared_when_refused(tmp_path: Path) 
             screen = await connect_screen(pilot)
             workspace = screen.query_one("#workspace", Input)
             assert app.focused is workspace
-            await pilot.press(*GITHUB_TOKEN, "ctrl+s")
+            await pilot.press(*GITHUB_TOKEN[:10])
             await settle(pilot)
+            assert workspace.password and "Abc123" not in _shown(app)
+            await pilot.press(*GITHUB_TOKEN[10:])
+            await settle(pilot)
+            assert workspace.password and "Abc123" not in _shown(app)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not workspace.password
             assert workspace.value == ""
             assert GITHUB_TOKEN not in _shown(app)
             notes = _notices(app)
@@ -97,5 +106,30 @@ def test_a_url_as_the_workspace_names_the_dsn_field_once(tmp_path: Path) -> None
             said = [m for t, m in _notices(app) if t == "Not ready"]
             assert any("goes in the DSN field" in m for m in said), said
             assert not any("the DSN field, the DSN field" in m for m in said), said
+
+    asyncio.run(scenario())
+
+
+def test_a_name_shaped_like_a_token_prefix_is_shown_again_when_left(tmp_path: Path) -> None:
+    """``ghs_tools`` starts as a GitHub token does, so it is masked while typed; it is no
+    token, so it stays, in clear, once the field is left. Backspacing to below the prefix shows
+    the field again as typed."""
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = await connect_screen(pilot)
+            workspace = screen.query_one("#workspace", Input)
+            await pilot.press(*"ghs_tools")
+            await settle(pilot)
+            assert workspace.password and "ghs_tools" not in _shown(app)
+            await pilot.press(*["backspace"] * 6)
+            await settle(pilot)
+            assert not workspace.password and workspace.value == "ghs"
+            await pilot.press(*"_tools", "tab")
+            await settle(pilot)
+            assert workspace.value == "ghs_tools" and not workspace.password
+            assert "ghs_tools" in _shown(app)
+            assert not any("was cleared" in m for _, m in _notices(app))
 
     asyncio.run(scenario())

@@ -40,8 +40,12 @@ def test_a_token_typed_as_the_clerk_org_is_cleared_when_left(tmp_path: Path) -> 
             await pilot.press(*"evtkey-Cleared-1", "tab", "tab")
             clerk = screen.query_one("#clerk-org", Input)
             assert app.focused is clerk
-            await pilot.press(*TOKEN, "tab")
+            await pilot.press(*TOKEN)
             await settle(pilot)
+            assert clerk.password and "Abc123" not in _shown(app)  # dots while typed
+            await pilot.press("tab")
+            await settle(pilot)
+            assert not clerk.password
             assert clerk.value == ""
             assert TOKEN not in _shown(app)
             notes = _notices(app)

@@ -346,13 +346,13 @@ class ConnectScreen(ModeScreen):
 
     @on(Input.Changed, "#target")
     def _target_changed(self, event: Input.Changed) -> None:
-        if self._secrets.pasted(event) and self._clear_secret(event.input):
+        if self._secrets.changed(event) and self._clear_secret(event.input):
             return  # its hint comes with the change to empty
         self._show_hint(event.value, event.validation_result)
 
     @on(Input.Changed, "#workspace")
     def _workspace_pasted(self, event: Input.Changed) -> None:
-        if self._secrets.pasted(event):
+        if self._secrets.changed(event):
             self._clear_secret(event.input)
 
     @on(Input.Submitted, "#workspace")

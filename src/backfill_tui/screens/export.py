@@ -433,7 +433,7 @@ class ExportScreen(ModeScreen):
         """The workspace or the Clerk org emptied of a token or a DSN with its password when
         pasted, entered or left (not key by key: see widgets/secret_field.py): refused "(not
         shown)", it stayed on screen beside the notice (a fresh tester's finding)."""
-        if not isinstance(event, Input.Changed) or self._secrets.pasted(event):
+        if not isinstance(event, Input.Changed) or self._secrets.changed(event):
             self._clear_secret(event.input, title="Cleared")
 
     def _clear_secret(self, field: Input, *, title: str) -> bool:
