@@ -379,3 +379,16 @@ def test_an_option_is_taken_only_as_spelled_whole(
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert "unrecognized arguments: --simulat; did you mean '--simulate'?" in result.err
     assert not db.exists()
+
+
+@pytest.mark.parametrize("argv", [["resume"], ["report"], ["diff"], ["diff", "1"]], ids=" ".join)
+def test_a_run_id_left_out_says_where_to_find_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    """``resume`` alone gave argparse's "the following arguments are required: RUN_ID" and
+    nothing of where a run id is found (a tester's finding): the line names ``runs``."""
+    result = run_cli(capsys, "--db", str(tmp_path / "m.db"), *argv)
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "are required:" in result.err
+    assert "`backfill-tui runs` lists the run ids" in result.err
+    assert not (tmp_path / "m.db").exists()

@@ -116,6 +116,11 @@ class Parser(argparse.ArgumentParser):
                     f"{message[: found.start()]}unknown '{found['word']}'; the terminal app "
                     f"opens with no command: {self.prog} [--db PATH]"
                 )
+        missing = _REQUIRED.search(message)
+        if missing and {"RUN_ID", "A", "B"} & set(missing["names"].split(", ")):
+            # `resume` alone: which run? (argparse's line named RUN_ID and nothing of where to
+            # find one: a fresh tester's finding)
+            message += f"; `{APP} runs` lists the run ids"
         # "argument --db: --db is empty" (a type check that names its option) says it once
         # (also "argument --output/-o: --output is empty", "argument FILE: FILE is empty")
         message = re.sub(r"^argument ((?:--)?[\w-]+)(?:/-\w)?: \1 ", r"\1 ", message)
@@ -123,6 +128,11 @@ class Parser(argparse.ArgumentParser):
             for_stderr(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)")
         )
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+#: argparse's line for positional arguments left out: "the following arguments are required:
+#: RUN_ID" (names joined by ", ").
+_REQUIRED = re.compile(r"the following arguments are required: (?P<names>.+)$")
 
 
 def error_line(message: str) -> str:
