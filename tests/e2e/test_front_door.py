@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,32 @@ def test_resume_refuses_a_backfill_sim_of_another_history_in_one_line(
     monkeypatch.setenv("BACKFILL_SIM", "scale=2,faults=0.1")  # the same history, other faults
     again = run_cli(capsys, "resume", run_id, "--db", db, "--quiet")
     assert again.code == 1 and "another history" not in again.err, again.err
+
+
+def test_a_replay_is_listed_where_it_was_made_not_at_its_recordings_start(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay starts at its recording's instant, and runs were listed by that start: a replay
+    made a moment ago came ninth of 13 (a tester's finding). Newest made first, in ``runs`` and
+    in the list the app reads (``Mirror.list_runs``)."""
+    monkeypatch.setenv("BACKFILL_SIM", SIM)
+    db, rec = tmp_path / "m.db", tmp_path / "a.rec"
+    common = ["--simulate", "--quiet", "--days", "7", "--max-items", "3", "--db", str(db)]
+    recorded = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "w", "--record",
+                       str(rec), *common)  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    time.sleep(1.1)  # a run's start is kept to the second: the next one starts a second later
+    later = run_cli(capsys, "run", "vercel:acme/rocket-web", "--workspace", "w", *common)
+    assert later.code == 0, later.err
+    assert run_cli(capsys, "replay", str(rec), "--quiet", "--db", str(db)).code == 0
+    listed = run_cli(capsys, "runs", "--json", "--db", str(db))
+    ids = [run["run_id"] for run in json.loads(listed.out)]
+    mirror = Mirror.open(db, readonly=True)
+    try:
+        replay, later_run, recorded_run = mirror.list_runs()
+    finally:
+        mirror.close()
+    assert replay.recording is not None and replay.id == ids[0], ids
+    assert replay.started_at < later_run.started_at  # its start is the recording's, not now
+    assert replay.started_at == recorded_run.started_at
+    assert [later_run.id, recorded_run.id] == ids[1:]

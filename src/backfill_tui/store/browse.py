@@ -117,7 +117,7 @@ def run_ids_by_prefix(conn: sqlite3.Connection, prefix: str, limit: int = 6) -> 
     suffix = f"%{escaped}" if len(prefix) >= 4 else escaped + "%"
     rows = conn.execute(
         "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\' "
-        "ORDER BY started_at DESC LIMIT ?",
+        "ORDER BY rowid DESC LIMIT ?",
         (escaped + "%", suffix, limit),
     ).fetchall()
     # LIKE ignores ASCII case; run ids are case-sensitive, so filter exactly.

@@ -661,8 +661,9 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         return RunRecord.from_row(self._cols("runs"), row) if row else None
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
+        """The newest ``limit`` runs, newest made first (``overview.run_overview``'s order)."""
         rows = self.conn.execute(
-            "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,)
+            "SELECT * FROM runs ORDER BY rowid DESC LIMIT ?", (limit,)
         ).fetchall()
         cols = self._cols("runs")
         return [RunRecord.from_row(cols, row) for row in rows]

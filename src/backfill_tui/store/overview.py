@@ -31,7 +31,9 @@ class RunTotals:
 
 
 def run_overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, RunTotals]]:
-    """The newest ``limit`` runs (by ``started_at``, then insertion), each with its totals.
+    """The newest ``limit`` runs, each with its totals: newest made first (insertion order,
+    not ``started_at``: a replay starts at its recording's instant, and was listed ninth of 13
+    right after it was made, as a session's note found).
 
     Raises :class:`~backfill_tui.errors.MirrorError` (``columns``' one line) for a count edited
     by hand past what a count holds, whose sum overflowed SQLite's integers."""
@@ -40,9 +42,7 @@ def run_overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, 
     except sqlite3.OperationalError as exc:
         if "integer overflow" not in str(exc):
             raise
-        for (run_id,) in conn.execute(
-            "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", (limit,)
-        ):
+        for (run_id,) in conn.execute("SELECT id FROM runs ORDER BY rowid DESC LIMIT ?", (limit,)):
             _check_streams(conn, run_id)  # says which count, as for any other hand edit
         raise
 
@@ -53,9 +53,9 @@ def _overview(conn: sqlite3.Connection, limit: int) -> list[tuple[RunRecord, Run
         " coalesce(sum(s.duplicates), 0), coalesce(sum(s.failed), 0),"
         " coalesce(sum(s.status = ?), 0)"
         " FROM (SELECT rowid AS run_rowid, * FROM runs"
-        "       ORDER BY started_at DESC, rowid DESC LIMIT ?) AS r"
+        "       ORDER BY rowid DESC LIMIT ?) AS r"
         " LEFT JOIN streams AS s ON s.run_id = r.id"
-        " GROUP BY r.id ORDER BY r.started_at DESC, r.run_rowid DESC",
+        " GROUP BY r.id ORDER BY r.run_rowid DESC",
         (str(StreamStatus.COMPLETED), str(StreamStatus.FAILED), limit),
     )
     cols = [c[0] for c in cur.description]
