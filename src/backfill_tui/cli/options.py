@@ -116,11 +116,8 @@ class Parser(argparse.ArgumentParser):
                     f"{message[: found.start()]}unknown '{found['word']}'; the terminal app "
                     f"opens with no command: {self.prog} [--db PATH]"
                 )
-        missing = _REQUIRED.search(message)
-        if missing and {"RUN_ID", "A", "B"} & set(missing["names"].split(", ")):
-            # `resume` alone: which run? (argparse's line named RUN_ID and nothing of where to
-            # find one: a fresh tester's finding)
-            message += f"; `{APP} runs` lists the run ids"
+        if re.search(r"arguments are required: (.*, )?(RUN_ID|A|B)(,|$)", message):
+            message += f"; `{APP} runs` lists the run ids"  # `resume` alone said nothing of it
         # "argument --db: --db is empty" (a type check that names its option) says it once
         # (also "argument --output/-o: --output is empty", "argument FILE: FILE is empty")
         message = re.sub(r"^argument ((?:--)?[\w-]+)(?:/-\w)?: \1 ", r"\1 ", message)
@@ -128,11 +125,6 @@ class Parser(argparse.ArgumentParser):
             for_stderr(f"{self.prog}: error: {escaped(message)} (see {self.prog} --help)")
         )
         raise SystemExit(EXIT_BAD_INPUT)
-
-
-#: argparse's line for positional arguments left out: "the following arguments are required:
-#: RUN_ID" (names joined by ", ").
-_REQUIRED = re.compile(r"the following arguments are required: (?P<names>.+)$")
 
 
 def error_line(message: str) -> str:
