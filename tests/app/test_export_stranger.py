@@ -350,3 +350,24 @@ def test_an_ingest_url_pasted_as_the_base_url_moves_its_key_to_the_masked_field(
             assert not seen.of(ExportFailed), seen.of(ExportFailed)
 
     asyncio.run(scenario())
+
+
+def test_the_already_exported_lines_stay_in_view_with_inngests_fields(tmp_path: Path) -> None:
+    """At 80x24 the form and the dry run had half the screen each: with Inngest's three fields
+    showing, "Already exported from workspace …" and its lines fell below the form's fold (a
+    tester's finding). The form is now as tall as what it holds, the dry run the rest."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_export(pilot)
+            await pilot.click("#kind-inngest")
+            await settle(pilot)
+            form = region_text(app, screen.query_one("#export-form"))
+            assert "Clerk org" in form and "Already exported from workspace ws:" in form, form
+            assert "nothing yet" in form, form
+            panel = region_text(app, screen.query_one("#plan-panel"))
+            assert DRY_RUN_HINT.split(":")[0] in panel, panel
+
+    asyncio.run(scenario())
