@@ -81,7 +81,12 @@ CLEAR_FIELDS = {
     ),
     "clerk-org": ClearField("the Clerk org", "give the org's id (org_...), or none"),
 }
-DRY_RUN_HINT = "Press ctrl+r for a dry run: nothing is written or sent."
+#: What the dry run panel says before one. A dry run reads what the target already holds (the
+#: table, or the mirror's ledger of what went to that key), so it needs the DSN or the event
+#: key: "nothing is written or sent" alone invited trying without them (a tester's finding).
+DRY_RUN_HINT = (
+    "Press ctrl+r for a dry run once the DSN or the event key is in: nothing is written or sent."
+)
 #: The dry run's sample: its titles' narrowest (they take what the other columns leave), and
 #: the terminal width from which its sourceIds are shown too (the app's "-wide" breakpoint).
 SAMPLE_TITLE_MIN, SOURCE_IDS_FROM = 12, 160
