@@ -12,6 +12,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import respx
 
@@ -82,4 +83,52 @@ def test_a_stream_rate_limited_with_no_reset_fails_after_an_hour_and_the_others_
     assert clock.now() - start.timestamp() == pytest.approx(
         3600
     )  # waited on the virtual clock, not really
+    mirror.close()
+
+
+@respx.mock
+def test_githubs_abuse_detection_answer_is_a_secondary_limit_waited_out(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """GitHub's older wording of a secondary limit (403 "You have triggered an abuse detection
+    mechanism. Please wait a few minutes…", no Retry-After, quota left; GitHub Enterprise
+    Server still sends it) was read as a permissions refusal: the stream failed with "check
+    the token's permissions" (a tester's finding). It is waited out, at least a minute."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    updated = (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    respx_mock.get(API).respond(
+        200, json={"id": 1296269, "full_name": "acme/rocket", "default_branch": "main"}
+    )
+    pull = {
+        "id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
+        "html_url": "https://github.com/acme/rocket/pull/1",
+        "user": {"id": 7, "login": "ada"}, "updated_at": updated, "created_at": updated,
+        "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"},
+    }  # fmt: skip
+    abuse = {
+        "message": "You have triggered an abuse detection mechanism. Please wait a few "
+        "minutes before you try again.",
+        "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api",
+    }
+    pulls = respx_mock.get(f"{API}/pulls").mock(
+        side_effect=[
+            httpx.Response(403, json=abuse, headers={"x-ratelimit-remaining": "4990"}),
+            httpx.Response(200, json=[pull]),
+        ]
+    )
+    clock = VirtualClock(start=start.timestamp())
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKEN}))
+    waits: list[ev.RateLimitWait] = []
+    engine.subscribe(lambda e: waits.append(e) if isinstance(e, ev.RateLimitWait) else None)
+    run = engine.plan(
+        RunRequest(
+            "demo", (SourceSpec.parse("github:acme/rocket"),),
+            entities=frozenset({"pull_request"}),
+        )
+    )  # fmt: skip
+    assert asyncio.run(engine.run(run.id)) == "completed"
+    (stream,) = mirror.streams(run.id)
+    assert stream.status == "completed" and stream.new == 1 and pulls.call_count == 2
+    assert len(waits) == 1 and waits[0].seconds >= 60 and "secondary" in waits[0].reason
     mirror.close()

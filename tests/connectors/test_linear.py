@@ -277,6 +277,40 @@ def test_pages_follow_end_cursor_and_skip_comments_without_issue(
 
 
 @respx.mock
+def test_ratelimited_with_every_budget_left_backs_off_rather_than_wait_an_hour(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """RATELIMITED while no budget the headers name ran out (2,400 of 2,500 requests left, both
+    hourly budgets resetting in an hour, an endpoint's in 5 s with 3 left): the furthest reset
+    was waited for, an hour (a tester's finding). It backs off from the nearer of 30 s and
+    the nearest reset (provider-apis.md §3.5: "short backoff also works"), doubling."""
+    now = 1_800_000_000
+    clock = VirtualClock(float(now))
+    hour_ms, soon_ms = str((now + 3600) * 1000), str((now + 5) * 1000)
+    limited = gql_json(
+        {"errors": [{"message": "Rate limit exceeded", "extensions": {"code": "RATELIMITED"}}]},
+        400,
+        {
+            "x-ratelimit-requests-remaining": "2400",
+            "x-ratelimit-requests-reset": hour_ms,
+            "x-ratelimit-complexity-remaining": "2900000",
+            "x-ratelimit-complexity-reset": hour_ms,
+            "x-ratelimit-endpoint-requests-remaining": "3",
+            "x-ratelimit-endpoint-requests-reset": soon_ms,
+        },
+    )
+    respx_mock.post(URL).mock(
+        side_effect=[gql_json(TEAM_OK), limited, limited, page("projects", [], None, False)]
+    )
+    waits: list[WaitNotice] = []
+    pages, stats = collect("project", clock, waits)
+    assert len(pages) == 1 and pages[0].next_cursor is None
+    # the endpoint's reset, then (that reset past) 30 s doubled once: not 3,600
+    assert [round(w.seconds) for w in waits] == [5, 60], waits
+    assert stats.api_calls == 4
+
+
+@respx.mock
 def test_ratelimited_400_is_waited_out_before_gql_sees_it(respx_mock: respx.MockRouter) -> None:
     clock = VirtualClock(1_800_000_000.0)
     reset_ms = str((1_800_000_000 + 42) * 1000)

@@ -217,7 +217,10 @@ class GitHubPolicy:
         if primary:  # no reset, or one not ahead of the answer's Date: no time given
             given = "no reset time given" if reset is None else "its reset time already past"
             return LimitAnswer(wait, f"hourly rate limit used up, {given}", grows=True)
-        if response.status_code == 429 or "rate limit" in message:
+        # GitHub's older wording of a secondary limit, still on GitHub Enterprise Server and
+        # seen on GET /releases (ossf/scorecard#206): it was read as a permissions refusal
+        # ("check the token's permissions"), failing the stream (a tester's finding).
+        if response.status_code == 429 or "rate limit" in message or "abuse detection" in message:
             return LimitAnswer(wait, "secondary rate limit", grows=True)
         return None
 
@@ -322,11 +325,18 @@ class LinearPolicy:
             for budget, wait in resets.items()
             if wait is not None and _int(response.headers, f"x-ratelimit-{budget}-remaining") == 0
         ]
-        waits = spent or [w for w in resets.values() if w is not None]
-        if waits:
-            return LimitAnswer(max(1.0, max(waits)), "rate limited (RATELIMITED)")
-        # no reset ahead of the answer: back off (§0 rule 4), the bucket refills gradually
-        return LimitAnswer(self.fallback_wait, "rate limited (RATELIMITED)", grows=True)
+        if spent:
+            return LimitAnswer(max(1.0, max(spent)), "rate limited (RATELIMITED)")
+        # None ran out (or no reset is ahead of the answer): back off (§0 rule 4; §3.5, "short
+        # backoff also works"), from 30 s or a nearer reset, doubling. The furthest reset of
+        # budgets with room was waited for: an hour, with 2,400 of 2,500 requests left (a
+        # tester's finding).
+        nearer = [w for w in resets.values() if w is not None and w < self.fallback_wait]
+        return LimitAnswer(
+            max(1.0, min(nearer, default=self.fallback_wait)),
+            "rate limited (RATELIMITED)",
+            grows=True,
+        )
 
 
 @dataclass
