@@ -151,11 +151,15 @@ def test_api_calls_per_stream_are_the_fewest_pages_plus_at_most_one(
     for stream in mirror.streams(run_id):
         requests = [r for r in sim.requests if r.path == paths[stream.entity]]
         minimum = sim.min_pages("sentry", "acme/rocket", stream.entity, cutoff)
-        assert stream.api_calls == len(requests) == stream.pages
-        assert minimum > 3 and len(requests) <= minimum + 1, (stream.entity, minimum)
+        # issues: the first page asked again at the end (LinkedListStream catch_up="always")
+        again = 1 if stream.entity == "issue" else 0
+        assert stream.api_calls == len(requests) == stream.pages + again
+        assert minimum > 3 and len(requests) <= minimum + 1 + again, (stream.entity, minimum)
         params = [httpx.URL(r.url).params for r in requests]
         assert all({k: p[k] for k in window} == window for p in params)
-        assert "cursor" not in params[0] and all("cursor" in p for p in params[1:])
+        paged = params[1 : len(params) - again]
+        assert "cursor" not in params[0] and all("cursor" in p for p in paged)
+        assert all("cursor" not in p for p in params[len(params) - again :])
         if stream.entity == "issue":
             assert params[0]["query"] == "" and params[0]["sort"] == "date"
             assert (params[0]["project"], params[0]["limit"]) == (str(PROJECT_ID), "100")

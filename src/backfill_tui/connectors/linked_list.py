@@ -76,12 +76,16 @@ class LinkedListStream(Stream):
         *,
         validated_whole_only: bool = False,
         moved: Callable[[ApiResponse], str | None] | None = None,
-        catch_up: bool = False,
+        catch_up: bool | Literal["always"] = False,
     ) -> None:
         self.entity = entity
-        #: The list is newest first on the field ``position`` reads, and paged by number
-        #: (GitHub's issues and pulls, sorted by ``updated``): see :meth:`_caught_up`.
-        self._catch_up = catch_up and position is not None
+        #: The list is newest first on the field ``position`` reads, a field an update changes
+        #: (:meth:`_caught_up`): ``True`` for a list paged by number (GitHub's issues and pulls,
+        #: sorted by ``updated``), caught up when it shifted; ``"always"`` for one paged by a
+        #: cursor anchored on that field (Sentry's issues by ``lastSeen``), where an item that
+        #: moves to the front leaves no trace, caught up after any scan of two pages or more.
+        self._catch_up = catch_up is True and position is not None
+        self._catch_up_always = catch_up == "always" and position is not None
         self._position = position
         #: Keep the first page's validator only when that page is the whole list (no next
         #: link): where the list is not newest first on its window field, a 304 on page 1 says
@@ -113,6 +117,10 @@ class LinkedListStream(Stream):
         began: str | None = None  # the first answer's Date, less CATCH_UP_MARGIN_S
         before: set[str] = set()  # the keys of the page before
         shifted = False
+        read = 0  # pages read by this scan
+        #: Keys of the items this scan took listed at or after ``began`` (a catch-up that
+        #: always comes passes over them: read again, they were counted duplicates).
+        recent: set[str] = set()
         while url is not None:
             try:
                 answer = await self._client.get(url, params)
@@ -141,9 +149,10 @@ class LinkedListStream(Stream):
             whole = not self._validated_whole_only or next_link(answer) is None
             if first and answer.etag and whole:
                 page.validator = (answer.url, answer.etag)
-            if first:
+            if first or (self._catch_up_always and read == 0):  # a resumed scan's own start
                 began = _date_less_margin(answer)
             first = False
+            read += 1
             stop = False
             keys: set[str] = set()
             for item in answer.json:
@@ -161,26 +170,34 @@ class LinkedListStream(Stream):
                         page.skipped_keys.append(skipped)
                     continue
                 self._take(item, page)
+                if self._catch_up_always and self._listed_since(item, began):
+                    recent.add(self._safe_key(item))
             page.next_cursor = None if stop else next_link(answer)
             page.reached = self._reached(answer.json)
-            if page.next_cursor is None and shifted:
-                await self._caught_up(page, began)
+            always = self._catch_up_always and read > 1 and began is not None
+            if page.next_cursor is None and (shifted or always):
+                await self._caught_up(page, began, recent)
             before = keys
             yield page
             url, params = page.next_cursor, None
 
-    async def _caught_up(self, page: Page, began: str | None) -> None:
+    async def _caught_up(self, page: Page, began: str | None, recent: set[str]) -> None:
         """Read the first page again, after the last, into ``page``: items listed since the
         scan began (their ``position`` at or after ``began``, the first answer's ``Date`` less
-        :data:`CATCH_UP_MARGIN_S`; the whole first page without one).
+        :data:`CATCH_UP_MARGIN_S`; the whole first page without one), less ``recent`` (keys
+        this scan took, listed since it began).
 
         Called when an item came again on the page after the one that listed it: items moved
         to the front of a list paged by number while it was read (updated, or created,
         meanwhile), so every later item shifted one place and the one that moved from an
         unread page was never listed to this scan (a fresh tester's finding: a pull request
         updated mid-scan was missing from a completed run, its one trace a duplicate). Those
-        items are at the front now. What is read again is a duplicate by sourceId; an error
-        answer leaves the page as it was (the items are a re-sync's to fetch)."""
+        items are at the front now. Called after every scan of two pages or more of a list
+        paged by a cursor on the sort field (``catch_up="always"``): there the item that moved
+        was passed over with no trace at all (a tester's finding: a Sentry issue seen again
+        mid-run was missing from a completed run). What is read again is a duplicate by
+        sourceId; an error answer leaves the page as it was (the items are a re-sync's to
+        fetch)."""
         try:
             answer = await self._client.get(self._first_path(), self._params)
         except ApiError:
@@ -193,8 +210,15 @@ class LinkedListStream(Stream):
             listed = self._position(item) if self._position is not None else None
             if began is not None and (not isinstance(listed, str) or listed < began):
                 break  # newest first: the rest were listed before the scan began
-            if self._decide(item) == "take":
+            if self._decide(item) == "take" and self._safe_key(item) not in recent:
                 self._take(item, page)
+
+    def _listed_since(self, item: Any, began: str | None) -> bool:
+        """Whether ``item``'s position is at or after ``began`` (a catch-up would read it)."""
+        if began is None or not isinstance(item, dict) or self._position is None:
+            return False
+        listed = self._position(item)
+        return isinstance(listed, str) and listed >= began
 
     def _take(self, item: Any, page: Page) -> None:
         """Transform ``item`` into ``page``: an event, or a counted failure if malformed."""

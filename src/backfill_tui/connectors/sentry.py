@@ -182,6 +182,8 @@ class SentryConnector(Connector):
                 lambda i: i.get("lastSeen"),
                 self._state,
                 moved=lambda answer: self.moved_note(f"organization {self.org}", answer),
+                # sort=date is lastSeen, which a new event moves; the cursor is anchored on it
+                catch_up="always",
             )
         if entity == "error":  # asked by the slugs the user gave, beside the lookup
             return LinkedListStream(

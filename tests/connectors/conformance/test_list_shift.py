@@ -15,7 +15,7 @@ import pytest
 import respx
 from support import stored_ids
 
-from .harness import NOW, REPO, days_ago, iso, run_github
+from .harness import NOW, REPO, days_ago, iso, make_connector, read_stream, run_github
 
 API = "https://api.github.com"
 DATE = {"date": email.utils.format_datetime(NOW, usegmt=True)}
@@ -70,3 +70,57 @@ def test_an_item_moved_to_the_front_mid_scan_is_read_again_at_the_end(
 def _next() -> str:
     query = "state=all&sort=updated&direction=desc&per_page=100&page=2"
     return f'<{API}/repositories/1296269/pulls?{query}>; rel="next"'
+
+
+SENTRY = "https://sentry.io"
+SENTRY_ISSUES = f"{SENTRY}/api/0/organizations/acme/issues/"
+
+
+def _sentry_issue(n: int, last_seen: str) -> dict[str, Any]:
+    return {
+        "id": str(n), "shortId": f"ROCKET-{n}", "title": f"KeyError: 'k{n}'",
+        "status": "unresolved", "lastSeen": last_seen,
+        "metadata": {"type": "KeyError", "value": "'k'"},
+        "project": {"id": "7", "slug": "rocket", "name": "rocket"},
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("moves", [True, False], ids=["moved", "still"])
+@respx.mock
+def test_a_sentry_issue_seen_again_mid_scan_is_not_lost(
+    respx_mock: respx.MockRouter, moves: bool
+) -> None:
+    """Sentry's issues, sort=date (lastSeen), newest first, paged by a cursor anchored on
+    lastSeen (provider-apis.md §4.3): an issue on an unread page that gets a new event moves
+    ahead of the cursor, and no page lists it again, with no duplicate to show it (a tester's
+    finding: "249 fetched, 0 dup", completed, one issue missing). After any scan of two pages
+    or more the first page is read again for what was seen since the scan began; what this
+    scan already took from it is not taken twice."""
+    issues = [_sentry_issue(n, iso(days_ago((200 - n) / 24 + 0.5))) for n in range(200, 0, -1)]
+    world: dict[str, Any] = {"issues": issues}
+
+    def listed(request: httpx.Request) -> httpx.Response:
+        second = request.url.params.get("cursor") == "p2"
+        if not second and moves and "moved" not in world:
+            world["moved"] = True  # after page 1 is read, ROCKET-50 (on page 2) is seen again
+            world["issues"] = [{**issues[150], "lastSeen": iso(NOW)}, *issues[:150], *issues[151:]]
+            shown = issues[:100]
+        else:
+            listing = world["issues"]
+            # the cursor is anchored on the lastSeen of page 1's last issue: what follows it
+            shown = [i for i in listing if i["lastSeen"] < issues[99]["lastSeen"]] if second \
+                else listing[:100]  # fmt: skip
+        more = "false" if second else "true"
+        link = f'<{SENTRY_ISSUES}?cursor=p2>; rel="next"; results="{more}"; cursor="p2"'
+        return httpx.Response(200, json=shown, headers={**DATE, "link": link})
+
+    respx_mock.get(f"{SENTRY}/api/0/projects/acme/rocket/").respond(
+        200, json={"id": "7", "slug": "rocket"}
+    )
+    asked = respx_mock.get(url__startswith=SENTRY_ISSUES).mock(side_effect=listed)
+    pages = read_stream(make_connector("sentry", "acme/rocket", days_ago(30)), "issue")
+    taken = [e.sourceId for page in pages for e in page.events]
+    numbers = {int(s.split("ROCKET-")[1].split(":")[0]) for s in taken}
+    assert numbers == set(range(1, 201)), sorted(set(range(1, 201)) - numbers)
+    assert len(taken) == 200  # nothing of the first page taken twice
+    assert asked.call_count == 3  # the first page asked again, moved or not
