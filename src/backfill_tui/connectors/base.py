@@ -28,6 +28,12 @@ from ..http import ApiClient, ApiError, ApiResponse, RateLimitPolicy
 from ..models import SourceEvent
 from ..textsafe import clean, excerpt
 
+#: Seconds before a scan's start from which a catch-up takes items again (a list ordered by a
+#: field an update changes, read again after its last page: ``LinkedListStream._caught_up``,
+#: ``LinearStream._caught_up``): the provider's stamps and its ``Date`` come from its own
+#: clocks, a second or two apart at most; a minute keeps the rule well clear of that.
+CATCH_UP_MARGIN_S = 60
+
 
 def provider_time(value: Any) -> datetime | None:
     """A provider's timestamp (ISO 8601 text, with ``Z`` or any offset) as an aware datetime

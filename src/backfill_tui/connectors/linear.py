@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import AsyncGenerator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -46,6 +46,7 @@ from ..textsafe import excerpt
 from . import linear_query as lq
 from . import linear_transform as lt
 from .base import (
+    CATCH_UP_MARGIN_S,
     Connector,
     ItemFailure,
     Page,
@@ -124,6 +125,9 @@ class LinearStream(Stream):
         connector = self._connector
         after = cursor
         waiting = True  # the lists are filtered by team key: asked beside the team lookup
+        read = 0  # pages read by this scan
+        began: datetime | None = None  # the newest node's updatedAt at the start, less a minute
+        recent: set[str] = set()  # keys of nodes read with an updatedAt since ``began``
         while True:
             variables = {"team": connector.target, "cutoff": connector.cutoff_text, "after": after}
             try:
@@ -141,8 +145,18 @@ class LinearStream(Stream):
             nodes, has_next, end_cursor = _connection(data, self._root)
             page = Page(note=_pathless(errors))
             lacking = _node_errors(errors, self._root)
+            read += 1
+            # From the list's top only: a resumed scan starts mid-list, where the newest node
+            # is old, and would read again all it had read (it is caught up by a re-sync).
+            if read == 1 and cursor is None and nodes and isinstance(nodes[0], dict):
+                newest = provider_time(nodes[0].get("updatedAt"))
+                began = newest - timedelta(seconds=CATCH_UP_MARGIN_S) if newest else None
             for index, node in enumerate(nodes):
                 self._take(node, page, lacking.get(index, []))
+                if began is not None and isinstance(node, dict):
+                    updated = provider_time(node.get("updatedAt"))
+                    if updated is not None and updated >= began:
+                        recent.add(_safe_key(self._key, node))
             last = nodes[-1] if nodes else None
             if isinstance(last, dict) and isinstance(last.get("updatedAt"), str):
                 page.reached = last["updatedAt"]  # ordered by updatedAt, the window's field
@@ -154,10 +168,44 @@ class LinearStream(Stream):
                     f"Linear said more {self._root} follow but gave no cursor {where}; stopped here"
                 )
             page.next_cursor = end_cursor if has_next else None
+            if page.next_cursor is None and page.stalled is None and read > 1 and began:
+                await self._caught_up(page, began, recent)
             yield page
             if page.next_cursor is None or page.stalled is not None:
                 return
             after = page.next_cursor
+
+    async def _caught_up(self, page: Page, began: datetime, recent: set[str]) -> None:
+        """Ask the list again, after its last page, for nodes updated since ``began`` (the
+        newest node's ``updatedAt`` when the scan began, less :data:`CATCH_UP_MARGIN_S`), into
+        ``page``, passing over ``recent`` (read by this scan since then).
+
+        The lists are ordered by ``updatedAt`` and paged by a cursor: a node updated while
+        they are read moves ahead of the cursor, and no later page lists it (a tester's
+        finding: an issue updated mid-run was missing from a completed run, with no duplicate
+        to show it). Called after every scan of two pages or more; a node this scan read
+        before it moved is read again, a duplicate by sourceId. A failed answer leaves the
+        page as it was (the nodes are a re-sync's to fetch)."""
+        connector = self._connector
+        since = max(began, connector.cutoff).astimezone(UTC)
+        cutoff = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
+        after: str | None = None
+        while True:
+            variables = {"team": connector.target, "cutoff": cutoff, "after": after}
+            try:
+                data, errors = await connector.execute_partial(
+                    GraphQLRequest(self._query.document, variable_values=variables), self._root
+                )
+            except ApiError:
+                return
+            nodes, has_next, end_cursor = _connection(data, self._root)
+            lacking = _node_errors(errors, self._root)
+            for index, node in enumerate(nodes):
+                if _safe_key(self._key, node) not in recent:
+                    self._take(node, page, lacking.get(index, []))
+            if not has_next or not end_cursor or end_cursor == after:
+                return
+            after = end_cursor
 
     def _skip(self, node: dict[str, Any], page: Page) -> None:
         """Pass over a node, its key kept where it has one (``Page.skipped_keys``: the
@@ -195,6 +243,14 @@ class LinearStream(Stream):
             page.item_notes.append(
                 ItemFailure(key, f"stored without {where}: Linear said: {message}"[:300])
             )
+
+
+def _safe_key(key: Callable[[Any], str], node: Any) -> str:
+    """A node's key, or "" where it has none (the node is then never passed over)."""
+    try:
+        return str(key(node))
+    except Exception:
+        return ""
 
 
 def _node_errors(errors: list[Any], root: str) -> dict[int, list[tuple[list[Any], str]]]:

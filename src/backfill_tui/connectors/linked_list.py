@@ -15,16 +15,10 @@ from typing import Any, Literal
 
 from ..http import ApiClient, ApiError, ApiResponse, UnexpectedResponse, answer_date, next_link
 from ..models import SourceEvent
-from .base import ItemFailure, Page, StateRule, Stream, transform_item
+from .base import CATCH_UP_MARGIN_S, ItemFailure, Page, StateRule, Stream, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
-
-
-#: Seconds before the first answer's ``Date`` from which a catch-up takes items again
-#: (:meth:`LinkedListStream._caught_up`): the provider's stamps and its ``Date`` come from
-#: its own clocks, a second or two apart at most; a minute keeps the rule well clear of that.
-CATCH_UP_MARGIN_S = 60
 
 
 def _date_less_margin(answer: ApiResponse) -> str | None:
