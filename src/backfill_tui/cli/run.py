@@ -146,7 +146,7 @@ def _plan_and_drive(
         # as given: the plan stores it without secrets, and notes which were left out
         sim_text = environment.env.get("BACKFILL_SIM", "") if args.simulate else None
         try:
-            planned = request if recorder is None else recorder.request_for(request)
+            planned = request if recorder is None else recorder.planned(request)
             run = engine.plan(
                 planned,
                 simulator_text=sim_text,

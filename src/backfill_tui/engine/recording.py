@@ -29,6 +29,7 @@ Replay (``replay FILE``, or "open a recording as a run")::
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import time
 from collections.abc import Iterable, Iterator
@@ -109,6 +110,7 @@ class Recorder:
         self._reason: str | None = None
         self._stops: dict[str, int] = {}  # stream → pages stored, for streams that stopped
         self._watch = FailureWatch()  # whether a refused write stopped the run (said then)
+        self._source_entities: dict[str, tuple[str, ...]] | None = None  # see planned()
 
     def observe(self, event: ev.ProgressEvent) -> None:
         """A progress subscriber (``Engine.subscribe``; thread-safe enough: one run emits):
@@ -141,6 +143,12 @@ class Recorder:
         """The write the machine refused, which ended the recording (its file removed), or
         None. Once the run was stopped by it, its face said it (``cli/drive.py``)."""
         return self._writer.failure if self._writer is not None else None
+
+    def planned(self, request: RunRequest) -> RunRequest:
+        """The run to plan for ``request`` (:meth:`request_for`), its sources' own entities kept."""
+        own = {str(s): tuple(sorted(s.entities)) for s in request.sources if s.entities}
+        self._source_entities = own or None
+        return self.request_for(request)
 
     @staticmethod
     def request_for(request: RunRequest) -> RunRequest:
@@ -175,6 +183,7 @@ class Recorder:
             max_items=run.max_items,
             started_at=run.started_at,
             since=run.since,
+            source_entities=self._source_entities,
         )
         self._clock = environment.clock
         self._clock_start = environment.clock.now()
@@ -310,12 +319,14 @@ class Replay:
         variable the user never typed: the user typed only ``replay FILE``."""
         run = self.header.run
         sources = []
+        own = run.source_entities or {}
         for number, text in enumerate(run.sources):
             try:
-                sources.append(SourceSpec.parse(text))
+                spec = SourceSpec.parse(text)
             except UsageError as exc:  # its own advice (how to type one) left out
                 why = str(exc).split(";", 1)[0]
                 raise self._refused(f"run.sources[{number}]", text, f"is refused ({why})") from None
+            sources.append(replace(spec, entities=frozenset(own[text])) if text in own else spec)
         request = RunRequest(
             workspace=run.workspace,
             sources=tuple(sources),
@@ -385,7 +396,5 @@ class Replay:
 
 def _file_sha256(path: Path) -> str:
     """The SHA-256 (hex) of the file at ``path``, read in blocks."""
-    import hashlib
-
     with path.open("rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()

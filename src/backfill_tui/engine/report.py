@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .. import __version__
+from ..connectors import provider
 from ..errors import UsageError
 from ..secrets_registry import redact
-from ..store import Mirror, RunRecord
+from ..store import Mirror, RunRecord, StreamRecord
 from ..store.run_items import observations_per_day
 from ..terms import RESUMABLE, RunStatus, plural, shown_stream_status, suggest, were
 from ..textsafe import markdown
@@ -118,6 +119,25 @@ def _unfinished(summary: dict[str, Any], with_error: set[str]) -> list[tuple[str
     return found
 
 
+def _entities(run: RunRecord, streams: list[StreamRecord]) -> str:
+    """The run's entities: ``--entities`` as given; else "all", or each source that ran only
+    some of its provider's entities (the app's per-source choice) with the ones it ran, as its
+    streams say ("all" hid such a choice: a tester's finding)."""
+    if run.entities:
+        return ", ".join(sorted(run.entities))
+    ran: dict[str, set[str]] = {}
+    for stream in streams:
+        ran.setdefault(f"{stream.provider}:{stream.target}", set()).add(stream.entity)
+    own = [
+        f"{source}: {', '.join(sorted(entities))}"
+        for source, entities in ran.items()
+        if entities != set(provider(source.split(":", 1)[0]).connector.entities)
+    ]
+    if not own:
+        return "all"
+    return "; ".join(own) + ("; all of the others'" if len(own) < len(ran) else "")
+
+
 def run_report(mirror: Mirror, run_id: str) -> str:
     run = mirror.get_run(run_id)
     if run is None:
@@ -141,7 +161,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         ["Workspace", run.workspace],
         ["Sources", ", ".join(run.sources)],
         ["Depth", f"{run.depth_days} days (cutoff {run.since})"],
-        ["Entities", ", ".join(sorted(run.entities)) if run.entities else "all"],
+        ["Entities", _entities(run, streams)],
         ["Max items per stream", run.max_items],
         ["Started", run.started_at],
         ["Finished", run.finished_at or "not finished"],

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -175,9 +176,14 @@ class RunParameters:
     max_items: int
     started_at: str  # ISO 8601: the run's "now"; the cutoff is started_at - depth days
     since: str
+    #: Sources with their own choice of entities (the app's per-source checkboxes), each
+    #: source as in ``sources`` to its entities; None when none has one (then not written, so
+    #: such a header reads as before). A replay plans the same streams: it planned every
+    #: entity of such a source, and failed the unrecorded stream (a tester's finding).
+    source_entities: Mapping[str, tuple[str, ...]] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "workspace": self.workspace,
             "sources": list(self.sources),
             "depth": self.depth,
@@ -186,6 +192,9 @@ class RunParameters:
             "started_at": self.started_at,
             "since": self.since,
         }
+        if self.source_entities is not None:
+            data["source_entities"] = {k: list(v) for k, v in self.source_entities.items()}
+        return data
 
     @classmethod
     def from_json(cls, data: Any) -> RunParameters:
@@ -202,7 +211,23 @@ class RunParameters:
             # A replay plans its cutoff again from started_at and depth, as the run did, and
             # refuses a since that disagrees (engine.recording.Replay._check_window).
             since=fields.instant("since", bounded=False),
+            source_entities=_source_entities(fields),
         )
+
+
+def _source_entities(fields: Fields) -> dict[str, tuple[str, ...]] | None:
+    """The run's ``source_entities`` (a source in ``sources`` to a list of entities), None
+    when absent; :class:`EntryFault` for any other shape."""
+    value = fields.get("source_entities", None)
+    if value is None:
+        return None
+    sources = fields.texts("sources")
+    if not isinstance(value, dict) or not all(
+        key in sources and isinstance(v, list) and all(isinstance(e, str) for e in v)
+        for key, v in value.items()
+    ):
+        raise fields.fault("source_entities", "an object of this run's sources to entity lists")
+    return {key: tuple(v) for key, v in value.items()}
 
 
 @dataclass(frozen=True)

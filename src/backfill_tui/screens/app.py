@@ -326,7 +326,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             recorder = (
                 Recorder(record_to, protected=in_use(self.mirror.path)) if record_to else None
             )
-            planned = request if recorder is None else Recorder.request_for(request)
+            planned = request if recorder is None else recorder.planned(request)
             run = engine.plan(
                 planned,
                 simulator_text=self.simulator_text,
