@@ -128,6 +128,21 @@ def userinfo(url: str) -> str | None:
     return rest[:at] if at >= 0 else None
 
 
+#: A password in a PostgreSQL connection string: a URL's (``://user:PASSWORD@``) or a
+#: keyword's (``password=PASSWORD``, quoted or not), as libpq reads them.
+_DSN_PASSWORD = re.compile(r"://[^:/@]*:([^@]*)@|password\s*=\s*'?([^\s']+)")
+
+
+def dsn_passwords(dsn: str) -> list[str]:
+    """The passwords written in ``dsn`` (a PostgreSQL connection string, URL or keywords), as
+    written and URL-encoded, to :func:`register` before anything can echo the DSN (libpq's own
+    parse errors can). Text only, never raises; [] for none."""
+    from urllib.parse import quote
+
+    found = [m.group(1) or m.group(2) for m in _DSN_PASSWORD.finditer(dsn)]
+    return [form for secret in found if secret for form in (secret, quote(secret, safe=""))]
+
+
 def is_loopback_host(host: str) -> bool:
     """Whether ``host`` (a URL's host name or address, IPv6 with or without its brackets) is
     this machine: ``localhost``, a name under ``.localhost`` (RFC 6761 §6.3) or a loopback

@@ -371,3 +371,36 @@ def test_the_already_exported_lines_stay_in_view_with_inngests_fields(tmp_path: 
             assert DRY_RUN_HINT.split(":")[0] in panel, panel
 
     asyncio.run(scenario())
+
+
+def test_a_refused_dsn_says_the_example_whole_and_clears_the_last_failure(
+    tmp_path: Path,
+) -> None:
+    """A DSN left half typed ("postgresql://") was registered whole as a secret, and every later
+    "Not ready" masked our own example: "write ***USER:PASSWORD@HOST…". The panel also kept the
+    last DSN's failure after a new ctrl+r was refused (testers' findings). Only a DSN's password
+    is masked now, and a refused dry run puts the panel back to its hint."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            screen = await open_export(pilot)
+            dsn = screen.query_one("#dsn", Input)
+            dsn.focus()
+            await pilot.press(*"postgresql://u:Pw0rd-9@127.0.0.1:9/db", "ctrl+r")
+            await wait_until(pilot, lambda: screen._failed_dry_run)
+            dsn.focus()
+            dsn.value = "postgresql://"
+            await pilot.press("tab")  # left half typed
+            dsn.focus()
+            dsn.value = "garbage"
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            said = [n.message for n in app._notifications if n.title == "Not ready"]
+            assert said and "write postgresql://USER:PASSWORD@HOST" in said[-1], said
+            summary = str(screen.query_one("#plan-summary", Label).content)
+            assert summary == DRY_RUN_HINT, summary
+            assert "Pw0rd-9" not in region_text(app, screen)  # the password still masked
+
+    asyncio.run(scenario())

@@ -57,7 +57,7 @@ import psycopg
 import psycopg.sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ..secrets_registry import redact, register
+from ..secrets_registry import dsn_passwords, redact, register
 from ..store.exports import ObservationRow
 from ..terms import WORKSPACE_ID_MAX
 from .pg_waits import LockWatch
@@ -279,10 +279,8 @@ class PostgresTarget(ExportTarget):
     @staticmethod
     def _parse(dsn: str) -> dict[str, Any]:
         # Register the password before anything can echo it (libpq's own parse errors can).
-        for match in re.finditer(r"://[^:/@]*:([^@]*)@|password\s*=\s*'?([^\s']+)", dsn):
-            secret = match.group(1) or match.group(2)
+        for secret in dsn_passwords(dsn):
             register(secret)
-            register(quote(secret, safe=""))
         try:
             params = conninfo_to_dict(dsn)
         except psycopg.Error:

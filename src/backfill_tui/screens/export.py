@@ -37,7 +37,7 @@ from textual.widgets import (
 )
 
 from ..errors import BackfillError, BadValue
-from ..secrets_registry import redact, register
+from ..secrets_registry import dsn_passwords, redact, register
 from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
@@ -450,7 +450,12 @@ class ExportScreen(ModeScreen):
     @on(Input.Submitted, "#dsn, #event-key")
     @on(Input.Blurred, "#dsn, #event-key")
     def _secret_entered(self, event: Input.Submitted | Input.Blurred) -> None:
-        register(event.value.strip())  # masked from here on, whatever echoes it
+        # Masked from here on, whatever echoes it: the event key whole, a DSN's password only
+        # (a DSN registered whole, half typed as "postgresql://", masked our own example:
+        # "write ***USER:PASSWORD@HOST…", a tester's finding).
+        value = event.value.strip()
+        for secret in dsn_passwords(value) if event.input.id == "dsn" else [value]:
+            register(secret)
 
     def read_form(self) -> ExportForm:
         run = self.query_one("#export-run", Select).value
@@ -536,6 +541,8 @@ class ExportScreen(ModeScreen):
         except BackfillError as exc:
             self.notify(redact(str(exc)), title="Not ready", severity="error", markup=False)
             self._focus_refused(self.query_one(f"#{form.refused_field()}", Input))
+            if not self.exporting:  # the last dry run's figures or failure were another form's
+                self._forget_plan()
             return None
         return form
 
