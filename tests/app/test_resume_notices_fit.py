@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from app_support import Recorder, make_app, runs_on, sim_environment, wait_until
+from app_support import Recorder, make_app, runs_on, settle, sim_environment, wait_until
 from screen_text import region_text
 from support import run_cancelled_after_a_page
 from test_app_replay_partial_retry import _record, _record_partial, _replay_elsewhere
@@ -52,9 +52,16 @@ async def _notice_whole(pilot: Pilot[Any], title: str) -> str:
     return message
 
 
-def _retried(tmp_path: Path, run_id: str, title: str, seen: Recorder | None = None) -> str:
+def _retried(
+    tmp_path: Path,
+    run_id: str,
+    title: str,
+    seen: Recorder | None = None,
+    log: list[str] | None = None,
+) -> str:
     """The app on ``tmp_path``'s mirror at 80x24, `r` on ``run_id`` under Runs: the words of
-    the notice titled ``title``, checked whole on the screen."""
+    the notice titled ``title``, checked whole on the screen; ``log``: given the dashboard's
+    log lines once the retry has ended."""
     app = make_app(tmp_path)
 
     async def scenario() -> str:
@@ -64,6 +71,10 @@ def _retried(tmp_path: Path, run_id: str, title: str, seen: Recorder | None = No
             message = await _notice_whole(pilot, title)
             if seen is not None:  # a retry went: its end waited for
                 await wait_until(pilot, lambda: seen.of(RunEnded))
+            if log is not None:
+                await pilot.press("f3")
+                await settle(pilot)
+                log.extend(str(line) for line in app.screen.query_one("#log")._source)
             return message
 
     return asyncio.run(scenario())
@@ -131,6 +142,9 @@ def test_not_recorded_on_retrying_a_run_recorded_to_a_long_path_shows_whole(
     with recorder.recording(environment, run):
         run_cancelled_after_a_page(engine, run.id)
     mirror.close()
-    message = _retried(tmp_path, run.id, "Not recorded", Recorder())
+    log: list[str] = []
+    message = _retried(tmp_path, run.id, "Not recorded", Recorder(), log)
     assert message.startswith(f"run {run.id} was recorded to {rec.resolve()} until"), message
     assert message.endswith("to record the whole run, start a new one with Record to"), message
+    # and in the run's log, which stays (the notice alone went by unseen: a tester's finding)
+    assert any(message.split(";")[0] in " ".join(line.split()) for line in log), log

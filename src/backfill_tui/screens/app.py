@@ -866,6 +866,10 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self._take_down_run_end(record.id)
         if unrecorded := unrecorded_resume_line(record):  # its recording was sealed at the stop
             self.notify(unrecorded, title="Not recorded", severity="warning", timeout=10)
+            # and in the run's log, which stays: the notice alone went by unseen (a tester)
+            from ..engine.live import clock_time
+
+            session.progress.log.append(f"{clock_time(self.clock.now())}  {unrecorded}")
         self.start_session(resumed=True)
         return True
 
