@@ -1,5 +1,5 @@
 """The connect screen's depth is one widget (issue 13) that looks and behaves as the compact
-RadioSet of three RadioButtons it replaced: drawn beside a real RadioSet under the connect
+RadioSet of three RadioButtons it replaced (marked, ``widgets/toggles.py``): drawn beside a real RadioSet under the connect
 screen's old rules, the two lines match cell for cell (character and style) blurred, focused,
 with the cursor moved, after a press and under the mouse; and on the connect screen Tab, the
 arrows, enter, space and clicks choose the depth as they did."""
@@ -15,11 +15,12 @@ from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Input, RadioButton, RadioSet
+from textual.widgets import Input, RadioSet
 
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.terms import DEFAULT_DEPTH, DEPTHS
 from backfill_tui.widgets.depth_choice import DepthChoice
+from backfill_tui.widgets.toggles import MarkedRadioButton
 
 LABELS = [
     (days, f"{days} days" + (" · recommended" if days == DEFAULT_DEPTH else "")) for days in DEPTHS
@@ -40,7 +41,7 @@ class Beside(App[None]):
     def compose(self) -> ComposeResult:
         with RadioSet(id="old", compact=True):
             for days, label in LABELS:
-                yield RadioButton(label, value=days == DEFAULT_DEPTH, compact=True)
+                yield MarkedRadioButton(label, value=days == DEFAULT_DEPTH, compact=True)
         yield DepthChoice(LABELS, DEFAULT_DEPTH, id="new")
         yield Input(id="elsewhere")
 

@@ -43,6 +43,7 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
 from ..widgets.secret_field import ClearField, SecretGuard
+from ..widgets.toggles import MarkedCheckbox, MarkedRadioButton
 from ..widgets.wording import in_app
 from .confirm import ConfirmScreen
 from .export_parts import (
@@ -197,10 +198,10 @@ class ExportScreen(ModeScreen):
                 with Horizontal(classes="field"):
                     yield Label("Target", classes="field-label")
                     with TargetChoice(id="export-kind", compact=True):
-                        yield RadioButton(
+                        yield MarkedRadioButton(
                             "PostgreSQL", value=True, id="kind-postgres", compact=True
                         )
-                        yield RadioButton("Inngest", id="kind-inngest", compact=True)
+                        yield MarkedRadioButton("Inngest", id="kind-inngest", compact=True)
                 with Vertical(id="pg-fields"):
                     with Horizontal(classes="field"):
                         yield Label("DSN", classes="field-label")
@@ -210,7 +211,7 @@ class ExportScreen(ModeScreen):
                             password=True,
                             id="dsn",
                         )
-                    yield Checkbox(
+                    yield MarkedCheckbox(
                         "create the table (scratch db)",
                         id="create-schema",
                         compact=True,

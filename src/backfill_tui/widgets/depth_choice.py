@@ -4,8 +4,9 @@ It was Textual's compact :class:`~textual.widgets.RadioSet` of three
 :class:`~textual.widgets.RadioButton` widgets: four widgets styled, measured, laid out and
 rendered on their own, with two component classes each, and their default CSS parsed, ~60k of
 the ~975k Python calls to the app's first frame (issue 13). This widget draws the same line
-from the same theme variables, cell for cell: ``▐●▌ 7 days`` a choice, two cells between
-choices, the pressed choice's dot in ``$text-success``, the others' in ``$panel-darken-2``.
+from the same theme variables: ``▐●▌ 7 days`` the pressed choice, ``▐ ▌ 30 days`` another
+(the dot only where pressed, ``widgets/toggles.py``), two cells between choices, the pressed
+choice's mark in ``$text-success``, the others' in ``$panel-darken-2``.
 
 It behaves as the RadioSet did: it takes focus as one widget (Tab stops once); the cursor
 starts on the first choice, whichever is pressed; left/up and right/down move the cursor
@@ -190,7 +191,9 @@ class DepthChoice(Widget, can_focus=True):
             parts.append(
                 Content.assemble(
                     (BUTTON[0], side),
-                    (BUTTON[1], button_style),
+                    # the dot only on the pressed choice: its colour alone was the state,
+                    # lost on a monochrome terminal or a pasted screen (widgets/toggles.py)
+                    (BUTTON[1] if on else " ", button_style),
                     (BUTTON[2], side),
                     label.pad(1, 1).stylize_before(label_style),
                     " " * GAP,

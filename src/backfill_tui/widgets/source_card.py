@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 from ..engine.catalog import provider
 from ..terms import CheckOutcome
 from ..textsafe import clean
+from .toggles import MarkedCheckbox
 from .wording import in_app
 
 if TYPE_CHECKING:  # the engine and HTTP layer load when first used, not for the first frame
@@ -79,7 +80,7 @@ class SourceCard(Vertical):
         with Horizontal(classes="card-line"):
             yield Label("entities", classes="card-key")
             for entity in self.info.connector.entities:
-                yield Checkbox(
+                yield MarkedCheckbox(
                     entity,
                     value=entity in self.chosen,
                     compact=True,
