@@ -39,6 +39,7 @@ from ..http import (
     LinearPolicy,
     UnexpectedResponse,
 )
+from ..http.body import parse_json
 from ..http.client import TIMEOUT, USER_AGENT
 from ..models import SourceEvent
 from ..secrets_registry import redact
@@ -377,6 +378,7 @@ class LinearConnector(Connector):
             timeout=TIMEOUT,
             follow_redirects=False,
             trust_env=False,  # a proxy mount would route calls around the resilient transport
+            json_deserialize=parse_json,  # gql's json.loads kept a lone surrogate (http.body)
         )
         try:
             async with Client(transport=transport, execute_timeout=None) as session:

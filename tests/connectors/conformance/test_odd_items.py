@@ -1,0 +1,91 @@
+"""Items with odd values in valid JSON (respx at the HTTP level, the real connectors): a lone
+UTF-16 surrogate escape (a truncated emoji, docs/real-world.md) and a number that is not one
+(``1e400``, ``true``). Each lost more than itself: the lone surrogate failed its whole item
+("unable to parse raw data as a unicode string"), ``1e400`` failed the whole stream as an
+internal error, and ``true`` was stored as PR #1 (a tester's findings)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import respx
+
+from .harness import NOW, REPO, Samples, days_ago, iso, make_connector, read_stream
+
+CUTOFF = NOW - timedelta(days=30)
+API = "https://api.github.com/repos/acme/rocket"
+LINEAR = "https://api.linear.app/graphql"
+
+
+def _issue(number: int, title: str, body: str, label: str) -> dict[str, Any]:
+    stamp = iso(days_ago(1))
+    return {
+        "id": 9000 + number, "number": number, "state": "open", "title": title, "body": body,
+        "labels": [{"name": "bug"}, {"name": label}], "user": {"login": "octo-ada", "id": 1},
+        "updated_at": stamp, "created_at": stamp,
+        "html_url": f"https://github.com/acme/rocket/issues/{number}",
+    }  # fmt: skip
+
+
+@respx.mock
+def test_a_lone_surrogate_escape_is_replaced_and_the_item_stored(
+    respx_mock: respx.MockRouter,
+) -> None:
+    issues = [
+        _issue(1, "Crash \ud83d", "body", "ui"),  # a truncated emoji in the title
+        _issue(2, "Two", "body \udc00 here", "ui"),
+        _issue(3, "Three", "body", "label \ud83d"),
+    ]
+    text = json.dumps(issues)  # ensure_ascii: each lone surrogate is a \\udXXX escape
+    assert "\\ud83d" in text and "\\udc00" in text
+    respx_mock.get(API).respond(200, json=REPO)
+    respx_mock.get(f"{API}/issues").respond(
+        200, content=text.encode(), headers={"content-type": "application/json"}
+    )
+    pages = read_stream(make_connector("github", "acme/rocket", CUTOFF), "issue")
+    assert [f for page in pages for f in page.failures] == []
+    events = {e.sourceId: e for page in pages for e in page.events}
+    assert sorted(events) == [f"issue:acme/rocket#{n}:opened" for n in (1, 2, 3)]
+    assert events["issue:acme/rocket#1:opened"].title == "[Issue Opened] Crash \ufffd"
+    assert events["issue:acme/rocket#2:opened"].body == "Two\nbody \ufffd here"
+    labels = [r.id for r in events["issue:acme/rocket#3:opened"].references if r.type == "label"]
+    assert labels == ["bug", "label \ufffd"]
+
+
+@respx.mock
+def test_a_valid_surrogate_pair_is_kept_as_its_character(respx_mock: respx.MockRouter) -> None:
+    text = json.dumps([_issue(1, "Ship \ud83d\ude80 \ud83d", "body", "ui")])
+    respx_mock.get(API).respond(200, json=REPO)
+    respx_mock.get(f"{API}/issues").respond(
+        200, content=text.encode(), headers={"content-type": "application/json"}
+    )
+    pages = read_stream(make_connector("github", "acme/rocket", CUTOFF), "issue")
+    (event,) = [e for page in pages for e in page.events]
+    assert event.title == "[Issue Opened] Ship \U0001f680 \ufffd"
+
+
+@respx.mock
+def test_a_lone_surrogate_in_a_linear_answer_is_replaced(respx_mock: respx.MockRouter) -> None:
+    """Linear's answers are read by gql, which parsed them with ``json.loads``: the lone
+    surrogate was kept, and the issue failed as GitHub's did."""
+    (node,) = Samples.create().graphql("issue", 1)
+    stamp = iso(days_ago(1))
+    node = {**node, "title": "Truncated \ud83d", "updatedAt": stamp, "createdAt": stamp}
+    team = {"id": "t-1", "key": "ENG", "name": "Engineering", "organization": {"id": "o-1"}}
+    info = {"hasNextPage": False, "endCursor": None}
+    answers = [
+        httpx.Response(200, json={"data": {"teams": {"nodes": [team]}}}),
+        httpx.Response(
+            200,
+            content=json.dumps({"data": {"issues": {"nodes": [node], "pageInfo": info}}}).encode(),
+            headers={"content-type": "application/json"},
+        ),
+    ]
+    respx_mock.post(LINEAR).mock(side_effect=answers)
+    pages = read_stream(make_connector("linear", "ENG", CUTOFF), "issue")
+    assert [f for page in pages for f in page.failures] == []
+    (event,) = [e for page in pages for e in page.events]
+    assert "Truncated \ufffd" in event.title, event.title
