@@ -324,7 +324,10 @@ Transform = Callable[[Any], SourceEvent]
 def transform_item(
     item: Any, transform: Transform, key: Callable[[Any], str]
 ) -> SourceEvent | ItemFailure:
-    """Run a transformer on one API item; a malformed item becomes a counted failure."""
+    """Run a transformer on one API item; a malformed item becomes a counted failure: a
+    ``ValidationError``, a lookup or type error, or an ``ArithmeticError`` (``int()`` of
+    ``1e400``, read as infinity, raises ``OverflowError``: it failed the whole stream as an
+    internal error, the page's good items lost, a tester's finding)."""
     try:
         return transform(item)
     except ValidationError as exc:
@@ -333,7 +336,7 @@ def transform_item(
         return ItemFailure(
             _safe_key(item, key), _one_line(f"invalid {where}: {first.get('msg')}", 300)
         )
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
         kind = type(exc).__name__
         return ItemFailure(
             _safe_key(item, key), _one_line(f"unexpected item shape ({kind}: {exc})", 300)

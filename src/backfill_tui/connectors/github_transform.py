@@ -113,8 +113,18 @@ def _occurred(item: dict[str, Any], *fields: str) -> str:
     raise KeyError(fields[0])
 
 
+def _whole(value: Any, field: str) -> int:
+    """``value`` as a whole number: an int, or a float or text that is one (``"12"``, ``12.0``).
+    Raises ``ValueError`` for a boolean (``int(True)`` is 1: ``"number": true`` was stored as
+    PR #1, a tester's finding), a fraction, infinity (``1e400``) or NaN, and ``TypeError`` for
+    ``null`` or a list: :func:`.base.transform_item` fails that item alone."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"{field} is not a whole number: {str(value).lower()}")
+    return int(value)
+
+
 def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
-    number = int(pr["number"])
+    number = _whole(pr["number"], "number")
     merged = bool(pr.get("merged")) or pr.get("merged_at") is not None
     action = "opened" if pr["state"] == "open" else "merged" if merged else "closed"
     label = {"opened": "PR Opened", "merged": "PR Merged", "closed": "PR Closed"}[action]
@@ -156,9 +166,9 @@ def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
             "action": "opened" if action == "opened" else "closed",
             "merged": merged,
             "draft": bool(pr.get("draft")),
-            "additions": int(pr.get("additions") or 0),
-            "deletions": int(pr.get("deletions") or 0),
-            "changedFiles": int(pr.get("changed_files") or 0),
+            "additions": _whole(pr.get("additions") or 0, "additions"),
+            "deletions": _whole(pr.get("deletions") or 0, "deletions"),
+            "changedFiles": _whole(pr.get("changed_files") or 0, "changed_files"),
             "headRef": head.get("ref"),
             "baseRef": base.get("ref"),
             "headSha": head.get("sha"),
@@ -169,7 +179,7 @@ def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
 
 
 def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
-    number = int(item["number"])
+    number = _whole(item["number"], "number")
     action = "opened" if item["state"] == "open" else "closed"
     title = str(item.get("title") or "")
     refs = [{"type": "issue", "id": f"#{number}", "url": item.get("html_url")}]

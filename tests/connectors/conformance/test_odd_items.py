@@ -89,3 +89,32 @@ def test_a_lone_surrogate_in_a_linear_answer_is_replaced(respx_mock: respx.MockR
     assert [f for page in pages for f in page.failures] == []
     (event,) = [e for page in pages for e in page.events]
     assert "Truncated \ufffd" in event.title, event.title
+
+
+def _pull(number: int) -> dict[str, Any]:
+    stamp = iso(days_ago(1))
+    return {
+        "id": 7000 + number, "number": number, "state": "open", "title": f"PR {number}",
+        "body": "", "user": {"login": "octo-ada", "id": 1}, "updated_at": stamp,
+        "created_at": stamp, "html_url": f"https://github.com/acme/rocket/pull/{number}",
+        "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"},
+    }  # fmt: skip
+
+
+@respx.mock
+def test_a_number_that_is_not_a_whole_number_fails_its_item_alone(
+    respx_mock: respx.MockRouter,
+) -> None:
+    pulls = [_pull(1), {**_pull(2), "number": "HUGE"}, _pull(3), {**_pull(4), "number": True}]
+    text = json.dumps(pulls).replace('"HUGE"', "1e400")  # read as infinity
+    respx_mock.get(API).respond(200, json=REPO)
+    respx_mock.get(f"{API}/pulls").respond(
+        200, content=text.encode(), headers={"content-type": "application/json"}
+    )
+    pages = read_stream(make_connector("github", "acme/rocket", CUTOFF), "pull_request")
+    stored = sorted(e.sourceId for page in pages for e in page.events)
+    assert stored == ["pr:acme/rocket#1:opened", "pr:acme/rocket#3:opened"]
+    reasons = [f.reason for page in pages for f in page.failures]
+    assert len(reasons) == 2, reasons
+    assert all(r.startswith("unexpected item shape") for r in reasons), reasons
+    assert "number is not a whole number: true" in reasons[1], reasons
