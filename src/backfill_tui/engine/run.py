@@ -47,6 +47,7 @@ from ..recording.transports import RecordingEnded
 from ..secrets_registry import redact
 from ..store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
 from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
+from ..textsafe import one_line
 from . import progress as ev
 from . import resync
 from .collector import collecting_less, handing_off_sooner
@@ -399,9 +400,9 @@ class Engine:
         try:
             await connector.prepare()
         except RecordingEnded as exc:  # a replay past where its recorded run stopped
-            error = _RecordingEndLine(redact(str(exc)), cancelled=exc.cancelled)
+            error = _RecordingEndLine(_reason(str(exc)), cancelled=exc.cancelled)
         except ApiError as exc:
-            error = _MendLine(redact(str(exc)), mend=exc.mend)
+            error = _MendLine(_reason(str(exc)), mend=exc.mend)
         except asyncio.CancelledError:
             if not streams_started:
                 self._mark(streams, StreamStatus.CANCELLED, None)
@@ -416,7 +417,7 @@ class Engine:
             raise
         except Exception as exc:  # a connector bug must not stop the other sources
             log.exception("%s:%s setup crashed", connector.provider, connector.target)
-            error = redact(
+            error = _reason(
                 f"internal error in the {info.label} connector ({type(exc).__name__}: {exc})"
             )
         finally:
@@ -431,7 +432,7 @@ class Engine:
             resync.after_lookup(self.mirror, run, connector)
             if connector.notes:  # the source's own state (moved, archived), on each stream
                 for record in streams:
-                    record.note = "; ".join(connector.notes)
+                    record.note = _joined(*connector.notes)
                     self.mirror.set_stream_note(record.id, record.note)
         return error
 
@@ -833,7 +834,7 @@ class Engine:
             ended = StreamStatus.FAILED
             mend: str | None = None  # a permanent cause: resuming would fail the same way
             if isinstance(exc, ApiError):
-                message = redact(str(exc))
+                message = _reason(str(exc))
                 mend = exc.mend
                 if isinstance(exc, RecordingEnded) and exc.cancelled:
                     ended = StreamStatus.CANCELLED  # where the recorded run was cancelled
@@ -841,7 +842,7 @@ class Engine:
                     ended = exc.ended
             else:  # a connector bug fails its own stream with a line, the traceback goes to the log
                 log.exception("%s crashed", record.key)
-                message = redact(f"internal error ({type(exc).__name__}: {exc})")[:300]
+                message = _reason(f"internal error ({type(exc).__name__}: {exc})")[:300]
             log.warning("%s %s: %s", record.key, ended, message)
             self.mirror.set_stream_status(record.id, ended, message, mend=mend)
             # its calls since the last page too (stored by ``finally`` below): a failed
@@ -933,8 +934,18 @@ def _tokens_left(pool: TokenPool | None) -> tuple[ev.TokenLeft, ...]:
 
 
 def _joined(*notes: str | None) -> str | None:
-    """Plain lines about a stream, joined with '; ' (``None`` when there is none)."""
-    return "; ".join(n for n in notes if n) or None
+    """Plain lines about a stream, joined with '; ' (``None`` when there is none), each one
+    line (:func:`_reason`: a note may quote the provider, a 409's or 410's message)."""
+    return "; ".join(one_line(n) for n in notes if n) or None
+
+
+def _reason(text: str) -> str:
+    """A stream's or a source's failure line, as every face shows it (the mirror, the events,
+    so the app, the headless display, the summary and the report): credentials redacted and
+    provider text in it kept on one line (``textsafe.one_line``: a 403's message holding
+    ``\\r\\nFAKE: completed, 99 fetched`` printed a status line of its own, a tester's
+    finding)."""
+    return one_line(redact(text))
 
 
 class _ReadAhead:
