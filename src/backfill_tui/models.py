@@ -159,11 +159,16 @@ def mirror_time(moment: datetime) -> str:
     window's ``occurred_at >= since`` and the day ``occurred_at[:10]`` are right in SQLite and
     every tool. GitHub gives some commit dates with the committer's own offset
     (``2026-05-02T10:00:00+02:00``), Linear can too: kept as given, such a row sorted two hours
-    late among the UTC ones (a fresh tester's finding). Raises ``ValueError`` for a naive time.
+    late among the UTC ones (a fresh tester's finding). Raises ``ValueError`` for a naive time
+    and for one outside the years 1 to 9999 once in UTC (``9999-12-31T23:59:59-01:00``: its
+    ``OverflowError`` failed a whole stream as an internal error, a tester's finding).
     """
     if moment.tzinfo is None:
         raise ValueError("a time without a UTC offset")
-    return moment.astimezone(UTC).isoformat()
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError:
+        raise ValueError(f"{moment.isoformat()} is outside the years 1 to 9999 in UTC") from None
 
 
 def iso_utc(value: str | int | float | None) -> str | None:
@@ -173,7 +178,11 @@ def iso_utc(value: str | int | float | None) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float):
-        return mirror_time(datetime.fromtimestamp(value / 1000, tz=UTC))
+        try:
+            moment = datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError):  # infinity, or past what the platform's clock reads
+            raise ValueError(f"{value!r} ms is not a time within the years 1 to 9999") from None
+        return mirror_time(moment)
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)

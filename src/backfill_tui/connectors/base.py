@@ -40,7 +40,8 @@ def provider_time(value: Any) -> datetime | None:
     in UTC; one without an offset is read as UTC, the zone all four APIs document
     (provider-apis.md); None when absent or not a timestamp (the item's transform then fails
     it alone). A naive time compared with the run's aware cutoff raised TypeError and failed
-    the whole stream (a fresh tester's finding).
+    the whole stream (a fresh tester's finding), and so did ``9999-12-31T23:59:59-01:00``, past
+    year 9999 in UTC (``OverflowError``: None now, as for any other time that is not one).
 
     The one rule a connector reads a provider's time by. An offset other than UTC
     (``2026-05-02T10:00:00+02:00``: GitHub gives some commit dates in the committer's zone,
@@ -51,9 +52,9 @@ def provider_time(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # past year 9999 or before year 1 once in UTC
         return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

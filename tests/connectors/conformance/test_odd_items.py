@@ -118,3 +118,22 @@ def test_a_number_that_is_not_a_whole_number_fails_its_item_alone(
     assert len(reasons) == 2, reasons
     assert all(r.startswith("unexpected item shape") for r in reasons), reasons
     assert "number is not a whole number: true" in reasons[1], reasons
+
+
+@respx.mock
+def test_a_time_past_the_calendars_end_in_utc_fails_its_item_alone(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """``9999-12-31T23:59:59-01:00`` is past year 9999 in UTC: turning it to UTC raised
+    ``OverflowError`` in the window's check, outside any one item, and the stream failed as an
+    internal error, the page's good items lost."""
+    late = {**_issue(2, "Two", "body", "ui"), "updated_at": "9999-12-31T23:59:59-01:00"}
+    early = {**_issue(3, "Three", "body", "ui"), "created_at": "0001-01-01T00:00:00+01:00"}
+    respx_mock.get(API).respond(200, json=REPO)
+    respx_mock.get(f"{API}/issues").respond(200, json=[_issue(1, "One", "b", "ui"), late, early])
+    pages = read_stream(make_connector("github", "acme/rocket", CUTOFF), "issue")
+    stored = sorted(e.sourceId for page in pages for e in page.events)
+    assert stored == ["issue:acme/rocket#1:opened", "issue:acme/rocket#3:opened"]
+    (failure,) = [f for page in pages for f in page.failures]
+    assert failure.key == "#2", failure
+    assert "9999-12-31T23:59:59-01:00" in failure.reason, failure
