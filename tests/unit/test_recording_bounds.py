@@ -96,7 +96,7 @@ def test_the_cli_refuses_a_bomb_in_one_line(
     path = BOMBS["a valid header, then 1.5 GB of spaces"](tmp_path)
     result = run_cli(capsys, "replay", str(path), "--db", str(tmp_path / "m.db"))
     assert result.code == 2
-    assert result.err.count("\n") == 1 and "longer than 32 MiB" in result.err
+    assert result.err.count("\n") == 1 and f"longer than {MAX_LINE_BYTES // MIB} MiB" in result.err
     assert not (tmp_path / "m.db").exists()
 
 

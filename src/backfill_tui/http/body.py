@@ -8,6 +8,12 @@ retry and ended the stream as an internal error with a traceback (a fresh tester
 :func:`read_whole` turns it into :class:`UndecodableBody`, a transport error: retried like a
 dropped connection or a truncated body, and said in one line when it persists.
 
+One answer's body holds at most :data:`MAX_BODY_BYTES`, decoded (what a recording stores): a
+longer one is :class:`BodyTooLarge`, read no further. The bound is the one a recording's reader
+allows a line for (``recording.fileformat.MAX_LINE_BYTES``, derived from it): what a run
+accepts, its recording holds and a replay reads (a 36 MB page of Sentry's ``full=true`` events
+was recorded and then refused by the reader's 32 MiB line limit: a tester's finding).
+
 :func:`parse_json` reads a JSON body for both the transport and Linear's GraphQL client (gql).
 """
 
@@ -20,6 +26,12 @@ from typing import Any
 
 import httpx
 
+#: The most one answer's body may hold, decoded: 64 MiB (a page of 100 Sentry ``full=true``
+#: events with their breadcrumbs has been 36 MB; the other providers' pages are far smaller).
+#: A replay's reader allows a line a third longer (``recording.fileformat``), and a hostile
+#: file may make it hold that much: larger bounds cost every replay that memory.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
 
 class UndecodableBody(httpx.TransportError):
     """An answer whose body its ``Content-Encoding`` does not describe: ``str()`` is the
@@ -27,11 +39,39 @@ class UndecodableBody(httpx.TransportError):
     Content-Encoding gzip``)."""
 
 
-async def read_whole(response: httpx.Response, request: httpx.Request) -> None:
+class BodyTooLarge(httpx.TransportError):
+    """An answer whose body, decoded, is longer than :data:`MAX_BODY_BYTES`: ``str()`` says so
+    (``the answer's body is larger than 64 MiB, the most one answer may be``). A transport
+    error so that a recording keeps it (and a replay meets it again); the retrying transport
+    does not retry it (the same request gets the same answer)."""
+
+
+def too_large_problem(limit: int = MAX_BODY_BYTES) -> str:
+    """What :class:`BodyTooLarge` says of a body longer than ``limit`` bytes."""
+    most = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+    return f"the answer's body is larger than {most}, the most one answer may be"
+
+
+async def read_whole(
+    response: httpx.Response, request: httpx.Request, *, limit: int = MAX_BODY_BYTES
+) -> None:
     """Read ``response``'s whole body; raises :class:`UndecodableBody` (the response closed)
-    when it cannot be decoded as its ``Content-Encoding`` says."""
+    when it cannot be decoded as its ``Content-Encoding`` says, and :class:`BodyTooLarge` (the
+    response closed, read no further) when it holds more than ``limit`` bytes decoded."""
+    if hasattr(response, "_content"):  # already read (a replayed answer): it is whole
+        if len(response.content) > limit:
+            raise BodyTooLarge(too_large_problem(limit), request=request)
+        return
+    chunks: list[bytes] = []
+    total = 0
     try:
-        await response.aread()
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > limit:
+                with contextlib.suppress(Exception):
+                    await response.aclose()
+                raise BodyTooLarge(too_large_problem(limit), request=request)
+            chunks.append(chunk)
     except httpx.DecodingError:
         encoding = response.headers.get("content-encoding", "").strip() or "?"
         with contextlib.suppress(Exception):
@@ -40,6 +80,7 @@ async def read_whole(response: httpx.Response, request: httpx.Request) -> None:
             f"the answer's body could not be decoded as Content-Encoding {encoding[:40]}",
             request=request,
         ) from None
+    response._content = b"".join(chunks)  # as httpx's own aread() keeps it (and closes it)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -161,6 +161,15 @@ class UnexpectedResponse(ApiError):
     pass
 
 
+class AnswerTooLarge(UnexpectedResponse):
+    """An answer whose body is longer than ``http.body.MAX_BODY_BYTES``: not retried (the same
+    request gets the same answer), and no recording could hold it for a replay to read."""
+
+    @property
+    def mend(self) -> str | None:
+        return "report it with the log: no page of a provider's API should be that large"
+
+
 class RedirectLoop(UnexpectedResponse):
     """Redirects that come back to a URL already asked, or more of them in a row than
     ``http.client.MAX_REDIRECTS``: the server's own configuration (RFC 9110 §15.4: a client

@@ -42,9 +42,10 @@ import httpx
 from ..clock import Clock
 from ..secrets_registry import redact_bytes
 from ..terms import plural
-from .body import UndecodableBody, parse_json, read_whole
+from .body import MAX_BODY_BYTES, BodyTooLarge, UndecodableBody, parse_json, read_whole
 from .errors import (
     NOT_RETRIED_5XX,
+    AnswerTooLarge,
     ApiError,
     AuthenticationFailed,
     HostNotAllowed,
@@ -122,6 +123,9 @@ class RetryRules:
     #: Seconds (wall clock: the wire takes real time even on a simulated run) one attempt may
     #: take from sending to the last byte of the body; past it the attempt counts as a timeout.
     deadline: float = 120.0
+    #: Bytes one answer's body may hold, decoded (``body.MAX_BODY_BYTES``: what a recording's
+    #: reader reads); a longer one fails its request, not retried (:class:`AnswerTooLarge`).
+    max_body: int = MAX_BODY_BYTES
 
 
 class DeadlineExceeded(httpx.TimeoutException, ApiError):
@@ -328,6 +332,9 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             except httpx.TransportError as exc:
                 if token is not None and self.tokens is not None:
                     self.tokens.observe(token, ())
+                if isinstance(exc, BodyTooLarge):  # the same request, the same answer: no retry
+                    shown = f"{request.method} {host_shown(request.url)}{request.url.path}"
+                    raise AnswerTooLarge(f"{self._label}: {shown}: {exc}") from None
                 tls = tls_failure(exc)
                 if tls is not None:  # the same handshake fails the same way: no retries
                     where = f"{self._label} at {host_shown(request.url)}"
@@ -491,7 +498,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         try:
             async with asyncio.timeout(deadline):
                 response = await self._inner.handle_async_request(request)
-                await read_whole(response, request)
+                await read_whole(response, request, limit=self._rules.max_body)
         except TimeoutError:
             if response is not None:
                 with contextlib.suppress(Exception):

@@ -39,11 +39,28 @@ _STATUSES = "an HTTP status (100 to 999)"
 _BODY = 'null, {"text": …} or {"b64": …}'
 
 
+#: The bytes JSON writes escaped (as \", \\, \n or \u0001): control characters, quote and
+#: backslash.
+_ESCAPED = bytes(range(32)) + b'"\\'
+#: A body up to this long is always kept as text when it is UTF-8 (escaped, at most six times as
+#: long: within ``fileformat``'s room for what is not a large body).
+_ALWAYS_TEXT = 256 * 1024
+
+
 def _pack(data: bytes) -> dict[str, str]:
-    try:
-        return {"text": data.decode("utf-8")}
-    except UnicodeDecodeError:
-        return {"b64": base64.b64encode(data).decode("ascii")}
+    """A body as its line holds it: UTF-8 text as text, unless it is long and JSON's escapes
+    would make it longer than base64 does (a third more), so that no long body takes more than
+    a third more room in its line than it has (``fileformat.MAX_LINE_BYTES`` is sized by it)."""
+    escapes = controls = 0
+    if len(data) > _ALWAYS_TEXT:
+        escapes = len(data) - len(data.translate(None, _ESCAPED))
+        controls = len(data) - len(data.translate(None, bytes(range(32))))
+    if escapes + 4 * controls <= len(data) // 3:  # each escape one byte more, \u00XX five
+        try:
+            return {"text": data.decode("utf-8")}
+        except UnicodeDecodeError:
+            pass
+    return {"b64": base64.b64encode(data).decode("ascii")}
 
 
 def _unpack(fields: Fields, key: str) -> bytes:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from ..errors import BackfillError, RecordingNotKept, user_path
+from ..http.body import MAX_BODY_BYTES
 from ..terms import plural
 from .exchange import Exchange
 from .header import (
@@ -210,8 +211,17 @@ class RecordingWriter:
             self._out.discard()
 
 
-#: Longest line a recording may hold (one answer's body, JSON-escaped), in decompressed bytes.
-MAX_LINE_BYTES = 32 * 1024 * 1024
+#: Room in a line for what is not a long answer's body: its URL, headers (h11 reads at most
+#: 64 KiB of them), the request's body (a GraphQL query) and a short body's escapes
+#: (``exchange._ALWAYS_TEXT``, at most six times as long).
+_LINE_ROOM = 4 * 1024 * 1024
+#: Longest line a recording may hold, in decompressed bytes: the longest answer the HTTP layer
+#: accepts (``http.body.MAX_BODY_BYTES``) as a line holds it, a third more at most
+#: (``exchange._pack``: JSON-escaped text, or base64 where escapes would swell it more), and
+#: the rest of the exchange. What a run records a replay reads (a fixed 32 MiB refused a 36 MB
+#: page of Sentry events a run had recorded: a tester's finding), and a hostile file's line is
+#: still read no further than this.
+MAX_LINE_BYTES = MAX_BODY_BYTES * 4 // 3 + _LINE_ROOM
 #: Bytes read from the decompressed stream at a time (``_scan``).
 _READ_BUFFER = 1024 * 1024
 #: Most a recording may hold in all, decompressed: what a replay keeps in memory is bounded by it.
@@ -434,11 +444,20 @@ def _bounded_lines(
     ``max_total`` bytes as soon as either is crossed."""
     total = 0
     while True:
-        line = handle.readline(max_line + 1)
-        if not line:
+        parts = [handle.readline(_READ_BUFFER)]
+        size = len(parts[0])
+        # a long line in pieces, joined once whole: one cut short at the bound was held once,
+        # not twice over as a growing buffer is (a bomb's refusal costs about ``max_line``)
+        while size and size <= max_line and not parts[-1].endswith(b"\n"):
+            part = handle.readline(_READ_BUFFER)
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+        if not size:
             return
-        total += len(line)
-        if len(line) > max_line:
+        total += size
+        if size > max_line:
             raise RecordingError(
                 f"{target} has a line longer than {max_line // (1024 * 1024)} MiB; it is not a "
                 "recording this backfill-tui wrote (ask for the original recording)"
@@ -448,7 +467,7 @@ def _bounded_lines(
                 f"{target} holds more than {max_total // (1024 * 1024)} MiB once decompressed; "
                 "it is not a recording this backfill-tui wrote (ask for the original recording)"
             )
-        yield line
+        yield parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _unreadable(target: Path, exc: Exception) -> RecordingError:

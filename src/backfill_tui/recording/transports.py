@@ -19,7 +19,7 @@ import httpx
 
 from ..clock import Clock, ReplayClock
 from ..http import ApiError
-from ..http.body import UndecodableBody, read_whole
+from ..http.body import BodyTooLarge, UndecodableBody, read_whole
 from ..terms import plural
 from .fileformat import Exchange, RunEnd, SpooledRecording
 from .scrub import scrub_headers, scrub_text, scrub_url
@@ -141,7 +141,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 def _error(exchange: Exchange, request: httpx.Request) -> httpx.TransportError:
     name, message = exchange.error or ("TransportError", "")
-    kind = UndecodableBody if name == UndecodableBody.__name__ else getattr(httpx, name, None)
+    ours = {kind.__name__: kind for kind in (UndecodableBody, BodyTooLarge)}
+    kind = ours.get(name) or getattr(httpx, name, None)
     if not (isinstance(kind, type) and issubclass(kind, httpx.TransportError)):
         kind = httpx.TransportError
     return kind(message, request=request)
