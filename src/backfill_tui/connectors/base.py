@@ -176,6 +176,13 @@ class ProviderInfo:
     #: Fraction of the provider's quota left untouched (wait for the reset instead).
     reserve_fraction: float = 0.0
     extra_headers: Mapping[str, str] = field(default_factory=dict)
+    #: The path every request's own path begins with (Sentry's ``/api/0``): a base URL ending
+    #: in it, as the provider's documents write the base, is taken without it
+    #: (``environment.checked_base_url``), not asked ``/api/0/api/0/...``.
+    request_prefix: str = ""
+    #: What a base URL of the provider's own server ends in (GitHub Enterprise's ``/api/v3``):
+    #: given twice at the end, it is taken once.
+    base_suffix: str = ""
 
     def auth_header(self, token: str) -> str:
         return self.connector.auth_header(token)

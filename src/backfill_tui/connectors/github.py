@@ -296,6 +296,7 @@ PROVIDER = ProviderInfo(
     base_url_env="BACKFILL_GITHUB_API_URL",
     default_base_url="https://api.github.com",
     connector=GitHubConnector,
+    base_suffix="/api/v3",
     policy=GitHubPolicy,
     reserve_fraction=0.10,
     extra_headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},

@@ -224,6 +224,7 @@ PROVIDER = ProviderInfo(
     base_url_env="BACKFILL_SENTRY_API_URL",
     default_base_url="https://sentry.io",
     connector=SentryConnector,
+    request_prefix="/api/0",
     policy=SentryPolicy,
     reserve_fraction=0.10,
     extra_headers={"Accept": "application/json"},

@@ -306,7 +306,14 @@ class PortableEnvironment:
 def checked_base_url(info: ProviderInfo, text: str) -> str:
     """``text`` (the default base URL when blank) as ``info``'s provider's API base URL, without
     its trailing slash; :class:`BadValue` naming ``info.base_url_env`` when it is not an
-    http(s) URL, holds a user name or password, or is plain http to another machine."""
+    http(s) URL, holds a user name or password, or is plain http to another machine.
+
+    A base ending in what every request's path begins with (``info.request_prefix``: Sentry's
+    ``/api/0``, as provider-apis.md writes its base, ``https://sentry.io/api/0/``) is taken
+    without it, and one ending twice in ``info.base_suffix`` (GitHub Enterprise's ``/api/v3``)
+    with it once: no server answers ``/api/0/api/0/...``, so the reading is unambiguous (a
+    tester's ``…/api/0`` asked ``/api/0/api/0/projects/…``, had a 404 and was told to check
+    the source's name)."""
     import httpx
 
     url = text.strip() or info.default_base_url
@@ -339,4 +346,24 @@ def checked_base_url(info: ProviderInfo, text: str) -> str:
             field=info.base_url_env,
             fault="holds a user name or password",
         )
-    return url.rstrip("/")
+    return _without_doubled_path(info, url.rstrip("/"))
+
+
+def _without_doubled_path(info: ProviderInfo, url: str) -> str:
+    """``url`` without a trailing ``info.request_prefix``, and with a doubled trailing
+    ``info.base_suffix`` once (``checked_base_url``); any query or fragment left as it was."""
+    import httpx
+
+    parsed = httpx.URL(url)
+    path = parsed.path.rstrip("/")
+    doubled = info.base_suffix * 2
+    while True:
+        if info.request_prefix and path.lower().endswith(info.request_prefix.lower()):
+            path = path[: -len(info.request_prefix)].rstrip("/")
+        elif doubled and path.lower().endswith(doubled.lower()):
+            path = path[: -len(info.base_suffix)]
+        else:
+            break
+    if path == parsed.path.rstrip("/"):
+        return url
+    return str(parsed.copy_with(path=path or "/")).rstrip("/")
