@@ -92,7 +92,13 @@ class GitHubConnector(Connector):
 
     @classmethod
     def parse_target(cls, target: str) -> str:
-        """``OWNER/REPO``; a name past GitHub's limits is said as too long, not as malformed."""
+        """``OWNER/REPO``; a name past GitHub's limits is said as too long, not as malformed.
+
+        ``OWNER/REPO.git`` (a clone address's ending) is ``OWNER/REPO``: GitHub names no
+        repository with that ending (it drops it from a new repository's name), and it was
+        asked for as written and answered 404 (a tester's finding)."""
+        if target.lower().endswith(".git") and re.fullmatch(r"[^/]+/[^/]+", target[:-4]):
+            target = target[:-4]
         owner, sep, repo = target.partition("/")
         if sep and "/" not in repo:
             for what, name, limit in (

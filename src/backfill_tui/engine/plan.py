@@ -50,7 +50,12 @@ class SourceSpec:
                 "a source holds what looks like a token (not shown); write PROVIDER:TARGET, for "
                 "example github:acme/rocket; a token goes in its variable, such as GITHUB_TOKEN"
             )
+        from ..connectors.web_address import looks_like_web_address, web_address_line
+
         name, sep, target = text.partition(":")
+        if looks_like_web_address(text) or looks_like_web_address(target):
+            # a page's address pasted whole: "unknown provider 'https'" said nothing of it
+            raise UsageError(web_address_line(text if looks_like_web_address(text) else target))
         if not sep or not name or not target:
             raise UsageError(
                 f"'{text}' is not a source; write PROVIDER:TARGET, for example github:acme/rocket"

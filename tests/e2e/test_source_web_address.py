@@ -1,0 +1,58 @@
+"""A page's web address given as a source: ``run https://github.com/acme/r`` said "unknown
+provider 'https'" with no hint, and ``github:acme/r.git`` (a clone address's ending) was asked
+for as written and failed with a 404 (a tester's finding). A web or clone address is refused in
+one line (exit 2) saying sources are written PROVIDER:TARGET and, where the address names one
+source only, which; ``OWNER/REPO.git`` is ``OWNER/REPO``, since GitHub names no repository with
+that ending (respx: only the repository without it answers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import respx
+from support import run_cli
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("https://github.com/acme/r", "use github:acme/r"),
+        ("https://github.com/acme/r.git", "use github:acme/r"),
+        ("git@github.com:acme/r.git", "use github:acme/r"),
+        ("github.com/acme/r/pulls", "use github:acme/r"),
+        ("https://acme.sentry.io/projects/web/", "use sentry:acme/web"),
+        ("https://sentry.io/organizations/acme/projects/web/", "use sentry:acme/web"),
+        ("https://vercel.com/acme/web", "use vercel:acme/web"),
+        ("https://linear.app/acme/team/ENG/active", "use linear:ENG"),
+        ("https://linear.app/acme", "for example github:acme/rocket"),
+        ("https://github.com/acme", "for example github:acme/rocket"),
+        ("github:https://github.com/acme/r", "use github:acme/r"),
+    ],
+)
+def test_a_web_address_is_refused_naming_the_source(
+    given: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "run", given, "--workspace", "w", "--db", str(tmp_path / "m.db"))
+    assert result.code == 2
+    assert result.err.count("\n") == 1, result.err
+    assert "is a web address, not a source: sources are written PROVIDER:TARGET" in result.err
+    assert says in result.err, result.err
+    assert "unknown provider" not in result.err
+
+
+def test_a_clone_address_ending_is_read_as_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "plain-token-without-shape")
+    api = "https://api.github.com/repos/acme/rocket"
+    with respx.mock(assert_all_mocked=True) as github:
+        repo = github.get(api).respond(200, json={"id": 7, "full_name": "acme/rocket"})
+        github.get(url__regex=rf"{api}/\w+").respond(200, json=[])
+        result = run_cli(
+            capsys, "run", "github:acme/rocket.git", "--workspace", "w",
+            "--db", str(tmp_path / "m.db"), "--json",
+        )  # fmt: skip
+    assert result.code == 0, result.err
+    assert repo.call_count == 1
+    assert "acme/rocket" in result.out and ".git" not in result.out + result.err
