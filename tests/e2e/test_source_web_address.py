@@ -56,3 +56,17 @@ def test_a_clone_address_ending_is_read_as_the_repository(
     assert result.code == 0, result.err
     assert repo.call_count == 1
     assert "acme/rocket" in result.out and ".git" not in result.out + result.err
+
+
+@pytest.mark.parametrize("given", ["github:a/..", "github:a/.", "vercel:..", "vercel:team/."])
+@respx.mock(assert_all_called=False)
+def test_a_name_that_is_a_dot_or_two_is_refused_before_any_request(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], respx_mock: respx.MockRouter
+) -> None:
+    """``github:a/..`` was taken and asked ``GET /repos``, then ``/repos/pulls``: the token sent
+    to paths that are no source, and a failure naming ``/repos`` (a tester's finding)."""
+    asked = respx_mock.route().respond(404)
+    result = run_cli(capsys, "run", given, "--workspace", "w", "--db", str(tmp_path / "m.db"))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"'{given}' is not a valid" in result.err
+    assert asked.call_count == 0 and not (tmp_path / "m.db").exists()

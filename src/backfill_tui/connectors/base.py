@@ -277,7 +277,11 @@ class Connector(abc.ABC):
 
     @classmethod
     def parse_target(cls, target: str) -> str:
-        if not cls.target_pattern.fullmatch(target):
+        """``target`` as the provider names it; :class:`UsageError` for one the provider's
+        pattern refuses, or a name that is ``.`` or ``..``: the patterns allow dots, and
+        ``github:a/..`` asked ``GET /repos``, then ``/repos/pulls``, the token sent to paths
+        that are no source (a tester's finding; GitHub and Vercel refuse such names)."""
+        if not cls.target_pattern.fullmatch(target) or {".", ".."} & set(target.split("/")):
             raise UsageError(
                 f"'{excerpt(f'{cls.provider}:{target}')}' is not a valid {cls.label} source; "
                 f"write it as {cls.target_help}"
