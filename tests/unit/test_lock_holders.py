@@ -56,3 +56,46 @@ def test_a_known_reader_is_not_named_as_holding_the_lock(
     finally:
         for child in readers:
             child.communicate("\n", timeout=10)
+
+
+WRITE = textwrap.dedent(
+    """
+    import sqlite3, sys
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("SELECT count(*) FROM observations").fetchone()
+    conn.execute("BEGIN EXCLUSIVE")
+    print("open", flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="locks are read from /proc/locks")
+def test_the_process_holding_the_write_lock_is_named_not_an_idle_one_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second app, idle with the mirror open, was named beside the process that held its
+    write lock ("process 905, 28156": a tester's finding). The holder is read from the lock
+    itself: SQLite's WAL write-lock byte of the -shm file, in /proc/locks."""
+    monkeypatch.setattr(failures, "_READERS", set())
+    db = tmp_path / "mirror.db"
+    Mirror.open(db).close()
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for script in (HOLD, WRITE)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None and child.stdout.readline() == "open\n"
+        idle, writer = (child.pid for child in children)
+        assert failures.lock_holders(db) == [writer]
+        line = failures.locked(db).line()
+        assert f"process {writer}" in line and str(idle) not in line
+    finally:
+        for child in children:
+            child.communicate("\n", timeout=10)
