@@ -99,8 +99,11 @@ def literal_terms(text: str) -> list[str]:
     or digit (``🚀``, ``(``, ``->``), which FTS5's unicode61 tokenizer drops as separators, or
     one mixing words with such characters (``(#47``, ``deployment_succeeded``, ``don't``),
     whose words alone ("47") also match "#479". Each is matched as a substring of the title
-    or body as well (:meth:`ObservationBrowsing._where`; a tester's finding: "(#47" listed "#479")."""
-    return [term for term in text.split() if not _WORD.fullmatch(term)]
+    or body as well (:meth:`ObservationBrowsing._where`; a tester's finding: "(#47" listed "#479").
+    A word with a trailing ``*`` (``guid*``, search engines' prefix mark) is that word: every
+    word already matches as a prefix, and ``guid*`` looked for the text "guid*" and found
+    nothing (a tester's finding)."""
+    return [term for term in text.split() if not _WORD.fullmatch(term.rstrip("*") or term)]
 
 
 def _like_escaped(term: str) -> str:
