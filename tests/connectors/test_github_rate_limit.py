@@ -24,6 +24,21 @@ from backfill_tui.store import Mirror
 
 API = "https://api.github.com/repos/acme/rocket"
 TOKEN = "ghp_primaryLimitToken0000000000000000000"
+REPO = {
+    "id": 1296269,
+    "full_name": "acme/rocket",
+    "html_url": "https://github.com/acme/rocket",
+    "default_branch": "main",
+}
+
+
+def _pull(updated: str) -> dict[str, object]:
+    return {
+        "id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
+        "html_url": "https://github.com/acme/rocket/pull/1",
+        "user": {"id": 7, "login": "ada"}, "updated_at": updated, "created_at": updated,
+        "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"},
+    }  # fmt: skip
 
 
 @respx.mock
@@ -32,22 +47,8 @@ def test_a_stream_rate_limited_with_no_reset_fails_after_an_hour_and_the_others_
 ) -> None:
     start = datetime.now(UTC).replace(microsecond=0)
     updated = (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    respx_mock.get(API).respond(
-        200,
-        json={
-            "id": 1296269,
-            "full_name": "acme/rocket",
-            "html_url": "https://github.com/acme/rocket",
-            "default_branch": "main",
-        },
-    )
-    pull = {
-        "id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
-        "html_url": "https://github.com/acme/rocket/pull/1",
-        "user": {"id": 7, "login": "ada"}, "updated_at": updated, "created_at": updated,
-        "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"},
-    }  # fmt: skip
-    respx_mock.get(f"{API}/pulls").respond(200, json=[pull])
+    respx_mock.get(API).respond(200, json=REPO)
+    respx_mock.get(f"{API}/pulls").respond(200, json=[_pull(updated)])
     limited = respx_mock.get(f"{API}/issues").respond(
         403,
         json={"message": "API rate limit exceeded for user ID 1."},
@@ -96,15 +97,7 @@ def test_githubs_abuse_detection_answer_is_a_secondary_limit_waited_out(
     the token's permissions" (a tester's finding). It is waited out, at least a minute."""
     start = datetime.now(UTC).replace(microsecond=0)
     updated = (start - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    respx_mock.get(API).respond(
-        200, json={"id": 1296269, "full_name": "acme/rocket", "default_branch": "main"}
-    )
-    pull = {
-        "id": 1, "number": 1, "state": "open", "title": "Add rockets", "body": None,
-        "html_url": "https://github.com/acme/rocket/pull/1",
-        "user": {"id": 7, "login": "ada"}, "updated_at": updated, "created_at": updated,
-        "head": {"ref": "feature", "sha": "a" * 40}, "base": {"ref": "main"},
-    }  # fmt: skip
+    respx_mock.get(API).respond(200, json=REPO)
     abuse = {
         "message": "You have triggered an abuse detection mechanism. Please wait a few "
         "minutes before you try again.",
@@ -113,7 +106,7 @@ def test_githubs_abuse_detection_answer_is_a_secondary_limit_waited_out(
     pulls = respx_mock.get(f"{API}/pulls").mock(
         side_effect=[
             httpx.Response(403, json=abuse, headers={"x-ratelimit-remaining": "4990"}),
-            httpx.Response(200, json=[pull]),
+            httpx.Response(200, json=[_pull(updated)]),
         ]
     )
     clock = VirtualClock(start=start.timestamp())

@@ -17,11 +17,14 @@ import pytest
 
 from backfill_tui.store import Mirror, failures
 
+#: Opens the mirror (argv[1]) and reads it; with argv[2] "write", takes its write lock too.
 HOLD = textwrap.dedent(
     """
     import sqlite3, sys
     conn = sqlite3.connect(sys.argv[1], isolation_level=None)
     conn.execute("SELECT count(*) FROM observations").fetchone()
+    if sys.argv[2:] == ["write"]:
+        conn.execute("BEGIN EXCLUSIVE")
     print("open", flush=True)
     sys.stdin.readline()
     """
@@ -58,18 +61,6 @@ def test_a_known_reader_is_not_named_as_holding_the_lock(
             child.communicate("\n", timeout=10)
 
 
-WRITE = textwrap.dedent(
-    """
-    import sqlite3, sys
-    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-    conn.execute("SELECT count(*) FROM observations").fetchone()
-    conn.execute("BEGIN EXCLUSIVE")
-    print("open", flush=True)
-    sys.stdin.readline()
-    """
-)
-
-
 @pytest.mark.skipif(not Path("/proc/locks").is_file(), reason="locks are read from /proc/locks")
 def test_the_process_holding_the_write_lock_is_named_not_an_idle_one_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -82,12 +73,12 @@ def test_the_process_holding_the_write_lock_is_named_not_an_idle_one_beside_it(
     Mirror.open(db).close()
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", script, str(db)],
+            [sys.executable, "-c", HOLD, str(db), mode],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
-        for script in (HOLD, WRITE)
+        for mode in ("read", "write")
     ]
     try:
         for child in children:
