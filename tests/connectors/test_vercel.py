@@ -261,6 +261,44 @@ def test_requests_keep_since_and_follow_vercels_pointer(respx_mock: respx.MockRo
 
 
 @respx.mock
+def test_a_state_only_deployment_keeps_its_state(respx_mock: respx.MockRouter) -> None:
+    """Vercel's list has carried ``state`` alone; it maps as ``readyState`` does, which wins."""
+    respx_mock.get(f"{API}/v9/projects/prj_1").respond(200, json={"id": "prj_1", "name": "web"})
+    at = CUTOFF_MS + 9_000
+    items: list[dict[str, Any]] = [
+        {"uid": "dpl_c", "created": at, "state": "CANCELED", "meta": {}},
+        {"uid": "dpl_e", "created": at - 1, "state": "ERROR", "meta": {}},
+        {"uid": "dpl_r", "created": at - 2, "state": "READY", "meta": {}},
+        {"uid": "dpl_b", "created": at - 3, "state": "BUILDING", "meta": {}},
+        {"uid": "dpl_n", "created": at - 4, "meta": {}},
+        {"uid": "dpl_x", "created": at - 5, "readyState": "READY", "state": "ERROR", "meta": {}},
+    ]
+    respx_mock.get(f"{API}/v6/deployments").respond(
+        200, json={"deployments": items, "pagination": {"count": 6, "next": None, "prev": None}}
+    )
+    connector = make_connector(httpx.AsyncHTTPTransport(), VirtualClock(), CUTOFF, "team_9/prj_1")
+
+    async def types() -> dict[str, str]:
+        found: dict[str, str] = {}
+        try:
+            await connector.prepare()
+            async for page in connector.stream("deployment").pages(None):
+                found |= {e.sourceId: e.sourceType for e in page.events}
+        finally:
+            await connector.client.aclose()
+        return found
+
+    assert asyncio.run(types()) == {
+        "deployment:dpl_c": "deployment.canceled",
+        "deployment:dpl_e": "deployment.error",
+        "deployment:dpl_r": "deployment.succeeded",
+        "deployment:dpl_b": "deployment.created",
+        "deployment:dpl_n": "deployment.created",
+        "deployment:dpl_x": "deployment.succeeded",
+    }
+
+
+@respx.mock
 def test_a_pointer_that_does_not_move_fails_the_stream(respx_mock: respx.MockRouter) -> None:
     respx_mock.get(f"{API}/v9/projects/prj_1").respond(200, json={"id": "prj_1", "name": "web"})
     same = CUTOFF_MS + 5_000

@@ -28,6 +28,7 @@ __all__ = [
     "deployment_from_webhook",
     "event_type",
     "git_meta",
+    "item_state",
 ]
 
 _EVENT_FOR_STATE = {
@@ -225,15 +226,30 @@ def delivery_id(project: Project, uid: str) -> str:
     return f"backfill-{project.id}-deploy-{uid}"
 
 
+def item_state(item: dict[str, Any]) -> Any:
+    """A list item's current state: ``readyState``, else ``state``; ``None`` when neither is set.
+
+    Vercel's ``GET /v6/deployments`` items have carried ``state`` (older answers, some only it)
+    and ``readyState`` (newer ones); provider-apis.md §2.3 lists ``state`` as a duplicate of the
+    state. Production's adapter reads ``readyState`` only, which turned a ``state``-only
+    CANCELED deployment into ``deployment.created``; reading either keeps its meaning.
+    """
+    ready = item.get("readyState")
+    return ready if isinstance(ready, str) and ready else item.get("state")
+
+
 def deployment_from_rest(item: dict[str, Any], project: Project) -> SourceEvent:
-    """A ``GET /v6/deployments`` item: its current ``readyState`` becomes the one event."""
+    """A ``GET /v6/deployments`` item: its current state (:func:`item_state`) is the one event.
+
+    Raises ``ValueError`` for an item without a uid or a millisecond ``created``.
+    """
     uid = _required_text(item.get("uid"), "a uid")
     return _deployment_event(
         deployment_id=uid,
         url=_text(item.get("url")),
         meta=item.get("meta"),
         project=project,
-        event=event_type(item.get("readyState")),
+        event=event_type(item_state(item)),
         occurred_at=_instant(item.get("created"), "created"),
         delivery_id=delivery_id(project, uid),
         webhook_id=f"backfill-{uid}",
