@@ -11,14 +11,79 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
-from ..http import ApiClient, ApiError, ApiResponse, UnexpectedResponse, answer_date, next_link
+import httpx
+
+from ..http import (
+    ApiClient,
+    ApiError,
+    ApiResponse,
+    RetriesExhausted,
+    UnexpectedResponse,
+    answer_date,
+    next_link,
+)
 from ..models import SourceEvent
 from .base import CATCH_UP_MARGIN_S, ItemFailure, Page, StateRule, Stream, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
+
+#: The smallest page a stream asks for when the provider keeps timing out on larger ones.
+SMALLEST_PAGE = 10
+
+
+class PagesTimedOut(ApiError):
+    """The provider timed out on a list's pages down to :data:`SMALLEST_PAGE`-sized ones (a
+    502 or 504 past the retry bound at every size): asking again meets the same answer, so
+    the hint is not a resume."""
+
+    @property
+    def mend(self) -> str | None:
+        return (
+            "the provider cannot list these items even in small pages; try again later, and "
+            'if it persists report it to the provider (GitHub: "contact us if the problem '
+            'persists")'
+        )
+
+
+def timed_out(error: ApiError) -> TypeGuard[RetriesExhausted]:
+    """Whether ``error`` is a page the server kept failing to answer in time: a 502 or 504
+    past the retry bound (GitHub's 502 says "We couldn't respond to your request in time";
+    its advice, REST docs "Troubleshooting": ask for fewer items a page)."""
+    return isinstance(error, RetriesExhausted) and error.problem in (
+        "server error 502",
+        "server error 504",
+    )
+
+
+def smaller_page(
+    url: str, params: Mapping[str, Any] | None, floor: int = SMALLEST_PAGE
+) -> tuple[str, Mapping[str, Any] | None, int, int] | None:
+    """The same place in a list paged by number, asked in smaller pages: ``(url, params,
+    size, smaller)``, or None when ``smaller`` would fall below ``floor``.
+
+    The page asked (``page`` N, default 1, of ``per_page`` items, from ``params`` or the
+    URL's query; GitHub's default size is 30) begins after (N−1)·size items. The new size is
+    the largest divisor of the old one at most half of it and at least ``floor`` (100 → 50 →
+    25), so that offset is a whole number of new pages: page (N−1)·size/smaller + 1 (page N
+    of 100 is page 2N−1 of 50), and no item is skipped or read twice.
+    """
+    asked = httpx.URL(url)
+    merged: dict[str, Any] = {**dict(asked.params), **(params or {})}
+    try:
+        size, number = int(merged.get("per_page", 30)), int(merged.get("page", 1))
+    except (TypeError, ValueError):
+        return None
+    smaller = next((d for d in range(size // 2, floor - 1, -1) if size % d == 0), None)
+    if smaller is None or number < 1:
+        return None
+    page = (number - 1) * size // smaller + 1
+    if params is not None and "per_page" in params and "page" not in asked.params:
+        return url, {**params, "per_page": smaller, "page": page}, size, smaller
+    moved = asked.copy_set_param("per_page", smaller).copy_set_param("page", page)
+    return str(moved), None, size, smaller
 
 
 def _date_less_margin(answer: ApiResponse) -> str | None:
@@ -71,8 +136,13 @@ class LinkedListStream(Stream):
         validated_whole_only: bool = False,
         moved: Callable[[ApiResponse], str | None] | None = None,
         catch_up: bool | Literal["always"] = False,
+        shrinks: bool = False,
     ) -> None:
         self.entity = entity
+        #: Pages are numbered (``page``, ``per_page``): a page the server keeps timing out on
+        #: (:func:`timed_out`) is asked again in smaller pages (:func:`smaller_page`), and
+        #: the stream goes on at that size (GitHub's ``Link`` URLs keep the ``per_page``).
+        self._shrinks = shrinks
         #: The list is newest first on the field ``position`` reads, a field an update changes
         #: (:meth:`_caught_up`): ``True`` for a list paged by number (GitHub's issues and pulls,
         #: sorted by ``updated``), caught up when it shifted; ``"always"`` for one paged by a
@@ -115,10 +185,26 @@ class LinkedListStream(Stream):
         #: Keys of the items this scan took listed at or after ``began`` (a catch-up that
         #: always comes passes over them: read again, they were counted duplicates).
         recent: set[str] = set()
+        shrunk: list[str] = []  # notes of sizes given up since the last page
         while url is not None:
             try:
                 answer = await self._client.get(url, params)
             except ApiError as exc:
+                if self._shrinks and timed_out(exc):
+                    smaller = smaller_page(url, params)
+                    label, said = self._client.label, f": {exc.said}" if exc.said else ""
+                    if smaller is None:
+                        raise PagesTimedOut(
+                            f"{label}: {self._first_path()} kept timing out even in the "
+                            f"smallest pages it is asked in ({exc.problem}{said})"
+                        ) from None
+                    url, params, size, fewer = smaller
+                    # a catch-up reads the first page again at this size
+                    self._params = {**self._params, "per_page": fewer}
+                    shrunk.append(
+                        f"{label} timed out on {size}-item pages; read in pages of {fewer}"
+                    )
+                    continue
                 if waiting is not None:  # the lookup's own failure, if any, is the stream's
                     await waiting()
                     waiting = None
@@ -140,6 +226,9 @@ class LinkedListStream(Stream):
             page = Page()
             if answer.redirects and self._moved is not None:  # the lookup has answered by now
                 page.note = self._moved(answer)
+            if shrunk:
+                page.note = "; ".join([*([page.note] if page.note else []), *shrunk])
+                shrunk = []
             whole = not self._validated_whole_only or next_link(answer) is None
             if first and answer.etag and whole:
                 page.validator = (answer.url, answer.etag)

@@ -117,11 +117,14 @@ class RetriesExhausted(ApiError):
     dropped``), for a caller that tells a provider's passing trouble from an unreachable host
     and from one reached that did not answer (``engine.connection``) without reading it back
     out of the message.
-    It crosses the run process's pipe with the error (pickled in ``__dict__``)."""
+    It crosses the run process's pipe with the error (pickled in ``__dict__``). ``said`` is
+    the last answer's own message (GitHub's ``"We couldn't respond to your request in time"``
+    on a 502), for a stream that asks again otherwise (``connectors.linked_list``)."""
 
-    def __init__(self, message: str, problem: str = "") -> None:
+    def __init__(self, message: str, problem: str = "", *, said: str = "") -> None:
         super().__init__(message)
         self.problem = problem
+        self.said = said
 
 
 class TlsFailed(ApiError):

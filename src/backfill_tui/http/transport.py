@@ -402,7 +402,12 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
                 if attempt >= self._rules.max_attempts:
-                    raise RetriesExhausted(self._gave_up(attempt, last_problem), last_problem)
+                    said = body.get("message") if isinstance(body, dict) else None
+                    raise RetriesExhausted(
+                        self._gave_up(attempt, last_problem),
+                        last_problem,
+                        said=said[:200] if isinstance(said, str) else "",
+                    )
                 await self._retry(attempt, last_problem)
                 continue
             return _rebuild(request, response, body, content)

@@ -1,0 +1,159 @@
+"""GitHub's 502 "We couldn't respond to your request in time" on large pages: smaller pages.
+
+GitHub times out on 100-item pages of large repositories with heavy items and advises asking
+for fewer. The stream asks the same place again in smaller pages (100 → 50 → 25), keeps its
+place (page N of 100 is page 2N−1 of 50), says so in a note, and fails with GitHub's reason
+and a mend line when even the smallest size times out. respx answers as such a GitHub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.connectors.github import GitHubConnector
+from backfill_tui.http import ApiClient, ApiError, GitHubPolicy, ResilientTransport
+
+API = "https://api.github.com"
+ISSUES = f"{API}/repos/acme/rocket/issues"
+TIMED_OUT = (
+    "We couldn't respond to your request in time. Sorry about that. Please try resubmitting "
+    "your request and contact us if the problem persists."
+)
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _issue(number: int) -> dict[str, Any]:
+    updated = (NOW - timedelta(minutes=10 + number)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "id": 9000 + number, "number": number, "state": "open", "title": f"Issue {number}",
+        "body": "", "user": {"login": "octo-ada", "id": 583231}, "updated_at": updated,
+        "created_at": updated, "html_url": f"https://github.com/acme/rocket/issues/{number}",
+    }  # fmt: skip
+
+
+ISSUES_LISTED = [_issue(n) for n in range(1, 131)]  # newest updated first
+
+
+def _github(router: respx.MockRouter, largest: int) -> list[tuple[int, int]]:
+    """A GitHub that answers its 502 to pages of more than ``largest`` items; the (page,
+    per_page) of each list request is recorded in the list returned."""
+    router.get(f"{API}/repos/acme/rocket").respond(
+        200, json={"id": 1296269, "full_name": "acme/rocket", "default_branch": "main"}
+    )
+    asked: list[tuple[int, int]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        size = int(request.url.params.get("per_page", 30))
+        number = int(request.url.params.get("page", 1))
+        asked.append((number, size))
+        if size > largest:
+            return httpx.Response(502, json={"message": TIMED_OUT})
+        items = ISSUES_LISTED[(number - 1) * size : number * size]
+        headers = {}
+        if number * size < len(ISSUES_LISTED):
+            following = request.url.copy_set_param("page", number + 1)
+            headers["Link"] = f'<{following}>; rel="next"'
+        return httpx.Response(200, json=items, headers=headers)
+
+    router.get(ISSUES).mock(side_effect=answer)
+    return asked
+
+
+def _read(
+    cursor: str | None = None, pages: int | None = None
+) -> tuple[list[str], list[str], str | None]:
+    """Issues' sourceIds, notes and the last cursor, read by the real connector."""
+    clock = VirtualClock()
+    transport = ResilientTransport(
+        httpx.AsyncHTTPTransport(),
+        provider_label="GitHub",
+        base_url=API,
+        auth_header="Bearer ghp_pageTimeoutToken",
+        policy=GitHubPolicy(),
+        clock=clock,
+    )
+    client = ApiClient(label="GitHub", base_url=API, transport=transport)
+    connector = GitHubConnector("acme/rocket", client, NOW - timedelta(days=30))
+
+    async def walk() -> tuple[list[str], list[str], str | None]:
+        ids: list[str] = []
+        notes: list[str] = []
+        last, read = cursor, 0
+        try:
+            await connector.prepare()
+            async for page in connector.stream("issue").pages(cursor):
+                ids += [e.sourceId for e in page.events]
+                notes += [page.note] if page.note else []
+                last = page.next_cursor
+                read += 1
+                if pages is not None and read >= pages:
+                    break
+        finally:
+            await client.aclose()
+        return ids, notes, last
+
+    return asyncio.run(walk())
+
+
+def _ids(numbers: range) -> list[str]:
+    return [f"issue:acme/rocket#{n}:opened" for n in numbers]
+
+
+@respx.mock
+def test_a_list_github_times_out_on_is_read_in_smaller_pages(
+    respx_mock: respx.MockRouter,
+) -> None:
+    asked = _github(respx_mock, largest=50)
+    ids, notes, last = _read()
+    assert ids == _ids(range(1, 131))  # none skipped, none read twice
+    assert notes == ["GitHub timed out on 100-item pages; read in pages of 50"]
+    assert last is None
+    assert asked[-3:] == [(1, 50), (2, 50), (3, 50)] and set(asked[:-3]) == {(1, 100)}
+
+
+@respx.mock
+def test_the_smaller_size_goes_on_halving_and_keeps_the_place(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """A resumed stream at page 2 of 100 goes on at page 5 of 25 (items 101 on)."""
+    asked = _github(respx_mock, largest=25)
+    resumed = f"{ISSUES}?state=all&sort=updated&direction=desc&per_page=100&page=2"
+    ids, notes, last = _read(resumed)
+    assert ids == _ids(range(101, 131))
+    assert notes == [
+        "GitHub timed out on 100-item pages; read in pages of 50; "
+        "GitHub timed out on 50-item pages; read in pages of 25"
+    ]
+    assert (3, 50) in asked and asked[-2:] == [(5, 25), (6, 25)] and last is None
+
+
+@respx.mock
+def test_a_checkpoint_after_shrinking_resumes_at_the_smaller_size(
+    respx_mock: respx.MockRouter,
+) -> None:
+    _github(respx_mock, largest=50)
+    first, _, cursor = _read(pages=1)
+    assert first == _ids(range(1, 51)) and cursor is not None
+    assert httpx.URL(cursor).params["per_page"] == "50"
+    asked = _github(respx_mock, largest=50)
+    rest, notes, last = _read(cursor)
+    assert rest == _ids(range(51, 131)) and notes == [] and last is None
+    assert asked == [(2, 50), (3, 50)]
+
+
+@respx.mock
+def test_timeouts_at_the_smallest_size_fail_with_githubs_reason_and_a_mend(
+    respx_mock: respx.MockRouter,
+) -> None:
+    _github(respx_mock, largest=5)
+    with pytest.raises(ApiError) as failed:
+        _read()
+    assert "server error 502" in str(failed.value) and TIMED_OUT in str(failed.value)
+    assert failed.value.mend is not None and "resume" not in failed.value.mend
