@@ -40,6 +40,7 @@ _ACCEPTED: dict[str, str] = {
     "tokens": "a whole number from 1 to 9 (not with 'token')",
     "null_last_seen": "a whole number >= 0 (0 = never)",
     "secondary_retry_after": "whole seconds from 0 to 86,400 (0 = none: wait a minute)",
+    "github_timeout_above": "a whole number >= 0 (0 = never)",
 }
 
 
@@ -119,6 +120,9 @@ class SimulatorConfig:
     seconds, as GitHub may send one (provider-apis.md §6); without it (0, the default) the
     answer has no time, and a client waits the documented minute. The demo sets it: its run,
     with sources added, stood a minute on such an answer (a fresh tester's finding).
+    ``github_timeout_above=N`` answers every GitHub list page of more than N items with GitHub's
+    502 "We couldn't respond to your request in time", as GitHub does on large repositories
+    with heavy items (its advice: ask for smaller pages).
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -145,6 +149,7 @@ class SimulatorConfig:
     tokens: int = 1
     null_last_seen: int = 0
     secondary_retry_after: int = 0
+    github_timeout_above: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -209,6 +214,9 @@ class SimulatorConfig:
             or self.null_last_seen < 0
         ):
             raise _bad("null_last_seen", self.null_last_seen)
+        above = self.github_timeout_above
+        if isinstance(above, bool) or not isinstance(above, int) or above < 0:
+            raise _bad("github_timeout_above", above)
         if self.retry_after_form not in ("seconds", "date"):
             raise _bad("retry_after_form", self.retry_after_form)
         if (
@@ -314,6 +322,7 @@ def _convert(key: str, value: str) -> Any:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
             "complexity_quota", "tokens", "null_last_seen", "secondary_retry_after",
+            "github_timeout_above",
         ):  # fmt: skip
             return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):

@@ -59,6 +59,13 @@ class _Invalid(Exception):
         self.resource, self.field = resource, field
 
 
+#: GitHub's 502 for a request it could not answer in time (a large page of heavy items).
+TIMED_OUT = (
+    "We couldn't respond to your request in time. Sorry about that. Please try resubmitting "
+    "your request and contact us if the problem persists."
+)
+
+
 def _error(status: int, message: str, **extra: Any) -> httpx.Response:
     return json_response(
         status, {"message": message, **extra, "documentation_url": _DOCS, "status": str(status)}
@@ -90,6 +97,7 @@ class GitHubSim(ProviderSim):
 
     def __init__(self, spec: WorldSpec) -> None:
         self.world = GitHubWorld(spec.seed, spec.anchor, spec.scale)
+        self.timeout_above = spec.config.github_timeout_above
         self._orders: dict[tuple[Any, ...], array[int]] = {}
         #: Commits pushed after the world was made (:meth:`grow`), as the list shows them.
         self.fresh_commits: list[dict[str, Any]] = []
@@ -197,6 +205,8 @@ class GitHubSim(ProviderSim):
 
         per_page = _int_param(q.get("per_page"), 30)
         per_page = 30 if per_page < 1 else min(per_page, 100)
+        if 0 < self.timeout_above < per_page:  # the ``github_timeout_above`` option
+            return _error(502, TIMED_OUT)
         page = max(1, _int_param(q.get("page"), 1))
         first = (page - 1) * per_page
         items = [render(at(i)) for i in range(first, min(first + per_page, total))]
