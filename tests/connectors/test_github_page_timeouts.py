@@ -155,5 +155,18 @@ def test_timeouts_at_the_smallest_size_fail_with_githubs_reason_and_a_mend(
     _github(respx_mock, largest=5)
     with pytest.raises(ApiError) as failed:
         _read()
-    assert "server error 502" in str(failed.value) and TIMED_OUT in str(failed.value)
+    assert str(failed.value) == (
+        "GitHub: /repos/acme/rocket/issues kept timing out even in 25-item pages "
+        f"(server error 502: {TIMED_OUT})"
+    )
     assert failed.value.mend is not None and "resume" not in failed.value.mend
+
+
+@respx.mock
+def test_a_resumed_stream_at_the_smallest_size_fails_naming_it(
+    respx_mock: respx.MockRouter,
+) -> None:
+    _github(respx_mock, largest=5)
+    with pytest.raises(ApiError) as failed:
+        _read(f"{ISSUES}?state=all&sort=updated&direction=desc&per_page=25&page=3")
+    assert "kept timing out even in 25-item pages" in str(failed.value)

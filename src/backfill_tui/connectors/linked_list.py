@@ -194,9 +194,11 @@ class LinkedListStream(Stream):
                     smaller = smaller_page(url, params)
                     label, said = self._client.label, f": {exc.said}" if exc.said else ""
                     if smaller is None:
+                        size = {**httpx.URL(url).params, **(params or {})}.get("per_page")
+                        pages = f"{size}-item pages" if size else "the smallest pages"
                         raise PagesTimedOut(
-                            f"{label}: {self._first_path()} kept timing out even in the "
-                            f"smallest pages it is asked in ({exc.problem}{said})"
+                            f"{label}: {self._first_path()} kept timing out even in "
+                            f"{pages} ({exc.problem}{said})"
                         ) from None
                     url, params, size, fewer = smaller
                     # a catch-up reads the first page again at this size
