@@ -80,17 +80,19 @@ def clean(text: str) -> str:
     return text
 
 
-_LINE_BREAKS = re.compile("\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_LINE_BREAKS = re.compile("\r\n|[\n\r\t\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def one_line(text: str) -> str:
-    """``text`` with every line break a space: CR, LF and CRLF, VT, FF, the file, group and
-    record separators, NEL (U+0085), and U+2028/U+2029 (what ``str.splitlines`` splits at).
+    """``text`` with every line break (and tab) a space: CR, LF and CRLF, VT, FF, the file,
+    group and record separators, NEL (U+0085), and U+2028/U+2029 (what ``str.splitlines``
+    splits at); then :func:`clean`: escape sequences and other control characters removed.
     For provider text put into one of our one-line messages (a stream's failure reason, a
     note): a 403's message holding ``\\r\\nFAKE: completed, 99 fetched`` printed a status line
-    of its own on every face (a tester's finding). interfaces.md §4: provider text is printed
-    with control characters removed."""
-    return _LINE_BREAKS.sub(" ", text)
+    of its own on every face, and a ``\\x1b[31m`` in one reached the terminal through
+    ``replay``'s last line and the log file, and was stored (testers' findings).
+    interfaces.md §4: provider text is printed with control characters removed."""
+    return clean(_LINE_BREAKS.sub(" ", text))
 
 
 def markdown(text: str) -> str:

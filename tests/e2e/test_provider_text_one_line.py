@@ -6,6 +6,7 @@ summary (a tester's finding)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import respx
 from support import run_cli
 
 API = "https://api.github.com/repos/acme/rocket"
-FAKE = "\u202eabc\r\nFAKE: completed, 99 fetched\u2028FAKE2\x85FAKE3"
+FAKE = "\u202eabc\r\nFAKE: completed, 99 fetched\u2028FAKE2\x85FAKE3\x1b[31m red"
 
 
 @respx.mock
@@ -53,9 +54,15 @@ def test_a_providers_line_breaks_never_start_a_line_of_their_own(
         error = streams[stream]["error"]
         assert "abc FAKE: completed, 99 fetched FAKE2 FAKE3" in error, error
     note = streams["issue"]["note"]  # the 410's: issues turned off, GitHub's message quoted
-    assert "Gone \u202eabc FAKE: completed, 99 fetched FAKE2 FAKE3" in note, note
+    assert "Gone <U+202E>abc FAKE: completed, 99 fetched FAKE2 FAKE3 red" in note, note
     summary = json.dumps(result.summary)
     assert "\\r" not in summary and "\\n" not in summary and "\\u2028" not in summary
+    # nor an escape sequence: it reached the terminal through replay's last line and the log,
+    # and was stored (a tester's finding)
+    assert "\\u001b" not in summary
+    with sqlite3.connect(db) as conn:
+        stored = [r[0] or "" for r in conn.execute("SELECT coalesce(error, note) FROM streams")]
+    assert stored and not any("\x1b" in text or "\r" in text for text in stored), stored
     shown = run_cli(  # the progress display's lines, without --json
         capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
         "--entities", "pull_request,push,issue", "--db", str(tmp_path / "shown.db"),
