@@ -59,6 +59,19 @@ SHAPE_MARKERS = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "lin_", 
 TOKEN_STARTS = re.compile(r"gh[pousr]_|github_pat_|lin_(?:api|oauth)_|sntry[su]?_")
 
 
+def token_provider(text: str) -> str | None:
+    """The provider whose documented token prefix ``text`` holds (:data:`TOKEN_STARTS`:
+    ``"github"``, ``"linear"`` or ``"sentry"``), for a message naming the variable a token goes
+    in; None for none. Vercel's tokens have no prefix."""
+    found = TOKEN_STARTS.search(text)
+    if found is None:
+        return None
+    start = found.group()
+    return (
+        "linear" if start.startswith("lin_") else "sentry" if start.startswith("sntr") else "github"
+    )
+
+
 def holds_credential(text: str) -> bool:
     """Whether ``text`` holds a registered credential value or a token-shaped string
     (:data:`TOKEN_SHAPES`): a token pasted into a field that is stored and shown (a workspace

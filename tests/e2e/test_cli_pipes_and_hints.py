@@ -215,6 +215,26 @@ def test_a_token_typed_as_the_workspace_or_a_source_is_refused_and_not_echoed(
     assert db.read_bytes() == before and not rec.exists()
 
 
+def test_a_token_of_no_known_shape_in_the_environment_is_refused_as_the_workspace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Vercel token has no documented prefix: given as --workspace while it sat in
+    VERCEL_TOKEN, it passed, was stored in the mirror and printed by `runs` (a tester's
+    finding). Every provider's token in the environment is known before the run is planned.
+    A Linear key's refusal names LINEAR_API_KEY, not GITHUB_TOKEN."""
+    vercel = "abcdEFGH1234ijklMNOP5678qrst"
+    monkeypatch.setenv("VERCEL_TOKEN", vercel)
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "vercel:acme/rocket-web", "--workspace", vercel,
+                     "--simulate", "--quiet", "--db", str(db))  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "looks like a token (not shown)" in result.err and vercel not in result.err
+    assert not db.exists()
+    linear = run_cli(capsys, "run", "linear:ENG", "--workspace", "lin_api_" + "Q" * 30,
+                     "--simulate", "--quiet", "--db", str(db))  # fmt: skip
+    assert linear.code == 2 and "such as LINEAR_API_KEY" in linear.err, linear.err
+
+
 @pytest.mark.parametrize(
     ("typed", "says"),
     [("ws\x1b[31mred", "control character (U+001B)"), (TOKEN, "looks like a token (not shown)")],

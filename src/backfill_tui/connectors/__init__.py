@@ -31,6 +31,8 @@ class ProviderEntry(NamedTuple):
     module: str
     #: How to write a source of this provider (the connector's ``target_help``).
     target_help: str
+    #: The environment variable holding its token (the connector's ``token_env``).
+    token_env: str
 
 
 #: Every provider, in the order they are offered (GitHub, Vercel, Linear, Sentry).
@@ -42,24 +44,28 @@ CATALOG: dict[str, ProviderEntry] = {
             "GitHub",
             "backfill_tui.connectors.github",
             "github:OWNER/REPO (for example github:acme/rocket)",
+            "GITHUB_TOKEN",
         ),
         ProviderEntry(
             "vercel",
             "Vercel",
             "backfill_tui.connectors.vercel",
             "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)",
+            "VERCEL_TOKEN",
         ),
         ProviderEntry(
             "linear",
             "Linear",
             "backfill_tui.connectors.linear",
             "linear:TEAM_KEY (for example linear:ENG)",
+            "LINEAR_API_KEY",
         ),
         ProviderEntry(
             "sentry",
             "Sentry",
             "backfill_tui.connectors.sentry",
             "sentry:ORG/PROJECT (for example sentry:acme/rocket)",
+            "SENTRY_AUTH_TOKEN",
         ),
     )
 }

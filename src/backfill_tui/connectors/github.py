@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import UsageError
 from ..http import ApiError, GitHubPolicy, UnexpectedResponse
 from ..models import SourceEvent
+from . import CATALOG
 from . import github_transform as gt
 from .base import (
     Connector,
@@ -299,7 +300,7 @@ def _updated_at(item: dict[str, Any]) -> Any:
 PROVIDER = ProviderInfo(
     name="github",
     label="GitHub",
-    token_env="GITHUB_TOKEN",
+    token_env=CATALOG["github"].token_env,
     base_url_env="BACKFILL_GITHUB_API_URL",
     default_base_url="https://api.github.com",
     connector=GitHubConnector,

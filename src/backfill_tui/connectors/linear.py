@@ -44,6 +44,7 @@ from ..http.client import TIMEOUT, USER_AGENT
 from ..models import SourceEvent
 from ..secrets_registry import redact
 from ..textsafe import excerpt
+from . import CATALOG
 from . import linear_query as lq
 from . import linear_transform as lt
 from .base import (
@@ -495,7 +496,7 @@ def _query_error(exc: TransportQueryError, what: str) -> ApiError:
 PROVIDER = ProviderInfo(
     name="linear",
     label="Linear",
-    token_env="LINEAR_API_KEY",
+    token_env=CATALOG["linear"].token_env,
     base_url_env="BACKFILL_LINEAR_API_URL",
     default_base_url="https://api.linear.app/graphql",
     connector=LinearConnector,

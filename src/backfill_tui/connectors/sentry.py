@@ -21,6 +21,7 @@ from typing import Any
 
 from ..http import ApiError, SentryPolicy, UnexpectedResponse
 from ..models import DEPTHS
+from . import CATALOG
 from . import sentry_transform as st
 from .base import (
     Connector,
@@ -220,7 +221,7 @@ class AfterLookup(Stream):
 PROVIDER = ProviderInfo(
     name="sentry",
     label="Sentry",
-    token_env="SENTRY_AUTH_TOKEN",
+    token_env=CATALOG["sentry"].token_env,
     base_url_env="BACKFILL_SENTRY_API_URL",
     default_base_url="https://sentry.io",
     connector=SentryConnector,

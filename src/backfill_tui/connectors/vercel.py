@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..http import AccessDenied, ApiClient, ApiError, UnexpectedResponse, VercelPolicy
+from . import CATALOG
 from . import vercel_transform as vt
 from .base import (
     Connector,
@@ -222,7 +223,7 @@ class VercelConnector(Connector):
 PROVIDER = ProviderInfo(
     name="vercel",
     label="Vercel",
-    token_env="VERCEL_TOKEN",
+    token_env=CATALOG["vercel"].token_env,
     base_url_env="BACKFILL_VERCEL_API_URL",
     default_base_url="https://api.vercel.com",
     connector=VercelConnector,

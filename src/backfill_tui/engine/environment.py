@@ -134,6 +134,19 @@ class Environment:
     #: how many pages each stream the recorded run stopped must stop (``Engine._run_stream``).
     replay_end: RunEnd | None = None
 
+    def __post_init__(self) -> None:
+        """Every provider's token in ``env`` (``GITHUB_TOKEN``...; a pool's each) is masked from
+        here on, before any client is opened: a run refuses it given as the workspace
+        (``plan.check_request``), and the app's clear fields clear it. Registered only when a
+        run opened its clients, a Vercel token with no known prefix passed as ``--workspace``,
+        was stored in the mirror and printed by ``runs`` (a tester's finding)."""
+        from ..connectors import CATALOG
+        from ..http.tokens import split_tokens
+
+        for entry in CATALOG.values():
+            for token in split_tokens(self.env.get(entry.token_env, "")):
+                secrets_registry.register(token)
+
     @classmethod
     def create(
         cls,

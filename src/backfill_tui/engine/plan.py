@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from ..connectors import provider
 from ..connectors.identity import canonical_target
 from ..errors import BadValue, UsageError
-from ..secrets_registry import holds_credential
+from ..secrets_registry import holds_credential, token_provider
 from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, DEPTHS, MAX_COUNT, WORKSPACE_ID_MAX
 
 __all__ = [
@@ -48,7 +48,8 @@ class SourceSpec:
         if holds_credential(text):  # first: each message below repeats the text
             raise UsageError(
                 "a source holds what looks like a token (not shown); write PROVIDER:TARGET, for "
-                "example github:acme/rocket; a token goes in its variable, such as GITHUB_TOKEN"
+                f"example github:acme/rocket; a token goes in its variable, such as "
+                f"{_token_variable(text)}"
             )
         from ..connectors.web_address import looks_like_web_address, web_address_line
 
@@ -97,7 +98,7 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
     if holds_credential(value):  # never echoed; first, as a later message may repeat it
         raise BadValue(
             f"{name} holds what looks like a token (not shown), not a workspace id; give the "
-            "workspace's own id (a token goes in its variable, such as GITHUB_TOKEN)",
+            f"workspace's own id (a token goes in its variable, such as {_token_variable(value)})",
             field="workspace",
             fault="looks like a token, not a workspace id",
         )
@@ -249,3 +250,12 @@ def canonical_source(source: str) -> str:
         return str(SourceSpec.parse(source))
     except UsageError:
         return source
+
+
+def _token_variable(text: str) -> str:
+    """The variable a token in ``text`` goes in, by its prefix (``LINEAR_API_KEY`` for a
+    ``lin_api_`` token: every refusal named GITHUB_TOKEN, a tester's finding); GITHUB_TOKEN
+    for a token with none (Vercel's, or a registered value)."""
+    from ..connectors import CATALOG
+
+    return CATALOG[token_provider(text) or "github"].token_env
