@@ -141,10 +141,10 @@ class Environment:
         run opened its clients, a Vercel token with no known prefix passed as ``--workspace``,
         was stored in the mirror and printed by ``runs`` (a tester's finding)."""
         from ..connectors import CATALOG
-        from ..http.tokens import split_tokens
 
-        for entry in CATALOG.values():
-            for token in split_tokens(self.env.get(entry.token_env, "")):
+        for entry in CATALOG.values():  # a pool's tokens between commas or spaces (http.tokens;
+            # not imported here: it loads httpx, which the app's first frame does without)
+            for token in self.env.get(entry.token_env, "").replace(",", " ").split():
                 secrets_registry.register(token)
 
     @classmethod
