@@ -54,4 +54,4 @@ def test_a_replay_plans_the_streams_each_source_chose(
     report = run_cli(capsys, "report", replayed.id, "--db", str(db))
     assert report.code == 0, report.err
     line = next(x for x in report.out.splitlines() if x.startswith("| Entities"))
-    assert "github:acme/rocket: issue, pull_request, release; all of the others'" in line, line
+    assert "github:acme/rocket: issue, pull_request, release; the other sources: all" in line, line

@@ -70,3 +70,30 @@ def test_a_name_that_is_a_dot_or_two_is_refused_before_any_request(
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert f"'{given}' is not a valid" in result.err
     assert asked.call_count == 0 and not (tmp_path / "m.db").exists()
+
+
+@pytest.mark.parametrize("given", ["github:acme/rocket.git.git", "github:acme/.git"])
+def test_a_repository_name_ending_in_git_after_the_clone_suffix_is_refused(
+    given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``rocket.git.git`` became ``rocket.git`` and ``acme/.git`` was taken, each asked for and
+    failed with a 404 and exit 1 (a tester's finding): GitHub names no repository so."""
+    result = run_cli(capsys, "run", given, "--workspace", "w", "--simulate",
+                     "--db", str(tmp_path / "m.db"))  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"'{given}' is not a valid GitHub source: GitHub names no repository ending in .git" \
+        in result.err  # fmt: skip
+    assert not (tmp_path / "m.db").exists()
+
+
+def test_a_base_url_with_a_query_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BACKFILL_SENTRY_API_URL=…/api/0?x=1`` asked ``/?x=1/api/0/projects/…`` and ended
+    "check the source's name", exit 1 (a tester's finding): refused in one line, exit 2."""
+    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", "http://127.0.0.1:9/api/0?x=1")
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "sntrys_" + "q" * 30)
+    result = run_cli(capsys, "run", "sentry:acme/rocket", "--workspace", "w",
+                     "--db", str(tmp_path / "m.db"))  # fmt: skip
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert "BACKFILL_SENTRY_API_URL=" in result.err and "has a query or a fragment" in result.err

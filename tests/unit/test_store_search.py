@@ -200,6 +200,8 @@ def test_a_term_mixing_words_and_signs_matches_as_a_substring(tmp_path: Path) ->
     assert {o.id for o in mirror.search_observations("ws", "#47")} == {1, 2, 3}  # a prefix
     assert {o.id for o in mirror.search_observations("ws", "deployment_succeeded")} == {3}
     assert {o.id for o in mirror.search_observations("ws", "47")} == {1, 2, 3}  # a plain word
+    # a trailing * marks a prefix, as every term already is: "(#47*" looked for "(#47*"
+    assert {o.id for o in mirror.search_observations("ws", "(#47*")} == {1, 3}
 
 
 def test_search_is_a_subquery_not_a_per_row_join(tmp_path: Path) -> None:

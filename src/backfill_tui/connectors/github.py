@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import UsageError
 from ..http import ApiError, GitHubPolicy, UnexpectedResponse
 from ..models import SourceEvent
+from ..textsafe import excerpt
 from . import CATALOG
 from . import github_transform as gt
 from .base import (
@@ -98,9 +99,15 @@ class GitHubConnector(Connector):
         ``OWNER/REPO.git`` (a clone address's ending) is ``OWNER/REPO``: GitHub names no
         repository with that ending (it drops it from a new repository's name), and it was
         asked for as written and answered 404 (a tester's finding)."""
+        given = target
         if target.lower().endswith(".git") and re.fullmatch(r"[^/]+/[^/]+", target[:-4]):
             target = target[:-4]
         owner, sep, repo = target.partition("/")
+        if repo.lower().endswith(".git"):  # "rocket.git.git", ".git": no repository's name
+            raise UsageError(
+                f"'github:{excerpt(given)}' is not a valid GitHub source: GitHub names no "
+                "repository ending in .git; write it as github:OWNER/REPO"
+            )
         if sep and "/" not in repo:
             for what, name, limit in (
                 ("owner", owner, cls.owner_limit),

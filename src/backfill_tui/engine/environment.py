@@ -359,6 +359,16 @@ def checked_base_url(info: ProviderInfo, text: str) -> str:
             field=info.base_url_env,
             fault="holds a user name or password",
         )
+    if parsed.query or parsed.fragment or url.rstrip().endswith(("?", "#")):
+        # Each request's path is put after the base: "…/api/0?x=1" asked "/?x=1/api/0/…" and
+        # ended "check the source's name" (a tester's finding).
+        shown = secrets_registry.without_userinfo(url)
+        raise BadValue(
+            f"{info.base_url_env}={shown!r} has a query or a fragment ('?' or '#'); a base URL is "
+            "a scheme, a host and a path: remove them",
+            field=info.base_url_env,
+            fault="has a query or a fragment",
+        )
     return _without_doubled_path(info, url.rstrip("/"))
 
 

@@ -135,7 +135,7 @@ def _entities(run: RunRecord, streams: list[StreamRecord]) -> str:
     ]
     if not own:
         return "all"
-    return "; ".join(own) + ("; all of the others'" if len(own) < len(ran) else "")
+    return "; ".join(own) + ("; the other sources: all" if len(own) < len(ran) else "")
 
 
 def run_report(mirror: Mirror, run_id: str) -> str:

@@ -103,7 +103,8 @@ def literal_terms(text: str) -> list[str]:
     A word with a trailing ``*`` (``guid*``, search engines' prefix mark) is that word: every
     word already matches as a prefix, and ``guid*`` looked for the text "guid*" and found
     nothing (a tester's finding)."""
-    return [term for term in text.split() if not _WORD.fullmatch(term.rstrip("*") or term)]
+    terms = (term.rstrip("*") or term for term in text.split())  # "ENG-763*" is "ENG-763"
+    return [term for term in terms if not _WORD.fullmatch(term)]
 
 
 def _like_escaped(term: str) -> str:
