@@ -213,6 +213,28 @@ def test_editing_the_workspace_clears_the_last_workspaces_dry_run(
     asyncio.run(scenario())
 
 
+def test_editing_the_destination_clears_the_last_destinations_dry_run(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """After a dry run, editing the event key (or the DSN, the base URL) left the last
+    destination's figures on the panel (a tester's finding, editing the DSN): the panel goes
+    back to its hint."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = await inngest_dry_run(pilot, inngest.url, seen)
+            assert screen.plan is not None and "would" in _panel(app, screen)
+            screen.query_one("#event-key", Input).value = "evtkey-Another-2"
+            await wait_until(pilot, lambda: screen.plan is None)
+            await pilot.pause()
+            assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
+
+    asyncio.run(scenario())
+
+
 class OneThrough:
     """The stub's gate: the first request goes at once, the others wait until released."""
 

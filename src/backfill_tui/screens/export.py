@@ -160,8 +160,8 @@ class ExportScreen(ModeScreen):
         super().__init__()
         self.plan: ExportPlan | None = None
         self.plan_form: ExportForm | None = None
-        #: The workspace the last dry run was asked for (``_workspace_changed``).
-        self._asked_workspace: str | None = None
+        #: The form as the last dry run was asked for it (``_target_edited``).
+        self._asked_form: ExportForm | None = None
         self.cancel_event: threading.Event | None = None
         self.last_result: ExportResult | None = None
         #: The panel says why the last dry run failed (cleared when the destination changes).
@@ -384,15 +384,18 @@ class ExportScreen(ModeScreen):
         self.query_one("#export-result", Label).update("")
 
     @on(Input.Changed, "#export-workspace")
-    def _workspace_changed(self, event: Input.Changed) -> None:
+    def _workspace_changed(self) -> None:
         self.show_status()
-        # A dry run of another workspace does not stay on the panel beside this one (its
-        # figures read as this workspace's: a tester's finding); an export going keeps its own.
-        # The workspace the shown (or going) dry run was asked for, read as ctrl+r read the
-        # form: a change typed just before ctrl+r arrives after it, with that same value, and
-        # is no change (it dropped the dry run it had started).
-        asked = self._asked_workspace if self._planning or self.plan_form is not None else None
-        if asked is not None and not self.exporting and asked != event.value.strip():
+
+    @on(Input.Changed, "#export-workspace, #dsn, #event-key, #base-url")
+    def _target_edited(self) -> None:
+        """A dry run of another workspace or destination does not stay on the panel beside the
+        form (its figures read as this one's: testers' findings, the workspace and then the
+        DSN); an export going keeps its own. It is compared with the form as ctrl+r read it: a
+        change typed just before ctrl+r arrives after it, with that same value, and is no
+        change (it dropped the dry run it had started)."""
+        asked = self._asked_form if self._planning or self.plan_form is not None else None
+        if asked is not None and not self.exporting and self.read_form() != asked:
             self._forget_plan()
 
     @on(Input.Changed, "#base-url")
@@ -570,7 +573,7 @@ class ExportScreen(ModeScreen):
             self._plan_cancel.set()
         self._plan_cancel = threading.Event()
         self._planning = True
-        self._asked_workspace = form.workspace
+        self._asked_form = form
         self._plan(form, confirm, self._plan_cancel)
 
     @work(thread=True, exclusive=True, group="export-plan", exit_on_error=False)
