@@ -505,7 +505,7 @@ class ExportScreen(ModeScreen):
         except BackfillError:
             counts = {}
         lines = [f"Already exported from workspace {workspace}:"]
-        lines += [f"  {where(kind, target)}: {n}" for (kind, target), n in sorted(counts.items())]
+        lines += [f"  {where(kind, target)}: {n}" for (kind, target), n in counts.items()]
         if not counts:
             lines.append("  nothing yet")
         label.update(Content(clean("\n".join(lines))))

@@ -365,12 +365,14 @@ def insert_new(conn: sqlite3.Connection, sql: str, values: Sequence[Sequence[Any
 
 
 def export_counts(conn: sqlite3.Connection, workspace: str) -> dict[tuple[str, str], int]:
-    """How many of the workspace's observations each destination has received."""
+    """How many of the workspace's observations each destination has received, the one
+    exported to last first (at 80x24 the app's list scrolls, and the row just written was
+    below its fold: a tester's finding)."""
     if not _has_ledger(conn):
         return {}
     rows = conn.execute(
         "SELECT target_kind, target_id, count(*) FROM exports WHERE workspace_id = ? "
-        "GROUP BY target_kind, target_id ORDER BY target_kind, target_id",
+        "GROUP BY target_kind, target_id ORDER BY max(exported_at) DESC, target_kind, target_id",
         (workspace,),
     )
     return {(kind, target): count for kind, target, count in rows}
