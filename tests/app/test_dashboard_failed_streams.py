@@ -104,6 +104,10 @@ def test_a_stream_that_failed_having_fetched_nothing_draws_an_empty_bar(
                 track = Style.from_color(row.get_component_rich_style("stream-row--bar").bgcolor)
                 # Every cell is the empty track any bar has, nothing in a stopped colour.
                 assert drawn == {track.color}, (row.key, drawn)
+                # and the track is drawn "─", not a full "━" bar told apart by colour alone
+                # (a tester read a 0% stream as nearly done in a plain-text capture)
+                text = "".join(seg.text for seg in bar).strip()
+                assert text and set(text) == {"─"}, (row.key, text)
 
     asyncio.run(scenario())
 

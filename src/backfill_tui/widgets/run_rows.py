@@ -540,15 +540,25 @@ _console: Console | None = None
 
 def _bar_text(width: int, done: tuple[float, float], style: Style, track: Style) -> Text:
     """Textual's bar renderable (``textual.renderables.bar.Bar``) as one line of text:
-    ``done`` (start and end cells, halves allowed) in ``style``, the rest in ``track``."""
+    ``done`` (start and end cells, halves allowed) in ``style``, the rest in ``track``, drawn
+    ``─`` where Textual draws ``━`` in the track's colour: by colour alone a stream at 0 and
+    one done looked the same on a monochrome terminal or in a pasted screen (a tester's
+    finding; ``widgets/toggles.py`` for the same in checkboxes)."""
     global _console
     if _console is None:
         _console = Console(width=256, color_system=None, file=io.StringIO())
     bar = BarRenderable(done, highlight_style=style, background_style=track, width=width)
     for part in bar.__rich_console__(_console, _console.options):
         if isinstance(part, Text):
-            return part
+            line = Text(end="")
+            for span in part.spans:
+                cells = part.plain[span.start : span.end]
+                line.append(TRACK * len(cells) if span.style == track else cells, span.style)
+            return line if line.cell_len == part.cell_len else part  # spans cover every cell
     return Text(" " * width, end="")
+
+
+TRACK = "\u2500"  # ─: a bar's cells not yet done (Textual's are ━, told apart by colour alone)
 
 
 def reason_in_row(error: str, key: str) -> str:
