@@ -235,6 +235,32 @@ def test_editing_the_destination_clears_the_last_destinations_dry_run(
     asyncio.run(scenario())
 
 
+def test_a_finished_exports_result_goes_when_the_workspace_changes(
+    tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """After a run moved the app to another workspace, the panel still said the last export's
+    "0 of 3869 sent" beside "Workspace acme-ws" (a tester's finding): a finished export's
+    result goes with the form it was for, as a dry run's figures do."""
+    app = make_app(tmp_path)
+    populate(app, "linear:ENG", days=7)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            screen = await inngest_dry_run(pilot, inngest.url, seen)
+            plan = seen.of(ExportPlanned)[0].plan
+            screen.apply(plan)
+            await wait_until(pilot, lambda: seen.of(ExportFinished))
+            await pilot.pause()
+            assert str(screen.query_one("#export-result", Label).content)
+            screen.query_one("#export-workspace", Input).value = "acme-ws"
+            await pilot.pause()
+            assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
+            assert not str(screen.query_one("#export-result", Label).content)
+
+    asyncio.run(scenario())
+
+
 class OneThrough:
     """The stub's gate: the first request goes at once, the others wait until released."""
 

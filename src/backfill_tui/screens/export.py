@@ -389,13 +389,15 @@ class ExportScreen(ModeScreen):
 
     @on(Input.Changed, "#export-workspace, #dsn, #event-key, #base-url")
     def _target_edited(self) -> None:
-        """A dry run of another workspace or destination does not stay on the panel beside the
-        form (its figures read as this one's: testers' findings, the workspace and then the
-        DSN); an export going keeps its own. It is compared with the form as ctrl+r read it: a
-        change typed just before ctrl+r arrives after it, with that same value, and is no
-        change (it dropped the dry run it had started)."""
-        asked = self._asked_form if self._planning or self.plan_form is not None else None
+        """A dry run (or a finished export's result) of another workspace or destination does
+        not stay on the panel beside the form (its figures read as this one's: testers'
+        findings, the workspace, the DSN, and an export's "0 of 3869 sent" after a run moved
+        the app to another workspace); an export going keeps its own. It is compared with the
+        form as ctrl+r read it: a change typed just before ctrl+r arrives after it, with that
+        same value, and is no change (it dropped the dry run it had started)."""
+        asked = self._asked_form
         if asked is not None and not self.exporting and self.read_form() != asked:
+            self._asked_form = None  # the panel is the hint's until the next ctrl+r
             self._forget_plan()
 
     @on(Input.Changed, "#base-url")
@@ -454,12 +456,7 @@ class ExportScreen(ModeScreen):
     @on(Input.Submitted, "#dsn, #event-key")
     @on(Input.Blurred, "#dsn, #event-key")
     def _secret_entered(self, event: Input.Submitted | Input.Blurred) -> None:
-        # Masked from here on, whatever echoes it: the event key whole, a DSN's password only
-        # (a DSN registered whole, half typed as "postgresql://", masked our own example:
-        # "write ***USER:PASSWORD@HOST…", a tester's finding).
-        value = event.value.strip()
-        for secret in dsn_passwords(value) if event.input.id == "dsn" else [value]:
-            register(secret)
+        _mask(event.input.id or "", event.value.strip())
 
     def read_form(self) -> ExportForm:
         run = self.query_one("#export-run", Select).value
@@ -473,7 +470,10 @@ class ExportScreen(ModeScreen):
             base_url=self.query_one("#base-url", Input).value.strip(),
             clerk_org=self.query_one("#clerk-org", Input).value.strip(),
         )
-        register(form.dsn if form.kind == "postgres" else form.event_key)
+        if form.kind == "postgres":
+            _mask("dsn", form.dsn)
+        else:
+            _mask("event-key", form.event_key)
         return form
 
     def event_key(self) -> str:
@@ -946,3 +946,12 @@ class ExportScreen(ModeScreen):
                 key_from=key_from,
             )
         )
+
+
+def _mask(field: str, value: str) -> None:
+    """Mask what the ``field`` (``"dsn"`` or ``"event-key"``) holds, from here on, whatever
+    echoes it: the event key whole, a DSN's password only (``secrets_registry.dsn_passwords``).
+    A DSN registered whole, half typed as "postgresql://", masked our own example: "write
+    ***USER:PASSWORD@HOST…" (a tester's finding)."""
+    for secret in dsn_passwords(value) if field == "dsn" else [value]:
+        register(secret)
