@@ -361,7 +361,14 @@ def _one_line(text: str, limit: int) -> str:
 
 
 def _safe_key(item: Any, key: Callable[[Any], str]) -> str:
+    return _one_line(listed_key(key, item), 80)  # "?" for none
+
+
+def listed_key(key: Callable[[Any], str], item: Any) -> str:
+    """``key(item)`` as text (a listed item's key: a sourceId's distinguishing part), or ""
+    where the item has none (malformed: ``key`` raised). For comparing pages' items: the
+    paging guard's, and a catch-up's "already read"."""
     try:
-        return _one_line(str(key(item)), 80)
+        return str(key(item))
     except Exception:
-        return "?"
+        return ""

@@ -14,7 +14,6 @@ limit budgets and partial answers) in one file, one provider per file (style.md)
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
@@ -55,6 +54,7 @@ from .base import (
     ProviderInfo,
     Stream,
     StreamOrder,
+    listed_key,
     provider_time,
     transform_item,
 )
@@ -158,7 +158,7 @@ class LinearStream(Stream):
                 if began is not None and isinstance(node, dict):
                     updated = provider_time(node.get("updatedAt"))
                     if updated is not None and updated >= began:
-                        recent.add(_safe_key(self._key, node))
+                        recent.add(listed_key(self._key, node))
             last = nodes[-1] if nodes else None
             if isinstance(last, dict) and isinstance(last.get("updatedAt"), str):
                 page.reached = last["updatedAt"]  # ordered by updatedAt, the window's field
@@ -203,7 +203,7 @@ class LinearStream(Stream):
             nodes, has_next, end_cursor = _connection(data, self._root)
             lacking = _node_errors(errors, self._root)
             for index, node in enumerate(nodes):
-                if _safe_key(self._key, node) not in recent:
+                if listed_key(self._key, node) not in recent:
                     self._take(node, page, lacking.get(index, []))
             if not has_next or not end_cursor or end_cursor == after:
                 return
@@ -213,8 +213,8 @@ class LinearStream(Stream):
         """Pass over a node, its key kept where it has one (``Page.skipped_keys``: the
         paging guard tells by them a page of nothing but nodes already read)."""
         page.skipped += 1
-        with contextlib.suppress(Exception):  # no key: the page is not judged
-            page.skipped_keys.append(str(self._key(node)))
+        if key := listed_key(self._key, node):  # no key: the page is not judged
+            page.skipped_keys.append(key)
 
     def _take(self, node: Any, page: Page, lacking: list[tuple[list[Any], str]]) -> None:
         """Decide one node; ``lacking`` are (path inside the node, message) of its errors."""
@@ -245,14 +245,6 @@ class LinearStream(Stream):
             page.item_notes.append(
                 ItemFailure(key, f"stored without {where}: Linear said: {message}"[:300])
             )
-
-
-def _safe_key(key: Callable[[Any], str], node: Any) -> str:
-    """A node's key, or "" where it has none (the node is then never passed over)."""
-    try:
-        return str(key(node))
-    except Exception:
-        return ""
 
 
 def _node_errors(errors: list[Any], root: str) -> dict[int, list[tuple[list[Any], str]]]:

@@ -25,7 +25,15 @@ from ..http import (
     next_link,
 )
 from ..models import SourceEvent
-from .base import CATCH_UP_MARGIN_S, ItemFailure, Page, StateRule, Stream, transform_item
+from .base import (
+    CATCH_UP_MARGIN_S,
+    ItemFailure,
+    Page,
+    StateRule,
+    Stream,
+    listed_key,
+    transform_item,
+)
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
@@ -242,7 +250,7 @@ class LinkedListStream(Stream):
             keys: set[str] = set()
             for item in answer.json:
                 if self._catch_up and isinstance(item, dict):
-                    key = self._safe_key(item)
+                    key = listed_key(self._key, item)
                     shifted = shifted or key in before
                     keys.add(key)
                 decision = self._decide(item) if isinstance(item, dict) else "take"
@@ -251,12 +259,12 @@ class LinkedListStream(Stream):
                     break
                 if decision == "skip":
                     page.skipped += 1
-                    if isinstance(item, dict) and (skipped := self._safe_key(item)):
+                    if isinstance(item, dict) and (skipped := listed_key(self._key, item)):
                         page.skipped_keys.append(skipped)
                     continue
                 self._take(item, page)
                 if self._catch_up_always and self._listed_since(item, began):
-                    recent.add(self._safe_key(item))
+                    recent.add(listed_key(self._key, item))
             page.next_cursor = None if stop else next_link(answer)
             page.reached = self._reached(answer.json)
             always = self._catch_up_always and read > 1 and began is not None
@@ -295,7 +303,7 @@ class LinkedListStream(Stream):
             listed = self._position(item) if self._position is not None else None
             if began is not None and (not isinstance(listed, str) or listed < began):
                 break  # newest first: the rest were listed before the scan began
-            if self._decide(item) == "take" and self._safe_key(item) not in recent:
+            if self._decide(item) == "take" and listed_key(self._key, item) not in recent:
                 self._take(item, page)
 
     def _listed_since(self, item: Any, began: str | None) -> bool:
@@ -312,12 +320,6 @@ class LinkedListStream(Stream):
             page.failures.append(result)
         else:
             page.events.append(result)
-
-    def _safe_key(self, item: dict[str, Any]) -> str:
-        try:
-            return str(self._key(item))
-        except Exception:
-            return ""
 
     def _reached(self, items: list[Any]) -> str | None:
         if self._position is None or not items or not isinstance(items[-1], dict):
