@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from app_support import (
     Recorder,
     drawn,
@@ -186,12 +187,18 @@ def test_switching_the_target_clears_the_other_targets_dry_run_and_export(
         engine_export.plan_export = real_plan
 
 
-def test_editing_the_workspace_clears_the_last_workspaces_dry_run(
-    tmp_path: Path, inngest: FakeInngest
+@pytest.mark.parametrize(
+    ("field", "other", "planned"),
+    [("#export-workspace", "other", "ws"), ("#event-key", "evtkey-Another-2", "evtkey-order-1")],
+    ids=["workspace", "event-key"],
+)
+def test_editing_the_form_clears_the_last_dry_run(
+    tmp_path: Path, inngest: FakeInngest, field: str, other: str, planned: str
 ) -> None:
     """After a dry run of workspace ws, typing another workspace left ws's figures on the
-    panel, where they read as the new one's (a tester's finding): the panel goes back to its
-    hint, and typing the planned workspace back does not bring stale figures."""
+    panel, where they read as the new one's; so did editing the event key (or the DSN, the
+    base URL) with the last destination's (testers' findings): the panel goes back to its
+    hint, and typing the planned value back does not bring stale figures."""
     app = make_app(tmp_path)
     populate(app, "linear:ENG", days=7)
     seen = Recorder()
@@ -200,35 +207,14 @@ def test_editing_the_workspace_clears_the_last_workspaces_dry_run(
         async with app.run_test(size=SIZE, message_hook=seen) as pilot:
             screen = await inngest_dry_run(pilot, inngest.url, seen)
             assert screen.plan is not None and "would" in _panel(app, screen)
-            workspace = screen.query_one("#export-workspace", Input)
-            workspace.value = "other"
+            edited = screen.query_one(field, Input)
+            assert edited.value == planned
+            edited.value = other
             await wait_until(pilot, lambda: screen.plan is None)
             await pilot.pause()
             assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
             assert not screen.query_one("#plan-sample").display
-            workspace.value = "ws"
-            await pilot.pause()
-            assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
-
-    asyncio.run(scenario())
-
-
-def test_editing_the_destination_clears_the_last_destinations_dry_run(
-    tmp_path: Path, inngest: FakeInngest
-) -> None:
-    """After a dry run, editing the event key (or the DSN, the base URL) left the last
-    destination's figures on the panel (a tester's finding, editing the DSN): the panel goes
-    back to its hint."""
-    app = make_app(tmp_path)
-    populate(app, "linear:ENG", days=7)
-    seen = Recorder()
-
-    async def scenario() -> None:
-        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
-            screen = await inngest_dry_run(pilot, inngest.url, seen)
-            assert screen.plan is not None and "would" in _panel(app, screen)
-            screen.query_one("#event-key", Input).value = "evtkey-Another-2"
-            await wait_until(pilot, lambda: screen.plan is None)
+            edited.value = planned
             await pilot.pause()
             assert str(screen.query_one("#plan-summary", Label).content) == DRY_RUN_HINT
 
