@@ -493,6 +493,24 @@ def _partial_nodes() -> list[dict[str, Any]]:
     return nodes
 
 
+def _one_page_with_errors(
+    respx_mock: respx.MockRouter,
+    capsys: pytest.CaptureFixture[str],
+    db: Path,
+    nodes: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+) -> Any:
+    """``run linear:ENG --entities issue --json`` into ``db``, Linear answering the team, then
+    one whole page of ``nodes`` (HTTP 200) with ``errors`` beside its data."""
+    info = {"hasNextPage": False, "endCursor": "c-1"}
+    page_with_errors = {"data": {"issues": {"nodes": nodes, "pageInfo": info}}, "errors": errors}
+    respx_mock.post(URL).mock(side_effect=[gql_json(TEAM_OK), gql_json(page_with_errors)])
+    return run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90",
+        "--entities", "issue", "--json", "--db", str(db),
+    )  # fmt: skip
+
+
 @respx.mock
 def test_partial_data_keeps_every_node_and_records_the_error_against_its_item(
     respx_mock: respx.MockRouter,
@@ -511,28 +529,8 @@ def test_partial_data_keeps_every_node_and_records_the_error_against_its_item(
         "path": ["issues", "nodes", 1, "assignee"],
         "extensions": {"code": "INVALID_INPUT", "userPresentableMessage": "The user was deleted"},
     }
-    info = {"hasNextPage": False, "endCursor": "c-1"}
-    respx_mock.post(URL).mock(
-        side_effect=[
-            gql_json(TEAM_OK),
-            gql_json({"data": {"issues": {"nodes": nodes, "pageInfo": info}}, "errors": [error]}),
-        ]
-    )
     db = tmp_path / "m.db"
-    result = run_cli(
-        capsys,
-        "run",
-        "linear:ENG",
-        "--workspace",
-        "demo",
-        "--days",
-        "90",
-        "--entities",
-        "issue",
-        "--json",
-        "--db",
-        str(db),
-    )
+    result = _one_page_with_errors(respx_mock, capsys, db, nodes, [error])
     assert result.code == 0, result.err
     (stream,) = result.summary["sources"][0]["streams"]
     assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 3, 0)
@@ -576,18 +574,8 @@ def test_a_whole_page_beside_an_error_that_names_no_field_is_kept_and_the_error_
     nodes = _partial_nodes()
     nodes[1]["assignee"] = nodes[0]["assignee"]
     error = {"message": "Upstream service slow; some counts may be stale"}
-    info = {"hasNextPage": False, "endCursor": "c-1"}
-    respx_mock.post(URL).mock(
-        side_effect=[
-            gql_json(TEAM_OK),
-            gql_json({"data": {"issues": {"nodes": nodes, "pageInfo": info}}, "errors": [error]}),
-        ]
-    )
     db = tmp_path / "m.db"
-    result = run_cli(
-        capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90",
-        "--entities", "issue", "--json", "--db", str(db),
-    )  # fmt: skip
+    result = _one_page_with_errors(respx_mock, capsys, db, nodes, [error])
     assert result.code == 0, result.err
     (stream,) = result.summary["sources"][0]["streams"]
     assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 3, 0), stream
