@@ -374,16 +374,14 @@ def _not_json(label: str, response: httpx.Response) -> str:
 
 
 def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
-    error = _error_line(label, response, body)
-    error.status = response.status_code
-    error.said = redact(provider_message(body))[:200]
+    said = redact(provider_message(body))[:200]
+    error = _error_line(label, response, said)
+    error.status, error.said = response.status_code, said
     return error
 
 
-def _error_line(label: str, response: httpx.Response, body: Any) -> ApiError:
-    status = response.status_code
-    path = response.request.url.path
-    said = redact(provider_message(body))[:200]
+def _error_line(label: str, response: httpx.Response, said: str) -> ApiError:
+    status, path = response.status_code, response.request.url.path
     detail = f": {said}" if said else ""
     if status == 403:
         return AccessDenied(
