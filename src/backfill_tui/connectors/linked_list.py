@@ -41,6 +41,13 @@ Decision = Literal["take", "skip", "stop"]
 #: The smallest page a stream asks for when the provider keeps timing out on larger ones.
 SMALLEST_PAGE = 10
 
+#: Tries of a page that could still be asked in smaller pages, on a 502 or 504, before it is:
+#: a second timeout in a row at one size is the provider's answer for that size (GitHub takes
+#: about ten seconds to time out, and the transport's full bound, six tries and their
+#: back-off, spent a minute or more at each size before shrinking). A page at the smallest
+#: size gets the full bound.
+TRIES_BEFORE_SHRINKING = 2
+
 
 class PagesTimedOut(ApiError):
     """The provider timed out on a list's pages down to :data:`SMALLEST_PAGE`-sized ones (a
@@ -195,8 +202,11 @@ class LinkedListStream(Stream):
         recent: set[str] = set()
         shrunk: list[str] = []  # notes of sizes given up since the last page
         while url is not None:
+            shrinkable = self._shrinks and smaller_page(url, params) is not None
             try:
-                answer = await self._client.get(url, params)
+                answer = await self._client.get(
+                    url, params, timeout_tries=TRIES_BEFORE_SHRINKING if shrinkable else None
+                )
             except ApiError as exc:
                 if self._shrinks and timed_out(exc):
                     smaller = smaller_page(url, params)

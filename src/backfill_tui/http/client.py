@@ -29,7 +29,7 @@ from .errors import (
     UnexpectedResponse,
 )
 from .links import parse_links
-from .transport import PARSED_JSON, ResilientTransport, origin, origin_differences
+from .transport import PARSED_JSON, TIMEOUT_TRIES, ResilientTransport, origin, origin_differences
 
 log = logging.getLogger("backfill_tui.http")
 
@@ -244,8 +244,9 @@ class ApiClient:
         )
 
     async def get(
-        self, url: str, params: Mapping[str, Any] | None = None, *, etag: str | None = None
-    ) -> ApiResponse:
+        self, url: str, params: Mapping[str, Any] | None = None, *,
+        etag: str | None = None, timeout_tries: int | None = None,
+    ) -> ApiResponse:  # fmt: skip
         """GET a path (joined to the base URL) or an absolute next-page URL.
 
         A redirect (:data:`REDIRECTS` with a ``Location``) is followed, for every GET alike: a
@@ -260,15 +261,19 @@ class ApiClient:
         GitHub does not count an authorized 304 against the primary rate limit ("Best practices
         for using the REST API", use conditional requests). The ETag is for the URL it came
         with: a redirect's new URL is asked without it.
+
+        ``timeout_tries``: give up after this many 502s or 504s (at most the transport's own
+        bound), for a caller that asks again in smaller pages (``connectors.linked_list``).
         """
         if url.startswith(("http://", "https://")):
             url = self.follow(url)
         hops: list[Redirect] = []
+        ext = {TIMEOUT_TRIES: timeout_tries} if timeout_tries else None
         while True:
             sent = None if hops else etag
             headers = {"If-None-Match": sent} if sent else None
             async with self._gate:
-                response = await self.http.get(url, params=params, headers=headers)
+                response = await self.http.get(url, params=params, headers=headers, extensions=ext)
             body = response.extensions.get(PARSED_JSON)
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or not location:

@@ -61,6 +61,10 @@ from .tokens import PooledToken, TokenPool
 log = logging.getLogger("backfill_tui.http")
 
 PARSED_JSON = "backfill_tui.json"
+#: A request extension: at most this many tries on a 502 or 504 (fewer than
+#: ``RetryRules.max_attempts``), for a request the caller can ask again a cheaper way (a list
+#: page asked in smaller pages: ``connectors.linked_list``).
+TIMEOUT_TRIES = "backfill_tui.timeout_tries"
 
 
 @dataclass
@@ -401,7 +405,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if (server_trouble and response.status_code not in NOT_RETRIED_5XX) or problem:
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
-                if attempt >= self._rules.max_attempts:
+                if attempt >= self._tries(request, response.status_code):
                     said = body.get("message") if isinstance(body, dict) else None
                     raise RetriesExhausted(
                         self._gave_up(attempt, last_problem),
@@ -446,6 +450,16 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         seconds = min(answer.seconds * 2.0 ** len(growing), max(0.0, bound - spent))
         growing.append(seconds)
         return seconds
+
+    def _tries(self, request: httpx.Request, status: int) -> int:
+        """How many tries ``request`` gets on an answer of ``status``: the rules' bound, or the
+        request's own smaller one for a 502 or 504 (:data:`TIMEOUT_TRIES`)."""
+        bound = self._rules.max_attempts
+        if status in (502, 504):
+            asked = request.extensions.get(TIMEOUT_TRIES)
+            if isinstance(asked, int) and asked > 0:
+                return min(bound, asked)
+        return bound
 
     def _gave_up(self, attempts: int, problem: str) -> str:
         """``GitHub: gave up after 6 tries (server error 503)`` (``1 try``, not ``1 tries``)."""
