@@ -624,7 +624,7 @@ class Engine:
         stats = LabelledStats(label=record.key)
         current_stats.set(stats)  # this task's own context
         counters = record.counters
-        page_note: str | None = None
+        page_notes: list[str] = []  # each page's own, once each: a later one adds, not replaces
         note = record.note
         validator: tuple[str, str] | None = None  # the first page's, kept when the stream ends
         ended_short = False  # a later page's state ended it: its window was not read whole
@@ -759,8 +759,9 @@ class Engine:
                     sizing = False
                     validator = validator or page.validator
                     ended_short = ended_short or page.ended_short
-                    page_note = page.note if page.note is not None else page_note
-                    note = _joined(record.note, page_note)  # record.note: the lookup's, if any
+                    if page.note and page.note not in page_notes:
+                        page_notes = [*page_notes, page.note][:PAGE_NOTES_KEPT]
+                    note = _joined(record.note, *page_notes)  # record.note: the lookup's
                     # Taken now: the page read ahead adds its own calls while this one commits.
                     calls, waited = stats.api_calls, stats.wait_seconds
                     # A 304 vouches for a whole read: the first page's validator is kept with
@@ -819,7 +820,7 @@ class Engine:
             # A stream whose connector yielded no page at all is complete and empty.
             if not await settle(len(sending)):
                 return
-            note = _joined(record.note, page_note)
+            note = _joined(record.note, *page_notes)
             self._completed_empty(
                 run.id, record, _with_calls(counters, record, stats), note, client
             )
@@ -931,6 +932,11 @@ def _tokens_left(pool: TokenPool | None) -> tuple[ev.TokenLeft, ...]:
         ev.TokenLeft(row["token"], row["calls"], row["remaining"], row["limit"], row["dropped"])
         for row in pool.summary()
     )
+
+
+#: Distinct page notes a stream keeps (a note is one line beside the stream, not a log): a
+#: later page's note used to replace the one before, and "read in pages of 50" was lost.
+PAGE_NOTES_KEPT = 4
 
 
 def _joined(*notes: str | None) -> str | None:

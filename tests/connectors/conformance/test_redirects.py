@@ -271,6 +271,41 @@ def test_a_run_meeting_a_rename_mid_way_completes_and_stores_the_note(
 
 
 @respx.mock
+def test_a_stream_keeps_each_note_its_pages_gave(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """Page 1 times out at 100 items a page and is read at 50; page 2 answers the rename's 301.
+    The stream's note says both: a later page's note replaced the earlier one, and the note
+    that the stream was read in smaller pages was lost (a helper's finding)."""
+    respx_mock.get(f"{GITHUB}/repos/acme/rocket").respond(200, json=REPO)
+    timed_out = {"message": "We couldn't respond to your request in time."}
+
+    def commits(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        if params.get("per_page") == "100":
+            return httpx.Response(502, json=timed_out)
+        if params.get("page", "1") == "1":
+            following = request.url.copy_set_param("page", 2)
+            return httpx.Response(
+                200, json=[_commit("a" * 40)], headers={"link": f'<{following}>; rel="next"'}
+            )
+        return httpx.Response(301, json={"message": "Moved Permanently"}, headers={
+            "Location": f"{MOVED}?page=2&per_page=50"})  # fmt: skip
+
+    respx_mock.get(url__startswith=COMMITS).mock(side_effect=commits)
+    respx_mock.get(url__startswith=MOVED).respond(200, json=[_commit("b" * 40)])
+    status, (stream,) = run_github(tmp_path / "m.db", frozenset({"push"}))
+    assert status == "completed" and stream.new == 2
+    moved = (
+        "repository acme/rocket was renamed or moved while it was being read: GitHub answered "
+        "301 for /repos/acme/rocket/commits, pointing to /repositories/1296269/commits"
+    )
+    assert stream.note == (
+        f"GitHub timed out on 100-item pages; read in pages of 50; {moved}; read from there"
+    )
+
+
+@respx.mock
 def test_a_run_whose_stream_redirects_in_a_loop_says_what_to_mend_not_resume(
     respx_mock: respx.MockRouter, tmp_path: Path
 ) -> None:
