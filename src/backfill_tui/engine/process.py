@@ -15,7 +15,10 @@ core of its own and the app's loop keeps to its own work. The face is the same a
 Across the two pipes (``multiprocessing.connection`` framing, pickled, never a file):
 
 - parent to child: one :class:`Job` (mirror path, the environment as data, the run's id, the
-  credential values to mask), then ``"cancel"`` if asked; closing it (the app died) cancels too;
+  credential values to mask), then ``"cancel"`` if asked. Closed with no ``"cancel"`` (the app
+  died: ``kill -9``), the child ends at once (:data:`APP_GONE`): its run is left as any run
+  whose process died, shown "interrupted" and continued by ``resume``, not "cancelled" as if
+  the user had asked (a tester's finding); the app always says ``"cancel"`` before closing;
 - child to parent: ``("events", [ProgressEvent...], clock_now)`` at most every
   :data:`BATCH_SECONDS`, ``("log", LogRecord)`` (the app's log file stays the only one, written by
   the app), and ``("end", RunOutcome)``.
@@ -47,11 +50,12 @@ from .. import secrets_registry
 from ..clock import Clock, VirtualClock
 from . import progress as ev
 from .background import RunOutcome, drive_run
+from .process_log import PipeLogHandler
 
 if TYPE_CHECKING:
     from .environment import PortableEnvironment
 
-__all__ = ["BATCH_SECONDS", "Job", "ProcessRun", "RunHost", "child_main"]
+__all__ = ["APP_GONE", "BATCH_SECONDS", "Job", "ProcessRun", "RunHost", "child_main"]
 
 log = logging.getLogger("backfill_tui.engine.process")
 
@@ -63,6 +67,9 @@ RUN_NICENESS = 5
 
 #: How often the child sends its progress (seconds): the app draws at most 4 times a second.
 BATCH_SECONDS = 0.05
+
+#: The child's exit status when the app's end of the pipe closed mid-run with no "cancel".
+APP_GONE = 3
 
 _CHILD = "from backfill_tui.engine.process import child_main; child_main()"
 
@@ -114,7 +121,7 @@ class RunHost:
         return cls(process, Connection(jobs_write, readable=False), Connection(events_read))
 
     def close(self, timeout: float = 5.0) -> None:
-        """End the host (a job it runs is cancelled: the closed pipe says so) and reap it."""
+        """End the host (a job it runs, not asked to cancel, ends interrupted) and reap it."""
         with contextlib.suppress(OSError):
             self.jobs.close()
         try:
@@ -254,36 +261,6 @@ class ProcessRun:
 # -- in the child ------------------------------------------------------------------------------
 
 
-class _PipeLogHandler(logging.Handler):
-    """The child's log records, sent to the app to write (message formatted, tokens masked)."""
-
-    def __init__(self, send: Callable[[Any], None]) -> None:
-        super().__init__(logging.INFO)
-        self.send = send
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            message = secrets_registry.redact(record.getMessage())
-            if record.exc_info:
-                text = logging.Formatter().formatException(record.exc_info)
-                message = f"{message}\n{secrets_registry.redact(text)}"
-            plain = logging.makeLogRecord(
-                {
-                    "name": record.name,
-                    "levelno": record.levelno,
-                    "levelname": record.levelname,
-                    "msg": message,
-                    "created": record.created,
-                    "msecs": record.msecs,
-                    "process": record.process,
-                    "threadName": record.threadName,
-                }
-            )
-            self.send(("log", plain))
-        except Exception:  # the pipe is gone: nobody to tell
-            self.handleError(record)
-
-
 class _Outbox:
     """The child's side of the events pipe: progress batched, everything sent under one lock
     (the run's loop and the log handler may send from different threads)."""
@@ -359,7 +336,7 @@ def child_main() -> None:
     environment = job.environment.build()
     outbox = _Outbox(events, environment.clock)
     root = logging.getLogger("backfill_tui")
-    root.handlers[:] = [_PipeLogHandler(outbox.send)]
+    root.handlers[:] = [PipeLogHandler(outbox.send)]
     root.setLevel(logging.INFO)
     root.propagate = False
     outcome = asyncio.run(_child_run(job, environment, jobs, outbox))
@@ -374,9 +351,11 @@ async def _child_run(job: Job, environment: Any, jobs: Connection, outbox: _Outb
     loop = asyncio.get_running_loop()
 
     def watch() -> None:  # "cancel", or the app gone (its end of the pipe closed)
-        with contextlib.suppress(EOFError, OSError):
+        try:
             while jobs.recv() != "cancel":
                 pass
+        except (EOFError, OSError):  # nobody asked: the run is interrupted (module docstring)
+            os._exit(APP_GONE)  # a page being committed is rolled back, as by a kill
         with contextlib.suppress(RuntimeError):  # the loop closed: the run ended already
             loop.call_soon_threadsafe(inner.cancel)
 

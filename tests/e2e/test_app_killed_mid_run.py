@@ -1,0 +1,103 @@
+"""The terminal app killed with kill -9 while its run goes in a child process
+(``engine.process``): the run ends interrupted, as when its own process dies, not "cancelled"
+as if the user had pressed cancel (a tester's finding); ``runs`` and ``report`` say so, and
+``resume`` finishes it.
+
+The app's side here is what the app does to run a run (plan it, hand it to a
+:class:`ProcessRun`), in a process of its own that the test kills with SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+from backfill_tui.store.locks import pid_running
+
+#: The app's side: plans a run, starts it in a child process, says the run's id, then waits
+#: (for the SIGKILL) as the app's loop would.
+_APP = """
+import sys, time
+from pathlib import Path
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.process import ProcessRun
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.store import Mirror
+
+db, config = Path(sys.argv[1]), sys.argv[2]
+environment = Environment.create(simulate=True, simulator_config=config)
+engine = Engine(Mirror.open(db), environment)
+request = RunRequest("w", (SourceSpec.parse("github:acme/rocket"),), depth=30)
+run = engine.plan(request, simulator_text=config)
+ProcessRun(db, environment.portable(), run.id).start()
+print(run.id, flush=True)
+time.sleep(600)
+"""
+
+
+def _child(db: Path, app_pid: int) -> tuple[int, int]:
+    """(the run's process id once the child has taken the run, pages its streams stored)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            pid = conn.execute("SELECT pid FROM runs").fetchone()[0]
+            pages = conn.execute("SELECT coalesce(max(pages), 0) FROM streams").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0, 0
+    return (0 if pid in (None, app_pid) else int(pid)), int(pages)
+
+
+def test_a_run_whose_app_was_killed_is_interrupted_and_resumes(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "m.db"
+    config = f"anchor={anchor},latency=0.3,scale=3"
+    app = subprocess.Popen(
+        [sys.executable, "-c", _APP, str(db), config],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert app.stdout is not None
+        run_id = app.stdout.readline().strip()
+        assert run_id, "the app's side did not start the run"
+        child, pages = 0, 0
+        for _ in range(1200):
+            child, pages = _child(db, app.pid)
+            if child and pages >= 1:  # the child runs it and has stored a page
+                break
+            assert app.poll() is None, "ended before the kill"
+            time.sleep(0.05)
+        assert child and pages >= 1, "the run did not store a page in 60 s"
+        app.send_signal(signal.SIGKILL)
+        app.wait(timeout=30)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    for _ in range(600):  # the child sees the app's end of its pipe close, and ends
+        if not pid_running(child):
+            break
+        time.sleep(0.05)
+    assert not pid_running(child), "the run's process outlived the app"
+
+    with sqlite3.connect(db) as conn:
+        streams = conn.execute("SELECT status FROM streams").fetchall()
+    assert ("cancelled",) not in streams, streams  # nobody cancelled it
+
+    runs = run_cli(capsys, "runs", "--db", str(db), "--json")
+    assert runs.code == 0, runs.err
+    (shown,) = [r for r in json.loads(runs.out) if r["run_id"] == run_id]
+    assert shown["status"] == "interrupted", shown
+    report = run_cli(capsys, "report", run_id, "--db", str(db))
+    assert report.code == 0, report.err
+    assert "interrupted" in report.out and "cancelled" not in report.out, report.out
+
+    monkeypatch.setenv("BACKFILL_SIM", config)
+    resumed = run_cli(capsys, "resume", run_id, "--db", str(db), "--json", "--quiet")
+    assert resumed.code == 0, resumed.err
+    assert resumed.summary["status"] == "completed", resumed.summary
