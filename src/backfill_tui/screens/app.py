@@ -87,6 +87,8 @@ FLUSH_INTERVAL = 0.25  # seconds: four dashboard updates a second at most
 GIL_SWITCH_INTERVAL = 0.001  # seconds (bench/ui_latency.py measured the difference)
 #: The oldest generation's collection threshold while a run goes: none happens (start_session).
 OLDEST_HELD = 1_000_000
+#: The title of the notice saying, as the app opens, that the newest run is interrupted.
+UNFINISHED = "Unfinished run"
 
 
 def _screen_from(module: str, name: str) -> Callable[[], Screen[Any]]:
@@ -217,6 +219,31 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self.stop_on_signal()
         for line in self.upgraded:
             self.notify(line.removeprefix(f"{APP}: "), title="Mirror upgraded", timeout=20)
+        self._say_interrupted()
+
+    def _say_interrupted(self) -> None:
+        """Say once, as the app opens, that the mirror's newest run is interrupted (its process
+        gone: killed, the app killed with it, a power cut) and how to go on, until another
+        notice comes. An app started again said nothing of it; it was only under F5 (a tester's
+        finding)."""
+        from ..engine.runs import shown_status
+
+        try:
+            newest = self.mirror.list_runs(limit=1)
+            if not newest or shown_status(self.mirror, newest[0]) != RunStatus.INTERRUPTED:
+                return
+            streams = self.mirror.streams(newest[0].id)
+        except BackfillError as exc:  # the mirror's own problem is said where it is read
+            log.warning("the newest run could not be read: %s", exc)
+            return
+        done = sum(s.status == "completed" for s in streams)
+        self.notify(
+            f"Run {newest[0].id} was interrupted ({done} of {len(streams)} streams completed): "
+            "F5 then r resumes it",
+            title=UNFINISHED,
+            severity="warning",
+            timeout=30,
+        )
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Textual's, except for a widget not mounted yet: Textual styled such a widget at
@@ -277,10 +304,13 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         each ctrl+s on the export form with no DSN added one more "Not ready", and at 80x24
         they piled up over the form's fields and the trigger dialog (a fresh tester's
         finding). Different notices stay, each saying its own (two typos, two "Not a
-        source"). Runs before Textual's own handler, which adds the new notice and shows it."""
+        source"). Runs before Textual's own handler, which adds the new notice and shows it.
+        The opening's "Unfinished run" goes as any other comes: at 80x24 the two stacked cut
+        the new one off (``_say_interrupted``)."""
         new = message.notification
         for old in list(self._notifications):
-            if (old.title, old.message, old.severity) == (new.title, new.message, new.severity):
+            same = (old.title, old.message, old.severity) == (new.title, new.message, new.severity)
+            if same or (old.title == UNFINISHED and new.title != UNFINISHED):
                 self._unnotify(old, refresh=False)
 
     def take_down_notices(self, title: str) -> None:

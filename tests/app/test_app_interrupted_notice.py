@@ -1,0 +1,92 @@
+"""The app started again after its run was killed says, once and at 80x24, that the mirror's
+newest run is interrupted and how to go on: it said nothing, the run only showed under F5 (a
+tester's finding). The notice's way (F5, then r) resumes the run to its end; a mirror whose
+newest run ended says nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app_support import ANCHOR, Recorder, make_app, wait_until
+from test_resume_notices_fit import _notice_whole
+
+from backfill_tui.screens.messages import RunEnded
+from backfill_tui.screens.runs import RunsScreen
+
+
+def _killed_run(db: Path) -> str:
+    """A headless run of two sources killed with SIGKILL once a stream has stored a page; its
+    id."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backfill_tui", "run", "github:acme/rocket",
+         "vercel:acme/rocket-web", "--simulate", "--workspace", "w", "--db", str(db), "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "BACKFILL_SIM": f"anchor={ANCHOR},latency=0.5,scale=3"},
+    )  # fmt: skip
+    try:
+        for _ in range(1200):
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+                    pages = conn.execute("SELECT coalesce(max(pages), 0) FROM streams").fetchone()
+            except sqlite3.OperationalError:
+                pages = (0,)
+            if pages[0] >= 1:
+                break
+            assert process.poll() is None, "ended before the kill"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with sqlite3.connect(db) as conn:
+        return str(conn.execute("SELECT id FROM runs").fetchone()[0])
+
+
+def test_an_interrupted_run_is_said_as_the_app_opens_and_f5_r_resumes_it(tmp_path: Path) -> None:
+    db = tmp_path / "mirror.db"
+    run_id = _killed_run(db)
+    with sqlite3.connect(db) as conn:
+        streams = conn.execute("SELECT count(*) FROM streams").fetchone()[0]
+        done = conn.execute("SELECT count(*) FROM streams WHERE status = 'completed'").fetchone()
+    app = make_app(tmp_path, "scale=3")
+    seen = Recorder()
+    said = (
+        f"Run {run_id} was interrupted ({done[0]} of {streams} streams completed): F5 then r "
+        "resumes it"
+    )
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen, notifications=True) as pilot:
+            assert await _notice_whole(pilot, "Unfinished run") == said  # whole on the screen
+            notices = [(n.title, n.message) for n in app._notifications]  # type: ignore[attr-defined]
+            assert notices == [("Unfinished run", said)]
+            await pilot.press("f5")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            await wait_until(pilot, lambda: screen.selected == run_id)
+            assert screen.lines[run_id].status == "interrupted"
+            await pilot.press("r")
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=90)
+            assert seen.of(RunEnded) == [RunEnded(run_id, "completed")]
+            notices = [n.title for n in app._notifications]  # type: ignore[attr-defined]
+            assert notices.count("Unfinished run") <= 1  # said once
+
+    asyncio.run(scenario())
+
+    again = make_app(tmp_path)  # its newest run ended: nothing to say
+
+    async def reopened() -> None:
+        async with again.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert not list(again._notifications)  # type: ignore[attr-defined]
+
+    asyncio.run(reopened())
