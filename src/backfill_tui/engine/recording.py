@@ -29,11 +29,10 @@ Replay (``replay FILE``, or "open a recording as a run")::
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +52,7 @@ from ..recording.fileformat import (
     RunEnd,
     RunParameters,
     SpooledRecording,
+    file_sha256,
     open_recording,
 )
 from ..recording.header import shown
@@ -60,11 +60,12 @@ from ..recording.scrub import scrub_text, scrub_url
 from ..recording.transports import RecordingTransport, ReplayTransport, exchange_key
 from ..store import RunRecord
 from . import progress as ev
+from . import recording_ends as ends
 from .environment import Environment, checked_base_url, without_token
 from .outputs import AtomicFile, check_output
 from .placing import live_writer
 from .plan import RunRequest, SourceSpec, check_request, check_window
-from .recording_ends import FailureWatch, RecordingKeptAside, seal
+from .recording_ends import FailureWatch, RecordingKeptAside
 
 __all__ = ["Recorder", "RecordingError", "RecordingKeptAside", "Replay"]
 
@@ -111,6 +112,7 @@ class Recorder:
         self._stops: dict[str, int] = {}  # stream → pages stored, for streams that stopped
         self._watch = FailureWatch()  # whether a refused write stopped the run (said then)
         self._source_entities: dict[str, tuple[str, ...]] | None = None  # see planned()
+        self._early: ends.SealedEarly | None = None  # sealed as the run ended: _run_ending
 
     def observe(self, event: ev.ProgressEvent) -> None:
         """A progress subscriber (``Engine.subscribe``; thread-safe enough: one run emits):
@@ -201,28 +203,37 @@ class Recorder:
         self._out = self._reserved or AtomicFile(self.path, mode=0o600, replace=False)
         self._reserved = None
         self._writer = RecordingWriter(self._out, header)
-        previous = environment.wrap_transport
-        environment.wrap_transport = self.wrap
+        previous = environment.wrap_transport, environment.before_run_end
+        environment.wrap_transport, environment.before_run_end = self.wrap, self._run_ending
         try:
             yield self
         except BaseException as exc:
-            environment.wrap_transport = previous
             self._seal(said=exc is self.failure)
             if self.kept is not None and isinstance(exc, asyncio.CancelledError):
                 # the app's cancel: where the recording went is still said (its run: cancelled)
                 raise RecordingKeptAside(self.path, self.kept) from exc
             raise
-        environment.wrap_transport = previous
+        finally:
+            environment.wrap_transport, environment.before_run_end = previous
         self._seal()
         if self.kept is not None:
             raise RecordingKeptAside(self.path, self.kept)
 
+    def _run_ending(self, status: str) -> None:
+        """Seal before the mirror stores the run's end, ``status`` (``recording_ends``)."""
+        if self._writer is not None and self._writer.failure is None:  # else: the block's end
+            self._status = status
+            self._early = ends.sealed_early(self._seal)
+
     def _seal(self, *, said: bool = False) -> None:
-        """Seal the recording into place; :attr:`kept` when it went beside :attr:`path`.
-        ``said``: the block raised the recording's failure, which its face says."""
+        """Seal the recording into place, once (``recording_ends.SealedEarly``); :attr:`kept`
+        when it went beside :attr:`path`. ``said``: the block raised the recording's failure."""
         assert self._writer is not None and self._out is not None
+        if self._early is not None:
+            self._early.again()
+            return
         said = said or self._watch.stopped_run
-        self.kept = seal(self._writer, self._out, self.path, self.end, said=said)
+        self.kept = ends.seal(self._writer, self._out, self.path, self.end, said=said)
 
     def release(self) -> None:
         """Give up the path held since this recorder was made when no recording began (the run
@@ -233,15 +244,8 @@ class Recorder:
 
     def abandon(self) -> str | None:
         """For a process about to quit at once mid-recording (a third Ctrl-C, ``os._exit``):
-        remove the recording's unfinished hidden file, which no replay can read, and return
-        the line saying the recording is lost; None when no recording is being written (not
-        begun, or already sealed into place). Safe from another thread: it only unlinks."""
-        out = self._out
-        if out is None or out.done:
-            return None
-        with suppress(OSError):
-            out.temp.unlink()
-        return f"the recording {self.path} was not finished and was removed"
+        ``recording_ends.abandon`` of its unfinished file. Safe from another thread."""
+        return ends.abandon(self._out, self.path)
 
     def wrap(self, inner: httpx.AsyncBaseTransport) -> RecordingTransport:
         """The recording layer around one inner transport (``Environment.wrap_transport``)."""
@@ -273,7 +277,7 @@ class Replay:
         self.transport: ReplayTransport | None = None
         #: The recording file's SHA-256 (hex): a replayed run stores it, and resumes only from a
         #: file that still has it (``engine.check_resumable``).
-        self.sha256 = _file_sha256(recording.path)
+        self.sha256 = file_sha256(recording.path)
 
     @classmethod
     def open(cls, path: str | Path) -> Replay:
@@ -392,9 +396,3 @@ class Replay:
     def plan(self, engine: Planner) -> RunRecord:
         """Plan the recorded run in ``engine``'s mirror: same parameters, same cutoff."""
         return engine.plan(self.request(), started_at=self.started_at)
-
-
-def _file_sha256(path: Path) -> str:
-    """The SHA-256 (hex) of the file at ``path``, read in blocks."""
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()

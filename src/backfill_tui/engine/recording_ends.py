@@ -8,11 +8,20 @@ it stops for the mirror's own (interrupted, what was stored kept, ``resume`` con
 the face that drives the run says it in one line (``cli/drive.py``, ``engine/background.py``).
 Refused as the recording is sealed, once the run has ended on its own, it is raised from there
 (:func:`seal`), saying how the run ended.
+
+A recording is sealed before the mirror stores its run's end (the engine calls
+``Environment.before_run_end``, where the recorder seals: :func:`sealed_early`), so no kill
+leaves a run stored completed whose recording is not at its path. Killed between the two, the
+run is stored running, shown interrupted, its streams all completed: ``resume`` ends it
+completed, fetching nothing, and the recording says the run completed.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import RecordingNotKept, UsageError
@@ -20,7 +29,14 @@ from ..recording.fileformat import RecordingWriter, RunEnd
 from . import progress as ev
 from .outputs import AtomicFile
 
-__all__ = ["FailureWatch", "RecordingKeptAside", "seal"]
+__all__ = [
+    "FailureWatch",
+    "RecordingKeptAside",
+    "SealedEarly",
+    "abandon",
+    "seal",
+    "sealed_early",
+]
 
 log = logging.getLogger("backfill_tui.engine.recording")
 
@@ -89,3 +105,39 @@ def seal(
         log.warning("recording of %s kept at %s: %s appeared meanwhile", path, placed, path)
         return placed
     return None
+
+
+@dataclass(frozen=True)
+class SealedEarly:
+    """A recording sealed as its run ended (:func:`sealed_early`): what sealing raised, which
+    the recorder raises once as its block ends (:meth:`again`), where it always raised it."""
+
+    error: Exception | None = None
+
+    def again(self) -> None:
+        """The seal asked again, as the block ends: raises what sealing raised, if anything."""
+        if self.error is not None:
+            raise self.error
+
+
+def sealed_early(seal_now: Callable[[], None]) -> SealedEarly:
+    """Seal (``seal_now``: the recorder's) as the engine is about to store the run's end; never
+    raises (an ``Exception``): that is kept for the recorder's block's end, the engine's
+    last step, storing the run's end, going on."""
+    try:
+        seal_now()
+    except Exception as exc:
+        return SealedEarly(exc)
+    return SealedEarly()
+
+
+def abandon(out: AtomicFile | None, path: Path) -> str | None:
+    """For a process about to quit at once mid-recording: remove the recording's unfinished
+    hidden file ``out`` (recording to ``path``), which no replay can read, and return the line
+    saying the recording is lost; None when no recording is being written (not begun, or
+    already sealed into place). Safe from another thread: it only unlinks."""
+    if out is None or out.done:
+        return None
+    with suppress(OSError):
+        out.temp.unlink()
+    return f"the recording {path} was not finished and was removed"

@@ -306,7 +306,9 @@ def _recording_lost_at_its_end(run: RunRecord) -> str:
     unfinished ``.part`` is (removed now, :func:`_killed_while_recording`): ``"its recording
     … was lost …"``. A kill as the run ended, after its mirror said completed and before the
     recording was sealed, left only the hidden file, and ``resume`` said "already completed"
-    and nothing of it (a fresh tester's finding). ``""`` otherwise."""
+    and nothing of it (a fresh tester's finding); a recording is now sealed before the run's
+    end is stored (``engine.recording_ends``), so only a run of an earlier version meets this.
+    ``""`` otherwise."""
     if not _killed_while_recording(run):
         return ""
     return (

@@ -67,6 +67,7 @@ __all__ = [
     "RunEnd",
     "RunParameters",
     "SpooledRecording",
+    "file_sha256",
     "open_recording",
     "peek_header",
     "read_recording",
@@ -577,3 +578,10 @@ def _modified(target: Path) -> RecordingError:
         f"{target} was modified after it was recorded (checksum mismatch); "
         "ask for the original recording"
     )
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of the whole file at ``path``, read in blocks (a replayed run stores
+    its recording's, and resumes only from a file that still has it). Raises ``OSError``."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
