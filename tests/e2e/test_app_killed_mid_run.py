@@ -22,7 +22,8 @@ from support import run_cli
 from backfill_tui.store.locks import pid_running
 
 #: The app's side: plans a run, starts it in a child process, says the run's id, then waits
-#: (for the SIGKILL) as the app's loop would.
+#: (for the SIGKILL) as the app's loop would; a line "cancel" on its stdin is the user's cancel
+#: (sent over the pipe, then "sent" said).
 _APP = """
 import sys, time
 from pathlib import Path
@@ -36,8 +37,12 @@ environment = Environment.create(simulate=True, simulator_config=config)
 engine = Engine(Mirror.open(db), environment)
 request = RunRequest("w", (SourceSpec.parse("github:acme/rocket"),), depth=30)
 run = engine.plan(request, simulator_text=config)
-ProcessRun(db, environment.portable(), run.id).start()
+process_run = ProcessRun(db, environment.portable(), run.id)
+process_run.start()
 print(run.id, flush=True)
+if sys.stdin.readline().strip() == "cancel":
+    process_run.cancel()
+    print("sent", flush=True)
 time.sleep(600)
 """
 
@@ -53,17 +58,17 @@ def _child(db: Path, app_pid: int) -> tuple[int, int]:
     return (0 if pid in (None, app_pid) else int(pid)), int(pages)
 
 
-def test_a_run_whose_app_was_killed_is_interrupted_and_resumes(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _app_killed(tmp_path: Path, config: str, *, cancelled_first: bool = False) -> str:
+    """The app's side of a run killed with SIGKILL once the run's child has stored a page
+    (``cancelled_first``: just after the user's cancel was sent), and its child ended; the
+    run's id."""
     db = tmp_path / "m.db"
-    config = f"anchor={anchor},latency=0.3,scale=3"
     app = subprocess.Popen(
         [sys.executable, "-c", _APP, str(db), config],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
-        assert app.stdout is not None
+        assert app.stdin is not None and app.stdout is not None
         run_id = app.stdout.readline().strip()
         assert run_id, "the app's side did not start the run"
         child, pages = 0, 0
@@ -74,6 +79,10 @@ def test_a_run_whose_app_was_killed_is_interrupted_and_resumes(
             assert app.poll() is None, "ended before the kill"
             time.sleep(0.05)
         assert child and pages >= 1, "the run did not store a page in 60 s"
+        if cancelled_first:
+            app.stdin.write("cancel\n")
+            app.stdin.flush()
+            assert app.stdout.readline().strip() == "sent"
         app.send_signal(signal.SIGKILL)
         app.wait(timeout=30)
     finally:
@@ -84,15 +93,26 @@ def test_a_run_whose_app_was_killed_is_interrupted_and_resumes(
             break
         time.sleep(0.05)
     assert not pid_running(child), "the run's process outlived the app"
+    return run_id
 
-    with sqlite3.connect(db) as conn:
-        streams = conn.execute("SELECT status FROM streams").fetchall()
-    assert ("cancelled",) not in streams, streams  # nobody cancelled it
 
+def _shown(capsys: pytest.CaptureFixture[str], db: Path, run_id: str) -> str:
+    """The run's status as ``runs --json`` shows it."""
     runs = run_cli(capsys, "runs", "--db", str(db), "--json")
     assert runs.code == 0, runs.err
     (shown,) = [r for r in json.loads(runs.out) if r["run_id"] == run_id]
-    assert shown["status"] == "interrupted", shown
+    return str(shown["status"])
+
+
+def test_a_run_whose_app_was_killed_is_interrupted_and_resumes(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, config = tmp_path / "m.db", f"anchor={anchor},latency=0.3,scale=3"
+    run_id = _app_killed(tmp_path, config)
+    with sqlite3.connect(db) as conn:
+        streams = conn.execute("SELECT status FROM streams").fetchall()
+    assert ("cancelled",) not in streams, streams  # nobody cancelled it
+    assert _shown(capsys, db, run_id) == "interrupted"
     report = run_cli(capsys, "report", run_id, "--db", str(db))
     assert report.code == 0, report.err
     assert "interrupted" in report.out and "cancelled" not in report.out, report.out
@@ -101,3 +121,13 @@ def test_a_run_whose_app_was_killed_is_interrupted_and_resumes(
     resumed = run_cli(capsys, "resume", run_id, "--db", str(db), "--json", "--quiet")
     assert resumed.code == 0, resumed.err
     assert resumed.summary["status"] == "completed", resumed.summary
+
+
+def test_a_run_the_user_cancelled_stays_cancelled_when_its_app_is_killed(
+    tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The user's cancel came over the pipe before the app died: the run is cancelled, as the
+    user asked, not interrupted."""
+    db = tmp_path / "m.db"
+    run_id = _app_killed(tmp_path, f"anchor={anchor},latency=0.3,scale=3", cancelled_first=True)
+    assert _shown(capsys, db, run_id) == "cancelled"
