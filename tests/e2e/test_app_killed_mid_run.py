@@ -131,3 +131,37 @@ def test_a_run_the_user_cancelled_stays_cancelled_when_its_app_is_killed(
     db = tmp_path / "m.db"
     run_id = _app_killed(tmp_path, f"anchor={anchor},latency=0.3,scale=3", cancelled_first=True)
     assert _shown(capsys, db, run_id) == "cancelled"
+
+
+def test_a_pipe_closed_after_the_runs_end_is_no_interruption(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app closes its end of the pipe once the run's end has come; a child still winding
+    down then (here: an exit handler that takes a second, from a ``sitecustomize`` of the
+    test's) must not take it for the app's death and end with APP_GONE: it ends 0."""
+    from backfill_tui.engine.environment import Environment
+    from backfill_tui.engine.process import ProcessRun
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+    from backfill_tui.store import Mirror
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import atexit, time\natexit.register(time.sleep, 1)\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    db, config = tmp_path / "m.db", f"anchor={anchor},clock=virtual"
+    environment = Environment.create(simulate=True, simulator_config=config)
+    mirror = Mirror.open(db)
+    try:
+        engine = Engine(mirror, environment)
+        request = RunRequest("w", (SourceSpec.parse("vercel:acme/rocket-web"),), depth=7)
+        run = engine.plan(request, simulator_text=config)
+        portable = environment.portable()
+        assert portable is not None
+        process_run = ProcessRun(db, portable, run.id)
+        process_run.start()
+        assert process_run.join(timeout=120)
+        assert process_run.outcome is not None and process_run.outcome.status == "completed"
+        assert process_run.host is not None
+        assert process_run.host.process.wait(timeout=30) == 0  # ended cleanly
+    finally:
+        mirror.close()

@@ -349,13 +349,16 @@ async def _child_run(job: Job, environment: Any, jobs: Connection, outbox: _Outb
     from ..store import Mirror
 
     loop = asyncio.get_running_loop()
+    ended = threading.Event()  # set before "end" is sent: the app closes the pipe after it
 
     def watch() -> None:  # "cancel", or the app gone (its end of the pipe closed)
         try:
             while jobs.recv() != "cancel":
                 pass
         except (EOFError, OSError):  # nobody asked: the run is interrupted (module docstring)
-            os._exit(APP_GONE)  # a page being committed is rolled back, as by a kill
+            if not ended.is_set():  # (its exit status stays 0 when the pipe closed after)
+                os._exit(APP_GONE)  # a page being committed is rolled back, as by a kill
+            return
         with contextlib.suppress(RuntimeError):  # the loop closed: the run ended already
             loop.call_soon_threadsafe(inner.cancel)
 
@@ -377,3 +380,4 @@ async def _child_run(job: Job, environment: Any, jobs: Connection, outbox: _Outb
         return RunOutcome(job.run_id, "running", cancelled=True)
     finally:
         flusher.cancel()
+        ended.set()
