@@ -30,9 +30,11 @@ def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
             f"/repositories/{repo_id}/{endpoint}"
         )
         minimum = sim.min_pages("github", "acme/rocket", stream.entity, cutoff)
+        # issues and pulls read their front again after two pages or more (the catch-up)
+        caught_up = int(stream.entity in ("issue", "pull_request") and stream.pages > 1)
         assert stream.api_calls == served, stream.entity
-        assert served <= minimum + 1, (stream.entity, served, minimum)
-        assert stream.pages == served
+        assert served <= minimum + 1 + caught_up, (stream.entity, served, minimum)
+        assert stream.pages + caught_up == served
     assert (
         sim.request_count("/repos/acme/rocket")
         - sum(sim.request_count(f"/repos/acme/rocket/{p}") for p in paths.values())

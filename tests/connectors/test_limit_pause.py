@@ -150,7 +150,8 @@ def run_limited(
         RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), entities=entities)
     )
     assert asyncio.run(engine.run(run.id)) == "completed"
-    assert len(seen) == 2 * PAGES + 2  # every page asked, the limited one twice
+    # every page asked, the limited one twice, and the issues' front again (the catch-up)
+    assert len(seen) == 2 * PAGES + 3
     return seen, waits, mirror, run.id
 
 

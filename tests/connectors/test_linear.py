@@ -206,6 +206,9 @@ def collect(
     clock: VirtualClock | None = None,
     waits: list[WaitNotice] | None = None,
     url: str = URL,
+    *,
+    cursor: str | None = None,
+    started: datetime | None = None,
 ) -> tuple[list[Page], CallStats]:
     stats = CallStats()
 
@@ -222,9 +225,10 @@ def collect(
         )
         client = ApiClient(label="Linear", base_url=url, transport=transport)
         connector = LinearConnector("ENG", client, CUTOFF)
+        connector.started_at = started  # the run's start, as the engine sets it
         try:
             await connector.prepare()
-            return [p async for p in connector.stream(entity).pages(None)]
+            return [p async for p in connector.stream(entity).pages(cursor)]
         finally:
             await client.aclose()
 
@@ -669,6 +673,26 @@ def test_the_page_carrying_a_cursor_that_cannot_move_is_stored_then_the_stream_f
 @pytest.mark.parametrize("moves", [True, False], ids=["moved", "still"])
 @respx.mock
 def test_an_issue_updated_mid_scan_is_not_lost(respx_mock: respx.MockRouter, moves: bool) -> None:
+    _updated_mid_scan(respx_mock, moves)
+
+
+@respx.mock
+def test_an_issue_updated_while_the_run_was_stopped_is_read_by_its_resume(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """A run stopped after page 1 of issues; meanwhile ENG-50 (on page 2) is updated and moves
+    ahead of the cursor. The resumed scan starts after page 1 and never lists it (a fresh
+    tester's finding, on GitHub's lists alike): at its end the list is asked for what was
+    updated since the run began (its start, less a minute)."""
+    run_began = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    taken, asked = _updated_mid_scan(respx_mock, True, resumed_at=run_began)
+    assert "linear-issue:ENG:ENG-50:create" in taken
+    assert asked == 1 + 1 + 1  # the team, page 2, the catch-up
+
+
+def _updated_mid_scan(
+    respx_mock: respx.MockRouter, moves: bool, resumed_at: datetime | None = None
+) -> tuple[list[str], int]:
     """Linear's lists are ordered by updatedAt and paged by a cursor: an issue on an unread page
     updated mid-scan moves ahead of the cursor and no later page lists it, with no duplicate to
     show it (a tester's finding: one issue missing from a completed run). After a scan of two
@@ -707,9 +731,16 @@ def test_an_issue_updated_mid_scan_is_not_lost(respx_mock: respx.MockRouter, mov
         return page("issues", chunk, f"c-{start + 100}" if more else None, more)
 
     asked = respx_mock.post(URL).mock(side_effect=answer)
+    if resumed_at is not None:  # page 1 was read before the run stopped; ENG-50 moved since
+        world["moved"] = True
+        world["nodes"] = [{**nodes[150], "updatedAt": "2026-11-28T12:30:00.000Z"},
+                          *nodes[:150], *nodes[151:]]  # fmt: skip
+        pages, _ = collect("issue", cursor="c-100", started=resumed_at)
+        return [e.sourceId for p in pages for e in p.events], asked.call_count
     pages, _ = collect("issue")
     taken = [e.sourceId for p in pages for e in p.events]
     numbers = {int(s.split("ENG-")[1].split(":")[0]) for s in taken}
     assert numbers == set(range(1, 201)), sorted(set(range(1, 201)) - numbers)
     assert len(taken) == 200  # nothing of the first page taken twice
     assert asked.call_count == 1 + 2 + 1  # the team, two pages, the catch-up
+    return taken, asked.call_count

@@ -151,7 +151,7 @@ def test_api_calls_per_stream_are_the_fewest_pages_plus_at_most_one(
     for stream in mirror.streams(run_id):
         requests = [r for r in sim.requests if r.path == paths[stream.entity]]
         minimum = sim.min_pages("sentry", "acme/rocket", stream.entity, cutoff)
-        # issues: the first page asked again at the end (LinkedListStream catch_up="always")
+        # issues: the first page asked again at the end (LinkedListStream catch_up)
         again = 1 if stream.entity == "issue" else 0
         assert stream.api_calls == len(requests) == stream.pages + again
         assert minimum > 3 and len(requests) <= minimum + 1 + again, (stream.entity, minimum)

@@ -113,7 +113,10 @@ def test_sigkill_then_resume_loses_nothing(tmp_path: Path, anchor: str) -> None:
         stream for (stream, _page), n in _served_pages(log).items() if n > 1 for _ in range(n - 1)
     )
     for stream, again in refetched.items():
-        assert again <= 1, f"{stream} fetched {again} pages again"
+        # the page in flight at the kill; issues and pulls also read their front again after
+        # the resumed scan (the catch-up: LinkedListStream._caught_up)
+        allowed = 2 if stream in ("issue", "pull_request") else 1
+        assert again <= allowed, f"{stream} fetched {again} pages again"
 
 
 @pytest.mark.slow

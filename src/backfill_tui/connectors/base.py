@@ -18,7 +18,7 @@ import asyncio
 import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -138,6 +138,10 @@ class Stream(abc.ABC):
     """One entity of one source: its own cursor, checkpoint, counters and status."""
 
     entity: str
+    #: Whether a scan of two pages or more reads its list's front once more after its last
+    #: page (``LinkedListStream._caught_up``, ``LinearStream._caught_up``): one call more,
+    #: which the estimate counts.
+    catches_up: bool = False
 
     @abc.abstractmethod
     def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
@@ -205,6 +209,16 @@ class Connector(abc.ABC):
     #: The run's "now" (its window ends there); the engine sets it from the run record, so a
     #: resumed or replayed run asks for the same window as the original.
     started_at: datetime | None = None
+
+    def resumed_since(self) -> datetime | None:
+        """Whence a resumed stream catches up on its list (``LinkedListStream._caught_up``,
+        ``LinearStream._caught_up``): the run's start (:attr:`started_at`) less
+        :data:`CATCH_UP_MARGIN_S`, or None when it is not set. An item updated while the run
+        was stopped moved to the front of its list, ahead of where the scan resumes. This
+        clock's time, not the provider's: the margin covers a machine's usual skew."""
+        if self.started_at is None:
+            return None
+        return self.started_at - timedelta(seconds=CATCH_UP_MARGIN_S)
 
     #: Whether streams may start before ``prepare()`` has answered (issue 13, item 2): each of
     #: this connector's streams then awaits :meth:`ready` before it needs the lookup's facts,

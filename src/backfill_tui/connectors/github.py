@@ -279,6 +279,7 @@ class GitHubConnector(Connector):
             ready=self.ready,
             validated_whole_only=entity == "release",
             catch_up=entity in ("issue", "pull_request"),  # by number, newest updated first
+            resumed_since=self.resumed_since,
             shrinks=True,  # GitHub's 502 "couldn't respond in time": ask for fewer a page
             moved=lambda answer: self.moved_note(f"repository {self._name()}", answer),
         )

@@ -117,6 +117,8 @@ def _first_error(errors: list[Any] | None) -> tuple[str, str]:
 
 
 class LinearStream(Stream):
+    catches_up = True  # after two pages or more, and after a resumed scan (_caught_up)
+
     def __init__(self, connector: LinearConnector, entity: str) -> None:
         self.entity = entity
         self._connector = connector
@@ -128,7 +130,10 @@ class LinearStream(Stream):
         after = cursor
         waiting = True  # the lists are filtered by team key: asked beside the team lookup
         read = 0  # pages read by this scan
-        began: datetime | None = None  # the newest node's updatedAt at the start, less a minute
+        # The newest node's updatedAt at the start, less a minute; for a resumed scan (it
+        # starts mid-list, where the newest node is old) the run's start less a minute: what
+        # was updated while the run was stopped moved ahead of the cursor too
+        began = connector.resumed_since() if cursor is not None else None
         recent: set[str] = set()  # keys of nodes read with an updatedAt since ``began``
         while True:
             variables = {"team": connector.target, "cutoff": connector.cutoff_text, "after": after}
@@ -148,8 +153,6 @@ class LinearStream(Stream):
             page = Page(note=_pathless(errors))
             lacking = _node_errors(errors, self._root)
             read += 1
-            # From the list's top only: a resumed scan starts mid-list, where the newest node
-            # is old, and would read again all it had read (it is caught up by a re-sync).
             if read == 1 and cursor is None and nodes and isinstance(nodes[0], dict):
                 newest = provider_time(nodes[0].get("updatedAt"))
                 began = newest - timedelta(seconds=CATCH_UP_MARGIN_S) if newest else None
@@ -170,7 +173,8 @@ class LinearStream(Stream):
                     f"Linear said more {self._root} follow but gave no cursor {where}; stopped here"
                 )
             page.next_cursor = end_cursor if has_next else None
-            if page.next_cursor is None and page.stalled is None and read > 1 and began:
+            whole = read > 1 or cursor is not None
+            if page.next_cursor is None and page.stalled is None and whole and began:
                 await self._caught_up(page, began, recent)
             yield page
             if page.next_cursor is None or page.stalled is not None:
@@ -185,7 +189,9 @@ class LinearStream(Stream):
         The lists are ordered by ``updatedAt`` and paged by a cursor: a node updated while
         they are read moves ahead of the cursor, and no later page lists it (a tester's
         finding: an issue updated mid-run was missing from a completed run, with no duplicate
-        to show it). Called after every scan of two pages or more; a node this scan read
+        to show it). Called after every scan of two pages or more and every resumed scan
+        (a tester's finding: what changed while a run was stopped was missing after its
+        resume, which started mid-list); a node this scan read
         before it moved is read again, a duplicate by sourceId. A failed answer leaves the
         page as it was (the nodes are a re-sync's to fetch)."""
         connector = self._connector

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any, Literal, TypeGuard
 
 import httpx
@@ -150,7 +151,8 @@ class LinkedListStream(Stream):
         *,
         validated_whole_only: bool = False,
         moved: Callable[[ApiResponse], str | None] | None = None,
-        catch_up: bool | Literal["always"] = False,
+        catch_up: bool = False,
+        resumed_since: Callable[[], datetime | None] | None = None,
         shrinks: bool = False,
     ) -> None:
         self.entity = entity
@@ -159,12 +161,14 @@ class LinkedListStream(Stream):
         #: the stream goes on at that size (GitHub's ``Link`` URLs keep the ``per_page``).
         self._shrinks = shrinks
         #: The list is newest first on the field ``position`` reads, a field an update changes
-        #: (:meth:`_caught_up`): ``True`` for a list paged by number (GitHub's issues and pulls,
-        #: sorted by ``updated``), caught up when it shifted; ``"always"`` for one paged by a
-        #: cursor anchored on that field (Sentry's issues by ``lastSeen``), where an item that
-        #: moves to the front leaves no trace, caught up after any scan of two pages or more.
-        self._catch_up = catch_up is True and position is not None
-        self._catch_up_always = catch_up == "always" and position is not None
+        #: (GitHub's issues and pulls by ``updated``, Sentry's issues by ``lastSeen``): an item
+        #: updated while the list is read moves to its front, ahead of the pages still to
+        #: read, and is caught up (:meth:`_caught_up`) after any scan of two pages or more and
+        #: after any resumed scan.
+        self._catch_up = self.catches_up = catch_up and position is not None
+        #: Whence a resumed scan catches up (``Connector.resumed_since``: the run's start): what
+        #: was updated while the run was stopped is at the list's front.
+        self._resumed_since = resumed_since
         self._position = position
         #: Keep the first page's validator only when that page is the whole list (no next
         #: link): where the list is not newest first on its window field, a 304 on page 1 says
@@ -193,9 +197,10 @@ class LinkedListStream(Stream):
         params: Mapping[str, Any] | None = None if cursor else self._params
         first = cursor is None
         waiting = self._ready
-        began: str | None = None  # the first answer's Date, less CATCH_UP_MARGIN_S
-        before: set[str] = set()  # the keys of the page before
-        shifted = False
+        resumed = cursor is not None
+        # When the scan began, less CATCH_UP_MARGIN_S: the first answer's Date, or for a
+        # resumed scan the run's start (what changed while the run was stopped moved too)
+        began = self._run_began() if resumed and self._catch_up else None
         read = 0  # pages read by this scan
         #: Keys of the items this scan took listed at or after ``began`` (a catch-up that
         #: always comes passes over them: read again, they were counted duplicates).
@@ -252,17 +257,12 @@ class LinkedListStream(Stream):
             whole = not self._validated_whole_only or next_link(answer) is None
             if first and answer.etag and whole:
                 page.validator = (answer.url, answer.etag)
-            if first or (self._catch_up_always and read == 0):  # a resumed scan's own start
-                began = _date_less_margin(answer)
+            if read == 0 and began is None:  # without a Date, the run's start (a margin wider)
+                began = _date_less_margin(answer) or (self._run_began() if self._catch_up else None)
             first = False
             read += 1
             stop = False
-            keys: set[str] = set()
             for item in answer.json:
-                if self._catch_up and isinstance(item, dict):
-                    key = listed_key(self._key, item)
-                    shifted = shifted or key in before
-                    keys.add(key)
                 decision = self._decide(item) if isinstance(item, dict) else "take"
                 if decision == "stop":
                     stop = True
@@ -273,48 +273,57 @@ class LinkedListStream(Stream):
                         page.skipped_keys.append(skipped)
                     continue
                 self._take(item, page)
-                if self._catch_up_always and self._listed_since(item, began):
+                if self._catch_up and self._listed_since(item, began):
                     recent.add(listed_key(self._key, item))
             page.next_cursor = None if stop else next_link(answer)
             page.reached = self._reached(answer.json)
-            always = self._catch_up_always and read > 1 and began is not None
-            if page.next_cursor is None and (shifted or always):
+            whole = read > 1 or resumed
+            if page.next_cursor is None and self._catch_up and whole and began is not None:
                 await self._caught_up(page, began, recent)
-            before = keys
             yield page
             url, params = page.next_cursor, None
 
-    async def _caught_up(self, page: Page, began: str | None, recent: set[str]) -> None:
-        """Read the first page again, after the last, into ``page``: items listed since the
-        scan began (their ``position`` at or after ``began``, the first answer's ``Date`` less
-        :data:`CATCH_UP_MARGIN_S`; the whole first page without one), less ``recent`` (keys
-        this scan took, listed since it began).
+    async def _caught_up(self, page: Page, began: str, recent: set[str]) -> None:
+        """Read the list again from its front, after the last page, into ``page``: items
+        listed since the scan began (their ``position`` at or after ``began``), page after
+        page until an older one, less ``recent`` (keys this scan took, listed since it began).
 
-        Called when an item came again on the page after the one that listed it: items moved
-        to the front of a list paged by number while it was read (updated, or created,
-        meanwhile), so every later item shifted one place and the one that moved from an
-        unread page was never listed to this scan (a fresh tester's finding: a pull request
-        updated mid-scan was missing from a completed run, its one trace a duplicate). Those
-        items are at the front now. Called after every scan of two pages or more of a list
-        paged by a cursor on the sort field (``catch_up="always"``): there the item that moved
-        was passed over with no trace at all (a tester's finding: a Sentry issue seen again
-        mid-run was missing from a completed run). What is read again is a duplicate by
-        sourceId; an error answer leaves the page as it was (the items are a re-sync's to
-        fetch)."""
-        try:
-            answer = await self._client.get(self._first_path(), self._params)
-        except ApiError:
-            return
-        if not isinstance(answer.json, list):
-            return
-        for item in answer.json:
-            if not isinstance(item, dict):
-                continue
-            listed = self._position(item) if self._position is not None else None
-            if began is not None and (not isinstance(listed, str) or listed < began):
-                break  # newest first: the rest were listed before the scan began
-            if self._decide(item) == "take" and listed_key(self._key, item) not in recent:
-                self._take(item, page)
+        An item updated while the list is read moves to its front. Paged by number (GitHub's
+        issues and pulls), every later item shifts one place and the one that moved from an
+        unread page is never listed to the scan (a fresh tester's finding: a pull request
+        updated mid-scan was missing from a completed run); when another item leaves a page
+        already read at the same time, the two shifts cancel and nothing repeats to show it
+        (a later tester's finding). Paged by a cursor on the sort field (Sentry's issues),
+        the item is passed over with no trace at all. A resumed scan starts mid-list: what
+        was updated while the run was stopped is at the front too (``began`` is then the
+        run's start). What is read again is a duplicate by sourceId; an error answer leaves
+        the page as it was (the items are a re-sync's to fetch)."""
+        url: str | None = self._first_path()
+        params: Mapping[str, Any] | None = self._params
+        asked: set[str] = set()  # a next link that comes again ends it: never a loop
+        while url is not None and url not in asked:
+            asked.add(url)
+            try:
+                answer = await self._client.get(url, params)
+            except ApiError:
+                return
+            if not isinstance(answer.json, list):
+                return
+            for item in answer.json:
+                if not isinstance(item, dict):
+                    continue
+                listed = self._position(item) if self._position is not None else None
+                if not isinstance(listed, str) or listed < began:
+                    return  # newest first: the rest were listed before the scan began
+                if self._decide(item) == "take" and listed_key(self._key, item) not in recent:
+                    self._take(item, page)
+            url, params = next_link(answer), None
+
+    def _run_began(self) -> str | None:
+        """``resumed_since`` as GitHub writes its stamps (``2026-11-28T12:00:00Z``), or None
+        when it is not known (the resumed scan's first answer's ``Date`` is taken then)."""
+        since = self._resumed_since() if self._resumed_since is not None else None
+        return None if since is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", since.utctimetuple())
 
     def _listed_since(self, item: Any, began: str | None) -> bool:
         """Whether ``item``'s position is at or after ``began`` (a catch-up would read it)."""

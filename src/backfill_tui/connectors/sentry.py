@@ -184,7 +184,8 @@ class SentryConnector(Connector):
                 self._state,
                 moved=lambda answer: self.moved_note(f"organization {self.org}", answer),
                 # sort=date is lastSeen, which a new event moves; the cursor is anchored on it
-                catch_up="always",
+                catch_up=True,
+                resumed_since=self.resumed_since,
             )
         if entity == "error":  # asked by the slugs the user gave, beside the lookup
             return LinkedListStream(
@@ -210,6 +211,7 @@ class AfterLookup(Stream):
     def __init__(self, connector: SentryConnector, entity: str) -> None:
         self.entity = entity
         self._connector = connector
+        self.catches_up = entity == "issue"  # stream_now's issues, sorted by lastSeen
 
     async def pages(self, cursor: str | None) -> AsyncGenerator[Page, None]:
         await self._connector.ready()

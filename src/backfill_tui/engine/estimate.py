@@ -4,7 +4,7 @@ For every stream the request asks for, :func:`estimate` fetches only the first p
 the real connector and an :class:`ApiClient` built as the engine builds it), counts the items
 in the window and, when there is a next page, extrapolates linearly over time from the oldest
 item on the page: ``items ≈ n × (now − cutoff) / (now − oldest)``. API calls are the estimated
-pages plus each source's setup call; quota is what the provider last reported. The terminal
+pages plus each source's setup call (and a stream's catch-up: ``Stream.catches_up``); quota is what the provider last reported. The terminal
 app shows the result and uses it as the progress bars' totals. No Textual here.
 """
 
@@ -133,7 +133,8 @@ async def _estimate_source(
         connector = info.connector(target, client, cutoff)
         await connector.prepare()
         for entity in entities:
-            pages = connector.stream(entity).pages(None)
+            stream = connector.stream(entity)
+            pages = stream.pages(None)
             try:
                 page = await anext(pages, None)
             finally:
@@ -150,9 +151,10 @@ async def _estimate_source(
                 since=provider_time(since),
                 max_items=max_items,
             )
-            result.streams.append(
-                StreamEstimate(key, sized.items, sized.exact, sized.api_calls, since)
-            )
+            calls = sized.api_calls
+            if stream.catches_up and calls > 1 and sized.items < max_items:
+                calls += 1  # its list's front read again after its last page
+            result.streams.append(StreamEstimate(key, sized.items, sized.exact, calls, since))
     except ApiError as exc:
         result.error = redact(str(exc))
     finally:

@@ -106,6 +106,24 @@ def run_github(
         mirror.close()
 
 
+def resume_github(db: Path, run_id: str, at: datetime) -> str:
+    """Run ``run_id`` again in the mirror at ``db`` (as ``backfill-tui resume`` does: a new
+    engine, the run's unfinished streams from their checkpoints), on a virtual clock from
+    ``at``; its status."""
+    from backfill_tui.engine.environment import Environment
+    from backfill_tui.engine.run import Engine
+    from backfill_tui.store import Mirror
+
+    mirror = Mirror.open(db)
+    try:
+        environment = Environment(
+            clock=VirtualClock(start=at.timestamp()), env={"GITHUB_TOKEN": TOKENS["github"]}
+        )
+        return str(asyncio.run(Engine(mirror, environment).run(run_id)))
+    finally:
+        mirror.close()
+
+
 def read_stream(connector: Connector, entity: str, cursor: str | None = None) -> list[Page]:
     """Prepare the connector, then read one stream to its end; returns its pages."""
 

@@ -102,6 +102,10 @@ def rest_pages(
             answers.append(httpx.Response(200, json=body))
         else:
             answers.append(httpx.Response(200, json=items, headers=_link(url, n, more, sentry)))
+    if len(pages) > 1 and case.provider != "vercel":
+        # the catch-up after the last page (LinkedListStream._caught_up) reads the front
+        # again: the same items, none updated since the run began
+        answers.append(httpx.Response(200, json=pages[0], headers=_link(url, 1, True, sentry)))
     return router.get(url__startswith=url).mock(side_effect=answers)
 
 
@@ -312,7 +316,7 @@ def test_an_in_window_item_behind_an_out_of_window_one(
         list_calls = lambda: min(route.call_count - 1, len(pages))  # noqa: E731
     else:
         route = rest_pages(respx_mock, case, _list_url(case), pages)
-        list_calls = lambda: route.call_count  # noqa: E731
+        list_calls = lambda: min(route.call_count, len(pages))  # noqa: E731
 
     connector = make_connector(case.provider, case.target, CUTOFF)
     ids = stored(read_stream(connector, case.entity))
