@@ -94,3 +94,37 @@ def test_the_estimate_writes_its_counts_as_the_dashboard_does(tmp_path: Path) ->
             assert f"{items:,} items in" in text, text
 
     asyncio.run(scenario())
+
+
+def test_a_form_changed_after_a_run_says_so_instead_of_the_run(tmp_path: Path) -> None:
+    """After a run the panel says "a run has changed the mirror"; a change of the form after
+    that is the newer cause, and the panel says what it says for a changed form (as before any
+    run). It kept saying the run through a depth chosen and a source added (a stranger's
+    finding)."""
+    app = make_app(tmp_path, demo=DemoSetup("demo", ("github:acme/rocket",)))
+    seen = Recorder()
+    form_changed = (
+        "The workspace, sources or depth changed, or the recording: press ctrl+e to estimate again."
+    )
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: seen.of(RunEnded))
+            await wait_until(pilot, lambda: not app.running)
+            await pilot.press("f2")
+            screen = await connect_screen(pilot)
+            summary = screen.query_one("#estimate-summary", Label)
+            assert str(summary.render()) == (
+                "A run has changed the mirror since: press ctrl+e to estimate again."
+            )
+            await pilot.click("#depth", offset=(4, 0))  # on "7 days"
+            await settle(pilot)
+            assert str(summary.render()) == form_changed
+            # and so after another source added: still the form's line, never the run's again
+            screen.add_source("acme/other")
+            await settle(pilot)
+            assert str(summary.render()) == form_changed
+
+    asyncio.run(scenario())

@@ -62,6 +62,10 @@ RECOMMENDED = " · recommended"  # after the default depth's label
 RUN_SINCE = "A run has changed the mirror since: press ctrl+e to estimate again."
 #: Its line when a run started while it was being made.
 STOPPED_FOR_RUN = "Estimate stopped: a run started. Press ctrl+e once it ends."
+#: Its line once the form no longer asks what it estimated.
+FORM_CHANGED = (
+    "The workspace, sources or depth changed, or the recording: press ctrl+e to estimate again."
+)
 #: The clear fields a credential put in them is cleared from (widgets/secret_field.py).
 TOKEN_GOES = "a token goes in its variable, such as GITHUB_TOKEN"
 CLEAR_FIELDS = {
@@ -799,10 +803,18 @@ class ConnectScreen(ModeScreen):
         self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
 
     def _estimate_stale(self) -> None:
-        """Say the estimate shown is stale when the form no longer asks what it estimated."""
+        """Say the estimate shown is stale when the form no longer asks what it estimated.
+
+        The newest cause is said: a form changed after a run had made the estimate stale
+        (:data:`RUN_SINCE`, the estimate already dropped) says :data:`FORM_CHANGED`, as before
+        any run; "a run has changed the mirror" stayed through every change of the form (a
+        fresh tester's finding)."""
         app = self.backfill
         if not self.is_mounted or app.estimate is None:
             self._shown = None
+            summary = self.query_one("#estimate-summary", Label) if self.is_mounted else None
+            if summary is not None and str(summary.content) == RUN_SINCE:
+                summary.update(Content(FORM_CHANGED))
             return
         try:
             request = self.build_request()
@@ -811,12 +823,7 @@ class ConnectScreen(ModeScreen):
         if request != app.estimate[0]:
             self._shown = None  # a resize no longer draws it again
             self.query_one("#estimate-table", DataTable).clear()
-            self.query_one("#estimate-summary", Label).update(
-                Content(
-                    "The workspace, sources or depth changed, or the recording: press ctrl+e to "
-                    "estimate again."
-                )
-            )
+            self.query_one("#estimate-summary", Label).update(Content(FORM_CHANGED))
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
