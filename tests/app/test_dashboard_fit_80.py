@@ -45,7 +45,25 @@ def test_the_run_line_is_whole_where_it_fits_and_shorter_where_not() -> None:
     at_80 = run_title(RUN, 78)
     assert at_80 == "run 20261130-115627-928d · demo · 30 days since Oct 31 11:56 UTC · simulated"
     assert len(at_80) <= 78
-    assert run_title(RUN, 50).startswith("run 20261130-115627-928d · demo · 30 days since Oct 31")
+    assert run_title(RUN, 50) == "run 20261130-115627-928d · demo · 30 days"
+
+
+def test_the_run_line_says_since_with_its_time_or_not_at_all() -> None:
+    """A workspace a few letters longer than "demo" took the form with the date alone at 80
+    columns ("30 days since Oct 31 · simulated"), so one run's header had the time and the
+    next one's had not (a stranger's finding): "since" goes whole, with its time, or not at all,
+    at every width."""
+    import dataclasses
+
+    for workspace in ("demo", "acme-prod", "acme-production-eu"):
+        for recording in (None, "/tmp/made.rec.gz"):
+            run = dataclasses.replace(RUN, workspace=workspace, recording=recording)
+            for width in range(20, 120):
+                line = run_title(run, width)
+                if "since" in line:
+                    assert re.search(r"since (2026-10-31|Oct 31) 11:56 UTC", line), (width, line)
+    prod = dataclasses.replace(RUN, workspace="acme-prod")
+    assert run_title(prod, 78) == "run 20261130-115627-928d · acme-prod · 30 days · simulated"
 
 
 def test_a_replay_says_so_in_the_run_line() -> None:

@@ -36,19 +36,23 @@ def duration(seconds: float | None) -> str:
 def run_title(run: RunRecord, width: int) -> str:
     """``run ID · workspace W · 30 days since 2026-10-31 11:56 UTC · simulated``, or a shorter
     form of it when that is wider than ``width`` cells (the id always whole). A replay says
-    ``· replay`` instead (it read as the run it replayed: a fresh tester's finding)."""
+    ``· replay`` instead (it read as the run it replayed: a fresh tester's finding).
+
+    "since" is said with its time or not at all: a form with the date alone ("since Oct 31")
+    was taken wherever the form with the time was a few cells too wide (a workspace longer
+    than "demo" at 80 columns), so one run's header had the time and another's had not (a
+    stranger's finding). Narrower, the "simulated" or "replay" tag is kept before "since"."""
     since = datetime.fromisoformat(run.since).astimezone(UTC)
     sim = " · replay" if run.recording else " · simulated" if run.simulate else ""
     ws = clean(run.workspace)
+    head = f"run {run.id} · {ws} · {run.depth_days} days"
     forms: tuple[str, ...] = (
         f"run {run.id} · workspace {ws} · {run.depth_days} days since "
         f"{since:%Y-%m-%d %H:%M} UTC{sim}",
-        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d %H:%M} UTC{sim}",
-        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}{sim}",
-        f"run {run.id} · {ws} · {run.depth_days} days since {since:%b %d}",
+        f"{head} since {since:%b %d %H:%M} UTC{sim}",
+        f"{head}{sim}",
+        head,
     )
-    if run.recording:  # the replay is said first of what the narrowest form leaves out
-        forms = (*forms[:-1], f"run {run.id} · {ws} · {run.depth_days} days{sim}", forms[-1])
     return next((f for f in forms if len(f) <= width), forms[-1])
 
 
