@@ -41,6 +41,7 @@ __all__ = [
     "StreamRow",
     "counts_text",
     "progress_text",
+    "short_progress_text",
     "stream_bar",
 ]
 
@@ -102,8 +103,33 @@ def stopped_text(state: StreamState) -> str:
     return next((f for f in forms if len(f) <= PROGRESS_TEXT_WIDTH), forms[-1])
 
 
+#: The progress cell below 100 columns: "done" and "capped" fit it (and "at 40%", "62%").
+SHORT_PROGRESS_WIDTH = 6
+
+
+def short_progress_text(state: StreamState) -> str:
+    """The progress cell's words below 100 columns, in :data:`SHORT_PROGRESS_WIDTH` cells:
+    ``done``, ``capped`` (completed as far as ``--max-items`` let it), ``62%`` while running
+    (``past`` beyond its estimate), ``at 40%`` (or ``at 200``) for a stopped stream, nothing
+    where nothing is known. At 80x24 the rows had no such cell, and a capped stream's full bar
+    read as done (a stranger's finding: the status cell said "capped" across the row)."""
+    fetched, total = state.counters.fetched, state.total
+    if state.status == StreamStatus.COMPLETED:
+        return "capped" if state.capped else "done"
+    if state.status in STOPPED:
+        if total is not None or not fetched:
+            return f"at {min(99, int(100 * fetched / max(total or 1, 1)))}%"
+        return f"at {fetched}" if len(f"at {fetched}") <= SHORT_PROGRESS_WIDTH else ""
+    if total is None or state.status == StreamStatus.PENDING:
+        return ""
+    if fetched >= total:
+        return "past"
+    return f"{min(99, int(100 * fetched / max(total, 1)))}%"
+
+
 def progress_text(state: StreamState) -> str:
-    """``62% of ~71`` while running, ``done`` when completed, how far a stopped one got."""
+    """``62% of ~71`` while running, ``done`` when completed (``capped at 20`` where
+    ``--max-items`` stopped it), how far a stopped one got."""
     if state.status == StreamStatus.COMPLETED:
         return f"capped at {state.counters.fetched}" if state.capped else "done"
     if state.status in STOPPED:
@@ -263,13 +289,14 @@ class Columns:
 
 def row_columns(width: int, screen_width: int) -> Columns:
     """The cells of a row ``width`` cells wide on a terminal ``screen_width`` wide: below 100
-    columns no progress text, a short bar and 6-cell counters; above, a bar of at most
+    columns a short bar, the short progress cell (:func:`short_progress_text`) and 6-cell
+    counters; above, a bar of at most
     :data:`MID_BAR` cells (:data:`WIDE_BAR` from 160 columns) and the status takes the rest
     (the app's breakpoints, ``screens/app.py``). The status holds a failure's reason: with the
     bar taking the room it was cut to "failed: GitHub has n…" at 120 columns, and kept 40
     cells at 200 beside an 80-cell bar (a tester's finding)."""
-    if screen_width < NARROW_BELOW:
-        return Columns(NAME_WIDTH, 11, 1, 0, 6, 1, None)
+    if screen_width < NARROW_BELOW:  # "done" and "capped" beside the bar, as wider
+        return Columns(NAME_WIDTH, 8, 1, SHORT_PROGRESS_WIDTH, 6, 1, None)
     fixed = NAME_WIDTH + 2 + PROGRESS_TEXT_WIDTH + 6 * 7 + 2
     most = WIDE_BAR if screen_width >= WIDE_FROM else MID_BAR
     # The bar gives way first, so the status keeps MIN_STATUS cells just above 100 columns
@@ -432,7 +459,12 @@ class StreamRow(Widget):
         line.append(" " * cols.bar_gap)
         if cols.progress:
             muted = self._component("stream-row--muted")
-            line.append_text(_cell(progress_text(state), cols.progress, muted))
+            words = (
+                progress_text(state)
+                if cols.progress >= PROGRESS_TEXT_WIDTH
+                else short_progress_text(state)
+            )
+            line.append_text(_cell(words, cols.progress, muted))
         counts = counts_text(_count_values(state), cols.count_width)
         line.append(counts)
         line.append(" " * cols.status_gap)
@@ -502,7 +534,12 @@ class StreamRow(Widget):
             done = (max(0.0, start), min(end, float(width)))
             return _bar_text(width, done, self._colour("stream-row--pulse"), track)
         if state.status == StreamStatus.COMPLETED:
-            return _bar_text(width, (0, width), self._colour("stream-row--complete"), track)
+            colour = self._colour("stream-row--complete")
+            if state.capped:  # full as far as it was let go, and ended at the cap: "━━━━━━━┫"
+                line = _bar_text(width - 1, (0, width - 1), colour, track)
+                line.append(CAP, colour)
+                return line
+            return _bar_text(width, (0, width), colour, track)
         if state.status in STOPPED:
             # What it reached of its estimate in its own colour (a failed one's red) on the
             # track every bar has: never a full bar, and an empty one with nothing reached or
@@ -558,6 +595,7 @@ def _bar_text(width: int, done: tuple[float, float], style: Style, track: Style)
     return Text(" " * width, end="")
 
 
+CAP = "\u252b"  # ┫: a capped stream's bar ends at its cap (--max-items), a done one's does not
 TRACK = "\u2500"  # ─: a bar's cells not yet done (Textual's are ━, told apart by colour alone)
 
 
