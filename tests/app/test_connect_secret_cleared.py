@@ -133,3 +133,38 @@ def test_a_name_shaped_like_a_token_prefix_is_shown_again_when_left(tmp_path: Pa
             assert not any("was cleared" in m for _, m in _notices(app))
 
     asyncio.run(scenario())
+
+
+def test_a_token_shaped_record_to_path_is_masked_refused_and_never_recorded(
+    tmp_path: Path,
+) -> None:
+    """ "Record to" took ``ghp_…jsonl`` as typed: shown on screen, recorded to, its path
+    stored in the mirror (a stranger's finding). As `run --record` now refuses it, the field
+    masks it from the token's prefix, says why under it without it, and clears it at Start
+    ("Not ready"), nothing started or stored."""
+    from backfill_tui.screens.app import DemoSetup
+
+    app = make_app(tmp_path, demo=DemoSetup("demo", ("github:acme/rocket",)))
+    path = f"{tmp_path}/{GITHUB_TOKEN}.jsonl"
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            screen = await connect_screen(pilot)
+            field = screen.query_one("#record-to", Input)
+            field.focus()
+            await pilot.press(*path)
+            await settle(pilot)
+            assert field.password and "Abc123" not in _shown(app)
+            hint = str(screen.query_one("#record-hint", Label).render())
+            assert "looks like a token (not shown)" in hint and "Abc123" not in hint, hint
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert field.value == "" and not field.password
+            assert "Abc123" not in _shown(app)
+            notes = _notices(app)
+            assert any(t == "Not ready" and "was cleared" in m for t, m in notes), notes
+            assert all("Abc123" not in m for _, m in notes)
+            assert app.mirror.list_runs(5) == []
+            assert not list(tmp_path.glob("ghp_*"))
+
+    asyncio.run(scenario())

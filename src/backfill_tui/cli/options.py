@@ -163,18 +163,18 @@ def file_arg(option: str, example: str) -> Callable[[str], Path]:
     """An argument type for ``option``'s FILE: an empty one (``--record ''``) is refused as
     empty, not read as ``.`` (which was then refused as a folder), and so is one ending in a
     slash (:func:`_file_path`; ``example``: a file name to suggest in the folder)."""
-
-    def parse(text: str) -> Path:
-        return _file_path(option, text, example)
-
-    return parse
+    return lambda text: _file_path(option, text, example)
 
 
 def _file_path(option: str, text: str, example: str) -> Path:
-    """``text`` as a file's path, or ``argparse.ArgumentTypeError`` for an empty one or one
-    that names a folder by its spelling (:func:`~backfill_tui.errors.folder_ending`)."""
+    """``text`` as a file's path, or ``argparse.ArgumentTypeError`` for an empty one, a token
+    (``outputs.token_path_problem``) or a folder by its spelling (``errors.folder_ending``)."""
     if not text.strip():
         raise argparse.ArgumentTypeError(f"{option} is empty; give a file path")
+    from ..engine.outputs import token_path_problem
+
+    if problem := token_path_problem(text, option):  # first: the lines below repeat the text
+        raise argparse.ArgumentTypeError(problem)
     ending = folder_ending(text)
     if ending == "/":
         raise argparse.ArgumentTypeError(

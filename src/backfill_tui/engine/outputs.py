@@ -43,6 +43,7 @@ __all__ = [
     "in_use",
     "make_folder",
     "sniff",
+    "token_path_problem",
 ]
 
 #: Files SQLite keeps beside a database while it is open or mid-transaction.
@@ -116,6 +117,26 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
+def token_path_problem(text: str, option: str) -> str | None:
+    """The one line refusing the path ``text`` given as ``option`` when it holds a token
+    (``secrets_registry.holds_credential``: a registered value or a documented token shape,
+    ``ghp_`` + 36 characters), ``text`` not in it; None otherwise. Such a name was written
+    whole into the mirror (the run's ``recorded_to``), the log, the lines saying where the
+    recording went and the app's "Record to" field (a stranger's finding): refused, as a
+    workspace or a source holding one is (``engine.plan``), never echoed, never masked into a
+    name the user did not choose."""
+    from ..secrets_registry import holds_credential
+
+    if not holds_credential(text):
+        return None
+    from .plan import token_variable
+
+    return (
+        f"{option} holds what looks like a token (not shown); name the file otherwise "
+        f"(a token goes in its variable, such as {token_variable(text)})"
+    )
+
+
 def check_output(
     path: str | os.PathLike[str],
     *,
@@ -142,7 +163,11 @@ def check_output(
     holds a SQLite database, WAL or recording, it is a SQLite side file's path (``-wal``,
     ``-shm``, ``-journal``) beside an existing SQLite database, it exists and ``existing``
     does not allow it, or it (or the nearest of its folders that exists) cannot be written.
+    A path holding a token (``secrets_registry.holds_credential``: ``ghp_…jsonl``) is
+    refused first, unechoed (:func:`token_path_problem`).
     """
+    if problem := token_path_problem(os.fspath(path), option):
+        raise UsageError(problem)
     if folder_ending(path) is not None:  # r/.. is a folder even before r exists (Record to)
         raise UsageError(f"{option} {escaped(os.fspath(path))} names a folder; give a file path")
     target = user_path(path)

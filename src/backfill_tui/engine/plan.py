@@ -27,6 +27,7 @@ __all__ = [
     "new_run_id",
     "plan_streams",
     "run_window",
+    "token_variable",
     "validate_depth",
     "validate_max_items",
     "validate_workspace",
@@ -49,7 +50,7 @@ class SourceSpec:
             raise UsageError(
                 "a source holds what looks like a token (not shown); write PROVIDER:TARGET, for "
                 f"example github:acme/rocket; a token goes in its variable, such as "
-                f"{_token_variable(text)}"
+                f"{token_variable(text)}"
             )
         from ..connectors.web_address import looks_like_web_address, web_address_line
 
@@ -98,7 +99,7 @@ def validate_workspace(text: str, *, name: str = "--workspace") -> str:
     if holds_credential(value):  # never echoed; first, as a later message may repeat it
         raise BadValue(
             f"{name} holds what looks like a token (not shown), not a workspace id; give the "
-            f"workspace's own id (a token goes in its variable, such as {_token_variable(value)})",
+            f"workspace's own id (a token goes in its variable, such as {token_variable(value)})",
             field="workspace",
             fault="looks like a token, not a workspace id",
         )
@@ -252,7 +253,7 @@ def canonical_source(source: str) -> str:
         return source
 
 
-def _token_variable(text: str) -> str:
+def token_variable(text: str) -> str:
     """The variable a token in ``text`` goes in, by its prefix (``LINEAR_API_KEY`` for a
     ``lin_api_`` token: every refusal named GITHUB_TOKEN, a tester's finding); GITHUB_TOKEN
     for a token with none (Vercel's, or a registered value)."""

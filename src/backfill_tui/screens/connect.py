@@ -77,6 +77,9 @@ CLEAR_FIELDS = {
         f"type a target such as acme/rocket; {TOKEN_GOES}",
         "type a target such as acme/rocket",
     ),
+    # a file named like a token was shown, recorded to and stored as typed (a stranger's
+    # finding); `run --record` refuses it too (engine.outputs.token_path_problem)
+    "record-to": ClearField("Record to", f"name the file otherwise; {TOKEN_GOES}"),
 }
 DEMO_HINT = (
     "New here? `backfill-tui demo` opens this app on simulated providers: no account, no "
@@ -359,8 +362,8 @@ class ConnectScreen(ModeScreen):
         if self._secrets.changed(event):
             self._clear_secret(event.input)
 
-    @on(Input.Submitted, "#workspace")
-    @on(Input.Blurred, "#workspace, #target")
+    @on(Input.Submitted, "#workspace, #record-to")
+    @on(Input.Blurred, "#workspace, #target, #record-to")
     def _field_left(self, event: Input.Submitted | Input.Blurred) -> None:
         self._clear_secret(event.input)
 
@@ -395,6 +398,8 @@ class ConnectScreen(ModeScreen):
 
     @on(Input.Changed, "#record-to")
     def _record_changed(self, event: Input.Changed) -> None:
+        if self._secrets.changed(event) and self._clear_secret(event.input):
+            return  # its hint comes with the change to empty
         self._show_record_hint(event.value, event.validation_result)
 
     def _show_record_hint(self, value: str, result: ValidationResult | None) -> None:
@@ -582,7 +587,8 @@ class ConnectScreen(ModeScreen):
         return f"{spec} is typed but not added: press enter to add it{start_without}"
 
     def _request_or_notify(self) -> RunRequest | None:
-        for selector in ("#workspace", "#target"):  # a credential typed there: cleared first
+        # a credential typed there: cleared first
+        for selector in ("#workspace", "#target", "#record-to"):
             field = self.query_one(selector, Input)
             if self._clear_secret(field, title="Not ready"):
                 field.focus()
