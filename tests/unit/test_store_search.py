@@ -320,3 +320,39 @@ def test_a_capped_count_is_the_prefix_count_whichever_the_whole_words_count(
             found = mirror.count_observations_matching("ws", text=text, cap=cap)
             assert found == min(total, cap + 1), (text, cap)
     assert fts_query("rocket launch", whole=True) == '"rocket" "launch"'
+
+
+def test_upper_case_not_and_or_between_words_are_operators(tmp_path: Path) -> None:
+    """ "guidance NOT speed" looked for the word "not" too, finding nothing of what it asked
+    (a stranger's finding). NOT, AND and OR in upper case between two plain words are FTS5's
+    operators; anywhere else (alone, first, last) they are words, as "not" in lower case is,
+    and never an FTS5 syntax error. Every plan (the list of matches, the match driving, the
+    newest rows matched in memory) answers the same, and so does the capped count."""
+    events = [_event(n, f"guidance notes {n}", day=f"2026-05-{1 + n % 28:02d}") for n in range(8)]
+    events += [_event(20 + n, f"guidance speed {n}") for n in range(3)]
+    events += [_event(40, "speed only"), _event(41, "not a word here")]
+    mirror = _mirror(tmp_path, *events)
+
+    def ids(text: str) -> set[int]:
+        found = {o.id for o in mirror.find_observations("ws", text=text)}
+        for plan in ("list", "driving"):
+            joins, where, args = mirror._where("ws", None, None, text, plan)
+            rows = mirror.conn.execute(
+                f"SELECT o.id FROM {mirror._from(joins)} WHERE {where}", args
+            ).fetchall()
+            assert {r[0] for r in rows} == found, (text, plan)
+        assert mirror.count_observations_matching("ws", text=text) == len(found)
+        return found
+
+    by_title = {o.id: o.title for o in mirror.find_observations("ws", text="guidance OR speed")}
+    assert len(by_title) == 12
+    titles = lambda text: sorted(by_title.get(i) or "" for i in ids(text))  # noqa: E731
+    assert all(t.startswith("guidance notes") for t in titles("guidance NOT speed"))
+    assert len(titles("guidance NOT speed")) == 8
+    assert len(titles("guidance AND speed")) == len(titles("guidance speed")) == 3
+    assert mirror.count_observations_matching("ws", text="guidance NOT speed", cap=2) == 3
+    for text in ("NOT", "speed NOT", "NOT speed", "OR", "AND guidance", "guidance NOT NOT"):
+        ids(text)  # no FTS5 syntax error
+    assert ids("NOT") == {o.id for o in mirror.find_observations("ws", text="not")}  # a word
+    assert len(ids("speed NOT")) == 0  # "speed" and the word "not": no row holds both
+    assert fts_query("guidance not speed") == '"guidance"* "not"* "speed"*'  # lower case: words

@@ -2,7 +2,8 @@
 
 A mixin of :class:`~backfill_tui.store.Mirror` (``self.conn``), kept apart so the mirror's
 write path stays short. Search uses the ``observations_fts`` table (migration 0004); the
-user's words are quoted, so nothing they type is read as FTS5 syntax. A typed term FTS cannot
+user's words are quoted, so nothing they type is read as FTS5 syntax but ``NOT``, ``AND`` and
+``OR`` in upper case between two words, FTS5's operators (:func:`fts_query`). A typed term FTS cannot
 index (an emoji, ``(``, ``#``) is searched literally (a substring) instead of being dropped, so
 a query never silently matches everything. The full-text match is a subquery
 (``o.id IN (SELECT rowid ... MATCH ?)``), evaluated once, not once per row of the workspace;
@@ -85,13 +86,63 @@ def fts_query(text: str, *, whole: bool = False) -> str | None:
     ``whole``: every word must match a whole word instead, a query matching some of the rows
     the prefixes match (``count_observations_matching`` counts it first).
 
+    ``NOT``, ``AND`` and ``OR`` in upper case between two plain words are FTS5's operators
+    (``guidance NOT speed``: "NOT" was searched as a word, a stranger's finding); anywhere else
+    they are words (:func:`_with_operators`). With ``NOT``, ``whole`` gives None: the whole
+    words' matches are then no subset of the prefixes'.
+
     None when ``text`` has no word FTS indexes (see :func:`literal_terms` for the rest).
     """
+    star = "" if whole else "*"
+    parts = _with_operators(text.split())
+    if any(kind == "op" for kind, _ in parts):
+        if whole and ("op", "NOT") in parts:  # whole words' matches: no subset of prefixes'
+            return None
+        return " ".join(
+            part if kind == "op" else _quoted(_WORD.findall(part), star) for kind, part in parts
+        )
     words = _WORD.findall(text)
     if not words:
         return None
-    star = "" if whole else "*"
-    return " ".join('"' + word.replace('"', '""') + '"' + star for word in dict.fromkeys(words))
+    return _quoted(list(dict.fromkeys(words)), star)
+
+
+#: FTS5's operators, in upper case only (sqlite.org/fts5.html 3.7, "Boolean operators").
+_OPERATORS = frozenset({"NOT", "AND", "OR"})
+
+
+def _plain(term: str) -> bool:
+    """Whether ``term`` is one plain word (a trailing ``*`` allowed), as an operand."""
+    return _WORD.fullmatch(term.rstrip("*") or term) is not None
+
+
+def _with_operators(terms: list[str]) -> list[tuple[str, str]]:
+    """``terms`` as ("op", operator) and ("term", text), the terms of no word (an emoji, left
+    to :func:`literal_terms`) left out. ``NOT``, ``AND`` and ``OR`` in upper case between two
+    plain words are the operator; any other one (first, last, beside another operator or a
+    term that is not a plain word: ``NOT``, ``speed NOT``, ``NOT speed``) is a word to find,
+    as "not" in lower case is, so no query the user types is an FTS5 syntax error."""
+    out: list[tuple[str, str]] = []
+    for i, term in enumerate(terms):
+        after = terms[i + 1] if i + 1 < len(terms) else None
+        if (
+            term in _OPERATORS
+            and out
+            and out[-1][0] == "term"
+            and _plain(terms[i - 1])
+            and after is not None
+            and after not in _OPERATORS
+            and _plain(after)
+        ):
+            out.append(("op", term))
+        elif _WORD.search(term):
+            out.append(("term", term))
+    return out
+
+
+def _quoted(words: list[str], star: str) -> str:
+    """``words`` as FTS5 strings, each a prefix when ``star``."""
+    return " ".join('"' + word.replace('"', '""') + '"' + star for word in words)
 
 
 def literal_terms(text: str) -> list[str]:
