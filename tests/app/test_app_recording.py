@@ -353,3 +353,38 @@ def test_retrying_a_cancelled_recorded_run_says_the_rest_is_not_recorded(tmp_pat
     assert errors == {"the recording ends where its run was cancelled"}
     replay.close()
     mirror.close()
+
+
+def test_a_recording_named_like_a_token_is_masked_and_refused_at_the_prompt(
+    tmp_path: Path,
+) -> None:
+    """A recording whose file name holds a token (``ghp_`` + 36 characters): the prompt showed
+    it as typed and the replay stored its path in the mirror (a stranger's finding, beside
+    "Record to"). Typed key by key it shows as dots from the token's prefix on, and enter
+    refuses it in one line without it: nothing replayed or stored."""
+    token = "ghp_" + "Kq7" * 12
+    rec = tmp_path / f"{token}.rec.gz"
+    environment = sim_environment()
+    original = Mirror.open(tmp_path / "original.db")
+    engine = Engine(original, environment)
+    first = engine.plan(RunRequest("ws", (SourceSpec.parse(SOURCE),), depth=30, max_items=5))
+    with RunRecorder(tmp_path / "made.rec.gz").recording(environment, first):
+        assert asyncio.run(engine.run(first.id)) == "completed"
+    (tmp_path / "made.rec.gz").rename(rec)
+    app = make_app(tmp_path)
+    seen = Recorder()
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+            prompt, field = await recording_prompt(pilot)
+            await pilot.press(*str(rec))
+            await pilot.pause()
+            assert field.password  # dots from "ghp_" on
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen is prompt
+            error = str(prompt.query_one("#path-error", Label).content)
+            assert "looks like a token (not shown)" in error and "Kq7" not in error, error
+            assert not seen.of(RunLaunched) and not app.mirror.list_runs()
+
+    asyncio.run(scenario())

@@ -31,3 +31,21 @@ def test_run_record_refuses_a_token_shaped_file_unechoed(
     assert secret not in result.err + result.out
     assert not db.exists()
     assert list(out.iterdir()) == []
+
+
+def test_replay_refuses_a_recording_named_like_a_token_unechoed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A recording renamed ``ghp_….rec.gz`` replayed, and the replayed run stored (and `runs`
+    showed) its path: refused in one line without it, no mirror made."""
+    made, db = tmp_path / "made.rec.gz", tmp_path / "m.db"
+    result = run_cli(capsys, "run", "github:acme/rocket", "--workspace", "w", "--simulate",
+                     "--quiet", "--max-items", "5", "--record", str(made),
+                     "--db", str(tmp_path / "first.db"))  # fmt: skip
+    assert result.code == 0, result
+    named = made.rename(tmp_path / f"{TOKEN}.rec.gz")
+    result = run_cli(capsys, "replay", str(named), "--db", str(db))
+    assert result.code == 2, result
+    assert result.err.count("\n") == 1, result.err
+    assert "looks like a token (not shown)" in result.err and "QQQQ" not in result.err, result.err
+    assert not db.exists()

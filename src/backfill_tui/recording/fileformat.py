@@ -417,7 +417,18 @@ def open_recording(
     missing, foreign, cut, damaged, modified or oversized file), but keeps no exchange in memory:
     each line goes to a temporary file, and ``index`` maps ``key(exchange)`` to the positions of
     the exchanges with that key, in recorded order. Memory is the index, not the answers.
+
+    A path holding a token (``secrets_registry.holds_credential``) is refused first, unechoed:
+    a replay stores its recording's path in the mirror and shows it, and ``run --record``
+    refuses to write such a file (``engine.outputs.token_path_problem``).
     """
+    from ..secrets_registry import holds_credential
+
+    if holds_credential(os.fspath(path)):
+        raise RecordingError(
+            "the recording's path holds what looks like a token (not shown); rename the file "
+            "(a replayed run stores the path in the mirror)"
+        )
     target = user_path(path)
     spool = tempfile.TemporaryFile(prefix="backfill-tui-replay-")  # noqa: SIM115 (kept open)
     offsets: array[int] = array("q", [0])

@@ -23,6 +23,7 @@ from textual.suggester import Suggester
 from textual.widgets import Input, Label
 
 from ..textsafe import clean
+from ..widgets.secret_field import SecretGuard
 
 __all__ = ["PathPromptScreen", "PathSuggester", "complete_path"]
 
@@ -123,6 +124,7 @@ class PathPromptScreen(ModalScreen[str | None]):
         """The box changed: its error and its matches were for the text before (a later error
         showed under the matches of a path typed before it: a fresh tester's finding)."""
         self.show_error("")
+        SecretGuard.mask(event.input)  # dots from a token's prefix on (its check refuses it)
         if self._matches_for is not None and event.value != self._matches_for:
             self.show_matches("", None)
 
