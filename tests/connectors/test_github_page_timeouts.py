@@ -18,6 +18,7 @@ import respx
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors.github import GitHubConnector
+from backfill_tui.connectors.linked_list import PagesTimedOut
 from backfill_tui.http import ApiClient, ApiError, GitHubPolicy, ResilientTransport
 
 API = "https://api.github.com"
@@ -186,3 +187,82 @@ def test_other_server_errors_get_the_whole_retry_bound_and_no_smaller_pages(
     ids, notes, _ = _read()
     assert ids == _ids(range(1, 131)) and notes == []
     assert asked == [(1, 100), (2, 100)]
+
+
+def _burst(router: respx.MockRouter, answer: httpx.Response, count: int) -> list[tuple[int, int]]:
+    """The GitHub of :func:`_github` (no size too large) whose first ``count`` list requests
+    answer ``answer``; the (page, per_page) of every list request, those included."""
+    _github(router, largest=100)
+    listed = router.routes[-1].side_effect
+    asked: list[tuple[int, int]] = []
+    left = [count]
+
+    def answer_or_list(request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        asked.append((int(params.get("page", 1)), int(params.get("per_page", 30))))
+        if left[0] > 0:
+            left[0] -= 1
+            return answer
+        return listed(request)  # type: ignore[no-any-return]
+
+    router.routes[-1].side_effect = answer_or_list
+    return asked
+
+
+SERVER_ERROR = httpx.Response(502, json={"message": "Server Error"})
+
+
+@respx.mock
+def test_a_plain_502_burst_is_an_outage_retried_at_the_same_size(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """A GitHub or GHES proxy's plain 502 ``{"message": "Server Error"}`` says nothing of time:
+    five in a row are retried at 100 items (the whole bound, six tries), not read smaller.
+    They were taken for GitHub's timeout: two tries, then pages of 50 (a fresh tester's
+    finding)."""
+    asked = _burst(respx_mock, SERVER_ERROR, 5)
+    ids, notes, _ = _read()
+    assert ids == _ids(range(1, 131)) and notes == []
+    assert asked == [(1, 100)] * 6 + [(2, 100)]
+
+
+@respx.mock
+def test_a_plain_502_past_the_bound_fails_as_a_server_error_to_resume(
+    respx_mock: respx.MockRouter,
+) -> None:
+    """Past the bound a plain 502 burst fails as any server error ("gave up after 6 tries",
+    resumable), not as pages that kept timing out (whose mend says a resume fails the same
+    way: here a resume after the burst works)."""
+    asked = _burst(respx_mock, SERVER_ERROR, 6)
+    with pytest.raises(ApiError) as failed:
+        _read()
+    assert str(failed.value) == "GitHub: gave up after 6 tries (server error 502)"
+    assert not isinstance(failed.value, PagesTimedOut)
+    assert asked == [(1, 100)] * 6
+    ids, notes, _ = _read()  # the resume, the burst over
+    assert ids == _ids(range(1, 131)) and notes == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(504, text="<html>Gateway Time-out</html>"),
+        httpx.Response(
+            502,
+            json={
+                "message": "Something went wrong while executing your query. This may be the "
+                "result of a timeout, or it could be a GitHub bug."
+            },
+        ),
+    ],
+    ids=["504", "502-saying-timeout"],
+)
+@respx.mock
+def test_a_504_or_a_502_saying_timeout_is_read_in_smaller_pages(
+    respx_mock: respx.MockRouter, answer: httpx.Response
+) -> None:
+    asked = _burst(respx_mock, answer, 2)
+    ids, notes, _ = _read()
+    assert ids == _ids(range(1, 131))
+    assert notes == ["GitHub timed out on 100-item pages; read in pages of 50"]
+    assert asked[:3] == [(1, 100), (1, 100), (1, 50)]

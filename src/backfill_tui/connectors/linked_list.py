@@ -42,7 +42,8 @@ Decision = Literal["take", "skip", "stop"]
 #: The smallest page a stream asks for when the provider keeps timing out on larger ones.
 SMALLEST_PAGE = 10
 
-#: Tries of a page that could still be asked in smaller pages, on a 502 or 504, before it is:
+#: Tries of a page that could still be asked in smaller pages, on the provider's timeout
+#: (:func:`timed_out`; any other 5xx gets the whole bound), before it is:
 #: a second timeout in a row at one size is the provider's answer for that size (GitHub takes
 #: about ten seconds to time out, and the transport's full bound, six tries and their
 #: back-off, spent a minute or more at each size before shrinking). A page at the smallest
@@ -51,8 +52,8 @@ TRIES_BEFORE_SHRINKING = 2
 
 
 class PagesTimedOut(ApiError):
-    """The provider timed out on a list's pages down to :data:`SMALLEST_PAGE`-sized ones (a
-    502 or 504 past the retry bound at every size): asking again meets the same answer, so
+    """The provider timed out on a list's pages down to :data:`SMALLEST_PAGE`-sized ones (its
+    timeout, :func:`timed_out`, past the retry bound at every size): asking again meets the same answer, so
     the hint is not a resume."""
 
     @property
@@ -65,13 +66,14 @@ class PagesTimedOut(ApiError):
 
 
 def timed_out(error: ApiError) -> TypeGuard[RetriesExhausted]:
-    """Whether ``error`` is a page the server kept failing to answer in time: a 502 or 504
-    past the retry bound (GitHub's 502 says "We couldn't respond to your request in time";
-    its advice, REST docs "Troubleshooting": ask for fewer items a page)."""
-    return isinstance(error, RetriesExhausted) and error.problem in (
-        "server error 502",
-        "server error 504",
-    )
+    """Whether ``error`` is a page the server kept failing to answer in time: past the retry
+    bound on answers the provider's policy reads as a timeout (``RetriesExhausted.timed_out``;
+    ``GitHubPolicy.timed_out``: a 504, or a 502 saying "We couldn't respond to your request in
+    time"; GitHub's advice, REST docs "Troubleshooting": ask for fewer items a page). A plain
+    502 burst (``{"message": "Server Error"}``, an outage) is not one: it was shrunk to the
+    smallest pages and failed as :class:`PagesTimedOut`, saying a resume would fail the same
+    way, where a resume after the burst worked (a fresh tester's finding)."""
+    return isinstance(error, RetriesExhausted) and error.timed_out
 
 
 def smaller_page(

@@ -262,8 +262,8 @@ class ApiClient:
         for using the REST API", use conditional requests). The ETag is for the URL it came
         with: a redirect's new URL is asked without it.
 
-        ``timeout_tries``: give up after this many 502s or 504s (at most the transport's own
-        bound), for a caller that asks again in smaller pages (``connectors.linked_list``).
+        ``timeout_tries``: give up after this many answers the provider's policy reads as a
+        timeout (``RateLimitPolicy.timed_out``; at most the transport's own bound), for a caller that asks again in smaller pages (``connectors.linked_list``).
         """
         if url.startswith(("http://", "https://")):
             url = self.follow(url)

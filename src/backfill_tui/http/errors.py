@@ -119,12 +119,18 @@ class RetriesExhausted(ApiError):
     out of the message.
     It crosses the run process's pipe with the error (pickled in ``__dict__``). ``said`` is
     the last answer's own message (GitHub's ``"We couldn't respond to your request in time"``
-    on a 502), for a stream that asks again otherwise (``connectors.linked_list``)."""
+    on a 502), for a stream that asks again otherwise (``connectors.linked_list``).
+    ``timed_out``: the last answer was the provider's timeout (its policy's
+    ``RateLimitPolicy.timed_out``: a 504, GitHub's 502 "couldn't respond ... in time"), not a
+    server error such as an outage's plain 502."""
 
-    def __init__(self, message: str, problem: str = "", *, said: str = "") -> None:
+    def __init__(
+        self, message: str, problem: str = "", *, said: str = "", timed_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.problem = problem
         self.said = said
+        self.timed_out = timed_out
 
 
 class TlsFailed(ApiError):

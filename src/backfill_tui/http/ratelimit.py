@@ -1,8 +1,8 @@
 """Rate-limit policies: reading a provider's quota headers and recognising its limit answers.
 
-A policy is pure: given a response (and its parsed body), it says how much quota is left and,
-when the response is a rate-limit answer, how long to wait and why. The transport does the
-waiting. One policy per provider; they share :class:`Quota` and :class:`LimitAnswer`.
+A policy is pure: given a response (and its parsed body), it says how much quota is left,
+when the response is a rate-limit answer how long to wait and why, and whether an error answer
+is the provider's timeout. The transport does the waiting. One policy per provider.
 """
 
 from __future__ import annotations
@@ -71,6 +71,25 @@ class RateLimitPolicy(Protocol):
     def limit_answer(
         self, response: httpx.Response, body: Any, now: float
     ) -> LimitAnswer | None: ...
+
+    def timed_out(self, response: httpx.Response, body: Any) -> bool:
+        """Whether a 5xx is the provider's timeout (``http.transport.TIMEOUT_TRIES``)."""
+        ...
+
+
+class GatewayTimeouts:
+    """``timed_out`` for a provider with no timeout answer of its own: a 504 Gateway Timeout,
+    by its definition (RFC 9110 §15.6.5) a server upstream that "did not receive a timely
+    response"; any other 5xx says nothing of time."""
+
+    def timed_out(self, response: httpx.Response, body: Any) -> bool:
+        return response.status_code == 504
+
+
+#: Words of GitHub's 502 for a request ended after ten seconds (REST docs, "Troubleshooting the
+#: REST API", timeouts): REST's "We couldn't respond to your request in time" (docs/real-world.md,
+#: the simulator's ``github_timeout_above``), GraphQL's "may be the result of a timeout".
+GITHUB_TIMEOUT_WORDS = ("in time", "timed out", "timeout")
 
 
 def _int(headers: httpx.Headers, name: str) -> int | None:
@@ -224,9 +243,19 @@ class GitHubPolicy:
             return LimitAnswer(wait, "secondary rate limit", grows=True)
         return None
 
+    def timed_out(self, response: httpx.Response, body: Any) -> bool:
+        """A 504, or a 502 whose ``message`` says it timed out (:data:`GITHUB_TIMEOUT_WORDS`).
+        A plain 502 (a GitHub/GHES proxy's ``{"message": "Server Error"}``, an outage) is not:
+        it was, and pages shrank to fail saying a resume meets the same answer, where a resume
+        after the burst worked (a fresh tester's finding)."""
+        message = body.get("message") if isinstance(body, dict) else None
+        said = message.lower() if isinstance(message, str) else ""
+        timeout_502 = response.status_code == 502 and any(w in said for w in GITHUB_TIMEOUT_WORDS)
+        return response.status_code == 504 or timeout_502
+
 
 @dataclass
-class VercelPolicy:
+class VercelPolicy(GatewayTimeouts):
     """Vercel: 429 with ``Retry-After`` (the CLI adds a 0-30 s skew); ``x-ratelimit-*`` quota.
 
     Without ``Retry-After``: until ``X-RateLimit-Reset`` (epoch seconds, [U], from the answer's
@@ -258,7 +287,7 @@ class VercelPolicy:
 
 
 @dataclass
-class LinearPolicy:
+class LinearPolicy(GatewayTimeouts):
     """Linear: ``RATELIMITED`` in the GraphQL errors (HTTP 400), ``ratelimited`` type, or 429.
 
     Waits on ``retry-after`` (seconds or a date) or the ``X-RateLimit-*-Reset`` headers
@@ -340,7 +369,7 @@ class LinearPolicy:
 
 
 @dataclass
-class SentryPolicy:
+class SentryPolicy(GatewayTimeouts):
     """Sentry: 429 with no ``Retry-After``; wait until ``X-Sentry-Rate-Limit-Reset`` (epoch
     seconds, provider-apis.md §4.5), measured from the answer's ``Date``: the reset is an
     instant on Sentry's clock, and ``Date`` is Sentry's now, so the wait is the one Sentry

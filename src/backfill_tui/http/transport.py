@@ -61,8 +61,9 @@ from .tokens import PooledToken, TokenPool
 log = logging.getLogger("backfill_tui.http")
 
 PARSED_JSON = "backfill_tui.json"
-#: A request extension: at most this many tries on a 502 or 504 (fewer than
-#: ``RetryRules.max_attempts``), for a request the caller can ask again a cheaper way (a list
+#: A request extension: at most this many tries on an answer the provider's policy reads as a
+#: timeout (``RateLimitPolicy.timed_out``: a 504, GitHub's 502 "couldn't respond to your
+#: request in time"), fewer than ``RetryRules.max_attempts``, for a request the caller can ask again a cheaper way (a list
 #: page asked in smaller pages: ``connectors.linked_list``).
 TIMEOUT_TRIES = "backfill_tui.timeout_tries"
 
@@ -405,12 +406,14 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             if (server_trouble and response.status_code not in NOT_RETRIED_5XX) or problem:
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
-                if attempt >= self._tries(request, response.status_code):
+                timed_out = not problem and self._policy.timed_out(response, body)
+                if attempt >= self._tries(request, timed_out):
                     said = body.get("message") if isinstance(body, dict) else None
                     raise RetriesExhausted(
                         self._gave_up(attempt, last_problem),
                         last_problem,
                         said=said[:200] if isinstance(said, str) else "",
+                        timed_out=timed_out,
                     )
                 await self._retry(attempt, last_problem)
                 continue
@@ -451,11 +454,13 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         growing.append(seconds)
         return seconds
 
-    def _tries(self, request: httpx.Request, status: int) -> int:
-        """How many tries ``request`` gets on an answer of ``status``: the rules' bound, or the
-        request's own smaller one for a 502 or 504 (:data:`TIMEOUT_TRIES`)."""
+    def _tries(self, request: httpx.Request, timed_out: bool) -> int:
+        """How many tries ``request`` gets on an error answer: the rules' bound, or the
+        request's own smaller one (:data:`TIMEOUT_TRIES`) when the answer is the provider's
+        timeout (``timed_out``: the policy's ``RateLimitPolicy.timed_out``). Any other 5xx,
+        a plain 502 of an outage among them, gets the whole bound."""
         bound = self._rules.max_attempts
-        if status in (502, 504):
+        if timed_out:
             asked = request.extensions.get(TIMEOUT_TRIES)
             if isinstance(asked, int) and asked > 0:
                 return min(bound, asked)
