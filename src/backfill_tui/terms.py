@@ -21,6 +21,9 @@ from pathlib import Path
 
 import platformdirs
 
+#: The ``format`` of a recording's header line (``recording/header.py``), which the mirror's
+#: opening also knows, to tell a recording given to ``--db`` (``store/opening.py``).
+RECORDING_FORMAT = "backfill-tui-recording"
 DEPTHS: tuple[int, ...] = (7, 30, 90)  # days of history a backfill may cover
 DEFAULT_DEPTH = 30  # days
 DEFAULT_MAX_ITEMS = 1000  # items per stream

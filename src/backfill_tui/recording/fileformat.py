@@ -28,6 +28,7 @@ import io
 import json
 import os
 import pickle
+import shlex
 import tempfile
 import threading
 import zlib
@@ -300,9 +301,7 @@ def _scan(
                 else "a gzip header in it is damaged"
             )
             raise _damaged(target, what) from None
-        raise RecordingError(
-            f"{target} is not a backfill-tui recording (not gzip-compressed)"
-        ) from None
+        raise _not_gzip(target) from None
     except EOFError:
         raise RecordingError(
             f"{target} is truncated (it ends early: was the recording cut or its run killed?); "
@@ -321,6 +320,25 @@ def _damaged(target: Path, what: str) -> RecordingError:
     (a gzip header followed by garbage said "is damaged (error)", zlib's class name: a fresh
     tester's finding)."""
     return RecordingError(f"{target} is damaged: {what}; ask for the original recording")
+
+
+def _not_gzip(target: Path) -> RecordingError:
+    """The line for a file that is no gzip data: a recording decompressed (``gunzip``) is told
+    to be compressed again (its checksum is of the lines, which compressing keeps)."""
+    from ..store.opening import recording_kind
+
+    try:
+        with target.open("rb") as file:
+            plain = recording_kind(target, file.read(4096)) == "plain"
+    except OSError:
+        plain = False
+    if plain:
+        quoted = shlex.quote(str(target))
+        return RecordingError(
+            f"{target} is a backfill-tui recording decompressed; compress it again and replay "
+            f"that: gzip -k {quoted} && backfill-tui replay {shlex.quote(str(target) + '.gz')}"
+        )
+    return RecordingError(f"{target} is not a backfill-tui recording (not gzip-compressed)")
 
 
 def _starts_as_gzip(target: Path) -> bool:

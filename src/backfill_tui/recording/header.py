@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..secrets_registry import holds_credential
-from ..terms import RunStatus
+from ..terms import RECORDING_FORMAT, RunStatus
 
 __all__ = [
     "ENDS",
@@ -38,7 +38,7 @@ __all__ = [
     "shown",
 ]
 
-FORMAT = "backfill-tui-recording"
+FORMAT = RECORDING_FORMAT
 #: Version 2 adds the ``run_end`` line (how the recorded run ended); version 1 files are read
 #: as they are (their run's end is unknown).
 VERSION = 2

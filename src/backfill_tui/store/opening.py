@@ -8,14 +8,18 @@ create a file (``immutable``/``mode=ro``/``query_only``: https://www.sqlite.org/
 
 from __future__ import annotations
 
+import gzip
 import os
+import shlex
 import sqlite3
 import threading
+import zlib
 from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import MirrorCorrupt, MirrorError
+from ..terms import RECORDING_FORMAT
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
 from .schema import (
     APPLICATION_ID,
@@ -36,6 +40,7 @@ __all__ = [
     "held_here",
     "hold",
     "narrow_empty",
+    "recording_kind",
     "release",
     "wal_size",
 ]
@@ -216,6 +221,9 @@ def _check_file(path: Path, *, integrity: bool) -> Existing:
     with path.open("rb") as handle:
         header = handle.read(100)
     if not header.startswith(SQLITE_MAGIC):
+        recording = recording_kind(path, header)
+        if recording is not None:
+            raise MirrorError(_not_a_mirror_but(path, recording))
         raise MirrorError(
             f"{path} is not a backfill-tui mirror (not a SQLite database); it was left untouched. "
             "Choose another file with --db"
@@ -228,6 +236,41 @@ def _check_file(path: Path, *, integrity: bool) -> Existing:
             f"{short}: truncated",
         )
     return _check_schema(path, header, integrity=integrity)
+
+
+def recording_kind(path: Path, header: bytes) -> str | None:
+    """``"gzip"`` when the file at ``path`` (its first bytes ``header``) begins as a recording
+    does as ``run --record`` writes it (``.rec.gz``: a gzip-compressed first line whose
+    ``format`` is :data:`~backfill_tui.terms.RECORDING_FORMAT`), ``"plain"`` for the same lines
+    decompressed (``.jsonl``), else None. Reads at most 4 KiB decompressed; never raises."""
+    kind = "plain"
+    try:
+        if header.startswith(b"\x1f\x8b"):
+            kind = "gzip"
+            with gzip.open(path, "rb") as gz:
+                header = gz.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return None
+    first = header.lstrip().split(b"\n", 1)[0]
+    said = first.startswith(b"{") and f'"{RECORDING_FORMAT}"'.encode() in first
+    return kind if said else None
+
+
+def _not_a_mirror_but(path: Path, recording: str) -> str:
+    """The line for a recording given as the mirror (``runs --db sync.rec.gz`` said only "not
+    a SQLite database": a fresh tester's finding): what it is and the command that reads it
+    (a decompressed one compressed first: ``replay`` reads what ``run --record`` writes)."""
+    shown = shlex.quote(str(path))
+    if recording == "gzip":
+        return (
+            f"{path} is a backfill-tui recording, not a mirror; it was left untouched. "
+            f"Replay it with: backfill-tui replay {shown}"
+        )
+    return (
+        f"{path} is a backfill-tui recording (decompressed), not a mirror; it was left "
+        f"untouched. Compress it and replay it: gzip -k {shown} && backfill-tui replay "
+        f"{shlex.quote(str(path) + '.gz')}"
+    )
 
 
 def _check_schema(path: Path, header: bytes, *, integrity: bool) -> Existing:

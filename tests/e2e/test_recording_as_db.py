@@ -1,0 +1,68 @@
+"""A recording given as the mirror (``--db sync.rec.gz``) is said to be one, with the command
+that reads it; it said only "not a SQLite database" (a fresh tester's finding). A recording
+decompressed (``.jsonl``) is recognised too, by ``--db`` and by ``replay``, and told to be
+compressed again. Each refusal is one line, exit 2, the file byte for byte as it was."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+
+@pytest.fixture
+def recording(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor}")
+    rec = tmp_path / "sync.rec.gz"
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--quiet",
+        "--max-items", "5", "--db", str(tmp_path / "m.db"), "--record", str(rec),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return rec
+
+
+COMMANDS = [
+    ("runs",),
+    ("report", "1"),
+    ("diff", "1", "2"),
+    ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--quiet"),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_a_recording_given_as_the_mirror_says_to_replay_it(
+    recording: Path, command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = recording.read_bytes()
+    result = run_cli(capsys, *command, "--db", str(recording))
+    assert result.code == 2
+    assert result.err == (
+        f"backfill-tui: error: {recording} is a backfill-tui recording, not a mirror; it was "
+        f"left untouched. Replay it with: backfill-tui replay {recording}\n"
+    )
+    assert recording.read_bytes() == before
+
+
+def test_a_decompressed_recording_is_told_to_be_compressed_and_replayed(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plain = tmp_path / "sync.jsonl"
+    plain.write_bytes(gzip.decompress(recording.read_bytes()))
+    before = plain.read_bytes()
+    result = run_cli(capsys, "runs", "--db", str(plain))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"{plain} is a backfill-tui recording (decompressed), not a mirror" in result.err
+    assert f"gzip -k {plain} && backfill-tui replay {plain}.gz" in result.err
+    result = run_cli(capsys, "replay", str(plain), "--db", str(tmp_path / "r.db"))
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert f"gzip -k {plain} && backfill-tui replay {plain}.gz" in result.err
+    assert plain.read_bytes() == before and not (tmp_path / "r.db").exists()
+    # done as said, the replay reads it
+    (tmp_path / "sync.jsonl.gz").write_bytes(gzip.compress(before))
+    result = run_cli(capsys, "replay", f"{plain}.gz", "--db", str(tmp_path / "r.db"), "--quiet")
+    assert result.code == 0, result.err
