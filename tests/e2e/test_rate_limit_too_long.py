@@ -42,10 +42,13 @@ def test_a_day_long_wait_fails_the_source_at_once_naming_until_when(
     result = run_cli(capsys, "run", "--simulate", "--workspace", "ws", "--days", "7",
                      "--db", str(db), "--json", source)  # fmt: skip
     assert result.code == 1, result.err
-    assert "To continue it: backfill-tui resume" in result.err  # resuming is the next step
     (stored,) = result.summary["sources"]
     said = f"{label}: {reason}, and asked to wait 24 h, until "
     assert stored["error"].startswith(said), stored
+    until = stored["error"].removeprefix(said).split(" UTC")[0]
+    # resuming is the next step, after the time asked
+    last = result.err.splitlines()[-1]
+    assert f"To continue it after {until} UTC, the end of a rate limit's wait: " in last, last
     assert stored["error"].endswith(" UTC; resume the run after then"), stored
     assert stored["rate_limit_wait_s"] < 2, stored  # nothing of the day was waited
     assert stored["api_calls"] <= 2, stored
@@ -81,3 +84,63 @@ def test_a_second_past_65_minutes_is_not_waited(
     assert result.code == 1, result.err
     (stored,) = result.summary["sources"]
     assert "and asked to wait 65 min " in stored["error"], stored  # 65 min and some seconds
+
+
+def test_the_resume_of_a_run_a_long_limit_failed_says_until_when(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resumed before the time a 2 h wait named, a run is not refused (a token changed since
+    may go on: limits are per token) but told it may meet the same limit, and when it does,
+    its last line says until when, as the run's own did; both said only "To continue it:
+    backfill-tui resume ..." (a fresh tester's finding)."""
+    monkeypatch.setenv("BACKFILL_SIM", "retry_after=7200,rate_limit_every=1,clock=virtual")
+    db = tmp_path / "m.db"
+    result = run_cli(capsys, "run", "--simulate", "--workspace", "ws", "--days", "7",
+                     "--db", str(db), "--json", "vercel:acme/rocket-web")  # fmt: skip
+    assert result.code == 1, result.err
+    run_id = result.summary["run_id"]
+    (stored,) = result.summary["sources"]
+    until = stored["error"].split("until ")[1].split(" UTC")[0]
+    assert stored["error"].endswith(f"until {until} UTC; resume the run after then")
+    after = f"To continue it after {until} UTC, the end of a rate limit's wait: "
+    assert after + f"backfill-tui resume {run_id}" in result.err.splitlines()[-1]
+    resumed = run_cli(capsys, "resume", run_id, "--db", str(db), "--quiet")
+    assert resumed.code == 1, resumed.err
+    assert (
+        f"note: a rate limit asked this run to wait until {until} UTC; resumed before then, "
+        "it may meet the same limit\n"
+    ) in resumed.err
+    assert after + f"backfill-tui resume {run_id}" in resumed.err.splitlines()[-1]
+
+
+def test_a_run_failed_on_a_long_limit_says_when_to_resume_in_the_app(tmp_path: Path) -> None:
+    """The app's run-ended notice says it too (it said "run ID failed")."""
+    import re
+
+    from app_support import make_app, populate, wait_until
+
+    app = make_app(tmp_path, "retry_after=7200,rate_limit_every=1,clock=virtual")
+    run_id = populate(app, "vercel:acme/rocket-web")
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.open_run(run_id)
+            await pilot.pause()
+            app.retry_run()
+
+            def ended() -> list[str]:
+                return [
+                    str(n.message)
+                    for n in app._notifications
+                    if str(n.message).startswith(f"run {run_id} failed")
+                ]
+
+            await wait_until(pilot, ended)
+            return ended()
+
+    (notice,) = asyncio.run(scenario())
+    (stream,) = app.mirror.streams(run_id)
+    assert stream.error is not None
+    until = re.search(r"until (\S+ \S+) UTC", stream.error)
+    assert until is not None
+    assert notice == f"run {run_id} failed: resume it after {until.group(1)} UTC"

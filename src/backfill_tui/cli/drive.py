@@ -187,7 +187,7 @@ def ended_line(
     for a mirror other than the default). ``signal``: the Ctrl-C or SIGTERM that stopped it.
     The command line's runs end with it, and the terminal app prints it after closing when
     quitting cancelled a run (``cli.app.app_ended``)."""
-    from ..engine.runs import mend_first, replay_end_line, resume_hint_note
+    from ..engine.runs import mend_first, replay_end_line, resume_hint_note, resume_wait
 
     resume = f"{APP} resume {run.id}{db_flag}"
     settings = resume_hint_note(run)  # a simulated run resumes on its stored settings
@@ -211,8 +211,12 @@ def ended_line(
         return f"run {run.id} {status}; what was stored is kept; {mend}"
     if signal is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         return f"cancelled ({signal}): what was stored is kept; to continue it: {resume}{settings}"
-    # a failed or cancelled stream
-    return f"run {run.id} {status}; what was stored is kept. To continue it: {resume}{settings}"
+    # a failed or cancelled stream; one that a long rate limit failed, resumed after its time
+    wait = resume_wait(mirror.streams(run.id), time.time())
+    after = f" after {wait:%Y-%m-%d %H:%M} UTC, the end of a rate limit's wait" if wait else ""
+    return (
+        f"run {run.id} {status}; what was stored is kept. To continue it{after}: {resume}{settings}"
+    )
 
 
 def _stopped_line(exc: BackfillError, kept: int, mirror: Mirror, resume: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
@@ -41,7 +42,12 @@ def register(sub: Any) -> None:
 
 def cmd_resume(args: argparse.Namespace) -> int:
     from ..engine.run import Engine
-    from ..engine.runs import resume_environment, resume_settings_line, unrecorded_resume_line
+    from ..engine.runs import (
+        resume_environment,
+        resume_settings_line,
+        resume_wait,
+        unrecorded_resume_line,
+    )
     from ..errors import MirrorMissing
     from ..terms import db_flag
     from .drive import check_side_outputs, drive
@@ -70,6 +76,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"note: {redact(settings)}\n")
             if unrecorded := unrecorded_resume_line(run):
                 sys.stderr.write(f"note: {unrecorded}\n")
+            if wait := resume_wait(mirror.streams(run.id), time.time()):
+                # not refused: a token changed since (limits are per token) may go on now
+                sys.stderr.write(
+                    f"note: a rate limit asked this run to wait until {wait:%Y-%m-%d %H:%M} "
+                    "UTC; resumed before then, it may meet the same limit\n"
+                )
             engine = Engine(mirror, environment)
             flag = db_flag(getattr(args, "db", None))
             return drive(

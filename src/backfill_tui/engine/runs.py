@@ -26,6 +26,7 @@ import os
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,7 @@ __all__ = [
     "replay_spent",
     "replayed_line",
     "resume_environment",
+    "resume_wait",
     "run_lines",
     "shown_status",
     "simulator_settings",
@@ -514,6 +516,24 @@ def mend_first(streams: Iterable[StreamRecord]) -> str | None:
         sources.setdefault(mend, []).append(f"{stream.provider}:{stream.target}")
     mends = [f"{', '.join(dict.fromkeys(names))}: {mend}" for mend, names in sources.items()]
     return "resuming would fail the same way; first mend " + "; ".join(mends)
+
+
+def resume_wait(streams: Iterable[StreamRecord], now: float) -> datetime | None:
+    """When to resume after (aware, UTC, to the minute): an unfinished stream failed on a wait
+    too long to sit through (``http.RateLimitTooLong``, its stored reason naming the time:
+    ``http.resume_after``; the latest, of several) and that time is after ``now`` (epoch
+    seconds); None otherwise. A failed run's last line, and a resume's that failed the same
+    way, said only "To continue it: backfill-tui resume ..." (a fresh tester's finding)."""
+    from ..http import resume_after
+
+    times = [
+        when
+        for stream in streams
+        if stream.status != StreamStatus.COMPLETED and stream.error
+        if (when := resume_after(stream.error)) is not None
+    ]
+    latest = max(times, default=None)
+    return latest if latest is not None and latest.timestamp() > now else None
 
 
 def resume_hint_note(run: RunRecord) -> str:

@@ -12,6 +12,7 @@ from .errors import (
     RetriesExhausted,
     TlsFailed,
     UnexpectedResponse,
+    resume_after,
 )
 from .paging import PagingGuard, next_link
 from .ratelimit import (
@@ -70,4 +71,5 @@ __all__ = [
     "next_link",
     "parse_retry_after",
     "provider_message",
+    "resume_after",
 ]

@@ -19,6 +19,9 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from ..errors import EXIT_INCOMPLETE, BackfillError
 
 #: What to mend, by permanent cause (``ApiError.mend``).
@@ -161,9 +164,26 @@ class RateLimitTooLong(RateLimitExhausted):
     window (``RetryRules.max_named_wait``): not waited. Every request of the source fails with
     it from then on, and no other wait begins: a GitHub source whose lookup met a 24 h
     ``Retry-After`` went on backing off its other streams for minutes (a fresh tester's
-    finding). ``resume`` after the time it names is the next step."""
+    finding). ``resume`` after the time it names is the next step (:func:`resume_after` reads
+    it back from the message, as the mirror stores it)."""
 
     provider_wide = True
+
+
+#: How a :class:`RateLimitTooLong` message ends: the instant (UTC, to the minute) after which a
+#: resume is worth it (``http.transport``'s ``_too_long`` writes it).
+RESUME_AFTER = "until {:%Y-%m-%d %H:%M} UTC; resume the run after then"
+_RESUME_AFTER = re.compile(r"until (\d{4}-\d\d-\d\d \d\d:\d\d) UTC; resume the run after then")
+
+
+def resume_after(reason: str) -> datetime | None:
+    """The instant a stored :class:`RateLimitTooLong` reason (``...asked to wait 2 h, until
+    2026-12-03 17:17 UTC; resume the run after then``) says to resume after, as an aware UTC
+    datetime; None for any other reason."""
+    found = _RESUME_AFTER.search(reason)
+    if found is None:
+        return None
+    return datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
 
 
 class UnexpectedResponse(ApiError):

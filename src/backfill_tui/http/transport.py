@@ -45,6 +45,7 @@ from ..terms import plural
 from .body import MAX_BODY_BYTES, BodyTooLarge, UndecodableBody, parse_json, read_whole
 from .errors import (
     NOT_RETRIED_5XX,
+    RESUME_AFTER,
     AnswerTooLarge,
     ApiError,
     AuthenticationFailed,
@@ -424,8 +425,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         resume the run after then``: a wait past :attr:`RetryRules.max_named_wait`."""
         until = datetime.fromtimestamp(self._clock.now() + seconds, UTC)
         return (
-            f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, until "
-            f"{until:%Y-%m-%d %H:%M} UTC; resume the run after then"
+            f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, "
+            + RESUME_AFTER.format(until)
         )
 
     def _pause(self, token: PooledToken | None, until: float) -> None:

@@ -803,10 +803,17 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
     def _ended_line(self, run_id: str, status: str) -> str:
         """``run ID STATUS``, with what to mend first when resuming would fail the same way
         (the rule both faces follow: ``engine.runs.mend_first``)."""
-        from ..engine.runs import mend_first
+        from ..engine.runs import mend_first, resume_wait
 
-        mend = None if status == RunStatus.COMPLETED else mend_first(self.mirror.streams(run_id))
-        return f"run {run_id} {status}" + (f": {mend}" if mend else "")
+        if status == RunStatus.COMPLETED:
+            return f"run {run_id} {status}"
+        streams = self.mirror.streams(run_id)
+        if (mend := mend_first(streams)) is not None:
+            return f"run {run_id} {status}: {mend}"
+        wait = resume_wait(streams, self.clock.now())  # a long rate limit: resume after it
+        return f"run {run_id} {status}" + (
+            f": resume it after {wait:%Y-%m-%d %H:%M} UTC" if wait else ""
+        )
 
     def on_run_ended(self, message: RunEnded) -> None:
         from .confirm import ConfirmScreen
