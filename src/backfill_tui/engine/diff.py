@@ -18,15 +18,14 @@ from typing import Any
 from ..errors import MirrorError, MirrorMissing, UsageError, user_path
 from ..store import Mirror, RunRecord
 from ..store.run_items import (
-    FetchedItems,
     changed_fields,
     digest,
     fetched_items,
     stored_observations,
-    unchanged_streams,
 )
 from ..terms import RunStatus, plural, suggest
 from ..textsafe import clean
+from .diff_side import DiffSide, side_of
 
 
 @dataclass(frozen=True)
@@ -58,63 +57,6 @@ class RunRef:
             what = "is a directory, not a mirror file" if as_path.is_dir() else "names no file"
             raise UsageError(f"{text} {what}; give RUN_ID, PATH or PATH:RUN_ID")
         return cls(text, None, text)
-
-
-@dataclass(frozen=True)
-class DiffSide:
-    label: str
-    mirror: str
-    run_id: str
-    workspace: str
-    sources: list[str]
-    started_at: str
-    fetched: int
-    exact: bool  # False: the run predates per-run records; only rows it first stored count
-    #: Streams a 304 completed (a re-sync: unchanged since an earlier run), by stream key, with
-    #: that run's id: they fetched nothing, so what the earlier run fetched there is not on
-    #: this side (``engine/resync.py``).
-    unchanged: tuple[tuple[str, str], ...] = ()
-    #: The run's scope beside its sources: its entities (None: all) and backfill window (days).
-    entities: tuple[str, ...] | None = None
-    depth_days: int = 0
-    #: The run's status as every face shows it (``engine.runs.shown_status``: ``interrupted``
-    #: for a run marked running whose process is gone).
-    status: str = RunStatus.COMPLETED
-
-    def scope(self) -> str:
-        """``github:acme/rocket, linear:ENG; issue; 7 days`` (entities left out when all)."""
-        parts = [", ".join(self.sources)]
-        if self.entities:
-            parts.append(",".join(self.entities))
-        parts.append(plural(self.depth_days, "day"))
-        return "; ".join(parts)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "mirror": self.mirror,
-            "run_id": self.run_id,
-            "workspace": self.workspace,
-            "sources": self.sources,
-            "started_at": self.started_at,
-            "fetched": self.fetched,
-            "exact": self.exact,
-            "unchanged_streams": [{"stream": k, "since_run": r} for k, r in self.unchanged],
-            "entities": list(self.entities) if self.entities else None,
-            "depth_days": self.depth_days,
-            "status": str(self.status),
-        }
-
-    def unchanged_note(self) -> str | None:
-        """One line on the streams a 304 completed, or None."""
-        if not self.unchanged:
-            return None
-        since = sorted({run for _, run in self.unchanged})
-        names = ", ".join(key.rsplit("/", 1)[-1] for key, _ in self.unchanged)
-        return (
-            f"run {self.run_id}'s {plural(len(self.unchanged), 'stream')} ({names}) answered 304 "
-            f"Not Modified: unchanged since run {', '.join(since)}, they fetched nothing again, "
-            "so their items show as only in the other run"
-        )
 
 
 @dataclass(frozen=True)
@@ -196,12 +138,17 @@ class RunDiff:
                 )
         return notes
 
-    def notes(self, workspace: Callable[[str], str] | None = None) -> list[str]:
-        """Every note on the comparison as a whole, in the order the faces show them (the CLI
-        on stderr and in ``--json``, the app under its counts); ``workspace`` as for
-        :meth:`workspace_note`."""
+    def notes(
+        self, workspace: Callable[[str], str] | None = None, *, sides: bool = True
+    ) -> list[str]:
+        """Every note on the comparison, in the order the faces show them (the CLI on stderr
+        and in ``--json``, the app under its counts); ``workspace`` as for
+        :meth:`workspace_note`. ``sides``: with each side's notes on streams that read less
+        on purpose (``DiffSide.notes``: 304, narrowed, capped), first, which a face that
+        shows them by each side leaves out."""
         lines = [self.same_run_note(), self.workspace_note(workspace), self.scope_note()]
-        return [note for note in lines if note] + self.stopped_notes()
+        own = [note for side in (self.a, self.b) for note in side.notes()] if sides else []
+        return own + [note for note in lines if note] + self.stopped_notes()
 
     @property
     def identical(self) -> bool:
@@ -235,25 +182,6 @@ class RunDiff:
         }
 
 
-def _side(label: str, mirror: Mirror, run: RunRecord, items: FetchedItems) -> DiffSide:
-    from .runs import shown_status
-
-    return DiffSide(
-        label,
-        str(mirror.path),
-        run.id,
-        run.workspace,
-        list(run.sources),
-        run.started_at,
-        len(items.items),
-        items.exact,
-        tuple(unchanged_streams(mirror, run.id)),
-        tuple(sorted(run.entities)) if run.entities else None,
-        run.depth_days,
-        shown_status(mirror, run),
-    )
-
-
 def _titles(
     mirror: Mirror, workspace: str, items: dict[str, str], ids: list[str]
 ) -> dict[str, str | None]:
@@ -280,8 +208,8 @@ def diff_fetched(mirror_a: Mirror, run_a: RunRecord, mirror_b: Mirror, run_b: Ru
         for sid in changed_ids
     ]
     return RunDiff(
-        _side("A", mirror_a, run_a, fa),
-        _side("B", mirror_b, run_b, fb),
+        side_of("A", mirror_a, run_a, fa),
+        side_of("B", mirror_b, run_b, fb),
         [Item(sid, titles_a[sid]) for sid in only_a],
         [Item(sid, titles_b[sid]) for sid in only_b],
         changes,
@@ -357,13 +285,12 @@ def render_diff(diff: RunDiff, limit: int | None = None) -> str:
             f"{side.label}: run {side.run_id} in {side.mirror} (workspace {side.workspace}, "
             f"started {side.started_at}, {plural(side.fetched, 'observation')})"
         )
-        if not side.exact:
+        if not side.recorded:
             lines.append(
                 f"   note: run {side.run_id} predates per-run records; only the observations it "
                 "first stored are compared"
             )
-        if (note := side.unchanged_note()) is not None:
-            lines.append(f"   note: {note}")
+        lines += [f"   note: {note}" for note in side.notes()]
     c = diff.counts()
     lines.append(
         f"{c['only_in_a']} only in A, {c['only_in_b']} only in B, {c['changed']} changed, "

@@ -123,20 +123,21 @@ def summary_text(diff: RunDiff) -> str:
     sight), the counts, and the notes."""
     lines = []
     for side in (diff.a, diff.b):
-        note = "" if side.exact else " (predates per-run records: what it first stored)"
+        note = "" if side.recorded else " (predates per-run records: what it first stored)"
         workspace = workspace_cut(side.workspace)
         lines.append(
             f"{side.label}: run {side.run_id} · workspace {workspace} · started "
             f"{side.started_at[:16].replace('T', ' ')} · {plural(side.fetched, 'observation')}{note}"
         )
-        if (unchanged := side.unchanged_note()) is not None:
-            lines.append(f"  {unchanged}")
+        # one line each, streams counted by source (the whole notes: `diff`, `--json`)
+        other = diff.b.label if side is diff.a else diff.a.label
+        lines += [f"  {note}" for note in side.brief_notes(other, width=76)]
     c = diff.counts()
     lines.append(
         f"{c['only_in_a']} only in A · {c['only_in_b']} only in B · {c['changed']} changed · "
         f"{c['unchanged']} unchanged" + (" · identical" if diff.identical else "")
     )
-    lines += diff.notes(workspace_cut)
+    lines += diff.notes(workspace_cut, sides=False)
     return clean("\n".join(lines))
 
 
@@ -173,7 +174,9 @@ class DiffScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         summary = Label(Content(summary_text(self.diff)), id="diff-summary")
-        whole = whole_workspaces(self.diff)
+        # the workspaces whole, and each side's notes whole (the heading counts streams)
+        sides = [note for side in (self.diff.a, self.diff.b) for note in side.notes()]
+        whole = "\n".join([*filter(None, [whole_workspaces(self.diff)]), *map(clean, sides)])
         summary.tooltip = Content(whole) if whole else None
         yield summary
         yield RowTable(id="diff-table", cursor_type="row", zebra_stripes=True)
