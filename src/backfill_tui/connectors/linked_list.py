@@ -53,8 +53,8 @@ TRIES_BEFORE_SHRINKING = 2
 
 class PagesTimedOut(ApiError):
     """The provider timed out on a list's pages down to :data:`SMALLEST_PAGE`-sized ones (its
-    timeout, :func:`timed_out`, past the retry bound at every size): asking again meets the same answer, so
-    the hint is not a resume."""
+    timeout, :func:`timed_out`, past the retry bound at every size): asking again meets the
+    same answer, so the hint is not a resume."""
 
     @property
     def mend(self) -> str | None:

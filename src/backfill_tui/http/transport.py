@@ -64,8 +64,8 @@ log = logging.getLogger("backfill_tui.http")
 PARSED_JSON = "backfill_tui.json"
 #: A request extension: at most this many tries on an answer the provider's policy reads as a
 #: timeout (``RateLimitPolicy.timed_out``: a 504, GitHub's 502 "couldn't respond to your
-#: request in time"), fewer than ``RetryRules.max_attempts``, for a request the caller can ask again a cheaper way (a list
-#: page asked in smaller pages: ``connectors.linked_list``).
+#: request in time"), fewer than ``RetryRules.max_attempts``, for a request the caller can ask
+#: again a cheaper way (a list page asked in smaller pages: ``connectors.linked_list``).
 TIMEOUT_TRIES = "backfill_tui.timeout_tries"
 
 
