@@ -599,3 +599,25 @@ def test_a_page_without_floats_has_the_bytes_pydantic_writes() -> None:
     for payload in (items, odd, [odd]):
         fast = json_response(200, payload, floats=False).content
         assert fast == to_json(payload, inf_nan_mode="constants")
+
+
+def test_hash64_is_the_blake2b_of_its_text_and_commits_are_asked_in_any_order() -> None:
+    # hash64 copies a kept prefix state and unpacks the digest with struct (bench/pipeline.py):
+    # the very number the whole text's BLAKE2b gives; and a commit's sha, kept from when the
+    # commit before it named it a parent, is the one a fresh world computes.
+    import hashlib
+
+    from backfill_tui.simulator.github_world import GitHubWorld
+    from backfill_tui.simulator.world import hash64
+
+    for seed in (0, 7, 2**40):
+        for kind in ("issue", "commit:detail", "ünï"):
+            for index in (*range(-3, 300), 2**64 + 1):
+                text = f"{seed}:{kind}:{index}".encode()
+                digest = hashlib.blake2b(text, digest_size=8).digest()
+                assert hash64(seed, kind, index) == int.from_bytes(digest, "big")
+    walked = GitHubWorld(5, 1.8e9, 1.0)
+    in_order = [walked.commit_json(p) for p in range(40)]
+    for p in (*range(39, -1, -1), 3, 3, 4):
+        assert GitHubWorld(5, 1.8e9, 1.0).commit_json(p) == in_order[p]
+        assert walked.commit_json(p) == in_order[p]

@@ -39,6 +39,8 @@ API = "https://api.github.com"
 HTML = "https://github.com"
 REPO_API = f"{API}/repos/{FULL_NAME}"
 REPO_HTML = f"{HTML}/{FULL_NAME}"
+#: Who authors a commit: every person but dependabot (``PEOPLE[10]``).
+_COMMIT_AUTHORS = PEOPLE[:10] + PEOPLE[11:]
 _WEB_FLOW = Person("web-flow", 19864447, "GitHub", "noreply@github.com")
 Json = dict[str, Any]
 #: (days since creation, days since publication) of the releases always published late.
@@ -98,16 +100,25 @@ class RepoHistory:
         self.commits = Timeline(seed, "commit", max(1, round(900 * scale)), anchor)
         self.releases = Timeline(seed, "release", max(1, round(48 * scale)), anchor)
         self._n_issues = n_issues
+        #: The last parent sha made (position, sha): the next commit listed is that parent.
+        self._last_parent: tuple[int, str] = (-1, "")
 
     # -- commits -------------------------------------------------------------------------
     def commit_sha(self, p: int) -> str:
+        if p == self._last_parent[0]:  # a list asks p after p - 1, which named p its parent
+            return self._last_parent[1]
         return hex_id(self.seed, "commit", p)
+
+    def _parent_sha(self, p: int) -> str:
+        sha = hex_id(self.seed, "commit", p)
+        self._last_parent = (p, sha)
+        return sha
 
     def commit_json(self, p: int) -> Json:
         rng = item_rng(self.seed, "commit:detail", p)
         sha = self.commit_sha(p)
         committed = self.commits.ts(p)
-        author = rng.choice(PEOPLE[:10] + PEOPLE[11:])
+        author = rng.choice(_COMMIT_AUTHORS)
         comp = rng.choice(COMPONENTS)
         pr = rng.randint(1, self._n_issues)
         merge = rng.random() < 0.15
@@ -128,7 +139,7 @@ class RepoHistory:
         authored = committed if rng.random() < 0.8 else committed - rng.randint(600, 10 * DAY)
         web = merge or rng.random() < 0.4
         committer = _WEB_FLOW if web else author
-        parents = [] if p + 1 >= self.commits.n else [self.commit_sha(p + 1)]
+        parents = [] if p + 1 >= self.commits.n else [self._parent_sha(p + 1)]
         if merge and parents:
             parents.append(hex_id(self.seed, "side", p))
         tree = hex_id(self.seed, "tree", p)

@@ -9,6 +9,7 @@ exactly two PRs, so the k-th PR is found without scanning. ``github.py`` serves 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -47,6 +48,18 @@ from backfill_tui.simulator.world import (
 )
 
 __all__ = ["FULL_NAME", "REPO_ID", "GitHubWorld", "IssueCore", "user_json"]
+
+#: login -> the other humans, in HUMANS' order (an item's assignees and reviewers).
+_OTHERS: dict[str | None, tuple[Person, ...]] = {
+    login: tuple(h for h in HUMANS if h.login != login) for login in {p.login for p in PEOPLE}
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _slug(title: str) -> str:
+    """A branch name's words from a title's first three (titles repeat: a few hundred kinds)."""
+    return re.sub(r"[^a-z0-9]+", "-", " ".join(title.lower().split()[:3])).strip("-")
+
 
 _PR_SLOTS: tuple[tuple[int, ...], ...] = tuple(combinations(range(5), 2))
 #: Blocks whose PR slots :meth:`GitHubWorld._slots` keeps (a few hundred bytes each at most).
@@ -175,10 +188,10 @@ class GitHubWorld(RepoHistory):
         labels = sorted(rng.sample(range(len(LABELS)), rng.choice((0, 0, 1, 1, 2, 3))))
         if bot:
             labels = [7]
-        others = [h for h in HUMANS if h.login != author.login]
+        others = _OTHERS[author.login]
         assignees = rng.sample(others, rng.choice((0, 0, 1, 1, 2)))
         reviewers = rng.sample(others, rng.choice((0, 1, 2) if core.state == "open" else (0, 0, 1)))
-        slug = re.sub(r"[^a-z0-9]+", "-", " ".join(title.lower().split()[:3])).strip("-")
+        slug = _slug(title)
         ref = f"dependabot/pip/{slug}" if bot else f"{author.login}/{slug or 'patch'}-{core.number}"
         association = "CONTRIBUTOR" if bot else rng.choice(("MEMBER", "MEMBER", "CONTRIBUTOR"))
         return {
