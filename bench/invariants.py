@@ -4,11 +4,16 @@ Runs a headless 90-day backfill of the demo's four sources through the simulator
 anchor, so every run of it asks the same world), and prints:
 - ``bodies``: a SHA-256 over every response the simulator gave (method, URL, status, body),
   each hashed, the hashes sorted: the simulator's answers, byte for byte;
-- ``mirror``: a SHA-256 over the observations table (every column but the row id and the
-  captured/created times, ordered by sourceId) and the run's run_items digests;
+- ``mirror``: a SHA-256 over the observations table (every column but the row id, the public
+  id, the run id and the captured/created times, ordered by sourceId) and the run's run_items
+  digests (ordered by sourceId: the streams' pages interleave as the writer thread takes them);
 - ``replay``: the same mirror fingerprint of the run's recording replayed into a fresh mirror.
 
-Usage: .venv/bin/python bench/invariants.py [--scale 3] [--config EXTRA]
+Usage: .venv/bin/python bench/invariants.py [--scale 3] [--config EXTRA] [--keep REC]
+       .venv/bin/python bench/invariants.py --replay REC   (an older recording must replay the same)
+
+Faults and rate limits (``--config faults=...``) make the fingerprints vary from run to run on
+any version (which request meets which fault depends on the streams' interleaving).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.store import Mirror
 
 SOURCES = ("github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket")
-DUMP = __import__("os").environ.get("INV_DUMP")
+DUMP = os.environ.get("INV_DUMP")  # a file to write each answer and row to, to find a difference
 SKIP = {"id", "external_id", "captured_at", "created_at", "run_id"}
 
 
@@ -46,7 +51,7 @@ def mirror_hash(db: Path) -> tuple[str, int]:
         if DUMP:
             with open(DUMP + ".rows", "a") as out:
                 out.write(repr(row)[:3000] + "\n")
-    for row in conn.execute("SELECT source_id, digest FROM run_items ORDER BY rowid"):
+    for row in conn.execute("SELECT source_id, digest FROM run_items ORDER BY source_id, digest"):
         digest.update(repr(row).encode())
     conn.close()
     return digest.hexdigest(), count
