@@ -19,7 +19,13 @@ import respx
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors.github import GitHubConnector
 from backfill_tui.connectors.linked_list import PagesTimedOut
-from backfill_tui.http import ApiClient, ApiError, GitHubPolicy, ResilientTransport
+from backfill_tui.http import (
+    ApiClient,
+    ApiError,
+    GitHubPolicy,
+    ResilientTransport,
+    RetryNotice,
+)
 
 API = "https://api.github.com"
 ISSUES = f"{API}/repos/acme/rocket/issues"
@@ -68,9 +74,10 @@ def _github(router: respx.MockRouter, largest: int) -> list[tuple[int, int]]:
 
 
 def _read(
-    cursor: str | None = None, pages: int | None = None
+    cursor: str | None = None, pages: int | None = None, retries: list[RetryNotice] | None = None
 ) -> tuple[list[str], list[str], str | None]:
-    """Issues' sourceIds, notes and the last cursor, read by the real connector."""
+    """Issues' sourceIds, notes and the last cursor, read by the real connector (``retries``
+    gains each retry's notice)."""
     clock = VirtualClock()
     transport = ResilientTransport(
         httpx.AsyncHTTPTransport(),
@@ -79,6 +86,7 @@ def _read(
         auth_header="Bearer ghp_pageTimeoutToken",
         policy=GitHubPolicy(),
         clock=clock,
+        on_retry=None if retries is None else retries.append,
     )
     client = ApiClient(label="GitHub", base_url=API, transport=transport)
     connector = GitHubConnector("acme/rocket", client, NOW - timedelta(days=30))
@@ -112,7 +120,10 @@ def test_a_list_github_times_out_on_is_read_in_smaller_pages(
     respx_mock: respx.MockRouter,
 ) -> None:
     asked = _github(respx_mock, largest=50)
-    ids, notes, last = _read()
+    retries: list[RetryNotice] = []
+    ids, notes, last = _read(retries=retries)
+    # the retry says "try 2 of 2", not "of 6": the bound the page is given
+    assert retries == [RetryNotice(2, 2, "server error 502")]
     assert ids == _ids(range(1, 131))  # none skipped, none read twice
     assert notes == ["GitHub timed out on 100-item pages; read in pages of 50"]
     assert last is None

@@ -408,7 +408,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 last_problem = problem or f"server error {response.status_code}"
                 attempt += 1
                 timed_out = not problem and self._policy.timed_out(response, body)
-                if attempt >= self._tries(request, timed_out):
+                tries = self._tries(request, timed_out)
+                if attempt >= tries:
                     said = body.get("message") if isinstance(body, dict) else None
                     raise RetriesExhausted(
                         self._gave_up(attempt, last_problem),
@@ -416,7 +417,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                         said=said[:200] if isinstance(said, str) else "",
                         timed_out=timed_out,
                     )
-                await self._retry(attempt, last_problem)
+                await self._retry(attempt, last_problem, tries)
                 continue
             return _rebuild(request, response, body, content)
 
@@ -471,12 +472,13 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         """``GitHub: gave up after 6 tries (server error 503)`` (``1 try``, not ``1 tries``)."""
         return f"{self._label}: gave up after {plural(attempts, 'try', 'tries')} ({problem})"
 
-    async def _retry(self, attempt: int, problem: str) -> None:
+    async def _retry(self, attempt: int, problem: str, tries: int | None = None) -> None:
         """Say the request is tried again after ``problem`` (the log and ``on_retry``), then
-        back off before try ``attempt + 1``."""
+        back off before try ``attempt + 1`` of ``tries`` (the rules' bound by default)."""
         log.warning("%s: %s, retrying (%d)", self._label, problem, attempt)
         if self._on_retry is not None:
-            self._on_retry(RetryNotice(attempt + 1, self._rules.max_attempts, problem))
+            bound = tries or self._rules.max_attempts
+            self._on_retry(RetryNotice(attempt + 1, bound, problem))
         await self._clock.sleep(self._backoff(attempt))
 
     async def _token_for(self, request: httpx.Request) -> PooledToken | None:
