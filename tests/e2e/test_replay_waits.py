@@ -104,3 +104,31 @@ def test_a_replay_skips_every_recorded_wait_and_stores_the_same_observations(
         assert replay_waits[source] == pytest.approx(waited, abs=5.0 * len(limited)), source
     assert stream_counts(summary) == stream_counts(recorded.summary)
     assert observation_rows(tmp_path / "replay.db") == observation_rows(original_db)
+
+
+def test_a_replay_of_linears_limit_waits_what_the_original_waited(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Linear's RATELIMITED names its reset in headers (epoch ms), an instant on Linear's clock
+    measured from the answer's Date. The simulated Linear sent no Date, so a replay measured the
+    reset from its own clock, which runs ahead of the answer it serves (another stream's later
+    answer moved it on): the reset lay in the past, and the replay backed off 30 s where the
+    original waited 1 s ("waited 30s" in the replay's summary; bench/replay.py's waits)."""
+    monkeypatch.setenv(
+        "BACKFILL_SIM",
+        f"anchor={anchor},latency=0.1,rate_limit_every=9,retry_after=1,clock=virtual",
+    )
+    original_db, rec = tmp_path / "original.db", tmp_path / "run.rec.gz"
+    recorded = run_cli(
+        capsys, "run", *SOURCES, "--simulate", "--workspace", "demo", "--days", "90",
+        "--json", "--db", str(original_db), "--record", str(rec),
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    monkeypatch.delenv("BACKFILL_SIM")
+    limited = [e for e in read_recording(rec).exchanges if b"RATELIMITED" in e.content]
+    assert limited
+    replayed = run_cli(capsys, "replay", str(rec), "--json", "--db", str(tmp_path / "r.db"))
+    assert replayed.code == 0, replayed.err
+    original, replay = _waits(recorded.summary), _waits(replayed.summary)
+    assert 0 < original["linear:ENG"] <= 5.0 * len(limited)
+    assert replay["linear:ENG"] == pytest.approx(original["linear:ENG"], abs=1.0)

@@ -13,6 +13,7 @@ is accepted raw in ``Authorization``, any other token as ``Bearer``.
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import json
 import math
@@ -185,6 +186,9 @@ class LinearSim(ProviderSim):
     ) -> httpx.Response:
         h = response.headers
         h["x-request-id"] = request_id
+        # Linear's API answers through Cloudflare, whose answers carry a Date (RFC 9110
+        # §6.6.1); its resets are instants measured from it (http.ratelimit.reset_wait)
+        h["date"] = email.utils.formatdate(now, usegmt=True)
         h["x-ratelimit-requests-limit"] = str(quota.limit)
         h["x-ratelimit-requests-remaining"] = str(quota.remaining)
         h["x-ratelimit-requests-reset"] = str(quota.reset * 1000)
