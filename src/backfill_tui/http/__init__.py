@@ -1,6 +1,7 @@
 """The HTTP layer shared by all four providers (see ``transport`` for what it guarantees)."""
 
-from .client import ApiClient, ApiResponse, Redirect, provider_message
+from .answers import provider_message
+from .client import ApiClient, ApiResponse, Redirect
 from .errors import (
     AccessDenied,
     ApiError,

@@ -20,14 +20,8 @@ import httpx
 from .. import __version__
 from ..secrets_registry import holds_credential, redact, without_userinfo
 from ..terms import plural
-from .errors import (
-    AccessDenied,
-    ApiError,
-    HostNotAllowed,
-    NotJson,
-    RedirectLoop,
-    UnexpectedResponse,
-)
+from .answers import error_for, not_json
+from .errors import HostNotAllowed, NotJson, RedirectLoop, UnexpectedResponse
 from .links import parse_links
 from .transport import PARSED_JSON, TIMEOUT_TRIES, ResilientTransport, origin, origin_differences
 
@@ -88,18 +82,6 @@ class ApiResponse:
         """The answer's ``ETag`` validator as sent (weak ``W/"..."`` kept), if any."""
         tag: str | None = self.headers.get("etag")
         return tag
-
-
-def provider_message(body: Any) -> str:
-    """The provider's own explanation in an error body (GitHub, Vercel, Sentry shapes)."""
-    if isinstance(body, dict):
-        for key in ("message", "detail"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
-        error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-    return ""
 
 
 class ApiClient:
@@ -286,12 +268,12 @@ class ApiClient:
             )  # fmt: skip
         if response.is_success:
             if body is None and response.content.strip():
-                raise NotJson(_not_json(self.label, response))
+                raise NotJson(not_json(self.label, response))
             links = self._links(response)
             return ApiResponse(
                 str(response.url), body, response.headers, links, redirects=tuple(hops)
             )
-        raise _error_for(self.label, response, body)
+        raise error_for(self.label, response, body)
 
     def _redirected(
         self, response: httpx.Response, location: str, body: Any, hops: list[Redirect]
@@ -363,38 +345,3 @@ def _says_moved(status: int, body: Any) -> bool:
         return True
     detail = body.get("detail") if isinstance(body, dict) else None
     return isinstance(detail, dict) and detail.get("code") == "resource-moved"
-
-
-def _not_json(label: str, response: httpx.Response) -> str:
-    """A success that is not JSON, said with its status and content type: an HTML page is
-    most often a base URL of the provider's web site, not its API (a GitHub Enterprise
-    address without ``/api/v3``); it read "answered with something other than JSON", naming
-    neither (a fresh tester's finding)."""
-    ctype = response.headers.get("content-type", "").split(";", 1)[0].strip()[:60]
-    what = "an HTML page" if "html" in ctype else (ctype or "a body with no content type")
-    return (
-        f"{label}: {response.request.url.path} answered {response.status_code} with {what}, "
-        "not JSON: is the base URL the API's, not a web page's?"
-    )
-
-
-def _error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
-    said = redact(provider_message(body))[:200]
-    error = _error_line(label, response, said)
-    error.status, error.said = response.status_code, said
-    return error
-
-
-def _error_line(label: str, response: httpx.Response, said: str) -> ApiError:
-    status, path = response.status_code, response.request.url.path
-    detail = f": {said}" if said else ""
-    if status == 403:
-        return AccessDenied(
-            f"{label} denied access to {path} (403{detail}); check the token's permissions"
-        )
-    if status == 404:
-        return AccessDenied(
-            f"{label} has no {path} (404{detail}); check the target name and that the "
-            "token can see it"
-        )
-    return UnexpectedResponse(f"{label} answered {status} for {path}{detail}")

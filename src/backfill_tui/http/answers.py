@@ -1,0 +1,60 @@
+"""The one line an answer a connector cannot use fails with (``ApiClient.get``): the
+provider's own explanation, redacted, and what to check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from ..secrets_registry import redact
+from .errors import AccessDenied, ApiError, UnexpectedResponse
+
+
+def provider_message(body: Any) -> str:
+    """The provider's own explanation in an error body (GitHub, Vercel, Sentry shapes)."""
+    if isinstance(body, dict):
+        for key in ("message", "detail"):
+            if isinstance(body.get(key), str):
+                return str(body[key])
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return ""
+
+
+def not_json(label: str, response: httpx.Response) -> str:
+    """A success that is not JSON, said with its status and content type: an HTML page is
+    most often a base URL of the provider's web site, not its API (a GitHub Enterprise
+    address without ``/api/v3``); it read "answered with something other than JSON", naming
+    neither (a fresh tester's finding)."""
+    ctype = response.headers.get("content-type", "").split(";", 1)[0].strip()[:60]
+    what = "an HTML page" if "html" in ctype else (ctype or "a body with no content type")
+    return (
+        f"{label}: {response.request.url.path} answered {response.status_code} with {what}, "
+        "not JSON: is the base URL the API's, not a web page's?"
+    )
+
+
+def error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
+    """The :class:`ApiError` for an answer that is not a success, with its status and the
+    provider's message (redacted)."""
+    said = redact(provider_message(body))[:200]
+    error = _error_line(label, response, said)
+    error.status, error.said = response.status_code, said
+    return error
+
+
+def _error_line(label: str, response: httpx.Response, said: str) -> ApiError:
+    status, path = response.status_code, response.request.url.path
+    detail = f": {said}" if said else ""
+    if status == 403:
+        return AccessDenied(
+            f"{label} denied access to {path} (403{detail}); check the token's permissions"
+        )
+    if status == 404:
+        return AccessDenied(
+            f"{label} has no {path} (404{detail}); check the target name and that the "
+            "token can see it"
+        )
+    return UnexpectedResponse(f"{label} answered {status} for {path}{detail}")
