@@ -229,7 +229,7 @@ def make_connector(
         policy=SentryPolicy(),
         clock=clock,
     )
-    client = ApiClient(label="Sentry", base_url=base, transport=transport)
+    client = ApiClient(label="Sentry", base_url=base, transport=transport, request_prefix="/api/0")
     return SentryConnector(target, client, cutoff)
 
 

@@ -117,8 +117,9 @@ def open_client(
         on_retry=on_retry,
     )
     return ApiClient(
-        label=info.label, base_url=base_url, transport=transport, headers=info.extra_headers
-    )
+        label=info.label, base_url=base_url, transport=transport, headers=info.extra_headers,
+        request_prefix=info.request_prefix,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -97,13 +97,19 @@ class ApiClient:
         transport: ResilientTransport,
         headers: Mapping[str, str] | None = None,
         concurrency: int = 5,
+        request_prefix: str = "",
     ) -> None:
+        """``request_prefix``: the path every request's own path begins with (Sentry's
+        ``/api/0``, ``ProviderInfo.request_prefix``): a next-page link is rebased only where
+        its path lies under the base path and this prefix (:meth:`follow`)."""
         self.label = label
         self.base_url = base_url.rstrip("/")
         self.transport = transport
         self._base = httpx.URL(self.base_url)
         self._origin = origin(self._base)
         self._base_path = self._base.path.rstrip("/")
+        prefix = request_prefix.strip("/")
+        self._api_path = f"{self._base_path}/{prefix}" if prefix else self._base_path
         self._rebasing_logged = False
         #: URL -> the URL it is requested at, for URLs :meth:`follow` let through.
         self._followed: dict[str, str] = {}
@@ -126,8 +132,13 @@ class ApiClient:
         or port) but whose path lies under the base path is *rebased*: its path and query are
         requested on the configured origin. Self-hosted Sentry builds ``Link`` URLs from its own
         ``system.url-prefix`` and sentry.io from the organisation's domain, so these routinely
-        differ from the address the client was given. Anything else raises
-        :class:`HostNotAllowed` naming exactly what differs. A relative URL is joined to the base.
+        differ from the address the client was given. Only a path under the base path and the
+        provider's request prefix is rebased (Sentry's ``/api/0``: a plain-host base counts
+        every path as under it, and a proxy's ``/internal/api/0/…`` link became a 404 at
+        ``/internal/api/0/…`` on the base host, read as the project deleted: a fresh tester's
+        finding). Anything else, and any scheme but http and https (an ``ftp://`` link became
+        a GET of its path on the base host), raises :class:`HostNotAllowed` naming exactly what
+        differs. A relative URL is joined to the base.
         (Vercel's ``until`` and Linear's ``after`` cursors are parameters, not URLs: their
         requests are always built on the base URL.)
 
@@ -148,17 +159,16 @@ class ApiClient:
         if holds_credential(url):
             url = self._without_credentials(url)
         parsed = httpx.URL(url)
+        if parsed.scheme and parsed.scheme not in ("http", "https"):
+            differs = [f"its scheme {parsed.scheme[:20]} is not http or https"]
+            raise self._refused("a next-page link", parsed, differs, ", so paging stopped")
         if not parsed.is_absolute_url:
             return url
-        under = (
-            not self._base_path
-            or parsed.path == self._base_path
-            or parsed.path.startswith(self._base_path + "/")
-        )
+        under, api = _under(parsed.path, self._base_path), _under(parsed.path, self._api_path)
         same_origin = origin(parsed) == self._origin
         if under and same_origin:
             return url
-        if under:
+        if api:
             rebased = str(self._base.copy_with(raw_path=parsed.raw_path))
             if not self._rebasing_logged:
                 self._rebasing_logged = True
@@ -169,8 +179,11 @@ class ApiClient:
                 )  # fmt: skip
             return rebased
         differs = origin_differences(parsed, self._base)
-        shown = self._base_path + "/" if self._base_path else "/"
-        differs.append(f"its path {parsed.path[:120]} lies outside the base path {shown}")
+        path = parsed.path[:120]
+        if under:
+            differs.append(f"its path {path} lies outside {self._api_path}/, the API's path")
+        else:
+            differs.append(f"its path {path} lies outside the base path {self._base_path}/")
         raise self._refused("a next-page link", parsed, differs, ", so paging stopped")
 
     def _without_credentials(self, url: str) -> str:
@@ -247,7 +260,7 @@ class ApiClient:
         ``timeout_tries``: give up after this many answers the provider's policy reads as a
         timeout (``RateLimitPolicy.timed_out``; at most the transport's own bound), for a caller that asks again in smaller pages (``connectors.linked_list``).
         """
-        if url.startswith(("http://", "https://")):
+        if not url.startswith("/"):  # a next-page URL, whatever its scheme
             url = self.follow(url)
         hops: list[Redirect] = []
         ext = {TIMEOUT_TRIES: timeout_tries} if timeout_tries else None
@@ -337,6 +350,11 @@ class ApiClient:
             except Exception:  # an unparsable URL: left as given, to fail if followed
                 pass
         return links
+
+
+def _under(path: str, base_path: str) -> bool:
+    """Whether ``path`` is ``base_path`` or lies beneath it (every path lies under ``""``)."""
+    return not base_path or path == base_path or path.startswith(base_path + "/")
 
 
 def _says_moved(status: int, body: Any) -> bool:

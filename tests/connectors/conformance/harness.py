@@ -76,6 +76,7 @@ def make_connector(
         base_url=info.default_base_url,
         transport=transport,
         headers=info.extra_headers,
+        request_prefix=info.request_prefix,
     )
     connector = info.connector(target, client, cutoff)
     connector.started_at = NOW

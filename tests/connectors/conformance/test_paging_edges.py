@@ -496,6 +496,33 @@ def test_a_sentry_link_outside_the_base_path_fails_naming_what_differs(
     assert {r.host for r in sim.simulator.requests} == {"errors.acme.internal"}
 
 
+def test_a_proxy_prefixed_sentry_link_fails_against_a_base_url_with_no_path(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh tester's finding: with the base ``http://127.0.0.1:8702`` every path lay under
+    the base path "/", so the server's ``/internal/api/0/…`` links were asked on 127.0.0.1,
+    404'd, and the stream completed "deleted or hidden" with the rest of the project missing.
+    Only a path under ``/api/0`` (Sentry's request prefix) is rebased; this one fails."""
+    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", "http://127.0.0.1:8702")
+    sim = simulated_engine(
+        tmp_path / "m.db",
+        f"anchor={anchor},clock=virtual,url_prefix=http://sentry-web:9000/internal",
+    )
+    run_id = sim.run("sentry:acme/rocket", days=30, entities={"error"})
+    (stream,) = sim.mirror.streams(run_id)
+    assert stream.status == "failed" and stream.fetched == 100  # page 1 kept
+    assert stream.note is None
+    assert stream.error is not None and stream.error.startswith(
+        "Sentry: a next-page link to http://sentry-web:9000 cannot be followed: host "
+        "sentry-web, not 127.0.0.1; port 9000, not 8702; its path "
+        "/internal/api/0/projects/acme/rocket/events/ lies outside /api/0/, the API's path"
+    )
+    assert {r.host for r in sim.simulator.requests} == {"127.0.0.1"}
+    assert not any(
+        r.url.startswith("/internal") or "/internal/" in r.url for r in sim.simulator.requests
+    )
+
+
 @pytest.mark.parametrize("name", ["github", "sentry"])
 @pytest.mark.parametrize(
     "origin", ["http://api.internal", "https://other.example:8443", "https://proxy.example"]
