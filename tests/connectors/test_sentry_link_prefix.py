@@ -1,5 +1,6 @@
 """Sentry's next-page links against a base URL with no path: only a link under the API's own
-path (``/api/0``) is rebased onto the configured origin (a fresh tester's finding: a proxy's
+path (``/api/0``) is rebased onto the configured origin, and a 404 on a rebased page is a
+failure, never "deleted or hidden" (a fresh tester's finding: a proxy's
 ``/internal/api/0/…`` links were asked at ``/internal/api/0/…`` on the base host, 404'd, and
 the stream completed with 130 issues silently missing).
 
@@ -122,3 +123,33 @@ def test_a_link_whose_scheme_is_not_http_is_refused(
         "API base URL)"
     )
     assert not elsewhere.called
+
+
+@respx.mock(assert_all_called=False)
+def test_a_404_on_a_rebased_page_fails_the_stream_not_deleted_or_hidden(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """The URL asked is this client's reading of the link, not Sentry's own: its 404 cannot
+    say the project was deleted, so the stream fails (page 1 kept, resumable)."""
+    link = f"http://sentry-web:9000{ISSUES}?project=7&cursor=0:100:0"
+    _mock(respx_mock, link, httpx.Response(404, json={"detail": "Not found"}))
+    status, stream = _run(tmp_path, BASE)
+    assert (status, stream.status, stream.fetched) == ("failed", "failed", 100)
+    assert stream.note is None or "deleted" not in stream.note
+    assert stream.error == (
+        f"Sentry has no {ISSUES} (404: Not found); check the target name and that the token "
+        "can see it; this page's link named http://sentry-web:9000 and was asked of "
+        f"{BASE} instead: if it is still there, check the configured API base URL"
+    )
+
+
+@respx.mock(assert_all_called=False)
+def test_a_404_on_a_page_linked_as_given_still_reads_as_deleted(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """The provider's own URL, followed as given: its 404 is the project gone mid-read."""
+    link = f"{BASE}{ISSUES}?project=7&cursor=0:100:0"
+    _mock(respx_mock, link, httpx.Response(404, json={"detail": "Not found"}))
+    status, stream = _run(tmp_path, BASE)
+    assert (status, stream.status, stream.fetched) == ("completed", "completed", 100)
+    assert stream.note is not None and "project acme/web was deleted or hidden" in stream.note

@@ -159,8 +159,14 @@ def gone_between_pages(label: str, what: str, error: ApiError, first: bool) -> s
 
     The pages before it were real and are kept; the stream ends completed with this line.
     On the first page the same answer means the resource is not there at all: a failure.
+    So is one on a page whose link was rebased onto the configured origin
+    (:attr:`ApiError.rebased_from`, ``ApiClient.follow``): the URL asked is this client's
+    reading of the provider's link, not the provider's own, and its 404 cannot tell a
+    resource deleted from a link that does not map onto the base URL. Read as deleted, the
+    stream completed and the pages after it were lost without a word (a fresh tester's
+    finding); failed, the pages read are kept and a resume reads on.
     """
-    if first or error.status not in (404, 410):
+    if first or error.status not in (404, 410) or error.rebased_from:
         return None
     said = f" ({label}: {error.said})" if error.said else ""
     return f"{what} was deleted or hidden from this token while it was being read{said}; kept what came before"

@@ -36,25 +36,36 @@ def not_json(label: str, response: httpx.Response) -> str:
     )
 
 
-def error_for(label: str, response: httpx.Response, body: Any) -> ApiError:
+def error_for(
+    label: str, response: httpx.Response, body: Any, *, rebased_from: str = "", base: str = ""
+) -> ApiError:
     """The :class:`ApiError` for an answer that is not a success, with its status and the
-    provider's message (redacted)."""
+    provider's message (redacted). ``rebased_from``: the origin the page's next-page link
+    named when it was asked of the configured ``base`` instead (``ApiClient.follow``), kept
+    on the error (:attr:`ApiError.rebased_from`) and said in its line: a 404 there may be the
+    rebasing's, not the provider's."""
     said = redact(provider_message(body))[:200]
-    error = _error_line(label, response, said)
-    error.status, error.said = response.status_code, said
+    then = ""
+    if rebased_from:
+        then = (
+            f"; this page's link named {rebased_from} and was asked of {base} instead: if it "
+            "is still there, check the configured API base URL"
+        )
+    error = _error_line(label, response, said, redact(then))
+    error.status, error.said, error.rebased_from = response.status_code, said, rebased_from
     return error
 
 
-def _error_line(label: str, response: httpx.Response, said: str) -> ApiError:
+def _error_line(label: str, response: httpx.Response, said: str, then: str) -> ApiError:
     status, path = response.status_code, response.request.url.path
     detail = f": {said}" if said else ""
     if status == 403:
         return AccessDenied(
-            f"{label} denied access to {path} (403{detail}); check the token's permissions"
+            f"{label} denied access to {path} (403{detail}); check the token's permissions{then}"
         )
     if status == 404:
         return AccessDenied(
             f"{label} has no {path} (404{detail}); check the target name and that the "
-            "token can see it"
+            f"token can see it{then}"
         )
-    return UnexpectedResponse(f"{label} answered {status} for {path}{detail}")
+    return UnexpectedResponse(f"{label} answered {status} for {path}{detail}{then}")

@@ -113,6 +113,8 @@ class ApiClient:
         self._rebasing_logged = False
         #: URL -> the URL it is requested at, for URLs :meth:`follow` let through.
         self._followed: dict[str, str] = {}
+        #: A URL :meth:`follow` rebased -> the origin its link named (at most FOLLOWED_KEPT).
+        self._rebased: dict[str, str] = {}
         self._gate = asyncio.Semaphore(concurrency)
         self.http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -170,6 +172,11 @@ class ApiClient:
             return url
         if api:
             rebased = str(self._base.copy_with(raw_path=parsed.raw_path))
+            if len(self._rebased) >= FOLLOWED_KEPT:
+                self._rebased.clear()
+            self._rebased[rebased] = without_userinfo(
+                f"{parsed.scheme}://{parsed.netloc.decode('ascii', 'replace')}"
+            )
             if not self._rebasing_logged:
                 self._rebasing_logged = True
                 log.info(
@@ -262,6 +269,7 @@ class ApiClient:
         """
         if not url.startswith("/"):  # a next-page URL, whatever its scheme
             url = self.follow(url)
+        rebased_from = self._rebased.get(url, "")
         hops: list[Redirect] = []
         ext = {TIMEOUT_TRIES: timeout_tries} if timeout_tries else None
         while True:
@@ -286,7 +294,10 @@ class ApiClient:
             return ApiResponse(
                 str(response.url), body, response.headers, links, redirects=tuple(hops)
             )
-        raise error_for(self.label, response, body)
+        raise error_for(
+            self.label, response, body, rebased_from=rebased_from,
+            base=without_userinfo(self.base_url),
+        )  # fmt: skip
 
     def _redirected(
         self, response: httpx.Response, location: str, body: Any, hops: list[Redirect]

@@ -73,6 +73,10 @@ class ApiError(BackfillError):
     #: that are not one answer (retries, rate limits).
     status: int | None = None
     said: str = ""
+    #: The origin (``http://sentry-web:9000``) a next-page link named when the page that
+    #: answered was asked of the configured origin instead (``ApiClient.follow`` rebased it);
+    #: empty when the URL was asked as the provider gave it, or built here.
+    rebased_from: str = ""
 
     @property
     def mend(self) -> str | None:
