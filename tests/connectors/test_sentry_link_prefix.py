@@ -51,14 +51,16 @@ def _page(items: list[dict[str, Any]], next_url: str | None) -> httpx.Response:
     return httpx.Response(200, json=items, headers=headers)
 
 
-def _run(tmp_path: Path, base: str) -> tuple[str, StreamRecord]:
+def _run(tmp_path: Path, base: str, *, resumes: int = 0) -> tuple[str, StreamRecord]:
+    """Plan and run ``sentry:acme/web``'s issues, then run it ``resumes`` more times."""
     env = Environment(env={"SENTRY_AUTH_TOKEN": "sntrys_test", "BACKFILL_SENTRY_API_URL": base})
     mirror = Mirror.open(tmp_path / "m.db")
     engine = Engine(mirror, env)
     run = engine.plan(
         RunRequest("demo", (SourceSpec.parse("sentry:acme/web"),), entities=frozenset({"issue"}))
     )
-    status = asyncio.run(engine.run(run.id))
+    for _ in range(resumes + 1):
+        status = asyncio.run(engine.run(run.id))
     (stream,) = mirror.streams(run.id)
     return status, stream
 
@@ -140,6 +142,25 @@ def test_a_404_on_a_rebased_page_fails_the_stream_not_deleted_or_hidden(
         f"Sentry has no {ISSUES} (404: Not found); check the target name and that the token "
         "can see it; this page's link named http://sentry-web:9000 and was asked of "
         f"{BASE} instead: if it is still there, check the configured API base URL"
+    )
+
+
+@respx.mock(assert_all_called=False)
+def test_a_resume_whose_stored_link_404s_fails_again_not_deleted_or_hidden(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """The failed stream's checkpoint holds the rebased URL; a resume's fresh client cannot
+    know it was rebased, and its 404 read as the project deleted: the stream completed on the
+    second try with the rest missing. A resumed scan's first page counts as its first."""
+    link = f"http://sentry-web:9000{ISSUES}?project=7&cursor=0:100:0"
+    listing = _mock(respx_mock, link, httpx.Response(404, json={"detail": "Not found"}))
+    status, stream = _run(tmp_path, BASE, resumes=1)
+    assert str(listing.calls[-1].request.url) == f"{BASE}{ISSUES}?project=7&cursor=0:100:0"
+    assert (status, stream.status, stream.fetched) == ("failed", "failed", 100)
+    assert stream.note is None or "deleted" not in stream.note
+    assert stream.error == (
+        f"Sentry has no {ISSUES} (404: Not found); check the target name and that the token "
+        "can see it"
     )
 
 

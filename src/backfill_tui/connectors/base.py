@@ -150,7 +150,8 @@ class Stream(abc.ABC):
 
 #: What a stream makes of an error answer to one of its pages: a plain line naming the ordinary
 #: account state it is (the stream then ends there, completed, with what it read), or ``None``
-#: for a real failure. Its second argument says whether the page was the stream's first.
+#: for a real failure. Its second argument says whether the page was the first this scan asked
+#: (for a resumed scan, its stored cursor's page).
 StateRule = Callable[[ApiError, bool], "str | None"]
 
 
@@ -164,7 +165,8 @@ def gone_between_pages(label: str, what: str, error: ApiError, first: bool) -> s
     reading of the provider's link, not the provider's own, and its 404 cannot tell a
     resource deleted from a link that does not map onto the base URL. Read as deleted, the
     stream completed and the pages after it were lost without a word (a fresh tester's
-    finding); failed, the pages read are kept and a resume reads on.
+    finding); failed, the pages read are kept and a resume reads on. A resumed scan's first
+    page (its stored link, maybe rebased by an earlier run's client) counts as ``first``.
     """
     if first or error.status not in (404, 410) or error.rebased_from:
         return None

@@ -235,7 +235,10 @@ class LinkedListStream(Stream):
                 if waiting is not None:  # the lookup's own failure, if any, is the stream's
                     await waiting()
                     waiting = None
-                note = self._state(exc, first) if self._state is not None else None
+                # ``read == 0``: a resumed scan's first request is a link an earlier run stored,
+                # rebased or not by that run's client (ApiClient.follow): its 404 cannot say the
+                # resource went while it was being read (gone_between_pages)
+                note = self._state(exc, read == 0) if self._state is not None else None
                 if note is None:
                     raise
                 # On the first page the state is the whole window's (an empty repository);
