@@ -62,6 +62,18 @@ def _millis(value: Any) -> int | None:
     return int(value)
 
 
+def _iso(millis: int | None) -> str | None:
+    """Epoch ``millis`` as ISO 8601 (UTC), or None for None and for a time outside the years
+    1 to 9999 (``created: 99999999999999999``: it failed the whole page as an internal error,
+    a fresh tester's finding; the item's own transform fails that item alone)."""
+    if millis is None:
+        return None
+    try:
+        return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def _uid(item: Any) -> str:
     return str(item.get("uid")) if isinstance(item, dict) else "?"
 
@@ -138,8 +150,7 @@ class DeploymentStream(Stream):
             last = (
                 _millis(items[-1].get("created")) if items and isinstance(items[-1], dict) else None
             )
-            if last is not None:
-                page.reached = datetime.fromtimestamp(last / 1000, UTC).isoformat()
+            page.reached = _iso(last)
             pagination = body.get("pagination")
             pointer = pagination.get("next") if isinstance(pagination, dict) else None
             following = _millis(pointer)

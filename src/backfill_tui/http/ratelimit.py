@@ -3,6 +3,9 @@
 A policy is pure: given a response (and its parsed body), it says how much quota is left,
 when the response is a rate-limit answer how long to wait and why, and whether an error answer
 is the provider's timeout. The transport does the waiting. One policy per provider.
+
+Past 400 lines on purpose: the four policies and the header readers they share are read side
+by side, each rule next to its provider's source.
 """
 
 from __future__ import annotations
@@ -103,7 +106,9 @@ def _int(headers: httpx.Headers, name: str) -> int | None:
 def _header_quota(
     headers: httpx.Headers, prefix: str, *, reset_in_ms: bool = False
 ) -> Quota | None:
-    """``{prefix}-limit``, ``-remaining`` and ``-reset`` (epoch seconds, or ms) as a Quota."""
+    """``{prefix}-limit``, ``-remaining`` and ``-reset`` as a Quota: the reset epoch ms with
+    ``reset_in_ms``, else epoch seconds unless only milliseconds can be meant
+    (:func:`epoch_reset`, a guess)."""
     limit = _int(headers, f"{prefix}-limit")
     remaining = _int(headers, f"{prefix}-remaining")
     if limit is None or remaining is None:
@@ -111,7 +116,7 @@ def _header_quota(
     reset = _int(headers, f"{prefix}-reset")
     if reset is None:
         return Quota(limit, remaining, None)
-    return Quota(limit, remaining, reset / 1000 if reset_in_ms else float(reset))
+    return Quota(limit, remaining, reset / 1000 if reset_in_ms else epoch_reset(reset))
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -175,6 +180,28 @@ def reset_wait(reset: float | None, headers: httpx.Headers, now: float) -> float
     return wait if wait > 0 else None
 
 
+#: Epoch seconds at or past which a reset documented in seconds is read as milliseconds: 10^11
+#: seconds is the year 5138, while as milliseconds it is March 1973 and a reset of this era
+#: (about 1.8 * 10^12 ms) is far past it.
+MS_FROM = 1e11
+
+
+def epoch_reset(value: int | None) -> float | None:
+    """A reset header documented as epoch *seconds* (GitHub's ``x-ratelimit-reset``, Vercel's
+    ``X-RateLimit-Reset`` [U], Sentry's ``X-Sentry-Rate-Limit-Reset``: provider-apis.md §1.5,
+    §2.4, §4.5) as an instant, epoch seconds (None for None).
+
+    A value of :data:`MS_FROM` or more is read as epoch *milliseconds*: a guess, not
+    documented, the mirror of :func:`linear_reset`'s. Vercel's unit is unconfirmed (§2.4), and
+    a reset of ``now`` in milliseconds read as seconds lies in the year 58892: it failed the
+    stream as an internal error (a fresh tester's finding). A value past the year 9999 even as
+    milliseconds stays as it is: the transport says it asks for a wait past then.
+    """
+    if value is None:
+        return None
+    return value / 1000 if value >= MS_FROM else float(value)
+
+
 def linear_reset(value: int | None) -> float | None:
     """A Linear ``X-RateLimit-*-Reset`` value as an instant, epoch seconds (None for None).
 
@@ -186,7 +213,7 @@ def linear_reset(value: int | None) -> float | None:
     """
     if value is None:
         return None
-    return value / 1000 if value >= 1e11 else float(value)
+    return value / 1000 if value >= MS_FROM else float(value)
 
 
 def _one(quota: Quota | None) -> tuple[Quota, ...]:
@@ -226,7 +253,7 @@ class GitHubPolicy:
         if retry_after is not None:
             return LimitAnswer(retry_after, f"rate limited ({response.status_code}, retry-after)")
         remaining = _int(response.headers, "x-ratelimit-remaining")
-        reset = _int(response.headers, "x-ratelimit-reset")
+        reset = epoch_reset(_int(response.headers, "x-ratelimit-reset"))
         message = str(body.get("message", "") if isinstance(body, dict) else "").lower()
         primary = remaining == 0 or "api rate limit exceeded" in message
         until = reset_wait(reset, response.headers, now)
@@ -258,7 +285,8 @@ class GitHubPolicy:
 class VercelPolicy(GatewayTimeouts):
     """Vercel: 429 with ``Retry-After`` (the CLI adds a 0-30 s skew); ``x-ratelimit-*`` quota.
 
-    Without ``Retry-After``: until ``X-RateLimit-Reset`` (epoch seconds, [U], from the answer's
+    Without ``Retry-After``: until ``X-RateLimit-Reset`` (epoch seconds, [U]; milliseconds when
+    only they can be meant, a guess: :func:`epoch_reset`; from the answer's
     ``Date``: :func:`reset_wait`); with none ahead, a minute (Vercel's buckets are a minute,
     provider-apis.md §2.4), longer each time (``LimitAnswer.grows``).
     """
@@ -279,7 +307,9 @@ class VercelPolicy(GatewayTimeouts):
         if retry_after is not None:
             jitter = random.uniform(0, self.jitter)
             return LimitAnswer(retry_after + jitter, "rate limited (429)", jitter=jitter)
-        reset = reset_wait(_int(response.headers, "x-ratelimit-reset"), response.headers, now)
+        reset = reset_wait(
+            epoch_reset(_int(response.headers, "x-ratelimit-reset")), response.headers, now
+        )
         if reset is not None:
             return LimitAnswer(max(1.0, reset), "rate limited (429)")
         wait = self.fallback_wait + random.uniform(0, self.jitter)
@@ -371,7 +401,8 @@ class LinearPolicy(GatewayTimeouts):
 @dataclass
 class SentryPolicy(GatewayTimeouts):
     """Sentry: 429 with no ``Retry-After``; wait until ``X-Sentry-Rate-Limit-Reset`` (epoch
-    seconds, provider-apis.md §4.5), measured from the answer's ``Date``: the reset is an
+    seconds, provider-apis.md §4.5; milliseconds when only they can be meant, a guess:
+    :func:`epoch_reset`), measured from the answer's ``Date``: the reset is an
     instant on Sentry's clock, and ``Date`` is Sentry's now, so the wait is the one Sentry
     means whatever this machine's clock says (without ``Date``, from this machine's now). A
     reset absent or not ahead of ``Date``: back off from 5 s, doubling (``LimitAnswer.grows``;
@@ -392,7 +423,7 @@ class SentryPolicy(GatewayTimeouts):
         if retry_after is not None:
             return LimitAnswer(retry_after, "rate limited (429)")
         reset = reset_wait(
-            _int(response.headers, "x-sentry-rate-limit-reset"), response.headers, now
+            epoch_reset(_int(response.headers, "x-sentry-rate-limit-reset")), response.headers, now
         )
         if reset is not None:
             return LimitAnswer(max(1.0, reset), "rate limited (429)")

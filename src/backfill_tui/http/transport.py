@@ -423,8 +423,17 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
     def _too_long(self, seconds: float, reason: str) -> str:
         """``Vercel: rate limited (...) and asked to wait 24 h, until 2026-12-03 16:40 UTC;
-        resume the run after then``: a wait past :attr:`RetryRules.max_named_wait`."""
-        until = datetime.fromtimestamp(self._clock.now() + seconds, UTC)
+        resume the run after then``: a wait past :attr:`RetryRules.max_named_wait`. A wait
+        ending past the year 9999 (``Retry-After: 99999999999999999999``, a reset of ``1e30``)
+        is said as such, with no time to resume after: such a time failed the stream as an
+        internal error (``datetime`` reads no later year; a fresh tester's finding)."""
+        try:
+            until = datetime.fromtimestamp(self._clock.now() + seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return (
+                f"{self._label}: {reason}, and asked to wait past the year 9999, a wait no rate "
+                "limit means; resume the run later"
+            )
         return (
             f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, "
             + RESUME_AFTER.format(until)
