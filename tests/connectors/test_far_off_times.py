@@ -171,3 +171,22 @@ def test_a_deployment_time_past_any_year_fails_that_item_alone(
     assert stream.counters.new == 2
     assert stream.counters.failed == (1 if created > 0 else 0)
     assert _stored(tmp_path) == ["deployment:dpl_a", "deployment:dpl_b"]
+
+
+# -- a bad next-page pointer ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("pointer", ["abc", True])
+@respx.mock
+def test_a_bad_vercel_pointer_keeps_the_page_that_carried_it(
+    respx_mock: respx.MockRouter, tmp_path: Path, pointer: Any
+) -> None:
+    _vercel_project(respx_mock)
+    items = [_deployment("dpl_a", _recent(1)), _deployment("dpl_b", _recent(2))]
+    respx_mock.get(f"{VERCEL}/v6/deployments").mock(side_effect=[_listing(items, pointer)])
+    (stream,) = _run(tmp_path, "vercel:acme/rocket-web")
+    assert stream.status == "failed"
+    assert stream.error is not None
+    assert stream.error.startswith("Vercel's next-page pointer is not a timestamp"), stream.error
+    assert stream.counters.new == 2
+    assert _stored(tmp_path) == ["deployment:dpl_a", "deployment:dpl_b"]
