@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -744,3 +745,36 @@ def _updated_mid_scan(
     assert len(taken) == 200  # nothing of the first page taken twice
     assert asked.call_count == 1 + 2 + 1  # the team, two pages, the catch-up
     return taken, asked.call_count
+
+
+@respx.mock
+def test_an_invalid_utf8_byte_in_a_gql_answer_is_stored_as_a_replacement_character(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One ``\\xff`` in one issue's title made the answer "truncated or invalid JSON", retried
+    six times, the stream failed with 0 fetched (a fresh tester's finding). The byte reads as
+    U+FFFD, as a browser reads it; the page is stored."""
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    nodes = _partial_nodes()
+    nodes[1]["assignee"] = nodes[0]["assignee"]
+    nodes[1]["title"] = "Fuel MARK leak"
+    info = {"hasNextPage": False, "endCursor": "c-1"}
+    raw = json.dumps({"data": {"issues": {"nodes": nodes, "pageInfo": info}}}).encode()
+    raw = raw.replace(b"MARK", b"\xff")
+    listing = httpx.Response(200, content=raw, headers={"content-type": "application/json"})
+    route = respx_mock.post(URL).mock(side_effect=[gql_json(TEAM_OK), listing])
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--days", "90",
+        "--entities", "issue", "--json", "--db", str(db),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 3, 0), stream
+    assert route.call_count == 2  # not retried
+    with sqlite3.connect(db) as conn:
+        titles = [row[0] for row in conn.execute("SELECT title FROM observations")]
+    assert any("Fuel \ufffd leak" in t for t in titles), titles

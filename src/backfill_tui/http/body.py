@@ -87,8 +87,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_json(content: bytes | str) -> Any:
-    """The JSON value of ``content``, every lone UTF-16 surrogate in it (a string or a key)
-    replaced by U+FFFD. Raises ``ValueError`` for text that is not JSON and ``RecursionError``
+    """The JSON value of ``content``, every lone UTF-16 surrogate in it (a string or a key),
+    and every byte invalid in the encoding of bytes (UTF-8, or the UTF-16/32 RFC 8259 §8.1
+    allows, as ``json.detect_encoding`` tells), replaced by U+FFFD. Raises ``ValueError`` for text that is not JSON and ``RecursionError``
     for JSON nested past Python's limit.
 
     pydantic-core's parser reads the common case, about 2x ``json.loads`` on a page of 100
@@ -104,7 +105,16 @@ def parse_json(content: bytes | str) -> Any:
         return from_json(content, cache_strings="keys")
     except ValueError:
         pass
-    return _replaced(json.loads(content))
+    try:
+        return _replaced(json.loads(content))
+    except UnicodeDecodeError:
+        if isinstance(content, str):
+            raise
+    # Bytes not valid in their encoding (one ``\xff`` in an item's text): each replaced by
+    # U+FFFD, as a browser and ``bytes.decode(errors="replace")`` do. The whole answer was
+    # "invalid JSON", retried and then its stream failed for good (a tester's finding).
+    text = content.decode(json.detect_encoding(content), errors="replace")
+    return _replaced(json.loads(text))
 
 
 def _replaced(value: Any) -> Any:
