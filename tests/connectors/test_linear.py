@@ -748,6 +748,40 @@ def _updated_mid_scan(
 
 
 @respx.mock
+def test_errors_given_as_a_string_are_said_whole(respx_mock: respx.MockRouter) -> None:
+    """``"errors": "oops"`` (no list) read as its first character: "Linear rejected the issues
+    query: o" (a fresh tester's finding)."""
+    respx_mock.post(URL).mock(side_effect=[gql_json(TEAM_OK), gql_json({"errors": "oops"})])
+    with pytest.raises(UnexpectedResponse) as caught:
+        collect("issue")
+    assert str(caught.value) == "Linear rejected the issues query: oops"
+
+
+@pytest.mark.parametrize("index", [999, -1])
+@respx.mock
+def test_an_error_naming_a_node_the_page_lacks_is_noted_as_one_naming_no_field(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    index: int,
+) -> None:
+    """An error at ``["issues", "nodes", 999, "assignee"]`` beside 3 nodes was dropped
+    without a trace (a fresh tester's finding): the nodes are stored and the error is the
+    stream's note, as an error naming no field is."""
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    nodes = _partial_nodes()
+    nodes[1]["assignee"] = nodes[0]["assignee"]
+    error = {"message": "Entity not found: User", "path": ["issues", "nodes", index, "assignee"]}
+    db = tmp_path / "m.db"
+    result = _one_page_with_errors(respx_mock, capsys, db, nodes, [error])
+    assert result.code == 0, result.err
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 3, 0), stream
+    assert "error that names no field (Entity not found: User)" in (stream["note"] or ""), stream
+
+
+@respx.mock
 def test_an_invalid_utf8_byte_in_a_gql_answer_is_stored_as_a_replacement_character(
     respx_mock: respx.MockRouter,
     tmp_path: Path,

@@ -105,9 +105,20 @@ class _SharedTransport(httpx.AsyncBaseTransport):
         """The engine closes the real transport when the source is done."""
 
 
-def _first_error(errors: list[Any] | None) -> tuple[str, str]:
-    """(code, message) of the first GraphQL error, as one safe line."""
-    first = errors[0] if errors else {}
+def _error_list(errors: Any) -> list[Any]:
+    """A GraphQL answer's ``errors`` as a list: the spec's list as it is, anything else (a
+    string, one object) as the one error it is; ``[]`` for none. ``"errors": "oops"`` was read
+    as its first character (a fresh tester's finding)."""
+    if isinstance(errors, list):
+        return errors
+    return [] if errors is None else [errors]
+
+
+def _first_error(errors: Any) -> tuple[str, str]:
+    """(code, message) of the first GraphQL error (``errors`` as :func:`_error_list` reads
+    it), as one safe line."""
+    listed = _error_list(errors)
+    first = listed[0] if listed else {}
     if not isinstance(first, dict):
         return "", redact(str(first))[:200]
     ext = lt.as_dict(first.get("extensions"))
@@ -150,7 +161,7 @@ class LinearStream(Stream):
                 waiting = False
                 await connector.ready()
             nodes, has_next, end_cursor = _connection(data, self._root)
-            page = Page(note=_pathless(errors))
+            page = Page(note=_pathless(errors, self._root, len(nodes)))
             lacking = _node_errors(errors, self._root)
             read += 1
             if read == 1 and cursor is None and nodes and isinstance(nodes[0], dict):
@@ -251,6 +262,15 @@ class LinearStream(Stream):
             page.item_notes.append(
                 ItemFailure(key, f"stored without {where}: Linear said: {message}"[:300])
             )
+
+
+def _node_index(path: Any, root: str) -> int:
+    """The node index of an error's ``[root, "nodes", i, ...]`` path; -1 for any other."""
+    if isinstance(path, list) and len(path) >= 3 and path[:2] == [root, "nodes"]:
+        index = path[2]
+        if isinstance(index, int) and not isinstance(index, bool):
+            return index
+    return -1
 
 
 def _node_errors(errors: list[Any], root: str) -> dict[int, list[tuple[list[Any], str]]]:
@@ -470,9 +490,16 @@ def _usable_partial(exc: TransportQueryError, root: str) -> bool:
     return True
 
 
-def _pathless(errors: list[Any]) -> str | None:
-    """The page's note for errors that name no field (:func:`_usable_partial`), or None."""
-    unplaced = [e for e in errors if isinstance(e, dict) and e.get("path") is None]
+def _pathless(errors: list[Any], root: str, count: int) -> str | None:
+    """The page's note for errors that name no field (:func:`_usable_partial`), or that name
+    a node the page does not have (``[root, "nodes", 999, ...]`` or ``-1`` beside ``count``
+    nodes: dropped without a trace, a fresh tester's finding), or None."""
+    unplaced = [
+        e
+        for e in errors
+        if isinstance(e, dict)
+        and (e.get("path") is None or not 0 <= _node_index(e.get("path"), root) < count)
+    ]
     if not unplaced:
         return None
     _code, message = _first_error(unplaced)
