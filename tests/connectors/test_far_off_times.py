@@ -154,6 +154,22 @@ def test_a_sentry_reset_in_milliseconds_is_waited_and_an_absurd_one_fails_cleanl
         assert stream.error.startswith(f"Sentry: rate limited (429), and {said}"), stream.error
 
 
+@pytest.mark.parametrize("header", ["x-ratelimit-reset", "x-ratelimit-remaining"])
+@respx.mock
+def test_an_infinite_vercel_rate_limit_figure_is_read_as_none(
+    respx_mock: respx.MockRouter, tmp_path: Path, header: str
+) -> None:
+    """``inf`` in a quota header raised OverflowError (``int(float("inf"))``): an internal
+    error. It is unreadable, as ``nan`` already was; the stream goes on."""
+    _vercel_project(respx_mock)
+    figures = {"x-ratelimit-limit": "100", "x-ratelimit-remaining": "90", header: "inf"}
+    respx_mock.get(f"{VERCEL}/v6/deployments").mock(
+        side_effect=[_listing([_deployment("dpl_a", _recent(1))], **figures)]
+    )
+    (stream,) = _run(tmp_path, "vercel:acme/rocket-web")
+    assert (stream.status, stream.error, stream.counters.new) == ("completed", None, 1)
+
+
 @pytest.mark.parametrize("created", [99999999999999999, -99999999999999999])
 @respx.mock
 def test_a_deployment_time_past_any_year_fails_that_item_alone(

@@ -96,10 +96,12 @@ GITHUB_TIMEOUT_WORDS = ("in time", "timed out", "timeout")
 
 
 def _int(headers: httpx.Headers, name: str) -> int | None:
+    """Header ``name`` as an int (``"1e3"`` read as 1000), or None when absent or no finite
+    number: ``inf`` raised OverflowError, failing the stream as an internal error."""
     value = headers.get(name)
     try:
         return int(float(value)) if value is not None else None
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 
