@@ -157,6 +157,31 @@ def populate(app: BackfillApp, *sources: str, workspace: str = "ws", days: int =
     return run.id
 
 
+def retried_failure_notices(
+    app: BackfillApp, run_id: str, size: tuple[int, int] = SIZE
+) -> list[str]:
+    """Open ``run_id`` on the dashboard and retry it (``r``); the notices saying it failed
+    (``run ID failed…``), once one has come."""
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=size) as pilot:
+            app.open_run(run_id)
+            await pilot.pause()
+            app.retry_run()
+
+            def ended() -> list[str]:
+                return [
+                    str(n.message)
+                    for n in app._notifications
+                    if str(n.message).startswith(f"run {run_id} failed")
+                ]
+
+            await wait_until(pilot, ended)
+            return ended()
+
+    return asyncio.run(scenario())
+
+
 EVIL_TITLE = "[bold]pwned[/bold] \x1b[31mred\x1b[0m [link=https://evil.example]click[/link] [/]"
 
 

@@ -4,33 +4,16 @@ failed again because its repository does not exist says what to mend, not just "
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from app_support import make_app, populate, wait_until
+from app_support import make_app, populate, retried_failure_notices
 
 
 def test_retrying_a_missing_repository_says_check_the_name(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     run_id = populate(app, "github:acme/nope", workspace="demo")
 
-    async def scenario() -> list[str]:
-        async with app.run_test(size=(120, 36)) as pilot:
-            app.open_run(run_id)
-            await pilot.pause()
-            app.retry_run()
-
-            def ended() -> list[str]:
-                return [
-                    str(n.message)
-                    for n in app._notifications
-                    if str(n.message).startswith(f"run {run_id} failed")
-                ]
-
-            await wait_until(pilot, ended)
-            return ended()
-
-    notices = asyncio.run(scenario())
+    notices = retried_failure_notices(app, run_id, (120, 36))
     assert notices == [
         f"run {run_id} failed: resuming would fail the same way; first mend github:acme/nope: "
         "check the source's name and that the token can see it"

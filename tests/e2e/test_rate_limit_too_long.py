@@ -117,28 +117,11 @@ def test_a_run_failed_on_a_long_limit_says_when_to_resume_in_the_app(tmp_path: P
     """The app's run-ended notice says it too (it said "run ID failed")."""
     import re
 
-    from app_support import make_app, populate, wait_until
+    from app_support import make_app, populate, retried_failure_notices
 
     app = make_app(tmp_path, "retry_after=7200,rate_limit_every=1,clock=virtual")
     run_id = populate(app, "vercel:acme/rocket-web")
-
-    async def scenario() -> list[str]:
-        async with app.run_test(size=(80, 24)) as pilot:
-            app.open_run(run_id)
-            await pilot.pause()
-            app.retry_run()
-
-            def ended() -> list[str]:
-                return [
-                    str(n.message)
-                    for n in app._notifications
-                    if str(n.message).startswith(f"run {run_id} failed")
-                ]
-
-            await wait_until(pilot, ended)
-            return ended()
-
-    (notice,) = asyncio.run(scenario())
+    (notice,) = retried_failure_notices(app, run_id, (80, 24))
     (stream,) = app.mirror.streams(run_id)
     assert stream.error is not None
     until = re.search(r"until (\S+ \S+) UTC", stream.error)
