@@ -452,3 +452,33 @@ def refusing_fsync(
         real(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+
+
+def killed_headless_run(db: Path, sources: list[str], simulator: str, pages: int = 1) -> str:
+    """A headless simulated run of ``sources`` into ``db`` (``BACKFILL_SIM=simulator``, paced so
+    a kill lands mid-run) killed with SIGKILL once one of its streams has stored ``pages``
+    pages; the run's id."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "backfill_tui", "run", *sources, "--simulate", "--workspace", "w",
+         "--db", str(db), "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "BACKFILL_SIM": simulator},
+    )  # fmt: skip
+    try:
+        for _ in range(1200):
+            try:
+                with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+                    most = conn.execute("SELECT coalesce(max(pages), 0) FROM streams").fetchone()
+            except sqlite3.OperationalError:
+                most = (0,)
+            if most[0] >= pages:
+                break
+            assert process.poll() is None, "ended before the kill"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with closing(sqlite3.connect(db)) as conn:
+        return str(conn.execute("SELECT id FROM runs").fetchone()[0])

@@ -4,48 +4,20 @@ its start to its last committed page, not 00:00 (a tester's finding)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from app_support import SIZE, make_app, wait_until
+from support import killed_headless_run
 
 from backfill_tui.screens.runs import RunsScreen
-
-
-def _pages(db: Path) -> int:
-    """The most pages one stream of the mirror's run has stored."""
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return int(conn.execute("SELECT coalesce(max(pages), 0) FROM streams").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
 
 
 def test_an_interrupted_run_shows_the_time_it_ran(tmp_path: Path, anchor: str) -> None:
     db = tmp_path / "mirror.db"
     began = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backfill_tui", "run", "github:acme/rocket", "--simulate",
-         "--workspace", "w", "--db", str(db), "--quiet"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "BACKFILL_SIM": f"anchor={anchor},latency=0.5,scale=3"},
-    )  # fmt: skip
-    try:
-        for _ in range(1200):
-            if _pages(db) >= 2:  # one stream's second page: 1 s of answers after the start
-                break
-            assert process.poll() is None, "ended before the kill"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    # one stream's second page: 1 s of answers after the start
+    killed_headless_run(db, ["github:acme/rocket"], f"anchor={anchor},latency=0.5,scale=3", 2)
     lived = time.monotonic() - began
     app = make_app(tmp_path)
     shown: list[float] = []

@@ -6,15 +6,11 @@ newest run ended says nothing."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from app_support import ANCHOR, Recorder, make_app, wait_until
+from support import killed_headless_run
 from test_resume_notices_fit import _notice_whole
 
 from backfill_tui.screens.messages import RunEnded
@@ -24,30 +20,8 @@ from backfill_tui.screens.runs import RunsScreen
 def _killed_run(db: Path) -> str:
     """A headless run of two sources killed with SIGKILL once a stream has stored a page; its
     id."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backfill_tui", "run", "github:acme/rocket",
-         "vercel:acme/rocket-web", "--simulate", "--workspace", "w", "--db", str(db), "--quiet"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "BACKFILL_SIM": f"anchor={ANCHOR},latency=0.5,scale=3"},
-    )  # fmt: skip
-    try:
-        for _ in range(1200):
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-                    pages = conn.execute("SELECT coalesce(max(pages), 0) FROM streams").fetchone()
-            except sqlite3.OperationalError:
-                pages = (0,)
-            if pages[0] >= 1:
-                break
-            assert process.poll() is None, "ended before the kill"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    with sqlite3.connect(db) as conn:
-        return str(conn.execute("SELECT id FROM runs").fetchone()[0])
+    sources = ["github:acme/rocket", "vercel:acme/rocket-web"]
+    return killed_headless_run(db, sources, f"anchor={ANCHOR},latency=0.5,scale=3")
 
 
 def test_an_interrupted_run_is_said_as_the_app_opens_and_f5_r_resumes_it(tmp_path: Path) -> None:
