@@ -125,6 +125,15 @@ def test_a_vercel_retry_after_past_any_time_fails_in_one_clean_line(
     assert "internal error" not in stream.error and "Error" not in stream.error
 
 
+def sentry_issue(title: str) -> dict[str, object]:
+    """One Sentry issue of ``acme/rocket``, seen an hour before the run's start."""
+    return {
+        "id": "1", "shortId": "ROCKET-1", "title": title, "status": "unresolved",
+        "lastSeen": (START - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "metadata": {}, "project": {"id": "7", "slug": "rocket", "name": "rocket"},
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("reset", "said"),
     [("ms", None), ("1e30", "asked to wait past the year 9999")],
@@ -134,11 +143,7 @@ def test_a_sentry_reset_in_milliseconds_is_waited_and_an_absurd_one_fails_cleanl
     respx_mock: respx.MockRouter, tmp_path: Path, reset: str, said: str | None
 ) -> None:
     respx_mock.get(f"{SENTRY}{PROJECT}").respond(200, json={"id": "7", "slug": "rocket"})
-    issue = {
-        "id": "1", "shortId": "ROCKET-1", "title": "KeyError", "status": "unresolved",
-        "lastSeen": (START - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "metadata": {}, "project": {"id": "7", "slug": "rocket", "name": "rocket"},
-    }  # fmt: skip
+    issue = sentry_issue("KeyError")
     reset = str(START_MS + 30_000) if reset == "ms" else reset  # an id the same on each worker
     limited = httpx.Response(429, headers={"x-sentry-rate-limit-reset": reset})
     respx_mock.get(f"{SENTRY}{ISSUES}").mock(

@@ -8,7 +8,6 @@ still invalid JSON, retried as before (respx under the engine, on a virtual cloc
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -18,13 +17,13 @@ from test_far_off_times import (
     ISSUES,
     PROJECT,
     SENTRY,
-    START,
     VERCEL,
     _deployment,
     _recent,
     _run,
     _stored,
     _vercel_project,
+    sentry_issue,
 )
 
 from backfill_tui.http.body import parse_json
@@ -52,11 +51,7 @@ def test_an_invalid_utf8_byte_in_a_sentry_item_is_stored_as_a_replacement_charac
     respx_mock: respx.MockRouter, tmp_path: Path
 ) -> None:
     respx_mock.get(f"{SENTRY}{PROJECT}").respond(200, json={"id": "7", "slug": "rocket"})
-    issue = {
-        "id": "1", "shortId": "ROCKET-1", "title": "KeyError: MARK", "status": "unresolved",
-        "lastSeen": (START - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "metadata": {}, "project": {"id": "7", "slug": "rocket", "name": "rocket"},
-    }  # fmt: skip
+    issue = sentry_issue("KeyError: MARK")
     raw = json.dumps([issue]).encode().replace(b"MARK", b"caf\xe9")  # Latin-1, not UTF-8
     answer = httpx.Response(200, content=raw, headers={"content-type": "application/json"})
     respx_mock.get(f"{SENTRY}{ISSUES}").mock(side_effect=[answer])
