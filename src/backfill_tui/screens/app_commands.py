@@ -8,11 +8,12 @@ from textual.command import CommandList, CommandPalette, DiscoveryHit, Hit, Hits
 from textual.content import Content
 
 from .host import host
+from .steady_layout import SteadyLayout
 
 __all__ = ["ActionsProvider", "SteadyCommandPalette"]
 
 
-class SteadyCommandPalette(CommandPalette):
+class SteadyCommandPalette(SteadyLayout, CommandPalette):
     """Textual's palette, whose list keys wait for the list to be laid out.
 
     The palette fills its list from a worker and shows it at the next refresh; a PageDown read

@@ -12,8 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from .steady_layout import SteadyLayout
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(SteadyLayout, ModalScreen[bool]):
     CSS_PATH = "confirm.tcss"
     #: A key typed before the question was drawn never answers it (key_order.py).
     KEYS_TYPED_AHEAD: ClassVar[bool] = False

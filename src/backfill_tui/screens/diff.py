@@ -24,6 +24,7 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable, cut_cells
 from .runs_parts import workspace_cut
+from .steady_layout import SteadyLayout
 
 #: Rows listed per section at first, and more each time ``enter`` is pressed on the row
 #: saying how many are not (the CLI's ``diff --json`` lists all). The screen opens in ~0.2 s
@@ -149,7 +150,7 @@ def whole_workspaces(diff: RunDiff) -> str | None:
     return "\n".join(f"{side.label}: workspace {clean(side.workspace)}" for side in sides)
 
 
-class DiffScreen(Screen[None]):
+class DiffScreen(SteadyLayout, Screen[None]):
     """The comparison's heading, its table and a note. The table has the focus from the start
     and is a :class:`RowTable`: `end` and `home` go to its last and first row (in Textual's
     DataTable they scroll sideways only, so the rows at the end of a long comparison were out

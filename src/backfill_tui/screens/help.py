@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
 from ..widgets.app_footer import AppFooter
+from .steady_layout import SteadyLayout
 
 HELP = """\
 # backfill-tui
@@ -142,7 +143,7 @@ def help_text() -> str:
     return "\n\n".join(paragraphs)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SteadyLayout, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close"),
         Binding("f1", "dismiss", "Close", show=False),

@@ -36,6 +36,7 @@ from textual.worker import Worker, WorkerState
 
 from ..errors import BackfillError
 from ..secrets_registry import redact
+from .steady_layout import SteadyLayout
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ TINY_BELOW = 60
 __all__ = ["NARROW_BELOW", "TINY_BELOW", "ModeScreen", "set_compact"]
 
 
-class ModeScreen(Screen[None]):
+class ModeScreen(SteadyLayout, Screen[None]):
     """A screen kept between visits that restyles on resume only when the app's look changed."""
 
     #: Columns below which this screen's fields and buttons are one line high (a screen whose

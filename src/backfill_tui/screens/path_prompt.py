@@ -24,6 +24,7 @@ from textual.widgets import Input, Label
 
 from ..textsafe import clean
 from ..widgets.secret_field import SecretGuard
+from .steady_layout import SteadyLayout
 
 __all__ = ["PathPromptScreen", "PathSuggester", "complete_path"]
 
@@ -63,7 +64,7 @@ class PathSuggester(Suggester):
         return completed if len(names) == 1 and completed != value else None
 
 
-class PathPromptScreen(ModalScreen[str | None]):
+class PathPromptScreen(SteadyLayout, ModalScreen[str | None]):
     CSS_PATH = "path_prompt.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),

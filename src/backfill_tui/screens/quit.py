@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from ..terms import suggest
+from .steady_layout import SteadyLayout
 
 QUESTION = (
     "A backfill is running. Quit now? The run is cancelled cleanly: every page already "
@@ -44,7 +45,7 @@ def question(run_id: str | None, mirror: str | Path | None) -> str:
 STAYS = ("Keep running", "Keep exporting", "Stay")
 
 
-class QuitScreen(ModalScreen[bool]):
+class QuitScreen(SteadyLayout, ModalScreen[bool]):
     #: A key typed before the question was drawn never answers it (key_order.py).
     KEYS_TYPED_AHEAD: ClassVar[bool] = False
     #: n and escape stay, their footer label following what is going (it said "Keep running"

@@ -42,6 +42,7 @@ from ..widgets.app_footer import AppFooter
 from ..widgets.wording import in_app
 from .export_parts import SendRetrying
 from .mode_screen import NARROW_BELOW, set_compact
+from .steady_layout import SteadyLayout
 
 if TYPE_CHECKING:
     from ..engine.mirror import RunRecord
@@ -114,7 +115,7 @@ NO_KEY = (
 STALE = "The fields changed since the dry run: ctrl+r for a new one (nothing was sent)."
 
 
-class TriggerScreen(ModalScreen[None]):
+class TriggerScreen(SteadyLayout, ModalScreen[None]):
     CSS_PATH = "trigger.tcss"
     #: Escape closes the dialog, or while Send goes stops it (``check_action`` shows the one
     #: that applies): it did nothing during a send, which only ctrl+q could stop (a fresh

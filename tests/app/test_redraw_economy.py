@@ -1,0 +1,83 @@
+"""The app does not lay out, restyle or redraw more than what changed needs (what it draws is
+the same: tests/app/test_app_snapshots.py). Each test counts Textual's own work (its methods
+wrapped, nothing of the app's replaced); bench/redraw_counts.py counts it for any app test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_support import SIZE, make_app, settle, wait_until
+from textual import events
+from textual.geometry import Size
+from textual.screen import Screen
+
+from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.help import HelpScreen
+
+
+def _count_reflows(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Full reflows (``Screen._refresh_layout``) from now on, by the screen's class name."""
+    reflows: Counter[str] = Counter()
+    real: Callable[..., Any] = Screen._refresh_layout
+
+    def counting(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        reflows[type(self).__name__] += 1
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counting)
+    return reflows
+
+
+def test_a_resize_to_the_size_a_screen_has_does_not_reflow_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual sends a screen a Resize as its first layout shows it; that reflowed the whole
+    screen again at the same size (~4 full reflows an app test)."""
+    app = make_app(tmp_path)
+    reflows = _count_reflows(monkeypatch)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            reflows.clear()
+            screen.post_message(events.Resize(Size(*SIZE), Size(*SIZE)))
+            await pilot.pause()
+            await pilot.pause()
+            assert reflows["ConnectScreen"] == 0
+            await pilot.resize_terminal(100, 30)
+            await wait_until(pilot, lambda: reflows["ConnectScreen"] > 0)  # a real resize
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.mirror.close()
+
+
+def test_a_modal_shown_does_not_reflow_the_screen_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The help's first layout sent it a Resize, and each Resize reflowed every screen under
+    it too, at the size they had."""
+    app = make_app(tmp_path)
+    reflows = _count_reflows(monkeypatch)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            reflows.clear()
+            await pilot.press("f1")
+            await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+            await settle(pilot)
+            assert reflows["HelpScreen"] > 0 and reflows["ConnectScreen"] == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.mirror.close()
