@@ -67,3 +67,46 @@ def _resized(self: Screen[Any], size: Any) -> None:
 
 
 Screen._screen_resized = _resized  # type: ignore[method-assign]
+
+
+_widget_refresh = Widget.refresh
+
+
+def _refresh(self: Widget, *regions: Any, **kwargs: Any) -> Any:
+    if kwargs.get("layout") or kwargs.get("recompose"):
+        frame = sys._getframe(1)
+        callers = []
+        while frame is not None and len(callers) < 4:
+            code = frame.f_code
+            callers.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+            frame = frame.f_back
+        kind = "recompose" if kwargs.get("recompose") else "layout"
+        _counts[f"ask-{kind} {type(self).__name__} <- {' <- '.join(callers)}"] += 1
+    return _widget_refresh(self, *regions, **kwargs)
+
+
+Widget.refresh = _refresh  # type: ignore[method-assign]
+
+
+_on_layout = Screen._on_layout
+_asks: dict[int, set[str]] = {}
+
+
+async def _layout_asked(self: Screen[Any], message: Any) -> None:
+    widget = message.widget
+    _asks.setdefault(id(self), set()).add(f"{type(widget).__name__}#{widget.id or ''}")
+    await _on_layout(self, message)
+
+
+_on_timer_update = Screen._on_timer_update
+
+
+def _timer_update(self: Screen[Any]) -> None:
+    if self.is_current and not self.app._batch_count and self._layout_required:
+        asked = ",".join(sorted(_asks.pop(id(self), set())))
+        _counts[f"timer-reflow {type(self).__name__} asked by {asked[:300]}"] += 1
+    _on_timer_update(self)
+
+
+Screen._on_layout = _layout_asked  # type: ignore[method-assign]
+Screen._on_timer_update = _timer_update  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from app_support import SIZE, make_app, settle, wait_until
 from textual import events
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.widgets import Input, Label
 
 from backfill_tui.screens.connect import ConnectScreen
 from backfill_tui.screens.help import HelpScreen
@@ -76,6 +77,38 @@ def test_a_modal_shown_does_not_reflow_the_screen_under_it(
             await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
             await settle(pilot)
             assert reflows["HelpScreen"] > 0 and reflows["ConnectScreen"] == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.mirror.close()
+
+
+@pytest.mark.parametrize(("field", "start"), [("#workspace", ""), ("#target", "acme/rocke")])
+def test_typing_in_a_field_does_not_reflow_the_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field: str, start: str
+) -> None:
+    """Textual's Input sets its virtual size (a layout reactive) on each key, and the target's
+    hint was set again (to nothing, for a valid source) on each key: every key typed reflowed
+    the whole screen. The field repaints; the hint changes only when its text does."""
+    app = make_app(tmp_path)
+    reflows = _count_reflows(monkeypatch)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            entry = screen.query_one(field, Input)
+            entry.focus()
+            await pilot.press(*start)
+            await settle(pilot)
+            reflows.clear()
+            await pilot.press("t", "s")
+            await settle(pilot)
+            assert entry.value == start + "ts"
+            assert not screen.query_one("#target-hint", Label).has_class("-invalid")
+            assert reflows["ConnectScreen"] == 0
 
     try:
         asyncio.run(scenario())

@@ -51,6 +51,7 @@ from ..widgets.lazy_select import LazySelect
 from ..widgets.row_table import cut_cells
 from ..widgets.secret_field import ClearField, SecretGuard
 from ..widgets.source_card import SourceCard, TokenStatus
+from ..widgets.steady_input import SteadyInput, show_text
 from ..widgets.wording import in_app
 from .host import AppHost, host
 from .messages import ConnectionChecked, EstimateReady, SourceAdded, StartRequested
@@ -130,7 +131,7 @@ class TargetValidator(Validator):
         return self.success()
 
 
-class TargetInput(Input):
+class TargetInput(SteadyInput):
     """The target field: Enter adds the source in its own binding, not in a handler of the
     ``Submitted`` it would post. Keys are let through one at a time when each key's bindings
     have run (screens/key_order.py); a message posted by the binding was handled after the
@@ -189,7 +190,7 @@ class ConnectScreen(ModeScreen):
             with VerticalScroll(id="form"):
                 with Horizontal(classes="field"):
                     yield Label("Workspace", classes="field-label")
-                    yield Input(placeholder="the Lightfast workspace id", id="workspace")
+                    yield SteadyInput(placeholder="the Lightfast workspace id", id="workspace")
                 with Horizontal(classes="field"):
                     yield Label("Depth", classes="field-label")
                     yield DepthChoice(
@@ -223,7 +224,7 @@ class ConnectScreen(ModeScreen):
                 # depth, sources, Start) come first, within 80x24 (issue 12).
                 with Horizontal(classes="field"):
                     yield Label("Max items", classes="field-label")
-                    yield Input(
+                    yield SteadyInput(
                         value=str(DEFAULT_MAX_ITEMS),
                         placeholder=f"per stream (default {DEFAULT_MAX_ITEMS})",
                         restrict=r"[0-9]*",
@@ -232,7 +233,7 @@ class ConnectScreen(ModeScreen):
                     )
                 with Horizontal(classes="field"):
                     yield Label("Record to", classes="field-label")
-                    yield Input(
+                    yield SteadyInput(
                         placeholder="optional: record this run to a file",
                         validators=[RecordValidator(lambda: self.backfill.mirror.path)],
                         validate_on=["changed", "submitted"],
@@ -386,14 +387,14 @@ class ConnectScreen(ModeScreen):
         if value.strip():
             self._cleared_note = None
         elif self._cleared_note is not None:
-            hint.update(Content(clean(self._cleared_note)))
+            show_text(hint, Content(clean(self._cleared_note)))
             hint.set_class(True, "-invalid")
             return
         if result is None or result.is_valid or not value.strip():
-            hint.update("")
+            show_text(hint, "")
             hint.set_class(False, "-invalid")
         else:
-            hint.update(Content(clean(result.failure_descriptions[0])))
+            show_text(hint, Content(clean(result.failure_descriptions[0])))
             hint.set_class(True, "-invalid")
 
     @on(Input.Changed, "#record-to")
@@ -409,7 +410,7 @@ class ConnectScreen(ModeScreen):
         text = result.failure_descriptions[0] if invalid and result else ""
         if not invalid and value.strip():
             text = record_note(value)
-        hint.update(Content(clean(text)))
+        show_text(hint, Content(clean(text)))
         hint.set_class(invalid, "-invalid")
         hint.display = bool(text)
         if text:
@@ -714,7 +715,7 @@ class ConnectScreen(ModeScreen):
             for label, (until, reason) in sorted(self._waits.items())
         ]
         text = "; ".join(said) + "…" if said else "fetching the first page of each stream…"
-        self.query_one("#estimate-summary", Label).update(Content(f"Estimating: {text}"))
+        show_text(self.query_one("#estimate-summary", Label), Content(f"Estimating: {text}"))
         if said and self._wait_timer is None:
             self._wait_timer = self.set_interval(1.0, self._show_waiting)
         elif not said and self._wait_timer is not None:
@@ -742,14 +743,14 @@ class ConnectScreen(ModeScreen):
         if not app.running and str(summary.content) == STOPPED_FOR_RUN:
             # the run that stopped it has ended: "once it ends" stayed after it had (a fresh
             # tester's finding)
-            summary.update(Content(RUN_SINCE))
+            show_text(summary, Content(RUN_SINCE))
             return
         if app.estimate is None or app.running or self._newest_run() == self._estimated_after:
             return
         app.estimate = None  # its totals are not the next run's: the mirror has changed
         self._shown = None
         self.query_one("#estimate-table", DataTable).clear()
-        self.query_one("#estimate-summary", Label).update(Content(RUN_SINCE))
+        show_text(self.query_one("#estimate-summary", Label), Content(RUN_SINCE))
 
     def stop_estimate(self) -> None:
         """A run started: the estimate going is stopped (its calls would spend the run's quota,
@@ -762,7 +763,7 @@ class ConnectScreen(ModeScreen):
         if self._wait_timer is not None:
             self._wait_timer.stop()
             self._wait_timer = None
-        self.query_one("#estimate-summary", Label).update(Content(STOPPED_FOR_RUN))
+        show_text(self.query_one("#estimate-summary", Label), Content(STOPPED_FOR_RUN))
 
     def show_estimate(self, result: Estimate) -> None:
         self._shown = result
@@ -806,7 +807,7 @@ class ConnectScreen(ModeScreen):
                 f"{grouped(result.api_calls, 'API call')} over {result.depth} days"
                 + ("; ↻ a re-sync: only what is new." if resynced else "."),
             )
-        self.query_one("#estimate-summary", Label).update(Content(clean("\n".join(lines))))
+        show_text(self.query_one("#estimate-summary", Label), Content(clean("\n".join(lines))))
 
     def _estimate_stale(self) -> None:
         """Say the estimate shown is stale when the form no longer asks what it estimated.
@@ -829,7 +830,7 @@ class ConnectScreen(ModeScreen):
         if request != app.estimate[0]:
             self._shown = None  # a resize no longer draws it again
             self.query_one("#estimate-table", DataTable).clear()
-            self.query_one("#estimate-summary", Label).update(Content(FORM_CHANGED))
+            show_text(self.query_one("#estimate-summary", Label), Content(FORM_CHANGED))
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:

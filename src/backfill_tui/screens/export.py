@@ -43,6 +43,7 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
 from ..widgets.secret_field import ClearField, SecretGuard
+from ..widgets.steady_input import SteadyInput
 from ..widgets.toggles import MarkedCheckbox, MarkedRadioButton
 from ..widgets.wording import in_app
 from .confirm import ConfirmScreen
@@ -205,7 +206,7 @@ class ExportScreen(ModeScreen):
                 with Vertical(id="pg-fields"):
                     with Horizontal(classes="field"):
                         yield Label("DSN", classes="field-label")
-                        yield Input(
+                        yield SteadyInput(
                             compact=True,
                             placeholder="postgresql://USER:PASSWORD@HOST:PORT/DBNAME",
                             password=True,
@@ -219,7 +220,7 @@ class ExportScreen(ModeScreen):
                 with Vertical(id="inngest-fields"):
                     with Horizontal(classes="field"):
                         yield Label("Event key", classes="field-label")
-                        yield Input(
+                        yield SteadyInput(
                             compact=True,
                             placeholder="the Inngest event key",
                             password=True,
@@ -227,13 +228,15 @@ class ExportScreen(ModeScreen):
                         )
                     with Horizontal(classes="field"):
                         yield Label("Base URL", classes="field-label")
-                        yield Input(value=DEFAULT_BASE_URL, id="base-url", compact=True)
+                        yield SteadyInput(value=DEFAULT_BASE_URL, id="base-url", compact=True)
                     with Horizontal(classes="field"):
                         yield Label("Clerk org", classes="field-label")
-                        yield Input(placeholder="optional", id="clerk-org", compact=True)
+                        yield SteadyInput(placeholder="optional", id="clerk-org", compact=True)
                 with Horizontal(classes="field"):
                     yield Label("Workspace", classes="field-label")
-                    yield Input(placeholder="the workspace id", id="export-workspace", compact=True)
+                    yield SteadyInput(
+                        placeholder="the workspace id", id="export-workspace", compact=True
+                    )
                 with Horizontal(classes="field"):
                     yield Label("Run", classes="field-label")
                     yield Select[str]([], prompt="all runs", id="export-run", compact=True)

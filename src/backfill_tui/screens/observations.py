@@ -31,6 +31,7 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
 from ..widgets.row_table import Cell, RowTable
+from ..widgets.steady_input import SteadyInput
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
 from .mode_screen import NARROW_BELOW, TINY_BELOW, ModeScreen
@@ -179,7 +180,7 @@ class ObservationsScreen(ModeScreen):
         with Horizontal(id="filters"):
             yield Select[str]([], prompt="All sources", id="source-filter")
             yield Select[str]([], prompt="All types", id="type-filter")
-            yield Input(placeholder="search titles and bodies (/)", id="search")
+            yield SteadyInput(placeholder="search titles and bodies (/)", id="search")
         with Horizontal(id="obs-main"):
             yield RowTable(id="observations", cursor_type="row", zebra_stripes=True)
             yield ObservationPane(id="detail")

@@ -24,6 +24,7 @@ from textual.widgets import Input, Label
 
 from ..textsafe import clean
 from ..widgets.secret_field import SecretGuard
+from ..widgets.steady_input import SteadyInput
 from .steady_layout import SteadyLayout
 
 __all__ = ["PathPromptScreen", "PathSuggester", "complete_path"]
@@ -88,7 +89,9 @@ class PathPromptScreen(SteadyLayout, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="path-dialog"):
             yield Label(self.prompt, id="path-text", markup=False)
-            yield Input(placeholder=self.placeholder, id="path-input", suggester=PathSuggester())
+            yield SteadyInput(
+                placeholder=self.placeholder, id="path-input", suggester=PathSuggester()
+            )
             yield Label("", id="path-error")
             yield Label("", id="path-matches")
             yield Label("enter opens · tab completes · escape cancels", id="path-keys")

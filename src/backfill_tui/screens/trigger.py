@@ -39,6 +39,7 @@ from ..secrets_registry import redact
 from ..terms import plural, were
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
+from ..widgets.steady_input import SteadyInput
 from ..widgets.wording import in_app
 from .export_parts import SendRetrying
 from .mode_screen import NARROW_BELOW, set_compact
@@ -182,13 +183,19 @@ class TriggerScreen(SteadyLayout, ModalScreen[None]):
                 with Vertical(id="trigger-rows"):  # the form scrolls: one scrollbar
                     with Horizontal(classes="trigger-field"):
                         yield Label("Clerk org", classes="trigger-label")
-                        yield Input(value=self.clerk_org, placeholder="org_…", id="trigger-org")
+                        yield SteadyInput(
+                            value=self.clerk_org, placeholder="org_…", id="trigger-org"
+                        )
                     for i, (source, _, entities) in enumerate(self.sources):
                         shown = f"{source} ({entities.replace(';', ', ')})" if entities else source
                         yield Label(Content(clean(shown)), classes="trigger-source", markup=False)
                         with Horizontal(classes="trigger-field"):
-                            yield Input(placeholder="integrationId", id=f"trigger-integration-{i}")
-                            yield Input(placeholder="userSourceId", id=f"trigger-user-source-{i}")
+                            yield SteadyInput(
+                                placeholder="integrationId", id=f"trigger-integration-{i}"
+                            )
+                            yield SteadyInput(
+                                placeholder="userSourceId", id=f"trigger-user-source-{i}"
+                            )
                 # Where Send's event key comes from, or why Send stays off (a fresh tester's
                 # finding: Send was offered with no key field, and failed only when pressed).
                 key_line = (

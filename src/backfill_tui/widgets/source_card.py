@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Input, Label
 from ..engine.catalog import provider
 from ..terms import CheckOutcome
 from ..textsafe import clean
+from .steady_input import SteadyInput
 from .toggles import MarkedCheckbox
 from .wording import in_app
 
@@ -70,7 +71,7 @@ class SourceCard(Vertical):
             yield Button("Remove", compact=True, classes="remove", variant="error")
         with Horizontal(classes="card-line token-entry"):
             yield Label("", classes="card-key")
-            yield Input(
+            yield SteadyInput(
                 placeholder=f"paste a {self.info.label} token to save it in the keyring",
                 password=True,
                 compact=True,
