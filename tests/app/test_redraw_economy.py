@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_support import SIZE, make_app, settle, wait_until
+from app_support import SIZE, Recorder, make_app, settle, wait_until
 from textual import events
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.screens.connect import ConnectScreen
+from backfill_tui.screens.dashboard import DashboardScreen
+from backfill_tui.screens.export import ExportScreen
 from backfill_tui.screens.help import HelpScreen
+from backfill_tui.screens.messages import RunEnded
 
 
 def _count_reflows(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
@@ -109,6 +113,66 @@ def test_typing_in_a_field_does_not_reflow_the_screen(
             assert entry.value == start + "ts"
             assert not screen.query_one("#target-hint", Label).has_class("-invalid")
             assert reflows["ConnectScreen"] == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.mirror.close()
+
+
+@pytest.mark.parametrize(("key", "kind"), [("f3", DashboardScreen), ("f6", ExportScreen)])
+def test_a_screen_visited_again_is_not_reflowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, kind: type[Screen[Any]]
+) -> None:
+    """With no run open the dashboard's chart says what the mirror holds on each visit, and the
+    export screen what was exported from the workspace; the same words set again laid the
+    whole screen out again."""
+    app = make_app(tmp_path)
+    reflows = _count_reflows(monkeypatch)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, kind)
+            await pilot.press("f2")
+            await settle(pilot)
+            reflows.clear()
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, kind)
+            assert reflows[kind.__name__] == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        app.mirror.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+def test_the_dashboard_drawn_again_unchanged_is_not_reflowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """The run's title and the day chart's label widths were set again on each refresh of the
+    dashboard (each progress flush while a run goes), the same title and widths, and each
+    laid the whole dashboard out again."""
+    app = make_app(tmp_path)
+    seen = Recorder()
+    reflows = _count_reflows(monkeypatch)
+
+    async def scenario() -> None:
+        async with app.run_test(size=size, message_hook=seen) as pilot:
+            request = RunRequest("ws", (SourceSpec.parse("github:acme/rocket"),), depth=30)
+            assert app.plan_and_start(request) is not None
+            await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            reflows.clear()
+            screen.refresh_session(final=True)
+            await settle(pilot)
+            assert reflows["DashboardScreen"] == 0
 
     try:
         asyncio.run(scenario())

@@ -43,7 +43,7 @@ from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import Cell, RowTable
 from ..widgets.secret_field import ClearField, SecretGuard
-from ..widgets.steady_input import SteadyInput
+from ..widgets.steady_input import SteadyInput, show_text
 from ..widgets.toggles import MarkedCheckbox, MarkedRadioButton
 from ..widgets.wording import in_app
 from .confirm import ConfirmScreen
@@ -295,6 +295,9 @@ class ExportScreen(ModeScreen):
         self.query_one("#export-progress").display = False
         self.on_screen_resume()
 
+    #: The runs the run choice lists, as last set.
+    _run_options: list[tuple[str, str]] | None = None
+
     def on_screen_resume(self) -> None:
         if not self.is_mounted:
             return
@@ -310,10 +313,13 @@ class ExportScreen(ModeScreen):
         current = select.value
         runs = self.backfill.mirror.list_runs(100)
         self._run_workspaces = {r.id: r.workspace for r in runs}
-        with select.prevent(Select.Changed):  # the list refreshed: no run was chosen
-            select.set_options((f"{r.id} · {clean(r.workspace)}", r.id) for r in runs)
-            if isinstance(current, str) and current in self._run_workspaces:
-                select.value = current
+        options = [(f"{r.id} · {clean(r.workspace)}", r.id) for r in runs]
+        if options != self._run_options:  # the same list again laid the whole screen out
+            self._run_options = options
+            with select.prevent(Select.Changed):  # the list refreshed: no run was chosen
+                select.set_options(options)
+                if isinstance(current, str) and current in self._run_workspaces:
+                    select.value = current
         self.show_status()
         if not self._focus_placed and self.is_current:
             # Text typed straight after F6 goes into the field it is for: on the target
@@ -496,12 +502,12 @@ class ExportScreen(ModeScreen):
         label = self.query_one("#export-status", Label)
         workspace = self.query_one("#export-workspace", Input).value.strip()
         if not workspace:
-            label.update("")
+            show_text(label, "")
             return
         try:  # a DSN typed here is not echoed under "Already exported from workspace …"
             validate_workspace(workspace, name="the workspace")
         except BadValue as exc:
-            label.update(Content(f"Not a workspace id: it {exc.fault}."))
+            show_text(label, Content(f"Not a workspace id: it {exc.fault}."))
             return
         try:
             counts = export_status(self.backfill.mirror.path, workspace)
@@ -511,7 +517,7 @@ class ExportScreen(ModeScreen):
         lines += [f"  {where(kind, target)}: {n}" for (kind, target), n in counts.items()]
         if not counts:
             lines.append("  nothing yet")
-        label.update(Content(clean("\n".join(lines))))
+        show_text(label, Content(clean("\n".join(lines))))  # the same on each visit: no layout
 
     # -- dry run -----------------------------------------------------------------------------
 

@@ -13,9 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.css.scalar import Scalar, Unit
 from textual.widgets import Label, Sparkline
 
 from ..textsafe import clean
+from .steady_input import show_text
 
 __all__ = ["DayChart", "day_series"]
 
@@ -113,7 +115,7 @@ class DayChart(Vertical):
         """The words shown while the chart has no counts (no run open: the dashboard says what
         the mirror holds and how to chart a run)."""
         for label in self.query(".chart-empty").results(Label):
-            label.update(Content(text))
+            show_text(label, Content(text))  # the same words again on each visit: no layout
 
     def expect(self, sources: list[str]) -> None:
         """The sources (providers, as counted: ``"github"``) of the run now shown: each has a
@@ -191,9 +193,12 @@ class DayChart(Vertical):
             default=0,
         )
         for chart in charts:  # None: the stylesheet's width again (two-line layout)
-            chart.label.styles.width = (
-                min(width, max(self.size.width // 2, 8)) if one_line else None
-            )
+            wanted = min(width, max(self.size.width // 2, 8)) if one_line else None
+            # Set only when it changes: Textual lays the screen out again for each width set,
+            # even the same, and for each None (a resize of the dashboard set them all).
+            now = chart.label.styles.inline.width  # its own, not the CSS's
+            if now != (None if wanted is None else Scalar(wanted, Unit.CELLS, Unit.WIDTH)):
+                chart.label.styles.width = wanted
 
     def on_mount(self) -> None:
         if self._charts:  # expected before the panel was mounted
