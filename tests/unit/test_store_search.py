@@ -356,3 +356,62 @@ def test_upper_case_not_and_or_between_words_are_operators(tmp_path: Path) -> No
     assert ids("NOT") == {o.id for o in mirror.find_observations("ws", text="not")}  # a word
     assert len(ids("speed NOT")) == 0  # "speed" and the word "not": no row holds both
     assert fts_query("guidance not speed") == '"guidance"* "not"* "speed"*'  # lower case: words
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.text(alphabet=st.sampled_from('"* abNOTANDR🚀(#1_'), max_size=30))
+def test_any_text_with_quotes_and_operators_is_a_safe_query(text: str) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (a)")
+    for whole in (False, True):
+        query = fts_query(text, whole=whole)
+        if query is not None:
+            conn.execute("SELECT * FROM t WHERE t MATCH ?", (query,)).fetchall()
+
+
+def test_a_double_quoted_span_is_a_phrase_in_every_plan(tmp_path: Path) -> None:
+    """ "Issue 12" found nothing: the quotes were searched as characters (a tester's finding).
+    A double-quoted span is a phrase (FTS5 3.2): its words whole, side by side, in that order;
+    a quote with no partner is a separator; a * after the closing quote makes the last word a
+    prefix. The list of matches, the match driving, the newest rows matched in memory and the
+    capped count all answer the same."""
+    events = [_event(n, f"Issue 12 part {n}", day=f"2026-05-{1 + n % 28:02d}") for n in range(6)]
+    events += [_event(10 + n, f"Issue 123 and 12 issues {n}") for n in range(4)]
+    events += [_event(20 + n, f"fix bug {n}") for n in range(5)]
+    events += [_event(30 + n, f"bug fix {n}", body="fixed") for n in range(3)]
+    events += [_event(40, "fixes bugs"), _event(41, "fix the bug")]
+    mirror = _mirror(tmp_path, *events)
+
+    def ids(text: str) -> set[int]:
+        found = {o.id for o in mirror.find_observations("ws", text=text)}
+        for plan in ("list", "driving"):
+            joins, where, args = mirror._where("ws", None, None, text, plan)
+            rows = mirror.conn.execute(
+                f"SELECT o.id FROM {mirror._from(joins)} WHERE {where}", args
+            ).fetchall()
+            assert {r[0] for r in rows} == found, (text, plan)
+        in_memory = mirror.find_observations("ws", text=text, matching=10**6)
+        assert {o.id for o in in_memory} == found, text
+        assert mirror.count_observations_matching("ws", text=text) == len(found), text
+        for cap in range(len(found) + 2):
+            count = mirror.count_observations_matching("ws", text=text, cap=cap)
+            assert count == min(len(found), cap + 1), (text, cap)
+        return found
+
+    assert len(ids("Issue 12")) == 10  # words anywhere, as prefixes
+    assert all(
+        o.title.startswith("Issue 12 part")
+        for o in mirror.find_observations("ws", text='"Issue 12"')
+    )
+    assert len(ids('"Issue 12"')) == 6  # side by side, whole words: not "Issue 123"
+    assert len(ids('"fix bug"')) == 5  # in that order: not "bug fix", "fix the bug"
+    assert len(ids('"fix"')) == 9  # the whole word: not "fixes", "fixed" alone
+    assert len(ids('"fix b"*')) == 5  # a * after the quote: the last word a prefix
+    assert len(ids('"bug fix" NOT fixed')) == 0
+    assert len(ids('"fix bug" OR "bug fix"')) == 8
+    assert ids('"fix') == ids('fix"') == ids("fix")  # a quote with no partner: a separator
+    for text in ('"', '""', '"fix bug', 'fix "bug', '"a "b c"', '"NOT" speed', 'a NOT "'):
+        ids(text)  # no FTS5 syntax error
+    assert ids('"NOT"') == ids("not")  # a quoted NOT is the word
+    assert fts_query('"fix bug" NOT test') == '"fix bug" NOT "test"*'
+    mirror.close()

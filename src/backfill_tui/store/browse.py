@@ -86,42 +86,71 @@ def fts_query(text: str, *, whole: bool = False) -> str | None:
     ``whole``: every word must match a whole word instead, a query matching some of the rows
     the prefixes match (``count_observations_matching`` counts it first).
 
-    ``NOT``, ``AND`` and ``OR`` in upper case between two plain words are FTS5's operators
-    (``guidance NOT speed``: "NOT" was searched as a word, a stranger's finding); anywhere else
-    they are words (:func:`_with_operators`). With ``NOT``, ``whole`` gives None: the whole
-    words' matches are then no subset of the prefixes'.
+    A double-quoted span is a phrase: its words as whole words, side by side in that order
+    (``"fix bug"``; sqlite.org/fts5.html 3.2, "FTS5 Phrases"), the last a prefix when a ``*``
+    follows the closing quote (``"fix bu"*``, 3.3). A quote with no partner is a separator
+    (:func:`_terms`): quotes were searched as characters, so ``"fix"`` found nothing (a
+    tester's finding).
+
+    ``NOT``, ``AND`` and ``OR`` in upper case between two plain words or phrases are FTS5's
+    operators (``guidance NOT speed``: "NOT" was searched as a word, a stranger's finding);
+    anywhere else they are words (:func:`_with_operators`). With ``NOT``, ``whole`` gives
+    None: the whole words' matches are then no subset of the prefixes'.
 
     None when ``text`` has no word FTS indexes (see :func:`literal_terms` for the rest).
     """
     star = "" if whole else "*"
-    parts = _with_operators(text.split())
+    parts = _with_operators(_terms(text))
     if any(kind == "op" for kind, _ in parts):
         if whole and ("op", "NOT") in parts:  # whole words' matches: no subset of prefixes'
             return None
-        return " ".join(
-            part if kind == "op" else _quoted(_WORD.findall(part), star) for kind, part in parts
-        )
-    words = _WORD.findall(text)
-    if not words:
+        return " ".join(part if kind == "op" else _operand(part, star) for kind, part in parts)
+    operands = [_operand(part, star) for _, part in parts]
+    if not operands:
         return None
-    return _quoted(list(dict.fromkeys(words)), star)
+    return " ".join(dict.fromkeys(operands))
 
 
 #: FTS5's operators, in upper case only (sqlite.org/fts5.html 3.7, "Boolean operators").
 _OPERATORS = frozenset({"NOT", "AND", "OR"})
+#: A phrase (a double-quoted span, a ``*`` after it kept) or a term (no space, no quote).
+_TERM = re.compile(r'"[^"]*"\*?|[^\s"]+')
+
+
+def _terms(text: str) -> list[str]:
+    """``text``'s terms: phrases (``"fix bug"``, ``"fix bu"*``, quotes kept) and the runs of
+    what is neither space nor quote; a quote with no partner is left out, as a space is."""
+    return _TERM.findall(text)
+
+
+def _phrase(term: str) -> bool:
+    return term.startswith('"')
+
+
+def _operand(term: str, star: str) -> str:
+    """``term`` as FTS5 strings: a phrase as one string of its words (a prefix when a ``*``
+    followed it and ``star``), any other term as its words, each a prefix when ``star``."""
+    if _phrase(term):
+        words = _WORD.findall(term)
+        return '"' + " ".join(words) + '"' + ("*" if star and term.endswith("*") else "")
+    return _quoted(_WORD.findall(term), star)
 
 
 def _plain(term: str) -> bool:
-    """Whether ``term`` is one plain word (a trailing ``*`` allowed), as an operand."""
+    """Whether ``term`` is one plain word (a trailing ``*`` allowed) or a phrase of words,
+    as an operand."""
+    if _phrase(term):
+        return _WORD.search(term) is not None
     return _WORD.fullmatch(term.rstrip("*") or term) is not None
 
 
 def _with_operators(terms: list[str]) -> list[tuple[str, str]]:
     """``terms`` as ("op", operator) and ("term", text), the terms of no word (an emoji, left
     to :func:`literal_terms`) left out. ``NOT``, ``AND`` and ``OR`` in upper case between two
-    plain words are the operator; any other one (first, last, beside another operator or a
-    term that is not a plain word: ``NOT``, ``speed NOT``, ``NOT speed``) is a word to find,
-    as "not" in lower case is, so no query the user types is an FTS5 syntax error."""
+    plain words (or phrases) are the operator; any other one (first, last, beside another
+    operator or a term that is not a plain word: ``NOT``, ``speed NOT``, ``NOT speed``) is a
+    word to find, as "not" in lower case is, so no query the user types is an FTS5 syntax
+    error."""
     out: list[tuple[str, str]] = []
     for i, term in enumerate(terms):
         after = terms[i + 1] if i + 1 < len(terms) else None
@@ -153,9 +182,19 @@ def literal_terms(text: str) -> list[str]:
     or body as well (:meth:`ObservationBrowsing._where`; a tester's finding: "(#47" listed "#479").
     A word with a trailing ``*`` (``guid*``, search engines' prefix mark) is that word: every
     word already matches as a prefix, and ``guid*`` looked for the text "guid*" and found
-    nothing (a tester's finding)."""
-    terms = (term.rstrip("*") or term for term in text.split())  # "ENG-763*" is "ENG-763"
-    return [term for term in terms if not _WORD.fullmatch(term)]
+    nothing (a tester's finding). A phrase (:func:`fts_query`) is matched by FTS alone, its
+    words whole and in order; one with no word (``"🚀 🚀"``) is its text, as a substring."""
+    out: list[str] = []
+    for term in _terms(text):
+        if _phrase(term):
+            inner = term.rstrip("*")[1:-1].strip()
+            if inner and not _WORD.search(inner):
+                out.append(inner)
+            continue
+        term = term.rstrip("*") or term  # "ENG-763*" is "ENG-763"
+        if not _WORD.fullmatch(term):
+            out.append(term)
+    return out
 
 
 def _like_escaped(term: str) -> str:
