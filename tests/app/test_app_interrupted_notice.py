@@ -9,12 +9,15 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from app_support import ANCHOR, Recorder, make_app, wait_until
+from app_support import ANCHOR, Recorder, held_environment, make_app, wait_until
 from support import killed_headless_run
 from test_resume_notices_fit import _notice_whole
+from textual.widgets._toast import Toast
 
+from backfill_tui.screens.app import UNFINISHED
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.screens.runs import RunsScreen
+from backfill_tui.widgets.app_footer import AppFooter
 
 
 def _killed_run(db: Path) -> str:
@@ -30,7 +33,8 @@ def test_an_interrupted_run_is_said_as_the_app_opens_and_f5_r_resumes_it(tmp_pat
     with sqlite3.connect(db) as conn:
         streams = conn.execute("SELECT count(*) FROM streams").fetchone()[0]
         done = conn.execute("SELECT count(*) FROM streams WHERE status = 'completed'").fetchone()
-    app = make_app(tmp_path, "scale=3")
+    environment, released = held_environment("scale=3")  # running until the checks are done
+    app = make_app(tmp_path, environment=environment)
     seen = Recorder()
     said = (
         f"Run {run_id} was interrupted ({done[0]} of {streams} streams completed): F5 then r "
@@ -48,13 +52,28 @@ def test_an_interrupted_run_is_said_as_the_app_opens_and_f5_r_resumes_it(tmp_pat
             assert isinstance(screen, RunsScreen)
             await wait_until(pilot, lambda: screen.selected == run_id)
             assert screen.lines[run_id].status == "interrupted"
+            # Under F5 it covers neither the footer nor the count and keys above it (it
+            # covered their first line at 80x24: a fresh tester's finding).
+            toast = next(t for t in screen.query(Toast) if t._notification.title == UNFINISHED)
+            for below in (screen.query_one("#runs-count"), screen.query_one(AppFooter)):
+                assert not toast.region.overlaps(below.region), (toast.region, below.region)
             await pilot.press("r")
+            await pilot.pause()
+            # Once the run is resumed, "F5 then r resumes it" is gone while it runs (it stayed
+            # up over the dashboard: a fresh tester's finding), not only at its end's notice.
+            assert app.session is not None and app.session.active
+            assert not seen.of(RunEnded)
+            assert UNFINISHED not in [n.title for n in app._notifications]  # type: ignore[attr-defined]
+            released.set()
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=90)
             assert seen.of(RunEnded) == [RunEnded(run_id, "completed")]
             notices = [n.title for n in app._notifications]  # type: ignore[attr-defined]
             assert notices.count("Unfinished run") <= 1  # said once
 
-    asyncio.run(scenario())
+    try:
+        asyncio.run(scenario())
+    finally:
+        released.set()  # never a run held past a failed check
 
     again = make_app(tmp_path)  # its newest run ended: nothing to say
 

@@ -605,6 +605,9 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
 
         session.progress.begin(self.clock.now())
         session.ended = False
+        # "Run ID was interrupted ...: F5 then r resumes it" stayed up over the resumed run
+        # (a fresh tester's finding): once any run starts, it is no longer so or no longer news.
+        self.take_down_notices(UNFINISHED)
         gc.freeze()  # the dashboard's new widgets too: no full collection pass mid-run
         # and none of the oldest generation (what the dashboard kept since), until the run's
         # end: each took 16-23 ms of the UI's loop at once (bench/ui_latency.py, a probe of
