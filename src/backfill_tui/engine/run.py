@@ -688,6 +688,39 @@ class Engine:
                 landed(one, result)
             return True
 
+        async def fetch_next() -> Page | None:
+            """The next page; while it is fetched, each page queued before it that is stored
+            is counted and said as it lands. Its counts waited for the next page's fetch: a
+            page stored while the next answered 500s or waited out a Retry-After still read 0
+            on the dashboard (a fresh tester's finding). A page not stored (an error, a
+            refusal) is left for :func:`settle` after the fetch, as before."""
+            if not sending:
+                return await pages.next()
+            fetch = asyncio.ensure_future(pages.next())
+            try:
+                while sending and not fetch.done():
+                    head = sending[0].result
+                    if not head.done():
+                        stored = asyncio.wrap_future(head)  # never cancelled: cancels the page
+                        stored.add_done_callback(_retrieved)
+                        await asyncio.wait((fetch, stored), return_when=asyncio.FIRST_COMPLETED)
+                        if not head.done():
+                            continue
+                    if head.cancelled() or head.exception() is not None:
+                        break
+                    result = head.result()
+                    if result is None:
+                        break
+                    landed(sending.popleft(), result)
+            except BaseException:
+                # The request too, as a cancel of the await did, and over before the pages close.
+                fetch.cancel()
+                await asyncio.wait((fetch,))
+                if not fetch.cancelled():
+                    fetch.exception()  # retrieved: a page no one will take
+                raise
+            return await fetch
+
         async def drain() -> None:
             """Before a stream ends on an error or a cancel: every page still queued lands
             (counted) or, not yet taken by the writer, is left out, as a crash would leave it;
@@ -726,7 +759,7 @@ class Engine:
             async with contextlib.aclosing(_ReadAhead(stream.pages(record.cursor))) as pages:
                 while True:
                     try:
-                        page = await pages.next()
+                        page = await fetch_next()
                     except asyncio.CancelledError:
                         raise
                     except Exception:
@@ -1080,6 +1113,13 @@ def _ended_as(error: str) -> StreamStatus:
     if isinstance(error, _RecordingEndLine) and error.cancelled:
         return StreamStatus.CANCELLED
     return StreamStatus.FAILED
+
+
+def _retrieved(stored: asyncio.Future[PageResult | None]) -> None:
+    """Mark a page's outcome seen (``_run_stream``'s ``fetch_next`` may not await it): its
+    error is its stream's to raise, through ``settle``."""
+    if not stored.cancelled():
+        stored.exception()
 
 
 async def _quietly(lookup: asyncio.Future[None]) -> None:
