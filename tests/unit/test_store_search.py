@@ -322,6 +322,20 @@ def test_a_capped_count_is_the_prefix_count_whichever_the_whole_words_count(
     assert fts_query("rocket launch", whole=True) == '"rocket" "launch"'
 
 
+def _found_alike_by_every_plan(mirror: Mirror, text: str) -> set[int]:
+    """The ids ``text`` finds, checked to be the same by every plan (the list of matches, the
+    match driving) and by the uncapped count."""
+    found = {o.id for o in mirror.find_observations("ws", text=text)}
+    for plan in ("list", "driving"):
+        joins, where, args = mirror._where("ws", None, None, text, plan)
+        rows = mirror.conn.execute(
+            f"SELECT o.id FROM {mirror._from(joins)} WHERE {where}", args
+        ).fetchall()
+        assert {r[0] for r in rows} == found, (text, plan)
+    assert mirror.count_observations_matching("ws", text=text) == len(found), text
+    return found
+
+
 def test_upper_case_not_and_or_between_words_are_operators(tmp_path: Path) -> None:
     """ "guidance NOT speed" looked for the word "not" too, finding nothing of what it asked
     (a stranger's finding). NOT, AND and OR in upper case between two plain words are FTS5's
@@ -334,15 +348,7 @@ def test_upper_case_not_and_or_between_words_are_operators(tmp_path: Path) -> No
     mirror = _mirror(tmp_path, *events)
 
     def ids(text: str) -> set[int]:
-        found = {o.id for o in mirror.find_observations("ws", text=text)}
-        for plan in ("list", "driving"):
-            joins, where, args = mirror._where("ws", None, None, text, plan)
-            rows = mirror.conn.execute(
-                f"SELECT o.id FROM {mirror._from(joins)} WHERE {where}", args
-            ).fetchall()
-            assert {r[0] for r in rows} == found, (text, plan)
-        assert mirror.count_observations_matching("ws", text=text) == len(found)
-        return found
+        return _found_alike_by_every_plan(mirror, text)
 
     by_title = {o.id: o.title for o in mirror.find_observations("ws", text="guidance OR speed")}
     assert len(by_title) == 12
@@ -383,16 +389,9 @@ def test_a_double_quoted_span_is_a_phrase_in_every_plan(tmp_path: Path) -> None:
     mirror = _mirror(tmp_path, *events)
 
     def ids(text: str) -> set[int]:
-        found = {o.id for o in mirror.find_observations("ws", text=text)}
-        for plan in ("list", "driving"):
-            joins, where, args = mirror._where("ws", None, None, text, plan)
-            rows = mirror.conn.execute(
-                f"SELECT o.id FROM {mirror._from(joins)} WHERE {where}", args
-            ).fetchall()
-            assert {r[0] for r in rows} == found, (text, plan)
+        found = _found_alike_by_every_plan(mirror, text)
         in_memory = mirror.find_observations("ws", text=text, matching=10**6)
         assert {o.id for o in in_memory} == found, text
-        assert mirror.count_observations_matching("ws", text=text) == len(found), text
         for cap in range(len(found) + 2):
             count = mirror.count_observations_matching("ws", text=text, cap=cap)
             assert count == min(len(found), cap + 1), (text, cap)
