@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterable, Mapping
 
 _lock = threading.Lock()
 _values: set[str] = set()
@@ -33,6 +34,23 @@ def register(value: str | None) -> None:
             _values.add(value)
             _ordered = tuple(sorted(_values, key=len, reverse=True))
             _ordered_bytes = tuple(v.encode("utf-8", "surrogatepass") for v in _ordered)
+
+
+def register_variables(env: Mapping[str, str], names: Iterable[str]) -> None:
+    """Remember every token the variables ``names`` of ``env`` hold (a pool's tokens are
+    separated by commas or spaces, as ``http.tokens`` reads them)."""
+    for name in names:
+        for token in env.get(name, "").replace(",", " ").split():
+            register(token)
+
+
+def variable_holding(text: str, env: Mapping[str, str], names: Iterable[str]) -> str | None:
+    """The first of the variables ``names`` whose token (one of a pool's) ``text`` holds, or
+    None."""
+    for name in names:
+        if any(token in text for token in env.get(name, "").replace(",", " ").split()):
+            return name
+    return None
 
 
 def registered() -> frozenset[str]:

@@ -104,6 +104,13 @@ def _stdout_closed() -> int:
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
+    # The environment's tokens are masked and refused as names from the first line on: only
+    # `run` (its Environment) registered them, and `replay`, `report --output`, `runs --db`
+    # and their error lines took or repeated a prefix-less VERCEL_TOKEN (a tester's finding).
+    from ..engine.catalog import CATALOG
+    from ..secrets_registry import register_variables
+
+    register_variables(os.environ, (entry.token_env for entry in CATALOG.values()))
     parser = build_parser()
     args = parser.parse_args(argv)
     before = vars(args).pop("db_before", None)

@@ -145,10 +145,7 @@ class Environment:
         was stored in the mirror and printed by ``runs`` (a tester's finding)."""
         from ..connectors import CATALOG
 
-        for entry in CATALOG.values():  # a pool's tokens between commas or spaces (http.tokens;
-            # not imported here: it loads httpx, which the app's first frame does without)
-            for token in self.env.get(entry.token_env, "").replace(",", " ").split():
-                secrets_registry.register(token)
+        secrets_registry.register_variables(self.env, (e.token_env for e in CATALOG.values()))
 
     @classmethod
     def create(

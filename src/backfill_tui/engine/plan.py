@@ -8,6 +8,7 @@ build requests here; :meth:`Engine.plan <backfill_tui.engine.run.Engine.plan>` r
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -255,8 +256,14 @@ def canonical_source(source: str) -> str:
 
 def token_variable(text: str) -> str:
     """The variable a token in ``text`` goes in, by its prefix (``LINEAR_API_KEY`` for a
-    ``lin_api_`` token: every refusal named GITHUB_TOKEN, a tester's finding); GITHUB_TOKEN
-    for a token with none (Vercel's, or a registered value)."""
+    ``lin_api_`` token: every refusal named GITHUB_TOKEN, a tester's finding); for a token with
+    none, the variable of the environment that holds it (a Vercel token's refusal named
+    GITHUB_TOKEN, a later tester's finding), else GITHUB_TOKEN."""
     from ..connectors import CATALOG
+    from ..secrets_registry import variable_holding
 
-    return CATALOG[token_provider(text) or "github"].token_env
+    by_prefix = token_provider(text)
+    if by_prefix is not None:
+        return CATALOG[by_prefix].token_env
+    names = [entry.token_env for entry in CATALOG.values()]
+    return variable_holding(text, os.environ, names) or CATALOG["github"].token_env
