@@ -120,8 +120,8 @@ def short_progress_text(state: StreamState) -> str:
         if total is not None or not fetched:
             return f"at {min(99, int(100 * fetched / max(total or 1, 1)))}%"
         return f"at {fetched}" if len(f"at {fetched}") <= SHORT_PROGRESS_WIDTH else ""
-    if total is None or state.status == StreamStatus.PENDING:
-        return ""
+    if total is None or state.status == StreamStatus.PENDING or total == fetched == 0:
+        return ""  # ~0 with nothing fetched: a re-sync expecting nothing new, not "past"
     if fetched >= total:
         return "past"
     return f"{min(99, int(100 * fetched / max(total, 1)))}%"
@@ -136,8 +136,8 @@ def progress_text(state: StreamState) -> str:
         return stopped_text(state)
     if state.total is None:
         return "" if state.status == StreamStatus.PENDING else "no estimate"
-    if state.status == StreamStatus.PENDING:
-        return f"~{state.total} expected"
+    if state.status == StreamStatus.PENDING or state.total == state.counters.fetched == 0:
+        return f"~{state.total} expected"  # ~0: a re-sync that expects nothing new, not "past"
     share = min(99, int(100 * state.counters.fetched / max(state.total, 1)))
     if state.counters.fetched >= state.total:  # an estimate from a first page can run low:
         return f"past ~{state.total}"  # "99% of ~620" with 700 fetched (a tester's finding)
