@@ -413,4 +413,7 @@ def test_a_double_quoted_span_is_a_phrase_in_every_plan(tmp_path: Path) -> None:
         ids(text)  # no FTS5 syntax error
     assert ids('"NOT"') == ids("not")  # a quoted NOT is the word
     assert fts_query('"fix bug" NOT test') == '"fix bug" NOT "test"*'
+    # typographic quotes are quotes, and a star too many is no term (each found nothing)
+    assert ids("\u201cIssue 12\u201d") == ids('"Issue 12"')
+    assert ids('"fix b"**') == ids('"fix b"*') and ids('"fix b" *') == ids('"fix b"')
     mirror.close()

@@ -119,8 +119,15 @@ _TERM = re.compile(r'"[^"]*"\*?|[^\s"]+')
 
 def _terms(text: str) -> list[str]:
     """``text``'s terms: phrases (``"fix bug"``, ``"fix bu"*``, quotes kept) and the runs of
-    what is neither space nor quote; a quote with no partner is left out, as a space is."""
-    return _TERM.findall(text)
+    what is neither space nor quote; a quote with no partner is left out, as a space is.
+    Typographic double quotes (``“fix bug”``, what a Mac or a word processor types) are
+    quotes too, and a term of stars alone (``"fix bug"**``) is left out: each found nothing,
+    the quotes or the star searched as characters (a fresh tester's finding)."""
+    return [t for t in _TERM.findall(text.translate(_QUOTES)) if t.strip("*")]
+
+
+#: Typographic double quotes, read as ``"``.
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
 
 
 def _phrase(term: str) -> bool:
