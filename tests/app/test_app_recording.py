@@ -388,3 +388,26 @@ def test_a_recording_named_like_a_token_is_masked_and_refused_at_the_prompt(
             assert not seen.of(RunLaunched) and not app.mirror.list_runs()
 
     asyncio.run(scenario())
+
+
+def test_a_match_named_like_a_token_is_listed_as_dots_when_tab_completes(tmp_path: Path) -> None:
+    """Tab listed the matches beneath the box in clear, a ``ghp_…`` recording among them (a
+    fresh tester's finding); the box itself already masked it. Such a match is listed as
+    dots, the others as they are."""
+    token = "ghp_" + "Kq7" * 12
+    folder = tmp_path / "recs"
+    folder.mkdir()
+    (folder / f"{token}.rec.gz").write_bytes(b"")
+    (folder / "ghx.rec.gz").write_bytes(b"")
+    app = make_app(tmp_path)
+
+    async def scenario() -> str:
+        async with app.run_test(size=SIZE) as pilot:
+            prompt, _field = await recording_prompt(pilot)
+            await pilot.press(*f"{folder}/g", "tab")
+            await pilot.pause()
+            return str(prompt.query_one("#path-matches", Label).content)
+
+    listed = asyncio.run(scenario())
+    assert "ghx.rec.gz" in listed and "•" * 20 in listed, listed
+    assert "Kq7" not in listed, listed

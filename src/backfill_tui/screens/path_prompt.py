@@ -22,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label
 
+from ..secrets_registry import holds_credential
 from ..textsafe import clean
 from ..widgets.secret_field import SecretGuard
 from ..widgets.steady_input import SteadyInput
@@ -62,6 +63,8 @@ class PathSuggester(Suggester):
         if not value:
             return None
         completed, names = complete_path(value)
+        if holds_credential(completed):  # greyed in clear, a token-shaped file's name
+            return None
         return completed if len(names) == 1 and completed != value else None
 
 
@@ -152,7 +155,10 @@ class PathPromptScreen(SteadyLayout, ModalScreen[str | None]):
             field.cursor_position = len(completed)
         if len(names) > 1:
             more = f" … {len(names) - SHOWN_MATCHES} more" if len(names) > SHOWN_MATCHES else ""
-            self.show_matches("  ".join(names[:SHOWN_MATCHES]) + more, completed)
+            # a match named like a token is listed as dots, as the box shows it (a tester's
+            # finding: the list beneath showed ghp_… in clear)
+            shown = ["•" * len(n) if holds_credential(n) else n for n in names[:SHOWN_MATCHES]]
+            self.show_matches("  ".join(shown) + more, completed)
         elif not names:
             self.show_matches("no file or folder starts with that", completed)
         else:
