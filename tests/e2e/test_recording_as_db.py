@@ -31,6 +31,9 @@ COMMANDS = [
     ("report", "1"),
     ("diff", "1", "2"),
     ("run", "github:acme/rocket", "--simulate", "--workspace", "demo", "--quiet"),
+    # the recording given twice: it was told "Replay it with: backfill-tui replay REC", which
+    # is what it had typed (a fresh tester's finding)
+    ("replay", "REC"),
 ]
 
 
@@ -39,11 +42,13 @@ def test_a_recording_given_as_the_mirror_says_to_replay_it(
     recording: Path, command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = recording.read_bytes()
-    result = run_cli(capsys, *command, "--db", str(recording))
+    args = [str(recording) if part == "REC" else part for part in command]
+    result = run_cli(capsys, *args, "--db", str(recording))
     assert result.code == 2
     assert result.err == (
         f"backfill-tui: error: {recording} is a backfill-tui recording, not a mirror; it was "
-        f"left untouched. Replay it with: backfill-tui replay {recording}\n"
+        f"left untouched. --db takes a mirror (a .db file); to replay the recording into one: "
+        f"backfill-tui replay {recording} --db MIRROR.db\n"
     )
     assert recording.read_bytes() == before
 

@@ -261,10 +261,11 @@ def _not_a_mirror_but(path: Path, recording: str) -> str:
     a SQLite database": a fresh tester's finding): what it is and the command that reads it
     (a decompressed one compressed first: ``replay`` reads what ``run --record`` writes)."""
     shown = shlex.quote(str(path))
-    if recording == "gzip":
+    if recording == "gzip":  # --db named too: `replay X --db X` was told to run itself again
         return (
-            f"{path} is a backfill-tui recording, not a mirror; it was left untouched. "
-            f"Replay it with: backfill-tui replay {shown}"
+            f"{path} is a backfill-tui recording, not a mirror; it was left untouched. --db "
+            f"takes a mirror (a .db file); to replay the recording into one: backfill-tui "
+            f"replay {shown} --db MIRROR.db"
         )
     return (
         f"{path} is a backfill-tui recording (decompressed), not a mirror; it was left "
