@@ -71,3 +71,19 @@ def test_a_decompressed_recording_is_told_to_be_compressed_and_replayed(
     (tmp_path / "sync.jsonl.gz").write_bytes(gzip.compress(before))
     result = run_cli(capsys, "replay", f"{plain}.gz", "--db", str(tmp_path / "r.db"), "--quiet")
     assert result.code == 0, result.err
+
+
+def test_a_mirror_given_to_replay_says_it_is_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`replay n.db` said "not a backfill-tui recording (not gzip-compressed)", not what the
+    file was (a fresh tester's finding): one line naming it a SQLite file, exit 2, untouched."""
+    db = tmp_path / "n.db"
+    made = run_cli(capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+                   "--quiet", "--max-items", "5", "--db", str(db))  # fmt: skip
+    assert made.code == 0, made.err
+    before = db.read_bytes()
+    result = run_cli(capsys, "replay", str(db), "--db", str(tmp_path / "other.db"))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"{db} is a SQLite file (a mirror?), not a recording" in result.err, result.err
+    assert db.read_bytes() == before and not (tmp_path / "other.db").exists()

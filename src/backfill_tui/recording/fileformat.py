@@ -329,10 +329,15 @@ def _not_gzip(target: Path) -> RecordingError:
 
     try:
         with target.open("rb") as file:
-            plain = recording_kind(target, file.read(4096)) == "plain"
+            head = file.read(4096)
     except OSError:
-        plain = False
-    if plain:
+        head = b""
+    if head.startswith(b"SQLite format 3\0"):  # it said "not gzip-compressed" (a tester's finding)
+        return RecordingError(
+            f"{target} is a SQLite file (a mirror?), not a recording; replay takes a recording "
+            "that run --record wrote (a .rec.gz file), and --db the mirror to replay it into"
+        )
+    if recording_kind(target, head) == "plain":
         quoted = shlex.quote(str(target))
         return RecordingError(
             f"{target} is a backfill-tui recording decompressed; compress it again and replay "
