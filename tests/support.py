@@ -40,6 +40,16 @@ class CliResult:
         return json.loads(self.out)
 
 
+#: GitHub's answer to the lookup of ``acme/rocket`` (the fields the connector reads), for
+#: tests that answer as GitHub with respx.
+GITHUB_REPO = {
+    "id": 1296269,
+    "full_name": "acme/rocket",
+    "html_url": "https://github.com/acme/rocket",
+    "default_branch": "main",
+}
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> CliResult:
     """Run ``backfill-tui ARGS`` in this process and capture what it prints."""
     capsys.readouterr()

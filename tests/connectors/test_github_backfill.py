@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import respx
-from support import run_cli, simulated_engine, stored_ids
+from support import GITHUB_REPO, run_cli, simulated_engine, stored_ids
 
 
 def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
@@ -113,15 +113,7 @@ def _release(tag: str, rid: int, created: datetime, published: datetime) -> dict
 def _repository(router: respx.MockRouter) -> str:
     """GitHub's answer for acme/rocket's lookup; returns the repository's API URL."""
     api = "https://api.github.com/repos/acme/rocket"
-    router.get(api).respond(
-        200,
-        json={
-            "id": 1296269,
-            "full_name": "acme/rocket",
-            "html_url": "https://github.com/acme/rocket",
-            "default_branch": "main",
-        },
-    )
+    router.get(api).respond(200, json=GITHUB_REPO)
     return api
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from support import GITHUB_REPO
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine import progress as ev
@@ -24,12 +25,7 @@ from backfill_tui.store import Mirror
 
 API = "https://api.github.com/repos/acme/rocket"
 TOKEN = "ghp_primaryLimitToken0000000000000000000"
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
+REPO = GITHUB_REPO
 
 
 def _pull(updated: str) -> dict[str, object]:

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from support import run_cli
+from support import GITHUB_REPO, run_cli
 
 from backfill_tui.connectors.base import provider_time
 
@@ -75,15 +75,7 @@ def test_a_commit_at_plus_two_hours_sorts_by_its_instant_and_windows_rightly(
         kept = [x for x in commits if provider_time(x["commit"]["committer"]["date"]) >= since]  # type: ignore[operator]
         return httpx.Response(200, json=kept)
 
-    respx_mock.get(API).respond(
-        200,
-        json={
-            "id": 1296269,
-            "full_name": "acme/rocket",
-            "html_url": "https://github.com/acme/rocket",
-            "default_branch": "main",
-        },
-    )
+    respx_mock.get(API).respond(200, json=GITHUB_REPO)
     respx_mock.get(f"{API}/commits").mock(side_effect=listed)
     # Issues: the window's own check. #1 half an hour outside, written at +02:00 (its text is
     # after the cutoff's); #2 half an hour inside, written at -05:00 (its text is before).

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from support import GITHUB_REPO
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine.environment import Environment
@@ -25,12 +26,7 @@ from backfill_tui.store import Mirror, StreamRecord
 
 API = "https://api.github.com/repos/acme/rocket"
 TOKEN = "ghp_undecodableBodyToken000000000000000"
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
+REPO = GITHUB_REPO
 
 
 class _Wire(httpx.AsyncByteStream):

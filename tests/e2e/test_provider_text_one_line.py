@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import respx
-from support import run_cli
+from support import GITHUB_REPO, run_cli
 
 API = "https://api.github.com/repos/acme/rocket"
 FAKE = "\u202eabc\r\nFAKE: completed, 99 fetched\u2028FAKE2\x85FAKE3\x1b[31m red"
@@ -25,15 +25,7 @@ def test_a_providers_line_breaks_never_start_a_line_of_their_own(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_oneLineToken")
-    respx_mock.get(API).respond(
-        200,
-        json={
-            "id": 1296269,
-            "full_name": "acme/rocket",
-            "html_url": "https://github.com/acme/rocket",
-            "default_branch": "main",
-        },
-    )
+    respx_mock.get(API).respond(200, json=GITHUB_REPO)
     respx_mock.get(f"{API}/pulls").respond(403, json={"message": f"Denied {FAKE}"})
     respx_mock.get(f"{API}/commits").respond(409, json={"message": f"Conflict {FAKE}"})
     respx_mock.get(f"{API}/issues").respond(410, json={"message": f"Gone {FAKE}"})

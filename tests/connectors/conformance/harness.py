@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from support import GITHUB_REPO
 
 from backfill_tui.clock import Clock, VirtualClock
 from backfill_tui.connectors import PROVIDERS, Connector, Page
@@ -38,12 +39,7 @@ TOKENS = {
     "sentry": "sntrys_conformance",
 }
 #: GitHub's answer to the lookup of ``acme/rocket`` (the fields the connector reads).
-REPO = {
-    "id": 1296269,
-    "full_name": "acme/rocket",
-    "html_url": "https://github.com/acme/rocket",
-    "default_branch": "main",
-}
+REPO = GITHUB_REPO
 #: The run's "now" in the scripted tests, and day offsets from it.
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
