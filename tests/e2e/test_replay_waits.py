@@ -13,7 +13,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from support import observation_rows, run_cli, stream_counts
+from support import CliResult, observation_rows, run_cli, stream_counts
 
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import PROVIDERS
@@ -34,21 +34,32 @@ def _waits(summary: dict[str, object]) -> dict[str, float]:
     }
 
 
-def test_a_replay_skips_every_recorded_wait_and_stores_the_same_observations(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv(
-        "BACKFILL_SIM",
-        f"anchor={anchor},rate_limit_every=4,retry_after={RETRY_AFTER},faults=0.1,clock=virtual",
-    )
+def _recorded_run(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    simulator: str,
+    days: int,
+) -> tuple[CliResult, Path, Path]:
+    """Every provider's source run on the simulator (``simulator``, on the virtual clock) and
+    recorded: the run's result, its mirror and its recording."""
+    monkeypatch.setenv("BACKFILL_SIM", f"{simulator},clock=virtual")
     sources = [spec for spec in SOURCES if spec.split(":")[0] in PROVIDERS]
     original_db, rec = tmp_path / "original.db", tmp_path / "run.rec.gz"
     recorded = run_cli(
-        capsys, "run", *sources, "--simulate", "--workspace", "demo", "--days", "30",
+        capsys, "run", *sources, "--simulate", "--workspace", "demo", "--days", str(days),
         "--json", "--db", str(original_db), "--record", str(rec),
     )  # fmt: skip
     assert recorded.code == 0, recorded.err
     monkeypatch.delenv("BACKFILL_SIM")
+    return recorded, original_db, rec
+
+
+def test_a_replay_skips_every_recorded_wait_and_stores_the_same_observations(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulator = f"anchor={anchor},rate_limit_every=4,retry_after={RETRY_AFTER},faults=0.1"
+    recorded, original_db, rec = _recorded_run(capsys, monkeypatch, tmp_path, simulator, 30)
 
     exchanges = read_recording(rec).exchanges
     # Rate limits, every provider's: Linear answers its own with 400 and RATELIMITED. Which
@@ -114,17 +125,8 @@ def test_a_replay_of_linears_limit_waits_what_the_original_waited(
     reset from its own clock, which runs ahead of the answer it serves (another stream's later
     answer moved it on): the reset lay in the past, and the replay backed off 30 s where the
     original waited 1 s ("waited 30s" in the replay's summary; bench/replay.py's waits)."""
-    monkeypatch.setenv(
-        "BACKFILL_SIM",
-        f"anchor={anchor},latency=0.1,rate_limit_every=9,retry_after=1,clock=virtual",
-    )
-    original_db, rec = tmp_path / "original.db", tmp_path / "run.rec.gz"
-    recorded = run_cli(
-        capsys, "run", *SOURCES, "--simulate", "--workspace", "demo", "--days", "90",
-        "--json", "--db", str(original_db), "--record", str(rec),
-    )  # fmt: skip
-    assert recorded.code == 0, recorded.err
-    monkeypatch.delenv("BACKFILL_SIM")
+    simulator = f"anchor={anchor},latency=0.1,rate_limit_every=9,retry_after=1"
+    recorded, _, rec = _recorded_run(capsys, monkeypatch, tmp_path, simulator, 90)
     limited = [e for e in read_recording(rec).exchanges if b"RATELIMITED" in e.content]
     assert limited
     replayed = run_cli(capsys, "replay", str(rec), "--json", "--db", str(tmp_path / "r.db"))
