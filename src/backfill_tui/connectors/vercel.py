@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from ..errors import UsageError
 from ..http import AccessDenied, ApiClient, ApiError, UnexpectedResponse, VercelPolicy
+from ..textsafe import excerpt
 from . import CATALOG
 from . import vercel_transform as vt
 from .base import (
@@ -185,6 +187,27 @@ class VercelConnector(Connector):
     cursor_form = "until"
     target_pattern = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_-]{0,99}/)?[A-Za-z0-9._-]{1,100}")
     target_help = "vercel:PROJECT or vercel:TEAM/PROJECT (for example vercel:acme/rocket-web)"
+
+    #: A team id as Vercel writes it: ``team_`` and then letters and digits (provider-apis.md
+    #: §2.1, ``teamId=team_…``; the ids Vercel's dashboard and API show, such as
+    #: ``team_1a2B3c4D5e6F7g8H9i0J1k2L``, have nothing else after the prefix).
+    team_id_pattern = re.compile(r"(?i:team_)[A-Za-z0-9]+")
+
+    @classmethod
+    def parse_target(cls, target: str) -> str:
+        """``PROJECT`` or ``TEAM/PROJECT``; :class:`UsageError` for one the pattern refuses
+        and for a TEAM that starts as a team id (``team_``, sent as ``teamId``) without being
+        one: ``vercel:team_/web`` was taken and sent ``teamId=team_`` (a fresh tester's
+        finding). A slug, any other TEAM, is kept as it was accepted."""
+        team, sep, _ = target.partition("/")
+        if sep and team.lower().startswith("team_") and not cls.team_id_pattern.fullmatch(team):
+            raise UsageError(
+                f"'{excerpt(f'vercel:{target}')}' is not a valid Vercel source: "
+                f"'{excerpt(team)}' is no team id (a team id is team_ followed by letters and "
+                "digits, as Vercel's team settings show it); write vercel:TEAM/PROJECT with "
+                "the team's id or its slug, for example vercel:acme/rocket-web"
+            )
+        return super().parse_target(target)
 
     orders = ORDERS
     overlaps_lookup = True  # deployments are listed by the project's name meanwhile
