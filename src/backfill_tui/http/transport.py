@@ -388,7 +388,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                 else:
                     growing.clear()
                     if seconds - answer.jitter > self._rules.max_named_wait:  # as asked
-                        raise self._halt(seconds, answer.reason)
+                        raise self._halt(seconds - answer.jitter, answer.reason)
                 self._pause(token, self._clock.now() + seconds)
                 await self._wait(seconds, answer.reason)
                 for name, budget in reported.items():  # waited out; the retry reports afresh
@@ -426,13 +426,22 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         resume the run after then``: a wait past :attr:`RetryRules.max_named_wait`. A wait
         ending past the year 9999 (``Retry-After: 99999999999999999999``, a reset of ``1e30``)
         is said as such, with no time to resume after: such a time failed the stream as an
-        internal error (``datetime`` reads no later year; a fresh tester's finding)."""
+        internal error (``datetime`` reads no later year; a fresh tester's finding). A wait
+        past :data:`ABSURD_WAIT` is said by the time asked and how far off it is (``until
+        9999-12-31 23:59 UTC, 7,973 years away``), again with no time to resume after: "asked
+        to wait 69890552 h" (an HTTP-date in the year 9999) read as no wait at all (a fresh
+        tester's finding)."""
         try:
             until = datetime.fromtimestamp(self._clock.now() + seconds, UTC)
         except (OverflowError, OSError, ValueError):
             return (
                 f"{self._label}: {reason}, and asked to wait past the year 9999, a wait no rate "
                 "limit means; resume the run later"
+            )
+        if seconds > ABSURD_WAIT:
+            return (
+                f"{self._label}: {reason}, and asked to wait until {until:%Y-%m-%d %H:%M} UTC, "
+                f"{_far_off(seconds)} away, a wait no rate limit means; resume the run later"
             )
         return (
             f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, "
@@ -557,6 +566,22 @@ def _long_wait(seconds: float) -> str:
         return f"{seconds / 3600:.0f} h"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min" if rest == 0 else f"{minutes} min {rest} s"
+
+
+#: Seconds past which an asked wait is said by its date alone, with no time to resume after
+#: (``_too_long``): a week. Every provider's own window is an hour or less (provider-apis.md;
+#: ``RetryRules.max_named_wait``); a wait of a day is still said with the time to resume
+#: after, but "resume after 9999-12-31" is no advice a person can follow.
+ABSURD_WAIT = 7 * 86400.0
+
+
+def _far_off(seconds: float) -> str:
+    """``12 days`` (under two years), else ``7,973 years``: how far off a wait past
+    :data:`ABSURD_WAIT` ends, in the unit a person reads it in."""
+    days = seconds / 86400
+    if days < 730:
+        return f"{days:,.0f} days"
+    return f"{days / 365.25:,.0f} years"
 
 
 def _minutes(seconds: float) -> str:
