@@ -1,7 +1,8 @@
 """A recording given as the mirror (``--db sync.rec.gz``) is said to be one, with the command
 that reads it; it said only "not a SQLite database" (a fresh tester's finding). A recording
 decompressed (``.jsonl``) is recognised too, by ``--db`` and by ``replay``, and told to be
-compressed again. Each refusal is one line, exit 2, the file byte for byte as it was."""
+compressed again; one cut short or damaged is said to look like a recording cut short. Each
+refusal is one line, exit 2, the file byte for byte as it was."""
 
 from __future__ import annotations
 
@@ -87,3 +88,52 @@ def test_a_mirror_given_to_replay_says_it_is_one(
     assert result.code == 2 and result.err.count("\n") == 1, result.err
     assert f"{db} is a SQLite file (a mirror?), not a recording" in result.err, result.err
     assert db.read_bytes() == before and not (tmp_path / "other.db").exists()
+
+
+CUT = (
+    "looks like a backfill-tui recording cut short or damaged (its compressed data ends early "
+    "or does not decompress), not a mirror; it was left untouched. --db takes a mirror (a .db "
+    "file); replay a whole copy of the recording into one (backfill-tui replay RECORDING --db "
+    "MIRROR.db), or record the run again\n"
+)
+
+
+@pytest.mark.parametrize("kept", [100, 2000, 10])
+@pytest.mark.parametrize("command", COMMANDS[:3], ids=[c[0] for c in COMMANDS[:3]])
+def test_a_recording_cut_short_given_as_the_mirror_says_so(
+    recording: Path, kept: int, command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its first 100 bytes (the gzip magic, nothing that decompresses yet) said "not a SQLite
+    database"; its first 2,000 (the first line whole) said to replay it, which then refused it
+    as truncated (a fresh tester's finding). Each says it looks like a recording cut short."""
+    cut = recording.with_name("cut.rec.gz")
+    cut.write_bytes(recording.read_bytes()[:kept])
+    before = cut.read_bytes()
+    result = run_cli(capsys, *command, "--db", str(cut))
+    assert result.code == 2, result.err
+    assert result.err == f"backfill-tui: error: {cut} {CUT}", result.err
+    assert cut.read_bytes() == before
+
+
+def test_a_damaged_recording_given_as_the_mirror_says_so(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damaged = bytearray(recording.read_bytes())
+    damaged[300:340] = bytes(40)  # inside the first deflate block
+    bad = recording.with_name("bad.rec.gz")
+    bad.write_bytes(bytes(damaged))
+    result = run_cli(capsys, "runs", "--db", str(bad))
+    assert (result.code, result.err) == (2, f"backfill-tui: error: {bad} {CUT}"), result.err
+
+
+def test_other_gzip_files_cut_short_are_not_called_recordings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cut gzip file whose start decompresses to something else (here: text) is no mirror,
+    and no recording either."""
+    text = b"".join(b"line %d of some log\n" % n for n in range(5000))
+    other = tmp_path / "log.gz"
+    other.write_bytes(gzip.compress(text, compresslevel=6, mtime=0)[:2000])
+    result = run_cli(capsys, "runs", "--db", str(other))
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"{other} is not a backfill-tui mirror (not a SQLite database)" in result.err

@@ -8,19 +8,17 @@ create a file (``immutable``/``mode=ro``/``query_only``: https://www.sqlite.org/
 
 from __future__ import annotations
 
-import gzip
 import os
 import shlex
 import sqlite3
 import threading
-import zlib
 from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import MirrorCorrupt, MirrorError
-from ..terms import RECORDING_FORMAT
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
+from .recording_sniff import recording_kind
 from .schema import (
     APPLICATION_ID,
     MIGRATION_NAMES,
@@ -238,29 +236,18 @@ def _check_file(path: Path, *, integrity: bool) -> Existing:
     return _check_schema(path, header, integrity=integrity)
 
 
-def recording_kind(path: Path, header: bytes) -> str | None:
-    """``"gzip"`` when the file at ``path`` (its first bytes ``header``) begins as a recording
-    does as ``run --record`` writes it (``.rec.gz``: a gzip-compressed first line whose
-    ``format`` is :data:`~backfill_tui.terms.RECORDING_FORMAT`), ``"plain"`` for the same lines
-    decompressed (``.jsonl``), else None. Reads at most 4 KiB decompressed; never raises."""
-    kind = "plain"
-    try:
-        if header.startswith(b"\x1f\x8b"):
-            kind = "gzip"
-            with gzip.open(path, "rb") as gz:
-                header = gz.read(4096)
-    except (OSError, EOFError, zlib.error):
-        return None
-    first = header.lstrip().split(b"\n", 1)[0]
-    said = first.startswith(b"{") and f'"{RECORDING_FORMAT}"'.encode() in first
-    return kind if said else None
-
-
 def _not_a_mirror_but(path: Path, recording: str) -> str:
     """The line for a recording given as the mirror (``runs --db sync.rec.gz`` said only "not
     a SQLite database": a fresh tester's finding): what it is and the command that reads it
     (a decompressed one compressed first: ``replay`` reads what ``run --record`` writes)."""
     shown = shlex.quote(str(path))
+    if recording == "cut":  # it cannot be replayed as it is: `replay` refuses it as truncated
+        return (
+            f"{path} looks like a backfill-tui recording cut short or damaged (its compressed "
+            "data ends early or does not decompress), not a mirror; it was left untouched. "
+            "--db takes a mirror (a .db file); replay a whole copy of the recording into one "
+            "(backfill-tui replay RECORDING --db MIRROR.db), or record the run again"
+        )
     if recording == "gzip":  # --db named too: `replay X --db X` was told to run itself again
         return (
             f"{path} is a backfill-tui recording, not a mirror; it was left untouched. --db "
