@@ -44,7 +44,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     diff = diff_runs(RunRef.parse(args.a), RunRef.parse(args.b), db_path(args))
     from ..textsafe import escaped
 
-    for note in diff.notes(sides=args.json):  # the listing says each side's by its side
+    # the listing says each side's notes by its side, and a run compared with itself plainly
+    shown = [] if diff.same_run_note() is not None else diff.notes(sides=args.json)
+    for note in shown:
         sys.stderr.write(f"note: {escaped(note)}\n")
     if args.json:
         sys.stdout.write(json.dumps(diff.to_json(), indent=2, ensure_ascii=False) + "\n")

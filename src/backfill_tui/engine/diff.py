@@ -145,8 +145,13 @@ class RunDiff:
         and in ``--json``, the app under its counts); ``workspace`` as for
         :meth:`workspace_note`. ``sides``: with each side's notes on streams that read less
         on purpose (``DiffSide.notes``: 304, narrowed, capped), first, which a face that
-        shows them by each side leaves out."""
-        lines = [self.same_run_note(), self.workspace_note(workspace), self.scope_note()]
+        shows them by each side leaves out. A run compared with itself has the one note that
+        says so: each side's notes (capped, narrowed, 304) spoke of items "only in the other
+        run", of itself (a fresh tester's finding)."""
+        same = self.same_run_note()
+        if same is not None:
+            return [same]
+        lines = [self.workspace_note(workspace), self.scope_note()]
         own = [note for side in (self.a, self.b) for note in side.notes()] if sides else []
         return own + [note for note in lines if note] + self.stopped_notes()
 
@@ -278,7 +283,20 @@ def _quote(title: str | None) -> str:
 
 
 def render_diff(diff: RunDiff, limit: int | None = None) -> str:
-    """The readable listing (provider text cleaned of terminal controls)."""
+    """The readable listing (provider text cleaned of terminal controls). A run compared with
+    itself (``diff X X``) is three: the run, the counts, and that nothing differs; it
+    listed the run twice, each with its capped note against "the other run" (a fresh tester's
+    finding)."""
+    if diff.same_run_note() is not None:
+        side = diff.a
+        return (
+            f"A and B are the same run: run {side.run_id} in {side.mirror} (workspace "
+            f"{side.workspace}, started {side.started_at}, "
+            f"{plural(side.fetched, 'observation')})\n"
+            f"0 only in A, 0 only in B, 0 changed, {diff.unchanged} unchanged\n"
+            f"the same run: nothing differs (`{suggest('runs', side.mirror)}` lists the runs "
+            "to compare it with)\n"
+        )
     lines = []
     for side in (diff.a, diff.b):
         lines.append(
