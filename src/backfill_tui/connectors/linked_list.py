@@ -24,6 +24,7 @@ from ..http import (
     UnexpectedResponse,
     answer_date,
     next_link,
+    unread_next,
 )
 from ..models import SourceEvent
 from .base import (
@@ -133,6 +134,8 @@ class LinkedListStream(Stream):
     :class:`~.base.StreamOrder` says the list is sorted on the window's own field. An error answer is
     given to ``state`` first: an ordinary account state ends the stream completed with its note.
     The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host).
+    A page with no next link whose ``Link`` header did not read whole is not the last: it is
+    stored and the stream stops there (``Page.stalled``, :func:`~..http.unread_next`).
     A page answered from elsewhere (the HTTP layer follows a redirect on the configured origin)
     is read as any other; ``moved`` gives it its note when the resource moved for good (the
     connector's :meth:`~.base.Connector.moved_note`).
@@ -281,9 +284,17 @@ class LinkedListStream(Stream):
                 if self._catch_up and self._listed_since(item, began):
                     recent.add(listed_key(self._key, item))
             page.next_cursor = None if stop else next_link(answer)
+            if not stop and page.next_cursor is None:  # a Link header that did not read
+                page.stalled = unread_next(answer, self._client.label)
             page.reached = self._reached(answer.json)
             whole = read > 1 or resumed
-            if page.next_cursor is None and self._catch_up and whole and began is not None:
+            if (
+                page.next_cursor is None
+                and page.stalled is None
+                and self._catch_up
+                and whole
+                and began is not None
+            ):
                 await self._caught_up(page, began, recent)
             yield page
             url, params = page.next_cursor, None
@@ -302,7 +313,8 @@ class LinkedListStream(Stream):
         the item is passed over with no trace at all. A resumed scan starts mid-list: what
         was updated while the run was stopped is at the front too (``began`` is then the
         run's start). What is read again is a duplicate by sourceId; an error answer leaves
-        the page as it was (the items are a re-sync's to fetch)."""
+        the page as it was (the items are a re-sync's to fetch). A page of recent items whose
+        ``Link`` header did not read stalls ``page`` (:func:`~..http.unread_next`)."""
         url: str | None = self._first_path()
         params: Mapping[str, Any] | None = self._params
         asked: set[str] = set()  # a next link that comes again ends it: never a loop
@@ -323,6 +335,8 @@ class LinkedListStream(Stream):
                 if self._decide(item) == "take" and listed_key(self._key, item) not in recent:
                     self._take(item, page)
             url, params = next_link(answer), None
+            if url is None:  # every item was recent: a header that did not read may hide more
+                page.stalled = unread_next(answer, self._client.label)
 
     def _run_began(self) -> str | None:
         """``resumed_since`` as GitHub writes its stamps (``2026-11-28T12:00:00Z``), or None

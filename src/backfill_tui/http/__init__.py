@@ -15,7 +15,7 @@ from .errors import (
     UnexpectedResponse,
     resume_after,
 )
-from .paging import PagingGuard, next_link
+from .paging import PagingGuard, next_link, unread_next
 from .ratelimit import (
     GitHubPolicy,
     LimitAnswer,
@@ -73,4 +73,5 @@ __all__ = [
     "parse_retry_after",
     "provider_message",
     "resume_after",
+    "unread_next",
 ]

@@ -22,7 +22,7 @@ from ..secrets_registry import holds_credential, redact, without_userinfo
 from ..terms import plural
 from .answers import error_for, not_json
 from .errors import HostNotAllowed, NotJson, RedirectLoop, UnexpectedResponse
-from .links import parse_links
+from .links import LinkHeader, read_links
 from .transport import PARSED_JSON, TIMEOUT_TRIES, ResilientTransport, origin, origin_differences
 
 log = logging.getLogger("backfill_tui.http")
@@ -71,6 +71,9 @@ class ApiResponse:
     not_modified: bool = False
     #: The redirects followed to get this answer, in order (``url`` is where the last pointed).
     redirects: tuple[Redirect, ...] = ()
+    #: The parts of the ``Link`` header that could not be read (``links.LinkHeader.unread``),
+    #: as sent: with any of them, no ``next`` in ``links`` does not say this is the last page.
+    unread_links: tuple[str, ...] = ()
 
     @property
     def moved(self) -> Redirect | None:
@@ -290,10 +293,11 @@ class ApiClient:
         if response.is_success:
             if body is None and response.content.strip():
                 raise NotJson(not_json(self.label, response))
-            links = self._links(response)
+            header = self._links(response)
             return ApiResponse(
-                str(response.url), body, response.headers, links, redirects=tuple(hops)
-            )
+                str(response.url), body, response.headers, header.links,
+                redirects=tuple(hops), unread_links=tuple(header.unread),
+            )  # fmt: skip
         raise error_for(
             self.label, response, body, rebased_from=rebased_from,
             base=without_userinfo(self.base_url),
@@ -339,15 +343,18 @@ class ApiClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    def _links(self, response: httpx.Response) -> dict[str, dict[str, str]]:
-        """The ``Link`` header by rel, each URL absolute (RFC 8288: relative to the answer's
-        URL) and already rebased by :meth:`follow` where that rule allows, so that a checkpoint
-        holds the URL actually requested. A link that cannot be followed is kept as given; it
-        fails only if the stream asks for it."""
+    def _links(self, response: httpx.Response) -> LinkHeader:
+        """The ``Link`` header read (:func:`read_links`): its links by rel, each URL absolute
+        (RFC 8288: relative to the answer's URL) and already rebased by :meth:`follow` where
+        that rule allows, so that a checkpoint holds the URL actually requested, and the parts
+        that could not be read. A link that cannot be followed is kept as given; it fails only
+        if the stream asks for it."""
+        lines = response.headers.get_list("link")
         try:
-            links = parse_links(response.headers.get_list("link"))
-        except Exception:  # a malformed Link header is the provider's problem; treat as no links
-            return {}
+            header = read_links(lines)
+        except Exception:  # read_links raises nothing; were it to, nothing of it was read
+            return LinkHeader(unread=[line for line in lines if line.strip(" \t,")])
+        links = header.links
         for link in links.values():
             if "url" not in link:
                 continue
@@ -360,7 +367,7 @@ class ApiClient:
                 link["url"] = absolute
             except Exception:  # an unparsable URL: left as given, to fail if followed
                 pass
-        return links
+        return header
 
 
 def _under(path: str, base_path: str) -> bool:

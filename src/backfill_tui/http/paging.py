@@ -1,7 +1,8 @@
 """Next-page pointers, read the way each provider writes them, and the guard on all of them.
 
 GitHub and Sentry both page with an RFC 8288 ``Link`` header; Sentry marks the last page with
-``results="false"`` on its ``rel="next"`` link, which GitHub never sends. Vercel's pointer is in
+``results="false"`` on its ``rel="next"`` link, which GitHub never sends; a header that could not
+be read says nothing of a next page (:func:`unread_next`). Vercel's pointer is in
 the body (``pagination.next``) and Linear's in ``pageInfo``; their connectors read those. Where a
 ``Link`` URL may be requested is :meth:`ApiClient.follow`'s rule. :class:`PagingGuard` is run by
 the engine's page loop, the one loop every provider's stream goes through.
@@ -12,7 +13,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Collection
 
+import httpx
+
+from ..secrets_registry import TOKEN_SHAPES, redact
 from ..terms import plural
+from ..textsafe import excerpt, one_line
 from .client import ApiResponse
 from .errors import PagingStalled
 
@@ -23,6 +28,42 @@ def next_link(answer: ApiResponse) -> str | None:
     if following.get("results") == "false":
         return None
     return following.get("url")
+
+
+def unread_next(answer: ApiResponse, label: str) -> str | None:
+    """Why ``answer``, a list page with no ``next`` link (:func:`next_link` is None), may still
+    not be the last: one line naming the parts of its ``Link`` header that could not be read
+    (``ApiResponse.unread_links``; redacted, token shapes masked, cut to 80 characters), for
+    the stream to stop on (``Page.stalled``); None where the page is provably the last.
+
+    RFC 8288 §3.3: every link names its relation in a ``rel``, so a header that reads whole
+    without ``next`` ends the list (GitHub's last page: only ``prev``, ``first``; no header
+    at all for a single page, REST docs "Using pagination"), as does Sentry's ``next`` with
+    ``results="false"``. A part that does not read may have been the ``next``, unless a
+    ``last`` link that was read names this very page. ``Link: garbage`` was read as the last
+    page, and the stream completed with 100 of 230 items (a fresh tester's finding)."""
+    if not answer.unread_links or "next" in answer.links:
+        return None
+    last = answer.links.get("last", {}).get("url")
+    if last is not None and _same_url(last, answer.url):
+        return None
+    parts = ", ".join(answer.unread_links)
+    shown = excerpt(redact(TOKEN_SHAPES.sub("***", one_line(parts))), 80)
+    return (
+        f"{label}'s Link header could not be read ({shown!r}), so it may name a next page; "
+        "stopped rather than call the list complete"
+    )
+
+
+def _same_url(one: str, other: str) -> bool:
+    """Whether two URLs name the same page (their query parameters in any order)."""
+    try:
+        a, b = httpx.URL(one), httpx.URL(other)
+    except Exception:  # a URL that does not parse names no page
+        return False
+    return (a.scheme, a.host, a.port, a.path) == (b.scheme, b.host, b.port, b.path) and sorted(
+        a.params.multi_items()
+    ) == sorted(b.params.multi_items())
 
 
 #: How many pages' item keys :class:`PagingGuard` keeps to tell a page of repeats by.
