@@ -4,7 +4,9 @@ TEAM is a team id (``team_…``, sent as ``teamId``) or a team slug (sent as ``s
 it Vercel answers from the token owner's personal scope. ``prepare()`` resolves the project
 once (``GET /v9/projects/{idOrName}``) for its id and name. Deployments are listed newest first
 with ``GET /v6/deployments`` at 100 a page; the next page is Vercel's own pointer
-(``pagination.next``, sent as ``until``) with the same ``since`` kept on every page.
+(``pagination.next``, sent as ``until``) with the same ``since`` kept on every page. A 404 by
+the project's name on a later page looks the project up again by its id: renamed mid-run, the
+stream reads on by id with a note (``VercelConnector.renamed_mid_run``); gone, it ends there.
 
 Window rule (interfaces.md §1): ``created >= cutoff``. Vercel documents ``since`` as "created
 after" without saying whether the bound is inclusive, so ``since`` is one millisecond before the
@@ -107,6 +109,7 @@ class DeploymentStream(Stream):
         }
         until: int | None = int(cursor) if cursor else None
         waiting = known is None
+        renamed: str | None = None  # the note of a rename met mid-run, for the next page
         while True:
             params = base if until is None else {**base, "until": until}
             try:
@@ -120,6 +123,14 @@ class DeploymentStream(Stream):
                 note = gone_between_pages("Vercel", what, exc, first)
                 if note is None:
                     raise
+                # Asked by name: a project renamed mid-run answers 404 by its old name, which
+                # no longer names it; its id still does. Asked by id, the 404 is the end.
+                if base["projectId"] != connector.project.id:
+                    renamed = await connector.renamed_mid_run()
+                    if renamed is not None:
+                        base = {**base, "projectId": connector.project.id}
+                        continue  # the same page again, by the project's id
+                note = "; ".join(n for n in (renamed, note) if n)
                 yield Page(note=note, ended_short=not first)  # the later pages were not read
                 return
             if waiting:
@@ -131,11 +142,13 @@ class DeploymentStream(Stream):
                 raise UnexpectedResponse(
                     "Vercel answered /v6/deployments without a list of deployments"
                 )
-            page = Page()
+            page = Page(note=renamed)
+            renamed = None
             if answer.redirects:  # /v6/deployments answered from elsewhere (ApiClient.get)
-                page.note = connector.moved_note(
+                moved = connector.moved_note(
                     f"the deployment list of project {connector.project.name}", answer
                 )
+                page.note = "; ".join(n for n in (page.note, moved) if n) or None
             older = False
             for item in items:
                 created = _millis(item.get("created")) if isinstance(item, dict) else None
@@ -250,6 +263,41 @@ class VercelConnector(Connector):
             id=data["id"],
             name=name if isinstance(name, str) and name else self.project_ref,
             team_id=team_id,
+        )
+
+    async def renamed_mid_run(self) -> str | None:
+        """After the deployment list answered 404 by the project's name on a later page: the
+        project looked up again by the id the lookup learned (``GET /v9/projects/{id}``). Still
+        there: :attr:`project` becomes what it is now (its new name) and the stream's note is
+        returned ("project renamed from rocket-web to rocket-site mid-run; …"). Gone or
+        hidden (403, 404, 410): None, and the stream ends "deleted or hidden" as before. A
+        renamed project keeps its id, and its old name no longer names it (``projectId``
+        takes an id or a name, provider-apis.md §2): a 404 by name on page 2 ended the stream
+        "deleted or hidden" with the rest of its window unread (a fresh tester's finding).
+        Any other failure of the lookup (:class:`ApiError`) is raised: the stream fails, to
+        resume, rather than guess."""
+        old = self.project
+        path = f"/v9/projects/{quote(old.id, safe='')}"
+        try:
+            answer = await self.client.get(path, self.scope)
+        except ApiError as exc:
+            if exc.status in (403, 404, 410):
+                return None
+            raise
+        data = answer.json
+        if not isinstance(data, dict) or data.get("id") != old.id:
+            return None
+        name = data.get("name")
+        now = name if isinstance(name, str) and name else old.name
+        self.project = vt.Project(id=old.id, name=now, team_id=old.team_id)
+        if now != old.name:
+            return (
+                f"project renamed from {old.name} to {now} mid-run; the rest of its "
+                f"deployments were read by its id ({old.id})"
+            )
+        return (
+            f"Vercel answered 404 for project {old.name}'s deployments by name mid-run, but "
+            f"the project is still there; the rest were read by its id ({old.id})"
         )
 
     def stream(self, entity: str) -> Stream:

@@ -41,6 +41,7 @@ _ACCEPTED: dict[str, str] = {
     "null_last_seen": "a whole number >= 0 (0 = never)",
     "secondary_retry_after": "whole seconds from 0 to 86,400 (0 = none: wait a minute)",
     "github_timeout_above": "a whole number >= 0 (0 = never)",
+    "vercel_rename_after": "a whole number >= 0 (0 = never)",
 }
 
 
@@ -63,7 +64,9 @@ SECRET_OPTIONS = frozenset({"token"})
 #: (engine/resync.py): a re-run with more latency fetched everything again (a tester's finding).
 #: Not ``clock``: a virtual clock starts at the real "now", so the default anchor (the day's
 #: start) and the history are the same on either.
-WORLD_OPTIONS = ("seed", "anchor", "scale", "repeat_cursor", "null_last_seen")
+WORLD_OPTIONS = (
+    "seed", "anchor", "scale", "repeat_cursor", "null_last_seen", "vercel_rename_after",
+)  # fmt: skip
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
 _TOKEN_MARKERS = ("ghp_", "_pat_", "lin_", "sntr", "gho_", "ghs_")
@@ -122,7 +125,10 @@ class SimulatorConfig:
     with sources added, stood a minute on such an answer (a fresh tester's finding).
     ``github_timeout_above=N`` answers every GitHub list page of more than N items with GitHub's
     502 "We couldn't respond to your request in time", as GitHub does on large repositories
-    with heavy items (its advice: ask for smaller pages).
+    with heavy items (its advice: ask for smaller pages). ``vercel_rename_after=N`` renames each
+    Vercel project once N pages of its deployments were listed (``rocket-web`` becomes
+    ``rocket-web-renamed``), as a rename in Vercel's dashboard mid-run: its old name answers
+    404 ``Project not found`` from then on, its id and new name answer as before.
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -150,6 +156,7 @@ class SimulatorConfig:
     null_last_seen: int = 0
     secondary_retry_after: int = 0
     github_timeout_above: int = 0
+    vercel_rename_after: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -214,9 +221,10 @@ class SimulatorConfig:
             or self.null_last_seen < 0
         ):
             raise _bad("null_last_seen", self.null_last_seen)
-        above = self.github_timeout_above
-        if isinstance(above, bool) or not isinstance(above, int) or above < 0:
-            raise _bad("github_timeout_above", above)
+        for name in ("github_timeout_above", "vercel_rename_after"):  # 0 = never
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise _bad(name, value)
         if self.retry_after_form not in ("seconds", "date"):
             raise _bad("retry_after_form", self.retry_after_form)
         if (
@@ -322,7 +330,7 @@ def _convert(key: str, value: str) -> Any:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
             "complexity_quota", "tokens", "null_last_seen", "secondary_retry_after",
-            "github_timeout_above",
+            "github_timeout_above", "vercel_rename_after",
         ):  # fmt: skip
             return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):

@@ -7,6 +7,8 @@ bodies ``{"error": {"code", "message"}}``, 429 + ``Retry-After`` for rate limits
 with ``retry_after_form=date`` as an RFC 9110 HTTP-date, which Vercel can send) and the
 ``x-ratelimit-*`` headers. Without ``teamId``/``slug`` the personal scope answers: no projects,
 no deployments. Also answers what a correct backfill should find (``ground_truth``).
+``vercel_rename_after=N`` renames a project once N pages of its deployments were listed, as
+Vercel does: the old name answers 404 from then on, the id and the new name answer.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ def _find(ref: str) -> SimProject | None:
     return next((p for p in PROJECTS if ref in (p.id, p.name)), None)
 
 
+#: What ``vercel_rename_after`` adds to a project's name when it renames it.
+RENAMED_SUFFIX = "-renamed"
+
+
 class VercelSim(ProviderSim):
     """Vercel's REST API over one generated team."""
 
@@ -75,6 +81,14 @@ class VercelSim(ProviderSim):
     def __init__(self, spec: WorldSpec) -> None:
         self.world = VercelWorld(spec.seed, spec.anchor, spec.scale)
         self.retry_after_form = spec.config.retry_after_form
+        self.rename_after = spec.config.vercel_rename_after
+        #: Pages of deployments listed per project id, and each renamed project's new name.
+        self.listed: dict[str, int] = {}
+        self.renamed: dict[str, str] = {}
+
+    def _named(self, ref: str) -> SimProject | None:
+        """The project ``ref`` (an id, or its name now) names, after any rename."""
+        return next((p for p in PROJECTS if ref in (p.id, self.renamed.get(p.id, p.name))), None)
 
     def claims(self, request: httpx.Request) -> bool:
         path = request.url.path
@@ -93,10 +107,13 @@ class VercelSim(ProviderSim):
             if parts == ["v6", "deployments"]:
                 return self._deployments(request.url.params, team)
             if len(parts) == 3 and parts[:2] == ["v9", "projects"]:
-                project = _find(parts[2]) if team else None
+                project = self._named(parts[2]) if team else None
                 if project is None:
                     return error(404, "not_found", "Project not found")
-                return json_response(200, self.world.project_json(project))
+                found = self.world.project_json(project)
+                return json_response(
+                    200, {**found, "name": self.renamed.get(project.id, project.name)}
+                )
         except _Answer as answer:
             return answer.response
         return error(404, "not_found", "The requested path was not found.")
@@ -136,10 +153,15 @@ class VercelSim(ProviderSim):
         if not team:
             projects: tuple[SimProject, ...] = ()
         elif ref is not None:
-            found = _find(ref)
+            if self.rename_after:  # renamed once N pages of it were listed
+                for project in PROJECTS:
+                    if self.listed.get(project.id, 0) >= self.rename_after:
+                        self.renamed.setdefault(project.id, project.name + RENAMED_SUFFIX)
+            found = self._named(ref)
             if found is None:
                 raise _Answer(404, "not_found", "Project not found")
             projects = (found,)
+            self.listed[found.id] = self.listed.get(found.id, 0) + 1
         else:
             projects = PROJECTS
 
