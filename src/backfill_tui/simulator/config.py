@@ -42,6 +42,7 @@ _ACCEPTED: dict[str, str] = {
     "secondary_retry_after": "whole seconds from 0 to 86,400 (0 = none: wait a minute)",
     "github_timeout_above": "a whole number >= 0 (0 = never)",
     "vercel_rename_after": "a whole number >= 0 (0 = never)",
+    "github_bad_link": "a whole number >= 0 (0 = never)",
 }
 
 
@@ -129,6 +130,8 @@ class SimulatorConfig:
     Vercel project once N pages of its deployments were listed (``rocket-web`` becomes
     ``rocket-web-renamed``), as a rename in Vercel's dashboard mid-run: its old name answers
     404 ``Project not found`` from then on, its id and new name answer as before.
+    ``github_bad_link=N`` gives the Nth GitHub list page answered (counted over every list) the
+    unreadable header ``Link: garbage``, once, as a proxy that mangles headers may.
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -157,6 +160,7 @@ class SimulatorConfig:
     secondary_retry_after: int = 0
     github_timeout_above: int = 0
     vercel_rename_after: int = 0
+    github_bad_link: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -221,7 +225,7 @@ class SimulatorConfig:
             or self.null_last_seen < 0
         ):
             raise _bad("null_last_seen", self.null_last_seen)
-        for name in ("github_timeout_above", "vercel_rename_after"):  # 0 = never
+        for name in ("github_timeout_above", "vercel_rename_after", "github_bad_link"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _bad(name, value)
@@ -330,7 +334,7 @@ def _convert(key: str, value: str) -> Any:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
             "complexity_quota", "tokens", "null_last_seen", "secondary_retry_after",
-            "github_timeout_above", "vercel_rename_after",
+            "github_timeout_above", "vercel_rename_after", "github_bad_link",
         ):  # fmt: skip
             return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):

@@ -98,6 +98,9 @@ class GitHubSim(ProviderSim):
     def __init__(self, spec: WorldSpec) -> None:
         self.world = GitHubWorld(spec.seed, spec.anchor, spec.scale)
         self.timeout_above = spec.config.github_timeout_above
+        #: ``github_bad_link=N``: the Nth list page answered says ``Link: garbage``.
+        self.bad_link = spec.config.github_bad_link
+        self._lists_answered = 0
         self._orders: dict[tuple[Any, ...], array[int]] = {}
         #: Commits pushed after the world was made (:meth:`grow`), as the list shows them.
         self.fresh_commits: list[dict[str, Any]] = []
@@ -214,6 +217,9 @@ class GitHubSim(ProviderSim):
         last = max(1, math.ceil(total / per_page))
         if last > 1 or page > 1:
             headers["link"] = self._links(request, prefix, collection, page, last)
+        self._lists_answered += 1
+        if self._lists_answered == self.bad_link:
+            headers["link"] = "garbage"
         return json_response(200, items, headers, floats=False)  # GitHub's items hold none
 
     def _links(
