@@ -268,3 +268,28 @@ def test_min_pages_and_the_world_at_a_large_scale() -> None:
             }
         }
     }
+
+
+def test_rename_team_renames_eng_to_core_from_the_nth_query_on() -> None:
+    """``rename_team=N``: the Nth query's answer and later ones see team ENG as CORE, as Linear
+    does when a team's key is changed: a filter on key ENG matches nothing, one on CORE or on
+    the team's id matches its issues, whose identifiers now begin CORE-; the id stays."""
+    sim = make_sim("rename_team=3")
+    team = "query($key: String!) { teams(filter: {key: {eq: $key}}) { nodes { id key } } }"
+    issues = (
+        "query($f: IssueFilter) { issues(filter: $f, first: 5, orderBy: updatedAt) "
+        "{ nodes { identifier team { id key } } } }"
+    )
+    (before,) = data(sim, team, {"key": "ENG"})["teams"]["nodes"]
+    by_key = {"team": {"key": {"eq": "ENG"}}}
+    assert {n["team"]["key"] for n in data(sim, issues, {"f": by_key})["issues"]["nodes"]} == {
+        "ENG"
+    }
+    assert data(sim, team, {"key": "ENG"})["teams"]["nodes"] == []  # the third query: renamed
+    assert data(sim, issues, {"f": by_key})["issues"]["nodes"] == []
+    for flt in ({"team": {"key": {"eq": "CORE"}}}, {"team": {"id": {"eq": before["id"]}}}):
+        nodes = data(sim, issues, {"f": flt})["issues"]["nodes"]
+        assert nodes and all(n["identifier"].startswith("CORE-") for n in nodes)
+        assert {n["team"]["id"] for n in nodes} == {before["id"]}
+    with pytest.raises(ValueError, match="rename_team"):
+        SimulatorConfig.from_env_string("rename_team=-1")

@@ -58,7 +58,7 @@ def public_settings(text: str | None) -> str | None:
 def world_settings(text: str | None) -> str | None:
     """The part of a stored ``BACKFILL_SIM`` string that decides what the simulated providers
     hold (``simulator.config.WORLD_OPTIONS``: seed, anchor, scale, repeat_cursor,
-    null_last_seen), as ``key=value`` pairs in that order, defaults left out; ``None`` for a
+    null_last_seen, rename_team), as ``key=value`` pairs in that order, defaults left out; ``None`` for a
     live run (``None``), and the text itself when it cannot be read (it then matches only
     itself). Two simulated runs
     with equal world settings saw the same history, whatever their latency, faults or limits.

@@ -643,8 +643,8 @@ def resume_environment(
 def _same_history(run: RunRecord, settings: str, mirror_path: Path) -> None:
     """Refuse (:class:`UsageError`) to continue a simulated ``run`` on ``settings`` (a
     ``BACKFILL_SIM`` string) that hold another history than the run's stored ones (its
-    ``world_settings``: seed, anchor, scale, repeat_cursor, null_last_seen). A resume with
-    scale=1 took the checkpoints of a scale=20 run into another history and ended "completed"
+    ``world_settings``: seed, anchor, scale, repeat_cursor, null_last_seen, rename_team). A
+    resume with scale=1 took the checkpoints of a scale=20 run into another history and ended "completed"
     with counts of neither (a fresh tester's finding). Latency, faults and limits may change freely."""
     from ..simulator.config import SimulatorConfig
     from .environment import world_settings

@@ -43,6 +43,7 @@ _ACCEPTED: dict[str, str] = {
     "github_timeout_above": "a whole number >= 0 (0 = never)",
     "vercel_rename_after": "a whole number >= 0 (0 = never)",
     "github_bad_link": "a whole number >= 0 (0 = never)",
+    "rename_team": "a whole number >= 0 (0 = never)",
 }
 
 
@@ -67,6 +68,7 @@ SECRET_OPTIONS = frozenset({"token"})
 #: start) and the history are the same on either.
 WORLD_OPTIONS = (
     "seed", "anchor", "scale", "repeat_cursor", "null_last_seen", "vercel_rename_after",
+    "rename_team",
 )  # fmt: skip
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+/-]{0,40}")
@@ -132,6 +134,9 @@ class SimulatorConfig:
     404 ``Project not found`` from then on, its id and new name answer as before.
     ``github_bad_link=N`` gives the Nth GitHub list page answered (counted over every list) the
     unreadable header ``Link: garbage``, once, as a proxy that mangles headers may.
+    ``rename_team=N`` renames Linear's team ENG to CORE as the Nth Linear query is answered, as
+    Linear lets a team's key be changed (its issues' identifiers change with it, its id does
+    not).
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -161,6 +166,7 @@ class SimulatorConfig:
     github_timeout_above: int = 0
     vercel_rename_after: int = 0
     github_bad_link: int = 0
+    rename_team: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -225,7 +231,13 @@ class SimulatorConfig:
             or self.null_last_seen < 0
         ):
             raise _bad("null_last_seen", self.null_last_seen)
-        for name in ("github_timeout_above", "vercel_rename_after", "github_bad_link"):
+        # whole numbers, 0 = never
+        for name in (
+            "github_timeout_above",
+            "vercel_rename_after",
+            "github_bad_link",
+            "rename_team",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise _bad(name, value)
@@ -334,7 +346,7 @@ def _convert(key: str, value: str) -> Any:
         if key in (
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
             "complexity_quota", "tokens", "null_last_seen", "secondary_retry_after",
-            "github_timeout_above", "vercel_rename_after", "github_bad_link",
+            "github_timeout_above", "vercel_rename_after", "github_bad_link", "rename_team",
         ):  # fmt: skip
             return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):

@@ -8,7 +8,9 @@ ordering, archived handling and Relay paging. Answers carry Linear's headers
 GraphQL errors, bad credentials ``AUTHENTICATION_ERROR``. Both hourly budgets are enforced: a
 query whose complexity would overdraw the complexity budget (``complexity_quota``, default
 3,000,000 points) is answered ``RATELIMITED`` until the window resets. A personal API key (``lin_api_…``)
-is accepted raw in ``Authorization``, any other token as ``Bearer``.
+is accepted raw in ``Authorization``, any other token as ``Bearer``. ``rename_team=N`` renames
+team ENG's key to CORE as the Nth query is answered, as Linear lets a team's key be changed
+(``LinearWorld.rename``): from that answer on, a filter on key ENG matches nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ if TYPE_CHECKING:  # graphql_server loads graphql-core: only once a Linear reque
 __all__ = ["ENTITIES", "LinearSim"]
 
 ENTITIES = ("issue", "comment", "project")
+#: The key ``rename_team=N`` gives team ENG (``TEAMS[0]``).
+RENAMED_KEY = "CORE"
 COMPLEXITY_LIMIT = 3_000_000
 MAX_COMPLEXITY = 10_000
 _RETRY = "backfill_tui.linear_retry_after"
@@ -62,6 +66,8 @@ class LinearSim(ProviderSim):
         #: Queries answered RATELIMITED because the complexity budget was spent.
         self.complexity_refusals = 0
         self._created: dict[str, list[int]] = {}
+        self._rename_at = spec.config.rename_team  # 0: never
+        self._queries = 0  # POSTs to /graphql handled
 
     @functools.cached_property
     def roots(self) -> dict[str, RootList]:
@@ -119,6 +125,9 @@ class LinearSim(ProviderSim):
         self._last_complexity = 0
         if request.method != "POST" or not self.claims(request):
             return json_response(404, _errors("Not found", "NOT_FOUND"))
+        self._queries += 1
+        if self._queries == self._rename_at:
+            self.world.rename(0, RENAMED_KEY)
         try:
             payload = json.loads(request.content or b"null")
         except ValueError:
@@ -214,6 +223,8 @@ class LinearSim(ProviderSim):
         return wanted
 
     def _team(self, target: str) -> int | None:
+        """The team the key ``target`` named when the world began (ENG stays ENG's after
+        ``rename_team``, as Linear's old keys keep resolving some lookups)."""
         return next((i for i, t in enumerate(TEAMS) if t.key == target), None)
 
     def _window(self, entity: str, team: int, cutoff: datetime) -> list[int]:
@@ -236,7 +247,7 @@ class LinearSim(ProviderSim):
         if team is None:
             return set()
         w, ids = self.world, set[str]()
-        key = TEAMS[team].key
+        key = w.keys[team]  # the key now: ENG, or CORE once renamed (rename_team)
         if "issue" in wanted:
             ids.update(
                 f"linear-issue:{key}:{w.identifier(p)}:create"

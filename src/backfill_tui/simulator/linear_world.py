@@ -143,6 +143,17 @@ class LinearWorld:
         self.user = functools.lru_cache(maxsize=64)(self._user)
         self.team = functools.lru_cache(maxsize=8)(self._team)
         self.org_id = self._uuid("org", 0)
+        #: Each team's key now (``TEAMS`` order): :meth:`rename` changes one mid-run.
+        self.keys = [t.key for t in TEAMS]
+
+    def rename(self, index: int, key: str) -> None:
+        """Give team ``index`` the key ``key`` from now on, as Linear does when a team's key is
+        changed in its settings: the team, its issues' identifiers (``CORE-12``) and every
+        filter on the key see the new one; its id stays. Built objects are dropped from the
+        caches, so that none still carries the old key."""
+        self.keys[index] = key
+        self.team.cache_clear()
+        self.issue.cache_clear()
 
     def _make_uuid(self, kind: str, index: int) -> str:
         high = hash64(self.seed, f"linear:{kind}:hi", index)
@@ -158,7 +169,7 @@ class LinearWorld:
         return {
             "__typename": "Team",
             "id": self._uuid("team", index),
-            "key": t.key,
+            "key": self.keys[index],
             "name": t.name,
             "description": None,
             "organization": {"__typename": "Organization", "id": self.org_id, "name": "Acme"},
@@ -186,7 +197,7 @@ class LinearWorld:
         return self.team_index("issue", p)
 
     def identifier(self, p: int) -> str:
-        return f"{TEAMS[self.issue_team(p)].key}-{self.issues.n - p}"
+        return f"{self.keys[self.issue_team(p)]}-{self.issues.n - p}"
 
     def _issue(self, p: int) -> Json:
         """The issue at position ``p`` (cached as :meth:`issue`)."""
