@@ -6,7 +6,10 @@ they get the same credential pinning, retries, rate-limit waits (``RATELIMITED``
 Each stream pages one root connection filtered server-side to the team and to
 ``updatedAt >= cutoff`` (``linear_query``); the checkpoint cursor is Linear's ``endCursor``.
 ``prepare()`` resolves the team first, because Linear answers a filter on an unknown team key
-with an empty list rather than an error.
+with an empty list rather than an error. The lists filter on the team key the user gave, so
+that their first page goes out beside that lookup; a key renamed mid-run (Linear lets a team's
+key change, ENG → CORE) is met by :meth:`LinearConnector.key_renamed`, and the lists go on by
+the team's id.
 
 Past 400 lines on purpose: one provider's connector (its streams, GraphQL paging, both rate
 limit budgets and partial answers) in one file, one provider per file (style.md).
@@ -14,6 +17,7 @@ limit budgets and partial answers) in one file, one provider per file (style.md)
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncGenerator, Callable
 from datetime import UTC, datetime, timedelta
@@ -42,7 +46,7 @@ from ..http.body import parse_json
 from ..http.client import TIMEOUT, USER_AGENT
 from ..models import SourceEvent
 from ..secrets_registry import redact
-from ..textsafe import excerpt
+from ..textsafe import excerpt, one_line
 from . import CATALOG
 from . import linear_query as lq
 from . import linear_transform as lt
@@ -146,11 +150,15 @@ class LinearStream(Stream):
         # was updated while the run was stopped moved ahead of the cursor too
         began = connector.resumed_since() if cursor is not None else None
         recent: set[str] = set()  # keys of nodes read with an updatedAt since ``began``
+        # This scan asks by the team's id once it met the key renamed itself (not on another
+        # stream's word: what each stream sends then follows from its own answers alone, so a
+        # replay, whose streams interleave otherwise, asks what the recording holds)
+        by_id = False
+        renamed: str | None = None  # the note owed to the next page stored
         while True:
-            variables = {"team": connector.target, "cutoff": connector.cutoff_text, "after": after}
             try:
                 data, errors = await connector.execute_partial(
-                    GraphQLRequest(self._query.document, variable_values=variables), self._root
+                    self._request(connector.cutoff_text, after, by_id=by_id), self._root
                 )
             except Exception:
                 if waiting:  # the lookup's own failure, if any, is the stream's
@@ -161,7 +169,15 @@ class LinearStream(Stream):
                 waiting = False
                 await connector.ready()
             nodes, has_next, end_cursor = _connection(data, self._root)
-            page = Page(note=_pathless(errors, self._root, len(nodes)))
+            # A later page with nothing, after one that said more follow, is what a list
+            # filtered on a key renamed since answers: asked again by the team's id if so
+            ended = not nodes and not has_next and after is not None
+            if ended and not by_id and await connector.key_renamed() is not None:
+                by_id, renamed = True, connector.renamed_note()
+                continue
+            said = [n for n in (renamed, _pathless(errors, self._root, len(nodes))) if n]
+            page = Page(note="; ".join(said) or None)
+            renamed = None
             lacking = _node_errors(errors, self._root)
             read += 1
             if read == 1 and cursor is None and nodes and isinstance(nodes[0], dict):
@@ -186,16 +202,19 @@ class LinearStream(Stream):
             page.next_cursor = end_cursor if has_next else None
             whole = read > 1 or cursor is not None
             if page.next_cursor is None and page.stalled is None and whole and began:
-                await self._caught_up(page, began, recent)
+                await self._caught_up(page, began, recent, by_id=by_id)
             yield page
             if page.next_cursor is None or page.stalled is not None:
                 return
             after = page.next_cursor
 
-    async def _caught_up(self, page: Page, began: datetime, recent: set[str]) -> None:
+    async def _caught_up(
+        self, page: Page, began: datetime, recent: set[str], *, by_id: bool
+    ) -> None:
         """Ask the list again, after its last page, for nodes updated since ``began`` (the
         newest node's ``updatedAt`` when the scan began, less :data:`CATCH_UP_MARGIN_S`), into
-        ``page``, passing over ``recent`` (read by this scan since then).
+        ``page``, passing over ``recent`` (read by this scan since then); ``by_id``: asked by
+        the team's id, as the scan went on after meeting the team's key renamed.
 
         The lists are ordered by ``updatedAt`` and paged by a cursor: a node updated while
         they are read moves ahead of the cursor, and no later page lists it (a tester's
@@ -210,10 +229,9 @@ class LinearStream(Stream):
         cutoff = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
         after: str | None = None
         while True:
-            variables = {"team": connector.target, "cutoff": cutoff, "after": after}
             try:
                 data, errors = await connector.execute_partial(
-                    GraphQLRequest(self._query.document, variable_values=variables), self._root
+                    self._request(cutoff, after, by_id=by_id), self._root
                 )
             except ApiError:
                 return
@@ -225,6 +243,17 @@ class LinearStream(Stream):
             if not has_next or not end_cursor or end_cursor == after:
                 return
             after = end_cursor
+
+    def _request(self, cutoff: str, after: str | None, *, by_id: bool) -> GraphQLRequest:
+        """One page of this stream's list from ``after``, filtered on the team key the user
+        gave, or (``by_id``) on the team's id, once the key was found renamed."""
+        connector = self._connector
+        if by_id:
+            document, team = lq.QUERIES_BY_ID[self.entity].document, connector.team.id
+        else:
+            document, team = self._query.document, connector.target
+        variables = {"team": team, "cutoff": cutoff, "after": after}
+        return GraphQLRequest(document, variable_values=variables)
 
     def _skip(self, node: dict[str, Any], page: Page) -> None:
         """Pass over a node, its key kept where it has one (``Page.skipped_keys``: the
@@ -323,9 +352,13 @@ class LinearConnector(Connector):
     overlaps_lookup = True  # the lists filter on the team key the user gave
 
     team: lt.Team
+    #: The team's key now, once :meth:`key_renamed` found it renamed mid-run; a list that
+    #: meets the rename then goes on by the team's id.
+    renamed_to: str | None = None
 
     def __init__(self, target: str, client: Any, cutoff: datetime) -> None:
         super().__init__(target, client, cutoff)
+        self._rename_check = asyncio.Lock()
         utc = cutoff.astimezone(UTC)
         self.cutoff_text = utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -363,6 +396,43 @@ class LinearConnector(Connector):
             key=self.target,
             name=str(team.get("name") or self.target),
             organization_id=organization.get("id"),
+        )
+
+    async def key_renamed(self) -> str | None:
+        """The team's key now when it is no longer the one the lists filter on (the target),
+        else None; asks Linear at most until it finds a rename, one stream at a time.
+
+        Linear lets a team's key be renamed (ENG → CORE; Settings → Teams), and a list whose
+        filter names the old key then matches nothing: its next page came back empty with
+        ``hasNextPage`` false, and the stream completed with the rest of its window unread (a
+        fresh tester's finding). Called on such a page only, so runs without a rename send
+        what they sent before. Asks the team by the id the lookup found (``TEAM_BY_ID``,
+        ``TeamFilter.id`` in Linear's schema.graphql). None too when the team is gone or
+        hidden: the empty page was the list's end. Raises :class:`ApiError` as :meth:`execute`
+        does (the stream fails and can be resumed, rather than complete short)."""
+        async with self._rename_check:
+            if self.renamed_to is None:
+                request = GraphQLRequest(
+                    lq.TEAM_BY_ID.document, variable_values={"id": self.team.id}
+                )
+                data = await self.execute(request, "teams")
+                teams = data.get("teams")
+                nodes = teams.get("nodes") if isinstance(teams, dict) else None
+                found = next(
+                    (n for n in nodes or [] if isinstance(n, dict) and n.get("id") == self.team.id),
+                    None,
+                )
+                key = found.get("key") if found is not None else None
+                if isinstance(key, str) and key and key != self.target:
+                    self.renamed_to = key
+            return self.renamed_to
+
+    def renamed_note(self) -> str:
+        """A stream's note once the team's key was found renamed (:meth:`key_renamed`)."""
+        return (
+            f"Linear team {self.target} was renamed "
+            f"{excerpt(one_line(str(self.renamed_to)))} while it was being read; read on by "
+            "the team's id"
         )
 
     def stream(self, entity: str) -> Stream:

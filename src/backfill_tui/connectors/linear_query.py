@@ -27,12 +27,17 @@ from graphql import (
 
 __all__ = [
     "COMMENTS",
+    "COMMENTS_BY_ID",
     "COMPLEXITY_CAP",
     "ISSUES",
+    "ISSUES_BY_ID",
     "PAGE_SIZE",
     "PROJECTS",
+    "PROJECTS_BY_ID",
     "QUERIES",
+    "QUERIES_BY_ID",
     "TEAM",
+    "TEAM_BY_ID",
     "complexity",
 ]
 
@@ -54,10 +59,21 @@ TEAM = gql(
     """
 )
 
+#: The team by its id, whatever its key is now: asked when a list filtered on the key comes
+#: back empty after a page that said more follow (``LinearConnector.key_renamed``).
+TEAM_BY_ID = gql(
+    """
+    query TeamById($id: ID!) {
+      teams(filter: {id: {eq: $id}}, first: 1) {
+        nodes { id key name organization { id } }
+      }
+    }
+    """
+)
+
 # Labels and attachments are capped (25, 10) to keep a 100-issue page near 5,000 points; an
 # issue with more labels than that is rare, and production's webhook carries them all.
-ISSUES = gql(
-    f"""
+_ISSUES = f"""
     query Issues($team: String!, $cutoff: DateTimeOrDuration!, $after: String) {{
       issues(
         filter: {{team: {{key: {{eq: $team}}}}, updatedAt: {{gte: $cutoff}}}}
@@ -83,10 +99,8 @@ ISSUES = gql(
       }}
     }}
     """
-)
 
-COMMENTS = gql(
-    f"""
+_COMMENTS = f"""
     query Comments($team: String!, $cutoff: DateTimeOrDuration!, $after: String) {{
       comments(
         filter: {{issue: {{team: {{key: {{eq: $team}}}}}}, updatedAt: {{gte: $cutoff}}}}
@@ -105,11 +119,9 @@ COMMENTS = gql(
       }}
     }}
     """
-)
 
 # ``status { type }`` replaces the deprecated ``state`` string (same values).
-PROJECTS = gql(
-    f"""
+_PROJECTS = f"""
     query Projects($team: String!, $cutoff: DateTimeOrDuration!, $after: String) {{
       projects(
         filter: {{accessibleTeams: {{some: {{key: {{eq: $team}}}}}}, updatedAt: {{gte: $cutoff}}}}
@@ -130,13 +142,36 @@ PROJECTS = gql(
       }}
     }}
     """
-)
 
-#: The paged query of each stream, and the root field its answer sits under.
+
+def _by_id(text: str) -> str:
+    """``text`` filtered on the team's id rather than its key: ``$team: ID!`` and
+    ``{id: {eq: $team}}`` where it had ``String!`` and ``{key: {eq: $team}}``."""
+    for old in ("$team: String!", "key: {eq: $team}"):
+        if text.count(old) != 1:
+            raise AssertionError(f"a list query should name {old!r} once")
+    return text.replace("$team: String!", "$team: ID!").replace(
+        "key: {eq: $team}", "id: {eq: $team}"
+    )
+
+
+ISSUES, ISSUES_BY_ID = gql(_ISSUES), gql(_by_id(_ISSUES))
+COMMENTS, COMMENTS_BY_ID = gql(_COMMENTS), gql(_by_id(_COMMENTS))
+PROJECTS, PROJECTS_BY_ID = gql(_PROJECTS), gql(_by_id(_PROJECTS))
+
+#: The paged query of each stream, and the root field its answer sits under. The lists filter
+#: on the team key the user gave, so that their first page can go out beside the team lookup.
 QUERIES = {
     "issue": (ISSUES, "issues"),
     "comment": (COMMENTS, "comments"),
     "project": (PROJECTS, "projects"),
+}
+#: The same lists filtered on the team's id (``TeamFilter.id``), asked once the key was found
+#: renamed mid-run: a key filter then matches nothing (``LinearStream``).
+QUERIES_BY_ID = {
+    "issue": ISSUES_BY_ID,
+    "comment": COMMENTS_BY_ID,
+    "project": PROJECTS_BY_ID,
 }
 
 

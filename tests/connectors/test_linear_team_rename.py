@@ -1,0 +1,168 @@
+"""A Linear team whose key is renamed mid-run (ENG → CORE), as Linear allows: the lists filter on
+the key, so that their first page goes out beside the team lookup, and after the rename a key
+filter matches nothing. The real connector runs against the simulator's ``rename_team=N``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from support import observation_rows, run_cli, simulated_engine, stored_ids, stream_counts
+
+from backfill_tui.clock import VirtualClock
+from backfill_tui.connectors.base import Page
+from backfill_tui.connectors.linear import LinearConnector
+from backfill_tui.http import ApiClient, LinearPolicy, ResilientTransport
+
+KEY = "lin_api_T3stKeyValue0123456789abcdefghij"
+URL = "https://api.linear.app/graphql"
+
+ROOTS = {"issue": "issues", "comment": "comments", "project": "projects"}
+
+
+def _numbers(ids: set[str] | list[str]) -> set[str]:
+    """Issues by their number, comments by their id, projects by their slug: what stays the
+    same when the key changes (an issue's identifier ENG-12 becomes CORE-12)."""
+    found = set()
+    for source_id in ids:
+        kind, _, rest = source_id.partition(":")
+        parts = rest.split(":")
+        if kind == "linear-issue":
+            found.add(f"issue {parts[1].rpartition('-')[2]}")
+        elif kind == "linear-comment":
+            found.add(f"comment {parts[1]}")
+        else:
+            found.add(f"project {parts[0]}")
+    return found
+
+
+def test_a_team_key_renamed_mid_run_is_read_on_by_the_teams_id(tmp_path: Path, anchor: str) -> None:
+    # The 6th query: the lookup and three first pages are answered before it, so each of the
+    # issue and comment lists (several pages each) is renamed under it mid-scan
+    sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor},rename_team=6")
+    run_id = sim_engine.run("linear:ENG", days=90, max_items=100_000)
+    sim, mirror = sim_engine.simulator, sim_engine.mirror
+    run = mirror.get_run(run_id)
+    assert run is not None and run.status == "completed"
+    cutoff = datetime.fromisoformat(run.since)
+    linear = sim.providers["linear"]
+    assert linear.world.keys[0] == "CORE"  # type: ignore[attr-defined]
+
+    stored = stored_ids(tmp_path / "m.db")
+    expected = sim.ground_truth("linear", "ENG", cutoff, None)
+    assert _numbers(expected) <= _numbers(stored)  # nothing in the window left unread
+    assert any(s.startswith("linear-issue:CORE:CORE-") for s in stored)  # read after the rename
+
+    streams = {s.entity: s for s in mirror.streams(run_id)}
+    assert {s.status for s in streams.values()} == {"completed"}
+    for entity in ("issue", "comment"):  # renamed under them mid-scan
+        assert streams[entity].pages > 1
+        assert streams[entity].note == (
+            "Linear team ENG was renamed CORE while it was being read; read on by the team's id"
+        ), entity
+    served = linear.calls  # type: ignore[attr-defined]
+    assert served["teams"] == 2  # the lookup, and one ask by id that found the new key
+
+
+def test_a_run_with_a_renamed_key_replays_as_it_ran(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The asks by id and the team asked again are recorded, and a replay makes the same
+    decisions from the recorded answers."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},rename_team=6")
+    rec, db = tmp_path / "run.rec.gz", tmp_path / "original.db"
+    args = ("--workspace", "demo", "--days", "90", "--max-items", "100000", "--json")
+    original = run_cli(capsys, "run", "linear:ENG", "--simulate", *args, "--db", str(db),
+                       "--record", str(rec))  # fmt: skip
+    assert original.code == 0, original.err
+    notes = [s.get("note") for src in original.summary["sources"] for s in src["streams"]]
+    assert any(n and "renamed CORE" in n for n in notes), notes
+
+    monkeypatch.delenv("BACKFILL_SIM")
+    replay_db = tmp_path / "replay.db"
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
+        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
+        assert not net.calls
+    assert replayed.code == 0, replayed.err
+    assert stream_counts(replayed.summary) == stream_counts(original.summary)
+    assert observation_rows(replay_db) == observation_rows(db)
+
+
+def _team(key: str) -> httpx.Response:
+    team = {"id": "t-1", "key": key, "name": "Engineering", "organization": {"id": "o-1"}}
+    return httpx.Response(200, json={"data": {"teams": {"nodes": [team]}}})
+
+
+def _page(nodes: list[Any], cursor: str | None, more: bool) -> httpx.Response:
+    info = {"hasNextPage": more, "endCursor": cursor}
+    return httpx.Response(200, json={"data": {"comments": {"nodes": nodes, "pageInfo": info}}})
+
+
+def _comment(cid: str, key: str) -> dict[str, Any]:
+    issue = {"id": "i-1", "identifier": f"{key}-1", "title": "T", "url": "https://linear.app/x"}
+    issue["team"] = {"id": "t-1", "key": key, "name": "Engineering"}
+    stamp = "2026-11-01T00:00:00.000Z"
+    return {"id": cid, "body": "hi", "createdAt": stamp, "updatedAt": stamp, "user": None,
+            "parent": None, "issue": issue}  # fmt: skip
+
+
+def _comments() -> list[Page]:
+    async def go() -> list[Page]:
+        transport = ResilientTransport(
+            httpx.AsyncHTTPTransport(),
+            provider_label="Linear",
+            base_url=URL,
+            auth_header=LinearConnector.auth_header(KEY),
+            policy=LinearPolicy(),
+            clock=VirtualClock(1.8e9),
+        )
+        client = ApiClient(label="Linear", base_url=URL, transport=transport)
+        connector = LinearConnector("ENG", client, datetime(2026, 10, 29, 15, 0, tzinfo=UTC))
+        try:
+            await connector.prepare()
+            return [p async for p in connector.stream("comment").pages(None)]
+        finally:
+            await client.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("now", ["CORE", "ENG"])
+def test_an_empty_later_page_asks_the_team_by_id_and_goes_on_only_if_its_key_changed(
+    respx_mock: respx.MockRouter, now: str
+) -> None:
+    renamed = now != "ENG"
+    answers = [_team("ENG"), _page([_comment("c-1", "ENG")], "cur-1", True)]
+    answers += [_page([], None, False), _team(now)]  # page 2 by key: nothing; the team by id
+    if renamed:  # page 2 again, by the team's id
+        answers.append(_page([_comment("c-2", now)], "cur-2", False))
+    answers.append(_page([_comment("c-1", "ENG")], None, False))  # the catch-up
+    route = respx_mock.post(URL).mock(side_effect=answers)
+    pages = _comments()
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert len(sent) == len(answers)
+    asked = [(s["variables"].get("team"), s["variables"].get("after")) for s in sent[1:3]]
+    assert asked == [("ENG", None), ("ENG", "cur-1")]
+    assert sent[3]["variables"] == {"id": "t-1"} and "id: { eq: $id }" in sent[3]["query"]
+    if renamed:
+        assert sent[4]["variables"]["team"] == "t-1" and sent[4]["variables"]["after"] == "cur-1"
+        assert "team: { id: { eq: $team } }" in sent[4]["query"]
+        assert "team: { id: { eq: $team } }" in sent[5]["query"]  # the catch-up by id too
+        assert [[e.sourceId.split(":")[1] for e in p.events] for p in pages] == [
+            ["ENG-1"],
+            ["CORE-1"],
+        ]
+        assert pages[1].note == (
+            "Linear team ENG was renamed CORE while it was being read; read on by the team's id"
+        )
+    else:  # the empty page was the list's end
+        assert [len(p.events) for p in pages] == [1, 0]
+        assert all(p.note is None for p in pages)
+        assert all("id: { eq: $team }" not in s["query"] for s in sent)
