@@ -149,7 +149,7 @@ class LinearStream(Stream):
         # starts mid-list, where the newest node is old) the run's start less a minute: what
         # was updated while the run was stopped moved ahead of the cursor too
         began = connector.resumed_since() if cursor is not None else None
-        recent: set[str] = set()  # keys of nodes read with an updatedAt since ``began``
+        recent: set[str] = set()  # ids of nodes read with an updatedAt since ``began``
         # This scan asks by the team's id once it met the key renamed itself (not on another
         # stream's word: what each stream sends then follows from its own answers alone, so a
         # replay, whose streams interleave otherwise, asks what the recording holds)
@@ -188,7 +188,7 @@ class LinearStream(Stream):
                 if began is not None and isinstance(node, dict):
                     updated = provider_time(node.get("updatedAt"))
                     if updated is not None and updated >= began:
-                        recent.add(listed_key(self._key, node))
+                        recent.add(_read_key(node, self._key))
             last = nodes[-1] if nodes else None
             if isinstance(last, dict) and isinstance(last.get("updatedAt"), str):
                 page.reached = last["updatedAt"]  # ordered by updatedAt, the window's field
@@ -213,8 +213,8 @@ class LinearStream(Stream):
     ) -> None:
         """Ask the list again, after its last page, for nodes updated since ``began`` (the
         newest node's ``updatedAt`` when the scan began, less :data:`CATCH_UP_MARGIN_S`), into
-        ``page``, passing over ``recent`` (read by this scan since then); ``by_id``: asked by
-        the team's id, as the scan went on after meeting the team's key renamed.
+        ``page``, passing over ``recent`` (the ids of nodes this scan read since then);
+        ``by_id``: asked by the team's id, as the scan went on after meeting the key renamed.
 
         The lists are ordered by ``updatedAt`` and paged by a cursor: a node updated while
         they are read moves ahead of the cursor, and no later page lists it (a tester's
@@ -238,7 +238,7 @@ class LinearStream(Stream):
             nodes, has_next, end_cursor = _connection(data, self._root)
             lacking = _node_errors(errors, self._root)
             for index, node in enumerate(nodes):
-                if listed_key(self._key, node) not in recent:
+                if _read_key(node, self._key) not in recent:
                     self._take(node, page, lacking.get(index, []))
             if not has_next or not end_cursor or end_cursor == after:
                 return
@@ -291,6 +291,15 @@ class LinearStream(Stream):
             page.item_notes.append(
                 ItemFailure(key, f"stored without {where}: Linear said: {message}"[:300])
             )
+
+
+def _read_key(node: Any, key: Callable[[Any], str]) -> str:
+    """How a catch-up tells a node its scan read: its Linear ``id``, which a renamed team key
+    leaves as it was (an issue read as ENG-900 and met again as CORE-900 was taken twice,
+    under two sourceIds), else its listed key (``listed_key``)."""
+    if isinstance(node, dict) and isinstance(node.get("id"), str) and node["id"]:
+        return str(node["id"])
+    return listed_key(key, node)
 
 
 def _node_index(path: Any, root: str) -> int:
