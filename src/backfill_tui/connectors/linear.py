@@ -70,7 +70,7 @@ def _order(root: str) -> StreamOrder:
     return StreamOrder(
         ordered_by="updatedAt (orderBy: updatedAt)",
         window_on="updatedAt",
-        server_filter="filter: {updatedAt: {gte: cutoff}}, team key",
+        server_filter="filter: {updatedAt: {gte: cutoff}}, team key (its id once found renamed)",
         early_stop=False,
         stop_rule=f"read every page while pageInfo.hasNextPage; any {root} updated before the "
         "cutoff is skipped (the server filter already bounds the window)",
