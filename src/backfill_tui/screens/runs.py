@@ -83,9 +83,9 @@ class RunsScreen(ModeScreen):
         Binding("enter", "open_run", "Open"),
         Binding("r", "resume_run", "Resume"),
         Binding("ctrl+r", "reload", "Reload"),
-        Binding("o", "open_recording", "Open recording…"),
-        Binding("m", "mark", "Mark as A"),
-        Binding("d", "compare", "Compare with A"),
+        Binding("o", "open_recording", "Recording…", tooltip="Open a recording to replay"),
+        Binding("m", "mark", "Mark A", tooltip="Mark the selected run as A (again: unmark)"),
+        Binding("d", "compare", "Compare", tooltip="Compare run A with the selected run"),
     ]
 
     def __init__(self) -> None:
