@@ -58,16 +58,19 @@ def run_title(run: RunRecord, width: int) -> str:
 
 def failed_text(progress: RunProgress) -> str:
     """What failed, streams and items each named: ``4 streams failed``, ``3 items failed``,
-    ``0 items failed``, and one stream by its key: ``github:acme/rocket/release failed``,
-    ``github:acme/rocket/release, 2 items failed``. The totals line said "0 failed" (items)
-    beside four failed streams, which read as if nothing had (a tester's finding); "1 stream
-    failed" left the reader to find which in a table that at 80x24 may not show its row (a
-    fresh tester's finding)."""
+    and one stream by its key: ``github:acme/rocket/release failed``,
+    ``github:acme/rocket/release, 2 items failed``; empty when nothing failed. The totals line
+    said "0 failed" (items) beside four failed streams, which read as if nothing had (a
+    tester's finding); "1 stream failed" left the reader to find which in a table that at
+    80x24 may not show its row (a fresh tester's finding). "0 items failed" came and went as
+    the line's other figures grew and shrank around the width that held it (a fresh tester's
+    finding): nothing failed is said by saying nothing."""
     failed = [key for key, s in progress.streams.items() if s.status == StreamStatus.FAILED]
     items = progress.totals().failed
     if len(failed) == 1:
         return f"{', '.join(p for p in (clean(failed[0]), what_failed(0, items)) if p)} failed"
-    return f"{what_failed(len(failed), items) or '0 items'} failed"
+    what = what_failed(len(failed), items)
+    return f"{what} failed" if what else ""
 
 
 def cancelled_text(progress: RunProgress) -> str:
@@ -116,19 +119,19 @@ def overall_line(progress: RunProgress, now: float, room: int, *, compact: bool)
         plural(t.api_calls, "API call"),
     ]
     # The first form that fits: the long words, then the short ones (below 100 columns
-    # only these); where a form is too wide, first "0 items failed" goes (it says
-    # nothing), then, in the short form, the pages and the calls, then the new and
-    # duplicate counts (the table has them all: a failed stream's name, at 80 columns,
-    # comes first). A line too wide even so keeps its calls (or the failed stream's name) and
-    # is cut at the end.
-    nothing = "0 items failed"
+    # only these); where a form is too wide, in the short form, first the pages and the
+    # calls go, then the new and duplicate counts (the table has them all: a failed
+    # stream's name, at 80 columns, comes first). A line too wide even so keeps its calls
+    # (or the failed stream's name) and is cut at the end.
     pages, calls = plural(t.pages, "page"), plural(t.api_calls, "call")
     counts = (f"{t.new:,} new", f"{t.duplicates:,} dup")
-    forms = [] if compact else [(" · ", parts, ()), (" · ", parts, (nothing,))]
-    forms += [("  ", short, drop) for drop in ((), (nothing,), (nothing, pages))]
+    forms: list[tuple[str, list[str], tuple[str, ...]]] = []
+    if not compact:
+        forms.append((" · ", parts, ()))
+    forms += [("  ", short, drop) for drop in ((), (pages,))]
     cut = len(forms) - 1  # the form shown, cut, when none fits
-    forms.append(("  ", short, (nothing, pages, calls)))
-    if not failed[0].isdigit():  # a failed stream is named: kept, even cut at the end
+    forms.append(("  ", short, (pages, calls)))
+    if failed and not failed[0].isdigit():  # a failed stream is named: kept, even cut
         forms.append(("  ", short, (pages, calls, *counts)))
         cut = len(forms) - 1
     lines = [joint.join(p for p in words if p and p not in drop) for joint, words, drop in forms]
