@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -492,3 +492,27 @@ def killed_headless_run(db: Path, sources: list[str], simulator: str, pages: int
             process.kill()
     with closing(sqlite3.connect(db)) as conn:
         return str(conn.execute("SELECT id FROM runs").fetchone()[0])
+
+
+#: How far back :func:`killed_an_hour_ago` moves a killed run.
+HOUR = timedelta(hours=1)
+
+
+def killed_an_hour_ago(db: Path, anchor: str) -> tuple[str, float]:
+    """A run killed after its second page, its instants moved an hour back; its id and the
+    seconds from its start to its last page (the time it is known to have run)."""
+    run_id = killed_headless_run(
+        db, ["github:acme/rocket"], f"anchor={anchor},latency=0.5,scale=3", 2
+    )
+
+    def back(text: str) -> str:
+        return (datetime.fromisoformat(text) - HOUR).isoformat()
+
+    with closing(sqlite3.connect(db)) as conn, conn:
+        started, since = conn.execute("SELECT started_at, since FROM runs").fetchone()
+        conn.execute("UPDATE runs SET started_at = ?, since = ?", (back(started), back(since)))
+        for sid, at in conn.execute("SELECT id, updated_at FROM streams").fetchall():
+            conn.execute("UPDATE streams SET updated_at = ? WHERE id = ?", (back(at), sid))
+        last = conn.execute("SELECT max(updated_at) FROM streams WHERE pages > 0").fetchone()[0]
+    ran = (datetime.fromisoformat(last) - datetime.fromisoformat(back(started))).total_seconds()
+    return run_id, ran

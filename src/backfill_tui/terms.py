@@ -82,6 +82,18 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {noun(count, one, many)}"
 
 
+def duration(seconds: float | None) -> str:
+    """``MM:SS``, or ``H:MM:SS`` from an hour, to the nearest second; ``--:--`` where there is
+    no time to say (an ETA not known yet). The dashboard's times, and the headless summary's
+    and ``runs``' "ran"."""
+    if seconds is None:
+        return "--:--"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
+
+
 def what_failed(streams: int, items: int) -> str:
     """What failed, streams and items each named: ``4 streams``, ``3 items``, ``1 stream,
     2 items``; empty when nothing did. The dashboard's totals and the runs overview say it so

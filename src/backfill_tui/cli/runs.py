@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EXIT_OK
-from ..terms import what_failed
+from ..terms import duration, what_failed
 from ..textsafe import ljust_cells, text_cells
 from .options import add_db_option, demo_mirror_hint, open_mirror, positive_arg
 
@@ -52,6 +52,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 "status": line.status,
                 "started_at": line.run.started_at,
                 "finished_at": line.run.finished_at,
+                "ran_s": round(line.ran_s, 3),
                 "new": line.new,
                 "duplicates": line.duplicates,
                 "failed": line.failed,
@@ -78,7 +79,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"
                 listing.append(
-                    f"{r['run_id']}  {r['status']:<11} {ljust_cells(r['workspace'], pad)} "
+                    f"{r['run_id']}  {r['status']:<11} {duration(line.ran_s):>5}  "
+                    f"{ljust_cells(r['workspace'], pad)} "
                     f"{r['depth_days']:>2}d  "
                     f"new {r['new']:>6}  dup {r['duplicates']:>6}{failed}  {' '.join(r['sources'])}{sim}\n"
                 )

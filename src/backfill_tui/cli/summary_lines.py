@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ..terms import plural
+from ..terms import duration, plural
 from ..textsafe import clean, fold_words
 
 
@@ -116,6 +116,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
             workspace if narrow else f"workspace {workspace}",
             f"{summary['depth_days']} days since {since}",
             summary["status"],
+            *([f"ran {duration(summary['ran_s'])}"] if "ran_s" in summary else []),
         ],
         0,
         " · ",

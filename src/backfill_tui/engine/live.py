@@ -31,7 +31,14 @@ from ..terms import (
 from ..textsafe import clean
 from . import progress as ev
 
-__all__ = ["EventBuffer", "RunProgress", "SourceState", "StreamState", "source_of"]
+__all__ = [
+    "EventBuffer",
+    "RunProgress",
+    "SourceState",
+    "StreamState",
+    "run_seconds",
+    "source_of",
+]
 
 FINISHED = STREAM_FINISHED
 
@@ -158,6 +165,10 @@ class RunProgress:
         span = stored_span(run)
         if span is not None:  # a finished run: its own duration, not time since it was opened
             self.started_at, self.finished_at = span
+        # A resumed run: its spans before the latest (``RunRecord.ran_s``) count in its time,
+        # which is given beside the latest's, as after a retry here.
+        self.earlier_s = max(0.0, run.ran_s)
+        self.retried = run.resumed_at is not None
 
     def recall_quotas(self, sources: Iterable[Mapping[str, Any]]) -> None:
         """From the mirror's ``run_sources`` rows (provider, target, api_calls, quota_remaining,
@@ -211,15 +222,14 @@ class RunProgress:
         given, its elapsed time is from its ``started_at`` to then, the time it is known to have
         run (it showed 00:00 when opened: a tester's finding). A kill leaves no end time."""
         self.version += 1
-        if last_page_at is not None and self.run.started_at:
+        if last_page_at is not None and span_start(self.run):
             try:
-                start = datetime.fromisoformat(self.run.started_at).timestamp()
+                start = datetime.fromisoformat(span_start(self.run)).timestamp()
                 end = datetime.fromisoformat(last_page_at).timestamp()
             except ValueError:
                 pass
-            else:
-                if end >= start:
-                    self.started_at, self.finished_at = start, end
+            else:  # a last page before its latest span began: that span ran for no page
+                self.started_at, self.finished_at = start, max(start, end)
         self.status = RunStatus.INTERRUPTED
         for stream in self.streams.values():
             stream.status = shown_stream_status(stream.status, run_gone=True)
@@ -317,14 +327,22 @@ class RunProgress:
         lines, self.log = self.log, []
         return lines
 
-    def recall(self, failures: Iterable[tuple[str, str, str]] = ()) -> None:
+    def recall(
+        self, failures: Iterable[tuple[str, str, str]] = (), now: float | None = None
+    ) -> None:
         """The log of a past run, from what the mirror knows of it, worded as its live log
         was: how it started, each finished stream's end (counts, or why it failed), the items
         that failed (``failures``: stream key, item key, reason; the first
         :data:`RECALLED_FAILURES`) and how it ended. A past run opened from F5 showed an empty
-        log (a fresh tester's finding). Times are the run's start and end."""
+        log (a fresh tester's finding). Times are the run's start and end; an interrupted
+        run's end is ``now``, when it was found so (it was stamped with the run's start: a fresh
+        tester's finding), and its streams' with its last page (:meth:`mark_interrupted`)."""
         span = stored_span(self.run)
-        start, end = span if span is not None else (self.started_at, self.started_at)
+        end = span[1] if span is not None else (self.finished_at or self.started_at)
+        try:
+            start = datetime.fromisoformat(self.run.started_at).timestamp()
+        except ValueError:
+            start = span[0] if span is not None else self.started_at
         keys = list(self.streams)
         self._log(start, f"run {self.run.id}: {plural(len(keys), 'stream')} since {self.run.since}")
         for key in keys:
@@ -338,7 +356,8 @@ class RunProgress:
         if len(failures) > RECALLED_FAILURES:
             self._log(end, f"… and {len(failures) - RECALLED_FAILURES} more failed items")
         if self.status != RunStatus.RUNNING:
-            self._log(end, f"run {self.run.id} {self.status}")
+            found = now if now is not None and self.status == RunStatus.INTERRUPTED else end
+            self._log(found, f"run {self.run.id} {self.status}")
 
     # -- what the overall line shows -----------------------------------------------------------
 
@@ -497,13 +516,47 @@ def _end_line(stream: StreamState, status: StreamStatus, c: StreamCounters, capp
     )
 
 
+def span_start(run: RunRecord) -> str:
+    """When ``run``'s latest span began (ISO 8601): its resume's instant, else its start."""
+    return run.resumed_at or run.started_at
+
+
+def run_seconds(run: RunRecord, now: float, last_page_at: str | None, *, gone: bool) -> float:
+    """Seconds ``run`` ran: its spans before its latest (``ran_s``, kept by
+    ``Mirror.begin_span`` as it resumed) and its latest, from its start or resume to its
+    ``finished_at``; while it runs, to ``now`` (epoch seconds); when its process is ``gone``
+    (interrupted), to ``last_page_at`` (``Mirror.last_page_at``: the time it is known to have
+    run, 0 when none came in this span). The time it lay killed is not counted: a resume
+    showed only the time since it ("completed 00:01"), and reopened, the hours between the
+    kill and the resume as if it had run (a fresh tester's finding)."""
+    try:
+        start = datetime.fromisoformat(span_start(run)).timestamp()
+    except ValueError:
+        return max(0.0, run.ran_s)
+    end: float | None = now
+    if run.finished_at and run.status != RunStatus.RUNNING:
+        end = _instant(run.finished_at)
+    elif gone:
+        end = _instant(last_page_at) if last_page_at else start
+    latest = max(0.0, end - start) if end is not None else 0.0
+    return max(0.0, run.ran_s) + latest
+
+
+def _instant(text: str) -> float | None:
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
 def stored_span(run: RunRecord) -> tuple[float, float] | None:
-    """A finished run's (start, end) in epoch seconds from its stored ``started_at`` and
-    ``finished_at``; None while it runs, when either is missing, or when they disagree."""
-    if run.status == RunStatus.RUNNING or not run.started_at or not run.finished_at:
+    """A finished run's latest span, (start, end) in epoch seconds, from its stored
+    ``resumed_at`` (else ``started_at``) and ``finished_at``; None while it runs, when either
+    is missing, or when they disagree (``RunRecord.ran_s`` holds its spans before)."""
+    if run.status == RunStatus.RUNNING or not span_start(run) or not run.finished_at:
         return None
     try:
-        start = datetime.fromisoformat(run.started_at).timestamp()
+        start = datetime.fromisoformat(span_start(run)).timestamp()
         end = datetime.fromisoformat(run.finished_at).timestamp()
     except ValueError:
         return None

@@ -217,6 +217,10 @@ class Engine:
         self._check_sources(spec.split(":", 1)[0] for spec in run.sources)
         # Runs recorded before sources had one spelling lock under their canonical one too.
         self.mirror.acquire(run.id, run.workspace, [canonical_source(s) for s in run.sources])
+        # A resume: the span before is kept in the run's time (``Mirror.begin_span``), on the
+        # clock its start and end are taken on.
+        begun = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+        self.mirror.begin_span(run.id, begun.replace(microsecond=0).isoformat())
         self.mirror.set_run_status(run.id, RunStatus.RUNNING)
         streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
         self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +85,8 @@ class RunLine:
     duplicates: int
     failed: int
     streams_failed: int = 0
+    #: Seconds it ran: its spans before a resume and its latest (``live.run_seconds``).
+    ran_s: float = 0.0
 
     @property
     def failed_text(self) -> str:
@@ -106,20 +109,29 @@ def shown_status(mirror: Mirror, run: RunRecord) -> RunStatus:
 
 
 def run_lines(mirror: Mirror, limit: int = 100) -> list[RunLine]:
-    """The newest ``limit`` runs of ``mirror``, newest first, in one store query."""
-    return [
-        RunLine(
-            run,
-            shown_status(mirror, run),
-            totals.streams_done,
-            totals.streams,
-            totals.new,
-            totals.duplicates,
-            totals.failed,
-            totals.streams_failed,
+    """The newest ``limit`` runs of ``mirror``, newest first, in one store query (and one
+    more for each interrupted run: when it last stored a page, the end of its time)."""
+    from .live import run_seconds
+
+    lines = []
+    for run, totals in mirror.run_overview(limit):
+        status = shown_status(mirror, run)
+        gone = status == RunStatus.INTERRUPTED
+        last = mirror.last_page_at(run.id) if gone else None
+        lines.append(
+            RunLine(
+                run,
+                status,
+                totals.streams_done,
+                totals.streams,
+                totals.new,
+                totals.duplicates,
+                totals.failed,
+                totals.streams_failed,
+                run_seconds(run, time.time(), last, gone=gone),
+            )
         )
-        for run, totals in mirror.run_overview(limit)
-    ]
+    return lines
 
 
 # -- may this run be continued? --------------------------------------------------------------

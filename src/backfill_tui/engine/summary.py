@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..store import Mirror, RunRecord, combined_status
 from ..terms import RunStatus, StreamStatus, shown_run_status, shown_stream_status
 from . import progress as ev
+from .live import run_seconds
 
 
 def run_summary(
@@ -64,12 +66,15 @@ def run_summary(
                 ],
             }
         )
+    # The seconds it ran, its spans before a resume and its latest (``live.run_seconds``).
+    ran = run_seconds(run, time.time(), mirror.last_page_at(run.id), gone=gone)
     return {
         "run_id": run.id,
         "workspace": run.workspace,
         "depth_days": run.depth_days,
         "since": run.since,
         "status": shown,
+        "ran_s": round(ran, 3),
         "sources": sources,
     }
 

@@ -453,7 +453,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         self, run: RunRecord, totals: dict[str, int] | None = None, engine: Engine | None = None
     ) -> RunSession:
         """A session showing ``run`` as the mirror has it (not run by this app)."""
-        from ..engine.live import RunProgress
+        from ..engine.live import RunProgress, span_start
         from ..engine.run import Engine
         from ..engine.runs import shown_status
 
@@ -464,12 +464,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if shown == RunStatus.INTERRUPTED:  # elapsed: to its last page
             progress.mark_interrupted(self.mirror.last_page_at(run.id))
         elif shown == RunStatus.RUNNING and run.started_at:  # another process's: since its start
-            with contextlib.suppress(ValueError):
-                progress.started_at = datetime.fromisoformat(run.started_at).timestamp()
+            with contextlib.suppress(ValueError):  # (or resume: ran_s holds the spans before)
+                progress.started_at = datetime.fromisoformat(span_start(run)).timestamp()
         if progress.status != RunStatus.RUNNING:  # a past run: its log, from the mirror
             keys = {record.id: record.key for record in records}
             failures = self.mirror.item_failures(run.id)
-            progress.recall((keys.get(s, str(s)), item, why) for s, item, why in failures)
+            progress.recall(
+                ((keys.get(s, str(s)), item, why) for s, item, why in failures), self.clock.now()
+            )
         session = RunSession(
             run, engine or Engine(self.mirror, self._environment_for(run)), progress
         )

@@ -14,23 +14,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from ..terms import StreamStatus, grouped, noun, plural, what_failed
+from ..terms import StreamStatus, duration, grouped, noun, plural, what_failed
 from ..textsafe import clean
 
 if TYPE_CHECKING:
     from ..engine.live import RunProgress
     from ..engine.mirror import RunRecord
-
-
-def duration(seconds: float | None) -> str:
-    """``MM:SS``, or ``H:MM:SS`` from an hour, to the nearest second; ``--:--`` where there is
-    no time to say (an ETA not known yet)."""
-    if seconds is None:
-        return "--:--"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
 
 
 def run_title(run: RunRecord, width: int) -> str:

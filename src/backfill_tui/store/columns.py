@@ -184,6 +184,8 @@ RUN_COLUMNS: dict[str, Column] = {
         safe="NULL",
         nullable=True,
     ),
+    "ran_s": Column(_seconds, "seconds, a number from 0 (its spans before a resume)", safe="0"),
+    "resumed_at": Column(_instant, f"{_INSTANT}, or NULL", safe="NULL", nullable=True),
 }
 
 #: Every column of ``streams`` (schema.py), in table order; ``id`` is SQLite's own rowid.

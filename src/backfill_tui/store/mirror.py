@@ -55,7 +55,7 @@ from .opening import (
 from .overview import RunTotals, run_overview
 from .records import RunRecord, StreamRecord
 from .resync import ResyncRecords, keep_validator
-from .rows import json_text, nanoids, now_iso, observation_row
+from .rows import json_text, nanoids, now_iso, observation_row, seconds_between
 from .run_items import record_fetched
 from .schema import APPLICATION_ID, ROW_COLUMNS, SCHEMA_VERSION, create_schema, migrations
 
@@ -728,6 +728,32 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                     socket.gethostname(),
                     run_id,
                 ),
+            )
+
+    def begin_span(self, run_id: str, at: str) -> None:
+        """Run ``run_id`` starts again at ``at`` (ISO 8601, on the run's own clock, as its
+        ``started_at``): the span before it, from ``resumed_at`` (else ``started_at``) to its
+        ``finished_at`` (else its last page committed in that span: a killed run's time is
+        what it is known to have run; else none), is added to ``ran_s`` and ``resumed_at``
+        becomes ``at``. A run that has not run yet (no end, no page, no resume) is left as it
+        is: its first span begins at ``started_at``. Seconds, never negative."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT started_at, finished_at, resumed_at, ran_s FROM runs WHERE id = ?",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                return
+            started, finished, resumed, ran = row
+            last = conn.execute(
+                "SELECT MAX(updated_at) FROM streams WHERE run_id = ? AND pages > 0", (run_id,)
+            ).fetchone()[0]
+            if finished is None and last is None and resumed is None:
+                return
+            span = seconds_between(resumed or started, finished or last)
+            conn.execute(
+                "UPDATE runs SET ran_s = ?, resumed_at = ? WHERE id = ?",
+                (float(ran or 0.0) + span, at, run_id),
             )
 
     def set_run_interrupted(self, run_id: str) -> None:

@@ -43,6 +43,11 @@ class RunRecord:
     #: A replayed run: whether its recording was of a simulated run (None: not a replay, or
     #: one stored before the mirror kept this; its recording's header then says).
     recording_simulated: bool | None = None
+    #: Seconds the run ran in its spans before its latest (a resume), and when that latest
+    #: span began (ISO 8601, on the run's clock; None: at ``started_at``). See
+    #: ``engine.live.run_seconds``.
+    ran_s: float = 0.0
+    resumed_at: str | None = None
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -78,6 +83,8 @@ class RunRecord:
                 if data.get("recording_simulated") is None
                 else bool(data["recording_simulated"])
             ),
+            ran_s=float(data.get("ran_s") or 0.0),
+            resumed_at=data.get("resumed_at"),
         )
 
 

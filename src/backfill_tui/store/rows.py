@@ -22,6 +22,7 @@ __all__ = [
     "now_iso",
     "observation_row",
     "observation_type",
+    "seconds_between",
 ]
 
 _NANOID = "useandom-26T198340PX75pxJACKVERYMINDBUSHWOLF_GQZbfghjklqvwyzrict"
@@ -33,6 +34,17 @@ _NANOID_BYTES = bytes(ord(_NANOID[b & 63]) for b in range(256))
 _DIGITS = "".join(sorted(c for c in _NANOID if c.isalnum()))
 #: 8 base-62 digits: milliseconds since the epoch, in order until about the year 8900.
 _TIME_CHARS = 8
+
+
+def seconds_between(start: str | None, end: str | None) -> float:
+    """Seconds from ISO 8601 instant ``start`` to ``end``; 0 when either is missing or not an
+    instant, or when ``end`` is before ``start``."""
+    try:
+        first = datetime.fromisoformat(start or "")
+        last = datetime.fromisoformat(end or "")
+        return max(0.0, (last - first).total_seconds())
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def now_iso() -> str:

@@ -509,6 +509,22 @@ def _recording_simulated(db: Database) -> None:
     _run_script(db, "ALTER TABLE runs ADD COLUMN recording_simulated INTEGER")
 
 
+@_migration("0017_run_spans")
+def _run_spans(db: Database) -> None:
+    # A resumed run's time: ran_s, the seconds it ran in its spans before the one that began
+    # at resumed_at (NULL: its one span began at started_at). A resume of a killed run showed
+    # only the time since the resume ("completed 00:01"), or, reopened, the hours between the
+    # kill and the resume as if it had run through them (a fresh tester's finding). Older
+    # runs get 0 and NULL: their one span, as they showed it.
+    _run_script(
+        db,
+        """
+        ALTER TABLE runs ADD COLUMN ran_s REAL NOT NULL DEFAULT 0;
+        ALTER TABLE runs ADD COLUMN resumed_at TEXT
+        """,
+    )
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
