@@ -109,7 +109,8 @@ def test_a_stopped_stream_says_how_far_it_got_as_the_others_do() -> None:
     def state(status: StreamStatus, fetched: int, total: int | None) -> StreamState:
         return StreamState("s/x", "x", status, StreamCounters(fetched=fetched), total=total)
 
-    assert progress_text(state(StreamStatus.FAILED, 0, None)) == "failed at 0%"
+    # no estimate, no share: "failed at 0%" was a share of none (test_failed_stream_count.py)
+    assert progress_text(state(StreamStatus.FAILED, 0, None)) == "failed after 0"
     assert progress_text(state(StreamStatus.FAILED, 20, 71)) == "failed at 28%"
     assert progress_text(state(StreamStatus.CANCELLED, 40, 100)) == "cancelled 40%"  # 15 cells
     assert progress_text(state(StreamStatus.CANCELLED, 200, None)) == "cancelled 200"

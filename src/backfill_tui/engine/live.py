@@ -66,6 +66,9 @@ class StreamState:
     #: Pages it had stored when this stretch of the run began (the ETA's pace counts only
     #: this stretch's pages).
     pages_at_start: int = 0
+    #: ``total`` was judged from the stream's own first page, no estimate made before it
+    #: (``StreamRecord.sized``): a stopped stream is said by its count, not a share of it.
+    sized: bool = False
 
     @property
     def finished(self) -> bool:
@@ -155,6 +158,7 @@ class RunProgress:
                 record.error,
                 record.capped,
                 clean(record.note) if record.note else None,
+                sized=record.key not in totals and record.sized,
             )
             self.streams[record.key] = state
             self.sources.setdefault(record.source, SourceState(record.source)).streams.append(
@@ -269,6 +273,7 @@ class RunProgress:
             stream.status, stream.counters = StreamStatus.RUNNING, event.counters
             if stream.total is None:  # judged from its first page: a run begun without one
                 stream.total = event.estimate
+                stream.sized = event.estimate is not None
             source = self.sources[source_of(event.stream)]
             source.take_budgets(event)
             if source.wait_until is not None and now >= source.wait_until:

@@ -218,6 +218,8 @@ STREAM_COLUMNS: dict[str, Column] = {
     # 1: a later page's 404 ended the stream short, so it covers no window for a re-sync (1 is
     # the safe mend: the next re-sync reads that stream's whole window)
     "ended_short": Column(_flag, "0 or 1 (ended short by a resource gone between pages)", safe="1"),
+    # 0 is the safe mend: the estimate is then taken as made before the run, as it was
+    "sized": Column(_flag, "0 or 1 (1: its estimate judged from its first page)", safe="0"),
 }
 
 

@@ -957,7 +957,9 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             " duplicates = duplicates + ?, failed = failed + ?, pages = pages + 1,"
             " api_calls = api_calls + ?, rate_limit_wait_s = rate_limit_wait_s + ?,"
             " capped = capped OR ?, capped_at = COALESCE(?, capped_at), updated_at = ?,"
-            " ended_short = ended_short OR ?, estimate = COALESCE(estimate, ?) WHERE id = ?",
+            " ended_short = ended_short OR ?, estimate = COALESCE(estimate, ?),"
+            " sized = CASE WHEN estimate IS NULL AND ? IS NOT NULL THEN 1 ELSE sized END"
+            " WHERE id = ?",
             (
                 page.cursor,
                 StreamStatus.COMPLETED if page.done else StreamStatus.RUNNING,
@@ -971,6 +973,7 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 page.capped_at,
                 page.at or at,
                 int(page.ended_short),
+                page.estimate,
                 page.estimate,
                 stream.id,
             ),

@@ -109,6 +109,8 @@ class StreamRecord:
     note: str | None = None
     #: Items the run's estimate expected of this stream (None: no estimate was made).
     estimate: int | None = None
+    #: The estimate was judged from the stream's own first page (no estimate was made before).
+    sized: bool = False
     #: A re-sync's narrowed window: fetch only what is newer than this instant (ISO 8601), the
     #: start of run ``resync_of`` whose completed stream already covered the run's window.
     fetch_since: str | None = None
@@ -162,6 +164,7 @@ class StreamRecord:
         names = {f.name for f in fields(cls)} - {"extra", "counters"}
         kwargs = {k: v for k, v in data.items() if k in names}
         kwargs["capped"] = bool(kwargs.get("capped"))
+        kwargs["sized"] = bool(kwargs.get("sized"))
         kwargs["status"] = StreamStatus(kwargs["status"])
         counts = {f.name: data[f.name] for f in fields(StreamCounters) if f.name in data}
         return cls(**kwargs, counters=StreamCounters(**counts))

@@ -78,25 +78,36 @@ def stream_bar(state: StreamState) -> tuple[float | None, float]:
     got is unknown; its fetched count and status say what it did (issue 12)."""
     if state.status not in STOPPED:
         return state.bar()
-    done = state.counters.fetched
-    if state.total is None or done >= state.total:
+    done, total = state.counters.fetched, stopped_estimate(state)
+    if total is None or done >= total:
         return 1.0, 0.0
-    return float(max(state.total, 1)), float(done)
+    return float(max(total, 1)), float(done)
+
+
+def stopped_estimate(state: StreamState) -> int | None:
+    """The estimate a stopped stream is measured against: one made before its pages (the
+    connect screen's, stored with the run), never its own first page's guess (``sized``: every
+    headless run's streams), a share of which, once the stream stopped, read as progress
+    toward a figure the row no longer showed and no one had made ("failed at 64%" on a
+    headless run's stream that fetched 100: a fresh tester's finding)."""
+    return None if state.sized else state.total
 
 
 def stopped_text(state: StreamState) -> str:
     """How far a stopped stream got, said with its status, within the progress column's 15
-    cells: ``failed at 40%``, ``failed at 0%``, ``cancelled after 200`` (no estimate: no share),
-    ``failed past ~71``. A failed stream read "stopped at 0" where the rows around it said
-    "62% of ~71" (a fresh tester's finding)."""
+    cells: ``failed at 40%``, ``failed at 0%``, ``failed past ~71`` of an estimate
+    (:func:`stopped_estimate`); with none, what it fetched: ``cancelled after 200``,
+    ``failed after 0`` (a share of no estimate is none: it said "failed at 0%"). A failed
+    stream read "stopped at 0" where the rows around it said "62% of ~71" (a fresh tester's
+    finding)."""
     verb = {StreamStatus.FAILED: "failed", StreamStatus.CANCELLED: "cancelled"}.get(
         StreamStatus(state.status), "stopped"
     )
-    fetched, total = state.counters.fetched, state.total
+    fetched, total = state.counters.fetched, stopped_estimate(state)
     if total is not None and 0 < total <= fetched:
         forms = [f"{verb} past ~{total}", f"past ~{total}"]
-    elif total is not None or not fetched:  # nothing fetched is 0% of any estimate
-        share = min(99, int(100 * fetched / max(total or 1, 1)))
+    elif total is not None:
+        share = min(99, int(100 * fetched / max(total, 1)))
         forms = [f"{verb} at {share}%", f"{verb} {share}%"]
     else:
         forms = [f"{verb} after {fetched}", f"{verb} at {fetched}", f"{verb} {fetched}"]
@@ -116,9 +127,9 @@ def short_progress_text(state: StreamState) -> str:
     fetched, total = state.counters.fetched, state.total
     if state.status == StreamStatus.COMPLETED:
         return "capped" if state.capped else "done"
-    if state.status in STOPPED:
-        if total is not None or not fetched:
-            return f"at {min(99, int(100 * fetched / max(total or 1, 1)))}%"
+    if state.status in STOPPED:  # a share only of an estimate made before its pages
+        if (estimate := stopped_estimate(state)) is not None:
+            return f"at {min(99, int(100 * fetched / max(estimate, 1)))}%"
         return f"at {fetched}" if len(f"at {fetched}") <= SHORT_PROGRESS_WIDTH else ""
     if total is None or state.status == StreamStatus.PENDING or total == fetched == 0:
         return ""  # ~0 with nothing fetched: a re-sync expecting nothing new, not "past"
