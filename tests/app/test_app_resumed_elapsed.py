@@ -1,8 +1,9 @@
 """A run killed, then resumed, shows the total of the time it ran when reopened: its span
 before the kill (to its last committed page) and its span after the resume, not the hour it
 lay killed between them (it showed the whole wall-clock stretch, or only the time since the
-resume: a fresh tester's finding); and the killed run's log says "interrupted" at the time it
-was found so, not at its start (another)."""
+resume: a fresh tester's finding), on the dashboard and in the runs list from 160 columns;
+and the killed run's log says "interrupted" at the time it was found so, not at its start
+(another)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import SIZE, make_app, wait_until
+from app_support import SIZE, make_app, open_runs, wait_until
 from support import HOUR, killed_an_hour_ago, run_cli
 
 from backfill_tui.clock import VirtualClock
@@ -34,6 +35,20 @@ def _shown(tmp_path: Path, run_id: str, now: float) -> tuple[float, list[str]]:
     return found[0]
 
 
+def _listed(tmp_path: Path, run_id: str) -> str:
+    """The runs list's "ran" cell of run ``run_id`` at 200 columns (from 160 it has one)."""
+    app = make_app(tmp_path)
+    cells: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=(200, 50)) as pilot:
+            _, table = await open_runs(pilot)
+            cells.append(str(table.get_cell(run_id, "ran")))
+
+    asyncio.run(scenario())
+    return cells[0]
+
+
 @pytest.mark.slow
 def test_a_resumed_run_shows_the_time_it_ran(
     tmp_path: Path, anchor: str, capsys: pytest.CaptureFixture[str]
@@ -49,3 +64,5 @@ def test_a_resumed_run_shows_the_time_it_ran(
     elapsed, _ = _shown(tmp_path, run_id, found_at)
     assert before < elapsed < HOUR.total_seconds(), (before, elapsed)
     assert elapsed == pytest.approx(resumed.summary["ran_s"], abs=1)  # as the summary said
+    minutes, seconds = divmod(round(resumed.summary["ran_s"]), 60)
+    assert _listed(tmp_path, run_id) == f"{minutes:02}:{seconds:02}"

@@ -23,7 +23,7 @@ from ..engine.diff import diff_fetched
 from ..engine.mirror import RunRecord
 from ..engine.runs import RunLine, run_lines
 from ..errors import BackfillError, user_path
-from ..terms import RunStatus, plural
+from ..terms import RunStatus, duration, plural
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.row_table import RowsTable
@@ -48,17 +48,11 @@ PAGE = 100  # runs loaded at a time; reaching the last row loads the next hundre
 NARROW_BELOW = 100  # columns of terminal
 WIDE_FROM = 160  # every source in full from here; below, the first and how many more
 COLUMNS = (
-    "run",
-    "started (UTC)",
-    "workspace",
-    "days",
-    "status",
-    "streams",
-    "new",
-    "dup",
-    "failed",
+    "run", "started (UTC)", "workspace", "days", "status", "streams", "new", "dup", "failed",
     "sources",
-)
+)  # fmt: skip
+#: From 160 columns, the time each ran too (its spans before a resume: live.run_seconds).
+WIDE_COLUMNS = (*COLUMNS[:5], "ran", *COLUMNS[5:])
 #: From 60 to 99 columns: the workspace in what the others leave (``narrow_workspaces``), the
 #: duplicates left out for it (runs of three workspaces read alike at 80x24: a tester's finding).
 NARROW_COLUMNS = ("run", "workspace", "status", "streams", "new", "failed", "sources")
@@ -99,10 +93,8 @@ class RunsScreen(ModeScreen):
         #: reaches the end); ``total`` is how many the mirror holds.
         self.limit = PAGE
         self.total = 0
-        #: Bumped by every listing asked; an older answer is dropped.
-        self._generation = 0
-        #: The next listing while a listed run is running (:meth:`_follow_running`).
-        self._follow: Timer | None = None
+        self._generation = 0  # bumped by every listing asked; an older answer is dropped
+        self._follow: Timer | None = None  # the next listing while a listed run runs
 
     @property
     def backfill(self) -> AppHost:
@@ -150,7 +142,9 @@ class RunsScreen(ModeScreen):
             return TINY_COLUMNS
         if self._narrow:
             return NARROW_COLUMNS
-        return MEDIUM_COLUMNS if width < MEDIUM_BELOW else COLUMNS
+        return (
+            MEDIUM_COLUMNS if width < MEDIUM_BELOW else (COLUMNS, WIDE_COLUMNS)[width >= WIDE_FROM]
+        )
 
     def on_resize(self) -> None:
         if self.is_mounted:
@@ -219,6 +213,7 @@ class RunsScreen(ModeScreen):
                 "workspace": Text(workspace_cut(run.workspace)),
                 "days": Text(str(run.depth_days), justify="right"),
                 "status": Text(line.status, style=style),
+                "ran": Text(duration(line.ran_s), justify="right"),
                 "streams": Text(f"{line.streams_done}/{line.streams}", justify="right"),
                 "new": Text(str(line.new), justify="right"),
                 "dup": Text(str(line.duplicates), justify="right"),
