@@ -8,7 +8,11 @@ them), so the hour is plain in the figures whatever this machine's speed."""
 
 from __future__ import annotations
 
+import os
+import pty
+import re
 import sqlite3
+import sys
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
@@ -43,3 +47,33 @@ def test_a_resumed_run_counts_the_time_it_ran_before_its_kill(
     assert f"completed   {minutes:02}:{seconds:02}  " in text, text
     listed = run_cli(capsys, "runs", "--json", "--db", str(db)).summary
     assert listed[0]["ran_s"] == pytest.approx(ran)
+
+
+@pytest.mark.slow
+def test_the_live_tables_time_goes_on_from_the_time_it_ran_before(
+    tmp_path: Path, anchor: str
+) -> None:
+    """``resume`` on a terminal: its live table's title ("backfill · 3s") starts from the
+    time the run ran before its kill, as its summary's "ran" does; it started at 0s."""
+    db = tmp_path / "m.db"
+    run_id, before = killed_an_hour_ago(db, anchor)
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    argv = [sys.executable, "-m", "backfill_tui", "--db", str(db), "resume", run_id]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command on the terminal
+        os.execve(sys.executable, argv, env)
+    seen = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, seen[-2000:]
+    titles = [int(s) for s in re.findall(rb"backfill \xc2\xb7 (\d+)s", seen)]
+    assert titles and min(titles) >= round(before), (titles, before)

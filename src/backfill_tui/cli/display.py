@@ -101,7 +101,9 @@ class HeadlessDisplay:
     finding); elsewhere a line per finished stream and per wait. Events may come from the
     engine's threads; the table is drawn from Rich's refresh thread, under ``self._lock``."""
 
-    def __init__(self, stream: IO[str], *, quiet: bool = False, brief: bool = False) -> None:
+    def __init__(
+        self, stream: IO[str], *, quiet: bool = False, brief: bool = False, earlier_s: float = 0.0
+    ) -> None:
         self.console = ProgressConsole(file=stream, highlight=False, soft_wrap=True)
         self.live_mode = self.console.is_terminal and not quiet and not brief
         self.quiet = quiet
@@ -123,6 +125,9 @@ class HeadlessDisplay:
         # (a slow answer past the deadline) -> the line saying so, until its next page or end.
         self.retries: dict[str, str] = {}
         self.started = time.monotonic()
+        #: Seconds the run ran before this process took it up (a resume's spans before: the
+        #: title's time goes on from them, as the summary's "ran" counts them).
+        self.earlier_s = earlier_s
         self._live: Live | None = None
         #: At most one redraw an event asks for in this many seconds (:data:`REDRAW_EVERY`).
         self.redraw_every = REDRAW_EVERY
@@ -307,7 +312,7 @@ class HeadlessDisplay:
         """The live table: a row per source, its streams' rows beneath; ``collapse``: a source
         whose streams all ended without an error is its one row, its streams' counts summed
         (to fit a short terminal: :meth:`_fit_height`)."""
-        elapsed = time.monotonic() - self.started
+        elapsed = self.earlier_s + time.monotonic() - self.started
         table = Table(
             title=f"backfill · {elapsed:.0f}s",
             expand=False,

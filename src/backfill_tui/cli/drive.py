@@ -66,6 +66,17 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> RunStatus:
             return RunStatus.CANCELLED
 
 
+def _ran_before(mirror: Mirror, run_id: str) -> float:
+    """Seconds run ``run_id`` ran before this process takes it up: 0 for a new run; a resumed
+    one's spans before (``engine.live.run_seconds``, its latest to its end or last page)."""
+    from ..engine.live import run_seconds
+
+    run = mirror.get_run(run_id)
+    if run is None:
+        return 0.0
+    return run_seconds(run, time.time(), mirror.last_page_at(run_id), gone=True)
+
+
 def drive(
     engine: Engine,
     mirror: Mirror,
@@ -97,7 +108,10 @@ def drive(
         # A third Ctrl-C quits at once, without the summary and its resume line: it says this.
         stop.then = f"to continue it: {APP} resume {run_id}{db_flag}"
         with HeadlessDisplay(
-            sys.stderr, quiet=quiet, brief=as_json and not sys.stderr.isatty()
+            sys.stderr,
+            quiet=quiet,
+            brief=as_json and not sys.stderr.isatty(),
+            earlier_s=_ran_before(mirror, run_id),
         ) as display:
             engine.subscribe(display)
             stop.before_quit = display.erase  # a quit at once leaves no table after its line
