@@ -274,6 +274,10 @@ class Connector(abc.ABC):
     #: Set by ``prepare()`` when the lookup found the source renamed or moved: its note says
     #: so on every stream, so a stream redirected the same way adds none (:meth:`moved_note`).
     lookup_moved: bool = False
+    #: The source's own id from the run's first lookup (``run_sources.resource_id``), set by the
+    #: engine before a resume's ``prepare()``; :attr:`resource_id`: the one ``prepare()`` found.
+    known_id: str | None = None
+    resource_id: str | None = None
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
         self.target = target

@@ -9,7 +9,8 @@ Each stream pages one root connection filtered server-side to the team and to
 with an empty list rather than an error. The lists filter on the team key the user gave, so
 that their first page goes out beside that lookup; a key renamed mid-run (Linear lets a team's
 key change, ENG → CORE) is met by :meth:`LinearConnector.key_renamed`, and the lists go on by
-the team's id.
+the team's id; a resume whose lookup finds no team by the key looks it up by the id the run's
+first lookup learned (``Connector.known_id``), and goes on by it when it is there, renamed.
 
 Past 400 lines on purpose: one provider's connector (its streams, GraphQL paging, both rate
 limit budgets and partial answers) in one file, one provider per file (style.md).
@@ -153,7 +154,9 @@ class LinearStream(Stream):
         # This scan asks by the team's id once it met the key renamed itself (not on another
         # stream's word: what each stream sends then follows from its own answers alone, so a
         # replay, whose streams interleave otherwise, asks what the recording holds)
-        by_id = False
+        # (a resume whose lookup found the team renamed since the run began asks by id from
+        # the lookup's answer on: every stream waits for it before its second request)
+        by_id = not connector.lookup_overlapped and connector.resumed_by_id
         renamed: str | None = None  # the note owed to the next page stored
         while True:
             try:
@@ -168,6 +171,9 @@ class LinearStream(Stream):
             if waiting:
                 waiting = False
                 await connector.ready()
+                if connector.resumed_by_id and not by_id:  # the same page again, by id
+                    by_id = True
+                    continue
             nodes, has_next, end_cursor = _connection(data, self._root)
             # A later page with nothing, after one that said more follow, is what a list
             # filtered on a key renamed since answers: asked again by the team's id if so
@@ -395,16 +401,57 @@ class LinearConnector(Connector):
             raise UnexpectedResponse("Linear answered the teams query without a list of nodes")
         team = next((n for n in nodes if isinstance(n, dict) and n.get("key") == self.target), None)
         if team is None or not team.get("id"):
-            raise AccessDenied(
+            denied = AccessDenied(
                 f"Linear has no team {self.target} visible to this key; check the team key "
                 "(Settings → Teams) and that the key's user belongs to the team"
             )
+            if self.known_id is None:  # a fresh run: nothing to tell a renamed key by
+                raise denied
+            team = await self._renamed_since(self.known_id, denied)
         organization = lt.as_dict(team.get("organization"))
         self.team = lt.Team(
             id=str(team["id"]),
             key=self.target,
             name=str(team.get("name") or self.target),
             organization_id=organization.get("id"),
+        )
+        self.resource_id = self.team.id
+        if self.resumed_by_id:
+            self.notes.append(
+                f"Linear team {self.target} was renamed "
+                f"{excerpt(one_line(str(self.renamed_to)))} since the run began; resumed by "
+                "the team's id"
+            )
+
+    #: Set by ``prepare()`` when a resume found the team by the run's id under a new key: every
+    #: list then filters on the team's id (a page asked by key beside the lookup, again by id).
+    resumed_by_id = False
+
+    async def _renamed_since(self, known: str, denied: AccessDenied) -> dict[str, Any]:
+        """A resume's lookup by the team id the run's first lookup learned (``known``), after
+        the key given matched no team: a key renamed since the run began (ENG → CORE) leaves
+        the id as it was, and the resume reads on by it (:attr:`resumed_by_id`,
+        :attr:`renamed_to`); it failed the source with "no team ENG", so the run could never
+        finish (left open by the mid-run rename's fix). Returns the team's node; raises
+        ``denied`` (the lookup's line as before) when no team has that id, and
+        :class:`ApiError` as :meth:`execute` does."""
+        found = await self._team_by_id(known)
+        key = found.get("key") if found is not None else None
+        if found is None or not isinstance(key, str) or not key:
+            raise denied
+        if key != self.target:
+            self.resumed_by_id, self.renamed_to = True, key
+        return found
+
+    async def _team_by_id(self, team_id: str) -> dict[str, Any] | None:
+        """The team whose id is ``team_id`` (``TEAM_BY_ID``, ``TeamFilter.id`` in Linear's
+        schema.graphql), whatever its key is now; None when none is visible."""
+        request = GraphQLRequest(lq.TEAM_BY_ID.document, variable_values={"id": team_id})
+        data = await self.execute(request, "teams")
+        teams = data.get("teams")
+        nodes = teams.get("nodes") if isinstance(teams, dict) else None
+        return next(
+            (n for n in nodes or [] if isinstance(n, dict) and n.get("id") == team_id), None
         )
 
     async def key_renamed(self) -> str | None:
@@ -421,16 +468,7 @@ class LinearConnector(Connector):
         does (the stream fails and can be resumed, rather than complete short)."""
         async with self._rename_check:
             if self.renamed_to is None:
-                request = GraphQLRequest(
-                    lq.TEAM_BY_ID.document, variable_values={"id": self.team.id}
-                )
-                data = await self.execute(request, "teams")
-                teams = data.get("teams")
-                nodes = teams.get("nodes") if isinstance(teams, dict) else None
-                found = next(
-                    (n for n in nodes or [] if isinstance(n, dict) and n.get("id") == self.team.id),
-                    None,
-                )
+                found = await self._team_by_id(self.team.id)
                 key = found.get("key") if found is not None else None
                 if isinstance(key, str) and key and key != self.target:
                     self.renamed_to = key

@@ -7,6 +7,8 @@ with ``GET /v6/deployments`` at 100 a page; the next page is Vercel's own pointe
 (``pagination.next``, sent as ``until``) with the same ``since`` kept on every page. A 404 by
 the project's name on a later page looks the project up again by its id: renamed mid-run, the
 stream reads on by id with a note (``VercelConnector.renamed_mid_run``); gone, it ends there.
+A resume whose lookup by name answers 404 looks the project up by the id the run's first
+lookup learned (``Connector.known_id``), and reads on by it when it is there, renamed.
 
 Window rule (interfaces.md §1): ``created >= cutoff``. Vercel documents ``since`` as "created
 after" without saying whether the bound is inclusive, so ``since`` is one millisecond before the
@@ -23,7 +25,14 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import UsageError
-from ..http import AccessDenied, ApiClient, ApiError, UnexpectedResponse, VercelPolicy
+from ..http import (
+    AccessDenied,
+    ApiClient,
+    ApiError,
+    ApiResponse,
+    UnexpectedResponse,
+    VercelPolicy,
+)
 from ..textsafe import excerpt
 from . import CATALOG
 from . import vercel_transform as vt
@@ -118,6 +127,12 @@ class DeploymentStream(Stream):
                 if waiting:  # the lookup's own failure, if any, is the stream's
                     await connector.ready()
                     waiting = False
+                    # A resume's lookup found the project by the run's id, renamed since the
+                    # run began: its old name answers 404, the page is asked again by id
+                    by_id = {**base, "projectId": connector.project.id}
+                    if connector.resumed_by_id and base != by_id:
+                        base = by_id
+                        continue
                 what = f"project {connector.project.name}"
                 first = until is None and cursor is None
                 note = gone_between_pages("Vercel", what, exc, first)
@@ -239,6 +254,10 @@ class VercelConnector(Connector):
         return {"teamId": self.team} if self.team.startswith("team_") else {"slug": self.team}
 
     async def prepare(self) -> None:
+        """Look the project up by the name given (``GET /v9/projects/{name}``) for its id and
+        name; on a resume whose lookup by name answers 404, by the id the run's first lookup
+        learned (:attr:`known_id`, :meth:`_renamed_since`). Raises :class:`AccessDenied` (403,
+        404: "cannot be read") and the client's other :class:`ApiError`."""
         path = f"/v9/projects/{quote(self.project_ref, safe='')}"
         try:
             answer = await self.client.get(path, self.scope)
@@ -248,9 +267,13 @@ class VercelConnector(Connector):
                 if self.team
                 else "the token's personal account (for a team project write vercel:TEAM/PROJECT)"
             )
-            raise AccessDenied(
+            denied = AccessDenied(
                 f"Vercel project '{self.project_ref}' in {where} cannot be read: {exc}"
-            ) from None
+            )
+            if exc.status != 404 or self.known_id is None:
+                raise denied from None
+            answer = await self._renamed_since(self.known_id, denied)
+            path = f"/v9/projects/{quote(self.known_id, safe='')}"
         data = answer.json
         if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
             raise UnexpectedResponse(f"Vercel answered {path} without a project id")
@@ -264,6 +287,36 @@ class VercelConnector(Connector):
             name=name if isinstance(name, str) and name else self.project_ref,
             team_id=team_id,
         )
+        self.resource_id = self.project.id
+        if self.resumed_by_id:
+            self.notes.append(
+                f"project renamed from {self.project_ref} to {self.project.name} since the run "
+                f"began; resumed by its id ({self.project.id})"
+            )
+
+    #: Set by ``prepare()`` when a resume found the project by the run's id, not its name: the
+    #: deployments are then asked by id (a page asked by name beside the lookup, again by id).
+    resumed_by_id = False
+
+    async def _renamed_since(self, known: str, denied: AccessDenied) -> ApiResponse:
+        """A resume's lookup by the id the run's first lookup learned (``known``), after the
+        name given answered 404: the project renamed since the run began keeps its id
+        (``projectId`` and ``/v9/projects/{idOrName}`` take either, provider-apis.md §2), and
+        the resume reads on by it; it failed the source, so the run could never finish (left
+        open by the mid-run rename's fix). Gone or hidden by id too (403, 404, 410, or
+        another project's answer): ``denied``, the lookup's line as before, is raised; any
+        other failure of the lookup (:class:`ApiError`) is raised as it is, to resume later."""
+        try:
+            answer = await self.client.get(f"/v9/projects/{quote(known, safe='')}", self.scope)
+        except ApiError as exc:
+            if exc.status in (403, 404, 410):
+                raise denied from None
+            raise
+        data = answer.json
+        if not isinstance(data, dict) or data.get("id") != known:
+            raise denied
+        self.resumed_by_id = True
+        return answer
 
     async def renamed_mid_run(self) -> str | None:
         """After the deployment list answered 404 by the project's name on a later page: the

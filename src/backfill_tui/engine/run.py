@@ -367,6 +367,9 @@ class Engine:
         connector: Connector = info.connector(target, client, cutoff)
         connector.started_at = datetime.fromisoformat(run.started_at)
         resync.before_lookup(self.mirror, run, connector, streams)
+        # The id the run's first lookup learned: a resume's lookup by name that answers 404
+        # (renamed since) looks the source up by it (Connector.known_id)
+        connector.known_id = self.mirror.source_resource_id(run.id, provider_name, target)
         # A source whose every stream failed for a cause that does not pass by itself (a
         # rejected token, a source that does not exist: StreamRecord.mend) asks its lookup alone
         # first when resumed: if the cause stands, one call fails them all. Overlapped, a resume
@@ -443,6 +446,10 @@ class Engine:
                 self._emit(ev.SourceCalls(run.id, streams[0].source, stats.api_calls))
         if error is None:
             resync.after_lookup(self.mirror, run, connector)
+            if connector.resource_id:  # kept for a resume (the first lookup's stands)
+                self.mirror.keep_source_resource_id(
+                    run.id, connector.provider, connector.target, connector.resource_id
+                )
             if connector.notes:  # the source's own state (moved, archived), on each stream
                 for record in streams:
                     record.note = _joined(*connector.notes)

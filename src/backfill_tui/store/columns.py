@@ -237,6 +237,8 @@ SOURCE_COLUMNS: dict[str, Column] = {
     ),
     "quota_limit": Column(_whole(-(2**63)), "a whole number or NULL", safe="NULL", nullable=True),
     "waited_s": Column(_seconds, "seconds, a number from 0, or NULL", safe="NULL", nullable=True),
+    # the provider's id of the source, from the run's first lookup (a resume looks it up by it)
+    "resource_id": Column(_text, "text or NULL", safe="NULL", nullable=True),
 }
 
 

@@ -854,6 +854,29 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 (waited_s, run_id, provider, target),
             )
 
+    def source_resource_id(self, run_id: str, provider: str, target: str) -> str | None:
+        """The provider's own id of source ``provider:target`` as run ``run_id``'s first lookup
+        learned it (``run_sources.resource_id``: a Vercel project's ``prj_…``, a Linear team's
+        id), or None when none was kept (not yet looked up, a connector that keeps none, a run
+        of an older mirror)."""
+        row = self.conn.execute(
+            "SELECT resource_id FROM run_sources WHERE run_id = ? AND provider = ? AND target = ?",
+            (run_id, provider, target),
+        ).fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) and row[0] else None
+
+    def keep_source_resource_id(
+        self, run_id: str, provider: str, target: str, resource_id: str
+    ) -> None:
+        """Keep ``resource_id`` as the source's id in run ``run_id`` unless one is kept already:
+        the first lookup's answer stands (a resume looks the source up by it)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE run_sources SET resource_id = COALESCE(resource_id, ?)"
+                " WHERE run_id = ? AND provider = ? AND target = ?",
+                (resource_id, run_id, provider, target),
+            )
+
     def set_source_quota(self, run_id: str, source: str, remaining: int, limit: int | None) -> None:
         """The request quota the provider of ``source`` (``github:acme/rocket``) last
         reported in run ``run_id``: calls ``remaining`` of ``limit``."""

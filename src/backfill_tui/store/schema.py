@@ -535,6 +535,16 @@ def _stream_sized(db: Database) -> None:
     _run_script(db, "ALTER TABLE streams ADD COLUMN sized INTEGER NOT NULL DEFAULT 0")
 
 
+@_migration("0019_source_resource_id")
+def _source_resource_id(db: Database) -> None:
+    # The provider's own id of a run's source, as the run's first lookup learned it (a Vercel
+    # project's id, a Linear team's id; NULL where the connector keeps none, and for the runs of
+    # an older mirror). A resume whose lookup by the name the user gave answers 404 (the project
+    # or team renamed since the run began) looks the source up by it and goes on by id: it
+    # failed the source, and the run could never finish (left open by the mid-run rename's fix).
+    _run_script(db, "ALTER TABLE run_sources ADD COLUMN resource_id TEXT")
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
