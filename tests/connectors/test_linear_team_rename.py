@@ -169,3 +169,68 @@ def test_an_empty_later_page_asks_the_team_by_id_and_goes_on_only_if_its_key_cha
         assert [len(p.events) for p in pages] == [1, 0]
         assert all(p.note is None for p in pages)
         assert all("id: { eq: $team }" not in s["query"] for s in sent)
+
+
+@pytest.mark.parametrize("now", ["CORE", "ENG"])
+def test_a_catch_up_with_nothing_after_a_scan_read_before_the_rename_goes_on_by_id(
+    respx_mock: respx.MockRouter, now: str
+) -> None:
+    """The scan's pages are answered before the rename, its catch-up after: by key it lists
+    nothing, though the scan's newest nodes (updated since it began) must be there. The team
+    is asked by id; renamed, the catch-up is asked again by id and finds c-3, updated during
+    the run (it ended with nothing, c-3 missed). Unchanged, the empty catch-up stands."""
+    renamed = now != "ENG"
+    answers = [_team("ENG"), _page([_comment("c-1", "ENG")], "cur-1", True)]
+    answers += [_page([_comment("c-2", "ENG")], None, False)]  # the scan's last page
+    answers += [_page([], None, False), _team(now)]  # the catch-up by key: nothing; the team
+    if renamed:  # the catch-up again, by the team's id: c-3 moved to the front meanwhile
+        answers.append(_page([_comment("c-3", now), _comment("c-1", now)], None, False))
+    route = respx_mock.post(URL).mock(side_effect=answers)
+    pages = _comments()
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert len(sent) == len(answers)
+    scan, catch_up = sent[1]["variables"], sent[3]["variables"]
+    assert catch_up["team"] == "ENG" and catch_up["after"] is None
+    assert catch_up["cutoff"] != scan["cutoff"]  # from the scan's newest node, less a minute
+    assert sent[4]["variables"] == {"id": "t-1"} and "id: { eq: $id }" in sent[4]["query"]
+    read = [[e.sourceId.split(":")[2] for e in p.events] for p in pages]
+    if renamed:
+        assert sent[5]["variables"] == {**catch_up, "team": "t-1"}
+        assert "team: { id: { eq: $team } }" in sent[5]["query"]
+        assert read == [["c-1"], ["c-2", "c-3"]]  # c-1, read already, passed over by its id
+        assert pages[1].note == (
+            "Linear team ENG was renamed CORE while it was being read; read on by the team's id"
+        )
+    else:
+        assert read == [["c-1"], ["c-2"]]
+        assert all(p.note is None for p in pages)
+
+
+def test_a_rename_met_by_a_catch_up_is_recorded_and_replayed_alike(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Comments alone, 90 days: seven pages, then the catch-up as the 9th query, answered
+    after the rename. The catch-up goes on by id (the team asked once), and a replay asks
+    exactly what the recording holds, storing the same rows."""
+    log = tmp_path / "requests.jsonl"
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},rename_team=9,request_log={log}")
+    rec, db = tmp_path / "run.rec.gz", tmp_path / "original.db"
+    args = ("--workspace", "demo", "--days", "90", "--entities", "comment", "--json")
+    original = run_cli(capsys, "run", "linear:ENG", "--simulate", *args, "--db", str(db),
+                       "--record", str(rec))  # fmt: skip
+    assert original.code == 0, original.err
+    ((stream,),) = [src["streams"] for src in original.summary["sources"]]
+    assert stream["pages"] == 7 and stream["note"] == (
+        "Linear team ENG was renamed CORE while it was being read; read on by the team's id"
+    )
+    queries = [json.loads(line)["status"] for line in log.read_text().splitlines()]
+    assert len(queries) == 1 + 7 + 1 + 1 + 1  # the team, 7 pages, catch-up, team by id, again
+
+    monkeypatch.delenv("BACKFILL_SIM")
+    replay_db = tmp_path / "replay.db"
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
+        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
+        assert not net.calls
+    assert replayed.code == 0, replayed.err
+    assert stream_counts(replayed.summary) == stream_counts(original.summary)
+    assert observation_rows(replay_db) == observation_rows(db)

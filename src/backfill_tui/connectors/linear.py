@@ -229,7 +229,17 @@ class LinearStream(Stream):
         (a tester's finding: what changed while a run was stopped was missing after its
         resume, which started mid-list); a node this scan read
         before it moved is read again, a duplicate by sourceId. A failed answer leaves the
-        page as it was (the nodes are a re-sync's to fetch)."""
+        page as it was (the nodes are a re-sync's to fetch).
+
+        Asked by key, an answer with nothing where something must be (the scan read nodes
+        updated since ``began``, which the filter still matches; or a later page after one
+        that said more follow) is a key renamed since the scan's last page: the connector asks
+        the team by id (:meth:`LinearConnector.key_renamed`; cached once any stream found the
+        rename) and, renamed, the catch-up is asked again by the team's id, the page noting it.
+        It ended with nothing, and what was updated during the run was missed (left open by
+        the mid-run rename's fix). The switch follows from this stream's own answers and the
+        team's, so a replay asks what the recording holds; a normal catch-up lists at least
+        the scan's newest node, and sends what it sent."""
         connector = self._connector
         since = max(began, connector.cutoff).astimezone(UTC)
         cutoff = since.strftime("%Y-%m-%dT%H:%M:%S.") + f"{since.microsecond // 1000:03d}Z"
@@ -242,6 +252,15 @@ class LinearStream(Stream):
             except ApiError:
                 return
             nodes, has_next, end_cursor = _connection(data, self._root)
+            if not nodes and not by_id and (recent or after is not None):
+                try:
+                    renamed = await connector.key_renamed()
+                except ApiError:
+                    return
+                if renamed is not None:  # the same catch-up page again, by the team's id
+                    by_id = True
+                    page.note = "; ".join(n for n in (page.note, connector.renamed_note()) if n)
+                    continue
             lacking = _node_errors(errors, self._root)
             for index, node in enumerate(nodes):
                 if _read_key(node, self._key) not in recent:
@@ -461,8 +480,9 @@ class LinearConnector(Connector):
         Linear lets a team's key be renamed (ENG → CORE; Settings → Teams), and a list whose
         filter names the old key then matches nothing: its next page came back empty with
         ``hasNextPage`` false, and the stream completed with the rest of its window unread (a
-        fresh tester's finding). Called on such a page only, so runs without a rename send
-        what they sent before. Asks the team by the id the lookup found (``TEAM_BY_ID``,
+        fresh tester's finding). Called on such a page only (or a catch-up with nothing where
+        the scan's newest nodes must be, ``LinearStream._caught_up``), so runs without a
+        rename send what they sent before. Asks the team by the id the lookup found (``TEAM_BY_ID``,
         ``TeamFilter.id`` in Linear's schema.graphql). None too when the team is gone or
         hidden: the empty page was the list's end. Raises :class:`ApiError` as :meth:`execute`
         does (the stream fails and can be resumed, rather than complete short)."""

@@ -118,9 +118,11 @@ def linear_pages(router: respx.MockRouter, root: str, pages: list[list[Any]]) ->
         answers.append(
             httpx.Response(200, json={"data": {root: {"nodes": nodes, "pageInfo": info}}})
         )
-    if len(pages) > 1:  # the catch-up after the last page (LinearStream._caught_up): no news
+    if len(pages) > 1:  # the catch-up after the last page (LinearStream._caught_up): no news,
+        # only the scan's newest node again, as Linear lists it (updated since the scan began)
         info = {"hasNextPage": False, "endCursor": None}
-        answers.append(httpx.Response(200, json={"data": {root: {"nodes": [], "pageInfo": info}}}))
+        again = {"nodes": pages[0][:1], "pageInfo": info}
+        answers.append(httpx.Response(200, json={"data": {root: again}}))
     return router.post(LINEAR).mock(side_effect=answers)
 
 
