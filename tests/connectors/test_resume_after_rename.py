@@ -185,6 +185,15 @@ def test_vercel_a_401_then_a_rename_resumes_by_id_and_gone_fails_as_before(
     assert [u.path for u in vercel.asked if u.path.startswith("/v9/")] == [
         "/v9/projects/rocket-web"
     ]
+    # In the mirror that read it before, the id an earlier run kept tells the new name
+    again = run_cli(capsys, "run", "vercel:acme/rocket-web", "--workspace", "w", "--db", str(db))
+    assert again.code == 1, again.err
+    assert "Traceback" not in again.err and "resume" not in again.err.splitlines()[-1]
+    (line,) = [line for line in again.err.splitlines() if "cannot be read" in line]
+    assert line.endswith(
+        "; the project an earlier run read as rocket-web (prj_1) is now named rocket-site: "
+        "give vercel:acme/rocket-site"
+    ), line
 
 
 def _gql(data: Any = None, errors: Any = None, status: int = 200) -> httpx.Response:
@@ -286,3 +295,12 @@ def test_linear_a_401_then_a_key_rename_resumes_by_id_and_gone_fails_as_before(
                     "--db", str(tmp_path / "fresh.db"))  # fmt: skip
     assert fresh.code == 1 and "Linear has no team ENG visible" in fresh.err, fresh.err
     assert not any("query TeamById" in s["query"] for s in linear.sent)
+    # In the mirror that read it before, the id an earlier run kept tells the key now
+    again = run_cli(capsys, "run", "linear:ENG", "--workspace", "w", "--entities", "comment",
+                    "--db", str(db))  # fmt: skip
+    assert again.code == 1, again.err
+    assert "Traceback" not in again.err and "resume" not in again.err.splitlines()[-1]
+    (line,) = [line for line in again.err.splitlines() if "no team ENG" in line]
+    assert line.endswith(
+        "; the team an earlier run read as ENG (its id t-1) is now CORE: give linear:CORE"
+    ), line

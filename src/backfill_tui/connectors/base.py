@@ -138,9 +138,8 @@ class Stream(abc.ABC):
     """One entity of one source: its own cursor, checkpoint, counters and status."""
 
     entity: str
-    #: Whether a scan of two pages or more reads its list's front once more after its last
-    #: page (``LinkedListStream._caught_up``, ``LinearStream._caught_up``): one call more,
-    #: which the estimate counts.
+    #: Whether a scan of two pages or more reads its list's front again after its last page
+    #: (``LinkedListStream._caught_up``, ``LinearStream._caught_up``): one call more, estimated.
     catches_up: bool = False
 
     @abc.abstractmethod
@@ -274,10 +273,11 @@ class Connector(abc.ABC):
     #: Set by ``prepare()`` when the lookup found the source renamed or moved: its note says
     #: so on every stream, so a stream redirected the same way adds none (:meth:`moved_note`).
     lookup_moved: bool = False
-    #: The source's own id from the run's first lookup (``run_sources.resource_id``), set by the
-    #: engine before a resume's ``prepare()``; :attr:`resource_id`: the one ``prepare()`` found.
+    #: The source's id from the run's first lookup (``run_sources.resource_id``), set before a
+    #: resume's ``prepare()``, or (``known_earlier``) an earlier run's, only to name a rename.
     known_id: str | None = None
-    resource_id: str | None = None
+    known_earlier = False
+    resource_id: str | None = None  # the id ``prepare()`` found, kept with the run
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
         self.target = target

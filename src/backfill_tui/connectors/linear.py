@@ -453,11 +453,19 @@ class LinearConnector(Connector):
         :attr:`renamed_to`); it failed the source with "no team ENG", so the run could never
         finish (left open by the mid-run rename's fix). Returns the team's node; raises
         ``denied`` (the lookup's line as before) when no team has that id, and
-        :class:`ApiError` as :meth:`execute` does."""
+        :class:`ApiError` as :meth:`execute` does. With an earlier run's id
+        (:attr:`known_earlier`: a new run), a team found under a new key is not read:
+        ``denied`` is raised with its key now added, for the user to give."""
         found = await self._team_by_id(known)
         key = found.get("key") if found is not None else None
         if found is None or not isinstance(key, str) or not key:
             raise denied
+        if key != self.target and self.known_earlier:  # a new run: the user names the key now
+            now = excerpt(one_line(key))
+            raise AccessDenied(
+                f"{denied}; the team an earlier run read as {self.target} (its id {known}) is now "
+                f"{now}: give linear:{now}"
+            )
         if key != self.target:
             self.resumed_by_id, self.renamed_to = True, key
         return found

@@ -33,7 +33,7 @@ from ..http import (
     UnexpectedResponse,
     VercelPolicy,
 )
-from ..textsafe import excerpt
+from ..textsafe import excerpt, one_line
 from . import CATALOG
 from . import vercel_transform as vt
 from .base import (
@@ -305,7 +305,9 @@ class VercelConnector(Connector):
         the resume reads on by it; it failed the source, so the run could never finish (left
         open by the mid-run rename's fix). Gone or hidden by id too (403, 404, 410, or
         another project's answer): ``denied``, the lookup's line as before, is raised; any
-        other failure of the lookup (:class:`ApiError`) is raised as it is, to resume later."""
+        other failure of the lookup (:class:`ApiError`) is raised as it is, to resume later.
+        With an earlier run's id (:attr:`known_earlier`: a new run), the project is not read
+        under its new name: ``denied`` is raised with that name added, for the user to give."""
         try:
             answer = await self.client.get(f"/v9/projects/{quote(known, safe='')}", self.scope)
         except ApiError as exc:
@@ -315,6 +317,15 @@ class VercelConnector(Connector):
         data = answer.json
         if not isinstance(data, dict) or data.get("id") != known:
             raise denied
+        name = data.get("name")
+        if self.known_earlier:  # a new run: the user names the project as it is now
+            if not isinstance(name, str) or not name or name == self.project_ref:
+                raise denied
+            team = f"{self.team}/" if self.team else ""
+            raise AccessDenied(
+                f"{denied}; the project an earlier run read as {self.project_ref} ({known}) is "
+                f"now named {excerpt(one_line(name))}: give vercel:{team}{excerpt(one_line(name))}"
+            )
         self.resumed_by_id = True
         return answer
 

@@ -370,6 +370,11 @@ class Engine:
         # The id the run's first lookup learned: a resume's lookup by name that answers 404
         # (renamed since) looks the source up by it (Connector.known_id)
         connector.known_id = self.mirror.source_resource_id(run.id, provider_name, target)
+        if connector.known_id is None and self.environment.recording is None:
+            # else an earlier run's, so that a lookup by name that finds nothing can say what
+            # the source is called now (a replay asks only what its recording holds)
+            connector.known_id = self.mirror.earlier_resource_id(run, provider_name, target)
+            connector.known_earlier = connector.known_id is not None
         # A source whose every stream failed for a cause that does not pass by itself (a
         # rejected token, a source that does not exist: StreamRecord.mend) asks its lookup alone
         # first when resumed: if the cause stands, one call fails them all. Overlapped, a resume

@@ -865,6 +865,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         ).fetchone()
         return row[0] if row is not None and isinstance(row[0], str) and row[0] else None
 
+    def earlier_resource_id(self, run: RunRecord, provider: str, target: str) -> str | None:
+        """The id the latest other run of the same kind as ``run`` (simulated or live) kept for
+        source ``provider:target`` (:meth:`source_resource_id`), or None."""
+        row = self.conn.execute(
+            "SELECT s.resource_id FROM run_sources s JOIN runs r ON r.id = s.run_id"
+            " WHERE s.provider = ? AND s.target = ? AND s.run_id != ? AND r.simulate = ?"
+            " AND s.resource_id IS NOT NULL ORDER BY s.rowid DESC LIMIT 1",
+            (provider, target, run.id, int(run.simulate)),
+        ).fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) and row[0] else None
+
     def keep_source_resource_id(
         self, run_id: str, provider: str, target: str, resource_id: str
     ) -> None:
