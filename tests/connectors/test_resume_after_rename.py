@@ -104,10 +104,11 @@ def _deployments(first: int, more: bool) -> dict[str, Any]:
 
 class _Vercel:
     """Project rocket-web (prj_1), two pages of deployments; ``renamed``: its name is now
-    rocket-site; ``gone``: deleted; ``token_ok``: False answers page 2 with 401."""
+    rocket-site; ``gone``: deleted; ``hidden``: its name answers 404, its id its old name;
+    ``token_ok``: False answers page 2 with 401."""
 
     def __init__(self, router: respx.MockRouter) -> None:
-        self.renamed = self.gone = False
+        self.renamed = self.gone = self.hidden = False
         self.token_ok = False
         self.asked: list[httpx.URL] = []
         router.get(url__startswith=f"{VERCEL}/").mock(side_effect=self.answer)
@@ -116,7 +117,7 @@ class _Vercel:
         url = request.url
         self.asked.append(url)
         name = "rocket-site" if self.renamed else "rocket-web"
-        known = {"prj_1"} if self.gone else {"prj_1", name}
+        known = {"prj_1"} if self.gone or self.hidden else {"prj_1", name}
         if url.path.startswith("/v9/projects/"):
             ref = url.path.rsplit("/", 1)[1]
             if ref in known and not self.gone:
@@ -138,14 +139,14 @@ def _run_id(db: Path) -> str:
         return str(conn.execute("SELECT id FROM runs").fetchone()[0])
 
 
-@pytest.mark.parametrize("gone", [False, True])
+@pytest.mark.parametrize("state", ["renamed", "gone", "name unchanged"])
 @respx.mock(assert_all_called=False)
-def test_vercel_a_401_then_a_rename_resumes_by_id_and_gone_fails_as_before(
+def test_vercel_a_401_then_a_rename_resumes_by_id_and_else_fails_as_before(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     respx_mock: respx.MockRouter,
-    gone: bool,
+    state: str,
 ) -> None:
     monkeypatch.setenv("VERCEL_TOKEN", "vercel_resume_rename_test")
     vercel = _Vercel(respx_mock)
@@ -153,12 +154,13 @@ def test_vercel_a_401_then_a_rename_resumes_by_id_and_gone_fails_as_before(
     first = run_cli(capsys, "run", "vercel:acme/rocket-web", "--workspace", "w", "--db", str(db))
     assert first.code == 1, first.err  # the 401: the stream failed after page 1
     run_id = _run_id(db)
-    vercel.token_ok, vercel.renamed, vercel.gone = True, True, gone
+    vercel.token_ok, vercel.renamed = True, state == "renamed"
+    vercel.gone, vercel.hidden = state == "gone", state == "name unchanged"
     vercel.asked.clear()
     resumed = run_cli(capsys, "resume", run_id, "--db", str(db), "--json")
     lookups = [u.path for u in vercel.asked if u.path.startswith("/v9/")]
     assert lookups == ["/v9/projects/rocket-web", "/v9/projects/prj_1"]
-    if gone:  # the line it failed with before: nothing renamed to go on by
+    if state != "renamed":  # the line it failed with before: nothing renamed to go on by
         assert resumed.code == 1, resumed.err
         ((stream,),) = [src["streams"] for src in resumed.summary["sources"]]
         assert stream["status"] == "failed" and stream["error"].startswith(

@@ -153,9 +153,9 @@ class LinearStream(Stream):
         recent: set[str] = set()  # ids of nodes read with an updatedAt since ``began``
         # This scan asks by the team's id once it met the key renamed itself (not on another
         # stream's word: what each stream sends then follows from its own answers alone, so a
-        # replay, whose streams interleave otherwise, asks what the recording holds)
-        # (a resume whose lookup found the team renamed since the run began asks by id from
-        # the lookup's answer on: every stream waits for it before its second request)
+        # replay, whose streams interleave otherwise, asks what the recording holds), or once
+        # a resume's lookup found the team renamed since the run began (every stream awaits
+        # the lookup's answer before its second request)
         by_id = not connector.lookup_overlapped and connector.resumed_by_id
         renamed: str | None = None  # the note owed to the next page stored
         while True:
@@ -452,22 +452,22 @@ class LinearConnector(Connector):
         the id as it was, and the resume reads on by it (:attr:`resumed_by_id`,
         :attr:`renamed_to`); it failed the source with "no team ENG", so the run could never
         finish (left open by the mid-run rename's fix). Returns the team's node; raises
-        ``denied`` (the lookup's line as before) when no team has that id, and
+        ``denied`` (the lookup's line as before) when no team has that id (or it still has
+        the key given), and
         :class:`ApiError` as :meth:`execute` does. With an earlier run's id
         (:attr:`known_earlier`: a new run), a team found under a new key is not read:
         ``denied`` is raised with its key now added, for the user to give."""
         found = await self._team_by_id(known)
         key = found.get("key") if found is not None else None
-        if found is None or not isinstance(key, str) or not key:
-            raise denied
-        if key != self.target and self.known_earlier:  # a new run: the user names the key now
+        if found is None or not isinstance(key, str) or not key or key == self.target:
+            raise denied  # gone, or not renamed: nothing to go on by
+        if self.known_earlier:  # a new run: the user names the key as it is now
             now = excerpt(one_line(key))
             raise AccessDenied(
                 f"{denied}; the team an earlier run read as {self.target} (its id {known}) is now "
                 f"{now}: give linear:{now}"
             )
-        if key != self.target:
-            self.resumed_by_id, self.renamed_to = True, key
+        self.resumed_by_id, self.renamed_to = True, key
         return found
 
     async def _team_by_id(self, team_id: str) -> dict[str, Any] | None:
@@ -490,10 +490,11 @@ class LinearConnector(Connector):
         ``hasNextPage`` false, and the stream completed with the rest of its window unread (a
         fresh tester's finding). Called on such a page only (or a catch-up with nothing where
         the scan's newest nodes must be, ``LinearStream._caught_up``), so runs without a
-        rename send what they sent before. Asks the team by the id the lookup found (``TEAM_BY_ID``,
-        ``TeamFilter.id`` in Linear's schema.graphql). None too when the team is gone or
-        hidden: the empty page was the list's end. Raises :class:`ApiError` as :meth:`execute`
-        does (the stream fails and can be resumed, rather than complete short)."""
+        rename send what they sent before. Asks the team by the id the lookup found
+        (``TEAM_BY_ID``, ``TeamFilter.id`` in Linear's schema.graphql). None too when the team
+        is gone or hidden: the empty page was the list's end. Raises :class:`ApiError` as
+        :meth:`execute` does (the stream fails and can be resumed, rather than complete
+        short)."""
         async with self._rename_check:
             if self.renamed_to is None:
                 found = await self._team_by_id(self.team.id)

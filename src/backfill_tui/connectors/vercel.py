@@ -303,11 +303,12 @@ class VercelConnector(Connector):
         name given answered 404: the project renamed since the run began keeps its id
         (``projectId`` and ``/v9/projects/{idOrName}`` take either, provider-apis.md §2), and
         the resume reads on by it; it failed the source, so the run could never finish (left
-        open by the mid-run rename's fix). Gone or hidden by id too (403, 404, 410, or
-        another project's answer): ``denied``, the lookup's line as before, is raised; any
-        other failure of the lookup (:class:`ApiError`) is raised as it is, to resume later.
-        With an earlier run's id (:attr:`known_earlier`: a new run), the project is not read
-        under its new name: ``denied`` is raised with that name added, for the user to give."""
+        open by the mid-run rename's fix). Gone or hidden by id too (403, 404, 410, another
+        project's answer, or its name unchanged): ``denied``, the lookup's line as before, is
+        raised; any other failure of the lookup (:class:`ApiError`) is raised as it is, to
+        resume later. With an earlier run's id (:attr:`known_earlier`: a new run), the
+        project is not read under its new name: ``denied`` is raised with that name added,
+        for the user to give."""
         try:
             answer = await self.client.get(f"/v9/projects/{quote(known, safe='')}", self.scope)
         except ApiError as exc:
@@ -318,9 +319,9 @@ class VercelConnector(Connector):
         if not isinstance(data, dict) or data.get("id") != known:
             raise denied
         name = data.get("name")
+        if not isinstance(name, str) or not name or name == self.project_ref:
+            raise denied  # not renamed: nothing to go on by
         if self.known_earlier:  # a new run: the user names the project as it is now
-            if not isinstance(name, str) or not name or name == self.project_ref:
-                raise denied
             team = f"{self.team}/" if self.team else ""
             raise AccessDenied(
                 f"{denied}; the project an earlier run read as {self.project_ref} ({known}) is "
