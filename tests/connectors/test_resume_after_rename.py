@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -133,8 +134,7 @@ class _Vercel:
 
 
 def _run_id(db: Path) -> str:
-    import sqlite3
-
+    """The id of the one run in the mirror at ``db``."""
     with sqlite3.connect(db) as conn:
         return str(conn.execute("SELECT id FROM runs").fetchone()[0])
 
