@@ -12,7 +12,10 @@ The destination's interface and the export's errors are ``target.py``; the plan 
 face shows, ``outcome.py``.
 
 Errors: :class:`ExportError` is bad input found before anything was sent (exit status 2);
-:class:`ExportFailed` is the destination failing after the input was accepted (exit status 1).
+:class:`ExportFailed` is the destination failing after the input was accepted (exit status 1);
+:class:`MirrorCorrupt` (exit status 2) a damaged mirror: SQLite's ``quick_check`` runs over the
+whole file before a dry run or an apply reads it (``check_whole``), and the walk stops where a
+row it counted cannot be read (what was sent before is recorded).
 Both block: a terminal UI runs them in a worker thread and can stop between batches (``cancel``).
 """
 
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import MirrorError, user_path
+from ..errors import MirrorCorrupt, MirrorError, user_path
 from ..store import Mirror
 from ..store.exports import (
     ObservationRow,
@@ -35,6 +38,7 @@ from ..store.exports import (
     run_exists,
     run_store,
 )
+from ..store.opening import check_whole
 from ..terms import plural, suggest, were
 from .outcome import ExportPlan, ExportProgress, ExportResult, Tally
 from .target import ExportError, ExportFailed, ExportTarget, SendNotice, Stopped
@@ -89,6 +93,7 @@ def plan_export(
         observations = count_observations(conn, workspace, run_id)
         if observations == 0:
             raise _nothing_to_export(conn, path, workspace, run_id)
+        check_whole(conn, path)  # what is sent to production is read whole, or not at all
         if retrying is not None:
             target.on_retry(retrying)
         if cancel is not None:
@@ -111,7 +116,16 @@ def plan_export(
                 del oldest[SAMPLE_SIZE:]
 
             batches = (
-                walk(conn, target, workspace, run_id, tally, counting=True, sampler=keep)
+                walk(
+                    conn,
+                    target,
+                    workspace,
+                    run_id,
+                    tally,
+                    counting=True,
+                    sampler=keep,
+                    mirror_path=path,
+                )
                 if count
                 else ()
             )
@@ -160,6 +174,7 @@ def apply_export(
     """
     mirror = Mirror.open(plan.mirror_path)
     try:
+        check_whole(mirror.conn, mirror.path)  # done by the plan, unless the file changed since
         return _apply(
             mirror, plan.target, plan.workspace, plan.run_id, plan, progress, cancel, retrying
         )
@@ -193,6 +208,7 @@ def export_now(
             raise ExportError(f"no run {run_id} in {path}; `{suggest('runs', path)}` lists them")
         if count_observations(mirror.conn, workspace, run_id) == 0:
             raise _nothing_to_export(mirror.conn, path, workspace, run_id)
+        check_whole(mirror.conn, path)
         return _apply(mirror, target, workspace, run_id, None, progress, cancel, retrying)
     finally:
         mirror.close()
@@ -305,7 +321,7 @@ def _apply(
             raise
         except Stopped:  # stopped while a statement waited (a lock): what was sent is recorded
             cancelled = True
-        except ExportError as exc:
+        except (ExportError, MirrorCorrupt) as exc:
             done = (
                 f" ({plural(written, 'observation')} {were(written)} written before this and "
                 "recorded; "
@@ -313,6 +329,8 @@ def _apply(
                 if written
                 else ""
             )
+            if isinstance(exc, MirrorCorrupt):  # a damaged page met by the walk: exit 2
+                raise MirrorCorrupt(f"{exc}{done}", exc.problem) from None
             raise ExportFailed(f"{exc}{done}") from None
         return ExportResult(
             target_kind=target.kind,

@@ -31,6 +31,7 @@ from ..errors import (
     StorageError,
     storage_error,
 )
+from ..terms import suggest
 
 SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
 SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 10, 11, 13, 14, 26
@@ -65,9 +66,10 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
         return diagnose(path) or MirrorError(
             f"{path}: the disk failed a read or write ({exc}); check the disk and retry"
         )
-    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB):  # a read met a damaged page: verify names all
         return MirrorCorrupt(
-            f"{path} is corrupt ({exc}); restore it from a copy or choose another file with --db",
+            f"{path} is corrupt ({exc}); `{suggest('verify', path)}` lists the damage; restore "
+            "it from a copy or choose another file with --db",
             str(exc),
         )
     undecodable = _UNDECODABLE.match(str(exc))

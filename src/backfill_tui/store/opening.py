@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import MirrorCorrupt, MirrorError
+from ..terms import suggest
 from .failures import SQLITE_CORRUPT, SQLITE_NOTADB, translate
 from .recording_sniff import recording_kind
 from .schema import (
@@ -34,6 +35,7 @@ __all__ = [
     "SQLITE_MAGIC",
     "Existing",
     "check_existing",
+    "check_whole",
     "connect_read_only",
     "held_here",
     "hold",
@@ -183,8 +185,42 @@ def check_existing(path: Path) -> Existing:
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     small = stat.st_size <= QUICK_CHECK_MAX_BYTES
     found = _check_file(path, integrity=small and key not in _SOUND)
-    _SOUND.add(key)
+    if small:  # checked whole (now or before); a larger file only by check_whole
+        _SOUND.add(key)
     return found
+
+
+def check_whole(conn: sqlite3.Connection, path: Path) -> None:
+    """SQLite's ``quick_check`` over every page of the mirror at ``path``, read on ``conn``,
+    unless this process found the file sound already (opened at most
+    :data:`QUICK_CHECK_MAX_BYTES`, or checked here): for a step that sends the mirror's rows
+    elsewhere (``export``), where a damaged page skipped by a read would go unsaid (a fresh
+    tester's finding: 2 of 78,196 observations unsent, "0 skipped", exit 0). 0.23-0.27 s warm
+    at 173 MB (78,055 observations; its dry run takes 9 s). Raises :class:`MirrorCorrupt` (one
+    line naming ``verify``) when damaged, or the error :func:`translate` gives when the file
+    cannot be read."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _SOUND:
+        return
+    try:
+        rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+    found = "; ".join(
+        line.strip()
+        for row in rows
+        if row != "ok"
+        for line in row.splitlines()
+        if line.strip() and not line.startswith("*** in database")
+    )
+    if found:
+        raise MirrorCorrupt(
+            f"{path} is corrupt (quick_check: {found}); nothing was sent. "
+            f"`{suggest('verify', path)}` lists the damage; restore it from a copy",
+            found,
+        )
+    _SOUND.add(key)
 
 
 def _short_by_header(header: bytes, size: int) -> str | None:
