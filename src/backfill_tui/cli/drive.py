@@ -167,6 +167,8 @@ def _finish(
         print_summary(PipeConsole(file=sys.stdout, highlight=False, soft_wrap=True), summary)
     resume = f"{APP} resume {run.id}{db_flag}"
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
+        if engine.unrecorded:  # a lock kept them out, and this process ends: the gap is named
+            sys.stderr.write(f"note: {engine.unrecorded.line()}; `report` will count them short\n")
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
         sys.stderr.write(for_stderr(f"{APP}: error: {redact(line)}"))
         return stopped.exit_status

@@ -38,6 +38,8 @@ from .environment import Environment
 
 if TYPE_CHECKING:
     from ..store import Mirror
+    from .run import Engine
+    from .unrecorded import Unrecorded
 
 __all__ = ["BackgroundRun", "RunHandle", "RunOutcome", "drive_run"]
 
@@ -68,6 +70,9 @@ class RunOutcome:
     cancelled: bool = False
     kept: str | None = None
     not_kept: str | None = None
+    #: Calls and waits the mirror refused to take (a lock), for the face to add when it resumes
+    #: the run (``engine/unrecorded.py``); None when every count is stored.
+    unrecorded: Unrecorded | None = None
 
 
 class RunHandle(Protocol):
@@ -211,6 +216,7 @@ async def drive_run(
     status, error, internal, cancelled, kept = "failed", None, False, False, None
     not_kept: str | None = None
     mirror: Mirror | None = None
+    engine: Engine | None = None
     try:
         mirror = connect()
         engine = Engine(mirror, environment)
@@ -251,7 +257,8 @@ async def drive_run(
                 log.warning("run %s: could not read its end: %s", run_id, exc)
             finally:
                 mirror.close()
-    return RunOutcome(run_id, status, error, internal, cancelled, kept, not_kept)
+    unrecorded = engine.unrecorded if engine is not None and engine.unrecorded else None
+    return RunOutcome(run_id, status, error, internal, cancelled, kept, not_kept, unrecorded)
 
 
 def _recorded_to(mirror: Mirror, run_id: str, path: Path) -> None:

@@ -66,6 +66,7 @@ from .plan import (
     validate_workspace,
 )
 from .runs import check_resumable
+from .unrecorded import Unrecorded
 
 # The planning names stay importable from here (``engine.plan`` holds them).
 __all__ = [
@@ -108,6 +109,10 @@ class Engine:
         #: Streams (by id) a page of which could not be stored for its own reason (a bug, not
         #: the mirror): their pages queued behind it are not stored either (writer thread only).
         self._failed_streams: set[int] = set()
+        #: Calls and waits of the run the mirror refused to take (a lock), added when it next
+        #: takes a write (engine/unrecorded.py); a face may hand in those of an earlier try of
+        #: the run (``RunOutcome.unrecorded``) before :meth:`run`.
+        self.unrecorded: Unrecorded | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -222,6 +227,9 @@ class Engine:
         begun = datetime.fromtimestamp(self.environment.clock.now(), UTC)
         self.mirror.begin_span(run.id, begun.replace(microsecond=0).isoformat())
         self.mirror.set_run_status(run.id, RunStatus.RUNNING)
+        if self.unrecorded is None or self.unrecorded.run_id != run.id:
+            self.unrecorded = Unrecorded(run.id)
+        self.unrecorded.record(self.mirror)  # an earlier try's, now that the mirror takes writes
         streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
         self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
         cutoff = datetime.fromisoformat(run.since)
@@ -256,6 +264,7 @@ class Engine:
                     ]
                     if stopped is not None:  # the mirror stopped it, not the user: interrupted
                         status = RunStatus.INTERRUPTED
+                        self.unrecorded.record(self.mirror)  # the lock may have gone since
                         for s in unfinished:
                             if s.key not in self._said:  # a source whose lookup never ended
                                 self._interrupted(s, s.counters)
@@ -401,6 +410,8 @@ class Engine:
                 )
             except (StorageError, MirrorError) as exc:
                 log.warning("%s:%s: could not record its wait: %s", provider_name, target, exc)
+                if self.unrecorded is not None:  # kept for when the mirror takes writes again
+                    self.unrecorded.add_waited(provider_name, target, client.transport.waited_s)
 
     async def _lookup(
         self,
@@ -936,12 +947,15 @@ class Engine:
             raise
         finally:
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
-                with contextlib.suppress(StorageError, MirrorError):  # accounting, best effort
-                    self.mirror.add_stream_calls(
-                        record.id,
-                        stats.api_calls - committed_calls,
-                        stats.wait_seconds - committed_wait,
-                    )
+                calls, wait_s = (
+                    stats.api_calls - committed_calls,
+                    stats.wait_seconds - committed_wait,
+                )
+                try:
+                    self.mirror.add_stream_calls(record.id, calls, wait_s)
+                except (StorageError, MirrorError):  # a lock: kept, for when it is gone
+                    if self.unrecorded is not None:
+                        self.unrecorded.add_stream(record.id, calls, wait_s)
 
 
 def _first_page_size(run: RunRecord, record: StreamRecord, page: Page, now: float) -> int | None:

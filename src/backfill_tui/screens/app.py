@@ -624,6 +624,9 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         recorder, session.recorder = session.recorder, None  # only the first start records
         session.recording = recorder
         environment = session.engine.environment
+        ended = session.background.outcome if session.background is not None else None
+        if ended is not None and ended.unrecorded and ended.unrecorded.run_id == session.run.id:
+            ended.unrecorded.record(self.mirror)  # the calls a lock kept out of its last stretch
         session.background = None
         if self.run_process and recorder is None:
             session.background = self._process_run(session)
