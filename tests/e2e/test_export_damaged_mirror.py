@@ -133,3 +133,27 @@ def test_an_export_stops_where_a_counted_row_cannot_be_read(
     apply = export(capsys, mirror, inngest.url, "--apply")
     assert apply.code == 2, apply.out
     assert "1 observation of the" in apply.err, apply.err
+
+
+def test_a_run_into_a_damaged_mirror_or_a_diff_of_it_refuses_in_one_line(
+    capsys: pytest.CaptureFixture[str], mirror: Path, tmp_path: Path
+) -> None:
+    """``run`` wrote new rows into the damaged file (exit 0) and ``diff`` said "0 changed"
+    against a sound copy: both now check every page first, and touch nothing."""
+    _leaf_pages(mirror)  # checkpointed: the copy holds every row
+    sound = tmp_path / "sound.db"
+    sound.write_bytes(mirror.read_bytes())
+    _damage_pages(mirror)
+    before = mirror.read_bytes()
+    ran = run_cli(
+        capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "demo",
+        "--db", str(mirror), "--quiet",
+    )  # fmt: skip
+    assert ran.code == 2, ran.err
+    err = ran.err.strip()
+    assert err.count("\n") == 0 and "nothing was fetched or written" in err, err
+    assert "verify --db" in err
+    assert mirror.read_bytes() == before
+    diff = run_cli(capsys, "diff", str(mirror), str(sound))
+    assert diff.code == 2, diff.out
+    assert "nothing was compared" in diff.err and "changed" not in diff.out, diff.err

@@ -41,6 +41,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
+    from ..engine.mirror import check_whole
     from ..engine.run import Engine
     from ..engine.runs import (
         resume_environment,
@@ -66,6 +67,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         lookup.close()
     mirror = open_mirror(args, create=False)
     try:
+        check_whole(mirror, "nothing was fetched or written")  # every page, before it writes
         run = _resumable(mirror, args)
         # As it was made: a replayed run from its recording, a simulated one on the simulator.
         environment, replay = resume_environment(run, mirror.path)

@@ -134,12 +134,18 @@ def _plan_and_drive(
     recorder: Recorder | None,
 ) -> int:
     """Plan ``request`` in the mirror (made if need be) and drive it; the exit status."""
+    from ..engine.mirror import check_whole
     from ..engine.run import Engine
     from ..terms import db_flag, suggest
     from .signals import begun
 
     made = not db_path(args).exists()
     mirror = open_mirror(args)
+    try:  # every page, before a run writes into it (open checks a large file's schema only)
+        check_whole(mirror, "nothing was fetched or written")
+    except BaseException:
+        mirror.close()
+        raise
     discard = False
     try:
         engine = Engine(mirror, environment)

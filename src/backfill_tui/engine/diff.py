@@ -26,6 +26,7 @@ from ..store.run_items import (
 from ..terms import RunStatus, plural, suggest
 from ..textsafe import clean
 from .diff_side import DiffSide, side_of
+from .mirror import check_whole
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ def open_runs(
                     # PATH was given as a reference, not with --db: mend it without naming --db.
                     raise MirrorError(str(exc).replace(" with --db", "")) from None
                 stack.callback(opened[key].close)
+                check_whole(opened[key], "nothing was compared")  # a damaged page: no "0 changed"
             return opened[key]
 
         mirror_a, mirror_b = mirror_for(a), mirror_for(b)

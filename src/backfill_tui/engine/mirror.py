@@ -15,6 +15,7 @@ from pathlib import Path
 from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
 from ..store import Mirror, RunRecord, StreamRecord, upgrade_notes
 from ..store.failures import text_shown
+from ..store.opening import check_whole as _check_whole
 from ..store.opening import wal_size
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "RunRecord",
     "StreamRecord",
     "check_mirror",
+    "check_whole",
     "open_for_app",
     "open_mirror",
     "text_shown",
@@ -34,6 +36,16 @@ def open_mirror(path: Path, *, readonly: bool = False, create: bool = True) -> M
     """The mirror at ``path`` (``Mirror.open``: checked before a byte is written; reading or
     ``create=False`` never makes a file, a missing one raises ``MirrorMissing``)."""
     return Mirror.open(path, readonly=readonly, create=create)
+
+
+def check_whole(mirror: Mirror, refused: str) -> None:
+    """SQLite's ``quick_check`` over every page of ``mirror`` unless its open did (a file past
+    16 MB is checked only by its header and schema there): before a command that writes into
+    it or compares it row by row, where a damaged page read past would go unsaid (a fresh
+    tester's finding: ``run`` wrote into a damaged 173 MB mirror, exit 0; ``diff`` said "0
+    changed"). 0.25 s warm at 173 MB. Raises ``MirrorCorrupt``, one line naming ``verify``
+    and ``refused`` (what the command did not do)."""
+    _check_whole(mirror.conn, mirror.path, refused=refused)
 
 
 def open_for_app(path: Path) -> Mirror:

@@ -190,7 +190,7 @@ def check_existing(path: Path) -> Existing:
     return found
 
 
-def check_whole(conn: sqlite3.Connection, path: Path) -> None:
+def check_whole(conn: sqlite3.Connection, path: Path, *, refused: str = "nothing was sent") -> None:
     """SQLite's ``quick_check`` over every page of the mirror at ``path``, read on ``conn``,
     unless this process found the file sound already (opened at most
     :data:`QUICK_CHECK_MAX_BYTES`, or checked here): for a step that sends the mirror's rows
@@ -216,7 +216,7 @@ def check_whole(conn: sqlite3.Connection, path: Path) -> None:
     )
     if found:
         raise MirrorCorrupt(
-            f"{path} is corrupt (quick_check: {found}); nothing was sent. "
+            f"{path} is corrupt (quick_check: {found}); {refused}. "
             f"`{suggest('verify', path)}` lists the damage; restore it from a copy",
             found,
         )
