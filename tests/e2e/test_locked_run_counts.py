@@ -11,6 +11,7 @@ import pickle
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,16 +44,40 @@ def _stored(db: Path, run_id: str) -> tuple[int, float]:
         conn.close()
 
 
-def _waits_said(caplog: pytest.LogCaptureFixture) -> list[float]:
+class _Lines(logging.Handler):
+    """The HTTP layer's log records, heard at its own logger: caplog hears only what propagates
+    to the root, and an in-process CLI test earlier in the same worker turns propagation off
+    for ``backfill_tui`` (cli/logfile.py), which left caplog empty."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def caplog(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Lines]:
+    logger = logging.getLogger("backfill_tui.http")
+    lines = _Lines()
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    logger.addHandler(lines)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(lines)
+
+
+def _waits_said(caplog: _Lines) -> list[float]:
     """Each rate-limit wait the HTTP transport made (its log line "waiting 2.0s (...)")."""
     found = (re.search(r": waiting ([0-9.]+)s \(", r.getMessage()) for r in caplog.records)
     return [float(m.group(1)) for m in found if m]
 
 
 def test_the_calls_of_pages_a_lock_kept_out_are_counted_once_resumed(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, caplog: _Lines
 ) -> None:
-    caplog.set_level(logging.INFO, logger="backfill_tui.http")
     monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setattr(run_module, "MIRROR_WAIT_NOTICE_S", 0.3)
@@ -88,12 +113,11 @@ def test_the_calls_of_pages_a_lock_kept_out_are_counted_once_resumed(
 
 
 def test_a_run_in_its_own_process_hands_back_what_the_lock_kept_out(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, caplog: _Lines
 ) -> None:
     """As the app runs it (``drive_run``, a fresh engine each try): the first try's outcome
     carries the calls and waits the mirror refused, pickled as from a child process; the app's
     retry adds them (``Unrecorded.record``) before it runs the rest."""
-    caplog.set_level(logging.INFO, logger="backfill_tui.http")
     monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setattr(run_module, "MIRROR_WAIT_NOTICE_S", 0.3)
