@@ -11,11 +11,11 @@ import pickle
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import run_cli, simulated_engine
+from support import SimulatedEngine, run_cli, simulated_engine
 
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine import run as run_module
@@ -24,6 +24,7 @@ from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.errors import FileLocked
 from backfill_tui.store import Mirror, opening
 from backfill_tui.store import mirror as mirror_module
+from backfill_tui.store.records import RunRecord
 
 SOURCES = ("github:acme/rocket", "sentry:acme/rocket")
 
@@ -75,16 +76,17 @@ def _waits_said(caplog: _Lines) -> list[float]:
     return [float(m.group(1)) for m in found if m]
 
 
-def test_the_calls_of_pages_a_lock_kept_out_are_counted_once_resumed(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, caplog: _Lines
-) -> None:
+def _locked_midway(
+    db: Path, anchor: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[SimulatedEngine, RunRecord, sqlite3.Connection, Callable[[ev.ProgressEvent], None]]:
+    """A planned run of ``SOURCES`` on a simulator with rate limits, the mirror's lock waits cut
+    to a second, a second connection, and a subscriber that has it take the write lock (and
+    keep it) once 6 pages are stored."""
     monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setattr(run_module, "MIRROR_WAIT_NOTICE_S", 0.3)
-    db = tmp_path / "m.db"
     sim = simulated_engine(db, f"anchor={anchor},latency=0.05,clock=virtual,rate_limit_every=7")
-    request = RunRequest("w", tuple(SourceSpec.parse(s) for s in SOURCES))
-    run = sim.engine.plan(request)
+    run = sim.engine.plan(RunRequest("w", tuple(SourceSpec.parse(s) for s in SOURCES)))
     holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     stored = [0]
 
@@ -94,6 +96,14 @@ def test_the_calls_of_pages_a_lock_kept_out_are_counted_once_resumed(
             if stored[0] == 6 and not holder.in_transaction:
                 holder.execute("BEGIN IMMEDIATE")  # another writer, and it stays
 
+    return sim, run, holder, lock_after_some_pages
+
+
+def test_the_calls_of_pages_a_lock_kept_out_are_counted_once_resumed(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, caplog: _Lines
+) -> None:
+    db = tmp_path / "m.db"
+    sim, run, holder, lock_after_some_pages = _locked_midway(db, anchor, monkeypatch)
     sim.engine.subscribe(lock_after_some_pages)
     try:
         with pytest.raises(FileLocked):
@@ -118,21 +128,8 @@ def test_a_run_in_its_own_process_hands_back_what_the_lock_kept_out(
     """As the app runs it (``drive_run``, a fresh engine each try): the first try's outcome
     carries the calls and waits the mirror refused, pickled as from a child process; the app's
     retry adds them (``Unrecorded.record``) before it runs the rest."""
-    monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 1.0)
-    monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
-    monkeypatch.setattr(run_module, "MIRROR_WAIT_NOTICE_S", 0.3)
     db = tmp_path / "m.db"
-    sim = simulated_engine(db, f"anchor={anchor},latency=0.05,clock=virtual,rate_limit_every=7")
-    run = sim.engine.plan(RunRequest("w", tuple(SourceSpec.parse(s) for s in SOURCES)))
-    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
-    stored = [0]
-
-    def lock_after_some_pages(event: ev.ProgressEvent) -> None:
-        if isinstance(event, ev.PageStored):
-            stored[0] += 1
-            if stored[0] == 6 and not holder.in_transaction:
-                holder.execute("BEGIN IMMEDIATE")
-
+    sim, run, holder, lock_after_some_pages = _locked_midway(db, anchor, monkeypatch)
     environment = sim.engine.environment
     try:
         outcome = asyncio.run(
