@@ -261,6 +261,9 @@ class HeadlessDisplay:
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
                 brief=True,
             )
+            for note in event.notes:  # before a page is read (above a live table too)
+                if not self.quiet:
+                    self.console.print(escape(f"note: {clean(note)}"))
         elif isinstance(event, ev.SourceCalls):
             self.setup_calls[event.source] = self.setup_calls.get(event.source, 0) + event.api_calls
         elif isinstance(event, ev.StreamStarted):

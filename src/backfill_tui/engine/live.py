@@ -260,6 +260,8 @@ class RunProgress:
                 now,
                 f"run {event.run_id}: {plural(len(event.streams), 'stream')} since {event.since}",
             )
+            for note in event.notes:  # sources sharing production's sourceIds
+                self._log(now, f"note: {clean(note)}")
         elif isinstance(event, ev.SourceCalls):
             self.sources.setdefault(
                 event.source, SourceState(event.source)

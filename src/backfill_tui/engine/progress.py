@@ -33,6 +33,8 @@ class RunStarted:
     workspace: str
     since: str
     streams: tuple[str, ...]  # stream keys "provider:target/entity"
+    #: Notes on sources sharing production's sourceIds (``engine/shared_ids.py``), each once.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

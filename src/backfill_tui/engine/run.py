@@ -66,6 +66,7 @@ from .plan import (
     validate_workspace,
 )
 from .runs import check_resumable
+from .shared_ids import SHARED_ENTITIES, shared_notes
 from .unrecorded import Unrecorded
 
 # The planning names stay importable from here (``engine.plan`` holds them).
@@ -113,6 +114,9 @@ class Engine:
         #: takes a write (engine/unrecorded.py); a face may hand in those of an earlier try of
         #: the run (``RunOutcome.unrecorded``) before :meth:`run`.
         self.unrecorded: Unrecorded | None = None
+        #: Sources sharing production's sourceId namespace with another, to their note
+        #: (``engine/shared_ids.py``), set as :meth:`run` starts.
+        self._shared: dict[str, str] = {}
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
@@ -231,7 +235,10 @@ class Engine:
             self.unrecorded = Unrecorded(run.id)
         self.unrecorded.record(self.mirror)  # an earlier try's, now that the mirror takes writes
         streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
-        self._emit(ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams)))
+        shared = self._shared_namespaces(run, streams)
+        self._emit(
+            ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams), shared)
+        )
         cutoff = datetime.fromisoformat(run.since)
         by_source: dict[tuple[str, str], list[StreamRecord]] = {}
         for stream in streams:
@@ -289,6 +296,27 @@ class Engine:
         if stopped is not None:
             raise stopped
         return status
+
+    def _shared_namespaces(self, run: RunRecord, streams: list[StreamRecord]) -> tuple[str, ...]:
+        """Note, on each stream whose sourceIds another source of the run or of its workspace
+        shares (``engine/shared_ids.py``: two Sentry orgs' projects of one slug), that its
+        items may be stored once for both; returns the notes, each once (the start line)."""
+        self._shared = shared_notes(run.sources, self.mirror.workspace_sources(run.workspace))
+        said: dict[str, None] = {}
+        for record in streams:
+            note = self._shared_note(record)
+            if note is not None:
+                said[note] = None
+                if note not in (record.note or ""):
+                    record.note = _joined(record.note, note)
+                    self.mirror.set_stream_note(record.id, record.note)
+        return tuple(said)
+
+    def _shared_note(self, record: StreamRecord) -> str | None:
+        """The stream's shared-namespace note (:meth:`_shared_namespaces`), or None."""
+        if record.entity not in SHARED_ENTITIES.get(record.provider, ()):
+            return None
+        return self._shared.get(f"{record.provider}:{record.target}")
 
     def _before_end(self, status: RunStatus) -> None:
         """What must come before the mirror says the run ended (``status``): its recording is
@@ -468,7 +496,7 @@ class Engine:
                 )
             if connector.notes:  # the source's own state (moved, archived), on each stream
                 for record in streams:
-                    record.note = _joined(*connector.notes)
+                    record.note = _joined(self._shared_note(record), *connector.notes)
                     self.mirror.set_stream_note(record.id, record.note)
         return error
 

@@ -710,6 +710,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             check_source_row(row)
         return rows
 
+    def workspace_sources(self, workspace: str) -> list[str]:
+        """Every source (``PROVIDER:TARGET``) any run of ``workspace`` read or was planned to
+        read, first seen first (``engine/shared_ids.py`` tells the user which share a sourceId
+        namespace with them)."""
+        rows = self.conn.execute(
+            "SELECT s.provider || ':' || s.target, min(s.rowid) FROM run_sources s"
+            " JOIN runs r ON r.id = s.run_id WHERE r.workspace_id = ? GROUP BY 1 ORDER BY 2",
+            (workspace,),
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def _cols(self, table: str) -> list[str]:
         return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
 
