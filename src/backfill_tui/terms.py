@@ -94,6 +94,16 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes:02}:{secs:02}"
 
 
+def masked_note(count: int) -> str:
+    """What a replay says of its recording's masking (``count`` token-shaped strings replaced
+    with ``***``, ``recording/scrub.py``): the summary, ``diff`` and the app's replay say it,
+    so observations the replay stores with ``***`` are not taken for a changed provider."""
+    return (
+        f"the recording replaced {plural(count, 'token-shaped text')} with ***; observations "
+        "holding them differ from the original run's"
+    )
+
+
 def what_failed(streams: int, items: int) -> str:
     """What failed, streams and items each named: ``4 streams``, ``3 items``, ``1 stream,
     2 items``; empty when nothing did. The dashboard's totals and the runs overview say it so

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ..terms import duration, plural
+from ..terms import duration, masked_note, plural
 from ..textsafe import clean, fold_words
 
 
@@ -121,6 +121,8 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
         0,
         " · ",
     )
+    if summary.get("recording_masked"):  # a replay that differs where its recording masked
+        emit([f"note: {masked_note(summary['recording_masked'])}"], 2)
     for source in summary["sources"]:
         wait = f", waited {source['rate_limit_wait_s']:.0f}s" if source["rate_limit_wait_s"] else ""
         emit(

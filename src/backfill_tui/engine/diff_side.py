@@ -19,7 +19,7 @@ from typing import Any
 
 from ..store import Mirror, RunRecord
 from ..store.run_items import FetchedItems, unchanged_streams
-from ..terms import RunStatus, plural
+from ..terms import RunStatus, masked_note, plural
 
 __all__ = ["DiffSide", "side_of", "streams_named"]
 
@@ -67,6 +67,9 @@ class DiffSide:
     #: The run's status as every face shows it (``engine.runs.shown_status``: ``interrupted``
     #: for a run marked running whose process is gone).
     status: str = RunStatus.COMPLETED
+    #: A replay: token-shaped strings its recording masked with ``***`` (``masked_note``), so
+    #: observations holding them differ from its original's; 0 for any other run.
+    masked: int = 0
 
     @property
     def exact(self) -> bool:
@@ -100,6 +103,7 @@ class DiffSide:
             "entities": list(self.entities) if self.entities else None,
             "depth_days": self.depth_days,
             "status": str(self.status),
+            "recording_masked": self.masked,
         }
 
     def _streams(self, keys: list[str]) -> str:
@@ -141,7 +145,9 @@ class DiffSide:
     def notes(self) -> list[str]:
         """This side's notes on streams that read less on purpose: 304, narrowed, capped."""
         found = (self.unchanged_note(), self.narrowed_note(), self.capped_note())
-        return [note for note in found if note]
+        return [note for note in found if note] + (
+            [masked_note(self.masked)] if self.masked else []
+        )
 
     def brief_notes(self, other: str, width: int = 78) -> list[str]:
         """:meth:`notes` as a face shows them, one line each of at most ``width`` characters
@@ -162,6 +168,11 @@ class DiffSide:
                 if len(line) <= width:
                     break
             lines.append(line)
+        if self.masked:  # a replay: what its recording masked differs from the original's
+            lines.append(
+                f"its recording put *** for {plural(self.masked, 'token-shaped text')}: "
+                "those differ"
+            )
         return lines
 
 
@@ -194,4 +205,5 @@ def side_of(label: str, mirror: Mirror, run: RunRecord, items: FetchedItems) -> 
         tuple(sorted(run.entities)) if run.entities else None,
         run.depth_days,
         shown_status(mirror, run),
+        (run.recording_masked or 0) if run.recording is not None else 0,
     )

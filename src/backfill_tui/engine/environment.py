@@ -133,6 +133,9 @@ class Environment:
     recording: tuple[str, str] | None = None
     #: A replay: whether its recording was of a simulated run (the header's ``simulated``).
     recording_simulated: bool = False
+    #: A replay: token-shaped strings its recording masked (``RecordingHeader.masked``;
+    #: None when the recording does not say).
+    recording_masked: int | None = None
     #: A replay: how its recorded run ended (``RecordingHeader.end``), whose ``stops`` say after
     #: how many pages each stream the recorded run stopped must stop (``Engine._run_stream``).
     replay_end: RunEnd | None = None

@@ -33,7 +33,8 @@ class RunStarted:
     workspace: str
     since: str
     streams: tuple[str, ...]  # stream keys "provider:target/entity"
-    #: Notes on sources sharing production's sourceIds (``engine/shared_ids.py``), each once.
+    #: Notes said as the run starts, each once: sources sharing production's sourceIds
+    #: (``engine/shared_ids.py``), a replay's recording that masked text (``masked_note``).
     notes: tuple[str, ...] = ()
 
 

@@ -390,6 +390,7 @@ class Replay:
         )
         environment.recording = (str(self.recording.path.resolve()), self.sha256)
         environment.recording_simulated = self.header.simulated
+        environment.recording_masked = self.header.masked
         environment.replay_end = self.header.end
         return environment
 

@@ -46,7 +46,14 @@ from ..http.tokens import TokenPool
 from ..recording.transports import RecordingEnded
 from ..secrets_registry import redact
 from ..store import Mirror, PageResult, PageWrite, RunRecord, StreamRecord
-from ..terms import RunStatus, StreamCounters, StreamStatus, combined_status, suggest
+from ..terms import (
+    RunStatus,
+    StreamCounters,
+    StreamStatus,
+    combined_status,
+    masked_note,
+    suggest,
+)
 from ..textsafe import one_line
 from . import progress as ev
 from . import resync
@@ -204,8 +211,9 @@ class Engine:
         if replayed is not None:  # a replay: its resume must answer from the same file
             run.recording, run.recording_sha256 = replayed
             simulated = self.environment.recording_simulated
-            self.mirror.set_run_recording(run.id, *replayed, simulated=simulated)
-            run.recording_simulated = simulated
+            masked = self.environment.recording_masked
+            self.mirror.set_run_recording(run.id, *replayed, simulated=simulated, masked=masked)
+            run.recording_simulated, run.recording_masked = simulated, masked
         if recorded_to is not None:
             run.recorded_to = str(recorded_to.resolve())
             self.mirror.set_run_recorded_to(run.id, run.recorded_to)
@@ -236,6 +244,8 @@ class Engine:
         self.unrecorded.record(self.mirror)  # an earlier try's, now that the mirror takes writes
         streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
         shared = self._shared_namespaces(run, streams)
+        if run.recording is not None and run.recording_masked:  # a replay differs there
+            shared += (masked_note(run.recording_masked),)
         self._emit(
             ev.RunStarted(run.id, run.workspace, run.since, tuple(s.key for s in streams), shared)
         )

@@ -75,6 +75,8 @@ def run_summary(
         "since": run.since,
         "status": shown,
         "ran_s": round(ran, 3),
+        # A replay: token-shaped strings its recording masked (None: not a replay, or unsaid)
+        "recording_masked": run.recording_masked if run.recording is not None else None,
         "sources": sources,
     }
 

@@ -157,6 +157,9 @@ class Exchange:
     #: When the answer arrived, in seconds since the recording began on the run's own clock
     #: (virtual in a simulated run); None in recordings made before it was written.
     answered: float | None = None
+    #: Token-shaped strings its answer's body had masked (``scrub.scrub_counted``), as the
+    #: recorder saw them; summed into the trailer (``fileformat``), not written on the line.
+    masked: int = 0
 
     def arrival(self) -> float:
         """Seconds after the recording began at which the run's clock saw this answer."""

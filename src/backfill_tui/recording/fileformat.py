@@ -4,7 +4,12 @@
     {"kind": "exchange", "seq": 1, "method": "GET", "url": "...", "status": 200, ...}
     ...
     {"kind": "run_end", "status": "cancelled", "reason": null}   (version 2: how the run ended)
-    {"kind": "end", "exchanges": N, "sha256": "<of every line before this one, bytes as written>"}
+    {"kind": "end", "exchanges": N, "masked": M, "sha256": "<of every line before this one>"}
+
+``masked``: how many token-shaped strings the recorder replaced with ``***`` in the answers
+(``scrub.scrub_counted``), never which; a replay stores ``***`` where its recorded run stored
+the text, and says so (``RecordingHeader.masked``). Absent in recordings made before it was
+counted, which are read as they are; no version change, as older readers ignore the field.
 
 gzip's CRC catches a damaged or cut file, the trailer catches a cut at a line boundary, and the
 SHA-256 catches a file decompressed, edited and compressed again. :func:`read_recording`
@@ -147,6 +152,7 @@ class RecordingWriter:
         self._hash = hashlib.sha256()
         self._lock = threading.Lock()
         self._count = 0
+        self._masked = 0
         self._closed = False
         #: The refused write that ended this writer (its file removed), or None.
         self.failure: RecordingNotKept | None = None
@@ -179,6 +185,7 @@ class RecordingWriter:
                 return
             self._put(exchange.to_json())
             self._count += 1
+            self._masked += exchange.masked
 
     @property
     def count(self) -> int:
@@ -195,7 +202,12 @@ class RecordingWriter:
             if end is not None:
                 self._put(end.to_json())
             self._closed = True
-            trailer = {"kind": "end", "exchanges": self._count, "sha256": self._hash.hexdigest()}
+            trailer = {
+                "kind": "end",
+                "exchanges": self._count,
+                "masked": self._masked,
+                "sha256": self._hash.hexdigest(),
+            }
             try:
                 self._gz.write(_line(trailer))
                 self._gz.close()
@@ -595,7 +607,11 @@ def _parse(
     if unreadable is not None or header is None:
         raise _unreadable(target, unreadable or ValueError())
     try:
-        counted = Fields(trailer, "its trailer's ").whole("exchanges")
+        fields = Fields(trailer, "its trailer's ")
+        counted = fields.whole("exchanges")
+        masked = fields.whole("masked") if trailer.get("masked") is not None else None
+        if masked is not None and masked < 0:
+            raise fields.fault("masked", "0 or more")
     except EntryFault as exc:
         raise _unreadable(target, exc) from None
     if counted != count:
@@ -604,7 +620,7 @@ def _parse(
             f"{count} (it was edited after it was recorded, and its checksum computed again); "
             "ask for the original recording"
         )
-    return replace(header, end=end) if end is not None else header
+    return replace(header, end=end if end is not None else header.end, masked=masked)
 
 
 def _modified(target: Path) -> RecordingError:

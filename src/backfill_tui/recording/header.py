@@ -287,6 +287,10 @@ class RecordingHeader:
     #: recording does not say (version 1, or a run that stopped before its end: ``RunEnd``) or
     #: is being written.
     end: RunEnd | None = None
+    #: How many token-shaped strings the recorder masked in the answers (the trailer's
+    #: ``masked``, read with it); None when the recording does not say (made before it was
+    #: counted) or is being written.
+    masked: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -39,14 +39,26 @@ def secret_name(name: str) -> bool:
 
 def scrub_text(text: str, extra: Iterable[str] = ()) -> str:
     """``text`` with every known token value and token-shaped string replaced by ``***``."""
+    return scrub_counted(text, extra)[0]
+
+
+def scrub_counted(text: str, extra: Iterable[str] = ()) -> tuple[str, int]:
+    """:func:`scrub_text`'s ``text`` and how many token-shaped strings it replaced (the shapes
+    of ``secrets_registry.TOKEN_SHAPES``, ``Bearer``/``Basic`` credentials): places where a
+    replay's answer differs from what the recorded run stored. The known token values
+    (``extra``, registered ones) are not counted: the HTTP layer masks those in every answer
+    before the mirror sees it (``secrets_registry.redact_bytes``), so the run stored ``***``
+    too. Raises nothing."""
     for value in sorted((v for v in extra if v and len(v) >= 4), key=len, reverse=True):
         text = text.replace(value, MASK)
     text = secrets_registry.redact(text)
+    count = 0
     if any(marker in text for marker in secrets_registry.SHAPE_MARKERS):  # where it may hit
-        text = secrets_registry.TOKEN_SHAPES.sub(MASK, text)
+        text, count = secrets_registry.TOKEN_SHAPES.subn(MASK, text)
     if "Bearer" in text or "Basic" in text:
-        text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    return text
+        text, more = _BEARER.subn(lambda m: f"{m.group(1)} {MASK}", text)
+        count += more
+    return text, count
 
 
 def scrub_url(url: httpx.URL | str, extra: Iterable[str] = ()) -> str:

@@ -22,7 +22,7 @@ from ..http import ApiError
 from ..http.body import BodyTooLarge, UndecodableBody, read_whole
 from ..terms import plural
 from .fileformat import Exchange, RunEnd, SpooledRecording
-from .scrub import scrub_headers, scrub_text, scrub_url
+from .scrub import scrub_counted, scrub_headers, scrub_text, scrub_url
 
 ExchangeSink = Callable[[Exchange], None]
 Key = tuple[str, str, str]
@@ -50,12 +50,19 @@ class RecordingEnded(RecordingMismatch):
 
 def scrub_body(data: bytes, extra: Iterable[str] = ()) -> bytes:
     """A request or response body with credentials masked (binary bodies byte for byte)."""
+    return scrub_body_counted(data, extra)[0]
+
+
+def scrub_body_counted(data: bytes, extra: Iterable[str] = ()) -> tuple[bytes, int]:
+    """:func:`scrub_body`, and how many token-shaped strings it masked (``scrub_counted``)."""
     if not data:
-        return data
+        return data, 0
     try:
-        return scrub_text(data.decode("utf-8"), extra).encode("utf-8")
+        text, count = scrub_counted(data.decode("utf-8"), extra)
+        return text.encode("utf-8"), count
     except UnicodeDecodeError:
-        return scrub_text(data.decode("latin-1"), extra).encode("latin-1")
+        text, count = scrub_counted(data.decode("latin-1"), extra)
+        return text.encode("latin-1"), count
 
 
 def body_key(body: bytes | None) -> str:
@@ -115,6 +122,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         error: httpx.TransportError | None,
     ) -> None:
         secrets = self._secrets
+        content, masked = (
+            scrub_body_counted(response.content, secrets) if response is not None else (b"", 0)
+        )
         self._sink(
             Exchange(
                 seq=self._next_seq(),
@@ -125,13 +135,14 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 headers=scrub_headers(response.headers.multi_items(), secrets)
                 if response is not None
                 else [],
-                content=scrub_body(response.content, secrets) if response is not None else b"",
+                content=content,
                 error=(type(error).__name__, scrub_text(str(error), secrets))
                 if error is not None
                 else None,
                 started=began - self._start,
                 elapsed=time.perf_counter() - began,
                 answered=self._clock.now() - self._clock_start if self._clock is not None else None,
+                masked=masked,
             )
         )
 

@@ -44,7 +44,7 @@ from ..engine.mirror import Mirror, RunRecord
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError, MirrorError, user_path
 from ..secrets_registry import redact
-from ..terms import APP, RunStatus
+from ..terms import APP, RunStatus, masked_note
 from ..widgets.wording import in_app
 from .ahead import ScreensAhead
 from .app_commands import ActionsProvider, SteadyCommandPalette
@@ -398,7 +398,8 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
                 replay.close()
             self.notify(redact(str(exc)), title="Cannot replay", severity="error", timeout=8)
             return None
-        self.notify(f"replaying run {replay.header.run_id} as run {run.id}")
+        masked = f"; {masked_note(run.recording_masked)}" if run.recording_masked else ""
+        self.notify(f"replaying run {replay.header.run_id} as run {run.id}{masked}")
         self.open_run(run.id, engine=engine)
         self.start_session(resumed=False)
         return run.id

@@ -186,6 +186,12 @@ RUN_COLUMNS: dict[str, Column] = {
     ),
     "ran_s": Column(_seconds, "seconds, a number from 0 (its spans before a resume)", safe="0"),
     "resumed_at": Column(_instant, f"{_INSTANT}, or NULL", safe="NULL", nullable=True),
+    "recording_masked": Column(
+        lambda value: value is None or _whole(0)(value),
+        "a whole number of 0 or more, or NULL",
+        safe="NULL",
+        nullable=True,
+    ),
 }
 
 #: Every column of ``streams`` (schema.py), in table order; ``id`` is SQLite's own rowid.

@@ -779,18 +779,27 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             )
 
     def set_run_recording(
-        self, run_id: str, path: str, sha256: str, *, simulated: bool | None = None
+        self,
+        run_id: str,
+        path: str,
+        sha256: str,
+        *,
+        simulated: bool | None = None,
+        masked: int | None = None,
     ) -> None:
         """Note that run ``run_id`` is replayed from the recording at ``path`` (absolute) whose
         file has SHA-256 ``sha256`` (hex): its resume must answer from that same file.
         ``simulated``: whether that recording was of a simulated run (its header's), kept so
-        an export can tell once the file has moved (``runs.recording_simulated``)."""
+        an export can tell once the file has moved (``runs.recording_simulated``).
+        ``masked``: token-shaped strings the recording masked (its trailer's; None: unsaid),
+        kept so ``diff`` and the summary can say why the replay differs
+        (``runs.recording_masked``)."""
         flag = None if simulated is None else int(simulated)
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE runs SET recording = ?, recording_sha256 = ?, recording_simulated = ?"
-                " WHERE id = ?",
-                (path, sha256, flag, run_id),
+                "UPDATE runs SET recording = ?, recording_sha256 = ?, recording_simulated = ?,"
+                " recording_masked = ? WHERE id = ?",
+                (path, sha256, flag, masked, run_id),
             )
 
     def set_run_recorded_to(self, run_id: str, path: str) -> None:

@@ -48,6 +48,9 @@ class RunRecord:
     #: ``engine.live.run_seconds``.
     ran_s: float = 0.0
     resumed_at: str | None = None
+    #: A replayed run: token-shaped strings its recording masked with ``***`` (None: not a
+    #: replay, or its recording or mirror did not count them).
+    recording_masked: int | None = None
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -85,6 +88,7 @@ class RunRecord:
             ),
             ran_s=float(data.get("ran_s") or 0.0),
             resumed_at=data.get("resumed_at"),
+            recording_masked=data.get("recording_masked"),
         )
 
 

@@ -545,6 +545,16 @@ def _source_resource_id(db: Database) -> None:
     _run_script(db, "ALTER TABLE run_sources ADD COLUMN resource_id TEXT")
 
 
+@_migration("0020_recording_masked")
+def _recording_masked(db: Database) -> None:
+    # A replayed run: how many token-shaped strings its recording masked with *** (the
+    # trailer's "masked", recording/fileformat.py), so `diff` of the replay against its
+    # original and its summary say why observations holding them differ (a fresh tester's
+    # finding: "8 changed" with no word of why). NULL for a run that is not a replay, and for
+    # a replay of a recording that did not count them.
+    _run_script(db, "ALTER TABLE runs ADD COLUMN recording_masked INTEGER")
+
+
 #: The names of every migration this version knows, in order.
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
