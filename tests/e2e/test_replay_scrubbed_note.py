@@ -77,6 +77,10 @@ def test_a_replay_and_its_diff_say_the_recording_masked_token_shaped_text(
     compared = json.loads(diffed.out)
     assert (compared["a"]["recording_masked"], compared["b"]["recording_masked"]) == (0, 2)
     assert any(SAID in note for note in compared["notes"])
+    # the replay's report (Markdown for a support ticket) says it too
+    replayed = json.loads(as_json.out)["run_id"]
+    report = run_cli(capsys, "report", replayed, "--db", str(tmp_path / "j.db"))
+    assert "the recording replaced 2 token-shaped texts with \\*\\*\\*" in report.out, report.out
     # two runs neither of which is a replay: nothing said
     plain = run_cli(capsys, "diff", f"{orig}:{run_id}", f"{orig}:{run_id}")
     assert "token-shaped" not in plain.out

@@ -19,7 +19,15 @@ from ..errors import UsageError
 from ..secrets_registry import redact
 from ..store import Mirror, RunRecord, StreamRecord
 from ..store.run_items import observations_per_day
-from ..terms import RESUMABLE, RunStatus, plural, shown_stream_status, suggest, were
+from ..terms import (
+    RESUMABLE,
+    RunStatus,
+    masked_note,
+    plural,
+    shown_stream_status,
+    suggest,
+    were,
+)
 from ..textsafe import markdown
 from .environment import public_settings
 from .runs import mend_first
@@ -185,6 +193,8 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         # recorded run's start, which the replay keeps so its backfill window is the same.
         sha = (run.recording_sha256 or "")[:12]
         parameters.append(["Replayed from", f"{run.recording} (sha256 {sha})"])
+        if run.recording_masked:  # what it stored as *** differs from the recorded run's
+            parameters.append(["Masked", masked_note(run.recording_masked)])
         parameters[5] = ["Started", f"{run.started_at} (as recorded)"]
     out += _table(["Parameter", "Value"], parameters)
     out += ["", "## Streams", ""]
