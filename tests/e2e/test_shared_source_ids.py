@@ -10,6 +10,7 @@ Sentry answered with respx at the HTTP level, two orgs (``orga``, ``orgb``) each
 
 from __future__ import annotations
 
+import json
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from linear_samples import issue_node
 from support import run_cli
 
 from backfill_tui.store import Mirror
@@ -106,3 +108,67 @@ def test_a_workspaces_earlier_source_of_another_org_is_said_too(
     # another workspace's sources share nothing with this one's
     other = run_cli(capsys, "run", "sentry:orgb/api", "--workspace", "other", "--db", str(db))
     assert SHARED not in other.out + other.err
+
+
+LINEAR = "http://127.0.0.1:8784/graphql"
+
+
+def _linear(respx_mock: respx.MockRouter, organization: str, identifiers: list[str]) -> None:
+    """Linear's GraphQL endpoint as a team ENG of ``organization`` holding ``identifiers``."""
+    updated = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    team = {"id": f"t-{organization}", "key": "ENG", "name": "Engineering"}
+    issues = []
+    for identifier in identifiers:
+        node = issue_node()
+        node.update(
+            id=f"{organization}-{identifier}",
+            identifier=identifier,
+            number=int(identifier.split("-")[1]),
+            title=f"{organization} {identifier}",
+            createdAt=updated,
+            updatedAt=updated,
+        )
+        node["team"] = {**node["team"], **team}
+        issues.append(node)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        query = json.loads(request.content)["query"]
+        if "teams" in query:
+            nodes = [{**team, "organization": {"id": organization}}]
+            return httpx.Response(200, json={"data": {"teams": {"nodes": nodes}}})
+        root = "issues" if "issues(" in query else "comments" if "comments(" in query else None
+        end = {"hasNextPage": False, "endCursor": None}
+        found = issues if root == "issues" else []
+        data = {root or "projects": {"nodes": found, "pageInfo": end}}
+        return httpx.Response(200, json={"data": data})
+
+    respx_mock.post(LINEAR).mock(side_effect=answer)
+
+
+@respx.mock(assert_all_called=False)
+def test_a_linear_team_key_of_another_organization_in_the_workspace_is_said(
+    respx_mock: respx.MockRouter,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("LINEAR_API_KEY", "lin_api_T3stKeyValue0123456789abcdefghij")
+    monkeypatch.setenv("BACKFILL_LINEAR_API_URL", LINEAR)
+    db = tmp_path / "lx.db"
+    args = ("--workspace", "lx", "--db", str(db), "--entities", "issue", "--json", "--full")
+    _linear(respx_mock, "org-a", ["ENG-1", "ENG-2"])
+    first = run_cli(capsys, "run", "linear:ENG", *args)
+    assert first.code == 0, first.err
+    assert "another organization" not in first.out + first.err
+    again = run_cli(capsys, "run", "linear:ENG", *args)  # the same organization again
+    assert again.code == 0 and "another organization" not in again.out + again.err
+    respx_mock.reset()
+    respx_mock.routes.clear()
+    _linear(respx_mock, "org-b", ["ENG-1", "ENG-3"])  # another organization's key, same team key
+    second = run_cli(capsys, "run", "linear:ENG", *args)
+    assert second.code == 0, second.err
+    (stream,) = second.summary["sources"][0]["streams"]
+    assert (stream["new"], stream["duplicates"]) == (1, 1)  # ENG-1 stored once, as production
+    note = stream["note"] or ""
+    assert "another organization's team" in note and first.summary["run_id"] in note, note
+    assert "team key ENG" in note

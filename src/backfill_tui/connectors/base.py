@@ -213,6 +213,10 @@ class Connector(abc.ABC):
     #: every stream of the source, like a stream's own note.
     notes: list[str]
 
+    #: The account owning the source as ``prepare()`` found it where its name leaves it out
+    #: (Linear: the team's organization id); None when the name says it or none is known.
+    owner: str | None = None
+
     #: The run's "now" (its window ends there); the engine sets it from the run record, so a
     #: resumed or replayed run asks for the same window as the original.
     started_at: datetime | None = None

@@ -434,6 +434,8 @@ class LinearConnector(Connector):
             name=str(team.get("name") or self.target),
             organization_id=organization.get("id"),
         )
+        owner = organization.get("id")
+        self.owner = str(owner) if owner else None  # linear:ENG names no organization
         self.resource_id = self.team.id
         if self.resumed_by_id:
             self.notes.append(

@@ -73,7 +73,7 @@ from .plan import (
     validate_workspace,
 )
 from .runs import check_resumable
-from .shared_ids import SHARED_ENTITIES, shared_notes
+from .shared_ids import SHARED_ENTITIES, owner_note, shared_notes
 from .unrecorded import Unrecorded
 
 # The planning names stay importable from here (``engine.plan`` holds them).
@@ -322,6 +322,17 @@ class Engine:
                     self.mirror.set_stream_note(record.id, record.note)
         return tuple(said)
 
+    def _owner_note(self, run: RunRecord, connector: Connector) -> str | None:
+        """Record the owner the lookup found (``Connector.owner``: Linear's organization) and
+        return the note on an earlier run of the workspace that found another for the same
+        source (``shared_ids.owner_note``), or None."""
+        if connector.owner is None:
+            return None
+        provider_name, target = connector.provider, connector.target
+        self.mirror.set_source_owner(run.id, provider_name, target, connector.owner)
+        others = self.mirror.other_owners(run.workspace, provider_name, target, connector.owner)
+        return owner_note(f"{provider_name}:{target}", others)
+
     def _shared_note(self, record: StreamRecord) -> str | None:
         """The stream's shared-namespace note (:meth:`_shared_namespaces`), or None."""
         if record.entity not in SHARED_ENTITIES.get(record.provider, ()):
@@ -504,10 +515,18 @@ class Engine:
                 self.mirror.keep_source_resource_id(
                     run.id, connector.provider, connector.target, connector.resource_id
                 )
-            if connector.notes:  # the source's own state (moved, archived), on each stream
-                for record in streams:
-                    record.note = _joined(self._shared_note(record), *connector.notes)
-                    self.mirror.set_stream_note(record.id, record.note)
+            owned = self._owner_note(run, connector)
+            for record in streams:
+                shares = (
+                    owned if record.entity in SHARED_ENTITIES.get(record.provider, ()) else None
+                )
+                if connector.notes:  # the source's own state (moved, archived), on each stream
+                    record.note = _joined(self._shared_note(record), shares, *connector.notes)
+                elif shares is not None and shares not in (record.note or ""):
+                    record.note = _joined(record.note, shares)
+                else:
+                    continue
+                self.mirror.set_stream_note(record.id, record.note)
         return error
 
     async def _overlapped(

@@ -17,11 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["SHARED_ENTITIES", "shared_notes"]
+__all__ = ["SHARED_ENTITIES", "owner_note", "shared_notes"]
 
 #: The entities whose sourceIds name the project slug and not the organization, by provider
 #: (Sentry's errors are named by the project's numeric id, unique across organizations).
-SHARED_ENTITIES: dict[str, frozenset[str]] = {"sentry": frozenset({"issue"})}
+SHARED_ENTITIES: dict[str, frozenset[str]] = {
+    "sentry": frozenset({"issue"}),
+    # linear-issue:{team.key}:{identifier}:…, linear-comment:{issue identifier}:{comment id}:…
+    # (projects are named by their slugId, unique across organizations)
+    "linear": frozenset({"issue", "comment"}),
+}
 
 
 def shared_notes(sources: Iterable[str], workspace_sources: Iterable[str]) -> dict[str, str]:
@@ -49,6 +54,23 @@ def shared_notes(sources: Iterable[str], workspace_sources: Iterable[str]) -> di
                     "are stored once (as production would)"
                 )
     return notes
+
+
+def owner_note(source: str, others: list[tuple[str, str]]) -> str | None:
+    """The note for ``source`` (``linear:ENG``) whose lookup found an owner other than the one
+    earlier runs of its workspace found (``others``: (run id, owner), from
+    ``Mirror.other_owners``): another Linear organization's team of the same key, whose
+    ``linear-issue:{team key}:…`` and ``linear-comment:{identifier}:…`` sourceIds are the same
+    as this one's. None when ``others`` is empty. Raises nothing."""
+    if not others:
+        return None
+    runs = _listed(list(dict.fromkeys(run for run, _ in others)))
+    key = source.partition(":")[2]
+    return (
+        f"{source} is another organization's team than in run {runs} of this workspace: "
+        f"production's linear-issue and linear-comment sourceIds name the team key {key} only, "
+        "so their issues of one identifier are stored once (as production would)"
+    )
 
 
 def _listed(sources: list[str]) -> str:

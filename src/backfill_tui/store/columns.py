@@ -245,6 +245,7 @@ SOURCE_COLUMNS: dict[str, Column] = {
     "waited_s": Column(_seconds, "seconds, a number from 0, or NULL", safe="NULL", nullable=True),
     # the provider's id of the source, from the run's first lookup (a resume looks it up by it)
     "resource_id": Column(_text, "text or NULL", safe="NULL", nullable=True),
+    "owner": _text_column("the owning account's id as text, or NULL"),
 }
 
 

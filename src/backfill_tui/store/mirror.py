@@ -710,6 +710,28 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             check_source_row(row)
         return rows
 
+    def set_source_owner(self, run_id: str, provider: str, target: str, owner: str) -> None:
+        """Note the account that owns ``provider:target`` in run ``run_id``, as its lookup
+        found it (``Connector.owner``: Linear's organization id)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE run_sources SET owner = ? WHERE run_id = ? AND provider = ? AND target = ?",
+                (owner, run_id, provider, target),
+            )
+
+    def other_owners(
+        self, workspace: str, provider: str, target: str, owner: str
+    ) -> list[tuple[str, str]]:
+        """The runs of ``workspace`` whose ``provider:target`` had an owner other than
+        ``owner`` (unknown ones left out), as (run id, owner), oldest first."""
+        rows = self.conn.execute(
+            "SELECT s.run_id, s.owner FROM run_sources s JOIN runs r ON r.id = s.run_id"
+            " WHERE r.workspace_id = ? AND s.provider = ? AND s.target = ?"
+            " AND s.owner IS NOT NULL AND s.owner != ? ORDER BY s.rowid",
+            (workspace, provider, target, owner),
+        ).fetchall()
+        return [(str(run_id), str(found)) for run_id, found in rows]
+
     def workspace_sources(self, workspace: str) -> list[str]:
         """Every source (``PROVIDER:TARGET``) any run of ``workspace`` read or was planned to
         read, first seen first (``engine/shared_ids.py`` tells the user which share a sourceId

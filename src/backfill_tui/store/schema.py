@@ -555,7 +555,16 @@ def _recording_masked(db: Database) -> None:
     _run_script(db, "ALTER TABLE runs ADD COLUMN recording_masked INTEGER")
 
 
-#: The names of every migration this version knows, in order.
+@_migration("0021_source_owner")
+def _source_owner(db: Database) -> None:
+    # The account that owns a run's source as its lookup found it, where the source's name
+    # leaves it out (Linear: the team's organization id; linear:ENG of two organizations is one
+    # name). A later run of the workspace that finds another owner says the two share
+    # production's sourceIds (linear-issue:{team key}:..., engine/shared_ids.py). NULL where
+    # unknown: older runs, and providers whose names say it.
+    _run_script(db, "ALTER TABLE run_sources ADD COLUMN owner TEXT")
+
+
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
