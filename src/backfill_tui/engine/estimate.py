@@ -27,6 +27,7 @@ from .mirror import Mirror
 from .pages import extrapolate, first_page_estimate
 from .resync import covering, resync_since
 from .run import RunRequest, plan_streams
+from .shared_ids import shared_notes
 
 #: Told of an estimate's wait: (provider label, until in clock seconds, reason).
 EstimateWait = Callable[[str, float, str], None]
@@ -76,6 +77,9 @@ class SourceEstimate:
 class Estimate:
     sources: list[SourceEstimate]
     depth: int
+    #: Sources sharing production's sourceIds with another of the request or the workspace
+    #: (:func:`shared_id_notes`), each note once; set by the face that reads the mirror.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> int:
@@ -203,6 +207,16 @@ async def estimate(
         )
     )
     return Estimate(list(sources), request.depth)
+
+
+def shared_id_notes(mirror: Mirror, request: RunRequest) -> list[str]:
+    """What a run of ``request`` would say of its sources sharing production's sourceIds with
+    another of the request or of its workspace's earlier runs (``engine/shared_ids.py``:
+    two Sentry organizations' projects of one slug), each once, in the short form: the connect
+    screen says it beside the estimate, before the run. Reads the mirror (one query)."""
+    sources = [str(s) for s in request.sources]
+    found = shared_notes(sources, mirror.workspace_sources(request.workspace), brief=True)
+    return list(dict.fromkeys(found.values()))
 
 
 def resync_starts(

@@ -29,12 +29,15 @@ SHARED_ENTITIES: dict[str, frozenset[str]] = {
 }
 
 
-def shared_notes(sources: Iterable[str], workspace_sources: Iterable[str]) -> dict[str, str]:
+def shared_notes(
+    sources: Iterable[str], workspace_sources: Iterable[str], *, brief: bool = False
+) -> dict[str, str]:
     """``{source: note}`` for each of ``sources`` (``PROVIDER:TARGET`` in their one spelling)
     that shares production's sourceId namespace with another source of ``sources`` or of
     ``workspace_sources`` (the workspace's earlier runs'): for Sentry, another organization's
     project of the same slug (``sentry:orga/api`` and ``sentry:orgb/api``). A source is never
-    said to share with itself. Sources of other providers get no note. Raises nothing."""
+    said to share with itself. Sources of other providers get no note. ``brief``: the short
+    form a panel of a few lines has room for (the connect screen's estimate). Raises nothing."""
     own = list(dict.fromkeys(sources))
     by_slug: dict[str, list[str]] = {}
     for source in dict.fromkeys([*own, *workspace_sources]):
@@ -48,10 +51,11 @@ def shared_notes(sources: Iterable[str], workspace_sources: Iterable[str]) -> di
             continue
         for source in sharing:
             if source in own:
-                notes[source] = (
-                    f"{_listed(sharing)} share project slug {slug}: production's sentry-issue "
-                    "sourceIds name the project slug only, so their issues of one short id "
-                    "are stored once (as production would)"
+                notes[source] = f"{_listed(sharing)} share project slug {slug}: " + (
+                    "their issues of one short id are stored once, as production would"
+                    if brief
+                    else "production's sentry-issue sourceIds name the project slug only, so "
+                    "their issues of one short id are stored once (as production would)"
                 )
     return notes
 

@@ -665,7 +665,7 @@ class ConnectScreen(ModeScreen):
 
     @work(exclusive=True, group="estimate", exit_on_error=False)
     async def _estimate(self, request: RunRequest) -> None:
-        from ..engine.estimate import estimate, resync_starts
+        from ..engine.estimate import estimate, resync_starts, shared_id_notes
 
         app = self.backfill
         self._estimated_after = self._newest_run()
@@ -680,6 +680,7 @@ class ConnectScreen(ModeScreen):
             # from the mirror as it is now: a stream a re-sync narrows counts only what is new
             resync = resync_starts(app.mirror, app.environment, request, app.simulator_text)
             result = await estimate(app.environment, request, resync=resync, on_wait=waiting)
+            result.notes = shared_id_notes(app.mirror, request)  # said before the run
         except Exception as exc:
             log.exception("estimate failed")
             self.notify(redact(f"estimate failed: {exc}"), severity="error")
@@ -807,6 +808,7 @@ class ConnectScreen(ModeScreen):
                 f"{grouped(result.api_calls, 'API call')} over {result.depth} days"
                 + ("; ↻ a re-sync: only what is new." if resynced else "."),
             )
+        lines[1:1] = [f"note: {note}" for note in result.notes]  # under the totals: sources
         show_text(self.query_one("#estimate-summary", Label), Content(clean("\n".join(lines))))
 
     def _estimate_stale(self) -> None:
