@@ -22,6 +22,7 @@ import respx
 from linear_samples import issue_node
 from support import run_cli
 
+from backfill_tui.engine.shared_ids import shared_notes
 from backfill_tui.store import Mirror
 
 BASE = "http://127.0.0.1:8781"
@@ -172,3 +173,10 @@ def test_a_linear_team_key_of_another_organization_in_the_workspace_is_said(
     note = stream["note"] or ""
     assert "another organization's team" in note and first.summary["run_id"] in note, note
     assert "team key ENG" in note
+
+
+def test_many_sources_of_one_slug_are_named_a_few_and_counted() -> None:
+    sources = [f"sentry:org{n}/api" for n in range(40)]
+    notes = shared_notes(sources[:1], sources)
+    (note,) = notes.values()
+    assert note.startswith("sentry:org0/api, sentry:org1/api, sentry:org2/api and 37 more share")

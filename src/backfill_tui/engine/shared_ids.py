@@ -77,6 +77,9 @@ def owner_note(source: str, others: list[tuple[str, str]]) -> str | None:
     )
 
 
-def _listed(sources: list[str]) -> str:
-    """``a and b``, ``a, b and c``."""
+def _listed(sources: list[str], most: int = 3) -> str:
+    """``a and b``, ``a, b and c``; past ``most``, the first ones and how many more (a
+    workspace may hold hundreds of one slug: a note is one line, not a list)."""
+    if len(sources) > most:
+        return f"{', '.join(sources[:most])} and {len(sources) - most} more"
     return sources[0] if len(sources) == 1 else f"{', '.join(sources[:-1])} and {sources[-1]}"
