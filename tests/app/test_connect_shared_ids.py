@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from app_support import Recorder, connect_screen, make_app, wait_until
+from app_support import Recorder, connect_screen, make_app, populate, wait_until
 from screen_text import region_text
 
 from backfill_tui.screens.host import DemoSetup
@@ -43,3 +43,24 @@ def test_the_estimate_says_sources_sharing_source_ids(
     assert any(SHARED in note for note in ready.estimate.notes) is said
     words = " ".join(line.strip("│ ") for line in text.splitlines())  # the panel's lines joined
     assert (SHARED in " ".join(words.split())) is said, text
+
+
+def test_the_estimate_says_a_linear_team_key_an_earlier_run_read_in_another_organization(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path, demo=DemoSetup("demo", ("linear:ENG",), depth=7))
+    earlier = populate(app, "linear:ENG", workspace="demo", days=7)
+    # as if read with another organization's key: its lookup found another organization id
+    app.mirror.set_source_owner(earlier, "linear", "ENG", "another-organization")
+    seen = Recorder()
+
+    async def scenario() -> str:
+        async with app.run_test(size=(80, 24), message_hook=seen) as pilot:
+            await wait_until(pilot, lambda: seen.of(EstimateReady))
+            screen = await connect_screen(pilot)
+            return region_text(app, screen.query_one("#estimate-panel"))
+
+    text = asyncio.run(scenario())
+    words = " ".join(" ".join(line.strip("│ ") for line in text.splitlines()).split())
+    assert f"another organization's team than in run {earlier}" in words, text
+    assert "linear:ENG: issue" in words, text  # the source's own line still fits

@@ -27,7 +27,7 @@ from .mirror import Mirror
 from .pages import extrapolate, first_page_estimate
 from .resync import covering, resync_since
 from .run import RunRequest, plan_streams
-from .shared_ids import shared_notes
+from .shared_ids import owner_note, shared_notes
 
 #: Told of an estimate's wait: (provider label, until in clock seconds, reason).
 EstimateWait = Callable[[str, float, str], None]
@@ -63,6 +63,9 @@ class SourceEstimate:
     quota_limit: int | None = None
     calls_used: int = 0  # what the estimate itself cost
     error: str | None = None
+    #: The account owning the source as its lookup found it (``Connector.owner``: Linear's
+    #: organization id), or None.
+    owner: str | None = None
 
     @property
     def items(self) -> int:
@@ -136,6 +139,7 @@ async def _estimate_source(
     try:
         connector = info.connector(target, client, cutoff)
         await connector.prepare()
+        result.owner = connector.owner
         for entity in entities:
             stream = connector.stream(entity)
             pages = stream.pages(None)
@@ -209,14 +213,25 @@ async def estimate(
     return Estimate(list(sources), request.depth)
 
 
-def shared_id_notes(mirror: Mirror, request: RunRequest) -> list[str]:
+def shared_id_notes(
+    mirror: Mirror, request: RunRequest, found: Estimate | None = None
+) -> list[str]:
     """What a run of ``request`` would say of its sources sharing production's sourceIds with
     another of the request or of its workspace's earlier runs (``engine/shared_ids.py``:
     two Sentry organizations' projects of one slug), each once, in the short form: the connect
-    screen says it beside the estimate, before the run. Reads the mirror (one query)."""
+    screen says it beside the estimate, before the run. ``found``: the estimate made, whose
+    lookups found each source's owner (Linear's organization): one the workspace's earlier
+    runs found another for is said too (``shared_ids.owner_note``). Reads the mirror."""
     sources = [str(s) for s in request.sources]
-    found = shared_notes(sources, mirror.workspace_sources(request.workspace), brief=True)
-    return list(dict.fromkeys(found.values()))
+    notes = list(
+        shared_notes(sources, mirror.workspace_sources(request.workspace), brief=True).values()
+    )
+    for source in found.sources if found is not None else ():
+        if source.owner is not None:
+            name, _, target = source.source.partition(":")
+            others = mirror.other_owners(request.workspace, name, target, source.owner)
+            notes.append(owner_note(source.source, others, brief=True) or "")
+    return [note for note in dict.fromkeys(notes) if note]
 
 
 def resync_starts(

@@ -60,18 +60,20 @@ def shared_notes(
     return notes
 
 
-def owner_note(source: str, others: list[tuple[str, str]]) -> str | None:
+def owner_note(source: str, others: list[tuple[str, str]], *, brief: bool = False) -> str | None:
     """The note for ``source`` (``linear:ENG``) whose lookup found an owner other than the one
     earlier runs of its workspace found (``others``: (run id, owner), from
     ``Mirror.other_owners``): another Linear organization's team of the same key, whose
     ``linear-issue:{team key}:…`` and ``linear-comment:{identifier}:…`` sourceIds are the same
-    as this one's. None when ``others`` is empty. Raises nothing."""
+    as this one's. None when ``others`` is empty; ``brief`` as for :func:`shared_notes`."""
     if not others:
         return None
     runs = _listed(list(dict.fromkeys(run for run, _ in others)))
     key = source.partition(":")[2]
-    return (
-        f"{source} is another organization's team than in run {runs} of this workspace: "
+    said = f"{source} is another organization's team than in run {runs} of this workspace: "
+    if brief:
+        return said + "their issues of one identifier are stored once, as production would"
+    return said + (
         f"production's linear-issue and linear-comment sourceIds name the team key {key} only, "
         "so their issues of one identifier are stored once (as production would)"
     )

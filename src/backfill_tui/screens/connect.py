@@ -680,7 +680,7 @@ class ConnectScreen(ModeScreen):
             # from the mirror as it is now: a stream a re-sync narrows counts only what is new
             resync = resync_starts(app.mirror, app.environment, request, app.simulator_text)
             result = await estimate(app.environment, request, resync=resync, on_wait=waiting)
-            result.notes = shared_id_notes(app.mirror, request)  # said before the run
+            result.notes = shared_id_notes(app.mirror, request, result)  # said before the run
         except Exception as exc:
             log.exception("estimate failed")
             self.notify(redact(f"estimate failed: {exc}"), severity="error")
