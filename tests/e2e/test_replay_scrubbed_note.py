@@ -20,6 +20,10 @@ import pytest
 import respx
 from support import run_cli
 
+from backfill_tui.engine.diff import diff_fetched
+from backfill_tui.screens.diff import summary_text
+from backfill_tui.store import Mirror
+
 BASE = "http://127.0.0.1:8782"
 #: Someone else's token-shaped text in their issue's title (GitHub's classic token shape).
 SHAPED = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
@@ -77,6 +81,18 @@ def test_a_replay_and_its_diff_say_the_recording_masked_token_shaped_text(
     compared = json.loads(diffed.out)
     assert (compared["a"]["recording_masked"], compared["b"]["recording_masked"]) == (0, 2)
     assert any(SAID in note for note in compared["notes"])
+    # the app's compare view (Runs: m, d) heads its table with it, on the replay's side
+    original, replayed_mirror = Mirror.open(orig, readonly=True), Mirror.open(copy, readonly=True)
+    try:
+        (a,) = original.list_runs()
+        (b,) = replayed_mirror.list_runs()
+        heading = summary_text(diff_fetched(original, a, replayed_mirror, b))
+    finally:
+        original.close()
+        replayed_mirror.close()
+    assert "recording masked 2 token-shaped texts as ***: those observations differ" in heading, (
+        heading
+    )
     # the replay's report (Markdown for a support ticket) says it too
     replayed = json.loads(as_json.out)["run_id"]
     report = run_cli(capsys, "report", replayed, "--db", str(tmp_path / "j.db"))

@@ -170,8 +170,8 @@ class DiffSide:
             lines.append(line)
         if self.masked:  # a replay: what its recording masked differs from the original's
             lines.append(
-                f"its recording put *** for {plural(self.masked, 'token-shaped text')}: "
-                "those differ"
+                f"recording masked {plural(self.masked, 'token-shaped text')} as ***: "
+                "those observations differ"
             )
         return lines
 
