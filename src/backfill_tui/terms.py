@@ -104,6 +104,14 @@ def masked_note(count: int) -> str:
     )
 
 
+def recorded_masked(count: int) -> str:
+    """What ``run --record`` (and the app's "Record to") add to their "recorded N exchanges"
+    line when the recording masked ``count`` token-shaped strings (none: nothing)."""
+    if not count:
+        return ""
+    return f" (masked {plural(count, 'token-shaped text')} as ***: its replay stores *** there)"
+
+
 def what_failed(streams: int, items: int) -> str:
     """What failed, streams and items each named: ``4 streams``, ``3 items``, ``1 stream,
     2 items``; empty when nothing did. The dashboard's totals and the runs overview say it so

@@ -68,6 +68,8 @@ def test_a_replay_and_its_diff_say_the_recording_masked_token_shaped_text(
     # what is masked is as before: the recording never holds the text
     assert SHAPED.encode() not in gzip.decompress(rec.read_bytes())
     assert SAID not in run.out + run.err  # the recorded run itself stored the text
+    # the recording's last line says what it masked, and that its replay will differ there
+    assert "(masked 2 token-shaped texts as ***: its replay stores *** there)" in run.err
 
     replay = run_cli(capsys, "replay", str(rec), "--db", str(copy))
     assert replay.code == 0, replay.err

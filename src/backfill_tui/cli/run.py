@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.catalog import CATALOG
 from ..errors import BackfillError, UsageError
-from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS
+from ..terms import DEFAULT_DEPTH, DEFAULT_MAX_ITEMS, recorded_masked
 from ..textsafe import escaped
 from .options import (
     add_db_option,
@@ -216,7 +216,8 @@ def _drive_planned(
     if not args.quiet:  # where the recording went: nothing said so (a tester's finding)
         again = suggest(f"replay {shlex.quote(str(recorder.path))}")
         sys.stderr.write(
-            f"recorded {plural(recorder.exchanges, 'exchange')} to {escaped(str(recorder.path))}; "
+            f"recorded {plural(recorder.exchanges, 'exchange')} to {escaped(str(recorder.path))}"
+            f"{recorded_masked(recorder.masked)}; "
             "replay "
             f"it offline into another mirror with `{again} --db OTHER.db`\n"
         )

@@ -113,6 +113,7 @@ class Recorder:
         self._watch = FailureWatch()  # whether a refused write stopped the run (said then)
         self._source_entities: dict[str, tuple[str, ...]] | None = None  # see planned()
         self._early: ends.SealedEarly | None = None  # sealed as the run ended: _run_ending
+        self.masked = 0  # token-shaped strings masked in the answers recorded (scrub.py)
 
     def observe(self, event: ev.ProgressEvent) -> None:
         """A progress subscriber (``Engine.subscribe``; thread-safe enough: one run emits):
@@ -262,6 +263,7 @@ class Recorder:
     def _add(self, exchange: Exchange) -> None:
         if self._writer is not None:
             self._writer.add(exchange)
+            self.masked += exchange.masked
 
 
 class Replay:
@@ -390,8 +392,7 @@ class Replay:
         )
         environment.recording = (str(self.recording.path.resolve()), self.sha256)
         environment.recording_simulated = self.header.simulated
-        environment.recording_masked = self.header.masked
-        environment.replay_end = self.header.end
+        environment.recording_masked, environment.replay_end = self.header.masked, self.header.end
         return environment
 
     def plan(self, engine: Planner) -> RunRecord:

@@ -790,14 +790,15 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         import shlex
 
         from ..engine.live import clock_time
-        from ..terms import plural, suggest
+        from ..terms import plural, recorded_masked, suggest
 
         path = user_path(recorder.path).absolute()
         if kept is not None:
             line = in_app(kept)
             session.recorded_line = kept
         elif path.is_file():
-            recorded = f"recorded {plural(recorder.exchanges, 'exchange')} to {path}; "
+            masked = recorded_masked(recorder.masked)
+            recorded = f"recorded {plural(recorder.exchanges, 'exchange')} to {path}{masked}; "
             line = recorded + "replay it offline: press o under Runs (F5) and give its path"
             self.notify(line, title="Recorded", timeout=20, markup=False)
             again = suggest(f"replay {shlex.quote(str(path))}")  # as ``run --record`` says it
