@@ -213,10 +213,6 @@ class Connector(abc.ABC):
     #: every stream of the source, like a stream's own note.
     notes: list[str]
 
-    #: The account owning the source as ``prepare()`` found it where its name leaves it out
-    #: (Linear: the team's organization id); None when the name says it or none is known.
-    owner: str | None = None
-
     #: The run's "now" (its window ends there); the engine sets it from the run record, so a
     #: resumed or replayed run asks for the same window as the original.
     started_at: datetime | None = None
@@ -274,14 +270,14 @@ class Connector(abc.ABC):
     known_lookup: KnownAnswer | None = None
     #: Set by ``prepare()`` when its answer carried a validator: kept for the next run.
     lookup_answer: KnownAnswer | None = None
-    #: Set by ``prepare()`` when the lookup found the source renamed or moved: its note says
-    #: so on every stream, so a stream redirected the same way adds none (:meth:`moved_note`).
+    #: Set by ``prepare()`` when the lookup found it renamed or moved (:meth:`moved_note`).
     lookup_moved: bool = False
     #: The source's id from the run's first lookup (``run_sources.resource_id``), set before a
     #: resume's ``prepare()``, or (``known_earlier``) an earlier run's, only to name a rename.
     known_id: str | None = None
     known_earlier = False
     resource_id: str | None = None  # the id ``prepare()`` found, kept with the run
+    owner: str | None = None  # its account where the name leaves it out (Linear's organization)
 
     def __init__(self, target: str, client: ApiClient, cutoff: datetime) -> None:
         self.target = target
