@@ -7,7 +7,9 @@ writes them. ``SourceSpec`` and ``Depth`` are the user's words for a backfill (i
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -148,6 +150,42 @@ def event_from_fields(fields: dict[str, Any]) -> SourceEvent:
 
 
 _validate_event = SourceEvent.__pydantic_validator__.validate_python
+
+
+_ABSENT: Any = object()
+
+
+def id_part(item: Any, key: str, field: str | None = None) -> str | int | float:
+    """``item[key]`` unchanged, when it can stand in a sourceId (interfaces.md §sourceId formats):
+    text with something in it, or a finite number. Each caller formats it as production does.
+
+    Raises ``ValueError`` naming ``field`` (``key`` unless given, e.g. ``"project.slug"``) when
+    the value is missing, null, blank text, a boolean, infinite or NaN, an object or a list: a
+    template would write ``None``/``null``/``undefined`` (or ``True``, ``[object Object]``)
+    into the id, and every such item of a stream would share it, collapsing into one
+    observation (GitHub releases with ``tag_name: null`` all became ``release:acme/x:None``,
+    "3 fetched 1 new 2 dup", a tester's finding). :func:`.connectors.base.transform_item`
+    counts that one item failed, with this reason."""
+    value = item.get(key, _ABSENT) if isinstance(item, Mapping) else _ABSENT
+    name = field or key
+    if value is _ABSENT:
+        raise ValueError(f"{name} is missing")
+    if value is None:
+        raise ValueError(f"{name} is null")
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{name} is empty")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = (
+            "a boolean"
+            if isinstance(value, bool)
+            else f"not text or a number ({type(value).__name__})"
+        )
+        raise ValueError(f"{name} is {kind}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{name} is not a finite number")
+    return value
 
 
 def mirror_time(moment: datetime) -> str:

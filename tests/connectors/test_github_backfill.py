@@ -10,6 +10,8 @@ import pytest
 import respx
 from support import GITHUB_REPO, run_cli, simulated_engine, stored_ids
 
+from backfill_tui.store import Mirror
+
 
 def test_api_calls_per_stream_are_minimal(tmp_path: Path, anchor: str) -> None:
     sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor},scale=3")
@@ -154,6 +156,39 @@ def test_a_release_published_long_after_its_creation_is_stored(
     (stream,) = result.summary["sources"][0]["streams"]
     assert stream["status"] == "completed" and stream["new"] == 2 and stream["failed"] == 0
     assert releases.call_count == 1
+
+
+@respx.mock
+def test_releases_without_a_tag_fail_each_not_collapse_into_one(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Releases with ``tag_name: null`` all became ``release:acme/rocket:None``: "3 fetched
+    1 new 2 dup 0 failed", two releases silently lost (a fresh tester's finding). Each now
+    fails alone, its reason naming the field; the tagged one is stored as before."""
+    now = datetime.now(UTC)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_nullTagToken")
+    api = _repository(respx_mock)
+    page = [_release("v3.0.0", 3, now - timedelta(days=3), now - timedelta(days=3))]
+    for rid in (2, 1):
+        item = _release("x", rid, now - timedelta(days=rid), now - timedelta(days=rid))
+        item["tag_name"] = None
+        page.append(item)
+    respx_mock.get(f"{api}/releases").respond(200, json=page)
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
+        "--entities", "release", "--json", "--db", str(db),
+    )  # fmt: skip
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["new"], stream["duplicates"], stream["failed"]) == (1, 0, 2), stream
+    assert stored_ids(db) == ["release:acme/rocket:v3.0.0"]
+    mirror = Mirror.open(db)
+    reasons = [reason for _stream, _key, reason in mirror.item_failures(result.summary["run_id"])]
+    mirror.close()
+    assert len(reasons) == 2 and all("tag_name is null" in r for r in reasons), reasons
 
 
 @respx.mock

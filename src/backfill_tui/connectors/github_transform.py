@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import SourceEvent, SourceReference, event_from_fields
+from ..models import SourceEvent, SourceReference, event_from_fields, id_part
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,15 @@ def _whole(value: Any, field: str) -> int:
     return int(value)
 
 
+def _id_number(item: dict[str, Any]) -> int:
+    """A PR's or issue's ``number`` (part of its sourceId) as :func:`_whole` reads it; null,
+    missing or blank raise ``ValueError`` naming it (:func:`~..models.id_part`)."""
+    value = item.get("number")
+    return _whole(value if isinstance(value, int | float) else id_part(item, "number"), "number")
+
+
 def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
-    number = _whole(pr["number"], "number")
+    number = _id_number(pr)
     merged = bool(pr.get("merged")) or pr.get("merged_at") is not None
     action = "opened" if pr["state"] == "open" else "merged" if merged else "closed"
     label = {"opened": "PR Opened", "merged": "PR Merged", "closed": "PR Closed"}[action]
@@ -179,7 +186,7 @@ def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
 
 
 def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
-    number = _whole(item["number"], "number")
+    number = _id_number(item)
     action = "opened" if item["state"] == "open" else "closed"
     title = str(item.get("title") or "")
     refs = [{"type": "issue", "id": f"#{number}", "url": item.get("html_url")}]
@@ -207,7 +214,7 @@ def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
 
 
 def release(item: dict[str, Any], repo: Repo) -> SourceEvent:
-    tag = str(item["tag_name"])
+    tag = str(id_part(item, "tag_name"))
     author = item.get("author") or {}
     refs = []
     if item.get("target_commitish"):
@@ -236,7 +243,7 @@ def release(item: dict[str, Any], repo: Repo) -> SourceEvent:
 
 
 def commit(item: dict[str, Any], repo: Repo) -> SourceEvent:
-    sha = str(item["sha"])
+    sha = str(id_part(item, "sha"))
     detail = item["commit"]
     message = str(detail.get("message") or "")
     first_line = message.strip().split("\n", 1)[0][:100]

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import SourceEvent, event_from_fields, iso_utc
+from ..models import SourceEvent, event_from_fields, id_part, iso_utc
 
 __all__ = [
     "STATUS_ACTIONS",
@@ -203,7 +203,8 @@ def issue_event(
     """
     metadata = issue["metadata"]
     project = issue["project"]
-    slug, short_id = _js(project["slug"]), _js(issue["shortId"])
+    slug = _js(id_part(project, "slug", "project.slug"))
+    short_id = _js(id_part(issue, "shortId"))
     refs = [
         dict(type="issue", id=short_id, url=_text(_get(issue, "permalink"))),
         dict(type="project", id=slug, url=f"https://sentry.io/organizations/_/projects/{slug}/"),
@@ -308,7 +309,7 @@ def issue_from_webhook(payload: Mapping[str, Any], delivery: str) -> SourceEvent
     """An ``issue`` webhook (``Sentry-Hook-Resource: issue``)."""
     return issue_event(
         payload["data"]["issue"],
-        str(payload["action"]),
+        str(id_part(payload, "action")),
         payload.get("actor"),
         delivery,
         _plain(_get(payload.get("installation"), "uuid")),
@@ -366,7 +367,7 @@ def error_event(
     else:
         meta_type, meta_value = _get(metadata, "type"), _get(metadata, "value")
         meta_filename, meta_function = _get(metadata, "filename"), _get(metadata, "function")
-    project = _js(event["project"])
+    project = _js(id_part(event, "project"))
     title, platform = get("title", MISSING), get("platform", MISSING)
     error_type = _or(meta_type, "Error")
     error_value = _or(meta_value, title)
@@ -386,7 +387,7 @@ def error_event(
         dict(
             source="sentry",
             sourceType="error",
-            sourceId=f"sentry-error:{project}:{_js(event['event_id'])}",
+            sourceId=f"sentry-error:{project}:{_js(id_part(event, 'event_id'))}",
             title=f"[Error] {_js(error_type)}: {error_value[:80]}",
             body="\n".join([_js(p) for p in parts if _truthy(p)]),
             actor=_error_actor(get("user", MISSING)),
@@ -461,7 +462,9 @@ _REST_EVENT_FIELDS = (
 
 def error_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
     """An event from ``GET /api/0/projects/{org}/{project}/events/?full=true``."""
-    event_id = item.get("eventID") or item["id"]
+    event_id = (
+        id_part(item, "eventID") if item.get("eventID") else id_part(item, "id", "eventID (and id)")
+    )
     project_id = _numeric(item.get("projectID"))
     event: dict[str, Any] = {
         "event_id": event_id,
