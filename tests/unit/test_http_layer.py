@@ -268,12 +268,14 @@ def test_errors_are_one_clear_line_without_the_token(respx_mock: respx.MockRoute
     respx_mock.get(f"{BASE}/missing").respond(404, json={"message": "Not Found"})
     respx_mock.get(f"{BASE}/weird").respond(422, json={"message": "Validation Failed"})
     respx_mock.get(f"{BASE}/html").respond(200, text="<html>hello</html>")
+    respx_mock.get(f"{BASE}/plain").respond(200, text="hello")
     cases = [
         ("/auth", AuthenticationFailed, "authentication failed"),
         ("/private", AccessDenied, "permissions"),
         ("/missing", AccessDenied, "404"),
         ("/weird", UnexpectedResponse, "422"),
-        ("/html", UnexpectedResponse, "answered 200 with text/plain, not JSON"),
+        ("/html", UnexpectedResponse, "answered 200 with an HTML page, not JSON"),  # as text/plain
+        ("/plain", UnexpectedResponse, "answered 200 with text/plain, not JSON"),
     ]
     for path, kind, words in cases:
         with pytest.raises(kind) as info:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from ..secrets_registry import redact
+from .body import looks_like_html
 from .errors import AccessDenied, ApiError, UnexpectedResponse
 
 
@@ -27,9 +28,11 @@ def not_json(label: str, response: httpx.Response) -> str:
     """A success that is not JSON, said with its status and content type: an HTML page is
     most often a base URL of the provider's web site, not its API (a GitHub Enterprise
     address without ``/api/v3``); it read "answered with something other than JSON", naming
-    neither (a fresh tester's finding)."""
+    neither (a fresh tester's finding). A body that is HTML (``body.looks_like_html``) is an
+    HTML page whatever its Content-Type says (a login page sent as ``application/json``)."""
     ctype = response.headers.get("content-type", "").split(";", 1)[0].strip()[:60]
-    what = "an HTML page" if "html" in ctype else (ctype or "a body with no content type")
+    html = "html" in ctype or looks_like_html(response.content)
+    what = "an HTML page" if html else (ctype or "a body with no content type")
     return (
         f"{label}: {response.request.url.path} answered {response.status_code} with {what}, "
         "not JSON: is the base URL the API's, not a web page's?"

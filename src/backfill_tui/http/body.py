@@ -83,6 +83,22 @@ async def read_whole(
     response._content = b"".join(chunks)  # as httpx's own aread() keeps it (and closes it)
 
 
+#: An HTML document's start (the WHATWG syntax's doctype, or its root element), after any
+#: whitespace and byte order marks, in any case.
+_HTML_START = re.compile(rb"(?:\s|\xef\xbb\xbf)*<(?:!doctype\s+html|html)", re.IGNORECASE)
+
+
+def looks_like_html(content: bytes) -> bool:
+    """Whether ``content`` (an answer's body, decoded of its Content-Encoding) is an HTML page:
+    it starts, after whitespace and BOMs, with ``<!doctype html`` or ``<html`` in any case.
+
+    A proxy's or a login page's HTML sent as ``Content-Type: application/json`` read as
+    "truncated or invalid JSON", retried 6 times over about 24 s and then offered a resume that
+    meets the same page (a tester's finding). Known as HTML whatever it is labelled, it fails
+    at once as ``text/html`` does (``answers.not_json``): the same request answers the same."""
+    return _HTML_START.match(content, 0, 4096) is not None
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

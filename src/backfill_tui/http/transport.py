@@ -42,7 +42,14 @@ import httpx
 from ..clock import Clock
 from ..secrets_registry import redact_bytes
 from ..terms import plural
-from .body import MAX_BODY_BYTES, BodyTooLarge, UndecodableBody, parse_json, read_whole
+from .body import (
+    MAX_BODY_BYTES,
+    BodyTooLarge,
+    UndecodableBody,
+    looks_like_html,
+    parse_json,
+    read_whole,
+)
 from .errors import (
     NOT_RETRIED_5XX,
     RESUME_AFTER,
@@ -645,14 +652,16 @@ def _unresolved(exc: BaseException) -> bool:
 
 
 def _parse_body(response: httpx.Response, content: bytes) -> tuple[Any, str | None]:
-    """Parse a JSON body once; a 2xx whose JSON is truncated or invalid is a problem to retry."""
+    """Parse a JSON body once; a 2xx whose JSON is truncated or invalid is a problem to retry,
+    but not an HTML page labelled JSON (``body.looks_like_html``): asked again, it answers the
+    same, and ``ApiClient.get`` fails it at once as it does ``text/html``."""
     content_type = response.headers.get("content-type", "")
     if "json" not in content_type:
         return None, None
     try:
         return parse_json(content), None
     except (ValueError, RecursionError):  # nested past Python's limit: not a list we can read
-        if response.is_success:
+        if response.is_success and not looks_like_html(content):
             return None, "truncated or invalid JSON"
         return None, None
 
