@@ -5,7 +5,8 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 ├── AccessDenied         403 that is not a rate limit, or 404 for the configured resource
 ├── HostNotAllowed       a next-page link that cannot be rebased onto the configured base URL,
 │                        or a redirect to another origin
-├── PagingStalled        a next-page pointer that does not move (already read, or empty page),
+├── PagingStalled        paging that cannot go on (a Link header that could not be read)
+│   └── PagingStuck      a next-page pointer that does not move (already read, or empty page),
 │                        or a page of nothing but items already read (the cursor ignored)
 ├── RetriesExhausted     5xx (but 501, 505), dropped connections, timeouts, bad JSON or bodies that do not
 │                        decode, beyond the retry bound
@@ -112,7 +113,28 @@ class HostNotAllowed(ApiError):
 
 
 class PagingStalled(ApiError):
-    pass
+    """A stream's paging cannot go on. ``mend`` is ``None``: a resume may pass it (a ``Link``
+    header that could not be read once, ``paging.unread_next``); :class:`PagingStuck` is the
+    kind a resume meets again."""
+
+
+#: A provider's paging that does not move (``paging.PagingGuard``): a resume asks the same
+#: pointer again and meets the same answer (a fresh tester's finding: a ``Link`` next back to
+#: page 1; each resume read the page again, 3 then 6 duplicates, and failed the same way).
+MEND_PAGING = (
+    "the provider's paging repeats itself, which a resume would meet again; check the "
+    "provider's base URL (BACKFILL_<PROVIDER>_API_URL), else report it to the provider"
+)
+
+
+class PagingStuck(PagingStalled):
+    """The provider's next-page pointer repeats one already read, or its next page lists only
+    items already read (the cursor ignored), or an empty page claims more follow: the same
+    request answers the same again, so the hint is :data:`MEND_PAGING`, not a resume."""
+
+    @property
+    def mend(self) -> str | None:
+        return MEND_PAGING
 
 
 class RetriesExhausted(ApiError):

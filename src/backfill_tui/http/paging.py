@@ -19,7 +19,7 @@ from ..secrets_registry import TOKEN_SHAPES, redact
 from ..terms import plural
 from ..textsafe import excerpt, one_line
 from .client import ApiResponse
-from .errors import PagingStalled
+from .errors import PagingStuck
 
 
 def next_link(answer: ApiResponse) -> str | None:
@@ -105,7 +105,7 @@ class PagingGuard:
         *,
         every: bool = True,
     ) -> None:
-        """Record the pointer to the next page; raise :class:`PagingStalled` if it cannot move.
+        """Record the pointer to the next page; raise :class:`PagingStuck` if it cannot move.
 
         ``following`` is the page's next-page pointer (None: the last page); ``listed`` counts
         the items the page held, skipped ones included. ``keys`` are the page's item keys
@@ -121,17 +121,17 @@ class PagingGuard:
             return
         shown = _short(following)
         if listed == 0:
-            raise PagingStalled(
+            raise PagingStuck(
                 f"the provider answered an empty page that claims more follow "
                 f"(next: {shown}); stopped here rather than ask again"
             )
         if following in self._read:
-            raise PagingStalled(
+            raise PagingStuck(
                 f"the provider's next-page pointer repeats one already read "
                 f"({shown}); stopped here rather than read the same pages in a loop"
             )
         if self._pages > 1 and every and repeated:
-            raise PagingStalled(
+            raise PagingStuck(
                 f"the provider's next page repeated only items already read "
                 f"(page {self._pages} of this run, {plural(len(set(keys)), 'item')}): the "
                 "server ignores the cursor; stopped here rather than read them again"
