@@ -118,3 +118,29 @@ def test_linear_reads_an_html_page_labelled_json_as_not_graphql_at_once(
     assert labelled.error == honest.error, "the same line as text/html"
     assert labelled.error is not None and "something other than a GraphQL result" in labelled.error
     assert asked == route.call_count - asked, "asked as often as a text/html page is"
+
+
+@pytest.mark.parametrize("ctype", ["application/json", "text/html"])
+@respx.mock
+def test_linear_not_answering_graphql_ends_with_the_endpoint_to_check_not_resume(
+    ctype: str,
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Linear's endpoint answering a web page failed the run and offered `resume`, which met
+    the same page: its last line names the setting to check instead."""
+    url = "http://127.0.0.1:1/graphql"
+    monkeypatch.setenv("LINEAR_API_KEY", "lin_api_htmlLabelledJson0123456789abcdef")
+    monkeypatch.setenv("BACKFILL_LINEAR_API_URL", url)
+    route = respx_mock.post(url).mock(return_value=_page(LOGIN, ctype))
+    result = run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--entities", "issue",
+        "--quiet", "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    assert result.code == 1
+    last = result.err.strip().splitlines()[-1]
+    assert "backfill-tui resume" not in last, last
+    assert "linear:ENG: check the provider's base URL (BACKFILL_LINEAR_API_URL)" in last, last
+    assert route.call_count <= 2 and "Traceback" not in result.err

@@ -45,6 +45,7 @@ from ..http import (
 )
 from ..http.body import parse_json
 from ..http.client import TIMEOUT, USER_AGENT
+from ..http.errors import NotJson
 from ..models import SourceEvent
 from ..secrets_registry import redact
 from ..textsafe import excerpt, one_line
@@ -566,7 +567,9 @@ class LinearConnector(Connector):
                 f"GraphQL result{self._endpoint_hint()}"
             ) from None
         except TransportProtocolError:
-            raise UnexpectedResponse(
+            # A success that is not a GraphQL result (a web page, a proxy's login page): the
+            # same query answers the same again, so its hint is the endpoint, not a resume.
+            raise NotJson(
                 f"Linear answered the {what} query at {self._endpoint()} with something other "
                 f"than a GraphQL result{self._endpoint_hint()}"
             ) from None
