@@ -122,6 +122,9 @@ class Page:
     #: (Linear: ``hasNextPage`` without an ``endCursor``): the engine stores the page, then
     #: fails the stream with this line, as it does a pointer that repeats (``PagingGuard``).
     stalled: str | None = None
+    #: Whether ``stalled`` is met again by a resume (Vercel's ``until`` not falling, Linear's
+    #: more without a cursor): ``http.PagingStuck``, not resume. False: it may pass.
+    stuck: bool = False
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,7 @@ class LinearStream(Stream):
                 page.stalled = (
                     f"Linear said more {self._root} follow but gave no cursor {where}; stopped here"
                 )
+                page.stuck = True  # a resume asks the same page and is given no cursor again
             page.next_cursor = end_cursor if has_next else None
             whole = read > 1 or cursor is not None
             if page.next_cursor is None and page.stalled is None and whole and began:

@@ -193,6 +193,7 @@ class DeploymentStream(Stream):
                     f"Vercel's next-page pointer is not a timestamp ({str(pointer)[:60]!r}); "
                     "stopped rather than call the list complete"
                 )
+                page.stuck = True  # the same page gives the same pointer to a resume
             if older or following is None:
                 following = None
             elif until is not None and following >= until:
@@ -200,6 +201,7 @@ class DeploymentStream(Stream):
                     f"Vercel's next-page pointer ({following}) does not move past the last "
                     f"one ({until}); stopped to avoid reading the same page forever"
                 )
+                page.stuck = True
                 following = None
             page.next_cursor = None if following is None else str(following)
             yield page

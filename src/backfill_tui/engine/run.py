@@ -38,6 +38,7 @@ from ..http import (
     CallStats,
     PagingGuard,
     PagingStalled,
+    PagingStuck,
     RetryNotice,
     WaitNotice,
     current_stats,
@@ -866,7 +867,7 @@ class Engine:
                         listed = len(page.events) + len(page.failures) + page.skipped
                         try:
                             if page.stalled is not None:  # the connector saw it cannot go on
-                                raise PagingStalled(page.stalled)
+                                raise (PagingStuck if page.stuck else PagingStalled)(page.stalled)
                             keys, every = item_keys(page)
                             guard.check(page.next_cursor, listed, keys, every=every)
                         except PagingStalled as exc:
