@@ -192,6 +192,43 @@ def test_releases_without_a_tag_fail_each_not_collapse_into_one(
 
 
 @respx.mock
+def test_a_page_of_releases_without_a_tag_is_not_taken_for_a_page_read_again(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each release without a tag was listed under the key "None": a second page holding only
+    such a release read as "the provider's next page repeated only items already read" and
+    failed the stream, as a server ignoring the cursor would. Keyed by its id instead, the
+    list reads on; each fails alone."""
+    now = datetime.now(UTC)
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_nullTagPagesToken")
+    api = _repository(respx_mock)
+
+    def untagged(rid: int) -> dict[str, object]:
+        item = _release("x", rid, now - timedelta(days=rid), now - timedelta(days=rid))
+        item["tag_name"] = None
+        return item
+
+    first = [_release("v3.0.0", 9, now - timedelta(days=1), now - timedelta(days=1)), untagged(2)]
+    following = {"link": f'<{api}/releases?page=2>; rel="next"'}
+    last = [_release("v2.0.0", 4, now - timedelta(days=4), now - timedelta(days=4))]
+    respx_mock.get(f"{api}/releases", params={"page": "3"}).respond(200, json=last)
+    respx_mock.get(f"{api}/releases", params={"page": "2"}).respond(
+        200, json=[untagged(3)], headers={"link": f'<{api}/releases?page=3>; rel="next"'}
+    )
+    respx_mock.get(f"{api}/releases").respond(200, json=first, headers=following)
+    db = tmp_path / "m.db"
+    result = run_cli(
+        capsys, "run", "github:acme/rocket", "--workspace", "demo", "--days", "30",
+        "--entities", "release", "--json", "--db", str(db),
+    )  # fmt: skip
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 2, 2), stream
+
+
+@respx.mock
 def test_an_item_dated_without_an_offset_fails_alone_not_its_stream(
     respx_mock: respx.MockRouter,
     tmp_path: Path,

@@ -249,7 +249,7 @@ class GitHubConnector(Connector):
                 {},
                 decide["release"],
                 gt.release,
-                lambda i: str(i.get("tag_name")),
+                _tag,
                 lambda i: i.get("created_at"),  # the list's own order
             ),
             "push": _Plan(
@@ -257,7 +257,7 @@ class GitHubConnector(Connector):
                 {"since": since_text},
                 lambda _item: "take",
                 gt.commit,
-                lambda i: str(i.get("sha"))[:12],
+                lambda i: str(i.get("sha") or "")[:12],  # "": no key (pages.item_keys)
                 lambda i: i["commit"]["committer"]["date"],
             ),
         }
@@ -298,7 +298,25 @@ class _Plan:
 
 
 def _number(item: Any) -> str:
-    return f"#{item.get('number')}"
+    """A PR's or issue's listed key, ``#12``; raises ``KeyError`` without a number, so it has
+    none (``base.listed_key``): a key ``#None`` shared by every such item read a page of them
+    as items already read (``PagingGuard``) and failed the stream."""
+    number = item.get("number")
+    if number is None or number == "":
+        raise KeyError("number")
+    return f"#{number}"
+
+
+def _tag(item: Any) -> str:
+    """A release's listed key: its tag, else ``id 123`` for one without (``tag_name: null``:
+    every such release was keyed "None", and a page of them was read as a page read again,
+    failing the stream); raises ``KeyError`` with neither (no key, ``base.listed_key``)."""
+    tag = item.get("tag_name")
+    if tag is not None and tag != "":
+        return str(tag)
+    if item.get("id") is None:
+        raise KeyError("tag_name")
+    return f"id {item['id']}"
 
 
 def _updated_at(item: dict[str, Any]) -> Any:

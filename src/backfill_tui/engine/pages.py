@@ -48,8 +48,8 @@ def item_keys(page: Page) -> tuple[list[str], bool]:
     """The keys of the items a page listed that its stream knows, and whether that is every
     item: its events' sourceIds, and its failed and skipped items' keys (the stream's key
     function; marked apart by a leading NUL, so that no such key reads as another item's
-    sourceId). A malformed item's key may not tell it apart (``?`` when unreadable, ``#None``
-    for a GitHub item without its number): failed items count only when their keys on the
+    sourceId). A malformed item's key may not tell it apart (``?`` when unreadable: a GitHub
+    item without its number, once keyed ``#None``): failed items count only when their keys on the
     page are readable and all different; otherwise, as with a skipped item of no known key,
     the keys are not every item. ``PagingGuard.check`` tells by them a page of nothing but
     items already read (a server ignoring the cursor)."""
