@@ -812,3 +812,47 @@ def test_an_invalid_utf8_byte_in_a_gql_answer_is_stored_as_a_replacement_charact
     with sqlite3.connect(db) as conn:
         titles = [row[0] for row in conn.execute("SELECT title FROM observations")]
     assert any("Fuel \ufffd leak" in t for t in titles), titles
+
+
+@respx.mock
+def test_pages_of_comments_without_an_id_are_not_taken_for_pages_read_again(
+    respx_mock: respx.MockRouter,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A comment with ``id: null`` was keyed "None": a second page holding only such a comment
+    read to the paging guard as a page read again ("repeated only items already read") and
+    failed the stream. With no key it leaves the page unjudged; the list reads on, each such
+    comment failing alone."""
+    monkeypatch.setenv("LINEAR_API_KEY", KEY)
+    created = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    def comment(ident: str | None) -> dict[str, Any]:
+        return {
+            "id": ident, "body": "looks good", "createdAt": created, "updatedAt": created,
+            "url": "https://linear.app/acme/issue/ENG-42#comment", "user": None,
+            "issue": {"id": "i-42", "identifier": "ENG-42", "title": "Crash", "url": None},
+        }  # fmt: skip
+
+    pages = {
+        None: page("comments", [comment("c-1"), comment(None)], "k-1", True),
+        "k-1": page("comments", [comment(None)], "k-2", True),
+        "k-2": page("comments", [comment("c-4")], None, False),
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked = json.loads(request.content)
+        if "teams" in asked["query"]:
+            return gql_json(TEAM_OK)
+        return pages[asked.get("variables", {}).get("after")]
+
+    respx_mock.post(URL).mock(side_effect=answer)
+    result = run_cli(
+        capsys, "run", "linear:ENG", "--workspace", "demo", "--entities", "comment",
+        "--json", "--db", str(tmp_path / "m.db"),
+    )  # fmt: skip
+    (stream,) = result.summary["sources"][0]["streams"]
+    assert (stream["status"], stream["new"], stream["failed"]) == ("completed", 2, 2), stream[
+        "error"
+    ]

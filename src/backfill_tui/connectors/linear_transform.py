@@ -452,13 +452,24 @@ def project_from_webhook(payload: Any, delivery_id: str) -> SourceEvent:
 # -- keys for counted failures -------------------------------------------------------------------
 
 
+def _first_key(node: Any, *fields: str) -> str:
+    """The first of ``fields`` the node has, as text; raises ``KeyError`` with none, so the
+    node has no key (``base.listed_key``): keyed "None", every such node shared one key, and
+    a page of them read to the paging guard as a page read again."""
+    for name in fields:
+        value = node.get(name)
+        if value is not None and value != "":
+            return str(value)
+    raise KeyError(fields[0])
+
+
 def issue_key(node: Any) -> str:
-    return str(node.get("identifier") or node.get("id"))
+    return _first_key(node, "identifier", "id")
 
 
 def comment_key(node: Any) -> str:
-    return str(node.get("id"))
+    return _first_key(node, "id")
 
 
 def project_key(node: Any) -> str:
-    return str(node.get("slugId") or node.get("id"))
+    return _first_key(node, "slugId", "id")

@@ -179,7 +179,7 @@ class SentryConnector(Connector):
                 params,
                 self._outside("lastSeen"),
                 lambda item: st.issue_from_rest(item, project),
-                lambda i: str(i.get("shortId") or i.get("id")),
+                lambda i: str(i.get("shortId") or i.get("id") or ""),  # "": none
                 lambda i: i.get("lastSeen"),
                 self._state,
                 moved=lambda answer: self.moved_note(f"organization {self.org}", answer),
@@ -195,7 +195,7 @@ class SentryConnector(Connector):
                 {**window, "full": "true", "per_page": _PAGE},
                 self._outside("dateCreated"),
                 lambda item: st.error_from_rest(item, self.project),
-                lambda i: str(i.get("eventID") or i.get("id"))[:12],
+                lambda i: str(i.get("eventID") or i.get("id") or "")[:12],
                 lambda i: i.get("dateCreated"),
                 self._state,
                 ready=self.ready,
