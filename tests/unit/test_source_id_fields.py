@@ -7,7 +7,8 @@ A tester's finding: GitHub releases with ``tag_name: null`` all became
 ``release:acme/x:None`` and collapsed into one ("3 fetched 1 new 2 dup 0 failed"). The same
 held for a commit's ``sha`` and, written ``null``, for Sentry's ``shortId``, ``project.slug``,
 an event's id and project and a webhook's ``action``; a PR's or issue's null ``number``
-failed with a ``TypeError`` that did not name the field."""
+failed with a ``TypeError`` that did not name the field, and a null ``state`` was stored as
+``:closed``."""
 
 from __future__ import annotations
 
@@ -48,13 +49,13 @@ CASES: dict[str, tuple[Callable[[Any], SourceEvent], dict[str, Any], str, list[s
         lambda i: gt.pull_request(i, REPO),
         {"id": 1, "number": 5, "state": "open", "user": USER, "updated_at": WHEN},
         "pr:acme/x#5:opened",
-        ["number"],
+        ["number", "state"],
     ),
     "github issue": (
         lambda i: gt.issue(i, REPO),
         {"id": 1, "number": 6, "state": "closed", "user": USER, "updated_at": WHEN},
         "issue:acme/x#6:closed",
-        ["number"],
+        ["number", "state"],
     ),
     "github release": (
         lambda i: gt.release(i, REPO),

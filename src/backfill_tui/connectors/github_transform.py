@@ -133,7 +133,8 @@ def _id_number(item: dict[str, Any]) -> int:
 def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
     number = _id_number(pr)
     merged = bool(pr.get("merged")) or pr.get("merged_at") is not None
-    action = "opened" if pr["state"] == "open" else "merged" if merged else "closed"
+    state = id_part(pr, "state")  # the sourceId's action: null is no state, not "closed"
+    action = "opened" if state == "open" else "merged" if merged else "closed"
     label = {"opened": "PR Opened", "merged": "PR Merged", "closed": "PR Closed"}[action]
     title = str(pr.get("title") or "")
     body = str(pr.get("body") or "")
@@ -187,7 +188,8 @@ def pull_request(pr: dict[str, Any], repo: Repo) -> SourceEvent:
 
 def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
     number = _id_number(item)
-    action = "opened" if item["state"] == "open" else "closed"
+    state = id_part(item, "state")
+    action = "opened" if state == "open" else "closed"
     title = str(item.get("title") or "")
     refs = [{"type": "issue", "id": f"#{number}", "url": item.get("html_url")}]
     refs += [_person("assignee", login) for login in _logins(item.get("assignees"))]
@@ -206,7 +208,7 @@ def issue(item: dict[str, Any], repo: Repo) -> SourceEvent:
             **_common(repo, "issue", item.get("id", number)),
             "issueNumber": number,
             "action": action,
-            "state": item["state"],
+            "state": state,
             "authorLogin": user.get("login"),
             "authorId": user.get("id"),
         },
