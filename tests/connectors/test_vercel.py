@@ -18,7 +18,8 @@ from backfill_tui.cli import main
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import ItemFailure
 from backfill_tui.connectors import vercel_transform as vt
-from backfill_tui.connectors.base import Page, transform_item
+from backfill_tui.connectors.base import Page
+from backfill_tui.connectors.items import transform_item
 from backfill_tui.connectors.vercel import VercelConnector
 from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec

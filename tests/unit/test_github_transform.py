@@ -7,7 +7,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backfill_tui.connectors.base import ItemFailure, transform_item
 from backfill_tui.connectors.github_transform import (
     Repo,
     commit,
@@ -16,6 +15,7 @@ from backfill_tui.connectors.github_transform import (
     pull_request,
     release,
 )
+from backfill_tui.connectors.items import ItemFailure, transform_item
 
 REPO = Repo(
     id=1296269,

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from linear_samples import ADA, CREATED, ENG, ISSUE_WEBHOOK, OPS, ZOE, envelope, issue_node
 
 from backfill_tui.connectors import ItemFailure
-from backfill_tui.connectors.base import transform_item
+from backfill_tui.connectors.items import transform_item
 from backfill_tui.connectors.linear_query import (
     COMMENTS,
     COMPLEXITY_CAP,

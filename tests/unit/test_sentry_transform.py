@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from backfill_tui.clock import VirtualClock
 from backfill_tui.connectors import ItemFailure
 from backfill_tui.connectors import sentry_transform as tr
-from backfill_tui.connectors.base import transform_item
+from backfill_tui.connectors.items import transform_item
 from backfill_tui.models import SourceEvent
 from backfill_tui.simulator import Simulator, SimulatorConfig
 from backfill_tui.simulator.sentry_world import PROJECT_ID

@@ -23,7 +23,7 @@ from backfill_tui.connectors import github_transform as gt
 from backfill_tui.connectors import linear_transform as lt
 from backfill_tui.connectors import sentry_transform as st
 from backfill_tui.connectors import vercel_transform as vt
-from backfill_tui.connectors.base import ItemFailure, transform_item
+from backfill_tui.connectors.items import ItemFailure, transform_item
 from backfill_tui.models import SourceEvent
 
 REPO = gt.Repo(1, "acme/x", "https://github.com/acme/x", "main")

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from ..errors import UsageError
 
 if TYPE_CHECKING:
-    from .base import Connector, ItemFailure, KnownAnswer, Page, ProviderInfo, Stream
+    from .base import Connector, KnownAnswer, Page, ProviderInfo, Stream
+    from .items import ItemFailure
 
 
 class ProviderEntry(NamedTuple):
@@ -109,17 +110,20 @@ def provider(name: str) -> ProviderInfo:
         raise UsageError(f"unknown provider '{name}';{hint} use one of: {known}") from None
 
 
-_BASE_NAMES = frozenset(
-    {"Connector", "ItemFailure", "KnownAnswer", "Page", "ProviderInfo", "Stream"}
-)
+_BASE_NAMES = frozenset({"Connector", "KnownAnswer", "Page", "ProviderInfo", "Stream"})
 
 
 def __getattr__(name: str) -> Any:
-    """The connector base types, imported from :mod:`.base` when first asked for."""
+    """The connector base types, imported from :mod:`.base` (and :mod:`.items`) when first
+    asked for."""
     if name in _BASE_NAMES:
         from . import base
 
         return getattr(base, name)
+    if name == "ItemFailure":
+        from .items import ItemFailure
+
+        return ItemFailure
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from pydantic import ValidationError
-
 from ..errors import UsageError
 from ..http import ApiClient, ApiError, ApiResponse, RateLimitPolicy
 from ..models import SourceEvent
-from ..textsafe import clean, excerpt
+from ..textsafe import excerpt
+from .items import ItemFailure
 
 #: Seconds before a scan's start from which a catch-up takes items again (a list ordered by a
 #: field an update changes, read again after its last page: ``LinkedListStream._caught_up``,
@@ -55,14 +54,6 @@ def provider_time(value: Any) -> datetime | None:
         return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     except (ValueError, OverflowError):  # past year 9999 or before year 1 once in UTC
         return None
-
-
-@dataclass(frozen=True)
-class ItemFailure:
-    """An item the API returned that could not become a valid SourceEvent."""
-
-    key: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -357,47 +348,3 @@ class Connector(abc.ABC):
         are; a connector says where that is not so. May wait for the source's lookup; raises
         its :class:`ApiError`."""
         return True
-
-
-Transform = Callable[[Any], SourceEvent]
-
-
-def transform_item(
-    item: Any, transform: Transform, key: Callable[[Any], str]
-) -> SourceEvent | ItemFailure:
-    """Run a transformer on one API item; a malformed item becomes a counted failure: a
-    ``ValidationError``, a lookup or type error, or an ``ArithmeticError`` (``int()`` of
-    ``1e400``, read as infinity, raises ``OverflowError``: it failed the whole stream as an
-    internal error, the page's good items lost, a tester's finding)."""
-    try:
-        return transform(item)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return ItemFailure(
-            _safe_key(item, key), _one_line(f"invalid {where}: {first.get('msg')}", 300)
-        )
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
-        kind = type(exc).__name__
-        return ItemFailure(
-            _safe_key(item, key), _one_line(f"unexpected item shape ({kind}: {exc})", 300)
-        )
-
-
-def _one_line(text: str, limit: int) -> str:
-    """Provider text in a failure report: whitespace folded, control characters gone, bounded."""
-    return " ".join(clean(text).split())[:limit] or "?"
-
-
-def _safe_key(item: Any, key: Callable[[Any], str]) -> str:
-    return _one_line(listed_key(key, item), 80)  # "?" for none
-
-
-def listed_key(key: Callable[[Any], str], item: Any) -> str:
-    """``key(item)`` as text (a listed item's key: a sourceId's distinguishing part), or ""
-    where the item has none (malformed: ``key`` raised). For comparing pages' items: the
-    paging guard's, and a catch-up's "already read"."""
-    try:
-        return str(key(item))
-    except Exception:
-        return ""

@@ -55,15 +55,13 @@ from . import linear_transform as lt
 from .base import (
     CATCH_UP_MARGIN_S,
     Connector,
-    ItemFailure,
     Page,
     ProviderInfo,
     Stream,
     StreamOrder,
-    listed_key,
     provider_time,
-    transform_item,
 )
+from .items import ItemFailure, listed_key, transform_item
 
 __all__ = ["PROVIDER", "LinearConnector"]
 

@@ -29,13 +29,11 @@ from ..http import (
 from ..models import SourceEvent
 from .base import (
     CATCH_UP_MARGIN_S,
-    ItemFailure,
     Page,
     StateRule,
     Stream,
-    listed_key,
-    transform_item,
 )
+from .items import ItemFailure, listed_key, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]

@@ -38,14 +38,13 @@ from . import CATALOG
 from . import vercel_transform as vt
 from .base import (
     Connector,
-    ItemFailure,
     Page,
     ProviderInfo,
     Stream,
     StreamOrder,
     gone_between_pages,
-    transform_item,
 )
+from .items import ItemFailure, transform_item
 
 PAGE_SIZE = 100
 

@@ -1,0 +1,70 @@
+"""One API item through its transformer: an observation, or a counted failure with a reason.
+
+What every stream does with each item it lists (``Stream.pages``): :func:`transform_item` runs
+the provider's transformer and turns a malformed item into an :class:`ItemFailure` (its key and
+one line of reason) instead of failing the stream; :func:`listed_key` is the item's key as the
+paging guard and a catch-up compare them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..models import SourceEvent
+from ..textsafe import clean
+
+
+@dataclass(frozen=True)
+class ItemFailure:
+    """An item the API returned that could not become a valid SourceEvent."""
+
+    key: str
+    reason: str
+
+
+Transform = Callable[[Any], SourceEvent]
+
+
+def transform_item(
+    item: Any, transform: Transform, key: Callable[[Any], str]
+) -> SourceEvent | ItemFailure:
+    """Run a transformer on one API item; a malformed item becomes a counted failure: a
+    ``ValidationError``, a lookup or type error, or an ``ArithmeticError`` (``int()`` of
+    ``1e400``, read as infinity, raises ``OverflowError``: it failed the whole stream as an
+    internal error, the page's good items lost, a tester's finding)."""
+    try:
+        return transform(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return ItemFailure(
+            _safe_key(item, key), _one_line(f"invalid {where}: {first.get('msg')}", 300)
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as exc:
+        kind = type(exc).__name__
+        return ItemFailure(
+            _safe_key(item, key), _one_line(f"unexpected item shape ({kind}: {exc})", 300)
+        )
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Provider text in a failure report: whitespace folded, control characters gone, bounded."""
+    return " ".join(clean(text).split())[:limit] or "?"
+
+
+def _safe_key(item: Any, key: Callable[[Any], str]) -> str:
+    return _one_line(listed_key(key, item), 80)  # "?" for none
+
+
+def listed_key(key: Callable[[Any], str], item: Any) -> str:
+    """``key(item)`` as text (a listed item's key: a sourceId's distinguishing part), or ""
+    where the item has none (malformed: ``key`` raised). For comparing pages' items: the
+    paging guard's, and a catch-up's "already read"."""
+    try:
+        return str(key(item))
+    except Exception:
+        return ""
