@@ -4,6 +4,7 @@ deletes and updates followed by triggers), filters, daily counts."""
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -417,3 +418,70 @@ def test_a_double_quoted_span_is_a_phrase_in_every_plan(tmp_path: Path) -> None:
     assert ids("\u201cIssue 12\u201d") == ids('"Issue 12"')
     assert ids('"fix b"**') == ids('"fix b"*') and ids('"fix b" *') == ids('"fix b"')
     mirror.close()
+
+
+def _operator_mirror(tmp_path: Path) -> Mirror:
+    titles = [
+        "fix: bump npm_and_yarn group",
+        "fix the launch (#41)",
+        "fix 🚀 countdown",
+        "🚀 launch day",
+        "build(deps): npm_and_yarn bump",
+        "guidance notes (#42)",
+        "guidance speed",
+        "plain fix",
+        "fix bug in the pad",
+        "unrelated",
+    ]
+    events = [_event(n, t, day=f"2026-05-{1 + n:02d}") for n, t in enumerate(titles)]
+    return _mirror(tmp_path, *events)
+
+
+def test_or_and_not_beside_a_term_that_is_not_a_plain_word_keep_their_meaning(
+    tmp_path: Path,
+) -> None:
+    """ "fix OR npm_and_yarn", "fix NOT npm_and_yarn", "fix OR (#4", "🚀 OR fix" each found
+    nothing: the operator was searched as a word and the substring of the term that is not
+    a plain word was required of every row whatever stood around it (a fresh tester's
+    finding). The substring test now follows the boolean structure (README: NOT binds
+    closest, then AND and words side by side, then OR), in every plan."""
+    mirror = _operator_mirror(tmp_path)
+
+    def ids(text: str) -> set[int]:
+        return _found_alike_by_every_plan(mirror, text)
+
+    fix, npm, hash4, rocket = ids("fix"), ids("npm_and_yarn"), ids("(#4"), ids("🚀")
+    assert (len(fix), len(npm), len(hash4), len(rocket)) == (5, 2, 2, 2)
+    assert ids("fix OR npm_and_yarn") == ids("npm_and_yarn OR fix") == fix | npm
+    assert ids("fix NOT npm_and_yarn") == fix - npm
+    assert ids("fix AND npm_and_yarn") == fix & npm
+    assert ids("fix OR (#4") == fix | hash4 and ids("fix NOT (#4") == fix - hash4
+    assert ids("🚀 OR fix") == rocket | fix and ids("guidance OR 🚀") == ids("guidance") | rocket
+    assert ids('"fix b"* OR (#4') == ids('"fix b"*') | hash4
+    # NOT binds closest, then words side by side, then OR
+    assert ids("guidance (#4 OR 🚀") == (ids("guidance") & hash4) | rocket
+    assert ids("fix NOT 🚀 NOT npm_and_yarn") == fix - rocket - npm
+    assert ids("launch NOT 🚀 OR npm_and_yarn") == (ids("launch") - rocket) | npm
+    mirror.close()
+
+
+_SOME_TERMS = ["fix", "npm_and_yarn", "(#4", "🚀", "guidance", '"fix b"*', "launch", "(#"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(_SOME_TERMS),
+    st.sampled_from(["OR", "NOT", "AND"]),
+    st.sampled_from(_SOME_TERMS),
+)
+def test_an_operator_between_any_two_terms_is_found_alike_by_every_plan(
+    left: str, operator: str, right: str
+) -> None:
+    """Operators next to terms that are not plain words (an emoji, "(#4", "npm_and_yarn"):
+    every plan answers what the two terms' own answers combine to."""
+    with tempfile.TemporaryDirectory() as folder:
+        mirror = _operator_mirror(Path(folder))
+        a, b = _found_alike_by_every_plan(mirror, left), _found_alike_by_every_plan(mirror, right)
+        want = {"OR": a | b, "AND": a & b, "NOT": a - b}[operator]
+        assert _found_alike_by_every_plan(mirror, f"{left} {operator} {right}") == want
+        mirror.close()

@@ -191,17 +191,105 @@ def literal_terms(text: str) -> list[str]:
     word already matches as a prefix, and ``guid*`` looked for the text "guid*" and found
     nothing (a tester's finding). A phrase (:func:`fts_query`) is matched by FTS alone, its
     words whole and in order; one with no word (``"🚀 🚀"``) is its text, as a substring."""
-    out: list[str] = []
-    for term in _terms(text):
-        if _phrase(term):
-            inner = term.rstrip("*")[1:-1].strip()
-            if inner and not _WORD.search(inner):
-                out.append(inner)
+    return [found for found in map(_literal, _terms(text)) if found is not None]
+
+
+def _literal(term: str) -> str | None:
+    """The substring ``term`` (one of :func:`_terms`) must be found as, or None when FTS alone
+    matches it (see :func:`literal_terms`)."""
+    if _phrase(term):
+        inner = term.rstrip("*")[1:-1].strip()
+        return inner if inner and not _WORD.search(inner) else None
+    term = term.rstrip("*") or term  # "ENG-763*" is "ENG-763"
+    return None if _WORD.fullmatch(term) else term
+
+
+#: A search as OR of groups, each the AND of its items: a term and the terms NOT takes from it.
+_Groups = list[list[tuple[str, list[str]]]]
+
+
+def _boolean(text: str) -> _Groups | None:
+    """``text`` as OR of groups of terms side by side, each term with the terms ``NOT`` takes
+    from it, when an operator stands in it and a term FTS cannot match alone (an emoji,
+    ``(#4``, ``npm_and_yarn``: :func:`literal_terms`) does too; None otherwise, the search
+    then being :func:`fts_query` and every literal term besides. An upper-case ``NOT``,
+    ``AND`` or ``OR`` between two terms of any kind is the operator (precedence as FTS5's,
+    sqlite.org/fts5.html 3.7: NOT, then AND, then OR). "fix OR npm_and_yarn" searched "OR"
+    as a word and required "npm_and_yarn" of every row, finding nothing (a tester's finding).
+    """
+    terms = [t for t in _terms(text) if _WORD.search(t) or _literal(t) is not None]
+    if not any(_literal(t) is not None for t in terms):
+        return None
+    groups: _Groups = [[]]
+    operators = 0
+    negate = False
+    for i, term in enumerate(terms):
+        after = terms[i + 1] if i + 1 < len(terms) else None
+        if (
+            term in _OPERATORS
+            and groups[-1]
+            and not negate
+            and after is not None
+            and after not in _OPERATORS
+        ):
+            operators += 1
+            if term == "OR":
+                groups.append([])
+            negate = term == "NOT"
             continue
-        term = term.rstrip("*") or term  # "ENG-763*" is "ENG-763"
-        if not _WORD.fullmatch(term):
-            out.append(term)
-    return out
+        if negate:
+            groups[-1][-1][1].append(term)
+            negate = False
+        else:
+            groups[-1].append((term, []))
+    return groups if operators else None
+
+
+def _boolean_sql(groups: _Groups) -> tuple[str, list[str]]:
+    """``groups`` (:func:`_boolean`) as one SQL condition on ``o`` and its arguments: a term
+    is its words' full-text match (a subquery, run once) and its literal substring."""
+    args: list[str] = []
+
+    def term_sql(term: str) -> str:
+        tests = []
+        if _WORD.search(term):
+            tests.append(
+                "o.id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)"
+            )
+            args.append(_operand(term, "*"))
+        literal = _literal(term)
+        if literal is not None:
+            test, pair = _substring_test(literal)
+            tests.append(test)
+            args.extend(pair)
+        return "(" + " AND ".join(tests) + ")"
+
+    ors = []
+    for group in groups:
+        ands = []
+        for term, taken in group:
+            ands.append(term_sql(term))
+            ands += [f"NOT {term_sql(other)}" for other in taken]
+        ors.append("(" + " AND ".join(ands) + ")")
+    return "(" + " OR ".join(ors) + ")", args
+
+
+def _substring_test(term: str) -> tuple[str, tuple[str, str]]:
+    """A condition on ``o`` that ``term`` is in the title or body, and its two arguments."""
+    if _WORD.search(term):  # letters: matched without regard to (ASCII) case, as FTS is
+        return "(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')", (
+            _like_escaped(term),
+        ) * 2
+    # no letter, no case: a plain substring test, a quarter faster than LIKE
+    return "(instr(o.title, ?) > 0 OR instr(o.content, ?) > 0)", (term, term)
+
+
+def _fts_alone(text: str | None) -> str | None:
+    """:func:`fts_query` of ``text``, or None when FTS cannot drive its search: nothing FTS
+    indexes, or operators beside a literal term (:func:`_boolean`)."""
+    if not text or _boolean(text) is not None:
+        return None
+    return fts_query(text)
 
 
 def _like_escaped(term: str) -> str:
@@ -358,7 +446,12 @@ class ObservationBrowsing:
         - ``none``: the full-text words left out (the caller matches them itself).
         """
         joins, clauses, args = "", ["o.workspace_id = ?"], [workspace]
-        query = fts_query(text) if text and fts != "none" else None
+        groups = _boolean(text or "")
+        if groups is not None:  # operators beside a literal term: the match is one condition
+            condition, found = _boolean_sql(groups)
+            clauses.append(condition)
+            args.extend(found)
+        query = _fts_alone(text) if fts != "none" else None
         if query is not None:
             if fts == "driving":
                 joins = " CROSS JOIN observations o ON o.id = f.rowid"
@@ -369,13 +462,10 @@ class ObservationBrowsing:
                     "o.id IN (SELECT rowid FROM observations_fts WHERE observations_fts MATCH ?)"
                 )
                 args.append(query)
-        for term in literal_terms(text or ""):
-            if _WORD.search(term):  # letters: matched without regard to (ASCII) case, as FTS is
-                clauses.append("(o.title LIKE ? ESCAPE '\\' OR o.content LIKE ? ESCAPE '\\')")
-                args.extend((_like_escaped(term),) * 2)
-            else:  # no letter, no case: a plain substring test, a quarter faster than LIKE
-                clauses.append("(instr(o.title, ?) > 0 OR instr(o.content, ?) > 0)")
-                args.extend((term, term))
+        for term in literal_terms(text or "") if groups is None else []:
+            test, pair = _substring_test(term)
+            clauses.append(test)
+            args.extend(pair)
         if source:
             clauses.append("o.source = ?")
             args.append(source)
@@ -409,7 +499,7 @@ class ObservationBrowsing:
         all), so the plan needs no count of its own.
         """
         fts = "list"
-        if text and fts_query(text) is not None:
+        if _fts_alone(text) is not None:
             many = (
                 matching
                 if matching is not None
@@ -423,7 +513,7 @@ class ObservationBrowsing:
             )
             fts = "list" if many > FEW_MATCHES else "driving"
         if fts == "list":
-            query = fts_query(text) if text else None
+            query = _fts_alone(text)
             if query is not None:
                 ids = self._newest_matching(
                     workspace, source, observation_type, text, query, offset + limit
@@ -537,7 +627,7 @@ class ObservationBrowsing:
         list for a whole word and merges the lists of every term a prefix starts for a prefix:
         "rocket" (149,290 of 248,808 rows) took 1.3 ms as a word and 8 ms as a prefix
         (bench/app_scale.py "search common"). Fewer than ``cap`` count the prefixes as before."""
-        query = fts_query(text) if text else None
+        query = _fts_alone(text)
         if (
             query is not None
             and not source
