@@ -158,3 +158,31 @@ def test_at_80_columns_the_workspace_tells_runs_apart(tmp_path: Path) -> None:
             assert table.virtual_size.width <= table.size.width, lines  # no sideways scroll
 
     asyncio.run(scenario())
+
+
+def test_at_80_columns_runs_of_different_repositories_read_apart(tmp_path: Path) -> None:
+    """At 80x24 the sources column showed "github:acme/r…" for every run, so runs of
+    different repositories looked the same (a fresh tester's finding). A source cut to fit
+    keeps its provider and its end, the repository's name, eliding the middle."""
+    app = make_app(tmp_path)
+    repos = ("github:acme/rocket", "github:acme/launchpad", "github:acme/rocket-web")
+    for source in repos:
+        populate(app, source, workspace="demo", days=7)
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            _, table = await open_runs(pilot)
+            lines = region_text(app, table).splitlines()[1:4]
+            ends = [line.rstrip().split()[-1] for line in lines]
+            assert len(set(ends)) == 3, lines
+            for end, repo in zip(ends, reversed(repos), strict=True):
+                assert end.startswith("github:") and repo.endswith(end.split("…")[-1]), lines
+            assert table.virtual_size.width <= table.size.width, lines  # no sideways scroll
+
+    asyncio.run(scenario())
+
+
+def test_fit_sources_elides_the_middle_of_a_lone_source() -> None:
+    assert fit_sources(["github:acme/rocket-web"], "", 14, whole=False) == "github:…et-web"
+    assert fit_sources(["github:acme/rocket"], "", 18, whole=False) == "github:acme/rocket"
+    assert fit_sources(["linear:ENG"], "", 5, whole=False) == "line…"

@@ -53,7 +53,7 @@ def workspace_cut(workspace: str) -> str:
 def sources_least(sources: list[str], lead: str) -> int:
     """The cells a run's sources keep beside a narrowed workspace (:func:`narrow_workspaces`):
     ``lead`` ("replay: ") and the first's provider with how many more ("github +3"), or the one
-    source to a few cells past its provider ("github:a…")."""
+    source to a few cells past its provider ("github:…et", :func:`fit_sources`)."""
     if not sources:
         return cell_len(lead)
     if len(sources) > 1:
@@ -72,12 +72,23 @@ def narrow_workspaces(workspaces: list[str], room: int) -> tuple[str, list[str]]
     ]
 
 
+def _cut_end(text: str, cells: int) -> str:
+    """The last characters of ``text`` that fit in ``cells`` cells (a wide one not halved)."""
+    kept = ""
+    for char in reversed(text):
+        if cell_len(char + kept) > cells:
+            break
+        kept = char + kept
+    return kept
+
+
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
     """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
     how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
     cut with "…" where at least a few of its cells fit; where even the first and its count do
     not, the first is cut with "…" and the count kept ("github:acme/rock… +3"), or, where
-    that would keep little past the provider, the provider and the count ("github +3")."""
+    that would keep little past the provider, the provider and the count ("github +3"). A lone
+    source cut keeps its provider and its end, the middle elided ("github:…rocket-web")."""
     if not sources:
         return note.strip()
     more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
@@ -90,6 +101,11 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
         return short + (cut_cells(note, left) if note and left >= 5 else "")
     first = max(room - cell_len(more) - 1, 1)
     provider = sources[0].split(":")[0]
+    target = sources[0][len(provider) + 1 :]
+    if not more and target and room >= len(provider) + 4:  # "github:…rocket": its end
+        # tells runs apart; "github:acme/r…" read alike for every repository (a tester's finding)
+        tail = room - len(provider) - 2
+        return f"{provider}:…{_cut_end(target, tail)}"
     if more and first < len(provider) + 4 and cell_len(provider + more) <= room:
         return provider + more  # "github +3", not "github:a… +3"
     return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
