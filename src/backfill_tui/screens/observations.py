@@ -30,7 +30,7 @@ from ..terms import noun
 from ..textsafe import clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.observation_detail import ObservationPane
-from ..widgets.row_table import Cell, RowTable
+from ..widgets.row_table import Cell, KindCell, RowTable
 from ..widgets.steady_input import SteadyInput
 from .host import AppHost, host
 from .messages import ObservationOpened, ObservationRead, ObservationsFound
@@ -84,7 +84,7 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
     return (
         Cell(occurred(row.occurred_at)),
         Cell(clean(row.source)),
-        Cell(clean(row.observation_type), overflow="ellipsis"),
+        KindCell(clean(row.observation_type), overflow="ellipsis"),
         Cell(_KIND_PREFIX.sub("", clean(row.title), count=1), no_wrap=True, overflow="ellipsis"),
         Cell(significance, style="" if mark == "kept" else "dim"),
     )

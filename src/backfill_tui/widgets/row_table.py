@@ -56,11 +56,13 @@ from textual.widgets._data_table import Column, ColumnKey, CursorType, RowKey
 __all__ = [
     "ROW_KEYS",
     "Cell",
+    "KindCell",
     "RowTable",
     "RowsTable",
     "cell_text",
     "compose_cell",
     "cut_cells",
+    "fit_kind",
     "render_cell",
 ]
 
@@ -80,6 +82,33 @@ class Cell(Text):
             return super().__rich_measure__(console, options)
         width = self.cell_len
         return Measurement(width, width)
+
+
+class KindCell(Cell):
+    """A cell holding an observation's type (``pull-request.closed``), cut to its width by
+    :func:`fit_kind`: the family, not the action, gives way."""
+
+    def fitted(self, cells: int) -> Cell:
+        """This cell as a :class:`Cell` of at most ``cells`` cells (``cells`` >= 1)."""
+        text = fit_kind(self.plain, cells)
+        return self if text == self.plain else Cell(text, style=self.style, overflow="ellipsis")
+
+
+def fit_kind(text: str, cells: int) -> str:
+    """An observation type (family, "." or "_", action: ``pull-request.closed``,
+    ``deployment_created``; lightfast-data-model.md) in at most ``cells`` cells (>= 1): whole
+    when it fits, else its family cut with "…" and its action whole ("pull-re….closed"),
+    where two cells of the family fit; else cut at the end as :func:`cut_cells` cuts. Cut at
+    the end, "pull-request.c…" and "deployment_cre…" did not say closed or created, opened or
+    cancelled (a fresh tester's finding)."""
+    if cell_len(text) <= cells:
+        return text
+    split = max(text.rfind("."), text.rfind("_"))
+    action = text[split:] if split > 0 else ""
+    room = cells - cell_len(action)
+    if action and room >= 3:
+        return cut_cells(text[:split], room) + action
+    return cut_cells(text, cells)
 
 
 #: Keys of a table whose rows are what one moves through: home and end go to the first and
@@ -668,6 +697,8 @@ def cell_text(console: Console, cell: Text, inner: int) -> _CellText | None:
     Textual does). A cell with no spans is cut here as ``Text.truncate`` cuts it (Rich's
     ``set_cell_size``, with "…" for ``overflow="ellipsis"``), without copying the ``Text``;
     one with spans goes through Rich (``render_cell``'s own steps)."""
+    if isinstance(cell, KindCell) and inner:
+        cell = cell.fitted(inner)
     overflow = cell.overflow or "fold"
     plain = cell.plain
     if inner and not cell.spans and overflow in ("fold", "crop", "ellipsis"):
@@ -727,6 +758,8 @@ def render_cell(
     """One line of ``cell`` in ``width`` cells (``padding`` each side): the segments Rich's
     ``Styled(Padding(cell, (0, padding)), pre_style, post_style)`` renders with no_wrap."""
     inner = max(width - 2 * padding, 0)
+    if isinstance(cell, KindCell) and inner:
+        cell = cell.fitted(inner)
     # Rich cuts to no room as to one cell less than the text ("push" as "pus…"): a column
     # capped to nothing (RowTable.cap_columns({column: 0})) shows nothing.
     line = cell.copy() if inner else Text("")
