@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from app_support import compare_runs, make_app, sim_environment
+import pytest
+from app_support import compare_runs, make_app, populate, sim_environment
 from screen_text import screen_lines
 from textual.widgets import Label
 
@@ -47,3 +48,25 @@ def test_a_capped_run_says_so_in_one_line_at_80_columns(tmp_path: Path) -> None:
     assert said in summary.splitlines()
     assert f" {said}" in [line.rstrip() for line in lines]  # whole on one line of the screen
     assert "github:acme/rocket: pull_request, issue, push; sentry:acme/rocket: issue, " in tooltip
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_a_304_line_reads_as_a_status_not_a_count(tmp_path: Path, size: tuple[int, int]) -> None:
+    """ "   304, fetched nothing (github:acme/rocket: 4 streams): may show only in B" began with
+    "304", reading as a count beside "303 only in B" (a fresh tester's finding); it is the
+    HTTP status the re-sync's streams answered. At 80 and 120 columns the line says so and
+    starts with words."""
+    app = make_app(tmp_path)
+    populate(app, "github:acme/rocket", workspace="ws", days=30)
+    populate(app, "github:acme/rocket", workspace="ws", days=30)  # a re-sync: 304s, A
+
+    async def scenario() -> list[str]:
+        async with app.run_test(size=size) as pilot:
+            await compare_runs(pilot)
+            return [line.strip() for line in screen_lines(app)]
+
+    lines = asyncio.run(scenario())
+    said = [line for line in lines if "may show only in" in line]
+    assert said, lines
+    assert not any(line[:1].isdigit() for line in said), said
+    assert any(line.startswith("HTTP 304 Not Modified (github:acme/rocket") for line in said)

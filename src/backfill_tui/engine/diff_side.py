@@ -153,9 +153,12 @@ class DiffSide:
         """:meth:`notes` as a face shows them, one line each of at most ``width`` characters
         (the app's compare view at 80 columns; ``other``: the other side's label), the
         streams named as fully as fits (:func:`streams_named`): ``capped at 20 a stream
-        (3 streams of 2 sources): may show only in B``."""
+        (3 streams of 2 sources): may show only in B``, ``HTTP 304 Not Modified
+        (github:acme/rocket: 4 streams): may show only in B``."""
         kinds = [
-            ("304, fetched nothing", [k for k, _ in self.unchanged]),
+            # the status named as one: "304, fetched nothing" led the line with a number that
+            # read as a count beside "303 only in B" (a fresh tester's finding)
+            ("HTTP 304 Not Modified", [k for k, _ in self.unchanged]),
             ("narrowed re-sync", [k for k, _, _ in self.narrowed]),
             (f"capped at {self.max_items:,} a stream", list(self.capped)),
         ]
