@@ -110,7 +110,9 @@ def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) ->
             os.kill(background.host.process.pid, signal.SIGKILL)
             await wait_until(pilot, lambda: seen.of(RunEnded), timeout=60)
             await settle(pilot)
-            assert seen.of(RunEnded) == [RunEnded(run_id, "interrupted")]
+            (ended,) = seen.of(RunEnded)
+            assert (ended.run_id, ended.status) == (run_id, "interrupted")
+            assert "killed by signal 9" in (ended.error or "")  # the rows' reason too
             assert any("killed by signal 9" in n for n in notes), notes
             assert app.is_running  # no crash
             # Nothing of it runs: no stream shows running, no countdown goes on (a tester saw
@@ -119,6 +121,8 @@ def test_a_killed_run_process_is_one_line_and_the_run_resumes(tmp_path: Path) ->
             assert progress.status == "interrupted"
             shown = {s.status for s in progress.streams.values()}
             assert "running" not in shown and "interrupted" in shown, shown
+            stopped = [s for s in progress.streams.values() if s.status == "interrupted"]
+            assert all("killed by signal 9" in (s.error or "") for s in stopped)
             assert all(src.wait_until is None for src in progress.sources.values())
             report = run_report(app.mirror, run_id)
             assert "| running |" not in report and "| interrupted |" in report

@@ -219,12 +219,18 @@ class RunProgress:
             self.version += 1
             self.started_at, self.finished_at = span
 
-    def mark_interrupted(self, last_page_at: str | None = None) -> None:
+    def mark_interrupted(
+        self, last_page_at: str | None = None, *, reason: str | None = None
+    ) -> None:
         """The run's process is gone: it and its unfinished streams show ``interrupted``
         (nothing of it is running, so nothing animates). ``last_page_at``: when it last
         committed a page with its checkpoint (``Mirror.last_page_at``, on the run's own clock);
         given, its elapsed time is from its ``started_at`` to then, the time it is known to have
-        run (it showed 00:00 when opened: a tester's finding). A kill leaves no end time."""
+        run (it showed 00:00 when opened: a tester's finding). A kill leaves no end time.
+        ``reason``: the line the run stopped with (the mirror locked by another process), the
+        reason of each stream it interrupted that has none: the rows said "interrupted" and the
+        reason was only in the log, the mirror having refused to store it (a fresh tester's
+        finding)."""
         self.version += 1
         if last_page_at is not None and span_start(self.run):
             try:
@@ -237,6 +243,8 @@ class RunProgress:
         self.status = RunStatus.INTERRUPTED
         for stream in self.streams.values():
             stream.status = shown_stream_status(stream.status, run_gone=True)
+            if reason and stream.status == StreamStatus.INTERRUPTED and not stream.error:
+                stream.error = clean(reason)
         for source in self.sources.values():  # no countdown: nothing will resume at its end
             source.wait_until = None
 

@@ -770,7 +770,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self._say_recorded(session, outcome.kept, refused=outcome.not_kept is not None)
         except Exception:  # the end must reach the dashboard whatever a redraw did
             log.exception("while ending run %s", session.run.id)
-        self.post_message(RunEnded(session.run.id, status))
+        self.post_message(RunEnded(session.run.id, status, outcome.error))
         self.call_after_refresh(self._settle_heap)  # the run's garbage, collected once, now
         if self.run_process:
             self.call_after_refresh(self._spawn_run_host)  # ready for the next one
@@ -843,7 +843,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             self.session.progress.sync(self.mirror.streams(message.run_id))
             self.session.progress.status = RunStatus(message.status)
             if message.status == RunStatus.INTERRUPTED:  # its process is gone: nothing runs
-                self.session.progress.mark_interrupted()
+                self.session.progress.mark_interrupted(reason=message.error)
             if self.session.progress.finished_at is None:
                 self.session.progress.finished_at = self.clock.now()
             if (dashboard := self._dashboard()) is not None:

@@ -306,11 +306,12 @@ class DashboardScreen(ModeScreen):
             self.refresh_bindings()
 
     def _share_reasons(self, keys: list[str]) -> None:
-        """Rows of one source (``keys``, in order) that failed one after another with the same
-        reason say it once, beneath the last of them: a target that does not exist fails all
-        four GitHub streams alike, and four copies took 12 of the 24 lines at 80x24."""
+        """Rows of one source (``keys``, in order) that failed alike say it once, beneath the
+        last of them, rows with no reason (one completed) between them passed over: a missing
+        target fails four GitHub streams alike, four copies took 12 of 24 lines at 80x24."""
         rows = [self._rows[key] for key in keys if key in self._rows]
-        for row, below in zip(rows, [*rows[1:], None], strict=True):
+        for at, row in enumerate(rows):
+            below = next((other for other in rows[at + 1 :] if other.reason is not None), None)
             same = below is not None and below.status_text == row.status_text
             row.share_reason(row.reason is not None and same)
 

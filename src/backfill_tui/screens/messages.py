@@ -73,10 +73,12 @@ class ProgressFlushed(Message):
 
 @dataclass
 class RunEnded(Message):
-    """The engine's run returned (completed, partial, failed or cancelled)."""
+    """The engine's run returned (completed, partial, failed or cancelled); ``error``: the
+    line it stopped with, if any (the mirror locked by another process, say)."""
 
     run_id: str
     status: str
+    error: str | None = None
 
 
 @dataclass
