@@ -234,3 +234,74 @@ def test_a_rename_met_by_a_catch_up_is_recorded_and_replayed_alike(
     assert replayed.code == 0, replayed.err
     assert stream_counts(replayed.summary) == stream_counts(original.summary)
     assert observation_rows(replay_db) == observation_rows(db)
+
+
+@pytest.mark.parametrize("rename_at", [3, 4])
+def test_a_list_whose_first_page_came_after_the_rename_is_read_by_id_when_another_met_it(
+    tmp_path: Path, anchor: str, rename_at: int
+) -> None:
+    """rename_team=3: the issues' first page is answered before the rename, the comments' and
+    projects' after it (empty, by key); =4: the projects' alone. Each empty first page waits
+    until the issue scan met the rename, then is asked again by the team's id (they completed
+    with 0 fetched and no note). The team is asked by id once, by the stream that met it."""
+    sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor},rename_team={rename_at}")
+    run_id = sim_engine.run("linear:ENG", days=90, max_items=100_000)
+    sim, mirror = sim_engine.simulator, sim_engine.mirror
+    run = mirror.get_run(run_id)
+    assert run is not None and run.status == "completed"
+    stored = stored_ids(tmp_path / "m.db")
+    expected = sim.ground_truth("linear", "ENG", datetime.fromisoformat(run.since), None)
+    assert _numbers(stored) == _numbers(expected)  # every entity's window, each once
+    assert len(stored) == len(expected)
+    streams = {s.entity: s for s in mirror.streams(run_id)}
+    for entity in ("issue", "comment", "project"):
+        assert streams[entity].status == "completed"
+        assert streams[entity].counters.fetched == sum(
+            1 for s in expected if s.startswith(f"linear-{entity}:")
+        ), entity
+        assert streams[entity].note == (
+            "Linear team ENG was renamed CORE while it was being read; read on by the team's id"
+        ), entity
+    assert sim.providers["linear"].calls["teams"] == 2  # type: ignore[attr-defined]
+
+
+def test_a_first_page_asked_again_by_id_is_recorded_and_replayed_alike(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rename_team=3 recorded: the comments' and projects' first pages asked again by id are
+    in the recording, and a replay (its streams interleaved otherwise) asks them too, from the
+    recorded answers alone, and stores the same rows."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},rename_team=3")
+    rec, db = tmp_path / "run.rec.gz", tmp_path / "original.db"
+    args = ("--workspace", "demo", "--days", "90", "--max-items", "100000", "--json")
+    original = run_cli(capsys, "run", "linear:ENG", "--simulate", *args, "--db", str(db),
+                       "--record", str(rec))  # fmt: skip
+    assert original.code == 0, original.err
+    counts = stream_counts(original.summary)
+    assert all(c[4] for c in counts), counts  # fetched: no list completed empty
+
+    monkeypatch.delenv("BACKFILL_SIM")
+    replay_db = tmp_path / "replay.db"
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
+        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
+        assert not net.calls
+    assert replayed.code == 0, replayed.err
+    assert stream_counts(replayed.summary) == counts
+    assert observation_rows(replay_db) == observation_rows(db)
+
+
+def test_a_quiet_list_beside_others_without_a_rename_asks_nothing_more(
+    tmp_path: Path, anchor: str
+) -> None:
+    """OPS over 7 days: no project in the window, so the projects' first page by key is empty,
+    as a quiet team's is. It waits for the issue and comment lists to end, none meets a
+    rename, and it completes empty: the lookup and three first pages, as before (a normal
+    run's recordings replay)."""
+    sim_engine = simulated_engine(tmp_path / "m.db", f"anchor={anchor}")
+    run_id = sim_engine.run("linear:OPS", days=7, max_items=100_000)
+    streams = {s.entity: s for s in sim_engine.mirror.streams(run_id)}
+    assert {s.status for s in streams.values()} == {"completed"}
+    assert streams["project"].counters.fetched == 0 and streams["project"].note is None
+    assert streams["issue"].counters.fetched and streams["comment"].counters.fetched
+    calls = sim_engine.simulator.providers["linear"].calls  # type: ignore[attr-defined]
+    assert sum(calls.values()) == 4 and calls["teams"] == 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import re
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -339,6 +339,14 @@ class Connector(abc.ABC):
             f"{what} was renamed or moved while it was being read: {self.label} answered "
             f"{hop.said}; read from there"
         )
+
+    def streams_planned(self, entities: Sequence[str]) -> None:  # noqa: B027 - optional hook
+        """Told by the engine before any stream of the source starts: the ``entities`` this
+        run reads of it (Linear's rename check waits on the others, ``LinearConnector``)."""
+
+    def stream_over(self, entity: str) -> None:  # noqa: B027 - optional hook
+        """Told by the engine when ``entity``'s stream ended, however it ended (completed,
+        failed, stopped by a cap or a replay's end, cancelled)."""
 
     async def first_page_vouches(self, entity: str, since: datetime) -> bool:
         """Whether ``entity``'s first page answering 304 (as it was for the run that started

@@ -8,7 +8,8 @@ Each stream pages one root connection filtered server-side to the team and to
 ``prepare()`` resolves the team first, because Linear answers a filter on an unknown team key
 with an empty list rather than an error. The lists filter on the team key the user gave, so
 that their first page goes out beside that lookup; a key renamed mid-run (Linear lets a team's
-key change, ENG → CORE) is met by :meth:`LinearConnector.key_renamed`, and the lists go on by
+key change, ENG → CORE) is met by :meth:`LinearConnector.key_renamed` (a list whose first
+page came after it, by :meth:`LinearConnector.renamed_elsewhere`), and the lists go on by
 the team's id; a resume whose lookup finds no team by the key looks it up by the id the run's
 first lookup learned (``Connector.known_id``), and goes on by it when it is there, renamed.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -154,7 +155,8 @@ class LinearStream(Stream):
         # stream's word: what each stream sends then follows from its own answers alone, so a
         # replay, whose streams interleave otherwise, asks what the recording holds), or once
         # a resume's lookup found the team renamed since the run began (every stream awaits
-        # the lookup's answer before its second request)
+        # the lookup's answer before its second request); an empty first page alone goes on
+        # another stream's word, once the others' answers settled it (renamed_elsewhere)
         by_id = not connector.lookup_overlapped and connector.resumed_by_id
         renamed: str | None = None  # the note owed to the next page stored
         while True:
@@ -178,6 +180,13 @@ class LinearStream(Stream):
             # filtered on a key renamed since answers: asked again by the team's id if so
             ended = not nodes and not has_next and after is not None
             if ended and not by_id and await connector.key_renamed() is not None:
+                by_id, renamed = True, connector.renamed_note()
+                continue
+            # An empty first page is what a quiet team gets, and what a list filtered on a
+            # key renamed before it was answered gets: asked again by the team's id when
+            # another stream of the run met the rename (its own answers said so)
+            quiet = not nodes and not has_next and after is None and cursor is None
+            if quiet and not by_id and await connector.renamed_elsewhere(self.entity):
                 by_id, renamed = True, connector.renamed_note()
                 continue
             said = [n for n in (renamed, _pathless(errors, self._root, len(nodes))) if n]
@@ -393,6 +402,11 @@ class LinearConnector(Connector):
     def __init__(self, target: str, client: Any, cutoff: datetime) -> None:
         super().__init__(target, client, cutoff)
         self._rename_check = asyncio.Lock()
+        # The entities the run reads (streams_planned), and those ended or waiting in
+        # renamed_elsewhere; _wake is set (and replaced) whenever either changes
+        self._planned: set[str] = set()
+        self._settled: set[str] = set()
+        self._wake = asyncio.Event()
         utc = cutoff.astimezone(UTC)
         self.cutoff_text = utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
@@ -503,7 +517,42 @@ class LinearConnector(Connector):
                 key = found.get("key") if found is not None else None
                 if isinstance(key, str) and key and key != self.target:
                     self.renamed_to = key
+                    self._poke()
             return self.renamed_to
+
+    def streams_planned(self, entities: Sequence[str]) -> None:
+        self._planned = set(entities)
+
+    def stream_over(self, entity: str) -> None:
+        self._settled.add(entity)
+        self._poke()
+
+    def _poke(self) -> None:
+        """Wake :meth:`renamed_elsewhere`'s waiters to look again."""
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    async def renamed_elsewhere(self, entity: str) -> bool:
+        """Whether another stream of the run met the team's key renamed, for ``entity``'s
+        stream, whose first page by key came back empty; waits until that is known.
+
+        An empty first page is what a quiet team gets, and a run of one sends what it sent
+        before (its recordings replay): nothing more is asked here. But a list answered
+        after a rename is empty too (ENG → CORE, its issues now CORE-…): with
+        ``rename_team=3`` the comments and projects completed with 0 fetched and no note (a
+        fresh tester's finding). So this waits until :attr:`renamed_to` is set (another
+        stream's own answers met the rename: :meth:`key_renamed`), or until every other
+        stream the run reads (:meth:`streams_planned`) has ended or is waiting here too;
+        True for the first. The answer follows from what the other streams were answered,
+        not from when: a replay, whose streams interleave otherwise, decides alike and asks
+        what its recording holds. Not caught: a rename before every list's first page
+        (each waits here, none met it), which only an extra ask could tell from a quiet
+        team (docs/real-world.md)."""
+        self._settled.add(entity)
+        self._poke()
+        while self.renamed_to is None and not self._planned <= self._settled:
+            await self._wake.wait()
+        return self.renamed_to is not None
 
     def renamed_note(self) -> str:
         """A stream's note once the team's key was found renamed (:meth:`key_renamed`)."""

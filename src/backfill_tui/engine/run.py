@@ -425,6 +425,8 @@ class Engine:
         client = self._client(run, provider_name, target)
         connector: Connector = info.connector(target, client, cutoff)
         connector.started_at = datetime.fromisoformat(run.started_at)
+        # the streams it reads: an empty Linear list waits on the others' (renamed_elsewhere)
+        connector.streams_planned([s.entity for s in streams])
         resync.before_lookup(self.mirror, run, connector, streams)
         # The id the run's first lookup learned: a resume's lookup by name that answers 404
         # (renamed since) looks the source up by it (Connector.known_id)
@@ -1004,6 +1006,7 @@ class Engine:
             )
             raise
         finally:
+            connector.stream_over(record.entity)
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
                 calls, wait_s = (
                     stats.api_calls - committed_calls,
