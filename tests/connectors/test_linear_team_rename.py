@@ -265,13 +265,18 @@ def test_a_list_whose_first_page_came_after_the_rename_is_read_by_id_when_anothe
     assert sim.providers["linear"].calls["teams"] == 2  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("rename_at", [3, 4])
 def test_a_first_page_asked_again_by_id_is_recorded_and_replayed_alike(
-    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    rename_at: int,
 ) -> None:
-    """rename_team=3 recorded: the comments' and projects' first pages asked again by id are
-    in the recording, and a replay (its streams interleaved otherwise) asks them too, from the
-    recorded answers alone, and stores the same rows."""
-    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},rename_team=3")
+    """rename_team=3 (=4) recorded: the comments' and projects' (the projects') first pages
+    asked again by id are in the recording, and a replay (its streams interleaved otherwise)
+    asks them too, from the recorded answers alone, and stores the same rows."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},rename_team={rename_at}")
     rec, db = tmp_path / "run.rec.gz", tmp_path / "original.db"
     args = ("--workspace", "demo", "--days", "90", "--max-items", "100000", "--json")
     original = run_cli(capsys, "run", "linear:ENG", "--simulate", *args, "--db", str(db),
