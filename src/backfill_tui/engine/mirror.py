@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
 from ..store import Mirror, RunRecord, StreamRecord, upgrade_notes
-from ..store.failures import text_shown
+from ..store.failures import said_as_lines, text_shown
 from ..store.opening import check_whole as _check_whole
 from ..store.opening import wal_size
 
@@ -27,6 +27,7 @@ __all__ = [
     "check_whole",
     "open_for_app",
     "open_mirror",
+    "said_as_lines",
     "text_shown",
     "upgrade_notes",
 ]

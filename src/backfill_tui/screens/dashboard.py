@@ -25,12 +25,7 @@ from ..widgets.app_footer import AppFooter
 from ..widgets.day_chart import DayChart
 from ..widgets.reflow_log import ReflowLog
 from ..widgets.run_rows import ColumnHeader, SourceHeader, StreamRow
-from .dashboard_parts import (
-    no_run_chart_text,
-    overall_line,
-    run_title,
-    streams_hint,
-)
+from .dashboard_parts import no_run_chart_text, overall_line, run_title, streams_hint
 from .host import AppHost, host
 from .messages import ChartCounted
 from .mode_screen import ModeScreen
@@ -347,6 +342,11 @@ class DashboardScreen(ModeScreen):
             counts = mirror.daily_counts(workspace, since)
             older = mirror.count_older(workspace, since)
         self.post_message(ChartCounted(generation, counts, first, last, older))
+
+    def worker_failed(self, group: str, line: str) -> None:
+        if group == "day-chart":  # no sparkline of zeros where the mirror could not be read
+            for chart in self.query(DayChart):
+                chart.fail(f"Could not count the days: {line}")
 
     def on_chart_counted(self, message: ChartCounted) -> None:
         if message.generation == self._chart_generation and self.is_mounted:

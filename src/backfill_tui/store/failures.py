@@ -15,7 +15,7 @@ import contextlib
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..errors import (
@@ -81,6 +81,18 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
             problem,
         )
     return MirrorError(f"{path} could not be used as a mirror ({exc}); choose another --db")
+
+
+@contextlib.contextmanager
+def said_as_lines(path: Path) -> Iterator[None]:
+    """A ``sqlite3.Error`` raised in the block leaves it as :func:`translate`'s error for the
+    mirror at ``path``: for readers above the store (the terminal app's workers), where a
+    damaged page said "internal error (DatabaseError)" in place of the CLI's line naming
+    ``verify`` (a fresh tester's finding)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
 
 
 #: Python's sqlite3 reading text that is not UTF-8 ("Could not decode to UTF-8 column 'x'

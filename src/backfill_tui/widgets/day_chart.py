@@ -7,6 +7,7 @@ six lines, and a four-provider run must show its four providers (issue 12).
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 
 from textual.app import ComposeResult
@@ -102,6 +103,7 @@ class DayChart(Vertical):
         self._expected: list[str] = []
         self._charts: dict[str, SourceChart] = {}
         self._pending: tuple[dict[str, dict[str, int]], date, date, int] | None = None
+        self._failed = False
 
     def compose(self) -> ComposeResult:
         yield Label(Content("no observations in the window yet"), classes="chart-empty")
@@ -120,9 +122,22 @@ class DayChart(Vertical):
     def expect(self, sources: list[str]) -> None:
         """The sources (providers, as counted: ``"github"``) of the run now shown: each has a
         sparkline from now on (empty until its first count), and those of an earlier run
-        without observations in this window go."""
+        without observations in this window go. After :meth:`fail`, none until a count."""
         self._expected = sorted(sources)
-        self._set_sources(set(self._expected))
+        self._set_sources(set() if self._failed else set(self._expected))
+
+    def fail(self, text: str) -> None:
+        """The counts could not be read (a damaged mirror): ``text`` is said in the chart's
+        place and every sparkline goes until counts come, so no "github 0 ▁▁▁▁" passes for
+        real data (a fresh tester's finding)."""
+        self._failed, self._pending = True, None
+        self._set_sources(set())
+        if self.is_mounted:
+            with contextlib.suppress(NoMatches):  # its parts being removed: nothing to say on
+                for name in (".axis-first", ".axis-last", ".chart-older"):
+                    self.query_one(name, Label).update(Content(""), layout=False)
+                self.say(text)
+                self.query_one(".chart-empty", Label).display = True
 
     def show(
         self, counts: dict[str, dict[str, int]], first: date, last: date, *, older: int = 0
@@ -136,6 +151,7 @@ class DayChart(Vertical):
             self._pending = (counts, first, last, older)
             return
         text = f"+{older} observed before {first:%b %d}" if older else ""
+        self._failed = False
         try:
             self.query_one(".chart-older", Label).update(Content(text), layout=False)
             self._set_sources(set(counts) | set(self._expected))
