@@ -295,3 +295,48 @@ def test_a_fetched_item_of_a_deleted_run_is_named_by_its_row(
     assert result.code == 1, result
     assert re.search(r"run_items row \d+ refers to a missing runs row", result.out), result.out
     assert "None" not in result.out
+
+
+def test_a_small_mirror_refused_on_opening_names_verify(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A fresh tester's finding: the open check of a mirror of at most 16 MB (quick_check on
+    # every open) refused a damaged one without naming `backfill-tui verify`; a larger one,
+    # refused by SQLite on a later read (failures.translate), named it.
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'observations'"
+        ).fetchone()
+    data = bytearray(mirror.read_bytes())
+    start = (root - 1) * page_size
+    data[start : start + 64] = b"\x0d" + b"\xff" * 63  # a leaf with an impossible header
+    mirror.write_bytes(bytes(data))
+    opening._SOUND.clear()
+    runs = run_cli(capsys, "runs", "--db", str(mirror))
+    assert runs.code == 2 and runs.err.count("\n") == 1, runs.err
+    assert f"`backfill-tui verify --db {mirror}` lists the damage" in runs.err, runs.err
+    assert "left untouched" in runs.err
+
+    mirror.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)  # its schema unreadable
+    opening._SOUND.clear()
+    runs = run_cli(capsys, "runs", "--db", str(mirror))
+    assert runs.code == 2 and runs.err.count("\n") == 1, runs.err
+    assert f"`backfill-tui verify --db {mirror}` lists the damage" in runs.err, runs.err
+
+
+def test_a_truncated_or_garbled_mirror_refused_on_opening_names_verify(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _garble_the_runs_text(mirror)
+    opening._SOUND.clear()
+    runs = run_cli(capsys, "runs", "--db", str(mirror))  # only verify's --full decodes text
+    assert f"`backfill-tui verify --full --db {mirror}` lists the damage" in runs.err, runs.err
+    with sqlite3.connect(mirror) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    mirror.write_bytes(mirror.read_bytes()[:50_000])
+    opening._SOUND.clear()
+    runs = run_cli(capsys, "runs", "--db", str(mirror))
+    assert runs.code == 2 and runs.err.count("\n") == 1, runs.err
+    assert f"`backfill-tui verify --db {mirror}` lists the damage" in runs.err, runs.err

@@ -76,8 +76,8 @@ def translate(exc: sqlite3.Error, path: Path) -> BackfillError:
     if undecodable:  # Python's sqlite3 met damaged text: say so, without echoing the bytes
         problem = f"a text value in column {undecodable.group(1)!r} is not valid UTF-8"
         return MirrorCorrupt(
-            f"{path} is corrupt ({problem}); restore it from a copy or choose another file "
-            "with --db",
+            f"{path} is corrupt ({problem}); `{suggest('verify --full', path)}` lists the "
+            "damage; restore it from a copy or choose another file with --db",
             problem,
         )
     return MirrorError(f"{path} could not be used as a mirror ({exc}); choose another --db")
