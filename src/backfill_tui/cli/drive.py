@@ -164,7 +164,9 @@ def _finish(
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
-        print_summary(PipeConsole(file=sys.stdout, highlight=False, soft_wrap=True), summary)
+        print_summary(
+            PipeConsole(file=sys.stdout, highlight=False, soft_wrap=True), summary, db_flag
+        )
     resume = f"{APP} resume {run.id}{db_flag}"
     if stopped is not None:  # the summary above, then the one line: what, what was kept, how on
         if engine.unrecorded:  # a lock kept them out, and this process ends: the gap is named

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-from ..terms import duration, masked_note, plural
+from ..terms import APP, duration, masked_note, plural
 from ..textsafe import clean, fold_words
 
 
@@ -84,11 +84,13 @@ def _short(s: dict[str, Any]) -> list[str]:
     ]
 
 
-def print_summary(console: Console, summary: dict[str, Any]) -> None:
+def print_summary(console: Console, summary: dict[str, Any], db_flag: str = "") -> None:
     """The run's summary as lines (the ``--json`` summary's fields, README "Command line"); on
     a terminal narrower than :data:`SUMMARY_NARROW_BELOW` columns, the short forms, and below
     :data:`SUMMARY_TWO_LINES_BELOW` each stream's counts on a line of their own. On a terminal
-    every line fits its width, broken between items or words (:func:`fold_items`)."""
+    every line fits its width, broken between items or words (:func:`fold_items`). A stream
+    whose items failed says the first reason and the ``report`` command listing them all
+    (``db_flag``: `` --db PATH`` for a non-default mirror): only ``report`` said them."""
     width = console.width if console.is_terminal else None
     narrow = width is not None and width < SUMMARY_NARROW_BELOW
 
@@ -178,3 +180,7 @@ def print_summary(console: Console, summary: dict[str, Any]) -> None:
                 emit([line], 4)
             if s.get("note") and not shared:
                 emit([f"note: {clean(s['note'])}"], 6)
+            if s["failed"] and s.get("first_failure"):  # the reasons were only in `report`
+                listing = f"`{APP} report {summary['run_id']}{db_flag}` lists them all"
+                items = plural(s["failed"], "item")
+                emit([f"{items} failed, the first: {clean(s['first_failure'])};", listing], 6)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..secrets_registry import redact
 from ..store import Mirror, RunRecord, combined_status
 from ..terms import RunStatus, StreamStatus, shown_run_status, shown_stream_status
+from ..textsafe import clean
 from . import progress as ev
 from .live import run_seconds
 
@@ -34,6 +36,9 @@ def run_summary(
             return RunStatus.INTERRUPTED
         return combined_status(stored)
 
+    first_failure: dict[int, str] = {}  # stream id -> its first item's failure, as stored
+    for stream_id, key, reason in mirror.item_failures(run.id):
+        first_failure.setdefault(stream_id, clean(redact(f"{key}: {reason}"))[:300])
     sources = []
     for src in mirror.run_sources(run.id):
         own = [s for s in streams if s.provider == src["provider"] and s.target == src["target"]]
@@ -61,6 +66,8 @@ def run_summary(
                         "api_calls": s.api_calls,
                         "error": s.error,
                         "note": s.note,
+                        # the first item that failed (``report`` lists them all), None if none
+                        "first_failure": first_failure.get(s.id),
                     }
                     for s in own
                 ],
