@@ -81,3 +81,44 @@ def test_a_damaged_mirror_is_one_line_naming_verify_and_no_chart_of_zeros(
     assert notices
     assert not any("internal error" in n for n in notices), notices
     assert all("corrupt" in n and "backfill-tui verify --db" in n for n in notices), notices
+
+
+def _damage_table(db: Path, table: str) -> None:
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (page,) = conn.execute("SELECT min(pageno) FROM dbstat WHERE name = ?", (table,)).fetchone()
+    finally:
+        conn.close()
+    with db.open("r+b") as handle:
+        handle.seek(4096 * (page - 1) + 8)
+        handle.write(b"\xde\xad\xbe\xef" * 1000)
+
+
+def test_damage_met_on_the_apps_own_thread_ends_it_with_the_line_naming_verify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Found trying the finding above with the streams table's page damaged: F5 read the runs
+    # on the app's own thread, and the app ended "internal error (DatabaseError); this is a
+    # bug", exit 70. It ends as a command on that mirror does: its one line, exit 2.
+    from backfill_tui.cli.app import app_ended
+
+    first = make_app(tmp_path)
+    populate(first, "github:acme/rocket", days=30)
+    first.mirror.close()
+    _damage_table(tmp_path / "mirror.db", "streams")
+    monkeypatch.setattr(opening, "QUICK_CHECK_MAX_BYTES", 0)
+    app = make_app(tmp_path)
+
+    async def scenario() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            await pilot.pause()
+
+    with contextlib.suppress(sqlite3.DatabaseError):  # run_test re-raises what ended the app
+        asyncio.run(scenario())
+    capsys.readouterr()
+    assert app_ended(app) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" not in err, err
+    assert "is corrupt" in err and f"`backfill-tui verify --db {app.mirror.path}`" in err, err

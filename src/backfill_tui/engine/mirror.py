@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import MirrorCorrupt, PermissionDenied, ReadOnly
 from ..store import Mirror, RunRecord, StreamRecord, upgrade_notes
-from ..store.failures import said_as_lines, text_shown
+from ..store.failures import mirror_refusal, said_as_lines, text_shown
 from ..store.opening import check_whole as _check_whole
 from ..store.opening import wal_size
 
@@ -25,6 +25,7 @@ __all__ = [
     "StreamRecord",
     "check_mirror",
     "check_whole",
+    "mirror_refusal",
     "open_for_app",
     "open_mirror",
     "said_as_lines",

@@ -40,7 +40,7 @@ from textual.timer import Timer
 
 from ..clock import Clock
 from ..engine.environment import Environment
-from ..engine.mirror import Mirror, RunRecord
+from ..engine.mirror import Mirror, RunRecord, mirror_refusal
 from ..engine.outputs import atomic_write, check_output, in_use
 from ..errors import EXIT_INCOMPLETE, EXIT_OK, BackfillError, MirrorError, user_path
 from ..secrets_registry import redact
@@ -147,6 +147,14 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         # at all after a run, a user's first try at a second one (a fresh tester's finding).
         Binding("ctrl+s", "start_elsewhere", "Start (on Connect)", show=False),
     ]
+
+    @property
+    def crash(self) -> BaseException | None:
+        """What ended the app unhandled (``OneLineCrash``), a damaged mirror read on the app's
+        own thread (F5's runs list) as the ``BackfillError`` a command on it says, so the app
+        ends with that line and exit 2 (``cli.app.app_ended``), not "internal error", 70."""
+        crash = super().crash
+        return None if crash is None else mirror_refusal(crash, self.mirror.path) or crash
 
     def __init__(
         self,

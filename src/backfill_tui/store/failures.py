@@ -95,6 +95,19 @@ def said_as_lines(path: Path) -> Iterator[None]:
         raise translate(exc, path) from None
 
 
+def mirror_refusal(exc: BaseException, path: Path) -> BackfillError | None:
+    """:func:`translate`'s error for ``exc`` when it is SQLite saying the mirror at ``path``
+    is damaged or cannot be used (a result code it names: corrupt, not a database, I/O, full,
+    locked, read-only, permission, cannot open); None for anything else (a bug stays a bug).
+    For a face's last resort: a damaged page met on the terminal app's own thread ended it as
+    "internal error (DatabaseError)", exit 70 (a fresh tester's finding)."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    named = (SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_IOERR, SQLITE_CANTOPEN, *SQLITE_CODE_KINDS)
+    return translate(exc, path) if code in named else None
+
+
 #: Python's sqlite3 reading text that is not UTF-8 ("Could not decode to UTF-8 column 'x'
 #: with text '…'"): a damaged page SQLite's own checks pass (its quick_check does not decode).
 _UNDECODABLE = re.compile(r"Could not decode to UTF-8 column '([^']*)'")
