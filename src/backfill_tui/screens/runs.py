@@ -67,6 +67,7 @@ MEDIUM_COLUMNS = tuple(name for name in COLUMNS if name != "days")
 TINY_COLUMNS = ("run", "status", "new")
 
 
+COMPARE = "Compare"  # the title of the notices before a compare: down when it opens
 #: Seconds between listings while a listed run runs (one indexed read of a page of runs).
 FOLLOW_S = 1.0
 
@@ -361,8 +362,11 @@ class RunsScreen(ModeScreen):
             return
         self.marked = None if self.marked == run_id else run_id
         self.reload()
+        self.backfill.take_down_notices(COMPARE)
         if self.marked:
-            self.notify(f"run {run_id} is A; select another run and press d to compare")
+            self.notify(
+                f"run {run_id} is A; select another run and press d to compare", title=COMPARE
+            )
 
     def action_compare(self) -> None:
         run_b = self.selected
@@ -374,7 +378,7 @@ class RunsScreen(ModeScreen):
         if run_b == self.marked:
             self.notify("select another run than A to compare with", severity="warning")
             return
-        self.notify("comparing…", timeout=2)
+        self.notify("comparing…", title=COMPARE, timeout=2)
         self._compare(self.lines[self.marked].run, self.lines[run_b].run)
 
     @work(thread=True, exclusive=True, group="runs-diff", exit_on_error=False)
@@ -392,4 +396,5 @@ class RunsScreen(ModeScreen):
             self.notify(message.error or "", title="Cannot compare", severity="error")
             return
         if self.is_current:
+            self.backfill.take_down_notices(COMPARE)  # stayed over its table: a tester's finding
             self.app.push_screen(DiffScreen(message.diff))
