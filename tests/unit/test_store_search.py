@@ -485,3 +485,55 @@ def test_an_operator_between_any_two_terms_is_found_alike_by_every_plan(
         want = {"OR": a | b, "AND": a & b, "NOT": a - b}[operator]
         assert _found_alike_by_every_plan(mirror, f"{left} {operator} {right}") == want
         mirror.close()
+
+
+def test_an_empty_phrase_and_operators_in_a_row_keep_the_terms_around_them(
+    tmp_path: Path,
+) -> None:
+    """In the demo workspace `fuel` found 326, but `fuel OR ""` and `"" OR fuel` nothing (the
+    OR searched as a word), `main AND OR fuel` found fuel's alone (main and the word "and"
+    required together), and `main AND NOT fuel` nothing where `main NOT fuel` found 50 (a
+    fresh tester's findings). An empty phrase is nothing, and so is the operator left with
+    no term on its side; several operators in a row between two terms are the last of them,
+    so AND NOT is NOT. Every plan answers the same."""
+    mirror = _operator_mirror(tmp_path)
+
+    def ids(text: str) -> set[int]:
+        return _found_alike_by_every_plan(mirror, text)
+
+    fix, guidance, npm = ids("fix"), ids("guidance"), ids("npm_and_yarn")
+    assert fix and guidance and fix - npm != fix
+    for text in ('fix OR ""', '"" OR fix', 'fix AND ""', '"" NOT fix', 'fix OR "" ""'):
+        assert ids(text) == fix, text
+    assert ids('fix OR "" OR guidance') == ids('fix "" OR guidance') == fix | guidance
+    assert ids("fix AND OR guidance") == ids("fix OR guidance") == fix | guidance
+    assert ids("fix OR AND guidance") == fix & guidance
+    assert ids("fix AND NOT guidance") == ids("fix NOT guidance") == fix - guidance
+    assert ids("fix AND NOT npm_and_yarn") == fix - npm
+    assert ids('fix AND NOT "" OR guidance') == fix | guidance
+    assert ids("NOT") == ids("not")  # an operator alone is still a word
+    mirror.close()
+
+
+_OPERATOR_RUNS = ["OR", "NOT", "AND", "AND NOT", "AND OR", "OR AND", 'OR ""', '"" AND']
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(_SOME_TERMS),
+    st.sampled_from(_OPERATOR_RUNS),
+    st.sampled_from(_SOME_TERMS),
+)
+def test_operators_in_a_row_between_any_two_terms_are_the_last(
+    left: str, operators: str, right: str
+) -> None:
+    """Several operators (and empty phrases) in a row between two terms of any kind: every
+    plan answers what the last operator makes of the two terms' own answers (AND NOT is
+    NOT; an empty phrase is as if not typed, so `a OR "" b` is `a OR b`)."""
+    with tempfile.TemporaryDirectory() as folder:
+        mirror = _operator_mirror(Path(folder))
+        a, b = _found_alike_by_every_plan(mirror, left), _found_alike_by_every_plan(mirror, right)
+        last = [word for word in operators.split() if word != '""']
+        want = {"OR": a | b, "AND": a & b, "NOT": a - b}[last[-1]]
+        assert _found_alike_by_every_plan(mirror, f"{left} {operators} {right}") == want
+        mirror.close()

@@ -94,13 +94,15 @@ def fts_query(text: str, *, whole: bool = False) -> str | None:
 
     ``NOT``, ``AND`` and ``OR`` in upper case between two plain words or phrases are FTS5's
     operators (``guidance NOT speed``: "NOT" was searched as a word, a stranger's finding);
-    anywhere else they are words (:func:`_with_operators`). With ``NOT``, ``whole`` gives
+    anywhere else they are words (:func:`_with_operators`); several in a row between two
+    terms are the last, and an empty phrase is nothing (:func:`_operators_joined`). With
+    ``NOT``, ``whole`` gives
     None: the whole words' matches are then no subset of the prefixes'.
 
     None when ``text`` has no word FTS indexes (see :func:`literal_terms` for the rest).
     """
     star = "" if whole else "*"
-    parts = _with_operators(_terms(text))
+    parts = _with_operators(_operators_joined(_terms(text)))
     if any(kind == "op" for kind, _ in parts):
         if whole and ("op", "NOT") in parts:  # whole words' matches: no subset of prefixes'
             return None
@@ -130,6 +132,32 @@ def _terms(text: str) -> list[str]:
 _QUOTES = str.maketrans(dict.fromkeys("“”„‟«»", '"'))
 
 
+def _operators_joined(terms: list[str]) -> list[str]:
+    """``terms`` (:func:`_terms`) with an empty phrase (``""``, ``" "*``) left out, as if not
+    typed, and the operators it leaves first or last with it (``fuel OR ""`` is ``fuel``, as
+    ``fuel ""`` was); several operators in a row between two terms are the last of them
+    (``main AND OR fuel`` is ``main OR fuel``; ``main AND NOT fuel`` is ``main NOT fuel``,
+    FTS5's NOT being "and not", sqlite.org/fts5.html 3.7). Each of these found nothing, or
+    dropped ``main``, in the demo workspace (a fresh tester's findings). An operator alone,
+    first or last of what was typed is still a word (:func:`_with_operators`)."""
+    empty = [_phrase(t) and not t.rstrip("*")[1:-1].strip() for t in terms]
+    operands = [i for i, t in enumerate(terms) if not empty[i] and t not in _OPERATORS]
+    if not operands:
+        return [] if any(empty) else terms
+    first, last = operands[0], operands[-1]
+    head = [] if any(empty[:first]) else terms[:first]
+    tail = [] if any(empty[last + 1 :]) else terms[last + 1 :]
+    joined: list[str] = []
+    for i in range(first, last + 1):
+        if empty[i]:
+            continue
+        if terms[i] in _OPERATORS and joined[-1] in _OPERATORS:
+            joined[-1] = terms[i]
+        else:
+            joined.append(terms[i])
+    return head + joined + tail
+
+
 def _phrase(term: str) -> bool:
     return term.startswith('"')
 
@@ -155,7 +183,8 @@ def _with_operators(terms: list[str]) -> list[tuple[str, str]]:
     """``terms`` as ("op", operator) and ("term", text), the terms of no word (an emoji, left
     to :func:`literal_terms`) left out. ``NOT``, ``AND`` and ``OR`` in upper case between two
     plain words (or phrases) are the operator; any other one (first, last, beside another
-    operator or a term that is not a plain word: ``NOT``, ``speed NOT``, ``NOT speed``) is a
+    operator, as only first or last they can be once :func:`_operators_joined` made a run of
+    them one, or a term that is not a plain word: ``NOT``, ``speed NOT``, ``NOT speed``) is a
     word to find, as "not" in lower case is, so no query the user types is an FTS5 syntax
     error."""
     out: list[tuple[str, str]] = []
@@ -217,7 +246,9 @@ def _boolean(text: str) -> _Groups | None:
     sqlite.org/fts5.html 3.7: NOT, then AND, then OR). "fix OR npm_and_yarn" searched "OR"
     as a word and required "npm_and_yarn" of every row, finding nothing (a tester's finding).
     """
-    terms = [t for t in _terms(text) if _WORD.search(t) or _literal(t) is not None]
+    terms = [
+        t for t in _operators_joined(_terms(text)) if _WORD.search(t) or _literal(t) is not None
+    ]
     if not any(_literal(t) is not None for t in terms):
         return None
     groups: _Groups = [[]]
