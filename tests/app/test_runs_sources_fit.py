@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_support import make_app, open_runs, populate, settle
@@ -56,8 +57,8 @@ def test_fit_sources_keeps_the_count_and_cuts_with_an_ellipsis() -> None:
     assert fit_sources(list(SOURCES), " (simulated)", 27, whole=False) == (
         "github:acme/rocket +3 (sim…"
     )
-    assert fit_sources(list(SOURCES), " (simulated)", 20, whole=False) == "github:acme/rock… +3"
-    assert fit_sources(["linear:ENG"], "", 5, whole=False) == "line…"
+    assert fit_sources(list(SOURCES), " (simulated)", 20, whole=False) == "…acme/rocket +3"
+    assert fit_sources(["linear:ENG"], "", 5, whole=False) == "…ENG"
 
 
 @pytest.mark.parametrize("width", [100, 110])
@@ -66,7 +67,7 @@ def test_from_100_columns_the_sources_show_at_least_the_provider(
 ) -> None:
     """At 100 columns every column was shown and the sources had one cell: "g…" (a fresh
     tester's finding). From 100 to 119 the days go and the start drops its year; the first
-    source shows whole, or its provider and the count."""
+    source shows whole, or its end and the count."""
     app = make_app(tmp_path)
     populate(app, *SOURCES, workspace="demo", days=7)
 
@@ -74,16 +75,17 @@ def test_from_100_columns_the_sources_show_at_least_the_provider(
         async with app.run_test(size=(width, 30)) as pilot:
             _, table = await open_runs(pilot)
             line = _row_ends(app, table)
-            assert re.search(r" github\S* \+3$", line), line
+            assert re.search(r" \S*/rocket \+3$", line), line
             assert table.virtual_size.width <= table.size.width, line
             assert "started UTC" in region_text(app, table).splitlines()[0]
 
     asyncio.run(scenario())
 
 
-def test_fit_sources_gives_the_provider_where_little_of_the_first_fits() -> None:
-    assert fit_sources(list(SOURCES), "", 12, whole=False) == "github +3"
-    assert fit_sources(list(SOURCES), "", 16, whole=False) == "github:acme/… +3"
+def test_fit_sources_keeps_the_first_sources_end_and_the_count() -> None:
+    assert fit_sources(list(SOURCES), "", 16, whole=False) == "…acme/rocket +3"
+    assert fit_sources(list(SOURCES), "", 9, whole=False) == "…ocket +3"
+    assert fit_sources(list(SOURCES), "", 5, whole=False) == "gith…"  # no room for its end
 
 
 def test_a_long_workspace_id_keeps_the_counts_on_screen(tmp_path: Path) -> None:
@@ -97,7 +99,8 @@ def test_a_long_workspace_id_keeps_the_counts_on_screen(tmp_path: Path) -> None:
         async with app.run_test(size=(120, 36)) as pilot:
             _, table = await open_runs(pilot)
             line = region_text(app, table).splitlines()[1]
-            assert "w" * 19 + "…" in line and "completed" in line, line
+            assert "w" * 9 + "…" in line and "completed" in line, line
+            assert "w" * 20 not in line and "github:acme/rocket" in line, line
             assert table.virtual_size.width <= table.size.width, line  # no sideways scroll
 
     asyncio.run(scenario())
@@ -128,7 +131,7 @@ def test_a_replay_is_said_first_at_every_width(tmp_path: Path, size: tuple[int, 
             _, table = await open_runs(pilot)
             shown = region_text(app, table).splitlines()[1:]
             lines = {line.split()[0]: line for line in shown if line.strip()}
-            assert "replay: github" in lines[replayed.id], lines
+            assert re.search(r"replay: \S*rocket", lines[replayed.id]), lines
             assert "replay" not in lines[recorded.id], lines
             if size[0] >= 200:
                 assert lines[replayed.id].rstrip().endswith("(made.rec.gz)"), lines
@@ -152,7 +155,7 @@ def test_at_80_columns_the_workspace_tells_runs_apart(tmp_path: Path) -> None:
             lines = region_text(app, table).splitlines()
             assert lines[0].split()[:3] == ["run", "workspace", "status"], lines[0]
             for line, workspace in zip(lines[1:4], ("demo", "wörk 🚀", "killme"), strict=True):
-                assert f"  {workspace}" in line and line.rstrip().endswith("github +3"), lines
+                assert f"  {workspace}" in line and line.rstrip().endswith("/rocket +3"), lines
             assert "…" in lines[2], lines
             assert all(cell_len(line) <= 80 for line in lines), lines
             assert table.virtual_size.width <= table.size.width, lines  # no sideways scroll
@@ -176,13 +179,83 @@ def test_at_80_columns_runs_of_different_repositories_read_apart(tmp_path: Path)
             ends = [line.rstrip().split()[-1] for line in lines]
             assert len(set(ends)) == 3, lines
             for end, repo in zip(ends, reversed(repos), strict=True):
-                assert end.startswith("github:") and repo.endswith(end.split("…")[-1]), lines
+                assert repo.endswith(end.split("…")[-1]), lines
             assert table.virtual_size.width <= table.size.width, lines  # no sideways scroll
 
     asyncio.run(scenario())
 
 
-def test_fit_sources_elides_the_middle_of_a_lone_source() -> None:
-    assert fit_sources(["github:acme/rocket-web"], "", 14, whole=False) == "github:…et-web"
+def test_fit_sources_keeps_the_end_of_a_lone_source() -> None:
+    assert fit_sources(["github:acme/rocket-web"], "", 14, whole=False) == "…/rocket-web"
     assert fit_sources(["github:acme/rocket"], "", 18, whole=False) == "github:acme/rocket"
-    assert fit_sources(["linear:ENG"], "", 5, whole=False) == "line…"
+    assert fit_sources(["linear:ENG"], "", 5, whole=False) == "…ENG"
+
+
+def _tester_runs(tmp_path: Path) -> tuple[Any, dict[str, str]]:
+    """The fresh tester's runs: acme/rocket, acme/old-rocket in a long workspace, the four
+    sources, and a replay of acme/rocket; each run's id by what it is."""
+    from backfill_tui.engine.recording import Recorder, Replay
+    from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+
+    app = make_app(tmp_path)
+    rec = tmp_path / "made.rec.gz"
+    engine = Engine(app.mirror, app.environment)
+    recorded = engine.plan(RunRequest("demo", (SourceSpec.parse(SOURCES[0]),), depth=7))
+    with Recorder(rec).recording(app.environment, recorded):
+        assert asyncio.run(engine.run(recorded.id)) == "completed"
+    with Replay.open(rec) as replay:
+        replaying = Engine(app.mirror, replay.environment())
+        replayed = replay.plan(replaying)
+        assert asyncio.run(replaying.run(replayed.id)) == "completed"
+    ids = {"rocket": recorded.id, "replay": replayed.id}
+    ids["old"] = populate(app, "github:acme/old-rocket", workspace="other-workspace", days=7)
+    ids["four"] = populate(app, *SOURCES, workspace="demo", days=7)
+    return app, ids
+
+
+def _sources_cells(app: object, table: DataTable[object]) -> dict[str, str]:
+    """Each run's sources cell as shown, by run id."""
+    from textual.coordinate import Coordinate
+
+    column = list(table.columns).index("sources")
+    return {
+        str(key.value): table.get_cell_at(Coordinate(row, column)).plain
+        for row, key in enumerate(table.rows)
+    }
+
+
+def test_runs_of_different_repositories_read_apart_and_the_column_grows_with_the_screen(
+    tmp_path: Path,
+) -> None:
+    """At 80x24 runs of github:acme/rocket and github:acme/old-rocket both read
+    "github:…ocket", and at 120x36 the sources column was narrower still ("github…",
+    "git… +3", "replay:"; a fresh tester's finding). A source cut to fit keeps its target's
+    end ("…acme/old-rocket", "…/rocket"), a run of several shows its first's name and "+3",
+    and the workspace gives the sources what they want before its own last cells."""
+    widths: dict[int, int] = {}
+
+    async def scenario(app: Any, ids: dict[str, str], size: tuple[int, int]) -> None:
+        async with app.run_test(size=size) as pilot:
+            _, table = await open_runs(pilot)
+            cells = _sources_cells(app, table)
+            assert re.search(r"/old-rocket( |$)", cells[ids["old"]]), cells
+            assert re.search(r"/rocket( |$)", cells[ids["rocket"]]), cells
+            assert re.search(r"/rocket \+3", cells[ids["four"]]), cells
+            assert re.match(r"replay: \S*/rocket( |$)", cells[ids["replay"]]), cells
+            assert table.virtual_size.width <= table.size.width, cells  # no sideways scroll
+            widths[size[0]] = table.columns["sources"].get_render_width(table)  # type: ignore[index]
+
+    for size in ((80, 24), (100, 30), (120, 36)):
+        (tmp_path / str(size[0])).mkdir()
+        asyncio.run(scenario(*_tester_runs(tmp_path / str(size[0])), size))
+    assert widths[120] > widths[80], widths
+
+
+def test_a_cut_source_keeps_its_target_then_its_name() -> None:
+    assert fit_sources(["github:acme/old-rocket"], "", 16, whole=False) == "…acme/old-rocket"
+    assert fit_sources(["github:acme/old-rocket"], "", 14, whole=False) == "…/old-rocket"
+    assert fit_sources(["github:acme/old-rocket"], "", 8, whole=False) == "…-rocket"
+    assert fit_sources(list(SOURCES), "", 15, whole=False) == "…acme/rocket +3"
+    assert fit_sources(list(SOURCES), "", 11, whole=False) == "…/rocket +3"
+    assert fit_sources(list(SOURCES), "", 7, whole=False) == "…ket +3"
+    assert fit_sources(["linear:ENG", "github:acme/rocket"], "", 7, whole=False) == "…ENG +1"

@@ -39,6 +39,7 @@ from .runs_parts import (
     narrow_workspaces,
     sources_least,
     workspace_cut,
+    workspace_room,
 )
 
 __all__ = ["RunLine", "RunsScreen", "run_lines"]
@@ -53,8 +54,9 @@ COLUMNS = (
 )  # fmt: skip
 #: From 160 columns, the time each ran too (its spans before a resume: live.run_seconds).
 WIDE_COLUMNS = (*COLUMNS[:5], "ran", *COLUMNS[5:])
-#: From 60 to 99 columns: the workspace in what the others leave (``narrow_workspaces``), the
-#: duplicates left out for it (runs of three workspaces read alike at 80x24: a tester's finding).
+#: From 60 to 99 columns: the duplicates left out for the workspace (runs of three workspaces
+#: read alike at 80x24: a tester's finding). At every width the workspace has what the others
+#: and the sources leave (``workspace_room``, ``narrow_workspaces``).
 NARROW_COLUMNS = ("run", "workspace", "status", "streams", "new", "failed", "sources")
 #: From 100 to 119 columns: all but the days, the start without its year (``06-01 12:00``,
 #: headed "started UTC"): with every column the sources had one cell at 100 ("g…", a fresh
@@ -220,11 +222,8 @@ class RunsScreen(ModeScreen):
                 "dup": Text(str(line.duplicates), justify="right"),
                 "failed": Text(line.failed_text, justify="right"),
             }
-            sources = [clean(source) for source in run.sources]
-            if self._narrow:  # the first's provider and how many more, or the one source
-                first = sources[0].split(":")[0] if len(sources) > 1 else sources[0]
-                sources, sim = [first, *sources[1:]] if sources else [], ""
-            rows.append((run.id, cells, sources, sim, lead))
+            sim = "" if self._narrow else sim
+            rows.append((run.id, cells, [clean(source) for source in run.sources], sim, lead))
         widest = {
             name: max(
                 [cell_len(self._label(name)), *(cell_len(row[1][name].plain) for row in rows)]
@@ -232,9 +231,9 @@ class RunsScreen(ModeScreen):
             for name in self._columns
             if name != "sources"
         }
-        if self._narrow and "workspace" in widest and rows:  # in what the others leave
+        if "workspace" in widest and rows:  # in what the others and the sources' least leave
             left = self._sources_room(table, len(rows), {**widest, "workspace": 0})  # its padding
-            left -= max(sources_least(row[2], row[4]) for row in rows)
+            left = workspace_room(left, [sources_least(row[2], row[4]) for row in rows])
             label, cuts = narrow_workspaces([self.lines[r[0]].run.workspace for r in rows], left)
             for row, cut in zip(rows, cuts, strict=True):
                 row[1]["workspace"] = Text(cut)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from textual.message import Message
 
 from ..engine.runs import RunLine
@@ -50,20 +50,36 @@ def workspace_cut(workspace: str) -> str:
     return cut_cells(clean(workspace), WORKSPACE_CELLS)
 
 
-def sources_least(sources: list[str], lead: str) -> int:
-    """The cells a run's sources keep beside a narrowed workspace (:func:`narrow_workspaces`):
-    ``lead`` ("replay: ") and the first's provider with how many more ("github +3"), or the one
-    source to a few cells past its provider ("github:…et", :func:`fit_sources`)."""
+def sources_least(sources: list[str], lead: str) -> tuple[int, int]:
+    """The cells a run's sources need beside a narrowed workspace (:func:`narrow_workspaces`),
+    and the cells they want: ``lead`` ("replay: ") and the first source as it reads apart from
+    other repositories' (:func:`_source_cuts`: "…/old-rocket", or "…ENG"), or whole, with how
+    many more ("+3")."""
     if not sources:
-        return cell_len(lead)
-    if len(sources) > 1:
-        return cell_len(f"{lead}{sources[0]} +{len(sources) - 1}")
-    provider = sources[0].split(":")[0]
-    return cell_len(lead) + min(cell_len(sources[0]), cell_len(provider) + 4)
+        return cell_len(lead), cell_len(lead)
+    more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
+    least = cell_len(_source_cuts(sources[0])[-2] + more)
+    return cell_len(lead) + least, cell_len(lead + sources[0] + more)
+
+
+#: The cells a workspace keeps, where the sources' least leaves them, before the sources
+#: have theirs whole: "workspace" (its header) and most ids whole.
+WORKSPACE_FLOOR = 9
+
+
+def workspace_room(left: int, needs: list[tuple[int, int]]) -> int:
+    """The cells for the workspace column where ``left`` cells are the workspace's and the
+    sources' (padding aside), each row's sources needing and wanting ``needs``
+    (:func:`sources_least`): the sources have what they want where the workspace
+    keeps :data:`WORKSPACE_FLOOR` cells, and their least where it does not. At 120x36 the
+    sources column was narrower than at 80x24 (the workspace kept its 20 cells; a fresh
+    tester's finding); :func:`narrow_workspaces` keeps it in 4 to 20 cells."""
+    least, want = max(need for need, _ in needs), max(want for _, want in needs)
+    return max(left - want, min(WORKSPACE_FLOOR, left - least))
 
 
 def narrow_workspaces(workspaces: list[str], room: int) -> tuple[str, list[str]]:
-    """The header and the workspace ids of the narrow runs list (60 to 99 columns): each cut
+    """The header and the workspace ids of the runs list (from 60 columns): each cut
     to ``room`` cells (what the other columns and the sources leave), in at least 4 and at
     most :data:`WORKSPACE_CELLS`; headed "workspace" where its 9 cells fit, else "ws"."""
     cells = max(min(room, WORKSPACE_CELLS), 4)
@@ -82,13 +98,29 @@ def _cut_end(text: str, cells: int) -> str:
     return kept
 
 
+def _source_cuts(source: str) -> list[str]:
+    """``source`` and its shorter forms, longest first, each keeping the end that tells one
+    repository from another: whole, its target ("…acme/old-rocket"), the target's last part
+    ("…/old-rocket"), and "…" (to be followed by the last part's end, :func:`fit_sources`).
+    A form no shorter than the one before is left out ("linear:ENG" then "…ENG")."""
+    target = source.split(":", 1)[1] if ":" in source else source
+    cuts = [source, f"…{target}"]
+    if "/" in target:
+        cuts.append(f"…/{target.rsplit('/', 1)[1]}")
+    kept = [cut for i, cut in enumerate(cuts) if i == 0 or cell_len(cut) < cell_len(cuts[i - 1])]
+    return [*kept, "…"]
+
+
 def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str:
     """A run's sources in ``room`` cells: every one (only when ``whole``), else the first and
-    how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits,
-    cut with "…" where at least a few of its cells fit; where even the first and its count do
-    not, the first is cut with "…" and the count kept ("github:acme/rock… +3"), or, where
-    that would keep little past the provider, the provider and the count ("github +3"). A lone
-    source cut keeps its provider and its end, the middle elided ("github:…rocket-web")."""
+    how many more ("github:acme/rocket +3"), with ``note`` ("(simulated)") where it fits, cut
+    with "…" where at least a few of its cells fit. Where the first does not fit whole, it
+    keeps its end, which tells runs of different repositories apart ("github:acme/r…" read
+    alike for every repository of an owner, "github:…ocket" for rocket and old-rocket: fresh
+    testers' findings): its target ("…acme/old-rocket"), its last part ("…/old-rocket"), or
+    as much of that part's end as fits ("…rocket"), the count kept ("…/rocket +3"). Where
+    not two characters of it fit beside the count, the first source's start cut with "…"
+    ("gith…")."""
     if not sources:
         return note.strip()
     more = f" +{len(sources) - 1}" if len(sources) > 1 else ""
@@ -99,16 +131,14 @@ def fit_sources(sources: list[str], note: str, room: int, *, whole: bool) -> str
     if cell_len(short) <= room:
         left = room - cell_len(short)
         return short + (cut_cells(note, left) if note and left >= 5 else "")
-    first = max(room - cell_len(more) - 1, 1)
-    provider = sources[0].split(":")[0]
-    target = sources[0][len(provider) + 1 :]
-    if not more and target and room >= len(provider) + 4:  # "github:…rocket": its end
-        # tells runs apart; "github:acme/r…" read alike for every repository (a tester's finding)
-        tail = room - len(provider) - 2
-        return f"{provider}:…{_cut_end(target, tail)}"
-    if more and first < len(provider) + 4 and cell_len(provider + more) <= room:
-        return provider + more  # "github +3", not "github:a… +3"
-    return f"{set_cell_size(sources[0], first).rstrip()}…{more}"
+    cuts = _source_cuts(sources[0])
+    for cut in cuts[1:-1]:
+        if cell_len(cut + more) <= room:
+            return cut + more
+    end = _cut_end(cuts[-2].lstrip("…/"), room - cell_len(more) - 1)
+    if cell_len(end) >= 2:
+        return f"…{end}{more}"
+    return cut_cells(short, max(room, 1))
 
 
 class RecordingCheck:
