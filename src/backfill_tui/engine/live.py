@@ -540,7 +540,8 @@ def run_seconds(run: RunRecord, now: float, last_page_at: str | None, *, gone: b
     """Seconds ``run`` ran: its spans before its latest (``ran_s``, kept by
     ``Mirror.begin_span`` as it resumed) and its latest, from its start or resume to its
     ``finished_at``; while it runs, to ``now`` (epoch seconds); when its process is ``gone``
-    (interrupted), to ``last_page_at`` (``Mirror.last_page_at``: the time it is known to have
+    (interrupted), to the stop it stored (``Mirror.end_span``: a run the mirror's lock
+    stopped), else to ``last_page_at`` (``Mirror.last_page_at``: the time it is known to have
     run, 0 when none came in this span). The time it lay killed is not counted: a resume
     showed only the time since it ("completed 00:01"), and reopened, the hours between the
     kill and the resume as if it had run (a fresh tester's finding)."""
@@ -551,8 +552,9 @@ def run_seconds(run: RunRecord, now: float, last_page_at: str | None, *, gone: b
     end: float | None = now
     if run.finished_at and run.status != RunStatus.RUNNING:
         end = _instant(run.finished_at)
-    elif gone:
-        end = _instant(last_page_at) if last_page_at else start
+    elif gone:  # its stop, when stored (``Mirror.end_span``), else its last page
+        known = run.finished_at or last_page_at
+        end = _instant(known) if known else start
     latest = max(0.0, end - start) if end is not None else 0.0
     return max(0.0, run.ran_s) + latest
 

@@ -235,14 +235,16 @@ class Engine:
         self._check_sources(spec.split(":", 1)[0] for spec in run.sources)
         # Runs recorded before sources had one spelling lock under their canonical one too.
         self.mirror.acquire(run.id, run.workspace, [canonical_source(s) for s in run.sources])
+        if self.unrecorded is None or self.unrecorded.run_id != run.id:
+            self.unrecorded = Unrecorded(run.id)
+        # An earlier try's, now that the mirror takes writes: its span's end before the span
+        # is counted.
+        self.unrecorded.record(self.mirror)
         # A resume: the span before is kept in the run's time (``Mirror.begin_span``), on the
         # clock its start and end are taken on.
         begun = datetime.fromtimestamp(self.environment.clock.now(), UTC)
         self.mirror.begin_span(run.id, begun.replace(microsecond=0).isoformat())
         self.mirror.set_run_status(run.id, RunStatus.RUNNING)
-        if self.unrecorded is None or self.unrecorded.run_id != run.id:
-            self.unrecorded = Unrecorded(run.id)
-        self.unrecorded.record(self.mirror)  # an earlier try's, now that the mirror takes writes
         streams = [s for s in self.mirror.streams(run.id) if s.status != StreamStatus.COMPLETED]
         shared = self._shared_namespaces(run, streams)
         if run.recording is not None and run.recording_masked:  # a replay differs there
@@ -274,6 +276,11 @@ class Engine:
                 self._writer = None
                 watch.stop()
                 stopped = stopped or self._stopped
+                # On the clock the start was taken on: finished - started is the time. Taken
+                # after any wait for the lock, which counts: it is time the run spent.
+                end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
+                at = end.replace(microsecond=0).isoformat()
+                ended = False
                 try:
                     unfinished = [
                         s
@@ -282,7 +289,9 @@ class Engine:
                     ]
                     if stopped is not None:  # the mirror stopped it, not the user: interrupted
                         status = RunStatus.INTERRUPTED
-                        self.unrecorded.record(self.mirror)  # the lock may have gone since
+                        self.unrecorded.ended_at = at  # stored now if the lock has gone since
+                        self.unrecorded.record(self.mirror)
+                        ended = self.unrecorded.ended_at is None
                         for s in unfinished:
                             if s.key not in self._said:  # a source whose lookup never ended
                                 self._interrupted(s, s.counters)
@@ -292,17 +301,17 @@ class Engine:
                         # Streams cancelled before their task started never ran their handlers.
                         self._mark(unfinished, StreamStatus.CANCELLED, None)
                         status = combined_status(s.status for s in self.mirror.streams(run.id))
-                        # On the clock the start was taken on: finished - started is the time.
-                        end = datetime.fromtimestamp(self.environment.clock.now(), UTC)
-                        at = end.replace(microsecond=0).isoformat()
                         self._before_end(status)
                         self.mirror.set_run_status(run.id, status, finished=True, at=at)
+                        ended = True
                     self.mirror.release(run.id)
                 except (StorageError, MirrorError) as exc:
                     # A full disk may refuse these too: the run stays "running" under a process
                     # that is gone, which `runs` shows as interrupted and `resume` continues.
                     log.warning("run %s: could not record its end: %s", run.id, exc)
                     stopped = stopped or exc
+                    if not ended:  # kept, to be stored when the mirror takes writes again
+                        self.unrecorded.ended_at = at
                 self._emit(ev.RunFinished(run.id, status))
         if stopped is not None:
             raise stopped

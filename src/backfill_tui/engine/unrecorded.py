@@ -9,12 +9,20 @@ streams added up to 25 of the 31 made, its first try's waits gone (a fresh teste
 :class:`Unrecorded` keeps them instead, to be added when the mirror next takes a write
 (:meth:`Unrecorded.record`): at the run's end if the lock went meanwhile, else at its resume by
 the same face (``RunOutcome.unrecorded`` carries them out of a run's process).
+
+The end of the run's span is kept the same way: a run the lock stopped (or one whose end a
+lock refused, a Ctrl-C while it waited) could not write when it stopped, so its time ended at
+its last stored page: a run of 8 s stopped by a lock showed ``interrupted 00:01``, and after
+the app's retry ``00:09`` where it had shown ``00:39`` live (a fresh tester's finding). Kept
+here, it is written when the mirror takes writes again (``Mirror.end_span``). The 30 s the
+run waited for the lock count: it is time the run spent, as the dashboard showed it.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..errors import MirrorError, StorageError
@@ -28,6 +36,14 @@ log = logging.getLogger(__name__)
 __all__ = ["Unrecorded"]
 
 
+def _clock(instant: str) -> str:
+    """``18:41:22`` of an ISO 8601 instant (UTC, as runs store them); the text itself if none."""
+    try:
+        return datetime.fromisoformat(instant).strftime("%H:%M:%S")
+    except ValueError:
+        return instant
+
+
 @dataclass
 class Unrecorded:
     """Counts a run made that the mirror did not take, to add to its rows later.
@@ -35,15 +51,18 @@ class Unrecorded:
     ``streams``: stream id -> (API calls, rate-limit wait in seconds) to add to its ``streams``
     row. ``sources``: (provider, target) -> seconds to add to its ``run_sources.waited_s`` (the
     time the source waited, its streams' overlapping waits once: the summary's figure).
+    ``ended_at``: the instant its span ended (ISO 8601, on the run's own clock, as its
+    ``started_at``), when the mirror refused to store it; None when stored.
     Picklable: it crosses from a run's child process in ``RunOutcome``.
     """
 
     run_id: str
     streams: dict[int, tuple[int, float]] = field(default_factory=dict)
     sources: dict[tuple[str, str], float] = field(default_factory=dict)
+    ended_at: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.streams or self.sources)
+        return bool(self.streams or self.sources or self.ended_at)
 
     def add_stream(self, stream_id: int, calls: int, wait_s: float) -> None:
         had_calls, had_wait = self.streams.get(stream_id, (0, 0.0))
@@ -60,12 +79,18 @@ class Unrecorded:
 
     def line(self) -> str:
         """What the mirror lacks, for the user: ``5 API calls and 2.0 s of rate-limit waits of
-        this run could not be recorded in the mirror (it was locked)``."""
+        run X could not be recorded in the mirror (it refused the write)``; with the span's
+        end, ``… and the time it ran until 18:41:22 …``."""
         wait = max(sum(w for _, w in self.streams.values()), sum(self.sources.values()))
-        waits = f" and {wait:.1f} s of rate-limit waits" if wait else ""
+        parts = [plural(self.calls, "API call")] if self.calls or not self.ended_at else []
+        if wait:
+            parts.append(f"{wait:.1f} s of rate-limit waits")
+        if self.ended_at:
+            parts.append(f"the time it ran until {_clock(self.ended_at)}")
+        what = " and ".join(parts)
         return (
-            f"{plural(self.calls, 'API call')}{waits} of run {self.run_id} could not be recorded "
-            "in the mirror (it refused the write)"
+            f"{what} of run {self.run_id} could not be recorded in the mirror "
+            "(it refused the write)"
         )
 
     def record(self, mirror: Mirror) -> bool:
@@ -73,6 +98,9 @@ class Unrecorded:
         the rest here); True when nothing is left. Never raises for a refusal (a lock, a full
         disk): the counts stay held for a later try."""
         try:
+            if self.ended_at is not None:
+                mirror.end_span(self.run_id, self.ended_at)
+                self.ended_at = None
             for stream_id, (calls, wait_s) in list(self.streams.items()):
                 mirror.add_stream_calls(stream_id, calls, wait_s)
                 del self.streams[stream_id]

@@ -471,7 +471,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         progress.recall_quotas(self.mirror.run_sources(run.id))  # as last reported
         shown = shown_status(self.mirror, run)
         if shown == RunStatus.INTERRUPTED:  # elapsed: to its last page
-            progress.mark_interrupted(self.mirror.last_page_at(run.id))
+            progress.mark_interrupted(run.finished_at or self.mirror.last_page_at(run.id))
         elif shown == RunStatus.RUNNING and run.started_at:  # another process's: since its start
             with contextlib.suppress(ValueError):  # (or resume: ran_s holds the spans before)
                 progress.started_at = datetime.fromisoformat(span_start(run)).timestamp()

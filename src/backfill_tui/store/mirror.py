@@ -789,6 +789,17 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
                 (float(ran or 0.0) + span, at, run_id),
             )
 
+    def end_span(self, run_id: str, at: str) -> None:
+        """Run ``run_id``'s latest span ended at ``at`` (ISO 8601, on the run's own clock): for
+        a run stopped without its end stored (the mirror locked, ``engine/unrecorded.py``), the
+        time it ran to then, not to its last stored page, counts (``begin_span``,
+        ``engine.live.run_seconds``). Its status is left as it is (``running`` with no process
+        named reads ``interrupted``); a run whose end is stored already is left alone."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ? WHERE id = ? AND finished_at IS NULL", (at, run_id)
+            )
+
     def set_run_interrupted(self, run_id: str) -> None:
         """Leave run ``run_id`` stored ``running`` with no process named: nothing runs it now,
         so every face shows it ``interrupted`` (``terms.shown_run_status``) and ``resume``
