@@ -208,16 +208,30 @@ class RunProgress:
             stream.pages_at_start = stream.counters.pages
 
     def settle(self, run: RunRecord) -> None:
-        """``run`` (as the mirror holds it) has ended: a replayed run's elapsed time becomes its
-        stored span, the one reopening it shows (:func:`stored_span`). A replay runs on its
-        recording's clock (``clock.ReplayClock``: the recorded run's instants, its waits not
-        waited), so the seconds this face watched it were not the run's: it showed 00:01 at
-        its end and 00:10 once reopened (a tester's finding). Other runs, and a replay shown
-        over several stretches (a retry), keep the time as shown."""
-        span = stored_span(run)
-        if run.recording and span is not None and self.earlier_s == 0.0:
-            self.version += 1
-            self.started_at, self.finished_at = span
+        """``run`` (as the mirror holds it) has ended: its elapsed time becomes the one the
+        mirror holds, which reopening it, ``runs`` and the summary give
+        (:func:`run_seconds`): its spans before its latest (``ran_s``) and its latest, from its
+        start or resume to its ``finished_at`` (its end, or the stop a lock kept out until
+        then: ``Mirror.end_span``), in the whole seconds runs are stored in. This face's clock
+        counts fractions of a second, so the two rounded apart: ``completed 00:09`` here and
+        ``00:08`` in ``runs`` (a fresh tester's finding). A replay runs on its recording's
+        clock (``clock.ReplayClock``: the recorded run's instants, its waits not waited), so
+        the seconds this face watched it were not the run's at all: it showed 00:01 at its end
+        and 00:10 once reopened (a tester's finding). A run with no end stored (the mirror
+        still locked) keeps the time as shown."""
+        if not run.finished_at or not span_start(run):
+            return
+        try:
+            start = datetime.fromisoformat(span_start(run)).timestamp()
+            end = datetime.fromisoformat(run.finished_at).timestamp()
+        except ValueError:
+            return
+        if end < start:
+            return
+        self.version += 1
+        self.started_at, self.finished_at = start, end
+        self.earlier_s = max(0.0, run.ran_s)
+        self.retried = run.resumed_at is not None
 
     def mark_interrupted(
         self, last_page_at: str | None = None, *, reason: str | None = None
