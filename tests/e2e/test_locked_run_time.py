@@ -23,6 +23,7 @@ from support import run_cli, simulated_engine
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine import run as run_module
 from backfill_tui.engine.background import drive_run
+from backfill_tui.engine.report import run_report
 from backfill_tui.engine.run import RunRequest, SourceSpec
 from backfill_tui.engine.runs import run_lines
 from backfill_tui.errors import FileLocked
@@ -118,6 +119,10 @@ def test_the_apps_retry_writes_the_stop_the_first_try_handed_back(
     least = locker.at - _started(db, run.id) + 1.5
     assert outcome.unrecorded.record(sim.mirror)  # the app's retry, before the run goes on
     assert _listed(sim.mirror, run.id) >= least  # interrupted: to its stop, not its last page
+    stop = sim.mirror.get_run(run.id)
+    assert stop is not None and stop.finished_at is not None
+    report = run_report(sim.mirror, run.id)  # the stop its time counts to is not an end
+    assert f"| Finished | not finished (stopped at {stop.finished_at}) |" in report, report
     again = asyncio.run(drive_run(lambda: Mirror.open(db), environment, run.id))
     assert again.status == "completed"
     assert _ran_before_resume(db, run.id) >= least

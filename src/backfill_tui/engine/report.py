@@ -57,6 +57,17 @@ def _table(head: list[str], rows: list[list[Any]], align: str = "") -> list[str]
     return lines
 
 
+def _finished(run: RunRecord, shown: str) -> str:
+    """The report's "Finished": the run's end, or ``not finished``; for an interrupted run
+    whose stop a lock kept out until later (``Mirror.end_span``), ``not finished (stopped at
+    …)``: the instant its time counts to, which is not an end."""
+    if not run.finished_at:
+        return "not finished"
+    if shown == RunStatus.INTERRUPTED:
+        return f"not finished (stopped at {run.finished_at})"
+    return run.finished_at
+
+
 def _seconds(value: float) -> str:
     if value < 60:
         return f"{value:.1f} s"
@@ -172,7 +183,7 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         ["Entities", _entities(run, streams)],
         ["Max items per stream", run.max_items],
         ["Started", run.started_at],
-        ["Finished", run.finished_at or "not finished"],
+        ["Finished", _finished(run, summary["status"])],
         ["Status", summary["status"]],
         ["Simulated", simulated],
     ]

@@ -793,11 +793,14 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         """Run ``run_id``'s latest span ended at ``at`` (ISO 8601, on the run's own clock): for
         a run stopped without its end stored (the mirror locked, ``engine/unrecorded.py``), the
         time it ran to then, not to its last stored page, counts (``begin_span``,
-        ``engine.live.run_seconds``). Its status is left as it is (``running`` with no process
-        named reads ``interrupted``); a run whose end is stored already is left alone."""
+        ``engine.live.run_seconds``). Nothing runs it since: no process is named, as
+        ``set_run_interrupted`` (refused under the same lock) would have left it, so every face
+        reads it ``interrupted``; a run whose end is stored already is left alone."""
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE runs SET finished_at = ? WHERE id = ? AND finished_at IS NULL", (at, run_id)
+                "UPDATE runs SET finished_at = ?, pid = NULL, host = NULL"
+                " WHERE id = ? AND finished_at IS NULL",
+                (at, run_id),
             )
 
     def set_run_interrupted(self, run_id: str) -> None:
