@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,10 @@ def test_a_replayed_run_is_marked_in_runs_and_its_report(
     sha = hashlib.sha256(rec.read_bytes()).hexdigest()[:12]
     assert f"| Replayed from | {rec.resolve()} (sha256 {sha}) |" in text
     assert f"| Started | {started} (as recorded) |" in text
+    # its end is on the recording's clock too: it read as the time the replay ran
+    with closing(sqlite3.connect(db)) as conn:
+        finished = conn.execute("SELECT finished_at FROM runs").fetchone()[0]
+    assert f"| Finished | {finished} (as recorded) |" in text
 
 
 def test_a_live_run_has_no_replay_marker(

@@ -207,6 +207,10 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         if run.recording_masked:  # what it stored as *** differs from the recorded run's
             parameters.append(["Masked", masked_note(run.recording_masked)])
         parameters[5] = ["Started", f"{run.started_at} (as recorded)"]
+        if run.finished_at and summary["status"] != RunStatus.INTERRUPTED:
+            # its end too: a replay runs on its recording's clock (clock.ReplayClock), so it
+            # read 18:41:22 for a replay that ran at 18:48 (a fresh tester's finding)
+            parameters[6] = ["Finished", f"{run.finished_at} (as recorded)"]
     out += _table(["Parameter", "Value"], parameters)
     out += ["", "## Streams", ""]
     rows: list[list[Any]] = []
