@@ -53,7 +53,8 @@ def test_a_third_ctrl_c_while_recording_removes_the_unfinished_recording_and_say
     assert code == 130, "".join(lines)
     assert lines[-1].startswith(
         "backfill-tui: quitting now (exit 130); what was committed is kept; "
-        f"the recording {rec} was not finished and was removed; to continue it: "
+        f"the recording {rec} was not finished and was removed; its time after its last "
+        "stored page is not recorded (the mirror is locked); to continue it: "
     ), lines
     assert not rec.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []

@@ -58,6 +58,12 @@ async def _execute(engine: Engine, run_id: str, stop: Stop) -> RunStatus:
             "record the stop; what is stored is kept"
         )
 
+    def unrecorded() -> str | None:  # a quit at once while the lock is held: its end is lost
+        if engine.mirror.lock_wait_since is None:
+            return None
+        return "its time after its last stored page is not recorded (the mirror is locked)"
+
+    stop.unrecorded = unrecorded
     # SIGINT/SIGTERM cancel the run: streams marked, data kept
     with cancel_on_signals(stop, waiting=waiting):
         try:

@@ -95,6 +95,11 @@ class Stop:
     #: A third Ctrl-C during ``run --record`` left the hidden ``.part`` and did not say the
     #: recording was lost (a fresh tester's finding).
     abandon: Callable[[], str | None] | None = None
+    #: What a quit at once leaves unrecorded that nothing can undo, said with it, or None:
+    #: a run waiting for another process's lock quits without its time since its last stored
+    #: page (the mirror refuses its end), which ``runs`` then shows short (a fresh tester's
+    #: finding: ``interrupted 00:01`` after 8 s of running).
+    unrecorded: Callable[[], str | None] | None = None
     #: The command has begun changing something (a run planned in the mirror, or driven): a
     #: Ctrl-C outside the run's own handling then says "cancelled", status 1; before it, the
     #: command had read and written nothing, and says so as a Ctrl-C while starting does
@@ -145,6 +150,8 @@ class Stop:
                 if self.before_quit is not None:
                     self.before_quit()
                 lost = self.abandon() if self.abandon is not None else None
+                unrecorded = self.unrecorded() if self.unrecorded is not None else None
+                lost = "; ".join(x for x in (lost, unrecorded) if x)
             lost = f"; {lost}" if lost else ""
             _say(
                 f"backfill-tui: quitting now (exit {EXIT_FORCED}); what was committed is kept"
