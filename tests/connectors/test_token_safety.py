@@ -88,7 +88,7 @@ def test_rejected_token_fails_streams_naming_authentication(
     [
         # The link's path lies under the base path "/": rebased onto api.github.com, paging goes on.
         ("https://api.github.com", "completed"),
-        # GitHub Enterprise at /api/v3: /steal lies outside it, so the stream fails naming both.
+        # GitHub Enterprise at /api/v3: the link's path lies outside it, so the stream fails naming both.
         ("https://ghe.acme.example/api/v3", "failed"),
     ],
 )
@@ -118,9 +118,13 @@ def test_next_link_to_another_host_never_gets_the_token(
     host = httpx.URL(base).host
     respx_mock.get(f"{base}/repos/acme/rocket").respond(200, json=repo)
     respx_mock.get(f"{base}/repos/acme/rocket/pulls").respond(
-        200, json=[pr], headers={"Link": '<https://evil.example.com/steal?page=2>; rel="next"'}
+        200,
+        json=[pr],
+        headers={"Link": '<https://evil.example.com/repositories/42/pulls?page=2>; rel="next"'},
     )
-    rebased = respx_mock.get(f"https://{host}/steal", params={"page": "2"}).respond(200, json=[])
+    rebased = respx_mock.get(f"https://{host}/repositories/42/pulls", params={"page": "2"}).respond(
+        200, json=[]
+    )
     evil = respx_mock.get(host="evil.example.com").respond(200, json=[])
 
     env = Environment(env={"GITHUB_TOKEN": SECRET, "BACKFILL_GITHUB_API_URL": base})
@@ -141,7 +145,7 @@ def test_next_link_to_another_host_never_gets_the_token(
         assert (
             "evil.example.com" in error and "host evil.example.com, not ghe.acme.example" in error
         )
-        assert "path /steal lies outside the base path /api/v3/" in error
+        assert "path /repositories/42/pulls lies outside the base path /api/v3/" in error
         assert not rebased.called
     else:
         assert rebased.called

@@ -161,6 +161,20 @@ class GitHubConnector(Connector):
         repo = getattr(self, "repo", None)
         return repo.full_name if repo is not None else self.target
 
+    def _same_list(self, path: str) -> str:
+        """The list ``path`` names, in one form: ``/repositories/{id}/…`` of this repository's
+        id (the lookup's) as ``/repos/{owner}/{name}/…``, the name lower-cased (GitHub's are
+        case-insensitive). GitHub's own next links use the id form (REST docs "Using
+        pagination": ``https://api.github.com/repositories/1300192/issues?page=4``); another
+        id, or another name, is another repository's list (``LinkedListStream`` refuses it).
+        A base path (Enterprise's ``/api/v3``) is kept as it is."""
+        repo = getattr(self, "repo", None)
+        if repo is not None and (m := _BY_ID.match(path)) and int(m["id"]) == repo.id:
+            path = f"{m['pre']}/repos/{repo.full_name}{m['rest'] or ''}"
+        if m := _BY_NAME.match(path):
+            path = f"{m['pre']}/repos/{m['name'].lower()}{m['rest'] or ''}"
+        return path
+
     async def first_page_vouches(self, entity: str, since: datetime) -> bool:
         """Commits: only when the repository's ``pushed_at`` (any branch, the lookup's) is
         before ``since``: a push since may have merged old-dated commits anywhere in the
@@ -282,7 +296,13 @@ class GitHubConnector(Connector):
             resumed_since=self.resumed_since,
             shrinks=True,  # GitHub's 502 "couldn't respond in time": ask for fewer a page
             moved=lambda answer: self.moved_note(f"repository {self._name()}", answer),
+            same_list=self._same_list,
         )
+
+
+#: A repository's path by id (``/repositories/1300192/issues``) and by name.
+_BY_ID = re.compile(r"^(?P<pre>.*?)/repositories/(?P<id>\d+)(?P<rest>/.*)?$")
+_BY_NAME = re.compile(r"^(?P<pre>.*?)/repos/(?P<name>[^/]+/[^/]+?)(?P<rest>/.*)?$")
 
 
 @dataclass(frozen=True)

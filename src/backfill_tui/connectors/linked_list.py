@@ -23,6 +23,7 @@ from ..http import (
     RetriesExhausted,
     UnexpectedResponse,
     answer_date,
+    link_strays,
     next_link,
     unread_next,
 )
@@ -131,7 +132,9 @@ class LinkedListStream(Stream):
     scan: no page is fetched after it. A connector answers "stop" only where its
     :class:`~.base.StreamOrder` says the list is sorted on the window's own field. An error answer is
     given to ``state`` first: an ordinary account state ends the stream completed with its note.
-    The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host).
+    The cursor is the provider's next URL, followed verbatim (the HTTP layer checks its host)
+    if it pages this list: another path (``same_list`` read) or a filter changed stores the page
+    and fails the stream (``http.link_strays``).
     A page with no next link whose ``Link`` header did not read whole is not the last: it is
     stored and the stream stops there (``Page.stalled``, :func:`~..http.unread_next`).
     A page answered from elsewhere (the HTTP layer follows a redirect on the configured origin)
@@ -157,6 +160,7 @@ class LinkedListStream(Stream):
         catch_up: bool = False,
         resumed_since: Callable[[], datetime | None] | None = None,
         shrinks: bool = False,
+        same_list: Callable[[str], str] | None = None,
     ) -> None:
         self.entity = entity
         #: Pages are numbered (``page``, ``per_page``): a page the server keeps timing out on
@@ -191,6 +195,29 @@ class LinkedListStream(Stream):
         self._decide = decide
         self._transform = transform
         self._key = key
+        #: The list a path names, in one form (GitHub's ``/repositories/{id}/…``): a next
+        #: link to any other list ends the stream (:meth:`_strays`).
+        self._same_list = same_list
+
+    def _strays(self, link: str, answered: str) -> str | None:
+        """Why ``link``, the next link of the page that answered at ``answered``, does not
+        page this list (``http.link_strays``): one line for ``Page.stalled``, else None."""
+        first = httpx.URL(self._first_path())  # a path, joined to the base URL's as httpx does
+        base = httpx.URL(self._client.base_url).path.rstrip("/")
+        paths = [first.path if first.is_absolute_url else base + first.path]
+        page = httpx.URL(answered)
+        paths.append(page.path)
+        try:
+            self._client.follow(link)
+        except ApiError:  # another host's, or a credential outside the query: refused when asked
+            return None
+        why = link_strays(link, paths, page.params, self._same_list)
+        if why is None:
+            return None
+        return (
+            f"{self._client.label}: a next-page link leaves the list: {why}; paging stopped, "
+            "its items not read"
+        )
 
     def _first_path(self) -> str:
         return self._path() if callable(self._path) else self._path
@@ -284,6 +311,8 @@ class LinkedListStream(Stream):
             page.next_cursor = None if stop else next_link(answer)
             if not stop and page.next_cursor is None:  # a Link header that did not read
                 page.stalled = unread_next(answer, self._client.label)
+            elif page.next_cursor and (why := self._strays(page.next_cursor, answer.url)):
+                page.next_cursor, page.stalled, page.stuck = None, why, True  # a resume meets it
             page.reached = self._reached(answer.json)
             whole = read > 1 or resumed
             if (
@@ -333,6 +362,9 @@ class LinkedListStream(Stream):
                 if self._decide(item) == "take" and listed_key(self._key, item) not in recent:
                     self._take(item, page)
             url, params = next_link(answer), None
+            if url is not None and (why := self._strays(url, answer.url)):
+                page.stalled = why
+                return
             if url is None:  # every item was recent: a header that did not read may hide more
                 page.stalled = unread_next(answer, self._client.label)
 

@@ -16,7 +16,7 @@ from .errors import (
     UnexpectedResponse,
     resume_after,
 )
-from .paging import PagingGuard, next_link, unread_next
+from .paging import PagingGuard, link_strays, next_link, unread_next
 from .ratelimit import (
     GitHubPolicy,
     LimitAnswer,
@@ -71,6 +71,7 @@ __all__ = [
     "answer_date",
     "current_stats",
     "host_shown",
+    "link_strays",
     "next_link",
     "parse_retry_after",
     "provider_message",

@@ -11,7 +11,7 @@ the engine's page loop, the one loop every provider's stream goes through.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import httpx
 
@@ -28,6 +28,53 @@ def next_link(answer: ApiResponse) -> str | None:
     if following.get("results") == "false":
         return None
     return following.get("url")
+
+
+#: Query parameters that move a list through its pages: GitHub's ``page``, ``per_page``,
+#: ``before`` and ``after`` (REST docs, "Using pagination"), Sentry's ``cursor``, ``limit`` and
+#: ``per_page`` (its ``build_cursor_link``). A next link may change these, and only these.
+PAGING_PARAMS = frozenset({"page", "per_page", "cursor", "limit", "before", "after"})
+
+
+def _shown(text: str, width: int = 80) -> str:
+    """``text`` as a refusal names it: one line, token shapes masked, redacted, cut."""
+    return excerpt(redact(TOKEN_SHAPES.sub("***", one_line(text))), width)
+
+
+def link_strays(
+    link: str,
+    paths: Collection[str],
+    asked: httpx.QueryParams,
+    same: Callable[[str], str] | None = None,
+) -> str | None:
+    """Why ``link``, a list page's next-page URL, does not page that list, or None when it does.
+
+    ``paths``: the list's path as asked, and the path of the page that gave ``link`` (where a
+    redirect on the configured origin led); ``asked``: that page's query; ``same``: the list a path
+    names, in one form (GitHub's ``/repositories/{id}/…`` as ``/repos/{owner}/{name}/…``).
+    GitHub and Sentry build a next link from the request itself: the same path, the same
+    query but its paging parameters (:data:`PAGING_PARAMS`) (GitHub REST docs "Using
+    pagination": ``<https://api.github.com/repositories/1300192/issues?page=4>; rel="next"``;
+    Sentry's ``build_cursor_link``: ``request.path`` and the query less ``cursor``, then
+    ``&cursor=…``). A link to another path lists something else: a stand-in GitHub's
+    ``/repos/evil/other/issues`` was followed and its items stored under the repository
+    asked (a fresh tester's finding). A filter given a different value (``state=open`` for
+    ``state=all``) narrows or moves the window and is refused too; one left out is not
+    (stand-ins' links carry only ``page``; left as a known gap). Paths and values named are
+    masked and cut to 80 characters."""
+    keyed = same or (lambda path: path)
+    url = httpx.URL(link)
+    if url.path and keyed(url.path) not in {keyed(path) for path in paths}:
+        listed = next(iter(paths), "")
+        return f"it names {_shown(url.path)}, not {_shown(listed)}, the list it pages"
+    for name in asked:
+        given, expected = url.params.get_list(name), asked.get_list(name)
+        if name not in PAGING_PARAMS and given and sorted(given) != sorted(expected):
+            return (
+                f"its {_shown(name, 30)} is {_shown(','.join(given), 40)}, not "
+                f"{_shown(','.join(expected), 40)} as the list was asked"
+            )
+    return None
 
 
 def unread_next(answer: ApiResponse, label: str) -> str | None:

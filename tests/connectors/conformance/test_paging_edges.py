@@ -145,7 +145,7 @@ def mock_provider(
         respx_mock.get("https://api.github.com/repos/acme/rocket").respond(
             200, json={"id": 42, "full_name": "acme/rocket", "default_branch": "main",
                        "html_url": "https://github.com/acme/rocket"})  # fmt: skip
-        return respx_mock.get(url__regex=r"https://api\.github\.com/(repos/acme/rocket/pulls|page)")\
+        return respx_mock.get(url__regex=r"https://api\.github\.com/(repos/acme/rocket|repositories/42)/pulls")\
             .mock(side_effect=next_answer)  # fmt: skip
     if name == "sentry":
         respx_mock.get("https://sentry.io/api/0/projects/acme/rocket/").respond(
@@ -209,7 +209,8 @@ def run_engine(
 def pointer(name: str, n: int) -> str:
     """The provider's n-th distinct next-page pointer, in its own form."""
     return {
-        "github": f"https://api.github.com/page?n={n}",
+        # GitHub's own form: the repository's id (the lookup's), the query kept but its page
+        "github": f"https://api.github.com/repositories/42/pulls?state=all&page={n}",
         "sentry": f"https://sentry.io/api/0/organizations/acme/issues/?cursor=0:{n}00:0",
         "vercel": str(FUTURE_MS - 1000 * n),
         "linear": f"cursor-{n}",
