@@ -102,6 +102,11 @@ class Page:
     #: them the paging guard can tell a page of nothing but items already read (a server
     #: ignoring the cursor) from one with new items it skipped (``PagingGuard.check``).
     skipped_keys: list[str] = field(default_factory=list)
+    #: The window field's value (the provider's text) of each taken item, by sourceId, where
+    #: the stream knows it (Linear's ``updatedAt``, not ``occurredAt``, its creation; GitHub
+    #: releases' ``published_at``): "capped at" names it for the last item a cap kept
+    #: (``engine.pages.within_cap``).
+    windowed: dict[str, str] = field(default_factory=dict)
     #: The window timestamp (ISO) of the last item the page listed: how far back in the
     #: provider's ordering the page reached. Estimates extrapolate from it (an item's
     #: occurredAt can be much older, e.g. a Linear issue created long ago, updated today).

@@ -297,6 +297,7 @@ class GitHubConnector(Connector):
             shrinks=True,  # GitHub's 502 "couldn't respond in time": ask for fewer a page
             moved=lambda answer: self.moved_note(f"repository {self._name()}", answer),
             same_list=self._same_list,
+            window=_published if entity == "release" else None,
         )
 
 
@@ -337,6 +338,11 @@ def _tag(item: Any) -> str:
     if item.get("id") is None:
         raise KeyError("tag_name")
     return f"id {item['id']}"
+
+
+def _published(item: dict[str, Any]) -> Any:
+    """A release's window field: its publication, else its creation (the decider's rule)."""
+    return item.get("published_at") or item.get("created_at")
 
 
 def _updated_at(item: dict[str, Any]) -> Any:

@@ -68,3 +68,14 @@ def listed_key(key: Callable[[Any], str], item: Any) -> str:
         return str(key(item))
     except Exception:
         return ""
+
+
+def json_kind(value: object) -> str:
+    """What a JSON answer is, in words (``"an object"``, ``"an empty answer"``): a list's
+    stream named Python's types ("with a NoneType, not a list", a fresh tester's finding)."""
+    if value is None:
+        return "an empty answer"
+    if isinstance(value, bool):
+        return "true or false"
+    kinds = {dict: "an object", str: "a string", int: "a number", float: "a number"}
+    return next((kind for cls, kind in kinds.items() if isinstance(value, cls)), "a value")

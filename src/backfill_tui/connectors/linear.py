@@ -319,6 +319,8 @@ class LinearStream(Stream):
             page.failures.append(result)
             return
         page.events.append(result)
+        if isinstance(node, dict) and isinstance(node.get("updatedAt"), str):
+            page.windowed[result.sourceId] = node["updatedAt"]  # the window's field
         for inside, message in lacking:
             where = ".".join(str(p) for p in inside) or "the node"
             key = result.sourceId

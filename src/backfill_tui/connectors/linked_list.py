@@ -34,7 +34,7 @@ from .base import (
     StateRule,
     Stream,
 )
-from .items import ItemFailure, listed_key, transform_item
+from .items import ItemFailure, json_kind, listed_key, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
@@ -113,17 +113,6 @@ def _date_less_margin(answer: ApiResponse) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment - CATCH_UP_MARGIN_S))
 
 
-def json_kind(value: object) -> str:
-    """What a JSON answer is, in words (``"an object"``, ``"an empty answer"``): a list's
-    stream named Python's types ("with a NoneType, not a list", a fresh tester's finding)."""
-    if value is None:
-        return "an empty answer"
-    if isinstance(value, bool):
-        return "true or false"
-    kinds = {dict: "an object", str: "a string", int: "a number", float: "a number"}
-    return next((kind for cls, kind in kinds.items() if isinstance(value, cls)), "a value")
-
-
 class LinkedListStream(Stream):
     """A stream over a JSON list paged by ``Link`` headers (GitHub, Sentry).
 
@@ -161,6 +150,7 @@ class LinkedListStream(Stream):
         resumed_since: Callable[[], datetime | None] | None = None,
         shrinks: bool = False,
         same_list: Callable[[str], str] | None = None,
+        window: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         self.entity = entity
         #: Pages are numbered (``page``, ``per_page``): a page the server keeps timing out on
@@ -198,6 +188,9 @@ class LinkedListStream(Stream):
         #: The list a path names, in one form (GitHub's ``/repositories/{id}/…``): a next
         #: link to any other list ends the stream (:meth:`_strays`).
         self._same_list = same_list
+        #: The window field's value of an item, where ``position`` (the list's order) is not
+        #: it (GitHub's releases: listed by creation, windowed on publication).
+        self._window = window or position
 
     def _strays(self, link: str, answered: str) -> str | None:
         """Why ``link``, the next link of the page that answered at ``answered``, does not
@@ -388,6 +381,9 @@ class LinkedListStream(Stream):
             page.failures.append(result)
         else:
             page.events.append(result)
+            value = self._window(item) if self._window and isinstance(item, dict) else None
+            if isinstance(value, str):
+                page.windowed[result.sourceId] = value
 
     def _reached(self, items: list[Any]) -> str | None:
         if self._position is None or not items or not isinstance(items[-1], dict):

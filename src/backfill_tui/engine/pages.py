@@ -31,8 +31,12 @@ def within_cap(
 ) -> tuple[list[SourceEvent], list[ItemFailure], str | None, bool]:
     """The part of a page that fits under ``--max-items``: (events, failures, capped_at, done).
 
-    ``capped_at`` says how far a capped stream got (the last kept item's time); a page that
-    exactly fills the cap on the stream's last page is not a cap.
+    ``capped_at`` says how far a capped stream got: the window field's value of the last kept
+    item (``Page.windowed``, else its ``occurredAt``, which is the window's field where the
+    stream does not say), in the mirror's form to the second (``2026-11-28T09:14:03+00:00``,
+    as every other time the summary shows). It named a Linear issue's creation, days before
+    the window, with microseconds (a fresh tester's finding). A page that exactly fills the
+    cap on the stream's last page is not a cap.
     """
     done = page.next_cursor is None and page.stalled is None
     count = len(page.events) + len(page.failures)
@@ -40,8 +44,18 @@ def within_cap(
         return page.events, page.failures, None, done
     events = page.events[: max(0, room - len(page.failures))]
     failures = page.failures[: room - len(events)]
-    reached = events[-1].occurredAt if events else page.reached or "the first page"
+    if events:
+        last = events[-1]
+        reached = _to_the_second(page.windowed.get(last.sourceId) or last.occurredAt)
+    else:
+        reached = _to_the_second(page.reached) if page.reached else "the first page"
     return events, failures, reached, True
+
+
+def _to_the_second(value: str) -> str:
+    """A provider's time as the mirror writes it, cut to the second; as given if unreadable."""
+    moment = provider_time(value)
+    return value if moment is None else moment.replace(microsecond=0).isoformat()
 
 
 def item_keys(page: Page) -> tuple[list[str], bool]:
