@@ -121,6 +121,8 @@ class Page:
     #: Whether ``stalled`` is met again by a resume (Vercel's ``until`` not falling, Linear's
     #: more without a cursor): ``http.PagingStuck``, not resume. False: it may pass.
     stuck: bool = False
+    #: Whether ``stalled`` is a next-page link to another list (``http.LinkElsewhere``).
+    strayed: bool = False
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,7 @@ class LinkedListStream(Stream):
             if not stop and page.next_cursor is None:  # a Link header that did not read
                 page.stalled = unread_next(answer, self._client.label)
             elif page.next_cursor and (why := self._strays(page.next_cursor, answer.url)):
-                page.next_cursor, page.stalled, page.stuck = None, why, True  # a resume meets it
+                page.next_cursor, page.stalled, page.strayed = None, why, True  # resumes meet it
             page.reached = self._reached(answer.json)
             whole = read > 1 or resumed
             if (
@@ -356,7 +356,7 @@ class LinkedListStream(Stream):
                     self._take(item, page)
             url, params = next_link(answer), None
             if url is not None and (why := self._strays(url, answer.url)):
-                page.stalled = why
+                page.stalled, page.strayed = why, True
                 return
             if url is None:  # every item was recent: a header that did not read may hide more
                 page.stalled = unread_next(answer, self._client.label)

@@ -36,6 +36,7 @@ from ..http import (
     ApiClient,
     ApiError,
     CallStats,
+    LinkElsewhere,
     PagingGuard,
     PagingStalled,
     PagingStuck,
@@ -878,7 +879,8 @@ class Engine:
                         listed = len(page.events) + len(page.failures) + page.skipped
                         try:
                             if page.stalled is not None:  # the connector saw it cannot go on
-                                raise (PagingStuck if page.stuck else PagingStalled)(page.stalled)
+                                kind = PagingStuck if page.stuck else PagingStalled
+                                raise (LinkElsewhere if page.strayed else kind)(page.stalled)
                             keys, every = item_keys(page)
                             guard.check(page.next_cursor, listed, keys, every=every)
                         except PagingStalled as exc:

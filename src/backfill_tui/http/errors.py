@@ -7,7 +7,8 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 │                        or a redirect to another origin
 ├── PagingStalled        paging that cannot go on (a Link header that could not be read)
 │   └── PagingStuck      a next-page pointer that does not move (already read, or empty page),
-│                        or a page of nothing but items already read (the cursor ignored)
+│       │                or a page of nothing but items already read (the cursor ignored)
+│       └── LinkElsewhere a next-page link to another list (another path, a filter changed)
 ├── RetriesExhausted     5xx (but 501, 505), dropped connections, timeouts, bad JSON or bodies that do not
 │                        decode, beyond the retry bound
 ├── TlsFailed            a TLS handshake that failed (not retried: it fails the same way)
@@ -135,6 +136,23 @@ class PagingStuck(PagingStalled):
     @property
     def mend(self) -> str | None:
         return MEND_PAGING
+
+
+#: A next-page link to another list (``paging.link_strays``): the same page names it again.
+MEND_LINK = (
+    "the provider's next-page link names another list, which a resume would meet again; check "
+    "the provider's base URL (BACKFILL_<PROVIDER>_API_URL), else report it to the provider"
+)
+
+
+class LinkElsewhere(PagingStuck):
+    """A next-page link whose path is another list's, or that changes a filter the list was
+    asked with: its items are not this stream's, so it is never followed; a resume asks the
+    page that named it and meets it again (:data:`MEND_LINK`)."""
+
+    @property
+    def mend(self) -> str | None:
+        return MEND_LINK
 
 
 class RetriesExhausted(ApiError):

@@ -63,6 +63,9 @@ def test_a_github_link_to_another_repositorys_list_fails_the_stream_unfollowed(
         "GitHub: a next-page link leaves the list: it names /repos/evil/other/issues, not "
         "/repos/acme/rocket/issues, the list it pages; paging stopped, its items not read"
     )
+    assert stream.mend is not None and stream.mend.startswith(
+        "the provider's next-page link names another list, which a resume would meet again"
+    )
 
 
 @respx.mock
