@@ -269,6 +269,10 @@ class LinkedListStream(Stream):
             if waiting is not None:
                 await waiting()
                 waiting = None
+            # a stored link (an older version's, or an edited mirror's) pages this list too
+            if cursor and read == 0 and (why := self._strays(cursor, self._first_path())):
+                yield Page(stalled=why, strayed=True)
+                return
             if not isinstance(answer.json, list):
                 raise UnexpectedResponse(
                     f"{self._client.label} answered {self._first_path()} with "

@@ -8,6 +8,7 @@ form, ``/repositories/{id}/…`` of the repository the lookup found, is the same
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
 from backfill_tui.store import Mirror, StreamRecord
 
-from .harness import REPO, days_ago, iso, run_github
+from .harness import REPO, days_ago, iso, resume_github, run_github
 
 API = "https://api.github.com"
 ISSUES = f"{API}/repos/acme/rocket/issues"
@@ -148,3 +149,33 @@ def test_a_sentry_cursor_link_to_another_projects_events_is_refused(
         "not /api/0/projects/acme/web/events/, the list it pages; paging stopped, its items "
         "not read"
     )
+
+
+@respx.mock
+def test_a_resume_from_a_stored_link_to_another_list_stores_none_of_its_items(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """A checkpoint an older version stored (or an edited mirror) may hold a link to another
+    list: the resume asks it, but keeps none of its items."""
+    by_id = f"{API}/repositories/{REPO['id']}/issues?state=all&page=2"
+    respx_mock.get(f"{API}/repos/acme/rocket").respond(200, json=REPO)
+    respx_mock.get(ISSUES).mock(return_value=_linked([_issue(1)], by_id))
+    respx_mock.get(by_id).respond(403, json={"message": "Resource not accessible by integration"})
+    other = respx_mock.get(f"{API}/repos/evil/other/issues").respond(
+        200, json=[_issue(n, "evil/other") for n in (500, 501, 502)]
+    )
+    db = tmp_path / "m.db"
+    _, (stream,) = run_github(db, frozenset({"issue"}))
+    assert stream.status == "failed" and stream.cursor == by_id, stream
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE streams SET cursor = ?", (f"{API}/repos/evil/other/issues?page=2",))
+    resume_github(db, stream.run_id, days_ago(-0.1))
+    assert other.called
+    assert stored_ids(db) == ["issue:acme/rocket#1:opened"]
+    mirror = Mirror.open(db)
+    try:
+        (resumed,) = mirror.streams(stream.run_id)
+    finally:
+        mirror.close()
+    assert resumed.status == "failed" and resumed.error is not None, resumed
+    assert "it names /repos/evil/other/issues, not /repos/acme/rocket/issues" in resumed.error
