@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -227,6 +228,41 @@ def call_as_nobody(fn: Any) -> Any:
     os.close(read_end)
     os.waitpid(pid, 0)
     return json.loads(b"".join(chunks))
+
+
+def headless_run_a_lock_stopped(
+    capsys: pytest.CaptureFixture[str], db: Path, sources: tuple[str, ...]
+) -> CliResult:
+    """``run SOURCES --simulate --db DB --quiet`` in this process while another connection takes
+    the mirror's write lock once a page is stored and keeps it until the run has ended (set
+    ``BACKFILL_SIM`` and the busy timeouts first); the CLI's result."""
+    done = threading.Event()
+
+    def lock_once_a_page_is_stored() -> None:
+        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
+        try:
+            while not done.is_set():
+                try:
+                    if holder.execute("SELECT count(*) FROM observations").fetchone()[0]:
+                        holder.execute("BEGIN IMMEDIATE")
+                        done.wait()
+                        holder.execute("ROLLBACK")
+                        return
+                except sqlite3.OperationalError:  # not made yet
+                    pass
+                done.wait(0.02)
+        finally:
+            holder.close()
+
+    locker = threading.Thread(target=lock_once_a_page_is_stored)
+    locker.start()
+    try:
+        return run_cli(
+            capsys, "run", *sources, "--simulate", "--workspace", "w", "--db", str(db), "--quiet"
+        )
+    finally:
+        done.set()
+        locker.join()
 
 
 def run_cli_as_nobody(args: list[str], environ: dict[str, str] | None = None) -> CliResult:

@@ -10,12 +10,11 @@ import logging
 import pickle
 import re
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import SimulatedEngine, run_cli, simulated_engine
+from support import SimulatedEngine, headless_run_a_lock_stopped, simulated_engine
 
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine import run as run_module
@@ -165,33 +164,7 @@ def test_a_headless_run_a_lock_stopped_names_the_calls_it_could_not_record(
     monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},latency=0.1")
     db = tmp_path / "m.db"
-    done = threading.Event()
-
-    def lock_once_a_page_is_stored() -> None:
-        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
-        try:
-            while not done.is_set():
-                try:
-                    if holder.execute("SELECT count(*) FROM observations").fetchone()[0]:
-                        holder.execute("BEGIN IMMEDIATE")
-                        done.wait()
-                        holder.execute("ROLLBACK")
-                        return
-                except sqlite3.OperationalError:  # not made yet
-                    pass
-                done.wait(0.02)
-        finally:
-            holder.close()
-
-    locker = threading.Thread(target=lock_once_a_page_is_stored)
-    locker.start()
-    try:
-        result = run_cli(
-            capsys, "run", *SOURCES, "--simulate", "--workspace", "w", "--db", str(db), "--quiet"
-        )
-    finally:
-        done.set()
-        locker.join()
+    result = headless_run_a_lock_stopped(capsys, db, SOURCES)
     assert result.code == 2, result.err
     note = next(x for x in result.err.splitlines() if x.startswith("note: "))
     assert "API call" in note and "could not be recorded in the mirror" in note, result.err

@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import pickle
 import sqlite3
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from support import run_cli, simulated_engine
+from support import headless_run_a_lock_stopped, simulated_engine
 
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine import run as run_module
@@ -136,35 +135,11 @@ def test_a_headless_run_says_the_time_it_could_not_record(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """``run`` ends with its process, the lock still held: its note line names the time."""
+    monkeypatch.setattr(mirror_module, "RUN_BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(opening, "RUN_BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},latency=0.1")
     db = tmp_path / "m.db"
-    done = threading.Event()
-
-    def lock_once_a_page_is_stored() -> None:
-        holder = sqlite3.connect(db, isolation_level=None, timeout=30)
-        try:
-            while not done.is_set():
-                try:
-                    if holder.execute("SELECT count(*) FROM observations").fetchone()[0]:
-                        holder.execute("BEGIN IMMEDIATE")
-                        done.wait()
-                        holder.execute("ROLLBACK")
-                        return
-                except sqlite3.OperationalError:  # not made yet
-                    pass
-                done.wait(0.02)
-        finally:
-            holder.close()
-
-    locker = threading.Thread(target=lock_once_a_page_is_stored)
-    locker.start()
-    try:
-        result = run_cli(
-            capsys, "run", *SOURCES, "--simulate", "--workspace", "w", "--db", str(db), "--quiet"
-        )
-    finally:
-        done.set()
-        locker.join()
+    result = headless_run_a_lock_stopped(capsys, db, SOURCES)
     assert result.code == 2, result.err
     note = next(x for x in result.err.splitlines() if x.startswith("note: "))
     assert "the time it ran until " in note and "could not be recorded" in note, result.err
