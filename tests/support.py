@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -552,3 +552,34 @@ def killed_an_hour_ago(db: Path, anchor: str) -> tuple[str, float]:
         last = conn.execute("SELECT max(updated_at) FROM streams WHERE pages > 0").fetchone()[0]
     ran = (datetime.fromisoformat(last) - datetime.fromisoformat(back(started))).total_seconds()
     return run_id, ran
+
+
+#: Someone else's token-shaped text in provider data (GitHub's classic token shape): what a
+#: recording masks with ``***`` (recording/scrub.py) while the run's mirror keeps it.
+TOKEN_SHAPED_TEXT = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+
+
+def sentry_answers_with_token_shaped_titles(
+    respx_mock: Any, monkeypatch: pytest.MonkeyPatch, base: str, issues: int, shaped: set[int]
+) -> None:
+    """Sentry at ``base`` answering ``sentry:acme/api`` (respx, at the HTTP level): ``issues``
+    issues seen a day ago, those numbered in ``shaped`` titled with :data:`TOKEN_SHAPED_TEXT`,
+    and no events; its token and base URL in the environment."""
+    seen = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = [
+        {
+            "id": str(n),
+            "shortId": f"API-{n}",
+            "title": f"leaked {TOKEN_SHAPED_TEXT} in a log" if n in shaped else f"KeyError: 'k{n}'",
+            "status": "unresolved",
+            "lastSeen": seen,
+            "metadata": {"type": "KeyError", "value": "'k'"},
+            "project": {"id": "7", "slug": "api", "name": "api"},
+        }
+        for n in range(1, issues + 1)
+    ]
+    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "sntrys_test_token_value")
+    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", base)
+    respx_mock.get(f"{base}/api/0/projects/acme/api/").respond(200, json={"id": "7", "slug": "api"})
+    respx_mock.get(f"{base}/api/0/organizations/acme/issues/").respond(200, json=answer)
+    respx_mock.get(f"{base}/api/0/projects/acme/api/events/").respond(200, json=[])

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import respx
 from app_support import SIZE, Recorder, make_app, wait_until
-from support import run_cli
+from support import TOKEN_SHAPED_TEXT, run_cli, sentry_answers_with_token_shaped_titles
 from textual.notifications import Notify
 from textual.widgets import Input
 
@@ -22,24 +20,8 @@ from backfill_tui.screens.messages import RunEnded
 from backfill_tui.screens.path_prompt import PathPromptScreen
 
 BASE = "http://127.0.0.1:8783"
-SHAPED = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # someone's token-shaped text
+SHAPED = TOKEN_SHAPED_TEXT
 SAID = "the recording replaced 1 token-shaped text with ***"
-
-
-def _issues() -> list[dict[str, Any]]:
-    seen = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return [
-        {
-            "id": str(n),
-            "shortId": f"API-{n}",
-            "title": f"leaked {SHAPED}" if n == 2 else f"KeyError: 'k{n}'",
-            "status": "unresolved",
-            "lastSeen": seen,
-            "metadata": {"type": "KeyError", "value": "'k'"},
-            "project": {"id": "7", "slug": "api", "name": "api"},
-        }
-        for n in range(1, 4)
-    ]
 
 
 @respx.mock(assert_all_called=False)
@@ -49,11 +31,7 @@ def test_the_apps_replay_says_what_its_recording_masked(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "sntrys_test_token_value")
-    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", BASE)
-    respx_mock.get(f"{BASE}/api/0/projects/acme/api/").respond(200, json={"id": "7", "slug": "api"})
-    respx_mock.get(f"{BASE}/api/0/organizations/acme/issues/").respond(200, json=_issues())
-    respx_mock.get(f"{BASE}/api/0/projects/acme/api/events/").respond(200, json=[])
+    sentry_answers_with_token_shaped_titles(respx_mock, monkeypatch, BASE, 3, {2})
     rec = tmp_path / "rec.gz"
     made = run_cli(
         capsys, "run", "sentry:acme/api", "--workspace", "w", "--db", str(tmp_path / "o.db"),

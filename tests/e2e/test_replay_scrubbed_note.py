@@ -12,38 +12,20 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import respx
-from support import run_cli
+from support import TOKEN_SHAPED_TEXT, run_cli, sentry_answers_with_token_shaped_titles
 
 from backfill_tui.engine.diff import diff_fetched
 from backfill_tui.screens.diff import summary_text
 from backfill_tui.store import Mirror
 
 BASE = "http://127.0.0.1:8782"
-#: Someone else's token-shaped text in their issue's title (GitHub's classic token shape).
-SHAPED = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+SHAPED = TOKEN_SHAPED_TEXT
 SAID = "the recording replaced 2 token-shaped texts with ***"
-
-
-def _issues() -> list[dict[str, Any]]:
-    seen = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return [
-        {
-            "id": str(n),
-            "shortId": f"API-{n}",
-            "title": f"leaked {SHAPED} in a log" if n in (2, 5) else f"KeyError: 'k{n}'",
-            "status": "unresolved",
-            "lastSeen": seen,
-            "metadata": {"type": "KeyError", "value": "'k'"},
-            "project": {"id": "7", "slug": "api", "name": "api"},
-        }
-        for n in range(1, 7)
-    ]
 
 
 @respx.mock(assert_all_called=False)
@@ -53,11 +35,7 @@ def test_a_replay_and_its_diff_say_the_recording_masked_token_shaped_text(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "sntrys_test_token_value")
-    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", BASE)
-    respx_mock.get(f"{BASE}/api/0/projects/acme/api/").respond(200, json={"id": "7", "slug": "api"})
-    respx_mock.get(f"{BASE}/api/0/organizations/acme/issues/").respond(200, json=_issues())
-    respx_mock.get(f"{BASE}/api/0/projects/acme/api/events/").respond(200, json=[])
+    sentry_answers_with_token_shaped_titles(respx_mock, monkeypatch, BASE, 6, {2, 5})
     orig, copy, rec = tmp_path / "orig.db", tmp_path / "replay.db", tmp_path / "rec.gz"
     run = run_cli(
         capsys, "run", "sentry:acme/api", "--workspace", "w", "--db", str(orig),
@@ -125,11 +103,7 @@ def test_an_older_recording_without_the_count_replays_saying_nothing_of_it(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SENTRY_AUTH_TOKEN", "sntrys_test_token_value")
-    monkeypatch.setenv("BACKFILL_SENTRY_API_URL", BASE)
-    respx_mock.get(f"{BASE}/api/0/projects/acme/api/").respond(200, json={"id": "7", "slug": "api"})
-    respx_mock.get(f"{BASE}/api/0/organizations/acme/issues/").respond(200, json=_issues())
-    respx_mock.get(f"{BASE}/api/0/projects/acme/api/events/").respond(200, json=[])
+    sentry_answers_with_token_shaped_titles(respx_mock, monkeypatch, BASE, 6, {2, 5})
     rec = tmp_path / "rec.gz"
     run = run_cli(
         capsys, "run", "sentry:acme/api", "--workspace", "w", "--db", str(tmp_path / "o.db"),
