@@ -727,6 +727,19 @@ class Engine:
     async def _run_stream(
         self, run: RunRecord, connector: Connector, client: ApiClient, record: StreamRecord
     ) -> None:
+        """Read one stream to its end (:meth:`_read_stream`), then tell its connector it is
+        over, however it ended: an empty Linear list waits on its siblings' ends
+        (``LinearConnector.renamed_elsewhere``), and ``_together`` does not cancel them when
+        one fails, so a stream that failed before its pages (a locked mirror refusing its
+        status) and said nothing left them waiting for good."""
+        try:
+            await self._read_stream(run, connector, client, record)
+        finally:
+            connector.stream_over(record.entity)
+
+    async def _read_stream(
+        self, run: RunRecord, connector: Connector, client: ApiClient, record: StreamRecord
+    ) -> None:
         stats = LabelledStats(label=record.key)
         current_stats.set(stats)  # this task's own context
         counters = record.counters
@@ -1017,7 +1030,6 @@ class Engine:
             )
             raise
         finally:
-            connector.stream_over(record.entity)
             if stats.api_calls != committed_calls or stats.wait_seconds != committed_wait:
                 calls, wait_s = (
                     stats.api_calls - committed_calls,
