@@ -136,12 +136,9 @@ def test_bad_input_exits_2_with_one_line(
     assert run_cli(capsys, "verify", "--bogus").code == 2
 
 
-def test_damage_found_on_opening_is_named_once_and_on_one_line(
-    mirror: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # A page's header broken: SQLite's integrity message spans lines ("*** in database main
-    # ***" then "Page N: ..."); it came through as a literal "\n" in one line, and verify
-    # repeated the path and the advice inside its list of problems.
+def _break_observations_root(mirror: Path) -> None:
+    """Give the observations table's root page an impossible leaf header (SQLite's open check
+    finds it), and forget that this process found the file sound."""
     with sqlite3.connect(mirror) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
@@ -153,6 +150,15 @@ def test_damage_found_on_opening_is_named_once_and_on_one_line(
     data[start : start + 64] = b"\x0d" + b"\xff" * 63  # a leaf with an impossible header
     mirror.write_bytes(bytes(data))
     opening._SOUND.clear()
+
+
+def test_damage_found_on_opening_is_named_once_and_on_one_line(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A page's header broken: SQLite's integrity message spans lines ("*** in database main
+    # ***" then "Page N: ..."); it came through as a literal "\n" in one line, and verify
+    # repeated the path and the advice inside its list of problems.
+    _break_observations_root(mirror)
 
     runs = run_cli(capsys, "runs", "--db", str(mirror))
     assert runs.code == 2 and runs.err.count("\n") == 1
@@ -303,17 +309,7 @@ def test_a_small_mirror_refused_on_opening_names_verify(
     # A fresh tester's finding: the open check of a mirror of at most 16 MB (quick_check on
     # every open) refused a damaged one without naming `backfill-tui verify`; a larger one,
     # refused by SQLite on a later read (failures.translate), named it.
-    with sqlite3.connect(mirror) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        (root,) = conn.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name = 'observations'"
-        ).fetchone()
-    data = bytearray(mirror.read_bytes())
-    start = (root - 1) * page_size
-    data[start : start + 64] = b"\x0d" + b"\xff" * 63  # a leaf with an impossible header
-    mirror.write_bytes(bytes(data))
-    opening._SOUND.clear()
+    _break_observations_root(mirror)
     runs = run_cli(capsys, "runs", "--db", str(mirror))
     assert runs.code == 2 and runs.err.count("\n") == 1, runs.err
     assert f"`backfill-tui verify --db {mirror}` lists the damage" in runs.err, runs.err
