@@ -310,16 +310,10 @@ class VercelConnector(Connector):
         resume later. With an earlier run's id (:attr:`known_earlier`: a new run), the
         project is not read under its new name: ``denied`` is raised with that name added,
         for the user to give."""
-        try:
-            answer = await self.client.get(f"/v9/projects/{quote(known, safe='')}", self.scope)
-        except ApiError as exc:
-            if exc.status in (403, 404, 410):
-                raise denied from None
-            raise
-        data = answer.json
-        if not isinstance(data, dict) or data.get("id") != known:
+        answer = await self._project_by_id(known)
+        if answer is None:
             raise denied
-        name = data.get("name")
+        name = answer.json.get("name")
         if not isinstance(name, str) or not name or name == self.project_ref:
             raise denied  # not renamed: nothing to go on by
         if self.known_earlier:  # a new run: the user names the project as it is now
@@ -330,6 +324,21 @@ class VercelConnector(Connector):
             )
         self.resumed_by_id = True
         return answer
+
+    async def _project_by_id(self, project_id: str) -> ApiResponse | None:
+        """The project whose id is ``project_id`` (``GET /v9/projects/{idOrName}``, which takes
+        either, provider-apis.md §2), whatever its name is now: its answer, whose ``json`` is
+        an object with that id; None when it is gone or hidden (403, 404, 410) or the answer
+        names another project. Raises the client's other :class:`ApiError`. Both a mid-run
+        404 (:meth:`renamed_mid_run`) and a resume's (:meth:`_renamed_since`) ask it."""
+        try:
+            answer = await self.client.get(f"/v9/projects/{quote(project_id, safe='')}", self.scope)
+        except ApiError as exc:
+            if exc.status in (403, 404, 410):
+                return None
+            raise
+        data = answer.json
+        return answer if isinstance(data, dict) and data.get("id") == project_id else None
 
     async def renamed_mid_run(self) -> str | None:
         """After the deployment list answered 404 by the project's name on a later page: the
@@ -343,17 +352,10 @@ class VercelConnector(Connector):
         Any other failure of the lookup (:class:`ApiError`) is raised: the stream fails, to
         resume, rather than guess."""
         old = self.project
-        path = f"/v9/projects/{quote(old.id, safe='')}"
-        try:
-            answer = await self.client.get(path, self.scope)
-        except ApiError as exc:
-            if exc.status in (403, 404, 410):
-                return None
-            raise
-        data = answer.json
-        if not isinstance(data, dict) or data.get("id") != old.id:
+        answer = await self._project_by_id(old.id)
+        if answer is None:
             return None
-        name = data.get("name")
+        name = answer.json.get("name")
         now = name if isinstance(name, str) and name else old.name
         self.project = vt.Project(id=old.id, name=now, team_id=old.team_id)
         if now != old.name:
