@@ -43,6 +43,20 @@ def _numbers(ids: set[str] | list[str]) -> set[str]:
     return found
 
 
+def _replays_alike(
+    capsys: pytest.CaptureFixture[str], rec: Path, counts: Any, db: Path, replay_db: Path
+) -> None:
+    """Replay ``rec`` into ``replay_db`` with no network (respx refuses every request): it
+    completes with the stream counts ``counts`` (``stream_counts`` of the recorded run's
+    summary) and ``db``'s observation rows."""
+    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
+        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
+        assert not net.calls
+    assert replayed.code == 0, replayed.err
+    assert stream_counts(replayed.summary) == counts
+    assert observation_rows(replay_db) == observation_rows(db)
+
+
 def test_a_team_key_renamed_mid_run_is_read_on_by_the_teams_id(tmp_path: Path, anchor: str) -> None:
     # The 6th query: the lookup and three first pages are answered before it, so each of the
     # issue and comment lists (several pages each) is renamed under it mid-scan
@@ -89,13 +103,7 @@ def test_a_run_with_a_renamed_key_replays_as_it_ran(
     assert any(n and "renamed CORE" in n for n in notes), notes
 
     monkeypatch.delenv("BACKFILL_SIM")
-    replay_db = tmp_path / "replay.db"
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
-        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
-        assert not net.calls
-    assert replayed.code == 0, replayed.err
-    assert stream_counts(replayed.summary) == stream_counts(original.summary)
-    assert observation_rows(replay_db) == observation_rows(db)
+    _replays_alike(capsys, rec, stream_counts(original.summary), db, tmp_path / "replay.db")
 
 
 def _team(key: str) -> httpx.Response:
@@ -227,13 +235,7 @@ def test_a_rename_met_by_a_catch_up_is_recorded_and_replayed_alike(
     assert len(queries) == 1 + 7 + 1 + 1 + 1  # the team, 7 pages, catch-up, team by id, again
 
     monkeypatch.delenv("BACKFILL_SIM")
-    replay_db = tmp_path / "replay.db"
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
-        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
-        assert not net.calls
-    assert replayed.code == 0, replayed.err
-    assert stream_counts(replayed.summary) == stream_counts(original.summary)
-    assert observation_rows(replay_db) == observation_rows(db)
+    _replays_alike(capsys, rec, stream_counts(original.summary), db, tmp_path / "replay.db")
 
 
 @pytest.mark.parametrize("rename_at", [3, 4])
@@ -286,13 +288,7 @@ def test_a_first_page_asked_again_by_id_is_recorded_and_replayed_alike(
     assert all(c[4] for c in counts), counts  # fetched: no list completed empty
 
     monkeypatch.delenv("BACKFILL_SIM")
-    replay_db = tmp_path / "replay.db"
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as net:
-        replayed = run_cli(capsys, "replay", str(rec), "--db", str(replay_db), "--json")
-        assert not net.calls
-    assert replayed.code == 0, replayed.err
-    assert stream_counts(replayed.summary) == counts
-    assert observation_rows(replay_db) == observation_rows(db)
+    _replays_alike(capsys, rec, counts, db, tmp_path / "replay.db")
 
 
 def test_a_quiet_list_beside_others_without_a_rename_asks_nothing_more(
