@@ -121,3 +121,40 @@ def test_githubs_abuse_detection_answer_is_a_secondary_limit_waited_out(
     assert stream.status == "completed" and stream.new == 1 and pulls.call_count == 2
     assert len(waits) == 1 and waits[0].seconds >= 60 and "secondary" in waits[0].reason
     mirror.close()
+
+
+@respx.mock
+def test_a_reset_named_later_on_every_answer_stops_the_source_after_three_moves(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """A primary-limit 403 whose ``x-ratelimit-reset`` is 20 s ahead of now every time it is
+    asked was waited on 20 s at a time, twelve times for each request, and failed saying only
+    "still rate limited after 12 waits" (a fresh tester's finding): a real reset moves once an
+    hour (provider-apis.md §1.5). Three moves in a row stop the source, naming the header."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock = VirtualClock(start=start.timestamp())
+    respx_mock.get(API).respond(200, json=REPO)
+    limited = respx_mock.get(f"{API}/issues").mock(
+        side_effect=lambda request: httpx.Response(
+            403,
+            json={"message": "API rate limit exceeded for user ID 1."},
+            headers={
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-reset": str(int(clock.now()) + 20),
+            },
+        )
+    )
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKEN}))
+    run = engine.plan(
+        RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), entities=frozenset({"issue"}))
+    )
+    assert asyncio.run(engine.run(run.id)) == "failed"
+    (stream,) = mirror.streams(run.id)
+    assert stream.status == "failed" and stream.error is not None
+    assert "the limit kept being reset: x-ratelimit-reset named a later time" in stream.error
+    assert stream.error.endswith(" UTC; resume the run after then")
+    assert limited.call_count == 4  # three waits of 20 s, not twelve
+    assert clock.now() - start.timestamp() == pytest.approx(60)
+    mirror.close()

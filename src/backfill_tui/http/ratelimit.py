@@ -60,6 +60,12 @@ class LimitAnswer:
     #: Seconds of ``seconds`` the policy added to the provider's own figure (jitter): a wait is
     #: judged by what the provider asked (``RetryRules.max_named_wait``), not by what was added.
     jitter: float = 0.0
+    #: The reset the wait runs to, as the answer named it (an instant, epoch seconds, on the
+    #: provider's clock), and the header that named it (``x-ratelimit-reset``); None when the
+    #: wait came from elsewhere. A reset later on each answer in a row is no real window's
+    #: (``RetryRules.max_reset_moves``).
+    reset: float | None = None
+    header: str = ""
 
 
 class RateLimitPolicy(Protocol):
@@ -222,6 +228,10 @@ def _one(quota: Quota | None) -> tuple[Quota, ...]:
     return () if quota is None else (quota,)
 
 
+#: GitHub's header naming when the primary limit resets (provider-apis.md §1.5).
+RESET_HEADER = "x-ratelimit-reset"
+
+
 @dataclass
 class GitHubPolicy:
     """GitHub's documented order (provider-apis.md §1.5): ``retry-after`` → wait that long;
@@ -255,12 +265,14 @@ class GitHubPolicy:
         if retry_after is not None:
             return LimitAnswer(retry_after, f"rate limited ({response.status_code}, retry-after)")
         remaining = _int(response.headers, "x-ratelimit-remaining")
-        reset = epoch_reset(_int(response.headers, "x-ratelimit-reset"))
+        reset = epoch_reset(_int(response.headers, RESET_HEADER))
         message = str(body.get("message", "") if isinstance(body, dict) else "").lower()
         primary = remaining == 0 or "api rate limit exceeded" in message
         until = reset_wait(reset, response.headers, now)
         if primary and until is not None:
-            return LimitAnswer(max(1.0, until), "hourly rate limit used up")
+            return LimitAnswer(
+                max(1.0, until), "hourly rate limit used up", reset=reset, header=RESET_HEADER
+            )
         wait = self.minimum_wait + random.uniform(0, self.jitter)
         if primary:  # no reset, or one not ahead of the answer's Date: no time given
             given = "no reset time given" if reset is None else "its reset time already past"

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -131,6 +132,13 @@ class RetryRules:
     #: saying until when, and ``resume`` goes on after then. A run waited a 24 h Retry-After
     #: twelve times over (a fresh tester's finding). 65 minutes: an hour's reset and some skew.
     max_named_wait: float = 3900.0
+    #: Rate-limit answers in a row, each naming a reset later than the one before, that one
+    #: request meets before its source stops. A real reset moves once per window (GitHub's
+    #: primary limit: an hour, provider-apis.md §1.5), so one waited for and then named later
+    #: again and again is a proxy or server that keeps resetting it: a GitHub whose
+    #: ``x-ratelimit-reset`` was 20 s ahead on every answer was waited on 20 s at a time (a
+    #: fresh tester's finding).
+    max_reset_moves: int = 3
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
     #: Seconds (wall clock: the wire takes real time even on a simulated run) one attempt may
@@ -328,6 +336,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         attempt = 0
         limit_waits = 0
         growing: list[float] = []  # the waits of answers that named no time, in a row
+        resets: list[float] = []  # the resets named by rate-limit answers in a row
         last_problem = ""
         while True:
             if self._halted is not None:  # the source stopped: nothing more is asked
@@ -390,6 +399,7 @@ class ResilientTransport(httpx.AsyncBaseTransport):
                         f"{self._label}: still rate limited after {plural(limit_waits - 1, 'wait')}"
                     )
                 seconds = answer.seconds
+                self._reset_kept_moving(answer, resets)
                 if answer.grows:
                     seconds = self._growing_wait(answer, growing)
                 else:
@@ -454,6 +464,33 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             f"{self._label}: {reason}, and asked to wait {_long_wait(seconds)}, "
             + RESUME_AFTER.format(until)
         )
+
+    def _reset_kept_moving(self, answer: LimitAnswer, resets: list[float]) -> None:
+        """Stop the source when ``answer``'s reset (``LimitAnswer.reset``) is the
+        :attr:`RetryRules.max_reset_moves`-th in a row later than the one before it.
+
+        ``resets``: the resets the request's rate-limit answers named in a row (the answer's
+        joins; one naming none clears them). A reset named again unchanged (a wait ended a
+        moment early) is no move. Raises :class:`RateLimitTooLong` (every request of the
+        source fails with it from then on), saying which header moved and to resume after an
+        hour, the window of GitHub's primary limit (provider-apis.md §1.5).
+        """
+        if answer.reset is None:
+            resets.clear()
+            return
+        resets.append(answer.reset)
+        moves = sum(1 for before, after in pairwise(resets) if after > before)
+        if moves < self._rules.max_reset_moves:
+            return
+        if self._halted is None:
+            until = datetime.fromtimestamp(self._clock.now() + 3600, UTC)
+            self._halted = RateLimitTooLong(
+                f"{self._label}: {answer.reason}, but the limit kept being reset: "
+                f"{answer.header} named a later time on {plural(moves, 'answer')} in a row "
+                f"(the last {_minutes(answer.seconds)} ahead), where a real reset moves once "
+                "an hour; " + RESUME_AFTER.format(until)
+            )
+        raise self._halted
 
     def _pause(self, token: PooledToken | None, until: float) -> None:
         """Hold every request of the source (``token``'s, with a pool) until ``until``."""

@@ -44,6 +44,7 @@ _ACCEPTED: dict[str, str] = {
     "vercel_rename_after": "a whole number >= 0 (0 = never)",
     "github_bad_link": "a whole number >= 0 (0 = never)",
     "rename_team": "a whole number >= 0 (0 = never)",
+    "github_moving_reset": "a whole number >= 0 (0 = never)",
 }
 
 
@@ -136,7 +137,10 @@ class SimulatorConfig:
     unreadable header ``Link: garbage``, once, as a proxy that mangles headers may.
     ``rename_team=N`` renames Linear's team ENG to CORE as the Nth Linear query is answered, as
     Linear lets a team's key be changed (its issues' identifiers change with it, its id does
-    not).
+    not). ``github_moving_reset=N`` answers the Nth GitHub request and every later one with
+    the primary limit's 403, ``x-ratelimit-remaining: 0`` and an ``x-ratelimit-reset`` 20 s
+    ahead of its now, every time, as a broken proxy or cache may (a real reset moves once an
+    hour).
 
     ``tokens=N`` (N > 1) gives each simulated provider N fake tokens of its own (derived from the
     seed; registered as secrets and shown only by fingerprint), each with its own ``quota``, which
@@ -167,6 +171,7 @@ class SimulatorConfig:
     vercel_rename_after: int = 0
     github_bad_link: int = 0
     rename_team: int = 0
+    github_moving_reset: int = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
@@ -237,6 +242,7 @@ class SimulatorConfig:
             "vercel_rename_after",
             "github_bad_link",
             "rename_team",
+            "github_moving_reset",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -347,6 +353,7 @@ def _convert(key: str, value: str) -> Any:
             "seed", "quota", "retry_after", "rate_limit_every", "repeat_cursor", "trickle",
             "complexity_quota", "tokens", "null_last_seen", "secondary_retry_after",
             "github_timeout_above", "vercel_rename_after", "github_bad_link", "rename_team",
+            "github_moving_reset",
         ):  # fmt: skip
             return ascii_int(value)  # not "５" nor "1_0", as every number typed (textsafe)
         if key in ("faults", "latency", "scale"):

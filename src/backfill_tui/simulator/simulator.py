@@ -51,6 +51,10 @@ class RequestRecord:
     answered: int = 0
 
 
+#: Seconds ahead of its now that ``github_moving_reset``'s answers name their reset.
+MOVING_RESET_S = 20
+
+
 class Simulator:
     """Deterministic simulated providers behind an async ``httpx.MockTransport``."""
 
@@ -74,6 +78,8 @@ class Simulator:
         #: practices for using the REST API": requests while limited are answered limited).
         self._held: dict[tuple[str, str | None], float] = {}
         self._tick = 0
+        #: Requests each provider was sent (``github_moving_reset`` counts GitHub's).
+        self._asked: dict[str, int] = {}
         self.transport = httpx.MockTransport(self._handle)
 
     # -- what tests ask --------------------------------------------------------------------
@@ -152,6 +158,8 @@ class Simulator:
         index = len(self.requests) + 1
         fault = self._faults.draw()  # one draw per request, whatever happens to it
         provider = self._route(request)
+        asked = self._asked[provider.name] = self._asked.get(provider.name, 0) + 1
+        moving = provider.name == "github" and 0 < cfg.github_moving_reset <= asked
         auth = request.headers.get("authorization")
         quota = self._quotas.setdefault((provider.name, auth), QuotaWindow(cfg.quota))
         now = self.clock.now()
@@ -171,7 +179,7 @@ class Simulator:
             fault = "secondary_rate_limit_403" if secondary else "rate_limit_429"
             if secondary and provider.name == "github" and cfg.secondary_retry_after:
                 self._held[(provider.name, auth)] = now + cfg.secondary_retry_after
-        elif quota.exhausted:
+        elif quota.exhausted or moving:
             response, fault = provider.quota_exceeded(), "quota_exhausted_403"
         elif fault == "dropped":
             self._record(request, provider, None, fault)
@@ -191,6 +199,9 @@ class Simulator:
                     quota.consume()
         request_id = self._request_id(index)
         response = provider.finish(response, quota.state(), request_id, now)
+        if moving and fault == "quota_exhausted_403":  # a reset 20 s ahead, every time
+            response.headers["x-ratelimit-remaining"] = "0"
+            response.headers["x-ratelimit-reset"] = str(int(now) + MOVING_RESET_S)
         if fault == "truncated":
             response = truncate(response)
         elif cfg.trickle and index % cfg.trickle == 0:
