@@ -888,7 +888,8 @@ class Engine:
                         page, run.max_items - sent_fetched
                     )
                     stalled: PagingStalled | None = None
-                    if not done:
+                    # the last page is judged too: a repeat of an earlier one is no end
+                    if not done or capped_at is None:
                         listed = len(page.events) + len(page.failures) + page.skipped
                         try:
                             if page.stalled is not None:  # the connector saw it cannot go on
@@ -898,6 +899,7 @@ class Engine:
                             guard.check(page.next_cursor, listed, keys, every=every)
                         except PagingStalled as exc:
                             stalled = exc  # keep this page's items; resume from the last pointer
+                            done = False
                     if not done and stalled is None:
                         cursor = page.next_cursor
                     last = stop_at is not None and sent_pages + 1 >= stop_at

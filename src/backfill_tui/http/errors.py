@@ -130,7 +130,8 @@ MEND_PAGING = (
 
 class PagingStuck(PagingStalled):
     """The provider's next-page pointer repeats one already read, or its next page lists only
-    items already read (the cursor ignored), or an empty page claims more follow: the same
+    items already read (the cursor ignored), or a page (the last included) lists exactly an
+    earlier page's items, or an empty page claims more follow: the same
     request answers the same again, so the hint is :data:`MEND_PAGING`, not a resume."""
 
     @property

@@ -10,6 +10,7 @@ the engine's page loop, the one loop every provider's stream goes through.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable, Collection
 
@@ -130,6 +131,11 @@ class PagingGuard:
     page, each time with a new cursor, until ``--max-items``: 900 duplicates, a fresh tester's
     finding). One item read again on a page of new ones is a list that shifted (an item moved
     to the front between two pages), not a loop: only a page of nothing but repeats stops.
+    A page, the last one included, that lists exactly the items of an earlier page of this run
+    stops the stream too: a broken proxy or cache answering page 1 again as the last page (no
+    ``next``) completed the stream, the repeats counted duplicates (a fresh tester's finding).
+    Items that moved between pages as new ones arrived fill a page only partly, so only the
+    whole of an earlier page, item for item, counts; each page is kept as a 16-byte digest.
     The guard keeps the keys of the items of the last :data:`RECENT_PAGES` pages read in this
     run (a few hundred strings: a set of every key read grew the run's peak memory by 14 MB at
     100,000 items, bench/pipeline.py); a server that ignores the cursor answers the same page
@@ -143,6 +149,8 @@ class PagingGuard:
         self._read: set[str] = set() if start is None else {start}
         self._recent: deque[frozenset[str]] = deque(maxlen=RECENT_PAGES)
         self._pages = 0
+        #: The digest of each page read whole (``every``), to the first page that listed it.
+        self._digests: dict[bytes, int] = {}
 
     def check(
         self,
@@ -164,7 +172,10 @@ class PagingGuard:
         page = frozenset(keys)
         repeated = bool(page) and page <= frozenset().union(*self._recent)
         self._recent.append(page)
+        earlier = self._earlier_page(page) if every and page else None
         if following is None:
+            if earlier is not None:
+                raise PagingStuck(self._repeats(earlier, page))
             return
         shown = _short(following)
         if listed == 0:
@@ -183,7 +194,27 @@ class PagingGuard:
                 f"(page {self._pages} of this run, {plural(len(set(keys)), 'item')}): the "
                 "server ignores the cursor; stopped here rather than read them again"
             )
+        if earlier is not None:
+            raise PagingStuck(self._repeats(earlier, page))
         self._read.add(following)
+
+    def _earlier_page(self, page: frozenset[str]) -> int | None:
+        """The number of the earlier page of this run that listed exactly ``page``'s items,
+        or None (and ``page`` is remembered as this one)."""
+        digest = hashlib.blake2b(digest_size=16)
+        for key in sorted(page):
+            digest.update(f"{len(key)}:{key}".encode("utf-8", "surrogatepass"))
+        found = self._digests.get(digest.digest())
+        if found is None:
+            self._digests[digest.digest()] = self._pages
+        return found
+
+    def _repeats(self, earlier: int, page: frozenset[str]) -> str:
+        return (
+            f"page {self._pages} repeats page {earlier} of this run, item for item "
+            f"({plural(len(page), 'item')}): a proxy or cache answering an earlier page "
+            "again; stopped rather than call the list complete"
+        )
 
 
 def _short(pointer: str, limit: int = 160) -> str:

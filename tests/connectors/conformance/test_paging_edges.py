@@ -297,6 +297,52 @@ def test_one_item_read_again_on_each_page_does_not_stop_the_stream(
     assert listing_calls(name, listing) >= 3  # GitHub's pulls then read page 1 again
 
 
+def _last_repeats_first(page: int, count: int) -> list[int]:
+    """Page 3 (the last, no next) lists page 1's items again, item for item."""
+    return [n + 100 * (0 if page == 2 else page) for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+@respx.mock(assert_all_called=False)
+def test_a_last_page_that_repeats_an_earlier_page_fails_the_stream(
+    respx_mock: respx.MockRouter, tmp_path: Path, name: str
+) -> None:
+    """A last page (no next) that lists page 1's items again, as a broken proxy or cache may
+    answer: it completed the stream, the repeats counted duplicates (a fresh tester's
+    finding). The stream fails saying which page it repeats; the pages before are kept."""
+    pages = [(3, pointer(name, 1)), (3, pointer(name, 2)), (3, None)]
+    listing = mock_provider(respx_mock, name, pages, numbering=_last_repeats_first)
+    status, stream = run_engine(tmp_path, name)
+    assert (status, stream.status) == ("failed", "failed")
+    assert stream.error == (
+        "page 3 repeats page 1 of this run, item for item (3 items): a proxy or cache "
+        "answering an earlier page again; stopped rather than call the list complete"
+    )
+    # every page read is kept, the repeat too (its items already stored): 6 items, not 9
+    # (Linear's bare nodes here fail as items, each read counted)
+    assert stream.fetched == 9 and (name == "linear" or stream.new == 6)
+    assert listing_calls(name, listing) <= 4  # GitHub and Sentry then read page 1 again
+
+
+def _last_shares_two_of_page_one(page: int, count: int) -> list[int]:
+    """Page 3 lists two of page 1's items (moved down as new ones arrived) and one new one."""
+    return [1, 2, 301] if page == 2 else [n + 100 * page for n in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+@respx.mock(assert_all_called=False)
+def test_a_last_page_with_some_items_of_an_earlier_page_completes(
+    respx_mock: respx.MockRouter, tmp_path: Path, name: str
+) -> None:
+    """Items move between pages as new ones arrive mid-run: a last page holding some of an
+    earlier page's items, not all of them, is a list that shifted and completes the stream."""
+    pages = [(3, pointer(name, 1)), (3, pointer(name, 2)), (3, None)]
+    mock_provider(respx_mock, name, pages, numbering=_last_shares_two_of_page_one)
+    status, stream = run_engine(tmp_path, name)
+    assert (status, stream.status, stream.error) == ("completed", "completed", None)
+    assert stream.fetched == 9 and (name == "linear" or stream.new == 7)
+
+
 @pytest.mark.parametrize(
     ("pulls", "ends"), [("the same", "failed"), ("new", "completed")], ids=["same", "new"]
 )
