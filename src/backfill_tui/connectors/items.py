@@ -79,3 +79,25 @@ def json_kind(value: object) -> str:
         return "true or false"
     kinds = {dict: "an object", str: "a string", int: "a number", float: "a number"}
     return next((kind for cls, kind in kinds.items() if isinstance(value, cls)), "a value")
+
+
+def not_an_object(item: Any, where: str) -> ItemFailure | None:
+    """None for a JSON object; else ``item``'s failure, said in plain words: ``item 3 of page
+    2 is a number, not an object`` (``where``: ``item 3 of page 2``, counted from 1, pages
+    as this scan read them), the key ``where`` too, as such an item has none of its own.
+
+    Every provider lists objects (provider-apis.md §1.3, §2.3, §3.4, §4.4); ``[1, null, "x"]``
+    failed each item as ``?: unexpected item shape (AttributeError: 'int' object has no
+    attribute 'get')`` (a fresh tester's finding)."""
+    if isinstance(item, dict):
+        return None
+    return ItemFailure(where, f"{where} is {_item_kind(item)}, not an object")
+
+
+def _item_kind(value: object) -> str:
+    """What a listed item that is no object is, in words (``null``, ``a number``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    return json_kind(value)

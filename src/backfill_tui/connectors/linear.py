@@ -62,7 +62,7 @@ from .base import (
     StreamOrder,
     provider_time,
 )
-from .items import ItemFailure, listed_key, transform_item
+from .items import ItemFailure, listed_key, not_an_object, transform_item
 
 __all__ = ["PROVIDER", "LinearConnector"]
 
@@ -198,6 +198,9 @@ class LinearStream(Stream):
                 newest = provider_time(nodes[0].get("updatedAt"))
                 began = newest - timedelta(seconds=CATCH_UP_MARGIN_S) if newest else None
             for index, node in enumerate(nodes):
+                if (odd := not_an_object(node, f"item {index + 1} of page {read}")) is not None:
+                    page.failures.append(odd)
+                    continue
                 self._take(node, page, lacking.get(index, []))
                 if began is not None and isinstance(node, dict):
                     updated = provider_time(node.get("updatedAt"))
@@ -272,6 +275,8 @@ class LinearStream(Stream):
                     continue
             lacking = _node_errors(errors, self._root)
             for index, node in enumerate(nodes):
+                if not isinstance(node, dict):  # as the other providers' catch-ups pass them
+                    continue
                 if _read_key(node, self._key) not in recent:
                     self._take(node, page, lacking.get(index, []))
             if not has_next or not end_cursor or end_cursor == after:

@@ -1,10 +1,10 @@
 """A stream over a JSON list paged by ``Link`` headers: GitHub's and Sentry's lists.
 
-Both providers answer a list request with a JSON array and the next page's URL in a ``Link``
-header; :class:`LinkedListStream` reads such a list for a connector, which gives it what is
-its own: which items to take, skip or stop at (a :data:`Decision`), the transform, and which
-error answers are ordinary account states (a :data:`~.base.StateRule`). Linear (GraphQL) and
-Vercel (an ``until`` time) page otherwise and write their streams themselves.
+Both answer a list request with a JSON array and the next page's URL in a ``Link`` header;
+:class:`LinkedListStream` reads such a list for a connector, which gives it what is its own:
+which items to take, skip or stop at (a :data:`Decision`), the transform, and which error
+answers are ordinary account states (a :data:`~.base.StateRule`). Linear (GraphQL) and Vercel
+(an ``until`` time) page otherwise and write their streams themselves.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from .base import (
     StateRule,
     Stream,
 )
-from .items import ItemFailure, json_kind, listed_key, transform_item
+from .items import ItemFailure, json_kind, listed_key, not_an_object, transform_item
 
 #: What a stream does with one listed item: keep it, pass over it, or end the scan there.
 Decision = Literal["take", "skip", "stop"]
@@ -43,11 +43,10 @@ Decision = Literal["take", "skip", "stop"]
 SMALLEST_PAGE = 10
 
 #: Tries of a page that could still be asked in smaller pages, on the provider's timeout
-#: (:func:`timed_out`; any other 5xx gets the whole bound), before it is:
-#: a second timeout in a row at one size is the provider's answer for that size (GitHub takes
-#: about ten seconds to time out, and the transport's full bound, six tries and their
-#: back-off, spent a minute or more at each size before shrinking). A page at the smallest
-#: size gets the full bound.
+#: (:func:`timed_out`; any other 5xx gets the whole bound), before it is: a second timeout in
+#: a row at one size is the provider's answer for that size (GitHub takes about ten seconds
+#: to time out, and the transport's full bound, six tries and their back-off, spent a minute
+#: or more at each size before shrinking). A page at the smallest size gets the full bound.
 TRIES_BEFORE_SHRINKING = 2
 
 
@@ -292,14 +291,16 @@ class LinkedListStream(Stream):
             first = False
             read += 1
             stop = False
-            for item in answer.json:
-                decision = self._decide(item) if isinstance(item, dict) else "take"
-                if decision == "stop":
+            for index, item in enumerate(answer.json, 1):
+                if (odd := not_an_object(item, f"item {index} of page {read}")) is not None:
+                    page.failures.append(odd)
+                    continue
+                if (decision := self._decide(item)) == "stop":
                     stop = True
                     break
                 if decision == "skip":
                     page.skipped += 1
-                    if isinstance(item, dict) and (skipped := listed_key(self._key, item)):
+                    if skipped := listed_key(self._key, item):
                         page.skipped_keys.append(skipped)
                     continue
                 self._take(item, page)

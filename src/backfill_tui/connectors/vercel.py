@@ -44,7 +44,7 @@ from .base import (
     StreamOrder,
     gone_between_pages,
 )
-from .items import ItemFailure, transform_item
+from .items import ItemFailure, not_an_object, transform_item
 
 PAGE_SIZE = 100
 
@@ -118,6 +118,7 @@ class DeploymentStream(Stream):
         until: int | None = int(cursor) if cursor else None
         waiting = known is None
         renamed: str | None = None  # the note of a rename met mid-run, for the next page
+        read = 0  # pages read by this scan
         while True:
             params = base if until is None else {**base, "until": until}
             try:
@@ -158,14 +159,18 @@ class DeploymentStream(Stream):
                 )
             page = Page(note=renamed)
             renamed = None
+            read += 1
             if answer.redirects:  # /v6/deployments answered from elsewhere (ApiClient.get)
                 moved = connector.moved_note(
                     f"the deployment list of project {connector.project.name}", answer
                 )
                 page.note = "; ".join(n for n in (page.note, moved) if n) or None
             older = False
-            for item in items:
-                created = _millis(item.get("created")) if isinstance(item, dict) else None
+            for index, item in enumerate(items, 1):
+                if (odd := not_an_object(item, f"item {index} of page {read}")) is not None:
+                    page.failures.append(odd)
+                    continue
+                created = _millis(item.get("created"))
                 if created is not None and created < cutoff_ms:
                     older = True  # newest first: everything after it is older still
                     break

@@ -6,14 +6,22 @@ internal error, and ``true`` was stored as PR #1 (a tester's findings)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import respx
 
+from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.store import Mirror
+
 from .harness import NOW, REPO, Samples, days_ago, iso, make_connector, read_stream
+from .test_paging_edges import ENTITY, ENV, PROVIDERS, SOURCES, TOKENS, mock_provider, pointer
 
 CUTOFF = NOW - timedelta(days=30)
 API = "https://api.github.com/repos/acme/rocket"
@@ -137,3 +145,37 @@ def test_a_time_past_the_calendars_end_in_utc_fails_its_item_alone(
     (failure,) = [f for page in pages for f in page.failures]
     assert failure.key == "#2", failure
     assert "9999-12-31T23:59:59-01:00" in failure.reason, failure
+
+
+def _odd_second_page(page: int, count: int) -> list[Any]:
+    """Page 2 lists one item, then a number, null, a string and a list."""
+    return [1, 2] if page == 0 else [201, 7.5, None, "x", [1]]
+
+
+@pytest.mark.parametrize("name", PROVIDERS)
+@respx.mock(assert_all_called=False)
+def test_an_item_that_is_no_object_fails_saying_what_it_is_and_where(
+    respx_mock: respx.MockRouter, tmp_path: Path, name: str
+) -> None:
+    """``[1, null, "x"]`` in a list: each failed as ``?: unexpected item shape
+    (AttributeError: 'int' object has no attribute 'get')`` (a fresh tester's finding). Each
+    now says what it is and where it was listed; the items around it are read as before."""
+    mock_provider(respx_mock, name, [(2, pointer(name, 1)), (5, None)], _odd_second_page)
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, Environment(env={ENV[name]: TOKENS[name]}))
+    run = engine.plan(
+        RunRequest("demo", (SourceSpec.parse(SOURCES[name]),), entities=frozenset({ENTITY[name]}))
+    )
+    asyncio.run(engine.run(run.id))
+    failures = [(key, reason) for _, key, reason in mirror.item_failures(run.id)]
+    (stream,) = mirror.streams(run.id)
+    mirror.close()
+    assert stream.status == "completed", stream.error
+    odd = [f for f in failures if f[0] != "?" and "not an object" in f[1]]
+    assert odd == [
+        ("item 2 of page 2", "item 2 of page 2 is a number, not an object"),
+        ("item 3 of page 2", "item 3 of page 2 is null, not an object"),
+        ("item 4 of page 2", "item 4 of page 2 is a string, not an object"),
+        ("item 5 of page 2", "item 5 of page 2 is a list, not an object"),
+    ], failures
+    assert not any("AttributeError" in reason for _, reason in failures), failures

@@ -70,14 +70,20 @@ def _sentry_item(n: int) -> dict[str, Any]:
             "project": {"id": "7", "slug": "rocket", "name": "rocket"}}  # fmt: skip
 
 
+def _raw(n: Any, item: Callable[[int], Any]) -> Any:
+    """The item numbered ``n`` (an int); anything else is listed as it is (``null``, ``"x"``)."""
+    return item(n) if type(n) is int else n
+
+
 def mock_provider(
     respx_mock: respx.MockRouter,
     name: str,
     pages: list[Page],
-    numbering: Callable[[int, int], list[int]] | None = None,
+    numbering: Callable[[int, int], list[Any]] | None = None,
 ) -> respx.Route:
     """Serve one stream's pages in order (the last one repeats); returns the listing route.
-    ``numbering(page index, count)`` numbers a page's items (each page's own by default)."""
+    ``numbering(page index, count)`` numbers a page's items (each page's own by default); a
+    value that is no int is listed as it is."""
     answers: list[httpx.Response] = []
     for number, (count, following) in enumerate(pages):
         items = (
@@ -88,7 +94,7 @@ def mock_provider(
         if name == "github":
             headers = {"Link": f'<{following}>; rel="next"'} if following else {}
             answers.append(
-                httpx.Response(200, json=[_github_item(n) for n in items], headers=headers)
+                httpx.Response(200, json=[_raw(n, _github_item) for n in items], headers=headers)
             )
         elif name == "sentry":
             link = (
@@ -97,12 +103,14 @@ def mock_provider(
                 else '<https://sentry.io/x?cursor=0:0:0>; rel="next"; results="false"; cursor="0"'
             )
             answers.append(
-                httpx.Response(200, json=[_sentry_item(n) for n in items], headers={"Link": link})
+                httpx.Response(
+                    200, json=[_raw(n, _sentry_item) for n in items], headers={"Link": link}
+                )
             )
         elif name == "vercel":
-            deployments = [{"uid": f"dpl_{n}", "name": "rocket-web", "url": f"r-{n}.vercel.app",
-                            "created": FUTURE_MS - n, "state": "READY", "target": None}
-                           for n in items]  # fmt: skip
+            deployments = [_raw(n, lambda n: {"uid": f"dpl_{n}", "name": "rocket-web",
+                            "url": f"r-{n}.vercel.app", "created": FUTURE_MS - n,
+                            "state": "READY", "target": None}) for n in items]  # fmt: skip
             nxt = int(following) if following else None
             answers.append(
                 httpx.Response(
@@ -114,7 +122,7 @@ def mock_provider(
                 )
             )
         else:
-            nodes = [{"id": f"issue-{n}", "updatedAt": FUTURE} for n in items]
+            nodes = [_raw(n, lambda n: {"id": f"issue-{n}", "updatedAt": FUTURE}) for n in items]
             answers.append(
                 httpx.Response(
                     200,
