@@ -506,3 +506,25 @@ def test_a_token_in_a_trigger_field_is_refused_unechoed_and_nothing_is_sent(
     assert result.code == 2, result.err
     assert "holds what looks like a token (not shown)" in result.err
     assert TOKEN not in result.err + result.out and not inngest.events
+
+
+def test_a_csv_row_of_empty_values_is_refused_by_line_and_counted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, inngest: FakeInngest
+) -> None:
+    """A spreadsheet's blank row (``,,,,,,,``) was passed over unsaid: not in the rows read,
+    not refused, the dry run exit 0 (a fresh tester's finding). It is a record of nothing,
+    refused with its line as every row not sent is (README: each refused row with its line
+    number and why); an empty line is no record and is passed over, as in JSON lines."""
+    rows = write_csv(tmp_path / "fleet.csv", [row(1), ",,,,,,,", " , ,,,,,,", row(2), ""])
+    dry = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(rows), "--json")
+    assert dry.code == 1, dry.err
+    plan = json.loads(dry.out)
+    assert plan["rows"] == 4 and plan["would_send"] == 2, plan
+    assert plan["refused"] == [
+        {"line": 3, "reason": "every value is empty; fill the row in or delete it"},
+        {"line": 4, "reason": "every value is empty; fill the row in or delete it"},
+    ]
+    said = trigger(capsys, inngest.url, tmp_path / "m.db", "--file", str(rows))
+    assert "line 3: every value is empty; fill the row in or delete it" in said.out
+    assert said.err.splitlines()[-1].startswith("backfill-tui: 2 rows refused")
+    assert not inngest.requests
