@@ -381,7 +381,8 @@ class RunProgress:
             self._log(end, _end_line(stream, stream.status, stream.counters, stream.capped))
         failures = list(failures)
         for stream_key, item, reason in failures[:RECALLED_FAILURES]:
-            self._log(end, f"{stream_key}: item {item} failed: {reason}")
+            said = reason if reason.startswith(f"{item} ") else f"item {item} failed: {reason}"
+            self._log(end, f"{stream_key}: {said}")
         if len(failures) > RECALLED_FAILURES:
             self._log(end, f"… and {len(failures) - RECALLED_FAILURES} more failed items")
         if self.status != RunStatus.RUNNING:

@@ -38,7 +38,9 @@ def run_summary(
 
     first_failure: dict[int, str] = {}  # stream id -> its first item's failure, as stored
     for stream_id, key, reason in mirror.item_failures(run.id):
-        first_failure.setdefault(stream_id, clean(redact(f"{key}: {reason}"))[:300])
+        # a reason that begins with its key ("item 3 of page 2 is null, …") says it once
+        said = reason if reason.startswith(f"{key} ") else f"{key}: {reason}"
+        first_failure.setdefault(stream_id, clean(redact(said))[:300])
     sources = []
     for src in mirror.run_sources(run.id):
         own = [s for s in streams if s.provider == src["provider"] and s.target == src["target"]]

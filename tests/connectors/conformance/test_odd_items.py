@@ -17,7 +17,9 @@ import pytest
 import respx
 
 from backfill_tui.engine.environment import Environment
+from backfill_tui.engine.live import RunProgress
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
+from backfill_tui.engine.summary import run_summary
 from backfill_tui.store import Mirror
 
 from .harness import NOW, REPO, Samples, days_ago, iso, make_connector, read_stream
@@ -169,7 +171,18 @@ def test_an_item_that_is_no_object_fails_saying_what_it_is_and_where(
     asyncio.run(engine.run(run.id))
     failures = [(key, reason) for _, key, reason in mirror.item_failures(run.id)]
     (stream,) = mirror.streams(run.id)
+    record = mirror.get_run(run.id)
+    assert record is not None
+    (source,) = run_summary(mirror, record)["sources"]
+    progress = RunProgress(record, mirror.streams(run.id), 0.0)  # the app's log of a past run
+    progress.recall([(stream.key, key, reason) for _, key, reason in mirror.item_failures(run.id)])
     mirror.close()
+    said = f"{stream.key}: item 3 of page 2 is null, not an object"
+    assert any(line.endswith(said) for line in progress.log), progress.log
+    if name != "linear":  # its bare nodes here fail first
+        # the key said once, not "item 2 of page 2: item 2 of page 2 is …"
+        first = source["streams"][0]["first_failure"]
+        assert first == "item 2 of page 2 is a number, not an object", first
     assert stream.status == "completed", stream.error
     odd = [f for f in failures if f[0] != "?" and "not an object" in f[1]]
     assert odd == [
