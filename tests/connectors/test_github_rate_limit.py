@@ -158,3 +158,36 @@ def test_a_reset_named_later_on_every_answer_stops_the_source_after_three_moves(
     assert limited.call_count == 4  # three waits of 20 s, not twelve
     assert clock.now() - start.timestamp() == pytest.approx(60)
     mirror.close()
+
+
+@respx.mock
+def test_a_reset_a_whole_hour_later_each_time_is_still_waited(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """A real reset moves by a whole window (GitHub's hour, beginning at the first request
+    after a reset): one named an hour later each time, as when others spend the new hour's
+    quota at once, is a limit to wait out, not one that keeps being reset."""
+    start = datetime.now(UTC).replace(microsecond=0)
+    clock = VirtualClock(start=start.timestamp())
+    respx_mock.get(API).respond(200, json=REPO)
+    limited = respx_mock.get(f"{API}/issues").mock(
+        side_effect=lambda request: httpx.Response(
+            403,
+            json={"message": "API rate limit exceeded for user ID 1."},
+            headers={
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-reset": str(int(clock.now()) + 3600),
+            },
+        )
+    )
+    mirror = Mirror.open(tmp_path / "m.db")
+    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKEN}))
+    run = engine.plan(
+        RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), entities=frozenset({"issue"}))
+    )
+    asyncio.run(engine.run(run.id))
+    (stream,) = mirror.streams(run.id)
+    assert stream.error == "GitHub: still rate limited after 12 waits"  # the bound as before
+    assert limited.call_count == 13
+    mirror.close()

@@ -66,6 +66,10 @@ class LimitAnswer:
     #: (``RetryRules.max_reset_moves``).
     reset: float | None = None
     header: str = ""
+    #: Seconds of the provider's window, by which a real reset moves when it moves (GitHub's
+    #: primary limit: an hour, its window beginning at the first request after a reset);
+    #: a move by less is no real reset's. None: any move counts.
+    window: float | None = None
 
 
 class RateLimitPolicy(Protocol):
@@ -228,8 +232,10 @@ def _one(quota: Quota | None) -> tuple[Quota, ...]:
     return () if quota is None else (quota,)
 
 
-#: GitHub's header naming when the primary limit resets (provider-apis.md §1.5).
+#: GitHub's header naming when the primary limit resets, and the limit's window in seconds
+#: (provider-apis.md §1.5: requests per hour).
 RESET_HEADER = "x-ratelimit-reset"
+GITHUB_WINDOW_S = 3600.0
 
 
 @dataclass
@@ -271,7 +277,11 @@ class GitHubPolicy:
         until = reset_wait(reset, response.headers, now)
         if primary and until is not None:
             return LimitAnswer(
-                max(1.0, until), "hourly rate limit used up", reset=reset, header=RESET_HEADER
+                max(1.0, until),
+                "hourly rate limit used up",
+                reset=reset,
+                header=RESET_HEADER,
+                window=GITHUB_WINDOW_S,
             )
         wait = self.minimum_wait + random.uniform(0, self.jitter)
         if primary:  # no reset, or one not ahead of the answer's Date: no time given

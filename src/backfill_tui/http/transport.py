@@ -471,7 +471,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
 
         ``resets``: the resets the request's rate-limit answers named in a row (the answer's
         joins; one naming none clears them). A reset named again unchanged (a wait ended a
-        moment early) is no move. Raises :class:`RateLimitTooLong` (every request of the
+        moment early) is no move, nor is one a whole window later (``LimitAnswer.window``: a
+        new hour's, its quota spent by others at once), which is waited as before. Raises :class:`RateLimitTooLong` (every request of the
         source fails with it from then on), saying which header moved and to resume after an
         hour, the window of GitHub's primary limit (provider-apis.md §1.5).
         """
@@ -479,7 +480,8 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             resets.clear()
             return
         resets.append(answer.reset)
-        moves = sum(1 for before, after in pairwise(resets) if after > before)
+        window = answer.window or float("inf")
+        moves = sum(1 for before, after in pairwise(resets) if 0 < after - before < window)
         if moves < self._rules.max_reset_moves:
             return
         if self._halted is None:
