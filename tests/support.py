@@ -231,11 +231,11 @@ def call_as_nobody(fn: Any) -> Any:
 
 
 def headless_run_a_lock_stopped(
-    capsys: pytest.CaptureFixture[str], db: Path, sources: tuple[str, ...]
+    capsys: pytest.CaptureFixture[str], db: Path, sources: tuple[str, ...], *extra: str
 ) -> CliResult:
-    """``run SOURCES --simulate --db DB --quiet`` in this process while another connection takes
-    the mirror's write lock once a page is stored and keeps it until the run has ended (set
-    ``BACKFILL_SIM`` and the busy timeouts first); the CLI's result."""
+    """``run SOURCES --simulate --db DB --quiet EXTRA`` in this process while another connection
+    takes the mirror's write lock once a page is stored and keeps it until the run has ended
+    (set ``BACKFILL_SIM`` and the busy timeouts first); the CLI's result."""
     done = threading.Event()
 
     def lock_once_a_page_is_stored() -> None:
@@ -258,8 +258,9 @@ def headless_run_a_lock_stopped(
     locker.start()
     try:
         return run_cli(
-            capsys, "run", *sources, "--simulate", "--workspace", "w", "--db", str(db), "--quiet"
-        )
+            capsys, "run", *sources, "--simulate", "--workspace", "w", "--db", str(db), "--quiet",
+            *extra,
+        )  # fmt: skip
     finally:
         done.set()
         locker.join()

@@ -36,7 +36,8 @@ from the error, never from a table of their own):
         └── recording.RecordingMismatch  a replay asked what the recording never answered
 
 Exit statuses (README, "Exit status"): 0 every stream completed; 1 the run (or export) ended but
-a stream failed or was cancelled (:data:`EXIT_INCOMPLETE`); 2 bad usage or bad input
+a stream failed or was cancelled, or a refusal of this tree (a lock, a full disk) stopped the
+run mid-way, whatever its ``exit_status`` (:data:`EXIT_INCOMPLETE`); 2 bad usage or bad input
 (:data:`EXIT_BAD_INPUT`); 70 an internal error, a bug (:data:`EXIT_INTERNAL`, sysexits'
 ``EX_SOFTWARE``): anything that is not a :class:`BackfillError` is one, logged with its
 traceback to the log file (``terms.log_path()``) while the user sees one line pointing there.
@@ -276,7 +277,8 @@ class RecordingNotKept(StorageError):
     as a recording (``recording.fileformat.RecordingWriter``). Met mid-run, it stops the run as
     the mirror's own refusals do (a :class:`StorageError`: ``engine/run.py``): interrupted, what
     was stored kept, ``resume`` continuing it; met as the recording is sealed, the run ended as
-    it did. Exit status 2 (README, "Exit status"). A fresh tester's finding: a disk that filled
+    it did. Exit status 2 as it is sealed; 1 when it stopped the run, as every refusal that stops
+    a run mid-way (``cli.drive.drive``; README, "Exit status"). A fresh tester's finding: a disk that filled
     mid-run failed every stream as "internal error (OSError ...)" (an EIO: exit 70) and left
     the hidden ``.part`` behind; one that refused a write and took the next sealed a recording
     that no longer decompressed into place as a good one.

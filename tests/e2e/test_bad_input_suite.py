@@ -793,6 +793,7 @@ CASES: list[Case] = [
         ("disk full: 0 observations kept", "resume"),
         pages=0,
         untouched=False,
+        code=1,  # the run began: it ends interrupted, not refused (README)
     ),
     Case(
         "run-disk-full-mid-run",
@@ -800,6 +801,7 @@ CASES: list[Case] = [
         ("disk full:", "observations kept", "resume"),
         pages=30,
         untouched=False,
+        code=1,  # the run began: it ends interrupted, not refused (README)
     ),
     Case(
         "run-disk-full-new-mirror",

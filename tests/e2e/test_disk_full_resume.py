@@ -37,7 +37,7 @@ def test_a_run_the_disk_stopped_says_interrupted_and_resumes(
             capsys, "run", "github:acme/rocket", "linear:ENG", "--simulate", "--workspace",
             "wd", "--days", "90", "--json", "--db", str(db),
         )  # fmt: skip
-    assert stopped.code == 2, stopped.err
+    assert stopped.code == 1, stopped.err
     assert "disk full" in stopped.err
     summary = json.loads(stopped.out)
     runs = run_cli(capsys, "runs", "--db", str(db))
@@ -140,7 +140,7 @@ def test_a_stream_whose_last_page_the_disk_refused_to_complete_reads_it_once_on_
             capsys, "run", "github:acme/rocket", "--simulate", "--workspace", "wd", "--days",
             "30", "--json", "--db", str(db),
         )  # fmt: skip
-    assert stopped.code == 2, stopped.err
+    assert stopped.code == 1, stopped.err
     assert "disk full" in stopped.err
     with closing(sqlite3.connect(db)) as conn, conn:  # room again
         conn.executescript("DROP TRIGGER fill; DROP TABLE ballast;")

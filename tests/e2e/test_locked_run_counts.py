@@ -165,7 +165,7 @@ def test_a_headless_run_a_lock_stopped_names_the_calls_it_could_not_record(
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},latency=0.1")
     db = tmp_path / "m.db"
     result = headless_run_a_lock_stopped(capsys, db, SOURCES)
-    assert result.code == 2, result.err
+    assert result.code == 1, result.err
     note = next(x for x in result.err.splitlines() if x.startswith("note: "))
     assert "API call" in note and "could not be recorded in the mirror" in note, result.err
     assert "`report` will count them short" in note

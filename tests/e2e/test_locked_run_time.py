@@ -10,6 +10,7 @@ after it at least ``locked + 3 - 1 - started``; the checks sit between the two."
 from __future__ import annotations
 
 import asyncio
+import json
 import pickle
 import sqlite3
 import time
@@ -140,6 +141,27 @@ def test_a_headless_run_says_the_time_it_could_not_record(
     monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},latency=0.1")
     db = tmp_path / "m.db"
     result = headless_run_a_lock_stopped(capsys, db, SOURCES)
-    assert result.code == 2, result.err
+    assert result.code == 1, result.err
     note = next(x for x in result.err.splitlines() if x.startswith("note: "))
     assert "the time it ran until " in note and "could not be recorded" in note, result.err
+
+
+def test_a_headless_run_a_lock_stopped_says_the_time_it_ran_and_exits_1(
+    tmp_path: Path,
+    anchor: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Its summary counts the lock's wait (it said ``ran 00:03`` after 34 s) and it exits 1:
+    the arguments were good, and the run ended unfinished for a cause outside them (it exited
+    2, bad input: a fresh tester's finding). The lock is taken once a page is stored and its
+    wait is 3 s, so the run ran at least the 3 s it waited (stored instants are whole seconds:
+    2 s); its last stored page came before the lock."""
+    monkeypatch.setenv("BACKFILL_SIM", f"anchor={anchor},latency=0.1")
+    db = tmp_path / "m.db"
+    result = headless_run_a_lock_stopped(capsys, db, SOURCES, "--json")
+    assert result.code == 1, result.err
+    summary = json.loads(result.out)
+    assert summary["status"] == "interrupted"
+    assert summary["ran_s"] >= LOCK_WAIT_S - 1, summary["ran_s"]
+    assert "the mirror is locked by another process" in result.err.splitlines()[-1]

@@ -52,7 +52,7 @@ def test_a_disk_that_fills_mid_recording_interrupts_the_run_in_one_line_and_resu
         filling_disk(disk, rec, room=30_000)  # a few pages' answers, of about 220 kB
         code, err, summary = _recorded_run(capsys, db, rec)
     run_id = summary["run_id"]
-    assert code == 2, err
+    assert code == 1, err
     errors = [line for line in err.splitlines() if line.startswith("backfill-tui: error:")]
     assert errors == [
         f"backfill-tui: error: the recording {rec} was not kept: writing it failed (disk full: "
@@ -116,7 +116,7 @@ def test_each_refusal_of_the_recordings_writes_is_said_for_what_it_is(
     with monkeypatch.context() as disk:
         filling_disk(disk, rec, room=30_000, refused=refused)
         code, err, summary = _recorded_run(capsys, db, rec, "--quiet")
-    assert code == 2, err
+    assert code == 1, err
     assert err == (
         f"backfill-tui: error: the recording {rec} was not kept: writing it failed ({reason}); "
         f"what was stored is kept; {first}, then `backfill-tui resume {summary['run_id']} "
@@ -140,7 +140,7 @@ def test_a_write_refused_once_leaves_no_recording_that_cannot_be_replayed(
     with monkeypatch.context() as disk:
         filling_disk(disk, rec, room=30_000, once=True)
         code, err, summary = _recorded_run(capsys, db, rec, "--quiet")
-    assert code == 2, err
+    assert code == 1, err
     assert err.startswith(f"backfill-tui: error: the recording {rec} was not kept: "), err
     assert summary["status"] == "interrupted"
     assert _left_beside(rec) == []

@@ -65,7 +65,7 @@ def test_disk_full_mid_run_keeps_what_was_stored_says_so_and_resumes(
     Mirror.open(db).close()
     limit_pages(monkeypatch, db, room=100)  # room for some pages, not for 90 days
     full = run_cli(capsys, *RUN, "--days", "90", "--json", "--db", str(db))
-    assert full.code == 2
+    assert full.code == 1
     assert "Traceback" not in full.err
     started, line = full.err.strip().splitlines()  # its id, then the one line of the error
     summary = full.summary  # --json still prints the summary of a run that ended early
@@ -100,7 +100,7 @@ def test_disk_full_at_the_first_page_says_none_kept_and_the_run_is_resumable(
     Mirror.open(db).close()
     limit_pages(monkeypatch, db, room=0)  # the run's record fits; its first page does not
     result = run_cli(capsys, *RUN, "--days", "7", "--json", "--db", str(db))
-    assert result.code == 2
+    assert result.code == 1
     started, line = result.err.strip().splitlines()  # its id, then the one line of the error
     assert line.startswith("backfill-tui: error: disk full: 0 observations kept")
     run_id = result.summary["run_id"]

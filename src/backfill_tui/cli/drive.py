@@ -95,9 +95,10 @@ def drive(
 ) -> int:
     """Run ``run_id`` with the headless display; the summary on stdout, and on stderr how to
     resume it if it did not complete (``db_flag``: `` --db PATH`` for a non-default mirror).
-    Returns the exit status: 0 completed, 1 a stream failed or was cancelled, the error's own
-    status when the mirror or the run's recording refused a write mid-run (a full disk: 2, the
-    run interrupted; for the recording, ``errors.RecordingNotKept``). ``replay``: the recording
+    Returns the exit status: 0 completed; 1 a stream failed or was cancelled, or the mirror or
+    the run's recording refused a write mid-run (a lock held past its wait, a full disk; for
+    the recording, ``errors.RecordingNotKept``), the run interrupted: its arguments were good,
+    so not 2 (README, "Exit status"). ``replay``: the recording
     a replayed run answers from (its last line then never suggests ``resume``)."""
     import asyncio
 
@@ -148,6 +149,7 @@ def _finish(
     replay: Replay | None = None,
 ) -> int:
     """After the run: the summary on stdout and the last line on stderr; the exit status."""
+    import dataclasses
     import json
 
     from ..engine.summary import run_summary
@@ -157,6 +159,10 @@ def _finish(
     assert run is not None
     # a run the mirror stopped ends with this process: say what `runs` will show (interrupted)
     alive = None if stopped is None else False
+    if engine.unrecorded is not None and engine.unrecorded.ended_at is not None:
+        # its stop the lock kept out of the mirror: the time it ran is to it, the lock's wait
+        # included, not to its last stored page ("ran 00:03" after 34 s: a tester's finding)
+        run = dataclasses.replace(run, finished_at=engine.unrecorded.ended_at)
     summary = budgets.annotate(run_summary(mirror, run, process_alive=alive))
     if engine.token_pools:  # several tokens: calls and quota per token, by fingerprint
         summary["tokens"] = {src: pool.summary() for src, pool in engine.token_pools.items()}
@@ -179,7 +185,9 @@ def _finish(
             sys.stderr.write(f"note: {engine.unrecorded.line()}; `report` will count them short\n")
         line = _stopped_line(stopped, mirror.count_run_observations(run_id), mirror, resume)
         sys.stderr.write(for_stderr(f"{APP}: error: {redact(line)}"))
-        return stopped.exit_status
+        # 1, not the error's own 2: the arguments were good and the run began; it ended
+        # unfinished for a cause outside them, what it stored kept, `resume` continuing it
+        return EXIT_INCOMPLETE
     if run.status == RunStatus.COMPLETED:
         # Nothing to continue, even when a Ctrl-C or SIGTERM landed as the run finished: it
         # cancelled nothing, and the exit status follows the stored status. Said, so that a
