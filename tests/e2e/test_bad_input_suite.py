@@ -499,7 +499,13 @@ CASES: list[Case] = [
     Case(
         "runs-db-in-missing-folder",
         ("runs", "--db", "{dir}/nowhere/m.db"),
-        ("no mirror at",),
+        ("/nowhere does not exist", "mkdir -p", "correct the path"),
+        absent=("nowhere",),
+    ),
+    Case(
+        "run-db-in-missing-folder",  # a mistyped folder: it was made, with a new mirror
+        (*RUN, "--db", "{dir}/nowhere/m.db"),
+        ("/nowhere does not exist", "mkdir -p", "correct the path"),
         absent=("nowhere",),
     ),
     Case(

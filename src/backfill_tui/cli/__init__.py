@@ -135,6 +135,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
     upgrades_said(quiet=True)  # an earlier open in this process (a test's) is not this command's
     try:
         with stopping as stop:
+            check_db_folder(getattr(args, "db", None))  # before anything opens or makes it
             return int(args.handler(args))
     except BrokenPipeError:
         raise  # stdout's reader went away: main() ends quietly
@@ -162,6 +163,39 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return report_crash(exc)  # a bug: one line for the user, the traceback in the log
     finally:
         upgrades_said()  # what the command opened beside open_mirror (diff's files, the app's)
+
+
+def check_db_folder(given: Path | None) -> None:
+    """Refuse a ``--db`` the user gave (``given``; None: the default mirror, whose folders are
+    made; also when spelled out) whose folder does not exist: ``--db /nonexist/dir/m.db``, a mistyped folder, made
+    the folders and a new empty mirror in silence (a fresh tester's finding). Raises
+    :class:`UsageError` (exit 2) naming the missing folder, before anything is made. A path
+    whose nearest existing part is a file, or one the file system refuses to look into, is
+    left to ``store.failures.diagnose``, which says those."""
+    import shlex
+
+    from ..errors import UsageError
+    from ..terms import default_db, default_demo_db
+
+    if given is None:
+        return
+    path = user_path(given).absolute()
+    if path in (default_db(), default_demo_db()):  # the default, spelled out: made as it is
+        return
+    try:
+        if path.parent.exists():
+            return
+        nearest = next(p for p in path.parents if p.exists())
+        if not nearest.is_dir():
+            return
+    except (OSError, ValueError):
+        return
+    folder = escaped(str(path.parent))
+    raise UsageError(
+        f"--db {escaped(str(given))}: the folder {folder} does not exist, so no mirror was "
+        f"made there; create it (mkdir -p {escaped(shlex.quote(str(path.parent)))}) or "
+        "correct the path"
+    )
 
 
 def _mirror_path(args: argparse.Namespace) -> Path | None:
