@@ -1,6 +1,6 @@
 """Settings of the provider simulator, parsed from one ``key=value,key=value`` string.
 
-The CLI reads the string from ``--simulate``/``BACKFILL_SIMULATE``; tests build a
+The CLI reads the string from ``BACKFILL_SIM`` (with ``--simulate``); tests build a
 :class:`SimulatorConfig` directly. A bad key or value raises ``ValueError`` with one line that
 names the key and what it accepts, which the CLI turns into exit status 2.
 """
@@ -90,6 +90,26 @@ class _BadOption(ValueError):
     def __init__(self, message: str, key: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+def unknown_option_line(key: str) -> str:
+    """The one line for an option ``key`` the simulator does not have: the option it most
+    likely meant (a case, a hyphen or a letter off: ``Seed``, ``rate-limit-every``, ``sead``),
+    then every option it accepts, all :class:`SimulatorConfig`'s fields (:data:`_ACCEPTED`
+    holds one entry for each: a test checks it), and where README says what each does. A
+    name that is not a plain word (it may be a pasted token) is not shown."""
+    import difflib
+
+    plain = _PLAIN_KEY.fullmatch(key) is not None
+    named = f"'{key}'" if plain else "(a name not shown)"
+    near = key.strip().lower().replace("-", "_")
+    # a valid name only: it tells nothing of a name not shown but that it is near one
+    close = difflib.get_close_matches(near, _ACCEPTED, n=1, cutoff=0.75) if len(near) <= 32 else []
+    meant = f" (did you mean '{close[0]}'?)" if close else ""
+    return (
+        f"unknown simulator option {named}{meant}; the {len(_ACCEPTED)} accepted are: "
+        f'{", ".join(_ACCEPTED)} (README, "The simulator", says what each does)'
+    )
 
 
 def _bad(key: str, value: object) -> ValueError:
@@ -284,9 +304,7 @@ class SimulatorConfig:
                     f"latency=0.1 (accepted: {', '.join(_ACCEPTED)})"
                 )
             if key not in _ACCEPTED:
-                accepted = ", ".join(_ACCEPTED)
-                named = f"'{key}'" if _PLAIN_KEY.fullmatch(key) else "(a name not shown)"
-                raise ValueError(f"unknown simulator option {named}; accepted: {accepted}")
+                raise ValueError(unknown_option_line(key))
             if not sep:
                 raise ValueError(f"simulator option '{key}' needs a value: {key}=VALUE")
             if "=" in value:  # "latency=0.1 faults=0.1": the value, not shown, is not the issue
