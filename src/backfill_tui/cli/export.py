@@ -18,15 +18,17 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..secrets_registry import redact
-from ..terms import export_verb, plural, were
+from ..terms import APP, export_verb, plural, were
 from ..textsafe import clean
 from .options import (
     EXIT_INCOMPLETE,
     EXIT_OK,
+    Parser,
     add_apply_options,
     add_db_option,
     db_path,
@@ -39,6 +41,35 @@ if TYPE_CHECKING:
 
 EVENT_KEY_ENV = "INNGEST_EVENT_KEY"
 
+#: ``export``'s targets, each a subcommand, with what it sends to.
+TARGETS = {"postgres": "production's table", "inngest": "its event pipeline"}
+
+
+class _TargetFirst(Parser):
+    """``export``'s parser: its TARGET comes first. argparse took the first word that is no
+    option as the target, so ``export --workspace k`` said "invalid choice: 'k'" (a fresh
+    tester's finding). No target, or options before it, are refused in one line (exit 2) saying the
+    target is missing, or where it goes when it came later; the words are not repeated (an
+    ``--event-key`` may be among them)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = list(args or ())
+        if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help")):
+            later = next((w for w in words if w in TARGETS), None)
+            if later is not None:
+                self.error(
+                    f"TARGET {later} comes right after `export`, before the options: "
+                    f"`{APP} export {later} --workspace ID ...`"
+                )
+            each = ", ".join(f"{name} ({what})" for name, what in TARGETS.items())
+            self.error(
+                f"TARGET is missing: give one of {each} right after `export`, such as "
+                f"`{APP} export postgres --dsn URL --workspace ID`"
+            )
+        return super().parse_known_args(args, namespace)
+
 
 def register(sub: Any) -> None:
     export = sub.add_parser(
@@ -47,8 +78,9 @@ def register(sub: Any) -> None:
         description="Send the mirror's observations to production's Postgres table or its "
         "Inngest pipeline. Without --apply nothing is written or sent anywhere.",
     )
+    export.__class__ = _TargetFirst  # add_parser makes every command's parser a Parser
     targets = export.add_subparsers(
-        dest="target", metavar="TARGET", help="where to send them", parser_class=type(export)
+        dest="target", metavar="TARGET", help="where to send them", parser_class=Parser
     )
     targets.required = True
 
