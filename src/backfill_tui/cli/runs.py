@@ -38,7 +38,7 @@ def register(sub: Any) -> None:
 def cmd_runs(args: argparse.Namespace) -> int:
     import json
 
-    from ..engine.runs import run_lines
+    from ..engine.runs import recording_lost, run_lines
 
     mirror = open_mirror(args, readonly=True)
     try:
@@ -59,6 +59,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 "streams_failed": line.streams_failed,
                 "simulated": line.run.simulate,
                 "replay_of": line.run.recording,
+                "recorded_to": line.run.recorded_to,  # `run --record`'s file
+                "recording_lost": recording_lost(line.run),  # why it is not there, or null
             }
             for line in lines
         ]
@@ -78,6 +80,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 sim = " (simulated)" if r["simulated"] else ""
                 if r["replay_of"]:  # a replay answered from a file, not the live API
                     sim += f" (replay of {Path(r['replay_of']).name})"
+                if r["recording_lost"]:  # killed while recording: only `resume` said so
+                    sim += f" (recording {r['recording_lost'].partition(':')[0]})"
                 listing.append(
                     f"{r['run_id']}  {r['status']:<11} {duration(line.ran_s):>5}  "
                     f"{ljust_cells(r['workspace'], pad)} "

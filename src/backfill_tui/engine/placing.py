@@ -22,7 +22,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["live_writer", "place_new", "temp_prefix", "writer_alive"]
+__all__ = ["live_writer", "place_new", "temp_prefix", "unfinished_line", "writer_alive"]
 
 #: ``os.link`` errors of a file system that makes no hard links (FAT, some network and FUSE
 #: ones): the new file is then placed by an exclusive create and a rename over it.
@@ -81,6 +81,35 @@ def live_writer(path: Path) -> int | None:
         if pid != os.getpid() and writer_alive(candidate, pid):
             return pid
     return None
+
+
+def unfinished_line(path: Path, what: str = "recording") -> str | None:
+    """The line for ``path`` holding no file while a writer's hidden file is beside it, None
+    otherwise: a live writer's (the file comes when its run ends), else a dead one's (a run
+    killed with ``kill -9`` before it sealed its recording, which no reader takes). ``replay
+    sync.rec.gz`` then said only "no recording at sync.rec.gz; give the file `run --record`
+    wrote", the file the user had given (a fresh tester's finding). ``what``: the file's kind."""
+    try:
+        if path.exists():
+            return None
+    except (OSError, ValueError):
+        return None
+    found = writers(path)
+    live = next((pid for candidate, pid in found if writer_alive(candidate, pid)), None)
+    if live is not None:
+        return (
+            f"no {what} at {path} yet: process {live} is writing it now; try again once it "
+            "has ended"
+        )
+    if not found:
+        return None
+    part, pid = found[0]
+    return (
+        f"no {what} at {path}: the run writing it (process {pid}) stopped before sealing it "
+        f"(killed?), leaving only its unfinished hidden file {part.name}, which cannot be "
+        "replayed; `backfill-tui runs` lists that run, whose `resume` continues it (unrecorded), "
+        "or record the run anew with --record"
+    )
 
 
 def _names(path: Path) -> list[Path]:

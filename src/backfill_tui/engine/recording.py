@@ -1,9 +1,8 @@
 """Recording sessions, as the faces start them: record a live run's HTTP exchanges to a file
 (:class:`Recorder`), or replay one offline into the mirror as a new run (:class:`Replay`).
 
-The sessions around the recording floor (``recording/``: the file format, the transports that
-record and replay below the retry layer, the scrubbing): they drive the engine, so they live in
-it, and ``recording/`` stays below the engine.
+The sessions around the recording floor (``recording/``: the file format, the transports, the
+scrubbing): they drive the engine, so they live in it, and ``recording/`` stays below it.
 
 Record (``run --record FILE``, or the app's connect screen)::
 
@@ -14,9 +13,8 @@ Record (``run --record FILE``, or the app's connect screen)::
     # sealed into place; RecordingKeptAside if a file appeared at the path meanwhile;
     # a refused write (a full disk) stops the run: errors.RecordingNotKept, file removed
 
-A second recorder of the same path is refused while the first runs (its hidden file's name
-holds its process id: ``placing.live_writer``), and the sealed recording never replaces a file
-that appeared there anyway (``placing.place_new``): it goes beside it, and says where.
+A second recorder of the same path is refused while the first runs (``placing.live_writer``);
+the sealed recording never replaces a file that came there (``placing.place_new``): it goes beside.
 
 Replay (``replay FILE``, or "open a recording as a run")::
 
@@ -63,7 +61,7 @@ from . import progress as ev
 from . import recording_ends as ends
 from .environment import Environment, checked_base_url, without_token
 from .outputs import AtomicFile, check_output
-from .placing import live_writer
+from .placing import live_writer, unfinished_line
 from .plan import RunRequest, SourceSpec, check_request, check_window
 from .recording_ends import FailureWatch, RecordingKeptAside
 
@@ -284,9 +282,11 @@ class Replay:
     @classmethod
     def open(cls, path: str | Path) -> Replay:
         """Verify the recording at ``path`` and spool its exchanges: ``RecordingError``, one
-        line, if it is missing, not a recording, truncated, damaged, modified or oversized, or
-        its header holds a run that breaks a run's own rules (:meth:`request`, base URLs as
-        ``Environment.base_url`` checks them), before any mirror is opened."""
+        line, if it is missing (or unfinished: ``unfinished_line``), not a recording, truncated,
+        damaged, modified or oversized, or its header holds a run that breaks a run's own rules
+        (:meth:`request`, base URLs as ``Environment.base_url`` checks them), before any mirror."""
+        if unfinished := unfinished_line(Path(path)):
+            raise RecordingError(unfinished)
         replay = cls(open_recording(path, exchange_key))
         try:
             replay.request()

@@ -187,6 +187,13 @@ def run_report(mirror: Mirror, run_id: str) -> str:
         ["Status", summary["status"]],
         ["Simulated", simulated],
     ]
+    if run.recorded_to and run.recording is None:  # `run --record`: where, and if it is lost
+        from .runs import recording_lost
+
+        lost = recording_lost(run)
+        parameters.append(
+            ["Recorded to", f"{run.recorded_to} ({lost})" if lost else run.recorded_to]
+        )
     if run.recording is not None:  # replayed: simulated or not as the recorded run was
         from ..recording.fileformat import peek_header
 

@@ -57,6 +57,7 @@ __all__ = [
     "environment_for",
     "find_run",
     "mend_first",
+    "recording_lost",
     "replay_end_line",
     "replay_spent",
     "replayed_line",
@@ -329,6 +330,37 @@ def _recording_lost_at_its_end(run: RunRecord) -> str:
         f"its recording {run.recorded_to} was lost: its process was killed as the run ended, "
         "before the recording was completed (its unfinished file is removed)"
     )
+
+
+def recording_lost(run: RunRecord) -> str | None:
+    """Why a recorded run's recording (``run --record``) is not at the path it was recorded to,
+    in a few words for ``runs`` and the report; None when it is there, still being written, or
+    the run was not recorded. A run killed with ``kill -9`` leaves only its writer's hidden
+    ``.part`` (``placing``), and ``runs`` and its report said nothing of it: only ``resume``
+    did (a fresh tester's finding). Reads only: the hidden file is left for ``resume`` to
+    remove (``outputs.sweep_orphans``)."""
+    from .placing import writer_alive, writers
+
+    if not run.recorded_to or run.recording is not None:
+        return None
+    recording = Path(run.recorded_to)
+    try:
+        there = recording.is_file()
+    except OSError:
+        return None
+    if there:
+        from ..recording.fileformat import peek_header
+
+        header = peek_header(recording)
+        if header is not None and header.run_id != run.id:
+            return f"lost: the file now holds run {header.run_id}'s recording"
+        return None
+    found = writers(recording)
+    if any(writer_alive(candidate, pid) for candidate, pid in found):
+        return None
+    if found:
+        return "lost: the run was killed before its recording was sealed"
+    return "not there: never sealed, or moved or deleted"
 
 
 def _killed_while_recording(run: RunRecord) -> bool | None:
