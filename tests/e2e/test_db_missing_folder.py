@@ -59,3 +59,13 @@ def test_the_default_mirrors_folders_are_still_made(
     assert default_db().is_file()
     spelled = run_cli(capsys, "runs", "--db", str(default_db()))  # given, and it exists
     assert spelled.code == 0, spelled.err
+
+
+def test_a_command_without_a_mirror_ignores_the_db_before_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``auth`` opens no mirror: a ``--db`` before it is not its to check (a guard)."""
+    db = tmp_path / "typo" / "m.db"
+    result = run_cli(capsys, "--db", str(db), "auth", "status", "github")
+    assert result.code == 0, result.err
+    assert "does not exist" not in result.err and not (tmp_path / "typo").exists()

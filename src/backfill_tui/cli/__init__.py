@@ -135,7 +135,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     upgrades_said(quiet=True)  # an earlier open in this process (a test's) is not this command's
     try:
         with stopping as stop:
-            check_db_folder(getattr(args, "db", None))  # before anything opens or makes it
+            if "--db" in parser._command_parser(args)._option_string_actions:  # not `auth`'s
+                check_db_folder(getattr(args, "db", None))  # before anything opens or makes it
             return int(args.handler(args))
     except BrokenPipeError:
         raise  # stdout's reader went away: main() ends quietly
