@@ -45,3 +45,10 @@ def test_a_target_given_first_parses_as_before(capsys: pytest.CaptureFixture[str
     result = run_cli(capsys, "export", "postgres", "--workspace", "k")
     assert result.code == 2
     assert "required: --dsn" in result.err and "TARGET" not in result.err, result.err
+
+
+def test_help_asked_after_the_options_is_exports_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """``export --workspace k --help`` said "invalid choice: 'k'" (argparse met ``k`` first)."""
+    result = run_cli(capsys, "export", "--workspace", "k", "--help")
+    assert result.code == 0, result.err
+    assert result.out.startswith("usage: backfill-tui export [-h] TARGET"), result.out

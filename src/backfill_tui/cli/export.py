@@ -56,7 +56,10 @@ class _TargetFirst(Parser):
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
         words = list(args or ())
-        if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help")):
+        if words and words[0].startswith("-") and {"-h", "--help"} & set(words):
+            self.print_help()  # asked anywhere before a target: export's own, not an error
+            self.exit(0)
+        if not words or words[0].startswith("-"):
             later = next((w for w in words if w in TARGETS), None)
             if later is not None:
                 self.error(
