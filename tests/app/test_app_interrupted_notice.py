@@ -14,6 +14,7 @@ from support import killed_headless_run
 from test_resume_notices_fit import _notice_whole
 from textual.widgets._toast import Toast
 
+from backfill_tui.cli.app import DEMO_SOURCES
 from backfill_tui.screens.app import UNFINISHED
 from backfill_tui.screens.messages import RunEnded
 from backfill_tui.screens.runs import RunsScreen
@@ -83,3 +84,51 @@ def test_an_interrupted_run_is_said_as_the_app_opens_and_f5_r_resumes_it(tmp_pat
             assert not list(again._notifications)  # type: ignore[attr-defined]
 
     asyncio.run(reopened())
+
+
+def test_editing_the_connect_form_takes_the_notice_down_and_f5_says_it_again(
+    tmp_path: Path,
+) -> None:
+    """At 80x24 the notice stood over "Max items" and "Record to": what was typed there could
+    not be seen (a fresh tester's finding). Typing into the form takes it down; the Runs screen,
+    where r resumes the run, says it again, once."""
+    from screen_text import region_text
+    from textual.widgets import Input
+
+    from backfill_tui.screens.app import DemoSetup
+    from backfill_tui.screens.connect import ConnectScreen
+
+    db = tmp_path / "mirror.db"
+    run_id = _killed_run(db)
+    app = make_app(tmp_path, demo=DemoSetup("demo", DEMO_SOURCES))  # as `demo` opens
+
+    def unfinished() -> list[Toast]:
+        return [t for t in app.screen.query(Toast) if t._notification.title == UNFINISHED]
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            said = await _notice_whole(pilot, UNFINISHED)
+            assert said.startswith(f"Run {run_id} was interrupted")
+            screen = app.screen
+            assert isinstance(screen, ConnectScreen)
+            field = screen.query_one("#record-to", Input)
+            assert unfinished()[0].region.overlaps(field.region)  # the tester's view
+            field.focus()
+            await pilot.press(*"out.rec")
+            await pilot.pause()
+            assert field.value == "out.rec"
+            assert not unfinished()
+            assert UNFINISHED not in [n.title for n in app._notifications]  # type: ignore[attr-defined]
+            assert "out.rec" in region_text(app, field)  # what was typed shows
+            await pilot.press("f5")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+            assert await _notice_whole(pilot, UNFINISHED) == said  # findable where r resumes
+            await pilot.press("f2")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConnectScreen))
+            await pilot.press("f5")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+            await pilot.pause()
+            titles = [n.title for n in app._notifications]  # type: ignore[attr-defined]
+            assert titles.count(UNFINISHED) == 1  # said again once, not at every visit
+
+    asyncio.run(scenario())

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from platformdirs import user_downloads_path
+from textual import events
 from textual._files import generate_datetime_filename
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -245,13 +246,45 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             log.warning("the newest run could not be read: %s", exc)
             return
         done = sum(s.status == "completed" for s in streams)
-        self.notify(
+        self._unfinished = (
             f"Run {newest[0].id} was interrupted ({done} of {len(streams)} streams completed): "
-            "F5 then r resumes it",
-            title=UNFINISHED,
-            severity="warning",
-            timeout=30,
+            "F5 then r resumes it"
         )
+        self._say_unfinished()
+
+    #: The opening's "Unfinished run" words while they are news (None once a run starts), and
+    #: whether editing the connect form took them down (:meth:`say_unfinished_again`).
+    _unfinished: str | None = None
+    _unfinished_held = False
+
+    def _say_unfinished(self) -> None:
+        if self._unfinished is not None:
+            self.notify(self._unfinished, title=UNFINISHED, severity="warning", timeout=30)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Textual's, after taking down the opening's "Unfinished run" once the person edits
+        the connect form (a key typed into it, a click in it): at 80x24 the notice covered
+        "Max items" and "Record to", so what was typed there could not be seen (a fresh
+        tester's finding). The Runs screen says it again (:meth:`say_unfinished_again`)."""
+        if (
+            isinstance(event, (events.Key, events.MouseDown))
+            and not event.is_forwarded
+            and self._unfinished is not None
+            and not self._unfinished_held
+            and isinstance(self.screen, ConnectScreen)
+            and self.screen.edits_form(event)
+        ):
+            self._unfinished_held = True
+            self.take_down_notices(UNFINISHED)
+        await super().on_event(event)
+
+    def say_unfinished_again(self) -> None:
+        """Say the opening's "Unfinished run" again, once, where runs are listed (the Runs
+        screen, as it shows), when editing the connect form took it down before its time: its
+        words stay findable where ``r`` resumes the run."""
+        if self._unfinished_held:
+            self._unfinished_held = False
+            self._say_unfinished()
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Textual's, except for a widget not mounted yet: Textual styled such a widget at
@@ -619,6 +652,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         # "Run ID was interrupted ...: F5 then r resumes it" stayed up over the resumed run
         # (a fresh tester's finding): once any run starts, it is no longer so or no longer news.
         self.take_down_notices(UNFINISHED)
+        self._unfinished, self._unfinished_held = None, False
         gc.freeze()  # the dashboard's new widgets too: no full collection pass mid-run
         # and none of the oldest generation (what the dashboard kept since), until the run's
         # end: each took 16-23 ms of the UI's loop at once (bench/ui_latency.py, a probe of

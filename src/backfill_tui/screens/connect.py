@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.errors import NoWidget
 from textual.message import Message
 from textual.timer import Timer
 from textual.validation import ValidationResult, Validator
@@ -730,6 +731,20 @@ class ConnectScreen(ModeScreen):
     def _newest_run(self) -> tuple[str, str] | None:
         runs = self.backfill.mirror.list_runs(1)
         return (runs[0].id, str(runs[0].status)) if runs else None
+
+    def edits_form(self, event: events.Key | events.MouseDown) -> bool:
+        """Whether ``event`` edits the form: a key typed into one of its fields (a character,
+        a deletion, Enter), or a click on it (its screen cells: the application's)."""
+        form = self.query_one("#form")
+        if isinstance(event, events.Key):
+            target = self.focused
+            typed = event.is_printable or event.key in ("backspace", "delete", "enter")
+            return typed and target is not None and form in target.ancestors
+        try:
+            widget, _ = self.get_widget_at(event.screen_x, event.screen_y)
+        except NoWidget:
+            return False
+        return widget is form or form in widget.ancestors
 
     def on_screen_resume(self) -> None:
         """Back on the screen after a run: the estimate shown was of the mirror before it (a

@@ -120,6 +120,10 @@ class AppHost(Protocol):
         """Take down the notices titled ``title`` that are still up."""
         ...
 
+    def say_unfinished_again(self) -> None:
+        """Say the opening's "Unfinished run" again if editing the connect form took it down."""
+        ...
+
 
 class _InApp(Protocol):
     @property

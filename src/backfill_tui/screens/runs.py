@@ -159,6 +159,7 @@ class RunsScreen(ModeScreen):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self.reload()
+        self.backfill.say_unfinished_again()  # where r resumes it
 
     def action_reload(self) -> None:
         self.reload()
