@@ -30,6 +30,7 @@ from app_support import (
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from backfill_tui.cli.app import DEMO_SOURCES
 from backfill_tui.clock import VirtualClock
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine.run import Engine
@@ -80,6 +81,25 @@ def test_connect_screen(tmp_path: Path, snap_compare: SnapCompare, size: tuple[i
         await wait_until(
             pilot, lambda: "items in" in str(screen.query_one("#estimate-summary").content)
         )
+        await _steady(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=estimated)
+
+
+@pytest.mark.parametrize("size", SIZES[:2])
+def test_connect_screen_with_the_demo_sources(
+    tmp_path: Path, snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
+    """The demo's four sources: "Max items" and "Record to" are below the form's view, and the
+    line at its foot says so (they were out of sight, unsaid: a fresh tester's finding)."""
+    app = _app(tmp_path, demo=DemoSetup("demo", DEMO_SOURCES))
+
+    async def estimated(pilot: Pilot[Any]) -> None:
+        screen = pilot.app.screen
+        await wait_until(
+            pilot, lambda: "items in" in str(screen.query_one("#estimate-summary").content)
+        )
+        await wait_until(pilot, lambda: screen.query_one("#more-below").display)
         await _steady(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=estimated)

@@ -49,6 +49,7 @@ from ..textsafe import ascii_int, clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
 from ..widgets.lazy_select import LazySelect
+from ..widgets.more_below import MoreBelow
 from ..widgets.row_table import cut_cells
 from ..widgets.secret_field import ClearField, SecretGuard
 from ..widgets.source_card import SourceCard, TokenStatus
@@ -223,7 +224,7 @@ class ConnectScreen(ModeScreen):
                 yield Vertical(id="sources")
                 # The options come after the sources: a newcomer's essentials (workspace,
                 # depth, sources, Start) come first, within 80x24 (issue 12).
-                with Horizontal(classes="field"):
+                with Horizontal(classes="field", id="max-items-row"):
                     yield Label("Max items", classes="field-label")
                     yield SteadyInput(
                         value=str(DEFAULT_MAX_ITEMS),
@@ -232,7 +233,7 @@ class ConnectScreen(ModeScreen):
                         max_length=10,  # 1,000,000,000 (terms.MAX_COUNT) has ten digits
                         id="max-items",
                     )
-                with Horizontal(classes="field"):
+                with Horizontal(classes="field", id="record-to-row"):
                     yield Label("Record to", classes="field-label")
                     yield SteadyInput(
                         placeholder="optional: record this run to a file",
@@ -241,6 +242,7 @@ class ConnectScreen(ModeScreen):
                         id="record-to",
                     )
                 yield Label("", id="record-hint")
+                yield MoreBelow(id="more-below")
             with Vertical(id="estimate-panel"):
                 yield DataTable(id="estimate-table", cursor_type="none", show_cursor=False)
                 yield Label(Content("Press ctrl+e for an estimate."), id="estimate-summary")
@@ -267,6 +269,11 @@ class ConnectScreen(ModeScreen):
 
     def on_mount(self) -> None:
         self._fit_width()
+        rows = [("Max items", "#max-items-row"), ("Record to", "#record-to-row")]
+        self.query_one(MoreBelow).watch_fields(
+            self.query_one("#form", VerticalScroll),
+            [(name, self.query_one(row, Horizontal)) for name, row in rows],
+        )
         self.query_one("#estimate-panel").border_title = "Estimate"
         table = self.query_one("#estimate-table", DataTable)
         table.add_columns("stream", "items", "calls")

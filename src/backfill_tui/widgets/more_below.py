@@ -1,0 +1,79 @@
+"""A line at the foot of a scrolled form naming the fields below its view.
+
+At 120x36 the connect form's "Max items" and "Record to" were under the demo's four source
+cards, out of sight, with nothing saying so (Textual's scrollbar is a faint bar on the form's
+right edge): a person did not know they existed (a fresh tester's finding). Docked at the
+bottom of the scroll container, the line says which named fields are not wholly in view
+(``↓ more below: Max items, Record to``), and a click on it scrolls to them; it is hidden
+while they are in view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual import events
+from textual.containers import ScrollableContainer
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Label
+
+__all__ = ["MoreBelow"]
+
+
+class MoreBelow(Label):
+    """Says which of ``fields`` (name, widget of the container's) are below ``container``'s
+    view; mounted in ``container``, docked at its bottom (``connect.tcss``)."""
+
+    DEFAULT_CSS = """
+    MoreBelow {
+        dock: bottom;
+        width: 1fr;
+        height: 1;
+        display: none;
+        background: $boost;
+        color: $text-accent;
+        &.-shown { display: block; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._fields: Sequence[tuple[str, Widget]] = ()
+
+    def watch_fields(
+        self, container: ScrollableContainer, fields: Sequence[tuple[str, Widget]]
+    ) -> None:
+        """Follow ``container``'s scrolling and size, saying which of ``fields`` lie below."""
+        self._fields = fields
+        self.watch(container, "scroll_y", self._later, init=False)
+        self.watch(container, "virtual_size", self._later, init=False)
+        self.watch(container, "size", self._later, init=False)
+        self._later()
+
+    def _later(self) -> None:
+        self.call_after_refresh(self.update_shown)
+
+    def below(self) -> list[str]:
+        """The names of the fields not wholly in the container's view, in their order."""
+        container = self.parent
+        if not isinstance(container, ScrollableContainer) or not container.size.height:
+            return []
+        view_bottom = container.scroll_y + container.scrollable_content_region.height
+        return [
+            name
+            for name, field in self._fields
+            if field.display and field.virtual_region.bottom > view_bottom
+        ]
+
+    def update_shown(self) -> None:
+        """Show the line while a field is below the view, hide it once all are in it."""
+        names = self.below()
+        if names:
+            self.update(Content(f"↓ more below: {', '.join(names)} (scroll down, or click here)"))
+        self.set_class(bool(names), "-shown")
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        if self._fields and isinstance(self.parent, ScrollableContainer):
+            self.parent.scroll_to_widget(self._fields[-1][1], animate=False)
