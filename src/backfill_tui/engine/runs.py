@@ -103,9 +103,15 @@ class RunLine:
 
 
 def shown_status(mirror: Mirror, run: RunRecord) -> RunStatus:
-    """``run``'s status as every face shows it (``interrupted`` for a run whose process is
-    gone: ``terms.shown_run_status``)."""
-    live = run.status != RunStatus.RUNNING or mirror.run_is_live(run)
+    """``run``'s status as every face shows it, the one rule (the runs list and ``runs``, the
+    app's notices and dashboard, ``report`` and the summary, a comparison): ``interrupted``
+    for a run stored ``running`` whose process is gone (``terms.shown_run_status``), and for
+    one stored ``running`` with a ``finished_at``: its stop was written after it stopped
+    (``Mirror.end_span``), so nothing runs it, whatever process it names. A run running
+    again has none (``Mirror.set_run_status``). A stop written by a version that kept the
+    process named, the app's own still open, read ``running`` (a fresh tester's finding)."""
+    stopped = run.finished_at is not None
+    live = run.status != RunStatus.RUNNING or (not stopped and mirror.run_is_live(run))
     return shown_run_status(run.status, live)
 
 

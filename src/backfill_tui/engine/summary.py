@@ -11,6 +11,7 @@ from ..terms import RunStatus, StreamStatus, shown_run_status, shown_stream_stat
 from ..textsafe import clean
 from . import progress as ev
 from .live import run_seconds
+from .runs import shown_status
 
 
 def run_summary(
@@ -22,9 +23,10 @@ def run_summary(
     ``process_alive``: whether the run's process lives on (None: ask the mirror; the headless
     face passes False for a run the mirror stopped mid-way, a full disk, before it exits)."""
     streams = mirror.streams(run.id)
-    if process_alive is None:
-        process_alive = run.status != RunStatus.RUNNING or mirror.run_is_live(run)
-    shown = shown_run_status(run.status, process_alive)
+    if process_alive is None:  # the one rule every face shows
+        shown = shown_status(mirror, run)
+    else:
+        shown = shown_run_status(run.status, process_alive)
     gone = shown is RunStatus.INTERRUPTED
 
     def stream_status(stored: str) -> str:
