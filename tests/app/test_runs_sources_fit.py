@@ -134,7 +134,9 @@ def test_a_replay_is_said_first_at_every_width(tmp_path: Path, size: tuple[int, 
             assert re.search(r"replay: \S*rocket", lines[replayed.id]), lines
             assert "replay" not in lines[recorded.id], lines
             if size[0] >= 200:
-                assert lines[replayed.id].rstrip().endswith("(made.rec.gz)"), lines
+                recorded_at = recorded.started_at[:16].replace("T", " ")  # what it replays
+                said = f"(made.rec.gz, recorded {recorded_at})"
+                assert lines[replayed.id].rstrip().endswith(said), lines
 
     asyncio.run(scenario())
 

@@ -43,7 +43,8 @@ def test_a_replayed_run_is_marked_in_runs_and_its_report(
     listing = run_cli(capsys, "runs", "--db", str(db))
     assert listing.code == 0, listing.err
     line = next(x for x in listing.out.splitlines() if x.startswith(run_id))
-    assert line.endswith("(replay of sync.rec.gz)")
+    recorded_at = started[:16].replace("T", " ")  # the instant it replays
+    assert line.endswith(f"(replay of sync.rec.gz, recorded {recorded_at})"), line
     as_json = run_cli(capsys, "runs", "--db", str(db), "--json")
     assert '"replay_of": "' + str(rec.resolve()) in as_json.out
 

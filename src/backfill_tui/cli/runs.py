@@ -61,6 +61,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 "replay_of": line.run.recording,
                 "recorded_to": line.run.recorded_to,  # `run --record`'s file
                 "recording_lost": recording_lost(line.run),  # why it is not there, or null
+                "replayed_at": line.run.replayed_at,
             }
             for line in lines
         ]
@@ -79,7 +80,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                 failed = f"  failed {what}" if what else ""
                 sim = " (simulated)" if r["simulated"] else ""
                 if r["replay_of"]:  # a replay answered from a file, not the live API
-                    sim += f" (replay of {Path(r['replay_of']).name})"
+                    recorded = str(r["started_at"])[:16].replace("T", " ")
+                    sim += f" (replay of {Path(r['replay_of']).name}, recorded {recorded})"
                 if r["recording_lost"]:  # killed while recording: only `resume` said so
                     sim += f" (recording {r['recording_lost'].partition(':')[0]})"
                 listing.append(

@@ -192,8 +192,11 @@ class Engine:
         now, since = run_window(
             started_at or datetime.fromtimestamp(self.environment.clock.now(), UTC), request.depth
         )
+        # A replay's id says when it was made, not its recording's instant (its start, the
+        # window's end): the run id's prefix is read as when a run was made.
+        made = datetime.now(UTC) if self.environment.recording is not None else now
         run = RunRecord(
-            id=new_run_id(now),
+            id=new_run_id(made),
             workspace=request.workspace,
             sources=list(dict.fromkeys(str(s) for s in request.sources)),
             depth_days=request.depth,

@@ -207,13 +207,13 @@ class RunsScreen(ModeScreen):
             if run.recording:  # a replay answered from a file, not the live API: said first,
                 # the sources in what is left, its file where room is (a fresh tester's
                 # finding: at 80 and 120 columns a replay read as an ordinary run)
-                sim, lead = f" ({Path(run.recording).name})", "replay: "
+                # and the instant it replays; its "started" is when it was replayed
+                recorded = run.started_at[:16].replace("T", " ")
+                sim, lead = f" ({Path(run.recording).name}, recorded {recorded})", "replay: "
             style = {RunStatus.COMPLETED: "", RunStatus.RUNNING: "bold"}.get(line.status, "italic")
             cells = {
                 "run": Text(f"{run.id} A" if run.id == self.marked else run.id),
-                "started (UTC)": Text(
-                    run.started_at[5 if self._medium else 0 : 16].replace("T", " ")
-                ),
+                "started (UTC)": Text(run.made_at[5 if self._medium else 0 : 16].replace("T", " ")),
                 "workspace": Text(workspace_cut(run.workspace)),
                 "days": Text(str(run.depth_days), justify="right"),
                 "status": Text(line.status, style=style),

@@ -192,6 +192,9 @@ RUN_COLUMNS: dict[str, Column] = {
         safe="NULL",
         nullable=True,
     ),
+    "replayed_at": Column(
+        _instant, f"{_INSTANT} (when it was replayed), or NULL", safe="NULL", nullable=True
+    ),
 }
 
 #: Every column of ``streams`` (schema.py), in table order; ``id`` is SQLite's own rowid.

@@ -829,13 +829,14 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         an export can tell once the file has moved (``runs.recording_simulated``).
         ``masked``: token-shaped strings the recording masked (its trailer's; None: unsaid),
         kept so ``diff`` and the summary can say why the replay differs
-        (``runs.recording_masked``)."""
+        (``runs.recording_masked``). Notes when too, on the wall clock
+        (``runs.replayed_at``): the run's ``started_at`` is its recording's instant."""
         flag = None if simulated is None else int(simulated)
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE runs SET recording = ?, recording_sha256 = ?, recording_simulated = ?,"
-                " recording_masked = ? WHERE id = ?",
-                (path, sha256, flag, masked, run_id),
+                " recording_masked = ?, replayed_at = ? WHERE id = ?",
+                (path, sha256, flag, masked, now_iso(), run_id),
             )
 
     def set_run_recorded_to(self, run_id: str, path: str) -> None:

@@ -51,6 +51,14 @@ class RunRecord:
     #: A replayed run: token-shaped strings its recording masked with ``***`` (None: not a
     #: replay, or its recording or mirror did not count them).
     recording_masked: int | None = None
+    #: A replayed run: when it was replayed (ISO 8601, UTC, the wall clock); its
+    #: ``started_at`` is its recording's instant. None: not a replay, or an older one.
+    replayed_at: str | None = None
+
+    @property
+    def made_at(self) -> str:
+        """When the run was made (ISO 8601): a replay's ``replayed_at``, else its start."""
+        return self.replayed_at or self.started_at
 
     @classmethod
     def from_row(cls, cols: Sequence[str], row: Sequence[Any]) -> RunRecord:
@@ -89,6 +97,7 @@ class RunRecord:
             ran_s=float(data.get("ran_s") or 0.0),
             resumed_at=data.get("resumed_at"),
             recording_masked=data.get("recording_masked"),
+            replayed_at=data.get("replayed_at"),
         )
 
 

@@ -565,6 +565,15 @@ def _source_owner(db: Database) -> None:
     _run_script(db, "ALTER TABLE run_sources ADD COLUMN owner TEXT")
 
 
+@_migration("0022_replayed_at")
+def _replayed_at(db: Database) -> None:
+    # A replayed run: when it was replayed (ISO 8601, UTC, the wall clock). Its started_at is
+    # its recording's instant (it runs on the recording's clock), which the runs list showed as
+    # its start: a replay made a moment ago read as one made when it was recorded (a fresh
+    # tester's finding). NULL for a run that is not a replay, and for older replays.
+    _run_script(db, "ALTER TABLE runs ADD COLUMN replayed_at TEXT")
+
+
 MIGRATION_NAMES: tuple[str, ...] = tuple(name for name, _ in _STEPS)
 SCHEMA_VERSION = len(MIGRATION_NAMES)
 
