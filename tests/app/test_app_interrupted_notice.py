@@ -12,6 +12,7 @@ from pathlib import Path
 from app_support import ANCHOR, Recorder, held_environment, make_app, wait_until
 from support import killed_headless_run
 from test_resume_notices_fit import _notice_whole
+from textual import events
 from textual.widgets._toast import Toast
 
 from backfill_tui.cli.app import DEMO_SOURCES
@@ -130,5 +131,27 @@ def test_editing_the_connect_form_takes_the_notice_down_and_f5_says_it_again(
             await pilot.pause()
             titles = [n.title for n in app._notifications]  # type: ignore[attr-defined]
             assert titles.count(UNFINISHED) == 1  # said again once, not at every visit
+
+    asyncio.run(scenario())
+
+
+def test_a_click_in_the_connect_form_takes_the_notice_down(tmp_path: Path) -> None:
+    """A click on a field of the form is editing it too (the depth, a source's entities)."""
+    from backfill_tui.screens.app import DemoSetup
+
+    _killed_run(tmp_path / "mirror.db")
+    app = make_app(tmp_path, demo=DemoSetup("demo", DEMO_SOURCES))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await _notice_whole(pilot, UNFINISHED)
+            # As a terminal's driver posts it, to the app (Pilot's click skips the app).
+            field = app.screen.query_one("#workspace")
+            x, y = field.region.x + 2, field.region.y
+            app.post_message(
+                events.MouseDown(None, x, y, 0, 0, 1, False, False, False, screen_x=x, screen_y=y)
+            )
+            await pilot.pause()
+            assert UNFINISHED not in [n.title for n in app._notifications]  # type: ignore[attr-defined]
 
     asyncio.run(scenario())
