@@ -39,5 +39,9 @@ def test_the_options_below_the_view_are_named_and_a_click_shows_them(
                 assert form.scrollable_content_region.contains_region(option.region), option
             form.scroll_home(animate=False)
             await wait_until(pilot, lambda: hint.display)  # below again, said again
+            await pilot.resize_terminal(size[0], 60)  # room for them all
+            await wait_until(pilot, lambda: not hint.display)
+            await pilot.resize_terminal(*size)
+            await wait_until(pilot, lambda: hint.display)
 
     asyncio.run(scenario())

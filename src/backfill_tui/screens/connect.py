@@ -254,6 +254,7 @@ class ConnectScreen(ModeScreen):
 
     def on_resize(self) -> None:
         self._fit_width()
+        self.query_one(MoreBelow).check_later()  # the form's view is taller or shorter now
         # below 120 columns the estimate is a line a source, without the table (show_estimate)
         self.query_one("#estimate-table").display = self.app.size.width >= self.NARROW_BELOW
         shown = self.backfill.estimate

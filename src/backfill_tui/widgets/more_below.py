@@ -44,14 +44,15 @@ class MoreBelow(Label):
     def watch_fields(
         self, container: ScrollableContainer, fields: Sequence[tuple[str, Widget]]
     ) -> None:
-        """Follow ``container``'s scrolling and size, saying which of ``fields`` lie below."""
+        """Follow ``container``'s scrolling and content, saying which of ``fields`` lie below;
+        its screen calls :meth:`check_later` as it resizes (a widget's size is no reactive)."""
         self._fields = fields
-        self.watch(container, "scroll_y", self._later, init=False)
-        self.watch(container, "virtual_size", self._later, init=False)
-        self.watch(container, "size", self._later, init=False)
-        self._later()
+        self.watch(container, "scroll_y", self.check_later, init=False)
+        self.watch(container, "virtual_size", self.check_later, init=False)
+        self.check_later()
 
-    def _later(self) -> None:
+    def check_later(self) -> None:
+        """Look again once the screen is laid out anew."""
         self.call_after_refresh(self.update_shown)
 
     def below(self) -> list[str]:
