@@ -155,3 +155,25 @@ def test_a_click_in_the_connect_form_takes_the_notice_down(tmp_path: Path) -> No
             assert UNFINISHED not in [n.title for n in app._notifications]  # type: ignore[attr-defined]
 
     asyncio.run(scenario())
+
+
+def test_a_notice_gone_by_its_time_is_not_said_again_under_f5(tmp_path: Path) -> None:
+    """Typing after the notice went by its own time takes nothing down: F5 does not say it
+    again (it is said again only where editing took it down)."""
+    from backfill_tui.screens.app import DemoSetup
+
+    _killed_run(tmp_path / "mirror.db")
+    app = make_app(tmp_path, demo=DemoSetup("demo", DEMO_SOURCES))
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await _notice_whole(pilot, UNFINISHED)
+            app.take_down_notices(UNFINISHED)  # as its 30 s end it
+            app.screen.query_one("#workspace").focus()
+            await pilot.press("x")
+            await pilot.press("f5")
+            await wait_until(pilot, lambda: isinstance(app.screen, RunsScreen))
+            await pilot.pause()
+            assert UNFINISHED not in [n.title for n in app._notifications]  # type: ignore[attr-defined]
+
+    asyncio.run(scenario())

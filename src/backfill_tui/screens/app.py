@@ -271,6 +271,7 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
             and not event.is_forwarded
             and self._unfinished is not None
             and not self._unfinished_held
+            and any(n.title == UNFINISHED for n in self._notifications)  # up, not timed out
             and isinstance(self.screen, ConnectScreen)
             and self.screen.edits_form(event)
         ):
