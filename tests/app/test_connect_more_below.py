@@ -45,3 +45,11 @@ def test_the_options_below_the_view_are_named_and_a_click_shows_them(
             await wait_until(pilot, lambda: hint.display)
 
     asyncio.run(scenario())
+
+
+def test_at_50_columns_the_line_is_whole() -> None:
+    """At 50x15 the line ran past the form's edge, cut mid-word: it says less, whole."""
+    names = ["Max items", "Record to"]
+    assert MoreBelow.wording(names, 80).endswith("(scroll down, or click here)")
+    assert MoreBelow.wording(names, 48) == "↓ more below: Max items, Record to"
+    assert MoreBelow.wording(names, 20) == "↓ more below"

@@ -71,8 +71,18 @@ class MoreBelow(Label):
         """Show the line while a field is below the view, hide it once all are in it."""
         names = self.below()
         if names:
-            self.update(Content(f"↓ more below: {', '.join(names)} (scroll down, or click here)"))
+            self.update(Content(self.wording(names, self.size.width or 80)))
         self.set_class(bool(names), "-shown")
+
+    @staticmethod
+    def wording(names: Sequence[str], width: int) -> str:
+        """The line for ``names`` in ``width`` cells: the longest that fits whole (how to get
+        there, then the names alone, then only that there is more)."""
+        said = f"↓ more below: {', '.join(names)}"
+        for text in (f"{said} (scroll down, or click here)", said):
+            if len(text) <= width:
+                return text
+        return "↓ more below"
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
