@@ -50,8 +50,9 @@ os.kill = _kill
 
 
 def _mirror_with_a_running_run(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
-    """A mirror made by a real simulated run, then marked running under its (ended) process, as
-    a run killed with ``kill -9`` leaves it: listing it asks whether that process lives."""
+    """A mirror made by a real simulated run, then marked running under its (ended) process and
+    with no end, as a run killed with ``kill -9`` leaves it: listing it asks whether that process
+    lives (a run stored running that has an end is shown interrupted without asking)."""
     db = tmp_path / "m.db"
     done = run_cli(
         capsys,
@@ -71,7 +72,7 @@ def _mirror_with_a_running_run(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     )
     assert done.code == 0, done.err
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE runs SET status = 'running'")
+        conn.execute("UPDATE runs SET status = 'running', finished_at = NULL")
     conn.close()
     return db
 
