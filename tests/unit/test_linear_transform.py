@@ -145,7 +145,7 @@ def test_issue_is_production_shaped() -> None:
         "Team: Engineering\nState: In Progress\nPriority: High\nProject: Launch pad\n"
         "Cycle: Cycle 7\nAssignee: zoe\nLabels: Bug, 🔥 Hot\nDue: 2026-12-01"
     )
-    assert [(r.type, r.id, r.url, r.label) for r in event.references] == [
+    assert [(r["type"], r["id"], r.get("url"), r.get("label")) for r in event.references] == [
         ("issue", "ENG-42", "https://linear.app/acme/issue/ENG-42/crash", None),
         ("team", "ENG", None, "Engineering"),
         ("project", "Launch pad", "https://linear.app/acme/project/launch-pad-abc", None),
@@ -157,7 +157,7 @@ def test_issue_is_production_shaped() -> None:
         ("pr", "#9", "https://github.com/acme/rocket/pull/9", "tracked_in"),
         ("issue", "ROCKET-1A", "https://acme.sentry.io/issues/1/", "linked"),
     ]
-    assert event.actor is not None and (event.actor.id, event.actor.name) == ("u-ada", "ada")
+    assert event.actor is not None and (event.actor["id"], event.actor["name"]) == ("u-ada", "ada")
     assert event.occurredAt == "2026-11-20T10:00:00+00:00"
     meta = event.metadata
     assert (meta["estimate"], meta["cycleName"], meta["assigneeName"], meta["labels"]) == (
@@ -191,7 +191,7 @@ def test_comment_and_project_are_production_shaped() -> None:
         "Launch pad\nShip it\nState: started\nProgress: 13%\nTarget: 2027-01-15\n"
         "Lead: ada\nTeams: Engineering, Operations"
     )
-    assert [(r.type, r.id, r.label) for r in project.references] == [
+    assert [(r["type"], r["id"], r.get("label")) for r in project.references] == [
         ("project", "Launch pad", None),
         ("assignee", "ada@acme.dev", "lead"),
         ("team", "ENG", "Engineering"),
@@ -218,7 +218,7 @@ def test_missing_optionals_and_a_long_body() -> None:
     node.update(labels={"nodes": []}, attachments={"nodes": []}, estimate=2.5)
     event = issue_from_graphql(node, TEAM_ENG)
     assert event.actor is None
-    assert [r.type for r in event.references] == ["issue", "team"]
+    assert [r["type"] for r in event.references] == ["issue", "team"]
     assert event.body.endswith("Priority: High\nEstimate: 2.5 points")
     comment = comment_node()
     comment.update(body="é" * 20_000, user=None, parent=None)

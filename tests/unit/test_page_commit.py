@@ -176,3 +176,37 @@ def test_a_sourceid_a_run_fetched_on_two_pages_counts_once_with_its_first_versio
     page([_event("push:a"), _event("push:b")], "next")
     page([_event("push:a")], None)
     assert run_store(mirror.conn, "r2").first_stored_by == [("r1", 2)]
+
+
+def test_actor_and_references_are_stored_in_field_order_without_nulls(tmp_path: Path) -> None:
+    """The stored JSON of an actor and its references, whatever order their keys came in and
+    whichever were None (an email that is not one is None too): compact, keys in the fields'
+    order (``id, name, email, avatarUrl``; ``type, id, url, label``), None ones left out."""
+    mirror, stream = _mirror(tmp_path)
+    event = SourceEvent.model_validate(
+        {
+            "source": "github",
+            "sourceType": "push",
+            "sourceId": "push:acme/rocket:abc",
+            "title": "[Push] Speed up the parser",
+            "body": "body",
+            "actor": {"avatarUrl": "https://a.example/1", "name": "ada", "id": "1", "email": "x"},
+            "occurredAt": "2026-11-01T10:00:00Z",
+            "references": [
+                {"label": "merge", "url": None, "id": "abc", "type": "commit"},
+                {"id": "main", "type": "branch", "label": None, "url": "https://b.example/m"},
+            ],
+            "metadata": {"deliveryId": "backfill-1-push-abc", "beforeSha": None},
+        }
+    )
+    mirror.commit_page(
+        stream, "ws", [event], [], fetched=1, cursor=None, done=True, capped_at=None,
+        api_calls=1, wait_s=0,
+    )  # fmt: skip
+    row = mirror.conn.execute("SELECT actor, source_references, metadata FROM observations")
+    assert row.fetchone() == (
+        '{"id":"1","name":"ada","avatarUrl":"https://a.example/1"}',
+        '[{"type":"commit","id":"abc","label":"merge"},'
+        '{"type":"branch","id":"main","url":"https://b.example/m"}]',
+        '{"deliveryId":"backfill-1-push-abc","beforeSha":null}',
+    )

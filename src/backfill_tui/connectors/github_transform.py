@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from ..models import SourceEvent, SourceReference, event_from_fields, id_part
 
 
@@ -86,7 +88,10 @@ def _verb_label(verb: str) -> str:
 
 def linked_issues(body: str) -> list[SourceReference]:
     """Issue references from a PR body, in production's order: ``#n`` matches, then ``KEY-n``."""
-    return [SourceReference.model_validate(ref) for ref in _linked(body)]
+    return _REFERENCES(_linked(body))
+
+
+_REFERENCES = TypeAdapter(list[SourceReference]).validate_python
 
 
 def _linked(body: str) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -103,11 +104,26 @@ def _json_of(value: Any) -> str:
 _to_json: Any = None
 
 
+_written: tuple[Callable[[Any], str], Callable[[Any], str]] | None = None
+
+
+def _writers() -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    """(``models.actor_json``, ``models.references_json``), bound on first use: the models
+    load with the engine, whose events come here, not with every open of a mirror."""
+    global _written
+    if _written is None:
+        from ..models import actor_json, references_json
+
+        _written = actor_json, references_json
+    return _written
+
+
 def observation_row(
     event: SourceEvent, workspace: str, run_id: str, at: str, external_id: str | None = None
 ) -> tuple[Any, ...]:
     """The mirror's columns (``schema.ROW_COLUMNS``, in order) of one observation stored by run
     ``run_id`` at ``at`` (ISO 8601); ``external_id``: its public id (default a new nanoid)."""
+    actor_json, references_json = _written or _writers()
     return (
         external_id or nanoid(),
         workspace,
@@ -117,8 +133,8 @@ def observation_row(
         observation_type(event),
         event.title,
         event.body,
-        _json_of(event.actor) if event.actor is not None else None,
-        _json_of(event.references),
+        actor_json(event.actor) if event.actor is not None else None,
+        references_json(event.references),
         _json_of(event.metadata),
         event.occurredAt,
         at,

@@ -61,7 +61,9 @@ def test_a_lone_surrogate_escape_is_replaced_and_the_item_stored(
     assert sorted(events) == [f"issue:acme/rocket#{n}:opened" for n in (1, 2, 3)]
     assert events["issue:acme/rocket#1:opened"].title == "[Issue Opened] Crash \ufffd"
     assert events["issue:acme/rocket#2:opened"].body == "Two\nbody \ufffd here"
-    labels = [r.id for r in events["issue:acme/rocket#3:opened"].references if r.type == "label"]
+    labels = [
+        r["id"] for r in events["issue:acme/rocket#3:opened"].references if r["type"] == "label"
+    ]
     assert labels == ["bug", "label \ufffd"]
 
 
