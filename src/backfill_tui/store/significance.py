@@ -78,6 +78,11 @@ _WORD_GROUPS_ASCII = tuple(
 #: Every keyword of every group: a text's tokens are met with the groups only when they share
 #: one (most texts share none, and one set intersection is cheaper than eight checks).
 _KEYWORDS_ASCII = frozenset().union(*(words for words, _ in _WORD_GROUPS_ASCII))
+#: The keywords and the token "cve" (``CVE-2024-1`` holds it): what :func:`score` looks up of
+#: a text's tokens. Met as ``_LOOKED_UP.intersection(tokens)``, the list of tokens is walked
+#: once and only the hits make a set: a set of every token cost about 1.3 us of a 3.3 us
+#: score on a 50,000-item run's texts (137 characters on average, bench/pipeline.py).
+_LOOKED_UP = _KEYWORDS_ASCII | {b"cve"}
 
 
 def base_weight(event: SourceEvent) -> int:
@@ -90,17 +95,16 @@ def score(event: SourceEvent) -> int:
     text = f"{event.title} {event.body}"
     total = base_weight(event)
     if text.isascii():
-        tokens = set(text.encode("ascii").translate(_WORD_BYTES).split())
-        maybe_cve = b"cve" in tokens  # "CVE-2024-1" holds the token "cve"
+        hits = _LOOKED_UP.intersection(text.encode("ascii").translate(_WORD_BYTES).split())
+        maybe_cve = b"cve" in hits  # "CVE-2024-1" holds the token "cve"
     else:
         # Lower-cased as str first (a few non-ASCII letters become ASCII ones), then the same
         # bytes split: UTF-8 writes every non-ASCII character as bytes >= 0x80, which the table
         # makes spaces, so the tokens are exactly ``re.findall("[a-z0-9_]+", text.lower())``'s,
         # in half the time of that regex (a 50,000-item run: 9% of texts are not ASCII).
         lowered = text.lower().encode("utf-8", "surrogatepass")
-        tokens, maybe_cve = set(lowered.translate(_WORD_BYTES).split()), True
-    hits = tokens.intersection(_KEYWORDS_ASCII)
-    if hits or maybe_cve:
+        hits, maybe_cve = _LOOKED_UP.intersection(lowered.translate(_WORD_BYTES).split()), True
+    if hits:  # "cve" among them is in no group: its group asks the whole pattern (_CVE)
         for index, (words, delta) in enumerate(_WORD_GROUPS_ASCII):
             if not hits.isdisjoint(words) or (index == 0 and maybe_cve and _CVE.search(text)):
                 total += delta
