@@ -41,6 +41,7 @@ from ..errors import (
 from ..terms import APP, RunStatus, StreamStatus
 from ..textsafe import escaped
 from .browse import ObservationBrowsing
+from .checkpoints import BackgroundCheckpoints
 from .columns import check_source_row
 from .failures import diagnose, translate, translate_os
 from .locks import RunLocks
@@ -191,6 +192,8 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         #: Inside :meth:`run_writes`: a write refused for another process's lock stops the
         #: run's later writes from waiting again (:meth:`_stop_waiting`).
         self._run_writes = False
+        #: Inside :meth:`run_writes`: the thread that checkpoints the WAL after commits.
+        self._checkpoints: BackgroundCheckpoints | None = None
         #: Opened read-only on a file this process may not write (``connect_read_only``):
         #: another connection to it is made the same way (:meth:`another_connection`).
         self.read_only_file = False
@@ -566,7 +569,9 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
     def run_writes(self) -> Iterator[None]:
         """While a run writes through this connection: the WAL checkpoints every
         ``RUN_WAL_AUTOCHECKPOINT`` pages instead of SQLite's 1,000, then once (``PASSIVE``: it
-        waits for no reader) at the end; the page cache holds ``RUN_CACHE_KIB`` KiB instead of
+        waits for no reader) at the end; meanwhile a thread of its own checkpoints it as the
+        run's pages land (``checkpoints.BackgroundCheckpoints``), so that the end's checkpoint
+        copies only the last ones; the page cache holds ``RUN_CACHE_KIB`` KiB instead of
         SQLite's 2,000; and the connection's own settings come back.
 
         Durability is unchanged: a committed page is in the WAL, which SQLite replays after a
@@ -580,10 +585,15 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             (cache,) = self.conn.execute("PRAGMA cache_size").fetchone()
             self.conn.execute(f"PRAGMA cache_size = -{RUN_CACHE_KIB}")
             (busy,) = self.conn.execute("PRAGMA busy_timeout").fetchone()
+        with suppress(sqlite3.Error):  # none: the end's checkpoint copies the whole WAL
+            self._checkpoints = BackgroundCheckpoints(self.path)
         try:
             yield
         finally:
             self._run_writes = False
+            checkpoints, self._checkpoints = self._checkpoints, None
+            if checkpoints is not None:
+                checkpoints.stop()
             with suppress(sqlite3.Error):
                 self.conn.execute(f"PRAGMA busy_timeout = {int(busy)}")  # see _stop_waiting
                 self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
@@ -1003,7 +1013,9 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
             results = [self._store_page(conn, page, rows, at) for page, rows in built]
             if any(result.new for result in results):
                 _index_for_search(conn, before)
-            return results
+        if self._checkpoints is not None:
+            self._checkpoints.committed(sum(len(rows) for _, rows in built))
+        return results
 
     @staticmethod
     def _rows(page: PageWrite, at: str) -> list[tuple[Any, ...]]:
