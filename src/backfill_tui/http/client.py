@@ -39,6 +39,20 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 
 
+def unbind(response: httpx.Response) -> None:
+    """Untie a read, closed answer from its stream: httpx's client binds each answer's stream
+    to it (``BoundAsyncStream(response=...)``), a cycle only the garbage collector frees, with
+    the answer's bytes and all it holds. Its stream becomes its bytes (``httpx.ByteStream``);
+    an answer not yet read is left as it is."""
+    if not response.is_closed:
+        return
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        return
+    response.stream = httpx.ByteStream(content)
+
+
 @dataclass(frozen=True)
 class Redirect:
     """A redirect one GET followed: the answer's status, the URL asked and where it pointed."""
@@ -280,7 +294,10 @@ class ApiClient:
             headers = {"If-None-Match": sent} if sent else None
             async with self._gate:
                 response = await self.http.get(url, params=params, headers=headers, extensions=ext)
-            body = response.extensions.get(PARSED_JSON)
+            # Taken out of the answer, and the answer out of httpx's cycle (``unbind``): the
+            # page's whole JSON tree lived in it, traversed by each collection until one freed it.
+            body = response.extensions.pop(PARSED_JSON, None)
+            unbind(response)
             location = response.headers.get("location")
             if response.status_code not in REDIRECTS or not location:
                 break
