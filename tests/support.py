@@ -501,13 +501,15 @@ def refusing_fsync(
     monkeypatch.setattr(os, "fsync", fsync)
 
 
-def killed_headless_run(db: Path, sources: list[str], simulator: str, pages: int = 1) -> str:
+def killed_headless_run(
+    db: Path, sources: list[str], simulator: str, pages: int = 1, *, args: tuple[str, ...] = ()
+) -> str:
     """A headless simulated run of ``sources`` into ``db`` (``BACKFILL_SIM=simulator``, paced so
-    a kill lands mid-run) killed with SIGKILL once one of its streams has stored ``pages``
-    pages; the run's id."""
+    a kill lands mid-run; ``args`` given to ``run`` too, such as ``--record FILE``) killed with
+    SIGKILL once one of its streams has stored ``pages`` pages; the run's id."""
     process = subprocess.Popen(
         [sys.executable, "-m", "backfill_tui", "run", *sources, "--simulate", "--workspace", "w",
-         "--db", str(db), "--quiet"],
+         "--db", str(db), "--quiet", *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "BACKFILL_SIM": simulator},
     )  # fmt: skip

@@ -7,40 +7,19 @@ They only read: the unfinished hidden file stays for ``resume`` to remove."""
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from support import run_cli, stored_count
+from support import killed_headless_run, run_cli
 
 
 def _killed_recording(tmp_path: Path, anchor: str) -> tuple[Path, Path, str]:
     """A run recording to ``k9.rec.gz`` killed once it stored a page: (mirror, path, run id)."""
     db, rec = tmp_path / "m.db", tmp_path / "k9.rec.gz"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backfill_tui", "run", "github:acme/rocket", "--simulate",
-         "--workspace", "w", "--db", str(db), "--record", str(rec), "--json"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "BACKFILL_SIM": f"anchor={anchor},latency=0.5"},
-    )  # fmt: skip
-    try:
-        for _ in range(1200):
-            if stored_count(db) > 0:
-                break
-            assert process.poll() is None, "ended before it stored anything"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    with sqlite3.connect(db) as conn:
-        run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
+    simulator = f"anchor={anchor},latency=0.5"
+    run_id = killed_headless_run(db, ["github:acme/rocket"], simulator, args=("--record", str(rec)))
     return db, rec, run_id
 
 
