@@ -21,7 +21,7 @@ from backfill_tui.clock import VirtualClock
 from backfill_tui.engine import progress as ev
 from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.store import Mirror
+from backfill_tui.store import Mirror, StreamRecord
 
 API = "https://api.github.com/repos/acme/rocket"
 TOKEN = "ghp_primaryLimitToken0000000000000000000"
@@ -123,14 +123,12 @@ def test_githubs_abuse_detection_answer_is_a_secondary_limit_waited_out(
     mirror.close()
 
 
-@respx.mock
-def test_a_reset_named_later_on_every_answer_stops_the_source_after_three_moves(
-    respx_mock: respx.MockRouter, tmp_path: Path
-) -> None:
-    """A primary-limit 403 whose ``x-ratelimit-reset`` is 20 s ahead of now every time it is
-    asked was waited on 20 s at a time, twelve times for each request, and failed saying only
-    "still rate limited after 12 waits" (a fresh tester's finding): a real reset moves once an
-    hour (provider-apis.md §1.5). Three moves in a row stop the source, naming the header."""
+def _issues_limited_with_reset_ahead(
+    respx_mock: respx.MockRouter, tmp_path: Path, ahead: int
+) -> tuple[str, StreamRecord, int, float]:
+    """An issues run whose every list answer is a primary-limit 403 naming a reset ``ahead``
+    seconds after the (virtual) clock's now: (the run's status, its stream, the list's
+    calls, the seconds the clock moved)."""
     start = datetime.now(UTC).replace(microsecond=0)
     clock = VirtualClock(start=start.timestamp())
     respx_mock.get(API).respond(200, json=REPO)
@@ -141,7 +139,7 @@ def test_a_reset_named_later_on_every_answer_stops_the_source_after_three_moves(
             headers={
                 "x-ratelimit-remaining": "0",
                 "x-ratelimit-limit": "5000",
-                "x-ratelimit-reset": str(int(clock.now()) + 20),
+                "x-ratelimit-reset": str(int(clock.now()) + ahead),
             },
         )
     )
@@ -150,14 +148,27 @@ def test_a_reset_named_later_on_every_answer_stops_the_source_after_three_moves(
     run = engine.plan(
         RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), entities=frozenset({"issue"}))
     )
-    assert asyncio.run(engine.run(run.id)) == "failed"
+    status = asyncio.run(engine.run(run.id))
     (stream,) = mirror.streams(run.id)
+    mirror.close()
+    return status, stream, limited.call_count, clock.now() - start.timestamp()
+
+
+@respx.mock
+def test_a_reset_named_later_on_every_answer_stops_the_source_after_three_moves(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    """A primary-limit 403 whose ``x-ratelimit-reset`` is 20 s ahead of now every time it is
+    asked was waited on 20 s at a time, twelve times for each request, and failed saying only
+    "still rate limited after 12 waits" (a fresh tester's finding): a real reset moves once an
+    hour (provider-apis.md §1.5). Three moves in a row stop the source, naming the header."""
+    status, stream, calls, waited = _issues_limited_with_reset_ahead(respx_mock, tmp_path, 20)
+    assert status == "failed"
     assert stream.status == "failed" and stream.error is not None
     assert "the limit kept being reset: x-ratelimit-reset named a later time" in stream.error
     assert stream.error.endswith(" UTC; resume the run after then")
-    assert limited.call_count == 4  # three waits of 20 s, not twelve
-    assert clock.now() - start.timestamp() == pytest.approx(60)
-    mirror.close()
+    assert calls == 4  # three waits of 20 s, not twelve
+    assert waited == pytest.approx(60)
 
 
 @respx.mock
@@ -167,27 +178,6 @@ def test_a_reset_a_whole_hour_later_each_time_is_still_waited(
     """A real reset moves by a whole window (GitHub's hour, beginning at the first request
     after a reset): one named an hour later each time, as when others spend the new hour's
     quota at once, is a limit to wait out, not one that keeps being reset."""
-    start = datetime.now(UTC).replace(microsecond=0)
-    clock = VirtualClock(start=start.timestamp())
-    respx_mock.get(API).respond(200, json=REPO)
-    limited = respx_mock.get(f"{API}/issues").mock(
-        side_effect=lambda request: httpx.Response(
-            403,
-            json={"message": "API rate limit exceeded for user ID 1."},
-            headers={
-                "x-ratelimit-remaining": "0",
-                "x-ratelimit-limit": "5000",
-                "x-ratelimit-reset": str(int(clock.now()) + 3600),
-            },
-        )
-    )
-    mirror = Mirror.open(tmp_path / "m.db")
-    engine = Engine(mirror, Environment(clock=clock, env={"GITHUB_TOKEN": TOKEN}))
-    run = engine.plan(
-        RunRequest("demo", (SourceSpec.parse("github:acme/rocket"),), entities=frozenset({"issue"}))
-    )
-    asyncio.run(engine.run(run.id))
-    (stream,) = mirror.streams(run.id)
+    _, stream, calls, _ = _issues_limited_with_reset_ahead(respx_mock, tmp_path, 3600)
     assert stream.error == "GitHub: still rate limited after 12 waits"  # the bound as before
-    assert limited.call_count == 13
-    mirror.close()
+    assert calls == 13
