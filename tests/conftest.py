@@ -68,3 +68,16 @@ def anchor() -> str:
     """Today's UTC midnight: pins the simulator's history across the processes of one test."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today.isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """Only reference counting frees anything while the test runs."""
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

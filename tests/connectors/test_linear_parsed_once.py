@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 import respx
 from gql import GraphQLRequest
 
@@ -22,19 +20,6 @@ from backfill_tui.http import ApiClient, LinearPolicy, ResilientTransport
 KEY = "lin_api_T3stKeyValue0123456789abcdefghij"
 URL = "https://api.linear.app/graphql"
 ITEMS = 2000
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """Only reference counting frees anything while the test runs."""
-    was = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @respx.mock

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator
 
 import httpx
-import pytest
 import respx
 
 from backfill_tui.clock import VirtualClock
@@ -20,19 +18,6 @@ from backfill_tui.http import ApiClient, GitHubPolicy, ResilientTransport
 
 BASE = "https://api.github.com"
 ITEMS = 2000
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """Only reference counting frees anything while the test runs."""
-    was = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 @respx.mock
