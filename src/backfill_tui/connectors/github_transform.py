@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ..models import SourceEvent, SourceReference, event_from_fields, id_part
+from ..models import SourceEvent, SourceReference, event_from_fields, id_part, time_part
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,22 @@ def _person(kind: str, login: str) -> dict[str, Any]:
 
 
 def _occurred(item: dict[str, Any], *fields: str) -> str:
-    for name in fields:
-        if item.get(name):
-            return str(item[name])
-    raise KeyError(fields[0])
+    """The first of ``fields`` that holds a time, as text; ``ValueError`` naming each
+    (``updated_at is null, created_at is null``) when none does (:func:`~..models.time_part`)."""
+    return str(time_part(item, *fields))
+
+
+def _commit_time(committer: Any, author: Any) -> str:
+    """A commit's time: its committer's ``date``, else its author's; ``ValueError`` naming
+    both (``commit.committer.date is null, commit.author.date is missing``) when neither has
+    one (:func:`~..models.time_part`)."""
+    people = {"commit.committer.date": committer, "commit.author.date": author}
+    dates = {
+        name: person["date"]
+        for name, person in people.items()
+        if isinstance(person, dict) and "date" in person
+    }
+    return str(time_part(dates, *people))
 
 
 def _whole(value: Any, field: str) -> int:
@@ -275,7 +287,7 @@ def commit(item: dict[str, Any], repo: Repo) -> SourceEvent:
         title=f"[Push] {first_line}" if first_line else f"[Push] Push to {branch}",
         body=message,
         actor=actor,
-        occurredAt=str(dated.get("date") or git_author["date"]),
+        occurredAt=_commit_time(dated, git_author),
         references=[
             {"type": "commit", "id": sha, "url": f"{repo.html_url}/commit/{sha}"},
             {"type": "branch", "id": branch, "url": f"{repo.html_url}/tree/{branch}"},

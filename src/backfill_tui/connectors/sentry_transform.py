@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..models import SourceEvent, event_from_fields, id_part, iso_utc
+from ..models import SourceEvent, event_from_fields, id_part, iso_utc, time_part
 
 __all__ = [
     "STATUS_ACTIONS",
@@ -300,7 +300,7 @@ def issue_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
     if not isinstance(issue.get("project"), Mapping):
         issue["project"] = {"id": str(project.id), "slug": project.slug, "name": project.name}
     action = STATUS_ACTIONS.get(str(item.get("status")), "created")
-    seen = item.get("lastSeen") or item.get("firstSeen")
+    seen = time_part(item, "lastSeen", "firstSeen")  # both null: "lastSeen is null, ..."
     # No actor: a REST issue does not say who last changed it (see the module docstring).
     return issue_event(issue, action, None, delivery_id(project, "issue", item["id"]), seen=seen)
 

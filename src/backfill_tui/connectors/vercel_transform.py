@@ -210,7 +210,10 @@ def _required_text(value: Any, what: str) -> str:
 
 
 def _instant(value: Any, what: str) -> str:
-    """Epoch milliseconds as ISO 8601; anything else is a malformed item."""
+    """Epoch milliseconds as ISO 8601; anything else is a malformed item (``ValueError``:
+    ``created is null``, as :func:`~..models.time_part` says an absent time)."""
+    if value is None:
+        raise ValueError(f"{what} is null")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{what} is not a millisecond timestamp")
     try:
