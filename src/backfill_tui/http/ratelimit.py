@@ -18,6 +18,9 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..secrets_registry import redact
+from ..textsafe import clean
+
 
 @dataclass(frozen=True)
 class Quota:
@@ -157,6 +160,20 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, seconds)
 
 
+def unreadable_retry_after(headers: httpx.Headers) -> str:
+    """``Retry-After "soon" unreadable`` when an answer's ``Retry-After`` is there but is
+    neither delta-seconds nor an HTTP-date (RFC 9110 §10.2.3; :func:`parse_retry_after`),
+    its value masked (a registered credential as ``***``), control characters dropped and
+    cut to 40 characters; ``""`` when absent, blank or readable. Such an answer is waited by
+    the default back-off, and its wait or retry says why: a 429 with ``Retry-After: soon``
+    was said to be a "secondary rate limit" (a fresh tester's finding)."""
+    value = headers.get("retry-after")
+    if value is None or not value.strip() or parse_retry_after(value, 0.0) is not None:
+        return ""
+    shown = " ".join(clean(redact(value)).split())
+    return f'Retry-After "{shown[:40]}{"…" if len(shown) > 40 else ""}" unreadable'
+
+
 def _retry_after(headers: httpx.Headers, now: float) -> float | None:
     return parse_retry_after(headers.get("retry-after"), now)
 
@@ -290,6 +307,8 @@ class GitHubPolicy:
         # GitHub's older wording of a secondary limit, still on GitHub Enterprise Server and
         # seen on GET /releases (ossf/scorecard#206): it was read as a permissions refusal
         # ("check the token's permissions"), failing the stream (a tester's finding).
+        if unreadable_retry_after(response.headers):  # a limit, said by what it held
+            return LimitAnswer(wait, f"rate limited ({response.status_code})", grows=True)
         if response.status_code == 429 or "rate limit" in message or "abuse detection" in message:
             return LimitAnswer(wait, "secondary rate limit", grows=True)
         return None
