@@ -5,11 +5,13 @@ prints how many observations would be written and skipped, with a sample, and ch
 The export core is :mod:`backfill_tui.export` (imported lazily: psycopg loads only when used).
 
 Exit statuses: 0 when every observation was written or already there (and for any dry run
-that could read both sides); 1 when the destination failed after the input was accepted, or
+that could read both sides); 1 when the destination failed after the input was accepted, could
+not be reached (a PostgreSQL server refusing connections, as an Inngest that never answers), or
 refused some rows (each reason is printed; the rest were written); 2 for bad input found before
-anything was sent (no such workspace or run, an unreachable or unsuitable destination, such as a
-table with a NOT NULL column the export cannot fill, or observations of simulated runs without
-``--include-simulated``: made-up data, which the dry run names on its second line).
+anything was sent (no such workspace or run, an unsuitable destination, such as a wrong
+password, an unknown host or a table with a NOT NULL column the export cannot fill, or
+observations of simulated runs without ``--include-simulated``: made-up data, which the dry run
+names on its second line).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ from ..store.exports import ObservationRow
 from ..terms import WORKSPACE_ID_MAX
 from .pg_waits import LockWatch
 from .presence import READ as PRESENCE_CHUNK
-from .target import ExportError, ExportTarget, Prepared, SendNotice, Sent, Stopped
+from .target import ExportError, ExportFailed, ExportTarget, Prepared, SendNotice, Sent, Stopped
 from .values import Refused
 
 log = logging.getLogger("backfill_tui.export")
@@ -320,11 +320,19 @@ class PostgresTarget(ExportTarget):
         return f"{host}:{port}/{self._params.get('dbname') or self._params.get('user') or ''}"
 
     def open(self, *, apply: bool) -> None:
+        """Connect to the DSN's database (and, on ``apply``, ready it). Raises
+        :class:`ExportFailed` (exit 1) when the server cannot be reached (refused, timed out,
+        no route: the server, not the input, as an Inngest that never answers), and
+        :class:`ExportError` (exit 2) for bad input: a refused password, an unknown host or
+        database, an unsuitable table."""
         where = redact(self._where())
         try:
             conn = psycopg.connect(make_conninfo(**self._params), autocommit=True)
         except psycopg.OperationalError as exc:
-            raise ExportError(_connect_message(exc, where, self._params)) from None
+            said = _connect_message(exc, where, self._params)
+            if said.startswith("cannot reach"):  # the server, not the input: exit 1, as Inngest
+                raise ExportFailed(said) from None
+            raise ExportError(said) from None
         except psycopg.Error as exc:
             raise ExportError(
                 f"cannot connect to PostgreSQL at {where}: {_one_line(exc)}"
