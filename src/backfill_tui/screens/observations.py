@@ -71,8 +71,14 @@ def occurred(text: str) -> str:
 
 #: The "[PR Closed] " production's transformers put before a title: the type column says it,
 #: and at 80 columns it was all the title column showed ("[Comment Added]…" on every Linear
-#: row). The detail pane shows the whole title.
-_KIND_PREFIX = re.compile(r"^\[[^\[\]\n]{1,32}\] (?=\S)")
+#: row). The detail pane shows the whole title. A title that is the prefix alone (a PR with
+#: ``title: null`` is stored ``[PR Opened]``: the transformer's ``[{Action Label}] {title}``
+#: with no title, trimmed by ``sanitizeTitle``, lightfast-data-model.md §1.2, §3.2) loses it
+#: too and shows :data:`UNTITLED`: it showed "[PR Opened]" where every other row's prefix was
+#: gone (a fresh tester's finding).
+_KIND_PREFIX = re.compile(r"^\[[^\[\]\n]{1,32}\](?: (?=\S)|\s*$)")
+#: The title column of a row whose title is its kind's prefix alone (dim).
+UNTITLED = "(no title)"
 
 
 def row_cells(row: ObservationRow) -> tuple[Text, ...]:
@@ -85,9 +91,17 @@ def row_cells(row: ObservationRow) -> tuple[Text, ...]:
         Cell(occurred(row.occurred_at)),
         Cell(clean(row.source)),
         KindCell(clean(row.observation_type), overflow="ellipsis"),
-        Cell(_KIND_PREFIX.sub("", clean(row.title), count=1), no_wrap=True, overflow="ellipsis"),
+        _title_cell(row.title),
         Cell(significance, style="" if mark == "kept" else "dim"),
     )
+
+
+def _title_cell(title: str) -> Text:
+    """The title column: the title without its kind's prefix, or :data:`UNTITLED` (dim)."""
+    shown = _KIND_PREFIX.sub("", clean(title), count=1)
+    if not shown:
+        return Cell(UNTITLED, style="dim", no_wrap=True)
+    return Cell(shown, no_wrap=True, overflow="ellipsis")
 
 
 def first_page(
