@@ -20,13 +20,28 @@ from textual.widgets import Label, Sparkline
 from ..textsafe import clean
 from .steady_input import show_text
 
-__all__ = ["DayChart", "day_series"]
+__all__ = ["DayChart", "day_series", "outside_note"]
 
 
 def day_series(counts: dict[str, int], first: date, last: date) -> list[float]:
     """One value per day from ``first`` to ``last`` inclusive (missing days are 0)."""
     days = (last - first).days + 1
     return [float(counts.get((first + timedelta(d)).isoformat(), 0)) for d in range(max(days, 1))]
+
+
+def outside_note(counts: dict[str, dict[str, int]], first: date, last: date, older: int) -> str:
+    """The line beneath the axis for what the days from ``first`` to ``last`` leave out:
+    ``older`` observations before ``first``, and those of ``counts``' days (``YYYY-MM-DD``,
+    per source) after ``last``: ``+62 observed before Nov 01``, ``+1 dated after Dec 03``,
+    both as ``+62 before Nov 01 · +1 after Dec 03`` (the 80-column panel holds about 36
+    cells); ``""`` when nothing lies outside."""
+    end = last.isoformat()
+    later = sum(n for days in counts.values() for day, n in days.items() if day > end)
+    if older and later:
+        return f"+{older} before {first:%b %d} · +{later} after {last:%b %d}"
+    if later:
+        return f"+{later} dated after {last:%b %d}"
+    return f"+{older} observed before {first:%b %d}" if older else ""
 
 
 #: Digits a one-line label keeps room for (``github 12345``): its width then holds still while
@@ -146,11 +161,14 @@ class DayChart(Vertical):
         3}}``: ``Mirror.daily_counts``) from ``first`` to ``last`` inclusive; ``older``: the
         workspace's observations that occurred before ``first``, said beneath the axis (so the
         days and that line add up to what the workspace holds; a tester found 62 missing).
+        Days of ``counts`` after ``last`` (an item dated in the future, 2999-01-01) are said on
+        the same line (``+1 dated after Dec 03``): they were stored and counted in the header
+        ("4 new") but left out of the days without a word (a fresh tester's finding).
         Draws nothing once its parts are being removed (the screen or app closing)."""
         if not self.is_mounted:
             self._pending = (counts, first, last, older)
             return
-        text = f"+{older} observed before {first:%b %d}" if older else ""
+        text = outside_note(counts, first, last, older)
         self._failed = False
         try:
             self.query_one(".chart-older", Label).update(Content(text), layout=False)
