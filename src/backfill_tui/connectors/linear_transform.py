@@ -113,9 +113,16 @@ def _opt_obj(value: Any, what: str) -> dict[str, Any] | None:
 
 
 def _required(data: dict[str, Any], key: str) -> str:
+    """``data[key]`` as text; ``ValueError`` saying what it held (``createdAt is null``,
+    ``id is missing``, ``action is empty``, as :func:`~..models.id_part` says a field): every
+    such value was said ``missing createdAt``, a null one too (a fresh tester's finding)."""
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, str | int) or str(value) == "":
-        raise ValueError(f"missing {key}")
+        held = (
+            "missing" if key not in data else "null" if value is None
+            else "empty" if value == "" else "not text or a number"
+        )  # fmt: skip
+        raise ValueError(f"{key} is {held}")
     return str(value)
 
 

@@ -127,3 +127,31 @@ def test_a_vercel_deployment_with_a_null_created_says_null() -> None:
     assert len([e for page in pages for e in page.events]) == 1
     (reason,) = [f.reason for page in pages for f in page.failures]
     assert "created is null" in reason, reason
+
+
+@respx.mock
+def test_a_linear_issue_with_a_null_created_at_says_null() -> None:
+    """It said ``missing createdAt``, as if the field were not there."""
+    import json
+
+    import httpx
+
+    from .harness import Samples
+
+    (node,) = Samples.create().graphql("issue", 1)
+    node = {**node, "updatedAt": STAMP, "createdAt": STAMP}
+    nodes = [node, {**node, "id": "other-id", "identifier": "ENG-999", "createdAt": None}]
+    team = {"id": "t-1", "key": "ENG", "name": "Engineering", "organization": {"id": "o-1"}}
+    info = {"hasNextPage": False, "endCursor": None}
+    page = {"data": {"issues": {"nodes": nodes, "pageInfo": info}}}
+    respx.post("https://api.linear.app/graphql").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": {"teams": {"nodes": [team]}}}),
+            httpx.Response(200, content=json.dumps(page).encode(),
+                           headers={"content-type": "application/json"}),
+        ]
+    )  # fmt: skip
+    pages = read_stream(make_connector("linear", "ENG", CUTOFF), "issue")
+    assert len([e for page in pages for e in page.events]) == 1
+    (reason,) = [f.reason for page in pages for f in page.failures]
+    assert "createdAt is null" in reason, reason
