@@ -263,11 +263,12 @@ def release(item: dict[str, Any], repo: Repo) -> SourceEvent:
 
 def commit(item: dict[str, Any], repo: Repo) -> SourceEvent:
     sha = str(id_part(item, "sha"))
-    detail = item["commit"]
+    detail = time_part(item, "commit")  # "commit is null" / "is missing", not a KeyError
+    if not isinstance(detail, dict):
+        raise ValueError("commit is not an object")
     message = str(detail.get("message") or "")
     first_line = message.strip().split("\n", 1)[0][:100]
     branch = repo.default_branch
-    dated = detail.get("committer") or detail.get("author") or {}
     git_author = detail.get("author") or {}
     user = item.get("author")
     actor = _actor(user)
@@ -287,7 +288,7 @@ def commit(item: dict[str, Any], repo: Repo) -> SourceEvent:
         title=f"[Push] {first_line}" if first_line else f"[Push] Push to {branch}",
         body=message,
         actor=actor,
-        occurredAt=_commit_time(dated, git_author),
+        occurredAt=_commit_time(detail.get("committer"), git_author),
         references=[
             {"type": "commit", "id": sha, "url": f"{repo.html_url}/commit/{sha}"},
             {"type": "branch", "id": branch, "url": f"{repo.html_url}/tree/{branch}"},

@@ -155,3 +155,22 @@ def test_a_linear_issue_with_a_null_created_at_says_null() -> None:
     assert len([e for page in pages for e in page.events]) == 1
     (reason,) = [f.reason for page in pages for f in page.failures]
     assert "createdAt is null" in reason, reason
+
+
+@respx.mock
+def test_a_commit_with_no_committer_or_no_commit_object_says_which() -> None:
+    """A null committer named the author's date twice (``commit.committer.date`` read from the
+    author); a null ``commit`` failed as ``AttributeError: 'NoneType' object...``, a missing
+    one as ``KeyError: 'commit'``."""
+    commits = [
+        _commit("a" * 40, {"date": STAMP}, {}),
+        _commit("b" * 40, None, {"date": None}),
+        {"sha": "c" * 40, "commit": None},
+        {"sha": "d" * 40},
+    ]
+    reasons = _reasons("push", "commits", commits)
+    assert [r.removeprefix("unexpected item shape (ValueError: ") for r in reasons] == [
+        "commit.committer.date is missing, commit.author.date is null)",
+        "commit is null)",
+        "commit is missing)",
+    ], reasons
