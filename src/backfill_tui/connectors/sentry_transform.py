@@ -469,7 +469,7 @@ def error_from_rest(item: Mapping[str, Any], project: Project) -> SourceEvent:
     event: dict[str, Any] = {
         "event_id": event_id,
         "project": project_id if isinstance(project_id, int) else project.id,
-        "timestamp": item.get("dateCreated", MISSING),
+        "timestamp": time_part(item, "dateCreated"),  # null: "dateCreated is null"
     }
     event.update({k: item[k] for k in _REST_EVENT_FIELDS if k in item})
     exception = _rest_exception(item)

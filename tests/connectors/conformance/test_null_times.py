@@ -174,3 +174,21 @@ def test_a_commit_with_no_committer_or_no_commit_object_says_which() -> None:
         "commit is null)",
         "commit is missing)",
     ], reasons
+
+
+@respx.mock
+def test_a_sentry_event_with_a_null_date_created_says_null() -> None:
+    """It reached the model as an ``occurredAt`` of None: "invalid occurredAt"."""
+    sentry = "https://sentry.io/api/0"
+    respx.get(f"{sentry}/projects/acme/rocket/").respond(
+        200, json={"id": "7", "slug": "rocket", "name": "rocket"}
+    )
+    event = {"eventID": "a" * 32, "projectID": "7", "title": "KeyError: x",
+             "dateCreated": STAMP, "platform": "python"}  # fmt: skip
+    respx.get(url__startswith=f"{sentry}/projects/acme/rocket/events/").respond(
+        200, json=[event, {**event, "eventID": "b" * 32, "dateCreated": None}]
+    )
+    pages = read_stream(make_connector("sentry", "acme/rocket", CUTOFF), "error")
+    assert len([e for page in pages for e in page.events]) == 1, pages
+    (reason,) = [f.reason for page in pages for f in page.failures]
+    assert "dateCreated is null" in reason, reason
