@@ -21,12 +21,12 @@ from ..http import (
     ApiError,
     ApiResponse,
     RetriesExhausted,
-    UnexpectedResponse,
     answer_date,
     link_strays,
     next_link,
     unread_next,
 )
+from ..http.errors import NotAList
 from ..models import SourceEvent
 from .base import (
     CATCH_UP_MARGIN_S,
@@ -273,7 +273,7 @@ class LinkedListStream(Stream):
                 yield Page(stalled=why, strayed=True)
                 return
             if not isinstance(answer.json, list):
-                raise UnexpectedResponse(
+                raise NotAList(
                     f"{self._client.label} answered {self._first_path()} with "
                     f"{json_kind(answer.json)}, not a list"
                 )

@@ -16,7 +16,8 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 │   └── RateLimitTooLong a wait asked for past any provider's window: the source stops
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
     ├── RedirectLoop     redirects back to a URL already asked, or more than the bound
-    └── NotJson          a success whose body is not JSON (a web page: the base URL's)
+    ├── NotJson          a success whose body is not JSON (a web page: the base URL's)
+    └── NotAList         a list's URL answered JSON that is not a list (an object, nothing)
 """
 
 from __future__ import annotations
@@ -260,6 +261,18 @@ class NotJson(UnexpectedResponse):
     """A success (2xx) whose body is not JSON: a web page where the API was expected (a base
     URL of the provider's web site, or a proxy's login page). The same request answers the
     same again, so the hint is the base URL, not a resume."""
+
+    @property
+    def mend(self) -> str | None:
+        return MEND_BASE_URL
+
+
+class NotAList(UnexpectedResponse):
+    """A list's URL answered JSON that is not a list (an object such as ``{"message": ...}``,
+    or no body at all): every provider answers a list there (provider-apis.md §1.3, §4.4), so
+    the URL asked is not the provider's API (a wrong base URL, a proxy's answer), and a resume
+    asks it again and meets the same answer: the hint is the base URL (its run said "To
+    continue it: backfill-tui resume ...", a fresh tester's finding)."""
 
     @property
     def mend(self) -> str | None:
