@@ -46,7 +46,7 @@ from ..http import (
 )
 from ..http.body import parse_json
 from ..http.client import TIMEOUT, USER_AGENT, unbind
-from ..http.errors import NotJson
+from ..http.errors import NotGraphQL, NotJson
 from ..http.transport import PARSED_JSON
 from ..models import SourceEvent
 from ..secrets_registry import redact
@@ -636,10 +636,14 @@ class LinearConnector(Connector):
                 raise exc.__cause__ from None
             raise UnexpectedResponse(f"Linear: the {what} query failed ({exc})") from None
         except TransportServerError as exc:
-            raise UnexpectedResponse(
+            # An error status without a GraphQL result: a 501 or a 404 page meets the resume
+            # again, so its hint is the endpoint (errors.NotGraphQL), not a resume.
+            failed = NotGraphQL(
                 f"Linear answered {exc.code} to the {what} query at {self._endpoint()} without a "
                 f"GraphQL result{self._endpoint_hint()}"
-            ) from None
+            )
+            failed.status = exc.code
+            raise failed from None
         except TransportProtocolError:
             # A success that is not a GraphQL result (a web page, a proxy's login page): the
             # same query answers the same again, so its hint is the endpoint, not a resume.

@@ -17,7 +17,8 @@ ApiError                 a stream cannot go on; ``str()`` is one line, never a c
 └── UnexpectedResponse   any other answer the connector cannot use (4xx, wrong shape)
     ├── RedirectLoop     redirects back to a URL already asked, or more than the bound
     ├── NotJson          a success whose body is not JSON (a web page: the base URL's)
-    └── NotAList         a list's URL answered JSON that is not a list (an object, nothing)
+    ├── NotAList         a list's URL answered JSON that is not a list (an object, nothing)
+    └── NotGraphQL       a GraphQL query answered an error status without a GraphQL result
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ _MEND_BY_STATUS = {
     415: MEND_REQUEST,
     422: MEND_REQUEST,
     451: "the provider withholds it for legal reasons (451); leave the source out",
+    # NOT_RETRIED_5XX: the server does not do this request at all, so it is not the API's
+    501: MEND_BASE_URL,
+    505: MEND_BASE_URL,
 }
 
 
@@ -87,7 +91,8 @@ class ApiError(BackfillError):
         token"``), when the cause is permanent: the same request fails the same way again,
         so resuming cannot help (401 or 403 rejected credentials, 404 not found, 410 gone,
         RFC 9110 §15.5; a request refused as sent, 400, 405, 406, 414, 415 or 422, and 451,
-        withheld for legal reasons). ``None`` for a cause that may pass (network, 5xx, a rate
+        withheld for legal reasons; 501 or 505, a server that is not the API:
+        :data:`NOT_RETRIED_5XX`). ``None`` for a cause that may pass (network, 5xx, a rate
         limit, an odd answer): resuming is the next step."""
         if self.status == 422 and "pagination is limited" in self.said.lower():
             return MEND_WINDOW
@@ -277,3 +282,18 @@ class NotAList(UnexpectedResponse):
     @property
     def mend(self) -> str | None:
         return MEND_BASE_URL
+
+
+class NotGraphQL(UnexpectedResponse):
+    """A GraphQL query answered an error status (``status``, 400 or above) with no GraphQL
+    result in the body: the URL asked is not the GraphQL endpoint (``python3 -m http.server``
+    answers a POST with 501, a base URL without ``/graphql`` a 404 page). The resilient
+    transport retries a passing 5xx and waits out a rate limit before gql sees the answer, so
+    a status it passes on and :class:`ApiError` counts permanent (:data:`NOT_RETRIED_5XX`, a
+    4xx such as 404 or 405) meets the same answer on a resume: the hint is the base URL, not
+    the source's name (its run said "To continue it: backfill-tui resume ...", a fresh
+    tester's finding). ``None`` for another status (a 408, a 409): a resume may pass it."""
+
+    @property
+    def mend(self) -> str | None:
+        return MEND_BASE_URL if super().mend is not None else None
