@@ -213,9 +213,9 @@ def ended_line(
 ) -> str:
     """The last line of a run that did not complete (its stored status: failed, partial,
     cancelled, interrupted): what was kept and how to go on. A replay's says to replay it
-    again (``replay``: its recording, when this process replayed it); a run whose every
-    unfinished stream failed for a cause a resume would meet again says what to mend
-    (``engine.runs.mend_first``); else the ``resume`` command (``db_flag``: `` --db PATH``
+    again (``replay``: its recording, when this process replayed it); a run with a stream
+    that failed for a cause a resume would meet again says what to mend first, then the
+    ``resume`` command when other streams may pass (``engine.runs.mend_first``); else the ``resume`` command (``db_flag``: `` --db PATH``
     for a mirror other than the default). ``signal``: the Ctrl-C or SIGTERM that stopped it.
     The command line's runs end with it, and the terminal app prints it after closing when
     quitting cancelled a run (``cli.app.app_ended``)."""
@@ -237,15 +237,16 @@ def ended_line(
             signal=signal,
         )
         return redact(line)
-    if (mend := mend_first(mirror.streams(run.id))) is not None:
-        # every unfinished stream failed for a cause `resume` would meet again (a 404, a
-        # rejected token): say what to mend, never a command that would fail the same way
+    streams = mirror.streams(run.id)
+    # a failed or cancelled stream; one that a long rate limit failed, resumed after its time
+    wait = resume_wait(streams, time.time())
+    after = f" after {wait:%Y-%m-%d %H:%M} UTC, the end of a rate limit's wait" if wait else ""
+    if (mend := mend_first(streams, then=f"`{resume}`{after}{settings}")) is not None:
+        # a stream failed for a cause `resume` would meet again (a 404, a rejected token):
+        # say what to mend first, never a command alone that would fail the same way
         return f"run {run.id} {status}; what was stored is kept; {mend}"
     if signal is not None:  # Ctrl-C or SIGTERM: the last line says how to go on
         return f"cancelled ({signal}): what was stored is kept; to continue it: {resume}{settings}"
-    # a failed or cancelled stream; one that a long rate limit failed, resumed after its time
-    wait = resume_wait(mirror.streams(run.id), time.time())
-    after = f" after {wait:%Y-%m-%d %H:%M} UTC, the end of a rate limit's wait" if wait else ""
     return (
         f"run {run.id} {status}; what was stored is kept. To continue it{after}: {resume}{settings}"
     )

@@ -316,10 +316,10 @@ def run_report(mirror: Mirror, run_id: str) -> str:
     for where, status in unfinished:
         out.append(f"- **{cell(where)}** {_UNFINISHED.get(status, status)}")
     if unfinished and summary["status"] in RESUMABLE:
-        if (mend := mend_first(streams)) is not None:  # resume would fail the same way
+        resume = suggest(f"resume {run.id}", mirror.path)
+        if (mend := mend_first(streams, then=resume)) is not None:  # resume alone would fail
             out += ["", f"What was stored is kept; {cell(mend)}."]
         else:
-            resume = suggest(f"resume {run.id}", mirror.path)
             out += ["", f"What was stored is kept; {cell(resume)} continues the run."]
     if failures:
         if errors:

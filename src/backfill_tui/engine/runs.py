@@ -3,8 +3,8 @@
 - :func:`run_lines`: the runs overview (``backfill-tui runs``, the app's Runs screen), one store
   query for all listed runs, each with its shown status (``terms.shown_run_status``).
 - :func:`mend_first`: the one rule for every face's last word on an unfinished run: offer
-  ``resume`` only when it may succeed, else say what to mend (a rejected token, a source that
-  does not exist).
+  ``resume`` alone only when it may succeed, else say what to mend first (a rejected token, a
+  source that does not exist), then ``resume`` for the streams that may pass.
 - :func:`check_resume`: the preconditions for resuming a run (it exists, it has not
   completed, no live process runs it); :func:`check_resumable`: which environment may continue
   it (a replayed run only from its recording, a simulated one only on the simulator).
@@ -545,27 +545,39 @@ def _past_the_recording(mirror: Mirror, run: RunRecord, recorded_run: str | None
     )
 
 
-def mend_first(streams: Iterable[StreamRecord]) -> str | None:
+def mend_first(streams: Iterable[StreamRecord], then: str = "resume") -> str | None:
     """The rule for a face's last word on an unfinished run (the CLI's last line, the app's
-    run-ended notice, the report): a hint never offers a command that would fail the same way.
+    run-ended notice, the report): a hint never offers a command that would fail the same way,
+    nor drops what to mend because some other stream may pass.
 
-    ``None`` when ``resume`` is the next step: some unfinished stream was cancelled,
-    interrupted, or failed for a cause that may pass (network, 5xx, a rate limit). When every
-    unfinished stream failed for a permanent cause (``StreamRecord.mend``: 401/403 a rejected
-    token, 404 not found, 410 gone), the line saying what to mend first, per source:
+    ``None`` when ``resume`` alone is the next step: no unfinished stream failed for a
+    permanent cause (every one was cancelled, interrupted, or failed for a cause that may
+    pass: network, 5xx, a rate limit). When every unfinished stream failed for a permanent
+    cause (``StreamRecord.mend``: 401/403 a rejected token, 404 not found, 410 gone, a URL
+    that is not the API), the line saying what to mend first, per source:
     ``"resuming would fail the same way; first mend github:acme/nope: check the source's name
-    and that the token can see it"``."""
+    and that the token can see it"``. When some did and others may pass, what to mend, then
+    ``then`` (the face's words for resuming, e.g. a command):
+    ``"resuming alone would fail the same way; first mend vercel:t/p: check or replace the
+    token; then resume"``; a run with two sources, one with a rejected token and one whose
+    server failed, said only "To continue it: backfill-tui resume ..." (a fresh tester's
+    finding)."""
     unfinished = [s for s in streams if s.status != StreamStatus.COMPLETED]
-    if not unfinished or any(s.mend is None for s in unfinished):
+    permanent = [s for s in unfinished if s.mend is not None]
+    if not permanent:
         return None
     sources: dict[str, list[str]] = {}  # mend -> the sources it names, in stream order
-    for stream in unfinished:
+    for stream in permanent:
         assert stream.mend is not None
         # the variable of this stream's own provider, not a pattern to work out
         mend = stream.mend.replace("<PROVIDER>", stream.provider.upper())
         sources.setdefault(mend, []).append(f"{stream.provider}:{stream.target}")
-    mends = [f"{', '.join(dict.fromkeys(names))}: {mend}" for mend, names in sources.items()]
-    return "resuming would fail the same way; first mend " + "; ".join(mends)
+    mends = "; ".join(
+        f"{', '.join(dict.fromkeys(names))}: {mend}" for mend, names in sources.items()
+    )
+    if len(permanent) == len(unfinished):
+        return f"resuming would fail the same way; first mend {mends}"
+    return f"resuming alone would fail the same way; first mend {mends}; then {then}"
 
 
 def resume_wait(streams: Iterable[StreamRecord], now: float) -> datetime | None:

@@ -861,12 +861,11 @@ class BackfillApp(KeysInOrder, OneLineCrash):  # keys in order (key_order.py); a
         if status == RunStatus.COMPLETED:
             return f"run {run_id} {status}"
         streams = self.mirror.streams(run_id)
-        if (mend := mend_first(streams)) is not None:
-            return f"run {run_id} {status}: {mend}"
         wait = resume_wait(streams, self.clock.now())  # a long rate limit: resume after it
-        return f"run {run_id} {status}" + (
-            f": resume it after {wait:%Y-%m-%d %H:%M} UTC" if wait else ""
-        )
+        after = f" after {wait:%Y-%m-%d %H:%M} UTC" if wait else ""
+        if (mend := mend_first(streams, then=f"resume it{after}")) is not None:
+            return f"run {run_id} {status}: {mend}"
+        return f"run {run_id} {status}" + (f": resume it{after}" if wait else "")
 
     def on_run_ended(self, message: RunEnded) -> None:
         from .confirm import ConfirmScreen
