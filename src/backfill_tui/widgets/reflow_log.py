@@ -44,10 +44,16 @@ class ReflowLog(RichLog):
         )
         self._source: deque[Text] = deque(maxlen=MAX_LINES)
         self._wrapped_at = 0
+        #: A line was wrapped at another width than ``_wrapped_at``: written while the log was
+        #: hidden (the dashboard below 20 lines), RichLog wrapped it at ``min_width``, and the
+        #: log shown again at its old width re-wrapped nothing (a fresh tester's finding).
+        self._stale = False
 
     def add(self, line: Text) -> None:
         """Append a line (kept, so it can be wrapped again at another width)."""
         self._source.append(line)
+        if self._wrapped_at and self.region.width != self._wrapped_at:
+            self._stale = True  # hidden (no region) or not yet told its new width
         self.write(line)
 
     def clear(self) -> Self:
@@ -56,10 +62,11 @@ class ReflowLog(RichLog):
 
     def on_resize(self, event: Resize) -> None:
         width = event.size.width
-        if width == self._wrapped_at:
+        if width == self._wrapped_at and not self._stale:
             return
         first = self._wrapped_at == 0
         self._wrapped_at = width
+        self._stale = False
         if first or not self._source:
             return
         lines = list(self._source)
