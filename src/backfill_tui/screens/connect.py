@@ -49,7 +49,7 @@ from ..textsafe import ascii_int, clean
 from ..widgets.app_footer import AppFooter
 from ..widgets.depth_choice import DepthChoice
 from ..widgets.lazy_select import LazySelect
-from ..widgets.more_below import MoreBelow
+from ..widgets.more_below import FormScroll, MoreBelow
 from ..widgets.row_table import cut_cells
 from ..widgets.secret_field import ClearField, SecretGuard
 from ..widgets.source_card import SourceCard, TokenStatus
@@ -189,7 +189,7 @@ class ConnectScreen(ModeScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="connect-main"):
-            with VerticalScroll(id="form"):
+            with FormScroll(id="form"):
                 with Horizontal(classes="field"):
                     yield Label("Workspace", classes="field-label")
                     yield SteadyInput(placeholder="the Lightfast workspace id", id="workspace")
@@ -760,6 +760,9 @@ class ConnectScreen(ModeScreen):
         re-sync costs less). It is not made again by itself: the demo estimated on every visit
         after a run, and a run started meanwhile ran beside it (a fresh tester's finding)."""
         app = self.backfill
+        # looked at while the screen was away (a run's screens laid out over it): at 80x24 it
+        # named "Max items" in view after a run (a fresh tester's finding)
+        self.query_one(MoreBelow).check_later()
         field = self.query_one("#record-to", Input)  # a run may have made its folder, or file
         if field.value.strip():
             self._show_record_hint(field.value, field.validate(field.value))

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual import events
-from textual.containers import ScrollableContainer
+from textual.containers import ScrollableContainer, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Label
 
-__all__ = ["MoreBelow"]
+__all__ = ["FormScroll", "MoreBelow"]
 
 
 class MoreBelow(Label):
@@ -56,15 +56,20 @@ class MoreBelow(Label):
         self.call_after_refresh(self.update_shown)
 
     def below(self) -> list[str]:
-        """The names of the fields not wholly in the container's view, in their order."""
+        """The names of the fields not wholly in the container's view, in their order; none when
+        all fit in it, and then, as the line covers its last row, those not wholly above it."""
         container = self.parent
         if not isinstance(container, ScrollableContainer) or not container.size.height:
             return []
         view_bottom = container.scroll_y + container.scrollable_content_region.height
+        if not any(f.display and f.virtual_region.bottom > view_bottom for _, f in self._fields):
+            return []
+        # shown, the line covers the view's last row: a field on that row is out of view too
+        # (it named "Max items" on the row above it, wholly in view: a fresh tester's finding)
         return [
             name
             for name, field in self._fields
-            if field.display and field.virtual_region.bottom > view_bottom
+            if field.display and field.virtual_region.bottom > view_bottom - 1
         ]
 
     def update_shown(self) -> None:
@@ -88,3 +93,13 @@ class MoreBelow(Label):
         event.stop()
         if self._fields and isinstance(self.parent, ScrollableContainer):
             self.parent.scroll_to_widget(self._fields[-1][1], animate=False)
+
+
+class FormScroll(VerticalScroll):
+    """A :class:`VerticalScroll` whose :class:`MoreBelow` line looks again as it is resized: the
+    connect form grew when its estimate panel shrank after a run, and the line went on naming
+    "Max items", then in view (a fresh tester's finding). The screen's size had not changed."""
+
+    def on_resize(self) -> None:
+        for line in self.query_children(MoreBelow):
+            line.check_later()
