@@ -36,6 +36,8 @@ from .runs_parts import (
     RecordingCheck,
     RunsListed,
     fit_sources,
+    lost_lead,
+    lost_recordings,
     narrow_workspaces,
     sources_least,
     workspace_cut,
@@ -115,13 +117,9 @@ class RunsScreen(ModeScreen):
         # pressed at once find them (one indexed read of at most a page of runs: 0.5 ms at
         # 250,000 observations, bench/app_scale.py); every later one goes to a worker.
         self._generation += 1
-        self.on_runs_listed(
-            RunsListed(
-                self._generation,
-                self.backfill.mirror.count_runs(),
-                run_lines(self.backfill.mirror, self.limit),
-            )
-        )
+        lines = run_lines(self.backfill.mirror, self.limit)
+        count = self.backfill.mirror.count_runs()
+        self.on_runs_listed(RunsListed(self._generation, count, lines, lost_recordings(lines)))
 
     def _add_columns(self) -> None:
         """All columns from 100 columns of terminal; below, the run, its status and counts."""
@@ -183,7 +181,7 @@ class RunsScreen(ModeScreen):
         with self.backfill.reader() as mirror:
             total = mirror.count_runs()
             lines = run_lines(mirror, limit)
-        self.post_message(RunsListed(generation, total, lines))
+        self.post_message(RunsListed(generation, total, lines, lost_recordings(lines)))
 
     def on_runs_listed(self, message: RunsListed) -> None:
         if message.generation != self._generation or not self.is_mounted:
@@ -210,6 +208,8 @@ class RunsScreen(ModeScreen):
                 # and the instant it replays; its "started" is when it was replayed
                 recorded = run.started_at[:16].replace("T", " ")
                 sim, lead = f" ({Path(run.recording).name}, recorded {recorded})", "replay: "
+            elif why := message.lost.get(run.id):  # killed while recording: `runs` said it,
+                lead = lost_lead(why, short=self._narrow)  # F5 did not (a fresh tester's finding)
             style = {RunStatus.COMPLETED: "", RunStatus.RUNNING: "bold"}.get(line.status, "italic")
             cells = {
                 "run": Text(f"{run.id} A" if run.id == self.marked else run.id),

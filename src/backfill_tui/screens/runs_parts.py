@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from textual.message import Message
 
-from ..engine.runs import RunLine
+from ..engine.runs import RunLine, recording_lost
 from ..errors import BackfillError, user_path
 from ..textsafe import clean
 
@@ -34,6 +34,26 @@ class RunsListed(Message):
     generation: int
     total: int
     lines: list[RunLine]
+    #: A recorded run's id: why its recording is not at its path (``recording_lost``: "lost:
+    #: the run was killed before …"), read in the worker as it looks at the disk.
+    lost: dict[str, str]
+
+
+def lost_recordings(lines: list[RunLine]) -> dict[str, str]:
+    """:attr:`RunsListed.lost` of ``lines``: a stat (and a header's read) a recorded run."""
+    return {line.run.id: why for line in lines if (why := recording_lost(line.run))}
+
+
+def lost_lead(why: str, *, short: bool) -> str:
+    """The words before a run's sources whose recording is not at its path, from
+    ``engine.runs.recording_lost``'s ``why``: "recording lost: ", as ``backfill-tui runs``
+    says "(recording lost)" (cli/runs.py), or "recording not there: "; ``short`` (below 100
+    columns, where the sources have about 19 cells): "rec. lost: " or "rec. gone: ", so the
+    end of the source's repository still shows ("…ocket")."""
+    word = why.partition(":")[0]
+    if short:
+        return f"rec. {'gone' if word == 'not there' else word}: "
+    return f"recording {word}: "
 
 
 #: The most cells a workspace id takes in the runs list and the compare view's heading: a
