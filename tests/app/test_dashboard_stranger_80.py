@@ -132,7 +132,7 @@ def test_titles_have_room_at_80_columns(tmp_path: Path) -> None:
             table = screen.query_one("#observations")
             header = screen_lines(app)[table.region.y]
             # the significance folds (enter's pane says it): the title has the rest, not 19 cells
-            assert "significance" not in header, header
+            assert "score" not in header, header
             title = next(c for k, c in table.columns.items() if k.value == "title")
             assert title.get_render_width(table) >= 30, header
 

@@ -163,7 +163,7 @@ def test_at_80_columns_the_table_beside_the_detail_shows_when_and_what(tmp_path:
             _screen, table = await open_observations(pilot)
             header = table.render_line(0).text
             assert all(name in header for name in ("source", "type", "title"))
-            assert "significance" not in header
+            assert "score" not in header
             first = table.get_row_at(0)
             await pilot.press("enter")
             await settle(pilot)

@@ -207,7 +207,8 @@ class ObservationsScreen(ModeScreen):
         table.add_column("source", key="source")
         table.add_column("type", key="type")
         table.add_column("title", key="title", width=50)
-        table.add_column("significance", key="significance")
+        # "score": "significance" was cut to "significanc" at 120x36 (a fresh tester's finding)
+        table.add_column("score", key="significance")
         table.fill("title", minimum=TITLE_MIN)  # what the other columns leave it
         self.query_one("#detail").display = False
         self.query_one("#detail").border_title = "Observation"
