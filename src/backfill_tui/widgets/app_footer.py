@@ -4,8 +4,9 @@ Textual's :class:`~textual.widgets.Footer` lists the focused widget's keys first
 moves as focus moves, and it cuts the line off when the keys do not fit ("f4▏^p paletten" at
 80 columns). This footer orders keys by where they are bound: the screen's own keys first (in
 their declared order), then the focused widget's, then the app's (F1 help, the screens' F-keys,
-quit). When the line is too long it drops, in turn: the F-key of the screen already shown, the
-other screens' F-keys from F6 down, and then the screen's last keys (where "Obs." for
+quit), less the F-key of the screen it is on (offered on itself, "f3 Dashboard" on the
+dashboard read as a way elsewhere: a fresh tester's finding). When the line is too long it
+drops, in turn: the other screens' F-keys from F6 down, and then the screen's last keys (where "Obs." for
 "Observations" keeps every screen's F-key on a screen whose ``FOOTER_SHORT_WORDS`` asks for
 it, the dashboard's, it is said so instead: :func:`shortened`); F1 (help, which lists
 every key), ctrl+q (quit: a tester found it gone from F2 and F4 at 50 columns, there on F3)
@@ -77,17 +78,16 @@ def fit_keys(
     Rank 0 is the screen's, 1 a focused widget's, 2 the app's. Returns the keys that fit in
     ``width`` cells after dropping in the order the module docstring gives.
     """
-    shown = [key for key, *_ in items]
+    # The screen's own key is never offered on it: "f3 Dashboard" on the dashboard at 120
+    # columns read as a way elsewhere (a fresh tester's finding); F1 still lists it.
+    shown = [key for key, *_ in items if key != current_key]
     size = {key: _width(display, text) for key, display, text, _ in items}
     rank = {key: r for key, _, _, r in items}
 
     def total() -> int:
         return sum(size[k] for k in shown) + PALETTE_WIDTH
 
-    drop_order: list[str] = []
-    if current_key in shown:
-        drop_order.append(current_key)
-    drop_order += [k for k in reversed(SCREEN_KEYS) if k in shown and k != current_key]
+    drop_order = [k for k in reversed(SCREEN_KEYS) if k in shown]
     drop_order += [k for k in reversed(shown) if rank[k] == 1]
     drop_order += [k for k in reversed(shown) if rank[k] == 2 and k not in drop_order]
     drop_order += [k for k in reversed(shown) if rank[k] == 0][:-1]  # keep the first
