@@ -23,7 +23,7 @@ from backfill_tui.engine import progress as ev
 from backfill_tui.engine.environment import Environment
 from backfill_tui.engine.report import run_report
 from backfill_tui.engine.run import Engine, RunRequest, SourceSpec
-from backfill_tui.store import Mirror
+from backfill_tui.store import Mirror, RunRecord
 
 LINEAR_URL = "http://127.0.0.1:1/x/graphql"
 LINEAR_KEY = "lin_api_resumeMeetsItAgain0123456789abcdef"
@@ -149,14 +149,7 @@ def test_a_mend_and_a_passing_failure_say_the_mend_then_resume(
     db = tmp_path / "m.db"
     mirror = Mirror.open(db)
     try:
-        env = {
-            "VERCEL_TOKEN": VERCEL_TOKEN,
-            "LINEAR_API_KEY": LINEAR_KEY,
-            "BACKFILL_LINEAR_API_URL": LINEAR_URL,
-        }
-        engine = Engine(mirror, Environment(clock=VirtualClock(start=_now()), env=env))
-        sources = tuple(SourceSpec.parse(s) for s in ("vercel:acme/rocket-web", "linear:ENG"))
-        run = engine.plan(RunRequest("w", sources))
+        engine, run = _vercel_and_linear(mirror)
         assert asyncio.run(engine.run(run.id)) == "failed"
         record = mirror.get_run(run.id)
         assert record is not None
@@ -172,6 +165,19 @@ def test_a_mend_and_a_passing_failure_say_the_mend_then_resume(
 
 def _now() -> float:
     return datetime.now(UTC).timestamp()
+
+
+def _vercel_and_linear(mirror: Mirror) -> tuple[Engine, RunRecord]:
+    """An engine on a virtual clock and a run planned of vercel:acme/rocket-web and linear:ENG,
+    both tokens given and Linear at ``LINEAR_URL``."""
+    env = {
+        "VERCEL_TOKEN": VERCEL_TOKEN,
+        "LINEAR_API_KEY": LINEAR_KEY,
+        "BACKFILL_LINEAR_API_URL": LINEAR_URL,
+    }
+    engine = Engine(mirror, Environment(clock=VirtualClock(start=_now()), env=env))
+    sources = tuple(SourceSpec.parse(s) for s in ("vercel:acme/rocket-web", "linear:ENG"))
+    return engine, engine.plan(RunRequest("w", sources))
 
 
 @respx.mock
@@ -192,14 +198,7 @@ def test_a_mend_beside_a_cancelled_stream_is_kept_in_the_report_too(
     db = tmp_path / "m.db"
     mirror = Mirror.open(db)
     try:
-        env = {
-            "VERCEL_TOKEN": VERCEL_TOKEN,
-            "LINEAR_API_KEY": LINEAR_KEY,
-            "BACKFILL_LINEAR_API_URL": LINEAR_URL,
-        }
-        engine = Engine(mirror, Environment(clock=VirtualClock(start=_now()), env=env))
-        sources = tuple(SourceSpec.parse(s) for s in ("vercel:acme/rocket-web", "linear:ENG"))
-        run = engine.plan(RunRequest("w", sources))
+        engine, run = _vercel_and_linear(mirror)
 
         async def cancel_once_vercel_failed() -> None:
             task = asyncio.create_task(engine.run(run.id))
