@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextvars import ContextVar
 from typing import Protocol
 
 
@@ -60,16 +61,53 @@ class VirtualClock:
 
 
 class ReplayClock(VirtualClock):
-    """The clock of a replay: virtual, and kept up with the recorded run's time.
+    """The clock of a replay: virtual, each task (a stream, a source's lookup) on the recorded
+    run's time as that task last saw it.
 
-    A replay serves recorded answers with no latency, so a plain virtual clock would lag the
-    original's by all the time the original spent waiting on answers, and waits computed from
-    absolute reset times would come out longer than the original's. As each answer is served,
-    :meth:`answered` moves "now" forward to the instant the original received it (never
-    backward: concurrent streams are served in another order than they were recorded), and
-    sleeps add to it at once, accounted in ``slept``.
+    A replay serves recorded answers with no latency and waits for nothing, so its streams
+    do not overlap in time as the original's did. On one shared clock every stream's sleep
+    added to the others' time and each answer moved all of them to its own instant: a
+    replay's waits (computed from absolute reset times) and its end came out longer than the
+    original's, and different on each replay as the streams interleaved in another order (a
+    fresh tester saw ran_s 16, 17 and 16 for a run of 12 s). Here each task keeps its own
+    "now": the instant the original received the task's latest answer (:meth:`answered`,
+    never backward), plus the task's own sleeps since. A wait computed from a reset time is
+    then the original's, whatever the order. The run's own reads (its start and end, outside
+    any stream) see the latest instant any task reached, caught up to the recorded run's end
+    (:meth:`ended`) once its last answer is served: its finished time is the original's.
     """
 
+    def __init__(self, start: float | None = None) -> None:
+        super().__init__(start)
+        #: This task's own time; a task inherits its creator's (``asyncio`` copies the
+        #: context), and setting it in one task never moves another's. None: the run's own.
+        self._own: ContextVar[float | None] = ContextVar("replay_now", default=None)
+        self._over = False  # the recorded run's end was reached: every task reads it
+
+    def now(self) -> float:
+        own = self._own.get()
+        return self._now if own is None or self._over else own
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.slept += seconds
+            mine = self.now() + seconds
+            self._own.set(mine)
+            self.catch_up(mine)
+        await asyncio.sleep(0)
+
     def answered(self, instant: float) -> None:
-        """An answer the original received at ``instant`` (epoch seconds) has been served."""
+        """An answer the original received at ``instant`` (epoch seconds) has been served to
+        the current task."""
+        if instant > self.now():
+            self._own.set(instant)
         self.catch_up(instant)
+
+    def ended(self, instant: float) -> None:
+        """The recorded run ended at ``instant`` (epoch seconds; ``RunEnd.ended``) and its last
+        answer has been served: from now on every task reads that instant, even where a
+        stream's own time went past it (a wait held by another's computed from a time behind
+        it), so the replay ends when its run did: its finished time and ``ran_s`` are the
+        recorded ones."""
+        self._now = instant
+        self._over = True

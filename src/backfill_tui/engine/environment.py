@@ -123,9 +123,10 @@ class Environment:
     offline: bool = False
     #: Wraps each inner transport, below the retry layer (``run --record`` puts its recorder here).
     wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
-    #: Called with a run's final status just before the engine stores it (its recorder seals
-    #: the recording there: ``engine.recording_ends``); must not raise.
-    before_run_end: Callable[[str], None] | None = None
+    #: Called with a run's final status and the instant it ended (epoch seconds on
+    #: :attr:`clock`, whole seconds: the ``finished_at`` stored) just before the engine stores
+    #: it (its recorder seals the recording there: ``engine.recording_ends``); must not raise.
+    before_run_end: Callable[[str, float], None] | None = None
     #: Retry bounds and the whole-request deadline of every call (None: ``RetryRules()``).
     retry_rules: RetryRules | None = None
     #: A replay: the recording file that answers, as (absolute path, SHA-256 hex of the file)

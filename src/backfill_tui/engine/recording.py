@@ -106,6 +106,7 @@ class Recorder:
         self._clock: Clock | None = None
         self._clock_start = 0.0
         self._status: str | None = None  # the run's end, as ``observe`` saw it
+        self._ended: float | None = None  # and when (s after ``_clock_start``: _run_ending)
         self._reason: str | None = None
         self._stops: dict[str, int] = {}  # stream → pages stored, for streams that stopped
         self._watch = FailureWatch()  # whether a refused write stopped the run (said then)
@@ -131,9 +132,8 @@ class Recorder:
         """How the recorded run ended (None before its end was seen)."""
         if self._status is None:
             return None
-        if self._status == "completed":
-            return RunEnd(self._status)
-        return RunEnd(self._status, self._reason, dict(self._stops))
+        # a completed run has no reason or stops (no stream failed or stopped)
+        return RunEnd(self._status, self._reason, dict(self._stops), ended=self._ended)
 
     @property
     def exchanges(self) -> int:
@@ -218,10 +218,11 @@ class Recorder:
         if self.kept is not None:
             raise RecordingKeptAside(self.path, self.kept)
 
-    def _run_ending(self, status: str) -> None:
-        """Seal before the mirror stores the run's end, ``status`` (``recording_ends``)."""
+    def _run_ending(self, status: str, instant: float) -> None:
+        """Seal before the mirror stores the run's end, ``status`` at ``instant`` (epoch s)."""
         if self._writer is not None and self._writer.failure is None:  # else: the block's end
             self._status = status
+            self._ended = max(0.0, instant - self._clock_start)
             self._early = ends.sealed_early(self._seal)
 
     def _seal(self, *, said: bool = False) -> None:
@@ -375,10 +376,9 @@ class Replay:
 
     def environment(self) -> Environment:
         """Offline, answering from the recording, on a :class:`ReplayClock` from the recorded
-        start that no wait really waits on: recorded latency is not re-enacted, rate-limit,
-        Retry-After and backoff waits pass at once (still accounted on each stream's
-        ``rate_limit_wait_s``), and each answer moves the clock forward to when the original
-        run received it."""
+        start that no wait really waits on (recorded latency is not re-enacted; rate-limit,
+        Retry-After and backoff waits pass at once, accounted as the original's were): the
+        recorded run's instants (``ReplayTransport``)."""
         start = self.header.clock_start
         clock = ReplayClock(start)
         self.transport = ReplayTransport(

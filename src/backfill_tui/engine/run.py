@@ -299,13 +299,13 @@ class Engine:
                         for s in unfinished:
                             if s.key not in self._said:  # a source whose lookup never ended
                                 self._interrupted(s, s.counters)
-                        self._before_end(status)
+                        self._before_end(status, end.replace(microsecond=0))
                         self.mirror.set_run_interrupted(run.id)
                     else:
                         # Streams cancelled before their task started never ran their handlers.
                         self._mark(unfinished, StreamStatus.CANCELLED, None)
                         status = combined_status(s.status for s in self.mirror.streams(run.id))
-                        self._before_end(status)
+                        self._before_end(status, end.replace(microsecond=0))
                         self.mirror.set_run_status(run.id, status, finished=True, at=at)
                         ended = True
                     self.mirror.release(run.id)
@@ -353,12 +353,13 @@ class Engine:
             return None
         return self._shared.get(f"{record.provider}:{record.target}")
 
-    def _before_end(self, status: RunStatus) -> None:
-        """What must come before the mirror says the run ended (``status``): its recording is
-        sealed (``Environment.before_run_end``), so no kill between the two leaves a run
-        stored completed whose recording is lost (a tester's finding: kill -9 there did)."""
+    def _before_end(self, status: RunStatus, end: datetime) -> None:
+        """What must come before the mirror says the run ended (``status``, at ``end``, as
+        stored): its recording is sealed (``Environment.before_run_end``), so no kill between
+        the two leaves a run stored completed whose recording is lost (a tester's finding:
+        kill -9 there did)."""
         if self.environment.before_run_end is not None:
-            self.environment.before_run_end(str(status))
+            self.environment.before_run_end(str(status), end.timestamp())
 
     def cancel_unstarted(self, run_id: str) -> bool:
         """Store a planned run that was stopped before it started (a Ctrl-C or SIGTERM between

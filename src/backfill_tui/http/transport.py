@@ -212,14 +212,15 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         self._rules = rules or RetryRules()
         self._on_wait = on_wait
         self._on_retry = on_retry
-        #: Seconds some request of this source waited: the union of its streams' waits (README:
-        #: "`waited` counts the time that passed"), at most their sum (a virtual clock jumps).
-        #: ``_waiting``: (waits going, since, their sum so far, the wait told to the faces).
-        self.waited_s = 0.0
+        #: The source's waits as (start, end) on the run's clock, for :attr:`waited_s`.
+        self._spans: list[tuple[float, float]] = []
+        #: When the pause :attr:`paused_until` runs to began (epoch seconds, the run's clock).
+        self._paused_from = 0.0
         #: Until when (epoch seconds, the run's clock) a rate-limit answer holds every request
         #: of the source (its one token; a pool's tokens hold their own: ``paused_until``).
         self.paused_until = 0.0
-        self._waiting: tuple[int, float, float, tuple[str, float] | None] = (0, 0.0, 0.0, None)
+        #: (waits going, the wait told to the faces).
+        self._waiting: tuple[int, tuple[str, float] | None] = (0, None)
         #: Set once an answer asked for a wait past ``RetryRules.max_named_wait``: every request
         #: of the source fails with it from then on (a wait under way ends as planned; none
         #: starts after).
@@ -238,6 +239,21 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     def _stats(self) -> CallStats | None:
         return current_stats.get()
 
+    @property
+    def waited_s(self) -> float:
+        """Seconds some request of this source waited: the union of its streams' waits, each
+        the span of the run's clock it took (README: "`waited` counts the time that passed"),
+        at most their sum. A union of spans, not a count of the waits going at once: a
+        replay's waits pass at once and in another order than its run's, which summed
+        overlapping waits or not by the order they ran in (a fresh tester saw its replays
+        wait 16.0 s where its run had waited 13.2)."""
+        total, reach = 0.0, float("-inf")
+        for start, end in sorted(self._spans):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
+
     async def _wait(
         self, seconds: float, reason: str, *, shared: bool = False, held: bool = False
     ) -> None:
@@ -250,11 +266,11 @@ class ResilientTransport(httpx.AsyncBaseTransport):
         it with the wait it is part of, once."""
         start = self._clock.now()
         until = start + seconds
-        going, since, summed, shown = self._waiting
+        going, shown = self._waiting
         # Told once per wait of the source: a stream joining one for the same reason adds none.
         told = held or (shown is not None and shown[0] == reason and abs(shown[1] - until) <= 1.0)
         shown = shown if told else (reason, until)
-        self._waiting = (going + 1, since if going else start, summed if going else 0.0, shown)
+        self._waiting = (going + 1, shown)
         if not held:
             log.info("%s: waiting %.1fs (%s)", self._label, seconds, reason)
         if self._on_wait is not None and not told:
@@ -269,10 +285,12 @@ class ResilientTransport(httpx.AsyncBaseTransport):
             got = seconds if now - start >= seconds - 0.001 else max(0.0, now - start)
             if stats is not None:
                 stats.wait_seconds += got
-            going, since, summed, shown = self._waiting
-            if going == 1:  # the last wait going ends: the source waited since ``since``
-                self.waited_s += min(max(0.0, now - since), summed + got)
-            self._waiting = (going - 1, since, summed + got, shown if going > 1 else None)
+            # held: part of the wait that began the pause, not before it (a replay's stream
+            # may be behind on the run's clock: clock.ReplayClock)
+            begun = max(start, self._paused_from) if held else start
+            self._spans.append((begun, begun + max(0.0, got - (begun - start))))
+            going, shown = self._waiting
+            self._waiting = (going - 1, shown if going > 1 else None)
 
     def _halt(self, seconds: float, reason: str) -> RateLimitTooLong:
         """The source stops: an answer asked for ``seconds`` of waiting, past any provider's
@@ -515,7 +533,10 @@ class ResilientTransport(httpx.AsyncBaseTransport):
     def _pause(self, token: PooledToken | None, until: float) -> None:
         """Hold every request of the source (``token``'s, with a pool) until ``until``."""
         if token is None:
-            self.paused_until = max(self.paused_until, until)
+            if until > self.paused_until:
+                if self.paused_until <= self._clock.now():  # a new pause, not a longer one
+                    self._paused_from = self._clock.now()
+                self.paused_until = until
         else:
             token.paused_until = max(token.paused_until, until)
 

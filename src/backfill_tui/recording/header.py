@@ -251,11 +251,18 @@ class RunEnd:
     #: where the original stream stopped, not a page later (a tester's finding). Empty in
     #: recordings made before it was written (their replays stop where their answers end).
     stops: dict[str, int] = field(default_factory=dict)
+    #: When the run ended (its ``finished_at``, whole seconds), in seconds after the
+    #: recording's ``clock_start``: its replay ends then too, so its finished time and
+    #: ``ran_s`` are the recorded run's (a fresh tester's replays said 16, 17 and 16 s for a
+    #: run of 12). None in recordings made before it was written.
+    ended: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": "run_end", "status": self.status, "reason": self.reason}
         if self.stops:
             data["streams"] = dict(sorted(self.stops.items()))
+        if self.ended is not None:
+            data["ended"] = round(self.ended, 6)
         return data
 
     @classmethod
@@ -270,7 +277,19 @@ class RunEnd:
         stops = {key: streams.whole(key) for key in streams.data}
         if any(pages < 0 for pages in stops.values()):
             raise streams.fault(next(k for k, v in stops.items() if v < 0), "0 or more")
-        return cls(status=status, reason=reason or None, stops=stops)
+        ended = fields.get("ended", None)
+        if ended is not None and (
+            isinstance(ended, bool)
+            or not isinstance(ended, int | float)
+            or not 0 <= ended < _LATEST - _EARLIEST  # finite: the run's clock stays in range
+        ):
+            raise fields.fault("ended", "a number of seconds from 0")
+        return cls(
+            status=status,
+            reason=reason or None,
+            stops=stops,
+            ended=None if ended is None else float(ended),
+        )
 
 
 @dataclass(frozen=True)

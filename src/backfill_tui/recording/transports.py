@@ -20,6 +20,7 @@ import httpx
 from ..clock import Clock, ReplayClock
 from ..http import ApiError
 from ..http.body import BodyTooLarge, UndecodableBody, read_whole
+from ..http.ratelimit import JITTER_FRACTION
 from ..terms import plural
 from .fileformat import Exchange, RunEnd, SpooledRecording
 from .scrub import scrub_counted, scrub_headers, scrub_text, scrub_url
@@ -79,6 +80,15 @@ def request_key(method: str, url: str, body: bytes | None) -> Key:
     return (method.upper(), url, body_key(body))
 
 
+def jitter_fraction(clock_start: float, seq: int) -> float:
+    """The fraction (0 to 1) of a policy's jitter the wait for exchange ``seq`` of a recording
+    begun at ``clock_start`` (``RecordingHeader.clock_start``) adds (``http.ratelimit
+    .JITTER_FRACTION``): the recorded run and each replay of it draw the same, so a replay
+    waits what its run waited; another run's (another start) differs, as jitter should."""
+    digest = hashlib.sha256(f"{clock_start!r}/{seq}".encode()).digest()
+    return int.from_bytes(digest[:7], "big") / float(1 << 56)
+
+
 class RecordingTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
@@ -110,7 +120,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         except httpx.TransportError as exc:
             self._record(request, body, began, None, exc)
             raise
-        self._record(request, body, began, response, None)
+        seq = self._record(request, body, began, response, None)
+        # the jitter its wait adds, should it ask for one: the replay's is the same
+        response.extensions[JITTER_FRACTION] = jitter_fraction(self._clock_start, seq)
         return response
 
     def _record(
@@ -120,14 +132,16 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         began: float,
         response: httpx.Response | None,
         error: httpx.TransportError | None,
-    ) -> None:
+    ) -> int:
+        """Hand the exchange to the sink; returns its ``seq``."""
         secrets = self._secrets
+        seq = self._next_seq()
         content, masked = (
             scrub_body_counted(response.content, secrets) if response is not None else (b"", 0)
         )
         self._sink(
             Exchange(
-                seq=self._next_seq(),
+                seq=seq,
                 method=request.method,
                 url=scrub_url(request.url, secrets),
                 body=scrub_body(body, secrets) or None,
@@ -145,6 +159,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 masked=masked,
             )
         )
+        return seq
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -193,7 +208,10 @@ class ReplayTransport(httpx.AsyncBaseTransport):
     as recordings grow). Nothing here waits: recorded latency is not re-enacted, and when
     ``clock`` (the replay's :class:`ReplayClock`) is given, each answer moves it forward to the
     instant the original run received it (``clock_start`` + ``Exchange.arrival()``), so waits
-    the retry layer computes from reset times are not inflated by the latency a replay skips.
+    the retry layer computes from reset times are not inflated by the latency a replay skips,
+    and once the last answer is served, to the instant the recorded run ended (``RunEnd.ended``),
+    so the replay ends when its run did. Each answer carries the jitter fraction its run drew
+    (:func:`jitter_fraction`): a wait for it is the run's.
     """
 
     def __init__(
@@ -220,6 +238,7 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             self._load = ordered.__getitem__
         self._clock = clock
         self._clock_start = clock_start
+        self._left = sum(len(q) for q in self._answers.values())  # answers not yet served
         self._served: Counter[Hashable] = Counter()
         self.unanswered: list[str] = []
 
@@ -239,15 +258,22 @@ class ReplayTransport(httpx.AsyncBaseTransport):
             raise self._mismatch(key, request.method, url, body)
         exchange = self._load(queue.popleft())
         self._served[key] += 1
+        self._left -= 1
         if self._clock is not None:
             self._clock.answered(self._clock_start + exchange.arrival())
+            if not self._left and self._end is not None and self._end.ended is not None:
+                self._clock.ended(self._clock_start + self._end.ended)  # the recorded end
         if exchange.error is not None or exchange.status is None:
             raise _error(exchange, request)
         # A header's text as recorded: httpx decoded its bytes as UTF-8 (or Latin-1) for the
         # recording, and would encode it back as ASCII, which a non-ASCII value fails.
         headers = httpx.Headers(exchange.headers, encoding="utf-8")
         return httpx.Response(
-            exchange.status, headers=headers, content=exchange.content, request=request
+            exchange.status,
+            headers=headers,
+            content=exchange.content,
+            request=request,
+            extensions={JITTER_FRACTION: jitter_fraction(self._clock_start, exchange.seq)},
         )
 
     def _mismatch(self, key: bytes, method: str, url: str, body: bytes) -> RecordingMismatch:

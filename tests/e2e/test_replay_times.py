@@ -1,0 +1,91 @@
+"""A replay says its recorded run's times: the same on every replay, in every form.
+
+A fresh tester recorded a four-provider run (ran_s 12.0, "13.2 s waiting on rate limits",
+Vercel 6.5 s) and replayed it three times: ran_s 16.0, 17.0 and 16.0, "16.0 s waiting" (Vercel
+9.4 s), finished five seconds after the original. Three causes: one clock for every stream
+(each stream's wait pushed the others' time on, and each answer pulled every stream to its
+instant, in whatever order the replay served them), the retry layer's random jitter drawn
+afresh, and the source's waits united by counting those going at once (a replay's pass at
+once). The rule now (README, "Reproducing a sync"): a replay's ``ran_s``, finished time and
+waits are the recorded run's.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+SOURCES = ["github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket"]
+
+
+def _times(db: Path) -> tuple[tuple[object, ...], list[tuple[object, ...]]]:
+    """The latest run's (started_at, finished_at, ran_s) and its streams' waits, by key."""
+    with sqlite3.connect(db) as conn:
+        run = conn.execute(
+            "SELECT id, started_at, finished_at, ran_s FROM runs ORDER BY rowid DESC LIMIT 1"
+        ).fetchone()
+        streams = conn.execute(
+            "SELECT provider, target, entity, round(rate_limit_wait_s, 6) FROM streams"
+            " WHERE run_id = ? ORDER BY 1, 2, 3",
+            (run[0],),
+        ).fetchall()
+    return tuple(run[1:]), streams
+
+
+def _waits(summary: dict[str, object]) -> dict[str, float]:
+    return {
+        f"{s['source']}:{s['target']}": s["rate_limit_wait_s"]
+        for s in summary["sources"]  # type: ignore[attr-defined]
+    }
+
+
+def test_two_replays_say_the_recorded_runs_times(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rate limits of every kind (Retry-After, reset times, GitHub's secondary limit with its
+    # jittered minute), waits side by side in each source, and latency between answers.
+    monkeypatch.setenv(
+        "BACKFILL_SIM",
+        f"anchor={anchor},rate_limit_every=4,retry_after=3,latency=0.4,clock=virtual",
+    )
+    original_db, rec = tmp_path / "original.db", tmp_path / "run.rec.gz"
+    recorded = run_cli(
+        capsys, "run", *SOURCES, "--simulate", "--workspace", "demo", "--days", "30",
+        "--json", "--db", str(original_db), "--record", str(rec),
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    monkeypatch.delenv("BACKFILL_SIM")
+    original = recorded.summary
+    assert len([w for w in _waits(original).values() if w > 0]) >= 3
+
+    replays = []
+    for n in (1, 2):
+        db = tmp_path / f"replay{n}.db"
+        replayed = run_cli(capsys, "replay", str(rec), "--json", "--db", str(db))
+        assert replayed.code == 0, replayed.err
+        replays.append((replayed.summary, _times(db)))
+
+    (run_times, stream_waits) = _times(original_db)
+    for summary, (times, waits) in replays:
+        assert summary["ran_s"] == original["ran_s"]
+        assert times == run_times  # started, finished, ran_s: the recorded run's
+        assert waits == stream_waits  # each stream waited what its original waited
+        assert _waits(summary) == _waits(original)  # each source too (overlaps counted once)
+
+    # The text and the report say the same figures as --json.
+    summary, (times, _) = replays[1]
+    text = run_cli(capsys, "runs", "--db", str(tmp_path / "replay2.db"))
+    assert text.code == 0, text.err
+    ran = int(float(summary["ran_s"]))
+    assert f"{ran // 60:02d}:{ran % 60:02d}" in text.out
+    report = run_cli(capsys, "report", str(summary["run_id"]), "--db", str(tmp_path / "replay2.db"))
+    assert report.code == 0, report.err
+    assert f"| Finished | {times[1]} (as recorded) |" in report.out
+    total = sum(_waits(summary).values())
+    said = re.search(r"; ([0-9.]+) s(?: \([0-9.]+ min\))? waiting on rate limits", report.out)
+    assert said is not None, report.out
+    assert float(said.group(1)) == pytest.approx(total, abs=0.5 if total < 60 else 1.0)
