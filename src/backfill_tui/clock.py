@@ -99,7 +99,8 @@ class ReplayClock(VirtualClock):
     def answered(self, instant: float) -> None:
         """An answer the original received at ``instant`` (epoch seconds) has been served to
         the current task."""
-        if instant > self.now():
+        own = self._own.get()
+        if own is None or instant > own:  # its first: not the latest any other task reached
             self._own.set(instant)
         self.catch_up(instant)
 

@@ -89,3 +89,49 @@ def test_two_replays_say_the_recorded_runs_times(
     said = re.search(r"; ([0-9.]+) s(?: \([0-9.]+ min\))? waiting on rate limits", report.out)
     assert said is not None, report.out
     assert float(said.group(1)) == pytest.approx(total, abs=0.5 if total < 60 else 1.0)
+
+
+def test_a_replay_says_each_wait_ends_when_its_runs_did(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each stream of a replay is on the recorded instant of its own latest answer. A stream
+    whose first answer came after another stream had reached a later instant took that one as
+    its own (the replay's clock kept only what was ahead), so its waits, the pages it stored
+    and a replay killed mid-way ("interrupted 00:17" where the run took 12 s) said later times
+    than its run's: Sentry "resuming at 21:23:52", after its run had ended at 21:23:50."""
+    monkeypatch.setenv(
+        "BACKFILL_SIM",
+        f"anchor={anchor},rate_limit_every=4,retry_after=3,latency=0.4,clock=virtual",
+    )
+    rec = tmp_path / "run.rec.gz"
+    recorded = run_cli(
+        capsys, "run", *SOURCES, "--simulate", "--workspace", "demo", "--days", "30",
+        "--db", str(tmp_path / "original.db"), "--record", str(rec),
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    monkeypatch.delenv("BACKFILL_SIM")
+    replayed = run_cli(capsys, "replay", str(rec), "--db", str(tmp_path / "replay.db"))
+    assert replayed.code == 0, replayed.err
+
+    def waits(out: str) -> list[tuple[str, str]]:
+        """(source and reason, HH:MM:SS) of each "…, resuming at HH:MM:SS" line."""
+        found = re.findall(r"^(.+), resuming at (\d\d:\d\d:\d\d)$", out, re.MULTILINE)
+        return sorted((what, at) for what, at in found)
+
+    original, replay = waits(recorded.err + recorded.out), waits(replayed.err + replayed.out)
+    assert len({what.split(":")[0] for what, _ in original}) >= 3
+    assert [what for what, _ in replay] == [what for what, _ in original]
+    # On the recorded run's clock, each stream's waits end within its run (a run on the
+    # simulator's virtual clock lets one stream's waits move the others' time: a replay's
+    # streams keep their own, so a notice may say a few seconds earlier, never later).
+    with sqlite3.connect(tmp_path / "original.db") as conn:
+        started, finished = conn.execute("SELECT started_at, finished_at FROM runs").fetchone()
+
+    def seconds(clock: str) -> int:  # of HH:MM:SS
+        h, m, sec = (int(part) for part in clock.split(":"))
+        return h * 3600 + m * 60 + sec
+
+    def after_start(clock: str) -> int:  # seconds after the run's start, past a midnight too
+        return (seconds(clock) - seconds(started[11:19])) % 86400
+
+    assert all(after_start(at) <= after_start(finished[11:19]) for _, at in replay), replay
