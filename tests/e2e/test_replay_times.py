@@ -12,12 +12,20 @@ waits are the recorded run's.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 from support import run_cli
+
+from backfill_tui.engine import progress as ev
+from backfill_tui.engine.recording import Replay
+from backfill_tui.engine.run import Engine
+from backfill_tui.store import Mirror
+from backfill_tui.store.rows import seconds_between
 
 SOURCES = ["github:acme/rocket", "vercel:acme/rocket-web", "linear:ENG", "sentry:acme/rocket"]
 
@@ -134,4 +142,60 @@ def test_a_replay_says_each_wait_ends_when_its_runs_did(
     def after_start(clock: str) -> int:  # seconds after the run's start, past a midnight too
         return (seconds(clock) - seconds(started[11:19])) % 86400
 
-    assert all(after_start(at) <= after_start(finished[11:19]) for _, at in replay), replay
+    # (a notice's time is rounded to the second, a finished_at cut to it: one second apart)
+    end = after_start(finished[11:19]) + 1
+    late = [(what, at) for what, at in replay if after_start(at) > end]
+    assert not late, (late, original, finished)
+
+
+def test_a_stopped_replay_resumed_says_its_recorded_runs_time(
+    tmp_path: Path, anchor: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A replay's resume starts its recording's clock again at the recorded start, so its
+    spans overlap: the stopped replay's time was added to the resume's whole ("interrupted
+    00:17", then "ran 00:25" for a recorded run of 12 s). Its time is the recorded run's."""
+    monkeypatch.setenv(
+        "BACKFILL_SIM",
+        f"anchor={anchor},rate_limit_every=4,retry_after=3,latency=0.4,clock=virtual",
+    )
+    rec = tmp_path / "run.rec.gz"
+    recorded = run_cli(
+        capsys, "run", *SOURCES, "--simulate", "--workspace", "demo", "--days", "30",
+        "--json", "--db", str(tmp_path / "original.db"), "--record", str(rec),
+    )  # fmt: skip
+    assert recorded.code == 0, recorded.err
+    monkeypatch.delenv("BACKFILL_SIM")
+    assert recorded.summary["ran_s"] >= 20
+
+    db = tmp_path / "replay.db"
+    mirror = Mirror.open(db)
+    try:
+        with Replay.open(rec) as replay:
+            environment = replay.environment()
+            engine = Engine(mirror, environment)
+            run = replay.plan(engine)
+            start = replay.header.clock_start
+
+            async def stopped() -> None:  # a Ctrl-C once the replay is 10 s into its run
+                task = asyncio.current_task()
+                assert task is not None
+
+                def stop(event: ev.ProgressEvent) -> None:
+                    if isinstance(event, ev.PageStored) and environment.clock.now() > start + 10:
+                        task.cancel()
+
+                engine.subscribe(stop)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await engine.run(run.id)
+
+            asyncio.run(stopped())
+        stored = mirror.get_run(run.id)
+        assert stored is not None and stored.status == "cancelled"
+        assert seconds_between(stored.started_at, stored.finished_at) >= 10
+    finally:
+        mirror.close()
+
+    resumed = run_cli(capsys, "resume", run.id, "--json", "--db", str(db))
+    assert resumed.code == 0, resumed.err
+    assert resumed.summary["status"] == "completed"
+    assert resumed.summary["ran_s"] == recorded.summary["ran_s"]
