@@ -778,27 +778,31 @@ class Mirror(ObservationBrowsing, RunLocks, ResyncRecords):
         ``started_at``): the span before it, from ``resumed_at`` (else ``started_at``) to its
         ``finished_at`` (else its last page committed in that span: a killed run's time is
         what it is known to have run; else none), is added to ``ran_s`` and ``resumed_at``
-        becomes ``at``; only its part before ``at`` when ``at`` lies within it (a replay's
-        resume). A run that has not run yet (no end, no page, no resume) is left as it is: its
+        becomes ``at``; for a replay (``recording`` set), only its part before ``at`` when ``at``
+        lies within it. A run that has not run yet (no end, no page, no resume) is left as it is: its
         first span begins at ``started_at``. Seconds, never negative."""
         with self.transaction() as conn:
             row = conn.execute(
-                "SELECT started_at, finished_at, resumed_at, ran_s FROM runs WHERE id = ?",
+                "SELECT started_at, finished_at, resumed_at, ran_s, recording FROM runs "
+                "WHERE id = ?",
                 (run_id,),
             ).fetchone()
             if row is None:
                 return
-            started, finished, resumed, ran = row
+            started, finished, resumed, ran, replayed = row
             last = conn.execute(
                 "SELECT MAX(updated_at) FROM streams WHERE run_id = ? AND pages > 0", (run_id,)
             ).fetchone()[0]
             if finished is None and last is None and resumed is None:
                 return
             end = finished or last
-            # up to ``at``: a replay's resume starts its recording's clock again, at the recorded
-            # start, so its spans overlap (a killed replay's 7 s and its resume's 66 s said "ran
-            # 01:13" for a recorded run of 01:06); a run's clock only goes on, past ``end``
-            span = seconds_between(resumed or started, end) - seconds_between(at, end)
+            span = seconds_between(resumed or started, end)
+            if replayed is not None:
+                # up to ``at``: a replay's resume starts its recording's clock again, at the
+                # recorded start, so its spans overlap (a killed replay's 7 s and its resume's
+                # 66 s said "ran 01:13" for a recorded run of 01:06). Any other run's clock
+                # goes on; a simulated one's may stand behind an earlier process's end.
+                span -= seconds_between(at, end)
             conn.execute(
                 "UPDATE runs SET ran_s = ?, resumed_at = ? WHERE id = ?",
                 (float(ran or 0.0) + span, at, run_id),
