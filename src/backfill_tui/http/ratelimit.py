@@ -487,5 +487,5 @@ class SentryPolicy(GatewayTimeouts):
         )
         if reset is not None:
             return LimitAnswer(max(1.0, reset), "rate limited (429)")
-        wait = self.fallback_wait + random.uniform(0, 1)  # §4.5: no reset ahead, back off
+        wait = self.fallback_wait + jitter_drawn(response, 1.0)  # §4.5: no reset ahead, back off
         return LimitAnswer(wait, "rate limited (429)", grows=True)
