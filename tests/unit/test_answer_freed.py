@@ -46,4 +46,6 @@ def test_a_pages_json_is_freed_once_nothing_uses_it(
             await api.aclose()
 
     assert asyncio.run(read()) == ITEMS
-    assert gc.collect() == 0  # 4,023 before: the tree, in httpx's cycle with the answer
+    # 4,023 before: the tree, in httpx's cycle with the answer. Not 0: what else the run made
+    # in cycles (an event loop's, a first use of a module's) depends on the tests before it.
+    assert gc.collect() < 1000
